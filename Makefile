@@ -1,0 +1,38 @@
+# Herald: `make run` and `make test` are all a fresh machine needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test lint bench schema clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+## run: validate the sample calendar and show what it will publish in the next 14 days
+run: $(STAMP)
+	$(BIN)/herald validate content_calendar.yaml
+	$(BIN)/herald plan --calendar content_calendar.yaml --days 14
+
+## test: the whole test suite, and the linter
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## bench: speed and memory figures (see bench/README.md)
+bench: $(STAMP)
+	$(BIN)/python bench/bench_calendar.py
+
+## schema: regenerate the committed JSON Schema
+schema: $(STAMP)
+	$(BIN)/herald schema > schema/content_calendar.schema.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

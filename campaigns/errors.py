@@ -1,0 +1,53 @@
+"""User-facing errors of the content model.
+
+Every problem a planner can cause is a :class:`Problem`: a place in a file and a
+message that says what is wrong and, where it helps, what would be right.  They
+print as ``FILE:LINE:COL: message (hint)``, the form editors and CI logs link to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class HeraldError(Exception):
+    """Base of every error Herald reports to a person instead of a traceback."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in an input file, at a 1-based line and column (0 when unknown)."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+    hint: str = ""
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.path if not self.line else f"{self.path}:{self.line}:{self.col}"
+        text = f"{where}: {self.message}"
+        if self.severity != "error":
+            text = f"{where}: {self.severity}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class CalendarError(HeraldError, ValueError):
+    """An input file could not be accepted; carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.path, p.line, p.col, p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+class UsageError(HeraldError, ValueError):
+    """A command line that cannot be acted on (bad option value, missing file)."""
+
+    exit_code = 2

@@ -1,0 +1,151 @@
+"""iCalendar (RFC 5545) export of the plan, for review in any calendar app.
+
+One VEVENT per post and network account, recurring with RRULE/EXDATE where the post
+recurs, so a subscribed calendar shows a series per post and a re-export updates it
+in place (stable UIDs) instead of adding copies.  The series is re-anchored to the
+export window: DTSTART is the first occurrence in the window and UNTIL the last, so
+a client expands it to exactly the occurrences ``herald plan`` prints for that window.
+That equality is checked here, not assumed: whatever the rule would add beyond the
+plan becomes an EXDATE, whatever it would miss an RDATE.
+
+Occurrences whose wall-clock time falls in a DST gap or fold are *pinned*: excluded
+from the series and written as their own event at the exact UTC instant Herald will
+post at, because clients disagree about such times (RFC 5545 §3.3.5 says a gap time
+takes the offset from before the gap and a fold time its first instant; Thunderbird's
+ical.js, for one, does otherwise).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from dateutil.rrule import rrulestr
+from icalendar import Calendar as VCalendar
+from icalendar import Event, vRecur
+
+from .calendar import finish, render_values
+from .model import Calendar, Post
+from .plan import Occurrence, Publication, is_southern, occurrences, publication_key
+from .templates import occurrence_values
+
+EVENT_LENGTH = timedelta(minutes=15)
+PRODID = "-//Herald//Content calendar//EN"
+
+
+def _uid(calendar: Calendar, post: Post, account: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in calendar.brand.name.lower()).strip("-") or "brand"
+    return f"{post.id}.{account}@{slug}.herald"
+
+
+def export(calendar: Calendar, start: datetime, end: datetime, now: datetime) -> VCalendar:
+    """The calendar's publications in [start, end) as a VCALENDAR; ``now`` stamps it (DTSTAMP)."""
+    brand = calendar.brand
+    southern = is_southern(brand.timezone)
+    cal = VCalendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{brand.name}: planned posts")
+    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    stamp = now.astimezone(UTC)
+    for post in calendar.posts:
+        if not post.enabled:
+            continue
+        campaign = calendar.campaigns.get(post.campaign) if post.campaign else None
+        occs = list(occurrences(post, start, end))
+        if not occs:
+            continue
+        for name in post.networks:
+            account = calendar.networks[name]
+            if name not in post.texts or not account.enabled:
+                continue
+            templates = post.texts[name]
+            values = render_values(brand, occurrence_values(occs[0].local, southern))
+            rendered = [finish(t.render(values), brand, campaign, account) for t in templates]
+            base = _base_event(calendar, post, name, rendered, occs[0], campaign.title if campaign else "")
+            uid = _uid(calendar, post, name)
+            regular = [o for o in occs if not o.note]
+            pinned = [o for o in occs if o.note]
+            if regular:
+                event = base.copy()
+                event.add("uid", uid)
+                event.add("dtstamp", stamp)
+                event.add("dtstart", regular[0].at)
+                event.add("dtend", regular[0].at + EVENT_LENGTH)
+                if post.recurring and (len(regular) > 1 or pinned):
+                    _add_recurrence(event, post, regular, [o.local for o in pinned])
+                cal.add_component(event)
+            for occ in pinned:
+                event = base.copy()
+                event.add("uid", f"{publication_key(post.source, occ.at, name)}@herald")
+                event.add("dtstamp", stamp)
+                event.add("dtstart", occ.at.astimezone(UTC))
+                event.add("dtend", occ.at.astimezone(UTC) + EVENT_LENGTH)
+                event["description"] = f"{base['description']}\n\nPinned: {occ.note}."
+                cal.add_component(event)
+    if any(c.name == "VEVENT" for c in cal.subcomponents):
+        cal.add_missing_timezones(first_date=(start - timedelta(days=1)).date(),
+                                  last_date=(end + timedelta(days=1)).date())
+    return cal
+
+
+def _base_event(calendar: Calendar, post: Post, account: str, rendered: list[str],
+                first: Occurrence, campaign_title: str) -> Event:
+    network = calendar.networks[account]
+    headline = rendered[first.index % len(rendered)].splitlines()[0] if rendered else ""
+    if len(headline) > 60:
+        headline = headline[:59] + "…"
+    lines = [f"Post: {post.id} ({post.kind})", f"Network: {account} ({network.rules.title})"]
+    if post.campaign:
+        lines.append(f"Campaign: {campaign_title or post.campaign}")
+    if post.recurring:
+        lines.append(f"Repeats: {post.series.rule_text}")
+    if len(rendered) > 1:
+        first_variant = first.index % len(rendered) + 1
+        lines.append(f"Variants rotate in order; the first occurrence here uses variant {first_variant}.")
+    for number, text in enumerate(rendered, 1):
+        label = f"Variant {number}" if len(rendered) > 1 else "Text"
+        lines += ["", f"{label}:", text]
+    event = Event()
+    event.add("summary", f"[{account}] {headline}")
+    event.add("description", "\n".join(lines))
+    event.add("categories", [post.kind, network.type] + ([post.campaign] if post.campaign else []))
+    event.add("transp", "TRANSPARENT")
+    event.add("x-herald-post", post.id)
+    event.add("x-herald-network", account)
+    return event
+
+
+def _add_recurrence(event: Event, post: Post, regular: list[Occurrence], pinned: list[datetime]) -> None:
+    """RRULE from the first to the last regular occurrence, with EXDATE/RDATE making its
+    expansion equal to ``regular`` exactly."""
+    series = post.series
+    tz = series.tz
+    rule = vRecur.from_ical(series.rule_text)
+    for part in ("COUNT", "UNTIL"):
+        rule.pop(part, None)
+    last_local = max([o.local for o in regular] + pinned)
+    rule["UNTIL"] = [last_local.replace(tzinfo=tz).astimezone(UTC)]
+    event.add("rrule", rule)
+    # What a client gets from this rule, expanded the RFC 5545 way on wall-clock times:
+    anchor = regular[0].local
+    body = vRecur(rule).to_ical().decode().replace(
+        rule["UNTIL"][0].strftime("%Y%m%dT%H%M%SZ"), last_local.strftime("%Y%m%dT%H%M%S"))
+    produced = set(rrulestr(body, dtstart=anchor, cache=False))
+    wanted = {o.local for o in regular}
+    extra = sorted(produced - wanted)
+    missing = sorted(wanted - produced)
+    if extra:
+        event.add("exdate", [d.replace(tzinfo=tz) for d in extra])
+    if missing:
+        event.add("rdate", [d.replace(tzinfo=tz) for d in missing])
+
+
+def expected_instants(publications: list[Publication]) -> dict[tuple[str, str], list[datetime]]:
+    """(post, network) -> the UTC instants planned: what an expanded export must equal."""
+    out: dict[tuple[str, str], list[datetime]] = {}
+    for pub in publications:
+        out.setdefault((pub.post, pub.network), []).append(pub.at.astimezone(UTC))
+    return out

@@ -1,0 +1,106 @@
+"""The content model: immutable values built once by :mod:`campaigns.calendar`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule
+
+from .networks import NETWORK_TYPES, NetworkType
+from .templates import Template
+from .timeparse import When, zone
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    timezone: str
+    links: dict[str, str] = field(default_factory=dict)
+    hosts: frozenset[str] = frozenset()  # hosts whose links get UTM tags
+    language: str = "en"
+    utm_source: str = ""  # empty: the network's type
+    utm_medium: str = "social"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.timezone)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A named network account from the calendar's ``networks:`` section (never its secrets)."""
+
+    name: str
+    type: str
+    options: dict[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+    dry_run: bool = False
+
+    @property
+    def rules(self) -> NetworkType:
+        return NETWORK_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    title: str = ""
+    starts: When | None = None
+    ends: When | None = None
+    networks: tuple[str, ...] = ()
+    utm_campaign: str = ""
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Series:
+    """When a post goes out: a one-off instant, or an RFC 5545 rule from a local start.
+
+    Bounds are wall-clock times in ``tz`` (naive); ``until`` is inclusive.
+    """
+
+    tz: ZoneInfo
+    dtstart: datetime  # naive local; for a one-off, the local time written
+    rule: rrule | None = field(default=None, compare=False)
+    rule_text: str = ""
+    instant: datetime | None = None  # one-off with an explicit offset: exactly this instant
+    not_before: datetime | None = None
+    until: datetime | None = None
+    ex_days: frozenset[date] = frozenset()
+    ex_times: frozenset[datetime] = frozenset()
+
+
+@dataclass(frozen=True)
+class Post:
+    id: str
+    kind: str
+    networks: tuple[str, ...]
+    series: Series
+    texts: dict[str, tuple[Template, ...]]  # account name -> its variants, in order
+    campaign: str | None = None
+    enabled: bool = True
+    image: dict[str, str] | None = None
+    line: int = 0
+
+    @property
+    def recurring(self) -> bool:
+        return self.series.rule is not None
+
+    @property
+    def source(self) -> str:
+        return f"post:{self.id}"
+
+
+@dataclass(frozen=True)
+class Calendar:
+    path: str
+    brand: Brand
+    networks: dict[str, Account]
+    campaigns: dict[str, Campaign]
+    posts: tuple[Post, ...]
+
+    def post(self, post_id: str) -> Post | None:
+        return next((p for p in self.posts if p.id == post_id), None)

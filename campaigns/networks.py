@@ -1,0 +1,146 @@
+"""What each kind of network accepts: its length rules and its configuration fields.
+
+One table, read by validation, rendering, the JSON Schema and the publishers, so the
+rules are written down once.  Lengths follow each network's own counting:
+
+- X: weighted characters and every link as 23 (the twitter-text v3 rules, computed
+  by the ``twitter-text-parser`` package, which passes the official conformance suite);
+- Mastodon: 500 grapheme clusters, each link counted as 23 (Mastodon's
+  ``StatusLengthValidator``);
+- Bluesky: 300 grapheme clusters and at most 3,000 UTF-8 bytes (``app.bsky.feed.post``);
+- the rest: Unicode characters, up to the network's documented limit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+from twitter_text import parse_tweet
+from twitter_text.regexp.invalid_chars import invalid_chars
+
+URL_RE = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
+_GRAPHEME = regex.compile(r"\X")
+LINK_WEIGHT = 23  # X and Mastodon count every link as 23 characters, whatever its length
+
+
+def graphemes(text: str) -> int:
+    """User-perceived characters (extended grapheme clusters), as Bluesky and Mastodon count."""
+    if text.isascii():
+        return len(text) - text.count("\r\n")
+    return len(_GRAPHEME.findall(text))
+
+
+def _x_length(text: str) -> int:
+    return parse_tweet(text).weightedLength
+
+
+def _x_invalid(text: str) -> str | None:
+    """X refuses texts with characters twitter-text marks invalid (U+FFFE, U+FFFF, U+202A-E…)."""
+    if text and invalid_chars.search(text):
+        bad = sorted({f"U+{ord(c):04X}" for c in invalid_chars.findall(text)})
+        return f"contains characters X rejects ({', '.join(bad)})"
+    return None
+
+
+def _mastodon_length(text: str) -> int:
+    urls = URL_RE.findall(text)
+    stripped = URL_RE.sub("", text)
+    return graphemes(stripped) + LINK_WEIGHT * len(urls)
+
+
+def _chars(text: str) -> int:
+    return len(text)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A length limit: the counter, the maximum, and the unit to name in messages."""
+
+    maximum: int
+    unit: str
+    count: Any = _chars
+    max_bytes: int | None = None
+    invalid: Any = None  # text -> message, for content the network refuses whatever its length
+
+    def measure(self, text: str) -> int:
+        return self.count(text)
+
+    def overflow(self, text: str) -> str | None:
+        """None if ``text`` fits; else what is wrong, e.g. '312/280 characters (32 over)'."""
+        if self.invalid is not None:
+            refused = self.invalid(text)
+            if refused:
+                return refused
+        used = self.count(text)
+        if used > self.maximum:
+            return f"{used}/{self.maximum} {self.unit} ({used - self.maximum} over)"
+        if self.max_bytes is not None:
+            size = len(text.encode("utf-8"))
+            if size > self.max_bytes:
+                return f"{size}/{self.max_bytes} bytes ({size - self.max_bytes} over)"
+        return None
+
+
+_STR = {"type": "string", "minLength": 1}
+_URL = {"type": "string", "pattern": r"^https?://\S+$"}
+_ENV = {"type": "string", "pattern": r"^[A-Z_][A-Z0-9_]*$"}
+
+
+@dataclass(frozen=True)
+class NetworkType:
+    name: str
+    title: str
+    limit: Limit | None
+    threads: bool = False  # replies can be chained under a first post
+    image_required: bool = False
+    images: bool = True
+    fields: dict[str, dict] = field(default_factory=dict)  # JSON Schema of type-specific keys
+    required: tuple[str, ...] = ()
+    docs: str = ""
+
+
+NETWORK_TYPES: dict[str, NetworkType] = {
+    t.name: t
+    for t in [
+        NetworkType("site", "Status page", None, threads=True,
+                    fields={"title": _STR, "path": _STR, "base_url": _URL},
+                    docs="the built-in status page with Atom and JSON feeds; needs no credentials"),
+        NetworkType("webhook", "Webhook", None,
+                    fields={"url": _URL, "secret_env": _ENV, "timeout": {"type": "number", "exclusiveMinimum": 0}},
+                    required=("url",), docs="an HTTP POST of a JSON body to your own endpoint"),
+        NetworkType("x", "X", Limit(280, "weighted characters", _x_length, invalid=_x_invalid), threads=True,
+                    fields={"handle": _STR}),
+        NetworkType("mastodon", "Mastodon", Limit(500, "characters", _mastodon_length), threads=True,
+                    fields={"instance": _URL, "handle": _STR}, required=("instance",)),
+        NetworkType("bluesky", "Bluesky", Limit(300, "graphemes", graphemes, max_bytes=3000), threads=True,
+                    fields={"handle": _STR, "service": _URL}, required=("handle",)),
+        NetworkType("threads", "Threads", Limit(500, "characters"), threads=True,
+                    fields={"user_id": _STR}),
+        NetworkType("facebook", "Facebook", Limit(63206, "characters"),
+                    fields={"page_id": _STR}, required=("page_id",)),
+        NetworkType("instagram", "Instagram", Limit(2200, "characters"), image_required=True,
+                    fields={"user_id": _STR}, required=("user_id",)),
+        NetworkType("linkedin", "LinkedIn", Limit(3000, "characters"),
+                    fields={"author": {"type": "string", "pattern": r"^urn:li:(person|organization):\S+$"}},
+                    required=("author",)),
+        NetworkType("pinterest", "Pinterest", Limit(500, "characters"), image_required=True,
+                    fields={"board_id": _STR}, required=("board_id",)),
+        NetworkType("slack", "Slack", Limit(40000, "characters"), images=False),
+        NetworkType("discord", "Discord", Limit(2000, "characters"), images=False),
+        NetworkType("teams", "Microsoft Teams", Limit(28000, "characters"), images=False),
+        NetworkType("telegram", "Telegram", Limit(4096, "characters"),
+                    fields={"chat_id": _STR}, required=("chat_id",)),
+    ]
+}
+
+# Keys every network account may have, whatever its type.
+COMMON_NETWORK_FIELDS: dict[str, dict] = {
+    "type": {"enum": list(NETWORK_TYPES)},
+    "enabled": {"type": "boolean", "description": "false: keep the account but publish nothing to it"},
+    "dry_run": {"type": "boolean", "description": "render and validate, never send"},
+    "env_prefix": {**_ENV, "description": "prefix of the environment variables holding its credentials"},
+    "secrets_file": {**_STR, "description": "a file outside the repository holding its credentials"},
+}

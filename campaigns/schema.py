@@ -1,0 +1,137 @@
+"""The JSON Schema of ``content_calendar.yaml``, built from the same tables validation uses.
+
+``herald schema`` prints it; ``schema/content_calendar.schema.json`` is the committed copy
+that editors pick up (VS Code's YAML extension reads the ``# yaml-language-server:
+$schema=…`` comment at the top of the sample calendar).  Draft-07, which every editor
+integration understands.  The ``x-hint`` keyword carries the friendly explanation
+that Herald prints when a value does not match a pattern; validators ignore it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
+
+KINDS = ("tip", "reminder", "announcement", "tracking")
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,49}$"
+WHEN_PATTERN = (
+    r"^\d{4}-\d{1,2}-\d{1,2}([Tt ]+\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?)?$"
+)
+DATETIME_HINT = "write a date like 2026-12-01, a local time like 2026-12-01T10:00, or add an offset: +01:00"
+
+_WHEN = {"type": "string", "pattern": WHEN_PATTERN, "x-hint": DATETIME_HINT}
+_TEXT = {"type": "string", "minLength": 1}
+_TEMPLATE = {**_TEXT, "description": "text with {fields}: {brand.name}, {links.NAME}, {weekday}, {date}…"}
+_VARIANTS = {"type": "array", "items": _TEMPLATE, "minItems": 1}
+_NAMES = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1},
+    "uniqueItems": True,
+    "minItems": 1,
+}
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    schema.update(extra)
+    return schema
+
+
+def _network_account() -> dict[str, Any]:
+    properties = dict(COMMON_NETWORK_FIELDS)
+    for kind in NETWORK_TYPES.values():
+        properties.update(kind.fields)
+    rules = [
+        {"if": {"properties": {"type": {"const": kind.name}}}, "then": {"required": list(kind.required)}}
+        for kind in NETWORK_TYPES.values()
+        if kind.required
+    ]
+    return _object(properties, ("type",), allOf=rules)
+
+
+def calendar_schema() -> dict[str, Any]:
+    text_choice = {"text": _TEMPLATE, "variants": _VARIANTS}
+    image = _object(
+        {"url": {"type": "string", "pattern": r"^https?://\S+$"}, "path": _TEXT,
+         "alt": {**_TEXT, "description": "what the image shows, for people who cannot see it"}},
+        ("alt",),
+    )
+    post = _object(
+        {
+            "id": {"type": "string", "pattern": ID_PATTERN,
+                   "x-hint": "letters, digits, '.', '_' and '-', starting with a letter or digit"},
+            "kind": {"enum": list(KINDS)},
+            "campaign": {"type": "string"},
+            "networks": _NAMES,
+            "at": {**_WHEN, "description": "a one-off post: when it goes out"},
+            "rrule": {"type": "string", "minLength": 1,
+                      "description": "a recurring post: an RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=10"},
+            "starts": _WHEN,
+            "ends": _WHEN,
+            "timezone": {"type": "string", "minLength": 1},
+            "exdates": {"type": "array", "items": _WHEN},
+            "enabled": {"type": "boolean"},
+            **text_choice,
+            "per_network": {
+                "type": "object",
+                "additionalProperties": _object({**text_choice, "enabled": {"type": "boolean"}}),
+            },
+            "image": image,
+            "notes": {"type": "string", "description": "for planners; never published"},
+        },
+        ("id", "kind"),
+    )
+    campaign = _object(
+        {
+            "title": _TEXT,
+            "starts": _WHEN,
+            "ends": _WHEN,
+            "networks": _NAMES,
+            "utm_campaign": {"type": "string", "pattern": r"^[A-Za-z0-9._-]+$",
+                             "x-hint": "letters, digits, '.', '_' and '-'"},
+            "enabled": {"type": "boolean"},
+            "notes": {"type": "string"},
+        }
+    )
+    brand = _object(
+        {
+            "name": _TEXT,
+            "timezone": {"type": "string", "minLength": 1, "description": "IANA zone, e.g. Europe/Berlin"},
+            "links": {
+                "type": "object",
+                "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
+                "additionalProperties": {"type": "string", "pattern": r"^https?://\S+$",
+                                         "x-hint": "a full link starting with https://"},
+            },
+            "domains": {"type": "array", "items": {"type": "string", "pattern": r"^[a-z0-9.-]+$"}},
+            "language": {"type": "string", "pattern": r"^[a-z]{2}(-[A-Z]{2})?$"},
+            "utm": _object({"source": _TEXT, "medium": _TEXT}),
+        },
+        ("name", "timezone"),
+    )
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://herald.example/schema/content_calendar.schema.json",
+        "title": "Herald content calendar",
+        "description": "Posts that Herald publishes, when, and where. See README.md.",
+        **_object(
+            {
+                "version": {"const": 1},
+                "brand": brand,
+                "networks": {
+                    "type": "object",
+                    "propertyNames": {"pattern": NAME_PATTERN},
+                    "additionalProperties": _network_account(),
+                    "minProperties": 1,
+                },
+                "campaigns": {"type": "object", "propertyNames": {"pattern": ID_PATTERN},
+                              "additionalProperties": campaign},
+                "posts": {"type": "array", "items": post},
+            },
+            ("brand", "networks"),
+        ),
+    }

@@ -1,0 +1,124 @@
+"""Post templates: plain text with ``{field}`` placeholders and nothing else.
+
+A template can name only the brand's values and the occurrence's date fields, by
+their full dotted name (``{links.order_tracking}`` is looked up as that whole
+string, never as attribute access), and cannot carry conversions or format specs
+(``{date!r}``, ``{x:>999999}``).  So a template like ``{links.__class__}`` is a
+validation error, never a leak, and no template can make rendering slow or large.
+``{{`` and ``}}`` write literal braces.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from datetime import datetime
+from re import Match
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .networks import URL_RE
+from .schemacheck import did_you_mean
+from .timeparse import month_name
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_SEASONS_NORTH = ("winter", "winter", "spring", "spring", "spring", "summer",
+                  "summer", "summer", "autumn", "autumn", "autumn", "winter")
+
+# Occurrence fields, with a description for the README and `herald schema`.
+OCCURRENCE_FIELDS = {
+    "weekday": "day of the week, e.g. Monday",
+    "day": "day of the month, e.g. 1",
+    "month": "month name, e.g. December",
+    "year": "e.g. 2026",
+    "date": "e.g. 1 December 2026",
+    "date_iso": "e.g. 2026-12-01",
+    "time": "local time, e.g. 10:00",
+    "season": "winter, spring, summer or autumn (in the brand's hemisphere)",
+}
+# The longest value each occurrence field can take, for worst-case length checks.
+_LONGEST = {
+    "weekday": "Wednesday", "day": "30", "month": "September", "year": "2026",
+    "date": "30 September 2026", "date_iso": "2026-09-30", "time": "10:00", "season": "summer",
+}
+
+
+class TemplateError(ValueError):
+    """A template that cannot be rendered; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    source: str
+    parts: tuple[tuple[str, str | None], ...]  # (literal text, field name or None)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(name for _, name in self.parts if name is not None)
+
+    def render(self, values: dict[str, str]) -> str:
+        return "".join(literal + (values[name] if name is not None else "") for literal, name in self.parts)
+
+
+def compile_template(source: str, known: frozenset[str] | set[str]) -> Template:
+    """Parse ``source``; raise TemplateError naming the first bad field and the allowed ones."""
+    try:
+        parsed = list(string.Formatter().parse(source))
+    except ValueError as exc:
+        raise TemplateError(f"template is not well formed: {exc}; write {{{{ and }}}} for literal braces") from None
+    parts: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in parsed:
+        if name is None:
+            parts.append((literal, None))
+            continue
+        if conversion or spec:
+            raise TemplateError(
+                f"template field {{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}} "
+                "has a conversion or format; only plain {field} is allowed"
+            )
+        if name not in known:
+            suggestion = did_you_mean(name, known)
+            shown = ", ".join("{" + k + "}" for k in sorted(known))
+            raise TemplateError(
+                f"unknown template field {{{name}}}" + (f"; {suggestion}" if suggestion else f"; known fields: {shown}")
+            )
+        parts.append((literal, name))
+    return Template(source, tuple(parts))
+
+
+def occurrence_values(local: datetime, southern: bool = False) -> dict[str, str]:
+    season = _SEASONS_NORTH[(local.month + 5) % 12] if southern else _SEASONS_NORTH[local.month - 1]
+    month = month_name(local.month)
+    return {
+        "weekday": _WEEKDAYS[local.weekday()],
+        "day": str(local.day),
+        "month": month,
+        "year": str(local.year),
+        "date": f"{local.day} {month} {local.year}",
+        "date_iso": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "season": season,
+    }
+
+
+def longest_occurrence_values() -> dict[str, str]:
+    return dict(_LONGEST)
+
+
+def tag_links(text: str, hosts: frozenset[str], params: dict[str, str]) -> str:
+    """Add UTM ``params`` to every link in ``text`` whose host is the brand's; keep any already set."""
+    if not params or not hosts:
+        return text
+
+    def tag(match: Match[str]) -> str:
+        url = match.group(0)
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if host not in hosts:
+            return url
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        present = {k for k, _ in query}
+        query += [(k, v) for k, v in params.items() if k not in present]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    return URL_RE.sub(tag, text)
+

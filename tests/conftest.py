@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "reference"
+CI = os.environ.get("CI") == "true"
+
+HEADER = """\
+brand:
+  name: Acme Furniture
+  timezone: {tz}
+  links: {{order_tracking: "https://acme.example/track", help: "https://acme.example/help"}}
+networks:
+  site: {{type: site}}
+  hooks: {{type: webhook, url: "http://127.0.0.1:8099/in"}}
+  x: {{type: x}}
+  masto: {{type: mastodon, instance: "https://social.example"}}
+  sky: {{type: bluesky, handle: acme.example}}
+  insta: {{type: instagram, user_id: "1789"}}
+campaigns:
+  winter: {{starts: 2026-12-01, ends: 2027-02-28, networks: [site, hooks]}}
+"""
+
+
+def calendar_text(posts: str, tz: str = "Europe/Berlin") -> str:
+    return HEADER.format(tz=tz) + "posts:\n" + textwrap.indent(textwrap.dedent(posts).strip("\n"), "  ") + "\n"
+
+
+@pytest.fixture
+def write_calendar(tmp_path: Path):
+    def write(posts: str, tz: str = "Europe/Berlin", name: str = "cal.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(calendar_text(posts, tz), encoding="utf-8")
+        return path
+
+    return write
+
+
+def reference(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if CI:
+            raise FileNotFoundError(f"reference data missing: {path}")
+        pytest.skip(f"reference data not found at {path}")
+    return path

@@ -1,0 +1,114 @@
+"""The herald command: one-line errors, exit codes, and the outputs planners use."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar as VCalendar
+
+from campaigns.schema import calendar_schema
+from scheduler.cli import main
+from scheduler.clock import FakeClock
+from tests.conftest import ROOT
+
+SAMPLE = str(ROOT / "content_calendar.yaml")
+CLOCK = FakeClock(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv), clock=CLOCK)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_the_sample(capsys):
+    assert run(capsys, "validate", SAMPLE) == (0, f"{SAMPLE}: ok (6 posts, 2 networks, 2 campaigns)\n", "")
+
+
+def test_validate_prints_every_problem_and_exits_1(capsys, tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(Path(SAMPLE).read_text().replace("kind: tip", "kind: tipp").replace("2026-12-18T08:00", "2026-12-32T08:00"))
+    code, out, err = run(capsys, "validate", str(bad))
+    assert code == 1 and out == ""
+    lines = err.splitlines()
+    assert lines[-1] == f"{bad}: 2 errors"
+    assert any(line.startswith(f"{bad}:") and "cannot be 'tipp'" in line for line in lines)
+    assert any("'2026-12-32T08:00' is not a date: December 2026 has 31 days" in line for line in lines)
+
+
+def test_plan_json_lines(capsys):
+    code, out, _ = run(capsys, "plan", "--calendar", SAMPLE, "--from", "2026-11-23", "--days", "14", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 7
+    assert set(rows[0]) >= {"key", "post", "network", "at", "text"}
+    assert rows[0]["at"] == "2026-11-23T10:00:00+01:00" and rows[0]["post"] == "track-your-order"
+    assert len({r["key"] for r in rows}) == 7
+
+
+def test_plan_text_shows_time_network_post_text_and_budget(capsys):
+    code, out, _ = run(capsys, "plan", "--calendar", SAMPLE, "--days", "3")
+    assert code == 0
+    assert out.startswith("1 publication(s) from 2026-11-23 08:00 CET to 2026-11-26 08:00 CET")
+    assert "Mon 2026-11-23 10:00 CET  site       track-your-order  (variant 1/3, 144 chars)" in out
+    assert "    Where is your sofa? Track any custom order in one click: https://acme.example/track?" in out
+
+
+def test_export_ical_to_a_file(capsys, tmp_path: Path):
+    target = tmp_path / "plan.ics"
+    code, _, err = run(capsys, "export-ical", "--calendar", SAMPLE, "--from", "2026-12-01", "-o", str(target))
+    assert code == 0 and err.startswith(f"wrote {target}")
+    parsed = VCalendar.from_ical(target.read_bytes())
+    assert len(parsed.walk("VEVENT")) >= 4
+
+
+def test_schema_matches_the_committed_copy(capsys):
+    code, out, _ = run(capsys, "schema")
+    assert code == 0
+    assert json.loads(out) == calendar_schema()
+    committed = json.loads((ROOT / "schema" / "content_calendar.schema.json").read_text())
+    assert committed == calendar_schema(), "run: herald schema > schema/content_calendar.schema.json"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["plan", "--days", "zero"], "herald plan: argument --days: 'zero' is not a whole number"),
+    (["plan", "--calendar", SAMPLE, "--from", "tomorrow"], "herald: --from: 'tomorrow' is not a date or time"),
+    (["frobnicate"], "herald: argument COMMAND: invalid choice: 'frobnicate'"),
+])
+def test_usage_errors_exit_2_with_one_line(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith(message)
+    assert len(err.splitlines()) == 1
+
+
+def test_missing_file(capsys):
+    code, _, err = run(capsys, "validate", "nope.yaml")
+    assert (code, err.splitlines()[0]) == (1, "nope.yaml: file not found")
+
+
+HOSTILE = {
+    "binary.yaml": b"\x00\x01\x02garbage",
+    "latin1.yaml": b"brand: {name: caf\xe9}\n",
+    "syntax.yaml": b"brand: [unclosed\n",
+    "tags.yaml": b"brand: !!python/object/new:os.system [ls]\n",
+    "list.yaml": b"- just\n- a list\n",
+    "empty.yaml": b"",
+    "huge-number.yaml": b"version: 1e999999\nbrand: {name: x, timezone: UTC}\nnetworks: {s: {type: site}}\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_through_the_real_command_never_shows_a_traceback(tmp_path: Path, name: str):
+    path = tmp_path / name
+    path.write_bytes(HOSTILE[name])
+    herald = shutil.which("herald", path=str(Path(sys.executable).parent)) or "herald"
+    proc = subprocess.run([herald, "validate", str(path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[0].startswith(str(path))

@@ -1,0 +1,141 @@
+"""iCal export: what a calendar client expands must be exactly what `herald plan` prints."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import pytest
+import recurring_ical_events
+from icalendar import Calendar as VCalendar
+
+from campaigns.calendar import loads
+from campaigns.ical import expected_instants, export
+from campaigns.plan import plan
+from tests.conftest import ROOT, calendar_text
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+SERIES = """
+- id: weekly
+  kind: tracking
+  networks: [site, hooks]
+  starts: 2026-01-05
+  rrule: FREQ=WEEKLY;BYDAY=MO,TH;BYHOUR=10;BYMINUTE=0
+  exdates: [2026-12-24, '2027-01-04T10:00']
+  variants: ["Track {links.order_tracking}", "Status: {links.order_tracking}"]
+- id: night-owl
+  kind: tip
+  networks: [site]
+  starts: 2026-03-01
+  rrule: FREQ=DAILY;BYHOUR=2;BYMINUTE=30
+  text: "Night tip for {weekday}"
+- id: last-workday
+  kind: reminder
+  networks: [site]
+  timezone: America/New_York
+  starts: 2026-01-01T18:00
+  rrule: FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1
+  text: late opening
+- id: fortnightly
+  kind: tip
+  campaign: winter
+  rrule: FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;BYHOUR=9;BYMINUTE=30
+  text: "{season} care"
+- id: counted
+  kind: tip
+  networks: [site]
+  starts: 2026-11-01T12:00:30
+  rrule: FREQ=DAILY;INTERVAL=3;COUNT=40
+  text: counted
+- id: leap
+  kind: reminder
+  networks: [site]
+  starts: 2024-01-01
+  rrule: FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=12;BYMINUTE=0
+  text: leap day
+- id: once
+  kind: announcement
+  networks: [site, hooks]
+  at: 2027-03-28T03:00
+  text: one-off
+"""
+
+
+def expand(ics: bytes, start: datetime, end: datetime) -> dict[tuple[str, str], list[datetime]]:
+    """What a client shows, by (post, network), as UTC instants (an independent expander)."""
+    parsed = VCalendar.from_ical(ics)
+    out: dict[tuple[str, str], list[datetime]] = defaultdict(list)
+    for event in recurring_ical_events.of(parsed).between(start, end):
+        key = (str(event["X-HERALD-POST"]), str(event["X-HERALD-NETWORK"]))
+        out[key].append(event.decoded("dtstart").astimezone(UTC))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+WINDOWS = [
+    ("winter, Berlin", "Europe/Berlin", datetime(2026, 11, 23, tzinfo=UTC), 120),
+    ("spring DST, Berlin", "Europe/Berlin", datetime(2027, 3, 1, tzinfo=UTC), 60),
+    ("autumn DST, Berlin", "Europe/Berlin", datetime(2026, 10, 1, tzinfo=UTC), 60),
+    ("a year, Sydney", "Australia/Sydney", datetime(2026, 3, 1, tzinfo=UTC), 400),
+    ("leap years, New York", "America/New_York", datetime(2027, 6, 1, tzinfo=UTC), 1000),
+]
+
+
+@pytest.mark.parametrize("name, tz, start, days", WINDOWS, ids=[w[0] for w in WINDOWS])
+def test_expanded_export_equals_the_plan(name, tz, start, days):
+    calendar = loads(calendar_text(SERIES, tz))
+    end = start + (datetime(2026, 1, 2) - datetime(2026, 1, 1)) * days
+    planned = expected_instants(plan(calendar, start, end))
+    exported = expand(export(calendar, start, end, NOW).to_ical(), start, end)
+    assert planned  # the window is not empty
+    assert exported == planned
+
+
+def test_dst_gap_and_fold_instances_are_pinned_in_utc():
+    calendar = loads(calendar_text(SERIES))
+    start, end = datetime(2027, 3, 26, tzinfo=UTC), datetime(2027, 3, 30, tzinfo=UTC)
+    cal = export(calendar, start, end, NOW)
+    events = [e for e in cal.walk("VEVENT") if str(e["X-HERALD-POST"]) == "night-owl"]
+    series = [e for e in events if "RRULE" in e]
+    pinned = [e for e in events if "RRULE" not in e]
+    assert len(series) == 1 and len(pinned) == 1
+    assert pinned[0].decoded("dtstart") == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)  # 03:30 CEST
+    assert b"DTSTART:20270328T013000Z" in pinned[0].to_ical()
+    exdates = [d.dt for prop in [series[0]["EXDATE"]] for d in (prop if isinstance(prop, list) else [prop])
+               for d in d.dts]
+    assert [d.replace(tzinfo=None) for d in exdates] == [datetime(2027, 3, 28, 2, 30)]
+
+
+def test_uids_are_stable_across_exports_and_windows():
+    calendar = loads(calendar_text(SERIES))
+    a = export(calendar, datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC), NOW)
+    b = export(calendar, datetime(2026, 12, 8, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC),
+               datetime(2026, 12, 8, tzinfo=UTC))
+    uids = lambda cal: {str(e["UID"]) for e in cal.walk("VEVENT")}  # noqa: E731
+    assert uids(a) == uids(b)
+    assert "weekly.site@acme-furniture.herald" in uids(a)
+    assert len({str(e["UID"]) for e in a.walk("VEVENT")}) == len(a.walk("VEVENT"))
+
+
+def test_export_has_proper_vtimezones_and_full_texts():
+    calendar = loads(calendar_text(SERIES))
+    cal = export(calendar, datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC), NOW)
+    zones = {str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")}
+    assert zones == {"Europe/Berlin", "America/New_York"}
+    berlin = next(tz for tz in cal.walk("VTIMEZONE") if str(tz["TZID"]) == "Europe/Berlin")
+    assert {c.name for c in berlin.subcomponents} == {"STANDARD", "DAYLIGHT"}
+    weekly = next(e for e in cal.walk("VEVENT") if str(e["UID"]) == "weekly.site@acme-furniture.herald")
+    description = str(weekly["DESCRIPTION"])
+    assert "Variant 1:\nTrack https://acme.example/track" in description
+    assert "Variant 2:\nStatus: https://acme.example/track" in description
+    assert "Repeats: FREQ=WEEKLY;BYDAY=MO,TH;BYHOUR=10;BYMINUTE=0" in description
+    assert weekly.to_ical().count(b"DTSTART;TZID=Europe/Berlin:20261203T100000") == 1
+
+
+def test_the_sample_calendar_exports_and_expands_to_its_plan():
+    from campaigns.calendar import load
+
+    calendar = load(str(ROOT / "content_calendar.yaml"))
+    start, end = datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 7, 1, tzinfo=UTC)
+    planned = expected_instants(plan(calendar, start, end))
+    assert expand(export(calendar, start, end, NOW).to_ical(), start, end) == planned

@@ -1,0 +1,71 @@
+"""Network length rules: X against the official twitter-text conformance suite, and the others."""
+
+from __future__ import annotations
+
+import pytest
+from ruamel.yaml import YAML
+
+from campaigns.networks import NETWORK_TYPES, graphemes
+from tests.conftest import reference
+
+
+def _suite(name: str) -> list[dict]:
+    data = YAML(typ="safe", pure=True).load(reference("twitter-text", "validate.yml").read_text(encoding="utf-8"))
+    return data["tests"][name]
+
+
+def _cases(name: str) -> list:
+    try:
+        return [pytest.param(c, id=c["description"]) for c in _suite(name)]
+    except Exception:  # collected before the skip/raise in reference(): report there
+        return [pytest.param(None, id="reference-missing")]
+
+
+X = NETWORK_TYPES["x"].limit
+
+
+@pytest.mark.parametrize("case", _cases("WeightedTweetsWithDiscountedEmojiCounterTest")
+                         + _cases("UnicodeDirectionalMarkerCounterTest"))
+def test_x_length_follows_the_twitter_text_conformance_suite(case):
+    if case is None:
+        reference("twitter-text", "validate.yml")
+    assert X.measure(case["text"]) == case["expected"]["weightedLength"]
+    fits = X.overflow(case["text"]) is None
+    if case["text"]:  # an empty text fits the limit; emptiness is a separate rule
+        assert fits == case["expected"]["valid"]
+
+
+def test_the_suite_has_the_cases_the_readme_promises():
+    assert len(_suite("WeightedTweetsWithDiscountedEmojiCounterTest")) == 22
+    assert len(_suite("UnicodeDirectionalMarkerCounterTest")) == 2
+
+
+def test_mastodon_counts_every_link_as_23_characters():
+    limit = NETWORK_TYPES["mastodon"].limit
+    long_link = "https://acme.example/" + "a" * 200
+    assert limit.measure(f"Track it: {long_link}") == len("Track it: ") + 23
+    assert limit.overflow("x" * 476 + " " + long_link) is None
+    assert limit.overflow("x" * 477 + " " + long_link) == "501/500 characters (1 over)"
+
+
+def test_bluesky_counts_graphemes_and_bytes():
+    limit = NETWORK_TYPES["bluesky"].limit
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one grapheme, 18 bytes
+    assert graphemes(family * 3) == 3
+    assert limit.overflow(family * 300) == "5400/3000 bytes (2400 over)"
+    assert limit.overflow("é" * 301) == "301/300 graphemes (1 over)"
+    assert limit.overflow("e\u0301" * 300) is None  # 300 graphemes of two code points each
+
+
+@pytest.mark.parametrize("network, maximum", [
+    ("linkedin", 3000), ("facebook", 63206), ("instagram", 2200), ("pinterest", 500),
+    ("threads", 500), ("discord", 2000), ("telegram", 4096),
+])
+def test_documented_limits(network, maximum):
+    limit = NETWORK_TYPES[network].limit
+    assert limit.overflow("a" * maximum) is None
+    assert limit.overflow("a" * (maximum + 1)) == f"{maximum + 1}/{maximum} characters (1 over)"
+
+
+def test_own_channels_have_no_limit():
+    assert NETWORK_TYPES["site"].limit is None and NETWORK_TYPES["webhook"].limit is None

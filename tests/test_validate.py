@@ -1,0 +1,190 @@
+"""Validation: every mistake a planner can make is reported at its line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from campaigns.calendar import check, load
+from tests.conftest import ROOT
+
+# Posts start at line 15 of the generated file (see conftest.HEADER).
+CASES = [
+    ("unknown key with a suggestion",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  txt: hi\n",
+     "cal.yaml:19:5: unknown key 'txt' (did you mean 'text'?)"),
+    ("wrong type",
+     "- id: a\n  kind: tip\n  networks: site\n  at: 2026-12-01T10:00\n  text: hi\n",
+     "cal.yaml:17:15: 'networks' must be a list, not text"),
+    ("unknown kind",
+     "- id: a\n  kind: tipp\n  networks: [site]\n  at: 2026-12-01T10:00\n  text: hi\n",
+     "cal.yaml:16:11: 'kind' cannot be 'tipp' (did you mean 'tip'?)"),
+    ("impossible date",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2027-02-29T10:00\n  text: hi\n",
+     "cal.yaml:18:9: '2027-02-29T10:00' is not a date: February 2027 has 28 days"),
+    ("impossible time",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T24:30\n  text: hi\n",
+     "cal.yaml:18:9: '2026-12-01T24:30' is not a time of day"),
+    ("DST gap",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2027-03-28T02:30\n  text: hi\n",
+     "cal.yaml:18:9: 2027-03-28T02:30 does not exist in Europe/Berlin: the clocks skip it (DST starts)"),
+    ("DST fold",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-10-25T02:30\n  text: hi\n",
+     "cal.yaml:18:9: 2026-10-25T02:30 happens twice in Europe/Berlin (DST ends): 2026-10-25T02:30+02:00 and "
+     "2026-10-25T02:30+01:00 (add the offset you mean, e.g. 2026-10-25T02:30+02:00)"),
+    ("bad rrule",
+     "- id: a\n  kind: tip\n  networks: [site]\n  starts: 2026-12-01\n  rrule: FREQ=WEEKLY;BYDAY=XX;BYHOUR=9\n  text: hi\n",
+     "cal.yaml:19:12: invalid rrule"),
+    ("rrule that never occurs",
+     "- id: a\n  kind: tip\n  networks: [site]\n  starts: 2026-12-01\n  rrule: FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;BYHOUR=9\n  text: hi\n",
+     "cal.yaml:19:12: this rrule never produces a date"),
+    ("recurring without a time of day",
+     "- id: a\n  kind: tip\n  networks: [site]\n  starts: 2026-12-01\n  rrule: FREQ=WEEKLY\n  text: hi\n",
+     "cal.yaml:19:12: recurring post has no time of day"),
+    ("recurring without a start",
+     "- id: a\n  kind: tip\n  networks: [site]\n  rrule: FREQ=WEEKLY;BYHOUR=9\n  text: hi\n",
+     "cal.yaml:18:5: recurring post 'a' needs starts:"),
+    ("unknown time zone",
+     "- id: a\n  kind: tip\n  networks: [site]\n  timezone: Europe/Berlinn\n  at: 2026-12-01T10:00\n  text: hi\n",
+     "cal.yaml:18:15: unknown time zone 'Europe/Berlinn'"),
+    ("unknown network",
+     "- id: a\n  kind: tip\n  networks: [sitе]\n  at: 2026-12-01T10:00\n  text: hi\n",
+     "cal.yaml:17:16: unknown network 'sitе'"),
+    ("network type instead of account",
+     "- id: a\n  kind: tip\n  networks: [facebook]\n  at: 2026-12-01T10:00\n  text: hi\n",
+     "'facebook' is a network type; add an account under networks: with type: facebook"),
+    ("unknown campaign",
+     "- id: a\n  kind: tip\n  campaign: wintr\n  at: 2026-12-01T10:00\n  text: hi\n",
+     "cal.yaml:17:15: unknown campaign 'wintr' (did you mean 'winter'?)"),
+    ("unknown template field",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  text: 'see {links.tracking}'\n",
+     "cal.yaml:19:11: unknown template field {links.tracking}; did you mean 'links.order_tracking'?"),
+    ("hostile template: attribute access",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  text: '{links.__class__}'\n",
+     "cal.yaml:19:11: unknown template field {links.__class__}"),
+    ("hostile template: format spec",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  text: '{date:>999999999}'\n",
+     "has a conversion or format; only plain {field} is allowed"),
+    ("hostile template: index",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  text: '{brand.name[0]}'\n",
+     "unknown template field {brand.name[0]}"),
+    ("unbalanced braces",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  text: 'a { b'\n",
+     "template is not well formed"),
+    ("too long for X",
+     "- id: a\n  kind: tip\n  networks: [x]\n  at: 2026-12-01T10:00\n  text: '" + "é" * 300 + "'\n",
+     "cal.yaml:15:5: post 'a' is too long for x (X): text is 300/280 weighted characters (20 over)"),
+    ("too long for Bluesky at its longest",
+     "- id: a\n  kind: tip\n  networks: [sky]\n  at: 2026-12-01T10:00\n  text: '{weekday}" + "a" * 295 + "'\n",
+     "post 'a' is too long for sky (Bluesky): text is 304/300 graphemes (4 over) at its longest"),
+    ("ends before starts",
+     "- id: a\n  kind: tip\n  networks: [site]\n  starts: 2026-12-10\n  ends: 2026-12-01\n  rrule: FREQ=DAILY;BYHOUR=9\n  text: hi\n",
+     "cal.yaml:19:11: ends (2026-12-01) is before starts (2026-12-10)"),
+    ("both at and rrule",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  rrule: FREQ=DAILY\n  text: hi\n",
+     "a post has either at: (one-off) or rrule: (recurring), not both"),
+    ("one-off without a time",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01\n  text: hi\n",
+     "at: 2026-12-01 has no time of day"),
+    ("no networks",
+     "- id: a\n  kind: tip\n  at: 2026-12-01T10:00\n  text: hi\n",
+     "cal.yaml:15:5: post 'a' has no networks"),
+    ("instagram needs an image",
+     "- id: a\n  kind: tip\n  networks: [insta]\n  at: 2026-12-01T10:00\n  text: hi\n",
+     "goes to insta (Instagram), which needs an image"),
+    ("per_network for a network the post does not use",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  text: hi\n  per_network: {x: {text: yo}}\n",
+     "per_network 'x' is not one of this post's networks"),
+    ("repeated variant",
+     "- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  variants: [hi, there, hi]\n",
+     "variant 3 repeats variant 1"),
+    ("outside the campaign",
+     "- id: a\n  kind: tip\n  campaign: winter\n  at: 2027-03-05T10:00\n  text: hi\n",
+     "at: 2027-03-05T10:00 is outside campaign 'winter'"),
+    ("bad id",
+     "- id: 'has space'\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  text: hi\n",
+     "cal.yaml:15:9: 'id': 'has space' is not in the expected form"),
+]
+
+
+@pytest.mark.parametrize("posts, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_each_mistake_is_reported_where_it_is(write_calendar, posts, expected):
+    path = write_calendar(posts)
+    result = check(str(path))
+    assert result.calendar is None
+    rendered = [str(p).replace(str(path), "cal.yaml") for p in result.errors]
+    assert any(expected in line for line in rendered), rendered
+
+
+def test_every_problem_is_reported_not_only_the_first(write_calendar):
+    path = write_calendar("""
+        - id: a
+          kind: tipp
+          networks: [nowhere]
+          at: 2026-02-30T10:00
+          text: '{nope}'
+        - id: a
+          kind: tip
+          networks: [site]
+          at: 2026-12-01T10:00
+          text: hi
+          colour: red
+        """)
+    messages = " | ".join(str(p) for p in check(str(path)).errors)
+    for fragment in ["cannot be 'tipp'", "unknown network 'nowhere'", "February 2026 has 28 days",
+                     "unknown template field {nope}", "duplicate post id 'a'", "unknown key 'colour'"]:
+        assert fragment in messages
+
+
+def test_unknown_top_level_key_and_network_field(tmp_path: Path):
+    path = tmp_path / "c.yaml"
+    path.write_text("brand: {name: A, timezone: UTC}\nnetwork: {}\nnetworks:\n  x: {type: x, instance: 'https://a.b'}\n")
+    messages = [str(p) for p in check(str(path)).errors]
+    assert f"{path}:2:1: unknown key 'network' (did you mean 'networks'?)" in messages
+    assert f"{path}:4:16: 'instance' does not apply to a x network (it belongs to: mastodon)" in messages
+
+
+def test_secrets_are_not_accepted_in_the_calendar(tmp_path: Path):
+    path = tmp_path / "c.yaml"
+    path.write_text("brand: {name: A, timezone: UTC}\nnetworks:\n  x: {type: x, token: 'abc'}\n")
+    assert [str(p) for p in check(str(path)).errors][0].startswith(f"{path}:3:16: unknown key 'token'")
+
+
+def test_recurring_time_in_a_dst_gap_is_a_warning_not_an_error(write_calendar):
+    path = write_calendar("""
+        - id: night
+          kind: tip
+          networks: [site]
+          starts: 2027-03-01
+          rrule: FREQ=DAILY;BYHOUR=2;BYMINUTE=30
+          text: hi
+        """)
+    result = check(str(path))
+    assert result.calendar is not None and not result.errors
+    assert [w.message for w in result.warnings] == [
+        "02:30 does not exist in Europe/Berlin on the day DST starts",
+        "02:30 happens twice in Europe/Berlin on the day DST ends",
+    ]
+
+
+def test_the_sample_calendar_is_valid_without_warnings():
+    result = check(str(ROOT / "content_calendar.yaml"))
+    assert result.problems == []
+    kinds = {p.kind for p in result.calendar.posts}
+    assert kinds == {"tip", "reminder", "announcement", "tracking"}
+
+
+def test_load_returns_a_calendar_model(write_calendar):
+    calendar = load(str(write_calendar("""
+        - id: a
+          kind: tip
+          campaign: winter
+          rrule: FREQ=WEEKLY;BYDAY=MO;BYHOUR=9
+          variants: ["one {links.help}", "two"]
+          per_network: {hooks: {text: "hook text"}}
+        """)))
+    (post,) = calendar.posts
+    assert post.networks == ("site", "hooks")
+    assert [t.source for t in post.texts["site"]] == ["one {links.help}", "two"]
+    assert [t.source for t in post.texts["hooks"]] == ["hook text"]

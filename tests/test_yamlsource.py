@@ -1,0 +1,81 @@
+"""The YAML loader: strict, safe, and precise about where a problem is."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from campaigns.errors import CalendarError
+from campaigns.yamlsource import decode, load_text
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(CalendarError) as info:
+        load_text(text, "f.yaml")
+    return [str(p) for p in info.value.problems]
+
+
+def test_duplicate_key_is_reported_at_the_second_key():
+    assert problems_of("a: 1\nb: 2\na: 3\n") == ["f.yaml:3:1: duplicate key 'a' (first at line 1) (remove one of them)"]
+
+
+def test_object_constructing_tags_are_refused():
+    (message,) = problems_of("x: !!python/object/apply:os.system ['echo pwned']\n")
+    assert message.startswith("f.yaml:1:4: unsupported YAML tag 'tag:yaml.org,2002:python/object/apply:os.system'")
+
+
+def test_custom_tags_are_refused():
+    assert problems_of("x: !secret abc\n")[0].startswith("f.yaml:1:4: unsupported YAML tag '!secret'")
+
+
+def test_syntax_error_names_line_and_column():
+    (message,) = problems_of("a:\n  - b: 1\n   c: 2\n")
+    assert message.startswith("f.yaml:3:4: YAML syntax error:")
+
+
+def test_alias_bomb_is_refused_quickly():
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    started = time.process_time()
+    (message,) = problems_of("\n".join(lines) + "\n")
+    assert "expand to more than" in message
+    assert time.process_time() - started < 5  # generous: the point is that it does not expand 9**10 values
+
+
+def test_moderate_aliases_and_merge_keys_work():
+    data = load_text("base: &b {kind: tip, networks: [site]}\npost:\n  <<: *b\n  kind: reminder\n", "f.yaml")
+    assert data["post"] == {"kind": "reminder", "networks": ["site"]}
+
+
+def test_dates_stay_as_written_and_yaml_1_2_scalars():
+    data = load_text("d: 2026-02-30\nt: 10:00\nno: no\nn: 12\nf: 1.5\nb: true\nz: ~\n", "f.yaml")
+    assert data == {"d": "2026-02-30", "t": "10:00", "no": "no", "n": 12, "f": 1.5, "b": True, "z": None}
+
+
+def test_positions_of_keys_and_values_are_kept():
+    data = load_text("posts:\n  - id: a\n    kind: tip\n", "f.yaml")
+    post = data["posts"][0]
+    assert (post.key_loc("kind").line, post.key_loc("kind").col) == (3, 5)
+    assert (post.value_loc("kind").line, post.value_loc("kind").col) == (3, 11)
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n"])
+def test_empty_file_has_a_clear_message(text):
+    assert problems_of(text) == ["f.yaml:1:1: the file is empty; expected a calendar (see the README for an example)"]
+
+
+def test_binary_file_is_refused():
+    with pytest.raises(CalendarError) as info:
+        decode(b"\x89PNG\r\n\x1a\n\x00\x00", "f.yaml")
+    assert str(info.value) == "f.yaml: not a text file (NUL byte at offset 8) (save it as UTF-8 YAML)"
+
+
+def test_invalid_utf8_names_its_position():
+    with pytest.raises(CalendarError) as info:
+        decode(b"a: 1\nb: caf\xe9\n", "f.yaml")
+    assert str(info.value).startswith("f.yaml:2:7: not valid UTF-8 text")
+
+
+def test_second_document_is_an_error():
+    assert problems_of("a: 1\n---\nb: 2\n")[0].startswith("f.yaml:2:1: YAML syntax error: but found another document")
