@@ -41,7 +41,14 @@ def write_calendar(tmp_path: Path):
     return write
 
 
+DATA = Path(__file__).resolve().parent / "data"
+
+
 def reference(*parts: str) -> Path:
+    """Reference data: the copy under tests/data/ if there is one, else ../shared/reference/."""
+    path = DATA.joinpath(*parts)
+    if path.exists():
+        return path
     path = SHARED.joinpath(*parts)
     if not path.exists():
         if CI:
