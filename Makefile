@@ -4,6 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
+# The iCal tests also expand exports with Thunderbird's ical.js, when npm is here.
+NPM    := $(shell command -v npm 2>/dev/null)
+JS     := tests/js/node_modules/.installed
+ifneq ($(NPM),)
+TEST_DEPS := $(JS)
+endif
+
 .PHONY: run test lint bench schema clean
 
 $(STAMP): pyproject.toml
@@ -18,8 +25,12 @@ run: $(STAMP)
 	$(BIN)/herald validate content_calendar.yaml
 	$(BIN)/herald plan --calendar content_calendar.yaml --days 14
 
+$(JS): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --silent --no-audit --no-fund
+	@touch $@
+
 ## test: the whole test suite, and the linter
-test: $(STAMP)
+test: $(STAMP) $(TEST_DEPS)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -35,4 +46,4 @@ schema: $(STAMP)
 	$(BIN)/herald schema > schema/content_calendar.schema.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tests/js/node_modules

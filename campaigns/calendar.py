@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 from .errors import CalendarError, Problem
+from .gcpause import paused_gc
 from .model import Account, Brand, Calendar, Campaign, Post, Series
 from .networks import NETWORK_TYPES
 from .schema import calendar_schema
@@ -73,11 +74,12 @@ def load(path: str) -> Calendar:
 
 def check(path: str, text: str | None = None) -> LoadResult:
     """Validate; return the calendar (if valid) with every error and warning found."""
-    try:
-        data = load_file(path) if text is None else load_text(text, path)
-    except CalendarError as exc:
-        return LoadResult(None, exc.problems)
-    return build(data, path)
+    with paused_gc():
+        try:
+            data = load_file(path) if text is None else load_text(text, path)
+        except CalendarError as exc:
+            return LoadResult(None, exc.problems)
+        return build(data, path)
 
 
 def loads(text: str, path: str = "<calendar>") -> Calendar:

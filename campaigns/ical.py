@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from dateutil.rrule import rrulestr
 from icalendar import Calendar as VCalendar
-from icalendar import Event, vRecur
+from icalendar import Component, Event, vRecur
 
 from .calendar import finish, render_values
 from .model import Calendar, Post
@@ -88,7 +88,29 @@ def export(calendar: Calendar, start: datetime, end: datetime, now: datetime) ->
     if any(c.name == "VEVENT" for c in cal.subcomponents):
         cal.add_missing_timezones(first_date=(start - timedelta(days=1)).date(),
                                   last_date=(end + timedelta(days=1)).date())
+        for vtimezone in cal.walk("VTIMEZONE"):
+            _one_transition_per_observance(vtimezone)
     return cal
+
+
+def _one_transition_per_observance(vtimezone: Component) -> None:
+    """Rewrite observances that list later transitions as RDATEs into one observance each.
+
+    Both forms are valid RFC 5545, but Thunderbird's ical.js ignores such RDATEs and
+    would show every event after the second transition an hour off (the tests expand
+    exports with ical.js itself)."""
+    observances: list[Component] = []
+    for observance in vtimezone.subcomponents:
+        rdates = observance.pop("RDATE", None)
+        observances.append(observance)
+        for prop in rdates if isinstance(rdates, list) else [rdates] if rdates else []:
+            for period in prop.dts:
+                copy = observance.copy()
+                copy.pop("DTSTART")
+                copy.add("dtstart", period.dt)
+                observances.append(copy)
+    observances.sort(key=lambda o: o.decoded("dtstart"))
+    vtimezone.subcomponents = observances
 
 
 def _base_event(calendar: Calendar, post: Post, account: str, rendered: list[str],

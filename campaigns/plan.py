@@ -15,16 +15,27 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from .calendar import finish, render_values
+from .gcpause import paused_gc
 from .model import Calendar, Post
+from .networks import NETWORK_TYPES
 from .templates import occurrence_values
-from .timeparse import local_time_kind, zone
+from .timeparse import zone
 
 
 def publication_key(source: str, at: datetime, account: str) -> str:
     """The deterministic identity of one publication: what, when (UTC, to the second), where."""
-    instant = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _key(source, _instant(at), account)
+
+
+def _instant(at: datetime) -> str:
+    u = at.astimezone(UTC)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
+
+
+def _key(source: str, instant: str, account: str) -> str:
     return hashlib.sha256(f"{source}\x1f{instant}\x1f{account}".encode()).hexdigest()[:32]
 
 
@@ -36,7 +47,7 @@ class Occurrence:
     note: str = ""  # e.g. a DST gap or fold, and what Herald does about it
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs a setattr call per field, 250k times a year
 class Publication:
     key: str
     source: str
@@ -48,10 +59,14 @@ class Publication:
     text: str
     variant: int  # 1-based, of `variants`
     variants: int
-    length: int | None
     limit: int | None
     campaign: str | None = None
     note: str = ""
+
+    @property
+    def length(self) -> int | None:
+        """The text's length as its network counts it (computed on demand: the engine does not need it)."""
+        return NETWORK_TYPES[self.network_type].limit.measure(self.text) if self.limit is not None else None
 
     def as_json(self) -> dict:
         return {
@@ -86,7 +101,8 @@ def occurrences(post: Post, start: datetime, end: datetime) -> Iterator[Occurren
             continue
         # fold=0 is RFC 5545's reading of gaps and folds; the round trip through UTC
         # turns a skipped wall time (02:30) into the real one (03:30 summer time).
-        utc = local.replace(tzinfo=tz).astimezone(UTC)
+        wall = local.replace(tzinfo=tz)
+        utc = wall.astimezone(UTC)
         at = utc.astimezone(tz)
         if previous is not None and utc <= previous:
             continue  # a gap time shifted onto an instant the rule already produced: once only
@@ -94,14 +110,16 @@ def occurrences(post: Post, start: datetime, end: datetime) -> Iterator[Occurren
         if utc >= end:
             break
         if utc >= start:
-            yield Occurrence(index, at, local, _dst_note(local, at))
+            note = ""
+            if at.hour != local.hour or at.minute != local.minute:
+                note = _dst_note(local, at, "gap")
+            elif wall.replace(fold=1).utcoffset() != at.utcoffset():
+                note = _dst_note(local, at, "fold")
+            yield Occurrence(index, at, local, note)
         index += 1
 
 
-def _dst_note(local: datetime, at: datetime) -> str:
-    kind = local_time_kind(local, at.tzinfo)  # type: ignore[arg-type]
-    if kind == "ok":
-        return ""
+def _dst_note(local: datetime, at: datetime, kind: str) -> str:
     if kind == "gap":
         return (f"{local:%H:%M} does not exist on {local:%Y-%m-%d} (DST starts); "
                 f"goes out at {at:%H:%M %Z} (RFC 5545)")
@@ -120,9 +138,19 @@ def plan(calendar: Calendar, start: datetime, end: datetime) -> list[Publication
     """Every publication with start <= at < end, sorted by instant, then network, then post."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("plan() needs aware datetimes")
+    with paused_gc():
+        return _plan(calendar, start, end)
+
+
+def _plan(calendar: Calendar, start: datetime, end: datetime) -> list[Publication]:
     brand = calendar.brand
     southern = is_southern(brand.timezone)
-    publications: list[Publication] = []
+
+    @lru_cache(maxsize=8192)  # posts share times of day: render values once per wall-clock time
+    def values_at(local: datetime) -> dict[str, str]:
+        return render_values(brand, occurrence_values(local, southern))
+
+    rows: list[tuple[str, str, str, Publication]] = []
     for post in calendar.posts:
         if not post.enabled:
             continue
@@ -131,18 +159,17 @@ def plan(calendar: Calendar, start: datetime, end: datetime) -> list[Publication
         if not accounts:
             continue
         for occ in occurrences(post, start, end):
-            values = render_values(brand, occurrence_values(occ.local, southern))
+            values = values_at(occ.local)
+            instant = _instant(occ.at)
             for account in accounts:
                 templates = post.texts[account.name]
                 number = occ.index % len(templates)
                 text = finish(templates[number].render(values), brand, campaign, account)
                 limit = account.rules.limit
-                publications.append(Publication(
-                    key=publication_key(post.source, occ.at, account.name), source=post.source, post=post.id,
-                    kind=post.kind, network=account.name, network_type=account.type, at=occ.at, text=text,
-                    variant=number + 1, variants=len(templates),
-                    length=limit.measure(text) if limit else None, limit=limit.maximum if limit else None,
-                    campaign=post.campaign, note=occ.note,
-                ))
-    publications.sort(key=lambda p: (p.at.astimezone(UTC), p.network, p.post))
-    return publications
+                rows.append((instant, account.name, post.id, Publication(
+                    _key(post.source, instant, account.name), post.source, post.id, post.kind, account.name,
+                    account.type, occ.at, text, number + 1, len(templates), limit.maximum if limit else None,
+                    post.campaign, occ.note,
+                )))
+    rows.sort(key=lambda row: row[:3])  # the UTC instant string sorts in time order
+    return [row[3] for row in rows]

@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft7Validator
 
 from .errors import Problem
@@ -63,12 +64,21 @@ def _locate(root: Any, path: list[Any], *, key: bool = False) -> Loc:
 
 
 class SchemaChecker:
+    """fastjsonschema (compiled to Python) answers "is it valid?" quickly; only when it is
+    not does jsonschema walk the document again to find and explain every problem."""
+
     def __init__(self, schema: dict[str, Any]):
         Draft7Validator.check_schema(schema)
         self.validator = Draft7Validator(schema)
+        self.fast = fastjsonschema.compile(_without_hints(schema))
 
     def problems(self, data: Any, path: str) -> tuple[list[Problem], set[tuple]]:
         """Every structural problem, and the set of data paths that had one."""
+        try:
+            self.fast(data)
+            return [], set()
+        except fastjsonschema.JsonSchemaException:
+            pass
         problems: list[Problem] = []
         bad: set[tuple] = set()
         for error in self.validator.iter_errors(data):
@@ -121,3 +131,12 @@ class SchemaChecker:
         if kind in ("exclusiveMinimum", "minimum", "maximum"):
             return [(where, f"{label}: {error.message}", "", False)]
         return [(where, f"{label}: {error.message}", "", False)]
+
+
+def _without_hints(schema: Any) -> Any:
+    """The schema minus Herald's own ``x-hint`` keyword, which fastjsonschema would reject."""
+    if isinstance(schema, dict):
+        return {k: _without_hints(v) for k, v in schema.items() if k != "x-hint"}
+    if isinstance(schema, list):
+        return [_without_hints(v) for v in schema]
+    return schema

@@ -56,7 +56,7 @@ class Template:
         return tuple(name for _, name in self.parts if name is not None)
 
     def render(self, values: dict[str, str]) -> str:
-        return "".join(literal + (values[name] if name is not None else "") for literal, name in self.parts)
+        return "".join([literal + values[name] if name is not None else literal for literal, name in self.parts])
 
 
 def compile_template(source: str, known: frozenset[str] | set[str]) -> Template:
@@ -95,7 +95,7 @@ def occurrence_values(local: datetime, southern: bool = False) -> dict[str, str]
         "year": str(local.year),
         "date": f"{local.day} {month} {local.year}",
         "date_iso": local.date().isoformat(),
-        "time": local.strftime("%H:%M"),
+        "time": f"{local.hour:02d}:{local.minute:02d}",
         "season": season,
     }
 

@@ -139,3 +139,39 @@ def test_the_sample_calendar_exports_and_expands_to_its_plan():
     start, end = datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 7, 1, tzinfo=UTC)
     planned = expected_instants(plan(calendar, start, end))
     assert expand(export(calendar, start, end, NOW).to_ical(), start, end) == planned
+
+
+JS = ROOT / "tests" / "js"
+
+
+def _ical_js(ics: bytes, start: datetime, end: datetime) -> dict[tuple[str, str], list[datetime]]:
+    """Expand with Thunderbird's ical.js (tests/js/expand.mjs); skip locally without Node, fail in CI."""
+    import json
+    import os
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None or not (JS / "node_modules" / "ical.js").exists():
+        if os.environ.get("CI") == "true":
+            raise RuntimeError("Node.js and tests/js/node_modules are needed in CI: `make test` installs them")
+        pytest.skip("Node.js or ical.js not installed (make test installs ical.js when npm is present)")
+    proc = subprocess.run([node, str(JS / "expand.mjs"), start.isoformat(), end.isoformat()],
+                          input=ics, capture_output=True, check=True, timeout=120)
+    out = {}
+    for key, instants in json.loads(proc.stdout).items():
+        if instants:
+            post, network = key.split(" ")
+            out[(post, network)] = [datetime.fromisoformat(i.replace("Z", "+00:00")) for i in instants]
+    return out
+
+
+ICAL_JS_WINDOWS = WINDOWS + [("two years, Santiago", "America/Santiago", datetime(2026, 1, 1, tzinfo=UTC), 700)]
+
+
+@pytest.mark.parametrize("name, tz, start, days", ICAL_JS_WINDOWS, ids=[w[0] for w in ICAL_JS_WINDOWS])
+def test_thunderbird_ical_js_expands_the_export_to_the_plan(name, tz, start, days):
+    calendar = loads(calendar_text(SERIES, tz))
+    end = start + (datetime(2026, 1, 2) - datetime(2026, 1, 1)) * days
+    planned = expected_instants(plan(calendar, start, end))
+    assert _ical_js(export(calendar, start, end, NOW).to_ical(), start, end) == planned

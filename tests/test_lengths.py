@@ -69,3 +69,24 @@ def test_documented_limits(network, maximum):
 
 def test_own_channels_have_no_limit():
     assert NETWORK_TYPES["site"].limit is None and NETWORK_TYPES["webhook"].limit is None
+
+
+def test_fast_x_length_equals_twitter_text_on_random_texts():
+    import random
+
+    from twitter_text import parse_tweet
+    from twitter_text.regexp.emoji import emoji_list
+    from twitter_text.regexp.invalid_chars import invalid_chars
+
+    from campaigns.xlength import weighted_length
+
+    assert not any(invalid_chars.match(chr(c)) for c in range(128))  # xlength checks only non-ASCII
+    rng = random.Random(2026)
+    emojis = [e.emoji for e in emoji_list] + ["#\ufe0f\u20e3", "1\u20e3", "\U0001f468\u200d\U0001f469\u200d\U0001f467"]
+    pieces = ["a", "Z", " ", "1", "#", "*", "4-6", "\r\n", "\n", "é", "e\u0301", "日本", "ü", "—", "\u200d", "\ufe0f",
+              "\ufffe", "\u202a", "https://acme.example/track?x=1", "acme.com/a", "http://t.co/x", "www.example.org",
+              "@user", "#tag", ".", "(", ")", "\U0001f431", "\u00a9", "\u00ae", "\u2122"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces if rng.random() < 0.8 else emojis) for _ in range(rng.randint(0, 40)))
+        expected = parse_tweet(text)
+        assert weighted_length(text) == (expected.weightedLength, expected.valid), repr(text)
