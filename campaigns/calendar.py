@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrulestr
 
 from .errors import CalendarError, Problem
 from .gcpause import paused_gc
@@ -604,13 +604,23 @@ def _rrule_message(exc: Exception) -> str:
 
 
 def _can_occur(rule: Any) -> bool:
-    """False for rules that can never produce a date (checked statically: dateutil would
-    otherwise search day by day up to the year 9999)."""
+    """False for rules that can never produce a date, checked statically: dateutil would
+    otherwise search period by period up to the year 9999 (seconds for a daily rule).
+    Reads dateutil's parsed rule parts (its ``_by*`` attributes)."""
     months = rule._bymonth or tuple(range(1, 13))
     monthdays = rule._bymonthday or ()
     if monthdays and not rule._bynmonthday:
         longest = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
         if all(day > longest[m] for m in months for day in monthdays):
+            return False
+    if rule._bysetpos:
+        # The most candidates one period can hold; a BYSETPOS beyond it never selects anything.
+        times = len(rule._byhour or (0,)) * len(rule._byminute or (0,)) * len(rule._bysecond or (0,))
+        days = {YEARLY: 366, MONTHLY: 31, WEEKLY: 7, DAILY: 1}.get(rule._freq, 1)
+        if rule._freq in (YEARLY, MONTHLY, WEEKLY) and (rule._byweekday or rule._bynweekday) and not monthdays:
+            weekdays = len(rule._byweekday or ()) + len(rule._bynweekday or ())
+            days = min(days, weekdays * {YEARLY: 53, MONTHLY: 5, WEEKLY: 1}[rule._freq])
+        if rule._freq <= DAILY and all(abs(pos) > days * times for pos in rule._bysetpos):
             return False
     return True
 

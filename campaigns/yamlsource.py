@@ -36,8 +36,10 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_EXPANDED_NODES = 5_000_000
 
 _Y = "tag:yaml.org,2002:"
-_SCALAR_TAGS = {_Y + "str", _Y + "int", _Y + "float", _Y + "bool", _Y + "null", _Y + "timestamp"}
-_BOOL = {"true": True, "false": False}
+# Explicit core tags (!!int "12") are allowed and checked; any other tag is refused.
+_EXPLICIT: dict[str, type | tuple[type, ...]] = {
+    _Y + "int": int, _Y + "float": (float, int), _Y + "bool": bool, _Y + "null": type(None),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,27 +309,14 @@ class _Builder:
         tag, text = _tag(node), node.value
         if tag == _PLAIN:
             return _resolve_plain(text)
-        if tag == _Y + "str" or tag == _Y + "timestamp":
+        if tag in (_Y + "str", _Y + "timestamp"):
             return text
-        if tag == _Y + "null":
+        expected = _EXPLICIT.get(tag)
+        if expected is None:
+            self.error(node, f"unsupported YAML tag {tag!r}", "Herald reads plain YAML only; remove the tag")
             return None
-        if tag == _Y + "bool":
-            return _BOOL.get(text.lower(), text)
-        if tag == _Y + "int":
-            try:
-                return int(text.replace("_", ""), 0)
-            except ValueError:
-                try:
-                    return int(text.replace("_", ""))
-                except ValueError:
-                    return text
-        if tag == _Y + "float":
-            lowered = text.lower().replace("_", "")
-            if lowered in (".nan", ".inf", "+.inf", "-.inf"):
-                return float(lowered.replace(".", ""))
-            try:
-                return float(lowered)
-            except ValueError:
-                return text
-        self.error(node, f"unsupported YAML tag {tag!r}", "Herald reads plain YAML only; remove the tag")
-        return None
+        value = _resolve_plain(text)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            self.error(node, f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]}")
+            return None
+        return value

@@ -79,3 +79,8 @@ def test_invalid_utf8_names_its_position():
 
 def test_second_document_is_an_error():
     assert problems_of("a: 1\n---\nb: 2\n")[0].startswith("f.yaml:2:1: YAML syntax error: but found another document")
+
+
+def test_explicit_core_tags_are_checked():
+    assert load_text('a: !!int "12"\nb: !!str 12\nc: !!float 1\n', "f.yaml") == {"a": 12, "b": "12", "c": 1}
+    assert problems_of('a: !!int "twelve"\n') == ["f.yaml:1:4: 'twelve' is not a valid int"]
