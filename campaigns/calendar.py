@@ -479,7 +479,7 @@ class _PostBuilder:
                         "clock, as RFC 5545 says; pick another time to avoid it")
         if "fold" in met:
             self.p.warn(loc, f"{met['fold']} happens twice in {tz.key} on the day DST ends",
-                        "Herald posts once, at the first of the two (RFC 5545)")
+                        "Herald posts once, at the first of the two, as RFC 5545 says")
 
     # -- what ----------------------------------------------------------------------
     def templates(self, container: LocDict, where: tuple) -> tuple[Template, ...] | None:

@@ -62,14 +62,19 @@ def export(calendar: Calendar, start: datetime, end: datetime, now: datetime) ->
             if name not in post.texts or not account.enabled:
                 continue
             templates = post.texts[name]
-            values = render_values(brand, occurrence_values(occs[0].local, southern))
-            rendered = [finish(t.render(values), brand, campaign, account) for t in templates]
-            base = _base_event(calendar, post, name, rendered, occs[0], campaign.title if campaign else "")
+            title = campaign.title if campaign else ""
+
+            def event_for(occ: Occurrence) -> Event:
+                """The event's common part, its texts rendered for ``occ`` (date fields vary)."""
+                values = render_values(brand, occurrence_values(occ.local, southern))
+                rendered = [finish(t.render(values), brand, campaign, account) for t in templates]  # noqa: B023
+                return _base_event(calendar, post, name, rendered, occ, title)  # noqa: B023
+
             uid = _uid(calendar, post, name)
             regular = [o for o in occs if not o.note]
             pinned = [o for o in occs if o.note]
             if regular:
-                event = base.copy()
+                event = event_for(regular[0])
                 event.add("uid", uid)
                 event.add("dtstamp", stamp)
                 event.add("dtstart", regular[0].at)
@@ -78,12 +83,12 @@ def export(calendar: Calendar, start: datetime, end: datetime, now: datetime) ->
                     _add_recurrence(event, post, regular, [o.local for o in pinned])
                 cal.add_component(event)
             for occ in pinned:
-                event = base.copy()
+                event = event_for(occ)
                 event.add("uid", f"{publication_key(post.source, occ.at, name)}@herald")
                 event.add("dtstamp", stamp)
                 event.add("dtstart", occ.at.astimezone(UTC))
                 event.add("dtend", occ.at.astimezone(UTC) + EVENT_LENGTH)
-                event["description"] = f"{base['description']}\n\nPinned: {occ.note}."
+                event["description"] = f"{event['description']}\n\nPinned: {occ.note}."
                 cal.add_component(event)
     if any(c.name == "VEVENT" for c in cal.subcomponents):
         cal.add_missing_timezones(first_date=(start - timedelta(days=1)).date(),
@@ -126,7 +131,7 @@ def _base_event(calendar: Calendar, post: Post, account: str, rendered: list[str
         lines.append(f"Repeats: {post.series.rule_text}")
     if len(rendered) > 1:
         first_variant = first.index % len(rendered) + 1
-        lines.append(f"Variants rotate in order; the first occurrence here uses variant {first_variant}.")
+        lines.append(f"Variants rotate in order; this occurrence uses variant {first_variant}.")
     for number, text in enumerate(rendered, 1):
         label = f"Variant {number}" if len(rendered) > 1 else "Text"
         lines += ["", f"{label}:", text]

@@ -142,15 +142,20 @@ def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
     for problem in result.problems:
         print(problem, file=sys.stderr)
     if result.errors or result.calendar is None:
-        count = len(result.errors)
-        print(f"{args.file}: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
+        print(f"{args.file}: {_count(len(result.errors), 'error')}", file=sys.stderr)
         return ExitStatus.INVALID
     if not args.quiet:
         cal = result.calendar
-        warnings = f", {len(result.warnings)} warning(s)" if result.warnings else ""
-        print(f"{args.file}: ok ({len(cal.posts)} posts, {len(cal.networks)} networks, "
-              f"{len(cal.campaigns)} campaigns{warnings})")
+        counts = [_count(len(cal.posts), "post"), _count(len(cal.networks), "network"),
+                  _count(len(cal.campaigns), "campaign")]
+        if result.warnings:
+            counts.append(_count(len(result.warnings), "warning"))
+        print(f"{args.file}: ok ({', '.join(counts)})")
     return ExitStatus.OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def window_of(args: argparse.Namespace, calendar: Calendar, clock: Clock) -> tuple[datetime, datetime]:
@@ -178,7 +183,7 @@ def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
             out.write(json.dumps(pub.as_json(), ensure_ascii=False) + "\n")
         return ExitStatus.OK
     tz = calendar.brand.tz
-    print(f"{len(publications)} publication(s) from {start.astimezone(tz):%Y-%m-%d %H:%M %Z} "
+    print(f"{_count(len(publications), 'publication')} from {start.astimezone(tz):%Y-%m-%d %H:%M %Z} "
           f"to {end.astimezone(tz):%Y-%m-%d %H:%M %Z}", file=out)
     for pub in publications:
         local = pub.at.astimezone(tz)

@@ -54,7 +54,7 @@ def test_plan_json_lines(capsys):
 def test_plan_text_shows_time_network_post_text_and_budget(capsys):
     code, out, _ = run(capsys, "plan", "--calendar", SAMPLE, "--days", "3")
     assert code == 0
-    assert out.startswith("1 publication(s) from 2026-11-23 08:00 CET to 2026-11-26 08:00 CET")
+    assert out.startswith("1 publication from 2026-11-23 08:00 CET to 2026-11-26 08:00 CET")
     assert "Mon 2026-11-23 10:00 CET  site       track-your-order  (variant 1/3, 144 chars)" in out
     assert "    Where is your sofa? Track any custom order in one click: https://acme.example/track?" in out
 

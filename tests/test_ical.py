@@ -175,3 +175,11 @@ def test_thunderbird_ical_js_expands_the_export_to_the_plan(name, tz, start, day
     end = start + (datetime(2026, 1, 2) - datetime(2026, 1, 1)) * days
     planned = expected_instants(plan(calendar, start, end))
     assert _ical_js(export(calendar, start, end, NOW).to_ical(), start, end) == planned
+
+
+def test_a_pinned_event_shows_its_own_text():
+    calendar = loads(calendar_text(SERIES))
+    cal = export(calendar, datetime(2027, 3, 26, tzinfo=UTC), datetime(2027, 3, 30, tzinfo=UTC), NOW)
+    pinned = next(e for e in cal.walk("VEVENT") if str(e["X-HERALD-POST"]) == "night-owl" and "RRULE" not in e)
+    assert str(pinned["SUMMARY"]) == "[site] Night tip for Sunday"
+    assert "Pinned: 02:30 does not exist on 2027-03-28 (DST starts); goes out at 03:30 CEST" in str(pinned["DESCRIPTION"])
