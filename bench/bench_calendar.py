@@ -33,7 +33,7 @@ def peak_mb() -> float:
 def measure(size: int, repeat: int) -> dict:
     from bench.generate import generate
     from campaigns.calendar import check
-    from campaigns.ical import export
+    from campaigns.ical import to_ical
     from campaigns.plan import plan
 
     out = HERE / "out"
@@ -60,7 +60,7 @@ def measure(size: int, repeat: int) -> dict:
     result["publications"] = len(publications)
     result["plan_peak_mb"] = peak_mb()
     del publications
-    result["export_s"], ics = timed(lambda: export(calendar, start, end, start).to_ical())
+    result["export_s"], ics = timed(lambda: to_ical(calendar, start, end, start))
     result["export_bytes"] = len(ics)
     result["export_peak_mb"] = peak_mb()
     return result

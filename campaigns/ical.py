@@ -24,6 +24,7 @@ from icalendar import Calendar as VCalendar
 from icalendar import Component, Event, vRecur
 
 from .calendar import finish, render_values
+from .gcpause import paused_gc
 from .model import Calendar, Post
 from .plan import Occurrence, Publication, is_southern, occurrences, publication_key
 from .templates import occurrence_values
@@ -39,6 +40,17 @@ def _uid(calendar: Calendar, post: Post, account: str) -> str:
 
 def export(calendar: Calendar, start: datetime, end: datetime, now: datetime) -> VCalendar:
     """The calendar's publications in [start, end) as a VCALENDAR; ``now`` stamps it (DTSTAMP)."""
+    with paused_gc():
+        return _export(calendar, start, end, now)
+
+
+def to_ical(calendar: Calendar, start: datetime, end: datetime, now: datetime) -> bytes:
+    """The export serialised, as served and written (icalendar's serialiser dominates the time)."""
+    with paused_gc():
+        return export(calendar, start, end, now).to_ical()
+
+
+def _export(calendar: Calendar, start: datetime, end: datetime, now: datetime) -> VCalendar:
     brand = calendar.brand
     southern = is_southern(brand.timezone)
     cal = VCalendar()

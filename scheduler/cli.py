@@ -198,11 +198,11 @@ def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_export_ical(args: argparse.Namespace, clock: Clock) -> int:
-    from campaigns.ical import export
+    from campaigns.ical import to_ical
 
     calendar = load_calendar(args.calendar)
     start, end = window_of(args, calendar, clock)
-    data = export(calendar, start, end, clock.now()).to_ical()
+    data = to_ical(calendar, start, end, clock.now())
     if args.output:
         write_atomic(args.output, data)
         print(f"wrote {args.output} ({len(data):,} bytes)", file=sys.stderr)
