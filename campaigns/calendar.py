@@ -22,7 +22,7 @@ from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrulestr
 
 from .errors import CalendarError, Problem
 from .gcpause import paused_gc
-from .model import Account, Brand, Calendar, Campaign, Post, Series
+from .model import DEFAULT_CATCH_UP, Account, Brand, Calendar, Campaign, EnginePolicy, Post, Series
 from .networks import NETWORK_TYPES
 from .schema import calendar_schema
 from .schemacheck import SchemaChecker, did_you_mean
@@ -132,9 +132,25 @@ class _Builder:
         networks = self.networks()
         campaigns = self.campaigns(networks, brand)
         posts = self.posts(brand, networks, campaigns)
+        policy = self.engine_policy()
         if brand is None:
             return None
-        return Calendar(self.path, brand, networks, campaigns, tuple(posts))
+        return Calendar(self.path, brand, networks, campaigns, tuple(posts), policy)
+
+    def engine_policy(self) -> EnginePolicy:
+        raw = self.data.get("engine")
+        if not isinstance(raw, LocDict):
+            return EnginePolicy()
+        catch_up = dict(DEFAULT_CATCH_UP)
+        spec = raw.get("catch_up")
+        if isinstance(spec, LocDict):
+            for kind, value in spec.items():
+                if isinstance(value, str) and self.ok("engine", "catch_up", kind):
+                    catch_up[kind] = parse_duration(value)
+        on_resume = raw.get("on_resume", "release")
+        attempts = raw.get("max_attempts", 8)
+        return EnginePolicy(catch_up, on_resume if on_resume in ("release", "skip") else "release",
+                            attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 8)
 
     def brand(self) -> Brand | None:
         raw = self.data.get("brand")
@@ -596,6 +612,22 @@ def finish(text: str, brand: Brand, campaign: Campaign | None, account: Account)
         "utm_campaign": campaign.utm_campaign or campaign.id,
     }
     return tag_links(text, brand.hosts, params)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '30m', '6h', '2d' (already matched by the schema's pattern)."""
+    number = int("".join(c for c in text if c.isdigit()))
+    unit = "".join(c for c in text if c.isalpha())
+    return timedelta(seconds=number * _UNITS[unit])
+
+
+def parse_rate(text: str) -> tuple[int, timedelta]:
+    """'30/hour' -> (30, 1 hour)."""
+    count, _, period = text.partition("/")
+    return int(count.strip()), timedelta(seconds=_UNITS[period.strip()])
 
 
 def _rrule_message(exc: Exception) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -94,6 +94,29 @@ class Post:
         return f"post:{self.id}"
 
 
+DEFAULT_CATCH_UP = {  # how late a post may still go out after downtime; older ones are skipped
+    "tip": timedelta(hours=1),
+    "reminder": timedelta(minutes=30),
+    "announcement": timedelta(hours=6),
+    "tracking": timedelta(hours=2),
+    "default": timedelta(hours=1),
+}
+
+
+@dataclass(frozen=True)
+class EnginePolicy:
+    catch_up: dict[str, timedelta] = field(default_factory=lambda: dict(DEFAULT_CATCH_UP))
+    on_resume: str = "release"  # release (if still within catch_up) | skip
+    max_attempts: int = 8
+
+    def grace(self, kind: str) -> timedelta:
+        return self.catch_up.get(kind, self.catch_up["default"])
+
+    @property
+    def longest_grace(self) -> timedelta:
+        return max(self.catch_up.values())
+
+
 @dataclass(frozen=True)
 class Calendar:
     path: str
@@ -101,6 +124,7 @@ class Calendar:
     networks: dict[str, Account]
     campaigns: dict[str, Campaign]
     posts: tuple[Post, ...]
+    engine: EnginePolicy = field(default_factory=EnginePolicy)
 
     def post(self, post_id: str) -> Post | None:
         return next((p for p in self.posts if p.id == post_id), None)

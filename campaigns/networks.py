@@ -111,7 +111,8 @@ NETWORK_TYPES: dict[str, NetworkType] = {
                     fields={"title": _STR, "path": _STR, "base_url": _URL},
                     docs="the built-in status page with Atom and JSON feeds; needs no credentials"),
         NetworkType("webhook", "Webhook", None,
-                    fields={"url": _URL, "secret_env": _ENV, "timeout": {"type": "number", "exclusiveMinimum": 0}},
+                    fields={"url": _URL, "secret_env": _ENV, "timeout": {"type": "number", "exclusiveMinimum": 0},
+                            "lookup_url": _URL},
                     required=("url",), docs="an HTTP POST of a JSON body to your own endpoint"),
         NetworkType("x", "X", Limit(280, "weighted characters", _x_length, invalid=_x_invalid), threads=True,
                     fields={"handle": _STR}),
@@ -145,4 +146,7 @@ COMMON_NETWORK_FIELDS: dict[str, dict] = {
     "dry_run": {"type": "boolean", "description": "render and validate, never send"},
     "env_prefix": {**_ENV, "description": "prefix of the environment variables holding its credentials"},
     "secrets_file": {**_STR, "description": "a file outside the repository holding its credentials"},
+    "rate_limit": {"type": "string", "pattern": r"^\d+\s*/\s*(second|minute|hour|day)$",
+                   "x-hint": "e.g. 30/hour: at most that many posts in any such period",
+                   "description": "at most N posts per period, enforced before sending"},
 }

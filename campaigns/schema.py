@@ -22,6 +22,8 @@ WHEN_PATTERN = (
 DATETIME_HINT = "write a date like 2026-12-01, a local time like 2026-12-01T10:00, or add an offset: +01:00"
 
 _WHEN = {"type": "string", "pattern": WHEN_PATTERN, "x-hint": DATETIME_HINT}
+DURATION_PATTERN = r"^\d+\s*(s|m|h|d)$"
+_DURATION = {"type": "string", "pattern": DURATION_PATTERN, "x-hint": "a duration like 90s, 30m, 6h or 2d"}
 _TEXT = {"type": "string", "minLength": 1}
 _TEMPLATE = {**_TEXT, "description": "text with {fields}: {brand.name}, {links.NAME}, {weekday}, {date}…"}
 _VARIANTS = {"type": "array", "items": _TEMPLATE, "minItems": 1}
@@ -131,6 +133,14 @@ def calendar_schema() -> dict[str, Any]:
                 "campaigns": {"type": "object", "propertyNames": {"pattern": ID_PATTERN},
                               "additionalProperties": campaign},
                 "posts": {"type": "array", "items": post},
+                "engine": _object({
+                    "catch_up": _object({k: _DURATION for k in (*KINDS, "default")},
+                                        description="how late a post may still go out after downtime, per kind"),
+                    "on_resume": {"enum": ["release", "skip"],
+                                  "description": "held posts on resume: release those still within catch_up, "
+                                                 "or skip all"},
+                    "max_attempts": {"type": "integer", "minimum": 1, "maximum": 100},
+                }),
             },
             ("brand", "networks"),
         ),

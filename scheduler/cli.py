@@ -12,12 +12,9 @@ written); 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -28,6 +25,7 @@ from campaigns.model import Calendar
 from campaigns.timeparse import TimeFormatError, parse_when
 
 from .clock import Clock, SystemClock
+from .files import write_atomic
 
 DEFAULT_CALENDAR = "content_calendar.yaml"
 log = logging.getLogger("herald")
@@ -217,22 +215,6 @@ def cmd_schema(args: argparse.Namespace, clock: Clock) -> int:
 
     print(json.dumps(calendar_schema(), indent=2, ensure_ascii=False))
     return ExitStatus.OK
-
-
-def write_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never a torn one."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".herald-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -55,3 +55,41 @@ def reference(*parts: str) -> Path:
             raise FileNotFoundError(f"reference data missing: {path}")
         pytest.skip(f"reference data not found at {path}")
     return path
+
+
+PG_URL = os.environ.get("HERALD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_ledger_url() -> str:
+    from sqlalchemy import create_engine, text
+
+    from scheduler.ledger import metadata
+
+    engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.begin() as c:
+            c.execute(text("select 1"))
+        metadata.drop_all(engine)
+    except Exception as exc:
+        if CI:
+            raise RuntimeError(f"PostgreSQL is needed in CI ({PG_URL}): {exc}") from exc
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    finally:
+        engine.dispose()
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    return _postgres_ledger_url()
+
+
+@pytest.fixture
+def ledger(ledger_url):
+    from scheduler.ledger import Ledger
+
+    opened = Ledger(ledger_url)
+    yield opened
+    opened.close()

@@ -1,0 +1,312 @@
+"""The engine's decisions and actions, with no timer in it: every call takes ``now``.
+
+``scheduler.daemon`` decides *when* to call these (APScheduler, file watching,
+signals); this module decides *what* happens to a publication that is due, so every
+policy is tested in milliseconds with a fake clock and the in-memory network.
+
+For one due publication, :meth:`Engine.fire`:
+
+1. skips it if it is later than the catch-up policy allows for its kind (recorded
+   ``skipped`` with the reason: never silently dropped);
+2. holds it while a pause covers its network (recorded ``held``);
+3. claims it in the ledger (only one engine can);
+4. waits for the account's rate limit if it is spent (``retrying``, not a failure);
+5. reconciles first if the claim is *ambiguous* (an earlier attempt may have reached
+   the network): if the network already has it, records that and sends nothing;
+6. sends it and records the remote id, or records the failure: transient errors
+   retry with exponential backoff and jitter, 429s at the reset time, permanent
+   errors go ``dead`` with the API's message, auth errors stop the account.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from campaigns.calendar import parse_rate
+from campaigns.model import Calendar
+from campaigns.plan import Publication, plan
+
+from .ledger import Claim, Item, Ledger, Record, State
+from .networks.base import (
+    AuthFailed,
+    OutgoingPost,
+    Permanent,
+    Publisher,
+    PublishError,
+    RateLimited,
+    RemoteRef,
+    Transient,
+)
+
+log = logging.getLogger("herald.engine")
+
+LEASE = timedelta(minutes=2)  # longer than any publisher's timeout
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+HORIZON = timedelta(hours=26)  # how far ahead publications are scheduled; replanned hourly
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    post: str
+    network: str
+    at: datetime
+    result: str  # sent, reconciled, retrying, postponed, dead, skipped, held, blocked, taken
+    remote_id: str | None = None
+    message: str = ""
+    retry_at: datetime | None = None
+
+    def line(self, now: datetime) -> str:
+        late = (now - self.at).total_seconds()
+        parts = [f"{self.at.isoformat(timespec='seconds')}", self.network, self.post, self.result]
+        if self.remote_id:
+            parts.append(f"remote={self.remote_id}")
+        if self.retry_at:
+            parts.append(f"retry_at={self.retry_at.isoformat(timespec='seconds')}")
+        if late > 1:
+            parts.append(f"late={late:.0f}s")
+        parts.append(f"key={self.key}")
+        if self.message:
+            parts.append(f"({self.message})")
+        return " ".join(parts)
+
+
+def item_of(pub: Publication) -> Item:
+    return Item(key=pub.key, source=pub.source, post=pub.post, network=pub.network, kind=pub.kind,
+                scheduled_at=pub.at, text=pub.text)
+
+
+def _delta(d: timedelta) -> str:
+    seconds = int(d.total_seconds())
+    if seconds >= 86400 and seconds % 3600 == 0:
+        return f"{seconds // 86400}d {seconds % 86400 // 3600}h" if seconds % 86400 else f"{seconds // 86400}d"
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"
+
+
+class Engine:
+    def __init__(self, calendar: Calendar, ledger: Ledger, publishers: dict[str, Publisher], owner: str,
+                 rng: random.Random | None = None, on_outcome: Callable[[Outcome], None] | None = None):
+        self.ledger = ledger
+        self.publishers = publishers
+        self.owner = owner
+        self.rng = rng or random.Random()
+        self.on_outcome = on_outcome
+        self.stopped: dict[str, str] = {}  # account -> why (auth failures)
+        self.lock = threading.Lock()
+        self.calendar = calendar
+        self.planned: dict[str, Publication] = {}
+        self.window: tuple[datetime, datetime] | None = None
+
+    # -- planning ------------------------------------------------------------------
+    def replan(self, now: datetime, calendar: Calendar | None = None) -> tuple[set[str], set[str]]:
+        """Plan [now - longest catch-up, now + HORIZON]; return (added keys, removed keys)."""
+        calendar = calendar or self.calendar
+        start = now - calendar.engine.longest_grace
+        end = now + HORIZON
+        fresh = {p.key: p for p in plan(calendar, start, end) if p.network in self.publishers}
+        with self.lock:
+            old = self.planned
+            self.calendar, self.planned, self.window = calendar, fresh, (start, end)
+        return set(fresh) - set(old), set(old) - set(fresh)
+
+    def pending(self, now: datetime | None = None) -> list[Publication]:
+        """Planned publications the ledger has no row for yet, in time order (rows already there,
+        retrying or claimed, are the sweep's)."""
+        planned = list(self.planned.values())
+        states = self.ledger.states([p.key for p in planned])
+        waiting = [p for p in planned if p.key not in states]
+        waiting.sort(key=lambda p: (p.at, p.network, p.post))
+        if now is not None:
+            waiting = [p for p in waiting if p.at <= now]
+        return waiting
+
+    def lookup(self, record: Record) -> Publication | None:
+        """The publication a ledger row stands for, from the current calendar (its current wording)."""
+        found = self.planned.get(record.key)
+        if found is not None:
+            return found
+        at = record.scheduled_at
+        return next((p for p in plan(self.calendar, at, at + timedelta(seconds=1)) if p.key == record.key), None)
+
+    # -- acting ----------------------------------------------------------------------
+    def run_due(self, now: datetime) -> list[Outcome]:
+        """Fire everything due at ``now``: planned publications and retries (``herald run --once``)."""
+        outcomes = [self.fire(pub, now) for pub in self.pending(now)]
+        outcomes += self.sweep(now)
+        return [o for o in outcomes if o is not None]
+
+    def sweep(self, now: datetime) -> list[Outcome]:
+        """Retry rows that are due (our retries, operators' `herald retry`, resumed holds, dead engines' claims)."""
+        outcomes = []
+        for record in self.ledger.due_retries(now):
+            if record.network in self.stopped:
+                continue
+            pub = self.lookup(record)
+            if pub is None:
+                if self.ledger.operator_skip(record.key, now, "removed from the calendar") is not None:
+                    outcomes.append(self._emit(Outcome(record.key, record.post, record.network, record.scheduled_at,
+                                                       "skipped", message="removed from the calendar"), now))
+                continue
+            outcomes.append(self.fire(pub, now, retry=True))
+        return outcomes
+
+    def fire(self, pub: Publication, now: datetime, retry: bool = False) -> Outcome:
+        publisher = self.publishers.get(pub.network)
+        account = self.calendar.networks.get(pub.network)
+        if publisher is None or account is None:
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "blocked",
+                                      message="no such network account any more"), now)
+        if pub.network in self.stopped:
+            return Outcome(pub.key, pub.post, pub.network, pub.at, "blocked", message=self.stopped[pub.network])
+        policy = self.calendar.engine
+        late = now - pub.at
+        grace = policy.grace(pub.kind)
+        if late > grace and not retry:
+            reason = f"{_delta(late)} late; {pub.kind} posts go out at most {_delta(grace)} late"
+            if self.ledger.settle(item_of(pub), State.SKIPPED, now, reason):
+                log.warning("skipped %s on %s: %s", pub.post, pub.network, reason)
+                return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "skipped", message=reason), now)
+            return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
+        pause = next((p for p in self.ledger.active_pauses(now) if p.covers(pub.network, now)), None)
+        if pause is not None:
+            reason = f"paused: {pause.reason}" if pause.reason else "paused"
+            if self.ledger.settle(item_of(pub), State.HELD, now, reason):
+                return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "held", message=reason), now)
+            return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
+        if account.dry_run:
+            reason = f"dry run: would have posted {pub.text!r}"
+            self.ledger.settle(item_of(pub), State.SKIPPED, now, reason[:2000])
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "skipped", message="dry run"), now)
+        claim = self.ledger.claim(item_of(pub), self.owner, now, LEASE)
+        if claim is None:
+            return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
+        wait_until = self._rate_slot(pub.network, account.options.get("rate_limit"), now, pub.key)
+        if wait_until is not None:
+            self.ledger.postpone(pub.key, self.owner, now, wait_until, f"rate limit {account.options['rate_limit']}")
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "postponed", retry_at=wait_until,
+                                      message=f"rate limit {account.options['rate_limit']}"), now)
+        return self._send(pub, publisher, claim, now)
+
+    def _rate_slot(self, network: str, rate: str | None, now: datetime, key: str) -> datetime | None:
+        """When the next post may go to ``network`` under its rate limit, or None if now."""
+        if not rate:
+            return None
+        count, period = parse_rate(rate)
+        recent = [t for t in self.ledger.sent_since(network, now - period) if t > now - period]
+        # Our own claim is among the rows counted as in flight: leave it out.
+        if len(recent) - 1 < count:
+            return None
+        return recent[len(recent) - 1 - count] + period
+
+    def outgoing(self, pub: Publication) -> OutgoingPost:
+        calendar = self.calendar
+        post = calendar.post(pub.post)
+        return OutgoingPost(
+            key=pub.key, source=pub.source, post=pub.post, kind=pub.kind, network=pub.network,
+            network_type=pub.network_type, scheduled_at=pub.at, text=pub.text, campaign=pub.campaign,
+            links=dict(calendar.brand.links), image=post.image if post else None,
+        )
+
+    def _send(self, pub: Publication, publisher: Publisher, claim: Claim, now: datetime) -> Outcome:
+        post = self.outgoing(pub)
+        attempts = claim.record.attempts
+        try:
+            if claim.ambiguous:
+                found = publisher.find_recent(post)
+                if found is not None:
+                    return self._sent(pub, found, now, "reconciled")
+            log.debug("sending %s to %s (attempt %d)", pub.post, pub.network, attempts)
+            ref = publisher.publish(post)
+        except RateLimited as exc:
+            self.ledger.mark_retry(pub.key, self.owner, now, exc.detail, exc.retry_at)
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "retrying",
+                                      message=exc.detail, retry_at=exc.retry_at), now)
+        except Transient as exc:
+            return self._transient(pub, attempts, exc.detail, exc.retry_after, exc.ambiguous, now)
+        except Permanent as exc:
+            self.ledger.mark_dead(pub.key, self.owner, now, exc.detail)
+            log.error("%s on %s is dead: %s", pub.post, pub.network, exc.detail)
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "dead", message=exc.detail), now)
+        except AuthFailed as exc:
+            self.stopped[pub.network] = f"stopped: {exc.detail}"
+            self.ledger.mark_retry(pub.key, self.owner, now, f"account stopped: {exc.detail}", now)
+            log.critical("ACCOUNT %s STOPPED: %s. Nothing more goes to it until its credentials are fixed "
+                         "and Herald is restarted; other accounts continue.", pub.network, exc.detail)
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "blocked", message=exc.detail), now)
+        except PublishError as exc:
+            return self._transient(pub, attempts, exc.detail, None, True, now)
+        except Exception as exc:  # a bug or an unexpected library error: retry, carefully
+            log.exception("unexpected error sending %s to %s", pub.post, pub.network)
+            return self._transient(pub, attempts, f"unexpected {type(exc).__name__}: {exc}", None, True, now)
+        return self._sent(pub, ref, now, "sent")
+
+    def _sent(self, pub: Publication, ref: RemoteRef, now: datetime, result: str) -> Outcome:
+        if not self.ledger.mark_sent(pub.key, self.owner, now, ref.id, ref.url):
+            log.error("sent %s to %s but lost the claim before recording it (remote %s)", pub.post, pub.network, ref.id)
+        return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, result, remote_id=ref.id), now)
+
+    def _transient(self, pub: Publication, attempts: int, message: str, retry_after: float | None,
+                   ambiguous: bool, now: datetime) -> Outcome:
+        if attempts >= self.calendar.engine.max_attempts:
+            final = f"gave up after {attempts} attempts: {message}"
+            self.ledger.mark_dead(pub.key, self.owner, now, final)
+            log.error("%s on %s is dead: %s", pub.post, pub.network, final)
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "dead", message=final), now)
+        delay = backoff(attempts, self.rng)
+        if retry_after is not None:
+            delay = max(delay, timedelta(seconds=retry_after))
+        at = now + delay
+        self.ledger.mark_retry(pub.key, self.owner, now, message, at, ambiguous=ambiguous)
+        return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "retrying", message=message,
+                                  retry_at=at), now)
+
+    def _emit(self, outcome: Outcome, now: datetime) -> Outcome:
+        level = logging.INFO if outcome.result in ("sent", "reconciled", "held", "postponed") else logging.WARNING
+        log.log(level, "%s", outcome.line(now))
+        if self.on_outcome is not None:
+            try:
+                self.on_outcome(outcome)
+            except Exception:  # a listener's bug never stops publishing
+                log.exception("outcome listener failed")
+        return outcome
+
+    # -- operators ---------------------------------------------------------------------
+    def release_held(self, now: datetime, network: str | None) -> list[Outcome]:
+        """After `herald resume`: held posts go out if still within catch-up (policy 'release'), else skipped."""
+        return release_held(self.ledger, self.calendar, now, network)
+
+    def release_claims(self, keys: Iterable[str], now: datetime) -> None:
+        for key in keys:
+            self.ledger.release(key, self.owner, now)
+
+
+def backoff(attempts: int, rng: random.Random) -> timedelta:
+    """Exponential backoff with jitter: 30 s, 60 s, 2 min… capped at an hour, each * [0.5, 1)."""
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+    return delay * (0.5 + rng.random() / 2)
+
+
+def release_held(ledger: Ledger, calendar: Calendar, now: datetime, network: str | None) -> list[Outcome]:
+    outcomes = []
+    for record in ledger.held(network):
+        grace = calendar.engine.grace(record.kind)
+        late = now - record.scheduled_at
+        if calendar.engine.on_resume == "release" and late <= grace:
+            if ledger.operator_retry(record.key, now) is not None:
+                outcomes.append(Outcome(record.key, record.post, record.network, record.scheduled_at, "released"))
+        else:
+            why = "held past its catch-up window" if late > grace else "on_resume: skip"
+            if ledger.operator_skip(record.key, now, why) is not None:
+                outcomes.append(Outcome(record.key, record.post, record.network, record.scheduled_at, "skipped",
+                                        message=why))
+    return outcomes

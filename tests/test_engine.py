@@ -1,0 +1,248 @@
+"""The engine's decisions, driven by a fake clock against in-memory networks and a real ledger."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from campaigns.calendar import loads
+from scheduler.engine import Engine, backoff
+from scheduler.ledger import Ledger, State
+from scheduler.networks.base import AuthFailed, Permanent, RateLimited, Transient
+from scheduler.networks.memory import MemoryPublisher
+from tests.conftest import calendar_text
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+
+POSTS = """
+- id: morning
+  kind: tip
+  networks: [site, hooks]
+  starts: 2026-11-01
+  rrule: FREQ=DAILY;BYHOUR=10;BYMINUTE=0
+  variants: ["Morning tip A {links.help}", "Morning tip B {links.help}"]
+- id: notice
+  kind: announcement
+  networks: [site]
+  at: 2026-12-01T10:30
+  text: "Holiday hours are online"
+"""
+
+
+def make(tmp_path, posts: str = POSTS, fail_site=None, fail_hooks=None, extra: str = ""):
+    calendar = loads(calendar_text(posts) + extra)
+    site = MemoryPublisher("site", "site", fail=fail_site)
+    hooks = MemoryPublisher("hooks", "webhook", fail=fail_hooks)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    engine = Engine(calendar, ledger, {"site": site, "hooks": hooks}, owner="test", rng=random.Random(1))
+    engine.replan(T0)
+    return engine, ledger, site, hooks
+
+
+def results(outcomes) -> list[tuple[str, str, str]]:
+    return [(o.post, o.network, o.result) for o in outcomes]
+
+
+def test_due_publications_go_out_once(tmp_path):
+    engine, ledger, site, hooks = make(tmp_path)
+    assert results(engine.run_due(T0)) == [("morning", "hooks", "sent"), ("morning", "site", "sent")]
+    assert engine.run_due(T0 + timedelta(seconds=1)) == []  # nothing twice
+    assert site.texts() == ["Morning tip A https://acme.example/help"]
+    assert results(engine.run_due(T0 + timedelta(minutes=30))) == [("notice", "site", "sent")]
+    record = ledger.get(site.sent[0][0].key)
+    assert (record.state, record.remote_id, record.attempts) == (State.SENT, "site-1", 1)
+
+
+def test_a_restarted_engine_does_not_repeat_work(tmp_path):
+    engine, ledger, site, _ = make(tmp_path)
+    engine.run_due(T0)
+    again = Engine(engine.calendar, ledger, engine.publishers, owner="second")
+    again.replan(T0 + timedelta(minutes=5))
+    assert again.run_due(T0 + timedelta(minutes=5)) == []
+    assert len(site.sent) == 1
+
+
+def test_catch_up_sends_a_little_late_and_skips_too_late(tmp_path):
+    engine, ledger, site, _ = make(tmp_path)
+    # Down from 09:55 until 11:20: the 10:00 tip is 80 min late (tips: 1 h), the 10:30 notice 50 min (6 h).
+    now = T0 + timedelta(minutes=80)
+    engine.replan(now)
+    assert results(engine.run_due(now)) == [("morning", "hooks", "skipped"), ("morning", "site", "skipped"),
+                                            ("notice", "site", "sent")]
+    skipped = [r for r in ledger.history() if r.state == State.SKIPPED]
+    assert skipped[0].last_error == "1h20m late; tip posts go out at most 1h00m late"
+
+
+def test_catch_up_is_configurable_per_kind(tmp_path):
+    engine, *_ = make(tmp_path, extra="engine:\n  catch_up: {tip: 2h}\n")
+    now = T0 + timedelta(minutes=80)
+    engine.replan(now)
+    assert ("morning", "site", "sent") in results(engine.run_due(now))
+
+
+def test_transient_errors_retry_with_backoff_then_succeed(tmp_path):
+    def flaky(post, calls):
+        if calls <= 2:
+            raise Transient("site", "HTTP 503: try later")
+
+    engine, ledger, site, _ = make(tmp_path, fail_site=flaky)
+    first = [o for o in engine.run_due(T0) if o.network == "site"][0]
+    assert first.result == "retrying" and timedelta(seconds=15) <= first.retry_at - T0 < timedelta(seconds=30)
+    assert engine.run_due(first.retry_at - timedelta(seconds=1)) == []  # not before its time
+    second = [o for o in engine.run_due(first.retry_at) if o.network == "site"][0]
+    assert second.result == "retrying" and second.retry_at - first.retry_at >= timedelta(seconds=30)
+    third = engine.run_due(second.retry_at)
+    assert results(third) == [("morning", "site", "sent")]
+    assert ledger.get(third[0].key).attempts == 3 and len(site.sent) == 1
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap():
+    rng = random.Random(7)
+    delays = [backoff(n, rng).total_seconds() for n in range(1, 12)]
+    assert 15 <= delays[0] < 30 and 30 <= delays[1] < 60 and 60 <= delays[2] < 120
+    assert max(delays) <= 3600 and delays[-1] >= 1800
+
+
+def test_a_transient_error_that_persists_goes_dead_after_max_attempts(tmp_path):
+    def down(post, calls):
+        raise Transient("site", "connection refused")
+
+    engine, ledger, _, _ = make(tmp_path, fail_site=down, extra="engine: {max_attempts: 3}\n")
+    now, last = T0, None
+    for _ in range(3):
+        outcomes = [o for o in engine.run_due(now) if o.network == "site" and o.post == "morning"]
+        last = outcomes[0]
+        now = last.retry_at or now
+    assert last.result == "dead" and last.message == "gave up after 3 attempts: connection refused"
+
+
+def test_429_waits_for_the_reset_time(tmp_path):
+    reset = T0 + timedelta(minutes=15)
+
+    def limited(post, calls):
+        if calls == 1:
+            raise RateLimited("site", reset, "HTTP 429: Too Many Requests")
+
+    engine, *_ = make(tmp_path, fail_site=limited)
+    (outcome,) = [o for o in engine.run_due(T0) if o.network == "site"]
+    assert (outcome.result, outcome.retry_at) == ("retrying", reset)
+    assert results(engine.run_due(reset)) == [("morning", "site", "sent")]
+
+
+def test_permanent_errors_go_dead_with_the_api_message(tmp_path):
+    def refuse(post, calls):
+        raise Permanent("site", "HTTP 422: text contains a banned word")
+
+    engine, ledger, _, _ = make(tmp_path, fail_site=refuse)
+    (dead,) = [o for o in engine.run_due(T0) if o.network == "site"]
+    assert dead.result == "dead"
+    assert ledger.get(dead.key).last_error == "HTTP 422: text contains a banned word"
+    assert ledger.operator_retry(dead.key, T0 + timedelta(minutes=1)).state == State.RETRYING
+
+
+def test_auth_failure_stops_that_account_only(tmp_path):
+    def revoked(post, calls):
+        raise AuthFailed("hooks", "token revoked")
+
+    engine, ledger, site, hooks = make(tmp_path, fail_hooks=revoked)
+    assert results(engine.run_due(T0)) == [("morning", "hooks", "blocked"), ("morning", "site", "sent")]
+    assert "hooks" in engine.stopped
+    later = engine.run_due(T0 + timedelta(days=1))
+    assert ("morning", "site", "sent") in results(later) and hooks.calls == 1  # never called again
+    assert all(r.state != State.SENT for r in ledger.history(network="hooks"))
+
+
+def test_an_ambiguous_send_is_reconciled_not_repeated(tmp_path):
+    engine, ledger, site, _ = make(tmp_path)
+    # An engine claimed the post and the network got it, then the engine died before recording.
+    (pub,) = [p for p in engine.pending(T0) if p.network == "site"]
+    from scheduler.engine import LEASE, item_of
+
+    ledger.claim(item_of(pub), "dead-engine", T0, LEASE)
+    site.publish(engine.outgoing(pub))
+    outcomes = engine.run_due(T0 + LEASE + timedelta(seconds=1))
+    assert ("morning", "site", "reconciled") in results(outcomes)
+    assert len(site.sent) == 1 and ledger.get(pub.key).state == State.SENT
+
+
+def test_an_ambiguous_send_that_never_arrived_is_sent(tmp_path):
+    engine, ledger, site, _ = make(tmp_path)
+    (pub,) = [p for p in engine.pending(T0) if p.network == "site"]
+    from scheduler.engine import LEASE, item_of
+
+    ledger.claim(item_of(pub), "dead-engine", T0, LEASE)  # died before the request left
+    assert ("morning", "site", "sent") in results(engine.run_due(T0 + LEASE + timedelta(seconds=1)))
+    assert len(site.sent) == 1
+
+
+def test_pause_holds_and_resume_releases_or_skips(tmp_path):
+    from scheduler.engine import release_held
+
+    engine, ledger, site, hooks = make(tmp_path)
+    ledger.pause(T0 - timedelta(minutes=1), None, None, "storm outage")
+    assert results(engine.run_due(T0)) == [("morning", "hooks", "held"), ("morning", "site", "held")]
+    assert {r.last_error for r in ledger.held()} == {"paused: storm outage"}
+    ledger.resume(T0 + timedelta(minutes=20), None)
+    released = release_held(ledger, engine.calendar, T0 + timedelta(minutes=20), None)
+    assert {o.result for o in released} == {"released"}
+    assert len(results(engine.run_due(T0 + timedelta(minutes=20)))) == 2 and len(site.sent) == 1
+
+
+def test_a_network_pause_holds_only_that_network_and_stale_holds_are_skipped(tmp_path):
+    from scheduler.engine import release_held
+
+    engine, ledger, site, hooks = make(tmp_path)
+    ledger.pause(T0, "hooks", None, "")
+    assert results(engine.run_due(T0)) == [("morning", "hooks", "held"), ("morning", "site", "sent")]
+    ledger.resume(T0 + timedelta(hours=3), "hooks")
+    (out,) = release_held(ledger, engine.calendar, T0 + timedelta(hours=3), "hooks")
+    assert (out.result, out.message) == ("skipped", "held past its catch-up window")
+
+
+def test_rate_limit_is_respected_before_sending(tmp_path):
+    posts = "\n".join(f"""
+- id: p{i}
+  kind: announcement
+  networks: [site]
+  at: 2026-12-01T10:0{i}
+  text: "Update {i}" """ for i in range(4))
+    extra = ""
+    engine, ledger, site, _ = make(tmp_path, posts=posts, extra=extra)
+    engine.calendar.networks["site"].options["rate_limit"] = "2/hour"
+    outcomes = engine.run_due(T0 + timedelta(minutes=5))
+    assert [o.result for o in outcomes] == ["sent", "sent", "postponed", "postponed"]
+    # Both were sent at 09:05: the first leaves the one-hour window at 10:05.
+    assert outcomes[2].retry_at == outcomes[3].retry_at == T0 + timedelta(minutes=65)
+    assert engine.run_due(T0 + timedelta(minutes=64)) == []
+    assert results(engine.run_due(T0 + timedelta(minutes=65))) == [("p2", "site", "sent"), ("p3", "site", "sent")]
+    assert len(site.sent) == 4
+
+
+def test_a_removed_post_is_not_retried(tmp_path):
+    def once(post, calls):
+        if calls == 1:
+            raise Transient("site", "timeout", ambiguous=False)
+
+    engine, ledger, site, _ = make(tmp_path, fail_site=once)
+    (retrying,) = [o for o in engine.run_due(T0) if o.network == "site"]
+    engine.replan(T0, loads(calendar_text(POSTS.split("- id: notice")[0].replace("morning", "evening"))))
+    assert ("morning", "site", "skipped") in results(engine.run_due(retrying.retry_at))
+    assert ledger.get(retrying.key).last_error == "removed from the calendar"
+
+
+def test_dry_run_accounts_record_what_they_would_send(tmp_path):
+    engine, ledger, site, hooks = make(tmp_path)
+    object.__setattr__(engine.calendar.networks["hooks"], "dry_run", True)
+    outcomes = engine.run_due(T0)
+    assert ("morning", "hooks", "skipped") in results(outcomes) and hooks.calls == 0
+    (row,) = ledger.history(network="hooks")
+    assert row.last_error.startswith("dry run: would have posted 'Morning tip A")
+
+
+@pytest.mark.parametrize("late, expected", [(timedelta(minutes=59), "sent"), (timedelta(minutes=61), "skipped")])
+def test_catch_up_boundary(tmp_path, late, expected):
+    engine, *_ = make(tmp_path)
+    engine.replan(T0 + late)
+    assert ("morning", "site", expected) in results(engine.run_due(T0 + late))

@@ -1,0 +1,118 @@
+"""The ledger, on SQLite and PostgreSQL: claims are exclusive and every state change is recorded."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from scheduler.ledger import Item, Ledger, State
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+
+
+def item(key: str = "k1", network: str = "site") -> Item:
+    return Item(key=key, source="post:p", post="p", network=network, kind="tip", scheduled_at=T0, text="hello")
+
+
+def test_a_claim_is_exclusive_until_its_lease_expires(ledger: Ledger):
+    first = ledger.claim(item(), "engine-a", T0, LEASE)
+    assert first is not None and not first.ambiguous and first.record.attempts == 1
+    assert ledger.claim(item(), "engine-b", T0 + timedelta(seconds=30), LEASE) is None
+    # Engine A died mid-send: after the lease, B may take it, and is told it may already have gone out.
+    second = ledger.claim(item(), "engine-b", T0 + timedelta(seconds=61), LEASE)
+    assert second is not None and second.ambiguous and second.record.attempts == 2
+    assert not ledger.mark_sent("k1", "engine-a", T0, "late", None)  # A lost the row
+    assert ledger.mark_sent("k1", "engine-b", T0 + timedelta(seconds=62), "remote-1", "https://x/1")
+    record = ledger.get("k1")
+    assert (record.state, record.remote_id, record.lease_owner, record.ambiguous) == (State.SENT, "remote-1", None, False)
+
+
+def test_sent_is_final(ledger: Ledger):
+    ledger.claim(item(), "a", T0, LEASE)
+    ledger.mark_sent("k1", "a", T0, "r", None)
+    assert ledger.claim(item(), "a", T0 + timedelta(days=1), LEASE) is None
+    assert not ledger.settle(item(), State.SKIPPED, T0, "late")
+    assert ledger.operator_retry("k1", T0) is None and ledger.operator_skip("k1", T0, "no") is None
+
+
+def test_retry_waits_for_its_time_and_keeps_ambiguity(ledger: Ledger):
+    ledger.claim(item(), "a", T0, LEASE)
+    assert ledger.mark_retry("k1", "a", T0, "timeout", T0 + timedelta(minutes=2), ambiguous=True)
+    assert ledger.claim(item(), "a", T0 + timedelta(minutes=1), LEASE) is None
+    claim = ledger.claim(item(), "a", T0 + timedelta(minutes=2), LEASE)
+    assert claim is not None and claim.ambiguous and claim.record.last_error == "timeout"
+    assert [r.key for r in ledger.due_retries(T0 + timedelta(minutes=10))] == ["k1"]  # lease will expire by then
+
+
+def test_dead_then_operator_retry(ledger: Ledger):
+    ledger.claim(item(), "a", T0, LEASE)
+    assert ledger.mark_dead("k1", "a", T0, "rejected: duplicate content")
+    assert ledger.claim(item(), "a", T0 + timedelta(hours=1), LEASE) is None
+    retried = ledger.operator_retry("k1", T0 + timedelta(hours=2))
+    assert retried.state == State.RETRYING and "was dead: rejected" in retried.last_error
+    assert ledger.claim(item(), "a", T0 + timedelta(hours=2), LEASE) is not None
+
+
+def test_settle_records_skips_and_holds_without_sending(ledger: Ledger):
+    assert ledger.settle(item("a"), State.SKIPPED, T0, "3 h late; tips go out up to 1 h late")
+    assert ledger.settle(item("b"), State.HELD, T0, "paused: storm")
+    assert not ledger.settle(item("a"), State.HELD, T0, "again")  # skipped is final
+    assert [r.key for r in ledger.held()] == ["b"]
+    assert ledger.operator_retry("b", T0).state == State.RETRYING
+    assert ledger.counts() == {"skipped": 1, "retrying": 1}
+
+
+def test_release_gives_a_claim_back_without_counting_an_attempt(ledger: Ledger):
+    ledger.claim(item(), "a", T0, LEASE)
+    assert ledger.release("k1", "a", T0)
+    record = ledger.get("k1")
+    assert (record.state, record.attempts, record.next_attempt_at) == (State.RETRYING, 0, T0)
+
+
+def test_two_engines_racing_for_many_rows_never_both_win(ledger: Ledger, ledger_url: str):
+    other = Ledger(ledger_url)
+    wins: dict[str, list[str]] = {"a": [], "b": []}
+
+    def race(name: str, book: Ledger) -> None:
+        for i in range(40):
+            if book.claim(item(f"k{i}"), name, T0, LEASE):
+                wins[name].append(f"k{i}")
+
+    threads = [threading.Thread(target=race, args=("a", ledger)), threading.Thread(target=race, args=("b", other))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.close()
+    assert sorted(wins["a"] + wins["b"], key=lambda k: int(k[1:])) == [f"k{i}" for i in range(40)]
+    assert not set(wins["a"]) & set(wins["b"])
+
+
+def test_pauses_cover_a_network_or_all_until_resumed_or_expired(ledger: Ledger):
+    ledger.pause(T0, None, None, "outage")
+    ledger.pause(T0, "x", T0 + timedelta(hours=1), "X only")
+    active = ledger.active_pauses(T0 + timedelta(minutes=5))
+    assert [(p.network, p.reason) for p in active] == [(None, "outage"), ("x", "X only")]
+    assert active[1].covers("x", T0) and not active[1].covers("site", T0)
+    assert [p.reason for p in ledger.active_pauses(T0 + timedelta(hours=2))] == ["outage"]
+    assert [p.reason for p in ledger.resume(T0 + timedelta(hours=2), None)] == ["outage"]
+    assert ledger.active_pauses(T0 + timedelta(hours=2)) == []
+
+
+def test_heartbeats_and_rate_window(ledger: Ledger):
+    ledger.beat("e1", T0, {"pid": 1}, started=True)
+    ledger.beat("e1", T0 + timedelta(seconds=10), {"pid": 1}, fired=True)
+    (engine,) = ledger.engines()
+    assert engine["heartbeat_at"] == T0 + timedelta(seconds=10) and engine["last_fire_at"] == engine["heartbeat_at"]
+    for i in range(3):
+        ledger.claim(item(f"s{i}", "x"), "a", T0 + timedelta(minutes=i), LEASE)
+        ledger.mark_sent(f"s{i}", "a", T0 + timedelta(minutes=i), str(i), None)
+    assert ledger.sent_since("x", T0 + timedelta(minutes=1)) == [T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
+
+
+def test_passwords_never_appear_in_the_ledger_url_shown():
+    from scheduler.ledger import redact_url
+
+    assert redact_url("postgresql://herald:s3cret-pass@db.example/herald") == "postgresql://herald:***@db.example/herald"
+    assert "s3cret" not in redact_url("postgresql://herald:s3cret@[bad")
