@@ -14,10 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
+from typing import Any
 
 from campaigns.calendar import check
 from campaigns.errors import CalendarError, HeraldError, UsageError
@@ -26,8 +28,10 @@ from campaigns.timeparse import TimeFormatError, parse_when
 
 from .clock import Clock, SystemClock
 from .files import write_atomic
+from .ledger import Ledger, LedgerError, Record, default_url
 
 DEFAULT_CALENDAR = "content_calendar.yaml"
+DEFAULT_STATUS = "status.yaml"
 log = logging.getLogger("herald")
 
 
@@ -70,6 +74,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
 
     sub.add_parser("schema", help="print the JSON Schema of the calendar file")
+
+    def state(p: argparse.ArgumentParser, calendar: bool = True) -> None:
+        if calendar:
+            p.add_argument("--calendar", default=DEFAULT_CALENDAR, help=f"calendar file (default {DEFAULT_CALENDAR})")
+        p.add_argument("--state", metavar="URL",
+                       help="ledger database URL (default: sqlite:///.herald/state.db next to the calendar; "
+                            "or postgresql://user@host/db)")
+
+    p = sub.add_parser("run", help="the long-running engine: publish every planned post, exactly once")
+    state(p)
+    p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS})")
+    p.add_argument("--once", action="store_true", help="publish what is due now, then exit (for cron)")
+
+    p = sub.add_parser("history", help="what the ledger recorded, newest first")
+    state(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--limit", type=_positive_int, default=50)
+    p.add_argument("--only", metavar="STATES", help="e.g. dead,held or retrying")
+    p.add_argument("--network", metavar="NAME")
+
+    p = sub.add_parser("retry", help="send a dead, skipped, held or stuck publication again")
+    state(p)
+    p.add_argument("key", help="publication key (or a unique prefix of it)")
+
+    p = sub.add_parser("skip", help="never send this publication")
+    state(p)
+    p.add_argument("key", help="publication key (or a unique prefix of it)")
+    p.add_argument("--reason", default="skipped by an operator")
+
+    p = sub.add_parser("pause", help="hold due posts (a crisis stop): they are held, never failed")
+    state(p)
+    p.add_argument("--until", metavar="TIME", help="resume by itself at TIME (default: until `herald resume`)")
+    p.add_argument("--reason", default="", help="shown in the startup summary and history")
+    p.add_argument("--network", metavar="NAME", help="pause only this account")
+
+    p = sub.add_parser("resume", help="end a pause; held posts go out or are skipped per engine: on_resume")
+    state(p)
+    p.add_argument("--network", metavar="NAME", help="resume only this account's pause")
+
+    p = sub.add_parser("health", help="exit 0 if an engine's scheduler loop is alive, 1 if not")
+    state(p)
+    p.add_argument("--max-age", type=float, default=60.0, metavar="SECONDS",
+                   help="a heartbeat older than this is unhealthy (default 60)")
+
+    p = sub.add_parser("simulate", help="run the whole engine on a fake clock and an in-memory network")
+    window(p, 7)
     return parser
 
 
@@ -89,6 +139,8 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
         args = build_parser().parse_args(argv)
         logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if not args.verbose:  # one line per publication is Herald's; APScheduler's per-job lines are noise
+            logging.getLogger("apscheduler").setLevel(logging.WARNING)
         return program(args, clock or SystemClock())
     except KeyboardInterrupt:
         print("herald: interrupted", file=sys.stderr)
@@ -100,6 +152,9 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             return ExitStatus.INVALID
+        if isinstance(exc, LedgerError):
+            print(f"herald: {exc}", file=sys.stderr)
+            return ExitStatus.FAILURE
         if isinstance(exc, HeraldError):
             message = str(exc)
             print(message if message.startswith("herald") else f"herald: {message}", file=sys.stderr)
@@ -122,6 +177,14 @@ def program(args: argparse.Namespace, clock: Clock) -> int:
         "plan": cmd_plan,
         "export-ical": cmd_export_ical,
         "schema": cmd_schema,
+        "run": cmd_run,
+        "history": cmd_history,
+        "retry": cmd_retry,
+        "skip": cmd_skip,
+        "pause": cmd_pause,
+        "resume": cmd_resume,
+        "health": cmd_health,
+        "simulate": cmd_simulate,
     }[args.command]
     return handler(args, clock)
 
@@ -214,6 +277,175 @@ def cmd_schema(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.schema import calendar_schema
 
     print(json.dumps(calendar_schema(), indent=2, ensure_ascii=False))
+    return ExitStatus.OK
+
+
+def open_ledger(args: argparse.Namespace) -> Ledger:
+    return Ledger(args.state or os.environ.get("HERALD_STATE") or default_url(args.calendar))
+
+
+def parse_time(text: str, option: str, calendar: Calendar | None = None) -> datetime:
+    try:
+        when = parse_when(text)
+    except TimeFormatError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+    tz = when.offset or (calendar.brand.tz if calendar else None)
+    if tz is None:
+        raise UsageError(f"{option}: give an offset, e.g. {text}+01:00 (no calendar to take the time zone from)")
+    return datetime.combine(when.date, when.time or datetime.min.time(), tz)
+
+
+def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
+    from .daemon import Daemon
+    from .engine import Engine
+    from .networks import build_publishers
+
+    ledger = open_ledger(args)
+    if not os.path.exists(args.status):
+        log.warning("no status file at %s: no incidents to announce", args.status)
+    if args.once:
+        calendar = load_calendar(args.calendar)
+        publishers = build_publishers(calendar, clock)
+        from .daemon import engine_id
+
+        engine = Engine(calendar, ledger, publishers, engine_id())
+        now = clock.now()
+        engine.replan(now)
+        outcomes = engine.run_due(now)
+        failed = [o for o in outcomes if o.result in ("dead", "blocked")]
+        log.info("done: %d publication(s) handled", len(outcomes))
+        return ExitStatus.FAILURE if failed else ExitStatus.OK
+    daemon = Daemon(args.calendar, ledger, status_path=args.status, clock=clock)
+    daemon.run_forever()
+    return ExitStatus.OK
+
+
+def _resolve(ledger: Ledger, key: str) -> Record:
+    record = ledger.get(key)
+    if record is not None:
+        return record
+    found = ledger.find(key) if len(key) >= 4 else []
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UsageError(f"no publication with key {key!r} in {ledger.safe_url} (see herald history)")
+    raise UsageError(f"{key!r} matches {len(found)} publications; give more of the key")
+
+
+def _row(record: Record, tz: Any) -> str:
+    when = record.scheduled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if tz else record.scheduled_at.isoformat()
+    extra = f" remote={record.remote_id}" if record.remote_id else ""
+    note = f"  ({record.last_error})" if record.last_error and record.state != "sent" else ""
+    tries = f" attempts={record.attempts}" if record.attempts > 1 else ""
+    return f"{when}  {record.state:<9} {record.network:<10} {record.post}  {record.key}{extra}{tries}{note}"
+
+
+def _brand_tz(path: str) -> Any:
+    result = check(path) if os.path.exists(path) else None
+    return result.calendar.brand.tz if result and result.calendar else UTC
+
+
+def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
+    ledger = open_ledger(args)
+    only = [s.strip() for s in args.only.split(",")] if args.only else None
+    records = ledger.history(args.limit, only, args.network)
+    if args.json:
+        for record in records:
+            sys.stdout.write(json.dumps(record.as_json(), ensure_ascii=False) + "\n")
+        return ExitStatus.OK
+    now = clock.now()
+    tz = _brand_tz(args.calendar)
+    for pause in ledger.active_pauses(now):
+        print(f"PAUSED {pause.network or 'all networks'}: {pause.reason or 'no reason given'}")
+    counts = ledger.counts()
+    print(", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "the ledger is empty")
+    for record in records:
+        print(_row(record, tz))
+    return ExitStatus.OK
+
+
+def cmd_retry(args: argparse.Namespace, clock: Clock) -> int:
+    ledger = open_ledger(args)
+    record = _resolve(ledger, args.key)
+    updated = ledger.operator_retry(record.key, clock.now())
+    if updated is None:
+        raise UsageError(f"{record.key} is {record.state}; only dead, skipped, held or retrying ones can be retried")
+    print(f"{record.key}: will be sent again by the running engine (was {record.state})")
+    return ExitStatus.OK
+
+
+def cmd_skip(args: argparse.Namespace, clock: Clock) -> int:
+    ledger = open_ledger(args)
+    record = _resolve(ledger, args.key)
+    if ledger.operator_skip(record.key, clock.now(), args.reason) is None:
+        raise UsageError(f"{record.key} is {record.state} and cannot be skipped now")
+    print(f"{record.key}: skipped ({args.reason})")
+    return ExitStatus.OK
+
+
+def cmd_pause(args: argparse.Namespace, clock: Clock) -> int:
+    ledger = open_ledger(args)
+    calendar = load_calendar(args.calendar) if os.path.exists(args.calendar) else None
+    if args.network and calendar and args.network not in calendar.networks:
+        raise UsageError(f"--network: no account {args.network!r} in {args.calendar}")
+    until = parse_time(args.until, "--until", calendar) if args.until else None
+    pause = ledger.pause(clock.now(), args.network, until, args.reason)
+    scope = pause.network or "all networks"
+    print(f"paused {scope}" + (f" until {until.isoformat()}" if until else " until `herald resume`")
+          + (f": {args.reason}" if args.reason else ""))
+    return ExitStatus.OK
+
+
+def cmd_resume(args: argparse.Namespace, clock: Clock) -> int:
+    from .engine import release_held
+
+    ledger = open_ledger(args)
+    now = clock.now()
+    ended = ledger.resume(now, args.network)
+    if not ended:
+        print("nothing was paused" + (f" for {args.network}" if args.network else ""))
+        return ExitStatus.OK
+    calendar = load_calendar(args.calendar)
+    still = ledger.active_pauses(now)
+    outcomes = []
+    for network in ({args.network} if args.network else {None}):
+        if not any(p.network is None for p in still):
+            outcomes += release_held(ledger, calendar, now, network)
+    released = sum(o.result == "released" for o in outcomes)
+    skipped = sum(o.result == "skipped" for o in outcomes)
+    print(f"resumed {args.network or 'all networks'}: {released} held post(s) released, {skipped} skipped")
+    return ExitStatus.OK
+
+
+def cmd_health(args: argparse.Namespace, clock: Clock) -> int:
+    ledger = open_ledger(args)
+    now = clock.now()
+    running = [e for e in ledger.engines() if e["stopped_at"] is None]
+    alive = [e for e in running if (now - e["heartbeat_at"]).total_seconds() <= args.max_age]
+    for engine in running:
+        age = (now - engine["heartbeat_at"]).total_seconds()
+        fired = engine["last_fire_at"].isoformat(timespec="seconds") if engine["last_fire_at"] else "never"
+        state = "alive" if engine in alive else "NOT RESPONDING"
+        print(f"{engine['id']}: {state}, last heartbeat {age:.0f}s ago, last publication {fired}")
+    counts = ledger.counts()
+    if counts.get("dead"):
+        print(f"{counts['dead']} dead publication(s): see herald history --only dead")
+    if not alive:
+        print("unhealthy: no engine has recorded a heartbeat in the last "
+              f"{args.max_age:g} s" + ("" if running else " (none is running)"))
+        return ExitStatus.INVALID
+    print("healthy")
+    return ExitStatus.OK
+
+
+def cmd_simulate(args: argparse.Namespace, clock: Clock) -> int:
+    from .simulate import simulate
+
+    logging.getLogger("herald.engine").setLevel(logging.ERROR)  # the outcomes are printed instead
+    calendar = load_calendar(args.calendar)
+    start, end = window_of(args, calendar, clock)
+    for line in simulate(calendar, start, end):
+        print(line)
     return ExitStatus.OK
 
 

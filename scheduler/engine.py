@@ -122,12 +122,10 @@ class Engine:
     def pending(self, now: datetime | None = None) -> list[Publication]:
         """Planned publications the ledger has no row for yet, in time order (rows already there,
         retrying or claimed, are the sweep's)."""
-        planned = list(self.planned.values())
+        planned = [p for p in self.planned.values() if now is None or p.at <= now]
         states = self.ledger.states([p.key for p in planned])
         waiting = [p for p in planned if p.key not in states]
         waiting.sort(key=lambda p: (p.at, p.network, p.post))
-        if now is not None:
-            waiting = [p for p in waiting if p.at <= now]
         return waiting
 
     def lookup(self, record: Record) -> Publication | None:

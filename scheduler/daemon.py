@@ -1,0 +1,275 @@
+"""``herald run``: the long-running process. It decides *when*; :mod:`scheduler.engine` decides *what*.
+
+- APScheduler 3 (BackgroundScheduler, in-memory job store) holds one date job per
+  publication due within the next ~26 hours, keyed by its publication key, plus retry
+  jobs at their exact retry times.  ``misfire_grace_time=None``: APScheduler never drops
+  a late job on its own (its default of one second would); lateness is the engine's
+  catch-up policy, per kind.  Between jobs the process sleeps: no polling loop.
+- A heartbeat job every ``HEARTBEAT`` seconds records liveness in the ledger (what
+  ``herald health`` reads), sweeps the ledger for retries other processes made due
+  (``herald retry``, ``herald resume``, an engine that died holding a claim), and
+  releases holds whose pause has expired.  It replans every hour to extend the horizon.
+- watchdog reports saves of the calendar file (editors that write a temp file and
+  rename it included); a valid calendar is swapped in and only changed publications
+  are rescheduled (keys of unchanged posts stay); an invalid one is reported with its
+  ``file:line:col`` problems and the last good calendar keeps running.
+- SIGTERM/SIGINT only set an event (the handlers do nothing else); the main thread
+  then stops the watcher, lets running sends finish, gives back claims it still holds
+  and records that it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from campaigns.calendar import check
+from campaigns.errors import CalendarError
+from campaigns.model import Calendar
+
+from .clock import Clock, SystemClock
+from .engine import Engine, Outcome, release_held
+from .ledger import Ledger, State
+from .networks import build_publishers
+from .networks.base import Publisher
+
+log = logging.getLogger("herald.daemon")
+
+HEARTBEAT = 15.0  # seconds
+REPLAN = timedelta(hours=1)
+RELOAD_SETTLE = 0.15  # seconds to let an editor finish writing before reading the file
+
+
+def engine_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class _CalendarChanged(FileSystemEventHandler):
+    def __init__(self, path: str, callback: Any):
+        self.path = os.path.abspath(path)
+        self.callback = callback
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        paths = {os.path.abspath(str(event.src_path))}
+        if getattr(event, "dest_path", None):
+            paths.add(os.path.abspath(str(event.dest_path)))
+        if self.path in paths and event.event_type in ("modified", "created", "moved", "closed"):
+            self.callback()
+
+
+class Daemon:
+    def __init__(self, calendar_path: str, ledger: Ledger, *, status_path: str | None = None,
+                 clock: Clock | None = None, publishers: Mapping[str, Publisher] | None = None,
+                 env: Mapping[str, str] | None = None, watch: bool = True):
+        self.calendar_path = calendar_path
+        self.status_path = status_path
+        self.ledger = ledger
+        self.clock = clock or SystemClock()
+        self.id = engine_id()
+        self.stop_event = threading.Event()
+        self.reload_timer: threading.Timer | None = None
+        self.watch = watch
+        self.observer: Any = None
+        calendar = self._load()
+        self.publishers = build_publishers(calendar, self.clock, env, publishers)
+        self.engine = Engine(calendar, ledger, self.publishers, self.id, on_outcome=self._after)
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            job_defaults={"misfire_grace_time": None, "coalesce": False, "max_instances": 1},
+        )
+        self.last_plan: datetime | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def _load(self) -> Calendar:
+        result = check(self.calendar_path)
+        for warning in result.warnings:
+            log.warning("%s", warning)
+        if result.errors or result.calendar is None:
+            raise CalendarError(result.errors or result.problems)
+        return result.calendar
+
+    def start(self) -> None:
+        now = self.clock.now()
+        self.ledger.beat(self.id, now, self.info(), started=True)
+        self.scheduler.start()
+        self.sync(now)
+        self.scheduler.add_job(self.tick, IntervalTrigger(seconds=HEARTBEAT, timezone=UTC), id="herald:tick")
+        if self.watch:
+            self.observer = Observer()
+            self.observer.schedule(_CalendarChanged(self.calendar_path, self.schedule_reload),
+                                   os.path.dirname(os.path.abspath(self.calendar_path)) or ".", recursive=False)
+            self.observer.daemon = True
+            self.observer.start()
+        self.summary(now)
+
+    def run_forever(self) -> None:
+        """Start, then wait for SIGTERM/SIGINT (or :meth:`stop`), then shut down cleanly."""
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.start()
+            self.stop_event.wait()
+            log.info("stopping: finishing the sends in flight")
+        finally:
+            self.shutdown()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:  # a handler only sets a flag
+        self.stop_event.set()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def shutdown(self) -> None:
+        if self.observer is not None:
+            self.observer.stop()
+        if self.reload_timer is not None:
+            self.reload_timer.cancel()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)  # running sends finish and are recorded
+        now = self.clock.now()
+        mine = [r.key for r in self.ledger.history(limit=1000, states=[State.CLAIMED]) if r.lease_owner == self.id]
+        self.engine.release_claims(mine, now)
+        self.ledger.beat(self.id, now, self.info(), stopped=True)
+        for publisher in self.publishers.values():
+            publisher.close()
+        log.info("stopped%s", f" (gave back {len(mine)} claim(s))" if mine else "")
+
+    # -- scheduling ----------------------------------------------------------------------
+    def sync(self, now: datetime) -> tuple[int, int]:
+        """Replan the horizon; schedule what is new, unschedule what is gone."""
+        added, removed = self.engine.replan(now)
+        self.last_plan = now
+        for key in removed:
+            job = self.scheduler.get_job(key)
+            if job is not None:
+                job.remove()
+        for pub in self.engine.pending():
+            if self.scheduler.get_job(pub.key) is None:
+                self.scheduler.add_job(self.fire, DateTrigger(pub.at, timezone=UTC), args=[pub.key], id=pub.key,
+                                       name=f"{pub.post} on {pub.network}")
+        self._schedule_retries(now)
+        return len(added), len(removed)
+
+    def _schedule_retries(self, now: datetime) -> None:
+        horizon = now + REPLAN + timedelta(minutes=5)
+        for record in self.ledger.due_retries(horizon):
+            at = record.next_attempt_at if record.state == State.RETRYING else record.lease_until
+            self._retry_at(record.key, at or now)
+
+    def _retry_at(self, key: str, at: datetime) -> None:
+        self.scheduler.add_job(self.retry, DateTrigger(at, timezone=UTC), args=[key], id=f"retry:{key}",
+                               replace_existing=True)
+
+    def fire(self, key: str) -> None:
+        pub = self.engine.planned.get(key)
+        if pub is not None:
+            self.engine.fire(pub, self.clock.now())
+
+    def retry(self, key: str) -> None:
+        record = self.ledger.get(key)
+        if record is None or record.state not in (State.RETRYING, State.CLAIMED):
+            return
+        pub = self.engine.lookup(record)
+        if pub is not None:
+            self.engine.fire(pub, self.clock.now(), retry=True)
+        else:
+            self.engine.sweep(self.clock.now())
+
+    def _after(self, outcome: Outcome) -> None:
+        self.ledger.beat(self.id, self.clock.now(), self.info(), fired=True)
+        if outcome.retry_at is not None and self.scheduler.running:
+            self._retry_at(outcome.key, outcome.retry_at)
+
+    def tick(self) -> None:
+        """Heartbeat, sweep, pause expiry, and the hourly replan."""
+        now = self.clock.now()
+        self.ledger.beat(self.id, now, self.info())
+        self.engine.sweep(now)
+        if self.ledger.held() and not self.ledger.active_pauses(now):
+            for outcome in release_held(self.ledger, self.engine.calendar, now, None):
+                log.info("pause over: %s %s on %s", outcome.result, outcome.post, outcome.network)
+        if self.last_plan is None or now - self.last_plan >= REPLAN:
+            self.sync(now)
+        else:
+            self._schedule_retries(now)
+
+    # -- reloading ------------------------------------------------------------------------
+    def schedule_reload(self) -> None:
+        """Called from the watcher thread on every write event: coalesce a burst into one reload."""
+        if self.reload_timer is not None:
+            self.reload_timer.cancel()
+        self.reload_timer = threading.Timer(RELOAD_SETTLE, self.reload)
+        self.reload_timer.daemon = True
+        self.reload_timer.start()
+
+    def reload(self) -> bool:
+        result = check(self.calendar_path)
+        if result.errors or result.calendar is None:
+            for problem in result.errors or result.problems:
+                log.error("%s", problem)
+            log.error("%s has %d error(s); still running the last good calendar", self.calendar_path,
+                      len(result.errors))
+            return False
+        for warning in result.warnings:
+            log.warning("%s", warning)
+        if result.calendar == self.engine.calendar:
+            return True
+        try:
+            publishers = build_publishers(result.calendar, self.clock, None, self.publishers)
+        except Exception as exc:
+            log.error("%s: %s; still running the last good calendar", self.calendar_path, exc)
+            return False
+        self.publishers.update(publishers)
+        self.engine.publishers = self.publishers
+        now = self.clock.now()
+        self.engine.calendar = result.calendar
+        added, removed = self.sync(now)
+        log.info("reloaded %s: %d publication(s) added, %d removed", self.calendar_path, added, removed)
+        return True
+
+    # -- reporting ------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        return {"pid": os.getpid(), "calendar": os.path.abspath(self.calendar_path),
+                "jobs": len(self.scheduler.get_jobs()) if self.scheduler.running else 0}
+
+    def summary(self, now: datetime) -> None:
+        cal = self.engine.calendar
+        tz = cal.brand.tz
+        log.info("herald %s started: %s (%d posts, %d campaigns)", self.id, self.calendar_path, len(cal.posts),
+                 len(cal.campaigns))
+        log.info("ledger: %s; networks: %s", self.ledger.safe_url,
+                 ", ".join(p.describe() for p in self.publishers.values()) or "none")
+        if self.status_path:
+            note = "" if os.path.exists(self.status_path) else " (not found: no incidents)"
+            log.info("status file: %s%s", self.status_path, note)
+        for pause in self.ledger.active_pauses(now):
+            until = f" until {pause.until.astimezone(tz):%Y-%m-%d %H:%M %Z}" if pause.until else " until resumed"
+            log.warning("PAUSED %s%s: %s", pause.network or "all networks", until, pause.reason or "no reason given")
+        upcoming = sorted(self.engine.pending(), key=lambda p: p.at)
+        overdue = [p for p in upcoming if p.at <= now]
+        if overdue:
+            log.info("catching up: %d publication(s) were due while Herald was not running", len(overdue))
+        later = [p for p in upcoming if p.at > now]
+        if later:
+            first = later[0]
+            log.info("next: %s on %s at %s; %d scheduled in the next %d hours", first.post, first.network,
+                     first.at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"), len(later),
+                     int((self.engine.window[1] - now).total_seconds() // 3600) if self.engine.window else 0)
+        else:
+            log.info("nothing scheduled in the next day")
