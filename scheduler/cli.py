@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
@@ -296,14 +297,14 @@ def parse_time(text: str, option: str, calendar: Calendar | None = None) -> date
 
 
 def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
-    from .daemon import Daemon
+    from .daemon import Daemon, stop_on_signals
     from .engine import Engine
     from .networks import build_publishers
 
     ledger = open_ledger(args)
-    if not os.path.exists(args.status):
-        log.warning("no status file at %s: no incidents to announce", args.status)
     if args.once:
+        if not os.path.exists(args.status):
+            log.warning("no status file at %s: no incidents to announce", args.status)
         calendar = load_calendar(args.calendar)
         publishers = build_publishers(calendar, clock)
         from .daemon import engine_id
@@ -315,8 +316,10 @@ def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
         failed = [o for o in outcomes if o.result in ("dead", "blocked")]
         log.info("done: %d publication(s) handled", len(outcomes))
         return ExitStatus.FAILURE if failed else ExitStatus.OK
-    daemon = Daemon(args.calendar, ledger, status_path=args.status, clock=clock)
-    daemon.run_forever()
+    stop = threading.Event()
+    with stop_on_signals(stop):  # from here on, SIGTERM means a clean stop, even during start-up
+        daemon = Daemon(args.calendar, ledger, status_path=args.status, clock=clock, stop_event=stop)
+        daemon.run_forever()
     return ExitStatus.OK
 
 

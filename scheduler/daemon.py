@@ -26,7 +26,8 @@ import signal
 import socket
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,7 +43,7 @@ from campaigns.errors import CalendarError
 from campaigns.model import Calendar
 
 from .clock import Clock, SystemClock
-from .engine import Engine, Outcome, release_held
+from .engine import Engine, Outcome, owner_is_gone, release_held
 from .ledger import Ledger, State
 from .networks import build_publishers
 from .networks.base import Publisher
@@ -52,6 +53,20 @@ log = logging.getLogger("herald.daemon")
 HEARTBEAT = 15.0  # seconds
 REPLAN = timedelta(hours=1)
 RELOAD_SETTLE = 0.15  # seconds to let an editor finish writing before reading the file
+
+
+@contextmanager
+def stop_on_signals(event: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``event`` and do nothing else (huey's rule: the main loop acts)."""
+    def handler(signum: int, frame: Any) -> None:
+        event.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def engine_id() -> str:
@@ -74,13 +89,14 @@ class _CalendarChanged(FileSystemEventHandler):
 class Daemon:
     def __init__(self, calendar_path: str, ledger: Ledger, *, status_path: str | None = None,
                  clock: Clock | None = None, publishers: Mapping[str, Publisher] | None = None,
-                 env: Mapping[str, str] | None = None, watch: bool = True):
+                 env: Mapping[str, str] | None = None, watch: bool = True,
+                 stop_event: threading.Event | None = None):
         self.calendar_path = calendar_path
         self.status_path = status_path
         self.ledger = ledger
         self.clock = clock or SystemClock()
         self.id = engine_id()
-        self.stop_event = threading.Event()
+        self.stop_event = stop_event or threading.Event()
         self.reload_timer: threading.Timer | None = None
         self.watch = watch
         self.observer: Any = None
@@ -119,18 +135,14 @@ class Daemon:
 
     def run_forever(self) -> None:
         """Start, then wait for SIGTERM/SIGINT (or :meth:`stop`), then shut down cleanly."""
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            self.start()
-            self.stop_event.wait()
-            log.info("stopping: finishing the sends in flight")
-        finally:
-            self.shutdown()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-    def _on_signal(self, signum: int, frame: Any) -> None:  # a handler only sets a flag
-        self.stop_event.set()
+        with stop_on_signals(self.stop_event):
+            try:
+                if not self.stop_event.is_set():
+                    self.start()
+                    self.stop_event.wait()
+                log.info("stopping: finishing the sends in flight")
+            finally:
+                self.shutdown()
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -171,6 +183,9 @@ class Daemon:
         for record in self.ledger.due_retries(horizon):
             at = record.next_attempt_at if record.state == State.RETRYING else record.lease_until
             self._retry_at(record.key, at or now)
+        for record in self.ledger.claimed():  # claims of engines on this host that died: at once
+            if record.lease_owner and record.lease_owner != self.id and owner_is_gone(record.lease_owner):
+                self._retry_at(record.key, now)
 
     def _retry_at(self, key: str, at: datetime) -> None:
         self.scheduler.add_job(self.retry, DateTrigger(at, timezone=UTC), args=[key], id=f"retry:{key}",

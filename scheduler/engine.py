@@ -21,7 +21,9 @@ For one due publication, :meth:`Engine.fire`:
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -146,7 +148,11 @@ class Engine:
     def sweep(self, now: datetime) -> list[Outcome]:
         """Retry rows that are due (our retries, operators' `herald retry`, resumed holds, dead engines' claims)."""
         outcomes = []
-        for record in self.ledger.due_retries(now):
+        due = self.ledger.due_retries(now)
+        seen = {r.key for r in due}
+        due += [r for r in self.ledger.claimed() if r.key not in seen and r.lease_owner != self.owner
+                and r.lease_owner and owner_is_gone(r.lease_owner)]
+        for record in due:
             if record.network in self.stopped:
                 continue
             pub = self.lookup(record)
@@ -185,7 +191,7 @@ class Engine:
             reason = f"dry run: would have posted {pub.text!r}"
             self.ledger.settle(item_of(pub), State.SKIPPED, now, reason[:2000])
             return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "skipped", message="dry run"), now)
-        claim = self.ledger.claim(item_of(pub), self.owner, now, LEASE)
+        claim = self.ledger.claim(item_of(pub), self.owner, now, LEASE, orphaned=owner_is_gone)
         if claim is None:
             return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
         wait_until = self._rate_slot(pub.network, account.options.get("rate_limit"), now, pub.key)
@@ -286,6 +292,24 @@ class Engine:
     def release_claims(self, keys: Iterable[str], now: datetime) -> None:
         for key in keys:
             self.ledger.release(key, self.owner, now)
+
+
+def owner_is_gone(owner: str) -> bool:
+    """True if ``owner`` (host:pid:tag, see daemon.engine_id) was a process on this host that has exited."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -349,8 +350,17 @@ class Ledger:
                 publications.c.key == record.key, publications.c.version == record.version).values(**values))
         return self.get(record.key) if result.rowcount == 1 else None
 
-    def claim(self, item: Item, owner: str, now: datetime, lease: timedelta) -> Claim | None:
-        """Take the right to send ``item`` now, or None if it is done, held, not yet due, or taken."""
+    def claimed(self) -> list[Record]:
+        with self.engine.connect() as c:
+            rows = c.execute(select(publications).where(publications.c.state == State.CLAIMED)).all()
+        return [Record.from_row(r) for r in rows]
+
+    def claim(self, item: Item, owner: str, now: datetime, lease: timedelta,
+              orphaned: Callable[[str], bool] | None = None) -> Claim | None:
+        """Take the right to send ``item`` now, or None if it is done, held, not yet due, or taken.
+
+        ``orphaned(owner)`` may declare a claim's owner gone before its lease ends (a process
+        on this host that no longer exists)."""
         for _ in range(5):
             record = self.get(item.key)
             if record is None:
@@ -359,7 +369,9 @@ class Ledger:
                 if created is not None:
                     return Claim(created, ambiguous=False)
                 continue
-            expired = record.state == State.CLAIMED and record.lease_until is not None and record.lease_until <= now
+            expired = record.state == State.CLAIMED and (
+                (record.lease_until is not None and record.lease_until <= now)
+                or (orphaned is not None and record.lease_owner is not None and orphaned(record.lease_owner)))
             due = record.state == State.RETRYING and (record.next_attempt_at is None or record.next_attempt_at <= now)
             if not (expired or due):
                 return None

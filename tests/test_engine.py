@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -246,3 +247,22 @@ def test_catch_up_boundary(tmp_path, late, expected):
     engine, *_ = make(tmp_path)
     engine.replan(T0 + late)
     assert ("morning", "site", expected) in results(engine.run_due(T0 + late))
+
+
+def test_a_claim_of_a_process_that_died_on_this_host_is_taken_over_at_once(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from scheduler.engine import LEASE, item_of, owner_is_gone
+
+    engine, ledger, site, _ = make(tmp_path)
+    (pub,) = [p for p in engine.pending(T0) if p.network == "site"]
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_owner = f"{socket.gethostname()}:{gone.stdout.strip()}:abc123"
+    assert owner_is_gone(dead_owner) and not owner_is_gone(f"{socket.gethostname()}:{os.getpid()}:x")
+    assert not owner_is_gone(f"another-host:{gone.stdout.strip()}:abc123")  # other hosts: wait for the lease
+    ledger.claim(item_of(pub), dead_owner, T0, LEASE)
+    outcomes = engine.run_due(T0 + timedelta(seconds=5))  # long before the lease ends
+    assert ("morning", "site", "sent") in results(outcomes) and len(site.sent) == 1
+
