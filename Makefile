@@ -20,10 +20,11 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-## run: validate the sample calendar and show what it will publish in the next 14 days
+## run: the engine on the sample files, publishing to the built-in site channel (public/); Ctrl-C stops it
 run: $(STAMP)
 	$(BIN)/herald validate content_calendar.yaml
-	$(BIN)/herald plan --calendar content_calendar.yaml --days 14
+	$(BIN)/herald plan --calendar content_calendar.yaml --days 7
+	$(BIN)/herald run --calendar content_calendar.yaml --status status.yaml
 
 $(JS): tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --silent --no-audit --no-fund
@@ -40,6 +41,7 @@ lint: $(STAMP)
 ## bench: speed and memory figures (see bench/README.md)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_calendar.py
+	$(BIN)/python bench/bench_engine.py
 
 ## schema: regenerate the committed JSON Schema
 schema: $(STAMP)

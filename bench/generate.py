@@ -34,9 +34,10 @@ PHRASES = [
 ]
 
 
-def generate(count: int, seed: int = 7) -> str:
+def generate(count: int, seed: int = 7, start: date = date(2027, 1, 1)) -> str:
+    """The calendar text; ``start`` is the first day of its year (recurring series begin
+    up to 200 days before it)."""
     rng = random.Random(seed + count)
-    start = date(2027, 1, 1)
     out = [
         "version: 1",
         "brand:",

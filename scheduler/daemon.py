@@ -41,6 +41,7 @@ from watchdog.observers import Observer
 from campaigns.calendar import check
 from campaigns.errors import CalendarError
 from campaigns.model import Calendar
+from campaigns.plan import plan
 
 from .clock import Clock, SystemClock
 from .engine import Engine, Outcome, owner_is_gone, release_held
@@ -109,6 +110,7 @@ class Daemon:
             job_defaults={"misfire_grace_time": None, "coalesce": False, "max_instances": 1},
         )
         self.last_plan: datetime | None = None
+        self.last_fire_beat: datetime | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
     def _load(self) -> Calendar:
@@ -207,7 +209,10 @@ class Daemon:
             self.engine.sweep(self.clock.now())
 
     def _after(self, outcome: Outcome) -> None:
-        self.ledger.beat(self.id, self.clock.now(), self.info(), fired=True)
+        now = self.clock.now()
+        if self.last_fire_beat is None or now - self.last_fire_beat >= timedelta(seconds=5):
+            self.last_fire_beat = now  # at most one extra ledger write per 5 s, not one per post
+            self.ledger.beat(self.id, now, self.info(), fired=True)
         if outcome.retry_at is not None and self.scheduler.running:
             self._retry_at(outcome.key, outcome.retry_at)
 
@@ -270,9 +275,10 @@ class Daemon:
                  len(cal.campaigns))
         log.info("ledger: %s; networks: %s", self.ledger.safe_url,
                  ", ".join(p.describe() for p in self.publishers.values()) or "none")
-        if self.status_path:
-            note = "" if os.path.exists(self.status_path) else " (not found: no incidents)"
-            log.info("status file: %s%s", self.status_path, note)
+        if self.status_path and not os.path.exists(self.status_path):
+            log.warning("no status file at %s: no incidents to announce", self.status_path)
+        elif self.status_path:
+            log.info("status file: %s", self.status_path)
         for pause in self.ledger.active_pauses(now):
             until = f" until {pause.until.astimezone(tz):%Y-%m-%d %H:%M %Z}" if pause.until else " until resumed"
             log.warning("PAUSED %s%s: %s", pause.network or "all networks", until, pause.reason or "no reason given")
@@ -287,4 +293,9 @@ class Daemon:
                      first.at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"), len(later),
                      int((self.engine.window[1] - now).total_seconds() // 3600) if self.engine.window else 0)
         else:
-            log.info("nothing scheduled in the next day")
+            ahead = [p for p in plan(cal, now, now + timedelta(days=8)) if p.network in self.publishers]
+            if ahead:
+                log.info("nothing due in the next day; next: %s on %s at %s", ahead[0].post, ahead[0].network,
+                         ahead[0].at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"))
+            else:
+                log.info("nothing planned in the next 8 days")

@@ -266,3 +266,37 @@ def test_a_claim_of_a_process_that_died_on_this_host_is_taken_over_at_once(tmp_p
     outcomes = engine.run_due(T0 + timedelta(seconds=5))  # long before the lease ends
     assert ("morning", "site", "sent") in results(outcomes) and len(site.sent) == 1
 
+
+
+def test_a_clock_set_back_or_forward_neither_repeats_nor_drops(tmp_path):
+    engine, ledger, site, _ = make(tmp_path)
+    engine.run_due(T0)
+    engine.replan(T0 - timedelta(hours=1))  # the system clock is set back an hour
+    assert engine.run_due(T0) == [] and len(site.sent) == 1
+    jump = T0 + timedelta(minutes=40)  # ...and forward past the 10:30 notice (6 h catch-up for announcements)
+    engine.replan(jump)
+    assert results(engine.run_due(jump)) == [("notice", "site", "sent")]
+
+
+def test_dst_changes_neither_repeat_nor_drop_a_daily_post(tmp_path):
+    from scheduler.simulate import simulate
+
+    posts = """
+- id: night
+  kind: tip
+  networks: [site]
+  starts: 2026-10-20
+  rrule: FREQ=DAILY;BYHOUR=2;BYMINUTE=30
+  text: "Night tip {date}"
+"""
+    calendar = loads(calendar_text(posts))
+    lines = list(simulate(calendar, datetime(2026, 10, 23, tzinfo=UTC), datetime(2026, 10, 28, tzinfo=UTC)))
+    sent = [line for line in lines if " sent " in line]
+    assert [line[:25] for line in sent] == [
+        "Fri 2026-10-23 02:30 CEST", "Sat 2026-10-24 02:30 CEST", "Sun 2026-10-25 02:30 CEST",  # the fold: once
+        "Mon 2026-10-26 02:30 CET ", "Tue 2026-10-27 02:30 CET "]
+    spring = loads(calendar_text(posts.replace("2026-10-20", "2027-03-20")))
+    lines = list(simulate(spring, datetime(2027, 3, 26, tzinfo=UTC), datetime(2027, 3, 30, tzinfo=UTC)))
+    assert [line[:25] for line in lines if " sent " in line] == [
+        "Fri 2027-03-26 02:30 CET ", "Sat 2027-03-27 02:30 CET ", "Sun 2027-03-28 03:30 CEST",  # the gap: an hour on
+        "Mon 2027-03-29 02:30 CEST"]
