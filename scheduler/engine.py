@@ -284,11 +284,6 @@ class Engine:
                 log.exception("outcome listener failed")
         return outcome
 
-    # -- operators ---------------------------------------------------------------------
-    def release_held(self, now: datetime, network: str | None) -> list[Outcome]:
-        """After `herald resume`: held posts go out if still within catch-up (policy 'release'), else skipped."""
-        return release_held(self.ledger, self.calendar, now, network)
-
     def release_claims(self, keys: Iterable[str], now: datetime) -> None:
         for key in keys:
             self.ledger.release(key, self.owner, now)
@@ -319,6 +314,7 @@ def backoff(attempts: int, rng: random.Random) -> timedelta:
 
 
 def release_held(ledger: Ledger, calendar: Calendar, now: datetime, network: str | None) -> list[Outcome]:
+    """After a pause ends: held posts go out if still within catch-up (on_resume: release), else are skipped."""
     outcomes = []
     for record in ledger.held(network):
         grace = calendar.engine.grace(record.kind)

@@ -317,15 +317,6 @@ class Ledger:
         with self.engine.connect() as c:
             return [_aware(t) for (t,) in c.execute(query).all()]
 
-    def last_sent(self, source: str, network: str) -> Record | None:
-        """The first publication of ``source`` sent on ``network`` (what replies thread under)."""
-        query = select(publications).where(
-            publications.c.source == source, publications.c.network == network, publications.c.state == State.SENT,
-        ).order_by(publications.c.scheduled_at).limit(1)
-        with self.engine.connect() as c:
-            row = c.execute(query).first()
-        return Record.from_row(row) if row else None
-
     # -- state changes ----------------------------------------------------------------
     def _insert(self, item: Item, state: State, now: datetime, **values: Any) -> Record | None:
         row = {
