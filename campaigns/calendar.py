@@ -149,8 +149,11 @@ class _Builder:
                     catch_up[kind] = parse_duration(value)
         on_resume = raw.get("on_resume", "release")
         attempts = raw.get("max_attempts", 8)
+        hold = raw.get("hold_during_incidents")
         return EnginePolicy(catch_up, on_resume if on_resume in ("release", "skip") else "release",
-                            attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 8)
+                            attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 8,
+                            tuple(hold) if isinstance(hold, list) and self.ok("engine", "hold_during_incidents")
+                            else EnginePolicy().hold_during_incidents)
 
     def brand(self) -> Brand | None:
         raw = self.data.get("brand")
@@ -178,7 +181,25 @@ class _Builder:
             name=name, timezone=tz_name, links=links, hosts=frozenset(h for h in hosts if h),
             language=raw.get("language") if isinstance(raw.get("language"), str) else "en",
             utm_source=utm.get("source", ""), utm_medium=utm.get("medium", "social"),
+            status_templates=self.status_templates(raw, links, name),
         )
+
+    def status_templates(self, raw: LocDict, links: dict[str, str], name: str) -> dict[str, str]:
+        from status.announce import TEMPLATE_FIELDS
+
+        spec = raw.get("status_templates")
+        out: dict[str, str] = {}
+        if not isinstance(spec, LocDict):
+            return out
+        known = frozenset({*TEMPLATE_FIELDS, "brand.name", *(f"links.{k}" for k in links)})
+        for key, text in spec.items():
+            if isinstance(text, str) and self.ok("brand", "status_templates", key):
+                try:
+                    compile_template(text, known)
+                    out[key] = text
+                except TemplateError as exc:
+                    self.error(spec.value_loc(key), str(exc))
+        return out
 
     def networks(self) -> dict[str, Account]:
         raw = self.data.get("networks")
@@ -321,6 +342,7 @@ class _PostBuilder:
             campaign=campaign.id if campaign else None,
             enabled=spec.get("enabled", True) is not False and (campaign is None or campaign.enabled),
             image=image, line=spec.loc.line,
+            components=tuple(c for c in spec.get("components") or () if isinstance(c, str)),
         )
 
     def campaign(self) -> Campaign | None:

@@ -23,6 +23,7 @@ class Brand:
     language: str = "en"
     utm_source: str = ""  # empty: the network's type
     utm_medium: str = "social"
+    status_templates: dict[str, str] = field(default_factory=dict)  # state[.impact] -> template
 
     @property
     def tz(self) -> ZoneInfo:
@@ -84,6 +85,7 @@ class Post:
     enabled: bool = True
     image: dict[str, str] | None = None
     line: int = 0
+    components: tuple[str, ...] = ()  # status components this post is about (held during their incidents)
 
     @property
     def recurring(self) -> bool:
@@ -99,6 +101,7 @@ DEFAULT_CATCH_UP = {  # how late a post may still go out after downtime; older o
     "reminder": timedelta(minutes=30),
     "announcement": timedelta(hours=6),
     "tracking": timedelta(hours=2),
+    "incident": timedelta(hours=6),
     "default": timedelta(hours=1),
 }
 
@@ -108,6 +111,7 @@ class EnginePolicy:
     catch_up: dict[str, timedelta] = field(default_factory=lambda: dict(DEFAULT_CATCH_UP))
     on_resume: str = "release"  # release (if still within catch_up) | skip
     max_attempts: int = 8
+    hold_during_incidents: tuple[str, ...] = ("tip", "announcement")  # kinds held while a major incident is open
 
     def grace(self, kind: str) -> timedelta:
         return self.catch_up.get(kind, self.catch_up["default"])

@@ -62,6 +62,7 @@ class Publication:
     limit: int | None
     campaign: str | None = None
     note: str = ""
+    thread_root: str | None = None  # key of the first post of this thread on the same account
 
     @property
     def length(self) -> int | None:
@@ -74,6 +75,7 @@ class Publication:
             "network_type": self.network_type, "at": self.at.isoformat(), "text": self.text,
             "variant": self.variant, "variants": self.variants, "length": self.length, "limit": self.limit,
             "campaign": self.campaign, "source": self.source, **({"note": self.note} if self.note else {}),
+            **({"thread_root": self.thread_root} if self.thread_root else {}),
         }
 
 

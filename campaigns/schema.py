@@ -83,6 +83,9 @@ def calendar_schema() -> dict[str, Any]:
                 "additionalProperties": _object({**text_choice, "enabled": {"type": "boolean"}}),
             },
             "image": image,
+            "components": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
+                           "description": "status components this post is about: held while they have a "
+                                          "major incident"},
             "notes": {"type": "string", "description": "for planners; never published"},
         },
         ("id", "kind"),
@@ -112,6 +115,14 @@ def calendar_schema() -> dict[str, Any]:
             "domains": {"type": "array", "items": {"type": "string", "pattern": r"^[a-z0-9.-]+$"}},
             "language": {"type": "string", "pattern": r"^[a-z]{2}(-[A-Z]{2})?$"},
             "utm": _object({"source": _TEXT, "medium": _TEXT}),
+            "status_templates": {
+                "type": "object",
+                "propertyNames": {"pattern": r"^(investigating|identified|monitoring|resolved)"
+                                             r"(\.(none|minor|major|critical))?$"},
+                "additionalProperties": _TEMPLATE,
+                "description": "wording of incident announcements per state (or state.impact); fields: "
+                               "{title} {affected} {message} {next_update} {status_page} {impact} {brand.name}",
+            },
         },
         ("name", "timezone"),
     )
@@ -134,12 +145,15 @@ def calendar_schema() -> dict[str, Any]:
                               "additionalProperties": campaign},
                 "posts": {"type": "array", "items": post},
                 "engine": _object({
-                    "catch_up": _object({k: _DURATION for k in (*KINDS, "default")},
+                    "catch_up": _object({k: _DURATION for k in (*KINDS, "incident", "default")},
                                         description="how late a post may still go out after downtime, per kind"),
                     "on_resume": {"enum": ["release", "skip"],
                                   "description": "held posts on resume: release those still within catch_up, "
                                                  "or skip all"},
                     "max_attempts": {"type": "integer", "minimum": 1, "maximum": 100},
+                    "hold_during_incidents": {"type": "array", "items": {"enum": list(KINDS)}, "uniqueItems": True,
+                                              "description": "kinds held while a major or critical incident "
+                                                             "is open (default: tip, announcement)"},
                 }),
             },
             ("brand", "networks"),

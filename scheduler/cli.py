@@ -55,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("validate", help="check the calendar; print every problem as FILE:LINE:COL")
+    p = sub.add_parser("validate", help="check the calendar and the status file; print every problem as FILE:LINE:COL")
     p.add_argument("file", nargs="?", default=DEFAULT_CALENDAR, help=f"calendar file (default {DEFAULT_CALENDAR})")
+    p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS}, if it exists)")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
 
     def window(p: argparse.ArgumentParser, days: int) -> None:
@@ -74,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     window(p, 90)
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
 
-    sub.add_parser("schema", help="print the JSON Schema of the calendar file")
+    p = sub.add_parser("schema", help="print the JSON Schema of the calendar file (or, --status, the status file)")
+    p.add_argument("--status", action="store_true", help="the status file's schema")
 
     def state(p: argparse.ArgumentParser, calendar: bool = True) -> None:
         if calendar:
@@ -121,6 +123,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="run the whole engine on a fake clock and an in-memory network")
     window(p, 7)
+
+    def status_file(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--calendar", default=DEFAULT_CALENDAR, help=f"calendar file (default {DEFAULT_CALENDAR})")
+        p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS})")
+
+    p = sub.add_parser("incident", help="declare, update or resolve an incident (edits the status file)")
+    incident = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    q = incident.add_parser("declare", help="a new incident, announced at once")
+    status_file(q)
+    q.add_argument("--title", required=True, help="what customers notice, e.g. 'Checkout errors'")
+    q.add_argument("--impact", required=True, choices=["none", "minor", "major", "critical"])
+    q.add_argument("-m", "--message", required=True, help="what we know and what we are doing")
+    q.add_argument("--component", action="append", default=[], help="an affected component (repeatable)")
+    q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
+    q.add_argument("--id", help="the incident id (default: from the title and the time)")
+    q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
+    for action, text in (("update", "a new update on an open incident"), ("resolve", "the incident is over")):
+        q = incident.add_parser(action, help=text)
+        status_file(q)
+        q.add_argument("id", help="the incident id")
+        if action == "update":
+            q.add_argument("--state", required=True, choices=["investigating", "identified", "monitoring"])
+        q.add_argument("-m", "--message", required=True)
+        q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
+
+    p = sub.add_parser("status", help="what is declared now, and where each update was announced")
+    status_file(p)
+    p.add_argument("--state", dest="state_url", metavar="URL", help="ledger database URL")
     return parser
 
 
@@ -186,6 +216,8 @@ def program(args: argparse.Namespace, clock: Clock) -> int:
         "resume": cmd_resume,
         "health": cmd_health,
         "simulate": cmd_simulate,
+        "incident": cmd_incident,
+        "status": cmd_status,
     }[args.command]
     return handler(args, clock)
 
@@ -200,19 +232,32 @@ def load_calendar(path: str) -> Calendar:
 
 
 def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
+    from status.load import check as check_status
+
     result = check(args.file)
     for problem in result.problems:
         print(problem, file=sys.stderr)
     if result.errors or result.calendar is None:
         print(f"{args.file}: {_count(len(result.errors), 'error')}", file=sys.stderr)
         return ExitStatus.INVALID
+    cal = result.calendar
     if not args.quiet:
-        cal = result.calendar
         counts = [_count(len(cal.posts), "post"), _count(len(cal.networks), "network"),
                   _count(len(cal.campaigns), "campaign")]
         if result.warnings:
             counts.append(_count(len(result.warnings), "warning"))
         print(f"{args.file}: ok ({', '.join(counts)})")
+    if os.path.exists(args.status):
+        status, problems = check_status(args.status, cal)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if status is None:
+            errors = [p for p in problems if p.severity == "error"]
+            print(f"{args.status}: {_count(len(errors), 'error')}", file=sys.stderr)
+            return ExitStatus.INVALID
+        if not args.quiet:
+            print(f"{args.status}: ok ({_count(len(status.components), 'component')}, "
+                  f"{_count(len(status.incidents), 'incident')}, {len(status.open_incidents())} open)")
     return ExitStatus.OK
 
 
@@ -276,8 +321,9 @@ def cmd_export_ical(args: argparse.Namespace, clock: Clock) -> int:
 
 def cmd_schema(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.schema import calendar_schema
+    from status.schema import status_schema
 
-    print(json.dumps(calendar_schema(), indent=2, ensure_ascii=False))
+    print(json.dumps(status_schema() if args.status else calendar_schema(), indent=2, ensure_ascii=False))
     return ExitStatus.OK
 
 
@@ -303,13 +349,16 @@ def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
 
     ledger = open_ledger(args)
     if args.once:
+        from status.load import load as load_status
+
         if not os.path.exists(args.status):
             log.warning("no status file at %s: no incidents to announce", args.status)
         calendar = load_calendar(args.calendar)
+        status = load_status(args.status, calendar)
         publishers = build_publishers(calendar, clock)
         from .daemon import engine_id
 
-        engine = Engine(calendar, ledger, publishers, engine_id())
+        engine = Engine(calendar, ledger, publishers, engine_id(), status=status)
         now = clock.now()
         engine.replan(now)
         outcomes = engine.run_due(now)
@@ -449,6 +498,75 @@ def cmd_simulate(args: argparse.Namespace, clock: Clock) -> int:
     start, end = window_of(args, calendar, clock)
     for line in simulate(calendar, start, end):
         print(line)
+    return ExitStatus.OK
+
+
+def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
+    from campaigns.schemacheck import did_you_mean
+    from status import edit
+    from status.load import load as load_status
+
+    calendar = load_calendar(args.calendar)
+    current = load_status(args.status, calendar)
+    if args.action == "declare":
+        for option, names, known in (("--component", args.component, current.components),
+                                     ("--network", args.network, calendar.networks)):
+            for name in names:
+                if name not in known:
+                    hint = did_you_mean(name, known) or (f"known: {', '.join(known)}" if known else
+                                                         f"none defined in {args.status}")
+                    raise UsageError(f"{option} {name}: not defined ({hint})")
+    now = clock.now()
+    previous = current.incident(args.id) if args.action != "declare" and args.id else None
+    at = edit.stamp(now, calendar, previous.updates[-1].at if previous else None)
+    if args.action == "declare":
+        incident_id = args.id or f"{edit.slug(args.title)}-{now.astimezone(calendar.brand.tz):%Y%m%d-%H%M}"
+
+        def change(data: Any) -> None:
+            edit.declare(data, incident_id=incident_id, title=args.title, impact=args.impact,
+                         components=args.component, networks=args.network, at=at, message=args.message,
+                         next_update=args.next_update)
+    else:
+        incident_id = args.id
+        state = args.state if args.action == "update" else "resolved"
+
+        def change(data: Any) -> None:
+            edit.add_update(edit.find_incident(data, incident_id), at, state, args.message, args.next_update)
+
+    status = edit.edit(args.status, calendar, change)
+    incident = status.incident(incident_id)
+    names = incident.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    print(f"{incident_id}: {incident.state} at {at} in {args.status}; a running engine announces it within "
+          f"a second on {', '.join(names)}")
+    return ExitStatus.OK
+
+
+def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
+    from status.announce import announcements
+    from status.load import load as load_status
+
+    calendar = load_calendar(args.calendar)
+    status = load_status(args.status, calendar)
+    tz = calendar.brand.tz
+    if status.components:
+        print("components:")
+        for component in status.components.values():
+            print(f"  {component.name:<24} {component.status.replace('_', ' ')}")
+    open_ = status.open_incidents()
+    print(f"{_count(len(open_), 'open incident')}" + (":" if open_ else ""))
+    ledger = Ledger(args.state_url or os.environ.get("HERALD_STATE") or default_url(args.calendar))
+    for incident in status.incidents[::-1][:10]:
+        print(f"\n{incident.id}: {incident.title} ({incident.impact}, {incident.state})")
+        pubs = announcements(calendar, status, incident.started, incident.updates[-1].at + timedelta(seconds=1))
+        states = ledger.states([p.key for p in pubs])
+        now = clock.now()
+        for update in incident.updates:
+            unsent = "not yet" if now - update.at <= calendar.engine.grace("incident") else \
+                "never (older than its catch-up window when Herald saw it)"
+            where = [f"{p.network}: {states.get(p.key, unsent)}" for p in pubs
+                     if p.at == update.at.astimezone(tz) and p.post == incident.id]
+            print(f"  {update.at.astimezone(tz):%Y-%m-%d %H:%M %Z}  {update.state:<13} {update.message[:70]}")
+            print(f"      announced: {'; '.join(where) or 'no network'}")
     return ExitStatus.OK
 
 

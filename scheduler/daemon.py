@@ -42,6 +42,8 @@ from campaigns.calendar import check
 from campaigns.errors import CalendarError
 from campaigns.model import Calendar
 from campaigns.plan import plan
+from status.load import check as check_status
+from status.model import Status
 
 from .clock import Clock, SystemClock
 from .engine import Engine, Outcome, owner_is_gone, release_held
@@ -74,17 +76,20 @@ def engine_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-class _CalendarChanged(FileSystemEventHandler):
-    def __init__(self, path: str, callback: Any):
-        self.path = os.path.abspath(path)
-        self.callback = callback
+class _FileChanged(FileSystemEventHandler):
+    """Calls ``callbacks[path]`` when that file is written, created or renamed into place."""
+
+    def __init__(self, callbacks: dict[str, Any]):
+        self.callbacks = {os.path.abspath(p): c for p, c in callbacks.items()}
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type not in ("modified", "created", "moved", "closed"):
+            return
         paths = {os.path.abspath(str(event.src_path))}
         if getattr(event, "dest_path", None):
             paths.add(os.path.abspath(str(event.dest_path)))
-        if self.path in paths and event.event_type in ("modified", "created", "moved", "closed"):
-            self.callback()
+        for path in paths & set(self.callbacks):
+            self.callbacks[path]()
 
 
 class Daemon:
@@ -98,12 +103,13 @@ class Daemon:
         self.clock = clock or SystemClock()
         self.id = engine_id()
         self.stop_event = stop_event or threading.Event()
-        self.reload_timer: threading.Timer | None = None
+        self.reload_timers: dict[str, threading.Timer] = {}
         self.watch = watch
         self.observer: Any = None
         calendar = self._load()
+        status = self._load_status(calendar)
         self.publishers = build_publishers(calendar, self.clock, env, publishers)
-        self.engine = Engine(calendar, ledger, self.publishers, self.id, on_outcome=self._after)
+        self.engine = Engine(calendar, ledger, self.publishers, self.id, on_outcome=self._after, status=status)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=4)},
@@ -121,6 +127,17 @@ class Daemon:
             raise CalendarError(result.errors or result.problems)
         return result.calendar
 
+    def _load_status(self, calendar: Calendar) -> Status:
+        if not self.status_path:
+            return Status(path="", timezone=calendar.brand.timezone)
+        status, problems = check_status(self.status_path, calendar)
+        for problem in problems:
+            if problem.severity != "error":
+                log.warning("%s", problem)
+        if status is None:
+            raise CalendarError([p for p in problems if p.severity == "error"])
+        return status
+
     def start(self) -> None:
         now = self.clock.now()
         self.ledger.beat(self.id, now, self.info(), started=True)
@@ -128,9 +145,13 @@ class Daemon:
         self.sync(now)
         self.scheduler.add_job(self.tick, IntervalTrigger(seconds=HEARTBEAT, timezone=UTC), id="herald:tick")
         if self.watch:
+            callbacks = {self.calendar_path: lambda: self.schedule_reload(self.calendar_path, self.reload)}
+            if self.status_path:
+                callbacks[self.status_path] = lambda: self.schedule_reload(self.status_path, self.reload_status)
+            handler = _FileChanged(callbacks)
             self.observer = Observer()
-            self.observer.schedule(_CalendarChanged(self.calendar_path, self.schedule_reload),
-                                   os.path.dirname(os.path.abspath(self.calendar_path)) or ".", recursive=False)
+            for folder in {os.path.dirname(os.path.abspath(p)) for p in callbacks}:
+                self.observer.schedule(handler, folder, recursive=False)
             self.observer.daemon = True
             self.observer.start()
         self.summary(now)
@@ -152,8 +173,8 @@ class Daemon:
     def shutdown(self) -> None:
         if self.observer is not None:
             self.observer.stop()
-        if self.reload_timer is not None:
-            self.reload_timer.cancel()
+        for timer in self.reload_timers.values():
+            timer.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)  # running sends finish and are recorded
         now = self.clock.now()
@@ -165,9 +186,9 @@ class Daemon:
         log.info("stopped%s", f" (gave back {len(mine)} claim(s))" if mine else "")
 
     # -- scheduling ----------------------------------------------------------------------
-    def sync(self, now: datetime) -> tuple[int, int]:
+    def sync(self, now: datetime, status: Status | None = None) -> tuple[int, int]:
         """Replan the horizon; schedule what is new, unschedule what is gone."""
-        added, removed = self.engine.replan(now)
+        added, removed = self.engine.replan(now, status=status)
         self.last_plan = now
         for key in removed:
             job = self.scheduler.get_job(key)
@@ -221,22 +242,56 @@ class Daemon:
         now = self.clock.now()
         self.ledger.beat(self.id, now, self.info())
         self.engine.sweep(now)
-        if self.ledger.held() and not self.ledger.active_pauses(now):
-            for outcome in release_held(self.ledger, self.engine.calendar, now, None):
-                log.info("pause over: %s %s on %s", outcome.result, outcome.post, outcome.network)
+        self.release_holds(now)
         if self.last_plan is None or now - self.last_plan >= REPLAN:
             self.sync(now)
         else:
             self._schedule_retries(now)
 
+    def release_holds(self, now: datetime) -> None:
+        """Held posts whose pause ended or whose incident was resolved go out (or are skipped)."""
+        if not self.ledger.held():
+            return
+        engine = self.engine
+
+        def still_held(record: Any) -> bool:
+            return engine.hold_reason(record.kind, record.post, record.network, now) is not None
+
+        for outcome in release_held(self.ledger, engine.calendar, now, None, still_held):
+            log.info("hold over: %s %s on %s", outcome.result, outcome.post, outcome.network)
+            if outcome.result == "released" and self.scheduler.running:
+                self._retry_at(outcome.key, now)
+
     # -- reloading ------------------------------------------------------------------------
-    def schedule_reload(self) -> None:
+    def schedule_reload(self, path: str, action: Any) -> None:
         """Called from the watcher thread on every write event: coalesce a burst into one reload."""
-        if self.reload_timer is not None:
-            self.reload_timer.cancel()
-        self.reload_timer = threading.Timer(RELOAD_SETTLE, self.reload)
-        self.reload_timer.daemon = True
-        self.reload_timer.start()
+        timer = self.reload_timers.get(path)
+        if timer is not None:
+            timer.cancel()
+        timer = threading.Timer(RELOAD_SETTLE, action)
+        timer.daemon = True
+        self.reload_timers[path] = timer
+        timer.start()
+
+    def reload_status(self) -> bool:
+        """A saved status.yaml: announce what is new at once, or keep the last good status."""
+        status, problems = check_status(self.status_path or "", self.engine.calendar)
+        if status is None:
+            for problem in problems:
+                log.error("%s", problem)
+            log.error("%s has errors; still running the last good status", self.status_path)
+            return False
+        if status == self.engine.status:
+            return True
+        removed = {i.id for i in self.engine.status.incidents} - {i.id for i in status.incidents}
+        for incident_id in sorted(removed):
+            log.warning("incident %s was removed from %s; what was already announced stays published "
+                        "(to close it for customers, add a resolved update instead)", incident_id, self.status_path)
+        now = self.clock.now()
+        added, _gone = self.sync(now, status=status)
+        log.info("reloaded %s: %d announcement(s) added", self.status_path, added)
+        self.release_holds(now)
+        return True
 
     def reload(self) -> bool:
         result = check(self.calendar_path)
@@ -279,6 +334,9 @@ class Daemon:
             log.warning("no status file at %s: no incidents to announce", self.status_path)
         elif self.status_path:
             log.info("status file: %s", self.status_path)
+        for incident in self.engine.status.open_incidents():
+            log.warning("OPEN INCIDENT %s (%s): %s, %s since %s", incident.id, incident.impact, incident.title,
+                        incident.state, incident.started.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"))
         for pause in self.ledger.active_pauses(now):
             until = f" until {pause.until.astimezone(tz):%Y-%m-%d %H:%M %Z}" if pause.until else " until resumed"
             log.warning("PAUSED %s%s: %s", pause.network or "all networks", until, pause.reason or "no reason given")

@@ -32,6 +32,8 @@ from datetime import datetime, timedelta
 from campaigns.calendar import parse_rate
 from campaigns.model import Calendar
 from campaigns.plan import Publication, plan
+from status.announce import announcements, holding_incident
+from status.model import Status
 
 from .ledger import Claim, Item, Ledger, Record, State
 from .networks.base import (
@@ -97,7 +99,8 @@ def _delta(d: timedelta) -> str:
 
 class Engine:
     def __init__(self, calendar: Calendar, ledger: Ledger, publishers: dict[str, Publisher], owner: str,
-                 rng: random.Random | None = None, on_outcome: Callable[[Outcome], None] | None = None):
+                 rng: random.Random | None = None, on_outcome: Callable[[Outcome], None] | None = None,
+                 status: Status | None = None):
         self.ledger = ledger
         self.publishers = publishers
         self.owner = owner
@@ -106,19 +109,24 @@ class Engine:
         self.stopped: dict[str, str] = {}  # account -> why (auth failures)
         self.lock = threading.Lock()
         self.calendar = calendar
+        self.status = status or Status(path="", timezone=calendar.brand.timezone)
         self.planned: dict[str, Publication] = {}
         self.window: tuple[datetime, datetime] | None = None
 
     # -- planning ------------------------------------------------------------------
-    def replan(self, now: datetime, calendar: Calendar | None = None) -> tuple[set[str], set[str]]:
-        """Plan [now - longest catch-up, now + HORIZON]; return (added keys, removed keys)."""
+    def replan(self, now: datetime, calendar: Calendar | None = None,
+               status: Status | None = None) -> tuple[set[str], set[str]]:
+        """Plan [now - longest catch-up, now + HORIZON] for the calendar and the incident
+        announcements; return (added keys, removed keys)."""
         calendar = calendar or self.calendar
+        status = status or self.status
         start = now - calendar.engine.longest_grace
         end = now + HORIZON
         fresh = {p.key: p for p in plan(calendar, start, end) if p.network in self.publishers}
+        fresh.update((p.key, p) for p in announcements(calendar, status, start, end, set(self.publishers)))
         with self.lock:
             old = self.planned
-            self.calendar, self.planned, self.window = calendar, fresh, (start, end)
+            self.calendar, self.status, self.planned, self.window = calendar, status, fresh, (start, end)
         return set(fresh) - set(old), set(old) - set(fresh)
 
     def pending(self, now: datetime | None = None) -> list[Publication]:
@@ -136,7 +144,11 @@ class Engine:
         if found is not None:
             return found
         at = record.scheduled_at
-        return next((p for p in plan(self.calendar, at, at + timedelta(seconds=1)) if p.key == record.key), None)
+        if record.kind == "incident":
+            around = announcements(self.calendar, self.status, at, at + timedelta(seconds=1))
+        else:
+            around = plan(self.calendar, at, at + timedelta(seconds=1))
+        return next((p for p in around if p.key == record.key), None)
 
     # -- acting ----------------------------------------------------------------------
     def run_due(self, now: datetime) -> list[Outcome]:
@@ -181,9 +193,8 @@ class Engine:
                 log.warning("skipped %s on %s: %s", pub.post, pub.network, reason)
                 return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "skipped", message=reason), now)
             return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
-        pause = next((p for p in self.ledger.active_pauses(now) if p.covers(pub.network, now)), None)
-        if pause is not None:
-            reason = f"paused: {pause.reason}" if pause.reason else "paused"
+        reason = self.hold_reason(pub.kind, pub.post, pub.network, now)
+        if reason is not None:
             if self.ledger.settle(item_of(pub), State.HELD, now, reason):
                 return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "held", message=reason), now)
             return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
@@ -194,6 +205,13 @@ class Engine:
         claim = self.ledger.claim(item_of(pub), self.owner, now, LEASE, orphaned=owner_is_gone)
         if claim is None:
             return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
+        if pub.thread_root:
+            root = self.ledger.get(pub.thread_root)
+            if root is None or root.state not in (State.SENT, State.DEAD, State.SKIPPED):
+                at = now + timedelta(seconds=10)
+                self.ledger.postpone(pub.key, self.owner, now, at, "waiting for the first post of its thread")
+                return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "postponed", retry_at=at,
+                                          message="waiting for the first post of its thread"), now)
         wait_until = self._rate_slot(pub.network, account.options.get("rate_limit"), now, pub.key)
         if wait_until is not None:
             self.ledger.postpone(pub.key, self.owner, now, wait_until, f"rate limit {account.options['rate_limit']}")
@@ -212,13 +230,36 @@ class Engine:
             return None
         return recent[len(recent) - 1 - count] + period
 
+    def hold_reason(self, kind: str, post_id: str, network: str, now: datetime) -> str | None:
+        """Why a due publication must wait: a pause covering its network, or (calendar posts
+        only) an open major incident. None: it may go."""
+        pause = next((p for p in self.ledger.active_pauses(now) if p.covers(network, now)), None)
+        if pause is not None:
+            return f"paused: {pause.reason}" if pause.reason else "paused"
+        if kind == "incident":
+            return None
+        post = self.calendar.post(post_id)
+        incident = holding_incident(self.calendar, self.status, kind, post.components if post else (), now)
+        if incident is not None:
+            return f"held: incident {incident.id} ({incident.impact}) is open"
+        return None
+
     def outgoing(self, pub: Publication) -> OutgoingPost:
         calendar = self.calendar
-        post = calendar.post(pub.post)
+        post = calendar.post(pub.post) if pub.kind != "incident" else None
+        incident = self.status.incident(pub.post) if pub.kind == "incident" else None
+        reply_to = None
+        if pub.thread_root:
+            root = self.ledger.get(pub.thread_root)
+            if root is not None and root.state == State.SENT and root.remote_id:
+                reply_to = RemoteRef(root.remote_id, root.remote_url)
         return OutgoingPost(
             key=pub.key, source=pub.source, post=pub.post, kind=pub.kind, network=pub.network,
             network_type=pub.network_type, scheduled_at=pub.at, text=pub.text, campaign=pub.campaign,
-            links=dict(calendar.brand.links), image=post.image if post else None,
+            links=dict(calendar.brand.links), image=post.image if post else None, reply_to=reply_to,
+            title=incident.title if incident else "",
+            extra={"incident": {"id": incident.id, "impact": incident.impact, "state": pub.note.split(" ")[0],
+                                "components": list(incident.components)}} if incident else {},
         )
 
     def _send(self, pub: Publication, publisher: Publisher, claim: Claim, now: datetime) -> Outcome:
@@ -313,10 +354,14 @@ def backoff(attempts: int, rng: random.Random) -> timedelta:
     return delay * (0.5 + rng.random() / 2)
 
 
-def release_held(ledger: Ledger, calendar: Calendar, now: datetime, network: str | None) -> list[Outcome]:
-    """After a pause ends: held posts go out if still within catch-up (on_resume: release), else are skipped."""
+def release_held(ledger: Ledger, calendar: Calendar, now: datetime, network: str | None,
+                 still_held: Callable[[Record], bool] | None = None) -> list[Outcome]:
+    """After a pause or an incident ends: held posts go out if still within catch-up
+    (on_resume: release), else are skipped. ``still_held`` keeps those another hold covers."""
     outcomes = []
     for record in ledger.held(network):
+        if still_held is not None and still_held(record):
+            continue
         grace = calendar.engine.grace(record.kind)
         late = now - record.scheduled_at
         if calendar.engine.on_resume == "release" and late <= grace:

@@ -28,7 +28,16 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_validate_the_sample(capsys):
-    assert run(capsys, "validate", SAMPLE) == (0, f"{SAMPLE}: ok (6 posts, 2 networks, 2 campaigns)\n", "")
+    status = str(ROOT / "status.yaml")
+    assert run(capsys, "validate", SAMPLE, "--status", status) == (
+        0, f"{SAMPLE}: ok (6 posts, 2 networks, 2 campaigns)\n{status}: ok (4 components, 1 incident, 0 open)\n", "")
+
+
+def test_validate_reports_status_file_problems_too(capsys, tmp_path):
+    bad = tmp_path / "status.yaml"
+    bad.write_text("incidents:\n  - id: x\n    title: t\n    impact: severe\n    updates: []\n")
+    code, _, err = run(capsys, "validate", SAMPLE, "--status", str(bad))
+    assert code == 1 and f"{bad}:4:13: 'impact' cannot be 'severe'" in err
 
 
 def test_validate_prints_every_problem_and_exits_1(capsys, tmp_path: Path):
@@ -65,6 +74,14 @@ def test_export_ical_to_a_file(capsys, tmp_path: Path):
     assert code == 0 and err.startswith(f"wrote {target}")
     parsed = VCalendar.from_ical(target.read_bytes())
     assert len(parsed.walk("VEVENT")) >= 4
+
+
+def test_status_schema_matches_the_committed_copy(capsys):
+    from status.schema import status_schema
+
+    code, out, _ = run(capsys, "schema", "--status")
+    assert code == 0 and json.loads(out) == status_schema()
+    assert json.loads((ROOT / "schema" / "status.schema.json").read_text()) == status_schema()
 
 
 def test_schema_matches_the_committed_copy(capsys):

@@ -1,0 +1,191 @@
+"""Loading and validating ``status.yaml``, with the calendar's rules for errors:
+every problem as ``FILE:LINE:COL``, all of them, never a traceback.
+
+Beyond the schema: time zones, impossible or ambiguous times, updates out of order
+or at the same instant, updates after a resolution (a new problem is a new incident),
+unknown components and networks, duplicate incident ids.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from campaigns.calendar import parse_duration
+from campaigns.errors import CalendarError, Problem
+from campaigns.model import Calendar
+from campaigns.schemacheck import SchemaChecker, did_you_mean
+from campaigns.timeparse import TimeFormatError, describe_offsets, local_time_kind, parse_when, zone
+from campaigns.yamlsource import Loc, LocDict, LocList, load_file, load_text
+
+from .model import Component, Incident, Status, Update
+from .schema import status_schema
+
+STATE_ORDER = {"investigating": 0, "identified": 1, "monitoring": 2, "resolved": 3}
+
+
+@lru_cache(maxsize=1)
+def _checker() -> SchemaChecker:
+    return SchemaChecker(status_schema())
+
+
+def check(path: str, calendar: Calendar | None = None, text: str | None = None) -> tuple[Status | None, list[Problem]]:
+    """Validate ``path`` (or ``text``); a missing file is an empty status, not an error."""
+    if text is None and not os.path.exists(path):
+        tz = calendar.brand.timezone if calendar else "UTC"
+        return Status(path=path, timezone=tz), []
+    try:
+        data = load_file(path, what="status file") if text is None else load_text(text, path, what="status file")
+    except CalendarError as exc:
+        if any("the file is empty" in p.message for p in exc.problems):
+            return Status(path=path, timezone=calendar.brand.timezone if calendar else "UTC"), []
+        return None, exc.problems
+    if not isinstance(data, LocDict):
+        loc = getattr(data, "loc", Loc(1, 1))
+        return None, [Problem(path, loc.line, loc.col, "the status file must be a mapping with components: "
+                                                       "and incidents:")]
+    problems, bad = _checker().problems(data, path)
+    builder = _Builder(path, data, problems, bad, calendar)
+    status = builder.build()
+    errors = [p for p in problems if p.severity == "error"]
+    return (None if errors else status), problems
+
+
+def load(path: str, calendar: Calendar | None = None) -> Status:
+    status, problems = check(path, calendar)
+    if status is None:
+        raise CalendarError([p for p in problems if p.severity == "error"] or problems)
+    return status
+
+
+def loads(text: str, calendar: Calendar | None = None, path: str = "<status>") -> Status:
+    status, problems = check(path, calendar, text)
+    if status is None:
+        raise CalendarError(problems)
+    return status
+
+
+class _Builder:
+    def __init__(self, path: str, data: LocDict, problems: list[Problem], bad: set[tuple],
+                 calendar: Calendar | None):
+        self.path, self.data, self.problems, self.bad, self.calendar = path, data, problems, bad, calendar
+
+    def error(self, loc: Loc, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.path, loc.line, loc.col, message, hint))
+
+    def build(self) -> Status | None:
+        tz_name = self.data.get("timezone") if isinstance(self.data.get("timezone"), str) else None
+        if tz_name is None:
+            tz_name = self.calendar.brand.timezone if self.calendar else "UTC"
+        else:
+            try:
+                zone(tz_name)
+            except TimeFormatError as exc:
+                self.error(self.data.value_loc("timezone"), str(exc), "use an IANA name such as Europe/Berlin")
+                return None
+        components = self.components()
+        incidents = self.incidents(tz_name, components)
+        page = self.data.get("status_page") if isinstance(self.data.get("status_page"), str) else ""
+        return Status(self.path, tz_name, components, tuple(incidents), page)
+
+    def components(self) -> dict[str, Component]:
+        raw = self.data.get("components")
+        out: dict[str, Component] = {}
+        if isinstance(raw, LocDict):
+            for cid, spec in raw.items():
+                if isinstance(spec, LocDict) and isinstance(spec.get("name"), str):
+                    out[cid] = Component(cid, spec["name"], spec.get("status", "operational")
+                                         if isinstance(spec.get("status"), str) else "operational")
+        return out
+
+    def refs(self, spec: LocDict, key: str, known: dict[str, Any], what: str) -> tuple[str, ...]:
+        names = spec.get(key)
+        if not isinstance(names, LocList):
+            return ()
+        good = []
+        for index, name in enumerate(names):
+            if not isinstance(name, str):
+                continue
+            if name not in known:
+                hint = did_you_mean(name, known) or (f"known: {', '.join(known)}" if known else f"define {what}s first")
+                self.error(names.item_loc(index), f"unknown {what} {name!r}", hint)
+                continue
+            good.append(name)
+        return tuple(good)
+
+    def incidents(self, tz_name: str, components: dict[str, Component]) -> list[Incident]:
+        raw = self.data.get("incidents")
+        if not isinstance(raw, LocList):
+            return []
+        seen: dict[str, int] = {}
+        accounts = self.calendar.networks if self.calendar else None
+        out = []
+        for index, spec in enumerate(raw):
+            if not isinstance(spec, LocDict) or not isinstance(spec.get("id"), str):
+                continue
+            iid = spec["id"]
+            if iid in seen:
+                self.error(spec.value_loc("id"), f"duplicate incident id {iid!r} (first at line {seen[iid]})",
+                           "each incident needs its own id: announcements are keyed by it")
+                continue
+            seen[iid] = spec.value_loc("id").line
+            comps = self.refs(spec, "components", components, "component")
+            nets = self.refs(spec, "networks", accounts, "network") if accounts is not None else tuple(
+                n for n in spec.get("networks") or () if isinstance(n, str))
+            updates = self.updates(spec, ("incidents", index), tz_name, iid)
+            if updates and isinstance(spec.get("title"), str) and isinstance(spec.get("impact"), str):
+                out.append(Incident(iid, spec["title"], spec["impact"], tuple(updates), comps, nets,
+                                    spec.loc.line))
+        return out
+
+    def updates(self, spec: LocDict, where: tuple, tz_name: str, iid: str) -> list[Update]:
+        raw = spec.get("updates")
+        if not isinstance(raw, LocList):
+            return []
+        tz = zone(tz_name)
+        out: list[Update] = []
+        for index, item in enumerate(raw):
+            if not isinstance(item, LocDict) or (*where, "updates", index) in self.bad:
+                continue
+            at_text, loc = item.get("at"), item.value_loc("at")
+            if not isinstance(at_text, str) or not isinstance(item.get("state"), str):
+                continue
+            try:
+                when = parse_when(at_text)
+            except TimeFormatError as exc:
+                self.error(loc, str(exc))
+                continue
+            if when.is_date:
+                self.error(loc, f"update time {at_text} has no time of day", f"write e.g. {at_text}T09:12")
+                continue
+            if when.offset is not None:
+                at = datetime.combine(when.date, when.time, when.offset)
+            else:
+                naive = when.naive()
+                kind = local_time_kind(naive, tz)
+                if kind != "ok":
+                    first, _second = describe_offsets(naive, tz)
+                    what = "does not exist" if kind == "gap" else "happens twice"
+                    self.error(loc, f"{at_text} {what} in {tz_name} (a DST change)", f"give the offset, e.g. {first}")
+                    continue
+                at = naive.replace(tzinfo=tz)
+            state = item["state"]
+            if out:
+                previous = out[-1]
+                if previous.state == "resolved":
+                    self.error(item.value_loc("state"),
+                               f"incident {iid!r} was resolved at {previous.at.isoformat(timespec='minutes')}; "
+                               "updates cannot follow a resolution",
+                               "if the problem is back, declare a new incident; if the resolution was premature, "
+                               "change that update's state")
+                    continue
+                if at <= previous.at:
+                    self.error(loc, f"update at {at_text} is not after the previous one "
+                                    f"({previous.at.isoformat(timespec='seconds')})",
+                               "updates are listed oldest first, each at its own time")
+                    continue
+            next_update = parse_duration(item["next_update"]) if isinstance(item.get("next_update"), str) else None
+            out.append(Update(at, state, item.get("message", ""), next_update, item.loc.line))
+        return out

@@ -1,0 +1,67 @@
+"""Status values: components, incidents and their updates, built by :mod:`status.load`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class Component:
+    id: str
+    name: str
+    status: str = "operational"
+
+
+@dataclass(frozen=True)
+class Update:
+    at: datetime  # aware
+    state: str  # investigating | identified | monitoring | resolved
+    message: str
+    next_update: timedelta | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: str
+    title: str
+    impact: str  # none | minor | major | critical
+    updates: tuple[Update, ...]
+    components: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()  # empty: every enabled account
+    line: int = 0
+
+    @property
+    def state(self) -> str:
+        return self.updates[-1].state
+
+    @property
+    def started(self) -> datetime:
+        return self.updates[0].at
+
+    @property
+    def resolved(self) -> bool:
+        return self.state == "resolved"
+
+    @property
+    def source(self) -> str:
+        return f"incident:{self.id}"
+
+
+@dataclass(frozen=True)
+class Status:
+    path: str
+    timezone: str
+    components: dict[str, Component] = field(default_factory=dict)
+    incidents: tuple[Incident, ...] = ()
+    status_page: str = ""
+
+    def incident(self, incident_id: str) -> Incident | None:
+        return next((i for i in self.incidents if i.id == incident_id), None)
+
+    def open_incidents(self) -> list[Incident]:
+        return [i for i in self.incidents if not i.resolved]
+
+
+EMPTY = Status(path="", timezone="UTC")

@@ -1,0 +1,63 @@
+"""The JSON Schema of ``status.yaml`` (draft-07), printed by ``herald schema --status``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from campaigns.schema import DURATION_PATTERN, ID_PATTERN, NAME_PATTERN, WHEN_PATTERN
+
+COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance")
+IMPACTS = ("none", "minor", "major", "critical")
+UPDATE_STATES = ("investigating", "identified", "monitoring", "resolved")
+
+_WHEN = {"type": "string", "pattern": WHEN_PATTERN,
+         "x-hint": "a time like 2026-11-23T09:12 (in the file's timezone) or 2026-11-23T09:12+01:00"}
+_TEXT = {"type": "string", "minLength": 1}
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    schema.update(extra)
+    return schema
+
+
+def status_schema() -> dict[str, Any]:
+    names = {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True}
+    update = _object({
+        "at": _WHEN,
+        "state": {"enum": list(UPDATE_STATES)},
+        "message": {**_TEXT, "description": "what we know and what we are doing, in plain words"},
+        "next_update": {"type": "string", "pattern": DURATION_PATTERN, "x-hint": "e.g. 30m or 1h",
+                        "description": "when customers hear from us next (default: 30m for major and "
+                                       "critical, 1h otherwise)"},
+    }, ("at", "state", "message"))
+    incident = _object({
+        "id": {"type": "string", "pattern": ID_PATTERN,
+               "x-hint": "letters, digits, '.', '_' and '-', e.g. checkout-errors-2026-11-23"},
+        "title": _TEXT,
+        "impact": {"enum": list(IMPACTS)},
+        "components": names,
+        "networks": {**names, "description": "accounts to tell (default: every enabled account)"},
+        "updates": {"type": "array", "items": update, "minItems": 1},
+        "notes": {"type": "string"},
+    }, ("id", "title", "impact", "updates"))
+    component = _object({"name": _TEXT, "status": {"enum": list(COMPONENT_STATES)},
+                         "description": {"type": "string"}}, ("name",))
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://herald.example/schema/status.schema.json",
+        "title": "Herald status file",
+        "description": "Components, incidents and maintenance Herald announces. See README.md.",
+        **_object({
+            "version": {"const": 1},
+            "timezone": {"type": "string", "minLength": 1,
+                         "description": "IANA zone for times without an offset (default: the calendar brand's)"},
+            "status_page": {"type": "string", "pattern": r"^https?://\S+$",
+                            "description": "link to your status page, used in announcements"},
+            "components": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+                           "additionalProperties": component},
+            "incidents": {"type": "array", "items": incident},
+        }),
+    }

@@ -1,0 +1,251 @@
+"""status.yaml: validation, announcements, threads, holds, and the on-call commands."""
+
+from __future__ import annotations
+
+import random
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from campaigns.calendar import loads as load_calendar
+from scheduler.cli import main
+from scheduler.clock import FakeClock
+from scheduler.engine import Engine
+from scheduler.ledger import Ledger, State
+from scheduler.networks.memory import MemoryPublisher
+from status.announce import announcements
+from status.load import check, loads
+from tests.conftest import ROOT, calendar_text
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+CALENDAR = load_calendar(calendar_text("""
+- id: sofa-tip
+  kind: tip
+  networks: [site, x]
+  starts: 2026-11-01
+  rrule: FREQ=DAILY;BYHOUR=10;BYMINUTE=30
+  text: "Sofa care tip"
+- id: track
+  kind: tracking
+  networks: [site]
+  starts: 2026-11-01
+  rrule: FREQ=DAILY;BYHOUR=10;BYMINUTE=30
+  text: "Track your order {links.order_tracking}"
+"""))
+
+STATUS = """\
+status_page: https://status.acme.example
+components:
+  checkout: {name: Checkout}
+  tracking: {name: Delivery tracking}
+incidents:
+  - id: pay
+    title: Card payments fail
+    impact: major
+    components: [checkout]
+    networks: [site, x]
+    updates:
+      - at: 2026-12-01T10:00
+        state: investigating
+        message: Some card payments fail at checkout. We're looking into it with our payment provider.
+      - at: 2026-12-01T10:20
+        state: identified
+        message: Our payment provider has an outage. We're switching to the backup provider.
+        next_update: 15m
+"""
+
+
+def problems(text: str) -> list[str]:
+    status, found = check("s.yaml", CALENDAR, text)
+    assert status is None
+    return [str(p) for p in found]
+
+
+@pytest.mark.parametrize("text, expected", [
+    (STATUS.replace("components: [checkout]", "components: [chekout]"),
+     "s.yaml:9:18: unknown component 'chekout' (did you mean 'checkout'?)"),
+    (STATUS.replace("networks: [site, x]", "networks: [site, tweeter]"), "s.yaml:10:22: unknown network 'tweeter'"),
+    (STATUS.replace("state: identified", "state: fixed"), "s.yaml:16:16: 'state' cannot be 'fixed'"),
+    (STATUS.replace("at: 2026-12-01T10:20", "at: 2026-12-01T09:20"),
+     "s.yaml:15:13: update at 2026-12-01T09:20 is not after the previous one (2026-12-01T10:00:00+01:00)"),
+    (STATUS.replace("state: investigating", "state: resolved"), "s.yaml:16:16: incident 'pay' was resolved at"),
+    (STATUS.replace("at: 2026-12-01T10:00", "at: 2027-03-28T02:30"), "s.yaml:12:13: 2027-03-28T02:30 does not exist"),
+    (STATUS + STATUS.split("incidents:\n")[1], "duplicate incident id 'pay'"),
+    (STATUS.replace("impact: major", "impact: huge"), "'impact' cannot be 'huge'"),
+])
+def test_status_mistakes_are_reported_where_they_are(text, expected):
+    assert any(expected in line for line in problems(text)), problems(text)
+
+
+def test_missing_or_empty_status_file_means_no_incidents(tmp_path):
+    assert check(str(tmp_path / "none.yaml"), CALENDAR)[0].incidents == ()
+    (tmp_path / "empty.yaml").write_text("# nothing yet\n")
+    assert check(str(tmp_path / "empty.yaml"), CALENDAR)[0].incidents == ()
+
+
+def test_the_sample_status_file_is_valid():
+    from campaigns.calendar import load
+
+    status, found = check(str(ROOT / "status.yaml"), load(str(ROOT / "content_calendar.yaml")))
+    assert status is not None and found == [] and len(status.components) == 4
+
+
+def test_updates_become_threaded_announcements_with_honest_words():
+    status = loads(STATUS, CALENDAR)
+    pubs = announcements(CALENDAR, status, T0 - timedelta(hours=1), T0 + timedelta(hours=1))
+    assert [(p.network, p.note) for p in pubs] == [("site", "investigating (major)"), ("x", "investigating (major)"),
+                                                   ("site", "identified (major)"), ("x", "identified (major)")]
+    first, reply = pubs[0], pubs[2]
+    assert first.thread_root is None and reply.thread_root == first.key
+    assert first.text == ("We're investigating a problem with Checkout: Card payments fail. We're sorry for the "
+                          "disruption. Some card payments fail at checkout. We're looking into it with our payment "
+                          "provider. Next update by 10:30 CET.")
+    assert reply.text.endswith("Next update by 10:35 CET.")  # next_update: 15m
+    again = announcements(CALENDAR, loads(STATUS.replace("outage.", "outage!"), CALENDAR), T0 - timedelta(hours=1),
+                          T0 + timedelta(hours=1))
+    assert [p.key for p in again] == [p.key for p in pubs]  # wording edits never re-announce
+
+
+def test_a_long_update_is_shortened_to_fit_x_with_a_link():
+    long = STATUS.replace("We're looking into it with our payment provider.", "Detail. " * 60)
+    x_post = [p for p in announcements(CALENDAR, loads(long, CALENDAR), T0 - timedelta(hours=1),
+                                       T0 + timedelta(minutes=1)) if p.network == "x"][0]
+    assert x_post.length <= 280 and x_post.text.endswith("Detail… Next update by 10:30 CET. Details: https://status.acme.example")
+
+
+def test_brand_templates_override_the_defaults():
+    calendar = load_calendar(calendar_text("- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  text: hi\n")
+                             .replace("  timezone: Europe/Berlin\n", "  timezone: Europe/Berlin\n  status_templates:\n"
+                                      "    investigating.major: 'Heads-up from {brand.name}: {title}. {message}'\n"))
+    pubs = announcements(calendar, loads(STATUS, calendar), T0 - timedelta(hours=1), T0 + timedelta(hours=1))
+    assert pubs[0].text.startswith("Heads-up from Acme Furniture: Card payments fail. Some card payments fail")
+
+
+def make_engine(tmp_path, status_text: str):
+    status = loads(status_text, CALENDAR)
+    site, x = MemoryPublisher("site", "site"), MemoryPublisher("x", "x")
+    engine = Engine(CALENDAR, Ledger(f"sqlite:///{tmp_path / 'state.db'}"), {"site": site, "x": x}, "test",
+                    rng=random.Random(1), status=status)
+    return engine, site, x
+
+
+def test_updates_are_replies_under_the_first_post(tmp_path):
+    engine, site, x = make_engine(tmp_path, STATUS)
+    engine.replan(T0 + timedelta(minutes=25))
+    engine.run_due(T0 + timedelta(minutes=25))
+    (root, root_ref), (reply, _) = x.sent[:2]
+    assert root.reply_to is None and reply.reply_to == root_ref
+    assert reply.title == "Card payments fail" and reply.extra["incident"]["state"] == "identified"
+
+
+def test_a_reply_waits_for_its_first_post(tmp_path):
+    engine, site, x = make_engine(tmp_path, STATUS)
+    engine.replan(T0 + timedelta(minutes=25))
+    (reply,) = [p for p in engine.pending(T0 + timedelta(minutes=25)) if p.network == "x" and p.thread_root]
+    outcome = engine.fire(reply, T0 + timedelta(minutes=25))
+    assert (outcome.result, outcome.message) == ("postponed", "waiting for the first post of its thread")
+    assert x.sent == []
+
+
+def test_promotional_posts_are_held_during_a_major_incident_and_released_after(tmp_path):
+    from scheduler.engine import release_held
+
+    engine, site, x = make_engine(tmp_path, STATUS)
+    now = T0 + timedelta(minutes=31)  # 10:31: the daily 10:30 posts are due
+    engine.replan(now)
+    outcomes = {(o.post, o.network): o for o in engine.run_due(now)}
+    assert outcomes[("sofa-tip", "site")].result == "held"
+    assert outcomes[("sofa-tip", "site")].message == "held: incident pay (major) is open"
+    assert outcomes[("track", "site")].result == "sent"  # service information keeps flowing
+    resolved = STATUS + "      - at: 2026-12-01T10:40\n        state: resolved\n        message: Payments work again.\n"
+    engine.replan(now + timedelta(minutes=10), status=loads(resolved, CALENDAR))
+    released = release_held(engine.ledger, engine.calendar, now + timedelta(minutes=10), None,
+                            lambda r: engine.hold_reason(r.kind, r.post, r.network, now) is not None)
+    assert {o.result for o in released} == {"released"}
+    engine.run_due(now + timedelta(minutes=10))
+    assert "Sofa care tip" in site.texts()
+
+
+def test_posts_about_an_affected_component_are_held_too(tmp_path):
+    calendar = load_calendar(calendar_text("""
+- id: checkout-reminder
+  kind: reminder
+  networks: [site]
+  components: [checkout]
+  at: 2026-12-01T10:30
+  text: "Pay in instalments at checkout"
+"""))
+    status = loads(STATUS, calendar)
+    engine = Engine(calendar, Ledger(f"sqlite:///{tmp_path / 'db'}"), {"site": MemoryPublisher("site")}, "t",
+                    status=status)
+    engine.replan(T0 + timedelta(minutes=31))
+    assert [o.result for o in engine.run_due(T0 + timedelta(minutes=31)) if o.post == "checkout-reminder"] == ["held"]
+
+
+# -- the on-call commands --------------------------------------------------------------------------------------
+def folder(tmp_path: Path) -> tuple[Path, Path]:
+    calendar = tmp_path / "content_calendar.yaml"
+    calendar.write_text("brand: {name: Acme, timezone: Europe/Berlin}\nnetworks: {site: {type: site}}\nposts: []\n")
+    status = tmp_path / "status.yaml"
+    status.write_text(textwrap.dedent("""\
+        # Our components. Keep this comment!
+        components:
+            checkout: {name: Checkout}   # the payment step
+        incidents: []
+        """))
+    return calendar, status
+
+
+def run(capsys, clock, *argv):
+    code = main(list(argv), clock=clock)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_declare_update_resolve_edit_the_file_in_place(tmp_path, capsys):
+    calendar, status = folder(tmp_path)
+    clock = FakeClock(T0)
+    common = ("--calendar", str(calendar), "--status", str(status))
+    code, out, _ = run(capsys, clock, "incident", "declare", *common, "--title", "Checkout errors", "--impact", "major",
+                       "--component", "checkout", "-m", "Card payments fail.")
+    assert code == 0 and out.startswith("checkout-errors-20261201-1000: investigating at 2026-12-01T10:00:00+01:00")
+    clock.advance(600)
+    run(capsys, clock, "incident", "update", *common, "checkout-errors-20261201-1000", "--state", "identified",
+        "-m", "Provider outage.", "--next-update", "15m")
+    clock.advance(600)
+    run(capsys, clock, "incident", "resolve", *common, "checkout-errors-20261201-1000", "-m", "Fixed.")
+    text = status.read_text()
+    assert text.startswith("# Our components. Keep this comment!\ncomponents:\n    checkout: {name: Checkout}   # the payment step\n")
+    loaded = loads(text, load_calendar(calendar.read_text()))
+    (incident,) = loaded.incidents
+    assert [u.state for u in incident.updates] == ["investigating", "identified", "resolved"]
+    code, _, err = run(capsys, clock, "incident", "resolve", *common, "checkout-errors-20261201-1000", "-m", "again")
+    assert code == 2 and "was resolved at" in err and status.read_text() == text  # nothing written
+
+
+def test_a_bad_command_never_writes_the_file(tmp_path, capsys):
+    calendar, status = folder(tmp_path)
+    before = status.read_text()
+    code, _, err = run(capsys, FakeClock(T0), "incident", "declare", "--calendar", str(calendar), "--status",
+                       str(status), "--title", "x", "--impact", "major", "--component", "chekout", "-m", "m")
+    assert code == 2 and err.strip() == "herald: --component chekout: not defined (did you mean 'checkout'?)"
+    code, _, err = run(capsys, FakeClock(T0), "incident", "update", "--calendar", str(calendar), "--status",
+                       str(status), "nope", "--state", "identified", "-m", "m")
+    assert code == 2 and "no incident 'nope'" in err
+    assert status.read_text() == before
+
+
+def test_status_command_shows_where_each_update_went(tmp_path, capsys):
+    calendar, status = folder(tmp_path)
+    clock = FakeClock(T0)
+    common = ("--calendar", str(calendar), "--status", str(status))
+    run(capsys, clock, "incident", "declare", *common, "--title", "Checkout errors", "--impact", "minor",
+        "--id", "pay", "-m", "Card payments fail.")
+    run(capsys, clock, "run", "--once", *common)
+    code, out, _ = run(capsys, clock, "status", *common)
+    assert "1 open incident:" in out and "pay: Checkout errors (minor, investigating)" in out
+    assert "announced: site: sent" in out
+    ledger = Ledger(f"sqlite:///{tmp_path / '.herald' / 'state.db'}")
+    assert [r.state for r in ledger.history() if r.kind == "incident"] == [State.SENT]
