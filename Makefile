@@ -42,6 +42,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_calendar.py
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_status.py
 
 ## schema: regenerate the committed JSON Schema
 schema: $(STAMP)

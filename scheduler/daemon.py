@@ -187,9 +187,13 @@ class Daemon:
 
     # -- scheduling ----------------------------------------------------------------------
     def sync(self, now: datetime, status: Status | None = None) -> tuple[int, int]:
-        """Replan the horizon; schedule what is new, unschedule what is gone."""
-        added, removed = self.engine.replan(now, status=status)
-        self.last_plan = now
+        """Replan the horizon (only the announcements, for a new status); schedule what is new,
+        unschedule what is gone."""
+        if status is not None:
+            added, removed = self.engine.replan_status(now, status)
+        else:
+            added, removed = self.engine.replan(now)
+            self.last_plan = now
         for key in removed:
             job = self.scheduler.get_job(key)
             if job is not None:

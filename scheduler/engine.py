@@ -129,6 +129,19 @@ class Engine:
             self.calendar, self.status, self.planned, self.window = calendar, status, fresh, (start, end)
         return set(fresh) - set(old), set(old) - set(fresh)
 
+    def replan_status(self, now: datetime, status: Status) -> tuple[set[str], set[str]]:
+        """A new status file: replace only the incident announcements (the calendar's part of
+        the plan stays), so an incident is scheduled in milliseconds whatever the calendar's size."""
+        if self.window is None:
+            return self.replan(now, status=status)
+        start, end = self.window
+        fresh = {k: p for k, p in self.planned.items() if p.kind != "incident"}
+        fresh.update((p.key, p) for p in announcements(self.calendar, status, start, end, set(self.publishers)))
+        with self.lock:
+            old = self.planned
+            self.status, self.planned = status, fresh
+        return set(fresh) - set(old), set(old) - set(fresh)
+
     def pending(self, now: datetime | None = None) -> list[Publication]:
         """Planned publications the ledger has no row for yet, in time order (rows already there,
         retrying or claimed, are the sweep's)."""

@@ -178,3 +178,29 @@ def test_daemon_reloads_valid_changes_and_keeps_the_last_good_calendar(tmp_path,
         finally:
             daemon.stop()
             daemon.shutdown()
+
+
+def test_daemon_announces_a_declared_incident_within_a_second(tmp_path):
+    from scheduler.daemon import Daemon
+    from status import edit
+    from status.load import load as load_status
+
+    with Receiver() as receiver:
+        calendar = project(tmp_path, receiver.url + "/in", posts="[]\n")
+        calendar.write_text(calendar.read_text().replace("posts:\n  []", "posts: []"))
+        status_path = tmp_path / "status.yaml"
+        status_path.write_text("components:\n  checkout: {name: Checkout}\nincidents: []\n")
+        daemon = Daemon(str(calendar), Ledger(f"sqlite:///{tmp_path / 'state.db'}"), status_path=str(status_path))
+        daemon.start()
+        try:
+            cal = daemon.engine.calendar
+            edit.edit(str(status_path), cal, lambda data: edit.declare(
+                data, incident_id="pay", title="Card payments fail", impact="major", components=["checkout"],
+                networks=["hooks"], at=edit.stamp(datetime.now(UTC), cal), message="We're on it.", next_update=None))
+            assert receiver.wait_for(1, timeout=5)  # bench/bench_status.py measures how fast
+            body = receiver.deliveries[0]["body"]
+            assert body["kind"] == "incident" and body["incident"]["id"] == "pay" and "We're on it." in body["text"]
+            assert load_status(str(status_path), cal).incident("pay") is not None
+        finally:
+            daemon.stop()
+            daemon.shutdown()
