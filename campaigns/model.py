@@ -102,6 +102,7 @@ DEFAULT_CATCH_UP = {  # how late a post may still go out after downtime; older o
     "announcement": timedelta(hours=6),
     "tracking": timedelta(hours=2),
     "incident": timedelta(hours=6),
+    "maintenance": timedelta(minutes=30),
     "default": timedelta(hours=1),
 }
 

@@ -117,8 +117,9 @@ def calendar_schema() -> dict[str, Any]:
             "utm": _object({"source": _TEXT, "medium": _TEXT}),
             "status_templates": {
                 "type": "object",
-                "propertyNames": {"pattern": r"^(investigating|identified|monitoring|resolved)"
-                                             r"(\.(none|minor|major|critical))?$"},
+                "propertyNames": {"pattern": r"^((investigating|identified|monitoring|resolved|follow_up)"
+                                             r"(\.(none|minor|major|critical))?"
+                                             r"|maintenance\.(reminder|start|end|changed|cancelled))$"},
                 "additionalProperties": _TEMPLATE,
                 "description": "wording of incident announcements per state (or state.impact); fields: "
                                "{title} {affected} {message} {next_update} {status_page} {impact} {brand.name}",
@@ -145,7 +146,7 @@ def calendar_schema() -> dict[str, Any]:
                               "additionalProperties": campaign},
                 "posts": {"type": "array", "items": post},
                 "engine": _object({
-                    "catch_up": _object({k: _DURATION for k in (*KINDS, "incident", "default")},
+                    "catch_up": _object({k: _DURATION for k in (*KINDS, "incident", "maintenance", "default")},
                                         description="how late a post may still go out after downtime, per kind"),
                     "on_resume": {"enum": ["release", "skip"],
                                   "description": "held posts on resume: release those still within catch_up, "

@@ -53,6 +53,7 @@ LEASE = timedelta(minutes=2)  # longer than any publisher's timeout
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 HORIZON = timedelta(hours=26)  # how far ahead publications are scheduled; replanned hourly
+LOOKBACK_CAP = timedelta(days=7)  # after a long downtime, what was missed is recorded back to this far
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ class Engine:
         self.status = status or Status(path="", timezone=calendar.brand.timezone)
         self.planned: dict[str, Publication] = {}
         self.window: tuple[datetime, datetime] | None = None
+        # Where the first plan starts: when the ledger last saw an engine alive, so that what
+        # was missed during downtime is sent (within catch-up) or recorded as skipped.
+        self.since: datetime | None = ledger.last_activity()
 
     # -- planning ------------------------------------------------------------------
     def replan(self, now: datetime, calendar: Calendar | None = None,
@@ -121,9 +125,12 @@ class Engine:
         calendar = calendar or self.calendar
         status = status or self.status
         start = now - calendar.engine.longest_grace
+        if self.since is not None:
+            start = min(start, max(self.since, now - LOOKBACK_CAP))
+            self.since = None  # later plans overlap the first one; they need not look back
         end = now + HORIZON
         fresh = {p.key: p for p in plan(calendar, start, end) if p.network in self.publishers}
-        fresh.update((p.key, p) for p in announcements(calendar, status, start, end, set(self.publishers)))
+        fresh.update((p.key, p) for p in self._announcements(calendar, status, start, end, now))
         with self.lock:
             old = self.planned
             self.calendar, self.status, self.planned, self.window = calendar, status, fresh, (start, end)
@@ -135,12 +142,17 @@ class Engine:
         if self.window is None:
             return self.replan(now, status=status)
         start, end = self.window
-        fresh = {k: p for k, p in self.planned.items() if p.kind != "incident"}
-        fresh.update((p.key, p) for p in announcements(self.calendar, status, start, end, set(self.publishers)))
+        fresh = {k: p for k, p in self.planned.items() if p.kind not in ("incident", "maintenance")}
+        fresh.update((p.key, p) for p in self._announcements(self.calendar, status, start, end, now))
         with self.lock:
             old = self.planned
             self.status, self.planned = status, fresh
         return set(fresh) - set(old), set(old) - set(fresh)
+
+    def _announcements(self, calendar: Calendar, status: Status, start: datetime, end: datetime,
+                       now: datetime) -> list[Publication]:
+        announced = self.ledger.sent_sources("maintenance:") if status.maintenance else frozenset()
+        return announcements(calendar, status, start, end, set(self.publishers), now, announced)
 
     def pending(self, now: datetime | None = None) -> list[Publication]:
         """Planned publications the ledger has no row for yet, in time order (rows already there,
@@ -157,8 +169,10 @@ class Engine:
         if found is not None:
             return found
         at = record.scheduled_at
-        if record.kind == "incident":
-            around = announcements(self.calendar, self.status, at, at + timedelta(seconds=1))
+        if record.kind in ("incident", "maintenance"):
+            # dynamic news (a change, a cancellation) is dated when it was noticed: look around then too
+            around = announcements(self.calendar, self.status, at - timedelta(days=1), at + timedelta(days=1),
+                                   None, record.created_at, self.ledger.sent_sources("maintenance:"))
         else:
             around = plan(self.calendar, at, at + timedelta(seconds=1))
         return next((p for p in around if p.key == record.key), None)
@@ -220,7 +234,11 @@ class Engine:
             return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
         if pub.thread_root:
             root = self.ledger.get(pub.thread_root)
-            if root is None or root.state not in (State.SENT, State.DEAD, State.SKIPPED):
+            # Wait for a first post that is on its way; one that will never be sent (too old to be
+            # planned, skipped, dead) leaves this one to go out on its own.
+            coming = (root is None and pub.thread_root in self.planned) or (
+                root is not None and root.state not in (State.SENT, State.DEAD, State.SKIPPED))
+            if coming:
                 at = now + timedelta(seconds=10)
                 self.ledger.postpone(pub.key, self.owner, now, at, "waiting for the first post of its thread")
                 return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "postponed", retry_at=at,
@@ -249,7 +267,7 @@ class Engine:
         pause = next((p for p in self.ledger.active_pauses(now) if p.covers(network, now)), None)
         if pause is not None:
             return f"paused: {pause.reason}" if pause.reason else "paused"
-        if kind == "incident":
+        if kind in ("incident", "maintenance"):
             return None
         post = self.calendar.post(post_id)
         incident = holding_incident(self.calendar, self.status, kind, post.components if post else (), now)
@@ -259,7 +277,7 @@ class Engine:
 
     def outgoing(self, pub: Publication) -> OutgoingPost:
         calendar = self.calendar
-        post = calendar.post(pub.post) if pub.kind != "incident" else None
+        post = calendar.post(pub.post) if pub.kind not in ("incident", "maintenance") else None
         incident = self.status.incident(pub.post) if pub.kind == "incident" else None
         reply_to = None
         if pub.thread_root:

@@ -284,6 +284,21 @@ class Ledger:
                 out.update({k: State(s) for k, s in rows})
         return out
 
+    def last_activity(self) -> datetime | None:
+        """When an engine last showed life: its latest heartbeat or ledger write."""
+        with self.engine.connect() as c:
+            beat = c.execute(select(func.max(engines.c.heartbeat_at))).scalar()
+            wrote = c.execute(select(func.max(publications.c.updated_at))).scalar()
+        times = [t for t in (beat, wrote) if t is not None]
+        return _aware(max(times)) if times else None
+
+    def sent_sources(self, prefix: str) -> frozenset[str]:
+        """Sources starting with ``prefix`` of which something was published."""
+        query = select(publications.c.source).distinct().where(
+            publications.c.source.startswith(prefix), publications.c.state == State.SENT)
+        with self.engine.connect() as c:
+            return frozenset(s for (s,) in c.execute(query).all())
+
     def history(self, limit: int = 50, states: list[str] | None = None, network: str | None = None) -> list[Record]:
         query = select(publications).order_by(publications.c.scheduled_at.desc(), publications.c.key).limit(limit)
         if states:

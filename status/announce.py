@@ -18,15 +18,17 @@ override any of them in the calendar (``brand.status_templates``, per state or
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from campaigns.calendar import finish
 from campaigns.model import Account, Calendar
 from campaigns.plan import Publication, publication_key
 from campaigns.templates import compile_template
 
-from .model import Incident, Status, Update
+from .model import Incident, Maintenance, Status, Update
 
-TEMPLATE_FIELDS = ("title", "affected", "message", "next_update", "status_page", "impact", "state")
+TEMPLATE_FIELDS = ("title", "affected", "message", "next_update", "status_page", "impact", "state", "help",
+                   "window", "when", "end_time")
 
 DEFAULT_TEMPLATES = {
     "investigating": "We're investigating a problem with {affected}: {title}. We're sorry for the disruption. "
@@ -37,21 +39,29 @@ DEFAULT_TEMPLATES = {
     "monitoring": "Update on {title}: a fix is in place and we're watching it closely. {message} "
                   "Next update by {next_update}.",
     "resolved": "Resolved: {title}. {message} Sorry again for the trouble this caused.",
+    "follow_up": "Following up on {title}: is everything working for you again? If not, reply here or tell us "
+                 "at {help} and we'll look into it.",
+    "maintenance.reminder": "Planned maintenance {when}: {title}, {window}. {message}",
+    "maintenance.start": "Maintenance has started: {title}. {message} We expect to be done by {end_time}.",
+    "maintenance.end": "Maintenance is complete: {title}. Everything should work as usual; if anything doesn't, "
+                       "tell us at {help}.",
+    "maintenance.changed": "Change to planned maintenance: {title} now runs {window}. {message}",
+    "maintenance.cancelled": "Cancelled: the planned maintenance \"{title}\" ({window}) will not take place.",
 }
 DEFAULT_NEXT_UPDATE = {"critical": timedelta(minutes=30), "major": timedelta(minutes=30)}
 LINK_SUFFIX = " Details: {status_page}"
 
 
-def _affected(incident: Incident, status: Status) -> str:
+def _affected(incident: Incident | Maintenance, status: Status) -> str:
     names = [status.components[c].name if c in status.components else c for c in incident.components]
     if not names:
         return "some of our services"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _template(calendar: Calendar, update: Update, impact: str) -> str:
+def _template(calendar: Calendar, state: str, impact: str) -> str:
     overrides = calendar.brand.status_templates
-    for key in (f"{update.state}.{impact}", update.state):
+    for key in (f"{state}.{impact}", state):
         if key in overrides:
             return overrides[key]
         if key in DEFAULT_TEMPLATES:
@@ -59,20 +69,35 @@ def _template(calendar: Calendar, update: Update, impact: str) -> str:
     return "{title}: {message}"
 
 
-def render_update(calendar: Calendar, status: Status, incident: Incident, update: Update,
-                  account: Account) -> str:
-    """The words for ``update`` on ``account``, shortened to fit the network if need be
+def _values(calendar: Calendar, status: Status, **values: str) -> dict[str, str]:
+    page = status.status_page or calendar.brand.links.get("status", "")
+    base = {field: "" for field in TEMPLATE_FIELDS}
+    base.update(status_page=page, help=calendar.brand.links.get("help", page), **values)
+    base["brand.name"] = calendar.brand.name
+    base.update({f"links.{k}": v for k, v in calendar.brand.links.items()})
+    return base
+
+
+def _window(maintenance: Maintenance, tz: Any) -> str:
+    start, end = maintenance.starts.astimezone(tz), maintenance.ends.astimezone(tz)
+    if start.date() == end.date():
+        return f"{start:%a %-d %b, %H:%M}-{end:%H:%M %Z}"
+    return f"{start:%a %-d %b %H:%M} to {end:%a %-d %b %H:%M %Z}"
+
+
+def _ahead(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    if hours >= 48 and hours % 24 == 0:
+        return f"in {int(hours // 24)} days"
+    if hours >= 1 and hours == int(hours):
+        return "in 1 hour" if hours == 1 else f"in {int(hours)} hours"
+    return f"in {int(delta.total_seconds() // 60)} minutes"
+
+
+def render(calendar: Calendar, state: str, impact: str, values: dict[str, str], account: Account) -> str:
+    """A status template filled in for ``account``, shortened to fit the network if need be
     (the ops message is cut at a word, with a link to the status page)."""
-    tz = calendar.brand.tz
-    following = update.next_update or DEFAULT_NEXT_UPDATE.get(incident.impact, timedelta(hours=1))
-    values = {
-        "title": incident.title, "affected": _affected(incident, status), "message": update.message.strip(),
-        "next_update": (update.at + following).astimezone(tz).strftime("%H:%M %Z"),
-        "status_page": status.status_page or calendar.brand.links.get("status", ""),
-        "impact": incident.impact, "state": update.state, "brand.name": calendar.brand.name,
-        **{f"links.{k}": v for k, v in calendar.brand.links.items()},
-    }
-    template = compile_template(_template(calendar, update, incident.impact), frozenset(values))
+    template = compile_template(_template(calendar, state, impact), frozenset(values))
     text = finish(template.render(values), calendar.brand, None, account)
     limit = account.rules.limit
     if limit is None or limit.overflow(text) is None:
@@ -84,34 +109,97 @@ def render_update(calendar: Calendar, status: Status, incident: Incident, update
         shorter = template.render({**values, "message": " ".join(words).rstrip(".,;:!?") + "…"}) + link
         if limit.overflow(shorter) is None:
             return shorter
-    return (incident.title + link)[: limit.maximum]
+    return (values["title"] + link)[: limit.maximum]
+
+
+def render_update(calendar: Calendar, status: Status, incident: Incident, update: Update,
+                  account: Account) -> str:
+    tz = calendar.brand.tz
+    following = update.next_update or DEFAULT_NEXT_UPDATE.get(incident.impact, timedelta(hours=1))
+    values = _values(calendar, status, title=incident.title, affected=_affected(incident, status),
+                     message=update.message.strip(), impact=incident.impact, state=update.state,
+                     next_update=(update.at + following).astimezone(tz).strftime("%H:%M %Z"))
+    return render(calendar, update.state, incident.impact, values, account)
+
+
+def _accounts(calendar: Calendar, wanted: tuple[str, ...], only: set[str] | None) -> list[Account]:
+    names = wanted or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    out = []
+    for name in names:
+        account = calendar.networks.get(name)
+        if account is not None and account.enabled and (only is None or name in only):
+            out.append(account)
+    return out
 
 
 def announcements(calendar: Calendar, status: Status, start: datetime, end: datetime,
-                  accounts: set[str] | None = None) -> list[Publication]:
-    """The publications for incident updates made in [start, end), oldest first."""
+                  accounts: set[str] | None = None, now: datetime | None = None,
+                  announced: frozenset[str] = frozenset()) -> list[Publication]:
+    """The publications the status calls for in [start, end), oldest first: incident updates,
+    follow-ups, and maintenance reminders, starts and ends, changes and cancellations.
+
+    ``announced`` holds the sources already published (from the ledger), which is how a
+    changed or cancelled maintenance window is recognised; such news goes out at ``now``."""
+    tz = calendar.brand.tz
     out: list[Publication] = []
+
+    def add(source: str, key_source: str, instant: datetime, at: datetime, post: str, account: Account, text: str,
+            note: str, root: str | None = None, kind: str = "incident") -> None:
+        if not start <= at < end:
+            return
+        limit = account.rules.limit
+        out.append(Publication(
+            key=publication_key(key_source, instant, account.name), source=source, post=post, kind=kind,
+            network=account.name, network_type=account.type, at=at.astimezone(tz), text=text, variant=1,
+            variants=1, limit=limit.maximum if limit else None, note=note, thread_root=root))
+
     for incident in status.incidents:
-        names = incident.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
         root = incident.updates[0]
-        for update in incident.updates:
-            if not start <= update.at < end:
-                continue
-            for name in names:
-                account = calendar.networks.get(name)
-                if account is None or not account.enabled or (accounts is not None and name not in accounts):
-                    continue
-                text = render_update(calendar, status, incident, update, account)
-                limit = account.rules.limit
-                out.append(Publication(
-                    key=publication_key(incident.source, update.at, name), source=incident.source,
-                    post=incident.id, kind="incident", network=name, network_type=account.type,
-                    at=update.at.astimezone(calendar.brand.tz), text=text, variant=1, variants=1,
-                    limit=limit.maximum if limit else None, note=f"{update.state} ({incident.impact})",
-                    thread_root=None if update is root else publication_key(incident.source, root.at, name),
-                ))
+        for account in _accounts(calendar, incident.networks, accounts):
+            root_key = publication_key(incident.source, root.at, account.name)
+            for update in incident.updates:
+                add(incident.source, incident.source, update.at, update.at, incident.id, account,
+                    render_update(calendar, status, incident, update, account), f"{update.state} ({incident.impact})",
+                    None if update is root else root_key)
+            if incident.resolved and incident.follow_up is not None:
+                resolved = incident.updates[-1].at
+                values = _values(calendar, status, title=incident.title, affected=_affected(incident, status),
+                                 impact=incident.impact, state="follow_up")
+                add(incident.source, f"{incident.source}:follow-up", resolved, resolved + incident.follow_up,
+                    incident.id, account, render(calendar, "follow_up", incident.impact, values, account),
+                    "follow-up", root_key)
+    for maintenance in status.maintenance:
+        _maintenance(calendar, status, maintenance, accounts, now, announced, add)
     out.sort(key=lambda p: (p.at, p.network, p.post))
     return out
+
+
+def _maintenance(calendar: Calendar, status: Status, m: Maintenance, accounts: set[str] | None,
+                 now: datetime | None, announced: frozenset[str], add: Any) -> None:
+    """Reminders, start and end of one window; a change or a cancellation of one already announced."""
+    tz = calendar.brand.tz
+    earlier = {s for s in announced if s.startswith(f"maintenance:{m.id}@")}
+    values = _values(calendar, status, title=m.title, affected=_affected(m, status), message=m.message,
+                     window=_window(m, tz), end_time=m.ends.astimezone(tz).strftime("%H:%M %Z"), impact="maintenance")
+    for account in _accounts(calendar, m.networks, accounts):
+        def say(phase: str, account: Account = account, **extra: str) -> str:
+            return render(calendar, f"maintenance.{phase}", "maintenance", {**values, **extra}, account)
+
+        if m.cancelled:
+            if earlier and now is not None:
+                add(f"maintenance:{m.id}", f"maintenance:{m.id}:cancelled", m.starts, now, m.id, account,
+                    say("cancelled"), "maintenance cancelled", kind="maintenance")
+            continue
+        if earlier - {m.source} and now is not None:  # announced before with another window
+            add(m.source, f"{m.source}:changed", m.starts, now, m.id, account, say("changed"),
+                "maintenance changed", kind="maintenance")
+        for ahead in sorted(m.remind, reverse=True):
+            add(m.source, f"{m.source}:remind:{int(ahead.total_seconds())}", m.starts, m.starts - ahead, m.id,
+                account, say("reminder", when=_ahead(ahead)), f"maintenance in {_ahead(ahead)[3:]}", kind="maintenance")
+        add(m.source, f"{m.source}:start", m.starts, m.starts, m.id, account, say("start"), "maintenance starts",
+            kind="maintenance")
+        add(m.source, f"{m.source}:end", m.ends, m.ends, m.id, account, say("end"), "maintenance ends",
+            kind="maintenance")
 
 
 def holding_incident(calendar: Calendar, status: Status, kind: str, components: tuple[str, ...],

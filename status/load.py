@@ -20,7 +20,7 @@ from campaigns.schemacheck import SchemaChecker, did_you_mean
 from campaigns.timeparse import TimeFormatError, describe_offsets, local_time_kind, parse_when, zone
 from campaigns.yamlsource import Loc, LocDict, LocList, load_file, load_text
 
-from .model import Component, Incident, Status, Update
+from .model import Component, Incident, Maintenance, Status, Update
 from .schema import status_schema
 
 STATE_ORDER = {"investigating": 0, "identified": 1, "monitoring": 2, "resolved": 3}
@@ -86,9 +86,70 @@ class _Builder:
                 self.error(self.data.value_loc("timezone"), str(exc), "use an IANA name such as Europe/Berlin")
                 return None
         components = self.components()
+        follow = self.data.get("follow_up", "2h")
+        self.default_follow_up = parse_duration(follow) if isinstance(follow, str) and self.ok("follow_up") else None
         incidents = self.incidents(tz_name, components)
+        maintenance = self.maintenance(tz_name, components)
         page = self.data.get("status_page") if isinstance(self.data.get("status_page"), str) else ""
-        return Status(self.path, tz_name, components, tuple(incidents), page)
+        return Status(self.path, tz_name, components, tuple(incidents), page, tuple(maintenance))
+
+    def ok(self, *where: Any) -> bool:
+        return tuple(where) not in self.bad
+
+    def when(self, spec: LocDict, key: str, tz_name: str) -> datetime | None:
+        """An exact instant from a time written with or without an offset (DST-ambiguous: an error)."""
+        text, loc = spec.get(key), spec.value_loc(key)
+        if not isinstance(text, str):
+            return None
+        try:
+            when = parse_when(text)
+        except TimeFormatError as exc:
+            self.error(loc, str(exc))
+            return None
+        if when.is_date:
+            self.error(loc, f"{key}: {text} has no time of day", f"write e.g. {text}T09:00")
+            return None
+        if when.offset is not None:
+            return datetime.combine(when.date, when.time, when.offset)
+        tz = zone(tz_name)
+        naive = when.naive()
+        kind = local_time_kind(naive, tz)
+        if kind != "ok":
+            first, _second = describe_offsets(naive, tz)
+            what = "does not exist" if kind == "gap" else "happens twice"
+            self.error(loc, f"{text} {what} in {tz_name} (a DST change)", f"give the offset, e.g. {first}")
+            return None
+        return naive.replace(tzinfo=tz)
+
+    def maintenance(self, tz_name: str, components: dict[str, Component]) -> list[Maintenance]:
+        raw = self.data.get("maintenance")
+        if not isinstance(raw, LocList):
+            return []
+        accounts = self.calendar.networks if self.calendar else None
+        seen: dict[str, int] = {}
+        out = []
+        for spec in raw:
+            if not isinstance(spec, LocDict) or not isinstance(spec.get("id"), str):
+                continue
+            mid = spec["id"]
+            if mid in seen:
+                self.error(spec.value_loc("id"), f"duplicate maintenance id {mid!r} (first at line {seen[mid]})")
+                continue
+            seen[mid] = spec.value_loc("id").line
+            starts, ends = self.when(spec, "starts", tz_name), self.when(spec, "ends", tz_name)
+            comps = self.refs(spec, "components", components, "component")
+            nets = self.refs(spec, "networks", accounts, "network") if accounts is not None else ()
+            if starts is None or ends is None or not isinstance(spec.get("title"), str):
+                continue
+            if ends <= starts:
+                self.error(spec.value_loc("ends"), f"ends ({spec['ends']}) is not after starts ({spec['starts']})")
+                continue
+            remind = tuple(parse_duration(d) for d in spec.get("remind", ["24h", "1h"]) if isinstance(d, str))
+            out.append(Maintenance(mid, spec["title"], starts, ends,
+                                   spec.get("message", "") if isinstance(spec.get("message"), str) else "",
+                                   comps, nets, remind if isinstance(spec.get("remind", []), list) else (),
+                                   spec.get("cancelled") is True, spec.loc.line))
+        return out
 
     def components(self) -> dict[str, Component]:
         raw = self.data.get("components")
@@ -135,9 +196,12 @@ class _Builder:
             nets = self.refs(spec, "networks", accounts, "network") if accounts is not None else tuple(
                 n for n in spec.get("networks") or () if isinstance(n, str))
             updates = self.updates(spec, ("incidents", index), tz_name, iid)
+            follow = spec.get("follow_up", None)
+            follow_up = (self.default_follow_up if follow is None else
+                         parse_duration(follow) if isinstance(follow, str) else None)
             if updates and isinstance(spec.get("title"), str) and isinstance(spec.get("impact"), str):
                 out.append(Incident(iid, spec["title"], spec["impact"], tuple(updates), comps, nets,
-                                    spec.loc.line))
+                                    spec.loc.line, follow_up))
         return out
 
     def updates(self, spec: LocDict, where: tuple, tz_name: str, iid: str) -> list[Update]:

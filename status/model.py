@@ -31,6 +31,7 @@ class Incident:
     components: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()  # empty: every enabled account
     line: int = 0
+    follow_up: timedelta | None = timedelta(hours=2)  # None: no follow-up
 
     @property
     def state(self) -> str:
@@ -50,12 +51,36 @@ class Incident:
 
 
 @dataclass(frozen=True)
+class Maintenance:
+    id: str
+    title: str
+    starts: datetime  # aware
+    ends: datetime
+    message: str = ""
+    components: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
+    remind: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
+    cancelled: bool = False
+    line: int = 0
+
+    @property
+    def signature(self) -> str:
+        """The window, as announced: a changed window is a new signature."""
+        return f"{self.starts.timestamp():.0f}-{self.ends.timestamp():.0f}"
+
+    @property
+    def source(self) -> str:
+        return f"maintenance:{self.id}@{self.signature}"
+
+
+@dataclass(frozen=True)
 class Status:
     path: str
     timezone: str
     components: dict[str, Component] = field(default_factory=dict)
     incidents: tuple[Incident, ...] = ()
     status_page: str = ""
+    maintenance: tuple[Maintenance, ...] = ()
 
     def incident(self, incident_id: str) -> Incident | None:
         return next((i for i in self.incidents if i.id == incident_id), None)

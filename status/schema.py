@@ -41,8 +41,25 @@ def status_schema() -> dict[str, Any]:
         "components": names,
         "networks": {**names, "description": "accounts to tell (default: every enabled account)"},
         "updates": {"type": "array", "items": update, "minItems": 1},
+        "follow_up": {"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": False}],
+                      "description": "ask customers if all is well this long after the resolution, or false"},
         "notes": {"type": "string"},
     }, ("id", "title", "impact", "updates"))
+    durations = {"type": "array", "items": {"type": "string", "pattern": DURATION_PATTERN,
+                                            "x-hint": "a duration like 24h or 1h"}, "uniqueItems": True}
+    maintenance = _object({
+        "id": {"type": "string", "pattern": ID_PATTERN,
+               "x-hint": "letters, digits, '.', '_' and '-', e.g. db-upgrade-2026-11-28"},
+        "title": _TEXT,
+        "starts": _WHEN,
+        "ends": _WHEN,
+        "components": names,
+        "networks": {**names, "description": "accounts to tell (default: every enabled account)"},
+        "message": _TEXT,
+        "remind": {**durations, "description": "announce this long before the start (default: 24h and 1h)"},
+        "cancelled": {"type": "boolean", "description": "true: it will not happen (announced if it was announced)"},
+        "notes": {"type": "string"},
+    }, ("id", "title", "starts", "ends"))
     component = _object({"name": _TEXT, "status": {"enum": list(COMPONENT_STATES)},
                          "description": {"type": "string"}}, ("name",))
     return {
@@ -59,5 +76,9 @@ def status_schema() -> dict[str, Any]:
             "components": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
                            "additionalProperties": component},
             "incidents": {"type": "array", "items": incident},
+            "maintenance": {"type": "array", "items": maintenance},
+            "follow_up": {"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": False}],
+                          "description": "default time after a resolution to ask customers if all is well "
+                                         "(default 2h; false: never)"},
         }),
     }

@@ -76,6 +76,19 @@ def test_catch_up_sends_a_little_late_and_skips_too_late(tmp_path):
     assert skipped[0].last_error == "1h20m late; tip posts go out at most 1h00m late"
 
 
+def test_posts_missed_during_a_long_downtime_are_recorded_as_skipped(tmp_path):
+    engine, ledger, site, _ = make(tmp_path)
+    engine.run_due(T0)  # the engine ran on 1 Dec at 10:00...
+    later = T0 + timedelta(days=3)  # ...and comes back on 4 Dec at 10:00
+    again = Engine(engine.calendar, ledger, engine.publishers, owner="after-downtime")
+    again.replan(later)
+    outcomes = again.run_due(later)
+    skipped = sorted({(o.at.day, o.post) for o in outcomes if o.result == "skipped"})
+    assert skipped == [(1, "notice"), (2, "morning"), (3, "morning")]  # each recorded, with its reason
+    assert ("morning", "site", "sent") in results(outcomes)  # today's, on time
+    assert len([r for r in ledger.history(limit=100) if r.state == State.SKIPPED]) == 5  # notice + 2 days x 2
+
+
 def test_catch_up_is_configurable_per_kind(tmp_path):
     engine, *_ = make(tmp_path, extra="engine:\n  catch_up: {tip: 2h}\n")
     now = T0 + timedelta(minutes=80)

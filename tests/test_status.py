@@ -149,6 +149,14 @@ def test_a_reply_waits_for_its_first_post(tmp_path):
     assert x.sent == []
 
 
+def test_a_reply_whose_first_post_is_too_old_to_be_sent_goes_out_alone(tmp_path):
+    engine, site, x = make_engine(tmp_path, STATUS.replace("at: 2026-12-01T10:00", "at: 2026-11-30T10:00"))
+    now = T0 + timedelta(minutes=25)
+    engine.replan(now)  # the first update (a day old) is outside the plan; the reply is not
+    outcomes = [o for o in engine.run_due(now) if o.network == "x"]
+    assert [o.result for o in outcomes] == ["sent"] and x.sent[0][0].reply_to is None
+
+
 def test_promotional_posts_are_held_during_a_major_incident_and_released_after(tmp_path):
     from scheduler.engine import release_held
 
@@ -249,3 +257,88 @@ def test_status_command_shows_where_each_update_went(tmp_path, capsys):
     assert "announced: site: sent" in out
     ledger = Ledger(f"sqlite:///{tmp_path / '.herald' / 'state.db'}")
     assert [r.state for r in ledger.history() if r.kind == "incident"] == [State.SENT]
+
+
+RESOLVED = STATUS + "      - at: 2026-12-01T10:40\n        state: resolved\n        message: Payments work again.\n"
+
+
+def test_a_follow_up_asks_in_the_same_thread_after_the_resolution():
+    pubs = announcements(CALENDAR, loads(RESOLVED, CALENDAR), T0, T0 + timedelta(hours=4))
+    follow = [p for p in pubs if p.note == "follow-up" and p.network == "site"]
+    assert len(follow) == 1 and follow[0].at == datetime(2026, 12, 1, 11, 40, tzinfo=UTC)  # 2 h after 10:40 CET
+    assert follow[0].thread_root == pubs[0].key
+    assert follow[0].text == ("Following up on Card payments fail: is everything working for you again? If not, reply "
+                              "here or tell us at https://acme.example/help and we'll look into it.")
+    off = loads(RESOLVED.replace("    impact: major\n", "    impact: major\n    follow_up: false\n"), CALENDAR)
+    assert not [p for p in announcements(CALENDAR, off, T0, T0 + timedelta(hours=4)) if p.note == "follow-up"]
+
+
+MAINTENANCE = """\
+components:
+  checkout: {name: Checkout}
+maintenance:
+  - id: db
+    title: Database upgrade
+    starts: 2026-12-05T02:00
+    ends: 2026-12-05T03:00
+    components: [checkout]
+    networks: [site]
+    message: Checkout is unavailable for up to an hour.
+"""
+
+
+def maintenance_pubs(text: str, now: datetime, announced: frozenset[str] = frozenset()):
+    status = loads(text, CALENDAR)
+    return announcements(CALENDAR, status, now - timedelta(days=1), now + timedelta(days=10), None, now, announced)
+
+
+def test_maintenance_is_announced_ahead_at_the_start_and_at_the_end():
+    pubs = maintenance_pubs(MAINTENANCE, T0)
+    assert [(p.at.strftime("%d %H:%M"), p.note) for p in pubs] == [
+        ("04 02:00", "maintenance in 24 hours"), ("05 01:00", "maintenance in 1 hour"),
+        ("05 02:00", "maintenance starts"), ("05 03:00", "maintenance ends")]
+    assert pubs[0].text == ("Planned maintenance in 24 hours: Database upgrade, Sat 5 Dec, 02:00-03:00 CET. "
+                            "Checkout is unavailable for up to an hour.")
+    assert pubs[2].text.endswith("We expect to be done by 03:00 CET.")
+    assert len({p.key for p in pubs}) == 4
+
+
+def test_a_changed_window_is_announced_as_a_change_once_the_old_one_was_announced():
+    old = maintenance_pubs(MAINTENANCE, T0)
+    moved = MAINTENANCE.replace("T02:00", "T04:00").replace("T03:00", "T05:00")
+    quietly = maintenance_pubs(moved, T0)  # nothing was announced yet: just the new reminders
+    assert not [p for p in quietly if p.note == "maintenance changed"]
+    noticed = T0 + timedelta(days=3, hours=3)  # after the 24 h reminder went out for the old window
+    changed = maintenance_pubs(moved, noticed, frozenset({old[0].source}))
+    (change,) = [p for p in changed if p.note == "maintenance changed"]
+    assert change.at == noticed and change.text.startswith("Change to planned maintenance: Database upgrade now runs "
+                                                           "Sat 5 Dec, 04:00-05:00 CET.")
+    later = maintenance_pubs(moved, noticed + timedelta(hours=1), frozenset({old[0].source}))
+    assert [p.key for p in later if p.note == "maintenance changed"] == [change.key]  # noticed again: same key
+
+
+def test_a_cancellation_is_announced_only_if_the_window_was():
+    cancelled = MAINTENANCE + "    cancelled: true\n"
+    assert maintenance_pubs(cancelled, T0) == []
+    old = maintenance_pubs(MAINTENANCE, T0)
+    (news,) = maintenance_pubs(cancelled, T0 + timedelta(days=3), frozenset({old[0].source}))
+    assert news.text == ('Cancelled: the planned maintenance "Database upgrade" (Sat 5 Dec, 02:00-03:00 CET) '
+                         "will not take place.")
+
+
+def test_a_reminder_that_is_already_late_when_the_window_is_added_is_skipped(tmp_path):
+    status = loads(MAINTENANCE, CALENDAR)
+    site = MemoryPublisher("site", "site")
+    ledger = Ledger(f"sqlite:///{tmp_path / 'db'}")
+    ledger.beat("earlier-engine", datetime(2026, 12, 3, tzinfo=UTC), {}, started=True)  # down since 3 Dec
+    engine = Engine(CALENDAR, ledger, {"site": site}, "t", status=status)
+    now = datetime(2026, 12, 5, 0, 30, tzinfo=UTC)  # 01:30 CET: the 24 h reminder is 23.5 h late
+    engine.replan(now)
+    outcomes = [(o.result, engine.planned[o.key].note) for o in engine.run_due(now) if o.key in engine.planned]
+    assert ("skipped", "maintenance in 24 hours") in outcomes and ("sent", "maintenance in 1 hour") in outcomes
+
+
+def test_maintenance_mistakes():
+    assert any("ends (2026-12-05T01:00) is not after starts" in p for p in problems(
+        MAINTENANCE.replace("ends: 2026-12-05T03:00", "ends: 2026-12-05T01:00")))
+    assert any("unknown component 'chekout'" in p for p in problems(MAINTENANCE.replace("[checkout]", "[chekout]")))
