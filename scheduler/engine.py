@@ -133,7 +133,10 @@ class Engine:
         fresh.update((p.key, p) for p in self._announcements(calendar, status, start, end, now))
         with self.lock:
             old = self.planned
+            changed = status is not self.status or not old
             self.calendar, self.status, self.planned, self.window = calendar, status, fresh, (start, end)
+        if changed:
+            self._status_changed(now)
         return set(fresh) - set(old), set(old) - set(fresh)
 
     def replan_status(self, now: datetime, status: Status) -> tuple[set[str], set[str]]:
@@ -147,7 +150,15 @@ class Engine:
         with self.lock:
             old = self.planned
             self.status, self.planned = status, fresh
+        self._status_changed(now)
         return set(fresh) - set(old), set(old) - set(fresh)
+
+    def _status_changed(self, now: datetime) -> None:
+        for publisher in self.publishers.values():
+            try:
+                publisher.on_status(self.status, self.calendar, now)
+            except Exception:  # the status page failing to render never stops announcements
+                log.exception("%s could not show the new status", publisher.name)
 
     def _announcements(self, calendar: Calendar, status: Status, start: datetime, end: datetime,
                        now: datetime) -> list[Publication]:

@@ -342,3 +342,50 @@ def test_maintenance_mistakes():
     assert any("ends (2026-12-05T01:00) is not after starts" in p for p in problems(
         MAINTENANCE.replace("ends: 2026-12-05T03:00", "ends: 2026-12-05T01:00")))
     assert any("unknown component 'chekout'" in p for p in problems(MAINTENANCE.replace("[checkout]", "[chekout]")))
+
+
+def test_statuspage_v2_shape_and_states():
+    import json
+
+    from status.statuspage import api_files
+
+    status = loads(STATUS + MAINTENANCE.split("components:\n  checkout: {name: Checkout}\n")[1], CALENDAR)
+    files = api_files(status, "Acme Furniture", "Europe/Berlin", T0 + timedelta(minutes=30))
+    summary = files["summary.json"]
+    assert set(summary) == {"page", "status", "components", "incidents", "scheduled_maintenances"}
+    assert summary["page"]["id"] == "acme-furniture" and summary["page"]["time_zone"] == "Europe/Berlin"
+    assert summary["status"] == {"indicator": "major", "description": "Partial System Outage"}
+    assert {c["id"]: c["status"] for c in summary["components"]} == {"checkout": "partial_outage",
+                                                                     "tracking": "operational"}
+    (incident,) = summary["incidents"]
+    assert incident["status"] == "identified" and incident["impact"] == "major"
+    assert [u["status"] for u in incident["incident_updates"]] == ["identified", "investigating"]  # newest first
+    assert set(incident) >= {"id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at",
+                             "impact", "shortlink", "started_at", "page_id", "incident_updates", "components"}
+    (planned,) = files["scheduled-maintenances/upcoming.json"]["scheduled_maintenances"]
+    assert planned["status"] == "scheduled" and planned["scheduled_for"] == "2026-12-05T02:00:00+01:00"
+    during = api_files(status, "Acme", "UTC", datetime(2026, 12, 5, 1, 30, tzinfo=UTC))
+    assert during["scheduled-maintenances/active.json"]["scheduled_maintenances"][0]["status"] == "in_progress"
+    json.dumps(files)  # every file serialises
+
+
+def test_the_site_shows_the_status_and_its_feeds_carry_every_update(tmp_path):
+    import json
+
+    from scheduler.networks.site import SitePublisher
+
+    status = loads(STATUS, CALENDAR)
+    clock = FakeClock(T0 + timedelta(minutes=25))
+    site = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Acme status")
+    engine = Engine(CALENDAR, Ledger(f"sqlite:///{tmp_path / 'db'}"), {"site": site, "x": MemoryPublisher("x")},
+                    "t", status=status)
+    engine.replan(clock.now())
+    engine.run_due(clock.now())
+    html = (tmp_path / "public" / "index.html").read_text()
+    assert '<h2 id="now" class="banner major">Partial System Outage</h2>' in html
+    assert '<th scope="row">Checkout</th><td class="partial_outage">partial outage</td>' in html
+    assert html.index("Our payment provider has an outage") < html.index("Some card payments fail at checkout")
+    feed = json.loads((tmp_path / "public" / "feed.json").read_text())
+    assert [i["title"] for i in feed["items"]] == ["Card payments fail", "Card payments fail"]  # both updates
+    summary = json.loads((tmp_path / "public" / "api" / "v2" / "summary.json").read_text())
+    assert summary["status"]["indicator"] == "major"

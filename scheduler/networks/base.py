@@ -107,6 +107,10 @@ class Publisher(ABC):
     def describe(self) -> str:
         return f"{self.name} ({self.type})"
 
+    def on_status(self, status: Any, calendar: Any, now: datetime) -> None:  # noqa: B027  (optional hook)
+        """The status file changed (components, incidents, maintenance): channels that show
+        the current status (the site) refresh it."""
+
     def close(self) -> None:  # noqa: B027  (optional hook)
         """Release connections and sessions."""
 

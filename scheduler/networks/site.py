@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from feedgen.feed import FeedGenerator
@@ -40,6 +40,10 @@ _PAGE = """<!doctype html>
  a { color: #0645ad; } article { border-top: 1px solid #ccc; padding: .75rem 0; }
  .meta { color: #555; font-size: .9rem; } .kind { text-transform: capitalize; }
  .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; }
+ .banner { padding: .5rem .75rem; border-radius: .25rem; background: #1b7f3b; color: #fff; }
+ .banner.minor, .banner.maintenance { background: #9a6700; } .banner.major, .banner.critical { background: #b42318; }
+ table { border-collapse: collapse; } th, td { text-align: left; padding: .2rem .75rem .2rem 0; }
+ .timeline li { margin-bottom: .5rem; }
  @media (prefers-color-scheme: dark) {
    body { background: #111; color: #eee; } a { color: #8ab4f8; } .meta { color: #aaa; } }
 </style>
@@ -49,6 +53,27 @@ _PAGE = """<!doctype html>
 <header><h1>{{ title }}</h1>
 <p>Follow along: <a href="feed.atom">Atom feed</a> · <a href="feed.json">JSON Feed</a></p></header>
 <main id="updates">
+{% if status %}
+<section aria-labelledby="now"><h2 id="now" class="banner {{ status.indicator }}">{{ status.description }}</h2>
+{% if status.components %}<table><caption>Components</caption>
+{% for c in status.components %}<tr><th scope="row">{{ c.name }}</th><td class="{{ c.status }}">{{ c.label }}</td></tr>
+{% endfor %}</table>{% endif %}
+</section>
+{% for incident in status.open %}
+<section class="incident" aria-labelledby="i-{{ incident.id }}"><h2 id="i-{{ incident.id }}">{{ incident.title }}</h2>
+<p class="meta">{{ incident.impact }} impact{% if incident.components %} · {{ incident.components }}{% endif %}</p>
+<ol class="timeline">{% for u in incident.updates %}
+<li><strong>{{ u.state }}</strong> · <time datetime="{{ u.at }}">{{ u.shown }}</time><br>{{ u.message | linkify }}</li>
+{% endfor %}</ol></section>
+{% endfor %}
+{% if status.maintenance %}<section aria-labelledby="planned"><h2 id="planned">Planned maintenance</h2><ul>
+{% for m in status.maintenance %}<li><strong>{{ m.title }}</strong>: {{ m.window }} ({{ m.state }}){% if m.message %}.
+{{ m.message }}{% endif %}</li>{% endfor %}</ul></section>{% endif %}
+{% if status.history %}<section aria-labelledby="past"><h2 id="past">Past incidents</h2><ul>
+{% for incident in status.history %}<li><strong>{{ incident.title }}</strong>, resolved
+<time datetime="{{ incident.resolved_at }}">{{ incident.resolved_shown }}</time></li>{% endfor %}
+</ul></section>{% endif %}
+{% endif %}
 <h2>Latest updates</h2>
 {% for item in items %}
 <article id="{{ item.key }}" aria-labelledby="h-{{ item.key }}">
@@ -95,6 +120,8 @@ class SitePublisher(Publisher):
         self.language = language
         self.clock = clock
         self.lock = threading.Lock()
+        self.status: Any = None
+        self.tz: Any = UTC
         env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
         env.filters["linkify"] = _linkify
         self.page = env.from_string(_PAGE)
@@ -129,6 +156,46 @@ class SitePublisher(Publisher):
             write_atomic(self.store_path, json.dumps({"version": 1, "items": items}, ensure_ascii=False, indent=1))
         return RemoteRef(post.key, f"{self.base_url}/#{post.key}" if self.base_url else f"#{post.key}")
 
+    def on_status(self, status: Any, calendar: Any, now: datetime) -> None:
+        with self.lock:
+            self.status, self.tz = status, calendar.brand.tz
+            self.render(self.items())
+
+    def status_view(self, now: datetime) -> dict[str, Any] | None:
+        """What the page shows of the current status, in the brand's time zone."""
+        from status.statuspage import DESCRIPTIONS, component_states, indicator, maintenance_state
+
+        status = self.status
+        if status is None or not (status.components or status.incidents or status.maintenance):
+            return None
+        tz = self.tz
+
+        def shown(when: datetime) -> str:
+            return when.astimezone(tz).strftime("%a %d %b %Y, %H:%M %Z")
+
+        states = component_states(status, now)
+        level = indicator(status, now)
+        names = {cid: c.name for cid, c in status.components.items()}
+        return {
+            "indicator": level, "description": DESCRIPTIONS[level],
+            "components": [{"name": c.name, "status": states[cid], "label": states[cid].replace("_", " ")}
+                           for cid, c in status.components.items()],
+            "open": [{"id": i.id, "title": i.title, "impact": i.impact,
+                      "components": ", ".join(names.get(c, c) for c in i.components),
+                      "updates": [{"state": u.state, "at": u.at.isoformat(), "shown": shown(u.at),
+                                   "message": u.message} for u in reversed(i.updates)]}
+                     for i in status.open_incidents()],
+            "maintenance": [{"title": m.title, "message": m.message,
+                             "state": maintenance_state(m, now).replace("_", " "),
+                             "window": f"{shown(m.starts)} to {m.ends.astimezone(tz):%H:%M %Z}"}
+                            for m in sorted(status.maintenance, key=lambda m: m.starts)
+                            if not m.cancelled and m.ends > now],
+            "history": [{"title": i.title, "resolved_at": i.updates[-1].at.isoformat(),
+                         "resolved_shown": shown(i.updates[-1].at)}
+                        for i in sorted(status.incidents, key=lambda i: i.started, reverse=True)
+                        if i.resolved and now - i.updates[-1].at <= timedelta(days=14)],
+        }
+
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
         with self.lock:
             found = any(i["key"] == post.key for i in self.items())
@@ -142,7 +209,12 @@ class SitePublisher(Publisher):
             shown.append({**item, "shown": at.strftime("%d %b %Y, %H:%M UTC"),
                           "paragraphs": [p for p in item["text"].split("\n") if p.strip()] or [""]})
         html = self.page.render(title=self.title, items=shown, updated=now.isoformat(timespec="seconds"),
-                                language=self.language)
+                                language=self.language, status=self.status_view(now))
+        if self.status is not None:
+            from status.statuspage import api_files
+
+            for name, data in api_files(self.status, self.title, str(self.tz), now).items():
+                write_atomic(os.path.join(self.directory, "api", "v2", name), json.dumps(data, indent=1))
         write_atomic(os.path.join(self.directory, "index.html"), html)
         write_atomic(os.path.join(self.directory, "feed.atom"), self.atom(items, now))
         write_atomic(os.path.join(self.directory, "feed.json"), self.json_feed(items))
