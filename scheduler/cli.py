@@ -71,8 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     window(p, 7)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    p = sub.add_parser("export-ical", help="the plan as an iCalendar file for review in a calendar app")
+    p = sub.add_parser("export-ical", help="the plan (and planned maintenance, incidents) as an iCalendar file")
     window(p, 90)
+    p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS}, if it exists)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
 
     p = sub.add_parser("schema", help="print the JSON Schema of the calendar file (or, --status, the status file)")
@@ -305,11 +306,20 @@ def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_export_ical(args: argparse.Namespace, clock: Clock) -> int:
-    from campaigns.ical import to_ical
+    from campaigns.gcpause import paused_gc
+    from campaigns.ical import export
+    from status.ical import add_status
+    from status.load import load as load_status
 
     calendar = load_calendar(args.calendar)
+    status = load_status(args.status, calendar)
     start, end = window_of(args, calendar, clock)
-    data = to_ical(calendar, start, end, clock.now())
+    with paused_gc():
+        vcal = export(calendar, start, end, clock.now())
+        if add_status(vcal, status, calendar.brand.name, start, end, clock.now()):
+            vcal.add_missing_timezones(first_date=(start - timedelta(days=1)).date(),
+                                       last_date=(end + timedelta(days=1)).date())
+        data = vcal.to_ical()
     if args.output:
         write_atomic(args.output, data)
         print(f"wrote {args.output} ({len(data):,} bytes)", file=sys.stderr)

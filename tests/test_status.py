@@ -389,3 +389,25 @@ def test_the_site_shows_the_status_and_its_feeds_carry_every_update(tmp_path):
     assert [i["title"] for i in feed["items"]] == ["Card payments fail", "Card payments fail"]  # both updates
     summary = json.loads((tmp_path / "public" / "api" / "v2" / "summary.json").read_text())
     assert summary["status"]["indicator"] == "major"
+
+
+def test_maintenance_and_incidents_are_in_the_ical_export(tmp_path, capsys):
+    from icalendar import Calendar as VCalendar
+
+    calendar, status = folder(tmp_path)
+    status.write_text(MAINTENANCE.replace("    networks: [site]\n", "") + "  - id: old\n    title: Old window\n"
+                      "    starts: 2026-12-02T02:00\n    ends: 2026-12-02T03:00\n    cancelled: true\n"
+                      + STATUS.split("incidents:\n")[1].replace("networks: [site, x]", "networks: [site]")
+                      .replace("  - id: pay", "incidents:\n  - id: pay"))
+    out_file = tmp_path / "plan.ics"
+    code, _, err = run(capsys, FakeClock(T0), "export-ical", "--calendar", str(calendar), "--status", str(status),
+                       "--from", "2026-12-01", "--days", "10", "-o", str(out_file))
+    assert code == 0, err
+    events = {str(e["UID"]): e for e in VCalendar.from_ical(out_file.read_bytes()).walk("VEVENT")}
+    window = events["maintenance.db@acme.herald"]
+    assert str(window["SUMMARY"]) == "[maintenance] Database upgrade" and str(window["STATUS"]) == "CONFIRMED"
+    assert window.decoded("dtstart") == datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
+    assert str(events["maintenance.old@acme.herald"]["STATUS"]) == "CANCELLED"
+    incident = events["incident.pay@acme.herald"]
+    assert str(incident["SUMMARY"]) == "[incident, major, ongoing] Card payments fail"
+    assert "identified: Our payment provider has an outage" in str(incident["DESCRIPTION"])
