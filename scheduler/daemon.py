@@ -42,6 +42,7 @@ from campaigns.calendar import check
 from campaigns.errors import CalendarError
 from campaigns.model import Calendar
 from campaigns.plan import plan
+from status.feeds import FeedReader, with_feeds
 from status.load import check as check_status
 from status.model import Status
 
@@ -107,7 +108,8 @@ class Daemon:
         self.watch = watch
         self.observer: Any = None
         calendar = self._load()
-        status = self._load_status(calendar)
+        status = self.file_status = self._load_status(calendar)
+        self.feeds = FeedReader()
         self.publishers = build_publishers(calendar, self.clock, env, publishers)
         self.engine = Engine(calendar, ledger, self.publishers, self.id, on_outcome=self._after, status=status)
         self.scheduler = BackgroundScheduler(
@@ -144,6 +146,8 @@ class Daemon:
         self.scheduler.start()
         self.sync(now)
         self.scheduler.add_job(self.tick, IntervalTrigger(seconds=HEARTBEAT, timezone=UTC), id="herald:tick")
+        if self.file_status.feeds:  # read them now, in a worker: a slow provider never delays start-up
+            self.scheduler.add_job(lambda: self.poll_feeds(self.clock.now()), id="herald:feeds")
         if self.watch:
             callbacks = {self.calendar_path: lambda: self.schedule_reload(self.calendar_path, self.reload)}
             if self.status_path:
@@ -183,6 +187,7 @@ class Daemon:
         self.ledger.beat(self.id, now, self.info(), stopped=True)
         for publisher in self.publishers.values():
             publisher.close()
+        self.feeds.close()
         log.info("stopped%s", f" (gave back {len(mine)} claim(s))" if mine else "")
 
     # -- scheduling ----------------------------------------------------------------------
@@ -242,15 +247,27 @@ class Daemon:
             self._retry_at(outcome.key, outcome.retry_at)
 
     def tick(self) -> None:
-        """Heartbeat, sweep, pause expiry, and the hourly replan."""
+        """Heartbeat, sweep, pause expiry, status feeds, and the hourly replan."""
         now = self.clock.now()
         self.ledger.beat(self.id, now, self.info())
+        self.poll_feeds(now)
         self.engine.sweep(now)
         self.release_holds(now)
         if self.last_plan is None or now - self.last_plan >= REPLAN:
             self.sync(now)
         else:
             self._schedule_retries(now)
+
+    def poll_feeds(self, now: datetime) -> None:
+        """Read the status feeds that are due; announce what they changed."""
+        changed = False
+        for feed in self.file_status.feeds:
+            if self.feeds.due(feed, now):
+                changed |= self.feeds.poll(feed, now)
+        if changed:
+            added, _gone = self.sync(now, status=with_feeds(self.file_status, self.feeds))
+            log.info("status feeds changed: %d announcement(s) added", added)
+            self.release_holds(now)
 
     def release_holds(self, now: datetime) -> None:
         """Held posts whose pause ended or whose incident was resolved go out (or are skipped)."""
@@ -285,14 +302,15 @@ class Daemon:
                 log.error("%s", problem)
             log.error("%s has errors; still running the last good status", self.status_path)
             return False
-        if status == self.engine.status:
+        if status == self.file_status:
             return True
-        removed = {i.id for i in self.engine.status.incidents} - {i.id for i in status.incidents}
+        removed = {i.id for i in self.file_status.incidents} - {i.id for i in status.incidents}
         for incident_id in sorted(removed):
             log.warning("incident %s was removed from %s; what was already announced stays published "
                         "(to close it for customers, add a resolved update instead)", incident_id, self.status_path)
         now = self.clock.now()
-        added, _gone = self.sync(now, status=status)
+        self.file_status = status
+        added, _gone = self.sync(now, status=with_feeds(status, self.feeds))
         log.info("reloaded %s: %d announcement(s) added", self.status_path, added)
         self.release_holds(now)
         return True

@@ -20,7 +20,7 @@ from campaigns.schemacheck import SchemaChecker, did_you_mean
 from campaigns.timeparse import TimeFormatError, describe_offsets, local_time_kind, parse_when, zone
 from campaigns.yamlsource import Loc, LocDict, LocList, load_file, load_text
 
-from .model import Component, Incident, Maintenance, Status, Update
+from .model import Component, Feed, Incident, Maintenance, Status, Update
 from .schema import status_schema
 
 STATE_ORDER = {"investigating": 0, "identified": 1, "monitoring": 2, "resolved": 3}
@@ -91,7 +91,36 @@ class _Builder:
         incidents = self.incidents(tz_name, components)
         maintenance = self.maintenance(tz_name, components)
         page = self.data.get("status_page") if isinstance(self.data.get("status_page"), str) else ""
-        return Status(self.path, tz_name, components, tuple(incidents), page, tuple(maintenance))
+        return Status(self.path, tz_name, components, tuple(incidents), page, tuple(maintenance),
+                      tuple(self.feeds(components)))
+
+    def feeds(self, components: dict[str, Component]) -> list[Feed]:
+        raw = self.data.get("feeds")
+        if not isinstance(raw, LocList):
+            return []
+        accounts = self.calendar.networks if self.calendar else None
+        out: list[Feed] = []
+        seen: set[str] = set()
+        for spec in raw:
+            if not isinstance(spec, LocDict) or not isinstance(spec.get("id"), str) or not isinstance(
+                    spec.get("url"), str):
+                continue
+            if spec["id"] in seen:
+                self.error(spec.value_loc("id"), f"duplicate feed id {spec['id']!r}")
+                continue
+            seen.add(spec["id"])
+            every = parse_duration(spec["every"]) if isinstance(spec.get("every"), str) else None
+            if every is not None and every.total_seconds() < 30:
+                self.error(spec.value_loc("every"), "poll a feed at most every 30 s", "providers rate-limit polling")
+                continue
+            out.append(Feed(
+                spec["id"], spec["url"], spec.get("type", "") if isinstance(spec.get("type"), str) else "",
+                spec.get("name", "") if isinstance(spec.get("name"), str) else "", every or Feed.every,
+                self.refs(spec, "components", components, "component"),
+                self.refs(spec, "networks", accounts, "network") if accounts is not None else (),
+                spec.get("impact", "minor") if isinstance(spec.get("impact"), str) else "minor",
+                spec.get("create_incidents", True) is not False))
+        return out
 
     def ok(self, *where: Any) -> bool:
         return tuple(where) not in self.bad

@@ -74,6 +74,21 @@ class Maintenance:
 
 
 @dataclass(frozen=True)
+class Feed:
+    """An upstream status feed whose incidents become ours, on our components."""
+
+    id: str
+    url: str
+    kind: str = ""  # statuspage | rss | atom; empty: from the response
+    name: str = ""
+    every: timedelta = timedelta(minutes=2)
+    components: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
+    impact: str = "minor"
+    create_incidents: bool = True
+
+
+@dataclass(frozen=True)
 class Status:
     path: str
     timezone: str
@@ -81,6 +96,7 @@ class Status:
     incidents: tuple[Incident, ...] = ()
     status_page: str = ""
     maintenance: tuple[Maintenance, ...] = ()
+    feeds: tuple[Feed, ...] = ()
 
     def incident(self, incident_id: str) -> Incident | None:
         return next((i for i in self.incidents if i.id == incident_id), None)
