@@ -149,6 +149,22 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("-m", "--message", required=True)
         q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
 
+    p = sub.add_parser("maintenance", help="plan or cancel a maintenance window (edits the status file)")
+    maintenance = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    q = maintenance.add_parser("add", help="a planned window, announced ahead, at its start and at its end")
+    status_file(q)
+    q.add_argument("--title", required=True)
+    q.add_argument("--starts", required=True, metavar="TIME", help="e.g. 2026-12-06T03:00 (brand's time zone)")
+    q.add_argument("--ends", required=True, metavar="TIME")
+    q.add_argument("-m", "--message", default="", help="what customers should expect")
+    q.add_argument("--component", action="append", default=[], help="an affected component (repeatable)")
+    q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
+    q.add_argument("--remind", default="", metavar="DURATIONS", help="announce ahead, e.g. 24h,1h (the default)")
+    q.add_argument("--id", help="the window's id (default: from the title and the start)")
+    q = maintenance.add_parser("cancel", help="it will not happen (announced if the window was)")
+    status_file(q)
+    q.add_argument("id")
+
     p = sub.add_parser("status", help="what is declared now, and where each update was announced")
     status_file(p)
     p.add_argument("--state", dest="state_url", metavar="URL", help="ledger database URL")
@@ -219,6 +235,7 @@ def program(args: argparse.Namespace, clock: Clock) -> int:
         "simulate": cmd_simulate,
         "incident": cmd_incident,
         "status": cmd_status,
+        "maintenance": cmd_maintenance,
     }[args.command]
     return handler(args, clock)
 
@@ -548,6 +565,40 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
     names = incident.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
     print(f"{incident_id}: {incident.state} at {at} in {args.status}; a running engine announces it within "
           f"a second on {', '.join(names)}")
+    return ExitStatus.OK
+
+
+def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
+    from campaigns.schemacheck import did_you_mean
+    from status import edit
+    from status.load import load as load_status
+
+    calendar = load_calendar(args.calendar)
+    current = load_status(args.status, calendar)
+    if args.action == "cancel":
+        edit.edit(args.status, calendar, lambda data: edit.cancel_maintenance(data, args.id))
+        print(f"{args.id}: cancelled in {args.status}; if it was announced, the cancellation is announced")
+        return ExitStatus.OK
+    for option, names, known in (("--component", args.component, current.components),
+                                 ("--network", args.network, calendar.networks)):
+        for name in names:
+            if name not in known:
+                raise UsageError(f"{option} {name}: not defined ({did_you_mean(name, known) or 'see the file'})")
+    starts, ends = parse_time(args.starts, "--starts", calendar), parse_time(args.ends, "--ends", calendar)
+    if ends <= starts:
+        raise UsageError("--ends must be after --starts")
+    tz = calendar.brand.tz
+    window_id = args.id or f"{edit.slug(args.title)}-{starts.astimezone(tz):%Y%m%d-%H%M}"
+    remind = [r.strip() for r in args.remind.split(",") if r.strip()]
+    status = edit.edit(args.status, calendar, lambda data: edit.add_maintenance(
+        data, maintenance_id=window_id, title=args.title, starts=starts.isoformat(timespec="minutes"),
+        ends=ends.isoformat(timespec="minutes"), components=args.component, networks=args.network,
+        message=args.message, remind=remind))
+    window = next(m for m in status.maintenance if m.id == window_id)
+    ahead = ", ".join(f"{int(r.total_seconds() // 3600)}h" if r.total_seconds() % 3600 == 0 else str(r)
+                      for r in window.remind)
+    print(f"{window_id}: {window.starts.astimezone(tz):%Y-%m-%d %H:%M} to {window.ends.astimezone(tz):%H:%M %Z}; "
+          f"announced {ahead} ahead, at the start and at the end")
     return ExitStatus.OK
 
 

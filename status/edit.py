@@ -155,3 +155,37 @@ def declare(data: CommentedMap, *, incident_id: str, title: str, impact: str, co
         incident["networks"].fa.set_flow_style()
     add_update(incident, at, "investigating", message, next_update)
     incidents.append(incident)
+
+
+def add_maintenance(data: CommentedMap, *, maintenance_id: str, title: str, starts: str, ends: str,
+                    components: list[str], networks: list[str], message: str, remind: list[str]) -> None:
+    windows = data.get("maintenance")
+    if windows is None:
+        windows = data["maintenance"] = CommentedSeq()
+    if any(isinstance(m, dict) and m.get("id") == maintenance_id for m in windows):
+        raise UsageError(f"a maintenance window {maintenance_id!r} already exists; give another --id")
+    window = CommentedMap()
+    window["id"] = maintenance_id
+    window["title"] = title
+    window["starts"] = starts
+    window["ends"] = ends
+    for key, values in (("components", components), ("networks", networks), ("remind", remind)):
+        if values:
+            window[key] = CommentedSeq(values)
+            window[key].fa.set_flow_style()
+    if message:
+        window["message"] = message
+    windows.append(window)
+
+
+def cancel_maintenance(data: CommentedMap, maintenance_id: str) -> None:
+    windows = data.get("maintenance") or []
+    for window in windows:
+        if isinstance(window, dict) and window.get("id") == maintenance_id:
+            if window.get("cancelled") is True:
+                raise UsageError(f"maintenance {maintenance_id!r} is already cancelled")
+            window["cancelled"] = True
+            return
+    ids = [w.get("id") for w in windows if isinstance(w, dict)]
+    hint = did_you_mean(maintenance_id, [i for i in ids if isinstance(i, str)])
+    raise UsageError(f"no maintenance window {maintenance_id!r} in the status file" + (f"; {hint}" if hint else ""))

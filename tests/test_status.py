@@ -411,3 +411,21 @@ def test_maintenance_and_incidents_are_in_the_ical_export(tmp_path, capsys):
     incident = events["incident.pay@acme.herald"]
     assert str(incident["SUMMARY"]) == "[incident, major, ongoing] Card payments fail"
     assert "identified: Our payment provider has an outage" in str(incident["DESCRIPTION"])
+
+
+def test_maintenance_add_and_cancel_edit_the_file(tmp_path, capsys):
+    calendar, status = folder(tmp_path)
+    common = ("--calendar", str(calendar), "--status", str(status))
+    code, out, err = run(capsys, FakeClock(T0), "maintenance", "add", *common, "--title", "Payment upgrade",
+                         "--starts", "2026-12-06T03:00", "--ends", "2026-12-06T04:00", "--component", "checkout",
+                         "-m", "Checkout pauses for an hour.")
+    assert code == 0, err
+    assert out.strip() == ("payment-upgrade-20261206-0300: 2026-12-06 03:00 to 04:00 CET; announced 24h, 1h ahead, "
+                           "at the start and at the end")
+    code, out, _ = run(capsys, FakeClock(T0), "maintenance", "cancel", *common, "payment-upgrade-20261206-0300")
+    loaded = loads(status.read_text(), load_calendar(calendar.read_text()))
+    (window,) = loaded.maintenance
+    assert window.cancelled and window.starts == datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+    assert status.read_text().startswith("# Our components. Keep this comment!\n")
+    code, _, err = run(capsys, FakeClock(T0), "maintenance", "cancel", *common, "payment-upgrade-20261206-0300")
+    assert code == 2 and "already cancelled" in err
