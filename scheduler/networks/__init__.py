@@ -35,7 +35,8 @@ def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | 
         try:
             if account.type == "site":
                 publishers[name] = SitePublisher(name, account.options, clock, base_dir=base_dir,
-                                                 title=calendar.brand.name, language=calendar.brand.language)
+                                                 title=calendar.brand.name, language=calendar.brand.language,
+                                                 tz=calendar.brand.tz)
             elif account.type == "webhook":
                 publishers[name] = WebhookPublisher(name, account.options, clock, env=dict(env))
             elif account.dry_run:

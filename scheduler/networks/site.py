@@ -62,7 +62,7 @@ _PAGE = """<!doctype html>
 {% for incident in status.open %}
 <section class="incident" aria-labelledby="i-{{ incident.id }}"><h2 id="i-{{ incident.id }}">{{ incident.title }}</h2>
 <p class="meta">{{ incident.impact }} impact{% if incident.components %} · {{ incident.components }}{% endif %}</p>
-<ol class="timeline">{% for u in incident.updates %}
+<ol class="timeline" reversed>{% for u in incident.updates %}
 <li><strong>{{ u.state }}</strong> · <time datetime="{{ u.at }}">{{ u.shown }}</time><br>{{ u.message | linkify }}</li>
 {% endfor %}</ol></section>
 {% endfor %}
@@ -112,7 +112,7 @@ def _linkify(text: str) -> Any:
 
 class SitePublisher(Publisher):
     def __init__(self, name: str, options: dict[str, Any], clock: Clock, *, base_dir: str, title: str,
-                 language: str = "en"):
+                 language: str = "en", tz: Any = UTC):
         super().__init__(name, "site")
         self.directory = os.path.join(base_dir, options.get("path", "public"))
         self.title = options.get("title") or title
@@ -121,7 +121,7 @@ class SitePublisher(Publisher):
         self.clock = clock
         self.lock = threading.Lock()
         self.status: Any = None
-        self.tz: Any = UTC
+        self.tz: Any = tz
         env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
         env.filters["linkify"] = _linkify
         self.page = env.from_string(_PAGE)
@@ -206,7 +206,7 @@ class SitePublisher(Publisher):
         shown = []
         for item in items:
             at = datetime.fromisoformat(item["at"])
-            shown.append({**item, "shown": at.strftime("%d %b %Y, %H:%M UTC"),
+            shown.append({**item, "shown": at.astimezone(self.tz).strftime("%a %d %b %Y, %H:%M %Z"),
                           "paragraphs": [p for p in item["text"].split("\n") if p.strip()] or [""]})
         html = self.page.render(title=self.title, items=shown, updated=now.isoformat(timespec="seconds"),
                                 language=self.language, status=self.status_view(now))
