@@ -32,11 +32,21 @@ POSTS = """
 """
 
 
+@pytest.fixture(autouse=True)
+def _ledger_url(ledger_url):
+    """Every engine test runs on both ledgers: SQLite and PostgreSQL."""
+    global LEDGER_URL
+    LEDGER_URL = ledger_url
+
+
+LEDGER_URL = ""
+
+
 def make(tmp_path, posts: str = POSTS, fail_site=None, fail_hooks=None, extra: str = ""):
     calendar = loads(calendar_text(posts) + extra)
     site = MemoryPublisher("site", "site", fail=fail_site)
     hooks = MemoryPublisher("hooks", "webhook", fail=fail_hooks)
-    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    ledger = Ledger(LEDGER_URL)
     engine = Engine(calendar, ledger, {"site": site, "hooks": hooks}, owner="test", rng=random.Random(1))
     engine.replan(T0)
     return engine, ledger, site, hooks
