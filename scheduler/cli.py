@@ -165,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     status_file(q)
     q.add_argument("id")
 
+    p = sub.add_parser("networks", help="the network accounts: are their credentials there, and valid?")
+    networks = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    q = networks.add_parser("check", help="for each account: credentials present; with --live, valid (posts nothing)")
+    q.add_argument("--calendar", default=DEFAULT_CALENDAR, help=f"calendar file (default {DEFAULT_CALENDAR})")
+    q.add_argument("--live", action="store_true", help="ask each network whether the credentials work")
+
     p = sub.add_parser("status", help="what is declared now, and where each update was announced")
     status_file(p)
     p.add_argument("--state", dest="state_url", metavar="URL", help="ledger database URL")
@@ -236,6 +242,7 @@ def program(args: argparse.Namespace, clock: Clock) -> int:
         "incident": cmd_incident,
         "status": cmd_status,
         "maintenance": cmd_maintenance,
+        "networks": cmd_networks,
     }[args.command]
     return handler(args, clock)
 
@@ -566,6 +573,43 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
     print(f"{incident_id}: {incident.state} at {at} in {args.status}; a running engine announces it within "
           f"a second on {', '.join(names)}")
     return ExitStatus.OK
+
+
+def cmd_networks(args: argparse.Namespace, clock: Clock) -> int:
+    from .networks import build_publishers
+    from .networks.base import ConfigError, PublishError
+
+    calendar = load_calendar(args.calendar)
+    bad = 0
+    for name, account in calendar.networks.items():
+        label = f"{name} ({account.rules.title})"
+        if not account.enabled:
+            print(f"{label}: disabled")
+            continue
+        try:
+            publisher = build_publishers(_only(calendar, name), clock)[name]
+        except ConfigError as exc:
+            print(f"{label}: NOT READY: {str(exc).split(': ', 1)[-1]}")
+            bad += 1
+            continue
+        mode = " (dry run)" if account.dry_run else ""
+        if not args.live or account.dry_run:
+            print(f"{label}: ready{mode}")
+            continue
+        try:
+            print(f"{label}: {publisher.check_live()}")
+        except PublishError as exc:
+            print(f"{label}: FAILED: {exc.detail}")
+            bad += 1
+        finally:
+            publisher.close()
+    return ExitStatus.INVALID if bad else ExitStatus.OK
+
+
+def _only(calendar: Calendar, name: str) -> Calendar:
+    import dataclasses
+
+    return dataclasses.replace(calendar, networks={name: calendar.networks[name]})
 
 
 def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:

@@ -312,6 +312,8 @@ class Engine:
                 found = publisher.find_recent(post)
                 if found is not None:
                     return self._sent(pub, found, now, "reconciled")
+                if not publisher.safe_to_resend:
+                    return self._unknown(pub, now, claim.record.last_error or "the engine stopped while sending")
             log.debug("sending %s to %s (attempt %d)", pub.post, pub.network, attempts)
             ref = publisher.publish(post)
         except RateLimited as exc:
@@ -319,6 +321,8 @@ class Engine:
             return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "retrying",
                                       message=exc.detail, retry_at=exc.retry_at), now)
         except Transient as exc:
+            if exc.ambiguous and not publisher.safe_to_resend:
+                return self._unknown(pub, now, exc.detail)
             return self._transient(pub, attempts, exc.detail, exc.retry_after, exc.ambiguous, now)
         except Permanent as exc:
             self.ledger.mark_dead(pub.key, self.owner, now, exc.detail)
@@ -336,6 +340,15 @@ class Engine:
             log.exception("unexpected error sending %s to %s", pub.post, pub.network)
             return self._transient(pub, attempts, f"unexpected {type(exc).__name__}: {exc}", None, True, now)
         return self._sent(pub, ref, now, "sent")
+
+    def _unknown(self, pub: Publication, now: datetime, detail: str) -> Outcome:
+        """A send that may or may not have arrived, on a network where re-sending could duplicate
+        it: dead-lettered for a person to check, never re-sent blindly and never dropped silently."""
+        message = (f"delivery unknown ({detail}); {pub.network} cannot be asked and a re-send could post "
+                   f"twice: check it, and run `herald retry {pub.key}` if it did not arrive")
+        self.ledger.mark_dead(pub.key, self.owner, now, message)
+        log.error("%s on %s: %s", pub.post, pub.network, message)
+        return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "dead", message=message), now)
 
     def _sent(self, pub: Publication, ref: RemoteRef, now: datetime, result: str) -> Outcome:
         if not self.ledger.mark_sent(pub.key, self.owner, now, ref.id, ref.url):

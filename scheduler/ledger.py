@@ -453,7 +453,8 @@ class Ledger:
         record = self.get(key)
         if record is None or record.state in (State.SENT, State.CLAIMED):
             return None
-        return self._swap(record, now, state=str(State.RETRYING), next_attempt_at=now,
+        # The operator checked: whatever was ambiguous about earlier attempts is settled.
+        return self._swap(record, now, state=str(State.RETRYING), next_attempt_at=now, ambiguous=False,
                           last_error=f"retry requested by an operator; was {record.state}: {record.last_error or ''}"
                           .rstrip(": "))
 

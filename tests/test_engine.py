@@ -323,3 +323,19 @@ def test_dst_changes_neither_repeat_nor_drop_a_daily_post(tmp_path):
     assert [line[:25] for line in lines if " sent " in line] == [
         "Fri 2027-03-26 02:30 CET ", "Sat 2027-03-27 02:30 CET ", "Sun 2027-03-28 03:30 CEST",  # the gap: an hour on
         "Mon 2027-03-29 02:30 CEST"]
+
+
+def test_an_ambiguous_send_to_a_network_that_cannot_be_asked_waits_for_a_person(tmp_path):
+    def timeout(post, calls):
+        if calls == 1:
+            raise Transient("hooks", "did not answer within 10 s", ambiguous=True)
+
+    engine, ledger, site, hooks = make(tmp_path, fail_hooks=timeout)
+    hooks.safe_to_resend = False  # like Slack or Telegram: no idempotency key, nothing to look up
+    (outcome,) = [o for o in engine.run_due(T0) if o.network == "hooks"]
+    assert outcome.result == "dead" and outcome.message.startswith("delivery unknown (did not answer within 10 s)")
+    assert f"herald retry {outcome.key}" in outcome.message
+    assert [o for o in engine.run_due(T0 + timedelta(hours=1)) if o.network == "hooks"] == []
+    assert hooks.calls == 1  # never re-sent on its own
+    ledger.operator_retry(outcome.key, T0 + timedelta(hours=1))  # a person checked: it did not arrive
+    assert ("morning", "hooks", "sent") in results(engine.run_due(T0 + timedelta(hours=1)))

@@ -9,10 +9,14 @@ from campaigns.model import Calendar
 
 from ..clock import Clock
 from .base import ConfigError, Publisher
+from .chat import DiscordPublisher, SlackPublisher, TeamsPublisher, TelegramPublisher
+from .credentials import credentials
+from .mastodon import MastodonPublisher
 from .site import SitePublisher
 from .webhook import WebhookPublisher
 
-IMPLEMENTED = ("site", "webhook")
+CHATS = {"slack": SlackPublisher, "discord": DiscordPublisher, "teams": TeamsPublisher, "telegram": TelegramPublisher}
+IMPLEMENTED = ("site", "webhook", "mastodon", *CHATS)
 
 
 def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | None = None,
@@ -41,6 +45,12 @@ def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | 
                 publishers[name] = WebhookPublisher(name, account.options, clock, env=dict(env))
             elif account.dry_run:
                 publishers[name] = _DryRunOnly(name, account.type)
+            elif account.type in CHATS:
+                publishers[name] = CHATS[account.type](name, account.options, credentials(account, env, base_dir),
+                                                       clock)
+            elif account.type == "mastodon":
+                publishers[name] = MastodonPublisher(name, account.options, credentials(account, env, base_dir), clock,
+                                                     base_dir=base_dir, language=calendar.brand.language)
             else:
                 problems.append(f"network {name!r}: type {account.type!r} has no publisher in this version of "
                                 f"Herald (available: {', '.join(IMPLEMENTED)}); set dry_run: true or enabled: false")

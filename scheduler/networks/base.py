@@ -84,7 +84,13 @@ class ConfigError(HeraldError):
 
 
 class Publisher(ABC):
-    """One network account. Implementations: site, webhook, memory (tests and simulations)."""
+    """One network account. Implementations: site, webhook, memory (tests and simulations),
+    mastodon, and the chat networks (slack, discord, teams, telegram)."""
+
+    #: True when sending the same post again cannot make a duplicate: the network honours an
+    #: idempotency key, or ``find_recent`` can tell whether it already has the post. When
+    #: False, the engine never re-sends after an ambiguous failure; it asks a person instead.
+    safe_to_resend = True
 
     def __init__(self, name: str, type_: str):
         self.name = name
@@ -106,6 +112,13 @@ class Publisher(ABC):
 
     def describe(self) -> str:
         return f"{self.name} ({self.type})"
+
+    def check_live(self) -> str:
+        """Ask the network whether the credentials work, without posting anything.
+
+        :raises AuthFailed, Transient: when they do not, or it cannot be asked now
+        """
+        return "no live check for this network (nothing is sent to find out)"
 
     def on_status(self, status: Any, calendar: Any, now: datetime) -> None:  # noqa: B027  (optional hook)
         """The status file changed (components, incidents, maintenance): channels that show

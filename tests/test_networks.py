@@ -1,0 +1,276 @@
+"""Network publishers against local servers that answer like the real APIs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from campaigns.model import Account
+from scheduler.clock import FakeClock
+from scheduler.networks.base import AuthFailed, ConfigError, OutgoingPost, Permanent, RateLimited, RemoteRef, Transient
+from scheduler.networks.chat import DiscordPublisher, SlackPublisher, TeamsPublisher, TelegramPublisher
+from scheduler.networks.credentials import credentials
+from scheduler.networks.mastodon import MastodonPublisher, normalise
+from tests.conftest import reference
+from tests.fakeapi import FakeApi
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def api():
+    server = FakeApi()
+    yield server
+    server.close()
+
+
+def post(text: str = "Card payments work again.", reply_to: RemoteRef | None = None) -> OutgoingPost:
+    return OutgoingPost(key="k" * 32, source="incident:pay", post="pay", kind="incident", network="n",
+                        network_type="t", scheduled_at=NOW, text=text, reply_to=reply_to)
+
+
+# -- credentials -------------------------------------------------------------------------------------------------
+def test_credentials_come_from_the_environment_and_missing_ones_are_named():
+    account = Account("x-main", "x", {})
+    with pytest.raises(ConfigError) as info:
+        credentials(account, env={"HERALD_X_MAIN_API_KEY": "a"})
+    assert str(info.value) == ("network 'x-main' (x) needs credentials: set HERALD_X_MAIN_API_SECRET, "
+                               "HERALD_X_MAIN_ACCESS_TOKEN, HERALD_X_MAIN_ACCESS_TOKEN_SECRET (or put them in its "
+                               "secrets_file)")
+    found = credentials(Account("social", "mastodon", {"env_prefix": "MASTO_"}), env={"MASTO_ACCESS_TOKEN": "s3cr3t"})
+    assert found["ACCESS_TOKEN"] == "s3cr3t" and "s3cr3t" not in repr(found) and "s3cr3t" not in str(found)
+
+
+def test_credentials_from_a_secrets_file_the_environment_winning(tmp_path):
+    (tmp_path / "team.env").write_text("HERALD_TEAM_WEBHOOK_URL=https://hooks.slack.example/file\n")
+    account = Account("team", "slack", {"secrets_file": "team.env"})
+    assert credentials(account, env={}, base_dir=str(tmp_path))["WEBHOOK_URL"] == "https://hooks.slack.example/file"
+    env = {"HERALD_TEAM_WEBHOOK_URL": "https://hooks.slack.example/env"}
+    assert credentials(account, env=env, base_dir=str(tmp_path))["WEBHOOK_URL"].endswith("/env")
+
+
+# -- Slack (docs: api.slack.com/messaging/webhooks, "Handling errors") --------------------------------------------
+def slack(api: FakeApi) -> SlackPublisher:
+    return SlackPublisher("team", {}, {"WEBHOOK_URL": api.url + "/services/T0/B0/SECRET"}, FakeClock(NOW))
+
+
+@pytest.mark.parametrize("status, body, headers, error", [
+    (429, "rate_limited", {"Retry-After": "30"}, RateLimited),
+    (403, "invalid_token", {}, AuthFailed),
+    (404, "no_service", {}, AuthFailed),
+    (410, "channel_is_archived", {}, AuthFailed),
+    (400, "invalid_payload", {}, Permanent),
+    (500, "rollup_error", {}, Transient),
+])
+def test_slack_errors(api, status, body, headers, error):
+    api.handler = lambda *a: (status, headers, body)
+    with pytest.raises(error) as info:
+        slack(api).publish(post())
+    assert "SECRET" not in str(info.value)
+
+
+def test_slack_posts_text_and_checks_without_posting(api):
+    api.handler = lambda m, p, h, b: (200, {}, "ok") if json.loads(b).get("text") else (400, {}, "no_text")
+    assert slack(api).publish(post()).id == "k" * 32
+    assert json.loads(api.requests[0]["body"]) == {"text": "Card payments work again.", "unfurl_links": False}
+    assert slack(api).check_live() == "the webhook is valid"
+    assert not slack(api).safe_to_resend
+
+
+# -- Discord (docs: discord.com/developers/docs/resources/webhook, topics/rate-limits) ----------------------------------
+def discord(api: FakeApi) -> DiscordPublisher:
+    return DiscordPublisher("community", {}, {"WEBHOOK_URL": api.url + "/api/webhooks/1/TOKEN"}, FakeClock(NOW))
+
+
+def test_discord_returns_the_message_id_and_replies_by_reference(api):
+    api.handler = lambda m, p, h, b: (200, {}, {"id": "1180000000000000001", "content": json.loads(b)["content"]})
+    ref = discord(api).publish(post(reply_to=RemoteRef("1179999999999999999")))
+    sent = api.requests[0]
+    assert ref.id == "1180000000000000001" and sent["path"].endswith("?wait=true")
+    assert json.loads(sent["body"])["message_reference"] == {"message_id": "1179999999999999999",
+                                                            "fail_if_not_exists": False}
+    assert json.loads(sent["body"])["allowed_mentions"] == {"parse": []}  # never ping @everyone
+
+
+def test_discord_rate_limit_uses_retry_after_from_the_body(api):
+    api.handler = lambda *a: (429, {"X-RateLimit-Reset-After": "1.5"},
+                              {"message": "You are being rate limited.", "retry_after": 1.5, "global": False})
+    with pytest.raises(RateLimited) as info:
+        discord(api).publish(post())
+    assert info.value.retry_at == NOW + timedelta(seconds=1.5)
+
+
+def test_discord_unknown_webhook_stops_the_account(api):
+    api.handler = lambda *a: (404, {}, {"message": "Unknown Webhook", "code": 10015})
+    with pytest.raises(AuthFailed, match="Unknown Webhook"):
+        discord(api).publish(post())
+
+
+# -- Teams (docs: learn.microsoft.com, "Create incoming webhooks with Workflows") -----------------------------------------
+def test_teams_sends_an_adaptive_card(api):
+    api.handler = lambda *a: (202, {}, "")
+    teams = TeamsPublisher("ops", {}, {"WEBHOOK_URL": api.url + "/workflows/abc"}, FakeClock(NOW))
+    teams.publish(post())
+    card = json.loads(api.requests[0]["body"])
+    assert card["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert card["attachments"][0]["content"]["body"][0]["text"] == "Card payments work again."
+    api.handler = lambda *a: (400, {}, "Bad payload")
+    with pytest.raises(Permanent):
+        teams.publish(post())
+
+
+# -- Telegram (docs: core.telegram.org/bots/api#sendmessage, #making-requests) --------------------------------------------
+def telegram(api: FakeApi) -> TelegramPublisher:
+    return TelegramPublisher("alerts", {"chat_id": "-100123", "api_url": api.url}, {"BOT_TOKEN": "123:SECRET"},
+                             FakeClock(NOW))
+
+
+def test_telegram_send_message_and_thread_replies(api):
+    api.handler = lambda *a: (200, {}, {"ok": True, "result": {"message_id": 77, "chat": {"id": -100123}}})
+    ref = telegram(api).publish(post(reply_to=RemoteRef("76")))
+    sent = api.requests[0]
+    assert ref.id == "77" and sent["path"] == "/bot123:SECRET/sendMessage"
+    body = json.loads(sent["body"])
+    assert body["chat_id"] == "-100123" and body["reply_parameters"] == {"message_id": 76,
+                                                                         "allow_sending_without_reply": True}
+
+
+@pytest.mark.parametrize("status, payload, error", [
+    (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 5",
+           "parameters": {"retry_after": 5}}, RateLimited),
+    (401, {"ok": False, "error_code": 401, "description": "Unauthorized"}, AuthFailed),
+    (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}, AuthFailed),
+    (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}, Permanent),
+    (502, "<html>Bad Gateway</html>", Transient),
+])
+def test_telegram_errors(api, status, payload, error):
+    api.handler = lambda *a: (status, {}, payload)
+    with pytest.raises(error) as info:
+        telegram(api).publish(post())
+    assert "SECRET" not in str(info.value)
+    if error is RateLimited:
+        assert info.value.retry_at == NOW + timedelta(seconds=5)
+
+
+def test_telegram_live_check_asks_get_me(api):
+    api.handler = lambda *a: (200, {}, {"ok": True, "result": {"id": 1, "is_bot": True, "username": "acme_bot"}})
+    assert telegram(api).check_live() == "the bot token is valid (@acme_bot)"
+    assert api.requests[0]["path"] == "/bot123:SECRET/getMe"
+
+
+# -- Mastodon, through Mastodon.py (requests checked against the Mastodon OpenAPI description) ---------------------------
+def _text_status_validator() -> Draft202012Validator:
+    schema = json.loads(reference("mastodon-openapi", "schema.json").read_text())
+    return Draft202012Validator({"$ref": "#/components/schemas/TextStatus", "components": schema["components"]})
+
+
+class MastodonServer:
+    """POST /api/v1/statuses and the reads find_recent needs, like Mastodon 4.x."""
+
+    def __init__(self, api: FakeApi):
+        self.api, self.statuses, self.by_key = api, [], {}
+        self.validator = _text_status_validator()
+        self.script: list[tuple[int, dict, object]] = []
+        api.handler = self.handle
+
+    def handle(self, method, path, headers, body):
+        if headers.get("Authorization") != "Bearer tok":
+            return 401, {}, {"error": "The access token is invalid"}
+        if self.script:
+            return self.script.pop(0)
+        if method == "POST" and path == "/api/v1/statuses":
+            form = dict(parse_qsl(body.decode()))
+            form["sensitive"] = form.get("sensitive") in ("1", "true", "True")
+            errors = [e.message for e in self.validator.iter_errors(form)]
+            if errors:
+                return 422, {}, {"error": f"Validation failed: {errors[0]}"}
+            if len(form["status"]) > 500:
+                return 422, {}, {"error": "Validation failed: Text character limit of 500 exceeded"}
+            key = headers.get("Idempotency-Key")
+            if key in self.by_key:
+                return 200, {}, self.by_key[key]
+            status = {"id": str(110000 + len(self.statuses)), "url": f"https://social.example/@acme/{len(self.statuses)}",
+                      "content": f"<p>{form['status']}</p>", "in_reply_to_id": form.get("in_reply_to_id"),
+                      "created_at": "2026-12-01T09:00:00.000Z", "account": {"id": "9", "acct": "acme"}}
+            self.statuses.append(status)
+            self.by_key[key] = status
+            return 200, {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "299",
+                         "X-RateLimit-Reset": "2026-12-01T09:05:00.000Z"}, status
+        if path == "/api/v1/accounts/verify_credentials":
+            return 200, {}, {"id": "9", "acct": "acme", "username": "acme"}
+        if path.startswith("/api/v1/accounts/9/statuses"):
+            return 200, {}, list(reversed(self.statuses))
+        return 404, {}, {"error": "Record not found"}
+
+
+def mastodon(api: FakeApi, token: str = "tok") -> MastodonPublisher:
+    return MastodonPublisher("social", {"instance": api.url}, {"ACCESS_TOKEN": token}, FakeClock(NOW))
+
+
+def test_mastodon_posts_replies_and_honours_the_idempotency_key(api):
+    server = MastodonServer(api)
+    pub = mastodon(api)
+    first = pub.publish(post("Checkout errors: we're on it."))
+    reply = pub.publish(OutgoingPost(**{**post("Resolved.").__dict__, "key": "r" * 32, "reply_to": first}))
+    assert server.statuses[1]["in_reply_to_id"] == first.id
+    again = pub.publish(post("Checkout errors: we're on it."))  # a re-send after a crash: same key
+    assert again.id == first.id and len(server.statuses) == 2 and reply.url.startswith("https://social.example/")
+    assert api.requests[0]["headers"]["Idempotency-Key"] == "k" * 32
+
+
+def test_mastodon_find_recent_matches_text_through_html_and_links(api):
+    server = MastodonServer(api)
+    pub = mastodon(api)
+    pub.publish(post("Track it: https://acme.example/track?utm_source=mastodon & more"))
+    server.statuses[0]["content"] = ('<p>Track it: <a href="https://acme.example/track"><span>acme.example/track'
+                                     '</span></a> &amp; more</p>')
+    assert pub.find_recent(post("Track it: https://acme.example/track?utm_source=mastodon & more")) is not None
+    assert pub.find_recent(post("Something else")) is None
+    assert normalise("<p>a<br>b</p>") == "a b"
+    tagged = '<p>New <a href="https://social.example/tags/sofa" class="mention hashtag" rel="tag">#<span>sofa</span></a></p>'
+    assert normalise(tagged) == normalise("New #sofa")
+
+
+@pytest.mark.parametrize("status, headers, body, error", [
+    (429, {"X-RateLimit-Reset": "2026-12-01T09:05:00.000Z", "X-RateLimit-Remaining": "0"}, {"error": "Too many requests"},
+     RateLimited),
+    (422, {}, {"error": "Validation failed: Text character limit of 500 exceeded"}, Permanent),
+    (503, {}, {"error": "Service Unavailable"}, Transient),
+    (500, {}, {"error": "Internal Server Error"}, Transient),
+    (404, {}, {"error": "Record not found"}, Permanent),
+])
+def test_mastodon_errors(api, status, headers, body, error):
+    server = MastodonServer(api)
+    server.script.append((status, headers, body))
+    with pytest.raises(error) as info:
+        mastodon(api).publish(post())
+    if error is RateLimited:  # Mastodon.py corrects the reset by the server's clock skew (Date header)
+        assert abs(info.value.retry_at - datetime(2026, 12, 1, 9, 5, tzinfo=UTC)) < timedelta(seconds=5)
+
+
+def test_mastodon_revoked_token_stops_the_account(api):
+    MastodonServer(api)
+    with pytest.raises(AuthFailed, match="access token"):
+        mastodon(api, token="revoked").publish(post())
+    assert mastodon(api).check_live() == "the access token is valid (@acme)"
+
+
+def test_networks_check_names_what_is_missing(tmp_path, capsys, monkeypatch):
+    from scheduler.cli import main
+
+    calendar = tmp_path / "content_calendar.yaml"
+    calendar.write_text("brand: {name: Acme, timezone: UTC}\nnetworks:\n  site: {type: site}\n"
+                        "  social: {type: mastodon, instance: 'https://social.example'}\n"
+                        "  team: {type: slack}\n  x: {type: x, dry_run: true}\n  old: {type: discord, enabled: false}\n")
+    monkeypatch.setenv("HERALD_SOCIAL_ACCESS_TOKEN", "tok")
+    monkeypatch.delenv("HERALD_TEAM_WEBHOOK_URL", raising=False)
+    code = main(["networks", "check", "--calendar", str(calendar)], clock=FakeClock(NOW))
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out == ["site (Status page): ready", "social (Mastodon): ready",
+                   "team (Slack): NOT READY: set HERALD_TEAM_WEBHOOK_URL (or put them in its secrets_file)",
+                   "x (X): ready (dry run)", "old (Discord): disabled"]
