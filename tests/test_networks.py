@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
@@ -274,3 +275,126 @@ def test_networks_check_names_what_is_missing(tmp_path, capsys, monkeypatch):
     assert out == ["site (Status page): ready", "social (Mastodon): ready",
                    "team (Slack): NOT READY: set HERALD_TEAM_WEBHOOK_URL (or put them in its secrets_file)",
                    "x (X): ready (dry run)", "old (Discord): disabled"]
+
+
+# -- X, through tweepy (responses shaped like the recorded exchanges in shared/reference/tweepy-cassettes) ---------------
+class ToLocal:
+    """A requests transport adapter that sends X's hosts to the local server."""
+
+    def __init__(self, target: str):
+        from requests.adapters import HTTPAdapter
+
+        class Adapter(HTTPAdapter):
+            def send(self, request, **kwargs):
+                for host in ("https://api.twitter.com", "https://upload.twitter.com"):
+                    if request.url.startswith(host):
+                        request.url = target + request.url[len(host):]
+                return super().send(request, **kwargs)
+
+        self.adapter = Adapter()
+
+
+class XServer:
+    """POST /2/tweets, GET /2/users/me and /2/users/:id/tweets, like X API v2."""
+
+    def __init__(self, api: FakeApi):
+        self.tweets: list[dict] = []
+        self.script: list[tuple[int, dict, object]] = []
+        api.handler = self.handle
+
+    def handle(self, method, path, headers, body):
+        from campaigns.xlength import weighted_length
+
+        auth = headers.get("Authorization", "")
+        if not auth.startswith("OAuth ") or 'oauth_consumer_key="ck"' not in auth or 'oauth_token="at"' not in auth \
+                or "oauth_signature=" not in auth:
+            return 401, {}, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+        if self.script:
+            return self.script.pop(0)
+        limits = {"x-rate-limit-limit": "200", "x-rate-limit-remaining": "199", "x-rate-limit-reset": "1796115600"}
+        if method == "POST" and path == "/2/tweets":
+            data = json.loads(body)
+            text = data["text"]
+            if weighted_length(text)[0] > 280:
+                return 400, {}, {"errors": [{"message": "Your Tweet text is too long."}], "title": "Invalid Request",
+                                 "detail": "One or more parameters to your request was invalid.", "type": "about:blank"}
+            if self.tweets and self.tweets[-1]["text"] == text:
+                return 403, {}, {"detail": "You are not allowed to create a Tweet with duplicate content.",
+                                 "type": "about:blank", "title": "Forbidden", "status": 403}
+            tweet = {"id": str(1456012973835788293 + len(self.tweets)), "text": text,
+                     "reply_to": (data.get("reply") or {}).get("in_reply_to_tweet_id")}
+            self.tweets.append(tweet)
+            return 201, limits, {"data": {"id": tweet["id"], "text": text}}
+        if path.startswith("/2/users/me"):
+            return 200, limits, {"data": {"id": "1072250532645998596", "name": "Acme", "username": "acme"}}
+        if path.startswith("/2/users/1072250532645998596/tweets"):
+            shown = [{"id": t["id"], "text": re.sub(r"https?://\S+", "https://t.co/abc123", t["text"]).replace("&", "&amp;"),
+                      "edit_history_tweet_ids": [t["id"]]} for t in reversed(self.tweets)]
+            return 200, limits, {"data": shown, "meta": {"result_count": len(shown)}}
+        return 404, {}, {"title": "Not Found Error", "detail": "Sorry, that page does not exist.", "status": 404}
+
+
+def x_publisher(api: FakeApi):
+    from scheduler.networks.x import XPublisher
+
+    pub = XPublisher("x", {}, {"API_KEY": "ck", "API_SECRET": "cs", "ACCESS_TOKEN": "at", "ACCESS_TOKEN_SECRET": "ats"},
+                     FakeClock(NOW))
+    pub.session.mount("https://", ToLocal(api.url).adapter)
+    return pub
+
+
+
+def test_x_posts_and_threads_replies(api):
+    server = XServer(api)
+    pub = x_publisher(api)
+    first = pub.publish(post("We're investigating checkout errors."))
+    pub.publish(OutgoingPost(**{**post("Resolved: checkout works again.").__dict__, "reply_to": first}))
+    assert first.id == "1456012973835788293" and first.url == "https://x.com/i/web/status/1456012973835788293"
+    assert server.tweets[1]["reply_to"] == first.id
+    assert json.loads(api.requests[0]["body"]) == {"text": "We're investigating checkout errors."}
+
+
+def test_x_refuses_duplicate_text_and_says_so(api):
+    XServer(api)
+    pub = x_publisher(api)
+    pub.publish(post("Same words"))
+    with pytest.raises(Permanent, match="X refuses identical text in a row"):
+        pub.publish(post("Same words"))
+
+
+def test_x_find_recent_sees_through_t_co_links(api):
+    XServer(api)
+    pub = x_publisher(api)
+    pub.publish(post("Track your order: https://acme.example/track?utm_source=x & more"))
+    assert pub.find_recent(post("Track your order: https://acme.example/track?utm_source=x & more")) is not None
+    assert pub.find_recent(post("Something else")) is None
+    assert pub.check_live() == "the credentials are valid (@acme)"
+
+
+@pytest.mark.parametrize("status, headers, body, error", [
+    (429, {"x-rate-limit-reset": str(int((NOW + timedelta(minutes=15)).timestamp()))},
+     {"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429}, RateLimited),
+    (403, {}, {"detail": "You are not permitted to perform this action.", "title": "Forbidden", "status": 403},
+     AuthFailed),
+    (503, {}, {"title": "Service Unavailable", "detail": "Service Unavailable", "status": 503}, Transient),
+])
+def test_x_errors(api, status, headers, body, error):
+    server = XServer(api)
+    server.script.append((status, headers, body))
+    with pytest.raises(error) as info:
+        x_publisher(api).publish(post())
+    if error is RateLimited:
+        assert info.value.retry_at == NOW + timedelta(minutes=15)
+
+
+def test_x_bad_credentials_and_over_long_text(api):
+    XServer(api)
+    from scheduler.networks.x import XPublisher
+
+    wrong = XPublisher("x", {}, {"API_KEY": "nope", "API_SECRET": "cs", "ACCESS_TOKEN": "at",
+                                 "ACCESS_TOKEN_SECRET": "ats"}, FakeClock(NOW))
+    wrong.session.mount("https://", ToLocal(api.url).adapter)
+    with pytest.raises(AuthFailed):
+        wrong.publish(post())
+    with pytest.raises(Permanent, match="Your Tweet text is too long"):
+        x_publisher(api).publish(post("日本" * 150))

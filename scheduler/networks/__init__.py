@@ -14,9 +14,10 @@ from .credentials import credentials
 from .mastodon import MastodonPublisher
 from .site import SitePublisher
 from .webhook import WebhookPublisher
+from .x import XPublisher
 
 CHATS = {"slack": SlackPublisher, "discord": DiscordPublisher, "teams": TeamsPublisher, "telegram": TelegramPublisher}
-IMPLEMENTED = ("site", "webhook", "mastodon", *CHATS)
+IMPLEMENTED = ("site", "webhook", "x", "mastodon", *CHATS)
 
 
 def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | None = None,
@@ -48,6 +49,9 @@ def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | 
             elif account.type in CHATS:
                 publishers[name] = CHATS[account.type](name, account.options, credentials(account, env, base_dir),
                                                        clock)
+            elif account.type == "x":
+                publishers[name] = XPublisher(name, account.options, credentials(account, env, base_dir), clock,
+                                              base_dir=base_dir)
             elif account.type == "mastodon":
                 publishers[name] = MastodonPublisher(name, account.options, credentials(account, env, base_dir), clock,
                                                      base_dir=base_dir, language=calendar.brand.language)

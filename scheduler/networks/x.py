@@ -1,0 +1,136 @@
+"""X, through tweepy: API v2 ``create_tweet`` with OAuth 1.0a user context.
+
+- Replies set ``in_reply_to_tweet_id`` (threads); images are uploaded first through the
+  v1.1 media endpoint with their alt text.
+- X has no idempotency key, but it can be asked: ``find_recent`` reads the account's
+  latest posts and compares texts with links normalised (X rewrites every link to
+  ``https://t.co/…``), so an ambiguous send is reconciled before any retry.
+- tweepy sets no timeout; this publisher's session does (``timeout``, default 10 s).
+- Errors: 429 waits for ``x-rate-limit-reset``; 401 and permission 403s stop the
+  account; X refuses identical text ("duplicate content", a 403): permanent, and said
+  so; 400 (too long, invalid) permanent with X's message; 5xx and timeouts retry.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+import tweepy
+
+from ..clock import Clock
+from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient
+from .credentials import Secrets
+
+_URL = re.compile(r"https?://\S+")
+
+
+class _TimeoutSession(requests.Session):
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(*args, **kwargs)
+
+
+def normalise(text: str) -> str:
+    """A post's text without links (X shows t.co ones) or spacing and entity differences."""
+    return " ".join(_URL.sub(" ", html.unescape(text)).split())
+
+
+def _message(exc: tweepy.HTTPException) -> str:
+    parts = [*exc.api_messages] or [str(e.get("message", "")) for e in exc.api_errors if isinstance(e, dict)]
+    try:
+        body = exc.response.json()
+        parts = parts or [str(body.get("detail") or body.get("title") or "")]
+    except ValueError:
+        pass
+    text = "; ".join(p for p in parts if p) or exc.response.reason or "error"
+    return f"HTTP {exc.response.status_code}: {text}"
+
+
+class XPublisher(Publisher):
+    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
+                 session: requests.Session | None = None):
+        super().__init__(name, "x")
+        self.clock = clock
+        self.base_dir = base_dir
+        self.session = session or _TimeoutSession(float(options.get("timeout", 10)))
+        keys = dict(consumer_key=secrets["API_KEY"], consumer_secret=secrets["API_SECRET"],
+                    access_token=secrets["ACCESS_TOKEN"], access_token_secret=secrets["ACCESS_TOKEN_SECRET"])
+        self.client = tweepy.Client(**keys, wait_on_rate_limit=False)
+        self.client.session = self.session
+        self.media_api = tweepy.API(tweepy.OAuth1UserHandler(
+            keys["consumer_key"], keys["consumer_secret"], keys["access_token"], keys["access_token_secret"]))
+        self.media_api.session = self.session
+        self.me: str | None = None
+
+    def _call(self, action: Any) -> Any:
+        try:
+            return action()
+        except tweepy.TooManyRequests as exc:
+            reset = exc.response.headers.get("x-rate-limit-reset")
+            at = datetime.fromtimestamp(int(reset), UTC) if reset else self.clock.now() + timedelta(minutes=15)
+            raise RateLimited(self.name, max(at, self.clock.now()), f"X: {_message(exc)}") from None
+        except tweepy.Unauthorized as exc:
+            raise AuthFailed(self.name, f"X refused the credentials ({_message(exc)})") from None
+        except tweepy.Forbidden as exc:
+            message = _message(exc)
+            if "duplicate" in message.lower():
+                raise Permanent(self.name, f"X refuses identical text in a row ({message}); vary the wording") from None
+            raise AuthFailed(self.name, f"X does not permit this ({message}); check the app's permissions") from None
+        except (tweepy.BadRequest, tweepy.NotFound) as exc:
+            raise Permanent(self.name, f"X: {_message(exc)}") from None
+        except tweepy.TwitterServerError as exc:
+            raise Transient(self.name, f"X: {_message(exc)}", ambiguous=True) from None
+        except tweepy.HTTPException as exc:
+            raise Permanent(self.name, f"X: {_message(exc)}") from None
+        except requests.ConnectTimeout:
+            raise Transient(self.name, "connecting to X timed out") from None
+        except requests.Timeout:
+            raise Transient(self.name, "X did not answer in time", ambiguous=True) from None
+        except requests.ConnectionError as exc:
+            raise Transient(self.name, "cannot reach X", ambiguous="refused" not in str(exc)) from None
+
+    def publish(self, post: OutgoingPost) -> RemoteRef:
+        media_ids = None
+        if post.image and post.image.get("path"):
+            media_ids = [self._upload(post.image)]
+        response = self._call(lambda: self.client.create_tweet(
+            text=post.text, in_reply_to_tweet_id=post.reply_to.id if post.reply_to else None, media_ids=media_ids,
+            user_auth=True))
+        tweet_id = str(response.data["id"])
+        return RemoteRef(tweet_id, f"https://x.com/i/web/status/{tweet_id}")
+
+    def _upload(self, image: dict[str, str]) -> str:
+        path = image["path"] if os.path.isabs(image["path"]) else os.path.join(self.base_dir, image["path"])
+        if not os.path.exists(path):
+            raise Permanent(self.name, f"image {image['path']} does not exist")
+        media = self._call(lambda: self.media_api.media_upload(path))
+        if image.get("alt"):
+            self._call(lambda: self.media_api.create_media_metadata(media.media_id, image["alt"][:1000]))
+        return str(media.media_id)
+
+    def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
+        if self.me is None:
+            self.me = str(self._call(lambda: self.client.get_me(user_auth=True)).data["id"])
+        response = self._call(lambda: self.client.get_users_tweets(self.me, max_results=20, user_auth=True))
+        wanted = normalise(post.text)
+        for tweet in response.data or []:
+            if normalise(tweet["text"]) == wanted:
+                return RemoteRef(str(tweet["id"]), f"https://x.com/i/web/status/{tweet['id']}")
+        return None
+
+    def check_live(self) -> str:
+        me = self._call(lambda: self.client.get_me(user_auth=True)).data
+        self.me = str(me["id"])
+        return f"the credentials are valid (@{me['username']})"
+
+    def close(self) -> None:
+        self.session.close()
