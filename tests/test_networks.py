@@ -398,3 +398,128 @@ def test_x_bad_credentials_and_over_long_text(api):
         wrong.publish(post())
     with pytest.raises(Permanent, match="Your Tweet text is too long"):
         x_publisher(api).publish(post("日本" * 150))
+
+
+# -- Bluesky, through the atproto SDK (requests checked against the lexicons in shared/reference/bluesky-lexicons) -----
+def _jwt(exp: datetime, sub: str = "did:plc:acme") -> str:
+    import base64
+
+    def part(obj: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'ES256K', 'typ': 'at+jwt'})}.{part({'scope': 'com.atproto.access', 'sub': sub, 'exp': int(exp.timestamp()), 'iat': int(exp.timestamp()) - 7200})}.sig"
+
+
+class BlueskyServer:
+    """An XRPC server playing bsky.social for createSession, refreshSession, createRecord, getAuthorFeed."""
+
+    def __init__(self, api: FakeApi):
+        from campaigns.networks import graphemes
+
+        self.graphemes = graphemes
+        lexicon = json.loads(reference("bluesky-lexicons", "app.bsky.feed.post.json").read_text())
+        self.text_rules = lexicon["defs"]["main"]["record"]["properties"]["text"]
+        self.sessions = 0
+        self.records: list[dict] = []
+        self.script: list[tuple[int, dict, object]] = []
+        self.revoked = False
+        api.handler = self.handle
+
+    def _session(self) -> dict:
+        self.sessions += 1
+        later = datetime.now(UTC) + timedelta(hours=2)
+        return {"did": "did:plc:acme", "handle": "acme.example", "accessJwt": _jwt(later),
+                "refreshJwt": _jwt(later + timedelta(days=60)), "active": True}
+
+    def handle(self, method, path, headers, body):
+        if path.startswith("/xrpc/com.atproto.server.createSession"):
+            data = json.loads(body)
+            if data.get("password") != "app-pass-1234":
+                return 401, {}, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}
+            return 200, {}, self._session()
+        if not headers.get("Authorization", "").startswith("Bearer ") or self.revoked:
+            self.revoked = False
+            return 401, {}, {"error": "ExpiredToken", "message": "Token has been revoked"}
+        if self.script:
+            return self.script.pop(0)
+        if path.startswith("/xrpc/com.atproto.repo.createRecord"):
+            data = json.loads(body)
+            record = data["record"]
+            text = record["text"]
+            if self.graphemes(text) > self.text_rules["maxGraphemes"] or len(text.encode()) > self.text_rules["maxLength"]:
+                return 400, {}, {"error": "InvalidRecord", "message": "Record/text must not be longer than 300 graphemes"}
+            for facet in record.get("facets") or []:
+                start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
+                span = text.encode()[start:end].decode()
+                for feature in facet["features"]:
+                    if feature["$type"] == "app.bsky.richtext.facet#link" and span != feature["uri"]:
+                        return 400, {}, {"error": "InvalidRecord", "message": f"facet does not cover its link: {span}"}
+            assert record["$type"] == "app.bsky.feed.post" and record["createdAt"]
+            rkey = f"3kabc{len(self.records)}"
+            uri = f"at://did:plc:acme/app.bsky.feed.post/{rkey}"
+            self.records.append({"uri": uri, "cid": f"bafyrei{len(self.records)}", "record": record})
+            return 200, {}, {"uri": uri, "cid": self.records[-1]["cid"]}
+        if path.startswith("/xrpc/app.bsky.feed.getAuthorFeed"):
+            return 200, {}, {"feed": [{"post": {"uri": r["uri"], "cid": r["cid"], "record": r["record"],
+                                                "author": {"did": "did:plc:acme", "handle": "acme.example"},
+                                                "indexedAt": "2026-12-01T09:00:00.000Z"}}
+                                      for r in reversed(self.records)]}
+        return 400, {}, {"error": "MethodNotImplemented", "message": path}
+
+
+def bluesky(api: FakeApi, tmp_path, password: str = "app-pass-1234"):
+    from scheduler.networks.bluesky import BlueskyPublisher
+
+    return BlueskyPublisher("sky", {"handle": "acme.example", "service": api.url}, {"APP_PASSWORD": password},
+                            FakeClock(NOW), base_dir=str(tmp_path))
+
+
+def test_bluesky_posts_with_byte_offset_facets_after_non_ascii_text(api, tmp_path):
+    server = BlueskyServer(api)
+    ref = bluesky(api, tmp_path).publish(post("Größe & Lieferung 🛋️: https://acme.example/track #sofa"))
+    (record,) = [r["record"] for r in server.records]
+    kinds = sorted(f["features"][0]["$type"] for f in record["facets"])
+    assert kinds == ["app.bsky.richtext.facet#link", "app.bsky.richtext.facet#tag"]
+    assert ref.id == "at://did:plc:acme/app.bsky.feed.post/3kabc0|bafyrei0"
+    assert ref.url == "https://bsky.app/profile/acme.example/post/3kabc0"
+
+
+def test_bluesky_replies_carry_root_and_parent_refs(api, tmp_path):
+    server = BlueskyServer(api)
+    pub = bluesky(api, tmp_path)
+    first = pub.publish(post("Checkout errors: we're on it."))
+    pub.publish(OutgoingPost(**{**post("Resolved.").__dict__, "reply_to": first}))
+    reply = server.records[1]["record"]["reply"]
+    strong_ref = {"uri": "at://did:plc:acme/app.bsky.feed.post/3kabc0", "cid": "bafyrei0",
+                  "$type": "com.atproto.repo.strongRef"}  # com.atproto.repo.strongRef: uri + cid
+    assert reply["root"] == reply["parent"] == strong_ref
+
+
+def test_bluesky_reuses_its_session_across_restarts(api, tmp_path):
+    server = BlueskyServer(api)
+    bluesky(api, tmp_path).publish(post("one"))
+    bluesky(api, tmp_path).publish(post("two"))  # a restarted engine: the saved session, no new login
+    assert server.sessions == 1
+    saved = tmp_path / ".herald" / "bluesky-sky.session"
+    assert saved.exists() and oct(saved.stat().st_mode & 0o777) == "0o600"
+    server.revoked = True  # revoked under us: one fresh login, then the post goes out
+    bluesky(api, tmp_path).publish(post("three"))
+    assert server.sessions == 2 and len(server.records) == 3
+
+
+def test_bluesky_errors(api, tmp_path):
+    server = BlueskyServer(api)
+    with pytest.raises(AuthFailed, match="refused the app password"):
+        bluesky(api, tmp_path, password="wrong").publish(post())
+    pub = bluesky(api, tmp_path)
+    with pytest.raises(Permanent, match="300 graphemes"):
+        pub.publish(post("é" * 301))
+    server.script.append((429, {"ratelimit-reset": str(int((NOW + timedelta(minutes=5)).timestamp()))},
+                          {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}))
+    with pytest.raises(RateLimited) as info:
+        pub.publish(post())
+    assert info.value.retry_at == NOW + timedelta(minutes=5)
+    server.script.append((502, {}, {"error": "UpstreamFailure", "message": "bad gateway"}))
+    with pytest.raises(Transient):
+        pub.publish(post())
+    assert pub.find_recent(post("é" * 301)) is None

@@ -138,11 +138,11 @@ def test_run_refuses_networks_it_cannot_publish_to(tmp_path, capsys, monkeypatch
         monkeypatch.delenv(f"HERALD_X_{key}", raising=False)
     calendar = project(tmp_path)
     calendar.write_text(calendar.read_text().replace(
-        "  site: {type: site}", "  site: {type: site}\n  x: {type: x}\n  sky: {type: bluesky, handle: acme.example}"))
+        "  site: {type: site}", "  site: {type: site}\n  x: {type: x}\n  th: {type: threads}"))
     code, _, err = herald(capsys, FakeClock(T0), "run", "--once", "--calendar", str(calendar))
     assert code == 1
     assert "network 'x' (x) needs credentials: set HERALD_X_API_KEY, HERALD_X_API_SECRET" in err
-    assert "network 'sky': type 'bluesky' has no publisher in this version" in err
+    assert "network 'th': type 'threads' has no publisher in this version" in err
 
 
 # -- the daemon itself (real APScheduler and watchdog, real time, waits on events) ---------------------------

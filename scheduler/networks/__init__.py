@@ -9,6 +9,7 @@ from campaigns.model import Calendar
 
 from ..clock import Clock
 from .base import ConfigError, Publisher
+from .bluesky import BlueskyPublisher
 from .chat import DiscordPublisher, SlackPublisher, TeamsPublisher, TelegramPublisher
 from .credentials import credentials
 from .mastodon import MastodonPublisher
@@ -17,7 +18,7 @@ from .webhook import WebhookPublisher
 from .x import XPublisher
 
 CHATS = {"slack": SlackPublisher, "discord": DiscordPublisher, "teams": TeamsPublisher, "telegram": TelegramPublisher}
-IMPLEMENTED = ("site", "webhook", "x", "mastodon", *CHATS)
+IMPLEMENTED = ("site", "webhook", "x", "mastodon", "bluesky", *CHATS)
 
 
 def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | None = None,
@@ -52,6 +53,9 @@ def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | 
             elif account.type == "x":
                 publishers[name] = XPublisher(name, account.options, credentials(account, env, base_dir), clock,
                                               base_dir=base_dir)
+            elif account.type == "bluesky":
+                publishers[name] = BlueskyPublisher(name, account.options, credentials(account, env, base_dir), clock,
+                                                    base_dir=base_dir, language=calendar.brand.language)
             elif account.type == "mastodon":
                 publishers[name] = MastodonPublisher(name, account.options, credentials(account, env, base_dir), clock,
                                                      base_dir=base_dir, language=calendar.brand.language)

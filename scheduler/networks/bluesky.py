@@ -1,0 +1,158 @@
+"""Bluesky, through the atproto SDK.
+
+- Sessions are reused, never created per post: Bluesky allows about 100 ``createSession``
+  calls a day per account. The session (its tokens) is kept in
+  ``.herald/bluesky-<account>.session`` next to the calendar (mode 600), reused on every
+  start, and refreshed by the SDK before it expires (each refresh is saved). Only when
+  there is none, or it was revoked, does Herald log in with the app password.
+- Posts carry rich-text facets for links and hashtags, detected by the SDK with the
+  UTF-8 byte offsets the lexicon requires; replies set root and parent strong refs
+  (``uri`` + ``cid``) to the thread's first post.
+- No idempotency key, but it can be asked: ``find_recent`` reads the author feed and
+  compares texts.
+- Errors: 429 waits for ``ratelimit-reset``; 401 that a fresh login cannot fix stops the
+  account; 400 (invalid record, too long) is permanent with Bluesky's message; 5xx and
+  network errors retry.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from atproto import Client, client_utils, models
+from atproto_client.exceptions import (
+    AtProtocolError,
+    BadRequestError,
+    InvokeTimeoutError,
+    NetworkError,
+    RequestErrorBase,
+    UnauthorizedError,
+)
+
+from ..clock import Clock
+from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient
+from .credentials import Secrets
+
+
+def _ref(remote: RemoteRef) -> models.ComAtprotoRepoStrongRef.Main:
+    uri, _, cid = remote.id.partition("|")
+    return models.ComAtprotoRepoStrongRef.Main(uri=uri, cid=cid)
+
+
+def _detail(exc: RequestErrorBase) -> str:
+    response = exc.response
+    if response is None:
+        return type(exc).__name__
+    content = response.content
+    if hasattr(content, "message") or hasattr(content, "error"):
+        return f"HTTP {response.status_code}: {getattr(content, 'error', '')} {getattr(content, 'message', '')}".strip()
+    return f"HTTP {response.status_code}"
+
+
+class BlueskyPublisher(Publisher):
+    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
+                 language: str = "en"):
+        super().__init__(name, "bluesky")
+        self.clock = clock
+        self.handle = options["handle"]
+        self.password = secrets["APP_PASSWORD"]
+        self.language = language
+        service = options.get("service", "https://bsky.social").rstrip("/")
+        self.client = Client(base_url=f"{service}/xrpc")
+        self.session_path = os.path.join(base_dir, ".herald", f"bluesky-{name}.session")
+        self.client.on_session_change(self._save)
+        self.logged_in = False
+
+    def _save(self, event: Any, session: Any) -> None:
+        os.makedirs(os.path.dirname(self.session_path), exist_ok=True)
+        fd = os.open(self.session_path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(session.export())
+        os.replace(self.session_path + ".tmp", self.session_path)
+
+    def _login(self, fresh: bool = False) -> None:
+        if self.logged_in and not fresh:
+            return
+        try:
+            if not fresh and os.path.exists(self.session_path):
+                with open(self.session_path) as fh:
+                    self.client.login(session_string=fh.read().strip(), fetch_bsky_profile=False)
+            else:
+                self.client.login(self.handle, self.password, fetch_bsky_profile=False)
+                self._save(None, self.client._session)
+        except UnauthorizedError as exc:
+            if not fresh:  # a revoked or expired saved session: one real login
+                return self._login(fresh=True)
+            message = f"Bluesky refused the app password for {self.handle} ({_detail(exc)})"
+            raise AuthFailed(self.name, message) from None
+        except BadRequestError as exc:
+            if not fresh and os.path.exists(self.session_path):
+                return self._login(fresh=True)
+            raise AuthFailed(self.name, f"Bluesky refused the login for {self.handle} ({_detail(exc)})") from None
+        except AtProtocolError as exc:
+            raise self._error(exc) from None
+        self.logged_in = True
+
+    def _error(self, exc: AtProtocolError) -> Exception:
+        if isinstance(exc, InvokeTimeoutError):
+            return Transient(self.name, "Bluesky did not answer in time", ambiguous=True)
+        if isinstance(exc, NetworkError):
+            return Transient(self.name, "cannot reach Bluesky", ambiguous=True)
+        if isinstance(exc, RequestErrorBase) and exc.response is not None:
+            status = exc.response.status_code
+            if status == 429:
+                reset = exc.response.headers.get("ratelimit-reset") or exc.response.headers.get("RateLimit-Reset")
+                at = datetime.fromtimestamp(int(reset), UTC) if reset else self.clock.now() + timedelta(minutes=5)
+                return RateLimited(self.name, max(at, self.clock.now()), f"Bluesky: {_detail(exc)}")
+            if status == 401:
+                return AuthFailed(self.name, f"Bluesky: {_detail(exc)}")
+            if status >= 500:
+                return Transient(self.name, f"Bluesky: {_detail(exc)}", ambiguous=True)
+            return Permanent(self.name, f"Bluesky: {_detail(exc)}")
+        return Transient(self.name, f"Bluesky: {type(exc).__name__}", ambiguous=True)
+
+    def _call(self, action: Any) -> Any:
+        self._login()
+        try:
+            return action()
+        except UnauthorizedError:
+            self._login(fresh=True)  # the session was revoked under us: log in once, try once more
+            try:
+                return action()
+            except AtProtocolError as exc:
+                raise self._error(exc) from None
+        except AtProtocolError as exc:
+            raise self._error(exc) from None
+
+    def publish(self, post: OutgoingPost) -> RemoteRef:
+        reply = None
+        if post.reply_to is not None and "|" in post.reply_to.id:
+            root = _ref(post.reply_to)
+            reply = models.AppBskyFeedPost.ReplyRef(root=root, parent=root)
+        facets = client_utils.detect_facets(post.text) or None
+        created = self._call(lambda: self.client.send_post(post.text, reply_to=reply, facets=facets,
+                                                           langs=[self.language], profile_identify=self._did()))
+        rkey = created.uri.rsplit("/", 1)[-1]
+        return RemoteRef(f"{created.uri}|{created.cid}", f"https://bsky.app/profile/{self.handle}/post/{rkey}")
+
+    def _did(self) -> str:
+        """Whose repository posts go to: the session's DID (no profile fetch is needed for it)."""
+        session = self.client._session
+        return session.did if session is not None else self.handle
+
+    def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
+        feed = self._call(lambda: self.client.get_author_feed(self._did(), limit=30))
+        wanted = " ".join(post.text.split())
+        for item in feed.feed:
+            record = item.post.record
+            if " ".join(getattr(record, "text", "").split()) == wanted:
+                rkey = item.post.uri.rsplit("/", 1)[-1]
+                return RemoteRef(f"{item.post.uri}|{item.post.cid}",
+                                 f"https://bsky.app/profile/{self.handle}/post/{rkey}")
+        return None
+
+    def check_live(self) -> str:
+        self._login()
+        return f"logged in as {self.handle} (session reused and refreshed, not re-created per post)"
