@@ -173,7 +173,7 @@ class MastodonServer:
     """POST /api/v1/statuses and the reads find_recent needs, like Mastodon 4.x."""
 
     def __init__(self, api: FakeApi):
-        self.api, self.statuses, self.by_key = api, [], {}
+        self.api, self.statuses, self.by_key, self.media = api, [], {}, []
         self.validator = _text_status_validator()
         self.script: list[tuple[int, dict, object]] = []
         api.handler = self.handle
@@ -183,9 +183,22 @@ class MastodonServer:
             return 401, {}, {"error": "The access token is invalid"}
         if self.script:
             return self.script.pop(0)
+        if path.startswith("/api/v2/instance") or path.startswith("/api/v1/instance"):  # Mastodon.py asks the version
+            return 200, {}, {"domain": "social.example", "uri": "social.example", "version": "4.3.0",
+                             "api_versions": {"mastodon": 2}}
+        if method == "POST" and path == "/api/v2/media":  # multipart: file + description
+            assert b'name="file"' in body and b'name="description"' in body
+            self.media.append({"id": str(22348641 + len(self.media)), "type": "image",
+                               "description": body.split(b'name="description"')[1].split(b"\r\n\r\n")[1]
+                               .split(b"\r\n")[0].decode()})
+            return 200, {}, {**self.media[-1], "url": "https://files.social.example/1.png", "preview_url": None}
         if method == "POST" and path == "/api/v1/statuses":
-            form = dict(parse_qsl(body.decode()))
+            pairs = parse_qsl(body.decode())
+            media_ids = [v for k, v in pairs if k == "media_ids[]"]
+            form = {k: v for k, v in pairs if k != "media_ids[]"}
             form["sensitive"] = form.get("sensitive") in ("1", "true", "True")
+            if media_ids:
+                assert all(any(m["id"] == i for m in self.media) for i in media_ids)
             errors = [e.message for e in self.validator.iter_errors(form)]
             if errors:
                 return 422, {}, {"error": f"Validation failed: {errors[0]}"}
@@ -196,6 +209,7 @@ class MastodonServer:
                 return 200, {}, self.by_key[key]
             status = {"id": str(110000 + len(self.statuses)), "url": f"https://social.example/@acme/{len(self.statuses)}",
                       "content": f"<p>{form['status']}</p>", "in_reply_to_id": form.get("in_reply_to_id"),
+                      "media_ids": media_ids,
                       "created_at": "2026-12-01T09:00:00.000Z", "account": {"id": "9", "acct": "acme"}}
             self.statuses.append(status)
             self.by_key[key] = status
@@ -299,6 +313,7 @@ class XServer:
 
     def __init__(self, api: FakeApi):
         self.tweets: list[dict] = []
+        self.media: list[dict] = []
         self.script: list[tuple[int, dict, object]] = []
         api.handler = self.handle
 
@@ -312,6 +327,16 @@ class XServer:
         if self.script:
             return self.script.pop(0)
         limits = {"x-rate-limit-limit": "200", "x-rate-limit-remaining": "199", "x-rate-limit-reset": "1796115600"}
+        if method == "POST" and path.startswith("/1.1/media/upload.json"):  # v1.1 simple upload, multipart
+            assert b'name="media"' in body and headers["Content-Type"].startswith("multipart/form-data")
+            self.media.append({"id": str(710511363345354753 + len(self.media)), "alt": None})
+            return 200, {}, {"media_id": int(self.media[-1]["id"]), "media_id_string": self.media[-1]["id"],
+                             "size": len(body), "expires_after_secs": 86400,
+                             "image": {"image_type": "image/png", "w": 1, "h": 1}}
+        if method == "POST" and path.startswith("/1.1/media/metadata/create.json"):
+            data = json.loads(body)
+            next(m for m in self.media if m["id"] == str(data["media_id"]))["alt"] = data["alt_text"]["text"]
+            return 200, {}, ""
         if method == "POST" and path == "/2/tweets":
             data = json.loads(body)
             text = data["text"]
@@ -322,7 +347,8 @@ class XServer:
                 return 403, {}, {"detail": "You are not allowed to create a Tweet with duplicate content.",
                                  "type": "about:blank", "title": "Forbidden", "status": 403}
             tweet = {"id": str(1456012973835788293 + len(self.tweets)), "text": text,
-                     "reply_to": (data.get("reply") or {}).get("in_reply_to_tweet_id")}
+                     "reply_to": (data.get("reply") or {}).get("in_reply_to_tweet_id"),
+                     "media": (data.get("media") or {}).get("media_ids")}
             self.tweets.append(tweet)
             return 201, limits, {"data": {"id": tweet["id"], "text": text}}
         if path.startswith("/2/users/me"):
@@ -523,3 +549,118 @@ def test_bluesky_errors(api, tmp_path):
     with pytest.raises(Transient):
         pub.publish(post())
     assert pub.find_recent(post("é" * 301)) is None
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000""1f15c4890000000d49444154789c636000"
+                    "0000000500010d0a2db40000000049454e44ae426082")
+
+
+def image_post(tmp_path) -> OutgoingPost:
+    (tmp_path / "sofa.png").write_bytes(PNG)
+    return OutgoingPost(**{**post("Our new sofa is in the showroom.").__dict__,
+                           "image": {"path": "sofa.png", "alt": "A green velvet sofa in the showroom"}})
+
+
+def test_x_posts_an_image_with_its_alt_text(api, tmp_path):
+    server = XServer(api)
+    pub = x_publisher(api)
+    pub.base_dir = str(tmp_path)
+    pub.publish(image_post(tmp_path))
+    assert server.media == [{"id": "710511363345354753", "alt": "A green velvet sofa in the showroom"}]
+    assert server.tweets[0]["media"] == ["710511363345354753"]
+
+
+def test_mastodon_posts_an_image_with_its_alt_text(api, tmp_path):
+    server = MastodonServer(api)
+    pub = mastodon(api)
+    pub.base_dir = str(tmp_path)
+    pub.publish(image_post(tmp_path))
+    assert server.media[0]["description"] == "A green velvet sofa in the showroom"
+    assert server.statuses[0]["media_ids"] == [server.media[0]["id"]]
+
+
+# -- through the engine: an incident's first post and its threaded reply, on each network ---------------------------------
+INCIDENT = """\
+components:
+  checkout: {name: Checkout}
+incidents:
+  - id: pay
+    title: Card payments fail
+    impact: major
+    components: [checkout]
+    updates:
+      - {at: '2026-12-01T08:55:00Z', state: investigating, message: Some card payments fail. We're on it.}
+      - {at: '2026-12-01T08:58:00Z', state: resolved, message: Card payments work again.}
+"""
+
+
+def _engine_on(tmp_path, account: Account, publisher):
+    from campaigns.calendar import loads as load_calendar
+    from scheduler.engine import Engine
+    from scheduler.ledger import Ledger
+    from status.load import loads as load_status
+
+    extra = {"x": "", "mastodon": ", instance: 'https://social.example'", "bluesky": ", handle: acme.example",
+             "telegram": ", chat_id: '-100123'", "discord": ""}[account.type]
+    calendar = load_calendar("brand: {name: Acme, timezone: UTC}\n"
+                             f"networks:\n  {account.name}: {{type: {account.type}{extra}}}\nposts: []\n")
+    engine = Engine(calendar, Ledger(f"sqlite:///{tmp_path / 'state.db'}"), {account.name: publisher}, "t",
+                    status=load_status(INCIDENT, calendar))
+    engine.replan(NOW)
+    return engine
+
+
+def _x(api, tmp_path):
+    server = XServer(api)
+    return x_publisher(api), lambda: [t["reply_to"] for t in server.tweets], lambda: [t["id"] for t in server.tweets]
+
+
+def _mastodon(api, tmp_path):
+    server = MastodonServer(api)
+    return (mastodon(api), lambda: [s["in_reply_to_id"] for s in server.statuses],
+            lambda: [s["id"] for s in server.statuses])
+
+
+def _bluesky(api, tmp_path):
+    server = BlueskyServer(api)
+    return (bluesky(api, tmp_path), lambda: [(r["record"].get("reply") or {}).get("root", {}).get("uri")
+                                            for r in server.records],
+            lambda: [r["uri"] for r in server.records])
+
+
+def _telegram(api, tmp_path):
+    sent = []
+
+    def handle(method, path, headers, body):
+        data = json.loads(body)
+        sent.append(data)
+        return 200, {}, {"ok": True, "result": {"message_id": 100 + len(sent)}}
+
+    api.handler = handle
+    return (telegram(api), lambda: [(d.get("reply_parameters") or {}).get("message_id") for d in sent],
+            lambda: [100 + i + 1 for i in range(len(sent))])
+
+
+def _discord(api, tmp_path):
+    sent = []
+
+    def handle(method, path, headers, body):
+        sent.append(json.loads(body))
+        return 200, {}, {"id": str(1180000000000000000 + len(sent))}
+
+    api.handler = handle
+    return (discord(api), lambda: [(d.get("message_reference") or {}).get("message_id") for d in sent],
+            lambda: [str(1180000000000000000 + i + 1) for i in range(len(sent))])
+
+
+@pytest.mark.parametrize("network, setup", [("x", _x), ("mastodon", _mastodon), ("bluesky", _bluesky),
+                                            ("telegram", _telegram), ("discord", _discord)])
+def test_an_incident_thread_through_the_engine(api, tmp_path, network, setup):
+    publisher, replies_to, ids = setup(api, tmp_path)
+    engine = _engine_on(tmp_path, Account(publisher.name, network, {}), publisher)
+    outcomes = engine.run_due(NOW)
+    assert [o.result for o in outcomes] == ["sent", "sent"], outcomes
+    first_id = ids()[0]
+    assert replies_to() == [None, int(first_id) if network == "telegram" else first_id]
+    # A restarted engine finds both in the ledger: nothing goes out twice.
+    assert engine.run_due(NOW + timedelta(minutes=1)) == [] and len(ids()) == 2
