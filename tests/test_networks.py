@@ -664,3 +664,158 @@ def test_an_incident_thread_through_the_engine(api, tmp_path, network, setup):
     assert replies_to() == [None, int(first_id) if network == "telegram" else first_id]
     # A restarted engine finds both in the ledger: nothing goes out twice.
     assert engine.run_due(NOW + timedelta(minutes=1)) == [] and len(ids()) == 2
+
+
+# -- Meta's Graph APIs, Pinterest, LinkedIn (shapes from developers.facebook.com/docs/graph-api, the Instagram and
+#    Threads content-publishing guides, developers.pinterest.com/docs/api/v5, learn.microsoft.com/linkedin Posts API) --
+class GraphServer:
+    def __init__(self, api: FakeApi, token: str = "tok"):
+        self.token, self.objects, self.script = token, [], []
+        api.handler = self.handle
+
+    def add(self, kind: str, **fields) -> dict:
+        self.objects.append({"id": f"{kind}_{len(self.objects) + 1}", "kind": kind, **fields})
+        return self.objects[-1]
+
+    def handle(self, method, path, headers, body):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(path)
+        form = dict(parse_qsl(body.decode())) if body else dict(parse_qsl(parts.query))
+        if form.get("access_token") != self.token:
+            return 400, {}, {"error": {"message": "Error validating access token: Session has expired",
+                                       "type": "OAuthException", "code": 190, "error_subcode": 463,
+                                       "fbtrace_id": "AbCdEf"}}
+        if self.script:
+            return self.script.pop(0)
+        segments = parts.path.strip("/").split("/")
+        if method == "POST" and segments[-1] in ("feed", "photos"):
+            obj = self.add("post", message=form["message"], image=form.get("url"))
+            return 200, {}, ({"id": obj["id"]} if segments[-1] == "feed" else {"id": "photo_1", "post_id": obj["id"]})
+        if method == "POST" and segments[-1] == "comments":
+            return 200, {}, {"id": self.add("comment", on=segments[-2], message=form["message"])["id"]}
+        if method == "POST" and segments[-1] in ("media", "threads"):
+            return 200, {}, {"id": self.add("container", **form)["id"]}
+        if method == "POST" and segments[-1] in ("media_publish", "threads_publish"):
+            container = next(o for o in self.objects if o["id"] == form["creation_id"])
+            return 200, {}, {"id": self.add("published", container=container)["id"]}
+        if method == "GET" and segments[-1] in ("posts", "media", "threads"):
+            field = {"posts": "message", "media": "caption", "threads": "text"}[segments[-1]]
+            items = [{"id": o["id"], field: o.get("message") or o["container"].get("caption") or o["container"].get("text")}
+                     for o in self.objects if o["kind"] in ("post", "published")]
+            return 200, {}, {"data": items}
+        return 400, {}, {"error": {"message": "Unsupported request", "type": "GraphMethodException", "code": 100}}
+
+
+def graph(api, cls, **options):
+    return cls("acct", {"api_url": api.url, **options}, {"PAGE_ACCESS_TOKEN": "tok", "ACCESS_TOKEN": "tok"},
+               FakeClock(NOW))
+
+
+def test_facebook_posts_photos_and_threads_as_comments(api):
+    from scheduler.networks.graph import FacebookPublisher
+
+    server = GraphServer(api)
+    page = graph(api, FacebookPublisher, page_id="1234")
+    first = page.publish(post("Checkout errors: we're on it."))
+    page.publish(OutgoingPost(**{**post("Resolved.").__dict__, "reply_to": first}))
+    photo = page.publish(OutgoingPost(**{**post("New sofa").__dict__, "image": {"url": "https://acme.example/s.png",
+                                                                              "alt": "A sofa"}}))
+    assert [o["kind"] for o in server.objects] == ["post", "comment", "post"]
+    assert server.objects[1]["on"] == first.id and server.objects[2]["image"] == "https://acme.example/s.png"
+    assert photo.id == server.objects[2]["id"]
+    assert page.find_recent(post("Checkout errors: we're on it.")).id == first.id
+
+
+@pytest.mark.parametrize("error, headers, expected", [
+    ({"message": "Error validating access token", "type": "OAuthException", "code": 190}, {}, AuthFailed),
+    ({"message": "(#4) Application request limit reached", "type": "OAuthException", "code": 4},
+     {"X-Business-Use-Case-Usage": json.dumps({"1234": [{"type": "pages", "call_count": 100,
+                                                         "estimated_time_to_regain_access": 7}]})}, RateLimited),
+    ({"message": "Duplicate status message", "type": "OAuthException", "code": 506}, {}, Permanent),
+    ({"message": "An unknown error occurred", "type": "OAuthException", "code": 1}, {}, Transient),
+])
+def test_graph_errors(api, error, headers, expected):
+    from scheduler.networks.graph import FacebookPublisher
+
+    server = GraphServer(api)
+    server.script.append((400 if error["code"] != 4 else 403, headers, {"error": {**error, "fbtrace_id": "x"}}))
+    with pytest.raises(expected) as info:
+        graph(api, FacebookPublisher, page_id="1234").publish(post())
+    if expected is RateLimited:
+        assert info.value.retry_at == NOW + timedelta(minutes=7)
+    if expected is Permanent:
+        assert "refuses a duplicate post" in str(info.value)
+
+
+def test_instagram_container_then_publish_and_needs_an_image_url(api):
+    from scheduler.networks.graph import InstagramPublisher
+
+    server = GraphServer(api)
+    insta = graph(api, InstagramPublisher, user_id="1789")
+    with pytest.raises(Permanent, match="need an image reachable by url"):
+        insta.publish(post())
+    insta.publish(OutgoingPost(**{**post("New sofa").__dict__, "image": {"url": "https://acme.example/s.png",
+                                                                       "alt": "A green sofa"}}))
+    container = server.objects[0]
+    assert container["image_url"] == "https://acme.example/s.png" and container["alt_text"] == "A green sofa"
+    assert server.objects[1]["kind"] == "published" and insta.find_recent(post("New sofa")) is not None
+
+
+def test_threads_replies_through_reply_to_id(api):
+    from scheduler.networks.graph import ThreadsPublisher
+
+    server = GraphServer(api)
+    threads = graph(api, ThreadsPublisher, user_id="42")
+    first = threads.publish(post("We're on it."))
+    threads.publish(OutgoingPost(**{**post("Fixed.").__dict__, "reply_to": first}))
+    assert server.objects[0]["media_type"] == "TEXT" and server.objects[2]["reply_to_id"] == first.id
+
+
+def test_pinterest_pins_need_an_image_and_link_back(api):
+    from scheduler.networks.graph import PinterestPublisher
+
+    pins = []
+
+    def handle(method, path, headers, body):
+        if headers.get("Authorization") != "Bearer tok":
+            return 401, {}, {"code": 2, "message": "Authentication failed."}
+        if method == "POST" and path == "/v5/pins":
+            pins.append(json.loads(body))
+            return 201, {}, {"id": "813744226420795884", "board_id": pins[-1]["board_id"]}
+        return 200, {}, {"items": [{"id": "813744226420795884", "description": p["description"]} for p in pins]}
+
+    api.handler = handle
+    pin = PinterestPublisher("pins", {"api_url": api.url, "board_id": "549755885175"}, {"ACCESS_TOKEN": "tok"},
+                             FakeClock(NOW))
+    with pytest.raises(Permanent):
+        pin.publish(post())
+    ref = pin.publish(OutgoingPost(**{**post("Care tips: https://acme.example/care").__dict__,
+                                      "image": {"url": "https://acme.example/s.png", "alt": "Oiled oak"}}))
+    assert ref.url == "https://www.pinterest.com/pin/813744226420795884/"
+    assert pins[0]["media_source"] == {"source_type": "image_url", "url": "https://acme.example/s.png"}
+    assert pins[0]["link"] == "https://acme.example/care" and pins[0]["alt_text"] == "Oiled oak"
+    assert pin.find_recent(post("Care tips: https://acme.example/care")) is not None
+
+
+def test_linkedin_posts_with_its_headers_and_escaped_commentary(api):
+    from scheduler.networks.graph import LinkedInPublisher
+
+    sent = []
+
+    def handle(method, path, headers, body):
+        if method == "POST":
+            assert headers["LinkedIn-Version"] == "202411" and headers["X-Restli-Protocol-Version"] == "2.0.0"
+            sent.append(json.loads(body))
+            return 201, {"x-restli-id": "urn:li:share:7100000000000000000"}, b""
+        return 429, {"Retry-After": "60"}, {"status": 429, "message": "Too Many Requests"}
+
+    api.handler = handle
+    linked = LinkedInPublisher("li", {"api_url": api.url, "author": "urn:li:organization:5515715"},
+                               {"ACCESS_TOKEN": "tok"}, FakeClock(NOW))
+    ref = linked.publish(post("Delivery (4-6 weeks) for #custom orders"))
+    assert ref.id == "urn:li:share:7100000000000000000"
+    assert sent[0]["commentary"] == r"Delivery \(4-6 weeks\) for \#custom orders"
+    assert sent[0]["author"] == "urn:li:organization:5515715" and sent[0]["lifecycleState"] == "PUBLISHED"
+    with pytest.raises(RateLimited):
+        linked.find_recent(post())

@@ -133,16 +133,17 @@ def test_simulate_runs_days_in_an_instant(tmp_path, capsys):
     assert "Tue 2026-12-01 09:00 CET  hooks      daily                    sent      A Tuesday" in lines
 
 
-def test_run_refuses_networks_it_cannot_publish_to(tmp_path, capsys, monkeypatch):
+def test_run_refuses_accounts_without_credentials(tmp_path, capsys, monkeypatch):
     for key in ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"):
         monkeypatch.delenv(f"HERALD_X_{key}", raising=False)
     calendar = project(tmp_path)
     calendar.write_text(calendar.read_text().replace(
         "  site: {type: site}", "  site: {type: site}\n  x: {type: x}\n  th: {type: threads}"))
+    monkeypatch.delenv("HERALD_TH_ACCESS_TOKEN", raising=False)
     code, _, err = herald(capsys, FakeClock(T0), "run", "--once", "--calendar", str(calendar))
     assert code == 1
     assert "network 'x' (x) needs credentials: set HERALD_X_API_KEY, HERALD_X_API_SECRET" in err
-    assert "network 'th': type 'threads' has no publisher in this version" in err
+    assert "network 'th' (threads) needs credentials: set HERALD_TH_ACCESS_TOKEN" in err
 
 
 # -- the daemon itself (real APScheduler and watchdog, real time, waits on events) ---------------------------

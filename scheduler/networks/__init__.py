@@ -12,13 +12,16 @@ from .base import ConfigError, Publisher
 from .bluesky import BlueskyPublisher
 from .chat import DiscordPublisher, SlackPublisher, TeamsPublisher, TelegramPublisher
 from .credentials import credentials
+from .graph import FacebookPublisher, InstagramPublisher, LinkedInPublisher, PinterestPublisher, ThreadsPublisher
 from .mastodon import MastodonPublisher
 from .site import SitePublisher
 from .webhook import WebhookPublisher
 from .x import XPublisher
 
 CHATS = {"slack": SlackPublisher, "discord": DiscordPublisher, "teams": TeamsPublisher, "telegram": TelegramPublisher}
-IMPLEMENTED = ("site", "webhook", "x", "mastodon", "bluesky", *CHATS)
+SIMPLE = {**CHATS, "facebook": FacebookPublisher, "instagram": InstagramPublisher, "threads": ThreadsPublisher,
+          "pinterest": PinterestPublisher, "linkedin": LinkedInPublisher}
+IMPLEMENTED = ("site", "webhook", "x", "mastodon", "bluesky", *SIMPLE)
 
 
 def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | None = None,
@@ -47,9 +50,9 @@ def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | 
                 publishers[name] = WebhookPublisher(name, account.options, clock, env=dict(env))
             elif account.dry_run:
                 publishers[name] = _DryRunOnly(name, account.type)
-            elif account.type in CHATS:
-                publishers[name] = CHATS[account.type](name, account.options, credentials(account, env, base_dir),
-                                                       clock)
+            elif account.type in SIMPLE:
+                publishers[name] = SIMPLE[account.type](name, account.options, credentials(account, env, base_dir),
+                                                        clock)
             elif account.type == "x":
                 publishers[name] = XPublisher(name, account.options, credentials(account, env, base_dir), clock,
                                               base_dir=base_dir)
