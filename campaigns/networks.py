@@ -96,7 +96,7 @@ class NetworkType:
     name: str
     title: str
     limit: Limit | None
-    threads: bool = False  # replies can be chained under a first post
+    threads: bool = False  # later updates can reply under a first post (else they link back to it)
     image_required: bool = False
     images: bool = True
     fields: dict[str, dict] = field(default_factory=dict)  # JSON Schema of type-specific keys
@@ -122,9 +122,9 @@ NETWORK_TYPES: dict[str, NetworkType] = {
                     fields={"handle": _STR, "service": _URL}, required=("handle",)),
         NetworkType("threads", "Threads", Limit(500, "characters"), threads=True,
                     fields={"user_id": _STR}),
-        NetworkType("facebook", "Facebook", Limit(63206, "characters"),
+        NetworkType("facebook", "Facebook", Limit(63206, "characters"), threads=True,
                     fields={"page_id": _STR}, required=("page_id",)),
-        NetworkType("instagram", "Instagram", Limit(2200, "characters"), image_required=True,
+        NetworkType("instagram", "Instagram", Limit(2200, "characters"), image_required=True, threads=True,
                     fields={"user_id": _STR}, required=("user_id",)),
         NetworkType("linkedin", "LinkedIn", Limit(3000, "characters"),
                     fields={"author": {"type": "string", "pattern": r"^urn:li:(person|organization):\S+$"}},
@@ -132,9 +132,9 @@ NETWORK_TYPES: dict[str, NetworkType] = {
         NetworkType("pinterest", "Pinterest", Limit(500, "characters"), image_required=True,
                     fields={"board_id": _STR}, required=("board_id",)),
         NetworkType("slack", "Slack", Limit(40000, "characters"), images=False),
-        NetworkType("discord", "Discord", Limit(2000, "characters"), images=False),
+        NetworkType("discord", "Discord", Limit(2000, "characters"), threads=True, images=False),
         NetworkType("teams", "Microsoft Teams", Limit(28000, "characters"), images=False),
-        NetworkType("telegram", "Telegram", Limit(4096, "characters"),
+        NetworkType("telegram", "Telegram", Limit(4096, "characters"), threads=True,
                     fields={"chat_id": _STR}, required=("chat_id",)),
     ]
 }

@@ -291,13 +291,21 @@ class Engine:
         post = calendar.post(pub.post) if pub.kind not in ("incident", "maintenance") else None
         incident = self.status.incident(pub.post) if pub.kind == "incident" else None
         reply_to = None
+        text = pub.text
         if pub.thread_root:
             root = self.ledger.get(pub.thread_root)
             if root is not None and root.state == State.SENT and root.remote_id:
                 reply_to = RemoteRef(root.remote_id, root.remote_url)
+                account = calendar.networks.get(pub.network)
+                rules = account.rules if account else None
+                if rules is not None and not rules.threads and root.remote_url and root.remote_url.startswith("http"):
+                    # No threads here: a separate post that links back to the first one, if it fits.
+                    linked = f"{text}\nFirst post: {root.remote_url}"
+                    if rules.limit is None or rules.limit.overflow(linked) is None:
+                        text = linked
         return OutgoingPost(
             key=pub.key, source=pub.source, post=pub.post, kind=pub.kind, network=pub.network,
-            network_type=pub.network_type, scheduled_at=pub.at, text=pub.text, campaign=pub.campaign,
+            network_type=pub.network_type, scheduled_at=pub.at, text=text, campaign=pub.campaign,
             links=dict(calendar.brand.links), image=post.image if post else None, reply_to=reply_to,
             title=incident.title if incident else "",
             extra={"incident": {"id": incident.id, "impact": incident.impact, "state": pub.note.split(" ")[0],

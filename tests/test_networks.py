@@ -601,7 +601,8 @@ def _engine_on(tmp_path, account: Account, publisher):
     from status.load import loads as load_status
 
     extra = {"x": "", "mastodon": ", instance: 'https://social.example'", "bluesky": ", handle: acme.example",
-             "telegram": ", chat_id: '-100123'", "discord": ""}[account.type]
+             "telegram": ", chat_id: '-100123'", "discord": "", "facebook": ", page_id: '1234'",
+             "threads": ", user_id: '42'", "linkedin": ", author: 'urn:li:organization:5515715'"}[account.type]
     calendar = load_calendar("brand: {name: Acme, timezone: UTC}\n"
                              f"networks:\n  {account.name}: {{type: {account.type}{extra}}}\nposts: []\n")
     engine = Engine(calendar, Ledger(f"sqlite:///{tmp_path / 'state.db'}"), {account.name: publisher}, "t",
@@ -816,6 +817,48 @@ def test_linkedin_posts_with_its_headers_and_escaped_commentary(api):
     ref = linked.publish(post("Delivery (4-6 weeks) for #custom orders"))
     assert ref.id == "urn:li:share:7100000000000000000"
     assert sent[0]["commentary"] == r"Delivery \(4-6 weeks\) for \#custom orders"
+    tagged = "Care (tips): https://acme.example/care?utm_source=linkedin&utm_campaign=winter_care"
+    assert LinkedInPublisher.commentary(tagged) == r"Care \(tips\): " + tagged.split(": ", 1)[1]
     assert sent[0]["author"] == "urn:li:organization:5515715" and sent[0]["lifecycleState"] == "PUBLISHED"
     with pytest.raises(RateLimited):
         linked.find_recent(post())
+
+
+def _facebook(api, tmp_path):
+    from scheduler.networks.graph import FacebookPublisher
+
+    server = GraphServer(api)
+    return (graph(api, FacebookPublisher, page_id="1234"),
+            lambda: [o.get("on") for o in server.objects], lambda: [o["id"] for o in server.objects])
+
+
+def _threads(api, tmp_path):
+    from scheduler.networks.graph import ThreadsPublisher
+
+    server = GraphServer(api)
+    published = lambda: [o for o in server.objects if o["kind"] == "published"]  # noqa: E731
+    return (graph(api, ThreadsPublisher, user_id="42"),
+            lambda: [p["container"].get("reply_to_id") for p in published()], lambda: [p["id"] for p in published()])
+
+
+@pytest.mark.parametrize("network, setup", [("facebook", _facebook), ("threads", _threads)])
+def test_an_incident_thread_through_the_engine_on_meta(api, tmp_path, network, setup):
+    test_an_incident_thread_through_the_engine(api, tmp_path, network, setup)
+
+
+def test_on_a_network_without_threads_later_updates_link_back_to_the_first_post(api, tmp_path):
+    from scheduler.networks.graph import LinkedInPublisher
+
+    sent = []
+
+    def handle(method, path, headers, body):
+        sent.append(json.loads(body)["commentary"])
+        return 201, {"x-restli-id": f"urn:li:share:71000000000000000{len(sent)}"}, b""
+
+    api.handler = handle
+    linked = LinkedInPublisher("li", {"api_url": api.url, "author": "urn:li:organization:5515715"},
+                               {"ACCESS_TOKEN": "tok"}, FakeClock(NOW))
+    engine = _engine_on(tmp_path, Account("li", "linkedin", {}), linked)
+    assert [o.result for o in engine.run_due(NOW)] == ["sent", "sent"]
+    assert sent[1].endswith("First post: https://www.linkedin.com/feed/update/urn:li:share:710000000000000001/")
+    assert "First post" not in sent[0]

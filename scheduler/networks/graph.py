@@ -258,8 +258,15 @@ class LinkedInPublisher(_Http):
 
     @staticmethod
     def commentary(text: str) -> str:
-        """LinkedIn's "little text" format: reserved characters are escaped with a backslash."""
-        return _LITTLE_TEXT.sub(r"\\\1", text)
+        """LinkedIn's "little text" format: reserved characters are escaped with a backslash,
+        except inside links (a UTM-tagged link is full of underscores)."""
+        out, last = [], 0
+        for match in _URL.finditer(text):
+            out.append(_LITTLE_TEXT.sub(r"\\\1", text[last:match.start()]))
+            out.append(match.group(0))
+            last = match.end()
+        out.append(_LITTLE_TEXT.sub(r"\\\1", text[last:]))
+        return "".join(out)
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         body = {"author": self.author, "commentary": self.commentary(post.text), "visibility": "PUBLIC",
