@@ -683,6 +683,11 @@ class GraphServer:
 
         parts = urlsplit(path)
         form = dict(parse_qsl(body.decode())) if body else dict(parse_qsl(parts.query))
+        if parts.path == "/refresh_access_token" and form.get("access_token") == self.token:
+            assert form["grant_type"] == "th_refresh_token"
+            self.token = self.token + "+"  # a new long-lived token
+            self.refreshes = getattr(self, "refreshes", 0) + 1
+            return 200, {}, {"access_token": self.token, "token_type": "bearer", "expires_in": 5183944}
         if form.get("access_token") != self.token:
             return 400, {}, {"error": {"message": "Error validating access token: Session has expired",
                                        "type": "OAuthException", "code": 190, "error_subcode": 463,
@@ -862,3 +867,71 @@ def test_on_a_network_without_threads_later_updates_link_back_to_the_first_post(
     assert [o.result for o in engine.run_due(NOW)] == ["sent", "sent"]
     assert sent[1].endswith("First post: https://www.linkedin.com/feed/update/urn:li:share:710000000000000001/")
     assert "First post" not in sent[0]
+
+
+
+# -- expiring tokens ---------------------------------------------------------------------------------------------------
+def test_threads_refreshes_its_long_lived_token_monthly_and_stores_it(api, tmp_path):
+    from scheduler.networks.graph import ThreadsPublisher
+
+    server = GraphServer(api)
+    clock = FakeClock(NOW)
+    options = {"api_url": api.url, "user_id": "42"}
+    first = ThreadsPublisher("th", options, {"ACCESS_TOKEN": "tok"}, clock, base_dir=str(tmp_path))
+    first.publish(post("one"))
+    assert getattr(server, "refreshes", 0) == 0  # a fresh token: nothing to do
+    clock.advance(timedelta(days=31))
+    restarted = ThreadsPublisher("th", options, {"ACCESS_TOKEN": "tok"}, clock, base_dir=str(tmp_path))
+    restarted.publish(post("two"))  # a month on, after a restart: refreshed first, then posted
+    assert server.refreshes == 1 and server.token == "tok+"
+    stored = tmp_path / ".herald" / "tokens" / "th.json"
+    assert json.loads(stored.read_text())["access_token"] == "tok+" and oct(stored.stat().st_mode & 0o777) == "0o600"
+    again = ThreadsPublisher("th", options, {"ACCESS_TOKEN": "tok"}, clock, base_dir=str(tmp_path))
+    again.publish(post("three"))  # uses the stored token
+    assert server.refreshes == 1
+    replaced = ThreadsPublisher("th", options, {"ACCESS_TOKEN": "tok+"}, clock, base_dir=str(tmp_path))
+    assert replaced.token == "tok+"  # an operator's new token wins over the store
+
+
+def test_an_expired_token_is_refreshed_once_then_the_post_goes_out(api, tmp_path):
+    from scheduler.networks.graph import ThreadsPublisher
+
+    server = GraphServer(api)
+    pub = ThreadsPublisher("th", {"api_url": api.url, "user_id": "42"}, {"ACCESS_TOKEN": "tok"}, FakeClock(NOW),
+                           base_dir=str(tmp_path))
+    server.script.append((400, {}, {"error": {"message": "Error validating access token: Session has expired",
+                                              "type": "OAuthException", "code": 190}}))
+    pub.publish(post("after expiry"))
+    assert server.refreshes == 1 and [o["kind"] for o in server.objects] == ["container", "published"]
+
+
+def test_linkedin_refreshes_with_its_refresh_token_or_stops_the_account(api, tmp_path):
+    from scheduler.networks.graph import LinkedInPublisher
+
+    tokens = {"current": "old"}
+    refreshed = []
+
+    def handle(method, path, headers, body):
+        if path == "/oauth/v2/accessToken":
+            form = dict(parse_qsl(body.decode()))
+            refreshed.append(form)
+            tokens["current"] = "new"
+            return 200, {}, {"access_token": "new", "expires_in": 5184000, "refresh_token": "rt2",
+                             "refresh_token_expires_in": 31536000}
+        if headers.get("Authorization") != f"Bearer {tokens['current']}" or tokens["current"] == "old":
+            return 401, {}, {"status": 401, "serviceErrorCode": 65601, "code": "REVOKED_ACCESS_TOKEN",
+                             "message": "The token used in the request has been revoked by the user"}
+        return 201, {"x-restli-id": "urn:li:share:1"}, b""
+
+    api.handler = handle
+    secrets = {"ACCESS_TOKEN": "old", "REFRESH_TOKEN": "rt1", "CLIENT_ID": "cid", "CLIENT_SECRET": "csecret"}
+    options = {"api_url": api.url, "author": "urn:li:organization:1", "oauth_url": api.url + "/oauth/v2/accessToken"}
+    pub = LinkedInPublisher("li", options, secrets, FakeClock(NOW), base_dir=str(tmp_path))
+    assert pub.publish(post()).id == "urn:li:share:1"
+    assert refreshed[0] == {"grant_type": "refresh_token", "refresh_token": "rt1", "client_id": "cid",
+                            "client_secret": "csecret"}
+    assert json.loads((tmp_path / ".herald" / "tokens" / "li.json").read_text())["refresh_token"] == "rt2"
+    tokens["current"] = "old"
+    plain = LinkedInPublisher("li2", options, {"ACCESS_TOKEN": "old"}, FakeClock(NOW), base_dir=str(tmp_path))
+    with pytest.raises(AuthFailed, match="revoked"):
+        plain.publish(post())

@@ -50,9 +50,12 @@ def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | 
                 publishers[name] = WebhookPublisher(name, account.options, clock, env=dict(env))
             elif account.dry_run:
                 publishers[name] = _DryRunOnly(name, account.type)
+            elif account.type in CHATS:
+                publishers[name] = CHATS[account.type](name, account.options, credentials(account, env, base_dir),
+                                                       clock)
             elif account.type in SIMPLE:
                 publishers[name] = SIMPLE[account.type](name, account.options, credentials(account, env, base_dir),
-                                                        clock)
+                                                        clock, base_dir=base_dir)
             elif account.type == "x":
                 publishers[name] = XPublisher(name, account.options, credentials(account, env, base_dir), clock,
                                               base_dir=base_dir)

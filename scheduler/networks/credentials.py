@@ -19,6 +19,12 @@ from campaigns.model import Account
 
 from .base import ConfigError
 
+# Optional: with all three, LinkedIn and Pinterest refresh expiring access tokens themselves.
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "linkedin": ("REFRESH_TOKEN", "CLIENT_ID", "CLIENT_SECRET"),
+    "pinterest": ("REFRESH_TOKEN", "CLIENT_ID", "CLIENT_SECRET"),
+}
+
 REQUIRED: dict[str, tuple[str, ...]] = {
     "x": ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"),
     "mastodon": ("ACCESS_TOKEN",),
@@ -68,7 +74,7 @@ def credentials(account: Account, env: Mapping[str, str] | None = None, base_dir
         for key, value in dotenv_values(full).items():
             if value is not None:
                 found[key[len(prefix):] if key.startswith(prefix) else key] = value
-    for key in REQUIRED.get(account.type, ()):
+    for key in REQUIRED.get(account.type, ()) + OPTIONAL.get(account.type, ()):
         if env.get(variable(account, key)):
             found[key] = env[variable(account, key)]
     missing = [variable(account, key) for key in REQUIRED.get(account.type, ()) if not found.get(key)]

@@ -23,9 +23,11 @@ compares texts, so ambiguous sends are reconciled.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -46,10 +48,60 @@ def _same(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
+class TokenStore:
+    """Refreshed OAuth tokens, kept next to the ledger (``.herald/tokens/<account>.json``, mode 600).
+
+    The configured token (environment or secrets file) seeds it; if the operator later
+    configures a different token, that one wins again."""
+
+    def __init__(self, base_dir: str, account: str, configured: str, now: datetime):
+        self.path = os.path.join(base_dir, ".herald", "tokens", f"{account}.json")
+        self.seed = hashlib.sha256(configured.encode()).hexdigest()
+        data: dict[str, Any] = {}
+        try:
+            with open(self.path) as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            pass
+        self.data = data
+        if data.get("seed") != self.seed:  # first use of this configured token: remember when
+            self.data = {"seed": self.seed, "access_token": configured, "refreshed_at": now.isoformat()}
+            self._write()
+
+    @property
+    def token(self) -> str:
+        return str(self.data["access_token"])
+
+    @property
+    def refreshed_at(self) -> datetime:
+        return datetime.fromisoformat(self.data["refreshed_at"])
+
+    @property
+    def expires_at(self) -> datetime | None:
+        value = self.data.get("expires_at")
+        return datetime.fromisoformat(value) if value else None
+
+    def save(self, token: str, now: datetime, expires_in: float | None, refresh_token: str | None = None) -> None:
+        self.data.update(access_token=token, refreshed_at=now.isoformat(),
+                         expires_at=(now + timedelta(seconds=expires_in)).isoformat() if expires_in else None)
+        if refresh_token:
+            self.data["refresh_token"] = refresh_token
+        self._write()
+
+    def _write(self) -> None:
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        fd = os.open(self.path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(self.data, fh)
+        os.replace(self.path + ".tmp", self.path)
+
+
 class _Http(Publisher):
     host = ""
+    refresh_every: timedelta | None = None  # refresh this often even without an expiry date
 
-    def __init__(self, name: str, type_: str, options: dict[str, Any], secrets: Secrets, clock: Clock):
+    def __init__(self, name: str, type_: str, options: dict[str, Any], secrets: Secrets, clock: Clock,
+                 base_dir: str = "."):
         super().__init__(name, type_)
         self.options = options
         self.secrets = secrets
@@ -58,8 +110,45 @@ class _Http(Publisher):
         self.base = options.get("api_url", self.host).rstrip("/")
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        configured = secrets.get("PAGE_ACCESS_TOKEN") or secrets.get("ACCESS_TOKEN") or ""
+        self.tokens = TokenStore(base_dir, name, configured, clock.now()) if self.can_refresh() else None
+
+    @property
+    def token(self) -> str:
+        if self.tokens is not None:
+            return self.tokens.token
+        return self.secrets.get("PAGE_ACCESS_TOKEN") or self.secrets["ACCESS_TOKEN"]
+
+    def can_refresh(self) -> bool:
+        return False
+
+    def refresh(self) -> None:
+        """Get a new access token and store it (networks that can)."""
+
+    def _refresh_due(self, now: datetime) -> bool:
+        if self.tokens is None:
+            return False
+        expires = self.tokens.expires_at
+        if expires is not None:
+            return expires - now <= timedelta(days=1)
+        return self.refresh_every is not None and now - self.tokens.refreshed_at >= self.refresh_every
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._refresh_due(self.clock.now()):
+            self.refresh()
+            kwargs = self._with_token(kwargs)  # built before the refresh: carry the new token
+        try:
+            return self._request(method, path, **kwargs)
+        except AuthFailed:
+            if self.tokens is None:
+                raise
+            self.refresh()  # the token expired before we knew: refresh once, try once more
+            return self._request(method, path, **self._with_token(kwargs))
+
+    def _with_token(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return kwargs
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = self.session.request(method, self.base + path, timeout=self.timeout, **kwargs)
         except requests.ConnectTimeout:
@@ -101,9 +190,11 @@ class _Meta(_Http):
     def params(self, **values: Any) -> dict[str, Any]:
         return {**{k: v for k, v in values.items() if v is not None}, "access_token": self.token}
 
-    @property
-    def token(self) -> str:
-        return self.secrets.get("PAGE_ACCESS_TOKEN") or self.secrets["ACCESS_TOKEN"]
+    def _with_token(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        for part in ("data", "params"):
+            if isinstance(kwargs.get(part), dict) and "access_token" in kwargs[part]:
+                kwargs = {**kwargs, part: {**kwargs[part], "access_token": self.token}}
+        return kwargs
 
     def error(self, response: requests.Response) -> Exception:
         try:
@@ -144,8 +235,8 @@ class _Meta(_Http):
 class FacebookPublisher(_Meta):
     host = "https://graph.facebook.com/v21.0"
 
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock):
-        super().__init__(name, "facebook", options, secrets, clock)
+    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
+        super().__init__(name, "facebook", options, secrets, clock, base_dir)
         self.page = options["page_id"]
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
@@ -172,8 +263,8 @@ class FacebookPublisher(_Meta):
 class InstagramPublisher(_Meta):
     host = "https://graph.facebook.com/v21.0"
 
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock):
-        super().__init__(name, "instagram", options, secrets, clock)
+    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
+        super().__init__(name, "instagram", options, secrets, clock, base_dir)
         self.user = options["user_id"]
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
@@ -195,10 +286,27 @@ class InstagramPublisher(_Meta):
 
 class ThreadsPublisher(_Meta):
     host = "https://graph.threads.net/v1.0"
+    refresh_every = timedelta(days=30)  # long-lived tokens last 60 days; each refresh restarts that
 
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock):
-        super().__init__(name, "threads", options, secrets, clock)
+    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
+        super().__init__(name, "threads", options, secrets, clock, base_dir)
         self.user = options.get("user_id", "me")
+
+    def can_refresh(self) -> bool:
+        return True
+
+    def refresh(self) -> None:
+        root = self.base.rsplit("/v1.0", 1)[0]
+        try:
+            response = self.session.get(f"{root}/refresh_access_token", timeout=self.timeout,
+                                        params={"grant_type": "th_refresh_token", "access_token": self.token})
+        except requests.RequestException:
+            raise Transient(self.name, "cannot reach Threads to refresh the token") from None
+        if response.status_code != 200:
+            raise self.error(response)
+        data = response.json()
+        assert self.tokens is not None
+        self.tokens.save(data["access_token"], self.clock.now(), data.get("expires_in"))
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         image = (post.image or {}).get("url")
@@ -214,13 +322,46 @@ class ThreadsPublisher(_Meta):
         return self.find_in(f"/{self.user}/threads", "text", post)
 
 
-class PinterestPublisher(_Http):
+class _OAuthRefresh(_Http):
+    """Bearer-token APIs that can refresh with REFRESH_TOKEN, CLIENT_ID and CLIENT_SECRET, if given."""
+
+    token_url = ""
+
+    def can_refresh(self) -> bool:
+        return all(self.secrets.get(k) for k in ("REFRESH_TOKEN", "CLIENT_ID", "CLIENT_SECRET"))
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        self.session.headers["Authorization"] = f"Bearer {self.token}"
+        return super()._request(method, path, **kwargs)
+
+    def refresh(self) -> None:
+        assert self.tokens is not None
+        form = {"grant_type": "refresh_token",
+                "refresh_token": self.tokens.data.get("refresh_token") or self.secrets["REFRESH_TOKEN"]}
+        try:
+            response = self.oauth_post(form)
+        except requests.RequestException:
+            raise Transient(self.name, f"cannot reach {self.type} to refresh the token") from None
+        if response.status_code != 200:
+            raise AuthFailed(self.name, f"{self.type} refused to refresh the token (HTTP {response.status_code}); "
+                                        "authorise Herald again")
+        data = response.json()
+        self.tokens.save(data["access_token"], self.clock.now(), data.get("expires_in"), data.get("refresh_token"))
+
+    def oauth_post(self, form: dict[str, str]) -> requests.Response:
+        raise NotImplementedError
+
+
+class PinterestPublisher(_OAuthRefresh):
     host = "https://api.pinterest.com"
 
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock):
-        super().__init__(name, "pinterest", options, secrets, clock)
+    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
+        super().__init__(name, "pinterest", options, secrets, clock, base_dir)
         self.board = options["board_id"]
-        self.session.headers["Authorization"] = f"Bearer {secrets['ACCESS_TOKEN']}"
+
+    def oauth_post(self, form: dict[str, str]) -> requests.Response:
+        return self.session.post(f"{self.base}/v5/oauth/token", data=form, timeout=self.timeout,
+                                 auth=(self.secrets["CLIENT_ID"], self.secrets["CLIENT_SECRET"]))
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         image = post.image or {}
@@ -246,15 +387,19 @@ class PinterestPublisher(_Http):
 _LITTLE_TEXT = re.compile(r"([\\|{}@\[\]()<>#*_~])")
 
 
-class LinkedInPublisher(_Http):
+class LinkedInPublisher(_OAuthRefresh):
     host = "https://api.linkedin.com"
 
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock):
-        super().__init__(name, "linkedin", options, secrets, clock)
+    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
+        super().__init__(name, "linkedin", options, secrets, clock, base_dir)
         self.author = options["author"]
-        self.session.headers.update({"Authorization": f"Bearer {secrets['ACCESS_TOKEN']}",
-                                     "LinkedIn-Version": str(options.get("version", "202411")),
+        self.oauth_url = options.get("oauth_url", "https://www.linkedin.com/oauth/v2/accessToken")
+        self.session.headers.update({"LinkedIn-Version": str(options.get("version", "202411")),
                                      "X-Restli-Protocol-Version": "2.0.0"})
+
+    def oauth_post(self, form: dict[str, str]) -> requests.Response:
+        return self.session.post(self.oauth_url, timeout=self.timeout, data={
+            **form, "client_id": self.secrets["CLIENT_ID"], "client_secret": self.secrets["CLIENT_SECRET"]})
 
     @staticmethod
     def commentary(text: str) -> str:
