@@ -13,9 +13,12 @@ from jsonschema import Draft202012Validator
 from campaigns.model import Account
 from scheduler.clock import FakeClock
 from scheduler.networks.base import AuthFailed, ConfigError, OutgoingPost, Permanent, RateLimited, RemoteRef, Transient
-from scheduler.networks.chat import DiscordPublisher, SlackPublisher, TeamsPublisher, TelegramPublisher
 from scheduler.networks.credentials import credentials
+from scheduler.networks.discord import DiscordPublisher
 from scheduler.networks.mastodon import MastodonPublisher, normalise
+from scheduler.networks.slack import SlackPublisher
+from scheduler.networks.teams import TeamsPublisher
+from scheduler.networks.telegram import TelegramPublisher
 from tests.conftest import reference
 from tests.fakeapi import FakeApi
 
@@ -468,6 +471,10 @@ class BlueskyServer:
             return 401, {}, {"error": "ExpiredToken", "message": "Token has been revoked"}
         if self.script:
             return self.script.pop(0)
+        if path.startswith("/xrpc/com.atproto.repo.uploadBlob"):
+            assert body.startswith(b"\x89PNG")
+            return 200, {}, {"blob": {"$type": "blob", "ref": {"$link": "bafkreiabc"}, "mimeType": "image/png",
+                                      "size": len(body)}}
         if path.startswith("/xrpc/com.atproto.repo.createRecord"):
             data = json.loads(body)
             record = data["record"]
@@ -719,7 +726,7 @@ def graph(api, cls, **options):
 
 
 def test_facebook_posts_photos_and_threads_as_comments(api):
-    from scheduler.networks.graph import FacebookPublisher
+    from scheduler.networks.facebook import FacebookPublisher
 
     server = GraphServer(api)
     page = graph(api, FacebookPublisher, page_id="1234")
@@ -742,7 +749,7 @@ def test_facebook_posts_photos_and_threads_as_comments(api):
     ({"message": "An unknown error occurred", "type": "OAuthException", "code": 1}, {}, Transient),
 ])
 def test_graph_errors(api, error, headers, expected):
-    from scheduler.networks.graph import FacebookPublisher
+    from scheduler.networks.facebook import FacebookPublisher
 
     server = GraphServer(api)
     server.script.append((400 if error["code"] != 4 else 403, headers, {"error": {**error, "fbtrace_id": "x"}}))
@@ -755,7 +762,7 @@ def test_graph_errors(api, error, headers, expected):
 
 
 def test_instagram_container_then_publish_and_needs_an_image_url(api):
-    from scheduler.networks.graph import InstagramPublisher
+    from scheduler.networks.instagram import InstagramPublisher
 
     server = GraphServer(api)
     insta = graph(api, InstagramPublisher, user_id="1789")
@@ -769,7 +776,7 @@ def test_instagram_container_then_publish_and_needs_an_image_url(api):
 
 
 def test_threads_replies_through_reply_to_id(api):
-    from scheduler.networks.graph import ThreadsPublisher
+    from scheduler.networks.threads import ThreadsPublisher
 
     server = GraphServer(api)
     threads = graph(api, ThreadsPublisher, user_id="42")
@@ -779,7 +786,7 @@ def test_threads_replies_through_reply_to_id(api):
 
 
 def test_pinterest_pins_need_an_image_and_link_back(api):
-    from scheduler.networks.graph import PinterestPublisher
+    from scheduler.networks.pinterest import PinterestPublisher
 
     pins = []
 
@@ -805,7 +812,7 @@ def test_pinterest_pins_need_an_image_and_link_back(api):
 
 
 def test_linkedin_posts_with_its_headers_and_escaped_commentary(api):
-    from scheduler.networks.graph import LinkedInPublisher
+    from scheduler.networks.linkedin import LinkedInPublisher
 
     sent = []
 
@@ -830,7 +837,7 @@ def test_linkedin_posts_with_its_headers_and_escaped_commentary(api):
 
 
 def _facebook(api, tmp_path):
-    from scheduler.networks.graph import FacebookPublisher
+    from scheduler.networks.facebook import FacebookPublisher
 
     server = GraphServer(api)
     return (graph(api, FacebookPublisher, page_id="1234"),
@@ -838,7 +845,7 @@ def _facebook(api, tmp_path):
 
 
 def _threads(api, tmp_path):
-    from scheduler.networks.graph import ThreadsPublisher
+    from scheduler.networks.threads import ThreadsPublisher
 
     server = GraphServer(api)
     published = lambda: [o for o in server.objects if o["kind"] == "published"]  # noqa: E731
@@ -852,7 +859,7 @@ def test_an_incident_thread_through_the_engine_on_meta(api, tmp_path, network, s
 
 
 def test_on_a_network_without_threads_later_updates_link_back_to_the_first_post(api, tmp_path):
-    from scheduler.networks.graph import LinkedInPublisher
+    from scheduler.networks.linkedin import LinkedInPublisher
 
     sent = []
 
@@ -872,7 +879,7 @@ def test_on_a_network_without_threads_later_updates_link_back_to_the_first_post(
 
 # -- expiring tokens ---------------------------------------------------------------------------------------------------
 def test_threads_refreshes_its_long_lived_token_monthly_and_stores_it(api, tmp_path):
-    from scheduler.networks.graph import ThreadsPublisher
+    from scheduler.networks.threads import ThreadsPublisher
 
     server = GraphServer(api)
     clock = FakeClock(NOW)
@@ -894,7 +901,7 @@ def test_threads_refreshes_its_long_lived_token_monthly_and_stores_it(api, tmp_p
 
 
 def test_an_expired_token_is_refreshed_once_then_the_post_goes_out(api, tmp_path):
-    from scheduler.networks.graph import ThreadsPublisher
+    from scheduler.networks.threads import ThreadsPublisher
 
     server = GraphServer(api)
     pub = ThreadsPublisher("th", {"api_url": api.url, "user_id": "42"}, {"ACCESS_TOKEN": "tok"}, FakeClock(NOW),
@@ -906,7 +913,7 @@ def test_an_expired_token_is_refreshed_once_then_the_post_goes_out(api, tmp_path
 
 
 def test_linkedin_refreshes_with_its_refresh_token_or_stops_the_account(api, tmp_path):
-    from scheduler.networks.graph import LinkedInPublisher
+    from scheduler.networks.linkedin import LinkedInPublisher
 
     tokens = {"current": "old"}
     refreshed = []
@@ -935,3 +942,107 @@ def test_linkedin_refreshes_with_its_refresh_token_or_stops_the_account(api, tmp
     plain = LinkedInPublisher("li2", options, {"ACCESS_TOKEN": "old"}, FakeClock(NOW), base_dir=str(tmp_path))
     with pytest.raises(AuthFailed, match="revoked"):
         plain.publish(post())
+
+
+
+# -- images on the rest -------------------------------------------------------------------------------------------------
+def test_bluesky_posts_an_image_with_alt_text(api, tmp_path):
+    server = BlueskyServer(api)
+    pub = bluesky(api, tmp_path)
+    pub.publish(image_post(tmp_path))
+    embed = server.records[0]["record"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.images"
+    assert embed["images"][0]["alt"] == "A green velvet sofa in the showroom"
+    assert embed["images"][0]["image"]["ref"] == {"$link": "bafkreiabc"}
+
+
+def test_telegram_sends_a_photo_with_its_caption(api, tmp_path):
+    sent = []
+
+    def handle(method, path, headers, body):
+        sent.append((path, headers.get("Content-Type", ""), body))
+        return 200, {}, {"ok": True, "result": {"message_id": 5}}
+
+    api.handler = handle
+    tg = TelegramPublisher("alerts", {"chat_id": "-100123", "api_url": api.url}, {"BOT_TOKEN": "123:SECRET"},
+                           FakeClock(NOW), base_dir=str(tmp_path))
+    tg.publish(image_post(tmp_path))  # a file: multipart
+    tg.publish(OutgoingPost(**{**post("By url").__dict__, "image": {"url": "https://acme.example/s.png", "alt": "x"}}))
+    assert sent[0][0].endswith("/sendPhoto") and sent[0][1].startswith("multipart/form-data")
+    assert b'name="caption"' in sent[0][2] and b"\x89PNG" in sent[0][2]
+    assert json.loads(sent[1][2]) == {"chat_id": "-100123", "caption": "By url", "photo": "https://acme.example/s.png"}
+
+
+def test_discord_attaches_the_image_with_its_description(api, tmp_path):
+    sent = []
+
+    def handle(method, path, headers, body):
+        sent.append(body)
+        return 200, {}, {"id": "1"}
+
+    api.handler = handle
+    dc = DiscordPublisher("community", {}, {"WEBHOOK_URL": api.url + "/api/webhooks/1/TOKEN"}, FakeClock(NOW),
+                          base_dir=str(tmp_path))
+    dc.publish(image_post(tmp_path))
+    body = sent[0]
+    assert b'name="files[0]"; filename="sofa.png"' in body
+    payload = json.loads(body.split(b'name="payload_json"\r\n\r\n')[1].split(b"\r\n--")[0])
+    assert payload["attachments"] == [{"id": 0, "filename": "sofa.png",
+                                       "description": "A green velvet sofa in the showroom"}]
+
+
+def test_linkedin_uploads_the_image_then_posts_it(api, tmp_path):
+    from scheduler.networks.linkedin import LinkedInPublisher
+
+    calls = []
+
+    def handle(method, path, headers, body):
+        calls.append((method, path))
+        if path.startswith("/rest/images"):
+            assert json.loads(body) == {"initializeUploadRequest": {"owner": "urn:li:organization:1"}}
+            return 200, {}, {"value": {"uploadUrlExpiresAt": 1796115600000, "uploadUrl": api.url + "/upload/abc",
+                                       "image": "urn:li:image:C4E10AQ"}}
+        if path == "/upload/abc":
+            assert body.startswith(b"\x89PNG") and method == "PUT"
+            return 201, {}, b""
+        calls.append(json.loads(body))
+        return 201, {"x-restli-id": "urn:li:share:9"}, b""
+
+    api.handler = handle
+    li = LinkedInPublisher("li", {"api_url": api.url, "author": "urn:li:organization:1"}, {"ACCESS_TOKEN": "tok"},
+                           FakeClock(NOW), base_dir=str(tmp_path))
+    li.publish(image_post(tmp_path))
+    assert calls[0] == ("POST", "/rest/images?action=initializeUpload") and calls[1] == ("PUT", "/upload/abc")
+    assert calls[-1]["content"] == {"media": {"id": "urn:li:image:C4E10AQ",
+                                              "altText": "A green velvet sofa in the showroom"}}
+
+
+# -- an image post through the engine, from a calendar post's image ----------------------------------------------------
+@pytest.mark.parametrize("network, setup", [("x", _x), ("mastodon", _mastodon), ("bluesky", _bluesky)])
+def test_a_calendar_post_with_an_image_through_the_engine(api, tmp_path, network, setup):
+    from campaigns.calendar import loads as load_calendar
+    from scheduler.engine import Engine
+    from scheduler.ledger import Ledger
+
+    publisher, _replies, ids = setup(api, tmp_path)
+    publisher.base_dir = str(tmp_path)
+    (tmp_path / "sofa.png").write_bytes(PNG)
+    extra = {"x": "", "mastodon": ", instance: 'https://social.example'", "bluesky": ", handle: acme.example"}[network]
+    calendar = load_calendar(f"""brand: {{name: Acme, timezone: UTC}}
+networks:
+  {publisher.name}: {{type: {network}{extra}}}
+posts:
+  - id: new-sofa
+    kind: announcement
+    networks: [{publisher.name}]
+    at: '2026-12-01T08:59:00Z'
+    text: Our new sofa is in the showroom.
+    image: {{path: sofa.png, alt: A green velvet sofa}}
+""")
+    engine = Engine(calendar, Ledger(f"sqlite:///{tmp_path / 'state.db'}"), {publisher.name: publisher}, "t")
+    engine.replan(NOW)
+    assert [o.result for o in engine.run_due(NOW)] == ["sent"] and len(ids()) == 1
+    upload = {"x": "/1.1/media/upload.json", "mastodon": "/api/v2/media",
+              "bluesky": "/xrpc/com.atproto.repo.uploadBlob"}[network]
+    assert any(r["path"].startswith(upload) for r in api.requests)  # the image went up first...
+    assert any(b"A green velvet sofa" in r["body"] for r in api.requests)  # ...with its alt text

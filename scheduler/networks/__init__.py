@@ -10,11 +10,18 @@ from campaigns.model import Calendar
 from ..clock import Clock
 from .base import ConfigError, Publisher
 from .bluesky import BlueskyPublisher
-from .chat import DiscordPublisher, SlackPublisher, TeamsPublisher, TelegramPublisher
 from .credentials import credentials
-from .graph import FacebookPublisher, InstagramPublisher, LinkedInPublisher, PinterestPublisher, ThreadsPublisher
+from .discord import DiscordPublisher
+from .facebook import FacebookPublisher
+from .instagram import InstagramPublisher
+from .linkedin import LinkedInPublisher
 from .mastodon import MastodonPublisher
+from .pinterest import PinterestPublisher
 from .site import SitePublisher
+from .slack import SlackPublisher
+from .teams import TeamsPublisher
+from .telegram import TelegramPublisher
+from .threads import ThreadsPublisher
 from .webhook import WebhookPublisher
 from .x import XPublisher
 
@@ -50,9 +57,6 @@ def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | 
                 publishers[name] = WebhookPublisher(name, account.options, clock, env=dict(env))
             elif account.dry_run:
                 publishers[name] = _DryRunOnly(name, account.type)
-            elif account.type in CHATS:
-                publishers[name] = CHATS[account.type](name, account.options, credentials(account, env, base_dir),
-                                                       clock)
             elif account.type in SIMPLE:
                 publishers[name] = SIMPLE[account.type](name, account.options, credentials(account, env, base_dir),
                                                         clock, base_dir=base_dir)

@@ -34,6 +34,7 @@ from atproto_client.exceptions import (
 from ..clock import Clock
 from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient
 from .credentials import Secrets
+from .media import image_bytes
 
 
 def _ref(remote: RemoteRef) -> models.ComAtprotoRepoStrongRef.Main:
@@ -56,6 +57,7 @@ class BlueskyPublisher(Publisher):
                  language: str = "en"):
         super().__init__(name, "bluesky")
         self.clock = clock
+        self.base_dir = base_dir
         self.handle = options["handle"]
         self.password = secrets["APP_PASSWORD"]
         self.language = language
@@ -132,7 +134,13 @@ class BlueskyPublisher(Publisher):
             root = _ref(post.reply_to)
             reply = models.AppBskyFeedPost.ReplyRef(root=root, parent=root)
         facets = client_utils.detect_facets(post.text) or None
-        created = self._call(lambda: self.client.send_post(post.text, reply_to=reply, facets=facets,
+        embed = None
+        if post.image:
+            data, _name, _mime = image_bytes(self.name, post.image, self.base_dir)
+            blob = self._call(lambda: self.client.upload_blob(data)).blob
+            embed = models.AppBskyEmbedImages.Main(images=[models.AppBskyEmbedImages.Image(
+                alt=post.image.get("alt", ""), image=blob)])
+        created = self._call(lambda: self.client.send_post(post.text, reply_to=reply, facets=facets, embed=embed,
                                                            langs=[self.language], profile_identify=self._did()))
         rkey = created.uri.rsplit("/", 1)[-1]
         return RemoteRef(f"{created.uri}|{created.cid}", f"https://bsky.app/profile/{self.handle}/post/{rkey}")

@@ -108,6 +108,7 @@ class _Http(Publisher):
         self.clock = clock
         self.timeout = float(options.get("timeout", 10))
         self.base = options.get("api_url", self.host).rstrip("/")
+        self.base_dir = base_dir
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         configured = secrets.get("PAGE_ACCESS_TOKEN") or secrets.get("ACCESS_TOKEN") or ""
@@ -232,96 +233,6 @@ class _Meta(_Http):
         return None
 
 
-class FacebookPublisher(_Meta):
-    host = "https://graph.facebook.com/v21.0"
-
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
-        super().__init__(name, "facebook", options, secrets, clock, base_dir)
-        self.page = options["page_id"]
-
-    def publish(self, post: OutgoingPost) -> RemoteRef:
-        if post.reply_to is not None:
-            data = self.request("POST", f"/{post.reply_to.id}/comments", data=self.params(message=post.text))
-            return RemoteRef(str(data["id"]), post.reply_to.url)
-        image = (post.image or {}).get("url")
-        if image:
-            data = self.request("POST", f"/{self.page}/photos", data=self.params(url=image, message=post.text))
-            post_id = str(data.get("post_id") or data["id"])
-        else:
-            data = self.request("POST", f"/{self.page}/feed", data=self.params(message=post.text))
-            post_id = str(data["id"])
-        return RemoteRef(post_id, f"https://www.facebook.com/{post_id}")
-
-    def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
-        return self.find_in(f"/{self.page}/posts", "message", post, "permalink_url")
-
-    def check_live(self) -> str:
-        data = self.request("GET", f"/{self.page}", params=self.params(fields="id,name"))
-        return f"the page token is valid ({data.get('name', self.page)})"
-
-
-class InstagramPublisher(_Meta):
-    host = "https://graph.facebook.com/v21.0"
-
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
-        super().__init__(name, "instagram", options, secrets, clock, base_dir)
-        self.user = options["user_id"]
-
-    def publish(self, post: OutgoingPost) -> RemoteRef:
-        if post.reply_to is not None:
-            data = self.request("POST", f"/{post.reply_to.id}/comments", data=self.params(message=post.text))
-            return RemoteRef(str(data["id"]), post.reply_to.url)
-        image = post.image or {}
-        if not image.get("url"):
-            raise Permanent(self.name, "Instagram posts need an image reachable by url (image: {url: …, alt: …})")
-        container = self.request("POST", f"/{self.user}/media", data=self.params(
-            image_url=image["url"], caption=post.text, alt_text=image.get("alt")))
-        published = self.request("POST", f"/{self.user}/media_publish",
-                                 data=self.params(creation_id=container["id"]))
-        return RemoteRef(str(published["id"]), None)
-
-    def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
-        return self.find_in(f"/{self.user}/media", "caption", post)
-
-
-class ThreadsPublisher(_Meta):
-    host = "https://graph.threads.net/v1.0"
-    refresh_every = timedelta(days=30)  # long-lived tokens last 60 days; each refresh restarts that
-
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
-        super().__init__(name, "threads", options, secrets, clock, base_dir)
-        self.user = options.get("user_id", "me")
-
-    def can_refresh(self) -> bool:
-        return True
-
-    def refresh(self) -> None:
-        root = self.base.rsplit("/v1.0", 1)[0]
-        try:
-            response = self.session.get(f"{root}/refresh_access_token", timeout=self.timeout,
-                                        params={"grant_type": "th_refresh_token", "access_token": self.token})
-        except requests.RequestException:
-            raise Transient(self.name, "cannot reach Threads to refresh the token") from None
-        if response.status_code != 200:
-            raise self.error(response)
-        data = response.json()
-        assert self.tokens is not None
-        self.tokens.save(data["access_token"], self.clock.now(), data.get("expires_in"))
-
-    def publish(self, post: OutgoingPost) -> RemoteRef:
-        image = (post.image or {}).get("url")
-        container = self.request("POST", f"/{self.user}/threads", data=self.params(
-            media_type="IMAGE" if image else "TEXT", image_url=image, text=post.text,
-            alt_text=(post.image or {}).get("alt") if image else None,
-            reply_to_id=post.reply_to.id if post.reply_to else None))
-        published = self.request("POST", f"/{self.user}/threads_publish",
-                                 data=self.params(creation_id=container["id"]))
-        return RemoteRef(str(published["id"]), None)
-
-    def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
-        return self.find_in(f"/{self.user}/threads", "text", post)
-
-
 class _OAuthRefresh(_Http):
     """Bearer-token APIs that can refresh with REFRESH_TOKEN, CLIENT_ID and CLIENT_SECRET, if given."""
 
@@ -350,81 +261,3 @@ class _OAuthRefresh(_Http):
 
     def oauth_post(self, form: dict[str, str]) -> requests.Response:
         raise NotImplementedError
-
-
-class PinterestPublisher(_OAuthRefresh):
-    host = "https://api.pinterest.com"
-
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
-        super().__init__(name, "pinterest", options, secrets, clock, base_dir)
-        self.board = options["board_id"]
-
-    def oauth_post(self, form: dict[str, str]) -> requests.Response:
-        return self.session.post(f"{self.base}/v5/oauth/token", data=form, timeout=self.timeout,
-                                 auth=(self.secrets["CLIENT_ID"], self.secrets["CLIENT_SECRET"]))
-
-    def publish(self, post: OutgoingPost) -> RemoteRef:
-        image = post.image or {}
-        if not image.get("url"):
-            raise Permanent(self.name, "Pinterest pins need an image reachable by url (image: {url: …, alt: …})")
-        link = next(iter(_URL.findall(post.text)), None)
-        body = {"board_id": self.board, "title": (post.title or post.text)[:100], "description": post.text[:500],
-                "alt_text": image.get("alt", "")[:500], "media_source": {"source_type": "image_url",
-                                                                          "url": image["url"]}}
-        if link:
-            body["link"] = link
-        data = self.request("POST", "/v5/pins", json=body)
-        return RemoteRef(str(data["id"]), f"https://www.pinterest.com/pin/{data['id']}/")
-
-    def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
-        data = self.request("GET", f"/v5/boards/{self.board}/pins", params={"page_size": 25})
-        for pin in data.get("items", []):
-            if _same(pin.get("description", ""), post.text[:500]):
-                return RemoteRef(str(pin["id"]), f"https://www.pinterest.com/pin/{pin['id']}/")
-        return None
-
-
-_LITTLE_TEXT = re.compile(r"([\\|{}@\[\]()<>#*_~])")
-
-
-class LinkedInPublisher(_OAuthRefresh):
-    host = "https://api.linkedin.com"
-
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
-        super().__init__(name, "linkedin", options, secrets, clock, base_dir)
-        self.author = options["author"]
-        self.oauth_url = options.get("oauth_url", "https://www.linkedin.com/oauth/v2/accessToken")
-        self.session.headers.update({"LinkedIn-Version": str(options.get("version", "202411")),
-                                     "X-Restli-Protocol-Version": "2.0.0"})
-
-    def oauth_post(self, form: dict[str, str]) -> requests.Response:
-        return self.session.post(self.oauth_url, timeout=self.timeout, data={
-            **form, "client_id": self.secrets["CLIENT_ID"], "client_secret": self.secrets["CLIENT_SECRET"]})
-
-    @staticmethod
-    def commentary(text: str) -> str:
-        """LinkedIn's "little text" format: reserved characters are escaped with a backslash,
-        except inside links (a UTM-tagged link is full of underscores)."""
-        out, last = [], 0
-        for match in _URL.finditer(text):
-            out.append(_LITTLE_TEXT.sub(r"\\\1", text[last:match.start()]))
-            out.append(match.group(0))
-            last = match.end()
-        out.append(_LITTLE_TEXT.sub(r"\\\1", text[last:]))
-        return "".join(out)
-
-    def publish(self, post: OutgoingPost) -> RemoteRef:
-        body = {"author": self.author, "commentary": self.commentary(post.text), "visibility": "PUBLIC",
-                "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [],
-                                 "thirdPartyDistributionChannels": []},
-                "lifecycleState": "PUBLISHED", "isReshareDisabledByAuthor": False}
-        data = self.request("POST", "/rest/posts", json=body)
-        urn = data["_headers"].get("x-restli-id") or data["_headers"].get("X-RestLi-Id") or data.get("id", "")
-        return RemoteRef(urn, f"https://www.linkedin.com/feed/update/{urn}/")
-
-    def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
-        data = self.request("GET", "/rest/posts", params={"author": self.author, "q": "author", "count": 20})
-        for item in data.get("elements", []):
-            if _same(item.get("commentary", ""), self.commentary(post.text)):
-                return RemoteRef(item["id"], f"https://www.linkedin.com/feed/update/{item['id']}/")
-        return None
