@@ -123,7 +123,9 @@ def render_update(calendar: Calendar, status: Status, incident: Incident, update
 
 
 def _accounts(calendar: Calendar, wanted: tuple[str, ...], only: set[str] | None) -> list[Account]:
-    names = wanted or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    """The accounts to tell: those named, or every enabled one that takes text posts
+    (Instagram and Pinterest need an image; announcements are words)."""
+    names = wanted or tuple(n for n, a in calendar.networks.items() if a.enabled and not a.rules.image_required)
     out = []
     for name in names:
         account = calendar.networks.get(name)

@@ -198,6 +198,10 @@ class _Builder:
         for index, name in enumerate(names):
             if not isinstance(name, str):
                 continue
+            if what == "network" and name in known and known[name].rules.image_required:
+                self.error(names.item_loc(index), f"{name} ({known[name].rules.title}) needs an image in every "
+                                                  "post; incident and maintenance announcements are text")
+                continue
             if name not in known:
                 hint = did_you_mean(name, known) or (f"known: {', '.join(known)}" if known else f"define {what}s first")
                 self.error(names.item_loc(index), f"unknown {what} {name!r}", hint)

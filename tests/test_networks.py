@@ -1046,3 +1046,97 @@ posts:
               "bluesky": "/xrpc/com.atproto.repo.uploadBlob"}[network]
     assert any(r["path"].startswith(upload) for r in api.requests)  # the image went up first...
     assert any(b"A green velvet sofa" in r["body"] for r in api.requests)  # ...with its alt text
+
+
+def _slack(api, tmp_path):
+    sent = []
+    api.handler = lambda m, p, h, b: (sent.append(json.loads(b)), (200, {}, "ok"))[1]
+    return slack(api), lambda: [None for _ in sent], lambda: ["k" for _ in sent]
+
+
+def _teams(api, tmp_path):
+    sent = []
+    api.handler = lambda m, p, h, b: (sent.append(json.loads(b)), (202, {}, ""))[1]
+    return (TeamsPublisher("ops", {}, {"WEBHOOK_URL": api.url + "/workflows/abc"}, FakeClock(NOW)),
+            lambda: [None for _ in sent], lambda: ["k" for _ in sent])
+
+
+@pytest.mark.parametrize("network, setup", [("slack", _slack), ("teams", _teams)])
+def test_an_incident_through_the_engine_on_chats_without_threads(api, tmp_path, network, setup):
+    from campaigns.calendar import loads as load_calendar
+    from scheduler.engine import Engine
+    from scheduler.ledger import Ledger
+    from status.load import loads as load_status
+
+    publisher, _replies, ids = setup(api, tmp_path)
+    calendar = load_calendar(f"brand: {{name: Acme, timezone: UTC}}\nnetworks:\n  {publisher.name}: {{type: {network}}}\n")
+    engine = Engine(calendar, Ledger(f"sqlite:///{tmp_path / 'state.db'}"), {publisher.name: publisher}, "t",
+                    status=load_status(INCIDENT, calendar))
+    engine.replan(NOW)
+    assert [o.result for o in engine.run_due(NOW)] == ["sent", "sent"] and len(ids()) == 2
+    assert engine.run_due(NOW + timedelta(minutes=1)) == []
+
+
+def _image_server(api):
+    """One server for the url-image networks; serves the image itself too (LinkedIn fetches it)."""
+    seen = []
+
+    def handle(method, path, headers, body):
+        seen.append({"method": method, "path": path, "body": body})
+        if path == "/img/sofa.png":
+            return 200, {"Content-Type": "image/png"}, PNG
+        if path.startswith("/rest/images"):
+            return 200, {}, {"value": {"uploadUrl": api.url + "/upload/1", "image": "urn:li:image:1"}}
+        if path.startswith("/upload/"):
+            return 201, {}, b""
+        if path.startswith("/rest/posts"):
+            return 201, {"x-restli-id": "urn:li:share:1"}, b""
+        if path.startswith("/v5/pins"):
+            return 201, {}, {"id": "813744226420795884"}
+        if "/bot" in path:
+            return 200, {}, {"ok": True, "result": {"message_id": 1}}
+        if path.startswith("/api/webhooks"):
+            return 200, {}, {"id": "1"}
+        return 200, {}, {"id": f"obj_{len(seen)}", "post_id": f"post_{len(seen)}"}
+
+    api.handler = handle
+    return seen
+
+
+@pytest.mark.parametrize("network, extra, expected", [
+    ("facebook", ", page_id: '1234'", "url=http"),
+    ("instagram", ", user_id: '1789'", "image_url=http"),
+    ("threads", ", user_id: '42'", "media_type=IMAGE"),
+    ("pinterest", ", board_id: '5497'", '"source_type": "image_url"'),
+    ("linkedin", ", author: 'urn:li:organization:1'", '"urn:li:image:1"'),
+    ("telegram", ", chat_id: '-100123'", '"photo": "http'),
+    ("discord", "", 'name="files[0]"'),
+])
+def test_an_image_post_by_url_through_the_engine(api, tmp_path, network, extra, expected):
+    from campaigns.calendar import loads as load_calendar
+    from scheduler.engine import Engine
+    from scheduler.ledger import Ledger
+    from scheduler.networks import SIMPLE
+
+    seen = _image_server(api)
+    calendar = load_calendar(f"""brand: {{name: Acme, timezone: UTC}}
+networks:
+  acct: {{type: {network}{extra}}}
+posts:
+  - id: new-sofa
+    kind: announcement
+    networks: [acct]
+    at: '2026-12-01T08:59:00Z'
+    text: Our new sofa is in the showroom.
+    image: {{url: '{api.url}/img/sofa.png', alt: A green velvet sofa}}
+""")
+    account = calendar.networks["acct"]
+    secrets = {"ACCESS_TOKEN": "tok", "PAGE_ACCESS_TOKEN": "tok", "BOT_TOKEN": "1:T",
+               "WEBHOOK_URL": api.url + "/api/webhooks/1/T"}
+    publisher = SIMPLE[network]("acct", {**account.options, "api_url": api.url}, secrets, FakeClock(NOW),
+                                base_dir=str(tmp_path))
+    engine = Engine(calendar, Ledger(f"sqlite:///{tmp_path / 'state.db'}"), {"acct": publisher}, "t")
+    engine.replan(NOW)
+    assert [o.result for o in engine.run_due(NOW)] == ["sent"]
+    bodies = " ".join(r["body"].decode(errors="replace") for r in seen)
+    assert expected in bodies or expected in " ".join(r["path"] for r in seen)

@@ -429,3 +429,11 @@ def test_maintenance_add_and_cancel_edit_the_file(tmp_path, capsys):
     assert status.read_text().startswith("# Our components. Keep this comment!\n")
     code, _, err = run(capsys, FakeClock(T0), "maintenance", "cancel", *common, "payment-upgrade-20261206-0300")
     assert code == 2 and "already cancelled" in err
+
+
+def test_image_only_networks_are_left_out_of_announcements():
+    pubs = announcements(CALENDAR, loads(STATUS.replace("    networks: [site, x]\n", ""), CALENDAR),
+                         T0 - timedelta(hours=1), T0 + timedelta(hours=1))
+    assert "insta" not in {p.network for p in pubs} and {"site", "x", "masto", "sky", "hooks"} <= {p.network for p in pubs}
+    assert any("insta (Instagram) needs an image in every post" in p for p in problems(
+        STATUS.replace("networks: [site, x]", "networks: [site, insta]")))
