@@ -1140,3 +1140,14 @@ posts:
     assert [o.result for o in engine.run_due(NOW)] == ["sent"]
     bodies = " ".join(r["body"].decode(errors="replace") for r in seen)
     assert expected in bodies or expected in " ".join(r["path"] for r in seen)
+
+
+def test_instagram_replies_are_comments_on_the_first_post(api):
+    from scheduler.networks.instagram import InstagramPublisher
+
+    server = GraphServer(api)
+    insta = graph(api, InstagramPublisher, user_id="1789")
+    first = insta.publish(OutgoingPost(**{**post("New sofa").__dict__, "image": {"url": "https://acme.example/s.png",
+                                                                              "alt": "A sofa"}}))
+    insta.publish(OutgoingPost(**{**post("Now in three colours.").__dict__, "reply_to": first}))
+    assert server.objects[-1]["kind"] == "comment" and server.objects[-1]["on"] == first.id
