@@ -241,33 +241,16 @@ class _Builder:
         raw = spec.get("updates")
         if not isinstance(raw, LocList):
             return []
-        tz = zone(tz_name)
         out: list[Update] = []
         for index, item in enumerate(raw):
             if not isinstance(item, LocDict) or (*where, "updates", index) in self.bad:
                 continue
-            at_text, loc = item.get("at"), item.value_loc("at")
-            if not isinstance(at_text, str) or not isinstance(item.get("state"), str):
+            if not isinstance(item.get("at"), str) or not isinstance(item.get("state"), str):
                 continue
-            try:
-                when = parse_when(at_text)
-            except TimeFormatError as exc:
-                self.error(loc, str(exc))
+            at_text, loc = item["at"], item.value_loc("at")
+            at = self.when(item, "at", tz_name)
+            if at is None:
                 continue
-            if when.is_date:
-                self.error(loc, f"update time {at_text} has no time of day", f"write e.g. {at_text}T09:12")
-                continue
-            if when.offset is not None:
-                at = datetime.combine(when.date, when.time, when.offset)
-            else:
-                naive = when.naive()
-                kind = local_time_kind(naive, tz)
-                if kind != "ok":
-                    first, _second = describe_offsets(naive, tz)
-                    what = "does not exist" if kind == "gap" else "happens twice"
-                    self.error(loc, f"{at_text} {what} in {tz_name} (a DST change)", f"give the offset, e.g. {first}")
-                    continue
-                at = naive.replace(tzinfo=tz)
             state = item["state"]
             if out:
                 previous = out[-1]

@@ -7,7 +7,7 @@ from typing import Any
 from ..clock import Clock
 from .base import OutgoingPost, RemoteRef
 from .credentials import Secrets
-from .graph import _URL, _Meta, _OAuthRefresh, _same  # noqa: F401
+from .graph import _Meta
 
 
 class FacebookPublisher(_Meta):

@@ -10,7 +10,7 @@ import requests
 from ..clock import Clock
 from .base import OutgoingPost, RemoteRef, Transient
 from .credentials import Secrets
-from .graph import _URL, _Meta, _OAuthRefresh, _same  # noqa: F401
+from .graph import _URL, _OAuthRefresh, _same
 from .media import image_bytes
 
 _LITTLE_TEXT = re.compile(r"([\\|{}@\[\]()<>#*_~])")

@@ -9,7 +9,7 @@ import requests
 from ..clock import Clock
 from .base import OutgoingPost, Permanent, RemoteRef
 from .credentials import Secrets
-from .graph import _URL, _Meta, _OAuthRefresh, _same  # noqa: F401
+from .graph import _URL, _OAuthRefresh, _same
 
 
 class PinterestPublisher(_OAuthRefresh):
