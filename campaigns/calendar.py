@@ -23,7 +23,7 @@ from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrulestr
 from .errors import CalendarError, Problem
 from .gcpause import paused_gc
 from .model import DEFAULT_CATCH_UP, Account, Brand, Calendar, Campaign, EnginePolicy, Post, Series
-from .networks import NETWORK_TYPES
+from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
 from .schema import calendar_schema
 from .schemacheck import SchemaChecker, did_you_mean
 from .templates import (
@@ -217,7 +217,7 @@ class _Builder:
             for key, value in spec.items():
                 if key in ("type", "enabled", "dry_run"):
                     continue
-                if key not in allowed and key not in ("env_prefix", "secrets_file") and self.ok("networks", name, key):
+                if key not in allowed and key not in COMMON_NETWORK_FIELDS and self.ok("networks", name, key):
                     fits = [t for t, nt in NETWORK_TYPES.items() if key in nt.fields]
                     self.error(spec.key_loc(key), f"{key!r} does not apply to a {kind} network",
                                f"it belongs to: {', '.join(fits)}" if fits else "")

@@ -191,3 +191,18 @@ def test_load_returns_a_calendar_model(write_calendar):
     assert post.networks == ("site", "hooks")
     assert [t.source for t in post.texts["site"]] == ["one {links.help}", "two"]
     assert [t.source for t in post.texts["hooks"]] == ["hook text"]
+
+
+def test_documented_account_options_are_accepted_and_checked(tmp_path: Path):
+    path = tmp_path / "c.yaml"
+    path.write_text("brand: {name: A, timezone: UTC}\nnetworks:\n"
+                    "  x: {type: x, timeout: 5, rate_limit: 50/day}\n"
+                    "  m: {type: mastodon, instance: 'https://social.example', visibility: unlisted}\n"
+                    "  li: {type: linkedin, author: 'urn:li:organization:1', version: '202411'}\n")
+    assert check(str(path)).errors == []
+    path.write_text("brand: {name: A, timezone: UTC}\nnetworks:\n"
+                    "  m: {type: mastodon, instance: 'https://social.example', visibility: everyone}\n"
+                    "  s: {type: site, version: '202411'}\n")
+    messages = [p.message for p in check(str(path)).errors]
+    assert "'visibility' cannot be 'everyone'" in messages
+    assert "'version' does not apply to a site network" in messages
