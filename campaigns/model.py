@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -132,4 +133,9 @@ class Calendar:
     engine: EnginePolicy = field(default_factory=EnginePolicy)
 
     def post(self, post_id: str) -> Post | None:
-        return next((p for p in self.posts if p.id == post_id), None)
+        return self._posts_by_id.get(post_id)
+
+    @cached_property
+    def _posts_by_id(self) -> dict[str, Post]:
+        """Built on first use: the engine looks posts up on every publication."""
+        return {p.id: p for p in self.posts}
