@@ -1116,7 +1116,7 @@ def test_an_image_post_by_url_through_the_engine(api, tmp_path, network, extra, 
     from campaigns.calendar import loads as load_calendar
     from scheduler.engine import Engine
     from scheduler.ledger import Ledger
-    from scheduler.networks import SIMPLE
+    from scheduler.networks import publisher_class
 
     seen = _image_server(api)
     calendar = load_calendar(f"""brand: {{name: Acme, timezone: UTC}}
@@ -1133,7 +1133,7 @@ posts:
     account = calendar.networks["acct"]
     secrets = {"ACCESS_TOKEN": "tok", "PAGE_ACCESS_TOKEN": "tok", "BOT_TOKEN": "1:T",
                "WEBHOOK_URL": api.url + "/api/webhooks/1/T"}
-    publisher = SIMPLE[network]("acct", {**account.options, "api_url": api.url}, secrets, FakeClock(NOW),
+    publisher = publisher_class(network)("acct", {**account.options, "api_url": api.url}, secrets, FakeClock(NOW),
                                 base_dir=str(tmp_path))
     engine = Engine(calendar, Ledger(f"sqlite:///{tmp_path / 'state.db'}"), {"acct": publisher}, "t")
     engine.replan(NOW)
