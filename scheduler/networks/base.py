@@ -17,10 +17,14 @@ Messages never contain secrets: publishers redact URLs and tokens where requests
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+import requests
 
 from campaigns.errors import HeraldError
 
@@ -126,6 +130,20 @@ class Publisher(ABC):
 
     def close(self) -> None:  # noqa: B027  (optional hook)
         """Release connections and sessions."""
+
+
+@contextmanager
+def transport_errors(network: str, where: str, timeout: float) -> Iterator[None]:
+    """requests' failures as Herald's errors. A connect timeout or a refused connection
+    certainly delivered nothing; a read timeout or a dropped connection may have (ambiguous)."""
+    try:
+        yield
+    except requests.ConnectTimeout:
+        raise Transient(network, f"connecting to {where} timed out") from None
+    except requests.Timeout:
+        raise Transient(network, f"{where} did not answer within {timeout:g} s", ambiguous=True) from None
+    except requests.ConnectionError as exc:
+        raise Transient(network, f"cannot reach {where}", ambiguous="refused" not in str(exc)) from None
 
 
 def redact_url(url: str) -> str:

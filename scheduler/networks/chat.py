@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from ..clock import Clock
-from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient
+from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient, transport_errors
 from .credentials import Secrets
 from .webhook import USER_AGENT, retry_at_from
 
@@ -33,16 +33,10 @@ class _HttpChat(Publisher):
         self.session.headers["User-Agent"] = USER_AGENT
 
     def _post(self, url: str, payload: dict[str, Any], shown: str, files: dict | None = None) -> requests.Response:
-        try:
+        with transport_errors(self.name, shown, self.timeout):
             if files:  # multipart: the JSON goes in a field, as these APIs expect
                 return self.session.post(url, data=payload, files=files, timeout=self.timeout)
             return self.session.post(url, json=payload, timeout=self.timeout)
-        except requests.ConnectTimeout:
-            raise Transient(self.name, f"connecting to {shown} timed out") from None
-        except requests.Timeout:
-            raise Transient(self.name, f"{shown} did not answer within {self.timeout:g} s", ambiguous=True) from None
-        except requests.ConnectionError as exc:
-            raise Transient(self.name, f"cannot reach {shown}", ambiguous="refused" not in str(exc)) from None
 
     def _fail(self, response: requests.Response, message: str) -> None:
         status = response.status_code

@@ -33,7 +33,7 @@ from typing import Any
 import requests
 
 from ..clock import Clock
-from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient
+from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient, transport_errors
 from .credentials import Secrets
 from .webhook import USER_AGENT, retry_at_from
 
@@ -150,14 +150,8 @@ class _Http(Publisher):
         return kwargs
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
+        with transport_errors(self.name, self.type, self.timeout):
             response = self.session.request(method, self.base + path, timeout=self.timeout, **kwargs)
-        except requests.ConnectTimeout:
-            raise Transient(self.name, f"connecting to {self.type} timed out") from None
-        except requests.Timeout:
-            raise Transient(self.name, f"{self.type} did not answer in time", ambiguous=True) from None
-        except requests.ConnectionError as exc:
-            raise Transient(self.name, f"cannot reach {self.type}", ambiguous="refused" not in str(exc)) from None
         if 200 <= response.status_code < 300:
             if not response.content:
                 return {"_headers": dict(response.headers)}

@@ -43,6 +43,7 @@ from .base import (
     RemoteRef,
     Transient,
     redact_url,
+    transport_errors,
 )
 
 USER_AGENT = "Herald/0.1 (+https://herald.example)"
@@ -123,15 +124,8 @@ class WebhookPublisher(Publisher):
     def publish(self, post: OutgoingPost) -> RemoteRef:
         body = self.body(post)
         where = redact_url(self.url)
-        try:
+        with transport_errors(self.name, where, self.timeout):
             response = self.session.post(self.url, data=body, headers=self.headers(post, body), timeout=self.timeout)
-        except requests.ConnectTimeout:
-            raise Transient(self.name, f"connecting to {where} timed out") from None
-        except requests.Timeout:
-            raise Transient(self.name, f"{where} did not answer within {self.timeout:g} s", ambiguous=True) from None
-        except requests.ConnectionError as exc:
-            ambiguous = not isinstance(exc.__context__, ConnectionRefusedError) and "refused" not in str(exc)
-            raise Transient(self.name, f"cannot reach {where}", ambiguous=ambiguous) from None
         return self._result(response, post)
 
     def _result(self, response: requests.Response, post: OutgoingPost) -> RemoteRef:

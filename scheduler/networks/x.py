@@ -23,7 +23,7 @@ import requests
 import tweepy
 
 from ..clock import Clock
-from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient
+from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient, transport_errors
 from .credentials import Secrets
 
 _URL = re.compile(r"https?://\S+")
@@ -61,7 +61,8 @@ class XPublisher(Publisher):
         super().__init__(name, "x")
         self.clock = clock
         self.base_dir = base_dir
-        self.session = session or _TimeoutSession(float(options.get("timeout", 10)))
+        self.timeout = float(options.get("timeout", 10))
+        self.session = session or _TimeoutSession(self.timeout)
         keys = dict(consumer_key=secrets["API_KEY"], consumer_secret=secrets["API_SECRET"],
                     access_token=secrets["ACCESS_TOKEN"], access_token_secret=secrets["ACCESS_TOKEN_SECRET"])
         self.client = tweepy.Client(**keys, wait_on_rate_limit=False)
@@ -73,7 +74,8 @@ class XPublisher(Publisher):
 
     def _call(self, action: Any) -> Any:
         try:
-            return action()
+            with transport_errors(self.name, "X", self.timeout):
+                return action()
         except tweepy.TooManyRequests as exc:
             reset = exc.response.headers.get("x-rate-limit-reset")
             at = datetime.fromtimestamp(int(reset), UTC) if reset else self.clock.now() + timedelta(minutes=15)
@@ -91,12 +93,6 @@ class XPublisher(Publisher):
             raise Transient(self.name, f"X: {_message(exc)}", ambiguous=True) from None
         except tweepy.HTTPException as exc:
             raise Permanent(self.name, f"X: {_message(exc)}") from None
-        except requests.ConnectTimeout:
-            raise Transient(self.name, "connecting to X timed out") from None
-        except requests.Timeout:
-            raise Transient(self.name, "X did not answer in time", ambiguous=True) from None
-        except requests.ConnectionError as exc:
-            raise Transient(self.name, "cannot reach X", ambiguous="refused" not in str(exc)) from None
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         media_ids = None
