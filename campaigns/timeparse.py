@@ -101,16 +101,6 @@ def local_time_kind(naive: datetime, tz: ZoneInfo) -> str:
     return "gap" if back != naive else "fold"
 
 
-def localize(naive: datetime, tz: ZoneInfo) -> datetime:
-    """A wall-clock time in ``tz`` as an aware datetime, following RFC 5545 §3.3.5.
-
-    A time in a DST gap takes the UTC offset from before the gap (02:30 on the
-    night clocks jump from 02:00 to 03:00 becomes 03:30 summer time); an ambiguous
-    time in a fold means its first instant.  zoneinfo's ``fold=0`` is exactly that.
-    """
-    return naive.replace(tzinfo=tz, fold=0)
-
-
 def describe_offsets(naive: datetime, tz: ZoneInfo) -> tuple[str, str]:
     """The two readings of a gap or fold time, as ISO strings with their offsets."""
     first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC).astimezone(tz)

@@ -23,8 +23,6 @@ from campaigns.yamlsource import Loc, LocDict, LocList, load_file, load_text
 from .model import Component, Feed, Incident, Maintenance, Status, Update
 from .schema import status_schema
 
-STATE_ORDER = {"investigating": 0, "identified": 1, "monitoring": 2, "resolved": 3}
-
 
 @lru_cache(maxsize=1)
 def _checker() -> SchemaChecker:

@@ -104,5 +104,3 @@ class Status:
     def open_incidents(self) -> list[Incident]:
         return [i for i in self.incidents if not i.resolved]
 
-
-EMPTY = Status(path="", timezone="UTC")
