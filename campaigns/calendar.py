@@ -31,6 +31,9 @@ from .templates import (
     Template,
     TemplateError,
     compile_template,
+    countdown_values,
+    event_day,
+    longest_countdown_values,
     longest_occurrence_values,
     tag_links,
 )
@@ -42,6 +45,7 @@ from .timeparse import (
     parse_when,
     zone,
 )
+from .voice import DEFAULT_REQUIRED, Limits, Voice
 from .yamlsource import Loc, LocDict, LocList, load_file, load_text
 
 
@@ -175,31 +179,90 @@ class _Builder:
         domains = raw.get("domains") if isinstance(raw.get("domains"), list) else []
         hosts.update(d.lower() for d in domains if isinstance(d, str))
         utm = raw.get("utm") if isinstance(raw.get("utm"), dict) else {}
+        events = self.events(raw)
+        language = raw.get("language") if isinstance(raw.get("language"), str) else "en"
+        voice = self.voice(raw, language)
         if tz_name is None:
             return None
+        templates, template_locs = self.status_templates(raw, links, name, events)
         return Brand(
             name=name, timezone=tz_name, links=links, hosts=frozenset(h for h in hosts if h),
-            language=raw.get("language") if isinstance(raw.get("language"), str) else "en",
-            utm_source=utm.get("source", ""), utm_medium=utm.get("medium", "social"),
-            status_templates=self.status_templates(raw, links, name),
+            language=language, utm_source=utm.get("source", ""), utm_medium=utm.get("medium", "social"),
+            status_templates=templates, status_template_locs=template_locs, events=events, voice=voice,
         )
 
-    def status_templates(self, raw: LocDict, links: dict[str, str], name: str) -> dict[str, str]:
+    def events(self, raw: LocDict) -> dict[str, str]:
+        spec = raw.get("events")
+        out: dict[str, str] = {}
+        if not isinstance(spec, LocDict):
+            return out
+        for name, value in spec.items():
+            if not isinstance(value, str) or not self.ok("brand", "events", name):
+                continue
+            try:
+                event_day(value, date(2028, 1, 1))  # a leap year: 02-29 is a possible yearly event
+            except ValueError:
+                self.error(spec.value_loc(name), f"event {name!r}: {value!r} is not a real date",
+                           "write YYYY-MM-DD for one day, or MM-DD for every year")
+                continue
+            out[name] = value
+        return out
+
+    def voice(self, raw: LocDict, language: str) -> Voice:
+        spec = raw.get("voice")
+        if not isinstance(spec, LocDict):
+            return Voice(language=language)
+        if not self.ok("brand", "voice"):
+            return Voice(declared=True, language=language)
+
+        def texts(container: object, key: str) -> tuple[str, ...]:
+            value = container.get(key) if isinstance(container, dict) else None
+            return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+        phrases = spec.get("phrases") if isinstance(spec.get("phrases"), dict) else {}
+        limits = spec.get("limits") if isinstance(spec.get("limits"), dict) else {}
+        required = dict(DEFAULT_REQUIRED)
+        if isinstance(spec.get("required"), dict):
+            required.update({k: texts(spec["required"], k) for k in spec["required"]})
+        cues = spec.get("cues") if isinstance(spec.get("cues"), dict) else {}
+        repetition = spec.get("repetition") if isinstance(spec.get("repetition"), dict) else {}
+        links = spec.get("links") if isinstance(spec.get("links"), dict) else {}
+        words = spec.get("words") if isinstance(spec.get("words"), dict) else {}
+        return Voice(
+            declared=True, persona=spec.get("persona", ""), tone=spec.get("tone", ""),
+            register=spec.get("register", ""), language=spec.get("language", language),
+            words={str(k): v for k, v in words.items()},
+            stock_phrases=texts(phrases, "stock"), blame_phrases=texts(phrases, "blame"),
+            argumentative_phrases=texts(phrases, "argumentative"),
+            limits=Limits(**{k: v for k, v in limits.items() if isinstance(v, int)}),
+            acronyms=frozenset(a.upper() for a in texts(spec, "acronyms")),
+            required=required, cues={k: texts(cues, k) for k in cues},
+            window=parse_duration(repetition["window"]) if "window" in repetition else Voice().window,
+            similarity=float(repetition.get("similarity", Voice().similarity)),
+            hosts=frozenset(h.lower() for h in texts(links, "hosts")), utm=links.get("utm", "campaign"),
+            severities=dict(spec.get("rules") or {}), line=spec.loc.line, col=spec.loc.col,
+        )
+
+    def status_templates(self, raw: LocDict, links: dict[str, str], name: str,
+                         events: dict[str, str]) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
         from status.announce import TEMPLATE_FIELDS
 
         spec = raw.get("status_templates")
         out: dict[str, str] = {}
+        locs: dict[str, tuple[int, int]] = {}
         if not isinstance(spec, LocDict):
-            return out
+            return out, locs
         known = frozenset({*TEMPLATE_FIELDS, "brand.name", *(f"links.{k}" for k in links)})
         for key, text in spec.items():
             if isinstance(text, str) and self.ok("brand", "status_templates", key):
                 try:
                     compile_template(text, known)
                     out[key] = text
+                    loc = spec.value_loc(key)
+                    locs[key] = (loc.line, loc.col)
                 except TemplateError as exc:
                     self.error(spec.value_loc(key), str(exc))
-        return out
+        return out, locs
 
     def networks(self) -> dict[str, Account]:
         raw = self.data.get("networks")
@@ -284,7 +347,8 @@ class _Builder:
         if not isinstance(raw, LocList):
             return []
         known_fields = frozenset(
-            {"brand.name", *(f"links.{k}" for k in (brand.links if brand else {})), *OCCURRENCE_FIELDS}
+            {"brand.name", *(f"links.{k}" for k in (brand.links if brand else {})), *OCCURRENCE_FIELDS,
+             *longest_countdown_values(brand.events if brand else {})}
         )
         seen: dict[str, Loc] = {}
         out = []
@@ -546,7 +610,7 @@ class _PostBuilder:
             if not self.p.ok(*path):
                 continue
             try:
-                out.append(compile_template(source, self.known_fields))
+                out.append(compile_template(source, self.known_fields, loc.line, loc.col))
             except TemplateError as exc:
                 self.error(loc, str(exc))
         return tuple(out)
@@ -595,6 +659,7 @@ class _PostBuilder:
         if limit is None or self.brand is None:
             return
         values = render_values(self.brand, longest_occurrence_values())
+        values.update(longest_countdown_values(self.brand.events))
         for number, template in enumerate(templates, 1):
             text = finish(template.render(values), self.brand, campaign, account)
             over = limit.overflow(text)
@@ -621,6 +686,8 @@ class _PostBuilder:
 def render_values(brand: Brand, occurrence: dict[str, str]) -> dict[str, str]:
     values = {"brand.name": brand.name, **{f"links.{k}": v for k, v in brand.links.items()}}
     values.update(occurrence)
+    if brand.events and "date_iso" in occurrence:
+        values.update(countdown_values(brand.events, date.fromisoformat(occurrence["date_iso"])))
     return values
 
 

@@ -13,6 +13,7 @@ from dateutil.rrule import rrule
 from .networks import NETWORK_TYPES, NetworkType
 from .templates import Template
 from .timeparse import When, zone
+from .voice import Voice
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Brand:
     utm_source: str = ""  # empty: the network's type
     utm_medium: str = "social"
     status_templates: dict[str, str] = field(default_factory=dict)  # state[.impact] -> template
+    status_template_locs: dict[str, tuple[int, int]] = field(default_factory=dict)  # where each was written
+    events: dict[str, str] = field(default_factory=dict)  # name -> YYYY-MM-DD, or MM-DD (every year)
+    voice: Voice = field(default_factory=Voice)
 
     @property
     def tz(self) -> ZoneInfo:

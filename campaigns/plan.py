@@ -21,7 +21,7 @@ from .calendar import finish, render_values
 from .gcpause import paused_gc
 from .model import Calendar, Post
 from .networks import NETWORK_TYPES
-from .templates import occurrence_values
+from .templates import Template, occurrence_values
 from .timeparse import zone
 
 
@@ -63,6 +63,8 @@ class Publication:
     campaign: str | None = None
     note: str = ""
     thread_root: str | None = None  # key of the first post of this thread on the same account
+    variant_id: str = ""  # which wording, by its text: what the ledger records to rotate fairly
+    role: str = ""  # what the voice guide requires of it: the kind, or the incident state (resolved…)
 
     @property
     def length(self) -> int | None:
@@ -77,6 +79,35 @@ class Publication:
             "campaign": self.campaign, "source": self.source, **({"note": self.note} if self.note else {}),
             **({"thread_root": self.thread_root} if self.thread_root else {}),
         }
+
+
+def variant_id(template: Template) -> str:
+    return hashlib.sha256(template.source.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class VariantHistory:
+    """What the ledger knows about variants: for each (post, account), how often each
+    wording (by :func:`variant_id`) went out before the window and which went out last;
+    and the wording each publication in the window already has (sent or on its way)."""
+
+    counts: dict[tuple[str, str], dict[str, int]]
+    last: dict[tuple[str, str], str]
+    chosen: dict[str, str]
+
+
+def choose_variant(counts: list[int], last: int | None, preferred: int) -> int:
+    """The least-used variant that is not the one last published, nearest after ``preferred``
+    in rotation order.  From no history this is plain rotation (occurrence index mod n)."""
+    n = len(counts)
+    best = None
+    for step in range(n):
+        i = (preferred + step) % n
+        if i == last and n > 1:
+            continue
+        if best is None or counts[i] < counts[best]:
+            best = i
+    return best if best is not None else 0
 
 
 def occurrences(post: Post, start: datetime, end: datetime) -> Iterator[Occurrence]:
@@ -136,15 +167,21 @@ def is_southern(tz_name: str) -> bool:
     return bool(january and july and january > july) or tz_name.startswith("Australia/")
 
 
-def plan(calendar: Calendar, start: datetime, end: datetime) -> list[Publication]:
-    """Every publication with start <= at < end, sorted by instant, then network, then post."""
+def plan(calendar: Calendar, start: datetime, end: datetime,
+         history: VariantHistory | None = None) -> list[Publication]:
+    """Every publication with start <= at < end, sorted by instant, then network, then post.
+
+    Variants rotate per post and account.  With the ledger's ``history`` the rotation
+    continues from what was really published: never the wording that went out last on
+    that account, and the least-used one first (a new variant goes out soon; a skipped
+    or held occurrence does not make the next one repeat its predecessor)."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("plan() needs aware datetimes")
     with paused_gc():
-        return _plan(calendar, start, end)
+        return _plan(calendar, start, end, history)
 
 
-def _plan(calendar: Calendar, start: datetime, end: datetime) -> list[Publication]:
+def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHistory | None) -> list[Publication]:
     brand = calendar.brand
     southern = is_southern(brand.timezone)
 
@@ -160,18 +197,39 @@ def _plan(calendar: Calendar, start: datetime, end: datetime) -> list[Publicatio
         accounts = [calendar.networks[n] for n in post.networks if n in post.texts and calendar.networks[n].enabled]
         if not accounts:
             continue
+        ids = {a.name: [variant_id(t) for t in post.texts[a.name]] for a in accounts}
+        rotation: dict[str, tuple[list[int], list[int | None]]] = {}
         for occ in occurrences(post, start, end):
             values = values_at(occ.local)
             instant = _instant(occ.at)
             for account in accounts:
                 templates = post.texts[account.name]
-                number = occ.index % len(templates)
+                key = _key(post.source, instant, account.name)
+                if history is None:
+                    number = occ.index % len(templates)
+                else:
+                    number = _rotate(history, rotation, ids[account.name], post.id, account.name, key, occ.index)
                 text = finish(templates[number].render(values), brand, campaign, account)
                 limit = account.rules.limit
                 rows.append((instant, account.name, post.id, Publication(
-                    _key(post.source, instant, account.name), post.source, post.id, post.kind, account.name,
+                    key, post.source, post.id, post.kind, account.name,
                     account.type, occ.at, text, number + 1, len(templates), limit.maximum if limit else None,
-                    post.campaign, occ.note,
+                    post.campaign, occ.note, None, ids[account.name][number], post.kind,
                 )))
     rows.sort(key=lambda row: row[:3])  # the UTC instant string sorts in time order
     return [row[3] for row in rows]
+
+
+def _rotate(history: VariantHistory, rotation: dict, ids: list[str], post: str, account: str, key: str,
+            index: int) -> int:
+    state = rotation.get(account)
+    if state is None:
+        counts = history.counts.get((post, account), {})
+        last = history.last.get((post, account))
+        state = rotation[account] = ([counts.get(i, 0) for i in ids], [ids.index(last) if last in ids else None])
+    counts, last = state
+    chosen = history.chosen.get(key)
+    number = ids.index(chosen) if chosen in ids else choose_variant(counts, last[0], index % len(ids))
+    counts[number] += 1
+    last[0] = number
+    return number

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
+from .voice import ELEMENTS, REQUIRED_KEYS, RULES, SEVERITIES
 
 KINDS = ("tip", "reminder", "announcement", "tracking")
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -53,6 +54,40 @@ def _network_account() -> dict[str, Any]:
         if kind.required
     ]
     return _object(properties, ("type",), allOf=rules)
+
+
+def voice_schema() -> dict[str, Any]:
+    phrases = {"type": "array", "items": _TEXT, "uniqueItems": True}
+    count = {"type": "integer", "minimum": 0, "maximum": 50}
+    return _object(
+        {
+            "persona": {**_TEXT, "description": "who speaks, in a sentence"},
+            "tone": {**_TEXT, "description": "e.g. warm, plain, never salesy (for people; not checked)"},
+            "register": {"enum": ["formal", "informal"],
+                         "description": "how customers are addressed (checked for en, de and fr)"},
+            "language": {"type": "string", "pattern": r"^[a-z]{2}(-[A-Z]{2})?$"},
+            "words": {"type": "object", "additionalProperties": {"type": ["string", "null"]},
+                      "description": "words to avoid -> what to write instead (null: just leave it out)"},
+            "phrases": _object({"stock": phrases, "blame": phrases, "argumentative": phrases},
+                               description="phrases added to the built-in lists"),
+            "limits": _object({"exclamations": count, "caps_words": count, "emoji": count, "hashtags": count},
+                              description="at most this many per post"),
+            "acronyms": {**phrases, "description": "upper-case words that are not shouting, e.g. DIY"},
+            "required": _object({k: {"type": "array", "items": {"enum": list(ELEMENTS)}, "uniqueItems": True}
+                                 for k in REQUIRED_KEYS},
+                                description="what each kind of post must contain"),
+            "cues": _object({k: phrases for k in ELEMENTS},
+                            description="more words that count as each required element"),
+            "repetition": _object({"window": _DURATION,
+                                   "similarity": {"type": "number", "minimum": 0.3, "maximum": 1}},
+                                  description="similar posts on one account must be this far apart"),
+            "links": _object({"hosts": {"type": "array", "items": {"type": "string", "pattern": r"^[a-z0-9.-]+$"}},
+                              "utm": {"enum": ["campaign", "required", "off"]}}),
+            "rules": _object({r: {"enum": list(SEVERITIES)} for r in RULES},
+                             description="a rule's severity: error, warning or off"),
+        },
+        description="the brand's voice guide: herald lint checks every post against it",
+    )
 
 
 def calendar_schema() -> dict[str, Any]:
@@ -113,6 +148,14 @@ def calendar_schema() -> dict[str, Any]:
                                          "x-hint": "a full link starting with https://"},
             },
             "domains": {"type": "array", "items": {"type": "string", "pattern": r"^[a-z0-9.-]+$"}},
+            "events": {
+                "type": "object",
+                "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
+                "additionalProperties": {"type": "string", "pattern": r"^(\d{4}-)?\d{2}-\d{2}$",
+                                         "x-hint": "YYYY-MM-DD for one day, or MM-DD for every year"},
+                "description": "dates posts can count down to: {days_until.NAME}, {countdown.NAME}",
+            },
+            "voice": voice_schema(),
             "language": {"type": "string", "pattern": r"^[a-z]{2}(-[A-Z]{2})?$"},
             "utm": _object({"source": _TEXT, "medium": _TEXT}),
             "status_templates": {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from re import Match
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -34,11 +34,18 @@ OCCURRENCE_FIELDS = {
     "date_iso": "e.g. 2026-12-01",
     "time": "local time, e.g. 10:00",
     "season": "winter, spring, summer or autumn (in the brand's hemisphere)",
+    "part_of_day": "morning, afternoon or evening",
+}
+# Fields from the brand's events (brand.events: NAME: date), per event.
+EVENT_FIELDS = {
+    "days_until.NAME": "days from the occurrence to the event, e.g. 3",
+    "countdown.NAME": "'today', 'tomorrow' or 'in 3 days'",
 }
 # The longest value each occurrence field can take, for worst-case length checks.
 _LONGEST = {
     "weekday": "Wednesday", "day": "30", "month": "September", "year": "2026",
     "date": "30 September 2026", "date_iso": "2026-09-30", "time": "10:00", "season": "summer",
+    "part_of_day": "afternoon",
 }
 
 
@@ -50,6 +57,8 @@ class TemplateError(ValueError):
 class Template:
     source: str
     parts: tuple[tuple[str, str | None], ...]  # (literal text, field name or None)
+    line: int = 0  # where it was written, for findings about it (0: not from a file)
+    col: int = 0
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -59,7 +68,7 @@ class Template:
         return "".join([literal + values[name] if name is not None else literal for literal, name in self.parts])
 
 
-def compile_template(source: str, known: frozenset[str] | set[str]) -> Template:
+def compile_template(source: str, known: frozenset[str] | set[str], line: int = 0, col: int = 0) -> Template:
     """Parse ``source``; raise TemplateError naming the first bad field and the allowed ones."""
     try:
         parsed = list(string.Formatter().parse(source))
@@ -82,7 +91,7 @@ def compile_template(source: str, known: frozenset[str] | set[str]) -> Template:
                 f"unknown template field {{{name}}}" + (f"; {suggestion}" if suggestion else f"; known fields: {shown}")
             )
         parts.append((literal, name))
-    return Template(source, tuple(parts))
+    return Template(source, tuple(parts), line, col)
 
 
 def occurrence_values(local: datetime, southern: bool = False) -> dict[str, str]:
@@ -97,7 +106,38 @@ def occurrence_values(local: datetime, southern: bool = False) -> dict[str, str]
         "date_iso": local.date().isoformat(),
         "time": f"{local.hour:02d}:{local.minute:02d}",
         "season": season,
+        "part_of_day": "morning" if local.hour < 12 else "afternoon" if local.hour < 18 else "evening",
     }
+
+
+def event_day(spec: str, today: date) -> date:
+    """The day of event ``spec`` (YYYY-MM-DD, or MM-DD: every year) on or after ``today``;
+    a dated event in the past stays in the past."""
+    if len(spec) > 5:
+        return date.fromisoformat(spec)
+    month, day = int(spec[:2]), int(spec[3:])
+    for year in (today.year, today.year + 1, today.year + 2, today.year + 3, today.year + 4):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:  # 02-29 outside a leap year
+            continue
+        if candidate >= today:
+            return candidate
+    raise ValueError(f"no date {spec}")
+
+
+def countdown_values(events: dict[str, str], today: date) -> dict[str, str]:
+    out = {}
+    for name, spec in events.items():
+        days = (event_day(spec, today) - today).days
+        out[f"days_until.{name}"] = str(days)
+        out[f"countdown.{name}"] = ("today" if days == 0 else "tomorrow" if days == 1
+                                    else f"in {days} days" if days > 1 else f"{-days} days ago")
+    return out
+
+
+def longest_countdown_values(events: dict[str, str]) -> dict[str, str]:
+    return {**{f"days_until.{n}": "365" for n in events}, **{f"countdown.{n}": "in 365 days" for n in events}}
 
 
 def longest_occurrence_values() -> dict[str, str]:

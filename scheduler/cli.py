@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     window(p, 7)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
+    p = sub.add_parser("lint", help="check every post in a window against the brand's voice guide")
+    window(p, 28)
+    p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS}, if it exists)")
+    p.add_argument("--json", action="store_true", help="one JSON object per finding")
+
     p = sub.add_parser("export-ical", help="the plan (and planned maintenance, incidents) as an iCalendar file")
     window(p, 90)
     p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS}, if it exists)")
@@ -229,6 +234,7 @@ def program(args: argparse.Namespace, clock: Clock) -> int:
     handler = {
         "validate": cmd_validate,
         "plan": cmd_plan,
+        "lint": cmd_lint,
         "export-ical": cmd_export_ical,
         "schema": cmd_schema,
         "run": cmd_run,
@@ -283,7 +289,47 @@ def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
         if not args.quiet:
             print(f"{args.status}: ok ({_count(len(status.components), 'component')}, "
                   f"{_count(len(status.incidents), 'incident')}, {len(status.open_incidents())} open)")
+    else:
+        status = None
+    if cal.brand.voice.declared:  # the guide is part of the calendar: its errors fail validation
+        from campaigns.lint import DEFAULT_DAYS, lint
+
+        now = clock.now()
+        report = lint(cal, now, now + timedelta(days=DEFAULT_DAYS), status)
+        for problem in report.problems:
+            print(problem, file=sys.stderr)
+        if report.errors:
+            print(f"{args.file}: {_count(len(report.errors), 'voice error')} (herald lint shows them all)",
+                  file=sys.stderr)
+            return ExitStatus.INVALID
+        if not args.quiet:
+            print(f"voice guide: ok ({_count(report.publications, 'publication')} in the next {DEFAULT_DAYS} days"
+                  + (f", {_count(len(report.warnings), 'warning')})" if report.warnings else ")"))
     return ExitStatus.OK
+
+
+def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
+    from campaigns.lint import lint
+    from status.load import load as load_status
+
+    calendar = load_calendar(args.calendar)
+    status = load_status(args.status, calendar) if os.path.exists(args.status) else None
+    start, end = window_of(args, calendar, clock)
+    report = lint(calendar, start, end, status)
+    for problem in report.problems:
+        if args.json:
+            rule, _, message = problem.message.partition(": ")
+            print(json.dumps({"path": problem.path, "line": problem.line, "col": problem.col, "rule": rule,
+                              "severity": problem.severity, "message": message, "suggestion": problem.hint},
+                             ensure_ascii=False))
+        else:
+            print(problem)
+    tz = calendar.brand.tz
+    guide = "" if calendar.brand.voice.declared else " (no brand.voice: the built-in defaults)"
+    print(f"{_count(len(report.errors), 'error')}, {_count(len(report.warnings), 'warning')} in "
+          f"{_count(report.publications, 'publication')} from {start.astimezone(tz):%Y-%m-%d} "
+          f"to {end.astimezone(tz):%Y-%m-%d}{guide}", file=sys.stderr)
+    return ExitStatus.INVALID if report.errors else ExitStatus.OK
 
 
 def _count(n: int, noun: str) -> str:
@@ -308,7 +354,7 @@ def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
 
     calendar = load_calendar(args.calendar)
     start, end = window_of(args, calendar, clock)
-    publications = plan(calendar, start, end)
+    publications = plan(calendar, start, end, _history(args.calendar, start, end))
     out = sys.stdout
     if args.json:
         for pub in publications:
@@ -327,6 +373,19 @@ def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
         if pub.note:
             out.write(f"    note: {pub.note}\n")
     return ExitStatus.OK
+
+
+def _history(calendar_path: str, start: datetime, end: datetime) -> Any:
+    """The ledger's variant history, when there is a ledger (HERALD_STATE, or the calendar's own
+    file): the plan then shows the variants the engine will really use. Never creates one."""
+    url = os.environ.get("HERALD_STATE") or default_url(calendar_path)
+    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
+        return None
+    ledger = Ledger(url)
+    try:
+        return ledger.variant_history(start, end)
+    finally:
+        ledger.close()
 
 
 def cmd_export_ical(args: argparse.Namespace, clock: Clock) -> int:

@@ -30,8 +30,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from campaigns.calendar import parse_rate
+from campaigns.lint import STATUS_KINDS, checker_for, recent_repeat
 from campaigns.model import Calendar
 from campaigns.plan import Publication, plan
+from campaigns.voice import VoiceChecker
 from status.announce import announcements, holding_incident
 from status.model import Status
 
@@ -84,7 +86,7 @@ class Outcome:
 
 def item_of(pub: Publication) -> Item:
     return Item(key=pub.key, source=pub.source, post=pub.post, network=pub.network, kind=pub.kind,
-                scheduled_at=pub.at, text=pub.text)
+                scheduled_at=pub.at, text=pub.text, variant=pub.variant_id)
 
 
 def _delta(d: timedelta) -> str:
@@ -116,6 +118,7 @@ class Engine:
         # Where the first plan starts: when the ledger last saw an engine alive, so that what
         # was missed during downtime is sent (within catch-up) or recorded as skipped.
         self.since: datetime | None = ledger.last_activity()
+        self._checker: tuple[Calendar, Status, VoiceChecker] | None = None
 
     # -- planning ------------------------------------------------------------------
     def replan(self, now: datetime, calendar: Calendar | None = None,
@@ -129,7 +132,8 @@ class Engine:
             start = min(start, max(self.since, now - LOOKBACK_CAP))
             self.since = None  # later plans overlap the first one; they need not look back
         end = now + HORIZON
-        fresh = {p.key: p for p in plan(calendar, start, end) if p.network in self.publishers}
+        history = self.ledger.variant_history(start, end)
+        fresh = {p.key: p for p in plan(calendar, start, end, history) if p.network in self.publishers}
         fresh.update((p.key, p) for p in self._announcements(calendar, status, start, end, now))
         with self.lock:
             old = self.planned
@@ -185,7 +189,8 @@ class Engine:
             around = announcements(self.calendar, self.status, at - timedelta(days=1), at + timedelta(days=1),
                                    None, record.created_at, self.ledger.sent_sources("maintenance:"))
         else:
-            around = plan(self.calendar, at, at + timedelta(seconds=1))
+            end = at + timedelta(seconds=1)
+            around = plan(self.calendar, at, end, self.ledger.variant_history(at, end))
         return next((p for p in around if p.key == record.key), None)
 
     # -- acting ----------------------------------------------------------------------
@@ -243,6 +248,11 @@ class Engine:
         claim = self.ledger.claim(item_of(pub), self.owner, now, LEASE, orphaned=owner_is_gone)
         if claim is None:
             return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
+        refusal = None if claim.ambiguous else self.refusal(pub, now)
+        if refusal is not None:
+            self.ledger.mark_dead(pub.key, self.owner, now, refusal)
+            log.error("refused %s on %s: %s", pub.post, pub.network, refusal)
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "dead", message=refusal), now)
         if pub.thread_root:
             root = self.ledger.get(pub.thread_root)
             # Wait for a first post that is on its way; one that will never be sent (too old to be
@@ -260,6 +270,37 @@ class Engine:
             return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "postponed", retry_at=wait_until,
                                       message=f"rate limit {account.options['rate_limit']}"), now)
         return self._send(pub, publisher, claim, now)
+
+    def refusal(self, pub: Publication, now: datetime) -> str | None:
+        """Why the brand's voice guide forbids sending ``pub`` (its error-level rules), or None.
+        A guide is enforced once the calendar has a ``brand.voice`` section."""
+        calendar = self.calendar
+        if not calendar.brand.voice.declared:
+            return None
+        if self._checker is None or self._checker[0] is not calendar or self._checker[1] is not self.status:
+            self._checker = (calendar, self.status, checker_for(calendar, self.status))
+        checker = self._checker[2]
+        affected: tuple[str, ...] = ()
+        campaign_utm = None
+        if pub.kind in STATUS_KINDS:
+            incident = self.status.incident(pub.post)
+            if incident is not None:
+                affected = (incident.title, *(self.status.components[c].name for c in incident.components
+                                              if c in self.status.components))
+        elif pub.campaign and pub.campaign in calendar.campaigns:
+            campaign = calendar.campaigns[pub.campaign]
+            campaign_utm = campaign.utm_campaign or campaign.id
+        findings = [f for f in checker.check(pub.text, pub.role or pub.kind, campaign_utm=campaign_utm,
+                                             affected=affected) if f.severity == "error"]
+        if not findings and pub.kind not in STATUS_KINDS:
+            recent = self.ledger.sent_texts(pub.network, now - checker.voice.window, tuple(STATUS_KINDS))
+            repeat = recent_repeat(pub.text, pub.kind, pub.network_type, recent, checker, now)
+            if repeat is not None and repeat.severity == "error":
+                findings.append(repeat)
+        if not findings:
+            return None
+        return ("refused by the voice guide: " + "; ".join(f.line() for f in findings)
+                + f"; fix the wording, then `herald retry {pub.key[:12]}`")
 
     def _rate_slot(self, network: str, rate: str | None, now: datetime, key: str) -> datetime | None:
         """When the next post may go to ``network`` under its rate limit, or None if now."""

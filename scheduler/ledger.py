@@ -44,14 +44,20 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     or_,
     select,
     update,
 )
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-SCHEMA_VERSION = 1
+from campaigns.plan import VariantHistory
+
+SCHEMA_VERSION = 2  # 2: the variant column (which wording went out, for fair rotation)
 
 
 class State(StrEnum):
@@ -85,6 +91,7 @@ publications = Table(
     Column("remote_id", String(400)),
     Column("remote_url", Text),
     Column("text", Text),
+    Column("variant", String(16)),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("sent_at", DateTime, index=True),
@@ -145,6 +152,7 @@ class Record:
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
+    variant: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Record:
@@ -156,6 +164,7 @@ class Record:
             lease_owner=m["lease_owner"], lease_until=_aware(m["lease_until"]), last_error=m["last_error"],
             remote_id=m["remote_id"], remote_url=m["remote_url"], text=m["text"],
             created_at=_aware(m["created_at"]), updated_at=_aware(m["updated_at"]), sent_at=_aware(m["sent_at"]),
+            variant=m["variant"],
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -177,6 +186,7 @@ class Item:
     kind: str
     scheduled_at: datetime
     text: str = ""
+    variant: str = ""
 
 
 @dataclass(frozen=True)
@@ -250,10 +260,20 @@ class Ledger:
                     c.execute(insert(meta_table).values(name="schema", value=str(SCHEMA_VERSION)))
                 elif int(found) > SCHEMA_VERSION:
                     raise LedgerError(f"the ledger was written by a newer Herald (schema {found}); upgrade Herald")
+                elif int(found) < SCHEMA_VERSION:
+                    self._migrate(c, int(found))
         except IntegrityError:
             pass  # another engine created the schema row at the same moment
         except OperationalError as exc:
             raise LedgerError(f"cannot open the ledger at {self.safe_url}: {exc.orig}") from None
+
+    @staticmethod
+    def _migrate(c: Any, found: int) -> None:
+        """Bring a ledger written by an older Herald up to SCHEMA_VERSION, in the same transaction."""
+        columns = {col["name"] for col in inspect(c).get_columns("herald_publications")}
+        if found < 2 and "variant" not in columns:
+            c.execute(sql_text("ALTER TABLE herald_publications ADD COLUMN variant VARCHAR(16)"))
+        c.execute(update(meta_table).where(meta_table.c.name == "schema").values(value=str(SCHEMA_VERSION)))
 
     @property
     def safe_url(self) -> str:
@@ -332,12 +352,44 @@ class Ledger:
         with self.engine.connect() as c:
             return [_aware(t) for (t,) in c.execute(query).all()]
 
+    def variant_history(self, start: datetime, end: datetime) -> VariantHistory:
+        """What rotation needs: per (post, account) the wordings sent before ``start`` (how
+        often, and the last), and the wording of every row scheduled in [start, end)."""
+        p = publications.c
+        sent = and_(p.state == State.SENT, p.variant.is_not(None), p.scheduled_at < _db(start))
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        last: dict[tuple[str, str], str] = {}
+        latest = select(p.post, p.network, func.max(p.scheduled_at).label("at")).where(sent).group_by(
+            p.post, p.network).subquery()
+        with self.engine.connect() as c:
+            for post, network, variant, n in c.execute(
+                    select(p.post, p.network, p.variant, func.count()).where(sent).group_by(
+                        p.post, p.network, p.variant)):
+                counts.setdefault((post, network), {})[variant] = n
+            for post, network, variant in c.execute(select(p.post, p.network, p.variant).join(latest, and_(
+                    p.post == latest.c.post, p.network == latest.c.network, p.scheduled_at == latest.c.at)).where(
+                    sent)):
+                last[(post, network)] = variant
+            chosen = dict(c.execute(select(p.key, p.variant).where(
+                p.variant.is_not(None), p.scheduled_at >= _db(start), p.scheduled_at < _db(end))).all())
+        return VariantHistory(counts, last, chosen)
+
+    def sent_texts(self, network: str, since: datetime, kinds_excluded: tuple[str, ...] = ()) -> list[
+            tuple[datetime, str, str]]:
+        """(sent at, post, text) of what ``network`` published since ``since``, newest first."""
+        p = publications.c
+        query = select(p.sent_at, p.post, p.text).where(
+            p.network == network, p.state == State.SENT, p.sent_at >= _db(since), p.text.is_not(None),
+            p.kind.not_in(kinds_excluded)).order_by(p.sent_at.desc())
+        with self.engine.connect() as c:
+            return [(_aware(at), post, body) for at, post, body in c.execute(query).all()]
+
     # -- state changes ----------------------------------------------------------------
     def _insert(self, item: Item, state: State, now: datetime, **values: Any) -> Record | None:
         row = {
             "key": item.key, "source": item.source, "post": item.post, "network": item.network,
             "kind": item.kind, "scheduled_at": _db(item.scheduled_at), "state": str(state), "version": 1,
-            "attempts": 0, "ambiguous": False, "text": item.text or None,
+            "attempts": 0, "ambiguous": False, "text": item.text or None, "variant": item.variant or None,
             "created_at": _db(now), "updated_at": _db(now), **values,
         }
         try:
@@ -383,6 +435,7 @@ class Ledger:
                 return None
             claimed = self._swap(record, now, state=str(State.CLAIMED), attempts=record.attempts + 1,
                                  lease_owner=owner, lease_until=now + lease, text=item.text or record.text,
+                                 variant=item.variant or record.variant,
                                  ambiguous=record.ambiguous or expired)
             if claimed is not None:
                 return Claim(claimed, ambiguous=record.ambiguous or expired)

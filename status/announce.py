@@ -146,14 +146,15 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
     out: list[Publication] = []
 
     def add(source: str, key_source: str, instant: datetime, at: datetime, post: str, account: Account, text: str,
-            note: str, root: str | None = None, kind: str = "incident") -> None:
+            note: str, root: str | None = None, kind: str = "incident", role: str = "") -> None:
         if not start <= at < end:
             return
         limit = account.rules.limit
         out.append(Publication(
             key=publication_key(key_source, instant, account.name), source=source, post=post, kind=kind,
             network=account.name, network_type=account.type, at=at.astimezone(tz), text=text, variant=1,
-            variants=1, limit=limit.maximum if limit else None, note=note, thread_root=root))
+            variants=1, limit=limit.maximum if limit else None, note=note, thread_root=root,
+            role=role or note.split(" ")[0]))
 
     for incident in status.incidents:
         root = incident.updates[0]
@@ -169,7 +170,7 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
                                  impact=incident.impact, state="follow_up")
                 add(incident.source, f"{incident.source}:follow-up", resolved, resolved + incident.follow_up,
                     incident.id, account, render(calendar, "follow_up", incident.impact, values, account),
-                    "follow-up", root_key)
+                    "follow-up", root_key, role="follow_up")
     for maintenance in status.maintenance:
         _maintenance(calendar, status, maintenance, accounts, now, announced, add)
     out.sort(key=lambda p: (p.at, p.network, p.post))
@@ -190,18 +191,19 @@ def _maintenance(calendar: Calendar, status: Status, m: Maintenance, accounts: s
         if m.cancelled:
             if earlier and now is not None:
                 add(f"maintenance:{m.id}", f"maintenance:{m.id}:cancelled", m.starts, now, m.id, account,
-                    say("cancelled"), "maintenance cancelled", kind="maintenance")
+                    say("cancelled"), "maintenance cancelled", kind="maintenance", role="maintenance.cancelled")
             continue
         if earlier - {m.source} and now is not None:  # announced before with another window
             add(m.source, f"{m.source}:changed", m.starts, now, m.id, account, say("changed"),
-                "maintenance changed", kind="maintenance")
+                "maintenance changed", kind="maintenance", role="maintenance.changed")
         for ahead in sorted(m.remind, reverse=True):
             add(m.source, f"{m.source}:remind:{int(ahead.total_seconds())}", m.starts, m.starts - ahead, m.id,
-                account, say("reminder", when=_ahead(ahead)), f"maintenance in {_ahead(ahead)[3:]}", kind="maintenance")
+                account, say("reminder", when=_ahead(ahead)), f"maintenance in {_ahead(ahead)[3:]}", kind="maintenance",
+                role="maintenance.reminder")
         add(m.source, f"{m.source}:start", m.starts, m.starts, m.id, account, say("start"), "maintenance starts",
-            kind="maintenance")
+            kind="maintenance", role="maintenance.start")
         add(m.source, f"{m.source}:end", m.ends, m.ends, m.id, account, say("end"), "maintenance ends",
-            kind="maintenance")
+            kind="maintenance", role="maintenance.end")
 
 
 def holding_incident(calendar: Calendar, status: Status, kind: str, components: tuple[str, ...],

@@ -265,5 +265,6 @@ class _Builder:
                                "updates are listed oldest first, each at its own time")
                     continue
             next_update = parse_duration(item["next_update"]) if isinstance(item.get("next_update"), str) else None
-            out.append(Update(at, state, item.get("message", ""), next_update, item.loc.line))
+            spot = item.value_loc("message") if "message" in item else item.loc
+            out.append(Update(at, state, item.get("message", ""), next_update, spot.line, spot.col))
         return out

@@ -19,7 +19,8 @@ class Update:
     state: str  # investigating | identified | monitoring | resolved
     message: str
     next_update: timedelta | None = None
-    line: int = 0
+    line: int = 0  # of its message (or of the update, without one)
+    col: int = 0
 
 
 @dataclass(frozen=True)

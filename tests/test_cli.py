@@ -30,7 +30,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_validate_the_sample(capsys):
     status = str(ROOT / "status.yaml")
     assert run(capsys, "validate", SAMPLE, "--status", status) == (
-        0, f"{SAMPLE}: ok (6 posts, 2 networks, 2 campaigns)\n{status}: ok (4 components, 1 incident, 0 open)\n", "")
+        0, f"{SAMPLE}: ok (7 posts, 2 networks, 2 campaigns)\n{status}: ok (4 components, 1 incident, 0 open)\n"
+           "voice guide: ok (11 publications in the next 28 days)\n", "")
 
 
 def test_validate_reports_status_file_problems_too(capsys, tmp_path):

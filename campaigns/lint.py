@@ -1,0 +1,323 @@
+"""``herald lint``: every publication in a window, checked against the brand's voice guide.
+
+What is checked, and where each finding points:
+
+- every calendar publication the plan has in the window (each post, variant and network,
+  rendered for its occurrence): the text rules of :mod:`campaigns.voice`, at the line
+  and column of the template (variant) that produced it;
+- repetition: the same or nearly the same text on the same account within the guide's
+  window (``duplicate``, ``near-duplicate``), with both posts and their dates; the
+  pairs come from :func:`campaigns.similarity.similar_pairs`, never from comparing all;
+- countdowns that go out after their event (``event-past``);
+- the status templates (built-in and the brand's), rendered for a sample incident, so a
+  template that drops the apology or the next update is caught before any outage;
+- the ops team's messages in ``status.yaml`` (incident updates, maintenance windows) from
+  the window on, at their own line, and each announcement's required elements.
+
+Findings are :class:`~campaigns.errors.Problem` values with the rule id in front of the
+message (``FILE:LINE:COL: rule: message (suggestion)``), deduplicated: a template that
+goes out fifty times is reported once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from .errors import Problem
+from .model import Calendar
+from .plan import Publication, plan
+from .similarity import RecentIndex, jaccard, normalize, shingles, signatures
+from .templates import event_day
+from .voice import Finding, VoiceChecker
+
+if TYPE_CHECKING:
+    from status.model import Status
+
+DEFAULT_DAYS = 28
+STATUS_KINDS = frozenset({"incident", "maintenance"})
+# Networks that refuse a post identical to a recent one (X: "Status is a duplicate", error 187).
+REFUSES_DUPLICATES = frozenset({"x"})
+
+
+@dataclass
+class LintReport:
+    problems: list[Problem] = field(default_factory=list)
+    publications: int = 0
+    checked_texts: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def zone_names(calendar: Calendar) -> tuple[str, ...]:
+    tz = calendar.brand.tz
+    return tuple({datetime(2026, m, 15, 12, tzinfo=tz).tzname() or "" for m in (1, 7)})
+
+
+def checker_for(calendar: Calendar, status: Status | None = None) -> VoiceChecker:
+    """The brand's guide compiled, with the status page's and feeds' hosts allowed in links."""
+    from urllib.parse import urlsplit
+
+    hosts = set(calendar.brand.hosts)
+    if status is not None:
+        urls = [status.status_page, *(f.url for f in status.feeds)]
+        hosts.update((urlsplit(u).hostname or "").lower() for u in urls if u)
+    hosts.update((urlsplit(u).hostname or "").lower() for u in calendar.brand.links.values())
+    return VoiceChecker(calendar.brand.voice, frozenset(h for h in hosts if h), calendar.brand.name,
+                        zone_names(calendar))
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: dict[tuple, Problem] = {}
+
+    def add(self, path: str, line: int, col: int, finding: Finding, key: tuple | None = None) -> None:
+        problem = Problem(path, line, col, f"{finding.rule}: {finding.message}", finding.suggestion, finding.severity)
+        self.problems.setdefault(key or (path, line, col, finding.rule, finding.message), problem)
+
+
+def lint(calendar: Calendar, start: datetime, end: datetime, status: Status | None = None) -> LintReport:
+    """Every finding for the calendar's publications in [start, end) and the status file."""
+    checker = checker_for(calendar, status)
+    out = _Collector()
+    publications = plan(calendar, start, end)
+    checked = _texts(calendar, publications, checker, out)
+    _repetition(calendar, publications, checker, out)
+    if status is not None:
+        _status(calendar, status, checker, start, out)
+    _status_templates(calendar, status, checker, out)
+    problems = sorted(out.problems.values(), key=lambda p: (p.path, p.line, p.col, p.message))
+    return LintReport(problems, len(publications), checked)
+
+
+def _template_of(calendar: Calendar, pub: Publication):  # -> Template | None
+    post = calendar.post(pub.post)
+    if post is None or pub.network not in post.texts:
+        return None
+    templates = post.texts[pub.network]
+    return templates[pub.variant - 1] if 0 < pub.variant <= len(templates) else None
+
+
+def _texts(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: _Collector) -> int:
+    cache: dict[tuple, list[Finding]] = {}
+    events = calendar.brand.events
+    for pub in publications:
+        template = _template_of(calendar, pub)
+        if template is None:
+            continue
+        campaign = calendar.campaigns.get(pub.campaign) if pub.campaign else None
+        utm = (campaign.utm_campaign or campaign.id) if campaign else None
+        key = (pub.text, pub.kind, utm)
+        findings = cache.get(key)
+        if findings is None:
+            findings = cache[key] = checker.check(pub.text, pub.kind, campaign_utm=utm)
+        for finding in findings:
+            out.add(calendar.path, template.line, template.col, finding)
+        if events:
+            _countdowns(calendar, pub, template, checker, out)
+    return len(cache)
+
+
+def _countdowns(calendar: Calendar, pub: Publication, template, checker: VoiceChecker, out: _Collector) -> None:
+    day = pub.at.astimezone(calendar.brand.tz).date()
+    for name in template.fields:
+        if name.startswith(("days_until.", "countdown.")):
+            event = name.split(".", 1)[1]
+            when = event_day(calendar.brand.events[event], day)
+            if when < day:
+                found = checker._finding("event-past", f"post {pub.post!r} counts down to {event} ({when}) but goes "
+                                                       f"out on {day}, after it",
+                                         f"end the post by then: ends: {when.isoformat()}")
+                if found:
+                    out.add(calendar.path, template.line, template.col, found,
+                            key=("event-past", pub.post, template.line, template.col))
+
+
+def _when(at: datetime, calendar: Calendar) -> str:
+    return f"{at.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M}"
+
+
+def _repetition(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: _Collector) -> None:
+    voice = checker.voice
+    window = voice.window
+    by_account: dict[str, dict[str, list[Publication]]] = defaultdict(lambda: defaultdict(list))
+    for pub in publications:
+        if pub.kind not in STATUS_KINDS:
+            by_account[pub.network][normalize(pub.text)].append(pub)  # in time order: the plan is
+    seen_pairs: set[tuple] = set()
+    sets: dict[str, frozenset[int]] = {}
+
+    def report(later: Publication, earlier: Publication, score: float) -> None:
+        template = _template_of(calendar, later)
+        first = _template_of(calendar, earlier)
+        if template is None or first is None:
+            return
+        pair = (later.network, template.line, template.col, first.line, first.col)
+        if pair in seen_pairs:
+            return
+        seen_pairs.add(pair)
+        account = calendar.networks[later.network]
+        same = "itself" if earlier.post == later.post else f"post {earlier.post!r}"
+        gap = later.at - earlier.at
+        days = f"{gap.days} days" if gap.days != 1 else "1 day"
+        if score >= 1.0:
+            refuses = account.type in REFUSES_DUPLICATES
+            found = checker._finding(
+                "duplicate",
+                f"post {later.post!r} on {later.network} at {_when(later.at, calendar)} repeats {same} word for word "
+                f"({_when(earlier.at, calendar)}, {days} earlier{'; X refuses identical posts' if refuses else ''})",
+                f"give it more variants, or draw on {{weekday}}, {{season}} or a countdown; repeats must be "
+                f"{_span(window)} apart")
+        else:
+            found = checker._finding(
+                "near-duplicate",
+                f"post {later.post!r} on {later.network} at {_when(later.at, calendar)} is {score:.0%} the same as "
+                f"{same} ({_when(earlier.at, calendar)}, {days} earlier)",
+                f"reword one of them; similar posts must be {_span(window)} apart")
+        if found:
+            out.add(calendar.path, template.line, template.col, found, key=("repetition", *pair))
+
+    for groups in by_account.values():
+        # the same text again within the window
+        for pubs in groups.values():
+            for earlier, later in zip(pubs, pubs[1:], strict=False):
+                if later.at - earlier.at <= window:
+                    report(later, earlier, 1.0)
+        # nearly the same text within the window: each post against the recent ones like it
+        if voice.severity("near-duplicate") == "off":
+            continue
+        texts = list(groups)
+        for text in texts:
+            if text not in sets:
+                sets[text] = shingles(text)
+        number = {t: i for i, t in enumerate(texts)}
+        items = [sets[t] for t in texts]
+        hashes = signatures(items)
+        index = RecentIndex(voice.similarity, window)
+        timeline = sorted(((p.at, number[t], p) for t, pubs in groups.items() for p in pubs),
+                          key=lambda row: (row[0], row[1]))
+        for at, item, pub in timeline:
+            found = index.find_and_add(at, item, hashes[item], items, pub)
+            if found is not None:
+                earlier, score = found
+                report(pub, earlier, min(score, 0.999))
+
+
+def _span(window: timedelta) -> str:
+    days = window.total_seconds() / 86400
+    return f"{days:g} days" if days >= 1 else f"{window.total_seconds() / 3600:g} hours"
+
+
+def _status(calendar: Calendar, status: Status, checker: VoiceChecker, start: datetime, out: _Collector) -> None:
+    from status.announce import render_update
+
+    site_like = next(iter(calendar.networks.values()), None)
+    for incident in status.incidents:
+        recent = not incident.resolved or incident.updates[-1].at >= start
+        if not recent:
+            continue
+        affected = (incident.title, *(status.components[c].name for c in incident.components
+                                      if c in status.components))
+        messages: dict[str, int] = {}
+        for update in incident.updates:
+            for finding in checker.check(update.message, update.state, required=False):
+                out.add(status.path, update.line, update.col, finding)
+            norm = normalize(update.message)
+            if norm and norm in messages:
+                found = checker._finding("duplicate", f"this update repeats the message of line {messages[norm]}",
+                                         "say what changed since the last update")
+                if found:
+                    out.add(status.path, update.line, update.col, found)
+            messages.setdefault(norm, update.line)
+            if site_like is not None:
+                text = render_update(calendar, status, incident, update, _unlimited(site_like))
+                for finding in checker.missing(text, update.state, affected):
+                    which = update.state if update.state in calendar.brand.status_templates else "built-in"
+                    finding = Finding(finding.rule, finding.severity,
+                                      f"{finding.message}: this update's announcement does not",
+                                      f"say it in the message; the {which} template does not")
+                    out.add(status.path, update.line, update.col, finding)
+    for window in status.maintenance:
+        if window.ends < start or window.cancelled:
+            continue
+        for finding in checker.check(window.message, "maintenance.reminder", required=False):
+            out.add(status.path, window.line, 1, finding)
+
+
+def _unlimited(account):  # the site's text: not shortened for a network's limit
+    from dataclasses import replace
+
+    return replace(account, type="site")
+
+
+SAMPLE = {"title": "Checkout errors", "message": "", "impact": "major", "next_update": "10:30 CET",
+          "window": "Sat 6 Dec, 03:00-04:00 CET", "when": "in 24 hours", "end_time": "04:00 CET"}
+
+
+def _status_templates(calendar: Calendar, status: Status | None, checker: VoiceChecker, out: _Collector) -> None:
+    """Every status template, the brand's and the built-in ones it did not replace, rendered
+    for a sample incident with an empty message: the template itself must carry what the
+    guide requires of its kind."""
+    from status.announce import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
+
+    brand = calendar.brand
+    components = list(status.components.values()) if status is not None else []
+    affected = components[0].name if components else "Checkout"
+    page = (status.status_page if status is not None else "") or brand.links.get("status", "")
+    values = {f: "" for f in TEMPLATE_FIELDS}
+    values.update(SAMPLE, affected=affected, status_page=page, help=brand.links.get("help", page))
+    values["brand.name"] = brand.name
+    values.update({f"links.{k}": v for k, v in brand.links.items()})
+    from .templates import compile_template
+
+    for key in sorted({*DEFAULT_TEMPLATES, *brand.status_templates}):
+        source = brand.status_templates.get(key, DEFAULT_TEMPLATES.get(key))
+        if source is None:
+            continue
+        text = compile_template(source, frozenset(values)).render(values)
+        role = key.split(".")[0] if not key.startswith("maintenance") else key
+        for finding in checker.check(text, role, affected=(affected, SAMPLE["title"])):
+            if key in brand.status_templates:
+                line, col = brand.status_template_locs[key]
+                out.add(calendar.path, line, col, finding)
+            else:
+                where = (brand.voice.line, brand.voice.col)
+                out.add(calendar.path, *where, Finding(
+                    finding.rule, finding.severity, f"the built-in {key} template: {finding.message}",
+                    f"override it in brand.status_templates.{key}"))
+
+
+def recent_repeat(text: str, kind: str, network_type: str, recent: list[tuple[datetime, str, str]],
+                  checker: VoiceChecker, now: datetime) -> Finding | None:
+    """Whether ``text`` repeats, within the guide's window, a text the account published
+    (``recent``: (when, post, text), from the ledger); error-level findings only matter here."""
+    if kind in STATUS_KINDS:
+        return None
+    voice = checker.voice
+    norm = normalize(text)
+    near = voice.severity("near-duplicate") == "error"
+    mine = shingles(text) if near else frozenset()
+    for at, post, earlier in recent:
+        if now - at > voice.window:
+            continue
+        other = normalize(earlier)
+        when = f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        if other == norm:
+            refuses = "; X refuses identical posts" if network_type in REFUSES_DUPLICATES else ""
+            return checker._finding("duplicate", f"repeats post {post!r} published {when} word for word{refuses}",
+                                    "give the post more variants")
+        if near:
+            score = jaccard(mine, shingles(earlier))
+            if score >= voice.similarity:
+                return checker._finding("near-duplicate", f"{score:.0%} the same as post {post!r} published {when}",
+                                        "reword it")
+    return None
+

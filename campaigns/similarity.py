@@ -1,0 +1,126 @@
+"""How alike two posts are: Jaccard similarity of character shingles, found with MinHash LSH.
+
+Customers read a brand's posts one after another, so "the same post again" includes
+the same words with another date in them.  Texts are compared as sets of 5-character
+shingles of their normalised form (case folded, spaces collapsed, link parameters
+dropped: the UTM tags differ per network, the words do not); 1.0 is the same text.
+
+Finding the similar pairs among many thousands of texts by comparing every pair would
+be quadratic; :func:`similar_pairs` indexes the texts with datasketch's MinHash LSH,
+so only candidates that share a band of their signature are compared, and every
+candidate is then confirmed with the exact Jaccard similarity.
+
+Lint asks a narrower question, per account and in time order: "which recent post is this
+one like?".  :class:`RecentIndex` answers it with the same MinHash signatures and LSH
+banding (datasketch's own choice of bands for the threshold), keeping in each band's
+bucket only the few most recent posts: the work per post is bounded, so it stays linear
+even when thousands of posts share a phrase (where the list of all similar pairs
+would itself be quadratic).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from zlib import crc32
+
+from datasketch import MinHash, MinHashLSH
+from datasketch.lsh import _optimal_param
+
+from .networks import URL_RE
+
+SHINGLE = 5
+NUM_PERM = 64
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    text = URL_RE.sub(lambda m: m.group(0).split("?", 1)[0], text)
+    return _SPACES.sub(" ", text.replace("’", "'").casefold()).strip()
+
+
+def shingles(text: str) -> frozenset[int]:
+    """The text's shingles, hashed to 32 bits with CRC-32: the same on every run, so lint
+    reports the same pairs every time (Python's own str hash changes per process)."""
+    data = normalize(text).encode()
+    if len(data) <= SHINGLE:
+        return frozenset({crc32(data)})
+    return frozenset(crc32(data[i:i + SHINGLE]) for i in range(len(data) - SHINGLE + 1))
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+def similar_pairs(sets: Sequence[frozenset[int]], threshold: float) -> Iterator[tuple[int, int, float]]:
+    """Every pair (i, j), i < j, of ``sets`` whose Jaccard similarity is at least ``threshold``,
+    with that similarity.  Near-linear: candidates come from MinHash LSH, then are checked exactly."""
+    if len(sets) < 2:
+        return
+    # A lower LSH threshold than asked for: fewer pairs missed, the exact check drops the rest.
+    lsh = MinHashLSH(threshold=max(0.2, threshold - 0.15), num_perm=NUM_PERM)
+    hashes = MinHash.bulk(sets, num_perm=NUM_PERM, hashfunc=_identity)
+    with lsh.insertion_session() as session:
+        for index, minhash in enumerate(hashes):
+            session.insert(index, minhash, check_duplication=False)
+    for i, minhash in enumerate(hashes):
+        for j in lsh.query(minhash):
+            if j > i:
+                score = jaccard(sets[i], sets[j])
+                if score >= threshold:
+                    yield i, j, score
+
+
+def signatures(sets: Sequence[frozenset[int]]) -> list[MinHash]:
+    return MinHash.bulk(sets, num_perm=NUM_PERM, hashfunc=_identity)
+
+
+class RecentIndex:
+    """Near-duplicates among posts added in time order, within a time window.
+
+    ``find_and_add(at, item, minhash, shingles)`` returns the most recent earlier item at
+    most ``window`` before ``at`` whose exact Jaccard similarity is at least ``threshold``
+    (with that similarity), then adds the new one.  Items are text identities (ints):
+    an item is never reported as like itself (identical texts are the caller's simpler case)."""
+
+    def __init__(self, threshold: float, window: timedelta, keep: int = 4):
+        self.threshold = threshold
+        self.window = window
+        self.keep = keep
+        self.bands, self.rows = _optimal_param(max(0.2, threshold - 0.15), NUM_PERM, 0.5, 0.5)
+        self.buckets: dict[tuple[int, bytes], deque[tuple[datetime, int, object]]] = {}
+        self.scores: dict[tuple[int, int], float] = {}  # recurring posts meet the same pairs again
+
+    def find_and_add(self, at: datetime, item: int, minhash: MinHash, sets: Sequence[frozenset[int]],
+                     payload: object = None) -> tuple[object, float] | None:
+        values = minhash.hashvalues
+        keys = [(b, values[b * self.rows:(b + 1) * self.rows].tobytes()) for b in range(self.bands)]
+        best: tuple[datetime, object, float] | None = None
+        checked: set[int] = set()
+        for key in keys:
+            for when, other, data in self.buckets.get(key, ()):
+                if other == item or other in checked or at - when > self.window:
+                    continue
+                checked.add(other)
+                pair = (item, other) if item < other else (other, item)
+                score = self.scores.get(pair)
+                if score is None:
+                    score = self.scores[pair] = jaccard(sets[item], sets[other])
+                if score >= self.threshold and (best is None or when > best[0]):
+                    best = (when, data, score)
+        for key in keys:
+            bucket = self.buckets.get(key)
+            if bucket is None:
+                bucket = self.buckets[key] = deque(maxlen=self.keep)
+            if bucket and bucket[-1][1] == item:
+                bucket.pop()
+            bucket.append((at, item, payload))
+        return (best[1], best[2]) if best is not None else None
