@@ -609,6 +609,14 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
                     hint = did_you_mean(name, known) or (f"known: {', '.join(known)}" if known else
                                                          f"none defined in {args.status}")
                     raise UsageError(f"{option} {name}: not defined ({hint})")
+    if calendar.brand.voice.declared:  # a message the engine would refuse is refused now, while someone is here
+        from campaigns.lint import checker_for
+
+        state = {"declare": "investigating", "resolve": "resolved"}.get(args.action, getattr(args, "state", ""))
+        errors = [f for f in checker_for(calendar, current).check(args.message, state, required=False)
+                  if f.severity == "error"]
+        if errors:
+            raise UsageError("-m: the voice guide refuses this message: " + "; ".join(f.line() for f in errors))
     now = clock.now()
     previous = current.incident(args.id) if args.action != "declare" and args.id else None
     at = edit.stamp(now, calendar, previous.updates[-1].at if previous else None)

@@ -391,3 +391,18 @@ def test_an_old_ledger_gains_the_variant_column(tmp_path):
     assert record.text == "hello" and record.variant is None
     con = sqlite3.connect(path)
     assert con.execute("select value from herald_meta where name='schema'").fetchone()[0] == str(SCHEMA_VERSION)
+
+
+def test_incident_commands_refuse_a_message_the_engine_would_refuse(tmp_path, capsys):
+    import shutil
+
+    from tests.conftest import ROOT
+
+    shutil.copy(ROOT / "content_calendar.yaml", tmp_path / "cal.yaml")
+    shutil.copy(ROOT / "status.yaml", tmp_path / "status.yaml")
+    before = (tmp_path / "status.yaml").read_text()
+    code = main(["incident", "declare", "--calendar", str(tmp_path / "cal.yaml"), "--status",
+                 str(tmp_path / "status.yaml"), "--title", "Checkout errors", "--impact", "major", "--component",
+                 "checkout", "-m", "Not our fault: our provider is down."], clock=FakeClock(START))
+    assert code == 2 and "blame: blame-shifting wording 'Not our fault'" in capsys.readouterr().err
+    assert (tmp_path / "status.yaml").read_text() == before  # nothing written
