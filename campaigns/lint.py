@@ -30,7 +30,7 @@ from .errors import Problem
 from .model import Calendar
 from .plan import Publication, plan
 from .similarity import RecentIndex, jaccard, normalize, shingles, signatures
-from .templates import event_day
+from .templates import compile_template, event_day
 from .voice import Finding, VoiceChecker
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def _countdowns(calendar: Calendar, pub: Publication, template, checker: VoiceCh
             event = name.split(".", 1)[1]
             when = event_day(calendar.brand.events[event], day)
             if when < day:
-                found = checker._finding("event-past", f"post {pub.post!r} counts down to {event} ({when}) but goes "
+                found = checker.finding("event-past", f"post {pub.post!r} counts down to {event} ({when}) but goes "
                                                        f"out on {day}, after it",
                                          f"end the post by then: ends: {when.isoformat()}")
                 if found:
@@ -170,14 +170,14 @@ def _repetition(calendar: Calendar, publications: list[Publication], checker: Vo
         days = f"{gap.days} days" if gap.days != 1 else "1 day"
         if score >= 1.0:
             refuses = account.type in REFUSES_DUPLICATES
-            found = checker._finding(
+            found = checker.finding(
                 "duplicate",
                 f"post {later.post!r} on {later.network} at {_when(later.at, calendar)} repeats {same} word for word "
                 f"({_when(earlier.at, calendar)}, {days} earlier{'; X refuses identical posts' if refuses else ''})",
                 f"give it more variants, or draw on {{weekday}}, {{season}} or a countdown; repeats must be "
                 f"{_span(window)} apart")
         else:
-            found = checker._finding(
+            found = checker.finding(
                 "near-duplicate",
                 f"post {later.post!r} on {later.network} at {_when(later.at, calendar)} is {score:.0%} the same as "
                 f"{same} ({_when(earlier.at, calendar)}, {days} earlier)",
@@ -232,7 +232,7 @@ def _status(calendar: Calendar, status: Status, checker: VoiceChecker, start: da
                 out.add(status.path, update.line, update.col, finding)
             norm = normalize(update.message)
             if norm and norm in messages:
-                found = checker._finding("duplicate", f"this update repeats the message of line {messages[norm]}",
+                found = checker.finding("duplicate", f"this update repeats the message of line {messages[norm]}",
                                          "say what changed since the last update")
                 if found:
                     out.add(status.path, update.line, update.col, found)
@@ -276,8 +276,6 @@ def _status_templates(calendar: Calendar, status: Status | None, checker: VoiceC
     values.update(SAMPLE, affected=affected, status_page=page, help=brand.links.get("help", page))
     values["brand.name"] = brand.name
     values.update({f"links.{k}": v for k, v in brand.links.items()})
-    from .templates import compile_template
-
     for key in sorted({*DEFAULT_TEMPLATES, *brand.status_templates}):
         source = brand.status_templates.get(key, DEFAULT_TEMPLATES.get(key))
         if source is None:
@@ -312,12 +310,12 @@ def recent_repeat(text: str, kind: str, network_type: str, recent: list[tuple[da
         when = f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         if other == norm:
             refuses = "; X refuses identical posts" if network_type in REFUSES_DUPLICATES else ""
-            return checker._finding("duplicate", f"repeats post {post!r} published {when} word for word{refuses}",
+            return checker.finding("duplicate", f"repeats post {post!r} published {when} word for word{refuses}",
                                     "give the post more variants")
         if near:
             score = jaccard(mine, shingles(earlier))
             if score >= voice.similarity:
-                return checker._finding("near-duplicate", f"{score:.0%} the same as post {post!r} published {when}",
+                return checker.finding("near-duplicate", f"{score:.0%} the same as post {post!r} published {when}",
                                         "reword it")
     return None
 

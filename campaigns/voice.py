@@ -324,7 +324,7 @@ class VoiceChecker:
             if parts:
                 self.cues[element] = re.compile("|".join(parts), re.IGNORECASE)
 
-    def _finding(self, rule: str, message: str, suggestion: str = "", span: tuple[int, int] = (-1, -1),
+    def finding(self, rule: str, message: str, suggestion: str = "", span: tuple[int, int] = (-1, -1),
                  severity: str | None = None) -> Finding | None:
         level = self.voice.severities.get(rule) or severity or RULES[rule][0]
         if level == "off":
@@ -345,30 +345,30 @@ class VoiceChecker:
             if found:
                 rest = self.stock.sub(" ", _HASHTAG.sub(" ", bare))
                 if len(_WORD.findall(rest)) < 3:
-                    add(self._finding("generic-post", f"the whole post is boilerplate ({found[0][2]!r})", _ASK,
+                    add(self.finding("generic-post", f"the whole post is boilerplate ({found[0][2]!r})", _ASK,
                                       found[0][:2]))
                 else:
                     for start, end, phrase in found:
-                        add(self._finding("stock-phrase", f"stock phrase {bare[start:end]!r}",
+                        add(self.finding("stock-phrase", f"stock phrase {bare[start:end]!r}",
                                           self.stock_hints.get(phrase) or _ASK, (start, end)))
         if incidentish and self.blame is not None:
             for m in self.blame.finditer(bare):
-                add(self._finding("blame", f"blame-shifting wording {m.group(0)!r}", _GENERIC_HINTS["blame"],
+                add(self.finding("blame", f"blame-shifting wording {m.group(0)!r}", _GENERIC_HINTS["blame"],
                                   (m.start(), m.end())))
         if self.argue is not None:
             for m in self.argue.finditer(bare):
-                add(self._finding("argumentative", f"argumentative wording {m.group(0)!r}",
+                add(self.finding("argumentative", f"argumentative wording {m.group(0)!r}",
                                   _GENERIC_HINTS["argumentative"], (m.start(), m.end())))
         if self.words is not None:
             for m in self.words.finditer(bare):
                 prefer = self.voice.words[self.words_list[int(m.lastgroup[1:])]]
-                add(self._finding("word", f"the guide avoids {m.group(0)!r}",
+                add(self.finding("word", f"the guide avoids {m.group(0)!r}",
                                   f"write {prefer!r}" if prefer else "leave it out", (m.start(), m.end())))
         if self.register is not None:
             pattern, hint = self.register
             m = pattern.search(bare)
             if m:
-                add(self._finding("register", f"{m.group(0)!r} does not fit the {self.voice.register} register",
+                add(self.finding("register", f"{m.group(0)!r} does not fit the {self.voice.register} register",
                                   hint, (m.start(), m.end())))
         self._limits(text, bare, add)
         if links:
@@ -384,7 +384,7 @@ class VoiceChecker:
             if not self._has(element, text, affected):
                 kind = ROLE_GROUP.get(role, role.split(".")[0]).replace("_", "-")
                 article = "an" if kind[0] in "aeiou" else "a"
-                found = self._finding("required", f"{article} {kind} post must {ELEMENTS[element]}",
+                found = self.finding("required", f"{article} {kind} post must {ELEMENTS[element]}",
                                       ELEMENT_HINTS[element])
                 if found is not None:
                     out.append(found)
@@ -409,7 +409,7 @@ class VoiceChecker:
         for rule, (count, limit, noun) in counts.items():
             if count > limit:
                 plural = "s" if limit != 1 and noun != "emoji" else ""
-                add(self._finding(rule, f"{count} {noun}{'s' if count != 1 and noun != 'emoji' else ''}; "
+                add(self.finding(rule, f"{count} {noun}{'s' if count != 1 and noun != 'emoji' else ''}; "
                                         f"the guide allows {limit}", f"at most {limit} {noun}{plural}"))
 
     def _links(self, text: str, add: object, campaign_utm: str | None, incidentish: bool) -> None:
@@ -419,22 +419,22 @@ class VoiceChecker:
             host = (parts.hostname or "").lower()
             span = (m.start(), m.end())
             if host in SHORTENERS:
-                add(self._finding("link-host", f"shortened link {host}: customers cannot see where it goes",
+                add(self.finding("link-host", f"shortened link {host}: customers cannot see where it goes",
                                   "link the page itself", span))
                 continue
             if not _host_allowed(host, self.allowed_hosts):
-                add(self._finding("link-host", f"link to {host}, a host the brand has not listed",
+                add(self.finding("link-host", f"link to {host}, a host the brand has not listed",
                                   self._host_hint(host), span))
                 continue
             if incidentish or self.voice.utm == "off" or not _host_allowed(host, self.brand_hosts):
                 continue
             tags = dict(parse_qsl(parts.query))
             if campaign_utm is not None and tags.get("utm_campaign") not in (None, campaign_utm):
-                add(self._finding("link-utm", f"link to {host} is tagged utm_campaign={tags['utm_campaign']}, "
+                add(self.finding("link-utm", f"link to {host} is tagged utm_campaign={tags['utm_campaign']}, "
                                               f"but the post belongs to {campaign_utm}",
                                   "leave the utm_ parameters out: Herald adds the campaign's", span))
             elif campaign_utm is None and self.voice.utm == "required" and "utm_campaign" not in tags:
-                add(self._finding("link-utm", f"link to {host} has no UTM tags",
+                add(self.finding("link-utm", f"link to {host} has no UTM tags",
                                   "put the post in a campaign (its tags are added for you)", span))
 
     @cached_property
