@@ -65,6 +65,7 @@ class Publication:
     thread_root: str | None = None  # key of the first post of this thread on the same account
     variant_id: str = ""  # which wording, by its text: what the ledger records to rotate fairly
     role: str = ""  # what the voice guide requires of it: the kind, or the incident state (resolved…)
+    incident_state: str = ""  # incident updates: investigating, identified, monitoring, resolved
 
     @property
     def length(self) -> int | None:

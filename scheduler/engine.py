@@ -349,7 +349,7 @@ class Engine:
             network_type=pub.network_type, scheduled_at=pub.at, text=text, campaign=pub.campaign,
             links=dict(calendar.brand.links), image=post.image if post else None, reply_to=reply_to,
             title=incident.title if incident else "",
-            extra={"incident": {"id": incident.id, "impact": incident.impact, "state": pub.note.split(" ")[0],
+            extra={"incident": {"id": incident.id, "impact": incident.impact, "state": pub.incident_state,
                                 "components": list(incident.components)}} if incident else {},
         )
 

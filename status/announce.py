@@ -154,7 +154,7 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
             key=publication_key(key_source, instant, account.name), source=source, post=post, kind=kind,
             network=account.name, network_type=account.type, at=at.astimezone(tz), text=text, variant=1,
             variants=1, limit=limit.maximum if limit else None, note=note, thread_root=root,
-            role=role or note.split(" ")[0]))
+            role=role or note.split(" ")[0], incident_state=note.split(" ")[0] if kind == "incident" else ""))
 
     for incident in status.incidents:
         root = incident.updates[0]

@@ -58,32 +58,69 @@ def reference(*parts: str) -> Path:
 
 
 PG_URL = os.environ.get("HERALD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+_PG_DATABASE: dict[str, str] = {}
 
 
 def _postgres_ledger_url() -> str:
-    from sqlalchemy import create_engine, text
+    """A database of this test run's own (created once, dropped at exit): tests never touch
+    tables they did not create, and several runs (worktrees, CI) can share one server."""
+    if "url" in _PG_DATABASE:
+        return _PG_DATABASE["url"]
+    import atexit
+    import uuid
 
-    from scheduler.ledger import metadata
+    from sqlalchemy import create_engine, make_url, text
 
-    engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
+    server = make_url(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
+    name = f"herald_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
-        with engine.begin() as c:
-            c.execute(text("select 1"))
-        metadata.drop_all(engine)
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
         if CI:
             raise RuntimeError(f"PostgreSQL is needed in CI ({PG_URL}): {exc}") from exc
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
     finally:
+        admin.dispose()
+
+    def drop() -> None:
+        engine = create_engine(server, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        except Exception:
+            pass
+        finally:
+            engine.dispose()
+
+    atexit.register(drop)
+    url = server.set(database=name).render_as_string(hide_password=False).replace("postgresql+psycopg://",
+                                                                                   "postgresql://")
+    _PG_DATABASE["url"] = url
+    return url
+
+
+def _fresh_postgres_url() -> str:
+    """This run's database, emptied of Herald's tables (each test starts from a fresh ledger)."""
+    from sqlalchemy import create_engine
+
+    from scheduler.ledger import metadata
+
+    url = _postgres_ledger_url()
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        metadata.drop_all(engine)
+    finally:
         engine.dispose()
-    return PG_URL
+    return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def ledger_url(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'state.db'}"
-    return _postgres_ledger_url()
+    return _fresh_postgres_url()
 
 
 @pytest.fixture

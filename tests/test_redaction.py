@@ -1,0 +1,47 @@
+"""Secrets are redacted by value wherever text leaves the process."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from scheduler import redaction
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry():
+    redaction.forget_all()
+    yield
+    redaction.forget_all()
+
+
+def test_a_registered_secret_is_masked_wherever_it_appears():
+    redaction.register("s3cret/consumer+key-42")
+    assert redaction.redact("oauth_consumer_key=s3cret/consumer+key-42, x") == "oauth_consumer_key=***, x"
+    assert "s3cret" not in redaction.redact("GET /x?k=s3cret%2Fconsumer%2Bkey-42")
+
+
+def test_urls_lose_their_secret_parts_even_when_not_registered():
+    text = ("POST /bot1234567:AAEhBOweik6ad9r_QXMENQjcrGbqCUXXXX/sendMessage; "
+            "https://user:pw@hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX?token=abc")
+    out = redaction.redact(text)
+    assert "AAEhBOweik6ad9r" not in out and "XXXXXXXXXXXXXXXXXXXXXXXX" not in out
+    assert "token=***" in out and "pw@" not in out
+    assert redaction.redact_url("https://h.example/in?token=abc") == "https://h.example/in?***"
+
+
+def test_authorization_headers_are_masked():
+    assert redaction.redact("{'Authorization': 'OAuth oauth_token=\"abc\"', 'A': 1}") == "{'Authorization': ***, 'A': 1}"
+
+
+def test_the_log_filter_redacts_messages_arguments_and_tracebacks(caplog):
+    redaction.register("tok-1234567890")
+    logger = logging.getLogger("herald.test")
+    redaction.install([caplog.handler])
+    try:
+        raise ValueError("bad tok-1234567890")
+    except ValueError:
+        logger.exception("sending with %s", "tok-1234567890")
+    assert "tok-1234567890" not in caplog.text
+    assert "sending with ***" in caplog.text
