@@ -1,4 +1,10 @@
-"""User-facing errors of the content model.
+"""Herald's errors: one module, one root (:class:`HeraldError`), for every layer.
+
+Each class carries its ``exit_code``; the CLI maps errors to exit codes by type and
+prints their one-line messages (tracebacks only with ``--traceback``):
+
+    0 success · 1 invalid input (files, credentials, configuration) · 2 bad command line ·
+    3 runtime failure (ledger, output file, network) · 130 interrupted
 
 Every problem a planner can cause is a :class:`Problem`: a place in a file and a
 message that says what is wrong and, where it helps, what would be right.  They
@@ -35,7 +41,7 @@ class Problem:
         return f"{text} ({self.hint})" if self.hint else text
 
 
-class CalendarError(HeraldError, ValueError):
+class InvalidInput(HeraldError, ValueError):
     """An input file could not be accepted; carries every problem found, not only the first."""
 
     def __init__(self, problems: list[Problem]):
@@ -47,7 +53,31 @@ class CalendarError(HeraldError, ValueError):
         return [p for p in self.problems if p.severity == "error"]
 
 
+class CalendarError(InvalidInput):
+    """The content calendar could not be accepted."""
+
+
+class StatusFileError(InvalidInput):
+    """The status file could not be accepted (or a change to it would make it invalid)."""
+
+
 class UsageError(HeraldError, ValueError):
     """A command line that cannot be acted on (bad option value, missing file)."""
 
     exit_code = 2
+
+
+class ConfigError(HeraldError):
+    """A network account or another part of the set-up cannot be used as configured
+    (a credential's environment variable not set, a secrets file readable by others)."""
+
+
+class RuntimeFailure(HeraldError):
+    """Something outside the input failed: an output file that cannot be written, a lock."""
+
+    exit_code = 3
+
+
+class LedgerError(RuntimeFailure):
+    """The ledger cannot be opened or used (bad URL, unreachable database, a ledger file that
+    is empty, damaged or gone); the message names the file or database and what to do."""

@@ -1,0 +1,34 @@
+"""What checking an input file gives: the value (when it is usable) and every problem found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from .errors import InvalidInput, Problem
+
+T = TypeVar("T")
+
+
+@dataclass
+class LoadResult(Generic[T]):
+    value: T | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "error"]
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None and not self.errors
+
+    def unwrap(self, error: type[InvalidInput] = InvalidInput) -> T:
+        """The value, or ``error`` listing every error (the one "load or raise" there is)."""
+        if self.value is None or self.errors:
+            raise error(self.errors or self.problems)
+        return self.value
