@@ -11,7 +11,6 @@ result as ``calendar_warnings`` and never stop a load.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -20,10 +19,13 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrulestr
 
+from .durations import parse_duration, parse_rate  # noqa: F401  (re-exported: status/load.py, scheduler/engine.py)
 from .errors import CalendarError, Problem
 from .gcpause import paused_gc
+from .located import LocatedBuilder
 from .model import DEFAULT_CATCH_UP, Account, Brand, Calendar, Campaign, EnginePolicy, Post, Series
 from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
+from .result import LoadResult
 from .schema import calendar_schema
 from .schemacheck import SchemaChecker, did_you_mean
 from .templates import (
@@ -40,8 +42,6 @@ from .templates import (
 from .timeparse import (
     TimeFormatError,
     When,
-    describe_offsets,
-    local_time_kind,
     parse_when,
     zone,
 )
@@ -54,55 +54,44 @@ def _checker() -> SchemaChecker:
     return SchemaChecker(calendar_schema())
 
 
-@dataclass
-class LoadResult:
-    calendar: Calendar | None
-    problems: list[Problem] = field(default_factory=list)
+class CalendarResult(LoadResult[Calendar]):
+    """A checked calendar: ``value`` (None unless valid) and every problem found."""
 
     @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != "error"]
+    def calendar(self) -> Calendar | None:
+        """The same as ``value``: the name the scheduler reads (kept for callers outside campaigns)."""
+        return self.value
 
 
 def load(path: str) -> Calendar:
     """Load and validate the calendar at ``path``; raise CalendarError listing every error."""
-    result = check(path)
-    if result.errors or result.calendar is None:
-        raise CalendarError(result.problems)
-    return result.calendar
+    return check(path).unwrap(CalendarError)
 
 
-def check(path: str, text: str | None = None) -> LoadResult:
+def check(path: str, text: str | None = None) -> CalendarResult:
     """Validate; return the calendar (if valid) with every error and warning found."""
     with paused_gc():
         try:
             data = load_file(path) if text is None else load_text(text, path)
         except CalendarError as exc:
-            return LoadResult(None, exc.problems)
+            return CalendarResult(None, exc.problems)
         return build(data, path)
 
 
 def loads(text: str, path: str = "<calendar>") -> Calendar:
-    result = check(path, text)
-    if result.errors or result.calendar is None:
-        raise CalendarError(result.problems)
-    return result.calendar
+    return check(path, text).unwrap(CalendarError)
 
 
-def build(data: Any, path: str) -> LoadResult:
+def build(data: Any, path: str) -> CalendarResult:
     if not isinstance(data, LocDict):
         loc = getattr(data, "loc", Loc(1, 1))
         problem = Problem(path, loc.line, loc.col,
                           "the calendar must be a mapping with brand:, networks: and posts:")
-        return LoadResult(None, [problem])
+        return CalendarResult(None, [problem])
     problems, bad = _checker().problems(data, path)
     builder = _Builder(path, data, problems, bad)
     calendar = builder.calendar()
-    return LoadResult(calendar if not builder.has_errors() else None, problems)
+    return CalendarResult(calendar if not builder.has_errors() else None, problems)
 
 
 _RRULE_UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
@@ -110,25 +99,12 @@ _RRULE_PART = re.compile(r"(?:^|;)(BYHOUR|BYMINUTE|BYSECOND|FREQ|COUNT|UNTIL|BYS
 _FINE_FREQS = {"HOURLY", "MINUTELY", "SECONDLY"}
 
 
-class _Builder:
+class _Builder(LocatedBuilder):
     """Walks the located data once, collecting problems and building model values."""
 
     def __init__(self, path: str, data: LocDict, problems: list[Problem], bad: set[tuple]):
-        self.path, self.data, self.problems, self.bad = path, data, problems, bad
-
-    # -- reporting -----------------------------------------------------------------
-    def has_errors(self) -> bool:
-        return any(p.severity == "error" for p in self.problems)
-
-    def error(self, loc: Loc, message: str, hint: str = "", severity: str = "error") -> None:
-        self.problems.append(Problem(self.path, loc.line, loc.col, message, hint, severity))
-
-    def warn(self, loc: Loc, message: str, hint: str = "") -> None:
-        self.error(loc, message, hint, "warning")
-
-    def ok(self, *where: Any) -> bool:
-        """True when the schema found nothing wrong at this exact path."""
-        return tuple(where) not in self.bad
+        super().__init__(path, problems, bad)
+        self.data = data
 
     # -- sections ------------------------------------------------------------------
     def calendar(self) -> Calendar | None:
@@ -148,9 +124,10 @@ class _Builder:
         catch_up = dict(DEFAULT_CATCH_UP)
         spec = raw.get("catch_up")
         if isinstance(spec, LocDict):
-            for kind, value in spec.items():
-                if isinstance(value, str) and self.ok("engine", "catch_up", kind):
-                    catch_up[kind] = parse_duration(value)
+            for kind in spec:
+                value = self.duration(spec, kind, "engine", "catch_up")
+                if value is not None:
+                    catch_up[kind] = value
         on_resume = raw.get("on_resume", "release")
         attempts = raw.get("max_attempts", 8)
         hold = raw.get("hold_during_incidents")
@@ -164,15 +141,8 @@ class _Builder:
         if not isinstance(raw, LocDict):
             return None
         name = raw.get("name") if isinstance(raw.get("name"), str) else ""
-        tz_name = raw.get("timezone")
-        if isinstance(tz_name, str):
-            try:
-                zone(tz_name)
-            except TimeFormatError as exc:
-                self.error(raw.value_loc("timezone"), str(exc), "use an IANA name such as Europe/Berlin")
-                tz_name = None
-        else:
-            tz_name = None
+        tz = self.zone(raw, "timezone")
+        tz_name = tz.key if tz is not None else None
         links = {k: v for k, v in (raw.get("links") or {}).items() if isinstance(v, str)} \
             if isinstance(raw.get("links"), dict) else {}
         hosts = {(urlsplit(u).hostname or "").lower() for u in links.values()}
@@ -237,7 +207,8 @@ class _Builder:
             limits=Limits(**{k: v for k, v in limits.items() if isinstance(v, int)}),
             acronyms=frozenset(a.upper() for a in texts(spec, "acronyms")),
             required=required, cues={k: texts(cues, k) for k in cues},
-            window=parse_duration(repetition["window"]) if "window" in repetition else Voice().window,
+            window=(self.duration(repetition, "window", "brand", "voice", "repetition")
+                    if isinstance(repetition, LocDict) else None) or Voice().window,
             similarity=float(repetition.get("similarity", Voice().similarity)),
             hosts=frozenset(h.lower() for h in texts(links, "hosts")), utm=links.get("utm", "campaign"),
             severities=dict(spec.get("rules") or {}), line=spec.loc.line, col=spec.loc.col,
@@ -290,38 +261,18 @@ class _Builder:
                                 dry_run=spec.get("dry_run", False) is True)
         return out
 
-    def when(self, container: LocDict, key: str, *where: Any) -> When | None:
-        value = container.get(key)
-        if not isinstance(value, str) or not self.ok(*where, key):
-            return None
-        try:
-            return parse_when(value)
-        except TimeFormatError as exc:
-            self.error(container.value_loc(key), str(exc))
-            return None
-
     def check_range(self, container: LocDict, starts: When | None, ends: When | None) -> None:
         if starts and ends and _sort_key(ends, end=True) < _sort_key(starts):
             message = f"ends ({container['ends']}) is before starts ({container['starts']})"
             self.error(container.value_loc("ends"), message, "swap them or fix the date")
 
     def network_refs(self, container: LocDict, where: tuple, networks: dict[str, Account]) -> tuple[str, ...]:
-        names = container.get("networks")
-        if not isinstance(names, LocList) or not self.ok(*where, "networks"):
-            return ()
-        good = []
-        for index, name in enumerate(names):
-            if not isinstance(name, str) or not self.ok(*where, "networks", index):
-                continue
-            if name not in networks:
-                hint = did_you_mean(name, networks) or (
-                    f"defined networks: {', '.join(networks)}" if networks else "define it under networks:")
-                if name in NETWORK_TYPES:
-                    hint = f"{name!r} is a network type; add an account under networks: with type: {name}"
-                self.error(names.item_loc(index), f"unknown network {name!r}", hint)
-                continue
-            good.append(name)
-        return tuple(good)
+        def hint(name: str) -> str:
+            if name in NETWORK_TYPES:
+                return f"{name!r} is a network type; add an account under networks: with type: {name}"
+            return ""
+
+        return self.references(container, "networks", networks, "network", *where, section="networks", hint=hint)
 
     def campaigns(self, networks: dict[str, Account], brand: Brand | None) -> dict[str, Campaign]:
         raw = self.data.get("campaigns")
@@ -413,21 +364,17 @@ class _PostBuilder:
         cid = self.spec.get("campaign")
         if not isinstance(cid, str):
             return None
-        if cid not in self.campaigns:
-            hint = did_you_mean(cid, self.campaigns) or (
-                f"defined campaigns: {', '.join(self.campaigns)}" if self.campaigns else "define it under campaigns:")
-            self.error(self.spec.value_loc("campaign"), f"unknown campaign {cid!r}", hint)
+        if not self.p.reference(self.spec.value_loc("campaign"), cid, self.campaigns, "campaign"):
+            self.failed = True
             return None
         return self.campaigns[cid]
 
     def timezone(self) -> ZoneInfo | None:
-        name = self.spec.get("timezone")
-        if isinstance(name, str):
-            try:
-                return zone(name)
-            except TimeFormatError as exc:
-                self.error(self.spec.value_loc("timezone"), str(exc), "use an IANA name such as America/New_York")
-                return None
+        if isinstance(self.spec.get("timezone"), str):
+            tz = self.p.zone(self.spec, "timezone", "use an IANA name such as America/New_York")
+            if tz is None:
+                self.failed = True
+            return tz
         return self.brand.tz if self.brand else None
 
     # -- when ----------------------------------------------------------------------
@@ -494,15 +441,8 @@ class _PostBuilder:
             local = instant.astimezone(tz).replace(tzinfo=None)
         else:
             local = at.naive()
-            kind = local_time_kind(local, tz)
-            if kind != "ok":
-                first, second = describe_offsets(local, tz)
-                if kind == "gap":
-                    self.error(loc, f"{self.spec['at']} does not exist in {tz.key}: the clocks skip it (DST starts)",
-                               f"pick another time, or give an offset, e.g. {first}")
-                else:
-                    self.error(loc, f"{self.spec['at']} happens twice in {tz.key} (DST ends): {first} and {second}",
-                               f"add the offset you mean, e.g. {first}")
+            if not self.p.local_time(loc, str(self.spec["at"]), local, tz):
+                self.failed = True
                 return None
         if (not_before and local < not_before) or (until and local > until):
             scope = f"campaign {campaign.id!r}" if campaign else "the post's starts/ends"
@@ -564,7 +504,7 @@ class _PostBuilder:
         """Warn when the rule's time of day meets a DST gap or fold in the post's zone."""
         if parts["FREQ"].upper() in _FINE_FREQS:
             if transition_windows(tz.key):
-                self.p.warn(loc, f"a rule repeating within the day meets the DST changes of {tz.key}",
+                self.p.warning(loc, f"a rule repeating within the day meets the DST changes of {tz.key}",
                             "times the clocks skip go out an hour later; repeated times go out once, at the first")
             return
         hours = rule._byhour or (rule._dtstart.hour,)
@@ -576,11 +516,11 @@ class _PostBuilder:
                     if low <= (hour, minute) < high:
                         met.setdefault(kind, f"{hour:02d}:{minute:02d}")
         if "gap" in met:
-            self.p.warn(loc, f"{met['gap']} does not exist in {tz.key} on the day DST starts",
+            self.p.warning(loc, f"{met['gap']} does not exist in {tz.key} on the day DST starts",
                         "that occurrence goes out at the same instant an hour later by the "
                         "clock, as RFC 5545 says; pick another time to avoid it")
         if "fold" in met:
-            self.p.warn(loc, f"{met['fold']} happens twice in {tz.key} on the day DST ends",
+            self.p.warning(loc, f"{met['fold']} happens twice in {tz.key} on the day DST ends",
                         "Herald posts once, at the first of the two, as RFC 5545 says")
 
     # -- what ----------------------------------------------------------------------
@@ -701,22 +641,6 @@ def finish(text: str, brand: Brand, campaign: Campaign | None, account: Account)
         "utm_campaign": campaign.utm_campaign or campaign.id,
     }
     return tag_links(text, brand.hosts, params)
-
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "second": 1, "minute": 60, "hour": 3600, "day": 86400}
-
-
-def parse_duration(text: str) -> timedelta:
-    """'90s', '30m', '6h', '2d' (already matched by the schema's pattern)."""
-    number = int("".join(c for c in text if c.isdigit()))
-    unit = "".join(c for c in text if c.isalpha())
-    return timedelta(seconds=number * _UNITS[unit])
-
-
-def parse_rate(text: str) -> tuple[int, timedelta]:
-    """'30/hour' -> (30, 1 hour)."""
-    count, _, period = text.partition("/")
-    return int(count.strip()), timedelta(seconds=_UNITS[period.strip()])
 
 
 def _rrule_message(exc: Exception) -> str:

@@ -34,6 +34,7 @@ from .errors import CalendarError, Problem
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_EXPANDED_NODES = 5_000_000
+MAX_DEPTH = 64  # nested lists and mappings; a real calendar needs about 6
 
 _Y = "tag:yaml.org,2002:"
 # Explicit core tags (!!int "12") are allowed and checked; any other tag is refused.
@@ -230,47 +231,62 @@ class _Builder:
     def __init__(self, path: str, problems: list[Problem]):
         self.path = path
         self.problems = problems
-        self.shared: dict[int, tuple[Any, int]] = {}  # id(node) -> (value, expanded size)
+        self.shared: dict[int, tuple[Any, int, int]] = {}  # id(node) -> (value, expanded size, height)
         self.size = 0
+        self.deepest = 0  # the deepest nesting reached so far
 
     def error(self, node: Node, message: str, hint: str = "") -> None:
         loc = _loc(node)
         self.problems.append(Problem(self.path, loc.line, loc.col, message, hint))
 
-    def build(self, node: Node) -> Any:
+    def build(self, node: Node, depth: int = 1) -> Any:
         if isinstance(node, ScalarNode):
             self.size += 1
             return self.scalar(node)
         known = self.shared.get(id(node))
         if known is not None:  # an alias: reuse, but count its expansion
             self.size += known[1]
+            self.nested(node, depth + known[2] - 1)
             if self.size > MAX_EXPANDED_NODES:
                 loc = _loc(node)
                 raise CalendarError([Problem(self.path, loc.line, loc.col,
                                              f"aliases here expand to more than {MAX_EXPANDED_NODES:,} values",
                                              "write the values out instead of nesting aliases")])
             return known[0]
-        before = self.size
-        value = self.collection(node)
-        self.shared[id(node)] = (value, self.size - before)
+        self.nested(node, depth)
+        before, outer = self.size, self.deepest
+        self.deepest = depth
+        value = self.collection(node, depth)
+        self.shared[id(node)] = (value, self.size - before, self.deepest - depth + 1)
+        self.deepest = max(outer, self.deepest)
         return value
 
-    def collection(self, node: Node) -> Any:
+    def nested(self, node: Node, depth: int) -> None:
+        """Refuse nesting deeper than MAX_DEPTH, where it starts (never a RecursionError)."""
+        if depth > MAX_DEPTH:
+            loc = _loc(node)
+            raise CalendarError([Problem(self.path, loc.line, loc.col,
+                                         f"YAML nesting is deeper than {MAX_DEPTH} levels here",
+                                         "a calendar or status file needs only a few levels; check the brackets "
+                                         "and the indentation")])
+        self.deepest = max(self.deepest, depth)
+
+    def collection(self, node: Node, depth: int) -> Any:
         self.size += 1
         if isinstance(node, SequenceNode):
             if _tag(node) != _Y + "seq":
                 self.error(node, f"unsupported YAML tag {_tag(node)!r}", "remove the tag")
             out = LocList(_loc(node))
             for item in node.value:
-                out.append(self.build(item))
+                out.append(self.build(item, depth + 1))
                 out.item_locs.append(_loc(item))
             return out
         if isinstance(node, MappingNode):
-            return self.mapping(node)
+            return self.mapping(node, depth)
         self.error(node, "unsupported YAML node")  # pragma: no cover
         return None
 
-    def mapping(self, node: MappingNode) -> LocDict:
+    def mapping(self, node: MappingNode, depth: int) -> LocDict:
         if _tag(node) != _Y + "map":
             self.error(node, f"unsupported YAML tag {_tag(node)!r}", "remove the tag")
         out = LocDict(_loc(node))
@@ -281,7 +297,7 @@ class _Builder:
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 for source in sources:
                     if isinstance(source, MappingNode):
-                        merged.append(self.build(source))
+                        merged.append(self.build(source, depth))
                     else:
                         self.error(source, "'<<' merges only mappings")
                 continue
@@ -294,7 +310,7 @@ class _Builder:
                 self.error(key_node, f"duplicate key {key!r} (first at line {first.line})",
                            "remove one of them")
                 continue
-            out[key] = self.build(value_node)
+            out[key] = self.build(value_node, depth + 1)
             out.key_locs[key] = _loc(key_node)
             out.value_locs[key] = _loc(value_node)
         for source in merged:  # explicit keys win over merged ones (YAML merge semantics)

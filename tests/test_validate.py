@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from campaigns.calendar import check, load
+from campaigns.errors import CalendarError
 from tests.conftest import ROOT
 
 # Posts start at line 15 of the generated file (see conftest.HEADER).
@@ -206,3 +208,88 @@ def test_documented_account_options_are_accepted_and_checked(tmp_path: Path):
     messages = [p.message for p in check(str(path)).errors]
     assert "'visibility' cannot be 'everyone'" in messages
     assert "'version' does not apply to a site network" in messages
+
+
+# -- durations and the located builder ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["soon", "30 minutes", "2x", "", "-5m", "1.5h", "99999999999999999999d", "٣m", None, 30])
+def test_any_bad_duration_is_a_duration_error_never_another_exception(text):
+    from campaigns.durations import DurationError, parse_duration
+
+    with pytest.raises(DurationError) as info:
+        parse_duration(text)
+    assert "not a duration" in str(info.value) and "90s, 30m, 6h or 2d" in str(info.value)
+
+
+@pytest.mark.parametrize("text, seconds", [("90s", 90), ("30m", 1800), ("6h", 21600), ("2d", 172800), (" 5 m ", 300)])
+def test_good_durations_are_read(text, seconds):
+    from campaigns.durations import parse_duration
+
+    assert parse_duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("text", ["30", "30/fortnight", "x/hour", "9999999999/hour", "/hour"])
+def test_bad_rates_are_refused(text):
+    from campaigns.durations import DurationError, parse_rate
+
+    with pytest.raises(DurationError):
+        parse_rate(text)
+
+
+def test_the_located_builder_turns_bad_durations_into_problems_at_their_place():
+    from campaigns.located import LocatedBuilder
+    from campaigns.yamlsource import load_text
+
+    data = load_text("a: soon\nb: 99999999999999999999d\nc: [1h, 2x]\nd: 5m\n", "f.yaml")
+    builder = LocatedBuilder("f.yaml")
+    assert builder.duration(data, "a") is None
+    assert builder.duration(data, "b") is None
+    assert builder.durations(data, "c") == (timedelta(hours=1),)
+    assert builder.duration(data, "d") == timedelta(minutes=5)
+    assert builder.duration(data, "absent") is None
+    assert [str(p) for p in builder.problems] == [
+        "f.yaml:1:4: 'soon' is not a duration (a duration like 90s, 30m, 6h or 2d)",
+        "f.yaml:2:4: '99999999999999999999d' is not a duration (a duration like 90s, 30m, 6h or 2d, at most 100 years)",
+        "f.yaml:3:9: '2x' is not a duration (a duration like 90s, 30m, 6h or 2d)",
+    ]
+
+
+def test_the_located_builder_checks_times_for_dst_and_references_with_a_suggestion():
+    from campaigns.located import LocatedBuilder
+    from campaigns.yamlsource import load_text
+
+    data = load_text("gap: 2027-03-28T02:30\nok: 2027-03-28T03:30\nday: 2027-03-28\n"
+                     "refs: [checkout, chekout]\n", "f.yaml")
+    builder = LocatedBuilder("f.yaml")
+    assert builder.instant(data, "gap", "Europe/Berlin") is None
+    assert builder.instant(data, "ok", "Europe/Berlin").isoformat() == "2027-03-28T03:30:00+02:00"
+    assert builder.instant(data, "day", "Europe/Berlin") is None
+    assert builder.references(data, "refs", {"checkout": 1, "api": 2}, "component") == ("checkout",)
+    assert [str(p) for p in builder.problems] == [
+        "f.yaml:1:6: 2027-03-28T02:30 does not exist in Europe/Berlin: the clocks skip it (DST starts) "
+        "(pick another time, or give an offset, e.g. 2027-03-28T03:30+02:00)",
+        "f.yaml:3:6: day: 2027-03-28 has no time of day (write e.g. 2027-03-28T09:00)",
+        "f.yaml:4:18: unknown component 'chekout' (did you mean 'checkout'?)",
+    ]
+
+
+def test_an_overflowing_duration_in_the_calendar_is_a_located_error(tmp_path: Path):
+    # Given durations the schema's pattern lets through but a timedelta cannot hold
+    text = (ROOT / "content_calendar.yaml").read_text()
+    text = text.replace("posts:\n", "engine:\n  catch_up: {tip: 99999999999999999999d}\nposts:\n", 1)
+    path = tmp_path / "cal.yaml"
+    path.write_text(text)
+    # When it is checked, Then it is a problem at its place, not a traceback
+    result = check(str(path))
+    assert result.value is None
+    assert any("'99999999999999999999d' is not a duration" in str(p) for p in result.errors), result.errors
+    with pytest.raises(CalendarError):
+        result.unwrap(CalendarError)
+
+
+def test_check_returns_the_generic_load_result():
+    from campaigns.result import LoadResult
+
+    result = check(str(ROOT / "content_calendar.yaml"))
+    assert isinstance(result, LoadResult) and result.ok
+    assert result.unwrap() is result.value

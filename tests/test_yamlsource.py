@@ -84,3 +84,34 @@ def test_second_document_is_an_error():
 def test_explicit_core_tags_are_checked():
     assert load_text('a: !!int "12"\nb: !!str 12\nc: !!float 1\n', "f.yaml") == {"a": 12, "b": "12", "c": 1}
     assert problems_of('a: !!int "twelve"\n') == ["f.yaml:1:4: 'twelve' is not a valid int"]
+
+
+@pytest.mark.parametrize("style", ["flow", "block"])
+def test_deep_nesting_is_a_located_error_not_a_recursion_error(style):
+    # Given a document nested 20,000 levels deep
+    depth = 20_000
+    if style == "flow":
+        text = "a: " + "[" * depth + "]" * depth + "\n"
+    else:
+        text = "".join("  " * i + "k:\n" for i in range(depth)) + "  " * depth + "v\n"
+    # When it is loaded, Then one problem names where the nesting goes too deep
+    (message,) = problems_of(text)
+    where = "f.yaml:1:67:" if style == "flow" else "f.yaml:65:129:"
+    assert message.startswith(where + " YAML nesting is deeper than 64 levels"), message
+
+
+def test_an_alias_cannot_smuggle_in_deep_nesting():
+    # Given an anchor 40 levels deep used 40 levels deep (80 in all)
+    inner = "[" * 40 + "1" + "]" * 40
+    text = f"a: &x {inner}\nb: " + "[" * 40 + "*x" + "]" * 40 + "\n"
+    (message,) = problems_of(text)
+    # (an alias is its anchor's node: the place named is the anchor's)
+    assert message.startswith("f.yaml:1:4: YAML nesting is deeper than 64 levels"), message
+
+
+def test_nesting_up_to_the_limit_loads():
+    text = "a: " + "[" * 63 + "1" + "]" * 63 + "\n"
+    value = load_text(text, "f.yaml")["a"]
+    for _ in range(62):
+        value = value[0]
+    assert value == [1]
