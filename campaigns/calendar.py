@@ -28,6 +28,7 @@ from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
 from .result import LoadResult
 from .schema import calendar_schema
 from .schemacheck import SchemaChecker, did_you_mean
+from .status_templates import TEMPLATE_FIELDS
 from .templates import (
     OCCURRENCE_FIELDS,
     Template,
@@ -216,8 +217,6 @@ class _Builder(LocatedBuilder):
 
     def status_templates(self, raw: LocDict, links: dict[str, str], name: str,
                          events: dict[str, str]) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
-        from status.announce import TEMPLATE_FIELDS
-
         spec = raw.get("status_templates")
         out: dict[str, str] = {}
         locs: dict[str, tuple[int, int]] = {}

@@ -292,7 +292,8 @@ def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
     else:
         status = None
     if cal.brand.voice.declared:  # the guide is part of the calendar: its errors fail validation
-        from campaigns.lint import DEFAULT_DAYS, lint
+        from campaigns.lint import DEFAULT_DAYS
+        from status.lint import lint
 
         now = clock.now()
         report = lint(cal, now, now + timedelta(days=DEFAULT_DAYS), status)
@@ -309,7 +310,7 @@ def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
-    from campaigns.lint import lint
+    from status.lint import lint
     from status.load import load as load_status
 
     calendar = load_calendar(args.calendar)
@@ -610,7 +611,7 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
                                                          f"none defined in {args.status}")
                     raise UsageError(f"{option} {name}: not defined ({hint})")
     if calendar.brand.voice.declared:  # a message the engine would refuse is refused now, while someone is here
-        from campaigns.lint import checker_for
+        from status.lint import checker_for
 
         state = {"declare": "investigating", "resolve": "resolved"}.get(args.action, getattr(args, "state", ""))
         errors = [f for f in checker_for(calendar, current).check(args.message, state, required=False)

@@ -23,31 +23,11 @@ from typing import Any
 from campaigns.calendar import finish
 from campaigns.model import Account, Calendar
 from campaigns.plan import Publication, publication_key
+from campaigns.status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
 from campaigns.templates import compile_template
 
 from .model import Incident, Maintenance, Status, Update
 
-TEMPLATE_FIELDS = ("title", "affected", "message", "next_update", "status_page", "impact", "state", "help",
-                   "window", "when", "end_time")
-
-DEFAULT_TEMPLATES = {
-    "investigating": "We're investigating a problem with {affected}: {title}. We're sorry for the disruption. "
-                     "{message} Next update by {next_update}.",
-    "investigating.critical": "{affected}: {title}. We know, we're on it, and we're sorry. {message} "
-                              "Next update by {next_update}.",
-    "identified": "Update on {title}: we've found the cause. {message} Next update by {next_update}.",
-    "monitoring": "Update on {title}: a fix is in place and we're watching it closely. {message} "
-                  "Next update by {next_update}.",
-    "resolved": "Resolved: {title}. {message} Sorry again for the trouble this caused.",
-    "follow_up": "Following up on {title}: is everything working for you again? If not, reply here or tell us "
-                 "at {help} and we'll look into it.",
-    "maintenance.reminder": "Planned maintenance {when}: {title}, {window}. {message}",
-    "maintenance.start": "Maintenance has started: {title}. {message} We expect to be done by {end_time}.",
-    "maintenance.end": "Maintenance is complete: {title}. Everything should work as usual; if anything doesn't, "
-                       "tell us at {help}.",
-    "maintenance.changed": "Change to planned maintenance: {title} now runs {window}. {message}",
-    "maintenance.cancelled": "Cancelled: the planned maintenance \"{title}\" ({window}) will not take place.",
-}
 DEFAULT_NEXT_UPDATE = {"critical": timedelta(minutes=30), "major": timedelta(minutes=30)}
 LINK_SUFFIX = " Details: {status_page}"
 
