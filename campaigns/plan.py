@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from .calendar import finish, render_values
 from .gcpause import paused_gc
 from .model import Calendar, Post
 from .networks import NETWORK_TYPES
+from .render import finish, render_values
 from .templates import Template, occurrence_values
 from .timeparse import zone
 
