@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import Problem
 from .located import LocatedBuilder
-from .model import DEFAULT_CATCH_UP, Account, Brand, Calendar, Campaign, EnginePolicy, Post, Series
+from .model import DEFAULT_CATCH_UP, POST_KINDS, Account, Brand, Calendar, Campaign, EnginePolicy, Kind, Post, Series
 from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
 from .recurrence import RuleError, dst_meetings, local_bound, parse_rule, sort_key
 from .render import finish, render_values
@@ -69,7 +69,8 @@ class CalendarBuilder(LocatedBuilder):
         hold = raw.get("hold_during_incidents")
         return EnginePolicy(catch_up, on_resume if on_resume in ("release", "skip") else "release",
                             attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 8,
-                            tuple(hold) if isinstance(hold, list) and self.ok("engine", "hold_during_incidents")
+                            tuple(Kind(k) for k in hold if k in POST_KINDS)
+                            if isinstance(hold, list) and self.ok("engine", "hold_during_incidents")
                             else EnginePolicy().hold_during_incidents)
 
     def brand(self) -> Brand | None:
@@ -284,10 +285,11 @@ class PostBuilder:
         series = self.series(tz, campaign) if tz is not None else None
         texts = self.texts(names, campaign)
         image = self.image(names)
-        if self.failed or series is None or texts is None or self.brand is None:
-            return None
+        kind = spec.get("kind")
+        if self.failed or series is None or texts is None or self.brand is None or kind not in POST_KINDS:
+            return None  # (a kind that is not one is reported by the schema)
         return Post(
-            id=self.pid, kind=spec["kind"], networks=names, series=series, texts=texts,
+            id=self.pid, kind=Kind(kind), networks=names, series=series, texts=texts,
             campaign=campaign.id if campaign else None,
             enabled=spec.get("enabled", True) is not False and (campaign is None or campaign.enabled),
             image=image, line=spec.loc.line,

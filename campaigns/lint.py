@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from .errors import Problem
+from .model import STATUS_KINDS as STATUS_KINDS  # re-exported for scheduler/engine.py
 from .model import Calendar
 from .plan import Publication, plan
 from .similarity import RecentIndex, jaccard, normalize, shingles, signatures
@@ -37,7 +38,6 @@ from .templates import Template, compile_template, event_day
 from .voice import Finding, VoiceChecker
 
 DEFAULT_DAYS = 28
-STATUS_KINDS = frozenset({"incident", "maintenance"})
 # Networks that refuse a post identical to a recent one (X: "Status is a duplicate", error 187).
 REFUSES_DUPLICATES = frozenset({"x"})
 
