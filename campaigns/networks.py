@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import regex
-from twitter_text.regexp.invalid_chars import invalid_chars
 
-from .xlength import weighted_length
+from .xlength import invalid_characters, weighted_length
 
 URL_RE = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
 _GRAPHEME = regex.compile(r"\X")
@@ -41,8 +40,11 @@ def _x_length(text: str) -> int:
 
 def _x_invalid(text: str) -> str | None:
     """X refuses texts with characters twitter-text marks invalid (U+FFFE, U+FFFF, U+202A-E…)."""
-    if text and invalid_chars.search(text):
-        bad = sorted({f"U+{ord(c):04X}" for c in invalid_chars.findall(text)})
+    if not text or text.isascii():  # every character X refuses is outside ASCII
+        return None
+    invalid = invalid_characters()
+    if invalid.search(text):
+        bad = sorted({f"U+{ord(c):04X}" for c in invalid.findall(text)})
         return f"contains characters X rejects ({', '.join(bad)})"
     return None
 
