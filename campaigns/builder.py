@@ -9,12 +9,13 @@ its networks, its time (a one-off instant or a recurring rule, see
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from .errors import Problem
-from .located import LocatedBuilder
+from .located import LocatedBuilder, Where, mapping_at, text_at, texts_at
 from .model import DEFAULT_CATCH_UP, POST_KINDS, Account, Brand, Calendar, Campaign, EnginePolicy, Kind, Post, Series
 from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
 from .recurrence import RuleError, dst_meetings, local_bound, parse_rule, sort_key
@@ -38,7 +39,7 @@ from .yamlsource import Loc, LocDict, LocList
 class CalendarBuilder(LocatedBuilder):
     """Walks the located data once, collecting problems and building model values."""
 
-    def __init__(self, path: str, data: LocDict, problems: list[Problem], bad: set[tuple]):
+    def __init__(self, path: str, data: LocDict, problems: list[Problem], bad: Collection[Where]):
         super().__init__(path, problems, bad)
         self.data = data
 
@@ -77,24 +78,22 @@ class CalendarBuilder(LocatedBuilder):
         raw = self.data.get("brand")
         if not isinstance(raw, LocDict):
             return None
-        name = raw.get("name") if isinstance(raw.get("name"), str) else ""
+        name = text_at(raw, "name")
         tz = self.zone(raw, "timezone")
         tz_name = tz.key if tz is not None else None
-        links = {k: v for k, v in (raw.get("links") or {}).items() if isinstance(v, str)} \
-            if isinstance(raw.get("links"), dict) else {}
+        links = {k: v for k, v in mapping_at(raw, "links").items() if isinstance(v, str)}
         hosts = {(urlsplit(u).hostname or "").lower() for u in links.values()}
-        domains = raw.get("domains") if isinstance(raw.get("domains"), list) else []
-        hosts.update(d.lower() for d in domains if isinstance(d, str))
-        utm = raw.get("utm") if isinstance(raw.get("utm"), dict) else {}
+        hosts.update(d.lower() for d in texts_at(raw, "domains"))
+        utm = mapping_at(raw, "utm")
         events = self.events(raw)
-        language = raw.get("language") if isinstance(raw.get("language"), str) else "en"
+        language = text_at(raw, "language", "en")
         voice = self.voice(raw, language)
         if tz_name is None:
             return None
         templates, template_locs = self.status_templates(raw, links, name, events)
         return Brand(
             name=name, timezone=tz_name, links=links, hosts=frozenset(h for h in hosts if h),
-            language=language, utm_source=utm.get("source", ""), utm_medium=utm.get("medium", "social"),
+            language=language, utm_source=text_at(utm, "source"), utm_medium=text_at(utm, "medium", "social"),
             status_templates=templates, status_template_locs=template_locs, events=events, voice=voice,
         )
 
@@ -122,33 +121,26 @@ class CalendarBuilder(LocatedBuilder):
         if not self.ok("brand", "voice"):
             return Voice(declared=True, language=language)
 
-        def texts(container: object, key: str) -> tuple[str, ...]:
-            value = container.get(key) if isinstance(container, dict) else None
-            return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
-
-        phrases = spec.get("phrases") if isinstance(spec.get("phrases"), dict) else {}
-        limits = spec.get("limits") if isinstance(spec.get("limits"), dict) else {}
+        phrases, limits, cues = mapping_at(spec, "phrases"), mapping_at(spec, "limits"), mapping_at(spec, "cues")
+        repetition, links, words = mapping_at(spec, "repetition"), mapping_at(spec, "links"), mapping_at(spec, "words")
         required = dict(DEFAULT_REQUIRED)
-        if isinstance(spec.get("required"), dict):
-            required.update({k: texts(spec["required"], k) for k in spec["required"]})
-        cues = spec.get("cues") if isinstance(spec.get("cues"), dict) else {}
-        repetition = spec.get("repetition") if isinstance(spec.get("repetition"), dict) else {}
-        links = spec.get("links") if isinstance(spec.get("links"), dict) else {}
-        words = spec.get("words") if isinstance(spec.get("words"), dict) else {}
+        wanted = mapping_at(spec, "required")
+        required.update({k: texts_at(wanted, k) for k in wanted})
+        similarity = repetition.get("similarity", Voice().similarity)
         return Voice(
-            declared=True, persona=spec.get("persona", ""), tone=spec.get("tone", ""),
-            register=spec.get("register", ""), language=spec.get("language", language),
-            words={str(k): v for k, v in words.items()},
-            stock_phrases=texts(phrases, "stock"), blame_phrases=texts(phrases, "blame"),
-            argumentative_phrases=texts(phrases, "argumentative"),
+            declared=True, persona=text_at(spec, "persona"), tone=text_at(spec, "tone"),
+            register=text_at(spec, "register"), language=text_at(spec, "language", language),
+            words={str(k): v for k, v in words.items() if isinstance(v, str) or v is None},
+            stock_phrases=texts_at(phrases, "stock"), blame_phrases=texts_at(phrases, "blame"),
+            argumentative_phrases=texts_at(phrases, "argumentative"),
             limits=Limits(**{k: v for k, v in limits.items() if isinstance(v, int)}),
-            acronyms=frozenset(a.upper() for a in texts(spec, "acronyms")),
-            required=required, cues={k: texts(cues, k) for k in cues},
-            window=(self.duration(repetition, "window", "brand", "voice", "repetition")
-                    if isinstance(repetition, LocDict) else None) or Voice().window,
-            similarity=float(repetition.get("similarity", Voice().similarity)),
-            hosts=frozenset(h.lower() for h in texts(links, "hosts")), utm=links.get("utm", "campaign"),
-            severities=dict(spec.get("rules") or {}), line=spec.loc.line, col=spec.loc.col,
+            acronyms=frozenset(a.upper() for a in texts_at(spec, "acronyms")),
+            required=required, cues={k: texts_at(cues, k) for k in cues},
+            window=self.duration(repetition, "window", "brand", "voice", "repetition") or Voice().window,
+            similarity=float(similarity) if isinstance(similarity, int | float) else Voice().similarity,
+            hosts=frozenset(h.lower() for h in texts_at(links, "hosts")), utm=text_at(links, "utm", "campaign"),
+            severities={k: v for k, v in mapping_at(spec, "rules").items() if isinstance(v, str)},
+            line=spec.loc.line, col=spec.loc.col,
         )
 
     def status_templates(self, raw: LocDict, links: dict[str, str], name: str,
@@ -201,7 +193,7 @@ class CalendarBuilder(LocatedBuilder):
             message = f"ends ({container['ends']}) is before starts ({container['starts']})"
             self.error(container.value_loc("ends"), message, "swap them or fix the date")
 
-    def network_refs(self, container: LocDict, where: tuple, networks: dict[str, Account]) -> tuple[str, ...]:
+    def network_refs(self, container: LocDict, where: Where, networks: dict[str, Account]) -> tuple[str, ...]:
         def hint(name: str) -> str:
             if name in NETWORK_TYPES:
                 return f"{name!r} is a network type; add an account under networks: with type: {name}"
@@ -221,9 +213,9 @@ class CalendarBuilder(LocatedBuilder):
             ends = self.when(spec, "ends", "campaigns", cid)
             self.check_range(spec, starts, ends)
             out[cid] = Campaign(
-                cid, title=spec.get("title", "") if isinstance(spec.get("title"), str) else "",
+                cid, title=text_at(spec, "title"),
                 starts=starts, ends=ends, networks=self.network_refs(spec, ("campaigns", cid), networks),
-                utm_campaign=spec.get("utm_campaign") if isinstance(spec.get("utm_campaign"), str) else cid,
+                utm_campaign=text_at(spec, "utm_campaign", cid),
                 enabled=spec.get("enabled", True) is not False,
             )
         return out
@@ -257,7 +249,7 @@ class CalendarBuilder(LocatedBuilder):
 
 
 class PostBuilder:
-    def __init__(self, parent: CalendarBuilder, spec: LocDict, where: tuple, brand: Brand | None,
+    def __init__(self, parent: CalendarBuilder, spec: LocDict, where: Where, brand: Brand | None,
                  networks: dict[str, Account], campaigns: dict[str, Campaign], known_fields: frozenset[str]):
         self.p, self.spec, self.where = parent, spec, where
         self.brand, self.networks, self.campaigns, self.known_fields = brand, networks, campaigns, known_fields
@@ -358,9 +350,8 @@ class PostBuilder:
                 continue
             if when.is_date:
                 days.add(when.date)
-            elif when.offset is not None:
-                tz = self.timezone() or UTC
-                times.add(datetime.combine(when.date, when.time, when.offset).astimezone(tz).replace(tzinfo=None))
+            elif (exact := when.exact()) is not None:
+                times.add(exact.astimezone(self.timezone() or UTC).replace(tzinfo=None))
             else:
                 times.add(when.naive())
         return frozenset(days), frozenset(times)
@@ -371,9 +362,8 @@ class PostBuilder:
         if at.is_date:
             self.error(loc, f"at: {self.spec['at']} has no time of day", f"write e.g. {at.date.isoformat()}T09:00")
             return None
-        instant = None
-        if at.offset is not None:
-            instant = datetime.combine(at.date, at.time, at.offset)
+        instant = at.exact()
+        if instant is not None:
             local = instant.astimezone(tz).replace(tzinfo=None)
         else:
             local = at.naive()
@@ -420,12 +410,12 @@ class PostBuilder:
                       until=until, ex_days=exdates[0], ex_times=exdates[1])
 
     # -- what ----------------------------------------------------------------------
-    def templates(self, container: LocDict, where: tuple) -> tuple[Template, ...] | None:
+    def templates(self, container: LocDict, where: Where) -> tuple[Template, ...] | None:
         has_text, has_variants = "text" in container, "variants" in container
         if has_text and has_variants:
             self.error(container.key_loc("variants"), "give either text: or variants:, not both")
             return None
-        items: list[tuple[str, Loc, tuple]] = []
+        items: list[tuple[str, Loc, Where]] = []
         if has_text and isinstance(container["text"], str):
             items = [(container["text"], container.value_loc("text"), (*where, "text"))]
         elif has_variants and isinstance(container["variants"], LocList):
@@ -454,7 +444,7 @@ class PostBuilder:
     def texts(self, names: tuple[str, ...], campaign: Campaign | None) -> dict[str, tuple[Template, ...]] | None:
         spec = self.spec
         base = self.templates(spec, self.where)
-        per = spec.get("per_network") if isinstance(spec.get("per_network"), LocDict) else LocDict(spec.loc)
+        per = mapping_at(spec, "per_network")
         overrides: dict[str, tuple[Template, ...]] = {}
         disabled: set[str] = set()
         types = {self.networks[n].type for n in names}

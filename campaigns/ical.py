@@ -47,7 +47,7 @@ def export(calendar: Calendar, start: datetime, end: datetime, now: datetime) ->
 def to_ical(calendar: Calendar, start: datetime, end: datetime, now: datetime) -> bytes:
     """The export serialised, as served and written (icalendar's serialiser dominates the time)."""
     with paused_gc():
-        return export(calendar, start, end, now).to_ical()
+        return bytes(export(calendar, start, end, now).to_ical())
 
 
 def _export(calendar: Calendar, start: datetime, end: datetime, now: datetime) -> VCalendar:

@@ -153,7 +153,7 @@ def _repetition(calendar: Calendar, publications: list[Publication], checker: Vo
     for pub in publications:
         if pub.kind not in STATUS_KINDS:
             by_account[pub.network][normalize(pub.text)].append(pub)  # in time order: the plan is
-    seen_pairs: set[tuple] = set()
+    seen_pairs: set[tuple[object, ...]] = set()
     sets: dict[str, frozenset[int]] = {}
 
     def report(later: Publication, earlier: Publication, score: float) -> None:
@@ -202,7 +202,7 @@ def _repetition(calendar: Calendar, publications: list[Publication], checker: Vo
         number = {t: i for i, t in enumerate(texts)}
         items = [sets[t] for t in texts]
         hashes = signatures(items)
-        index = RecentIndex(voice.similarity, window)
+        index: RecentIndex[Publication] = RecentIndex(voice.similarity, window)
         timeline = sorted(((p.at, number[t], p) for t, pubs in groups.items() for p in pubs),
                           key=lambda row: (row[0], row[1]))
         for at, item, pub in timeline:

@@ -17,7 +17,7 @@ checks both files need are written here once:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Container
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ Where = tuple[object, ...]
 class LocatedBuilder:
     """Collects problems for one file; subclasses build its model."""
 
-    def __init__(self, path: str, problems: list[Problem] | None = None, bad: Container[Where] = frozenset()):
+    def __init__(self, path: str, problems: list[Problem] | None = None, bad: Collection[Where] = frozenset()):
         self.path = path
         self.problems: list[Problem] = [] if problems is None else problems
         self.bad = bad
@@ -87,8 +87,9 @@ class LocatedBuilder:
         if when.time is None:
             self.error(loc, f"{key}: {text} has no time of day", f"write e.g. {when.date.isoformat()}T09:00")
             return None
-        if when.offset is not None:
-            return datetime.combine(when.date, when.time, when.offset)
+        exact = when.exact()
+        if exact is not None:
+            return exact
         tz = zone(tz) if isinstance(tz, str) else tz
         naive = when.naive()
         return naive.replace(tzinfo=tz) if self.local_time(loc, text, naive, tz) else None
@@ -166,3 +167,28 @@ class LocatedBuilder:
                 good.append(name)
         return tuple(good)
 
+
+
+# -- reading located data whose structure the schema has already checked ------------------------------------------
+
+def text_at(container: LocDict, key: str, default: str = "") -> str:
+    """The text at ``key``, or ``default`` when it is absent or not text."""
+    value = container.get(key)
+    return value if isinstance(value, str) else default
+
+
+def mapping_at(container: LocDict, key: str) -> LocDict:
+    """The mapping at ``key``, or an empty one (placed at the container) when it is absent or not a mapping."""
+    value = container.get(key)
+    return value if isinstance(value, LocDict) else LocDict(container.loc)
+
+
+def list_at(container: LocDict, key: str) -> LocList:
+    """The list at ``key``, or an empty one when it is absent or not a list."""
+    value = container.get(key)
+    return value if isinstance(value, LocList) else LocList(container.loc)
+
+
+def texts_at(container: LocDict, key: str) -> tuple[str, ...]:
+    """The texts listed at ``key`` (anything else in the list is left out)."""
+    return tuple(v for v in list_at(container, key) if isinstance(v, str))

@@ -15,6 +15,7 @@ rules are written down once.  Lengths follow each network's own counting:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,9 +66,9 @@ class Limit:
 
     maximum: int
     unit: str
-    count: Any = _chars
+    count: Callable[[str], int] = _chars
     max_bytes: int | None = None
-    invalid: Any = None  # text -> message, for content the network refuses whatever its length
+    invalid: Callable[[str], str | None] | None = None  # text -> message, for content refused whatever its length
 
     def measure(self, text: str) -> int:
         return self.count(text)
@@ -100,7 +101,7 @@ class NetworkType:
     limit: Limit | None
     threads: bool = False  # later updates can reply under a first post (else they link back to it)
     image_required: bool = False
-    fields: dict[str, dict] = field(default_factory=dict)  # JSON Schema of type-specific keys
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # JSON Schema of type-specific keys
     required: tuple[str, ...] = ()
 
 
@@ -142,7 +143,7 @@ NETWORK_TYPES: dict[str, NetworkType] = {
 }
 
 # Keys every network account may have, whatever its type.
-COMMON_NETWORK_FIELDS: dict[str, dict] = {
+COMMON_NETWORK_FIELDS: dict[str, dict[str, Any]] = {
     "type": {"enum": list(NETWORK_TYPES)},
     "enabled": {"type": "boolean", "description": "false: keep the account but publish nothing to it"},
     "dry_run": {"type": "boolean", "description": "render and validate, never send"},

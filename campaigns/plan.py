@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from .gcpause import paused_gc
 from .model import Calendar, Kind, Post
@@ -70,9 +71,10 @@ class Publication:
     @property
     def length(self) -> int | None:
         """The text's length as its network counts it (computed on demand: the engine does not need it)."""
-        return NETWORK_TYPES[self.network_type].limit.measure(self.text) if self.limit is not None else None
+        limit = NETWORK_TYPES[self.network_type].limit
+        return limit.measure(self.text) if self.limit is not None and limit is not None else None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "key": self.key, "post": self.post, "kind": str(self.kind), "network": self.network,
             "network_type": self.network_type, "at": self.at.isoformat(), "text": self.text,
@@ -221,13 +223,17 @@ def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHi
     return [row[3] for row in rows]
 
 
-def _rotate(history: VariantHistory, rotation: dict, ids: list[str], post: str, account: str, key: str,
-            index: int) -> int:
+_Rotation = tuple[list[int], list[int | None]]  # per account: uses of each variant, the last one chosen
+
+
+def _rotate(history: VariantHistory, rotation: dict[str, _Rotation], ids: list[str], post: str, account: str,
+            key: str, index: int) -> int:
     state = rotation.get(account)
     if state is None:
-        counts = history.counts.get((post, account), {})
-        last = history.last.get((post, account))
-        state = rotation[account] = ([counts.get(i, 0) for i in ids], [ids.index(last) if last in ids else None])
+        used = history.counts.get((post, account), {})
+        previous = history.last.get((post, account))
+        state = rotation[account] = ([used.get(i, 0) for i in ids],
+                                     [ids.index(previous) if previous in ids else None])
     counts, last = state
     chosen = history.chosen.get(key)
     number = ids.index(chosen) if chosen in ids else choose_variant(counts, last[0], index % len(ids))

@@ -147,8 +147,9 @@ def sort_key(when: When, end: bool = False) -> datetime:
 
 def local_bound(when: When, tz: ZoneInfo, end: bool = False) -> datetime:
     """A starts/ends value as a local wall-clock bound (an ends date includes its whole day)."""
-    if when.offset is not None and when.time is not None:
-        return datetime.combine(when.date, when.time, when.offset).astimezone(tz).replace(tzinfo=None)
+    exact = when.exact()
+    if exact is not None:
+        return exact.astimezone(tz).replace(tzinfo=None)
     return sort_key(when, end)
 
 

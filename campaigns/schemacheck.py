@@ -49,7 +49,7 @@ def describe(value: Any) -> str:
 
 def _locate(root: Any, path: list[Any], *, key: bool = False) -> Loc:
     """Position of the value at ``path`` (or of its key, with key=True)."""
-    node, parent, last = root, None, None
+    node, parent, last = root, None, None  # type: Any, Any, Any
     for part in path:
         parent, last = node, part
         try:
@@ -79,7 +79,7 @@ class SchemaChecker:
         Draft7Validator.check_schema(self.schema)
         return Draft7Validator(self.schema)
 
-    def problems(self, data: Any, path: str) -> tuple[list[Problem], set[tuple]]:
+    def problems(self, data: Any, path: str) -> tuple[list[Problem], set[tuple[Any, ...]]]:
         """Every structural problem, and the set of data paths that had one."""
         try:
             self.fast(data)
@@ -87,7 +87,7 @@ class SchemaChecker:
         except fastjsonschema.JsonSchemaException:
             pass
         problems: list[Problem] = []
-        bad: set[tuple] = set()
+        bad: set[tuple[Any, ...]] = set()
         for error in self.validator.iter_errors(data):
             for where, message, hint, on_key in self._explain(error):
                 loc = _locate(data, where, key=on_key)

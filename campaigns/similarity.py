@@ -23,7 +23,7 @@ import re
 from collections import deque
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 from zlib import crc32
 
 from .networks import URL_RE
@@ -66,7 +66,10 @@ def signatures(sets: Sequence[frozenset[int]]) -> list[MinHash]:
     return list(MinHash.bulk(sets, num_perm=NUM_PERM, hashfunc=_identity))
 
 
-class RecentIndex:
+P = TypeVar("P")
+
+
+class RecentIndex(Generic[P]):
     """Near-duplicates among posts added in time order, within a time window.
 
     ``find_and_add(at, item, minhash, shingles)`` returns the most recent earlier item at
@@ -82,14 +85,14 @@ class RecentIndex:
         from datasketch.lsh import _optimal_param
 
         self.bands, self.rows = _optimal_param(max(0.2, threshold - 0.15), NUM_PERM, 0.5, 0.5)
-        self.buckets: dict[tuple[int, bytes], deque[tuple[datetime, int, object]]] = {}
+        self.buckets: dict[tuple[int, bytes], deque[tuple[datetime, int, P]]] = {}
         self.scores: dict[tuple[int, int], float] = {}  # recurring posts meet the same pairs again
 
     def find_and_add(self, at: datetime, item: int, minhash: MinHash, sets: Sequence[frozenset[int]],
-                     payload: object = None) -> tuple[object, float] | None:
+                     payload: P) -> tuple[P, float] | None:
         values = minhash.hashvalues
         keys = [(b, values[b * self.rows:(b + 1) * self.rows].tobytes()) for b in range(self.bands)]
-        best: tuple[datetime, object, float] | None = None
+        best: tuple[datetime, P, float] | None = None
         checked: set[int] = set()
         for key in keys:
             for when, other, data in self.buckets.get(key, ()):

@@ -44,6 +44,12 @@ class When:
     def naive(self) -> datetime:
         return datetime.combine(self.date, self.time or time(0))
 
+    def exact(self) -> datetime | None:
+        """The exact instant, when written with a time and an offset; else None."""
+        if self.time is None or self.offset is None:
+            return None
+        return datetime.combine(self.date, self.time, self.offset)
+
 
 def parse_when(text: str) -> When:
     """Read a date or datetime as a planner wrote it; raise TimeFormatError with a precise reason."""

@@ -20,12 +20,11 @@ French; for other languages a guide brings its own (``phrases:``, ``cues:``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from urllib.parse import parse_qsl, urlsplit
-
-import emoji
 
 from .networks import URL_RE
 
@@ -288,6 +287,17 @@ def _alternation(phrases: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?P<p{i}>{_phrase_pattern(p)})" for i, p in enumerate(phrases)), re.IGNORECASE)
 
 
+def _emoji_count(text: str) -> int:
+    import emoji  # 70 ms to import: only when a text is not plain ASCII
+
+    return int(emoji.emoji_count(text))
+
+
+def _group(match: re.Match[str]) -> int:
+    """Which phrase of an alternation built by :func:`_alternation` matched (its groups are p0, p1…)."""
+    return int((match.lastgroup or "p0")[1:])
+
+
 def _host_allowed(host: str, allowed: frozenset[str]) -> bool:
     return host in allowed or any(host.endswith("." + h) for h in allowed)
 
@@ -341,7 +351,7 @@ class VoiceChecker:
         bare = URL_RE.sub(" ", text)
         # boilerplate
         if self.stock is not None:
-            found = [(m.start(), m.end(), self.stock_list[int(m.lastgroup[1:])]) for m in self.stock.finditer(bare)]
+            found = [(m.start(), m.end(), self.stock_list[_group(m)]) for m in self.stock.finditer(bare)]
             if found:
                 rest = self.stock.sub(" ", _HASHTAG.sub(" ", bare))
                 if len(_WORD.findall(rest)) < 3:
@@ -361,15 +371,15 @@ class VoiceChecker:
                                   _GENERIC_HINTS["argumentative"], (m.start(), m.end())))
         if self.words is not None:
             for m in self.words.finditer(bare):
-                prefer = self.voice.words[self.words_list[int(m.lastgroup[1:])]]
+                prefer = self.voice.words[self.words_list[_group(m)]]
                 add(self.finding("word", f"the guide avoids {m.group(0)!r}",
                                   f"write {prefer!r}" if prefer else "leave it out", (m.start(), m.end())))
         if self.register is not None:
             pattern, hint = self.register
-            m = pattern.search(bare)
-            if m:
-                add(self.finding("register", f"{m.group(0)!r} does not fit the {self.voice.register} register",
-                                  hint, (m.start(), m.end())))
+            found_register = pattern.search(bare)
+            if found_register:
+                add(self.finding("register", f"{found_register.group(0)!r} does not fit the {self.voice.register} "
+                                             "register", hint, (found_register.start(), found_register.end())))
         self._limits(text, bare, add)
         if links:
             self._links(text, add, campaign_utm, incidentish)
@@ -396,14 +406,14 @@ class VoiceChecker:
         pattern = self.cues.get(element)
         return bool(pattern and pattern.search(_APOSTROPHE.sub("'", text)))
 
-    def _limits(self, text: str, bare: str, add: object) -> None:
+    def _limits(self, text: str, bare: str, add: Callable[[Finding | None], None]) -> None:
         limits = self.voice.limits
         shown = _HASHTAG.sub(" ", bare)
         counts = {
             "exclamations": (text.count("!"), limits.exclamations, "exclamation mark"),
             "caps": (sum(1 for w in _CAPS.findall(shown) if w not in self.acronyms), limits.caps_words,
                      "ALL-CAPS word"),
-            "emoji": (0 if text.isascii() else emoji.emoji_count(text), limits.emoji, "emoji"),
+            "emoji": (0 if text.isascii() else _emoji_count(text), limits.emoji, "emoji"),
             "hashtags": (len(_HASHTAG.findall(bare)), limits.hashtags, "hashtag"),
         }
         for rule, (count, limit, noun) in counts.items():
@@ -412,7 +422,8 @@ class VoiceChecker:
                 add(self.finding(rule, f"{count} {noun}{'s' if count != 1 and noun != 'emoji' else ''}; "
                                         f"the guide allows {limit}", f"at most {limit} {noun}{plural}"))
 
-    def _links(self, text: str, add: object, campaign_utm: str | None, incidentish: bool) -> None:
+    def _links(self, text: str, add: Callable[[Finding | None], None], campaign_utm: str | None,
+               incidentish: bool) -> None:
         for m in URL_RE.finditer(text):
             url = m.group(0)
             parts = urlsplit(url)

@@ -57,7 +57,7 @@ class Loc:
     col: int  # 1-based
 
 
-class LocDict(dict):
+class LocDict(dict[str, Any]):
     """A mapping that also knows where each of its keys and values was written."""
 
     __slots__ = ("loc", "key_locs", "value_locs")
@@ -75,7 +75,7 @@ class LocDict(dict):
         return self.value_locs.get(key, self.loc)
 
 
-class LocList(list):
+class LocList(list[Any]):
     """A sequence that also knows where each item was written."""
 
     __slots__ = ("loc", "item_locs")
@@ -205,8 +205,8 @@ def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
             hint = "indent with spaces, not tabs"
         raise CalendarError([Problem(path, line, col, message, hint)]) from None
     except YAMLError as exc:  # unmarked reader errors: characters YAML does not allow in a file
-        problems = _unreadable(text, path)
-        raise CalendarError(problems or [Problem(path, 0, 0, f"YAML error: {str(exc).splitlines()[0]}")]) from None
+        unreadable = _unreadable(text, path)
+        raise CalendarError(unreadable or [Problem(path, 0, 0, f"YAML error: {str(exc).splitlines()[0]}")]) from None
     except RecursionError:
         raise CalendarError([Problem(path, 0, 0, "YAML nesting is too deep")]) from None
     if root is None:
@@ -371,11 +371,12 @@ class _Builder:
         start, end = node.start_mark, node.end_mark
         if node.style != '"' or start.line != end.line or self.source is None:
             return None
+        column: int = start.column
         source = self.source[start.index + 1:end.index - 1]
         position = count = 0
         while position < len(source):
             if count == index:
-                return start.column + 2 + position
+                return column + 2 + position
             if source[position] == "\\":
                 position += 2 + _ESCAPE_LENGTHS.get(source[position + 1:position + 2], 0)
             else:

@@ -204,8 +204,8 @@ ENGINE_FACING = ("campaigns.calendar", "campaigns.plan", "campaigns.lint", "camp
                  "scheduler.cli")
 
 
-# numpy and scipy (through datasketch): half a second; twitter-text: a quarter; jsonschema: a tenth.
-HEAVY = ("numpy", "scipy", "datasketch", "twitter_text", "jsonschema")
+# numpy and scipy (through datasketch): half a second; twitter-text: a quarter; jsonschema: a tenth; emoji 70 ms.
+HEAVY = ("numpy", "scipy", "datasketch", "twitter_text", "jsonschema", "emoji")
 
 
 def test_the_engine_and_cli_modules_import_nothing_heavy():
