@@ -184,6 +184,8 @@ class CalendarBuilder(LocatedBuilder):
                                f"it belongs to: {', '.join(fits)}" if fits else "")
                     continue
                 options[key] = value
+            if "rate_limit" in spec and self.rate(spec, "rate_limit", "networks", name) is None:
+                options.pop("rate_limit", None)  # reported where it is written; the engine never reads it
             out[name] = Account(name, kind, options, enabled=spec.get("enabled", True) is not False,
                                 dry_run=spec.get("dry_run", False) is True)
         return out

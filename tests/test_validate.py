@@ -301,3 +301,15 @@ def test_the_calendar_schema_is_a_valid_draft_7_schema():
     from campaigns.schema import calendar_schema
 
     Draft7Validator.check_schema(calendar_schema())
+
+
+def test_a_rate_limit_too_large_to_read_is_a_located_error(tmp_path: Path):
+    # Given a rate the schema's pattern lets through but that is no sensible number
+    text = (ROOT / "content_calendar.yaml").read_text()
+    text = text.replace("  site: {type: site,", "  site: {rate_limit: 99999999999999/hour, type: site,", 1)
+    path = tmp_path / "cal.yaml"
+    path.write_text(text)
+    # When it is checked, Then it is an error at its place (not a crash when the engine first sends)
+    result = check(str(path))
+    assert any(p.line == 65 and "'99999999999999/hour' is not a rate" in p.message for p in result.errors), \
+        result.errors
