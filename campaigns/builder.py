@@ -35,6 +35,14 @@ from .timeparse import TimeFormatError, When, parse_when
 from .voice import DEFAULT_REQUIRED, Limits, Voice
 from .yamlsource import Loc, LocDict, LocList
 
+_POST_KINDS: dict[object, Kind] = {k.value: k for k in POST_KINDS}
+
+
+def _network_type_hint(name: str) -> str:
+    if name in NETWORK_TYPES:
+        return f"{name!r} is a network type; add an account under networks: with type: {name}"
+    return ""
+
 
 class CalendarBuilder(LocatedBuilder):
     """Walks the located data once, collecting problems and building model values."""
@@ -70,7 +78,7 @@ class CalendarBuilder(LocatedBuilder):
         hold = raw.get("hold_during_incidents")
         return EnginePolicy(catch_up, on_resume if on_resume in ("release", "skip") else "release",
                             attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 8,
-                            tuple(Kind(k) for k in hold if k in POST_KINDS)
+                            tuple(_POST_KINDS[k] for k in hold if k in _POST_KINDS)
                             if isinstance(hold, list) and self.ok("engine", "hold_during_incidents")
                             else EnginePolicy().hold_during_incidents)
 
@@ -196,12 +204,8 @@ class CalendarBuilder(LocatedBuilder):
             self.error(container.value_loc("ends"), message, "swap them or fix the date")
 
     def network_refs(self, container: LocDict, where: Where, networks: dict[str, Account]) -> tuple[str, ...]:
-        def hint(name: str) -> str:
-            if name in NETWORK_TYPES:
-                return f"{name!r} is a network type; add an account under networks: with type: {name}"
-            return ""
-
-        return self.references(container, "networks", networks, "network", *where, section="networks", hint=hint)
+        return self.references(container, "networks", networks, "network", *where, section="networks",
+                               hint=_network_type_hint)
 
     def campaigns(self, networks: dict[str, Account], brand: Brand | None) -> dict[str, Campaign]:
         raw = self.data.get("campaigns")
@@ -279,11 +283,11 @@ class PostBuilder:
         series = self.series(tz, campaign) if tz is not None else None
         texts = self.texts(names, campaign)
         image = self.image(names)
-        kind = spec.get("kind")
-        if self.failed or series is None or texts is None or self.brand is None or kind not in POST_KINDS:
+        kind = _POST_KINDS.get(spec.get("kind"))
+        if self.failed or series is None or texts is None or self.brand is None or kind is None:
             return None  # (a kind that is not one is reported by the schema)
         return Post(
-            id=self.pid, kind=Kind(kind), networks=names, series=series, texts=texts,
+            id=self.pid, kind=kind, networks=names, series=series, texts=texts,
             campaign=campaign.id if campaign else None,
             enabled=spec.get("enabled", True) is not False and (campaign is None or campaign.enabled),
             image=image, line=spec.loc.line,

@@ -160,10 +160,11 @@ class LocatedBuilder:
         if not isinstance(names, LocList) or not self.ok(*where, key):
             return ()
         good = []
+        schema_found = bool(self.bad)
         for index, name in enumerate(names):
-            if not isinstance(name, str) or not self.ok(*where, key, index):
+            if not isinstance(name, str) or (schema_found and not self.ok(*where, key, index)):
                 continue
-            if self.reference(names.item_loc(index), name, known, what, section=section, hint=hint):
+            if name in known or self.reference(names.item_loc(index), name, known, what, section=section, hint=hint):
                 good.append(name)
         return tuple(good)
 

@@ -35,13 +35,6 @@ class RuleError(ValueError):
 
 
 @dataclass(frozen=True)
-class Rule:
-    rule: rrule
-    text: str  # the rule as dateutil read it (UNTIL in local time)
-    fine: bool  # repeats within the day (HOURLY, MINUTELY, SECONDLY)
-
-
-@dataclass(frozen=True)
 class RuleParts:
     """A parsed rule's parts, with dateutil's defaults filled in from the start."""
 
@@ -54,6 +47,14 @@ class RuleParts:
     minutes: tuple[int, ...]
     seconds: tuple[int, ...]
     setpos: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule: rrule
+    text: str  # the rule as dateutil read it (UNTIL in local time)
+    fine: bool  # repeats within the day (HOURLY, MINUTELY, SECONDLY)
+    parts: RuleParts
 
 
 def rule_parts(rule: rrule) -> RuleParts:
@@ -76,13 +77,13 @@ def parse_rule(text: str, dtstart: datetime, tz: ZoneInfo, *, has_time: bool) ->
         body = body[6:]
     if "DTSTART" in body.upper() or "\n" in body:
         raise RuleError("rrule: holds only the rule (FREQ=…;BYDAY=…)", "give the first date with starts:")
-    parts = {k.upper(): v for k, v in _RRULE_PART.findall(body)}
-    if "FREQ" not in parts:
+    written = {k.upper(): v for k, v in _RRULE_PART.findall(body)}
+    if "FREQ" not in written:
         raise RuleError("rrule has no FREQ", "start it with FREQ=DAILY, FREQ=WEEKLY, FREQ=MONTHLY or FREQ=YEARLY")
-    if "COUNT" in parts and "UNTIL" in parts:
+    if "COUNT" in written and "UNTIL" in written:
         raise RuleError("rrule has both COUNT and UNTIL; RFC 5545 allows one")
-    fine = parts["FREQ"].upper() in FINE_FREQS
-    if not has_time and "BYHOUR" not in parts and not fine:
+    fine = written["FREQ"].upper() in FINE_FREQS
+    if not has_time and "BYHOUR" not in written and not fine:
         raise RuleError("recurring post has no time of day",
                         "add BYHOUR=10;BYMINUTE=0 to the rule, or give starts: with a time (2026-12-01T10:00)")
     # UNTIL in UTC ('Z') is read as that instant in the post's zone (dtstart is local).
@@ -94,9 +95,10 @@ def parse_rule(text: str, dtstart: datetime, tz: ZoneInfo, *, has_time: bool) ->
         raise RuleError(f"invalid rrule: {_rrule_message(exc)}", RULE_HINT) from None
     if not isinstance(rule, rrule):  # pragma: no cover - a set needs RDATE/EXDATE lines, refused above
         raise RuleError("rrule: holds one rule", RULE_HINT)
-    if not can_occur(rule_parts(rule)):
+    parts = rule_parts(rule)
+    if not can_occur(parts):
         raise RuleError("this rrule never produces a date (e.g. the 30th of February)")
-    return Rule(rule, body, fine)
+    return Rule(rule, body, fine, parts)
 
 
 def _rrule_message(exc: Exception) -> str:
@@ -127,10 +129,9 @@ def dst_meetings(rule: Rule, tz: ZoneInfo) -> dict[str, str]:
     windows = transition_windows(tz.key)
     if rule.fine:
         return {"within": ""} if windows else {}
-    parts = rule_parts(rule.rule)
     met: dict[str, str] = {}
-    for hour in parts.hours:
-        for minute in parts.minutes:
+    for hour in rule.parts.hours:
+        for minute in rule.parts.minutes:
             for kind, low, high in windows:
                 if low <= (hour, minute) < high:
                     met.setdefault(kind, f"{hour:02d}:{minute:02d}")
