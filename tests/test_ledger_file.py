@@ -54,7 +54,7 @@ def test_an_emptied_ledger_stops_herald_naming_the_file_and_what_to_do(tmp_path:
     message = refusal(url)
     assert message.startswith(f"the ledger {path} is empty (0 bytes); Herald will not start over on its own")
     assert "restore it from a backup" in message and "`herald run --new-ledger`" in message
-    assert "state.db.broken-<UTC time>" in message and "catch-up window may be sent again" in message
+    assert "moved aside as state.db.broken-<UTC time>" in message and "catch-up window may be sent again" in message
     assert path.stat().st_size == 0  # left as it was, for the operator to look at
 
 
@@ -265,3 +265,32 @@ def test_several_processes_creating_a_new_ledger_at_once_all_succeed(ledger_url:
     ledger = Ledger(ledger_url)
     assert ledger.counts() == {"claimed": processes}
     ledger.close()
+
+
+def test_a_database_error_while_running_names_the_ledger(tmp_path: Path):
+    path = tmp_path / "state.db"
+    ledger = Ledger(f"sqlite:///{path}")
+    with sqlite3.connect(path) as con:
+        con.execute("DROP TABLE herald_pauses")  # damaged under a running engine
+    with pytest.raises(LedgerError) as caught:
+        ledger.active_pauses(T0)
+    assert str(caught.value) == f"the ledger {path}: no such table: herald_pauses"
+    assert ledger.claim(item(), "a", T0, LEASE) is not None  # the rest still works; races still resolve
+    ledger.close()
+
+
+def test_herald_shows_a_broken_ledger_in_one_line_and_exits_3(tmp_path: Path, capsys):
+    import shutil
+
+    from scheduler.cli import main
+    from scheduler.clock import FakeClock
+    from tests.conftest import ROOT
+
+    shutil.copy(ROOT / "content_calendar.yaml", tmp_path / "cal.yaml")
+    path = tmp_path / ".herald" / "state.db"
+    a_used_ledger(path)
+    path.write_bytes(b"garbage" * 500)
+    code = main(["history", "--calendar", str(tmp_path / "cal.yaml")], clock=FakeClock(T0))
+    err = capsys.readouterr().err
+    assert code == 3 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"herald: the ledger {path} is damaged (not an SQLite database)")

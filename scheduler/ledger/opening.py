@@ -38,8 +38,8 @@ from typing import Any
 from filelock import FileLock, Timeout
 from sqlalchemy import Connection, create_engine, event, insert, inspect, select
 from sqlalchemy import text as sql_text
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import URL, Engine, ExceptionContext, make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from campaigns.errors import LedgerError
 from scheduler import redaction
@@ -52,7 +52,7 @@ log = logging.getLogger("herald.ledger")
 SQLITE_HEADER = b"SQLite format 3\x00"
 ADVISORY_LOCK = 0x48455241  # "HERA": one number every Herald takes while it sets the schema up
 LOCK_TIMEOUT = 60.0  # seconds to wait for another process setting the same ledger up
-START_OVER = ("start a new ledger with `herald run --new-ledger` (the broken file is moved aside as "
+START_OVER = ("start a new ledger with `herald run --new-ledger` (what is left of the old one is moved aside as "
               "{name}.broken-<UTC time>; posts due in the catch-up window may be sent again)")
 
 
@@ -101,16 +101,30 @@ def open_database(url: str, *, start_over: bool = False) -> Engine:
     redaction.register(parsed.password if isinstance(parsed.password, str) else None)
     path = sqlite_path(url)
     if path is not None:
-        return _open_sqlite_file(path, parsed, start_over)
+        return _naming_errors(_open_sqlite_file(path, parsed, start_over), path)
     where = redact_url(url)
     if parsed.drivername.startswith("sqlite"):  # in memory
         db = _sqlite_engine(parsed)
         _guarded(where, lambda: _set_up(db, where, empty_is_new=True))
-        return db
+        return _naming_errors(db, where)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     db = create_engine(parsed, pool_pre_ping=True)
     _guarded(where, lambda: _set_up_postgresql(db, where, start_over))
+    return _naming_errors(db, where)
+
+
+def _naming_errors(db: Engine, where: str) -> Engine:
+    """From now on a database error is a LedgerError naming the ledger (an integrity error stays
+    itself: it is how the store learns another engine created a row first)."""
+
+    @event.listens_for(db, "handle_error")
+    def _name_the_ledger(context: ExceptionContext) -> None:
+        if context.is_pre_ping or isinstance(context.sqlalchemy_exception, IntegrityError):
+            return
+        detail = redaction.redact(str(context.original_exception).strip())
+        raise LedgerError(f"the ledger {where}: {detail}") from context.sqlalchemy_exception
+
     return db
 
 
@@ -157,10 +171,10 @@ def _set_up(db: Engine, where: str, *, empty_is_new: bool, before: Any = None) -
     with db.begin() as c:
         if before is not None:
             before(c)
-        set_up_schema(c, where, empty_is_new=empty_is_new)
+        _set_up_schema(c, where, empty_is_new=empty_is_new)
 
 
-def set_up_schema(c: Connection, where: str, *, empty_is_new: bool) -> None:
+def _set_up_schema(c: Connection, where: str, *, empty_is_new: bool) -> None:
     present = set(inspect(c).get_table_names()) & TABLES
     if not present:
         if not empty_is_new:

@@ -115,7 +115,7 @@ engines_table = Table(
     Column("heartbeat_at", DateTime, nullable=False),
     Column("last_fire_at", DateTime),
     Column("stopped_at", DateTime),
-    Column("info", Message, nullable=False, default="{}"),
+    Column("info", SafeText, nullable=False, default="{}"),  # built by Herald (pid, host), JSON kept intact
 )
 meta_table = Table(
     "herald_meta", metadata,
