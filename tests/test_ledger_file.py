@@ -239,22 +239,13 @@ def test_an_old_ledger_gains_a_marker_and_is_made_private(tmp_path: Path):
     ledger.close()
 
 
-def _open_and_claim(url: str, barrier, index: int, results) -> None:
-    try:
-        barrier.wait(30)
-        ledger = Ledger(url)
-        claim = ledger.claim(item(f"p{index}"), f"engine-{index}", T0, LEASE)
-        ledger.close()
-        results.put((index, "ok" if claim is not None else "no claim"))
-    except Exception as exc:  # reported to the test, which names it
-        results.put((index, f"{type(exc).__name__}: {exc}"))
-
-
 def test_several_processes_creating_a_new_ledger_at_once_all_succeed(ledger_url: str):
-    processes = 6
-    context = multiprocessing.get_context("spawn")
+    from tests.ledger_worker import open_and_claim
+
+    processes = 4
+    context = multiprocessing.get_context("spawn")  # fresh processes, as separate `herald` commands would be
     barrier, results = context.Barrier(processes), context.Queue()
-    workers = [context.Process(target=_open_and_claim, args=(ledger_url, barrier, i, results))
+    workers = [context.Process(target=open_and_claim, args=(ledger_url, barrier, i, results))
                for i in range(processes)]
     for worker in workers:
         worker.start()

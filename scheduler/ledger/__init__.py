@@ -18,11 +18,11 @@ and PostgreSQL (several engines sharing one ledger).  Its parts, each a module:
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from campaigns.errors import LedgerError
-from campaigns.plan import VariantHistory
 
 from . import history
 from .opening import BrokenLedger, default_url, open_database, redact_url, sqlite_path
@@ -30,6 +30,9 @@ from .pauses import Pause, Pauses
 from .publications import TERMINAL, Claim, Item, Publications, Record, State
 from .registry import EngineRegistry
 from .schema import SCHEMA_VERSION, aware, metadata, publications_table
+
+if TYPE_CHECKING:
+    from campaigns.plan import VariantHistory
 
 __all__ = [
     "SCHEMA_VERSION", "TERMINAL", "BrokenLedger", "Claim", "EngineRegistry", "Item", "Ledger", "LedgerError",

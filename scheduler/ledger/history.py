@@ -4,14 +4,16 @@ wordings) and lint's text history (repetition checks against what went out)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
-from campaigns.plan import VariantHistory
-
 from .publications import State
 from .schema import publications_table, to_db
+
+if TYPE_CHECKING:
+    from campaigns.plan import VariantHistory
 
 P = publications_table.c
 
@@ -19,6 +21,8 @@ P = publications_table.c
 def variant_history(db: Engine, start: datetime, end: datetime) -> VariantHistory:
     """What rotation needs: per (post, account) the wordings sent before ``start`` (how
     often, and the last), and the wording of every row scheduled in [start, end)."""
+    from campaigns.plan import VariantHistory  # the planner's (heavy) modules only when it asks
+
     sent = and_(P.state == State.SENT, P.variant.is_not(None), P.scheduled_at < to_db(start))
     counts: dict[tuple[str, str], dict[str, int]] = {}
     last: dict[tuple[str, str], str] = {}
