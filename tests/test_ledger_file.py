@@ -285,3 +285,37 @@ def test_herald_shows_a_broken_ledger_in_one_line_and_exits_3(tmp_path: Path, ca
     err = capsys.readouterr().err
     assert code == 3 and err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith(f"herald: the ledger {path} is damaged (not an SQLite database)")
+
+
+def test_a_postgresql_ledger_created_at_the_same_moment_without_the_lock_is_tolerated(caplog):
+    """An older Herald (no advisory lock) creates the tables while this one starts: this one waits
+    for it, meets "already exists", and opens what the other created."""
+    import threading
+
+    from scheduler.ledger import metadata
+    from scheduler.ledger.schema import meta_table
+    from tests.conftest import _fresh_postgres_url
+
+    url = _fresh_postgres_url()
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    outcome: list[object] = []
+    with engine.connect() as other:
+        transaction = other.begin()
+        metadata.create_all(other)  # not committed yet
+        other.execute(meta_table.insert().values(name="schema", value=str(SCHEMA_VERSION)))
+        opener = threading.Thread(target=lambda: outcome.append(Ledger(url)))
+        caplog.set_level(logging.INFO, logger="herald.ledger")
+        opener.start()
+        with engine.connect() as watch:  # wait until the opener is blocked behind the uncommitted tables
+            for _ in range(10_000):
+                waiting = watch.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                             " AND wait_event_type = 'Lock'")).scalar()
+                if waiting or not opener.is_alive():
+                    break
+        transaction.commit()
+        opener.join(60)
+    engine.dispose()
+    (ledger,) = outcome
+    assert "created by another process at the same moment; looking again" in caplog.text
+    assert isinstance(ledger, Ledger) and ledger.claim(item(), "a", T0, LEASE) is not None
+    ledger.close()

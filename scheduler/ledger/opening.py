@@ -39,7 +39,7 @@ from filelock import FileLock, Timeout
 from sqlalchemy import Connection, create_engine, event, insert, inspect, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import URL, Engine, ExceptionContext, make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
 from campaigns.errors import LedgerError
 from scheduler import redaction
@@ -204,7 +204,16 @@ def _set_up_postgresql(db: Engine, where: str, start_over: bool) -> None:
         c.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
 
     try:
-        _set_up(db, where, empty_is_new=True, before=lock)
+        for attempt in range(3):
+            try:
+                _set_up(db, where, empty_is_new=True, before=lock)
+                break
+            except (IntegrityError, ProgrammingError) as exc:
+                # A Herald from before the advisory lock created the same tables at the same moment:
+                # it has committed now (that is why this failed), so look again.
+                if attempt == 2 or not ("already exists" in str(exc.orig) or "duplicate key" in str(exc.orig)):
+                    raise
+                log.info("ledger %s: created by another process at the same moment; looking again", where)
     except BrokenLedger as exc:
         if not start_over:
             raise
