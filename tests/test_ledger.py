@@ -116,3 +116,47 @@ def test_passwords_never_appear_in_the_ledger_url_shown():
 
     assert redact_url("postgresql://herald:s3cret-pass@db.example/herald") == "postgresql://herald:***@db.example/herald"
     assert "s3cret" not in redact_url("postgresql://herald:s3cret@[bad")
+
+
+# -- any text, no secrets ---------------------------------------------------------------------
+AWKWARD = "a\x00b\ud800c\x07"  # NUL (PostgreSQL refuses it), a lone surrogate (not UTF-8), a control character
+STORED = "a\ufffdb\ufffdc\x07"
+
+
+def test_any_text_can_be_stored_and_the_row_still_moves_through_its_states(ledger: Ledger):
+    odd = Item(key="k\x00", source=AWKWARD, post=AWKWARD, network="site", kind="tip", scheduled_at=T0,
+               text=AWKWARD + " \U0001F600 \ud83d\ude00", variant=AWKWARD)
+    claim = ledger.claim(odd, AWKWARD, T0, LEASE)
+    assert claim is not None and claim.record.text == STORED + " \U0001F600 \U0001F600"  # a surrogate pair joins
+    assert (claim.record.source, claim.record.lease_owner, claim.record.key) == (STORED, STORED, "k\ufffd")
+    assert ledger.mark_retry("k\x00", AWKWARD, T0, AWKWARD, T0 + timedelta(minutes=1))
+    assert ledger.get("k\x00").last_error == STORED
+    assert ledger.claim(odd, "b", T0 + timedelta(minutes=1), LEASE) is not None
+    assert ledger.mark_sent("k\x00", "b", T0 + timedelta(minutes=2), AWKWARD, "https://x/" + AWKWARD)
+    record = ledger.get("k\x00")
+    assert (record.state, record.remote_id, record.remote_url) == (State.SENT, STORED, "https://x/" + STORED)
+    assert ledger.sent_texts("site", T0) == [(T0 + timedelta(minutes=2), STORED, record.text)]
+    assert ledger.pause(T0, AWKWARD, None, AWKWARD).reason == STORED
+    assert [(p.network, p.reason) for p in ledger.active_pauses(T0)] == [(STORED, STORED)]
+    ledger.beat(AWKWARD, T0, {"note": AWKWARD}, started=True)
+    (engine,) = ledger.engines()
+    assert engine["id"] == STORED and engine["info"]["note"] == "a\x00b\ud800c\x07"  # JSON escapes survive as text
+
+
+def test_stored_errors_and_reasons_never_hold_a_secret(ledger: Ledger):
+    from scheduler import redaction
+
+    redaction.register("tok-very-secret-123")
+    try:
+        ledger.claim(item(), "a", T0, LEASE)
+        ledger.mark_retry("k1", "a", T0, "401 for tok-very-secret-123 at https://api.example/x?access_token=abc123def",
+                          T0 + timedelta(minutes=1))
+        error = ledger.get("k1").last_error
+        assert "tok-very-secret-123" not in error and "abc123def" not in error and "***" in error
+        ledger.claim(item(), "a", T0 + timedelta(minutes=1), LEASE)
+        ledger.mark_dead("k1", "a", T0, "rejected; key tok-very-secret-123")
+        assert ledger.get("k1").last_error == "rejected; key ***"
+        assert ledger.pause(T0, None, None, "rotating tok-very-secret-123").reason == "rotating ***"
+        assert ledger.active_pauses(T0)[0].reason == "rotating ***"
+    finally:
+        redaction.forget_all()

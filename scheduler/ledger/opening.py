@@ -1,0 +1,372 @@
+"""Opening the ledger's database: never a silent fresh start.
+
+A ledger that existed and is now empty, gone, damaged or missing its tables would make
+Herald believe nothing was ever sent, and it would send again everything due in its
+catch-up window.  So opening one stops with a :class:`BrokenLedger` naming the file and
+what to do (restore it from a backup, or start over explicitly), unless the caller passes
+``start_over=True`` (``herald run --new-ledger``): the broken file is then moved aside as
+``<name>.broken-<UTC time>`` (with its ``-wal``/``-shm``, so SQLite can still read it) and a
+new ledger is created.
+
+SQLite (the default, ``.herald/state.db`` beside the calendar):
+
+- Creation is atomic and race-free: under an exclusive file lock (``<name>.lock``) the
+  schema is built in a temporary file created mode 0600 and renamed into place, then a
+  marker (``<name>.marker``) records that the ledger exists.  Several processes opening a
+  new ledger at once all succeed; a ``state.db`` that exists is always complete.
+- A missing ``state.db`` with its marker, or with a write-ahead log left behind, was
+  deleted; a 0-byte one was emptied; one without SQLite's header or that SQLite cannot read
+  is damaged; one without Herald's tables is not (or no longer) a ledger.
+- The file, its ``-wal`` and ``-shm`` are 0600 (older ledgers are tightened on open); the
+  folder is created 0700, and a ``.herald`` folder readable by others is tightened.
+
+PostgreSQL: the schema is checked and created inside one transaction holding an advisory
+lock, so engines starting together on an empty database all succeed; a database with some
+of Herald's tables but not the core ones is refused the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import stat
+from datetime import UTC, datetime
+from typing import Any
+
+from filelock import FileLock, Timeout
+from sqlalchemy import Connection, create_engine, event, insert, inspect, select
+from sqlalchemy import text as sql_text
+from sqlalchemy.engine import URL, Engine, ExceptionContext, make_url
+from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
+
+from campaigns.errors import LedgerError
+from scheduler import redaction
+from scheduler.files import write_atomic
+
+from .schema import CORE_TABLES, SCHEMA_VERSION, TABLES, meta_table, metadata, migrate
+
+log = logging.getLogger("herald.ledger")
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+ADVISORY_LOCK = 0x48455241  # "HERA": one number every Herald takes while it sets the schema up
+LOCK_TIMEOUT = 60.0  # seconds to wait for another process setting the same ledger up
+START_OVER = ("start a new ledger with `herald run --new-ledger` (what is left of the old one is moved aside as "
+              "{name}.broken-<UTC time>; posts due in the catch-up window may be sent again)")
+
+
+class BrokenLedger(LedgerError):
+    """A ledger that existed cannot be used as it is; starting over needs an explicit decision."""
+
+    def __init__(self, where: str, problem: str, *, can_start_over: bool = True):
+        self.where = where
+        self.problem = problem
+        self.can_start_over = can_start_over
+        what_to_do = "restore it from a backup"
+        if can_start_over:
+            what_to_do += ", or " + START_OVER.format(name=os.path.basename(where))
+        super().__init__(f"the ledger {where} {problem}; Herald will not start over on its own, or it would send "
+                         f"again what was already sent: {what_to_do}")
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparsable database URL>"
+
+
+def default_url(calendar_path: str) -> str:
+    directory = os.path.join(os.path.dirname(os.path.abspath(calendar_path)), ".herald")
+    return f"sqlite:///{os.path.join(directory, 'state.db')}"
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of a SQLite ledger URL (None: not SQLite, or in memory)."""
+    parsed = _parse(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return None
+    return os.path.abspath(parsed.database)
+
+
+def open_database(url: str, *, start_over: bool = False) -> Engine:
+    """An SQLAlchemy engine on a ledger whose schema is complete and current.
+
+    :raises BrokenLedger: the ledger existed and is empty, gone, damaged or missing tables
+    :raises LedgerError: a bad URL, an unreachable database, a ledger written by a newer Herald
+    """
+    parsed = _parse(url)
+    redaction.register(parsed.password if isinstance(parsed.password, str) else None)
+    path = sqlite_path(url)
+    if path is not None:
+        return _naming_errors(_open_sqlite_file(path, parsed, start_over), path)
+    where = redact_url(url)
+    if parsed.drivername.startswith("sqlite"):  # in memory
+        db = _sqlite_engine(parsed)
+        _guarded(where, lambda: _set_up(db, where, empty_is_new=True))
+        return _naming_errors(db, where)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    db = create_engine(parsed, pool_pre_ping=True)
+    _guarded(where, lambda: _set_up_postgresql(db, where, start_over))
+    return _naming_errors(db, where)
+
+
+def _naming_errors(db: Engine, where: str) -> Engine:
+    """From now on a database error is a LedgerError naming the ledger (an integrity error stays
+    itself: it is how the store learns another engine created a row first)."""
+
+    @event.listens_for(db, "handle_error")
+    def _name_the_ledger(context: ExceptionContext) -> None:
+        if context.is_pre_ping or isinstance(context.sqlalchemy_exception, IntegrityError):
+            return
+        detail = redaction.redact(str(context.original_exception).strip())
+        raise LedgerError(f"the ledger {where}: {detail}") from context.sqlalchemy_exception
+
+    return db
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except Exception:
+        raise LedgerError(f"not a database URL: {redact_url(url)} "
+                          "(e.g. sqlite:///state.db or postgresql://host/db)") from None
+
+
+def _guarded(where: str, action: Any) -> Any:
+    """Run ``action``; a database or file error becomes a LedgerError naming the ledger."""
+    try:
+        return action()
+    except LedgerError:
+        raise
+    except SQLAlchemyError as exc:
+        detail = getattr(exc, "orig", None) or exc
+        raise LedgerError(f"cannot open the ledger {where}: {redaction.redact(str(detail).strip())}") from None
+    except OSError as exc:
+        raise LedgerError(f"cannot open the ledger {where}: {exc.strerror or exc}"
+                          + (f": {exc.filename}" if exc.filename else "")) from None
+
+
+def _sqlite_engine(parsed: URL) -> Engine:
+    db = create_engine(parsed, connect_args={"timeout": 30})
+
+    @event.listens_for(db, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers (herald history) never block the engine
+        cursor.execute("PRAGMA synchronous=FULL")  # a recorded send survives a crash, even of the machine
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return db
+
+
+# -- the schema, on any backend --------------------------------------------------------
+def _set_up(db: Engine, where: str, *, empty_is_new: bool, before: Any = None) -> None:
+    """Check the schema and create or migrate it, in one transaction (``before(c)`` runs first:
+    PostgreSQL takes its advisory lock there)."""
+    with db.begin() as c:
+        if before is not None:
+            before(c)
+        _set_up_schema(c, where, empty_is_new=empty_is_new)
+
+
+def _set_up_schema(c: Connection, where: str, *, empty_is_new: bool) -> None:
+    present = set(inspect(c).get_table_names()) & TABLES
+    if not present:
+        if not empty_is_new:
+            raise BrokenLedger(where, "has none of Herald's tables (not a Herald ledger, or its tables were dropped)")
+        metadata.create_all(c)
+        c.execute(insert(meta_table).values(name="schema", value=str(SCHEMA_VERSION)))
+        c.execute(insert(meta_table).values(name="created_at", value=datetime.now(UTC).isoformat()))
+        return
+    missing = CORE_TABLES - present
+    if missing:
+        raise BrokenLedger(where, f"is missing its tables ({', '.join(sorted(missing))})")
+    metadata.create_all(c, checkfirst=True)  # tables later versions added
+    found = c.execute(select(meta_table.c.value).where(meta_table.c.name == "schema")).scalar()
+    if found is None or not str(found).isdigit():
+        raise BrokenLedger(where, "has no schema version (its herald_meta table was emptied)")
+    if int(found) > SCHEMA_VERSION:
+        raise LedgerError(f"the ledger {where} was written by a newer Herald (schema {found}; this one knows "
+                          f"{SCHEMA_VERSION}): upgrade Herald")
+    if int(found) < SCHEMA_VERSION:
+        log.info("ledger %s: migrating schema %s to %s", where, found, SCHEMA_VERSION)
+        migrate(c, int(found))
+
+
+# -- PostgreSQL -------------------------------------------------------------------------
+def _set_up_postgresql(db: Engine, where: str, start_over: bool) -> None:
+    def lock(c: Connection) -> None:
+        c.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
+
+    try:
+        for attempt in range(3):
+            try:
+                _set_up(db, where, empty_is_new=True, before=lock)
+                break
+            except (IntegrityError, ProgrammingError) as exc:
+                # A Herald from before the advisory lock created the same tables at the same moment:
+                # it has committed now (that is why this failed), so look again.
+                if attempt == 2 or not ("already exists" in str(exc.orig) or "duplicate key" in str(exc.orig)):
+                    raise
+                log.info("ledger %s: created by another process at the same moment; looking again", where)
+    except BrokenLedger as exc:
+        if not start_over:
+            raise
+        aside = "herald_broken_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ").lower()
+        with db.begin() as c:  # the broken tables (and their indexes) move to a schema of their own
+            lock(c)
+            c.execute(sql_text(f'CREATE SCHEMA "{aside}"'))
+            for name in sorted(set(inspect(c).get_table_names()) & TABLES):
+                c.execute(sql_text(f'ALTER TABLE "{name}" SET SCHEMA "{aside}"'))
+        log.warning("ledger %s %s: its tables were moved to the schema %s; starting a new ledger as asked "
+                    "(posts due in the catch-up window may be sent again)", where, exc.problem, aside)
+        _set_up(db, where, empty_is_new=True, before=lock)
+
+
+# -- SQLite files ---------------------------------------------------------------------
+def _companions(path: str) -> dict[str, str]:
+    return {"wal": path + "-wal", "shm": path + "-shm", "marker": path + ".marker", "lock": path + ".lock"}
+
+
+def _open_sqlite_file(path: str, parsed: URL, start_over: bool) -> Engine:
+    files = _companions(path)
+    folder = os.path.dirname(path)
+
+    def prepare() -> None:
+        _make_folder(folder)
+        try:
+            with FileLock(files["lock"], timeout=LOCK_TIMEOUT, mode=0o600):
+                problem = _file_problem(path, files)
+                if problem is None and os.path.exists(path):
+                    problem = _table_problem(path, parsed)
+                if problem is not None:
+                    if not start_over:
+                        raise BrokenLedger(path, problem)
+                    _move_aside(path, files, problem)
+                elif start_over and os.path.exists(path):
+                    log.warning("the ledger %s is sound: kept (a new ledger is started only in place of a broken "
+                                "one; move it away yourself to start over)", path)
+                if not os.path.exists(path):
+                    _create(path, parsed)
+                _tighten(path, files)
+                if not os.path.exists(files["marker"]):
+                    _write_marker(path, files["marker"])
+        except Timeout:
+            raise LedgerError(f"cannot open the ledger {path}: another process has held {files['lock']} for "
+                              f"{LOCK_TIMEOUT:.0f} s") from None
+
+    _guarded(path, prepare)
+    return _sqlite_engine(parsed)
+
+
+def _make_folder(folder: str) -> None:
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    if os.path.basename(folder) == ".herald":  # Herald's own folder: ledger, sessions, tokens
+        mode = stat.S_IMODE(os.stat(folder).st_mode)
+        if mode & 0o077:
+            with contextlib.suppress(PermissionError):
+                os.chmod(folder, mode & 0o700)
+                log.info("%s was readable by others: now %o", folder, mode & 0o700)
+
+
+def _file_problem(path: str, files: dict[str, str]) -> str | None:
+    """What is wrong with the ledger file, judged from the files alone (None: nothing, or no ledger yet)."""
+    if not os.path.exists(path):
+        if os.path.exists(files["marker"]):
+            return f"is gone (deleted or moved away; {_created(files['marker'])})"
+        if os.path.exists(files["wal"]):
+            return f"is gone (deleted or moved away), but its write-ahead log {files['wal']} is still there"
+        return None
+    if os.path.getsize(path) == 0:
+        return "is empty (0 bytes)"
+    with open(path, "rb") as handle:
+        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            return "is damaged (not an SQLite database)"
+    return None
+
+
+def _created(marker: str) -> str:
+    try:
+        with open(marker, encoding="utf-8") as handle:
+            return f"it was created {json.load(handle)['created_at']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{marker} says it existed"
+
+
+def _table_problem(path: str, parsed: URL) -> str | None:
+    """The file exists: what keeps it from being a readable ledger (it is migrated here if older)."""
+    db = _sqlite_engine(parsed)
+    try:
+        _set_up(db, path, empty_is_new=False)
+    except BrokenLedger as exc:
+        return exc.problem
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc)
+        if "unable to open" in detail or "readonly" in detail:
+            raise  # permissions, not damage: _guarded names the file
+        return f"is damaged ({detail})"
+    finally:
+        db.dispose()
+    return None
+
+
+def _create(path: str, parsed: URL) -> None:
+    """A complete new ledger appears at ``path`` at once: built in a 0600 temporary file, then renamed."""
+    temporary = f"{path}.new-{os.getpid()}"
+    for leftover in (temporary, temporary + "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(leftover)
+    os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    db = create_engine(parsed.set(database=temporary))  # rollback journal: nothing left beside it after dispose
+    try:
+        _set_up(db, path, empty_is_new=True)
+    finally:
+        db.dispose()
+    with open(temporary, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_folder(os.path.dirname(path))
+    log.info("created a new ledger at %s", path)
+
+
+def _fsync_folder(folder: str) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _write_marker(path: str, marker: str) -> None:
+    note = {"ledger": path, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "why": "Herald keeps this file to notice if the ledger beside it disappears, and then refuses to start "
+                   "over silently (it would send again what was already sent)."}
+    write_atomic(marker, (json.dumps(note, indent=2) + "\n").encode(), mode=0o600)
+
+
+def _tighten(path: str, files: dict[str, str]) -> None:
+    for name in (path, files["wal"], files["shm"]):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+            if mode & 0o077:
+                os.chmod(name, mode & 0o600)
+                log.info("%s was readable by others: now %o", name, mode & 0o600)
+
+
+def _move_aside(path: str, files: dict[str, str], problem: str) -> None:
+    """Start over: the broken ledger (and its -wal/-shm) moves to ``<path>.broken-<UTC time>``."""
+    aside = f"{path}.broken-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    moved = []
+    for source, target in ((path, aside), (files["wal"], aside + "-wal"), (files["shm"], aside + "-shm")):
+        if os.path.exists(source):
+            os.replace(source, target)
+            moved.append(target)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(files["marker"])
+    log.warning("the ledger %s %s: starting a new ledger as asked (%s); posts due in the catch-up window may be "
+                "sent again", path, problem, f"the old one is at {', '.join(moved)}" if moved else "nothing to keep")

@@ -1,0 +1,154 @@
+"""The ledger's tables, its schema version and migrations, and what every value passes through on its way in.
+
+Text columns use :class:`SafeString`/:class:`SafeText`: any Python string can be stored on
+either backend.  NUL (PostgreSQL refuses it) and lone surrogates (not encodable as UTF-8)
+become U+FFFD at this boundary, in values and in query parameters alike, so a lookup by a
+key finds the row stored under it.  Messages (``last_error``, a pause's reason) use
+:class:`Message`, which also passes them through :func:`scheduler.redaction.redact`: no
+credential reaches the ledger, ``herald history`` or an export.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, overload
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Dialect,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    update,
+)
+from sqlalchemy import text as sql_text
+from sqlalchemy.types import TypeDecorator
+
+from scheduler.redaction import redact
+
+SCHEMA_VERSION = 2  # 2: the variant column (which wording went out, for fair rotation)
+
+REPLACEMENT = "\ufffd"
+
+
+def storable(text: str) -> str:
+    """``text`` as every backend can store it: NUL and lone surrogates replaced by U+FFFD
+    (a surrogate pair becomes the character it encodes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text.replace("\x00", REPLACEMENT) if "\x00" in text else text
+
+
+class SafeString(TypeDecorator[str]):
+    """VARCHAR that stores any string (see :func:`storable`)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return storable(str(value)) if value is not None else None
+
+
+class SafeText(SafeString):
+    """TEXT that stores any string (see :func:`storable`)."""
+
+    impl = Text
+    cache_ok = True
+
+
+class Message(SafeText):
+    """A stored message: any string, with every secret redacted."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return redact(storable(str(value))) if value is not None else None
+
+
+metadata = MetaData()
+publications_table = Table(
+    "herald_publications", metadata,
+    Column("key", SafeString(64), primary_key=True),
+    Column("source", SafeString(200), nullable=False),
+    Column("post", SafeString(200), nullable=False),
+    Column("network", SafeString(100), nullable=False, index=True),
+    Column("kind", SafeString(40), nullable=False),
+    Column("scheduled_at", DateTime, nullable=False, index=True),
+    Column("state", String(16), nullable=False, index=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("ambiguous", Boolean, nullable=False, default=False),
+    Column("next_attempt_at", DateTime),
+    Column("lease_owner", SafeString(200)),
+    Column("lease_until", DateTime),
+    Column("last_error", Message),
+    Column("remote_id", SafeString(400)),
+    Column("remote_url", SafeText),
+    Column("text", SafeText),
+    Column("variant", SafeString(16)),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("sent_at", DateTime, index=True),
+)
+pauses_table = Table(
+    "herald_pauses", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("network", SafeString(100)),  # NULL: every network
+    Column("reason", Message, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("until", DateTime),  # NULL: until `herald resume`
+    Column("resumed_at", DateTime),
+)
+# One row per engine process (the user-facing word; see registry.py): heartbeats for `herald health`.
+engines_table = Table(
+    "herald_engines", metadata,
+    Column("id", SafeString(200), primary_key=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("heartbeat_at", DateTime, nullable=False),
+    Column("last_fire_at", DateTime),
+    Column("stopped_at", DateTime),
+    Column("info", SafeText, nullable=False, default="{}"),  # built by Herald (pid, host), JSON kept intact
+)
+meta_table = Table(
+    "herald_meta", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+TABLES = frozenset(metadata.tables)
+# A ledger has at least these from its first version on; the others are created when missing.
+CORE_TABLES = frozenset({publications_table.name, meta_table.name})
+
+
+@overload
+def to_db(when: datetime) -> datetime: ...
+@overload
+def to_db(when: None) -> None: ...
+def to_db(when: datetime | None) -> datetime | None:
+    """Aware -> naive UTC, the form stored (SQLite has no time zones)."""
+    return None if when is None else when.astimezone(UTC).replace(tzinfo=None)
+
+
+@overload
+def aware(when: datetime) -> datetime: ...
+@overload
+def aware(when: None) -> None: ...
+def aware(when: datetime | None) -> datetime | None:
+    """Naive UTC as stored -> aware UTC."""
+    return None if when is None else when.replace(tzinfo=UTC)
+
+
+def migrate(c: Connection, found: int) -> None:
+    """Bring a ledger written by an older Herald up to SCHEMA_VERSION, in the caller's transaction."""
+    columns = {col["name"] for col in inspect(c).get_columns(publications_table.name)}
+    if found < 2 and "variant" not in columns:
+        c.execute(sql_text("ALTER TABLE herald_publications ADD COLUMN variant VARCHAR(16)"))
+    c.execute(update(meta_table).where(meta_table.c.name == "schema").values(value=str(SCHEMA_VERSION)))
