@@ -58,9 +58,9 @@ incidents:
 
 
 def problems(text: str) -> list[str]:
-    status, found = check("s.yaml", CALENDAR, text)
-    assert status is None
-    return [str(p) for p in found]
+    result = check("s.yaml", CALENDAR, text)
+    assert result.value is None and not result.ok
+    return [str(p) for p in result.problems]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -80,16 +80,16 @@ def test_status_mistakes_are_reported_where_they_are(text, expected):
 
 
 def test_missing_or_empty_status_file_means_no_incidents(tmp_path):
-    assert check(str(tmp_path / "none.yaml"), CALENDAR)[0].incidents == ()
+    assert check(str(tmp_path / "none.yaml"), CALENDAR).unwrap().incidents == ()
     (tmp_path / "empty.yaml").write_text("# nothing yet\n")
-    assert check(str(tmp_path / "empty.yaml"), CALENDAR)[0].incidents == ()
+    assert check(str(tmp_path / "empty.yaml"), CALENDAR).unwrap().incidents == ()
 
 
 def test_the_sample_status_file_is_valid():
     from campaigns.calendar import load
 
-    status, found = check(str(ROOT / "status.yaml"), load(str(ROOT / "content_calendar.yaml")))
-    assert status is not None and found == [] and len(status.components) == 4
+    result = check(str(ROOT / "status.yaml"), load(str(ROOT / "content_calendar.yaml")))
+    assert result.ok and result.problems == [] and len(result.unwrap().components) == 4
 
 
 def test_updates_become_threaded_announcements_with_honest_words():
