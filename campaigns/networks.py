@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import regex
-from twitter_text.regexp.invalid_chars import invalid_chars
-
-from .xlength import weighted_length
 
 URL_RE = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
 _GRAPHEME = regex.compile(r"\X")
@@ -36,11 +33,15 @@ def graphemes(text: str) -> int:
 
 
 def _x_length(text: str) -> int:
+    from .xlength import weighted_length  # twitter-text takes ~0.3 s to import: only when X is measured
+
     return weighted_length(text)[0]
 
 
 def _x_invalid(text: str) -> str | None:
     """X refuses texts with characters twitter-text marks invalid (U+FFFE, U+FFFF, U+202A-E…)."""
+    from twitter_text.regexp.invalid_chars import invalid_chars
+
     if text and invalid_chars.search(text):
         bad = sorted({f"U+{ord(c):04X}" for c in invalid_chars.findall(text)})
         return f"contains characters X rejects ({', '.join(bad)})"

@@ -130,3 +130,100 @@ def test_hostile_input_through_the_real_command_never_shows_a_traceback(tmp_path
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines()[0].startswith(str(path))
+
+
+# -- the CLI package: fast start, one ledger lookup, logging, errors by type -----------------------------------
+def test_the_cli_package_imports_nothing_heavy_before_a_command_runs():
+    code = ("import sys, scheduler.cli as cli; cli.build_parser(); "
+            "heavy = sorted(m for m in ('sqlalchemy', 'ruamel.yaml', 'twitter_text', 'jsonschema', 'apscheduler', "
+            "'requests', 'icalendar', 'campaigns.calendar', 'status.load') if m in sys.modules); print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_herald_help_lists_every_command_group(capsys):
+    code, out, _ = run(capsys)
+    assert code == 2
+    for command in ("validate", "plan", "lint", "export-ical", "schema", "run", "health", "simulate", "history",
+                    "retry", "skip", "pause", "resume", "incident", "maintenance", "status", "networks"):
+        assert f"    {command}" in out
+
+
+def test_the_ledger_url_is_looked_up_in_one_place(monkeypatch, tmp_path):
+    import argparse
+
+    from scheduler.cli.common import ledger_url
+    from scheduler.ledger import default_url
+
+    calendar = str(tmp_path / "cal.yaml")
+    monkeypatch.delenv("HERALD_STATE", raising=False)
+    assert ledger_url(argparse.Namespace(calendar=calendar, state=None)) == default_url(calendar)
+    monkeypatch.setenv("HERALD_STATE", "sqlite:///env.db")
+    assert ledger_url(argparse.Namespace(calendar=calendar, state=None)) == "sqlite:///env.db"
+    assert ledger_url(argparse.Namespace(calendar=calendar, state="postgresql://db/x")) == "postgresql://db/x"
+
+
+def test_run_new_ledger_asks_the_ledger_to_start_over(monkeypatch, capsys, tmp_path):
+    import scheduler.ledger
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_ledger(url, **options):
+        seen.update(url=url, **options)
+        raise Stop
+
+    monkeypatch.setattr(scheduler.ledger, "Ledger", fake_ledger)
+    with pytest.raises(Stop):
+        main(["--traceback", "run", "--new-ledger", "--once", "--calendar", SAMPLE, "--state", "sqlite:///x.db"],
+             clock=CLOCK)
+    assert seen == {"url": "sqlite:///x.db", "start_over": True}
+    seen.clear()
+    with pytest.raises(Stop):
+        main(["--traceback", "run", "--once", "--calendar", SAMPLE, "--state", "sqlite:///y.db"], clock=CLOCK)
+    assert seen == {"url": "sqlite:///y.db"}
+
+
+def test_verbose_logging_is_redacted_and_keeps_library_chatter_bounded(capsys):
+    import logging
+
+    from scheduler import redaction
+    from scheduler.cli import setup_logging
+
+    setup_logging(verbose=True)
+    try:
+        assert logging.getLogger("watchdog").getEffectiveLevel() >= logging.INFO
+        assert logging.getLogger("urllib3").getEffectiveLevel() >= logging.INFO
+        redaction.register("s3cr3t-token-value")
+        logging.getLogger("herald.test").debug("sending with %s", "s3cr3t-token-value")
+        logging.getLogger("watchdog.observers").debug("inotify event")
+        err = capsys.readouterr().err
+        assert "sending with ***" in err and "s3cr3t" not in err and "inotify event" not in err
+    finally:
+        redaction.forget_all()
+        setup_logging(verbose=False)
+
+
+@pytest.mark.parametrize("error, code", [
+    ("campaigns.errors:UsageError", 2), ("campaigns.errors:ConfigError", 1), ("campaigns.errors:RuntimeFailure", 3),
+    ("campaigns.errors:LedgerError", 3), ("scheduler.statusfile:StatusFileRace", 3),
+])
+def test_errors_map_to_exit_codes_by_type_and_are_redacted(monkeypatch, capsys, error, code):
+    import importlib
+
+    from scheduler import redaction
+    from scheduler.cli import report
+
+    module, name = error.split(":")
+    cls = getattr(importlib.import_module(module), name)
+    redaction.register("hunter2-password")
+    try:
+        exc = cls("status.yaml", "failed with hunter2-password") if name == "StatusFileRace" else cls(
+            "failed with hunter2-password")
+        assert report(exc) == code
+        err = capsys.readouterr().err
+        assert err.startswith("herald: ") and "hunter2" not in err and "***" in err
+    finally:
+        redaction.forget_all()

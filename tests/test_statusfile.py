@@ -9,7 +9,6 @@ import sys
 import textwrap
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -206,10 +205,9 @@ def test_a_command_waits_for_the_lock_then_gives_up_with_a_sentence(tmp_path):
     status = tmp_path / "status.yaml"
     status.write_text(STATUS)
     clock = iter([0.0, 0.5, 1.0, 31.0])
-    with locked(str(status)):
-        with pytest.raises(StatusFileBusy) as caught:
-            with locked(str(status), sleep=lambda s: None, monotonic=lambda: next(clock)):
-                pass  # pragma: no cover
+    waiting = locked(str(status), sleep=lambda s: None, monotonic=lambda: next(clock))
+    with locked(str(status)), pytest.raises(StatusFileBusy) as caught, waiting:
+        pass  # pragma: no cover
     assert "another herald command has been editing it for 31 s" in str(caught.value)
     with locked(str(status)):  # released: the next command gets it at once
         pass

@@ -94,10 +94,14 @@ def window_options(p: argparse.ArgumentParser, days: int) -> None:
 
 # -- the ledger ---------------------------------------------------------------------------
 def ledger_url(args: argparse.Namespace) -> str:
-    """The ledger of a command: --state, else $HERALD_STATE, else the calendar's own file."""
-    from ..ledger import default_url
-
-    return getattr(args, "state", None) or os.environ.get("HERALD_STATE") or default_url(args.calendar)
+    """The ledger of a command: --state, else $HERALD_STATE, else the calendar's own file
+    (``.herald/state.db`` beside it: :func:`scheduler.ledger.default_url`, spelled out here so
+    that finding the ledger does not import SQLAlchemy; a test keeps the two equal)."""
+    explicit = getattr(args, "state", None) or os.environ.get("HERALD_STATE")
+    if explicit:
+        return str(explicit)
+    folder = os.path.join(os.path.dirname(os.path.abspath(args.calendar)), ".herald")
+    return f"sqlite:///{os.path.join(folder, 'state.db')}"
 
 
 def open_ledger(args: argparse.Namespace, **options: Any) -> Ledger:
