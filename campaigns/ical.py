@@ -23,10 +23,10 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar as VCalendar
 from icalendar import Component, Event, vRecur
 
-from .calendar import finish, render_values
 from .gcpause import paused_gc
 from .model import Calendar, Post
 from .plan import Occurrence, Publication, is_southern, occurrences, publication_key
+from .render import finish, render_values
 from .templates import occurrence_values
 
 EVENT_LENGTH = timedelta(minutes=15)

@@ -10,9 +10,10 @@ What is checked, and where each finding points:
   pairs come from :func:`campaigns.similarity.similar_pairs`, never from comparing all;
 - countdowns that go out after their event (``event-past``);
 - the status templates (built-in and the brand's), rendered for a sample incident, so a
-  template that drops the apology or the next update is caught before any outage;
-- the ops team's messages in ``status.yaml`` (incident updates, maintenance windows) from
-  the window on, at their own line, and each announcement's required elements.
+  template that drops the apology or the next update is caught before any outage.
+
+The ops team's messages in ``status.yaml`` are checked by :mod:`status.lint`, which builds
+on this module (the content model knows nothing of the status file).
 
 Findings are :class:`~campaigns.errors.Problem` values with the rule id in front of the
 message (``FILE:LINE:COL: rule: message (suggestion)``), deduplicated: a template that
@@ -22,22 +23,21 @@ goes out fifty times is reported once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from .errors import Problem
+from .model import STATUS_KINDS as STATUS_KINDS  # re-exported for scheduler/engine.py
 from .model import Calendar
 from .plan import Publication, plan
 from .similarity import RecentIndex, jaccard, normalize, shingles, signatures
-from .templates import compile_template, event_day
+from .status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
+from .templates import Template, compile_template, event_day
 from .voice import Finding, VoiceChecker
 
-if TYPE_CHECKING:
-    from status.model import Status
-
 DEFAULT_DAYS = 28
-STATUS_KINDS = frozenset({"incident", "maintenance"})
 # Networks that refuse a post identical to a recent one (X: "Status is a duplicate", error 187).
 REFUSES_DUPLICATES = frozenset({"x"})
 
@@ -46,7 +46,6 @@ REFUSES_DUPLICATES = frozenset({"x"})
 class LintReport:
     problems: list[Problem] = field(default_factory=list)
     publications: int = 0
-    checked_texts: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -62,43 +61,45 @@ def zone_names(calendar: Calendar) -> tuple[str, ...]:
     return tuple({datetime(2026, m, 15, 12, tzinfo=tz).tzname() or "" for m in (1, 7)})
 
 
-def checker_for(calendar: Calendar, status: Status | None = None) -> VoiceChecker:
-    """The brand's guide compiled, with the status page's and feeds' hosts allowed in links."""
-    from urllib.parse import urlsplit
-
+def checker_for(calendar: Calendar, urls: Iterable[str] = ()) -> VoiceChecker:
+    """The brand's guide compiled, with the hosts of ``urls`` (the status page's, the feeds')
+    and of the brand's links allowed in links."""
     hosts = set(calendar.brand.hosts)
-    if status is not None:
-        urls = [status.status_page, *(f.url for f in status.feeds)]
-        hosts.update((urlsplit(u).hostname or "").lower() for u in urls if u)
-    hosts.update((urlsplit(u).hostname or "").lower() for u in calendar.brand.links.values())
+    hosts.update((urlsplit(u).hostname or "").lower() for u in (*urls, *calendar.brand.links.values()) if u)
     return VoiceChecker(calendar.brand.voice, frozenset(h for h in hosts if h), calendar.brand.name,
                         zone_names(calendar))
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.problems: dict[tuple, Problem] = {}
+class Collector:
+    """Findings as problems, each reported once (a template that goes out fifty times, once)."""
 
-    def add(self, path: str, line: int, col: int, finding: Finding, key: tuple | None = None) -> None:
+    def __init__(self) -> None:
+        self.problems: dict[tuple[object, ...], Problem] = {}
+
+    def add(self, path: str, line: int, col: int, finding: Finding, key: tuple[object, ...] | None = None) -> None:
         problem = Problem(path, line, col, f"{finding.rule}: {finding.message}", finding.suggestion, finding.severity)
         self.problems.setdefault(key or (path, line, col, finding.rule, finding.message), problem)
 
+    def report(self, publications: int) -> LintReport:
+        problems = sorted(self.problems.values(), key=lambda p: (p.path, p.line, p.col, p.message))
+        return LintReport(problems, publications)
 
-def lint(calendar: Calendar, start: datetime, end: datetime, status: Status | None = None) -> LintReport:
-    """Every finding for the calendar's publications in [start, end) and the status file."""
-    checker = checker_for(calendar, status)
-    out = _Collector()
+
+def lint(calendar: Calendar, start: datetime, end: datetime, checker: VoiceChecker | None = None, *,
+         out: Collector | None = None, affected: str = "Checkout", status_page: str = "") -> LintReport:
+    """Every finding for the calendar's publications in [start, end) and its status templates
+    (rendered for a sample incident affecting ``affected``).  :func:`status.lint.lint` adds
+    the status file's messages."""
+    checker = checker or checker_for(calendar)
+    out = out or Collector()
     publications = plan(calendar, start, end)
-    checked = _texts(calendar, publications, checker, out)
+    _texts(calendar, publications, checker, out)
     _repetition(calendar, publications, checker, out)
-    if status is not None:
-        _status(calendar, status, checker, start, out)
-    _status_templates(calendar, status, checker, out)
-    problems = sorted(out.problems.values(), key=lambda p: (p.path, p.line, p.col, p.message))
-    return LintReport(problems, len(publications), checked)
+    check_status_templates(calendar, checker, out, affected, status_page)
+    return out.report(len(publications))
 
 
-def _template_of(calendar: Calendar, pub: Publication):  # -> Template | None
+def _template_of(calendar: Calendar, pub: Publication) -> Template | None:
     post = calendar.post(pub.post)
     if post is None or pub.network not in post.texts:
         return None
@@ -106,8 +107,8 @@ def _template_of(calendar: Calendar, pub: Publication):  # -> Template | None
     return templates[pub.variant - 1] if 0 < pub.variant <= len(templates) else None
 
 
-def _texts(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: _Collector) -> int:
-    cache: dict[tuple, list[Finding]] = {}
+def _texts(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: Collector) -> None:
+    cache: dict[tuple[str, str, str | None], list[Finding]] = {}
     events = calendar.brand.events
     for pub in publications:
         template = _template_of(calendar, pub)
@@ -123,10 +124,10 @@ def _texts(calendar: Calendar, publications: list[Publication], checker: VoiceCh
             out.add(calendar.path, template.line, template.col, finding)
         if events:
             _countdowns(calendar, pub, template, checker, out)
-    return len(cache)
 
 
-def _countdowns(calendar: Calendar, pub: Publication, template, checker: VoiceChecker, out: _Collector) -> None:
+def _countdowns(calendar: Calendar, pub: Publication, template: Template, checker: VoiceChecker,
+                out: Collector) -> None:
     day = pub.at.astimezone(calendar.brand.tz).date()
     for name in template.fields:
         if name.startswith(("days_until.", "countdown.")):
@@ -145,7 +146,7 @@ def _when(at: datetime, calendar: Calendar) -> str:
     return f"{at.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M}"
 
 
-def _repetition(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: _Collector) -> None:
+def _repetition(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: Collector) -> None:
     voice = checker.voice
     window = voice.window
     by_account: dict[str, dict[str, list[Publication]]] = defaultdict(lambda: defaultdict(list))
@@ -216,62 +217,17 @@ def _span(window: timedelta) -> str:
     return f"{days:g} days" if days >= 1 else f"{window.total_seconds() / 3600:g} hours"
 
 
-def _status(calendar: Calendar, status: Status, checker: VoiceChecker, start: datetime, out: _Collector) -> None:
-    from status.announce import render_update
-
-    site_like = next(iter(calendar.networks.values()), None)
-    for incident in status.incidents:
-        recent = not incident.resolved or incident.updates[-1].at >= start
-        if not recent:
-            continue
-        affected = (incident.title, *(status.components[c].name for c in incident.components
-                                      if c in status.components))
-        messages: dict[str, int] = {}
-        for update in incident.updates:
-            for finding in checker.check(update.message, update.state, required=False):
-                out.add(status.path, update.line, update.col, finding)
-            norm = normalize(update.message)
-            if norm and norm in messages:
-                found = checker.finding("duplicate", f"this update repeats the message of line {messages[norm]}",
-                                         "say what changed since the last update")
-                if found:
-                    out.add(status.path, update.line, update.col, found)
-            messages.setdefault(norm, update.line)
-            if site_like is not None:
-                text = render_update(calendar, status, incident, update, _unlimited(site_like))
-                for finding in checker.missing(text, update.state, affected):
-                    which = update.state if update.state in calendar.brand.status_templates else "built-in"
-                    finding = Finding(finding.rule, finding.severity,
-                                      f"{finding.message}: this update's announcement does not",
-                                      f"say it in the message; the {which} template does not")
-                    out.add(status.path, update.line, update.col, finding)
-    for window in status.maintenance:
-        if window.ends < start or window.cancelled:
-            continue
-        for finding in checker.check(window.message, "maintenance.reminder", required=False):
-            out.add(status.path, window.line, 1, finding)
-
-
-def _unlimited(account):  # the site's text: not shortened for a network's limit
-    from dataclasses import replace
-
-    return replace(account, type="site")
-
-
 SAMPLE = {"title": "Checkout errors", "message": "", "impact": "major", "next_update": "10:30 CET",
           "window": "Sat 6 Dec, 03:00-04:00 CET", "when": "in 24 hours", "end_time": "04:00 CET"}
 
 
-def _status_templates(calendar: Calendar, status: Status | None, checker: VoiceChecker, out: _Collector) -> None:
+def check_status_templates(calendar: Calendar, checker: VoiceChecker, out: Collector, affected: str = "Checkout",
+                          status_page: str = "") -> None:
     """Every status template, the brand's and the built-in ones it did not replace, rendered
     for a sample incident with an empty message: the template itself must carry what the
     guide requires of its kind."""
-    from status.announce import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
-
     brand = calendar.brand
-    components = list(status.components.values()) if status is not None else []
-    affected = components[0].name if components else "Checkout"
-    page = (status.status_page if status is not None else "") or brand.links.get("status", "")
+    page = status_page or brand.links.get("status", "")
     values = {f: "" for f in TEMPLATE_FIELDS}
     values.update(SAMPLE, affected=affected, status_page=page, help=brand.links.get("help", page))
     values["brand.name"] = brand.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,27 @@ from .networks import NETWORK_TYPES, NetworkType
 from .templates import Template
 from .timeparse import When, zone
 from .voice import Voice
+
+
+class Kind(StrEnum):
+    """What a publication is: a calendar post's kind, or a status announcement's.
+
+    A ``str``: it compares equal to, formats as, and is stored as its value (``"tip"``)."""
+
+    TIP = "tip"
+    REMINDER = "reminder"
+    ANNOUNCEMENT = "announcement"
+    TRACKING = "tracking"
+    INCIDENT = "incident"
+    MAINTENANCE = "maintenance"
+
+    @property
+    def is_status(self) -> bool:
+        return self in STATUS_KINDS
+
+
+POST_KINDS = (Kind.TIP, Kind.REMINDER, Kind.ANNOUNCEMENT, Kind.TRACKING)  # what a calendar post can be
+STATUS_KINDS = frozenset({Kind.INCIDENT, Kind.MAINTENANCE})  # what the status file announces
 
 
 @dataclass(frozen=True)
@@ -82,7 +104,7 @@ class Series:
 @dataclass(frozen=True)
 class Post:
     id: str
-    kind: str
+    kind: Kind
     networks: tuple[str, ...]
     series: Series
     texts: dict[str, tuple[Template, ...]]  # account name -> its variants, in order
@@ -101,13 +123,13 @@ class Post:
         return f"post:{self.id}"
 
 
-DEFAULT_CATCH_UP = {  # how late a post may still go out after downtime; older ones are skipped
-    "tip": timedelta(hours=1),
-    "reminder": timedelta(minutes=30),
-    "announcement": timedelta(hours=6),
-    "tracking": timedelta(hours=2),
-    "incident": timedelta(hours=6),
-    "maintenance": timedelta(minutes=30),
+DEFAULT_CATCH_UP: dict[str, timedelta] = {  # how late a post may still go out after downtime; older ones are skipped
+    Kind.TIP: timedelta(hours=1),
+    Kind.REMINDER: timedelta(minutes=30),
+    Kind.ANNOUNCEMENT: timedelta(hours=6),
+    Kind.TRACKING: timedelta(hours=2),
+    Kind.INCIDENT: timedelta(hours=6),
+    Kind.MAINTENANCE: timedelta(minutes=30),
     "default": timedelta(hours=1),
 }
 
@@ -117,7 +139,7 @@ class EnginePolicy:
     catch_up: dict[str, timedelta] = field(default_factory=lambda: dict(DEFAULT_CATCH_UP))
     on_resume: str = "release"  # release (if still within catch_up) | skip
     max_attempts: int = 8
-    hold_during_incidents: tuple[str, ...] = ("tip", "announcement")  # kinds held while a major incident is open
+    hold_during_incidents: tuple[Kind, ...] = (Kind.TIP, Kind.ANNOUNCEMENT)  # held while a major incident is open
 
     def grace(self, kind: str) -> timedelta:
         return self.catch_up.get(kind, self.catch_up["default"])

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from .calendar import finish, render_values
 from .gcpause import paused_gc
-from .model import Calendar, Post
+from .model import Calendar, Kind, Post
 from .networks import NETWORK_TYPES
+from .render import finish, render_values
 from .templates import Template, occurrence_values
 from .timeparse import zone
 
@@ -52,7 +52,7 @@ class Publication:
     key: str
     source: str
     post: str
-    kind: str
+    kind: Kind  # a post's kind, or incident / maintenance for status announcements
     network: str  # the account name from networks:
     network_type: str
     at: datetime  # aware, in the post's zone
@@ -74,7 +74,7 @@ class Publication:
 
     def as_json(self) -> dict:
         return {
-            "key": self.key, "post": self.post, "kind": self.kind, "network": self.network,
+            "key": self.key, "post": self.post, "kind": str(self.kind), "network": self.network,
             "network_type": self.network_type, "at": self.at.isoformat(), "text": self.text,
             "variant": self.variant, "variants": self.variants, "length": self.length, "limit": self.limit,
             "campaign": self.campaign, "source": self.source, **({"note": self.note} if self.note else {}),

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .model import POST_KINDS, STATUS_KINDS
 from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
 from .voice import ELEMENTS, REQUIRED_KEYS, RULES, SEVERITIES
 
-KINDS = ("tip", "reminder", "announcement", "tracking")
+KINDS = tuple(k.value for k in POST_KINDS)
+_ALL_KINDS = (*KINDS, *sorted(k.value for k in STATUS_KINDS))
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,49}$"
 WHEN_PATTERN = (
@@ -189,7 +191,7 @@ def calendar_schema() -> dict[str, Any]:
                               "additionalProperties": campaign},
                 "posts": {"type": "array", "items": post},
                 "engine": _object({
-                    "catch_up": _object({k: _DURATION for k in (*KINDS, "incident", "maintenance", "default")},
+                    "catch_up": _object({k: _DURATION for k in (*_ALL_KINDS, "default")},
                                         description="how late a post may still go out after downtime, per kind"),
                     "on_resume": {"enum": ["release", "skip"],
                                   "description": "held posts on resume: release those still within catch_up, "

@@ -5,31 +5,31 @@ the same words with another date in them.  Texts are compared as sets of 5-chara
 shingles of their normalised form (case folded, spaces collapsed, link parameters
 dropped: the UTM tags differ per network, the words do not); 1.0 is the same text.
 
-Finding the similar pairs among many thousands of texts by comparing every pair would
-be quadratic; :func:`similar_pairs` indexes the texts with datasketch's MinHash LSH,
-so only candidates that share a band of their signature are compared, and every
-candidate is then confirmed with the exact Jaccard similarity.
+Lint asks, per account and in time order, "which recent post is this one like?" over
+many thousands of texts; comparing every pair would be quadratic.  :class:`RecentIndex`
+answers it with MinHash signatures and LSH banding (datasketch's own choice of bands for
+the threshold), keeping in each band's bucket only the few most recent posts: the work
+per post is bounded, so it stays linear even when thousands of posts share a phrase.
+Every candidate is confirmed with the exact Jaccard similarity.
 
-Lint asks a narrower question, per account and in time order: "which recent post is this
-one like?".  :class:`RecentIndex` answers it with the same MinHash signatures and LSH
-banding (datasketch's own choice of bands for the threshold), keeping in each band's
-bucket only the few most recent posts: the work per post is bounded, so it stays linear
-even when thousands of posts share a phrase (where the list of all similar pairs
-would itself be quadratic).
+datasketch (and with it numpy and scipy, half a second to import) is imported only when
+signatures are made: the engine's repeat check compares one text with the account's
+recent window exactly (:func:`jaccard`), and never needs it.
 """
 
 from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zlib import crc32
 
-from datasketch import MinHash, MinHashLSH
-from datasketch.lsh import _optimal_param
-
 from .networks import URL_RE
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SHINGLE = 5
 NUM_PERM = 64
@@ -60,27 +60,10 @@ def _identity(value: int) -> int:
     return value
 
 
-def similar_pairs(sets: Sequence[frozenset[int]], threshold: float) -> Iterator[tuple[int, int, float]]:
-    """Every pair (i, j), i < j, of ``sets`` whose Jaccard similarity is at least ``threshold``,
-    with that similarity.  Near-linear: candidates come from MinHash LSH, then are checked exactly."""
-    if len(sets) < 2:
-        return
-    # A lower LSH threshold than asked for: fewer pairs missed, the exact check drops the rest.
-    lsh = MinHashLSH(threshold=max(0.2, threshold - 0.15), num_perm=NUM_PERM)
-    hashes = MinHash.bulk(sets, num_perm=NUM_PERM, hashfunc=_identity)
-    with lsh.insertion_session() as session:
-        for index, minhash in enumerate(hashes):
-            session.insert(index, minhash, check_duplication=False)
-    for i, minhash in enumerate(hashes):
-        for j in lsh.query(minhash):
-            if j > i:
-                score = jaccard(sets[i], sets[j])
-                if score >= threshold:
-                    yield i, j, score
-
-
 def signatures(sets: Sequence[frozenset[int]]) -> list[MinHash]:
-    return MinHash.bulk(sets, num_perm=NUM_PERM, hashfunc=_identity)
+    from datasketch import MinHash  # heavy (numpy, scipy): only when signatures are made
+
+    return list(MinHash.bulk(sets, num_perm=NUM_PERM, hashfunc=_identity))
 
 
 class RecentIndex:
@@ -95,6 +78,9 @@ class RecentIndex:
         self.threshold = threshold
         self.window = window
         self.keep = keep
+        # datasketch's own (private) choice of bands and rows for a threshold, the one MinHashLSH makes.
+        from datasketch.lsh import _optimal_param
+
         self.bands, self.rows = _optimal_param(max(0.2, threshold - 0.15), NUM_PERM, 0.5, 0.5)
         self.buckets: dict[tuple[int, bytes], deque[tuple[datetime, int, object]]] = {}
         self.scores: dict[tuple[int, int], float] = {}  # recurring posts meet the same pairs again

@@ -15,7 +15,10 @@ It is deliberately strict where YAML is dangerous or surprising:
   them, so ``2026-02-30`` is reported as an impossible date, not a YAML oddity;
 - aliases are allowed (anchors and ``<<`` merges save typing) but the document
   they expand to is capped, so an alias bomb is refused in milliseconds;
-- files over ``MAX_BYTES``, binary files and empty files get a clear message.
+- files over ``MAX_BYTES``, binary files and empty files get a clear message;
+- nesting deeper than ``MAX_DEPTH`` is refused where it starts (never a RecursionError);
+- control characters (see :mod:`campaigns.textsafety`), written raw or as escapes in
+  double-quoted text, are errors naming the character (``U+0007``) where it stands.
 """
 
 from __future__ import annotations
@@ -31,10 +34,15 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
 from .errors import CalendarError, Problem
+from .textsafety import FORBIDDEN, describe
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_EXPANDED_NODES = 5_000_000
 MAX_DEPTH = 64  # nested lists and mappings; a real calendar needs about 6
+MAX_REPORTED = 20  # control characters reported per file
+_UNREADABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_CONTROL_HINT = "remove it: invisible control characters break posts on some networks"
+_ESCAPE_LENGTHS = {"x": 2, "u": 4, "U": 8}
 
 _Y = "tag:yaml.org,2002:"
 # Explicit core tags (!!int "12") are allowed and checked; any other tag is refused.
@@ -196,18 +204,35 @@ def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
         elif "found character '\\t'" in problem or "tab" in problem:
             hint = "indent with spaces, not tabs"
         raise CalendarError([Problem(path, line, col, message, hint)]) from None
-    except YAMLError as exc:  # unmarked reader errors, e.g. control characters
-        raise CalendarError([Problem(path, 0, 0, f"YAML error: {str(exc).splitlines()[0]}")]) from None
+    except YAMLError as exc:  # unmarked reader errors: characters YAML does not allow in a file
+        problems = _unreadable(text, path)
+        raise CalendarError(problems or [Problem(path, 0, 0, f"YAML error: {str(exc).splitlines()[0]}")]) from None
     except RecursionError:
         raise CalendarError([Problem(path, 0, 0, "YAML nesting is too deep")]) from None
     if root is None:
         raise CalendarError([Problem(path, 1, 1, f"the file is empty; expected a {what}",
                                      "see the README for an example")])
     problems: list[Problem] = []
-    value = _Builder(path, problems).build(root)
+    value = _Builder(path, problems, text if "\\" in text else None).build(root)
     if problems:
         raise CalendarError(problems)
     return value
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _unreadable(text: str, path: str) -> list[Problem]:
+    """The characters written raw in the file that YAML refuses, each at its line and column."""
+    out = []
+    for match in _UNREADABLE.finditer(text):
+        out.append(Problem(path, *_position(text, match.start()), f"{describe(match.group())} is not allowed",
+                           _CONTROL_HINT))
+        if len(out) == MAX_REPORTED:
+            break
+    return out
 
 
 def load_file(path: str, *, what: str = "calendar") -> Any:
@@ -228,9 +253,13 @@ class _Builder:
     it is built once and shared, and the expanded size is counted as the document
     would unfold, so an alias bomb is refused before anything walks it."""
 
-    def __init__(self, path: str, problems: list[Problem]):
+    def __init__(self, path: str, problems: list[Problem], source: str | None = None):
         self.path = path
         self.problems = problems
+        # Raw control characters never reach here (the reader refuses them): only escapes in
+        # double-quoted text can make one, so text is checked only when the file has a backslash.
+        self.source = source
+        self.reported = 0
         self.shared: dict[int, tuple[Any, int, int]] = {}  # id(node) -> (value, expanded size, height)
         self.size = 0
         self.deepest = 0  # the deepest nesting reached so far
@@ -305,6 +334,8 @@ class _Builder:
                 self.error(key_node, "a key must be plain text, not a list or mapping")
                 continue
             key = key_node.value
+            if self.source is not None:
+                self.check_text(key_node, key)
             if key in out:
                 first = out.key_locs[key]
                 self.error(key_node, f"duplicate key {key!r} (first at line {first.line})",
@@ -321,8 +352,41 @@ class _Builder:
                     out.value_locs[key] = source.value_locs[key]
         return out
 
+    def check_text(self, node: ScalarNode, text: str) -> None:
+        match = FORBIDDEN.search(text)
+        if match is None or self.reported >= MAX_REPORTED:
+            return
+        self.reported += 1
+        index, where = match.start(), _loc(node)
+        column = self.column_of(node, index)
+        if column is not None:
+            where, place = Loc(where.line, column), ""
+        else:
+            place = f" at character {index + 1} of the text"
+        self.problems.append(Problem(self.path, where.line, where.col,
+                                     f"{describe(match.group())} is not allowed{place}", _CONTROL_HINT))
+
+    def column_of(self, node: ScalarNode, index: int) -> int | None:
+        """The column of the escape that made character ``index`` of a one-line double-quoted scalar."""
+        start, end = node.start_mark, node.end_mark
+        if node.style != '"' or start.line != end.line or self.source is None:
+            return None
+        source = self.source[start.index + 1:end.index - 1]
+        position = count = 0
+        while position < len(source):
+            if count == index:
+                return start.column + 2 + position
+            if source[position] == "\\":
+                position += 2 + _ESCAPE_LENGTHS.get(source[position + 1:position + 2], 0)
+            else:
+                position += 1
+            count += 1
+        return None
+
     def scalar(self, node: ScalarNode) -> Any:
         tag, text = _tag(node), node.value
+        if self.source is not None and tag != _PLAIN:
+            self.check_text(node, text)
         if tag == _PLAIN:
             return _resolve_plain(text)
         if tag in (_Y + "str", _Y + "timestamp"):

@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from campaigns.calendar import parse_rate
-from campaigns.lint import STATUS_KINDS, checker_for, recent_repeat
+from campaigns.lint import STATUS_KINDS, recent_repeat
 from campaigns.model import Calendar
 from campaigns.plan import Publication, plan
 from campaigns.voice import VoiceChecker
 from status.announce import announcements, holding_incident
+from status.lint import checker_for
 from status.model import Status
 
 from .ledger import Claim, Item, Ledger, Record, State

@@ -21,33 +21,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from campaigns.calendar import finish
-from campaigns.model import Account, Calendar
+from campaigns.model import Account, Calendar, Kind
 from campaigns.plan import Publication, publication_key
+from campaigns.status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
 from campaigns.templates import compile_template
 
 from .model import Impact, Incident, Maintenance, Status, Update, UpdateState
 
-TEMPLATE_FIELDS = ("title", "affected", "message", "next_update", "status_page", "impact", "state", "help",
-                   "window", "when", "end_time")
-
-DEFAULT_TEMPLATES = {
-    "investigating": "We're investigating a problem with {affected}: {title}. We're sorry for the disruption. "
-                     "{message} Next update by {next_update}.",
-    "investigating.critical": "{affected}: {title}. We know, we're on it, and we're sorry. {message} "
-                              "Next update by {next_update}.",
-    "identified": "Update on {title}: we've found the cause. {message} Next update by {next_update}.",
-    "monitoring": "Update on {title}: a fix is in place and we're watching it closely. {message} "
-                  "Next update by {next_update}.",
-    "resolved": "Resolved: {title}. {message} Sorry again for the trouble this caused.",
-    "follow_up": "Following up on {title}: is everything working for you again? If not, reply here or tell us "
-                 "at {help} and we'll look into it.",
-    "maintenance.reminder": "Planned maintenance {when}: {title}, {window}. {message}",
-    "maintenance.start": "Maintenance has started: {title}. {message} We expect to be done by {end_time}.",
-    "maintenance.end": "Maintenance is complete: {title}. Everything should work as usual; if anything doesn't, "
-                       "tell us at {help}.",
-    "maintenance.changed": "Change to planned maintenance: {title} now runs {window}. {message}",
-    "maintenance.cancelled": "Cancelled: the planned maintenance \"{title}\" ({window}) will not take place.",
-}
 DEFAULT_NEXT_UPDATE = {Impact.CRITICAL: timedelta(minutes=30), Impact.MAJOR: timedelta(minutes=30)}
 LINK_SUFFIX = " Details: {status_page}"
 
@@ -146,7 +126,8 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
     out: list[Publication] = []
 
     def add(source: str, key_source: str, instant: datetime, at: datetime, post: str, account: Account, text: str,
-            note: str, role: str, root: str | None = None, kind: str = "incident", incident_state: str = "") -> None:
+            note: str, role: str, root: str | None = None, kind: Kind = Kind.INCIDENT,
+            incident_state: str = "") -> None:
         if not start <= at < end:
             return
         limit = account.rules.limit
@@ -191,19 +172,19 @@ def _maintenance(calendar: Calendar, status: Status, m: Maintenance, accounts: s
         if m.cancelled:
             if earlier and now is not None:
                 add(f"maintenance:{m.id}", f"maintenance:{m.id}:cancelled", m.starts, now, m.id, account,
-                    say("cancelled"), "maintenance cancelled", "maintenance.cancelled", kind="maintenance")
+                    say("cancelled"), "maintenance cancelled", "maintenance.cancelled", kind=Kind.MAINTENANCE)
             continue
         if earlier - {m.source} and now is not None:  # announced before with another window
             add(m.source, f"{m.source}:changed", m.starts, now, m.id, account, say("changed"),
-                "maintenance changed", "maintenance.changed", kind="maintenance")
+                "maintenance changed", "maintenance.changed", kind=Kind.MAINTENANCE)
         for ahead in sorted(m.remind, reverse=True):
             add(m.source, f"{m.source}:remind:{int(ahead.total_seconds())}", m.starts, m.starts - ahead, m.id,
                 account, say("reminder", when=_ahead(ahead)), f"maintenance in {_ahead(ahead)[3:]}",
-                "maintenance.reminder", kind="maintenance")
+                "maintenance.reminder", kind=Kind.MAINTENANCE)
         add(m.source, f"{m.source}:start", m.starts, m.starts, m.id, account, say("start"), "maintenance starts",
-            "maintenance.start", kind="maintenance")
+            "maintenance.start", kind=Kind.MAINTENANCE)
         add(m.source, f"{m.source}:end", m.ends, m.ends, m.id, account, say("end"), "maintenance ends",
-            "maintenance.end", kind="maintenance")
+            "maintenance.end", kind=Kind.MAINTENANCE)
 
 
 def holding_incident(calendar: Calendar, status: Status, kind: str, components: tuple[str, ...],

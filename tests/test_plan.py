@@ -264,3 +264,19 @@ def test_a_year_of_weekly_posts_has_52_or_53_occurrences():
     posts = daily("10:00", "2026-01-01").replace("FREQ=DAILY", "FREQ=WEEKLY;BYDAY=MO")
     got = instants(posts, utc(2027, 1, 1), utc(2027, 1, 1) + timedelta(days=365))
     assert len(got) == 52 and len(set(got)) == 52
+
+
+def test_kinds_are_a_str_enum_that_the_schema_and_json_agree_with():
+    import json
+
+    from campaigns.model import POST_KINDS, STATUS_KINDS, Kind
+    from campaigns.schema import KINDS, calendar_schema
+
+    calendar = loads(calendar_text("- id: a\n  kind: reminder\n  networks: [site]\n  at: 2026-12-01T10:00\n  text: hi\n"))
+    (pub,) = plan(calendar, utc(2026, 11, 30), utc(2026, 12, 2))
+    assert calendar.posts[0].kind is Kind.REMINDER and pub.kind == "reminder"
+    assert json.loads(json.dumps(pub.as_json()))["kind"] == "reminder"
+    assert KINDS == tuple(POST_KINDS) and calendar_schema()["properties"]["posts"]["items"]["properties"]["kind"] == {
+        "enum": ["tip", "reminder", "announcement", "tracking"]}
+    assert {k for k in Kind if k.is_status} == STATUS_KINDS == {"incident", "maintenance"}
+    assert calendar.engine.hold_during_incidents == (Kind.TIP, Kind.ANNOUNCEMENT)

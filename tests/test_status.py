@@ -521,9 +521,10 @@ def test_validate_locates_a_mistyped_duration_and_exits_1(tmp_path, capsys, valu
     (("incident", "declare", "--title", "x", "--impact", "minor", "-m", "ok", "--next-update", "30 minutes"),
      "herald: --next-update: '30 minutes' is not a duration"),
     (("incident", "update", "pay", "--state", "identified", "-m", "Found \x1b[2Jit.\x07"),
-     "herald: -m: the text contains control characters (U+0007, U+001B); remove them (newlines and tabs are fine)"),
+     "herald: -m: the text contains control characters (U+001B (escape), U+0007 (bell)); remove them (line breaks "
+     "and tabs are fine)"),
     (("incident", "declare", "--title", "x", "--impact", "minor", "-m", "nul\x00 and \v"),
-     "herald: -m: the text contains control characters (U+0000, U+000B)"),
+     "herald: -m: the text contains control characters (U+0000 (NUL), U+000B (vertical tab))"),
     (("maintenance", "add", "--title", "DB", "--starts", "2026-12-06T03:00", "--ends", "2026-12-06T04:00",
       "--remind", "24h,soon"), "herald: --remind: 'soon' is not a duration"),
 ])

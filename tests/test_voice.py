@@ -10,15 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from campaigns.calendar import check, loads
-from campaigns.lint import lint
 from campaigns.plan import VariantHistory, choose_variant, plan, variant_id
-from campaigns.similarity import jaccard, shingles, similar_pairs
+from campaigns.similarity import RecentIndex, jaccard, shingles, signatures
 from campaigns.voice import RULES, Voice, VoiceChecker
 from scheduler.cli import main
 from scheduler.clock import FakeClock
 from scheduler.engine import Engine
 from scheduler.ledger import SCHEMA_VERSION, Ledger, State
 from scheduler.networks.memory import MemoryPublisher
+from status.lint import lint
 from status.load import loads as load_status
 from tests.conftest import calendar_text
 
@@ -94,7 +94,7 @@ def test_german_register():
 
 # -- similarity ---------------------------------------------------------------------
 
-def test_lsh_finds_the_same_pairs_as_comparing_all():
+def test_the_recent_index_finds_what_comparing_all_finds():
     rng = random.Random(7)
     words = ["sofa", "oak", "walnut", "care", "tip", "delivery", "track", "order", "week", "cushion", "linen", "colour", "showroom", "visit"]
     texts = []
@@ -105,9 +105,20 @@ def test_lsh_finds_the_same_pairs_as_comparing_all():
             parts = base.split()
             parts[rng.randrange(len(parts))] = rng.choice(words)
             texts.append(" ".join(parts))
+    # Given the texts one day apart, in order, and a window of 30 days
     sets = [shingles(t) for t in texts]
-    brute = {(i, j) for i in range(len(sets)) for j in range(i + 1, len(sets)) if jaccard(sets[i], sets[j]) >= 0.8}
-    found = {(i, j) for i, j, _ in similar_pairs(sets, 0.8)}
+    start, window = datetime(2027, 1, 1, tzinfo=UTC), timedelta(days=30)
+    brute = {j for j in range(len(sets)) for i in range(max(0, j - 30), j)
+             if jaccard(sets[i], sets[j]) >= 0.8}
+    # When each is looked up in the index before it is added
+    index, hashes, found = RecentIndex(0.8, window), signatures(sets), set()
+    for j in range(len(sets)):
+        hit = index.find_and_add(start + timedelta(days=j), j, hashes[j], sets, j)
+        if hit is not None:
+            earlier, score = hit
+            assert j - 30 <= earlier < j and score == jaccard(sets[earlier], sets[j]) >= 0.8  # never invented
+            found.add(j)
+    # Then it finds (nearly) every text that has a similar one within the window
     assert brute and found <= brute
     assert len(found) >= 0.95 * len(brute)  # LSH may miss a rare pair; it never invents one
 

@@ -115,3 +115,73 @@ def test_nesting_up_to_the_limit_loads():
     for _ in range(62):
         value = value[0]
     assert value == [1]
+
+
+# -- control characters ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ('a: "x\\ay"\n', "f.yaml:1:6: U+0007 (bell) is not allowed"),
+    ('a: "x\\x1b[31m"\n', "f.yaml:1:6: U+001B (escape) is not allowed"),
+    ('a: "x\\vy"\n', "f.yaml:1:6: U+000B (vertical tab) is not allowed"),
+    ('a: "x\\0y"\n', "f.yaml:1:6: U+0000 (NUL) is not allowed"),
+    ('a: "x\\ry"\n', "f.yaml:1:6: U+000D (carriage return) is not allowed"),
+    ('a: "\\u00e9\\uffff"\n', "f.yaml:1:11: U+FFFF (noncharacter) is not allowed"),
+    ('a: "x\\x7f"\n', "f.yaml:1:6: U+007F (DEL) is not allowed"),
+    ('a: x\x07y\n', "f.yaml:1:5: U+0007 (bell) is not allowed"),
+    ("b: 1\na: 'x\x1by'\n", "f.yaml:2:6: U+001B (escape) is not allowed"),
+    ("a: |\n  line\n  x\x0by\n", "f.yaml:3:4: U+000B (vertical tab) is not allowed"),
+    ('a: x\x7f\n', "f.yaml:1:5: U+007F (DEL) is not allowed"),
+    ('a: x\ufffe\n', "f.yaml:1:5: U+FFFE (noncharacter) is not allowed"),
+    ('"k\\a": 1\n', "f.yaml:1:3: U+0007 (bell) is not allowed"),
+    ('a: "folded\n  over lines \\a"\n', "f.yaml:1:4: U+0007 (bell) is not allowed at character 19 of the text"),
+], ids=["bell escape", "ansi escape", "vertical tab", "nul escape", "carriage return escape", "U+FFFF",
+        "DEL escape", "raw bell", "raw escape on line 2", "raw vertical tab in a block", "raw DEL", "raw U+FFFE",
+        "in a key", "multi-line quoted"])
+def test_control_characters_are_located_errors_naming_the_character(text, expected):
+    messages = problems_of(text)
+    assert any(m.startswith(expected) for m in messages), messages
+
+
+def test_tabs_newlines_and_crlf_files_are_fine():
+    assert load_text('a: "\\tindented\\nnext"\r\nb: |\r\n  two\r\n  lines\r\n', "f.yaml") == {
+        "a": "\tindented\nnext", "b": "two\nlines\n"}
+
+
+def test_a_control_character_in_a_post_fails_validation_where_it_is(write_calendar):
+    from campaigns.calendar import check
+
+    path = write_calendar('- id: a\n  kind: tip\n  networks: [site]\n  at: 2026-12-01T10:00\n  text: "ding\\a"\n')
+    result = check(str(path))
+    assert result.value is None
+    assert [str(p).replace(str(path), "cal.yaml") for p in result.errors] == [
+        "cal.yaml:19:16: U+0007 (bell) is not allowed "
+        "(remove it: invisible control characters break posts on some networks)"]
+
+
+def test_a_control_character_in_the_status_file_is_a_located_error():
+    with pytest.raises(CalendarError) as info:
+        load_text('incidents:\n- id: a\n  title: "Checkout \\x1b[2J down"\n', "s.yaml", what="status file")
+    assert str(info.value).startswith("s.yaml:3:20: U+001B (escape) is not allowed")
+
+
+@pytest.mark.parametrize("text, found", [
+    ("plain text, tabs\tand\nnewlines", []),
+    ("a\x07b\x1bc", [(1, "\x07"), (3, "\x1b")]),
+    ("\x00\x7f\ufffe\uffff", [(0, "\x00"), (1, "\x7f"), (2, "\ufffe"), (3, "\uffff")]),
+    ("lone \ud800 surrogate", [(5, "\ud800")]),
+    ("cr\r", [(2, "\r")]),
+])
+def test_forbidden_characters_are_found_with_their_index(text, found):
+    from campaigns.textsafety import first_forbidden, forbidden
+
+    assert forbidden(text) == found
+    assert first_forbidden(text) == (found[0] if found else None)
+
+
+def test_strip_control_removes_them_and_counts_them_but_keeps_line_breaks():
+    from campaigns.textsafety import describe, strip_control
+
+    assert strip_control("Checkout\x1b[2J is\x07 down\r\nagain\rand\x00 again\ud800") == (
+        "Checkout[2J is down\nagain\nand again", 4)
+    assert strip_control("fine\tas\nis") == ("fine\tas\nis", 0)
+    assert describe("\x07") == "U+0007 (bell)" and describe("\udc00") == "U+DC00 (lone surrogate)"

@@ -85,7 +85,8 @@ def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
             show(f"{args.status}: ok ({count(len(status.components), 'component')}, "
                  f"{count(len(status.incidents), 'incident')}, {len(status.open_incidents())} open)")
     if cal.brand.voice.declared:  # the guide is part of the calendar: its errors fail validation
-        from campaigns.lint import DEFAULT_DAYS, lint
+        from campaigns.lint import DEFAULT_DAYS
+        from status.lint import lint
 
         now = clock.now()
         report = lint(cal, now, now + timedelta(days=DEFAULT_DAYS), status)
@@ -107,7 +108,7 @@ def _status_if_any(path: str, calendar: Any) -> Any:
 
 
 def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
-    from campaigns.lint import lint
+    from status.lint import lint
 
     calendar = load_calendar(args.calendar)
     status = _status_if_any(args.status, calendar)

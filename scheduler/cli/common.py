@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -141,12 +140,16 @@ def check_names(option: str, names: Iterable[str], known: Collection[str], where
 
 
 def check_text(option: str, text: str) -> str:
-    """Text for a post given on the command line: no control characters (a terminal escape, a
-    bell, a NUL) that would reach customers or corrupt the status file; newlines and tabs are fine."""
-    bad = sorted({f"U+{ord(c):04X}" for c in text if c not in "\n\t" and unicodedata.category(c) == "Cc"})
+    """Text for a post given on the command line, with pasted CRLF/CR line breaks as LF; a
+    control character (a terminal escape, a bell, a NUL…) that would reach customers or break
+    a channel is a UsageError naming it (see :mod:`campaigns.textsafety`)."""
+    from campaigns.textsafety import describe, forbidden
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = list(dict.fromkeys(char for _, char in forbidden(text)))
     if bad:
-        raise UsageError(f"{option}: the text contains control characters ({', '.join(bad)}); "
-                         "remove them (newlines and tabs are fine)")
+        raise UsageError(f"{option}: the text contains control characters ({', '.join(map(describe, bad))}); "
+                         "remove them (line breaks and tabs are fine)")
     return text
 
 

@@ -110,7 +110,7 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
 
     from ..statusfile import edit as edit_file
 
-    check_text("-m", args.message)
+    args.message = check_text("-m", args.message)
     if args.next_update is not None:
         parse_duration_option("--next-update", args.next_update)
     calendar, current = _load(args)
@@ -119,7 +119,7 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
     if args.action == "declare":
         _check_names(args, calendar, current)
     if calendar.brand.voice.declared:  # a message the engine would refuse is refused now, while someone is here
-        from campaigns.lint import checker_for
+        from status.lint import checker_for
 
         errors = [f for f in checker_for(calendar, current).check(args.message, state, required=False)
                   if f.severity == "error"]
@@ -164,7 +164,7 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
         edit_file(args.status, calendar, lambda data, fresh: edit.cancel_maintenance(data, args.id))
         show(f"{args.id}: cancelled in {args.status}; if it was announced, the cancellation is announced")
         return ExitStatus.OK
-    check_text("-m", args.message)
+    args.message = check_text("-m", args.message)
     remind = [r.strip() for r in args.remind.split(",") if r.strip()]
     for text in remind:
         parse_duration_option("--remind", text)

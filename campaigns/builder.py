@@ -1,0 +1,519 @@
+"""Building the calendar model from located YAML: every meaning the schema cannot check.
+
+:class:`CalendarBuilder` walks the located data once (after the JSON Schema has checked
+its structure), reports each problem where it was written and builds the immutable
+model (:mod:`campaigns.model`) from what is sound; :class:`PostBuilder` does one post:
+its networks, its time (a one-off instant or a recurring rule, see
+:mod:`campaigns.recurrence`), its texts and their lengths on every network it goes to.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from .errors import Problem
+from .located import LocatedBuilder
+from .model import DEFAULT_CATCH_UP, POST_KINDS, Account, Brand, Calendar, Campaign, EnginePolicy, Kind, Post, Series
+from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
+from .recurrence import RuleError, dst_meetings, local_bound, parse_rule, sort_key
+from .render import finish, render_values
+from .schemacheck import did_you_mean
+from .status_templates import TEMPLATE_FIELDS
+from .templates import (
+    OCCURRENCE_FIELDS,
+    Template,
+    TemplateError,
+    compile_template,
+    event_day,
+    longest_countdown_values,
+    longest_occurrence_values,
+)
+from .timeparse import TimeFormatError, When, parse_when
+from .voice import DEFAULT_REQUIRED, Limits, Voice
+from .yamlsource import Loc, LocDict, LocList
+
+
+class CalendarBuilder(LocatedBuilder):
+    """Walks the located data once, collecting problems and building model values."""
+
+    def __init__(self, path: str, data: LocDict, problems: list[Problem], bad: set[tuple]):
+        super().__init__(path, problems, bad)
+        self.data = data
+
+    # -- sections ------------------------------------------------------------------
+    def calendar(self) -> Calendar | None:
+        brand = self.brand()
+        networks = self.networks()
+        campaigns = self.campaigns(networks, brand)
+        posts = self.posts(brand, networks, campaigns)
+        policy = self.engine_policy()
+        if brand is None:
+            return None
+        return Calendar(self.path, brand, networks, campaigns, tuple(posts), policy)
+
+    def engine_policy(self) -> EnginePolicy:
+        raw = self.data.get("engine")
+        if not isinstance(raw, LocDict):
+            return EnginePolicy()
+        catch_up = dict(DEFAULT_CATCH_UP)
+        spec = raw.get("catch_up")
+        if isinstance(spec, LocDict):
+            for kind in spec:
+                value = self.duration(spec, kind, "engine", "catch_up")
+                if value is not None:
+                    catch_up[kind] = value
+        on_resume = raw.get("on_resume", "release")
+        attempts = raw.get("max_attempts", 8)
+        hold = raw.get("hold_during_incidents")
+        return EnginePolicy(catch_up, on_resume if on_resume in ("release", "skip") else "release",
+                            attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 8,
+                            tuple(Kind(k) for k in hold if k in POST_KINDS)
+                            if isinstance(hold, list) and self.ok("engine", "hold_during_incidents")
+                            else EnginePolicy().hold_during_incidents)
+
+    def brand(self) -> Brand | None:
+        raw = self.data.get("brand")
+        if not isinstance(raw, LocDict):
+            return None
+        name = raw.get("name") if isinstance(raw.get("name"), str) else ""
+        tz = self.zone(raw, "timezone")
+        tz_name = tz.key if tz is not None else None
+        links = {k: v for k, v in (raw.get("links") or {}).items() if isinstance(v, str)} \
+            if isinstance(raw.get("links"), dict) else {}
+        hosts = {(urlsplit(u).hostname or "").lower() for u in links.values()}
+        domains = raw.get("domains") if isinstance(raw.get("domains"), list) else []
+        hosts.update(d.lower() for d in domains if isinstance(d, str))
+        utm = raw.get("utm") if isinstance(raw.get("utm"), dict) else {}
+        events = self.events(raw)
+        language = raw.get("language") if isinstance(raw.get("language"), str) else "en"
+        voice = self.voice(raw, language)
+        if tz_name is None:
+            return None
+        templates, template_locs = self.status_templates(raw, links, name, events)
+        return Brand(
+            name=name, timezone=tz_name, links=links, hosts=frozenset(h for h in hosts if h),
+            language=language, utm_source=utm.get("source", ""), utm_medium=utm.get("medium", "social"),
+            status_templates=templates, status_template_locs=template_locs, events=events, voice=voice,
+        )
+
+    def events(self, raw: LocDict) -> dict[str, str]:
+        spec = raw.get("events")
+        out: dict[str, str] = {}
+        if not isinstance(spec, LocDict):
+            return out
+        for name, value in spec.items():
+            if not isinstance(value, str) or not self.ok("brand", "events", name):
+                continue
+            try:
+                event_day(value, date(2028, 1, 1))  # a leap year: 02-29 is a possible yearly event
+            except ValueError:
+                self.error(spec.value_loc(name), f"event {name!r}: {value!r} is not a real date",
+                           "write YYYY-MM-DD for one day, or MM-DD for every year")
+                continue
+            out[name] = value
+        return out
+
+    def voice(self, raw: LocDict, language: str) -> Voice:
+        spec = raw.get("voice")
+        if not isinstance(spec, LocDict):
+            return Voice(language=language)
+        if not self.ok("brand", "voice"):
+            return Voice(declared=True, language=language)
+
+        def texts(container: object, key: str) -> tuple[str, ...]:
+            value = container.get(key) if isinstance(container, dict) else None
+            return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+        phrases = spec.get("phrases") if isinstance(spec.get("phrases"), dict) else {}
+        limits = spec.get("limits") if isinstance(spec.get("limits"), dict) else {}
+        required = dict(DEFAULT_REQUIRED)
+        if isinstance(spec.get("required"), dict):
+            required.update({k: texts(spec["required"], k) for k in spec["required"]})
+        cues = spec.get("cues") if isinstance(spec.get("cues"), dict) else {}
+        repetition = spec.get("repetition") if isinstance(spec.get("repetition"), dict) else {}
+        links = spec.get("links") if isinstance(spec.get("links"), dict) else {}
+        words = spec.get("words") if isinstance(spec.get("words"), dict) else {}
+        return Voice(
+            declared=True, persona=spec.get("persona", ""), tone=spec.get("tone", ""),
+            register=spec.get("register", ""), language=spec.get("language", language),
+            words={str(k): v for k, v in words.items()},
+            stock_phrases=texts(phrases, "stock"), blame_phrases=texts(phrases, "blame"),
+            argumentative_phrases=texts(phrases, "argumentative"),
+            limits=Limits(**{k: v for k, v in limits.items() if isinstance(v, int)}),
+            acronyms=frozenset(a.upper() for a in texts(spec, "acronyms")),
+            required=required, cues={k: texts(cues, k) for k in cues},
+            window=(self.duration(repetition, "window", "brand", "voice", "repetition")
+                    if isinstance(repetition, LocDict) else None) or Voice().window,
+            similarity=float(repetition.get("similarity", Voice().similarity)),
+            hosts=frozenset(h.lower() for h in texts(links, "hosts")), utm=links.get("utm", "campaign"),
+            severities=dict(spec.get("rules") or {}), line=spec.loc.line, col=spec.loc.col,
+        )
+
+    def status_templates(self, raw: LocDict, links: dict[str, str], name: str,
+                         events: dict[str, str]) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
+        spec = raw.get("status_templates")
+        out: dict[str, str] = {}
+        locs: dict[str, tuple[int, int]] = {}
+        if not isinstance(spec, LocDict):
+            return out, locs
+        known = frozenset({*TEMPLATE_FIELDS, "brand.name", *(f"links.{k}" for k in links)})
+        for key, text in spec.items():
+            if isinstance(text, str) and self.ok("brand", "status_templates", key):
+                try:
+                    compile_template(text, known)
+                    out[key] = text
+                    loc = spec.value_loc(key)
+                    locs[key] = (loc.line, loc.col)
+                except TemplateError as exc:
+                    self.error(spec.value_loc(key), str(exc))
+        return out, locs
+
+    def networks(self) -> dict[str, Account]:
+        raw = self.data.get("networks")
+        out: dict[str, Account] = {}
+        if not isinstance(raw, LocDict):
+            return out
+        for name, spec in raw.items():
+            if not isinstance(spec, LocDict) or not isinstance(spec.get("type"), str):
+                continue
+            kind = spec["type"]
+            if kind not in NETWORK_TYPES:
+                continue  # reported by the schema, with a suggestion
+            allowed = set(NETWORK_TYPES[kind].fields)
+            options = {}
+            for key, value in spec.items():
+                if key in ("type", "enabled", "dry_run"):
+                    continue
+                if key not in allowed and key not in COMMON_NETWORK_FIELDS and self.ok("networks", name, key):
+                    fits = [t for t, nt in NETWORK_TYPES.items() if key in nt.fields]
+                    self.error(spec.key_loc(key), f"{key!r} does not apply to a {kind} network",
+                               f"it belongs to: {', '.join(fits)}" if fits else "")
+                    continue
+                options[key] = value
+            out[name] = Account(name, kind, options, enabled=spec.get("enabled", True) is not False,
+                                dry_run=spec.get("dry_run", False) is True)
+        return out
+
+    def check_range(self, container: LocDict, starts: When | None, ends: When | None) -> None:
+        if starts and ends and sort_key(ends, end=True) < sort_key(starts):
+            message = f"ends ({container['ends']}) is before starts ({container['starts']})"
+            self.error(container.value_loc("ends"), message, "swap them or fix the date")
+
+    def network_refs(self, container: LocDict, where: tuple, networks: dict[str, Account]) -> tuple[str, ...]:
+        def hint(name: str) -> str:
+            if name in NETWORK_TYPES:
+                return f"{name!r} is a network type; add an account under networks: with type: {name}"
+            return ""
+
+        return self.references(container, "networks", networks, "network", *where, section="networks", hint=hint)
+
+    def campaigns(self, networks: dict[str, Account], brand: Brand | None) -> dict[str, Campaign]:
+        raw = self.data.get("campaigns")
+        out: dict[str, Campaign] = {}
+        if not isinstance(raw, LocDict):
+            return out
+        for cid, spec in raw.items():
+            if not isinstance(spec, LocDict):
+                continue
+            starts = self.when(spec, "starts", "campaigns", cid)
+            ends = self.when(spec, "ends", "campaigns", cid)
+            self.check_range(spec, starts, ends)
+            out[cid] = Campaign(
+                cid, title=spec.get("title", "") if isinstance(spec.get("title"), str) else "",
+                starts=starts, ends=ends, networks=self.network_refs(spec, ("campaigns", cid), networks),
+                utm_campaign=spec.get("utm_campaign") if isinstance(spec.get("utm_campaign"), str) else cid,
+                enabled=spec.get("enabled", True) is not False,
+            )
+        return out
+
+    def posts(self, brand: Brand | None, networks: dict[str, Account], campaigns: dict[str, Campaign]) -> list[Post]:
+        raw = self.data.get("posts")
+        if not isinstance(raw, LocList):
+            return []
+        known_fields = frozenset(
+            {"brand.name", *(f"links.{k}" for k in (brand.links if brand else {})), *OCCURRENCE_FIELDS,
+             *longest_countdown_values(brand.events if brand else {})}
+        )
+        seen: dict[str, Loc] = {}
+        out = []
+        for index, spec in enumerate(raw):
+            if not isinstance(spec, LocDict):
+                if self.ok("posts", index):
+                    self.error(raw.item_loc(index), "each post must be a mapping with id:, kind: and text:")
+                continue
+            pid = spec.get("id")
+            if isinstance(pid, str):
+                if pid in seen:
+                    self.error(spec.value_loc("id"), f"duplicate post id {pid!r} (first at line {seen[pid].line})",
+                               "post ids must be unique and stable: they identify what was already published")
+                    continue
+                seen[pid] = spec.value_loc("id")
+            post = PostBuilder(self, spec, ("posts", index), brand, networks, campaigns, known_fields).build()
+            if post is not None:
+                out.append(post)
+        return out
+
+
+class PostBuilder:
+    def __init__(self, parent: CalendarBuilder, spec: LocDict, where: tuple, brand: Brand | None,
+                 networks: dict[str, Account], campaigns: dict[str, Campaign], known_fields: frozenset[str]):
+        self.p, self.spec, self.where = parent, spec, where
+        self.brand, self.networks, self.campaigns, self.known_fields = brand, networks, campaigns, known_fields
+        self.failed = False
+
+    def error(self, loc: Loc, message: str, hint: str = "") -> None:
+        self.failed = True
+        self.p.error(loc, message, hint)
+
+    @property
+    def pid(self) -> str:
+        value = self.spec.get("id")
+        return value if isinstance(value, str) else "?"
+
+    def build(self) -> Post | None:
+        spec = self.spec
+        campaign = self.campaign()
+        names = self.p.network_refs(spec, self.where, self.networks)
+        if "networks" not in spec:
+            names = campaign.networks if campaign else ()
+            if not names and not (campaign is None and "campaign" in spec):
+                self.error(spec.loc, f"post {self.pid!r} has no networks",
+                           "add networks: [...] to the post or to its campaign")
+        tz = self.timezone()
+        series = self.series(tz, campaign) if tz is not None else None
+        texts = self.texts(names, campaign)
+        image = self.image(names)
+        kind = spec.get("kind")
+        if self.failed or series is None or texts is None or self.brand is None or kind not in POST_KINDS:
+            return None  # (a kind that is not one is reported by the schema)
+        return Post(
+            id=self.pid, kind=Kind(kind), networks=names, series=series, texts=texts,
+            campaign=campaign.id if campaign else None,
+            enabled=spec.get("enabled", True) is not False and (campaign is None or campaign.enabled),
+            image=image, line=spec.loc.line,
+            components=tuple(c for c in spec.get("components") or () if isinstance(c, str)),
+        )
+
+    def campaign(self) -> Campaign | None:
+        cid = self.spec.get("campaign")
+        if not isinstance(cid, str):
+            return None
+        if not self.p.reference(self.spec.value_loc("campaign"), cid, self.campaigns, "campaign"):
+            self.failed = True
+            return None
+        return self.campaigns[cid]
+
+    def timezone(self) -> ZoneInfo | None:
+        if isinstance(self.spec.get("timezone"), str):
+            tz = self.p.zone(self.spec, "timezone", "use an IANA name such as America/New_York")
+            if tz is None:
+                self.failed = True
+            return tz
+        return self.brand.tz if self.brand else None
+
+    # -- when ----------------------------------------------------------------------
+    def series(self, tz: ZoneInfo, campaign: Campaign | None) -> Series | None:
+        spec, where = self.spec, self.where
+        at = self.p.when(spec, "at", *where)
+        starts = self.p.when(spec, "starts", *where)
+        ends = self.p.when(spec, "ends", *where)
+        self.p.check_range(spec, starts, ends)
+        exdates = self.exdates()
+        has_at, has_rule = "at" in spec, "rrule" in spec
+        if has_at and has_rule:
+            self.error(spec.key_loc("rrule"), "a post has either at: (one-off) or rrule: (recurring), not both")
+            return None
+        if not has_at and not has_rule:
+            self.error(spec.loc, f"post {self.pid!r} has no time",
+                       "add at: 2026-12-01T10:00 for a one-off post, or rrule: for a recurring one")
+            return None
+        # Bounds: the post's own, narrowed by its campaign's.
+        lows = [w for w in (starts, campaign.starts if campaign else None) if w]
+        highs = [w for w in (ends, campaign.ends if campaign else None) if w]
+        not_before = max((local_bound(w, tz) for w in lows), default=None)
+        until = min((local_bound(w, tz, end=True) for w in highs), default=None)
+        if has_at:
+            if at is None:
+                return None
+            if exdates[0] or exdates[1]:
+                self.error(spec.key_loc("exdates"), "exdates apply only to recurring posts (with rrule:)")
+            return self.one_off(at, tz, not_before, until, campaign)
+        return self.recurring(tz, starts, campaign, not_before, until, exdates)
+
+    def exdates(self) -> tuple[frozenset[date], frozenset[datetime]]:
+        raw = self.spec.get("exdates")
+        days: set[date] = set()
+        times: set[datetime] = set()
+        if not isinstance(raw, LocList):
+            return frozenset(), frozenset()
+        for index, value in enumerate(raw):
+            if not isinstance(value, str) or not self.p.ok(*self.where, "exdates", index):
+                continue
+            try:
+                when = parse_when(value)
+            except TimeFormatError as exc:
+                self.error(raw.item_loc(index), str(exc))
+                continue
+            if when.is_date:
+                days.add(when.date)
+            elif when.offset is not None:
+                tz = self.timezone() or UTC
+                times.add(datetime.combine(when.date, when.time, when.offset).astimezone(tz).replace(tzinfo=None))
+            else:
+                times.add(when.naive())
+        return frozenset(days), frozenset(times)
+
+    def one_off(self, at: When, tz: ZoneInfo, not_before: datetime | None, until: datetime | None,
+                campaign: Campaign | None) -> Series | None:
+        loc = self.spec.value_loc("at")
+        if at.is_date:
+            self.error(loc, f"at: {self.spec['at']} has no time of day", f"write e.g. {at.date.isoformat()}T09:00")
+            return None
+        instant = None
+        if at.offset is not None:
+            instant = datetime.combine(at.date, at.time, at.offset)
+            local = instant.astimezone(tz).replace(tzinfo=None)
+        else:
+            local = at.naive()
+            if not self.p.local_time(loc, str(self.spec["at"]), local, tz):
+                self.failed = True
+                return None
+        if (not_before and local < not_before) or (until and local > until):
+            scope = f"campaign {campaign.id!r}" if campaign else "the post's starts/ends"
+            self.error(loc, f"at: {self.spec['at']} is outside {scope}")
+            return None
+        return Series(tz=tz, dtstart=local, instant=instant)
+
+    def recurring(self, tz: ZoneInfo, starts: When | None, campaign: Campaign | None,
+                  not_before: datetime | None, until: datetime | None,
+                  exdates: tuple[frozenset[date], frozenset[datetime]]) -> Series | None:
+        spec = self.spec
+        loc = spec.value_loc("rrule")
+        text = spec.get("rrule")
+        if not isinstance(text, str):
+            return None
+        anchor = starts or (campaign.starts if campaign else None)
+        if anchor is None:
+            self.error(spec.key_loc("rrule"), f"recurring post {self.pid!r} needs starts:",
+                       "add starts: 2026-12-01 (or put the post in a campaign that has starts:)")
+            return None
+        dtstart = local_bound(anchor, tz)
+        try:
+            rule = parse_rule(text, dtstart, tz, has_time=not anchor.is_date)
+        except RuleError as exc:
+            self.error(loc, exc.message, exc.hint)
+            return None
+        met = dst_meetings(rule, tz)
+        if "within" in met:
+            self.p.warning(loc, f"a rule repeating within the day meets the DST changes of {tz.key}",
+                           "times the clocks skip go out an hour later; repeated times go out once, at the first")
+        if "gap" in met:
+            self.p.warning(loc, f"{met['gap']} does not exist in {tz.key} on the day DST starts",
+                           "that occurrence goes out at the same instant an hour later by the "
+                           "clock, as RFC 5545 says; pick another time to avoid it")
+        if "fold" in met:
+            self.p.warning(loc, f"{met['fold']} happens twice in {tz.key} on the day DST ends",
+                           "Herald posts once, at the first of the two, as RFC 5545 says")
+        return Series(tz=tz, dtstart=dtstart, rule=rule.rule, rule_text=rule.text, not_before=not_before,
+                      until=until, ex_days=exdates[0], ex_times=exdates[1])
+
+    # -- what ----------------------------------------------------------------------
+    def templates(self, container: LocDict, where: tuple) -> tuple[Template, ...] | None:
+        has_text, has_variants = "text" in container, "variants" in container
+        if has_text and has_variants:
+            self.error(container.key_loc("variants"), "give either text: or variants:, not both")
+            return None
+        items: list[tuple[str, Loc, tuple]] = []
+        if has_text and isinstance(container["text"], str):
+            items = [(container["text"], container.value_loc("text"), (*where, "text"))]
+        elif has_variants and isinstance(container["variants"], LocList):
+            variants = container["variants"]
+            items = [(v, variants.item_loc(i), (*where, "variants", i)) for i, v in enumerate(variants)
+                     if isinstance(v, str)]
+            seen: dict[str, int] = {}
+            for i, v in enumerate(variants):
+                if isinstance(v, str):
+                    if v.strip() in seen:
+                        self.error(variants.item_loc(i), f"variant {i + 1} repeats variant {seen[v.strip()] + 1}",
+                                   "variants exist so that consecutive posts differ")
+                    seen.setdefault(v.strip(), i)
+        elif not has_text and not has_variants:
+            return ()
+        out = []
+        for source, loc, path in items:
+            if not self.p.ok(*path):
+                continue
+            try:
+                out.append(compile_template(source, self.known_fields, loc.line, loc.col))
+            except TemplateError as exc:
+                self.error(loc, str(exc))
+        return tuple(out)
+
+    def texts(self, names: tuple[str, ...], campaign: Campaign | None) -> dict[str, tuple[Template, ...]] | None:
+        spec = self.spec
+        base = self.templates(spec, self.where)
+        per = spec.get("per_network") if isinstance(spec.get("per_network"), LocDict) else LocDict(spec.loc)
+        overrides: dict[str, tuple[Template, ...]] = {}
+        disabled: set[str] = set()
+        types = {self.networks[n].type for n in names}
+        for key, value in per.items():
+            if key not in names and key not in types:
+                choices = list(names) + sorted(types)
+                self.error(per.key_loc(key), f"per_network {key!r} is not one of this post's networks",
+                           did_you_mean(key, choices) or f"its networks: {', '.join(choices)}")
+                continue
+            if not isinstance(value, LocDict):
+                continue
+            if value.get("enabled") is False:
+                disabled.add(key)
+            found = self.templates(value, (*self.where, "per_network", key))
+            if found:
+                overrides[key] = found
+        if base is None:
+            return None
+        texts: dict[str, tuple[Template, ...]] = {}
+        for name in names:
+            account = self.networks[name]
+            if name in disabled or account.type in disabled:
+                continue
+            chosen = overrides.get(name) or overrides.get(account.type) or base
+            if not chosen:
+                structural = any(bad[: len(self.where)] == self.where for bad in self.p.bad)
+                if not structural and "text" not in spec and "variants" not in spec:
+                    self.error(spec.loc, f"post {self.pid!r} has no text for {name}",
+                               "add text: or variants: (or per_network wording for every network)")
+                continue
+            texts[name] = chosen
+            self.check_lengths(name, chosen, campaign)
+        return texts
+
+    def check_lengths(self, name: str, templates: tuple[Template, ...], campaign: Campaign | None) -> None:
+        account = self.networks[name]
+        limit = account.rules.limit
+        if limit is None or self.brand is None:
+            return
+        values = render_values(self.brand, longest_occurrence_values())
+        values.update(longest_countdown_values(self.brand.events))
+        for number, template in enumerate(templates, 1):
+            text = finish(template.render(values), self.brand, campaign, account)
+            over = limit.overflow(text)
+            if over:
+                which = f"variant {number}" if len(templates) > 1 else "text"
+                worst = " at its longest" if any(f in OCCURRENCE_FIELDS for f in template.fields) else ""
+                self.error(self.spec.loc, f"post {self.pid!r} is too long for {name} ({account.rules.title}): "
+                           f"{which} is {over}{worst}", "shorten it, or give per_network wording for it")
+
+    def image(self, names: tuple[str, ...]) -> dict[str, str] | None:
+        raw = self.spec.get("image")
+        image = dict(raw) if isinstance(raw, dict) else None
+        if image is not None and not (("url" in image) ^ ("path" in image)):
+            self.error(self.spec.value_loc("image"), "image needs exactly one of url: or path:")
+        for name in names:
+            rules = self.networks[name].rules
+            if rules.image_required and image is None and self.spec.get("per_network", {}).get(name, {}).get(
+                    "enabled", True) is not False:
+                self.error(self.spec.loc, f"post {self.pid!r} goes to {name} ({rules.title}), which needs an image",
+                           "add image: {url: …, alt: …} or leave that network out")
+        return image

@@ -1,0 +1,188 @@
+"""Recurring posts: RFC 5545 rules read strictly, checked statically, and their DST meetings.
+
+``parse_rule`` turns the text of ``rrule:`` into a dateutil rule from a local (floating)
+start, or raises :class:`RuleError` saying what is wrong; it also refuses rules that can
+never produce a date (dateutil would otherwise search period by period up to the year
+9999).  ``dst_meetings`` says which of a rule's times of day the clocks skip or repeat in
+a zone.  Pure: no clock is read here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+
+from .timeparse import When, zone
+
+_RRULE_UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
+_RRULE_PART = re.compile(r"(?:^|;)(BYHOUR|BYMINUTE|BYSECOND|FREQ|COUNT|UNTIL|BYSETPOS)=([^;]*)", re.IGNORECASE)
+FINE_FREQS = frozenset({"HOURLY", "MINUTELY", "SECONDLY"})
+RULE_HINT = "see RFC 5545, e.g. FREQ=WEEKLY;BYDAY=MO,TH;BYHOUR=10;BYMINUTE=0"
+_LONGEST_MONTH = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+class RuleError(ValueError):
+    """An ``rrule:`` that cannot be used; ``hint`` says what would be right."""
+
+    def __init__(self, message: str, hint: str = ""):
+        self.message, self.hint = message, hint
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule: rrule
+    text: str  # the rule as dateutil read it (UNTIL in local time)
+    fine: bool  # repeats within the day (HOURLY, MINUTELY, SECONDLY)
+
+
+@dataclass(frozen=True)
+class RuleParts:
+    """A parsed rule's parts, with dateutil's defaults filled in from the start."""
+
+    freq: int
+    months: tuple[int, ...]
+    monthdays: tuple[int, ...]  # positive days of the month
+    negative_monthdays: tuple[int, ...]
+    weekdays: int  # how many BYDAY entries (plain and numbered)
+    hours: tuple[int, ...]
+    minutes: tuple[int, ...]
+    seconds: tuple[int, ...]
+    setpos: tuple[int, ...]
+
+
+def rule_parts(rule: rrule) -> RuleParts:
+    """dateutil has no public accessor for a rule's parts (with the defaults it derived from
+    the start), so this one function reads its private ``_by*`` attributes; nothing else does."""
+    return RuleParts(
+        freq=rule._freq, months=tuple(rule._bymonth or ()), monthdays=tuple(rule._bymonthday or ()),
+        negative_monthdays=tuple(rule._bynmonthday or ()),
+        weekdays=len(rule._byweekday or ()) + len(rule._bynweekday or ()),
+        hours=tuple(rule._byhour or (rule._dtstart.hour,)), minutes=tuple(rule._byminute or (rule._dtstart.minute,)),
+        seconds=tuple(rule._bysecond or (rule._dtstart.second,)), setpos=tuple(rule._bysetpos or ()),
+    )
+
+
+def parse_rule(text: str, dtstart: datetime, tz: ZoneInfo, *, has_time: bool) -> Rule:
+    """The rule written in ``text`` from the local start ``dtstart``; raise RuleError if unusable.
+    ``has_time``: whether the start gives a time of day (otherwise the rule must)."""
+    body = text.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[6:]
+    if "DTSTART" in body.upper() or "\n" in body:
+        raise RuleError("rrule: holds only the rule (FREQ=…;BYDAY=…)", "give the first date with starts:")
+    parts = {k.upper(): v for k, v in _RRULE_PART.findall(body)}
+    if "FREQ" not in parts:
+        raise RuleError("rrule has no FREQ", "start it with FREQ=DAILY, FREQ=WEEKLY, FREQ=MONTHLY or FREQ=YEARLY")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise RuleError("rrule has both COUNT and UNTIL; RFC 5545 allows one")
+    fine = parts["FREQ"].upper() in FINE_FREQS
+    if not has_time and "BYHOUR" not in parts and not fine:
+        raise RuleError("recurring post has no time of day",
+                        "add BYHOUR=10;BYMINUTE=0 to the rule, or give starts: with a time (2026-12-01T10:00)")
+    # UNTIL in UTC ('Z') is read as that instant in the post's zone (dtstart is local).
+    body = _RRULE_UNTIL.sub(lambda m: "UNTIL=" + datetime.strptime(m.group(1), "%Y%m%dT%H%M%S")
+                            .replace(tzinfo=UTC).astimezone(tz).strftime("%Y%m%dT%H%M%S"), body)
+    try:
+        rule = rrulestr(body, dtstart=dtstart, cache=False)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        raise RuleError(f"invalid rrule: {_rrule_message(exc)}", RULE_HINT) from None
+    if not isinstance(rule, rrule):  # pragma: no cover - a set needs RDATE/EXDATE lines, refused above
+        raise RuleError("rrule: holds one rule", RULE_HINT)
+    if not can_occur(rule_parts(rule)):
+        raise RuleError("this rrule never produces a date (e.g. the 30th of February)")
+    return Rule(rule, body, fine)
+
+
+def _rrule_message(exc: Exception) -> str:
+    message = str(exc) or type(exc).__name__
+    return message.replace("unknown parameter name", "unknown part").rstrip(".")
+
+
+def can_occur(parts: RuleParts) -> bool:
+    """False for rules that can never produce a date, checked statically."""
+    months = parts.months or tuple(range(1, 13))
+    if parts.monthdays and not parts.negative_monthdays and all(
+            day > _LONGEST_MONTH[m] for m in months for day in parts.monthdays):
+        return False
+    if parts.setpos:
+        # The most candidates one period can hold; a BYSETPOS beyond it never selects anything.
+        times = len(parts.hours) * len(parts.minutes) * len(parts.seconds)
+        days = {YEARLY: 366, MONTHLY: 31, WEEKLY: 7, DAILY: 1}.get(parts.freq, 1)
+        if parts.freq in (YEARLY, MONTHLY, WEEKLY) and parts.weekdays and not parts.monthdays:
+            days = min(days, parts.weekdays * {YEARLY: 53, MONTHLY: 5, WEEKLY: 1}[parts.freq])
+        if parts.freq <= DAILY and all(abs(pos) > days * times for pos in parts.setpos):
+            return False
+    return True
+
+
+def dst_meetings(rule: Rule, tz: ZoneInfo) -> dict[str, str]:
+    """The rule's times of day that meet a DST change in ``tz``: {'gap' | 'fold': 'HH:MM'};
+    for a rule repeating within the day, {'within': ''} when the zone changes clocks at all."""
+    windows = transition_windows(tz.key)
+    if rule.fine:
+        return {"within": ""} if windows else {}
+    parts = rule_parts(rule.rule)
+    met: dict[str, str] = {}
+    for hour in parts.hours:
+        for minute in parts.minutes:
+            for kind, low, high in windows:
+                if low <= (hour, minute) < high:
+                    met.setdefault(kind, f"{hour:02d}:{minute:02d}")
+    return met
+
+
+def sort_key(when: When, end: bool = False) -> datetime:
+    """A date or time as a naive local datetime (an end date: the last moment of its day)."""
+    naive = when.naive()
+    if when.is_date and end:
+        naive += timedelta(days=1) - timedelta(microseconds=1)
+    return naive
+
+
+def local_bound(when: When, tz: ZoneInfo, end: bool = False) -> datetime:
+    """A starts/ends value as a local wall-clock bound (an ends date includes its whole day)."""
+    if when.offset is not None and when.time is not None:
+        return datetime.combine(when.date, when.time, when.offset).astimezone(tz).replace(tzinfo=None)
+    return sort_key(when, end)
+
+
+@lru_cache(maxsize=256)
+def transition_windows(tz_name: str) -> tuple[tuple[str, tuple[int, int], tuple[int, int]], ...]:
+    """Local times of day at which ``tz_name`` skips (gap) or repeats (fold) the clock,
+    over the years around now, as (kind, (h, m) from, (h, m) to) — pure, data from tzdata."""
+    tz = zone(tz_name)
+    windows: set[tuple[str, tuple[int, int], tuple[int, int]]] = set()
+    probe = datetime(2020, 1, 1, tzinfo=UTC)
+    end = datetime(2040, 1, 1, tzinfo=UTC)
+    step = timedelta(days=7)
+    offset = probe.astimezone(tz).utcoffset() or timedelta(0)
+    while probe < end:
+        nxt = probe + step
+        after = nxt.astimezone(tz).utcoffset() or timedelta(0)
+        if after != offset:
+            low, high = probe, nxt  # binary search to the minute
+            while high - low > timedelta(minutes=1):
+                mid = low + (high - low) / 2
+                if mid.astimezone(tz).utcoffset() == offset:
+                    low = mid
+                else:
+                    high = mid
+            change = high.replace(second=0, microsecond=0)
+            delta = after - offset
+            wall_before = (change + offset).replace(tzinfo=None)
+            if delta > timedelta(0):
+                start, stop, kind = wall_before, wall_before + delta, "gap"
+            else:
+                start, stop, kind = wall_before + delta, wall_before, "fold"
+            if start.date() == stop.date() or stop.time() == datetime.min.time():
+                hi = (24, 0) if stop.date() != start.date() else (stop.hour, stop.minute)
+                windows.add((kind, (start.hour, start.minute), hi))
+            offset = after
+        probe = nxt
+    return tuple(sorted(windows))

@@ -1,0 +1,56 @@
+"""Characters no post, announcement or message may carry, found before any channel sees them.
+
+A bell (U+0007), an escape (U+001B), a vertical tab, a NUL or a lone surrogate passes
+through YAML escapes, command lines and feeds unnoticed, then breaks a channel (the site
+feed is XML, where they are not allowed) on every attempt.  Forbidden:
+
+- the C0 controls U+0000-U+001F except tab (U+0009) and line feed (U+000A);
+- DEL (U+007F);
+- the noncharacters U+FFFE and U+FFFF;
+- lone surrogates (U+D800-U+DFFF: not characters at all, and not encodable as UTF-8).
+
+Carriage return (U+000D) is forbidden *inside* a text: after YAML has normalised the
+file's line breaks (CRLF files are fine) a CR can only come from an escape (``"\\r"``),
+and networks disagree about it (shown as a line break, dropped, or counted as a
+character); a text uses LF for its line breaks.  Where line breaks arrive as CRLF or CR
+on their own (feed bodies, a message pasted on a command line), :func:`strip_control`
+turns them into LF instead of counting them as removed.
+"""
+
+from __future__ import annotations
+
+import re
+
+FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_LINE_BREAKS = re.compile("\r\n?")
+_NAMES = {0x00: "NUL", 0x07: "bell", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed",
+          0x0D: "carriage return", 0x1B: "escape", 0x7F: "DEL", 0xFFFE: "noncharacter", 0xFFFF: "noncharacter"}
+
+
+def codepoint(char: str) -> str:
+    """'\\x07' -> 'U+0007'."""
+    return f"U+{ord(char):04X}"
+
+
+def describe(char: str) -> str:
+    """'\\x07' -> 'U+0007 (bell)'; what a message names."""
+    number = ord(char)
+    name = _NAMES.get(number) or ("lone surrogate" if 0xD800 <= number <= 0xDFFF else "control character")
+    return f"{codepoint(char)} ({name})"
+
+
+def forbidden(text: str) -> list[tuple[int, str]]:
+    """Every forbidden character in ``text`` as (index, character), in order."""
+    return [(m.start(), m.group()) for m in FORBIDDEN.finditer(text)]
+
+
+def first_forbidden(text: str) -> tuple[int, str] | None:
+    """The first forbidden character as (index, character), or None when the text is safe."""
+    match = FORBIDDEN.search(text)
+    return (match.start(), match.group()) if match else None
+
+
+def strip_control(text: str) -> tuple[str, int]:
+    """``text`` without forbidden characters, and how many were removed (CRLF and CR become LF)."""
+    text = _LINE_BREAKS.sub("\n", text)
+    return FORBIDDEN.subn("", text)

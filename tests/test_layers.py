@@ -1,0 +1,208 @@
+"""The layers hold: campaigns/ (the content model) imports neither status/ nor scheduler/,
+status/ is pure (no scheduler/, no network or database library, no file writes), and no
+package imports another that imports it back.
+
+Every import in every module is read from its syntax tree: module-level ones, those inside
+functions and ``if TYPE_CHECKING:`` blocks, and ``importlib.import_module("…")`` calls, so a
+function-local import cannot hide a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("campaigns", "status", "scheduler")
+# What the pure layers must not import: the side-effect layer and the libraries that do I/O.
+SIDE_EFFECTS = ("scheduler", "requests", "urllib3", "httpx", "watchdog", "sqlalchemy", "psycopg", "apscheduler",
+                "tweepy", "mastodon", "atproto", "socket", "subprocess", "tempfile", "shutil")
+FILE_WRITING_CALLS = {"write_text", "write_bytes", "write_atomic", "mkdir", "makedirs", "touch", "unlink", "rmdir",
+                      "removedirs", "symlink_to", "hardlink_to"}
+FILE_WRITING_OS = {"replace", "rename", "renames", "remove", "unlink", "write", "open", "truncate", "chmod",
+                   "mkfifo", "link", "symlink"}
+
+FEEDS_XFAIL = pytest.mark.xfail(strict=True, reason="status/feeds.py fetches with requests; the http helper moves "
+                                                    "fetching to scheduler/http.py")
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@cache
+def tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def imports(path: Path) -> list[tuple[int, str]]:
+    """Every module ``path`` imports, anywhere in it, as (line, absolute dotted name)."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out: list[tuple[int, str]] = []
+    for node in ast.walk(tree(path)):
+        if isinstance(node, ast.Import):
+            out.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                prefix = ".".join(base + ([node.module] if node.module else []))
+            else:
+                prefix = node.module or ""
+            out.append((node.lineno, prefix))
+            out.extend((node.lineno, f"{prefix}.{alias.name}") for alias in node.names)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name)
+              and (getattr(node.func, "attr", None) or getattr(node.func, "id", None)) in ("import_module",
+                                                                                          "__import__")
+              and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            out.append((node.lineno, node.args[0].value))
+    return out
+
+
+def imported_from(path: Path, roots: tuple[str, ...]) -> list[str]:
+    return sorted({f"{path.relative_to(ROOT)}:{line}: {name}" for line, name in imports(path)
+                   if name.split(".")[0] in roots})
+
+
+def file_writes(path: Path) -> list[str]:
+    """Calls in ``path`` that write, create or remove files."""
+    found = []
+    for node in ast.walk(tree(path)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+        where = f"{path.relative_to(ROOT)}:{node.lineno}: {owner + '.' if owner else ''}{name}()"
+        if name == "open" and owner in ("", "io", "codecs", "gzip", "bz2", "lzma"):
+            mode = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "mode"), ast.Constant("r"))
+            if not (isinstance(mode, ast.Constant) and isinstance(mode.value, str)) or set(mode.value) & set("wax+"):
+                found.append(where)
+        elif name in FILE_WRITING_CALLS or (owner in ("os", "shutil") and name in FILE_WRITING_OS | {"copy",
+                                                                                                     "move"}):
+            found.append(where)
+        elif isinstance(func, ast.Attribute) and name == "open" and any(
+                isinstance(a, ast.Constant) and isinstance(a.value, str) and set(a.value) & set("wax+")
+                for a in [*node.args, *(k.value for k in node.keywords)]):
+            found.append(where)  # Path(...).open("w")
+    return sorted(found, key=lambda text: int(text.split(":")[1]))
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [str(p.relative_to(ROOT)) for p in paths]
+
+
+def _marked(paths: list[Path], marks: dict[str, pytest.MarkDecorator]) -> list[object]:
+    return [pytest.param(p, marks=marks[str(p.relative_to(ROOT))]) if str(p.relative_to(ROOT)) in marks else p
+            for p in paths]
+
+
+# -- the rules ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", modules("campaigns"), ids=_ids(modules("campaigns")))
+def test_campaigns_imports_neither_status_nor_the_side_effect_layer(path):
+    assert imported_from(path, ("status", *SIDE_EFFECTS)) == []
+
+
+@pytest.mark.parametrize("path", modules("campaigns"), ids=_ids(modules("campaigns")))
+def test_campaigns_writes_no_file(path):
+    assert file_writes(path) == []
+
+
+STATUS_MODULES = modules("status")
+
+
+@pytest.mark.parametrize("path", _marked(STATUS_MODULES, {"status/feeds.py": FEEDS_XFAIL}),
+                         ids=_ids(STATUS_MODULES))
+def test_status_imports_nothing_with_side_effects(path):
+    assert imported_from(path, SIDE_EFFECTS) == []
+
+
+@pytest.mark.parametrize("path", STATUS_MODULES, ids=_ids(STATUS_MODULES))
+def test_status_writes_no_file(path):
+    assert file_writes(path) == []
+
+
+def package_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {p: set() for p in PACKAGES}
+    for package in PACKAGES:
+        for path in modules(package):
+            graph[package].update(name.split(".")[0] for _, name in imports(path)
+                                  if name.split(".")[0] in PACKAGES and name.split(".")[0] != package)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found, state = [], dict.fromkeys(graph, 0)  # 0 new, 1 on the path, 2 done
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                found.append([*path[path.index(nxt):], nxt])
+            elif state.get(nxt, 2) == 0:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if state[node] == 0:
+            visit(node, [node])
+    return found
+
+
+def test_no_import_cycle_between_packages():
+    assert cycles(package_graph()) == []
+
+
+def test_no_import_cycle_between_the_modules_of_campaigns():
+    graph = {module_name(p): {n for _, n in imports(p) if n.startswith("campaigns.")} for p in modules("campaigns")}
+    graph = {m: {n if n in graph else n.rpartition(".")[0] for n in deps} - {m} for m, deps in graph.items()}
+    assert cycles(graph) == []
+
+
+# -- the scanner itself finds what it must --------------------------------------------------------------------------
+
+def test_the_scanner_sees_function_local_type_checking_and_dynamic_imports(tmp_path, monkeypatch):
+    package = tmp_path / "campaigns"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "sneaky.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from status.model import Status\n"
+        "def f():\n    from ..scheduler import files\n    import importlib\n"
+        "    importlib.import_module('requests')\n    open('x', 'w').write('')\n"
+        "    import os\n    os.replace('a', 'b')\n    'text'.replace('a', 'b')\n    open('y').read()\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    path = package / "sneaky.py"
+    assert imported_from(path, ("status", *SIDE_EFFECTS)) == [
+        "campaigns/sneaky.py:3: status.model", "campaigns/sneaky.py:3: status.model.Status",
+        "campaigns/sneaky.py:5: scheduler", "campaigns/sneaky.py:5: scheduler.files",
+        "campaigns/sneaky.py:7: requests"]
+    assert file_writes(path) == ["campaigns/sneaky.py:8: open()", "campaigns/sneaky.py:10: os.replace()"]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+# -- nothing heavy until it is used ----------------------------------------------------------------------------------
+
+ENGINE_FACING = ("campaigns.calendar", "campaigns.plan", "campaigns.lint", "campaigns.model", "campaigns.voice",
+                 "campaigns.similarity", "status.load", "status.announce", "status.lint", "scheduler.engine",
+                 "scheduler.cli")
+
+
+def test_the_engine_and_cli_modules_import_no_numpy_scipy_or_datasketch():
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in ENGINE_FACING)
+            + "print(sorted(m for m in ('numpy', 'scipy', 'datasketch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stderr
