@@ -25,7 +25,7 @@ from icalendar import Component, Event, vRecur
 
 from .gcpause import paused_gc
 from .model import Calendar, Post
-from .plan import Occurrence, Publication, is_southern, occurrences, publication_key
+from .plan import Occurrence, is_southern, occurrences, publication_key
 from .render import finish, render_values
 from .templates import occurrence_values
 
@@ -180,11 +180,3 @@ def _add_recurrence(event: Event, post: Post, regular: list[Occurrence], pinned:
         event.add("exdate", [d.replace(tzinfo=tz) for d in extra])
     if missing:
         event.add("rdate", [d.replace(tzinfo=tz) for d in missing])
-
-
-def expected_instants(publications: list[Publication]) -> dict[tuple[str, str], list[datetime]]:
-    """(post, network) -> the UTC instants planned: what an expanded export must equal."""
-    out: dict[tuple[str, str], list[datetime]] = {}
-    for pub in publications:
-        out.setdefault((pub.post, pub.network), []).append(pub.at.astimezone(UTC))
-    return out

@@ -29,10 +29,6 @@ class Kind(StrEnum):
     INCIDENT = "incident"
     MAINTENANCE = "maintenance"
 
-    @property
-    def is_status(self) -> bool:
-        return self in STATUS_KINDS
-
 
 POST_KINDS = (Kind.TIP, Kind.REMINDER, Kind.ANNOUNCEMENT, Kind.TRACKING)  # what a calendar post can be
 STATUS_KINDS = frozenset({Kind.INCIDENT, Kind.MAINTENANCE})  # what the status file announces

@@ -20,6 +20,8 @@ from typing import Any
 
 import regex
 
+from .xlength import invalid_characters, weighted_length
+
 URL_RE = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
 _GRAPHEME = regex.compile(r"\X")
 LINK_WEIGHT = 23  # X and Mastodon count every link as 23 characters, whatever its length
@@ -33,17 +35,16 @@ def graphemes(text: str) -> int:
 
 
 def _x_length(text: str) -> int:
-    from .xlength import weighted_length  # twitter-text takes ~0.3 s to import: only when X is measured
-
     return weighted_length(text)[0]
 
 
 def _x_invalid(text: str) -> str | None:
     """X refuses texts with characters twitter-text marks invalid (U+FFFE, U+FFFF, U+202A-E…)."""
-    from twitter_text.regexp.invalid_chars import invalid_chars
-
-    if text and invalid_chars.search(text):
-        bad = sorted({f"U+{ord(c):04X}" for c in invalid_chars.findall(text)})
+    if not text or text.isascii():  # every character X refuses is outside ASCII
+        return None
+    invalid = invalid_characters()
+    if invalid.search(text):
+        bad = sorted({f"U+{ord(c):04X}" for c in invalid.findall(text)})
         return f"contains characters X rejects ({', '.join(bad)})"
     return None
 
@@ -99,21 +100,18 @@ class NetworkType:
     limit: Limit | None
     threads: bool = False  # later updates can reply under a first post (else they link back to it)
     image_required: bool = False
-    images: bool = True
     fields: dict[str, dict] = field(default_factory=dict)  # JSON Schema of type-specific keys
     required: tuple[str, ...] = ()
-    docs: str = ""
 
 
 NETWORK_TYPES: dict[str, NetworkType] = {
     t.name: t
     for t in [
         NetworkType("site", "Status page", None, threads=True,
-                    fields={"title": _STR, "path": _STR, "base_url": _URL},
-                    docs="the built-in status page with Atom and JSON feeds; needs no credentials"),
+                    fields={"title": _STR, "path": _STR, "base_url": _URL}),
         NetworkType("webhook", "Webhook", None,
                     fields={"url": _URL, "secret_env": _ENV, "lookup_url": _URL},
-                    required=("url",), docs="an HTTP POST of a JSON body to your own endpoint"),
+                    required=("url",)),
         NetworkType("x", "X", Limit(280, "weighted characters", _x_length, invalid=_x_invalid), threads=True,
                     fields={"handle": _STR}),
         NetworkType("mastodon", "Mastodon", Limit(500, "characters", _mastodon_length), threads=True,
@@ -135,9 +133,9 @@ NETWORK_TYPES: dict[str, NetworkType] = {
                     required=("author",)),
         NetworkType("pinterest", "Pinterest", Limit(500, "characters"), image_required=True,
                     fields={"board_id": _STR}, required=("board_id",)),
-        NetworkType("slack", "Slack", Limit(40000, "characters"), images=False),
-        NetworkType("discord", "Discord", Limit(2000, "characters"), threads=True, images=False),
-        NetworkType("teams", "Microsoft Teams", Limit(28000, "characters"), images=False),
+        NetworkType("slack", "Slack", Limit(40000, "characters")),
+        NetworkType("discord", "Discord", Limit(2000, "characters"), threads=True),
+        NetworkType("teams", "Microsoft Teams", Limit(28000, "characters")),
         NetworkType("telegram", "Telegram", Limit(4096, "characters"), threads=True,
                     fields={"chat_id": _STR}, required=("chat_id",)),
     ]

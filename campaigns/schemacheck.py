@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any
 
 import fastjsonschema
-from jsonschema import Draft7Validator
 
 from .errors import Problem
 from .yamlsource import Loc, LocDict, LocList
@@ -65,12 +65,19 @@ def _locate(root: Any, path: list[Any], *, key: bool = False) -> Loc:
 
 class SchemaChecker:
     """fastjsonschema (compiled to Python) answers "is it valid?" quickly; only when it is
-    not does jsonschema walk the document again to find and explain every problem."""
+    not does jsonschema (imported then: it is slow to import) walk the document again to
+    find and explain every problem."""
 
     def __init__(self, schema: dict[str, Any]):
-        Draft7Validator.check_schema(schema)
-        self.validator = Draft7Validator(schema)
+        self.schema = schema
         self.fast = fastjsonschema.compile(_without_hints(schema))
+
+    @cached_property
+    def validator(self) -> Any:
+        from jsonschema import Draft7Validator
+
+        Draft7Validator.check_schema(self.schema)
+        return Draft7Validator(self.schema)
 
     def problems(self, data: Any, path: str) -> tuple[list[Problem], set[tuple]]:
         """Every structural problem, and the set of data paths that had one."""

@@ -36,11 +36,6 @@ OCCURRENCE_FIELDS = {
     "season": "winter, spring, summer or autumn (in the brand's hemisphere)",
     "part_of_day": "morning, afternoon or evening",
 }
-# Fields from the brand's events (brand.events: NAME: date), per event.
-EVENT_FIELDS = {
-    "days_until.NAME": "days from the occurrence to the event, e.g. 3",
-    "countdown.NAME": "'today', 'tomorrow' or 'in 3 days'",
-}
 # The longest value each occurrence field can take, for worst-case length checks.
 _LONGEST = {
     "weekday": "Wednesday", "day": "30", "month": "September", "year": "2026",

@@ -6,56 +6,75 @@ a large calendar).  An emoji can only begin at a few code points, so this module
 runs that same regex only where one can begin, then sums weights with the same
 loop, config and URL extractor as ``parse_tweet``.  ``tests/test_lengths.py`` checks
 it against ``parse_tweet`` on the conformance suite and on thousands of random texts.
+
+twitter-text takes a quarter of a second to import (its regexes are compiled at import):
+it is imported on the first X length measured, not when Herald starts.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from twitter_text.config import config
-from twitter_text.extract_urls import extract_urls_with_indices
-from twitter_text.regexp.emoji import emoji as _EMOJI
-from twitter_text.regexp.emoji import emoji_list, single_codepoint_emoji_ranges
-from twitter_text.regexp.invalid_chars import invalid_chars
-
-_OPTIONS = config["defaults"]
-_SCALE = _OPTIONS["scale"]
-_URL_WEIGHT = _OPTIONS["transformed_url_length"] * _SCALE
-_DEFAULT_WEIGHT = _OPTIONS["default_weight"]
-_MAX = _OPTIONS["max_weighted_tweet_length"]
-_RANGES = [(r["start"], r["end"], r["weight"]) for r in _OPTIONS["ranges"]]
 _LINE_ENDINGS = re.compile(r"\r\n|\r|\n")
 
 
+@dataclass(frozen=True)
+class _Tables:
+    """What twitter-text's config and regexes say, loaded once, on first use."""
+
+    scale: int
+    url_weight: int
+    default_weight: int
+    maximum: int
+    ranges: tuple[tuple[int, int, int], ...]
+    emoji: re.Pattern[str]
+    invalid: re.Pattern[str]
+    extract_urls: Callable[[str], list[dict[str, Any]]]
+    ascii_starters: frozenset[int]  # code points that can begin an emoji match
+    other_starters: frozenset[int]
+
+
 @lru_cache(maxsize=1)
-def _starters() -> tuple[frozenset[int], frozenset[int]]:
-    """Code points that can begin an emoji match: (ASCII ones, the rest)."""
+def _tables() -> _Tables:
+    from twitter_text.config import config
+    from twitter_text.extract_urls import extract_urls_with_indices
+    from twitter_text.regexp.emoji import emoji, emoji_list, single_codepoint_emoji_ranges
+    from twitter_text.regexp.invalid_chars import invalid_chars
+
+    options = config["defaults"]
     points = {int(e.codepoint.split()[0], 16) for e in emoji_list}
     points.update(ord(e.emoji[0]) for e in emoji_list if e.emoji)
     for low, high in single_codepoint_emoji_ranges:
         points.update(range(low, high + 1))
-    ascii_points = frozenset(p for p in points if p < 128)
-    return ascii_points, frozenset(points - ascii_points)
+    return _Tables(
+        scale=options["scale"], url_weight=options["transformed_url_length"] * options["scale"],
+        default_weight=options["default_weight"], maximum=options["max_weighted_tweet_length"],
+        ranges=tuple((r["start"], r["end"], r["weight"]) for r in options["ranges"]),
+        emoji=emoji, invalid=invalid_chars, extract_urls=extract_urls_with_indices,
+        ascii_starters=frozenset(p for p in points if p < 128), other_starters=frozenset(p for p in points if p >= 128),
+    )
 
 
-def _weight(code: int) -> int:
-    if code <= 4351:  # the first range, where nearly all Latin text falls
-        return _RANGES[0][2] if _RANGES and _RANGES[0][0] == 0 and _RANGES[0][1] == 4351 else _slow_weight(code)
-    return _slow_weight(code)
+def invalid_characters() -> re.Pattern[str]:
+    """twitter-text's pattern of the characters X refuses (U+FFFE, U+FFFF, U+202A-E…)."""
+    return _tables().invalid
 
 
-def _slow_weight(code: int) -> int:
-    for low, high, weight in _RANGES:
+def _weight(code: int, tables: _Tables) -> int:
+    for low, high, weight in tables.ranges:
         if low <= code <= high:
             return weight
-    return _DEFAULT_WEIGHT
+    return tables.default_weight
 
 
-def _emoji_spans(text: str) -> dict[int, int]:
+def _emoji_spans(text: str, tables: _Tables) -> dict[int, int]:
     """start -> end of each emoji, as ``emoji.finditer`` would find them (leftmost, non-overlapping)."""
-    ascii_starters, other_starters = _starters()
+    ascii_starters, other_starters = tables.ascii_starters, tables.other_starters
     spans: dict[int, int] = {}
     last_end = 0
     size = len(text)
@@ -70,7 +89,7 @@ def _emoji_spans(text: str) -> dict[int, int]:
                 continue
         elif code not in other_starters:
             continue
-        match = _EMOJI.match(text, index)
+        match = tables.emoji.match(text, index)
         if match and match.end() > index:
             spans[index] = match.end()
             last_end = match.end()
@@ -79,27 +98,30 @@ def _emoji_spans(text: str) -> dict[int, int]:
 
 def weighted_length(text: str) -> tuple[int, bool]:
     """(weighted length, valid) exactly as ``parse_tweet(text)`` gives them."""
+    tables = _tables()
     normalized = _LINE_ENDINGS.sub("\n", unicodedata.normalize("NFC", text))
-    urls = {e["indices"][0]: len(e["url"]) for e in extract_urls_with_indices(normalized)}
+    urls = {e["indices"][0]: len(e["url"]) for e in tables.extract_urls(normalized)}
     if normalized.isascii():  # every ASCII character weighs one; no emoji, no invalid character
-        length = len(normalized) - sum(urls.values()) + len(urls) * _URL_WEIGHT // _SCALE
-        return length, 0 < length <= _MAX
-    emojis = _emoji_spans(normalized)
+        length = len(normalized) - sum(urls.values()) + len(urls) * tables.url_weight // tables.scale
+        return length, 0 < length <= tables.maximum
+    emojis = _emoji_spans(normalized, tables)
+    first_low, first_high, first_weight = tables.ranges[0] if tables.ranges else (0, -1, 0)
     total = 0
     valid = True
     index = 0
     size = len(normalized)
     while index < size:
         if index in urls:
-            total += _URL_WEIGHT
+            total += tables.url_weight
             index += urls[index] - 1
         elif index in emojis:
-            total += _DEFAULT_WEIGHT
+            total += tables.default_weight
             index = emojis[index] - 1
         else:
-            total += _weight(ord(normalized[index]))
-        if valid and ord(normalized[index]) >= 128 and invalid_chars.match(normalized, index):
+            code = ord(normalized[index])  # nearly all Latin text falls in the first range
+            total += first_weight if first_low <= code <= first_high else _weight(code, tables)
+        if valid and ord(normalized[index]) >= 128 and tables.invalid.match(normalized, index):
             valid = False
         index += 1
-    length = int(total / _SCALE)
-    return length, valid and 0 < length <= _MAX
+    length = int(total / tables.scale)
+    return length, valid and 0 < length <= tables.maximum

@@ -10,8 +10,8 @@ import recurring_ical_events
 from icalendar import Calendar as VCalendar
 
 from campaigns.calendar import loads
-from campaigns.ical import expected_instants, export
-from campaigns.plan import plan
+from campaigns.ical import export
+from campaigns.plan import Publication, plan
 from tests.conftest import ROOT, calendar_text
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -60,6 +60,14 @@ SERIES = """
   at: 2027-03-28T03:00
   text: one-off
 """
+
+
+def expected_instants(publications: list[Publication]) -> dict[tuple[str, str], list[datetime]]:
+    """(post, network) -> the UTC instants planned: what an expanded export must equal."""
+    out: dict[tuple[str, str], list[datetime]] = {}
+    for pub in publications:
+        out.setdefault((pub.post, pub.network), []).append(pub.at.astimezone(UTC))
+    return out
 
 
 def expand(ics: bytes, start: datetime, end: datetime) -> dict[tuple[str, str], list[datetime]]:

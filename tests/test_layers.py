@@ -201,8 +201,26 @@ ENGINE_FACING = ("campaigns.calendar", "campaigns.plan", "campaigns.lint", "camp
                  "scheduler.cli")
 
 
-def test_the_engine_and_cli_modules_import_no_numpy_scipy_or_datasketch():
+# numpy and scipy (through datasketch): half a second; twitter-text: a quarter; jsonschema: a tenth.
+HEAVY = ("numpy", "scipy", "datasketch", "twitter_text", "jsonschema")
+
+
+def test_the_engine_and_cli_modules_import_nothing_heavy():
     code = ("import sys\n" + "".join(f"import {m}\n" for m in ENGINE_FACING)
-            + "print(sorted(m for m in ('numpy', 'scipy', 'datasketch') if m in sys.modules))")
+            + f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_heavy_libraries_come_when_they_are_used():
+    # Given a calendar with an X account and a voice guide: validating it measures X lengths, and
+    # linting it makes MinHash signatures
+    code = ("import sys\nfrom datetime import datetime, timedelta, UTC\n"
+            "from campaigns.calendar import loads\nfrom campaigns.lint import lint\n"
+            "from tests.conftest import calendar_text\n"
+            "calendar = loads(calendar_text('- {id: a, kind: tip, networks: [x], at: \"2026-12-02T10:00\", text: hi}'))\n"
+            "start = datetime(2026, 12, 1, tzinfo=UTC)\n"
+            "lint(calendar, start, start + timedelta(days=28))\n"
+            "print(sorted(m for m in ('twitter_text', 'datasketch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.stdout.strip() == "['datasketch', 'twitter_text']", out.stderr

@@ -293,3 +293,11 @@ def test_check_returns_the_generic_load_result():
     result = check(str(ROOT / "content_calendar.yaml"))
     assert isinstance(result, LoadResult) and result.ok
     assert result.unwrap() is result.value
+
+
+def test_the_calendar_schema_is_a_valid_draft_7_schema():
+    from jsonschema import Draft7Validator
+
+    from campaigns.schema import calendar_schema
+
+    Draft7Validator.check_schema(calendar_schema())
