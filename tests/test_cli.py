@@ -227,3 +227,12 @@ def test_errors_map_to_exit_codes_by_type_and_are_redacted(monkeypatch, capsys, 
         assert err.startswith("herald: ") and "hunter2" not in err and "***" in err
     finally:
         redaction.forget_all()
+
+
+def test_both_schemas_are_valid_draft_7():
+    from jsonschema import Draft7Validator
+
+    from status.schema import status_schema
+
+    Draft7Validator.check_schema(calendar_schema())  # the loaders check them only when a file has problems
+    Draft7Validator.check_schema(status_schema())
