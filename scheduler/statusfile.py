@@ -109,7 +109,7 @@ def _read(path: str) -> str | None:
 
 def _status(path: str, calendar: Calendar, text: str | None) -> Status:
     """The status ``text`` means (no file: an empty status), or StatusFileError with every problem."""
-    return check(path, calendar, text if text is not None else None).unwrap(StatusFileError)
+    return check(path, calendar, text).unwrap(StatusFileError)
 
 
 def edit(path: str, calendar: Calendar, change: Change, *,
