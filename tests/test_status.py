@@ -551,3 +551,19 @@ def test_an_incident_update_is_timed_after_the_last_one_in_the_file(tmp_path, ca
                          "-m", "Fixed, watching.")
     assert code == 0, err
     assert out.startswith("pay: monitoring at 2026-12-01T10:01:01+01:00 in ")
+
+
+@pytest.mark.parametrize("value", ["soon", "99999999999999999999d"])
+def test_a_running_engine_keeps_the_last_good_status_when_a_duration_is_mistyped(tmp_path, caplog, value):
+    from scheduler.daemon import Daemon
+
+    calendar, status = folder(tmp_path)
+    main(["incident", "declare", "--calendar", str(calendar), "--status", str(status), "--title", "Card payments fail",
+          "--impact", "major", "--id", "pay", "-m", "We're on it."], clock=FakeClock(T0))
+    daemon = Daemon(str(calendar), Ledger(f"sqlite:///{tmp_path / 'state.db'}"), status_path=str(status),
+                    clock=FakeClock(T0), watch=False)
+    good = daemon.file_status
+    status.write_text(status.read_text() + f"        next_update: {value}\n")
+    assert daemon.reload_status() is False  # no exception: the problem is logged where it is
+    assert daemon.file_status == good and good.incident("pay") is not None
+    assert any(f"{status}:12:22: " in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
