@@ -76,8 +76,9 @@ def read_text(path: str) -> str:
 
 
 def _blank(text: str) -> bool:
-    """Only comments and blank lines: an empty status file."""
-    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+    """Only comments, blank lines and document markers: an empty status file."""
+    return all(not line.strip() or line.lstrip().startswith("#") or line.rstrip() in ("---", "...")
+               for line in text.splitlines())
 
 
 def load(path: str, calendar: Calendar | None = None) -> Status:

@@ -81,8 +81,9 @@ def test_status_mistakes_are_reported_where_they_are(text, expected):
 
 def test_missing_or_empty_status_file_means_no_incidents(tmp_path):
     assert check(str(tmp_path / "none.yaml"), CALENDAR).unwrap().incidents == ()
-    (tmp_path / "empty.yaml").write_text("# nothing yet\n")
-    assert check(str(tmp_path / "empty.yaml"), CALENDAR).unwrap().incidents == ()
+    for text in ("# nothing yet\n", "", "---\n# nothing yet\n", "~\n"):
+        (tmp_path / "empty.yaml").write_text(text)
+        assert check(str(tmp_path / "empty.yaml"), CALENDAR).unwrap().incidents == ()
 
 
 def test_the_sample_status_file_is_valid():
