@@ -186,24 +186,34 @@ def test_run_new_ledger_asks_the_ledger_to_start_over(monkeypatch, capsys, tmp_p
     assert seen == {"url": "sqlite:///y.db"}
 
 
-def test_verbose_logging_is_redacted_and_keeps_library_chatter_bounded(capsys):
+def test_verbose_logging_is_redacted_keeps_library_chatter_bounded_and_leaves_nothing_behind(capsys):
     import logging
 
     from scheduler import redaction
-    from scheduler.cli import setup_logging
+    from scheduler.cli import logging_to_stderr
 
-    setup_logging(verbose=True)
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level, logging.getLogger("urllib3").level)
+    redaction.register("s3cr3t-token-value")
     try:
-        assert logging.getLogger("watchdog").getEffectiveLevel() >= logging.INFO
-        assert logging.getLogger("urllib3").getEffectiveLevel() >= logging.INFO
-        redaction.register("s3cr3t-token-value")
-        logging.getLogger("herald.test").debug("sending with %s", "s3cr3t-token-value")
-        logging.getLogger("watchdog.observers").debug("inotify event")
+        with logging_to_stderr(verbose=True):
+            logging.getLogger("herald.test").debug("sending with %s", "s3cr3t-token-value")
+            logging.getLogger("watchdog.observers.inotify").debug("inotify event")
+            logging.getLogger("watchdog.observers").info("watching /srv")
+            logging.getLogger("urllib3.connectionpool").debug("Starting new HTTPS connection")
+            logging.getLogger("apscheduler.executors").debug("job ran")
         err = capsys.readouterr().err
-        assert "sending with ***" in err and "s3cr3t" not in err and "inotify event" not in err
+        assert "sending with ***" in err and "s3cr3t" not in err and "watching /srv" in err and "job ran" in err
+        assert "inotify event" not in err and "Starting new HTTPS connection" not in err
+        with logging_to_stderr(verbose=False):
+            logging.getLogger("herald.test").debug("details")
+            logging.getLogger("apscheduler.executors").info("job ran")
+            logging.getLogger("herald.test").info("published")
+        err = capsys.readouterr().err
+        assert "published" in err and "details" not in err and "job ran" not in err
     finally:
         redaction.forget_all()
-        setup_logging(verbose=False)
+    assert (list(root.handlers), root.level, logging.getLogger("urllib3").level) == before
 
 
 @pytest.mark.parametrize("error, code", [

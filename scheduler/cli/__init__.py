@@ -20,9 +20,10 @@ top of those modules: a command imports what it needs when it runs, so ``herald
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from campaigns.errors import HeraldError, InvalidInput
@@ -56,38 +57,53 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
-_handler: logging.Handler | None = None
+class _Bounds(logging.Filter):
+    """What libraries may say on the command's stderr: one line per publication is Herald's;
+    APScheduler's per-job lines only with -v; watchdog (every inotify event) and urllib3 (every
+    connection) at INFO at most even with -v, so that -v stays readable."""
+
+    def __init__(self, verbose: bool):
+        super().__init__()
+        quiet = logging.INFO if verbose else logging.WARNING
+        self.floors = {"apscheduler": logging.DEBUG if verbose else logging.WARNING, "watchdog": quiet,
+                       "urllib3": quiet}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        floor = self.floors.get(record.name.partition(".")[0])
+        return floor is None or record.levelno >= floor
 
 
-def setup_logging(verbose: bool) -> None:
-    """Logging, set up once: one redacting handler on stderr; libraries kept to what helps."""
-    global _handler
+@contextlib.contextmanager
+def logging_to_stderr(verbose: bool) -> Iterator[logging.Handler]:
+    """Logging for one run of the command: one redacting handler on stderr, library chatter
+    bounded; taken down again afterwards (a test calling :func:`main` leaves nothing behind)."""
     from ..redaction import install
 
     root = logging.getLogger()
-    if _handler is None:
-        _handler = _StderrHandler()
-        _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(_handler)
-    install([_handler])
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_Bounds(verbose))
+    install([handler])
+    level = root.level
+    root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    # one line per publication is Herald's; APScheduler's per-job lines are noise unless asked for;
-    # watchdog logs every inotify event at DEBUG and urllib3 every connection: never useful at -v
-    logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)
-    logging.getLogger("watchdog").setLevel(logging.INFO if verbose else logging.WARNING)
-    logging.getLogger("urllib3").setLevel(logging.INFO if verbose else logging.WARNING)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
 
 
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)
-        setup_logging(args.verbose)
         if clock is None:
             from ..clock import SystemClock
 
             clock = SystemClock()
-        return program(args, clock)
+        with logging_to_stderr(args.verbose):
+            return program(args, clock)
     except KeyboardInterrupt:
         say("herald: interrupted")
         return ExitStatus.INTERRUPTED
