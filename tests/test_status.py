@@ -528,6 +528,10 @@ def test_validate_locates_a_mistyped_duration_and_exits_1(tmp_path, capsys, valu
      "herald: -m: the text contains control characters (U+0000 (NUL), U+000B (vertical tab))"),
     (("maintenance", "add", "--title", "DB", "--starts", "2026-12-06T03:00", "--ends", "2026-12-06T04:00",
       "--remind", "24h,soon"), "herald: --remind: 'soon' is not a duration"),
+    (("maintenance", "add", "--title", "DB\x1b[31m", "--starts", "2026-12-06T03:00", "--ends", "2026-12-06T04:00"),
+     "herald: --title: the text contains control characters (U+001B (escape))"),
+    (("incident", "declare", "--title", "Down\x07", "--impact", "minor", "-m", "ok"),
+     "herald: --title: the text contains control characters (U+0007 (bell))"),
 ])
 def test_a_bad_value_on_the_command_line_exits_2_with_a_sentence_and_writes_nothing(tmp_path, capsys, argv,
                                                                                      expected):

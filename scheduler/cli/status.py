@@ -111,6 +111,8 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
     from ..statusfile import edit as edit_file
 
     args.message = check_text("-m", args.message)
+    if args.action == "declare":
+        args.title = check_text("--title", args.title)
     if args.next_update is not None:
         parse_duration_option("--next-update", args.next_update)
     calendar, current = _load(args)
@@ -165,6 +167,7 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
         show(f"{args.id}: cancelled in {args.status}; if it was announced, the cancellation is announced")
         return ExitStatus.OK
     args.message = check_text("-m", args.message)
+    args.title = check_text("--title", args.title)
     remind = [r.strip() for r in args.remind.split(",") if r.strip()]
     for text in remind:
         parse_duration_option("--remind", text)
