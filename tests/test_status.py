@@ -572,3 +572,16 @@ def test_a_running_engine_keeps_the_last_good_status_when_a_duration_is_mistyped
     assert daemon.reload_status() is False  # no exception: the problem is logged where it is
     assert daemon.file_status == good and good.incident("pay") is not None
     assert any(f"{status}:12:22: " in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
+
+
+def test_status_reads_no_ledger_into_existence_and_a_pasted_message_keeps_its_line_breaks(tmp_path, capsys):
+    calendar, status = folder(tmp_path)
+    common = ("--calendar", str(calendar), "--status", str(status))
+    code, _, err = run(capsys, FakeClock(T0), "incident", "declare", *common, "--title", "Checkout errors",
+                       "--impact", "minor", "--id", "pay", "-m", "Card payments fail.\r\nWe're on it.")
+    assert code == 0, err
+    assert loads(status.read_text(), load_calendar(calendar.read_text())).incident("pay").updates[0].message == (
+        "Card payments fail.\nWe're on it.")
+    code, out, _ = run(capsys, FakeClock(T0), "status", *common)
+    assert code == 0 and "announced: site: not yet" in out
+    assert not (tmp_path / ".herald").exists()
