@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--declarations", type=int, default=30)
     args = parser.parse_args()
     from campaigns.calendar import load
+    from scheduler.statusfile import edit as edit_file
     from status import edit
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
@@ -51,7 +52,7 @@ def main() -> None:
         cal = load(str(calendar))
         first, all_ten = [], []
         for n in range(args.declarations):
-            edit.edit(str(status), cal, lambda data, n=n: edit.declare(
+            edit_file(str(status), cal, lambda data, _status, n=n: edit.declare(
                 data, incident_id=f"incident-{n}", title=f"Problem {n}", impact="major", components=["checkout"],
                 networks=[], at=edit.stamp(datetime.now(UTC), cal), message="We're on it.", next_update=None))
             returned = time.monotonic()

@@ -39,7 +39,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from campaigns.calendar import check
-from campaigns.errors import CalendarError
+from campaigns.errors import CalendarError, StatusFileError
 from campaigns.model import Calendar
 from campaigns.plan import plan
 from status.feeds import FeedReader, with_feeds
@@ -132,13 +132,10 @@ class Daemon:
     def _load_status(self, calendar: Calendar) -> Status:
         if not self.status_path:
             return Status(path="", timezone=calendar.brand.timezone)
-        status, problems = check_status(self.status_path, calendar)
-        for problem in problems:
-            if problem.severity != "error":
-                log.warning("%s", problem)
-        if status is None:
-            raise CalendarError([p for p in problems if p.severity == "error"])
-        return status
+        result = check_status(self.status_path, calendar)
+        for problem in result.warnings:
+            log.warning("%s", problem)
+        return result.unwrap(StatusFileError)
 
     def start(self) -> None:
         now = self.clock.now()
@@ -296,9 +293,10 @@ class Daemon:
 
     def reload_status(self) -> bool:
         """A saved status.yaml: announce what is new at once, or keep the last good status."""
-        status, problems = check_status(self.status_path or "", self.engine.calendar)
+        result = check_status(self.status_path or "", self.engine.calendar)
+        status = result.value if result.ok else None
         if status is None:
-            for problem in problems:
+            for problem in result.problems:
                 log.error("%s", problem)
             log.error("%s has errors; still running the last good status", self.status_path)
             return False

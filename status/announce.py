@@ -21,14 +21,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from campaigns.calendar import finish
-from campaigns.model import Account, Calendar
+from campaigns.model import Account, Calendar, Kind
 from campaigns.plan import Publication, publication_key
 from campaigns.status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
 from campaigns.templates import compile_template
 
-from .model import Incident, Maintenance, Status, Update
+from .model import Impact, Incident, Maintenance, Status, Update, UpdateState
 
-DEFAULT_NEXT_UPDATE = {"critical": timedelta(minutes=30), "major": timedelta(minutes=30)}
+DEFAULT_NEXT_UPDATE = {Impact.CRITICAL: timedelta(minutes=30), Impact.MAJOR: timedelta(minutes=30)}
 LINK_SUFFIX = " Details: {status_page}"
 
 
@@ -126,7 +126,8 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
     out: list[Publication] = []
 
     def add(source: str, key_source: str, instant: datetime, at: datetime, post: str, account: Account, text: str,
-            note: str, root: str | None = None, kind: str = "incident", role: str = "") -> None:
+            note: str, role: str, root: str | None = None, kind: Kind = Kind.INCIDENT,
+            incident_state: str = "") -> None:
         if not start <= at < end:
             return
         limit = account.rules.limit
@@ -134,7 +135,7 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
             key=publication_key(key_source, instant, account.name), source=source, post=post, kind=kind,
             network=account.name, network_type=account.type, at=at.astimezone(tz), text=text, variant=1,
             variants=1, limit=limit.maximum if limit else None, note=note, thread_root=root,
-            role=role or note.split(" ")[0], incident_state=note.split(" ")[0] if kind == "incident" else ""))
+            role=role, incident_state=incident_state))
 
     for incident in status.incidents:
         root = incident.updates[0]
@@ -143,14 +144,14 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
             for update in incident.updates:
                 add(incident.source, incident.source, update.at, update.at, incident.id, account,
                     render_update(calendar, status, incident, update, account), f"{update.state} ({incident.impact})",
-                    None if update is root else root_key)
+                    str(update.state), None if update is root else root_key, incident_state=str(update.state))
             if incident.resolved and incident.follow_up is not None:
                 resolved = incident.updates[-1].at
                 values = _values(calendar, status, title=incident.title, affected=_affected(incident, status),
                                  impact=incident.impact, state="follow_up")
                 add(incident.source, f"{incident.source}:follow-up", resolved, resolved + incident.follow_up,
                     incident.id, account, render(calendar, "follow_up", incident.impact, values, account),
-                    "follow-up", root_key, role="follow_up")
+                    "follow-up", "follow_up", root_key, incident_state=str(UpdateState.RESOLVED))
     for maintenance in status.maintenance:
         _maintenance(calendar, status, maintenance, accounts, now, announced, add)
     out.sort(key=lambda p: (p.at, p.network, p.post))
@@ -171,19 +172,19 @@ def _maintenance(calendar: Calendar, status: Status, m: Maintenance, accounts: s
         if m.cancelled:
             if earlier and now is not None:
                 add(f"maintenance:{m.id}", f"maintenance:{m.id}:cancelled", m.starts, now, m.id, account,
-                    say("cancelled"), "maintenance cancelled", kind="maintenance", role="maintenance.cancelled")
+                    say("cancelled"), "maintenance cancelled", "maintenance.cancelled", kind=Kind.MAINTENANCE)
             continue
         if earlier - {m.source} and now is not None:  # announced before with another window
             add(m.source, f"{m.source}:changed", m.starts, now, m.id, account, say("changed"),
-                "maintenance changed", kind="maintenance", role="maintenance.changed")
+                "maintenance changed", "maintenance.changed", kind=Kind.MAINTENANCE)
         for ahead in sorted(m.remind, reverse=True):
             add(m.source, f"{m.source}:remind:{int(ahead.total_seconds())}", m.starts, m.starts - ahead, m.id,
-                account, say("reminder", when=_ahead(ahead)), f"maintenance in {_ahead(ahead)[3:]}", kind="maintenance",
-                role="maintenance.reminder")
+                account, say("reminder", when=_ahead(ahead)), f"maintenance in {_ahead(ahead)[3:]}",
+                "maintenance.reminder", kind=Kind.MAINTENANCE)
         add(m.source, f"{m.source}:start", m.starts, m.starts, m.id, account, say("start"), "maintenance starts",
-            kind="maintenance", role="maintenance.start")
+            "maintenance.start", kind=Kind.MAINTENANCE)
         add(m.source, f"{m.source}:end", m.ends, m.ends, m.id, account, say("end"), "maintenance ends",
-            kind="maintenance", role="maintenance.end")
+            "maintenance.end", kind=Kind.MAINTENANCE)
 
 
 def holding_incident(calendar: Calendar, status: Status, kind: str, components: tuple[str, ...],
@@ -191,7 +192,7 @@ def holding_incident(calendar: Calendar, status: Status, kind: str, components: 
     """The open major or critical incident that holds a calendar post of this kind, if any:
     promotional kinds during any such incident, and posts about an affected component."""
     for incident in status.open_incidents():
-        if incident.impact not in ("major", "critical") or incident.started > now:
+        if not incident.impact.holds_posts or incident.started > now:
             continue
         if kind in calendar.engine.hold_during_incidents or set(components) & set(incident.components):
             return incident

@@ -1,15 +1,18 @@
-"""Editing ``status.yaml`` for the on-call commands, preserving the file as people wrote it.
+"""How an on-call command changes ``status.yaml``: pure transforms of its text and data.
 
 ruamel.yaml's round trip keeps comments, key order, quoting and flow style; the file's
-own indentation is detected and reused.  The new text is validated like any saved file
-*before* it is written, and written atomically (a crash leaves the old file or the new
-one, never a torn one), so a running engine only ever sees a whole, valid file.
+own indentation is detected and reused.  :func:`apply` turns a file's text and a change
+into the new text; reading, locking, validating and writing the file is
+:mod:`scheduler.statusfile`'s job (this module does no I/O).
+
+A change is a function of the file's data *and* of the status that data means
+(``change(data, status)``), so it can compute what it writes, such as an update's time,
+from the freshly read file.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,13 +21,13 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from campaigns.errors import CalendarError, UsageError
+from campaigns.errors import UsageError
 from campaigns.model import Calendar
 from campaigns.schemacheck import did_you_mean
-from scheduler.files import write_atomic
 
-from .load import check
-from .model import Status
+from .model import Incident, Status, UpdateState
+
+Change = Callable[[CommentedMap, Status], None]
 
 HEADER = """\
 # Herald status file: components, incidents and their updates.
@@ -67,31 +70,20 @@ def _yaml(text: str) -> tuple[YAML, Any]:
     return yaml, (yaml.load(text) if text.strip() else None)
 
 
-def edit(path: str, calendar: Calendar, change: Callable[[CommentedMap], None]) -> Status:
-    """Apply ``change`` to the file's data, validate the result, write it atomically."""
-    text = ""
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-        status, problems = check(path, calendar)
-        if status is None:
-            raise CalendarError([p for p in problems if p.severity == "error"])
+def apply(text: str, status: Status, change: Change, path: str = "status.yaml") -> str:
+    """The file's new text: ``change`` applied to the data of ``text`` (which means ``status``),
+    comments and layout kept; a new or empty file gets :data:`HEADER`."""
     yaml, data = _yaml(text)
     if data is None:
         data = CommentedMap()
     if not isinstance(data, CommentedMap):
         raise UsageError(f"{path}: the status file must be a mapping; fix it by hand first")
-    change(data)
+    change(data, status)
     out = io.StringIO()
     if not text.strip():
         out.write(HEADER)
     yaml.dump(data, out)
-    new_text = out.getvalue()
-    status, problems = check(path, calendar, text=new_text)
-    if status is None:
-        raise CalendarError([p for p in problems if p.severity == "error"])
-    write_atomic(path, new_text)
-    return status
+    return out.getvalue()
 
 
 def stamp(now: datetime, calendar: Calendar, after: datetime | None = None) -> str:
@@ -103,6 +95,11 @@ def stamp(now: datetime, calendar: Calendar, after: datetime | None = None) -> s
     return now.astimezone(calendar.brand.tz).isoformat(timespec="seconds")
 
 
+def next_stamp(now: datetime, calendar: Calendar, incident: Incident | None) -> str:
+    """The time of a new update on ``incident``: now, or a second past its last update."""
+    return stamp(now, calendar, incident.updates[-1].at if incident is not None else None)
+
+
 def slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "incident"
 
@@ -110,7 +107,7 @@ def slug(title: str) -> str:
 def find_incident(data: CommentedMap, incident_id: str) -> CommentedMap:
     incidents = data.get("incidents") or []
     for incident in incidents:
-        if isinstance(incident, dict) and incident.get("id") == incident_id:
+        if isinstance(incident, CommentedMap) and incident.get("id") == incident_id:
             return incident
     ids = [i.get("id") for i in incidents if isinstance(i, dict)]
     hint = did_you_mean(incident_id, [i for i in ids if isinstance(i, str)])
@@ -121,12 +118,12 @@ def find_incident(data: CommentedMap, incident_id: str) -> CommentedMap:
 def add_update(incident: CommentedMap, at: str, state: str, message: str, next_update: str | None) -> None:
     updates = incident.get("updates")
     last = updates[-1] if updates else None
-    if last is not None and last.get("state") == "resolved":
+    if last is not None and last.get("state") == UpdateState.RESOLVED:
         raise UsageError(f"incident {incident.get('id')!r} was resolved at {last.get('at')}; if the problem is back, "
                          "declare a new incident")
     update = CommentedMap()
     update["at"] = at
-    update["state"] = state
+    update["state"] = str(state)
     update["message"] = message
     if next_update:
         update["next_update"] = next_update
@@ -146,14 +143,14 @@ def declare(data: CommentedMap, *, incident_id: str, title: str, impact: str, co
     incident = CommentedMap()
     incident["id"] = incident_id
     incident["title"] = title
-    incident["impact"] = impact
+    incident["impact"] = str(impact)
     if components:
         incident["components"] = CommentedSeq(components)
         incident["components"].fa.set_flow_style()
     if networks:
         incident["networks"] = CommentedSeq(networks)
         incident["networks"].fa.set_flow_style()
-    add_update(incident, at, "investigating", message, next_update)
+    add_update(incident, at, UpdateState.INVESTIGATING, message, next_update)
     incidents.append(incident)
 
 

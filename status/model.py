@@ -4,6 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Impact(StrEnum):
+    """How badly customers are affected (a StrEnum: it compares and formats as its value)."""
+
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+    @property
+    def holds_posts(self) -> bool:
+        """Major and critical incidents hold promotional posts."""
+        return self in (Impact.MAJOR, Impact.CRITICAL)
+
+
+class UpdateState(StrEnum):
+    """Where an incident stands, as of one of its updates."""
+
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
 
 
 @dataclass(frozen=True)
@@ -16,26 +40,32 @@ class Component:
 @dataclass(frozen=True)
 class Update:
     at: datetime  # aware
-    state: str  # investigating | identified | monitoring | resolved
+    state: UpdateState
     message: str
     next_update: timedelta | None = None
     line: int = 0  # of its message (or of the update, without one)
     col: int = 0
+
+    def __post_init__(self) -> None:  # a plain string from a feed parser becomes the enum
+        object.__setattr__(self, "state", UpdateState(self.state))
 
 
 @dataclass(frozen=True)
 class Incident:
     id: str
     title: str
-    impact: str  # none | minor | major | critical
+    impact: Impact
     updates: tuple[Update, ...]
     components: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()  # empty: every enabled account
     line: int = 0
     follow_up: timedelta | None = timedelta(hours=2)  # None: no follow-up
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "impact", Impact(self.impact))
+
     @property
-    def state(self) -> str:
+    def state(self) -> UpdateState:
         return self.updates[-1].state
 
     @property
@@ -44,7 +74,7 @@ class Incident:
 
     @property
     def resolved(self) -> bool:
-        return self.state == "resolved"
+        return self.state == UpdateState.RESOLVED
 
     @property
     def source(self) -> str:
@@ -85,7 +115,7 @@ class Feed:
     every: timedelta = timedelta(minutes=2)
     components: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()
-    impact: str = "minor"
+    impact: Impact = Impact.MINOR
     create_incidents: bool = True
 
 

@@ -130,3 +130,119 @@ def test_hostile_input_through_the_real_command_never_shows_a_traceback(tmp_path
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines()[0].startswith(str(path))
+
+
+# -- the CLI package: fast start, one ledger lookup, logging, errors by type -----------------------------------
+def test_the_cli_package_imports_nothing_heavy_before_a_command_runs():
+    code = ("import sys, scheduler.cli as cli; cli.build_parser(); "
+            "heavy = sorted(m for m in ('sqlalchemy', 'ruamel.yaml', 'twitter_text', 'jsonschema', 'apscheduler', "
+            "'requests', 'icalendar', 'campaigns.calendar', 'status.load') if m in sys.modules); print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_herald_help_lists_every_command_group(capsys):
+    code, out, _ = run(capsys)
+    assert code == 2
+    for command in ("validate", "plan", "lint", "export-ical", "schema", "run", "health", "simulate", "history",
+                    "retry", "skip", "pause", "resume", "incident", "maintenance", "status", "networks"):
+        assert f"    {command}" in out
+
+
+def test_the_ledger_url_is_looked_up_in_one_place(monkeypatch, tmp_path):
+    import argparse
+
+    from scheduler.cli.common import ledger_url
+    from scheduler.ledger import default_url
+
+    calendar = str(tmp_path / "cal.yaml")
+    monkeypatch.delenv("HERALD_STATE", raising=False)
+    assert ledger_url(argparse.Namespace(calendar=calendar, state=None)) == default_url(calendar)
+    monkeypatch.setenv("HERALD_STATE", "sqlite:///env.db")
+    assert ledger_url(argparse.Namespace(calendar=calendar, state=None)) == "sqlite:///env.db"
+    assert ledger_url(argparse.Namespace(calendar=calendar, state="postgresql://db/x")) == "postgresql://db/x"
+
+
+def test_run_new_ledger_asks_the_ledger_to_start_over(monkeypatch, capsys, tmp_path):
+    import scheduler.ledger
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_ledger(url, **options):
+        seen.update(url=url, **options)
+        raise Stop
+
+    monkeypatch.setattr(scheduler.ledger, "Ledger", fake_ledger)
+    with pytest.raises(Stop):
+        main(["--traceback", "run", "--new-ledger", "--once", "--calendar", SAMPLE, "--state", "sqlite:///x.db"],
+             clock=CLOCK)
+    assert seen == {"url": "sqlite:///x.db", "start_over": True}
+    seen.clear()
+    with pytest.raises(Stop):
+        main(["--traceback", "run", "--once", "--calendar", SAMPLE, "--state", "sqlite:///y.db"], clock=CLOCK)
+    assert seen == {"url": "sqlite:///y.db"}
+
+
+def test_verbose_logging_is_redacted_keeps_library_chatter_bounded_and_leaves_nothing_behind(capsys):
+    import logging
+
+    from scheduler import redaction
+    from scheduler.cli import logging_to_stderr
+
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level, logging.getLogger("urllib3").level)
+    redaction.register("s3cr3t-token-value")
+    try:
+        with logging_to_stderr(verbose=True):
+            logging.getLogger("herald.test").debug("sending with %s", "s3cr3t-token-value")
+            logging.getLogger("watchdog.observers.inotify").debug("inotify event")
+            logging.getLogger("watchdog.observers").info("watching /srv")
+            logging.getLogger("urllib3.connectionpool").debug("Starting new HTTPS connection")
+            logging.getLogger("apscheduler.executors").debug("job ran")
+        err = capsys.readouterr().err
+        assert "sending with ***" in err and "s3cr3t" not in err and "watching /srv" in err and "job ran" in err
+        assert "inotify event" not in err and "Starting new HTTPS connection" not in err
+        with logging_to_stderr(verbose=False):
+            logging.getLogger("herald.test").debug("details")
+            logging.getLogger("apscheduler.executors").info("job ran")
+            logging.getLogger("herald.test").info("published")
+        err = capsys.readouterr().err
+        assert "published" in err and "details" not in err and "job ran" not in err
+    finally:
+        redaction.forget_all()
+    assert (list(root.handlers), root.level, logging.getLogger("urllib3").level) == before
+
+
+@pytest.mark.parametrize("error, code", [
+    ("campaigns.errors:UsageError", 2), ("campaigns.errors:ConfigError", 1), ("campaigns.errors:RuntimeFailure", 3),
+    ("campaigns.errors:LedgerError", 3), ("scheduler.statusfile:StatusFileRace", 3),
+])
+def test_errors_map_to_exit_codes_by_type_and_are_redacted(monkeypatch, capsys, error, code):
+    import importlib
+
+    from scheduler import redaction
+    from scheduler.cli import report
+
+    module, name = error.split(":")
+    cls = getattr(importlib.import_module(module), name)
+    redaction.register("hunter2-password")
+    try:
+        exc = cls("status.yaml", "failed with hunter2-password") if name == "StatusFileRace" else cls(
+            "failed with hunter2-password")
+        assert report(exc) == code
+        err = capsys.readouterr().err
+        assert err.startswith("herald: ") and "hunter2" not in err and "***" in err
+    finally:
+        redaction.forget_all()
+
+
+def test_both_schemas_are_valid_draft_7():
+    from jsonschema import Draft7Validator
+
+    from status.schema import status_schema
+
+    Draft7Validator.check_schema(calendar_schema())  # the loaders check them only when a file has problems
+    Draft7Validator.check_schema(status_schema())

@@ -176,5 +176,5 @@ def test_feed_announcements_are_threaded_and_keyed_like_ours(upstream, tmp_path)
 def test_feed_mistakes_in_the_status_file():
     from status.load import check
 
-    _, problems = check("s.yaml", CALENDAR, "feeds:\n  - id: f\n    url: https://a.example/x.json\n    every: 5s\n")
+    problems = check("s.yaml", CALENDAR, "feeds:\n  - id: f\n    url: https://a.example/x.json\n    every: 5s\n").problems
     assert [str(p) for p in problems] == ["s.yaml:4:12: poll a feed at most every 30 s (providers rate-limit polling)"]

@@ -27,8 +27,6 @@ FILE_WRITING_CALLS = {"write_text", "write_bytes", "write_atomic", "mkdir", "mak
 FILE_WRITING_OS = {"replace", "rename", "renames", "remove", "unlink", "write", "open", "truncate", "chmod",
                    "mkfifo", "link", "symlink"}
 
-EDIT_XFAIL = pytest.mark.xfail(strict=True, reason="status/edit.py imports scheduler.files and writes the status "
-                                                   "file; the status helper moves the writing path to scheduler/")
 FEEDS_XFAIL = pytest.mark.xfail(strict=True, reason="status/feeds.py fetches with requests; the http helper moves "
                                                     "fetching to scheduler/http.py")
 
@@ -126,13 +124,13 @@ def test_campaigns_writes_no_file(path):
 STATUS_MODULES = modules("status")
 
 
-@pytest.mark.parametrize("path", _marked(STATUS_MODULES, {"status/edit.py": EDIT_XFAIL, "status/feeds.py": FEEDS_XFAIL}),
+@pytest.mark.parametrize("path", _marked(STATUS_MODULES, {"status/feeds.py": FEEDS_XFAIL}),
                          ids=_ids(STATUS_MODULES))
 def test_status_imports_nothing_with_side_effects(path):
     assert imported_from(path, SIDE_EFFECTS) == []
 
 
-@pytest.mark.parametrize("path", _marked(STATUS_MODULES, {"status/edit.py": EDIT_XFAIL}), ids=_ids(STATUS_MODULES))
+@pytest.mark.parametrize("path", STATUS_MODULES, ids=_ids(STATUS_MODULES))
 def test_status_writes_no_file(path):
     assert file_writes(path) == []
 
@@ -164,7 +162,6 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-@EDIT_XFAIL
 def test_no_import_cycle_between_packages():
     assert cycles(package_graph()) == []
 

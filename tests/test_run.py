@@ -188,6 +188,7 @@ def test_daemon_reloads_valid_changes_and_keeps_the_last_good_calendar(tmp_path,
 
 def test_daemon_announces_a_declared_incident_within_a_second(tmp_path):
     from scheduler.daemon import Daemon
+    from scheduler.statusfile import edit as edit_file
     from status import edit
     from status.load import load as load_status
 
@@ -200,7 +201,7 @@ def test_daemon_announces_a_declared_incident_within_a_second(tmp_path):
         daemon.start()
         try:
             cal = daemon.engine.calendar
-            edit.edit(str(status_path), cal, lambda data: edit.declare(
+            edit_file(str(status_path), cal, lambda data, _status: edit.declare(
                 data, incident_id="pay", title="Card payments fail", impact="major", components=["checkout"],
                 networks=["hooks"], at=edit.stamp(datetime.now(UTC), cal), message="We're on it.", next_update=None))
             assert receiver.wait_for(1, timeout=5)  # bench/bench_status.py measures how fast

@@ -58,9 +58,9 @@ incidents:
 
 
 def problems(text: str) -> list[str]:
-    status, found = check("s.yaml", CALENDAR, text)
-    assert status is None
-    return [str(p) for p in found]
+    result = check("s.yaml", CALENDAR, text)
+    assert result.value is None and not result.ok
+    return [str(p) for p in result.problems]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -80,16 +80,17 @@ def test_status_mistakes_are_reported_where_they_are(text, expected):
 
 
 def test_missing_or_empty_status_file_means_no_incidents(tmp_path):
-    assert check(str(tmp_path / "none.yaml"), CALENDAR)[0].incidents == ()
-    (tmp_path / "empty.yaml").write_text("# nothing yet\n")
-    assert check(str(tmp_path / "empty.yaml"), CALENDAR)[0].incidents == ()
+    assert check(str(tmp_path / "none.yaml"), CALENDAR).unwrap().incidents == ()
+    for text in ("# nothing yet\n", "", "---\n# nothing yet\n", "~\n"):
+        (tmp_path / "empty.yaml").write_text(text)
+        assert check(str(tmp_path / "empty.yaml"), CALENDAR).unwrap().incidents == ()
 
 
 def test_the_sample_status_file_is_valid():
     from campaigns.calendar import load
 
-    status, found = check(str(ROOT / "status.yaml"), load(str(ROOT / "content_calendar.yaml")))
-    assert status is not None and found == [] and len(status.components) == 4
+    result = check(str(ROOT / "status.yaml"), load(str(ROOT / "content_calendar.yaml")))
+    assert result.ok and result.problems == [] and len(result.unwrap().components) == 4
 
 
 def test_updates_become_threaded_announcements_with_honest_words():
@@ -437,3 +438,150 @@ def test_image_only_networks_are_left_out_of_announcements():
     assert "insta" not in {p.network for p in pubs} and {"site", "x", "masto", "sky", "hooks"} <= {p.network for p in pubs}
     assert any("insta (Instagram) needs an image in every post" in p for p in problems(
         STATUS.replace("networks: [site, x]", "networks: [site, insta]")))
+
+
+# -- keys, states and typed values ------------------------------------------------------------------------------
+RESOLVED_1H = STATUS.replace("    networks: [site, x]\n", "    networks: [site, x]\n    follow_up: 1h\n") + (
+    "      - at: 2026-12-01T11:00\n        state: resolved\n        message: Fixed.\n")
+
+
+def test_publication_keys_are_pinned_so_no_refactoring_re_announces_an_update():
+    pubs = announcements(CALENDAR, loads(RESOLVED_1H, CALENDAR), T0 - timedelta(hours=1), T0 + timedelta(hours=5))
+    assert [(p.network, p.role, p.incident_state, p.key) for p in pubs] == [
+        ("site", "investigating", "investigating", "43e5a960b36c21ed3090c75aab632b2e"),
+        ("x", "investigating", "investigating", "172abf9272c1877f9a18728d9d87e333"),
+        ("site", "identified", "identified", "6ef86129573339734c3a86b267c3ef65"),
+        ("x", "identified", "identified", "9ae5fd9d23b49f9a312bda4989bfb7ff"),
+        ("site", "resolved", "resolved", "9c685606faba1c36ff1c05fd7ba008e9"),
+        ("x", "resolved", "resolved", "52b422e645894fa3f7386ef63b539967"),
+        ("site", "follow_up", "resolved", "72337f339699644525cb72626647c7aa"),
+        ("x", "follow_up", "resolved", "469f544f96e21864a0ebb462cd18669a"),
+    ]
+    reminders = maintenance_pubs(MAINTENANCE, T0)[:2]
+    assert [(p.note, p.key) for p in reminders] == [("maintenance in 24 hours", "d1ee5ab56a6caf629abba6972b7a11f8"),
+                                                   ("maintenance in 1 hour", "fe5d5a7bd9bc7f7c06d837da6766dda0")]
+
+
+def test_impacts_and_states_are_enums_that_read_as_their_words():
+    from status.model import Impact, UpdateState
+
+    incident = loads(RESOLVED_1H, CALENDAR).incident("pay")
+    assert incident.impact is Impact.MAJOR and incident.impact == "major" and f"{incident.impact}" == "major"
+    assert [u.state for u in incident.updates] == [UpdateState.INVESTIGATING, UpdateState.IDENTIFIED,
+                                                   UpdateState.RESOLVED]
+    assert incident.resolved and Impact.MAJOR.holds_posts and not Impact.MINOR.holds_posts
+
+
+FEED = "feeds:\n  - id: f\n    url: https://a.example/x.json\n    every: {}\n"
+
+
+@pytest.mark.parametrize("text, expected", [
+    (STATUS.replace("next_update: 15m", "next_update: soon"),
+     "s.yaml:18:22: 'next_update': 'soon' is not in the expected form (e.g. 30m or 1h)"),
+    (STATUS.replace("next_update: 15m", "next_update: 30 minutes"), "s.yaml:18:22: 'next_update': '30 minutes' is not"),
+    (STATUS.replace("next_update: 15m", "next_update: 99999999999999999999d"),
+     "s.yaml:18:22: '99999999999999999999d' is not a duration (a duration like 90s, 30m, 6h or 2d, at most 100 years)"),
+    (STATUS.replace("    networks: [site, x]\n", "    networks: [site, x]\n    follow_up: 2x\n"), "s.yaml:11:16: "),
+    (STATUS.replace("    networks: [site, x]\n", "    networks: [site, x]\n    follow_up: 999999999999d\n"),
+     "s.yaml:11:16: '999999999999d' is not a duration"),
+    (MAINTENANCE + "    remind: [soon]\n", "s.yaml:11:14: "),
+    (MAINTENANCE + "    remind: [24h, 99999999999999999999d]\n", "s.yaml:11:19: '99999999999999999999d' is not a duration"),
+    (FEED.format("often"), "s.yaml:4:12: 'every': 'often' is not in the expected form (e.g. 2m)"),
+    (FEED.format("99999999999999999999d"), "s.yaml:4:12: '99999999999999999999d' is not a duration"),
+    ("incidents: " + "[" * 20000 + "]" * 20000 + "\n", "s.yaml:1:"),
+    ("incidents:\n" + "".join("  " * n + "- \n" for n in range(20000)), "s.yaml:"),
+])
+def test_a_mistyped_value_is_a_located_problem_never_an_exception(text, expected):
+    found = problems(text)
+    assert any(line.startswith(expected) for line in found), found
+
+
+@pytest.mark.parametrize("value", ["soon", "30 minutes", "99999999999999999999d"])
+def test_validate_locates_a_mistyped_duration_and_exits_1(tmp_path, capsys, value):
+    calendar, status = folder(tmp_path)
+    status.write_text(status.read_text().replace("incidents: []", textwrap.dedent(f"""\
+        incidents:
+          - id: pay
+            title: Card payments fail
+            impact: major
+            updates:
+              - at: 2026-12-01T10:00
+                state: investigating
+                message: We're on it.
+                next_update: {value}
+        """)))
+    code, _, err = run(capsys, FakeClock(T0), "validate", str(calendar), "--status", str(status))
+    assert code == 1 and f"{status}:12:22: " in err and "unexpected error" not in err, err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (("incident", "update", "pay", "--state", "identified", "-m", "Found it.", "--next-update", "soon"),
+     "herald: --next-update: 'soon' is not a duration; write a duration like 90s, 30m, 6h or 2d"),
+    (("incident", "update", "pay", "--state", "identified", "-m", "Found it.", "--next-update",
+      "99999999999999999999d"), "herald: --next-update: '99999999999999999999d' is not a duration"),
+    (("incident", "declare", "--title", "x", "--impact", "minor", "-m", "ok", "--next-update", "30 minutes"),
+     "herald: --next-update: '30 minutes' is not a duration"),
+    (("incident", "update", "pay", "--state", "identified", "-m", "Found \x1b[2Jit.\x07"),
+     "herald: -m: the text contains control characters (U+001B (escape), U+0007 (bell)); remove them (line breaks "
+     "and tabs are fine)"),
+    (("incident", "declare", "--title", "x", "--impact", "minor", "-m", "nul\x00 and \v"),
+     "herald: -m: the text contains control characters (U+0000 (NUL), U+000B (vertical tab))"),
+    (("maintenance", "add", "--title", "DB", "--starts", "2026-12-06T03:00", "--ends", "2026-12-06T04:00",
+      "--remind", "24h,soon"), "herald: --remind: 'soon' is not a duration"),
+    (("maintenance", "add", "--title", "DB\x1b[31m", "--starts", "2026-12-06T03:00", "--ends", "2026-12-06T04:00"),
+     "herald: --title: the text contains control characters (U+001B (escape))"),
+    (("incident", "declare", "--title", "Down\x07", "--impact", "minor", "-m", "ok"),
+     "herald: --title: the text contains control characters (U+0007 (bell))"),
+])
+def test_a_bad_value_on_the_command_line_exits_2_with_a_sentence_and_writes_nothing(tmp_path, capsys, argv,
+                                                                                     expected):
+    calendar, status = folder(tmp_path)
+    run(capsys, FakeClock(T0), "incident", "declare", "--calendar", str(calendar), "--status", str(status),
+        "--title", "Card payments fail", "--impact", "major", "--id", "pay", "-m", "We're on it.")
+    before = status.read_text()
+    code, _, err = run(capsys, FakeClock(T0), *argv, "--calendar", str(calendar), "--status", str(status))
+    assert code == 2 and err.startswith(expected) and len(err.strip().splitlines()) == 1, err
+    assert status.read_text() == before
+
+
+def test_an_incident_update_is_timed_after_the_last_one_in_the_file(tmp_path, capsys):
+    calendar, status = folder(tmp_path)
+    common = ("--calendar", str(calendar), "--status", str(status))
+    run(capsys, FakeClock(T0), "incident", "declare", *common, "--title", "Card payments fail", "--impact", "major",
+        "--id", "pay", "-m", "We're on it.")
+    # a hand edit put an update a minute ahead of the on-call person's clock
+    status.write_text(status.read_text() + "      - at: '2026-12-01T10:01:00+01:00'\n"
+                                           "        state: identified\n        message: Found it.\n")
+    code, out, err = run(capsys, FakeClock(T0), "incident", "update", *common, "pay", "--state", "monitoring",
+                         "-m", "Fixed, watching.")
+    assert code == 0, err
+    assert out.startswith("pay: monitoring at 2026-12-01T10:01:01+01:00 in ")
+
+
+@pytest.mark.parametrize("value", ["soon", "99999999999999999999d"])
+def test_a_running_engine_keeps_the_last_good_status_when_a_duration_is_mistyped(tmp_path, caplog, value):
+    from scheduler.daemon import Daemon
+
+    calendar, status = folder(tmp_path)
+    main(["incident", "declare", "--calendar", str(calendar), "--status", str(status), "--title", "Card payments fail",
+          "--impact", "major", "--id", "pay", "-m", "We're on it."], clock=FakeClock(T0))
+    daemon = Daemon(str(calendar), Ledger(f"sqlite:///{tmp_path / 'state.db'}"), status_path=str(status),
+                    clock=FakeClock(T0), watch=False)
+    good = daemon.file_status
+    status.write_text(status.read_text() + f"        next_update: {value}\n")
+    assert daemon.reload_status() is False  # no exception: the problem is logged where it is
+    assert daemon.file_status == good and good.incident("pay") is not None
+    assert any(f"{status}:12:22: " in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
+
+
+def test_status_reads_no_ledger_into_existence_and_a_pasted_message_keeps_its_line_breaks(tmp_path, capsys):
+    calendar, status = folder(tmp_path)
+    common = ("--calendar", str(calendar), "--status", str(status))
+    code, _, err = run(capsys, FakeClock(T0), "incident", "declare", *common, "--title", "Checkout errors",
+                       "--impact", "minor", "--id", "pay", "-m", "Card payments fail.\r\nWe're on it.")
+    assert code == 0, err
+    assert loads(status.read_text(), load_calendar(calendar.read_text())).incident("pay").updates[0].message == (
+        "Card payments fail.\nWe're on it.")
+    code, out, _ = run(capsys, FakeClock(T0), "status", *common)
+    assert code == 0 and "announced: site: not yet" in out
+    assert not (tmp_path / ".herald").exists()

@@ -1,0 +1,138 @@
+"""The ``herald`` command.
+
+One layer (:func:`main`) turns every error into a one-line message and an exit code
+(by type: :attr:`campaigns.errors.HeraldError.exit_code`); :func:`program` is the
+program without error handling, and ``--traceback`` re-raises for debugging.  Every
+message shown to a person passes through :func:`scheduler.redaction.redact`.
+
+Exit codes: 0 success; 1 invalid input (every problem printed as FILE:LINE:COL);
+2 bad command line; 3 a runtime failure (e.g. an output file that cannot be
+written, the ledger); 130 interrupted.
+
+Each command group lives in its own module and registers its own subparsers
+(``calendar``: validate, plan, lint, export-ical, schema; ``engine``: run, health,
+simulate; ``ledger``: history, retry, skip, pause, resume; ``status``: incident,
+maintenance, status; ``networks``: check).  Nothing heavy is imported here or at the
+top of those modules: a command imports what it needs when it runs, so ``herald
+--help`` and ``herald status`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from campaigns.errors import HeraldError, InvalidInput
+
+from . import calendar, engine, ledger, networks, status
+from .common import ExitStatus, Parser, say
+
+if TYPE_CHECKING:
+    from ..clock import Clock
+
+__all__ = ["ExitStatus", "build_parser", "main", "program"]
+
+GROUPS = (calendar, engine, ledger, status, networks)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="herald", description="Proactive customer service on social media.")
+    parser.add_argument("--traceback", action="store_true", help="show the traceback of an error (debugging)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for group in GROUPS:
+        group.register(sub)
+    return parser
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to the ``sys.stderr`` of the moment (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+class _Bounds(logging.Filter):
+    """What libraries may say on the command's stderr: one line per publication is Herald's;
+    APScheduler's per-job lines only with -v; watchdog (every inotify event) and urllib3 (every
+    connection) at INFO at most even with -v, so that -v stays readable."""
+
+    def __init__(self, verbose: bool):
+        super().__init__()
+        quiet = logging.INFO if verbose else logging.WARNING
+        self.floors = {"apscheduler": logging.DEBUG if verbose else logging.WARNING, "watchdog": quiet,
+                       "urllib3": quiet}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        floor = self.floors.get(record.name.partition(".")[0])
+        return floor is None or record.levelno >= floor
+
+
+@contextlib.contextmanager
+def logging_to_stderr(verbose: bool) -> Iterator[logging.Handler]:
+    """Logging for one run of the command: one redacting handler on stderr, library chatter
+    bounded; taken down again afterwards (a test calling :func:`main` leaves nothing behind)."""
+    from ..redaction import install
+
+    root = logging.getLogger()
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_Bounds(verbose))
+    install([handler])
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
+    args = None
+    try:
+        args = build_parser().parse_args(argv)
+        if clock is None:
+            from ..clock import SystemClock
+
+            clock = SystemClock()
+        with logging_to_stderr(args.verbose):
+            return program(args, clock)
+    except KeyboardInterrupt:
+        say("herald: interrupted")
+        return ExitStatus.INTERRUPTED
+    except Exception as exc:
+        if args is not None and args.traceback:
+            raise
+        return report(exc)
+
+
+def report(exc: BaseException) -> int:
+    """Print ``exc`` for a person (redacted, one line per problem) and return its exit code."""
+    if isinstance(exc, InvalidInput):
+        for problem in exc.problems:
+            say(problem)
+        return exc.exit_code
+    if isinstance(exc, HeraldError):
+        message = str(exc)
+        say(message if message.startswith("herald") else f"herald: {message}")
+        return exc.exit_code
+    if isinstance(exc, OSError):
+        say(f"herald: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+        return ExitStatus.FAILURE
+    say(f"herald: unexpected error: {type(exc).__name__}: {exc} (run with --traceback for details)")
+    return ExitStatus.FAILURE
+
+
+def program(args: argparse.Namespace, clock: Clock) -> int:
+    """The program without error handling."""
+    if args.command is None:
+        build_parser().print_help()
+        return ExitStatus.USAGE
+    return int(args.handler(args, clock))

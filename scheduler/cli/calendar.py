@@ -1,0 +1,205 @@
+"""Calendar commands: validate, plan, lint, export-ical, schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .common import (
+    DEFAULT_CALENDAR,
+    ExitStatus,
+    count,
+    ledger_exists,
+    load_calendar,
+    say,
+    show,
+    status_option,
+    window_of,
+    window_options,
+)
+
+if TYPE_CHECKING:
+    from ..clock import Clock
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("validate", help="check the calendar and the status file; print every problem as FILE:LINE:COL")
+    p.add_argument("file", nargs="?", default=DEFAULT_CALENDAR, help=f"calendar file (default {DEFAULT_CALENDAR})")
+    status_option(p, ", if it exists")
+    p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("plan", help="what will be published when, in time order")
+    window_options(p, 7)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(handler=cmd_plan)
+
+    p = sub.add_parser("lint", help="check every post in a window against the brand's voice guide")
+    window_options(p, 28)
+    status_option(p, ", if it exists")
+    p.add_argument("--json", action="store_true", help="one JSON object per finding")
+    p.set_defaults(handler=cmd_lint)
+
+    p = sub.add_parser("export-ical", help="the plan (and planned maintenance, incidents) as an iCalendar file")
+    window_options(p, 90)
+    status_option(p, ", if it exists")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    p.set_defaults(handler=cmd_export_ical)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the calendar file (or, --status, the status file)")
+    p.add_argument("--status", action="store_true", help="the status file's schema")
+    p.set_defaults(handler=cmd_schema)
+
+
+def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
+    from campaigns.calendar import check
+    from status.load import check as check_status
+
+    result = check(args.file)
+    for problem in result.problems:
+        say(problem)
+    if result.errors or result.calendar is None:
+        say(f"{args.file}: {count(len(result.errors), 'error')}")
+        return ExitStatus.INVALID
+    cal = result.calendar
+    if not args.quiet:
+        counts = [count(len(cal.posts), "post"), count(len(cal.networks), "network"),
+                  count(len(cal.campaigns), "campaign")]
+        if result.warnings:
+            counts.append(count(len(result.warnings), "warning"))
+        show(f"{args.file}: ok ({', '.join(counts)})")
+    status = None
+    if os.path.exists(args.status):
+        checked = check_status(args.status, cal)
+        for problem in checked.problems:
+            say(problem)
+        if not checked.ok or checked.value is None:
+            say(f"{args.status}: {count(len(checked.errors), 'error')}")
+            return ExitStatus.INVALID
+        status = checked.value
+        if not args.quiet:
+            show(f"{args.status}: ok ({count(len(status.components), 'component')}, "
+                 f"{count(len(status.incidents), 'incident')}, {len(status.open_incidents())} open)")
+    if cal.brand.voice.declared:  # the guide is part of the calendar: its errors fail validation
+        from campaigns.lint import DEFAULT_DAYS
+        from status.lint import lint
+
+        now = clock.now()
+        report = lint(cal, now, now + timedelta(days=DEFAULT_DAYS), status)
+        for problem in report.problems:
+            say(problem)
+        if report.errors:
+            say(f"{args.file}: {count(len(report.errors), 'voice error')} (herald lint shows them all)")
+            return ExitStatus.INVALID
+        if not args.quiet:
+            show(f"voice guide: ok ({count(report.publications, 'publication')} in the next {DEFAULT_DAYS} days"
+                 + (f", {count(len(report.warnings), 'warning')})" if report.warnings else ")"))
+    return ExitStatus.OK
+
+
+def _status_if_any(path: str, calendar: Any) -> Any:
+    from status.load import load as load_status
+
+    return load_status(path, calendar) if os.path.exists(path) else None
+
+
+def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
+    from status.lint import lint
+
+    calendar = load_calendar(args.calendar)
+    status = _status_if_any(args.status, calendar)
+    start, end = window_of(args, calendar, clock)
+    report = lint(calendar, start, end, status)
+    for problem in report.problems:
+        if args.json:
+            rule, _, message = problem.message.partition(": ")
+            show(json.dumps({"path": problem.path, "line": problem.line, "col": problem.col, "rule": rule,
+                             "severity": problem.severity, "message": message, "suggestion": problem.hint},
+                            ensure_ascii=False))
+        else:
+            show(problem)
+    tz = calendar.brand.tz
+    guide = "" if calendar.brand.voice.declared else " (no brand.voice: the built-in defaults)"
+    say(f"{count(len(report.errors), 'error')}, {count(len(report.warnings), 'warning')} in "
+        f"{count(report.publications, 'publication')} from {start.astimezone(tz):%Y-%m-%d} "
+        f"to {end.astimezone(tz):%Y-%m-%d}{guide}")
+    return ExitStatus.INVALID if report.errors else ExitStatus.OK
+
+
+def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
+    from campaigns.plan import plan
+
+    calendar = load_calendar(args.calendar)
+    start, end = window_of(args, calendar, clock)
+    publications = plan(calendar, start, end, _history(args, start, end))
+    out = sys.stdout
+    if args.json:
+        for pub in publications:
+            out.write(json.dumps(pub.as_json(), ensure_ascii=False) + "\n")
+        return ExitStatus.OK
+    tz = calendar.brand.tz
+    print(f"{count(len(publications), 'publication')} from {start.astimezone(tz):%Y-%m-%d %H:%M %Z} "
+          f"to {end.astimezone(tz):%Y-%m-%d %H:%M %Z}", file=out)
+    for pub in publications:
+        local = pub.at.astimezone(tz)
+        budget = f"{pub.length}/{pub.limit}" if pub.limit else f"{len(pub.text)} chars"
+        variant = f"variant {pub.variant}/{pub.variants}, " if pub.variants > 1 else ""
+        out.write(f"\n{local:%a %Y-%m-%d %H:%M %Z}  {pub.network:<10} {pub.post}  ({variant}{budget})  {pub.key}\n")
+        for line in pub.text.splitlines() or [""]:
+            out.write(f"    {line}\n")
+        if pub.note:
+            out.write(f"    note: {pub.note}\n")
+    return ExitStatus.OK
+
+
+def _history(args: argparse.Namespace, start: datetime, end: datetime) -> Any:
+    """The ledger's variant history, when there is a ledger: the plan then shows the variants
+    the engine will really use. Never creates one."""
+    from .common import ledger_url, open_ledger
+
+    if not ledger_exists(ledger_url(args)):
+        return None
+    ledger = open_ledger(args)
+    try:
+        return ledger.variant_history(start, end)
+    finally:
+        ledger.close()
+
+
+def cmd_export_ical(args: argparse.Namespace, clock: Clock) -> int:
+    from campaigns.gcpause import paused_gc
+    from campaigns.ical import export
+    from status.ical import add_status
+    from status.load import load as load_status
+
+    from ..files import write_atomic
+
+    calendar = load_calendar(args.calendar)
+    status = load_status(args.status, calendar)
+    start, end = window_of(args, calendar, clock)
+    with paused_gc():
+        vcal = export(calendar, start, end, clock.now())
+        if add_status(vcal, status, calendar.brand.name, start, end, clock.now()):
+            vcal.add_missing_timezones(first_date=(start - timedelta(days=1)).date(),
+                                       last_date=(end + timedelta(days=1)).date())
+        data = vcal.to_ical()
+    if args.output:
+        write_atomic(args.output, data)
+        say(f"wrote {args.output} ({len(data):,} bytes)")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return ExitStatus.OK
+
+
+def cmd_schema(args: argparse.Namespace, clock: Clock) -> int:
+    if args.status:
+        from status.schema import status_schema as schema
+    else:
+        from campaigns.schema import calendar_schema as schema
+    print(json.dumps(schema(), indent=2, ensure_ascii=False))
+    return ExitStatus.OK

@@ -1,0 +1,181 @@
+"""What every command group shares: the parser class, exit codes, output through redaction,
+the one ledger-URL lookup, the one check of component and network names, time options.
+
+Light on purpose: nothing here imports more than the standard library and
+:mod:`campaigns.errors` at the top (``herald --help`` must start fast).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Collection, Iterable
+from datetime import datetime, timedelta
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, TextIO
+
+from campaigns.errors import UsageError
+
+if TYPE_CHECKING:
+    from campaigns.model import Calendar
+    from scheduler.ledger import Ledger
+
+    from ..clock import Clock
+
+DEFAULT_CALENDAR = "content_calendar.yaml"
+DEFAULT_STATUS = "status.yaml"
+
+Handler = Callable[[argparse.Namespace, "Clock"], int]
+SubParsers = "argparse._SubParsersAction[Parser]"
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    INVALID = 1
+    USAGE = 2
+    FAILURE = 3
+    INTERRUPTED = 130
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]  # argparse would print usage and exit 2
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def say(message: object, file: TextIO | None = None) -> None:
+    """Print a line for a person, on stderr by default, with every secret redacted."""
+    from ..redaction import redact
+
+    print(redact(message), file=file if file is not None else sys.stderr)
+
+
+def show(message: object) -> None:
+    """A line of a command's output (stdout), redacted."""
+    say(message, sys.stdout)
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 3660:
+        raise argparse.ArgumentTypeError("must be between 1 and 3660")
+    return value
+
+
+def calendar_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--calendar", default=DEFAULT_CALENDAR, help=f"calendar file (default {DEFAULT_CALENDAR})")
+
+
+def status_option(p: argparse.ArgumentParser, note: str = "") -> None:
+    p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS}{note})")
+
+
+def state_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state", metavar="URL",
+                   help="ledger database URL (default: $HERALD_STATE, or sqlite:///.herald/state.db next to the "
+                        "calendar; or postgresql://user@host/db)")
+
+
+def window_options(p: argparse.ArgumentParser, days: int) -> None:
+    calendar_option(p)
+    p.add_argument("--from", dest="start", metavar="ISO",
+                   help="window start: 2026-12-01 or 2026-12-01T10:00[+01:00] (default: now; "
+                        "without an offset, in the brand's time zone)")
+    p.add_argument("--days", type=positive_int, default=days, help=f"window length in days (default {days})")
+
+
+# -- the ledger ---------------------------------------------------------------------------
+def ledger_url(args: argparse.Namespace) -> str:
+    """The ledger of a command: --state, else $HERALD_STATE, else the calendar's own file
+    (``.herald/state.db`` beside it: :func:`scheduler.ledger.default_url`, spelled out here so
+    that finding the ledger does not import SQLAlchemy; a test keeps the two equal)."""
+    explicit = getattr(args, "state", None) or os.environ.get("HERALD_STATE")
+    if explicit:
+        return str(explicit)
+    folder = os.path.join(os.path.dirname(os.path.abspath(args.calendar)), ".herald")
+    return f"sqlite:///{os.path.join(folder, 'state.db')}"
+
+
+def open_ledger(args: argparse.Namespace, **options: Any) -> Ledger:
+    from ..ledger import Ledger
+
+    return Ledger(ledger_url(args), **options)
+
+
+def ledger_exists(url: str) -> bool:
+    """False for a SQLite ledger whose file is not there (reading must not create one)."""
+    return not url.startswith("sqlite:///") or os.path.exists(url[len("sqlite:///"):])
+
+
+# -- input files --------------------------------------------------------------------------
+def load_calendar(path: str) -> Calendar:
+    from campaigns.calendar import check
+    from campaigns.errors import CalendarError
+
+    result = check(path)
+    for warning in result.warnings:
+        say(warning)
+    if result.errors or result.calendar is None:
+        raise CalendarError(result.errors)
+    return result.calendar
+
+
+def check_names(option: str, names: Iterable[str], known: Collection[str], where: str) -> None:
+    """The one check of names given on the command line (``--component``, ``--network``):
+    each must be defined; else a UsageError with the nearest name or the known ones."""
+    from campaigns.schemacheck import did_you_mean
+
+    for name in names:
+        if name not in known:
+            hint = did_you_mean(name, list(known)) or (f"known: {', '.join(known)}" if known else
+                                                      f"none defined in {where}")
+            raise UsageError(f"{option} {name}: not defined ({hint})")
+
+
+def check_text(option: str, text: str) -> str:
+    """Text for a post given on the command line, with pasted CRLF/CR line breaks as LF; a
+    control character (a terminal escape, a bell, a NUL…) that would reach customers or break
+    a channel is a UsageError naming it (see :mod:`campaigns.textsafety`)."""
+    from campaigns.textsafety import describe, forbidden
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = list(dict.fromkeys(char for _, char in forbidden(text)))
+    if bad:
+        raise UsageError(f"{option}: the text contains control characters ({', '.join(map(describe, bad))}); "
+                         "remove them (line breaks and tabs are fine)")
+    return text
+
+
+def parse_time(text: str, option: str, calendar: Calendar | None = None) -> datetime:
+    from campaigns.timeparse import TimeFormatError, parse_when
+
+    try:
+        when = parse_when(text)
+    except TimeFormatError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+    tz = when.offset or (calendar.brand.tz if calendar else None)
+    if tz is None:
+        raise UsageError(f"{option}: give an offset, e.g. {text}+01:00 (no calendar to take the time zone from)")
+    return datetime.combine(when.date, when.time or datetime.min.time(), tz)
+
+
+def window_of(args: argparse.Namespace, calendar: Calendar, clock: Clock) -> tuple[datetime, datetime]:
+    start = parse_time(args.start, "--from", calendar) if args.start else clock.now()
+    return start, start + timedelta(days=args.days)
+
+
+def parse_duration_option(option: str, text: str) -> timedelta:
+    """A duration given on the command line (``30m``, ``2h``); a UsageError saying what is wrong."""
+    from campaigns.durations import DurationError, parse_duration
+
+    try:
+        return parse_duration(text)
+    except DurationError as exc:
+        raise UsageError(f"{option}: {exc}") from None

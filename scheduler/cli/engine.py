@@ -1,0 +1,111 @@
+"""Engine commands: run, health, simulate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from .common import (
+    DEFAULT_STATUS,
+    ExitStatus,
+    calendar_option,
+    load_calendar,
+    open_ledger,
+    show,
+    state_option,
+    window_of,
+    window_options,
+)
+
+if TYPE_CHECKING:
+    from ..clock import Clock
+
+log = logging.getLogger("herald")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run", help="the long-running engine: publish every planned post, exactly once")
+    calendar_option(p)
+    state_option(p)
+    p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS})")
+    p.add_argument("--once", action="store_true", help="publish what is due now, then exit (for cron)")
+    p.add_argument("--new-ledger", action="store_true",
+                   help="start over with a new, empty ledger when the old one is damaged or gone (the broken file "
+                        "is kept aside; posts due in the catch-up window may be sent again)")
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("health", help="exit 0 if an engine's scheduler loop is alive, 1 if not")
+    calendar_option(p)
+    state_option(p)
+    p.add_argument("--max-age", type=float, default=60.0, metavar="SECONDS",
+                   help="a heartbeat older than this is unhealthy (default 60)")
+    p.set_defaults(handler=cmd_health)
+
+    p = sub.add_parser("simulate", help="run the whole engine on a fake clock and an in-memory network")
+    window_options(p, 7)
+    p.set_defaults(handler=cmd_simulate)
+
+
+def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
+    from ..daemon import Daemon, stop_on_signals
+
+    ledger = open_ledger(args, start_over=True) if args.new_ledger else open_ledger(args)
+    if args.once:
+        from status.load import load as load_status
+
+        from ..daemon import engine_id
+        from ..engine import Engine
+        from ..networks import build_publishers
+
+        if not os.path.exists(args.status):
+            log.warning("no status file at %s: no incidents to announce", args.status)
+        calendar = load_calendar(args.calendar)
+        status = load_status(args.status, calendar)
+        publishers = build_publishers(calendar, clock)
+        engine = Engine(calendar, ledger, publishers, engine_id(), status=status)
+        now = clock.now()
+        engine.replan(now)
+        outcomes = engine.run_due(now)
+        failed = [o for o in outcomes if o.result in ("dead", "blocked")]
+        log.info("done: %d publication(s) handled", len(outcomes))
+        return ExitStatus.FAILURE if failed else ExitStatus.OK
+    stop = threading.Event()
+    with stop_on_signals(stop):  # from here on, SIGTERM means a clean stop, even during start-up
+        daemon = Daemon(args.calendar, ledger, status_path=args.status, clock=clock, stop_event=stop)
+        daemon.run_forever()
+    return ExitStatus.OK
+
+
+def cmd_health(args: argparse.Namespace, clock: Clock) -> int:
+    ledger = open_ledger(args)
+    now = clock.now()
+    running = [e for e in ledger.engines() if e["stopped_at"] is None]
+    alive = [e for e in running if (now - e["heartbeat_at"]).total_seconds() <= args.max_age]
+    for engine in running:
+        age = (now - engine["heartbeat_at"]).total_seconds()
+        fired = engine["last_fire_at"].isoformat(timespec="seconds") if engine["last_fire_at"] else "never"
+        state = "alive" if engine in alive else "NOT RESPONDING"
+        show(f"{engine['id']}: {state}, last heartbeat {age:.0f}s ago, last publication {fired}")
+    counts = ledger.counts()
+    if counts.get("dead"):
+        show(f"{counts['dead']} dead publication(s): see herald history --only dead")
+    if not alive:
+        show("unhealthy: no engine has recorded a heartbeat in the last "
+             f"{args.max_age:g} s" + ("" if running else " (none is running)"))
+        return ExitStatus.INVALID
+    show("healthy")
+    return ExitStatus.OK
+
+
+def cmd_simulate(args: argparse.Namespace, clock: Clock) -> int:
+    from ..simulate import simulate
+
+    logging.getLogger("herald.engine").setLevel(logging.ERROR)  # the outcomes are printed instead
+    calendar = load_calendar(args.calendar)
+    start, end = window_of(args, calendar, clock)
+    for line in simulate(calendar, start, end):
+        print(line)
+    return ExitStatus.OK

@@ -1,0 +1,164 @@
+"""Ledger commands: history, retry, skip, pause, resume."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from campaigns.errors import UsageError
+
+from .common import (
+    ExitStatus,
+    calendar_option,
+    check_names,
+    load_calendar,
+    open_ledger,
+    parse_time,
+    positive_int,
+    show,
+    state_option,
+)
+
+if TYPE_CHECKING:
+    from ..clock import Clock
+    from ..ledger import Ledger, Record
+
+
+def register(sub: Any) -> None:
+    def ledger_parser(name: str, help: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = sub.add_parser(name, help=help)
+        calendar_option(p)
+        state_option(p)
+        return p
+
+    p = ledger_parser("history", "what the ledger recorded, newest first")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--limit", type=positive_int, default=50)
+    p.add_argument("--only", metavar="STATES", help="e.g. dead,held or retrying")
+    p.add_argument("--network", metavar="NAME")
+    p.set_defaults(handler=cmd_history)
+
+    p = ledger_parser("retry", "send a dead, skipped, held or stuck publication again")
+    p.add_argument("key", help="publication key (or a unique prefix of it)")
+    p.set_defaults(handler=cmd_retry)
+
+    p = ledger_parser("skip", "never send this publication")
+    p.add_argument("key", help="publication key (or a unique prefix of it)")
+    p.add_argument("--reason", default="skipped by an operator")
+    p.set_defaults(handler=cmd_skip)
+
+    p = ledger_parser("pause", "hold due posts (a crisis stop): they are held, never failed")
+    p.add_argument("--until", metavar="TIME", help="resume by itself at TIME (default: until `herald resume`)")
+    p.add_argument("--reason", default="", help="shown in the startup summary and history")
+    p.add_argument("--network", metavar="NAME", help="pause only this account")
+    p.set_defaults(handler=cmd_pause)
+
+    p = ledger_parser("resume", "end a pause; held posts go out or are skipped per engine: on_resume")
+    p.add_argument("--network", metavar="NAME", help="resume only this account's pause")
+    p.set_defaults(handler=cmd_resume)
+
+
+def _resolve(ledger: Ledger, key: str) -> Record:
+    record = ledger.get(key)
+    if record is not None:
+        return record
+    found = ledger.find(key) if len(key) >= 4 else []
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UsageError(f"no publication with key {key!r} in {ledger.safe_url} (see herald history)")
+    raise UsageError(f"{key!r} matches {len(found)} publications; give more of the key")
+
+
+def _row(record: Record, tz: Any) -> str:
+    when = record.scheduled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if tz else record.scheduled_at.isoformat()
+    extra = f" remote={record.remote_id}" if record.remote_id else ""
+    note = f"  ({record.last_error})" if record.last_error and record.state != "sent" else ""
+    tries = f" attempts={record.attempts}" if record.attempts > 1 else ""
+    return f"{when}  {record.state:<9} {record.network:<10} {record.post}  {record.key}{extra}{tries}{note}"
+
+
+def _brand_tz(path: str) -> Any:
+    from datetime import UTC
+
+    from campaigns.calendar import check
+
+    result = check(path) if os.path.exists(path) else None
+    return result.calendar.brand.tz if result and result.calendar else UTC
+
+
+def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
+    from ..redaction import redact
+
+    ledger = open_ledger(args)
+    only = [s.strip() for s in args.only.split(",")] if args.only else None
+    records = ledger.history(args.limit, only, args.network)
+    if args.json:
+        for record in records:
+            sys.stdout.write(redact(json.dumps(record.as_json(), ensure_ascii=False)) + "\n")
+        return ExitStatus.OK
+    now = clock.now()
+    tz = _brand_tz(args.calendar)
+    for pause in ledger.active_pauses(now):
+        show(f"PAUSED {pause.network or 'all networks'}: {pause.reason or 'no reason given'}")
+    counts = ledger.counts()
+    show(", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "the ledger is empty")
+    for record in records:
+        show(_row(record, tz))
+    return ExitStatus.OK
+
+
+def cmd_retry(args: argparse.Namespace, clock: Clock) -> int:
+    ledger = open_ledger(args)
+    record = _resolve(ledger, args.key)
+    updated = ledger.operator_retry(record.key, clock.now())
+    if updated is None:
+        raise UsageError(f"{record.key} is {record.state}; only dead, skipped, held or retrying ones can be retried")
+    show(f"{record.key}: will be sent again by the running engine (was {record.state})")
+    return ExitStatus.OK
+
+
+def cmd_skip(args: argparse.Namespace, clock: Clock) -> int:
+    ledger = open_ledger(args)
+    record = _resolve(ledger, args.key)
+    if ledger.operator_skip(record.key, clock.now(), args.reason) is None:
+        raise UsageError(f"{record.key} is {record.state} and cannot be skipped now")
+    show(f"{record.key}: skipped ({args.reason})")
+    return ExitStatus.OK
+
+
+def cmd_pause(args: argparse.Namespace, clock: Clock) -> int:
+    ledger = open_ledger(args)
+    calendar = load_calendar(args.calendar) if os.path.exists(args.calendar) else None
+    if args.network and calendar:
+        check_names("--network", [args.network], calendar.networks, args.calendar)
+    until = parse_time(args.until, "--until", calendar) if args.until else None
+    pause = ledger.pause(clock.now(), args.network, until, args.reason)
+    scope = pause.network or "all networks"
+    show(f"paused {scope}" + (f" until {until.isoformat()}" if until else " until `herald resume`")
+         + (f": {args.reason}" if args.reason else ""))
+    return ExitStatus.OK
+
+
+def cmd_resume(args: argparse.Namespace, clock: Clock) -> int:
+    from ..engine import release_held
+
+    ledger = open_ledger(args)
+    now = clock.now()
+    ended = ledger.resume(now, args.network)
+    if not ended:
+        show("nothing was paused" + (f" for {args.network}" if args.network else ""))
+        return ExitStatus.OK
+    calendar = load_calendar(args.calendar)
+    still = ledger.active_pauses(now)
+    outcomes = []
+    for network in ({args.network} if args.network else {None}):
+        if not any(p.network is None for p in still):
+            outcomes += release_held(ledger, calendar, now, network)
+    released = sum(o.result == "released" for o in outcomes)
+    skipped = sum(o.result == "skipped" for o in outcomes)
+    show(f"resumed {args.network or 'all networks'}: {released} held post(s) released, {skipped} skipped")
+    return ExitStatus.OK

@@ -1,0 +1,59 @@
+"""Network commands: check."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from .common import ExitStatus, Parser, calendar_option, load_calendar, show
+
+if TYPE_CHECKING:
+    from campaigns.model import Calendar
+
+    from ..clock import Clock
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("networks", help="the network accounts: are their credentials there, and valid?")
+    networks = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
+    q = networks.add_parser("check", help="for each account: credentials present; with --live, valid (posts nothing)")
+    calendar_option(q)
+    q.add_argument("--live", action="store_true", help="ask each network whether the credentials work")
+    q.set_defaults(handler=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace, clock: Clock) -> int:
+    from ..networks import build_publishers
+    from ..networks.base import ConfigError, PublishError
+
+    calendar = load_calendar(args.calendar)
+    bad = 0
+    for name, account in calendar.networks.items():
+        label = f"{name} ({account.rules.title})"
+        if not account.enabled:
+            show(f"{label}: disabled")
+            continue
+        try:
+            publisher = build_publishers(_only(calendar, name), clock)[name]
+        except ConfigError as exc:
+            show(f"{label}: NOT READY: {str(exc).split(': ', 1)[-1]}")
+            bad += 1
+            continue
+        mode = " (dry run)" if account.dry_run else ""
+        if not args.live or account.dry_run:
+            show(f"{label}: ready{mode}")
+            continue
+        try:
+            show(f"{label}: {publisher.check_live()}")
+        except PublishError as exc:
+            show(f"{label}: FAILED: {exc.detail}")
+            bad += 1
+        finally:
+            publisher.close()
+    return ExitStatus.INVALID if bad else ExitStatus.OK
+
+
+def _only(calendar: Calendar, name: str) -> Calendar:
+    import dataclasses
+
+    return dataclasses.replace(calendar, networks={name: calendar.networks[name]})

@@ -1,0 +1,156 @@
+"""The one path that edits ``status.yaml``: locked, re-read, validated, atomic, verified.
+
+On-call commands (``herald incident …``, ``herald maintenance …``) change the status file
+through :func:`edit`, which
+
+1. takes an exclusive lock (``fcntl.flock`` on ``.status.yaml.lock`` beside the file, the
+   symlink's target if it is one), so concurrent commands take turns instead of losing
+   each other's changes;
+2. reads and validates the file *under the lock*, and hands the fresh data and the status
+   it means to the change, which computes what it writes from them (an update's time is
+   a second past the last one read, so concurrent updates get distinct, ordered times);
+3. validates the new text like any saved file, before anything is written;
+4. just before replacing the file, reads it again: editors do not take our lock, so a hand
+   edit saved meanwhile is merged (the change is applied again to the new content) or, if
+   the change no longer applies, the command refuses with a sentence saying so; a hand
+   edit is never overwritten;
+5. writes with :func:`scheduler.files.write_atomic` (fsync, a symlink stays a symlink, the
+   file keeps its mode);
+6. reads the file back from disk and returns only if it parses to what was intended.
+
+A hand edit saved in the few milliseconds between step 4 and the replace cannot be seen
+by anyone who does not take the lock; step 6 then reports the lost race instead of success.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+
+from campaigns.errors import RuntimeFailure, StatusFileError
+from campaigns.model import Calendar
+from status import edit as transforms
+from status.load import check
+from status.model import Status
+
+from .files import write_atomic
+
+log = logging.getLogger("herald.statusfile")
+
+LOCK_TIMEOUT = 30.0  # seconds to wait for another command's edit
+MERGE_ATTEMPTS = 5  # hand edits merged in a row before giving up
+
+Change = transforms.Change
+
+
+class StatusFileBusy(RuntimeFailure):
+    """Another command held the status file's lock for too long."""
+
+    def __init__(self, path: str, waited: float):
+        self.path, self.waited = path, waited
+        super().__init__(f"{path}: another herald command has been editing it for {waited:.0f} s "
+                         f"(lock {lock_path(path)}); nothing was written, try again")
+
+
+class StatusFileRace(RuntimeFailure):
+    """The file changed under the command in a way that could not be merged, or it kept changing."""
+
+    def __init__(self, path: str, detail: str):
+        self.path, self.detail = path, detail
+        super().__init__(f"{path}: {detail}")
+
+
+def lock_path(path: str) -> str:
+    target = os.path.realpath(path)
+    return os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.lock")
+
+
+@contextlib.contextmanager
+def locked(path: str, timeout: float = LOCK_TIMEOUT, sleep: Callable[[float], None] = time.sleep,
+           monotonic: Callable[[], float] = time.monotonic) -> Iterator[None]:
+    """Hold the exclusive lock of ``path``'s status file (waits up to ``timeout`` seconds)."""
+    name = lock_path(path)
+    os.makedirs(os.path.dirname(name), exist_ok=True)
+    fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        started = monotonic()
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            waited = monotonic() - started
+            if waited >= timeout:
+                raise StatusFileBusy(path, waited)
+            sleep(0.01)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _read(path: str) -> str | None:
+    """The file's text, or None when there is no file."""
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
+
+
+def _status(path: str, calendar: Calendar, text: str | None) -> Status:
+    """The status ``text`` means (no file: an empty status), or StatusFileError with every problem."""
+    return check(path, calendar, text).unwrap(StatusFileError)
+
+
+def edit(path: str, calendar: Calendar, change: Change, *,
+         before_write: Callable[[], None] | None = None) -> Status:
+    """Apply ``change(data, status)`` to the status file and return the status saved.
+
+    ``before_write`` runs after the new text is ready and before the file is checked for
+    hand edits and replaced (a seam for tests that save a hand edit at the worst moment).
+
+    :raises StatusFileError: the file, or the file with the change, is not valid.
+    :raises UsageError: the change does not apply (no such incident, already resolved…).
+    :raises StatusFileBusy, StatusFileRace: see the classes.
+    """
+    with locked(path):
+        text = _read(path)
+        current = _status(path, calendar, text)
+        for _attempt in range(MERGE_ATTEMPTS):
+            new_text = transforms.apply(text or "", current, change, path)
+            intended = _status(path, calendar, new_text)
+            if before_write is not None:
+                before_write()
+            now = _read(path)
+            if now == text:
+                write_atomic(path, new_text)
+                break
+            log.info("%s was saved by someone else while this command ran; applying the change to the new content",
+                     path)
+            text = now
+            try:
+                current = _status(path, calendar, text)
+            except StatusFileError as exc:
+                raise StatusFileRace(path, "was saved by someone else while this command ran and is not valid now; "
+                                           f"nothing was written (fix it and run the command again):\n{exc}") from None
+        else:
+            raise StatusFileRace(path, f"kept changing while this command ran ({MERGE_ATTEMPTS} saves by someone "
+                                       "else); nothing was written, run the command again")
+        saved = _read(path)
+        if saved != new_text:
+            raise StatusFileRace(path, "was saved by someone else at the moment this command saved it; "
+                                       "check the file: this change may not be in it")
+        status = _status(path, calendar, saved)
+        if status != intended:  # pragma: no cover - the same text parses the same
+            raise StatusFileRace(path, "does not read back as what was written; check the file")
+        return status
