@@ -51,6 +51,7 @@ def test_credentials_come_from_the_environment_and_missing_ones_are_named():
 
 def test_credentials_from_a_secrets_file_the_environment_winning(tmp_path):
     (tmp_path / "team.env").write_text("HERALD_TEAM_WEBHOOK_URL=https://hooks.slack.example/file\n")
+    (tmp_path / "team.env").chmod(0o600)
     account = Account("team", "slack", {"secrets_file": "team.env"})
     assert credentials(account, env={}, base_dir=str(tmp_path))["WEBHOOK_URL"] == "https://hooks.slack.example/file"
     env = {"HERALD_TEAM_WEBHOOK_URL": "https://hooks.slack.example/env"}

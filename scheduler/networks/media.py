@@ -7,13 +7,16 @@ import os
 
 import requests
 
-from .base import Permanent, Transient
+from ..redaction import redact_url
+from .base import Permanent, Transient, transport_errors
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
-def image_bytes(network: str, image: dict[str, str], base_dir: str, timeout: float = 10) -> tuple[bytes, str, str]:
-    """(data, file name, MIME type) of the image, or a Permanent/Transient error that says why not."""
+def image_bytes(network: str, image: dict[str, str], base_dir: str, *, session: requests.Session,
+                timeout: float = 10) -> tuple[bytes, str, str]:
+    """(data, file name, MIME type) of the image, or a Permanent/Transient error that says why not.
+    A url is fetched with the publisher's ``session``."""
     if image.get("path"):
         path = image["path"] if os.path.isabs(image["path"]) else os.path.join(base_dir, image["path"])
         try:
@@ -23,12 +26,11 @@ def image_bytes(network: str, image: dict[str, str], base_dir: str, timeout: flo
             raise Permanent(network, f"image {image['path']} cannot be read") from None
         name = os.path.basename(path)
     else:
-        try:
-            response = requests.get(image["url"], timeout=timeout)
-        except requests.RequestException:
-            raise Transient(network, f"cannot fetch the image {image['url']}") from None
+        shown = f"the image {redact_url(image['url'])}"
+        with transport_errors(network, shown, timeout):
+            response = session.get(image["url"], timeout=timeout)
         if response.status_code != 200:
-            raise Transient(network, f"fetching the image {image['url']} answered HTTP {response.status_code}")
+            raise Transient(network, f"fetching {shown} answered HTTP {response.status_code}")
         data = response.content
         name = os.path.basename(image["url"].split("?")[0]) or "image"
     if len(data) > MAX_IMAGE_BYTES:
