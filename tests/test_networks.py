@@ -315,18 +315,19 @@ class ToLocal:
 class XServer:
     """POST /2/tweets, GET /2/users/me and /2/users/:id/tweets, like X API v2."""
 
-    def __init__(self, api: FakeApi):
+    def __init__(self, api: FakeApi, consumer_key: str = "ck", token: str = "at"):
         self.tweets: list[dict] = []
         self.media: list[dict] = []
         self.script: list[tuple[int, dict, object]] = []
+        self.consumer_key, self.token = consumer_key, token
         api.handler = self.handle
 
     def handle(self, method, path, headers, body):
-        from campaigns.xlength import weighted_length
+        from twitter_text import parse_tweet
 
         auth = headers.get("Authorization", "")
-        if not auth.startswith("OAuth ") or 'oauth_consumer_key="ck"' not in auth or 'oauth_token="at"' not in auth \
-                or "oauth_signature=" not in auth:
+        if not auth.startswith("OAuth ") or f'oauth_consumer_key="{self.consumer_key}"' not in auth \
+                or f'oauth_token="{self.token}"' not in auth or "oauth_signature=" not in auth:
             return 401, {}, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
         if self.script:
             return self.script.pop(0)
@@ -344,7 +345,7 @@ class XServer:
         if method == "POST" and path == "/2/tweets":
             data = json.loads(body)
             text = data["text"]
-            if weighted_length(text)[0] > 280:
+            if not parse_tweet(text).valid:  # X's own counting (twitter-text), not Herald's
                 return 400, {}, {"errors": [{"message": "Your Tweet text is too long."}], "title": "Invalid Request",
                                  "detail": "One or more parameters to your request was invalid.", "type": "about:blank"}
             if self.tweets and self.tweets[-1]["text"] == text:
@@ -444,9 +445,9 @@ class BlueskyServer:
     """An XRPC server playing bsky.social for createSession, refreshSession, createRecord, getAuthorFeed."""
 
     def __init__(self, api: FakeApi):
-        from campaigns.networks import graphemes
+        import regex
 
-        self.graphemes = graphemes
+        self.graphemes = lambda text: len(regex.findall(r"\X", text))  # extended grapheme clusters, not Herald's count
         lexicon = json.loads(reference("bluesky-lexicons", "app.bsky.feed.post.json").read_text())
         self.text_rules = lexicon["defs"]["main"]["record"]["properties"]["text"]
         self.sessions = 0
