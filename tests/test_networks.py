@@ -1153,3 +1153,21 @@ def test_instagram_replies_are_comments_on_the_first_post(api):
                                                                               "alt": "A sofa"}}))
     insta.publish(OutgoingPost(**{**post("Now in three colours.").__dict__, "reply_to": first}))
     assert server.objects[-1]["kind"] == "comment" and server.objects[-1]["on"] == first.id
+
+
+# -- stored tokens and sessions: written atomically, mode 600, under a unique temporary name -------------------------
+def test_the_token_store_and_the_bluesky_session_do_not_use_a_fixed_temporary_name(api, tmp_path):
+    from scheduler.networks.threads import ThreadsPublisher
+
+    # A fixed "<file>.tmp" (a second writer's, or a leftover that is not a file) broke both writes.
+    (tmp_path / ".herald" / "tokens" / "th.json.tmp").mkdir(parents=True)
+    (tmp_path / ".herald" / "bluesky-sky.session.tmp").mkdir(parents=True)
+    GraphServer(api)
+    ThreadsPublisher("th", {"api_url": api.url, "user_id": "42"}, {"ACCESS_TOKEN": "tok"}, FakeClock(NOW),
+                     base_dir=str(tmp_path))
+    stored = tmp_path / ".herald" / "tokens" / "th.json"
+    assert json.loads(stored.read_text())["access_token"] == "tok" and stored.stat().st_mode & 0o777 == 0o600
+    BlueskyServer(api)
+    bluesky(api, tmp_path).publish(post("one"))
+    session = tmp_path / ".herald" / "bluesky-sky.session"
+    assert session.read_text() and session.stat().st_mode & 0o777 == 0o600
