@@ -32,6 +32,7 @@ from atproto_client.exceptions import (
     RequestErrorBase,
     UnauthorizedError,
 )
+from atproto_client.request import Request
 
 from ..clock import Clock
 from ..files import write_atomic
@@ -80,7 +81,9 @@ class BlueskyPublisher(AccountPublisher):
         self.password = secrets["APP_PASSWORD"]
         self.language = language
         service = options.get("service", "https://bsky.social").rstrip("/")
-        self.client = Client(base_url=f"{service}/xrpc")
+        self.timeout = float(options.get("timeout", 10))
+        self.request = Request(timeout=self.timeout)  # the SDK's httpx client, with Herald's deadline
+        self.client = Client(base_url=f"{service}/xrpc", request=self.request)
         self.session_path = os.path.join(base_dir, ".herald", f"bluesky-{name}.session")
         self.client.on_session_change(self._save)
         self.logged_in = False
@@ -156,7 +159,8 @@ class BlueskyPublisher(AccountPublisher):
         facets = client_utils.detect_facets(post.text) or None
         embed = None
         if post.image:
-            data, _name, _mime = image_bytes(self.name, post.image, self.base_dir, session=self.images)
+            data, _name, _mime = image_bytes(self.name, post.image, self.base_dir, session=self.images,
+                                             timeout=self.timeout)
             blob = self._call(lambda: self.client.upload_blob(data)).blob
             embed = models.AppBskyEmbedImages.Main(images=[models.AppBskyEmbedImages.Image(
                 alt=post.image.get("alt", ""), image=blob)])
@@ -187,3 +191,4 @@ class BlueskyPublisher(AccountPublisher):
 
     def close(self) -> None:
         self.images.close()
+        self.request.close()
