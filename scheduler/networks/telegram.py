@@ -56,7 +56,8 @@ class TelegramPublisher(ChatPublisher):
         if response.status_code == 200 and answer.get("ok"):
             result = answer.get("result") or {}
             return RemoteRef(str(result["message_id"]) if "message_id" in result else None)
-        raise self.fail(response, f"Telegram: {answer.get('description') or response.text.strip()[:200]}")
+        raise self.fail(response, f"Telegram answered HTTP {response.status_code}: "
+                                  f"{answer.get('description') or response.text.strip()[:200]}")
 
     def fail(self, response: requests.Response, message: str) -> PublishError:
         retry_after = (_answer(response).get("parameters") or {}).get("retry_after")
@@ -69,7 +70,8 @@ class TelegramPublisher(ChatPublisher):
         answer = _answer(response)
         if response.status_code == 200 and answer.get("ok"):
             return f"the bot token is valid (@{(answer.get('result') or {}).get('username', '?')})"
-        raise self.fail(response, f"Telegram: {answer.get('description') or response.status_code}")
+        raise self.fail(response, f"Telegram answered HTTP {response.status_code}: "
+                                  f"{answer.get('description') or response.text.strip()[:200]}")
 
 
 def _answer(response: requests.Response) -> dict[str, Any]:
