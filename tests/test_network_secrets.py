@@ -108,6 +108,7 @@ def test_credentials_stay_out_of_debug_logs_and_error_messages(tmp_path: Path, d
         with pytest.raises(PublishError) as info:
             publishers["hooks"].publish(post("Again", key="q" * 32))
         messages.append(str(info.value))
+        assert f"{hooks.url}/in?*** refused the credentials" in str(info.value)  # the URL shown, its secret not
         messages.append(publishers["hooks"].describe())
     api.close()
 

@@ -30,14 +30,25 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
 
 from campaigns.errors import HeraldError
 
+from ..http import (
+    ConnectFailed,
+    ConnectionLost,
+    DeadlineExceeded,
+    HttpError,
+    Outcome,
+    RedirectRefused,
+    TooManyRedirects,
+    TransportError,
+    classify,
+    retry_at,
+)
 from ..redaction import redact
 
 if TYPE_CHECKING:
@@ -216,56 +227,57 @@ class AccountPublisher(Publisher):
             raise ConfigError(f"network {account.name!r} ({account.type}) needs the option {exc.args[0]}") from None
 
 
-def retry_at(headers: Mapping[str, str], now: datetime, default: float = 60.0) -> datetime:
-    """When to try again after a 429/503: Retry-After (seconds or HTTP date), X-RateLimit-Reset."""
-    value = headers.get("Retry-After")
-    if value:
-        try:
-            return now + timedelta(seconds=max(0.0, float(value)))
-        except ValueError:
-            try:
-                return max(now, parsedate_to_datetime(value).astimezone(UTC))
-            except (TypeError, ValueError):
-                pass
-    reset = headers.get("X-RateLimit-Reset") or headers.get("x-rate-limit-reset")
-    if reset:
-        try:
-            stamp = float(reset)
-            return max(now, datetime.fromtimestamp(stamp, UTC)) if stamp > 1e9 else now + timedelta(seconds=stamp)
-        except ValueError:
-            pass
-    return now + timedelta(seconds=default)
-
-
 def status_error(network: str, status: int, message: str, *, headers: Mapping[str, str] | None = None,
                  now: datetime, wait: float = 60.0, gone: tuple[int, ...] = ()) -> PublishError:
-    """The error for an HTTP answer that is not a success, by the one rule every publisher shares:
-    429 waits for the reset the API gave (``wait`` seconds when it gave none); 408, 425 and 5xx
-    retry with backoff (ambiguous for 5xx: the request was received); 401 and 403, and the
-    statuses in ``gone`` (a deleted webhook), stop the account; any other 4xx is permanent.
-    Publishers refine it where their API has its own codes."""
+    """The error for an HTTP answer that is not a success, by the one reading of status codes
+    (:func:`scheduler.http.classify`): 429 waits for the reset the API gave
+    (:func:`scheduler.http.retry_at`; ``wait`` seconds when it gave none); 408, 425 and 5xx
+    retry with backoff (ambiguous for 5xx: the request was received), after ``Retry-After``
+    when given; 401 and 403, and the statuses in ``gone`` (a deleted webhook), stop the
+    account; any other status is permanent. Publishers refine it where their API has its
+    own codes."""
     headers = headers or {}
-    if status == 429:
+    outcome = Outcome.AUTH if status in gone else classify(status)
+    if outcome is Outcome.RATE_LIMITED:
         return RateLimited(network, retry_at(headers, now, wait), message)
-    if status in (408, 425) or status >= 500:
+    if outcome.transient:
         after = None
-        if "Retry-After" in headers:
+        if any(str(name).lower() == "retry-after" for name in headers):
             after = (retry_at(headers, now, wait) - now).total_seconds()
-        return Transient(network, message, retry_after=after, ambiguous=status >= 500)
-    if status in (401, 403) or status in gone:
+        return Transient(network, message, retry_after=after, ambiguous=outcome.ambiguous)
+    if outcome is Outcome.AUTH:
         return AuthFailed(network, message)
     return Permanent(network, message)
 
 
 @contextmanager
-def transport_errors(network: str, where: str, timeout: float) -> Iterator[None]:
-    """requests' failures as Herald's errors. A connect timeout or a refused connection
-    certainly delivered nothing; a read timeout or a dropped connection may have (ambiguous)."""
+def transport_errors(network: str, where: str, deadline: float | None = None) -> Iterator[None]:
+    """Failures to get an answer, as Herald's errors: from :mod:`scheduler.http`, and from
+    ``requests`` for the libraries that send with it themselves (tweepy). A refused connection
+    certainly delivered nothing; a timeout or a dropped connection after sending may have
+    (ambiguous). ``where`` names the endpoint (a redacted URL, or a description); ``deadline``
+    (seconds) is the request's, for the message."""
     try:
         yield
+    except DeadlineExceeded as exc:
+        raise Transient(network, f"{where} did not answer within {exc.deadline:g} s",
+                        ambiguous=exc.ambiguous) from None
+    except ConnectFailed as exc:
+        raise Transient(network, f"cannot reach {where} ({exc.reason})", ambiguous=False) from None
+    except ConnectionLost as exc:
+        if exc.reason == "timed out" and deadline is not None:  # the read timeout is the deadline's remainder
+            raise Transient(network, f"{where} did not answer within {deadline:g} s", ambiguous=True) from None
+        raise Transient(network, f"lost the connection to {where} ({exc.reason})", ambiguous=True) from None
+    except TransportError as exc:  # cancelled: the engine is shutting down
+        raise Transient(network, f"the request to {where} was cancelled", ambiguous=exc.ambiguous) from None
+    except (RedirectRefused, TooManyRedirects) as exc:
+        raise Permanent(network, f"{where}: {exc.detail}; set the final URL in the calendar") from None
+    except HttpError as exc:  # too large or malformed: it was received, what it did is unknown
+        raise Transient(network, f"{where}: {exc.detail}", ambiguous=True) from None
     except requests.ConnectTimeout:
         raise Transient(network, f"connecting to {where} timed out") from None
     except requests.Timeout:
-        raise Transient(network, f"{where} did not answer within {timeout:g} s", ambiguous=True) from None
+        shown = f"within {deadline:g} s" if deadline is not None else "in time"
+        raise Transient(network, f"{where} did not answer {shown}", ambiguous=True) from None
     except requests.ConnectionError as exc:
         raise Transient(network, f"cannot reach {where}", ambiguous="refused" not in str(exc)) from None

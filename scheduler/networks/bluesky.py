@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import requests
 from atproto import Client, client_utils, models
 from atproto_client.exceptions import (
     AtProtocolError,
@@ -36,6 +35,7 @@ from atproto_client.request import Request
 
 from ..clock import Clock
 from ..files import write_atomic
+from ..http import HttpClient
 from ..redaction import register
 from .base import (
     AccountPublisher,
@@ -87,7 +87,7 @@ class BlueskyPublisher(AccountPublisher):
         self.session_path = os.path.join(base_dir, ".herald", f"bluesky-{name}.session")
         self.client.on_session_change(self._save)
         self.logged_in = False
-        self.images = requests.Session()  # fetches images given by url (the SDK speaks to Bluesky only)
+        self.images = HttpClient(deadline=self.timeout)  # images given by url (the SDK speaks to Bluesky only)
 
     @classmethod
     def calendar_options(cls, calendar: Calendar) -> dict[str, Any]:
@@ -159,8 +159,7 @@ class BlueskyPublisher(AccountPublisher):
         facets = client_utils.detect_facets(post.text) or None
         embed = None
         if post.image:
-            data, _name, _mime = image_bytes(self.name, post.image, self.base_dir, session=self.images,
-                                             timeout=self.timeout)
+            data, _name, _mime = image_bytes(self.name, post.image, self.base_dir, http=self.images)
             blob = self._call(lambda: self.client.upload_blob(data)).blob
             embed = models.AppBskyEmbedImages.Main(images=[models.AppBskyEmbedImages.Image(
                 alt=post.image.get("alt", ""), image=blob)])

@@ -14,9 +14,9 @@ from typing import Any
 import requests
 
 from ..clock import Clock
+from ..http import HttpClient, Response
 from .base import AccountPublisher, OutgoingPost, PublishError, RemoteRef, status_error, transport_errors
 from .credentials import Secrets
-from .webhook import USER_AGENT
 
 
 class ChatPublisher(AccountPublisher):
@@ -31,21 +31,20 @@ class ChatPublisher(AccountPublisher):
         self.secrets = secrets
         self.clock = clock
         self.timeout = float(options.get("timeout", 10))
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.http = HttpClient(session, deadline=self.timeout)
 
     def _post(self, url: str, payload: dict[str, Any], shown: str,
-              files: dict[str, tuple[str, bytes, str]] | None = None) -> requests.Response:
+              files: dict[str, tuple[str, bytes, str]] | None = None) -> Response:
         with transport_errors(self.name, shown, self.timeout):
             if files:  # multipart: the JSON goes in a field, as these APIs expect
-                return self.session.post(url, data=payload, files=files, timeout=self.timeout)
-            return self.session.post(url, json=payload, timeout=self.timeout)
+                return self.http.post(url, data=payload, files=files)
+            return self.http.post(url, json=payload)
 
-    def _get(self, url: str, shown: str) -> requests.Response:
+    def _get(self, url: str, shown: str) -> Response:
         with transport_errors(self.name, shown, self.timeout):
-            return self.session.get(url, timeout=self.timeout)
+            return self.http.get(url)
 
-    def fail(self, response: requests.Response, message: str) -> PublishError:
+    def fail(self, response: Response, message: str) -> PublishError:
         """The error for a refused request (the caller raises it)."""
         return status_error(self.name, response.status_code, message, headers=response.headers,
                             now=self.clock.now(), gone=(404, 410))
@@ -54,4 +53,4 @@ class ChatPublisher(AccountPublisher):
         return None  # a webhook cannot list what it posted
 
     def close(self) -> None:
-        self.session.close()
+        self.http.close()

@@ -17,9 +17,10 @@ container platform), set ``HERALD_ALLOW_READABLE_SECRETS=1`` in the environment.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Mapping
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from dotenv import dotenv_values
 
@@ -53,17 +54,34 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 
 def register_secret(value: str) -> None:
-    """Treat ``value`` as a secret from now on; for a URL also its path and query values (a
-    webhook URL's secret is its path; request logs show the path without the host)."""
+    """Treat a credential ``value`` as a secret from now on; for a URL also its path and query
+    values (a chat webhook's secret is its path, and request logs show the path without the host)."""
     register(value)
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return
-    if parts.scheme in ("http", "https") and parts.netloc:
+    parts = _url(value)
+    if parts is not None:
         if parts.path.strip("/"):
             register(parts.path, parts.path + ("?" + parts.query if parts.query else ""))
         register(parts.password, *(v for _, v in parse_qsl(parts.query)))
+
+
+def register_url_secrets(url: str) -> None:
+    """For a URL written in the calendar (a webhook's): register the parts that carry secrets,
+    its password, query values and token-like path segments, not the whole URL."""
+    parts = _url(url)
+    if parts is not None:
+        register(parts.password, *(v for _, v in parse_qsl(parts.query)),
+                 *(s for s in parts.path.split("/") if _TOKEN_LIKE.match(s)))
+
+
+_TOKEN_LIKE = re.compile(r"^[A-Za-z0-9_\-:.=~+]{16,}$")
+
+
+def _url(value: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return parts if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def check_private(account: Account, shown: str, full: str, env: Mapping[str, str]) -> None:

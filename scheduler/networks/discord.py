@@ -11,8 +11,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import requests
-
+from ..http import Response
 from .base import OutgoingPost, PublishError, RateLimited, RemoteRef
 from .chat import ChatPublisher
 from .media import image_bytes
@@ -30,8 +29,7 @@ class DiscordPublisher(ChatPublisher):
             payload["message_reference"] = {"message_id": post.reply_to.id, "fail_if_not_exists": False}
         files = None
         if post.image:  # an attachment, with its alt text as the description
-            data, name, mime = image_bytes(self.name, post.image, self.base_dir, session=self.session,
-                                           timeout=self.timeout)
+            data, name, mime = image_bytes(self.name, post.image, self.base_dir, http=self.http)
             payload["attachments"] = [{"id": 0, "filename": name, "description": post.image.get("alt", "")[:1024]}]
             files = {"files[0]": (name, data, mime)}
             payload = {"payload_json": json.dumps(payload)}
@@ -41,7 +39,7 @@ class DiscordPublisher(ChatPublisher):
             return RemoteRef(str(data["id"]) if data.get("id") else None)
         raise self.fail(response, f"Discord answered HTTP {response.status_code}: {response.text.strip()[:200]}")
 
-    def fail(self, response: requests.Response, message: str) -> PublishError:
+    def fail(self, response: Response, message: str) -> PublishError:
         if response.status_code == 429:  # Discord's own wait, in seconds, in the body
             try:
                 after = float(response.json().get("retry_after"))

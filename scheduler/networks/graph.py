@@ -26,8 +26,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import requests
-
+from ..http import Response
 from .base import AuthFailed, OutgoingPost, Permanent, PublishError, RateLimited, RemoteRef, Transient
 from .rest import RestPublisher, body, same_text
 
@@ -50,7 +49,7 @@ class MetaPublisher(RestPublisher):
         """One Graph call's JSON answer."""
         return body(self.request(method, path, **kwargs))
 
-    def error(self, response: requests.Response) -> PublishError:
+    def error(self, response: Response) -> PublishError:
         error = body(response).get("error") or {}
         if not isinstance(error, dict) or not error:
             return super().error(response)

@@ -11,9 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import requests
-
 from ..clock import Clock
+from ..http import Response
 from .base import OutgoingPost, RemoteRef
 from .credentials import Secrets
 from .media import image_bytes
@@ -31,11 +30,11 @@ class LinkedInPublisher(OAuthRefreshPublisher):
         super().__init__(name, options, secrets, clock, base_dir=base_dir)
         self.author = options["author"]
         self.oauth_url = options.get("oauth_url", "https://www.linkedin.com/oauth/v2/accessToken")
-        self.session.headers.update({"LinkedIn-Version": str(options.get("version", "202411")),
-                                     "X-Restli-Protocol-Version": "2.0.0"})
+        self.headers.update({"LinkedIn-Version": str(options.get("version", "202411")),
+                             "X-Restli-Protocol-Version": "2.0.0"})
 
-    def oauth_post(self, form: dict[str, str]) -> requests.Response:
-        return self.session.post(self.oauth_url, timeout=self.timeout, data={
+    def oauth_post(self, form: dict[str, str]) -> Response:
+        return self.http.post(self.oauth_url, data={
             **form, "client_id": self.secrets["CLIENT_ID"], "client_secret": self.secrets["CLIENT_SECRET"]})
 
     @staticmethod
@@ -65,7 +64,7 @@ class LinkedInPublisher(OAuthRefreshPublisher):
 
     def upload(self, image: dict[str, str]) -> str:
         """The Images API: initializeUpload, then PUT the bytes to the upload URL; the image's URN."""
-        data, _name, mime = image_bytes(self.name, image, self.base_dir, session=self.session, timeout=self.timeout)
+        data, _name, mime = image_bytes(self.name, image, self.base_dir, http=self.http)
         started = body(self.request("POST", "/rest/images", params={"action": "initializeUpload"},
                                     json={"initializeUploadRequest": {"owner": self.author}}))
         value = started["value"]

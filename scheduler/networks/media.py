@@ -1,22 +1,20 @@
-"""Reading a post's image for upload: ``image: {path}`` relative to the calendar, or ``{url}`` fetched."""
+"""Reading a post's image for upload: ``image: {path}`` relative to the calendar, or ``{url}``
+fetched with the publisher's HTTP client (its deadline; at most 20 MB, decompressed too)."""
 
 from __future__ import annotations
 
 import mimetypes
 import os
 
-import requests
-
+from ..http import HttpClient, ResponseTooLarge
 from ..redaction import redact_url
 from .base import Permanent, Transient, transport_errors
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
-def image_bytes(network: str, image: dict[str, str], base_dir: str, *, session: requests.Session,
-                timeout: float = 10) -> tuple[bytes, str, str]:
-    """(data, file name, MIME type) of the image, or a Permanent/Transient error that says why not.
-    A url is fetched with the publisher's ``session``."""
+def image_bytes(network: str, image: dict[str, str], base_dir: str, *, http: HttpClient) -> tuple[bytes, str, str]:
+    """(data, file name, MIME type) of the image, or a Permanent/Transient error that says why not."""
     if image.get("path"):
         path = image["path"] if os.path.isabs(image["path"]) else os.path.join(base_dir, image["path"])
         try:
@@ -27,8 +25,11 @@ def image_bytes(network: str, image: dict[str, str], base_dir: str, *, session: 
         name = os.path.basename(path)
     else:
         shown = f"the image {redact_url(image['url'])}"
-        with transport_errors(network, shown, timeout):
-            response = session.get(image["url"], timeout=timeout)
+        with transport_errors(network, shown, http.deadline):
+            try:
+                response = http.get(image["url"], max_bytes=MAX_IMAGE_BYTES, max_decoded=MAX_IMAGE_BYTES)
+            except ResponseTooLarge:
+                raise Permanent(network, f"{shown} is over 20 MB") from None
         if response.status_code != 200:
             raise Transient(network, f"fetching {shown} answered HTTP {response.status_code}")
         data = response.content

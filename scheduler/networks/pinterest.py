@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import requests
-
 from ..clock import Clock
+from ..http import Response
 from .base import OutgoingPost, Permanent, RemoteRef
 from .credentials import Secrets
 from .rest import URL_RE, OAuthRefreshPublisher, body, same_text
@@ -25,9 +24,9 @@ class PinterestPublisher(OAuthRefreshPublisher):
         super().__init__(name, options, secrets, clock, base_dir=base_dir)
         self.board = options["board_id"]
 
-    def oauth_post(self, form: dict[str, str]) -> requests.Response:
-        return self.session.post(f"{self.base}/v5/oauth/token", data=form, timeout=self.timeout,
-                                 auth=(self.secrets["CLIENT_ID"], self.secrets["CLIENT_SECRET"]))
+    def oauth_post(self, form: dict[str, str]) -> Response:
+        return self.http.post(f"{self.base}/v5/oauth/token", data=form,
+                              auth=(self.secrets["CLIENT_ID"], self.secrets["CLIENT_SECRET"]))
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         image = post.image or {}

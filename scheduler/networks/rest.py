@@ -18,14 +18,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
-
 from ..clock import Clock
 from ..files import write_atomic
+from ..http import HttpClient, Response
 from ..redaction import register
 from .base import AccountPublisher, AuthFailed, PublishError, status_error, transport_errors
 from .credentials import Secrets
-from .webhook import USER_AGENT
 
 URL_RE = re.compile(r"https?://\S+")
 
@@ -39,7 +37,7 @@ def same_text(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
-def body(response: requests.Response) -> dict[str, Any]:
+def body(response: Response) -> dict[str, Any]:
     """A response's JSON object; {} when it has none (a 201 with only headers, say)."""
     if not response.content:
         return {}
@@ -112,8 +110,8 @@ class RestPublisher(AccountPublisher):
         self.timeout = float(options.get("timeout", 10))
         self.base = str(options.get("api_url", self.host)).rstrip("/")
         self.base_dir = base_dir
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.http = HttpClient(deadline=self.timeout)
+        self.headers: dict[str, str] = {}  # sent with every call (API versions, protocol headers)
         configured = secrets.get("PAGE_ACCESS_TOKEN") or secrets.get("ACCESS_TOKEN") or ""
         self.tokens = TokenStore(base_dir, name, configured, clock.now()) if self.can_refresh() else None
 
@@ -137,7 +135,7 @@ class RestPublisher(AccountPublisher):
             return expires - now <= timedelta(days=1)
         return self.refresh_every is not None and now - self.tokens.refreshed_at >= self.refresh_every
 
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, path: str, **kwargs: Any) -> Response:
         """One call to ``base + path`` (or to an absolute URL); a 2xx response, or the error for it.
 
         :raises Transient, RateLimited, Permanent, AuthFailed:
@@ -156,22 +154,23 @@ class RestPublisher(AccountPublisher):
     def _with_token(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return kwargs
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _request(self, method: str, path: str, **kwargs: Any) -> Response:
         url = path if path.startswith(("http://", "https://")) else self.base + path
+        headers = {**self.headers, **kwargs.pop("headers", {})}
         with transport_errors(self.name, self.type, self.timeout):
-            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            response = self.http.request(method, url, headers=headers, **kwargs)
         if 200 <= response.status_code < 300:
             return response
         raise self.error(response)
 
-    def error(self, response: requests.Response) -> PublishError:
+    def error(self, response: Response) -> PublishError:
         """The error for a refused call, by the shared rule (a rate limit without a reset waits 15 minutes)."""
         detail = f"HTTP {response.status_code}: {response.text.strip()[:200]}"
         return status_error(self.name, response.status_code, detail, headers=response.headers,
                             now=self.clock.now(), wait=900)
 
     def close(self) -> None:
-        self.session.close()
+        self.http.close()
 
 
 class OAuthRefreshPublisher(RestPublisher):
@@ -180,7 +179,7 @@ class OAuthRefreshPublisher(RestPublisher):
     def can_refresh(self) -> bool:
         return all(self.secrets.get(k) for k in ("REFRESH_TOKEN", "CLIENT_ID", "CLIENT_SECRET"))
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _request(self, method: str, path: str, **kwargs: Any) -> Response:
         headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {self.token}"}
         return super()._request(method, path, headers=headers, **kwargs)
 
@@ -199,5 +198,5 @@ class OAuthRefreshPublisher(RestPublisher):
                                         "again")
         self.tokens.save(str(data["access_token"]), self.clock.now(), data.get("expires_in"), data.get("refresh_token"))
 
-    def oauth_post(self, form: dict[str, str]) -> requests.Response:
+    def oauth_post(self, form: dict[str, str]) -> Response:
         raise NotImplementedError

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-import requests
-
 from ..clock import Clock
+from ..http import Response
 from ..redaction import redact_url
 from .base import OutgoingPost, PublishError, RateLimited, RemoteRef
 from .chat import ChatPublisher
@@ -47,8 +46,7 @@ class TelegramPublisher(ChatPublisher):
             if post.image.get("url"):
                 payload["photo"] = post.image["url"]
             else:
-                data, name, mime = image_bytes(self.name, post.image, self.base_dir, session=self.session,
-                                               timeout=self.timeout)
+                data, name, mime = image_bytes(self.name, post.image, self.base_dir, http=self.http)
                 files = {"photo": (name, data, mime)}
                 payload = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in payload.items()}
         response = self._post(self._method_url(method), payload, f"{redact_url(self.api_url)} ({method})", files)
@@ -59,7 +57,7 @@ class TelegramPublisher(ChatPublisher):
         raise self.fail(response, f"Telegram answered HTTP {response.status_code}: "
                                   f"{answer.get('description') or response.text.strip()[:200]}")
 
-    def fail(self, response: requests.Response, message: str) -> PublishError:
+    def fail(self, response: Response, message: str) -> PublishError:
         retry_after = (_answer(response).get("parameters") or {}).get("retry_after")
         if response.status_code == 429 and retry_after is not None:  # Telegram's own wait, in the body
             return RateLimited(self.name, self.clock.now() + timedelta(seconds=float(retry_after)), message)
@@ -74,7 +72,7 @@ class TelegramPublisher(ChatPublisher):
                                   f"{answer.get('description') or response.text.strip()[:200]}")
 
 
-def _answer(response: requests.Response) -> dict[str, Any]:
+def _answer(response: Response) -> dict[str, Any]:
     """Telegram's JSON answer (``ok``, ``result`` or ``description``/``parameters``), {} if it is not JSON."""
     try:
         data = response.json()

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from ..clock import Clock
+from ..http import HttpClient, Response
 from ..redaction import redact_url
 from .base import (
     ConfigError,
@@ -48,17 +49,16 @@ from .base import (
     status_error,
     transport_errors,
 )
-from .credentials import register_secret
+from .credentials import register_secret, register_url_secrets
 
 if TYPE_CHECKING:
     from campaigns.model import Account, Calendar
 
 log = logging.getLogger("herald.networks.webhook")
 
-USER_AGENT = "Herald/0.1 (+https://herald.example)"
 
 
-def _message(response: requests.Response) -> str:
+def _message(response: Response) -> str:
     text = response.text.strip().replace("\n", " ")
     try:
         body = response.json()
@@ -81,7 +81,7 @@ class WebhookPublisher(Publisher):
         self.secret: bytes | None = None
         for url in (self.url, self.lookup_url):
             if url:
-                register_secret(url)  # a token in its path or query never reaches a log
+                register_url_secrets(url)  # a token in its query or path never reaches a log
         if options.get("secret_env"):
             value = env.get(options["secret_env"])
             if not value:
@@ -89,8 +89,7 @@ class WebhookPublisher(Publisher):
                                   "to the webhook's signing secret (or remove secret_env)")
             register_secret(value)
             self.secret = value.encode()
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.http = HttpClient(session, deadline=self.timeout)
 
     @classmethod
     def built_from(cls, account: Account, calendar: Calendar, *, env: Mapping[str, str],
@@ -129,7 +128,7 @@ class WebhookPublisher(Publisher):
     def publish(self, post: OutgoingPost) -> RemoteRef:
         body = self.body(post)
         with transport_errors(self.name, redact_url(self.url), self.timeout):
-            response = self.session.post(self.url, data=body, headers=self.headers(post, body), timeout=self.timeout)
+            response = self.http.post(self.url, data=body, headers=self.headers(post, body))
         status = response.status_code
         if 200 <= status < 300:
             return RemoteRef(_remote_id(response))
@@ -145,7 +144,7 @@ class WebhookPublisher(Publisher):
             return RemoteRef(remote_id)
         raise self.error(response)
 
-    def error(self, response: requests.Response) -> PublishError:
+    def error(self, response: Response) -> PublishError:
         message = _message(response)
         if response.status_code in (401, 403):
             message = f"{redact_url(self.url)} refused the credentials ({message})"
@@ -155,7 +154,7 @@ class WebhookPublisher(Publisher):
         if not self.lookup_url:
             return None  # the Idempotency-Key header makes a re-send harmless
         with transport_errors(self.name, f"{redact_url(self.lookup_url)} (to reconcile)", self.timeout):
-            response = self.session.get(self.lookup_url, params={"key": post.key}, timeout=self.timeout)
+            response = self.http.get(self.lookup_url, params={"key": post.key})
         if response.status_code == 404:
             return None
         if 200 <= response.status_code < 300:
@@ -163,10 +162,10 @@ class WebhookPublisher(Publisher):
         raise self.error(response)
 
     def close(self) -> None:
-        self.session.close()
+        self.http.close()
 
 
-def _remote_id(response: requests.Response) -> str | None:
+def _remote_id(response: Response) -> str | None:
     """The receiver's ``id`` for the post in a JSON answer, if it gave one."""
     try:
         data = response.json()
