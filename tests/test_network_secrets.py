@@ -150,3 +150,24 @@ def test_a_webhook_signing_secret_is_registered(tmp_path: Path):
     WebhookPublisher("hooks", {"url": "http://127.0.0.1:9/in", "secret_env": "HOOK_SECRET"}, FakeClock(NOW),
                      env={"HOOK_SECRET": "sign-PLANTED-3131"})
     assert "sign-PLANTED-3131" not in redaction.redact("secret is sign-PLANTED-3131")
+
+
+def test_refreshed_tokens_and_bluesky_session_tokens_are_registered_when_they_arrive(tmp_path: Path):
+    from scheduler.networks.rest import TokenStore
+    from tests.test_networks import BlueskyServer, bluesky
+
+    store = TokenStore(str(tmp_path), "li", "configured-PLANTED-1", NOW)
+    store.save("refreshed-PLANTED-2", NOW, 3600, "refresh-PLANTED-3")
+    shown = redaction.redact("configured-PLANTED-1 refreshed-PLANTED-2 refresh-PLANTED-3")
+    assert "PLANTED" not in shown
+
+    api = FakeApi()
+    try:
+        BlueskyServer(api)
+        pub = bluesky(api, tmp_path)
+        pub.publish(post("Hello"))
+        session = pub.client._session
+        assert session.access_jwt not in redaction.redact(f"Bearer {session.access_jwt}")
+        assert session.refresh_jwt not in redaction.redact(session.refresh_jwt)
+    finally:
+        api.close()

@@ -10,9 +10,11 @@
   (``uri`` + ``cid``) to the thread's first post.
 - No idempotency key, but it can be asked: ``find_recent`` reads the author feed and
   compares texts.
+- Each request has the account's deadline (``timeout``, default 10 s), given to the SDK's
+  HTTP client; the session's tokens are registered as secrets and saved mode 600.
 - Errors: 429 waits for ``ratelimit-reset``; 401 that a fresh login cannot fix stops the
-  account; 400 (invalid record, too long) is permanent with Bluesky's message; 5xx and
-  network errors retry.
+  account; other statuses go through the shared rule (400, an invalid record or a too
+  long text, is permanent with Bluesky's message; 5xx retry); network errors retry.
 """
 
 from __future__ import annotations

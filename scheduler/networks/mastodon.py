@@ -34,6 +34,7 @@ from mastodon import (
 )
 
 from ..clock import Clock
+from ..redaction import redact_url
 from .base import (
     AccountPublisher,
     AuthFailed,
@@ -87,7 +88,7 @@ class MastodonPublisher(AccountPublisher):
         return {"language": calendar.brand.language}
 
     def describe(self) -> str:
-        return f"{self.name} (mastodon at {self.api.api_base_url})"
+        return f"{self.name} (mastodon at {redact_url(self.api.api_base_url)})"
 
     def _error(self, exc: MastodonError) -> PublishError:
         if isinstance(exc, MastodonRatelimitError):
