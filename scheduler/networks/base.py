@@ -44,6 +44,7 @@ from ..http import (
     HttpError,
     Outcome,
     RedirectRefused,
+    Response,
     TooManyRedirects,
     TransportError,
     classify,
@@ -225,6 +226,17 @@ class AccountPublisher(Publisher):
                          base_dir=base_dir, **cls.calendar_options(calendar))
         except KeyError as exc:  # a required option is missing (validation normally catches it first)
             raise ConfigError(f"network {account.name!r} ({account.type}) needs the option {exc.args[0]}") from None
+
+
+def json_body(response: Response) -> dict[str, Any]:
+    """A response's JSON object; {} when it has none (an empty 201, an HTML error page)."""
+    if not response.content:
+        return {}
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def status_error(network: str, status: int, message: str, *, headers: Mapping[str, str] | None = None,

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..http import Response
-from .base import OutgoingPost, PublishError, RateLimited, RemoteRef
+from .base import OutgoingPost, PublishError, RateLimited, RemoteRef, json_body
 from .chat import ChatPublisher
 from .media import image_bytes
 
@@ -35,15 +35,15 @@ class DiscordPublisher(ChatPublisher):
             payload = {"payload_json": json.dumps(payload)}
         response = self._post(url + ("&" if "?" in url else "?") + "wait=true", payload, SHOWN, files)
         if response.status_code in (200, 204):
-            data = response.json() if response.content else {}
-            return RemoteRef(str(data["id"]) if data.get("id") else None)
+            message = json_body(response)
+            return RemoteRef(str(message["id"]) if message.get("id") else None)
         raise self.fail(response, f"Discord answered HTTP {response.status_code}: {response.text.strip()[:200]}")
 
     def fail(self, response: Response, message: str) -> PublishError:
         if response.status_code == 429:  # Discord's own wait, in seconds, in the body
             try:
-                after = float(response.json().get("retry_after"))
-            except (ValueError, TypeError, AttributeError):
+                after = float(json_body(response)["retry_after"])
+            except (KeyError, ValueError, TypeError):
                 pass
             else:
                 return RateLimited(self.name, self.clock.now() + timedelta(seconds=after), message)
@@ -52,5 +52,5 @@ class DiscordPublisher(ChatPublisher):
     def check_live(self) -> str:
         response = self._get(self.secrets["WEBHOOK_URL"], SHOWN)
         if response.status_code == 200:
-            return f"the webhook is valid ({response.json().get('name', 'unnamed')})"
+            return f"the webhook is valid ({json_body(response).get('name', 'unnamed')})"
         raise self.fail(response, f"Discord answered HTTP {response.status_code}: {response.text.strip()[:200]}")

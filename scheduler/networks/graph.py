@@ -27,8 +27,8 @@ from datetime import timedelta
 from typing import Any
 
 from ..http import Response
-from .base import AuthFailed, OutgoingPost, Permanent, PublishError, RateLimited, RemoteRef, Transient
-from .rest import RestPublisher, body, same_text
+from .base import AuthFailed, OutgoingPost, Permanent, PublishError, RateLimited, RemoteRef, Transient, json_body
+from .rest import RestPublisher, same_text
 
 RATE_CODES = {4, 17, 32, 613} | set(range(80001, 80015))
 
@@ -47,10 +47,10 @@ class MetaPublisher(RestPublisher):
 
     def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """One Graph call's JSON answer."""
-        return body(self.request(method, path, **kwargs))
+        return json_body(self.request(method, path, **kwargs))
 
     def error(self, response: Response) -> PublishError:
-        error = body(response).get("error") or {}
+        error = json_body(response).get("error") or {}
         if not isinstance(error, dict) or not error:
             return super().error(response)
         try:

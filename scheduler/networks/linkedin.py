@@ -13,10 +13,10 @@ from typing import Any
 
 from ..clock import Clock
 from ..http import Response
-from .base import OutgoingPost, RemoteRef
+from .base import OutgoingPost, RemoteRef, json_body
 from .credentials import Secrets
 from .media import image_bytes
-from .rest import URL_RE, OAuthRefreshPublisher, body, same_text
+from .rest import URL_RE, OAuthRefreshPublisher, same_text
 
 _LITTLE_TEXT = re.compile(r"([\\|{}@\[\]()<>#*_~])")
 
@@ -59,20 +59,20 @@ class LinkedInPublisher(OAuthRefreshPublisher):
             payload["content"] = {"media": {"id": self.upload(post.image),
                                             "altText": post.image.get("alt", "")[:4086]}}
         response = self.request("POST", "/rest/posts", json=payload)
-        urn = response.headers.get("x-restli-id") or str(body(response).get("id") or "") or None
+        urn = response.headers.get("x-restli-id") or str(json_body(response).get("id") or "") or None
         return RemoteRef(urn, f"https://www.linkedin.com/feed/update/{urn}/" if urn else None)
 
     def upload(self, image: dict[str, str]) -> str:
         """The Images API: initializeUpload, then PUT the bytes to the upload URL; the image's URN."""
         data, _name, mime = image_bytes(self.name, image, self.base_dir, http=self.http)
-        started = body(self.request("POST", "/rest/images", params={"action": "initializeUpload"},
+        started = json_body(self.request("POST", "/rest/images", params={"action": "initializeUpload"},
                                     json={"initializeUploadRequest": {"owner": self.author}}))
         value = started["value"]
         self.request("PUT", value["uploadUrl"], data=data, headers={"Content-Type": mime})
         return str(value["image"])
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
-        data = body(self.request("GET", "/rest/posts", params={"author": self.author, "q": "author", "count": 20}))
+        data = json_body(self.request("GET", "/rest/posts", params={"author": self.author, "q": "author", "count": 20}))
         for item in data.get("elements", []):
             if same_text(item.get("commentary", ""), self.commentary(post.text)):
                 return RemoteRef(item["id"], f"https://www.linkedin.com/feed/update/{item['id']}/")

@@ -88,7 +88,7 @@ class MastodonPublisher(AccountPublisher):
         return {"language": calendar.brand.language}
 
     def describe(self) -> str:
-        return f"{self.name} (mastodon at {redact_url(self.api.api_base_url)})"
+        return f"{self.name} (mastodon at {redact_url(str(self.api.api_base_url))})"
 
     def _error(self, exc: MastodonError) -> PublishError:
         if isinstance(exc, MastodonRatelimitError):

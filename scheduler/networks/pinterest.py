@@ -10,9 +10,9 @@ from typing import Any
 
 from ..clock import Clock
 from ..http import Response
-from .base import OutgoingPost, Permanent, RemoteRef
+from .base import OutgoingPost, Permanent, RemoteRef, json_body
 from .credentials import Secrets
-from .rest import URL_RE, OAuthRefreshPublisher, body, same_text
+from .rest import URL_RE, OAuthRefreshPublisher, same_text
 
 
 class PinterestPublisher(OAuthRefreshPublisher):
@@ -38,16 +38,16 @@ class PinterestPublisher(OAuthRefreshPublisher):
             "alt_text": image.get("alt", "")[:500], "media_source": {"source_type": "image_url", "url": image["url"]}}
         if link:
             pin["link"] = link
-        data = body(self.request("POST", "/v5/pins", json=pin))
+        data = json_body(self.request("POST", "/v5/pins", json=pin))
         return RemoteRef(str(data["id"]), f"https://www.pinterest.com/pin/{data['id']}/")
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
-        data = body(self.request("GET", f"/v5/boards/{self.board}/pins", params={"page_size": 25}))
+        data = json_body(self.request("GET", f"/v5/boards/{self.board}/pins", params={"page_size": 25}))
         for pin in data.get("items", []):
             if same_text(pin.get("description", ""), post.text[:500]):
                 return RemoteRef(str(pin["id"]), f"https://www.pinterest.com/pin/{pin['id']}/")
         return None
 
     def check_live(self) -> str:
-        data = body(self.request("GET", "/v5/user_account"))
+        data = json_body(self.request("GET", "/v5/user_account"))
         return f"the token is valid ({data.get('username', 'account')})"

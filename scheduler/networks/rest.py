@@ -3,8 +3,8 @@ APIs (:mod:`.graph`), LinkedIn and Pinterest; and the store of their refreshed O
 
 :meth:`RestPublisher.request` sends one call (refreshing an expiring token first where the
 network can), maps a refused answer to Herald's errors (:meth:`RestPublisher.error`, which
-networks refine with their own error codes) and returns the response; :func:`body` reads
-its JSON.  Refreshed tokens are registered as secrets the moment they arrive and stored in
+networks refine with their own error codes) and returns the response;
+:func:`.base.json_body` reads its JSON.  Refreshed tokens are registered as secrets the moment they arrive and stored in
 ``.herald/tokens/<account>.json`` (mode 600, written atomically).
 """
 
@@ -22,7 +22,7 @@ from ..clock import Clock
 from ..files import write_atomic
 from ..http import HttpClient, Response
 from ..redaction import register
-from .base import AccountPublisher, AuthFailed, PublishError, status_error, transport_errors
+from .base import AccountPublisher, AuthFailed, PublishError, json_body, status_error, transport_errors
 from .credentials import Secrets
 
 URL_RE = re.compile(r"https?://\S+")
@@ -35,17 +35,6 @@ def same_text(a: str, b: str) -> bool:
         return " ".join(URL_RE.sub(" ", text or "").split())
 
     return norm(a) == norm(b)
-
-
-def body(response: Response) -> dict[str, Any]:
-    """A response's JSON object; {} when it has none (a 201 with only headers, say)."""
-    if not response.content:
-        return {}
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 class TokenStore:
@@ -192,7 +181,7 @@ class OAuthRefreshPublisher(RestPublisher):
         if response.status_code != 200:
             raise AuthFailed(self.name, f"{self.type} refused to refresh the token (HTTP {response.status_code}); "
                                         "authorise Herald again")
-        data = body(response)
+        data = json_body(response)
         if not data.get("access_token"):
             raise AuthFailed(self.name, f"{self.type} answered the token refresh without a token; authorise Herald "
                                         "again")

@@ -16,7 +16,7 @@ from typing import Any
 from ..clock import Clock
 from ..http import Response
 from ..redaction import redact_url
-from .base import OutgoingPost, PublishError, RateLimited, RemoteRef
+from .base import OutgoingPost, PublishError, RateLimited, RemoteRef, json_body
 from .chat import ChatPublisher
 from .credentials import Secrets
 from .media import image_bytes
@@ -50,7 +50,7 @@ class TelegramPublisher(ChatPublisher):
                 files = {"photo": (name, data, mime)}
                 payload = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in payload.items()}
         response = self._post(self._method_url(method), payload, f"{redact_url(self.api_url)} ({method})", files)
-        answer = _answer(response)
+        answer = json_body(response)
         if response.status_code == 200 and answer.get("ok"):
             result = answer.get("result") or {}
             return RemoteRef(str(result["message_id"]) if "message_id" in result else None)
@@ -58,24 +58,16 @@ class TelegramPublisher(ChatPublisher):
                                   f"{answer.get('description') or response.text.strip()[:200]}")
 
     def fail(self, response: Response, message: str) -> PublishError:
-        retry_after = (_answer(response).get("parameters") or {}).get("retry_after")
+        retry_after = (json_body(response).get("parameters") or {}).get("retry_after")
         if response.status_code == 429 and retry_after is not None:  # Telegram's own wait, in the body
             return RateLimited(self.name, self.clock.now() + timedelta(seconds=float(retry_after)), message)
         return super().fail(response, message)
 
     def check_live(self) -> str:
         response = self._get(self._method_url("getMe"), f"{redact_url(self.api_url)} (getMe)")
-        answer = _answer(response)
+        answer = json_body(response)
         if response.status_code == 200 and answer.get("ok"):
             return f"the bot token is valid (@{(answer.get('result') or {}).get('username', '?')})"
         raise self.fail(response, f"Telegram answered HTTP {response.status_code}: "
                                   f"{answer.get('description') or response.text.strip()[:200]}")
 
-
-def _answer(response: Response) -> dict[str, Any]:
-    """Telegram's JSON answer (``ok``, ``result`` or ``description``/``parameters``), {} if it is not JSON."""
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -7,10 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from ..clock import Clock
-from .base import AuthFailed, OutgoingPost, RemoteRef
+from .base import AuthFailed, OutgoingPost, RemoteRef, json_body
 from .credentials import Secrets
 from .graph import MetaPublisher
-from .rest import body
 
 
 class ThreadsPublisher(MetaPublisher):
@@ -30,7 +29,7 @@ class ThreadsPublisher(MetaPublisher):
         root = self.base.rsplit("/v1.0", 1)[0]
         response = self._request("GET", f"{root}/refresh_access_token",
                                  params={"grant_type": "th_refresh_token", "access_token": self.token})
-        data = body(response)
+        data = json_body(response)
         if not data.get("access_token"):
             raise AuthFailed(self.name, "Threads answered the token refresh without a token; authorise Herald again")
         assert self.tokens is not None
