@@ -85,6 +85,8 @@ def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | 
                 continue
             publisher = cls.from_account(account, calendar, clock=clock, env=env, base_dir=base_dir)
             publisher.fingerprint = fp
+            if old is not None:
+                log.info("%s: its settings or credentials changed; publisher rebuilt", name)
             publishers[name] = publisher
             built.append(publisher)
         except ConfigError as exc:
