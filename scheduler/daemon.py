@@ -73,6 +73,7 @@ log = logging.getLogger("herald.daemon")
 
 HEARTBEAT = 15.0  # seconds
 FEED_STOP = 1.0  # seconds to wait for feed workers at shutdown (they are cancelled, and daemon threads)
+SENDS_PER_ACCOUNT = 3  # publications of one account due at once that are sent at once
 IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not repeated sooner than this
 ERROR_GAP = timedelta(seconds=5)  # after a run that failed (the ledger unreachable…)
 WATCHED_EVENTS = [FileModifiedEvent, FileClosedEvent, FileCreatedEvent, FileMovedEvent]
@@ -199,7 +200,7 @@ class Daemon:
         status = self.file_status = self._load_status(calendar)
         self.feeds = feeds or FeedReader()
         self.engine = Engine(calendar, ledger, build_publishers(calendar, self.clock, env, self.overrides), self.id,
-                             on_outcome=self._after, status=status)
+                             on_outcome=self._after, status=status, parallel=SENDS_PER_ACCOUNT)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=32)},  # threads are made as needed

@@ -26,6 +26,7 @@ import random
 import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -151,8 +152,12 @@ class Engine:
 
     def __init__(self, calendar: Calendar, ledger: Ledger, publishers: Mapping[str, Publisher], owner: str,
                  rng: random.Random | None = None, on_outcome: Callable[[Outcome], None] | None = None,
-                 status: Status | None = None):
+                 status: Status | None = None, parallel: int = 1):
         self.ledger = ledger
+        # How many publications due at once are sent at once (per call of run_due, so per account in
+        # the daemon): the daemon uses a few so that ten posts due the same second are not sent one
+        # after another; 1 keeps the order strict (``--once``, tests, simulations).
+        self.parallel = max(1, parallel)
         self.owner = owner
         self.rng = rng or random.Random()
         self.on_outcome = on_outcome
@@ -352,7 +357,12 @@ class Engine:
         sent.  Holds that ended are released (or skipped, per catch-up and ``on_resume``) and then
         sent with the retries; new publications go first, oldest first."""
         due = self.due(now, network)
-        outcomes = [self.fire(pub, now) for pub in due.new]
+        if self.parallel > 1 and len(due.new) > 1:
+            with ThreadPoolExecutor(max_workers=min(self.parallel, len(due.new)),
+                                    thread_name_prefix=f"herald-send-{network or 'all'}") as pool:
+                outcomes = list(pool.map(lambda pub: self.fire(pub, now), due.new))
+        else:
+            outcomes = [self.fire(pub, now) for pub in due.new]
         retries = list(due.retries)
         for record in due.releasable:
             outcome = self._release(record, now)
