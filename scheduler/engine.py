@@ -406,10 +406,10 @@ class Engine:
                 log.warning("skipped %s on %s: %s", pub.post, pub.network, reason)
                 return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.SKIPPED, message=reason), now)
             return Outcome(pub.key, pub.post, pub.network, pub.at, Result.TAKEN)
-        reason = self._hold_reason(view, pub.kind, pub.post, pub.network, now)
-        if reason is not None:
-            if self.ledger.settle(item_of(pub), State.HELD, now, reason):
-                return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.HELD, message=reason), now)
+        hold = self._hold_reason(view, pub.kind, pub.post, pub.network, now)
+        if hold is not None:
+            if self.ledger.settle(item_of(pub), State.HELD, now, hold):
+                return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.HELD, message=hold), now)
             return Outcome(pub.key, pub.post, pub.network, pub.at, Result.TAKEN)
         if account.dry_run:
             reason = f"dry run: would have posted {pub.text!r}"
