@@ -102,7 +102,8 @@ def engine_id() -> str:
 # -- settled reads -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Settling:
-    quiet: float = 0.15  # seconds: two reads this far apart must agree
+    quiet: float = 0.1  # seconds: two reads this far apart must agree
+    burst: float = 0.02  # seconds to let a burst of events for one complete save pass before reading
     patience: float = 2.0  # seconds an empty, unparsable or changing file is read again before it counts
     writing: float = 3.0  # seconds to wait for a writer that has the file open (no close event yet)
 
@@ -401,7 +402,8 @@ class Daemon:
         reload, after the writer closed the file (or, without a close event, a while after it wrote)."""
         action = self.reload if path == os.path.abspath(self.calendar_path) else self.reload_status
         # inotify reports when the writer closes the file: until then it may be half written
-        delay = self.settling.writing if not closed and self._close_events else self.settling.quiet
+        delay = self.settling.writing if not closed and self._close_events else (
+            self.settling.burst if closed else self.settling.quiet)
         with self._timers_lock:
             timer = self.reload_timers.get(path)
             if timer is not None:
