@@ -4,7 +4,10 @@
   "already received", as receivers that honour idempotency keys do);
 - checks the HMAC signature when given a secret;
 - answers GET /lookup?key=… with 200 or 404 (Herald's reconciliation endpoint);
-- can be scripted: a queue of (status, headers, body) answers, or a delay, per request.
+- can be scripted: a queue of (status, headers, body) answers, or a delay, per request;
+- can answer 409 without an id (``bare_conflicts``), as receivers that keep only the keys
+  do, and can claim to have received some deliveries before (``received_before``, a
+  predicate on the body: those are recorded and answered with that 409).
 
 Run standalone (the crash benchmark does): python tests/receiver.py PORT_FILE LOG_FILE
 """
@@ -18,6 +21,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,6 +33,8 @@ class Receiver:
         self.accepted: dict[str, dict] = {}  # by Idempotency-Key
         self.answers: deque[tuple[int, dict, str]] = deque()
         self.delay = 0.0
+        self.bare_conflicts = False
+        self.received_before: Callable[[dict], bool] | None = None
         self.lock = threading.Lock()
         self.event = threading.Condition(self.lock)
         self.log = open(log_path, "a", buffering=1) if log_path else None  # noqa: SIM115
@@ -80,6 +86,8 @@ class Receiver:
                     record = {"key": key, "body": payload, "headers": dict(self.headers), "at": time.time()}
                     receiver.deliveries.append(record)
                     duplicate = key in receiver.accepted
+                    earlier = not duplicate and receiver.received_before is not None and \
+                        receiver.received_before(payload)
                     if not duplicate:
                         record["id"] = f"msg-{len(receiver.accepted) + 1}"
                         receiver.accepted[key] = record
@@ -87,7 +95,9 @@ class Receiver:
                 if receiver.log:
                     receiver.log.write(json.dumps({"key": key, "at": record["at"], "duplicate": duplicate,
                                                    "scheduled_at": payload.get("scheduled_at")}) + "\n")
-                if duplicate:
+                if earlier or (duplicate and receiver.bare_conflicts):
+                    self._send(409, json.dumps({"error": "already received"}))
+                elif duplicate:
                     self._send(409, json.dumps({"error": "already received", "id": receiver.accepted[key]["id"]}))
                 else:
                     self._send(201, json.dumps({"id": record["id"]}))

@@ -51,6 +51,7 @@ def test_credentials_come_from_the_environment_and_missing_ones_are_named():
 
 def test_credentials_from_a_secrets_file_the_environment_winning(tmp_path):
     (tmp_path / "team.env").write_text("HERALD_TEAM_WEBHOOK_URL=https://hooks.slack.example/file\n")
+    (tmp_path / "team.env").chmod(0o600)
     account = Account("team", "slack", {"secrets_file": "team.env"})
     assert credentials(account, env={}, base_dir=str(tmp_path))["WEBHOOK_URL"] == "https://hooks.slack.example/file"
     env = {"HERALD_TEAM_WEBHOOK_URL": "https://hooks.slack.example/env"}
@@ -314,18 +315,19 @@ class ToLocal:
 class XServer:
     """POST /2/tweets, GET /2/users/me and /2/users/:id/tweets, like X API v2."""
 
-    def __init__(self, api: FakeApi):
+    def __init__(self, api: FakeApi, consumer_key: str = "ck", token: str = "at"):
         self.tweets: list[dict] = []
         self.media: list[dict] = []
         self.script: list[tuple[int, dict, object]] = []
+        self.consumer_key, self.token = consumer_key, token
         api.handler = self.handle
 
     def handle(self, method, path, headers, body):
-        from campaigns.xlength import weighted_length
+        from twitter_text import parse_tweet
 
         auth = headers.get("Authorization", "")
-        if not auth.startswith("OAuth ") or 'oauth_consumer_key="ck"' not in auth or 'oauth_token="at"' not in auth \
-                or "oauth_signature=" not in auth:
+        if not auth.startswith("OAuth ") or f'oauth_consumer_key="{self.consumer_key}"' not in auth \
+                or f'oauth_token="{self.token}"' not in auth or "oauth_signature=" not in auth:
             return 401, {}, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
         if self.script:
             return self.script.pop(0)
@@ -343,7 +345,7 @@ class XServer:
         if method == "POST" and path == "/2/tweets":
             data = json.loads(body)
             text = data["text"]
-            if weighted_length(text)[0] > 280:
+            if not parse_tweet(text).valid:  # X's own counting (twitter-text), not Herald's
                 return 400, {}, {"errors": [{"message": "Your Tweet text is too long."}], "title": "Invalid Request",
                                  "detail": "One or more parameters to your request was invalid.", "type": "about:blank"}
             if self.tweets and self.tweets[-1]["text"] == text:
@@ -443,9 +445,9 @@ class BlueskyServer:
     """An XRPC server playing bsky.social for createSession, refreshSession, createRecord, getAuthorFeed."""
 
     def __init__(self, api: FakeApi):
-        from campaigns.networks import graphemes
+        import regex
 
-        self.graphemes = graphemes
+        self.graphemes = lambda text: len(regex.findall(r"\X", text))  # extended grapheme clusters, not Herald's count
         lexicon = json.loads(reference("bluesky-lexicons", "app.bsky.feed.post.json").read_text())
         self.text_rules = lexicon["defs"]["main"]["record"]["properties"]["text"]
         self.sessions = 0
@@ -1151,3 +1153,21 @@ def test_instagram_replies_are_comments_on_the_first_post(api):
                                                                               "alt": "A sofa"}}))
     insta.publish(OutgoingPost(**{**post("Now in three colours.").__dict__, "reply_to": first}))
     assert server.objects[-1]["kind"] == "comment" and server.objects[-1]["on"] == first.id
+
+
+# -- stored tokens and sessions: written atomically, mode 600, under a unique temporary name -------------------------
+def test_the_token_store_and_the_bluesky_session_do_not_use_a_fixed_temporary_name(api, tmp_path):
+    from scheduler.networks.threads import ThreadsPublisher
+
+    # A fixed "<file>.tmp" (a second writer's, or a leftover that is not a file) broke both writes.
+    (tmp_path / ".herald" / "tokens" / "th.json.tmp").mkdir(parents=True)
+    (tmp_path / ".herald" / "bluesky-sky.session.tmp").mkdir(parents=True)
+    GraphServer(api)
+    ThreadsPublisher("th", {"api_url": api.url, "user_id": "42"}, {"ACCESS_TOKEN": "tok"}, FakeClock(NOW),
+                     base_dir=str(tmp_path))
+    stored = tmp_path / ".herald" / "tokens" / "th.json"
+    assert json.loads(stored.read_text())["access_token"] == "tok" and stored.stat().st_mode & 0o777 == 0o600
+    BlueskyServer(api)
+    bluesky(api, tmp_path).publish(post("one"))
+    session = tmp_path / ".herald" / "bluesky-sky.session"
+    assert session.read_text() and session.stat().st_mode & 0o777 == 0o600

@@ -149,3 +149,74 @@ def test_site_feeds_are_valid_and_carry_every_item(tmp_path: Path):
     feed = json.loads((tmp_path / "public" / "feed.json").read_text())
     assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == 3
     assert feed["items"][0]["url"].startswith("https://status.acme.example/#")
+
+
+# -- webhook threads: reply_to is the first post's remote id, never a publication key ---------------------------------
+def test_webhook_409_without_an_id_asks_the_lookup_endpoint_for_it(receiver):
+    hook = WebhookPublisher("hooks", {"url": receiver.url + "/in", "lookup_url": receiver.url + "/lookup"},
+                            FakeClock(NOW))
+    receiver.bare_conflicts = True
+    first = hook.publish(post())
+    again = hook.publish(post())  # 409 {"error": "already received"}: no id in it
+    assert first.id == again.id == "msg-1"
+
+
+def test_webhook_409_without_an_id_and_no_lookup_records_no_id_not_the_key(receiver):
+    hook = WebhookPublisher("hooks", {"url": receiver.url + "/in"}, FakeClock(NOW))
+    receiver.bare_conflicts = True
+    hook.publish(post())
+    assert hook.publish(post()).id is None
+
+
+def test_webhook_2xx_without_an_id_records_no_id(receiver):
+    receiver.answers.append((202, {}, ""))
+    hook = WebhookPublisher("hooks", {"url": receiver.url + "/in"}, FakeClock(NOW))
+    assert hook.publish(post()).id is None
+
+
+def test_webhook_body_carries_the_thread_key_and_the_first_posts_id(receiver):
+    from scheduler.networks.base import RemoteRef
+
+    hook = WebhookPublisher("hooks", {"url": receiver.url + "/in"}, FakeClock(NOW))
+    hook.publish(OutgoingPost(**{**post("b" * 32).__dict__, "reply_to": RemoteRef("msg-0"), "thread_key": "a" * 32}))
+    (delivery,) = receiver.deliveries
+    assert delivery["body"]["thread_key"] == "a" * 32 and delivery["body"]["reply_to"] == "msg-0"
+
+
+INCIDENT = """\
+incidents:
+  - id: pay
+    title: Card payments fail
+    impact: major
+    updates:
+      - {at: '2026-12-01T08:55:00Z', state: investigating, message: Some card payments fail. We're on it.}
+      - {at: '2026-12-01T08:56:00Z', state: identified, message: A certificate expired; renewing it.}
+      - {at: '2026-12-01T08:58:00Z', state: resolved, message: Card payments work again.}
+"""
+
+
+@pytest.mark.parametrize("lookup", [True, False])
+def test_replies_on_a_webhook_thread_under_the_first_posts_id_even_after_a_409_without_id(receiver, tmp_path,
+                                                                                           lookup):
+    # Reported: a receiver answering 409 without an id made Herald record the publication key as
+    # the remote id, so later updates carried reply_to = a key instead of the first post's id.
+    from campaigns.calendar import loads as load_calendar
+    from scheduler.engine import Engine
+    from scheduler.ledger import Ledger
+    from status.load import loads as load_status
+
+    receiver.received_before = lambda body: body["reply_to"] is None and "on it" in body["text"]
+    options = {"url": receiver.url + "/in", **({"lookup_url": receiver.url + "/lookup"} if lookup else {})}
+    hook = WebhookPublisher("hooks", options, FakeClock(NOW))
+    calendar = load_calendar("brand: {name: Acme, timezone: UTC}\nnetworks:\n"
+                             f"  hooks: {{type: webhook, url: '{receiver.url}/in'}}\nposts: []\n")
+    engine = Engine(calendar, Ledger(f"sqlite:///{tmp_path / 'state.db'}"), {"hooks": hook}, "t",
+                    status=load_status(INCIDENT, calendar))
+    engine.replan(NOW)
+    assert [o.result for o in engine.run_due(NOW)] == ["sent"] * 3
+    first, *replies = receiver.deliveries
+    keys = {d["key"] for d in receiver.deliveries}
+    assert first["body"]["reply_to"] is None and len(replies) == 2
+    for reply in replies:
+        assert reply["body"]["reply_to"] not in keys  # never a publication key
+        assert reply["body"]["reply_to"] == ("msg-1" if lookup else None)

@@ -11,29 +11,59 @@ engine knows what to do without knowing the network:
 - :class:`Permanent`: the network refused this post (its message is kept); dead-letter;
 - :class:`AuthFailed`: credentials are missing, expired or revoked; stop this account.
 
-Messages never contain secrets: publishers redact URLs and tokens where requests are built.
+Every publisher is built from its calendar account by :meth:`Publisher.from_account`;
+:meth:`Publisher.built_from` names everything an instance depends on (the account's
+type and options, its credential values, the calendar fields it reads), and its hash,
+``fingerprint``, tells a reload whether the running instance can be kept.
+
+Messages never contain secrets: every message passes through :func:`scheduler.redaction.redact`,
+and publishers show URLs through :func:`scheduler.redaction.redact_url`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from campaigns.errors import HeraldError
 
+from ..http import (
+    ConnectFailed,
+    ConnectionLost,
+    DeadlineExceeded,
+    HttpError,
+    Outcome,
+    RedirectRefused,
+    Response,
+    TooManyRedirects,
+    TransportError,
+    classify,
+    retry_at,
+)
+from ..redaction import redact
+
+if TYPE_CHECKING:
+    from campaigns.model import Account, Calendar
+
+    from ..clock import Clock
+
 
 @dataclass(frozen=True)
 class RemoteRef:
-    """Where a post landed: the network's id for it, and a link when there is one."""
+    """Where a post landed: the network's id for it (None when the network gave none), and a
+    link when there is one."""
 
-    id: str
+    id: str | None
     url: str | None = None
 
 
@@ -53,13 +83,14 @@ class OutgoingPost:
     reply_to: RemoteRef | None = None  # thread under this post, where the network has threads
     title: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    thread_key: str | None = None  # the publication key of the thread's first post (None: not in a thread)
 
 
 class PublishError(HeraldError):
     def __init__(self, network: str, message: str):
         self.network = network
-        self.detail = message
-        super().__init__(f"{network}: {message}")
+        self.detail = redact(message)
+        super().__init__(f"{network}: {self.detail}")
 
 
 class Transient(PublishError):
@@ -87,18 +118,53 @@ class ConfigError(HeraldError):
     """A network account cannot be set up (e.g. a credential's environment variable is not set)."""
 
 
+# Fingerprints are compared within one process only: keyed with a per-process secret, a
+# fingerprint says nothing about the credential values it covers.
+_FINGERPRINT_KEY = os.urandom(32)
+
+
+def fingerprint(inputs: Mapping[str, Any]) -> str:
+    """A keyed hash of what a publisher is built from (see :meth:`Publisher.built_from`)."""
+    data = json.dumps(inputs, sort_keys=True, default=str, ensure_ascii=False).encode()
+    return hmac.new(_FINGERPRINT_KEY, data, hashlib.sha256).hexdigest()
+
+
 class Publisher(ABC):
     """One network account. Implementations: site, webhook, memory (tests and simulations),
-    mastodon, and the chat networks (slack, discord, teams, telegram)."""
+    and one module per network."""
 
     #: True when sending the same post again cannot make a duplicate: the network honours an
     #: idempotency key, or ``find_recent`` can tell whether it already has the post. When
     #: False, the engine never re-sends after an ambiguous failure; it asks a person instead.
     safe_to_resend = True
 
+    #: What this instance was built from (set by ``build_publishers``); a reload keeps the
+    #: instance only while the account's fingerprint is unchanged.
+    fingerprint = ""
+
     def __init__(self, name: str, type_: str):
         self.name = name
         self.type = type_
+
+    @classmethod
+    def from_account(cls, account: Account, calendar: Calendar, *, clock: Clock, env: Mapping[str, str],
+                     base_dir: str) -> Publisher:
+        """A publisher for ``account`` of ``calendar``.
+
+        :raises ConfigError: when the account cannot be set up (a missing credential, a bad option)
+        """
+        raise ConfigError(f"network {account.name!r}: {cls.__name__} cannot be built from a calendar account")
+
+    @classmethod
+    def built_from(cls, account: Account, calendar: Calendar, *, env: Mapping[str, str],
+                   base_dir: str) -> dict[str, Any]:
+        """Everything an instance built by :meth:`from_account` depends on. The default: the
+        account's type and options, and the folder paths are relative to. Publishers that read
+        credentials or calendar fields add them.
+
+        :raises ConfigError: as :meth:`from_account` does
+        """
+        return {"class": cls.__qualname__, "type": account.type, "options": account.options, "base_dir": base_dir}
 
     @abstractmethod
     def publish(self, post: OutgoingPost) -> RemoteRef:
@@ -132,24 +198,98 @@ class Publisher(ABC):
         """Release connections and sessions."""
 
 
+class AccountPublisher(Publisher):
+    """A network account with credentials: built as ``cls(name, options, secrets, clock,
+    base_dir=…, **calendar_options(calendar))``, its fingerprint covering the credential values."""
+
+    @classmethod
+    def calendar_options(cls, calendar: Calendar) -> dict[str, Any]:
+        """The calendar fields this publisher uses, as keyword arguments (e.g. the brand's language)."""
+        return {}
+
+    @classmethod
+    def built_from(cls, account: Account, calendar: Calendar, *, env: Mapping[str, str],
+                   base_dir: str) -> dict[str, Any]:
+        from .credentials import credentials
+
+        return {**super().built_from(account, calendar, env=env, base_dir=base_dir),
+                "credentials": dict(credentials(account, env, base_dir)), "calendar": cls.calendar_options(calendar)}
+
+    @classmethod
+    def from_account(cls, account: Account, calendar: Calendar, *, clock: Clock, env: Mapping[str, str],
+                     base_dir: str) -> Publisher:
+        from .credentials import credentials
+
+        build: Callable[..., Publisher] = cls  # subclasses take (name, options, secrets, clock, *, base_dir, …)
+        try:
+            return build(account.name, account.options, credentials(account, env, base_dir), clock,
+                         base_dir=base_dir, **cls.calendar_options(calendar))
+        except KeyError as exc:  # a required option is missing (validation normally catches it first)
+            raise ConfigError(f"network {account.name!r} ({account.type}) needs the option {exc.args[0]}") from None
+
+
+def json_body(response: Response) -> dict[str, Any]:
+    """A response's JSON object; {} when it has none (an empty 201, an HTML error page)."""
+    if not response.content:
+        return {}
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def status_error(network: str, status: int, message: str, *, headers: Mapping[str, str] | None = None,
+                 now: datetime, wait: float = 60.0, gone: tuple[int, ...] = ()) -> PublishError:
+    """The error for an HTTP answer that is not a success, by the one reading of status codes
+    (:func:`scheduler.http.classify`): 429 waits for the reset the API gave
+    (:func:`scheduler.http.retry_at`; ``wait`` seconds when it gave none); 408, 425 and 5xx
+    retry with backoff (ambiguous for 5xx: the request was received), after ``Retry-After``
+    when given; 401 and 403, and the statuses in ``gone`` (a deleted webhook), stop the
+    account; any other status is permanent. Publishers refine it where their API has its
+    own codes."""
+    headers = headers or {}
+    outcome = Outcome.AUTH if status in gone else classify(status)
+    if outcome is Outcome.RATE_LIMITED:
+        return RateLimited(network, retry_at(headers, now, wait), message)
+    if outcome.transient:
+        after = None
+        if any(str(name).lower() == "retry-after" for name in headers):
+            after = (retry_at(headers, now, wait) - now).total_seconds()
+        return Transient(network, message, retry_after=after, ambiguous=outcome.ambiguous)
+    if outcome is Outcome.AUTH:
+        return AuthFailed(network, message)
+    return Permanent(network, message)
+
+
 @contextmanager
-def transport_errors(network: str, where: str, timeout: float) -> Iterator[None]:
-    """requests' failures as Herald's errors. A connect timeout or a refused connection
-    certainly delivered nothing; a read timeout or a dropped connection may have (ambiguous)."""
+def transport_errors(network: str, where: str, deadline: float | None = None) -> Iterator[None]:
+    """Failures to get an answer, as Herald's errors: from :mod:`scheduler.http`, and from
+    ``requests`` for the libraries that send with it themselves (tweepy). A refused connection
+    certainly delivered nothing; a timeout or a dropped connection after sending may have
+    (ambiguous). ``where`` names the endpoint (a redacted URL, or a description); ``deadline``
+    (seconds) is the request's, for the message."""
     try:
         yield
+    except DeadlineExceeded as exc:
+        raise Transient(network, f"{where} did not answer within {exc.deadline:g} s",
+                        ambiguous=exc.ambiguous) from None
+    except ConnectFailed as exc:
+        raise Transient(network, f"cannot reach {where} ({exc.reason})", ambiguous=False) from None
+    except ConnectionLost as exc:
+        if exc.reason == "timed out" and deadline is not None:  # the read timeout is the deadline's remainder
+            raise Transient(network, f"{where} did not answer within {deadline:g} s", ambiguous=True) from None
+        raise Transient(network, f"lost the connection to {where} ({exc.reason})", ambiguous=True) from None
+    except TransportError as exc:  # cancelled: the engine is shutting down
+        raise Transient(network, f"the request to {where} was cancelled", ambiguous=exc.ambiguous) from None
+    except (RedirectRefused, TooManyRedirects) as exc:
+        raise Permanent(network, f"{where}: {exc.detail}; set the final URL in the calendar") from None
+    except HttpError as exc:  # too large or malformed: it was received, what it did is unknown
+        raise Transient(network, f"{where}: {exc.detail}", ambiguous=True) from None
     except requests.ConnectTimeout:
         raise Transient(network, f"connecting to {where} timed out") from None
     except requests.Timeout:
-        raise Transient(network, f"{where} did not answer within {timeout:g} s", ambiguous=True) from None
+        shown = f"within {deadline:g} s" if deadline is not None else "in time"
+        raise Transient(network, f"{where} did not answer {shown}", ambiguous=True) from None
     except requests.ConnectionError as exc:
         raise Transient(network, f"cannot reach {where}", ambiguous="refused" not in str(exc)) from None
-
-
-def redact_url(url: str) -> str:
-    """scheme://host/path only: query strings and user info often carry tokens."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))

@@ -10,16 +10,19 @@
   (``uri`` + ``cid``) to the thread's first post.
 - No idempotency key, but it can be asked: ``find_recent`` reads the author feed and
   compares texts.
+- Each request has the account's deadline (``timeout``, default 10 s), given to the SDK's
+  HTTP client; the session's tokens are registered as secrets and saved mode 600.
 - Errors: 429 waits for ``ratelimit-reset``; 401 that a fresh login cannot fix stops the
-  account; 400 (invalid record, too long) is permanent with Bluesky's message; 5xx and
-  network errors retry.
+  account; other statuses go through the shared rule (400, an invalid record or a too
+  long text, is permanent with Bluesky's message; 5xx retry); network errors retry.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from atproto import Client, client_utils, models
 from atproto_client.exceptions import (
@@ -30,15 +33,33 @@ from atproto_client.exceptions import (
     RequestErrorBase,
     UnauthorizedError,
 )
+from atproto_client.request import Request
 
 from ..clock import Clock
-from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient
+from ..files import write_atomic
+from ..http import HttpClient
+from ..redaction import register
+from .base import (
+    AccountPublisher,
+    AuthFailed,
+    OutgoingPost,
+    PublishError,
+    RateLimited,
+    RemoteRef,
+    Transient,
+    status_error,
+)
 from .credentials import Secrets
 from .media import image_bytes
 
+if TYPE_CHECKING:
+    from campaigns.model import Calendar
 
-def _ref(remote: RemoteRef) -> models.ComAtprotoRepoStrongRef.Main:
-    uri, _, cid = remote.id.partition("|")
+T = TypeVar("T")
+
+
+def _ref(remote_id: str) -> models.ComAtprotoRepoStrongRef.Main:
+    uri, _, cid = remote_id.partition("|")
     return models.ComAtprotoRepoStrongRef.Main(uri=uri, cid=cid)
 
 
@@ -52,8 +73,8 @@ def _detail(exc: RequestErrorBase) -> str:
     return f"HTTP {response.status_code}"
 
 
-class BlueskyPublisher(Publisher):
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
+class BlueskyPublisher(AccountPublisher):
+    def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
                  language: str = "en"):
         super().__init__(name, "bluesky")
         self.clock = clock
@@ -62,17 +83,23 @@ class BlueskyPublisher(Publisher):
         self.password = secrets["APP_PASSWORD"]
         self.language = language
         service = options.get("service", "https://bsky.social").rstrip("/")
-        self.client = Client(base_url=f"{service}/xrpc")
+        self.timeout = float(options.get("timeout", 10))
+        self.request = Request(timeout=self.timeout)  # the SDK's httpx client, with Herald's deadline
+        self.client = Client(base_url=f"{service}/xrpc", request=self.request)
         self.session_path = os.path.join(base_dir, ".herald", f"bluesky-{name}.session")
         self.client.on_session_change(self._save)
         self.logged_in = False
+        self.images = HttpClient(deadline=self.timeout)  # images given by url (the SDK speaks to Bluesky only)
+
+    @classmethod
+    def calendar_options(cls, calendar: Calendar) -> dict[str, Any]:
+        return {"language": calendar.brand.language}
 
     def _save(self, event: Any, session: Any) -> None:
-        os.makedirs(os.path.dirname(self.session_path), exist_ok=True)
-        fd = os.open(self.session_path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(session.export())
-        os.replace(self.session_path + ".tmp", self.session_path)
+        """Keep the session (its tokens are secrets: registered, and written mode 600)."""
+        exported = session.export()
+        register(exported, getattr(session, "access_jwt", None), getattr(session, "refresh_jwt", None))
+        write_atomic(self.session_path, exported, mode=0o600)
 
     def _login(self, fresh: bool = False) -> None:
         if self.logged_in and not fresh:
@@ -80,7 +107,9 @@ class BlueskyPublisher(Publisher):
         try:
             if not fresh and os.path.exists(self.session_path):
                 with open(self.session_path) as fh:
-                    self.client.login(session_string=fh.read().strip(), fetch_bsky_profile=False)
+                    saved = fh.read().strip()
+                register(saved)
+                self.client.login(session_string=saved, fetch_bsky_profile=False)
             else:
                 self.client.login(self.handle, self.password, fetch_bsky_profile=False)
                 self._save(None, self.client._session)
@@ -97,7 +126,7 @@ class BlueskyPublisher(Publisher):
             raise self._error(exc) from None
         self.logged_in = True
 
-    def _error(self, exc: AtProtocolError) -> Exception:
+    def _error(self, exc: AtProtocolError) -> PublishError:
         if isinstance(exc, InvokeTimeoutError):
             return Transient(self.name, "Bluesky did not answer in time", ambiguous=True)
         if isinstance(exc, NetworkError):
@@ -108,14 +137,10 @@ class BlueskyPublisher(Publisher):
                 reset = exc.response.headers.get("ratelimit-reset") or exc.response.headers.get("RateLimit-Reset")
                 at = datetime.fromtimestamp(int(reset), UTC) if reset else self.clock.now() + timedelta(minutes=5)
                 return RateLimited(self.name, max(at, self.clock.now()), f"Bluesky: {_detail(exc)}")
-            if status == 401:
-                return AuthFailed(self.name, f"Bluesky: {_detail(exc)}")
-            if status >= 500:
-                return Transient(self.name, f"Bluesky: {_detail(exc)}", ambiguous=True)
-            return Permanent(self.name, f"Bluesky: {_detail(exc)}")
+            return status_error(self.name, status, f"Bluesky: {_detail(exc)}", now=self.clock.now())
         return Transient(self.name, f"Bluesky: {type(exc).__name__}", ambiguous=True)
 
-    def _call(self, action: Any) -> Any:
+    def _call(self, action: Callable[[], T]) -> T:
         self._login()
         try:
             return action()
@@ -130,13 +155,13 @@ class BlueskyPublisher(Publisher):
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         reply = None
-        if post.reply_to is not None and "|" in post.reply_to.id:
-            root = _ref(post.reply_to)
+        if post.reply_to is not None and post.reply_to.id and "|" in post.reply_to.id:
+            root = _ref(post.reply_to.id)
             reply = models.AppBskyFeedPost.ReplyRef(root=root, parent=root)
         facets = client_utils.detect_facets(post.text) or None
         embed = None
         if post.image:
-            data, _name, _mime = image_bytes(self.name, post.image, self.base_dir)
+            data, _name, _mime = image_bytes(self.name, post.image, self.base_dir, http=self.images)
             blob = self._call(lambda: self.client.upload_blob(data)).blob
             embed = models.AppBskyEmbedImages.Main(images=[models.AppBskyEmbedImages.Image(
                 alt=post.image.get("alt", ""), image=blob)])
@@ -164,3 +189,7 @@ class BlueskyPublisher(Publisher):
     def check_live(self) -> str:
         self._login()
         return f"logged in as {self.handle} (session reused and refreshed, not re-created per post)"
+
+    def close(self) -> None:
+        self.images.close()
+        self.request.close()

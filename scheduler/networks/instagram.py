@@ -1,38 +1,41 @@
-"""Instagram, over requests (see :mod:`scheduler.networks.graph` for the shared error handling and tokens)."""
+"""Instagram, over the Graph API (see :mod:`scheduler.networks.graph` for the shared error handling and tokens)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..clock import Clock
 from .base import OutgoingPost, Permanent, RemoteRef
 from .credentials import Secrets
-from .graph import _Meta
+from .graph import MetaPublisher
 
 
-class InstagramPublisher(_Meta):
+class InstagramPublisher(MetaPublisher):
     host = "https://graph.facebook.com/v21.0"
+    type_ = "instagram"
 
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
-        super().__init__(name, "instagram", options, secrets, clock, base_dir)
+    def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *,
+                 base_dir: str = "."):
+        super().__init__(name, options, secrets, clock, base_dir=base_dir)
         self.user = options["user_id"]
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         if post.reply_to is not None:
-            data = self.request("POST", f"/{post.reply_to.id}/comments", data=self.params(message=post.text))
+            data = self.call("POST", f"/{post.reply_to.id}/comments", data=self.params(message=post.text))
             return RemoteRef(str(data["id"]), post.reply_to.url)
         image = post.image or {}
         if not image.get("url"):
             raise Permanent(self.name, "Instagram posts need an image reachable by url (image: {url: …, alt: …})")
-        container = self.request("POST", f"/{self.user}/media", data=self.params(
+        container = self.call("POST", f"/{self.user}/media", data=self.params(
             image_url=image["url"], caption=post.text, alt_text=image.get("alt")))
-        published = self.request("POST", f"/{self.user}/media_publish",
-                                 data=self.params(creation_id=container["id"]))
+        published = self.call("POST", f"/{self.user}/media_publish",
+                              data=self.params(creation_id=container["id"]))
         return RemoteRef(str(published["id"]), None)
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
         return self.find_in(f"/{self.user}/media", "caption", post)
 
     def check_live(self) -> str:
-        data = self.request("GET", f"/{self.user}", params=self.params(fields="id,username"))
+        data = self.call("GET", f"/{self.user}", params=self.params(fields="id,username"))
         return f"the token is valid (@{data.get('username', self.user)})"

@@ -17,8 +17,9 @@ from __future__ import annotations
 import html
 import os
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from mastodon import (
@@ -33,8 +34,22 @@ from mastodon import (
 )
 
 from ..clock import Clock
-from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient
+from ..redaction import redact_url
+from .base import (
+    AccountPublisher,
+    AuthFailed,
+    OutgoingPost,
+    Permanent,
+    PublishError,
+    RateLimited,
+    RemoteRef,
+    Transient,
+    status_error,
+)
 from .credentials import Secrets
+
+if TYPE_CHECKING:
+    from campaigns.model import Calendar
 
 _TAG = re.compile(r"<[^>]+>")
 _URL = re.compile(r"https?://\S+")
@@ -55,8 +70,8 @@ def normalise(text: str) -> str:
     return " ".join(_URL.sub(" ", plain).split())
 
 
-class MastodonPublisher(Publisher):
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
+class MastodonPublisher(AccountPublisher):
+    def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
                  language: str = "en", session: requests.Session | None = None):
         super().__init__(name, "mastodon")
         self.clock = clock
@@ -68,20 +83,27 @@ class MastodonPublisher(Publisher):
                             version_check_mode="none", session=session, user_agent="Herald/0.1")
         self.account_id: str | None = None
 
-    def describe(self) -> str:
-        return f"{self.name} (mastodon at {self.api.api_base_url})"
+    @classmethod
+    def calendar_options(cls, calendar: Calendar) -> dict[str, Any]:
+        return {"language": calendar.brand.language}
 
-    def _error(self, exc: MastodonError) -> Exception:
+    def describe(self) -> str:
+        return f"{self.name} (mastodon at {redact_url(str(self.api.api_base_url))})"
+
+    def _error(self, exc: MastodonError) -> PublishError:
         if isinstance(exc, MastodonRatelimitError):
             reset = getattr(self.api, "ratelimit_reset", None)
             at = datetime.fromtimestamp(reset, UTC) if reset else self.clock.now() + timedelta(minutes=5)
             return RateLimited(self.name, max(at, self.clock.now()), "Mastodon: HTTP 429")
         if isinstance(exc, MastodonUnauthorizedError):
             return AuthFailed(self.name, f"Mastodon refused the access token ({_api_message(exc)})")
-        if isinstance(exc, MastodonServerError):
-            return Transient(self.name, f"Mastodon server error ({_api_message(exc)})", ambiguous=True)
         if isinstance(exc, MastodonNetworkError):
             return Transient(self.name, "cannot reach the Mastodon instance, or it timed out", ambiguous=True)
+        status = _status(exc)
+        if status is not None:  # the shared rule for the rest (422 and 404 permanent, 5xx retried)
+            return status_error(self.name, status, f"Mastodon: {_api_message(exc)}", now=self.clock.now())
+        if isinstance(exc, MastodonServerError):
+            return Transient(self.name, f"Mastodon server error ({_api_message(exc)})", ambiguous=True)
         if isinstance(exc, MastodonNotFoundError | MastodonAPIError):
             return Permanent(self.name, f"Mastodon: {_api_message(exc)}")
         return Transient(self.name, f"Mastodon: {type(exc).__name__}", ambiguous=True)
@@ -127,6 +149,11 @@ class MastodonPublisher(Publisher):
         session = getattr(self.api, "session", None)
         if session is not None:
             session.close()
+
+
+def _status(exc: MastodonError) -> int | None:
+    """The HTTP status Mastodon.py put in the exception's arguments (message, status, reason, error)."""
+    return next((a for a in exc.args if isinstance(a, int) and 100 <= a <= 599), None)
 
 
 def _api_message(exc: MastodonError) -> str:

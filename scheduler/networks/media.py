@@ -1,18 +1,19 @@
-"""Reading a post's image for upload: ``image: {path}`` relative to the calendar, or ``{url}`` fetched."""
+"""Reading a post's image for upload: ``image: {path}`` relative to the calendar, or ``{url}``
+fetched with the publisher's HTTP client (its deadline; at most 20 MB, decompressed too)."""
 
 from __future__ import annotations
 
 import mimetypes
 import os
 
-import requests
-
-from .base import Permanent, Transient
+from ..http import HttpClient, ResponseTooLarge
+from ..redaction import redact_url
+from .base import Permanent, Transient, transport_errors
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
-def image_bytes(network: str, image: dict[str, str], base_dir: str, timeout: float = 10) -> tuple[bytes, str, str]:
+def image_bytes(network: str, image: dict[str, str], base_dir: str, *, http: HttpClient) -> tuple[bytes, str, str]:
     """(data, file name, MIME type) of the image, or a Permanent/Transient error that says why not."""
     if image.get("path"):
         path = image["path"] if os.path.isabs(image["path"]) else os.path.join(base_dir, image["path"])
@@ -23,12 +24,14 @@ def image_bytes(network: str, image: dict[str, str], base_dir: str, timeout: flo
             raise Permanent(network, f"image {image['path']} cannot be read") from None
         name = os.path.basename(path)
     else:
-        try:
-            response = requests.get(image["url"], timeout=timeout)
-        except requests.RequestException:
-            raise Transient(network, f"cannot fetch the image {image['url']}") from None
+        shown = f"the image {redact_url(image['url'])}"
+        with transport_errors(network, shown, http.deadline):
+            try:
+                response = http.get(image["url"], max_bytes=MAX_IMAGE_BYTES, max_decoded=MAX_IMAGE_BYTES)
+            except ResponseTooLarge:
+                raise Permanent(network, f"{shown} is over 20 MB") from None
         if response.status_code != 200:
-            raise Transient(network, f"fetching the image {image['url']} answered HTTP {response.status_code}")
+            raise Transient(network, f"fetching {shown} answered HTTP {response.status_code}")
         data = response.content
         name = os.path.basename(image["url"].split("?")[0]) or "image"
     if len(data) > MAX_IMAGE_BYTES:

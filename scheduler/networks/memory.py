@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from .base import OutgoingPost, Publisher, RemoteRef
+
+if TYPE_CHECKING:
+    from campaigns.model import Account, Calendar
+
+    from ..clock import Clock
 
 
 class MemoryPublisher(Publisher):
@@ -18,6 +24,12 @@ class MemoryPublisher(Publisher):
         self.fail = fail
         self.calls = 0
         self.lock = threading.Lock()
+
+    @classmethod
+    def from_account(cls, account: Account, calendar: Calendar, *, clock: Clock, env: Mapping[str, str],
+                     base_dir: str) -> MemoryPublisher:
+        """A stand-in for ``account`` that keeps what it is sent (simulations)."""
+        return cls(account.name, account.type)
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         with self.lock:

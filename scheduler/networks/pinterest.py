@@ -1,48 +1,53 @@
-"""Pinterest, over requests (see :mod:`scheduler.networks.graph` for the shared error handling and tokens)."""
+"""Pinterest API v5 (see :mod:`scheduler.networks.rest` for the shared error handling and tokens).
+
+``POST /v5/pins`` on the account's board, with an image url; no threads.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-import requests
-
 from ..clock import Clock
-from .base import OutgoingPost, Permanent, RemoteRef
+from ..http import Response
+from .base import OutgoingPost, Permanent, RemoteRef, json_body
 from .credentials import Secrets
-from .graph import _URL, _OAuthRefresh, _same
+from .rest import URL_RE, OAuthRefreshPublisher, same_text
 
 
-class PinterestPublisher(_OAuthRefresh):
+class PinterestPublisher(OAuthRefreshPublisher):
     host = "https://api.pinterest.com"
+    type_ = "pinterest"
 
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
-        super().__init__(name, "pinterest", options, secrets, clock, base_dir)
+    def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *,
+                 base_dir: str = "."):
+        super().__init__(name, options, secrets, clock, base_dir=base_dir)
         self.board = options["board_id"]
 
-    def oauth_post(self, form: dict[str, str]) -> requests.Response:
-        return self.session.post(f"{self.base}/v5/oauth/token", data=form, timeout=self.timeout,
-                                 auth=(self.secrets["CLIENT_ID"], self.secrets["CLIENT_SECRET"]))
+    def oauth_post(self, form: dict[str, str]) -> Response:
+        return self.http.post(f"{self.base}/v5/oauth/token", data=form,
+                              auth=(self.secrets["CLIENT_ID"], self.secrets["CLIENT_SECRET"]))
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         image = post.image or {}
         if not image.get("url"):
             raise Permanent(self.name, "Pinterest pins need an image reachable by url (image: {url: …, alt: …})")
-        link = next(iter(_URL.findall(post.text)), None)
-        body = {"board_id": self.board, "title": (post.title or post.text)[:100], "description": post.text[:500],
-                "alt_text": image.get("alt", "")[:500], "media_source": {"source_type": "image_url",
-                                                                          "url": image["url"]}}
+        link = next(iter(URL_RE.findall(post.text)), None)
+        pin: dict[str, Any] = {
+            "board_id": self.board, "title": (post.title or post.text)[:100], "description": post.text[:500],
+            "alt_text": image.get("alt", "")[:500], "media_source": {"source_type": "image_url", "url": image["url"]}}
         if link:
-            body["link"] = link
-        data = self.request("POST", "/v5/pins", json=body)
+            pin["link"] = link
+        data = json_body(self.request("POST", "/v5/pins", json=pin))
         return RemoteRef(str(data["id"]), f"https://www.pinterest.com/pin/{data['id']}/")
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
-        data = self.request("GET", f"/v5/boards/{self.board}/pins", params={"page_size": 25})
+        data = json_body(self.request("GET", f"/v5/boards/{self.board}/pins", params={"page_size": 25}))
         for pin in data.get("items", []):
-            if _same(pin.get("description", ""), post.text[:500]):
+            if same_text(pin.get("description", ""), post.text[:500]):
                 return RemoteRef(str(pin["id"]), f"https://www.pinterest.com/pin/{pin['id']}/")
         return None
 
     def check_live(self) -> str:
-        data = self.request("GET", "/v5/user_account")
+        data = json_body(self.request("GET", "/v5/user_account"))
         return f"the token is valid ({data.get('username', 'account')})"

@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedgen.feed import FeedGenerator
 from jinja2 import Environment, select_autoescape
@@ -23,6 +24,9 @@ from jinja2 import Environment, select_autoescape
 from ..clock import Clock
 from ..files import write_atomic
 from .base import OutgoingPost, Publisher, RemoteRef
+
+if TYPE_CHECKING:
+    from campaigns.model import Account, Calendar
 
 MAX_ITEMS = 500  # shown on the page and in the feeds; the store keeps the same
 
@@ -111,7 +115,7 @@ def _linkify(text: str) -> Any:
 
 
 class SitePublisher(Publisher):
-    def __init__(self, name: str, options: dict[str, Any], clock: Clock, *, base_dir: str, title: str,
+    def __init__(self, name: str, options: Mapping[str, Any], clock: Clock, *, base_dir: str, title: str,
                  language: str = "en", tz: Any = UTC):
         super().__init__(name, "site")
         self.directory = os.path.join(base_dir, options.get("path", "public"))
@@ -125,6 +129,19 @@ class SitePublisher(Publisher):
         env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
         env.filters["linkify"] = _linkify
         self.page = env.from_string(_PAGE)
+
+    @classmethod
+    def built_from(cls, account: Account, calendar: Calendar, *, env: Mapping[str, str],
+                   base_dir: str) -> dict[str, Any]:
+        brand = calendar.brand
+        return {**super().built_from(account, calendar, env=env, base_dir=base_dir),
+                "brand": [brand.name, brand.language, brand.timezone]}
+
+    @classmethod
+    def from_account(cls, account: Account, calendar: Calendar, *, clock: Clock, env: Mapping[str, str],
+                     base_dir: str) -> SitePublisher:
+        return cls(account.name, account.options, clock, base_dir=base_dir, title=calendar.brand.name,
+                   language=calendar.brand.language, tz=calendar.brand.tz)
 
     @property
     def store_path(self) -> str:

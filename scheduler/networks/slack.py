@@ -7,31 +7,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..clock import Clock
 from .base import OutgoingPost, RemoteRef
-from .chat import _HttpChat
-from .credentials import Secrets
+from .chat import ChatPublisher
+
+SHOWN = "the Slack webhook"
 
 
-class SlackPublisher(_HttpChat):
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, **kw: Any):
-        super().__init__(name, "slack", options, secrets, clock, **kw)
+class SlackPublisher(ChatPublisher):
+    type_ = "slack"
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         url = self.secrets["WEBHOOK_URL"]
-        response = self._post(url, {"text": post.text, "unfurl_links": False}, "the Slack webhook")
+        response = self._post(url, {"text": post.text, "unfurl_links": False}, SHOWN)
         if response.status_code == 200:
-            return RemoteRef(post.key)
-        self._fail(response, f"Slack answered HTTP {response.status_code}: {response.text.strip()[:200]}")
-        raise AssertionError  # _fail always raises
-
+            return RemoteRef(post.key)  # Slack gives no id; the key names the message in the ledger
+        raise self.fail(response, f"Slack answered HTTP {response.status_code}: {response.text.strip()[:200]}")
 
     def check_live(self) -> str:
         # Slack answers an empty message with 400 "no_text" when the webhook is valid, and posts nothing.
-        response = self._post(self.secrets["WEBHOOK_URL"], {}, "the Slack webhook")
+        response = self._post(self.secrets["WEBHOOK_URL"], {}, SHOWN)
         if response.status_code == 400 and "no_text" in response.text:
             return "the webhook is valid"
-        self._fail(response, f"Slack answered HTTP {response.status_code}: {response.text.strip()[:200]}")
-        raise AssertionError
+        raise self.fail(response, f"Slack answered HTTP {response.status_code}: {response.text.strip()[:200]}")

@@ -6,17 +6,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..clock import Clock
 from .base import OutgoingPost, RemoteRef
-from .chat import _HttpChat
-from .credentials import Secrets
+from .chat import ChatPublisher
 
 
-class TeamsPublisher(_HttpChat):
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, **kw: Any):
-        super().__init__(name, "teams", options, secrets, clock, **kw)
+class TeamsPublisher(ChatPublisher):
+    type_ = "teams"
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         card = {"type": "message", "attachments": [{
@@ -26,9 +21,8 @@ class TeamsPublisher(_HttpChat):
         }]}
         response = self._post(self.secrets["WEBHOOK_URL"], card, "the Teams webhook")
         if response.status_code in (200, 202):
-            return RemoteRef(post.key)
-        self._fail(response, f"Teams answered HTTP {response.status_code}: {response.text.strip()[:200]}")
-        raise AssertionError
+            return RemoteRef(post.key)  # Teams gives no id; the key names the message in the ledger
+        raise self.fail(response, f"Teams answered HTTP {response.status_code}: {response.text.strip()[:200]}")
 
     def check_live(self) -> str:
         return "a Teams webhook cannot be checked without posting; its URL is set"

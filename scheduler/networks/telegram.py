@@ -9,29 +9,34 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-import requests
-
 from ..clock import Clock
-from .base import OutgoingPost, RateLimited, RemoteRef, Transient, redact_url
-from .chat import _HttpChat
+from ..http import Response
+from ..redaction import redact_url
+from .base import OutgoingPost, PublishError, RateLimited, RemoteRef, json_body
+from .chat import ChatPublisher
 from .credentials import Secrets
 from .media import image_bytes
 
 
-class TelegramPublisher(_HttpChat):
+class TelegramPublisher(ChatPublisher):
+    type_ = "telegram"
     api_url = "https://api.telegram.org"
 
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, **kw: Any):
-        super().__init__(name, "telegram", options, secrets, clock, **kw)
-        self.api_url = options.get("api_url", TelegramPublisher.api_url).rstrip("/")
+    def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, **kw: Any):
+        super().__init__(name, options, secrets, clock, **kw)
+        self.api_url = str(options.get("api_url", TelegramPublisher.api_url)).rstrip("/")
+
+    def _method_url(self, method: str) -> str:
+        return f"{self.api_url}/bot{self.secrets['BOT_TOKEN']}/{method}"
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         payload: dict[str, Any] = {"chat_id": self.options["chat_id"], "text": post.text,
                                    "link_preview_options": {"is_disabled": True}}
-        if post.reply_to is not None and post.reply_to.id.isdigit():
+        if post.reply_to is not None and post.reply_to.id and post.reply_to.id.isdigit():
             payload["reply_parameters"] = {"message_id": int(post.reply_to.id), "allow_sending_without_reply": True}
         method, files = "sendMessage", None
         if post.image and len(post.text) <= 1024:  # a photo's caption holds 1,024 characters
@@ -41,32 +46,28 @@ class TelegramPublisher(_HttpChat):
             if post.image.get("url"):
                 payload["photo"] = post.image["url"]
             else:
-                data, name, mime = image_bytes(self.name, post.image, self.base_dir)
+                data, name, mime = image_bytes(self.name, post.image, self.base_dir, http=self.http)
                 files = {"photo": (name, data, mime)}
                 payload = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in payload.items()}
-        url = f"{self.api_url}/bot{self.secrets['BOT_TOKEN']}/{method}"
-        response = self._post(url, payload, f"{redact_url(self.api_url)} ({method})", files)
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        if response.status_code == 200 and data.get("ok"):
-            result = data.get("result") or {}
-            return RemoteRef(str(result.get("message_id", post.key)))
-        detail = f"Telegram: {data.get('description') or response.text.strip()[:200]}"
-        retry_after = (data.get("parameters") or {}).get("retry_after")
-        if response.status_code == 429 and retry_after is not None:
-            raise RateLimited(self.name, self.clock.now() + timedelta(seconds=float(retry_after)), detail)
-        self._fail(response, detail)
-        raise AssertionError
+        response = self._post(self._method_url(method), payload, f"{redact_url(self.api_url)} ({method})", files)
+        answer = json_body(response)
+        if response.status_code == 200 and answer.get("ok"):
+            result = answer.get("result") or {}
+            return RemoteRef(str(result["message_id"]) if "message_id" in result else None)
+        raise self.fail(response, f"Telegram answered HTTP {response.status_code}: "
+                                  f"{answer.get('description') or response.text.strip()[:200]}")
+
+    def fail(self, response: Response, message: str) -> PublishError:
+        retry_after = (json_body(response).get("parameters") or {}).get("retry_after")
+        if response.status_code == 429 and retry_after is not None:  # Telegram's own wait, in the body
+            return RateLimited(self.name, self.clock.now() + timedelta(seconds=float(retry_after)), message)
+        return super().fail(response, message)
 
     def check_live(self) -> str:
-        try:
-            response = self.session.get(f"{self.api_url}/bot{self.secrets['BOT_TOKEN']}/getMe", timeout=self.timeout)
-        except requests.RequestException:
-            raise Transient(self.name, "cannot reach Telegram") from None
-        data = response.json() if response.content else {}
-        if response.status_code == 200 and data.get("ok"):
-            return f"the bot token is valid (@{(data.get('result') or {}).get('username', '?')})"
-        self._fail(response, f"Telegram: {data.get('description') or response.status_code}")
-        raise AssertionError
+        response = self._get(self._method_url("getMe"), f"{redact_url(self.api_url)} (getMe)")
+        answer = json_body(response)
+        if response.status_code == 200 and answer.get("ok"):
+            return f"the bot token is valid (@{(answer.get('result') or {}).get('username', '?')})"
+        raise self.fail(response, f"Telegram answered HTTP {response.status_code}: "
+                                  f"{answer.get('description') or response.text.strip()[:200]}")
+

@@ -1,24 +1,25 @@
-"""Threads, over requests (see :mod:`scheduler.networks.graph` for the shared error handling and tokens)."""
+"""Threads, over the Graph API (see :mod:`scheduler.networks.graph` for the shared error handling and tokens)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-import requests
-
 from ..clock import Clock
-from .base import OutgoingPost, RemoteRef, Transient
+from .base import AuthFailed, OutgoingPost, RemoteRef, json_body
 from .credentials import Secrets
-from .graph import _Meta
+from .graph import MetaPublisher
 
 
-class ThreadsPublisher(_Meta):
+class ThreadsPublisher(MetaPublisher):
     host = "https://graph.threads.net/v1.0"
     refresh_every = timedelta(days=30)  # long-lived tokens last 60 days; each refresh restarts that
+    type_ = "threads"
 
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, base_dir: str = "."):
-        super().__init__(name, "threads", options, secrets, clock, base_dir)
+    def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *,
+                 base_dir: str = "."):
+        super().__init__(name, options, secrets, clock, base_dir=base_dir)
         self.user = options.get("user_id", "me")
 
     def can_refresh(self) -> bool:
@@ -26,30 +27,27 @@ class ThreadsPublisher(_Meta):
 
     def refresh(self) -> None:
         root = self.base.rsplit("/v1.0", 1)[0]
-        try:
-            response = self.session.get(f"{root}/refresh_access_token", timeout=self.timeout,
-                                        params={"grant_type": "th_refresh_token", "access_token": self.token})
-        except requests.RequestException:
-            raise Transient(self.name, "cannot reach Threads to refresh the token") from None
-        if response.status_code != 200:
-            raise self.error(response)
-        data = response.json()
+        response = self._request("GET", f"{root}/refresh_access_token",
+                                 params={"grant_type": "th_refresh_token", "access_token": self.token})
+        data = json_body(response)
+        if not data.get("access_token"):
+            raise AuthFailed(self.name, "Threads answered the token refresh without a token; authorise Herald again")
         assert self.tokens is not None
-        self.tokens.save(data["access_token"], self.clock.now(), data.get("expires_in"))
+        self.tokens.save(str(data["access_token"]), self.clock.now(), data.get("expires_in"))
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         image = (post.image or {}).get("url")
-        container = self.request("POST", f"/{self.user}/threads", data=self.params(
+        container = self.call("POST", f"/{self.user}/threads", data=self.params(
             media_type="IMAGE" if image else "TEXT", image_url=image, text=post.text,
             alt_text=(post.image or {}).get("alt") if image else None,
             reply_to_id=post.reply_to.id if post.reply_to else None))
-        published = self.request("POST", f"/{self.user}/threads_publish",
-                                 data=self.params(creation_id=container["id"]))
+        published = self.call("POST", f"/{self.user}/threads_publish",
+                              data=self.params(creation_id=container["id"]))
         return RemoteRef(str(published["id"]), None)
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
         return self.find_in(f"/{self.user}/threads", "text", post)
 
     def check_live(self) -> str:
-        data = self.request("GET", f"/{self.user}", params=self.params(fields="id,username"))
+        data = self.call("GET", f"/{self.user}", params=self.params(fields="id,username"))
         return f"the token is valid (@{data.get('username', self.user)})"

@@ -1,8 +1,10 @@
 """The webhook channel: an HTTP POST of a JSON body to your own endpoint.
 
 Body: ``key``, ``post``, ``kind``, ``network``, ``scheduled_at`` (ISO 8601), ``text``,
-``links``, ``source``, ``campaign``, ``reply_to`` (the first post's remote id, for
-threads) and ``image``.  Headers:
+``links``, ``source``, ``campaign``, ``title``, ``image``, and for threads ``thread_key``
+(the publication key of the thread's first post: a receiver can always thread with it)
+and ``reply_to`` (the first post's id as the receiver gave it, when it gave one).
+Headers:
 
 - ``Idempotency-Key``: the publication key.  A receiver that keeps the keys it has
   seen turns the rare re-send after a crash into a no-op: this is how the webhook
@@ -11,13 +13,16 @@ threads) and ``image``.  Headers:
   secret from the environment variable named by ``secret_env``, and
   ``X-Herald-Timestamp``, so a receiver can reject forged or replayed calls.
 
-Optional ``lookup_url``: a GET endpoint (``?key=…``) answering 200 for a key it has
-received and 404 otherwise; with it, Herald reconciles an ambiguous send before
-retrying instead of relying on the receiver to drop the duplicate.
+Optional ``lookup_url``: a GET endpoint (``?key=…``) answering 200 (with ``{"id": …}``)
+for a key it has received and 404 otherwise; with it, Herald reconciles an ambiguous
+send before retrying instead of relying on the receiver to drop the duplicate.
 
-Responses: 2xx and 409 (already received) are success; 429 waits for ``Retry-After``;
-408, 425 and 5xx and timeouts retry with backoff; 401/403 stop the account; any other
-4xx is permanent, with the receiver's message.
+Responses: 2xx and 409 (already received) are success, and the JSON body's ``id`` is
+recorded as the post's remote id.  Without one, a 409 asks ``lookup_url`` for it (when
+configured); otherwise no remote id is recorded (replies then carry ``thread_key`` only,
+never a made-up ``reply_to``).  429 waits for ``Retry-After``; 408, 425 and 5xx and
+timeouts retry with backoff; 401/403 stop the account; any other 4xx is permanent, with
+the receiver's message.
 """
 
 from __future__ import annotations
@@ -25,52 +30,35 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from ..clock import Clock
+from ..http import HttpClient, Response
+from ..redaction import redact_url
 from .base import (
-    AuthFailed,
     ConfigError,
     OutgoingPost,
-    Permanent,
     Publisher,
-    RateLimited,
+    PublishError,
     RemoteRef,
-    Transient,
-    redact_url,
+    status_error,
     transport_errors,
 )
+from .credentials import register_secret, register_url_secrets
 
-USER_AGENT = "Herald/0.1 (+https://herald.example)"
+if TYPE_CHECKING:
+    from campaigns.model import Account, Calendar
 
-
-def retry_at_from(headers: Any, now: datetime, default: float = 60.0) -> datetime:
-    """When to try again after a 429/503: Retry-After (seconds or HTTP date), X-RateLimit-Reset."""
-    value = headers.get("Retry-After")
-    if value:
-        try:
-            return now + timedelta(seconds=max(0.0, float(value)))
-        except ValueError:
-            try:
-                return max(now, parsedate_to_datetime(value).astimezone(UTC))
-            except (TypeError, ValueError):
-                pass
-    reset = headers.get("X-RateLimit-Reset") or headers.get("x-rate-limit-reset")
-    if reset:
-        try:
-            stamp = float(reset)
-            return max(now, datetime.fromtimestamp(stamp, UTC)) if stamp > 1e9 else now + timedelta(seconds=stamp)
-        except ValueError:
-            pass
-    return now + timedelta(seconds=default)
+log = logging.getLogger("herald.networks.webhook")
 
 
-def _message(response: requests.Response) -> str:
+
+def _message(response: Response) -> str:
     text = response.text.strip().replace("\n", " ")
     try:
         body = response.json()
@@ -82,23 +70,38 @@ def _message(response: requests.Response) -> str:
 
 
 class WebhookPublisher(Publisher):
-    def __init__(self, name: str, options: dict[str, Any], clock: Clock, env: dict[str, str] | None = None,
+    def __init__(self, name: str, options: Mapping[str, Any], clock: Clock, env: Mapping[str, str] | None = None,
                  session: requests.Session | None = None):
         super().__init__(name, "webhook")
         env = os.environ if env is None else env
-        self.url = options["url"]
-        self.lookup_url = options.get("lookup_url")
+        self.url = str(options["url"])
+        self.lookup_url: str | None = options.get("lookup_url")
         self.timeout = float(options.get("timeout", 10))
         self.clock = clock
         self.secret: bytes | None = None
+        for url in (self.url, self.lookup_url):
+            if url:
+                register_url_secrets(url)  # a token in its query or path never reaches a log
         if options.get("secret_env"):
             value = env.get(options["secret_env"])
             if not value:
                 raise ConfigError(f"network {name!r}: set the environment variable {options['secret_env']} "
                                   "to the webhook's signing secret (or remove secret_env)")
+            register_secret(value)
             self.secret = value.encode()
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.http = HttpClient(session, deadline=self.timeout)
+
+    @classmethod
+    def built_from(cls, account: Account, calendar: Calendar, *, env: Mapping[str, str],
+                   base_dir: str) -> dict[str, Any]:
+        secret_env = account.options.get("secret_env")
+        return {**super().built_from(account, calendar, env=env, base_dir=base_dir),
+                "secret": env.get(secret_env) if secret_env else None}
+
+    @classmethod
+    def from_account(cls, account: Account, calendar: Calendar, *, clock: Clock, env: Mapping[str, str],
+                     base_dir: str) -> WebhookPublisher:
+        return cls(account.name, account.options, clock, env=env)
 
     def describe(self) -> str:
         return f"{self.name} (webhook to {redact_url(self.url)})"
@@ -108,7 +111,8 @@ class WebhookPublisher(Publisher):
             "key": post.key, "post": post.post, "kind": post.kind, "network": post.network,
             "scheduled_at": post.scheduled_at.isoformat(), "text": post.text, "links": post.links,
             "source": post.source, "campaign": post.campaign, "title": post.title or None,
-            "reply_to": post.reply_to.id if post.reply_to else None, "image": post.image, **post.extra,
+            "reply_to": post.reply_to.id if post.reply_to else None, "thread_key": post.thread_key,
+            "image": post.image, **post.extra,
         }
         return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
@@ -123,43 +127,50 @@ class WebhookPublisher(Publisher):
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         body = self.body(post)
-        where = redact_url(self.url)
-        with transport_errors(self.name, where, self.timeout):
-            response = self.session.post(self.url, data=body, headers=self.headers(post, body), timeout=self.timeout)
-        return self._result(response, post)
-
-    def _result(self, response: requests.Response, post: OutgoingPost) -> RemoteRef:
+        with transport_errors(self.name, redact_url(self.url), self.timeout):
+            response = self.http.post(self.url, data=body, headers=self.headers(post, body))
         status = response.status_code
-        if 200 <= status < 300 or status == 409:
-            remote_id = post.key
-            try:
-                data = response.json()
-                if isinstance(data, dict) and data.get("id"):
-                    remote_id = str(data["id"])
-            except ValueError:
-                pass
+        if 200 <= status < 300:
+            return RemoteRef(_remote_id(response))
+        if status == 409:  # already received: its id, from the answer or else from the lookup endpoint
+            remote_id = _remote_id(response)
+            if remote_id is None and self.lookup_url:
+                try:
+                    found = self.find_recent(post)
+                except PublishError as exc:
+                    log.warning("%s: %s was already received; its id is unknown (%s)", self.name, post.key, exc.detail)
+                    found = None
+                remote_id = found.id if found is not None else None
             return RemoteRef(remote_id)
-        if status == 429:
-            raise RateLimited(self.name, retry_at_from(response.headers, self.clock.now()), _message(response))
-        if status in (408, 425) or status >= 500:
-            retry_after = None
-            if "Retry-After" in response.headers:
-                retry_after = (retry_at_from(response.headers, self.clock.now()) - self.clock.now()).total_seconds()
-            raise Transient(self.name, _message(response), retry_after=retry_after, ambiguous=status >= 500)
-        if status in (401, 403):
-            raise AuthFailed(self.name, f"{redact_url(self.url)} refused the credentials ({_message(response)})")
-        raise Permanent(self.name, _message(response))
+        raise self.error(response)
+
+    def error(self, response: Response) -> PublishError:
+        message = _message(response)
+        if response.status_code in (401, 403):
+            message = f"{redact_url(self.url)} refused the credentials ({message})"
+        return status_error(self.name, response.status_code, message, headers=response.headers, now=self.clock.now())
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
         if not self.lookup_url:
             return None  # the Idempotency-Key header makes a re-send harmless
-        try:
-            response = self.session.get(self.lookup_url, params={"key": post.key}, timeout=self.timeout)
-        except requests.RequestException:
-            raise Transient(self.name, f"cannot reach {redact_url(self.lookup_url)} to reconcile") from None
+        with transport_errors(self.name, f"{redact_url(self.lookup_url)} (to reconcile)", self.timeout):
+            response = self.http.get(self.lookup_url, params={"key": post.key})
         if response.status_code == 404:
             return None
-        return self._result(response, post)  # a 2xx is the remote copy; an error status raises
+        if 200 <= response.status_code < 300:
+            return RemoteRef(_remote_id(response))
+        raise self.error(response)
 
     def close(self) -> None:
-        self.session.close()
+        self.http.close()
+
+
+def _remote_id(response: Response) -> str | None:
+    """The receiver's ``id`` for the post in a JSON answer, if it gave one."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    if isinstance(data, dict) and data.get("id") not in (None, ""):
+        return str(data["id"])
+    return None

@@ -6,9 +6,10 @@
   latest posts and compares texts with links normalised (X rewrites every link to
   ``https://t.co/…``), so an ambiguous send is reconciled before any retry.
 - tweepy sets no timeout; this publisher's session does (``timeout``, default 10 s).
-- Errors: 429 waits for ``x-rate-limit-reset``; 401 and permission 403s stop the
-  account; X refuses identical text ("duplicate content", a 403): permanent, and said
-  so; 400 (too long, invalid) permanent with X's message; 5xx and timeouts retry.
+- Errors go through the shared rule (429 waits for ``x-rate-limit-reset``, 401 and 403
+  stop the account, 5xx and timeouts retry, other 4xx such as a too-long text are
+  permanent with X's message), refined for X's own refusal of identical text
+  ("duplicate content", a 403): permanent, and said so.
 """
 
 from __future__ import annotations
@@ -16,15 +17,26 @@ from __future__ import annotations
 import html
 import os
 import re
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import requests
 import tweepy
 
 from ..clock import Clock
-from .base import AuthFailed, OutgoingPost, Permanent, Publisher, RateLimited, RemoteRef, Transient, transport_errors
+from .base import (
+    AccountPublisher,
+    AuthFailed,
+    OutgoingPost,
+    Permanent,
+    PublishError,
+    RemoteRef,
+    status_error,
+    transport_errors,
+)
 from .credentials import Secrets
+
+T = TypeVar("T")
 
 _URL = re.compile(r"https?://\S+")
 
@@ -55,8 +67,8 @@ def _message(exc: tweepy.HTTPException) -> str:
     return f"HTTP {exc.response.status_code}: {text}"
 
 
-class XPublisher(Publisher):
-    def __init__(self, name: str, options: dict[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
+class XPublisher(AccountPublisher):
+    def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
                  session: requests.Session | None = None):
         super().__init__(name, "x")
         self.clock = clock
@@ -72,27 +84,23 @@ class XPublisher(Publisher):
         self.media_api.session = self.session
         self.me: str | None = None
 
-    def _call(self, action: Any) -> Any:
+    def _call(self, action: Callable[[], T]) -> T:
         try:
             with transport_errors(self.name, "X", self.timeout):
                 return action()
-        except tweepy.TooManyRequests as exc:
-            reset = exc.response.headers.get("x-rate-limit-reset")
-            at = datetime.fromtimestamp(int(reset), UTC) if reset else self.clock.now() + timedelta(minutes=15)
-            raise RateLimited(self.name, max(at, self.clock.now()), f"X: {_message(exc)}") from None
-        except tweepy.Unauthorized as exc:
-            raise AuthFailed(self.name, f"X refused the credentials ({_message(exc)})") from None
-        except tweepy.Forbidden as exc:
-            message = _message(exc)
-            if "duplicate" in message.lower():
-                raise Permanent(self.name, f"X refuses identical text in a row ({message}); vary the wording") from None
-            raise AuthFailed(self.name, f"X does not permit this ({message}); check the app's permissions") from None
-        except (tweepy.BadRequest, tweepy.NotFound) as exc:
-            raise Permanent(self.name, f"X: {_message(exc)}") from None
-        except tweepy.TwitterServerError as exc:
-            raise Transient(self.name, f"X: {_message(exc)}", ambiguous=True) from None
         except tweepy.HTTPException as exc:
-            raise Permanent(self.name, f"X: {_message(exc)}") from None
+            raise self.error(exc) from None
+
+    def error(self, exc: tweepy.HTTPException) -> PublishError:
+        status, message = exc.response.status_code, _message(exc)
+        if status == 403 and "duplicate" in message.lower():
+            return Permanent(self.name, f"X refuses identical text in a row ({message}); vary the wording")
+        if status == 403:
+            return AuthFailed(self.name, f"X does not permit this ({message}); check the app's permissions")
+        if status == 401:
+            return AuthFailed(self.name, f"X refused the credentials ({message})")
+        return status_error(self.name, status, f"X: {message}", headers=exc.response.headers, now=self.clock.now(),
+                            wait=900)
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         media_ids = None

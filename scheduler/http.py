@@ -1,0 +1,713 @@
+"""One HTTP client layer for everything Herald sends or fetches (publishers, status feeds).
+
+``requests`` does the protocol; this module adds what it does not:
+
+- **A total deadline per request** (connect + headers + body). Per-read timeouts let a
+  server that trickles one byte a second hold a request forever. Here every socket a
+  request uses is registered with a watch; when the deadline passes (or the caller's
+  ``cancel`` event is set) the watch shuts the socket down (``shutdown(SHUT_RDWR)``),
+  which wakes the blocked read at once. The sockets are registered by urllib3
+  connection classes that :func:`_instrument` installs on every ``HTTPAdapter`` the
+  session uses (also an adapter a test mounted), so any session works.
+- **Size caps**: the body is streamed and refused past ``max_bytes`` (a Content-Length
+  above the cap is refused before reading); gzip/deflate are inflated here, step by
+  step with ``zlib.decompressobj().decompress(data, max_length)``, and refused past
+  ``max_decoded``: a compression bomb never inflates more than the cap.
+- **Redirects only to the same host** (scheme http or https; http → https on the same
+  host is an upgrade and allowed), at most ``max_redirects`` hops; anything else raises
+  :class:`RedirectRefused` naming both hosts.
+- **Typed transport failures**: :class:`ConnectFailed` (nothing was delivered),
+  :class:`ConnectionLost`, :class:`DeadlineExceeded`, :class:`Cancelled` (``ambiguous``
+  when the request may have reached the server). Messages show URLs only through
+  :func:`scheduler.redaction.redact_url`.
+- **One status classifier** (:func:`classify`) and **one Retry-After parser**
+  (:func:`retry_at`), so every publisher reads a status code the same way.
+
+A request returns a :class:`Response` (status, case-insensitive headers, the decoded
+bytes, the final URL); it never raises for an HTTP status: the caller classifies it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json as jsonlib
+import logging
+import math
+import socket
+import ssl
+import threading
+import time
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from enum import Enum
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from campaigns.errors import RuntimeFailure
+
+from .redaction import redact_url
+
+log = logging.getLogger("herald.http")
+
+USER_AGENT = "Herald/0.1 (+https://herald.example)"
+DEFAULT_DEADLINE = 30.0  # seconds, connect + headers + body
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_DECODED = 20 * 1024 * 1024
+DEFAULT_MAX_REDIRECTS = 3
+CHUNK = 64 * 1024
+CANCEL_POLL = 0.05  # seconds between looks at the cancel event while a request runs
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+# -- errors -------------------------------------------------------------------------------------------------------
+
+
+class HttpError(RuntimeFailure):
+    """A request that produced no usable response. ``url`` is already redacted."""
+
+    def __init__(self, url: str, message: str):
+        self.url = redact_url(url)
+        self.detail = message
+        super().__init__(message)
+
+
+class TransportError(HttpError):
+    """The connection failed. ``ambiguous``: the request may have reached the server (a POST
+    may have been acted on); False when it certainly did not."""
+
+    def __init__(self, url: str, message: str, *, ambiguous: bool):
+        super().__init__(url, message)
+        self.ambiguous = ambiguous
+
+
+class ConnectFailed(TransportError):
+    """No connection (refused, unresolvable, connect timeout, TLS handshake): nothing was sent."""
+
+    def __init__(self, url: str, reason: str):
+        super().__init__(url, f"cannot connect to {redact_url(url)} ({reason})", ambiguous=False)
+        self.reason = reason
+
+
+class ConnectionLost(TransportError):
+    """The connection dropped or stalled after the request started: it may have been received."""
+
+    def __init__(self, url: str, reason: str):
+        super().__init__(url, f"the connection to {redact_url(url)} was lost ({reason})", ambiguous=True)
+        self.reason = reason
+
+
+class DeadlineExceeded(TransportError):
+    """No complete answer within the request's deadline."""
+
+    def __init__(self, url: str, deadline: float, *, ambiguous: bool):
+        super().__init__(url, f"{redact_url(url)} did not answer completely within {deadline:g} s",
+                         ambiguous=ambiguous)
+        self.deadline = deadline
+
+
+class Cancelled(TransportError):
+    """The caller's cancel event was set (e.g. the engine is shutting down)."""
+
+    def __init__(self, url: str, *, ambiguous: bool):
+        super().__init__(url, f"the request to {redact_url(url)} was cancelled", ambiguous=ambiguous)
+
+
+class ResponseTooLarge(HttpError):
+    """The answer (``decoded``: once decompressed) is larger than ``limit`` bytes."""
+
+    def __init__(self, url: str, limit: int, status: int, *, decoded: bool):
+        what = "decompressed answer" if decoded else "answer"
+        super().__init__(url, f"the {what} from {redact_url(url)} is larger than {limit} bytes; refused")
+        self.limit, self.status, self.decoded = limit, status, decoded
+
+
+class BadResponse(HttpError):
+    """An answer that cannot be read (an unsupported or corrupt content encoding)."""
+
+
+class RedirectRefused(HttpError):
+    """A redirect to another host (or scheme): followed only within the same host."""
+
+    def __init__(self, url: str, target: str):
+        self.from_host, self.to_host = _authority(url), _authority(target)
+        super().__init__(url, f"{redact_url(url)} redirects to another host ({self.from_host} -> {self.to_host}: "
+                              f"{redact_url(target)}); redirects are followed only on the same host")
+        self.target = redact_url(target)
+
+
+class TooManyRedirects(HttpError):
+    def __init__(self, url: str, hops: int):
+        super().__init__(url, f"{redact_url(url)}: more than {hops} redirects")
+        self.hops = hops
+
+
+# -- status codes and Retry-After ---------------------------------------------------------------------------------
+
+
+class Outcome(Enum):
+    """What a status code means for the caller (a publisher may refine it with the API's own codes)."""
+
+    OK = "ok"  # 2xx
+    RATE_LIMITED = "rate-limited"  # 429: wait for retry_at(...)
+    TRANSIENT = "transient"  # 408, 425: retry; the request was not acted on
+    TRANSIENT_AMBIGUOUS = "transient-ambiguous"  # 5xx: retry, but it may have been acted on
+    AUTH = "auth"  # 401, 403: credentials refused; stop the account
+    PERMANENT = "permanent"  # any other status: the same request would fail the same way
+
+    @property
+    def transient(self) -> bool:
+        return self in (Outcome.TRANSIENT, Outcome.TRANSIENT_AMBIGUOUS)
+
+    @property
+    def ambiguous(self) -> bool:
+        return self is Outcome.TRANSIENT_AMBIGUOUS
+
+
+def classify(status: int) -> Outcome:
+    """The one reading of an HTTP status code (see :class:`Outcome`)."""
+    if 200 <= status < 300:
+        return Outcome.OK
+    if status == 429:
+        return Outcome.RATE_LIMITED
+    if status >= 500:
+        return Outcome.TRANSIENT_AMBIGUOUS
+    if status in (408, 425):
+        return Outcome.TRANSIENT
+    if status in (401, 403):
+        return Outcome.AUTH
+    return Outcome.PERMANENT
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    lowered = name.lower()
+    for key, value in headers.items():
+        if str(key).lower() == lowered and value is not None:
+            return str(value).strip()
+    return None
+
+
+def retry_at(headers: Mapping[str, Any], now: datetime, default: float = 60.0) -> datetime:
+    """When to try again after a 429/503: ``Retry-After`` (seconds or an HTTP date), else
+    ``X-RateLimit-Reset`` / ``x-rate-limit-reset`` (epoch seconds, or seconds from now when
+    small), else ``now + default`` seconds. Never earlier than ``now``; values that are not
+    numbers or dates, or out of range, are ignored."""
+    value = _header(headers, "Retry-After")
+    if value:
+        when = _after_seconds(now, value)
+        if when is None:
+            try:
+                date = parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError, OverflowError):
+                date = None
+            if date is not None:
+                return max(now, date if date.tzinfo else date.replace(tzinfo=UTC))
+        else:
+            return when
+    reset = _header(headers, "X-RateLimit-Reset")
+    if reset:
+        try:
+            stamp = float(reset)
+        except ValueError:
+            stamp = math.nan
+        if math.isfinite(stamp) and stamp > 1e9:
+            try:
+                return max(now, datetime.fromtimestamp(stamp, UTC))
+            except (OverflowError, OSError, ValueError):
+                pass
+        elif math.isfinite(stamp):
+            when = _after_seconds(now, reset)
+            if when is not None:
+                return when
+    return now + timedelta(seconds=default)
+
+
+def _after_seconds(now: datetime, text: str) -> datetime | None:
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(seconds):
+        return None
+    try:
+        return now + timedelta(seconds=max(0.0, seconds))
+    except OverflowError:
+        return None
+
+
+# -- the response -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Response:
+    """A complete answer: the body is already read, decompressed and within the caps."""
+
+    status: int
+    headers: CaseInsensitiveDict[str]
+    content: bytes
+    url: str  # the final URL, after same-host redirects
+    elapsed: float = 0.0  # seconds
+    history: tuple[str, ...] = field(default=())  # the URLs redirected from
+
+    @property
+    def status_code(self) -> int:
+        return self.status
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def outcome(self) -> Outcome:
+        return classify(self.status)
+
+    @property
+    def encoding(self) -> str:
+        for part in (self.headers.get("Content-Type") or "").split(";")[1:]:
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "charset" and value.strip().strip("\"'"):
+                return value.strip().strip("\"'")
+        return "utf-8"
+
+    @property
+    def text(self) -> str:
+        try:
+            return self.content.decode(self.encoding, "replace")
+        except LookupError:  # an unknown charset name
+            return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body as JSON; raises ``ValueError`` when it is not."""
+        return jsonlib.loads(self.content.decode("utf-8-sig") if self.content[:3] == b"\xef\xbb\xbf"
+                             else self.content)
+
+
+# -- deadline and cancellation: a watch over the sockets of one request ----------------------------------------------
+
+_current = threading.local()
+
+
+def _shutdown(sock: Any) -> None:
+    raw = sock if isinstance(sock, socket.socket) else getattr(sock, "socket", None)
+    if isinstance(raw, socket.socket):
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(raw, socket.SHUT_RDWR)  # the plain call, also for an SSLSocket
+
+
+class _Watch:
+    """The sockets one request uses; shuts them down at the deadline or on cancel."""
+
+    def __init__(self, deadline: float, cancel: threading.Event | None):
+        self.deadline = deadline
+        self.expires = time.monotonic() + deadline
+        self.cancel = cancel
+        self.lock = threading.Lock()
+        self.sockets: list[Any] = []
+        self.fired: str | None = None  # "deadline" | "cancelled"
+        self.sent = False  # bytes of the request may have left
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="herald-http-watch", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def remaining(self) -> float:
+        return self.expires - time.monotonic()
+
+    def register(self, sock: Any) -> None:
+        if sock is None:
+            return
+        with self.lock:
+            if self.fired:
+                _shutdown(sock)
+            else:
+                self.sockets.append(sock)
+
+    def fire(self, why: str) -> None:
+        with self.lock:
+            if self.fired or self.done.is_set():
+                return
+            self.fired = why
+            for sock in self.sockets:
+                _shutdown(sock)
+
+    def finish(self) -> str | None:
+        """Stop watching; what fired, if anything did."""
+        with self.lock:
+            self.done.set()
+            self.sockets.clear()
+            return self.fired
+
+    def _run(self) -> None:
+        while not self.done.is_set():
+            if self.cancel is not None and self.cancel.is_set():
+                self.fire("cancelled")
+                return
+            left = self.remaining()
+            if left <= 0:
+                self.fire("deadline")
+                return
+            self.done.wait(min(left, CANCEL_POLL) if self.cancel is not None else left)
+
+
+def _watch() -> _Watch | None:
+    return getattr(_current, "watch", None)
+
+
+class _WatchedConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        watch = _watch()
+        if watch is not None:
+            watch.register(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        watch = _watch()
+        if watch is not None:
+            if self.sock is None:
+                self.connect()  # now, so that a failure to connect is known to have sent nothing
+            else:  # a kept-alive connection: watch it for this request
+                watch.register(self.sock)
+            watch.sent = True
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
+    pass
+
+
+class _WatchedPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_POOLS = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+
+
+def _instrument(adapter: Any) -> None:
+    """Make an HTTPAdapter's pools use watched connections (once per adapter)."""
+    if not isinstance(adapter, HTTPAdapter) or getattr(adapter, "_herald_watched", False):
+        return
+    managers = [adapter.poolmanager, *adapter.proxy_manager.values()]
+    for manager in managers:
+        if manager is not None:
+            manager.pool_classes_by_scheme = _POOLS
+            manager.clear()  # pools made before now have the plain connection class
+    original = adapter.proxy_manager_for
+
+    def proxy_manager_for(proxy: str, **kwargs: Any) -> Any:
+        manager = original(proxy, **kwargs)
+        if getattr(manager, "pool_classes_by_scheme", None) is not _POOLS:
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+    adapter.proxy_manager_for = proxy_manager_for  # type: ignore[method-assign]
+    adapter._herald_watched = True  # type: ignore[attr-defined]
+
+
+# -- bounded decompression ----------------------------------------------------------------------------------------
+
+
+class _Inflate:
+    """One content coding (gzip or deflate), inflated at most ``limit`` bytes, in steps."""
+
+    def __init__(self, coding: str, limit: int, url: str, status: int):
+        self.coding, self.limit, self.url, self.status = coding, limit, url, status
+        self.produced = 0
+        self.started = False
+        self.obj = self._new()
+
+    def _new(self, raw_deflate: bool = False) -> Any:
+        if self.coding == "gzip":
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return zlib.decompressobj(-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        pending = data
+        while pending:
+            if self.obj.eof:
+                if self.coding != "gzip" or not pending.strip(b"\0"):
+                    return  # trailing bytes after the stream (or padding): ignored, as browsers do
+                self.obj = self._new()  # a gzip file of several members
+            try:
+                out = self.obj.decompress(pending, CHUNK)
+            except zlib.error:
+                if self.coding == "deflate" and not self.started:  # "deflate" sent without its zlib header
+                    self.obj, self.started = self._new(raw_deflate=True), True
+                    continue
+                raise BadResponse(self.url, f"the answer from {redact_url(self.url)} is not valid "
+                                            f"{self.coding} data") from None
+            self.started = True
+            if out:
+                self.produced += len(out)
+                if self.produced > self.limit:
+                    raise ResponseTooLarge(self.url, self.limit, self.status, decoded=True)
+                yield out
+            if self.obj.eof:
+                pending = self.obj.unused_data
+            elif self.obj.unconsumed_tail or len(out) == CHUNK:
+                pending = self.obj.unconsumed_tail
+                if not pending:  # output may still be waiting inside zlib
+                    more = self.obj.decompress(b"", CHUNK)
+                    while more:
+                        self.produced += len(more)
+                        if self.produced > self.limit:
+                            raise ResponseTooLarge(self.url, self.limit, self.status, decoded=True)
+                        yield more
+                        more = self.obj.decompress(b"", CHUNK) if len(more) == CHUNK else b""
+                    return
+            else:
+                return
+
+
+class _Decoder:
+    """The Content-Encoding chain, undone in reverse order, each step bounded."""
+
+    def __init__(self, header: str, limit: int, url: str, status: int):
+        codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        self.stages: list[_Inflate] = []
+        for coding in reversed(codings):
+            name = "gzip" if coding in ("gzip", "x-gzip") else coding
+            if name not in ("gzip", "deflate"):
+                raise BadResponse(url, f"{redact_url(url)} answered with an unsupported Content-Encoding "
+                                       f"{coding!r} (gzip and deflate are accepted)")
+            self.stages.append(_Inflate(name, limit, url, status))
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        return self._through(0, data)
+
+    def _through(self, index: int, data: bytes) -> Iterator[bytes]:
+        if index == len(self.stages):
+            yield data
+            return
+        for piece in self.stages[index].feed(data):
+            yield from self._through(index + 1, piece)
+
+
+# -- the client ---------------------------------------------------------------------------------------------------
+
+
+def _authority(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "?"
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+def same_host(url: str, target: str) -> bool:
+    """A redirect Herald follows: same scheme, host and port, or http → https on the same
+    host's default ports (an upgrade)."""
+    try:
+        (s1, h1, p1), (s2, h2, p2) = _origin(url), _origin(target)
+    except ValueError:
+        return False
+    if s2 not in ("http", "https") or not h2 or h1 != h2:
+        return False
+    return (s1, p1) == (s2, p2) or (s1, p1, s2, p2) == ("http", 80, "https", 443)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and what it wraps: causes, contexts, urllib3's ``reason``, requests' ``args[0]``."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for inner in (current.__cause__, current.__context__, getattr(current, "reason", None),
+                      *(a for a in current.args[:1] if isinstance(a, BaseException))):
+            if isinstance(inner, BaseException):
+                todo.append(inner)
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, secret-free reason for a transport failure (never the exception's text: it holds URLs)."""
+    chain = list(_causes(exc))
+    for kind, reason in ((ConnectionRefusedError, "connection refused"), (socket.gaierror, "name not resolved"),
+                         (ConnectionResetError, "connection reset"), (ssl.SSLError, "TLS error")):
+        if any(isinstance(e, kind) for e in chain):
+            return reason
+    names = " ".join(type(e).__name__ for e in chain)
+    for marker, reason in (("NameResolution", "name not resolved"), ("SSL", "TLS error"), ("Timeout", "timed out"),
+                           ("RemoteDisconnected", "closed without an answer"), ("IncompleteRead", "answer cut short")):
+        if marker in names:
+            return reason
+    return type(exc).__name__
+
+
+class HttpClient:
+    """Requests with a total deadline, size caps, same-host redirects and cancellation.
+
+    ``session``: a ``requests.Session`` (or subclass, e.g. an OAuth session) to send with;
+    created when not given. Every HTTPAdapter it uses is instrumented for the deadline."""
+
+    def __init__(self, session: requests.Session | None = None, *, user_agent: str = USER_AGENT,
+                 deadline: float = DEFAULT_DEADLINE, max_bytes: int = DEFAULT_MAX_BYTES,
+                 max_decoded: int = DEFAULT_MAX_DECODED, max_redirects: int = DEFAULT_MAX_REDIRECTS):
+        self.session = session if session is not None else requests.Session()
+        if user_agent:
+            self.session.headers["User-Agent"] = user_agent
+        self.session.headers["Accept-Encoding"] = "gzip, deflate"  # the codings decoded here, with caps
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.max_decoded = max_decoded
+        self.max_redirects = max_redirects
+
+    def get(self, url: str, **kwargs: Any) -> Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> Response:
+        return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Response:
+        return self.request("DELETE", url, **kwargs)
+
+    def request(self, method: str, url: str, *, params: Any = None, headers: Mapping[str, str] | None = None,
+                data: Any = None, json: Any = None, files: Any = None, auth: Any = None,
+                deadline: float | None = None, max_bytes: int | None = None, max_decoded: int | None = None,
+                cancel: threading.Event | None = None) -> Response:
+        """Send one request and read its whole answer, within ``deadline`` seconds in all
+        (redirects included).
+
+        :raises ConnectFailed, ConnectionLost, DeadlineExceeded, Cancelled: transport failures
+        :raises ResponseTooLarge, BadResponse, RedirectRefused, TooManyRedirects:
+        """
+        limit = self.deadline if deadline is None else deadline
+        watch = _Watch(limit, cancel)
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(url, ambiguous=False)
+        started = time.monotonic()
+        history: list[str] = []
+        current_url, current_method = url, method.upper()
+        body: dict[str, Any] = {"params": params, "data": data, "json": json, "files": files}
+        watch.start()
+        try:
+            while True:
+                answer = self._once(current_method, current_url, headers, body, auth, watch,
+                                    self.max_bytes if max_bytes is None else max_bytes,
+                                    self.max_decoded if max_decoded is None else max_decoded)
+                status, answer_headers, content, final = answer
+                location = answer_headers.get("Location")
+                if status not in REDIRECTS or not location:
+                    return Response(status, answer_headers, content, final, time.monotonic() - started,
+                                    tuple(history))
+                target = urljoin(final, location)
+                if not same_host(final, target):
+                    raise RedirectRefused(final, target)
+                if len(history) >= self.max_redirects:
+                    raise TooManyRedirects(url, self.max_redirects)
+                log.debug("following a redirect from %s to %s", redact_url(final), redact_url(target))
+                history.append(final)
+                if status == 303 or (status in (301, 302) and current_method not in ("GET", "HEAD")):
+                    current_method, body = ("HEAD" if current_method == "HEAD" else "GET"), {}
+                else:
+                    body = {k: v for k, v in body.items() if k != "params"}  # the Location holds the query
+                current_url = target
+        finally:
+            watch.finish()
+
+    def _once(self, method: str, url: str, headers: Mapping[str, str] | None, body: dict[str, Any], auth: Any,
+              watch: _Watch, max_bytes: int, max_decoded: int) -> tuple[int, CaseInsensitiveDict[str], bytes, str]:
+        try:
+            _instrument(self.session.get_adapter(url))
+        except requests.exceptions.InvalidSchema:
+            raise ConnectFailed(url, "not an http or https URL") from None
+        left = watch.remaining()
+        if left <= 0:
+            raise DeadlineExceeded(url, watch.deadline, ambiguous=watch.sent)
+        _current.watch = watch
+        response: requests.Response | None = None
+        try:
+            try:
+                response = self.session.request(method, url, headers=dict(headers or {}), auth=auth, stream=True,
+                                                allow_redirects=False, timeout=(left, left), **body)
+            except requests.exceptions.InvalidURL:
+                raise ConnectFailed(url, "an invalid URL") from None
+            except (requests.RequestException, OSError) as exc:
+                raise self._transport_error(url, exc, watch, connecting=True) from None
+            final = response.url or url
+            answer_headers = CaseInsensitiveDict(dict(response.headers))
+            content = self._read(response, final, watch, max_bytes, max_decoded)
+            return response.status_code, answer_headers, content, final
+        finally:
+            _current.watch = None
+            if response is not None:
+                response.close()
+
+    def _read(self, response: requests.Response, url: str, watch: _Watch, max_bytes: int, max_decoded: int) -> bytes:
+        status = response.status_code
+        declared = response.headers.get("Content-Length")
+        if declared and declared.strip().isdigit() and int(declared) > max_bytes:
+            raise ResponseTooLarge(url, max_bytes, status, decoded=False)
+        decoder = _Decoder(response.headers.get("Content-Encoding") or "", max_decoded, url, status)
+        raw = response.raw
+        out = bytearray()
+        received = 0
+        try:
+            while True:
+                chunk = raw.read(CHUNK, decode_content=False)
+                if watch.fired:
+                    break
+                if not chunk:
+                    break
+                received += len(chunk)
+                if received > max_bytes:
+                    raise ResponseTooLarge(url, max_bytes, status, decoded=False)
+                for piece in decoder.feed(chunk):
+                    out += piece
+        except (requests.RequestException, OSError, urllib3.exceptions.HTTPError, http.client.HTTPException) as exc:
+            raise self._transport_error(url, exc, watch, connecting=False) from None
+        fired = watch.fired
+        if fired:  # a shut-down socket can look like a clean end of a body without a length
+            raise self._fired(url, watch, fired)
+        return bytes(out)
+
+    def _fired(self, url: str, watch: _Watch, why: str) -> TransportError:
+        if why == "cancelled":
+            return Cancelled(url, ambiguous=watch.sent)
+        return DeadlineExceeded(url, watch.deadline, ambiguous=watch.sent)
+
+    def _transport_error(self, url: str, exc: BaseException, watch: _Watch, *, connecting: bool) -> TransportError:
+        if watch.fired:
+            return self._fired(url, watch, watch.fired)
+        if connecting and (isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError)
+                           or (isinstance(exc, requests.ConnectionError) and not watch.sent)):
+            return ConnectFailed(url, _reason(exc))
+        return ConnectionLost(url, _reason(exc))
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
