@@ -42,12 +42,12 @@ from campaigns.calendar import check
 from campaigns.errors import CalendarError
 from campaigns.model import Calendar
 from campaigns.plan import plan
-from status.feeds import FeedReader, with_feeds
 from status.load import check as check_status
 from status.model import Status
 
 from .clock import Clock, SystemClock
 from .engine import Engine, Outcome, owner_is_gone, release_held
+from .feeds import FeedReader, with_feeds
 from .ledger import Ledger, State
 from .networks import build_publishers
 from .networks.base import Publisher
