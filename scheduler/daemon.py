@@ -59,14 +59,14 @@ from campaigns.calendar import check
 from campaigns.errors import CalendarError
 from campaigns.model import Calendar
 from campaigns.plan import plan
-from status.feeds import FeedReader, with_feeds
 from status.load import check as check_status
 from status.model import Feed, Status
 
 from .clock import Clock, SystemClock
 from .engine import REPLAN, Engine, Outcome
+from .feeds import FeedReader, with_feeds
 from .ledger import Ledger, State
-from .networks import build_publishers
+from .networks import build_publishers, close_unused
 from .networks.base import Publisher
 
 log = logging.getLogger("herald.daemon")
@@ -375,7 +375,7 @@ class Daemon:
 
     def _poll_feed(self, feed: Feed, now: datetime) -> None:
         try:
-            changed = self._read_feed(feed, now)
+            changed = self.feeds.poll(feed, now, cancel=self._feed_cancel)
             if not changed or self._feed_cancel.is_set():
                 return
             with self._reload_lock:
@@ -386,15 +386,6 @@ class Daemon:
         except Exception as exc:
             if not self._feed_cancel.is_set():
                 log.error("status feed %s: %s: %s; keeping what it said before", feed.id, type(exc).__name__, exc)
-
-    def _read_feed(self, feed: Feed, now: datetime) -> bool:
-        poll: Any = self.feeds.poll
-        try:
-            return bool(poll(feed, now, cancel=self._feed_cancel))
-        except TypeError as exc:  # a reader without cancellation (status.feeds.FeedReader before scheduler/feeds.py)
-            if "cancel" not in str(exc):
-                raise
-            return bool(poll(feed, now))
 
     # -- reloading ------------------------------------------------------------------------
     def file_changed(self, path: str, closed: bool) -> None:
@@ -478,9 +469,8 @@ class Daemon:
         if result.calendar == self.engine.calendar:
             return True
         previous = dict(self.engine.publishers)
-        try:
-            # TODO(lead): with branch `pub` merged, pass previous=previous (unchanged accounts keep their publisher)
-            publishers = build_publishers(result.calendar, self.clock, self.env, self.overrides)
+        try:  # unchanged accounts keep their publisher; changed ones get a new one
+            publishers = build_publishers(result.calendar, self.clock, self.env, self.overrides, previous=previous)
         except Exception as exc:
             log.error("%s: %s; still running the last good calendar", self.calendar_path, exc)
             return False
@@ -534,16 +524,3 @@ class Daemon:
                          ahead[0].at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"))
             else:
                 log.info("nothing planned in the next 8 days")
-
-
-def close_unused(previous: Mapping[str, Publisher], current: Mapping[str, Publisher]) -> None:
-    """Close the publishers of ``previous`` that ``current`` does not reuse (removed or rebuilt accounts).
-
-    TODO(lead): replace with scheduler.networks.close_unused once branch `pub` is merged."""
-    kept = {id(p) for p in current.values()}
-    for name, publisher in previous.items():
-        if id(publisher) not in kept:
-            try:
-                publisher.close()
-            except Exception as exc:
-                log.warning("closing the old publisher of %s failed: %s", name, exc)

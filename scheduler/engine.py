@@ -528,6 +528,8 @@ class Engine:
             network_type=pub.network_type, scheduled_at=pub.at, text=text, campaign=pub.campaign,
             links=dict(calendar.brand.links), image=post.image if post else None, reply_to=reply_to,
             title=incident.title if incident else "",
+            # replies carry their first post's key; an incident's first update starts its own thread
+            thread_key=pub.thread_root or (pub.key if pub.kind == "incident" else None),
             extra={"incident": {"id": incident.id, "impact": incident.impact, "state": pub.incident_state,
                                 "components": list(incident.components)}} if incident else {},
         )
