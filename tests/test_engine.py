@@ -440,3 +440,16 @@ def test_a_retry_of_an_old_row_is_rebuilt_from_its_post_and_occurrence_not_by_pl
     assert [(o.post, o.result) for o in engine.run_due(later) if o.key == failed.key] == [("morning", "sent")]
     assert windows == [(1, timedelta(microseconds=1))]  # one post, one instant
     assert site.sent[-1][0].scheduled_at == T0 and site.texts()[-1].startswith("Morning tip A")
+
+
+def test_an_incidents_posts_carry_their_thread_key_and_state_from_the_publication(tmp_path):
+    from tests.test_status import STATUS, make_engine
+
+    engine, site, x = make_engine(tmp_path, STATUS)
+    now = T0 + timedelta(minutes=25)
+    engine.replan(now)
+    engine.run_due(now)
+    (root, _), (reply, _) = x.sent[:2]
+    assert (root.thread_key, reply.thread_key) == (root.key, root.key)  # the first post's key, on both
+    first = engine.planned[reply.key]
+    assert reply.extra["incident"]["state"] == first.incident_state == "identified"
