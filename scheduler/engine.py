@@ -166,6 +166,7 @@ class Engine:
         self._plan_lock = threading.Lock()  # one replan at a time (it reads the ledger: done outside ``lock``)
         self.view = View(calendar, status or Status(path="", timezone=calendar.brand.timezone), dict(publishers))
         self.planned: dict[str, Publication] = {}
+        self._order: tuple[Publication, ...] = ()  # the planned publications in time order
         self.window: tuple[datetime, datetime] | None = None
         self.planned_at: datetime | None = None
         self._recorded: set[str] = set()  # planned keys known to have a ledger row (rows are never deleted)
@@ -232,6 +233,7 @@ class Engine:
             old = self.planned
             changed = view.status is not getattr(self, "_shown_status", None)
             self.planned, self.window, self.planned_at = fresh, (start, end), now
+            self._order = _in_order(fresh)
             self._recorded &= set(fresh)
         if changed:
             self._status_changed(view, now)
@@ -246,6 +248,7 @@ class Engine:
         with self.lock:
             old = self.planned
             self.planned = fresh
+            self._order = _in_order(fresh)
         self._status_changed(view, now)
         return set(fresh) - set(old), set(old) - set(fresh)
 
@@ -272,16 +275,38 @@ class Engine:
         return announcements(view.calendar, status, start, end, set(view.publishers), now, announced)
 
     def pending(self, now: datetime | None = None, network: str | None = None) -> list[Publication]:
-        """Planned publications the ledger has no row for yet, in time order (rows already there,
-        retrying or claimed, are the sweep's)."""
-        planned = [p for p in list(self.planned.values())
-                   if (now is None or p.at <= now) and (network is None or p.network == network)
-                   and p.key not in self._recorded]
+        """Planned publications due by ``now`` (None: all) that the ledger has no row for yet, in
+        time order (rows already there, retrying or claimed, are the retries')."""
+        planned = []
+        for pub in self._order:
+            if now is not None and pub.at > now:
+                break
+            if pub.key not in self._recorded and (network is None or pub.network == network):
+                planned.append(pub)
         states = self.ledger.states([p.key for p in planned])
         self._recorded.update(states)
-        waiting = [p for p in planned if p.key not in states]
-        waiting.sort(key=lambda p: (p.at, p.network, p.post))
-        return waiting
+        return [p for p in planned if p.key not in states]
+
+    def _next_new(self, network: str | None) -> datetime | None:
+        """When the first planned publication without a ledger row is due; the ledger is asked
+        about a few at a time, in time order, never about the whole horizon."""
+        batch: list[Publication] = []
+        for pub in (*self._order, None):
+            if pub is not None:
+                if pub.key in self._recorded or not self._acts_on(pub.network, network):
+                    continue
+                batch.append(pub)
+                if len(batch) < 50:
+                    continue
+            if not batch:
+                return None
+            states = self.ledger.states([p.key for p in batch])
+            self._recorded.update(states)
+            first = next((p for p in batch if p.key not in states), None)
+            if first is not None:
+                return first.at
+            batch = []
+        return None
 
     def lookup(self, record: Record) -> Publication | None:
         """The publication a ledger row stands for, from the current calendar and status (their
@@ -336,7 +361,9 @@ class Engine:
         times: list[datetime] = []
         if self.planned_at is not None:
             times.append(self.planned_at + REPLAN)
-        times += [p.at for p in self.pending(None, network) if self._acts_on(p.network, None)]
+        first = self._next_new(network)
+        if first is not None:
+            times.append(first)
         for record in self.ledger.due_retries(now + HORIZON):
             if self._acts_on(record.network, network):
                 at = record.next_attempt_at if record.state == State.RETRYING else record.lease_until
@@ -613,6 +640,10 @@ class Engine:
     def release_claims(self, keys: Iterable[str], now: datetime) -> None:
         for key in keys:
             self.ledger.release(key, self.owner, now)
+
+
+def _in_order(planned: Mapping[str, Publication]) -> tuple[Publication, ...]:
+    return tuple(sorted(planned.values(), key=lambda p: (p.at, p.network, p.post)))
 
 
 def owner_is_gone(owner: str) -> bool:
