@@ -174,6 +174,7 @@ class Engine:
         # was missed during downtime is sent (within catch-up) or recorded as skipped.
         self.since: datetime | None = ledger.last_activity()
         self._checker: tuple[Calendar, Status, VoiceChecker] | None = None
+        self._shown_status: Status | None = None  # the status the publishers were last shown (on_status)
 
     @property
     def calendar(self) -> Calendar:
@@ -197,8 +198,9 @@ class Engine:
                 old = self.view
                 self.view = View(calendar or old.calendar, status or old.status,
                                  dict(publishers) if publishers is not None else old.publishers)
-                for name in [n for n in self.stopped if publishers is not None and n not in self.view.publishers]:
-                    del self.stopped[name]  # an account removed (or rebuilt) starts afresh
+                for name in list(self.stopped):  # an account removed, or rebuilt (new credentials), starts afresh
+                    if self.view.publishers.get(name) is not old.publishers.get(name):
+                        del self.stopped[name]
             if calendar is None and publishers is None and self.window is not None:
                 return self._replan_status(now)
             return self._replan(now)
@@ -231,7 +233,7 @@ class Engine:
         fresh.update((p.key, p) for p in self._announcements(view, start, end, now))
         with self.lock:
             old = self.planned
-            changed = view.status is not getattr(self, "_shown_status", None)
+            changed = view.status is not self._shown_status
             self.planned, self.window, self.planned_at = fresh, (start, end), now
             self._order = _in_order(fresh)
             self._recorded &= set(fresh)

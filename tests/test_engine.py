@@ -453,3 +453,18 @@ def test_an_incidents_posts_carry_their_thread_key_and_state_from_the_publicatio
     assert (root.thread_key, reply.thread_key) == (root.key, root.key)  # the first post's key, on both
     first = engine.planned[reply.key]
     assert reply.extra["incident"]["state"] == first.incident_state == "identified"
+
+
+def test_an_account_stopped_by_an_auth_failure_starts_afresh_when_its_publisher_is_rebuilt(tmp_path):
+    def revoked(post, calls):
+        raise AuthFailed("hooks", "token revoked")
+
+    engine, ledger, site, hooks = make(tmp_path, fail_hooks=revoked)
+    engine.run_due(T0)
+    assert "hooks" in engine.stopped
+    engine.swap(T0, publishers={"site": site, "hooks": hooks})  # the same publisher: still stopped
+    assert "hooks" in engine.stopped
+    fixed = MemoryPublisher("hooks", "webhook")  # new credentials on a reload: a new publisher
+    engine.swap(T0 + timedelta(minutes=1), publishers={"site": site, "hooks": fixed})
+    assert engine.stopped == {}
+    assert results(engine.run_due(T0 + timedelta(minutes=1))) == [("morning", "hooks", "sent")]
