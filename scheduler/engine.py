@@ -1,7 +1,18 @@
-"""The engine's decisions and actions, with no timer in it: every call takes ``now``.
+"""The engine decides what is due and acts on it, with no timer in it: every call takes ``now``.
 
-``scheduler.daemon`` decides *when* to call these (APScheduler, file watching,
-signals); this module decides *what* happens to a publication that is due, so every
+One path in, the way huey and rq have one obvious job path:
+
+- :meth:`Engine.due` what is due at ``now`` (for one account, or all): planned publications
+  without a ledger row, retries whose time came, expired claims and claims of engines that
+  died on this host, and held rows that no pause or incident holds any more;
+- :meth:`Engine.run_due` acts on them: the only way anything is sent (``herald run --once``
+  calls it once, the daemon per account whenever the timer fires, ``herald simulate`` on a
+  fake clock);
+- :meth:`Engine.next_wakeup` says when something next becomes due: what the daemon waits for;
+- :meth:`Engine.swap` puts a reloaded calendar, status or set of publishers in place at once,
+  under the engine's lock.
+
+``scheduler.daemon`` only waits (APScheduler), watches files and handles signals, so every
 policy is tested in milliseconds with a fake clock and the in-memory network.
 
 For one due publication, :meth:`Engine.fire`:
@@ -10,7 +21,7 @@ For one due publication, :meth:`Engine.fire`:
    ``skipped`` with the reason: never silently dropped);
 2. holds it while a pause covers its network (recorded ``held``);
 3. claims it in the ledger (only one engine can);
-4. waits for the account's rate limit if it is spent (``retrying``, not a failure);
+4. waits for the account's rate limit if it is spent (``postponed``, not a failure);
 5. reconciles first if the claim is *ambiguous* (an earlier attempt may have reached
    the network): if the network already has it, records that and sends nothing;
 6. sends it and records the remote id, or records the failure: transient errors
