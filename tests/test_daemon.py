@@ -331,3 +331,23 @@ def test_sigterm_stops_the_engine_within_5_seconds_whatever_a_feed_does(tmp_path
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_each_account_waits_for_its_own_next_wakeup_and_an_idle_run_never_spins(tmp_path):
+    with Receiver() as receiver:
+        path = calendar(tmp_path / "content_calendar.yaml", f"""\
+            hooks: {{type: webhook, url: "{receiver.url}/in"}}
+            other: {{type: webhook, url: "{receiver.url}/in"}}
+            """, TWO_POSTS.replace("networks: [hooks, other]\n  at: 2026-12-01T09:00Z", "networks: [hooks]\n  at: "
+                                   "2026-12-01T09:00Z"))
+        clock = FakeClock(T0)  # the scheduler's real clock is days before: nothing fires during the test
+        daemon = Daemon(str(path), Ledger(f"sqlite:///{tmp_path / 'state.db'}"), clock=clock, watch=False)
+        daemon.scheduler.start(paused=True)
+        try:
+            daemon.arm_all()
+            times = {job.id: job.next_run_time for job in daemon.scheduler.get_jobs()}
+            assert times == {"wake:hooks": T0, "wake:other": T0 + timedelta(hours=1)}
+            daemon.arm("hooks", idle=True)  # due now, but the last run acted on nothing: not before a second
+            assert daemon.scheduler.get_job("wake:hooks").next_run_time == T0 + timedelta(seconds=1)
+        finally:
+            daemon.shutdown()
