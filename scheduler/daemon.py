@@ -78,14 +78,23 @@ IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not rep
 ERROR_GAP = timedelta(seconds=5)  # after a run that failed (the ledger unreachable…)
 WATCHED_EVENTS = [FileModifiedEvent, FileClosedEvent, FileCreatedEvent, FileMovedEvent]
 
-__all__ = ["HEARTBEAT", "REPLAN", "Daemon", "Settling", "engine_id", "read_settled", "stop_on_signals"]
+__all__ = ["HEARTBEAT", "REPLAN", "Daemon", "Settling", "engine_id", "read_settled", "stop_on_signals",
+           "stop_requested", "wait_for_stop"]
+
+
+# Signals received, by id() of the stop event they are for.  A dict item assignment takes no
+# Python lock, unlike Event.set(): a handler runs between two bytecodes of the main thread, and if
+# that thread held the event's lock (entering or leaving Event.wait), set() would deadlock on it.
+_signalled: dict[int, int] = {}
+POLL = 0.25  # seconds: how often the main thread looks for a signal (one that another thread received too)
 
 
 @contextmanager
 def stop_on_signals(event: threading.Event) -> Iterator[None]:
-    """SIGTERM and SIGINT set ``event`` and do nothing else (huey's rule: the main loop acts)."""
+    """SIGTERM and SIGINT only record that they came (huey's rule: the main loop acts, here
+    :func:`wait_for_stop`, which then sets ``event``)."""
     def handler(signum: int, frame: Any) -> None:
-        event.set()
+        _signalled[id(event)] = signum
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -93,6 +102,21 @@ def stop_on_signals(event: threading.Event) -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def stop_requested(event: threading.Event) -> bool:
+    """True once ``event`` is set or a signal for it came (see :func:`stop_on_signals`)."""
+    if id(event) in _signalled:
+        event.set()
+    return event.is_set()
+
+
+def wait_for_stop(event: threading.Event, poll: float = POLL) -> None:
+    """Wait until :meth:`Daemon.stop` or a signal: with a timeout, so that a signal the kernel gave
+    to another thread (which cannot interrupt this wait) is seen within ``poll`` seconds."""
+    while not stop_requested(event):
+        event.wait(poll)
+    _signalled.pop(id(event), None)
 
 
 def engine_id() -> str:
@@ -259,9 +283,9 @@ class Daemon:
         """Start, then wait for SIGTERM/SIGINT (or :meth:`stop`), then shut down cleanly."""
         with stop_on_signals(self.stop_event):
             try:
-                if not self.stop_event.is_set():
+                if not stop_requested(self.stop_event):
                     self.start()
-                    self.stop_event.wait()
+                    wait_for_stop(self.stop_event)
                 log.info("stopping: finishing the sends in flight")
             finally:
                 self.shutdown()

@@ -351,3 +351,35 @@ def test_each_account_waits_for_its_own_next_wakeup_and_an_idle_run_never_spins(
             assert daemon.scheduler.get_job("wake:hooks").next_run_time == T0 + timedelta(seconds=1)
         finally:
             daemon.shutdown()
+
+
+SIGNALS = """
+import os, signal, threading, time
+from scheduler.daemon import stop_on_signals, stop_requested, wait_for_stop
+
+event = threading.Event()
+with stop_on_signals(event):
+    # 1. a signal while this thread holds the event's lock (as on entering Event.wait): no deadlock
+    with event._cond:
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10000):
+            pass
+    assert stop_requested(event)
+
+event = threading.Event()
+with stop_on_signals(event):
+    # 2. a signal the kernel gives to another thread: the main thread's wait still ends
+    def other():
+        time.sleep(0.3)
+        signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+    threading.Thread(target=other, daemon=True).start()
+    wait_for_stop(event)
+    assert event.is_set()
+print("stopped")
+"""
+
+
+def test_a_stop_signal_is_never_lost_or_deadlocked_whatever_thread_receives_it():
+    done = subprocess.run([sys.executable, "-c", SIGNALS], capture_output=True, text=True, timeout=20,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (done.returncode, done.stdout.strip()) == (0, "stopped"), done.stderr
