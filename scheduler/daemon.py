@@ -1,20 +1,26 @@
-"""``herald run``: the long-running process. It decides *when*; :mod:`scheduler.engine` decides *what*.
+"""``herald run``: the long-running process. It only waits, watches files and handles signals;
+:mod:`scheduler.engine` decides what is due and acts on it.
 
-- APScheduler 3 (BackgroundScheduler, in-memory job store) holds one date job per
-  publication due within the next ~26 hours, keyed by its publication key, plus retry
-  jobs at their exact retry times.  ``misfire_grace_time=None``: APScheduler never drops
-  a late job on its own (its default of one second would); lateness is the engine's
-  catch-up policy, per kind.  Between jobs the process sleeps: no polling loop.
-- A heartbeat job every ``HEARTBEAT`` seconds records liveness in the ledger (what
-  ``herald health`` reads), sweeps the ledger for retries other processes made due
-  (``herald retry``, ``herald resume``, an engine that died holding a claim), and
-  releases holds whose pause has expired.  It replans every hour to extend the horizon.
-- watchdog reports saves of the calendar file (editors that write a temp file and
-  rename it included); a valid calendar is swapped in and only changed publications
-  are rescheduled (keys of unchanged posts stay); an invalid one is reported with its
-  ``file:line:col`` problems and the last good calendar keeps running.
-- SIGTERM/SIGINT only set an event (the handlers do nothing else); the main thread
-  then stops the watcher, lets running sends finish, gives back claims it still holds
+- APScheduler 3 (BackgroundScheduler, in-memory job store) is the timer: one wake-up job per
+  account, re-armed at :meth:`Engine.next_wakeup` for that account after every run, each calling
+  :meth:`Engine.run_due` for its account (so a slow network never delays the others, and one
+  account's sends never overlap), plus a heartbeat job every ``HEARTBEAT`` seconds that records
+  liveness in the ledger (what ``herald health`` reads), re-arms every account (work other
+  processes made due: ``herald retry``, ``herald resume``, an engine that died holding a claim)
+  and starts the status feeds that are due.  ``misfire_grace_time=None``: APScheduler never drops
+  a late job on its own; lateness is the engine's catch-up policy, per kind.
+- Status feeds are polled each in its own worker thread (one per feed at most, never on the
+  heartbeat), cancellable: shutdown sets their cancel event and waits at most ``FEED_STOP``.
+- watchdog reports saves of the calendar and the status file (and only of those: other files in
+  the folder are ignored at the handler, and watchdog's own DEBUG logger is quieted, so a log
+  file next to the calendar cannot feed on itself).  A save is read once it has *settled*: the
+  writer closed the file (where the platform says so), two reads ``quiet`` apart agree and the
+  text parses; an empty or unparsable read is read again before anything counts as removed.  A
+  valid file is swapped into the engine (:meth:`Engine.swap`); an invalid one is reported with
+  its ``file:line:col`` problems, any other failure in one line, and the last good version keeps
+  running.
+- SIGTERM/SIGINT only set an event (the handlers do nothing else); the main thread then stops
+  the watcher, cancels the feeds, lets running sends finish, gives back claims it still holds
   and records that it stopped.
 """
 
@@ -25,9 +31,11 @@ import os
 import signal
 import socket
 import threading
+import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,35 +43,58 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from watchdog.events import (
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 
 from campaigns.calendar import check
 from campaigns.errors import CalendarError, StatusFileError
 from campaigns.model import Calendar
 from campaigns.plan import plan
-from status.feeds import FeedReader, with_feeds
 from status.load import check as check_status
-from status.model import Status
+from status.model import Feed, Status
 
 from .clock import Clock, SystemClock
-from .engine import Engine, Outcome, owner_is_gone, release_held
+from .engine import REPLAN, Engine, Outcome
+from .feeds import FeedReader, with_feeds
 from .ledger import Ledger, State
-from .networks import build_publishers
+from .networks import build_publishers, close_unused
 from .networks.base import Publisher
 
 log = logging.getLogger("herald.daemon")
 
 HEARTBEAT = 15.0  # seconds
-REPLAN = timedelta(hours=1)
-RELOAD_SETTLE = 0.15  # seconds to let an editor finish writing before reading the file
+FEED_STOP = 1.0  # seconds to wait for feed workers at shutdown (they are cancelled, and daemon threads)
+SENDS_PER_ACCOUNT = 3  # publications of one account due at once that are sent at once
+IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not repeated sooner than this
+ERROR_GAP = timedelta(seconds=5)  # after a run that failed (the ledger unreachable…)
+WATCHED_EVENTS = [FileModifiedEvent, FileClosedEvent, FileCreatedEvent, FileMovedEvent]
+
+__all__ = ["HEARTBEAT", "REPLAN", "Daemon", "Settling", "engine_id", "read_settled", "stop_on_signals",
+           "stop_requested", "wait_for_stop"]
+
+
+# Signals received, by id() of the stop event they are for.  A dict item assignment takes no
+# Python lock, unlike Event.set(): a handler runs between two bytecodes of the main thread, and if
+# that thread held the event's lock (entering or leaving Event.wait), set() would deadlock on it.
+_signalled: dict[int, int] = {}
+POLL = 0.25  # seconds: how often the main thread looks for a signal (one that another thread received too)
 
 
 @contextmanager
 def stop_on_signals(event: threading.Event) -> Iterator[None]:
-    """SIGTERM and SIGINT set ``event`` and do nothing else (huey's rule: the main loop acts)."""
+    """SIGTERM and SIGINT only record that they came (huey's rule: the main loop acts, here
+    :func:`wait_for_stop`, which then sets ``event``)."""
     def handler(signum: int, frame: Any) -> None:
-        event.set()
+        _signalled[id(event)] = signum
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -73,61 +104,145 @@ def stop_on_signals(event: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
+def stop_requested(event: threading.Event) -> bool:
+    """True once ``event`` is set or a signal for it came (see :func:`stop_on_signals`)."""
+    if id(event) in _signalled:
+        event.set()
+    return event.is_set()
+
+
+def wait_for_stop(event: threading.Event, poll: float = POLL) -> None:
+    """Wait until :meth:`Daemon.stop` or a signal: with a timeout, so that a signal the kernel gave
+    to another thread (which cannot interrupt this wait) is seen within ``poll`` seconds."""
+    while not stop_requested(event):
+        event.wait(poll)
+    _signalled.pop(id(event), None)
+
+
 def engine_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+# -- settled reads -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Settling:
+    quiet: float = 0.1  # seconds: two reads this far apart must agree
+    burst: float = 0.02  # seconds to let a burst of events for one complete save pass before reading
+    patience: float = 2.0  # seconds an empty, unparsable or changing file is read again before it counts
+    writing: float = 3.0  # seconds to wait for a writer that has the file open (no close event yet)
+
+
+def yaml_parses(data: bytes) -> bool:
+    try:
+        YAML(typ="safe").load(data)
+    except (YAMLError, ValueError):
+        return False
+    return True
+
+
+def read_settled(read: Callable[[], bytes], wait: Callable[[float], bool], monotonic: Callable[[], float],
+                 parses: Callable[[bytes], bool] = yaml_parses, settling: Settling = Settling()) -> bytes | None:
+    """The file's content once it has settled: two reads ``settling.quiet`` apart agree and it
+    parses.  An empty, unparsable or still changing content is read again for up to
+    ``settling.patience`` seconds, then returned as it is (the loader reports what is wrong).
+
+    ``wait(seconds)`` waits and returns True to give up (shutdown): then None is returned.
+    Everything is injected, so the tests run it without real time."""
+    began = monotonic()
+    data = read()
+    while True:
+        if wait(settling.quiet):
+            return None
+        again = read()
+        settled = again == data
+        data = again
+        if settled and data.strip() and parses(data):
+            return data
+        if monotonic() - began >= settling.patience:
+            return data
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return b""
+
+
 class _FileChanged(FileSystemEventHandler):
-    """Calls ``callbacks[path]`` when that file is written, created or renamed into place."""
+    """Reports saves of the watched files only: ``changed(path, closed)`` where ``closed`` says the
+    writer closed it (or renamed it into place), so it is complete.  Every other file in the folder
+    costs one set lookup and nothing else."""
 
-    def __init__(self, callbacks: dict[str, Any]):
-        self.callbacks = {os.path.abspath(p): c for p, c in callbacks.items()}
+    def __init__(self, paths: set[str], changed: Callable[[str, bool], None]):
+        self.paths = {os.path.abspath(p) for p in paths}
+        self.changed = changed
 
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type not in ("modified", "created", "moved", "closed"):
+    def dispatch(self, event: FileSystemEvent) -> None:  # skip watchdog's per-type dispatch and its logging
+        kind = event.event_type
+        if kind == "moved":
+            dest = os.fsdecode(event.dest_path)
+            if dest in self.paths:
+                self.changed(dest, True)
             return
-        paths = {os.path.abspath(str(event.src_path))}
-        if getattr(event, "dest_path", None):
-            paths.add(os.path.abspath(str(event.dest_path)))
-        for path in paths & set(self.callbacks):
-            self.callbacks[path]()
+        src = os.fsdecode(event.src_path)
+        if src not in self.paths:
+            return
+        if kind in ("closed", "created"):
+            self.changed(src, True)
+        elif kind == "modified":
+            self.changed(src, False)
 
 
 class Daemon:
     def __init__(self, calendar_path: str, ledger: Ledger, *, status_path: str | None = None,
                  clock: Clock | None = None, publishers: Mapping[str, Publisher] | None = None,
                  env: Mapping[str, str] | None = None, watch: bool = True,
-                 stop_event: threading.Event | None = None):
+                 stop_event: threading.Event | None = None, feeds: FeedReader | None = None,
+                 settling: Settling = Settling()):
         self.calendar_path = calendar_path
         self.status_path = status_path
         self.ledger = ledger
         self.clock = clock or SystemClock()
         self.id = engine_id()
         self.stop_event = stop_event or threading.Event()
-        self.reload_timers: dict[str, threading.Timer] = {}
+        self.settling = settling
         self.watch = watch
         self.observer: Any = None
+        self._close_events = False
+        self.overrides = dict(publishers or {})  # tests and simulations: used instead of building these
+        self.env = env
+        self.reload_timers: dict[str, threading.Timer] = {}
+        self._timers_lock = threading.Lock()
+        self._reload_lock = threading.Lock()  # one reload (or feed change) at a time
+        self._wake_lock = threading.Lock()
+        self._busy: set[str] = set()  # accounts whose run_due is in progress
+        self._again: set[str] = set()  # ... and that were woken again meanwhile
+        self._feed_cancel = threading.Event()
+        self._feed_workers: dict[str, threading.Thread] = {}
         calendar = self._load()
         status = self.file_status = self._load_status(calendar)
-        self.feeds = FeedReader()
-        self.publishers = build_publishers(calendar, self.clock, env, publishers)
-        self.engine = Engine(calendar, ledger, self.publishers, self.id, on_outcome=self._after, status=status)
+        self.feeds = feeds or FeedReader()
+        self.engine = Engine(calendar, ledger, build_publishers(calendar, self.clock, env, self.overrides), self.id,
+                             on_outcome=self._after, status=status, parallel=SENDS_PER_ACCOUNT)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(max_workers=4)},
-            job_defaults={"misfire_grace_time": None, "coalesce": False, "max_instances": 1},
+            executors={"default": ThreadPoolExecutor(max_workers=32)},  # threads are made as needed
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 4},
         )
-        self.last_plan: datetime | None = None
         self.last_fire_beat: datetime | None = None
+
+    @property
+    def publishers(self) -> Mapping[str, Publisher]:
+        return self.engine.publishers
 
     # -- lifecycle ---------------------------------------------------------------------
     def _load(self) -> Calendar:
         result = check(self.calendar_path)
         for warning in result.warnings:
             log.warning("%s", warning)
-        if result.errors or result.calendar is None:
-            raise CalendarError(result.errors or result.problems)
-        return result.calendar
+        return result.unwrap(CalendarError)
 
     def _load_status(self, calendar: Calendar) -> Status:
         if not self.status_path:
@@ -139,31 +254,33 @@ class Daemon:
 
     def start(self) -> None:
         now = self.clock.now()
+        # watchdog logs every event at DEBUG: with -v and the log next to the calendar, it would feed on itself
+        logging.getLogger("watchdog").setLevel(logging.WARNING)
         self.ledger.beat(self.id, now, self.info(), started=True)
         self.scheduler.start()
-        self.sync(now)
+        self.arm_all(now)
         self.scheduler.add_job(self.tick, IntervalTrigger(seconds=HEARTBEAT, timezone=UTC), id="herald:tick")
-        if self.file_status.feeds:  # read them now, in a worker: a slow provider never delays start-up
-            self.scheduler.add_job(lambda: self.poll_feeds(self.clock.now()), id="herald:feeds")
+        self.poll_feeds(now)  # in their own workers: a slow provider never delays start-up
         if self.watch:
-            callbacks = {self.calendar_path: lambda: self.schedule_reload(self.calendar_path, self.reload)}
+            paths = {os.path.abspath(self.calendar_path)}
             if self.status_path:
-                callbacks[self.status_path] = lambda: self.schedule_reload(self.status_path, self.reload_status)
-            handler = _FileChanged(callbacks)
+                paths.add(os.path.abspath(self.status_path))
+            handler = _FileChanged(paths, self.file_changed)
             self.observer = Observer()
-            for folder in {os.path.dirname(os.path.abspath(p)) for p in callbacks}:
-                self.observer.schedule(handler, folder, recursive=False)
+            for folder in {os.path.dirname(p) for p in paths}:
+                self.observer.schedule(handler, folder, recursive=False, event_filter=WATCHED_EVENTS)
             self.observer.daemon = True
             self.observer.start()
+            self._close_events = "inotify" in type(self.observer).__module__
         self.summary(now)
 
     def run_forever(self) -> None:
         """Start, then wait for SIGTERM/SIGINT (or :meth:`stop`), then shut down cleanly."""
         with stop_on_signals(self.stop_event):
             try:
-                if not self.stop_event.is_set():
+                if not stop_requested(self.stop_event):
                     self.start()
-                    self.stop_event.wait()
+                    wait_for_stop(self.stop_event)
                 log.info("stopping: finishing the sends in flight")
             finally:
                 self.shutdown()
@@ -172,148 +289,194 @@ class Daemon:
         self.stop_event.set()
 
     def shutdown(self) -> None:
+        self.stop_event.set()
         if self.observer is not None:
             self.observer.stop()
-        for timer in self.reload_timers.values():
-            timer.cancel()
+        with self._timers_lock:
+            for timer in self.reload_timers.values():
+                timer.cancel()
+        self._feed_cancel.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)  # running sends finish and are recorded
+        deadline = time.monotonic() + FEED_STOP
+        for worker in list(self._feed_workers.values()):  # cancelled; daemon threads never hold up the exit
+            worker.join(max(0.0, deadline - time.monotonic()))
         now = self.clock.now()
         mine = [r.key for r in self.ledger.history(limit=1000, states=[State.CLAIMED]) if r.lease_owner == self.id]
         self.engine.release_claims(mine, now)
         self.ledger.beat(self.id, now, self.info(), stopped=True)
-        for publisher in self.publishers.values():
+        for publisher in self.engine.publishers.values():
             publisher.close()
         self.feeds.close()
         log.info("stopped%s", f" (gave back {len(mine)} claim(s))" if mine else "")
 
-    # -- scheduling ----------------------------------------------------------------------
-    def sync(self, now: datetime, status: Status | None = None) -> tuple[int, int]:
-        """Replan the horizon (only the announcements, for a new status); schedule what is new,
-        unschedule what is gone."""
-        if status is not None:
-            added, removed = self.engine.replan_status(now, status)
-        else:
-            added, removed = self.engine.replan(now)
-            self.last_plan = now
-        for key in removed:
-            job = self.scheduler.get_job(key)
-            if job is not None:
-                job.remove()
-        for pub in self.engine.pending():
-            if self.scheduler.get_job(pub.key) is None:
-                self.scheduler.add_job(self.fire, DateTrigger(pub.at, timezone=UTC), args=[pub.key], id=pub.key,
-                                       name=f"{pub.post} on {pub.network}")
-        self._schedule_retries(now)
-        return len(added), len(removed)
+    # -- waiting -------------------------------------------------------------------------
+    def arm_all(self, now: datetime | None = None) -> None:
+        for network in self.engine.publishers:
+            self.arm(network, now)
 
-    def _schedule_retries(self, now: datetime) -> None:
-        horizon = now + REPLAN + timedelta(minutes=5)
-        for record in self.ledger.due_retries(horizon):
-            at = record.next_attempt_at if record.state == State.RETRYING else record.lease_until
-            self._retry_at(record.key, at or now)
-        for record in self.ledger.claimed():  # claims of engines on this host that died: at once
-            if record.lease_owner and record.lease_owner != self.id and owner_is_gone(record.lease_owner):
-                self._retry_at(record.key, now)
-
-    def _retry_at(self, key: str, at: datetime) -> None:
-        self.scheduler.add_job(self.retry, DateTrigger(at, timezone=UTC), args=[key], id=f"retry:{key}",
-                               replace_existing=True)
-
-    def fire(self, key: str) -> None:
-        pub = self.engine.planned.get(key)
-        if pub is not None:
-            self.engine.fire(pub, self.clock.now())
-
-    def retry(self, key: str) -> None:
-        record = self.ledger.get(key)
-        if record is None or record.state not in (State.RETRYING, State.CLAIMED):
+    def arm(self, network: str, now: datetime | None = None, idle: bool = False) -> None:
+        """Set ``network``'s wake-up job to when the engine says something next becomes due."""
+        if not self.scheduler.running or self.stop_event.is_set():
             return
-        pub = self.engine.lookup(record)
-        if pub is not None:
-            self.engine.fire(pub, self.clock.now(), retry=True)
-        else:
-            self.engine.sweep(self.clock.now())
+        now = now or self.clock.now()
+        at = self.engine.next_wakeup(now, network)
+        if at is None:
+            return  # the heartbeat re-arms it
+        if idle and at <= now:
+            at = now + IDLE_GAP  # due, but the last run acted on nothing: never spin
+        self.scheduler.add_job(self.wake, DateTrigger(at, timezone=UTC), args=[network], id=f"wake:{network}",
+                               name=f"publish to {network}", replace_existing=True)
+
+    def wake(self, network: str) -> list[Outcome]:
+        """Run what is due for ``network`` (never twice at once for one account), then re-arm."""
+        with self._wake_lock:
+            if network in self._busy:
+                self._again.add(network)
+                return []
+            self._busy.add(network)
+        outcomes: list[Outcome] = []
+        gap = None
+        try:
+            while not self.stop_event.is_set():
+                outcomes += self.engine.run_due(self.clock.now(), network)
+                with self._wake_lock:
+                    if network not in self._again:
+                        break
+                    self._again.discard(network)
+        except Exception as exc:
+            log.error("publishing to %s failed (%s: %s); trying again in %ds", network, type(exc).__name__, exc,
+                      ERROR_GAP.total_seconds())
+            gap = ERROR_GAP
+        finally:
+            with self._wake_lock:
+                self._busy.discard(network)
+                self._again.discard(network)
+        try:
+            if gap is not None and self.scheduler.running and not self.stop_event.is_set():
+                self.scheduler.add_job(self.wake, DateTrigger(self.clock.now() + gap, timezone=UTC), args=[network],
+                                       id=f"wake:{network}", replace_existing=True)
+            else:
+                self.arm(network, idle=not outcomes)
+        except Exception as exc:
+            log.error("could not plan the next run for %s (%s: %s); the heartbeat will", network,
+                      type(exc).__name__, exc)
+        return outcomes
 
     def _after(self, outcome: Outcome) -> None:
         now = self.clock.now()
         if self.last_fire_beat is None or now - self.last_fire_beat >= timedelta(seconds=5):
             self.last_fire_beat = now  # at most one extra ledger write per 5 s, not one per post
             self.ledger.beat(self.id, now, self.info(), fired=True)
-        if outcome.retry_at is not None and self.scheduler.running:
-            self._retry_at(outcome.key, outcome.retry_at)
 
     def tick(self) -> None:
-        """Heartbeat, sweep, pause expiry, status feeds, and the hourly replan."""
+        """Heartbeat; re-arm every account (work other processes made due); start the feeds that are due."""
         now = self.clock.now()
-        self.ledger.beat(self.id, now, self.info())
+        try:
+            self.ledger.beat(self.id, now, self.info())
+            self.arm_all(now)
+        except Exception as exc:
+            log.error("heartbeat failed (%s: %s); still running", type(exc).__name__, exc)
         self.poll_feeds(now)
-        self.engine.sweep(now)
-        self.release_holds(now)
-        if self.last_plan is None or now - self.last_plan >= REPLAN:
-            self.sync(now)
-        else:
-            self._schedule_retries(now)
 
+    # -- status feeds ----------------------------------------------------------------------
     def poll_feeds(self, now: datetime) -> None:
-        """Read the status feeds that are due; announce what they changed."""
-        changed = False
+        """Start a worker for every feed that is due and not being read already."""
         for feed in self.file_status.feeds:
-            if self.feeds.due(feed, now):
-                changed |= self.feeds.poll(feed, now)
-        if changed:
-            added, _gone = self.sync(now, status=with_feeds(self.file_status, self.feeds))
-            log.info("status feeds changed: %d announcement(s) added", added)
-            self.release_holds(now)
+            worker = self._feed_workers.get(feed.id)
+            if (worker is not None and worker.is_alive()) or self._feed_cancel.is_set() \
+                    or not self.feeds.due(feed, now):
+                continue
+            worker = threading.Thread(target=self._poll_feed, args=(feed, now), name=f"herald-feed-{feed.id}",
+                                      daemon=True)
+            self._feed_workers[feed.id] = worker
+            worker.start()
 
-    def release_holds(self, now: datetime) -> None:
-        """Held posts whose pause ended or whose incident was resolved go out (or are skipped)."""
-        if not self.ledger.held():
-            return
-        engine = self.engine
-
-        def still_held(record: Any) -> bool:
-            return engine.hold_reason(record.kind, record.post, record.network, now) is not None
-
-        for outcome in release_held(self.ledger, engine.calendar, now, None, still_held):
-            log.info("hold over: %s %s on %s", outcome.result, outcome.post, outcome.network)
-            if outcome.result == "released" and self.scheduler.running:
-                self._retry_at(outcome.key, now)
+    def _poll_feed(self, feed: Feed, now: datetime) -> None:
+        try:
+            changed = self.feeds.poll(feed, now, cancel=self._feed_cancel)
+            if not changed or self._feed_cancel.is_set():
+                return
+            with self._reload_lock:
+                now = self.clock.now()
+                added, _gone = self.engine.swap(now, status=with_feeds(self.file_status, self.feeds))
+            log.info("status feed %s changed: %d announcement(s) added", feed.id, len(added))
+            self.arm_all(now)
+        except Exception as exc:
+            if not self._feed_cancel.is_set():
+                log.error("status feed %s: %s: %s; keeping what it said before", feed.id, type(exc).__name__, exc)
 
     # -- reloading ------------------------------------------------------------------------
-    def schedule_reload(self, path: str, action: Any) -> None:
-        """Called from the watcher thread on every write event: coalesce a burst into one reload."""
-        timer = self.reload_timers.get(path)
-        if timer is not None:
-            timer.cancel()
-        timer = threading.Timer(RELOAD_SETTLE, action)
-        timer.daemon = True
-        self.reload_timers[path] = timer
-        timer.start()
+    def file_changed(self, path: str, closed: bool) -> None:
+        """From the watcher thread, on every event for a watched file: coalesce a burst into one
+        reload, after the writer closed the file (or, without a close event, a while after it wrote)."""
+        action = self.reload if path == os.path.abspath(self.calendar_path) else self.reload_status
+        # inotify reports when the writer closes the file: until then it may be half written
+        delay = self.settling.writing if not closed and self._close_events else (
+            self.settling.burst if closed else self.settling.quiet)
+        with self._timers_lock:
+            timer = self.reload_timers.get(path)
+            if timer is not None:
+                timer.cancel()
+            if self.stop_event.is_set():
+                return
+            timer = threading.Timer(delay, action)
+            timer.daemon = True
+            self.reload_timers[path] = timer
+            timer.start()
+
+    def _settled(self, path: str) -> bytes | None:
+        return read_settled(lambda: _read_bytes(path), self.stop_event.wait, time.monotonic,
+                            settling=self.settling)
 
     def reload_status(self) -> bool:
         """A saved status.yaml: announce what is new at once, or keep the last good status."""
-        result = check_status(self.status_path or "", self.engine.calendar)
+        try:
+            with self._reload_lock:
+                return self._reload_status()
+        except Exception as exc:  # whatever it is: one line, and the engine keeps serving
+            log.error("%s: could not be reloaded (%s: %s); still running the last good status", self.status_path,
+                      type(exc).__name__, exc)
+            return False
+
+    def _reload_status(self) -> bool:
+        path = self.status_path or ""
+        if self._settled(path) is None:
+            return False  # shutting down
+        result = check_status(path, self.engine.calendar)
         status = result.value if result.ok else None
         if status is None:
             for problem in result.problems:
                 log.error("%s", problem)
-            log.error("%s has errors; still running the last good status", self.status_path)
+            log.error("%s has errors; still running the last good status", path)
             return False
         if status == self.file_status:
             return True
         removed = {i.id for i in self.file_status.incidents} - {i.id for i in status.incidents}
         for incident_id in sorted(removed):
             log.warning("incident %s was removed from %s; what was already announced stays published "
-                        "(to close it for customers, add a resolved update instead)", incident_id, self.status_path)
+                        "(to close it for customers, add a resolved update instead)", incident_id, path)
         now = self.clock.now()
         self.file_status = status
-        added, _gone = self.sync(now, status=with_feeds(status, self.feeds))
-        log.info("reloaded %s: %d announcement(s) added", self.status_path, added)
-        self.release_holds(now)
+        added, _gone = self.engine.swap(now, status=with_feeds(status, self.feeds))
+        self.arm_all(now)
+        log.info("reloaded %s: %d announcement(s) added", path, len(added))
+        self.poll_feeds(now)
         return True
 
     def reload(self) -> bool:
+        """A saved calendar: swap it in with its accounts, or keep the last good calendar."""
+        try:
+            with self._reload_lock:
+                return self._reload_calendar()
+        except Exception as exc:  # whatever it is: one line, and the engine keeps serving
+            log.error("%s: could not be reloaded (%s: %s); still running the last good calendar",
+                      self.calendar_path, type(exc).__name__, exc)
+            return False
+
+    def _reload_calendar(self) -> bool:
+        if self._settled(self.calendar_path) is None:
+            return False  # shutting down
         result = check(self.calendar_path)
         if result.errors or result.calendar is None:
             for problem in result.errors or result.problems:
@@ -325,17 +488,21 @@ class Daemon:
             log.warning("%s", warning)
         if result.calendar == self.engine.calendar:
             return True
-        try:
-            publishers = build_publishers(result.calendar, self.clock, None, self.publishers)
+        previous = dict(self.engine.publishers)
+        try:  # unchanged accounts keep their publisher; changed ones get a new one
+            publishers = build_publishers(result.calendar, self.clock, self.env, self.overrides, previous=previous)
         except Exception as exc:
             log.error("%s: %s; still running the last good calendar", self.calendar_path, exc)
             return False
-        self.publishers.update(publishers)
-        self.engine.publishers = self.publishers
         now = self.clock.now()
-        self.engine.calendar = result.calendar
-        added, removed = self.sync(now)
-        log.info("reloaded %s: %d publication(s) added, %d removed", self.calendar_path, added, removed)
+        added, removed = self.engine.swap(now, calendar=result.calendar, publishers=publishers)
+        close_unused(previous, publishers)
+        for network in set(previous) - set(publishers):
+            job = self.scheduler.get_job(f"wake:{network}")
+            if job is not None:
+                job.remove()
+        self.arm_all(now)
+        log.info("reloaded %s: %d publication(s) added, %d removed", self.calendar_path, len(added), len(removed))
         return True
 
     # -- reporting ------------------------------------------------------------------------
@@ -349,7 +516,7 @@ class Daemon:
         log.info("herald %s started: %s (%d posts, %d campaigns)", self.id, self.calendar_path, len(cal.posts),
                  len(cal.campaigns))
         log.info("ledger: %s; networks: %s", self.ledger.safe_url,
-                 ", ".join(p.describe() for p in self.publishers.values()) or "none")
+                 ", ".join(p.describe() for p in self.engine.publishers.values()) or "none")
         if self.status_path and not os.path.exists(self.status_path):
             log.warning("no status file at %s: no incidents to announce", self.status_path)
         elif self.status_path:
@@ -371,7 +538,7 @@ class Daemon:
                      first.at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"), len(later),
                      int((self.engine.window[1] - now).total_seconds() // 3600) if self.engine.window else 0)
         else:
-            ahead = [p for p in plan(cal, now, now + timedelta(days=8)) if p.network in self.publishers]
+            ahead = [p for p in plan(cal, now, now + timedelta(days=8)) if p.network in self.engine.publishers]
             if ahead:
                 log.info("nothing due in the next day; next: %s on %s at %s", ahead[0].post, ahead[0].network,
                          ahead[0].at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"))

@@ -1,7 +1,18 @@
-"""The engine's decisions and actions, with no timer in it: every call takes ``now``.
+"""The engine decides what is due and acts on it, with no timer in it: every call takes ``now``.
 
-``scheduler.daemon`` decides *when* to call these (APScheduler, file watching,
-signals); this module decides *what* happens to a publication that is due, so every
+One path in, the way huey and rq have one obvious job path:
+
+- :meth:`Engine.due` what is due at ``now`` (for one account, or all): planned publications
+  without a ledger row, retries whose time came, expired claims and claims of engines that
+  died on this host, and held rows that no pause or incident holds any more;
+- :meth:`Engine.run_due` acts on them: the only way anything is sent (``herald run --once``
+  calls it once, the daemon per account whenever the timer fires, ``herald simulate`` on a
+  fake clock);
+- :meth:`Engine.next_wakeup` says when something next becomes due: what the daemon waits for;
+- :meth:`Engine.swap` puts a reloaded calendar, status or set of publishers in place at once,
+  under the engine's lock.
+
+``scheduler.daemon`` only waits (APScheduler), watches files and handles signals, so every
 policy is tested in milliseconds with a fake clock and the in-memory network.
 
 For one due publication, :meth:`Engine.fire`:
@@ -10,7 +21,7 @@ For one due publication, :meth:`Engine.fire`:
    ``skipped`` with the reason: never silently dropped);
 2. holds it while a pause covers its network (recorded ``held``);
 3. claims it in the ledger (only one engine can);
-4. waits for the account's rate limit if it is spent (``retrying``, not a failure);
+4. waits for the account's rate limit if it is spent (``postponed``, not a failure);
 5. reconciles first if the claim is *ambiguous* (an earlier attempt may have reached
    the network): if the network already has it, records that and sends nothing;
 6. sends it and records the remote id, or records the failure: transient errors
@@ -25,14 +36,16 @@ import os
 import random
 import socket
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from campaigns.calendar import parse_rate
 from campaigns.lint import STATUS_KINDS, recent_repeat
 from campaigns.model import Calendar
-from campaigns.plan import Publication, plan
+from campaigns.plan import Publication, VariantHistory, plan
 from campaigns.voice import VoiceChecker
 from status.announce import announcements, holding_incident
 from status.lint import checker_for
@@ -53,10 +66,30 @@ from .networks.base import (
 log = logging.getLogger("herald.engine")
 
 LEASE = timedelta(minutes=2)  # longer than any publisher's timeout
+THREAD_WAIT = timedelta(seconds=10)  # a reply whose first post is on its way looks again this much later
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 HORIZON = timedelta(hours=26)  # how far ahead publications are scheduled; replanned hourly
+REPLAN = timedelta(hours=1)  # how often the horizon moves on
 LOOKBACK_CAP = timedelta(days=7)  # after a long downtime, what was missed is recorded back to this far
+
+
+class Result(StrEnum):
+    """What happened to one publication when the engine acted on it."""
+
+    SENT = "sent"  # the network accepted it; its remote id is recorded
+    RECONCILED = "reconciled"  # an earlier, ambiguous attempt had arrived: recorded, nothing sent
+    RETRYING = "retrying"  # a transient failure or a 429: tried again at ``retry_at``
+    POSTPONED = "postponed"  # not a failure: the account's rate limit, or its thread's first post is coming
+    DEAD = "dead"  # permanent failure, refused by the voice guide, or delivery unknown: a person decides
+    SKIPPED = "skipped"  # too late for its catch-up window, dry run, removed from the calendar, on_resume: skip
+    HELD = "held"  # a pause or an open incident holds it
+    RELEASED = "released"  # a hold ended: it goes out now (within catch-up)
+    BLOCKED = "blocked"  # its account is stopped (auth) or gone
+    TAKEN = "taken"  # another engine has it, or it is already done
+
+
+QUIET = frozenset({Result.SENT, Result.RECONCILED, Result.HELD, Result.POSTPONED, Result.RELEASED})
 
 
 @dataclass(frozen=True)
@@ -65,14 +98,14 @@ class Outcome:
     post: str
     network: str
     at: datetime
-    result: str  # sent, reconciled, retrying, postponed, dead, skipped, held, blocked, taken
+    result: Result
     remote_id: str | None = None
     message: str = ""
     retry_at: datetime | None = None
 
     def line(self, now: datetime) -> str:
         late = (now - self.at).total_seconds()
-        parts = [f"{self.at.isoformat(timespec='seconds')}", self.network, self.post, self.result]
+        parts = [f"{self.at.isoformat(timespec='seconds')}", self.network, self.post, str(self.result)]
         if self.remote_id:
             parts.append(f"remote={self.remote_id}")
         if self.retry_at:
@@ -83,6 +116,27 @@ class Outcome:
         if self.message:
             parts.append(f"({self.message})")
         return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Due:
+    """What the engine has to act on at one instant (see :meth:`Engine.due`)."""
+
+    new: tuple[Publication, ...] = ()  # planned, no ledger row yet
+    retries: tuple[Record, ...] = ()  # retrying rows whose time came, expired leases, claims of dead engines
+    releasable: tuple[Record, ...] = ()  # held rows that no pause or incident holds any more
+
+    def __len__(self) -> int:
+        return len(self.new) + len(self.retries) + len(self.releasable)
+
+
+@dataclass(frozen=True)
+class View:
+    """What the engine runs on, swapped as one (a reload never mixes a new calendar with old accounts)."""
+
+    calendar: Calendar
+    status: Status
+    publishers: Mapping[str, Publisher]
 
 
 def item_of(pub: Publication) -> Item:
@@ -102,158 +156,314 @@ def _delta(d: timedelta) -> str:
 
 
 class Engine:
-    def __init__(self, calendar: Calendar, ledger: Ledger, publishers: dict[str, Publisher], owner: str,
+    """Decides what is due and acts on it; every method takes ``now``.
+
+    The one way in is :meth:`run_due` (``herald run --once`` calls it once; the daemon calls it
+    per account whenever :meth:`next_wakeup` says so).  :meth:`swap` replaces the calendar, the
+    status and the publishers under the engine's lock."""
+
+    def __init__(self, calendar: Calendar, ledger: Ledger, publishers: Mapping[str, Publisher], owner: str,
                  rng: random.Random | None = None, on_outcome: Callable[[Outcome], None] | None = None,
-                 status: Status | None = None):
+                 status: Status | None = None, parallel: int = 1):
         self.ledger = ledger
-        self.publishers = publishers
+        # How many publications due at once are sent at once (per call of run_due, so per account in
+        # the daemon): the daemon uses a few so that ten posts due the same second are not sent one
+        # after another; 1 keeps the order strict (``--once``, tests, simulations).
+        self.parallel = max(1, parallel)
         self.owner = owner
         self.rng = rng or random.Random()
         self.on_outcome = on_outcome
         self.stopped: dict[str, str] = {}  # account -> why (auth failures)
-        self.lock = threading.Lock()
-        self.calendar = calendar
-        self.status = status or Status(path="", timezone=calendar.brand.timezone)
+        self.lock = threading.RLock()  # guards view, planned, window
+        self._plan_lock = threading.Lock()  # one replan at a time (it reads the ledger: done outside ``lock``)
+        self.view = View(calendar, status or Status(path="", timezone=calendar.brand.timezone), dict(publishers))
         self.planned: dict[str, Publication] = {}
+        self._order: tuple[Publication, ...] = ()  # the planned publications in time order
         self.window: tuple[datetime, datetime] | None = None
+        self.planned_at: datetime | None = None
+        self._recorded: set[str] = set()  # planned keys known to have a ledger row (rows are never deleted)
         # Where the first plan starts: when the ledger last saw an engine alive, so that what
         # was missed during downtime is sent (within catch-up) or recorded as skipped.
         self.since: datetime | None = ledger.last_activity()
         self._checker: tuple[Calendar, Status, VoiceChecker] | None = None
+        self._shown_status: Status | None = None  # the status the publishers were last shown (on_status)
+
+    @property
+    def calendar(self) -> Calendar:
+        return self.view.calendar
+
+    @property
+    def status(self) -> Status:
+        return self.view.status
+
+    @property
+    def publishers(self) -> Mapping[str, Publisher]:
+        return self.view.publishers
+
+    # -- what runs ---------------------------------------------------------------------
+    def swap(self, now: datetime, *, calendar: Calendar | None = None, status: Status | None = None,
+             publishers: Mapping[str, Publisher] | None = None) -> tuple[set[str], set[str]]:
+        """Replace any of the calendar, the status and the publishers at once, under the lock, and
+        replan (only the announcements when only the status changed); return (added, removed) keys."""
+        with self._plan_lock:
+            with self.lock:
+                old = self.view
+                self.view = View(calendar or old.calendar, status or old.status,
+                                 dict(publishers) if publishers is not None else old.publishers)
+                for name in list(self.stopped):  # an account removed, or rebuilt (new credentials), starts afresh
+                    if self.view.publishers.get(name) is not old.publishers.get(name):
+                        del self.stopped[name]
+            if calendar is None and publishers is None and self.window is not None:
+                return self._replan_status(now)
+            return self._replan(now)
 
     # -- planning ------------------------------------------------------------------
     def replan(self, now: datetime, calendar: Calendar | None = None,
                status: Status | None = None) -> tuple[set[str], set[str]]:
         """Plan [now - longest catch-up, now + HORIZON] for the calendar and the incident
         announcements; return (added keys, removed keys)."""
-        calendar = calendar or self.calendar
-        status = status or self.status
+        if calendar is not None or status is not None:
+            return self.swap(now, calendar=calendar, status=status)
+        with self._plan_lock:
+            return self._replan(now)
+
+    def replan_status(self, now: datetime, status: Status) -> tuple[set[str], set[str]]:
+        """A new status file: replace only the incident announcements (the calendar's part of
+        the plan stays), so an incident is scheduled in milliseconds whatever the calendar's size."""
+        return self.swap(now, status=status)
+
+    def _replan(self, now: datetime) -> tuple[set[str], set[str]]:
+        view = self.view
+        calendar = view.calendar
         start = now - calendar.engine.longest_grace
         if self.since is not None:
             start = min(start, max(self.since, now - LOOKBACK_CAP))
             self.since = None  # later plans overlap the first one; they need not look back
         end = now + HORIZON
         history = self.ledger.variant_history(start, end)
-        fresh = {p.key: p for p in plan(calendar, start, end, history) if p.network in self.publishers}
-        fresh.update((p.key, p) for p in self._announcements(calendar, status, start, end, now))
+        fresh = {p.key: p for p in plan(calendar, start, end, history) if p.network in view.publishers}
+        fresh.update((p.key, p) for p in self._announcements(view, start, end, now))
         with self.lock:
             old = self.planned
-            changed = status is not self.status or not old
-            self.calendar, self.status, self.planned, self.window = calendar, status, fresh, (start, end)
+            changed = view.status is not self._shown_status
+            self.planned, self.window, self.planned_at = fresh, (start, end), now
+            self._order = _in_order(fresh)
+            self._recorded &= set(fresh)
         if changed:
-            self._status_changed(now)
+            self._status_changed(view, now)
         return set(fresh) - set(old), set(old) - set(fresh)
 
-    def replan_status(self, now: datetime, status: Status) -> tuple[set[str], set[str]]:
-        """A new status file: replace only the incident announcements (the calendar's part of
-        the plan stays), so an incident is scheduled in milliseconds whatever the calendar's size."""
-        if self.window is None:
-            return self.replan(now, status=status)
+    def _replan_status(self, now: datetime) -> tuple[set[str], set[str]]:
+        assert self.window is not None
+        view = self.view
         start, end = self.window
-        fresh = {k: p for k, p in self.planned.items() if p.kind not in ("incident", "maintenance")}
-        fresh.update((p.key, p) for p in self._announcements(self.calendar, status, start, end, now))
+        fresh = {k: p for k, p in self.planned.items() if p.kind not in STATUS_KINDS}
+        fresh.update((p.key, p) for p in self._announcements(view, start, end, now))
         with self.lock:
             old = self.planned
-            self.status, self.planned = status, fresh
-        self._status_changed(now)
+            self.planned = fresh
+            self._order = _in_order(fresh)
+        self._status_changed(view, now)
         return set(fresh) - set(old), set(old) - set(fresh)
 
-    def _status_changed(self, now: datetime) -> None:
-        for publisher in self.publishers.values():
+    def _ensure_plan(self, now: datetime) -> None:
+        """Replan when the plan is an hour old (the horizon moves on) or the clock went back before it."""
+        if self.window is None or self.planned_at is None or now >= self.planned_at + REPLAN \
+                or now < self.window[0]:
+            with self._plan_lock:
+                if self.window is None or self.planned_at is None or now >= self.planned_at + REPLAN \
+                        or now < self.window[0]:
+                    self._replan(now)
+
+    def _status_changed(self, view: View, now: datetime) -> None:
+        self._shown_status = view.status
+        for publisher in view.publishers.values():
             try:
-                publisher.on_status(self.status, self.calendar, now)
+                publisher.on_status(view.status, view.calendar, now)
             except Exception:  # the status page failing to render never stops announcements
                 log.exception("%s could not show the new status", publisher.name)
 
-    def _announcements(self, calendar: Calendar, status: Status, start: datetime, end: datetime,
-                       now: datetime) -> list[Publication]:
+    def _announcements(self, view: View, start: datetime, end: datetime, now: datetime) -> list[Publication]:
+        status = view.status
         announced = self.ledger.sent_sources("maintenance:") if status.maintenance else frozenset()
-        return announcements(calendar, status, start, end, set(self.publishers), now, announced)
+        return announcements(view.calendar, status, start, end, set(view.publishers), now, announced)
 
-    def pending(self, now: datetime | None = None) -> list[Publication]:
-        """Planned publications the ledger has no row for yet, in time order (rows already there,
-        retrying or claimed, are the sweep's)."""
-        planned = [p for p in self.planned.values() if now is None or p.at <= now]
+    def pending(self, now: datetime | None = None, network: str | None = None) -> list[Publication]:
+        """Planned publications due by ``now`` (None: all) that the ledger has no row for yet, in
+        time order (rows already there, retrying or claimed, are the retries')."""
+        planned = []
+        for pub in self._order:
+            if now is not None and pub.at > now:
+                break
+            if pub.key not in self._recorded and (network is None or pub.network == network):
+                planned.append(pub)
         states = self.ledger.states([p.key for p in planned])
-        waiting = [p for p in planned if p.key not in states]
-        waiting.sort(key=lambda p: (p.at, p.network, p.post))
-        return waiting
+        self._recorded.update(states)
+        return [p for p in planned if p.key not in states]
+
+    def _next_new(self, network: str | None) -> datetime | None:
+        """When the first planned publication without a ledger row is due; the ledger is asked
+        about a few at a time, in time order, never about the whole horizon."""
+        batch: list[Publication] = []
+        for pub in (*self._order, None):
+            if pub is not None:
+                if pub.key in self._recorded or not self._acts_on(pub.network, network):
+                    continue
+                batch.append(pub)
+                if len(batch) < 50:
+                    continue
+            if not batch:
+                return None
+            states = self.ledger.states([p.key for p in batch])
+            self._recorded.update(states)
+            first = next((p for p in batch if p.key not in states), None)
+            if first is not None:
+                return first.at
+            batch = []
+        return None
 
     def lookup(self, record: Record) -> Publication | None:
-        """The publication a ledger row stands for, from the current calendar (its current wording)."""
+        """The publication a ledger row stands for, from the current calendar and status (their
+        current wording), found by its post (or incident) and occurrence: never by planning a window."""
         found = self.planned.get(record.key)
         if found is not None:
             return found
+        view = self.view
         at = record.scheduled_at
-        if record.kind in ("incident", "maintenance"):
-            # dynamic news (a change, a cancellation) is dated when it was noticed: look around then too
-            around = announcements(self.calendar, self.status, at - timedelta(days=1), at + timedelta(days=1),
-                                   None, record.created_at, self.ledger.sent_sources("maintenance:"))
+        instant = (at, at + timedelta(microseconds=1))
+        if record.kind in STATUS_KINDS:
+            incident = view.status.incident(record.post)
+            maintenance = next((m for m in view.status.maintenance if m.id == record.post), None)
+            if incident is None and maintenance is None:
+                return None
+            only = replace(view.status, incidents=(incident,) if incident else (),
+                           maintenance=(maintenance,) if maintenance else ())
+            # dynamic news (a change, a cancellation) is dated when it was noticed: its scheduled time
+            around = announcements(view.calendar, only, *instant, {record.network}, at,
+                                   self.ledger.sent_sources("maintenance:") if maintenance else frozenset())
         else:
-            end = at + timedelta(seconds=1)
-            around = plan(self.calendar, at, end, self.ledger.variant_history(at, end))
+            post = view.calendar.post(record.post)
+            if post is None or record.network not in post.networks:
+                return None
+            one = replace(view.calendar, posts=(post,))
+            chosen = VariantHistory({}, {}, {record.key: record.variant} if record.variant else {})
+            around = plan(one, *instant, chosen)
         return next((p for p in around if p.key == record.key), None)
 
-    # -- acting ----------------------------------------------------------------------
-    def run_due(self, now: datetime) -> list[Outcome]:
-        """Fire everything due at ``now``: planned publications and retries (``herald run --once``)."""
-        outcomes = [self.fire(pub, now) for pub in self.pending(now)]
-        outcomes += self.sweep(now)
-        return [o for o in outcomes if o is not None]
+    # -- deciding ----------------------------------------------------------------------
+    def _acts_on(self, network: str, only: str | None) -> bool:
+        return (only is None or network == only) and network in self.view.publishers and network not in self.stopped
 
-    def sweep(self, now: datetime) -> list[Outcome]:
-        """Retry rows that are due (our retries, operators' `herald retry`, resumed holds, dead engines' claims)."""
-        outcomes = []
-        due = self.ledger.due_retries(now)
-        seen = {r.key for r in due}
-        due += [r for r in self.ledger.claimed() if r.key not in seen and r.lease_owner != self.owner
-                and r.lease_owner and owner_is_gone(r.lease_owner)]
-        for record in due:
-            if record.network in self.stopped:
-                continue
+    def due(self, now: datetime, network: str | None = None) -> Due:
+        """Everything to act on at ``now`` (for one account, or all): planned publications without
+        a ledger row, retries whose time came, expired claims and claims of engines that died on
+        this host, and held rows no hold covers any more."""
+        self._ensure_plan(now)
+        new = tuple(p for p in self.pending(now, network) if self._acts_on(p.network, None))
+        retries = [r for r in self.ledger.due_retries(now) if self._acts_on(r.network, network)]
+        seen = {r.key for r in retries}
+        retries += [r for r in self.ledger.claimed() if r.key not in seen and self._acts_on(r.network, network)
+                    and r.lease_owner and r.lease_owner != self.owner and owner_is_gone(r.lease_owner)]
+        releasable = tuple(r for r in self.ledger.held(network) if self._acts_on(r.network, network)
+                           and self.hold_reason(r.kind, r.post, r.network, now) is None)
+        return Due(new, tuple(retries), releasable)
+
+    def next_wakeup(self, now: datetime, network: str | None = None) -> datetime | None:
+        """When something next becomes due (for one account, or all): ``now`` if something is due
+        already; None if nothing is planned and nothing waits (the daemon still ticks)."""
+        self._ensure_plan(now)
+        times: list[datetime] = []
+        if self.planned_at is not None:
+            times.append(self.planned_at + REPLAN)
+        first = self._next_new(network)
+        if first is not None:
+            times.append(first)
+        for record in self.ledger.due_retries(now + HORIZON):
+            if self._acts_on(record.network, network):
+                at = record.next_attempt_at if record.state == State.RETRYING else record.lease_until
+                times.append(at or now)
+        if any(r.lease_owner and r.lease_owner != self.owner and self._acts_on(r.network, network)
+               and owner_is_gone(r.lease_owner) for r in self.ledger.claimed()):
+            times.append(now)
+        held = [r for r in self.ledger.held(network) if self._acts_on(r.network, network)]
+        if held:
+            if any(self.hold_reason(r.kind, r.post, r.network, now) is None for r in held):
+                times.append(now)
+            times += [p.until for p in self.ledger.active_pauses(now) if p.until is not None]
+        return max(min(times), now) if times else None
+
+    # -- acting ----------------------------------------------------------------------
+    def run_due(self, now: datetime, network: str | None = None) -> list[Outcome]:
+        """Act on everything :meth:`due` at ``now``, for one account or all: the only way anything is
+        sent.  Holds that ended are released (or skipped, per catch-up and ``on_resume``) and then
+        sent with the retries; new publications go first, oldest first."""
+        due = self.due(now, network)
+        if self.parallel > 1 and len(due.new) > 1:
+            with ThreadPoolExecutor(max_workers=min(self.parallel, len(due.new)),
+                                    thread_name_prefix=f"herald-send-{network or 'all'}") as pool:
+                outcomes = list(pool.map(lambda pub: self.fire(pub, now), due.new))
+        else:
+            outcomes = [self.fire(pub, now) for pub in due.new]
+        retries = list(due.retries)
+        for record in due.releasable:
+            outcome = self._release(record, now)
+            if outcome is not None:
+                outcomes.append(self._emit(outcome, now))
+                if outcome.result == Result.RELEASED:
+                    released = self.ledger.get(record.key)
+                    if released is not None:
+                        retries.append(released)
+        for record in retries:
             pub = self.lookup(record)
             if pub is None:
                 if self.ledger.operator_skip(record.key, now, "removed from the calendar") is not None:
                     outcomes.append(self._emit(Outcome(record.key, record.post, record.network, record.scheduled_at,
-                                                       "skipped", message="removed from the calendar"), now))
+                                                       Result.SKIPPED, message="removed from the calendar"), now))
                 continue
             outcomes.append(self.fire(pub, now, retry=True))
         return outcomes
 
+    def _release(self, record: Record, now: datetime) -> Outcome | None:
+        return release_one(self.ledger, self.view.calendar, record, now)
+
     def fire(self, pub: Publication, now: datetime, retry: bool = False) -> Outcome:
-        publisher = self.publishers.get(pub.network)
-        account = self.calendar.networks.get(pub.network)
+        """Act on one due publication (see the module's docstring for the steps).  Callers outside
+        the engine go through :meth:`run_due`; this is public for tests that pick one publication."""
+        view = self.view  # one consistent calendar, status and set of accounts for the whole decision
+        self._recorded.add(pub.key)  # whatever happens below, it has (or another engine made) a row
+        publisher = view.publishers.get(pub.network)
+        account = view.calendar.networks.get(pub.network)
         if publisher is None or account is None:
-            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "blocked",
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.BLOCKED,
                                       message="no such network account any more"), now)
         if pub.network in self.stopped:
-            return Outcome(pub.key, pub.post, pub.network, pub.at, "blocked", message=self.stopped[pub.network])
-        policy = self.calendar.engine
+            return Outcome(pub.key, pub.post, pub.network, pub.at, Result.BLOCKED, message=self.stopped[pub.network])
+        policy = view.calendar.engine
         late = now - pub.at
         grace = policy.grace(pub.kind)
         if late > grace and not retry:
             reason = f"{_delta(late)} late; {pub.kind} posts go out at most {_delta(grace)} late"
             if self.ledger.settle(item_of(pub), State.SKIPPED, now, reason):
                 log.warning("skipped %s on %s: %s", pub.post, pub.network, reason)
-                return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "skipped", message=reason), now)
-            return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
-        reason = self.hold_reason(pub.kind, pub.post, pub.network, now)
-        if reason is not None:
-            if self.ledger.settle(item_of(pub), State.HELD, now, reason):
-                return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "held", message=reason), now)
-            return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
+                return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.SKIPPED, message=reason), now)
+            return Outcome(pub.key, pub.post, pub.network, pub.at, Result.TAKEN)
+        hold = self._hold_reason(view, pub.kind, pub.post, pub.network, now)
+        if hold is not None:
+            if self.ledger.settle(item_of(pub), State.HELD, now, hold):
+                return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.HELD, message=hold), now)
+            return Outcome(pub.key, pub.post, pub.network, pub.at, Result.TAKEN)
         if account.dry_run:
             reason = f"dry run: would have posted {pub.text!r}"
             self.ledger.settle(item_of(pub), State.SKIPPED, now, reason[:2000])
-            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "skipped", message="dry run"), now)
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.SKIPPED, message="dry run"), now)
         claim = self.ledger.claim(item_of(pub), self.owner, now, LEASE, orphaned=owner_is_gone)
         if claim is None:
-            return Outcome(pub.key, pub.post, pub.network, pub.at, "taken")
-        refusal = None if claim.ambiguous else self.refusal(pub, now)
+            return Outcome(pub.key, pub.post, pub.network, pub.at, Result.TAKEN)
+        refusal = None if claim.ambiguous else self._refusal(view, pub, now)
         if refusal is not None:
             self.ledger.mark_dead(pub.key, self.owner, now, refusal)
             log.error("refused %s on %s: %s", pub.post, pub.network, refusal)
-            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "dead", message=refusal), now)
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.DEAD, message=refusal), now)
         if pub.thread_root:
             root = self.ledger.get(pub.thread_root)
             # Wait for a first post that is on its way; one that will never be sent (too old to be
@@ -261,33 +471,38 @@ class Engine:
             coming = (root is None and pub.thread_root in self.planned) or (
                 root is not None and root.state not in (State.SENT, State.DEAD, State.SKIPPED))
             if coming:
-                at = now + timedelta(seconds=10)
+                at = now + THREAD_WAIT
                 self.ledger.postpone(pub.key, self.owner, now, at, "waiting for the first post of its thread")
-                return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "postponed", retry_at=at,
+                return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.POSTPONED, retry_at=at,
                                           message="waiting for the first post of its thread"), now)
-        wait_until = self._rate_slot(pub.network, account.options.get("rate_limit"), now, pub.key)
+        rate = account.options.get("rate_limit")
+        wait_until = self._rate_slot(pub.network, rate, now, pub.key)
         if wait_until is not None:
-            self.ledger.postpone(pub.key, self.owner, now, wait_until, f"rate limit {account.options['rate_limit']}")
-            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "postponed", retry_at=wait_until,
-                                      message=f"rate limit {account.options['rate_limit']}"), now)
-        return self._send(pub, publisher, claim, now)
+            self.ledger.postpone(pub.key, self.owner, now, wait_until, f"rate limit {rate}")
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.POSTPONED, retry_at=wait_until,
+                                      message=f"rate limit {rate}"), now)
+        return self._send(view, pub, publisher, claim, now)
 
     def refusal(self, pub: Publication, now: datetime) -> str | None:
         """Why the brand's voice guide forbids sending ``pub`` (its error-level rules), or None.
         A guide is enforced once the calendar has a ``brand.voice`` section."""
-        calendar = self.calendar
+        return self._refusal(self.view, pub, now)
+
+    def _refusal(self, view: View, pub: Publication, now: datetime) -> str | None:
+        calendar, status = view.calendar, view.status
         if not calendar.brand.voice.declared:
             return None
-        if self._checker is None or self._checker[0] is not calendar or self._checker[1] is not self.status:
-            self._checker = (calendar, self.status, checker_for(calendar, self.status))
-        checker = self._checker[2]
+        cached = self._checker
+        if cached is None or cached[0] is not calendar or cached[1] is not status:
+            cached = self._checker = (calendar, status, checker_for(calendar, status))
+        checker = cached[2]
         affected: tuple[str, ...] = ()
         campaign_utm = None
         if pub.kind in STATUS_KINDS:
-            incident = self.status.incident(pub.post)
+            incident = status.incident(pub.post)
             if incident is not None:
-                affected = (incident.title, *(self.status.components[c].name for c in incident.components
-                                              if c in self.status.components))
+                affected = (incident.title, *(status.components[c].name for c in incident.components
+                                              if c in status.components))
         elif pub.campaign and pub.campaign in calendar.campaigns:
             campaign = calendar.campaigns[pub.campaign]
             campaign_utm = campaign.utm_campaign or campaign.id
@@ -317,21 +532,25 @@ class Engine:
     def hold_reason(self, kind: str, post_id: str, network: str, now: datetime) -> str | None:
         """Why a due publication must wait: a pause covering its network, or (calendar posts
         only) an open major incident. None: it may go."""
+        return self._hold_reason(self.view, kind, post_id, network, now)
+
+    def _hold_reason(self, view: View, kind: str, post_id: str, network: str, now: datetime) -> str | None:
         pause = next((p for p in self.ledger.active_pauses(now) if p.covers(network, now)), None)
         if pause is not None:
             return f"paused: {pause.reason}" if pause.reason else "paused"
-        if kind in ("incident", "maintenance"):
+        if kind in STATUS_KINDS:
             return None
-        post = self.calendar.post(post_id)
-        incident = holding_incident(self.calendar, self.status, kind, post.components if post else (), now)
+        post = view.calendar.post(post_id)
+        incident = holding_incident(view.calendar, view.status, kind, post.components if post else (), now)
         if incident is not None:
             return f"held: incident {incident.id} ({incident.impact}) is open"
         return None
 
-    def outgoing(self, pub: Publication) -> OutgoingPost:
-        calendar = self.calendar
-        post = calendar.post(pub.post) if pub.kind not in ("incident", "maintenance") else None
-        incident = self.status.incident(pub.post) if pub.kind == "incident" else None
+    def outgoing(self, pub: Publication, view: View | None = None) -> OutgoingPost:
+        view = view or self.view
+        calendar = view.calendar
+        post = calendar.post(pub.post) if pub.kind not in STATUS_KINDS else None
+        incident = view.status.incident(pub.post) if pub.kind == "incident" else None
         reply_to = None
         text = pub.text
         if pub.thread_root:
@@ -350,46 +569,48 @@ class Engine:
             network_type=pub.network_type, scheduled_at=pub.at, text=text, campaign=pub.campaign,
             links=dict(calendar.brand.links), image=post.image if post else None, reply_to=reply_to,
             title=incident.title if incident else "",
+            # replies carry their first post's key; an incident's first update starts its own thread
+            thread_key=pub.thread_root or (pub.key if pub.kind == "incident" else None),
             extra={"incident": {"id": incident.id, "impact": incident.impact, "state": pub.incident_state,
                                 "components": list(incident.components)}} if incident else {},
         )
 
-    def _send(self, pub: Publication, publisher: Publisher, claim: Claim, now: datetime) -> Outcome:
-        post = self.outgoing(pub)
+    def _send(self, view: View, pub: Publication, publisher: Publisher, claim: Claim, now: datetime) -> Outcome:
+        post = self.outgoing(pub, view)
         attempts = claim.record.attempts
         try:
             if claim.ambiguous:
                 found = publisher.find_recent(post)
                 if found is not None:
-                    return self._sent(pub, found, now, "reconciled")
+                    return self._sent(pub, found, now, Result.RECONCILED)
                 if not publisher.safe_to_resend:
                     return self._unknown(pub, now, claim.record.last_error or "the engine stopped while sending")
             log.debug("sending %s to %s (attempt %d)", pub.post, pub.network, attempts)
             ref = publisher.publish(post)
         except RateLimited as exc:
             self.ledger.mark_retry(pub.key, self.owner, now, exc.detail, exc.retry_at)
-            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "retrying",
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.RETRYING,
                                       message=exc.detail, retry_at=exc.retry_at), now)
         except Transient as exc:
             if exc.ambiguous and not publisher.safe_to_resend:
                 return self._unknown(pub, now, exc.detail)
-            return self._transient(pub, attempts, exc.detail, exc.retry_after, exc.ambiguous, now)
+            return self._transient(view, pub, attempts, exc.detail, exc.retry_after, exc.ambiguous, now)
         except Permanent as exc:
             self.ledger.mark_dead(pub.key, self.owner, now, exc.detail)
             log.error("%s on %s is dead: %s", pub.post, pub.network, exc.detail)
-            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "dead", message=exc.detail), now)
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.DEAD, message=exc.detail), now)
         except AuthFailed as exc:
             self.stopped[pub.network] = f"stopped: {exc.detail}"
             self.ledger.mark_retry(pub.key, self.owner, now, f"account stopped: {exc.detail}", now)
             log.critical("ACCOUNT %s STOPPED: %s. Nothing more goes to it until its credentials are fixed "
                          "and Herald is restarted; other accounts continue.", pub.network, exc.detail)
-            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "blocked", message=exc.detail), now)
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.BLOCKED, message=exc.detail), now)
         except PublishError as exc:
-            return self._transient(pub, attempts, exc.detail, None, True, now)
+            return self._transient(view, pub, attempts, exc.detail, None, True, now)
         except Exception as exc:  # a bug or an unexpected library error: retry, carefully
             log.exception("unexpected error sending %s to %s", pub.post, pub.network)
-            return self._transient(pub, attempts, f"unexpected {type(exc).__name__}: {exc}", None, True, now)
-        return self._sent(pub, ref, now, "sent")
+            return self._transient(view, pub, attempts, f"unexpected {type(exc).__name__}: {exc}", None, True, now)
+        return self._sent(pub, ref, now, Result.SENT)
 
     def _unknown(self, pub: Publication, now: datetime, detail: str) -> Outcome:
         """A send that may or may not have arrived, on a network where re-sending could duplicate
@@ -398,30 +619,30 @@ class Engine:
                    f"twice: check it, and run `herald retry {pub.key}` if it did not arrive")
         self.ledger.mark_dead(pub.key, self.owner, now, message)
         log.error("%s on %s: %s", pub.post, pub.network, message)
-        return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "dead", message=message), now)
+        return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.DEAD, message=message), now)
 
-    def _sent(self, pub: Publication, ref: RemoteRef, now: datetime, result: str) -> Outcome:
+    def _sent(self, pub: Publication, ref: RemoteRef, now: datetime, result: Result) -> Outcome:
         if not self.ledger.mark_sent(pub.key, self.owner, now, ref.id, ref.url):
             log.error("sent %s to %s but lost the claim before recording it (remote %s)", pub.post, pub.network, ref.id)
         return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, result, remote_id=ref.id), now)
 
-    def _transient(self, pub: Publication, attempts: int, message: str, retry_after: float | None,
+    def _transient(self, view: View, pub: Publication, attempts: int, message: str, retry_after: float | None,
                    ambiguous: bool, now: datetime) -> Outcome:
-        if attempts >= self.calendar.engine.max_attempts:
+        if attempts >= view.calendar.engine.max_attempts:
             final = f"gave up after {attempts} attempts: {message}"
             self.ledger.mark_dead(pub.key, self.owner, now, final)
             log.error("%s on %s is dead: %s", pub.post, pub.network, final)
-            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "dead", message=final), now)
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.DEAD, message=final), now)
         delay = backoff(attempts, self.rng)
         if retry_after is not None:
             delay = max(delay, timedelta(seconds=retry_after))
         at = now + delay
         self.ledger.mark_retry(pub.key, self.owner, now, message, at, ambiguous=ambiguous)
-        return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, "retrying", message=message,
+        return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.RETRYING, message=message,
                                   retry_at=at), now)
 
     def _emit(self, outcome: Outcome, now: datetime) -> Outcome:
-        level = logging.INFO if outcome.result in ("sent", "reconciled", "held", "postponed") else logging.WARNING
+        level = logging.INFO if outcome.result in QUIET else logging.WARNING
         log.log(level, "%s", outcome.line(now))
         if self.on_outcome is not None:
             try:
@@ -433,6 +654,10 @@ class Engine:
     def release_claims(self, keys: Iterable[str], now: datetime) -> None:
         for key in keys:
             self.ledger.release(key, self.owner, now)
+
+
+def _in_order(planned: Mapping[str, Publication]) -> tuple[Publication, ...]:
+    return tuple(sorted(planned.values(), key=lambda p: (p.at, p.network, p.post)))
 
 
 def owner_is_gone(owner: str) -> bool:
@@ -459,22 +684,31 @@ def backoff(attempts: int, rng: random.Random) -> timedelta:
     return delay * (0.5 + rng.random() / 2)
 
 
+def release_one(ledger: Ledger, calendar: Calendar, record: Record, now: datetime) -> Outcome | None:
+    """A held row whose hold ended: released to go out now if still within catch-up (``on_resume:
+    release``), else skipped.  None if the row changed meanwhile (another engine, an operator)."""
+    grace = calendar.engine.grace(record.kind)
+    late = now - record.scheduled_at
+    if calendar.engine.on_resume == "release" and late <= grace:
+        if ledger.operator_retry(record.key, now) is not None:
+            return Outcome(record.key, record.post, record.network, record.scheduled_at, Result.RELEASED)
+        return None
+    why = "held past its catch-up window" if late > grace else "on_resume: skip"
+    if ledger.operator_skip(record.key, now, why) is not None:
+        return Outcome(record.key, record.post, record.network, record.scheduled_at, Result.SKIPPED, message=why)
+    return None
+
+
 def release_held(ledger: Ledger, calendar: Calendar, now: datetime, network: str | None,
                  still_held: Callable[[Record], bool] | None = None) -> list[Outcome]:
-    """After a pause or an incident ends: held posts go out if still within catch-up
-    (on_resume: release), else are skipped. ``still_held`` keeps those another hold covers."""
+    """Release (or skip) held rows at once, without an engine.  The engine does this by itself
+    (:meth:`Engine.run_due` releases holds that ended); kept for ``herald resume`` until the CLI
+    only ends the pause.  ``still_held`` keeps those another hold covers."""
     outcomes = []
     for record in ledger.held(network):
         if still_held is not None and still_held(record):
             continue
-        grace = calendar.engine.grace(record.kind)
-        late = now - record.scheduled_at
-        if calendar.engine.on_resume == "release" and late <= grace:
-            if ledger.operator_retry(record.key, now) is not None:
-                outcomes.append(Outcome(record.key, record.post, record.network, record.scheduled_at, "released"))
-        else:
-            why = "held past its catch-up window" if late > grace else "on_resume: skip"
-            if ledger.operator_skip(record.key, now, why) is not None:
-                outcomes.append(Outcome(record.key, record.post, record.network, record.scheduled_at, "skipped",
-                                        message=why))
+        outcome = release_one(ledger, calendar, record, now)
+        if outcome is not None:
+            outcomes.append(outcome)
     return outcomes

@@ -1,50 +1,74 @@
-"""Upstream status feeds: a provider's Statuspage JSON or RSS/Atom feed, read politely.
+"""Upstream status feeds, the pure part: a provider's answer (Statuspage v2 JSON, RSS or
+Atom) as our incidents, and the status the feeds add to the file's. Fetching, polling
+and backoff live in :mod:`scheduler.feeds`.
 
-- Conditional GETs: the ETag and Last-Modified of the last answer go back as
-  If-None-Match / If-Modified-Since; a 304 costs the provider nothing.
-- Tolerant: a feed that is down, slow, or returns garbage is logged and retried with
-  backoff (the interval doubles per failure, up to 30 minutes); the incidents last read
-  from it stay as they were. Nothing an upstream does can crash the engine or clear our
-  state.
-- Its incidents become ours, on the components the feed names: id
-  ``<feed id>-<upstream id>``, the provider's updates as our updates, so the usual keys
-  make every update announced once. An incident that a summary feed (which lists only
-  unresolved ones) stops listing is closed with a resolution at the time it disappeared.
+- Incidents from a feed become ours, on the components the feed names: id
+  ``<feed id>-<upstream id>``, the provider's updates as our updates (oldest first,
+  strictly later each, nothing after a resolution), so the usual keys make every update
+  announced once.
+- Every text taken from a feed (names, titles, messages, ids) is cleaned: control
+  characters (C0 except tab and newline, DEL, U+FFFE/U+FFFF, lone surrogates) are
+  removed and counted in :attr:`FeedBody.stripped`, so the reader can warn once per
+  poll; titles are cut at :data:`MAX_TITLE` characters and messages at
+  :data:`MAX_MESSAGE`.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from typing import Any
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import feedparser
-import requests
 
 from .model import Feed, Incident, Status, Update
 
-log = logging.getLogger("herald.feeds")
-
-MAX_BACKOFF = timedelta(minutes=30)
 STATES = {"investigating": "investigating", "identified": "identified", "monitoring": "monitoring",
           "resolved": "resolved", "postmortem": "resolved", "completed": "resolved"}
 IMPACTS = {"none": "none", "minor": "minor", "major": "major", "critical": "critical"}
+IMPACT_ORDER = ("none", "minor", "major", "critical")
+MAX_TITLE = 200
+MAX_MESSAGE = 1000
+MAX_ID = 60  # upstream ids longer than this are cut (RSS: the last characters)
+
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 class FeedError(ValueError):
     """A feed answered something that is not a status feed."""
 
 
-@dataclass
-class FeedState:
-    etag: str | None = None
-    last_modified: str | None = None
-    incidents: dict[str, Incident] = field(default_factory=dict)  # by our id
-    failures: int = 0
-    next_poll: datetime | None = None
-    last_error: str = ""
-    name: str = ""
+@dataclass(frozen=True)
+class FeedBody:
+    """What one answer of a feed says."""
+
+    name: str  # the provider's name (the feed's ``name``, else the page's or channel's title)
+    link: str  # the provider's status page, when the answer names one
+    incidents: tuple[Incident, ...]
+    stripped: int = 0  # control characters removed from its texts
+
+
+class _Cleaner:
+    """Cleans texts from one answer and counts what it removed."""
+
+    def __init__(self) -> None:
+        self.stripped = 0
+
+    def __call__(self, value: Any, limit: int = MAX_MESSAGE) -> str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            return ""
+        text, count = CONTROL.subn("", value)
+        self.stripped += count
+        return text.strip()[:limit]
+
+
+def strip_controls(text: str) -> tuple[str, int]:
+    """``text`` without control characters, and how many there were."""
+    return CONTROL.subn("", text)
 
 
 def _time(text: Any) -> datetime | None:
@@ -57,7 +81,7 @@ def _time(text: Any) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _clean(updates: list[Update]) -> tuple[Update, ...]:
+def _ordered(updates: list[Update]) -> tuple[Update, ...]:
     """Oldest first, strictly later each, nothing after a resolution (our file's rules)."""
     out: list[Update] = []
     for update in sorted(updates, key=lambda u: u.at):
@@ -67,133 +91,98 @@ def _clean(updates: list[Update]) -> tuple[Update, ...]:
     return tuple(out)
 
 
-def parse_statuspage(feed: Feed, data: Any) -> tuple[str, list[Incident]]:
+def parse_statuspage(feed: Feed, data: Any) -> FeedBody:
+    """A Statuspage v2 answer (``/api/v2/incidents.json``, ``unresolved.json`` or ``summary.json``)."""
     if not isinstance(data, dict) or not isinstance(data.get("incidents"), list):
         raise FeedError("not a Statuspage answer (no 'incidents' list)")
-    name = feed.name or str((data.get("page") or {}).get("name") or feed.id)
+    clean = _Cleaner()
+    page: dict[str, Any] = data["page"] if isinstance(data.get("page"), dict) else {}
+    name = feed.name or clean(page.get("name"), MAX_TITLE) or feed.id
+    link = clean(page.get("url"), 500)
     out = []
     for item in data["incidents"]:
-        if not isinstance(item, dict) or not item.get("id") or item.get("impact") == "maintenance":
+        if not isinstance(item, dict) or item.get("impact") == "maintenance":
             continue
+        ident = clean(item.get("id"), MAX_ID)
+        if not ident:
+            continue
+        title = clean(item.get("name"), MAX_TITLE)
         updates = []
         for u in item.get("incident_updates") or []:
-            at = _time(u.get("display_at") or u.get("created_at")) if isinstance(u, dict) else None
-            state = STATES.get(str(u.get("status"))) if isinstance(u, dict) else None
+            if not isinstance(u, dict):
+                continue
+            at = _time(u.get("display_at") or u.get("created_at"))
+            state = STATES.get(str(u.get("status")))
             if at and state:
-                updates.append(Update(at, state, str(u.get("body") or "").strip() or item.get("name", "")))
+                updates.append(Update(at, state, clean(u.get("body")) or title))
         if not updates:
             at = _time(item.get("created_at"))
-            state = STATES.get(str(item.get("status")), "investigating")
             if at is None:
                 continue
-            updates = [Update(at, state, str(item.get("name", "")))]
-        cleaned = _clean(updates)
-        out.append(Incident(f"{feed.id}-{item['id']}", f"{name}: {item.get('name') or 'incident'}",
-                            IMPACTS.get(str(item.get("impact")), "minor"), cleaned, feed.components, feed.networks))
-    return name, out
+            updates = [Update(at, STATES.get(str(item.get("status")), "investigating"), title)]
+        out.append(Incident(f"{feed.id}-{ident}", f"{name}: {title or 'incident'}",
+                            IMPACTS.get(str(item.get("impact")), "minor"), _ordered(updates), feed.components,
+                            feed.networks))
+    return FeedBody(name, link, tuple(out), clean.stripped)
 
 
-def parse_rss(feed: Feed, body: bytes) -> tuple[str, list[Incident]]:
+def parse_rss(feed: Feed, body: bytes) -> FeedBody:
+    """An RSS or Atom feed: one incident per entry, resolved when it says so."""
     parsed = feedparser.parse(body)
     if parsed.bozo and not parsed.entries:
         raise FeedError(f"not an RSS or Atom feed ({type(parsed.bozo_exception).__name__})")
-    name = feed.name or parsed.feed.get("title") or feed.id
+    clean = _Cleaner()
+    name = feed.name or clean(parsed.feed.get("title"), MAX_TITLE) or feed.id
+    link = clean(parsed.feed.get("link"), 500)
     out = []
     for entry in parsed.entries:
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        if not stamp or not (entry.get("id") or entry.get("link")):
+        source = clean(entry.get("id") or entry.get("link"), 100_000)
+        if not stamp or not source:
             continue
-        at = datetime(*stamp[:6], tzinfo=UTC)
-        text = " ".join(str(entry.get(k, "")) for k in ("title", "summary")).lower()
+        ident = "".join(c if c.isalnum() else "-" for c in source)[-MAX_ID:]
+        at = datetime(stamp[0], stamp[1], stamp[2], stamp[3], stamp[4], stamp[5], tzinfo=UTC)
+        title, summary = clean(entry.get("title"), MAX_TITLE), clean(entry.get("summary"))
+        text = f"{title} {summary}".lower()
         state = "resolved" if "resolved" in text or "completed" in text else "investigating"
-        ident = "".join(c if c.isalnum() else "-" for c in str(entry.get("id") or entry.get("link")))[-60:]
-        message = (entry.get("summary") or entry.get("title") or "").strip()
-        out.append(Incident(f"{feed.id}-{ident}".strip("-"), f"{name}: {entry.get('title', 'incident')}",
-                            feed.impact, (Update(at, state, message[:1000]),), feed.components, feed.networks))
-    return name, out
+        out.append(Incident(f"{feed.id}-{ident}".strip("-"), f"{name}: {title or 'incident'}", feed.impact,
+                            (Update(at, state, summary or title),), feed.components, feed.networks))
+    return FeedBody(name, link, tuple(out), clean.stripped)
 
 
-class FeedReader:
-    def __init__(self, session: requests.Session | None = None, timeout: float = 10.0):
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = "Herald/0.1 status feed reader"
-        self.timeout = timeout
-        self.states: dict[str, FeedState] = {}
-
-    def due(self, feed: Feed, now: datetime) -> bool:
-        state = self.states.get(feed.id)
-        return state is None or state.next_poll is None or state.next_poll <= now
-
-    def poll(self, feed: Feed, now: datetime) -> bool:
-        """Read ``feed`` once; return True if its incidents changed."""
-        state = self.states.setdefault(feed.id, FeedState())
-        headers = {}
-        if state.etag:
-            headers["If-None-Match"] = state.etag
-        if state.last_modified:
-            headers["If-Modified-Since"] = state.last_modified
-        try:
-            response = self.session.get(feed.url, headers=headers, timeout=self.timeout)
-            if response.status_code == 304:
-                return self._ok(feed, state, now, None)
-            if response.status_code != 200:
-                raise FeedError(f"HTTP {response.status_code}")
-            kind = feed.kind or ("statuspage" if "json" in response.headers.get("Content-Type", "") else "rss")
-            if kind == "statuspage":
-                try:
-                    data = response.json()
-                except ValueError:
-                    raise FeedError("the answer is not JSON") from None
-                name, incidents = parse_statuspage(feed, data)
-            else:
-                name, incidents = parse_rss(feed, response.content)
-            state.etag = response.headers.get("ETag") or state.etag
-            state.last_modified = response.headers.get("Last-Modified") or state.last_modified
-            state.name = name
-            return self._ok(feed, state, now, incidents)
-        except (requests.RequestException, FeedError) as exc:
-            state.failures += 1
-            wait = min(MAX_BACKOFF, feed.every * (2 ** state.failures))
-            state.next_poll = now + wait
-            state.last_error = str(exc) or type(exc).__name__
-            log.warning("status feed %s: %s; keeping what it said before, next try in %s", feed.id,
-                        state.last_error, wait)
-            return False
-
-    def _ok(self, feed: Feed, state: FeedState, now: datetime, incidents: list[Incident] | None) -> bool:
-        state.failures, state.last_error, state.next_poll = 0, "", now + feed.every
-        if incidents is None:
-            return False
-        fresh = {i.id: i for i in incidents}
-        for iid, old in state.incidents.items():  # a summary feed drops resolved incidents: close ours
-            if iid not in fresh and not old.resolved:
-                closing = Update(max(now, old.updates[-1].at + timedelta(seconds=1)), "resolved",
-                                 "The provider reports this as resolved.")
-                fresh[iid] = replace(old, updates=(*old.updates, closing))
-            elif iid not in fresh:
-                fresh[iid] = old
-        changed = fresh != state.incidents
-        state.incidents = fresh
-        return changed
-
-    def incidents(self, status: Status) -> tuple[Incident, ...]:
-        """Incidents from the feeds that create them, for the feeds the status file still lists."""
-        out: list[Incident] = []
-        for feed in status.feeds:
-            if feed.create_incidents and feed.id in self.states:
-                out.extend(self.states[feed.id].incidents.values())
-        return tuple(sorted(out, key=lambda i: i.started))
-
-    def close(self) -> None:
-        self.session.close()
+def worst(impacts: list[str]) -> str:
+    """The most severe of ``impacts`` (``minor`` when there are none)."""
+    known = [i for i in impacts if i in IMPACT_ORDER]
+    return max(known, key=IMPACT_ORDER.index) if known else "minor"
 
 
-def with_feeds(status: Status, reader: FeedReader) -> Status:
+class _HasIncidents(Protocol):
+    @property
+    def incidents(self) -> Mapping[str, Incident]: ...
+
+
+class FeedIncidents(Protocol):
+    """What the feeds said, by feed id (a ``scheduler.feeds.FeedReader``)."""
+
+    @property
+    def states(self) -> Mapping[str, _HasIncidents]: ...
+
+
+def feed_incidents(status: Status, reader: FeedIncidents) -> tuple[Incident, ...]:
+    """Incidents from the feeds that create them, for the feeds the status file still lists."""
+    out: list[Incident] = []
+    for feed in status.feeds:
+        if feed.create_incidents and feed.id in reader.states:
+            out.extend(reader.states[feed.id].incidents.values())
+    return tuple(sorted(out, key=lambda i: (i.started, i.id)))
+
+
+def with_feeds(status: Status, reader: FeedIncidents) -> Status:
     """The file's status plus what the feeds report: their incidents, or (create_incidents:
     false) only the state of our components they name."""
     from .statuspage import IMPACT_TO_COMPONENT, SEVERITY
 
-    extra = reader.incidents(status)
+    extra = feed_incidents(status, reader)
     known = {i.id for i in status.incidents}
     components = dict(status.components)
     for feed in status.feeds:

@@ -339,3 +339,132 @@ def test_an_ambiguous_send_to_a_network_that_cannot_be_asked_waits_for_a_person(
     assert hooks.calls == 1  # never re-sent on its own
     ledger.operator_retry(outcome.key, T0 + timedelta(hours=1))  # a person checked: it did not arrive
     assert ("morning", "hooks", "sent") in results(engine.run_due(T0 + timedelta(hours=1)))
+
+
+# -- one path: due / run_due / next_wakeup / swap ---------------------------------------------------
+def test_holds_that_ended_are_released_by_the_engine_itself(tmp_path):
+    from scheduler.engine import Result
+
+    engine, ledger, site, hooks = make(tmp_path)
+    ledger.pause(T0 - timedelta(minutes=1), None, None, "storm outage")
+    engine.run_due(T0)
+    assert engine.next_wakeup(T0 + timedelta(minutes=1)) > T0 + timedelta(minutes=1)  # held: nothing to do
+    ledger.resume(T0 + timedelta(minutes=20), None)  # all `herald resume` has to do
+    now = T0 + timedelta(minutes=20)
+    assert [len(engine.due(now).releasable), engine.next_wakeup(now)] == [2, now]
+    outcomes = engine.run_due(now)
+    assert [(o.network, o.result) for o in outcomes] == [
+        ("hooks", Result.RELEASED), ("site", Result.RELEASED), ("hooks", Result.SENT), ("site", Result.SENT)]
+    assert len(site.sent) == len(hooks.sent) == 1 and engine.due(now + timedelta(seconds=1)).releasable == ()
+
+
+def test_a_pause_with_an_end_wakes_the_engine_when_it_ends(tmp_path):
+    engine, ledger, site, _ = make(tmp_path)
+    ledger.pause(T0 - timedelta(minutes=1), "site", T0 + timedelta(minutes=10), "")
+    engine.run_due(T0)
+    assert engine.next_wakeup(T0 + timedelta(seconds=1), "site") == T0 + timedelta(minutes=10)
+    assert results(engine.run_due(T0 + timedelta(minutes=10), "site")) == [
+        ("morning", "site", "released"), ("morning", "site", "sent")]
+
+
+@pytest.mark.parametrize("now, network, expected", [
+    (T0 - timedelta(hours=1), None, T0),  # the 10:00 tip
+    (T0 - timedelta(hours=1), "hooks", T0),
+    (T0, None, T0),  # due now
+    (T0 + timedelta(seconds=1), "hooks", T0 + timedelta(hours=1, seconds=1)),  # nothing until the hourly replan
+    (T0 + timedelta(seconds=1), "site", T0 + timedelta(minutes=30)),  # the 10:30 notice
+])
+def test_next_wakeup_is_when_something_next_becomes_due(tmp_path, now, network, expected):
+    engine, *_ = make(tmp_path)
+    engine.replan(now)
+    if now > T0:
+        engine.run_due(T0)
+    assert engine.next_wakeup(now, network) == expected
+
+
+def test_run_due_for_one_account_leaves_the_others_alone(tmp_path):
+    engine, ledger, site, hooks = make(tmp_path)
+    assert results(engine.run_due(T0, "hooks")) == [("morning", "hooks", "sent")]
+    assert site.calls == 0 and [p.network for p in engine.due(T0).new] == ["site"]
+
+
+def test_a_retry_is_scheduled_at_its_time_and_a_stopped_account_never_spins(tmp_path):
+    def revoked(post, calls):
+        raise AuthFailed("hooks", "token revoked")
+
+    def once(post, calls):
+        if calls == 1:
+            raise Transient("site", "HTTP 503")
+
+    engine, ledger, site, hooks = make(tmp_path, fail_site=once, fail_hooks=revoked)
+    outcomes = {o.network: o for o in engine.run_due(T0)}
+    assert engine.next_wakeup(T0, "site") == outcomes["site"].retry_at
+    assert engine.next_wakeup(T0, "hooks") == T0 + timedelta(hours=1)  # its row is due, but the account stopped:
+    # only the hourly replan wakes it
+    assert engine.run_due(T0, "hooks") == [] and hooks.calls == 1
+
+
+def test_swap_replaces_calendar_and_publishers_together(tmp_path):
+    engine, ledger, site, hooks = make(tmp_path)
+    fresh = MemoryPublisher("hooks", "webhook")
+    calendar = loads(calendar_text(POSTS.replace("Morning tip A", "Fresh tip A")))
+    on_site = {k for k, p in engine.planned.items() if p.network == "site"}
+    added, removed = engine.swap(T0, calendar=calendar, publishers={"hooks": fresh})
+    assert engine.calendar is calendar and set(engine.publishers) == {"hooks"}
+    assert (added, removed) == (set(), on_site)  # same keys (wording is not part of a key), one account less
+    assert results(engine.run_due(T0)) == [("morning", "hooks", "sent")]
+    assert fresh.texts() == ["Fresh tip A https://acme.example/help"] and hooks.calls == 0 and site.calls == 0
+
+
+def test_a_retry_of_an_old_row_is_rebuilt_from_its_post_and_occurrence_not_by_planning_a_window(
+        tmp_path, monkeypatch):
+    import scheduler.engine as engine_module
+
+    def down(post, calls):
+        if calls == 1:
+            raise Transient("site", "HTTP 503")
+
+    engine, ledger, site, _ = make(tmp_path, fail_site=down)
+    (failed,) = [o for o in engine.run_due(T0) if o.network == "site"]
+    later = T0 + timedelta(days=3)  # the row is far outside the plan now
+    engine.replan(later)
+    assert failed.key not in engine.planned
+    windows = []
+    real_plan = engine_module.plan
+
+    def spy(calendar, start, end, history=None):
+        windows.append((len(calendar.posts), end - start))
+        return real_plan(calendar, start, end, history)
+
+    monkeypatch.setattr(engine_module, "plan", spy)
+    assert [(o.post, o.result) for o in engine.run_due(later) if o.key == failed.key] == [("morning", "sent")]
+    assert windows == [(1, timedelta(microseconds=1))]  # one post, one instant
+    assert site.sent[-1][0].scheduled_at == T0 and site.texts()[-1].startswith("Morning tip A")
+
+
+def test_an_incidents_posts_carry_their_thread_key_and_state_from_the_publication(tmp_path):
+    from tests.test_status import STATUS, make_engine
+
+    engine, site, x = make_engine(tmp_path, STATUS)
+    now = T0 + timedelta(minutes=25)
+    engine.replan(now)
+    engine.run_due(now)
+    (root, _), (reply, _) = x.sent[:2]
+    assert (root.thread_key, reply.thread_key) == (root.key, root.key)  # the first post's key, on both
+    first = engine.planned[reply.key]
+    assert reply.extra["incident"]["state"] == first.incident_state == "identified"
+
+
+def test_an_account_stopped_by_an_auth_failure_starts_afresh_when_its_publisher_is_rebuilt(tmp_path):
+    def revoked(post, calls):
+        raise AuthFailed("hooks", "token revoked")
+
+    engine, ledger, site, hooks = make(tmp_path, fail_hooks=revoked)
+    engine.run_due(T0)
+    assert "hooks" in engine.stopped
+    engine.swap(T0, publishers={"site": site, "hooks": hooks})  # the same publisher: still stopped
+    assert "hooks" in engine.stopped
+    fixed = MemoryPublisher("hooks", "webhook")  # new credentials on a reload: a new publisher
+    engine.swap(T0 + timedelta(minutes=1), publishers={"site": site, "hooks": fixed})
+    assert engine.stopped == {}
+    assert results(engine.run_due(T0 + timedelta(minutes=1))) == [("morning", "hooks", "sent")]

@@ -40,6 +40,7 @@ class Server:
     def __init__(self, host: str = "127.0.0.1"):
         self.routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
         self.hits: list[str] = []
+        self.peers: list[tuple[str, int]] = []  # the client's address of each request
         self.stop = threading.Event()  # ends trickling handlers when the test is over
         self.written = 0
         server = self
@@ -52,6 +53,7 @@ class Server:
 
             def handle_one(self):
                 server.hits.append(self.path)
+                server.peers.append(self.client_address)
                 route = server.routes.get(self.path.split("?")[0])
                 if route is None:
                     self.send_response(404)
@@ -157,12 +159,50 @@ def test_a_body_trickle_is_cut_at_the_deadline(server, length):
     assert 0.4 < took < 1.5
 
 
+def test_the_deadline_holds_over_tls_too(tmp_path):
+    """Over HTTPS the socket the watch shuts is the TLS one: a trickle is cut all the same."""
+    import ssl
+
+    trustme = pytest.importorskip("trustme")
+    authority = trustme.CA()
+    cert = authority.issue_cert("127.0.0.1")
+    tls = Server()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    tls.server.socket = context.wrap_socket(tls.server.socket, server_side=True)
+
+    def trickle(h):
+        h.send_response(200)
+        h.send_header("Content-Length", "60")
+        h.end_headers()
+        for _ in range(60):
+            if tls.stop.wait(0.05):
+                return
+            h.wfile.write(b"x")
+
+    tls.routes["/slow"] = trickle
+    tls.routes["/ok"] = reply(b"fine")
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    session = requests.Session()
+    session.verify = str(tmp_path / "ca.pem")
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment wins over session.verify
+    client = HttpClient(session, deadline=0.5)
+    try:
+        url = tls.url("/ok").replace("http://", "https://")
+        assert client.get(url).content == b"fine"
+        took, error = elapsed(lambda: client.get(url.replace("/ok", "/slow")))
+        assert isinstance(error, DeadlineExceeded) and 0.4 < took < 1.5
+    finally:
+        tls.close()
+
+
 def test_a_fast_answer_is_read_whole_and_the_connection_is_kept(server):
     server.routes["/ok"] = reply(b'{"id": "42"}', headers={"Content-Type": "application/json", "X-Thing": "y"})
     client = HttpClient(deadline=2)
     first, second = client.get(server.url("/ok")), client.get(server.url("/ok"))
     assert first.json() == {"id": "42"} and second.status == 200 and first.ok and first.outcome is Outcome.OK
     assert first.headers["x-thing"] == "y" and first.url == server.url("/ok")
+    assert server.peers[0] == server.peers[1]  # one connection, kept alive
 
 
 # -- size caps ---------------------------------------------------------------------------------------------------
