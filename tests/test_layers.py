@@ -27,9 +27,6 @@ FILE_WRITING_CALLS = {"write_text", "write_bytes", "write_atomic", "mkdir", "mak
 FILE_WRITING_OS = {"replace", "rename", "renames", "remove", "unlink", "write", "open", "truncate", "chmod",
                    "mkfifo", "link", "symlink"}
 
-FEEDS_XFAIL = pytest.mark.xfail(strict=True, reason="status/feeds.py fetches with requests; the http helper moves "
-                                                    "fetching to scheduler/http.py")
-
 
 def modules(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
@@ -104,11 +101,6 @@ def _ids(paths: list[Path]) -> list[str]:
     return [str(p.relative_to(ROOT)) for p in paths]
 
 
-def _marked(paths: list[Path], marks: dict[str, pytest.MarkDecorator]) -> list[object]:
-    return [pytest.param(p, marks=marks[str(p.relative_to(ROOT))]) if str(p.relative_to(ROOT)) in marks else p
-            for p in paths]
-
-
 # -- the rules ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", modules("campaigns"), ids=_ids(modules("campaigns")))
@@ -124,8 +116,7 @@ def test_campaigns_writes_no_file(path):
 STATUS_MODULES = modules("status")
 
 
-@pytest.mark.parametrize("path", _marked(STATUS_MODULES, {"status/feeds.py": FEEDS_XFAIL}),
-                         ids=_ids(STATUS_MODULES))
+@pytest.mark.parametrize("path", STATUS_MODULES, ids=_ids(STATUS_MODULES))
 def test_status_imports_nothing_with_side_effects(path):
     assert imported_from(path, SIDE_EFFECTS) == []
 
