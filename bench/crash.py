@@ -96,6 +96,9 @@ def crash_run(workdir: Path, posts: int = 40, kills: int = 12, seed: int = 1, le
         proc = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=log, env=env)
         _wait_started(log_path, starts, proc)  # SIGTERM a running engine, not one still importing
         arrived = receiver.wait_for(len(expected), timeout=final_timeout)
+        # Everything reached the receiver, perhaps from engines that were killed before recording
+        # it: give the last engine time to reconcile their claims before stopping it.
+        settled = _wait_recorded(state, len(expected), timeout=final_timeout)
         began = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         try:
@@ -121,8 +124,24 @@ def crash_run(workdir: Path, posts: int = 40, kills: int = 12, seed: int = 1, le
         "lost": len(expected - accepted), "unexpected": len(accepted - expected),
         "accepted_twice": sum(1 for n in per_key.values() if n > 1),
         "wire_repeats": sum(n - 1 for n in per_key.values() if n > 1),
-        "exit_code": code, "stop_seconds": round(stop_s, 2),
+        "exit_code": code, "stop_seconds": round(stop_s, 2), "recorded_before_stop": settled,
     }
+
+
+def _wait_recorded(state: str, count: int, timeout: float) -> bool:
+    """True once the ledger records ``count`` publications as sent (polled, read-only)."""
+    from scheduler.ledger import Ledger
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ledger = Ledger(state)
+        try:
+            if ledger.counts() == {"sent": count}:
+                return True
+        finally:
+            ledger.close()
+        time.sleep(0.2)  # a real engine in another process: wall-clock polling is the point here
+    return False
 
 
 if __name__ == "__main__":

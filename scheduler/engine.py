@@ -697,18 +697,3 @@ def release_one(ledger: Ledger, calendar: Calendar, record: Record, now: datetim
     if ledger.operator_skip(record.key, now, why) is not None:
         return Outcome(record.key, record.post, record.network, record.scheduled_at, Result.SKIPPED, message=why)
     return None
-
-
-def release_held(ledger: Ledger, calendar: Calendar, now: datetime, network: str | None,
-                 still_held: Callable[[Record], bool] | None = None) -> list[Outcome]:
-    """Release (or skip) held rows at once, without an engine.  The engine does this by itself
-    (:meth:`Engine.run_due` releases holds that ended); kept for ``herald resume`` until the CLI
-    only ends the pause.  ``still_held`` keeps those another hold covers."""
-    outcomes = []
-    for record in ledger.held(network):
-        if still_held is not None and still_held(record):
-            continue
-        outcome = release_one(ledger, calendar, record, now)
-        if outcome is not None:
-            outcomes.append(outcome)
-    return outcomes

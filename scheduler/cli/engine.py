@@ -57,7 +57,7 @@ def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
         from status.load import load as load_status
 
         from ..daemon import engine_id
-        from ..engine import Engine
+        from ..engine import Engine, Result
         from ..networks import build_publishers
 
         if not os.path.exists(args.status):
@@ -66,10 +66,8 @@ def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
         status = load_status(args.status, calendar)
         publishers = build_publishers(calendar, clock)
         engine = Engine(calendar, ledger, publishers, engine_id(), status=status)
-        now = clock.now()
-        engine.replan(now)
-        outcomes = engine.run_due(now)
-        failed = [o for o in outcomes if o.result in ("dead", "blocked")]
+        outcomes = engine.run_due(clock.now())
+        failed = [o for o in outcomes if o.result in (Result.DEAD, Result.BLOCKED)]
         log.info("done: %d publication(s) handled", len(outcomes))
         return ExitStatus.FAILURE if failed else ExitStatus.OK
     stop = threading.Event()
