@@ -8,7 +8,9 @@
   ``cancel`` event is set) the watch shuts the socket down (``shutdown(SHUT_RDWR)``),
   which wakes the blocked read at once. The sockets are registered by urllib3
   connection classes that :func:`_instrument` installs on every ``HTTPAdapter`` the
-  session uses (also an adapter a test mounted), so any session works.
+  session uses (also an adapter a test mounted), so any session works. One limit: name
+  resolution (``getaddrinfo``) has no socket to shut; a hung resolver is bounded by the
+  system resolver's own timeout, and the request fails at once when it returns.
 - **Size caps**: the body is streamed and refused past ``max_bytes`` (a Content-Length
   above the cap is refused before reading); gzip/deflate are inflated here, step by
   step with ``zlib.decompressobj().decompress(data, max_length)``, and refused past
