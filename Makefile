@@ -30,19 +30,23 @@ $(JS): tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --silent --no-audit --no-fund
 	@touch $@
 
-## test: the whole test suite, and the linter
+## test: the linter, the type checker (strict on campaigns/ and status/) and the whole test suite
 test: $(STAMP) $(TEST_DEPS)
 	$(BIN)/ruff check .
+	$(BIN)/mypy campaigns status scheduler
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy campaigns status scheduler
 
 ## bench: speed and memory figures (see bench/README.md)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_calendar.py
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_status.py
+	$(BIN)/python bench/bench_feeds.py
+	$(BIN)/python bench/bench_startup.py
 
 ## schema: regenerate the committed JSON Schema
 schema: $(STAMP)

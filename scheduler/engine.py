@@ -680,7 +680,7 @@ def owner_is_gone(owner: str) -> bool:
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
     """Exponential backoff with jitter: 30 s, 60 s, 2 min… capped at an hour, each * [0.5, 1)."""
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+    delay: timedelta = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
     return delay * (0.5 + rng.random() / 2)
 
 

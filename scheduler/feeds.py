@@ -60,7 +60,7 @@ from status.feeds import (
     with_feeds,
     worst,
 )
-from status.model import Feed, Incident, Status, Update
+from status.model import Feed, Incident, Status, Update, UpdateState
 
 from .http import Cancelled, HttpClient, HttpError, retry_at
 
@@ -213,7 +213,7 @@ class FeedReader:
         at = max(i.started for i in held)
         text = f"{name} reports {len(held)} more incidents; see {page} for the details."
         ongoing = [i for i in held if not i.resolved]
-        first = Update(at, "investigating" if ongoing else "resolved", text)
+        first = Update(at, UpdateState.INVESTIGATING if ongoing else UpdateState.RESOLVED, text)
         log.warning("status feed %s: %d new incidents in one poll; %d announced, %d summarised as %s", feed.id,
                     len(held) + shown, shown, len(held), sid)
         for incident in held:
@@ -236,7 +236,7 @@ class FeedReader:
             return summary
         last = summary.updates[-1].at
         at = max([c.updates[-1].at for c in copies] + [last + timedelta(seconds=1)])
-        closing = Update(at, "resolved", f"The provider reports these {len(members)} incidents as resolved.")
+        closing = Update(at, UpdateState.RESOLVED, f"The provider reports these {len(members)} incidents as resolved.")
         return replace(summary, updates=(*summary.updates, closing))
 
     def incidents(self, status: Status) -> tuple[Incident, ...]:
@@ -248,7 +248,7 @@ class FeedReader:
 
 
 def _closed(incident: Incident, now: datetime) -> Incident:
-    closing = Update(max(now, incident.updates[-1].at + timedelta(seconds=1)), "resolved",
+    closing = Update(max(now, incident.updates[-1].at + timedelta(seconds=1)), UpdateState.RESOLVED,
                      "The provider reports this as resolved.")
     return replace(incident, updates=(*incident.updates, closing))
 

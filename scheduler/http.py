@@ -374,7 +374,7 @@ class _WatchedConnection(HTTPConnection):
             watch.register(sock)
         return sock
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         watch = _watch()
         if watch is not None:
             if self.sock is None:

@@ -15,7 +15,6 @@ and backoff live in :mod:`scheduler.feeds`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -23,17 +22,19 @@ from typing import Any, Protocol
 
 import feedparser
 
-from .model import Feed, Incident, Status, Update
+from campaigns.textsafety import strip_control
 
-STATES = {"investigating": "investigating", "identified": "identified", "monitoring": "monitoring",
-          "resolved": "resolved", "postmortem": "resolved", "completed": "resolved"}
-IMPACTS = {"none": "none", "minor": "minor", "major": "major", "critical": "critical"}
-IMPACT_ORDER = ("none", "minor", "major", "critical")
+from .model import Feed, Impact, Incident, Status, Update, UpdateState
+
+STATES = {"investigating": UpdateState.INVESTIGATING, "identified": UpdateState.IDENTIFIED,
+          "monitoring": UpdateState.MONITORING, "resolved": UpdateState.RESOLVED,
+          "postmortem": UpdateState.RESOLVED, "completed": UpdateState.RESOLVED}
+IMPACTS = {impact.value: impact for impact in Impact}
+IMPACT_ORDER = tuple(Impact)  # least to most severe
 MAX_TITLE = 200
 MAX_MESSAGE = 1000
 MAX_ID = 60  # upstream ids longer than this are cut (RSS: the last characters)
 
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 class FeedError(ValueError):
@@ -61,14 +62,10 @@ class _Cleaner:
             value = str(value)
         if not isinstance(value, str):
             return ""
-        text, count = CONTROL.subn("", value)
+        text, count = strip_control(value)
         self.stripped += count
         return text.strip()[:limit]
 
-
-def strip_controls(text: str) -> tuple[str, int]:
-    """``text`` without control characters, and how many there were."""
-    return CONTROL.subn("", text)
 
 
 def _time(text: Any) -> datetime | None:
@@ -119,9 +116,9 @@ def parse_statuspage(feed: Feed, data: Any) -> FeedBody:
             at = _time(item.get("created_at"))
             if at is None:
                 continue
-            updates = [Update(at, STATES.get(str(item.get("status")), "investigating"), title)]
+            updates = [Update(at, STATES.get(str(item.get("status")), UpdateState.INVESTIGATING), title)]
         out.append(Incident(f"{feed.id}-{ident}", f"{name}: {title or 'incident'}",
-                            IMPACTS.get(str(item.get("impact")), "minor"), _ordered(updates), feed.components,
+                            IMPACTS.get(str(item.get("impact")), Impact.MINOR), _ordered(updates), feed.components,
                             feed.networks))
     return FeedBody(name, link, tuple(out), clean.stripped)
 
@@ -144,16 +141,17 @@ def parse_rss(feed: Feed, body: bytes) -> FeedBody:
         at = datetime(stamp[0], stamp[1], stamp[2], stamp[3], stamp[4], stamp[5], tzinfo=UTC)
         title, summary = clean(entry.get("title"), MAX_TITLE), clean(entry.get("summary"))
         text = f"{title} {summary}".lower()
-        state = "resolved" if "resolved" in text or "completed" in text else "investigating"
+        resolved = "resolved" in text or "completed" in text
+        state = UpdateState.RESOLVED if resolved else UpdateState.INVESTIGATING
         out.append(Incident(f"{feed.id}-{ident}".strip("-"), f"{name}: {title or 'incident'}", feed.impact,
                             (Update(at, state, summary or title),), feed.components, feed.networks))
     return FeedBody(name, link, tuple(out), clean.stripped)
 
 
-def worst(impacts: list[str]) -> str:
+def worst(impacts: list[str]) -> Impact:
     """The most severe of ``impacts`` (``minor`` when there are none)."""
-    known = [i for i in impacts if i in IMPACT_ORDER]
-    return max(known, key=IMPACT_ORDER.index) if known else "minor"
+    known = [Impact(i) for i in impacts if i in IMPACTS]
+    return max(known, key=IMPACT_ORDER.index) if known else Impact.MINOR
 
 
 class _HasIncidents(Protocol):

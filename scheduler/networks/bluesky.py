@@ -173,7 +173,7 @@ class BlueskyPublisher(AccountPublisher):
     def _did(self) -> str:
         """Whose repository posts go to: the session's DID (no profile fetch is needed for it)."""
         session = self.client._session
-        return session.did if session is not None else self.handle
+        return str(session.did) if session is not None else self.handle
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
         feed = self._call(lambda: self.client.get_author_feed(self._did(), limit=30))

@@ -255,7 +255,7 @@ class SitePublisher(Publisher):
             entry.updated(datetime.fromisoformat(item["published"]))
             entry.link(href=self._link(item["key"]), rel="alternate")
             entry.category(term=item["kind"])
-        return feed.atom_str(pretty=True)
+        return bytes(feed.atom_str(pretty=True))
 
     def json_feed(self, items: list[dict[str, Any]]) -> str:
         feed = {

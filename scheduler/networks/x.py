@@ -46,7 +46,7 @@ class _TimeoutSession(requests.Session):
         super().__init__()
         self.timeout = timeout
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         return super().request(*args, **kwargs)
 
