@@ -15,11 +15,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .builder import CalendarBuilder
-from .durations import parse_duration, parse_rate
 from .errors import CalendarError, Problem
 from .gcpause import paused_gc
 from .model import Calendar
-from .render import finish
 from .result import LoadResult
 from .schema import calendar_schema
 from .schemacheck import SchemaChecker
@@ -27,9 +25,6 @@ from .yamlsource import Loc, LocDict, load_file, load_text
 
 __all__ = [
     "CalendarResult", "build", "check", "load", "loads",
-    # Re-exported only for callers outside campaigns/ (status/load.py, status/announce.py,
-    # scheduler/engine.py); their home is campaigns.durations and campaigns.render.
-    "finish", "parse_duration", "parse_rate",
 ]
 
 
@@ -40,11 +35,6 @@ def _checker() -> SchemaChecker:
 
 class CalendarResult(LoadResult[Calendar]):
     """A checked calendar: ``value`` (None unless valid) and every problem found."""
-
-    @property
-    def calendar(self) -> Calendar | None:
-        """The same as ``value``, under the name the scheduler reads (kept for callers outside campaigns)."""
-        return self.value
 
 
 def check(path: str, text: str | None = None) -> CalendarResult:

@@ -29,8 +29,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from .errors import Problem
-from .model import STATUS_KINDS as STATUS_KINDS  # re-exported for scheduler/engine.py
-from .model import Calendar
+from .model import STATUS_KINDS, Calendar
 from .plan import Publication, plan
 from .similarity import RecentIndex, jaccard, normalize, shingles, signatures
 from .status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS

@@ -478,7 +478,8 @@ class Daemon:
         if self._settled(self.calendar_path) is None:
             return False  # shutting down
         result = check(self.calendar_path)
-        if result.errors or result.calendar is None:
+        calendar = result.value
+        if calendar is None or result.errors:
             for problem in result.errors or result.problems:
                 log.error("%s", problem)
             log.error("%s has %d error(s); still running the last good calendar", self.calendar_path,
@@ -486,16 +487,16 @@ class Daemon:
             return False
         for warning in result.warnings:
             log.warning("%s", warning)
-        if result.calendar == self.engine.calendar:
+        if calendar == self.engine.calendar:
             return True
         previous = dict(self.engine.publishers)
         try:  # unchanged accounts keep their publisher; changed ones get a new one
-            publishers = build_publishers(result.calendar, self.clock, self.env, self.overrides, previous=previous)
+            publishers = build_publishers(calendar, self.clock, self.env, self.overrides, previous=previous)
         except Exception as exc:
             log.error("%s: %s; still running the last good calendar", self.calendar_path, exc)
             return False
         now = self.clock.now()
-        added, removed = self.engine.swap(now, calendar=result.calendar, publishers=publishers)
+        added, removed = self.engine.swap(now, calendar=calendar, publishers=publishers)
         close_unused(previous, publishers)
         for network in set(previous) - set(publishers):
             job = self.scheduler.get_job(f"wake:{network}")

@@ -42,9 +42,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from campaigns.calendar import parse_rate
-from campaigns.lint import STATUS_KINDS, recent_repeat
-from campaigns.model import Calendar
+from campaigns.durations import parse_rate
+from campaigns.lint import recent_repeat
+from campaigns.model import STATUS_KINDS, Calendar
 from campaigns.plan import Publication, VariantHistory, plan
 from campaigns.voice import VoiceChecker
 from status.announce import announcements, holding_incident

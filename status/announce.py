@@ -20,9 +20,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from campaigns.calendar import finish
 from campaigns.model import Account, Calendar, Kind
 from campaigns.plan import Publication, publication_key
+from campaigns.render import finish
 from campaigns.status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
 from campaigns.templates import compile_template
 

@@ -117,7 +117,7 @@ CASES = [
 def test_each_mistake_is_reported_where_it_is(write_calendar, posts, expected):
     path = write_calendar(posts)
     result = check(str(path))
-    assert result.calendar is None
+    assert result.value is None
     rendered = [str(p).replace(str(path), "cal.yaml") for p in result.errors]
     assert any(expected in line for line in rendered), rendered
 
@@ -166,7 +166,7 @@ def test_recurring_time_in_a_dst_gap_is_a_warning_not_an_error(write_calendar):
           text: hi
         """)
     result = check(str(path))
-    assert result.calendar is not None and not result.errors
+    assert result.value is not None and not result.errors
     assert [w.message for w in result.warnings] == [
         "02:30 does not exist in Europe/Berlin on the day DST starts",
         "02:30 happens twice in Europe/Berlin on the day DST ends",
@@ -176,7 +176,7 @@ def test_recurring_time_in_a_dst_gap_is_a_warning_not_an_error(write_calendar):
 def test_the_sample_calendar_is_valid_without_warnings():
     result = check(str(ROOT / "content_calendar.yaml"))
     assert result.problems == []
-    kinds = {p.kind for p in result.calendar.posts}
+    kinds = {p.kind for p in result.value.posts}
     assert kinds == {"tip", "reminder", "announcement", "tracking"}
 
 

@@ -62,10 +62,10 @@ def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
     result = check(args.file)
     for problem in result.problems:
         say(problem)
-    if result.errors or result.calendar is None:
+    cal = result.value
+    if cal is None or result.errors:
         say(f"{args.file}: {count(len(result.errors), 'error')}")
         return ExitStatus.INVALID
-    cal = result.calendar
     if not args.quiet:
         counts = [count(len(cal.posts), "post"), count(len(cal.networks), "network"),
                   count(len(cal.campaigns), "campaign")]

@@ -122,9 +122,7 @@ def load_calendar(path: str) -> Calendar:
     result = check(path)
     for warning in result.warnings:
         say(warning)
-    if result.errors or result.calendar is None:
-        raise CalendarError(result.errors)
-    return result.calendar
+    return result.unwrap(CalendarError)
 
 
 def check_names(option: str, names: Iterable[str], known: Collection[str], where: str) -> None:

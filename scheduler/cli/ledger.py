@@ -87,7 +87,7 @@ def _brand_tz(path: str) -> Any:
     from campaigns.calendar import check
 
     result = check(path) if os.path.exists(path) else None
-    return result.calendar.brand.tz if result and result.calendar else UTC
+    return result.value.brand.tz if result and result.value else UTC
 
 
 def cmd_history(args: argparse.Namespace, clock: Clock) -> int:

@@ -22,8 +22,7 @@ class FacebookPublisher(MetaPublisher):
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         if post.reply_to is not None:
-            data = self.call("POST", f"/{post.reply_to.id}/comments", data=self.params(message=post.text))
-            return RemoteRef(str(data["id"]), post.reply_to.url)
+            return self.comment(post)
         image = (post.image or {}).get("url")
         if image:
             data = self.call("POST", f"/{self.page}/photos", data=self.params(url=image, message=post.text))

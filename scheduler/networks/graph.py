@@ -77,6 +77,12 @@ class MetaPublisher(RestPublisher):
             return Transient(self.name, detail, ambiguous=True)
         return Permanent(self.name, detail)
 
+    def comment(self, post: OutgoingPost) -> RemoteRef:
+        """A later update of a thread, as a comment on the first post (Facebook Pages, Instagram)."""
+        assert post.reply_to is not None and post.reply_to.id is not None
+        data = self.call("POST", f"/{post.reply_to.id}/comments", data=self.params(message=post.text))
+        return RemoteRef(str(data["id"]), post.reply_to.url)
+
     def find_in(self, path: str, field: str, post: OutgoingPost, url_field: str = "permalink") -> RemoteRef | None:
         data = self.call("GET", path, params=self.params(fields=f"id,{field},{url_field}", limit=25))
         for item in data.get("data", []):

@@ -22,8 +22,7 @@ class InstagramPublisher(MetaPublisher):
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         if post.reply_to is not None:
-            data = self.call("POST", f"/{post.reply_to.id}/comments", data=self.params(message=post.text))
-            return RemoteRef(str(data["id"]), post.reply_to.url)
+            return self.comment(post)
         image = post.image or {}
         if not image.get("url"):
             raise Permanent(self.name, "Instagram posts need an image reachable by url (image: {url: …, alt: …})")
