@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
-import fastjsonschema
+import jsonschema_rs
 
 from .errors import Problem
 from .yamlsource import Loc, LocDict, LocList
@@ -64,13 +64,14 @@ def _locate(root: Any, path: list[Any], *, key: bool = False) -> Loc:
 
 
 class SchemaChecker:
-    """fastjsonschema (compiled to Python) answers "is it valid?" quickly; only when it is
+    """jsonschema-rs (compiled in Rust: 2 ms for the calendar's schema, where fastjsonschema's
+    generated Python took 75 ms at every start) answers "is it valid?" quickly; only when it is
     not does jsonschema (imported then: it is slow to import) walk the document again to
     find and explain every problem."""
 
     def __init__(self, schema: dict[str, Any]):
         self.schema = schema
-        self.fast = fastjsonschema.compile(_without_hints(schema))
+        self.fast = jsonschema_rs.Draft7Validator(_without_hints(schema))
 
     @cached_property
     def validator(self) -> Any:
@@ -81,11 +82,8 @@ class SchemaChecker:
 
     def problems(self, data: Any, path: str) -> tuple[list[Problem], set[tuple[Any, ...]]]:
         """Every structural problem, and the set of data paths that had one."""
-        try:
-            self.fast(data)
+        if self.fast.is_valid(data):
             return [], set()
-        except fastjsonschema.JsonSchemaException:
-            pass
         problems: list[Problem] = []
         bad: set[tuple[Any, ...]] = set()
         for error in self.validator.iter_errors(data):
@@ -141,7 +139,7 @@ class SchemaChecker:
 
 
 def _without_hints(schema: Any) -> Any:
-    """The schema minus Herald's own ``x-hint`` keyword, which fastjsonschema would reject."""
+    """The schema minus Herald's own ``x-hint`` keyword, which a strict validator could reject."""
     if isinstance(schema, dict):
         return {k: _without_hints(v) for k, v in schema.items() if k != "x-hint"}
     if isinstance(schema, list):

@@ -313,3 +313,43 @@ def test_a_rate_limit_too_large_to_read_is_a_located_error(tmp_path: Path):
     result = check(str(path))
     assert any(p.line == 65 and "'99999999999999/hour' is not a rate" in p.message for p in result.errors), \
         result.errors
+
+
+def test_the_fast_gate_agrees_with_the_explaining_validator_on_broken_documents():
+    """jsonschema-rs answers "valid?"; jsonschema explains. If the gate ever said "valid" where
+    jsonschema finds a problem, a malformed file would reach the builder unexplained: every value
+    of the sample calendar and status file, replaced by values of the wrong type or shape, must
+    get the same verdict from both."""
+    from campaigns.calendar import _checker as calendar_checker
+    from campaigns.yamlsource import load_file
+    from status.load import _checker as status_checker
+
+    wrong: list[object] = [None, 7, -1, 2.5, True, "", "x" * 3, "not a date", [], [1], {}, {"zz": 1}]
+
+    def paths(node, prefix=()):
+        yield prefix
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from paths(value, (*prefix, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from paths(value, (*prefix, index))
+
+    def replaced(node, path, value):
+        if not path:
+            return value
+        head, rest = path[0], path[1:]
+        if isinstance(node, dict):
+            return {k: (replaced(v, rest, value) if k == head else v) for k, v in node.items()}
+        return [replaced(v, rest, value) if i == head else v for i, v in enumerate(node)]
+
+    for name, checker in (("content_calendar.yaml", calendar_checker()), ("status.yaml", status_checker())):
+        document = load_file(str(ROOT / name))
+        checked = 0
+        for path in list(paths(document))[1:]:
+            for value in wrong:
+                broken = replaced(document, path, value)
+                explained = not any(True for _ in checker.validator.iter_errors(broken))
+                assert checker.fast.is_valid(broken) == explained, (name, path, value)
+                checked += 1
+        assert checked > 500, checked
