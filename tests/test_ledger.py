@@ -120,7 +120,7 @@ def test_passwords_never_appear_in_the_ledger_url_shown():
 
 # -- any text, no secrets ---------------------------------------------------------------------
 AWKWARD = "a\x00b\ud800c\x07"  # NUL (PostgreSQL refuses it), a lone surrogate (not UTF-8), a control character
-STORED = "a\ufffdb\ufffdc\x07"
+STORED = "a\ufffdb\ufffdc\ufffd"  # BEL too: a stored text never rings or recolours a terminal
 
 
 def test_any_text_can_be_stored_and_the_row_still_moves_through_its_states(ledger: Ledger):
@@ -160,3 +160,37 @@ def test_stored_errors_and_reasons_never_hold_a_secret(ledger: Ledger):
         assert ledger.active_pauses(T0)[0].reason == "rotating ***"
     finally:
         redaction.forget_all()
+
+
+def test_a_remote_id_of_any_length_and_terminal_escapes_in_errors_never_break_a_row(ledger: Ledger):
+    # A receiver answered {"id": "x" * 100000} (PostgreSQL once refused it: the row stayed claimed and
+    # the post went out again on every run), and an error body full of terminal escapes.
+    assert ledger.claim(item("long"), "a", T0, LEASE) is not None
+    assert ledger.mark_retry("long", "a", T0, "HTTP 400: bad \x1b[31m red \x07 thing\r\n", T0)
+    assert ledger.get("long").last_error == "HTTP 400: bad \ufffd[31m red \ufffd thing\r\n"
+    assert ledger.claim(item("long"), "a", T0 + LEASE, LEASE) is not None
+    assert ledger.mark_sent("long", "a", T0 + LEASE, "x" * 100_000, None)
+    record = ledger.get("long")
+    assert record.state == State.SENT and record.remote_id == "x" * 100_000
+
+
+def test_a_schema_2_ledger_is_migrated_to_unbounded_remote_ids(ledger_url: str):
+    from sqlalchemy import create_engine, inspect, text
+
+    Ledger(ledger_url).close()
+    db = create_engine(ledger_url.replace("postgresql://", "postgresql+psycopg://"))
+    with db.begin() as c:
+        if db.dialect.name == "postgresql":
+            c.execute(text("ALTER TABLE herald_publications ALTER COLUMN remote_id TYPE VARCHAR(400)"))
+        c.execute(text("UPDATE herald_meta SET value = '2' WHERE name = 'schema'"))
+    db.dispose()
+    migrated = Ledger(ledger_url)
+    assert migrated.claim(item("m"), "a", T0, LEASE) is not None
+    assert migrated.mark_sent("m", "a", T0, "y" * 5000, None) and migrated.get("m").remote_id == "y" * 5000
+    migrated.close()
+    db = create_engine(ledger_url.replace("postgresql://", "postgresql+psycopg://"))
+    with db.connect() as c:
+        assert c.execute(text("SELECT value FROM herald_meta WHERE name = 'schema'")).scalar() == "3"
+        (column,) = [col for col in inspect(c).get_columns("herald_publications") if col["name"] == "remote_id"]
+        assert getattr(column["type"], "length", None) is None
+    db.dispose()

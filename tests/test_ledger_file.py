@@ -104,6 +104,31 @@ def test_a_file_with_a_sqlite_header_and_garbage_after_it_is_refused_as_damaged(
     assert message.startswith(f"the ledger {path} is damaged (") and "--new-ledger" in message
 
 
+def test_a_ledger_with_damaged_data_pages_says_what_to_do_and_can_be_started_over(tmp_path: Path):
+    # An intact header and schema, garbage in the data pages: opening works, reading does not.
+    path = tmp_path / "state.db"
+    url = f"sqlite:///{path}"
+    ledger = Ledger(url)
+    for n in range(300):
+        key = f"k{n}"
+        ledger.claim(Item(key=key, source="post:p", post="p", network="site", kind="tip", scheduled_at=T0,
+                          text="x" * 200), "a", T0, LEASE)
+        ledger.mark_sent(key, "a", T0, f"remote-{n}", None)
+    ledger.close()
+    data = bytearray(path.read_bytes())
+    assert not (tmp_path / "state.db-wal").exists() and len(data) > 64 * 1024  # checkpointed: rows in the file
+    data[len(data) // 3:2 * len(data) // 3] = os.urandom(len(data) // 3)  # like `dd … conv=notrunc`
+    path.write_bytes(bytes(data))
+    with pytest.raises(LedgerError) as caught:
+        damaged = Ledger(url)
+        damaged.history(limit=1000)
+    assert isinstance(caught.value, BrokenLedger), caught.value
+    assert str(caught.value).startswith(f"the ledger {path} is damaged (") and "--new-ledger" in str(caught.value)
+    fresh = Ledger(url, start_over=True)  # quick_check finds the damage: moved aside, not "sound: kept"
+    assert fresh.history() == [] and list(tmp_path.glob("state.db.broken-*"))
+    fresh.close()
+
+
 def test_a_ledger_missing_its_tables_is_refused(tmp_path: Path):
     path = tmp_path / "state.db"
     url = a_used_ledger(path)

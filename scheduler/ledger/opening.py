@@ -56,6 +56,10 @@ START_OVER = ("start a new ledger with `herald run --new-ledger` (what is left o
               "{name}.broken-<UTC time>; posts due in the catch-up window may be sent again)")
 
 
+# What SQLite says of a damaged file, whenever it finds out
+DAMAGE = ("database disk image is malformed", "file is not a database", "database corruption")
+
+
 class BrokenLedger(LedgerError):
     """A ledger that existed cannot be used as it is; starting over needs an explicit decision."""
 
@@ -123,6 +127,8 @@ def _naming_errors(db: Engine, where: str) -> Engine:
         if context.is_pre_ping or isinstance(context.sqlalchemy_exception, IntegrityError):
             return
         detail = redaction.redact(str(context.original_exception).strip())
+        if any(sign in detail for sign in DAMAGE):  # a damaged file: say what to do about it
+            raise BrokenLedger(where, f"is damaged ({detail})") from context.sqlalchemy_exception
         raise LedgerError(f"the ledger {where}: {detail}") from context.sqlalchemy_exception
 
     return db
@@ -243,7 +249,7 @@ def _open_sqlite_file(path: str, parsed: URL, start_over: bool) -> Engine:
             with FileLock(files["lock"], timeout=LOCK_TIMEOUT, mode=0o600):
                 problem = _file_problem(path, files)
                 if problem is None and os.path.exists(path):
-                    problem = _table_problem(path, parsed)
+                    problem = _table_problem(path, parsed, thorough=start_over)
                 if problem is not None:
                     if not start_over:
                         raise BrokenLedger(path, problem)
@@ -298,11 +304,17 @@ def _created(marker: str) -> str:
         return f"{marker} says it existed"
 
 
-def _table_problem(path: str, parsed: URL) -> str | None:
-    """The file exists: what keeps it from being a readable ledger (it is migrated here if older)."""
+def _table_problem(path: str, parsed: URL, *, thorough: bool = False) -> str | None:
+    """The file exists: what keeps it from being a readable ledger (it is migrated here if older).
+    ``thorough`` (before starting over) also reads every page (SQLite's quick_check)."""
     db = _sqlite_engine(parsed)
     try:
         _set_up(db, path, empty_is_new=False)
+        if thorough:
+            with db.connect() as c:
+                verdict = [str(row[0]) for row in c.exec_driver_sql("PRAGMA quick_check")]
+            if verdict != ["ok"]:
+                return f"is damaged ({'; '.join(verdict[:3])})"
     except BrokenLedger as exc:
         return exc.problem
     except SQLAlchemyError as exc:

@@ -10,6 +10,7 @@ credential reaches the ledger, ``herald history`` or an export.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, overload
 
@@ -32,19 +33,25 @@ from sqlalchemy.types import TypeDecorator
 
 from scheduler.redaction import redact
 
-SCHEMA_VERSION = 2  # 2: the variant column (which wording went out, for fair rotation)
+SCHEMA_VERSION = 3  # 2: the variant column (which wording went out, for fair rotation); 3: remote_id TEXT
 
 REPLACEMENT = "\ufffd"
 
 
 def storable(text: str) -> str:
-    """``text`` as every backend can store it: NUL and lone surrogates replaced by U+FFFD
-    (a surrogate pair becomes the character it encodes)."""
+    """``text`` as every backend can store and every terminal can show it: NUL, lone
+    surrogates and the other control characters (terminal escapes from a receiver's error
+    text, say) replaced by U+FFFD (a surrogate pair becomes the character it encodes; tab,
+    line feed and carriage return stay)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    return text.replace("\x00", REPLACEMENT) if "\x00" in text else text
+    return _UNSTORABLE.sub(REPLACEMENT, text)
+
+
+# campaigns.textsafety.FORBIDDEN but carriage return (a receiver's CRLF is kept as it came)
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 class SafeString(TypeDecorator[str]):
@@ -90,7 +97,7 @@ publications_table = Table(
     Column("lease_owner", SafeString(200)),
     Column("lease_until", DateTime),
     Column("last_error", Message),
-    Column("remote_id", SafeString(400)),
+    Column("remote_id", SafeText),  # whatever the network answers: no length can break the ledger
     Column("remote_url", SafeText),
     Column("text", SafeText),
     Column("variant", SafeString(16)),
@@ -151,4 +158,6 @@ def migrate(c: Connection, found: int) -> None:
     columns = {col["name"] for col in inspect(c).get_columns(publications_table.name)}
     if found < 2 and "variant" not in columns:
         c.execute(sql_text("ALTER TABLE herald_publications ADD COLUMN variant VARCHAR(16)"))
+    if found < 3 and c.dialect.name == "postgresql":  # SQLite never enforced the old VARCHAR(400)
+        c.execute(sql_text("ALTER TABLE herald_publications ALTER COLUMN remote_id TYPE TEXT"))
     c.execute(update(meta_table).where(meta_table.c.name == "schema").values(value=str(SCHEMA_VERSION)))
