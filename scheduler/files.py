@@ -9,9 +9,13 @@ its permission bits; a new one gets ``mode`` (0600 for anything holding secrets 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
 import stat
 import tempfile
+from collections.abc import Callable
+from typing import Any
 
 
 def write_atomic(path: str, data: bytes | str, mode: int = 0o644) -> None:
@@ -47,3 +51,92 @@ def fsync_dir(directory: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def replace_if_unchanged(path: str, data: str, expected: str | None, mode: int = 0o644,
+                         before_swap: Callable[[], None] | None = None) -> bool:
+    """Replace ``path`` with ``data`` only if it still holds ``expected`` (None: no file), as one
+    atomic step; False (nothing changed) if someone saved it in the meantime.
+
+    For files people also edit by hand (status.yaml): an editor takes no lock, so "compare, then
+    rename" would leave a window in which its save is overwritten. Here the new file is swapped
+    in (Linux ``renameat2(RENAME_EXCHANGE)``), the file it replaced is compared with
+    ``expected``, and swapped back if it differs; a new file is created with ``link()``, which
+    fails if one appeared. Where the swap is not available, the comparison runs just before an
+    ordinary atomic replace (a window of microseconds). ``before_swap`` is a test seam.
+    """
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target)
+    with contextlib.suppress(FileNotFoundError):
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8"))
+            fh.flush()
+            os.fchmod(fh.fileno(), mode)
+            os.fsync(fh.fileno())
+        if before_swap is not None:
+            before_swap()
+        if expected is None:
+            try:
+                os.link(tmp, target)  # fails if the file appeared meanwhile
+            except FileExistsError:
+                return False
+        else:
+            mine = os.stat(tmp).st_ino
+            try:
+                swapped = _exchange(tmp, target)
+            except FileNotFoundError:  # deleted by hand meanwhile
+                return False
+            if swapped:
+                if _text(tmp) != expected:  # a hand save landed before the swap: give it back
+                    if os.stat(target).st_ino == mine:  # (unless an even newer save replaced ours)
+                        _exchange(tmp, target)
+                    return False
+                fsync_dir(directory)
+                return True
+            if _text(target) != expected:
+                return False
+            os.replace(tmp, target)
+            tmp = ""
+    finally:
+        if tmp:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    fsync_dir(directory)
+    return True
+
+
+def _text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_renameat2: Any = None
+
+
+def _exchange(a: str, b: str) -> bool:
+    """Swap two paths atomically (Linux renameat2); False where the system cannot."""
+    global _renameat2
+    if _renameat2 is None:
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            _renameat2 = libc.renameat2
+            _renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        except (OSError, AttributeError):
+            _renameat2 = False
+    if _renameat2 is False:
+        return False
+    if _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # kernel or filesystem without it
+        _renameat2 = False
+        return False
+    raise OSError(error, os.strerror(error), b)

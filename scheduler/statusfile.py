@@ -10,16 +10,17 @@ through :func:`edit`, which
    it means to the change, which computes what it writes from them (an update's time is
    a second past the last one read, so concurrent updates get distinct, ordered times);
 3. validates the new text like any saved file, before anything is written;
-4. just before replacing the file, reads it again: editors do not take our lock, so a hand
-   edit saved meanwhile is merged (the change is applied again to the new content) or, if
-   the change no longer applies, the command refuses with a sentence saying so; a hand
-   edit is never overwritten;
-5. writes with :func:`scheduler.files.write_atomic` (fsync, a symlink stays a symlink, the
-   file keeps its mode);
-6. reads the file back from disk and returns only if it parses to what was intended.
+4. swaps the new file in with :func:`scheduler.files.replace_if_unchanged` (fsync, a
+   symlink stays a symlink, the file keeps its mode): one atomic exchange, after which the
+   file it replaced is compared with what the change was made on. Editors do not take our
+   lock, so a hand edit saved at any moment before the swap is given back and merged (the
+   change is applied again to the new content) or, if the change no longer applies, the
+   command refuses with a sentence saying so; a hand edit is never overwritten;
+5. reads the file back from disk and returns only if it parses to what was intended.
 
-A hand edit saved in the few milliseconds between step 4 and the replace cannot be seen
-by anyone who does not take the lock; step 6 then reports the lost race instead of success.
+(Where the system cannot swap two files atomically, step 4 compares just before an ordinary
+atomic replace, leaving a window of microseconds; an editor that writes in place can still
+lose a save it opened before the swap and wrote after it.)
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from status import edit as transforms
 from status.load import check
 from status.model import Status
 
-from .files import write_atomic
+from .files import replace_if_unchanged
 
 log = logging.getLogger("herald.statusfile")
 
@@ -107,6 +108,19 @@ def _read(path: str) -> str | None:
         return None
 
 
+def _keeps(before: Status, intended: Status, saved: Status) -> bool:
+    """Whether ``saved`` still holds what the change made of ``before`` (its new incidents and
+    updates, its new or changed maintenance windows)."""
+    for incident in intended.incidents:
+        was, now = before.incident(incident.id), saved.incident(incident.id)
+        added = [u for u in incident.updates if was is None or u not in was.updates]
+        if added and (now is None or any(u not in now.updates for u in added)):
+            return False
+    old = {m.id: m for m in before.maintenance}
+    kept = {m.id: m for m in saved.maintenance}
+    return all(kept.get(m.id) == m for m in intended.maintenance if old.get(m.id) != m)
+
+
 def _status(path: str, calendar: Calendar, text: str | None) -> Status:
     """The status ``text`` means (no file: an empty status), or StatusFileError with every problem."""
     return check(path, calendar, text).unwrap(StatusFileError)
@@ -116,8 +130,8 @@ def edit(path: str, calendar: Calendar, change: Change, *,
          before_write: Callable[[], None] | None = None) -> Status:
     """Apply ``change(data, status)`` to the status file and return the status saved.
 
-    ``before_write`` runs after the new text is ready and before the file is checked for
-    hand edits and replaced (a seam for tests that save a hand edit at the worst moment).
+    ``before_write`` runs after the new file is written and just before it is swapped in (a
+    seam for tests that save a hand edit at the worst moment).
 
     :raises StatusFileError: the file, or the file with the change, is not valid.
     :raises UsageError: the change does not apply (no such incident, already resolved…).
@@ -129,12 +143,9 @@ def edit(path: str, calendar: Calendar, change: Change, *,
         for _attempt in range(MERGE_ATTEMPTS):
             new_text = transforms.apply(text or "", current, change, path)
             intended = _status(path, calendar, new_text)
-            if before_write is not None:
-                before_write()
+            if replace_if_unchanged(path, new_text, text, before_swap=before_write):
+                break  # swapped in atomically, and what it replaced was what the change was made on
             now = _read(path)
-            if now == text:
-                write_atomic(path, new_text)
-                break
             log.info("%s was saved by someone else while this command ran; applying the change to the new content",
                      path)
             text = now
@@ -147,10 +158,15 @@ def edit(path: str, calendar: Calendar, change: Change, *,
             raise StatusFileRace(path, f"kept changing while this command ran ({MERGE_ATTEMPTS} saves by someone "
                                        "else); nothing was written, run the command again")
         saved = _read(path)
-        if saved != new_text:
-            raise StatusFileRace(path, "was saved by someone else at the moment this command saved it; "
-                                       "check the file: this change may not be in it")
-        status = _status(path, calendar, saved)
-        if status != intended:  # pragma: no cover - the same text parses the same
-            raise StatusFileRace(path, "does not read back as what was written; check the file")
+        if saved == new_text:
+            return _status(path, calendar, saved)
+        # Saved by hand again since the swap: what counts is whether this change is still in it.
+        try:
+            status = _status(path, calendar, saved)
+        except StatusFileError:
+            status = None
+        if status is None or not _keeps(current, intended, status):
+            raise StatusFileRace(path, "was saved by someone else right after this command saved it, without "
+                                       "this change; check the file and run the command again if it is missing")
+        log.info("%s was saved by someone else right after this command; the change is in it", path)
         return status
