@@ -130,6 +130,7 @@ class Settling:
     burst: float = 0.02  # seconds to let a burst of events for one complete save pass before reading
     patience: float = 2.0  # seconds an empty, unparsable or changing file is read again before it counts
     writing: float = 3.0  # seconds to wait for a writer that has the file open (no close event yet)
+    unfinished: float = 5.0  # seconds a text that does not end with a line break is waited on
 
 
 def yaml_parses(data: bytes) -> bool:
@@ -142,9 +143,13 @@ def yaml_parses(data: bytes) -> bool:
 
 def read_settled(read: Callable[[], bytes], wait: Callable[[float], bool], monotonic: Callable[[], float],
                  parses: Callable[[bytes], bool] = yaml_parses, settling: Settling = Settling()) -> bytes | None:
-    """The file's content once it has settled: two reads ``settling.quiet`` apart agree and it
-    parses.  An empty, unparsable or still changing content is read again for up to
-    ``settling.patience`` seconds, then returned as it is (the loader reports what is wrong).
+    """The file's content once it has settled: two reads ``settling.quiet`` apart agree, it
+    parses and it ends with a line break.  An empty, unparsable or still changing content is
+    read again for up to ``settling.patience`` seconds, then returned as it is (the loader
+    reports what is wrong).  Text that parses but stops mid-line is what a save written in
+    two steps looks like half-way (the first half of a message is valid YAML): it is waited on
+    for up to ``settling.unfinished`` seconds, since every editor ends a file with a line
+    break; a file that really has none is adopted then.
 
     ``wait(seconds)`` waits and returns True to give up (shutdown): then None is returned.
     Everything is injected, so the tests run it without real time."""
@@ -156,9 +161,11 @@ def read_settled(read: Callable[[], bytes], wait: Callable[[float], bool], monot
         again = read()
         settled = again == data
         data = again
-        if settled and data.strip() and parses(data):
+        elapsed = monotonic() - began
+        whole = not data.strip() or data.endswith((b"\n", b"\r")) or elapsed >= settling.unfinished
+        if settled and whole and data.strip() and parses(data):
             return data
-        if monotonic() - began >= settling.patience:
+        if whole and elapsed >= settling.patience:
             return data
 
 

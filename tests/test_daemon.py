@@ -133,7 +133,7 @@ class SlowWriter:
 
 
 FULL = b"incidents:\n  - id: pay\n    title: Card payments fail\n"
-SETTLING = Settling(quiet=0.15, patience=2.0)
+SETTLING = Settling(quiet=0.15, patience=2.0, unfinished=5.0)
 
 
 @pytest.mark.parametrize("versions, expected, reads", [
@@ -143,6 +143,11 @@ SETTLING = Settling(quiet=0.15, patience=2.0)
     ([(0, FULL[:-10]), (0.1, FULL)], FULL, 3),  # still changing when first read
     ([(0, b"")], b"", 15),  # really emptied: counts once patience runs out (an empty status file)
     ([(0, b"incidents: [\n")], b"incidents: [\n", 15),  # really broken: the loader reports where
+    # the first half of a two-step save parses (the cut falls inside the message): not adopted, the
+    # whole is, even when the second half comes a second later or the writer paused 4 s
+    ([(0, FULL[:-12]), (1.0, FULL)], FULL, 9),
+    ([(0, FULL[:-12]), (4.0, FULL)], FULL, 28),
+    ([(0, b"a: 1")], b"a: 1", 35),  # a file that really ends without a line break: after `unfinished`
 ])
 def test_a_save_is_read_once_it_has_settled(versions, expected, reads):
     writer = SlowWriter(*versions)
