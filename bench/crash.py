@@ -108,6 +108,9 @@ def crash_run(workdir: Path, posts: int = 40, kills: int = 12, seed: int = 1, le
             code = None
         stop_s = time.monotonic() - began
         accepted = set(receiver.accepted)
+        # An oracle that is not the planner: the texts the calendar was written with, one each.
+        texts = sorted(str(d["body"].get("text")) for d in receiver.accepted.values())
+        written = sorted(f"Announcement number {i}" for i in range(posts))
         per_key: dict[str, int] = {}
         for delivery in receiver.deliveries:
             per_key[delivery["key"]] = per_key.get(delivery["key"], 0) + 1
@@ -122,6 +125,7 @@ def crash_run(workdir: Path, posts: int = 40, kills: int = 12, seed: int = 1, le
         "ledger": counts, "reconciled": text.count(" reconciled "), "engine_starts": text.count(" started: "),
         "posts": len(expected), "kills": killed, "arrived_all": arrived,
         "lost": len(expected - accepted), "unexpected": len(accepted - expected),
+        "texts_as_written": texts == written,
         "accepted_twice": sum(1 for n in per_key.values() if n > 1),
         "wire_repeats": sum(n - 1 for n in per_key.values() if n > 1),
         "exit_code": code, "stop_seconds": round(stop_s, 2), "recorded_before_stop": settled,

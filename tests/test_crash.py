@@ -14,6 +14,7 @@ def test_killed_engine_does_not_post_twice_or_lose_anything(tmp_path):
     assert result["engine_starts"] == result["kills"] + 1, result  # ...each time after it had started
     assert result["reconciled"] > 0, (result, log[-3000:])  # a send the kill left unrecorded was found, not re-sent
     assert result["arrived_all"] and result["lost"] == 0 and result["unexpected"] == 0, (result, log[-3000:])
+    assert result["texts_as_written"], result  # each post the calendar was written with, once (not the planner's word)
     assert result["accepted_twice"] == 0 and result["wire_repeats"] == 0, result  # nothing reached the receiver twice
     assert result["exit_code"] == 0 and result["stop_seconds"] < 5, result  # SIGTERM: a clean, quick stop
     assert result["ledger"] == {"sent": 30}, result  # and the ledger agrees: every one recorded as sent
