@@ -65,7 +65,7 @@ from status.model import Feed, Status
 from .clock import Clock, SystemClock
 from .engine import REPLAN, Engine, Outcome
 from .feeds import FeedReader, with_feeds
-from .ledger import Ledger, State
+from .ledger import Ledger
 from .networks import build_publishers, close_unused
 from .networks.base import Publisher
 
@@ -309,7 +309,7 @@ class Daemon:
         for worker in list(self._feed_workers.values()):  # cancelled; daemon threads never hold up the exit
             worker.join(max(0.0, deadline - time.monotonic()))
         now = self.clock.now()
-        mine = [r.key for r in self.ledger.history(limit=1000, states=[State.CLAIMED]) if r.lease_owner == self.id]
+        mine = [r.key for r in self.ledger.claimed() if r.lease_owner == self.id]
         self.engine.release_claims(mine, now)
         self.ledger.beat(self.id, now, self.info(), stopped=True)
         for publisher in self.engine.publishers.values():

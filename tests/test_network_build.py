@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from campaigns.calendar import loads
+from campaigns.errors import ConfigError
 from scheduler.clock import FakeClock
 from scheduler.networks import build_publishers, close_unused
-from scheduler.networks.base import ConfigError, OutgoingPost
+from scheduler.networks.base import OutgoingPost
 from tests.receiver import Receiver
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

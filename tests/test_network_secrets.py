@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from campaigns.calendar import loads
+from campaigns.errors import ConfigError
 from campaigns.model import Account
 from scheduler import redaction
 from scheduler.clock import FakeClock
 from scheduler.networks import build_publishers
-from scheduler.networks.base import ConfigError, OutgoingPost, PublishError
+from scheduler.networks.base import OutgoingPost, PublishError
 from scheduler.networks.credentials import credentials
 from tests.fakeapi import FakeApi
 from tests.receiver import Receiver

@@ -62,3 +62,31 @@ def test_the_same_answer_means_the_same_on_every_network(api, tmp_path, network,
     with pytest.raises(error) as info:
         publisher(network, api, tmp_path).publish(post(api))
     assert check(info.value), info.value
+
+
+@pytest.mark.parametrize("network", ["facebook", "threads", "instagram"])
+@pytest.mark.parametrize("status, headers, code, error, check", [
+    # a Graph error body whose code says nothing more reads like any other answer with that status
+    (429, {"Retry-After": "120"}, 999, RateLimited, lambda e: e.retry_at == NOW + timedelta(seconds=120)),
+    (408, {}, 999, Transient, lambda e: not e.ambiguous),
+    (403, {}, 999, AuthFailed, lambda e: True),
+    (502, {}, 999, Transient, lambda e: e.ambiguous),
+    # Meta's own codes refine it
+    (400, {}, 190, AuthFailed, lambda e: True),
+    (400, {}, 4, RateLimited, lambda e: e.retry_at == NOW + timedelta(minutes=15)),
+    (400, {}, 506, Permanent, lambda e: "duplicate" in str(e)),
+])
+def test_graph_error_bodies_follow_the_same_rule_where_their_code_adds_nothing(api, tmp_path, network, status,
+                                                                                headers, code, error, check):
+    import json
+
+    def handle(method, path, request_headers, body):
+        if path == "/img/s.png":
+            return 200, {"Content-Type": "image/png"}, b"\x89PNG\r\n\x1a\n"
+        answer = {"error": {"message": "something", "type": "OAuthException", "code": code}}
+        return status, {**headers, "Content-Type": "application/json"}, json.dumps(answer)
+
+    api.handler = handle
+    with pytest.raises(error) as info:
+        publisher(network, api, tmp_path).publish(post(api))
+    assert check(info.value), info.value

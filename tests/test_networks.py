@@ -10,9 +10,10 @@ from urllib.parse import parse_qsl
 import pytest
 from jsonschema import Draft202012Validator
 
+from campaigns.errors import ConfigError
 from campaigns.model import Account
 from scheduler.clock import FakeClock
-from scheduler.networks.base import AuthFailed, ConfigError, OutgoingPost, Permanent, RateLimited, RemoteRef, Transient
+from scheduler.networks.base import AuthFailed, OutgoingPost, Permanent, RateLimited, RemoteRef, Transient
 from scheduler.networks.credentials import credentials
 from scheduler.networks.discord import DiscordPublisher
 from scheduler.networks.mastodon import MastodonPublisher, normalise
@@ -445,9 +446,10 @@ class BlueskyServer:
     """An XRPC server playing bsky.social for createSession, refreshSession, createRecord, getAuthorFeed."""
 
     def __init__(self, api: FakeApi):
-        import regex
+        from uniseg.graphemecluster import grapheme_clusters
 
-        self.graphemes = lambda text: len(regex.findall(r"\X", text))  # extended grapheme clusters, not Herald's count
+        # extended grapheme clusters by another implementation of UAX #29 than the one Herald counts with (regex)
+        self.graphemes = lambda text: len(list(grapheme_clusters(text)))
         lexicon = json.loads(reference("bluesky-lexicons", "app.bsky.feed.post.json").read_text())
         self.text_rules = lexicon["defs"]["main"]["record"]["properties"]["text"]
         self.sessions = 0

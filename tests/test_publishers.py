@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from campaigns.errors import ConfigError
 from scheduler.clock import FakeClock
-from scheduler.networks.base import AuthFailed, ConfigError, OutgoingPost, Permanent, RateLimited, Transient
+from scheduler.networks.base import AuthFailed, OutgoingPost, Permanent, RateLimited, Transient
 from scheduler.networks.memory import MemoryPublisher
 from scheduler.networks.site import SitePublisher
 from scheduler.networks.webhook import WebhookPublisher

@@ -23,8 +23,10 @@ def register(sub: Any) -> None:
 
 
 def cmd_check(args: argparse.Namespace, clock: Clock) -> int:
+    from campaigns.errors import ConfigError
+
     from ..networks import build_publishers
-    from ..networks.base import ConfigError, PublishError
+    from ..networks.base import PublishError
 
     calendar = load_calendar(args.calendar)
     bad = 0

@@ -17,10 +17,11 @@ import os
 from collections.abc import Mapping
 from importlib import import_module
 
+from campaigns.errors import ConfigError
 from campaigns.model import Account, Calendar
 
 from ..clock import Clock
-from .base import ConfigError, OutgoingPost, Publisher, RemoteRef, fingerprint
+from .base import OutgoingPost, Publisher, RemoteRef, fingerprint
 
 log = logging.getLogger("herald.networks")
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from campaigns.errors import HeraldError
+from campaigns.errors import ConfigError, HeraldError
 
 from ..http import (
     ConnectFailed,
@@ -113,9 +113,6 @@ class Permanent(PublishError):
 class AuthFailed(PublishError):
     """Credentials missing, expired or revoked: nothing more goes to this account until fixed."""
 
-
-class ConfigError(HeraldError):
-    """A network account cannot be set up (e.g. a credential's environment variable is not set)."""
 
 
 # Fingerprints are compared within one process only: keyed with a per-process secret, a

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from atproto import Client, client_utils, models
@@ -37,7 +36,7 @@ from atproto_client.request import Request
 
 from ..clock import Clock
 from ..files import write_atomic
-from ..http import HttpClient
+from ..http import HttpClient, retry_at
 from ..redaction import register
 from .base import (
     AccountPublisher,
@@ -135,8 +134,8 @@ class BlueskyPublisher(AccountPublisher):
             status = exc.response.status_code
             if status == 429:
                 reset = exc.response.headers.get("ratelimit-reset") or exc.response.headers.get("RateLimit-Reset")
-                at = datetime.fromtimestamp(int(reset), UTC) if reset else self.clock.now() + timedelta(minutes=5)
-                return RateLimited(self.name, max(at, self.clock.now()), f"Bluesky: {_detail(exc)}")
+                headers = {"X-RateLimit-Reset": str(reset)} if reset else {}  # epoch seconds: the one parser
+                return RateLimited(self.name, retry_at(headers, self.clock.now(), 300), f"Bluesky: {_detail(exc)}")
             return status_error(self.name, status, f"Bluesky: {_detail(exc)}", now=self.clock.now())
         return Transient(self.name, f"Bluesky: {type(exc).__name__}", ambiguous=True)
 

@@ -24,10 +24,10 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from dotenv import dotenv_values
 
+from campaigns.errors import ConfigError
 from campaigns.model import Account
 
 from ..redaction import register
-from .base import ConfigError
 
 ALLOW_READABLE = "HERALD_ALLOW_READABLE_SECRETS"
 

@@ -27,7 +27,17 @@ from datetime import timedelta
 from typing import Any
 
 from ..http import Response
-from .base import AuthFailed, OutgoingPost, Permanent, PublishError, RateLimited, RemoteRef, Transient, json_body
+from .base import (
+    AuthFailed,
+    OutgoingPost,
+    Permanent,
+    PublishError,
+    RateLimited,
+    RemoteRef,
+    Transient,
+    json_body,
+    status_error,
+)
 from .rest import RestPublisher, same_text
 
 RATE_CODES = {4, 17, 32, 613} | set(range(80001, 80015))
@@ -60,9 +70,9 @@ class MetaPublisher(RestPublisher):
         detail = f"{error.get('type', 'error')} {code}: {error.get('message', '')}".strip()
         if code == 190 or code == 10 or 200 <= code <= 299:
             return AuthFailed(self.name, detail)
-        if code in RATE_CODES or response.status_code == 429:
-            minutes = 15
-            usage = response.headers.get("X-Business-Use-Case-Usage")
+        usage = response.headers.get("X-Business-Use-Case-Usage")
+        if (code in RATE_CODES or response.status_code == 429) and (usage or response.status_code != 429):
+            minutes = 15  # Meta's rate limits (codes 4, 17, 32, 613…) mostly come as 400s and 403s
             if usage:
                 try:
                     found = [v.get("estimated_time_to_regain_access", 0)
@@ -73,9 +83,11 @@ class MetaPublisher(RestPublisher):
             return RateLimited(self.name, self.clock.now() + timedelta(minutes=minutes), detail)
         if code == 506:
             return Permanent(self.name, f"{detail} (the network refuses a duplicate post; vary the wording)")
-        if code in (1, 2) or response.status_code >= 500:
+        if code in (1, 2) and response.status_code < 500:  # "unknown error", "service unavailable"
             return Transient(self.name, detail, ambiguous=True)
-        return Permanent(self.name, detail)
+        # everything else by the one reading of status codes (429 and Retry-After, 408, 5xx, 401/403…)
+        return status_error(self.name, response.status_code, detail, headers=response.headers, now=self.clock.now(),
+                            wait=15 * 60)
 
     def comment(self, post: OutgoingPost) -> RemoteRef:
         """A later update of a thread, as a comment on the first post (Facebook Pages, Instagram)."""

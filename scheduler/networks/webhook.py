@@ -37,11 +37,12 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from campaigns.errors import ConfigError
+
 from ..clock import Clock
 from ..http import HttpClient, Response
 from ..redaction import redact_url
 from .base import (
-    ConfigError,
     OutgoingPost,
     Publisher,
     PublishError,
