@@ -234,20 +234,16 @@ class CalendarBuilder(LocatedBuilder):
             {"brand.name", *(f"links.{k}" for k in (brand.links if brand else {})), *OCCURRENCE_FIELDS,
              *longest_countdown_values(brand.events if brand else {})}
         )
-        seen: dict[str, Loc] = {}
+        seen: dict[str, int] = {}
         out = []
         for index, spec in enumerate(raw):
             if not isinstance(spec, LocDict):
                 if self.ok("posts", index):
                     self.error(raw.item_loc(index), "each post must be a mapping with id:, kind: and text:")
                 continue
-            pid = spec.get("id")
-            if isinstance(pid, str):
-                if pid in seen:
-                    self.error(spec.value_loc("id"), f"duplicate post id {pid!r} (first at line {seen[pid].line})",
-                               "post ids must be unique and stable: they identify what was already published")
-                    continue
-                seen[pid] = spec.value_loc("id")
+            if isinstance(spec.get("id"), str) and not self.unique_id(
+                    seen, spec, "post", "post ids must be unique and stable: they identify what was already published"):
+                continue
             post = PostBuilder(self, spec, ("posts", index), brand, networks, campaigns, known_fields).build()
             if post is not None:
                 out.append(post)

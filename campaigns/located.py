@@ -42,6 +42,16 @@ class LocatedBuilder:
     def error(self, loc: Loc, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.path, loc.line, loc.col, message, hint))
 
+    def unique_id(self, seen: dict[str, int], spec: LocDict, what: str, hint: str = "") -> bool:
+        """True the first time ``spec``'s id is seen; else a located "duplicate id" error (the one
+        rule for post, incident and maintenance ids)."""
+        ident, loc = str(spec["id"]), spec.value_loc("id")
+        if ident in seen:
+            self.error(loc, f"duplicate {what} id {ident!r} (first at line {seen[ident]})", hint)
+            return False
+        seen[ident] = loc.line
+        return True
+
     def warning(self, loc: Loc, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.path, loc.line, loc.col, message, hint, "warning"))
 

@@ -33,7 +33,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
-from .errors import CalendarError, Problem
+from .errors import CalendarError, InvalidInput, Problem
 from .textsafety import FORBIDDEN, describe
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -235,17 +235,23 @@ def _unreadable(text: str, path: str) -> list[Problem]:
     return out
 
 
-def load_file(path: str, *, what: str = "calendar") -> Any:
+def read_file(path: str, error: type[InvalidInput] = CalendarError) -> str:
+    """The text of an input file (size-capped, decoded), or ``error`` saying why it cannot be read:
+    the one way both loaders read their file."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise CalendarError([Problem(path, 0, 0, "file not found")]) from None
+        raise error([Problem(path, 0, 0, "file not found")]) from None
     except IsADirectoryError:
-        raise CalendarError([Problem(path, 0, 0, "is a directory, not a file")]) from None
+        raise error([Problem(path, 0, 0, "is a directory, not a file")]) from None
     except OSError as exc:
-        raise CalendarError([Problem(path, 0, 0, f"cannot read: {exc.strerror}")]) from None
-    return load_text(decode(data, path), path, what=what)
+        raise error([Problem(path, 0, 0, f"cannot read: {exc.strerror}")]) from None
+    return decode(data, path)
+
+
+def load_file(path: str, *, what: str = "calendar") -> Any:
+    return load_text(read_file(path), path, what=what)
 
 
 class _Builder:

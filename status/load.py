@@ -19,7 +19,7 @@ from campaigns.located import LocatedBuilder
 from campaigns.model import Account, Calendar
 from campaigns.result import LoadResult
 from campaigns.schemacheck import SchemaChecker
-from campaigns.yamlsource import MAX_BYTES, Loc, LocDict, LocList, decode, load_text
+from campaigns.yamlsource import Loc, LocDict, LocList, load_text, read_file
 
 from .model import Component, Feed, Impact, Incident, Maintenance, Status, Update, UpdateState
 from .schema import status_schema
@@ -44,7 +44,7 @@ def check(path: str, calendar: Calendar | None = None, text: str | None = None) 
         return LoadResult(empty)
     try:
         if text is None:
-            text = read_text(path)
+            text = read_file(path, StatusFileError)
         if _blank(text):
             return LoadResult(empty)
         data = load_text(text, path, what="status file")
@@ -61,18 +61,6 @@ def check(path: str, calendar: Calendar | None = None, text: str | None = None) 
     status = builder.build()
     errors = [p for p in problems if p.severity == "error"]
     return LoadResult(None if errors else status, problems)
-
-
-def read_text(path: str) -> str:
-    """The file's text, or InvalidInput saying why it cannot be read."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except IsADirectoryError:
-        raise StatusFileError([Problem(path, 0, 0, "is a directory, not a file")]) from None
-    except OSError as exc:
-        raise StatusFileError([Problem(path, 0, 0, f"cannot read: {exc.strerror}")]) from None
-    return decode(data, path)
 
 
 def _blank(text: str) -> bool:
@@ -189,10 +177,8 @@ class _Builder(LocatedBuilder):
             if not isinstance(spec, LocDict) or not isinstance(spec.get("id"), str):
                 continue
             mid = spec["id"]
-            if mid in seen:
-                self.error(spec.value_loc("id"), f"duplicate maintenance id {mid!r} (first at line {seen[mid]})")
+            if not self.unique_id(seen, spec, "maintenance"):
                 continue
-            seen[mid] = spec.value_loc("id").line
             starts = self.instant(spec, "starts", tz_name, *where)
             ends = self.instant(spec, "ends", tz_name, *where)
             comps = self.names(spec, "components", components, "component", *where)
@@ -230,11 +216,8 @@ class _Builder(LocatedBuilder):
             if not isinstance(spec, LocDict) or not isinstance(spec.get("id"), str):
                 continue
             iid = spec["id"]
-            if iid in seen:
-                self.error(spec.value_loc("id"), f"duplicate incident id {iid!r} (first at line {seen[iid]})",
-                           "each incident needs its own id: announcements are keyed by it")
+            if not self.unique_id(seen, spec, "incident", "each incident needs its own id: its announcements' keys"):
                 continue
-            seen[iid] = spec.value_loc("id").line
             comps = self.names(spec, "components", components, "component", *where)
             nets = self.accounts_of(spec, *where)
             updates = self.updates(spec, where, tz_name, iid)
