@@ -90,13 +90,13 @@ def replace_if_unchanged(path: str, data: str, expected: str | None, mode: int =
             except FileNotFoundError:  # deleted by hand meanwhile
                 return False
             if swapped:
-                if _text(tmp) != expected:  # a hand save landed before the swap: give it back
+                if read_text(tmp) != expected:  # a hand save landed before the swap: give it back
                     if os.stat(target).st_ino == mine:  # (unless an even newer save replaced ours)
                         _exchange(tmp, target)
                     return False
                 fsync_dir(directory)
                 return True
-            if _text(target) != expected:
+            if read_text(target) != expected:
                 return False
             os.replace(tmp, target)
             tmp = ""
@@ -108,7 +108,8 @@ def replace_if_unchanged(path: str, data: str, expected: str | None, mode: int =
     return True
 
 
-def _text(path: str) -> str | None:
+def read_text(path: str) -> str | None:
+    """The file's text exactly as stored (line breaks untouched), or None when there is no file."""
     try:
         with open(path, encoding="utf-8", newline="") as fh:
             return fh.read()

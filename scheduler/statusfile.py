@@ -39,7 +39,7 @@ from status import edit as transforms
 from status.load import check
 from status.model import Status
 
-from .files import replace_if_unchanged
+from .files import read_text, replace_if_unchanged
 
 log = logging.getLogger("herald.statusfile")
 
@@ -99,15 +99,6 @@ def locked(path: str, timeout: float = LOCK_TIMEOUT, sleep: Callable[[float], No
         os.close(fd)
 
 
-def _read(path: str) -> str | None:
-    """The file's text, or None when there is no file."""
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        return None
-
-
 def _keeps(before: Status, intended: Status, saved: Status) -> bool:
     """Whether ``saved`` still holds what the change made of ``before`` (its new incidents and
     updates, its new or changed maintenance windows)."""
@@ -138,14 +129,14 @@ def edit(path: str, calendar: Calendar, change: Change, *,
     :raises StatusFileBusy, StatusFileRace: see the classes.
     """
     with locked(path):
-        text = _read(path)
+        text = read_text(path)
         current = _status(path, calendar, text)
         for _attempt in range(MERGE_ATTEMPTS):
             new_text = transforms.apply(text or "", current, change, path)
             intended = _status(path, calendar, new_text)
             if replace_if_unchanged(path, new_text, text, before_swap=before_write):
                 break  # swapped in atomically, and what it replaced was what the change was made on
-            now = _read(path)
+            now = read_text(path)
             log.info("%s was saved by someone else while this command ran; applying the change to the new content",
                      path)
             text = now
@@ -157,7 +148,7 @@ def edit(path: str, calendar: Calendar, change: Change, *,
         else:
             raise StatusFileRace(path, f"kept changing while this command ran ({MERGE_ATTEMPTS} saves by someone "
                                        "else); nothing was written, run the command again")
-        saved = _read(path)
+        saved = read_text(path)
         if saved == new_text:
             return _status(path, calendar, saved)
         # Saved by hand again since the swap: what counts is whether this change is still in it.
