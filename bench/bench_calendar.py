@@ -54,7 +54,7 @@ def measure(size: int, repeat: int) -> dict:
 
     result["validate_s"], checked = timed(lambda: check(str(path)))
     assert not checked.errors, checked.errors[:3]
-    calendar = checked.calendar
+    calendar = checked.value
     result["validate_peak_mb"] = peak_mb()
     result["plan_s"], publications = timed(lambda: plan(calendar, start, end))
     result["publications"] = len(publications)
