@@ -44,12 +44,6 @@ def forbidden(text: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group()) for m in FORBIDDEN.finditer(text)]
 
 
-def first_forbidden(text: str) -> tuple[int, str] | None:
-    """The first forbidden character as (index, character), or None when the text is safe."""
-    match = FORBIDDEN.search(text)
-    return (match.start(), match.group()) if match else None
-
-
 def strip_control(text: str) -> tuple[str, int]:
     """``text`` without forbidden characters, and how many were removed (CRLF and CR become LF)."""
     text = _LINE_BREAKS.sub("\n", text)

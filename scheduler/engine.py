@@ -227,11 +227,6 @@ class Engine:
         with self._plan_lock:
             return self._replan(now)
 
-    def replan_status(self, now: datetime, status: Status) -> tuple[set[str], set[str]]:
-        """A new status file: replace only the incident announcements (the calendar's part of
-        the plan stays), so an incident is scheduled in milliseconds whatever the calendar's size."""
-        return self.swap(now, status=status)
-
     def _replan(self, now: datetime) -> tuple[set[str], set[str]]:
         view = self.view
         calendar = view.calendar

@@ -586,12 +586,6 @@ class HttpClient:
     def post(self, url: str, **kwargs: Any) -> Response:
         return self.request("POST", url, **kwargs)
 
-    def put(self, url: str, **kwargs: Any) -> Response:
-        return self.request("PUT", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> Response:
-        return self.request("DELETE", url, **kwargs)
-
     def request(self, method: str, url: str, *, params: Any = None, headers: Mapping[str, str] | None = None,
                 data: Any = None, json: Any = None, files: Any = None, auth: Any = None,
                 deadline: float | None = None, max_bytes: int | None = None, max_decoded: int | None = None,

@@ -172,10 +172,9 @@ def test_a_control_character_in_the_status_file_is_a_located_error():
     ("cr\r", [(2, "\r")]),
 ])
 def test_forbidden_characters_are_found_with_their_index(text, found):
-    from campaigns.textsafety import first_forbidden, forbidden
+    from campaigns.textsafety import forbidden
 
     assert forbidden(text) == found
-    assert first_forbidden(text) == (found[0] if found else None)
 
 
 def test_strip_control_removes_them_and_counts_them_but_keeps_line_breaks():
