@@ -20,7 +20,7 @@ import re
 import threading
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 MASK = "***"
 MIN_LENGTH = 6  # shorter values ("1", "true") would redact ordinary words
@@ -51,8 +51,6 @@ def register(*values: str | bytes | None) -> None:
         text = text.strip()
         if len(text) >= MIN_LENGTH:
             fresh.add(text)
-            from urllib.parse import quote
-
             fresh.add(quote(text, safe=""))
     if not fresh - _values:
         return

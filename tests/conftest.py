@@ -116,6 +116,16 @@ def _fresh_postgres_url() -> str:
     return url
 
 
+@pytest.fixture
+def api():
+    """A scriptable local API server (tests/fakeapi.py) for the network tests."""
+    from tests.fakeapi import FakeApi
+
+    server = FakeApi()
+    yield server
+    server.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def ledger_url(request, tmp_path: Path) -> str:
     if request.param == "sqlite":

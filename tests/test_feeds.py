@@ -164,12 +164,14 @@ def test_a_feed_can_only_mark_components(upstream):
     assert combined.incidents == () and combined.components["checkout"].status == "partial_outage"
 
 
-def test_feed_announcements_are_threaded_and_keyed_like_ours(upstream, tmp_path):
+def announced(upstream, tmp_path, answer: dict):
+    """The feed answering ``answer``, polled once, through an engine publishing to a memory site:
+    (status, reader, engine, site) after the engine ran what was due."""
     from scheduler.engine import Engine
     from scheduler.ledger import Ledger
     from scheduler.networks.memory import MemoryPublisher
 
-    upstream.body = json.dumps(INCIDENTS).encode()
+    upstream.body = json.dumps(answer).encode()
     status = status_for(upstream.url)
     reader = FeedReader()
     reader.poll(status.feeds[0], NOW)
@@ -178,6 +180,11 @@ def test_feed_announcements_are_threaded_and_keyed_like_ours(upstream, tmp_path)
                     status=with_feeds(status, reader))
     engine.replan(NOW)
     engine.run_due(NOW)
+    return status, reader, engine, site
+
+
+def test_feed_announcements_are_threaded_and_keyed_like_ours(upstream, tmp_path):
+    status, reader, engine, site = announced(upstream, tmp_path, INCIDENTS)
     assert [p.text.split(":")[0] for p, _ in site.sent] == ["We're investigating a problem with Checkout",
                                                             "Update on PayFast"]
     reader.poll(status.feeds[0], NOW + timedelta(minutes=2))  # polled again: nothing new, nothing repeated
@@ -364,19 +371,7 @@ def test_200_incidents_become_at_most_six_and_later_polls_stay_quiet(upstream):
 
 
 def test_200_incidents_make_a_bounded_number_of_publications(upstream, tmp_path):
-    from scheduler.engine import Engine
-    from scheduler.ledger import Ledger
-    from scheduler.networks.memory import MemoryPublisher
-
-    upstream.body = json.dumps(many_incidents(200)).encode()
-    status = status_for(upstream.url)
-    reader = FeedReader()
-    reader.poll(status.feeds[0], NOW)
-    site = MemoryPublisher("site", "site")
-    engine = Engine(CALENDAR, Ledger(f"sqlite:///{tmp_path / 'db'}"), {"site": site}, "t",
-                    status=with_feeds(status, reader))
-    engine.replan(NOW)
-    engine.run_due(NOW)
+    *_, site = announced(upstream, tmp_path, many_incidents(200))
     assert 1 <= len(site.sent) <= 6
 
 

@@ -110,6 +110,23 @@ def reply(body: bytes, status: int = 200, headers: dict[str, str] | None = None)
     return route
 
 
+def body_trickle(stop: threading.Event, length: bool = True):
+    """A handler sending a 60-byte body a byte every 50 ms (3 s), declared or close-delimited."""
+    def handle(h):
+        h.send_response(200)
+        if length:
+            h.send_header("Content-Length", "60")
+        else:
+            h.send_header("Connection", "close")
+        h.end_headers()
+        for _ in range(60):
+            if stop.wait(0.05):
+                return
+            h.wfile.write(b"x")
+
+    return handle
+
+
 def redirect(location: str, status: int = 302):
     return reply(b"", status, {"Location": location})
 
@@ -141,19 +158,7 @@ def test_a_header_trickle_is_cut_at_the_deadline(server):
 
 @pytest.mark.parametrize("length", [True, False], ids=["with-length", "close-delimited"])
 def test_a_body_trickle_is_cut_at_the_deadline(server, length):
-    def trickle(h):
-        h.send_response(200)
-        if length:
-            h.send_header("Content-Length", "60")
-        else:
-            h.send_header("Connection", "close")
-        h.end_headers()
-        for _ in range(60):  # 3 s
-            if server.stop.wait(0.05):
-                return
-            h.wfile.write(b"x")
-
-    server.routes["/slow"] = trickle
+    server.routes["/slow"] = body_trickle(server.stop, length)
     took, error = elapsed(lambda: HttpClient(deadline=0.5).get(server.url("/slow")))
     assert isinstance(error, DeadlineExceeded), error  # never a truncated body passed off as complete
     assert 0.4 < took < 1.5
@@ -171,16 +176,7 @@ def test_the_deadline_holds_over_tls_too(tmp_path):
     cert.configure_cert(context)
     tls.server.socket = context.wrap_socket(tls.server.socket, server_side=True)
 
-    def trickle(h):
-        h.send_response(200)
-        h.send_header("Content-Length", "60")
-        h.end_headers()
-        for _ in range(60):
-            if tls.stop.wait(0.05):
-                return
-            h.wfile.write(b"x")
-
-    tls.routes["/slow"] = trickle
+    tls.routes["/slow"] = body_trickle(tls.stop)
     tls.routes["/ok"] = reply(b"fine")
     authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     session = requests.Session()
@@ -387,16 +383,7 @@ def test_a_connection_dropped_after_the_request_is_ambiguous(server):
 
 def test_a_session_is_the_seam_and_a_mounted_adapter_is_watched_too(server):
     """A test (or a publisher) may mount its own adapter: the deadline still holds."""
-    def trickle(h):
-        h.send_response(200)
-        h.send_header("Content-Length", "60")
-        h.end_headers()
-        for _ in range(60):
-            if server.stop.wait(0.05):
-                return
-            h.wfile.write(b"x")
-
-    server.routes["/slow"] = trickle
+    server.routes["/slow"] = body_trickle(server.stop)
     session = requests.Session()
     session.mount("http://", requests.adapters.HTTPAdapter())
     took, error = elapsed(lambda: HttpClient(session, deadline=0.5, user_agent="T/1").get(server.url("/slow")))

@@ -18,13 +18,6 @@ from tests.fakeapi import FakeApi
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def api():
-    server = FakeApi()
-    yield server
-    server.close()
-
-
 def image_post(url: str) -> OutgoingPost:
     return OutgoingPost(key="k" * 32, source="post:p", post="p", kind="announcement", network="community",
                         network_type="discord", scheduled_at=NOW, text="New sofa", image={"url": url, "alt": "A sofa"})

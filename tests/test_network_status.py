@@ -20,13 +20,6 @@ OPTIONS = {"telegram": {"chat_id": "-1"}, "facebook": {"page_id": "1"}, "threads
 NETWORKS = ["webhook", "slack", "discord", "teams", "telegram", "facebook", "threads", "linkedin", "pinterest"]
 
 
-@pytest.fixture
-def api():
-    server = FakeApi()
-    yield server
-    server.close()
-
-
 def publisher(network: str, api: FakeApi, tmp_path):
     clock = FakeClock(NOW)
     if network == "webhook":

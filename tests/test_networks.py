@@ -26,13 +26,6 @@ from tests.fakeapi import FakeApi
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def api():
-    server = FakeApi()
-    yield server
-    server.close()
-
-
 def post(text: str = "Card payments work again.", reply_to: RemoteRef | None = None) -> OutgoingPost:
     return OutgoingPost(key="k" * 32, source="incident:pay", post="pay", kind="incident", network="n",
                         network_type="t", scheduled_at=NOW, text=text, reply_to=reply_to)
