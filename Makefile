@@ -10,8 +10,14 @@ JS     := tests/js/node_modules/.installed
 ifneq ($(NPM),)
 TEST_DEPS := $(JS)
 endif
+# The browser tests drive a real headless Chromium: Debian's package, installed when missing
+# (as root, as on CI's machines; Playwright's own browser download is not used).
+CHROMIUM := $(shell command -v chromium 2>/dev/null)
+ifeq ($(CHROMIUM),)
+TEST_DEPS += browser
+endif
 
-.PHONY: run test lint bench schema clean
+.PHONY: run test lint bench schema clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,15 +26,28 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-## run: the engine on the sample files, publishing to the built-in site channel (public/); Ctrl-C stops it
-run: $(STAMP)
-	$(BIN)/herald validate content_calendar.yaml
-	$(BIN)/herald plan --calendar content_calendar.yaml --days 7
-	$(BIN)/herald run --calendar content_calendar.yaml --status status.yaml
+## run: the engine on a scratch copy of the sample files in run/ (git-ignored: the checkout stays clean),
+## publishing to the built-in site channel (run/public/); Ctrl-C stops it
+RUN := run
+run: $(STAMP) $(RUN)/content_calendar.yaml $(RUN)/status.yaml
+	$(BIN)/herald validate $(RUN)/content_calendar.yaml --status $(RUN)/status.yaml
+	$(BIN)/herald plan --calendar $(RUN)/content_calendar.yaml --days 7
+	$(BIN)/herald run --calendar $(RUN)/content_calendar.yaml --status $(RUN)/status.yaml
+
+# seeded once from the tracked samples; edits (yours, the CLI's) stay in the copy
+$(RUN)/%.yaml:
+	@mkdir -p $(RUN)
+	cp $*.yaml $@
 
 $(JS): tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --silent --no-audit --no-fund
 	@touch $@
+
+browser:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-liberation >/dev/null; \
+	else echo "browser tests need Chromium: install Debian's chromium package (they skip without it, except in CI)"; fi
 
 ## test: the linter, the type checker (strict on campaigns/ and status/) and the whole test suite
 test: $(STAMP) $(TEST_DEPS)
@@ -47,10 +66,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_status.py
 	$(BIN)/python bench/bench_feeds.py
 	$(BIN)/python bench/bench_startup.py
+	$(BIN)/python bench/bench_suggest.py
 
 ## schema: regenerate the committed JSON Schema
 schema: $(STAMP)
 	$(BIN)/herald schema > schema/content_calendar.schema.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tests/js/node_modules
+	rm -rf $(RUN) $(VENV) .pytest_cache .ruff_cache build *.egg-info tests/js/node_modules

@@ -52,9 +52,9 @@ def main() -> None:
         cal = load(str(calendar))
         first, all_ten = [], []
         for n in range(args.declarations):
-            edit_file(str(status), cal, lambda data, _status, n=n: edit.declare(
+            edit_file(str(status), cal, lambda data, status, n=n: edit.declare(
                 data, incident_id=f"incident-{n}", title=f"Problem {n}", impact="major", components=["checkout"],
-                networks=[], at=edit.stamp(datetime.now(UTC), cal), message="We're on it.", next_update=None))
+                networks=[], at=edit.stamp(datetime.now(UTC), status), message="We're on it.", next_update=None))
             returned = time.monotonic()
             while not any(len(r.accepted) > n for r in receivers):
                 if time.monotonic() - returned > 10:

@@ -37,15 +37,17 @@ class CalendarResult(LoadResult[Calendar]):
     """A checked calendar: ``value`` (None unless valid) and every problem found."""
 
 
-def check(path: str, text: str | None = None) -> CalendarResult:
+def check(path: str, text: str | None = None, *, draft: bool = False) -> CalendarResult:
     """Validate the file at ``path`` (or ``text``, named ``path``); the calendar (if valid) with
-    every error and warning found."""
+    every error and warning found.  ``draft``: a post too long for a network is a warning, not
+    an error, so that the review room can show a planner's unfinished file with its overflow
+    marked (the engine never runs a draft: it loads without ``draft``)."""
     with paused_gc():
         try:
             data = load_file(path) if text is None else load_text(text, path)
         except CalendarError as exc:
             return CalendarResult(None, exc.problems)
-        return build(data, path)
+        return build(data, path, draft=draft)
 
 
 def load(path: str) -> Calendar:
@@ -58,7 +60,7 @@ def loads(text: str, path: str = "<calendar>") -> Calendar:
     return check(path, text).unwrap(CalendarError)
 
 
-def build(data: object, path: str) -> CalendarResult:
+def build(data: object, path: str, *, draft: bool = False) -> CalendarResult:
     """The calendar from located data (see :mod:`campaigns.yamlsource`)."""
     if not isinstance(data, LocDict):
         loc = getattr(data, "loc", Loc(1, 1))
@@ -66,5 +68,6 @@ def build(data: object, path: str) -> CalendarResult:
         return CalendarResult(None, [problem])
     problems, bad = _checker().problems(data, path)
     builder = CalendarBuilder(path, data, problems, bad)
+    builder.draft = draft
     calendar = builder.calendar()
     return CalendarResult(calendar if not builder.has_errors() else None, problems)

@@ -103,11 +103,17 @@ def _export(calendar: Calendar, start: datetime, end: datetime, now: datetime) -
                 event["description"] = f"{event['description']}\n\nPinned: {occ.note}."
                 cal.add_component(event)
     if any(c.name == "VEVENT" for c in cal.subcomponents):
-        cal.add_missing_timezones(first_date=(start - timedelta(days=1)).date(),
-                                  last_date=(end + timedelta(days=1)).date())
-        for vtimezone in cal.walk("VTIMEZONE"):
-            _one_transition_per_observance(vtimezone)
+        add_timezones(cal, start, end)
     return cal
+
+
+def add_timezones(cal: VCalendar, start: datetime, end: datetime) -> None:
+    """A VTIMEZONE for every zone the events name, covering [start, end), in the one-transition-
+    per-observance form every client reads; call again after adding events (idempotent)."""
+    cal.add_missing_timezones(first_date=(start - timedelta(days=1)).date(),
+                              last_date=(end + timedelta(days=1)).date())
+    for vtimezone in cal.walk("VTIMEZONE"):
+        _one_transition_per_observance(vtimezone)
 
 
 def _one_transition_per_observance(vtimezone: Component) -> None:

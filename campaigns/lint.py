@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from .errors import Problem
 from .model import STATUS_KINDS, Calendar
 from .plan import Publication, plan
-from .similarity import RecentIndex, jaccard, normalize, shingles, signatures
+from .similarity import EXACT_UP_TO, RecentExact, RecentIndex, jaccard, normalize, shingles, signatures
 from .status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
 from .templates import Template, compile_template, event_day
 from .voice import Finding, VoiceChecker
@@ -200,12 +200,16 @@ def _repetition(calendar: Calendar, publications: list[Publication], checker: Vo
                 sets[text] = shingles(text)
         number = {t: i for i, t in enumerate(texts)}
         items = [sets[t] for t in texts]
-        hashes = signatures(items)
-        index: RecentIndex[Publication] = RecentIndex(voice.similarity, window)
         timeline = sorted(((p.at, number[t], p) for t, pubs in groups.items() for p in pubs),
                           key=lambda row: (row[0], row[1]))
-        for at, item, pub in timeline:
-            found = index.find_and_add(at, item, hashes[item], items, pub)
+        if len(texts) <= EXACT_UP_TO:
+            recent: RecentExact[Publication] = RecentExact(voice.similarity, window)
+            alike = [recent.find_and_add(at, item, items, pub) for at, item, pub in timeline]
+        else:
+            hashes = signatures(items)
+            index: RecentIndex[Publication] = RecentIndex(voice.similarity, window)
+            alike = [index.find_and_add(at, item, hashes[item], items, pub) for at, item, pub in timeline]
+        for (_at, _item, pub), found in zip(timeline, alike, strict=True):
             if found is not None:
                 earlier, score = found
                 report(pub, earlier, min(score, 0.999))

@@ -47,6 +47,8 @@ class Brand:
     status_template_locs: dict[str, tuple[int, int]] = field(default_factory=dict)  # where each was written
     events: dict[str, str] = field(default_factory=dict)  # name -> YYYY-MM-DD, or MM-DD (every year)
     voice: Voice = field(default_factory=Voice)
+    logo: str = ""  # an image file, relative to the calendar, served by the status site itself
+    color: str = "#0b5fff"  # the status site's accent colour
 
     @property
     def tz(self) -> ZoneInfo:
@@ -136,6 +138,7 @@ class EnginePolicy:
     on_resume: str = "release"  # release (if still within catch_up) | skip
     max_attempts: int = 8
     hold_during_incidents: tuple[Kind, ...] = (Kind.TIP, Kind.ANNOUNCEMENT)  # held while a major incident is open
+    serve: str = ""  # HOST:PORT: `herald run` also serves the status site there; empty: it does not
 
     def grace(self, kind: str) -> timedelta:
         return self.catch_up.get(kind, self.catch_up["default"])

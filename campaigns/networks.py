@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import regex
@@ -35,6 +36,7 @@ def graphemes(text: str) -> int:
     return len(_GRAPHEME.findall(text))
 
 
+@lru_cache(maxsize=16384)  # a year's plan measures the same few thousand texts hundreds of thousands of times
 def _x_length(text: str) -> int:
     return weighted_length(text)[0]
 
@@ -50,6 +52,7 @@ def _x_invalid(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def _mastodon_length(text: str) -> int:
     urls = URL_RE.findall(text)
     stripped = URL_RE.sub("", text)

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from .gcpause import paused_gc
-from .model import Calendar, Kind, Post
+from .model import STATUS_KINDS, Calendar, Kind, Post
 from .networks import NETWORK_TYPES
 from .render import finish, render_values
 from .templates import Template, occurrence_values
@@ -81,6 +81,9 @@ class Publication:
             "variant": self.variant, "variants": self.variants, "length": self.length, "limit": self.limit,
             "campaign": self.campaign, "source": self.source, **({"note": self.note} if self.note else {}),
             **({"thread_root": self.thread_root} if self.thread_root else {}),
+            "origin": "status" if self.kind in STATUS_KINDS else "calendar",
+            **({"incident_state": self.incident_state} if self.incident_state else {}),
+            **({"role": self.role} if self.kind in STATUS_KINDS and self.role else {}),
         }
 
 

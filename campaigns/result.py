@@ -15,6 +15,10 @@ class LoadResult(Generic[T]):
     value: T | None
     problems: list[Problem] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # In line order wherever they are listed (validate, the engine's log), whichever check found them.
+        self.problems = sorted(self.problems, key=lambda p: (p.path, p.line, p.col))
+
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]

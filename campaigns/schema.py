@@ -160,6 +160,10 @@ def calendar_schema() -> dict[str, Any]:
             "voice": voice_schema(),
             "language": {"type": "string", "pattern": r"^[a-z]{2}(-[A-Z]{2})?$"},
             "utm": _object({"source": _TEXT, "medium": _TEXT}),
+            "logo": {"type": "string", "pattern": r"^[^/\\:][^\\:]*\.(png|svg|webp|jpg|jpeg|gif)$",
+                     "x-hint": "an image file next to the calendar, e.g. logo.svg (served by Herald itself)"},
+            "color": {"type": "string", "pattern": r"^#[0-9a-fA-F]{6}$", "x-hint": "a colour like #0b5fff",
+                      "description": "the status site's accent colour"},
             "status_templates": {
                 "type": "object",
                 "propertyNames": {"pattern": r"^((investigating|identified|monitoring|resolved|follow_up)"
@@ -200,6 +204,9 @@ def calendar_schema() -> dict[str, Any]:
                     "hold_during_incidents": {"type": "array", "items": {"enum": list(KINDS)}, "uniqueItems": True,
                                               "description": "kinds held while a major or critical incident "
                                                              "is open (default: tip, announcement)"},
+                    "serve": {"type": "string", "pattern": r"^[^\s:]+:[0-9]{1,5}$",
+                              "x-hint": "HOST:PORT, e.g. 127.0.0.1:8080",
+                              "description": "herald run also serves the status site at this address"},
                 }),
             },
             ("brand", "networks"),

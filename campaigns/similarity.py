@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 SHINGLE = 5
 NUM_PERM = 64
+# Up to this many distinct texts on an account, comparing each post with every recent one is
+# cheaper than making signatures (and importing datasketch, numpy and scipy: over a second).
+EXACT_UP_TO = 300
 _SPACES = re.compile(r"\s+")
 
 
@@ -53,7 +56,8 @@ def shingles(text: str) -> frozenset[int]:
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     if not a and not b:
         return 1.0
-    return len(a & b) / len(a | b)
+    common = len(a & b)  # the union's size follows: no second set is built
+    return common / (len(a) + len(b) - common)
 
 
 def _identity(value: int) -> int:
@@ -67,6 +71,35 @@ def signatures(sets: Sequence[frozenset[int]]) -> list[MinHash]:
 
 
 P = TypeVar("P")
+
+
+class RecentExact(Generic[P]):
+    """What :class:`RecentIndex` answers, by comparing with every post in the window: exact and
+    complete, for accounts with few distinct texts (``find_and_add`` without signatures)."""
+
+    def __init__(self, threshold: float, window: timedelta):
+        self.threshold = threshold
+        self.window = window
+        self.recent: deque[tuple[datetime, int, P]] = deque()
+        self.scores: dict[tuple[int, int], float] = {}
+
+    def find_and_add(self, at: datetime, item: int, sets: Sequence[frozenset[int]],
+                     payload: P) -> tuple[P, float] | None:
+        while self.recent and at - self.recent[0][0] > self.window:
+            self.recent.popleft()
+        found: tuple[P, float] | None = None
+        for _when, other, data in reversed(self.recent):  # the most recent alike wins
+            if other == item:
+                continue
+            pair = (item, other) if item < other else (other, item)
+            score = self.scores.get(pair)
+            if score is None:
+                score = self.scores[pair] = jaccard(sets[item], sets[other])
+            if score >= self.threshold:
+                found = (data, score)
+                break
+        self.recent.append((at, item, payload))
+        return found
 
 
 class RecentIndex(Generic[P]):

@@ -191,19 +191,7 @@ def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
     try:
         root = _yaml().compose(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = (exc.problem or "").strip()
-        context = (exc.context or "").strip()
-        message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        hint = ""
-        if "unexpected ':'" in problem:
-            hint = "inside [ ] or { }, quote values that contain ':', e.g. ['2026-12-25T17:00']"
-        elif "mapping values are not allowed" in problem:
-            hint = "quote text that contains ': ', or indent it under the key"
-        elif "found character '\\t'" in problem or "tab" in problem:
-            hint = "indent with spaces, not tabs"
-        raise CalendarError([Problem(path, line, col, message, hint)]) from None
+        raise CalendarError([_syntax_problem(exc, text, path)]) from None
     except YAMLError as exc:  # unmarked reader errors: characters YAML does not allow in a file
         unreadable = _unreadable(text, path)
         raise CalendarError(unreadable or [Problem(path, 0, 0, f"YAML error: {str(exc).splitlines()[0]}")]) from None
@@ -217,6 +205,36 @@ def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
     if problems:
         raise CalendarError(problems)
     return value
+
+
+def _syntax_problem(exc: MarkedYAMLError, text: str, path: str) -> Problem:
+    """A YAML syntax error where the person made it.  The scanner reports where it gave up, which
+    for an unclosed quote or bracket is the end of the file or the next line: those (and a key
+    missing its ':') are reported where they open, at the context mark."""
+    problem = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    mark, opened = exc.problem_mark or exc.context_mark, exc.context_mark
+    line, col = (int(mark.line) + 1, int(mark.column) + 1) if mark else (0, 0)
+    start_line, start_col = (int(opened.line) + 1, int(opened.column) + 1) if opened else (line, col)
+    opener = text[opened.index] if opened and opened.index < len(text) else ""
+    if "quoted scalar" in context and problem.startswith("found unexpected end of stream") and opener in ('"', "'"):
+        return Problem(path, start_line, start_col, f"unclosed quote: the {opener} here is never closed",
+                       "end the text with the same quote; inside it write \\\" for \" or '' for '")
+    if "flow" in context and problem.startswith("did not find expected ','") and opener in ('[', '{'):
+        return Problem(path, start_line, start_col, f"YAML syntax error: the {opener!r} here is never closed "
+                                     f"({problem.removeprefix('did not find ')} at {line}:{col})")
+    if "simple key" in context and problem.startswith("could not find expected ':'"):
+        return Problem(path, start_line, start_col, f"YAML syntax error: {problem} after this key",
+                       "write 'key: value', or indent this line under the key above")
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    hint = ""
+    if "unexpected ':'" in problem:
+        hint = "inside [ ] or { }, quote values that contain ':', e.g. ['2026-12-25T17:00']"
+    elif "mapping values are not allowed" in problem:
+        hint = "quote text that contains ': ', or indent it under the key"
+    elif (mark and text[mark.index:mark.index + 1] == "\t") or "found character '\\t'" in problem:
+        hint = "indent with spaces, not tabs"
+    return Problem(path, line, col, message, hint)
 
 
 def _position(text: str, index: int) -> tuple[int, int]:

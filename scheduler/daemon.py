@@ -4,10 +4,19 @@
 - APScheduler 3 (BackgroundScheduler, in-memory job store) is the timer: one wake-up job per
   account, re-armed at :meth:`Engine.next_wakeup` for that account after every run, each calling
   :meth:`Engine.run_due` for its account (so a slow network never delays the others, and one
-  account's sends never overlap), plus a heartbeat job every ``HEARTBEAT`` seconds that records
-  liveness in the ledger (what ``herald health`` reads), re-arms every account (work other
-  processes made due: ``herald retry``, ``herald resume``, an engine that died holding a claim)
-  and starts the status feeds that are due.  ``misfire_grace_time=None``: APScheduler never drops
+  account's sends never overlap), plus a heartbeat every ``HEARTBEAT`` seconds (:meth:`Daemon.pulse`)
+  and a re-arm of every account every ``REARM`` seconds (work other processes made due: ``herald
+  retry``, ``herald resume``).
+- The heartbeat records liveness in the ledger (what ``herald health`` and ``herald engines``
+  read), keeps the engine's lock session (:mod:`scheduler.ledger.cluster`: its liveness lock and
+  its duties, on PostgreSQL), declares dead the peers whose heartbeat stopped ``DEAD_AFTER`` ago
+  and whose lock session is gone, and wakes the accounts where they held claims: a standby takes
+  them over (reconciling first: they may have been on the wire) within seconds, not when the
+  2-minute lease ends.  After its own ledger connection came back (a restarted PostgreSQL), an
+  engine waits ``DEAD_AFTER`` before judging peers: they need the same time to beat again.  It
+  also says when this engine's calendar differs from the newest one among live engines.
+- The status feeds are polled by the engine holding the ``feeds`` duty only (every engine, on SQLite).
+- ``misfire_grace_time=None``: APScheduler never drops
   a late job on its own; lateness is the engine's catch-up policy, per kind.
 - Status feeds are polled each in its own worker thread (one per feed at most, never on the
   heartbeat), cancellable: shutdown sets their cancel event and waits at most ``FEED_STOP``.
@@ -26,6 +35,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
@@ -66,19 +76,25 @@ from .clock import Clock, SystemClock
 from .engine import REPLAN, Engine, Outcome
 from .feeds import FeedReader, with_feeds
 from .ledger import Ledger
+from .ledger.cluster import Cluster
+from .ledger.registry import newest_calendar
+from .logformat import set_zone
 from .networks import build_publishers, close_unused
 from .networks.base import Publisher
+from .web import metrics
 
 log = logging.getLogger("herald.daemon")
 
-HEARTBEAT = 15.0  # seconds
+HEARTBEAT = 1.0  # seconds between heartbeats
+DEAD_AFTER = timedelta(seconds=4)  # a peer whose heartbeat is this old, and whose lock session is gone, is dead
+REARM = 15.0  # seconds between re-arms of every account
 FEED_STOP = 1.0  # seconds to wait for feed workers at shutdown (they are cancelled, and daemon threads)
 SENDS_PER_ACCOUNT = 3  # publications of one account due at once that are sent at once
 IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not repeated sooner than this
 ERROR_GAP = timedelta(seconds=5)  # after a run that failed (the ledger unreachable…)
 WATCHED_EVENTS = [FileModifiedEvent, FileClosedEvent, FileCreatedEvent, FileMovedEvent]
 
-__all__ = ["HEARTBEAT", "REPLAN", "Daemon", "Settling", "engine_id", "read_settled", "stop_on_signals",
+__all__ = ["DEAD_AFTER", "HEARTBEAT", "REPLAN", "Daemon", "Settling", "engine_id", "read_settled", "stop_on_signals",
            "stop_requested", "wait_for_stop"]
 
 
@@ -119,8 +135,14 @@ def wait_for_stop(event: threading.Event, poll: float = POLL) -> None:
     _signalled.pop(id(event), None)
 
 
+def engine_host() -> str:
+    """The machine's name as engines record it: ``HERALD_HOST`` if set (containers that all have one
+    host name; bench/bench_ha.py, whose engines play separate machines), else the host name."""
+    return os.environ.get("HERALD_HOST") or socket.gethostname()
+
+
 def engine_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    return f"{engine_host()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 # -- settled reads -------------------------------------------------------------------------------
@@ -228,7 +250,9 @@ class Daemon:
         self._again: set[str] = set()  # ... and that were woken again meanwhile
         self._feed_cancel = threading.Event()
         self._feed_workers: dict[str, threading.Thread] = {}
+        self._broken: set[str] = set()  # files whose last save was refused: their next good save says so
         calendar = self._load()
+        set_zone(calendar.brand.tz)  # log times in the zone the messages' times are in
         status = self.file_status = self._load_status(calendar)
         self.feeds = feeds or FeedReader()
         self.engine = Engine(calendar, ledger, build_publishers(calendar, self.clock, env, self.overrides), self.id,
@@ -239,6 +263,11 @@ class Daemon:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 4},
         )
         self.last_fire_beat: datetime | None = None
+        self.server: Any = None  # the status site, when the calendar's engine.serve asks for it
+        self._server_thread: threading.Thread | None = None
+        self.cluster = Cluster(ledger.db, self.id)
+        self._connected_since: datetime | None = None  # since when the heartbeat has been reaching the ledger
+        self._older_calendar: str | None = None  # the newer calendar hash last reported, if any
 
     @property
     def publishers(self) -> Mapping[str, Publisher]:
@@ -249,7 +278,24 @@ class Daemon:
         result = check(self.calendar_path)
         for warning in result.warnings:
             log.warning("%s", warning)
-        return result.unwrap(CalendarError)
+        calendar = result.unwrap(CalendarError)
+        self._hash_calendar()
+        return calendar
+
+    def _hash_calendar(self) -> None:
+        """Remember the loaded calendar's hash and age: engines on several machines compare them."""
+        data = _read_bytes(self.calendar_path)
+        self.calendar_hash = hashlib.sha256(data).hexdigest()[:12]
+        try:  # what the review room's diff compares the file on disk with
+            from .ledger.reads import remember_calendar
+
+            remember_calendar(self.ledger.db, self.calendar_hash, data.decode("utf-8", "replace"))
+        except Exception as exc:  # the ledger down never stops the engine from running its calendar
+            log.warning("could not record the running calendar in the ledger: %s", exc)
+        try:
+            self.calendar_mtime = os.stat(self.calendar_path).st_mtime
+        except OSError:
+            self.calendar_mtime = 0.0
 
     def _load_status(self, calendar: Calendar) -> Status:
         if not self.status_path:
@@ -263,10 +309,19 @@ class Daemon:
         now = self.clock.now()
         # watchdog logs every event at DEBUG: with -v and the log next to the calendar, it would feed on itself
         logging.getLogger("watchdog").setLevel(logging.WARNING)
+        try:
+            self.cluster.hold()
+        except Exception as exc:  # the heartbeat tries again
+            log.error("could not open the lock session (%s: %s); trying again at the next heartbeat",
+                      type(exc).__name__, exc)
+        self.engine.reads_feeds = "feeds" in self.cluster.duties
         self.ledger.beat(self.id, now, self.info(), started=True)
+        self._connected_since = now
+        self._warn_if_not_alone(now)
         self.scheduler.start()
         self.arm_all(now)
-        self.scheduler.add_job(self.tick, IntervalTrigger(seconds=HEARTBEAT, timezone=UTC), id="herald:tick")
+        self.scheduler.add_job(self.pulse, IntervalTrigger(seconds=HEARTBEAT, timezone=UTC), id="herald:beat")
+        self.scheduler.add_job(self.tick, IntervalTrigger(seconds=REARM, timezone=UTC), id="herald:tick")
         self.poll_feeds(now)  # in their own workers: a slow provider never delays start-up
         if self.watch:
             paths = {os.path.abspath(self.calendar_path)}
@@ -279,7 +334,31 @@ class Daemon:
             self.observer.daemon = True
             self.observer.start()
             self._close_events = "inotify" in type(self.observer).__module__
+        self.start_server()
         self.summary(now)
+
+    def start_server(self) -> None:
+        """``engine.serve: HOST:PORT`` in the calendar: serve the status site from this process too
+        (the same pages as ``herald serve``: they read the files and the ledger, not this engine)."""
+        bind = self.engine.calendar.engine.serve
+        if not bind or self.server is not None:
+            return
+        from .web.app import create_app, serve
+        from .web.context import WebContext
+
+        host, _, port = bind.rpartition(":")
+        ctx = WebContext.from_environment(self.calendar_path, self.status_path or "", self.ledger.url, self.clock)
+        self.server = serve(create_app(ctx), host.strip("[]"), int(port))
+        self._server_thread = threading.Thread(target=self._serve, args=(bind,), name="herald-web", daemon=True)
+        self._server_thread.start()
+        log.info("serving the status site at http://%s/", bind)
+
+    def _serve(self, bind: str) -> None:
+        try:
+            self.server.run()
+        except (SystemExit, Exception) as exc:  # the site is a side job: the engine keeps publishing
+            log.error("could not serve the status site at %s (%s); the engine runs on without it", bind,
+                      type(exc).__name__)
 
     def run_forever(self) -> None:
         """Start, then wait for SIGTERM/SIGINT (or :meth:`stop`), then shut down cleanly."""
@@ -303,6 +382,8 @@ class Daemon:
             for timer in self.reload_timers.values():
                 timer.cancel()
         self._feed_cancel.set()
+        if self.server is not None:
+            self.server.should_exit = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)  # running sends finish and are recorded
         deadline = time.monotonic() + FEED_STOP
@@ -312,9 +393,12 @@ class Daemon:
         mine = [r.key for r in self.ledger.claimed() if r.lease_owner == self.id]
         self.engine.release_claims(mine, now)
         self.ledger.beat(self.id, now, self.info(), stopped=True)
+        self.cluster.close()
         for publisher in self.engine.publishers.values():
             publisher.close()
         self.feeds.close()
+        if self._server_thread is not None:
+            self._server_thread.join(FEED_STOP)
         log.info("stopped%s", f" (gave back {len(mine)} claim(s))" if mine else "")
 
     # -- waiting -------------------------------------------------------------------------
@@ -372,23 +456,87 @@ class Daemon:
 
     def _after(self, outcome: Outcome) -> None:
         now = self.clock.now()
+        if outcome.message.startswith("rate limit"):
+            metrics.rate_limit_wait(outcome.network)
         if self.last_fire_beat is None or now - self.last_fire_beat >= timedelta(seconds=5):
             self.last_fire_beat = now  # at most one extra ledger write per 5 s, not one per post
             self.ledger.beat(self.id, now, self.info(), fired=True)
 
     def tick(self) -> None:
-        """Heartbeat; re-arm every account (work other processes made due); start the feeds that are due."""
+        """Heartbeat, then re-arm every account (work other processes made due)."""
+        self.pulse()
+        try:
+            self.arm_all(self.clock.now())
+        except Exception as exc:
+            log.error("re-arming failed (%s: %s); still running", type(exc).__name__, exc)
+
+    def pulse(self) -> None:
+        """The heartbeat (see the module's docstring): liveness, lock session, dead peers, feeds."""
         now = self.clock.now()
         try:
+            duties = self.cluster.hold()
             self.ledger.beat(self.id, now, self.info())
-            self.arm_all(now)
         except Exception as exc:
-            log.error("heartbeat failed (%s: %s); still running", type(exc).__name__, exc)
+            if self._connected_since is not None:
+                log.error("heartbeat failed (%s: %s); still running, trying again every %gs", type(exc).__name__,
+                          exc, HEARTBEAT)
+            self._connected_since = None
+            return
+        if self._connected_since is None:
+            log.info("heartbeat reaches the ledger again")
+            self._connected_since = now
+        self.engine.reads_feeds = "feeds" in duties
+        try:
+            self.look_at_peers(now)
+        except Exception as exc:
+            log.error("could not look at the other engines (%s: %s); still running", type(exc).__name__, exc)
         self.poll_feeds(now)
+
+    def look_at_peers(self, now: datetime) -> None:
+        """Take over the claims of engines that died; say when this engine's calendar is not the newest."""
+        engines = self.ledger.engines()
+        if self._connected_since is not None and now - self._connected_since >= DEAD_AFTER:
+            dead = frozenset(self.ledger.dead_engines(now, DEAD_AFTER, self.cluster.live) - {self.id})
+            newly = dead - self.engine.dead_owners
+            self.engine.dead_owners = dead
+            if newly:
+                held = [r for r in self.ledger.claimed() if r.lease_owner in newly]
+                for owner in sorted({r.lease_owner or "" for r in held}):
+                    log.warning("engine %s is dead (no heartbeat for %ds, no lock session): taking over its %d "
+                                "claim(s)", owner, DEAD_AFTER.total_seconds(),
+                                sum(1 for r in held if r.lease_owner == owner))
+                for network in sorted({r.network for r in held}):
+                    if network in self.engine.publishers:
+                        self.arm(network, now)
+        live = [e for e in engines if e["stopped_at"] is None and e["id"] not in self.engine.dead_owners
+                and now - e["heartbeat_at"] < DEAD_AFTER]
+        newest = newest_calendar(live)
+        older = newest if newest is not None and newest != self.calendar_hash else None
+        if older != self._older_calendar:
+            if older is not None:
+                log.warning("OLDER CALENDAR: this engine runs calendar %s, another live engine runs the newer %s; "
+                            "update %s here", self.calendar_hash, older, self.calendar_path)
+            else:
+                log.info("calendar %s: the same as the other live engines'", self.calendar_hash)
+            self._older_calendar = older
+
+    def _warn_if_not_alone(self, now: datetime) -> None:
+        """On SQLite, engines cannot share the work across machines: say so when a second one starts."""
+        if self.cluster.shared:
+            return
+        others = [e for e in self.ledger.engines() if e["id"] != self.id and e["stopped_at"] is None
+                  and now - e["heartbeat_at"] < DEAD_AFTER * 4]
+        if others:
+            log.warning("another engine (%s) runs on this SQLite ledger: engines on one SQLite file never post "
+                        "twice, but only PostgreSQL gives failover in seconds and one feed reader per cluster "
+                        "(herald run --state postgresql://...)", ", ".join(e["id"] for e in others))
 
     # -- status feeds ----------------------------------------------------------------------
     def poll_feeds(self, now: datetime) -> None:
-        """Start a worker for every feed that is due and not being read already."""
+        """Start a worker for every feed that is due and not being read already (if this engine
+        holds the ``feeds`` duty: one engine of a cluster reads them)."""
+        if "feeds" not in self.cluster.duties:
+            return
         for feed in self.file_status.feeds:
             worker = self._feed_workers.get(feed.id)
             if (worker is not None and worker.is_alive()) or self._feed_cancel.is_set() \
@@ -412,6 +560,7 @@ class Daemon:
         except Exception as exc:
             if not self._feed_cancel.is_set():
                 log.error("status feed %s: %s: %s; keeping what it said before", feed.id, type(exc).__name__, exc)
+                metrics.feed_poll_error(feed.id)
 
     # -- reloading ------------------------------------------------------------------------
     def file_changed(self, path: str, closed: bool) -> None:
@@ -444,6 +593,8 @@ class Daemon:
         except Exception as exc:  # whatever it is: one line, and the engine keeps serving
             log.error("%s: could not be reloaded (%s: %s); still running the last good status", self.status_path,
                       type(exc).__name__, exc)
+            self._broken.add(self.status_path or "")
+            metrics.reload_error(self.status_path or "")
             return False
 
     def _reload_status(self) -> bool:
@@ -456,8 +607,11 @@ class Daemon:
             for problem in result.problems:
                 log.error("%s", problem)
             log.error("%s has errors; still running the last good status", path)
+            self._broken.add(path)
+            metrics.reload_error(path)
             return False
         if status == self.file_status:
+            self._unchanged(path)
             return True
         removed = {i.id for i in self.file_status.incidents} - {i.id for i in status.incidents}
         for incident_id in sorted(removed):
@@ -467,7 +621,7 @@ class Daemon:
         self.file_status = status
         added, _gone = self.engine.swap(now, status=with_feeds(status, self.feeds))
         self.arm_all(now)
-        log.info("reloaded %s: %d announcement(s) added", path, len(added))
+        log.info("%s: %d announcement(s) added", self._reloaded(path), len(added))
         self.poll_feeds(now)
         return True
 
@@ -479,6 +633,8 @@ class Daemon:
         except Exception as exc:  # whatever it is: one line, and the engine keeps serving
             log.error("%s: could not be reloaded (%s: %s); still running the last good calendar",
                       self.calendar_path, type(exc).__name__, exc)
+            self._broken.add(self.calendar_path)
+            metrics.reload_error(self.calendar_path)
             return False
 
     def _reload_calendar(self) -> bool:
@@ -491,31 +647,55 @@ class Daemon:
                 log.error("%s", problem)
             log.error("%s has %d error(s); still running the last good calendar", self.calendar_path,
                       len(result.errors))
+            self._broken.add(self.calendar_path)
+            metrics.reload_error(self.calendar_path)
             return False
         for warning in result.warnings:
             log.warning("%s", warning)
+        self._hash_calendar()
         if calendar == self.engine.calendar:
+            self._unchanged(self.calendar_path)
             return True
         previous = dict(self.engine.publishers)
         try:  # unchanged accounts keep their publisher; changed ones get a new one
             publishers = build_publishers(calendar, self.clock, self.env, self.overrides, previous=previous)
         except Exception as exc:
             log.error("%s: %s; still running the last good calendar", self.calendar_path, exc)
+            self._broken.add(self.calendar_path)
             return False
         now = self.clock.now()
         added, removed = self.engine.swap(now, calendar=calendar, publishers=publishers)
+        set_zone(calendar.brand.tz)
         close_unused(previous, publishers)
         for network in set(previous) - set(publishers):
             job = self.scheduler.get_job(f"wake:{network}")
             if job is not None:
                 job.remove()
         self.arm_all(now)
-        log.info("reloaded %s: %d publication(s) added, %d removed", self.calendar_path, len(added), len(removed))
+        log.info("%s: %d publication(s) added, %d removed", self._reloaded(self.calendar_path), len(added),
+                 len(removed))
         return True
+
+    def _unchanged(self, path: str) -> None:
+        """A save that is valid and means what the engine already runs: silent, unless the save
+        before was refused; then the log must say the file is good again, or its last word on the
+        file would still be "has errors"."""
+        if path in self._broken:
+            self._broken.discard(path)
+            log.info("%s is valid again; running it (nothing changed since the last good version)", path)
+
+    def _reloaded(self, path: str) -> str:
+        """The start of the one line a reload logs: it says "valid again" after a refused save."""
+        if path in self._broken:
+            self._broken.discard(path)
+            return f"{path} is valid again; reloaded it"
+        return f"reloaded {path}"
 
     # -- reporting ------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "calendar": os.path.abspath(self.calendar_path),
+        return {"pid": os.getpid(), "host": engine_host(), "calendar": os.path.abspath(self.calendar_path),
+                "calendar_hash": self.calendar_hash, "calendar_mtime": self.calendar_mtime,
+                "duties": sorted(self.cluster.duties), "older_calendar": self._older_calendar is not None,
                 "jobs": len(self.scheduler.get_jobs()) if self.scheduler.running else 0}
 
     def summary(self, now: datetime) -> None:

@@ -4,7 +4,8 @@ One path in, the way huey and rq have one obvious job path:
 
 - :meth:`Engine.due` what is due at ``now`` (for one account, or all): planned publications
   without a ledger row, retries whose time came, expired claims and claims of engines that
-  died on this host, and held rows that no pause or incident holds any more;
+  died (on this host, or whose heartbeat and lock session the daemon saw end), and held rows
+  that no pause or incident holds any more;
 - :meth:`Engine.run_due` acts on them: the only way anything is sent (``herald run --once``
   calls it once, the daemon per account whenever the timer fires, ``herald simulate`` on a
   fake clock);
@@ -52,6 +53,7 @@ from status.lint import checker_for
 from status.model import Status
 
 from .ledger import Claim, Item, Ledger, Record, State
+from .logformat import log_time
 from .networks.base import (
     AuthFailed,
     OutgoingPost,
@@ -105,11 +107,11 @@ class Outcome:
 
     def line(self, now: datetime) -> str:
         late = (now - self.at).total_seconds()
-        parts = [f"{self.at.isoformat(timespec='seconds')}", self.network, self.post, str(self.result)]
+        parts = [log_time(self.at), self.network, self.post, str(self.result)]
         if self.remote_id:
             parts.append(f"remote={self.remote_id}")
         if self.retry_at:
-            parts.append(f"retry_at={self.retry_at.isoformat(timespec='seconds')}")
+            parts.append(f"retry_at={log_time(self.retry_at)}")
         if late > 1:
             parts.append(f"late={late:.0f}s")
         parts.append(f"key={self.key}")
@@ -174,6 +176,12 @@ class Engine:
         self.rng = rng or random.Random()
         self.on_outcome = on_outcome
         self.stopped: dict[str, str] = {}  # account -> why (auth failures)
+        # Engines sharing the ledger that are dead (set by the daemon from heartbeats and lock
+        # sessions): their claims are taken over at once, not when the lease ends.
+        self.dead_owners: frozenset[str] = frozenset()
+        # False while another engine of the cluster reads the status feeds: a status publication
+        # this engine cannot find may be one of theirs, so it is left to them, not skipped.
+        self.reads_feeds = True
         self.lock = threading.RLock()  # guards view, planned, window
         self._plan_lock = threading.Lock()  # one replan at a time (it reads the ledger: done outside ``lock``)
         self.view = View(calendar, status or Status(path="", timezone=calendar.brand.timezone), dict(publishers))
@@ -358,7 +366,7 @@ class Engine:
         retries = [r for r in self.ledger.due_retries(now) if self._acts_on(r.network, network)]
         seen = {r.key for r in retries}
         retries += [r for r in self.ledger.claimed() if r.key not in seen and self._acts_on(r.network, network)
-                    and r.lease_owner and r.lease_owner != self.owner and owner_is_gone(r.lease_owner)]
+                    and r.lease_owner and r.lease_owner != self.owner and self.owner_gone(r.lease_owner)]
         releasable = tuple(r for r in self.ledger.held(network) if self._acts_on(r.network, network)
                            and self.hold_reason(r.kind, r.post, r.network, now) is None)
         return Due(new, tuple(retries), releasable)
@@ -378,7 +386,7 @@ class Engine:
                 at = record.next_attempt_at if record.state == State.RETRYING else record.lease_until
                 times.append(at or now)
         if any(r.lease_owner and r.lease_owner != self.owner and self._acts_on(r.network, network)
-               and owner_is_gone(r.lease_owner) for r in self.ledger.claimed()):
+               and self.owner_gone(r.lease_owner) for r in self.ledger.claimed()):
             times.append(now)
         held = [r for r in self.ledger.held(network) if self._acts_on(r.network, network)]
         if held:
@@ -410,6 +418,8 @@ class Engine:
                         retries.append(released)
         for record in retries:
             pub = self.lookup(record)
+            if pub is None and not self.reads_feeds and record.kind in STATUS_KINDS:
+                continue  # perhaps from a status feed that another engine reads: theirs to act on
             if pub is None:
                 if self.ledger.operator_skip(record.key, now, "removed from the calendar") is not None:
                     outcomes.append(self._emit(Outcome(record.key, record.post, record.network, record.scheduled_at,
@@ -438,8 +448,7 @@ class Engine:
         grace = policy.grace(pub.kind)
         if late > grace and not retry:
             reason = f"{_delta(late)} late; {pub.kind} posts go out at most {_delta(grace)} late"
-            if self.ledger.settle(item_of(pub), State.SKIPPED, now, reason):
-                log.warning("skipped %s on %s: %s", pub.post, pub.network, reason)
+            if self.ledger.settle(item_of(pub), State.SKIPPED, now, reason):  # logged once, by _emit
                 return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.SKIPPED, message=reason), now)
             return Outcome(pub.key, pub.post, pub.network, pub.at, Result.TAKEN)
         hold = self._hold_reason(view, pub.kind, pub.post, pub.network, now)
@@ -451,7 +460,7 @@ class Engine:
             reason = f"dry run: would have posted {pub.text!r}"
             self.ledger.settle(item_of(pub), State.SKIPPED, now, reason[:2000])
             return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.SKIPPED, message="dry run"), now)
-        claim = self.ledger.claim(item_of(pub), self.owner, now, LEASE, orphaned=owner_is_gone)
+        claim = self.ledger.claim(item_of(pub), self.owner, now, LEASE, orphaned=self.owner_gone)
         if claim is None:
             return Outcome(pub.key, pub.post, pub.network, pub.at, Result.TAKEN)
         refusal = None if claim.ambiguous else self._refusal(view, pub, now)
@@ -646,6 +655,10 @@ class Engine:
                 log.exception("outcome listener failed")
         return outcome
 
+    def owner_gone(self, owner: str) -> bool:
+        """True if the engine ``owner`` is dead (see :attr:`dead_owners`) or was a process on this host that exited."""
+        return owner in self.dead_owners or owner_is_gone(owner)
+
     def release_claims(self, keys: Iterable[str], now: datetime) -> None:
         for key in keys:
             self.ledger.release(key, self.owner, now)
@@ -659,7 +672,7 @@ def owner_is_gone(owner: str) -> bool:
     """True if ``owner`` (host:pid:tag, see daemon.engine_id) was a process on this host that has exited."""
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
+    if host != (os.environ.get("HERALD_HOST") or socket.gethostname()) or not pid_text.isdigit():
         return False
     pid = int(pid_text)
     if pid == os.getpid():

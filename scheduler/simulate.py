@@ -12,7 +12,8 @@ import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from campaigns.model import Calendar
+from campaigns.model import STATUS_KINDS, Calendar
+from status.model import Status
 
 from .clock import FakeClock
 from .engine import Engine
@@ -22,23 +23,32 @@ from .networks.memory import MemoryPublisher
 STEP = timedelta(seconds=1)  # a wake-up that acted on nothing moves the clock on at least this much
 
 
-def simulate(calendar: Calendar, start: datetime, end: datetime) -> Iterator[str]:
+def simulate(calendar: Calendar, start: datetime, end: datetime, status: Status | None = None,
+             only: str | None = None) -> Iterator[str]:
+    """Each outcome as a line, then a summary.  ``status``: the status file's announcements go
+    out too (and hold what a major incident holds), as in production; ``only`` keeps the lines
+    of the calendar's posts or of the status file's announcements."""
     clock = FakeClock(start)
     tz = calendar.brand.tz
     with tempfile.TemporaryDirectory(prefix="herald-sim-") as folder:
         ledger = Ledger(f"sqlite:///{folder}/simulation.db")
         publishers = {name: MemoryPublisher(name, account.type) for name, account in calendar.networks.items()
                       if account.enabled}
-        engine = Engine(calendar, ledger, publishers, owner="simulation")
+        engine = Engine(calendar, ledger, publishers, owner="simulation", status=status)
         count = 0
         while True:
             now = clock.now()
             outcomes = engine.run_due(now)
             for outcome in outcomes:
+                pub = engine.planned.get(outcome.key)
+                origin = "status" if pub is not None and pub.kind in STATUS_KINDS else "calendar"
+                if only is not None and origin != only:
+                    continue
                 count += 1
-                text = engine.planned[outcome.key].text if outcome.key in engine.planned else ""
+                what = f"{pub.kind} ({pub.note}): " if pub is not None and origin == "status" else ""
+                text = pub.text if pub is not None else ""
                 yield (f"{outcome.at.astimezone(tz):%a %Y-%m-%d %H:%M %Z}  {outcome.network:<10} "
-                       f"{outcome.post:<24} {outcome.result:<9} {text}")
+                       f"{outcome.post:<24} {outcome.result:<9} {what}{text}")
             following = engine.next_wakeup(now)
             if following is None or following >= end:
                 break
@@ -46,4 +56,4 @@ def simulate(calendar: Calendar, start: datetime, end: datetime) -> Iterator[str
         ledger.close()
         sent = sum(len(p.sent) for p in publishers.values())
         yield f"simulated {start.astimezone(tz):%Y-%m-%d %H:%M} to {end.astimezone(tz):%Y-%m-%d %H:%M}: " \
-              f"{sent} sent, {count} outcome(s)"
+              f"{sent} sent, {count} outcome(s)" + (f" shown (--only {only})" if only else "")

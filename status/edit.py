@@ -12,18 +12,20 @@ from the freshly read file.
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from campaigns.errors import UsageError
-from campaigns.model import Calendar
 from campaigns.schemacheck import did_you_mean
+from campaigns.timeparse import local_time_kind, zone
 
 from .model import Incident, Status, UpdateState
 
@@ -86,18 +88,30 @@ def apply(text: str, status: Status, change: Change, path: str = "status.yaml") 
     return out.getvalue()
 
 
-def stamp(now: datetime, calendar: Calendar, after: datetime | None = None) -> str:
+def written_time(at: datetime, tz: ZoneInfo, timespec: str = "seconds") -> str:
+    """``at`` as the CLI writes it into ``status.yaml``: the wall-clock time in the file's zone
+    (its ``timezone:``, else the brand's), which the loader reads back in that zone, never as a
+    bare offset that calendar apps cannot name.  Only a time DST makes ambiguous (it happens
+    twice) keeps its offset, the one form that says which of the two is meant."""
+    local = at.astimezone(tz)
+    naive = local.replace(tzinfo=None)
+    if local_time_kind(naive, tz) != "ok":
+        return local.isoformat(timespec=timespec)
+    return naive.isoformat(timespec=timespec)
+
+
+def stamp(now: datetime, status: Status, after: datetime | None = None) -> str:
     """``now`` as written in the file; a second past ``after`` if now is not later (two
     updates in the same second must still be in order)."""
     now = now.replace(microsecond=0)
     if after is not None and now <= after:
         now = after.replace(microsecond=0) + timedelta(seconds=1)
-    return now.astimezone(calendar.brand.tz).isoformat(timespec="seconds")
+    return written_time(now, zone(status.timezone))
 
 
-def next_stamp(now: datetime, calendar: Calendar, incident: Incident | None) -> str:
+def next_stamp(now: datetime, status: Status, incident: Incident | None) -> str:
     """The time of a new update on ``incident``: now, or a second past its last update."""
-    return stamp(now, calendar, incident.updates[-1].at if incident is not None else None)
+    return stamp(now, status, incident.updates[-1].at if incident is not None else None)
 
 
 def slug(title: str) -> str:
@@ -130,7 +144,59 @@ def add_update(incident: CommentedMap, at: str, state: str, message: str, next_u
     if updates is None:
         incident["updates"] = CommentedSeq([update])
     else:
-        updates.append(update)
+        append(updates, update)
+
+
+def append(seq: CommentedSeq, item: Any) -> None:
+    """Append ``item`` to a block sequence, keeping comments with what they describe.
+
+    ruamel.yaml attaches a comment block that introduces the *next* section (``# Planned
+    maintenance: …`` above ``maintenance:``) to the deepest last value of the sequence before it.
+    A plain append would leave that block between the old last item and the new one, describing
+    the wrong section; so the part of it after the old item's own line moves to the new item
+    (an inline comment on the old item's last line stays there)."""
+    old = _deepest_last(seq) if seq else None
+    seq.append(item)
+    if old is None:
+        return
+    node, key = old
+    slot = node.ca.items.get(key)
+    token = slot[2] if slot and len(slot) > 2 else None
+    if token is None or "#" not in token.value:
+        return
+    value: str = token.value
+    if value.startswith("\n"):
+        keep, move = None, value
+    else:  # "  # inline\n\n# block…": the inline comment is the old line's own
+        cut = value.index("\n") + 1 if "\n" in value else len(value)
+        keep, move = value[:cut], "\n" + value[cut:]
+    if "#" not in move:
+        return
+    new = _deepest_last(seq)
+    if new is None:
+        return
+    moved = copy.copy(token)
+    moved.value = move
+    if keep is None:
+        slot[2] = None
+    else:
+        token.value = keep
+    target, target_key = new
+    target.ca.items[target_key] = [None, None, moved, None]
+
+
+def _deepest_last(node: Any) -> tuple[CommentedMap, Any] | None:
+    """The mapping and key of the last scalar-or-flow value at the end of ``node``, where
+    ruamel.yaml keeps the comments that follow a block collection."""
+    found: tuple[CommentedMap, Any] | None = None
+    while isinstance(node, (CommentedMap, CommentedSeq)) and node and not node.fa.flow_style():
+        if isinstance(node, CommentedMap):
+            key = list(node.keys())[-1]
+            found = (node, key)
+            node = node[key]
+        else:
+            node = node[-1]
+    return found
 
 
 def declare(data: CommentedMap, *, incident_id: str, title: str, impact: str, components: list[str],
@@ -151,7 +217,7 @@ def declare(data: CommentedMap, *, incident_id: str, title: str, impact: str, co
         incident["networks"] = CommentedSeq(networks)
         incident["networks"].fa.set_flow_style()
     add_update(incident, at, UpdateState.INVESTIGATING, message, next_update)
-    incidents.append(incident)
+    append(incidents, incident)
 
 
 def add_maintenance(data: CommentedMap, *, maintenance_id: str, title: str, starts: str, ends: str,
@@ -172,7 +238,7 @@ def add_maintenance(data: CommentedMap, *, maintenance_id: str, title: str, star
             window[key].fa.set_flow_style()
     if message:
         window["message"] = message
-    windows.append(window)
+    append(windows, window)
 
 
 def cancel_maintenance(data: CommentedMap, maintenance_id: str) -> None:

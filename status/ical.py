@@ -8,12 +8,49 @@ open) with its whole timeline in the description. UIDs are stable per window/inc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from textwrap import shorten
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar as VCalendar
 from icalendar import Event
 
+from campaigns.ical import add_timezones
+from campaigns.plan import Publication
+
 from .model import Status
+
+ANNOUNCEMENT_LENGTH = timedelta(minutes=15)  # as a post's event (campaigns.ical.EVENT_LENGTH)
+
+
+def exportable(at: datetime) -> datetime:
+    """``at`` as a calendar app can read it: in its IANA zone (the export carries that zone's
+    VTIMEZONE), else in UTC.  A time written with a bare offset (``03:00+01:00``) has no zone
+    a VTIMEZONE could name: icalendar would write ``TZID="UTC+01:00"`` with no definition, which
+    Thunderbird and icalendar itself read as floating time."""
+    return at if isinstance(at.tzinfo, ZoneInfo) else at.astimezone(UTC)
+
+
+def add_announcements(cal: VCalendar, publications: list[Publication], brand: str, now: datetime) -> int:
+    """One event per status announcement (incident update, follow-up, maintenance reminder,
+    start, end) at the instant the engine will post it, so planners see them beside the posts."""
+    slug = "".join(c if c.isalnum() else "-" for c in brand.lower()).strip("-") or "brand"
+    for pub in publications:
+        event = Event()
+        event.add("uid", f"{pub.key}@{slug}.herald")
+        event.add("dtstamp", now.astimezone(UTC))
+        event.add("dtstart", exportable(pub.at))
+        event.add("dtend", exportable(pub.at) + ANNOUNCEMENT_LENGTH)
+        headline = pub.text.splitlines()[0] if pub.text else ""
+        event.add("summary", f"[{pub.network}] {pub.note}: {shorten(headline, 60, placeholder='…')}")
+        event.add("description",
+                  f"{pub.kind.capitalize()} {pub.post}, {pub.note}\nNetwork: {pub.network}\n\n{pub.text}")
+        event.add("categories", [str(pub.kind), pub.incident_state or pub.role])
+        event.add("transp", "TRANSPARENT")
+        event.add("x-herald-post", pub.post)
+        event.add("x-herald-network", pub.network)
+        cal.add_component(event)
+    return len(publications)
 
 
 def add_status(cal: VCalendar, status: Status, brand: str, start: datetime, end: datetime, now: datetime) -> int:
@@ -26,9 +63,11 @@ def add_status(cal: VCalendar, status: Status, brand: str, start: datetime, end:
             continue
         event = Event()
         event.add("uid", f"maintenance.{m.id}@{slug}.herald")
+        event.add("x-herald-post", m.id)
+        event.add("x-herald-network", "status")
         event.add("dtstamp", now.astimezone(UTC))
-        event.add("dtstart", m.starts)
-        event.add("dtend", m.ends)
+        event.add("dtstart", exportable(m.starts))
+        event.add("dtend", exportable(m.ends))
         event.add("summary", f"[maintenance] {m.title}" + (" (cancelled)" if m.cancelled else ""))
         affected = ", ".join(names.get(c, c) for c in m.components)
         event.add("description", "\n".join(x for x in (m.message, f"Affects: {affected}" if affected else "") if x))
@@ -43,9 +82,11 @@ def add_status(cal: VCalendar, status: Status, brand: str, start: datetime, end:
             continue
         event = Event()
         event.add("uid", f"incident.{incident.id}@{slug}.herald")
+        event.add("x-herald-post", incident.id)
+        event.add("x-herald-network", "status")
         event.add("dtstamp", now.astimezone(UTC))
-        event.add("dtstart", incident.started)
-        event.add("dtend", finish if finish > incident.started else incident.started.replace(second=59))
+        event.add("dtstart", exportable(incident.started))
+        event.add("dtend", exportable(finish if finish > incident.started else incident.started.replace(second=59)))
         state = "" if incident.resolved else ", ongoing"
         event.add("summary", f"[incident, {incident.impact}{state}] {incident.title}")
         timeline = [f"{u.at.isoformat(timespec='minutes')} {u.state}: {u.message}" for u in incident.updates]
@@ -54,4 +95,6 @@ def add_status(cal: VCalendar, status: Status, brand: str, start: datetime, end:
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
         added += 1
+    if added:
+        add_timezones(cal, start, end)
     return added

@@ -18,10 +18,10 @@ from campaigns.errors import InvalidInput, Problem, StatusFileError
 from campaigns.located import LocatedBuilder
 from campaigns.model import Account, Calendar
 from campaigns.result import LoadResult
-from campaigns.schemacheck import SchemaChecker
+from campaigns.schemacheck import SchemaChecker, did_you_mean
 from campaigns.yamlsource import Loc, LocDict, LocList, load_text, read_file
 
-from .model import Component, Feed, Impact, Incident, Maintenance, Status, Update, UpdateState
+from .model import AlertPolicy, AlertRoute, Component, Feed, Impact, Incident, Maintenance, Status, Update, UpdateState
 from .schema import status_schema
 
 IMPACTS = frozenset(i.value for i in Impact)
@@ -101,7 +101,7 @@ class _Builder(LocatedBuilder):
         maintenance = self.maintenance(tz_name, components)
         page = self.data.get("status_page")
         return Status(self.path, tz_name, components, tuple(incidents), page if isinstance(page, str) else "",
-                      tuple(maintenance), tuple(self.feeds(components)))
+                      tuple(maintenance), tuple(self.feeds(components)), tuple(self.alerts(components)))
 
     def follow_up(self, spec: LocDict, default: timedelta | None, *where: object) -> timedelta | None:
         """``follow_up``: a duration, or false for none; ``default`` when absent or wrong."""
@@ -166,6 +166,65 @@ class _Builder(LocatedBuilder):
                 spec.get("create_incidents", True) is not False))
         return out
 
+    def alerts(self, components: dict[str, Component]) -> list[AlertRoute]:
+        """``alerts:``: which alerts mean which component, and the policy per severity."""
+        raw = self.data.get("alerts")
+        if not isinstance(raw, LocList):
+            return []
+        out: list[AlertRoute] = []
+        for index, spec in enumerate(raw):
+            where = ("alerts", index)
+            if not isinstance(spec, LocDict) or not isinstance(spec.get("component"), str):
+                continue
+            component = spec["component"]
+            if component not in components:
+                hint = did_you_mean(component, components) or (
+                    "components: " + ", ".join(components) if components else "add it under components:")
+                self.error(spec.value_loc("component"), f"unknown component {component!r}", hint)
+                continue
+            labels = spec.get("labels")
+            pairs = tuple((str(k), v) for k, v in labels.items() if isinstance(v, str)) if isinstance(
+                labels, LocDict) else ()
+            monitors = self.names(spec, "monitors", None, "monitor")
+            upstream = self.names(spec, "upstream", None, "upstream component")
+            if not (pairs or monitors or upstream):
+                self.error(spec.loc, f"alerts for {component!r} name no labels:, monitors: or upstream:",
+                           "e.g. labels: {service: " + component + "}")
+                continue
+            policies = []
+            severity = spec.get("severity")
+            if isinstance(severity, LocDict):
+                for name, rule in severity.items():
+                    policy = self.alert_policy(rule, (*where, "severity", name))
+                    if policy is not None:
+                        policies.append((str(name), policy))
+            out.append(AlertRoute(component, pairs, monitors, upstream, tuple(policies), spec.loc.line))
+        return out
+
+    def alert_policy(self, rule: object, where: tuple[object, ...]) -> AlertPolicy | None:
+        if not isinstance(rule, LocDict) or rule.get("action") not in ("mark", "draft", "declare") or not self.ok(
+                *where):
+            return None
+        action = rule["action"]
+        wait = self.duration(rule, "for", *where) or timedelta(0)
+        impact = rule.get("impact")
+        announce = rule.get("announce", "")
+        if action == "draft" and not (isinstance(announce, str) and announce):
+            self.error(rule.value_loc("action"), "a draft policy needs announce: (the internal chat account that "
+                                                 "tells on-call)", "e.g. announce: team-chat")
+            return None
+        if isinstance(announce, str) and announce and self.accounts is not None and announce not in self.accounts:
+            self.error(rule.value_loc("announce"), f"unknown network account {announce!r}",
+                       did_you_mean(announce, self.accounts) or "accounts: " + ", ".join(self.accounts))
+            return None
+        default = Impact.MAJOR if where[-1] == "critical" else Impact.MINOR
+        return AlertPolicy(action, wait, Impact(impact) if impact in IMPACTS else default,
+                           announce if isinstance(announce, str) else "",
+                           self.accounts_of(rule, *where) if self.accounts is not None else self.names(
+                               rule, "networks", None, "network"),
+                           rule.get("title", "") if isinstance(rule.get("title"), str) else "",
+                           rule.get("message", "") if isinstance(rule.get("message"), str) else "")
+
     def maintenance(self, tz_name: str, components: dict[str, Component]) -> list[Maintenance]:
         raw = self.data.get("maintenance")
         if not isinstance(raw, LocList):
@@ -224,8 +283,10 @@ class _Builder(LocatedBuilder):
             follow_up = self.follow_up(spec, self.default_follow_up, *where)
             impact = spec.get("impact")
             if updates and isinstance(spec.get("title"), str) and impact in IMPACTS and self.ok(*where, "impact"):
+                alert = spec.get("alert", "")
                 out.append(Incident(iid, spec["title"], Impact(impact), tuple(updates), comps, nets,
-                                    spec.loc.line, follow_up))
+                                    spec.loc.line, follow_up, spec.get("draft") is True,
+                                    alert if isinstance(alert, str) else ""))
         return out
 
     def updates(self, spec: LocDict, where: tuple[object, ...], tz_name: str, iid: str) -> list[Update]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -60,6 +60,8 @@ class Incident:
     networks: tuple[str, ...] = ()  # empty: every enabled account
     line: int = 0
     follow_up: timedelta | None = timedelta(hours=2)  # None: no follow-up
+    draft: bool = False  # prepared by the alert intake, waiting for `herald incident confirm`
+    alert: str = ""  # the alert it came from (``alert:`` in the file), empty when a person declared it
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "impact", Impact(self.impact))
@@ -119,6 +121,38 @@ class Feed:
     create_incidents: bool = True
 
 
+ALERT_ACTIONS = ("mark", "draft", "declare")
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    """What an alert of one severity on one component does (``alerts:`` in the file)."""
+
+    action: str  # mark | draft | declare
+    wait: timedelta = timedelta(0)  # ``for:``: firing this long before it acts (rides out flapping)
+    impact: Impact = Impact.MINOR
+    announce: str = ""  # draft: the internal chat account that hears of the draft
+    networks: tuple[str, ...] = ()  # declare: the accounts to tell (empty: every enabled account)
+    title: str = ""  # the incident's title (default: "<component name> problems")
+    message: str = ""  # the first update's words (default: a plain sentence naming the component)
+
+
+@dataclass(frozen=True)
+class AlertRoute:
+    """Which alerts mean one of our components, and its policy per severity."""
+
+    component: str
+    labels: tuple[tuple[str, str], ...] = ()  # all must match (Alertmanager, Grafana, generic)
+    monitors: tuple[str, ...] = ()  # Uptime Kuma monitor names
+    upstream: tuple[str, ...] = ()  # Statuspage component names of a provider
+    policies: tuple[tuple[str, AlertPolicy], ...] = ()  # severity (or "default") -> policy
+    line: int = 0
+
+    def policy(self, severity: str) -> AlertPolicy | None:
+        table = dict(self.policies)
+        return table.get(severity) or table.get("default")
+
+
 @dataclass(frozen=True)
 class Status:
     path: str
@@ -128,9 +162,16 @@ class Status:
     status_page: str = ""
     maintenance: tuple[Maintenance, ...] = ()
     feeds: tuple[Feed, ...] = ()
+    alerts: tuple[AlertRoute, ...] = ()
 
     def incident(self, incident_id: str) -> Incident | None:
         return next((i for i in self.incidents if i.id == incident_id), None)
+
+    def public(self) -> Status:
+        """The status as customers may see it: without the alert intake's drafts."""
+        if not any(i.draft for i in self.incidents):
+            return self
+        return replace(self, incidents=tuple(i for i in self.incidents if not i.draft))
 
     def open_incidents(self) -> list[Incident]:
         return [i for i in self.incidents if not i.resolved]

@@ -36,6 +36,9 @@ def status_schema() -> dict[str, Any]:
         "follow_up": {"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": False}],
                       "description": "ask customers if all is well this long after the resolution, or false"},
         "notes": {"type": "string"},
+        "draft": {"type": "boolean", "description": "prepared by the alert intake; `herald incident confirm ID` "
+                                                    "makes it public"},
+        "alert": {"type": "string", "description": "the alert this incident came from (written by the intake)"},
     }, ("id", "title", "impact", "updates"))
     durations = {"type": "array", "items": {"type": "string", "pattern": DURATION_PATTERN,
                                             "x-hint": "a duration like 24h or 1h"}, "uniqueItems": True}
@@ -52,6 +55,29 @@ def status_schema() -> dict[str, Any]:
         "cancelled": {"type": "boolean", "description": "true: it will not happen (announced if it was announced)"},
         "notes": {"type": "string"},
     }, ("id", "title", "starts", "ends"))
+    policy = _object({
+        "action": {"enum": ["mark", "draft", "declare"],
+                   "description": "mark: only the component's state; draft: an incident waiting for `herald "
+                                  "incident confirm`; declare: public once firing for `for:`"},
+        "for": {"type": "string", "pattern": DURATION_PATTERN, "x-hint": "e.g. 0s, 30s or 2m",
+                "description": "firing this long before it acts (default 0s)"},
+        "impact": {"enum": list(IMPACTS), "description": "the incident's impact (default: major for critical, "
+                                                          "minor otherwise)"},
+        "announce": {"type": "string", "minLength": 1, "description": "draft: the internal chat account told"},
+        "networks": names,
+        "title": _TEXT,
+        "message": _TEXT,
+    }, ("action",))
+    route = _object({
+        "component": {"type": "string", "minLength": 1},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "alert labels that must all match (Alertmanager, Grafana, generic)"},
+        "monitors": {**names, "description": "Uptime Kuma monitor names"},
+        "upstream": {**names, "description": "a provider's Statuspage component names"},
+        "severity": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+                     "additionalProperties": policy,
+                     "description": "policy per alert severity label; `default` for any other"},
+    }, ("component", "severity"))
     component = _object({"name": _TEXT, "status": {"enum": list(COMPONENT_STATES)},
                          "description": {"type": "string"}}, ("name",))
     return {
@@ -83,6 +109,8 @@ def status_schema() -> dict[str, Any]:
                 "create_incidents": {"type": "boolean",
                                      "description": "false: only mark the components on the status page"},
             }, ("id", "url"))},
+            "alerts": {"type": "array", "items": route,
+                       "description": "which monitoring alerts mean which component, and what they do"},
             "follow_up": {"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": False}],
                           "description": "default time after a resolution to ask customers if all is well "
                                          "(default 2h; false: never)"},

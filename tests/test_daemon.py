@@ -111,6 +111,42 @@ def test_any_failure_while_reloading_is_one_line_and_the_engine_keeps_serving(tm
             daemon.shutdown()
 
 
+def test_a_broken_file_fixed_again_is_logged_as_valid_again_and_errors_come_in_line_order(tmp_path, caplog):
+    with Receiver() as receiver:
+        good = TWO_POSTS.replace("hooks, other", "hooks")
+        path = calendar(tmp_path / "content_calendar.yaml", f'hooks: {{type: webhook, url: "{receiver.url}/in"}}\n', good)
+        before = path.read_text()
+        status = tmp_path / "status.yaml"
+        status.write_text("incidents: []\n")
+        daemon = Daemon(str(path), Ledger(f"sqlite:///{tmp_path / 'state.db'}"), status_path=str(status),
+                        clock=FakeClock(T0), watch=False, settling=Settling(quiet=0.0, patience=0.0))
+        try:
+            caplog.set_level(logging.INFO, logger="herald.daemon")
+            # Given a save with two mistakes: an impossible date (found by the builder) above an unknown
+            # key (found by the schema)
+            path.write_text(before.replace("2026-12-01T09:00Z", "2026-02-30T09:00Z").replace("text: second",
+                                                                                                "txet: second"))
+            status.write_text("incidents: [\n")
+            assert daemon.reload() is False and daemon.reload_status() is False
+            errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+            lines = [int(m.split(":")[1]) for m in errors if m.startswith(str(path) + ":")]
+            assert len(lines) == 2 and lines == sorted(lines)
+            assert errors[-1].endswith("still running the last good status")
+            caplog.clear()
+            # When both files are saved back as they were
+            path.write_text(before)
+            status.write_text("incidents: []\n")
+            assert daemon.reload() and daemon.reload_status()
+            # Then the log says so, one line each, and the last line no longer says broken
+            said = [r.getMessage() for r in caplog.records]
+            assert said == [f"{path} is valid again; running it (nothing changed since the last good version)",
+                            f"{status} is valid again; running it (nothing changed since the last good version)"]
+            caplog.clear()
+            assert daemon.reload() and not caplog.records  # once, not on every later save
+        finally:
+            daemon.shutdown()
+
+
 # -- settled reads --------------------------------------------------------------------------------
 class SlowWriter:
     """A file an editor writes over (fake) time: ``versions`` are (seconds, content)."""
@@ -388,3 +424,23 @@ def test_a_stop_signal_is_never_lost_or_deadlocked_whatever_thread_receives_it()
     done = subprocess.run([sys.executable, "-c", SIGNALS], capture_output=True, text=True, timeout=20,
                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert (done.returncode, done.stdout.strip()) == (0, "stopped"), done.stderr
+
+
+def test_log_lines_time_everything_in_the_brands_zone_with_its_offset(tmp_path):
+    from scheduler.cli import logging_to_stderr
+    from scheduler.engine import Outcome
+
+    path = calendar(tmp_path / "content_calendar.yaml", 'hooks: {type: webhook, url: "http://127.0.0.1:9/in"}\n',
+                    TWO_POSTS.replace("hooks, other", "hooks"))
+    path.write_text(path.read_text().replace("timezone: UTC", "timezone: America/New_York"))
+    with logging_to_stderr(False) as handler:
+        daemon = Daemon(str(path), Ledger(f"sqlite:///{tmp_path / 'state.db'}"), clock=FakeClock(T0), watch=False)
+        try:
+            record = logging.LogRecord("herald.engine", logging.INFO, __file__, 1, "%s", (
+                Outcome("k", "first", "hooks", T0, Result.SENT).line(T0),), None)
+            record.created = T0.timestamp()
+            line = handler.format(record)
+        finally:
+            daemon.shutdown()
+    # the timestamp and the publication's time: both ISO 8601, both in New York's zone, with the offset
+    assert line.startswith("2026-12-01T04:00:00.000-05:00 INFO herald.engine: 2026-12-01T04:00:00-05:00 hooks first")

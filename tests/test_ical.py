@@ -191,3 +191,108 @@ def test_a_pinned_event_shows_its_own_text():
     pinned = next(e for e in cal.walk("VEVENT") if str(e["X-HERALD-POST"]) == "night-owl" and "RRULE" not in e)
     assert str(pinned["SUMMARY"]) == "[site] Night tip for Sunday"
     assert "Pinned: 02:30 does not exist on 2027-03-28 (DST starts); goes out at 03:30 CEST" in str(pinned["DESCRIPTION"])
+
+
+# -- status-file events: maintenance made by the CLI, times written by hand with an offset ------------
+STATUS = """\
+components:
+  checkout: {name: Checkout}
+maintenance:
+  - id: offset-by-hand
+    title: Offset written by hand
+    starts: 2027-01-12T03:00+05:00
+    ends: 2027-01-12T04:00+05:00
+  - id: utc-by-hand
+    title: UTC written by hand
+    starts: 2027-01-13T03:00Z
+    ends: 2027-01-13T04:00Z
+incidents:
+  - id: slow
+    title: Slow pages
+    impact: minor
+    updates:
+      - at: 2027-01-11T10:00-03:00
+        state: investigating
+        message: Looking into it.
+      - at: 2027-01-11T11:00-03:00
+        state: resolved
+        message: Fixed.
+"""
+
+
+def _export_with_status(tmp_path, *cli: list[str]) -> tuple[bytes, datetime, datetime]:
+    """The sample-like calendar (Europe/Berlin) and STATUS, edited by the given CLI commands,
+    exported through `herald export-ical -o` as a person would."""
+    from scheduler.cli import main
+    from scheduler.clock import FakeClock
+
+    calendar = tmp_path / "cal.yaml"
+    calendar.write_text(calendar_text(SERIES), encoding="utf-8")
+    status = tmp_path / "status.yaml"
+    status.write_text(STATUS, encoding="utf-8")
+    clock = FakeClock(datetime(2027, 1, 1, tzinfo=UTC))
+    for command in cli:
+        assert main([*command, "--calendar", str(calendar), "--status", str(status)], clock) == 0
+    out = tmp_path / "export.ics"
+    start, end = datetime(2027, 1, 5, tzinfo=UTC), datetime(2027, 1, 20, tzinfo=UTC)
+    assert main(["export-ical", "--calendar", str(calendar), "--status", str(status), "--from", "2027-01-05T00:00Z",
+                 "--days", "15", "-o", str(out)], clock) == 0
+    return out.read_bytes(), start, end
+
+
+STATUS_EVENTS = {
+    ("cli-berlin", "status"): [datetime(2027, 1, 10, 2, 0, tzinfo=UTC)],  # 03:00 Berlin (+01:00)
+    ("cli-new-york", "status"): [datetime(2027, 1, 14, 8, 0, tzinfo=UTC)],  # 03:00 New York (-05:00)
+    ("offset-by-hand", "status"): [datetime(2027, 1, 11, 22, 0, tzinfo=UTC)],
+    ("utc-by-hand", "status"): [datetime(2027, 1, 13, 3, 0, tzinfo=UTC)],
+    ("slow", "status"): [datetime(2027, 1, 11, 13, 0, tzinfo=UTC)],
+}
+MAINTENANCE_BY_CLI = (
+    ["maintenance", "add", "--id", "cli-berlin", "--title", "Database upgrade", "--starts", "2027-01-10T03:00",
+     "--ends", "2027-01-10T04:00"],
+    ["maintenance", "add", "--id", "cli-new-york", "--title", "Network work", "--starts",
+     "2027-01-14T03:00 America/New_York", "--ends", "2027-01-14T04:00 America/New_York"],
+)
+
+
+def _status_only(found: dict) -> dict:
+    return {k: v for k, v in found.items() if k[1] == "status"}
+
+
+def test_cli_maintenance_is_written_in_the_brand_zone_not_as_a_bare_offset(tmp_path):
+    _export_with_status(tmp_path, *MAINTENANCE_BY_CLI)
+    text = (tmp_path / "status.yaml").read_text()
+    assert "starts: 2027-01-10T03:00\n" in text and "ends: 2027-01-10T04:00\n" in text
+    assert "starts: 2027-01-14T09:00\n" in text  # 03:00 in New York is 09:00 in the brand's zone
+    assert "+01:00" not in text
+
+
+def test_status_events_expand_to_the_right_instants_in_python(tmp_path):
+    ics, start, end = _export_with_status(tmp_path, *MAINTENANCE_BY_CLI)
+    assert b'TZID="UTC' not in ics and b"TZID=UTC+" not in ics  # no zone a VTIMEZONE cannot define
+    assert _status_only(expand(ics, start, end)) == STATUS_EVENTS
+
+
+def test_status_events_expand_to_the_right_instants_in_thunderbird_ical_js(tmp_path):
+    ics, start, end = _export_with_status(tmp_path, *MAINTENANCE_BY_CLI)
+    assert _status_only(_ical_js(ics, start, end)) == STATUS_EVENTS
+
+
+@pytest.mark.parametrize("starts, message", [
+    ("2027-01-10T03:00 Mars/Olympus", "--starts: unknown time zone 'Mars/Olympus'; use an IANA name"),
+    ("2027-01-10T03:00+01:00 Europe/Paris", "--starts: give an offset or a time zone, not both"),
+    ("2027-03-28T02:30", "--starts: 2027-03-28T02:30 does not exist (the clocks skip it) in Europe/Berlin"),
+    ("2026-10-25T02:30", "--starts: 2026-10-25T02:30 happens twice"),
+])
+def test_cli_times_that_name_no_single_instant_are_refused(tmp_path, capsys, starts, message):
+    from scheduler.cli import main
+
+    calendar = tmp_path / "cal.yaml"
+    calendar.write_text(calendar_text(SERIES), encoding="utf-8")
+    status = tmp_path / "status.yaml"
+    status.write_text(STATUS, encoding="utf-8")
+    before = status.read_text()
+    code = main(["maintenance", "add", "--calendar", str(calendar), "--status", str(status), "--title", "Work",
+                 "--starts", starts, "--ends", "2027-12-01T00:00"])
+    assert code == 2 and message in capsys.readouterr().err
+    assert status.read_text() == before

@@ -133,7 +133,7 @@ def test_site_escapes_user_text_and_links_urls(tmp_path: Path):
     html = (tmp_path / "public" / "index.html").read_text()
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more" in html
     assert '<a href="https://acme.example/track?a=1&amp;b=2">' in html
-    assert "<title>Acme &lt;status&gt;</title>" in html and '<html lang="en">' in html
+    assert "<title>Acme &lt;status&gt; status</title>" in html and '<html lang="en">' in html
 
 
 def test_site_feeds_are_valid_and_carry_every_item(tmp_path: Path):

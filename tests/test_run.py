@@ -127,7 +127,7 @@ def test_simulate_runs_days_in_an_instant(tmp_path, capsys):
           variants: ["A {weekday}", "B {weekday}"]
         """)
     code, out, _ = herald(capsys, FakeClock(T0), "simulate", "--calendar", str(calendar), "--from", "2026-12-01",
-                          "--days", "30")
+                          "--days", "30", "--status", str(tmp_path / "no-status.yaml"))
     lines = out.splitlines()
     assert code == 0 and lines[-1] == "simulated 2026-12-01 00:00 to 2026-12-31 00:00: 60 sent, 60 outcome(s)"
     assert "Tue 2026-12-01 09:00 CET  hooks      daily                    sent      A Tuesday" in lines
@@ -201,9 +201,9 @@ def test_daemon_announces_a_declared_incident_within_a_second(tmp_path):
         daemon.start()
         try:
             cal = daemon.engine.calendar
-            edit_file(str(status_path), cal, lambda data, _status: edit.declare(
+            edit_file(str(status_path), cal, lambda data, status: edit.declare(
                 data, incident_id="pay", title="Card payments fail", impact="major", components=["checkout"],
-                networks=["hooks"], at=edit.stamp(datetime.now(UTC), cal), message="We're on it.", next_update=None))
+                networks=["hooks"], at=edit.stamp(datetime.now(UTC), status), message="We're on it.", next_update=None))
             assert receiver.wait_for(1, timeout=5)  # bench/bench_status.py measures how fast
             body = receiver.deliveries[0]["body"]
             assert body["kind"] == "incident" and body["incident"]["id"] == "pay" and "We're on it." in body["text"]

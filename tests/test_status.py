@@ -215,7 +215,7 @@ def test_declare_update_resolve_edit_the_file_in_place(tmp_path, capsys):
     common = ("--calendar", str(calendar), "--status", str(status))
     code, out, _ = run(capsys, clock, "incident", "declare", *common, "--title", "Checkout errors", "--impact", "major",
                        "--component", "checkout", "-m", "Card payments fail.")
-    assert code == 0 and out.startswith("checkout-errors-20261201-1000: investigating at 2026-12-01T10:00:00+01:00")
+    assert code == 0 and out.startswith("checkout-errors-20261201-1000: investigating at 2026-12-01T10:00:00 (Europe/Berlin) in ")
     clock.advance(600)
     run(capsys, clock, "incident", "update", *common, "checkout-errors-20261201-1000", "--state", "identified",
         "-m", "Provider outage.", "--next-update", "15m")
@@ -379,8 +379,9 @@ def test_the_site_shows_the_status_and_its_feeds_carry_every_update(tmp_path):
     engine.replan(clock.now())
     engine.run_due(clock.now())
     html = (tmp_path / "public" / "index.html").read_text()
-    assert '<h2 id="now" class="banner major">Partial System Outage</h2>' in html
-    assert '<th scope="row">Checkout</th><td class="partial_outage">partial outage</td>' in html
+    assert 'class="overall major" id="overall"><span class="icon" aria-hidden="true">!</span> Partial System Outage' in html
+    assert ('<span class="name">Checkout</span><span class="cstate major" data-state="partial_outage">'
+            '<span class="icon" aria-hidden="true">!</span> Partial outage</span>') in html
     assert html.index("Our payment provider has an outage") < html.index("Some card payments fail at checkout")
     feed = json.loads((tmp_path / "public" / "feed.json").read_text())
     assert [i["title"] for i in feed["items"]] == ["Card payments fail", "Card payments fail"]  # both updates
@@ -417,8 +418,9 @@ def test_maintenance_add_and_cancel_edit_the_file(tmp_path, capsys):
                          "--starts", "2026-12-06T03:00", "--ends", "2026-12-06T04:00", "--component", "checkout",
                          "-m", "Checkout pauses for an hour.")
     assert code == 0, err
-    assert out.strip() == ("payment-upgrade-20261206-0300: 2026-12-06 03:00 to 04:00 CET; announced 24h, 1h ahead, "
-                           "at the start and at the end")
+    assert out.strip() == ("payment-upgrade-20261206-0300: 2026-12-06 03:00 to 04:00 CET; announced on site 24 hours "
+                           "ahead (Sat 03:00), 1 hour ahead (Sun 02:00), when it starts (Sun 03:00), when it ends "
+                           "(Sun 04:00)")
     code, out, _ = run(capsys, FakeClock(T0), "maintenance", "cancel", *common, "payment-upgrade-20261206-0300")
     loaded = loads(status.read_text(), load_calendar(calendar.read_text()))
     (window,) = loaded.maintenance
@@ -551,7 +553,7 @@ def test_an_incident_update_is_timed_after_the_last_one_in_the_file(tmp_path, ca
     code, out, err = run(capsys, FakeClock(T0), "incident", "update", *common, "pay", "--state", "monitoring",
                          "-m", "Fixed, watching.")
     assert code == 0, err
-    assert out.startswith("pay: monitoring at 2026-12-01T10:01:01+01:00 in ")
+    assert out.startswith("pay: monitoring at 2026-12-01T10:01:01 (Europe/Berlin) in ")
 
 
 @pytest.mark.parametrize("value", ["soon", "99999999999999999999d"])

@@ -41,7 +41,7 @@ NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 def update(message: str, now: datetime = NOW):
     """An update on 'pay', timed from the file as read under the lock (like `herald incident update`)."""
     def change(data, fresh):
-        at = transforms.next_stamp(now, CALENDAR, fresh.incident("pay"))
+        at = transforms.next_stamp(now, fresh, fresh.incident("pay"))
         transforms.add_update(transforms.find_incident(data, "pay"), at, "identified", message, None)
     return change
 
@@ -195,7 +195,7 @@ def test_a_new_status_file_gets_a_header(tmp_path):
     status = tmp_path / "status.yaml"
     edit(str(status), CALENDAR, lambda data, fresh: transforms.declare(
         data, incident_id="pay", title="Card payments fail", impact="major", components=[], networks=[],
-        at=transforms.stamp(NOW, CALENDAR), message="We're on it.", next_update="30m"))
+        at=transforms.stamp(NOW, fresh), message="We're on it.", next_update="30m"))
     text = status.read_text()
     assert text.startswith(transforms.HEADER) and "next_update: 30m" in text
     assert stat.S_IMODE(os.stat(status).st_mode) == 0o644
@@ -211,3 +211,15 @@ def test_a_command_waits_for_the_lock_then_gives_up_with_a_sentence(tmp_path):
     assert "another herald command has been editing it for 31 s" in str(caught.value)
     with locked(str(status)):  # released: the next command gets it at once
         pass
+
+
+def test_times_are_written_as_wall_clock_in_the_file_zone_and_only_a_dst_fold_keeps_its_offset():
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    assert transforms.written_time(datetime(2026, 12, 1, 9, 30, tzinfo=UTC), berlin) == "2026-12-01T10:30:00"
+    assert transforms.written_time(datetime(2026, 7, 1, 9, 30, tzinfo=UTC), berlin, "minutes") == "2026-07-01T11:30"
+    # 02:30 happens twice on 2026-10-25 in Berlin: the offset is the only way to say which
+    first, second = datetime(2026, 10, 25, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    assert transforms.written_time(first, berlin) == "2026-10-25T02:30:00+02:00"
+    assert transforms.written_time(second, berlin) == "2026-10-25T02:30:00+01:00"

@@ -353,3 +353,50 @@ def test_the_fast_gate_agrees_with_the_explaining_validator_on_broken_documents(
                 assert checker.fast.is_valid(broken) == explained, (name, path, value)
                 checked += 1
         assert checked > 500, checked
+
+
+def test_validate_lists_errors_in_line_order_whichever_check_found_them(write_calendar, tmp_path, capsys):
+    from scheduler.cli import main
+
+    # an impossible date (the builder finds it) above an unknown key (the schema finds it first)
+    path = write_calendar("- id: a\n  kind: tip\n  networks: [site]\n  at: 2027-02-29T10:00\n  text: hi\n"
+                          "- id: b\n  kind: tip\n  networks: [site]\n  at: 2027-01-01T10:00\n  txt: hi\n")
+    assert main(["validate", str(path), "--status", str(tmp_path / "none.yaml")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[1:3] for line in err[:2]] == [["18", "9"], ["24", "5"]]
+    assert "unknown key 'txt'" in err[1] and err[2].endswith("2 errors")
+
+
+def test_validating_the_sample_loads_no_heavy_library():
+    """Start-up is what a person waits for: the sample validates (voice guide and all) without
+    datasketch/numpy/scipy, SQLAlchemy or jsonschema being imported."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from scheduler.cli import main; "
+            f"rc = main(['validate', {str(ROOT / 'content_calendar.yaml')!r}, '--status', {str(ROOT / 'status.yaml')!r}]); "
+            "print(rc, sorted(m for m in ('datasketch', 'numpy', 'scipy', 'sqlalchemy', 'jsonschema') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "0 []"
+
+
+def test_the_exact_repeat_check_finds_what_the_lsh_index_finds_on_few_texts():
+    from datetime import UTC, datetime
+
+    from campaigns.similarity import RecentExact, RecentIndex, shingles, signatures
+
+    base = "Your sofa order ships this week; track it any time at acme.example/track and ask us anything"
+    texts = [base, base.replace("sofa", "table"), "Winter opening hours: 9 to 5 on weekdays, closed on Sundays",
+             base.replace("this week", "next week"), "Winter opening hours: 9 to 6 on weekdays, closed on Sundays",
+             "Something else entirely about chairs and the people who make them in our workshop"]
+    sets = [shingles(t) for t in texts]
+    hashes = signatures(sets)
+    t0 = datetime(2027, 1, 1, tzinfo=UTC)
+    exact, index = RecentExact(0.6, timedelta(days=30)), RecentIndex(0.6, timedelta(days=30))
+    found_exact = [exact.find_and_add(t0 + timedelta(days=i), i, sets, i) for i in range(len(texts))]
+    found_lsh = [index.find_and_add(t0 + timedelta(days=i), i, hashes[i], sets, i) for i in range(len(texts))]
+    assert [f and f[0] for f in found_exact] == [None, 0, None, 1, 2, None]
+    assert found_exact == found_lsh
+    # outside the window nothing is alike
+    late = RecentExact(0.6, timedelta(days=1))
+    assert [late.find_and_add(t0 + timedelta(days=3 * i), i, sets, i) for i in range(2)] == [None, None]

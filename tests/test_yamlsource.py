@@ -184,3 +184,46 @@ def test_strip_control_removes_them_and_counts_them_but_keeps_line_breaks():
         "Checkout[2J is down\nagain\nand again", 4)
     assert strip_control("fine\tas\nis") == ("fine\tas\nis", 0)
     assert describe("\x07") == "U+0007 (bell)" and describe("\udc00") == "U+DC00 (lone surrogate)"
+
+
+# -- scanner errors reported where the mistake is, not where the scanner gave up ---------------
+@pytest.mark.parametrize("text, expected", [
+    ('a: 1\nb: "never closed\nc: 3\nd: 4\n', 'f.yaml:2:4: unclosed quote: the " here is never closed'),
+    ("a: 1\nb: 'never closed\nc: 3\n", "f.yaml:2:4: unclosed quote: the ' here is never closed"),
+    ('posts:\n  - id: x\n    text: "hello\n  - id: y\n    text: ok\n',
+     'f.yaml:3:11: unclosed quote: the " here is never closed'),
+])
+def test_an_unclosed_quote_is_reported_where_it_opens(text, expected):
+    (message,) = problems_of(text)
+    assert message.startswith(expected)
+    assert "end of stream" not in message
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a: 1\nb: [1, 2\nc: 3\n", "f.yaml:2:4: YAML syntax error: the '[' here is never closed (expected ',' or ']' at 3:2)"),
+    ("a: 1\nb: {x: 1\nc: 3\n", "f.yaml:2:4: YAML syntax error: the '{' here is never closed (expected ',' or '}' at 3:2)"),
+    ("a: {x: [1, 2}\n", "f.yaml:1:8: YAML syntax error: the '[' here is never closed (expected ',' or ']' at 1:13)"),
+])
+def test_an_unclosed_bracket_is_reported_where_it_opens(text, expected):
+    assert problems_of(text) == [expected]
+
+
+def test_a_key_without_its_colon_is_reported_at_the_key_not_at_the_end():
+    (message,) = problems_of("a: 1\nb\nc: 3\n")
+    assert message.startswith("f.yaml:2:1: YAML syntax error: could not find expected ':'")
+
+
+def test_a_tab_in_the_indentation_is_named_with_its_hint():
+    assert problems_of("a:\n\tb: 1\n") == [
+        "f.yaml:2:1: YAML syntax error: found character that cannot start any token "
+        "(while scanning for the next token) (indent with spaces, not tabs)"]
+
+
+def test_an_unclosed_quote_in_the_status_file_is_reported_where_it_opens(tmp_path, capsys):
+    from scheduler.cli import main
+    from tests.conftest import ROOT
+
+    status = tmp_path / "status.yaml"
+    status.write_text('components:\n  - id: checkout\n    name: "Checkout\nincidents: []\n')
+    assert main(["validate", str(ROOT / "content_calendar.yaml"), "--status", str(status)]) == 1
+    assert f"{status}:3:11: unclosed quote: the \" here is never closed" in capsys.readouterr().err

@@ -7,12 +7,13 @@ message shown to a person passes through :func:`scheduler.redaction.redact`.
 
 Exit codes: 0 success; 1 invalid input (every problem printed as FILE:LINE:COL);
 2 bad command line; 3 a runtime failure (e.g. an output file that cannot be
-written, the ledger); 130 interrupted.
+written, the ledger); 130 interrupted; 141 the reader of the output went away (a
+closed pipe, said nothing about).
 
 Each command group lives in its own module and registers its own subparsers
 (``calendar``: validate, plan, lint, export-ical, schema; ``engine``: run, health,
 simulate; ``ledger``: history, retry, skip, pause, resume; ``status``: incident,
-maintenance, status; ``networks``: check).  Nothing heavy is imported here or at the
+maintenance, status; ``networks``: check; ``engines``: engines, prune).  Nothing heavy is imported here or at the
 top of those modules: a command imports what it needs when it runs, so ``herald
 --help`` and ``herald status`` start fast.
 """
@@ -22,13 +23,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from campaigns.errors import HeraldError, InvalidInput
 
-from . import calendar, engine, ledger, networks, status
+from . import calendar, engine, engines, ledger, networks, status, suggest, web
 from .common import ExitStatus, Parser, say
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ExitStatus", "build_parser", "main", "program"]
 
-GROUPS = (calendar, engine, ledger, status, networks)
+GROUPS = (calendar, engine, ledger, status, networks, engines, suggest, web)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,11 +79,12 @@ class _Bounds(logging.Filter):
 def logging_to_stderr(verbose: bool) -> Iterator[logging.Handler]:
     """Logging for one run of the command: one redacting handler on stderr, library chatter
     bounded; taken down again afterwards (a test calling :func:`main` leaves nothing behind)."""
+    from ..logformat import IsoFormatter, set_zone
     from ..redaction import install
 
     root = logging.getLogger()
     handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(IsoFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_Bounds(verbose))
     install([handler])
     level = root.level
@@ -92,6 +95,7 @@ def logging_to_stderr(verbose: bool) -> Iterator[logging.Handler]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+        set_zone(None)  # the brand's zone was this run's
 
 
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
@@ -103,7 +107,11 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
 
             clock = SystemClock()
         with logging_to_stderr(args.verbose):
-            return program(args, clock)
+            code = program(args, clock)
+            sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+            return code
+    except BrokenPipeError:
+        return reader_gone()
     except KeyboardInterrupt:
         say("herald: interrupted")
         return ExitStatus.INTERRUPTED
@@ -111,6 +119,16 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
         if args is not None and args.traceback:
             raise
         return report(exc)
+
+
+def reader_gone() -> int:
+    """The reader of our output went away (``herald history | head -3``): stop quietly, as Unix
+    tools do, and point stdout at /dev/null so that the interpreter's last flush says nothing."""
+    with contextlib.suppress(OSError, ValueError):  # ValueError: a stdout without a descriptor (tests)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return ExitStatus.BROKEN_PIPE
 
 
 def report(exc: BaseException) -> int:

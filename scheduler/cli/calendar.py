@@ -15,6 +15,8 @@ from .common import (
     count,
     ledger_exists,
     load_calendar,
+    only_option,
+    planned,
     say,
     show,
     status_option,
@@ -33,8 +35,11 @@ def register(sub: Any) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     p.set_defaults(handler=cmd_validate)
 
-    p = sub.add_parser("plan", help="what will be published when, in time order")
+    p = sub.add_parser("plan", help="what will be published when, in time order: calendar posts and the status "
+                                    "file's announcements")
     window_options(p, 7)
+    status_option(p, ", if it exists")
+    only_option(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(handler=cmd_plan)
 
@@ -47,6 +52,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("export-ical", help="the plan (and planned maintenance, incidents) as an iCalendar file")
     window_options(p, 90)
     status_option(p, ", if it exists")
+    only_option(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
     p.set_defaults(handler=cmd_export_ical)
 
@@ -131,29 +137,59 @@ def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
-    from campaigns.plan import plan
+    from campaigns.model import STATUS_KINDS
 
     calendar = load_calendar(args.calendar)
     start, end = window_of(args, calendar, clock)
-    publications = plan(calendar, start, end, _history(args, start, end))
+    publications, _status = planned(args, calendar, start, end, clock.now(), _history(args, start, end))
     out = sys.stdout
     if args.json:
-        for pub in publications:
-            out.write(json.dumps(pub.as_json(), ensure_ascii=False) + "\n")
+        _write_json_lines(out, publications)
         return ExitStatus.OK
     tz = calendar.brand.tz
-    print(f"{count(len(publications), 'publication')} from {start.astimezone(tz):%Y-%m-%d %H:%M %Z} "
-          f"to {end.astimezone(tz):%Y-%m-%d %H:%M %Z}", file=out)
+    announced = sum(1 for p in publications if p.kind in STATUS_KINDS)
+    what = f" ({count(announced, 'status announcement')})" if announced else ""
+    out.write(f"{count(len(publications), 'publication')}{what} from {start.astimezone(tz):%Y-%m-%d %H:%M %Z} "
+              f"to {end.astimezone(tz):%Y-%m-%d %H:%M %Z}\n")
     for pub in publications:
         local = pub.at.astimezone(tz)
         budget = f"{pub.length}/{pub.limit}" if pub.limit else f"{len(pub.text)} chars"
         variant = f"variant {pub.variant}/{pub.variants}, " if pub.variants > 1 else ""
         out.write(f"\n{local:%a %Y-%m-%d %H:%M %Z}  {pub.network:<10} {pub.post}  ({variant}{budget})  {pub.key}\n")
+        if pub.kind in STATUS_KINDS:
+            out.write(f"    status file: {pub.kind} {pub.post}, {pub.note}\n")
         for line in pub.text.splitlines() or [""]:
             out.write(f"    {line}\n")
-        if pub.note:
+        if pub.note and pub.kind not in STATUS_KINDS:
             out.write(f"    note: {pub.note}\n")
     return ExitStatus.OK
+
+
+def _write_json_lines(out: Any, publications: list[Any]) -> None:
+    """One JSON object per publication, streamed in chunks (a year of a big calendar is
+    hundreds of thousands of lines: orjson encodes them, the buffer writes them in bulk)."""
+    import orjson
+
+    buffer = out.buffer if hasattr(out, "buffer") else None
+    chunk: list[bytes] = []
+    for pub in publications:
+        chunk.append(orjson.dumps(pub.as_json()))
+        if len(chunk) >= 4096:
+            _flush(out, buffer, chunk)
+    _flush(out, buffer, chunk)
+    out.flush()
+
+
+def _flush(out: Any, buffer: Any, chunk: list[bytes]) -> None:
+    data = b"\n".join(chunk) + b"\n" if chunk else b""
+    chunk.clear()
+    if not data:
+        return
+    if buffer is not None:
+        out.flush()
+        buffer.write(data)
+    else:
+        out.write(data.decode())
 
 
 def _history(args: argparse.Namespace, start: datetime, end: datetime) -> Any:
@@ -172,28 +208,57 @@ def _history(args: argparse.Namespace, start: datetime, end: datetime) -> Any:
 
 def cmd_export_ical(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.gcpause import paused_gc
-    from campaigns.ical import export
-    from status.ical import add_status
-    from status.load import load as load_status
-
-    from ..files import write_atomic
+    from campaigns.ical import add_timezones, export
+    from campaigns.model import STATUS_KINDS
+    from status.ical import add_announcements, add_status
 
     calendar = load_calendar(args.calendar)
-    status = load_status(args.status, calendar)
     start, end = window_of(args, calendar, clock)
+    now = clock.now()
+    target = _output_target(args.output) if args.output else None
+    only = args.only
     with paused_gc():
-        vcal = export(calendar, start, end, clock.now())
-        if add_status(vcal, status, calendar.brand.name, start, end, clock.now()):
-            vcal.add_missing_timezones(first_date=(start - timedelta(days=1)).date(),
-                                       last_date=(end + timedelta(days=1)).date())
+        vcal = export(calendar, start, end, now) if only != "status" else export(calendar, start, start, now)
+        if only != "calendar":
+            announced, status = planned(args, calendar, start, end, now, only="status")
+            if status is not None:
+                add_status(vcal, status, calendar.brand.name, start, end, now)
+                add_announcements(vcal, [p for p in announced if p.kind in STATUS_KINDS], calendar.brand.name, now)
+                add_timezones(vcal, start, end)
         data = vcal.to_ical()
-    if args.output:
-        write_atomic(args.output, data)
-        say(f"wrote {args.output} ({len(data):,} bytes)")
+    if target:
+        _write_export(target, data)
+        say(f"wrote {target} ({len(data):,} bytes)")
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return ExitStatus.OK
+
+
+def _output_target(path: str) -> str:
+    """Where ``-o`` writes, checked before any work: its folder must exist (a typo in a path
+    must not silently create folders) and be writable; an existing target must be a file."""
+    from campaigns.errors import RuntimeFailure
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise RuntimeFailure(f"-o {path}: no folder {folder} (create it first)")
+    if os.path.isdir(path):
+        raise RuntimeFailure(f"-o {path}: is a folder; name the file to write")
+    if not os.access(folder, os.W_OK | os.X_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise RuntimeFailure(f"-o {path}: permission denied")
+    return path
+
+
+def _write_export(path: str, data: bytes) -> None:
+    from campaigns.errors import RuntimeFailure
+
+    from ..files import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:  # the message names the target, never write_atomic's temporary file
+        raise RuntimeFailure(f"-o {path}: cannot write it: {exc.strerror or exc}") from None
 
 
 def cmd_schema(args: argparse.Namespace, clock: Clock) -> int:

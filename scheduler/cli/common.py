@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, TextIO
@@ -36,11 +36,49 @@ class ExitStatus(IntEnum):
     USAGE = 2
     FAILURE = 3
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: what a Unix tool whose reader went away exits with
 
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]  # argparse would print usage and exit 2
         raise UsageError(f"{self.prog}: {message}")
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """A value outside an option's choices (or an unknown command) in Herald's words, with
+        the nearest choice, like every other mistake Herald reports; argparse says only
+        "invalid choice"."""
+        if action.choices is not None and value not in action.choices:
+            raise UsageError(f"{self.prog}: {describe_choice(action)} {value!r}: "
+                             + suggestion(str(value), [str(c) for c in action.choices]))
+
+
+def describe_choice(action: argparse.Action) -> str:
+    """How a choice-like argument is named in a message: its option (``--impact``) or its role."""
+    if action.option_strings:
+        return max(action.option_strings, key=len)
+    return "no such command" if isinstance(action, argparse._SubParsersAction) else f"no such {action.dest}"
+
+
+def suggestion(value: str, choices: Sequence[str]) -> str:
+    """``did you mean 'x'?`` and the list of choices, or just the list (the one wording of
+    every did-you-mean on the command line)."""
+    from campaigns.schemacheck import did_you_mean
+
+    hint = did_you_mean(value, choices)
+    listed = f"choose from {', '.join(choices)}"
+    return f"{hint} ({listed})" if hint else listed
+
+
+def check_choices(option: str, text: str, choices: Sequence[str]) -> list[str]:
+    """A comma-separated option value (``--only dead,held``) whose every item is one of
+    ``choices``; else a UsageError naming the first unknown item with the nearest choice."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise UsageError(f"{option}: {text!r} names nothing; {suggestion('', choices)}")
+    for item in items:
+        if item not in choices:
+            raise UsageError(f"{option} {item}: not one of them; {suggestion(item, choices)}")
+    return items
 
 
 def say(message: object, file: TextIO | None = None) -> None:
@@ -89,6 +127,46 @@ def window_options(p: argparse.ArgumentParser, days: int) -> None:
                    help="window start: 2026-12-01 or 2026-12-01T10:00[+01:00] (default: now; "
                         "without an offset, in the brand's time zone)")
     p.add_argument("--days", type=positive_int, default=days, help=f"window length in days (default {days})")
+
+
+ORIGINS = ("calendar", "status")
+
+
+def _origin(text: str) -> str:
+    if text in ORIGINS:
+        return text
+    from campaigns.schemacheck import did_you_mean
+
+    hint = did_you_mean(text, list(ORIGINS)) or f"choose {' or '.join(ORIGINS)}"
+    raise argparse.ArgumentTypeError(f"{text!r} is neither calendar nor status ({hint})")
+
+
+def only_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--only", type=_origin, metavar="calendar|status",
+                   help="only the calendar's posts, or only the status file's announcements (default: both)")
+
+
+def planned(args: argparse.Namespace, calendar: Calendar, start: datetime, end: datetime, now: datetime,
+            history: Any = None, only: str | None = None) -> tuple[list[Any], Any]:
+    """Every publication in [start, end) in time order, as the engine will make them: the
+    calendar's posts and the status file's announcements (incident updates, follow-ups,
+    maintenance reminders, starts and ends), filtered by ``only`` (default ``--only``); and the
+    status (or None)."""
+    from campaigns.plan import plan
+
+    status = None
+    if getattr(args, "status", None) and os.path.exists(args.status):
+        from status.load import load as load_status
+
+        status = load_status(args.status, calendar)
+    only = only or getattr(args, "only", None)
+    publications = plan(calendar, start, end, history) if only != "status" else []
+    if status is not None and only != "calendar":
+        from status.announce import announcements
+
+        publications = sorted([*publications, *announcements(calendar, status, start, end, now=now)],
+                              key=lambda p: p.at)
+    return publications, status
 
 
 # -- the ledger ---------------------------------------------------------------------------
@@ -152,15 +230,35 @@ def check_text(option: str, text: str) -> str:
 
 
 def parse_time(text: str, option: str, calendar: Calendar | None = None) -> datetime:
-    from campaigns.timeparse import TimeFormatError, parse_when
+    """A time given on the command line: ``2026-12-06T03:00`` (the brand's zone), with an offset
+    (``+01:00``, ``Z``), or followed by an IANA zone name (``2026-12-06T03:00 America/New_York``).
+    A wall-clock time that does not exist or happens twice in its zone is refused with both readings."""
+    from campaigns.timeparse import TimeFormatError, describe_offsets, local_time_kind, parse_when, zone
 
+    named = None
+    head, _, tail = text.strip().rpartition(" ")
+    if head and ("/" in tail or tail.upper() == "UTC"):
+        try:
+            named = zone(tail)
+        except TimeFormatError as exc:
+            raise UsageError(f"{option}: {exc}; use an IANA name such as Europe/Berlin") from None
+        text = head
     try:
         when = parse_when(text)
     except TimeFormatError as exc:
         raise UsageError(f"{option}: {exc}") from None
-    tz = when.offset or (calendar.brand.tz if calendar else None)
+    if named is not None and when.offset is not None:
+        raise UsageError(f"{option}: give an offset or a time zone, not both")
+    tz = when.offset or named or (calendar.brand.tz if calendar else None)
     if tz is None:
         raise UsageError(f"{option}: give an offset, e.g. {text}+01:00 (no calendar to take the time zone from)")
+    if when.offset is None and when.time is not None:
+        naive = when.naive()
+        kind = local_time_kind(naive, tz)  # type: ignore[arg-type]
+        if kind != "ok":
+            first, second = describe_offsets(naive, tz)  # type: ignore[arg-type]
+            what = "does not exist (the clocks skip it)" if kind == "gap" else f"happens twice ({first} and {second})"
+            raise UsageError(f"{option}: {text} {what} in {tz}; give the offset you mean, e.g. {first}")
     return datetime.combine(when.date, when.time or datetime.min.time(), tz)
 
 

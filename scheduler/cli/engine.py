@@ -13,6 +13,7 @@ from .common import (
     ExitStatus,
     calendar_option,
     load_calendar,
+    only_option,
     open_ledger,
     show,
     state_option,
@@ -46,6 +47,8 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("simulate", help="run the whole engine on a fake clock and an in-memory network")
     window_options(p, 7)
+    p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS}, if it exists)")
+    only_option(p)
     p.set_defaults(handler=cmd_simulate)
 
 
@@ -102,8 +105,14 @@ def cmd_simulate(args: argparse.Namespace, clock: Clock) -> int:
     from ..simulate import simulate
 
     logging.getLogger("herald.engine").setLevel(logging.ERROR)  # the outcomes are printed instead
+    logging.getLogger("herald.ledger").setLevel(logging.WARNING)  # its throwaway ledger is no news
     calendar = load_calendar(args.calendar)
     start, end = window_of(args, calendar, clock)
-    for line in simulate(calendar, start, end):
+    status = None
+    if args.only != "calendar" and os.path.exists(args.status):
+        from status.load import load as load_status
+
+        status = load_status(args.status, calendar)
+    for line in simulate(calendar, start, end, status, only=args.only):
         print(line)
     return ExitStatus.OK

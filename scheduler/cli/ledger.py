@@ -13,6 +13,7 @@ from campaigns.errors import UsageError
 from .common import (
     ExitStatus,
     calendar_option,
+    check_choices,
     check_names,
     load_calendar,
     open_ledger,
@@ -20,6 +21,7 @@ from .common import (
     positive_int,
     show,
     state_option,
+    status_option,
 )
 
 if TYPE_CHECKING:
@@ -37,8 +39,10 @@ def register(sub: Any) -> None:
     p = ledger_parser("history", "what the ledger recorded, newest first")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--limit", type=positive_int, default=50)
-    p.add_argument("--only", metavar="STATES", help="e.g. dead,held or retrying")
+    p.add_argument("--only", metavar="STATES",
+                   help="comma-separated: claimed, sent, retrying, held, skipped, dead (e.g. dead,held)")
     p.add_argument("--network", metavar="NAME")
+    status_option(p, ", if it exists: names what each incident or maintenance row announced")
     p.set_defaults(handler=cmd_history)
 
     p = ledger_parser("retry", "send a dead, skipped, held or stuck publication again")
@@ -73,12 +77,47 @@ def _resolve(ledger: Ledger, key: str) -> Record:
     raise UsageError(f"{key!r} matches {len(found)} publications; give more of the key")
 
 
-def _row(record: Record, tz: Any) -> str:
+def _row(record: Record, tz: Any, what: str) -> str:
     when = record.scheduled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if tz else record.scheduled_at.isoformat()
     extra = f" remote={record.remote_id}" if record.remote_id else ""
     note = f"  ({record.last_error})" if record.last_error and record.state != "sent" else ""
     tries = f" attempts={record.attempts}" if record.attempts > 1 else ""
-    return f"{when}  {record.state:<9} {record.network:<10} {record.post}  {record.key}{extra}{tries}{note}"
+    return (f"{when}  {record.state:<9} {record.network:<10} {record.post}  {what}  {record.key}{extra}{tries}"
+            f"{note}")
+
+
+def _what(args: argparse.Namespace, records: list[Record], clock: Clock) -> dict[str, str]:
+    """What each row is, in words: ``post (tip)``, ``incident update: investigating``,
+    ``maintenance: reminder 24 hours ahead``, ``incident follow-up``.  Status rows are named by
+    planning the status file's announcements around their times and matching keys (the ledger
+    keeps the key, not the role); a row the file no longer explains keeps its kind."""
+    from campaigns.model import STATUS_KINDS
+
+    what = {r.key: f"post ({r.kind})" if r.kind not in STATUS_KINDS else r.kind for r in records}
+    announced = [r for r in records if r.kind in STATUS_KINDS]
+    if not announced or not os.path.exists(args.status) or not os.path.exists(args.calendar):
+        return what
+    from datetime import timedelta
+
+    from campaigns.calendar import check
+    from status.announce import announcements
+    from status.load import check as check_status
+
+    calendar = check(args.calendar).value
+    status = check_status(args.status, calendar).value if calendar is not None else None
+    if calendar is None or status is None:
+        return what
+    start = min(r.scheduled_at for r in announced)
+    end = max(r.scheduled_at for r in announced) + timedelta(seconds=1)
+    for pub in announcements(calendar, status, start, end, now=clock.now()):
+        if pub.key in what:
+            role = pub.role.removeprefix("maintenance.")
+            if pub.kind == "maintenance":
+                what[pub.key] = f"maintenance: {pub.note.removeprefix('maintenance ')}" if role == "reminder" \
+                    else f"maintenance: {role}"
+            else:
+                what[pub.key] = "incident follow-up" if role == "follow_up" else f"incident update: {role}"
+    return what
 
 
 def _brand_tz(path: str) -> Any:
@@ -91,14 +130,17 @@ def _brand_tz(path: str) -> Any:
 
 
 def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
+    from ..ledger.publications import State
     from ..redaction import redact
 
+    only = check_choices("--only", args.only, [str(s) for s in State]) if args.only is not None else None
     ledger = open_ledger(args)
-    only = [s.strip() for s in args.only.split(",")] if args.only else None
     records = ledger.history(args.limit, only, args.network)
+    what = _what(args, records, clock)
     if args.json:
         for record in records:
-            sys.stdout.write(redact(json.dumps(record.as_json(), ensure_ascii=False)) + "\n")
+            row = {**record.as_json(), "what": what[record.key]}
+            sys.stdout.write(redact(json.dumps(row, ensure_ascii=False)) + "\n")
         return ExitStatus.OK
     now = clock.now()
     tz = _brand_tz(args.calendar)
@@ -107,7 +149,7 @@ def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
     counts = ledger.counts()
     show(", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "the ledger is empty")
     for record in records:
-        show(_row(record, tz))
+        show(_row(record, tz, what[record.key]))
     return ExitStatus.OK
 
 

@@ -68,13 +68,21 @@ def register(sub: Any) -> None:
         q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
         q.set_defaults(handler=cmd_incident)
 
+    q = incident.add_parser("confirm", help="make a draft incident from the alert intake public, announced at once")
+    files(q)
+    q.add_argument("id", help="the draft incident's id")
+    q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
+    q.set_defaults(handler=cmd_confirm)
+
     p = sub.add_parser("maintenance", help="plan or cancel a maintenance window (edits the status file)")
     maintenance = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
     q = maintenance.add_parser("add", help="a planned window, announced ahead, at its start and at its end")
     files(q)
     q.add_argument("--title", required=True)
-    q.add_argument("--starts", required=True, metavar="TIME", help="e.g. 2026-12-06T03:00 (brand's time zone)")
-    q.add_argument("--ends", required=True, metavar="TIME")
+    q.add_argument("--starts", required=True, metavar="TIME",
+                   help="e.g. 2026-12-06T03:00 (the brand's time zone), 2026-12-06T03:00 Europe/Paris or "
+                        "2026-12-06T03:00+01:00; written in the status file's zone")
+    q.add_argument("--ends", required=True, metavar="TIME", help="as --starts")
     q.add_argument("-m", "--message", default="", help="what customers should expect")
     q.add_argument("--component", action="append", default=[], help="an affected component (repeatable)")
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
@@ -133,7 +141,7 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
         incident_id = args.id or f"{edit.slug(args.title)}-{now.astimezone(calendar.brand.tz):%Y%m%d-%H%M}"
 
         def change(data: Any, fresh: Status) -> None:
-            written["at"] = edit.stamp(now, calendar)
+            written["at"] = edit.stamp(now, fresh)
             edit.declare(data, incident_id=incident_id, title=args.title, impact=args.impact,
                          components=args.component, networks=args.network, at=written["at"], message=args.message,
                          next_update=args.next_update)
@@ -142,7 +150,7 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
 
         def change(data: Any, fresh: Status) -> None:
             target = edit.find_incident(data, incident_id)
-            written["at"] = edit.next_stamp(now, calendar, fresh.incident(incident_id))
+            written["at"] = edit.next_stamp(now, fresh, fresh.incident(incident_id))
             edit.add_update(target, written["at"], state, args.message, args.next_update)
 
     status = edit_file(args.status, calendar, change)
@@ -150,13 +158,32 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
     if incident is None:  # pragma: no cover - edit_file verified the file it wrote
         raise UsageError(f"{incident_id}: not in {args.status} after writing it")
     names = incident.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
-    show(f"{incident_id}: {incident.state} at {written['at']} in {args.status}; a running engine announces it within "
+    show(f"{incident_id}: {incident.state} at {written['at']} ({status.timezone}) in {args.status}; "
+         f"a running engine announces it within "
          f"a second on {', '.join(names)}")
+    return ExitStatus.OK
+
+
+def cmd_confirm(args: argparse.Namespace, clock: Clock) -> int:
+    """``herald incident confirm ID``: the draft the alert intake prepared goes public."""
+    from status.alerts import confirm
+
+    from ..statusfile import edit as edit_file
+
+    calendar, _current = _load(args)
+    check_names("--network", args.network, calendar.networks, args.calendar)
+    now = clock.now()
+    status = edit_file(args.status, calendar, lambda data, fresh: confirm(data, fresh, args.id, now, calendar,
+                                                                           args.network))
+    incident = status.incident(args.id)
+    names = (incident.networks if incident else ()) or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    show(f"{args.id}: confirmed in {args.status}; a running engine announces it within a second on {', '.join(names)}")
     return ExitStatus.OK
 
 
 def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.durations import DURATION_HINT
+    from campaigns.timeparse import zone
     from status import edit
 
     from ..statusfile import edit as edit_file
@@ -180,15 +207,43 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
         raise UsageError("--ends must be after --starts")
     tz = calendar.brand.tz
     window_id = args.id or f"{edit.slug(args.title)}-{starts.astimezone(tz):%Y%m%d-%H%M}"
-    status = edit_file(args.status, calendar, lambda data, fresh: edit.add_maintenance(
-        data, maintenance_id=window_id, title=args.title, starts=starts.isoformat(timespec="minutes"),
-        ends=ends.isoformat(timespec="minutes"), components=args.component, networks=args.network,
-        message=args.message, remind=remind))
+    def change(data: Any, fresh: Status) -> None:
+        file_zone = zone(fresh.timezone)  # written as wall-clock times in the file's own zone
+        edit.add_maintenance(
+            data, maintenance_id=window_id, title=args.title, starts=edit.written_time(starts, file_zone, "minutes"),
+            ends=edit.written_time(ends, file_zone, "minutes"), components=args.component, networks=args.network,
+            message=args.message, remind=remind)
+
+    status = edit_file(args.status, calendar, change)
     window = next(m for m in status.maintenance if m.id == window_id)
-    ahead = ", ".join(_duration(r) for r in window.remind)
     show(f"{window_id}: {window.starts.astimezone(tz):%Y-%m-%d %H:%M} to {window.ends.astimezone(tz):%H:%M %Z}; "
-         f"announced {ahead} ahead, at the start and at the end")
+         + _promises(calendar, status, window, clock.now()))
     return ExitStatus.OK
+
+
+def _promises(calendar: Calendar, status: Status, window: Any, now: datetime) -> str:
+    """What will really be announced, by the engine's own rule: an announcement later than its
+    catch-up window (``engine: catch_up``) when the window is added is skipped, so say so now."""
+    from status.announce import announcements
+
+    tz = calendar.brand.tz
+    grace = calendar.engine.grace("maintenance")
+    pubs = [p for p in announcements(calendar, status, window.starts - max(window.remind, default=timedelta(0))
+                                     - timedelta(seconds=1), window.ends + timedelta(seconds=1), now=now)
+            if p.post == window.id]
+    going: dict[str, str] = {}
+    late: dict[str, str] = {}
+    for pub in pubs:
+        what = pub.note.removeprefix("maintenance ")  # "in 24 hours", "starts", "ends"
+        what = f"{what.removeprefix('in ')} ahead" if what.startswith("in ") else f"when it {what}"
+        (late if now - pub.at > grace else going)[what] = f"{pub.at.astimezone(tz):%a %H:%M}"
+    networks = sorted({p.network for p in pubs})
+    if not networks:
+        return "announced nowhere: no enabled account takes text posts"
+    said = f"announced on {', '.join(networks)} " + (", ".join(f"{w} ({at})" for w, at in going.items()) or "never")
+    if late:
+        said += f"; too late for {', '.join(late)} (already past, beyond the {_duration(grace)} catch-up window)"
+    return said
 
 
 def _duration(delta: timedelta) -> str:
@@ -200,29 +255,42 @@ def _duration(delta: timedelta) -> str:
 
 
 def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
+    from textwrap import shorten
+
     from status.announce import announcements
+    from status.statuspage import component_states
 
     calendar, status = _load(args)
     tz = calendar.brand.tz
+    now = clock.now()
     if status.components:
+        states = component_states(status, now)  # what the page and summary.json show: incidents count
         show("components:")
-        for component in status.components.values():
-            show(f"  {component.name:<24} {component.status.replace('_', ' ')}")
+        for cid, component in status.components.items():
+            effective = states.get(cid, component.status)
+            why = f" (declared {component.status.replace('_', ' ')})" if effective != component.status else ""
+            show(f"  {component.name:<24} {effective.replace('_', ' ')}{why}")
     open_ = status.open_incidents()
     show(f"{count(len(open_), 'open incident')}" + (":" if open_ else ""))
-    recent = status.incidents[::-1][:10]
-    ledger = open_ledger(args) if recent and ledger_exists(ledger_url(args)) else None  # reading never creates one
-    now = clock.now()
-    for incident in recent:
-        show(f"\n{incident.id}: {incident.title} ({incident.impact}, {incident.state})")
+    resolved = [i for i in status.incidents[::-1] if i.resolved][:max(0, 10 - len(open_))]
+    shown = [*open_[::-1], *resolved]
+    ledger = open_ledger(args) if shown and ledger_exists(ledger_url(args)) else None  # reading never creates one
+    for n, incident in enumerate(shown):
+        if n == len(open_) and resolved:
+            show(f"\nrecently resolved ({len(resolved)}):")
+        show(f"\n{incident.id}: {incident.title} ({incident.impact}, {incident.state})"
+             + (" DRAFT, not public: herald incident confirm " + incident.id if incident.draft else ""))
+        if incident.alert:
+            show(f"  from alert {incident.alert}")
         pubs = announcements(calendar, status, incident.started, incident.updates[-1].at + timedelta(seconds=1))
-        states: dict[str, Any] = ledger.states([p.key for p in pubs]) if ledger is not None else {}
+        states_: dict[str, Any] = ledger.states([p.key for p in pubs]) if ledger is not None else {}
         for update in incident.updates:
             unsent = "not yet" if now - update.at <= calendar.engine.grace("incident") else \
                 "never (older than its catch-up window when Herald saw it)"
-            where = [f"{p.network}: {states.get(p.key, unsent)}" for p in pubs
+            where = [f"{p.network}: {states_.get(p.key, unsent)}" for p in pubs
                      if p.at == update.at.astimezone(tz) and p.post == incident.id]
-            show(f"  {_local(update.at, tz)}  {update.state:<13} {update.message[:70]}")
+            message = shorten(update.message, 72, placeholder="…")  # at a word, and says it was cut
+            show(f"  {_local(update.at, tz)}  {update.state:<13} {message}")
             show(f"      announced: {'; '.join(where) or 'no network'}")
     if ledger is not None:
         ledger.close()

@@ -10,6 +10,8 @@ and PostgreSQL (several engines sharing one ledger).  Its parts, each a module:
 - :mod:`.publications` — the publication store: the state machine, claims, history queries.
 - :mod:`.pauses` — `herald pause` / `herald resume`.
 - :mod:`.registry` — the engine registry: heartbeats of running Herald processes.
+- :mod:`.cluster` — several engines on one PostgreSQL: liveness and duties as advisory locks.
+- :mod:`.retention` — ``herald prune``: what may be deleted, and what must stay.
 - :mod:`.history` — the planner's variant history and lint's text history.
 
 :class:`Ledger` puts them together over one database (``Ledger.db``, SQLAlchemy's engine).
@@ -17,6 +19,7 @@ and PostgreSQL (several engines sharing one ledger).  Its parts, each a module:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -29,6 +32,7 @@ from .opening import BrokenLedger, default_url, open_database, redact_url, sqlit
 from .pauses import Pause, Pauses
 from .publications import TERMINAL, Claim, Item, Publications, Record, State
 from .registry import EngineRegistry
+from .retention import Pruned, prune
 from .schema import SCHEMA_VERSION, aware, metadata, publications_table
 
 if TYPE_CHECKING:
@@ -36,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION", "TERMINAL", "BrokenLedger", "Claim", "EngineRegistry", "Item", "Ledger", "LedgerError",
-    "Pause", "Pauses", "Publications", "Record", "State", "default_url", "metadata", "redact_url",
+    "Pause", "Pauses", "Pruned", "Publications", "Record", "State", "default_url", "metadata", "redact_url",
 ]
 
 
@@ -73,6 +77,9 @@ class Ledger(Publications, Pauses, EngineRegistry):
             wrote = aware(c.execute(select(func.max(publications_table.c.updated_at))).scalar())
         times = [t for t in (self.last_heartbeat(), wrote) if t is not None]
         return max(times) if times else None
+
+    def prune(self, cutoff: datetime, keep_posts: Iterable[str] = (), dry_run: bool = False) -> Pruned:
+        return prune(self.db, cutoff, keep_posts, dry_run)
 
     def variant_history(self, start: datetime, end: datetime) -> VariantHistory:
         return history.variant_history(self.db, start, end)

@@ -5,7 +5,8 @@ engine (``Ledger.db``)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Engine
 from .schema import aware, engines_table, to_db
 
 C = engines_table.c
+RECENT = timedelta(days=1)  # engines whose claims may still be in the ledger: older rows are not looked at
 
 
 class EngineRegistry:
@@ -46,6 +48,26 @@ class EngineRegistry:
             "last_fire_at": aware(r.last_fire_at), "stopped_at": aware(r.stopped_at), "info": json.loads(r.info),
         } for r in rows]
 
+    def dead_engines(self, now: datetime, dead_after: timedelta, live: Callable[[list[str]], set[str]]) -> set[str]:
+        """Engines that stopped, or whose heartbeat is older than ``dead_after`` and whose lock
+        session is gone (``live`` says which of the stale ones still hold their liveness lock:
+        those are slow, not dead).  Their claims may be taken over at once."""
+        with self.db.connect() as c:
+            rows = c.execute(select(C.id, C.heartbeat_at, C.stopped_at).where(
+                C.heartbeat_at >= to_db(now - RECENT))).all()
+        stopped = {r.id for r in rows if r.stopped_at is not None}
+        stale = [r.id for r in rows if r.stopped_at is None and aware(r.heartbeat_at) < now - dead_after]
+        return stopped | (set(stale) - live(stale) if stale else set())
+
     def last_heartbeat(self) -> datetime | None:
         with self.db.connect() as c:
             return aware(c.execute(select(func.max(C.heartbeat_at))).scalar())
+
+
+def newest_calendar(engines: list[dict[str, Any]]) -> str | None:
+    """The calendar hash of the engine whose calendar file is the newest (by the file's time),
+    among ``engines`` (the live ones): the one an engine with another hash is behind."""
+    known = [e["info"] for e in engines if e["info"].get("calendar_hash")]
+    if not known:
+        return None
+    return str(max(known, key=lambda i: (float(i.get("calendar_mtime") or 0), i["calendar_hash"]))["calendar_hash"])

@@ -124,6 +124,13 @@ engines_table = Table(
     Column("stopped_at", DateTime),
     Column("info", SafeText, nullable=False, default="{}"),  # built by Herald (pid, host), JSON kept intact
 )
+# The alert intake's memory (scheduler/ledger/alerts.py): one row per alert fingerprint.
+alerts_table = Table(
+    "herald_alerts", metadata,
+    Column("fingerprint", SafeString(200), primary_key=True),
+    Column("data", SafeText, nullable=False),  # status.alerts.Tracked as JSON
+    Column("updated_at", DateTime, nullable=False),
+)
 meta_table = Table(
     "herald_meta", metadata,
     Column("name", String(100), primary_key=True),

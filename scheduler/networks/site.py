@@ -1,8 +1,11 @@
-"""The built-in site channel: a static, accessible announcements page with Atom and JSON feeds.
+"""The built-in site channel: the status site as static files, with its posts and their feeds.
 
-Needs no credentials: it writes ``index.html``, ``feed.atom`` and ``feed.json`` into a
-folder (``public/`` next to the calendar unless the account sets ``path``), rewritten
-atomically on each publication, so any web server can serve them.  Its own store,
+Needs no credentials: it writes the status site's pages (``index.html``, incident,
+maintenance and history pages, the Statuspage API: the one renderer of ``herald serve``,
+:mod:`scheduler.web.render`, with this channel's posts under "Latest updates") and
+``feed.atom`` and ``feed.json`` of its posts into a folder (``public/`` next to the calendar
+unless the account sets ``path``), rewritten atomically on each publication, so any web
+server can serve them.  Its own store,
 ``site.json`` in the same folder, keeps every published item by publication key: a
 re-publication of the same key replaces its entry, so the site is idempotent by
 construction and ``find_recent`` is a lookup.  All user text is escaped (Jinja2
@@ -15,103 +18,20 @@ import json
 import os
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from feedgen.feed import FeedGenerator
-from jinja2 import Environment, select_autoescape
 
 from ..clock import Clock
 from ..files import write_atomic
+from ..web.render import shorten
 from .base import OutgoingPost, Publisher, RemoteRef
 
 if TYPE_CHECKING:
     from campaigns.model import Account, Calendar
 
 MAX_ITEMS = 500  # shown on the page and in the feeds; the store keeps the same
-
-_PAGE = """<!doctype html>
-<html lang="{{ language }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
-<link rel="alternate" type="application/atom+xml" title="{{ title }} (Atom)" href="feed.atom">
-<link rel="alternate" type="application/feed+json" title="{{ title }} (JSON Feed)" href="feed.json">
-<style>
- body { font: 1rem/1.5 system-ui, sans-serif; max-width: 44rem; margin: 0 auto; padding: 1rem;
-        color: #1a1a1a; }
- a { color: #0645ad; } article { border-top: 1px solid #ccc; padding: .75rem 0; }
- .meta { color: #555; font-size: .9rem; } .kind { text-transform: capitalize; }
- .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; }
- .banner { padding: .5rem .75rem; border-radius: .25rem; background: #1b7f3b; color: #fff; }
- .banner.minor, .banner.maintenance { background: #9a6700; } .banner.major, .banner.critical { background: #b42318; }
- table { border-collapse: collapse; } th, td { text-align: left; padding: .2rem .75rem .2rem 0; }
- .timeline li { margin-bottom: .5rem; }
- @media (prefers-color-scheme: dark) {
-   body { background: #111; color: #eee; } a { color: #8ab4f8; } .meta { color: #aaa; } }
-</style>
-</head>
-<body>
-<a class="skip" href="#updates">Skip to the updates</a>
-<header><h1>{{ title }}</h1>
-<p>Follow along: <a href="feed.atom">Atom feed</a> · <a href="feed.json">JSON Feed</a></p></header>
-<main id="updates">
-{% if status %}
-<section aria-labelledby="now"><h2 id="now" class="banner {{ status.indicator }}">{{ status.description }}</h2>
-{% if status.components %}<table><caption>Components</caption>
-{% for c in status.components %}<tr><th scope="row">{{ c.name }}</th><td class="{{ c.status }}">{{ c.label }}</td></tr>
-{% endfor %}</table>{% endif %}
-</section>
-{% for incident in status.open %}
-<section class="incident" aria-labelledby="i-{{ incident.id }}"><h2 id="i-{{ incident.id }}">{{ incident.title }}</h2>
-<p class="meta">{{ incident.impact }} impact{% if incident.components %} · {{ incident.components }}{% endif %}</p>
-<ol class="timeline" reversed>{% for u in incident.updates %}
-<li><strong>{{ u.state }}</strong> · <time datetime="{{ u.at }}">{{ u.shown }}</time><br>{{ u.message | linkify }}</li>
-{% endfor %}</ol></section>
-{% endfor %}
-{% if status.maintenance %}<section aria-labelledby="planned"><h2 id="planned">Planned maintenance</h2><ul>
-{% for m in status.maintenance %}<li><strong>{{ m.title }}</strong>: {{ m.window }} ({{ m.state }}){% if m.message %}.
-{{ m.message }}{% endif %}</li>{% endfor %}</ul></section>{% endif %}
-{% if status.history %}<section aria-labelledby="past"><h2 id="past">Past incidents</h2><ul>
-{% for incident in status.history %}<li><strong>{{ incident.title }}</strong>, resolved
-<time datetime="{{ incident.resolved_at }}">{{ incident.resolved_shown }}</time></li>{% endfor %}
-</ul></section>{% endif %}
-{% endif %}
-<h2>Latest updates</h2>
-{% for item in items %}
-<article id="{{ item.key }}" aria-labelledby="h-{{ item.key }}">
- <p class="meta" id="h-{{ item.key }}"><span class="kind">{{ item.kind }}</span> ·
-  <time datetime="{{ item.at }}">{{ item.shown }}</time></p>
- {% for para in item.paragraphs %}<p>{{ para | linkify }}</p>{% endfor %}
- {% if item.image %}
- <img src="{{ item.image.url or item.image.path }}" alt="{{ item.image.alt }}" loading="lazy">
- {% endif %}
-</article>
-{% else %}
-<p>No updates yet.</p>
-{% endfor %}
-</main>
-<footer><p class="meta">Updated <time datetime="{{ updated }}">{{ updated }}</time>.</p></footer>
-</body>
-</html>
-"""
-
-
-def _linkify(text: str) -> Any:
-    """Escape ``text`` and turn its http(s) links into anchors."""
-    from markupsafe import Markup, escape
-
-    from campaigns.networks import URL_RE
-
-    out, last = [], 0
-    for match in URL_RE.finditer(text):
-        out.append(escape(text[last:match.start()]))
-        url = match.group(0)
-        out.append(Markup('<a href="{0}">{0}</a>').format(url))
-        last = match.end()
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
 
 
 class SitePublisher(Publisher):
@@ -125,10 +45,8 @@ class SitePublisher(Publisher):
         self.clock = clock
         self.lock = threading.Lock()
         self.status: Any = None
+        self.calendar: Calendar | None = None
         self.tz: Any = tz
-        env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-        env.filters["linkify"] = _linkify
-        self.page = env.from_string(_PAGE)
 
     @classmethod
     def built_from(cls, account: Account, calendar: Calendar, *, env: Mapping[str, str],
@@ -140,8 +58,10 @@ class SitePublisher(Publisher):
     @classmethod
     def from_account(cls, account: Account, calendar: Calendar, *, clock: Clock, env: Mapping[str, str],
                      base_dir: str) -> SitePublisher:
-        return cls(account.name, account.options, clock, base_dir=base_dir, title=calendar.brand.name,
+        site = cls(account.name, account.options, clock, base_dir=base_dir, title=calendar.brand.name,
                    language=calendar.brand.language, tz=calendar.brand.tz)
+        site.calendar = calendar
+        return site
 
     @property
     def store_path(self) -> str:
@@ -175,43 +95,9 @@ class SitePublisher(Publisher):
 
     def on_status(self, status: Any, calendar: Any, now: datetime) -> None:
         with self.lock:
-            self.status, self.tz = status, calendar.brand.tz
+            self.status = status.public() if status is not None else None  # the intake's drafts are not public
+            self.calendar, self.tz = calendar, calendar.brand.tz
             self.render(self.items())
-
-    def status_view(self, now: datetime) -> dict[str, Any] | None:
-        """What the page shows of the current status, in the brand's time zone."""
-        from status.statuspage import DESCRIPTIONS, component_states, indicator, maintenance_state
-
-        status = self.status
-        if status is None or not (status.components or status.incidents or status.maintenance):
-            return None
-        tz = self.tz
-
-        def shown(when: datetime) -> str:
-            return when.astimezone(tz).strftime("%a %d %b %Y, %H:%M %Z")
-
-        states = component_states(status, now)
-        level = indicator(status, now)
-        names = {cid: c.name for cid, c in status.components.items()}
-        return {
-            "indicator": level, "description": DESCRIPTIONS[level],
-            "components": [{"name": c.name, "status": states[cid], "label": states[cid].replace("_", " ")}
-                           for cid, c in status.components.items()],
-            "open": [{"id": i.id, "title": i.title, "impact": i.impact,
-                      "components": ", ".join(names.get(c, c) for c in i.components),
-                      "updates": [{"state": u.state, "at": u.at.isoformat(), "shown": shown(u.at),
-                                   "message": u.message} for u in reversed(i.updates)]}
-                     for i in status.open_incidents()],
-            "maintenance": [{"title": m.title, "message": m.message,
-                             "state": maintenance_state(m, now).replace("_", " "),
-                             "window": f"{shown(m.starts)} to {m.ends.astimezone(tz):%H:%M %Z}"}
-                            for m in sorted(status.maintenance, key=lambda m: m.starts)
-                            if not m.cancelled and m.ends > now],
-            "history": [{"title": i.title, "resolved_at": i.updates[-1].at.isoformat(),
-                         "resolved_shown": shown(i.updates[-1].at)}
-                        for i in sorted(status.incidents, key=lambda i: i.started, reverse=True)
-                        if i.resolved and now - i.updates[-1].at <= timedelta(days=14)],
-        }
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
         with self.lock:
@@ -219,22 +105,28 @@ class SitePublisher(Publisher):
         return RemoteRef(post.key, f"#{post.key}") if found else None
 
     def render(self, items: list[dict[str, Any]]) -> None:
-        now = self.clock.now()
-        shown = []
-        for item in items:
-            at = datetime.fromisoformat(item["at"])
-            shown.append({**item, "shown": at.astimezone(self.tz).strftime("%a %d %b %Y, %H:%M %Z"),
-                          "paragraphs": [p for p in item["text"].split("\n") if p.strip()] or [""]})
-        html = self.page.render(title=self.title, items=shown, updated=now.isoformat(timespec="seconds"),
-                                language=self.language, status=self.status_view(now))
-        if self.status is not None:
-            from status.statuspage import api_files
+        """The status site's pages by the one renderer (:mod:`scheduler.web.render`), with this
+        channel's posts on the front page, and this channel's feeds of its posts."""
+        from campaigns.model import Brand
+        from campaigns.model import Calendar as CalendarModel
+        from status.model import Status
 
-            for name, data in api_files(self.status, self.title, str(self.tz), now).items():
-                write_atomic(os.path.join(self.directory, "api", "v2", name), json.dumps(data, indent=1))
-        write_atomic(os.path.join(self.directory, "index.html"), html)
-        write_atomic(os.path.join(self.directory, "feed.atom"), self.atom(items, now))
-        write_atomic(os.path.join(self.directory, "feed.json"), self.json_feed(items))
+        from ..web.render import Renderer, SiteData
+        from ..web.site import brand_css, logo_path, write_site
+
+        now = self.clock.now()
+        zone = getattr(self.tz, "key", "UTC")
+        brand = self.calendar.brand if self.calendar else Brand(self.title, zone, language=self.language)
+        calendar = self.calendar or CalendarModel("", brand, {}, {}, ())
+        if brand.name != self.title:
+            from dataclasses import replace
+
+            calendar = replace(calendar, brand=replace(brand, name=self.title))
+        posts = [{"key": i["key"], "kind": i["kind"], "text": i["text"], "at": datetime.fromisoformat(i["at"])}
+                 for i in items]
+        data = SiteData(calendar, self.status or Status("", zone), now, posts=posts, base_url=self.base_url)
+        logo = logo_path(calendar.path, brand.logo) if calendar.path else None
+        write_site(self.directory, _ChannelFeeds(Renderer(data), self, items, now), brand_css(brand.color), logo)
 
     def _link(self, key: str = "") -> str:
         return f"{self.base_url}/#{key}" if key else f"{self.base_url}/"
@@ -249,7 +141,7 @@ class SitePublisher(Publisher):
         for item in reversed(items):  # feedgen prepends entries
             entry = feed.add_entry()
             entry.id(f"urn:herald:publication:{item['key']}")
-            entry.title(item.get("title") or item["text"].split("\n")[0][:80])
+            entry.title(item.get("title") or shorten(item["text"]))
             entry.content(item["text"], type="text")
             entry.published(datetime.fromisoformat(item["published"]))
             entry.updated(datetime.fromisoformat(item["published"]))
@@ -266,8 +158,21 @@ class SitePublisher(Publisher):
             "items": [{
                 "id": item["key"], "url": self._link(item["key"]), "content_text": item["text"],
                 "date_published": item["published"], "tags": [item["kind"]],
-                **({"title": item["title"]} if item.get("title") else {}),
+                "title": item.get("title") or shorten(item["text"]),
                 **({"image": item["image"].get("url")} if item.get("image") and item["image"].get("url") else {}),
             } for item in items],
         }
         return json.dumps(feed, ensure_ascii=False, indent=1)
+
+
+class _ChannelFeeds:
+    """The renderer's files, with the channel's own feeds (its posts) in place of the status feeds."""
+
+    def __init__(self, renderer: Any, site: SitePublisher, items: list[dict[str, Any]], now: datetime):
+        self.renderer, self.site, self.items, self.now = renderer, site, items, now
+
+    def site_files(self) -> dict[str, str | bytes]:
+        files: dict[str, str | bytes] = self.renderer.site_files()
+        files["feed.atom"] = self.site.atom(self.items, self.now)
+        files["feed.json"] = self.site.json_feed(self.items)
+        return files

@@ -1,0 +1,393 @@
+"""High availability, for real: several `herald run` processes on one PostgreSQL ledger, SIGKILLed
+at random and restarted, with a PostgreSQL restart in the middle.
+
+- ``ha_run``: ``engines`` engines publish ``posts`` announcements due over ``spread`` seconds to a
+  local webhook receiver (tests/receiver.py); every ``kill_every`` seconds (a random pick in the
+  range) a random engine is SIGKILLed and started again at once; ``restart_db`` (if given) is
+  called half-way.  Figures come from what happened: the receiver's deliveries (lost, keys per
+  post, deliveries per key, arrival times) and the claims the killed engine held at the moment
+  it died (read from the ledger right after the kill): their lateness is the failover time.
+- ``throughput``: ``posts`` due at once, 1, 2 or 4 engines, publications per second.
+- ``growth``: the ledger's bytes per 10,000 publications on SQLite and PostgreSQL.
+- ``ThrowawayPostgres``: a PostgreSQL cluster of its own (initdb in a temporary folder, another
+  port) that can be restarted without touching the machine's server; removed at the end.
+
+    python bench/bench_ha.py            # 3 engines, 1,000 posts over 2 minutes, throughput, growth
+    python bench/bench_ha.py --quick    # 3 engines, 150 posts over 25 s
+
+Used by tests/test_ha.py (2 engines, a few kills, on the test run's own database).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.crash import write_calendar  # noqa: E402
+from tests.receiver import Receiver  # noqa: E402
+
+
+def _p(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+class Engines:
+    """``herald run`` processes on one calendar and ledger, each with its own log."""
+
+    def __init__(self, workdir: Path, calendar: Path, url: str):
+        self.workdir = workdir
+        self.command = [sys.executable, "-m", "scheduler.cli", "run", "--calendar", str(calendar), "--state", url]
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.procs: dict[int, subprocess.Popen[bytes]] = {}
+        self.logs: dict[int, Path] = {}
+
+    def start(self, slot: int) -> subprocess.Popen[bytes]:
+        """Start engine ``slot``; it registers as host ``node-SLOT``, so its peers treat it as another
+        machine (no looking up its pid: only its heartbeat and its lock session tell them it died)."""
+        self.logs[slot] = self.workdir / f"engine-{slot}.log"
+        with open(self.logs[slot], "a") as log:
+            proc = subprocess.Popen(self.command, cwd=self.workdir, stdout=log, stderr=log,
+                                    env={**self.env, "HERALD_HOST": f"node-{slot}"})
+        self.procs[slot] = proc
+        return proc
+
+    def kill(self, slot: int) -> int:
+        proc = self.procs[slot]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return proc.pid
+
+    def stop_all(self, timeout: float = 15.0) -> list[int | None]:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        codes: list[int | None] = []
+        for proc in self.procs.values():
+            try:
+                codes.append(proc.wait(timeout=timeout))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                codes.append(None)
+        return codes
+
+    def text(self) -> str:
+        return "".join(p.read_text() for p in self.logs.values() if p.exists())
+
+
+def _claims_of(url: str, slot: int, pid: int) -> list[str]:
+    """The keys the engine process ``pid`` of slot ``slot`` held claimed in the ledger."""
+    from scheduler.ledger import Ledger
+
+    ledger = Ledger(url)
+    try:
+        prefix = f"node-{slot}:{pid}:"
+        return [r.key for r in ledger.claimed() if (r.lease_owner or "").startswith(prefix)]
+    finally:
+        ledger.close()
+
+
+def _a_holder(url: str, group: Engines, rng: random.Random, until: float, default: int) -> int:
+    """An engine slot that holds a claim right now, watched for until ``until`` (a claim lives only
+    while its post is being sent: a single look would often fall between two); ``default`` if none
+    did by then."""
+    from scheduler.ledger import Ledger
+
+    ledger = Ledger(url)
+    try:
+        while True:
+            owners = {(r.lease_owner or "") for r in ledger.claimed()}
+            holders = [s for s, proc in group.procs.items()
+                       if any(o.startswith(f"node-{s}:{proc.pid}:") for o in owners)]
+            if holders or time.monotonic() >= until:
+                return rng.choice(holders) if holders else default
+            time.sleep(0.01)
+    finally:
+        ledger.close()
+
+
+def _counts(url: str) -> dict[str, int]:
+    from scheduler.ledger import Ledger
+
+    ledger = Ledger(url)
+    try:
+        return ledger.counts()
+    finally:
+        ledger.close()
+
+
+def ha_run(workdir: Path, url: str, engines: int = 3, posts: int = 1000, spread: float = 120.0, lead: float = 5.0,
+           kill_every: tuple[float, float] = (5.0, 15.0), restart_db: Callable[[], None] | None = None,
+           seed: int = 14, receiver_delay: float = 0.05, tail: float = 60.0, target_claims: bool = False) -> dict:
+    """Run the kill test (see the module's docstring); the figures as a dict.  ``target_claims``:
+    kill an engine that holds a claim at that moment (when one does), so that every run has a
+    takeover to measure; otherwise the victim is chosen at random, as a real outage chooses."""
+    from campaigns.calendar import load
+    from campaigns.plan import plan
+
+    rng = random.Random(seed)
+    workdir.mkdir(parents=True, exist_ok=True)
+    calendar = workdir / "content_calendar.yaml"
+    kills: list[dict] = []
+    with Receiver() as receiver:
+        receiver.delay = receiver_delay
+        receiver.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+        first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
+        write_calendar(calendar, receiver.url, posts, first, spread)
+        due = {p.key: p.at.timestamp() for p in plan(load(str(calendar)), first - timedelta(hours=1),
+                                                       first + timedelta(hours=1))}
+        group = Engines(workdir, calendar, url)
+        for slot in range(engines):
+            group.start(slot)
+        began = time.monotonic()
+        end = began + lead + spread
+        restart_at = began + lead + spread / 2 if restart_db is not None else None
+        restarted: float | None = None
+        try:
+            while time.monotonic() < end:
+                gap = rng.uniform(*kill_every)
+                if restart_at is not None and restarted is None and time.monotonic() + gap > restart_at:
+                    receiver.wait_for(len(due), timeout=max(0.0, restart_at - time.monotonic()))
+                    restarted = time.time()
+                    assert restart_db is not None
+                    restart_db()
+                    continue
+                if receiver.wait_for(len(due), timeout=min(gap, max(0.0, end - time.monotonic()))):
+                    break
+                if time.monotonic() >= end:
+                    break
+                slot = rng.randrange(engines)
+                if target_claims:
+                    slot = _a_holder(url, group, rng, until=min(end, time.monotonic() + 3.0), default=slot)
+                pid = group.kill(slot)
+                at = time.time()
+                kills.append({"slot": slot, "at": at, "claims": _claims_of(url, slot, pid)})
+                group.start(slot)
+            arrived = receiver.wait_for(len(due), timeout=tail)
+            settled = _wait_recorded(url, len(due), timeout=tail)
+        finally:
+            codes = group.stop_all()
+        per_key: dict[str, int] = {}
+        first_at: dict[str, float] = {}
+        keys_per_text: dict[str, set[str]] = {}
+        for d in receiver.deliveries:
+            per_key[d["key"]] = per_key.get(d["key"], 0) + 1
+            first_at.setdefault(d["key"], d["at"])
+            keys_per_text.setdefault(str(d["body"].get("text")), set()).add(d["key"])
+    late = {k: first_at[k] - due[k] for k in due if k in first_at}
+    taken = {k for kill in kills for k in kill["claims"]}
+    # claims the killed engine held that had not reached the receiver when it died: sent by a peer
+    unsent = [late[k] for kill in kills for k in kill["claims"] if k in late and first_at[k] > kill["at"]]
+    window = {k for k, t in due.items() for kill in kills if kill["at"] <= t < kill["at"] + 10}
+    after_restart = [late[k] for k, t in due.items() if restarted is not None and restarted <= t < restarted + 10
+                     and k in late]
+    text = group.text()
+    worst = sorted(late.items(), key=lambda kv: -kv[1])[:5]
+    return {
+        "worst_late": [{"late_s": round(v, 2), "due_after_start_s": round(due[k] - first.timestamp(), 1),
+                        "taken_over": k in taken} for k, v in worst],
+        "engines": engines, "posts": len(due), "kills": len(kills), "db_restarted": restarted is not None,
+        "arrived_all": arrived, "recorded_all": settled, "lost": len(set(due) - set(first_at)),
+        "unexpected": len(set(first_at) - set(due)),
+        "posts_with_several_keys": sum(1 for keys in keys_per_text.values() if len(keys) > 1),
+        "keys_delivered_twice": sum(1 for n in per_key.values() if n > 1),
+        "wire_repeats": sum(n - 1 for n in per_key.values() if n > 1),
+        "taken_over": len(taken), "reconciled": text.count(" reconciled "),
+        "p50_late_taken_over_s": _p([late[k] for k in taken if k in late], 0.5),
+        "p99_late_taken_over_s": _p([late[k] for k in taken if k in late], 0.99),
+        "max_late_taken_over_s": _p([late[k] for k in taken if k in late], 1.0),
+        "taken_over_unsent": len(unsent), "max_late_taken_over_unsent_s": _p(unsent, 1.0),
+        "p99_late_due_within_10s_of_a_kill_s": _p([late[k] for k in window if k in late], 0.99),
+        "p99_late_all_s": _p(list(late.values()), 0.99),
+        "p99_late_after_db_restart_s": _p(after_restart, 0.99) if restarted is not None else None,
+        "exit_codes": codes, "tracebacks": text.count("Traceback"), "ledger": _counts(url),
+    }
+
+
+def _wait_recorded(url: str, count: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if _counts(url) == {"sent": count}:
+                return True
+        time.sleep(0.2)  # other processes are working: wall-clock polling is the point here
+    return False
+
+
+def throughput(workdir: Path, url: str, engines: int, posts: int = 300) -> dict:
+    """``posts`` due at once on one account, ``engines`` engines: publications per second, from the
+    first delivery to the last (the receiver answers at once: the ledger and the engines are measured)."""
+    from campaigns.calendar import load
+    from campaigns.plan import plan
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    calendar = workdir / "content_calendar.yaml"
+    with Receiver() as receiver:
+        first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
+        write_calendar(calendar, receiver.url, posts, first, 1.0)
+        count = len(plan(load(str(calendar)), first - timedelta(hours=1), first + timedelta(hours=1)))
+        group = Engines(workdir, calendar, url)
+        for slot in range(engines):
+            group.start(slot)
+        try:
+            done = receiver.wait_for(count, timeout=120)
+        finally:
+            group.stop_all()
+        times = sorted(d["at"] for d in receiver.deliveries)
+        repeats = len(receiver.deliveries) - len(receiver.accepted)
+    span = times[-1] - times[0] if len(times) > 1 else float("nan")
+    return {"engines": engines, "posts": count, "all_arrived": done, "seconds": round(span, 2),
+            "per_second": round(count / span, 1) if span else None, "wire_repeats": repeats}
+
+
+def growth(url: str, rows: int = 10_000) -> int:
+    """Bytes the ledger grows by for ``rows`` sent publications (written the engine's way: claim, mark sent)."""
+    from scheduler.ledger import Item, Ledger
+
+    ledger = Ledger(url)
+    try:
+        before = _size(ledger)
+        now = datetime.now(UTC)
+        for i in range(rows):
+            key = f"{i:064x}"[-64:]
+            item = Item(key=key, source=f"calendar:post-{i}", post=f"post-{i}", network="hooks", kind="announcement",
+                        scheduled_at=now, text=f"Announcement number {i}: our service is back, thank you for waiting",
+                        variant="1")
+            ledger.claim(item, "host:1:abcdef", now, timedelta(minutes=2))
+            ledger.mark_sent(key, "host:1:abcdef", now, f"msg-{i}", f"https://example.com/m/{i}")
+        if ledger.db.dialect.name == "postgresql":
+            with ledger.db.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                from sqlalchemy import text
+
+                c.execute(text("VACUUM ANALYZE herald_publications"))
+        return _size(ledger) - before
+    finally:
+        ledger.close()
+
+
+def _size(ledger: object) -> int:
+    from sqlalchemy import text
+
+    db = ledger.db  # type: ignore[attr-defined]
+    with db.connect() as c:
+        if db.dialect.name == "postgresql":
+            return int(c.execute(text("SELECT pg_total_relation_size('herald_publications')")).scalar())
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages = c.exec_driver_sql("PRAGMA page_count").scalar()
+        free = c.exec_driver_sql("PRAGMA freelist_count").scalar()
+        size = c.exec_driver_sql("PRAGMA page_size").scalar()
+        return int((pages - free) * size)
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of our own in a temporary folder, on a free port: restartable without
+    touching the machine's server (other work uses that one); stopped and removed on exit."""
+
+    def __init__(self) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        initdb = shutil.which("initdb") or (str(found[-1]) if found else None)
+        if initdb is None:
+            raise RuntimeError("initdb not found (apt-get install postgresql)")
+        self.bin = Path(initdb).parent
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.folder = Path(tempfile.mkdtemp(prefix="herald-pg-"))
+        self.data = self.folder / "data"
+        self.user = "postgres" if os.geteuid() == 0 else None  # PostgreSQL refuses to run as root
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if self.user:
+            command = ["runuser", "-u", self.user, "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    def __enter__(self) -> ThrowawayPostgres:
+        if self.user:
+            shutil.chown(self.folder, self.user)
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.start()
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "server.log"), "-w", "start")
+
+    def restart(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.start()
+
+    def database(self, name: str) -> str:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres",
+                              isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _folder() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="herald-ha-") as folder:
+        yield Path(folder)
+
+
+def main(argv: list[str]) -> None:
+    quick = "--quick" in argv
+    out: dict[str, object] = {}
+    with ThrowawayPostgres() as pg, _folder() as folder:
+        if quick:
+            out["failover"] = ha_run(folder / "ha", pg.database("ha"), engines=3, posts=150, spread=25.0,
+                                     kill_every=(4.0, 8.0), restart_db=pg.restart, receiver_delay=0.2, tail=40.0)
+        else:
+            out["failover"] = ha_run(folder / "ha", pg.database("ha"), engines=3, posts=1000, spread=120.0,
+                                     restart_db=pg.restart, receiver_delay=0.2)
+        print(json.dumps(out["failover"]), flush=True)
+        runs = 1 if quick else 3
+        rates: dict[int, list[float]] = {}
+        for n in (1, 2, 4):
+            for r in range(runs):
+                result = throughput(folder / f"tp{n}-{r}", pg.database(f"tp{n}_{r}"), n, posts=150 if quick else 300)
+                print(json.dumps(result), flush=True)
+                if result["per_second"]:
+                    rates.setdefault(n, []).append(result["per_second"])
+        out["per_second_median"] = {n: statistics.median(v) for n, v in rates.items()}
+        if 1 in out["per_second_median"]:  # type: ignore[operator]
+            base = out["per_second_median"][1]  # type: ignore[index]
+            out["ratio_vs_1_engine"] = {n: round(v / base, 2) for n, v in out["per_second_median"].items()}  # type: ignore[attr-defined]
+        rows = 2_000 if quick else 10_000
+        sqlite_bytes = growth(f"sqlite:///{folder / 'growth.db'}", rows)
+        pg_bytes = growth(pg.database("growth"), rows)
+        out["bytes_per_10000_publications"] = {"sqlite": sqlite_bytes * 10_000 // rows,
+                                               "postgresql": pg_bytes * 10_000 // rows}
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,187 @@
+"""Finding the self-service answer for each topic: help-centre articles ranked with BM25.
+
+Answers come from a Zendesk Help Center articles export (JSON: ``{"articles": [{"title",
+"body", "html_url", "locale"}]}`` as the API answers, or a list of them), a ``sitemap.xml``
+(each ``<loc>`` with a ``<title>``, ``<image:title>`` or ``<news:title>`` when there is one,
+else the words of its path), a CSV or YAML of FAQ entries (``question``, ``answer``, ``url``),
+and the calendar's own ``brand.links``.  The link ``order_tracking`` is the answer to
+order-status questions, so it carries the words customers use for them and wins ties.
+Ranking is Okapi BM25 (rank-bm25) over the same folded words the topics use; a topic whose
+best score is under the threshold is a gap: an article to write.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import unescape
+from urllib.parse import urlsplit
+
+from ..errors import InvalidInput, Problem
+
+__all__ = ["Answer", "Match", "brand_answers", "rank", "read_answers"]
+
+GOOD = 4.0  # least BM25 score of a good answer
+_TAG = re.compile(r"<[^>]+>")
+_WORD = re.compile(r"(?u)\b[^\W\d_][\w]+\b")
+
+# What customers call the link the calendar names (order tracking first: it answers most).
+LINK_WORDS = {
+    "order_tracking": "track order tracking status where is my order delivery shipping shipped arrive when "
+                      "parcel package bestellung lieferung sendungsverfolgung wo ist",
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    title: str
+    url: str
+    text: str = ""
+    link: str = ""  # the calendar's link name, when the answer is one of brand.links
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    answer: Answer
+    score: float
+
+    @property
+    def good(self) -> bool:
+        return self.score >= GOOD
+
+
+def _words(text: str, stop: frozenset[str]) -> list[str]:
+    from sklearn.feature_extraction.text import strip_accents_unicode
+
+    return [w for w in _WORD.findall(strip_accents_unicode(text.lower())) if w not in stop]
+
+
+def brand_answers(links: dict[str, str]) -> list[Answer]:
+    """The calendar's links as answers, order tracking first."""
+    names = sorted(links, key=lambda n: (n != "order_tracking", n))
+    return [Answer(n.replace("_", " "), links[n], LINK_WORDS.get(n, ""), n, "brand.links") for n in names]
+
+
+def _slug_title(url: str) -> str:
+    path = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return re.sub(r"^\d+[-_]?", "", path).replace("-", " ").replace("_", " ").strip() or url
+
+
+def _sitemap(path: str, data: bytes) -> list[Answer]:
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(data)  # noqa: S314  # a local file the planner chose
+    except ElementTree.ParseError as exc:
+        line, col = exc.position
+        raise InvalidInput([Problem(path, line, col + 1, f"not XML: {exc}")]) from None
+    out = []
+    for url in root.iter():
+        if not url.tag.endswith("}url") and url.tag != "url":
+            continue
+        loc = title = ""
+        for child in url.iter():
+            name = child.tag.rsplit("}", 1)[-1]
+            if name == "loc" and not loc:
+                loc = (child.text or "").strip()
+            elif name == "title" and not title:
+                title = (child.text or "").strip()
+        if loc:
+            out.append(Answer(title or _slug_title(loc), loc, source=path))
+    return out
+
+
+def _articles(path: str, doc: object) -> list[Answer]:
+    articles = doc.get("articles") if isinstance(doc, dict) else doc
+    if not isinstance(articles, list):
+        keys = ", ".join(repr(k) for k in doc) if isinstance(doc, dict) else type(doc).__name__
+        raise InvalidInput([Problem(path, 1, 1, f"unknown keys: {keys}",
+                                    'expected a Zendesk Help Center export: {"articles": [{"title", "body", '
+                                    '"html_url"}]}')])
+    out = []
+    for a in articles:
+        if isinstance(a, dict) and a.get("title") and (a.get("html_url") or a.get("url")) and not a.get("draft"):
+            body = _TAG.sub(" ", unescape(str(a.get("body") or "")))
+            out.append(Answer(str(a["title"]).strip(), str(a.get("html_url") or a.get("url")), body, source=path))
+    return out
+
+
+def _faq(path: str, rows: Iterable[dict[str, object]], line_of: list[int]) -> list[Answer]:
+    out = []
+    for i, row in enumerate(rows):
+        folded = {str(k).strip().lower(): str(v or "").strip() for k, v in row.items()}
+        question = folded.get("question") or folded.get("title") or ""
+        url = folded.get("url") or folded.get("link") or ""
+        if not question or not url:
+            found = ", ".join(repr(k) for k in folded)
+            raise InvalidInput([Problem(path, line_of[i] if i < len(line_of) else 0, 1,
+                                        f"an FAQ entry needs question and url (found: {found})")])
+        out.append(Answer(question, url, folded.get("answer", ""), source=path))
+    return out
+
+
+def read_answers(path: str) -> list[Answer]:
+    """The answers in one file: a Help Center JSON export, a sitemap, or an FAQ CSV/YAML."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise InvalidInput([Problem(path, 0, 0, f"cannot read the file: {exc.strerror}")]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - data.rfind(b"\n", 0, exc.start)
+        raise InvalidInput([Problem(path, line, col, f"byte 0x{data[exc.start]:02x} is not UTF-8 text",
+                                    "re-save it as UTF-8")]) from None
+    head = text.lstrip()[:1]
+    if not head:
+        raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected help-centre articles or FAQ entries")])
+    if head == "<":
+        return _sitemap(path, data)
+    if head in "{[":
+        try:
+            return _articles(path, json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise InvalidInput([Problem(path, exc.lineno, exc.colno, f"not JSON: {exc.msg}")]) from None
+    if path.endswith((".yaml", ".yml")):
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        try:
+            doc = YAML(typ="safe").load(text)
+        except YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise InvalidInput([Problem(path, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
+                                        f"not YAML: {getattr(exc, 'problem', exc)}")]) from None
+        entries = doc.get("faq", doc.get("entries")) if isinstance(doc, dict) else doc
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise InvalidInput([Problem(path, 1, 1, "expected a list of FAQ entries (question, answer, url)")])
+        return _faq(path, entries, [])
+    reader = csv.DictReader(text.splitlines())
+    rows = list(reader)
+    if not rows:
+        raise InvalidInput([Problem(path, 1, 1, "no FAQ entries after the header")])
+    return _faq(path, rows, list(range(2, len(rows) + 2)))
+
+
+def rank(queries: list[str], answers: list[Answer], stop: Iterable[str] = ()) -> list[list[Match]]:
+    """For each query, every answer with a positive BM25 score, best first (the calendar's
+    order-tracking link first among equals)."""
+    from rank_bm25 import BM25Okapi
+
+    if not answers:
+        return [[] for _ in queries]
+    folded = frozenset(stop)
+    corpus = [_words(f"{a.title} {a.title} {a.text} {_slug_title(a.url)}", folded) or ["_"] for a in answers]
+    bm25 = BM25Okapi(corpus)
+    out = []
+    for query in queries:
+        scores = bm25.get_scores(_words(query, folded))
+        order = sorted(range(len(answers)), key=lambda i: (-scores[i], answers[i].link != "order_tracking", i))
+        out.append([Match(answers[i], round(float(scores[i]), 2)) for i in order if scores[i] > 0])
+    return out

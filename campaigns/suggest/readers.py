@@ -1,0 +1,344 @@
+"""Reading what customers asked: helpdesk exports and site-search reports, streamed.
+
+Every file becomes a stream of :class:`Request` values (text, weight, when it came in), so
+100,000 tickets never sit in memory as rows.  The format is recognised by its columns (CSV)
+or its keys (JSON), never by the file name:
+
+* Zendesk ticket export, CSV (``Id``, ``Subject``, ``Created at``, ``Tags``, ``Via``…) and
+  JSON (one ticket per line, as the incremental export writes it, or ``{"tickets": [...]}``
+  as the API answers: ``subject``, ``description``, ``tags``, ``created_at``, ``via.channel``);
+* Freshdesk ticket export, CSV (``Ticket ID``, ``Subject``, ``Description``, ``Created time``,
+  ``Tags``, ``Source``);
+* Help Scout conversation export, CSV (``Conversation ID``, ``Subject``, ``Preview``,
+  ``Created At``, ``Tags``, ``Type``);
+* a plain CSV: ``question``, ``count`` and optional ``hour`` / ``weekday``;
+* a site-search report (Google Analytics, Matomo, Shopify…): a search term column and a
+  count column.
+
+Bad input raises :class:`~campaigns.errors.InvalidInput` with one line naming the file, line
+and column: unknown columns (listing those found, and the nearest known one), an empty file,
+bytes that are not in the file's encoding (with the encoding charset-normalizer guesses),
+a date that cannot be read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from ..errors import InvalidInput, Problem
+
+__all__ = ["FORMATS", "Request", "read_requests", "sniff_encoding"]
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One thing customers asked: its words, how many times (a search report's count), and,
+    when the source says so, the moment (UTC) or at least the hour and weekday (local)."""
+
+    text: str
+    weight: int = 1
+    at: datetime | None = None
+    hour: int | None = None
+    weekday: int | None = None  # 0 = Monday
+    tags: tuple[str, ...] = ()
+    channel: str = ""
+    title: str = ""  # the subject (or the question), shown as an example
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.strip().lstrip("\ufeff").lower().replace("_", " ").split())
+
+
+# Each CSV format: its name, the columns that identify it (all required, folded), and where
+# each field comes from (first column present wins).
+@dataclass(frozen=True)
+class CsvFormat:
+    name: str
+    needs: frozenset[str]
+    text: tuple[str, ...]
+    count: tuple[str, ...] = ()
+    at: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    channel: tuple[str, ...] = ()
+    hour: tuple[str, ...] = ()
+    weekday: tuple[str, ...] = ()
+
+
+FORMATS = (
+    CsvFormat("Zendesk ticket export", frozenset({"id", "subject", "created at"}), ("subject", "description"),
+              at=("created at",), tags=("tags",), channel=("via",)),
+    CsvFormat("Freshdesk ticket export", frozenset({"ticket id", "subject", "created time"}),
+              ("subject", "description"),
+              at=("created time",), tags=("tags",), channel=("source",)),
+    CsvFormat("Help Scout conversation export", frozenset({"conversation id", "subject", "created at"}),
+              ("subject", "preview"), at=("created at",), tags=("tags",), channel=("type",)),
+    CsvFormat("plain question list", frozenset({"question"}), ("question",), count=("count",), hour=("hour",),
+              weekday=("weekday",)),
+    *(CsvFormat("site-search report", frozenset({term, n}), (term,), count=(n,))
+      for term in ("search term", "search terms", "searched keyword", "keyword", "query", "search query")
+      for n in ("total unique searches", "unique searches", "searches", "event count", "count", "total searches")),
+)
+KNOWN_COLUMNS = sorted({c for f in FORMATS for c in f.needs})
+
+
+def sniff_encoding(sample: bytes) -> str:
+    """The encoding charset-normalizer finds most likely for ``sample`` ('' when none fits)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    return best.encoding if best is not None else ""
+
+
+def _decode_error(path: str, data: bytes, encoding: str, exc: UnicodeDecodeError, base: int) -> InvalidInput:
+    index = base + exc.start
+    line = data.count(b"\n", 0, index) + 1
+    col = index - (data.rfind(b"\n", 0, index) + 1) + 1
+    guess = sniff_encoding(data[max(0, index - 4096):index + 4096])
+    hint = f"it looks like {guess}: re-save it as UTF-8 or pass --encoding {guess}" if guess else \
+        "re-save it as UTF-8 or pass --encoding"
+    return InvalidInput([Problem(path, line, col, f"byte 0x{data[index]:02x} is not {encoding} text", hint)])
+
+
+class _Text:
+    """A file's bytes decoded incrementally (one chunk at a time); a decoding error names its line and column."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, path: str, raw: IO[bytes], encoding: str):
+        self.path, self.raw, self.encoding_name = path, raw, encoding
+        self.decoder = codecs.getincrementaldecoder(encoding)()
+        self.offset = 0
+        self.buffer = ""
+        self.lines: Iterator[str] = iter(())
+        self.head = raw.read(3)
+        if encoding.replace("-", "").lower() in ("utf8", "utf8sig") and self.head.startswith(codecs.BOM_UTF8):
+            self.head = self.head[3:]
+            self.offset = 3
+
+    def chunks(self) -> Iterator[str]:
+        data = self.head
+        while True:
+            more = self.raw.read(self.CHUNK)
+            data += more
+            try:
+                yield self.decoder.decode(data, final=not more)
+            except UnicodeDecodeError as exc:
+                self.raw.seek(0)
+                whole = self.raw.read()
+                raise _decode_error(self.path, whole, self.encoding_name, exc, self.offset) from None
+            self.offset += len(data)
+            data = b""
+            if not more:
+                return
+
+    def __iter__(self) -> Iterator[str]:
+        rest = ""
+        for text in self.chunks():
+            rest += text
+            *lines, rest = rest.split("\n")
+            for line in lines:
+                yield line + "\n"
+        if rest:
+            yield rest
+
+
+def _suggest(found: list[str]) -> str:
+    from difflib import get_close_matches
+
+    hints = []
+    for column in found:
+        match = get_close_matches(column, KNOWN_COLUMNS, n=1, cutoff=0.7)
+        if match and match[0] != column:
+            hints.append(f"did you mean {match[0]!r} for {column!r}?")
+    known = "a Zendesk, Freshdesk or Help Scout export; a plain CSV with question,count[,hour,weekday]; " \
+            "or a site-search report with a search term and a count column"
+    return (" ".join(hints) + " " if hints else "") + f"expected {known}"
+
+
+def _csv_format(path: str, header: list[str]) -> CsvFormat:
+    folded = {_fold(h) for h in header}
+    for fmt in FORMATS:
+        if fmt.needs <= folded:
+            return fmt
+    found = ", ".join(repr(h.strip().lstrip("\ufeff")) for h in header)
+    raise InvalidInput([Problem(path, 1, 1, f"unknown columns: {found}", _suggest([_fold(h) for h in header]))])
+
+
+def parse_when(text: str) -> datetime:
+    """A helpdesk timestamp as an aware UTC datetime: ISO 8601 and the exports' own forms
+    (``2026-11-02 09:14:00 +0100``, ``2026-11-02 09:14``; naive times are taken as UTC,
+    which is what Zendesk, Freshdesk and Help Scout export)."""
+    text = text.strip()
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        from dateutil import parser
+
+        try:
+            value = parser.parse(text, dayfirst=False)
+        except (ValueError, OverflowError):
+            raise ValueError(text) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _int(path: str, line: int, col: int, text: str, what: str, low: int, high: int) -> int:
+    try:
+        value = int(float(text.replace(",", "")))
+    except ValueError:
+        raise InvalidInput([Problem(path, line, col, f"{what} {text!r} is not a number")]) from None
+    if not low <= value <= high:
+        raise InvalidInput([Problem(path, line, col, f"{what} {value} is not between {low} and {high}")])
+    return value
+
+
+def _weekday(path: str, line: int, col: int, text: str) -> int:
+    name = text.strip().lower()
+    for i, day in enumerate(WEEKDAYS):
+        if name and day.startswith(name[:3]):
+            return i
+    return _int(path, line, col, text, "weekday", 0, 6)
+
+
+def _csv(path: str, stream: _Text) -> Iterator[Request]:
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected a header line and requests")]) from None
+    fmt = _csv_format(path, header)
+    index = {_fold(h): i for i, h in enumerate(header)}
+
+    def first(names: tuple[str, ...]) -> int | None:
+        return next((index[n] for n in names if n in index), None)
+
+    texts = [index[n] for n in fmt.text if n in index]
+    count, at, tags, channel = first(fmt.count), first(fmt.at), first(fmt.tags), first(fmt.channel)
+    hour, weekday = first(fmt.hour), first(fmt.weekday)
+    rows = 0
+    for row in reader:
+        line = reader.line_num
+        if not any(row):
+            continue
+        rows += 1
+
+        def cell(i: int | None, row: list[str] = row) -> str:
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        text = " ".join(t for t in (cell(i) for i in texts) if t)
+        if not text:
+            continue
+        when = None
+        if cell(at):
+            try:
+                when = parse_when(cell(at))
+            except ValueError:
+                assert at is not None
+                raise InvalidInput([Problem(path, line, at + 1, f"cannot read the date {cell(at)!r}",
+                                            "expected e.g. 2026-11-02T09:14:00Z or 2026-11-02 09:14")]) from None
+        yield Request(
+            text, _int(path, line, (count or 0) + 1, cell(count), "count", 0, 10**12) if cell(count) else 1, when,
+            _int(path, line, (hour or 0) + 1, cell(hour), "hour", 0, 23) if cell(hour) else None,
+            _weekday(path, line, (weekday or 0) + 1, cell(weekday)) if cell(weekday) else None,
+            tuple(t for t in cell(tags).replace(";", ",").replace(",", " ").split() if t), cell(channel),
+            cell(texts[0]) or text)
+    if not rows:
+        raise InvalidInput([Problem(path, 2, 1, f"no requests after the header ({fmt.name})")])
+
+
+def _ticket(path: str, line: int, obj: Any) -> Request | None:
+    if not isinstance(obj, dict):
+        raise InvalidInput([Problem(path, line, 1, "expected a ticket object")])
+    if "subject" not in obj and "description" not in obj:
+        found = ", ".join(repr(k) for k in list(obj)[:12])
+        raise InvalidInput([Problem(path, line, 1, f"unknown keys: {found}",
+                                    "expected Zendesk tickets with subject, description, created_at, tags, via")])
+    text = " ".join(str(obj.get(k) or "").strip() for k in ("subject", "description")).strip()
+    if not text:
+        return None
+    when = None
+    if obj.get("created_at"):
+        try:
+            when = parse_when(str(obj["created_at"]))
+        except ValueError:
+            raise InvalidInput([Problem(path, line, 1, f"cannot read the date {obj['created_at']!r} (created_at)",
+                                        "expected e.g. 2026-11-02T09:14:00Z")]) from None
+    via = obj.get("via")
+    channel = str(via.get("channel", "")) if isinstance(via, dict) else str(via or "")
+    tags = obj.get("tags") or ()
+    return Request(text, 1, when, tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (), channel=channel,
+                   title=str(obj.get("subject") or "").strip() or text)
+
+
+def _json(path: str, stream: _Text) -> Iterator[Request]:
+    """Newline-delimited tickets, streamed; or one document (``{"tickets": [...]}`` or a list)."""
+    lines = iter(stream)
+    first = ""
+    for first in lines:
+        if first.strip():
+            break
+    first = first.strip()
+    if not first:
+        raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected Zendesk tickets as JSON")])
+    decoder = json.JSONDecoder()
+    try:
+        obj, end = decoder.raw_decode(first)
+        one_per_line = end == len(first) and isinstance(obj, dict) and "tickets" not in obj
+    except json.JSONDecodeError:
+        one_per_line = False
+    if one_per_line:
+        n = 0
+        for n, text in enumerate((first, *(lo.strip() for lo in lines)), start=1):
+            if not text:
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput([Problem(path, n, exc.colno, f"not JSON: {exc.msg}")]) from None
+            request = _ticket(path, n, obj)
+            if request is not None:
+                yield request
+        return
+    whole = first + "\n" + "".join(lines)
+    try:
+        doc = json.loads(whole)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([Problem(path, exc.lineno, exc.colno, f"not JSON: {exc.msg}")]) from None
+    tickets = doc.get("tickets") if isinstance(doc, dict) else doc
+    if not isinstance(tickets, list):
+        keys = ", ".join(repr(k) for k in doc) if isinstance(doc, dict) else type(doc).__name__
+        raise InvalidInput([Problem(path, 1, 1, f"unknown keys: {keys}", 'expected {"tickets": [...]} or a list')])
+    if not tickets:
+        raise InvalidInput([Problem(path, 1, 1, "no tickets in the file")])
+    for ticket in tickets:
+        request = _ticket(path, 0, ticket)
+        if request is not None:
+            yield request
+
+
+def read_requests(path: str, encoding: str = "utf-8") -> Iterator[Request]:
+    """Every request in the file at ``path``, streamed; the format is found from its content."""
+    try:
+        raw = open(path, "rb")  # noqa: SIM115  # closed by the generator's finally
+    except OSError as exc:
+        raise InvalidInput([Problem(path, 0, 0, f"cannot read the file: {exc.strerror}")]) from None
+    try:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InvalidInput([Problem(path, 0, 0, f"unknown encoding {encoding!r}")]) from None
+        start = raw.read(64).lstrip(codecs.BOM_UTF8).lstrip()
+        raw.seek(0)
+        if not start:
+            raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected a helpdesk export or a report")])
+        stream = _Text(path, raw, encoding)
+        yield from (_json if start[:1] in (b"{", b"[") else _csv)(path, stream)
+    finally:
+        raw.close()

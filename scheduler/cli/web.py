@@ -1,0 +1,88 @@
+"""Web commands: serve (the status site, the review room, the intake) and export-site.
+
+``herald serve`` renders every page per request from the files and the ledger, so any number
+of servers show the same site; it binds 127.0.0.1 unless ``--bind`` says otherwise.
+``herald export-site DIR`` writes the same pages, by the same renderer, as static files.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from campaigns.errors import RuntimeFailure, UsageError
+
+from .common import ExitStatus, calendar_option, ledger_url, say, state_option, status_option
+
+if TYPE_CHECKING:
+    from ..clock import Clock
+
+DEFAULT_BIND = "127.0.0.1:8080"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("serve", help="serve the status site (and the review room) over HTTP")
+    calendar_option(p)
+    status_option(p)
+    state_option(p)
+    p.add_argument("--bind", default=DEFAULT_BIND, metavar="HOST:PORT",
+                   help=f"where to listen (default {DEFAULT_BIND}: this machine only)")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("export-site", help="write the status site as static files for any web host")
+    p.add_argument("directory", metavar="DIR", help="the folder to write (created; files in it are replaced)")
+    calendar_option(p)
+    status_option(p)
+    state_option(p)
+    p.set_defaults(handler=cmd_export_site)
+
+
+def parse_bind(text: str, option: str = "--bind") -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"{option} {text!r}: write HOST:PORT, e.g. {DEFAULT_BIND}")
+    return host.strip("[]"), int(port)
+
+
+def context(args: argparse.Namespace, clock: Clock) -> Any:
+    from ..web.context import WebContext
+
+    ctx = WebContext.from_environment(args.calendar, args.status, ledger_url(args), clock)
+    ctx.calendar()  # a broken calendar stops here, with every problem at its line
+    ctx.status()
+    return ctx
+
+
+def cmd_serve(args: argparse.Namespace, clock: Clock) -> int:
+    from ..web.app import create_app, serve
+
+    host, port = parse_bind(args.bind)
+    ctx = context(args, clock)
+    server = serve(create_app(ctx), host, port)
+    say(f"serving the status site at http://{host}:{port}/ (Ctrl-C stops)")
+    try:
+        server.run()
+    except SystemExit:  # uvicorn's answer to a port it cannot bind (its own line is logged already)
+        raise RuntimeFailure(f"--bind {args.bind}: cannot listen there (in use, or not this machine's address)") \
+            from None
+    finally:
+        ctx.close()
+    return ExitStatus.OK
+
+
+def cmd_export_site(args: argparse.Namespace, clock: Clock) -> int:
+    import os
+
+    from ..web.context import WebContext
+    from ..web.render import Renderer
+    from ..web.site import brand_css, logo_path, write_site
+
+    ctx = context(args, clock)
+    try:
+        renderer = Renderer(ctx.site_data(held_for="*"))
+        files = write_site(args.directory, renderer, brand_css(ctx.calendar().brand.color),
+                           logo_path(ctx.calendar_path, ctx.calendar().brand.logo))
+    finally:
+        WebContext.close(ctx)
+    say(f"wrote {len(files)} files to {os.path.abspath(args.directory)}")
+    return ExitStatus.OK

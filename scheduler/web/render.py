@@ -1,0 +1,376 @@
+"""The one renderer of the status site: pages, feeds and the API, from the status file, the
+calendar and ledger rows.  ``herald serve``, ``herald export-site`` and the built-in ``site``
+channel all call it, so every engine and every copy shows the same site.
+
+It renders; it writes nothing.  Links are relative to ``root`` (``/`` when served, ``../../``
+from an exported ``incidents/ID/index.html``), so an export works on any web host.  Times
+are rendered in the brand's zone (correct without JavaScript) and ``static/site.js`` turns
+them into the reader's zone.  Every user text goes through Jinja2's autoescaping.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+if TYPE_CHECKING:
+    from campaigns.model import Calendar
+    from status.model import Incident, Maintenance, Status
+
+    from ..ledger.publications import Record
+
+HISTORY_DAYS = 90  # the bar per component, as on Statuspage
+RECENT = timedelta(days=7)  # resolved incidents and completed maintenance on the front page
+TITLE_LIMIT = 90  # feed titles, cut at a word with an ellipsis
+
+# state -> (label, icon, css class); the icon and the words carry the state, never the colour alone
+COMPONENT_STATES = {
+    "operational": ("Operational", "✓", "ok"),
+    "under_maintenance": ("Under maintenance", "⚒", "maint"),
+    "degraded_performance": ("Degraded performance", "!", "minor"),
+    "partial_outage": ("Partial outage", "!", "major"),
+    "major_outage": ("Major outage", "✕", "critical"),
+}
+INDICATOR_CLASS = {"none": "ok", "minor": "minor", "major": "major", "critical": "critical", "maintenance": "maint"}
+IMPACT_ORDER = ["none", "minor", "major", "critical"]
+
+
+def shorten(text: str, limit: int = TITLE_LIMIT) -> str:
+    """``text`` on one line, at most ``limit`` characters, cut at a word with an ellipsis."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit - 1]
+    if " " in cut and not flat[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def _linkify(text: str) -> Any:
+    """Escape ``text`` and turn its http(s) links into anchors."""
+    from markupsafe import Markup, escape
+
+    from campaigns.networks import URL_RE
+
+    out, last = [], 0
+    for match in URL_RE.finditer(text):
+        out.append(escape(text[last:match.start()]))
+        out.append(Markup('<a href="{0}">{0}</a>').format(match.group(0)))
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("scheduler.web", "templates"), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["linkify"] = _linkify
+    return env
+
+
+@dataclass
+class SiteData:
+    """Everything the pages read, taken once per render."""
+
+    calendar: Calendar
+    status: Status
+    now: datetime
+    records: list[Record] = field(default_factory=list)  # announcements of incidents and maintenance
+    held: dict[str, list[Record]] = field(default_factory=dict)  # incident id -> posts held during it
+    posts: list[dict[str, Any]] = field(default_factory=list)  # the site channel's own posts: key, kind, at, text
+    live: bool = False  # served: the script polls for changes
+    base_url: str = ""  # absolute links in feeds, when known
+
+
+class Renderer:
+    def __init__(self, data: SiteData):
+        self.data = data
+        self.status = data.status
+        self.brand = data.calendar.brand
+        self.tz = self.brand.tz
+        self.now = data.now
+        self.names = {cid: c.name for cid, c in self.status.components.items()}
+
+    # -- small helpers ---------------------------------------------------------------------
+    def when(self, at: datetime) -> dict[str, str]:
+        local = at.astimezone(self.tz)
+        return {"iso": at.isoformat(timespec="seconds"), "shown": local.strftime("%a %d %b %Y, %H:%M %Z")}
+
+    def _announced(self, source: str, prefix: bool = False) -> list[Record]:
+        return [r for r in self.data.records if (r.source.startswith(source) if prefix else r.source == source)]
+
+    def _links(self, records: Iterable[Record]) -> list[dict[str, Any]]:
+        return [{"network": r.network, "state": str(r.state), "url": r.remote_url if _safe_url(r.remote_url) else "",
+                 "error": r.last_error or ""} for r in records]
+
+    # -- views -----------------------------------------------------------------------------
+    def components(self) -> list[dict[str, Any]]:
+        from status.statuspage import component_states
+
+        states = component_states(self.status, self.now)
+        days = self._history_days()
+        out = []
+        for cid, component in self.status.components.items():
+            label, icon, css = COMPONENT_STATES.get(states[cid], (states[cid].replace("_", " "), "?", "minor"))
+            out.append({"id": cid, "name": component.name, "state": states[cid], "label": label, "icon": icon,
+                        "css": css, "days": _spans([self._day(day, cid, events) for day, events in days])})
+        return out
+
+    def _history_days(self) -> list[tuple[date, list[tuple[str, str, str, str]]]]:
+        """The last 90 days in the brand's zone, each with its events: (kind, id, title, level, components)."""
+        today = self.now.astimezone(self.tz).date()
+        first = today - timedelta(days=HISTORY_DAYS - 1)
+        events: dict[date, list[Any]] = {first + timedelta(days=n): [] for n in range(HISTORY_DAYS)}
+
+        def spread(start: datetime, end: datetime, item: Any) -> None:
+            day = max(start.astimezone(self.tz).date(), first)
+            last = min(end.astimezone(self.tz).date(), today)
+            while day <= last:
+                events[day].append(item)
+                day += timedelta(days=1)
+
+        for incident in self.status.incidents:
+            end = incident.updates[-1].at if incident.resolved else self.now
+            spread(incident.started, end, ("incident", incident.id, incident.title, str(incident.impact),
+                                           incident.components))
+        for m in self.status.maintenance:
+            if not m.cancelled and m.starts <= self.now:
+                spread(m.starts, min(m.ends, self.now), ("maintenance", m.id, m.title, "maintenance", m.components))
+        return list(events.items())
+
+    def _day(self, day: date, cid: str, events: list[Any]) -> dict[str, Any]:
+        mine = [e for e in events if cid in e[4]]
+        impacts = [e[3] for e in mine if e[0] == "incident"]
+        level = max(impacts, key=IMPACT_ORDER.index) if impacts else ("maint" if mine else "ok")
+        css = {"none": "ok", "maint": "maint"}.get(level, level)
+        words = {"ok": "No incidents", "maint": "Maintenance", "minor": "Minor incident", "major": "Major incident",
+                 "critical": "Critical incident"}[css]
+        return {"date": day.isoformat(), "shown": day.strftime("%d %b %Y"), "css": css, "words": words,
+                "events": [{"kind": e[0], "id": e[1], "title": e[2]} for e in mine]}
+
+    def incident(self, incident: Incident) -> dict[str, Any]:
+        announced = self._announced(incident.source)
+        updates = []
+        for n, update in enumerate(incident.updates):
+            nxt = incident.updates[n + 1].at if n + 1 < len(incident.updates) else None
+            mine = [r for r in announced if r.scheduled_at == update.at or
+                    (r.scheduled_at > update.at and (nxt is None or r.scheduled_at < nxt) and r.kind != "status")]
+            updates.append({"state": str(update.state), "label": str(update.state).capitalize(),
+                            "message": update.message, **self.when(update.at), "links": self._links(mine)})
+        last = incident.updates[-1]
+        next_by = self.when(last.at + last.next_update) if last.next_update and not incident.resolved else None
+        end = last.at if incident.resolved else self.now
+        return {
+            "id": incident.id, "title": incident.title, "impact": str(incident.impact),
+            "css": INDICATOR_CLASS.get(str(incident.impact), "minor"), "state": str(incident.state),
+            "label": str(incident.state).capitalize(), "resolved": incident.resolved,
+            "components": [self.names.get(c, c) for c in incident.components],
+            "started": self.when(incident.started), "ended": self.when(end),
+            "duration": _duration(end - incident.started), "alert": incident.alert or "",
+            "updates": list(reversed(updates)), "next_by": next_by,
+            "held": [{"post": r.post, "network": r.network, "kind": r.kind, "state": str(r.state),
+                      **self.when(r.scheduled_at), "why": r.last_error or ""}
+                     for r in self.data.held.get(incident.id, [])],
+        }
+
+    def maintenance(self, m: Maintenance) -> dict[str, Any]:
+        from status.statuspage import maintenance_state
+
+        state = "cancelled" if m.cancelled else maintenance_state(m, self.now)
+        announced = self._announced(f"maintenance:{m.id}@", prefix=True)
+        return {"id": m.id, "title": m.title, "message": m.message, "state": state,
+                "label": state.replace("_", " ").capitalize(), "starts": self.when(m.starts),
+                "ends": self.when(m.ends), "components": [self.names.get(c, c) for c in m.components],
+                "announcements": [{**link, **self.when(r.scheduled_at), "kind": r.kind}
+                                  for r, link in zip(announced, self._links(announced), strict=True)]}
+
+    def overall(self) -> dict[str, str]:
+        from status.statuspage import DESCRIPTIONS, indicator
+
+        level = indicator(self.status, self.now)
+        return {"level": level, "css": INDICATOR_CLASS[level], "description": DESCRIPTIONS[level]}
+
+    def common(self, root: str) -> dict[str, Any]:
+        return {"brand": self.brand, "root": root, "overall": self.overall(), "live": self.data.live,
+                "zone": self.brand.timezone, "updated": self.when(self.now), "lang": self.brand.language,
+                "accent": self.brand.color if _safe_colour(self.brand.color) else "#0b5fff"}
+
+    # -- pages -----------------------------------------------------------------------------
+    def index(self, root: str = "/") -> str:
+        status = self.status
+        maintenance = [self.maintenance(m) for m in sorted(status.maintenance, key=lambda m: m.starts)]
+        recent = [self.incident(i) for i in sorted(status.incidents, key=lambda i: i.started, reverse=True)
+                  if i.resolved and self.now - i.updates[-1].at <= RECENT]
+        return _environment().get_template("index.html").render(
+            **self.common(root), title=self.brand.name + " status",
+            open=[self.incident(i) for i in sorted(status.open_incidents(), key=lambda i: i.started, reverse=True)],
+            components=self.components(), recent=recent,
+            active=[m for m in maintenance if m["state"] == "in_progress"],
+            upcoming=[m for m in maintenance if m["state"] == "scheduled"],
+            completed=[m for m in reversed(maintenance) if m["state"] == "completed"
+                       and self.now - datetime.fromisoformat(m["ends"]["iso"]) <= RECENT],
+            posts=[{**p, **self.when(p["at"])} for p in self.data.posts])
+
+    def incident_page(self, incident_id: str, root: str = "/") -> str | None:
+        incident = self.status.incident(incident_id)
+        if incident is None:
+            return None
+        view = self.incident(incident)
+        return _environment().get_template("incident.html").render(
+            **self.common(root), title=f"{incident.title} · {self.brand.name} status", incident=view)
+
+    def maintenance_page(self, maintenance_id: str, root: str = "/") -> str | None:
+        found = [m for m in self.status.maintenance if m.id == maintenance_id]
+        if not found:
+            return None
+        view = self.maintenance(found[-1])
+        return _environment().get_template("maintenance.html").render(
+            **self.common(root), title=f"{view['title']} · {self.brand.name} status", m=view)
+
+    def months(self) -> list[dict[str, Any]]:
+        items: list[tuple[datetime, str, dict[str, Any]]] = []
+        for i in self.status.incidents:
+            items.append((i.started, "incident", self.incident(i)))
+        for m in self.status.maintenance:
+            items.append((m.starts, "maintenance", self.maintenance(m)))
+        items.sort(key=lambda x: x[0], reverse=True)
+        months: dict[str, dict[str, Any]] = {}
+        for at, kind, view in items:
+            local = at.astimezone(self.tz)
+            month = months.setdefault(local.strftime("%Y-%m"), {"id": local.strftime("%Y-%m"),
+                                                                 "name": local.strftime("%B %Y"), "items": []})
+            month["items"].append({"kind": kind, **view})
+        return list(months.values())
+
+    def history_page(self, root: str = "/") -> str:
+        return _environment().get_template("history.html").render(
+            **self.common(root), title=f"History · {self.brand.name} status", months=self.months())
+
+    # -- feeds -----------------------------------------------------------------------------
+    def entries(self) -> list[dict[str, Any]]:
+        """Every incident update and every maintenance window as a feed item, newest first."""
+        out = []
+        for i in self.status.incidents:
+            for n, u in enumerate(i.updates, 1):
+                out.append({"id": f"incident:{i.id}:{n}", "path": f"incidents/{i.id}/", "at": u.at,
+                            "title": shorten(f"{str(u.state).capitalize()}: {i.title}"), "text": u.message})
+        for m in self.status.maintenance:
+            state = "Cancelled" if m.cancelled else "Maintenance"
+            window = f"{m.starts.astimezone(self.tz):%d %b %H:%M}–{m.ends.astimezone(self.tz):%H:%M %Z}"
+            out.append({"id": f"maintenance:{m.id}@{m.signature}", "path": f"maintenance/{m.id}/",
+                        "at": min(m.starts, self.now), "title": shorten(f"{state}: {m.title} ({window})"),
+                        "text": m.message or m.title})
+        out.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
+        return out
+
+    def _abs(self, path: str) -> str:
+        return f"{self.data.base_url.rstrip('/')}/{path}" if self.data.base_url else f"/{path}"
+
+    def atom(self) -> bytes:
+        from feedgen.feed import FeedGenerator
+
+        feed = FeedGenerator()
+        feed.id(self._abs("") if self.data.base_url else f"urn:herald:status:{self.brand.name}")
+        feed.title(f"{self.brand.name} status")
+        feed.link(href=self._abs(""), rel="alternate")
+        feed.link(href=self._abs("feed.atom"), rel="self")
+        feed.language(self.brand.language)
+        feed.updated(self.now)
+        for e in reversed(self.entries()):  # feedgen prepends
+            entry = feed.add_entry()
+            entry.id(f"urn:herald:{e['id']}")
+            entry.title(e["title"])
+            entry.content(e["text"], type="text")
+            entry.published(e["at"])
+            entry.updated(e["at"])
+            entry.link(href=self._abs(e["path"]), rel="alternate")
+        return bytes(feed.atom_str(pretty=True))
+
+    def json_feed(self) -> str:
+        return json.dumps({
+            "version": "https://jsonfeed.org/version/1.1", "title": f"{self.brand.name} status",
+            "language": self.brand.language, "home_page_url": self._abs(""), "feed_url": self._abs("feed.json"),
+            "items": [{"id": e["id"], "url": self._abs(e["path"]), "title": e["title"], "content_text": e["text"],
+                       "date_published": e["at"].isoformat(timespec="seconds")} for e in self.entries()],
+        }, ensure_ascii=False, indent=1)
+
+    def status_ics(self) -> bytes:
+        """Maintenance windows and incidents (no plan): the public subscription."""
+        from icalendar import Calendar as VCalendar
+
+        from status.ical import add_status
+
+        cal = VCalendar()
+        cal.add("prodid", "-//Herald//status//EN")
+        cal.add("version", "2.0")
+        cal.add("x-wr-calname", f"{self.brand.name} status")
+        start, end = self.now - timedelta(days=HISTORY_DAYS), self.now + timedelta(days=366)
+        if add_status(cal, self.status, self.brand.name, start, end, self.now):
+            cal.add_missing_timezones()
+        return bytes(cal.to_ical())
+
+    def api(self) -> dict[str, dict[str, Any]]:
+        from status.statuspage import api_files
+
+        return api_files(self.status, self.brand.name, self.brand.timezone, self.now)
+
+    def site_files(self) -> dict[str, str | bytes]:
+        """The whole site as files, by path: what ``herald export-site`` and the channel write."""
+        files: dict[str, str | bytes] = {"index.html": self.index("./"), "history/index.html": self.history_page("../"),
+                                         "feed.atom": self.atom(), "feed.json": self.json_feed(),
+                                         "status.ics": self.status_ics()}
+        for i in self.status.incidents:
+            files[f"incidents/{i.id}/index.html"] = self.incident_page(i.id, "../../") or ""
+        for m in self.status.maintenance:
+            files[f"maintenance/{m.id}/index.html"] = self.maintenance_page(m.id, "../../") or ""
+        for name, data in self.api().items():
+            files[f"api/v2/{name}"] = json.dumps(data, indent=1)
+        for name in STATIC:
+            files[f"static/{name}"] = static_file(name)
+        return files
+
+
+STATIC = ("site.css", "site.js", "review.css")
+
+
+def static_file(name: str) -> bytes:
+    from importlib.resources import files
+
+    return (files("scheduler.web") / "static" / name).read_bytes()
+
+
+def _spans(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs of quiet days as one segment (``width`` days wide, ``shown`` as a range): the bar
+    stays 90 days long at a fraction of the markup; a day with events is always its own."""
+    out: list[dict[str, Any]] = []
+    for day in days:
+        last = out[-1] if out else None
+        if last is not None and not day["events"] and not last["events"] and last["css"] == day["css"]:
+            last["width"] += 1
+            last["shown"] = f"{last['first']} to {day['shown']}"
+        else:
+            out.append({**day, "width": 1, "first": day["shown"]})
+    return out
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins or not minutes else ""]
+    return " ".join(p for p in parts if p)
+
+
+def _safe_url(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("https://", "http://"))
+
+
+def _safe_colour(colour: str) -> bool:
+    return len(colour) == 7 and colour[0] == "#" and all(c in "0123456789abcdefABCDEF" for c in colour[1:])

@@ -1,0 +1,350 @@
+"""Alert intake as a pure state machine: alert events + what is tracked + the status + now ->
+what is tracked next, and the change to ``status.yaml`` (a :data:`status.edit.Change`).
+
+The web endpoints (:mod:`scheduler.web.intake`) turn each tool's payload into
+:class:`AlertEvent` values; this module decides, :func:`scheduler.statusfile.edit` writes.
+Nothing here reads a clock or a file, so every rule is a table of events and ``now``:
+
+- an event older than the last one seen for its fingerprint (an old ``firing`` after a
+  ``resolved``), or the same event again, changes nothing;
+- an alert acts once it has been firing for its policy's ``for:`` (``mark``: the component's
+  state; ``draft``: an incident not yet public, told to the internal chat account only;
+  ``declare``: a public incident); one that resolves before that did nothing at all;
+- several alerts on one component make one incident; an alert on a component with an open
+  incident joins it, and adds an update only when its impact is higher;
+- when the last alert of an incident it opened resolves, the incident is resolved (a draft's
+  resolution, like the draft, goes only to the internal account); a person's incident that
+  alerts joined is left to the person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from campaigns.model import Calendar
+
+from . import edit
+from .model import AlertPolicy, AlertRoute, Impact, Incident, Status, UpdateState
+
+FIRING, RESOLVED = "firing", "resolved"
+IMPACT_ORDER = {Impact.NONE: 0, Impact.MINOR: 1, Impact.MAJOR: 2, Impact.CRITICAL: 3}
+MARK_STATE = {Impact.NONE: "degraded_performance", Impact.MINOR: "degraded_performance",
+              Impact.MAJOR: "partial_outage", Impact.CRITICAL: "major_outage"}
+KEEP_RESOLVED = timedelta(hours=6)  # how long a resolved fingerprint is remembered (replays of it change nothing)
+MAX_RESOLVED = 10_000  # and at most this many (the oldest go first): memory stays flat under any alert rate
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """One alert's news from one payload."""
+
+    source: str  # alertmanager | grafana | uptime-kuma | statuspage | generic
+    fingerprint: str  # the tool's identity of the alert (prefixed with the source by the caller)
+    status: str  # firing | resolved
+    at: datetime  # aware: when it started firing, or when it resolved
+    name: str  # alertname, monitor name, upstream incident name
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        return self.labels.get("severity", "") or "default"
+
+    @property
+    def describe(self) -> str:
+        """The alert as the incident's ``alert:`` names it."""
+        return f"{self.source}: {self.name} ({self.fingerprint})"
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """What the intake remembers of one fingerprint (kept in the ledger, see scheduler/ledger/alerts.py)."""
+
+    fingerprint: str
+    component: str
+    severity: str
+    alert: str  # AlertEvent.describe
+    firing: bool
+    since: datetime  # firing since (``for:`` counts from here)
+    last_at: datetime  # the newest event accepted
+    incident: str = ""  # the incident it opened or joined
+    opened: bool = False  # it (with its siblings) opened that incident, so it resolves it
+    acted: bool = False  # its policy was applied
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fingerprint": self.fingerprint, "component": self.component, "severity": self.severity,
+                "alert": self.alert, "firing": self.firing, "since": self.since.isoformat(),
+                "last_at": self.last_at.isoformat(), "incident": self.incident, "opened": self.opened,
+                "acted": self.acted}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tracked:
+        return cls(data["fingerprint"], data["component"], data["severity"], data["alert"], bool(data["firing"]),
+                   datetime.fromisoformat(data["since"]), datetime.fromisoformat(data["last_at"]),
+                   data.get("incident", ""), bool(data.get("opened")), bool(data.get("acted")))
+
+
+@dataclass
+class Decision:
+    """What :func:`decide` made of the events: the tracked alerts to store, the file's change
+    (None: the file stays as it is), and sentences for the log."""
+
+    tracked: dict[str, Tracked]
+    actions: list[tuple[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unrouted: list[AlertEvent] = field(default_factory=list)
+    ignored: list[AlertEvent] = field(default_factory=list)  # replayed, out of order or duplicate events
+    touched: set[str] = field(default_factory=set)  # fingerprints whose tracking changed (to store)
+    waiting: bool = False  # an alert waits out its for: (the timer keeps ticking)
+
+    def put(self, item: Tracked) -> None:
+        self.tracked[item.fingerprint] = item
+        self.touched.add(item.fingerprint)
+
+
+def route_for(status: Status, event: AlertEvent) -> AlertRoute | None:
+    """The first ``alerts:`` route the event matches: all its labels, a monitor name or an upstream component."""
+    for route in status.alerts:
+        if route.labels and all(event.labels.get(k) == v for k, v in route.labels):
+            return route
+        if route.monitors and event.labels.get("monitor") in route.monitors:
+            return route
+        if route.upstream and event.labels.get("upstream") in route.upstream:
+            return route
+    return None
+
+
+def suggestion(status: Status, event: AlertEvent) -> str:
+    """The ``alerts:`` entry to add for an alert no route knows, as one line of YAML."""
+    pick = {k: v for k, v in event.labels.items() if k not in ("severity",)}
+    if "monitor" in pick:
+        match = f"monitors: [{pick['monitor']}]"
+    elif "upstream" in pick:
+        match = f"upstream: [{pick['upstream']}]"
+    else:
+        key = next((k for k in ("service", "job", "alertname") if k in pick), next(iter(pick), "alertname"))
+        match = f"labels: {{{key}: {pick.get(key, event.name)}}}"
+    component = next(iter(status.components), "COMPONENT")
+    return f"- {{component: {component}, {match}, severity: {{default: {{action: mark}}}}}}"
+
+
+def _accept(previous: Tracked | None, event: AlertEvent) -> bool:
+    """Whether the event is news for its fingerprint (not a replay, a duplicate or out of order)."""
+    if previous is None:
+        return event.status == FIRING
+    if event.at < previous.last_at:
+        return False
+    if event.status == FIRING:
+        return not previous.firing and event.at > previous.last_at
+    return previous.firing
+
+
+def decide(status: Status, tracked: Mapping[str, Tracked], events: Iterable[AlertEvent], now: datetime,
+           calendar: Calendar) -> Decision:
+    """Apply ``events`` (possibly none: the ``for:`` timer) to ``tracked`` at ``now``; see the module."""
+    out = Decision(dict(tracked))
+    for event in events:
+        previous = out.tracked.get(event.fingerprint)
+        if not _accept(previous, event):
+            out.ignored.append(event)
+            continue
+        if event.status == FIRING:
+            route = route_for(status, event)
+            if route is None:
+                out.unrouted.append(event)
+                continue
+            out.put(Tracked(event.fingerprint, route.component, event.severity, event.describe, True,
+                            min(event.at, now), event.at))
+        elif previous is not None:
+            out.put(replace(previous, firing=False, last_at=event.at))
+            if previous.acted:
+                _resolve(status, out, previous, now, calendar)
+    _act(status, out, now, calendar)
+    return out
+
+
+def forgotten(tracked: Mapping[str, Tracked], now: datetime) -> list[str]:
+    """The resolved fingerprints to forget: older than :data:`KEEP_RESOLVED`, and the oldest
+    beyond :data:`MAX_RESOLVED` (the intake calls this once a minute, not per request)."""
+    resolved = sorted((t for t in tracked.values() if not t.firing), key=lambda t: t.last_at)
+    excess = max(0, len(resolved) - MAX_RESOLVED)
+    return [t.fingerprint for n, t in enumerate(resolved) if n < excess or now - t.last_at > KEEP_RESOLVED]
+
+
+def _policy(status: Status, item: Tracked) -> AlertPolicy | None:
+    route = next((r for r in status.alerts if r.component == item.component), None)
+    return route.policy(item.severity) if route is not None else None
+
+
+def _open_on(status: Status, component: str) -> Incident | None:
+    return next((i for i in status.open_incidents() if component in i.components), None)
+
+
+def _act(status: Status, out: Decision, now: datetime, calendar: Calendar) -> None:
+    """The alerts whose ``for:`` has passed act, one incident per component."""
+    due: dict[str, list[tuple[Tracked, AlertPolicy]]] = {}
+    for item in out.tracked.values():
+        if not item.firing or item.acted:
+            continue
+        policy = _policy(status, item)
+        if policy is None:
+            out.notes.append(f"{item.alert}: no policy for severity {item.severity!r} on {item.component!r}; "
+                             "add it (or default:) under the component's alerts: severity")
+            out.put(replace(item, acted=True))
+            continue
+        if now - item.since >= policy.wait:
+            due.setdefault(item.component, []).append((item, policy))
+        else:
+            out.waiting = True
+    for component, items in due.items():
+        items.sort(key=lambda pair: -IMPACT_ORDER[pair[1].impact])
+        first, policy = items[0]
+        joined = _open_on(status, component) or _opened_now(out, component)
+        incident_id, opened = "", False
+        if policy.action == "mark" and joined is None:
+            _mark(status, out, component, MARK_STATE[policy.impact])
+        elif joined is not None:
+            incident_id = joined.id if isinstance(joined, Incident) else joined
+            opened = any(t.incident == incident_id and t.opened for t in out.tracked.values())
+            if isinstance(joined, Incident) and IMPACT_ORDER[policy.impact] > IMPACT_ORDER[joined.impact] \
+                    and policy.action != "mark":
+                out.actions.append(("raise", (joined.id, policy.impact, _words(status, component, policy, "raise"))))
+        else:
+            local = first.since.astimezone(calendar.brand.tz)
+            incident_id = _new_id(status, out, f"{component}-alert-{local:%Y%m%d-%H%M%S}")
+            opened = True
+            out.actions.append(("declare", (incident_id, component, policy, first.alert,
+                                            [t.alert for t, _ in items])))
+        for item, _ in items:
+            out.put(replace(item, acted=True, incident=incident_id, opened=opened))
+
+
+def _new_id(status: Status, out: Decision, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``… when an incident (or one declared in this decision) has it."""
+    taken = {i.id for i in status.incidents} | {a[1][0] for a in out.actions if a[0] == "declare"}
+    n, candidate = 1, base
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _mark(status: Status, out: Decision, component: str, state: str) -> None:
+    """Set the component's state, unless it is in that state already (a thousand alerts on a
+    marked component must not rewrite the file a thousand times)."""
+    current = status.components.get(component)
+    pending = [a for a in out.actions if a[0] == "mark" and a[1][0] == component]
+    if pending:
+        out.actions.remove(pending[-1])
+    if current is None or current.status != state:
+        out.actions.append(("mark", (component, state)))
+
+
+def _opened_now(out: Decision, component: str) -> str | None:
+    return next((a[1][0] for a in out.actions if a[0] == "declare" and a[1][1] == component), None)
+
+
+def _resolve(status: Status, out: Decision, item: Tracked, now: datetime, calendar: Calendar) -> None:
+    """The alert resolved: the incident it opened is resolved with its last sibling; a mark is undone."""
+    siblings = [t for t in out.tracked.values() if t.firing and t.acted and t.component == item.component]
+    if item.incident:
+        if not item.opened or any(t.incident == item.incident for t in siblings):
+            return
+        incident = status.incident(item.incident)
+        if incident is not None and not incident.resolved:
+            policy = _policy(status, item)
+            out.actions.append(("resolve", (item.incident, _words(status, item.component, policy, "resolve"))))
+    elif not siblings:
+        _mark(status, out, item.component, "operational")
+
+
+def _words(status: Status, component: str, policy: AlertPolicy | None, what: str) -> str:
+    name = status.components[component].name if component in status.components else component
+    if what == "declare":
+        return (policy.message if policy is not None and policy.message else
+                f"Some customers may have trouble with {name}. We're looking into it now.")
+    if what == "raise":
+        return f"More customers are affected by the problem with {name} than we first saw. We're on it."
+    return f"{name} works normally again. Thank you for your patience."
+
+
+def change(decision: Decision, status: Status, calendar: Calendar, now: datetime) -> edit.Change | None:
+    """The file change for the decision's actions (None: nothing to write)."""
+    if not decision.actions:
+        return None
+
+    def apply(data: CommentedMap, fresh: Status) -> None:
+        for kind, args in decision.actions:
+            if kind == "mark":
+                component, state = args
+                entry = (data.get("components") or {}).get(component)
+                if isinstance(entry, dict) and entry.get("status", "operational") != state:
+                    entry["status"] = state
+            elif kind == "declare":
+                _declare(data, fresh, calendar, now, *args)
+            elif kind in ("raise", "resolve"):
+                incident_id = args[0]
+                current = fresh.incident(incident_id)
+                if current is None or current.resolved:
+                    continue  # removed or resolved by hand meanwhile: a person's word wins
+                target = edit.find_incident(data, incident_id)
+                at = edit.next_stamp(now, fresh, current)
+                if kind == "raise":
+                    target["impact"] = str(args[1])
+                    edit.add_update(target, at, current.state, args[2], None)
+                else:
+                    edit.add_update(target, at, UpdateState.RESOLVED, args[1], None)
+    return apply
+
+
+def _declare(data: CommentedMap, fresh: Status, calendar: Calendar, now: datetime, incident_id: str,
+             component: str, policy: AlertPolicy, alert: str, alerts: list[str]) -> None:
+    if fresh.incident(incident_id) is not None:
+        return  # written already (a retried request after a crash): one incident, not two
+    name = fresh.components[component].name if component in fresh.components else component
+    draft = policy.action == "draft"
+    edit.declare(data, incident_id=incident_id, title=policy.title or f"{name} problems", impact=str(policy.impact),
+                 components=[component], networks=[policy.announce] if draft else list(policy.networks),
+                 at=edit.stamp(now, fresh), message=_words(fresh, component, policy, "declare"), next_update=None)
+    incident = data["incidents"][-1]
+    incident.insert(2, "alert", alert)  # next to the title, where ops look first
+    if draft:
+        incident.insert(2, "draft", True)
+    incidents = data["incidents"]
+    note = f"from alert {'; '.join(alerts)}" + (" (a draft: `herald incident confirm " + incident_id + "`)"
+                                                 if draft else "")
+    incidents.yaml_set_comment_before_after_key(len(incidents) - 1, before=note,
+                                                indent=_indent(incidents))
+
+
+def _indent(seq: Any) -> int:
+    """The column of the sequence's dashes (a comment before an item lines up with it)."""
+    try:
+        return int(seq.lc.col)
+    except (AttributeError, TypeError):  # pragma: no cover - a sequence built here, not read
+        return 2
+
+
+def confirm(data: CommentedMap, fresh: Status, incident_id: str, now: datetime, calendar: Calendar,
+            networks: list[str]) -> None:
+    """``herald incident confirm ID``: a draft becomes public (on ``networks``, default every enabled
+    account); its first update is re-stamped now when it is the only one, so it goes out now."""
+    from campaigns.errors import UsageError
+
+    target = edit.find_incident(data, incident_id)
+    incident = fresh.incident(incident_id)
+    if incident is None or not incident.draft:
+        raise UsageError(f"incident {incident_id!r} is not a draft; it is public already")
+    if incident.resolved:
+        raise UsageError(f"draft {incident_id!r} was resolved before anyone confirmed it; nothing to announce")
+    del target["draft"]
+    if networks:
+        target["networks"] = networks
+    elif "networks" in target:
+        del target["networks"]
+    if len(incident.updates) == 1:
+        target["updates"][0]["at"] = edit.stamp(now, fresh)

@@ -1,0 +1,197 @@
+"""The status site in a real headless Chromium (Playwright): what a customer sees during an
+incident, the live update after `herald incident declare`, an incident's thread, axe-core's
+verdict on every page, and screenshots at 1280 px and 390 px (saved under
+``tests/artifacts/browser/`` for people to look at).
+
+A real ``herald serve`` app runs under uvicorn on 127.0.0.1; waits are bounded.  Without a
+browser (or axe-core) these tests skip locally and fail in CI (``CI=true``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from scheduler.cli import main
+from scheduler.ledger import Item, Ledger
+from scheduler.web.app import create_app, serve
+from scheduler.web.context import WebContext
+
+ROOT = Path(__file__).resolve().parent
+ARTIFACTS = ROOT / "artifacts" / "browser"
+AXE = ROOT / "js" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+CALENDAR = """\
+brand:
+  name: Acme Furniture
+  timezone: Europe/Berlin
+networks:
+  site: {type: site}
+  x: {type: x}
+posts: []
+"""
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{what} is required in CI")
+    pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright")
+    executable = next((p for p in CHROMIUM if os.path.exists(p)), None) or shutil.which("chromium")
+    with sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        except Exception as exc:  # noqa: BLE001 - no browser: skip locally, fail in CI
+            _missing(f"a Chromium for Playwright ({type(exc).__name__})")
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Site:
+    base: str
+    folder: Path
+
+    def declare(self, *argv: str) -> None:
+        assert main(["incident", "declare", "--calendar", str(self.folder / "cal.yaml"),
+                     "--status", str(self.folder / "status.yaml"), *argv]) == 0
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch) -> Iterator[Site]:
+    monkeypatch.delenv("HERALD_REVIEW_TOKEN", raising=False)
+    (tmp_path / "cal.yaml").write_text(CALENDAR)
+    (tmp_path / "status.yaml").write_text("components:\n  checkout: {name: Checkout}\n"
+                                          "  tracking: {name: Delivery tracking}\n")
+    ledger = f"sqlite:///{tmp_path / 'state.db'}"
+    Ledger(ledger).close()
+    ctx = WebContext(str(tmp_path / "cal.yaml"), str(tmp_path / "status.yaml"), ledger)
+    server = serve(create_app(ctx), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield Site(f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}", tmp_path)
+    finally:
+        server.should_exit = True
+        thread.join(5)
+        ctx.close()
+
+
+def shots(page, name: str) -> None:
+    """Screenshots of the whole page at 1280 px and 390 px, kept as test artifacts."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+        assert (ARTIFACTS / f"{name}-{width}.png").stat().st_size > 1000
+
+
+def axe_violations(page) -> list[str]:
+    if not AXE.exists():
+        _missing("axe-core (tests/js: npm install)")
+    page.evaluate(AXE.read_text() + "\n;0")  # through the DevTools protocol: the page's CSP stays as served
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in result["violations"]]
+
+
+def test_during_an_incident_the_page_shows_it_first_with_the_state_in_text_and_colour(chromium, site):
+    site.declare("--title", "Checkout errors", "--impact", "major", "--component", "checkout",
+                 "-m", "Some card payments fail. We're on it.", "--next-update", "30m")
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site.base + "/")
+    headings = page.locator("main h1, main h2, main h3").all_inner_texts()
+    assert headings[:3] == ["! Partial System Outage", "Open incidents", "Checkout errors"]
+    assert headings.index("Checkout errors") < headings.index("Components")
+    state = page.locator(".component", has_text="Checkout").locator(".cstate")
+    assert state.inner_text().strip() == "! Partial outage"
+    colour = state.evaluate("el => getComputedStyle(el).color")
+    calm = page.locator(".component", has_text="Delivery tracking").locator(".cstate")
+    assert calm.inner_text().strip() == "✓ Operational"
+    assert colour != calm.evaluate("el => getComputedStyle(el).color")  # and a colour of its own
+    assert "Next update by" in page.locator(".incident").inner_text()
+    shots(page, "status-incident")
+    assert axe_violations(page) == []
+    page.close()
+
+
+def test_the_page_updates_within_2_s_of_a_declared_incident_without_a_reload(chromium, site):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site.base + "/")
+    page.evaluate("window.__same_document = true")  # gone if the page reloads
+    assert page.locator("h1").inner_text().endswith("All Systems Operational")
+    page.wait_for_timeout(1200)  # the script has its first version
+    began = time.monotonic()
+    site.declare("--title", "Tracking is down", "--impact", "critical", "--component", "tracking", "-m", "Looking.")
+    page.locator(".incident", has_text="Tracking is down").wait_for(timeout=2000)
+    assert time.monotonic() - began < 2.0 + 0.5  # the wait above is the 2 s bound; this guards its start
+    assert page.evaluate("window.__same_document") is True
+    assert page.locator(".component", has_text="Delivery tracking").locator(".cstate").inner_text().strip() \
+        == "✕ Major outage"
+    page.close()
+
+
+def test_an_incident_page_lists_its_thread_with_links_to_each_network(chromium, site):
+    site.declare("--title", "Checkout errors", "--impact", "major", "--component", "checkout", "-m", "Looking.",
+                 "--id", "checkout")
+    from scheduler.cli.common import load_calendar
+    from status.load import load
+
+    ledger = Ledger(f"sqlite:///{site.folder / 'state.db'}")
+    incident = load(str(site.folder / "status.yaml"), load_calendar(str(site.folder / "cal.yaml"))).incident("checkout")
+    at = incident.updates[0].at
+    item = Item("k" * 32, "incident:checkout", "checkout", "x", "status", at, text="t")
+    now = datetime.now(UTC)
+    assert ledger.claim(item, "t", now, timedelta(minutes=1))
+    assert ledger.mark_sent("k" * 32, "t", now, "1", "https://x.example/acme/status/1")
+    ledger.close()
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site.base + "/")
+    page.get_by_role("link", name="Checkout errors").click()
+    assert page.url == site.base + "/incidents/checkout/"
+    timeline = page.locator(".timeline li")
+    assert timeline.count() == 1 and "Investigating" in timeline.first.inner_text()
+    link = page.get_by_role("link", name="x", exact=True)
+    assert link.get_attribute("href") == "https://x.example/acme/status/1"
+    assert page.get_by_role("heading", name="Held during this incident").is_visible()
+    shots(page, "incident")
+    assert axe_violations(page) == []
+    page.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/history/", "/maintenance/db/"])
+def test_axe_finds_no_violations_on_each_page(chromium, site, path):
+    (site.folder / "status.yaml").write_text(
+        "components:\n  checkout: {name: Checkout}\nmaintenance:\n  - id: db\n    title: Database upgrade\n"
+        "    starts: 2026-12-05T02:00\n    ends: 2026-12-05T03:00\n    components: [checkout]\n"
+        "incidents:\n  - id: old\n    title: Slow pages\n    impact: minor\n    components: [checkout]\n"
+        "    updates:\n      - {at: '2026-11-20T10:00', state: investigating, message: Slow.}\n"
+        "      - {at: '2026-11-20T11:00', state: resolved, message: Fixed.}\n")
+    page = chromium.new_page(viewport={"width": 390, "height": 900})
+    page.emulate_media(color_scheme="dark")
+    page.goto(site.base + path)
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    shots(page, "page" + path.replace("/", "-").rstrip("-"))
+    page.close()

@@ -1,0 +1,210 @@
+"""Every word the CLI says is true (issue 12): did-you-mean for commands and option values, a
+closed pipe handled quietly, history rows that say what they announced."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scheduler.cli import main
+from scheduler.clock import FakeClock
+from tests.conftest import ROOT
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+
+
+def herald(capsys, clock, *argv) -> tuple[int, str, str]:
+    code = main(list(argv), clock=clock)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_mistyped_command_gets_a_suggestion_in_heralds_words(capsys):
+    code, out, err = herald(capsys, FakeClock(T0), "valdate")
+    assert code == 2 and out == ""
+    assert "herald: no such command 'valdate': did you mean 'validate'?" in err
+    assert "invalid choice" not in err
+
+
+def test_a_mistyped_choice_gets_a_suggestion(capsys):
+    code, _, err = herald(capsys, FakeClock(T0), "incident", "declare", "--title", "x", "--impact", "majr", "-m", "x")
+    assert code == 2 and "--impact 'majr': did you mean 'major'?" in err
+
+
+def test_history_only_refuses_an_unknown_state_with_a_suggestion(capsys, tmp_path):
+    code, out, err = herald(capsys, FakeClock(T0), "history", "--only", "sentt", "--state",
+                            f"sqlite:///{tmp_path / 'state.db'}")
+    assert code == 2 and out == ""
+    assert err.startswith("herald: --only sentt: not one of them; did you mean 'sent'?")
+    assert not (tmp_path / "state.db").exists()  # refused before the ledger was opened
+
+
+@pytest.mark.parametrize("argv", [["plan", "--days", "365"], ["export-ical", "--days", "365"]])
+def test_a_closed_pipe_ends_the_command_quietly(argv):
+    proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", *argv, "--calendar",
+                             str(ROOT / "content_calendar.yaml"), "--only", "calendar"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert err == "" and proc.returncode in (0, 141)
+
+
+CALENDAR = """\
+brand: {name: Acme, timezone: Europe/Berlin, links: {help: "https://acme.example/help"}}
+networks:
+  site: {type: site}
+posts:
+  - id: tip
+    kind: tip
+    networks: [site]
+    at: 2026-12-01T10:00
+    text: "Tip: measure the doorway before the sofa arrives."
+"""
+STATUS = """\
+components:
+  checkout: {name: Checkout}
+maintenance:
+  - id: db
+    title: Database upgrade
+    starts: 2026-12-02T10:00
+    ends: 2026-12-02T11:00
+incidents:
+  - id: pay
+    title: Card payments fail
+    impact: minor
+    updates:
+      - at: 2026-12-01T09:58
+        state: investigating
+        message: Some card payments fail; we are looking into it.
+      - at: 2026-12-01T09:59
+        state: identified
+        message: A certificate expired at our payment provider; a new one is being installed.
+"""
+
+
+def test_history_rows_say_what_each_publication_announced(capsys, tmp_path):
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text(CALENDAR)
+    status.write_text(STATUS)
+    files = ("--calendar", str(calendar), "--status", str(status))
+    assert herald(capsys, FakeClock(T0 + timedelta(seconds=1)), "run", "--once", *files)[0] == 0
+    code, out, _ = herald(capsys, FakeClock(T0 + timedelta(minutes=1)), "history", *files)
+    assert code == 0
+    rows = out.splitlines()[1:]
+    assert any("tip  post (tip)" in r for r in rows)
+    assert any(" pay  incident update: investigating " in r for r in rows)
+    assert any(" pay  incident update: identified " in r for r in rows)
+    assert any(" db  maintenance: in 24 hours " in r for r in rows), rows
+    code, out, _ = herald(capsys, FakeClock(T0 + timedelta(minutes=1)), "history", "--json", *files)
+    whats = sorted(json.loads(line)["what"] for line in out.splitlines())
+    assert whats == ["incident update: identified", "incident update: investigating", "maintenance: in 24 hours",
+                     "post (tip)"]
+
+
+def test_status_speaks_in_the_effective_state_and_lists_resolved_incidents_apart(capsys, tmp_path):
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text(CALENDAR)
+    long = "We found the cause of the failed card payments and are rolling out a fix to every checkout server now."
+    status.write_text(textwrap.dedent(f"""\
+        components:
+          checkout: {{name: Checkout, status: operational}}
+          search: {{name: Search}}
+        incidents:
+          - id: old
+            title: Slow search
+            impact: minor
+            components: [search]
+            updates:
+              - {{at: '2026-11-30T10:00', state: investigating, message: Search is slow.}}
+              - {{at: '2026-11-30T11:00', state: resolved, message: Search is fast again.}}
+          - id: pay
+            title: Card payments fail
+            impact: major
+            components: [checkout]
+            updates:
+              - {{at: '2026-12-01T09:58', state: identified, message: "{long}"}}
+        """))
+    code, out, err = herald(capsys, FakeClock(T0), "status", "--calendar", str(calendar), "--status", str(status))
+    assert code == 0, err
+    assert "  Checkout                 partial outage (declared operational)\n" in out
+    assert "  Search                   operational\n" in out
+    head, _, tail = out.partition("recently resolved (1):")
+    assert "1 open incident:" in head and "pay: Card payments fail" in head and "old:" not in head
+    assert "old: Slow search (minor, resolved)" in tail
+    assert "We found the cause of the failed card payments and are rolling out a…\n" in out
+
+
+def test_maintenance_add_promises_only_the_announcements_that_will_go_out(capsys, tmp_path):
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text(CALENDAR)
+    status.write_text("components:\n  checkout: {name: Checkout}\nincidents: []\n")
+    files = ("--calendar", str(calendar), "--status", str(status))
+    clock = FakeClock(T0)  # 10:00 Berlin; the window starts 3 minutes later
+    code, out, _ = herald(capsys, clock, "maintenance", "add", *files, "--id", "soon", "--title", "DB upgrade",
+                          "--starts", "2026-12-01T10:03", "--ends", "2026-12-01T11:00")
+    assert code == 0
+    assert out == ("soon: 2026-12-01 10:03 to 11:00 CET; announced on site when it starts (Tue 10:03), when it ends "
+                   "(Tue 11:00); too late for 24 hours ahead, 1 hour ahead (already past, beyond the 30m catch-up "
+                   "window)\n")
+    # and the engine does what was said: both reminders skipped, each logged once
+    import logging
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("herald").addHandler(handler)
+    try:
+        assert herald(capsys, FakeClock(T0 + timedelta(seconds=5)), "run", "--once", *files)[0] == 0
+    finally:
+        logging.getLogger("herald").removeHandler(handler)
+    skipped = [r.getMessage() for r in records if "skipped" in r.getMessage()]
+    keys = [line.split("key=")[1].split()[0] for line in skipped]  # one format: the per-publication line
+    assert skipped and len(keys) == len(set(keys)) and all(" soon skipped " in line for line in skipped), skipped
+
+
+def test_cli_edits_keep_each_comment_block_with_the_section_it_introduces(capsys, tmp_path):
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text((ROOT / "content_calendar.yaml").read_text())
+    status.write_text(textwrap.dedent("""\
+        components:
+          checkout: {name: Checkout}
+        incidents:
+          - id: first
+            title: First
+            impact: minor
+            updates:  # oldest first
+              - at: 2026-11-10T08:05
+                state: investigating
+                message: One.  # inline, stays here
+
+          # The second incident, kept for the record.
+          - id: second
+            title: Second
+            impact: minor
+            updates:
+              - at: 2026-11-10T09:05
+                state: investigating
+                message: Two.
+
+        # Planned maintenance: announced ahead.
+        maintenance: []
+        """))
+    files = ("--calendar", str(calendar), "--status", str(status))
+    clock = FakeClock(T0)
+    assert herald(capsys, clock, "incident", "declare", *files, "--id", "third", "--title", "Third", "--impact", "minor",
+                  "-m", "Three.")[0] == 0
+    assert herald(capsys, clock, "incident", "update", *files, "first", "--state", "identified", "-m", "One more.")[0] == 0
+    text = status.read_text()
+    # each comment still sits right above what it describes
+    assert "\n\n# Planned maintenance: announced ahead.\nmaintenance:" in text
+    assert "\n\n  # The second incident, kept for the record.\n  - id: second\n" in text
+    assert text.index("- id: third") < text.index("# Planned maintenance")
+    assert text.index("message: One more.") < text.index("# The second incident")
+    assert "message: One.  # inline, stays here\n" in text and "updates:  # oldest first\n" in text

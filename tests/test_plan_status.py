@@ -1,0 +1,163 @@
+"""`plan`, `plan --json`, `simulate` and `export-ical` show the status file's publications (incident
+updates, follow-ups, maintenance reminders, starts and ends) beside the calendar's posts, each
+naming where it comes from; `--only calendar|status` filters; `-o` never invents folders."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+import recurring_ical_events
+from icalendar import Calendar as VCalendar
+
+from scheduler.cli import main
+from scheduler.clock import FakeClock
+from tests.conftest import ROOT
+
+SAMPLE = str(ROOT / "content_calendar.yaml")
+CLOCK = FakeClock(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+
+STATUS = """\
+components:
+  checkout: {name: Checkout}
+maintenance:
+  - id: db-upgrade
+    title: Database upgrade
+    starts: 2026-11-25T03:00
+    ends: 2026-11-25T04:00
+    components: [checkout]
+incidents:
+  - id: pay
+    title: Card payments fail
+    impact: major
+    components: [checkout]
+    follow_up: 2h
+    updates:
+      - at: 2026-11-23T09:00
+        state: investigating
+        message: We are looking into failed card payments.
+      - at: 2026-11-23T09:30
+        state: resolved
+        message: Card payments work again.
+"""
+
+
+@pytest.fixture
+def status(tmp_path):
+    path = tmp_path / "status.yaml"
+    path.write_text(STATUS)
+    return str(path)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv), clock=CLOCK)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def plan_rows(capsys, status: str, *extra: str) -> list[dict]:
+    code, out, err = run(capsys, "plan", "--calendar", SAMPLE, "--status", status, "--from", "2026-11-23",
+                         "--days", "3", "--json", *extra)
+    assert code == 0, err
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_plan_json_lists_status_announcements_with_their_source_and_state(capsys, status):
+    rows = plan_rows(capsys, status)
+    announcements = [r for r in rows if r["origin"] == "status"]
+    # incident: 2 updates + the follow-up; maintenance: 24h and 1h reminders, start, end (one site account)
+    assert [(r["post"], r.get("incident_state"), r["role"]) for r in announcements] == [
+        ("pay", "investigating", "investigating"), ("pay", "resolved", "resolved"),
+        ("pay", "resolved", "follow_up"), ("db-upgrade", None, "maintenance.reminder"),
+        ("db-upgrade", None, "maintenance.reminder"), ("db-upgrade", None, "maintenance.start"),
+        ("db-upgrade", None, "maintenance.end")]
+    assert announcements[0]["source"].startswith("incident:pay") or "pay" in announcements[0]["source"]
+    assert announcements[1]["thread_root"] == announcements[0]["key"]  # threaded under the first post
+    assert [r["at"] for r in announcements[3:]] == ["2026-11-24T03:00:00+01:00", "2026-11-25T02:00:00+01:00",
+                                                    "2026-11-25T03:00:00+01:00", "2026-11-25T04:00:00+01:00"]
+    assert {r["origin"] for r in rows} == {"calendar", "status"}
+    assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)  # one time order
+
+
+def test_only_filters_by_origin(capsys, status):
+    everything = plan_rows(capsys, status)
+    calendar = plan_rows(capsys, status, "--only", "calendar")
+    announced = plan_rows(capsys, status, "--only", "status")
+    assert calendar and announced
+    assert {r["origin"] for r in calendar} == {"calendar"} and {r["origin"] for r in announced} == {"status"}
+    assert sorted(r["key"] for r in everything) == sorted(r["key"] for r in calendar + announced)
+
+
+def test_a_wrong_only_value_is_refused_with_a_suggestion(capsys, status):
+    code, out, err = run(capsys, "plan", "--calendar", SAMPLE, "--status", status, "--only", "stauts")
+    assert code == 2 and out == ""
+    assert "'stauts' is neither calendar nor status (did you mean 'status'?)" in err
+
+
+def test_plan_text_says_what_each_announcement_is(capsys, status):
+    code, out, _ = run(capsys, "plan", "--calendar", SAMPLE, "--status", status, "--from", "2026-11-23", "--days", "3")
+    assert code == 0
+    assert out.splitlines()[0].startswith("8 publications (7 status announcements) from 2026-11-23 00:00 CET")
+    assert "    status file: maintenance db-upgrade, maintenance in 24 hours\n" in out
+    assert "    status file: incident pay, investigating (major)\n" in out
+    assert "    status file: incident pay, follow-up\n" in out
+
+
+def test_simulate_runs_the_status_announcements_too(capsys, status):
+    code, out, _ = run(capsys, "simulate", "--calendar", SAMPLE, "--status", status, "--from", "2026-11-23",
+                       "--days", "3", "--only", "status")
+    lines = out.splitlines()
+    assert code == 0 and lines[-1].endswith("shown (--only status)")
+    assert any("db-upgrade" in line and "sent" in line and "maintenance (maintenance starts)" in line for line in lines)
+    assert any("pay" in line and "incident (investigating (major))" in line for line in lines)
+    assert not any("track-your-order" in line for line in lines)
+
+
+def test_export_ical_has_an_event_per_announcement_at_its_planned_instant(capsys, status, tmp_path):
+    target = tmp_path / "plan.ics"
+    code, _, err = run(capsys, "export-ical", "--calendar", SAMPLE, "--status", status, "--from", "2026-11-23",
+                       "--days", "3", "--only", "status", "-o", str(target))
+    assert code == 0, err
+    start, end = datetime(2026, 11, 22, 23, 0, tzinfo=UTC), datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
+    events = recurring_ical_events.of(VCalendar.from_ical(target.read_bytes())).between(start, end)
+    exported = sorted((str(e["X-HERALD-POST"]), str(e["X-HERALD-NETWORK"]), e.decoded("dtstart").astimezone(UTC))
+                      for e in events if str(e["X-HERALD-NETWORK"]) != "status")
+    planned = sorted((r["post"], r["network"], datetime.fromisoformat(r["at"]).astimezone(UTC))
+                     for r in plan_rows(capsys, status, "--only", "status"))
+    assert exported == planned and len(exported) == 7
+    assert not any(str(e["X-HERALD-POST"]) == "track-your-order" for e in events)  # --only status
+
+
+def test_export_to_a_missing_folder_creates_nothing_and_says_so(capsys, tmp_path):
+    target = tmp_path / "no" / "such" / "plan.ics"
+    code, out, err = run(capsys, "export-ical", "--calendar", SAMPLE, "-o", str(target))
+    assert code == 3 and out == ""
+    assert err == f"herald: -o {target}: no folder {target.parent} (create it first)\n"
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_failed_export_names_the_target_not_a_temporary_file(capsys, tmp_path, monkeypatch):
+    import scheduler.files
+
+    def refuse(path, data, mode=0o644):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".plan.ics.x1y2.tmp"))
+
+    monkeypatch.setattr(scheduler.files, "write_atomic", refuse)
+    target = tmp_path / "plan.ics"
+    code, _, err = run(capsys, "export-ical", "--calendar", SAMPLE, "-o", str(target))
+    assert code == 3 and err == f"herald: -o {target}: cannot write it: Permission denied\n"
+    assert ".tmp" not in err
+
+
+def test_plan_json_streams_exactly_what_the_publications_say(capsys, status):
+    """orjson's lines decode to the same objects json.dumps gave (keys, order, unicode, nulls)."""
+    from campaigns.calendar import load
+    from campaigns.plan import plan
+
+    rows = plan_rows(capsys, status, "--only", "calendar")
+    calendar = load(SAMPLE)
+    expected = [json.loads(json.dumps(p.as_json(), ensure_ascii=False))
+                for p in plan(calendar, datetime(2026, 11, 22, 23, 0, tzinfo=UTC),
+                              datetime(2026, 11, 25, 23, 0, tzinfo=UTC))]
+    assert rows == expected

@@ -1,0 +1,286 @@
+"""herald suggest: requests read from every export, topics that match the known ones, the right
+answer first, gaps reported, a drafted campaign that validates and lints clean, bad input named
+by file, line and column.  The corpus is tests/data/suggest/ (written by its make_corpus.py)."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from campaigns.calendar import check, load
+from campaigns.errors import InvalidInput
+from campaigns.suggest.answers import brand_answers, rank, read_answers
+from campaigns.suggest.readers import read_requests
+from campaigns.suggest.topics import find_topics
+from scheduler.cli import main
+from scheduler.clock import FakeClock
+from tests.conftest import ROOT
+
+DATA = ROOT / "tests" / "data" / "suggest"
+SAMPLE = ROOT / "content_calendar.yaml"
+CLOCK = FakeClock(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+BERLIN = ZoneInfo("Europe/Berlin")
+LINKS = {"order_tracking": "https://acme.example/track", "help": "https://acme.example/help",
+         "care_guide": "https://acme.example/care", "showroom": "https://acme.example/showroom"}
+EXPECTED_ANSWER = {"order_status": "https://acme.example/track", "returns": "/articles/101-",
+                   "care": "/articles/102-", "invoice": "/articles/103-", "assembly": None}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv), clock=CLOCK)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    labels = (DATA / "tickets.labels").read_text().split()
+    report = find_topics(read_requests(str(DATA / "tickets.ndjson")), BERLIN, ["en", "de"])
+    return labels, report
+
+
+def _majority(labels, report) -> dict[int, str]:
+    """Each found topic's known label: the one most of its tickets carry."""
+    votes: dict[int, Counter[str]] = {}
+    for known, found in zip(labels, report.labels, strict=True):
+        votes.setdefault(found, Counter())[known] += 1
+    return {t: c.most_common(1)[0][0] for t, c in votes.items() if t >= 0}
+
+
+def test_topics_found_match_the_known_topics_in_two_languages(corpus):
+    labels, report = corpus
+    ari = adjusted_rand_score(labels, report.labels)
+    print(f"adjusted Rand index: {ari:.3f}")
+    assert ari >= 0.8
+    names = _majority(labels, report)
+    assert sorted(names.values()) == sorted(EXPECTED_ANSWER)  # one topic per known topic, English and German together
+    purity = sum(Counter(k for k, f in zip(labels, report.labels, strict=True) if f == t)[n]
+                 for t, n in names.items()) / sum(1 for f in report.labels if f >= 0)
+    assert purity >= 0.95
+    assert report.noise >= 50  # the unrelated tickets stay out of the topics
+
+
+def test_topics_carry_count_share_trend_examples_and_peaks_in_the_brands_zone(corpus):
+    labels, report = corpus
+    names = _majority(labels, report)
+    topic = {n: report.topics[t] for t, n in names.items()}
+    status = topic["order_status"]
+    assert report.topics[0] is status and status.count == labels.count("order_status") - 0  # all of them found
+    assert status.share == pytest.approx(status.count / 1500)
+    assert set(status.hours) == {19, 20, 21}  # 17-19 UTC in autumn Berlin (UTC+2, then +1)
+    assert status.trend.startswith("rising")  # the generator sends more of them in the second half
+    assert any("Bestellung" in e for e in status.examples) or any("order" in e.lower() for e in status.examples)
+    assert set(topic["care"].weekdays) == {5, 6}
+    assert sum(status.weekly) == status.count
+
+
+def test_the_right_answer_is_ranked_first_and_the_gap_is_reported(corpus):
+    labels, report = corpus
+    names = _majority(labels, report)
+    answers = brand_answers(LINKS) + read_answers(str(DATA / "help_center.json"))
+    ranked = rank([t.query for t in report.topics], answers)
+    for t, name in names.items():
+        matches, expected = ranked[t], EXPECTED_ANSWER[name]
+        if expected is None:
+            assert not matches or not matches[0].good, name
+        else:
+            assert matches[0].good and expected in matches[0].answer.url, (name, matches[0])
+            assert all(m.score <= matches[0].score for m in matches)
+
+
+@pytest.mark.parametrize(("name", "count", "dated"), [
+    ("zendesk.csv", 60, True), ("freshdesk.csv", 60, True), ("helpscout.csv", 60, True),
+    ("questions.csv", 4, False), ("search.csv", 6, False),
+])
+def test_every_export_format_is_recognised_by_its_columns(name, count, dated):
+    requests = list(read_requests(str(DATA / name)))
+    assert len(requests) == count
+    assert all(r.text for r in requests)
+    assert all((r.at is not None) == dated for r in requests)
+    if name == "questions.csv":
+        assert (requests[0].weight, requests[0].hour, requests[0].weekday) == (120, 19, 0)
+    if name == "search.csv":
+        assert requests[0].text == "order status" and requests[0].weight == 900
+    if name == "zendesk.csv":
+        assert requests[0].tags and requests[0].channel == "Web Form"
+
+
+def test_zendesk_json_in_the_api_shape_is_read_too(tmp_path):
+    path = tmp_path / "tickets.json"
+    path.write_text('{"tickets": [{"subject": "Where is my sofa?", "description": "Order 1", "tags": ["order_status"],'
+                    ' "created_at": "2026-11-02T09:14:00Z", "via": {"channel": "email"}}], "next_page": null}')
+    [request] = read_requests(str(path))
+    assert (request.title, request.tags, request.channel) == ("Where is my sofa?", ("order_status",), "email")
+    assert request.at == datetime(2026, 11, 2, 9, 14, tzinfo=UTC)
+
+
+def _problem(path: Path, encoding: str = "utf-8") -> str:
+    with pytest.raises(InvalidInput) as caught:
+        list(read_requests(str(path), encoding))
+    assert len(caught.value.problems) == 1
+    return str(caught.value.problems[0])
+
+
+def test_unknown_columns_are_listed_with_a_suggestion(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("Ticket, Subjekt, Created\n1,hello,2026-01-01\n")
+    message = _problem(path)
+    assert message.startswith(f"{path}:1:1: unknown columns: 'Ticket', 'Subjekt', 'Created'")
+    assert "did you mean 'subject' for 'subjekt'?" in message
+
+
+def test_an_empty_file_is_named(tmp_path):
+    (tmp_path / "e.csv").write_text("")
+    assert _problem(tmp_path / "e.csv") == f"{tmp_path / 'e.csv'}:1:1: the file is empty (expected a helpdesk export or a report)"
+    (tmp_path / "h.csv").write_text("question,count\n")
+    assert _problem(tmp_path / "h.csv").startswith(f"{tmp_path / 'h.csv'}:2:1: no requests after the header")
+
+
+def test_a_wrong_encoding_names_line_column_and_the_likely_encoding(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("question,count\nWo ist meine Bestellung,3\nRücksendung für meinen Stuhl bitte,2\n".encode("cp1252"))
+    message = _problem(path)
+    assert message.startswith(f"{path}:3:2: byte 0xfc is not utf-8 text")
+    assert "--encoding" in message
+    assert [r.text for r in read_requests(str(path), "cp1252")][1].startswith("Rücksendung")
+
+
+def test_a_date_that_cannot_be_read_names_its_cell(tmp_path):
+    path = tmp_path / "fd.csv"
+    path.write_text("Ticket ID,Subject,Description,Created time\n1,Hi,There,2026-11-02 09:00\n2,Hi,There,yesterday\n")
+    assert _problem(path).startswith(f"{path}:3:4: cannot read the date 'yesterday'")
+
+
+def test_sitemaps_and_faq_files_are_answers(tmp_path):
+    sitemap = tmp_path / "sitemap.xml"
+    sitemap.write_text('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                       "<url><loc>https://acme.example/help/returns</loc><title>Returns and refunds</title></url>"
+                       "<url><loc>https://acme.example/help/assembly-guide</loc></url></urlset>")
+    assert [(a.title, a.url) for a in read_answers(str(sitemap))] == [
+        ("Returns and refunds", "https://acme.example/help/returns"),
+        ("assembly guide", "https://acme.example/help/assembly-guide")]
+    faq = tmp_path / "faq.yaml"
+    faq.write_text("- question: How do I assemble the bed?\n  answer: Screws are in the bag.\n"
+                   "  url: https://acme.example/faq#bed\n")
+    ranked = rank(["screws missing assemble bed"], read_answers(str(sitemap)) + read_answers(str(faq)))
+    assert ranked[0][0].answer.url == "https://acme.example/faq#bed"
+    bad = tmp_path / "faq.csv"
+    bad.write_text("q,link\nWhy?,https://acme.example\n")
+    with pytest.raises(InvalidInput, match=r"faq.csv:2:1: an FAQ entry needs question and url"):
+        read_answers(str(bad))
+
+
+def _suggest(capsys, calendar: Path, *extra: str) -> tuple[int, str, str]:
+    return run(capsys, "suggest", "--requests", str(DATA / "tickets.ndjson"), "--answers",
+               str(DATA / "help_center.json"), "--calendar", str(calendar), "--starts", "2026-11-24", *extra)
+
+
+def test_the_drafted_campaign_validates_and_lints_clean(capsys, tmp_path):
+    code, out, err = _suggest(capsys, SAMPLE)
+    assert code == 0, err
+    assert "GAP: write this article" in err and "screws / missing / assemble" in err
+    assert out.startswith("campaigns:\n  suggested:\n") and "\nposts:\n  - id: suggest-" in out
+    calendar = tmp_path / "cal.yaml"
+    shutil.copy(SAMPLE, calendar)
+    code, _, err = _suggest(capsys, calendar, "--append")
+    assert code == 0, err
+    cal = load(str(calendar))
+    drafted = [p for p in cal.posts if p.campaign == "suggested"]
+    assert {p.kind for p in drafted} == {"tracking", "tip"}
+    assert len(drafted) == 4  # every answered topic; the assembly gap gets none
+    tracking = next(p for p in drafted if p.kind == "tracking")
+    assert tracking.series.rule is not None and all(len(v) >= 2 for v in tracking.texts.values())
+    assert "FREQ=WEEKLY" in calendar.read_text() and "BYHOUR=18;BYMINUTE=30" in calendar.read_text()
+    assert "{links.order_tracking}" in calendar.read_text()
+    assert "herald suggest: " in calendar.read_text()  # the notes: with the evidence
+    for post in drafted:
+        assert post.networks == ("site",)  # the calendar's enabled accounts
+    code, out, err = run(capsys, "lint", "--calendar", str(calendar), "--from", "2026-11-24", "--days", "28")
+    assert code == 0, out + err
+    assert "suggest-" not in out  # not even a warning about a drafted post
+    assert check(str(calendar)).errors == []
+
+
+def test_append_keeps_the_calendars_comments(capsys, tmp_path):
+    calendar = tmp_path / "content_calendar.yaml"
+    shutil.copy(SAMPLE, calendar)
+    before = SAMPLE.read_text()
+    assert _suggest(capsys, calendar, "--append")[0] == 0
+    after = calendar.read_text()
+    comments = [line.strip() for line in before.splitlines() if line.strip().startswith("#")]
+    assert comments and all(c in after for c in comments)
+    assert after.startswith(before.split("\nposts:")[0].split("\ncampaigns:")[0])
+
+
+def test_dry_run_shows_the_plan_and_writes_nothing(capsys, tmp_path):
+    calendar = tmp_path / "content_calendar.yaml"
+    shutil.copy(SAMPLE, calendar)
+    code, out, _ = _suggest(capsys, calendar, "--append", "--dry-run", "--explain")
+    assert code == 0
+    assert calendar.read_text() == SAMPLE.read_text()
+    assert "(dry run: nothing written)" in out
+    assert "Thu 2026-11-26 18:30  site     suggest-" in out  # the order-status post, 30 min before 19:00
+    assert "answer  " in out and "gap: no good answer: write this article" in out
+
+
+def test_output_file_holds_the_draft(capsys, tmp_path):
+    target = tmp_path / "draft.yaml"
+    code, out, err = _suggest(capsys, SAMPLE, "-o", str(target))
+    assert code == 0 and out == ""
+    assert target.read_text().startswith("campaigns:\n  suggested:\n")
+    assert f"{target}: 4 drafted posts" in err
+
+
+def test_variants_the_voice_guide_flags_are_left_out(capsys, tmp_path):
+    calendar = tmp_path / "content_calendar.yaml"
+    calendar.write_text(SAMPLE.read_text().replace("      utilize: use\n", "      utilize: use\n      quick: null\n")
+                        .replace("rules: {stock-phrase: error}", "rules: {stock-phrase: error, word: error}"))
+    code, out, err = _suggest(capsys, calendar, "--explain", "-o", str(tmp_path / "d.yaml"))
+    assert code == 0, err
+    assert "variant left out: 'Quick help with" in out
+    assert "Quick help" not in (tmp_path / "d.yaml").read_text()
+
+
+def test_bad_request_files_exit_1_with_one_line(capsys, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("foo,bar\n1,2\n")
+    code, out, err = run(capsys, "suggest", "--requests", str(path), "--calendar", str(SAMPLE))
+    assert code == 1 and out == ""
+    assert err.startswith(f"{path}:1:1: unknown columns: 'foo', 'bar'") and err.count("\n") == 1
+
+
+def test_search_terms_and_questions_group_by_meaning(capsys):
+    code, _, err = run(capsys, "suggest", "--requests", str(DATA / "search.csv"), str(DATA / "questions.csv"),
+                       "--answers", str(DATA / "help_center.json"), "--calendar", str(SAMPLE), "--dry-run")
+    assert code == 0, err
+    first = err.splitlines()[1]  # the biggest topic: "order status", "track order", "Where is my order?"
+    assert first.split()[0] == "1720" and first.rstrip().endswith("order tracking (14.92)")
+
+
+def test_drafted_posts_never_repeat_a_customers_own_words(tmp_path):
+    """Requests carry names, order numbers and addresses: the evidence (notes:) may quote them for
+    the planner, the public variants never do."""
+    import json
+    import re
+
+    from ruamel.yaml import YAML
+
+    tickets = DATA / "tickets.ndjson"
+    subjects = {json.loads(line)["subject"] for line in tickets.read_text().splitlines() if line.strip()}
+    calendar = tmp_path / "content_calendar.yaml"
+    shutil.copy(ROOT / "content_calendar.yaml", calendar)
+    out = tmp_path / "draft.yaml"
+    assert main(["suggest", "--requests", str(tickets), "--answers", str(DATA / "help_center.json"),
+                 "--calendar", str(calendar), "-o", str(out)],
+                clock=FakeClock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))) == 0
+    posts = YAML(typ="safe").load(out.read_text())["posts"]
+    texts = [v for p in posts for v in (p.get("variants") or [p.get("text", "")])]
+    assert texts
+    assert not any(subject in text for subject in subjects for text in texts)
+    assert not any(re.search(r"\d{5,}", text) for text in texts)  # no order numbers

@@ -1,0 +1,215 @@
+"""The planners' review room (/review, /review/diff): behind a token, every publication of a week
+or a month as it will look, with its budget, voice findings, ledger state and holds; filters;
+incidents and maintenance overlaid; what saving the calendar would change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from starlette.testclient import TestClient
+
+from scheduler.clock import FakeClock
+from scheduler.ledger import Ledger
+from scheduler.ledger.reads import remember_calendar
+from scheduler.web.app import create_app
+from scheduler.web.context import WebContext
+
+T0 = datetime(2026, 12, 1, 9, 25, tzinfo=UTC)  # Tuesday 10:25 in Berlin, during the incident below
+TOKEN = "review-token-for-tests-7f3a"
+
+LONG = "Our winter sofa guide: " + "keep it away from radiators, air the room daily, brush the fabric weekly. " * 5
+
+TEMPLATE = """\
+brand:
+  name: Acme Furniture
+  timezone: Europe/Berlin
+  links: {track: "https://acme.example/track"}
+networks:
+  site: {type: site}
+  x: {type: x}
+campaigns:
+  winter: {title: Winter care, starts: 2026-11-01, ends: 2027-02-28}
+posts:
+  - id: sofa-guide
+    kind: tip
+    campaign: winter
+    networks: [x]
+    at: 2026-12-03T10:00
+    text: "{text}"
+  - id: sale
+    kind: announcement
+    networks: [site]
+    at: 2026-12-01T15:00
+    text: "Winter sale: 20% off every armchair <script>alert(1)</script>"
+  - id: track
+    kind: tracking
+    networks: [site]
+    at: 2026-12-02T09:00
+    text: "Where is your sofa? {links.track}"
+"""
+
+CALENDAR = TEMPLATE.replace("{text}", "Our winter sofa guide: keep it away from radiators. {links.track}")
+DRAFT = TEMPLATE.replace("{text}", LONG)  # a planner's unfinished save: too long for X
+
+STATUS = """\
+components:
+  checkout: {name: Checkout}
+maintenance:
+  - id: db
+    title: Database upgrade
+    starts: 2026-12-04T03:00
+    ends: 2026-12-04T04:00
+incidents:
+  - id: pay
+    title: Card payments fail
+    impact: major
+    components: [checkout]
+    updates:
+      - at: 2026-12-01T10:00
+        state: investigating
+        message: Some card payments fail at checkout. We are on it and post again by 10:30.
+"""
+
+
+@pytest.fixture
+def room(tmp_path, monkeypatch):
+    monkeypatch.setenv("HERALD_REVIEW_TOKEN", TOKEN)
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text(CALENDAR)
+    status.write_text(STATUS)
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    Ledger(url).close()
+    ctx = WebContext.from_environment(str(calendar), str(status), url, FakeClock(T0))
+    with TestClient(create_app(ctx), follow_redirects=False) as client:
+        client.files = (calendar, status, url)  # type: ignore[attr-defined]
+        yield client
+
+
+def signed_in(client: TestClient) -> TestClient:
+    answer = client.get(f"/review?view=week&token={TOKEN}")
+    assert answer.status_code == 303 and answer.headers["location"] == "/review?view=week"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/review" in cookie
+    return client
+
+
+def test_the_room_needs_the_token(room):
+    assert room.get("/review").status_code == 401
+    assert room.get("/review?token=wrong").status_code == 401
+    assert "set-cookie" not in room.get("/review?token=wrong").headers
+    room.cookies.set("herald_review", "wrong")
+    assert room.get("/review").status_code == 401
+    room.cookies.clear()
+    assert signed_in(room).get("/review").status_code == 200
+
+
+def test_without_a_token_configured_the_room_is_off(tmp_path, monkeypatch):
+    monkeypatch.delenv("HERALD_REVIEW_TOKEN", raising=False)
+    (tmp_path / "c.yaml").write_text(CALENDAR)
+    ctx = WebContext.from_environment(str(tmp_path / "c.yaml"), str(tmp_path / "s.yaml"), "sqlite:///:memory:",
+                                      FakeClock(T0))
+    with TestClient(create_app(ctx)) as client:
+        answer = client.get("/review?token=anything")
+        assert answer.status_code == 503 and "HERALD_REVIEW_TOKEN" in answer.text
+
+
+def test_the_week_shows_each_publication_as_it_will_look(room):
+    calendar, _status, _url = room.files
+    calendar.write_text(DRAFT)
+    page = signed_in(room).get("/review").text
+    assert "30 Nov to 6 Dec 2026" in page
+    assert "The engine refuses this file as it is" in page and "113 over" in page
+    # the too-long post, its overflow marked and its budget
+    guide = page.split('aria-label="sofa-guide on x at 10:00"')[1].split("</article>")[0]
+    assert 'class="card calendar over' in page and '<mark class="overflow"' in guide
+    assert "over)" in guide and "Length: " in guide
+    # held: a promotional post while a major incident is open
+    sale = page.split('aria-label="sale on site at 15:00"')[1].split("</article>")[0]
+    assert "Will be <strong>held</strong>: held while Card payments fail (major) is open" in sale
+    # user text escaped, never markup
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # the status file's publications and overlays
+    assert "From the status file: investigating (major)" in page
+    assert "<strong>Incident:</strong> Card payments fail" in page
+    assert "<strong>Maintenance:</strong> Database upgrade · 03:00–04:00" in page
+    assert "From the status file: maintenance in 24 hours" in page
+    # a link with its UTM tags
+    assert "https://acme.example/track?utm_" not in page  # the draft's guide has no link; the tracking post:
+    assert '<a href="https://acme.example/track">https://acme.example/track</a>' in page
+    assert room.get("/review").headers["content-security-policy"].startswith("default-src 'none'")
+
+
+def test_the_ledger_says_what_happened(room):
+    from campaigns.calendar import load
+    from campaigns.plan import plan
+    from scheduler.ledger import Item, State
+
+    calendar, _status, url = room.files
+    cal = load(str(calendar))
+    pub = next(p for p in plan(cal, T0 - timedelta(days=2), T0 + timedelta(days=7)) if p.post == "track")
+    ledger = Ledger(url)
+    item = Item(pub.key, pub.source, pub.post, pub.network, str(pub.kind), pub.at)
+    ledger.settle(item, State.SKIPPED, T0, "skipped by an operator: wrong week")
+    ledger.close()
+    page = signed_in(room).get("/review").text
+    track = page.split('aria-label="track on site at 09:00"')[1].split("</article>")[0]
+    assert "Ledger: <strong>skipped</strong>" in track and "skipped by an operator: wrong week" in track
+
+
+def test_filters_and_the_month_view(room):
+    client = signed_in(room)
+    page = client.get("/review?view=month&from=2026-12-10&network=x").text
+    assert "1 Dec to 31 Dec 2026" in page
+    assert 'aria-label="sofa-guide on x' in page and 'aria-label="sale on site' not in page
+    page = client.get("/review?campaign=winter").text
+    assert 'aria-label="sofa-guide on x' in page and 'aria-label="track on site' not in page
+    page = client.get("/review?kind=incident").text
+    assert 'aria-label="pay on site' in page and 'aria-label="sale on site' not in page
+    answer = client.get("/review?network=mastodn")
+    assert answer.status_code == 400 and "network=mastodn: not in the calendar" in answer.text
+    answer = client.get("/review?campaign=wintr")
+    assert answer.status_code == 400 and "did you mean 'winter'" in answer.text
+
+
+def test_the_diff_shows_what_a_save_would_add_remove_and_reword(room):
+    calendar, _status, url = room.files
+    running = CALENDAR
+    ledger = Ledger(url)
+    remember_calendar(ledger.db, "abc123", running)
+    ledger.close()
+    calendar.write_text(running.replace("at: 2026-12-02T09:00", "at: 2026-12-02T11:00")
+                        .replace("Winter sale: 20% off", "Winter sale: 25% off"))
+    page = signed_in(room).get("/review/diff").text
+    assert "(abc123)" in page
+    added = page.split("<h2>Added (1)</h2>")[1].split("</ul>")[0]
+    removed = page.split("<h2>Removed (1)</h2>")[1].split("</ul>")[0]
+    assert "11:00" in added and "track" in added and "09:00" in removed and "track" in removed
+    reworded = page.split("<h2>Reworded (1)</h2>")[1].split("</ul>")[0]
+    assert "<del>Winter sale: 20% off" in reworded and "<ins>Winter sale: 25% off" in reworded
+    calendar.write_text("posts: [\n")
+    page = room.get("/review/diff").text
+    assert "does not load" in page and "content_calendar.yaml:" in page
+
+
+def test_a_link_carries_its_campaign_utm_tags(room):
+    page = signed_in(room).get("/review?campaign=winter").text
+    assert "https://acme.example/track?utm_" in page
+
+
+def test_an_engine_records_the_calendar_it_runs(tmp_path, monkeypatch):
+    for name in ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"):
+        monkeypatch.setenv(f"HERALD_X_{name}", f"test-{name.lower()}-value")
+    from scheduler.daemon import Daemon
+    from scheduler.ledger.reads import running_calendar
+
+    calendar = tmp_path / "content_calendar.yaml"
+    calendar.write_text(CALENDAR)
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    ledger = Ledger(url)
+    daemon = Daemon(str(calendar), ledger, clock=FakeClock(T0))
+    try:
+        digest, text = running_calendar(ledger.db)
+        assert text == CALENDAR and digest == daemon.calendar_hash
+    finally:
+        ledger.close()
