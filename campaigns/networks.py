@@ -22,7 +22,7 @@ from typing import Any
 
 import regex
 
-from .xlength import invalid_characters, weighted_length
+from .xlength import invalid_characters, upper_bound, weighted_length
 
 URL_RE = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
 _GRAPHEME = regex.compile(r"\X")
@@ -72,6 +72,7 @@ class Limit:
     count: Callable[[str], int] = _chars
     max_bytes: int | None = None
     invalid: Callable[[str], str | None] | None = None  # text -> message, for content refused whatever its length
+    bound: Callable[[str], int] | None = None  # cheap, never below count: a text it clears needs no count
 
     def measure(self, text: str) -> int:
         return self.count(text)
@@ -82,7 +83,9 @@ class Limit:
             refused = self.invalid(text)
             if refused:
                 return refused
-        used = self.count(text)
+        used = self.bound(text) if self.bound is not None else self.maximum + 1
+        if used > self.maximum:
+            used = self.count(text)
         if used > self.maximum:
             return f"{used}/{self.maximum} {self.unit} ({used - self.maximum} over)"
         if self.max_bytes is not None:
@@ -116,7 +119,8 @@ NETWORK_TYPES: dict[str, NetworkType] = {
         NetworkType("webhook", "Webhook", None,
                     fields={"url": _URL, "secret_env": _ENV, "lookup_url": _URL},
                     required=("url",)),
-        NetworkType("x", "X", Limit(280, "weighted characters", _x_length, invalid=_x_invalid), threads=True,
+        NetworkType("x", "X", Limit(280, "weighted characters", _x_length, invalid=_x_invalid,
+                                                  bound=upper_bound), threads=True,
                     fields={"handle": _STR}),
         NetworkType("mastodon", "Mastodon", Limit(500, "characters", _mastodon_length), threads=True,
                     fields={"instance": _URL, "handle": _STR,

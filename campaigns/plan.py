@@ -46,6 +46,7 @@ class Occurrence:
     at: datetime  # aware, in the post's zone
     local: datetime  # the wall-clock time as the rule produced it (naive)
     note: str = ""  # e.g. a DST gap or fold, and what Herald does about it
+    instant: str = ""  # ``at`` in UTC to the second, as keys and sorting use it (see _instant)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs a setattr call per field, 250k times a year
@@ -87,6 +88,48 @@ class Publication:
         }
 
 
+class JsonLines:
+    """Each publication's :meth:`Publication.as_json` as one line of JSON: exactly the bytes
+    ``orjson.dumps(pub.as_json())`` gives, without building a dict per line.  A year of a big
+    calendar is hundreds of thousands of lines, made of a few thousand texts and the same few
+    fields per post and account: those are encoded once and the lines assembled from them."""
+
+    def __init__(self) -> None:
+        import orjson
+
+        self.dumps = orjson.dumps
+        self.frames: dict[tuple[str, str], tuple[str, str, str]] = {}
+        self.texts: dict[tuple[str, str], tuple[str, str]] = {}
+        self.times: dict[datetime, str] = {}
+
+    def line(self, pub: Publication) -> str:
+        if pub.kind in STATUS_KINDS or pub.thread_root or pub.incident_state:
+            return self.dumps(pub.as_json()).decode()
+        frame = self.frames.get((pub.source, pub.network))
+        if frame is None:
+            frame = self.frames[pub.source, pub.network] = self._frame(pub)
+        text = self.texts.get((pub.text, pub.network_type))
+        if text is None:
+            length = pub.length
+            text = self.texts[pub.text, pub.network_type] = (self.dumps(pub.text).decode(),
+                                                              "null" if length is None else str(length))
+        at = self.times.get(pub.at)
+        if at is None:
+            at = self.times[pub.at] = pub.at.isoformat()
+        note = f',"note":{self.dumps(pub.note).decode()}' if pub.note else ""
+        return (f'{{"key":"{pub.key}"{frame[0]}{at}","text":{text[0]},"variant":{pub.variant}{frame[1]}{text[1]}'
+                f'{frame[2]}{note},"origin":"calendar"}}')
+
+    def _frame(self, pub: Publication) -> tuple[str, str, str]:
+        """The fields that are the same for every line of one post on one account."""
+        def j(value: object) -> str:
+            return self.dumps(value).decode()
+        return (f',"post":{j(pub.post)},"kind":{j(str(pub.kind))},"network":{j(pub.network)},'
+                f'"network_type":{j(pub.network_type)},"at":"',
+                f',"variants":{pub.variants},"length":',
+                f',"limit":{j(pub.limit)},"campaign":{j(pub.campaign)},"source":{j(pub.source)}')
+
+
 def variant_id(template: Template) -> str:
     return hashlib.sha256(template.source.encode()).hexdigest()[:12]
 
@@ -116,8 +159,15 @@ def choose_variant(counts: list[int], last: int | None, preferred: int) -> int:
     return best if best is not None else 0
 
 
-def occurrences(post: Post, start: datetime, end: datetime) -> Iterator[Occurrence]:
-    """The post's occurrences with start <= at < end (aware datetimes), in order."""
+# a wall-clock time placed in its zone: (UTC, aware local, DST note, the UTC instant as text)
+_Placed = tuple[datetime, datetime, str, str]
+
+
+def occurrences(post: Post, start: datetime, end: datetime,
+                placed: dict[object, dict[datetime, _Placed]] | None = None) -> Iterator[Occurrence]:
+    """The post's occurrences with start <= at < end (aware datetimes), in order.  ``placed``
+    remembers, per zone, where each wall-clock time falls (posts share their times of day: a
+    plan places each once)."""
     series = post.series
     tz = series.tz
     if series.rule is None:
@@ -129,6 +179,7 @@ def occurrences(post: Post, start: datetime, end: datetime) -> Iterator[Occurren
     stop = end.astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
     if series.until is not None:
         stop = min(stop, series.until)
+    known = placed.setdefault(tz, {}) if placed is not None else {}
     index = 0
     previous: datetime | None = None
     for local in series.rule:
@@ -138,24 +189,32 @@ def occurrences(post: Post, start: datetime, end: datetime) -> Iterator[Occurren
             continue
         if local.date() in series.ex_days or local in series.ex_times:
             continue
-        # fold=0 is RFC 5545's reading of gaps and folds; the round trip through UTC
-        # turns a skipped wall time (02:30) into the real one (03:30 summer time).
-        wall = local.replace(tzinfo=tz)
-        utc = wall.astimezone(UTC)
-        at = utc.astimezone(tz)
+        where = known.get(local)
+        if where is None:
+            where = known[local] = _place(local, tz)
+        utc = where[0]
         if previous is not None and utc <= previous:
             continue  # a gap time shifted onto an instant the rule already produced: once only
         previous = utc
         if utc >= end:
             break
         if utc >= start:
-            note = ""
-            if at.hour != local.hour or at.minute != local.minute:
-                note = _dst_note(local, at, "gap")
-            elif wall.replace(fold=1).utcoffset() != at.utcoffset():
-                note = _dst_note(local, at, "fold")
-            yield Occurrence(index, at, local, note)
+            yield Occurrence(index, where[1], local, where[2], where[3])
         index += 1
+
+
+def _place(local: datetime, tz: Any) -> _Placed:
+    """fold=0 is RFC 5545's reading of gaps and folds; the round trip through UTC turns a skipped
+    wall time (02:30) into the real one (03:30 summer time)."""
+    wall = local.replace(tzinfo=tz)
+    utc = wall.astimezone(UTC)
+    at = utc.astimezone(tz)
+    note = ""
+    if at.hour != local.hour or at.minute != local.minute:
+        note = _dst_note(local, at, "gap")
+    elif wall.replace(fold=1).utcoffset() != at.utcoffset():
+        note = _dst_note(local, at, "fold")
+    return utc, at, note, _instant(utc)
 
 
 def _dst_note(local: datetime, at: datetime, kind: str) -> str:
@@ -196,6 +255,7 @@ def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHi
         return render_values(brand, occurrence_values(local, southern))
 
     rows: list[tuple[str, str, str, Publication]] = []
+    placed: dict[object, dict[datetime, _Placed]] = {}
     for post in calendar.posts:
         if not post.enabled:
             continue
@@ -205,9 +265,9 @@ def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHi
             continue
         ids = {a.name: [variant_id(t) for t in post.texts[a.name]] for a in accounts}
         rotation: dict[str, tuple[list[int], list[int | None]]] = {}
-        for occ in occurrences(post, start, end):
+        for occ in occurrences(post, start, end, placed):
             values = values_at(occ.local)
-            instant = _instant(occ.at)
+            instant = occ.instant or _instant(occ.at)
             for account in accounts:
                 templates = post.texts[account.name]
                 key = _key(post.source, instant, account.name)

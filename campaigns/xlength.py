@@ -7,8 +7,18 @@ runs that same regex only where one can begin, then sums weights with the same
 loop, config and URL extractor as ``parse_tweet``.  ``tests/test_lengths.py`` checks
 it against ``parse_tweet`` on the conformance suite and on thousands of random texts.
 
-twitter-text takes a quarter of a second to import (its regexes are compiled at import):
-it is imported on the first X length measured, not when Herald starts.
+twitter-text takes a third of a second to import (its regexes are compiled at import) and
+its URL extractor about 60 µs a text; neither is needed for most texts:
+
+- every URL twitter-text finds has a domain with a top-level domain, so a ``.`` followed by a
+  letter (``.com``, ``.example``, ``.みんな``, punycode ``.xn--``): a text with none holds no URL,
+  and an ASCII one then weighs exactly its length (:func:`weighted_length` needs nothing);
+- a character weighs at most 2 (ASCII 1) and a URL 23 however short, so
+  :func:`upper_bound` bounds the weight without twitter-text: a text under the limit by that
+  bound is under it for X (validation measures exactly only what the bound cannot clear).
+
+The extractor is imported on the first text that may hold a URL, the emoji tables on the
+first non-ASCII one.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from functools import lru_cache
 from typing import Any
 
 _LINE_ENDINGS = re.compile(r"\r\n|\r|\n")
+MAXIMUM = 280  # twitter-text's max_weighted_tweet_length (config v3; a test keeps them equal)
 
 
 @dataclass(frozen=True)
@@ -34,7 +45,6 @@ class _Tables:
     ranges: tuple[tuple[int, int, int], ...]
     emoji: re.Pattern[str]
     invalid: re.Pattern[str]
-    extract_urls: Callable[[str], list[dict[str, Any]]]
     ascii_starters: frozenset[int]  # code points that can begin an emoji match
     other_starters: frozenset[int]
 
@@ -42,7 +52,6 @@ class _Tables:
 @lru_cache(maxsize=1)
 def _tables() -> _Tables:
     from twitter_text.config import config
-    from twitter_text.extract_urls import extract_urls_with_indices
     from twitter_text.regexp.emoji import emoji, emoji_list, single_codepoint_emoji_ranges
     from twitter_text.regexp.invalid_chars import invalid_chars
 
@@ -55,9 +64,29 @@ def _tables() -> _Tables:
         scale=options["scale"], url_weight=options["transformed_url_length"] * options["scale"],
         default_weight=options["default_weight"], maximum=options["max_weighted_tweet_length"],
         ranges=tuple((r["start"], r["end"], r["weight"]) for r in options["ranges"]),
-        emoji=emoji, invalid=invalid_chars, extract_urls=extract_urls_with_indices,
+        emoji=emoji, invalid=invalid_chars,
         ascii_starters=frozenset(p for p in points if p < 128), other_starters=frozenset(p for p in points if p >= 128),
     )
+
+
+@lru_cache(maxsize=1)
+def _url_extractor() -> Callable[[str], list[dict[str, Any]]]:
+    from twitter_text.extract_urls import extract_urls_with_indices
+
+    return extract_urls_with_indices
+
+
+# Where a URL may be: its top-level domain follows a '.' and begins with a letter.
+_MAY_HOLD_URL = re.compile(r"\.[^\W\d_]")
+SCALE_FREE_URL_WEIGHT = 23  # twitter-text's transformed_url_length (config v3), for the bound
+MAX_CHAR_WEIGHT = 2  # the heaviest character or emoji weighs 200 on a scale of 100
+
+
+def upper_bound(text: str) -> int:
+    """A weight no smaller than :func:`weighted_length`'s, computed without twitter-text."""
+    urls = len(_MAY_HOLD_URL.findall(text))
+    per_char = 1 if text.isascii() else MAX_CHAR_WEIGHT
+    return per_char * len(text) + SCALE_FREE_URL_WEIGHT * urls
 
 
 def invalid_characters() -> re.Pattern[str]:
@@ -98,9 +127,13 @@ def _emoji_spans(text: str, tables: _Tables) -> dict[int, int]:
 
 def weighted_length(text: str) -> tuple[int, bool]:
     """(weighted length, valid) exactly as ``parse_tweet(text)`` gives them."""
+    if text.isascii() and not _MAY_HOLD_URL.search(text):  # each character weighs one: no emoji, no URL
+        length = len(text) - text.count("\r\n")
+        return length, 0 < length <= MAXIMUM
     tables = _tables()
     normalized = _LINE_ENDINGS.sub("\n", unicodedata.normalize("NFC", text))
-    urls = {e["indices"][0]: len(e["url"]) for e in tables.extract_urls(normalized)}
+    found = _url_extractor()(normalized) if _MAY_HOLD_URL.search(normalized) else []
+    urls = {e["indices"][0]: len(e["url"]) for e in found}
     if normalized.isascii():  # every ASCII character weighs one; no emoji, no invalid character
         length = len(normalized) - sum(urls.values()) + len(urls) * tables.url_weight // tables.scale
         return length, 0 < length <= tables.maximum

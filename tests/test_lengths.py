@@ -6,6 +6,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from campaigns.networks import NETWORK_TYPES, graphemes
+from campaigns.xlength import upper_bound
 from tests.conftest import reference
 
 
@@ -30,6 +31,7 @@ def test_x_length_follows_the_twitter_text_conformance_suite(case):
     if case is None:
         reference("twitter-text", "validate.yml")
     assert X.measure(case["text"]) == case["expected"]["weightedLength"]
+    assert upper_bound(case["text"]) >= case["expected"]["weightedLength"]
     fits = X.overflow(case["text"]) is None
     if case["text"]:  # an empty text fits the limit; emptiness is a separate rule
         assert fits == case["expected"]["valid"]
@@ -90,3 +92,36 @@ def test_fast_x_length_equals_twitter_text_on_random_texts():
         text = "".join(rng.choice(pieces if rng.random() < 0.8 else emojis) for _ in range(rng.randint(0, 40)))
         expected = parse_tweet(text)
         assert weighted_length(text) == (expected.weightedLength, expected.valid), repr(text)
+        assert upper_bound(text) >= expected.weightedLength, repr(text)
+        if upper_bound(text) <= 280:  # what validation skips measuring must really fit
+            assert expected.weightedLength <= 280, repr(text)
+
+
+def test_the_shortcuts_rest_on_twitter_texts_own_numbers():
+    """The fast paths (no twitter-text for a text that cannot hold a URL; the bound that spares
+    validation the count) use twitter-text's configuration, written down: kept equal here."""
+    from twitter_text.config import config
+
+    from campaigns import xlength
+
+    options = config["defaults"]
+    assert options["max_weighted_tweet_length"] == xlength.MAXIMUM
+    assert options["transformed_url_length"] == xlength.SCALE_FREE_URL_WEIGHT
+    heaviest = max([options["default_weight"], *(r["weight"] for r in options["ranges"])])
+    assert heaviest / options["scale"] == xlength.MAX_CHAR_WEIGHT
+    assert all(r["weight"] == options["scale"] for r in options["ranges"] if r["start"] == 0)  # ASCII weighs 1
+
+
+@pytest.mark.parametrize("text", [
+    "Track it at acme.com today", "see https://x.co/a", "www.example.org", "日本.みんな です", "t.co",
+    "x" * 270 + " a.co", "ends with a dot.", "4.5 stars. (#2)", "café at 9.30", "line\r\nbreak.Next",
+])
+def test_the_fast_x_length_agrees_with_parse_tweet_on_urls_and_dots(text):
+    from twitter_text import parse_tweet
+
+    from campaigns.xlength import weighted_length
+
+    expected = parse_tweet(text)
+    assert weighted_length(text) == (expected.weightedLength, expected.valid)
+    assert upper_bound(text) >= expected.weightedLength
+    assert (X.overflow(text) is None) == (expected.weightedLength <= 280)

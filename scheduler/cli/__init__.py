@@ -153,4 +153,16 @@ def program(args: argparse.Namespace, clock: Clock) -> int:
     if args.command is None:
         build_parser().print_help()
         return ExitStatus.USAGE
-    return int(args.handler(args, clock))
+    if args.command in SERVICES:
+        return int(args.handler(args, clock))
+    from campaigns.gcpause import paused_gc
+
+    with paused_gc():  # a command that ends in seconds: what it builds is freed by reference counting
+        return int(args.handler(args, clock))
+
+
+# Commands that run until stopped keep the cyclic garbage collector; every other command runs
+# without it.  It only ever pays off over time: a year's plan or a big calendar is hundreds of
+# thousands of objects without cycles, and each collection walks all of them (importing
+# twitter-text after planning took 0.96 s with it, 0.21 s without).
+SERVICES = frozenset({"run", "serve"})

@@ -166,30 +166,22 @@ def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def _write_json_lines(out: Any, publications: list[Any]) -> None:
-    """One JSON object per publication, streamed in chunks (a year of a big calendar is
-    hundreds of thousands of lines: orjson encodes them, the buffer writes them in bulk)."""
-    import orjson
+    """One JSON object per publication (:class:`campaigns.plan.JsonLines`), written in chunks: a
+    year of a big calendar is hundreds of thousands of lines."""
+    from campaigns.plan import JsonLines
 
+    line = JsonLines().line
     buffer = out.buffer if hasattr(out, "buffer") else None
-    chunk: list[bytes] = []
-    for pub in publications:
-        chunk.append(orjson.dumps(pub.as_json()))
-        if len(chunk) >= 4096:
-            _flush(out, buffer, chunk)
-    _flush(out, buffer, chunk)
     out.flush()
-
-
-def _flush(out: Any, buffer: Any, chunk: list[bytes]) -> None:
-    data = b"\n".join(chunk) + b"\n" if chunk else b""
-    chunk.clear()
-    if not data:
-        return
+    for begin in range(0, len(publications), 8192):
+        data = "\n".join([line(p) for p in publications[begin:begin + 8192]]) + "\n"
+        if buffer is not None:
+            buffer.write(data.encode())
+        else:
+            out.write(data)
     if buffer is not None:
-        out.flush()
-        buffer.write(data)
-    else:
-        out.write(data.decode())
+        buffer.flush()
+    out.flush()
 
 
 def _history(args: argparse.Namespace, start: datetime, end: datetime) -> Any:
