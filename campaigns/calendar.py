@@ -12,6 +12,7 @@ are kept on the result and never stop a load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from .builder import CalendarBuilder
@@ -21,7 +22,7 @@ from .model import Calendar
 from .result import LoadResult
 from .schema import calendar_schema
 from .schemacheck import SchemaChecker
-from .yamlsource import Loc, LocDict, load_file, load_text
+from .yamlsource import Loc, LocDict, LocList, load_file, load_text
 
 __all__ = [
     "CalendarResult", "build", "check", "load", "loads",
@@ -37,16 +38,26 @@ class CalendarResult(LoadResult[Calendar]):
     """A checked calendar: ``value`` (None unless valid) and every problem found."""
 
 
-def check(path: str, text: str | None = None, *, draft: bool = False) -> CalendarResult:
+def check(path: str, text: str | None = None, *, draft: bool = False,
+          posts: Callable[[int], bool] | None = None) -> CalendarResult:
     """Validate the file at ``path`` (or ``text``, named ``path``); the calendar (if valid) with
     every error and warning found.  ``draft``: a post too long for a network is a warning, not
     an error, so that the review room can show a planner's unfinished file with its overflow
-    marked (the engine never runs a draft: it loads without ``draft``)."""
+    marked (the engine never runs a draft: it loads without ``draft``).  ``posts``: only the
+    posts at the indices it accepts are read (for a process that plans part of a calendar
+    another one validates whole)."""
     with paused_gc():
         try:
             data = load_file(path) if text is None else load_text(text, path)
         except CalendarError as exc:
             return CalendarResult(None, exc.problems)
+        if posts is not None and isinstance(data, LocDict) and isinstance(data.get("posts"), LocList):
+            every = data["posts"]
+            part = data["posts"] = LocList(every.loc)
+            for index, spec in enumerate(every):
+                if posts(index):
+                    part.append(spec)
+                    part.item_locs.append(every.item_loc(index))
         return build(data, path, draft=draft)
 
 

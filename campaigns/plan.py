@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from .gcpause import paused_gc
-from .model import STATUS_KINDS, Calendar, Kind, Post
+from .model import STATUS_KINDS, Calendar, Kind, Post, Series
 from .networks import NETWORK_TYPES
 from .render import finish, render_values
 from .templates import Template, occurrence_values
@@ -31,6 +31,11 @@ def publication_key(source: str, at: datetime, account: str) -> str:
     return _key(source, _instant(at), account)
 
 
+def utc_instant(at: datetime) -> str:
+    """``at`` in UTC to the second, as keys are made of it and plans sort by it."""
+    return _instant(at)
+
+
 def _instant(at: datetime) -> str:
     u = at.astimezone(UTC)
     return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
@@ -40,7 +45,7 @@ def _key(source: str, instant: str, account: str) -> str:
     return hashlib.sha256(f"{source}\x1f{instant}\x1f{account}".encode()).hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen (a setattr call per field): made 135,000 times for a year of a big calendar
 class Occurrence:
     index: int  # position in the series (0-based), which picks the variant
     at: datetime  # aware, in the post's zone
@@ -92,7 +97,8 @@ class JsonLines:
     """Each publication's :meth:`Publication.as_json` as one line of JSON: exactly the bytes
     ``orjson.dumps(pub.as_json())`` gives, without building a dict per line.  A year of a big
     calendar is hundreds of thousands of lines, made of a few thousand texts and the same few
-    fields per post and account: those are encoded once and the lines assembled from them."""
+    fields per post and account: those are encoded once and the lines assembled from them.
+    ``prefix`` is put in front of the line (e.g. a sort key)."""
 
     def __init__(self) -> None:
         import orjson
@@ -100,11 +106,11 @@ class JsonLines:
         self.dumps = orjson.dumps
         self.frames: dict[tuple[str, str], tuple[str, str, str]] = {}
         self.texts: dict[tuple[str, str], tuple[str, str]] = {}
-        self.times: dict[datetime, str] = {}
+        self.times: dict[int, tuple[datetime, str]] = {}  # by id: publications share their times
 
-    def line(self, pub: Publication) -> str:
+    def line(self, pub: Publication, prefix: str = "") -> str:
         if pub.kind in STATUS_KINDS or pub.thread_root or pub.incident_state:
-            return self.dumps(pub.as_json()).decode()
+            return prefix + self.dumps(pub.as_json()).decode()
         frame = self.frames.get((pub.source, pub.network))
         if frame is None:
             frame = self.frames[pub.source, pub.network] = self._frame(pub)
@@ -113,12 +119,12 @@ class JsonLines:
             length = pub.length
             text = self.texts[pub.text, pub.network_type] = (self.dumps(pub.text).decode(),
                                                               "null" if length is None else str(length))
-        at = self.times.get(pub.at)
-        if at is None:
-            at = self.times[pub.at] = pub.at.isoformat()
+        at = self.times.get(id(pub.at))
+        if at is None or at[0] is not pub.at:
+            at = self.times[id(pub.at)] = (pub.at, pub.at.isoformat())
         note = f',"note":{self.dumps(pub.note).decode()}' if pub.note else ""
-        return (f'{{"key":"{pub.key}"{frame[0]}{at}","text":{text[0]},"variant":{pub.variant}{frame[1]}{text[1]}'
-                f'{frame[2]}{note},"origin":"calendar"}}')
+        return (f'{prefix}{{"key":"{pub.key}"{frame[0]}{at[1]}","text":{text[0]},"variant":{pub.variant}'
+                f'{frame[1]}{text[1]}{frame[2]}{note},"origin":"calendar"}}')
 
     def _frame(self, pub: Publication) -> tuple[str, str, str]:
         """The fields that are the same for every line of one post on one account."""
@@ -163,11 +169,36 @@ def choose_variant(counts: list[int], last: int | None, preferred: int) -> int:
 _Placed = tuple[datetime, datetime, str, str]
 
 
-def occurrences(post: Post, start: datetime, end: datetime,
-                placed: dict[object, dict[datetime, _Placed]] | None = None) -> Iterator[Occurrence]:
-    """The post's occurrences with start <= at < end (aware datetimes), in order.  ``placed``
-    remembers, per zone, where each wall-clock time falls (posts share their times of day: a
-    plan places each once)."""
+class Memo:
+    """What the posts of one plan share, computed once: where each wall-clock time falls in its
+    zone (posts share their times of day), and each rule's expansion (posts made from one
+    template share their rule and start)."""
+
+    def __init__(self) -> None:
+        self.placed: dict[object, dict[datetime, _Placed]] = {}
+        self.expanded: dict[tuple[str, datetime, datetime], list[datetime]] = {}
+
+    def expand(self, series: Series, stop: datetime) -> list[datetime]:
+        """The rule's wall-clock times up to ``stop`` (inclusive), as dateutil gives them."""
+        key = (series.rule_text, series.dtstart, stop)
+        found = self.expanded.get(key)
+        if found is None:
+            found = self.expanded[key] = _expand(series, stop)
+        return found
+
+
+def _expand(series: Series, stop: datetime) -> list[datetime]:
+    out = []
+    for local in series.rule or ():
+        if local > stop:
+            break
+        out.append(local)
+    return out
+
+
+def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = None) -> Iterator[Occurrence]:
+    """The post's occurrences with start <= at < end (aware datetimes), in order (``memo``: see
+    :class:`Memo`)."""
     series = post.series
     tz = series.tz
     if series.rule is None:
@@ -179,21 +210,21 @@ def occurrences(post: Post, start: datetime, end: datetime,
     stop = end.astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
     if series.until is not None:
         stop = min(stop, series.until)
-    known = placed.setdefault(tz, {}) if placed is not None else {}
+    memo = memo or Memo()
+    known = memo.placed.setdefault(tz, {})
+    not_before, ex_days, ex_times = series.not_before, series.ex_days, series.ex_times
     index = 0
-    previous: datetime | None = None
-    for local in series.rule:
-        if local > stop:
-            break
-        if series.not_before is not None and local < series.not_before:
+    previous = datetime.min.replace(tzinfo=UTC)
+    for local in memo.expand(series, stop):
+        if not_before is not None and local < not_before:
             continue
-        if local.date() in series.ex_days or local in series.ex_times:
+        if (ex_days and local.date() in ex_days) or (ex_times and local in ex_times):
             continue
         where = known.get(local)
         if where is None:
             where = known[local] = _place(local, tz)
         utc = where[0]
-        if previous is not None and utc <= previous:
+        if utc <= previous:
             continue  # a gap time shifted onto an instant the rule already produced: once only
         previous = utc
         if utc >= end:
@@ -240,13 +271,28 @@ def plan(calendar: Calendar, start: datetime, end: datetime,
     continues from what was really published: never the wording that went out last on
     that account, and the least-used one first (a new variant goes out soon; a skipped
     or held occurrence does not make the next one repeat its predecessor)."""
+    return [row[-1] for row in plan_rows(calendar, start, end, history)]
+
+
+Row = tuple[str, str, str, int, Publication]  # (UTC instant as text, account, post, number, publication)
+
+
+def plan_rows(calendar: Calendar, start: datetime, end: datetime, history: VariantHistory | None = None,
+              *, emit_from: datetime | None = None) -> list[Row]:
+    """:func:`plan` with each publication's sort key (its rows sort, as tuples, in the plan's
+    order).  ``emit_from``: only the rows at or after it, exactly as the whole window's plan has
+    them (the variants rotate from ``start`` all the same): consecutive parts of a window can be
+    planned apart and put end to end."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("plan() needs aware datetimes")
+    if emit_from is not None and history is None:  # without a ledger nothing carries over: skip the part
+        start, emit_from = max(start, emit_from), None
     with paused_gc():
-        return _plan(calendar, start, end, history)
+        return _plan(calendar, start, end, history, _instant(emit_from) if emit_from else "")
 
 
-def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHistory | None) -> list[Publication]:
+def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHistory | None,
+          emit_from: str = "") -> list[Row]:
     brand = calendar.brand
     southern = is_southern(brand.timezone)
 
@@ -254,8 +300,9 @@ def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHi
     def values_at(local: datetime) -> dict[str, str]:
         return render_values(brand, occurrence_values(local, southern))
 
-    rows: list[tuple[str, str, str, Publication]] = []
-    placed: dict[object, dict[datetime, _Placed]] = {}
+    rows: list[Row] = []
+    memo = Memo()
+    sha256 = hashlib.sha256
     for post in calendar.posts:
         if not post.enabled:
             continue
@@ -263,27 +310,38 @@ def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHi
         accounts = [calendar.networks[n] for n in post.networks if n in post.texts and calendar.networks[n].enabled]
         if not accounts:
             continue
-        ids = {a.name: [variant_id(t) for t in post.texts[a.name]] for a in accounts}
+        source, pid, kind = post.source, post.id, post.kind
+        # per account, what every occurrence shares (the loop below runs a few hundred thousand times a year)
+        targets = []
+        for account in accounts:
+            templates = post.texts[account.name]
+            limit = account.rules.limit
+            targets.append((account, account.name, account.type, templates, len(templates),
+                            [variant_id(t) for t in templates], limit.maximum if limit else None,
+                            f"\x1f{account.name}".encode()))
         rotation: dict[str, tuple[list[int], list[int | None]]] = {}
-        for occ in occurrences(post, start, end, placed):
+        for occ in occurrences(post, start, end, memo):
             values = values_at(occ.local)
             instant = occ.instant or _instant(occ.at)
-            for account in accounts:
-                templates = post.texts[account.name]
-                key = _key(post.source, instant, account.name)
+            head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
+            if history is not None and instant < emit_from:  # another part's: only the rotation moves on
+                for _, name, _, _, _, ids, _, tail in targets:
+                    _rotate(history, rotation, ids, pid, name, sha256(head + tail).hexdigest()[:32], occ.index)
+                continue
+            for account, name, network_type, templates, count, ids, maximum, tail in targets:
+                key = sha256(head + tail).hexdigest()[:32]
                 if history is None:
-                    number = occ.index % len(templates)
+                    number = occ.index % count
                 else:
-                    number = _rotate(history, rotation, ids[account.name], post.id, account.name, key, occ.index)
-                text = finish(templates[number].render(values), brand, campaign, account)
-                limit = account.rules.limit
-                rows.append((instant, account.name, post.id, Publication(
-                    key, post.source, post.id, post.kind, account.name,
-                    account.type, occ.at, text, number + 1, len(templates), limit.maximum if limit else None,
-                    post.campaign, occ.note, None, ids[account.name][number], post.kind,
-                )))
-    rows.sort(key=lambda row: row[:3])  # the UTC instant string sorts in time order
-    return [row[3] for row in rows]
+                    number = _rotate(history, rotation, ids, pid, name, key, occ.index)
+                text = templates[number].render(values)
+                if campaign is not None:
+                    text = finish(text, brand, campaign, account)
+                rows.append((instant, name, pid, len(rows), Publication(
+                    key, source, pid, kind, name, network_type, occ.at, text, number + 1, count, maximum,
+                    post.campaign, occ.note, None, ids[number], kind)))
+    rows.sort()  # by the UTC instant string (time order), account, post; the count keeps it off the publications
+    return rows
 
 
 _Rotation = tuple[list[int], list[int | None]]  # per account: uses of each variant, the last one chosen

@@ -69,6 +69,7 @@ def rule_parts(rule: rrule) -> RuleParts:
     )
 
 
+@lru_cache(maxsize=4096)  # posts made from one template share their rule and start: read it once
 def parse_rule(text: str, dtstart: datetime, tz: ZoneInfo, *, has_time: bool) -> Rule:
     """The rule written in ``text`` from the local start ``dtstart``; raise RuleError if unusable.
     ``has_time``: whether the start gives a time of day (otherwise the rule must)."""
@@ -123,6 +124,7 @@ def can_occur(parts: RuleParts) -> bool:
     return True
 
 
+@lru_cache(maxsize=4096)
 def dst_meetings(rule: Rule, tz: ZoneInfo) -> dict[str, str]:
     """The rule's times of day that meet a DST change in ``tz``: {'gap' | 'fold': 'HH:MM'};
     for a rule repeating within the day, {'within': ''} when the zone changes clocks at all."""

@@ -11,7 +11,7 @@ validation error, never a leak, and no template can make rendering slow or large
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from re import Match
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -54,13 +54,20 @@ class Template:
     parts: tuple[tuple[str, str | None], ...]  # (literal text, field name or None)
     line: int = 0  # where it was written, for findings about it (0: not from a file)
     col: int = 0
+    # the same as a %-format ("Track it: %(links.order_tracking)s"): rendered in C, 250,000 times a year
+    printf: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        printf = "".join(literal.replace("%", "%%") + (f"%({name})s" if name is not None else "")
+                         for literal, name in self.parts)
+        object.__setattr__(self, "printf", printf)
 
     @property
     def fields(self) -> tuple[str, ...]:
         return tuple(name for _, name in self.parts if name is not None)
 
     def render(self, values: dict[str, str]) -> str:
-        return "".join([literal + values[name] if name is not None else literal for literal, name in self.parts])
+        return self.printf % values
 
 
 def compile_template(source: str, known: frozenset[str] | set[str], line: int = 0, col: int = 0) -> Template:

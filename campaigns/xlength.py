@@ -71,9 +71,29 @@ def _tables() -> _Tables:
 
 @lru_cache(maxsize=1)
 def _url_extractor() -> Callable[[str], list[dict[str, Any]]]:
+    """twitter-text's URL extractor, without what its package imports first: ``twitter_text``'s
+    ``__init__`` imports the tweet parser and compiles the emoji regex (0.2 s), which only
+    non-ASCII texts need (:func:`_tables`).  The package's module is stood in for while the
+    extractor loads and taken away at once, so a later ``import twitter_text`` is the real one."""
+    import importlib.util
+    import sys
+    import types
+
+    if "twitter_text" not in sys.modules:
+        spec = importlib.util.find_spec("twitter_text")
+        if spec is not None and spec.submodule_search_locations is not None:
+            stand_in = types.ModuleType("twitter_text")
+            stand_in.__path__ = list(spec.submodule_search_locations)
+            stand_in.__spec__ = spec
+            sys.modules["twitter_text"] = stand_in
+            try:
+                import twitter_text.extract_urls  # noqa: F401 - loaded under the stand-in
+            finally:
+                del sys.modules["twitter_text"]
     from twitter_text.extract_urls import extract_urls_with_indices
 
-    return extract_urls_with_indices
+    extract: Callable[[str], list[dict[str, Any]]] = extract_urls_with_indices
+    return extract
 
 
 # Where a URL may be: its top-level domain follows a '.' and begins with a letter.
@@ -127,16 +147,15 @@ def _emoji_spans(text: str, tables: _Tables) -> dict[int, int]:
 
 def weighted_length(text: str) -> tuple[int, bool]:
     """(weighted length, valid) exactly as ``parse_tweet(text)`` gives them."""
-    if text.isascii() and not _MAY_HOLD_URL.search(text):  # each character weighs one: no emoji, no URL
-        length = len(text) - text.count("\r\n")
+    if text.isascii():  # each character weighs one: no emoji, no invalid character
+        normalized = _LINE_ENDINGS.sub("\n", text)
+        found = _url_extractor()(normalized) if _MAY_HOLD_URL.search(normalized) else []
+        length = len(normalized) + sum(SCALE_FREE_URL_WEIGHT - len(e["url"]) for e in found)
         return length, 0 < length <= MAXIMUM
     tables = _tables()
     normalized = _LINE_ENDINGS.sub("\n", unicodedata.normalize("NFC", text))
     found = _url_extractor()(normalized) if _MAY_HOLD_URL.search(normalized) else []
     urls = {e["indices"][0]: len(e["url"]) for e in found}
-    if normalized.isascii():  # every ASCII character weighs one; no emoji, no invalid character
-        length = len(normalized) - sum(urls.values()) + len(urls) * tables.url_weight // tables.scale
-        return length, 0 < length <= tables.maximum
     emojis = _emoji_spans(normalized, tables)
     first_low, first_high, first_weight = tables.ranges[0] if tables.ranges else (0, -1, 0)
     total = 0

@@ -207,15 +207,23 @@ def test_the_engine_and_cli_modules_import_nothing_heavy():
     assert out.stdout.strip() == "[]", out.stderr
 
 
-def test_heavy_libraries_come_when_they_are_used():
-    # Given a calendar with an X account and a voice guide: validating it measures X lengths; linting
-    # its few texts compares them exactly, without MinHash signatures (datasketch, numpy, scipy)
+@pytest.mark.parametrize("text, loaded", [
+    ("hi", []),  # far under X's limit whatever its links: nothing measured
+    ("Track it at acme.com. " + "x" * 240, ["twitter_text.extract_urls"]),  # near it: the URL extractor only
+    ("Café ☕ at acme.com. " + "x" * 200, ["twitter_text.extract_urls", "twitter_text.regexp.emoji"]),
+])
+def test_heavy_libraries_come_when_they_are_used(text, loaded):
+    # Given a calendar with an X account and a voice guide: validating it measures X lengths only
+    # when a text may be near the limit (emoji tables only for non-ASCII); linting its few texts
+    # compares them exactly, without MinHash signatures (datasketch, numpy, scipy)
     code = ("import sys\nfrom datetime import datetime, timedelta, UTC\n"
             "from campaigns.calendar import loads\nfrom campaigns.lint import lint\n"
             "from tests.conftest import calendar_text\n"
-            "calendar = loads(calendar_text('- {id: a, kind: tip, networks: [x], at: \"2026-12-02T10:00\", text: hi}'))\n"
+            f"calendar = loads(calendar_text('- {{id: a, kind: tip, networks: [x], at: \"2026-12-02T10:00\", "
+            f"text: \"{text}\"}}'))\n"
             "start = datetime(2026, 12, 1, tzinfo=UTC)\n"
             "lint(calendar, start, start + timedelta(days=28))\n"
-            "print(sorted(m for m in ('twitter_text', 'datasketch') if m in sys.modules))")
+            "print(sorted(m for m in ('twitter_text.extract_urls', 'twitter_text.regexp.emoji', 'datasketch') "
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert out.stdout.strip() == "['twitter_text']", out.stderr
+    assert out.stdout.strip() == str(loaded), out.stderr

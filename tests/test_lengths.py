@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from ruamel.yaml import YAML
 
@@ -115,6 +117,7 @@ def test_the_shortcuts_rest_on_twitter_texts_own_numbers():
 @pytest.mark.parametrize("text", [
     "Track it at acme.com today", "see https://x.co/a", "www.example.org", "日本.みんな です", "t.co",
     "x" * 270 + " a.co", "ends with a dot.", "4.5 stars. (#2)", "café at 9.30", "line\r\nbreak.Next",
+    "\u212a is a Kelvin sign that NFC makes a K", "see https://bench.example/track (no such TLD)",
 ])
 def test_the_fast_x_length_agrees_with_parse_tweet_on_urls_and_dots(text):
     from twitter_text import parse_tweet
@@ -125,3 +128,17 @@ def test_the_fast_x_length_agrees_with_parse_tweet_on_urls_and_dots(text):
     assert weighted_length(text) == (expected.weightedLength, expected.valid)
     assert upper_bound(text) >= expected.weightedLength
     assert (X.overflow(text) is None) == (expected.weightedLength <= 280)
+
+
+def test_the_url_extractor_loads_without_the_tweet_parser_and_leaves_twitter_text_whole():
+    """Loading only the extractor (the emoji tables are 0.2 s more) must not leave a stand-in
+    package behind: a later ``import twitter_text`` is the real one."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from campaigns.xlength import weighted_length; "
+            "print(weighted_length('track it at acme.com'), 'twitter_text.regexp.emoji' in sys.modules); "
+            "import twitter_text; print(twitter_text.parse_tweet('track it at acme.com').weightedLength)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(Path(__file__).resolve().parent.parent)).stdout.split("\n")
+    assert out[:2] == ["(35, True) False", "35"]

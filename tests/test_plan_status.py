@@ -105,6 +105,9 @@ def test_plan_text_says_what_each_announcement_is(capsys, status):
 
 
 def test_simulate_runs_the_status_announcements_too(capsys, status):
+    import logging
+
+    levels = [logging.getLogger(name).level for name in ("herald.engine", "herald.ledger")]
     code, out, _ = run(capsys, "simulate", "--calendar", SAMPLE, "--status", status, "--from", "2026-11-23",
                        "--days", "3", "--only", "status")
     lines = out.splitlines()
@@ -112,6 +115,8 @@ def test_simulate_runs_the_status_announcements_too(capsys, status):
     assert any("db-upgrade" in line and "sent" in line and "maintenance (maintenance starts)" in line for line in lines)
     assert any("pay" in line and "incident (investigating (major))" in line for line in lines)
     assert not any("track-your-order" in line for line in lines)
+    # the engine's log, quieted for the simulation, speaks again afterwards (it silenced a later run)
+    assert [logging.getLogger(name).level for name in ("herald.engine", "herald.ledger")] == levels
 
 
 def test_export_ical_has_an_event_per_announcement_at_its_planned_instant(capsys, status, tmp_path):

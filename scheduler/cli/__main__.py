@@ -1,7 +1,5 @@
 """``python -m scheduler.cli``: the ``herald`` command."""
 
-import sys
+from scheduler.cli import entry
 
-from scheduler.cli import main
-
-sys.exit(main())
+entry()

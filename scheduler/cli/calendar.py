@@ -6,20 +6,20 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from .common import (
     DEFAULT_CALENDAR,
     ExitStatus,
     count,
-    ledger_exists,
     load_calendar,
     only_option,
     planned,
     say,
     show,
     status_option,
+    variant_history,
     window_of,
     window_options,
 )
@@ -139,13 +139,14 @@ def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
 def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.model import STATUS_KINDS
 
+    if args.json:
+        from .planjson import cmd_plan_json
+
+        return cmd_plan_json(args, clock)
     calendar = load_calendar(args.calendar)
     start, end = window_of(args, calendar, clock)
-    publications, _status = planned(args, calendar, start, end, clock.now(), _history(args, start, end))
     out = sys.stdout
-    if args.json:
-        _write_json_lines(out, publications)
-        return ExitStatus.OK
+    publications, _status = planned(args, calendar, start, end, clock.now(), variant_history(args, start, end))
     tz = calendar.brand.tz
     announced = sum(1 for p in publications if p.kind in STATUS_KINDS)
     what = f" ({count(announced, 'status announcement')})" if announced else ""
@@ -163,39 +164,6 @@ def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
         if pub.note and pub.kind not in STATUS_KINDS:
             out.write(f"    note: {pub.note}\n")
     return ExitStatus.OK
-
-
-def _write_json_lines(out: Any, publications: list[Any]) -> None:
-    """One JSON object per publication (:class:`campaigns.plan.JsonLines`), written in chunks: a
-    year of a big calendar is hundreds of thousands of lines."""
-    from campaigns.plan import JsonLines
-
-    line = JsonLines().line
-    buffer = out.buffer if hasattr(out, "buffer") else None
-    out.flush()
-    for begin in range(0, len(publications), 8192):
-        data = "\n".join([line(p) for p in publications[begin:begin + 8192]]) + "\n"
-        if buffer is not None:
-            buffer.write(data.encode())
-        else:
-            out.write(data)
-    if buffer is not None:
-        buffer.flush()
-    out.flush()
-
-
-def _history(args: argparse.Namespace, start: datetime, end: datetime) -> Any:
-    """The ledger's variant history, when there is a ledger: the plan then shows the variants
-    the engine will really use. Never creates one."""
-    from .common import ledger_url, open_ledger
-
-    if not ledger_exists(ledger_url(args)):
-        return None
-    ledger = open_ledger(args)
-    try:
-        return ledger.variant_history(start, end)
-    finally:
-        ledger.close()
 
 
 def cmd_export_ical(args: argparse.Namespace, clock: Clock) -> int:

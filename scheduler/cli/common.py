@@ -181,6 +181,18 @@ def ledger_url(args: argparse.Namespace) -> str:
     return f"sqlite:///{os.path.join(folder, 'state.db')}"
 
 
+def variant_history(args: argparse.Namespace, start: datetime, end: datetime) -> Any:
+    """The ledger's variant history, when there is a ledger: a plan then shows the variants the
+    engine will really use.  Never creates a ledger."""
+    if not ledger_exists(ledger_url(args)):
+        return None
+    ledger = open_ledger(args)
+    try:
+        return ledger.variant_history(start, end)
+    finally:
+        ledger.close()
+
+
 def open_ledger(args: argparse.Namespace, **options: Any) -> Ledger:
     from ..ledger import Ledger
 
@@ -193,11 +205,12 @@ def ledger_exists(url: str) -> bool:
 
 
 # -- input files --------------------------------------------------------------------------
-def load_calendar(path: str) -> Calendar:
+def load_calendar(path: str, text: str | None = None) -> Calendar:
+    """The calendar at ``path`` (or ``text``, read from it), its warnings said; CalendarError if invalid."""
     from campaigns.calendar import check
     from campaigns.errors import CalendarError
 
-    result = check(path)
+    result = check(path, text)
     for warning in result.warnings:
         say(warning)
     return result.unwrap(CalendarError)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .common import (
@@ -104,8 +106,6 @@ def cmd_health(args: argparse.Namespace, clock: Clock) -> int:
 def cmd_simulate(args: argparse.Namespace, clock: Clock) -> int:
     from ..simulate import simulate
 
-    logging.getLogger("herald.engine").setLevel(logging.ERROR)  # the outcomes are printed instead
-    logging.getLogger("herald.ledger").setLevel(logging.WARNING)  # its throwaway ledger is no news
     calendar = load_calendar(args.calendar)
     start, end = window_of(args, calendar, clock)
     status = None
@@ -113,6 +113,22 @@ def cmd_simulate(args: argparse.Namespace, clock: Clock) -> int:
         from status.load import load as load_status
 
         status = load_status(args.status, calendar)
-    for line in simulate(calendar, start, end, status, only=args.only):
-        print(line)
+    # the outcomes are printed instead of the engine's log; its throwaway ledger is no news.  (Only
+    # for this run: left lowered, they silenced the engine's log for the rest of the process.)
+    with _quieter({"herald.engine": logging.ERROR, "herald.ledger": logging.WARNING}):
+        for line in simulate(calendar, start, end, status, only=args.only):
+            print(line)
     return ExitStatus.OK
+
+
+@contextlib.contextmanager
+def _quieter(levels: dict[str, int]) -> Iterator[None]:
+    loggers = {name: logging.getLogger(name) for name in levels}
+    before = {name: logger.level for name, logger in loggers.items()}
+    for name, logger in loggers.items():
+        logger.setLevel(levels[name])
+    try:
+        yield
+    finally:
+        for name, logger in loggers.items():
+            logger.setLevel(before[name])
