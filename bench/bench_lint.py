@@ -4,7 +4,7 @@
 
 For each size (posts, from bench/generate.py) it lints a window of ``--days`` days
 ``--repeat`` times and prints the median of: the whole lint, the repetition check alone
-(MinHash LSH candidates, confirmed by exact Jaccard), and the publications and distinct
+(prefix-filtered candidates, scored by exact Jaccard), and the publications and distinct
 texts checked.  Ratios are against the smallest size in the same command: with an
 index the repetition cost follows the number of publications (ratio per publication
 near 1), where comparing every pair on an account would grow with its square.  As a

@@ -7,7 +7,7 @@ What is checked, and where each finding points:
   and column of the template (variant) that produced it;
 - repetition: the same or nearly the same text on the same account within the guide's
   window (``duplicate``, ``near-duplicate``), with both posts and their dates; the
-  pairs come from :func:`campaigns.similarity.similar_pairs`, never from comparing all;
+  pairs come from :class:`campaigns.similarity.RecentIndex`, never from comparing all;
 - countdowns that go out after their event (``event-past``);
 - the status templates (built-in and the brand's), rendered for a sample incident, so a
   template that drops the apology or the next update is caught before any outage.
@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from .errors import Problem
 from .model import STATUS_KINDS, Calendar
 from .plan import Publication, plan
-from .similarity import EXACT_UP_TO, RecentExact, RecentIndex, jaccard, normalize, shingles, signatures
+from .similarity import EXACT_UP_TO, RecentExact, RecentIndex, jaccard, normalize, shingles
 from .status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
 from .templates import Template, compile_template, event_day
 from .voice import Finding, VoiceChecker
@@ -206,9 +206,8 @@ def _repetition(calendar: Calendar, publications: list[Publication], checker: Vo
             recent: RecentExact[Publication] = RecentExact(voice.similarity, window)
             alike = [recent.find_and_add(at, item, items, pub) for at, item, pub in timeline]
         else:
-            hashes = signatures(items)
-            index: RecentIndex[Publication] = RecentIndex(voice.similarity, window)
-            alike = [index.find_and_add(at, item, hashes[item], items, pub) for at, item, pub in timeline]
+            index: RecentIndex[Publication] = RecentIndex(voice.similarity, window, items)
+            alike = [index.find_and_add(at, item, pub) for at, item, pub in timeline]
         for (_at, _item, pub), found in zip(timeline, alike, strict=True):
             if found is not None:
                 earlier, score = found

@@ -1,4 +1,4 @@
-"""How alike two posts are: Jaccard similarity of character shingles, found with MinHash LSH.
+"""How alike two posts are: Jaccard similarity of character shingles, found by prefix filtering.
 
 Customers read a brand's posts one after another, so "the same post again" includes
 the same words with another date in them.  Texts are compared as sets of 5-character
@@ -7,34 +7,32 @@ dropped: the UTM tags differ per network, the words do not); 1.0 is the same tex
 
 Lint asks, per account and in time order, "which recent post is this one like?" over
 many thousands of texts; comparing every pair would be quadratic.  :class:`RecentIndex`
-answers it with MinHash signatures and LSH banding (datasketch's own choice of bands for
-the threshold), keeping in each band's bucket only the few most recent posts: the work
-per post is bounded, so it stays linear even when thousands of posts share a phrase.
-Every candidate is confirmed with the exact Jaccard similarity.
-
-datasketch (and with it numpy and scipy, half a second to import) is imported only when
-signatures are made: the engine's repeat check compares one text with the account's
-recent window exactly (:func:`jaccard`), and never needs it.
+answers it exactly with prefix filtering, the method of the all-pairs similarity joins
+(Chaudhuri, Ganti and Kaushik 2006; Bayardo, Ma and Srikant 2007): with every shingle
+ranked by how rare it is among the texts, two sets whose Jaccard similarity is at least
+``t`` share one of their first ``|A| - ceil(t·|A|) + 1`` shingles.  Each post is indexed
+under those few rare shingles only, so a new post meets the recent posts that share a rare
+shingle with it, not every post, and each candidate is scored exactly: the answer is the
+one comparing with every recent post gives (:class:`RecentExact`, which the tests hold it
+to), without the false misses of MinHash LSH and without numpy or scipy.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
+from itertools import chain
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 from zlib import crc32
 
 from .networks import URL_RE
 
-if TYPE_CHECKING:
-    from datasketch import MinHash
-
 SHINGLE = 5
-NUM_PERM = 64
 # Up to this many distinct texts on an account, comparing each post with every recent one is
-# cheaper than making signatures (and importing datasketch, numpy and scipy: over a second).
+# cheaper than ranking the shingles and building the index.
 EXACT_UP_TO = 300
 _SPACES = re.compile(r"\s+")
 
@@ -60,22 +58,12 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return common / (len(a) + len(b) - common)
 
 
-def _identity(value: int) -> int:
-    return value
-
-
-def signatures(sets: Sequence[frozenset[int]]) -> list[MinHash]:
-    from datasketch import MinHash  # heavy (numpy, scipy): only when signatures are made
-
-    return list(MinHash.bulk(sets, num_perm=NUM_PERM, hashfunc=_identity))
-
-
 P = TypeVar("P")
 
 
 class RecentExact(Generic[P]):
-    """What :class:`RecentIndex` answers, by comparing with every post in the window: exact and
-    complete, for accounts with few distinct texts (``find_and_add`` without signatures)."""
+    """What :class:`RecentIndex` answers, by comparing with every post in the window: for
+    accounts with few distinct texts, and the tests' oracle."""
 
     def __init__(self, threshold: float, window: timedelta):
         self.threshold = threshold
@@ -103,46 +91,67 @@ class RecentExact(Generic[P]):
 
 
 class RecentIndex(Generic[P]):
-    """Near-duplicates among posts added in time order, within a time window.
+    """Near-duplicates among posts added in time order, within a time window (see the module).
 
-    ``find_and_add(at, item, minhash, shingles)`` returns the most recent earlier item at
-    most ``window`` before ``at`` whose exact Jaccard similarity is at least ``threshold``
-    (with that similarity), then adds the new one.  Items are text identities (ints):
-    an item is never reported as like itself (identical texts are the caller's simpler case)."""
+    ``RecentIndex(threshold, window, sets)`` over the account's distinct texts (their shingle
+    sets, by item number); ``find_and_add(at, item, payload)`` returns the most recent earlier
+    post at most ``window`` before ``at`` whose text's Jaccard similarity with ``item``'s is at
+    least ``threshold`` (with that similarity), then adds the new one.  A text is never
+    reported as like itself (identical texts are the caller's simpler case)."""
 
-    def __init__(self, threshold: float, window: timedelta, keep: int = 4):
+    def __init__(self, threshold: float, window: timedelta, sets: Sequence[frozenset[int]]):
         self.threshold = threshold
         self.window = window
-        self.keep = keep
-        # datasketch's own (private) choice of bands and rows for a threshold, the one MinHashLSH makes.
-        from datasketch.lsh import _optimal_param
-
-        self.bands, self.rows = _optimal_param(max(0.2, threshold - 0.15), NUM_PERM, 0.5, 0.5)
-        self.buckets: dict[tuple[int, bytes], deque[tuple[datetime, int, P]]] = {}
+        self.sets = sets
+        frequency = Counter(chain.from_iterable(sets))
+        rank = {shingle: n for n, (shingle, _) in enumerate(sorted(frequency.items(), key=lambda kv: (kv[1], kv[0])))}
+        self.prefixes = [sorted(shingles_of, key=rank.__getitem__)[:_prefix_length(len(shingles_of), threshold)]
+                         for shingles_of in sets]
+        # per shingle, the posts indexed under it, oldest first: (number, item, when); the number counts
+        # posts as they are added, so "most recent" is the latest added, as RecentExact has it
+        self.postings: dict[int, deque[tuple[int, int, datetime]]] = {}
+        self.latest: dict[int, tuple[int, P]] = {}  # item -> its latest post: (number, payload)
+        self.added = 0
         self.scores: dict[tuple[int, int], float] = {}  # recurring posts meet the same pairs again
 
-    def find_and_add(self, at: datetime, item: int, minhash: MinHash, sets: Sequence[frozenset[int]],
-                     payload: P) -> tuple[P, float] | None:
-        values = minhash.hashvalues
-        keys = [(b, values[b * self.rows:(b + 1) * self.rows].tobytes()) for b in range(self.bands)]
-        best: tuple[datetime, P, float] | None = None
-        checked: set[int] = set()
-        for key in keys:
-            for when, other, data in self.buckets.get(key, ()):
-                if other == item or other in checked or at - when > self.window:
-                    continue
-                checked.add(other)
+    def find_and_add(self, at: datetime, item: int, payload: P) -> tuple[P, float] | None:
+        oldest = at - self.window
+        latest = self.latest
+        best: tuple[int, P, float] | None = None
+        self.added += 1
+        entry = (self.added, item, at)
+        for shingle in self.prefixes[item]:
+            posting = self.postings.get(shingle)
+            if posting is None:
+                posting = self.postings[shingle] = deque()
+            while posting and posting[0][2] < oldest:  # out of the window for good (posts come in time order)
+                posting.popleft()
+            for number, other, _ in reversed(posting):  # newest first: the first alike is this list's answer
+                if best is not None and number <= best[0]:
+                    break
+                if other == item or latest[other][0] != number:
+                    continue  # itself, or a text posted again since (met further up this list)
                 pair = (item, other) if item < other else (other, item)
                 score = self.scores.get(pair)
                 if score is None:
-                    score = self.scores[pair] = jaccard(sets[item], sets[other])
-                if score >= self.threshold and (best is None or when > best[0]):
-                    best = (when, data, score)
-        for key in keys:
-            bucket = self.buckets.get(key)
-            if bucket is None:
-                bucket = self.buckets[key] = deque(maxlen=self.keep)
-            if bucket and bucket[-1][1] == item:
-                bucket.pop()
-            bucket.append((at, item, payload))
+                    score = self.scores[pair] = self._score(item, other)
+                if score >= self.threshold:
+                    best = (number, latest[other][1], score)
+                    break
+            posting.append(entry)
+        latest[item] = (self.added, payload)
         return (best[1], best[2]) if best is not None else None
+
+
+    def _score(self, a: int, b: int) -> float:
+        """The pair's Jaccard similarity, or 0.0 when their sizes alone keep it under the threshold
+        (|A ∩ B| / |A ∪ B| is at most min / max of the sizes)."""
+        small, large = sorted((len(self.sets[a]), len(self.sets[b])))
+        if small < self.threshold * large:
+            return 0.0
+        return jaccard(self.sets[a], self.sets[b])
+
+
+def _prefix_length(size: int, threshold: float) -> int:
+    """How many of a set's rarest shingles any set at least ``threshold`` alike must share one of."""
+    return size - math.ceil(threshold * size - 1e-9) + 1 if size else 0

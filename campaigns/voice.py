@@ -277,14 +277,21 @@ class Finding:
 
 
 def _phrase_pattern(phrase: str) -> str:
-    words = [re.escape(w).replace("'", "['’]") for w in phrase.split()]
-    return r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)"
+    return r"(?<!\w)" + _words_pattern(phrase) + r"(?!\w)"
 
 
 def _alternation(phrases: list[str]) -> re.Pattern[str] | None:
+    """One pattern for the phrases, each whole words (a group per phrase: :func:`_group`).  The word
+    boundaries are checked once, around the alternatives, not in each: the alternatives are then
+    tried only where a word begins (the same matches, several times faster)."""
     if not phrases:
         return None
-    return re.compile("|".join(f"(?P<p{i}>{_phrase_pattern(p)})" for i, p in enumerate(phrases)), re.IGNORECASE)
+    alternatives = "|".join(f"(?P<p{i}>{_words_pattern(p)})" for i, p in enumerate(phrases))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def _words_pattern(phrase: str) -> str:
+    return r"\s+".join(re.escape(w).replace("'", "['’]") for w in phrase.split())
 
 
 def _emoji_count(text: str) -> int:

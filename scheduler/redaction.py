@@ -93,10 +93,21 @@ def redact(text: Any) -> str:
     pattern = _pattern
     if pattern is not None:
         out = pattern.sub(MASK, out)
-    out = _AUTH_HEADER.sub(lambda m: m.group(1) + m.group(2) + MASK, out)
-    out = _BOT_TOKEN.sub("bot" + MASK, out)
-    out = _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, out)
+    # Each pattern runs only where its literal part occurs (a quick substring test: a case-blind
+    # regex with alternatives walks every position; 0.19 s over lint's 2.5 MB of findings)
+    lowered = out.lower()
+    if any(word in lowered for word in _AUTH_WORDS):
+        out = _AUTH_HEADER.sub(lambda m: m.group(1) + m.group(2) + MASK, out)
+    if "bot" in out:
+        out = _BOT_TOKEN.sub("bot" + MASK, out)
+    if "=" in out:
+        out = _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, out)
+    if "://" not in out:
+        return out
     return _URL.sub(lambda m: _url_in_text(m.group(0)), out)
+
+
+_AUTH_WORDS = ("authorization", "api-key", "cookie")  # what every name _AUTH_HEADER knows contains
 
 
 def _url_in_text(url: str) -> str:

@@ -45,3 +45,16 @@ def test_the_log_filter_redacts_messages_arguments_and_tracebacks(caplog):
         logger.exception("sending with %s", "tok-1234567890")
     assert "tok-1234567890" not in caplog.text
     assert "sending with ***" in caplog.text
+
+
+def test_the_quick_checks_before_each_pattern_cover_every_name_it_knows():
+    """redact() runs the header pattern only when one of _AUTH_WORDS occurs: each header name the
+    pattern knows must contain one of them, in any case."""
+    import re
+
+    from scheduler import redaction
+
+    names = re.search(r"\(([a-z|-]+)\)", redaction._AUTH_HEADER.pattern).group(1).split("|")
+    assert len(names) >= 6 and all(any(w in n for w in redaction._AUTH_WORDS) for n in names)
+    assert redaction.redact("X-API-KEY: abc123") == "X-API-KEY: ***"
+    assert redaction.redact("Set-Cookie= session=1") == "Set-Cookie= ***"

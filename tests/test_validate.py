@@ -380,21 +380,20 @@ def test_validating_the_sample_loads_no_heavy_library():
     assert out.splitlines()[-1] == "0 []"
 
 
-def test_the_exact_repeat_check_finds_what_the_lsh_index_finds_on_few_texts():
+def test_the_exact_repeat_check_finds_what_the_index_finds_on_few_texts():
     from datetime import UTC, datetime
 
-    from campaigns.similarity import RecentExact, RecentIndex, shingles, signatures
+    from campaigns.similarity import RecentExact, RecentIndex, shingles
 
     base = "Your sofa order ships this week; track it any time at acme.example/track and ask us anything"
     texts = [base, base.replace("sofa", "table"), "Winter opening hours: 9 to 5 on weekdays, closed on Sundays",
              base.replace("this week", "next week"), "Winter opening hours: 9 to 6 on weekdays, closed on Sundays",
              "Something else entirely about chairs and the people who make them in our workshop"]
     sets = [shingles(t) for t in texts]
-    hashes = signatures(sets)
     t0 = datetime(2027, 1, 1, tzinfo=UTC)
-    exact, index = RecentExact(0.6, timedelta(days=30)), RecentIndex(0.6, timedelta(days=30))
+    exact, index = RecentExact(0.6, timedelta(days=30)), RecentIndex(0.6, timedelta(days=30), sets)
     found_exact = [exact.find_and_add(t0 + timedelta(days=i), i, sets, i) for i in range(len(texts))]
-    found_lsh = [index.find_and_add(t0 + timedelta(days=i), i, hashes[i], sets, i) for i in range(len(texts))]
+    found_lsh = [index.find_and_add(t0 + timedelta(days=i), i, i) for i in range(len(texts))]
     assert [f and f[0] for f in found_exact] == [None, 0, None, 1, 2, None]
     assert found_exact == found_lsh
     # outside the window nothing is alike

@@ -1,5 +1,5 @@
 """The voice guide: each rule's bad and good example, lint's findings and places, repetition
-found by MinHash LSH, countdowns, fair variant rotation, and the engine refusing bad posts."""
+found by prefix filtering, countdowns, fair variant rotation, and the engine refusing bad posts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from campaigns.calendar import check, loads
 from campaigns.plan import VariantHistory, choose_variant, plan, variant_id
-from campaigns.similarity import RecentIndex, jaccard, shingles, signatures
+from campaigns.similarity import RecentIndex, jaccard, shingles
 from campaigns.voice import RULES, Voice, VoiceChecker
 from scheduler.cli import main
 from scheduler.clock import FakeClock
@@ -108,19 +108,52 @@ def test_the_recent_index_finds_what_comparing_all_finds():
     # Given the texts one day apart, in order, and a window of 30 days
     sets = [shingles(t) for t in texts]
     start, window = datetime(2027, 1, 1, tzinfo=UTC), timedelta(days=30)
-    brute = {j for j in range(len(sets)) for i in range(max(0, j - 30), j)
-             if jaccard(sets[i], sets[j]) >= 0.8}
-    # When each is looked up in the index before it is added
-    index, hashes, found = RecentIndex(0.8, window), signatures(sets), set()
+    # the oracle: for each text, the most recent earlier one within the window at least 0.8 alike
+    brute = {}
     for j in range(len(sets)):
-        hit = index.find_and_add(start + timedelta(days=j), j, hashes[j], sets, j)
+        for i in range(j - 1, max(-1, j - 31), -1):
+            if jaccard(sets[i], sets[j]) >= 0.8:
+                brute[j] = i
+                break
+    # When each is looked up in the index before it is added
+    index, found = RecentIndex(0.8, window, sets), {}
+    for j in range(len(sets)):
+        hit = index.find_and_add(start + timedelta(days=j), j, j)
         if hit is not None:
             earlier, score = hit
-            assert j - 30 <= earlier < j and score == jaccard(sets[earlier], sets[j]) >= 0.8  # never invented
-            found.add(j)
-    # Then it finds (nearly) every text that has a similar one within the window
-    assert brute and found <= brute
-    assert len(found) >= 0.95 * len(brute)  # LSH may miss a rare pair; it never invents one
+            assert score == jaccard(sets[earlier], sets[j])
+            found[j] = earlier
+    # Then it finds exactly the most recent similar text of each, as comparing them all does
+    assert brute and found == brute
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_recent_index_answers_as_comparing_with_every_recent_post(seed):
+    """Posts of recurring texts at random times (texts repeat, several posts at one instant,
+    thresholds from loose to strict): the index's answer is RecentExact's, post for post."""
+    from campaigns.similarity import RecentExact
+
+    rng = random.Random(seed)
+    stems = ["Oil your oak table twice a year", "Track your sofa order any time", "Winter opening hours 9 to 5",
+             "Free delivery this week on linen", "Our showroom has new chairs"]
+    texts = []
+    for n in range(120):
+        stem = rng.choice(stems)
+        extra = " ".join(rng.choice(["today", "Monday", "soon", "again", "(#%d)" % n, "now"]) for _ in range(rng.randint(0, 4)))
+        texts.append(f"{stem} {extra}".strip())
+    sets = [shingles(t) for t in texts]
+    threshold = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95][seed]
+    window = timedelta(days=rng.choice([1, 7, 14]))
+    at = datetime(2027, 1, 1, tzinfo=UTC)
+    posts = []
+    for _ in range(900):
+        at += timedelta(hours=rng.choice([0, 0, 1, 5, 24]))
+        posts.append((at, rng.randrange(len(texts))))
+    exact, index = RecentExact(threshold, window), RecentIndex(threshold, window, sets)
+    answers = [(exact.find_and_add(when, item, sets, n), index.find_and_add(when, item, n))
+               for n, (when, item) in enumerate(posts)]
+    assert all(a == b for a, b in answers), next((n, a, b) for n, (a, b) in enumerate(answers) if a != b)
+    assert sum(1 for a, _ in answers if a is not None) > 50
 
 
 def test_shingles_ignore_case_spacing_and_link_parameters():
