@@ -23,8 +23,8 @@ import math
 import re
 from collections import Counter, deque
 from collections.abc import Sequence
-from itertools import chain
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Generic, TypeVar
 from zlib import crc32
 

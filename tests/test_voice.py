@@ -139,7 +139,7 @@ def test_the_recent_index_answers_as_comparing_with_every_recent_post(seed):
     texts = []
     for n in range(120):
         stem = rng.choice(stems)
-        extra = " ".join(rng.choice(["today", "Monday", "soon", "again", "(#%d)" % n, "now"]) for _ in range(rng.randint(0, 4)))
+        extra = " ".join(rng.choice(["today", "Monday", "soon", "again", f"(#{n})", "now"]) for _ in range(rng.randint(0, 4)))
         texts.append(f"{stem} {extra}".strip())
     sets = [shingles(t) for t in texts]
     threshold = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95][seed]

@@ -120,14 +120,17 @@ def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
     status = _status_if_any(args.status, calendar)
     start, end = window_of(args, calendar, clock)
     report = lint(calendar, start, end, status)
+    lines = []
     for problem in report.problems:
         if args.json:
             rule, _, message = problem.message.partition(": ")
-            show(json.dumps({"path": problem.path, "line": problem.line, "col": problem.col, "rule": rule,
-                             "severity": problem.severity, "message": message, "suggestion": problem.hint},
-                            ensure_ascii=False))
+            lines.append(json.dumps({"path": problem.path, "line": problem.line, "col": problem.col, "rule": rule,
+                                     "severity": problem.severity, "message": message, "suggestion": problem.hint},
+                                    ensure_ascii=False))
         else:
-            show(problem)
+            lines.append(str(problem))
+    if lines:  # in one write (and one redaction pass): a big calendar has tens of thousands of findings
+        show("\n".join(lines))
     tz = calendar.brand.tz
     guide = "" if calendar.brand.voice.declared else " (no brand.voice: the built-in defaults)"
     say(f"{count(len(report.errors), 'error')}, {count(len(report.warnings), 'warning')} in "
