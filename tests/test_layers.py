@@ -196,7 +196,7 @@ ENGINE_FACING = ("campaigns.calendar", "campaigns.plan", "campaigns.lint", "camp
                  "scheduler.cli")
 
 
-# numpy and scipy (through datasketch): half a second; twitter-text: a quarter; jsonschema: a tenth; emoji 70 ms.
+# numpy and scipy (through scikit-learn, for suggest): half a second; twitter-text: a quarter; jsonschema: a tenth; emoji 70 ms.
 HEAVY = ("numpy", "scipy", "datasketch", "twitter_text", "jsonschema", "emoji")
 
 
@@ -215,7 +215,7 @@ def test_the_engine_and_cli_modules_import_nothing_heavy():
 def test_heavy_libraries_come_when_they_are_used(text, loaded):
     # Given a calendar with an X account and a voice guide: validating it measures X lengths only
     # when a text may be near the limit (emoji tables only for non-ASCII); linting its few texts
-    # compares them exactly, without MinHash signatures (datasketch, numpy, scipy)
+    # compares them with the exact index, importing nothing heavy (no datasketch, numpy or scipy)
     code = ("import sys\nfrom datetime import datetime, timedelta, UTC\n"
             "from campaigns.calendar import loads\nfrom campaigns.lint import lint\n"
             "from tests.conftest import calendar_text\n"
