@@ -100,6 +100,8 @@ class RecentIndex(Generic[P]):
     reported as like itself (identical texts are the caller's simpler case)."""
 
     def __init__(self, threshold: float, window: timedelta, sets: Sequence[frozenset[int]]):
+        if not 0 < threshold <= 1:  # (at 0 every pair is alike, sharing a shingle or not: no filter holds)
+            raise ValueError(f"a similarity threshold is above 0 and at most 1, not {threshold}")
         self.threshold = threshold
         self.window = window
         self.sets = sets

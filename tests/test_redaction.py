@@ -51,6 +51,7 @@ def test_the_quick_checks_before_each_pattern_cover_every_name_it_knows():
     """redact() runs the header pattern only when one of _AUTH_WORDS occurs: each header name the
     pattern knows must contain one of them, in any case."""
     import re
+    import sys
 
     from scheduler import redaction
 
@@ -58,3 +59,8 @@ def test_the_quick_checks_before_each_pattern_cover_every_name_it_knows():
     assert len(names) >= 6 and all(any(w in n for w in redaction._AUTH_WORDS) for n in names)
     assert redaction.redact("X-API-KEY: abc123") == "X-API-KEY: ***"
     assert redaction.redact("Set-Cookie= session=1") == "Set-Cookie= ***"
+    # what the case-blind pattern matches but lower() does not make ASCII: the pattern runs there too
+    folds = [chr(c) for c in range(128, sys.maxunicode + 1) if re.fullmatch(r"(?i)[a-z-]", chr(c))]
+    assert sorted(folds) == sorted(redaction._FOLDS_TO_ASCII)
+    assert redaction.redact("AUTHOR\u0130ZATION: Bearer s3cr3t") == "AUTHOR\u0130ZATION: ***"
+    assert redaction.redact("COO\u212aIE: s3cr3t") == "COO\u212aIE: ***"
