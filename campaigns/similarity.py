@@ -149,8 +149,8 @@ class RecentIndex(Generic[P]):
         """The pair's Jaccard similarity, or 0.0 when their sizes alone keep it under the threshold
         (|A ∩ B| / |A ∪ B| is at most min / max of the sizes)."""
         small, large = sorted((len(self.sets[a]), len(self.sets[b])))
-        if small < self.threshold * large:
-            return 0.0
+        if small / large < self.threshold:  # (the very division jaccard makes for a subset: never
+            return 0.0                      # stricter than it, as threshold * large can be)
         return jaccard(self.sets[a], self.sets[b])
 
 

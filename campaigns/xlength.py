@@ -73,27 +73,28 @@ def _tables() -> _Tables:
 def _url_extractor() -> Callable[[str], list[dict[str, Any]]]:
     """twitter-text's URL extractor, without what its package imports first: ``twitter_text``'s
     ``__init__`` imports the tweet parser and compiles the emoji regex (0.2 s), which only
-    non-ASCII texts need (:func:`_tables`).  The package's module is stood in for while the
-    extractor loads and taken away at once, so a later ``import twitter_text`` is the real one."""
+    non-ASCII texts need (:func:`_tables`).  The extractor's modules import each other
+    relatively, so they are loaded from the package's folder under a private package name:
+    ``twitter_text`` itself is left untouched (no module swapped in and out, which another
+    thread could see)."""
+    import importlib
     import importlib.util
     import sys
     import types
 
-    if "twitter_text" not in sys.modules:
-        spec = importlib.util.find_spec("twitter_text")
-        if spec is not None and spec.submodule_search_locations is not None:
-            stand_in = types.ModuleType("twitter_text")
-            stand_in.__path__ = list(spec.submodule_search_locations)
-            stand_in.__spec__ = spec
-            sys.modules["twitter_text"] = stand_in
-            try:
-                import twitter_text.extract_urls  # noqa: F401 - loaded under the stand-in
-            finally:
-                del sys.modules["twitter_text"]
-    from twitter_text.extract_urls import extract_urls_with_indices
-
+    spec = importlib.util.find_spec("twitter_text")
+    if "twitter_text" in sys.modules or spec is None or spec.submodule_search_locations is None:
+        from twitter_text.extract_urls import extract_urls_with_indices
+    else:
+        package = types.ModuleType(_PRIVATE)
+        package.__path__ = list(spec.submodule_search_locations)
+        sys.modules.setdefault(_PRIVATE, package)  # (one step: two threads get one package)
+        extract_urls_with_indices = importlib.import_module(_PRIVATE + ".extract_urls").extract_urls_with_indices
     extract: Callable[[str], list[dict[str, Any]]] = extract_urls_with_indices
     return extract
+
+
+_PRIVATE = "herald_twitter_text_urls"  # twitter-text's URL modules, loaded apart from its package
 
 
 # Where a URL may be: its top-level domain follows a '.' and begins with a letter.
@@ -103,7 +104,10 @@ MAX_CHAR_WEIGHT = 2  # the heaviest character or emoji weighs 200 on a scale of 
 
 
 def upper_bound(text: str) -> int:
-    """A weight no smaller than :func:`weighted_length`'s, computed without twitter-text."""
+    """A weight no smaller than :func:`weighted_length`'s, computed without twitter-text.  It bounds
+    the text X counts, the NFC form, which can be longer than the text (U+1D160 is 3 characters)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     urls = len(_MAY_HOLD_URL.findall(text))
     per_char = 1 if text.isascii() else MAX_CHAR_WEIGHT
     return per_char * len(text) + SCALE_FREE_URL_WEIGHT * urls

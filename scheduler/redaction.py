@@ -79,8 +79,9 @@ def redact_url(url: str) -> str:
     except ValueError:
         return MASK
     host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    port = _port(parts)
+    if port:
+        host = f"{host}:{port}"
     segments = [MASK if _TOKEN_SEGMENT.match(s) else s for s in parts.path.split("/")]
     path = "/".join(segments)
     query = "?" + MASK if parts.query else ""
@@ -113,6 +114,16 @@ _AUTH_WORDS = ("authorization", "api-key", "cookie")  # what every name _AUTH_HE
 _FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
+def _port(parts: Any) -> str:
+    """The URL's port as written, or "" (``SplitResult.port`` raises on one that is not a number:
+    redaction runs in the log filter and the error printer, and must never fail)."""
+    try:
+        return str(parts.port or "")
+    except ValueError:
+        _, _, after = parts.netloc.rpartition("@")
+        return after.rpartition(":")[2] if ":" in after else ""
+
+
 def _url_in_text(url: str) -> str:
     try:
         parts = urlsplit(url)
@@ -120,8 +131,9 @@ def _url_in_text(url: str) -> str:
         return MASK
     if parts.username or parts.password:
         netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
+        port = _port(parts)
+        if port:
+            netloc += f":{port}"
         url = url.replace(parts.netloc, f"{MASK}@{netloc}", 1)
     segments = parts.path.split("/")
     if any(_TOKEN_SEGMENT.match(s) for s in segments):

@@ -209,8 +209,8 @@ def test_the_engine_and_cli_modules_import_nothing_heavy():
 
 @pytest.mark.parametrize("text, loaded", [
     ("hi", []),  # far under X's limit whatever its links: nothing measured
-    ("Track it at acme.com. " + "x" * 240, ["twitter_text.extract_urls"]),  # near it: the URL extractor only
-    ("Café ☕ at acme.com. " + "x" * 200, ["twitter_text.extract_urls", "twitter_text.regexp.emoji"]),
+    ("Track it at acme.com. " + "x" * 240, ["herald_twitter_text_urls.extract_urls"]),  # near it: the URL extractor only
+    ("Café ☕ at acme.com. " + "x" * 200, ["twitter_text.regexp.emoji"]),  # the whole package: its own extractor
 ])
 def test_heavy_libraries_come_when_they_are_used(text, loaded):
     # Given a calendar with an X account and a voice guide: validating it measures X lengths only
@@ -223,7 +223,7 @@ def test_heavy_libraries_come_when_they_are_used(text, loaded):
             f"text: \"{text}\"}}'))\n"
             "start = datetime(2026, 12, 1, tzinfo=UTC)\n"
             "lint(calendar, start, start + timedelta(days=28))\n"
-            "print(sorted(m for m in ('twitter_text.extract_urls', 'twitter_text.regexp.emoji', 'datasketch') "
+            "print(sorted(m for m in ('herald_twitter_text_urls.extract_urls', 'twitter_text.regexp.emoji', 'datasketch') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == str(loaded), out.stderr

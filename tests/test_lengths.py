@@ -118,6 +118,7 @@ def test_the_shortcuts_rest_on_twitter_texts_own_numbers():
     "Track it at acme.com today", "see https://x.co/a", "www.example.org", "日本.みんな です", "t.co",
     "x" * 270 + " a.co", "ends with a dot.", "4.5 stars. (#2)", "café at 9.30", "line\r\nbreak.Next",
     "\u212a is a Kelvin sign that NFC makes a K", "see https://bench.example/track (no such TLD)",
+    "Our jingle: " + "\U0001d160" * 100, "\u2adc" * 100,  # NFC makes them 3 and 2 characters: bounded after NFC
 ])
 def test_the_fast_x_length_agrees_with_parse_tweet_on_urls_and_dots(text):
     from twitter_text import parse_tweet
@@ -137,8 +138,11 @@ def test_the_url_extractor_loads_without_the_tweet_parser_and_leaves_twitter_tex
     import sys
 
     code = ("import sys; from campaigns.xlength import weighted_length; "
-            "print(weighted_length('track it at acme.com'), 'twitter_text.regexp.emoji' in sys.modules); "
-            "import twitter_text; print(twitter_text.parse_tweet('track it at acme.com').weightedLength)")
+            "print(weighted_length('track it at acme.com'), 'twitter_text.regexp.emoji' in sys.modules, "
+            "'twitter_text' in sys.modules); "
+            "import twitter_text.regexp.valid_url_path; "
+            "print(twitter_text.parse_tweet('track it at acme.com').weightedLength, "
+            "twitter_text.regexp.valid_url_path.__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(Path(__file__).resolve().parent.parent)).stdout.split("\n")
-    assert out[:2] == ["(35, True) False", "35"]
+    assert out[:2] == ["(35, True) False False", "35 twitter_text.regexp.valid_url_path"]

@@ -88,6 +88,7 @@ def forks(monkeypatch):
     """Every calendar is big enough to split; the forks made are counted (the child inherits the
     patch, and exits without coming back here)."""
     monkeypatch.setattr(planjson, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(planjson, "_can_fork", lambda: True)  # (on a one-core machine too)
     made: list[int] = []
     real = os.fork
 
@@ -143,17 +144,77 @@ def test_a_child_that_fails_leaves_its_half_to_the_parent(files, forks, capsysbi
     assert len(forks) == 1
 
 
-def test_a_big_calendar_through_a_pipe_is_the_serial_plan(tmp_path):
-    """As a user runs it: the installed command, a calendar over the size that splits the work,
-    the child's half copied to a pipe by the kernel."""
+FORK_COUNTING = """\
+import os, sys
+real = os.fork
+def fork():
+    pid = real()
+    if pid:
+        sys.stderr.write(f"forked {pid}\\n")
+        sys.stderr.flush()
+    return pid
+os.fork = fork
+from scheduler.cli import entry, planjson
+planjson._can_fork = lambda: True
+sys.argv = ["herald", *sys.argv[1:]]
+entry()
+"""
+
+
+def big_calendar(tmp_path, posts: int = 1200):
     calendar = tmp_path / "content_calendar.yaml"
-    calendar.write_text(generate(1200, start=date(2027, 1, 1)))
+    calendar.write_text(generate(posts, start=date(2027, 1, 1)))
     assert calendar.stat().st_size >= planjson.PARALLEL_FROM_BYTES
-    status = tmp_path / "status.yaml"
-    status.write_text(STATUS)
-    proc = subprocess.run([sys.executable, "-m", "scheduler.cli", "plan", "--calendar", str(calendar), "--status",
-                           str(status), "--from", "2027-01-01", "--days", str(DAYS), "--json"],
+    return calendar
+
+
+def test_a_big_calendar_through_a_pipe_is_the_serial_plan(tmp_path):
+    """As a user runs it: the command in its own process, a calendar over the size that splits the
+    work, the child's half copied to the pipe by the kernel (no announcement among its lines)."""
+    calendar = big_calendar(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", FORK_COUNTING, "plan", "--calendar", str(calendar), "--status",
+                           str(tmp_path / "none.yaml"), "--from", "2027-01-01", "--days", str(DAYS), "--json"],
                           cwd=tmp_path, capture_output=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stderr.decode().count("forked ") == 1
     expected = oracle(str(calendar), None, only="calendar")
-    calendar_lines = b"".join(line + b"\n" for line in proc.stdout.splitlines() if b'"origin":"calendar"' in line)
-    assert calendar_lines == expected and len(expected) > 0
+    assert proc.stdout == expected and len(expected) > 100_000
+
+
+def test_an_invalid_status_file_stops_the_plan_even_when_only_the_calendar_is_shown(files, forks, capsysbinary,
+                                                                                     tmp_path):
+    calendar, _ = files
+    bad = tmp_path / "bad-status.yaml"
+    bad.write_text(STATUS.replace("impact: major", "impact: huge"))
+    code = main(["plan", "--calendar", calendar, "--status", str(bad), "--from", "2027-01-01", "--days", "30",
+                 "--json", "--only", "calendar"], clock=FakeClock(NOW))
+    out, err = capsysbinary.readouterr()
+    assert code == 1 and out == b"" and b"bad-status.yaml:" in err and b"huge" in err
+
+
+def test_a_child_dies_with_its_parent(tmp_path):
+    """SIGTERM ends the command at once: the child planning the second part goes with it."""
+    import signal
+    import time
+
+    calendar = big_calendar(tmp_path, posts=4000)  # ten years of it: the child would plan for many seconds
+    proc = subprocess.Popen([sys.executable, "-c", FORK_COUNTING, "plan", "--calendar", str(calendar), "--status",
+                             str(tmp_path / "none.yaml"), "--from", "2027-01-01", "--days", "3660", "--json"],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stderr is not None
+    line = proc.stderr.readline().decode()  # written by the parent right after the fork
+    child = int(line.split()[1])
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.02)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -64,3 +64,10 @@ def test_the_quick_checks_before_each_pattern_cover_every_name_it_knows():
     assert sorted(folds) == sorted(redaction._FOLDS_TO_ASCII)
     assert redaction.redact("AUTHOR\u0130ZATION: Bearer s3cr3t") == "AUTHOR\u0130ZATION: ***"
     assert redaction.redact("COO\u212aIE: s3cr3t") == "COO\u212aIE: ***"
+
+
+def test_a_url_with_a_port_that_is_not_a_number_is_still_redacted_not_an_error():
+    from scheduler.redaction import redact, redact_url
+
+    assert redact("fetch https://user:pw@host:abc/x failed") == "fetch https://***@host:abc/x failed"
+    assert redact_url("https://host:abc/x?token=1") == "https://host:abc/x?***"

@@ -399,3 +399,14 @@ def test_the_exact_repeat_check_finds_what_the_index_finds_on_few_texts():
     # outside the window nothing is alike
     late = RecentExact(0.6, timedelta(days=1))
     assert [late.find_and_add(t0 + timedelta(days=3 * i), i, sets, i) for i in range(2)] == [None, None]
+
+
+def test_an_x_post_that_nfc_makes_longer_is_measured_not_waved_through(write_calendar, tmp_path, capsys):
+    """X counts the NFC form: U+1D160 becomes three characters weighing 2 each (a review found
+    the cheap bound, taken on the raw text, let 612 weighted characters through)."""
+    from scheduler.cli import main
+
+    path = write_calendar('- id: jingle\n  kind: tip\n  networks: [x]\n  at: 2027-01-01T10:00\n'
+                          '  text: "Our jingle: ' + "\U0001d160" * 100 + '"\n')
+    assert main(["validate", str(path), "--status", str(tmp_path / "none.yaml")]) == 1
+    assert "612/280 weighted characters (332 over)" in capsys.readouterr().err

@@ -156,6 +156,24 @@ def test_the_recent_index_answers_as_comparing_with_every_recent_post(seed):
     assert sum(1 for a, _ in answers if a is not None) > 50
 
 
+@pytest.mark.parametrize("threshold", [0.34, 0.54, 0.55, 0.56, 0.68])
+def test_a_pair_exactly_at_the_threshold_is_found(threshold):
+    """Sizes 14 and 25 with one inside the other: 14/25 is 0.56, but 0.56 * 25 is 14.000000000000002
+    in floating point (a review found the size filter dropping such a pair)."""
+    from campaigns.similarity import RecentExact
+
+    a = "abcdefghijklmnopqr"
+    b = a + "stuvwxyz012"
+    sets = [shingles(a), shingles(b)]
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    exact, index = RecentExact(threshold, timedelta(days=7)), RecentIndex(threshold, timedelta(days=7), sets)
+    answers = [(exact.find_and_add(start + timedelta(hours=i), i, sets, "AB"[i]),
+                index.find_and_add(start + timedelta(hours=i), i, "AB"[i])) for i in range(2)]
+    assert answers[0] == (None, None) and answers[1][0] == answers[1][1]
+    if threshold == 0.56:
+        assert answers[1][1] == ("A", 0.56)
+
+
 def test_shingles_ignore_case_spacing_and_link_parameters():
     a = shingles("Track it at https://acme.example/track?utm_source=x")
     b = shingles("track  IT at https://acme.example/track?utm_source=mastodon")

@@ -65,7 +65,9 @@ def cmd_plan_json(args: argparse.Namespace, clock: Clock) -> int:
     try:
         calendar = load_calendar(args.calendar, text)
         start, end = window_of(args, calendar, clock)
-        announced = planned(args, calendar, start, end, clock.now(), only="status")[0] if only != "calendar" else []
+        announced = planned(args, calendar, start, end, clock.now(), only="status")[0]  # (a broken file stops us)
+        if only == "calendar":
+            announced = []
         status = [(utc_instant(p.at), p) for p in announced]  # in time order
         if only == "status":
             out.lines(line for _, line in _merged([], status, JsonLines()))
@@ -230,10 +232,12 @@ class _Helper:
         fd = os.memfd_create("herald-plan")
         sys.stdout.flush()
         sys.stderr.flush()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child; its output is checked by the parent's tests
             code = 1
             try:
+                _die_with(parent)
                 _child(args, clock, text, fd)
                 code = 0
             finally:
@@ -266,6 +270,19 @@ def _child(args: argparse.Namespace, clock: _Frozen, text: str, fd: int) -> None
         fh.write("".join(row[0] for row in rows).encode())
         for begin in range(0, len(rows), _CHUNK):
             fh.write(("\n".join([line(row[-1]) for row in rows[begin:begin + _CHUNK]]) + "\n").encode())
+
+
+def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child
+    """Have the kernel end this process when its parent ends (a parent killed by SIGTERM or SIGKILL
+    leaves no child planning on for nobody); if the parent is already gone, end now."""
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _can_fork() -> bool:
