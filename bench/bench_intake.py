@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import socket
 import statistics
 import subprocess
@@ -36,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_engine import ENV, percentile, rss_mb, stop, wait_started  # noqa: E402
 from tests.receiver import Receiver  # noqa: E402
 
-TOKEN = "bench-intake-token"
+TOKEN = secrets.token_urlsafe(24)  # made per run: no credential-shaped text in the repository
 STATUS = """\
 components:
   checkout: {name: Checkout}
