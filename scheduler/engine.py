@@ -68,6 +68,11 @@ from .networks.base import (
 log = logging.getLogger("herald.engine")
 
 LEASE = timedelta(minutes=2)  # longer than any publisher's timeout
+# A claim whose engine process is found gone on this host waits this long before it is taken over:
+# a post that engine had on the wire when it died may still be landing, and the reconciliation
+# lookup must see it (an engine restarted at once finds the old pid gone within a second).  Peers
+# on other hosts are declared dead only after as long without a heartbeat (daemon.DEAD_AFTER).
+SETTLE = timedelta(seconds=4)
 THREAD_WAIT = timedelta(seconds=10)  # a reply whose first post is on its way looks again this much later
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
@@ -179,6 +184,7 @@ class Engine:
         # Engines sharing the ledger that are dead (set by the daemon from heartbeats and lock
         # sessions): their claims are taken over at once, not when the lease ends.
         self.dead_owners: frozenset[str] = frozenset()
+        self._gone_since: dict[str, datetime] = {}  # engine processes of this host found gone: when
         # False while another engine of the cluster reads the status feeds: a status publication
         # this engine cannot find may be one of theirs, so it is left to them, not skipped.
         self.reads_feeds = True
@@ -366,7 +372,7 @@ class Engine:
         retries = [r for r in self.ledger.due_retries(now) if self._acts_on(r.network, network)]
         seen = {r.key for r in retries}
         retries += [r for r in self.ledger.claimed() if r.key not in seen and self._acts_on(r.network, network)
-                    and r.lease_owner and r.lease_owner != self.owner and self.owner_gone(r.lease_owner)]
+                    and r.lease_owner and r.lease_owner != self.owner and self.owner_gone(r.lease_owner, now)]
         releasable = tuple(r for r in self.ledger.held(network) if self._acts_on(r.network, network)
                            and self.hold_reason(r.kind, r.post, r.network, now) is None)
         return Due(new, tuple(retries), releasable)
@@ -385,9 +391,11 @@ class Engine:
             if self._acts_on(record.network, network):
                 at = record.next_attempt_at if record.state == State.RETRYING else record.lease_until
                 times.append(at or now)
-        if any(r.lease_owner and r.lease_owner != self.owner and self._acts_on(r.network, network)
-               and self.owner_gone(r.lease_owner) for r in self.ledger.claimed()):
-            times.append(now)
+        for r in self.ledger.claimed():
+            if r.lease_owner and r.lease_owner != self.owner and self._acts_on(r.network, network):
+                free = self.owner_free_at(r.lease_owner, now)
+                if free is not None:
+                    times.append(max(now, free))
         held = [r for r in self.ledger.held(network) if self._acts_on(r.network, network)]
         if held:
             if any(self.hold_reason(r.kind, r.post, r.network, now) is None for r in held):
@@ -460,7 +468,8 @@ class Engine:
             reason = f"dry run: would have posted {pub.text!r}"
             self.ledger.settle(item_of(pub), State.SKIPPED, now, reason[:2000])
             return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.SKIPPED, message="dry run"), now)
-        claim = self.ledger.claim(item_of(pub), self.owner, now, LEASE, orphaned=self.owner_gone)
+        claim = self.ledger.claim(item_of(pub), self.owner, now, LEASE,
+                                  orphaned=lambda owner: self.owner_gone(owner, now))
         if claim is None:
             return Outcome(pub.key, pub.post, pub.network, pub.at, Result.TAKEN)
         refusal = None if claim.ambiguous else self._refusal(view, pub, now)
@@ -655,9 +664,19 @@ class Engine:
                 log.exception("outcome listener failed")
         return outcome
 
-    def owner_gone(self, owner: str) -> bool:
-        """True if the engine ``owner`` is dead (see :attr:`dead_owners`) or was a process on this host that exited."""
-        return owner in self.dead_owners or owner_is_gone(owner)
+    def owner_gone(self, owner: str, now: datetime) -> bool:
+        """True if the claims of the engine ``owner`` may be taken over at ``now``: it is dead (see
+        :attr:`dead_owners`), or was a process on this host found gone at least SETTLE ago."""
+        free = self.owner_free_at(owner, now)
+        return free is not None and free <= now
+
+    def owner_free_at(self, owner: str, now: datetime) -> datetime | None:
+        """When the claims of the engine ``owner`` may be taken over (None: not known to be gone)."""
+        if owner in self.dead_owners:
+            return now
+        if not owner_is_gone(owner):
+            return None
+        return self._gone_since.setdefault(owner, now) + SETTLE
 
     def release_claims(self, keys: Iterable[str], now: datetime) -> None:
         for key in keys:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from campaigns.calendar import loads
-from scheduler.engine import Engine, backoff
+from scheduler.engine import SETTLE, Engine, backoff
 from scheduler.ledger import Ledger, State
 from scheduler.networks.base import AuthFailed, Permanent, RateLimited, Transient
 from scheduler.networks.memory import MemoryPublisher
@@ -282,8 +282,36 @@ def test_a_claim_of_a_process_that_died_on_this_host_is_taken_over_at_once(tmp_p
     assert owner_is_gone(dead_owner) and not owner_is_gone(f"{socket.gethostname()}:{os.getpid()}:x")
     assert not owner_is_gone(f"another-host:{gone.stdout.strip()}:abc123")  # other hosts: wait for the lease
     ledger.claim(item_of(pub), dead_owner, T0, LEASE)
-    outcomes = engine.run_due(T0 + timedelta(seconds=5))  # long before the lease ends
+    engine.run_due(T0 + timedelta(seconds=1))  # noticed (its request may still be on the wire)...
+    outcomes = engine.run_due(T0 + timedelta(seconds=1) + SETTLE)  # ...taken over long before the lease ends
     assert ("morning", "site", "sent") in results(outcomes) and len(site.sent) == 1
+
+
+def test_a_request_on_the_wire_when_its_engine_died_lands_before_the_claim_is_reconciled(tmp_path):
+    """An engine killed while the network handles its post, restarted at once on the same host: the
+    new one sees the old pid gone within a second, but the post arrives only when the network is done
+    with it.  The claim waits SETTLE after its owner was found gone, then is reconciled: the landed
+    post is found and nothing is sent again (a review found the restarted engine's lookup racing it)."""
+    import socket
+    import subprocess
+    import sys
+
+    from scheduler.engine import LEASE, item_of
+
+    engine, ledger, site, _ = make(tmp_path)
+    (pub,) = [p for p in engine.pending(T0) if p.network == "site"]
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_owner = f"{socket.gethostname()}:{gone.stdout.strip()}:abc123"
+    ledger.claim(item_of(pub), dead_owner, T0, LEASE)
+    noticed = T0 + timedelta(milliseconds=500)  # the restarted engine's first look
+    assert results(engine.run_due(noticed)) == [("morning", "hooks", "sent")]  # (its other account's post)
+    assert site.sent == []  # not yet: the dead one's post may be landing
+    assert engine.next_wakeup(noticed) == noticed + SETTLE  # (the daemon wakes for it)
+    assert engine.run_due(noticed + SETTLE - timedelta(milliseconds=1)) == []
+    site.publish(engine.outgoing(pub, engine.view))  # ...and there it is, sent by the dead engine
+    outcomes = engine.run_due(noticed + SETTLE)
+    assert results(outcomes) == [("morning", "site", "reconciled")] and len(site.sent) == 1
+    assert ledger.get(pub.key).state == "sent"
 
 
 
