@@ -47,14 +47,14 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         calendar = loads(generate(size, start=date(2027, 1, 1)), f"<{size}>")
         totals, reps = [], []
-        original = lint_module._repetition
+        original = lint_module.repetition
 
         def timed(*a, _acc=reps, _original=original, **k):
             t = time.perf_counter()
             _original(*a, **k)
             _acc.append(time.perf_counter() - t)
 
-        lint_module._repetition = timed
+        lint_module.repetition = timed
         try:
             for _ in range(args.repeat):
                 t = time.perf_counter()
@@ -62,7 +62,7 @@ def main() -> None:
                     report = lint_module.lint(calendar, start, end)
                 totals.append(time.perf_counter() - t)
         finally:
-            lint_module._repetition = original
+            lint_module.repetition = original
         pubs = plan(calendar, start, end)
         by_account: dict[str, set[str]] = defaultdict(set)
         for p in pubs:

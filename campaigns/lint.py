@@ -23,7 +23,7 @@ goes out fifty times is reported once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -31,7 +31,16 @@ from urllib.parse import urlsplit
 from .errors import Problem
 from .model import STATUS_KINDS, Calendar
 from .plan import Publication, plan
-from .similarity import EXACT_UP_TO, RecentExact, RecentIndex, jaccard, normalize, shingles
+from .similarity import (
+    EXACT_UP_TO,
+    RecentExact,
+    RecentIndex,
+    jaccard,
+    normalize,
+    rank_prefixes,
+    shingles,
+    shingles_of_normal,
+)
 from .status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
 from .templates import Template, compile_template, event_day
 from .voice import Finding, VoiceChecker
@@ -84,16 +93,36 @@ class Collector:
         return LintReport(problems, publications)
 
 
+# What another process found of the repetition check of the accounts it is given (see :func:`lint`):
+# Collector entries, or None if it could not.
+Elsewhere = Callable[[list[str]], "Iterable[tuple[tuple[object, ...], Problem]] | None"]
+
+
 def lint(calendar: Calendar, start: datetime, end: datetime, checker: VoiceChecker | None = None, *,
-         out: Collector | None = None, affected: str = "Checkout", status_page: str = "") -> LintReport:
+         out: Collector | None = None, affected: str = "Checkout", status_page: str = "",
+         elsewhere: Elsewhere | None = None) -> LintReport:
     """Every finding for the calendar's publications in [start, end) and its status templates
     (rendered for a sample incident affecting ``affected``).  :func:`status.lint.lint` adds
-    the status file's messages."""
+    the status file's messages.
+
+    With ``elsewhere``, another process (which plans the same window) checks the repetition on
+    the second of the accounts' :func:`shares` while this one does the rest; if it fails, its share
+    is checked here.  The findings are the same either way."""
     checker = checker or checker_for(calendar)
     out = out or Collector()
     publications = plan(calendar, start, end)
+    theirs: list[str] = []
+    mine: list[str] | None = None
+    if elsewhere is not None:
+        mine, theirs = shares(publications)
     _texts(calendar, publications, checker, out)
-    _repetition(calendar, publications, checker, out)
+    repetition(calendar, publications, checker, out, mine)
+    if theirs:
+        found = elsewhere(theirs) if elsewhere is not None else None
+        if found is None:
+            repetition(calendar, publications, checker, out, theirs)
+        else:
+            out.problems.update(found)  # (their keys name their accounts: none is one of this process's)
     check_status_templates(calendar, checker, out, affected, status_page)
     return out.report(len(publications))
 
@@ -145,15 +174,24 @@ def _when(at: datetime, calendar: Calendar) -> str:
     return f"{at.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M}"
 
 
-def _repetition(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: Collector) -> None:
+def repetition(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: Collector,
+               accounts: Collection[str] | None = None) -> None:
+    """The repeats (``duplicate``, ``near-duplicate``) among the publications, on each account
+    (of ``accounts``, when given: the accounts' checks are independent, see :func:`shares`)."""
     voice = checker.voice
     window = voice.window
     by_account: dict[str, dict[str, list[Publication]]] = defaultdict(lambda: defaultdict(list))
     for pub in publications:
-        if pub.kind not in STATUS_KINDS:
+        if pub.kind not in STATUS_KINDS and (accounts is None or pub.network in accounts):
             by_account[pub.network][normalize(pub.text)].append(pub)  # in time order: the plan is
     seen_pairs: set[tuple[object, ...]] = set()
-    sets: dict[str, frozenset[int]] = {}
+    times: dict[datetime, str] = {}  # (posts recur at the same few instants)
+
+    def when(at: datetime) -> str:
+        text = times.get(at)
+        if text is None:
+            text = times[at] = _when(at, calendar)
+        return text
 
     def report(later: Publication, earlier: Publication, score: float) -> None:
         template = _template_of(calendar, later)
@@ -172,15 +210,15 @@ def _repetition(calendar: Calendar, publications: list[Publication], checker: Vo
             refuses = account.type in REFUSES_DUPLICATES
             found = checker.finding(
                 "duplicate",
-                f"post {later.post!r} on {later.network} at {_when(later.at, calendar)} repeats {same} word for word "
-                f"({_when(earlier.at, calendar)}, {days} earlier{'; X refuses identical posts' if refuses else ''})",
+                f"post {later.post!r} on {later.network} at {when(later.at)} repeats {same} word for word "
+                f"({when(earlier.at)}, {days} earlier{'; X refuses identical posts' if refuses else ''})",
                 f"give it more variants, or draw on {{weekday}}, {{season}} or a countdown; repeats must be "
                 f"{_span(window)} apart")
         else:
             found = checker.finding(
                 "near-duplicate",
-                f"post {later.post!r} on {later.network} at {_when(later.at, calendar)} is {score:.0%} the same as "
-                f"{same} ({_when(earlier.at, calendar)}, {days} earlier)",
+                f"post {later.post!r} on {later.network} at {when(later.at)} is {score:.0%} the same as "
+                f"{same} ({when(earlier.at)}, {days} earlier)",
                 f"reword one of them; similar posts must be {_span(window)} apart")
         if found:
             out.add(calendar.path, template.line, template.col, found, key=("repetition", *pair))
@@ -191,27 +229,53 @@ def _repetition(calendar: Calendar, publications: list[Publication], checker: Vo
             for earlier, later in zip(pubs, pubs[1:], strict=False):
                 if later.at - earlier.at <= window:
                     report(later, earlier, 1.0)
-        # nearly the same text within the window: each post against the recent ones like it
-        if voice.severity("near-duplicate") == "off":
-            continue
-        texts = list(groups)
-        for text in texts:
-            if text not in sets:
-                sets[text] = shingles(text)
-        number = {t: i for i, t in enumerate(texts)}
-        items = [sets[t] for t in texts]
-        timeline = sorted(((p.at, number[t], p) for t, pubs in groups.items() for p in pubs),
+    if voice.severity("near-duplicate") == "off":
+        return
+    # nearly the same text within the window: each post against the recent ones like it.  Accounts
+    # post the same texts (link parameters aside): the texts are numbered once, and their shingles,
+    # index prefixes and pair scores are shared by every account
+    ids: dict[str, int] = {}
+    for groups in by_account.values():
+        for text in groups:
+            ids.setdefault(text, len(ids))
+    sets = [shingles_of_normal(text) for text in ids]
+    scores: dict[tuple[int, int], float] = {}
+    prefixes: list[list[int]] | None = None
+    for groups in by_account.values():
+        # at one instant, the account's texts in the order they first appear (as the plan has them)
+        order = {text: n for n, text in enumerate(groups)}
+        timeline = sorted(((p.at, order[t], ids[t], p) for t, pubs in groups.items() for p in pubs),
                           key=lambda row: (row[0], row[1]))
-        if len(texts) <= EXACT_UP_TO:
-            recent: RecentExact[Publication] = RecentExact(voice.similarity, window)
-            alike = [recent.find_and_add(at, item, items, pub) for at, item, pub in timeline]
+        if len(groups) <= EXACT_UP_TO:
+            recent: RecentExact[Publication] = RecentExact(voice.similarity, window, scores)
+            alike = [recent.find_and_add(at, item, sets, pub) for at, _, item, pub in timeline]
         else:
-            index: RecentIndex[Publication] = RecentIndex(voice.similarity, window, items)
-            alike = [index.find_and_add(at, item, pub) for at, item, pub in timeline]
-        for (_at, _item, pub), found in zip(timeline, alike, strict=True):
+            if prefixes is None:
+                prefixes = rank_prefixes(sets, voice.similarity)
+            index: RecentIndex[Publication] = RecentIndex(voice.similarity, window, sets, prefixes, scores)
+            alike = [index.find_and_add(at, item, pub) for at, _, item, pub in timeline]
+        for row, found in zip(timeline, alike, strict=True):
             if found is not None:
                 earlier, score = found
-                report(pub, earlier, min(score, 0.999))
+                report(row[3], earlier, min(score, 0.999))
+
+
+def shares(publications: list[Publication], helpers: int = 1) -> list[list[str]]:
+    """The accounts cut into ``helpers + 1`` shares of about equal work, for :func:`repetition`
+    in as many processes: the first is the caller's, who also checks every text (about a fifth of
+    a repetition check per publication, measured); the rest are the helpers'.  The same
+    publications always give the same shares."""
+    counts: dict[str, int] = defaultdict(int)
+    for pub in publications:
+        if pub.kind not in STATUS_KINDS:
+            counts[pub.network] += 1
+    work = [len(publications) // 5] + [0] * helpers
+    out: list[list[str]] = [[] for _ in work]
+    for account, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        least = min(range(len(work)), key=lambda n: (work[n], -n))  # (a tie goes to a helper)
+        work[least] += count
+        out[least].append(account)
+    return out
 
 
 def _span(window: timedelta) -> str:

@@ -45,7 +45,12 @@ def normalize(text: str) -> str:
 def shingles(text: str) -> frozenset[int]:
     """The text's shingles, hashed to 32 bits with CRC-32: the same on every run, so lint
     reports the same pairs every time (Python's own str hash changes per process)."""
-    data = normalize(text).encode()
+    return shingles_of_normal(normalize(text))
+
+
+def shingles_of_normal(text: str) -> frozenset[int]:
+    """:func:`shingles` of a text already :func:`normalize`-d."""
+    data = text.encode()
     if len(data) <= SHINGLE:
         return frozenset({crc32(data)})
     return frozenset(crc32(data[i:i + SHINGLE]) for i in range(len(data) - SHINGLE + 1))
@@ -65,11 +70,11 @@ class RecentExact(Generic[P]):
     """What :class:`RecentIndex` answers, by comparing with every post in the window: for
     accounts with few distinct texts, and the tests' oracle."""
 
-    def __init__(self, threshold: float, window: timedelta):
+    def __init__(self, threshold: float, window: timedelta, scores: dict[tuple[int, int], float] | None = None):
         self.threshold = threshold
         self.window = window
         self.recent: deque[tuple[datetime, int, P]] = deque()
-        self.scores: dict[tuple[int, int], float] = {}
+        self.scores = {} if scores is None else scores
 
     def find_and_add(self, at: datetime, item: int, sets: Sequence[frozenset[int]],
                      payload: P) -> tuple[P, float] | None:
@@ -97,61 +102,92 @@ class RecentIndex(Generic[P]):
     sets, by item number); ``find_and_add(at, item, payload)`` returns the most recent earlier
     post at most ``window`` before ``at`` whose text's Jaccard similarity with ``item``'s is at
     least ``threshold`` (with that similarity), then adds the new one.  A text is never
-    reported as like itself (identical texts are the caller's simpler case)."""
+    reported as like itself (identical texts are the caller's simpler case).
 
-    def __init__(self, threshold: float, window: timedelta, sets: Sequence[frozenset[int]]):
-        if not 0 < threshold <= 1:  # (at 0 every pair is alike, sharing a shingle or not: no filter holds)
-            raise ValueError(f"a similarity threshold is above 0 and at most 1, not {threshold}")
+    Several accounts posting the same texts share the work that is the texts': ``prefixes``
+    (from :func:`rank_prefixes`, over ``sets``, at this threshold) and ``scores`` (a dict of the
+    pairs' similarities, filled as pairs are met)."""
+
+    def __init__(self, threshold: float, window: timedelta, sets: Sequence[frozenset[int]],
+                 prefixes: Sequence[list[int]] | None = None, scores: dict[tuple[int, int], float] | None = None):
+        _check_threshold(threshold)
         self.threshold = threshold
         self.window = window
         self.sets = sets
-        frequency = Counter(chain.from_iterable(sets))
-        rank = {shingle: n for n, (shingle, _) in enumerate(sorted(frequency.items(), key=lambda kv: (kv[1], kv[0])))}
-        self.prefixes = [sorted(shingles_of, key=rank.__getitem__)[:_prefix_length(len(shingles_of), threshold)]
-                         for shingles_of in sets]
-        # per shingle, the posts indexed under it, oldest first: (number, item, when); the number counts
-        # posts as they are added, so "most recent" is the latest added, as RecentExact has it
-        self.postings: dict[int, deque[tuple[int, int, datetime]]] = {}
+        self.prefixes = prefixes if prefixes is not None else rank_prefixes(sets, threshold)
+        # per shingle (by rank), the posts indexed under it, oldest first: (number, item, when); the number
+        # counts posts as they are added, so "most recent" is the latest added, as RecentExact has it.
+        # Posts out of the window are not removed: a look stops at the first one (posts come in time order)
+        self.postings: dict[int, list[tuple[int, int, datetime]]] = {}
         self.latest: dict[int, tuple[int, P]] = {}  # item -> its latest post: (number, payload)
+        # item -> what its latest post was found like: (number, when, payload, score) of that post, or None
+        self.answers: dict[int, tuple[int, datetime, P, float] | None] = {}
         self.added = 0
-        self.scores: dict[tuple[int, int], float] = {}  # recurring posts meet the same pairs again
+        self.scores = {} if scores is None else scores  # recurring posts meet the same pairs again
 
     def find_and_add(self, at: datetime, item: int, payload: P) -> tuple[P, float] | None:
         oldest = at - self.window
-        latest = self.latest
-        best: tuple[int, P, float] | None = None
+        latest, scores, threshold, sets, postings = self.latest, self.scores, self.threshold, self.sets, self.postings
+        # A text posted before was answered then: of the posts up to that one, the most recent alike
+        # was that answer (nothing alike came between them), so only the posts since are looked at
+        before = latest.get(item)
+        stop = before[0] if before is not None else 0
+        best: tuple[int, datetime, P, float] | None = None
         self.added += 1
         entry = (self.added, item, at)
         for shingle in self.prefixes[item]:
-            posting = self.postings.get(shingle)
+            posting = postings.get(shingle)
             if posting is None:
-                posting = self.postings[shingle] = deque()
-            while posting and posting[0][2] < oldest:  # out of the window for good (posts come in time order)
-                posting.popleft()
-            for number, other, _ in reversed(posting):  # newest first: the first alike is this list's answer
-                if best is not None and number <= best[0]:
-                    break
-                if other == item or latest[other][0] != number:
-                    continue  # itself, or a text posted again since (met further up this list)
-                pair = (item, other) if item < other else (other, item)
-                score = self.scores.get(pair)
-                if score is None:
-                    score = self.scores[pair] = self._score(item, other)
-                if score >= self.threshold:
-                    best = (number, latest[other][1], score)
-                    break
+                postings[shingle] = [entry]
+                continue
+            if posting[-1][0] > stop:
+                for number, other, when in reversed(posting):  # newest first: the first alike is this list's answer
+                    if number <= stop or when < oldest:
+                        break  # older than the answer so far (or this text's last post), or out of the window
+                    if other == item or latest[other][0] != number:
+                        continue  # itself, or a text posted again since (met further up this list)
+                    pair = (item, other) if item < other else (other, item)
+                    score = scores.get(pair)
+                    if score is None:
+                        score = scores[pair] = _jaccard_if_sizes_allow(sets[item], sets[other], threshold)
+                    if score >= threshold:
+                        best = (number, when, latest[other][1], score)
+                        stop = number
+                        break
             posting.append(entry)
+        if best is None and before is not None:
+            earlier = self.answers[item]
+            if earlier is not None and earlier[1] >= oldest:
+                best = earlier
+        self.answers[item] = best
         latest[item] = (self.added, payload)
-        return (best[1], best[2]) if best is not None else None
+        return (best[2], best[3]) if best is not None else None
 
 
-    def _score(self, a: int, b: int) -> float:
-        """The pair's Jaccard similarity, or 0.0 when their sizes alone keep it under the threshold
-        (|A ∩ B| / |A ∪ B| is at most min / max of the sizes)."""
-        small, large = sorted((len(self.sets[a]), len(self.sets[b])))
-        if small / large < self.threshold:  # (the very division jaccard makes for a subset: never
-            return 0.0                      # stricter than it, as threshold * large can be)
-        return jaccard(self.sets[a], self.sets[b])
+def _jaccard_if_sizes_allow(a: frozenset[int], b: frozenset[int], threshold: float) -> float:
+    """The pair's Jaccard similarity, or 0.0 when their sizes alone keep it under the threshold
+    (|A ∩ B| / |A ∪ B| is at most min / max of the sizes)."""
+    size_a, size_b = len(a), len(b)
+    small, large = (size_a, size_b) if size_a <= size_b else (size_b, size_a)
+    if small / large < threshold:  # (the very division jaccard makes for a subset: never
+        return 0.0                 # stricter than it, as threshold * large can be)
+    return jaccard(a, b)
+
+
+def _check_threshold(threshold: float) -> None:
+    if not 0 < threshold <= 1:  # (at 0 every pair is alike, sharing a shingle or not: no filter holds)
+        raise ValueError(f"a similarity threshold is above 0 and at most 1, not {threshold}")
+
+
+def rank_prefixes(sets: Sequence[frozenset[int]], threshold: float) -> list[list[int]]:
+    """Per set, the shingles it is indexed and looked up under, as their ranks: its rarest ones
+    (ranked over all of ``sets``), as many as any set ``threshold`` alike must share one of.  Any
+    one ranking of the shingles keeps the filter exact; ranking by rarity keeps the lists short."""
+    _check_threshold(threshold)
+    frequency = Counter(chain.from_iterable(sets))
+    rank = {shingle: n for n, (shingle, _) in enumerate(sorted(frequency.items(), key=lambda kv: (kv[1], kv[0])))}
+    ranked = rank.__getitem__
+    return [sorted(map(ranked, shingles_of))[:_prefix_length(len(shingles_of), threshold)] for shingles_of in sets]
 
 
 def _prefix_length(size: int, threshold: float) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from campaigns.lint import Collector, LintReport
+from campaigns.lint import Collector, Elsewhere, LintReport
 from campaigns.lint import checker_for as calendar_checker
 from campaigns.lint import lint as lint_calendar
 from campaigns.model import Account, Calendar
@@ -26,8 +26,10 @@ def checker_for(calendar: Calendar, status: Status | None = None) -> VoiceChecke
     return calendar_checker(calendar, urls)
 
 
-def lint(calendar: Calendar, start: datetime, end: datetime, status: Status | None = None) -> LintReport:
-    """Every finding for the calendar's publications in [start, end) and the status file."""
+def lint(calendar: Calendar, start: datetime, end: datetime, status: Status | None = None,
+         elsewhere: Elsewhere | None = None) -> LintReport:
+    """Every finding for the calendar's publications in [start, end) and the status file (with
+    ``elsewhere``, part of the calendar's in another process: :func:`campaigns.lint.lint`)."""
     checker = checker_for(calendar, status)
     out = Collector()
     if status is not None:
@@ -35,7 +37,7 @@ def lint(calendar: Calendar, start: datetime, end: datetime, status: Status | No
     components = list(status.components.values()) if status is not None else []
     return lint_calendar(calendar, start, end, checker, out=out,
                          affected=components[0].name if components else "Checkout",
-                         status_page=status.status_page if status is not None else "")
+                         status_page=status.status_page if status is not None else "", elsewhere=elsewhere)
 
 
 def _messages(calendar: Calendar, status: Status, checker: VoiceChecker, start: datetime, out: Collector) -> None:

@@ -140,3 +140,47 @@ def ledger(ledger_url):
     opened = Ledger(ledger_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """Every calendar is big enough for a one-shot command to split its work with a forked child
+    (scheduler/cli/forked.py), on a one-core machine too; the forks made are counted (the child
+    inherits the patch, and exits without coming back here)."""
+    import os
+
+    from scheduler.cli import forked
+
+    monkeypatch.setattr(forked, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(forked, "can_fork", lambda: True)
+    made: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            made.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    return made
+
+
+# A `herald` command in its own process that reports each fork on stderr ("forked PID"); the first
+# argument says whether a one-shot command may split its work ("fork", on any machine) or not.
+FORK_COUNTING = """\
+import os, sys
+real = os.fork
+def fork():
+    pid = real()
+    if pid:
+        sys.stderr.write(f"forked {pid}\\n")
+        sys.stderr.flush()
+    return pid
+os.fork = fork
+from scheduler.cli import entry, forked
+mode = sys.argv.pop(1)
+forked.can_fork = lambda: mode == "fork"
+sys.argv = ["herald", *sys.argv[1:]]
+entry()
+"""

@@ -16,11 +16,11 @@ import pytest
 from bench.generate import generate
 from campaigns.calendar import load
 from campaigns.plan import VariantHistory, plan, variant_id
-from scheduler.cli import main, planjson
+from scheduler.cli import forked, main, planjson
 from scheduler.clock import FakeClock
 from status.announce import announcements
 from status.load import load as load_status
-from tests.conftest import ROOT
+from tests.conftest import FORK_COUNTING, ROOT
 
 NOW = datetime(2027, 1, 1, 8, 0, tzinfo=UTC)
 START, DAYS = datetime(2027, 1, 1, tzinfo=UTC), 120
@@ -83,25 +83,6 @@ def run_plan(capsysbinary, calendar: str, status: str, *extra: str) -> bytes:
     return out
 
 
-@pytest.fixture
-def forks(monkeypatch):
-    """Every calendar is big enough to split; the forks made are counted (the child inherits the
-    patch, and exits without coming back here)."""
-    monkeypatch.setattr(planjson, "PARALLEL_FROM_BYTES", 0)
-    monkeypatch.setattr(planjson, "_can_fork", lambda: True)  # (on a one-core machine too)
-    made: list[int] = []
-    real = os.fork
-
-    def fork() -> int:
-        pid = real()
-        if pid:
-            made.append(pid)
-        return pid
-
-    monkeypatch.setattr(planjson.os, "fork", fork)
-    return made
-
-
 @pytest.mark.parametrize("only", [None, "calendar", "status"])
 def test_two_processes_write_the_serial_plan_byte_for_byte(files, forks, capsysbinary, only):
     calendar, status = files
@@ -144,27 +125,10 @@ def test_a_child_that_fails_leaves_its_half_to_the_parent(files, forks, capsysbi
     assert len(forks) == 1
 
 
-FORK_COUNTING = """\
-import os, sys
-real = os.fork
-def fork():
-    pid = real()
-    if pid:
-        sys.stderr.write(f"forked {pid}\\n")
-        sys.stderr.flush()
-    return pid
-os.fork = fork
-from scheduler.cli import entry, planjson
-planjson._can_fork = lambda: True
-sys.argv = ["herald", *sys.argv[1:]]
-entry()
-"""
-
-
 def big_calendar(tmp_path, posts: int = 1200):
     calendar = tmp_path / "content_calendar.yaml"
     calendar.write_text(generate(posts, start=date(2027, 1, 1)))
-    assert calendar.stat().st_size >= planjson.PARALLEL_FROM_BYTES
+    assert calendar.stat().st_size >= forked.PARALLEL_FROM_BYTES
     return calendar
 
 
@@ -172,7 +136,7 @@ def test_a_big_calendar_through_a_pipe_is_the_serial_plan(tmp_path):
     """As a user runs it: the command in its own process, a calendar over the size that splits the
     work, the child's half copied to the pipe by the kernel (no announcement among its lines)."""
     calendar = big_calendar(tmp_path)
-    proc = subprocess.run([sys.executable, "-c", FORK_COUNTING, "plan", "--calendar", str(calendar), "--status",
+    proc = subprocess.run([sys.executable, "-c", FORK_COUNTING, "fork", "plan", "--calendar", str(calendar), "--status",
                            str(tmp_path / "none.yaml"), "--from", "2027-01-01", "--days", str(DAYS), "--json"],
                           cwd=tmp_path, capture_output=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.stderr.decode().count("forked ") == 1
@@ -197,7 +161,7 @@ def test_a_child_dies_with_its_parent(tmp_path):
     import time
 
     calendar = big_calendar(tmp_path, posts=4000)  # ten years of it: the child would plan for many seconds
-    proc = subprocess.Popen([sys.executable, "-c", FORK_COUNTING, "plan", "--calendar", str(calendar), "--status",
+    proc = subprocess.Popen([sys.executable, "-c", FORK_COUNTING, "fork", "plan", "--calendar", str(calendar), "--status",
                              str(tmp_path / "none.yaml"), "--from", "2027-01-01", "--days", "3660", "--json"],
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -156,6 +156,38 @@ def test_the_recent_index_answers_as_comparing_with_every_recent_post(seed):
     assert sum(1 for a, _ in answers if a is not None) > 50
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_accounts_sharing_one_ranking_and_the_scores_each_answer_as_comparing_with_every_recent_post(seed):
+    """Two accounts posting from one pool of texts, their indexes built on one ranking of the
+    shingles (over every text) and one dict of scores, as lint builds them: each account's
+    answers are RecentExact's, post for post, texts posted again and again included."""
+    from campaigns.similarity import RecentExact, rank_prefixes
+
+    rng = random.Random(100 + seed)
+    stems = ["Oil your oak table twice a year", "Track your sofa order any time", "Winter opening hours 9 to 5",
+             "Free delivery this week on linen", "Our showroom has new chairs", "Linen covers wash at 30 degrees"]
+    texts = []
+    for n in range(160):
+        extra = " ".join(rng.choice(["today", "Monday", "soon", "again", f"(#{n})", "now", "for you"])
+                         for _ in range(rng.randint(0, 5)))
+        texts.append(f"{rng.choice(stems)} {extra}".strip())
+    sets = [shingles(t) for t in texts]
+    threshold = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0][seed]
+    window = timedelta(days=rng.choice([1, 3, 7, 14]))
+    prefixes, scores = rank_prefixes(sets, threshold), {}
+    for _account in range(2):
+        pool = rng.sample(range(len(texts)), 90)  # (texts of the other account's too, not all)
+        at = datetime(2027, 1, 1, tzinfo=UTC)
+        exact, index = RecentExact(threshold, window), RecentIndex(threshold, window, sets, prefixes, scores)
+        answers = []
+        for n in range(1200):
+            at += timedelta(hours=rng.choice([0, 0, 1, 6, 24, 72]))
+            item = rng.choice(pool[:20]) if rng.random() < 0.5 else rng.choice(pool)  # some texts recur a lot
+            answers.append((exact.find_and_add(at, item, sets, n), index.find_and_add(at, item, n)))
+        assert all(a == b for a, b in answers), next((n, a, b) for n, (a, b) in enumerate(answers) if a != b)
+        assert sum(1 for a, _ in answers if a is not None) > 15
+
+
 @pytest.mark.parametrize("threshold", [0.34, 0.54, 0.55, 0.56, 0.68])
 def test_a_pair_exactly_at_the_threshold_is_found(threshold):
     """Sizes 14 and 25 with one inside the other: 14/25 is 0.56, but 0.56 * 25 is 14.000000000000002

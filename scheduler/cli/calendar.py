@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import marshal
 import os
 import sys
 from datetime import timedelta
@@ -25,7 +26,10 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from campaigns.lint import Elsewhere
+
     from ..clock import Clock
+    from .forked import Child
 
 
 def register(sub: Any) -> None:
@@ -114,12 +118,24 @@ def _status_if_any(path: str, calendar: Any) -> Any:
 
 
 def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
+    from campaigns.yamlsource import read_file
     from status.lint import lint
 
-    calendar = load_calendar(args.calendar)
-    status = _status_if_any(args.status, calendar)
-    start, end = window_of(args, calendar, clock)
-    report = lint(calendar, start, end, status)
+    from . import forked
+
+    clock = forked.Frozen(clock.now())  # (one "now" for this process and its child)
+    text = read_file(args.calendar)
+    child = None
+    if len(text) >= forked.PARALLEL_FROM_BYTES and forked.can_fork():  # big: a child checks some accounts' repeats
+        child = forked.Child.start("herald-lint", lambda fd: _lint_child(args, clock, text, fd))
+    try:
+        calendar = load_calendar(args.calendar, text)
+        status = _status_if_any(args.status, calendar)
+        start, end = window_of(args, calendar, clock)
+        report = lint(calendar, start, end, status, elsewhere=_collect(child) if child is not None else None)
+    finally:
+        if child is not None:
+            child.close()
     lines = []
     for problem in report.problems:
         if args.json:
@@ -137,6 +153,49 @@ def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
         f"{count(report.publications, 'publication')} from {start.astimezone(tz):%Y-%m-%d} "
         f"to {end.astimezone(tz):%Y-%m-%d}{guide}")
     return ExitStatus.INVALID if report.errors else ExitStatus.OK
+
+
+def _lint_child(args: argparse.Namespace, clock: Clock, text: str, fd: int) -> None:  # pragma: no cover - child
+    """In the child (scheduler/cli/forked.py): the repetition check of the second share of the
+    accounts (the parent plans the same window and cuts the same shares), written to ``fd``.
+    Only the voice guide's thresholds and severities matter to it: no status file is needed."""
+    from campaigns.calendar import check
+    from campaigns.lint import Collector, checker_for, repetition, shares
+    from campaigns.plan import plan
+
+    calendar = check(args.calendar, text).value
+    if calendar is None:
+        raise SystemExit(1)  # (the parent says what is wrong)
+    start, end = window_of(args, calendar, clock)
+    publications = plan(calendar, start, end)
+    theirs = shares(publications)[1]
+    out = Collector()
+    repetition(calendar, publications, checker_for(calendar), out, theirs)
+    found = [(key, (p.path, p.line, p.col, p.message, p.hint, p.severity)) for key, p in out.problems.items()]
+    with os.fdopen(fd, "wb", closefd=False) as fh:
+        fh.write(marshal.dumps((theirs, found)))
+
+
+def _collect(child: Child) -> Elsewhere:
+    """``elsewhere`` for :func:`campaigns.lint.lint`: the child's findings for the accounts asked,
+    or None when it failed or checked other accounts (then this process checks them)."""
+    from campaigns.errors import Problem
+
+    from .forked import read_all
+
+    def collect(accounts: list[str]) -> list[tuple[tuple[object, ...], Problem]] | None:
+        fd = child.collect()
+        if fd is None:
+            return None
+        try:
+            checked, found = marshal.loads(read_all(fd))
+        except (EOFError, ValueError, TypeError):
+            return None
+        if checked != accounts:
+            return None
+        return [(key, Problem(*fields)) for key, fields in found]
+
+    return collect
 
 
 def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:

@@ -25,7 +25,6 @@ import argparse
 import contextlib
 import io
 import os
-import signal
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -35,32 +34,22 @@ from campaigns.calendar import check
 from campaigns.plan import JsonLines, Publication, plan_rows, utc_instant
 
 from ..clock import Clock
+from . import forked
 from .common import load_calendar, planned, variant_history, window_of
+from .forked import Child, Frozen
 
-# Smaller calendars are planned in one process: a fork costs more than it saves.
-PARALLEL_FROM_BYTES = 256 * 1024
 _INSTANT = len("2027-01-01T00:00:00Z")  # every UTC instant of a plan has this width
 _CHUNK = 4096
-
-
-class _Frozen:
-    """One 'now' for both processes: a window that starts now starts at the same instant in each."""
-
-    def __init__(self, at: datetime):
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
 
 
 def cmd_plan_json(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.yamlsource import read_file
 
-    clock = _Frozen(clock.now())
+    clock = Frozen(clock.now())
     only = getattr(args, "only", None)
     text = read_file(args.calendar)
-    big = only != "status" and len(text) >= PARALLEL_FROM_BYTES and _can_fork()
-    helper = _Helper.start(args, clock, text) if big else None
+    big = only != "status" and len(text) >= forked.PARALLEL_FROM_BYTES and forked.can_fork()
+    helper = Child.start("herald-plan", lambda fd: _child(args, clock, text, fd)) if big else None
     out = _Output(sys.stdout)
     try:
         calendar = load_calendar(args.calendar, text)
@@ -80,7 +69,8 @@ def cmd_plan_json(args: argparse.Namespace, clock: Clock) -> int:
         early = [s for s in status if s[0] < utc_instant(middle)]
         out.lines(_encoded(plan_rows(calendar, start, middle, history), early))
         late = status[len(early):]  # after every line of this half; among the child's, or before them
-        theirs = helper.collect()  # (the child has been working all along: this waits for what is left)
+        done = helper.collect()  # (the child has been working all along: this waits for what is left)
+        theirs = _Handover(done) if done is not None else None
         if theirs is None:  # the child failed: its half is planned here
             out.lines(_encoded(plan_rows(calendar, start, end, history, emit_from=middle), late))
             return 0
@@ -221,44 +211,7 @@ class _Handover:
                         self.lines(), strict=True))
 
 
-class _Helper:
-    """The forked child planning the second half of the window (see the module's docstring)."""
-
-    def __init__(self, pid: int, fd: int):
-        self.pid, self.fd = pid, fd
-
-    @classmethod
-    def start(cls, args: argparse.Namespace, clock: _Frozen, text: str) -> _Helper:
-        fd = os.memfd_create("herald-plan")
-        sys.stdout.flush()
-        sys.stderr.flush()
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child; its output is checked by the parent's tests
-            code = 1
-            try:
-                _die_with(parent)
-                _child(args, clock, text, fd)
-                code = 0
-            finally:
-                os._exit(code)
-        return cls(pid, fd)
-
-    def collect(self) -> _Handover | None:
-        """The child's half, or None if it failed."""
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        return _Handover(self.fd) if status == 0 else None
-
-    def close(self) -> None:
-        if self.pid:  # not collected (this process failed): the child is not needed any more
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-        os.close(self.fd)
-
-
-def _child(args: argparse.Namespace, clock: _Frozen, text: str, fd: int) -> None:  # pragma: no cover - see above
+def _child(args: argparse.Namespace, clock: Frozen, text: str, fd: int) -> None:  # pragma: no cover - see above
     result = check(args.calendar, text)
     if result.value is None:
         raise SystemExit(1)  # this process reports nothing: the parent says what is wrong
@@ -270,20 +223,3 @@ def _child(args: argparse.Namespace, clock: _Frozen, text: str, fd: int) -> None
         fh.write("".join(row[0] for row in rows).encode())
         for begin in range(0, len(rows), _CHUNK):
             fh.write(("\n".join([line(row[-1]) for row in rows[begin:begin + _CHUNK]]) + "\n").encode())
-
-
-def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child
-    """Have the kernel end this process when its parent ends (a parent killed by SIGTERM or SIGKILL
-    leaves no child planning on for nobody); if the parent is already gone, end now."""
-    import ctypes
-    import ctypes.util
-
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _can_fork() -> bool:
-    return hasattr(os, "fork") and hasattr(os, "memfd_create") and len(os.sched_getaffinity(0)) > 1

@@ -1,0 +1,100 @@
+"""Part of a one-shot command's work done by a forked child, on the machine's second core.
+
+``plan --json`` and ``lint`` of a big calendar are pure computation that a person waits for.
+Each forks one child before anything is built (the child reads nothing the parent has made,
+so no page is copied on write as reference counts change), both parse the same text, and the
+child does a share of the work the parent then does not: the second half of the plan's
+window, the repetition check of some accounts.  The child hands its result over in an
+anonymous in-memory file and exits; the parent collects it, or, if the child failed for any
+reason, does that share itself.  The child dies with its parent: a command stopped by a
+signal leaves nothing running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable
+from datetime import datetime
+
+# Smaller calendars are done in one process: a fork costs more than it saves.
+PARALLEL_FROM_BYTES = 256 * 1024
+
+
+class Frozen:
+    """One 'now' for both processes: a window that starts now starts at the same instant in each."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+class Child:
+    """The forked child doing ``work(fd)``; what it writes to ``fd`` is its result."""
+
+    def __init__(self, pid: int, fd: int):
+        self.pid, self.fd = pid, fd
+
+    @classmethod
+    def start(cls, name: str, work: Callable[[int], None]) -> Child:
+        fd = os.memfd_create(name)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child; its result is checked by the parent's tests
+            code = 1
+            try:
+                _die_with(parent)
+                work(fd)
+                code = 0
+            finally:
+                os._exit(code)  # (never a traceback or a flush of the parent's buffers from here)
+        return cls(pid, fd)
+
+    def collect(self) -> int | None:
+        """The in-memory file the child wrote, once it has exited; None if it failed."""
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        return self.fd if status == 0 else None
+
+    def close(self) -> None:
+        if self.pid:  # not collected (not needed, or this process failed): the child is not needed any more
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+def read_all(fd: int) -> bytes:
+    """Everything in the in-memory file ``fd``, from its start."""
+    chunks = []
+    offset = 0
+    while chunk := os.pread(fd, 1 << 24, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child
+    """Have the kernel end this process when its parent ends (a parent killed by SIGTERM or SIGKILL
+    leaves no child working on for nobody); if the parent is already gone, end now."""
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def can_fork() -> bool:
+    """Whether a child can help: fork and in-memory files, and a second core to run on."""
+    return hasattr(os, "fork") and hasattr(os, "memfd_create") and len(os.sched_getaffinity(0)) > 1
