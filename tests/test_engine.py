@@ -315,6 +315,27 @@ def test_a_request_on_the_wire_when_its_engine_died_lands_before_the_claim_is_re
 
 
 
+def test_run_once_after_a_crash_takes_the_dead_process_claim_over_when_its_lease_ends(tmp_path):
+    """`herald run --once` (cron) does not wait: each run is a new process that finds the dead one's
+    claim not yet settled, so the claim goes out when its lease ends (reconciled first), not never."""
+    import socket
+    import subprocess
+    import sys
+
+    from scheduler.engine import LEASE, item_of
+
+    engine, ledger, site, _ = make(tmp_path)
+    (pub,) = [p for p in engine.pending(T0) if p.network == "site"]
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    ledger.claim(item_of(pub), f"{socket.gethostname()}:{gone.stdout.strip()}:abc123", T0, LEASE)
+    for minute in (1, 2):  # cron's next runs, each a new engine on the same ledger
+        once, _, site_once, _ = make(tmp_path)
+        once.run_due(T0 + timedelta(minutes=minute) - timedelta(seconds=1))
+        assert site_once.sent == []
+    once, _, site_once, _ = make(tmp_path)
+    assert results(once.run_due(T0 + LEASE)) == [("morning", "site", "sent")] and len(site_once.sent) == 1
+
+
 def test_a_clock_set_back_or_forward_neither_repeats_nor_drops(tmp_path):
     engine, ledger, site, _ = make(tmp_path)
     engine.run_due(T0)
