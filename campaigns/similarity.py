@@ -38,8 +38,11 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalize(text: str) -> str:
+    """The text as repeats are judged: case folded (first, so that 'HTTPS://' is a link too), link
+    parameters dropped, spaces collapsed.  Normalizing twice changes nothing."""
+    text = text.replace("’", "'").casefold()
     text = URL_RE.sub(lambda m: m.group(0).split("?", 1)[0], text)
-    return _SPACES.sub(" ", text.replace("’", "'").casefold()).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def shingles(text: str) -> frozenset[int]:

@@ -70,8 +70,9 @@ log = logging.getLogger("herald.engine")
 LEASE = timedelta(minutes=2)  # longer than any publisher's timeout
 # A claim whose engine process is found gone on this host waits this long before it is taken over:
 # a post that engine had on the wire when it died may still be landing, and the reconciliation
-# lookup must see it (an engine restarted at once finds the old pid gone within a second).  Peers
-# on other hosts are declared dead only after as long without a heartbeat (daemon.DEAD_AFTER).
+# lookup should see it (an engine restarted at once finds the old pid gone within a second).  Peers
+# on other hosts are declared dead only after as long without a heartbeat (daemon.DEAD_AFTER).  A
+# network slower than this to answer is not covered: there the Idempotency-Key is the guard.
 SETTLE = timedelta(seconds=4)
 THREAD_WAIT = timedelta(seconds=10)  # a reply whose first post is on its way looks again this much later
 BACKOFF_BASE = timedelta(seconds=30)

@@ -151,7 +151,7 @@ def forks(monkeypatch):
 
     from scheduler.cli import forked
 
-    monkeypatch.setattr(forked, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(forked, "PARALLEL_FROM_CHARS", 0)
     monkeypatch.setattr(forked, "can_fork", lambda: True)
     made: list[int] = []
     real = os.fork
@@ -167,20 +167,26 @@ def forks(monkeypatch):
 
 
 # A `herald` command in its own process that reports each fork on stderr ("forked PID"); the first
-# argument says whether a one-shot command may split its work ("fork", on any machine) or not.
+# argument says whether a one-shot command may split its work: "fork" (on any machine), "serial",
+# "sigchld-ignored" (may fork, with SIGCHLD ignored as some supervisors leave it) or "no-fork" (may,
+# but fork fails as with no process to spare).
 FORK_COUNTING = """\
-import os, sys
+import os, signal, sys
 real = os.fork
+mode = sys.argv.pop(1)
 def fork():
+    if mode == "no-fork":
+        raise BlockingIOError(11, "Resource temporarily unavailable")
     pid = real()
     if pid:
         sys.stderr.write(f"forked {pid}\\n")
         sys.stderr.flush()
     return pid
 os.fork = fork
+if mode == "sigchld-ignored":
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 from scheduler.cli import entry, forked
-mode = sys.argv.pop(1)
-forked.can_fork = lambda: mode == "fork"
+forked.can_fork = lambda: mode != "serial"
 sys.argv = ["herald", *sys.argv[1:]]
 entry()
 """

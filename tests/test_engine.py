@@ -268,7 +268,7 @@ def test_catch_up_boundary(tmp_path, late, expected):
     assert ("morning", "site", expected) in results(engine.run_due(T0 + late))
 
 
-def test_a_claim_of_a_process_that_died_on_this_host_is_taken_over_at_once(tmp_path):
+def test_a_claim_of_a_process_that_died_on_this_host_is_taken_over_long_before_its_lease_ends(tmp_path):
     import socket
     import subprocess
     import sys

@@ -150,20 +150,41 @@ def test_an_invalid_calendar_is_reported_once_by_the_parent(big, forks, capsys, 
     assert len(forks) == 1
 
 
-def test_a_big_calendar_linted_as_a_user_runs_it_is_the_serial_lint(tmp_path):
+@pytest.fixture(scope="module")
+def user_calendar(tmp_path_factory):
+    path = tmp_path_factory.mktemp("user") / "content_calendar.yaml"
+    path.write_text(generate(1200, start=date(2027, 1, 1)))
+    assert path.stat().st_size >= forked.PARALLEL_FROM_CHARS
+    return path
+
+
+def run_as_user(calendar: Path, mode: str, *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", FORK_COUNTING, mode, *command, "--calendar", str(calendar),
+                           "--from", "2027-03-01", "--days", str(DAYS)], cwd=calendar.parent, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def without_forks(stderr: str) -> str:
+    return "".join(line for line in stderr.splitlines(keepends=True) if not line.startswith("forked "))
+
+
+def test_a_big_calendar_linted_as_a_user_runs_it_is_the_serial_lint(user_calendar):
     """The command in its own process (no cyclic GC, as `herald` runs), a calendar over the size
-    that splits the work: the output and the exit status are one process's."""
-    calendar = tmp_path / "content_calendar.yaml"
-    calendar.write_text(generate(1200, start=date(2027, 1, 1)))
-    assert calendar.stat().st_size >= forked.PARALLEL_FROM_BYTES
-
-    def run(mode: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", FORK_COUNTING, mode, "lint", "--calendar", str(calendar),
-                               "--from", "2027-03-01", "--days", str(DAYS)], cwd=tmp_path, capture_output=True,
-                              text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-
-    one, two = run("serial"), run("fork")
+    that splits the work: what it prints, on both streams, and its exit status are one process's
+    (the child says nothing of its own)."""
+    one, two = run_as_user(user_calendar, "serial", "lint"), run_as_user(user_calendar, "fork", "lint")
     assert one.stderr.count("forked ") == 0 and two.stderr.count("forked ") == 1
     assert two.returncode == one.returncode == 1
     assert two.stdout == one.stdout and two.stdout.count("\n") > 1000
-    assert two.stderr.splitlines()[-1] == one.stderr.splitlines()[-1]
+    assert without_forks(two.stderr) == one.stderr
+
+
+@pytest.mark.parametrize("command", [("lint",), ("plan", "--json")])
+@pytest.mark.parametrize("mode", ["sigchld-ignored", "no-fork"])
+def test_a_child_the_system_reaps_or_refuses_leaves_the_work_to_one_process(user_calendar, command, mode):
+    """A review found an inherited ignored SIGCHLD (the kernel reaps the child: waitpid fails) ending
+    `lint` with no findings and `plan --json` half-way, and a failed fork ending both."""
+    one, other = run_as_user(user_calendar, "serial", *command), run_as_user(user_calendar, mode, *command)
+    assert other.stderr.count("forked ") == (1 if mode == "sigchld-ignored" else 0)
+    assert (other.returncode, other.stdout, without_forks(other.stderr)) == (one.returncode, one.stdout, one.stderr)
+    assert one.stdout.count("\n") > 1000

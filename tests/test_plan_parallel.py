@@ -128,7 +128,7 @@ def test_a_child_that_fails_leaves_its_half_to_the_parent(files, forks, capsysbi
 def big_calendar(tmp_path, posts: int = 1200):
     calendar = tmp_path / "content_calendar.yaml"
     calendar.write_text(generate(posts, start=date(2027, 1, 1)))
-    assert calendar.stat().st_size >= forked.PARALLEL_FROM_BYTES
+    assert calendar.stat().st_size >= forked.PARALLEL_FROM_CHARS
     return calendar
 
 

@@ -206,6 +206,24 @@ def test_a_pair_exactly_at_the_threshold_is_found(threshold):
         assert answers[1][1] == ("A", 0.56)
 
 
+def test_normalizing_twice_changes_nothing_and_any_scheme_case_drops_the_link_parameters():
+    """Lint groups posts by their normalized text and shingles that; the engine shingles the raw
+    text: the same only if normalize is idempotent.  A review found 'HTTPS://' kept its parameters
+    in the first pass (the scheme was matched before case folding) and lost them in the second."""
+    from campaigns.similarity import normalize
+
+    assert normalize("Care tips at HTTPS://Shop.example/care?ref=spring") == "care tips at https://shop.example/care"
+    assert normalize("Https://a.example/x?utm_source=x") == normalize("https://a.example/x?utm_source=y")
+    rng = random.Random(5)
+    pieces = ["HTTPS://", "https://", "Http://", "a.example", "/x", "?", "q=1", "&", ".", ",", ")", " ", "\t",
+              "\n", "’", "ß", "İ", "Straße", "K", "ﬁ", "é", "e\u0301", "<", '"', "!", "#tag", "(#12)"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        once = normalize(text)
+        assert normalize(once) == once, text
+        assert shingles(once) == shingles(text)
+
+
 def test_shingles_ignore_case_spacing_and_link_parameters():
     a = shingles("Track it at https://acme.example/track?utm_source=x")
     b = shingles("track  IT at https://acme.example/track?utm_source=mastodon")
@@ -261,6 +279,24 @@ def test_lint_reports_repeats_with_both_posts_and_dates():
     # each finding points at the template's line and column
     same = next(p for p in report.problems if "'same'" in p.message)
     assert (same.line, same.col) == (23, 11) and same.severity == "error"
+
+
+def test_links_that_differ_only_in_their_parameters_repeat_whatever_the_case_of_their_scheme():
+    calendar = loads(voiced("""
+    - id: a
+      kind: tip
+      networks: [site]
+      at: 2026-12-02T10:00
+      text: "Oil your oak table twice a year, details at HTTPS://shop.example/care?ref=spring-newsletter"
+    - id: b
+      kind: tip
+      networks: [site]
+      at: 2026-12-04T10:00
+      text: "Oil your oak table twice a year, details at HTTPS://shop.example/care?ref=winter-mailing"
+    """))
+    lines = [str(p) for p in lint(calendar, START, START + timedelta(days=21)).problems]
+    assert any("duplicate: post 'b' on site at 2026-12-04 10:00 repeats post 'a' word for word" in line
+               for line in lines), lines
 
 
 def test_lint_cli_prints_file_line_col_rule_and_fails_on_errors(tmp_path, capsys):

@@ -126,7 +126,7 @@ def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
     clock = forked.Frozen(clock.now())  # (one "now" for this process and its child)
     text = read_file(args.calendar)
     child = None
-    if len(text) >= forked.PARALLEL_FROM_BYTES and forked.can_fork():  # big: a child checks some accounts' repeats
+    if len(text) >= forked.PARALLEL_FROM_CHARS and forked.can_fork():  # big: a child checks some accounts' repeats
         child = forked.Child.start("herald-lint", lambda fd: _lint_child(args, clock, text, fd))
     try:
         calendar = load_calendar(args.calendar, text)

@@ -19,8 +19,8 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 
-# Smaller calendars are done in one process: a fork costs more than it saves.
-PARALLEL_FROM_BYTES = 256 * 1024
+# Calendars shorter than this (in characters) are done in one process: a fork costs more than it saves.
+PARALLEL_FROM_CHARS = 256 * 1024
 
 
 class Frozen:
@@ -40,12 +40,24 @@ class Child:
         self.pid, self.fd = pid, fd
 
     @classmethod
-    def start(cls, name: str, work: Callable[[int], None]) -> Child:
-        fd = os.memfd_create(name)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        parent = os.getpid()
-        pid = os.fork()
+    def start(cls, name: str, work: Callable[[int], None]) -> Child | None:
+        """The child, working; None if none could be started (no memfd, no process to spare: the
+        caller does all the work itself)."""
+        for stream in (sys.stdout, sys.stderr):  # (nothing buffered is written twice; a closed one is None)
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                stream.flush()
+        with contextlib.suppress(ValueError):  # (not the main thread: then it is the caller's to set)
+            if signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:  # inherited: the kernel would reap
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)       # the child and hide how it ended
+        fd = -1
+        try:
+            fd = os.memfd_create(name)
+            parent = os.getpid()
+            pid = os.fork()
+        except OSError:
+            if fd >= 0:
+                os.close(fd)
+            return None
         if pid == 0:  # pragma: no cover - runs in the child; its result is checked by the parent's tests
             code = 1
             try:
@@ -57,8 +69,12 @@ class Child:
         return cls(pid, fd)
 
     def collect(self) -> int | None:
-        """The in-memory file the child wrote, once it has exited; None if it failed."""
-        _, status = os.waitpid(self.pid, 0)
+        """The in-memory file the child wrote, once it has exited; None if it failed (or how it
+        ended cannot be known)."""
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            status = -1
         self.pid = 0
         return self.fd if status == 0 else None
 

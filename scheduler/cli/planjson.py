@@ -48,7 +48,7 @@ def cmd_plan_json(args: argparse.Namespace, clock: Clock) -> int:
     clock = Frozen(clock.now())
     only = getattr(args, "only", None)
     text = read_file(args.calendar)
-    big = only != "status" and len(text) >= forked.PARALLEL_FROM_BYTES and forked.can_fork()
+    big = only != "status" and len(text) >= forked.PARALLEL_FROM_CHARS and forked.can_fork()
     helper = Child.start("herald-plan", lambda fd: _child(args, clock, text, fd)) if big else None
     out = _Output(sys.stdout)
     try:
