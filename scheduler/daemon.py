@@ -246,6 +246,11 @@ class Daemon:
         self._timers_lock = threading.Lock()
         self._reload_lock = threading.Lock()  # one reload (or feed change) at a time
         self._wake_lock = threading.Lock()
+        # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for running jobs,
+        # so a job that reached add_job (or get_job) once shutdown began would wait for it forever:
+        # every touch of the jobs from a job goes through _jobs(), and shutdown closes that door first.
+        self._jobs_lock = threading.RLock()
+        self._closing = False
         self._busy: set[str] = set()  # accounts whose run_due is in progress
         self._again: set[str] = set()  # ... and that were woken again meanwhile
         self._feed_cancel = threading.Event()
@@ -384,6 +389,8 @@ class Daemon:
         self._feed_cancel.set()
         if self.server is not None:
             self.server.should_exit = True
+        with self._jobs_lock:
+            self._closing = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)  # running sends finish and are recorded
         deadline = time.monotonic() + FEED_STOP
@@ -416,8 +423,16 @@ class Daemon:
             return  # the heartbeat re-arms it
         if idle and at <= now:
             at = now + IDLE_GAP  # due, but the last run acted on nothing: never spin
-        self.scheduler.add_job(self.wake, DateTrigger(at, timezone=UTC), args=[network], id=f"wake:{network}",
-                               name=f"publish to {network}", replace_existing=True)
+        with self._jobs() as jobs:
+            if jobs is not None:
+                jobs.add_job(self.wake, DateTrigger(at, timezone=UTC), args=[network], id=f"wake:{network}",
+                             name=f"publish to {network}", replace_existing=True)
+
+    @contextmanager
+    def _jobs(self) -> Iterator[BackgroundScheduler | None]:
+        """The scheduler, to add, find or count jobs; None once the engine is stopping (see _jobs_lock)."""
+        with self._jobs_lock:
+            yield None if self._closing or not self.scheduler.running else self.scheduler
 
     def wake(self, network: str) -> list[Outcome]:
         """Run what is due for ``network`` (never twice at once for one account), then re-arm."""
@@ -444,9 +459,11 @@ class Daemon:
                 self._busy.discard(network)
                 self._again.discard(network)
         try:
-            if gap is not None and self.scheduler.running and not self.stop_event.is_set():
-                self.scheduler.add_job(self.wake, DateTrigger(self.clock.now() + gap, timezone=UTC), args=[network],
-                                       id=f"wake:{network}", replace_existing=True)
+            if gap is not None and not self.stop_event.is_set():
+                with self._jobs() as jobs:
+                    if jobs is not None:
+                        jobs.add_job(self.wake, DateTrigger(self.clock.now() + gap, timezone=UTC), args=[network],
+                                     id=f"wake:{network}", replace_existing=True)
             else:
                 self.arm(network, idle=not outcomes)
         except Exception as exc:
@@ -667,10 +684,11 @@ class Daemon:
         added, removed = self.engine.swap(now, calendar=calendar, publishers=publishers)
         set_zone(calendar.brand.tz)
         close_unused(previous, publishers)
-        for network in set(previous) - set(publishers):
-            job = self.scheduler.get_job(f"wake:{network}")
-            if job is not None:
-                job.remove()
+        with self._jobs() as jobs:
+            for network in set(previous) - set(publishers):
+                job = jobs.get_job(f"wake:{network}") if jobs is not None else None
+                if job is not None:
+                    job.remove()
         self.arm_all(now)
         log.info("%s: %d publication(s) added, %d removed", self._reloaded(self.calendar_path), len(added),
                  len(removed))
@@ -696,7 +714,11 @@ class Daemon:
         return {"pid": os.getpid(), "host": engine_host(), "calendar": os.path.abspath(self.calendar_path),
                 "calendar_hash": self.calendar_hash, "calendar_mtime": self.calendar_mtime,
                 "duties": sorted(self.cluster.duties), "older_calendar": self._older_calendar is not None,
-                "jobs": len(self.scheduler.get_jobs()) if self.scheduler.running else 0}
+                "jobs": self._job_count()}
+
+    def _job_count(self) -> int:
+        with self._jobs() as jobs:
+            return len(jobs.get_jobs()) if jobs is not None else 0
 
     def summary(self, now: datetime) -> None:
         cal = self.engine.calendar

@@ -444,3 +444,36 @@ def test_log_lines_time_everything_in_the_brands_zone_with_its_offset(tmp_path):
             daemon.shutdown()
     # the timestamp and the publication's time: both ISO 8601, both in New York's zone, with the offset
     assert line.startswith("2026-12-01T04:00:00.000-05:00 INFO herald.engine: 2026-12-01T04:00:00-05:00 hooks first")
+
+
+def test_a_job_that_plans_its_next_run_while_the_engine_stops_does_not_hang_the_stop(tmp_path, monkeypatch):
+    """APScheduler's shutdown(wait=True) holds its job-store lock while it waits for running jobs;
+    a job that re-arms itself at that moment (add_job needs the same lock) used to wait for it forever."""
+    with Receiver() as receiver:
+        path = calendar(tmp_path / "content_calendar.yaml", f'hooks: {{type: webhook, url: "{receiver.url}/in"}}\n',
+                        TWO_POSTS.replace("hooks, other", "hooks"))
+        daemon = Daemon(str(path), Ledger(f"sqlite:///{tmp_path / 'state.db'}"), clock=FakeClock(T0), watch=False)
+        daemon.start()
+        executor = daemon.scheduler._executors["default"]
+        stopping, in_arm = threading.Event(), threading.Event()
+        shutdown = executor.shutdown
+
+        def executor_shutdown(wait=True):  # called with the scheduler's job-store lock held
+            stopping.set()
+            shutdown(wait)
+
+        monkeypatch.setattr(executor, "shutdown", executor_shutdown)
+        next_wakeup = daemon.engine.next_wakeup
+
+        def slow_next_wakeup(now, network=None):  # the job is between "still running?" and add_job
+            in_arm.set()
+            stopping.wait(5)
+            return next_wakeup(now, network)
+
+        monkeypatch.setattr(daemon.engine, "next_wakeup", slow_next_wakeup)
+        daemon.scheduler.add_job(daemon.wake, args=["hooks"], id="probe")
+        assert in_arm.wait(5)
+        stopper = threading.Thread(target=daemon.shutdown, daemon=True)
+        stopper.start()
+        stopper.join(10)
+        assert not stopper.is_alive(), "the engine hung while stopping"
