@@ -13,6 +13,7 @@ import ctypes
 import errno
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -37,6 +38,53 @@ def write_atomic(path: str, data: bytes | str, mode: int = 0o644) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(directory)
+
+
+def writes_in_place(path: str) -> bool:
+    """True for an output that is not a file to replace: a device (``/dev/null``, a terminal), a
+    FIFO, a socket, or the caller's own streams (``/dev/stdout``, ``/dev/fd/N``). Renaming a new
+    file over one of these would destroy it (``-o /dev/stderr`` once turned /dev/null into a file)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    absolute = os.path.abspath(path)
+    return not stat.S_ISREG(mode) or absolute.startswith(("/dev/", "/proc/"))
+
+
+def write_output(path: str, data: bytes | str) -> None:
+    """Write a command's output to ``path``: atomically (see :func:`write_atomic`) if it is a file,
+    through it if it is a device, a pipe or a standard stream (see :func:`writes_in_place`)."""
+    if not writes_in_place(path):
+        write_atomic(path, data)
+        return
+    body = memoryview(data.encode("utf-8") if isinstance(data, str) else data)
+    own = _own_stream(path)
+    if own is not None:  # what Python holds in its buffers goes first
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+    # one of this process's streams is written through its descriptor, sharing its offset with
+    # everything else written there (reopened, a "wrote ..." line on stderr would overwrite it)
+    fd = own if own is not None else os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
+    try:
+        while body:
+            body = body[os.write(fd, body):]
+    finally:
+        if own is None:
+            os.close(fd)
+
+
+def _own_stream(path: str) -> int | None:
+    """The descriptor ``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/N`` or ``/proc/self/fd/N`` names."""
+    absolute = os.path.abspath(path)
+    named = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}.get(absolute)
+    if named is not None:
+        return named
+    for prefix in ("/dev/fd/", "/proc/self/fd/", f"/proc/{os.getpid()}/fd/"):
+        if absolute.startswith(prefix) and absolute[len(prefix):].isdigit():
+            return int(absolute[len(prefix):])
+    return None
 
 
 def fsync_dir(directory: str) -> None:

@@ -166,3 +166,91 @@ def test_plan_json_streams_exactly_what_the_publications_say(capsys, status):
                 for p in plan(calendar, datetime(2026, 11, 22, 23, 0, tzinfo=UTC),
                               datetime(2026, 11, 25, 23, 0, tzinfo=UTC))]
     assert rows == expected
+
+
+def test_export_into_a_fifo_writes_through_it_and_leaves_it_a_fifo(capsys, tmp_path):
+    """`-o /dev/stdout`, a FIFO, a device: written in place, never replaced by a regular file."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "feed"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.ics"
+    link.symlink_to(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    code, _, err = run(capsys, "export-ical", "--calendar", SAMPLE, "--days", "2", "-o", str(link))
+    reader.join(timeout=10)
+    assert code == 0, err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and link.is_symlink()
+    assert got and got[0].startswith(b"BEGIN:VCALENDAR") and got[0].rstrip().endswith(b"END:VCALENDAR")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_export_into_a_character_device_keeps_the_device(capsys, tmp_path):
+    import os
+    import stat
+
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    code, _, err = run(capsys, "export-ical", "--calendar", SAMPLE, "--days", "2", "-o", str(null))
+    assert code == 0, err
+    assert stat.S_ISCHR(os.stat(null).st_mode) and os.stat(null).st_rdev == os.makedev(1, 3)
+
+
+def test_a_dangling_link_to_a_missing_folder_is_refused_and_creates_nothing(capsys, tmp_path):
+    link = tmp_path / "plan.ics"
+    link.symlink_to(tmp_path / "gone" / "deeper" / "plan.ics")
+    code, out, err = run(capsys, "export-ical", "--calendar", SAMPLE, "-o", str(link))
+    assert code == 3 and out == ""
+    assert err == f"herald: -o {link}: no folder {tmp_path / 'gone' / 'deeper'} (create it first)\n"
+    assert not (tmp_path / "gone").exists()
+
+
+def test_a_read_only_file_system_is_named_as_such(capsys, tmp_path):
+    import subprocess
+
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("mounting a read-only file system needs root")
+    try:
+        code, _, err = run(capsys, "export-ical", "--calendar", SAMPLE, "-o", str(mnt / "plan.ics"))
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)
+    assert code == 3 and err == f"herald: -o {mnt / 'plan.ics'}: read-only file system\n"
+
+
+def test_an_unwritable_folder_is_refused_before_any_work(capsys, tmp_path):
+    import os
+
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o500)
+    if os.access(folder, os.W_OK):  # root writes anywhere: make it immutable by other means
+        folder.chmod(0o700)
+        pytest.skip("root can write into any folder")
+    code, _, err = run(capsys, "export-ical", "--calendar", SAMPLE, "-o", str(folder / "plan.ics"))
+    assert code == 3 and err == f"herald: -o {folder / 'plan.ics'}: permission denied\n"
+
+
+def test_export_to_dev_stderr_shares_the_stream_with_the_message(tmp_path):
+    """`-o /dev/stderr` writes through descriptor 2 (not a second opening of the file it is
+    redirected to, which would overwrite the calendar with the "wrote" line)."""
+    import subprocess
+    import sys
+
+    err = tmp_path / "err.txt"
+    with err.open("wb") as fh:
+        done = subprocess.run([sys.executable, "-m", "scheduler.cli", "export-ical", "--calendar", SAMPLE, "--days",
+                               "2", "-o", "/dev/stderr"], stdout=subprocess.DEVNULL, stderr=fh, cwd=tmp_path)
+    assert done.returncode == 0
+    text = err.read_bytes().decode()
+    calendar, said = text.split("END:VCALENDAR\r\n")
+    assert calendar.startswith("BEGIN:VCALENDAR\r\n")
+    written = len((calendar + "END:VCALENDAR\r\n").encode())
+    assert said == f"wrote /dev/stderr ({written:,} bytes)\n"

@@ -16,6 +16,7 @@ from .common import (
     count,
     load_calendar,
     only_option,
+    output_target,
     planned,
     say,
     show,
@@ -23,6 +24,7 @@ from .common import (
     variant_history,
     window_of,
     window_options,
+    write_output_file,
 )
 
 if TYPE_CHECKING:
@@ -237,7 +239,7 @@ def cmd_export_ical(args: argparse.Namespace, clock: Clock) -> int:
     calendar = load_calendar(args.calendar)
     start, end = window_of(args, calendar, clock)
     now = clock.now()
-    target = _output_target(args.output) if args.output else None
+    target = output_target(args.output) if args.output else None
     only = args.only
     with paused_gc():
         vcal = export(calendar, start, end, now) if only != "status" else export(calendar, start, start, now)
@@ -249,38 +251,12 @@ def cmd_export_ical(args: argparse.Namespace, clock: Clock) -> int:
                 add_timezones(vcal, start, end)
         data = vcal.to_ical()
     if target:
-        _write_export(target, data)
+        write_output_file(target, data)
         say(f"wrote {target} ({len(data):,} bytes)")
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return ExitStatus.OK
-
-
-def _output_target(path: str) -> str:
-    """Where ``-o`` writes, checked before any work: its folder must exist (a typo in a path
-    must not silently create folders) and be writable; an existing target must be a file."""
-    from campaigns.errors import RuntimeFailure
-
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise RuntimeFailure(f"-o {path}: no folder {folder} (create it first)")
-    if os.path.isdir(path):
-        raise RuntimeFailure(f"-o {path}: is a folder; name the file to write")
-    if not os.access(folder, os.W_OK | os.X_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
-        raise RuntimeFailure(f"-o {path}: permission denied")
-    return path
-
-
-def _write_export(path: str, data: bytes) -> None:
-    from campaigns.errors import RuntimeFailure
-
-    from ..files import write_atomic
-
-    try:
-        write_atomic(path, data)
-    except OSError as exc:  # the message names the target, never write_atomic's temporary file
-        raise RuntimeFailure(f"-o {path}: cannot write it: {exc.strerror or exc}") from None
 
 
 def cmd_schema(args: argparse.Namespace, clock: Clock) -> int:

@@ -288,3 +288,50 @@ def parse_duration_option(option: str, text: str) -> timedelta:
         return parse_duration(text)
     except DurationError as exc:
         raise UsageError(f"{option}: {exc}") from None
+
+
+def output_target(path: str) -> str:
+    """Check where ``-o`` writes before any work is done: a device, a FIFO or a standard stream
+    is written through; a file's folder must exist (a typo in a path, or a link to nowhere, must
+    not silently create folders) and take a new file. Every refusal names the path as given."""
+    import errno
+    import stat
+    import tempfile
+
+    from campaigns.errors import RuntimeFailure
+    from scheduler.files import writes_in_place
+
+    if writes_in_place(path):
+        if not os.access(path, os.W_OK):
+            raise RuntimeFailure(f"-o {path}: permission denied")
+        return path
+    real = os.path.realpath(path)  # through links: the folder that will hold the file
+    with_mode = os.stat(real).st_mode if os.path.exists(real) else None
+    if with_mode is not None and stat.S_ISDIR(with_mode):
+        raise RuntimeFailure(f"-o {path}: is a folder; name the file to write")
+    folder = os.path.dirname(real)
+    if not os.path.isdir(folder):
+        raise RuntimeFailure(f"-o {path}: no folder {folder} (create it first)")
+    try:  # the one honest test of "can a file be made here": make one (no access() guess)
+        fd, probe = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        reason = {errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on the device",
+                  errno.EDQUOT: "disk quota exceeded"}.get(exc.errno or 0, "permission denied")
+        raise RuntimeFailure(f"-o {path}: {reason}") from None
+    os.close(fd)
+    os.unlink(probe)
+    if with_mode is not None and not os.access(real, os.W_OK):
+        raise RuntimeFailure(f"-o {path}: permission denied")
+    return path
+
+
+def write_output_file(path: str, data: bytes | str) -> None:
+    """Write a command's output where :func:`output_target` allowed; a failure names the target,
+    never a temporary file."""
+    from campaigns.errors import RuntimeFailure
+    from scheduler import files
+
+    try:
+        files.write_output(path, data)
+    except OSError as exc:
+        raise RuntimeFailure(f"-o {path}: cannot write it: {exc.strerror or exc}") from None

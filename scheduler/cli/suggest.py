@@ -82,10 +82,12 @@ def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.suggest.topics import find_topics, stop_words
     from campaigns.yamlsource import read_file
 
-    from ..files import replace_if_unchanged, write_atomic
-    from .common import load_calendar
+    from ..files import replace_if_unchanged
+    from .common import load_calendar, output_target, write_output_file
 
     calendar = load_calendar(args.calendar)
+    if args.output:
+        output_target(args.output)
     text = read_file(args.calendar)
     tz = calendar.brand.tz
     first, last = _day(args.start, "--from"), _day(args.end, "--to")
@@ -140,7 +142,7 @@ def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
             raise RuntimeFailure(f"{args.calendar} was saved by someone else meanwhile; nothing written: run again")
         say(f"{args.calendar}: appended {count(len(result.posts), 'post')} (campaign {result.campaign})")
     elif args.output:
-        write_atomic(args.output, result.fragment)
+        write_output_file(args.output, result.fragment)
         say(f"{args.output}: {count(len(result.posts), 'drafted post')}")
     else:  # calendar text, not a message: the redactor would mask long help-centre slugs (it holds no secret:
         sys.stdout.write(result.fragment)  # the calendar never does, and the rest comes from public pages)
