@@ -217,6 +217,12 @@ def _syntax_problem(exc: MarkedYAMLError, text: str, path: str) -> Problem:
     line, col = (int(mark.line) + 1, int(mark.column) + 1) if mark else (0, 0)
     start_line, start_col = (int(opened.line) + 1, int(opened.column) + 1) if opened else (line, col)
     opener = text[opened.index] if opened and opened.index < len(text) else ""
+    runaway = _runaway_quote(text, mark.index if mark else len(text))
+    if runaway is not None:
+        (open_line, open_col), (close_line, close_col), quote = runaway
+        return Problem(path, open_line, open_col, f"unclosed quote: the {quote} here is never closed on its line "
+                       f"(YAML read on to the {quote} at {close_line}:{close_col})",
+                       "end the text with the same quote; inside it write \\\" for \" or '' for '")
     if "quoted scalar" in context and problem.startswith("found unexpected end of stream") and opener in ('"', "'"):
         return Problem(path, start_line, start_col, f"unclosed quote: the {opener} here is never closed",
                        "end the text with the same quote; inside it write \\\" for \" or '' for '")
@@ -235,6 +241,36 @@ def _syntax_problem(exc: MarkedYAMLError, text: str, path: str) -> Problem:
     elif (mark and text[mark.index:mark.index + 1] == "\t") or "found character '\\t'" in problem:
         hint = "indent with spaces, not tabs"
     return Problem(path, line, col, message, hint)
+
+
+# a line inside a quoted text that reads like the file's structure: "- item", "key: value"
+_STRUCTURE_LINE = re.compile(r"^([ \t]*)(?:-(?:[ \t]|$)|[^\s#:'\"][^:#\n]*:(?:[ \t]|$))")
+
+
+def _runaway_quote(text: str, upto: int) -> tuple[tuple[int, int], tuple[int, int], str] | None:
+    """A quote left open that the scanner closed with the next quote in the file (lines later),
+    so that the parser failed further on: the last quoted text before the failure that runs over
+    lines, one of which reads like the file's own structure at or left of the line the quote opened
+    on (text folded on purpose is indented further). Its opening, the quote that closed it, the quote."""
+    found = None
+    try:
+        for token in ruamel.yaml.YAML(typ="safe", pure=True).scan(text):
+            start, end = token.start_mark, token.end_mark
+            if start.index > upto:
+                break
+            style = getattr(token, "style", None)
+            if style not in ('"', "'") or end.line == start.line:
+                continue
+            indent = len(text[text.rfind("\n", 0, start.index) + 1:start.index]) - len(
+                text[text.rfind("\n", 0, start.index) + 1:start.index].lstrip(" "))
+            for line in text[start.index + 1:end.index - 1].split("\n")[1:]:
+                shaped = _STRUCTURE_LINE.match(line)
+                if shaped and len(shaped.group(1)) <= indent:
+                    found = (_position(text, start.index), _position(text, end.index - 1), style)
+                    break
+    except YAMLError:
+        pass
+    return found
 
 
 def _position(text: str, index: int) -> tuple[int, int]:

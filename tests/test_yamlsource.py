@@ -200,6 +200,26 @@ def test_an_unclosed_quote_is_reported_where_it_opens(text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
+    ('posts:\n  - id: a\n    text: "hello\n  - id: b\n    text: "world"\n  - id: c\n    text: ok\n',
+     'f.yaml:3:11: unclosed quote: the " here is never closed on its line (YAML read on to the " at 5:11)'),
+    ("posts:\n  - id: a\n    text: 'hello\n  - id: b\n    text: 'world'\n  - id: c\n    text: ok\n",
+     "f.yaml:3:11: unclosed quote: the ' here is never closed on its line (YAML read on to the ' at 5:11)"),
+    ('a: "one\nb: "two"\nc: 3\n', 'f.yaml:1:4: unclosed quote: the " here is never closed on its line'),
+    ('a: [x, "y]\nb: "z"\n', 'f.yaml:1:8: unclosed quote: the " here is never closed on its line'),
+])
+def test_an_unclosed_quote_followed_by_other_quotes_is_reported_where_it_opens(text, expected):
+    """The scanner pairs the open quote with the next one in the file and fails lines later."""
+    (message,) = problems_of(text)
+    assert message.startswith(expected)
+
+
+def test_a_quoted_text_folded_over_lines_on_purpose_is_not_called_unclosed():
+    assert load_text('a: "one\n  two"\nb: 2\n', "f.yaml") == {"a": "one two", "b": 2}
+    (message,) = problems_of('a: "one\n  two"\nb: 2\n  c: 3\n')
+    assert "unclosed quote" not in message
+
+
+@pytest.mark.parametrize("text, expected", [
     ("a: 1\nb: [1, 2\nc: 3\n", "f.yaml:2:4: YAML syntax error: the '[' here is never closed (expected ',' or ']' at 3:2)"),
     ("a: 1\nb: {x: 1\nc: 3\n", "f.yaml:2:4: YAML syntax error: the '{' here is never closed (expected ',' or '}' at 3:2)"),
     ("a: {x: [1, 2}\n", "f.yaml:1:8: YAML syntax error: the '[' here is never closed (expected ',' or ']' at 1:13)"),
