@@ -208,3 +208,23 @@ def test_cli_edits_keep_each_comment_block_with_the_section_it_introduces(capsys
     assert text.index("- id: third") < text.index("# Planned maintenance")
     assert text.index("message: One more.") < text.index("# The second incident")
     assert "message: One.  # inline, stays here\n" in text and "updates:  # oldest first\n" in text
+
+
+def test_the_status_file_is_found_beside_the_calendar_not_in_the_current_folder(capsys, tmp_path, monkeypatch):
+    """Like the ledger: `--calendar run/content_calendar.yaml` means run/status.yaml."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "content_calendar.yaml").write_text(CALENDAR)
+    (folder / "status.yaml").write_text(STATUS)
+    monkeypatch.chdir(tmp_path)
+    clock = FakeClock(T0 + timedelta(minutes=1))
+    code, out, _ = herald(capsys, clock, "status", "--calendar", "run/content_calendar.yaml")
+    assert code == 0 and "1 open incident:" in out and "pay" in out
+    code, out, _ = herald(capsys, clock, "plan", "--calendar", "run/content_calendar.yaml", "--only", "status")
+    assert code == 0 and "db" in out
+    code, out, err = herald(capsys, clock, "validate", "run/content_calendar.yaml")
+    assert code == 0 and "run/status.yaml" in out + err
+    assert herald(capsys, clock, "run", "--once", "--calendar", "run/content_calendar.yaml")[0] == 0
+    code, out, _ = herald(capsys, clock, "history", "--calendar", "run/content_calendar.yaml")
+    assert " pay  incident update: investigating " in out, out
+    assert not (tmp_path / "status.yaml").exists() and not (tmp_path / ".status.yaml.lock").exists()

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, NoReturn
 from campaigns.errors import HeraldError, InvalidInput
 
 from . import calendar, engine, engines, ledger, networks, status, suggest, web
-from .common import ExitStatus, Parser, say
+from .common import ExitStatus, Parser, say, settle_defaults
 
 if TYPE_CHECKING:
     from ..clock import Clock
@@ -103,6 +103,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)
+        settle_defaults(args)
         if clock is None:
             from ..clock import SystemClock
 

@@ -112,7 +112,16 @@ def calendar_option(p: argparse.ArgumentParser) -> None:
 
 
 def status_option(p: argparse.ArgumentParser, note: str = "") -> None:
-    p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS}{note})")
+    p.add_argument("--status", metavar="FILE",
+                   help=f"status file (default {DEFAULT_STATUS} beside the calendar{note})")
+
+
+def settle_defaults(args: argparse.Namespace) -> None:
+    """Defaults that depend on other options: the status file is the calendar's neighbour (as
+    the ledger is), so `--calendar run/content_calendar.yaml` means run/status.yaml."""
+    if getattr(args, "status", False) is None:
+        calendar = getattr(args, "calendar", None) or getattr(args, "file", None) or DEFAULT_CALENDAR
+        args.status = os.path.join(os.path.dirname(calendar), DEFAULT_STATUS)
 
 
 def state_option(p: argparse.ArgumentParser) -> None:

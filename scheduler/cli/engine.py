@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .common import (
-    DEFAULT_STATUS,
     ExitStatus,
     calendar_option,
     load_calendar,
@@ -19,6 +18,7 @@ from .common import (
     open_ledger,
     show,
     state_option,
+    status_option,
     window_of,
     window_options,
 )
@@ -33,7 +33,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("run", help="the long-running engine: publish every planned post, exactly once")
     calendar_option(p)
     state_option(p)
-    p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS})")
+    status_option(p)
     p.add_argument("--once", action="store_true", help="publish what is due now, then exit (for cron)")
     p.add_argument("--new-ledger", action="store_true",
                    help="start over with a new, empty ledger when the old one is damaged or gone (the broken file "
@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("simulate", help="run the whole engine on a fake clock and an in-memory network")
     window_options(p, 7)
-    p.add_argument("--status", default=DEFAULT_STATUS, help=f"status file (default {DEFAULT_STATUS}, if it exists)")
+    status_option(p, ", if it exists")
     only_option(p)
     p.set_defaults(handler=cmd_simulate)
 
