@@ -48,7 +48,7 @@ from campaigns.lint import recent_repeat
 from campaigns.model import STATUS_KINDS, Calendar
 from campaigns.plan import Publication, VariantHistory, plan
 from campaigns.voice import VoiceChecker
-from status.announce import announcements, holding_incident
+from status.announce import announcements, headline, holding_incident
 from status.lint import checker_for
 from status.model import Status
 
@@ -583,6 +583,7 @@ class Engine:
             network_type=pub.network_type, scheduled_at=pub.at, text=text, campaign=pub.campaign,
             links=dict(calendar.brand.links), image=post.image if post else None, reply_to=reply_to,
             title=incident.title if incident else "",
+            headline=headline(pub, view.status, calendar.brand.tz) if pub.kind in STATUS_KINDS else "",
             # replies carry their first post's key; an incident's first update starts its own thread
             thread_key=pub.thread_root or (pub.key if pub.kind == "incident" else None),
             extra={"incident": {"id": incident.id, "impact": incident.impact, "state": pub.incident_state,

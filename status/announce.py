@@ -71,7 +71,50 @@ def _ahead(delta: timedelta) -> str:
         return f"in {int(hours // 24)} days"
     if hours >= 1 and hours == int(hours):
         return "in 1 hour" if hours == 1 else f"in {int(hours)} hours"
-    return f"in {int(delta.total_seconds() // 60)} minutes"
+    minutes = int(delta.total_seconds() // 60)
+    return "in 1 minute" if minutes == 1 else f"in {minutes} minutes"
+
+
+REMINDER_NOTE = "maintenance in "  # a reminder's note: "maintenance in 24 hours"
+_PHASES = {"start": "starts", "end": "ends"}
+
+
+def describe(pub: Publication) -> str:
+    """What a status publication announces, in the words ``history`` and ``plan`` use:
+    ``incident update: identified``, ``incident follow-up``, ``maintenance: reminder 24 hours
+    ahead``, ``maintenance: starts``, ``maintenance: ends``, ``maintenance: changed``,
+    ``maintenance: cancelled``."""
+    if pub.kind == Kind.MAINTENANCE:
+        phase = pub.role.removeprefix("maintenance.")
+        if phase == "reminder":
+            return f"maintenance: reminder {pub.note.removeprefix(REMINDER_NOTE)} ahead"
+        return f"maintenance: {_PHASES.get(phase, phase)}"
+    return "incident follow-up" if pub.role == "follow_up" else f"incident update: {pub.role}"
+
+
+def headline(pub: Publication, status: Status, tz: Any) -> str:
+    """A status publication's title in a feed, one per announcement (every update of one
+    incident used to share the incident's title): ``Identified: Card payments fail``,
+    ``Follow-up: …``, ``Maintenance in 24 hours: Database upgrade (Wed 2 Dec, 10:00-11:00 CET)``,
+    ``Maintenance under way: …``, ``Maintenance complete: …``, ``Maintenance rescheduled: …``,
+    ``Maintenance cancelled: …``. Empty for a publication the status no longer holds."""
+    if pub.kind == Kind.INCIDENT:
+        incident = status.incident(pub.post)
+        if incident is None:
+            return ""
+        state = "Follow-up" if pub.role == "follow_up" else pub.role.capitalize()
+        return f"{state}: {incident.title}"
+    m = next((m for m in status.maintenance if m.id == pub.post), None)
+    if m is None:
+        return ""
+    phase = pub.role.removeprefix("maintenance.")
+    window = f" ({_window(m, tz)})"
+    if phase == "reminder":
+        return f"Maintenance {pub.note.removeprefix('maintenance ')}: {m.title}{window}"
+    said = {"start": ("under way", window), "end": ("complete", ""), "changed": ("rescheduled", window),
+            "cancelled": ("cancelled", "")}
+    word, when = said.get(phase, (phase, window))
+    return f"Maintenance {word}: {m.title}{when}"
 
 
 def render(calendar: Calendar, state: str, impact: str, values: dict[str, str], account: Account) -> str:
@@ -179,7 +222,7 @@ def _maintenance(calendar: Calendar, status: Status, m: Maintenance, accounts: s
                 "maintenance changed", "maintenance.changed", kind=Kind.MAINTENANCE)
         for ahead in sorted(m.remind, reverse=True):
             add(m.source, f"{m.source}:remind:{int(ahead.total_seconds())}", m.starts, m.starts - ahead, m.id,
-                account, say("reminder", when=_ahead(ahead)), f"maintenance in {_ahead(ahead)[3:]}",
+                account, say("reminder", when=_ahead(ahead)), REMINDER_NOTE + _ahead(ahead).removeprefix("in "),
                 "maintenance.reminder", kind=Kind.MAINTENANCE)
         add(m.source, f"{m.source}:start", m.starts, m.starts, m.id, account, say("start"), "maintenance starts",
             "maintenance.start", kind=Kind.MAINTENANCE)

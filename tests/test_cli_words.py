@@ -101,11 +101,40 @@ def test_history_rows_say_what_each_publication_announced(capsys, tmp_path):
     assert any("tip  post (tip)" in r for r in rows)
     assert any(" pay  incident update: investigating " in r for r in rows)
     assert any(" pay  incident update: identified " in r for r in rows)
-    assert any(" db  maintenance: in 24 hours " in r for r in rows), rows
+    assert any(" db  maintenance: reminder 24 hours ahead " in r for r in rows), rows
     code, out, _ = herald(capsys, FakeClock(T0 + timedelta(minutes=1)), "history", "--json", *files)
     whats = sorted(json.loads(line)["what"] for line in out.splitlines())
-    assert whats == ["incident update: identified", "incident update: investigating", "maintenance: in 24 hours",
-                     "post (tip)"]
+    assert whats == ["incident update: identified", "incident update: investigating",
+                     "maintenance: reminder 24 hours ahead", "post (tip)"]
+    # a day later: the 1-hour reminder, the start and the end, each named as the README names them
+    for hours in (23, 24, 25):
+        assert herald(capsys, FakeClock(T0 + timedelta(hours=hours, seconds=1)), "run", "--once", *files)[0] == 0
+    code, out, _ = herald(capsys, FakeClock(T0 + timedelta(hours=25, seconds=1)), "history", "--json", *files)
+    whats = [json.loads(line)["what"] for line in out.splitlines()]
+    assert whats[:3] == ["maintenance: ends", "maintenance: starts", "maintenance: reminder 1 hour ahead"]
+
+
+def test_the_site_channel_feeds_title_each_announcement_by_what_it_says(capsys, tmp_path):
+    """Every update of one incident used to have the incident's title: three identical entries."""
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text(CALENDAR)
+    status.write_text(STATUS)
+    files = ("--calendar", str(calendar), "--status", str(status))
+    for hours in (0, 23, 24, 25):
+        assert herald(capsys, FakeClock(T0 + timedelta(hours=hours, seconds=1)), "run", "--once", *files)[0] == 0
+    feed = json.loads((tmp_path / "public" / "feed.json").read_text())
+    titles = [item["title"] for item in feed["items"]]
+    window = "(Wed 2 Dec, 10:00-11:00 CET)"
+    assert titles[:3] == ["Maintenance complete: Database upgrade", f"Maintenance under way: Database upgrade {window}",
+                          f"Maintenance in 1 hour: Database upgrade {window}"], titles
+    assert sorted(titles[3:5]) == [f"Maintenance in 24 hours: Database upgrade {window}",  # both at 10:00
+                                   "Tip: measure the doorway before the sofa arrives."]
+    assert titles[5:] == ["Identified: Card payments fail", "Investigating: Card payments fail"]
+    from xml.etree import ElementTree
+
+    atom = ElementTree.parse(tmp_path / "public" / "feed.atom").getroot()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert [e.findtext("a:title", namespaces=ns) for e in atom.findall("a:entry", ns)] == titles
 
 
 def test_status_speaks_in_the_effective_state_and_lists_resolved_incidents_apart(capsys, tmp_path):

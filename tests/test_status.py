@@ -384,7 +384,7 @@ def test_the_site_shows_the_status_and_its_feeds_carry_every_update(tmp_path):
             '<span class="icon" aria-hidden="true">!</span> Partial outage</span>') in html
     assert html.index("Our payment provider has an outage") < html.index("Some card payments fail at checkout")
     feed = json.loads((tmp_path / "public" / "feed.json").read_text())
-    assert [i["title"] for i in feed["items"]] == ["Card payments fail", "Card payments fail"]  # both updates
+    assert [i["title"] for i in feed["items"]] == ["Identified: Card payments fail", "Investigating: Card payments fail"]
     summary = json.loads((tmp_path / "public" / "api" / "v2" / "summary.json").read_text())
     assert summary["status"]["indicator"] == "major"
 

@@ -87,10 +87,11 @@ def _row(record: Record, tz: Any, what: str) -> str:
 
 
 def _what(args: argparse.Namespace, records: list[Record], clock: Clock) -> dict[str, str]:
-    """What each row is, in words: ``post (tip)``, ``incident update: investigating``,
-    ``maintenance: reminder 24 hours ahead``, ``incident follow-up``.  Status rows are named by
-    planning the status file's announcements around their times and matching keys (the ledger
-    keeps the key, not the role); a row the file no longer explains keeps its kind."""
+    """What each row is, in words: ``post (tip)``, and for the status file's rows the words of
+    :func:`status.announce.describe` (``incident update: investigating``, ``maintenance: starts``…).
+    Status rows are named by planning the status file's announcements around their times and
+    matching keys (the ledger keeps the key, not the role); a row the file no longer explains
+    keeps its kind."""
     from campaigns.model import STATUS_KINDS
 
     what = {r.key: f"post ({r.kind})" if r.kind not in STATUS_KINDS else r.kind for r in records}
@@ -100,7 +101,7 @@ def _what(args: argparse.Namespace, records: list[Record], clock: Clock) -> dict
     from datetime import timedelta
 
     from campaigns.calendar import check
-    from status.announce import announcements
+    from status.announce import announcements, describe
     from status.load import check as check_status
 
     calendar = check(args.calendar).value
@@ -111,12 +112,7 @@ def _what(args: argparse.Namespace, records: list[Record], clock: Clock) -> dict
     end = max(r.scheduled_at for r in announced) + timedelta(seconds=1)
     for pub in announcements(calendar, status, start, end, now=clock.now()):
         if pub.key in what:
-            role = pub.role.removeprefix("maintenance.")
-            if pub.kind == "maintenance":
-                what[pub.key] = f"maintenance: {pub.note.removeprefix('maintenance ')}" if role == "reminder" \
-                    else f"maintenance: {role}"
-            else:
-                what[pub.key] = "incident follow-up" if role == "follow_up" else f"incident update: {role}"
+            what[pub.key] = describe(pub)
     return what
 
 

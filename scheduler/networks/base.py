@@ -82,6 +82,7 @@ class OutgoingPost:
     image: dict[str, str] | None = None
     reply_to: RemoteRef | None = None  # thread under this post, where the network has threads
     title: str = ""
+    headline: str = ""  # a status announcement's title in a feed: "Identified: Card payments fail"
     extra: dict[str, Any] = field(default_factory=dict)
     thread_key: str | None = None  # the publication key of the thread's first post (None: not in a thread)
 

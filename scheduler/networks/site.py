@@ -82,7 +82,8 @@ class SitePublisher(Publisher):
         with self.lock:
             items = [i for i in self.items() if i["key"] != post.key]
             items.append({
-                "key": post.key, "post": post.post, "kind": post.kind, "text": post.text, "title": post.title,
+                "key": post.key, "post": post.post, "kind": post.kind, "text": post.text,
+                "title": post.headline or post.title,
                 "at": post.scheduled_at.astimezone(UTC).isoformat(), "published": self.clock.now().isoformat(),
                 "image": post.image, "source": post.source,
                 "reply_to": post.reply_to.id if post.reply_to else None,
@@ -141,7 +142,7 @@ class SitePublisher(Publisher):
         for item in reversed(items):  # feedgen prepends entries
             entry = feed.add_entry()
             entry.id(f"urn:herald:publication:{item['key']}")
-            entry.title(item.get("title") or shorten(item["text"]))
+            entry.title(shorten(item.get("title") or item["text"]))
             entry.content(item["text"], type="text")
             entry.published(datetime.fromisoformat(item["published"]))
             entry.updated(datetime.fromisoformat(item["published"]))
@@ -158,7 +159,7 @@ class SitePublisher(Publisher):
             "items": [{
                 "id": item["key"], "url": self._link(item["key"]), "content_text": item["text"],
                 "date_published": item["published"], "tags": [item["kind"]],
-                "title": item.get("title") or shorten(item["text"]),
+                "title": shorten(item.get("title") or item["text"]),
                 **({"image": item["image"].get("url")} if item.get("image") and item["image"].get("url") else {}),
             } for item in items],
         }
