@@ -225,14 +225,13 @@ class _FileChanged(FileSystemEventHandler):
 
 
 class Daemon:
-    def __init__(self, calendar_path: str, ledger: Ledger, *, status_path: str | None = None,
+    def __init__(self, calendar_path: str, ledger: Ledger | Callable[[], Ledger], *, status_path: str | None = None,
                  clock: Clock | None = None, publishers: Mapping[str, Publisher] | None = None,
                  env: Mapping[str, str] | None = None, watch: bool = True,
                  stop_event: threading.Event | None = None, feeds: FeedReader | None = None,
                  settling: Settling = Settling()):
         self.calendar_path = calendar_path
         self.status_path = status_path
-        self.ledger = ledger
         self.clock = clock or SystemClock()
         self.id = engine_id()
         self.stop_event = stop_event or threading.Event()
@@ -256,12 +255,18 @@ class Daemon:
         self._feed_cancel = threading.Event()
         self._feed_workers: dict[str, threading.Thread] = {}
         self._broken: set[str] = set()  # files whose last save was refused: their next good save says so
-        calendar = self._load()
+        result = check(self.calendar_path)  # first: its zone is the log's, from the first line on
+        calendar = result.unwrap(CalendarError)
         set_zone(calendar.brand.tz)  # log times in the zone the messages' times are in
+        for warning in result.warnings:
+            log.warning("%s", warning)
+        # opened here (given as a factory), so that even "created a new ledger" is in the brand's zone
+        self.ledger = ledger if isinstance(ledger, Ledger) else ledger()
+        self._hash_calendar()
         status = self.file_status = self._load_status(calendar)
         self.feeds = feeds or FeedReader()
-        self.engine = Engine(calendar, ledger, build_publishers(calendar, self.clock, env, self.overrides), self.id,
-                             on_outcome=self._after, status=status, parallel=SENDS_PER_ACCOUNT)
+        self.engine = Engine(calendar, self.ledger, build_publishers(calendar, self.clock, env, self.overrides),
+                             self.id, on_outcome=self._after, status=status, parallel=SENDS_PER_ACCOUNT)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=32)},  # threads are made as needed
@@ -270,7 +275,7 @@ class Daemon:
         self.last_fire_beat: datetime | None = None
         self.server: Any = None  # the status site, when the calendar's engine.serve asks for it
         self._server_thread: threading.Thread | None = None
-        self.cluster = Cluster(ledger.db, self.id)
+        self.cluster = Cluster(self.ledger.db, self.id)
         self._connected_since: datetime | None = None  # since when the heartbeat has been reaching the ledger
         self._older_calendar: str | None = None  # the newer calendar hash last reported, if any
 
@@ -279,14 +284,6 @@ class Daemon:
         return self.engine.publishers
 
     # -- lifecycle ---------------------------------------------------------------------
-    def _load(self) -> Calendar:
-        result = check(self.calendar_path)
-        for warning in result.warnings:
-            log.warning("%s", warning)
-        calendar = result.unwrap(CalendarError)
-        self._hash_calendar()
-        return calendar
-
     def _hash_calendar(self) -> None:
         """Remember the loaded calendar's hash and age: engines on several machines compare them."""
         data = _read_bytes(self.calendar_path)

@@ -257,3 +257,45 @@ def test_the_status_file_is_found_beside_the_calendar_not_in_the_current_folder(
     code, out, _ = herald(capsys, clock, "history", "--calendar", "run/content_calendar.yaml")
     assert " pay  incident update: investigating " in out, out
     assert not (tmp_path / "status.yaml").exists() and not (tmp_path / ".status.yaml.lock").exists()
+
+
+def test_run_once_logs_in_the_brands_zone_as_the_engine_does(capsys, tmp_path):
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text(CALENDAR)  # Europe/Berlin: +01:00 in December, whatever the machine's zone
+    status.write_text(STATUS)
+    code, _, err = herald(capsys, FakeClock(T0 + timedelta(seconds=1)), "run", "--once", "--calendar", str(calendar))
+    lines = err.splitlines()
+    assert code == 0 and lines
+    stamps = [datetime.fromisoformat(line.split(" ", 1)[0]) for line in lines]
+    assert {s.utcoffset() for s in stamps} == {timedelta(hours=1)}, lines
+
+
+def test_the_engine_logs_its_first_line_in_the_brands_zone(tmp_path, caplog):
+    """The ledger is opened once the calendar is read: "created a new ledger" is in the brand's zone too."""
+    import logging
+
+    from scheduler.daemon import Daemon
+    from scheduler.ledger import Ledger
+    from scheduler.logformat import IsoFormatter, set_zone
+
+    calendar = tmp_path / "content_calendar.yaml"
+    calendar.write_text(CALENDAR)
+    set_zone(None)
+    formatted: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):  # formatted as it is logged, in the zone of that moment
+            formatted.append(IsoFormatter("%(asctime)s %(message)s").format(record))
+
+    keep = Keep()
+    logging.getLogger().addHandler(keep)
+    try:
+        with caplog.at_level(logging.INFO):
+            daemon = Daemon(str(calendar), lambda: Ledger(f"sqlite:///{tmp_path / 'state.db'}"),
+                            clock=FakeClock(T0), watch=False)
+            daemon.shutdown()
+    finally:
+        logging.getLogger().removeHandler(keep)
+        set_zone(None)
+    created = [line for line in formatted if "created a new ledger" in line]
+    assert created and all(line.split(" ", 1)[0].endswith("+01:00") for line in formatted), formatted

@@ -25,6 +25,7 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..clock import Clock
+    from ..ledger import Ledger
 
 log = logging.getLogger("herald")
 
@@ -57,20 +58,24 @@ def register(sub: Any) -> None:
 def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
     from ..daemon import Daemon, stop_on_signals
 
-    ledger = open_ledger(args, start_over=True) if args.new_ledger else open_ledger(args)
+    def ledger() -> Ledger:  # opened once the calendar is read: the log is in its zone from the first line
+        return open_ledger(args, start_over=True) if args.new_ledger else open_ledger(args)
+
     if args.once:
         from status.load import load as load_status
 
         from ..daemon import engine_id
         from ..engine import Engine, Result
+        from ..logformat import set_zone
         from ..networks import build_publishers
 
+        calendar = load_calendar(args.calendar)
+        set_zone(calendar.brand.tz)  # as the engine's log: ISO times with the brand's offset
         if not os.path.exists(args.status):
             log.warning("no status file at %s: no incidents to announce", args.status)
-        calendar = load_calendar(args.calendar)
         status = load_status(args.status, calendar)
         publishers = build_publishers(calendar, clock)
-        engine = Engine(calendar, ledger, publishers, engine_id(), status=status)
+        engine = Engine(calendar, ledger(), publishers, engine_id(), status=status)
         outcomes = engine.run_due(clock.now())
         failed = [o for o in outcomes if o.result in (Result.DEAD, Result.BLOCKED)]
         log.info("done: %d publication(s) handled", len(outcomes))
