@@ -261,7 +261,7 @@ class Daemon:
         for warning in result.warnings:
             log.warning("%s", warning)
         # opened here (given as a factory), so that even "created a new ledger" is in the brand's zone
-        self.ledger = ledger if isinstance(ledger, Ledger) else ledger()
+        self.ledger = ledger() if callable(ledger) else ledger
         self._hash_calendar()
         status = self.file_status = self._load_status(calendar)
         self.feeds = feeds or FeedReader()

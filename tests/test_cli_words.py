@@ -299,3 +299,38 @@ def test_the_engine_logs_its_first_line_in_the_brands_zone(tmp_path, caplog):
         set_zone(None)
     created = [line for line in formatted if "created a new ledger" in line]
     assert created and all(line.split(" ", 1)[0].endswith("+01:00") for line in formatted), formatted
+
+
+def test_option_values_are_checked_with_a_suggestion(capsys, tmp_path):
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text(CALENDAR)
+    status.write_text(STATUS)
+    files = ("--calendar", str(calendar))
+    clock = FakeClock(T0 + timedelta(seconds=1))
+    assert herald(capsys, clock, "run", "--once", *files)[0] == 0
+    code, out, err = herald(capsys, clock, "history", "--network", "sitee", *files)
+    assert (code, out) == (2, "") and err == "herald: --network sitee: not defined (did you mean 'site'?)\n"
+    assert herald(capsys, clock, "history", "--network", "site", *files)[0] == 0
+    assert herald(capsys, clock, "pause", "--network", "site", *files)[0] == 0
+    code, out, err = herald(capsys, clock, "resume", "--network", "sitee", *files)
+    assert (code, out) == (2, "") and err == "herald: --network sitee: not defined (did you mean 'site'?)\n"
+    code, out, _ = herald(capsys, clock, "resume", "--network", "site", *files)
+    assert code == 0 and out.startswith("resumed site")
+    code, _, err = herald(capsys, clock, "history", "--limit", "5000", *files)
+    assert code == 0, err
+    code, _, err = herald(capsys, clock, "history", "--limit", "0", *files)
+    assert code == 2 and err == "herald history: argument --limit: must be between 1 and 1,000,000\n"
+    code, _, err = herald(capsys, clock, "incident", "update", "pay", "--state", "resolvd", "-m", "x", *files)
+    assert code == 2 and "--state 'resolvd': an incident is resolved with `herald incident resolve pay -m …`" in err
+    code, _, err = herald(capsys, clock, "incident", "update", "pay", "--state", "identifed", "-m", "x", *files)
+    assert code == 2 and "--state 'identifed': did you mean 'identified'?" in err
+
+
+def test_history_of_an_account_the_calendar_no_longer_has_is_still_shown(capsys, tmp_path):
+    calendar = tmp_path / "content_calendar.yaml"
+    calendar.write_text(CALENDAR)
+    clock = FakeClock(T0 + timedelta(seconds=1))
+    assert herald(capsys, clock, "run", "--once", "--calendar", str(calendar))[0] == 0
+    calendar.write_text(CALENDAR.replace("site: {type: site}", "shop: {type: site}").replace("[site]", "[shop]"))
+    code, out, err = herald(capsys, clock, "history", "--network", "site", "--calendar", str(calendar))
+    assert code == 0 and "tip  post (tip)" in out, err

@@ -18,10 +18,10 @@ from .common import (
     load_calendar,
     open_ledger,
     parse_time,
-    positive_int,
     show,
     state_option,
     status_option,
+    whole_number,
 )
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
 
     p = ledger_parser("history", "what the ledger recorded, newest first")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
-    p.add_argument("--limit", type=positive_int, default=50)
+    p.add_argument("--limit", type=whole_number(1, 1_000_000), default=50, help="at most this many rows (default 50)")
     p.add_argument("--only", metavar="STATES",
                    help="comma-separated: claimed, sent, retrying, held, skipped, dead (e.g. dead,held)")
     p.add_argument("--network", metavar="NAME")
@@ -116,6 +116,17 @@ def _what(args: argparse.Namespace, records: list[Record], clock: Clock) -> dict
     return what
 
 
+def _check_network(args: argparse.Namespace, also: set[str]) -> None:
+    """``--network`` must name an account of the calendar or one the ledger knows (a removed
+    account's history, a pause of one): a typo is refused with the nearest name, not answered
+    with nothing."""
+    from campaigns.calendar import check
+
+    result = check(args.calendar) if os.path.exists(args.calendar) else None
+    known = set(result.value.networks) if result and result.value else set()
+    check_names("--network", [args.network], sorted(known | also), args.calendar)
+
+
 def _brand_tz(path: str) -> Any:
     from datetime import UTC
 
@@ -131,6 +142,8 @@ def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
 
     only = check_choices("--only", args.only, [str(s) for s in State]) if args.only is not None else None
     ledger = open_ledger(args)
+    if args.network:
+        _check_network(args, ledger.networks())
     records = ledger.history(args.limit, only, args.network)
     what = _what(args, records, clock)
     if args.json:
@@ -184,6 +197,8 @@ def cmd_pause(args: argparse.Namespace, clock: Clock) -> int:
 def cmd_resume(args: argparse.Namespace, clock: Clock) -> int:
     ledger = open_ledger(args)
     now = clock.now()
+    if args.network:
+        _check_network(args, {p.network for p in ledger.active_pauses(now) if p.network})
     ended = ledger.resume(now, args.network)
     if not ended:
         show("nothing was paused" + (f" for {args.network}" if args.network else ""))

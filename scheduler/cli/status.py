@@ -29,6 +29,7 @@ from .common import (
     show,
     state_option,
     status_option,
+    suggestion,
 )
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ def register(sub: Any) -> None:
         files(q)
         q.add_argument("id", help="the incident id")
         if action == "update":
-            q.add_argument("--state", required=True, choices=OPEN_STATES)
+            q.add_argument("--state", required=True, metavar="{" + ",".join(OPEN_STATES) + "}",
+                           help="where the incident stands (to end it: herald incident resolve)")
         q.add_argument("-m", "--message", required=True)
         q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
         q.set_defaults(handler=cmd_incident)
@@ -118,6 +120,13 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
 
     from ..statusfile import edit as edit_file
 
+    if args.action == "update" and args.state not in OPEN_STATES:
+        from campaigns.schemacheck import did_you_mean
+
+        if did_you_mean(args.state, [*OPEN_STATES, "resolved"]) == "did you mean 'resolved'?":
+            raise UsageError(f"--state {args.state!r}: an incident is resolved with "
+                             f"`herald incident resolve {args.id} -m …`")
+        raise UsageError(f"--state {args.state!r}: " + suggestion(args.state, OPEN_STATES))
     args.message = check_text("-m", args.message)
     if args.action == "declare":
         args.title = check_text("--title", args.title)

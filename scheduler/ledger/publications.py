@@ -156,6 +156,11 @@ class Publications:
         with self.db.connect() as c:
             return [Record.from_row(r) for r in c.execute(query).all()]
 
+    def networks(self) -> set[str]:
+        """Every account the ledger has a row for (accounts since removed from the calendar too)."""
+        with self.db.connect() as c:
+            return {n for (n,) in c.execute(select(P.network).distinct()).all()}
+
     def counts(self) -> dict[str, int]:
         with self.db.connect() as c:
             rows = c.execute(select(P.state, func.count()).group_by(P.state)).all()
