@@ -334,3 +334,19 @@ def test_history_of_an_account_the_calendar_no_longer_has_is_still_shown(capsys,
     calendar.write_text(CALENDAR.replace("site: {type: site}", "shop: {type: site}").replace("[site]", "[shop]"))
     code, out, err = herald(capsys, clock, "history", "--network", "site", "--calendar", str(calendar))
     assert code == 0 and "tip  post (tip)" in out, err
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["plan", "--days", "1"], ["lint", "--days", "1"]])
+def test_a_closed_standard_output_neither_crashes_nor_lands_elsewhere(argv, tmp_path):
+    """`herald plan >&-`: Python leaves sys.stdout None (a crash on the first print), and the next file
+    opened would take descriptor 1, so that a print could land in it; the three are held open on /dev/null."""
+    shutil = __import__("shutil")
+    for name in ("content_calendar.yaml", "status.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    def run(redirect: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(f"exec {sys.executable} -m scheduler.cli {' '.join(argv)} {redirect}", shell=True,
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    closed, discarded = run(">&-"), run(">/dev/null")
+    assert "Traceback" not in closed.stderr and "unexpected error" not in closed.stderr
+    assert (closed.returncode, closed.stderr) == (discarded.returncode, discarded.stderr)

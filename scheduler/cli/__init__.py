@@ -175,10 +175,28 @@ SERVICES = frozenset({"run", "serve"})
 _process_ends_with_command = False
 
 
+def hold_standard_streams() -> None:
+    """Started with a standard stream closed (``herald plan >&-``, some supervisors): Python
+    leaves ``sys.stdout`` None, so the first print crashed, and the next file opened (the ledger,
+    a lock) would take descriptor 1 or 2, where a print or a log line would then be written. Each
+    closed one of the three is held open on /dev/null: its output is discarded, as the caller asked."""
+    for fd, name, mode in ((0, "stdin", os.O_RDONLY), (1, "stdout", os.O_WRONLY), (2, "stderr", os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, mode)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            if getattr(sys, name) is None:
+                setattr(sys, name, open(fd, "r" if fd == 0 else "w", encoding="utf-8", closefd=False))  # noqa: SIM115 (the process's own stream)
+
+
 def entry() -> NoReturn:
     """The ``herald`` executable: :func:`main`, then exit with its code."""
     global _process_ends_with_command
     _process_ends_with_command = True
+    hold_standard_streams()
     code = main()
     gc.freeze()  # the interpreter's last collection at exit would walk everything the command made
     sys.exit(code)
