@@ -347,4 +347,4 @@ def confirm(data: CommentedMap, fresh: Status, incident_id: str, now: datetime, 
     elif "networks" in target:
         del target["networks"]
     if len(incident.updates) == 1:
-        target["updates"][0]["at"] = edit.stamp(now, fresh)
+        edit.set_time(target["updates"][0], "at", edit.stamp(now, fresh))

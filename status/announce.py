@@ -17,6 +17,7 @@ override any of them in the calendar (``brand.status_templates``, per state or
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -117,11 +118,30 @@ def headline(pub: Publication, status: Status, tz: Any) -> str:
     return f"Maintenance {word}: {m.title}{when}"
 
 
+_SPACES = re.compile(r"[ \t]{2,}")
+_CLOSERS = "\"')]»”’"
+
+
+def _sentence(message: str) -> str:
+    """An ops message as a sentence: the templates go on after it ("… Next update by 10:30"),
+    so one written without a full stop gets one (a question or an exclamation keeps its mark)."""
+    message = message.strip()
+    if message and not message.rstrip(_CLOSERS).endswith((".", "!", "?", "…", ":")):
+        return message + "."
+    return message
+
+
+def _tidy(text: str) -> str:
+    """A filled-in template without the spaces a field left empty leaves behind (no ``-m``)."""
+    return "\n".join(_SPACES.sub(" ", line).rstrip() for line in text.strip().split("\n"))
+
+
 def render(calendar: Calendar, state: str, impact: str, values: dict[str, str], account: Account) -> str:
     """A status template filled in for ``account``, shortened to fit the network if need be
     (the ops message is cut at a word, with a link to the status page)."""
     template = compile_template(_template(calendar, state, impact), frozenset(values))
-    text = finish(template.render(values), calendar.brand, None, account)
+    values = {**values, "message": _sentence(values["message"])}
+    text = finish(_tidy(template.render(values)), calendar.brand, None, account)
     limit = account.rules.limit
     if limit is None or limit.overflow(text) is None:
         return text
@@ -129,7 +149,7 @@ def render(calendar: Calendar, state: str, impact: str, values: dict[str, str], 
     words = values["message"].split()
     while words:
         words.pop()
-        shorter = template.render({**values, "message": " ".join(words).rstrip(".,;:!?") + "…"}) + link
+        shorter = _tidy(template.render({**values, "message": " ".join(words).rstrip(".,;:!?") + "…"})) + link
         if limit.overflow(shorter) is None:
             return shorter
     return (values["title"] + link)[: limit.maximum]

@@ -16,7 +16,7 @@ import copy
 import io
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -88,16 +88,34 @@ def apply(text: str, status: Status, change: Change, path: str = "status.yaml") 
     return out.getvalue()
 
 
-def written_time(at: datetime, tz: ZoneInfo, timespec: str = "seconds") -> str:
+class WrittenTime(str):
+    """A time as written into the file, with what its end-of-line comment says (or "")."""
+
+    note: str = ""
+
+
+def written_time(at: datetime, tz: ZoneInfo, timespec: str = "seconds") -> WrittenTime:
     """``at`` as the CLI writes it into ``status.yaml``: the wall-clock time in the file's zone
     (its ``timezone:``, else the brand's), which the loader reads back in that zone, never as a
-    bare offset that calendar apps cannot name.  Only a time DST makes ambiguous (it happens
-    twice) keeps its offset, the one form that says which of the two is meant."""
+    bare offset that calendar apps cannot name.  A time DST makes ambiguous (it happens twice) is
+    written in UTC (``Z``), the one named form that says which of the two is meant, with its
+    wall-clock time in a comment (see :func:`set_time`)."""
     local = at.astimezone(tz)
     naive = local.replace(tzinfo=None)
-    if local_time_kind(naive, tz) != "ok":
-        return local.isoformat(timespec=timespec)
-    return naive.isoformat(timespec=timespec)
+    if local_time_kind(naive, tz) == "ok":
+        return WrittenTime(naive.isoformat(timespec=timespec))
+    written = WrittenTime(at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec) + "Z")
+    which = "first" if local.utcoffset() == naive.replace(tzinfo=tz, fold=0).utcoffset() else "second"
+    written.note = f"{local:%H:%M %Z} (the {which} {local:%H:%M} that night)"
+    return written
+
+
+def set_time(node: CommentedMap, key: str, value: str) -> None:
+    """``node[key] = value``, with the comment a :class:`WrittenTime` carries at the line's end."""
+    node[key] = str(value)
+    note = getattr(value, "note", "")
+    if note:
+        node.yaml_add_eol_comment(f"# {note}", key, column=0)
 
 
 def stamp(now: datetime, status: Status, after: datetime | None = None) -> str:
@@ -115,7 +133,12 @@ def next_stamp(now: datetime, status: Status, incident: Incident | None) -> str:
 
 
 def slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "incident"
+    """An id from a title: ASCII letters and digits (accents dropped, "ä" is "a") joined by single
+    hyphens, at most 40 characters, never ending in one (an id is the slug, "-" and a time)."""
+    import unicodedata
+
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:40].strip("-") or "incident"
 
 
 def find_incident(data: CommentedMap, incident_id: str) -> CommentedMap:
@@ -136,7 +159,7 @@ def add_update(incident: CommentedMap, at: str, state: str, message: str, next_u
         raise UsageError(f"incident {incident.get('id')!r} was resolved at {last.get('at')}; if the problem is back, "
                          "declare a new incident")
     update = CommentedMap()
-    update["at"] = at
+    set_time(update, "at", at)
     update["state"] = str(state)
     update["message"] = message
     if next_update:
@@ -153,9 +176,12 @@ def append(seq: CommentedSeq, item: Any) -> None:
     ruamel.yaml attaches a comment block that introduces the *next* section (``# Planned
     maintenance: …`` above ``maintenance:``) to the deepest last value of the sequence before it.
     A plain append would leave that block between the old last item and the new one, describing
-    the wrong section; so the part of it after the old item's own line moves to the new item
-    (an inline comment on the old item's last line stays there)."""
+    the wrong section; so the part of it after the old item's own lines moves to the new item.
+    The old item keeps an inline comment on its last line and the comment lines right below it
+    that are indented as its keys are (``    # the vendor may run this one long``)."""
     old = _deepest_last(seq) if seq else None
+    last = seq[-1] if seq else None
+    own_column = last.lc.col if isinstance(last, CommentedMap) and last.lc.col is not None else None
     seq.append(item)
     if old is None:
         return
@@ -165,11 +191,15 @@ def append(seq: CommentedSeq, item: Any) -> None:
     if token is None or "#" not in token.value:
         return
     value: str = token.value
-    if value.startswith("\n"):
-        keep, move = None, value
-    else:  # "  # inline\n\n# block…": the inline comment is the old line's own
-        cut = value.index("\n") + 1 if "\n" in value else len(value)
-        keep, move = value[:cut], "\n" + value[cut:]
+    cut = value.index("\n") + 1 if "\n" in value else len(value)  # the old line's end, its inline comment
+    lines = value[cut:].split("\n")
+    own = 0
+    while own < len(lines) and own_column is not None and lines[own].lstrip().startswith("#") \
+            and len(lines[own]) - len(lines[own].lstrip()) >= own_column:
+        own += 1
+    head = value[:cut] + "".join(line + "\n" for line in lines[:own])
+    move = "\n" + "\n".join(lines[own:])
+    keep = head if "#" in head else None
     if "#" not in move:
         return
     new = _deepest_last(seq)
@@ -230,8 +260,8 @@ def add_maintenance(data: CommentedMap, *, maintenance_id: str, title: str, star
     window = CommentedMap()
     window["id"] = maintenance_id
     window["title"] = title
-    window["starts"] = starts
-    window["ends"] = ends
+    set_time(window, "starts", starts)
+    set_time(window, "ends", ends)
     for key, values in (("components", components), ("networks", networks), ("remind", remind)):
         if values:
             window[key] = CommentedSeq(values)

@@ -179,8 +179,8 @@ def test_maintenance_add_promises_only_the_announcements_that_will_go_out(capsys
     code, out, _ = herald(capsys, clock, "maintenance", "add", *files, "--id", "soon", "--title", "DB upgrade",
                           "--starts", "2026-12-01T10:03", "--ends", "2026-12-01T11:00")
     assert code == 0
-    assert out == ("soon: 2026-12-01 10:03 to 11:00 CET; announced on site when it starts (Tue 10:03), when it ends "
-                   "(Tue 11:00); too late for 24 hours ahead, 1 hour ahead (already past, beyond the 30m catch-up "
+    assert out == ("soon: 2026-12-01 10:03 CET to 11:00 CET; announced on site when it starts (Tue 10:03 CET), when it "
+                   "ends (Tue 11:00 CET); too late for 24 hours ahead, 1 hour ahead (already past, beyond the 30m catch-up "
                    "window)\n")
     # and the engine does what was said: both reminders skipped, each logged once
     import logging
@@ -350,3 +350,31 @@ def test_a_closed_standard_output_neither_crashes_nor_lands_elsewhere(argv, tmp_
     closed, discarded = run(">&-"), run(">/dev/null")
     assert "Traceback" not in closed.stderr and "unexpected error" not in closed.stderr
     assert (closed.returncode, closed.stderr) == (discarded.returncode, discarded.stderr)
+
+
+def test_an_items_own_indented_comment_stays_with_it_when_the_cli_appends(capsys, tmp_path):
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text((ROOT / "content_calendar.yaml").read_text())
+    status.write_text(textwrap.dedent("""\
+        components:
+          checkout: {name: Checkout}
+
+        # Planned maintenance
+        maintenance:
+          - id: old
+            title: Old window
+            starts: 2027-01-10T03:00
+            ends: 2027-01-10T04:00
+            # the vendor may run this one long
+            # (both lines are about "old")
+
+        # Incidents, newest last
+        incidents: []
+        """))
+    files = ("--calendar", str(calendar), "--status", str(status))
+    assert herald(capsys, FakeClock(T0), "maintenance", "add", *files, "--id", "new", "--title", "New window",
+                  "--starts", "2027-02-10T03:00", "--ends", "2027-02-10T04:00")[0] == 0
+    text = status.read_text()
+    assert ("    ends: 2027-01-10T04:00\n    # the vendor may run this one long\n    # (both lines are about \"old\")\n"
+            "  - id: new\n") in text, text
+    assert "\n\n# Incidents, newest last\nincidents: []" in text, text

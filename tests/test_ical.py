@@ -281,7 +281,7 @@ def test_status_events_expand_to_the_right_instants_in_thunderbird_ical_js(tmp_p
 @pytest.mark.parametrize("starts, message", [
     ("2027-01-10T03:00 Mars/Olympus", "--starts: unknown time zone 'Mars/Olympus'; use an IANA name"),
     ("2027-01-10T03:00+01:00 Europe/Paris", "--starts: give an offset or a time zone, not both"),
-    ("2027-03-28T02:30", "--starts: 2027-03-28T02:30 does not exist (the clocks skip it) in Europe/Berlin"),
+    ("2027-03-28T02:30", "--starts: 2027-03-28T02:30 does not exist in Europe/Berlin (the clocks skip from 02:00 to 03:00)"),
     ("2026-10-25T02:30", "--starts: 2026-10-25T02:30 happens twice"),
 ])
 def test_cli_times_that_name_no_single_instant_are_refused(tmp_path, capsys, starts, message):

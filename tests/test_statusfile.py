@@ -213,13 +213,15 @@ def test_a_command_waits_for_the_lock_then_gives_up_with_a_sentence(tmp_path):
         pass
 
 
-def test_times_are_written_as_wall_clock_in_the_file_zone_and_only_a_dst_fold_keeps_its_offset():
+def test_times_are_written_as_wall_clock_in_the_file_zone_and_a_dst_fold_in_utc_with_a_note():
     from zoneinfo import ZoneInfo
 
     berlin = ZoneInfo("Europe/Berlin")
     assert transforms.written_time(datetime(2026, 12, 1, 9, 30, tzinfo=UTC), berlin) == "2026-12-01T10:30:00"
     assert transforms.written_time(datetime(2026, 7, 1, 9, 30, tzinfo=UTC), berlin, "minutes") == "2026-07-01T11:30"
-    # 02:30 happens twice on 2026-10-25 in Berlin: the offset is the only way to say which
+    # 02:30 happens twice on 2026-10-25 in Berlin: UTC says which, never a bare offset; a note says the rest
     first, second = datetime(2026, 10, 25, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
-    assert transforms.written_time(first, berlin) == "2026-10-25T02:30:00+02:00"
-    assert transforms.written_time(second, berlin) == "2026-10-25T02:30:00+01:00"
+    assert transforms.written_time(first, berlin) == "2026-10-25T00:30:00Z"
+    assert transforms.written_time(first, berlin).note == "02:30 CEST (the first 02:30 that night)"
+    assert transforms.written_time(second, berlin) == "2026-10-25T01:30:00Z"
+    assert transforms.written_time(second, berlin).note == "02:30 CET (the second 02:30 that night)"

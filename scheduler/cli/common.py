@@ -283,11 +283,36 @@ def parse_time(text: str, option: str, calendar: Calendar | None = None) -> date
     if when.offset is None and when.time is not None:
         naive = when.naive()
         kind = local_time_kind(naive, tz)  # type: ignore[arg-type]
+        if kind == "gap":
+            raise UsageError(f"{option}: " + skipped_time(text, naive, tz))
         if kind != "ok":
             first, second = describe_offsets(naive, tz)  # type: ignore[arg-type]
-            what = "does not exist (the clocks skip it)" if kind == "gap" else f"happens twice ({first} and {second})"
-            raise UsageError(f"{option}: {text} {what} in {tz}; give the offset you mean, e.g. {first}")
+            raise UsageError(f"{option}: {text} happens twice ({first} and {second}) in {tz}; "
+                             f"give the offset you mean, e.g. {first}")
     return datetime.combine(when.date, when.time or datetime.min.time(), tz)
+
+
+def skipped_time(text: str, naive: datetime, tz: Any) -> str:
+    """Why a wall-clock time the clocks skip is refused, with both of its readings: at the
+    offset before the change and at the one after, each said in the zone's own time."""
+    from datetime import UTC
+
+    from campaigns.timeparse import local_time_kind
+
+    start = naive.replace(second=0, microsecond=0)
+    while local_time_kind(start - timedelta(minutes=1), tz) == "gap":
+        start -= timedelta(minutes=1)
+    before, after = naive.replace(tzinfo=tz, fold=0).utcoffset(), naive.replace(tzinfo=tz, fold=1).utcoffset()
+    assert before is not None and after is not None
+    jump = start + (before - after if before > after else after - before)
+    readings = []
+    for offset in (before, after):
+        hours, rest = divmod(abs(int(offset.total_seconds())) // 60, 60)
+        written = f"{text}{'+' if offset >= timedelta(0) else '-'}{abs(hours):02d}:{rest:02d}"
+        local = (naive - offset).replace(tzinfo=UTC).astimezone(tz)
+        readings.append(f"{written} ({local:%H:%M %Z})")
+    return (f"{text} does not exist in {tz} (the clocks skip from {start:%H:%M} to {jump:%H:%M}); "
+            f"give the offset you mean: {readings[0]} or {readings[1]}")
 
 
 def window_of(args: argparse.Namespace, calendar: Calendar, clock: Clock) -> tuple[datetime, datetime]:

@@ -225,7 +225,7 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
 
     status = edit_file(args.status, calendar, change)
     window = next(m for m in status.maintenance if m.id == window_id)
-    show(f"{window_id}: {window.starts.astimezone(tz):%Y-%m-%d %H:%M} to {window.ends.astimezone(tz):%H:%M %Z}; "
+    show(f"{window_id}: {window.starts.astimezone(tz):%Y-%m-%d %H:%M %Z} to {window.ends.astimezone(tz):%H:%M %Z}; "
          + _promises(calendar, status, window, clock.now()))
     return ExitStatus.OK
 
@@ -245,7 +245,7 @@ def _promises(calendar: Calendar, status: Status, window: Any, now: datetime) ->
     for pub in pubs:
         what = pub.note.removeprefix("maintenance ")  # "in 24 hours", "starts", "ends"
         what = f"{what.removeprefix('in ')} ahead" if what.startswith("in ") else f"when it {what}"
-        (late if now - pub.at > grace else going)[what] = f"{pub.at.astimezone(tz):%a %H:%M}"
+        (late if now - pub.at > grace else going)[what] = f"{pub.at.astimezone(tz):%a %H:%M %Z}"
     networks = sorted({p.network for p in pubs})
     if not networks:
         return "announced nowhere: no enabled account takes text posts"

@@ -1,0 +1,99 @@
+"""The words of status announcements and of `herald maintenance add` (issue 12, the review's
+wording items): no doubled or trailing spaces where a message is left out, a message always ends
+its sentence before "Next update by", "1 minute", DST-ambiguous and skipped times said with their
+zones, both readings offered, never written as a bare offset, and ids without "--"."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from campaigns.calendar import loads as load_calendar
+from scheduler.cli import main
+from scheduler.clock import FakeClock
+from status import edit
+from status.announce import announcements
+from status.load import loads as load_status
+
+CALENDAR = """\
+brand: {name: Acme, timezone: Europe/Berlin, links: {status: "https://status.acme.example", help: "https://acme.example/help"}}
+networks:
+  site: {type: site}
+  x: {type: x}
+posts: []
+"""
+
+
+def texts(status_text: str, start: datetime, days: int = 3) -> list[str]:
+    calendar = load_calendar(CALENDAR, "content_calendar.yaml")
+    status = load_status(status_text, calendar, "status.yaml")
+    return [p.text for p in announcements(calendar, status, start, start + timedelta(days=days),
+                                          now=start)]
+
+
+def test_maintenance_without_a_message_has_no_doubled_or_trailing_space():
+    found = texts("maintenance:\n  - id: db\n    title: Database upgrade\n    starts: 2026-12-02T10:00\n"
+                  "    ends: 2026-12-02T11:00\n", datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
+    assert found and all("  " not in t and t == t.strip() and " ." not in t for t in found), found
+
+
+def test_an_ops_message_without_a_full_stop_ends_its_sentence_before_the_next():
+    found = texts("incidents:\n  - id: pay\n    title: Card payments fail\n    impact: minor\n    updates:\n"
+                  "      - at: 2026-12-01T10:00\n        state: investigating\n"
+                  "        message: Some card payments fail\n", datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
+    assert found and all("Some card payments fail. Next update by" in t for t in found), found
+    found = texts("incidents:\n  - id: pay\n    title: Card payments fail\n    impact: minor\n    updates:\n"
+                  "      - at: 2026-12-01T10:00\n        state: investigating\n"
+                  "        message: Is checkout down for you?\n", datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
+    assert all("Is checkout down for you? Next update by" in t for t in found), found
+
+
+def test_a_one_minute_reminder_says_one_minute():
+    found = texts("maintenance:\n  - id: db\n    title: Database upgrade\n    starts: 2026-12-02T10:00\n"
+                  "    ends: 2026-12-02T11:00\n    remind: [1m]\n", datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
+    assert any("in 1 minute:" in t for t in found) and not any("1 minutes" in t for t in found), found
+
+
+@pytest.mark.parametrize("title", ["A" * 39 + " b", "Zahlungsausfälle — überall", "!!!"])
+def test_generated_ids_never_hold_a_double_hyphen(title):
+    assert "--" not in f"{edit.slug(title)}-20261201-1000" and re.fullmatch(r"[a-z0-9-]+", edit.slug(title))
+    assert edit.slug("Zahlungsausfälle — überall") == "zahlungsausfalle-uberall"
+
+
+def herald(capsys, tmp_path, *argv: str) -> tuple[int, str, str]:
+    code = main([*argv, "--calendar", str(tmp_path / "content_calendar.yaml"), "--status",
+                 str(tmp_path / "status.yaml")], clock=FakeClock(datetime(2027, 10, 1, 8, 0, tzinfo=UTC)))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "content_calendar.yaml").write_text(CALENDAR)
+    (tmp_path / "status.yaml").write_text("maintenance: []\n")
+    return tmp_path
+
+
+def test_a_time_the_clocks_skip_is_refused_with_both_readings(capsys, files):
+    code, _, err = herald(capsys, files, "maintenance", "add", "--title", "DB", "--starts", "2027-03-28T02:30",
+                          "--ends", "2027-03-28T04:00")
+    assert code == 2
+    assert ("2027-03-28T02:30 does not exist in Europe/Berlin (the clocks skip from 02:00 to 03:00); give the "
+            "offset you mean: 2027-03-28T02:30+01:00 (03:30 CEST) or 2027-03-28T02:30+02:00 (01:30 CET)") in err, err
+
+
+def test_a_repeated_hour_is_written_in_utc_with_its_wall_clock_time_and_said_with_zones(capsys, files):
+    code, out, err = herald(capsys, files, "maintenance", "add", "--title", "DB", "--starts",
+                            "2027-10-31T02:30+01:00", "--ends", "2027-10-31T04:00", "--remind", "1h")
+    assert code == 0, err
+    text = (files / "status.yaml").read_text()
+    assert "starts: 2027-10-31T01:30Z # 02:30 CET (the second 02:30 that night)" in text, text
+    assert "ends: 2027-10-31T04:00\n" in text
+    assert "+01:00" not in text and "+02:00" not in text
+    # the reminder an hour earlier is 02:30 too, the first one: the zones tell them apart
+    assert "1 hour ahead (Sun 02:30 CEST), when it starts (Sun 02:30 CET)" in out, out
+    calendar = load_calendar(CALENDAR, "content_calendar.yaml")
+    window = load_status(text, calendar, "status.yaml").maintenance[0]
+    assert window.starts == datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
