@@ -378,3 +378,19 @@ def test_an_items_own_indented_comment_stays_with_it_when_the_cli_appends(capsys
     assert ("    ends: 2027-01-10T04:00\n    # the vendor may run this one long\n    # (both lines are about \"old\")\n"
             "  - id: new\n") in text, text
     assert "\n\n# Incidents, newest last\nincidents: []" in text, text
+
+
+@pytest.mark.parametrize("argv, said, exit_code", [
+    (["history"], "the ledger is empty (no ledger yet at ", 0),
+    (["history", "--json"], "", 0),
+    (["engines"], "no engine has run on this ledger", 0),
+    (["health"], "unhealthy: no engine has recorded a heartbeat", 1),
+    (["resume"], "nothing was paused", 0),
+])
+def test_reading_commands_never_create_a_ledger(capsys, tmp_path, argv, said, exit_code):
+    calendar = tmp_path / "content_calendar.yaml"
+    calendar.write_text(CALENDAR)
+    code, out, err = herald(capsys, FakeClock(T0), *argv, "--calendar", str(calendar))
+    assert code == exit_code and out.startswith(said) if said else out == "", (out, err)
+    assert "created a new ledger" not in err
+    assert not (tmp_path / ".herald").exists()

@@ -219,6 +219,16 @@ def ledger_exists(url: str) -> bool:
     return not url.startswith("sqlite:///") or os.path.exists(url[len("sqlite:///"):])
 
 
+def existing_ledger(args: argparse.Namespace) -> Ledger | None:
+    """The ledger for a command that only reads it (history, engines, health, resume): None when
+    there is none yet, which such a command reports as empty instead of creating one."""
+    return open_ledger(args) if ledger_exists(ledger_url(args)) else None
+
+
+def no_ledger_yet(args: argparse.Namespace) -> str:
+    return f"no ledger yet at {ledger_url(args).removeprefix('sqlite:///')}: nothing has been published"
+
+
 # -- input files --------------------------------------------------------------------------
 def load_calendar(path: str, text: str | None = None) -> Calendar:
     """The calendar at ``path`` (or ``text``, read from it), its warnings said; CalendarError if invalid."""

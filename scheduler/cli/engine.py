@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from .common import (
     ExitStatus,
     calendar_option,
+    existing_ledger,
     load_calendar,
+    no_ledger_yet,
     only_option,
     open_ledger,
     show,
@@ -88,8 +90,11 @@ def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_health(args: argparse.Namespace, clock: Clock) -> int:
-    ledger = open_ledger(args)
+    ledger = existing_ledger(args)
     now = clock.now()
+    if ledger is None:
+        show(f"unhealthy: no engine has recorded a heartbeat ({no_ledger_yet(args)})")
+        return ExitStatus.INVALID
     running = [e for e in ledger.engines() if e["stopped_at"] is None]
     alive = [e for e in running if (now - e["heartbeat_at"]).total_seconds() <= args.max_age]
     for engine in running:

@@ -15,6 +15,7 @@ from .common import (
     ExitStatus,
     calendar_option,
     count,
+    existing_ledger,
     open_ledger,
     parse_duration_option,
     show,
@@ -76,8 +77,8 @@ def engine_rows(ledger: Any, now: Any) -> list[dict[str, Any]]:
 
 
 def cmd_engines(args: argparse.Namespace, clock: Clock) -> int:
-    ledger = open_ledger(args)
-    rows = engine_rows(ledger, clock.now())
+    ledger = existing_ledger(args)
+    rows = engine_rows(ledger, clock.now()) if ledger is not None else []
     if args.json:
         for row in rows:
             sys.stdout.write(json.dumps(row) + "\n")

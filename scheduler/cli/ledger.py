@@ -15,7 +15,9 @@ from .common import (
     calendar_option,
     check_choices,
     check_names,
+    existing_ledger,
     load_calendar,
+    no_ledger_yet,
     open_ledger,
     parse_time,
     show,
@@ -141,7 +143,13 @@ def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
     from ..redaction import redact
 
     only = check_choices("--only", args.only, [str(s) for s in State]) if args.only is not None else None
-    ledger = open_ledger(args)
+    ledger = existing_ledger(args)
+    if ledger is None:
+        if args.network:
+            _check_network(args, set())
+        if not args.json:
+            show(f"the ledger is empty ({no_ledger_yet(args)})")
+        return ExitStatus.OK
     if args.network:
         _check_network(args, ledger.networks())
     records = ledger.history(args.limit, only, args.network)
@@ -195,8 +203,13 @@ def cmd_pause(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_resume(args: argparse.Namespace, clock: Clock) -> int:
-    ledger = open_ledger(args)
+    ledger = existing_ledger(args)
     now = clock.now()
+    if ledger is None:
+        if args.network:
+            _check_network(args, set())
+        show("nothing was paused" + (f" for {args.network}" if args.network else ""))
+        return ExitStatus.OK
     if args.network:
         _check_network(args, {p.network for p in ledger.active_pauses(now) if p.network})
     ended = ledger.resume(now, args.network)
