@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import errno
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -42,14 +43,16 @@ def write_atomic(path: str, data: bytes | str, mode: int = 0o644) -> None:
 
 def writes_in_place(path: str) -> bool:
     """True for an output that is not a file to replace: a device (``/dev/null``, a terminal), a
-    FIFO, a socket, or the caller's own streams (``/dev/stdout``, ``/dev/fd/N``). Renaming a new
-    file over one of these would destroy it (``-o /dev/stderr`` once turned /dev/null into a file)."""
+    FIFO, a socket, or one of the caller's own streams (``/dev/stdout``, ``/dev/fd/N``, or a link
+    to one). Renaming a new file over one of these would destroy it (``-o /dev/stderr`` once
+    turned /dev/null into a file, and a link to /dev/stderr the log it was redirected to)."""
+    if own_stream(path) is not None:
+        return True
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return False
-    absolute = os.path.abspath(path)
-    return not stat.S_ISREG(mode) or absolute.startswith(("/dev/", "/proc/"))
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def write_output(path: str, data: bytes | str) -> None:
@@ -59,14 +62,14 @@ def write_output(path: str, data: bytes | str) -> None:
         write_atomic(path, data)
         return
     body = memoryview(data.encode("utf-8") if isinstance(data, str) else data)
-    own = _own_stream(path)
+    own = own_stream(path)
     if own is not None:  # what Python holds in its buffers goes first
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
     # one of this process's streams is written through its descriptor, sharing its offset with
     # everything else written there (reopened, a "wrote ..." line on stderr would overwrite it)
-    fd = own if own is not None else os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
+    fd = own if own is not None else os.open(path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         while body:
             body = body[os.write(fd, body):]
@@ -75,15 +78,35 @@ def write_output(path: str, data: bytes | str) -> None:
             os.close(fd)
 
 
-def _own_stream(path: str) -> int | None:
-    """The descriptor ``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/N`` or ``/proc/self/fd/N`` names."""
-    absolute = os.path.abspath(path)
-    named = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}.get(absolute)
-    if named is not None:
-        return named
-    for prefix in ("/dev/fd/", "/proc/self/fd/", f"/proc/{os.getpid()}/fd/"):
-        if absolute.startswith(prefix) and absolute[len(prefix):].isdigit():
-            return int(absolute[len(prefix):])
+_STREAMS = re.compile(r"/dev/(?:(?P<std>stdin|stdout|stderr)|fd/(?P<fd>\d+))"
+                      r"|/proc/(?:self|(?P<pid>\d+))/fd/(?P<pfd>\d+)")
+_STANDARD = {"stdin": 0, "stdout": 1, "stderr": 2}
+
+
+def own_stream(path: str) -> int | None:
+    """The descriptor of this process that ``path`` names, following links one step at a time
+    (a link to ``/dev/stderr`` is stderr, whatever file stderr is redirected to): ``/dev/stdout``,
+    ``/dev/stderr``, ``/dev/fd/N``, ``/proc/self/fd/N``; None for anything else."""
+    current = path
+    for _ in range(40):  # the kernel's own limit on links followed
+        absolute = re.sub(r"^/+", "/", os.path.normpath(os.path.abspath(current)))
+        match = _STREAMS.fullmatch(absolute)
+        if match and (match["pid"] is None or int(match["pid"]) == os.getpid()):
+            number = match["fd"] or match["pfd"]
+            return int(number) if number is not None else _STANDARD[match["std"]]
+        try:
+            target = os.readlink(absolute)
+        except OSError:
+            parent, name = os.path.split(absolute)
+            if parent == absolute or not name:
+                return None
+            # a link further up the path (/dev/fd itself is a link to /proc/self/fd)
+            real_parent = os.path.realpath(parent)
+            if real_parent == parent:
+                return None
+            current = os.path.join(real_parent, name)
+            continue
+        current = os.path.join(os.path.dirname(absolute), target)
     return None
 
 

@@ -254,3 +254,71 @@ def test_export_to_dev_stderr_shares_the_stream_with_the_message(tmp_path):
     assert calendar.startswith("BEGIN:VCALENDAR\r\n")
     written = len((calendar + "END:VCALENDAR\r\n").encode())
     assert said == f"wrote /dev/stderr ({written:,} bytes)\n"
+
+
+@pytest.mark.parametrize("spelling", ["link", "//dev/stderr"])
+def test_a_link_to_a_standard_stream_writes_through_it(tmp_path, spelling):
+    """A link to /dev/stderr (or //dev/stderr) is the stream, not a file to replace: the log it is
+    redirected to keeps what it held before (it was renamed over, losing it)."""
+    import subprocess
+    import sys
+
+    target = spelling
+    if spelling == "link":
+        (tmp_path / "link").symlink_to("/dev/stderr")
+        target = str(tmp_path / "link")
+    log = tmp_path / "err.log"
+    log.write_text("PREVIOUS\n")
+    with log.open("ab") as fh:
+        done = subprocess.run([sys.executable, "-m", "scheduler.cli", "export-ical", "--calendar", SAMPLE, "--days",
+                               "2", "-o", target], stdout=subprocess.DEVNULL, stderr=fh, cwd=tmp_path)
+    assert done.returncode == 0
+    text = log.read_bytes().decode()
+    assert text.startswith("PREVIOUS\nBEGIN:VCALENDAR") and text.endswith(" bytes)\n"), text[:200]
+
+
+def test_a_file_under_dev_is_replaced_like_any_file(capsys, tmp_path):
+    """/dev/shm/plan.ics is a file: replaced, not appended to (only the streams are written through)."""
+    import os
+    import uuid
+
+    if not os.access("/dev/shm", os.W_OK):
+        pytest.skip("no writable /dev/shm")
+    target = f"/dev/shm/herald-test-{uuid.uuid4().hex}.ics"
+    try:
+        for _ in range(2):
+            assert run(capsys, "export-ical", "--calendar", SAMPLE, "--days", "2", "-o", target)[0] == 0
+        with open(target) as fh:
+            assert fh.read().count("BEGIN:VCALENDAR") == 1
+    finally:
+        os.unlink(target)
+
+
+@pytest.mark.parametrize("make, said", [
+    (lambda p: p.mkdir(), "is a folder; name the file to write"),
+    (lambda p: None, "no such open descriptor"),
+    (lambda p: p.parent.write_text("x"), "not a folder"),
+    (lambda p: None, "file name too long"),
+])
+def test_an_impossible_output_is_refused_before_any_work_in_its_own_words(capsys, tmp_path, make, said):
+    target = {"is a folder; name the file to write": tmp_path / "folder",
+              "no such open descriptor": "/dev/fd/97",
+              "not a folder": tmp_path / "a.ics" / "x.ics",
+              "file name too long": tmp_path / ("n" * 250 + ".ics")}[said]
+    if not isinstance(target, str):
+        make(target)
+    code, out, err = run(capsys, "export-ical", "--calendar", SAMPLE, "--days", "2", "-o", str(target))
+    assert code == 3 and out == "" and err.startswith(f"herald: -o {target}: {said}"), err
+
+
+def test_a_socket_is_refused_before_any_work(capsys, tmp_path):
+    import socket
+
+    path = tmp_path / "s.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    try:
+        code, _, err = run(capsys, "export-ical", "--calendar", SAMPLE, "--days", "2", "-o", str(path))
+    finally:
+        server.close()
+    assert code == 3 and err == f"herald: -o {path}: is a socket; name a file, a device or a pipe\n"

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from campaigns.errors import UsageError
 
@@ -341,38 +341,70 @@ def parse_duration_option(option: str, text: str) -> timedelta:
 
 
 def output_target(path: str) -> str:
-    """Check where ``-o`` writes before any work is done: a device, a FIFO or a standard stream
-    is written through; a file's folder must exist (a typo in a path, or a link to nowhere, must
-    not silently create folders) and take a new file. Every refusal names the path as given."""
-    import errno
+    """Check where ``-o`` writes before any work is done: one of this process's streams, a
+    device or a FIFO is written through; a file's folder must exist (a typo in a path, or a link
+    to nowhere, must not silently create folders) and take a new file. Every refusal names the
+    path as given, in the words of its cause."""
     import stat
     import tempfile
 
     from campaigns.errors import RuntimeFailure
-    from scheduler.files import writes_in_place
+    from scheduler.files import own_stream
 
-    if writes_in_place(path):
+    def refuse(reason: str) -> NoReturn:
+        raise RuntimeFailure(f"-o {path}: {reason}")
+
+    fd = own_stream(path)
+    if fd is not None:
+        try:
+            os.fstat(fd)
+        except OSError:
+            refuse(f"no such open descriptor ({fd})")
+        return path
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except NotADirectoryError:
+        parent = os.path.dirname(os.path.abspath(path))
+        while parent != os.path.dirname(parent) and not os.path.isfile(parent):
+            parent = os.path.dirname(parent)
+        refuse(f"not a folder: {parent}")
+    except OSError as exc:
+        refuse(_os_reason(exc))
+    if mode is not None and stat.S_ISDIR(mode):
+        refuse("is a folder; name the file to write")
+    if mode is not None and stat.S_ISSOCK(mode):
+        refuse("is a socket; name a file, a device or a pipe")
+    if mode is not None and not stat.S_ISREG(mode):  # a device or a FIFO: written through
         if not os.access(path, os.W_OK):
-            raise RuntimeFailure(f"-o {path}: permission denied")
+            refuse("permission denied")
         return path
     real = os.path.realpath(path)  # through links: the folder that will hold the file
-    with_mode = os.stat(real).st_mode if os.path.exists(real) else None
-    if with_mode is not None and stat.S_ISDIR(with_mode):
-        raise RuntimeFailure(f"-o {path}: is a folder; name the file to write")
     folder = os.path.dirname(real)
     if not os.path.isdir(folder):
-        raise RuntimeFailure(f"-o {path}: no folder {folder} (create it first)")
-    try:  # the one honest test of "can a file be made here": make one (no access() guess)
+        if os.path.exists(folder):
+            refuse(f"not a folder: {folder}")
+        refuse(f"no folder {folder} (create it first)")
+    try:  # the one honest test of "can this file be made here": make its temporary twin
         fd, probe = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        reason = {errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on the device",
-                  errno.EDQUOT: "disk quota exceeded"}.get(exc.errno or 0, "permission denied")
-        raise RuntimeFailure(f"-o {path}: {reason}") from None
+        refuse(_os_reason(exc))
     os.close(fd)
     os.unlink(probe)
-    if with_mode is not None and not os.access(real, os.W_OK):
-        raise RuntimeFailure(f"-o {path}: permission denied")
+    if mode is not None and not os.access(real, os.W_OK):
+        refuse("permission denied")
     return path
+
+
+def _os_reason(exc: OSError) -> str:
+    import errno
+
+    return {errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on the device",
+            errno.EDQUOT: "disk quota exceeded", errno.ENAMETOOLONG: "file name too long",
+            errno.ENOTDIR: "a part of the path is not a folder", errno.ELOOP: "too many levels of links",
+            errno.EACCES: "permission denied", errno.EPERM: "permission denied"}.get(
+        exc.errno or 0, (exc.strerror or str(exc)).lower())
 
 
 def write_output_file(path: str, data: bytes | str) -> None:
