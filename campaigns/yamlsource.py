@@ -243,15 +243,13 @@ def _syntax_problem(exc: MarkedYAMLError, text: str, path: str) -> Problem:
     return Problem(path, line, col, message, hint)
 
 
-# a line inside a quoted text that reads like the file's structure: "- item", "key: value"
-_STRUCTURE_LINE = re.compile(r"^([ \t]*)(?:-(?:[ \t]|$)|[^\s#:'\"][^:#\n]*:(?:[ \t]|$))")
-
-
 def _runaway_quote(text: str, upto: int) -> tuple[tuple[int, int], tuple[int, int], str] | None:
     """A quote left open that the scanner closed with the next quote in the file (lines later),
     so that the parser failed further on: the last quoted text before the failure that runs over
-    lines, one of which reads like the file's own structure at or left of the line the quote opened
-    on (text folded on purpose is indented further). Its opening, the quote that closed it, the quote."""
+    lines and whose closing quote is followed by more text on its line (``text: "world"`` closes
+    the open quote at its first ``"``; a text closed on purpose ends its line, or is followed by
+    a comment or the ``,``, ``]``, ``}`` or ``:`` of its flow). Its opening, the quote that closed
+    it, the quote."""
     found = None
     try:
         for token in ruamel.yaml.YAML(typ="safe", pure=True).scan(text):
@@ -261,13 +259,10 @@ def _runaway_quote(text: str, upto: int) -> tuple[tuple[int, int], tuple[int, in
             style = getattr(token, "style", None)
             if style not in ('"', "'") or end.line == start.line:
                 continue
-            indent = len(text[text.rfind("\n", 0, start.index) + 1:start.index]) - len(
-                text[text.rfind("\n", 0, start.index) + 1:start.index].lstrip(" "))
-            for line in text[start.index + 1:end.index - 1].split("\n")[1:]:
-                shaped = _STRUCTURE_LINE.match(line)
-                if shaped and len(shaped.group(1)) <= indent:
-                    found = (_position(text, start.index), _position(text, end.index - 1), style)
-                    break
+            line_end = text.find("\n", end.index)
+            after = text[end.index:line_end if line_end >= 0 else len(text)].strip()
+            if after and after[0] not in "#,]}:":
+                found = (_position(text, start.index), _position(text, end.index - 1), style)
     except YAMLError:
         pass
     return found

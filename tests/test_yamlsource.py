@@ -213,6 +213,20 @@ def test_an_unclosed_quote_followed_by_other_quotes_is_reported_where_it_opens(t
     assert message.startswith(expected)
 
 
+def test_a_quote_that_runs_into_a_comment_is_reported_where_it_opens():
+    text = ('posts:\n  - id: a\n    variants:\n      - "one"\n      - "two\n\n  # A countdown: "in 9 days"\n'
+            '  - id: b\n    text: ok\n')
+    (message,) = problems_of(text)
+    assert message.startswith('f.yaml:5:9: unclosed quote: the " here is never closed on its line'), message
+
+
+def test_a_valid_quoted_text_over_lines_is_not_blamed_for_a_later_error():
+    text = ('posts:\n  - id: a\n    text: "Moving house? Before the sofa arrives:\n    - measure the door\n'
+            '    note: lifts too"\n  - id: b\n    networks: [site\n')
+    (message,) = problems_of(text)
+    assert "unclosed quote" not in message and "'['" in message, message
+
+
 def test_a_quoted_text_folded_over_lines_on_purpose_is_not_called_unclosed():
     assert load_text('a: "one\n  two"\nb: 2\n', "f.yaml") == {"a": "one two", "b": 2}
     (message,) = problems_of('a: "one\n  two"\nb: 2\n  c: 3\n')
