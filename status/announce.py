@@ -18,7 +18,7 @@ override any of them in the calendar (``brand.status_templates``, per state or
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from campaigns.model import Account, Calendar, Kind
@@ -91,6 +91,33 @@ def describe(pub: Publication) -> str:
             return f"maintenance: reminder {pub.note.removeprefix(REMINDER_NOTE)} ahead"
         return f"maintenance: {_PHASES.get(phase, phase)}"
     return "incident follow-up" if pub.role == "follow_up" else f"incident update: {pub.role}"
+
+
+def describe_recorded(key: str, source: str, network: str, at: datetime, current: str | None) -> str | None:
+    """What a recorded maintenance publication announced when the status file no longer plans
+    it: a window moved since (its reminders, start and end, and the news that it changed), or a
+    change announced before the window was cancelled. Its source holds the window it was made
+    for, so its key is made again for each role that window had; ``current`` is the window's
+    source now (None: gone). ``maintenance: reminder 24 hours ahead (the window before it moved)``,
+    ``maintenance: changed``; None if no role gives the key."""
+    window = source.partition("@")[2]
+    if not source.startswith("maintenance:") or window.count("-") != 1:
+        return None
+    try:
+        starts, ends = (datetime.fromtimestamp(float(t), UTC) for t in window.split("-"))
+    except ValueError:
+        return None
+    roles = {publication_key(f"{source}:changed", starts, network): "changed",
+             publication_key(f"{source}:start", starts, network): "starts",
+             publication_key(f"{source}:end", ends, network): "ends"}
+    if at < starts:
+        ahead = starts - at
+        roles[publication_key(f"{source}:remind:{int(ahead.total_seconds())}", starts, network)] = \
+            f"reminder {_ahead(ahead).removeprefix('in ')} ahead"
+    role = roles.get(key)
+    if role is None:
+        return None
+    return f"maintenance: {role}" + (" (the window before it moved)" if source != current else "")
 
 
 def headline(pub: Publication, status: Status, tz: Any) -> str:

@@ -394,3 +394,23 @@ def test_reading_commands_never_create_a_ledger(capsys, tmp_path, argv, said, ex
     assert code == exit_code and out.startswith(said) if said else out == "", (out, err)
     assert "created a new ledger" not in err
     assert not (tmp_path / ".herald").exists()
+
+
+def test_history_names_a_changed_and_a_cancelled_window_and_the_reminders_of_a_moved_one(capsys, tmp_path):
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text(CALENDAR)
+    status.write_text(STATUS)
+    files = ("--calendar", str(calendar), "--status", str(status))
+    assert herald(capsys, FakeClock(T0 + timedelta(seconds=1)), "run", "--once", *files)[0] == 0  # 24 h reminder
+    status.write_text(STATUS.replace("starts: 2026-12-02T10:00", "starts: 2026-12-02T09:30"))  # moved
+    assert herald(capsys, FakeClock(T0 + timedelta(hours=1)), "run", "--once", *files)[0] == 0
+    code, out, _ = herald(capsys, FakeClock(T0 + timedelta(hours=1)), "history", "--json", *files)
+    whats = {json.loads(line)["what"] for line in out.splitlines()}
+    assert {"maintenance: changed", "maintenance: reminder 24 hours ahead (the window before it moved)"} <= whats, whats
+    status.write_text(STATUS.replace("starts: 2026-12-02T10:00", "starts: 2026-12-02T09:30")
+                      .replace("    ends: 2026-12-02T11:00\n", "    ends: 2026-12-02T11:00\n    cancelled: true\n"))
+    assert herald(capsys, FakeClock(T0 + timedelta(hours=2)), "run", "--once", *files)[0] == 0
+    code, out, _ = herald(capsys, FakeClock(T0 + timedelta(hours=2)), "history", "--json", *files)
+    whats = {json.loads(line)["what"] for line in out.splitlines()}
+    assert {"maintenance: changed", "maintenance: cancelled"} <= whats, whats
+    assert "maintenance" not in whats

@@ -99,9 +99,9 @@ def test_plan_text_says_what_each_announcement_is(capsys, status):
     code, out, _ = run(capsys, "plan", "--calendar", SAMPLE, "--status", status, "--from", "2026-11-23", "--days", "3")
     assert code == 0
     assert out.splitlines()[0].startswith("8 publications (7 status announcements) from 2026-11-23 00:00 CET")
-    assert "    status file: maintenance db-upgrade, maintenance in 24 hours\n" in out
-    assert "    status file: incident pay, investigating (major)\n" in out
-    assert "    status file: incident pay, follow-up\n" in out
+    assert "    status file: db-upgrade, maintenance: reminder 24 hours ahead\n" in out
+    assert "    status file: pay, incident update: investigating (major)\n" in out
+    assert "    status file: pay, incident follow-up (major)\n" in out
 
 
 def test_simulate_runs_the_status_announcements_too(capsys, status):

@@ -202,6 +202,7 @@ def _collect(child: Child) -> Elsewhere:
 
 def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.model import STATUS_KINDS
+    from status.announce import describe
 
     if args.json:
         from .planjson import cmd_plan_json
@@ -210,7 +211,7 @@ def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
     calendar = load_calendar(args.calendar)
     start, end = window_of(args, calendar, clock)
     out = sys.stdout
-    publications, _status = planned(args, calendar, start, end, clock.now(), variant_history(args, start, end))
+    publications, status = planned(args, calendar, start, end, clock.now(), variant_history(args, start, end))
     tz = calendar.brand.tz
     announced = sum(1 for p in publications if p.kind in STATUS_KINDS)
     what = f" ({count(announced, 'status announcement')})" if announced else ""
@@ -222,7 +223,9 @@ def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
         variant = f"variant {pub.variant}/{pub.variants}, " if pub.variants > 1 else ""
         out.write(f"\n{local:%a %Y-%m-%d %H:%M %Z}  {pub.network:<10} {pub.post}  ({variant}{budget})  {pub.key}\n")
         if pub.kind in STATUS_KINDS:
-            out.write(f"    status file: {pub.kind} {pub.post}, {pub.note}\n")
+            incident = status.incident(pub.post) if pub.kind == "incident" and status is not None else None
+            impact = f" ({incident.impact})" if incident is not None else ""
+            out.write(f"    status file: {pub.post}, {describe(pub)}{impact}\n")
         for line in pub.text.splitlines() or [""]:
             out.write(f"    {line}\n")
         if pub.note and pub.kind not in STATUS_KINDS:

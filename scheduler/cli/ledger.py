@@ -88,7 +88,7 @@ def _row(record: Record, tz: Any, what: str) -> str:
             f"{note}")
 
 
-def _what(args: argparse.Namespace, records: list[Record], clock: Clock) -> dict[str, str]:
+def _what(args: argparse.Namespace, ledger: Ledger, records: list[Record]) -> dict[str, str]:
     """What each row is, in words: ``post (tip)``, and for the status file's rows the words of
     :func:`status.announce.describe` (``incident update: investigating``, ``maintenance: starts``…).
     Status rows are named by planning the status file's announcements around their times and
@@ -103,7 +103,7 @@ def _what(args: argparse.Namespace, records: list[Record], clock: Clock) -> dict
     from datetime import timedelta
 
     from campaigns.calendar import check
-    from status.announce import announcements, describe
+    from status.announce import announcements, describe, describe_recorded
     from status.load import check as check_status
 
     calendar = check(args.calendar).value
@@ -112,9 +112,18 @@ def _what(args: argparse.Namespace, records: list[Record], clock: Clock) -> dict
         return what
     start = min(r.scheduled_at for r in announced)
     end = max(r.scheduled_at for r in announced) + timedelta(seconds=1)
-    for pub in announcements(calendar, status, start, end, now=clock.now()):
+    # what was announced of each window is what makes a moved or cancelled one news (as in the
+    # engine); such news is planned at "now", and its key does not depend on when: plan it in range
+    sent = ledger.sent_sources("maintenance:")
+    for pub in announcements(calendar, status, start, end, now=start, announced=sent):
         if pub.key in what:
             what[pub.key] = describe(pub)
+    current = {m.id: m.source for m in status.maintenance}
+    for record in announced:  # what the file plans no more: a window moved, or cancelled after a change
+        if what[record.key] == "maintenance":
+            window = record.source.removeprefix("maintenance:").partition("@")[0]
+            what[record.key] = describe_recorded(record.key, record.source, record.network, record.scheduled_at,
+                                                 current.get(window)) or "maintenance"
     return what
 
 
@@ -153,7 +162,7 @@ def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
     if args.network:
         _check_network(args, ledger.networks())
     records = ledger.history(args.limit, only, args.network)
-    what = _what(args, records, clock)
+    what = _what(args, ledger, records)
     if args.json:
         for record in records:
             row = {**record.as_json(), "what": what[record.key]}
