@@ -245,7 +245,7 @@ def repetition(calendar: Calendar, publications: list[Publication], checker: Voi
         # at one instant, the account's texts in the order they first appear (as the plan has them)
         order = {text: n for n, text in enumerate(groups)}
         timeline = sorted(((p.at, order[t], ids[t], p) for t, pubs in groups.items() for p in pubs),
-                          key=lambda row: (row[0], row[1]))
+                          key=lambda row: (row[0].timestamp(), row[1]))
         if len(groups) <= EXACT_UP_TO:
             recent: RecentExact[Publication] = RecentExact(voice.similarity, window, scores)
             alike = [recent.find_and_add(at, item, sets, pub) for at, _, item, pub in timeline]

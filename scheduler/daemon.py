@@ -734,7 +734,7 @@ class Daemon:
         for pause in self.ledger.active_pauses(now):
             until = f" until {pause.until.astimezone(tz):%Y-%m-%d %H:%M %Z}" if pause.until else " until resumed"
             log.warning("PAUSED %s%s: %s", pause.network or "all networks", until, pause.reason or "no reason given")
-        upcoming = sorted(self.engine.pending(), key=lambda p: p.at)
+        upcoming = sorted(self.engine.pending(), key=lambda p: p.at.timestamp())
         overdue = [p for p in upcoming if p.at <= now]
         if overdue:
             log.info("catching up: %d publication(s) were due while Herald was not running", len(overdue))

@@ -686,7 +686,7 @@ class Engine:
 
 
 def _in_order(planned: Mapping[str, Publication]) -> tuple[Publication, ...]:
-    return tuple(sorted(planned.values(), key=lambda p: (p.at, p.network, p.post)))
+    return tuple(sorted(planned.values(), key=lambda p: (p.at.timestamp(), p.network, p.post)))
 
 
 def owner_is_gone(owner: str) -> bool:

@@ -61,9 +61,10 @@ def _values(calendar: Calendar, status: Status, **values: str) -> dict[str, str]
 
 def _window(maintenance: Maintenance, tz: Any) -> str:
     start, end = maintenance.starts.astimezone(tz), maintenance.ends.astimezone(tz)
+    zone = f" {start:%Z}" if start.tzname() != end.tzname() else ""  # across a DST change: both zones
     if start.date() == end.date():
-        return f"{start:%a %-d %b, %H:%M}-{end:%H:%M %Z}"
-    return f"{start:%a %-d %b %H:%M} to {end:%a %-d %b %H:%M %Z}"
+        return f"{start:%a %-d %b, %H:%M}{zone}-{end:%H:%M %Z}"
+    return f"{start:%a %-d %b %H:%M}{zone} to {end:%a %-d %b %H:%M %Z}"
 
 
 def _ahead(delta: timedelta) -> str:
@@ -244,7 +245,7 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
                     "follow-up", "follow_up", root_key, incident_state=str(UpdateState.RESOLVED))
     for maintenance in status.maintenance:
         _maintenance(calendar, status, maintenance, accounts, now, announced, add)
-    out.sort(key=lambda p: (p.at, p.network, p.post))
+    out.sort(key=lambda p: (p.at.timestamp(), p.network, p.post))  # instants: a repeated hour's fold counts
     return out
 
 

@@ -97,3 +97,17 @@ def test_a_repeated_hour_is_written_in_utc_with_its_wall_clock_time_and_said_wit
     calendar = load_calendar(CALENDAR, "content_calendar.yaml")
     window = load_status(text, calendar, "status.yaml").maintenance[0]
     assert window.starts == datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
+
+
+def test_announcements_in_the_repeated_hour_are_in_time_order_and_say_both_zones(capsys, files):
+    (files / "status.yaml").write_text(
+        "maintenance:\n"
+        "  - id: early\n    title: Early\n    starts: 2027-10-31T00:40Z\n    ends: 2027-10-31T01:45Z\n    remind: [10m]\n"
+        "  - id: late\n    title: Late\n    starts: 2027-10-31T01:10Z\n    ends: 2027-10-31T01:50Z\n    remind: []\n")
+    code, out, err = herald(capsys, files, "plan", "--from", "2027-10-31", "--days", "1", "--only", "status")
+    assert code == 0, err
+    starts = [line.split("  ")[0] for line in out.splitlines() if line.startswith("Sun")]
+    assert list(dict.fromkeys(starts))[:3] == ["Sun 2027-10-31 02:30 CEST", "Sun 2027-10-31 02:40 CEST",
+                                               "Sun 2027-10-31 02:10 CET"], starts
+    # a window across the change says both zones: 02:30 CEST to 02:45 CET is 75 minutes, not 15
+    assert "02:40 CEST-02:45 CET" in out, out

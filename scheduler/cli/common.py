@@ -180,7 +180,7 @@ def planned(args: argparse.Namespace, calendar: Calendar, start: datetime, end: 
         from status.announce import announcements
 
         publications = sorted([*publications, *announcements(calendar, status, start, end, now=now)],
-                              key=lambda p: p.at)
+                              key=lambda p: p.at.timestamp())  # instants, not wall clocks (DST folds)
     return publications, status
 
 

@@ -263,7 +263,9 @@ class Renderer:
                             "title": shorten(f"{str(u.state).capitalize()}: {i.title}"), "text": u.message})
         for m in self.status.maintenance:
             state = "Cancelled" if m.cancelled else "Maintenance"
-            window = f"{m.starts.astimezone(self.tz):%d %b %H:%M}–{m.ends.astimezone(self.tz):%H:%M %Z}"
+            start, end = m.starts.astimezone(self.tz), m.ends.astimezone(self.tz)
+            zone = f" {start:%Z}" if start.tzname() != end.tzname() else ""  # across a DST change: both
+            window = f"{start:%d %b %H:%M}{zone}–{end:%H:%M %Z}"
             out.append({"id": f"maintenance:{m.id}@{m.signature}", "path": f"maintenance/{m.id}/",
                         "at": min(m.starts, self.now), "title": shorten(f"{state}: {m.title} ({window})"),
                         "text": m.message or m.title})

@@ -156,7 +156,7 @@ def review_page(ctx: WebContext, request: Request) -> str:
     network = _choice(request, "network", list(calendar.networks))
     kind = _choice(request, "kind", sorted({str(p.kind) for p in calendar.posts} | {str(k) for k in STATUS_KINDS}))
     pubs = sorted([*plan(calendar, start, end), *announcements(calendar, status, start, end, now=now)],
-                  key=lambda p: (p.at, p.network, p.post))
+                  key=lambda p: (p.at.timestamp(), p.network, p.post))
     pubs = [p for p in pubs if (campaign is None or p.campaign == campaign)
             and (network is None or p.network == network) and (kind is None or str(p.kind) == kind)]
     rows = _ledger_rows(ctx, [p.key for p in pubs])
