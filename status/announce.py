@@ -73,7 +73,10 @@ def _ahead(delta: timedelta) -> str:
         return f"in {int(hours // 24)} days"
     if hours >= 1 and hours == int(hours):
         return "in 1 hour" if hours == 1 else f"in {int(hours)} hours"
-    minutes = int(delta.total_seconds() // 60)
+    seconds = int(delta.total_seconds())
+    if seconds % 60:
+        return "in 1 second" if seconds == 1 else f"in {seconds} seconds"
+    minutes = seconds // 60
     return "in 1 minute" if minutes == 1 else f"in {minutes} minutes"
 
 
@@ -154,7 +157,7 @@ def _sentence(message: str) -> str:
     """An ops message as a sentence: the templates go on after it ("… Next update by 10:30"),
     so one written without a full stop gets one (a question or an exclamation keeps its mark)."""
     message = message.strip()
-    if message and not message.rstrip(_CLOSERS).endswith((".", "!", "?", "…", ":")):
+    if message and not message.rstrip(_CLOSERS).endswith((".", "!", "?", "…", ":", "。", "！", "？", "｡", "।", "؟")):
         return message + "."
     return message
 

@@ -132,13 +132,14 @@ def next_stamp(now: datetime, status: Status, incident: Incident | None) -> str:
     return stamp(now, status, incident.updates[-1].at if incident is not None else None)
 
 
-def slug(title: str) -> str:
-    """An id from a title: ASCII letters and digits (accents dropped, "ä" is "a") joined by single
-    hyphens, at most 40 characters, never ending in one (an id is the slug, "-" and a time)."""
+def slug(title: str, fallback: str = "incident") -> str:
+    """An id from a title: ASCII letters and digits (accents dropped, "ä" is "a", "ß" is "ss")
+    joined by single hyphens, at most 40 characters, never ending in one (an id is the slug, "-"
+    and a time); ``fallback`` (what it names) for a title with no such letter."""
     import unicodedata
 
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:40].strip("-") or "incident"
+    ascii_title = unicodedata.normalize("NFKD", title.casefold()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")[:40].strip("-") or fallback
 
 
 def find_incident(data: CommentedMap, incident_id: str) -> CommentedMap:

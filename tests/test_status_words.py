@@ -111,3 +111,41 @@ def test_announcements_in_the_repeated_hour_are_in_time_order_and_say_both_zones
                                                "Sun 2027-10-31 02:10 CET"], starts
     # a window across the change says both zones: 02:30 CEST to 02:45 CET is 75 minutes, not 15
     assert "02:40 CEST-02:45 CET" in out, out
+
+
+def test_ids_fall_back_to_their_kind_and_sharp_s_is_ss():
+    assert edit.slug("日本語", "maintenance") == "maintenance" and edit.slug("---") == "incident"
+    assert edit.slug("Größe Straße") == "grosse-strasse"
+
+
+def test_a_message_in_another_script_keeps_its_own_full_stop():
+    found = texts("incidents:\n  - id: pay\n    title: 決済\n    impact: minor\n    updates:\n"
+                  "      - at: 2026-12-01T10:00\n        state: investigating\n        message: 調査中です。\n",
+                  datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
+    assert found and all("調査中です。 Next update by" in t for t in found), found
+
+
+def test_a_bad_id_is_refused_before_the_file_is_touched(capsys, files):
+    before = (files / "status.yaml").read_text()
+    code, _, err = herald(capsys, files, "maintenance", "add", "--id", "ünï", "--title", "DB", "--starts",
+                          "2027-10-12T03:00", "--ends", "2027-10-12T04:00")
+    assert code == 2 and err.startswith("herald maintenance add: argument --id: 'ünï': letters, digits, '.', '_' and '-'"), err
+    assert (files / "status.yaml").read_text() == before
+
+
+def test_remind_may_be_given_more_than_once_and_seconds_are_said_as_seconds(capsys, files):
+    code, out, err = herald(capsys, files, "maintenance", "add", "--title", "DB", "--starts", "2027-10-12T03:00",
+                            "--ends", "2027-10-12T04:00", "--remind", "24h", "--remind", "90s,1h")
+    assert code == 0, err
+    assert "remind: [24h, 90s, 1h]" in (files / "status.yaml").read_text()
+    assert "90 seconds ahead" in out and "1 minute" not in out, out
+
+
+def test_an_incident_declared_in_the_repeated_hour_is_said_in_the_brands_time(capsys, files):
+    code = main(["incident", "declare", "--title", "Checkout down", "--impact", "minor", "-m", "Looking into it.",
+                 "--calendar", str(files / "content_calendar.yaml"), "--status", str(files / "status.yaml")],
+                clock=FakeClock(datetime(2027, 10, 31, 1, 40, tzinfo=UTC)))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "investigating at 2027-10-31 02:40:00 CET (the second 02:40 that night)" in out, out
+    assert "at: '2027-10-31T01:40:00Z' # 02:40 CET (the second 02:40 that night)" in (files / "status.yaml").read_text()

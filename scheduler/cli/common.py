@@ -113,6 +113,18 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
 positive_int = whole_number(1, 3660)  # days, topics
 
 
+def identifier(text: str) -> str:
+    """An argparse type: an id as both files write them (checked before any file is touched)."""
+    import re
+
+    from campaigns.schema import ID_PATTERN
+
+    if not re.fullmatch(ID_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{text!r}: letters, digits, '.', '_' and '-' (ASCII), starting with a "
+                                         "letter or digit, at most 100 characters")
+    return text
+
+
 def calendar_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calendar", default=DEFAULT_CALENDAR, help=f"calendar file (default {DEFAULT_CALENDAR})")
 

@@ -20,6 +20,7 @@ from .common import (
     check_names,
     check_text,
     count,
+    identifier,
     ledger_exists,
     ledger_url,
     load_calendar,
@@ -56,7 +57,7 @@ def register(sub: Any) -> None:
     q.add_argument("-m", "--message", required=True, help="what we know and what we are doing")
     q.add_argument("--component", action="append", default=[], help="an affected component (repeatable)")
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
-    q.add_argument("--id", help="the incident id (default: from the title and the time)")
+    q.add_argument("--id", type=identifier, help="the incident id (default: from the title and the time)")
     q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
     q.set_defaults(handler=cmd_incident)
     for action, text in (("update", "a new update on an open incident"), ("resolve", "the incident is over")):
@@ -88,8 +89,9 @@ def register(sub: Any) -> None:
     q.add_argument("-m", "--message", default="", help="what customers should expect")
     q.add_argument("--component", action="append", default=[], help="an affected component (repeatable)")
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
-    q.add_argument("--remind", default="", metavar="DURATIONS", help="announce ahead, e.g. 24h,1h (the default)")
-    q.add_argument("--id", help="the window's id (default: from the title and the start)")
+    q.add_argument("--remind", action="append", default=[], metavar="DURATIONS",
+                   help="announce ahead, e.g. 24h,1h (the default; repeatable)")
+    q.add_argument("--id", type=identifier, help="the window's id (default: from the title and the start)")
     q.set_defaults(handler=cmd_maintenance)
     q = maintenance.add_parser("cancel", help="it will not happen (announced if the window was)")
     files(q)
@@ -167,7 +169,10 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
     if incident is None:  # pragma: no cover - edit_file verified the file it wrote
         raise UsageError(f"{incident_id}: not in {args.status} after writing it")
     names = incident.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
-    show(f"{incident_id}: {incident.state} at {written['at']} ({status.timezone}) in {args.status}; "
+    at = incident.updates[-1].at.astimezone(calendar.brand.tz)
+    note = getattr(written["at"], "note", "")  # a repeated hour: which of the two
+    when = f"{at:%Y-%m-%d %H:%M:%S %Z}" + (f" ({note.partition('(')[2]}" if note else "")
+    show(f"{incident_id}: {incident.state} at {when} in {args.status}; "
          f"a running engine announces it within "
          f"a second on {', '.join(names)}")
     return ExitStatus.OK
@@ -204,18 +209,19 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
         return ExitStatus.OK
     args.message = check_text("-m", args.message)
     args.title = check_text("--title", args.title)
-    remind = [r.strip() for r in args.remind.split(",") if r.strip()]
+    remind = [r.strip() for given in args.remind for r in given.split(",") if r.strip()]
     for text in remind:
         parse_duration_option("--remind", text)
-    if args.remind.strip() and not remind:
-        raise UsageError(f"--remind: {args.remind!r} lists no durations; write {DURATION_HINT}, e.g. 24h,1h")
+    for given in args.remind:
+        if not given.replace(",", "").strip():
+            raise UsageError(f"--remind: {given!r} lists no durations; write {DURATION_HINT}, e.g. 24h,1h")
     calendar, current = _load(args)
     _check_names(args, calendar, current)
     starts, ends = parse_time(args.starts, "--starts", calendar), parse_time(args.ends, "--ends", calendar)
     if ends <= starts:
         raise UsageError("--ends must be after --starts")
     tz = calendar.brand.tz
-    window_id = args.id or f"{edit.slug(args.title)}-{starts.astimezone(tz):%Y%m%d-%H%M}"
+    window_id = args.id or f"{edit.slug(args.title, 'maintenance')}-{starts.astimezone(tz):%Y%m%d-%H%M}"
     def change(data: Any, fresh: Status) -> None:
         file_zone = zone(fresh.timezone)  # written as wall-clock times in the file's own zone
         edit.add_maintenance(
