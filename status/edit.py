@@ -186,9 +186,9 @@ def append(seq: CommentedSeq, item: Any) -> None:
     seq.append(item)
     if old is None:
         return
-    node, key = old
+    node, key, at = old
     slot = node.ca.items.get(key)
-    token = slot[2] if slot and len(slot) > 2 else None
+    token = slot[at] if slot and len(slot) > at else None
     if token is None or "#" not in token.value:
         return
     value: str = token.value
@@ -209,23 +209,25 @@ def append(seq: CommentedSeq, item: Any) -> None:
     moved = copy.copy(token)
     moved.value = move
     if keep is None:
-        slot[2] = None
+        slot[at] = None
     else:
         token.value = keep
-    target, target_key = new
-    target.ca.items[target_key] = [None, None, moved, None]
+    target, target_key, target_at = new
+    target.ca.items[target_key] = [moved if n == target_at else None for n in range(4)]
 
 
-def _deepest_last(node: Any) -> tuple[CommentedMap, Any] | None:
-    """The mapping and key of the last scalar-or-flow value at the end of ``node``, where
-    ruamel.yaml keeps the comments that follow a block collection."""
-    found: tuple[CommentedMap, Any] | None = None
+def _deepest_last(node: Any) -> tuple[CommentedMap | CommentedSeq, Any, int] | None:
+    """Where ruamel.yaml keeps the comments that follow a block collection: the container of the
+    last scalar-or-flow value at the end of ``node``, that value's key (or index), and the slot
+    of its comment entry (2 in a mapping, 0 in a sequence)."""
+    found: tuple[CommentedMap | CommentedSeq, Any, int] | None = None
     while isinstance(node, (CommentedMap, CommentedSeq)) and node and not node.fa.flow_style():
         if isinstance(node, CommentedMap):
             key = list(node.keys())[-1]
-            found = (node, key)
+            found = (node, key, 2)
             node = node[key]
         else:
+            found = (node, len(node) - 1, 0)
             node = node[-1]
     return found
 

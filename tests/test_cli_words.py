@@ -414,3 +414,29 @@ def test_history_names_a_changed_and_a_cancelled_window_and_the_reminders_of_a_m
     whats = {json.loads(line)["what"] for line in out.splitlines()}
     assert {"maintenance: changed", "maintenance: cancelled"} <= whats, whats
     assert "maintenance" not in whats
+
+
+def test_a_section_comment_after_a_block_list_moves_with_the_section(capsys, tmp_path):
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text((ROOT / "content_calendar.yaml").read_text())
+    status.write_text(textwrap.dedent("""\
+        components:
+          checkout: {name: Checkout}
+        maintenance:
+          - id: old
+            title: Old window
+            starts: 2027-01-10T03:00
+            ends: 2027-01-10T04:00
+            components:
+              - checkout
+            # old's own note
+
+        # Incidents section
+        incidents: []
+        """))
+    files = ("--calendar", str(calendar), "--status", str(status))
+    assert herald(capsys, FakeClock(T0), "maintenance", "add", *files, "--id", "new", "--title", "New window",
+                  "--starts", "2027-02-10T03:00", "--ends", "2027-02-10T04:00")[0] == 0
+    text = status.read_text()
+    assert "      - checkout\n    # old's own note\n  - id: new\n" in text, text
+    assert "\n\n# Incidents section\nincidents: []" in text, text
