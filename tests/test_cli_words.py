@@ -311,6 +311,8 @@ def test_option_values_are_checked_with_a_suggestion(capsys, tmp_path):
     code, out, err = herald(capsys, clock, "history", "--network", "sitee", *files)
     assert (code, out) == (2, "") and err == "herald: --network sitee: not defined (did you mean 'site'?)\n"
     assert herald(capsys, clock, "history", "--network", "site", *files)[0] == 0
+    code, out, err = herald(capsys, clock, "history", "--network", "", *files)
+    assert (code, out) == (2, "") and err.startswith("herald: --network : not defined"), err
     assert herald(capsys, clock, "pause", "--network", "site", *files)[0] == 0
     code, out, err = herald(capsys, clock, "resume", "--network", "sitee", *files)
     assert (code, out) == (2, "") and err == "herald: --network sitee: not defined (did you mean 'site'?)\n"

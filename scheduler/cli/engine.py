@@ -93,7 +93,7 @@ def cmd_health(args: argparse.Namespace, clock: Clock) -> int:
     ledger = existing_ledger(args)
     now = clock.now()
     if ledger is None:
-        show(f"unhealthy: no engine has recorded a heartbeat ({no_ledger_yet(args)})")
+        show(f"unhealthy: no engine has recorded a heartbeat (none is running; {no_ledger_yet(args)})")
         return ExitStatus.INVALID
     running = [e for e in ledger.engines() if e["stopped_at"] is None]
     alive = [e for e in running if (now - e["heartbeat_at"]).total_seconds() <= args.max_age]

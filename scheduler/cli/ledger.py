@@ -154,12 +154,12 @@ def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
     only = check_choices("--only", args.only, [str(s) for s in State]) if args.only is not None else None
     ledger = existing_ledger(args)
     if ledger is None:
-        if args.network:
+        if args.network is not None:
             _check_network(args, set())
         if not args.json:
             show(f"the ledger is empty ({no_ledger_yet(args)})")
         return ExitStatus.OK
-    if args.network:
+    if args.network is not None:
         _check_network(args, ledger.networks())
     records = ledger.history(args.limit, only, args.network)
     what = _what(args, ledger, records)
@@ -215,11 +215,11 @@ def cmd_resume(args: argparse.Namespace, clock: Clock) -> int:
     ledger = existing_ledger(args)
     now = clock.now()
     if ledger is None:
-        if args.network:
+        if args.network is not None:
             _check_network(args, set())
         show("nothing was paused" + (f" for {args.network}" if args.network else ""))
         return ExitStatus.OK
-    if args.network:
+    if args.network is not None:
         _check_network(args, {p.network for p in ledger.active_pauses(now) if p.network})
     ended = ledger.resume(now, args.network)
     if not ended:
