@@ -442,3 +442,20 @@ def test_a_section_comment_after_a_block_list_moves_with_the_section(capsys, tmp
     text = status.read_text()
     assert "      - checkout\n    # old's own note\n  - id: new\n" in text, text
     assert "\n\n# Incidents section\nincidents: []" in text, text
+
+
+@pytest.mark.parametrize("command", ["retry", "skip"])
+def test_retry_and_skip_without_a_ledger_say_so_and_create_none(capsys, tmp_path, command):
+    calendar = tmp_path / "content_calendar.yaml"
+    calendar.write_text(CALENDAR)
+    code, _, err = herald(capsys, FakeClock(T0), command, "abcd1234", "--calendar", str(calendar))
+    assert code == 2 and err.startswith("herald: no publication with key 'abcd1234' (no ledger yet at "), err
+    assert not (tmp_path / ".herald").exists()
+
+
+def test_pause_that_makes_the_ledger_logs_it_in_the_brands_zone(capsys, tmp_path):
+    calendar = tmp_path / "content_calendar.yaml"
+    calendar.write_text(CALENDAR)
+    code, _, err = herald(capsys, FakeClock(T0), "pause", "--calendar", str(calendar))
+    created = [line for line in err.splitlines() if "created a new ledger" in line]
+    assert code == 0 and created and datetime.fromisoformat(created[0].split(" ", 1)[0]).utcoffset() == timedelta(hours=1)

@@ -180,7 +180,9 @@ def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_retry(args: argparse.Namespace, clock: Clock) -> int:
-    ledger = open_ledger(args)
+    ledger = existing_ledger(args)
+    if ledger is None:
+        raise UsageError(f"no publication with key {args.key!r} ({no_ledger_yet(args)})")
     record = _resolve(ledger, args.key)
     updated = ledger.operator_retry(record.key, clock.now())
     if updated is None:
@@ -190,7 +192,9 @@ def cmd_retry(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_skip(args: argparse.Namespace, clock: Clock) -> int:
-    ledger = open_ledger(args)
+    ledger = existing_ledger(args)
+    if ledger is None:
+        raise UsageError(f"no publication with key {args.key!r} ({no_ledger_yet(args)})")
     record = _resolve(ledger, args.key)
     if ledger.operator_skip(record.key, clock.now(), args.reason) is None:
         raise UsageError(f"{record.key} is {record.state} and cannot be skipped now")
@@ -199,8 +203,12 @@ def cmd_skip(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_pause(args: argparse.Namespace, clock: Clock) -> int:
-    ledger = open_ledger(args)
     calendar = load_calendar(args.calendar) if os.path.exists(args.calendar) else None
+    if calendar is not None:  # read first: a ledger made now is logged in the brand's zone
+        from ..logformat import set_zone
+
+        set_zone(calendar.brand.tz)
+    ledger = open_ledger(args)
     if args.network and calendar:
         check_names("--network", [args.network], calendar.networks, args.calendar)
     until = parse_time(args.until, "--until", calendar) if args.until else None
