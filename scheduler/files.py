@@ -26,7 +26,7 @@ def write_atomic(path: str, data: bytes | str, mode: int = 0o644) -> None:
     os.makedirs(directory, exist_ok=True)
     with contextlib.suppress(FileNotFoundError):
         mode = stat.S_IMODE(os.stat(target).st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target), suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
@@ -39,6 +39,12 @@ def write_atomic(path: str, data: bytes | str, mode: int = 0o644) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(directory)
+
+
+def temporary_prefix(target: str) -> str:
+    """The start of a temporary twin's name: the file's own (cut, so that a name the file system
+    takes is never made too long by the ".xxxxxxxx.tmp" around it)."""
+    return f".{os.path.basename(target)[:100]}."
 
 
 def writes_in_place(path: str) -> bool:
@@ -79,17 +85,20 @@ def write_output(path: str, data: bytes | str) -> None:
 
 
 _STREAMS = re.compile(r"/dev/(?:(?P<std>stdin|stdout|stderr)|fd/(?P<fd>\d+))"
-                      r"|/proc/(?:self|(?P<pid>\d+))/fd/(?P<pfd>\d+)")
+                      r"|/proc/(?:self|thread-self|(?P<pid>\d+)(?:/task/\d+)?)/fd/(?P<pfd>\d+)")
 _STANDARD = {"stdin": 0, "stdout": 1, "stderr": 2}
 
 
 def own_stream(path: str) -> int | None:
-    """The descriptor of this process that ``path`` names, following links one step at a time
-    (a link to ``/dev/stderr`` is stderr, whatever file stderr is redirected to): ``/dev/stdout``,
-    ``/dev/stderr``, ``/dev/fd/N``, ``/proc/self/fd/N``; None for anything else."""
+    """The descriptor of this process that ``path`` is: one it names (``/dev/stdout``,
+    ``/dev/stderr``, ``/dev/fd/N``, ``/proc/self/fd/N``, or a link to one, followed a link at a
+    time, every folder on the way resolved), or standard output or error when ``path`` is the
+    very file they are open on (a link through ``/proc/thread-self``, or ``-o log 2>>log``).
+    Written through that descriptor, a file keeps what the stream wrote there; None: neither."""
     current = path
     for _ in range(40):  # the kernel's own limit on links followed
-        absolute = re.sub(r"^/+", "/", os.path.normpath(os.path.abspath(current)))
+        folder, name = os.path.split(os.path.abspath(current))
+        absolute = os.path.join(os.path.realpath(folder), name)  # links above resolved, the last one not
         match = _STREAMS.fullmatch(absolute)
         if match and (match["pid"] is None or int(match["pid"]) == os.getpid()):
             number = match["fd"] or match["pfd"]
@@ -97,16 +106,19 @@ def own_stream(path: str) -> int | None:
         try:
             target = os.readlink(absolute)
         except OSError:
-            parent, name = os.path.split(absolute)
-            if parent == absolute or not name:
-                return None
-            # a link further up the path (/dev/fd itself is a link to /proc/self/fd)
-            real_parent = os.path.realpath(parent)
-            if real_parent == parent:
-                return None
-            current = os.path.join(real_parent, name)
-            continue
+            break
         current = os.path.join(os.path.dirname(absolute), target)
+    try:
+        named = os.stat(path)
+    except OSError:
+        return None
+    for fd in (1, 2):  # not 0: "-o plan.ics < plan.ics" means to replace the file
+        try:
+            stream = os.fstat(fd)
+        except OSError:
+            continue
+        if (stream.st_dev, stream.st_ino) == (named.st_dev, named.st_ino):
+            return fd
     return None
 
 
@@ -140,7 +152,7 @@ def replace_if_unchanged(path: str, data: str, expected: str | None, mode: int =
     directory = os.path.dirname(target)
     with contextlib.suppress(FileNotFoundError):
         mode = stat.S_IMODE(os.stat(target).st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target), suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8"))

@@ -228,19 +228,34 @@ def test_a_read_only_file_system_is_named_as_such(capsys, tmp_path):
 
 def test_an_unwritable_folder_is_refused_before_any_work(capsys, tmp_path):
     """Run as an unprivileged user (root writes anywhere): refused before any work, in one line."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    # pytest's own folders are 0700: an unprivileged user could not even reach the folder
+    reachable = Path(tempfile.mkdtemp(prefix="herald-test-", dir="/tmp"))
+    reachable.chmod(0o755)
+    request_cleanup = shutil.rmtree
+    folder = reachable / "locked"
+    folder.mkdir(mode=0o555)
+    try:
+        _refuse_unwritable(capsys, reachable, folder)
+    finally:
+        folder.chmod(0o755)
+        request_cleanup(reachable)
+
+
+def _refuse_unwritable(capsys, tmp_path, folder):
     import os
     import shutil
     import subprocess
     import sys
 
-    folder = tmp_path / "locked"
-    folder.mkdir(mode=0o555)
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         if os.access(folder, os.W_OK):
             pytest.skip("needs an unprivileged user: root without setpriv writes anywhere")
         code, _, err = run(capsys, "export-ical", "--calendar", SAMPLE, "-o", str(folder / "plan.ics"))
     else:
-        tmp_path.chmod(0o755)
         done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
                                "scheduler.cli", "export-ical", "--calendar", SAMPLE, "-o", str(folder / "plan.ics")],
                               capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "HOME": str(tmp_path)})
@@ -267,10 +282,11 @@ def test_export_to_dev_stderr_shares_the_stream_with_the_message(tmp_path):
     assert said == f"wrote /dev/stderr ({written:,} bytes)\n"
 
 
-@pytest.mark.parametrize("spelling", ["link", "//dev/stderr"])
+@pytest.mark.parametrize("spelling", ["link", "//dev/stderr", "/proc/thread-self/fd/2", "proc-link", "chain",
+                                      "the log itself"])
 def test_a_link_to_a_standard_stream_writes_through_it(tmp_path, spelling):
-    """A link to /dev/stderr (or //dev/stderr) is the stream, not a file to replace: the log it is
-    redirected to keeps what it held before (it was renamed over, losing it)."""
+    """A link to /dev/stderr (or any other way to name it) is the stream, not a file to replace:
+    the log it is redirected to keeps what it held before (it was renamed over, losing it)."""
     import subprocess
     import sys
 
@@ -278,6 +294,17 @@ def test_a_link_to_a_standard_stream_writes_through_it(tmp_path, spelling):
     if spelling == "link":
         (tmp_path / "link").symlink_to("/dev/stderr")
         target = str(tmp_path / "link")
+    elif spelling == "proc-link":  # a link to /proc/self, then fd/2 below it
+        (tmp_path / "me").symlink_to("/proc/self")
+        target = str(tmp_path / "me" / "fd" / "2")
+    elif spelling == "chain":  # a relative link reached through a linked folder
+        (tmp_path / "a" / "b").mkdir(parents=True)
+        (tmp_path / "a" / "s").symlink_to("/dev/stderr")
+        (tmp_path / "a" / "b" / "x").symlink_to("../s")
+        (tmp_path / "L").symlink_to(tmp_path / "a" / "b")
+        target = str(tmp_path / "L" / "x")
+    elif spelling == "the log itself":
+        target = str(tmp_path / "err.log")
     log = tmp_path / "err.log"
     log.write_text("PREVIOUS\n")
     with log.open("ab") as fh:
@@ -310,12 +337,16 @@ def test_a_file_under_dev_is_replaced_like_any_file(capsys, tmp_path):
     (lambda p: None, "no such open descriptor"),
     (lambda p: p.parent.write_text("x"), "not a folder"),
     (lambda p: None, "file name too long"),
+    (lambda p: None, "not a folder: /dev/null"),
+    (lambda p: None, "names a folder; name the file to write"),
 ])
 def test_an_impossible_output_is_refused_before_any_work_in_its_own_words(capsys, tmp_path, make, said):
     target = {"is a folder; name the file to write": tmp_path / "folder",
               "no such open descriptor": "/dev/fd/97",
               "not a folder": tmp_path / "a.ics" / "x.ics",
-              "file name too long": tmp_path / ("n" * 250 + ".ics")}[said]
+              "file name too long": tmp_path / ("n" * 260 + ".ics"),
+              "not a folder: /dev/null": "/dev/null/out.ics",
+              "names a folder; name the file to write": "/dev/stderr/"}[said]
     if not isinstance(target, str):
         make(target)
     code, out, err = run(capsys, "export-ical", "--calendar", SAMPLE, "--days", "2", "-o", str(target))
@@ -333,3 +364,20 @@ def test_a_socket_is_refused_before_any_work(capsys, tmp_path):
     finally:
         server.close()
     assert code == 3 and err == f"herald: -o {path}: is a socket; name a file, a device or a pipe\n"
+
+
+def test_a_long_name_the_file_system_takes_is_written(capsys, tmp_path):
+    target = tmp_path / ("n" * 245 + ".ics")  # 249 characters: legal; its temporary twin must be too
+    assert run(capsys, "export-ical", "--calendar", SAMPLE, "--days", "2", "-o", str(target))[0] == 0
+    assert target.read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+def test_a_descriptor_open_for_reading_is_refused_before_any_work(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "in.txt").write_text("")
+    with (tmp_path / "in.txt").open("rb") as reading:  # subprocess.DEVNULL would be open for writing too
+        done = subprocess.run([sys.executable, "-m", "scheduler.cli", "export-ical", "--calendar", SAMPLE, "-o",
+                               "/dev/stdin"], stdin=reading, capture_output=True, text=True, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (3, "herald: -o /dev/stdin: descriptor 0 is open for reading only\n")

@@ -361,17 +361,23 @@ def output_target(path: str) -> str:
     import tempfile
 
     from campaigns.errors import RuntimeFailure
-    from scheduler.files import own_stream
+    from scheduler.files import own_stream, temporary_prefix
 
     def refuse(reason: str) -> NoReturn:
         raise RuntimeFailure(f"-o {path}: {reason}")
 
+    if path.endswith("/"):
+        refuse("names a folder; name the file to write")
     fd = own_stream(path)
     if fd is not None:
+        import fcntl
+
         try:
-            os.fstat(fd)
+            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
         except OSError:
             refuse(f"no such open descriptor ({fd})")
+        if flags & os.O_ACCMODE == os.O_RDONLY:
+            refuse(f"descriptor {fd} is open for reading only")
         return path
     try:
         mode: int | None = os.stat(path).st_mode
@@ -379,7 +385,7 @@ def output_target(path: str) -> str:
         mode = None
     except NotADirectoryError:
         parent = os.path.dirname(os.path.abspath(path))
-        while parent != os.path.dirname(parent) and not os.path.isfile(parent):
+        while parent != os.path.dirname(parent) and not (os.path.lexists(parent) and not os.path.isdir(parent)):
             parent = os.path.dirname(parent)
         refuse(f"not a folder: {parent}")
     except OSError as exc:
@@ -399,7 +405,7 @@ def output_target(path: str) -> str:
             refuse(f"not a folder: {folder}")
         refuse(f"no folder {folder} (create it first)")
     try:  # the one honest test of "can this file be made here": make its temporary twin
-        fd, probe = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=temporary_prefix(real), suffix=".tmp", dir=folder)
     except OSError as exc:
         refuse(_os_reason(exc))
     os.close(fd)
