@@ -201,7 +201,7 @@ def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
         raise CalendarError([Problem(path, 1, 1, f"the file is empty; expected a {what}",
                                      "see the README for an example")])
     problems: list[Problem] = []
-    value = _Builder(path, problems, text if "\\" in text else None).build(root)
+    value = _Builder(path, problems, text if "\\" in text else None, text).build(root)
     if problems:
         raise CalendarError(problems)
     return value
@@ -243,13 +243,18 @@ def _syntax_problem(exc: MarkedYAMLError, text: str, path: str) -> Problem:
     return Problem(path, line, col, message, hint)
 
 
+# a line that reads like the file's own structure: "- item", "key: value"
+_STRUCTURE_LINE = re.compile(r"^[ \t]*(?:-(?:[ \t]|$)|[^\s#:'\"][^:#\n]*:(?:[ \t]|$))")
+
+
 def _runaway_quote(text: str, upto: int) -> tuple[tuple[int, int], tuple[int, int], str] | None:
     """A quote left open that the scanner closed with the next quote in the file (lines later),
     so that the parser failed further on: the last quoted text before the failure that runs over
-    lines and whose closing quote is followed by more text on its line (``text: "world"`` closes
-    the open quote at its first ``"``; a text closed on purpose ends its line, or is followed by
-    a comment or the ``,``, ``]``, ``}`` or ``:`` of its flow). Its opening, the quote that closed
-    it, the quote."""
+    lines, whose closing quote is followed by more text on its line (``text: "world"`` closes the
+    open quote at its first ``"``; a text closed on purpose ends its line, or is followed by a
+    comment or the ``,``, ``]`` or ``}`` of its flow), and that holds a line less indented than
+    the line it opens on, or one as indented that reads like the file's structure (a text folded
+    on purpose continues further right). Its opening, the quote that closed it, the quote."""
     found = None
     try:
         for token in ruamel.yaml.YAML(typ="safe", pure=True).scan(text):
@@ -260,9 +265,17 @@ def _runaway_quote(text: str, upto: int) -> tuple[tuple[int, int], tuple[int, in
             if style not in ('"', "'") or end.line == start.line:
                 continue
             line_end = text.find("\n", end.index)
-            after = text[end.index:line_end if line_end >= 0 else len(text)].strip()
-            if after and after[0] not in "#,]}:":
-                found = (_position(text, start.index), _position(text, end.index - 1), style)
+            rest = text[end.index:line_end if line_end >= 0 else len(text)]
+            after = rest.strip()
+            if not after or after[0] in ",]}" or (after[0] == "#" and rest[0] in " \t"):
+                continue  # closed where a text may end: at the end of its line, before a comment, in its flow
+            opening = text[text.rfind("\n", 0, start.index) + 1:start.index]
+            indent = len(opening) - len(opening.lstrip(" "))
+            for line in text[start.index:end.index].split("\n")[1:]:
+                depth = len(line) - len(line.lstrip(" "))
+                if line.strip() and (depth < indent or (depth == indent and _STRUCTURE_LINE.match(line))):
+                    found = (_position(text, start.index), _position(text, end.index - 1), style)
+                    break
     except YAMLError:
         pass
     return found
@@ -308,9 +321,10 @@ class _Builder:
     it is built once and shared, and the expanded size is counted as the document
     would unfold, so an alias bomb is refused before anything walks it."""
 
-    def __init__(self, path: str, problems: list[Problem], source: str | None = None):
+    def __init__(self, path: str, problems: list[Problem], source: str | None = None, text: str = ""):
         self.path = path
         self.problems = problems
+        self.text = text  # the whole file: a quoted text over several lines is checked against it
         # Raw control characters never reach here (the reader refuses them): only escapes in
         # double-quoted text can make one, so text is checked only when the file has a backslash.
         self.source = source
@@ -439,8 +453,29 @@ class _Builder:
             count += 1
         return None
 
+    def runaway(self, node: ScalarNode) -> None:
+        """A quoted text over several lines with a line less indented than the line it opens on:
+        YAML wants such lines indented at least as far as their key, and the parser took it
+        anyway, closing a quote left open with the next quote in the file; what came between
+        (whole posts) became text, and the file still loaded. Refused, where the quote opens."""
+        text, start, end = self.text, node.start_mark, node.end_mark
+        opening = text[text.rfind("\n", 0, start.index) + 1:start.index]
+        indent = len(opening) - len(opening.lstrip(" "))
+        for number, line in enumerate(text[start.index:end.index].split("\n")[1:], start.line + 2):
+            if line.strip() and len(line) - len(line.lstrip(" ")) < indent:
+                closed = _position(text, end.index - 1)
+                self.problems.append(Problem(
+                    self.path, start.line + 1, start.column + 1,
+                    f"unclosed quote: the {node.style} here is closed only at {closed[0]}:{closed[1]}, and line "
+                    f"{number} in between is less indented than this one",
+                    "end the text with the same quote on its line; a text over several lines continues on lines "
+                    "indented at least as far as its key"))
+                return
+
     def scalar(self, node: ScalarNode) -> Any:
         tag, text = _tag(node), node.value
+        if node.style in ('"', "'") and node.end_mark.line != node.start_mark.line and self.text:
+            self.runaway(node)
         if self.source is not None and tag != _PLAIN:
             self.check_text(node, text)
         if tag == _PLAIN:

@@ -227,6 +227,33 @@ def test_a_valid_quoted_text_over_lines_is_not_blamed_for_a_later_error():
     assert "unclosed quote" not in message and "'['" in message, message
 
 
+def _sample_with(line_153_end: str, line_161_text: str) -> str:
+    from tests.conftest import ROOT
+
+    lines = (ROOT / "content_calendar.yaml").read_text().split("\n")
+    assert lines[152].endswith('{links.help}"') and lines[160].startswith("    text: ")
+    lines[152] = lines[152][:-1] + line_153_end
+    lines[160] = "    text: " + line_161_text
+    return "\n".join(lines)
+
+
+def test_a_quote_closed_by_one_followed_by_a_colon_is_still_found():
+    (message,) = problems_of(_sample_with("", '":: Something new is coming."'))
+    assert message.startswith('f.yaml:153:11: unclosed quote: the " here'), message
+
+
+def test_a_quote_closed_by_a_later_one_is_refused_even_when_the_file_still_loads():
+    """ruamel reads `"#NewIn…` after a closing quote as a comment: the open quote swallowed a whole
+    post and the file loaded with one post fewer. Its lines are less indented than the key: refused."""
+    (message,) = problems_of(_sample_with("", '"#NewIn: something new is coming."'))
+    assert message.startswith('f.yaml:153:11: unclosed quote: the " here is closed only at 161:11, and line 155'), message
+
+
+def test_text_after_a_quote_closed_on_purpose_is_not_called_an_unclosed_quote():
+    (message,) = problems_of('posts:\n  - id: a\n    text: "Hello\n      world" {links.help}\n')
+    assert "unclosed quote" not in message, message
+
+
 def test_a_quoted_text_folded_over_lines_on_purpose_is_not_called_unclosed():
     assert load_text('a: "one\n  two"\nb: 2\n', "f.yaml") == {"a": "one two", "b": 2}
     (message,) = problems_of('a: "one\n  two"\nb: 2\n  c: 3\n')
