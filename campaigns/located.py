@@ -130,7 +130,8 @@ class LocatedBuilder:
             return None
 
     def durations(self, container: LocDict, key: str, *where: object) -> tuple[timedelta, ...] | None:
-        """A list of durations (None when absent); each bad item is reported and left out."""
+        """A list of durations longer than 0 (None when absent), such as how long ahead to remind;
+        each bad item is reported and left out."""
         items = container.get(key)
         if not isinstance(items, LocList) or not self.ok(*where, key):
             return None
@@ -138,7 +139,9 @@ class LocatedBuilder:
         for index, item in enumerate(items):
             if self.ok(*where, key, index):
                 value = self.duration_at(items.item_loc(index), item)
-                if value is not None:
+                if value is not None and value <= timedelta(0):
+                    self.error(items.item_loc(index), f"{item!r}: must be longer than 0", "e.g. 24h or 30m")
+                elif value is not None:
                     out.append(value)
         return tuple(out)
 

@@ -105,9 +105,17 @@ def written_time(at: datetime, tz: ZoneInfo, timespec: str = "seconds") -> Writt
     if local_time_kind(naive, tz) == "ok":
         return WrittenTime(naive.isoformat(timespec=timespec))
     written = WrittenTime(at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec) + "Z")
-    which = "first" if local.utcoffset() == naive.replace(tzinfo=tz, fold=0).utcoffset() else "second"
-    written.note = f"{local:%H:%M %Z} (the {which} {local:%H:%M} that night)"
+    written.note = f"{local:%H:%M %Z}" + repeated_hour(local)
     return written
+
+
+def repeated_hour(local: datetime) -> str:
+    """`` (the second 02:30 that night)`` for a time its zone has twice (a DST change), else ""."""
+    naive, tz = local.replace(tzinfo=None), local.tzinfo
+    if not isinstance(tz, ZoneInfo) or local_time_kind(naive, tz) != "fold":
+        return ""
+    which = "first" if local.utcoffset() == naive.replace(tzinfo=tz, fold=0).utcoffset() else "second"
+    return f" (the {which} {local:%H:%M} that night)"
 
 
 def set_time(node: CommentedMap, key: str, value: str) -> None:
@@ -132,13 +140,19 @@ def next_stamp(now: datetime, status: Status, incident: Incident | None) -> str:
     return stamp(now, status, incident.updates[-1].at if incident is not None else None)
 
 
+# letters Unicode does not decompose into a base letter and marks, spelled as their languages do
+_SPELLED = str.maketrans({"ł": "l", "ø": "o", "œ": "oe", "æ": "ae", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
+                          "ħ": "h", "ŋ": "ng"})
+
+
 def slug(title: str, fallback: str = "incident") -> str:
     """An id from a title: ASCII letters and digits (accents dropped, "ä" is "a", "ß" is "ss")
     joined by single hyphens, at most 40 characters, never ending in one (an id is the slug, "-"
     and a time); ``fallback`` (what it names) for a title with no such letter."""
     import unicodedata
 
-    ascii_title = unicodedata.normalize("NFKD", title.casefold()).encode("ascii", "ignore").decode()
+    spelled = title.casefold().translate(_SPELLED)
+    ascii_title = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")[:40].strip("-") or fallback
 
 

@@ -149,3 +149,37 @@ def test_an_incident_declared_in_the_repeated_hour_is_said_in_the_brands_time(ca
     assert code == 0, err
     assert "investigating at 2027-10-31 02:40:00 CET (the second 02:40 that night)" in out, out
     assert "at: '2027-10-31T01:40:00Z' # 02:40 CET (the second 02:40 that night)" in (files / "status.yaml").read_text()
+
+
+def test_slugs_spell_letters_without_a_decomposition():
+    assert edit.slug("Łódź Øresund Œuvre Æon") == "lodz-oresund-oeuvre-aeon"
+
+
+def test_a_zero_reminder_is_refused(capsys, files):
+    code, _, err = herald(capsys, files, "maintenance", "add", "--title", "DB", "--starts", "2027-10-12T03:00",
+                          "--ends", "2027-10-12T04:00", "--remind", "0s")
+    assert code == 2 and "--remind 0s" in err and "longer than 0" in err, err
+
+
+def test_the_time_said_and_its_note_are_both_in_the_brands_zone(capsys, tmp_path):
+    """A status file in New York's zone, a brand in Berlin: 06:40Z on 7 Nov 2027 is New York's repeated
+    01:40, but Berlin's plain 07:40, and the CLI speaks in the brand's zone."""
+    (tmp_path / "content_calendar.yaml").write_text(CALENDAR)
+    (tmp_path / "status.yaml").write_text("timezone: America/New_York\nincidents: []\n")
+    code = main(["incident", "declare", "--title", "Checkout down", "--impact", "minor", "-m", "Looking into it.",
+                 "--calendar", str(tmp_path / "content_calendar.yaml"), "--status", str(tmp_path / "status.yaml")],
+                clock=FakeClock(datetime(2027, 11, 7, 6, 40, tzinfo=UTC)))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "investigating at 2027-11-07 07:40:00 CET in " in out, out
+
+
+def test_a_zero_reminder_in_the_file_is_refused_where_it_is():
+    from campaigns.errors import StatusFileError
+
+    calendar = load_calendar(CALENDAR, "content_calendar.yaml")
+    with pytest.raises(StatusFileError) as info:
+        load_status("maintenance:\n  - id: db\n    title: DB\n    starts: 2026-12-02T10:00\n"
+                    "    ends: 2026-12-02T11:00\n    remind: [24h, 0s]\n", calendar, "status.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "status.yaml:6:19: '0s': must be longer than 0 (e.g. 24h or 30m)"]

@@ -170,8 +170,7 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
         raise UsageError(f"{incident_id}: not in {args.status} after writing it")
     names = incident.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
     at = incident.updates[-1].at.astimezone(calendar.brand.tz)
-    note = getattr(written["at"], "note", "")  # a repeated hour: which of the two
-    when = f"{at:%Y-%m-%d %H:%M:%S %Z}" + (f" ({note.partition('(')[2]}" if note else "")
+    when = f"{at:%Y-%m-%d %H:%M:%S %Z}" + edit.repeated_hour(at)
     show(f"{incident_id}: {incident.state} at {when} in {args.status}; "
          f"a running engine announces it within "
          f"a second on {', '.join(names)}")
@@ -211,7 +210,8 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
     args.title = check_text("--title", args.title)
     remind = [r.strip() for given in args.remind for r in given.split(",") if r.strip()]
     for text in remind:
-        parse_duration_option("--remind", text)
+        if parse_duration_option("--remind", text) <= timedelta(0):
+            raise UsageError(f"--remind {text}: must be longer than 0 (e.g. 24h or 30m)")
     for given in args.remind:
         if not given.replace(",", "").strip():
             raise UsageError(f"--remind: {given!r} lists no durations; write {DURATION_HINT}, e.g. 24h,1h")
