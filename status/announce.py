@@ -121,7 +121,10 @@ def describe_recorded(key: str, source: str, network: str, at: datetime, current
     role = roles.get(key)
     if role is None:
         return None
-    return f"maintenance: {role}" + (" (the window before it moved)" if source != current else "")
+    if source == current:
+        return f"maintenance: {role}"
+    why = "the window before it moved" if current else "a window no longer in the file"
+    return f"maintenance: {role} ({why})"
 
 
 def headline(pub: Publication, status: Status, tz: Any) -> str:

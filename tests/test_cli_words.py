@@ -312,7 +312,7 @@ def test_option_values_are_checked_with_a_suggestion(capsys, tmp_path):
     assert (code, out) == (2, "") and err == "herald: --network sitee: not defined (did you mean 'site'?)\n"
     assert herald(capsys, clock, "history", "--network", "site", *files)[0] == 0
     code, out, err = herald(capsys, clock, "history", "--network", "", *files)
-    assert (code, out) == (2, "") and err.startswith("herald: --network : not defined"), err
+    assert (code, out) == (2, "") and err == "herald: --network '': not defined (known: site)\n", err
     assert herald(capsys, clock, "pause", "--network", "site", *files)[0] == 0
     code, out, err = herald(capsys, clock, "resume", "--network", "sitee", *files)
     assert (code, out) == (2, "") and err == "herald: --network sitee: not defined (did you mean 'site'?)\n"
@@ -385,7 +385,7 @@ def test_an_items_own_indented_comment_stays_with_it_when_the_cli_appends(capsys
 @pytest.mark.parametrize("argv, said, exit_code", [
     (["history"], "the ledger is empty (no ledger yet at ", 0),
     (["history", "--json"], "", 0),
-    (["engines"], "no engine has run on this ledger", 0),
+    (["engines"], "no engine has run (no ledger yet at ", 0),
     (["health"], "unhealthy: no engine has recorded a heartbeat", 1),
     (["resume"], "nothing was paused", 0),
 ])
@@ -459,3 +459,12 @@ def test_pause_that_makes_the_ledger_logs_it_in_the_brands_zone(capsys, tmp_path
     code, _, err = herald(capsys, FakeClock(T0), "pause", "--calendar", str(calendar))
     created = [line for line in err.splitlines() if "created a new ledger" in line]
     assert code == 0 and created and datetime.fromisoformat(created[0].split(" ", 1)[0]).utcoffset() == timedelta(hours=1)
+
+
+def test_status_without_a_ledger_says_no_engine_has_run(capsys, tmp_path):
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text(CALENDAR)
+    status.write_text(STATUS)
+    code, out, _ = herald(capsys, FakeClock(T0 + timedelta(days=2)), "status", "--calendar", str(calendar))
+    assert code == 0 and "announced: site: not yet (no ledger yet: no engine has run)" in out, out
+    assert "older than its catch-up window" not in out and not (tmp_path / ".herald").exists()

@@ -183,3 +183,19 @@ def test_a_zero_reminder_in_the_file_is_refused_where_it_is():
                     "    ends: 2026-12-02T11:00\n    remind: [24h, 0s]\n", calendar, "status.yaml")
     assert [str(p) for p in info.value.problems] == [
         "status.yaml:6:19: '0s': must be longer than 0 (e.g. 24h or 30m)"]
+
+
+def test_a_recorded_announcement_of_a_window_gone_from_the_file_does_not_say_it_moved():
+    from campaigns.plan import publication_key
+    from status.announce import describe_recorded
+
+    starts = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    source = f"maintenance:db@{starts.timestamp():.0f}-{(starts + timedelta(hours=1)).timestamp():.0f}"
+    at = starts - timedelta(hours=24)
+    key = publication_key(f"{source}:remind:86400", starts, "site")
+    assert describe_recorded(key, source, "site", at, None) == \
+        "maintenance: reminder 24 hours ahead (a window no longer in the file)"
+    assert describe_recorded(key, source, "site", at, "maintenance:db@1-2") == \
+        "maintenance: reminder 24 hours ahead (the window before it moved)"
+    assert describe_recorded(key, source, "site", at, source) == "maintenance: reminder 24 hours ahead"
+    assert describe_recorded("other", source, "site", at, None) is None

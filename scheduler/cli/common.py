@@ -262,7 +262,8 @@ def check_names(option: str, names: Iterable[str], known: Collection[str], where
         if name not in known:
             hint = did_you_mean(name, list(known)) or (f"known: {', '.join(known)}" if known else
                                                       f"none defined in {where}")
-            raise UsageError(f"{option} {name}: not defined ({hint})")
+            shown = name if name and name.strip() == name else repr(name)  # an empty name must show
+            raise UsageError(f"{option} {shown}: not defined ({hint})")
 
 
 def check_text(option: str, text: str) -> str:

@@ -16,6 +16,7 @@ from .common import (
     calendar_option,
     count,
     existing_ledger,
+    no_ledger_yet,
     open_ledger,
     parse_duration_option,
     show,
@@ -84,7 +85,7 @@ def cmd_engines(args: argparse.Namespace, clock: Clock) -> int:
             sys.stdout.write(json.dumps(row) + "\n")
         return ExitStatus.OK
     if not rows:
-        show("no engine has run on this ledger")
+        show("no engine has run on this ledger" if ledger is not None else f"no engine has run ({no_ledger_yet(args)})")
         return ExitStatus.OK
     for row in rows:
         state = "alive" if row["alive"] else ("stopped" if row["stopped"] else "DEAD")

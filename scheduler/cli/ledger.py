@@ -225,7 +225,7 @@ def cmd_resume(args: argparse.Namespace, clock: Clock) -> int:
     if ledger is None:
         if args.network is not None:
             _check_network(args, set())
-        show("nothing was paused" + (f" for {args.network}" if args.network else ""))
+        show("nothing was paused" + (f" for {args.network}" if args.network else "") + f" ({no_ledger_yet(args)})")
         return ExitStatus.OK
     if args.network is not None:
         _check_network(args, {p.network for p in ledger.active_pauses(now) if p.network})
