@@ -325,6 +325,7 @@ class _Builder:
         self.path = path
         self.problems = problems
         self.text = text  # the whole file: a quoted text over several lines is checked against it
+        self.block = 0  # the column of the block key (or list dash) that holds what is being built
         # Raw control characters never reach here (the reader refuses them): only escapes in
         # double-quoted text can make one, so text is checked only when the file has a backslash.
         self.source = source
@@ -375,9 +376,13 @@ class _Builder:
             if _tag(node) != _Y + "seq":
                 self.error(node, f"unsupported YAML tag {_tag(node)!r}", "remove the tag")
             out = LocList(_loc(node))
+            outer = self.block
+            if not node.flow_style:  # a block list: its items are held by their dashes
+                self.block = node.start_mark.column
             for item in node.value:
                 out.append(self.build(item, depth + 1))
                 out.item_locs.append(_loc(item))
+            self.block = outer
             return out
         if isinstance(node, MappingNode):
             return self.mapping(node, depth)
@@ -410,7 +415,11 @@ class _Builder:
                 self.error(key_node, f"duplicate key {key!r} (first at line {first.line})",
                            "remove one of them")
                 continue
+            outer = self.block
+            if not node.flow_style:  # a block mapping: each value is held by its key
+                self.block = key_node.start_mark.column
             out[key] = self.build(value_node, depth + 1)
+            self.block = outer
             out.key_locs[key] = _loc(key_node)
             out.value_locs[key] = _loc(value_node)
         for source in merged:  # explicit keys win over merged ones (YAML merge semantics)
@@ -454,23 +463,31 @@ class _Builder:
         return None
 
     def runaway(self, node: ScalarNode) -> None:
-        """A quoted text over several lines with a line less indented than the line it opens on:
-        YAML wants such lines indented at least as far as their key, and the parser took it
-        anyway, closing a quote left open with the next quote in the file; what came between
-        (whole posts) became text, and the file still loaded. Refused, where the quote opens."""
+        """A quoted text over several lines that takes in a line left of its key (YAML wants a
+        text's lines indented further than its key), or one at its key's column that reads like
+        a key or a list item: the parser took it anyway, closing a quote left open with the next
+        quote in the file, and what came between (a key, whole posts) became text while the file
+        still loaded. Refused, where the quote opens."""
         text, start, end = self.text, node.start_mark, node.end_mark
-        opening = text[text.rfind("\n", 0, start.index) + 1:start.index]
-        indent = len(opening) - len(opening.lstrip(" "))
         for number, line in enumerate(text[start.index:end.index].split("\n")[1:], start.line + 2):
-            if line.strip() and len(line) - len(line.lstrip(" ")) < indent:
-                closed = _position(text, end.index - 1)
-                self.problems.append(Problem(
-                    self.path, start.line + 1, start.column + 1,
-                    f"unclosed quote: the {node.style} here is closed only at {closed[0]}:{closed[1]}, and line "
-                    f"{number} in between is less indented than this one",
-                    "end the text with the same quote on its line; a text over several lines continues on lines "
-                    "indented at least as far as its key"))
-                return
+            if not line.strip():
+                continue
+            depth = len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip(" "))
+            if depth < self.block:
+                why = "is less indented than its key"
+            elif depth == self.block and _STRUCTURE_LINE.match(line):
+                why = "reads like a key" if not line.lstrip().startswith("-") else "reads like a list item"
+                why += " at its key's indentation"
+            else:
+                continue
+            closed = _position(text, end.index - 1)
+            self.problems.append(Problem(
+                self.path, start.line + 1, start.column + 1,
+                f"unclosed quote: the {node.style} here is closed only at {closed[0]}:{closed[1]}, and line "
+                f"{number}, which it takes in, {why}",
+                "end the text with the same quote on its line; a text over several lines continues on lines "
+                "indented further than its key"))
+            return
 
     def scalar(self, node: ScalarNode) -> Any:
         tag, text = _tag(node), node.value

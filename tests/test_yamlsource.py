@@ -246,7 +246,27 @@ def test_a_quote_closed_by_a_later_one_is_refused_even_when_the_file_still_loads
     """ruamel reads `"#NewIn…` after a closing quote as a comment: the open quote swallowed a whole
     post and the file loaded with one post fewer. Its lines are less indented than the key: refused."""
     (message,) = problems_of(_sample_with("", '"#NewIn: something new is coming."'))
-    assert message.startswith('f.yaml:153:11: unclosed quote: the " here is closed only at 161:11, and line 155'), message
+    assert message.startswith('f.yaml:153:11: unclosed quote: the " here is closed only at 161:11, and line 155, '
+                              "which it takes in, is less indented than its key"), message
+
+
+@pytest.mark.parametrize("text", [
+    'posts:\n  - id: a\n    text:\n        "Hello there,\n      world"\n',  # below its key, continued left of the quote
+    'voice:\n  phrases:\n    stock: ["at acme we believe",\n                "we go above\n        and beyond"]\n',
+    'posts:\n  - id: a\n    image: {url: "https://x.example/a.jpg",\n            alt: "a long alt\n      text here"}\n',
+    'posts:\n  - id: a\n    text: "Hello,\n\t\tworld"\n',  # tabs between the words of a folded line
+    'a: "one\n  two"\nb: 2\n',
+])
+def test_valid_quoted_texts_over_lines_load(text):
+    load_text(text, "f.yaml")
+
+
+def test_a_quote_that_swallows_a_key_at_its_own_indentation_is_refused_even_when_the_file_loads():
+    text = ('posts:\n  - id: a\n    text: "Hello world, our showroom opens at nine\n'
+            '    notes: "#draft check with legal"\n')
+    (message,) = problems_of(text)
+    assert message.startswith('f.yaml:3:11: unclosed quote: the " here is closed only at 4:12, and line 4, which it '
+                              "takes in, reads like a key at its key's indentation"), message
 
 
 def test_text_after_a_quote_closed_on_purpose_is_not_called_an_unclosed_quote():
