@@ -44,7 +44,8 @@ def write_atomic(path: str, data: bytes | str, mode: int = 0o644) -> None:
 def temporary_prefix(target: str) -> str:
     """The start of a temporary twin's name: the file's own (cut, so that a name the file system
     takes is never made too long by the ".xxxxxxxx.tmp" around it)."""
-    return f".{os.path.basename(target)[:100]}."
+    cut = os.fsencode(os.path.basename(target))[:100]  # in bytes, what the file system counts
+    return "." + cut.decode("utf-8", "ignore") + "."  # a character cut in two is left out
 
 
 def writes_in_place(path: str) -> bool:

@@ -104,13 +104,14 @@ def describe_recorded(key: str, source: str, network: str, at: datetime, current
     for, so its key is made again for each role that window had; ``current`` is the window's
     source now (None: gone). ``maintenance: reminder 24 hours ahead (the window before it moved)``,
     ``maintenance: changed``; None if no role gives the key."""
-    window = source.partition("@")[2]
-    if not source.startswith("maintenance:") or window.count("-") != 1:
+    if source.startswith("maintenance:") and "@" not in source and current:  # a cancellation since withdrawn
+        window_now = _window_of(current)
+        if window_now and key == publication_key(f"{source}:cancelled", window_now[0], network):
+            return "maintenance: cancelled (the cancellation was withdrawn since)"
+    window = _window_of(source) if source.startswith("maintenance:") else None
+    if window is None:
         return None
-    try:
-        starts, ends = (datetime.fromtimestamp(float(t), UTC) for t in window.split("-"))
-    except ValueError:
-        return None
+    starts, ends = window
     roles = {publication_key(f"{source}:changed", starts, network): "changed",
              publication_key(f"{source}:start", starts, network): "starts",
              publication_key(f"{source}:end", ends, network): "ends"}
@@ -125,6 +126,18 @@ def describe_recorded(key: str, source: str, network: str, at: datetime, current
         return f"maintenance: {role}"
     why = "the window before it moved" if current else "a window no longer in the file"
     return f"maintenance: {role} ({why})"
+
+
+def _window_of(source: str) -> tuple[datetime, datetime] | None:
+    """The start and end a maintenance source names (``maintenance:db@1796000000-1796003600``)."""
+    window = source.partition("@")[2]
+    if window.count("-") != 1:
+        return None
+    try:
+        starts, ends = (datetime.fromtimestamp(float(t), UTC) for t in window.split("-"))
+    except ValueError:
+        return None
+    return starts, ends
 
 
 def headline(pub: Publication, status: Status, tz: Any) -> str:

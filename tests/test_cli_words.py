@@ -465,6 +465,8 @@ def test_status_without_a_ledger_says_no_engine_has_run(capsys, tmp_path):
     calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
     calendar.write_text(CALENDAR)
     status.write_text(STATUS)
+    code, out, _ = herald(capsys, FakeClock(T0 + timedelta(minutes=5)), "status", "--calendar", str(calendar))
+    assert code == 0 and "announced: site: not yet (no engine has run)" in out, out
     code, out, _ = herald(capsys, FakeClock(T0 + timedelta(days=2)), "status", "--calendar", str(calendar))
-    assert code == 0 and "announced: site: not yet (no ledger yet: no engine has run)" in out, out
-    assert "older than its catch-up window" not in out and not (tmp_path / ".herald").exists()
+    assert code == 0 and "announced: site: never (older than its catch-up window; no engine has run)" in out, out
+    assert "not yet" not in out and not (tmp_path / ".herald").exists()

@@ -366,10 +366,19 @@ def test_a_socket_is_refused_before_any_work(capsys, tmp_path):
     assert code == 3 and err == f"herald: -o {path}: is a socket; name a file, a device or a pipe\n"
 
 
-def test_a_long_name_the_file_system_takes_is_written(capsys, tmp_path):
-    target = tmp_path / ("n" * 245 + ".ics")  # 249 characters: legal; its temporary twin must be too
+@pytest.mark.parametrize("name", ["n" * 245 + ".ics", "€" * 83 + ".ics"])  # 249 characters; 253 bytes
+def test_a_long_name_the_file_system_takes_is_written(capsys, tmp_path, name):
+    target = tmp_path / name  # legal; its temporary twin's name must be too
     assert run(capsys, "export-ical", "--calendar", SAMPLE, "--days", "2", "-o", str(target))[0] == 0
     assert target.read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+@pytest.mark.parametrize("ending", ["/.", "/.."])
+def test_a_path_ending_in_a_dot_folder_is_refused(capsys, tmp_path, ending):
+    target = str(tmp_path / "x.ics") + ending
+    code, _, err = run(capsys, "export-ical", "--calendar", SAMPLE, "--days", "2", "-o", target)
+    assert code == 3 and err == f"herald: -o {target}: names a folder; name the file to write\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_descriptor_open_for_reading_is_refused_before_any_work(tmp_path):

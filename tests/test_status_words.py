@@ -199,3 +199,15 @@ def test_a_recorded_announcement_of_a_window_gone_from_the_file_does_not_say_it_
         "maintenance: reminder 24 hours ahead (the window before it moved)"
     assert describe_recorded(key, source, "site", at, source) == "maintenance: reminder 24 hours ahead"
     assert describe_recorded("other", source, "site", at, None) is None
+
+
+def test_a_cancellation_since_withdrawn_is_still_named():
+    from campaigns.plan import publication_key
+    from status.announce import describe_recorded
+
+    starts = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    current = f"maintenance:db@{starts.timestamp():.0f}-{(starts + timedelta(hours=1)).timestamp():.0f}"
+    key = publication_key("maintenance:db:cancelled", starts, "site")
+    assert describe_recorded(key, "maintenance:db", "site", starts, current) == \
+        "maintenance: cancelled (the cancellation was withdrawn since)"
+    assert describe_recorded(key, "maintenance:db", "site", starts, None) is None

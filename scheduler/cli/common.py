@@ -367,7 +367,7 @@ def output_target(path: str) -> str:
     def refuse(reason: str) -> NoReturn:
         raise RuntimeFailure(f"-o {path}: {reason}")
 
-    if path.endswith("/"):
+    if path.endswith("/") or os.path.basename(path) in (".", ".."):
         refuse("names a folder; name the file to write")
     fd = own_stream(path)
     if fd is not None:

@@ -302,8 +302,9 @@ def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
         for update in incident.updates:
             unsent = "not yet" if now - update.at <= calendar.engine.grace("incident") else \
                 "never (older than its catch-up window when Herald saw it)"
-            if ledger is None:
-                unsent = "not yet (no ledger yet: no engine has run)"
+            if ledger is None:  # no engine has run: a recent update will go out, an old one never will
+                unsent = "not yet (no engine has run)" if unsent == "not yet" else \
+                    "never (older than its catch-up window; no engine has run)"
             where = [f"{p.network}: {states_.get(p.key, unsent)}" for p in pubs  # instants: DST folds
                      if p.at.timestamp() == update.at.timestamp() and p.post == incident.id]
             message = shorten(update.message, 72, placeholder="…")  # at a word, and says it was cut
