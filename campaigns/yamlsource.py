@@ -244,7 +244,9 @@ def _syntax_problem(exc: MarkedYAMLError, text: str, path: str) -> Problem:
 
 
 # a line that reads like the file's own structure: "- item", "key: value"
-_STRUCTURE_LINE = re.compile(r"^[ \t]*(?:-(?:[ \t]|$)|[^\s#:'\"][^:#\n]*:(?:[ \t]|$))")
+_STRUCTURE_LINE = re.compile(r"^[ \t]*(?:-(?:[ \t\r]|$)|[^\s#:'\"][^:#\n]*:(?:[ \t\r]|$)"
+                             r"|\"[^\"\n]*\"[ \t]*:(?:[ \t\r]|$)|'[^'\n]*'[ \t]*:(?:[ \t\r]|$))")
+_LINE_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # the line breaks YAML reads
 
 
 def _runaway_quote(text: str, upto: int) -> tuple[tuple[int, int], tuple[int, int], str] | None:
@@ -325,7 +327,8 @@ class _Builder:
         self.path = path
         self.problems = problems
         self.text = text  # the whole file: a quoted text over several lines is checked against it
-        self.block = 0  # the column of the block key (or list dash) that holds what is being built
+        self.block = -1  # the column of the block key (or list dash) that holds what is being built (-1: none)
+        self.checked: set[int] = set()  # quoted texts already checked (an alias is the same node)
         # Raw control characters never reach here (the reader refuses them): only escapes in
         # double-quoted text can make one, so text is checked only when the file has a backslash.
         self.source = source
@@ -398,11 +401,15 @@ class _Builder:
             key_tag = _tag(key_node)
             if key_tag == _Y + "merge" or (key_tag == _PLAIN and key_node.value == "<<"):
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                outer = self.block
+                if not node.flow_style:
+                    self.block = self.key_column(key_node)
                 for source in sources:
                     if isinstance(source, MappingNode):
                         merged.append(self.build(source, depth))
                     else:
                         self.error(source, "'<<' merges only mappings")
+                self.block = outer
                 continue
             if not isinstance(key_node, ScalarNode):
                 self.error(key_node, "a key must be plain text, not a list or mapping")
@@ -417,7 +424,7 @@ class _Builder:
                 continue
             outer = self.block
             if not node.flow_style:  # a block mapping: each value is held by its key
-                self.block = key_node.start_mark.column
+                self.block = self.key_column(key_node)
             out[key] = self.build(value_node, depth + 1)
             self.block = outer
             out.key_locs[key] = _loc(key_node)
@@ -462,14 +469,27 @@ class _Builder:
             count += 1
         return None
 
+    def key_column(self, key: Node) -> int:
+        """The column a block mapping's value is measured from: its key's, or for an explicit
+        key (``? key`` then ``: value``) the column of its ``?``."""
+        text, index = self.text, key.start_mark.index
+        before = text[text.rfind("\n", 0, index) + 1:index].rstrip()
+        return len(before) - 1 if before.endswith("?") else int(key.start_mark.column)
+
     def runaway(self, node: ScalarNode) -> None:
-        """A quoted text over several lines that takes in a line left of its key (YAML wants a
-        text's lines indented further than its key), or one at its key's column that reads like
-        a key or a list item: the parser took it anyway, closing a quote left open with the next
-        quote in the file, and what came between (a key, whole posts) became text while the file
-        still loaded. Refused, where the quote opens."""
+        """A quoted text that takes in what follows it: the parser closed a quote left open with
+        the next quote in the file, and what came between (a key, whole posts) became text while
+        the file still loaded. Refused where the quote opens, when the text takes in a line left
+        of its key's column (YAML wants a text's lines further right than its key), a line at
+        that column that reads like a key or a list item, or when its closing quote is followed
+        at once by ``#`` (YAML wants a space before a comment; that ``#`` starts the next text)."""
+        if id(node) in self.checked:
+            return
+        self.checked.add(id(node))
         text, start, end = self.text, node.start_mark, node.end_mark
-        for number, line in enumerate(text[start.index:end.index].split("\n")[1:], start.line + 2):
+        closed = _position(text, end.index - 1)
+        where = f"unclosed quote: the {node.style} here is closed only at {closed[0]}:{closed[1]}"
+        for number, line in enumerate(_LINE_BREAKS.split(text[start.index:end.index])[1:], start.line + 2):
             if not line.strip():
                 continue
             depth = len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip(" "))
@@ -480,18 +500,20 @@ class _Builder:
                 why += " at its key's indentation"
             else:
                 continue
-            closed = _position(text, end.index - 1)
             self.problems.append(Problem(
-                self.path, start.line + 1, start.column + 1,
-                f"unclosed quote: the {node.style} here is closed only at {closed[0]}:{closed[1]}, and line "
-                f"{number}, which it takes in, {why}",
+                self.path, start.line + 1, start.column + 1, f"{where}, and line {number}, which it takes in, {why}",
                 "end the text with the same quote on its line; a text over several lines continues on lines "
                 "indented further than its key"))
             return
+        if text[end.index:end.index + 1] == "#":
+            self.problems.append(Problem(
+                self.path, start.line + 1, start.column + 1,
+                f"{where}, right before a '#' (a comment needs a space before it; is a quote missing?)",
+                "end the text with the same quote where it ends; put a space before a comment"))
 
     def scalar(self, node: ScalarNode) -> Any:
         tag, text = _tag(node), node.value
-        if node.style in ('"', "'") and node.end_mark.line != node.start_mark.line and self.text:
+        if node.style in ('"', "'") and self.text:
             self.runaway(node)
         if self.source is not None and tag != _PLAIN:
             self.check_text(node, text)

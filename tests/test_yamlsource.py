@@ -256,9 +256,29 @@ def test_a_quote_closed_by_a_later_one_is_refused_even_when_the_file_still_loads
     'posts:\n  - id: a\n    image: {url: "https://x.example/a.jpg",\n            alt: "a long alt\n      text here"}\n',
     'posts:\n  - id: a\n    text: "Hello,\n\t\tworld"\n',  # tabs between the words of a folded line
     'a: "one\n  two"\nb: 2\n',
+    'sig: &s "Hello\n world"\nposts:\n  - id: a\n    text: *s\n',  # an alias used deeper than its anchor
+    '? a\n: "x\n y"\n',  # the value of an explicit key
+    '{posts: [{id: a, text: "Hello\nworld: today"}]}\n',  # a flow collection at the root (JSON style)
 ])
 def test_valid_quoted_texts_over_lines_load(text):
     load_text(text, "f.yaml")
+
+
+@pytest.mark.parametrize("text", [
+    'hashtags: [\n  "#sofa,\n  "#winter",\n]\n',  # a flow list over lines: the next text's quote closed it
+    'posts:\n  - {id: a,\n     text: "Hello,\n     notes: "#draft"\n     }\n',
+    'a:\r\n  b: "x\r\n  c:\r\n    "#y"\r\n',  # CRLF, a bare key
+    "- text: 'Hello world\n  \"notes\": \"draft\"\n  \"title\": '#x'\n",  # a quoted key taken in
+    'base:\n  <<: {a: "x\n  b: y"}\n',  # a merge source
+    'a: "x"#c\n',  # no space before the comment: YAML does not allow it, ruamel reads it as one
+])
+def test_a_quote_that_takes_in_what_follows_is_refused_when_the_file_loads(text):
+    problems = problems_of(text)
+    assert len(problems) == 1 and "quote" in problems[0], problems
+
+
+def test_an_aliased_runaway_is_reported_once():
+    assert len(problems_of('a: &x "p\nb: "#q"\nc: *x\nd: *x\n')) == 1
 
 
 def test_a_quote_that_swallows_a_key_at_its_own_indentation_is_refused_even_when_the_file_loads():
