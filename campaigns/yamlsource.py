@@ -246,6 +246,7 @@ def _syntax_problem(exc: MarkedYAMLError, text: str, path: str) -> Problem:
 # a line that reads like the file's own structure: "- item", "key: value"
 _STRUCTURE_LINE = re.compile(r"^[ \t]*(?:-(?:[ \t\r]|$)|[^\s#:'\"][^:#\n]*:(?:[ \t\r]|$)"
                              r"|\"[^\"\n]*\"[ \t]*:(?:[ \t\r]|$)|'[^'\n]*'[ \t]*:(?:[ \t\r]|$))")
+_QUOTES = ('"', "'")
 _LINE_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # the line breaks YAML reads
 
 
@@ -327,7 +328,9 @@ class _Builder:
         self.path = path
         self.problems = problems
         self.text = text  # the whole file: a quoted text over several lines is checked against it
-        self.block = -1  # the column of the block key (or list dash) that holds what is being built (-1: none)
+        # what holds what is being built: a block mapping's key, a block list, or None (the root or
+        # a flow collection's outside); a quoted text's lines are measured from its column
+        self.holder: Node | None = None
         self.checked: set[int] = set()  # quoted texts already checked (an alias is the same node)
         # Raw control characters never reach here (the reader refuses them): only escapes in
         # double-quoted text can make one, so text is checked only when the file has a backslash.
@@ -379,13 +382,13 @@ class _Builder:
             if _tag(node) != _Y + "seq":
                 self.error(node, f"unsupported YAML tag {_tag(node)!r}", "remove the tag")
             out = LocList(_loc(node))
-            outer = self.block
+            outer = self.holder
             if not node.flow_style:  # a block list: its items are held by their dashes
-                self.block = node.start_mark.column
+                self.holder = node
             for item in node.value:
                 out.append(self.build(item, depth + 1))
                 out.item_locs.append(_loc(item))
-            self.block = outer
+            self.holder = outer
             return out
         if isinstance(node, MappingNode):
             return self.mapping(node, depth)
@@ -397,19 +400,18 @@ class _Builder:
             self.error(node, f"unsupported YAML tag {_tag(node)!r}", "remove the tag")
         out = LocDict(_loc(node))
         merged: list[LocDict] = []
+        outer, block_style = self.holder, not node.flow_style
         for key_node, value_node in node.value:
             key_tag = _tag(key_node)
             if key_tag == _Y + "merge" or (key_tag == _PLAIN and key_node.value == "<<"):
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-                outer = self.block
-                if not node.flow_style:
-                    self.block = self.key_column(key_node)
+                if block_style:
+                    self.holder = key_node
                 for source in sources:
                     if isinstance(source, MappingNode):
                         merged.append(self.build(source, depth))
                     else:
                         self.error(source, "'<<' merges only mappings")
-                self.block = outer
                 continue
             if not isinstance(key_node, ScalarNode):
                 self.error(key_node, "a key must be plain text, not a list or mapping")
@@ -422,13 +424,12 @@ class _Builder:
                 self.error(key_node, f"duplicate key {key!r} (first at line {first.line})",
                            "remove one of them")
                 continue
-            outer = self.block
-            if not node.flow_style:  # a block mapping: each value is held by its key
-                self.block = self.key_column(key_node)
+            if block_style:  # a block mapping: each value is held by its key
+                self.holder = key_node
             out[key] = self.build(value_node, depth + 1)
-            self.block = outer
             out.key_locs[key] = _loc(key_node)
             out.value_locs[key] = _loc(value_node)
+        self.holder = outer
         for source in merged:  # explicit keys win over merged ones (YAML merge semantics)
             for key, value in source.items():
                 if key not in out:
@@ -469,12 +470,18 @@ class _Builder:
             count += 1
         return None
 
-    def key_column(self, key: Node) -> int:
-        """The column a block mapping's value is measured from: its key's, or for an explicit
-        key (``? key`` then ``: value``) the column of its ``?``."""
-        text, index = self.text, key.start_mark.index
-        before = text[text.rfind("\n", 0, index) + 1:index].rstrip()
-        return len(before) - 1 if before.endswith("?") else int(key.start_mark.column)
+    def block_column(self) -> int:
+        """The column a quoted text's lines are measured from: the dash of the block list that
+        holds it, the key of the block mapping that holds it (for an explicit key, ``? key`` then
+        ``: value``, its ``?``), or -1 (held by nothing: the root, or a flow at the root)."""
+        holder = self.holder
+        if holder is None:
+            return -1
+        mark = holder.start_mark
+        column: int = mark.column
+        if isinstance(holder, SequenceNode):
+            return column
+        return column - 2 if column >= 2 and self.text[mark.index - 2] == "?" else column
 
     def runaway(self, node: ScalarNode) -> None:
         """A quoted text that takes in what follows it: the parser closed a quote left open with
@@ -483,37 +490,44 @@ class _Builder:
         of its key's column (YAML wants a text's lines further right than its key), a line at
         that column that reads like a key or a list item, or when its closing quote is followed
         at once by ``#`` (YAML wants a space before a comment; that ``#`` starts the next text)."""
-        if id(node) in self.checked:
-            return
-        self.checked.add(id(node))
         text, start, end = self.text, node.start_mark, node.end_mark
-        closed = _position(text, end.index - 1)
-        where = f"unclosed quote: the {node.style} here is closed only at {closed[0]}:{closed[1]}"
-        for number, line in enumerate(_LINE_BREAKS.split(text[start.index:end.index])[1:], start.line + 2):
+        follows = text[end.index:end.index + 1] == "#"
+        if (end.line == start.line and not follows) or id(node) in self.checked:
+            return  # the common case, in O(1): every quoted text of the file comes here
+        self.checked.add(id(node))
+
+        def where() -> str:
+            closed = _position(text, end.index - 1)
+            return f"unclosed quote: the {node.style} here is closed only at {closed[0]}:{closed[1]}"
+
+        lines = _LINE_BREAKS.split(text[start.index:end.index]) if end.line != start.line else []
+        block = self.block_column()
+        for number, line in enumerate(lines[1:], start.line + 2):
             if not line.strip():
                 continue
             depth = len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip(" "))
-            if depth < self.block:
+            if depth < block:
                 why = "is less indented than its key"
-            elif depth == self.block and _STRUCTURE_LINE.match(line):
+            elif depth == block and _STRUCTURE_LINE.match(line):
                 why = "reads like a key" if not line.lstrip().startswith("-") else "reads like a list item"
                 why += " at its key's indentation"
             else:
                 continue
             self.problems.append(Problem(
-                self.path, start.line + 1, start.column + 1, f"{where}, and line {number}, which it takes in, {why}",
+                self.path, start.line + 1, start.column + 1, f"{where()}, and line {number}, which it takes in, {why}",
                 "end the text with the same quote on its line; a text over several lines continues on lines "
                 "indented further than its key"))
             return
-        if text[end.index:end.index + 1] == "#":
+        if follows:
             self.problems.append(Problem(
                 self.path, start.line + 1, start.column + 1,
-                f"{where}, right before a '#' (a comment needs a space before it; is a quote missing?)",
+                f"{where()}, right before a '#' (a comment needs a space before it; is a quote missing?)",
                 "end the text with the same quote where it ends; put a space before a comment"))
 
     def scalar(self, node: ScalarNode) -> Any:
         tag, text = _tag(node), node.value
-        if node.style in ('"', "'") and self.text:
+        if node.style in _QUOTES and (node.end_mark.line != node.start_mark.line  # in O(1) for the rest
+                                      or self.text[node.end_mark.index:node.end_mark.index + 1] == "#"):
             self.runaway(node)
         if self.source is not None and tag != _PLAIN:
             self.check_text(node, text)
