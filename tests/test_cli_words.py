@@ -470,3 +470,19 @@ def test_status_without_a_ledger_says_no_engine_has_run(capsys, tmp_path):
     code, out, _ = herald(capsys, FakeClock(T0 + timedelta(days=2)), "status", "--calendar", str(calendar))
     assert code == 0 and "announced: site: never (older than its catch-up window; no engine has run)" in out, out
     assert "not yet" not in out and not (tmp_path / ".herald").exists()
+
+
+def test_a_closed_pipe_behind_dash_o_dev_stdout_ends_the_command_quietly(tmp_path):
+    """`export-ical -o /dev/stdout | head -1` said "cannot write it: Broken pipe" and exited 3."""
+    calendar = tmp_path / "content_calendar.yaml"
+    posts = "".join(f"  - id: tip-{n}\n    kind: tip\n    networks: [site]\n    at: 2027-01-01T09:{n % 60:02d}\n"
+                    f"    text: Tip number {n}, one of many, long enough to fill a pipe.\n" for n in range(600))
+    calendar.write_text("brand: {name: Acme, timezone: UTC}\nnetworks:\n  site: {type: site}\nposts:\n" + posts)
+    proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "export-ical", "--calendar", str(calendar),
+                             "--from", "2027-01-01", "--days", "2", "-o", "/dev/stdout"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert proc.stdout.readline().startswith(b"BEGIN:VCALENDAR")
+    proc.stdout.close()  # as `| head -1` does; the calendar is far bigger than a pipe holds
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert err == "" and proc.returncode in (0, 141), err

@@ -434,5 +434,7 @@ def write_output_file(path: str, data: bytes | str) -> None:
 
     try:
         files.write_output(path, data)
+    except BrokenPipeError:
+        raise  # -o /dev/stdout | head: the reader went away, as with standard output (quietly)
     except OSError as exc:
         raise RuntimeFailure(f"-o {path}: cannot write it: {exc.strerror or exc}") from None
