@@ -48,13 +48,8 @@ def temporary_prefix(target: str) -> str:
     return "." + cut.decode("utf-8", "ignore") + "."  # a character cut in two is left out
 
 
-def writes_in_place(path: str) -> bool:
-    """True for an output that is not a file to replace: a device (``/dev/null``, a terminal), a
-    FIFO, a socket, or one of the caller's own streams (``/dev/stdout``, ``/dev/fd/N``, or a link
-    to one). Renaming a new file over one of these would destroy it (``-o /dev/stderr`` once
-    turned /dev/null into a file, and a link to /dev/stderr the log it was redirected to)."""
-    if own_stream(path) is not None:
-        return True
+def _special(path: str) -> bool:
+    """A device, a FIFO or a socket (neither a file nor a folder)."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
@@ -63,13 +58,15 @@ def writes_in_place(path: str) -> bool:
 
 
 def write_output(path: str, data: bytes | str) -> None:
-    """Write a command's output to ``path``: atomically (see :func:`write_atomic`) if it is a file,
-    through it if it is a device, a pipe or a standard stream (see :func:`writes_in_place`)."""
-    if not writes_in_place(path):
+    """Write a command's output to ``path``: atomically (see :func:`write_atomic`) if it is a file;
+    through it if it is a device, a FIFO or one of this process's streams (:func:`own_stream`).
+    Renaming a new file over one of those would destroy it (``-o /dev/stderr`` once turned
+    /dev/null into a file, and a link to /dev/stderr the log it was redirected to)."""
+    own = own_stream(path)
+    if own is None and not _special(path):
         write_atomic(path, data)
         return
     body = memoryview(data.encode("utf-8") if isinstance(data, str) else data)
-    own = own_stream(path)
     if own is not None:  # what Python holds in its buffers goes first
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):

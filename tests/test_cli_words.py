@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,14 @@ def herald(capsys, clock, *argv) -> tuple[int, str, str]:
     code = main(list(argv), clock=clock)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def given(tmp_path, calendar_text: str, status_text: str) -> tuple[Path, Path, tuple[str, ...]]:
+    """The calendar and the status file in ``tmp_path``, and the options that name them."""
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text(calendar_text)
+    status.write_text(status_text)
+    return calendar, status, ("--calendar", str(calendar), "--status", str(status))
 
 
 def test_a_mistyped_command_gets_a_suggestion_in_heralds_words(capsys):
@@ -90,10 +99,7 @@ incidents:
 
 
 def test_history_rows_say_what_each_publication_announced(capsys, tmp_path):
-    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
-    calendar.write_text(CALENDAR)
-    status.write_text(STATUS)
-    files = ("--calendar", str(calendar), "--status", str(status))
+    calendar, status, files = given(tmp_path, CALENDAR, STATUS)
     assert herald(capsys, FakeClock(T0 + timedelta(seconds=1)), "run", "--once", *files)[0] == 0
     code, out, _ = herald(capsys, FakeClock(T0 + timedelta(minutes=1)), "history", *files)
     assert code == 0
@@ -116,10 +122,7 @@ def test_history_rows_say_what_each_publication_announced(capsys, tmp_path):
 
 def test_the_site_channel_feeds_title_each_announcement_by_what_it_says(capsys, tmp_path):
     """Every update of one incident used to have the incident's title: three identical entries."""
-    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
-    calendar.write_text(CALENDAR)
-    status.write_text(STATUS)
-    files = ("--calendar", str(calendar), "--status", str(status))
+    calendar, status, files = given(tmp_path, CALENDAR, STATUS)
     for hours in (0, 23, 24, 25):
         assert herald(capsys, FakeClock(T0 + timedelta(hours=hours, seconds=1)), "run", "--once", *files)[0] == 0
     feed = json.loads((tmp_path / "public" / "feed.json").read_text())
@@ -171,10 +174,7 @@ def test_status_speaks_in_the_effective_state_and_lists_resolved_incidents_apart
 
 
 def test_maintenance_add_promises_only_the_announcements_that_will_go_out(capsys, tmp_path):
-    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
-    calendar.write_text(CALENDAR)
-    status.write_text("components:\n  checkout: {name: Checkout}\nincidents: []\n")
-    files = ("--calendar", str(calendar), "--status", str(status))
+    calendar, status, files = given(tmp_path, CALENDAR, "components:\n  checkout: {name: Checkout}\nincidents: []\n")
     clock = FakeClock(T0)  # 10:00 Berlin; the window starts 3 minutes later
     code, out, _ = herald(capsys, clock, "maintenance", "add", *files, "--id", "soon", "--title", "DB upgrade",
                           "--starts", "2026-12-01T10:03", "--ends", "2026-12-01T11:00")
@@ -199,9 +199,7 @@ def test_maintenance_add_promises_only_the_announcements_that_will_go_out(capsys
 
 
 def test_cli_edits_keep_each_comment_block_with_the_section_it_introduces(capsys, tmp_path):
-    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
-    calendar.write_text((ROOT / "content_calendar.yaml").read_text())
-    status.write_text(textwrap.dedent("""\
+    calendar, status, files = given(tmp_path, (ROOT / "content_calendar.yaml").read_text(), textwrap.dedent("""\
         components:
           checkout: {name: Checkout}
         incidents:
@@ -225,7 +223,6 @@ def test_cli_edits_keep_each_comment_block_with_the_section_it_introduces(capsys
         # Planned maintenance: announced ahead.
         maintenance: []
         """))
-    files = ("--calendar", str(calendar), "--status", str(status))
     clock = FakeClock(T0)
     assert herald(capsys, clock, "incident", "declare", *files, "--id", "third", "--title", "Third", "--impact", "minor",
                   "-m", "Three.")[0] == 0
@@ -355,9 +352,7 @@ def test_a_closed_standard_output_neither_crashes_nor_lands_elsewhere(argv, tmp_
 
 
 def test_an_items_own_indented_comment_stays_with_it_when_the_cli_appends(capsys, tmp_path):
-    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
-    calendar.write_text((ROOT / "content_calendar.yaml").read_text())
-    status.write_text(textwrap.dedent("""\
+    calendar, status, files = given(tmp_path, (ROOT / "content_calendar.yaml").read_text(), textwrap.dedent("""\
         components:
           checkout: {name: Checkout}
 
@@ -373,7 +368,6 @@ def test_an_items_own_indented_comment_stays_with_it_when_the_cli_appends(capsys
         # Incidents, newest last
         incidents: []
         """))
-    files = ("--calendar", str(calendar), "--status", str(status))
     assert herald(capsys, FakeClock(T0), "maintenance", "add", *files, "--id", "new", "--title", "New window",
                   "--starts", "2027-02-10T03:00", "--ends", "2027-02-10T04:00")[0] == 0
     text = status.read_text()
@@ -399,10 +393,7 @@ def test_reading_commands_never_create_a_ledger(capsys, tmp_path, argv, said, ex
 
 
 def test_history_names_a_changed_and_a_cancelled_window_and_the_reminders_of_a_moved_one(capsys, tmp_path):
-    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
-    calendar.write_text(CALENDAR)
-    status.write_text(STATUS)
-    files = ("--calendar", str(calendar), "--status", str(status))
+    calendar, status, files = given(tmp_path, CALENDAR, STATUS)
     assert herald(capsys, FakeClock(T0 + timedelta(seconds=1)), "run", "--once", *files)[0] == 0  # 24 h reminder
     status.write_text(STATUS.replace("starts: 2026-12-02T10:00", "starts: 2026-12-02T09:30"))  # moved
     assert herald(capsys, FakeClock(T0 + timedelta(hours=1)), "run", "--once", *files)[0] == 0
@@ -419,9 +410,7 @@ def test_history_names_a_changed_and_a_cancelled_window_and_the_reminders_of_a_m
 
 
 def test_a_section_comment_after_a_block_list_moves_with_the_section(capsys, tmp_path):
-    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
-    calendar.write_text((ROOT / "content_calendar.yaml").read_text())
-    status.write_text(textwrap.dedent("""\
+    calendar, status, files = given(tmp_path, (ROOT / "content_calendar.yaml").read_text(), textwrap.dedent("""\
         components:
           checkout: {name: Checkout}
         maintenance:
@@ -436,7 +425,6 @@ def test_a_section_comment_after_a_block_list_moves_with_the_section(capsys, tmp
         # Incidents section
         incidents: []
         """))
-    files = ("--calendar", str(calendar), "--status", str(status))
     assert herald(capsys, FakeClock(T0), "maintenance", "add", *files, "--id", "new", "--title", "New window",
                   "--starts", "2027-02-10T03:00", "--ends", "2027-02-10T04:00")[0] == 0
     text = status.read_text()

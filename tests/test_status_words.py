@@ -141,11 +141,17 @@ def test_remind_may_be_given_more_than_once_and_seconds_are_said_as_seconds(caps
     assert "90 seconds ahead" in out and "1 minute" not in out, out
 
 
-def test_an_incident_declared_in_the_repeated_hour_is_said_in_the_brands_time(capsys, files):
+def declare_at(capsys, folder, now: datetime) -> tuple[int, str, str]:
+    """`herald incident declare` on the two files in ``folder`` at ``now``."""
     code = main(["incident", "declare", "--title", "Checkout down", "--impact", "minor", "-m", "Looking into it.",
-                 "--calendar", str(files / "content_calendar.yaml"), "--status", str(files / "status.yaml")],
-                clock=FakeClock(datetime(2027, 10, 31, 1, 40, tzinfo=UTC)))
+                 "--calendar", str(folder / "content_calendar.yaml"), "--status", str(folder / "status.yaml")],
+                clock=FakeClock(now))
     out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_an_incident_declared_in_the_repeated_hour_is_said_in_the_brands_time(capsys, files):
+    code, out, err = declare_at(capsys, files, datetime(2027, 10, 31, 1, 40, tzinfo=UTC))
     assert code == 0, err
     assert "investigating at 2027-10-31 02:40:00 CET (the second 02:40 that night)" in out, out
     assert "at: '2027-10-31T01:40:00Z' # 02:40 CET (the second 02:40 that night)" in (files / "status.yaml").read_text()
@@ -166,10 +172,7 @@ def test_the_time_said_and_its_note_are_both_in_the_brands_zone(capsys, tmp_path
     01:40, but Berlin's plain 07:40, and the CLI speaks in the brand's zone."""
     (tmp_path / "content_calendar.yaml").write_text(CALENDAR)
     (tmp_path / "status.yaml").write_text("timezone: America/New_York\nincidents: []\n")
-    code = main(["incident", "declare", "--title", "Checkout down", "--impact", "minor", "-m", "Looking into it.",
-                 "--calendar", str(tmp_path / "content_calendar.yaml"), "--status", str(tmp_path / "status.yaml")],
-                clock=FakeClock(datetime(2027, 11, 7, 6, 40, tzinfo=UTC)))
-    out, err = capsys.readouterr()
+    code, out, err = declare_at(capsys, tmp_path, datetime(2027, 11, 7, 6, 40, tzinfo=UTC))
     assert code == 0, err
     assert "investigating at 2027-11-07 07:40:00 CET in " in out, out
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from campaigns.errors import UsageError
@@ -27,6 +30,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from campaigns.model import Calendar
+
     from ..clock import Clock
     from ..ledger import Ledger, Record
 
@@ -88,7 +93,8 @@ def _row(record: Record, tz: Any, what: str) -> str:
             f"{note}")
 
 
-def _what(args: argparse.Namespace, ledger: Ledger, records: list[Record]) -> dict[str, str]:
+def _what(args: argparse.Namespace, ledger: Ledger, records: list[Record],
+          calendar_of: Callable[[], Calendar | None]) -> dict[str, str]:
     """What each row is, in words: ``post (tip)``, and for the status file's rows the words of
     :func:`status.announce.describe` (``incident update: investigating``, ``maintenance: starts``…).
     Status rows are named by planning the status file's announcements around their times and
@@ -98,15 +104,14 @@ def _what(args: argparse.Namespace, ledger: Ledger, records: list[Record]) -> di
 
     what = {r.key: f"post ({r.kind})" if r.kind not in STATUS_KINDS else r.kind for r in records}
     announced = [r for r in records if r.kind in STATUS_KINDS]
-    if not announced or not os.path.exists(args.status) or not os.path.exists(args.calendar):
+    if not announced or not os.path.exists(args.status):
         return what
     from datetime import timedelta
 
-    from campaigns.calendar import check
     from status.announce import announcements, describe, describe_recorded
     from status.load import check as check_status
 
-    calendar = check(args.calendar).value
+    calendar = calendar_of()
     status = check_status(args.status, calendar).value if calendar is not None else None
     if calendar is None or status is None:
         return what
@@ -127,24 +132,23 @@ def _what(args: argparse.Namespace, ledger: Ledger, records: list[Record]) -> di
     return what
 
 
-def _check_network(args: argparse.Namespace, also: set[str]) -> None:
+def _check_network(args: argparse.Namespace, calendar: Calendar | None, also: set[str]) -> None:
     """``--network`` must name an account of the calendar or one the ledger knows (a removed
     account's history, a pause of one): a typo is refused with the nearest name, not answered
     with nothing."""
-    from campaigns.calendar import check
-
-    result = check(args.calendar) if os.path.exists(args.calendar) else None
-    known = set(result.value.networks) if result and result.value else set()
+    known = set(calendar.networks) if calendar is not None else set()
     check_names("--network", [args.network], sorted(known | also), args.calendar)
 
 
-def _brand_tz(path: str) -> Any:
-    from datetime import UTC
+def _calendar_of(path: str) -> Callable[[], Calendar | None]:
+    """The calendar at ``path`` if it is there and valid, read once and only if asked for (a
+    command that reads the ledger needs it for some of its words, never to run)."""
+    @functools.cache
+    def calendar() -> Calendar | None:
+        from campaigns.calendar import check
 
-    from campaigns.calendar import check
-
-    result = check(path) if os.path.exists(path) else None
-    return result.value.brand.tz if result and result.value else UTC
+        return check(path).value if os.path.exists(path) else None
+    return calendar
 
 
 def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
@@ -152,24 +156,26 @@ def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
     from ..redaction import redact
 
     only = check_choices("--only", args.only, [str(s) for s in State]) if args.only is not None else None
+    calendar = _calendar_of(args.calendar)
     ledger = existing_ledger(args)
     if ledger is None:
         if args.network is not None:
-            _check_network(args, set())
+            _check_network(args, calendar(), set())
         if not args.json:
             show(f"the ledger is empty ({no_ledger_yet(args)})")
         return ExitStatus.OK
     if args.network is not None:
-        _check_network(args, ledger.networks())
+        _check_network(args, calendar(), ledger.networks())
     records = ledger.history(args.limit, only, args.network)
-    what = _what(args, ledger, records)
+    what = _what(args, ledger, records, calendar)
     if args.json:
         for record in records:
             row = {**record.as_json(), "what": what[record.key]}
             sys.stdout.write(redact(json.dumps(row, ensure_ascii=False)) + "\n")
         return ExitStatus.OK
     now = clock.now()
-    tz = _brand_tz(args.calendar)
+    read = calendar()
+    tz = read.brand.tz if read is not None else UTC
     for pause in ledger.active_pauses(now):
         show(f"PAUSED {pause.network or 'all networks'}: {pause.reason or 'no reason given'}")
     counts = ledger.counts()
@@ -224,11 +230,11 @@ def cmd_resume(args: argparse.Namespace, clock: Clock) -> int:
     now = clock.now()
     if ledger is None:
         if args.network is not None:
-            _check_network(args, set())
+            _check_network(args, _calendar_of(args.calendar)(), set())
         show("nothing was paused" + (f" for {args.network}" if args.network else "") + f" ({no_ledger_yet(args)})")
         return ExitStatus.OK
     if args.network is not None:
-        _check_network(args, {p.network for p in ledger.active_pauses(now) if p.network})
+        _check_network(args, _calendar_of(args.calendar)(), {p.network for p in ledger.active_pauses(now) if p.network})
     ended = ledger.resume(now, args.network)
     if not ended:
         show("nothing was paused" + (f" for {args.network}" if args.network else ""))
