@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "reference"
 CI = os.environ.get("CI") == "true"
 
 HEADER = """\
@@ -45,15 +44,11 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def reference(*parts: str) -> Path:
-    """Reference data: the copy under tests/data/ if there is one, else ../shared/reference/."""
+    """Reference data vendored under tests/data/ (see its README: source and licence of each):
+    a test reads nothing outside the checkout, so a missing file is an error, never a skip."""
     path = DATA.joinpath(*parts)
-    if path.exists():
-        return path
-    path = SHARED.joinpath(*parts)
     if not path.exists():
-        if CI:
-            raise FileNotFoundError(f"reference data missing: {path}")
-        pytest.skip(f"reference data not found at {path}")
+        raise FileNotFoundError(f"reference data missing: {path} (vendor it under tests/data/)")
     return path
 
 
