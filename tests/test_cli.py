@@ -247,3 +247,26 @@ def test_both_schemas_are_valid_draft_7():
 
     Draft7Validator.check_schema(calendar_schema())  # the loaders check them only when a file has problems
     Draft7Validator.check_schema(status_schema())
+
+
+def test_version_names_the_installed_release(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"], clock=CLOCK)
+    out, _ = capsys.readouterr()
+    assert stop.value.code == 0 and out == f"herald {version('herald')}\n"
+
+
+def test_validate_takes_calendar_as_every_other_command_does(capsys, tmp_path):
+    """`herald validate --calendar FILE` was refused ("unrecognized arguments"); it means FILE,
+    and the status file beside it is checked as with the positional form."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    shutil.copy(SAMPLE, folder / "content_calendar.yaml")
+    (folder / "status.yaml").write_text("components: {checkout: {name: Checkout}}\nincidents: [oops\n")
+    code, _, err = run(capsys, "validate", "--calendar", str(folder / "content_calendar.yaml"))
+    assert code == 1 and str(folder / "status.yaml") in err
+    assert run(capsys, "validate", str(folder / "content_calendar.yaml"))[0] == 1
+    code, _, err = run(capsys, "validate", str(folder / "content_calendar.yaml"), "--calendar", SAMPLE)
+    assert code == 2 and "not allowed with" in err

@@ -44,12 +44,23 @@ GROUPS = (calendar, engine, ledger, status, networks, engines, suggest, web)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="herald", description="Proactive customer service on social media.")
+    parser.add_argument("--version", action="version", version=f"herald {_version()}",
+                        help="print Herald's version and exit")
     parser.add_argument("--traceback", action="store_true", help="show the traceback of an error (debugging)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for group in GROUPS:
         group.register(sub)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("herald")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -36,7 +36,10 @@ if TYPE_CHECKING:
 
 def register(sub: Any) -> None:
     p = sub.add_parser("validate", help="check the calendar and the status file; print every problem as FILE:LINE:COL")
-    p.add_argument("file", nargs="?", default=DEFAULT_CALENDAR, help=f"calendar file (default {DEFAULT_CALENDAR})")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("file", nargs="?", default=None, help=f"calendar file (default {DEFAULT_CALENDAR})")
+    where.add_argument("--calendar", metavar="FILE",
+                       help="the calendar file, as every other command names it (the same as FILE)")
     status_option(p, ", if it exists")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     p.set_defaults(handler=cmd_validate)
@@ -71,6 +74,7 @@ def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.calendar import check
     from status.load import check as check_status
 
+    args.file = args.calendar or args.file or DEFAULT_CALENDAR
     result = check(args.file)
     for problem in result.problems:
         say(problem)
