@@ -224,3 +224,13 @@ def test_two_engines_killed_in_turn_lose_nothing_double_nothing_and_take_over_in
     if result["taken_over_unsent"]:  # (those still unsent when it died: sent by the other engine)
         assert result["max_late_taken_over_unsent_s"] < 10, result
     assert result["tracebacks"] == 0, result
+
+
+def test_engines_never_says_a_heartbeat_came_minus_zero_seconds_ago(ledger):
+    """A beat a few milliseconds in the future (another host's clock) read "heartbeat -0s ago"."""
+    from scheduler.cli.engines import engine_rows
+
+    now = datetime.now(UTC)
+    ledger.beat("h1:1:aaaaaa", now + timedelta(milliseconds=40), {"host": "h1", "pid": 1}, started=True)
+    (row,) = engine_rows(ledger, now)
+    assert f"{row['heartbeat_age_s']:g}" == "0"

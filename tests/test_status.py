@@ -583,3 +583,14 @@ def test_status_reads_no_ledger_into_existence_and_a_pasted_message_keeps_its_li
     code, out, _ = run(capsys, FakeClock(T0), "status", *common)
     assert code == 0 and "announced: site: not yet" in out
     assert not (tmp_path / ".herald").exists()
+
+
+def test_resolve_refuses_a_next_update_it_would_write_and_never_use(tmp_path, capsys):
+    calendar, status = folder(tmp_path)
+    clock = FakeClock(T0)
+    common = ("--calendar", str(calendar), "--status", str(status))
+    run(capsys, clock, "incident", "declare", *common, "--title", "Checkout errors", "--impact", "major",
+        "--component", "checkout", "-m", "Card payments fail.", "--id", "pay")
+    before = status.read_text()
+    code, _, err = run(capsys, clock, "incident", "resolve", *common, "pay", "-m", "Fixed.", "--next-update", "30m")
+    assert code == 2 and "unrecognized arguments: --next-update 30m" in err and status.read_text() == before

@@ -67,7 +67,7 @@ def engine_rows(ledger: Any, now: Any) -> list[dict[str, Any]]:
         rows.append({
             "id": e["id"], "host": info.get("host", e["id"].partition(":")[0]), "pid": info.get("pid"),
             "alive": alive, "stopped": e["stopped_at"].isoformat() if e["stopped_at"] else None,
-            "heartbeat_age_s": round((now - e["heartbeat_at"]).total_seconds(), 1),
+            "heartbeat_age_s": max(0.0, round((now - e["heartbeat_at"]).total_seconds(), 1)),  # never "-0s"
             "lock_session": session, "calendar_hash": info.get("calendar_hash"), "older_calendar": False,
             "duties": duties if alive else [], "claims": sorted(claims.get(e["id"], [])),
         })

@@ -67,8 +67,10 @@ def register(sub: Any) -> None:
         if action == "update":
             q.add_argument("--state", required=True, metavar="{" + ",".join(OPEN_STATES) + "}",
                            help="where the incident stands (to end it: herald incident resolve)")
-        q.add_argument("-m", "--message", required=True)
-        q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
+            q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
+        else:  # a resolved incident has no next update: the option would be written and never used
+            q.set_defaults(next_update=None)
+        q.add_argument("-m", "--message", required=True, help="what customers read in this update")
         q.set_defaults(handler=cmd_incident)
 
     q = incident.add_parser("confirm", help="make a draft incident from the alert intake public, announced at once")
