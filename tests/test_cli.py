@@ -270,3 +270,52 @@ def test_validate_takes_calendar_as_every_other_command_does(capsys, tmp_path):
     assert run(capsys, "validate", str(folder / "content_calendar.yaml"))[0] == 1
     code, _, err = run(capsys, "validate", str(folder / "content_calendar.yaml"), "--calendar", SAMPLE)
     assert code == 2 and "not allowed with" in err
+
+
+def _commands():
+    import argparse
+
+    from scheduler.cli import build_parser
+
+    def walk(parser, path=()):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    yield from walk(child, (*path, name))
+        if path:
+            yield " ".join(path), parser
+
+    return list(walk(build_parser()))
+
+
+def test_every_command_shows_an_example_that_parses_and_every_option_has_help():
+    import argparse
+    import shlex
+
+    from scheduler.cli import build_parser
+    from scheduler.cli.examples import EXAMPLES
+
+    commands = _commands()
+    assert sorted(EXAMPLES) == sorted(name for name, _ in commands)
+    for name, parser in commands:
+        text = parser.format_help()
+        assert "example" in text and EXAMPLES[name][0] in text, name
+        for action in parser._actions:
+            if not isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                assert action.help, (name, action.option_strings or action.dest)
+        for example in EXAMPLES[name]:
+            argv = shlex.split(example)
+            assert argv[0] == "herald"
+            build_parser().parse_args(argv[1:])  # a UsageError here: the example names a missing option
+
+
+def test_one_metavar_style_in_every_usage_line():
+    """`--calendar CALENDAR` beside `--status FILE` was two styles: a value is named by what it is."""
+    import re
+
+    for name, parser in _commands():
+        usage = parser.format_usage()
+        assert "CALENDAR" not in usage and "DAYS" not in usage and "REASON" not in usage, (name, usage)
+        for option, metavar in re.findall(r"(--[a-z-]+) ([A-Z][A-Z:_]*)", usage):
+            assert metavar in {"FILE", "N", "TEXT", "NAME", "ID", "ISO", "TIME", "DATE", "DURATION", "DURATIONS",
+                               "URL", "SECONDS", "AGE", "STATES", "HOST:PORT"}, (name, option, metavar)

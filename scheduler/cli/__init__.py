@@ -51,7 +51,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for group in GROUPS:
         group.register(sub)
+    _finish(parser)
     return parser
+
+
+METAVARS = {"days": "N", "limit": "N", "top": "N", "reason": "TEXT", "title": "TEXT", "message": "TEXT",
+            "component": "NAME", "network": "NAME", "encoding": "NAME", "id": "ID"}
+
+
+def _finish(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> None:
+    """Every command's ``--help`` the same way: one metavar style (FILE, N, TEXT, NAME…, never an
+    option's own name in capitals) and an example at the end (:mod:`.examples`)."""
+    from .examples import epilog
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                _finish(child, (*path, name))
+        elif action.option_strings and action.nargs != 0 and action.metavar is None and action.choices is None:
+            action.metavar = METAVARS.get(action.dest, action.dest.upper())
+    if path:
+        parser.epilog = epilog(" ".join(path))
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def _version() -> str:

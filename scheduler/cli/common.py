@@ -126,7 +126,8 @@ def identifier(text: str) -> str:
 
 
 def calendar_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--calendar", default=DEFAULT_CALENDAR, help=f"calendar file (default {DEFAULT_CALENDAR})")
+    p.add_argument("--calendar", default=DEFAULT_CALENDAR, metavar="FILE",
+                   help=f"calendar file (default {DEFAULT_CALENDAR})")
 
 
 def status_option(p: argparse.ArgumentParser, note: str = "") -> None:

@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
     p.add_argument("--limit", type=whole_number(1, 1_000_000), default=50, help="at most this many rows (default 50)")
     p.add_argument("--only", metavar="STATES",
                    help="comma-separated: claimed, sent, retrying, held, skipped, dead (e.g. dead,held)")
-    p.add_argument("--network", metavar="NAME")
+    p.add_argument("--network", metavar="NAME", help="only this account's rows (one the calendar or the ledger knows)")
     status_option(p, ", if it exists: names what each incident or maintenance row announced")
     p.set_defaults(handler=cmd_history)
 
@@ -58,7 +58,7 @@ def register(sub: Any) -> None:
 
     p = ledger_parser("skip", "never send this publication")
     p.add_argument("key", help="publication key (or a unique prefix of it)")
-    p.add_argument("--reason", default="skipped by an operator")
+    p.add_argument("--reason", default="skipped by an operator", help="why, kept in the ledger and shown by history")
     p.set_defaults(handler=cmd_skip)
 
     p = ledger_parser("pause", "hold due posts (a crisis stop): they are held, never failed")

@@ -53,7 +53,8 @@ def register(sub: Any) -> None:
     q = incident.add_parser("declare", help="a new incident, announced at once")
     files(q)
     q.add_argument("--title", required=True, help="what customers notice, e.g. 'Checkout errors'")
-    q.add_argument("--impact", required=True, choices=IMPACTS)
+    q.add_argument("--impact", required=True, choices=IMPACTS,
+                   help="how bad it is for customers (major and critical hold promotional posts)")
     q.add_argument("-m", "--message", required=True, help="what we know and what we are doing")
     q.add_argument("--component", action="append", default=[], help="an affected component (repeatable)")
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
@@ -83,7 +84,7 @@ def register(sub: Any) -> None:
     maintenance = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
     q = maintenance.add_parser("add", help="a planned window, announced ahead, at its start and at its end")
     files(q)
-    q.add_argument("--title", required=True)
+    q.add_argument("--title", required=True, help="what customers will notice, e.g. 'Database upgrade'")
     q.add_argument("--starts", required=True, metavar="TIME",
                    help="e.g. 2026-12-06T03:00 (the brand's time zone), 2026-12-06T03:00 Europe/Paris or "
                         "2026-12-06T03:00+01:00; written in the status file's zone")
@@ -97,7 +98,7 @@ def register(sub: Any) -> None:
     q.set_defaults(handler=cmd_maintenance)
     q = maintenance.add_parser("cancel", help="it will not happen (announced if the window was)")
     files(q)
-    q.add_argument("id")
+    q.add_argument("id", help="the window's id (herald status lists them)")
     q.set_defaults(handler=cmd_maintenance)
 
     p = sub.add_parser("status", help="what is declared now, and where each update was announced")
