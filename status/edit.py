@@ -349,7 +349,7 @@ def plain(data: Any) -> Any:
     if isinstance(data, float):
         return repr(float(data))  # NaN is not equal to itself; its repr is
     if isinstance(data, datetime):
-        return data.isoformat(), repr(getattr(data, "_yaml", None))  # a TimeStamp keeps how it was written
+        return datetime.isoformat(data)  # a round-trip TimeStamp and a plain datetime alike
     return data
 
 
@@ -368,7 +368,7 @@ def reads_back(new_text: str, intended: Any) -> bool:
     """Whether ``new_text`` parses to exactly ``intended`` (see :func:`render`): nothing a change
     wrote became YAML structure of its own (an injected key, a second document)."""
     try:
-        _, data = _yaml(new_text)
+        data = YAML(typ="safe").load(new_text)  # the C parser when there is one: a second, independent reading
     except Exception:  # any parser error: it does not read back
         return False
-    return bool(plain(data if data is not None else CommentedMap()) == intended)
+    return bool(plain(data if data is not None else {}) == intended)

@@ -16,6 +16,7 @@ Every request needs the token of ``HERALD_INTAKE_TOKEN`` (``Authorization: Beare
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -24,11 +25,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -234,8 +235,8 @@ class Intake:
         self.ctx, self.tick_every = ctx, tick
         self._lock = threading.Lock()  # one decision at a time
         self._queue_lock = threading.Lock()
-        self._queue: list[list[AlertEvent]] = []  # requests waiting for the next decision
-        self._results: dict[int, dict[str, Any] | BaseException] = {}
+        self._queue: list[tuple[list[AlertEvent], Future[dict[str, Any]]]] = []  # waiting for the next decision
+        self._draining = False  # a thread decides what is queued
         self._waiting = False  # an alert waits out its for:
         self._warned: OrderedDict[str, None] = OrderedDict()  # label sets warned of (bounded, LRU)
         self._timer: threading.Thread | None = None
@@ -262,40 +263,57 @@ class Intake:
         """Decide on ``events`` now; what was accepted, ignored (replays), unrouted, and which
         alerts' changes could not be written (``failed``: fingerprint -> why).
 
-        Requests that arrive while a decision is being written wait together and are decided
-        in one batch (one file write, one ledger transaction): under a burst of alerts the
-        intake keeps up instead of queueing a write per request.
-
         :raises NotSettled, StatusFileBusy, StatusFileRace…: nothing was decided; try again."""
-        mine = list(events)
-        with self._queue_lock:
-            self._queue.append(mine)
-        with self._lock:
-            with self._queue_lock:
-                batch, self._queue = self._queue, []
-            if batch:
-                try:
-                    decision = self._run([e for part in batch for e in part])
-                except Exception as exc:  # every request of the batch gets the answer, not only this one
-                    for part in batch:
-                        self._results[id(part)] = exc
-                else:
-                    skipped, lost = {id(e) for e in decision.ignored}, {id(e) for e in decision.unrouted}
-                    for part in batch:
-                        ignored = sum(1 for e in part if id(e) in skipped)
-                        unrouted = sum(1 for e in part if id(e) in lost)
-                        result: dict[str, Any] = {
-                            "accepted": len(part) - ignored - unrouted, "ignored": ignored, "unrouted": unrouted,
-                            "changes": len(decision.actions)}
-                        failed = {e.fingerprint: decision.failed[e.fingerprint] for e in part
-                                  if e.fingerprint in decision.failed}
-                        if failed:
-                            result["failed"] = failed
-                        self._results[id(part)] = result
-            answer = self._results.pop(id(mine))
-        if isinstance(answer, BaseException):
-            raise answer
+        answer: dict[str, Any] = self.submit(events).result()
         return answer
+
+    def submit(self, events: list[AlertEvent]) -> Future[dict[str, Any]]:
+        """Queue ``events`` for the next decision; the future holds :meth:`receive`'s answer.
+
+        Requests that arrive while a decision is being written wait together, and the next
+        decision takes them all (one file write, one ledger transaction): under a burst of
+        alerts the intake keeps up instead of writing once per request.  A request waiting
+        holds no thread (the endpoints await the future): when requests waited in threads, the
+        server's pool of 40 was soon all waiting, the next requests could not even join the
+        queue, and a burst of 100 cost dozens of writes of one or two alerts each."""
+        future: Future[dict[str, Any]] = Future()
+        with self._queue_lock:
+            self._queue.append((list(events), future))
+            lead, self._draining = not self._draining, True
+        if lead:
+            threading.Thread(target=self._drain, name="herald-intake-decide", daemon=True).start()
+        return future
+
+    def _drain(self) -> None:
+        """Decide on what is queued, batch after batch, until nothing is."""
+        while True:
+            with self._lock:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                    if not batch:
+                        self._draining = False
+                        return
+                try:
+                    decision = self._run([e for part, _ in batch for e in part])
+                except BaseException as exc:  # every request of the batch gets the answer
+                    for _, future in batch:
+                        future.set_exception(exc)
+                    if not isinstance(exc, Exception):
+                        with self._queue_lock:
+                            self._draining = False
+                        raise
+                    continue
+            skipped, lost = {id(e) for e in decision.ignored}, {id(e) for e in decision.unrouted}
+            for part, future in batch:
+                ignored = sum(1 for e in part if id(e) in skipped)
+                unrouted = sum(1 for e in part if id(e) in lost)
+                result: dict[str, Any] = {"accepted": len(part) - ignored - unrouted, "ignored": ignored,
+                                          "unrouted": unrouted, "changes": len(decision.actions)}
+                failed = {e.fingerprint: decision.failed[e.fingerprint] for e in part
+                          if e.fingerprint in decision.failed}
+                if failed:
+                    result["failed"] = failed
+                future.set_result(result)
 
     def tick(self) -> None:
         """Re-decide without news: alerts whose ``for:`` has passed act."""
@@ -474,7 +492,7 @@ class Intake:
                 log.warning("alert intake: a payload of an unexpected shape: %s: %s", type(exc).__name__, _line(exc))
                 return _error(422, "the payload is not in the shape this tool sends (see README: Alert intake)")
             try:
-                result = await run_in_threadpool(self.receive, events)
+                result = await asyncio.wrap_future(self.submit(events))
             except Exception as exc:  # the status file mid-save, broken or busy: nothing was decided
                 log.warning("alert intake: %s", _line(exc))
                 return _error(503, _line(exc), {"Retry-After": RETRY_AFTER})
