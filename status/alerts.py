@@ -283,6 +283,8 @@ def _opened_now(out: Decision, component: str) -> str | None:
 
 def _resolve(status: Status, out: Decision, item: Tracked, now: datetime, calendar: Calendar) -> None:
     """The alert resolved: the incident it opened is resolved with its last sibling; a mark is undone."""
+    if item.failed:
+        return  # its change was never written: there is nothing of it to undo
     siblings = [t for t in out.tracked.values() if t.firing and t.acted and t.component == item.component]
     if item.incident:
         if not item.opened or any(t.incident == item.incident for t in siblings):

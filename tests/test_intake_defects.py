@@ -112,6 +112,10 @@ def test_a_change_that_cannot_be_written_fails_for_its_alert_alone_and_is_not_re
     answer = w.post("uptime-kuma", payload("uptime-kuma-down.json"))  # later alerts are not blocked
     assert answer.status_code == 200 and w.status().components["website"].status == "partial_outage"
     assert w.text().count("payments-alert-") == before.count("payments-alert-")
+    w.status_path.write_text(w.text().replace("checkout: {name: Checkout}",
+                                              "checkout: {name: Checkout, status: degraded_performance}"))
+    w.post("generic", alert("bad", "resolved", at=w.clock.now(), name="bad\rname"))  # a person's state stays
+    assert w.status().components["checkout"].status == "degraded_performance"
 
 
 def test_the_answer_names_the_alert_whose_change_failed(s, monkeypatch):
