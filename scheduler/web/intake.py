@@ -6,8 +6,12 @@ Each endpoint turns one tool's payload into :class:`status.alerts.AlertEvent` va
 :func:`scheduler.statusfile.edit`, the lock and atomic swap the CLI uses, so the running
 engine announces what the intake wrote exactly as if a person had typed it.  What the
 intake remembers (fingerprints, firing-since times, the newest event per fingerprint) is
-in the ledger (:mod:`scheduler.ledger.alerts`).  A timer thread re-decides every second
-while an alert waits out its ``for:``, so it acts without a further payload.
+in the ledger (:mod:`scheduler.ledger.alerts`), read for every decision and written back
+as a compare-and-swap: every server sharing the ledger decides alike.  Decisions are made
+only on a settled status file (:func:`scheduler.daemon.read_settled`, the engine's rule):
+an empty, mid-save or invalid one is answered 503 with Retry-After.  A timer thread
+re-decides every second while an alert waits out its ``for:``, so it acts without a
+further payload; it is re-armed when the server starts (:meth:`Intake.start`).
 
 Every request needs the token of ``HERALD_INTAKE_TOKEN`` (``Authorization: Bearer`` or
 ``?token=`` for tools that cannot set headers), compared in constant time; a body over
