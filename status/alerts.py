@@ -39,6 +39,7 @@ KEEP_RESOLVED = timedelta(hours=6)  # how long a resolved fingerprint is remembe
 KEEP_FIRING = timedelta(days=7)  # a firing alert not heard of for this long is forgotten (its tool went away)
 MAX_FIRING = 10_000  # and at most this many firing alerts are remembered (those heard of longest ago go first)
 HEARD_EVERY = timedelta(hours=1)  # a repeated firing refreshes when it was last heard of at most this often
+MAX_AHEAD = timedelta(hours=1)  # an event timed further ahead of now is ignored (a sender's clock gone wrong)
 MAX_NAMED = 10  # alerts named in the comment above an incident the intake declares
 MAX_RESOLVED = 10_000  # and at most this many (the oldest go first): memory stays flat under any alert rate
 
@@ -172,6 +173,11 @@ def decide(status: Status, tracked: Mapping[str, Tracked], events: Iterable[Aler
     out = Decision(dict(tracked))
     for event in events:
         previous = out.tracked.get(event.fingerprint)
+        if event.at > now + MAX_AHEAD:  # it would make every later event of its fingerprint look old
+            out.ignored.append(event)
+            out.notes.append(f"{event.describe}: its time {event.at.isoformat()} is more than {MAX_AHEAD} ahead of "
+                             "this server's clock; ignored (check the sending tool's clock)")
+            continue
         if not _accept(previous, event):
             out.ignored.append(event)
             if previous is not None and previous.firing and event.status == FIRING \

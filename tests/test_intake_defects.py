@@ -223,6 +223,13 @@ def test_a_firing_after_a_tombstone_that_started_later_is_news(s):
     assert len(s.status().incidents) == 1
 
 
+def test_an_event_timed_far_in_the_future_cannot_make_later_ones_look_old(s):
+    answer = s.post("generic", alert("future", at=T0.replace(year=2999)))
+    assert answer.json()["ignored"] == 1 and not s.status().incidents and "generic:future" not in tracked(s)
+    s.post("generic", alert("future"))
+    assert len(s.status().incidents) == 1
+
+
 # -- 6. two servers, one ledger ------------------------------------------------------------------
 
 def test_two_servers_on_one_ledger_agree(tmp_path):
