@@ -9,7 +9,10 @@ through :func:`edit`, which
 2. reads and validates the file *under the lock*, and hands the fresh data and the status
    it means to the change, which computes what it writes from them (an update's time is
    a second past the last one read, so concurrent updates get distinct, ordered times);
-3. validates the new text like any saved file, before anything is written;
+3. parses the new text back and compares it with the data the change meant to write (as
+   plain Python), so that no text in the change (an alert's name from outside, say) can
+   become YAML structure of its own; then validates it like any saved file, before anything
+   is written;
 4. swaps the new file in with :func:`scheduler.files.replace_if_unchanged` (fsync, a
    symlink stays a symlink, the file keeps its mode): one atomic exchange, after which the
    file it replaced is compared with what the change was made on. Editors do not take our
@@ -33,7 +36,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 
-from campaigns.errors import RuntimeFailure, StatusFileError
+from campaigns.errors import Problem, RuntimeFailure, StatusFileError
 from campaigns.model import Calendar
 from status import edit as transforms
 from status.load import check
@@ -117,6 +120,15 @@ def _status(path: str, calendar: Calendar, text: str | None) -> Status:
     return check(path, calendar, text).unwrap(StatusFileError)
 
 
+def _render(path: str, text: str | None, current: Status, change: Change) -> str:
+    """The new text, once it parses back to exactly the data the change meant (see step 3)."""
+    new_text, meant = transforms.render(text or "", current, change, path)
+    if not transforms.reads_back(new_text, meant):
+        raise StatusFileError([Problem(path, 0, 0, "the change would not read back as written (a text in it "
+                                                   "would become YAML of its own); nothing was written")])
+    return new_text
+
+
 def edit(path: str, calendar: Calendar, change: Change, *,
          before_write: Callable[[], None] | None = None) -> Status:
     """Apply ``change(data, status)`` to the status file and return the status saved.
@@ -132,7 +144,7 @@ def edit(path: str, calendar: Calendar, change: Change, *,
         text = read_text(path)
         current = _status(path, calendar, text)
         for _attempt in range(MERGE_ATTEMPTS):
-            new_text = transforms.apply(text or "", current, change, path)
+            new_text = _render(path, text, current, change)
             intended = _status(path, calendar, new_text)
             if replace_if_unchanged(path, new_text, text, before_swap=before_write):
                 break  # swapped in atomically, and what it replaced was what the change was made on
@@ -161,3 +173,14 @@ def edit(path: str, calendar: Calendar, change: Change, *,
                                        "this change; check the file and run the command again if it is missing")
         log.info("%s was saved by someone else right after this command; the change is in it", path)
         return status
+
+
+def check_change(path: str, calendar: Calendar, change: Change) -> None:
+    """What :func:`edit` would refuse of ``change`` on the file as it is now, without writing
+    anything (the alert intake finds which of several changes is the bad one this way).
+
+    :raises StatusFileError: the file, or the file with the change, is not valid or would not read back.
+    :raises UsageError: the change does not apply."""
+    text = read_text(path)
+    current = _status(path, calendar, text)
+    _status(path, calendar, _render(path, text, current, change))

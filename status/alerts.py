@@ -36,6 +36,11 @@ IMPACT_ORDER = {Impact.NONE: 0, Impact.MINOR: 1, Impact.MAJOR: 2, Impact.CRITICA
 MARK_STATE = {Impact.NONE: "degraded_performance", Impact.MINOR: "degraded_performance",
               Impact.MAJOR: "partial_outage", Impact.CRITICAL: "major_outage"}
 KEEP_RESOLVED = timedelta(hours=6)  # how long a resolved fingerprint is remembered (replays of it change nothing)
+KEEP_FIRING = timedelta(days=7)  # a firing alert not heard of for this long is forgotten (its tool went away)
+MAX_FIRING = 10_000  # and at most this many firing alerts are remembered (those heard of longest ago go first)
+HEARD_EVERY = timedelta(hours=1)  # a repeated firing refreshes when it was last heard of at most this often
+MAX_AHEAD = timedelta(hours=1)  # an event timed further ahead of now is ignored (a sender's clock gone wrong)
+MAX_NAMED = 10  # alerts named in the comment above an incident the intake declares
 MAX_RESOLVED = 10_000  # and at most this many (the oldest go first): memory stays flat under any alert rate
 
 
@@ -74,18 +79,31 @@ class Tracked:
     incident: str = ""  # the incident it opened or joined
     opened: bool = False  # it (with its siblings) opened that incident, so it resolves it
     acted: bool = False  # its policy was applied
+    heard: datetime | None = None  # when its tool last sent it, repeats included (None: last_at)
+    failed: str = ""  # its change could not be written (why): it is not tried again
+
+    @property
+    def last_heard(self) -> datetime:
+        return self.heard if self.heard is not None and self.heard > self.last_at else self.last_at
 
     def to_dict(self) -> dict[str, Any]:
-        return {"fingerprint": self.fingerprint, "component": self.component, "severity": self.severity,
-                "alert": self.alert, "firing": self.firing, "since": self.since.isoformat(),
-                "last_at": self.last_at.isoformat(), "incident": self.incident, "opened": self.opened,
-                "acted": self.acted}
+        out = {"fingerprint": self.fingerprint, "component": self.component, "severity": self.severity,
+               "alert": self.alert, "firing": self.firing, "since": self.since.isoformat(),
+               "last_at": self.last_at.isoformat(), "incident": self.incident, "opened": self.opened,
+               "acted": self.acted}
+        if self.heard is not None:
+            out["heard"] = self.heard.isoformat()
+        if self.failed:
+            out["failed"] = self.failed
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Tracked:
+        heard = data.get("heard")
         return cls(data["fingerprint"], data["component"], data["severity"], data["alert"], bool(data["firing"]),
                    datetime.fromisoformat(data["since"]), datetime.fromisoformat(data["last_at"]),
-                   data.get("incident", ""), bool(data.get("opened")), bool(data.get("acted")))
+                   data.get("incident", ""), bool(data.get("opened")), bool(data.get("acted")),
+                   datetime.fromisoformat(heard) if isinstance(heard, str) else None, str(data.get("failed") or ""))
 
 
 @dataclass
@@ -100,6 +118,7 @@ class Decision:
     ignored: list[AlertEvent] = field(default_factory=list)  # replayed, out of order or duplicate events
     touched: set[str] = field(default_factory=set)  # fingerprints whose tracking changed (to store)
     waiting: bool = False  # an alert waits out its for: (the timer keeps ticking)
+    failed: dict[str, str] = field(default_factory=dict)  # fingerprint -> why its change was not written
 
     def put(self, item: Tracked) -> None:
         self.tracked[item.fingerprint] = item
@@ -133,9 +152,14 @@ def suggestion(status: Status, event: AlertEvent) -> str:
 
 
 def _accept(previous: Tracked | None, event: AlertEvent) -> bool:
-    """Whether the event is news for its fingerprint (not a replay, a duplicate or out of order)."""
+    """Whether the event is news for its fingerprint (not a replay, a duplicate or out of order).
+
+    Order is the source's own: each event's time (startsAt, endsAt, a heartbeat's or an update's
+    time), never when it arrived.  A ``resolved`` for a fingerprint not tracked is news too: it
+    is remembered (a tombstone), so that a ``firing`` that started before it and arrives after
+    it (a late or retried delivery) is recognised as old and changes nothing."""
     if previous is None:
-        return event.status == FIRING
+        return True
     if event.at < previous.last_at:
         return False
     if event.status == FIRING:
@@ -149,8 +173,16 @@ def decide(status: Status, tracked: Mapping[str, Tracked], events: Iterable[Aler
     out = Decision(dict(tracked))
     for event in events:
         previous = out.tracked.get(event.fingerprint)
+        if event.at > now + MAX_AHEAD:  # it would make every later event of its fingerprint look old
+            out.ignored.append(event)
+            out.notes.append(f"{event.describe}: its time {event.at.isoformat()} is more than {MAX_AHEAD} ahead of "
+                             "this server's clock; ignored (check the sending tool's clock)")
+            continue
         if not _accept(previous, event):
             out.ignored.append(event)
+            if previous is not None and previous.firing and event.status == FIRING \
+                    and now - previous.last_heard >= HEARD_EVERY:
+                out.put(replace(previous, heard=now))  # still firing: not forgotten (see forgotten())
             continue
         if event.status == FIRING:
             route = route_for(status, event)
@@ -159,7 +191,9 @@ def decide(status: Status, tracked: Mapping[str, Tracked], events: Iterable[Aler
                 continue
             out.put(Tracked(event.fingerprint, route.component, event.severity, event.describe, True,
                             min(event.at, now), event.at))
-        elif previous is not None:
+        elif previous is None:  # a tombstone: an older firing arriving later is not news
+            out.put(Tracked(event.fingerprint, "", event.severity, event.describe, False, event.at, event.at))
+        else:
             out.put(replace(previous, firing=False, last_at=event.at))
             if previous.acted:
                 _resolve(status, out, previous, now, calendar)
@@ -168,11 +202,16 @@ def decide(status: Status, tracked: Mapping[str, Tracked], events: Iterable[Aler
 
 
 def forgotten(tracked: Mapping[str, Tracked], now: datetime) -> list[str]:
-    """The resolved fingerprints to forget: older than :data:`KEEP_RESOLVED`, and the oldest
-    beyond :data:`MAX_RESOLVED` (the intake calls this once a minute, not per request)."""
+    """The fingerprints to forget, so that memory is bounded under any alert rate: resolved ones
+    older than :data:`KEEP_RESOLVED` and the oldest beyond :data:`MAX_RESOLVED`; firing ones not
+    heard of for :data:`KEEP_FIRING` (a repeat of the alert counts) and those heard of longest
+    ago beyond :data:`MAX_FIRING`."""
     resolved = sorted((t for t in tracked.values() if not t.firing), key=lambda t: t.last_at)
     excess = max(0, len(resolved) - MAX_RESOLVED)
-    return [t.fingerprint for n, t in enumerate(resolved) if n < excess or now - t.last_at > KEEP_RESOLVED]
+    gone = [t.fingerprint for n, t in enumerate(resolved) if n < excess or now - t.last_at > KEEP_RESOLVED]
+    firing = sorted((t for t in tracked.values() if t.firing), key=lambda t: t.last_heard)
+    excess = max(0, len(firing) - MAX_FIRING)
+    return gone + [t.fingerprint for n, t in enumerate(firing) if n < excess or now - t.last_heard > KEEP_FIRING]
 
 
 def _policy(status: Status, item: Tracked) -> AlertPolicy | None:
@@ -250,6 +289,8 @@ def _opened_now(out: Decision, component: str) -> str | None:
 
 def _resolve(status: Status, out: Decision, item: Tracked, now: datetime, calendar: Calendar) -> None:
     """The alert resolved: the incident it opened is resolved with its last sibling; a mark is undone."""
+    if item.failed:
+        return  # its change was never written: there is nothing of it to undo
     siblings = [t for t in out.tracked.values() if t.firing and t.acted and t.component == item.component]
     if item.incident:
         if not item.opened or any(t.incident == item.incident for t in siblings):
@@ -272,13 +313,37 @@ def _words(status: Status, component: str, policy: AlertPolicy | None, what: str
     return f"{name} works normally again. Thank you for your patience."
 
 
-def change(decision: Decision, status: Status, calendar: Calendar, now: datetime) -> edit.Change | None:
-    """The file change for the decision's actions (None: nothing to write)."""
-    if not decision.actions:
+class StatusChanged(RuntimeError):
+    """The status file read under the lock is not the one the decision was made on (it lost a
+    component the decision names: a save in progress, or a person's edit): decide again."""
+
+
+def action_component(action: tuple[str, Any], tracked: Mapping[str, Tracked]) -> str:
+    """The component an action is about."""
+    kind, args = action
+    if kind == "mark":
+        return str(args[0])
+    if kind == "declare":
+        return str(args[1])
+    return next((t.component for t in tracked.values() if t.incident == args[0]), "")
+
+
+def change(decision: Decision, status: Status, calendar: Calendar, now: datetime,
+           actions: list[tuple[str, Any]] | None = None) -> edit.Change | None:
+    """The file change for the decision's actions (or only ``actions`` of them; None: nothing to write).
+
+    :raises StatusChanged: (when applied) the file no longer has a component an action names."""
+    todo = decision.actions if actions is None else actions
+    if not todo:
         return None
+    needed = {action_component(a, decision.tracked) for a in todo} - {""}
 
     def apply(data: CommentedMap, fresh: Status) -> None:
-        for kind, args in decision.actions:
+        missing = sorted(needed - set(fresh.components))
+        if missing:
+            raise StatusChanged(f"the status file has no component {missing[0]!r} now (it was saved meanwhile); "
+                                "deciding again")
+        for kind, args in todo:
             if kind == "mark":
                 component, state = args
                 entry = (data.get("components") or {}).get(component)
@@ -311,13 +376,17 @@ def _declare(data: CommentedMap, fresh: Status, calendar: Calendar, now: datetim
                  components=[component], networks=[policy.announce] if draft else list(policy.networks),
                  at=edit.stamp(now, fresh), message=_words(fresh, component, policy, "declare"), next_update=None)
     incident = data["incidents"][-1]
-    incident.insert(2, "alert", alert)  # next to the title, where ops look first
+    # The alert's name comes from outside (a monitor's name, a provider's incident title): it is
+    # written only through edit.outside, which folds every line break and control character.
+    incident.insert(2, "alert", edit.outside(alert))  # next to the title, where ops look first
     if draft:
         incident.insert(2, "draft", True)
     incidents = data["incidents"]
-    note = f"from alert {'; '.join(alerts)}" + (" (a draft: `herald incident confirm " + incident_id + "`)"
-                                                 if draft else "")
-    incidents.yaml_set_comment_before_after_key(len(incidents) - 1, before=note,
+    names = "; ".join(edit.visible(a) for a in alerts[:MAX_NAMED])
+    more = f" and {len(alerts) - MAX_NAMED} more" if len(alerts) > MAX_NAMED else ""
+    note = f"from alert {names}{more}" + (" (a draft: `herald incident confirm " + incident_id + "`)" if draft else "")
+    incidents.yaml_set_comment_before_after_key(len(incidents) - 1, before=edit.outside(note, comment=True,
+                                                                                         limit=4000),
                                                 indent=_indent(incidents))
 
 

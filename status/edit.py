@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from campaigns.errors import UsageError
 from campaigns.schemacheck import did_you_mean
@@ -299,3 +300,75 @@ def cancel_maintenance(data: CommentedMap, maintenance_id: str) -> None:
     ids = [w.get("id") for w in windows if isinstance(w, dict)]
     hint = did_you_mean(maintenance_id, [i for i in ids if isinstance(i, str)])
     raise UsageError(f"no maintenance window {maintenance_id!r} in the status file" + (f"; {hint}" if hint else ""))
+
+
+# -- text from outside: the one writer -----------------------------------------------------------
+
+# Every character that ends a YAML line (\n \r \x85 \u2028 \u2029, and \x0b \x0c \x1c-\x1e, which
+# Python's str.splitlines() takes for line breaks too), every other C0/C1 control, DEL, the BOM,
+# non-characters and lone surrogates (a JSON "\ud800" is not UTF-8): none is ever written as is.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+MAX_OUTSIDE = 300  # characters of an outside text kept (an alert name is a line, not a book)
+
+
+def visible(text: str, limit: int = MAX_OUTSIDE) -> str:
+    """``text`` on one line with nothing invisible: a tab becomes a space, every line break and
+    control character its visible escape (``\\u2028``), and at most ``limit`` characters are kept
+    (then "…")."""
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        return " " if char == "\t" else f"\\u{ord(char):04x}"
+
+    folded = _UNSAFE.sub(escape, text)
+    return folded if len(folded) <= limit else folded[:limit - 1] + "…"
+
+
+def outside(text: str, *, comment: bool = False, limit: int = MAX_OUTSIDE) -> str:
+    """The one way a text from outside Herald (an alert's name, labels, a monitor's or a provider's
+    words) goes into ``status.yaml``: as a comment's text (``comment=True``), or as a value, a
+    double-quoted scalar.  Either way it is one line with every line break and control character
+    folded to a visible escape (:func:`visible`), so it can never end a comment or a scalar and
+    become YAML of its own."""
+    folded = visible(text, limit)
+    return folded if comment else DoubleQuotedScalarString(folded)
+
+
+def plain(data: Any) -> Any:
+    """YAML data as plain Python (dicts, lists, str, int, float, bool, datetime, None), to compare
+    what a change meant to write with what the written text reads back as."""
+    if isinstance(data, dict):
+        return {plain(k): plain(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [plain(v) for v in data]
+    if isinstance(data, bool) or data is None:
+        return data
+    if isinstance(data, str):
+        return str(data)
+    if isinstance(data, int):
+        return int(data)
+    if isinstance(data, float):
+        return repr(float(data))  # NaN is not equal to itself; its repr is
+    if isinstance(data, datetime):
+        return datetime.isoformat(data)  # a round-trip TimeStamp and a plain datetime alike
+    return data
+
+
+def render(text: str, status: Status, change: Change, path: str = "status.yaml") -> tuple[str, Any]:
+    """:func:`apply`, and the data the change meant the new text to hold (as :func:`plain`)."""
+    intended: list[Any] = []
+
+    def keep(data: CommentedMap, fresh: Status) -> None:
+        change(data, fresh)
+        intended.append(plain(data))
+
+    return apply(text, status, keep, path), intended[0]
+
+
+def reads_back(new_text: str, intended: Any) -> bool:
+    """Whether ``new_text`` parses to exactly ``intended`` (see :func:`render`): nothing a change
+    wrote became YAML structure of its own (an injected key, a second document)."""
+    try:
+        data = YAML(typ="safe").load(new_text)  # the C parser when there is one: a second, independent reading
+    except Exception:  # any parser error: it does not read back
+        return False
+    return bool(plain(data if data is not None else {}) == intended)

@@ -21,7 +21,20 @@ from campaigns.result import LoadResult
 from campaigns.schemacheck import SchemaChecker, did_you_mean
 from campaigns.yamlsource import Loc, LocDict, LocList, load_text, read_file
 
-from .model import AlertPolicy, AlertRoute, Component, Feed, Impact, Incident, Maintenance, Status, Update, UpdateState
+from .model import (
+    DEFAULT_WAIT,
+    INTERNAL_TYPES,
+    AlertPolicy,
+    AlertRoute,
+    Component,
+    Feed,
+    Impact,
+    Incident,
+    Maintenance,
+    Status,
+    Update,
+    UpdateState,
+)
 from .schema import status_schema
 
 IMPACTS = frozenset(i.value for i in Impact)
@@ -206,7 +219,8 @@ class _Builder(LocatedBuilder):
                 *where):
             return None
         action = rule["action"]
-        wait = self.duration(rule, "for", *where) or timedelta(0)
+        wait = self.duration(rule, "for", *where) if "for" in rule else DEFAULT_WAIT.get(action, timedelta(0))
+        wait = wait if wait is not None else timedelta(0)
         impact = rule.get("impact")
         announce = rule.get("announce", "")
         if action == "draft" and not (isinstance(announce, str) and announce):
@@ -216,6 +230,11 @@ class _Builder(LocatedBuilder):
         if isinstance(announce, str) and announce and self.accounts is not None and announce not in self.accounts:
             self.error(rule.value_loc("announce"), f"unknown network account {announce!r}",
                        did_you_mean(announce, self.accounts) or "accounts: " + ", ".join(self.accounts))
+            return None
+        if action == "draft" and self.accounts is not None and self.accounts[announce].type not in INTERNAL_TYPES:
+            self.error(rule.value_loc("announce"), f"a draft is announced only to an internal account, and "
+                                                   f"{announce!r} is public (type {self.accounts[announce].type})",
+                       "name a chat account (" + ", ".join(sorted(INTERNAL_TYPES)) + ") or use action: declare")
             return None
         default = Impact.MAJOR if where[-1] == "critical" else Impact.MINOR
         return AlertPolicy(action, wait, Impact(impact) if impact in IMPACTS else default,

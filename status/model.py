@@ -124,6 +124,18 @@ class Feed:
 ALERT_ACTIONS = ("mark", "draft", "declare")
 
 
+# ``for:`` when a policy does not say: a public incident only for an alert that has fired for
+# three minutes.  Alerts flap on the scale of seconds to a minute (a check every 30-60 s, a
+# threshold crossed and uncrossed); three minutes is at least three failed checks of Uptime
+# Kuma's default interval and rides out such flapping, while customers still hear of a real
+# outage within minutes.  ``mark`` and ``draft`` are not public incidents (a component state;
+# a draft told only to on-call), so they act at once unless ``for:`` says otherwise.
+DEFAULT_WAIT = {"declare": timedelta(minutes=3)}
+# The account types a draft may be announced to: internal chats (on-call reads them, customers
+# do not).  Every other type (the status site and its feeds, the social networks) is public.
+INTERNAL_TYPES = frozenset({"webhook", "slack", "discord", "teams", "telegram"})
+
+
 @dataclass(frozen=True)
 class AlertPolicy:
     """What an alert of one severity on one component does (``alerts:`` in the file)."""

@@ -60,10 +60,12 @@ def status_schema() -> dict[str, Any]:
                    "description": "mark: only the component's state; draft: an incident waiting for `herald "
                                   "incident confirm`; declare: public once firing for `for:`"},
         "for": {"type": "string", "pattern": DURATION_PATTERN, "x-hint": "e.g. 0s, 30s or 2m",
-                "description": "firing this long before it acts (default 0s)"},
+                "description": "firing this long before it acts (default 3m for declare, 0s for mark and draft)"},
         "impact": {"enum": list(IMPACTS), "description": "the incident's impact (default: major for critical, "
                                                           "minor otherwise)"},
-        "announce": {"type": "string", "minLength": 1, "description": "draft: the internal chat account told"},
+        "announce": {"type": "string", "minLength": 1,
+                     "description": "draft: the internal chat account told (webhook, slack, discord, teams or "
+                                    "telegram; never a public one)"},
         "networks": names,
         "title": _TEXT,
         "message": _TEXT,

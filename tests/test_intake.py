@@ -61,6 +61,24 @@ alerts:
 """
 
 
+class Instant:
+    """The monotonic clock of the intake's settled read: each reading 0.05 s later, so a file that
+    never settles is given up on after a few dozen readings, with no real waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 0.05
+        return self.now
+
+
+def intake_for(ctx: WebContext, **kwargs: object) -> Intake:
+    """An Intake whose timer never ticks on its own and whose settled read does not wait."""
+    options: dict = {"tick": 3600, "wait": lambda seconds: False, "monotonic": Instant(), **kwargs}
+    return Intake(ctx, **options)
+
+
 def payload(name: str) -> dict:
     return json.loads((DATA / "intake" / name).read_text(encoding="utf-8"))
 
@@ -75,7 +93,7 @@ class Setup:
         self.ledger_url = f"sqlite:///{tmp_path / 'ledger.db'}"
         self.ctx = WebContext(str(self.calendar_path), str(self.status_path), self.ledger_url, self.clock,
                               intake_token=TOKEN)
-        self.intake = Intake(self.ctx, tick=3600)  # the timer thread is tested on its own
+        self.intake = intake_for(self.ctx)  # the timer thread is tested on its own
         self.client = TestClient(Starlette(routes=self.intake.routes()))
         self.calendar = load_calendar(self.calendar_path.read_text(encoding="utf-8"))
 
@@ -92,7 +110,7 @@ class Setup:
         self.intake.close()
         self.ctx = WebContext(str(self.calendar_path), str(self.status_path), self.ledger_url, self.clock,
                               intake_token=TOKEN)
-        self.intake = Intake(self.ctx, tick=3600)
+        self.intake = intake_for(self.ctx)
         self.client = TestClient(Starlette(routes=self.intake.routes()))
 
 

@@ -6,8 +6,12 @@ Each endpoint turns one tool's payload into :class:`status.alerts.AlertEvent` va
 :func:`scheduler.statusfile.edit`, the lock and atomic swap the CLI uses, so the running
 engine announces what the intake wrote exactly as if a person had typed it.  What the
 intake remembers (fingerprints, firing-since times, the newest event per fingerprint) is
-in the ledger (:mod:`scheduler.ledger.alerts`).  A timer thread re-decides every second
-while an alert waits out its ``for:``, so it acts without a further payload.
+in the ledger (:mod:`scheduler.ledger.alerts`), read for every decision and written back
+as a compare-and-swap: every server sharing the ledger decides alike.  Decisions are made
+only on a settled status file (:func:`scheduler.daemon.read_settled`, the engine's rule):
+an empty, mid-save or invalid one is answered 503 with Retry-After.  A timer thread
+re-decides every second while an alert waits out its ``for:``, so it acts without a
+further payload; it is re-armed when the server starts (:meth:`Intake.start`).
 
 Every request needs the token of ``HERALD_INTAKE_TOKEN`` (``Authorization: Bearer`` or
 ``?token=`` for tools that cannot set headers), compared in constant time; a body over
@@ -16,28 +20,53 @@ Every request needs the token of ``HERALD_INTAKE_TOKEN`` (``Authorization: Beare
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+import os
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from concurrent.futures import Future
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from status.alerts import FIRING, RESOLVED, AlertEvent, Decision, Tracked, change, decide, forgotten, suggestion
+from campaigns.errors import RuntimeFailure
+from status.alerts import (
+    FIRING,
+    RESOLVED,
+    AlertEvent,
+    Decision,
+    StatusChanged,
+    action_component,
+    change,
+    decide,
+    forgotten,
+    suggestion,
+)
+from status.edit import visible
 
+from ..daemon import Settling, read_settled
 from .context import WebContext
+
+if TYPE_CHECKING:
+    from campaigns.model import Calendar
+    from status.model import Status
 
 log = logging.getLogger("herald.intake")
 
 MAX_BODY = 1 << 20  # bytes: Alertmanager groups are small; anything bigger is a mistake or an attack
 TICK = 1.0  # seconds between re-decisions while an alert waits out its for:
-FORGET_EVERY = timedelta(minutes=1)
+DECIDE_ATTEMPTS = 5  # decisions in a row that another server's may overtake before a request gets 503
+MAX_WARNED = 1000  # label sets of unrouted alerts remembered (each is warned of once while remembered)
+RETRY_AFTER = "5"  # seconds: a request answered 503 (the status file mid-save, busy) is sent again
 
 
 class BadPayload(ValueError):
@@ -62,7 +91,9 @@ def _time(text: str, where: str) -> datetime:
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise BadPayload(f"{where}: {text!r} is not an ISO 8601 time") from None
+        raise BadPayload(f"{where}: {visible(text, 60)!r} is not an ISO 8601 time") from None
+    if not 1970 <= when.year <= 9000:  # a time no alert has (and one no time zone arithmetic overflows on)
+        raise BadPayload(f"{where}: {visible(text, 60)!r} is not a time an alert has")
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
@@ -141,7 +172,7 @@ def statuspage(body: Any) -> list[AlertEvent]:
         when = _get(incident, "created_at", str, "incident")
     at = _time(when, "incident.resolved_at" if done else "incident.created_at")
     severity = UPSTREAM_IMPACT.get(str(incident.get("impact") or "none"), "minor")
-    names = [c.get("name") for c in incident.get("components") or [] if isinstance(c, dict)]
+    names = [c.get("name") for c in _get(incident, "components", list, "incident", []) if isinstance(c, dict)]
     subjects = [n for n in names if isinstance(n, str)] or [page]
     return [AlertEvent("statuspage", f"statuspage:{page}:incident:{ident}:{subject}", RESOLVED if done else FIRING,
                        at, name, {"upstream": subject, "severity": severity}) for subject in subjects]
@@ -176,90 +207,246 @@ PARSERS: dict[str, Callable[[Any], list[AlertEvent]]] = {
 
 # -- the intake: decide, write, remember ---------------------------------------------------
 
-class Intake:
-    """One server's intake: serialises decisions (a lock), keeps the tracked alerts (read once
-    from the ledger, written through), and runs the ``for:`` timer."""
+class NotSettled(RuntimeError):
+    """The status file is empty, mid-save or not valid now: nothing is decided against it (the
+    request is answered 503 with Retry-After, the timer tries again at its next tick)."""
 
-    def __init__(self, ctx: WebContext, tick: float = TICK):
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return b""
+
+
+def _line(exc: BaseException) -> str:
+    """An error as one line for a log or an answer, secrets redacted."""
+    from ..redaction import redact
+
+    text = redact(str(exc)).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class Intake:
+    """One server's intake: serialises its decisions (a lock), batches the requests that arrive
+    meanwhile, and runs the ``for:`` timer.  What is tracked is read from the ledger for every
+    decision and written back as a compare-and-swap (:mod:`scheduler.ledger.alerts`): the
+    ledger, not this object, is the truth, so every server sharing it decides alike."""
+
+    def __init__(self, ctx: WebContext, tick: float = TICK, *, settling: Settling | None = None,
+                 wait: Callable[[float], bool] | None = None, monotonic: Callable[[], float] = time.monotonic):
         self.ctx, self.tick_every = ctx, tick
         self._lock = threading.Lock()  # one decision at a time
         self._queue_lock = threading.Lock()
-        self._queue: list[list[AlertEvent]] = []  # requests waiting for the next decision
-        self._results: dict[int, dict[str, int]] = {}
+        self._queue: list[tuple[list[AlertEvent], Future[dict[str, Any]]]] = []  # waiting for the next decision
+        self._draining = False  # a thread decides what is queued
         self._waiting = False  # an alert waits out its for:
-        self._next_forget = datetime.min.replace(tzinfo=UTC)
-        self._tracked: dict[str, Tracked] | None = None
-        self._warned: set[str] = set()
+        self._warned: OrderedDict[str, None] = OrderedDict()  # label sets warned of (bounded, LRU)
         self._timer: threading.Thread | None = None
         self._stop = threading.Event()
+        self.settling = settling or Settling()
+        self.wait = wait or self._stop.wait  # returns True to give up (shutdown)
+        self.monotonic = monotonic
 
-    def receive(self, events: list[AlertEvent]) -> dict[str, int]:
-        """Decide on ``events`` now; what was accepted, ignored (replays) and unrouted.
+    def start(self) -> None:
+        """At start-up: re-arm the ``for:`` timer when the ledger holds an alert that fires and
+        has not acted yet (a restart during its ``for:`` must not lose it: Statuspage and Uptime
+        Kuma may never send it again).  A ledger not created yet is not created here."""
+        from ..ledger import alerts as stored
 
-        Requests that arrive while a decision is being written wait together and are decided
-        in one batch (one file write, one ledger transaction): under a burst of alerts the
-        intake keeps up instead of queueing a write per request."""
-        mine = list(events)
+        try:
+            ledger = self.ctx.existing_ledger()
+            if ledger is not None and stored.waiting(ledger.db):
+                self._waiting = True
+                self._start_timer()
+        except Exception as exc:  # the ledger down: the next payload or restart tries again
+            log.warning("alert intake: could not read its memory at start-up: %s", _line(exc))
+
+    def receive(self, events: list[AlertEvent]) -> dict[str, Any]:
+        """Decide on ``events`` now; what was accepted, ignored (replays), unrouted, and which
+        alerts' changes could not be written (``failed``: fingerprint -> why).
+
+        :raises NotSettled, StatusFileBusy, StatusFileRace…: nothing was decided; try again."""
+        answer: dict[str, Any] = self.submit(events).result()
+        return answer
+
+    def submit(self, events: list[AlertEvent]) -> Future[dict[str, Any]]:
+        """Queue ``events`` for the next decision; the future holds :meth:`receive`'s answer.
+
+        Requests that arrive while a decision is being written wait together, and the next
+        decision takes them all (one file write, one ledger transaction): under a burst of
+        alerts the intake keeps up instead of writing once per request.  A request waiting
+        holds no thread (the endpoints await the future): when requests waited in threads, the
+        server's pool of 40 was soon all waiting, the next requests could not even join the
+        queue, and a burst of 100 cost dozens of writes of one or two alerts each."""
+        future: Future[dict[str, Any]] = Future()
         with self._queue_lock:
-            self._queue.append(mine)
-        with self._lock:
-            with self._queue_lock:
-                batch, self._queue = self._queue, []
-            if batch:
-                decision = self._run([e for part in batch for e in part])
-                skipped, lost = {id(e) for e in decision.ignored}, {id(e) for e in decision.unrouted}
-                for part in batch:
-                    ignored = sum(1 for e in part if id(e) in skipped)
-                    unrouted = sum(1 for e in part if id(e) in lost)
-                    self._results[id(part)] = {"accepted": len(part) - ignored - unrouted, "ignored": ignored,
-                                               "unrouted": unrouted, "changes": len(decision.actions)}
-            return self._results.pop(id(mine))
+            self._queue.append((list(events), future))
+            lead, self._draining = not self._draining, True
+        if lead:
+            threading.Thread(target=self._drain, name="herald-intake-decide", daemon=True).start()
+        return future
+
+    def _drain(self) -> None:
+        """Decide on what is queued, batch after batch, until nothing is."""
+        while True:
+            with self._lock:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                    if not batch:
+                        self._draining = False
+                        return
+                try:
+                    decision = self._run([e for part, _ in batch for e in part])
+                except BaseException as exc:  # every request of the batch gets the answer
+                    for _, future in batch:
+                        future.set_exception(exc)
+                    if not isinstance(exc, Exception):
+                        with self._queue_lock:
+                            self._draining = False
+                        raise
+                    continue
+            skipped, lost = {id(e) for e in decision.ignored}, {id(e) for e in decision.unrouted}
+            for part, future in batch:
+                ignored = sum(1 for e in part if id(e) in skipped)
+                unrouted = sum(1 for e in part if id(e) in lost)
+                result: dict[str, Any] = {"accepted": len(part) - ignored - unrouted, "ignored": ignored,
+                                          "unrouted": unrouted, "changes": len(decision.actions)}
+                failed = {e.fingerprint: decision.failed[e.fingerprint] for e in part
+                          if e.fingerprint in decision.failed}
+                if failed:
+                    result["failed"] = failed
+                future.set_result(result)
 
     def tick(self) -> None:
         """Re-decide without news: alerts whose ``for:`` has passed act."""
         with self._lock:
             self._run([])
 
-
     def close(self) -> None:
         self._stop.set()
 
+    # -- one decision ----------------------------------------------------------------------
+    def _settled(self) -> tuple[Calendar, Status]:
+        """The calendar and the status file as it is once settled (the engine's rule:
+        :func:`scheduler.daemon.read_settled`); never an empty, mid-save or invalid one."""
+        from status.load import check, loads
+
+        calendar, path = self.ctx.calendar(), self.ctx.status_path
+        if not os.path.exists(path):
+            return calendar, loads("", calendar, path)
+        data = read_settled(lambda: _read_bytes(path), self.wait, self.monotonic, settling=self.settling)
+        if data is None:
+            raise NotSettled("the server is stopping; try again")
+        if not data.strip():
+            raise NotSettled(f"{path} is empty (a save in progress?); nothing was decided, try again")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotSettled(f"{path} is not UTF-8 now (a save in progress?); nothing was decided, try again") \
+                from None
+        result = check(path, calendar, text)
+        if result.value is None:
+            problem = (result.errors or result.problems)[0]
+            raise NotSettled(f"{path} is not valid now ({problem}); nothing was decided, try again")
+        return calendar, result.value
+
     def _run(self, events: list[AlertEvent]) -> Decision:
         from ..ledger import alerts as stored
-        from ..statusfile import edit
 
-        ctx = self.ctx
-        db = ctx.ledger().db
-        if self._tracked is None:
-            self._tracked = stored.load(db)
-        now = ctx.clock.now()
-        calendar, status = ctx.calendar(), ctx.status()
-        decision = decide(status, self._tracked, events, now, calendar)
-        for event in decision.unrouted:
-            key = json.dumps(sorted(event.labels.items()))
-            if key not in self._warned:
-                self._warned.add(key)
-                log.warning("%s: no alerts: entry in %s matches labels %s; to map it, add under alerts: %s",
-                            event.describe, ctx.status_path, dict(event.labels), suggestion(status, event))
-        for note in decision.notes:
-            log.warning("%s", note)
-        todo = change(decision, status, calendar, now)
-        if todo is not None:
-            edit(ctx.status_path, calendar, todo)
-            log.info("%s: %s", ctx.status_path, ", ".join(f"{kind} {args[0]}" for kind, args in decision.actions))
-        touched = decision.touched
-        if now >= self._next_forget:  # once a minute: forget old resolved alerts (flat memory)
-            gone = forgotten(decision.tracked, now)
+        db = self.ctx.ledger().db
+        for _attempt in range(DECIDE_ATTEMPTS):
+            calendar, status = self._settled()
+            found = stored.rows(db)  # the truth, read for every decision: never a cache
+            now = self.ctx.clock.now()
+            decision = decide(status, {fp: item for fp, (item, _) in found.items()}, events, now, calendar)
+            self._warn(decision, status)
+            try:
+                self._write(decision, status, calendar, now)
+            except StatusChanged as exc:
+                log.info("alert intake: %s", exc)
+                continue
+            gone = forgotten(decision.tracked, now)  # bounded memory: old tombstones, long-silent alerts
             for fingerprint in gone:
                 del decision.tracked[fingerprint]
-            touched = touched | set(gone)
-            self._next_forget = now + FORGET_EVERY
-        stored.save(db, decision.tracked, touched, now)
-        self._tracked = decision.tracked
-        self._waiting = decision.waiting
-        if self._waiting:
-            self._start_timer()
-        return decision
+            touched = decision.touched | set(gone)
+            try:
+                stored.save(db, decision.tracked, touched, now,
+                            expected={fp: found[fp][1] if fp in found else None for fp in touched})
+            except stored.Conflict as exc:  # another server decided meanwhile: decide again on what it stored
+                log.info("alert intake: %s; deciding again", exc)
+                continue
+            self._waiting = decision.waiting
+            if self._waiting:
+                self._start_timer()
+            return decision
+        raise RuntimeFailure(f"the alert intake's memory kept changing ({DECIDE_ATTEMPTS} decisions in a row); "
+                             "try again")
+
+    def _warn(self, decision: Decision, status: Status) -> None:
+        for event in decision.unrouted:
+            key = json.dumps(sorted(event.labels.items()))
+            if key in self._warned:
+                self._warned.move_to_end(key)
+                continue
+            self._warned[key] = None
+            while len(self._warned) > MAX_WARNED:
+                self._warned.popitem(last=False)
+            log.warning("%s: no alerts: entry in %s matches labels %s; to map it, add under alerts: %s",
+                        visible(event.describe), self.ctx.status_path, visible(repr(dict(event.labels))),
+                        visible(suggestion(status, event), 1000))
+        for note in decision.notes:
+            log.warning("%s", visible(note, 1000))
+
+    def _write(self, decision: Decision, status: Status, calendar: Calendar, now: datetime) -> None:
+        """Write the decision's changes in one edit.  If the edit is refused (a change that would
+        not be valid), each action is checked alone: the good ones are written together, and the
+        alerts of each bad one are reported (log, answer) and marked failed, never tried again:
+        one bad alert never blocks the others."""
+        from campaigns.errors import StatusFileError, UsageError
+
+        from ..statusfile import check_change, edit
+
+        todo = change(decision, status, calendar, now)
+        if todo is None:
+            return
+        path = self.ctx.status_path
+        try:
+            edit(path, calendar, todo)
+            log.info("%s: %s", path, ", ".join(f"{kind} {args[0]}" for kind, args in decision.actions))
+            return
+        except (StatusFileError, UsageError) as exc:
+            refused: Exception = exc
+        self._settled()  # the file itself is broken now (not the change): NotSettled, nothing decided
+        good: list[tuple[str, Any]] = []
+        bad: list[tuple[tuple[str, Any], str]] = []
+        for action in decision.actions:
+            one = change(decision, status, calendar, now, [action])
+            try:
+                if one is not None:
+                    check_change(path, calendar, one)
+                good.append(action)
+            except (StatusFileError, UsageError) as exc:
+                bad.append((action, _line(exc)))
+        if not bad:  # each alone is fine, together they are not: none is written
+            bad, good = [(action, _line(refused)) for action in decision.actions], []
+        if good:
+            written = change(decision, status, calendar, now, good)
+            if written is not None:
+                edit(path, calendar, written)
+        for action, reason in bad:
+            component = action_component(action, decision.tracked)
+            for fingerprint in sorted(decision.touched):
+                item = decision.tracked.get(fingerprint)
+                if item is None or item.component != component:
+                    continue
+                decision.put(replace(item, failed=reason, incident="", opened=False))
+                decision.failed[fingerprint] = reason
+                log.warning("alert %s (%s): its change (%s on %s) could not be written and is not tried again: %s",
+                            visible(item.alert), visible(fingerprint), action[0], component, reason)
+        decision.actions = good
+        log.info("%s: %s", path, ", ".join(f"{kind} {args[0]}" for kind, args in good) or "nothing written")
 
     def _start_timer(self) -> None:
         if self._timer is not None and self._timer.is_alive():
@@ -273,8 +460,8 @@ class Intake:
                 return
             try:
                 self.tick()
-            except Exception:  # a broken file or ledger: logged, the next tick tries again
-                log.exception("the alert intake's timer could not decide")
+            except Exception as exc:  # a file mid-save, a broken file or ledger: the next tick tries again
+                log.warning("alert intake timer: %s", _line(exc))
 
     # -- HTTP ------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -297,15 +484,22 @@ class Intake:
                 data = json.loads(body)
             except (ValueError, UnicodeDecodeError) as exc:
                 return _error(400, f"the body is not JSON: {exc}")
+            except RecursionError:
+                return _error(400, "the body is not JSON an alert tool sends: it is nested too deeply")
             try:
                 events = parse(data)
             except BadPayload as exc:
                 return _error(422, str(exc))
+            except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+                # every shape a tool sends is checked field by field (BadPayload); this is a shape
+                # nobody sends, answered as one, never as a 500
+                log.warning("alert intake: a payload of an unexpected shape: %s: %s", type(exc).__name__, _line(exc))
+                return _error(422, "the payload is not in the shape this tool sends (see README: Alert intake)")
             try:
-                result = await run_in_threadpool(self.receive, events)
-            except Exception as exc:  # the status file is broken or busy: nothing was written
-                log.warning("alert intake: %s", exc)
-                return _error(503, str(exc).splitlines()[0])
+                result = await asyncio.wrap_future(self.submit(events))
+            except Exception as exc:  # the status file mid-save, broken or busy: nothing was decided
+                log.warning("alert intake: %s", _line(exc))
+                return _error(503, _line(exc), {"Retry-After": RETRY_AFTER})
             return JSONResponse(result)
         return endpoint
 
@@ -320,9 +514,13 @@ class Intake:
         return None
 
 
-def _error(code: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=code)
+def _error(code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=code, headers=headers)
 
 
 def routes(ctx: WebContext) -> list[BaseRoute]:
-    return Intake(ctx).routes()
+    """The intake's endpoints; its ``for:`` timer re-armed if the ledger holds an alert waiting
+    (``herald serve``, and ``herald run`` with ``engine.serve``, build the app through here)."""
+    intake = Intake(ctx)
+    intake.start()
+    return intake.routes()
