@@ -172,10 +172,13 @@ def statuspage(body: Any) -> list[AlertEvent]:
         when = _get(incident, "created_at", str, "incident")
     at = _time(when, "incident.resolved_at" if done else "incident.created_at")
     severity = UPSTREAM_IMPACT.get(str(incident.get("impact") or "none"), "minor")
-    names = [c.get("name") for c in _get(incident, "components", list, "incident", []) if isinstance(c, dict)]
-    subjects = [n for n in names if isinstance(n, str)] or [page]
-    return [AlertEvent("statuspage", f"statuspage:{page}:incident:{ident}:{subject}", RESOLVED if done else FIRING,
-                       at, name, {"upstream": subject, "severity": severity}) for subject in subjects]
+    # One alert per affected component, identified by the component's id: its name is the
+    # provider's text (routing matches it), and a renamed component must stay the same alert.
+    subjects = [(c.get("id") if isinstance(c.get("id"), str) else c["name"], c["name"])
+                for c in _get(incident, "components", list, "incident", [])
+                if isinstance(c, dict) and isinstance(c.get("name"), str)] or [(page, page)]
+    return [AlertEvent("statuspage", f"statuspage:{page}:incident:{ident}:{key}", RESOLVED if done else FIRING,
+                       at, name, {"upstream": subject, "severity": severity}) for key, subject in subjects]
 
 
 def generic(body: Any) -> list[AlertEvent]:
