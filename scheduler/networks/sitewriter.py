@@ -1,0 +1,371 @@
+"""The site channel's writer: only the files a change touches, off the caller's thread.
+
+:class:`SiteWriter` turns a :class:`SiteState` (calendar, public status, the channel's items,
+now) into files, comparing it with the state it last wrote:
+
+- the first state (a fresh folder, a restart) or a changed brand, title, logo or feed
+  settings: every file (a file whose bytes are unchanged is still left alone);
+- changed items (a post): the home page and the channel's two feeds;
+- a changed status: the pages of the incidents and maintenance windows whose data changed
+  (an unchanged incident keeps its page, though a new rendering would differ in its "page as
+  of" line), a maintenance window whose state moved on with the clock, the pages naming a
+  renamed component, the home and history pages, ``status.ics`` and the API; the pages of
+  removed incidents and windows are deleted.
+
+A file is written only when its bytes differ from what was last written there: a hash of each
+file is kept in memory (a file not yet known is read once, so a restart compares with the
+folder).
+
+:class:`Background` is the single writer thread of one site account: :meth:`Background.submit`
+hands it the newest state and returns at once (a state not yet started is replaced: the latest
+state wins); :meth:`Background.wait` and :meth:`Background.flush` wait for a state to be
+written; :meth:`Background.close` flushes and stops the thread. A failed write is logged and
+retried with the next state (the diff is against the last state written in full).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ..files import write_atomic
+
+if TYPE_CHECKING:
+    from campaigns.model import Calendar
+    from status.model import Incident, Maintenance, Status
+
+log = logging.getLogger("herald.site")
+
+HOME, HISTORY = "index.html", "history/index.html"
+FEEDS = ("feed.atom", "feed.json")  # the channel's own feeds: its posts
+
+
+@dataclass(frozen=True, eq=False)
+class SiteState:
+    """Everything the site's files are made of, at one moment."""
+
+    calendar: Calendar  # its brand named as the site's title
+    status: Status  # public: no drafts
+    items: list[dict[str, Any]]  # the channel's posts, newest first (as in site.json)
+    now: datetime
+    logo: str | None = None  # the logo file, when the brand has one
+    settings: tuple[Any, ...] = ()  # anything else every page or feed depends on (title, base_url, language)
+    posts: list[dict[str, Any]] = field(default_factory=list)  # the items as the home page lists them
+
+
+@dataclass
+class Plan:
+    """Which files a change touches."""
+
+    full: bool = False
+    posts: bool = False  # the home page and the feeds
+    shared: bool = False  # home, history, status.ics and the API
+    incidents: set[str] = field(default_factory=set)
+    maintenance: set[str] = field(default_factory=set)
+    removed: list[str] = field(default_factory=list)  # page paths to delete
+
+    @property
+    def empty(self) -> bool:
+        return not (self.full or self.posts or self.shared or self.incidents or self.maintenance or self.removed)
+
+
+def incident_page(incident_id: str) -> str:
+    return f"incidents/{incident_id}/index.html"
+
+
+def maintenance_page(maintenance_id: str) -> str:
+    return f"maintenance/{maintenance_id}/index.html"
+
+
+def _incidents(status: Status) -> dict[str, Incident]:
+    by_id: dict[str, Incident] = {}
+    for incident in status.incidents:  # the first of an id, as Status.incident finds it
+        by_id.setdefault(incident.id, incident)
+    return by_id
+
+
+def _shown(item: Any) -> tuple[Any, ...]:
+    """An incident's or a window's data, without where it was written in the file (an edit above it
+    moves its lines, not its page)."""
+    out = []
+    for f in fields(item):
+        if f.name in ("line", "col"):
+            continue
+        value = getattr(item, f.name)
+        if f.name == "updates":
+            value = tuple(_shown(u) for u in value)
+        out.append(value)
+    return tuple(out)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a is b or (a is not None and b is not None and _shown(a) == _shown(b))
+
+
+def _name(status: Status, cid: str) -> str | None:
+    component = status.components.get(cid)
+    return component.name if component is not None else None
+
+
+def _windows(status: Status) -> dict[str, Maintenance]:
+    return {m.id: m for m in status.maintenance}  # the last of an id, as the renderer shows it
+
+
+def plan(before: SiteState | None, after: SiteState) -> Plan:
+    """The files that change from ``before`` (the state last written; None: nothing yet) to ``after``."""
+    from status.statuspage import maintenance_state
+
+    if (before is None or before.settings != after.settings or before.logo != after.logo
+            or before.calendar.brand != after.calendar.brand or before.status.timezone != after.status.timezone
+            or before.status.status_page != after.status.status_page):
+        return Plan(full=True)
+    out = Plan(posts=before.items != after.items)
+    old, new = before.status, after.status
+    changed = old is not new and old != new
+    renamed: set[str] = set()
+    if changed:
+        renamed = {cid for cid in set(old.components) | set(new.components)
+                   if _name(old, cid) != _name(new, cid)}
+        was, now = _incidents(old), _incidents(new)
+        out.incidents = {iid for iid, incident in now.items()
+                         if not _same(was.get(iid), incident) or renamed.intersection(incident.components)}
+        out.removed += [incident_page(iid) for iid in sorted(was.keys() - now.keys())]
+    was_m, now_m = _windows(old), _windows(new)
+    for mid, window in now_m.items():
+        if (not _same(was_m.get(mid), window) or renamed.intersection(window.components)
+                or maintenance_state(window, before.now) != maintenance_state(window, after.now)):
+            out.maintenance.add(mid)  # edited, or its state moved on with the clock
+    out.removed += [maintenance_page(mid) for mid in sorted(was_m.keys() - now_m.keys())]
+    out.shared = changed or bool(out.maintenance)
+    return out
+
+
+class _Indexed:
+    """Lookups the renderer makes once per page, made once per state (a Status subclass is built
+    on the fly: :func:`indexed`)."""
+
+    incidents: tuple[Incident, ...]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Incident]:
+        by_id: dict[str, Incident] = {}
+        for incident in self.incidents:
+            by_id.setdefault(incident.id, incident)
+        return by_id
+
+    @cached_property
+    def _open(self) -> tuple[Incident, ...]:
+        return tuple(i for i in self.incidents if not i.resolved)
+
+    def incident(self, incident_id: str) -> Incident | None:
+        return self._by_id.get(incident_id)
+
+    def open_incidents(self) -> list[Incident]:
+        return list(self._open)
+
+
+_INDEXED: dict[type, type] = {}
+
+
+def indexed(status: Status) -> Status:
+    """``status`` whose ``incident(id)`` and ``open_incidents()`` cost O(1) and O(open) after the
+    first call (the renderer calls both once per page: quadratic over 2,000 incident pages)."""
+    cls = type(status)
+    if issubclass(cls, _Indexed):
+        return status
+    sub = _INDEXED.get(cls)
+    if sub is None:
+        sub = _INDEXED[cls] = type("Indexed" + cls.__name__, (_Indexed, cls), {})
+    made: Status = sub(**{f.name: getattr(status, f.name) for f in fields(status) if f.init})
+    return made
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+class SiteWriter:
+    """Writes the files of one site folder, each only when a change touches it and its bytes differ."""
+
+    def __init__(self, directory: str, feeds: Callable[[list[dict[str, Any]], datetime], Mapping[str, str | bytes]]):
+        self.directory = directory
+        self.feeds = feeds  # the channel's feeds of its items
+        self.hashes: dict[str, bytes] = {}  # path -> digest of what is there (written, or read once)
+        self.shown: SiteState | None = None  # the state last written in full
+        self.written = 0  # files written since start (tests, the bench)
+        self.deleted = 0
+
+    # -- the files --------------------------------------------------------------------------
+    def files(self, state: SiteState, change: Plan) -> dict[str, str | bytes]:
+        from ..web.render import STATIC, Renderer, SiteData, static_file
+        from ..web.site import brand_css
+
+        data = SiteData(state.calendar, indexed(state.status), state.now, posts=state.posts,
+                        base_url=state.settings[1] if len(state.settings) > 1 else "")
+        renderer = Renderer(data)
+        out: dict[str, str | bytes] = {}
+        if change.full or change.posts or change.shared:
+            out[HOME] = renderer.index("./")
+        if change.full or change.posts:
+            out.update(self.feeds(state.items, state.now))
+        if change.full or change.shared:
+            out[HISTORY] = renderer.history_page("../")
+            out["status.ics"] = renderer.status_ics()
+            for name, body in renderer.api().items():
+                out[f"api/v2/{name}"] = json.dumps(body, indent=1)
+        status = data.status
+        incidents = _incidents(status).keys() if change.full else change.incidents
+        for iid in incidents:
+            out[incident_page(iid)] = renderer.incident_page(iid, "../../") or ""
+        windows = _windows(status).keys() if change.full else change.maintenance
+        for mid in windows:
+            out[maintenance_page(mid)] = renderer.maintenance_page(mid, "../../") or ""
+        if change.full:
+            for name in STATIC:
+                out[f"static/{name}"] = static_file(name)
+            out["brand.css"] = brand_css(state.calendar.brand.color)
+            if state.logo:
+                with open(state.logo, "rb") as fh:
+                    out["brand/logo"] = fh.read()
+        return out
+
+    def write(self, state: SiteState) -> list[str]:
+        """Write what changed since the last state written; the paths written (deletions not included)."""
+        change = plan(self.shown, state)
+        if change.empty:
+            self.shown = state
+            return []
+        files = self.files(state, change)
+        written = [path for path, body in files.items() if self._put(path, body)]
+        if change.full:
+            change.removed += self._strays(state.status)
+        for path in change.removed:
+            self._delete(path)
+        self.shown = state
+        return written
+
+    def _put(self, path: str, body: str | bytes) -> bool:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        digest = _digest(data)
+        known = self.hashes.get(path)
+        full = os.path.join(self.directory, path)
+        if known is None:  # not written by this process: what is in the folder (read once)
+            with contextlib.suppress(OSError), open(full, "rb") as fh:
+                known = _digest(fh.read())
+        if known == digest:
+            self.hashes[path] = digest
+            return False
+        write_atomic(full, data)
+        self.hashes[path] = digest
+        self.written += 1
+        return True
+
+    def _strays(self, status: Status) -> list[str]:
+        """Pages in the folder of incidents and windows the status no longer has (after a restart)."""
+        keep = {incident_page(i) for i in _incidents(status)} | {maintenance_page(m) for m in _windows(status)}
+        found = []
+        for kind in ("incidents", "maintenance"):
+            with contextlib.suppress(OSError):
+                for name in os.listdir(os.path.join(self.directory, kind)):
+                    path = f"{kind}/{name}/index.html"
+                    if path not in keep and os.path.isfile(os.path.join(self.directory, path)):
+                        found.append(path)
+        return found
+
+    def _delete(self, path: str) -> None:
+        self.hashes.pop(path, None)
+        full = os.path.join(self.directory, path)
+        try:
+            os.unlink(full)
+        except FileNotFoundError:
+            return
+        self.deleted += 1
+        with contextlib.suppress(OSError):  # its folder, when nothing else is in it
+            os.rmdir(os.path.dirname(full))
+
+
+class Background:
+    """One thread that runs ``work`` on the newest state handed to it; the latest state wins."""
+
+    def __init__(self, name: str, work: Callable[[Any], Any]):
+        self.name, self.work = name, work
+        self._cond = threading.Condition()
+        self._pending: Any = None
+        self._has_pending = False
+        self._submitted = 0  # generations: each submit is one more
+        self._done = 0  # the newest generation whose state was written (or failed: logged)
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def submit(self, state: Any) -> int:
+        """Hand ``state`` to the thread; its generation, for :meth:`wait`."""
+        with self._cond:
+            if self._closed:
+                raise RuntimeError(f"{self.name}: the site writer is closed")
+            self._submitted += 1
+            self._pending, self._has_pending = state, True
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name=f"herald-site-{self.name}", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+            return self._submitted
+
+    def wait(self, generation: int) -> None:
+        """Until the state of ``generation`` (or a newer one) was written."""
+        with self._cond:
+            while self._done < generation:
+                if self._thread is None or not self._thread.is_alive():
+                    break  # nothing will write it (closed); do not wait forever
+                self._cond.wait()
+
+    def flush(self) -> None:
+        """Until every state submitted so far was written."""
+        with self._cond:
+            generation = self._submitted
+        self.wait(generation)
+
+    @property
+    def closed(self) -> bool:
+        with self._cond:
+            return self._closed
+
+    @property
+    def busy(self) -> bool:
+        with self._cond:
+            return self._done < self._submitted
+
+    def close(self) -> None:
+        """Write what is pending, then stop the thread."""
+        self.flush()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._has_pending and not self._closed:
+                    self._cond.wait()
+                if not self._has_pending:
+                    return
+                state, generation = self._pending, self._submitted
+                self._pending, self._has_pending = None, False
+            try:
+                self.work(state)
+            except Exception:  # logged; the next state is diffed against the last one written
+                log.exception("%s: could not write the site", self.name)
+            with self._cond:
+                self._done = max(self._done, generation)
+                self._cond.notify_all()
