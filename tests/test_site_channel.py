@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import scheduler.files as files_module
 import scheduler.networks.site as site_module
 import scheduler.networks.sitewriter as writer_module
 from bench.bench_site_channel import NOW, calendar, many, one_changed, post
@@ -42,8 +43,8 @@ class Writes:
             self.paths.append(os.path.relpath(path, self.folder))
             original(path, data, mode)
 
-        monkeypatch.setattr(writer_module, "write_atomic", recorded)
-        monkeypatch.setattr(site_module, "write_atomic", recorded)
+        for module in (writer_module, site_module, files_module):  # wherever the channel may call it
+            monkeypatch.setattr(module, "write_atomic", recorded)
 
     def take(self) -> list[str]:
         out, self.paths = self.paths, []
