@@ -204,11 +204,18 @@ def test_pending_changes_coalesce_and_the_latest_state_wins():
     background = Background("t", work)
     background.submit(1)
     assert started.wait(30)
+    writer = [t for t in threading.enumerate() if t.name == "herald-site-t"]
+    assert len(writer) == 1 and not writer[0].daemon  # a process ending writes what it handed over first
     for state in (2, 3, 4):  # while 1 is being written
         background.submit(state)
     release.set()
-    background.close()
+    background.flush()
     assert done == [1, 4]
+    writer[0].join(30)  # idle: the thread ends (the next state starts another)
+    assert not writer[0].is_alive()
+    background.submit(5)
+    background.close()
+    assert done == [1, 4, 5] and background.closed
 
 
 def test_a_failed_write_is_logged_and_the_next_change_writes_the_pages(site, shown, tmp_path, clock, monkeypatch,

@@ -19,7 +19,8 @@ folder).
 :class:`Background` is the single writer thread of one site account: :meth:`Background.submit`
 hands it the newest state and returns at once (a state not yet started is replaced: the latest
 state wins); :meth:`Background.wait` and :meth:`Background.flush` wait for a state to be
-written; :meth:`Background.close` flushes and stops the thread. A failed write is logged and
+written; :meth:`Background.close` flushes and stops it.  The thread runs only while there is
+work and is not a daemon thread, so a process that ends writes what it handed over first. A failed write is logged and
 retried with the next state (the diff is against the last state written in full).
 """
 
@@ -314,7 +315,9 @@ class Background:
             self._submitted += 1
             self._pending, self._has_pending = state, True
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name=f"herald-site-{self.name}", daemon=True)
+                # not a daemon thread, and one only while there is work: a process that ends (``herald
+                # run --once``) first writes what it handed over, and an idle writer holds nothing up
+                self._thread = threading.Thread(target=self._run, name=f"herald-site-{self.name}")
                 self._thread.start()
             self._cond.notify_all()
             return self._submitted
@@ -324,7 +327,7 @@ class Background:
         with self._cond:
             while self._done < generation:
                 if self._thread is None or not self._thread.is_alive():
-                    break  # nothing will write it (closed); do not wait forever
+                    break  # nothing will write it (the thread died); do not wait forever
                 self._cond.wait()
 
     def flush(self) -> None:
@@ -356,9 +359,9 @@ class Background:
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._has_pending and not self._closed:
-                    self._cond.wait()
-                if not self._has_pending:
+                if not self._has_pending:  # idle: the thread ends; the next state starts another
+                    self._thread = None
+                    self._cond.notify_all()
                     return
                 state, generation = self._pending, self._submitted
                 self._pending, self._has_pending = None, False
