@@ -3,16 +3,16 @@ status of many incidents (goal: a post writes a handful of files, not the whole 
 
 Builds the status in memory (``many``: 12 components, ``N`` incidents over the last two years,
 the newest few open, 20 maintenance windows), shows it to a fresh site channel (the first,
-complete write), then times posts and one-incident status changes.  ``--full`` also times the
-old way in the same run: every file of the site rendered and written (``write_site``).
+complete write), then times posts and one-incident status changes.  ``--before REV`` also
+times the channel as it was at git revision REV, in the same run (its ``site.py`` loaded from
+git), so both figures come from the same machine in the same minutes.
 
-    python bench/bench_site_channel.py [--incidents 2000] [--posts 5] [--full]
+    python bench/bench_site_channel.py [--incidents 2000] [--posts 5] [--before a99847a]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -87,7 +87,7 @@ class Counting:
             self.original(*args, **kwargs)
 
         self.patched = [(scheduler.files, "write_atomic")]
-        for module in (site, sys.modules.get("scheduler.networks.sitewriter")):
+        for module in (site, sys.modules.get("scheduler.networks.sitewriter"), sys.modules.get(BEFORE)):
             if module is not None and hasattr(module, "write_atomic"):
                 self.patched.append((module, "write_atomic"))
         for module, name in self.patched:
@@ -103,55 +103,72 @@ class Counting:
         return count
 
 
-def main() -> None:
+BEFORE = "scheduler.networks.site_before"
+
+
+def channel_at(revision: str) -> Any:
+    """The ``SitePublisher`` class of ``scheduler/networks/site.py`` as it was at ``revision``."""
+    import importlib.util
+    import subprocess
+
+    source = subprocess.run(["git", "show", f"{revision}:scheduler/networks/site.py"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout
+    spec = importlib.util.spec_from_loader(BEFORE, loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "scheduler.networks"
+    sys.modules[BEFORE] = module
+    exec(compile(source, f"{revision}:scheduler/networks/site.py", "exec"), module.__dict__)  # noqa: S102
+    return module.SitePublisher
+
+
+def measure(label: str, channel: Any, incidents: int, posts: int) -> None:
     from scheduler.clock import FakeClock
+
+    status = many(incidents)
+    cal = calendar()
+    with tempfile.TemporaryDirectory() as folder, Counting() as counting:
+        clock = FakeClock(NOW)
+        site = channel("site", {}, clock, base_dir=folder, title="Bench")
+        flush = getattr(site, "flush", lambda: None)
+        began = time.perf_counter()
+        site.on_status(status, cal, clock.now())
+        returned = time.perf_counter() - began
+        flush()
+        print(f"[{label}] first write: {counting.take()} files in {time.perf_counter() - began:.2f} s "
+              f"(on_status returned after {returned:.3f} s)")
+        steps = (("post", lambda n: site.publish(post(n))),
+                 ("status change (one incident)", lambda n: site.on_status(
+                     one_changed(status, incidents - 2, clock.now()), cal, clock.now())))
+        for name, step in steps:
+            seconds, waited, files = [], [], []
+            for n in range(posts):
+                clock.advance(timedelta(minutes=1))
+                began = time.perf_counter()
+                step(n)
+                waited.append(time.perf_counter() - began)
+                flush()
+                seconds.append(time.perf_counter() - began)
+                files.append(counting.take())
+            print(f"[{label}] {name}: {sum(files) / len(files):.1f} files, {sum(seconds) / len(seconds):.3f} s "
+                  f"each (min {min(seconds):.3f}, max {max(seconds):.3f}); the call returned after "
+                  f"{sum(waited) / len(waited):.3f} s")
+        close = getattr(site, "close", None)
+        if close:
+            close()
+
+
+def main() -> None:
     from scheduler.networks.site import SitePublisher
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=2000)
     parser.add_argument("--posts", type=int, default=5)
-    parser.add_argument("--full", action="store_true", help="also time the old way: every file, every time")
+    parser.add_argument("--before", metavar="REV", help="also time the channel as of this git revision")
     args = parser.parse_args()
-    status = many(args.incidents)
-    cal = calendar()
-    with tempfile.TemporaryDirectory() as folder, Counting() as counting:
-        clock = FakeClock(NOW)
-        site = SitePublisher("site", {}, clock, base_dir=folder, title="Bench")
-        began = time.perf_counter()
-        site.on_status(status, cal, clock.now())
-        flush = getattr(site, "flush", None)
-        if flush:
-            flush()
-        print(f"first write: {counting.take()} files in {time.perf_counter() - began:.2f} s "
-              f"({sum(len(f) for _, _, f in os.walk(folder))} files in the folder)")
-        for label, step in (("post", lambda n: site.publish(post(n))),
-                            ("status change (one incident)", lambda n: site.on_status(
-                                one_changed(status, args.incidents - 2, clock.now()), cal, clock.now()))):
-            seconds, files = [], []
-            for n in range(args.posts):
-                clock.advance(timedelta(minutes=1))
-                began = time.perf_counter()
-                step(n)
-                if flush:
-                    flush()
-                seconds.append(time.perf_counter() - began)
-                files.append(counting.take())
-            print(f"{label}: {sum(files) / len(files):.1f} files, {sum(seconds) / len(seconds):.3f} s each "
-                  f"(min {min(seconds):.3f}, max {max(seconds):.3f})")
-        if args.full:
-            from scheduler.web.render import Renderer, SiteData
-            from scheduler.web.site import brand_css, write_site
-
-            seconds = []
-            for _ in range(min(args.posts, 3)):
-                clock.advance(timedelta(minutes=1))
-                began = time.perf_counter()
-                data = SiteData(cal, status, clock.now(), posts=[])
-                write_site(folder, Renderer(data), brand_css("#0b5fff"), None)
-                seconds.append(time.perf_counter() - began)
-                files.append(counting.take())
-            print(f"the old way (write_site, everything): {counting.count or files[-1]} files, "
-                  f"{sum(seconds) / len(seconds):.3f} s each")
+    if args.before:
+        measure(f"before, {args.before}", channel_at(args.before), args.incidents, args.posts)
+    measure("now", lambda *a, **k: SitePublisher(*a, **k, background=True), args.incidents, args.posts)
 
 
 if __name__ == "__main__":
