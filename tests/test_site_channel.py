@@ -159,6 +159,9 @@ def test_removed_incidents_lose_their_pages_also_across_a_restart(site, shown, t
 def test_a_brand_change_rewrites_every_page_whose_bytes_change(site, shown, tmp_path, clock, monkeypatch):
     writes = Writes(monkeypatch, folder(tmp_path))
     cal = calendar()
+    site.on_status(shown, replace(cal, brand=replace(cal.brand, links={"help": "https://x.example/h"})), clock.now())
+    site.flush()
+    assert writes.take() == []  # a field no page shows
     site.on_status(shown, replace(cal, brand=replace(cal.brand, color="#123456")), clock.now())
     site.flush()
     assert writes.take() == ["brand.css"]  # every page rendered again: only the stylesheet differs

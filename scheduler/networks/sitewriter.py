@@ -121,12 +121,18 @@ def _windows(status: Status) -> dict[str, Maintenance]:
     return {m.id: m for m in status.maintenance}  # the last of an id, as the renderer shows it
 
 
+def _look(calendar: Calendar) -> tuple[str, ...]:
+    """The brand's fields the pages show (its links, voice guide or templates change no page)."""
+    brand = calendar.brand
+    return brand.name, brand.timezone, brand.language, brand.logo, brand.color
+
+
 def plan(before: SiteState | None, after: SiteState) -> Plan:
     """The files that change from ``before`` (the state last written; None: nothing yet) to ``after``."""
     from status.statuspage import maintenance_state
 
     if (before is None or before.settings != after.settings or before.logo != after.logo
-            or before.calendar.brand != after.calendar.brand or before.status.timezone != after.status.timezone
+            or _look(before.calendar) != _look(after.calendar) or before.status.timezone != after.status.timezone
             or before.status.status_page != after.status.status_page):
         return Plan(full=True)
     out = Plan(posts=before.items != after.items)
