@@ -23,7 +23,7 @@ from scheduler.clock import FakeClock
 from scheduler.engine import Engine
 from scheduler.ledger import Ledger
 from scheduler.networks.site import SitePublisher
-from scheduler.networks.sitewriter import Background, indexed
+from scheduler.networks.sitewriter import MARKS, Background, indexed
 
 INCIDENTS = 200
 SHARED = {"index.html", "history/index.html", "status.ics"} | {
@@ -107,12 +107,23 @@ def test_a_status_change_to_one_incident_rewrites_its_page_and_the_shared_ones(s
     site.on_status(changed, calendar(), clock.now())
     site.flush()
     written = set(writes.take())
-    assert written == SHARED | {f"incidents/inc-{INCIDENTS - 2}/index.html"}
+    assert written == SHARED | {f"incidents/inc-{INCIDENTS - 2}/index.html", MARKS}
     assert "Still watching" in (pages / f"inc-{INCIDENTS - 2}" / "index.html").read_text()
     after = {p.name: (p / "index.html").stat() for p in pages.iterdir()}
     touched = {name for name, st in after.items()
                if (st.st_ino, st.st_mtime_ns) != (before[name].st_ino, before[name].st_mtime_ns)}
     assert touched == {f"inc-{INCIDENTS - 2}"}
+
+
+def test_a_window_whose_state_moved_on_with_the_clock_gets_its_page_with_the_next_change(site, shown, tmp_path,
+                                                                                         clock, monkeypatch):
+    writes = Writes(monkeypatch, folder(tmp_path))
+    clock.advance(timedelta(hours=2))  # window m10 (now to an hour later) is over
+    site.publish(post(4))
+    written = set(writes.take())
+    assert "maintenance/m10/index.html" in written and "history/index.html" in written
+    assert not [p for p in written if p.startswith(("incidents/", "maintenance/m9/"))]
+    assert "Completed" in (folder(tmp_path) / "maintenance" / "m10" / "index.html").read_text()
 
 
 def test_an_incident_moved_in_the_file_keeps_its_page(site, shown, tmp_path, clock, monkeypatch):
@@ -140,6 +151,21 @@ def test_unchanged_bytes_are_never_rewritten(site, shown, tmp_path, clock, monke
     assert writes.take() == []
 
 
+def test_a_restart_writes_only_what_changed_while_it_was_down(site, shown, tmp_path, clock, monkeypatch):
+    site.close()
+    writes = Writes(monkeypatch, folder(tmp_path))
+    clock.advance(timedelta(minutes=10))  # (an hour: window m10 would end, and its page change too)
+    again = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
+    try:
+        again.on_status(one_changed(shown, 3, clock.now()), calendar(), clock.now())
+        again.flush()
+    finally:
+        again.close()
+    written = set(writes.take())
+    assert "incidents/inc-3/index.html" in written and MARKS in written
+    assert written <= SHARED | {"incidents/inc-3/index.html", MARKS, "feed.atom", "feed.json"}
+
+
 def test_removed_incidents_lose_their_pages_also_across_a_restart(site, shown, tmp_path, clock):
     pages = folder(tmp_path) / "incidents"
     fewer = replace(shown, incidents=shown.incidents[1:])
@@ -164,7 +190,7 @@ def test_a_brand_change_rewrites_every_page_whose_bytes_change(site, shown, tmp_
     assert writes.take() == []  # a field no page shows
     site.on_status(shown, replace(cal, brand=replace(cal.brand, color="#123456")), clock.now())
     site.flush()
-    assert writes.take() == ["brand.css"]  # every page rendered again: only the stylesheet differs
+    assert writes.take() == ["brand.css", MARKS]  # every page rendered again: only the stylesheet differs
     site.on_status(shown, replace(cal, brand=replace(cal.brand, timezone="America/New_York")), clock.now())
     site.flush()
     written = set(writes.take())  # every time shown moves to another zone

@@ -3,7 +3,7 @@
 :class:`SiteWriter` turns a :class:`SiteState` (calendar, public status, the channel's items,
 now) into files, comparing it with the state it last wrote:
 
-- the first state (a fresh folder, a restart) or a changed brand, title, logo or feed
+- the first state (a fresh folder) or a changed brand, title, logo or feed
   settings: every file (a file whose bytes are unchanged is still left alone);
 - changed items (a post): the home page and the channel's two feeds;
 - a changed status: the pages of the incidents and maintenance windows whose data changed
@@ -14,7 +14,10 @@ now) into files, comparing it with the state it last wrote:
 
 A file is written only when its bytes differ from what was last written there: a hash of each
 file is kept in memory (a file not yet known is read once, so a restart compares with the
-folder).
+folder).  What each page was made of (a fingerprint per incident and window, the brand's look:
+:func:`marks`) is kept in ``.herald-pages.json`` in the folder, written after the pages, so a
+restart writes only what changed while the engine was down (without it, or with a page
+missing: every file).
 
 :class:`Background` is the single writer thread of one site account: :meth:`Background.submit`
 hands it the newest state and returns at once (a state not yet started is replaced: the latest
@@ -48,6 +51,7 @@ log = logging.getLogger("herald.site")
 
 HOME, HISTORY = "index.html", "history/index.html"
 FEEDS = ("feed.atom", "feed.json")  # the channel's own feeds: its posts
+MARKS = ".herald-pages.json"  # what the pages were made of: a restart writes only what changed since
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,51 +112,62 @@ def _shown(item: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _same(a: Any, b: Any) -> bool:
-    return a is b or (a is not None and b is not None and _shown(a) == _shown(b))
-
-
-def _name(status: Status, cid: str) -> str | None:
-    component = status.components.get(cid)
-    return component.name if component is not None else None
+def _fingerprint(value: Any) -> str:
+    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=12).hexdigest()
 
 
 def _windows(status: Status) -> dict[str, Maintenance]:
     return {m.id: m for m in status.maintenance}  # the last of an id, as the renderer shows it
 
 
-def _look(calendar: Calendar) -> tuple[str, ...]:
+def _look(calendar: Calendar) -> list[str]:
     """The brand's fields the pages show (its links, voice guide or templates change no page)."""
     brand = calendar.brand
-    return brand.name, brand.timezone, brand.language, brand.logo, brand.color
+    return [brand.name, brand.timezone, brand.language, brand.logo, brand.color]
 
 
-def plan(before: SiteState | None, after: SiteState) -> Plan:
-    """The files that change from ``before`` (the state last written; None: nothing yet) to ``after``."""
+def status_marks(status: Status) -> dict[str, Any]:
+    """What each page of ``status`` is made of, as JSON: a fingerprint per incident and window."""
+    return {
+        "components": {cid: [c.name, c.status] for cid, c in status.components.items()},
+        "incidents": {iid: [_fingerprint(_shown(i)), list(i.components)] for iid, i in _incidents(status).items()},
+        "maintenance": {mid: [_fingerprint(_shown(m)), list(m.components)] for mid, m in _windows(status).items()},
+    }
+
+
+def marks(state: SiteState, of_status: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the files of ``state`` are made of (``of_status``: its :func:`status_marks`, if known).
+    Equal marks: the same files (but for the "page as of" time)."""
     from status.statuspage import maintenance_state
 
-    if (before is None or before.settings != after.settings or before.logo != after.logo
-            or _look(before.calendar) != _look(after.calendar) or before.status.timezone != after.status.timezone
-            or before.status.status_page != after.status.status_page):
+    status = state.status
+    out = {"version": 1, **(of_status or status_marks(status))}
+    out["look"] = [*_look(state.calendar), status.timezone, status.status_page, state.logo or "",
+                   *(str(s) for s in state.settings)]
+    out["states"] = {m.id: maintenance_state(m, state.now) for m in _windows(status).values()}  # move with the clock
+    out["items"] = _fingerprint(state.items)  # not kept across a restart: the home page and feeds are cheap
+    return out
+
+
+def plan(before: dict[str, Any] | None, after: dict[str, Any]) -> Plan:
+    """The files that change from the state marked ``before`` (the last one written; None: nothing
+    yet) to the one marked ``after`` (see :func:`marks`)."""
+    if before is None or before.get("version") != after["version"] or before["look"] != after["look"]:
         return Plan(full=True)
-    out = Plan(posts=before.items != after.items)
-    old, new = before.status, after.status
-    changed = old is not new and old != new
-    renamed: set[str] = set()
-    if changed:
-        renamed = {cid for cid in set(old.components) | set(new.components)
-                   if _name(old, cid) != _name(new, cid)}
-        was, now = _incidents(old), _incidents(new)
-        out.incidents = {iid for iid, incident in now.items()
-                         if not _same(was.get(iid), incident) or renamed.intersection(incident.components)}
-        out.removed += [incident_page(iid) for iid in sorted(was.keys() - now.keys())]
-    was_m, now_m = _windows(old), _windows(new)
-    for mid, window in now_m.items():
-        if (not _same(was_m.get(mid), window) or renamed.intersection(window.components)
-                or maintenance_state(window, before.now) != maintenance_state(window, after.now)):
-            out.maintenance.add(mid)  # edited, or its state moved on with the clock
-    out.removed += [maintenance_page(mid) for mid in sorted(was_m.keys() - now_m.keys())]
-    out.shared = changed or bool(out.maintenance)
+    out = Plan(posts=before.get("items") != after["items"])
+    was_c, now_c = before["components"], after["components"]
+    renamed = {cid for cid in set(was_c) | set(now_c) if (was_c.get(cid) or [None])[0] != (now_c.get(cid) or [None])[0]}
+    for kind, page, into in (("incidents", incident_page, out.incidents), ("maintenance", maintenance_page,
+                                                                            out.maintenance)):
+        was, now = before[kind], after[kind]
+        for key, (fingerprint, components) in now.items():
+            old = was.get(key)
+            if (old is None or old[0] != fingerprint or renamed.intersection(components)
+                    or (kind == "maintenance" and before["states"].get(key) != after["states"].get(key))):
+                into.add(key)
+        out.removed += [page(key) for key in sorted(was.keys() - now.keys())]
+    out.shared = (was_c != now_c or bool(out.incidents or out.maintenance or out.removed)
+                  or before["states"] != after["states"])
     return out
 
 
@@ -207,7 +222,9 @@ class SiteWriter:
         self.directory = directory
         self.feeds = feeds  # the channel's feeds of its items
         self.hashes: dict[str, bytes] = {}  # path -> digest of what is there (written, or read once)
-        self.shown: SiteState | None = None  # the state last written in full
+        self.shown: dict[str, Any] | None = None  # the marks of the state last written in full
+        self._started = False
+        self._status: tuple[Status, dict[str, Any]] | None = None  # the last status and its marks
         self.written = 0  # files written since start (tests, the bench)
         self.deleted = 0
 
@@ -245,11 +262,20 @@ class SiteWriter:
                     out["brand/logo"] = fh.read()
         return out
 
+    def marks(self, state: SiteState) -> dict[str, Any]:
+        if self._status is None or self._status[0] is not state.status:  # a post: the same status
+            self._status = (state.status, status_marks(state.status))
+        return marks(state, self._status[1])
+
     def write(self, state: SiteState) -> list[str]:
         """Write what changed since the last state written; the paths written (deletions not included)."""
-        change = plan(self.shown, state)
+        if not self._started:  # after a restart: what the folder's pages were made of
+            self._started = True
+            self.shown = self._kept()
+        after = self.marks(state)
+        change = plan(self.shown, after)
         if change.empty:
-            self.shown = state
+            self.shown = after
             return []
         files = self.files(state, change)
         written = [path for path, body in files.items() if self._put(path, body)]
@@ -257,8 +283,26 @@ class SiteWriter:
             change.removed += self._strays(state.status)
         for path in change.removed:
             self._delete(path)
-        self.shown = state
+        # last: after a crash before this, the next start renders again what changed since the marks
+        kept = {k: v for k, v in after.items() if k != "items"}
+        if self._put(MARKS, json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":"))):
+            written.append(MARKS)
+        self.shown = after
         return written
+
+    def _kept(self) -> dict[str, Any] | None:
+        """The marks the last writer left in the folder, if its pages are all there (else None: a complete write)."""
+        try:
+            with open(os.path.join(self.directory, MARKS), encoding="utf-8") as fh:
+                kept = json.load(fh)
+            if not isinstance(kept, dict) or kept.get("version") != 1:
+                return None
+            pages = [incident_page(i) for i in kept["incidents"]] + [maintenance_page(m) for m in kept["maintenance"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not all(os.path.isfile(os.path.join(self.directory, p)) for p in (HOME, HISTORY, *pages)):
+            return None
+        return kept
 
     def _put(self, path: str, body: str | bytes) -> bool:
         data = body.encode("utf-8") if isinstance(body, str) else body
