@@ -140,8 +140,9 @@ def test_unchanged_bytes_are_never_rewritten(site, shown, tmp_path, clock, monke
     site.on_status(replace(shown), calendar(), clock.now())  # an equal copy, as a reload makes
     site.flush()
     assert writes.take() == []
-    # a restart: a new channel on the same folder, same moment: the first write is a complete
-    # one, compared with what is in the folder, so nothing is written
+    # a restart: a new channel on the same folder, same moment: its first write compares with
+    # what is in the folder, so nothing is written
+    site.close()
     again = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
     try:
         again.on_status(shown, calendar(), clock.now())
@@ -222,6 +223,24 @@ def test_a_status_change_does_not_wait_for_the_site(tmp_path, clock):
     assert "Still watching" in (folder(tmp_path) / "incidents" / "inc-18" / "index.html").read_text()
 
 
+def test_the_publisher_a_reload_builds_takes_over_the_folders_writer(tmp_path, clock):
+    old = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
+    new = SitePublisher("site", {"title": "Bench 2"}, clock, base_dir=str(tmp_path), title="x", background=True)
+    try:
+        assert new.writer is old.writer and new.background is old.background  # one writer: in order
+        old.on_status(many(5), calendar(), clock.now())
+        new.on_status(many(6), calendar(), clock.now())
+        old.close()  # as the daemon closes the replaced one: pending work written, the thread kept
+        new.publish(post(1))
+        assert (folder(tmp_path) / "incidents" / "inc-5" / "index.html").exists()
+        assert "<title>Bench 2 status</title>" in (folder(tmp_path) / "index.html").read_text()
+    finally:
+        new.close()
+    again = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
+    assert again.writer is not new.writer  # the last one closed: its thread stopped
+    again.close()
+
+
 def test_pending_changes_coalesce_and_the_latest_state_wins():
     done, started, release = [], threading.Event(), threading.Event()
 
@@ -267,7 +286,7 @@ def test_a_failed_write_is_logged_and_the_next_change_writes_the_pages(site, sho
     assert "Still watching" in (folder(tmp_path) / "incidents" / "inc-5" / "index.html").read_text()
 
 
-def test_a_published_item_is_found_after_a_crash_before_its_pages(tmp_path, clock):
+def test_a_published_item_is_found_after_a_crash_before_its_pages(tmp_path, clock, monkeypatch):
     """site.json is durable before the pages: a crash while they are written loses nothing."""
     site = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
     started, never = threading.Event(), threading.Event()
@@ -282,6 +301,7 @@ def test_a_published_item_is_found_after_a_crash_before_its_pages(tmp_path, cloc
     assert started.wait(30)
     stored = json.loads((folder(tmp_path) / "site.json").read_text())
     assert [i["key"] for i in stored["items"]] == [post(3).key]
+    monkeypatch.setattr(writer_module, "_SHARED", {})  # another process: not the stuck writer
     after = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)  # restarted
     try:
         assert after.find_recent(post(3)) is not None  # the engine reconciles: no second send

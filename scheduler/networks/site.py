@@ -31,7 +31,7 @@ from ..clock import Clock
 from ..files import write_atomic
 from ..web.render import shorten
 from .base import OutgoingPost, Publisher, RemoteRef
-from .sitewriter import Background, SiteState, SiteWriter
+from .sitewriter import SiteState, SiteWriter, acquire, release
 
 if TYPE_CHECKING:
     from campaigns.model import Account, Calendar
@@ -42,9 +42,10 @@ MAX_ITEMS = 500  # shown on the page and in the feeds; the store keeps the same
 
 
 class SitePublisher(Publisher):
-    """``background``: pages are written by one thread of this account (:mod:`.sitewriter`), so a
-    status change returns at once; built from a calendar (the engine's accounts) it is on. A
-    publication returns once its item is durably in ``site.json`` and its pages were written."""
+    """``background``: pages are written by one thread of this account's folder (:mod:`.sitewriter`;
+    the publisher a reload builds shares it with the one it replaces), so a status change returns
+    at once; built from a calendar (the engine's accounts) it is on. A publication returns once
+    its item is durably in ``site.json`` and its pages were written."""
 
     def __init__(self, name: str, options: Mapping[str, Any], clock: Clock, *, base_dir: str, title: str,
                  language: str = "en", tz: Any = UTC, background: bool = False):
@@ -58,8 +59,9 @@ class SitePublisher(Publisher):
         self.status: Any = None
         self.calendar: Calendar | None = None
         self.tz: Any = tz
-        self.writer = SiteWriter(self.directory, self.feeds)
-        self.background = Background(name, self.writer.write) if background else None
+        self._shared = acquire(self.directory, name) if background else None
+        self.writer = self._shared.writer if self._shared else SiteWriter(self.directory)
+        self.background = self._shared.background if self._shared else None
 
     @classmethod
     def built_from(cls, account: Account, calendar: Calendar, *, env: Mapping[str, str],
@@ -135,14 +137,17 @@ class SitePublisher(Publisher):
 
     def close(self) -> None:
         """Write what is pending, then stop the writer's thread."""
-        if self.background is not None:
-            with self.lock:  # no state handed over while it stops
-                self.background.close()
+        with self.lock:  # no state handed over while it stops
+            shared, self._shared = self._shared, None
+            if shared is not None:
+                self.background = None  # from now on (if ever), written in the caller's thread
+                self.writer = SiteWriter(self.directory)
+                release(shared)
 
     def _submit(self, items: list[dict[str, Any]]) -> int:
         """Under ``self.lock``: the state of ``items``, to the writer thread (its generation) or written now (0)."""
         state = self.state(items)
-        if self.background is not None and not self.background.closed:
+        if self.background is not None:
             return self.background.submit(state)
         try:
             self.writer.write(state)
@@ -174,7 +179,7 @@ class SitePublisher(Publisher):
                  for i in items]
         logo = logo_path(calendar.path, brand.logo) if calendar.path else None
         return SiteState(calendar, self.status or Status("", zone), items, self.clock.now(), logo,
-                         (self.title, self.base_url, self.language), posts)
+                         (self.title, self.base_url, self.language), posts, self.feeds)
 
     def feeds(self, items: list[dict[str, Any]], now: datetime) -> dict[str, str | bytes]:
         """The channel's own feeds: its posts."""

@@ -65,6 +65,7 @@ class SiteState:
     logo: str | None = None  # the logo file, when the brand has one
     settings: tuple[Any, ...] = ()  # anything else every page or feed depends on (title, base_url, language)
     posts: list[dict[str, Any]] = field(default_factory=list)  # the items as the home page lists them
+    feeds: Callable[[list[dict[str, Any]], datetime], Mapping[str, str | bytes]] | None = None  # the channel's
 
 
 @dataclass
@@ -218,9 +219,8 @@ def _digest(data: bytes) -> bytes:
 class SiteWriter:
     """Writes the files of one site folder, each only when a change touches it and its bytes differ."""
 
-    def __init__(self, directory: str, feeds: Callable[[list[dict[str, Any]], datetime], Mapping[str, str | bytes]]):
+    def __init__(self, directory: str):
         self.directory = directory
-        self.feeds = feeds  # the channel's feeds of its items
         self.hashes: dict[str, bytes] = {}  # path -> digest of what is there (written, or read once)
         self.shown: dict[str, Any] | None = None  # the marks of the state last written in full
         self._started = False
@@ -239,8 +239,8 @@ class SiteWriter:
         out: dict[str, str | bytes] = {}
         if change.full or change.posts or change.shared:
             out[HOME] = renderer.index("./")
-        if change.full or change.posts:
-            out.update(self.feeds(state.items, state.now))
+        if (change.full or change.posts) and state.feeds is not None:
+            out.update(state.feeds(state.items, state.now))
         if change.full or change.shared:
             out[HISTORY] = renderer.history_page("../")
             out["status.ics"] = renderer.status_ics()
@@ -422,3 +422,44 @@ class Background:
             with self._cond:
                 self._done = max(self._done, generation)
                 self._cond.notify_all()
+
+
+class Shared:
+    """The writer and writer thread of one folder, shared by the publishers that write there: the
+    one a reload builds takes over from the one it replaces, in order, with the same memory."""
+
+    def __init__(self, directory: str, name: str):
+        self.key = os.path.realpath(directory)
+        self.writer = SiteWriter(directory)
+        self.background = Background(name, self.writer.write)
+        self.users = 0
+
+
+_SHARED: dict[str, Shared] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def acquire(directory: str, name: str) -> Shared:
+    """The writer of ``directory``, for one more publisher (give it back with :func:`release`)."""
+    with _SHARED_LOCK:
+        shared = _SHARED.get(os.path.realpath(directory))
+        if shared is None or shared.background.closed:
+            shared = Shared(directory, name)
+            _SHARED[shared.key] = shared
+        shared.users += 1
+        return shared
+
+
+def release(shared: Shared) -> None:
+    """One publisher less: write what is pending; the last one stops the thread."""
+    with _SHARED_LOCK:
+        shared.users -= 1
+        if shared.users > 0:
+            last = False
+        else:
+            last = True
+            if _SHARED.get(shared.key) is shared:
+                del _SHARED[shared.key]
+            shared.background.close()  # under the lock: no second writer of the folder meanwhile
+    if not last:
+        shared.background.flush()
