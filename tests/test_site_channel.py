@@ -167,6 +167,20 @@ def test_a_restart_writes_only_what_changed_while_it_was_down(site, shown, tmp_p
     assert written <= SHARED | {"incidents/inc-3/index.html", MARKS, "feed.atom", "feed.json"}
 
 
+def test_marks_in_the_folder_that_make_no_sense_mean_a_complete_write(site, shown, tmp_path, clock, monkeypatch):
+    site.close()
+    (folder(tmp_path) / MARKS).write_text('{"version": 1, "incidents": {"inc-1": 7}, "maintenance": {}}')
+    writes = Writes(monkeypatch, folder(tmp_path))
+    clock.advance(timedelta(minutes=1))
+    again = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
+    try:
+        again.on_status(shown, calendar(), clock.now())
+        again.flush()
+    finally:
+        again.close()
+    assert {f"incidents/inc-{n}/index.html" for n in range(INCIDENTS)} | {MARKS} <= set(writes.take())
+
+
 def test_removed_incidents_lose_their_pages_also_across_a_restart(site, shown, tmp_path, clock):
     pages = folder(tmp_path) / "incidents"
     fewer = replace(shown, incidents=shown.incidents[1:])

@@ -19,12 +19,14 @@ folder).  What each page was made of (a fingerprint per incident and window, the
 restart writes only what changed while the engine was down (without it, or with a page
 missing: every file).
 
-:class:`Background` is the single writer thread of one site account: :meth:`Background.submit`
-hands it the newest state and returns at once (a state not yet started is replaced: the latest
-state wins); :meth:`Background.wait` and :meth:`Background.flush` wait for a state to be
-written; :meth:`Background.close` flushes and stops it.  The thread runs only while there is
-work and is not a daemon thread, so a process that ends writes what it handed over first. A failed write is logged and
-retried with the next state (the diff is against the last state written in full).
+:class:`Background` is the single writer thread of one site folder (:func:`acquire`: the
+publisher a reload builds shares it with the one it replaces): :meth:`Background.submit` hands
+it the newest state and returns at once (a state not yet started is replaced: the latest state
+wins); :meth:`Background.wait` and :meth:`Background.flush` wait for a state to be written;
+:meth:`Background.close` flushes and stops it.  The thread runs only while there is work and
+is not a daemon thread, so a process that ends writes what it handed over first.  A failed
+write is logged and retried with the next state (the diff is against the last state written
+in full).
 """
 
 from __future__ import annotations
@@ -273,7 +275,10 @@ class SiteWriter:
             self._started = True
             self.shown = self._kept()
         after = self.marks(state)
-        change = plan(self.shown, after)
+        try:
+            change = plan(self.shown, after)
+        except (KeyError, TypeError, ValueError, IndexError):  # marks in the folder not as written here
+            change = Plan(full=True)
         if change.empty:
             self.shown = after
             return []
