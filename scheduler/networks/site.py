@@ -4,8 +4,11 @@ Needs no credentials: it writes the status site's pages (``index.html``, inciden
 maintenance and history pages, the Statuspage API: the one renderer of ``herald serve``,
 :mod:`scheduler.web.render`, with this channel's posts under "Latest updates") and
 ``feed.atom`` and ``feed.json`` of its posts into a folder (``public/`` next to the calendar
-unless the account sets ``path``), rewritten atomically on each publication, so any web
-server can serve them.  Its own store,
+unless the account sets ``path``), so any web server can serve them.  Only the files a change
+touches are written (a post: the home page and the feeds; a status change: the pages of the
+incidents that changed, and the shared pages), each atomically and only when its bytes differ,
+by one writer thread per account that the engine's status reaction does not wait for
+(:mod:`.sitewriter`).  Its own store,
 ``site.json`` in the same folder, keeps every published item by publication key: a
 re-publication of the same key replaces its entry, so the site is idempotent by
 construction and ``find_recent`` is a lookup.  All user text is escaped (Jinja2
@@ -15,6 +18,7 @@ autoescaping; feedgen for Atom; JSON for JSON Feed).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -27,26 +31,37 @@ from ..clock import Clock
 from ..files import write_atomic
 from ..web.render import shorten
 from .base import OutgoingPost, Publisher, RemoteRef
+from .sitewriter import SiteState, SiteWriter, acquire, release
 
 if TYPE_CHECKING:
     from campaigns.model import Account, Calendar
+
+log = logging.getLogger("herald.site")
 
 MAX_ITEMS = 500  # shown on the page and in the feeds; the store keeps the same
 
 
 class SitePublisher(Publisher):
+    """``background``: pages are written by one thread of this account's folder (:mod:`.sitewriter`;
+    the publisher a reload builds shares it with the one it replaces), so a status change returns
+    at once; built from a calendar (the engine's accounts) it is on. A publication returns once
+    its item is durably in ``site.json`` and its pages were written."""
+
     def __init__(self, name: str, options: Mapping[str, Any], clock: Clock, *, base_dir: str, title: str,
-                 language: str = "en", tz: Any = UTC):
+                 language: str = "en", tz: Any = UTC, background: bool = False):
         super().__init__(name, "site")
         self.directory = os.path.join(base_dir, options.get("path", "public"))
         self.title = options.get("title") or title
         self.base_url = (options.get("base_url") or "").rstrip("/")
         self.language = language
         self.clock = clock
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # site.json and the state handed to the writer, in one order
         self.status: Any = None
         self.calendar: Calendar | None = None
         self.tz: Any = tz
+        self._shared = acquire(self.directory, name) if background else None
+        self.writer = self._shared.writer if self._shared else SiteWriter(self.directory)
+        self.background = self._shared.background if self._shared else None
 
     @classmethod
     def built_from(cls, account: Account, calendar: Calendar, *, env: Mapping[str, str],
@@ -59,7 +74,7 @@ class SitePublisher(Publisher):
     def from_account(cls, account: Account, calendar: Calendar, *, clock: Clock, env: Mapping[str, str],
                      base_dir: str) -> SitePublisher:
         site = cls(account.name, account.options, clock, base_dir=base_dir, title=calendar.brand.name,
-                   language=calendar.brand.language, tz=calendar.brand.tz)
+                   language=calendar.brand.language, tz=calendar.brand.tz, background=True)
         site.calendar = calendar
         return site
 
@@ -90,15 +105,19 @@ class SitePublisher(Publisher):
             })
             items.sort(key=lambda i: (i["at"], i["key"]), reverse=True)
             items = items[:MAX_ITEMS]
-            self.render(items)
+            # the item is durable before the pages: find_recent finds it after a crash, and the
+            # first write after a restart is a complete one
             write_atomic(self.store_path, json.dumps({"version": 1, "items": items}, ensure_ascii=False, indent=1))
+            generation = self._submit(items)
+        self._wait(generation)
         return RemoteRef(post.key, f"{self.base_url}/#{post.key}" if self.base_url else f"#{post.key}")
 
     def on_status(self, status: Any, calendar: Any, now: datetime) -> None:
+        """Hand the new status to the writer; with ``background``, without waiting for it."""
         with self.lock:
             self.status = status.public() if status is not None else None  # the intake's drafts are not public
             self.calendar, self.tz = calendar, calendar.brand.tz
-            self.render(self.items())
+            self._submit(self.items())
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
         with self.lock:
@@ -106,28 +125,65 @@ class SitePublisher(Publisher):
         return RemoteRef(post.key, f"#{post.key}") if found else None
 
     def render(self, items: list[dict[str, Any]]) -> None:
-        """The status site's pages by the one renderer (:mod:`scheduler.web.render`), with this
-        channel's posts on the front page, and this channel's feeds of its posts."""
+        """Write the site for ``items`` and the status last shown (only the files that changed), and wait for it."""
+        with self.lock:
+            generation = self._submit(items)
+        self._wait(generation)
+
+    def flush(self) -> None:
+        """Until the writer wrote every change handed to it."""
+        if self.background is not None:
+            self.background.flush()
+
+    def close(self) -> None:
+        """Write what is pending, then stop the writer's thread."""
+        with self.lock:  # no state handed over while it stops
+            shared, self._shared = self._shared, None
+            if shared is not None:
+                self.background = None  # from now on (if ever), written in the caller's thread
+                self.writer = SiteWriter(self.directory)
+                release(shared)
+
+    def _submit(self, items: list[dict[str, Any]]) -> int:
+        """Under ``self.lock``: the state of ``items``, to the writer thread (its generation) or written now (0)."""
+        state = self.state(items)
+        if self.background is not None:
+            return self.background.submit(state)
+        try:
+            self.writer.write(state)
+        except Exception:  # as in the background: the item is stored; the next change writes the pages
+            log.exception("%s: could not write the site", self.name)
+        return 0
+
+    def _wait(self, generation: int) -> None:
+        if generation and self.background is not None:
+            self.background.wait(generation)
+
+    def state(self, items: list[dict[str, Any]]) -> SiteState:
+        """What the site's files are made of now: the status last shown, the calendar's brand
+        (named as this channel's title), ``items``."""
+        from dataclasses import replace
+
         from campaigns.model import Brand
         from campaigns.model import Calendar as CalendarModel
         from status.model import Status
 
-        from ..web.render import Renderer, SiteData
-        from ..web.site import brand_css, logo_path, write_site
+        from ..web.site import logo_path
 
-        now = self.clock.now()
         zone = getattr(self.tz, "key", "UTC")
         brand = self.calendar.brand if self.calendar else Brand(self.title, zone, language=self.language)
         calendar = self.calendar or CalendarModel("", brand, {}, {}, ())
         if brand.name != self.title:
-            from dataclasses import replace
-
             calendar = replace(calendar, brand=replace(brand, name=self.title))
         posts = [{"key": i["key"], "kind": i["kind"], "text": i["text"], "at": datetime.fromisoformat(i["at"])}
                  for i in items]
-        data = SiteData(calendar, self.status or Status("", zone), now, posts=posts, base_url=self.base_url)
         logo = logo_path(calendar.path, brand.logo) if calendar.path else None
-        write_site(self.directory, _ChannelFeeds(Renderer(data), self, items, now), brand_css(brand.color), logo)
+        return SiteState(calendar, self.status or Status("", zone), items, self.clock.now(), logo,
+                         (self.title, self.base_url, self.language), posts, self.feeds)
+
+    def feeds(self, items: list[dict[str, Any]], now: datetime) -> dict[str, str | bytes]:
+        """The channel's own feeds: its posts."""
+        return {"feed.atom": self.atom(items, now), "feed.json": self.json_feed(items)}
 
     def _link(self, key: str = "") -> str:
         return f"{self.base_url}/#{key}" if key else f"{self.base_url}/"
@@ -165,15 +221,3 @@ class SitePublisher(Publisher):
         }
         return json.dumps(feed, ensure_ascii=False, indent=1)
 
-
-class _ChannelFeeds:
-    """The renderer's files, with the channel's own feeds (its posts) in place of the status feeds."""
-
-    def __init__(self, renderer: Any, site: SitePublisher, items: list[dict[str, Any]], now: datetime):
-        self.renderer, self.site, self.items, self.now = renderer, site, items, now
-
-    def site_files(self) -> dict[str, str | bytes]:
-        files: dict[str, str | bytes] = self.renderer.site_files()
-        files["feed.atom"] = self.site.atom(self.items, self.now)
-        files["feed.json"] = self.site.json_feed(self.items)
-        return files
