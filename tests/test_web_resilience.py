@@ -147,3 +147,27 @@ def test_the_server_caps_connections_and_keep_alive(site):
                                          f"sqlite:///{site / 'state.db'}", FakeClock(T0))), "127.0.0.1", 0)
     assert server.config.limit_concurrency and server.config.timeout_keep_alive <= 10
     assert server.config.access_log is False  # /calendar.ics?token= must not reach a log
+
+
+def test_the_calendar_subscription_token_reaches_no_log(site, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), f"sqlite:///{site / 'state.db'}",
+                     FakeClock(T0), review_token="calendar-token-4f1e")
+    server = serve(create_app(ctx), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        assert httpx.get(f"http://127.0.0.1:{port}/calendar.ics?token=calendar-token-4f1e").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/calendar.ics?token=calendar-token-4f1e-wrong").status_code == 403
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        ctx.close()
+    server_side = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]  # not the client's
+    assert server_side is not None and not [r for r in server_side if "calendar-token-4f1e" in r.getMessage()]

@@ -69,9 +69,31 @@ def create_app(ctx: WebContext) -> Starlette:
 
     routes = [*site.routes(ctx), *review.routes(ctx), *intake.routes(ctx)]
     middleware = [Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024)]
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HeraldError: unavailable})
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={HeraldError: unavailable, 404: not_found})
+    app.router.redirect_slashes = False  # Starlette's would build an absolute URL from the Host header
     app.state.ctx = ctx
     return app
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """404, or a relative redirect to the same path with(out) its trailing slash when that is a
+    page (``/history`` -> ``/history/``): the Location is never built from the Host header, and
+    a ``token`` in the query is not carried along."""
+    from urllib.parse import urlencode
+
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Match
+
+    path = request.url.path
+    other = path[:-1] if path.endswith("/") else path + "/"
+    if path != "/" and not other.startswith("//"):
+        scope = {**request.scope, "path": other}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
+            return RedirectResponse(other + (f"?{query}" if query else ""), status_code=307)
+    detail = getattr(exc, "detail", None) or "Not Found"
+    return PlainTextResponse(str(detail), status_code=getattr(exc, "status_code", 404))
 
 
 HEADER_TIMEOUT = 10.0  # seconds a client has to send a whole request header (and, from its last byte, its body)
