@@ -30,21 +30,23 @@ def announcements(db: Engine, limit: int | None = None) -> list[Record]:
         return [Record.from_row(r) for r in c.execute(query).all()]
 
 
-def announcements_of(db: Engine, sources: list[str]) -> list[Record]:
+def announcements_of(db: Engine, sources: list[str], since: datetime | None = None) -> list[Record]:
     """All the publications of these incidents and maintenance windows (oldest first), however
     many the ledger holds of others: ``incident:ID`` is one incident's source, ``maintenance:ID@``
-    (ending in ``@``) every window of maintenance ID."""
+    (ending in ``@``) every window of maintenance ID.  ``since``: none scheduled before (the
+    incident's start, a window's first reminder): the scheduled_at index then bounds the read."""
     exact = [s for s in sources if not s.endswith("@")]
     prefixes = [s for s in sources if s.endswith("@")]
+    after = [P.scheduled_at >= to_db(since)] if since is not None else []
     out: list[Record] = []
     with db.connect() as c:
         for i in range(0, len(exact), 500):  # bounded IN lists, for every database
             out += [Record.from_row(r) for r in c.execute(
-                select(publications_table).where(P.source.in_(exact[i:i + 500]))).all()]
+                select(publications_table).where(P.source.in_(exact[i:i + 500]), *after)).all()]
         for i in range(0, len(prefixes), 50):
             out += [Record.from_row(r) for r in c.execute(
                 select(publications_table).where(or_(*(P.source.startswith(p, autoescape=True)
-                                                       for p in prefixes[i:i + 50])))).all()]
+                                                       for p in prefixes[i:i + 50])), *after)).all()]
     out.sort(key=lambda r: (r.scheduled_at, r.key))
     return out
 
@@ -77,17 +79,20 @@ def overview(db: Engine) -> Overview:
     return Overview(status, other, retries)
 
 
-def sent_since(db: Engine, since: datetime | None, limit: int = 5000) -> list[tuple[str, str, datetime, datetime, str]]:
-    """(key, network, scheduled_at, sent_at, source) of publications sent at or after ``since``
-    (all when None), oldest first, at most ``limit``: /metrics counts new sends by the sent_at
-    index instead of reading every sent row at each scrape."""
-    query = select(P.key, P.network, P.scheduled_at, P.sent_at, P.source).where(
-        P.state == State.SENT.value, P.sent_at.is_not(None))
-    if since is not None:
-        query = query.where(P.sent_at >= to_db(since))
-    query = query.order_by(P.sent_at, P.key).limit(limit)
+def sent_since(db: Engine, since: datetime | None,
+               limit: int = 5000) -> list[tuple[str, str, datetime, datetime, str, str]]:
+    """(key, network, scheduled_at, sent_at, source, state) of publications with a sent_at at or
+    after ``since`` (all when None), oldest first, at most ``limit``: /metrics counts new sends by
+    the sent_at index instead of reading every sent row at each scrape (the caller keeps the
+    rows whose state is ``sent``)."""
+    # by the sent_at index alone (a state filter would let a database prefer the state index and
+    # sort every sent row for each page); a row with a sent_at that is no longer sent is skipped here
+    query = select(P.key, P.network, P.scheduled_at, P.sent_at, P.source, P.state).where(
+        P.sent_at >= to_db(since) if since is not None else P.sent_at.is_not(None))
+    query = query.order_by(P.sent_at).limit(limit)
     with db.connect() as c:
-        return [(k, n, aware(at), aware(s), src) for k, n, at, s, src in c.execute(query).all()]
+        rows = c.execute(query).all()
+    return [(k, n, aware(at), aware(s), src, str(state)) for k, n, at, s, src, state in rows]
 
 
 def not_sent_between(db: Engine, start: datetime, end: datetime, limit: int = 200) -> list[Record]:
@@ -105,7 +110,11 @@ def sent_posts(db: Engine, networks: list[str], limit: int = 50) -> list[Record]
     """The latest publications sent to these accounts (the site channel's own posts)."""
     if not networks:
         return []
-    query = (select(publications_table).where(P.network.in_(networks), P.state == State.SENT.value)
+    # newest first by the scheduled_at index, until enough are found: the network and state
+    # columns are compared as expressions (``|| ''``) so that SQLite, which has no statistics,
+    # does not pick their indexes and sort every sent row of the account
+    query = (select(publications_table).where(P.network.concat("").in_(networks),
+                                              P.state.concat("") == State.SENT.value)
              .order_by(P.scheduled_at.desc()).limit(limit))
     with db.connect() as c:
         return [Record.from_row(r) for r in c.execute(query).all()]

@@ -154,13 +154,15 @@ class WebContext:
             return cached.value
 
     def site_data(self, *, live: bool = False, held_for: str | None = None,
-                  announced: Collection[str] | None = None, posts: bool = True) -> Any:
+                  announced: Collection[str] | None = None, posts: bool = True,
+                  since: datetime | None = None) -> Any:
         """What the status site renders now: the files' last good versions and, when the ledger
         answers, where each update was announced and what was held during incident ``held_for``
         (``"*"``: every incident, for an export; a query per incident, so only where shown).
 
         ``announced``: the sources (``incident:ID``, or ``maintenance:ID@`` for every window of
-        ID) whose announcements the page shows; None: every status announcement."""
+        ID) whose announcements the page shows; None: every status announcement; ``since``: the
+        earliest scheduled time among them (bounds the read by the scheduled_at index)."""
         import logging
 
         from ..ledger import reads
@@ -178,7 +180,7 @@ class WebContext:
             if announced is None:
                 data.records = reads.announcements(db)
             elif announced:
-                data.records = reads.announcements_of(db, list(announced))
+                data.records = reads.announcements_of(db, list(announced), since)
             for incident in status.incidents:
                 if incident.impact.holds_posts and held_for in ("*", incident.id):
                     end = incident.updates[-1].at if incident.resolved else now
@@ -247,12 +249,19 @@ class Snapshot:
 
 
 class LedgerWatch:
-    """Reads the ledger in a thread of its own, every ``interval`` seconds (or ten times as long
-    as a read took, when reads are slow: a large ledger is not scanned back to back), and keeps
-    the last :class:`Snapshot`.  Requests read the snapshot and never wait for the database:
-    a hung database costs this thread its timeouts, not the site its answers."""
+    """Reads the ledger in a thread of its own and keeps the last :class:`Snapshot`; requests
+    read the snapshot and never wait for the database (a hung database costs this thread its
+    timeouts, not the site its answers).
+
+    Every ``interval`` seconds, the cheap reads: the engines' heartbeat and the publications sent
+    since the last read (by the sent_at index; counted into /metrics, and an announcement or a
+    site post among them changes the stamp of the pages that show it at once).  Every
+    ``overview_interval`` seconds (or ten times as long as it took, on a large ledger), the one
+    aggregate pass (:func:`scheduler.ledger.reads.overview`): the gauges, and the stamps of what
+    changes without a send (a post held, a retry, a dead announcement)."""
 
     interval = 1.0
+    overview_interval = 15.0
 
     def __init__(self, ctx: WebContext):
         from .metrics import Tallies
@@ -264,6 +273,10 @@ class LedgerWatch:
         self._stop = threading.Event()
         self._kick = threading.Event()
         self.tallies = Tallies()
+        self._overview: Any = None
+        self._overview_at = 0.0
+        self._overview_took = 0.0
+        self._sent_marks: dict[str, Any] = {"status": None, "site": None}
         self._thread = threading.Thread(target=_watch_loop, args=(weakref.ref(self),), name="herald-web-ledger",
                                         daemon=True)
         self._thread.start()
@@ -278,7 +291,8 @@ class LedgerWatch:
             self._first.wait(((ctx.timeouts if ctx else None) or WEB_TIMEOUTS).connect + 1.0)
         return self._snapshot
 
-    def refresh(self) -> Snapshot:
+    def refresh(self, *, full: bool = True) -> Snapshot:
+        """Read the ledger now (``full``: the aggregate pass too, whatever its schedule)."""
         ctx = self._ctx()
         if ctx is None:
             return self._snapshot
@@ -287,7 +301,7 @@ class LedgerWatch:
             old = self._snapshot
             try:
                 ledger = ctx.existing_ledger()
-                snap = Snapshot("none", read_at=time.monotonic()) if ledger is None else self._read(ctx, ledger)
+                snap = Snapshot("none", read_at=time.monotonic()) if ledger is None else self._read(ctx, ledger, full)
             except Exception as exc:  # noqa: BLE001 - down or hung: said by /healthz, logged without details
                 from ..redaction import redact
 
@@ -300,7 +314,7 @@ class LedgerWatch:
             self._first.set()
             return snap
 
-    def _read(self, ctx: WebContext, ledger: Ledger) -> Snapshot:
+    def _read(self, ctx: WebContext, ledger: Ledger, full: bool) -> Snapshot:
         from ..ledger import reads
 
         beat = ledger.last_heartbeat()
@@ -317,13 +331,27 @@ class LedgerWatch:
             hidden = {p.announce for route in status.alerts for _, p in route.policies if p.announce}
         except Exception:  # noqa: BLE001 - a file that never loaded: the pages say so themselves
             pass
-        over = reads.overview(ledger.db)
-        self.tallies.update(ledger.db, over, types, frozenset(hidden), frozenset(drafts))
+        if self._snapshot.state != "ok":  # answering (again): publish that before the slower reads
+            self._snapshot = replace(self._snapshot, state="ok", heartbeat=beat, tallies=self.tallies)
+            self._first.set()
+        due = time.monotonic() - self._overview_at >= max(self.overview_interval, 10 * self._overview_took)
+        if full or self._overview is None or due:
+            began = time.monotonic()
+            self._overview = reads.overview(ledger.db)
+            self._overview_at, self._overview_took = time.monotonic(), time.monotonic() - began
+        fresh = self.tallies.update(ledger.db, self._overview, types, frozenset(hidden), frozenset(drafts))
+        for key, network, _at, sent, source, _state in fresh:  # sends the pages show: their stamps change now
+            if source.startswith(reads.STATUS_PREFIXES):
+                self._sent_marks["status"] = (sent, key)
+            if network in sites:
+                self._sent_marks["site"] = (sent, key)
+        over = self._overview
         status_rows = tuple(sorted((s, n, k, t) for s, n, k, t in over.status))
         held = tuple(sorted(r for r in over.other if r[0] in ("held", "skipped")))
         site = tuple(sorted(r for r in over.other if r[0] == "sent" and r[1] in sites))
-        return Snapshot("ok", beat, (("status", status_rows), ("held", held), ("site", site)), self.tallies,
-                        read_at=time.monotonic())
+        stamps = (("status", (status_rows, self._sent_marks["status"])), ("held", held),
+                  ("site", (site, self._sent_marks["site"])))
+        return Snapshot("ok", beat, stamps, self.tallies, read_at=time.monotonic())
 
     def stop(self) -> None:
         self._stop.set()
@@ -335,8 +363,8 @@ def _watch_loop(ref: weakref.ref[LedgerWatch]) -> None:
         watch = ref()
         if watch is None or watch._stop.is_set():
             return
-        snap = watch.refresh()
-        pause = max(watch.interval, 10 * snap.took)
+        snap = watch.refresh(full=False)
+        pause = max(watch.interval, 2 * snap.took)
         stop, kick = watch._stop, watch._kick
         del watch, snap  # only a weak reference while waiting: a context nobody holds goes away
         kick.wait(pause)

@@ -44,6 +44,7 @@ def feed_poll_error(feed: str) -> None:
     FEED_POLL_ERRORS.labels(feed).inc()
 
 
+PAGE = 5000  # sent rows read at a time
 OVERLAP = timedelta(minutes=10)  # a send recorded late (a slow commit, another engine's clock) is still counted once
 
 
@@ -68,7 +69,9 @@ class Tallies:
         self.ready = False
 
     def update(self, db: Any, over: Any, types: dict[str, str], hidden: frozenset[str] = frozenset(),
-               drafts: frozenset[str] = frozenset()) -> None:
+               drafts: frozenset[str] = frozenset()) -> list[tuple[str, str, datetime, datetime, str, str]]:
+        """Take the gauges from ``over`` and count the sends recorded since the last update; the
+        new sent rows (key, network, scheduled_at, sent_at, source, state)."""
         from ..ledger.reads import sent_since
 
         def kind(network: str) -> str:
@@ -85,13 +88,15 @@ class Tallies:
         with self.lock:
             self.by_state, self.retries = by_state, retries
             since = self.watermark - OVERLAP if self.watermark is not None else None
+        new: list[tuple[str, str, datetime, datetime, str, str]] = []
         while True:  # the new sends, a page at a time
-            rows = sent_since(db, since)
+            rows = sent_since(db, since, PAGE)
             fresh = [r for r in rows if r[0] not in self.seen]
+            new += fresh
             with self.lock:
-                for key, network, at, sent, source in fresh:
+                for key, network, at, sent, source, state in fresh:
                     self.seen[key] = sent
-                    if network in hidden or source in drafts:
+                    if state != "sent" or network in hidden or source in drafts:
                         continue
                     late = max(0.0, (sent - at).total_seconds())
                     _observe(self.lateness, kind(network), late, LATENESS_BUCKETS)
@@ -101,11 +106,12 @@ class Tallies:
                     self.watermark = max(self.watermark or rows[-1][3], rows[-1][3])
                     floor = self.watermark - OVERLAP
                     self.seen = {k: t for k, t in self.seen.items() if t >= floor}
-            if len(rows) < 5000 or not fresh:
+            if len(rows) < PAGE or not fresh:
                 break
             since = rows[-1][3]
         with self.lock:
             self.ready = True
+        return new
 
     def families(self) -> Iterator[Any]:
         with self.lock:

@@ -17,7 +17,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -143,24 +143,32 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         return cached_response(request, pages.get(name, key(part), build), TYPES[kind])
 
     def page(make: Callable[[Renderer], str | bytes], kind: str, part: str,
-             announced: Callable[[Any], list[str] | None] = lambda status: None) -> Callable[[Request], Response]:
+             announced: Callable[[Any], tuple[list[str] | None, datetime | None]] = lambda status: (None, None),
+             ) -> Callable[[Request], Response]:
         def build() -> str | bytes:
-            status = ctx.status().public()
-            return make(Renderer(ctx.site_data(live=kind == "html", announced=announced(status),
+            sources, since = announced(ctx.status().public())
+            return make(Renderer(ctx.site_data(live=kind == "html", announced=sources, since=since,
                                                posts=part == "index")))
 
         def endpoint(request: Request) -> Response:
             return serve_cached(request, request.url.path, part, kind, build)
         return endpoint
 
-    def front(status: Any) -> list[str]:
-        """The announcements the front page shows: open and recently resolved incidents', and the
-        maintenance windows'."""
-        now = ctx.clock.now()
+    def front(status: Any) -> tuple[list[str], datetime | None]:
+        """The announcements the front page shows: open and recently resolved incidents', and
+        the windows' of maintenance not completed a week ago; and the earliest they can be."""
         from .render import RECENT
 
-        shown = [i.source for i in status.incidents if not i.resolved or now - i.updates[-1].at <= RECENT]
-        return shown + [f"maintenance:{m.id}@" for m in status.maintenance]
+        now = ctx.clock.now()
+        incidents = [i for i in status.incidents if not i.resolved or now - i.updates[-1].at <= RECENT]
+        windows = [m for m in status.maintenance if m.ends >= now - RECENT]
+        starts = [i.started for i in incidents] + [m.starts - max(m.remind, default=timedelta(0)) - timedelta(days=1)
+                                                  for m in windows]
+        sources = [i.source for i in incidents] + [f"maintenance:{m.id}@" for m in windows]
+        return sources, min(starts) if starts else None
+
+    def nothing(status: Any) -> tuple[list[str], None]:
+        return [], None
 
     def incident(request: Request) -> Response:
         ident = request.path_params["id"]
@@ -169,7 +177,8 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             return PlainTextResponse("Not found", status_code=404)
 
         def build() -> str | bytes:
-            data = ctx.site_data(live=True, held_for=ident, announced=[found.source], posts=False)
+            data = ctx.site_data(live=True, held_for=ident, announced=[found.source], posts=False,
+                                 since=found.started)
             return Renderer(data).incident_page(ident) or ""
         return serve_cached(request, f"/incidents/{ident}/", "incident", "html", build)
 
@@ -236,9 +245,9 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         Route("/history/", page(lambda r: r.history_page(), "html", "history")),
         Route("/incidents/{id}/", incident),
         Route("/maintenance/{id}/", maintenance),
-        Route("/feed.atom", page(lambda r: r.atom(), "atom", "feed", lambda status: [])),
-        Route("/feed.json", page(lambda r: r.json_feed(), "feed", "feed", lambda status: [])),
-        Route("/status.ics", page(lambda r: r.status_ics(), "ics", "ics", lambda status: [])),
+        Route("/feed.atom", page(lambda r: r.atom(), "atom", "feed", nothing)),
+        Route("/feed.json", page(lambda r: r.json_feed(), "feed", "feed", nothing)),
+        Route("/status.ics", page(lambda r: r.status_ics(), "ics", "ics", nothing)),
         Route("/api/v2/{path:path}", api),
         Route("/static/{name}", static),
         Route("/brand.css", css),
