@@ -291,6 +291,10 @@ class LedgerWatch:
             self._first.wait(((ctx.timeouts if ctx else None) or WEB_TIMEOUTS).connect + 1.0)
         return self._snapshot
 
+    def has_read(self) -> bool:
+        """Whether a first read has ended (until then a page waits for it before building)."""
+        return self._first.is_set()
+
     def refresh(self, *, full: bool = True) -> Snapshot:
         """Read the ledger now (``full``: the aggregate pass too, whatever its schedule)."""
         ctx = self._ctx()

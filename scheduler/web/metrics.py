@@ -164,9 +164,9 @@ class _Collected(Collector):
         yield beat
 
 
-def exposition(tallies: Tallies | None, heartbeat: datetime | None = None) -> bytes:
+def exposition(tallies: Tallies | None, heartbeat: datetime | None = None, *, engine: bool = True) -> bytes:
     """The text of one scrape: the ledger's metrics as the watcher last read them (None: the
-    ledger has not answered yet) and this process' counters.  No database is read here."""
+    ledger has not answered yet) and (``engine``) this process' counters.  No database is read here."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Collected(tallies if tallies is not None and tallies.ready else None, heartbeat))
-    return bytes(generate_latest(registry) + generate_latest(ENGINE))
+    return bytes(generate_latest(registry) + (generate_latest(ENGINE) if engine else b""))

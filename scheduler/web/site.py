@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -55,13 +56,21 @@ def brand_css(colour: str) -> str:
 
 
 class Cached:
-    """A rendered file: its bytes and their ETag (hashed once, at build time)."""
+    """A rendered file: its bytes, their ETag (hashed once, at build time) and, for a large
+    file, its gzip (compressed once, not per request)."""
 
-    __slots__ = ("body", "etag", "key")
+    __slots__ = ("body", "etag", "gzipped", "key")
 
     def __init__(self, key: Any, body: bytes):
+        import gzip
+
         self.key, self.body = key, body
         self.etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        self.gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= 1024 else None
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
 
 
 class PageCache:
@@ -79,6 +88,15 @@ class PageCache:
         self._building: dict[tuple[str, Any], threading.Event] = {}
         self._lock = threading.Lock()
         self.builds = 0  # how many files were rendered (tests, benchmarks)
+
+    def peek(self, name: str, key: Any) -> Cached | None:
+        """The file if it is cached under ``key`` (never builds, never waits)."""
+        with self._lock:
+            entry = self._entries.get(name)
+            if entry is None or entry.key != key:
+                return None
+            self._entries.move_to_end(name)
+            return entry
 
     def get(self, name: str, key: Any, build: Callable[[], str | bytes]) -> Cached:
         while True:
@@ -98,13 +116,13 @@ class PageCache:
             entry = Cached(key, body.encode() if isinstance(body, str) else body)
             with self._lock:
                 old = self._entries.pop(name, None)
-                self._size -= len(old.body) if old is not None else 0
-                if len(entry.body) <= self.max_bytes // 4:  # one huge file never evicts everything
+                self._size -= old.size if old is not None else 0
+                if entry.size <= self.max_bytes // 4:  # one huge file never evicts everything
                     self._entries[name] = entry
-                    self._size += len(entry.body)
+                    self._size += entry.size
                 while self._entries and (self._size > self.max_bytes or len(self._entries) > self.max_entries):
                     _, dropped = self._entries.popitem(last=False)
-                    self._size -= len(dropped.body)
+                    self._size -= dropped.size
             return entry
         finally:
             with self._lock:
@@ -113,10 +131,12 @@ class PageCache:
 
 
 def cached_response(request: Request, entry: Cached, media_type: str, cache: str = "no-cache") -> Response:
-    headers = {"ETag": entry.etag, "Cache-Control": cache}
+    headers = {"ETag": entry.etag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
     wanted = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
     if entry.etag in wanted or "*" in wanted:
         return Response(status_code=304, headers=headers)
+    if entry.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(entry.gzipped, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
     return Response(entry.body, media_type=media_type, headers=headers)
 
 
@@ -132,6 +152,22 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     pages = ctx.pages = PageCache()
     ctx.watch  # noqa: B018 - the ledger watcher starts with the app, so its first read is done early
     statics = {name: Cached(None, static_file(name)) for name in STATIC}
+
+    def fast(part: str, kind: str, slow: Callable[[Request], Response]) -> Callable[[Request], Any]:
+        """``slow`` (in the thread pool) behind a fast path on the event loop: when the file this
+        address names is in the cache under the current key (two stat calls and the watcher's
+        snapshot: nothing blocks), it is answered at once, without a thread."""
+        media = TYPES[kind]
+
+        async def endpoint(request: Request) -> Response:
+            from starlette.concurrency import run_in_threadpool
+
+            if not DEPENDS[part] or ctx.watch.has_read():
+                entry = pages.peek(request.url.path, key(part))
+                if entry is not None:
+                    return cached_response(request, entry, media)
+            return await run_in_threadpool(slow, request)
+        return endpoint
 
     def key(part: str) -> tuple[Any, ...]:
         snap = ctx.watch.snapshot(wait_first=bool(DEPENDS[part]))
@@ -180,7 +216,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             data = ctx.site_data(live=True, held_for=ident, announced=[found.source], posts=False,
                                  since=found.started)
             return Renderer(data).incident_page(ident) or ""
-        return serve_cached(request, f"/incidents/{ident}/", "incident", "html", build)
+        return serve_cached(request, request.url.path, "incident", "html", build)
 
     def maintenance(request: Request) -> Response:
         ident = request.path_params["id"]
@@ -190,7 +226,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         def build() -> str | bytes:
             data = ctx.site_data(live=True, announced=[f"maintenance:{ident}@"], posts=False)
             return Renderer(data).maintenance_page(ident) or ""
-        return serve_cached(request, f"/maintenance/{ident}/", "maintenance", "html", build)
+        return serve_cached(request, request.url.path, "maintenance", "html", build)
 
     def api(request: Request) -> Response:
         name = request.path_params["path"]
@@ -199,7 +235,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
 
         def build() -> str | bytes:
             return json.dumps(Renderer(ctx.site_data(announced=[], posts=False)).api_file(name))
-        return serve_cached(request, f"/api/v2/{name}", "api", "json", build)
+        return serve_cached(request, request.url.path, "api", "json", build)
 
     def static(request: Request) -> Response:
         name = request.path_params["name"]
@@ -234,21 +270,25 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         return health(ctx)
 
     def metrics(request: Request) -> Response:
-        from .metrics import exposition
+        from .metrics import ENGINE, exposition
 
         snap = ctx.watch.snapshot()  # as the watcher last read the ledger: a scrape reads no database
-        body = exposition(snap.tallies if snap.state == "ok" else None, snap.heartbeat)
-        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+        # the ledger's part once per watcher read, this process' counters at each scrape
+        ledger_part = pages.get("/metrics", (snap.read_at, snap.state), lambda: exposition(
+            snap.tallies if snap.state == "ok" else None, snap.heartbeat, engine=False))
+        body = ledger_part.body + generate_latest(ENGINE)
+        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
 
     return [
-        Route("/", page(lambda r: r.index(), "html", "index", front)),
-        Route("/history/", page(lambda r: r.history_page(), "html", "history")),
-        Route("/incidents/{id}/", incident),
-        Route("/maintenance/{id}/", maintenance),
-        Route("/feed.atom", page(lambda r: r.atom(), "atom", "feed", nothing)),
-        Route("/feed.json", page(lambda r: r.json_feed(), "feed", "feed", nothing)),
-        Route("/status.ics", page(lambda r: r.status_ics(), "ics", "ics", nothing)),
-        Route("/api/v2/{path:path}", api),
+        Route("/", fast("index", "html", page(lambda r: r.index(), "html", "index", front))),
+        Route("/history/", fast("history", "html", page(lambda r: r.history_page(), "html", "history"))),
+        Route("/incidents/{id}/", fast("incident", "html", incident)),
+        Route("/maintenance/{id}/", fast("maintenance", "html", maintenance)),
+        Route("/feed.atom", fast("feed", "atom", page(lambda r: r.atom(), "atom", "feed", nothing))),
+        Route("/feed.json", fast("feed", "feed", page(lambda r: r.json_feed(), "feed", "feed", nothing))),
+        Route("/status.ics", fast("ics", "ics", page(lambda r: r.status_ics(), "ics", "ics", nothing))),
+        Route("/api/v2/{path:path}", fast("api", "json", api)),
         Route("/static/{name}", static),
         Route("/brand.css", css),
         Route("/brand/logo", logo),
