@@ -343,12 +343,14 @@ class LedgerWatch:
             began = time.monotonic()
             self._overview = reads.overview(ledger.db)
             self._overview_at, self._overview_took = time.monotonic(), time.monotonic() - began
-        fresh = self.tallies.update(ledger.db, self._overview, types, frozenset(hidden), frozenset(drafts))
-        for key, network, _at, sent, source, _state in fresh:  # sends the pages show: their stamps change now
+        def mark(row: tuple[str, str, datetime, datetime, str, str]) -> None:
+            key, network, _at, sent, source, _state = row  # a send the pages show: their stamps change now
             if source.startswith(reads.STATUS_PREFIXES):
                 self._sent_marks["status"] = (sent, key)
             if network in sites:
                 self._sent_marks["site"] = (sent, key)
+
+        self.tallies.update(ledger.db, self._overview, types, frozenset(hidden), frozenset(drafts), each=mark)
         over = self._overview
         status_rows = tuple(sorted((s, n, k, t) for s, n, k, t in over.status))
         held = tuple(sorted(r for r in over.other if r[0] in ("held", "skipped")))

@@ -69,9 +69,9 @@ class Tallies:
         self.ready = False
 
     def update(self, db: Any, over: Any, types: dict[str, str], hidden: frozenset[str] = frozenset(),
-               drafts: frozenset[str] = frozenset()) -> list[tuple[str, str, datetime, datetime, str, str]]:
-        """Take the gauges from ``over`` and count the sends recorded since the last update; the
-        new sent rows (key, network, scheduled_at, sent_at, source, state)."""
+               drafts: frozenset[str] = frozenset(), each: Any = None) -> None:
+        """Take the gauges from ``over`` and count the sends recorded since the last update;
+        ``each(row)`` sees every new row (key, network, scheduled_at, sent_at, source, state)."""
         from ..ledger.reads import sent_since
 
         def kind(network: str) -> str:
@@ -88,11 +88,12 @@ class Tallies:
         with self.lock:
             self.by_state, self.retries = by_state, retries
             since = self.watermark - OVERLAP if self.watermark is not None else None
-        new: list[tuple[str, str, datetime, datetime, str, str]] = []
         while True:  # the new sends, a page at a time
             rows = sent_since(db, since, PAGE)
             fresh = [r for r in rows if r[0] not in self.seen]
-            new += fresh
+            if each is not None:
+                for row in fresh:
+                    each(row)
             with self.lock:
                 for key, network, at, sent, source, state in fresh:
                     self.seen[key] = sent
@@ -111,7 +112,6 @@ class Tallies:
             since = rows[-1][3]
         with self.lock:
             self.ready = True
-        return new
 
     def families(self) -> Iterator[Any]:
         with self.lock:
