@@ -1,7 +1,8 @@
 """The public status site of ``herald serve`` (see :mod:`scheduler.web`).
 
-Every page is rendered per request by :mod:`.render` from the status file, the calendar and
-the ledger, never from files an engine wrote, so every server shows the same site.  Pages,
+Every page is rendered by :mod:`.render` from the status file, the calendar and the ledger,
+never from files an engine wrote, so every server shows the same site; each page and API file
+is kept in a :class:`PageCache` until what it shows changes.  Pages,
 feeds and the API carry an ETag and answer ``If-None-Match`` with 304.  ``/live.json`` is what
 the page's script polls (once a second) to refresh itself without a reload.  Also here:
 ``/calendar.ics`` (the plan and the status, behind ``HERALD_REVIEW_TOKEN``), ``/healthz`` and
