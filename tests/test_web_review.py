@@ -4,6 +4,7 @@ incidents and maintenance overlaid; what saving the calendar would change."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -86,22 +87,87 @@ def room(tmp_path, monkeypatch):
         yield client
 
 
+def sign_in(client: TestClient, token: str = TOKEN, path: str = "/review?view=week", **headers: str):
+    """The sign-in as a browser does it: the form (with its CSRF token and cookie), then a POST."""
+    form = client.get(path)
+    assert form.status_code == 401
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    nxt = re.search(r'name="next" value="([^"]+)"', form.text).group(1).replace("&amp;", "&")
+    return client.post("/review/login", data={"token": token, "csrf": csrf, "next": nxt}, headers=headers)
+
+
 def signed_in(client: TestClient) -> TestClient:
-    answer = client.get(f"/review?view=week&token={TOKEN}")
+    answer = sign_in(client)
     assert answer.status_code == 303 and answer.headers["location"] == "/review?view=week"
-    cookie = answer.headers["set-cookie"]
+    cookie = [c for c in answer.headers.get_list("set-cookie") if c.startswith("herald_review=")][0]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/review" in cookie
+    assert TOKEN not in cookie  # an HMAC under the token, not the token
     return client
 
 
 def test_the_room_needs_the_token(room):
     assert room.get("/review").status_code == 401
-    assert room.get("/review?token=wrong").status_code == 401
-    assert "set-cookie" not in room.get("/review?token=wrong").headers
+    assert sign_in(room, "wrong").status_code == 401
+    assert not any(c.startswith("herald_review=") for c in sign_in(room, "wrong").headers.get_list("set-cookie"))
     room.cookies.set("herald_review", "wrong")
     assert room.get("/review").status_code == 401
     room.cookies.clear()
     assert signed_in(room).get("/review").status_code == 200
+
+
+def test_the_token_is_never_taken_from_an_address(room):
+    answer = room.get(f"/review?view=week&token={TOKEN}")  # the old GET sign-in, as a proxy would log it
+    assert answer.status_code == 400 and "location" not in answer.headers
+    assert not any(c.startswith("herald_review=") for c in answer.headers.get_list("set-cookie"))
+    assert 'method="post"' in answer.text and TOKEN not in answer.text
+    assert room.get("/review").status_code == 401  # not signed in by it
+
+
+def test_the_sign_in_form_needs_its_csrf_token_and_this_origin(room):
+    form = room.get("/review")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    assert room.post("/review/login", data={"token": TOKEN, "csrf": "forged", "next": "/review"}).status_code == 403
+    answer = room.post("/review/login", data={"token": TOKEN, "csrf": csrf, "next": "/review"},
+                       headers={"Origin": "https://evil.example"})
+    assert answer.status_code == 403
+    answer = room.post("/review/login", data={"token": TOKEN, "csrf": csrf, "next": "/review"},
+                       headers={"Sec-Fetch-Site": "cross-site", "Origin": "null"})
+    assert answer.status_code == 403
+    room.cookies.clear()
+    assert room.post("/review/login", data={"token": TOKEN, "csrf": csrf, "next": "/review"}).status_code == 403
+    assert room.get("/review/login").status_code == 405  # no GET sign-in
+    # the return address is a page of the room, relative, whatever the form said
+    answer = sign_in(room, path="/review")
+    assert answer.headers["location"] == "/review"
+    room.cookies.clear()
+    form = room.get("/review")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    answer = room.post("/review/login", data={"token": TOKEN, "csrf": csrf, "next": "//evil.example/review"},
+                       headers={"Origin": "http://testserver"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/review"
+
+
+def test_over_https_the_session_cookie_is_secure(room):
+    room.base_url = "https://testserver"
+    answer = sign_in(room, path="/review")
+    cookie = [c for c in answer.headers.get_list("set-cookie") if c.startswith("herald_review=")][0]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+
+
+def test_redirects_are_relative_and_never_carry_the_token(room):
+    answer = room.get(f"/review/?token={TOKEN}&view=month", headers={"Host": "evil.example"})
+    assert answer.status_code in (301, 302, 303, 307, 308)
+    assert answer.headers["location"] == "/review?view=month"
+    answer = room.get("/history", headers={"Host": "evil.example"})
+    assert answer.headers["location"] == "/history/"
+
+
+@pytest.mark.parametrize("query", ["from=9999-12-31&view=month", "from=9999-12-31", "from=0001-01-01",
+                                   "from=garbage", "view=nonsense", "from=2026-02-30"])
+def test_bad_query_values_are_a_400_with_a_sentence(room, query):
+    answer = signed_in(room).get(f"/review?{query}")
+    assert answer.status_code == 400 and answer.text.endswith(tuple("abcdefghijklmnopqrstuvwxyz0123456789)"))
+    assert query.split("&")[0].split("=")[0] + "=" in answer.text and "Traceback" not in answer.text
 
 
 def test_without_a_token_configured_the_room_is_off(tmp_path, monkeypatch):
@@ -110,7 +176,7 @@ def test_without_a_token_configured_the_room_is_off(tmp_path, monkeypatch):
     ctx = WebContext.from_environment(str(tmp_path / "c.yaml"), str(tmp_path / "s.yaml"), "sqlite:///:memory:",
                                       FakeClock(T0))
     with TestClient(create_app(ctx)) as client:
-        answer = client.get("/review?token=anything")
+        answer = client.get("/review")
         assert answer.status_code == 503 and "HERALD_REVIEW_TOKEN" in answer.text
 
 

@@ -260,6 +260,7 @@ def test_healthz_is_ready_only_while_an_engine_beats(site):
     assert first.status_code == 503 and first.json()["alive"] and not first.json()["ready"]
     ledger = Ledger(f"sqlite:///{site / 'state.db'}")
     ledger.beat("engine-1", T0, {}, started=True)
+    web.app.state.ctx.refresh()  # the watcher reads the ledger in the background; here at once
     ready = web.get("/healthz")
     assert ready.status_code == 200 and ready.json() == {"alive": True, "ready": True, "ledger": "ok",
                                                          "heartbeat_age_seconds": 0.0}
@@ -276,7 +277,9 @@ def test_metrics_count_publications_lateness_reaction_and_engine_counters(site):
     sent(ledger, "a" * 32, "incident:pay", "pay", "x", "status", first, "https://x.example/1", first)
     ledger.settle(Item("c" * 32, "post:sofa-tip", "sofa-tip", "x", "tip", first), State.HELD, T0, "held")
     metrics.reload_error("cal.yaml")
-    text = client(site, FakeClock(T0)).get("/metrics").text
+    web = client(site, FakeClock(T0))
+    web.app.state.ctx.refresh()
+    text = web.get("/metrics").text
     assert 'herald_publications{network="x",state="sent"} 1.0' in text
     assert 'herald_publications{network="x",state="held"} 1.0' in text
     assert 'herald_incident_reaction_seconds_bucket{le="5.0",network="x"} 1.0' in text
@@ -399,6 +402,9 @@ def test_herald_run_serves_the_site_when_the_calendar_asks(site):
         while not daemon.server.started and time.monotonic() < deadline:
             time.sleep(0.02)
         health = httpx.get(f"http://127.0.0.1:{port}/healthz")
+        while health.json()["ledger"] == "checking" and time.monotonic() < deadline:  # the watcher's first read
+            time.sleep(0.02)
+            health = httpx.get(f"http://127.0.0.1:{port}/healthz")
         assert health.status_code == 200 and health.json()["ready"]  # the engine's own start-up beat
         assert "Card payments" in httpx.get(f"http://127.0.0.1:{port}/").text
     finally:

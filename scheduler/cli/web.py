@@ -1,7 +1,8 @@
 """Web commands: serve (the status site, the review room, the intake) and export-site.
 
-``herald serve`` renders every page per request from the files and the ledger, so any number
-of servers show the same site; it binds 127.0.0.1 unless ``--bind`` says otherwise.
+``herald serve`` renders every page from the files and the ledger (cached until what it shows
+changes), so any number of servers show the same site; it binds 127.0.0.1 unless ``--bind``
+says otherwise.
 ``herald export-site DIR`` writes the same pages, by the same renderer, as static files.
 """
 

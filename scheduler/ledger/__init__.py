@@ -28,7 +28,16 @@ from sqlalchemy import func, select
 from campaigns.errors import LedgerError
 
 from . import history
-from .opening import BrokenLedger, default_url, open_database, redact_url, sqlite_path
+from .opening import (
+    ENGINE_TIMEOUTS,
+    WEB_TIMEOUTS,
+    BrokenLedger,
+    Timeouts,
+    default_url,
+    open_database,
+    redact_url,
+    sqlite_path,
+)
 from .pauses import Pause, Pauses
 from .publications import TERMINAL, Claim, Item, Publications, Record, State
 from .registry import EngineRegistry
@@ -40,13 +49,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION", "TERMINAL", "BrokenLedger", "Claim", "EngineRegistry", "Item", "Ledger", "LedgerError",
-    "Pause", "Pauses", "Pruned", "Publications", "Record", "State", "default_url", "metadata", "redact_url",
+    "Pause", "Pauses", "Pruned", "Publications", "Record", "State", "Timeouts", "WEB_TIMEOUTS", "default_url",
+    "metadata", "redact_url",
 ]
 
 
 class Ledger(Publications, Pauses, EngineRegistry):
     """A ledger opened at ``url``: its publications, pauses and engines over one database.
 
+    :param timeouts: how long the database may keep a caller waiting (connect, statement, pool);
+        ``herald serve`` passes :data:`WEB_TIMEOUTS`.
     :param start_over: in place of a ledger that existed and is now empty, gone or damaged,
         move the broken file aside and start a new one (``herald run --new-ledger``).
         Without it, such a ledger raises :class:`BrokenLedger`.
@@ -54,9 +66,9 @@ class Ledger(Publications, Pauses, EngineRegistry):
         database (without its password) and what to do.
     """
 
-    def __init__(self, url: str, *, start_over: bool = False):
+    def __init__(self, url: str, *, start_over: bool = False, timeouts: Timeouts = ENGINE_TIMEOUTS):
         self.url = url
-        self.db = open_database(url, start_over=start_over)
+        self.db = open_database(url, start_over=start_over, timeouts=timeouts)
         self.path = sqlite_path(url)  # the SQLite file, or None
 
     @property

@@ -32,6 +32,7 @@ import json
 import logging
 import os
 import stat
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,6 +53,25 @@ log = logging.getLogger("herald.ledger")
 SQLITE_HEADER = b"SQLite format 3\x00"
 ADVISORY_LOCK = 0x48455241  # "HERA": one number every Herald takes while it sets the schema up
 LOCK_TIMEOUT = 60.0  # seconds to wait for another process setting the same ledger up
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a ledger's database may keep a caller waiting (seconds): a database that accepts
+    connections and never answers must not hang a process forever.
+
+    - ``connect``: PostgreSQL's ``connect_timeout`` (the whole start-up, authentication included);
+    - ``statement``: PostgreSQL's ``statement_timeout`` (and ``lock_timeout``), SQLite's busy timeout;
+    - ``pool``: waiting for a free connection of the pool.
+    """
+
+    connect: float = 10.0
+    statement: float = 60.0
+    pool: float = 10.0
+
+
+ENGINE_TIMEOUTS = Timeouts()  # an engine: a prune or the schema set-up may take a while
+WEB_TIMEOUTS = Timeouts(connect=3.0, statement=5.0, pool=5.0)  # a web server answers in seconds or not at all
 START_OVER = ("start a new ledger with `herald run --new-ledger` (what is left of the old one is moved aside as "
               "{name}.broken-<UTC time>; posts due in the catch-up window may be sent again)")
 
@@ -95,7 +115,7 @@ def sqlite_path(url: str) -> str | None:
     return os.path.abspath(parsed.database)
 
 
-def open_database(url: str, *, start_over: bool = False) -> Engine:
+def open_database(url: str, *, start_over: bool = False, timeouts: Timeouts = ENGINE_TIMEOUTS) -> Engine:
     """An SQLAlchemy engine on a ledger whose schema is complete and current.
 
     :raises BrokenLedger: the ledger existed and is empty, gone, damaged or missing tables
@@ -105,15 +125,16 @@ def open_database(url: str, *, start_over: bool = False) -> Engine:
     redaction.register(parsed.password if isinstance(parsed.password, str) else None)
     path = sqlite_path(url)
     if path is not None:
-        return _naming_errors(_open_sqlite_file(path, parsed, start_over), path)
+        return _naming_errors(_open_sqlite_file(path, parsed, start_over, timeouts), path)
     where = redact_url(url)
     if parsed.drivername.startswith("sqlite"):  # in memory
-        db = _sqlite_engine(parsed)
+        db = _sqlite_engine(parsed, timeouts)
         _guarded(where, lambda: _set_up(db, where, empty_is_new=True))
         return _naming_errors(db, where)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    db = create_engine(parsed, pool_pre_ping=True)
+    db = create_engine(parsed, pool_pre_ping=True, pool_timeout=timeouts.pool,
+                       connect_args=postgresql_connect_args(timeouts))
     _guarded(where, lambda: _set_up_postgresql(db, where, start_over))
     return _naming_errors(db, where)
 
@@ -156,15 +177,27 @@ def _guarded(where: str, action: Any) -> Any:
                           + (f": {exc.filename}" if exc.filename else "")) from None
 
 
-def _sqlite_engine(parsed: URL) -> Engine:
-    db = create_engine(parsed, connect_args={"timeout": 30})
+def postgresql_connect_args(timeouts: Timeouts) -> dict[str, Any]:
+    """libpq's connect timeout (whole seconds, at least 2 as libpq wants) and the session's
+    statement and lock timeouts (milliseconds), set at connection start-up."""
+    ms = int(timeouts.statement * 1000)
+    return {"connect_timeout": max(2, int(round(timeouts.connect))),
+            "options": f"-c statement_timeout={ms} -c lock_timeout={ms}"}
+
+
+def _sqlite_engine(parsed: URL, timeouts: Timeouts = ENGINE_TIMEOUTS) -> Engine:
+    busy = min(timeouts.statement, 30.0)  # an engine waits for another writer up to 30 s, as before
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": busy}}
+    if parsed.database and parsed.database != ":memory:":
+        kwargs["pool_timeout"] = timeouts.pool
+    db = create_engine(parsed, **kwargs)
 
     @event.listens_for(db, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")  # readers (herald history) never block the engine
         cursor.execute("PRAGMA synchronous=FULL")  # a recorded send survives a crash, even of the machine
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
         cursor.close()
 
     return db
@@ -239,7 +272,7 @@ def _companions(path: str) -> dict[str, str]:
     return {"wal": path + "-wal", "shm": path + "-shm", "marker": path + ".marker", "lock": path + ".lock"}
 
 
-def _open_sqlite_file(path: str, parsed: URL, start_over: bool) -> Engine:
+def _open_sqlite_file(path: str, parsed: URL, start_over: bool, timeouts: Timeouts = ENGINE_TIMEOUTS) -> Engine:
     files = _companions(path)
     folder = os.path.dirname(path)
 
@@ -267,7 +300,7 @@ def _open_sqlite_file(path: str, parsed: URL, start_over: bool) -> Engine:
                               f"{LOCK_TIMEOUT:.0f} s") from None
 
     _guarded(path, prepare)
-    return _sqlite_engine(parsed)
+    return _sqlite_engine(parsed, timeouts)
 
 
 def _make_folder(folder: str) -> None:

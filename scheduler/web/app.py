@@ -7,6 +7,7 @@ third-party origin, no framing; pages fetch only from the same origin (the live 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.applications import Starlette
@@ -68,15 +69,186 @@ def create_app(ctx: WebContext) -> Starlette:
 
     routes = [*site.routes(ctx), *review.routes(ctx), *intake.routes(ctx)]
     middleware = [Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024)]
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HeraldError: unavailable})
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={HeraldError: unavailable, 404: not_found})
+    app.router.redirect_slashes = False  # Starlette's would build an absolute URL from the Host header
     app.state.ctx = ctx
     return app
 
 
-def serve(app: Any, host: str, port: int) -> Any:
-    """A uvicorn server for ``app`` (not started): ``herald serve`` runs it, ``herald run`` in a thread."""
+async def not_found(request: Request, exc: Exception) -> Response:
+    """404, or a relative redirect to the same path with(out) its trailing slash when that is a
+    page (``/history`` -> ``/history/``): the Location is never built from the Host header, and
+    a ``token`` in the query is not carried along."""
+    from urllib.parse import urlencode
+
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Match
+
+    path = request.url.path
+    other = path[:-1] if path.endswith("/") else path + "/"
+    if path != "/" and not other.startswith("//"):
+        scope = {**request.scope, "path": other}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
+            return RedirectResponse(other + (f"?{query}" if query else ""), status_code=307)
+    detail = getattr(exc, "detail", None) or "Not Found"
+    return PlainTextResponse(str(detail), status_code=getattr(exc, "status_code", 404))
+
+
+HEADER_TIMEOUT = 10.0  # seconds a client has to send a whole request header (and, from its last byte, its body)
+KEEP_ALIVE = 5  # seconds an idle keep-alive connection is kept
+LIMIT_CONCURRENCY = 1000  # connections and requests at once; beyond, 503 (keep it below the open-file limit)
+
+
+def serve(app: Any, host: str, port: int, *, header_timeout: float = HEADER_TIMEOUT, keep_alive: int = KEEP_ALIVE,
+          limit_concurrency: int = LIMIT_CONCURRENCY) -> Any:
+    """A uvicorn server for ``app`` (not started): ``herald serve`` runs it, ``herald run`` in a thread.
+
+    Slow clients cannot hold connections: a request header must arrive within ``header_timeout``
+    (:class:`SlowClientGuard`), an idle keep-alive connection closes after ``keep_alive`` seconds,
+    and at most ``limit_concurrency`` connections are served at once (uvicorn answers 503 beyond).
+    No access log: ``/calendar.ics?token=`` carries its token in the address."""
     import uvicorn
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
-                            server_header=False)
+                            server_header=False, http=guarded_protocol(header_timeout),
+                            timeout_keep_alive=keep_alive, limit_concurrency=limit_concurrency)
     return uvicorn.Server(config)
+
+
+def guarded_protocol(timeout: float) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol class (``http="auto"``) behind a :class:`SlowClientGuard`.  uvicorn
+    takes a protocol class as ``http=`` and builds it with keyword arguments; the guard passes
+    them on unchanged and sees only the bytes, so it depends on no private part of uvicorn."""
+    from uvicorn.config import HTTP_PROTOCOLS
+    from uvicorn.importer import import_from_string
+
+    inner: type[asyncio.Protocol] = import_from_string(HTTP_PROTOCOLS["auto"])
+
+    class Guarded(SlowClientGuard):
+        def __init__(self, **kwargs: Any):
+            super().__init__(inner(**kwargs), timeout, kwargs.get("_loop"))
+
+    return Guarded
+
+
+class SlowClientGuard(asyncio.Protocol):
+    """An asyncio protocol in front of an HTTP/1.1 protocol: it forwards every event, and closes
+    the connection of a client that is too slow to send a request.
+
+    - From the connection's start, and from the first byte of each later request, the request
+      header (up to its blank line) must arrive within ``timeout`` seconds, however it trickles
+      in; a connection that sends nothing at all is closed after ``timeout`` too.
+    - A body announced by ``Content-Length`` (or chunked) must keep arriving: ``timeout`` seconds
+      at most between two reads.
+    - Between requests (the server answering, or a keep-alive connection idle) no clock runs
+      here: the answer takes what it takes, and uvicorn's ``timeout_keep_alive`` closes idle
+      connections.
+
+    Only the bytes are read (to find the header's end and the body's length); the protocol
+    behind gets them unchanged."""
+
+    def __init__(self, inner: asyncio.Protocol, timeout: float, loop: asyncio.AbstractEventLoop | None = None):
+        self.inner = inner
+        self.timeout = timeout
+        self.loop = loop or asyncio.get_event_loop()
+        self.transport: asyncio.Transport | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.head = bytearray()  # the current request's header so far (None of it once complete)
+        self.phase = "head"  # head: reading a header; body: reading a body; idle: between requests
+        self.body_left = 0  # bytes of a Content-Length body still to come
+        self.chunked = False
+
+    # -- the protocol -----------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self._arm()
+        self.inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self._watch(data)
+        self.inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self.inner.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        self.inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+    def __getattr__(self, name: str) -> Any:  # anything else uvicorn asks of its protocol
+        return getattr(self.inner, name)
+
+    # -- the clock --------------------------------------------------------------------------
+    def _arm(self) -> None:
+        self._disarm()
+        self.timer = self.loop.call_later(self.timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _too_slow(self) -> None:
+        self.timer = None
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.abort()  # no answer owed: the request never arrived
+
+    def _watch(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            if self.phase == "idle":  # the first byte of the next request starts its header's clock
+                self.phase = "head"
+                self._arm()
+            if self.phase == "head":
+                before = len(self.head)
+                self.head += view
+                end = self.head.find(b"\r\n\r\n", max(0, before - 3))
+                if end < 0:
+                    if len(self.head) > 65536:  # uvicorn refuses such a header itself; stop copying
+                        self.head = self.head[-3:]
+                    return
+                used = end + 4 - before
+                view = view[used:]
+                self._header_done(bytes(self.head[:end]))
+                self.head = bytearray()
+            elif self.phase == "body":
+                if self.chunked:
+                    if bytes(view[-5:]).endswith(b"0\r\n\r\n"):  # the last chunk (close enough for a guard)
+                        self.phase = "idle"
+                        self._disarm()
+                    else:
+                        self._arm()
+                    return
+                used = min(len(view), self.body_left)
+                self.body_left -= used
+                view = view[used:]
+                if self.body_left == 0:
+                    self.phase = "idle"
+                    self._disarm()
+                else:
+                    self._arm()
+
+    def _header_done(self, head: bytes) -> None:
+        length, chunked = 0, False
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length" and value.strip().isdigit():
+                length = int(value.strip())
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+        self.chunked, self.body_left = chunked, length
+        if chunked or length:
+            self.phase = "body"
+            self._arm()
+        else:
+            self.phase = "idle"
+            self._disarm()

@@ -2,15 +2,22 @@
 
 The calendar and the status file are read from disk when they change (by modification time
 and size) and the last good version is kept when a save is broken, as the engine does; the
-ledger is opened once.  Secrets (the review-room token, the intake token) come from the
+ledger is opened once, with short timeouts, and read in the background by a :class:`LedgerWatch`
+(its health, the stamps that tell a page it changed, the counters of /metrics), so /healthz,
+/static and /live.json never wait for the database.  Secrets (the review-room token, the intake token) come from the
 environment only and are registered for redaction.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from dataclasses import dataclass, field
+import time
+import weakref
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock, SystemClock
@@ -40,10 +47,14 @@ class WebContext:
     clock: Clock = field(default_factory=SystemClock)
     review_token: str | None = None
     intake_token: str | None = None
+    timeouts: Any = None  # scheduler.ledger.Timeouts for the ledger (None: WEB_TIMEOUTS)
     _ledger: Ledger | None = field(default=None, init=False, repr=False)
     _calendar: _Cached = field(default_factory=_Cached, init=False, repr=False)
     _status: _Cached = field(default_factory=_Cached, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _open_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)  # opening the ledger
+    _watch: LedgerWatch | None = field(default=None, init=False, repr=False)
+    pages: Any = field(default=None, init=False, repr=False)  # scheduler.web.site.PageCache, once routed
 
     @classmethod
     def from_environment(cls, calendar_path: str, status_path: str, ledger_url: str,
@@ -59,11 +70,14 @@ class WebContext:
 
     # -- the ledger ------------------------------------------------------------------------
     def ledger(self) -> Ledger:
-        with self._lock:
+        """The ledger, opened once with the web server's timeouts (a database that never answers
+        costs a request seconds, not minutes).  Only the watcher's thread and page builds call
+        this; /healthz and /static never do."""
+        with self._open_lock:
             if self._ledger is None:
-                from ..ledger import Ledger
+                from ..ledger import WEB_TIMEOUTS, Ledger
 
-                self._ledger = Ledger(self.ledger_url)
+                self._ledger = Ledger(self.ledger_url, timeouts=self.timeouts or WEB_TIMEOUTS)
             return self._ledger
 
     def existing_ledger(self) -> Ledger | None:
@@ -72,6 +86,25 @@ class WebContext:
         if self.ledger_url.startswith("sqlite:///") and not os.path.exists(self.ledger_url[len("sqlite:///"):]):
             return None
         return self.ledger()
+
+    @property
+    def watch(self) -> LedgerWatch:
+        """What the ledger said last (read in the background: see :class:`LedgerWatch`)."""
+        with self._lock:
+            if self._watch is None:
+                self._watch = LedgerWatch(self)
+            return self._watch
+
+    def refresh(self) -> Snapshot:
+        """Read the ledger now (tests; the watcher does it in the background)."""
+        return self.watch.refresh()
+
+    def ledger_for_pages(self) -> Ledger | None:
+        """The ledger when the watcher last found it answering (a page build reads it then;
+        while it is down or hung, pages show the files alone and never wait for it)."""
+        if self.watch.snapshot(wait_first=True).state != "ok":
+            return None
+        return self.existing_ledger()
 
     # -- the files: the last good version, reloaded when the file changes --------------------
     def calendar(self) -> Calendar:
@@ -120,10 +153,16 @@ class WebContext:
                     raise InvalidInput(result.errors or result.problems)
             return cached.value
 
-    def site_data(self, *, live: bool = False, held_for: str | None = None) -> Any:
+    def site_data(self, *, live: bool = False, held_for: str | None = None,
+                  announced: Collection[str] | None = None, posts: bool = True,
+                  since: datetime | None = None) -> Any:
         """What the status site renders now: the files' last good versions and, when the ledger
         answers, where each update was announced and what was held during incident ``held_for``
-        (``"*"``: every incident, for an export; a query per incident, so only where shown)."""
+        (``"*"``: every incident, for an export; a query per incident, so only where shown).
+
+        ``announced``: the sources (``incident:ID``, or ``maintenance:ID@`` for every window of
+        ID) whose announcements the page shows; None: every status announcement; ``since``: the
+        earliest scheduled time among them (bounds the read by the scheduled_at index)."""
         import logging
 
         from ..ledger import reads
@@ -131,46 +170,213 @@ class WebContext:
 
         calendar, status, now = self.calendar(), self.status().public(), self.clock.now()  # drafts are not public
         data = SiteData(calendar, status, now, live=live, base_url=status.status_page)
+        if announced is not None and not announced and held_for is None and not posts:
+            return data  # the feeds and the API: the files alone
         try:
-            ledger = self.existing_ledger()
+            ledger = self.ledger_for_pages() if held_for != "*" else self.existing_ledger()
             if ledger is None:
                 return data
             db = ledger.db
-            data.records = reads.announcements(db)
+            if announced is None:
+                data.records = reads.announcements(db)
+            elif announced:
+                data.records = reads.announcements_of(db, list(announced), since)
             for incident in status.incidents:
                 if incident.impact.holds_posts and held_for in ("*", incident.id):
                     end = incident.updates[-1].at if incident.resolved else now
                     data.held[incident.id] = reads.not_sent_between(db, incident.started, end)
-            sites = [name for name, account in calendar.networks.items() if account.type == "site"]
-            data.posts = [{"key": r.key, "kind": r.kind, "at": r.scheduled_at, "text": r.text or ""}
-                          for r in reads.sent_posts(db, sites)]
+            if posts:
+                sites = [name for name, account in calendar.networks.items() if account.type == "site"]
+                data.posts = [{"key": r.key, "kind": r.kind, "at": r.scheduled_at, "text": r.text or ""}
+                              for r in reads.sent_posts(db, sites)]
         except Exception as exc:  # the ledger is down: the page still shows the status file
-            logging.getLogger("herald.web").warning("ledger unavailable for the site: %s: %s", type(exc).__name__, exc)
+            from ..redaction import redact
+
+            logging.getLogger("herald.web").warning("ledger unavailable for the site: %s",
+                                                    redact(f"{type(exc).__name__}: {exc}").splitlines()[0])
         return data
 
-    def version(self) -> str:
-        """Changes whenever a page could: a save of either file, a ledger write, a new minute."""
-        import hashlib
-
-        from ..ledger import reads
-
-        stamps = []
+    def files_stamp(self) -> tuple[Any, ...]:
+        """The two files' modification times and sizes: two stat calls, no reading."""
+        stamps: list[Any] = []
         for path in (self.calendar_path, self.status_path):
             try:
                 st = os.stat(path)
-                stamps.append(f"{st.st_mtime_ns}:{st.st_size}")
+                stamps.append((st.st_mtime_ns, st.st_size))
             except OSError:
-                stamps.append("-")
-        try:
-            ledger = self.existing_ledger()
-            stamps.append(str(reads.latest_change(ledger.db)) if ledger else "none")
-        except Exception:  # noqa: BLE001 - the ledger down: the files and the minute still count
-            stamps.append("?")
-        stamps.append(self.clock.now().strftime("%Y%m%d%H%M"))
-        return hashlib.sha256("|".join(stamps).encode()).hexdigest()[:16]
+                stamps.append(None)
+        return tuple(stamps)
+
+    def version(self) -> str:
+        """Changes whenever a page could: a save of either file, a ledger write the site shows
+        (as the watcher last read it), a new minute.  Costs two stat calls: no database."""
+        import hashlib
+
+        snap = self.watch.snapshot()
+        parts = (self.files_stamp(), snap.state, snap.stamps, self.clock.now().strftime("%Y%m%d%H%M"))
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
     def close(self) -> None:
         with self._lock:
+            watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.stop()
+        with self._open_lock:
             if self._ledger is not None:
                 self._ledger.close()
                 self._ledger = None
+
+
+# -- the ledger, read in the background ------------------------------------------------------
+@dataclass(frozen=True)
+class Snapshot:
+    """What the ledger said at its last read.
+
+    ``state``: ``unknown`` (not read yet), ``none`` (no SQLite ledger yet), ``ok``, ``down``.
+    ``stamps``: per part of the site, what changes when that part's rows change (see
+    :func:`scheduler.ledger.reads.overview`); pages use them in their cache keys."""
+
+    state: str = "unknown"
+    heartbeat: datetime | None = None
+    stamps: tuple[tuple[str, Any], ...] = ()
+    tallies: Any = None  # scheduler.web.metrics.Tallies
+    read_at: float = 0.0  # time.monotonic()
+    took: float = 0.0  # seconds the last read took
+
+    def stamp(self, *parts: str) -> tuple[Any, ...]:
+        found = dict(self.stamps)
+        return (self.state, *(found.get(p) for p in parts))
+
+
+class LedgerWatch:
+    """Reads the ledger in a thread of its own and keeps the last :class:`Snapshot`; requests
+    read the snapshot and never wait for the database (a hung database costs this thread its
+    timeouts, not the site its answers).
+
+    Every ``interval`` seconds, the cheap reads: the engines' heartbeat and the publications sent
+    since the last read (by the sent_at index; counted into /metrics, and an announcement or a
+    site post among them changes the stamp of the pages that show it at once).  Every
+    ``overview_interval`` seconds (or ten times as long as it took, on a large ledger), the one
+    aggregate pass (:func:`scheduler.ledger.reads.overview`): the gauges, and the stamps of what
+    changes without a send (a post held, a retry, a dead announcement)."""
+
+    interval = 1.0
+    overview_interval = 15.0
+
+    def __init__(self, ctx: WebContext):
+        from .metrics import Tallies
+
+        self._ctx = weakref.ref(ctx)
+        self._snapshot = Snapshot()
+        self._lock = threading.Lock()  # one read at a time
+        self._first = threading.Event()
+        self._stop = threading.Event()
+        self._kick = threading.Event()
+        self.tallies = Tallies()
+        self._overview: Any = None
+        self._overview_at = 0.0
+        self._overview_took = 0.0
+        self._sent_marks: dict[str, Any] = {"status": None, "site": None}
+        self._thread = threading.Thread(target=_watch_loop, args=(weakref.ref(self),), name="herald-web-ledger",
+                                        daemon=True)
+        self._thread.start()
+
+    def snapshot(self, *, wait_first: bool = False) -> Snapshot:
+        """The last snapshot; ``wait_first``: before the first read has ended, wait for it (at most
+        the web server's connect timeout: a page needs to know whether to read the ledger)."""
+        if wait_first and not self._first.is_set():
+            from ..ledger import WEB_TIMEOUTS
+
+            ctx = self._ctx()
+            self._first.wait(((ctx.timeouts if ctx else None) or WEB_TIMEOUTS).connect + 1.0)
+        return self._snapshot
+
+    def has_read(self) -> bool:
+        """Whether a first read has ended (until then a page waits for it before building)."""
+        return self._first.is_set()
+
+    def refresh(self, *, full: bool = True) -> Snapshot:
+        """Read the ledger now (``full``: the aggregate pass too, whatever its schedule)."""
+        ctx = self._ctx()
+        if ctx is None:
+            return self._snapshot
+        with self._lock:
+            started = time.monotonic()
+            old = self._snapshot
+            try:
+                ledger = ctx.existing_ledger()
+                snap = Snapshot("none", read_at=time.monotonic()) if ledger is None else self._read(ctx, ledger, full)
+            except Exception as exc:  # noqa: BLE001 - down or hung: said by /healthz, logged without details
+                from ..redaction import redact
+
+                if old.state != "down":
+                    log.warning("the ledger does not answer the web server: %s",
+                                redact(f"{type(exc).__name__}: {exc}").splitlines()[0][:300])
+                snap = replace(old, state="down", read_at=time.monotonic())
+            snap = replace(snap, took=time.monotonic() - started)
+            self._snapshot = snap
+            self._first.set()
+            return snap
+
+    def _read(self, ctx: WebContext, ledger: Ledger, full: bool) -> Snapshot:
+        from ..ledger import reads
+
+        beat = ledger.last_heartbeat()
+        sites: list[str] = []
+        types: dict[str, str] = {}
+        hidden: set[str] = set()  # the internal accounts that hear of alert drafts
+        drafts: set[str] = set()
+        try:
+            calendar = ctx.calendar()
+            sites = [n for n, a in calendar.networks.items() if a.type == "site"]
+            types = {n: str(a.type) for n, a in calendar.networks.items()}
+            status = ctx.status()
+            drafts = {i.source for i in status.incidents if i.draft}
+            hidden = {p.announce for route in status.alerts for _, p in route.policies if p.announce}
+        except Exception:  # noqa: BLE001 - a file that never loaded: the pages say so themselves
+            pass
+        if self._snapshot.state != "ok":  # answering (again): publish that before the slower reads
+            self._snapshot = replace(self._snapshot, state="ok", heartbeat=beat, tallies=self.tallies)
+            self._first.set()
+        due = time.monotonic() - self._overview_at >= max(self.overview_interval, 10 * self._overview_took)
+        if full or self._overview is None or due:
+            began = time.monotonic()
+            self._overview = reads.overview(ledger.db)
+            self._overview_at, self._overview_took = time.monotonic(), time.monotonic() - began
+        def mark(row: tuple[str, str, datetime, datetime, str, str]) -> None:
+            key, network, _at, sent, source, _state = row  # a send the pages show: their stamps change now
+            if source.startswith(reads.STATUS_PREFIXES):
+                self._sent_marks["status"] = (sent, key)
+            if network in sites:
+                self._sent_marks["site"] = (sent, key)
+
+        self.tallies.update(ledger.db, self._overview, types, frozenset(hidden), frozenset(drafts), each=mark)
+        over = self._overview
+        status_rows = tuple(sorted((s, n, k, t) for s, n, k, t in over.status))
+        held = tuple(sorted(r for r in over.other if r[0] in ("held", "skipped")))
+        site = tuple(sorted(r for r in over.other if r[0] == "sent" and r[1] in sites))
+        stamps = (("status", (status_rows, self._sent_marks["status"])), ("held", held),
+                  ("site", (site, self._sent_marks["site"])))
+        return Snapshot("ok", beat, stamps, self.tallies, read_at=time.monotonic())
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._kick.set()
+
+
+def _watch_loop(ref: weakref.ref[LedgerWatch]) -> None:
+    while True:
+        watch = ref()
+        if watch is None or watch._stop.is_set():
+            return
+        snap = watch.refresh(full=False)
+        pause = max(watch.interval, 2 * snap.took)
+        stop, kick = watch._stop, watch._kick
+        del watch, snap  # only a weak reference while waiting: a context nobody holds goes away
+        kick.wait(pause)
+        kick.clear()
+        if stop.is_set():
+            return
+
+
+log = logging.getLogger("herald.web")

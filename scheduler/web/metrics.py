@@ -1,23 +1,24 @@
 """``/metrics`` in Prometheus' text format (prometheus-client).
 
-Two sources: what the ledger knows (publications by state and network, lateness, retries,
-how fast incidents were announced), computed at each scrape so every engine's server agrees;
-and what only a running engine sees (rate-limit waits, reload errors, feed poll errors),
-counted here by the daemon through :func:`rate_limit_wait`, :func:`reload_error` and
-:func:`feed_poll_error` and reported by the server of the same process.
+Two sources: what the ledger knows (publications by state and network type, lateness,
+retries, how fast incidents were announced), kept in memory by :class:`Tallies` and updated
+by the web server's ledger watcher in the background (a scrape reads no database; every
+server counts the same ledger, so they agree); and what only a running engine sees
+(rate-limit waits, reload errors, feed poll errors), counted here by the daemon through
+:func:`rate_limit_wait`, :func:`reload_error` and :func:`feed_poll_error` and reported
+by the server of the same process.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
-
-if TYPE_CHECKING:
-    from ..ledger import Ledger
 
 ENGINE = CollectorRegistry(auto_describe=True)  # the counters a running engine records
 RATE_LIMIT_WAITS = Counter("herald_rate_limit_waits", "Publications postponed by an account's rate limit",
@@ -43,51 +44,129 @@ def feed_poll_error(feed: str) -> None:
     FEED_POLL_ERRORS.labels(feed).inc()
 
 
-def _histogram(name: str, doc: str, values: list[tuple[str, float]], buckets: tuple[float, ...]) -> Any:
+PAGE = 5000  # sent rows read at a time
+OVERLAP = timedelta(minutes=10)  # a send recorded late (a slow commit, another engine's clock) is still counted once
+
+
+class Tallies:
+    """The ledger's side of /metrics, kept in memory by the web server's ledger watcher
+    (:class:`scheduler.web.context.LedgerWatch`): gauges from its one aggregate pass, and
+    histograms that only ever add the sends recorded since the last read (by the sent_at
+    index: a scrape reads no rows at all).
+
+    Labels carry the network *type* (``x``, ``mastodon``, ``webhook``…), never an account's
+    name; the internal accounts that hear of alert drafts, and the announcements of drafts,
+    are left out of every metric (a draft is not public, nor when it was announced)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_state: dict[tuple[str, str], int] = {}
+        self.retries: dict[str, int] = {}
+        self.lateness: dict[str, list[float]] = {}  # type -> bucket counts..., +Inf count, sum
+        self.reaction: dict[str, list[float]] = {}
+        self.watermark: datetime | None = None  # the latest sent_at counted
+        self.seen: dict[str, datetime] = {}  # keys counted with sent_at within OVERLAP of the watermark
+        self.ready = False
+
+    def update(self, db: Any, over: Any, types: dict[str, str], hidden: frozenset[str] = frozenset(),
+               drafts: frozenset[str] = frozenset(), each: Any = None) -> None:
+        """Take the gauges from ``over`` and count the sends recorded since the last update;
+        ``each(row)`` sees every new row (key, network, scheduled_at, sent_at, source, state)."""
+        from ..ledger.reads import sent_since
+
+        def kind(network: str) -> str:
+            return types.get(network, "unknown")
+
+        by_state: dict[tuple[str, str], int] = {}
+        for state, network, n, _latest in [*over.status, *over.other]:
+            if network not in hidden:
+                by_state[(state, kind(network))] = by_state.get((state, kind(network)), 0) + n
+        retries: dict[str, int] = {}
+        for network, n in over.retries.items():
+            if network not in hidden and n:
+                retries[kind(network)] = retries.get(kind(network), 0) + n
+        with self.lock:
+            self.by_state, self.retries = by_state, retries
+            since = self.watermark - OVERLAP if self.watermark is not None else None
+        while True:  # the new sends, a page at a time
+            rows = sent_since(db, since, PAGE)
+            fresh = [r for r in rows if r[0] not in self.seen]
+            if each is not None:
+                for row in fresh:
+                    each(row)
+            with self.lock:
+                for key, network, at, sent, source, state in fresh:
+                    self.seen[key] = sent
+                    if state != "sent" or network in hidden or source in drafts:
+                        continue
+                    late = max(0.0, (sent - at).total_seconds())
+                    _observe(self.lateness, kind(network), late, LATENESS_BUCKETS)
+                    if source.startswith("incident:"):
+                        _observe(self.reaction, kind(network), late, REACTION_BUCKETS)
+                if rows:
+                    self.watermark = max(self.watermark or rows[-1][3], rows[-1][3])
+                    floor = self.watermark - OVERLAP
+                    self.seen = {k: t for k, t in self.seen.items() if t >= floor}
+            if len(rows) < PAGE or not fresh:
+                break
+            since = rows[-1][3]
+        with self.lock:
+            self.ready = True
+
+    def families(self) -> Iterator[Any]:
+        with self.lock:
+            rows = GaugeMetricFamily("herald_publications", "Publications in the ledger by state and network type",
+                                     labels=["state", "network"])
+            for (state, network), n in sorted(self.by_state.items()):
+                rows.add_metric([state, network], n)
+            retries = GaugeMetricFamily("herald_retries", "Extra attempts made beyond the first, by network type",
+                                        labels=["network"])
+            for network, n in sorted(self.retries.items()):
+                retries.add_metric([network], n)
+            lateness = _histogram("herald_publication_lateness_seconds",
+                                  "Sent minus scheduled time of sent publications", self.lateness, LATENESS_BUCKETS)
+            reaction = _histogram("herald_incident_reaction_seconds",
+                                  "From an incident update to its announcement being sent", self.reaction,
+                                  REACTION_BUCKETS)
+        yield rows
+        yield retries
+        yield lateness
+        yield reaction
+
+
+def _observe(table: dict[str, list[float]], network: str, value: float, buckets: tuple[float, ...]) -> None:
+    counts = table.setdefault(network, [0.0] * (len(buckets) + 2))
+    for n, bound in enumerate(buckets):
+        if value <= bound:
+            counts[n] += 1
+    counts[len(buckets)] += 1  # +Inf
+    counts[len(buckets) + 1] += value  # sum
+
+
+def _histogram(name: str, doc: str, table: dict[str, list[float]], buckets: tuple[float, ...]) -> Any:
     family = HistogramMetricFamily(name, doc, labels=["network"])
-    for network in sorted({n for n, _ in values}):
-        mine = [v for n, v in values if n == network]
-        counts = [(str(b), sum(1 for v in mine if v <= b)) for b in buckets] + [("+Inf", len(mine))]
-        family.add_metric([network], counts, sum_value=sum(mine))
+    for network, counts in sorted(table.items()):
+        family.add_metric([network], [*((str(b), counts[n]) for n, b in enumerate(buckets)),
+                                      ("+Inf", counts[len(buckets)])], sum_value=counts[len(buckets) + 1])
     return family
 
 
-class LedgerCollector(Collector):
-    """Computes the ledger's metrics at each scrape (read-only)."""
-
-    def __init__(self, ledger: Ledger):
-        self.ledger = ledger
+class _Collected(Collector):
+    def __init__(self, tallies: Tallies | None, heartbeat: datetime | None):
+        self.tallies, self.heartbeat = tallies, heartbeat
 
     def collect(self) -> Iterator[Any]:
-        from ..ledger.reads import tallies
-
-        data = tallies(self.ledger.db)
-        rows = GaugeMetricFamily("herald_publications", "Publications in the ledger by state and network",
-                                 labels=["state", "network"])
-        for state, network, n in data["by_state"]:
-            rows.add_metric([state, network], n)
-        yield rows
-        retries = GaugeMetricFamily("herald_retries", "Extra attempts made beyond the first, by network",
-                                    labels=["network"])
-        for network, n in data["retries"]:
-            retries.add_metric([network], n)
-        yield retries
-        yield _histogram("herald_publication_lateness_seconds", "Sent minus scheduled time of sent publications",
-                         [(n, late) for n, late, _ in data["lateness"]], LATENESS_BUCKETS)
-        yield _histogram("herald_incident_reaction_seconds",
-                         "From an incident update to its announcement being sent",
-                         [(n, late) for n, late, src in data["lateness"] if src.startswith("incident:")],
-                         REACTION_BUCKETS)
-        beat = self.ledger.last_heartbeat()
-        heartbeat = GaugeMetricFamily("herald_last_heartbeat_timestamp_seconds",
-                                      "When an engine's scheduler loop last beat (Unix time)")
-        heartbeat.add_metric([], beat.timestamp() if beat else 0.0)
-        yield heartbeat
+        if self.tallies is not None:
+            yield from self.tallies.families()
+        beat = GaugeMetricFamily("herald_last_heartbeat_timestamp_seconds",
+                                 "When an engine's scheduler loop last beat (Unix time)")
+        beat.add_metric([], self.heartbeat.timestamp() if self.heartbeat else 0.0)
+        yield beat
 
 
-def exposition(ledger: Ledger | None) -> bytes:
-    """The text of one scrape: the ledger's metrics (when it answers) and this process' counters."""
+def exposition(tallies: Tallies | None, heartbeat: datetime | None = None, *, engine: bool = True) -> bytes:
+    """The text of one scrape: the ledger's metrics as the watcher last read them (None: the
+    ledger has not answered yet) and (``engine``) this process' counters.  No database is read here."""
     registry = CollectorRegistry(auto_describe=False)
-    if ledger is not None:
-        registry.register(LedgerCollector(ledger))
-    return bytes(generate_latest(registry) + generate_latest(ENGINE))
+    registry.register(_Collected(tallies if tallies is not None and tallies.ready else None, heartbeat))
+    return bytes(generate_latest(registry) + (generate_latest(ENGINE) if engine else b""))

@@ -97,6 +97,7 @@ class Renderer:
         self.tz = self.brand.tz
         self.now = data.now
         self.names = {cid: c.name for cid, c in self.status.components.items()}
+        self._by_source: dict[str, list[Record]] | None = None
 
     # -- small helpers ---------------------------------------------------------------------
     def when(self, at: datetime) -> dict[str, str]:
@@ -104,7 +105,13 @@ class Renderer:
         return {"iso": at.isoformat(timespec="seconds"), "shown": local.strftime("%a %d %b %Y, %H:%M %Z")}
 
     def _announced(self, source: str, prefix: bool = False) -> list[Record]:
-        return [r for r in self.data.records if (r.source.startswith(source) if prefix else r.source == source)]
+        if prefix:
+            return [r for r in self.data.records if r.source.startswith(source)]
+        if self._by_source is None:  # one pass over the records, not one per incident
+            self._by_source = {}
+            for r in self.data.records:
+                self._by_source.setdefault(r.source, []).append(r)
+        return self._by_source.get(source, [])
 
     def _links(self, records: Iterable[Record]) -> list[dict[str, Any]]:
         return [{"network": r.network, "state": str(r.state), "url": r.remote_url if _safe_url(r.remote_url) else "",
@@ -323,6 +330,42 @@ class Renderer:
 
         return api_files(self.status, self.brand.name, self.brand.timezone, self.now)
 
+    def api_file(self, name: str) -> dict[str, Any] | None:
+        """One file of the v2 API (the same as ``api()[name]``), computing only what that file
+        shows: the 50 latest incidents for the incident files, the maintenance for theirs."""
+        if name not in API_FILES:
+            return None
+        from status.statuspage import DESCRIPTIONS, _components, _page, incident_json, indicator, maintenance_json
+
+        status, brand, now = self.status, self.brand.name, self.now
+        page = _page(status, brand, self.brand.timezone, now)
+        if name == "components.json":
+            return {"page": page, "components": _components(status, now, None, brand)}
+        if name in ("incidents.json", "incidents/unresolved.json", "summary.json"):
+            latest = sorted(status.incidents, key=lambda i: i.started, reverse=True)[:50]
+            if name != "incidents.json":
+                latest = [i for i in latest if not i.resolved]
+            incidents = [incident_json(status, i, brand, now) for i in latest]
+            if name != "summary.json":
+                return {"page": page, "incidents": incidents}
+        if name.startswith("scheduled-maintenances") or name == "summary.json":
+            maintenances = [maintenance_json(status, m, brand, now)
+                            for m in sorted(status.maintenance, key=lambda m: m.starts, reverse=True)]
+            wanted = {"scheduled-maintenances/upcoming.json": ("scheduled",),
+                      "scheduled-maintenances/active.json": ("in_progress",)}.get(name)
+            if wanted is not None:
+                maintenances = [m for m in maintenances if m["status"] in wanted]
+            if name != "summary.json":
+                return {"page": page, "scheduled_maintenances": maintenances}
+        level = indicator(status, now)
+        state = {"indicator": level, "description": DESCRIPTIONS[level]}
+        if name == "status.json":
+            return {"page": page, "status": state}
+        return {"page": page, "status": state, "components": _components(status, now, None, brand),
+                "incidents": incidents,
+                "scheduled_maintenances": [m for m in maintenances if m["status"] == "in_progress"]
+                + [m for m in maintenances if m["status"] == "scheduled"]}
+
     def site_files(self) -> dict[str, str | bytes]:
         """The whole site as files, by path: what ``herald export-site`` and the channel write."""
         files: dict[str, str | bytes] = {"index.html": self.index("./"), "history/index.html": self.history_page("../"),
@@ -340,6 +383,9 @@ class Renderer:
 
 
 STATIC = ("site.css", "site.js", "review.css")
+API_FILES = ("summary.json", "status.json", "components.json", "incidents.json", "incidents/unresolved.json",
+             "scheduled-maintenances.json", "scheduled-maintenances/upcoming.json",
+             "scheduled-maintenances/active.json")
 
 
 def static_file(name: str) -> bytes:

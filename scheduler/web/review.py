@@ -1,9 +1,12 @@
 """The planners' review room: ``/review`` (a week or a month of every publication, per network,
 as it will look) and ``/review/diff`` (what saving the calendar on disk would change).
 
-Behind ``HERALD_REVIEW_TOKEN``: ``?token=`` once sets an HttpOnly, SameSite=Strict cookie
-scoped to ``/review`` and redirects to the same page without the token (so it is not left in
-the address bar or a shared link); the comparison is constant-time.  Read-only: no endpoint
+Behind ``HERALD_REVIEW_TOKEN``: a sign-in form POSTs the token (never in an address, so never
+in a proxy's log or the browser's history) with a CSRF token (a double-submit cookie, and the
+browser's Origin must name this server); it sets an HttpOnly, SameSite=Strict session cookie
+scoped to ``/review`` (Secure over https) holding an HMAC under the token, valid 12 hours, and
+redirects to a relative address; comparisons are constant-time.  Bad query values (an unknown
+view, a date that is not one or is too far away) are a 400 with a sentence.  Read-only: no endpoint
 here changes anything.  Every page is rendered on the server in the brand's time zone (correct
 without JavaScript) from the calendar and status files' last good versions and the ledger:
 
@@ -39,26 +42,29 @@ if TYPE_CHECKING:
 COOKIE = "herald_review"
 VIEWS = {"week": 7, "month": 0}  # a month's length depends on the month
 DIFF_DAYS = 28
+WINDOW_YEARS = 10  # /review?from= within this many years of today (planning further is not reviewing)
+
+
+SESSION_HOURS = 12  # a sign-in lasts this long
+CSRF_COOKIE = "herald_review_csrf"
+FORM_LIMIT = 8192  # bytes of a sign-in form
 
 
 def routes(ctx: WebContext) -> list[BaseRoute]:
+    def off() -> Response:
+        return PlainTextResponse(f"The review room is off: set {REVIEW_TOKEN_ENV} in the server's environment.",
+                                 status_code=503)
+
     def guarded(page: Any) -> Any:
         def endpoint(request: Request) -> Response:
             if not ctx.review_token:
-                return PlainTextResponse(f"The review room is off: set {REVIEW_TOKEN_ENV} in the server's environment.",
-                                         status_code=503)
-            given = request.query_params.get("token")
-            if given is not None:
-                if not _same(given, ctx.review_token):
-                    return _login(401, "That token is not the review room's.")
-                query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
-                target = request.url.path + (f"?{query}" if query else "")
-                response = RedirectResponse(target, status_code=303)
-                response.set_cookie(COOKIE, ctx.review_token, httponly=True, samesite="strict", path="/review",
-                                    secure=request.url.scheme == "https")
-                return response
-            if not _same(request.cookies.get(COOKIE, ""), ctx.review_token):
-                return _login(401, "")
+                return off()
+            if "token" in request.query_params:  # never from an address (proxy logs, history, Referer)
+                return _login(request, 400, "The token is not taken from the address: type it in the form below "
+                                            "(and consider changing it, since it was in a link).",
+                              next_path=_here(request, without="token"))
+            if not _valid_session(request.cookies.get(COOKIE, ""), ctx.review_token, ctx.clock.now()):
+                return _login(request, 401, "", next_path=_here(request))
             try:
                 body = page(ctx, request)
             except BadFilter as exc:
@@ -66,18 +72,105 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             return HTMLResponse(body, headers={"cache-control": "no-store"})
         return endpoint
 
-    return [Route("/review", guarded(review_page)), Route("/review/diff", guarded(diff_page))]
+    async def login(request: Request) -> Response:
+        if not ctx.review_token:
+            return off()
+        form = await _form(request)
+        if form is None:
+            return PlainTextResponse("Send the sign-in form (application/x-www-form-urlencoded, at most 8 KB).",
+                                     status_code=400)
+        next_path = _safe_next(form.get("next", ""))
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        if not cookie or not _same(form.get("csrf", ""), cookie) or not _same_origin(request):
+            return _login(request, 403, "The form had expired or came from another site: sign in again.",
+                          next_path=next_path)
+        if not _same(form.get("token", ""), ctx.review_token):
+            return _login(request, 401, "That token is not the review room's.", next_path=next_path)
+        response = RedirectResponse(next_path, status_code=303)  # relative: never built from the Host header
+        secure = request.url.scheme == "https"
+        response.set_cookie(COOKIE, _session(ctx.review_token, ctx.clock.now()), max_age=SESSION_HOURS * 3600,
+                            httponly=True, samesite="strict", path="/review", secure=secure)
+        response.delete_cookie(CSRF_COOKIE, path="/review", httponly=True, samesite="strict", secure=secure)
+        return response
+
+    return [Route("/review", guarded(review_page)), Route("/review/diff", guarded(diff_page)),
+            Route("/review/login", login, methods=["POST"])]
 
 
 def _same(given: str, token: str) -> bool:
     return hmac.compare_digest(given.encode(), token.encode())
 
 
-def _login(status: int, message: str) -> Response:
+def _session(token: str, now: datetime) -> str:
+    """A session cookie: when it was issued and an HMAC of that under the token (the token itself
+    never leaves the form; changing it ends every session)."""
+    issued = str(int(now.timestamp()))
+    return issued + "." + hmac.new(token.encode(), f"herald-review-session:{issued}".encode(), "sha256").hexdigest()
+
+
+def _valid_session(value: str, token: str, now: datetime) -> bool:
+    issued, _, _mac = value.partition(".")
+    if not issued.isdigit() or not 0 <= now.timestamp() - int(issued) <= SESSION_HOURS * 3600:
+        return False
+    return _same(value, _session(token, datetime.fromtimestamp(int(issued), UTC)))
+
+
+def _same_origin(request: Request) -> bool:
+    """The browser says the form came from this site: ``Sec-Fetch-Site`` (when sent) is
+    same-origin, and ``Origin`` (when sent and not "null", which a no-referrer page sends) names
+    this server.  The CSRF token must match besides."""
+    from urllib.parse import urlsplit
+
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def _here(request: Request, without: str = "") -> str:
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != without])
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _safe_next(target: str) -> str:
+    """Where a sign-in returns to: a page of the review room, as a relative address."""
+    if not target.startswith("/review") or "\\" in target or any(c in target for c in "\r\n") \
+            or target.startswith("//"):
+        return "/review"
+    return target
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    from urllib.parse import parse_qsl
+
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > FORM_LIMIT:
+            return None
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _login(request: Request, status: int, message: str, next_path: str = "/review") -> Response:
+    import secrets
+
     from .render import _environment
 
-    html = _environment().get_template("review_login.html").render(message=message)
-    return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+    csrf = secrets.token_urlsafe(32)
+    html = _environment().get_template("review_login.html").render(message=message, csrf=csrf,
+                                                                   next=_safe_next(next_path))
+    response = HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/review",
+                        secure=request.url.scheme == "https")
+    return response
 
 
 class BadFilter(ValueError):
@@ -120,10 +213,14 @@ def _window(request: Request, calendar: Calendar, now: datetime) -> tuple[str, d
     if view not in VIEWS:
         raise BadFilter(f"view={view}: choose week or month")
     text = request.query_params.get("from")
+    today = now.astimezone(calendar.brand.tz).date()
     try:
-        day = date.fromisoformat(text) if text else now.astimezone(calendar.brand.tz).date()
+        day = date.fromisoformat(text) if text else today
     except ValueError:
-        raise BadFilter(f"from={text}: not a date; write 2026-12-01") from None
+        raise BadFilter(f"from={text}: not a date; write a date like {today.isoformat()}") from None
+    if abs((day - today).days) > WINDOW_YEARS * 366:
+        raise BadFilter(f"from={text}: too far from today; choose a date within {WINDOW_YEARS} years of "
+                        f"{today.isoformat()}")
     if view == "week":
         first = day - timedelta(days=day.weekday())
         return view, first, first + timedelta(days=7)

@@ -1,7 +1,8 @@
 """The public status site of ``herald serve`` (see :mod:`scheduler.web`).
 
-Every page is rendered per request by :mod:`.render` from the status file, the calendar and
-the ledger, never from files an engine wrote, so every server shows the same site.  Pages,
+Every page is rendered by :mod:`.render` from the status file, the calendar and the ledger,
+never from files an engine wrote, so every server shows the same site; each page and API file
+is kept in a :class:`PageCache` until what it shows changes.  Pages,
 feeds and the API carry an ETag and answer ``If-None-Match`` with 304.  ``/live.json`` is what
 the page's script polls (once a second) to refresh itself without a reload.  Also here:
 ``/calendar.ics`` (the plan and the status, behind ``HERALD_REVIEW_TOKEN``), ``/healthz`` and
@@ -14,10 +15,13 @@ import hashlib
 import hmac
 import json
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -52,36 +56,193 @@ def brand_css(colour: str) -> str:
     return f":root {{ --accent: {colour if _safe_colour(colour) else '#0b5fff'}; }}\n"
 
 
+class Cached:
+    """A rendered file: its bytes, their ETag (hashed once, at build time) and, for a large
+    file, its gzip (compressed once, not per request)."""
+
+    __slots__ = ("body", "etag", "gzipped", "key")
+
+    def __init__(self, key: Any, body: bytes):
+        import gzip
+
+        self.key, self.body = key, body
+        self.etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        self.gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= 1024 else None
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
+
+
+class PageCache:
+    """Rendered pages and API files by name, each kept with the key it was built for (the files'
+    stamps, the ledger stamps its part of the site depends on, the minute).  A request whose key
+    matches is a dictionary lookup; a changed key rebuilds that one file, once: concurrent
+    requests for it wait for the one build (single flight) instead of building it again.
+    Bounded: at most ``max_bytes`` of bodies and ``max_entries`` files, the least recently
+    used dropped first."""
+
+    def __init__(self, max_bytes: int = 64 << 20, max_entries: int = 4096):
+        self.max_bytes, self.max_entries = max_bytes, max_entries
+        self._entries: OrderedDict[str, Cached] = OrderedDict()
+        self._size = 0
+        self._building: dict[tuple[str, Any], threading.Event] = {}
+        self._lock = threading.Lock()
+        self.builds = 0  # how many files were rendered (tests, benchmarks)
+
+    def peek(self, name: str, key: Any) -> Cached | None:
+        """The file if it is cached under ``key`` (never builds, never waits)."""
+        with self._lock:
+            entry = self._entries.get(name)
+            if entry is None or entry.key != key:
+                return None
+            self._entries.move_to_end(name)
+            return entry
+
+    def get(self, name: str, key: Any, build: Callable[[], str | bytes]) -> Cached:
+        while True:
+            with self._lock:
+                entry = self._entries.get(name)
+                if entry is not None and entry.key == key:
+                    self._entries.move_to_end(name)
+                    return entry
+                flight = self._building.get((name, key))
+                if flight is None:
+                    flight = self._building[(name, key)] = threading.Event()
+                    break
+            flight.wait(30)  # another request builds it: take its result (or build, if it failed)
+        try:
+            self.builds += 1
+            body = build()
+            entry = Cached(key, body.encode() if isinstance(body, str) else body)
+            with self._lock:
+                old = self._entries.pop(name, None)
+                self._size -= old.size if old is not None else 0
+                if entry.size <= self.max_bytes // 4:  # one huge file never evicts everything
+                    self._entries[name] = entry
+                    self._size += entry.size
+                while self._entries and (self._size > self.max_bytes or len(self._entries) > self.max_entries):
+                    _, dropped = self._entries.popitem(last=False)
+                    self._size -= dropped.size
+            return entry
+        finally:
+            with self._lock:
+                del self._building[(name, key)]
+            flight.set()
+
+
+def cached_response(request: Request, entry: Cached, media_type: str, cache: str = "no-cache") -> Response:
+    headers = {"ETag": entry.etag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
+    wanted = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
+    if entry.etag in wanted or "*" in wanted:
+        return Response(status_code=304, headers=headers)
+    if entry.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(entry.gzipped, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
+    return Response(entry.body, media_type=media_type, headers=headers)
+
+
+# What each part of the site reads of the ledger (the watcher's stamps in its cache key):
+# a calendar post sent to X changes none of them; an announcement changes the pages showing it.
+DEPENDS = {"index": ("status", "site"), "history": ("status",), "incident": ("status", "held"),
+           "maintenance": ("status",), "feed": (), "api": (), "ics": ()}
+
+
 def routes(ctx: WebContext) -> list[BaseRoute]:
-    from .render import STATIC, Renderer, static_file
+    from .render import API_FILES, STATIC, Renderer, static_file
 
-    def page(make: Callable[[Renderer], str | bytes | None], kind: str) -> Callable[[Request], Response]:
-        def endpoint(request: Request) -> Response:
-            body = make(Renderer(ctx.site_data(live=kind == "html")))
-            if body is None:
-                return PlainTextResponse("Not found", status_code=404)
-            return tagged(request, body, TYPES[kind])
+    pages = ctx.pages = PageCache()
+    ctx.watch  # noqa: B018 - the ledger watcher starts with the app, so its first read is done early
+    statics = {name: Cached(None, static_file(name)) for name in STATIC}
+
+    def fast(part: str, kind: str, slow: Callable[[Request], Response]) -> Callable[[Request], Any]:
+        """``slow`` (in the thread pool) behind a fast path on the event loop: when the file this
+        address names is in the cache under the current key (two stat calls and the watcher's
+        snapshot: nothing blocks), it is answered at once, without a thread."""
+        media = TYPES[kind]
+
+        async def endpoint(request: Request) -> Response:
+            from starlette.concurrency import run_in_threadpool
+
+            if not DEPENDS[part] or ctx.watch.has_read():
+                entry = pages.peek(request.url.path, key(part))
+                if entry is not None:
+                    return cached_response(request, entry, media)
+            return await run_in_threadpool(slow, request)
         return endpoint
 
-    def with_request(fn: Callable[[Renderer, Request], str | None]) -> Callable[[Request], Response]:
+    def key(part: str) -> tuple[Any, ...]:
+        snap = ctx.watch.snapshot(wait_first=bool(DEPENDS[part]))
+        return (ctx.files_stamp(), snap.stamp(*DEPENDS[part]) if DEPENDS[part] else (),
+                ctx.clock.now().strftime("%Y%m%d%H%M"))
+
+    def serve_cached(request: Request, name: str, part: str, kind: str, build: Callable[[], str | bytes]) -> Response:
+        ctx.status()  # a broken save keeps the last good version; one that never loaded is a 503
+        return cached_response(request, pages.get(name, key(part), build), TYPES[kind])
+
+    def page(make: Callable[[Renderer], str | bytes], kind: str, part: str,
+             announced: Callable[[Any], tuple[list[str] | None, datetime | None]] = lambda status: (None, None),
+             ) -> Callable[[Request], Response]:
+        def build() -> str | bytes:
+            sources, since = announced(ctx.status().public())
+            return make(Renderer(ctx.site_data(live=kind == "html", announced=sources, since=since,
+                                               posts=part == "index")))
+
         def endpoint(request: Request) -> Response:
-            body = fn(Renderer(ctx.site_data(live=True, held_for=request.path_params["id"])), request)
-            if body is None:
-                return PlainTextResponse("Not found", status_code=404)
-            return tagged(request, body, TYPES["html"])
+            return serve_cached(request, request.url.path, part, kind, build)
         return endpoint
+
+    def front(status: Any) -> tuple[list[str], datetime | None]:
+        """The announcements the front page shows: open and recently resolved incidents', and
+        the windows' of maintenance not completed a week ago; and the earliest they can be."""
+        from .render import RECENT
+
+        now = ctx.clock.now()
+        incidents = [i for i in status.incidents if not i.resolved or now - i.updates[-1].at <= RECENT]
+        windows = [m for m in status.maintenance if m.ends >= now - RECENT]
+        starts = [i.started for i in incidents] + [m.starts - max(m.remind, default=timedelta(0)) - timedelta(days=1)
+                                                  for m in windows]
+        sources = [i.source for i in incidents] + [f"maintenance:{m.id}@" for m in windows]
+        return sources, min(starts) if starts else None
+
+    def nothing(status: Any) -> tuple[list[str], None]:
+        return [], None
+
+    def incident(request: Request) -> Response:
+        ident = request.path_params["id"]
+        found = ctx.status().public().incident(ident)
+        if found is None:
+            return PlainTextResponse("Not found", status_code=404)
+
+        def build() -> str | bytes:
+            data = ctx.site_data(live=True, held_for=ident, announced=[found.source], posts=False,
+                                 since=found.started)
+            return Renderer(data).incident_page(ident) or ""
+        return serve_cached(request, request.url.path, "incident", "html", build)
+
+    def maintenance(request: Request) -> Response:
+        ident = request.path_params["id"]
+        if not any(m.id == ident for m in ctx.status().maintenance):
+            return PlainTextResponse("Not found", status_code=404)
+
+        def build() -> str | bytes:
+            data = ctx.site_data(live=True, announced=[f"maintenance:{ident}@"], posts=False)
+            return Renderer(data).maintenance_page(ident) or ""
+        return serve_cached(request, request.url.path, "maintenance", "html", build)
 
     def api(request: Request) -> Response:
-        data = Renderer(ctx.site_data()).api().get(request.path_params["path"])
-        if data is None:
+        name = request.path_params["path"]
+        if name not in API_FILES:
             return PlainTextResponse("Not found", status_code=404)
-        return tagged(request, json.dumps(data), TYPES["json"])
+
+        def build() -> str | bytes:
+            return json.dumps(Renderer(ctx.site_data(announced=[], posts=False)).api_file(name))
+        return serve_cached(request, request.url.path, "api", "json", build)
 
     def static(request: Request) -> Response:
         name = request.path_params["name"]
-        if name not in STATIC:
+        if name not in statics:
             return PlainTextResponse("Not found", status_code=404)
-        return tagged(request, static_file(name), TYPES[name.rsplit(".", 1)[1]], cache="public, max-age=300")
+        return cached_response(request, statics[name], TYPES[name.rsplit(".", 1)[1]], cache="public, max-age=300")
 
     def css(request: Request) -> Response:
         return tagged(request, brand_css(ctx.calendar().brand.color), TYPES["css"], cache="public, max-age=60")
@@ -110,23 +271,25 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         return health(ctx)
 
     def metrics(request: Request) -> Response:
-        from .metrics import exposition
+        from .metrics import ENGINE, exposition
 
-        try:
-            body = exposition(ctx.existing_ledger())
-        except Exception:  # noqa: BLE001 - the ledger down: this process' counters alone
-            body = exposition(None)
-        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+        snap = ctx.watch.snapshot()  # as the watcher last read the ledger: a scrape reads no database
+        # the ledger's part once per watcher read, this process' counters at each scrape
+        ledger_part = pages.get("/metrics", (snap.read_at, snap.state), lambda: exposition(
+            snap.tallies if snap.state == "ok" else None, snap.heartbeat, engine=False))
+        body = ledger_part.body + generate_latest(ENGINE)
+        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
 
     return [
-        Route("/", page(lambda r: r.index(), "html")),
-        Route("/history/", page(lambda r: r.history_page(), "html")),
-        Route("/incidents/{id}/", with_request(lambda r, q: r.incident_page(q.path_params["id"]))),
-        Route("/maintenance/{id}/", with_request(lambda r, q: r.maintenance_page(q.path_params["id"]))),
-        Route("/feed.atom", page(lambda r: r.atom(), "atom")),
-        Route("/feed.json", page(lambda r: r.json_feed(), "feed")),
-        Route("/status.ics", page(lambda r: r.status_ics(), "ics")),
-        Route("/api/v2/{path:path}", api),
+        Route("/", fast("index", "html", page(lambda r: r.index(), "html", "index", front))),
+        Route("/history/", fast("history", "html", page(lambda r: r.history_page(), "html", "history"))),
+        Route("/incidents/{id}/", fast("incident", "html", incident)),
+        Route("/maintenance/{id}/", fast("maintenance", "html", maintenance)),
+        Route("/feed.atom", fast("feed", "atom", page(lambda r: r.atom(), "atom", "feed", nothing))),
+        Route("/feed.json", fast("feed", "feed", page(lambda r: r.json_feed(), "feed", "feed", nothing))),
+        Route("/status.ics", fast("ics", "ics", page(lambda r: r.status_ics(), "ics", "ics", nothing))),
+        Route("/api/v2/{path:path}", fast("api", "json", api)),
         Route("/static/{name}", static),
         Route("/brand.css", css),
         Route("/brand/logo", logo),
@@ -163,22 +326,18 @@ def plan_ics(ctx: WebContext) -> bytes:
 
 
 def health(ctx: WebContext) -> Response:
-    """Alive: this process answers.  Ready: an engine's loop beat within READY_AGE and the ledger answers."""
+    """Alive: this process answers.  Ready: an engine's loop beat within READY_AGE and the ledger
+    answers.  Read from the watcher's last snapshot: this never waits for the database, and never
+    names it (no host, port, database or role: "database unreachable")."""
     now = ctx.clock.now()
     body: dict[str, Any] = {"alive": True, "ready": False, "ledger": "ok", "heartbeat_age_seconds": None}
-    try:
-        ledger = ctx.existing_ledger()
-        if ledger is None:
-            body["ledger"] = "no ledger yet: no engine has run"
-            return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
-        beat = ledger.last_heartbeat()
-    except Exception as exc:  # noqa: BLE001 - reported, not raised: this is the health check
-        from ..redaction import redact
-
-        body["ledger"] = redact(f"{type(exc).__name__}: {exc}").splitlines()[0][:200]
+    snap = ctx.watch.snapshot()
+    if snap.state != "ok":
+        body["ledger"] = {"none": "no ledger yet: no engine has run", "unknown": "checking",
+                          "down": "database unreachable"}.get(snap.state, snap.state)
         return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
-    if beat is not None:
-        age = (now - beat).total_seconds()
+    if snap.heartbeat is not None:
+        age = (now - snap.heartbeat).total_seconds()
         body["heartbeat_age_seconds"] = round(age, 1)
         body["ready"] = age <= READY_AGE.total_seconds()
     return JSONResponse(body, status_code=200 if body["ready"] else 503, headers={"Cache-Control": "no-store"})

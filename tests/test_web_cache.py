@@ -1,0 +1,224 @@
+"""The served site's cost per request: pages and API files are built once per change of what
+they show (files, the ledger rows they read, the minute), one file at a time, and served from
+a bounded cache; /metrics reads no rows per scrape and names no account; the incident page
+shows all of an incident's announcements."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, insert
+from starlette.testclient import TestClient
+
+from scheduler.clock import FakeClock
+from scheduler.ledger import Item, Ledger, State
+from scheduler.ledger.schema import publications_table, to_db
+from scheduler.web.app import create_app
+from scheduler.web.context import WebContext
+from scheduler.web.render import API_FILES, Renderer
+from scheduler.web.site import PageCache
+from tests.test_web_site import CALENDAR, STATUS, T0, sent
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("HERALD_REVIEW_TOKEN", raising=False)
+    (tmp_path / "cal.yaml").write_text(CALENDAR)
+    (tmp_path / "status.yaml").write_text(STATUS)
+    return tmp_path
+
+
+def served(folder: Path, clock: FakeClock) -> tuple[TestClient, WebContext]:
+    ctx = WebContext(str(folder / "cal.yaml"), str(folder / "status.yaml"), f"sqlite:///{folder / 'state.db'}", clock)
+    return TestClient(create_app(ctx)), ctx
+
+
+def many_incidents(n: int) -> str:
+    lines = ["components:", "  checkout: {name: Checkout}", "incidents:"]
+    for k in range(n):
+        start = T0 - timedelta(days=1 + k % 300, minutes=k)
+        lines += [f"  - id: i{k}", f"    title: Incident {k}", "    impact: minor", "    components: [checkout]",
+                  "    updates:", f"      - at: {start.isoformat(timespec='minutes')}", "        state: investigating",
+                  "        message: Looking.", f"      - at: {(start + timedelta(minutes=30)).isoformat(timespec='minutes')}",
+                  "        state: resolved", "        message: Fixed."]
+    return "\n".join(lines) + "\n"
+
+
+def count_statements(ctx: WebContext) -> list[str]:
+    seen: list[str] = []
+    db = ctx.ledger().db
+
+    @event.listens_for(db, "before_cursor_execute")
+    def _seen(conn, cursor, statement, *args):  # noqa: ANN001
+        seen.append(statement)
+
+    return seen
+
+
+def test_a_page_is_built_once_and_then_served_from_the_cache_without_the_database(site):
+    Ledger(f"sqlite:///{site / 'state.db'}").close()
+    clock = FakeClock(T0)
+    web, ctx = served(site, clock)
+    ctx.refresh()
+    statements = count_statements(ctx)
+    first = web.get("/incidents/pay/")
+    builds = ctx.pages.builds
+    statements.clear()
+    for _ in range(5):
+        again = web.get("/incidents/pay/")
+        assert again.text == first.text
+    assert ctx.pages.builds == builds and statements == []  # cache hits: no render, no query
+    assert web.get("/", headers={"If-None-Match": web.get("/").headers["etag"]}).status_code == 304
+    # a new minute, or a save of the status file, builds it again
+    builds = ctx.pages.builds
+    clock.advance(timedelta(minutes=1))
+    web.get("/incidents/pay/")
+    assert ctx.pages.builds == builds + 1
+
+
+def test_a_ledger_write_rebuilds_only_the_pages_that_show_it(site):
+    url = f"sqlite:///{site / 'state.db'}"
+    ledger = Ledger(url)
+    web, ctx = served(site, FakeClock(T0))
+    ctx.refresh()
+    for path in ("/", "/incidents/pay/", "/api/v2/summary.json", "/feed.json", "/history/"):
+        web.get(path)
+    builds = ctx.pages.builds
+    # a calendar post sent to X: no page shows it
+    sent(ledger, "d" * 32, "post:sofa-tip", "sofa-tip", "x", "tip", T0 - timedelta(minutes=15), "https://x.example/9",
+         T0 - timedelta(minutes=15))
+    ctx.refresh()
+    for path in ("/", "/incidents/pay/", "/api/v2/summary.json", "/feed.json", "/history/"):
+        web.get(path)
+    assert ctx.pages.builds == builds
+    # an announcement of the incident: its page, the front page and the history change; the API does not
+    sent(ledger, "e" * 32, "incident:pay", "pay", "x", "status", T0 - timedelta(minutes=5), "https://x.example/10",
+         T0 - timedelta(minutes=5))
+    ctx.refresh()
+    page = web.get("/incidents/pay/").text
+    assert 'href="https://x.example/10"' in page
+    web.get("/api/v2/summary.json")
+    web.get("/feed.json")
+    assert ctx.pages.builds == builds + 1
+    ledger.close()
+
+
+def test_concurrent_requests_for_a_stale_page_build_it_once(site):
+    cache = PageCache()
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    def build() -> str:
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return "body"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get("/", 1, build).body)) for _ in range(8)]
+    threads[0].start()
+    started.wait(10)
+    for t in threads[1:]:
+        t.start()
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert results == [b"body"] * 8 and len(calls) == 1
+
+
+def test_the_cache_is_bounded_least_recently_used_first():
+    cache = PageCache(max_bytes=10_000, max_entries=5)
+    for n in range(20):
+        cache.get(f"/incidents/{n}/", 1, lambda: "x" * 1000)
+    assert len(cache._entries) <= 5 and cache._size <= 10_000
+    cache = PageCache(max_bytes=4_000, max_entries=100)
+    for n in range(20):
+        cache.get(f"/incidents/{n}/", 1, lambda: "x" * 900)
+    assert cache._size <= 4_000 and "/incidents/19/" in cache._entries and "/incidents/0/" not in cache._entries
+
+
+def test_an_unknown_incident_is_a_404_and_not_cached(site):
+    web, ctx = served(site, FakeClock(T0))
+    for n in range(50):
+        assert web.get(f"/incidents/nope-{n}/").status_code == 404
+    assert web.get("/api/v2/nothing.json").status_code == 404
+    assert not any("nope" in name for name in ctx.pages._entries)
+
+
+def test_each_api_file_is_computed_alone_and_equals_the_whole_api(site):
+    (site / "status.yaml").write_text(many_incidents(120) + STATUS.split("incidents:")[0].split("components:")[0])
+    ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), f"sqlite:///{site / 'state.db'}",
+                     FakeClock(T0))
+    renderer = Renderer(ctx.site_data(announced=[], posts=False))
+    whole = renderer.api()
+    assert set(whole) == set(API_FILES)
+    for name in API_FILES:
+        assert renderer.api_file(name) == whole[name], name
+    (site / "status.yaml").write_text(STATUS)
+    renderer = Renderer(ctx.site_data(announced=[], posts=False))
+    for name, data in renderer.api().items():
+        assert renderer.api_file(name) == data, name
+
+
+def test_an_api_file_does_not_build_the_other_api_files(site, monkeypatch):
+    import status.statuspage
+
+    def whole(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise AssertionError("every API file was computed for one")
+
+    monkeypatch.setattr(status.statuspage, "api_files", whole)
+    web, _ctx = served(site, FakeClock(T0))
+    assert web.get("/api/v2/summary.json").json()["incidents"][0]["id"] == "pay"
+
+
+def test_the_incident_page_shows_all_its_announcements_however_many_others_there_are(site):
+    url = f"sqlite:///{site / 'state.db'}"
+    ledger = Ledger(url)
+    old = T0 - timedelta(days=200)
+    rows = [{"key": f"{n:032x}", "source": f"incident:other{n % 7}", "post": "other", "network": "x",
+             "kind": "status", "scheduled_at": to_db(old + timedelta(seconds=n)), "state": "sent", "version": 2,
+             "attempts": 1, "ambiguous": False, "created_at": to_db(old), "updated_at": to_db(old),
+             "sent_at": to_db(old + timedelta(seconds=n + 1)), "remote_url": f"https://x.example/o{n}"}
+            for n in range(5001)]
+    with ledger.db.begin() as c:
+        c.execute(insert(publications_table), rows)
+    sent(ledger, "f" * 32, "incident:pay", "pay", "x", "status", datetime(2026, 12, 1, 9, 20, tzinfo=UTC),
+         "https://x.example/acme/newest", T0)
+    ledger.close()
+    web, _ctx = served(site, FakeClock(T0))
+    assert 'href="https://x.example/acme/newest"' in web.get("/incidents/pay/").text
+
+
+def test_metrics_read_no_rows_per_scrape_and_name_no_account(site):
+    (site / "cal.yaml").write_text(CALENDAR.replace("  x: {type: x}", "  x: {type: x}\n  ops-chat: {type: webhook, "
+                                                    "url: 'https://chat.internal.example/hook'}"))
+    (site / "status.yaml").write_text(STATUS.replace("maintenance:", """alerts:
+  - component: checkout
+    labels: {service: checkout}
+    severity:
+      critical: {action: draft, announce: ops-chat}
+maintenance:"""))
+    url = f"sqlite:///{site / 'state.db'}"
+    ledger = Ledger(url)
+    first = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    sent(ledger, "a" * 32, "incident:pay", "pay", "x", "status", first, "https://x.example/1", first)
+    sent(ledger, "b" * 32, "incident:drafted", "drafted", "ops-chat", "status", first, "", first)
+    ledger.settle(Item("c" * 32, "post:sofa-tip", "sofa-tip", "x", "tip", first), State.HELD, T0, "held")
+    web, ctx = served(site, FakeClock(T0))
+    ctx.refresh()
+    statements = count_statements(ctx)
+    text = web.get("/metrics").text
+    assert statements == []  # the scrape itself reads nothing
+    assert 'herald_publications{network="x",state="sent"} 1.0' in text
+    assert 'herald_incident_reaction_seconds_bucket{le="5.0",network="x"} 1.0' in text
+    assert "ops-chat" not in text and "webhook" not in text  # neither the internal account nor its draft
+    # a new send is counted at the next read by the sent_at index, not by reading every sent row
+    sent(ledger, "e" * 32, "incident:pay", "pay", "x", "status", first, "https://x.example/2", first)
+    ctx.refresh()
+    reads_of_sent = [s for s in statements if "ORDER BY herald_publications.sent_at" in s]
+    assert reads_of_sent and all("sent_at >=" in s for s in reads_of_sent)
+    assert 'herald_incident_reaction_seconds_count{network="x"} 2.0' in web.get("/metrics").text
+    ledger.close()

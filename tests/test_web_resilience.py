@@ -1,0 +1,173 @@
+"""The served site against a hung database and slow clients: the database has connect and
+statement timeouts, /healthz and /static never wait for it (nor name it), and a client that
+never finishes its request header is disconnected without keeping others out."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from scheduler.clock import FakeClock
+from scheduler.ledger import WEB_TIMEOUTS, Timeouts
+from scheduler.ledger.opening import postgresql_connect_args
+from scheduler.web.app import create_app, serve
+from scheduler.web.context import WebContext
+from tests.test_web_site import CALENDAR, STATUS, T0
+
+
+class Silent:
+    """A "database" on 127.0.0.1 that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[Silent]:
+    server = Silent()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("HERALD_REVIEW_TOKEN", raising=False)
+    (tmp_path / "cal.yaml").write_text(CALENDAR)
+    (tmp_path / "status.yaml").write_text(STATUS)
+    return tmp_path
+
+
+def test_postgresql_connections_have_connect_and_statement_timeouts():
+    args = postgresql_connect_args(WEB_TIMEOUTS)
+    assert args["connect_timeout"] == 3 and "statement_timeout=5000" in args["options"]
+    assert postgresql_connect_args(Timeouts(connect=0.5))["connect_timeout"] == 2  # libpq's least
+
+
+def test_a_hung_database_neither_stops_healthz_and_static_nor_shows_its_address(site, silent):
+    url = f"postgresql://secret_role@127.0.0.1:{silent.port}/secret_db"
+    ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), url, FakeClock(T0),
+                     timeouts=Timeouts(connect=2, statement=2, pool=2))
+    web = TestClient(create_app(ctx))
+    try:
+        # the watcher is connecting (the database took the connection and says nothing), yet:
+        deadline = time.monotonic() + 10
+        while not silent.accepted and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert silent.accepted, "the watcher never tried the database"
+        assert web.get("/static/site.css").status_code == 200
+        health = web.get("/healthz")
+        assert health.status_code == 503 and health.json()["ledger"] in ("checking", "database unreachable")
+        ctx.refresh()  # the connect timeout ends the attempt: a LedgerError, said without names
+        health = web.get("/healthz")
+        assert health.status_code == 503 and health.json()["ledger"] == "database unreachable"
+        for secret in (str(silent.port), "127.0.0.1", "secret_db", "secret_role"):
+            assert secret not in health.text
+        page = web.get("/")  # pages show the files while the ledger is down
+        assert page.status_code == 200 and "Card payments" in page.text
+    finally:
+        ctx.close()
+
+
+def _server(site: Path, **options):  # noqa: ANN003
+    ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), f"sqlite:///{site / 'state.db'}",
+                     FakeClock(T0))
+    server = serve(create_app(ctx), "127.0.0.1", 0, **options)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return server, thread, ctx, server.servers[0].sockets[0].getsockname()[1]
+
+
+def test_a_client_that_never_finishes_its_header_is_disconnected_and_others_are_served(site):
+    server, thread, ctx, port = _server(site, header_timeout=0.5)
+    slow = []
+    try:
+        for _ in range(40):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            slow.append(s)
+        assert httpx.get(f"http://127.0.0.1:{port}/static/site.css", timeout=10).status_code == 200
+        for s in slow:
+            s.settimeout(10)
+            assert s.recv(1024) == b"", "a half-sent header was not cut off"  # closed by the server
+        # a fresh connection that sends nothing at all is cut off too
+        idle = socket.create_connection(("127.0.0.1", port))
+        idle.settimeout(10)
+        assert idle.recv(1024) == b""
+        idle.close()
+        # a keep-alive connection whose second request trickles in is cut off the same way
+        s = socket.create_connection(("127.0.0.1", port))
+        s.settimeout(10)
+        s.sendall(b"GET /static/site.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")
+        s.sendall(b"GET / HTTP/1.1\r\nHo")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        assert b"HTTP/1.1 200" not in data
+        s.close()
+    finally:
+        for s in slow:
+            s.close()
+        server.should_exit = True
+        thread.join(10)
+        ctx.close()
+
+
+def test_the_server_caps_connections_and_keep_alive(site):
+    server = serve(create_app(WebContext(str(site / "cal.yaml"), str(site / "status.yaml"),
+                                         f"sqlite:///{site / 'state.db'}", FakeClock(T0))), "127.0.0.1", 0)
+    assert server.config.limit_concurrency and server.config.timeout_keep_alive <= 10
+    assert server.config.access_log is False  # /calendar.ics?token= must not reach a log
+
+
+def test_the_calendar_subscription_token_reaches_no_log(site, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), f"sqlite:///{site / 'state.db'}",
+                     FakeClock(T0), review_token="calendar-token-4f1e")
+    server = serve(create_app(ctx), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        assert httpx.get(f"http://127.0.0.1:{port}/calendar.ics?token=calendar-token-4f1e").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/calendar.ics?token=calendar-token-4f1e-wrong").status_code == 403
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        ctx.close()
+    server_side = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]  # not the client's
+    assert server_side is not None and not [r for r in server_side if "calendar-token-4f1e" in r.getMessage()]
