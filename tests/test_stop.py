@@ -1,0 +1,138 @@
+"""Stop means stop (issue 15): SIGTERM during a catch-up backlog ends the engine within seconds,
+nothing new is sent once "stopping" is logged, and what was not sent stays due for the next start."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.crash import write_calendar
+from scheduler.ledger import Ledger
+from tests.receiver import Receiver
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKLOG = 2000
+STOPPING = re.compile(r"^(\S+) INFO herald\.daemon: stopping: (.*)$", re.MULTILINE)
+
+
+def _arrivals(receiver: Receiver) -> list[tuple[float, str]]:
+    """(time, Idempotency-Key) of every POST as it reaches the receiver, before its slow answer."""
+    seen: list[tuple[float, str]] = []
+    lock = threading.Lock()
+    handler = receiver.server.RequestHandlerClass
+    answer = handler.do_POST  # type: ignore[attr-defined]
+
+    def do_post(self):
+        with lock:
+            seen.append((time.time(), self.headers.get("Idempotency-Key", "")))
+        answer(self)
+
+    handler.do_POST = do_post  # type: ignore[attr-defined]
+    return seen
+
+
+def _start(calendar: Path, state: str, log: Path) -> subprocess.Popen:
+    with open(log, "a") as out:
+        return subprocess.Popen([sys.executable, "-m", "scheduler.cli", "run", "--calendar", str(calendar),
+                                 "--state", state], cwd=calendar.parent, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def _wait_for_line(log: Path, text: str, count: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while log.read_text().count(text) < count:
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.05)  # noqa: ASYNC251  (polling the child's log, not scheduling anything)
+
+
+def _terminate(proc: subprocess.Popen, bound: float) -> tuple[int | None, float]:
+    began = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code: int | None = proc.wait(timeout=bound)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        code = None
+    return code, time.monotonic() - began
+
+
+def test_sigterm_during_a_backlog_stops_at_once_and_the_next_start_sends_exactly_the_rest(tmp_path):
+    calendar = tmp_path / "content_calendar.yaml"
+    state = f"sqlite:///{tmp_path / 'state.db'}"
+    log = tmp_path / "engine.log"
+    with Receiver() as receiver:
+        receiver.delay = 0.2  # a slow endpoint: the backlog would take minutes to drain
+        receiver.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+        arrivals = _arrivals(receiver)
+        # Given 2,000 announcements that fell due over the last two hours (within their 6 h catch-up)
+        now = datetime.now(UTC).replace(microsecond=0)
+        write_calendar(calendar, receiver.url, BACKLOG, now - timedelta(hours=2), 7000.0)
+        proc = _start(calendar, state, log)
+        try:
+            _wait_for_line(log, " started: ", 1, proc)
+            assert receiver.wait_for(10, timeout=60), log.read_text()[-3000:]  # it is catching up
+            # When it is told to stop in the middle of the backlog
+            code, took = _terminate(proc, bound=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        text = log.read_text()
+        # Then it exits cleanly and promptly (the real figure is bench/bench_hold.py's)
+        assert code == 0 and took < 20, (code, took, text[-3000:])
+        assert "Traceback" not in text, text[-3000:]
+        stopping = STOPPING.findall(text)
+        assert len(stopping) == 1, text[-3000:]
+        stamp, said = stopping[0]
+        stopped_at = datetime.fromisoformat(stamp).timestamp()
+        in_flight = set(re.findall(r"(\S+) on hooks", said))
+        assert len(in_flight) <= 3, said  # at most the account's parallel sends
+        # nothing reached the receiver after "stopping" but the sends that were already in flight
+        post_of = {d["key"]: d["body"]["post"] for d in receiver.deliveries}
+        late = [(at, post_of.get(key, key)) for at, key in arrivals if at > stopped_at]
+        assert {post for _, post in late} <= in_flight, (late, said)
+        # and every delivery (the in-flight ones too) is recorded as sent; no claim is left behind
+        delivered = len(receiver.accepted)
+        assert 10 <= delivered < BACKLOG, delivered
+        ledger = Ledger(state)
+        try:
+            counts = ledger.counts()  # claims given back are due again at once ("retrying")
+            assert counts.get("sent") == delivered and set(counts) <= {"sent", "retrying"}, counts
+            assert not ledger.claimed()
+        finally:
+            ledger.close()
+
+        # And a second start sends exactly the remaining posts: each key once in all
+        receiver.delay = 0.0
+        proc = _start(calendar, state, log)
+        try:
+            _wait_for_line(log, " started: ", 2, proc)
+            assert receiver.wait_for(BACKLOG, timeout=300), (len(receiver.accepted), log.read_text()[-3000:])
+            deadline = time.monotonic() + 60
+            while True:  # its last sends are recorded a moment after the receiver answered
+                ledger = Ledger(state)
+                try:
+                    counts = ledger.counts()
+                finally:
+                    ledger.close()
+                if counts == {"sent": BACKLOG} or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)  # noqa: ASYNC251  (polling another process's ledger)
+            code, _took = _terminate(proc, bound=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert counts == {"sent": BACKLOG}, counts
+        per_key: dict[str, int] = {}
+        for delivery in receiver.deliveries:
+            per_key[delivery["key"]] = per_key.get(delivery["key"], 0) + 1
+        assert len(per_key) == BACKLOG and set(per_key.values()) == {1}, \
+            sorted(n for n in per_key.values() if n > 1)[:10]
+        assert code == 0
