@@ -29,8 +29,11 @@
   its ``file:line:col`` problems, any other failure in one line, and the last good version keeps
   running.
 - SIGTERM/SIGINT only set an event (the handlers do nothing else); the main thread then stops
-  the watcher, cancels the feeds, lets running sends finish, gives back claims it still holds
-  and records that it stopped.
+  the engine (:meth:`Engine.stop`: no new send starts, however long a catch-up backlog is, and
+  "stopping" is logged only after that, naming the sends in flight), stops the watcher, cancels
+  the feeds, lets the sends in flight finish (each bounded by its network's HTTP deadline) and
+  records them, gives back claims it still holds and records that it stopped.  What was not sent
+  stays due for the next start.
 """
 
 from __future__ import annotations
@@ -369,15 +372,26 @@ class Daemon:
                 if not stop_requested(self.stop_event):
                     self.start()
                     wait_for_stop(self.stop_event)
-                log.info("stopping: finishing the sends in flight")
+                self._stopping()
             finally:
                 self.shutdown()
+
+    def _stopping(self) -> None:
+        """Close the engine's gate, then say so: no send starts after this line (those it names
+        were already on the wire)."""
+        flying = self.engine.stop()
+        if flying:
+            log.info("stopping: no new sends; finishing %d in flight (%s)", len(flying),
+                     ", ".join(f"{p.post} on {p.network}" for p in flying))
+        else:
+            log.info("stopping: no new sends; none in flight")
 
     def stop(self) -> None:
         self.stop_event.set()
 
     def shutdown(self) -> None:
         self.stop_event.set()
+        self.engine.stop()  # idempotent (run_forever did it already): nothing new is sent from here on
         if self.observer is not None:
             self.observer.stop()
         with self._timers_lock:

@@ -14,12 +14,90 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.crash import write_calendar
-from scheduler.ledger import Ledger
+from campaigns.calendar import loads
+from scheduler.engine import Engine, Result
+from scheduler.ledger import Ledger, State
+from scheduler.networks.memory import MemoryPublisher
 from tests.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKLOG = 2000
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 STOPPING = re.compile(r"^(\S+) INFO herald\.daemon: stopping: (.*)$", re.MULTILINE)
+
+
+def backlog(count: int) -> str:
+    """``count`` announcements due over the hour before T0 (within their 6 h catch-up)."""
+    lines = ["brand: {name: Acme, timezone: UTC}", "networks:", "  hooks: {type: webhook, url: 'http://127.0.0.1:9/in'}",
+             "posts:"]
+    for i in range(count):
+        at = T0 - timedelta(hours=1) + timedelta(seconds=3600 * i // count)
+        lines += [f"  - id: p{i}", "    kind: announcement", "    networks: [hooks]",
+                  f"    at: '{at:%Y-%m-%dT%H:%M:%SZ}'", f"    text: 'Announcement number {i}'"]
+    return "\n".join(lines) + "\n"
+
+
+def engine_on(ledger: Ledger, hooks: MemoryPublisher, owner: str, parallel: int = 1, count: int = 50) -> Engine:
+    engine = Engine(loads(backlog(count)), ledger, {"hooks": hooks}, owner=owner, parallel=parallel)
+    engine.replan(T0)
+    return engine
+
+
+def test_a_stopped_engine_starts_no_new_send_and_the_next_one_sends_exactly_the_rest(ledger):
+    hooks = MemoryPublisher("hooks", "webhook")
+    engine = engine_on(ledger, hooks, "first")
+    hooks.fail = lambda post, calls: engine.stop() if calls == 3 else None  # SIGTERM during the third send
+    # Given a backlog of 50, when the engine is stopped while its third send is on the wire
+    outcomes = engine.run_due(T0)
+    # Then that send finishes and is recorded, and nothing else is acted on: no row for the rest
+    assert [o.result for o in outcomes] == [Result.SENT] * 3 and hooks.calls == 3
+    assert ledger.counts() == {"sent": 3} and engine.run_due(T0 + timedelta(seconds=1)) == []
+    # And the next engine sends exactly the 47 others, once each
+    after = MemoryPublisher("hooks", "webhook")
+    assert [o.result for o in engine_on(ledger, after, "second").run_due(T0 + timedelta(minutes=1))] == \
+        [Result.SENT] * 47
+    keys = [post.key for post, _ in hooks.sent + after.sent]
+    assert len(keys) == len(set(keys)) == 50 and ledger.counts() == {"sent": 50}
+
+
+def test_with_parallel_sends_only_those_already_in_flight_finish(ledger):
+    hooks = MemoryPublisher("hooks", "webhook")
+    engine = engine_on(ledger, hooks, "first", parallel=3, count=200)
+    before: list[str] = []
+    flying: list[str] = []
+
+    def publish(post, calls):
+        if calls == 5:
+            flying.extend(p.key for p in engine.stop())
+        elif not engine.stopping:
+            before.append(post.key)
+
+    hooks.fail = publish
+    engine.run_due(T0)
+    sent = {post.key for post, _ in hooks.sent}
+    # every send began before the stop, or was on the wire when it came (it passed the gate)
+    assert 5 <= len(sent) <= 7 and sent <= set(before) | set(flying), (len(sent), before, flying)
+    counts = ledger.counts()  # a publication claimed at the moment of the stop gave its claim back
+    assert counts["sent"] == len(sent) and set(counts) <= {"sent", "retrying"} and not ledger.claimed(), counts
+    after = MemoryPublisher("hooks", "webhook")
+    engine_on(ledger, after, "second", count=200).run_due(T0 + timedelta(minutes=1))
+    keys = [post.key for post, _ in hooks.sent + after.sent]
+    assert len(keys) == len(set(keys)) == 200 and ledger.counts() == {"sent": 200}
+
+
+def test_a_claim_taken_as_the_engine_stops_is_given_back_unsent(ledger, monkeypatch):
+    hooks = MemoryPublisher("hooks", "webhook")
+    engine = engine_on(ledger, hooks, "first", count=5)
+    pub = engine.pending(T0)[0]
+    refusal = engine._refusal
+    monkeypatch.setattr(engine, "_refusal", lambda *a: (engine.stop(), refusal(*a))[1])  # after the claim
+    outcome = engine.fire(pub, T0)
+    record = ledger.get(pub.key)
+    assert outcome.result == Result.STOPPED and hooks.calls == 0
+    assert (record.state, record.attempts, record.lease_owner, record.ambiguous) == (State.RETRYING, 0, None, False)
+    after = MemoryPublisher("hooks", "webhook")
+    engine_on(ledger, after, "second", count=5).run_due(T0 + timedelta(minutes=1))
+    assert sorted(post.post for post, _ in after.sent) == ["p0", "p1", "p2", "p3", "p4"]
 
 
 def _arrivals(receiver: Receiver) -> list[tuple[float, str]]:
