@@ -31,9 +31,10 @@
 - SIGTERM/SIGINT only set an event (the handlers do nothing else); the main thread then stops
   the engine (:meth:`Engine.stop`: no new send starts, however long a catch-up backlog is, and
   "stopping" is logged only after that, naming the sends in flight), stops the watcher, cancels
-  the feeds, lets the sends in flight finish (each bounded by its network's HTTP deadline) and
-  records them, gives back claims it still holds and records that it stopped.  What was not sent
-  stays due for the next start.
+  the feeds, lets the sends in flight finish (each bounded by its network's HTTP deadline, all by
+  ``STOP_GRACE``) and records them, gives back claims it still holds and records that it stopped.
+  What was not sent stays due for the next start.  A send still running after ``STOP_GRACE`` keeps
+  its claim (the next start reconciles it, as after a crash) and the process exits without it.
 """
 
 from __future__ import annotations
@@ -92,6 +93,11 @@ HEARTBEAT = 1.0  # seconds between heartbeats
 DEAD_AFTER = timedelta(seconds=4)  # a peer whose heartbeat is this old, and whose lock session is gone, is dead
 REARM = 15.0  # seconds between re-arms of every account
 FEED_STOP = 1.0  # seconds to wait for feed workers at shutdown (they are cancelled, and daemon threads)
+# Seconds the sends in flight at a stop may take to finish and be recorded: the default HTTP deadline
+# (a network's ``timeout``, 10 s), well inside systemd's TimeoutStopSec=30.  A send still running then
+# (a slower ``timeout``, the site channel rendering a big site on a loaded machine) is abandoned as a
+# SIGKILL would leave it: its claim stays, and the next start reconciles it before any re-send.
+STOP_GRACE = 10.0
 SENDS_PER_ACCOUNT = 3  # publications of one account due at once that are sent at once
 IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not repeated sooner than this
 ERROR_GAP = timedelta(seconds=5)  # after a run that failed (the ledger unreachable…)
@@ -253,6 +259,7 @@ class Daemon:
         # every touch of the jobs from a job goes through _jobs(), and shutdown closes that door first.
         self._jobs_lock = threading.RLock()
         self._closing = False
+        self.abandoned: list[str] = []  # keys of sends still running when the stop gave up on them
         self._busy: set[str] = set()  # accounts whose run_due is in progress
         self._again: set[str] = set()  # ... and that were woken again meanwhile
         self._feed_cancel = threading.Event()
@@ -375,6 +382,10 @@ class Daemon:
                 self._stopping()
             finally:
                 self.shutdown()
+        if self.abandoned:  # their threads would hold the interpreter's exit until they end
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            os._exit(0)
 
     def _stopping(self) -> None:
         """Close the engine's gate, then say so: no send starts after this line (those it names
@@ -402,18 +413,31 @@ class Daemon:
             self.server.should_exit = True
         with self._jobs_lock:
             self._closing = True
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)  # running sends finish and are recorded
+        stuck: set[str] = set()
+        if self.scheduler.running:  # running sends finish and are recorded, for STOP_GRACE at most
+            closer = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="herald-stop",
+                                      daemon=True)
+            closer.start()
+            closer.join(STOP_GRACE)
+            if closer.is_alive():
+                flying = self.engine.in_flight()
+                stuck = {p.key for p in flying}
+                self.abandoned = sorted(stuck)
+                log.warning("stopping: %d send(s) still running after %gs, left claimed for the next start to "
+                            "reconcile before any re-send: %s", len(flying), STOP_GRACE,
+                            ", ".join(f"{p.post} on {p.network}" for p in flying) or "none (another job)")
         deadline = time.monotonic() + FEED_STOP
         for worker in list(self._feed_workers.values()):  # cancelled; daemon threads never hold up the exit
             worker.join(max(0.0, deadline - time.monotonic()))
         now = self.clock.now()
-        mine = [r.key for r in self.ledger.claimed() if r.lease_owner == self.id]
+        # never a claim whose send may still land: released, it could be sent again without reconciling
+        mine = [r.key for r in self.ledger.claimed() if r.lease_owner == self.id and r.key not in stuck]
         self.engine.release_claims(mine, now)
         self.ledger.beat(self.id, now, self.info(), stopped=True)
         self.cluster.close()
         for publisher in self.engine.publishers.values():
-            publisher.close()
+            if not any(p.network == publisher.name for p in self.engine.in_flight()):
+                publisher.close()
         self.feeds.close()
         if self._server_thread is not None:
             self._server_thread.join(FEED_STOP)
@@ -500,6 +524,8 @@ class Daemon:
 
     def pulse(self) -> None:
         """The heartbeat (see the module's docstring): liveness, lock session, dead peers, feeds."""
+        if self.stop_event.is_set():
+            return  # stopping: the last beat is the shutdown's, "stopped"
         now = self.clock.now()
         try:
             duties = self.cluster.hold()

@@ -214,3 +214,55 @@ def test_sigterm_during_a_backlog_stops_at_once_and_the_next_start_sends_exactly
         assert len(per_key) == BACKLOG and set(per_key.values()) == {1}, \
             sorted(n for n in per_key.values() if n > 1)[:10]
         assert code == 0
+
+
+def test_a_send_still_running_after_the_grace_keeps_its_claim_and_is_reconciled_not_resent(tmp_path, monkeypatch):
+    import scheduler.daemon as daemon_module
+    from scheduler.clock import FakeClock
+    from scheduler.daemon import Daemon
+    from scheduler.networks.base import RemoteRef
+
+    monkeypatch.setattr(daemon_module, "STOP_GRACE", 0.5)
+    path = tmp_path / "content_calendar.yaml"
+    path.write_text(backlog(3))
+    entered, release = threading.Event(), threading.Event()
+    hung: list = []
+
+    def hang(post, calls):  # a network slower than any deadline; the request did reach it
+        hung.append(post)
+        entered.set()
+        release.wait(60)
+        raise RuntimeError("the process exited long ago")  # (os._exit in `herald run`: nothing recorded)
+
+    hooks = MemoryPublisher("hooks", "webhook", fail=hang)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    daemon = Daemon(str(path), ledger, clock=FakeClock(T0), publishers={"hooks": hooks}, watch=False)
+    daemon.start()
+    try:
+        # Given a send that hangs
+        assert entered.wait(30)
+        # When the engine stops
+        began = time.monotonic()
+        daemon.shutdown()
+        took = time.monotonic() - began
+        # Then the stop gives up on it after the grace, and keeps its claim (released, it could go twice)
+        assert took < 10, took
+        stuck = len(daemon.abandoned)
+        assert 1 <= stuck <= 3 and sorted(daemon.abandoned) == sorted(p.key for p in hung)
+        for key in daemon.abandoned:
+            record = ledger.get(key)
+            assert (record.state, record.lease_owner) == (State.CLAIMED, daemon.id)
+        counts = ledger.counts()  # the others, claimed as it stopped, were given back unsent
+        assert counts["claimed"] == stuck and set(counts) <= {"claimed", "retrying"}, counts
+        # And the next engine (this one declared dead) finds the hung ones on the network: reconciled,
+        # not sent again; the rest sent once
+        landed = MemoryPublisher("hooks", "webhook")
+        landed.sent = [(post, RemoteRef(f"landed-{n}", None)) for n, post in enumerate(hung)]
+        after = engine_on(ledger, landed, "second", count=3)
+        after.dead_owners = frozenset({daemon.id})
+        outcomes = after.run_due(T0 + timedelta(minutes=1))
+        assert sorted(o.result for o in outcomes) == sorted([Result.RECONCILED] * stuck + [Result.SENT] * (3 - stuck))
+        keys = [post.key for post, _ in landed.sent]
+        assert len(keys) == len(set(keys)) == 3 and ledger.counts() == {"sent": 3}
+    finally:
+        release.set()
