@@ -3,6 +3,7 @@
     python bench/bench_hold.py [--incidents 2000] [--rows 300000] [--clients 50] [--seconds 20]
                                [--overdue 10000] [--runs 3]
     python bench/bench_hold.py --quick     # 200 incidents, 20,000 rows, 10 clients, 5 s, 1,000 overdue
+    python bench/bench_hold.py --only stop --root /tmp/before   # the stop figures of another checkout
 
 One working folder: a status file with ``--incidents`` incidents (resolved ones over two years,
 plus three open minor ones, which hold nothing), a SQLite ledger with ``--rows`` publication rows
@@ -24,6 +25,8 @@ the real ``herald run`` process serves the status site too.  Everything is on 12
    (must be 0), and the exit code.
 
 Prints a table; nothing is asserted.  At the default sizes it runs in about 4-5 minutes.
+``--root`` runs the engine from another checkout (a before/after comparison); ``--only`` runs
+one part (``pages``: 1 and 2, ``stop``: 3).
 """
 
 from __future__ import annotations
@@ -195,6 +198,8 @@ def answers(port: int, path: str = "/") -> bool:
 class Engine:
     """One real ``herald run`` on the folder's calendar, status and ledger, logging to engine.log."""
 
+    root = ROOT  # the checkout whose engine runs (--root)
+
     def __init__(self, folder: Path):
         self.folder = folder
         self.log = folder / "engine.log"
@@ -205,7 +210,7 @@ class Engine:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "scheduler.cli", "run", "--calendar", str(folder / "content_calendar.yaml"),
                  "--status", str(folder / "status.yaml"), "--state", f"sqlite:///{folder / 'state.db'}"],
-                cwd=folder, stdout=out, stderr=subprocess.STDOUT, env=ENV)
+                cwd=folder, stdout=out, stderr=subprocess.STDOUT, env={**ENV, "PYTHONPATH": str(self.root)})
 
     def text(self) -> str:
         with open(self.log) as fh:
@@ -215,7 +220,7 @@ class Engine:
     def wait_started(self, timeout: float = 240) -> None:
         wait_for(lambda: " started: " in self.text(), timeout, f"the engine's start-up ({self.log})", self.proc)
 
-    def terminate(self, bound: float = 120) -> tuple[float, int | None]:
+    def terminate(self, bound: float = 90) -> tuple[float, int | None]:
         began = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -228,40 +233,49 @@ class Engine:
 
 
 # -- the clients ---------------------------------------------------------------------------------
-def hammer(port: int, path: str, clients: int, seconds: float, timeout: float = 60.0) -> dict:
+def hammer(port: int, path: str, clients: int, seconds: float, timeout: float) -> dict:
     """``clients`` threads GET ``path`` over keep-alive connections for ``seconds`` (none starts a
-    request after that; each request is bounded by ``timeout``)."""
+    request after that; each is bounded by ``timeout``: one that times out counts as ``timeout``
+    long, so a percentile that falls on one is printed as "> timeout")."""
     latencies: list[float] = []
-    errors = [0]
+    kinds: dict[str, int] = {}
     lock = threading.Lock()
     start = threading.Event()
     began = [0.0]
     last = [0.0]
+    ok = [0]
 
     def client() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         start.wait()
         end = began[0] + seconds
         mine: list[float] = []
-        failed = 0
+        failed: dict[str, int] = {}
+        good = 0
         while time.perf_counter() < end:
             t0 = time.perf_counter()
             try:
                 conn.request("GET", path)
                 response = conn.getresponse()
                 response.read()
-                if response.status != 200:
-                    failed += 1
-                else:
+                if response.status == 200:
+                    good += 1
                     mine.append(time.perf_counter() - t0)
-            except (OSError, http.client.HTTPException):
-                failed += 1
+                else:
+                    failed[str(response.status)] = failed.get(str(response.status), 0) + 1
+            except (OSError, http.client.HTTPException) as exc:
+                kind = "timeout" if isinstance(exc, TimeoutError) else type(exc).__name__
+                failed[kind] = failed.get(kind, 0) + 1
+                if kind == "timeout":
+                    mine.append(timeout)
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         conn.close()
         with lock:
             latencies.extend(mine)
-            errors[0] += failed
+            ok[0] += good
+            for kind, n in failed.items():
+                kinds[kind] = kinds.get(kind, 0) + n
             last[0] = max(last[0], time.perf_counter())
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
@@ -272,8 +286,26 @@ def hammer(port: int, path: str, clients: int, seconds: float, timeout: float = 
     for thread in threads:
         thread.join(seconds + timeout + 5)
     wall = max(last[0], began[0] + seconds) - began[0]
-    return {"path": path, "n": len(latencies), "errors": errors[0], "p50": percentile(latencies, 0.50),
-            "p99": percentile(latencies, 0.99), "rps": len(latencies) / wall if wall else 0.0}
+    return {"path": path, "n": ok[0], "errors": kinds, "p50": percentile(latencies, 0.50),
+            "p99": percentile(latencies, 0.99), "rps": ok[0] / wall if wall else 0.0, "timeout": timeout}
+
+
+def drain(port: int, bound: float = 120.0) -> float:
+    """Wait until the site answers /healthz within a second again (requests the clients gave up on
+    are still being rendered): the next page must not pay for this one.  Returns the seconds waited."""
+    began = time.monotonic()
+    while time.monotonic() - began < bound:
+        t0 = time.monotonic()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=bound)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+        except OSError:
+            pass
+        if time.monotonic() - t0 < 1.0:
+            break
+    return time.monotonic() - began
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -309,11 +341,11 @@ def lateness(url: str, start: datetime, end: datetime) -> dict[str, tuple[int, f
 # -- the measurements ----------------------------------------------------------------------------
 def pages_and_lateness(folder: Path, receiver: Receiver, args: argparse.Namespace) -> tuple[list[dict], dict]:
     port, base_port = free_port(), free_port()
-    paths = ["/", "/incidents/past-0/", "/api/v2/summary.json", "/metrics", "/healthz"]
+    paths = ["/", "/incidents/past-0/", "/api/v2/summary.json", "/metrics"]
     quiet = float(args.seconds)
     # posts every EVERY s from the start on, enough for the quiet window, every page and their tails
-    budget = quiet * (len(paths) + 2) + 60 * (len(paths) + 1) + 120
-    first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+    budget = quiet * (len(paths) + 2) + (2 * args.timeout + 120) * (len(paths) + 1) + 120
+    first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=10)
     (folder / "content_calendar.yaml").write_text(calendar_text(receiver.url, port, first, int(budget / EVERY) + 1,
                                                                 EVERY))
     engine = Engine(folder)
@@ -330,13 +362,15 @@ def pages_and_lateness(folder: Path, receiver: Receiver, args: argparse.Namespac
         quiet_start = datetime.now(UTC)
         time.sleep(quiet)
         quiet_end = datetime.now(UTC)
-        results = [dict(hammer(base_port, "/", args.clients, args.seconds), path="baseline: constant page")]
+        results = [dict(hammer(base_port, "/", args.clients, args.seconds, args.timeout),
+                        path="baseline: constant page")]
         print(f"  baseline: {fmt_row(results[0])}", flush=True)
         hammered_start = datetime.now(UTC)
         for path in paths:
-            result = hammer(port, path, args.clients, args.seconds)
+            result = hammer(port, path, args.clients, args.seconds, args.timeout)
+            result["drain"] = drain(port)
             results.append(result)
-            print(f"  {path}: {fmt_row(result)}", flush=True)
+            print(f"  {path}: {fmt_row(result)}; drained in {result['drain']:.1f} s", flush=True)
         hammered_end = datetime.now(UTC)
         time.sleep(15)  # the posts due at the very end are sent and recorded
         late = {"quiet": lateness(engine_url(folder), quiet_start, quiet_end),
@@ -355,9 +389,16 @@ def engine_url(folder: Path) -> str:
     return f"sqlite:///{folder / 'state.db'}"
 
 
+def ms(value: float | None, timeout: float) -> str:
+    if value is None:
+        return "-"
+    return f"> {timeout:g} s" if value >= timeout else f"{value * 1000:,.1f} ms"
+
+
 def fmt_row(r: dict) -> str:
-    ms = lambda v: "-" if v is None else f"{v * 1000:,.0f} ms"  # noqa: E731
-    return f"p50 {ms(r['p50'])}, p99 {ms(r['p99'])}, {r['rps']:,.1f} req/s ({r['n']} ok, {r['errors']} errors)"
+    errors = ", ".join(f"{n} {kind}" for kind, n in sorted(r["errors"].items())) or "no errors"
+    return (f"p50 {ms(r['p50'], r['timeout'])}, p99 {ms(r['p99'], r['timeout'])}, {r['rps']:,.1f} req/s "
+            f"({r['n']} ok; {errors})")
 
 
 def stop_times(folder: Path, receiver: Receiver, args: argparse.Namespace) -> dict:
@@ -407,13 +448,18 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=2000)
     parser.add_argument("--rows", type=int, default=300_000)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=20.0, help="per page, and the quiet window")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per page, and the quiet window")
+    parser.add_argument("--timeout", type=float, default=30.0, help="a request's bound (seconds)")
     parser.add_argument("--overdue", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3, help="SIGTERM measurements (median)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a minute or so")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose engine runs (default: this one)")
+    parser.add_argument("--only", choices=("all", "pages", "stop"), default="all")
     args = parser.parse_args()
+    Engine.root = args.root
     if args.quick:
         args.incidents, args.rows, args.clients, args.seconds, args.overdue, args.runs = 200, 20_000, 10, 5, 1000, 1
+        args.timeout = 10.0
     began = time.monotonic()
     with tempfile.TemporaryDirectory() as name, Receiver() as receiver:
         receiver.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
@@ -424,18 +470,32 @@ def main() -> None:
         fill_ledger(engine_url(folder), args.rows, args.incidents, now)
         print(f"setup: {args.incidents:,} incidents, {args.rows:,} ledger rows written in "
               f"{time.monotonic() - t0:.1f} s; {args.clients} clients, {args.seconds:g} s per page", flush=True)
-        pages, late = pages_and_lateness(folder, receiver, args)
-        stops = stop_times(folder, receiver, args)
+        pages, late = pages_and_lateness(folder, receiver, args) if args.only != "stop" else ([], {})
+        stops = stop_times(folder, receiver, args) if args.only != "pages" else {}
+    print(f"engine from {args.root}")
+    if pages:
+        print_pages(pages, late, args)
+    if stops:
+        print_stops(stops, args)
+    print(f"total {time.monotonic() - began:.0f} s")
+
+
+def print_pages(pages: list[dict], late: dict, args: argparse.Namespace) -> None:
     base = pages[0]
     print()
     print(f"| page ({args.clients} clients, {args.seconds:g} s each) | p50 | p99 | req/s | "
           "p50 / baseline | p99 / baseline | req/s / baseline | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in pages:
-        ratio = lambda a, b: "-" if a is None or not b else f"{a / b:,.3g}"  # noqa: E731
-        ms = lambda v: "-" if v is None else f"{v * 1000:,.1f} ms"  # noqa: E731
-        print(f"| {r['path']} | {ms(r['p50'])} | {ms(r['p99'])} | {r['rps']:,.1f} | {ratio(r['p50'], base['p50'])} | "
-              f"{ratio(r['p99'], base['p99'])} | {ratio(r['rps'], base['rps'])} | {r['errors']} |")
+        def ratio(a: float | None, b: float | None, r: dict = r) -> str:
+            if a is None or not b:
+                return "-"
+            return f"> {a / b:,.3g}" if a >= r["timeout"] else f"{a / b:,.3g}"
+
+        errors = ", ".join(f"{n} {kind}" for kind, n in sorted(r["errors"].items())) or "0"
+        print(f"| {r['path']} | {ms(r['p50'], r['timeout'])} | {ms(r['p99'], r['timeout'])} | {r['rps']:,.1f} | "
+              f"{ratio(r['p50'], base['p50'])} | {ratio(r['p99'], base['p99'])} | {r['rps'] / base['rps']:,.3g} | "
+              f"{errors} |")
     print()
     print("| lateness (sent - scheduled, from the ledger) | quiet: n, p50, p99 | pages hammered: n, p50, p99 | "
           "p99 ratio |")
@@ -445,6 +505,11 @@ def main() -> None:
         s = lambda t: f"{t[0]}, {t[1]:.3f} s, {t[2]:.3f} s" if t[1] is not None else f"{t[0]}, -, -"  # noqa: E731
         ratio = f"{h[2] / q[2]:,.1f}" if q[2] and h[2] is not None else "-"
         print(f"| {network} posts | {s(q)} | {s(h)} | {ratio} |")
+    took, code = late["stop_after_hammering"]
+    print(f"\nSIGTERM after the page runs (posts every {EVERY} s): {took:.2f} s to exit, exit code {code}")
+
+
+def print_stops(stops: dict, args: argparse.Namespace) -> None:
     print()
     idle, over = statistics.median(stops["idle"]), statistics.median(stops["overdue"])
     print(f"| SIGTERM to exit (median of {args.runs}) | seconds | runs | ratio |")
@@ -452,14 +517,11 @@ def main() -> None:
     print(f"| nothing due (baseline) | {idle:.2f} | {', '.join(f'{t:.2f}' for t in stops['idle'])} | 1.0 |")
     print(f"| {args.overdue:,} posts overdue (x2 accounts), catching up | {over:.2f} | "
           f"{', '.join(f'{t:.2f}' for t in stops['overdue'])} | {over / idle:.1f} |")
-    took, code = late["stop_after_hammering"]
-    print(f"| after the page runs (posts every {EVERY} s) | {took:.2f} | exit {code} | {took / idle:.1f} |")
     print()
     print(f"exit codes: {stops['codes']}; deliveries after 'stopping' not named in flight: {stops['after_stopping']}; "
           f"sent before the signal: {stops['sent_before']}")
     for said in stops["in_flight"]:
         print(f"  stopping: {said}")
-    print(f"total {time.monotonic() - began:.0f} s")
 
 
 if __name__ == "__main__":

@@ -33,8 +33,9 @@
   "stopping" is logged only after that, naming the sends in flight), stops the watcher, cancels
   the feeds, lets the sends in flight finish (each bounded by its network's HTTP deadline, all by
   ``STOP_GRACE``) and records them, gives back claims it still holds and records that it stopped.
-  What was not sent stays due for the next start.  A send still running after ``STOP_GRACE`` keeps
-  its claim (the next start reconciles it, as after a crash) and the process exits without it.
+  What was not sent stays due for the next start.  A send still running after its bound (a site
+  render on a loaded machine, a network past its deadline) keeps its claim (the next start
+  reconciles it, as after a crash) and the process exits without waiting for it.
 """
 
 from __future__ import annotations
@@ -93,11 +94,13 @@ HEARTBEAT = 1.0  # seconds between heartbeats
 DEAD_AFTER = timedelta(seconds=4)  # a peer whose heartbeat is this old, and whose lock session is gone, is dead
 REARM = 15.0  # seconds between re-arms of every account
 FEED_STOP = 1.0  # seconds to wait for feed workers at shutdown (they are cancelled, and daemon threads)
-# Seconds the sends in flight at a stop may take to finish and be recorded: the default HTTP deadline
-# (a network's ``timeout``, 10 s), well inside systemd's TimeoutStopSec=30.  A send still running then
-# (a slower ``timeout``, the site channel rendering a big site on a loaded machine) is abandoned as a
-# SIGKILL would leave it: its claim stays, and the next start reconciles it before any re-send.
-STOP_GRACE = 10.0
+# How long a stop waits for the sends in flight to finish and be recorded: each for its network's HTTP
+# deadline (its ``timeout``, 10 s by default) and RECORD_TIME more, a local one (the site channel: a
+# render, nothing on the wire) RECORD_TIME; STOP_GRACE at most, inside systemd's TimeoutStopSec=30.  A
+# send still running then is abandoned as a SIGKILL would leave it: its claim stays, and the next
+# start reconciles it before any re-send.
+STOP_GRACE = 20.0
+RECORD_TIME = 1.0
 SENDS_PER_ACCOUNT = 3  # publications of one account due at once that are sent at once
 IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not repeated sooner than this
 ERROR_GAP = timedelta(seconds=5)  # after a run that failed (the ledger unreachable…)
@@ -417,14 +420,15 @@ class Daemon:
         if self.scheduler.running:  # running sends finish and are recorded, for STOP_GRACE at most
             closer = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="herald-stop",
                                       daemon=True)
+            grace = self._grace()
             closer.start()
-            closer.join(STOP_GRACE)
+            closer.join(grace)
             if closer.is_alive():
                 flying = self.engine.in_flight()
                 stuck = {p.key for p in flying}
                 self.abandoned = sorted(stuck)
                 log.warning("stopping: %d send(s) still running after %gs, left claimed for the next start to "
-                            "reconcile before any re-send: %s", len(flying), STOP_GRACE,
+                            "reconcile before any re-send: %s", len(flying), grace,
                             ", ".join(f"{p.post} on {p.network}" for p in flying) or "none (another job)")
         deadline = time.monotonic() + FEED_STOP
         for worker in list(self._feed_workers.values()):  # cancelled; daemon threads never hold up the exit
@@ -442,6 +446,12 @@ class Daemon:
         if self._server_thread is not None:
             self._server_thread.join(FEED_STOP)
         log.info("stopped%s", f" (gave back {len(mine)} claim(s))" if mine else "")
+
+    def _grace(self) -> float:
+        """How long the stop waits for the sends in flight (see STOP_GRACE)."""
+        bounds = [float(getattr(self.engine.publishers.get(p.network), "timeout", 0) or 0) + RECORD_TIME
+                  for p in self.engine.in_flight()]
+        return min(STOP_GRACE, max(bounds, default=STOP_GRACE))
 
     # -- waiting -------------------------------------------------------------------------
     def arm_all(self, now: datetime | None = None) -> None:
