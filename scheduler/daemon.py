@@ -73,7 +73,7 @@ from watchdog.observers import Observer
 from campaigns.calendar import check
 from campaigns.errors import CalendarError, StatusFileError
 from campaigns.model import Calendar
-from campaigns.plan import plan
+from campaigns.plan import Publication, plan
 from status.load import check as check_status
 from status.model import Feed, Status
 
@@ -420,16 +420,14 @@ class Daemon:
         if self.scheduler.running:  # running sends finish and are recorded, for STOP_GRACE at most
             closer = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="herald-stop",
                                       daemon=True)
-            grace = self._grace()
             closer.start()
-            closer.join(grace)
-            if closer.is_alive():
-                flying = self.engine.in_flight()
+            flying = self._wait_for_sends(closer)
+            if flying:
                 stuck = {p.key for p in flying}
                 self.abandoned = sorted(stuck)
-                log.warning("stopping: %d send(s) still running after %gs, left claimed for the next start to "
-                            "reconcile before any re-send: %s", len(flying), grace,
-                            ", ".join(f"{p.post} on {p.network}" for p in flying) or "none (another job)")
+                log.warning("stopping: %d send(s) still running past their bound, left claimed for the next start "
+                            "to reconcile before any re-send: %s", len(flying),
+                            ", ".join(f"{p.post} on {p.network}" for p in flying))
         deadline = time.monotonic() + FEED_STOP
         for worker in list(self._feed_workers.values()):  # cancelled; daemon threads never hold up the exit
             worker.join(max(0.0, deadline - time.monotonic()))
@@ -447,11 +445,21 @@ class Daemon:
             self._server_thread.join(FEED_STOP)
         log.info("stopped%s", f" (gave back {len(mine)} claim(s))" if mine else "")
 
-    def _grace(self) -> float:
-        """How long the stop waits for the sends in flight (see STOP_GRACE)."""
-        bounds = [float(getattr(self.engine.publishers.get(p.network), "timeout", 0) or 0) + RECORD_TIME
-                  for p in self.engine.in_flight()]
-        return min(STOP_GRACE, max(bounds, default=STOP_GRACE))
+    def _wait_for_sends(self, closer: threading.Thread) -> list[Publication]:
+        """Wait for ``closer`` (the scheduler's shutdown, which waits for the running jobs) while a send
+        in flight is within its bound (see STOP_GRACE); return the sends given up on (none: all done)."""
+        began = time.monotonic()
+        bounds: dict[str, float] = {}
+        while closer.is_alive():
+            flying = self.engine.in_flight()
+            elapsed = time.monotonic() - began
+            for p in flying:
+                timeout = getattr(self.engine.publishers.get(p.network), "timeout", 0)
+                bounds.setdefault(p.key, float(timeout or 0) + RECORD_TIME)
+            if elapsed >= STOP_GRACE or (flying and all(elapsed >= bounds[p.key] for p in flying)):
+                return flying
+            closer.join(0.05)
+        return []
 
     # -- waiting -------------------------------------------------------------------------
     def arm_all(self, now: datetime | None = None) -> None:
