@@ -67,6 +67,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_feeds.py
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_suggest.py
+	$(BIN)/python bench/bench_hold.py
 
 ## schema: regenerate the committed JSON Schema
 schema: $(STAMP)

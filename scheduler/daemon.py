@@ -29,8 +29,13 @@
   its ``file:line:col`` problems, any other failure in one line, and the last good version keeps
   running.
 - SIGTERM/SIGINT only set an event (the handlers do nothing else); the main thread then stops
-  the watcher, cancels the feeds, lets running sends finish, gives back claims it still holds
-  and records that it stopped.
+  the engine (:meth:`Engine.stop`: no new send starts, however long a catch-up backlog is, and
+  "stopping" is logged only after that, naming the sends in flight), stops the watcher, cancels
+  the feeds, lets the sends in flight finish (each bounded by its network's HTTP deadline, all by
+  ``STOP_GRACE``) and records them, gives back claims it still holds and records that it stopped.
+  What was not sent stays due for the next start.  A send still running after its bound (a site
+  render on a loaded machine, a network past its deadline) keeps its claim (the next start
+  reconciles it, as after a crash) and the process exits without waiting for it.
 """
 
 from __future__ import annotations
@@ -68,7 +73,7 @@ from watchdog.observers import Observer
 from campaigns.calendar import check
 from campaigns.errors import CalendarError, StatusFileError
 from campaigns.model import Calendar
-from campaigns.plan import plan
+from campaigns.plan import Publication, plan
 from status.load import check as check_status
 from status.model import Feed, Status
 
@@ -89,6 +94,13 @@ HEARTBEAT = 1.0  # seconds between heartbeats
 DEAD_AFTER = timedelta(seconds=4)  # a peer whose heartbeat is this old, and whose lock session is gone, is dead
 REARM = 15.0  # seconds between re-arms of every account
 FEED_STOP = 1.0  # seconds to wait for feed workers at shutdown (they are cancelled, and daemon threads)
+# How long a stop waits for the sends in flight to finish and be recorded: each for its network's HTTP
+# deadline (its ``timeout``, 10 s by default) and RECORD_TIME more, a local one (the site channel: a
+# render, nothing on the wire) RECORD_TIME; STOP_GRACE at most, inside systemd's TimeoutStopSec=30.  A
+# send still running then is abandoned as a SIGKILL would leave it: its claim stays, and the next
+# start reconciles it before any re-send.
+STOP_GRACE = 20.0
+RECORD_TIME = 1.0
 SENDS_PER_ACCOUNT = 3  # publications of one account due at once that are sent at once
 IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not repeated sooner than this
 ERROR_GAP = timedelta(seconds=5)  # after a run that failed (the ledger unreachable…)
@@ -250,6 +262,7 @@ class Daemon:
         # every touch of the jobs from a job goes through _jobs(), and shutdown closes that door first.
         self._jobs_lock = threading.RLock()
         self._closing = False
+        self.abandoned: list[str] = []  # keys of sends still running when the stop gave up on them
         self._busy: set[str] = set()  # accounts whose run_due is in progress
         self._again: set[str] = set()  # ... and that were woken again meanwhile
         self._feed_cancel = threading.Event()
@@ -369,15 +382,30 @@ class Daemon:
                 if not stop_requested(self.stop_event):
                     self.start()
                     wait_for_stop(self.stop_event)
-                log.info("stopping: finishing the sends in flight")
+                self._stopping()
             finally:
                 self.shutdown()
+        if self.abandoned:  # their threads would hold the interpreter's exit until they end
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            os._exit(0)
+
+    def _stopping(self) -> None:
+        """Close the engine's gate, then say so: no send starts after this line (those it names
+        were already on the wire)."""
+        flying = self.engine.stop()
+        if flying:
+            log.info("stopping: no new sends; finishing %d in flight (%s)", len(flying),
+                     ", ".join(f"{p.post} on {p.network}" for p in flying))
+        else:
+            log.info("stopping: no new sends; none in flight")
 
     def stop(self) -> None:
         self.stop_event.set()
 
     def shutdown(self) -> None:
         self.stop_event.set()
+        self.engine.stop()  # idempotent (run_forever did it already): nothing new is sent from here on
         if self.observer is not None:
             self.observer.stop()
         with self._timers_lock:
@@ -388,22 +416,50 @@ class Daemon:
             self.server.should_exit = True
         with self._jobs_lock:
             self._closing = True
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)  # running sends finish and are recorded
+        stuck: set[str] = set()
+        if self.scheduler.running:  # running sends finish and are recorded, for STOP_GRACE at most
+            closer = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="herald-stop",
+                                      daemon=True)
+            closer.start()
+            flying = self._wait_for_sends(closer)
+            if flying:
+                stuck = {p.key for p in flying}
+                self.abandoned = sorted(stuck)
+                log.warning("stopping: %d send(s) still running past their bound, left claimed for the next start "
+                            "to reconcile before any re-send: %s", len(flying),
+                            ", ".join(f"{p.post} on {p.network}" for p in flying))
         deadline = time.monotonic() + FEED_STOP
         for worker in list(self._feed_workers.values()):  # cancelled; daemon threads never hold up the exit
             worker.join(max(0.0, deadline - time.monotonic()))
         now = self.clock.now()
-        mine = [r.key for r in self.ledger.claimed() if r.lease_owner == self.id]
+        # never a claim whose send may still land: released, it could be sent again without reconciling
+        mine = [r.key for r in self.ledger.claimed() if r.lease_owner == self.id and r.key not in stuck]
         self.engine.release_claims(mine, now)
         self.ledger.beat(self.id, now, self.info(), stopped=True)
         self.cluster.close()
         for publisher in self.engine.publishers.values():
-            publisher.close()
+            if not any(p.network == publisher.name for p in self.engine.in_flight()):
+                publisher.close()
         self.feeds.close()
         if self._server_thread is not None:
             self._server_thread.join(FEED_STOP)
         log.info("stopped%s", f" (gave back {len(mine)} claim(s))" if mine else "")
+
+    def _wait_for_sends(self, closer: threading.Thread) -> list[Publication]:
+        """Wait for ``closer`` (the scheduler's shutdown, which waits for the running jobs) while a send
+        in flight is within its bound (see STOP_GRACE); return the sends given up on (none: all done)."""
+        began = time.monotonic()
+        bounds: dict[str, float] = {}
+        while closer.is_alive():
+            flying = self.engine.in_flight()
+            elapsed = time.monotonic() - began
+            for p in flying:
+                timeout = getattr(self.engine.publishers.get(p.network), "timeout", 0)
+                bounds.setdefault(p.key, float(timeout or 0) + RECORD_TIME)
+            if elapsed >= STOP_GRACE or (flying and all(elapsed >= bounds[p.key] for p in flying)):
+                return flying
+            closer.join(0.05)
+        return []
 
     # -- waiting -------------------------------------------------------------------------
     def arm_all(self, now: datetime | None = None) -> None:
@@ -486,6 +542,8 @@ class Daemon:
 
     def pulse(self) -> None:
         """The heartbeat (see the module's docstring): liveness, lock session, dead peers, feeds."""
+        if self.stop_event.is_set():
+            return  # stopping: the last beat is the shutdown's, "stopped"
         now = self.clock.now()
         try:
             duties = self.cluster.hold()

@@ -12,6 +12,8 @@ One path in, the way huey and rq have one obvious job path:
 - :meth:`Engine.next_wakeup` says when something next becomes due: what the daemon waits for;
 - :meth:`Engine.swap` puts a reloaded calendar, status or set of publishers in place at once,
   under the engine's lock.
+- :meth:`Engine.stop` (SIGTERM) closes the gate every send passes: no new send starts, however
+  long the backlog; the sends on the wire finish and are recorded; the rest stays due.
 
 ``scheduler.daemon`` only waits (APScheduler), watches files and handles signals, so every
 policy is tested in milliseconds with a fake clock and the in-memory network.
@@ -95,9 +97,10 @@ class Result(StrEnum):
     RELEASED = "released"  # a hold ended: it goes out now (within catch-up)
     BLOCKED = "blocked"  # its account is stopped (auth) or gone
     TAKEN = "taken"  # another engine has it, or it is already done
+    STOPPED = "stopped"  # the engine is stopping: not sent, its claim given back, due again at the next start
 
 
-QUIET = frozenset({Result.SENT, Result.RECONCILED, Result.HELD, Result.POSTPONED, Result.RELEASED})
+QUIET = frozenset({Result.SENT, Result.RECONCILED, Result.HELD, Result.POSTPONED, Result.RELEASED, Result.STOPPED})
 
 
 @dataclass(frozen=True)
@@ -202,10 +205,34 @@ class Engine:
         self.since: datetime | None = ledger.last_activity()
         self._checker: tuple[Calendar, Status, VoiceChecker] | None = None
         self._shown_status: Status | None = None  # the status the publishers were last shown (on_status)
+        # Stopping (see :meth:`stop`): a send starts only through ``_gate``, which stop() closes; the
+        # sends that passed it are ``_in_flight`` until their outcome is recorded.
+        self._stopping = False
+        self._gate = threading.Lock()
+        self._in_flight: dict[str, Publication] = {}
 
     @property
     def calendar(self) -> Calendar:
         return self.view.calendar
+
+    # -- stopping --------------------------------------------------------------------
+    def stop(self) -> list[Publication]:
+        """Start no new send from now on (SIGTERM): :meth:`run_due` acts on nothing more, and a
+        publication claimed meanwhile gives its claim back instead of going out (due again at the
+        next start, the ledger's exactly-once rules unchanged).  Returns the sends already on the
+        wire, in time order: they finish and are recorded.  Idempotent; there is no restart."""
+        with self._gate:
+            self._stopping = True
+            return sorted(self._in_flight.values(), key=lambda p: (p.at.timestamp(), p.network, p.post))
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def in_flight(self) -> list[Publication]:
+        """The sends on the wire now (they passed the gate and are not recorded yet)."""
+        with self._gate:
+            return list(self._in_flight.values())
 
     @property
     def status(self) -> Status:
@@ -409,15 +436,26 @@ class Engine:
         """Act on everything :meth:`due` at ``now``, for one account or all: the only way anything is
         sent.  Holds that ended are released (or skipped, per catch-up and ``on_resume``) and then
         sent with the retries; new publications go first, oldest first."""
+        if self._stopping:
+            return []
         due = self.due(now, network)
+        outcomes: list[Outcome] = []
         if self.parallel > 1 and len(due.new) > 1:
+            # A backlog is thousands long: once the engine stops, the queued rest is not acted on
+            # (each worker looks before its next publication), so the pool ends with the sends in flight.
             with ThreadPoolExecutor(max_workers=min(self.parallel, len(due.new)),
                                     thread_name_prefix=f"herald-send-{network or 'all'}") as pool:
-                outcomes = list(pool.map(lambda pub: self.fire(pub, now), due.new))
+                done = list(pool.map(lambda pub: None if self._stopping else self.fire(pub, now), due.new))
+            outcomes = [o for o in done if o is not None]
         else:
-            outcomes = [self.fire(pub, now) for pub in due.new]
+            for new in due.new:
+                if self._stopping:
+                    break
+                outcomes.append(self.fire(new, now))
         retries = list(due.retries)
         for record in due.releasable:
+            if self._stopping:
+                return outcomes
             outcome = self._release(record, now)
             if outcome is not None:
                 outcomes.append(self._emit(outcome, now))
@@ -426,6 +464,8 @@ class Engine:
                     if released is not None:
                         retries.append(released)
         for record in retries:
+            if self._stopping:
+                break
             pub = self.lookup(record)
             if pub is None and not self.reads_feeds and record.kind in STATUS_KINDS:
                 continue  # perhaps from a status feed that another engine reads: theirs to act on
@@ -591,6 +631,23 @@ class Engine:
         )
 
     def _send(self, view: View, pub: Publication, publisher: Publisher, claim: Claim, now: datetime) -> Outcome:
+        """Send through the gate: once :meth:`stop` closed it, the claim is given back instead (its
+        attempt not counted; an ambiguous claim stays ambiguous, to be reconciled at the next start)."""
+        with self._gate:
+            stopping = self._stopping
+            if not stopping:
+                self._in_flight[pub.key] = pub
+        if stopping:
+            self.ledger.release(pub.key, self.owner, now)
+            return self._emit(Outcome(pub.key, pub.post, pub.network, pub.at, Result.STOPPED,
+                                      message="the engine is stopping: due again at its next start"), now)
+        try:
+            return self._deliver(view, pub, publisher, claim, now)
+        finally:
+            with self._gate:
+                self._in_flight.pop(pub.key, None)
+
+    def _deliver(self, view: View, pub: Publication, publisher: Publisher, claim: Claim, now: datetime) -> Outcome:
         post = self.outgoing(pub, view)
         attempts = claim.record.attempts
         try:

@@ -1,0 +1,268 @@
+"""Stop means stop (issue 15): SIGTERM during a catch-up backlog ends the engine within seconds,
+nothing new is sent once "stopping" is logged, and what was not sent stays due for the next start."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.crash import write_calendar
+from campaigns.calendar import loads
+from scheduler.engine import Engine, Result
+from scheduler.ledger import Ledger, State
+from scheduler.networks.memory import MemoryPublisher
+from tests.receiver import Receiver
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKLOG = 2000
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+STOPPING = re.compile(r"^(\S+) INFO herald\.daemon: stopping: (.*)$", re.MULTILINE)
+
+
+def backlog(count: int) -> str:
+    """``count`` announcements due over the hour before T0 (within their 6 h catch-up)."""
+    lines = ["brand: {name: Acme, timezone: UTC}", "networks:", "  hooks: {type: webhook, url: 'http://127.0.0.1:9/in'}",
+             "posts:"]
+    for i in range(count):
+        at = T0 - timedelta(hours=1) + timedelta(seconds=3600 * i // count)
+        lines += [f"  - id: p{i}", "    kind: announcement", "    networks: [hooks]",
+                  f"    at: '{at:%Y-%m-%dT%H:%M:%SZ}'", f"    text: 'Announcement number {i}'"]
+    return "\n".join(lines) + "\n"
+
+
+def engine_on(ledger: Ledger, hooks: MemoryPublisher, owner: str, parallel: int = 1, count: int = 50) -> Engine:
+    engine = Engine(loads(backlog(count)), ledger, {"hooks": hooks}, owner=owner, parallel=parallel)
+    engine.replan(T0)
+    return engine
+
+
+def test_a_stopped_engine_starts_no_new_send_and_the_next_one_sends_exactly_the_rest(ledger):
+    hooks = MemoryPublisher("hooks", "webhook")
+    engine = engine_on(ledger, hooks, "first")
+    hooks.fail = lambda post, calls: engine.stop() if calls == 3 else None  # SIGTERM during the third send
+    # Given a backlog of 50, when the engine is stopped while its third send is on the wire
+    outcomes = engine.run_due(T0)
+    # Then that send finishes and is recorded, and nothing else is acted on: no row for the rest
+    assert [o.result for o in outcomes] == [Result.SENT] * 3 and hooks.calls == 3
+    assert ledger.counts() == {"sent": 3} and engine.run_due(T0 + timedelta(seconds=1)) == []
+    # And the next engine sends exactly the 47 others, once each
+    after = MemoryPublisher("hooks", "webhook")
+    assert [o.result for o in engine_on(ledger, after, "second").run_due(T0 + timedelta(minutes=1))] == \
+        [Result.SENT] * 47
+    keys = [post.key for post, _ in hooks.sent + after.sent]
+    assert len(keys) == len(set(keys)) == 50 and ledger.counts() == {"sent": 50}
+
+
+def test_with_parallel_sends_only_those_already_in_flight_finish(ledger):
+    hooks = MemoryPublisher("hooks", "webhook")
+    engine = engine_on(ledger, hooks, "first", parallel=3, count=200)
+    before: list[str] = []
+    flying: list[str] = []
+
+    def publish(post, calls):
+        if calls == 5:
+            flying.extend(p.key for p in engine.stop())
+        elif not engine.stopping:
+            before.append(post.key)
+
+    hooks.fail = publish
+    engine.run_due(T0)
+    sent = {post.key for post, _ in hooks.sent}
+    # every send began before the stop, or was on the wire when it came (it passed the gate)
+    assert 5 <= len(sent) <= 7 and sent <= set(before) | set(flying), (len(sent), before, flying)
+    counts = ledger.counts()  # a publication claimed at the moment of the stop gave its claim back
+    assert counts["sent"] == len(sent) and set(counts) <= {"sent", "retrying"} and not ledger.claimed(), counts
+    after = MemoryPublisher("hooks", "webhook")
+    engine_on(ledger, after, "second", count=200).run_due(T0 + timedelta(minutes=1))
+    keys = [post.key for post, _ in hooks.sent + after.sent]
+    assert len(keys) == len(set(keys)) == 200 and ledger.counts() == {"sent": 200}
+
+
+def test_a_claim_taken_as_the_engine_stops_is_given_back_unsent(ledger, monkeypatch):
+    hooks = MemoryPublisher("hooks", "webhook")
+    engine = engine_on(ledger, hooks, "first", count=5)
+    pub = engine.pending(T0)[0]
+    refusal = engine._refusal
+    monkeypatch.setattr(engine, "_refusal", lambda *a: (engine.stop(), refusal(*a))[1])  # after the claim
+    outcome = engine.fire(pub, T0)
+    record = ledger.get(pub.key)
+    assert outcome.result == Result.STOPPED and hooks.calls == 0
+    assert (record.state, record.attempts, record.lease_owner, record.ambiguous) == (State.RETRYING, 0, None, False)
+    after = MemoryPublisher("hooks", "webhook")
+    engine_on(ledger, after, "second", count=5).run_due(T0 + timedelta(minutes=1))
+    assert sorted(post.post for post, _ in after.sent) == ["p0", "p1", "p2", "p3", "p4"]
+
+
+def _arrivals(receiver: Receiver) -> list[tuple[float, str]]:
+    """(time, Idempotency-Key) of every POST as it reaches the receiver, before its slow answer."""
+    seen: list[tuple[float, str]] = []
+    lock = threading.Lock()
+    handler = receiver.server.RequestHandlerClass
+    answer = handler.do_POST  # type: ignore[attr-defined]
+
+    def do_post(self):
+        with lock:
+            seen.append((time.time(), self.headers.get("Idempotency-Key", "")))
+        answer(self)
+
+    handler.do_POST = do_post  # type: ignore[attr-defined]
+    return seen
+
+
+def _start(calendar: Path, state: str, log: Path) -> subprocess.Popen:
+    with open(log, "a") as out:
+        return subprocess.Popen([sys.executable, "-m", "scheduler.cli", "run", "--calendar", str(calendar),
+                                 "--state", state], cwd=calendar.parent, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def _wait_for_line(log: Path, text: str, count: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while log.read_text().count(text) < count:
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.05)  # noqa: ASYNC251  (polling the child's log, not scheduling anything)
+
+
+def _terminate(proc: subprocess.Popen, bound: float) -> tuple[int | None, float]:
+    began = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code: int | None = proc.wait(timeout=bound)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        code = None
+    return code, time.monotonic() - began
+
+
+def test_sigterm_during_a_backlog_stops_at_once_and_the_next_start_sends_exactly_the_rest(tmp_path):
+    calendar = tmp_path / "content_calendar.yaml"
+    state = f"sqlite:///{tmp_path / 'state.db'}"
+    log = tmp_path / "engine.log"
+    with Receiver() as receiver:
+        receiver.delay = 0.2  # a slow endpoint: the backlog would take minutes to drain
+        receiver.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+        arrivals = _arrivals(receiver)
+        # Given 2,000 announcements that fell due over the last two hours (within their 6 h catch-up)
+        now = datetime.now(UTC).replace(microsecond=0)
+        write_calendar(calendar, receiver.url, BACKLOG, now - timedelta(hours=2), 7000.0)
+        proc = _start(calendar, state, log)
+        try:
+            _wait_for_line(log, " started: ", 1, proc)
+            assert receiver.wait_for(10, timeout=60), log.read_text()[-3000:]  # it is catching up
+            # When it is told to stop in the middle of the backlog
+            code, took = _terminate(proc, bound=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        text = log.read_text()
+        # Then it exits cleanly and promptly (the real figure is bench/bench_hold.py's)
+        assert code == 0 and took < 20, (code, took, text[-3000:])
+        assert "Traceback" not in text, text[-3000:]
+        stopping = STOPPING.findall(text)
+        assert len(stopping) == 1, text[-3000:]
+        stamp, said = stopping[0]
+        stopped_at = datetime.fromisoformat(stamp).timestamp()
+        in_flight = set(re.findall(r"(\S+) on hooks", said))
+        assert len(in_flight) <= 3, said  # at most the account's parallel sends
+        # nothing reached the receiver after "stopping" but the sends that were already in flight
+        post_of = {d["key"]: d["body"]["post"] for d in receiver.deliveries}
+        late = [(at, post_of.get(key, key)) for at, key in arrivals if at > stopped_at]
+        assert {post for _, post in late} <= in_flight, (late, said)
+        # and every delivery (the in-flight ones too) is recorded as sent; no claim is left behind
+        delivered = len(receiver.accepted)
+        assert 10 <= delivered < BACKLOG, delivered
+        ledger = Ledger(state)
+        try:
+            counts = ledger.counts()  # claims given back are due again at once ("retrying")
+            assert counts.get("sent") == delivered and set(counts) <= {"sent", "retrying"}, counts
+            assert not ledger.claimed()
+        finally:
+            ledger.close()
+
+        # And a second start sends exactly the remaining posts: each key once in all
+        receiver.delay = 0.0
+        proc = _start(calendar, state, log)
+        try:
+            _wait_for_line(log, " started: ", 2, proc)
+            assert receiver.wait_for(BACKLOG, timeout=300), (len(receiver.accepted), log.read_text()[-3000:])
+            deadline = time.monotonic() + 60
+            while True:  # its last sends are recorded a moment after the receiver answered
+                ledger = Ledger(state)
+                try:
+                    counts = ledger.counts()
+                finally:
+                    ledger.close()
+                if counts == {"sent": BACKLOG} or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)  # noqa: ASYNC251  (polling another process's ledger)
+            code, _took = _terminate(proc, bound=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert counts == {"sent": BACKLOG}, counts
+        per_key: dict[str, int] = {}
+        for delivery in receiver.deliveries:
+            per_key[delivery["key"]] = per_key.get(delivery["key"], 0) + 1
+        assert len(per_key) == BACKLOG and set(per_key.values()) == {1}, \
+            sorted(n for n in per_key.values() if n > 1)[:10]
+        assert code == 0
+
+
+def test_a_send_still_running_after_the_grace_keeps_its_claim_and_is_reconciled_not_resent(tmp_path, monkeypatch):
+    import scheduler.daemon as daemon_module
+    from scheduler.clock import FakeClock
+    from scheduler.daemon import Daemon
+    from scheduler.networks.base import RemoteRef
+
+    monkeypatch.setattr(daemon_module, "STOP_GRACE", 0.5)
+    path = tmp_path / "content_calendar.yaml"
+    path.write_text(backlog(3))
+    entered, release = threading.Event(), threading.Event()
+    hung: list = []
+
+    def hang(post, calls):  # a network slower than any deadline; the request did reach it
+        hung.append(post)
+        entered.set()
+        release.wait(60)
+        raise RuntimeError("the process exited long ago")  # (os._exit in `herald run`: nothing recorded)
+
+    hooks = MemoryPublisher("hooks", "webhook", fail=hang)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    daemon = Daemon(str(path), ledger, clock=FakeClock(T0), publishers={"hooks": hooks}, watch=False)
+    daemon.start()
+    try:
+        # Given a send that hangs
+        assert entered.wait(30)
+        # When the engine stops
+        began = time.monotonic()
+        daemon.shutdown()
+        took = time.monotonic() - began
+        # Then the stop gives up on it after the grace, and keeps its claim (released, it could go twice)
+        assert took < 10, took
+        stuck = len(daemon.abandoned)
+        assert 1 <= stuck <= 3 and sorted(daemon.abandoned) == sorted(p.key for p in hung)
+        for key in daemon.abandoned:
+            record = ledger.get(key)
+            assert (record.state, record.lease_owner) == (State.CLAIMED, daemon.id)
+        counts = ledger.counts()  # the others, claimed as it stopped, were given back unsent
+        assert counts["claimed"] == stuck and set(counts) <= {"claimed", "retrying"}, counts
+        # And the next engine (this one declared dead) finds the hung ones on the network: reconciled,
+        # not sent again; the rest sent once
+        landed = MemoryPublisher("hooks", "webhook")
+        landed.sent = [(post, RemoteRef(f"landed-{n}", None)) for n, post in enumerate(hung)]
+        after = engine_on(ledger, landed, "second", count=3)
+        after.dead_owners = frozenset({daemon.id})
+        outcomes = after.run_due(T0 + timedelta(minutes=1))
+        assert sorted(o.result for o in outcomes) == sorted([Result.RECONCILED] * stuck + [Result.SENT] * (3 - stuck))
+        keys = [post.key for post, _ in landed.sent]
+        assert len(keys) == len(set(keys)) == 3 and ledger.counts() == {"sent": 3}
+    finally:
+        release.set()
