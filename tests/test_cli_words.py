@@ -474,3 +474,23 @@ def test_a_closed_pipe_behind_dash_o_dev_stdout_ends_the_command_quietly(tmp_pat
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert err == "" and proc.returncode in (0, 141), err
+
+
+def test_serve_logs_in_the_brands_zone_as_the_engine_does(tmp_path):
+    """`herald serve` logged at +00:00 while the engine logged at the brand's +01:00."""
+    import argparse
+
+    from scheduler.cli.web import context
+    from scheduler.logformat import log_time, set_zone
+
+    calendar = tmp_path / "content_calendar.yaml"
+    calendar.write_text(CALENDAR)
+    args = argparse.Namespace(calendar=str(calendar), status=str(tmp_path / "status.yaml"), state=None)
+    set_zone(None)
+    try:
+        ctx = context(args, FakeClock(T0))
+        ctx.close()
+        assert log_time(datetime(2026, 7, 1, 12, tzinfo=UTC)).endswith("+02:00")  # Berlin in summer
+        assert log_time(datetime(2026, 12, 1, 12, tzinfo=UTC)).endswith("+01:00")
+    finally:
+        set_zone(None)

@@ -46,10 +46,11 @@ def parse_bind(text: str, option: str = "--bind") -> tuple[str, int]:
 
 
 def context(args: argparse.Namespace, clock: Clock) -> Any:
+    from ..logformat import set_zone
     from ..web.context import WebContext
 
     ctx = WebContext.from_environment(args.calendar, args.status, ledger_url(args), clock)
-    ctx.calendar()  # a broken calendar stops here, with every problem at its line
+    set_zone(ctx.calendar().brand.tz)  # a broken calendar stops here; its log is in the brand's zone, as the engine's
     ctx.status()
     return ctx
 
