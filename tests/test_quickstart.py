@@ -79,3 +79,14 @@ def test_tests_use_a_database_of_their_own_never_the_servers():
     # and no test names a database of its own: they all go through the fixture
     for path in (ROOT / "tests").glob("test_*.py"):
         assert "127.0.0.1:" + "5432" not in path.read_text(), path  # (split: this file is one of them)
+
+
+def test_the_readme_has_no_placeholder_left():
+    """A literal FIGURES_HA stood where the figures of bench/bench_ha.py belonged."""
+    import re
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    prose = re.sub(r"`[^`\n]*`", "", re.sub(r"```.*?```", "", text, flags=re.S))  # code names variables
+    assert not re.findall(r"\b[A-Z]{2,}_[A-Z_]{2,}\b", prose)
