@@ -18,6 +18,7 @@ from scheduler.ledger import Item, Ledger, State
 from scheduler.ledger.schema import publications_table, to_db
 from scheduler.web.app import create_app
 from scheduler.web.context import WebContext
+from scheduler.web.metrics import LATENESS_BUCKETS
 from scheduler.web.render import API_FILES, Renderer
 from scheduler.web.site import PageCache
 from tests.test_web_site import CALENDAR, STATUS, T0, sent
@@ -221,4 +222,37 @@ maintenance:"""))
     reads_of_sent = [s for s in statements if "ORDER BY herald_publications.sent_at" in s]
     assert reads_of_sent and all("sent_at >=" in s for s in reads_of_sent)
     assert 'herald_incident_reaction_seconds_count{network="x"} 2.0' in web.get("/metrics").text
+    ledger.close()
+
+
+def test_a_backlog_of_more_than_a_page_of_sends_within_the_overlap_does_not_freeze_the_tallies(site):
+    from scheduler.ledger.reads import overview
+    from scheduler.web.metrics import Tallies
+
+    ledger = Ledger(f"sqlite:///{site / 'state.db'}")
+    start = T0 - timedelta(hours=1)
+
+    def row(key: str, sent_at: datetime) -> dict:
+        return {"key": key, "source": "post:drain", "post": "drain", "network": "x", "kind": "tip",
+                "scheduled_at": to_db(start), "state": "sent", "version": 2, "attempts": 1, "ambiguous": False,
+                "created_at": to_db(start), "updated_at": to_db(sent_at), "sent_at": to_db(sent_at)}
+
+    # a drained backlog: 6,000 sends within 5 minutes (more than a page, all inside the overlap)
+    with ledger.db.begin() as c:
+        c.execute(insert(publications_table), [row(f"a{n:031x}", start + timedelta(milliseconds=50 * n))
+                                                for n in range(6000)])
+    tallies, seen = Tallies(), []
+    tallies.update(ledger.db, overview(ledger.db), {"x": "x"}, each=lambda r: seen.append(r[0]))
+    assert len(seen) == 6000 and len(set(seen)) == 6000
+    # ten later sends are all read, once, and a further update reads nothing again
+    with ledger.db.begin() as c:
+        c.execute(insert(publications_table), [row(f"b{n:031x}", start + timedelta(minutes=6, seconds=n))
+                                                for n in range(10)])
+    seen.clear()
+    tallies.update(ledger.db, overview(ledger.db), {"x": "x"}, each=lambda r: seen.append(r[0]))
+    assert sorted(seen) == [f"b{n:031x}" for n in range(10)]
+    seen.clear()
+    tallies.update(ledger.db, overview(ledger.db), {"x": "x"}, each=lambda r: seen.append(r[0]))
+    assert seen == []
+    assert tallies.lateness["x"][len(LATENESS_BUCKETS)] == 6010
     ledger.close()
