@@ -104,6 +104,45 @@ def test_a_ledger_write_rebuilds_only_the_pages_that_show_it(site):
     web.get("/api/v2/summary.json")
     web.get("/feed.json")
     assert ctx.pages.builds == builds + 1
+    assert 'href="https://x.example/10"' in web.get("/").text  # the open incident's thread on the front page
+    assert ctx.pages.builds == builds + 2
+    assert web.get("/history/").status_code == 200
+    assert ctx.pages.builds == builds + 3
+    ledger.close()
+
+
+def test_the_watchers_cheap_reads_alone_rebuild_the_pages_a_new_send_shows(site, monkeypatch):
+    """Between two aggregate passes (every 15 s, or longer on a large ledger) the watcher only
+    reads the new sends: an announcement or a site post among them changes the stamps at once."""
+    from scheduler.web.context import LedgerWatch
+
+    monkeypatch.setattr(LedgerWatch, "overview_interval", 1e9)  # no aggregate pass after the first
+    url = f"sqlite:///{site / 'state.db'}"
+    ledger = Ledger(url)
+    web, ctx = served(site, FakeClock(T0))
+    ctx.watch.refresh(full=False)
+    overview_at = ctx.watch._overview_at
+    for path in ("/", "/incidents/pay/", "/history/", "/api/v2/summary.json"):
+        web.get(path)
+    builds = ctx.pages.builds
+    sent(ledger, "e" * 32, "incident:pay", "pay", "x", "status", T0 - timedelta(minutes=5), "https://x.example/10",
+         T0 - timedelta(minutes=5))
+    ctx.watch.refresh(full=False)
+    assert ctx.watch._overview_at == overview_at  # the cheap path only
+    assert 'href="https://x.example/10"' in web.get("/incidents/pay/").text
+    assert 'href="https://x.example/10"' in web.get("/").text
+    web.get("/history/")
+    web.get("/api/v2/summary.json")
+    assert ctx.pages.builds == builds + 3
+    # a post sent to the site channel: the front page shows it, the incident page does not change
+    builds = ctx.pages.builds
+    sent(ledger, "f" * 32, "post:sofa-tip", "sofa-tip", "site", "tip", T0 - timedelta(minutes=2), "",
+         T0 - timedelta(minutes=2))
+    ctx.watch.refresh(full=False)
+    assert ctx.watch._overview_at == overview_at
+    web.get("/")
+    web.get("/incidents/pay/")
+    assert ctx.pages.builds == builds + 1
     ledger.close()
 
 
