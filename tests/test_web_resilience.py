@@ -66,8 +66,51 @@ def site(tmp_path: Path, monkeypatch):
 
 def test_postgresql_connections_have_connect_and_statement_timeouts():
     args = postgresql_connect_args(WEB_TIMEOUTS)
-    assert args["connect_timeout"] == 3 and "statement_timeout=5000" in args["options"]
+    assert args == {"connect_timeout": 3}  # no start-up "options": PgBouncer refuses them, and they replace the URL's
     assert postgresql_connect_args(Timeouts(connect=0.5))["connect_timeout"] == 2  # libpq's least
+
+
+def test_postgresql_timeouts_keep_the_urls_options_and_pgoptions(monkeypatch):
+    """The statement and lock timeouts are SET on each new connection: the URL's ``options``
+    (here a search_path) and PGOPTIONS still apply, and the tables land in that schema."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from scheduler.ledger import Ledger
+    from tests.conftest import _fresh_postgres_url
+
+    url = _fresh_postgres_url()
+    schema = f"herald_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    ledger = Ledger(f"{url}?options=-csearch_path%3D{schema}", timeouts=Timeouts(statement=7.0))
+    try:
+        with ledger.db.connect() as c:
+            assert c.execute(text("SHOW search_path")).scalar() == schema
+            assert c.execute(text("SHOW statement_timeout")).scalar() == "7s"
+            assert c.execute(text("SHOW lock_timeout")).scalar() == "7s"
+        with admin.connect() as c:
+            tables = set(c.execute(text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+                                   {"s": schema}).scalars())
+        assert "herald_publications" in tables
+        # a pooled connection keeps its timeouts after a transaction is rolled back
+        with ledger.db.connect() as c:
+            c.rollback()
+            assert c.execute(text("SHOW statement_timeout")).scalar() == "7s"
+        ledger.close()
+        # without options in the URL, PGOPTIONS applies (libpq reads it when no options are given)
+        monkeypatch.setenv("PGOPTIONS", "-c work_mem=7MB")
+        ledger = Ledger(url, timeouts=Timeouts(statement=7.0))
+        with ledger.db.connect() as c:
+            assert c.execute(text("SHOW work_mem")).scalar() == "7MB"
+            assert c.execute(text("SHOW statement_timeout")).scalar() == "7s"
+    finally:
+        ledger.close()
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def test_a_hung_database_neither_stops_healthz_and_static_nor_shows_its_address(site, silent):
