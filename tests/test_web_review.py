@@ -279,3 +279,20 @@ def test_an_engine_records_the_calendar_it_runs(tmp_path, monkeypatch):
         assert text == CALENDAR and digest == daemon.calendar_hash
     finally:
         ledger.close()
+
+
+def test_behind_a_proxy_that_rewrites_host_the_public_urls_origin_signs_in(room):
+    """nginx's default ``proxy_set_header Host $proxy_host`` hands Herald its own address: the
+    origin of the status file's ``status_page`` (or a site account's ``base_url``) is accepted."""
+    calendar, status, _url = room.files
+    status.write_text("status_page: https://status.acme.example\n" + STATUS)
+    calendar.write_text(CALENDAR.replace("  site: {type: site}",
+                                         "  site: {type: site, base_url: 'https://www.acme.example/news/'}"))
+    behind = {"Host": "127.0.0.1:8080"}
+    for origin in ("https://evil.example", "http://status.acme.example", "https://status.acme.example.evil.example"):
+        room.cookies.clear()
+        assert sign_in(room, Origin=origin, **behind).status_code == 403, origin
+    for origin in ("https://status.acme.example", "https://www.acme.example", "http://127.0.0.1:8080"):
+        room.cookies.clear()
+        assert sign_in(room, Origin=origin, **behind).status_code == 303, origin
+
