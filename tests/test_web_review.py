@@ -296,3 +296,16 @@ def test_behind_a_proxy_that_rewrites_host_the_public_urls_origin_signs_in(room)
         room.cookies.clear()
         assert sign_in(room, Origin=origin, **behind).status_code == 303, origin
 
+
+
+def test_the_calendar_feed_takes_a_token_derived_from_the_review_token_shown_in_the_room(room):
+    import hashlib
+    import hmac
+
+    feed = hmac.new(TOKEN.encode(), b"calendar.ics", hashlib.sha256).hexdigest()
+    assert room.get(f"/calendar.ics?token={TOKEN}").status_code == 403  # the room's own token is never in a link
+    assert room.get(f"/calendar.ics?token={feed}").status_code == 200
+    page = signed_in(room).get("/review?view=week").text
+    assert f'href="/calendar.ics?token={feed}"' in page and TOKEN not in page
+    room.cookies.clear()
+    assert feed not in room.get("/review").text  # the sign-in form does not show it

@@ -32,6 +32,16 @@ REVIEW_TOKEN_ENV = "HERALD_REVIEW_TOKEN"  # the review room and the /calendar.ic
 INTAKE_TOKEN_ENV = "HERALD_INTAKE_TOKEN"  # the alert intake endpoints
 
 
+def calendar_token(review_token: str) -> str:
+    """The token of the ``/calendar.ics`` subscription link: derived from the review-room token
+    (HMAC-SHA256 of "calendar.ics" under it, hex), so that the link calendar apps store never
+    holds the token that signs in to the room; changing the review token changes it too."""
+    import hashlib
+    import hmac
+
+    return hmac.new(review_token.encode(), b"calendar.ics", hashlib.sha256).hexdigest()
+
+
 @dataclass
 class _Cached:
     stamp: tuple[int, int] | None = None
@@ -63,7 +73,7 @@ class WebContext:
 
         review = os.environ.get(REVIEW_TOKEN_ENV) or None
         intake = os.environ.get(INTAKE_TOKEN_ENV) or None
-        for secret in (review, intake):
+        for secret in (review, intake, calendar_token(review) if review else None):
             if secret:
                 register(secret)
         return cls(calendar_path, status_path, ledger_url, clock or SystemClock(), review, intake)

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .context import REVIEW_TOKEN_ENV, WebContext
+from .context import REVIEW_TOKEN_ENV, WebContext, calendar_token
 
 if TYPE_CHECKING:
     from campaigns.model import Calendar
@@ -334,6 +334,7 @@ def review_page(ctx: WebContext, request: Request) -> str:
         campaigns=sorted(calendar.campaigns), networks=list(calendar.networks),
         kinds=sorted({str(p.kind) for p in calendar.posts}), chosen=base, refused=refused,
         problems={k: v for k, v in ctx.problems().items() if not (refused and k == ctx.calendar_path)},
+        subscription="/calendar.ics?" + urlencode({"token": calendar_token(ctx.review_token or "")}),
     )
 
 
