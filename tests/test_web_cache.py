@@ -295,3 +295,18 @@ def test_a_backlog_of_more_than_a_page_of_sends_within_the_overlap_does_not_free
     assert seen == []
     assert tallies.lateness["x"][len(LATENESS_BUCKETS)] == 6010
     ledger.close()
+
+
+def test_unresolved_incidents_older_than_the_fifty_latest_are_still_unresolved_in_the_api(site):
+    from status.statuspage import api_files
+
+    old_open = ("  - id: forgotten\n    title: Still open\n    impact: minor\n    components: [checkout]\n"
+                "    updates:\n      - at: 2025-01-05T10:00\n        state: investigating\n        message: Looking.\n")
+    (site / "status.yaml").write_text(many_incidents(60) + old_open)
+    web, ctx = served(site, FakeClock(T0))
+    for path in ("incidents/unresolved.json", "summary.json"):
+        assert [i["id"] for i in web.get(f"/api/v2/{path}").json()["incidents"]] == ["forgotten"], path
+    assert len(web.get("/api/v2/incidents.json").json()["incidents"]) == 50  # the list itself: the 50 latest
+    status, brand = ctx.status().public(), ctx.calendar().brand
+    whole = api_files(status, brand.name, brand.timezone, T0)
+    assert [i["id"] for i in whole["incidents/unresolved.json"]["incidents"]] == ["forgotten"]
