@@ -310,3 +310,45 @@ def test_unresolved_incidents_older_than_the_fifty_latest_are_still_unresolved_i
     status, brand = ctx.status().public(), ctx.calendar().brand
     whole = api_files(status, brand.name, brand.timezone, T0)
     assert [i["id"] for i in whole["incidents/unresolved.json"]["incidents"]] == ["forgotten"]
+
+
+def test_after_a_save_one_thread_parses_the_status_file_while_the_others_wait_for_it(site, monkeypatch):
+    import time
+
+    import status.load
+
+    ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), f"sqlite:///{site / 'state.db'}",
+                     FakeClock(T0))
+    ctx.status()
+    (site / "status.yaml").write_text(STATUS.replace("Card payments", "Card payments now"))
+    real, calls, release = status.load.check, [], threading.Event()
+
+    def check(*args, **kwargs):  # noqa: ANN002, ANN003
+        calls.append(1)
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(status.load, "check", check)
+    titles: list[str] = []
+    threads = [threading.Thread(target=lambda: titles.append(ctx.status().incidents[0].title)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 10  # until every thread parses (one parse each) or waits for the one parse
+    while len(calls) + getattr(ctx._status, "waiting", 0) < 8 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert len(calls) == 1 and titles == ["Card payments now <b>fail</b>"] * 8
+
+
+def test_a_status_file_that_never_loaded_is_parsed_again_at_the_next_request(site):
+    from campaigns.errors import InvalidInput
+
+    (site / "status.yaml").write_text(STATUS.replace("components: [checkout]", "components: [nowhere]", 1))
+    ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), f"sqlite:///{site / 'state.db'}",
+                     FakeClock(T0))
+    for _ in range(2):
+        with pytest.raises(InvalidInput):
+            ctx.status()
+    assert ctx._status.flight is None and ctx._status.waiting == 0

@@ -47,6 +47,9 @@ class _Cached:
     stamp: tuple[int, int] | None = None
     value: Any = None
     error: str | None = None  # the last load's first problem, when the file on disk is broken
+    failure: Any = None  # the problems of a file that never loaded, for the threads that waited for that parse
+    flight: threading.Event | None = None  # set when the parse under way ends (one thread parses at a time)
+    waiting: int = 0  # threads waiting for that parse
 
 
 @dataclass
@@ -142,25 +145,49 @@ class WebContext:
                                                         (self.status_path, self._status)) if cached.error}
 
     def _reload(self, cached: _Cached, path: str, check: Any) -> Any:
+        """The file's last good version, parsed again when its stamp changed: by one thread at a
+        time (single flight); the others wait for its result instead of each parsing the file."""
+        from campaigns.errors import InvalidInput
+
+        waited = False
+        while True:
+            try:
+                st = os.stat(path)
+                stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                stamp = None
+            with self._lock:
+                if cached.flight is None and stamp == cached.stamp:
+                    if cached.value is not None:
+                        return cached.value
+                    if waited and cached.failure is not None:  # the parse waited for failed: its answer
+                        raise InvalidInput(cached.failure)
+                flight = cached.flight
+                if flight is None:  # this thread parses
+                    flight = cached.flight = threading.Event()
+                    break
+                cached.waiting += 1
+            flight.wait()  # then look again: that parse was of this save, or of an earlier one
+            waited = True
+            with self._lock:
+                cached.waiting -= 1
         try:
-            st = os.stat(path)
-            stamp = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = None
-        with self._lock:
-            if cached.value is not None and stamp == cached.stamp:
-                return cached.value
-        result = check()
-        with self._lock:
-            cached.stamp = stamp
+            result = check()
+        except BaseException:
+            with self._lock:
+                cached.flight = None
+            flight.set()  # a waiting thread then parses itself
+            raise
+        with self._lock:  # the result is in place before the waiting threads look
+            cached.stamp, cached.flight = stamp, None
+            flight.set()
             if result.ok:
-                cached.value, cached.error = result.value, None
+                cached.value, cached.error, cached.failure = result.value, None, None
             else:
                 cached.error = str((result.errors or result.problems)[0])
                 if cached.value is None:
-                    from campaigns.errors import InvalidInput
-
-                    raise InvalidInput(result.errors or result.problems)
+                    cached.failure = result.errors or result.problems
+                    raise InvalidInput(cached.failure)
             return cached.value
 
     def site_data(self, *, live: bool = False, held_for: str | None = None,
