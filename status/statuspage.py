@@ -123,27 +123,53 @@ def maintenance_json(status: Status, m: Maintenance, name: str, now: datetime) -
     }
 
 
-def api_files(status: Status, name: str, time_zone: str, now: datetime) -> dict[str, dict[str, Any]]:
-    """Every file of the v2 API, by path relative to the site (``api/v2/…``)."""
+API_FILES = ("summary.json", "status.json", "components.json", "incidents.json", "incidents/unresolved.json",
+             "scheduled-maintenances.json", "scheduled-maintenances/upcoming.json",
+             "scheduled-maintenances/active.json")
+LATEST_INCIDENTS = 50  # incidents.json lists this many, the latest first; the unresolved ones are always all listed
+
+
+def api_file(path: str, status: Status, name: str, time_zone: str, now: datetime) -> dict[str, Any] | None:
+    """One file of the v2 API (``path`` relative to ``api/v2/``; None: no such file), computing
+    only what that file shows (a page server builds them one at a time)."""
+    if path not in API_FILES:
+        return None
     page = _page(status, name, time_zone, now)
+    if path == "components.json":
+        return {"page": page, "components": _components(status, now, None, name)}
+    incidents: list[dict[str, Any]] = []
+    if path in ("incidents.json", "incidents/unresolved.json", "summary.json"):
+        latest = sorted(status.incidents, key=lambda i: i.started, reverse=True)
+        # every unresolved incident, however old; the full list only the latest
+        latest = latest[:LATEST_INCIDENTS] if path == "incidents.json" else [i for i in latest if not i.resolved]
+        incidents = [incident_json(status, i, name, now) for i in latest]
+        if path != "summary.json":
+            return {"page": page, "incidents": incidents}
+    maintenances: list[dict[str, Any]] = []
+    if path.startswith("scheduled-maintenances") or path == "summary.json":
+        maintenances = [maintenance_json(status, m, name, now)
+                        for m in sorted(status.maintenance, key=lambda m: m.starts, reverse=True)]
+        wanted = {"scheduled-maintenances/upcoming.json": ("scheduled",),
+                  "scheduled-maintenances/active.json": ("in_progress",)}.get(path)
+        if wanted is not None:
+            maintenances = [m for m in maintenances if m["status"] in wanted]
+        if path != "summary.json":
+            return {"page": page, "scheduled_maintenances": maintenances}
     level = indicator(status, now)
     state = {"indicator": level, "description": DESCRIPTIONS[level]}
-    incidents = [incident_json(status, i, name, now) for i in sorted(status.incidents, key=lambda i: i.started,
-                                                                     reverse=True)][:50]
-    unresolved = [i for i in incidents if i["status"] != "resolved"]
-    maintenances = [maintenance_json(status, m, name, now) for m in sorted(status.maintenance,
-                                                                           key=lambda m: m.starts, reverse=True)]
-    upcoming = [m for m in maintenances if m["status"] == "scheduled"]
-    active = [m for m in maintenances if m["status"] == "in_progress"]
-    components = _components(status, now, None, name)
-    return {
-        "summary.json": {"page": page, "status": state, "components": components, "incidents": unresolved,
-                         "scheduled_maintenances": active + upcoming},
-        "status.json": {"page": page, "status": state},
-        "components.json": {"page": page, "components": components},
-        "incidents.json": {"page": page, "incidents": incidents},
-        "incidents/unresolved.json": {"page": page, "incidents": unresolved},
-        "scheduled-maintenances.json": {"page": page, "scheduled_maintenances": maintenances},
-        "scheduled-maintenances/upcoming.json": {"page": page, "scheduled_maintenances": upcoming},
-        "scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": active},
-    }
+    if path == "status.json":
+        return {"page": page, "status": state}
+    return {"page": page, "status": state, "components": _components(status, now, None, name),
+            "incidents": incidents,
+            "scheduled_maintenances": [m for m in maintenances if m["status"] == "in_progress"]
+            + [m for m in maintenances if m["status"] == "scheduled"]}
+
+
+def api_files(status: Status, name: str, time_zone: str, now: datetime) -> dict[str, dict[str, Any]]:
+    """Every file of the v2 API, by path relative to ``api/v2/`` (each as :func:`api_file` builds it)."""
+    files: dict[str, dict[str, Any]] = {}
+    for path in API_FILES:
+        data = api_file(path, status, name, time_zone, now)
+        assert data is not None
+        files[path] = data
+    return files

@@ -18,6 +18,7 @@ from scheduler.ledger import Item, Ledger, State
 from scheduler.ledger.schema import publications_table, to_db
 from scheduler.web.app import create_app
 from scheduler.web.context import WebContext
+from scheduler.web.metrics import LATENESS_BUCKETS
 from scheduler.web.render import API_FILES, Renderer
 from scheduler.web.site import PageCache
 from tests.test_web_site import CALENDAR, STATUS, T0, sent
@@ -102,6 +103,45 @@ def test_a_ledger_write_rebuilds_only_the_pages_that_show_it(site):
     assert 'href="https://x.example/10"' in page
     web.get("/api/v2/summary.json")
     web.get("/feed.json")
+    assert ctx.pages.builds == builds + 1
+    assert 'href="https://x.example/10"' in web.get("/").text  # the open incident's thread on the front page
+    assert ctx.pages.builds == builds + 2
+    assert web.get("/history/").status_code == 200
+    assert ctx.pages.builds == builds + 3
+    ledger.close()
+
+
+def test_the_watchers_cheap_reads_alone_rebuild_the_pages_a_new_send_shows(site, monkeypatch):
+    """Between two aggregate passes (every 15 s, or longer on a large ledger) the watcher only
+    reads the new sends: an announcement or a site post among them changes the stamps at once."""
+    from scheduler.web.context import LedgerWatch
+
+    monkeypatch.setattr(LedgerWatch, "overview_interval", 1e9)  # no aggregate pass after the first
+    url = f"sqlite:///{site / 'state.db'}"
+    ledger = Ledger(url)
+    web, ctx = served(site, FakeClock(T0))
+    ctx.watch.refresh(full=False)
+    overview_at = ctx.watch._overview_at
+    for path in ("/", "/incidents/pay/", "/history/", "/api/v2/summary.json"):
+        web.get(path)
+    builds = ctx.pages.builds
+    sent(ledger, "e" * 32, "incident:pay", "pay", "x", "status", T0 - timedelta(minutes=5), "https://x.example/10",
+         T0 - timedelta(minutes=5))
+    ctx.watch.refresh(full=False)
+    assert ctx.watch._overview_at == overview_at  # the cheap path only
+    assert 'href="https://x.example/10"' in web.get("/incidents/pay/").text
+    assert 'href="https://x.example/10"' in web.get("/").text
+    web.get("/history/")
+    web.get("/api/v2/summary.json")
+    assert ctx.pages.builds == builds + 3
+    # a post sent to the site channel: the front page shows it, the incident page does not change
+    builds = ctx.pages.builds
+    sent(ledger, "f" * 32, "post:sofa-tip", "sofa-tip", "site", "tip", T0 - timedelta(minutes=2), "",
+         T0 - timedelta(minutes=2))
+    ctx.watch.refresh(full=False)
+    assert ctx.watch._overview_at == overview_at
+    web.get("/")
+    web.get("/incidents/pay/")
     assert ctx.pages.builds == builds + 1
     ledger.close()
 
@@ -222,3 +262,93 @@ maintenance:"""))
     assert reads_of_sent and all("sent_at >=" in s for s in reads_of_sent)
     assert 'herald_incident_reaction_seconds_count{network="x"} 2.0' in web.get("/metrics").text
     ledger.close()
+
+
+def test_a_backlog_of_more_than_a_page_of_sends_within_the_overlap_does_not_freeze_the_tallies(site):
+    from scheduler.ledger.reads import overview
+    from scheduler.web.metrics import Tallies
+
+    ledger = Ledger(f"sqlite:///{site / 'state.db'}")
+    start = T0 - timedelta(hours=1)
+
+    def row(key: str, sent_at: datetime) -> dict:
+        return {"key": key, "source": "post:drain", "post": "drain", "network": "x", "kind": "tip",
+                "scheduled_at": to_db(start), "state": "sent", "version": 2, "attempts": 1, "ambiguous": False,
+                "created_at": to_db(start), "updated_at": to_db(sent_at), "sent_at": to_db(sent_at)}
+
+    # a drained backlog: 6,000 sends within 5 minutes (more than a page, all inside the overlap)
+    with ledger.db.begin() as c:
+        c.execute(insert(publications_table), [row(f"a{n:031x}", start + timedelta(milliseconds=50 * n))
+                                                for n in range(6000)])
+    tallies, seen = Tallies(), []
+    tallies.update(ledger.db, overview(ledger.db), {"x": "x"}, each=lambda r: seen.append(r[0]))
+    assert len(seen) == 6000 and len(set(seen)) == 6000
+    # ten later sends are all read, once, and a further update reads nothing again
+    with ledger.db.begin() as c:
+        c.execute(insert(publications_table), [row(f"b{n:031x}", start + timedelta(minutes=6, seconds=n))
+                                                for n in range(10)])
+    seen.clear()
+    tallies.update(ledger.db, overview(ledger.db), {"x": "x"}, each=lambda r: seen.append(r[0]))
+    assert sorted(seen) == [f"b{n:031x}" for n in range(10)]
+    seen.clear()
+    tallies.update(ledger.db, overview(ledger.db), {"x": "x"}, each=lambda r: seen.append(r[0]))
+    assert seen == []
+    assert tallies.lateness["x"][len(LATENESS_BUCKETS)] == 6010
+    ledger.close()
+
+
+def test_unresolved_incidents_older_than_the_fifty_latest_are_still_unresolved_in_the_api(site):
+    from status.statuspage import api_files
+
+    old_open = ("  - id: forgotten\n    title: Still open\n    impact: minor\n    components: [checkout]\n"
+                "    updates:\n      - at: 2025-01-05T10:00\n        state: investigating\n        message: Looking.\n")
+    (site / "status.yaml").write_text(many_incidents(60) + old_open)
+    web, ctx = served(site, FakeClock(T0))
+    for path in ("incidents/unresolved.json", "summary.json"):
+        assert [i["id"] for i in web.get(f"/api/v2/{path}").json()["incidents"]] == ["forgotten"], path
+    assert len(web.get("/api/v2/incidents.json").json()["incidents"]) == 50  # the list itself: the 50 latest
+    status, brand = ctx.status().public(), ctx.calendar().brand
+    whole = api_files(status, brand.name, brand.timezone, T0)
+    assert [i["id"] for i in whole["incidents/unresolved.json"]["incidents"]] == ["forgotten"]
+
+
+def test_after_a_save_one_thread_parses_the_status_file_while_the_others_wait_for_it(site, monkeypatch):
+    import time
+
+    import status.load
+
+    ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), f"sqlite:///{site / 'state.db'}",
+                     FakeClock(T0))
+    ctx.status()
+    (site / "status.yaml").write_text(STATUS.replace("Card payments", "Card payments now"))
+    real, calls, release = status.load.check, [], threading.Event()
+
+    def check(*args, **kwargs):  # noqa: ANN002, ANN003
+        calls.append(1)
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(status.load, "check", check)
+    titles: list[str] = []
+    threads = [threading.Thread(target=lambda: titles.append(ctx.status().incidents[0].title)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 10  # until every thread parses (one parse each) or waits for the one parse
+    while len(calls) + getattr(ctx._status, "waiting", 0) < 8 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert len(calls) == 1 and titles == ["Card payments now <b>fail</b>"] * 8
+
+
+def test_a_status_file_that_never_loaded_is_parsed_again_at_the_next_request(site):
+    from campaigns.errors import InvalidInput
+
+    (site / "status.yaml").write_text(STATUS.replace("components: [checkout]", "components: [nowhere]", 1))
+    ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), f"sqlite:///{site / 'state.db'}",
+                     FakeClock(T0))
+    for _ in range(2):
+        with pytest.raises(InvalidInput):
+            ctx.status()
+    assert ctx._status.flight is None and ctx._status.waiting == 0

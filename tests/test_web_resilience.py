@@ -4,6 +4,7 @@ never finishes its request header is disconnected without keeping others out."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -17,8 +18,8 @@ from starlette.testclient import TestClient
 from scheduler.clock import FakeClock
 from scheduler.ledger import WEB_TIMEOUTS, Timeouts
 from scheduler.ledger.opening import postgresql_connect_args
-from scheduler.web.app import create_app, serve
-from scheduler.web.context import WebContext
+from scheduler.web.app import SlowClientGuard, create_app, serve
+from scheduler.web.context import WebContext, calendar_token
 from tests.test_web_site import CALENDAR, STATUS, T0
 
 
@@ -65,8 +66,51 @@ def site(tmp_path: Path, monkeypatch):
 
 def test_postgresql_connections_have_connect_and_statement_timeouts():
     args = postgresql_connect_args(WEB_TIMEOUTS)
-    assert args["connect_timeout"] == 3 and "statement_timeout=5000" in args["options"]
+    assert args == {"connect_timeout": 3}  # no start-up "options": PgBouncer refuses them, and they replace the URL's
     assert postgresql_connect_args(Timeouts(connect=0.5))["connect_timeout"] == 2  # libpq's least
+
+
+def test_postgresql_timeouts_keep_the_urls_options_and_pgoptions(monkeypatch):
+    """The statement and lock timeouts are SET on each new connection: the URL's ``options``
+    (here a search_path) and PGOPTIONS still apply, and the tables land in that schema."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from scheduler.ledger import Ledger
+    from tests.conftest import _fresh_postgres_url
+
+    url = _fresh_postgres_url()
+    schema = f"herald_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    ledger = Ledger(f"{url}?options=-csearch_path%3D{schema}", timeouts=Timeouts(statement=7.0))
+    try:
+        with ledger.db.connect() as c:
+            assert c.execute(text("SHOW search_path")).scalar() == schema
+            assert c.execute(text("SHOW statement_timeout")).scalar() == "7s"
+            assert c.execute(text("SHOW lock_timeout")).scalar() == "7s"
+        with admin.connect() as c:
+            tables = set(c.execute(text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+                                   {"s": schema}).scalars())
+        assert "herald_publications" in tables
+        # a pooled connection keeps its timeouts after a transaction is rolled back
+        with ledger.db.connect() as c:
+            c.rollback()
+            assert c.execute(text("SHOW statement_timeout")).scalar() == "7s"
+        ledger.close()
+        # without options in the URL, PGOPTIONS applies (libpq reads it when no options are given)
+        monkeypatch.setenv("PGOPTIONS", "-c work_mem=7MB")
+        ledger = Ledger(url, timeouts=Timeouts(statement=7.0))
+        with ledger.db.connect() as c:
+            assert c.execute(text("SHOW work_mem")).scalar() == "7MB"
+            assert c.execute(text("SHOW statement_timeout")).scalar() == "7s"
+    finally:
+        ledger.close()
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def test_a_hung_database_neither_stops_healthz_and_static_nor_shows_its_address(site, silent):
@@ -163,11 +207,100 @@ def test_the_calendar_subscription_token_reaches_no_log(site, caplog):
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.02)
         port = server.servers[0].sockets[0].getsockname()[1]
-        assert httpx.get(f"http://127.0.0.1:{port}/calendar.ics?token=calendar-token-4f1e").status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{port}/calendar.ics?token=calendar-token-4f1e-wrong").status_code == 403
+        feed = calendar_token("calendar-token-4f1e")
+        assert httpx.get(f"http://127.0.0.1:{port}/calendar.ics?token={feed}").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/calendar.ics?token={feed}-wrong").status_code == 403
     finally:
         server.should_exit = True
         thread.join(10)
         ctx.close()
     server_side = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]  # not the client's
-    assert server_side is not None and not [r for r in server_side if "calendar-token-4f1e" in r.getMessage()]
+    assert server_side is not None and not [r for r in server_side if "calendar-token-4f1e" in r.getMessage()
+                                            or feed in r.getMessage()]
+
+
+class _Timer:
+    def __init__(self, callback) -> None:  # noqa: ANN001
+        self.callback, self.cancelled = callback, False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class _Timers:
+    """The guard's event loop, for its clock alone: ``expire()`` is that much time passing."""
+
+    def __init__(self) -> None:
+        self.pending: list[_Timer] = []
+
+    def call_later(self, delay: float, callback, *args) -> _Timer:  # noqa: ANN001, ANN002
+        timer = _Timer(lambda: callback(*args))
+        self.pending.append(timer)
+        return timer
+
+    def expire(self) -> None:
+        due, self.pending = self.pending, []
+        for timer in due:
+            if not timer.cancelled:
+                timer.callback()
+
+
+class _Transport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.aborted = False
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def is_closing(self) -> bool:
+        return self.aborted
+
+
+class _Inner(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.received = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.received += data
+
+
+def _guard() -> tuple[SlowClientGuard, _Timers, _Transport, _Inner]:
+    timers, transport, inner = _Timers(), _Transport(), _Inner()
+    guard = SlowClientGuard(inner, 10.0, timers)  # type: ignore[arg-type]
+    guard.connection_made(transport)
+    return guard, timers, transport, inner
+
+
+HEAD = b"POST /api/alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+@pytest.mark.parametrize("writes", [
+    [HEAD + b"5\r\nhello\r\n0\r\n\r", b"\n"],  # the last chunk's terminator split across two writes
+    [HEAD + b"5\r\nhel", b"lo\r\n0\r", b"\n\r\n"],
+    [HEAD + b"5\r\nhello\r\n0\r\nX-Checksum: 1\r\n", b"\r\n"],  # with a trailer
+    [HEAD + b"5;ext=1\r\nhello\r\n", b"0\r\nX-Checksum: 1\r\n\r\n"],
+    [HEAD + b"3\r\n0\r\n\r\n0\r\n\r\n"],  # a chunk whose data looks like the end
+])
+def test_a_chunked_body_ends_at_its_last_chunk_however_it_is_split_and_a_slow_answer_is_not_cut_off(writes):
+    guard, timers, transport, inner = _guard()
+    for data in writes:
+        guard.data_received(data)
+    assert inner.received == b"".join(writes)  # passed on unchanged
+    timers.expire()  # the application takes longer than the guard's timeout to answer
+    assert not transport.aborted
+    # the next request on the connection starts the header's clock again
+    guard.data_received(b"GET / HTTP/1.1\r\nHo")
+    timers.expire()
+    assert transport.aborted
+
+
+def test_a_chunked_body_that_stops_arriving_is_cut_off_and_a_pipelined_request_is_watched():
+    guard, timers, transport, _inner = _guard()
+    guard.data_received(HEAD + b"5\r\nhello\r\n0\r\n")  # the blank line ending the body never comes
+    timers.expire()
+    assert transport.aborted
+    guard, timers, transport, _inner = _guard()
+    guard.data_received(HEAD + b"0\r\n\r\nGET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # two requests in one read
+    timers.expire()
+    assert not transport.aborted

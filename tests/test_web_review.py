@@ -279,3 +279,33 @@ def test_an_engine_records_the_calendar_it_runs(tmp_path, monkeypatch):
         assert text == CALENDAR and digest == daemon.calendar_hash
     finally:
         ledger.close()
+
+
+def test_behind_a_proxy_that_rewrites_host_the_public_urls_origin_signs_in(room):
+    """nginx's default ``proxy_set_header Host $proxy_host`` hands Herald its own address: the
+    origin of the status file's ``status_page`` (or a site account's ``base_url``) is accepted."""
+    calendar, status, _url = room.files
+    status.write_text("status_page: https://status.acme.example\n" + STATUS)
+    calendar.write_text(CALENDAR.replace("  site: {type: site}",
+                                         "  site: {type: site, base_url: 'https://www.acme.example/news/'}"))
+    behind = {"Host": "127.0.0.1:8080"}
+    for origin in ("https://evil.example", "http://status.acme.example", "https://status.acme.example.evil.example"):
+        room.cookies.clear()
+        assert sign_in(room, Origin=origin, **behind).status_code == 403, origin
+    for origin in ("https://status.acme.example", "https://www.acme.example", "http://127.0.0.1:8080"):
+        room.cookies.clear()
+        assert sign_in(room, Origin=origin, **behind).status_code == 303, origin
+
+
+
+def test_the_calendar_feed_takes_a_token_derived_from_the_review_token_shown_in_the_room(room):
+    import hashlib
+    import hmac
+
+    feed = hmac.new(TOKEN.encode(), b"calendar.ics", hashlib.sha256).hexdigest()
+    assert room.get(f"/calendar.ics?token={TOKEN}").status_code == 403  # the room's own token is never in a link
+    assert room.get(f"/calendar.ics?token={feed}").status_code == 200
+    page = signed_in(room).get("/review?view=week").text
+    assert f'href="/calendar.ics?token={feed}"' in page and TOKEN not in page
+    room.cookies.clear()
+    assert feed not in room.get("/review").text  # the sign-in form does not show it

@@ -234,15 +234,19 @@ def test_the_statuspage_api_is_served(site):
 
 
 def test_calendar_ics_needs_the_token_and_answers_etags(site):
+    from scheduler.web.context import calendar_token
+
     clock = FakeClock(T0)
     assert client(site, clock).get("/calendar.ics?token=x").status_code == 404  # no token set: off
     web = client(site, clock, token="s3cret-token")
+    feed = calendar_token("s3cret-token")
     assert web.get("/calendar.ics").status_code == 403
-    assert web.get("/calendar.ics?token=s3cret-tokeN").status_code == 403
-    ok = web.get("/calendar.ics?token=s3cret-token")
+    assert web.get(f"/calendar.ics?token={feed[:-1]}").status_code == 403
+    assert web.get("/calendar.ics?token=s3cret-token").status_code == 403  # the review room's own token: refused
+    ok = web.get(f"/calendar.ics?token={feed}")
     assert ok.status_code == 200 and ok.headers["content-type"].startswith("text/calendar")
     assert b"Sofa care tip" in ok.content and b"Database upgrade" in ok.content
-    again = web.get("/calendar.ics?token=s3cret-token", headers={"If-None-Match": ok.headers["etag"]})
+    again = web.get(f"/calendar.ics?token={feed}", headers={"If-None-Match": ok.headers["etag"]})
     assert again.status_code == 304
     import recurring_ical_events
     from icalendar import Calendar

@@ -135,6 +135,7 @@ def open_database(url: str, *, start_over: bool = False, timeouts: Timeouts = EN
         parsed = parsed.set(drivername="postgresql+psycopg")
     db = create_engine(parsed, pool_pre_ping=True, pool_timeout=timeouts.pool,
                        connect_args=postgresql_connect_args(timeouts))
+    postgresql_session_timeouts(db, timeouts)
     _guarded(where, lambda: _set_up_postgresql(db, where, start_over))
     return _naming_errors(db, where)
 
@@ -178,11 +179,28 @@ def _guarded(where: str, action: Any) -> Any:
 
 
 def postgresql_connect_args(timeouts: Timeouts) -> dict[str, Any]:
-    """libpq's connect timeout (whole seconds, at least 2 as libpq wants) and the session's
-    statement and lock timeouts (milliseconds), set at connection start-up."""
+    """libpq's connect timeout (whole seconds, at least 2 as libpq wants).  No ``options``
+    start-up parameter: it would replace the URL's own ``?options=`` (a search_path) and
+    PGOPTIONS, and PgBouncer in transaction mode refuses it; the statement and lock timeouts are
+    SET on each new connection instead (:func:`postgresql_session_timeouts`)."""
+    return {"connect_timeout": max(2, int(round(timeouts.connect)))}
+
+
+def postgresql_session_timeouts(db: Engine, timeouts: Timeouts) -> None:
+    """SET the session's statement and lock timeouts (milliseconds) on each new connection of
+    ``db``, committed at once so that no later rollback undoes them."""
     ms = int(timeouts.statement * 1000)
-    return {"connect_timeout": max(2, int(round(timeouts.connect))),
-            "options": f"-c statement_timeout={ms} -c lock_timeout={ms}"}
+
+    @event.listens_for(db, "connect", insert=True)
+    def _timeouts(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {ms}")
+                cursor.execute(f"SET lock_timeout = {ms}")
+        finally:
+            dbapi_connection.autocommit = autocommit
 
 
 def _sqlite_engine(parsed: URL, timeouts: Timeouts = ENGINE_TIMEOUTS) -> Engine:

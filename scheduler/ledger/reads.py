@@ -79,17 +79,24 @@ def overview(db: Engine) -> Overview:
     return Overview(status, other, retries)
 
 
-def sent_since(db: Engine, since: datetime | None,
-               limit: int = 5000) -> list[tuple[str, str, datetime, datetime, str, str]]:
+def sent_since(db: Engine, since: datetime | None, limit: int = 5000,
+               after: str | None = None) -> list[tuple[str, str, datetime, datetime, str, str]]:
     """(key, network, scheduled_at, sent_at, source, state) of publications with a sent_at at or
-    after ``since`` (all when None), oldest first, at most ``limit``: /metrics counts new sends by
-    the sent_at index instead of reading every sent row at each scrape (the caller keeps the
-    rows whose state is ``sent``)."""
+    after ``since`` (all when None), in (sent_at, key) order, at most ``limit``: /metrics counts new
+    sends by the sent_at index instead of reading every sent row at each scrape (the caller keeps
+    the rows whose state is ``sent``).  ``after``: the key of the last row of the previous page,
+    whose sent_at is ``since``; the page then starts after that (sent_at, key) cursor, so that
+    any number of sends with the same or close times are read a page at a time to the end."""
     # by the sent_at index alone (a state filter would let a database prefer the state index and
     # sort every sent row for each page); a row with a sent_at that is no longer sent is skipped here
-    query = select(P.key, P.network, P.scheduled_at, P.sent_at, P.source, P.state).where(
-        P.sent_at >= to_db(since) if since is not None else P.sent_at.is_not(None))
-    query = query.order_by(P.sent_at).limit(limit)
+    query = select(P.key, P.network, P.scheduled_at, P.sent_at, P.source, P.state)
+    if since is None:
+        query = query.where(P.sent_at.is_not(None))
+    else:
+        query = query.where(P.sent_at >= to_db(since))
+        if after is not None:
+            query = query.where(or_(P.sent_at > to_db(since), P.key > after))
+    query = query.order_by(P.sent_at, P.key).limit(limit)
     with db.connect() as c:
         rows = c.execute(query).all()
     return [(k, n, aware(at), aware(s), src, str(state)) for k, n, at, s, src, state in rows]

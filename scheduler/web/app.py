@@ -141,7 +141,8 @@ class SlowClientGuard(asyncio.Protocol):
       header (up to its blank line) must arrive within ``timeout`` seconds, however it trickles
       in; a connection that sends nothing at all is closed after ``timeout`` too.
     - A body announced by ``Content-Length`` (or chunked) must keep arriving: ``timeout`` seconds
-      at most between two reads.
+      at most between two reads.  A chunked body ends where its framing says (the last chunk,
+      its trailers and the blank line after them), however the reads split it.
     - Between requests (the server answering, or a keep-alive connection idle) no clock runs
       here: the answer takes what it takes, and uvicorn's ``timeout_keep_alive`` closes idle
       connections.
@@ -159,6 +160,9 @@ class SlowClientGuard(asyncio.Protocol):
         self.phase = "head"  # head: reading a header; body: reading a body; idle: between requests
         self.body_left = 0  # bytes of a Content-Length body still to come
         self.chunked = False
+        self.chunk_left = 0  # bytes of the current chunk (with its CRLF) still to come
+        self.trailers = False  # past the last chunk: trailer lines until a blank one
+        self.line = bytearray()  # a chunk-size or trailer line so far
 
     # -- the protocol -----------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -221,12 +225,8 @@ class SlowClientGuard(asyncio.Protocol):
                 self.head = bytearray()
             elif self.phase == "body":
                 if self.chunked:
-                    if bytes(view[-5:]).endswith(b"0\r\n\r\n"):  # the last chunk (close enough for a guard)
-                        self.phase = "idle"
-                        self._disarm()
-                    else:
-                        self._arm()
-                    return
+                    view = self._chunks(view)
+                    continue
                 used = min(len(view), self.body_left)
                 self.body_left -= used
                 view = view[used:]
@@ -235,6 +235,46 @@ class SlowClientGuard(asyncio.Protocol):
                     self._disarm()
                 else:
                     self._arm()
+
+    def _chunks(self, view: memoryview) -> memoryview:
+        """Follow a chunked body's framing (sizes, data, the last chunk, trailers, the blank line
+        that ends them), however its reads split it; returns what follows the body (the next
+        request's first bytes) or nothing."""
+        while view:
+            if self.chunk_left:  # a chunk's data and the CRLF after it
+                used = min(len(view), self.chunk_left)
+                self.chunk_left -= used
+                view = view[used:]
+                continue
+            end = bytes(view[:4096]).find(b"\n")  # a line: a chunk's size, or a trailer
+            if end < 0:
+                self.line += view
+                view = view[len(view):]
+                if len(self.line) > 8192:  # not a chunked body uvicorn will accept: it answers it
+                    return self._body_done(view)
+                break
+            line = bytes(self.line + view[:end]).strip()
+            self.line = bytearray()
+            view = view[end + 1:]
+            if self.trailers:
+                if not line:
+                    return self._body_done(view)
+                continue
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:  # a malformed size: uvicorn refuses the request itself
+                return self._body_done(view)
+            if size:
+                self.chunk_left = size + 2
+            else:
+                self.trailers = True
+        self._arm()
+        return view
+
+    def _body_done(self, rest: memoryview) -> memoryview:
+        self.phase = "idle"
+        self._disarm()
+        return rest
 
     def _header_done(self, head: bytes) -> None:
         length, chunked = 0, False
@@ -246,6 +286,7 @@ class SlowClientGuard(asyncio.Protocol):
             elif name == b"transfer-encoding" and b"chunked" in value.lower():
                 chunked = True
         self.chunked, self.body_left = chunked, length
+        self.chunk_left, self.trailers, self.line = 0, False, bytearray()
         if chunked or length:
             self.phase = "body"
             self._arm()

@@ -32,11 +32,24 @@ REVIEW_TOKEN_ENV = "HERALD_REVIEW_TOKEN"  # the review room and the /calendar.ic
 INTAKE_TOKEN_ENV = "HERALD_INTAKE_TOKEN"  # the alert intake endpoints
 
 
+def calendar_token(review_token: str) -> str:
+    """The token of the ``/calendar.ics`` subscription link: derived from the review-room token
+    (HMAC-SHA256 of "calendar.ics" under it, hex), so that the link calendar apps store never
+    holds the token that signs in to the room; changing the review token changes it too."""
+    import hashlib
+    import hmac
+
+    return hmac.new(review_token.encode(), b"calendar.ics", hashlib.sha256).hexdigest()
+
+
 @dataclass
 class _Cached:
     stamp: tuple[int, int] | None = None
     value: Any = None
     error: str | None = None  # the last load's first problem, when the file on disk is broken
+    failure: Any = None  # the problems of a file that never loaded, for the threads that waited for that parse
+    flight: threading.Event | None = None  # set when the parse under way ends (one thread parses at a time)
+    waiting: int = 0  # threads waiting for that parse
 
 
 @dataclass
@@ -63,7 +76,7 @@ class WebContext:
 
         review = os.environ.get(REVIEW_TOKEN_ENV) or None
         intake = os.environ.get(INTAKE_TOKEN_ENV) or None
-        for secret in (review, intake):
+        for secret in (review, intake, calendar_token(review) if review else None):
             if secret:
                 register(secret)
         return cls(calendar_path, status_path, ledger_url, clock or SystemClock(), review, intake)
@@ -132,25 +145,49 @@ class WebContext:
                                                         (self.status_path, self._status)) if cached.error}
 
     def _reload(self, cached: _Cached, path: str, check: Any) -> Any:
+        """The file's last good version, parsed again when its stamp changed: by one thread at a
+        time (single flight); the others wait for its result instead of each parsing the file."""
+        from campaigns.errors import InvalidInput
+
+        waited = False
+        while True:
+            try:
+                st = os.stat(path)
+                stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                stamp = None
+            with self._lock:
+                if cached.flight is None and stamp == cached.stamp:
+                    if cached.value is not None:
+                        return cached.value
+                    if waited and cached.failure is not None:  # the parse waited for failed: its answer
+                        raise InvalidInput(cached.failure)
+                flight = cached.flight
+                if flight is None:  # this thread parses
+                    flight = cached.flight = threading.Event()
+                    break
+                cached.waiting += 1
+            flight.wait()  # then look again: that parse was of this save, or of an earlier one
+            waited = True
+            with self._lock:
+                cached.waiting -= 1
         try:
-            st = os.stat(path)
-            stamp = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = None
-        with self._lock:
-            if cached.value is not None and stamp == cached.stamp:
-                return cached.value
-        result = check()
-        with self._lock:
-            cached.stamp = stamp
+            result = check()
+        except BaseException:
+            with self._lock:
+                cached.flight = None
+            flight.set()  # a waiting thread then parses itself
+            raise
+        with self._lock:  # the result is in place before the waiting threads look
+            cached.stamp, cached.flight = stamp, None
+            flight.set()
             if result.ok:
-                cached.value, cached.error = result.value, None
+                cached.value, cached.error, cached.failure = result.value, None, None
             else:
                 cached.error = str((result.errors or result.problems)[0])
                 if cached.value is None:
-                    from campaigns.errors import InvalidInput
-
-                    raise InvalidInput(result.errors or result.problems)
+                    cached.failure = result.errors or result.problems
+                    raise InvalidInput(cached.failure)
             return cached.value
 
     def site_data(self, *, live: bool = False, held_for: str | None = None,

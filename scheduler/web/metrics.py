@@ -88,9 +88,11 @@ class Tallies:
         with self.lock:
             self.by_state, self.retries = by_state, retries
             since = self.watermark - OVERLAP if self.watermark is not None else None
-        while True:  # the new sends, a page at a time
-            rows = sent_since(db, since, PAGE)
-            fresh = [r for r in rows if r[0] not in self.seen]
+        after: str | None = None
+        while True:  # the new sends, a page at a time, by a (sent_at, key) cursor
+            rows = sent_since(db, since, PAGE, after)
+            with self.lock:
+                fresh = [r for r in rows if r[0] not in self.seen]  # ``seen`` only de-duplicates
             if each is not None:
                 for row in fresh:
                     each(row)
@@ -107,9 +109,9 @@ class Tallies:
                     self.watermark = max(self.watermark or rows[-1][3], rows[-1][3])
                     floor = self.watermark - OVERLAP
                     self.seen = {k: t for k, t in self.seen.items() if t >= floor}
-            if len(rows) < PAGE or not fresh:
+            if len(rows) < PAGE:
                 break
-            since = rows[-1][3]
+            since, after = rows[-1][3], rows[-1][0]
         with self.lock:
             self.ready = True
 

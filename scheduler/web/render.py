@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from status.statuspage import API_FILES as API_FILES  # re-exported: the routes name the v2 files here
+
 if TYPE_CHECKING:
     from campaigns.model import Calendar
     from status.model import Incident, Maintenance, Status
@@ -331,40 +333,10 @@ class Renderer:
         return api_files(self.status, self.brand.name, self.brand.timezone, self.now)
 
     def api_file(self, name: str) -> dict[str, Any] | None:
-        """One file of the v2 API (the same as ``api()[name]``), computing only what that file
-        shows: the 50 latest incidents for the incident files, the maintenance for theirs."""
-        if name not in API_FILES:
-            return None
-        from status.statuspage import DESCRIPTIONS, _components, _page, incident_json, indicator, maintenance_json
+        """One file of the v2 API (the same as ``api()[name]``), computing only what that file shows."""
+        from status.statuspage import api_file
 
-        status, brand, now = self.status, self.brand.name, self.now
-        page = _page(status, brand, self.brand.timezone, now)
-        if name == "components.json":
-            return {"page": page, "components": _components(status, now, None, brand)}
-        if name in ("incidents.json", "incidents/unresolved.json", "summary.json"):
-            latest = sorted(status.incidents, key=lambda i: i.started, reverse=True)[:50]
-            if name != "incidents.json":
-                latest = [i for i in latest if not i.resolved]
-            incidents = [incident_json(status, i, brand, now) for i in latest]
-            if name != "summary.json":
-                return {"page": page, "incidents": incidents}
-        if name.startswith("scheduled-maintenances") or name == "summary.json":
-            maintenances = [maintenance_json(status, m, brand, now)
-                            for m in sorted(status.maintenance, key=lambda m: m.starts, reverse=True)]
-            wanted = {"scheduled-maintenances/upcoming.json": ("scheduled",),
-                      "scheduled-maintenances/active.json": ("in_progress",)}.get(name)
-            if wanted is not None:
-                maintenances = [m for m in maintenances if m["status"] in wanted]
-            if name != "summary.json":
-                return {"page": page, "scheduled_maintenances": maintenances}
-        level = indicator(status, now)
-        state = {"indicator": level, "description": DESCRIPTIONS[level]}
-        if name == "status.json":
-            return {"page": page, "status": state}
-        return {"page": page, "status": state, "components": _components(status, now, None, brand),
-                "incidents": incidents,
-                "scheduled_maintenances": [m for m in maintenances if m["status"] == "in_progress"]
-                + [m for m in maintenances if m["status"] == "scheduled"]}
+        return api_file(name, self.status, self.brand.name, self.brand.timezone, self.now)
 
     def site_files(self) -> dict[str, str | bytes]:
         """The whole site as files, by path: what ``herald export-site`` and the channel write."""
@@ -383,9 +355,6 @@ class Renderer:
 
 
 STATIC = ("site.css", "site.js", "review.css")
-API_FILES = ("summary.json", "status.json", "components.json", "incidents.json", "incidents/unresolved.json",
-             "scheduled-maintenances.json", "scheduled-maintenances/upcoming.json",
-             "scheduled-maintenances/active.json")
 
 
 def static_file(name: str) -> bytes:

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .context import REVIEW_TOKEN_ENV, WebContext
+from .context import REVIEW_TOKEN_ENV, WebContext, calendar_token
 
 if TYPE_CHECKING:
     from campaigns.model import Calendar
@@ -81,7 +81,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
                                      status_code=400)
         next_path = _safe_next(form.get("next", ""))
         cookie = request.cookies.get(CSRF_COOKIE, "")
-        if not cookie or not _same(form.get("csrf", ""), cookie) or not _same_origin(request):
+        if not cookie or not _same(form.get("csrf", ""), cookie) or not _same_origin(request, _public_origins(ctx)):
             return _login(request, 403, "The form had expired or came from another site: sign in again.",
                           next_path=next_path)
         if not _same(form.get("token", ""), ctx.review_token):
@@ -115,10 +115,11 @@ def _valid_session(value: str, token: str, now: datetime) -> bool:
     return _same(value, _session(token, datetime.fromtimestamp(int(issued), UTC)))
 
 
-def _same_origin(request: Request) -> bool:
+def _same_origin(request: Request, public: frozenset[str] = frozenset()) -> bool:
     """The browser says the form came from this site: ``Sec-Fetch-Site`` (when sent) is
     same-origin, and ``Origin`` (when sent and not "null", which a no-referrer page sends) names
-    this server.  The CSRF token must match besides."""
+    this server: the ``Host`` it was asked by, or one of its configured ``public`` origins (a
+    reverse proxy may pass its own upstream address as Host).  The CSRF token must match besides."""
     from urllib.parse import urlsplit
 
     fetch_site = request.headers.get("sec-fetch-site")
@@ -127,7 +128,38 @@ def _same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return True
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    return urlsplit(origin).netloc == request.headers.get("host", "") or _origin(origin) in public
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of a URL, lower-cased, without the scheme's default port ("" if none)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in ("http", "https") or not host:
+        return ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
+
+
+def _public_origins(ctx: WebContext) -> frozenset[str]:
+    """The origins the site is published at: the status file's ``status_page`` and the calendar's
+    site accounts' ``base_url`` (their last good versions)."""
+    urls: list[str] = []
+    try:
+        calendar = ctx.calendar()
+        urls += [str(a.options.get("base_url") or "") for a in calendar.networks.values() if a.type == "site"]
+        urls.append(ctx.status().status_page or "")
+    except Exception:  # noqa: BLE001 - a file that never loaded: the Host alone
+        pass
+    return frozenset(o for o in map(_origin, urls) if o)
 
 
 def _here(request: Request, without: str = "") -> str:
@@ -302,6 +334,7 @@ def review_page(ctx: WebContext, request: Request) -> str:
         campaigns=sorted(calendar.campaigns), networks=list(calendar.networks),
         kinds=sorted({str(p.kind) for p in calendar.posts}), chosen=base, refused=refused,
         problems={k: v for k, v in ctx.problems().items() if not (refused and k == ctx.calendar_path)},
+        subscription="/calendar.ics?" + urlencode({"token": calendar_token(ctx.review_token or "")}),
     )
 
 

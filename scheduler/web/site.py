@@ -5,7 +5,7 @@ never from files an engine wrote, so every server shows the same site; each page
 is kept in a :class:`PageCache` until what it shows changes.  Pages,
 feeds and the API carry an ETag and answer ``If-None-Match`` with 304.  ``/live.json`` is what
 the page's script polls (once a second) to refresh itself without a reload.  Also here:
-``/calendar.ics`` (the plan and the status, behind ``HERALD_REVIEW_TOKEN``), ``/healthz`` and
+``/calendar.ics`` (the plan and the status, behind a token derived from ``HERALD_REVIEW_TOKEN``), ``/healthz`` and
 ``/metrics``.  Nothing here writes.
 """
 
@@ -262,8 +262,14 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         if not ctx.review_token:
             return PlainTextResponse("The calendar subscription is off: set HERALD_REVIEW_TOKEN on the server.",
                                      status_code=404)
+        from .context import calendar_token
+
         given = request.query_params.get("token", "")
-        if not hmac.compare_digest(given.encode(), ctx.review_token.encode()):
+        if hmac.compare_digest(given.encode(), ctx.review_token.encode()):  # the room's own token: never in a link
+            return PlainTextResponse("Forbidden: this link carries the review room's token; take the subscription "
+                                     "link shown in the review room (and consider changing the token).",
+                                     status_code=403)
+        if not hmac.compare_digest(given.encode(), calendar_token(ctx.review_token).encode()):
             return PlainTextResponse("Forbidden: the link's token is wrong.", status_code=403)
         return tagged(request, plan_ics(ctx), TYPES["ics"], cache="private, no-cache")
 
