@@ -18,7 +18,7 @@ from scheduler.web import intake as intake_module
 from scheduler.web.context import WebContext
 from status.load import check
 from tests.conftest import calendar_text
-from tests.test_intake import POSTS, STATUS, T0, TOKEN, Setup, intake_for, payload
+from tests.test_intake import POSTS, STATUS, T0, TOKEN, Instant, Setup, intake_for, payload
 
 WAITING = STATUS.replace("critical: {action: declare, for: 0s, networks: [site, x]}",
                          "critical: {action: declare, for: 60s, networks: [site, x]}")
@@ -181,15 +181,29 @@ def test_the_for_timer_never_acts_on_a_truncated_file(w):
 # -- 4. a restart during for: -------------------------------------------------------------------
 
 def test_an_intake_started_on_a_ledger_with_a_waiting_alert_declares_with_no_new_payload(s):
+    import threading
+
     s.post("statuspage", payload("statuspage-component.json"))  # for: 60s; 51 s so far
-    s.restart()
-    assert s.intake._timer is None
-    s.intake.start()  # what routes(ctx) does when the server starts
-    assert s.intake._timer is not None and s.intake._timer.is_alive()
-    s.clock.advance(timedelta(seconds=10))
-    s.intake.tick()  # what the timer thread does every second
-    [incident] = s.status().incidents
-    assert incident.components == ("payments",)
+    s.intake.close()  # the server stops during the for:
+    declared = threading.Event()
+
+    class Restarted(intake_module.Intake):
+        def tick(self) -> None:  # the real timer's tick, telling when it has declared
+            super().tick()
+            if s.status().incidents:
+                declared.set()
+
+    restarted = Restarted(s.ctx, tick=0.01, wait=lambda seconds: False, monotonic=Instant())
+    try:
+        assert restarted._timer is None
+        restarted.start()  # what routes(ctx) does when the server starts: nothing else calls tick()
+        assert restarted._timer is not None
+        s.clock.advance(timedelta(seconds=10))
+        assert declared.wait(30), "the re-armed timer never declared"
+        [incident] = s.status().incidents
+        assert incident.components == ("payments",)
+    finally:
+        restarted.close()
 
 
 def test_the_server_app_starts_the_intake_timer(s, monkeypatch):
@@ -305,15 +319,27 @@ def test_validate_refuses_a_draft_announced_on_the_site(tmp_path, capsys):
 
 # -- 8. flapping with the default for: ---------------------------------------------------------
 
+def test_the_default_for_of_a_declare_is_at_least_three_minutes():
+    from status.model import DEFAULT_WAIT
+
+    assert DEFAULT_WAIT["declare"] >= timedelta(minutes=3)
+
+
 def test_a_flapping_alert_with_the_default_for_opens_no_incident(tmp_path):
     setup = Setup(tmp_path, STATUS.replace("critical: {action: declare, for: 0s, networks: [site, x]}",
                                            "critical: {action: declare, networks: [site, x]}"))
     try:
-        for cycle in range(50):  # 50 flaps in 59 s
-            at = T0 + timedelta(seconds=cycle * 1.18)
-            setup.clock.set(at)
-            setup.post("generic", alert("flappy", at=at))
-            setup.post("generic", alert("flappy", "resolved", at=at + timedelta(seconds=0.5)))
+        for cycle in range(20):  # a real flap: down 2 minutes, up 1 minute, for an hour
+            down = T0 + timedelta(minutes=3 * cycle)
+            setup.clock.set(down)
+            assert setup.post("generic", alert("flappy", at=down)).status_code == 200
+            for second in range(0, 120, 30):  # the timer ticks while it is down
+                setup.clock.set(down + timedelta(seconds=second))
+                setup.intake.tick()
+            up = down + timedelta(minutes=2)
+            setup.clock.set(up)
+            setup.intake.tick()  # the last tick before the resolve arrives
+            assert setup.post("generic", alert("flappy", "resolved", at=up)).status_code == 200
         setup.clock.advance(timedelta(minutes=10))
         setup.intake.tick()
         assert not setup.status().incidents
