@@ -9,8 +9,8 @@ like every table but the core ones, so no schema version change is needed.
 
 The ledger is the truth for every server, and its decisions are serialised across servers:
 each is made in one transaction (:func:`deciding`) that first takes the intake's database lock
-(PostgreSQL: ``pg_advisory_xact_lock``; SQLite: an update of the one row of
-``herald_alert_lock``, which takes the database's write lock), then reads the rows
+(PostgreSQL: ``pg_advisory_xact_lock``; SQLite: the database's write lock, taken by an
+update, matching no row, as the transaction's first statement), then reads the rows
 (:func:`rows`), decides, writes ``status.yaml`` and stores what changed (:func:`save`), and
 commits.  A decision therefore reads every row (its siblings', the other alerts of its
 component) as the previous decision, on any server, committed them: a decision that only
@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from status.alerts import Tracked
 
-from .schema import alert_lock_table, alerts_table, to_db
+from .schema import alerts_table, to_db
 
 LOCK_KEY = 0x48455241_4C440001  # PostgreSQL advisory lock key of the intake's decisions ("HERALD", 1)
 
@@ -63,11 +63,9 @@ def deciding(db: Engine) -> Iterator[Connection]:
     with db.begin() as c:
         if c.dialect.name == "postgresql":
             c.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-        else:  # SQLite: the first statement writes, so the write lock is taken (waiting) here
-            taken = c.execute(update(alert_lock_table).where(alert_lock_table.c.name == "decide").values(
-                taken=alert_lock_table.c.taken + 1)).rowcount
-            if taken != 1:
-                c.execute(insert(alert_lock_table).values(name="decide", taken=1))
+        else:  # SQLite: the first statement writes (no row: no fingerprint is empty), so the
+            # write lock is taken here, waiting up to the busy timeout, and held to the commit
+            c.execute(update(alerts_table).where(C.fingerprint == "").values(updated_at=C.updated_at))
         yield c
 
 

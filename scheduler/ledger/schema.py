@@ -131,13 +131,6 @@ alerts_table = Table(
     Column("data", SafeText, nullable=False),  # status.alerts.Tracked as JSON
     Column("updated_at", DateTime, nullable=False),
 )
-# The alert intake's decision lock (scheduler/ledger/alerts.py): one row, updated first in every
-# decision's transaction on SQLite (its write lock, held to the commit); PostgreSQL uses an advisory lock.
-alert_lock_table = Table(
-    "herald_alert_lock", metadata,
-    Column("name", String(40), primary_key=True),
-    Column("taken", Integer, nullable=False, default=0),
-)
 meta_table = Table(
     "herald_meta", metadata,
     Column("name", String(100), primary_key=True),
