@@ -201,17 +201,39 @@ def decide(status: Status, tracked: Mapping[str, Tracked], events: Iterable[Aler
     return out
 
 
-def forgotten(tracked: Mapping[str, Tracked], now: datetime) -> list[str]:
+def holds(item: Tracked, status: Status) -> bool:
+    """Whether forgetting ``item`` could leave something of it in the file for ever: it fires
+    and acted (its change was written), and the incident it opened or joined is not resolved
+    (or not in ``status`` yet: declared by the decision being made), or it marked a component.
+    Statuspage and Uptime Kuma never repeat an alert, so its resolve may come weeks later;
+    forgotten, that resolve would be a tombstone and the incident would stay open."""
+    if not item.firing or not item.acted or item.failed:
+        return False
+    if item.incident:
+        incident = status.incident(item.incident)
+        return incident is None or not incident.resolved
+    return item.component in status.components
+
+
+def forgotten(tracked: Mapping[str, Tracked], now: datetime, status: Status | None = None) -> list[str]:
     """The fingerprints to forget, so that memory is bounded under any alert rate: resolved ones
     older than :data:`KEEP_RESOLVED` and the oldest beyond :data:`MAX_RESOLVED`; firing ones not
     heard of for :data:`KEEP_FIRING` (a repeat of the alert counts) and those heard of longest
-    ago beyond :data:`MAX_FIRING`."""
+    ago beyond :data:`MAX_FIRING`.
+
+    With ``status``, a firing alert that :func:`holds` is never forgotten for being silent, and
+    beyond :data:`MAX_FIRING` the others go first; one that holds goes only when there are more
+    than :data:`MAX_FIRING` such alerts (the caller logs it loudly: :func:`holds` tells)."""
     resolved = sorted((t for t in tracked.values() if not t.firing), key=lambda t: t.last_at)
     excess = max(0, len(resolved) - MAX_RESOLVED)
     gone = [t.fingerprint for n, t in enumerate(resolved) if n < excess or now - t.last_at > KEEP_RESOLVED]
-    firing = sorted((t for t in tracked.values() if t.firing), key=lambda t: t.last_heard)
-    excess = max(0, len(firing) - MAX_FIRING)
-    return gone + [t.fingerprint for n, t in enumerate(firing) if n < excess or now - t.last_heard > KEEP_FIRING]
+    firing = [t for t in tracked.values() if t.firing]
+    kept = {t.fingerprint for t in firing if status is not None and holds(t, status)}
+    silent = [t.fingerprint for t in firing if t.fingerprint not in kept and now - t.last_heard > KEEP_FIRING]
+    left = sorted((t for t in firing if t.fingerprint not in silent),
+                  key=lambda t: (t.fingerprint in kept, t.last_heard))  # those that hold go last
+    excess = max(0, len(left) - MAX_FIRING)
+    return gone + silent + [t.fingerprint for t in left[:excess]]
 
 
 def _policy(status: Status, item: Tracked) -> AlertPolicy | None:
@@ -248,7 +270,8 @@ def _act(status: Status, out: Decision, now: datetime, calendar: Calendar) -> No
             _mark(status, out, component, MARK_STATE[policy.impact])
         elif joined is not None:
             incident_id = joined.id if isinstance(joined, Incident) else joined
-            opened = any(t.incident == incident_id and t.opened for t in out.tracked.values())
+            opened = any(t.incident == incident_id and t.opened for t in out.tracked.values()) \
+                or _declared_for(joined, out, [t for t, _ in items])
             if isinstance(joined, Incident) and IMPACT_ORDER[policy.impact] > IMPACT_ORDER[joined.impact] \
                     and policy.action != "mark":
                 out.actions.append(("raise", (joined.id, policy.impact, _words(status, component, policy, "raise"))))
@@ -260,6 +283,17 @@ def _act(status: Status, out: Decision, now: datetime, calendar: Calendar) -> No
                                             [t.alert for t, _ in items])))
         for item, _ in items:
             out.put(replace(item, acted=True, incident=incident_id, opened=opened))
+
+
+def _declared_for(joined: Incident | str, out: Decision, items: list[Tracked]) -> bool:
+    """Whether ``joined`` is the incident a decision declared for these alerts whose ledger
+    transaction then failed (the file was written, the rows were not): no alert is tracked
+    with it and it names one of them; they own it, so their resolve resolves it."""
+    if not isinstance(joined, Incident) or not joined.alert:
+        return False
+    if any(t.incident == joined.id for t in out.tracked.values()):
+        return False
+    return joined.alert in {edit.visible(t.alert) for t in items}
 
 
 def _new_id(status: Status, out: Decision, base: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from campaigns.errors import UsageError
@@ -335,11 +337,21 @@ def outside(text: str, *, comment: bool = False, limit: int = MAX_OUTSIDE) -> st
 
 def plain(data: Any) -> Any:
     """YAML data as plain Python (dicts, lists, str, int, float, bool, datetime, None), to compare
-    what a change meant to write with what the written text reads back as."""
+    what a change meant to write with what the written text reads back as.
+
+    Round-trip data is unwrapped to what the safe loader makes of the same text: an explicitly
+    tagged scalar (``!!str 2024``, a :class:`~ruamel.yaml.comments.TaggedScalar`) becomes the
+    value its tag constructs, ruamel's scalar types (:class:`ScalarBoolean`, an int subclass;
+    :class:`ScalarFloat`, the ``ScalarString`` kinds) their plain type; a merge key's mapping is
+    read with the merged keys and an alias as a copy of its anchor's value, as both loaders do."""
+    if isinstance(data, TaggedScalar):
+        return plain(_tagged(data))
     if isinstance(data, dict):
         return {plain(k): plain(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
         return [plain(v) for v in data]
+    if isinstance(data, ScalarBoolean):
+        return bool(data)
     if isinstance(data, bool) or data is None:
         return data
     if isinstance(data, str):
@@ -351,6 +363,18 @@ def plain(data: Any) -> Any:
     if isinstance(data, datetime):
         return datetime.isoformat(data)  # a round-trip TimeStamp and a plain datetime alike
     return data
+
+
+def _tagged(node: TaggedScalar) -> Any:
+    """The value the safe loader constructs for a scalar with an explicit tag."""
+    tag = str(getattr(node.tag, "value", node.tag) or "")
+    value = "" if node.value is None else str(node.value)
+    if tag == "tag:yaml.org,2002:str":
+        return value
+    try:
+        return YAML(typ="safe").load(f"!<{tag}> {json.dumps(value)}")
+    except Exception:  # a tag the safe loader does not know: its text (it then does not read back)
+        return value
 
 
 def render(text: str, status: Status, change: Change, path: str = "status.yaml") -> tuple[str, Any]:

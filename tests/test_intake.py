@@ -84,13 +84,13 @@ def payload(name: str) -> dict:
 
 
 class Setup:
-    def __init__(self, tmp_path: Path, status: str = STATUS):
+    def __init__(self, tmp_path: Path, status: str = STATUS, ledger_url: str | None = None):
         self.calendar_path = tmp_path / "cal.yaml"
         self.calendar_path.write_text(calendar_text(POSTS), encoding="utf-8")
         self.status_path = tmp_path / "status.yaml"
         self.status_path.write_text(status, encoding="utf-8")
         self.clock = FakeClock(T0)
-        self.ledger_url = f"sqlite:///{tmp_path / 'ledger.db'}"
+        self.ledger_url = ledger_url or f"sqlite:///{tmp_path / 'ledger.db'}"
         self.ctx = WebContext(str(self.calendar_path), str(self.status_path), self.ledger_url, self.clock,
                               intake_token=TOKEN)
         self.intake = intake_for(self.ctx)  # the timer thread is tested on its own

@@ -6,12 +6,16 @@ Each endpoint turns one tool's payload into :class:`status.alerts.AlertEvent` va
 :func:`scheduler.statusfile.edit`, the lock and atomic swap the CLI uses, so the running
 engine announces what the intake wrote exactly as if a person had typed it.  What the
 intake remembers (fingerprints, firing-since times, the newest event per fingerprint) is
-in the ledger (:mod:`scheduler.ledger.alerts`), read for every decision and written back
-as a compare-and-swap: every server sharing the ledger decides alike.  Decisions are made
+in the ledger (:mod:`scheduler.ledger.alerts`).  Each decision is one ledger transaction
+holding the intake's database lock from before it reads the status file and the rows to
+after it has written the file and stored the rows, so decisions take turns across every
+server sharing the ledger and each is made on what the previous one left: every server
+decides alike, and two servers never decide on the same rows at once.  Decisions are made
 only on a settled status file (:func:`scheduler.daemon.read_settled`, the engine's rule):
-an empty, mid-save or invalid one is answered 503 with Retry-After.  A timer thread
-re-decides every second while an alert waits out its ``for:``, so it acts without a
-further payload; it is re-armed when the server starts (:meth:`Intake.start`).
+an empty, mid-save or invalid one is answered 503 with Retry-After (a fixed sentence: the
+details, which may name the database's host, go to the log).  A timer thread re-decides
+every second while an alert waits out its ``for:``, so it acts without a further payload;
+it is re-armed when the server starts (:meth:`Intake.start`).
 
 Every request needs the token of ``HERALD_INTAKE_TOKEN`` (``Authorization: Bearer`` or
 ``?token=`` for tools that cannot set headers), compared in constant time; a body over
@@ -49,6 +53,7 @@ from status.alerts import (
     change,
     decide,
     forgotten,
+    holds,
     suggestion,
 )
 from status.edit import visible
@@ -182,8 +187,8 @@ def statuspage(body: Any) -> list[AlertEvent]:
 
 
 def generic(body: Any) -> list[AlertEvent]:
-    """The documented generic form (README): ``{"id", "status", "labels", "severity"?, "at"?, "name"?}``,
-    or a list of them."""
+    """The documented generic form (README): ``{"id", "status", "at", "labels"?, "severity"?, "name"?}``
+    (``at``, an ISO 8601 time, is required: the order of events is the sender's), or a list of them."""
     items = body if isinstance(body, list) else [body]
     events = []
     for index, item in enumerate(items):
@@ -231,11 +236,21 @@ def _line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+class NotTogether(RuntimeFailure):
+    """Each of a decision's changes can be written alone but not all together: nothing is
+    written or stored, the request is answered 503 and the decision is made again later."""
+
+
+BUSY_ANSWER = "the status file is being saved or is not valid now; nothing was decided, try again"
+TOGETHER_ANSWER = "the alerts' changes cannot be written together now; nothing was decided, try again"
+DOWN_ANSWER = "the ledger is unavailable; nothing was decided, try again"
+
+
 class Intake:
-    """One server's intake: serialises its decisions (a lock), batches the requests that arrive
+    """One server's intake: serialises its decisions (a lock here, the ledger's lock across
+    servers: :func:`scheduler.ledger.alerts.deciding`), batches the requests that arrive
     meanwhile, and runs the ``for:`` timer.  What is tracked is read from the ledger for every
-    decision and written back as a compare-and-swap (:mod:`scheduler.ledger.alerts`): the
-    ledger, not this object, is the truth, so every server sharing it decides alike."""
+    decision, under that lock: the ledger, not this object, is the truth."""
 
     def __init__(self, ctx: WebContext, tick: float = TICK, *, settling: Settling | None = None,
                  wait: Callable[[float], bool] | None = None, monotonic: Callable[[], float] = time.monotonic):
@@ -244,7 +259,8 @@ class Intake:
         self._queue_lock = threading.Lock()
         self._queue: list[tuple[list[AlertEvent], Future[dict[str, Any]]]] = []  # waiting for the next decision
         self._draining = False  # a thread decides what is queued
-        self._waiting = False  # an alert waits out its for:
+        self._waiting = False  # an alert waits out its for: (read and set under _timer_lock)
+        self._timer_lock = threading.Lock()  # _waiting and _timer, between a decision and the timer thread
         self._warned: OrderedDict[str, None] = OrderedDict()  # label sets warned of (bounded, LRU)
         self._timer: threading.Thread | None = None
         self._stop = threading.Event()
@@ -261,8 +277,7 @@ class Intake:
         try:
             ledger = self.ctx.existing_ledger()
             if ledger is not None and stored.waiting(ledger.db):
-                self._waiting = True
-                self._start_timer()
+                self._set_waiting(True)
         except Exception as exc:  # the ledger down: the next payload or restart tries again
             log.warning("alert intake: could not read its memory at start-up: %s", _line(exc))
 
@@ -360,32 +375,47 @@ class Intake:
 
         db = self.ctx.ledger().db
         for _attempt in range(DECIDE_ATTEMPTS):
-            calendar, status = self._settled()
-            found = stored.rows(db)  # the truth, read for every decision: never a cache
-            now = self.ctx.clock.now()
-            decision = decide(status, {fp: item for fp, (item, _) in found.items()}, events, now, calendar)
-            self._warn(decision, status)
             try:
-                self._write(decision, status, calendar, now)
+                # The ledger's lock, from before anything is read to the commit: every server's
+                # decisions take turns, each on the rows and the file the previous one left.
+                with stored.deciding(db) as c:
+                    decision = self._decide(c, events)
             except StatusChanged as exc:
                 log.info("alert intake: %s", exc)
                 continue
-            gone = forgotten(decision.tracked, now)  # bounded memory: old tombstones, long-silent alerts
-            for fingerprint in gone:
-                del decision.tracked[fingerprint]
-            touched = decision.touched | set(gone)
-            try:
-                stored.save(db, decision.tracked, touched, now,
-                            expected={fp: found[fp][1] if fp in found else None for fp in touched})
-            except stored.Conflict as exc:  # another server decided meanwhile: decide again on what it stored
+            except stored.Conflict as exc:  # a server not taking the lock decided meanwhile: decide again
                 log.info("alert intake: %s; deciding again", exc)
                 continue
-            self._waiting = decision.waiting
-            if self._waiting:
-                self._start_timer()
+            self._set_waiting(decision.waiting)
             return decision
         raise RuntimeFailure(f"the alert intake's memory kept changing ({DECIDE_ATTEMPTS} decisions in a row); "
                              "try again")
+
+    def _decide(self, c: Any, events: list[AlertEvent]) -> Decision:
+        """Decide, write the file, store the rows: in the caller's transaction (its lock held).
+        If the transaction then fails, the file's write is made again by the next decision,
+        which finds it written: every write is idempotent (an incident declared under its id
+        once, a resolved one not resolved again, a state set only when it differs)."""
+        from ..ledger import alerts as stored
+
+        calendar, status = self._settled()
+        found = stored.rows(c)  # the truth, read for every decision: never a cache
+        now = self.ctx.clock.now()
+        decision = decide(status, {fp: item for fp, (item, _) in found.items()}, events, now, calendar)
+        self._warn(decision, status)
+        self._write(decision, status, calendar, now)
+        gone = forgotten(decision.tracked, now, status)  # bounded memory: old tombstones, long-silent alerts
+        for fingerprint in gone:
+            item = decision.tracked.pop(fingerprint)
+            if holds(item, status):
+                log.error("alert %s (%s) is forgotten: more than %d alerts fire, each holding an open incident or "
+                          "a marked component; its resolve will not undo %s: resolve or mark it by hand",
+                          visible(item.alert), visible(fingerprint), len(decision.tracked),
+                          visible(item.incident or item.component))
+        touched = decision.touched | set(gone)
+        stored.save(c, decision.tracked, touched, now,
+                    expected={fp: found[fp][1] if fp in found else None for fp in touched})
+        return decision
 
     def _warn(self, decision: Decision, status: Status) -> None:
         for event in decision.unrouted:
@@ -405,8 +435,10 @@ class Intake:
     def _write(self, decision: Decision, status: Status, calendar: Calendar, now: datetime) -> None:
         """Write the decision's changes in one edit.  If the edit is refused (a change that would
         not be valid), each action is checked alone: the good ones are written together, and the
-        alerts of each bad one are reported (log, answer) and marked failed, never tried again:
-        one bad alert never blocks the others."""
+        alerts named by each bad one (those it declares, raises, resolves or marks for) are
+        reported (log, answer) and marked failed, never tried again: one bad alert never blocks
+        the others.  When each is fine alone but not together, :class:`NotTogether` (nothing is
+        written; the request is answered 503 and the decision made again)."""
         from campaigns.errors import StatusFileError, UsageError
 
         from ..statusfile import check_change, edit
@@ -432,18 +464,20 @@ class Intake:
                 good.append(action)
             except (StatusFileError, UsageError) as exc:
                 bad.append((action, _line(exc)))
-        if not bad:  # each alone is fine, together they are not: none is written
-            bad, good = [(action, _line(refused)) for action in decision.actions], []
+        if not bad:  # each alone is fine, together they are not: nothing is written, decided again later
+            log.warning("alert intake: the changes (%s) can each be written but not together: %s; nothing was "
+                        "written, deciding again later", ", ".join(f"{kind} {args[0]}" for kind, args in
+                                                                   decision.actions), _line(refused))
+            raise NotTogether("the alerts' changes can each be written but not together; nothing was decided, "
+                              "try again")
         if good:
             written = change(decision, status, calendar, now, good)
             if written is not None:
                 edit(path, calendar, written)
         for action, reason in bad:
             component = action_component(action, decision.tracked)
-            for fingerprint in sorted(decision.touched):
-                item = decision.tracked.get(fingerprint)
-                if item is None or item.component != component:
-                    continue
+            for fingerprint in _named(action, decision):
+                item = decision.tracked[fingerprint]
                 decision.put(replace(item, failed=reason, incident="", opened=False))
                 decision.failed[fingerprint] = reason
                 log.warning("alert %s (%s): its change (%s on %s) could not be written and is not tried again: %s",
@@ -451,16 +485,22 @@ class Intake:
         decision.actions = good
         log.info("%s: %s", path, ", ".join(f"{kind} {args[0]}" for kind, args in good) or "nothing written")
 
-    def _start_timer(self) -> None:
-        if self._timer is not None and self._timer.is_alive():
-            return
-        self._timer = threading.Thread(target=self._loop, name="herald-intake-timer", daemon=True)
-        self._timer.start()
+    def _set_waiting(self, waiting: bool) -> None:
+        """Whether an alert waits out its ``for:``; the timer thread is started when it does and
+        none runs.  The timer reads ``_waiting``, and clears ``_timer`` before it ends, under the
+        same lock: a timer about to end is never taken for one that will tick."""
+        with self._timer_lock:
+            self._waiting = waiting
+            if waiting and self._timer is None and not self._stop.is_set():
+                self._timer = threading.Thread(target=self._loop, name="herald-intake-timer", daemon=True)
+                self._timer.start()
 
     def _loop(self) -> None:
         while not self._stop.wait(self.tick_every):
-            if not self._waiting:
-                return
+            with self._timer_lock:
+                if not self._waiting:
+                    self._timer = None
+                    return
             try:
                 self.tick()
             except Exception as exc:  # a file mid-save, a broken file or ledger: the next tick tries again
@@ -500,9 +540,10 @@ class Intake:
                 return _error(422, "the payload is not in the shape this tool sends (see README: Alert intake)")
             try:
                 result = await asyncio.wrap_future(self.submit(events))
-            except Exception as exc:  # the status file mid-save, broken or busy: nothing was decided
-                log.warning("alert intake: %s", _line(exc))
-                return _error(503, _line(exc), {"Retry-After": RETRY_AFTER})
+            except Exception as exc:  # the status file mid-save, broken or busy, the ledger down: nothing decided
+                # The details go to the log only: a database's error names its host and port.
+                log.warning("alert intake: nothing was decided: %s: %s", type(exc).__name__, _line(exc))
+                return _error(503, _answer(exc), {"Retry-After": RETRY_AFTER})
             return JSONResponse(result)
         return endpoint
 
@@ -515,6 +556,32 @@ class Intake:
         if not hmac.compare_digest(given.encode(), token.encode()):
             return _error(401, "a valid intake token is needed (Authorization: Bearer TOKEN, or ?token=TOKEN)")
         return None
+
+
+def _named(action: tuple[str, Any], decision: Decision) -> list[str]:
+    """The fingerprints an action is for: those of the incident it declares, raises or resolves,
+    or those that mark its component (touched by this decision)."""
+    kind, args = action
+    out = []
+    for fingerprint in sorted(decision.touched):
+        item = decision.tracked.get(fingerprint)
+        if item is None:
+            continue
+        if kind == "mark" and not item.incident and item.component == args[0] \
+                or kind != "mark" and item.incident == args[0]:
+            out.append(fingerprint)
+    return out
+
+
+def _answer(exc: BaseException) -> str:
+    """The 503's sentence: fixed, whatever the error says (see the endpoint)."""
+    from ..statusfile import StatusFileBusy, StatusFileRace
+
+    if isinstance(exc, NotTogether):
+        return TOGETHER_ANSWER
+    if isinstance(exc, (NotSettled, StatusFileBusy, StatusFileRace)):
+        return BUSY_ANSWER
+    return DOWN_ANSWER
 
 
 def _error(code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
