@@ -19,6 +19,8 @@ Nothing here reads a clock or a file, so every rule is a table of events and ``n
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -32,6 +34,21 @@ from . import edit
 from .model import AlertPolicy, AlertRoute, Impact, Incident, Status, UpdateState
 
 FIRING, RESOLVED = "firing", "resolved"
+MAX_IDENTITY = 200  # characters of an alert's identity: the ledger's key column holds this many
+# what no key may hold: the ledger stores control characters, non-characters and lone
+# surrogates as U+FFFD, and a key must be found under the very text it was stored with
+_NOT_A_KEY = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
+
+
+def identity(source: str, *parts: str) -> str:
+    """An alert's fingerprint: ``source`` and the tool's own ids joined by ``:``, or, when that
+    text is longer than :data:`MAX_IDENTITY` or holds a character no key may hold, ``source``
+    and its SHA-256 (the same alert always gets the same fingerprint, whatever its ids hold)."""
+    text = ":".join((source, *parts))
+    if len(text) <= MAX_IDENTITY and not _NOT_A_KEY.search(text):
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{source}:sha256:{digest}"
 IMPACT_ORDER = {Impact.NONE: 0, Impact.MINOR: 1, Impact.MAJOR: 2, Impact.CRITICAL: 3}
 MARK_STATE = {Impact.NONE: "degraded_performance", Impact.MINOR: "degraded_performance",
               Impact.MAJOR: "partial_outage", Impact.CRITICAL: "major_outage"}
@@ -344,7 +361,8 @@ def _words(status: Status, component: str, policy: AlertPolicy | None, what: str
                 f"Some customers may have trouble with {name}. We're looking into it now.")
     if what == "raise":
         return f"More customers are affected by the problem with {name} than we first saw. We're on it."
-    return f"{name} works normally again. Thank you for your patience."
+    # the state's template adds the apology; a stock phrase here would get the post refused
+    return f"The problem with {name} is fixed, and everything is working normally again."
 
 
 class StatusChanged(RuntimeError):

@@ -220,7 +220,7 @@ def test_a_grouped_critical_alert_declares_one_public_incident_naming_the_alert_
     s.post("alertmanager", payload("alertmanager-resolved.json"))
     done = s.status().incident(incident.id)
     assert done is not None and done.resolved and len(done.updates) == 2
-    assert done.updates[-1].message.startswith("Checkout works normally again")
+    assert done.updates[-1].message == "The problem with Checkout is fixed, and everything is working normally again."
 
 
 def test_one_of_two_alerts_resolving_keeps_the_incident_open(s):

@@ -38,7 +38,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
@@ -54,6 +54,7 @@ from status.alerts import (
     decide,
     forgotten,
     holds,
+    identity,
     suggestion,
 )
 from status.edit import visible
@@ -122,8 +123,8 @@ def alertmanager(body: Any, source: str = "alertmanager") -> list[AlertEvent]:
         at = _time(_get(alert, "startsAt" if status == FIRING else "endsAt", str, where),
                    f"{where}.{'startsAt' if status == FIRING else 'endsAt'}")
         fingerprint = _get(alert, "fingerprint", str, where)
-        events.append(AlertEvent(source, f"{source}:{fingerprint}", status, at, labels.get("alertname", fingerprint),
-                                 labels))
+        events.append(AlertEvent(source, identity(source, fingerprint), status, at,
+                                 labels.get("alertname", fingerprint), labels))
     return events
 
 
@@ -144,7 +145,7 @@ def uptime_kuma(body: Any) -> list[AlertEvent]:
     name = _get(monitor, "name", str, "monitor")
     at = _time(_get(beat, "time", str, "heartbeat"), "heartbeat.time")  # Uptime Kuma sends UTC
     ident = _get(monitor, "id", (int, str), "monitor", name)
-    return [AlertEvent("uptime-kuma", f"uptime-kuma:{ident}", FIRING if state == 0 else RESOLVED, at, name,
+    return [AlertEvent("uptime-kuma", identity("uptime-kuma", str(ident)), FIRING if state == 0 else RESOLVED, at, name,
                        {"monitor": name})]
 
 
@@ -163,7 +164,7 @@ def statuspage(body: Any) -> list[AlertEvent]:
             return []
         ident = _get(update, "component_id", str, "component_update")
         name = _get(component, "name", str, "component")
-        return [AlertEvent("statuspage", f"statuspage:{page}:component:{ident}",
+        return [AlertEvent("statuspage", identity("statuspage", page, "component", ident),
                            RESOLVED if new == "operational" else FIRING,
                            _time(_get(update, "created_at", str, "component_update"), "component_update.created_at"),
                            name, {"upstream": name, "severity": UPSTREAM_SEVERITY.get(new, "minor")})]
@@ -182,7 +183,7 @@ def statuspage(body: Any) -> list[AlertEvent]:
     subjects = [(c.get("id") if isinstance(c.get("id"), str) else c["name"], c["name"])
                 for c in _get(incident, "components", list, "incident", [])
                 if isinstance(c, dict) and isinstance(c.get("name"), str)] or [(page, page)]
-    return [AlertEvent("statuspage", f"statuspage:{page}:incident:{ident}:{key}", RESOLVED if done else FIRING,
+    return [AlertEvent("statuspage", identity("statuspage", page, "incident", ident, key), RESOLVED if done else FIRING,
                        at, name, {"upstream": subject, "severity": severity}) for key, subject in subjects]
 
 
@@ -202,8 +203,8 @@ def generic(body: Any) -> list[AlertEvent]:
         if severity:
             labels["severity"] = severity
         at = _time(_get(item, "at", str, where), f"{where}at")
-        events.append(AlertEvent("generic", f"generic:{ident}", status, at, _get(item, "name", str, where, ident),
-                                 labels))
+        events.append(AlertEvent("generic", identity("generic", ident), status, at,
+                                 _get(item, "name", str, where, ident), labels))
     return events
 
 
@@ -519,10 +520,14 @@ class Intake:
             if declared.isdigit() and int(declared) > MAX_BODY:
                 return _error(413, f"the body is over {MAX_BODY} bytes")
             body = bytearray()
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_BODY:
-                    return _error(413, f"the body is over {MAX_BODY} bytes")
+            try:
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > MAX_BODY:
+                        return _error(413, f"the body is over {MAX_BODY} bytes")
+            except ClientDisconnect:  # the sender went away mid-body: nothing to decide, nobody to answer
+                log.info("alert intake: the client went away before its body was whole; nothing was decided")
+                return _error(400, "the body ended early")
             try:
                 data = json.loads(body)
             except (ValueError, UnicodeDecodeError) as exc:
@@ -551,8 +556,9 @@ class Intake:
         token = self.ctx.intake_token
         if not token:
             return _error(503, "the alert intake is off: set HERALD_INTAKE_TOKEN")
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or request.query_params.get(
-            "token", "")
+        scheme, _, credentials = request.headers.get("authorization", "").strip().partition(" ")
+        given = (credentials.strip() if scheme.lower() == "bearer" else scheme) \
+            or request.query_params.get("token", "")  # an auth scheme is case-insensitive (RFC 9110 11.1)
         if not hmac.compare_digest(given.encode(), token.encode()):
             return _error(401, "a valid intake token is needed (Authorization: Bearer TOKEN, or ?token=TOKEN)")
         return None
