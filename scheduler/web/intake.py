@@ -180,11 +180,13 @@ def statuspage(body: Any) -> list[AlertEvent]:
     severity = UPSTREAM_IMPACT.get(str(incident.get("impact") or "none"), "minor")
     # One alert per affected component, identified by the component's id: its name is the
     # provider's text (routing matches it), and a renamed component must stay the same alert.
-    subjects = [(c.get("id") if isinstance(c.get("id"), str) else c["name"], c["name"])
-                for c in _get(incident, "components", list, "incident", [])
-                if isinstance(c, dict) and isinstance(c.get("name"), str)] or [(page, page)]
-    return [AlertEvent("statuspage", identity("statuspage", page, "incident", ident, key), RESOLVED if done else FIRING,
-                       at, name, {"upstream": subject, "severity": severity}) for key, subject in subjects]
+    subjects: list[tuple[str, str]] = [
+        (c["id"] if isinstance(c.get("id"), str) else c["name"], c["name"])
+        for c in _get(incident, "components", list, "incident", [])
+        if isinstance(c, dict) and isinstance(c.get("name"), str)] or [(page, page)]
+    return [AlertEvent("statuspage", identity("statuspage", page, "incident", ident, key),
+                       RESOLVED if done else FIRING, at, name, {"upstream": subject, "severity": severity})
+            for key, subject in subjects]
 
 
 def generic(body: Any) -> list[AlertEvent]:
