@@ -78,7 +78,9 @@ class PageCache:
     """Rendered pages and API files by name, each kept with the key it was built for (the files'
     stamps, the ledger stamps its part of the site depends on, the minute).  A request whose key
     matches is a dictionary lookup; a changed key rebuilds that one file, once: concurrent
-    requests for it wait for the one build (single flight) instead of building it again.
+    requests for it get the version before while it is built (a page a build behind, never a
+    wait behind it), or, for a file never built, wait for the one build (single flight)
+    instead of building it again.
     Bounded: at most ``max_bytes`` of bodies and ``max_entries`` files, the least recently
     used dropped first."""
 
@@ -110,6 +112,9 @@ class PageCache:
                 if flight is None:
                     flight = self._building[(name, key)] = threading.Event()
                     break
+                if entry is not None:  # being rebuilt: the version before, until the build is done
+                    self._entries.move_to_end(name)
+                    return entry
             flight.wait(30)  # another request builds it: take its result (or build, if it failed)
         try:
             self.builds += 1
