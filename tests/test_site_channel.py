@@ -255,6 +255,50 @@ def test_the_publisher_a_reload_builds_takes_over_the_folders_writer(tmp_path, c
     again.close()
 
 
+def test_a_reload_that_rebuilds_the_site_shows_the_new_publisher_the_status(tmp_path, clock):
+    """Through Engine.swap, as the daemon reloads a calendar whose site settings changed: the new
+    publisher is shown the (unchanged) status, so its first write keeps every incident page."""
+    old = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
+    engine = Engine(calendar(), Ledger(f"sqlite:///{tmp_path / 'state.db'}"), {"site": old}, "t", status=many(5))
+    engine.replan(clock.now())
+    old.flush()
+    pages = folder(tmp_path) / "incidents"
+    assert (pages / "inc-4" / "index.html").exists()
+    new = SitePublisher("site", {"title": "Bench 2"}, clock, base_dir=str(tmp_path), title="x", background=True)
+    try:
+        engine.swap(clock.now(), calendar=calendar(), publishers={"site": new})  # the status did not change
+        old.close()  # as the daemon closes the replaced one
+        new.publish(post(1))  # its first publication
+        new.flush()
+        home = (folder(tmp_path) / "index.html").read_text()
+        assert "<title>Bench 2 status</title>" in home and "Update 1." in home
+        assert len(list(pages.iterdir())) == 5 and (pages / "inc-4" / "index.html").exists()
+    finally:
+        new.close()
+
+
+def test_a_site_built_for_an_engine_writes_no_page_before_it_was_shown_a_status(tmp_path, clock):
+    from campaigns.model import Account
+
+    first = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
+    first.on_status(many(5), calendar(), clock.now())
+    first.close()
+    pages = folder(tmp_path) / "incidents"
+    assert len(list(pages.iterdir())) == 5
+    built = SitePublisher.from_account(Account("site", "site", {"title": "Other"}), calendar(), clock=clock, env={},
+                                       base_dir=str(tmp_path))
+    try:
+        built.publish(post(2))  # stored (found again), but no page from an empty status
+        built.flush()
+        assert built.find_recent(post(2)) is not None
+        assert len(list(pages.iterdir())) == 5
+        built.on_status(many(5), calendar(), clock.now())  # then: the status and the item
+        built.flush()
+        assert "Update 2." in (folder(tmp_path) / "index.html").read_text() and len(list(pages.iterdir())) == 5
+    finally:
+        built.close()
+
+
 def test_pending_changes_coalesce_and_the_latest_state_wins():
     done, started, release = [], threading.Event(), threading.Event()
 
