@@ -61,6 +61,7 @@ class SitePublisher(Publisher):
         # empty one would replace every incident page (and the first write deletes the pages of
         # incidents a status does not have).  A publication meanwhile is stored; on_status writes it.
         self.awaits_status = False
+        self.unfinished = False  # a close that gave up on the writer's thread (see close)
         self._shown = False
         self.calendar: Calendar | None = None
         self.tz: Any = tz
@@ -142,14 +143,15 @@ class SitePublisher(Publisher):
         if self.background is not None:
             self.background.flush()
 
-    def close(self) -> None:
-        """Write what is pending, then stop the writer's thread."""
+    def close(self, timeout: float | None = None) -> None:
+        """Write what is pending, then stop the writer's thread; with ``timeout`` (a stop's budget),
+        no longer than that: see :meth:`.sitewriter.Background.close` (``unfinished`` says it gave up)."""
         with self.lock:  # no state handed over while it stops
             shared, self._shared = self._shared, None
             if shared is not None:
                 self.background = None  # from now on (if ever), written in the caller's thread
                 self.writer = SiteWriter(self.directory)
-                release(shared)
+                self.unfinished = not release(shared, timeout)
 
     def _submit(self, items: list[dict[str, Any]]) -> int:
         """Under ``self.lock``: the state of ``items``, to the writer thread (its generation) or written now (0);
