@@ -100,20 +100,49 @@ def test_a_claim_taken_as_the_engine_stops_is_given_back_unsent(ledger, monkeypa
     assert sorted(post.post for post, _ in after.sent) == ["p0", "p1", "p2", "p3", "p4"]
 
 
-def _arrivals(receiver: Receiver) -> list[tuple[float, str]]:
-    """(time, Idempotency-Key) of every POST as it reaches the receiver, before its slow answer."""
-    seen: list[tuple[float, str]] = []
-    lock = threading.Lock()
-    handler = receiver.server.RequestHandlerClass
-    answer = handler.do_POST  # type: ignore[attr-defined]
+class Arrivals:
+    """The Idempotency-Key of every POST, in the order the receiver saw them (before its slow
+    answer), and markers put in the same list under the same lock: "after the marker" is an order,
+    not a comparison of clock stamps."""
 
-    def do_post(self):
-        with lock:
-            seen.append((time.time(), self.headers.get("Idempotency-Key", "")))
-        answer(self)
+    MARK = "--stopping--"
 
-    handler.do_POST = do_post  # type: ignore[attr-defined]
-    return seen
+    def __init__(self, receiver: Receiver):
+        self.seen: list[str] = []
+        self.lock = threading.Lock()
+        handler = receiver.server.RequestHandlerClass
+        answer = handler.do_POST  # type: ignore[attr-defined]
+        arrivals = self
+
+        def do_post(request_handler):
+            with arrivals.lock:
+                arrivals.seen.append(request_handler.headers.get("Idempotency-Key", ""))
+            answer(request_handler)
+
+        handler.do_POST = do_post  # type: ignore[attr-defined]
+
+    def mark(self) -> None:
+        with self.lock:
+            self.seen.append(self.MARK)
+
+    def after_mark(self) -> list[str]:
+        with self.lock:
+            return self.seen[self.seen.index(self.MARK) + 1:] if self.MARK in self.seen else []
+
+
+def _mark_when_logged(log: Path, text: str, arrivals: Arrivals, proc: subprocess.Popen) -> threading.Thread:
+    """Put the marker into ``arrivals`` as soon as ``text`` is in the log: every POST after it
+    reached the receiver after the process logged ``text`` (a few may come between the line and the
+    marker: those are not checked, never wrongly blamed)."""
+    def watch() -> None:
+        deadline = time.monotonic() + 60
+        while text not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)  # noqa: ASYNC251  (polling the child's log)
+        arrivals.mark()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    return watcher
 
 
 def _start(calendar: Path, state: str, log: Path) -> subprocess.Popen:
@@ -149,7 +178,7 @@ def test_sigterm_during_a_backlog_stops_at_once_and_the_next_start_sends_exactly
     with Receiver() as receiver:
         receiver.delay = 0.2  # a slow endpoint: the backlog would take minutes to drain
         receiver.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
-        arrivals = _arrivals(receiver)
+        arrivals = Arrivals(receiver)
         # Given 2,000 announcements that fell due over the last two hours (within their 6 h catch-up)
         now = datetime.now(UTC).replace(microsecond=0)
         write_calendar(calendar, receiver.url, BACKLOG, now - timedelta(hours=2), 7000.0)
@@ -158,24 +187,26 @@ def test_sigterm_during_a_backlog_stops_at_once_and_the_next_start_sends_exactly
             _wait_for_line(log, " started: ", 1, proc)
             assert receiver.wait_for(10, timeout=60), log.read_text()[-3000:]  # it is catching up
             # When it is told to stop in the middle of the backlog
-            code, took = _terminate(proc, bound=20)
+            watcher = _mark_when_logged(log, "INFO herald.daemon: stopping: ", arrivals, proc)
+            code, took = _terminate(proc, bound=30)
+            watcher.join(60)
         finally:
             if proc.poll() is None:
                 proc.kill()
         text = log.read_text()
-        # Then it exits cleanly and promptly (the real figure is bench/bench_hold.py's)
-        assert code == 0 and took < 20, (code, took, text[-3000:])
+        # Then it exits cleanly within the issue's 5 s (with slack for a loaded machine; the real
+        # figure is bench/bench_hold.py's)
+        assert code == 0 and took <= 8, (code, took, text[-3000:])
         assert "Traceback" not in text, text[-3000:]
         stopping = STOPPING.findall(text)
         assert len(stopping) == 1, text[-3000:]
-        stamp, said = stopping[0]
-        stopped_at = datetime.fromisoformat(stamp).timestamp()
+        _stamp, said = stopping[0]
         in_flight = set(re.findall(r"(\S+) on hooks", said))
         assert len(in_flight) <= 3, said  # at most the account's parallel sends
         # nothing reached the receiver after "stopping" but the sends that were already in flight
         post_of = {d["key"]: d["body"]["post"] for d in receiver.deliveries}
-        late = [(at, post_of.get(key, key)) for at, key in arrivals if at > stopped_at]
-        assert {post for _, post in late} <= in_flight, (late, said)
+        late = [post_of.get(key, key) for key in arrivals.after_mark()]
+        assert set(late) <= in_flight, (late, said)
         # and every delivery (the in-flight ones too) is recorded as sent; no claim is left behind
         delivered = len(receiver.accepted)
         assert 10 <= delivered < BACKLOG, delivered
