@@ -105,6 +105,9 @@ FEED_STOP = 1.0  # seconds to wait for feed workers at shutdown (they are cancel
 # waiting for any thread still running (``unfinished``).
 STOP_BUDGET = 4.0
 STOP_GRACE = 3.0
+# Within STOP_GRACE, a send is not waited for longer than its network's HTTP deadline (its ``timeout``)
+# and RECORD_TIME more; a local one (the site channel: a render, nothing on the wire) RECORD_TIME.
+RECORD_TIME = 1.0
 SENDS_PER_ACCOUNT = 3  # publications of one account due at once that are sent at once
 IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not repeated sooner than this
 ERROR_GAP = timedelta(seconds=5)  # after a run that failed (the ledger unreachable…)
@@ -469,12 +472,19 @@ class Daemon:
 
     def _wait_for_sends(self, closer: threading.Thread, until: float) -> list[Publication]:
         """Wait for ``closer`` (the scheduler's shutdown, which waits for the running jobs) until the
-        monotonic time ``until`` (one budget for all the sends in flight, see STOP_GRACE); return the
-        sends given up on (none: all done)."""
+        monotonic time ``until`` (one budget for all the sends in flight, see STOP_GRACE), or until
+        every send in flight is past its own bound (RECORD_TIME); return the sends given up on (none:
+        all done)."""
+        bounds: dict[str, float] = {}
         while closer.is_alive():
-            if time.monotonic() >= until:
-                return self.engine.in_flight()
-            closer.join(max(0.0, min(0.05, until - time.monotonic())))
+            flying = self.engine.in_flight()
+            now = time.monotonic()
+            for p in flying:
+                timeout = getattr(self.engine.publishers.get(p.network), "timeout", 0)
+                bounds.setdefault(p.key, now + float(timeout or 0) + RECORD_TIME)
+            if now >= until or (flying and all(now >= bounds[p.key] for p in flying)):
+                return flying
+            closer.join(max(0.0, min(0.05, until - now)))
         return []
 
     # -- waiting -------------------------------------------------------------------------
