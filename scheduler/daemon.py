@@ -31,11 +31,12 @@
 - SIGTERM/SIGINT only set an event (the handlers do nothing else); the main thread then stops
   the engine (:meth:`Engine.stop`: no new send starts, however long a catch-up backlog is, and
   "stopping" is logged only after that, naming the sends in flight), stops the watcher, cancels
-  the feeds, lets the sends in flight finish (each bounded by its network's HTTP deadline, all by
-  ``STOP_GRACE``) and records them, gives back claims it still holds and records that it stopped.
-  What was not sent stays due for the next start.  A send still running after its bound (a site
-  render on a loaded machine, a network past its deadline) keeps its claim (the next start
-  reconciles it, as after a crash) and the process exits without waiting for it.
+  the feeds, lets the sends in flight finish (``STOP_GRACE`` for all of them together) and records
+  them, gives back claims it still holds and records that it stopped, all within ``STOP_BUDGET``
+  (4 s).  What was not sent stays due for the next start.  A send still running after the grace (a
+  site render on a loaded machine, a network past its deadline) keeps its claim (the next start
+  reconciles it, as after a crash); a site write still running is left unfinished (the next
+  start writes it); the process exits without waiting for either.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ from .ledger.registry import newest_calendar
 from .logformat import set_zone
 from .networks import build_publishers, close_unused
 from .networks.base import Publisher
+from .networks.site import SitePublisher
 from .web import metrics
 
 log = logging.getLogger("herald.daemon")
@@ -94,12 +96,17 @@ HEARTBEAT = 1.0  # seconds between heartbeats
 DEAD_AFTER = timedelta(seconds=4)  # a peer whose heartbeat is this old, and whose lock session is gone, is dead
 REARM = 15.0  # seconds between re-arms of every account
 FEED_STOP = 1.0  # seconds to wait for feed workers at shutdown (they are cancelled, and daemon threads)
-# How long a stop waits for the sends in flight to finish and be recorded: each for its network's HTTP
-# deadline (its ``timeout``, 10 s by default) and RECORD_TIME more, a local one (the site channel: a
-# render, nothing on the wire) RECORD_TIME; STOP_GRACE at most, inside systemd's TimeoutStopSec=30.  A
-# send still running then is abandoned as a SIGKILL would leave it: its claim stays, and the next
-# start reconciles it before any re-send.
-STOP_GRACE = 20.0
+# A stop (SIGTERM) takes STOP_BUDGET seconds at most, whatever the backlog, so that the process is gone
+# within 5 s: of that, the sends in flight get STOP_GRACE in all (one budget shared by every send, not
+# one per send) to finish and be recorded.  A send still running then is abandoned as a SIGKILL would
+# leave it: its claim stays, and the next start reconciles it before any re-send.  APScheduler's
+# shutdown, the feed workers, the site writers (a full write pending: written again at the next
+# start) and the status server get what is left of STOP_BUDGET; the process then exits without
+# waiting for any thread still running (``unfinished``).
+STOP_BUDGET = 4.0
+STOP_GRACE = 3.0
+# Within STOP_GRACE, a send is not waited for longer than its network's HTTP deadline (its ``timeout``)
+# and RECORD_TIME more; a local one (the site channel: a render, nothing on the wire) RECORD_TIME.
 RECORD_TIME = 1.0
 SENDS_PER_ACCOUNT = 3  # publications of one account due at once that are sent at once
 IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not repeated sooner than this
@@ -263,6 +270,7 @@ class Daemon:
         self._jobs_lock = threading.RLock()
         self._closing = False
         self.abandoned: list[str] = []  # keys of sends still running when the stop gave up on them
+        self.unfinished = False  # a stop that gave up on a thread (a send, a job, a site write): exit without it
         self._busy: set[str] = set()  # accounts whose run_due is in progress
         self._again: set[str] = set()  # ... and that were woken again meanwhile
         self._feed_cancel = threading.Event()
@@ -385,7 +393,7 @@ class Daemon:
                 self._stopping()
             finally:
                 self.shutdown()
-        if self.abandoned:  # their threads would hold the interpreter's exit until they end
+        if self.abandoned or self.unfinished:  # their threads would hold the interpreter's exit until they end
             for handler in logging.getLogger().handlers:
                 handler.flush()
             os._exit(0)
@@ -404,6 +412,13 @@ class Daemon:
         self.stop_event.set()
 
     def shutdown(self) -> None:
+        """Stop within STOP_BUDGET seconds (see there), whatever is still running."""
+        began = time.monotonic()
+        deadline = began + STOP_BUDGET
+
+        def left(at_most: float = STOP_BUDGET) -> float:
+            return max(0.0, min(at_most, deadline - time.monotonic()))
+
         self.stop_event.set()
         self.engine.stop()  # idempotent (run_forever did it already): nothing new is sent from here on
         if self.observer is not None:
@@ -421,16 +436,19 @@ class Daemon:
             closer = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="herald-stop",
                                       daemon=True)
             closer.start()
-            flying = self._wait_for_sends(closer)
+            flying = self._wait_for_sends(closer, began + min(STOP_GRACE, STOP_BUDGET))
             if flying:
                 stuck = {p.key for p in flying}
                 self.abandoned = sorted(stuck)
-                log.warning("stopping: %d send(s) still running past their bound, left claimed for the next start "
-                            "to reconcile before any re-send: %s", len(flying),
+                log.warning("stopping: %d send(s) still running past the stop's bound, left claimed for the next "
+                            "start to reconcile before any re-send: %s", len(flying),
                             ", ".join(f"{p.post} on {p.network}" for p in flying))
-        deadline = time.monotonic() + FEED_STOP
+            closer.join(left(0.2))  # the jobs that were no send (a ledger read, a re-arm)
+            if closer.is_alive():
+                self.unfinished = True
+        feeds_until = time.monotonic() + left(FEED_STOP)
         for worker in list(self._feed_workers.values()):  # cancelled; daemon threads never hold up the exit
-            worker.join(max(0.0, deadline - time.monotonic()))
+            worker.join(max(0.0, feeds_until - time.monotonic()))
         now = self.clock.now()
         # never a claim whose send may still land: released, it could be sent again without reconciling
         mine = [r.key for r in self.ledger.claimed() if r.lease_owner == self.id and r.key not in stuck]
@@ -439,26 +457,34 @@ class Daemon:
         self.cluster.close()
         for publisher in self.engine.publishers.values():
             if not any(p.network == publisher.name for p in self.engine.in_flight()):
-                publisher.close()
+                if isinstance(publisher, SitePublisher):  # a full write pending: rewritten at the next start
+                    publisher.close(timeout=left())
+                    if publisher.unfinished:
+                        self.unfinished = True
+                        log.warning("stopping: the site %s was still being written; the next start writes it",
+                                    publisher.directory)
+                else:
+                    publisher.close()
         self.feeds.close()
         if self._server_thread is not None:
-            self._server_thread.join(FEED_STOP)
+            self._server_thread.join(left(FEED_STOP))
         log.info("stopped%s", f" (gave back {len(mine)} claim(s))" if mine else "")
 
-    def _wait_for_sends(self, closer: threading.Thread) -> list[Publication]:
-        """Wait for ``closer`` (the scheduler's shutdown, which waits for the running jobs) while a send
-        in flight is within its bound (see STOP_GRACE); return the sends given up on (none: all done)."""
-        began = time.monotonic()
+    def _wait_for_sends(self, closer: threading.Thread, until: float) -> list[Publication]:
+        """Wait for ``closer`` (the scheduler's shutdown, which waits for the running jobs) until the
+        monotonic time ``until`` (one budget for all the sends in flight, see STOP_GRACE), or until
+        every send in flight is past its own bound (RECORD_TIME); return the sends given up on (none:
+        all done)."""
         bounds: dict[str, float] = {}
         while closer.is_alive():
             flying = self.engine.in_flight()
-            elapsed = time.monotonic() - began
+            now = time.monotonic()
             for p in flying:
                 timeout = getattr(self.engine.publishers.get(p.network), "timeout", 0)
-                bounds.setdefault(p.key, float(timeout or 0) + RECORD_TIME)
-            if elapsed >= STOP_GRACE or (flying and all(elapsed >= bounds[p.key] for p in flying)):
+                bounds.setdefault(p.key, now + float(timeout or 0) + RECORD_TIME)
+            if now >= until or (flying and all(now >= bounds[p.key] for p in flying)):
                 return flying
-            closer.join(0.05)
+            closer.join(max(0.0, min(0.05, until - now)))
         return []
 
     # -- waiting -------------------------------------------------------------------------

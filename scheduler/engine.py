@@ -255,9 +255,15 @@ class Engine:
                 for name in list(self.stopped):  # an account removed, or rebuilt (new credentials), starts afresh
                     if self.view.publishers.get(name) is not old.publishers.get(name):
                         del self.stopped[name]
+                # publishers new or rebuilt (a reload that changed their settings): never shown a status
+                unseen = [p for name, p in self.view.publishers.items() if p is not old.publishers.get(name)]
+            shown = self._shown_status
             if calendar is None and publishers is None and self.window is not None:
                 return self._replan_status(now)
-            return self._replan(now)
+            changes = self._replan(now)
+            if unseen and shown is not None and self._shown_status is shown:  # the others saw it already
+                self._show(unseen, self.view, now)
+            return changes
 
     # -- planning ------------------------------------------------------------------
     def replan(self, now: datetime, calendar: Calendar | None = None,
@@ -314,7 +320,11 @@ class Engine:
 
     def _status_changed(self, view: View, now: datetime) -> None:
         self._shown_status = view.status
-        for publisher in view.publishers.values():
+        self._show(view.publishers.values(), view, now)
+
+    @staticmethod
+    def _show(publishers: Iterable[Publisher], view: View, now: datetime) -> None:
+        for publisher in publishers:
             try:
                 publisher.on_status(view.status, view.calendar, now)
             except Exception:  # the status page failing to render never stops announcements

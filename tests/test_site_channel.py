@@ -255,6 +255,50 @@ def test_the_publisher_a_reload_builds_takes_over_the_folders_writer(tmp_path, c
     again.close()
 
 
+def test_a_reload_that_rebuilds_the_site_shows_the_new_publisher_the_status(tmp_path, clock):
+    """Through Engine.swap, as the daemon reloads a calendar whose site settings changed: the new
+    publisher is shown the (unchanged) status, so its first write keeps every incident page."""
+    old = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
+    engine = Engine(calendar(), Ledger(f"sqlite:///{tmp_path / 'state.db'}"), {"site": old}, "t", status=many(5))
+    engine.replan(clock.now())
+    old.flush()
+    pages = folder(tmp_path) / "incidents"
+    assert (pages / "inc-4" / "index.html").exists()
+    new = SitePublisher("site", {"title": "Bench 2"}, clock, base_dir=str(tmp_path), title="x", background=True)
+    try:
+        engine.swap(clock.now(), calendar=calendar(), publishers={"site": new})  # the status did not change
+        old.close()  # as the daemon closes the replaced one
+        new.publish(post(1))  # its first publication
+        new.flush()
+        home = (folder(tmp_path) / "index.html").read_text()
+        assert "<title>Bench 2 status</title>" in home and "Update 1." in home
+        assert len(list(pages.iterdir())) == 5 and (pages / "inc-4" / "index.html").exists()
+    finally:
+        new.close()
+
+
+def test_a_site_built_for_an_engine_writes_no_page_before_it_was_shown_a_status(tmp_path, clock):
+    from campaigns.model import Account
+
+    first = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
+    first.on_status(many(5), calendar(), clock.now())
+    first.close()
+    pages = folder(tmp_path) / "incidents"
+    assert len(list(pages.iterdir())) == 5
+    built = SitePublisher.from_account(Account("site", "site", {"title": "Other"}), calendar(), clock=clock, env={},
+                                       base_dir=str(tmp_path))
+    try:
+        built.publish(post(2))  # stored (found again), but no page from an empty status
+        built.flush()
+        assert built.find_recent(post(2)) is not None
+        assert len(list(pages.iterdir())) == 5
+        built.on_status(many(5), calendar(), clock.now())  # then: the status and the item
+        built.flush()
+        assert "Update 2." in (folder(tmp_path) / "index.html").read_text() and len(list(pages.iterdir())) == 5
+    finally:
+        built.close()
+
+
 def test_pending_changes_coalesce_and_the_latest_state_wins():
     done, started, release = [], threading.Event(), threading.Event()
 
@@ -278,6 +322,62 @@ def test_pending_changes_coalesce_and_the_latest_state_wins():
     background.submit(5)
     background.close()
     assert done == [1, 4, 5] and background.closed
+
+
+def test_close_with_a_timeout_gives_up_on_a_slow_write_and_drops_what_is_pending():
+    """The stop's bound (SIGTERM during a full write): what is unwritten is rewritten at the next
+    start, since the folder's marks are written last."""
+    done, started, release = [], threading.Event(), threading.Event()
+
+    def work(state):
+        started.set()
+        release.wait(60)
+        done.append(state)
+
+    background = Background("t", work)
+    background.submit(1)
+    assert started.wait(30)
+    background.submit(2)  # pending behind the slow one
+    assert background.close(timeout=0.1) is False  # gave up: the write still runs
+    assert background.closed
+    release.set()
+    for thread in [t for t in threading.enumerate() if t.name == "herald-site-t"]:
+        thread.join(30)
+    assert done == [1]  # the pending state was dropped, not written after the stop
+    finished = Background("u", done.append)
+    finished.submit(3)
+    assert finished.close(timeout=30) is True and done == [1, 3]
+
+
+def test_a_write_killed_before_its_marks_is_done_again_at_the_next_start(site, shown, tmp_path, clock, monkeypatch):
+    """The marks file is the last file a write puts: a process that dies before it (a bounded stop
+    gave up on the writer) leaves the old marks, so the next start rewrites what changed."""
+    site.close()
+    real = writer_module.write_atomic
+    count = {"n": 0}
+
+    def dies(path, data, mode=0o644):  # the process is gone at its first changed file
+        count["n"] += 1
+        assert not path.endswith(MARKS), "the marks before the pages"
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(writer_module, "write_atomic", dies)
+    renamed = replace(calendar(), brand=replace(calendar().brand, color="#123456"))  # a full write
+    killed = writer_module.SiteWriter(str(folder(tmp_path)))
+    with pytest.raises(SystemExit):
+        killed.write(writer_module.SiteState(renamed, shown, [], clock.now(), settings=("Bench", "", "en")))
+    assert "#123456" not in (folder(tmp_path) / MARKS).read_text()  # the old marks: the write is not done
+    monkeypatch.setattr(writer_module, "write_atomic", real)
+    again = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
+    try:
+        writes = Writes(monkeypatch, folder(tmp_path))
+        again.on_status(shown, renamed, clock.now())
+        again.flush()
+    finally:
+        again.close()
+    written = set(writes.take())
+    assert "brand.css" in written and MARKS in written  # done again, completely
+    assert "#123456" in (folder(tmp_path) / "brand.css").read_text() and "#123456" in (folder(tmp_path) / MARKS).read_text()
 
 
 def test_a_failed_write_is_logged_and_the_next_change_writes_the_pages(site, shown, tmp_path, clock, monkeypatch,

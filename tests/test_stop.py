@@ -100,20 +100,49 @@ def test_a_claim_taken_as_the_engine_stops_is_given_back_unsent(ledger, monkeypa
     assert sorted(post.post for post, _ in after.sent) == ["p0", "p1", "p2", "p3", "p4"]
 
 
-def _arrivals(receiver: Receiver) -> list[tuple[float, str]]:
-    """(time, Idempotency-Key) of every POST as it reaches the receiver, before its slow answer."""
-    seen: list[tuple[float, str]] = []
-    lock = threading.Lock()
-    handler = receiver.server.RequestHandlerClass
-    answer = handler.do_POST  # type: ignore[attr-defined]
+class Arrivals:
+    """The Idempotency-Key of every POST, in the order the receiver saw them (before its slow
+    answer), and markers put in the same list under the same lock: "after the marker" is an order,
+    not a comparison of clock stamps."""
 
-    def do_post(self):
-        with lock:
-            seen.append((time.time(), self.headers.get("Idempotency-Key", "")))
-        answer(self)
+    MARK = "--stopping--"
 
-    handler.do_POST = do_post  # type: ignore[attr-defined]
-    return seen
+    def __init__(self, receiver: Receiver):
+        self.seen: list[str] = []
+        self.lock = threading.Lock()
+        handler = receiver.server.RequestHandlerClass
+        answer = handler.do_POST  # type: ignore[attr-defined]
+        arrivals = self
+
+        def do_post(request_handler):
+            with arrivals.lock:
+                arrivals.seen.append(request_handler.headers.get("Idempotency-Key", ""))
+            answer(request_handler)
+
+        handler.do_POST = do_post  # type: ignore[attr-defined]
+
+    def mark(self) -> None:
+        with self.lock:
+            self.seen.append(self.MARK)
+
+    def after_mark(self) -> list[str]:
+        with self.lock:
+            return self.seen[self.seen.index(self.MARK) + 1:] if self.MARK in self.seen else []
+
+
+def _mark_when_logged(log: Path, text: str, arrivals: Arrivals, proc: subprocess.Popen) -> threading.Thread:
+    """Put the marker into ``arrivals`` as soon as ``text`` is in the log: every POST after it
+    reached the receiver after the process logged ``text`` (a few may come between the line and the
+    marker: those are not checked, never wrongly blamed)."""
+    def watch() -> None:
+        deadline = time.monotonic() + 60
+        while text not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)  # noqa: ASYNC251  (polling the child's log)
+        arrivals.mark()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    return watcher
 
 
 def _start(calendar: Path, state: str, log: Path) -> subprocess.Popen:
@@ -149,7 +178,7 @@ def test_sigterm_during_a_backlog_stops_at_once_and_the_next_start_sends_exactly
     with Receiver() as receiver:
         receiver.delay = 0.2  # a slow endpoint: the backlog would take minutes to drain
         receiver.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
-        arrivals = _arrivals(receiver)
+        arrivals = Arrivals(receiver)
         # Given 2,000 announcements that fell due over the last two hours (within their 6 h catch-up)
         now = datetime.now(UTC).replace(microsecond=0)
         write_calendar(calendar, receiver.url, BACKLOG, now - timedelta(hours=2), 7000.0)
@@ -158,24 +187,26 @@ def test_sigterm_during_a_backlog_stops_at_once_and_the_next_start_sends_exactly
             _wait_for_line(log, " started: ", 1, proc)
             assert receiver.wait_for(10, timeout=60), log.read_text()[-3000:]  # it is catching up
             # When it is told to stop in the middle of the backlog
-            code, took = _terminate(proc, bound=20)
+            watcher = _mark_when_logged(log, "INFO herald.daemon: stopping: ", arrivals, proc)
+            code, took = _terminate(proc, bound=30)
+            watcher.join(60)
         finally:
             if proc.poll() is None:
                 proc.kill()
         text = log.read_text()
-        # Then it exits cleanly and promptly (the real figure is bench/bench_hold.py's)
-        assert code == 0 and took < 20, (code, took, text[-3000:])
+        # Then it exits cleanly within the issue's 5 s (with slack for a loaded machine; the real
+        # figure is bench/bench_hold.py's)
+        assert code == 0 and took <= 8, (code, took, text[-3000:])
         assert "Traceback" not in text, text[-3000:]
         stopping = STOPPING.findall(text)
         assert len(stopping) == 1, text[-3000:]
-        stamp, said = stopping[0]
-        stopped_at = datetime.fromisoformat(stamp).timestamp()
+        _stamp, said = stopping[0]
         in_flight = set(re.findall(r"(\S+) on hooks", said))
         assert len(in_flight) <= 3, said  # at most the account's parallel sends
         # nothing reached the receiver after "stopping" but the sends that were already in flight
         post_of = {d["key"]: d["body"]["post"] for d in receiver.deliveries}
-        late = [(at, post_of.get(key, key)) for at, key in arrivals if at > stopped_at]
-        assert {post for _, post in late} <= in_flight, (late, said)
+        late = [post_of.get(key, key) for key in arrivals.after_mark()]
+        assert set(late) <= in_flight, (late, said)
         # and every delivery (the in-flight ones too) is recorded as sent; no claim is left behind
         delivered = len(receiver.accepted)
         assert 10 <= delivered < BACKLOG, delivered
@@ -264,5 +295,69 @@ def test_a_send_still_running_after_the_grace_keeps_its_claim_and_is_reconciled_
         assert sorted(o.result for o in outcomes) == sorted([Result.RECONCILED] * stuck + [Result.SENT] * (3 - stuck))
         keys = [post.key for post, _ in landed.sent]
         assert len(keys) == len(set(keys)) == 3 and ledger.counts() == {"sent": 3}
+    finally:
+        release.set()
+
+
+def test_a_site_write_pending_at_the_stop_does_not_hold_it(tmp_path, monkeypatch):
+    """A full site write in progress at SIGTERM (a fresh start, a brand change with thousands of
+    incidents): the stop gives up on it within its budget; the next start writes it again."""
+    import scheduler.daemon as daemon_module
+    from scheduler.clock import FakeClock
+    from scheduler.daemon import Daemon
+
+    monkeypatch.setattr(daemon_module, "STOP_BUDGET", 1.0)
+    path = tmp_path / "content_calendar.yaml"
+    path.write_text(backlog(1).replace("networks:\n", "networks:\n  site: {type: site}\n"))
+    hooks = MemoryPublisher("hooks", "webhook")
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    daemon = Daemon(str(path), ledger, clock=FakeClock(T0), publishers={"hooks": hooks}, watch=False)
+    site = daemon.engine.publishers["site"]
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(state):  # the writer at work for longer than any stop may take
+        entered.set()
+        release.wait(60)
+
+    site.background.work = slow  # type: ignore[attr-defined]
+    daemon.start()
+    try:
+        assert entered.wait(30)  # the start shows the status: the site's first, complete write
+        began = time.monotonic()
+        daemon.shutdown()
+        took = time.monotonic() - began
+        assert took < 10, took
+        assert daemon.unfinished  # `herald run` exits without waiting for the writer's thread
+    finally:
+        release.set()
+
+
+def test_the_sends_in_flight_share_one_grace_whatever_their_networks_deadline(tmp_path):
+    """SIGTERM ends the engine within 5 s at any backlog (issue 22): a network whose HTTP deadline is
+    10 s does not get 10 s more at the stop; a send still running after the shared grace keeps its
+    claim (the test above: reconciled, not re-sent)."""
+    from scheduler.clock import FakeClock
+    from scheduler.daemon import STOP_BUDGET, Daemon
+
+    path = tmp_path / "content_calendar.yaml"
+    path.write_text(backlog(3))
+    entered, release = threading.Event(), threading.Event()
+
+    def hang(post, calls):
+        entered.set()
+        release.wait(60)
+
+    hooks = MemoryPublisher("hooks", "webhook", fail=hang)
+    hooks.timeout = 10  # type: ignore[attr-defined]  (a webhook's HTTP deadline)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    daemon = Daemon(str(path), ledger, clock=FakeClock(T0), publishers={"hooks": hooks}, watch=False)
+    daemon.start()
+    try:
+        assert entered.wait(30)
+        began = time.monotonic()
+        daemon.shutdown()
+        took = time.monotonic() - began
+        assert STOP_BUDGET <= 5 and took < 8, took  # generous for a loaded machine; was 11 s (10 + 1 s)
+        assert daemon.abandoned and daemon.unfinished
     finally:
         release.set()

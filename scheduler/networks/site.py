@@ -57,6 +57,12 @@ class SitePublisher(Publisher):
         self.clock = clock
         self.lock = threading.Lock()  # site.json and the state handed to the writer, in one order
         self.status: Any = None
+        # Built for an engine (from_account): no page is written before the engine showed a status; an
+        # empty one would replace every incident page (and the first write deletes the pages of
+        # incidents a status does not have).  A publication meanwhile is stored; on_status writes it.
+        self.awaits_status = False
+        self.unfinished = False  # a close that gave up on the writer's thread (see close)
+        self._shown = False
         self.calendar: Calendar | None = None
         self.tz: Any = tz
         self._shared = acquire(self.directory, name) if background else None
@@ -76,6 +82,7 @@ class SitePublisher(Publisher):
         site = cls(account.name, account.options, clock, base_dir=base_dir, title=calendar.brand.name,
                    language=calendar.brand.language, tz=calendar.brand.tz, background=True)
         site.calendar = calendar
+        site.awaits_status = True
         return site
 
     @property
@@ -117,6 +124,7 @@ class SitePublisher(Publisher):
         with self.lock:
             self.status = status.public() if status is not None else None  # the intake's drafts are not public
             self.calendar, self.tz = calendar, calendar.brand.tz
+            self._shown = True
             self._submit(self.items())
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
@@ -135,17 +143,21 @@ class SitePublisher(Publisher):
         if self.background is not None:
             self.background.flush()
 
-    def close(self) -> None:
-        """Write what is pending, then stop the writer's thread."""
+    def close(self, timeout: float | None = None) -> None:
+        """Write what is pending, then stop the writer's thread; with ``timeout`` (a stop's budget),
+        no longer than that: see :meth:`.sitewriter.Background.close` (``unfinished`` says it gave up)."""
         with self.lock:  # no state handed over while it stops
             shared, self._shared = self._shared, None
             if shared is not None:
                 self.background = None  # from now on (if ever), written in the caller's thread
                 self.writer = SiteWriter(self.directory)
-                release(shared)
+                self.unfinished = not release(shared, timeout)
 
     def _submit(self, items: list[dict[str, Any]]) -> int:
-        """Under ``self.lock``: the state of ``items``, to the writer thread (its generation) or written now (0)."""
+        """Under ``self.lock``: the state of ``items``, to the writer thread (its generation) or written now (0);
+        nothing (0) before the engine showed a status (see ``awaits_status``)."""
+        if self.awaits_status and not self._shown:
+            return 0
         state = self.state(items)
         if self.background is not None:
             return self.background.submit(state)

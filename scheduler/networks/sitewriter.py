@@ -23,8 +23,10 @@ missing: every file).
 publisher a reload builds shares it with the one it replaces): :meth:`Background.submit` hands
 it the newest state and returns at once (a state not yet started is replaced: the latest state
 wins); :meth:`Background.wait` and :meth:`Background.flush` wait for a state to be written;
-:meth:`Background.close` flushes and stops it.  The thread runs only while there is work and
-is not a daemon thread, so a process that ends writes what it handed over first.  A failed
+:meth:`Background.close` flushes and stops it (within a timeout, at a stop: the state not yet
+started is dropped; the marks are written last, so the next start writes it).  The thread runs
+only while there is work and is not a daemon thread, so a process that ends writes what it handed
+over first (``herald run`` exits without it when a stop gave up on it).  A failed
 write is logged and retried with the next state (the diff is against the last state written
 in full).
 """
@@ -37,6 +39,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -377,19 +380,25 @@ class Background:
             self._cond.notify_all()
             return self._submitted
 
-    def wait(self, generation: int) -> None:
-        """Until the state of ``generation`` (or a newer one) was written."""
+    def wait(self, generation: int, timeout: float | None = None) -> bool:
+        """Until the state of ``generation`` (or a newer one) was written, or ``timeout`` seconds
+        passed; True when it was (or nothing will ever write it: the thread died)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while self._done < generation:
                 if self._thread is None or not self._thread.is_alive():
                     break  # nothing will write it (the thread died); do not wait forever
-                self._cond.wait()
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._cond.wait(left)
+            return True
 
-    def flush(self) -> None:
-        """Until every state submitted so far was written."""
+    def flush(self, timeout: float | None = None) -> bool:
+        """Until every state submitted so far was written (False: ``timeout`` passed first)."""
         with self._cond:
             generation = self._submitted
-        self.wait(generation)
+        return self.wait(generation, timeout)
 
     @property
     def closed(self) -> bool:
@@ -401,15 +410,23 @@ class Background:
         with self._cond:
             return self._done < self._submitted
 
-    def close(self) -> None:
-        """Write what is pending, then stop the thread."""
-        self.flush()
+    def close(self, timeout: float | None = None) -> bool:
+        """Write what is pending, then stop the thread; with ``timeout`` (a stop's budget), give up
+        after that long: the state not yet started is dropped and the write under way is left to
+        finish or die with the process (False).  Nothing is lost: the folder's marks file is the last
+        file a write puts, so the next start writes again whatever this one did not finish."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        done = self.flush(timeout)
         with self._cond:
             self._closed = True
+            if not done:
+                self._pending, self._has_pending = None, False
             self._cond.notify_all()
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join()
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            done = done and not thread.is_alive()
+        return done
 
     def _run(self) -> None:
         while True:
@@ -455,8 +472,9 @@ def acquire(directory: str, name: str) -> Shared:
         return shared
 
 
-def release(shared: Shared) -> None:
-    """One publisher less: write what is pending; the last one stops the thread."""
+def release(shared: Shared, timeout: float | None = None) -> bool:
+    """One publisher less: write what is pending; the last one stops the thread.  With ``timeout``,
+    no longer than that (see :meth:`Background.close`); False when it gave up."""
     with _SHARED_LOCK:
         shared.users -= 1
         if shared.users > 0:
@@ -465,6 +483,5 @@ def release(shared: Shared) -> None:
             last = True
             if _SHARED.get(shared.key) is shared:
                 del _SHARED[shared.key]
-            shared.background.close()  # under the lock: no second writer of the folder meanwhile
-    if not last:
-        shared.background.flush()
+            return shared.background.close(timeout)  # under the lock: no second writer of the folder meanwhile
+    return last or shared.background.flush(timeout)
