@@ -51,6 +51,10 @@ class Request:
     tags: tuple[str, ...] = ()
     channel: str = ""
     title: str = ""  # the subject (or the question), shown as an example
+    body: str = ""  # the description (without the subject), when the source has one
+    ref: str = ""  # the request's id in its source (ticket id), or ''
+    source: str = ""  # the file it comes from
+    line: int = 0  # its line in that file (CSV: where its row starts; JSON: its line or index)
 
 
 def _fold(name: str) -> str:
@@ -70,6 +74,7 @@ class CsvFormat:
     channel: tuple[str, ...] = ()
     hour: tuple[str, ...] = ()
     weekday: tuple[str, ...] = ()
+    ref: tuple[str, ...] = ("ticket id", "conversation id", "id")
 
 
 FORMATS = (
@@ -222,9 +227,10 @@ def _csv(path: str, stream: _Text) -> Iterator[Request]:
     texts = [index[n] for n in fmt.text if n in index]
     count, at, tags, channel = first(fmt.count), first(fmt.at), first(fmt.tags), first(fmt.channel)
     hour, weekday = first(fmt.hour), first(fmt.weekday)
-    rows = 0
+    ref = first(fmt.ref)
+    rows, end = 0, 1
     for row in reader:
-        line = reader.line_num
+        line, end = end + 1, reader.line_num
         if not any(row):
             continue
         rows += 1
@@ -248,7 +254,7 @@ def _csv(path: str, stream: _Text) -> Iterator[Request]:
             _int(path, line, (hour or 0) + 1, cell(hour), "hour", 0, 23) if cell(hour) else None,
             _weekday(path, line, (weekday or 0) + 1, cell(weekday)) if cell(weekday) else None,
             tuple(t for t in cell(tags).replace(";", ",").replace(",", " ").split() if t), cell(channel),
-            cell(texts[0]) or text)
+            cell(texts[0]) or text, " ".join(t for t in (cell(i) for i in texts[1:]) if t), cell(ref), path, line)
     if not rows:
         raise InvalidInput([Problem(path, 2, 1, f"no requests after the header ({fmt.name})")])
 
@@ -274,7 +280,8 @@ def _ticket(path: str, line: int, obj: Any) -> Request | None:
     channel = str(via.get("channel", "")) if isinstance(via, dict) else str(via or "")
     tags = obj.get("tags") or ()
     return Request(text, 1, when, tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (), channel=channel,
-                   title=str(obj.get("subject") or "").strip() or text)
+                   title=str(obj.get("subject") or "").strip() or text, body=str(obj.get("description") or "").strip(),
+                   ref=str(obj.get("id") or ""), source=path, line=line)
 
 
 def _json(path: str, stream: _Text) -> Iterator[Request]:
@@ -317,8 +324,8 @@ def _json(path: str, stream: _Text) -> Iterator[Request]:
         raise InvalidInput([Problem(path, 1, 1, f"unknown keys: {keys}", 'expected {"tickets": [...]} or a list')])
     if not tickets:
         raise InvalidInput([Problem(path, 1, 1, "no tickets in the file")])
-    for ticket in tickets:
-        request = _ticket(path, 0, ticket)
+    for n, ticket in enumerate(tickets, start=1):
+        request = _ticket(path, n, ticket)
         if request is not None:
             yield request
 

@@ -1,32 +1,55 @@
-"""Grouping requests into topics: TF-IDF and agglomerative clustering (scikit-learn).
+"""Grouping requests into topics: answer first, then what no answer covers.
 
-Identical requests are counted once (a search report's ``count`` or the same subject a
-thousand times), so the work grows with the number of *different* requests.  Topics are
-discovered on a fixed-seed sample of at most :data:`SAMPLE` different requests (average
-linkage on cosine distance, cut at :data:`CUT`, so nobody has to guess the number of
-topics), then every request joins its nearest topic by one sparse product, or stays noise
-when no topic is close enough.  Tags count as words, so a German and an English ticket
-tagged ``order_status`` meet; stop words are those of every language the calendar declares.
+Each request is cleaned (:mod:`.clean`: transcripts, quotes, signatures, greetings,
+identifiers, and the lines the file repeats whatever it is about), its language detected and
+its words stemmed in that language, with the support vocabulary shared across languages
+(:mod:`.words`).  Identical cleaned requests are counted once, so the work grows with the
+number of *different* requests.
+
+Then, answer first: every request is compared (TF-IDF cosine) with every answer (a help
+centre's articles, their translations together, and the calendar's ``brand.links``).
+Requests whose best answer is clear (:data:`SEED`, ahead of the next by :data:`MARGIN`) seed
+that answer's topic; every other request joins the topic whose seeds it resembles most
+(:data:`JOIN`), so "hold my coffee" joins "pause my subscription" although no answer says
+"hold".  Two answers that are translations of one another, or the same link, are one topic.
+What matches nothing is clustered (average linkage on a fixed-seed sample, as before) for
+the gap report; a cluster is a gap only when it is large enough (:data:`GAP_SHARE`) and asked
+in several phrasings, so one-off questions, thanks, spam and auto-replies never are.
+Tags count only when they are specific (on fewer than :data:`TAG_SHARE` of the requests).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from .clean import Boilerplate, clean_lines, noise_kind, redact_ids
 from .readers import Request
 
-__all__ = ["Topic", "TopicReport", "find_topics"]
+if TYPE_CHECKING:
+    from .answers import Answer, Match
 
-SAMPLE = 3000  # different requests used to discover topics
-CUT = 0.85  # cosine distance at which clusters stop merging
-JOIN = 0.2  # least cosine similarity to a topic's centre for a request to join it
+__all__ = ["Row", "Topic", "TopicReport", "find_topics", "stop_words"]
+
+SAMPLE = 3000  # different requests used to discover the clusters of what no answer covers
+CUT = 0.8  # cosine distance at which those clusters stop merging
+SEED = 0.38  # least cosine similarity of a request to an answer to seed its topic
+MARGIN = 0.06  # by how much the best answer must lead the next to seed
+JOIN = 0.3  # least similarity to a topic's seeds (or a cluster's centre) to join it
+CLUSTER_ANSWER = 0.42  # least similarity of a cluster's centre to an answer to take it as its answer
+GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
+GAP_PHRASINGS = 3  # ... and that many different phrasings
+TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
+NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply", "out_of_office", "ooo"})
 TOKEN = re.compile(r"(?u)\b[^\W\d_][\w]+\b")  # words of two letters or more, not numbers
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_META_SUBJECT = re.compile(r"(?i)^\s*(chat with|conversation with|\(no subject\)|\(kein betreff\)|\(sin asunto\)|"
+                           r"no subject|re|aw|fw|fwd|wg)\b[:\s]*")
 
 
 @dataclass
@@ -42,10 +65,26 @@ class Topic:
     trend: str  # "rising 40%", "falling 25%", "steady", or "" without dates
     weekly: tuple[int, ...] = ()  # requests per week over the period, oldest first
     query: str = ""  # the words an answer should match
+    languages: dict[str, int] = field(default_factory=dict)  # requests per language, most first
+    matches: list[Match] = field(default_factory=list)  # answers, best first (answer-first topics)
+    key: str = ""  # the answer's key (its translations share it), '' for a gap
 
     @property
     def label(self) -> str:
         return " / ".join(self.terms)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One request as the analysis saw it."""
+
+    ref: str
+    source: str
+    line: int
+    topic: int  # index in TopicReport.topics, or -1
+    language: str
+    score: float  # similarity to its topic's answer (0 for a gap or none)
+    noise: str = ""  # why it is in no topic: auto-reply, thanks, empty, spam, or ''
 
 
 @dataclass
@@ -56,12 +95,12 @@ class TopicReport:
     first: date | None = None
     last: date | None = None
     labels: list[int] = field(default_factory=list)  # per request read: its topic's index, or -1
+    rows: list[Row] = field(default_factory=list)
 
 
 def stop_words(languages: Iterable[str]) -> list[str]:
-    """The stop words of each language (``en``, ``de``…): scikit-learn's English list (the
-    stop-words package's English list has 1,300 words, "order" among them), the stop-words
-    package's for the others."""
+    """The stop words of each language (``en``, ``de``…): scikit-learn's English list, the
+    stop-words package's for the others (used to rank answers)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, strip_accents_unicode
     from stop_words import LANGUAGE_MAPPING, get_stop_words
 
@@ -74,12 +113,12 @@ def stop_words(languages: Iterable[str]) -> list[str]:
             listed = get_stop_words(code)
         else:
             continue
-        for word in listed:  # as the vectorizer will see them
+        for word in listed:
             words.update(TOKEN.findall(strip_accents_unicode(word).lower()))
     return sorted(words)
 
 
-def _trend(weekly: list[int]) -> str:
+def _trend(weekly: Sequence[int]) -> str:
     if len(weekly) < 2 or not sum(weekly):
         return ""
     half = len(weekly) // 2
@@ -92,117 +131,420 @@ def _trend(weekly: list[int]) -> str:
     return f"{'rising' if change > 0 else 'falling'} {abs(change):.0%}"
 
 
-def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[str] = ("en",), top: int = 10,
-                start: datetime | None = None, end: datetime | None = None) -> TopicReport:
-    """The ``top`` most frequent topics in ``requests`` (those in [start, end) when given),
-    hours and weekdays in ``tz``."""
-    import numpy as np
-    from scipy.sparse import hstack
-    from sklearn.cluster import AgglomerativeClustering
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-    from sklearn.preprocessing import normalize
+@dataclass
+class _Read:
+    """Every request read, in order, as parallel lists (100,000 requests stay small)."""
 
-    index: dict[tuple[str, tuple[str, ...]], int] = {}
-    docs: list[str] = []
-    doc_tags: list[str] = []
-    titles: list[Counter[str]] = []
-    doc_of: list[int] = []
-    weights: list[int] = []
-    hours: list[int] = []
-    weekdays: list[int] = []
-    days: list[int] = []
+    lines: list[list[str]] = field(default_factory=list)
+    noise: list[str] = field(default_factory=list)
+    tags: list[tuple[str, ...]] = field(default_factory=list)
+    weights: list[int] = field(default_factory=list)
+    hours: list[int] = field(default_factory=list)
+    weekdays: list[int] = field(default_factory=list)
+    days: list[int] = field(default_factory=list)
+    refs: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def add(self, r: Request, tz: ZoneInfo) -> None:
+        subject = r.title if r.body else r.text
+        subject = "" if _META_SUBJECT.match(subject) and len(subject.split()) <= 6 else subject
+        lines = clean_lines(subject) + clean_lines(r.body) if r.body else clean_lines(subject or r.text)
+        kind = "spam" if NOISE_TAGS & {t.lower() for t in r.tags} else noise_kind(r.title, r.body or r.text)
+        self.lines.append(lines)
+        self.noise.append(kind)
+        self.tags.append(r.tags)
+        self.weights.append(r.weight)
+        local = r.at.astimezone(tz) if r.at is not None else None
+        self.hours.append(local.hour if local is not None else (r.hour if r.hour is not None else -1))
+        self.weekdays.append(local.weekday() if local is not None else (r.weekday if r.weekday is not None else -1))
+        self.days.append(local.date().toordinal() if local is not None else -1)
+        self.refs.append((r.ref, r.source, r.line))
+
+
+@dataclass
+class _Docs:
+    """The different cleaned requests: text, tokens, language, weight, noise."""
+
+    texts: list[str] = field(default_factory=list)
+    tags: list[tuple[str, ...]] = field(default_factory=list)
+    noise: list[str] = field(default_factory=list)
+    of: list[int] = field(default_factory=list)  # per request: its document
+    weight: list[int] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    tokens: list[list[str]] = field(default_factory=list)
+
+
+def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end: datetime | None) -> _Read:
+    read = _Read()
     for r in requests:
         if r.at is not None and ((start is not None and r.at < start) or (end is not None and r.at >= end)):
             continue
-        key = (r.text.lower(), r.tags)
+        read.add(r, tz)
+    return read
+
+
+def _documents(read: _Read) -> _Docs:
+    boiler = Boilerplate().learn(read.lines)
+    tag_count: Counter[str] = Counter(t.lower() for tags in read.tags for t in set(tags))
+    floor = max(3, int(TAG_SHARE * len(read.lines)))
+    specific = {t for t, n in tag_count.items() if n <= floor and t not in NOISE_TAGS}
+    docs = _Docs()
+    index: dict[tuple[str, tuple[str, ...], str], int] = {}
+    for lines, kind, tags, weight in zip(read.lines, read.noise, read.tags, read.weights, strict=True):
+        text = redact_ids(" ".join(boiler.strip(lines)))
+        kind = kind or ("" if TOKEN.search(text) else "empty")
+        kept = tuple(sorted({t.lower() for t in tags} & specific))
+        key = (text.lower(), kept, kind)
         i = index.get(key)
         if i is None:
-            i = index[key] = len(docs)
-            docs.append(r.text)
-            doc_tags.append(" ".join(r.tags))
-            titles.append(Counter())
-        titles[i][r.title or r.text] += r.weight
-        doc_of.append(i)
-        weights.append(r.weight)
-        local = r.at.astimezone(tz) if r.at is not None else None
-        hours.append(local.hour if local is not None else (r.hour if r.hour is not None else -1))
-        weekdays.append(local.weekday() if local is not None else (r.weekday if r.weekday is not None else -1))
-        days.append(local.date().toordinal() if local is not None else -1)
-    total = sum(weights)
-    if not docs:
+            i = index[key] = len(docs.texts)
+            docs.texts.append(text)
+            docs.tags.append(kept)
+            docs.noise.append(kind)
+            docs.weight.append(0)
+        docs.weight[i] += weight
+        docs.of.append(i)
+    return docs
+
+
+def _tokenize(docs: _Docs, words: Any, fallback: str) -> None:
+    from .words import detect
+
+    docs.languages = detect(docs.texts, fallback)
+    for text, language, tags in zip(docs.texts, docs.languages, docs.tags, strict=True):
+        tokens = words.tokens(language, text)
+        for tag in tags:
+            tokens += [f"#{t}" for t in words.tokens(language, tag.replace("_", " ").replace("-", " "))]
+        docs.tokens.append(tokens)
+
+
+def _answer_tokens(answer: Answer, words: Any, fallback: str) -> list[str]:
+    from .answers import _slug_title
+
+    language = answer.language or fallback
+    title = words.tokens(language, answer.title)
+    labels = [t for label in answer.labels for t in words.tokens(language, label)]
+    slug = words.tokens(language, _slug_title(answer.url)) if not answer.link else []
+    body = words.tokens(language, answer.text)[:40]
+    return title * 3 + labels * 2 + slug + body + [f"#{t}" for t in labels]
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[str] = ("en",), top: int = 10,
+                start: datetime | None = None, end: datetime | None = None,
+                answers: Sequence[Answer] = ()) -> TopicReport:
+    """Every topic in ``requests`` (those in [start, end) when given), most asked first, with
+    its answer among ``answers`` when one covers it; hours and weekdays in ``tz``.  ``top`` is
+    kept for callers that show only the first ones: every topic is returned."""
+    from .words import Words
+
+    fallback = next(iter(languages), "en")
+    read = _read(requests, tz, start, end)
+    total = sum(read.weights)
+    if not read.lines:
         return TopicReport([], 0, 0)
-    vectorizer = TfidfVectorizer(stop_words=stop_words(languages) or None, strip_accents="unicode",
-                                 sublinear_tf=True, min_df=1, max_df=0.5 if len(docs) > 20 else 1.0,
-                                 token_pattern=TOKEN.pattern, dtype=np.float32)
-    try:
-        matrix = vectorizer.fit_transform(docs)
-    except ValueError:  # nothing but stop words
-        return TopicReport([], total, total)
-    vocabulary = list(vectorizer.get_feature_names_out())
-    if any(doc_tags):  # tags weigh as much as the words: the same tag in two languages is the same topic
-        tagger = CountVectorizer(binary=True, token_pattern=r"\S+", lowercase=True, dtype=np.float32)
-        tag_matrix = normalize(tagger.fit_transform(doc_tags))
-        matrix = normalize(hstack([matrix, tag_matrix]).tocsr())
-        vocabulary += [f"#{t}" for t in tagger.get_feature_names_out()]
-    doc_weight = np.bincount(np.asarray(doc_of), weights=np.asarray(weights, dtype=np.float64), minlength=len(docs))
-    rng = np.random.default_rng(16)
-    order = np.argsort(-doc_weight, kind="stable")
-    sample = order if len(docs) <= SAMPLE else np.concatenate(
-        [order[:SAMPLE // 2], rng.choice(order[SAMPLE // 2:], SAMPLE - SAMPLE // 2, replace=False)])
-    part = matrix[sample]
-    nonempty = np.asarray(part.getnnz(axis=1)) > 0
-    sample, part = sample[nonempty], part[nonempty]
-    if len(sample) < 2:
-        return TopicReport([], total, total)
-    distance = np.clip(1.0 - (part @ part.T).toarray(), 0.0, 2.0)
-    found = AgglomerativeClustering(n_clusters=None, distance_threshold=CUT, metric="precomputed",
-                                    linkage="average").fit_predict(distance)
-    min_size = max(2, len(sample) // 200)
-    centres = []
-    for label in range(found.max() + 1):
-        rows = part[found == label]
-        if rows.shape[0] >= min_size:
-            centre = np.asarray(rows.mean(axis=0)).ravel()
+    docs = _documents(read)
+    words = Words()
+    _tokenize(docs, words, fallback)
+    grouping = _Grouping(docs, list(answers), words, fallback)
+    grouping.run()
+    return grouping.report(read, total)
+
+
+class _Grouping:
+    """The answer-first grouping of the different requests in ``docs``."""
+
+    def __init__(self, docs: _Docs, answers: list[Answer], words: Any, fallback: str):
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.docs, self.answers, self.words, self.fallback = docs, answers, words, fallback
+        answer_tokens = [_answer_tokens(a, words, fallback) for a in answers]
+        vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
+        matrix = vectorizer.fit_transform([*docs.tokens, *answer_tokens] or [["_"]])
+        self.vocabulary = list(vectorizer.get_feature_names_out())
+        self.matrix = matrix[:len(docs.tokens)].tocsr()
+        self.answer_matrix = matrix[len(docs.tokens):].tocsr()
+        self.groups = _answer_groups(answers, self.answer_matrix)
+        self.weights = np.asarray(docs.weight, dtype=np.float64)
+        n = len(docs.texts)
+        self.topic = np.full(n, -1, dtype=np.int64)  # per document: its group (answers) or cluster (offset)
+        self.score = np.zeros(n, dtype=np.float32)
+        self.noise = np.asarray([bool(k) and k != "thanks" for k in docs.noise])
+        self.thanks = np.asarray([k == "thanks" for k in docs.noise])
+        self.centres: list[Any] = []  # per topic (answer groups first, then clusters)
+        self.topic_keys: list[str] = []
+        self.group_scores: Any = None
+
+    # answer first
+    def run(self) -> None:
+        import numpy as np
+
+        n_groups = len(self.groups)
+        if n_groups:
+            scores = (self.matrix @ self.answer_matrix.T).toarray()
+            per_group = np.stack([scores[:, g].max(axis=1) for g in self.groups], axis=1)
+            self.group_scores = per_group
+            self._seed(per_group)
+        self._clusters()
+
+    def _seed(self, per_group: Any) -> None:
+        import numpy as np
+
+        order = np.sort(per_group, axis=1)
+        best = per_group.argmax(axis=1)
+        lead = order[:, -1] - (order[:, -2] if per_group.shape[1] > 1 else 0)
+        seeded = (order[:, -1] >= SEED) & (lead >= MARGIN) & ~self.noise
+        centres = []
+        for g in range(len(self.groups)):
+            members = seeded & (best == g)
+            if not members.any():
+                centres.append(None)
+                continue
+            rows = self.matrix[np.flatnonzero(members)]
+            centre = np.asarray(rows.T @ self.weights[members]).ravel()
             centres.append(centre / (np.linalg.norm(centre) or 1.0))
-    if not centres:
-        return TopicReport([], total, total)
-    similarity = matrix @ np.vstack(centres).T.astype(np.float32)
-    best = np.asarray(similarity.argmax(axis=1)).ravel()
-    best_score = np.asarray(similarity.max(axis=1)).ravel()
-    doc_topic = np.where(best_score >= JOIN, best, -1)
-    request_topic = doc_topic[np.asarray(doc_of)]
-    w = np.asarray(weights, dtype=np.int64)
-    counts = np.bincount(request_topic[request_topic >= 0], weights=w[request_topic >= 0], minlength=len(centres))
-    ranked = [int(t) for t in np.argsort(-counts, kind="stable") if counts[t] > 0][:top]
-    dated = [d for d in days if d >= 0]
-    first, last = (min(dated), max(dated)) if dated else (0, 0)
-    weeks = (last - first) // 7 + 1 if dated else 0
-    topics = []
-    for t in ranked:
-        members = request_topic == t
-        centre = centres[t]
-        strongest = [vocabulary[j] for j in np.argsort(-centre)[:12] if centre[j] > 0]
-        terms = tuple(t for t in strongest if not t.startswith("#"))[:3]
-        tag_terms = [t[1:].replace("_", " ") for t in strongest if t.startswith("#")][:2]
-        example_counts: Counter[str] = Counter()
-        for d in np.flatnonzero(doc_topic == t)[:5000]:
-            example_counts.update(titles[d])
-        hour_counts = np.bincount(np.asarray(hours)[members] + 1, weights=w[members], minlength=25)[1:]
-        day_counts = np.bincount(np.asarray(weekdays)[members] + 1, weights=w[members], minlength=8)[1:]
+        live = [g for g, c in enumerate(centres) if c is not None]
+        if not live:
+            return
+        similarity = self.matrix @ np.vstack([centres[g] for g in live]).T.astype(np.float32)
+        similarity = np.maximum(np.asarray(similarity), per_group[:, live])
+        pick = similarity.argmax(axis=1)
+        value = similarity.max(axis=1)
+        join = (value >= JOIN) & ~self.noise & (~self.thanks | (value >= SEED))
+        self.topic[join] = np.asarray(live)[pick[join]]
+        self.score[join] = per_group[np.flatnonzero(join), np.asarray(live)[pick[join]]]
+        self.centres = [c for c in centres]
+        self.topic_keys = [self.answers[g[0]].key for g in self.groups]
+
+    def _clusters(self) -> None:
+        """What no answer covers: clustered; a cluster close to an answer takes it."""
+        import numpy as np
+        from sklearn.cluster import AgglomerativeClustering
+
+        rest = np.flatnonzero((self.topic < 0) & ~self.noise & ~self.thanks & (self.matrix.getnnz(axis=1) > 0))
+        if len(rest) < 2:
+            return
+        order = rest[np.argsort(-self.weights[rest], kind="stable")]
+        rng = np.random.default_rng(16)
+        sample = order if len(order) <= SAMPLE else np.concatenate(
+            [order[:SAMPLE // 2], rng.choice(order[SAMPLE // 2:], SAMPLE - SAMPLE // 2, replace=False)])
+        part = self.matrix[sample]
+        distance = np.clip(1.0 - (part @ part.T).toarray(), 0.0, 2.0)
+        found = AgglomerativeClustering(n_clusters=None, distance_threshold=CUT, metric="precomputed",
+                                        linkage="average").fit_predict(distance)
+        total = float(self.weights.sum())
+        min_weight = max(2.0, 0.004 * total)
+        centres = []
+        for label in range(found.max() + 1):
+            members = sample[found == label]
+            if self.weights[members].sum() < min_weight and len(members) < max(2, len(sample) // 200):
+                continue
+            centre = np.asarray(self.matrix[members].T @ self.weights[members]).ravel()
+            centres.append(centre / (np.linalg.norm(centre) or 1.0))
+        if not centres:
+            return
+        similarity = np.asarray(self.matrix[rest] @ np.vstack(centres).T.astype(np.float32))
+        pick, value = similarity.argmax(axis=1), similarity.max(axis=1)
+        base = len(self.centres)
+        self.centres.extend(centres)
+        self.topic_keys.extend("" for _ in centres)
+        ok = value >= JOIN
+        self.topic[rest[ok]] = base + pick[ok]
+        self._settle_clusters(base)
+
+    def _settle_clusters(self, base: int) -> None:
+        """A cluster whose centre is close to an answer joins that answer's topic."""
+        import numpy as np
+
+        if not self.groups:
+            return
+        for c in range(base, len(self.centres)):
+            centre = self.centres[c]
+            scores = np.asarray(self.answer_matrix @ centre.astype(np.float32)).ravel()
+            per_group = np.asarray([scores[g].max() for g in self.groups])
+            g = int(per_group.argmax())
+            if per_group[g] >= CLUSTER_ANSWER:
+                members = self.topic == c
+                self.topic[members] = g
+                if self.centres[g] is None:
+                    self.centres[g] = centre
+                    self.topic_keys[g] = self.answers[self.groups[g][0]].key
+
+    # the report
+    def report(self, read: _Read, total: int) -> TopicReport:
+        return _Report(self, read, total).build()
+
+
+def _answer_groups(answers: Sequence[Answer], matrix: Any) -> list[list[int]]:
+    """Answers that are one: the same key (translations), or in two languages and each
+    other's closest (a translation published under its own id)."""
+    import numpy as np
+
+    by_key: dict[str, list[int]] = {}
+    for i, a in enumerate(answers):
+        by_key.setdefault(a.key or a.url, []).append(i)
+    groups = list(by_key.values())
+    if len(groups) < 2:
+        return groups
+    centre = np.vstack([np.asarray(matrix[g].mean(axis=0)).ravel() for g in groups])
+    centre /= np.linalg.norm(centre, axis=1, keepdims=True) + 1e-9
+    similarity = centre @ centre.T
+    np.fill_diagonal(similarity, -1.0)
+    langs = [{answers[i].language for i in g} for g in groups]
+    parent = list(range(len(groups)))
+    for a in range(len(groups)):
+        b = int(similarity[a].argmax())
+        if similarity[a, b] >= 0.45 and int(similarity[b].argmax()) == a and (not langs[a] & langs[b]
+                                                                             or _is_link(answers, groups, a, b)):
+            parent[max(a, b)] = min(parent[a], parent[b])
+    merged: dict[int, list[int]] = {}
+    for g, members in enumerate(groups):
+        root = g
+        while parent[root] != root:
+            root = parent[root]
+        merged.setdefault(root, []).extend(members)
+    # the calendar's link first in its group: it is the answer a post links to
+    return [sorted(m, key=lambda i: (not answers[i].link, i)) for m in merged.values()]
+
+
+def _is_link(answers: Sequence[Answer], groups: list[list[int]], a: int, b: int) -> bool:
+    return any(answers[i].link for i in groups[a] + groups[b])
+
+
+class _Report:
+    """Topics from a finished grouping: counted, ranked, with their evidence."""
+
+    def __init__(self, grouping: _Grouping, read: _Read, total: int):
+        import numpy as np
+
+        self.g, self.read, self.total = grouping, read, total
+        self.of = np.asarray(grouping.docs.of, dtype=np.int64)
+        self.w = np.asarray(read.weights, dtype=np.float64)
+        self.days = np.asarray(read.days)
+        dated = self.days[self.days >= 0]
+        self.first, self.last = (int(dated.min()), int(dated.max())) if len(dated) else (0, 0)
+        self.weeks = (self.last - self.first) // 7 + 1 if len(dated) else 0
+
+    def _kept(self, request_topic: Any) -> list[int]:
+        """The topics worth reporting, most asked first: every answered one; a cluster of what
+        no answer covers only when it is large and asked in several phrasings."""
+        import numpy as np
+
+        n = len(self.g.centres)
+        counts = np.bincount(request_topic[request_topic >= 0], weights=self.w[request_topic >= 0], minlength=n)
+        kept = []
+        for t in range(n):
+            if counts[t] <= 0:
+                continue
+            if not self.g.topic_keys[t]:
+                docs = np.flatnonzero(self.g.topic == t)
+                phrasings = len({self.g.docs.texts[d].lower()[:40] for d in docs})
+                if counts[t] < GAP_SHARE * self.total or phrasings < GAP_PHRASINGS:
+                    continue
+            kept.append(t)
+        return sorted(kept, key=lambda t: (-counts[t], t))
+
+    def build(self) -> TopicReport:
+        import numpy as np
+
+        request_topic = self.g.topic[self.of]
+        ranked = self._kept(request_topic)
+        position = np.full(len(self.g.centres) + 1, -1, dtype=np.int64)
+        for i, t in enumerate(ranked):
+            position[t] = i
+        labels = position[request_topic]  # -1 maps to the last entry: -1
+        topics = [self._topic(t, request_topic == t) for t in ranked]
+        rows = self._rows(labels)
+        first = date.fromordinal(self.first) if self.weeks else None
+        last = date.fromordinal(self.last) if self.weeks else None
+        return TopicReport(topics, self.total, self.total - sum(t.count for t in topics), first, last,
+                           [int(x) for x in labels], rows)
+
+    def _rows(self, labels: Any) -> list[Row]:
+        docs = self.g.docs
+        out = []
+        for i, (ref, source, line) in enumerate(self.read.refs):
+            d = docs.of[i]
+            out.append(Row(ref, source, line, int(labels[i]), docs.languages[d],
+                           round(float(self.g.score[d]), 3) if labels[i] >= 0 else 0.0, docs.noise[d]))
+        return out
+
+    def _terms(self, t: int) -> tuple[str, ...]:
+        import numpy as np
+
+        centre = self.g.centres[t]
+        strongest = [self.g.vocabulary[j] for j in np.argsort(-centre)[:12] if centre[j] > 0]
+        return tuple(w.lstrip("~") for w in strongest if not w.startswith("#"))[:3]
+
+    def _examples(self, t: int) -> tuple[str, ...]:
+        import numpy as np
+
+        docs = np.flatnonzero(self.g.topic == t)
+        docs = docs[np.argsort(-self.g.weights[docs], kind="stable")]
+        out: list[str] = []
+        seen: set[str] = set()
+        for d in docs:
+            text = _shorten(self.g.docs.texts[d], 100)
+            if text and text.lower() not in seen:
+                seen.add(text.lower())
+                out.append(text)
+            if len(out) == 3:
+                break
+        return tuple(out)
+
+    def _topic(self, t: int, members: Any) -> Topic:
+        import numpy as np
+
+        w = self.w[members]
+        hours = np.asarray(self.read.hours)[members]
+        weekdays = np.asarray(self.read.weekdays)[members]
+        hour_counts = np.bincount(hours + 1, weights=w, minlength=25)[1:]
+        day_counts = np.bincount(weekdays + 1, weights=w, minlength=8)[1:]
         weekly: list[int] = []
-        if weeks:
-            member_days = np.asarray(days)[members]
+        if self.weeks:
+            member_days = self.days[members]
             on = member_days >= 0
-            weekly = [int(x) for x in np.bincount((member_days[on] - first) // 7, weights=w[members][on],
-                                                  minlength=weeks)]
-        examples = tuple(e for e, _ in example_counts.most_common(3))
-        topics.append(Topic(
-            terms=terms, count=int(counts[t]), share=float(counts[t]) / total, examples=examples,
+            weekly = [int(x) for x in np.bincount((member_days[on] - self.first) // 7, weights=w[on],
+                                                  minlength=self.weeks)]
+        languages: Counter[str] = Counter()
+        for d, weight in zip(self.of[members], w, strict=True):
+            languages[self.g.docs.languages[d]] += int(weight)
+        count = int(w.sum())
+        terms, examples = self._terms(t), self._examples(t)
+        return Topic(
+            terms=terms, count=count, share=count / self.total if self.total else 0.0, examples=examples,
             hours=tuple(int(h) for h in np.argsort(-hour_counts, kind="stable")[:3] if hour_counts[h] > 0),
             weekdays=tuple(int(d) for d in np.argsort(-day_counts, kind="stable")[:2] if day_counts[d] > 0),
-            trend=_trend(weekly), weekly=tuple(weekly),
-            query=" ".join((*terms, *tag_terms, *examples))))
-    position = {t: i for i, t in enumerate(ranked)}
-    labels = [position.get(int(t), -1) for t in request_topic]
-    return TopicReport(topics, total, total - sum(tp.count for tp in topics),
-                       date.fromordinal(first) if dated else None, date.fromordinal(last) if dated else None, labels)
+            trend=_trend(weekly), weekly=tuple(weekly), query=" ".join((*terms, *examples)),
+            languages=dict(languages.most_common()), matches=self._matches(t), key=self.g.topic_keys[t])
+
+    def _matches(self, t: int) -> list[Match]:
+        """Every answer with a positive similarity to the topic, best first; the topic's own
+        answer (when it has one) first, its link before its articles."""
+        import numpy as np
+
+        from .answers import Match
+
+        if not self.g.answers:
+            return []
+        centre = self.g.centres[t].astype(np.float32)
+        scores = np.asarray(self.g.answer_matrix @ centre).ravel()
+        own = next((grp for grp in self.g.groups if self.g.answers[grp[0]].key == self.g.topic_keys[t]), []) \
+            if self.g.topic_keys[t] else []
+        out = [Match(self.g.answers[i], round(float(scores[i]), 3), 0.0) for i in own]
+        rest = sorted((i for i in range(len(self.g.answers)) if i not in own and scores[i] > 0),
+                      key=lambda i: -scores[i])
+        out += [Match(self.g.answers[i], round(float(scores[i]), 3), 1.01) for i in rest]
+        return out
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` whole, or cut at a word boundary with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:-")
+    return cut + "…"
