@@ -28,7 +28,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .clean import Boilerplate, clean_lines, noise_kind, redact_ids
+from .clean import Boilerplate, clean_lines, line_key, noise_kind, redact_ids
 from .readers import Request
 
 if TYPE_CHECKING:
@@ -41,7 +41,10 @@ CUT = 0.8  # cosine distance at which those clusters stop merging
 SEED = 0.38  # least cosine similarity of a request to an answer to seed its topic
 MARGIN = 0.06  # by how much the best answer must lead the next to seed
 JOIN = 0.3  # least similarity to a topic's seeds (or a cluster's centre) to join it
-CLUSTER_ANSWER = 0.42  # least similarity of a cluster's centre to an answer to take it as its answer
+COVERAGE = 0.5  # least share of an answer's title words its topic's requests use
+SEEDED = 0.08  # least share of a topic's requests that match its answer directly
+TOPIC_NEAR = 0.5
+CONCEPT_NEAR = 0.75  # ... or of the shared vocabulary in them  # least similarity of two topics' centres for them to be one
 GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
 GAP_PHRASINGS = 3  # ... and that many different phrasings
 TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
@@ -171,6 +174,7 @@ class _Docs:
     weight: list[int] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     tokens: list[list[str]] = field(default_factory=list)
+    lines: list[tuple[str, ...]] = field(default_factory=list)  # its lines (folded), to follow shared ones
 
 
 def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end: datetime | None) -> _Read:
@@ -190,7 +194,8 @@ def _documents(read: _Read) -> _Docs:
     docs = _Docs()
     index: dict[tuple[str, tuple[str, ...], str], int] = {}
     for lines, kind, tags, weight in zip(read.lines, read.noise, read.tags, read.weights, strict=True):
-        text = redact_ids(" ".join(boiler.strip(lines)))
+        kept_lines = boiler.strip(lines)
+        text = redact_ids(" ".join(kept_lines))
         kind = kind or ("" if TOKEN.search(text) else "empty")
         kept = tuple(sorted({t.lower() for t in tags} & specific))
         key = (text.lower(), kept, kind)
@@ -201,6 +206,7 @@ def _documents(read: _Read) -> _Docs:
             docs.tags.append(kept)
             docs.noise.append(kind)
             docs.weight.append(0)
+            docs.lines.append(tuple(k for k in (line_key(x) for x in kept_lines) if " " in k))
         docs.weight[i] += weight
         docs.of.append(i)
     return docs
@@ -267,8 +273,15 @@ class _Grouping:
         self.vocabulary = list(vectorizer.get_feature_names_out())
         self.matrix = matrix[:len(docs.tokens)].tocsr()
         self.answer_matrix = matrix[len(docs.tokens):].tocsr()
-        self.groups = _answer_groups(answers, self.answer_matrix)
+        self.title_columns = [
+            sorted({vectorizer.vocabulary_[w] for w in words.tokens(a.language or fallback,
+                                                                    a.title if not a.link else "order track")
+                    if w in vectorizer.vocabulary_}) if not a.link or a.link == "order_tracking" else
+            sorted({vectorizer.vocabulary_[w] for w in words.tokens("en", a.title) if w in vectorizer.vocabulary_})
+            for a in answers]
+        self.groups = _answer_groups(answers, [_concepts(a, words, fallback) for a in answers])
         self.weights = np.asarray(docs.weight, dtype=np.float64)
+        self.concept_mask = np.asarray([w.startswith("~") for w in self.vocabulary], dtype=np.float32)
         n = len(docs.texts)
         self.topic = np.full(n, -1, dtype=np.int64)  # per document: its group (answers) or cluster (offset)
         self.score = np.zeros(n, dtype=np.float32)
@@ -277,6 +290,7 @@ class _Grouping:
         self.centres: list[Any] = []  # per topic (answer groups first, then clusters)
         self.topic_keys: list[str] = []
         self.group_scores: Any = None
+        self.seed_weight: list[float] = []
 
     # answer first
     def run(self) -> None:
@@ -284,11 +298,84 @@ class _Grouping:
 
         n_groups = len(self.groups)
         if n_groups:
-            scores = (self.matrix @ self.answer_matrix.T).toarray()
+            scores = self._answer_scores()
             per_group = np.stack([scores[:, g].max(axis=1) for g in self.groups], axis=1)
             self.group_scores = per_group
             self._seed(per_group)
+            self._follow_lines()
         self._clusters()
+        self._follow_lines()
+        self._check_answers()
+
+    def _check_answers(self) -> None:
+        """A topic keeps its answer only when the answer's title speaks of what the topic's
+        requests say (most of its words are in at least 3% of them, in one of its
+        translations): "Student discount" does not answer "my discount code is invalid"."""
+        import numpy as np
+
+        for g, members in enumerate(self.groups):
+            docs = np.flatnonzero(self.topic == g)
+            if not len(docs) or not self.topic_keys or not self.topic_keys[g]:
+                continue
+            rows = (self.matrix[docs] > 0).astype(np.float32)
+            frequency = np.asarray(rows.T @ self.weights[docs]).ravel() / max(self.weights[docs].sum(), 1.0)
+            said = set(np.flatnonzero(frequency >= 0.03))
+            weak = self.seed_weight[g] < SEEDED * self.weights[docs].sum()
+            if weak or max(self._coverage(i, said) for i in members) < COVERAGE:
+                self.topic_keys[g] = ""  # a gap, its nearest article a distractor
+                target = self._answered_near(self.centres[g], len(self.groups))
+                if target is not None and target != g and self.topic_keys[target]:
+                    self.topic[self.topic == g] = target
+
+    def _coverage(self, i: int, said: set[int]) -> float:
+        title = self.title_columns[i]
+        return sum(1 for c in title if c in said) / len(title) if title else 0.0
+
+    def _answer_scores(self) -> Any:
+        """Each request's similarity to each answer on the answers' words only (words no
+        answer has do not dilute a match: a request is a query, not a document); a request
+        must share two words with an answer, or all it has, to match it."""
+        import numpy as np
+        from sklearn.preprocessing import normalize
+
+        known = np.zeros(self.matrix.shape[1], dtype=np.float32)
+        known[np.unique(self.answer_matrix.indices)] = 1.0
+        only = normalize(self.matrix.multiply(known.reshape(1, -1)).tocsr())
+        scores = (only @ self.answer_matrix.T).toarray()
+        shared = ((self.matrix > 0).astype(np.float32) @ (self.answer_matrix > 0).astype(np.float32).T).toarray()
+        have = np.asarray(self.matrix.getnnz(axis=1)).ravel().reshape(-1, 1)
+        scores[shared < np.minimum(2, have)] = 0.0
+        return scores
+
+    def _follow_lines(self, rounds: int = 3) -> None:
+        """A request in no topic that shares a line with the requests of one topic (at least
+        three of them, and most of those that carry the line) joins it."""
+        import numpy as np
+
+        where: dict[str, list[int]] = {}
+        for d, lines in enumerate(self.docs.lines):
+            for line in set(lines):
+                where.setdefault(line, []).append(d)
+        free = ~self.noise & ~self.thanks
+        for _ in range(rounds):
+            moved = 0
+            for docs in where.values():
+                if len(docs) < 2:
+                    continue
+                ids = np.asarray(docs)
+                labels = self.topic[ids]
+                placed = labels >= 0
+                if placed.sum() < 3 or placed.all():
+                    continue
+                counts = np.bincount(labels[placed], weights=self.weights[ids[placed]])
+                top = int(counts.argmax())
+                if counts[top] < 0.7 * counts.sum():
+                    continue
+                join = ids[~placed & free[ids]]
+                self.topic[join] = top
+                moved += len(join)
+            if not moved:
+                break
 
     def _seed(self, per_group: Any) -> None:
         import numpy as np
@@ -298,6 +385,7 @@ class _Grouping:
         lead = order[:, -1] - (order[:, -2] if per_group.shape[1] > 1 else 0)
         seeded = (order[:, -1] >= SEED) & (lead >= MARGIN) & ~self.noise
         centres = []
+        self.seed_weight = [float(self.weights[seeded & (best == g)].sum()) for g in range(len(self.groups))]
         for g in range(len(self.groups)):
             members = seeded & (best == g)
             if not members.any():
@@ -310,11 +398,13 @@ class _Grouping:
         if not live:
             return
         similarity = self.matrix @ np.vstack([centres[g] for g in live]).T.astype(np.float32)
-        similarity = np.maximum(np.asarray(similarity), per_group[:, live])
+        direct = per_group[:, live] * (lead >= MARGIN).reshape(-1, 1)
+        similarity = np.maximum(np.asarray(similarity), direct)
         pick = similarity.argmax(axis=1)
         value = similarity.max(axis=1)
         join = (value >= JOIN) & ~self.noise & (~self.thanks | (value >= SEED))
         self.topic[join] = np.asarray(live)[pick[join]]
+        self.topic[seeded] = best[seeded]
         self.score[join] = per_group[np.flatnonzero(join), np.asarray(live)[pick[join]]]
         self.centres = [c for c in centres]
         self.topic_keys = [self.answers[g[0]].key for g in self.groups]
@@ -356,62 +446,134 @@ class _Grouping:
         self._settle_clusters(base)
 
     def _settle_clusters(self, base: int) -> None:
-        """A cluster whose centre is close to an answer joins that answer's topic."""
+        """A cluster close to an answered topic, or to an answer, joins it; clusters close to
+        one another (the same gap asked in two languages) become one."""
         import numpy as np
 
-        if not self.groups:
-            return
+        n_groups = len(self.groups)
         for c in range(base, len(self.centres)):
-            centre = self.centres[c]
-            scores = np.asarray(self.answer_matrix @ centre.astype(np.float32)).ravel()
-            per_group = np.asarray([scores[g].max() for g in self.groups])
-            g = int(per_group.argmax())
-            if per_group[g] >= CLUSTER_ANSWER:
-                members = self.topic == c
-                self.topic[members] = g
-                if self.centres[g] is None:
-                    self.centres[g] = centre
-                    self.topic_keys[g] = self.answers[self.groups[g][0]].key
+            target = self._answered_near(self.centres[c], n_groups)
+            if target is None:
+                target = self._cluster_near(c, base)
+            if target is not None:
+                self.topic[self.topic == c] = target
+                if self.centres[target] is None:
+                    self.centres[target] = self.centres[c]
+                    self.topic_keys[target] = self.answers[self.groups[target][0]].key
+                self.centres[c] = np.zeros_like(self.centres[c])
+        self._recentre()
+
+    def _answered_near(self, centre: Any, n_groups: int) -> int | None:
+        import numpy as np
+
+        live = [g for g in range(n_groups) if self.centres[g] is not None and self.centres[g] is not centre]
+        if live:
+            near = np.asarray([self._near(self.centres[g], centre) for g in live])
+            if near.max() >= 1.0:
+                return live[int(near.argmax())]
+        return None
+
+    def _near(self, a: Any, b: Any) -> float:
+        """How close two topics are, 1 or more when they are one: their centres, or the shared
+        vocabulary in them (the same question in two languages)."""
+        import numpy as np
+
+        whole = float(a @ b) / TOPIC_NEAR
+        ca, cb = a * self.concept_mask, b * self.concept_mask
+        norm = float(np.linalg.norm(ca) * np.linalg.norm(cb))
+        return max(whole, (float(ca @ cb) / norm if norm else 0.0) / CONCEPT_NEAR)
+
+    def _cluster_near(self, c: int, base: int) -> int | None:
+        for other in range(base, c):
+            if self.centres[other].any() and self._near(self.centres[other], self.centres[c]) >= 1.0:
+                return other
+        return None
+
+    def _recentre(self) -> None:
+        """Each topic's centre from all its members; then what is still in no topic joins the
+        nearest one when it is close enough."""
+        import numpy as np
+
+        live = []
+        for t in range(len(self.centres)):
+            members = np.flatnonzero(self.topic == t)
+            if len(members) == 0 or self.centres[t] is None:
+                continue
+            centre = np.asarray(self.matrix[members].T @ self.weights[members]).ravel()
+            self.centres[t] = centre / (np.linalg.norm(centre) or 1.0)
+            live.append(t)
+        rest = np.flatnonzero((self.topic < 0) & ~self.noise & ~self.thanks)
+        if not live or not len(rest):
+            return
+        similarity = np.asarray(self.matrix[rest] @ np.vstack([self.centres[t] for t in live]).T.astype(np.float32))
+        pick, value = similarity.argmax(axis=1), similarity.max(axis=1)
+        ok = value >= JOIN
+        self.topic[rest[ok]] = np.asarray(live)[pick[ok]]
 
     # the report
     def report(self, read: _Read, total: int) -> TopicReport:
         return _Report(self, read, total).build()
 
 
-def _answer_groups(answers: Sequence[Answer], matrix: Any) -> list[list[int]]:
+def _concepts(answer: Answer, words: Any, fallback: str) -> str:
+    """The shared-vocabulary words of an answer's title and labels (what its translations share)."""
+    language = answer.language or fallback
+    text = " ".join((answer.title, *answer.labels, answer.text if answer.link else ""))
+    return " ".join(t for t in words.tokens(language, text) if t.startswith("~"))
+
+
+def _answer_groups(answers: Sequence[Answer], concepts: list[str]) -> list[list[int]]:
     """Answers that are one: the same key (translations), or in two languages and each
-    other's closest (a translation published under its own id)."""
+    other's closest in the shared vocabulary (a translation published under its own id)."""
     import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
 
     by_key: dict[str, list[int]] = {}
     for i, a in enumerate(answers):
         by_key.setdefault(a.key or a.url, []).append(i)
     groups = list(by_key.values())
-    if len(groups) < 2:
+    if len(groups) < 2 or not any(concepts):
         return groups
-    centre = np.vstack([np.asarray(matrix[g].mean(axis=0)).ravel() for g in groups])
-    centre /= np.linalg.norm(centre, axis=1, keepdims=True) + 1e-9
-    similarity = centre @ centre.T
-    np.fill_diagonal(similarity, -1.0)
+    counts = CountVectorizer(analyzer=str.split).fit_transform(
+        [" ".join(concepts[i] for i in g) or "_" for g in groups]).astype(np.float64)
+    vectors = np.asarray(counts.todense())
     langs = [{answers[i].language for i in g} for g in groups]
-    parent = list(range(len(groups)))
-    for a in range(len(groups)):
-        b = int(similarity[a].argmax())
-        if similarity[a, b] >= 0.45 and int(similarity[b].argmax()) == a and (not langs[a] & langs[b]
-                                                                             or _is_link(answers, groups, a, b)):
-            parent[max(a, b)] = min(parent[a], parent[b])
-    merged: dict[int, list[int]] = {}
-    for g, members in enumerate(groups):
-        root = g
-        while parent[root] != root:
-            root = parent[root]
-        merged.setdefault(root, []).extend(members)
+    links = [any(answers[i].link for i in g) for g in groups]
+    for _ in range(len(groups)):
+        pair = _mutual_best(vectors, langs, links)
+        if pair is None:
+            break
+        a, b = pair
+        groups[a] += groups[b]
+        vectors[a] += vectors[b]
+        langs[a] |= langs[b]
+        links[a] = links[a] or links[b]
+        del groups[b], langs[b], links[b]
+        vectors = np.delete(vectors, b, axis=0)
     # the calendar's link first in its group: it is the answer a post links to
-    return [sorted(m, key=lambda i: (not answers[i].link, i)) for m in merged.values()]
+    return [sorted(m, key=lambda i: (not answers[i].link, i)) for m in groups]
 
 
-def _is_link(answers: Sequence[Answer], groups: list[list[int]], a: int, b: int) -> bool:
-    return any(answers[i].link for i in groups[a] + groups[b])
+def _mutual_best(vectors: Any, langs: list[set[str]], links: list[bool]) -> tuple[int, int] | None:
+    """The most similar two groups that are each other's unambiguous closest, in two languages
+    (or one of them the calendar's link), when they are close enough."""
+    import numpy as np
+
+    unit = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
+    similarity = unit @ unit.T
+    np.fill_diagonal(similarity, -1.0)
+    best: tuple[float, int, int] | None = None
+    for a in range(len(vectors)):
+        b = int(similarity[a].argmax())
+        value = similarity[a, b]
+        ties = int((similarity[a] >= value - 1e-6).sum())
+        if value < 0.7 or ties > 1 or int(similarity[b].argmax()) != a or b < a:
+            continue
+        if (langs[a] & langs[b]) and not (links[a] or links[b]):
+            continue
+        if best is None or value > best[0]:
+            best = (float(value), a, b)
+    return (best[1], best[2]) if best else None
 
 
 class _Report:
@@ -439,10 +601,12 @@ class _Report:
         for t in range(n):
             if counts[t] <= 0:
                 continue
+            if counts[t] < GAP_SHARE * self.total:
+                continue  # one-off questions, a handful of spam: not a topic
             if not self.g.topic_keys[t]:
                 docs = np.flatnonzero(self.g.topic == t)
                 phrasings = len({self.g.docs.texts[d].lower()[:40] for d in docs})
-                if counts[t] < GAP_SHARE * self.total or phrasings < GAP_PHRASINGS:
+                if phrasings < GAP_PHRASINGS:
                     continue
             kept.append(t)
         return sorted(kept, key=lambda t: (-counts[t], t))
