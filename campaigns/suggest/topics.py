@@ -306,6 +306,7 @@ class _Grouping:
         self._clusters()
         self._follow_lines()
         self._check_answers()
+        self._merge_answered()
 
     def _check_answers(self) -> None:
         """A topic keeps its answer only when the answer's title speaks of what the topic's
@@ -326,6 +327,19 @@ class _Grouping:
                 target = self._answered_near(self.centres[g], len(self.groups))
                 if target is not None and target != g and self.topic_keys[target]:
                     self.topic[self.topic == g] = target
+
+    def _merge_answered(self) -> None:
+        """Two answered topics that are one (the same question in two languages, answered by
+        an article and its translation under another id) become one: the larger keeps its answer."""
+        sizes = {g: float(self.weights[self.topic == g].sum()) for g in range(len(self.groups))
+                 if self.topic_keys and self.topic_keys[g] and self.centres[g] is not None}
+        order = sorted(sizes, key=lambda g: -sizes[g])
+        for i, small in enumerate(order):
+            for big in order[:i]:
+                if self.topic_keys[big] and sizes[small] and self._near(self.centres[big], self.centres[small]) >= 1.0:
+                    self.topic[self.topic == small] = big
+                    self.topic_keys[small] = ""
+                    break
 
     def _coverage(self, i: int, said: set[int]) -> float:
         title = self.title_columns[i]
@@ -349,7 +363,7 @@ class _Grouping:
 
     def _follow_lines(self, rounds: int = 3) -> None:
         """A request in no topic that shares a line with the requests of one topic (at least
-        three of them, and most of those that carry the line) joins it."""
+        three of them, most of those placed and 40% of all that carry the line) joins it."""
         import numpy as np
 
         where: dict[str, list[int]] = {}
@@ -369,7 +383,7 @@ class _Grouping:
                     continue
                 counts = np.bincount(labels[placed], weights=self.weights[ids[placed]])
                 top = int(counts.argmax())
-                if counts[top] < 0.7 * counts.sum():
+                if counts[top] < 0.7 * counts.sum() or counts[top] < 0.4 * self.weights[ids].sum():
                     continue
                 join = ids[~placed & free[ids]]
                 self.topic[join] = top
