@@ -18,11 +18,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import unescape
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InvalidInput, Problem
 
-__all__ = ["Answer", "Match", "brand_answers", "rank", "read_answers"]
+__all__ = ["Answer", "Match", "brand_answers", "mask_credentials", "rank", "read_answers"]
 
 GOOD = 4.0  # least BM25 score of a good answer
 _TAG = re.compile(r"<[^>]+>")
@@ -56,6 +57,16 @@ class Match:
     @property
     def good(self) -> bool:
         return self.score >= self.threshold
+
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@:]+:[^/\s@]+@")
+_SECRET_PARAM = re.compile(r"(?i)([?&](?:token|access_token|api_key|apikey|key|secret|password|sig)=)[^&\s#]+")
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with the credentials in its URLs masked (``user:password@``, ``?token=…``);
+    paths, slugs and other query parameters are shown as they are."""
+    return _SECRET_PARAM.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
 
 
 def _words(text: str, stop: frozenset[str]) -> list[str]:
@@ -112,7 +123,8 @@ def _articles(path: str, doc: object) -> list[Answer]:
         if isinstance(a, dict) and a.get("title") and (a.get("html_url") or a.get("url")) and not a.get("draft"):
             body = _TAG.sub(" ", unescape(str(a.get("body") or "")))
             url = str(a.get("html_url") or a.get("url"))
-            labels = a.get("label_names") if isinstance(a.get("label_names"), list) else []
+            listed = a.get("label_names")
+            labels: list[Any] = listed if isinstance(listed, list) else []
             out.append(Answer(str(a["title"]).strip(), url, body, source=path, key=str(a.get("id") or url),
                               language=str(a.get("locale") or "").split("-")[0].lower(),
                               labels=tuple(str(x) for x in labels)))

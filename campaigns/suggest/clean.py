@@ -14,7 +14,6 @@ signature) so they are not taken for a topic.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from html import unescape
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -177,21 +178,67 @@ def _csv_format(path: str, header: list[str]) -> CsvFormat:
     raise InvalidInput([Problem(path, 1, 1, f"unknown columns: {found}", _suggest([_fold(h) for h in header]))])
 
 
-def parse_when(text: str) -> datetime:
+_SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
+
+
+class AmbiguousDate(ValueError):
+    """A date such as 05/08/2026 in a file whose other dates do not say which is the day."""
+
+
+def parse_when(text: str, order: str = "") -> datetime:
     """A helpdesk timestamp as an aware UTC datetime: ISO 8601 and the exports' own forms
     (``2026-11-02 09:14:00 +0100``, ``2026-11-02 09:14``; naive times are taken as UTC,
-    which is what Zendesk, Freshdesk and Help Scout export)."""
+    which is what Zendesk, Freshdesk and Help Scout export).  ``order`` settles day/month
+    dates: ``DMY``, ``MDY`` or a strptime format; without it, 05/08/2026 is refused
+    (:class:`AmbiguousDate`) and 13/08/2026 read as the only date it can be."""
     text = text.strip()
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        from dateutil import parser
-
-        try:
-            value = parser.parse(text, dayfirst=False)
-        except (ValueError, OverflowError):
-            raise ValueError(text) from None
+        value = _parse_other(text, order)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _parse_other(text: str, order: str) -> datetime:
+    from dateutil import parser
+
+    if "%" in order:
+        try:
+            return datetime.strptime(text, order)
+        except ValueError:
+            raise ValueError(text) from None
+    slashed = _SLASHED.match(text)
+    if slashed and not order:
+        a, b = int(slashed.group(1)), int(slashed.group(2))
+        if a <= 12 and b <= 12 and a != b:
+            raise AmbiguousDate(text)
+        order = "DMY" if a > 12 else "MDY"
+    try:
+        value: datetime = parser.parse(text, dayfirst=order.upper() == "DMY")
+        return value
+    except (ValueError, OverflowError):
+        raise ValueError(text) from None
+
+
+def date_order(path: str, encoding: str, column: int) -> str:
+    """How the file writes day/month dates, from its own values: ``DMY`` when a first number
+    is over 12, ``MDY`` when a second one is, '' when nothing decides.
+
+    :raises InvalidInput: both happen in the file."""
+    day_first = month_first = 0
+    with open(path, "rb") as raw:
+        reader = csv.reader(_Text(path, raw, encoding))
+        next(reader, None)
+        for row in reader:
+            found = _SLASHED.match(row[column]) if column < len(row) else None
+            if found:
+                day_first = day_first or (reader.line_num if int(found.group(1)) > 12 else 0)
+                month_first = month_first or (reader.line_num if int(found.group(2)) > 12 else 0)
+    if day_first and month_first:
+        raise InvalidInput([Problem(path, max(day_first, month_first), column + 1,
+                                    f"dates are written day first (line {day_first}) and month first "
+                                    f"(line {month_first}) in the same column", "pass --date-format")])
+    return "DMY" if day_first else "MDY" if month_first else ""
 
 
 def _int(path: str, line: int, col: int, text: str, what: str, low: int, high: int) -> int:
@@ -212,7 +259,20 @@ def _weekday(path: str, line: int, col: int, text: str) -> int:
     return _int(path, line, col, text, "weekday", 0, 6)
 
 
-def _csv(path: str, stream: _Text) -> Iterator[Request]:
+def _when(path: str, line: int, at: int, text: str, order: str) -> datetime:
+    try:
+        return parse_when(text, order)
+    except AmbiguousDate:
+        raise InvalidInput([Problem(path, line, at + 1, f"cannot tell the day from the month in {text!r}: no date "
+                                    "in the file has a day over 12",
+                                    "pass --date-format DMY (13/08/2026) or --date-format MDY (08/13/2026)")]) from None
+    except ValueError:
+        raise InvalidInput([Problem(path, line, at + 1, f"cannot read the date {text!r}",
+                                    "expected e.g. 2026-11-02T09:14:00Z or 2026-11-02 09:14"
+                                    + ("" if order else ", or pass --date-format"))]) from None
+
+
+def _csv(path: str, stream: _Text, encoding: str = "utf-8", order: str = "") -> Iterator[Request]:
     reader = csv.reader(stream)
     try:
         header = next(reader)
@@ -243,12 +303,10 @@ def _csv(path: str, stream: _Text) -> Iterator[Request]:
             continue
         when = None
         if cell(at):
-            try:
-                when = parse_when(cell(at))
-            except ValueError:
-                assert at is not None
-                raise InvalidInput([Problem(path, line, at + 1, f"cannot read the date {cell(at)!r}",
-                                            "expected e.g. 2026-11-02T09:14:00Z or 2026-11-02 09:14")]) from None
+            assert at is not None
+            if not order and _SLASHED.match(cell(at)):
+                order = date_order(path, encoding, at) or "?"
+            when = _when(path, line, at, cell(at), "" if order == "?" else order)
         yield Request(
             text, _int(path, line, (count or 0) + 1, cell(count), "count", 0, 10**12) if cell(count) else 1, when,
             _int(path, line, (hour or 0) + 1, cell(hour), "hour", 0, 23) if cell(hour) else None,
@@ -330,8 +388,10 @@ def _json(path: str, stream: _Text) -> Iterator[Request]:
             yield request
 
 
-def read_requests(path: str, encoding: str = "utf-8") -> Iterator[Request]:
-    """Every request in the file at ``path``, streamed; the format is found from its content."""
+def read_requests(path: str, encoding: str = "utf-8", date_format: str | None = None) -> Iterator[Request]:
+    """Every request in the file at ``path``, streamed; the format is found from its content.
+    ``date_format`` (``DMY``, ``MDY`` or a strptime format) reads day/month dates the file
+    itself cannot settle."""
     try:
         raw = open(path, "rb")  # noqa: SIM115  # closed by the generator's finally
     except OSError as exc:
@@ -346,6 +406,9 @@ def read_requests(path: str, encoding: str = "utf-8") -> Iterator[Request]:
         if not start:
             raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected a helpdesk export or a report")])
         stream = _Text(path, raw, encoding)
-        yield from (_json if start[:1] in (b"{", b"[") else _csv)(path, stream)
+        if start[:1] in (b"{", b"["):
+            yield from _json(path, stream)
+        else:
+            yield from _csv(path, stream, encoding, (date_format or "").strip())
     finally:
         raw.close()

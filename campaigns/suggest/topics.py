@@ -43,8 +43,8 @@ MARGIN = 0.06  # by how much the best answer must lead the next to seed
 JOIN = 0.3  # least similarity to a topic's seeds (or a cluster's centre) to join it
 COVERAGE = 0.5  # least share of an answer's title words its topic's requests use
 SEEDED = 0.08  # least share of a topic's requests that match its answer directly
-TOPIC_NEAR = 0.5
-CONCEPT_NEAR = 0.75  # ... or of the shared vocabulary in them  # least similarity of two topics' centres for them to be one
+TOPIC_NEAR = 0.5  # least similarity of two topics' centres for them to be one
+CONCEPT_NEAR = 0.75  # ... or of the shared vocabulary in them
 GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
 GAP_PHRASINGS = 3  # ... and that many different phrasings
 TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
@@ -99,6 +99,7 @@ class TopicReport:
     last: date | None = None
     labels: list[int] = field(default_factory=list)  # per request read: its topic's index, or -1
     rows: list[Row] = field(default_factory=list)
+    weekly: tuple[int, ...] = ()  # every request per week over the period, oldest first
 
 
 def stop_words(languages: Iterable[str]) -> list[str]:
@@ -231,7 +232,8 @@ def _answer_tokens(answer: Answer, words: Any, fallback: str) -> list[str]:
     labels = [t for label in answer.labels for t in words.tokens(language, label)]
     slug = words.tokens(language, _slug_title(answer.url)) if not answer.link else []
     body = words.tokens(language, answer.text)[:40]
-    return title * 3 + labels * 2 + slug + body + [f"#{t}" for t in labels]
+    out: list[str] = title * 3 + labels * 2 + slug + body + [f"#{t}" for t in labels]
+    return out
 
 
 def _identity(tokens: list[str]) -> list[str]:
@@ -320,7 +322,7 @@ class _Grouping:
                 continue
             rows = (self.matrix[docs] > 0).astype(np.float32)
             frequency = np.asarray(rows.T @ self.weights[docs]).ravel() / max(self.weights[docs].sum(), 1.0)
-            said = set(np.flatnonzero(frequency >= 0.03))
+            said = {int(c) for c in np.flatnonzero(frequency >= 0.03)}
             weak = self.seed_weight[g] < SEEDED * self.weights[docs].sum()
             if weak or max(self._coverage(i, said) for i in members) < COVERAGE:
                 self.topic_keys[g] = ""  # a gap, its nearest article a distractor
@@ -398,7 +400,7 @@ class _Grouping:
         best = per_group.argmax(axis=1)
         lead = order[:, -1] - (order[:, -2] if per_group.shape[1] > 1 else 0)
         seeded = (order[:, -1] >= SEED) & (lead >= MARGIN) & ~self.noise
-        centres = []
+        centres: list[Any] = []
         self.seed_weight = [float(self.weights[seeded & (best == g)].sum()) for g in range(len(self.groups))]
         for g in range(len(self.groups)):
             members = seeded & (best == g)
@@ -441,7 +443,7 @@ class _Grouping:
                                         linkage="average").fit_predict(distance)
         total = float(self.weights.sum())
         min_weight = max(2.0, 0.004 * total)
-        centres = []
+        centres: list[Any] = []
         for label in range(found.max() + 1):
             members = sample[found == label]
             if self.weights[members].sum() < min_weight and len(members) < max(2, len(sample) // 200):
@@ -557,13 +559,13 @@ def _answer_groups(answers: Sequence[Answer], concepts: list[str]) -> list[list[
         pair = _mutual_best(vectors, langs, links)
         if pair is None:
             break
-        a, b = pair
-        groups[a] += groups[b]
-        vectors[a] += vectors[b]
-        langs[a] |= langs[b]
-        links[a] = links[a] or links[b]
-        del groups[b], langs[b], links[b]
-        vectors = np.delete(vectors, b, axis=0)
+        keep, gone = pair
+        groups[keep] += groups[gone]
+        vectors[keep] += vectors[gone]
+        langs[keep] |= langs[gone]
+        links[keep] = links[keep] or links[gone]
+        del groups[gone], langs[gone], links[gone]
+        vectors = np.delete(vectors, gone, axis=0)
     # the calendar's link first in its group: it is the answer a post links to
     return [sorted(m, key=lambda i: (not answers[i].link, i)) for m in groups]
 
@@ -638,8 +640,13 @@ class _Report:
         rows = self._rows(labels)
         first = date.fromordinal(self.first) if self.weeks else None
         last = date.fromordinal(self.last) if self.weeks else None
+        weekly: tuple[int, ...] = ()
+        if self.weeks:
+            on = self.days >= 0
+            weekly = tuple(int(x) for x in np.bincount((self.days[on] - self.first) // 7, weights=self.w[on],
+                                                       minlength=self.weeks))
         return TopicReport(topics, self.total, self.total - sum(t.count for t in topics), first, last,
-                           [int(x) for x in labels], rows)
+                           [int(x) for x in labels], rows, weekly)
 
     def _rows(self, labels: Any) -> list[Row]:
         docs = self.g.docs

@@ -75,6 +75,13 @@ CONCEPTS: dict[str, str] = {
     "store": "store stores shop branch tienda sucursal filiale laden geschäft magasin boutique loja negozio winkel",
     "compatible": "compatible compatibility fit fits compatibilidad kompatibel "
                   "passt compatibilité compatível",
+    "care": "care caring clean cleaning stain stains oil wax polish pflege pflegen reinigen reinige reinigung fleck "
+            "flecken öl wachs cuidado cuidar limpiar limpieza mancha aceite cera entretien entretenir nettoyer tache "
+            "huile cire limpeza mancha",
+    "assembly": "assemble assembly assembling instructions instruction manual screw screws aufbau aufbauen montage "
+                "anleitung schraube schrauben armar armado montaje instructivo tornillo tornillos monter notice vis "
+                "montar parafuso",
+    "missing": "missing lacking fehlen fehlt fehlende falta faltan faltaba manque manquant faltando",
     "zipper": "zipper zip zippers cierre cremallera reißverschluss reissverschluss rv fermeture zíper cerniera rits",
 }
 
@@ -104,7 +111,7 @@ def detect(texts: Sequence[str], fallback: str) -> list[str]:
 def _fold(word: str) -> str:
     from sklearn.feature_extraction.text import strip_accents_unicode
 
-    return strip_accents_unicode(word)
+    return str(strip_accents_unicode(word))
 
 
 class Words:
