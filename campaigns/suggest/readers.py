@@ -157,16 +157,26 @@ class _Text:
 
 
 def _suggest(found: list[str]) -> str:
+    """One hint: the rename that would make the header a known format (never a name that
+    would fail too), then what is expected, in a line a person reads."""
     from difflib import get_close_matches
 
-    hints = []
-    for column in found:
-        match = get_close_matches(column, KNOWN_COLUMNS, n=1, cutoff=0.7)
-        if match and match[0] != column:
-            hints.append(f"did you mean {match[0]!r} for {column!r}?")
-    known = "a Zendesk, Freshdesk or Help Scout export; a plain CSV with question,count[,hour,weekday]; " \
-            "or a site-search report with a search term and a count column"
-    return (" ".join(hints) + " " if hints else "") + f"expected {known}"
+    unknown = [c for c in found if c not in KNOWN_COLUMNS]
+    best: list[str] = []
+    for fmt in FORMATS:
+        renames = []
+        for name in sorted(fmt.needs - set(found)):
+            match = get_close_matches(name, unknown, n=1, cutoff=0.6)
+            if not match:
+                break
+            renames.append(f"{name!r} for {match[0]!r}")
+        else:
+            if renames and (not best or len(renames) < len(best)):
+                best = renames
+    if best:
+        return "did you mean " + " and ".join(best) + "?"
+    return "expected a Zendesk, Freshdesk or Help Scout export, question,count, or a site-search report " \
+           "(a search term column and a count column)"
 
 
 def _csv_format(path: str, header: list[str]) -> CsvFormat:

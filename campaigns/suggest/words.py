@@ -22,6 +22,7 @@ __all__ = ["LANGUAGES", "Words", "detect", "language_of_locale"]
 LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl")
 SNOWBALL = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "pt": "portuguese",
             "it": "italian", "nl": "dutch"}
+SHORT = 24  # texts shorter than this are taken to be in the calendar's language
 TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")
 
 # concept: words in each language (any form; they are stemmed as the requests are)
@@ -100,12 +101,17 @@ def _detector() -> Any:
 
 
 def detect(texts: Sequence[str], fallback: str) -> list[str]:
-    """Each text's language (ISO 639-1), ``fallback`` when the text is too short to tell."""
+    """Each text's language (ISO 639-1), ``fallback`` when the text is too short to tell (a
+    search term of two words says too little: "track order" is not German)."""
     if not texts:
         return []
-    found = _detector().detect_languages_in_parallel_of([t[:160] for t in texts])
-    return [f.iso_code_639_1.name.lower() if f is not None and len(t) >= 3 else fallback
-            for f, t in zip(found, texts, strict=True)]
+    long = [i for i, t in enumerate(texts) if len(t) >= SHORT]
+    found = _detector().detect_languages_in_parallel_of([texts[i][:160] for i in long])
+    out = [fallback] * len(texts)
+    for i, f in zip(long, found, strict=True):
+        if f is not None:
+            out[i] = f.iso_code_639_1.name.lower()
+    return out
 
 
 def _fold(word: str) -> str:
