@@ -78,7 +78,7 @@ def _words(text: str, stop: frozenset[str]) -> list[str]:
 def brand_answers(links: dict[str, str]) -> list[Answer]:
     """The calendar's links as answers, order tracking first."""
     names = sorted(links, key=lambda n: (n != "order_tracking", n))
-    return [Answer(n.replace("_", " "), links[n], LINK_WORDS.get(n, ""), n, "brand.links", f"links.{n}", "en")
+    return [Answer(n.replace("_", " "), links[n], LINK_WORDS.get(n, ""), n, "brand.links", f"links.{n}", "")
             for n in names]
 
 

@@ -89,7 +89,7 @@ FORMATS = (
     CsvFormat("plain question list", frozenset({"question"}), ("question",), count=("count",), hour=("hour",),
               weekday=("weekday",)),
     *(CsvFormat("site-search report", frozenset({term, n}), (term,), count=(n,))
-      for term in ("search term", "search terms", "searched keyword", "keyword", "query", "search query")
+      for term in ("search term", "search terms", "term", "searched keyword", "keyword", "query", "search query")
       for n in ("total unique searches", "unique searches", "searches", "event count", "count", "total searches")),
 )
 KNOWN_COLUMNS = sorted({c for f in FORMATS for c in f.needs})

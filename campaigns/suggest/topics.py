@@ -41,10 +41,10 @@ CUT = 0.8  # cosine distance at which those clusters stop merging
 SEED = 0.38  # least cosine similarity of a request to an answer to seed its topic
 MARGIN = 0.06  # by how much the best answer must lead the next to seed
 JOIN = 0.3  # least similarity to a topic's seeds (or a cluster's centre) to join it
-COVERAGE = 0.5  # least share of an answer's title words its topic's requests use
+COVERAGE = 0.6  # least share of an answer's title words its topic's requests use
 SEEDED = 0.08  # least share of a topic's requests that match its answer directly
 TOPIC_NEAR = 0.5  # least similarity of two topics' centres for them to be one
-CONCEPT_NEAR = 0.75  # ... or of the shared vocabulary in them
+CONCEPT_NEAR = 0.7  # ... or of the shared vocabulary in them
 GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
 GAP_PHRASINGS = 3  # ... and that many different phrasings
 TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
@@ -309,10 +309,21 @@ class _Grouping:
         self._follow_lines()
         self._check_answers()
         self._merge_answered()
+        self._recentre()
+        self._gaps_into_answers()
+
+    def _gaps_into_answers(self) -> None:
+        """Once every topic has all its members: a cluster close to an answered topic joins it."""
+        for c in range(len(self.groups), len(self.centres)):
+            if self.centres[c] is None or not (self.topic == c).any():
+                continue
+            target = self._answered_near(self.centres[c], len(self.groups))
+            if target is not None and self.topic_keys[target]:
+                self.topic[self.topic == c] = target
 
     def _check_answers(self) -> None:
         """A topic keeps its answer only when the answer's title speaks of what the topic's
-        requests say (most of its words are in at least 3% of them, in one of its
+        requests say (most of its words are in at least 0.5% of them, in one of its
         translations): "Student discount" does not answer "my discount code is invalid"."""
         import numpy as np
 
@@ -322,7 +333,7 @@ class _Grouping:
                 continue
             rows = (self.matrix[docs] > 0).astype(np.float32)
             frequency = np.asarray(rows.T @ self.weights[docs]).ravel() / max(self.weights[docs].sum(), 1.0)
-            said = {int(c) for c in np.flatnonzero(frequency >= 0.03)}
+            said = {int(c) for c in np.flatnonzero(frequency >= 0.005)}
             weak = self.seed_weight[g] < SEEDED * self.weights[docs].sum()
             if weak or max(self._coverage(i, said) for i in members) < COVERAGE:
                 self.topic_keys[g] = ""  # a gap, its nearest article a distractor
@@ -460,6 +471,7 @@ class _Grouping:
         ok = value >= JOIN
         self.topic[rest[ok]] = base + pick[ok]
         self._settle_clusters(base)
+        del base
 
     def _settle_clusters(self, base: int) -> None:
         """A cluster close to an answered topic, or to an answer, joins it; clusters close to
@@ -585,8 +597,8 @@ def _mutual_best(vectors: Any, langs: list[set[str]], links: list[bool]) -> tupl
         ties = int((similarity[a] >= value - 1e-6).sum())
         if value < 0.7 or ties > 1 or int(similarity[b].argmax()) != a or b < a:
             continue
-        if (langs[a] & langs[b]) and not (links[a] or links[b]):
-            continue
+        if (langs[a] & langs[b]) and not (links[a] and langs[a] == {""}) and not (links[b] and langs[b] == {""}):
+            continue  # two articles in one language are two answers; the calendar's link joins once
         if best is None or value > best[0]:
             best = (float(value), a, b)
     return (best[1], best[2]) if best else None

@@ -159,13 +159,14 @@ class Words:
         found = self.cache.get(key)
         if found is None:
             lower = word.lower()
-            if lower in self.stop.get(language, self.stop["en"]):
+            stop = self.stop.get(language, self.stop["en"])
+            if lower in stop:
                 found = ""
             else:
                 folded = _fold(lower)
                 stem = self._stem(language, lower)
                 concept = self.concepts.get(language, self.concepts["en"]).get(stem) or self.anywhere.get(folded)
-                found = f"~{concept}" if concept else stem
+                found = f"~{concept}" if concept else "" if stem in stop else stem  # "getting" as "get"
             self.cache[key] = found
         return found
 
