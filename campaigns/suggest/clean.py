@@ -47,6 +47,7 @@ _CLOSING = re.compile(
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"(?i)\b(https?://|www\.)\S+")
 _DIGITS = re.compile(r"\d")
+_WITH_DIGIT = re.compile(r"\S*\d\S*")
 _LETTER = re.compile(r"[^\W\d_]")
 _AUTO = re.compile(
     r"(?i)(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|abwesenheitsnotiz|abwesend|"
@@ -64,13 +65,17 @@ def redact_ids(text: str) -> str:
         text = _EMAIL.sub(" ", text)
     if "http" in text or "www." in text:
         text = _URL.sub(" ", text)
-    return " ".join(w for w in text.split() if not _identifier(w))
+    return " ".join(_WITH_DIGIT.sub(_identifier, text).split())
 
 
-def _identifier(word: str) -> bool:
-    """An order, tracking, invoice or phone number: three digits or more, or digits and letters."""
+def _identifier(found: re.Match[str]) -> str:
+    """An order, tracking, invoice or phone number (three digits or more, or digits and
+    letters) left out; a quantity ("2 weeks", "20%") kept."""
+    word = found.group(0)
     digits = len(_DIGITS.findall(word))
-    return digits >= 3 or (digits > 0 and _LETTER.search(word) is not None and not word.endswith("%"))
+    if digits >= 3 or (_LETTER.search(word) is not None and not word.endswith("%")):
+        return " "
+    return word
 
 
 def _html(text: str) -> str:
@@ -154,28 +159,45 @@ class Boilerplate:
     def __init__(self, share: float = 0.01, least: int = 8, cohesion: float = 0.3):
         self.share, self.least, self.cohesion = share, least, cohesion
         self.lines: frozenset[str] = frozenset()
+        self.keys: dict[str, str] = {}  # line: its key (lines repeat: each is folded once)
+
+    def key(self, line: str) -> str:
+        found = self.keys.get(line)
+        if found is None:
+            found = self.keys[line] = line_key(line)
+        return found
 
     def learn(self, requests: Sequence[Sequence[str]]) -> Boilerplate:
-        keyed = [[line_key(line) for line in lines] for lines in requests]
+        keyed = [[self.key(line) for line in lines] for lines in requests]
         where: dict[str, list[int]] = {}
         for i, keys in enumerate(keyed):
             for k in set(keys):
                 where.setdefault(k, []).append(i)
         floor = max(self.least, int(self.share * len(requests)))
         candidates = [k for k, found in where.items() if len(found) >= floor and k]
-        self.lines = frozenset(k for k in candidates if self._scattered(k, [keyed[i] for i in where[k][:300]]))
+        self.lines = frozenset(self._scattered(candidates, [[keyed[i] for i in where[k][:300]] for k in candidates]))
         return self
 
-    def _scattered(self, key: str, keyed: Sequence[Sequence[str]]) -> bool:
+    def _scattered(self, candidates: list[str], keyed: list[list[list[str]]]) -> list[str]:
+        """The candidates whose requests say little in common besides them (one vectorizer call)."""
         import numpy as np
         from sklearn.feature_extraction.text import HashingVectorizer
 
-        rest = [" ".join(k for k in keys if k != key) for keys in keyed]
-        if sum(1 for r in rest if r) < self.least:
-            return False  # the line is all these requests say: a question asked as such
-        vectors = HashingVectorizer(n_features=2**18, alternate_sign=False).transform([r for r in rest if r])
-        mean = np.asarray(vectors.mean(axis=0)).ravel()
-        return float(np.linalg.norm(mean)) < self.cohesion
+        rests = [[r for r in (" ".join(k for k in keys if k != key) for keys in rows) if r]
+                 for key, rows in zip(candidates, keyed, strict=True)]
+        flat = [r for rest in rests for r in rest]
+        if not flat:
+            return []
+        vectors = HashingVectorizer(n_features=2**18, alternate_sign=False).transform(flat)
+        out, start = [], 0
+        for key, rest in zip(candidates, rests, strict=True):
+            part = vectors[start:start + len(rest)]
+            start += len(rest)
+            if len(rest) < self.least:
+                continue  # the line is all these requests say: a question asked as such
+            if float(np.linalg.norm(np.asarray(part.mean(axis=0)).ravel())) < self.cohesion:
+                out.append(key)
+        return out
 
     def strip(self, lines: Iterable[str]) -> list[str]:
-        return [line for line in lines if line_key(line) not in self.lines]
+        return [line for line in lines if self.key(line) not in self.lines]

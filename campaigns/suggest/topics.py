@@ -28,7 +28,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .clean import Boilerplate, clean_lines, line_key, noise_kind, redact_ids
+from .clean import Boilerplate, clean_lines, noise_kind, redact_ids
 from .readers import Request
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
 NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply", "out_of_office", "ooo"})
 TOKEN = re.compile(r"(?u)\b[^\W\d_][\w]+\b")  # words of two letters or more, not numbers
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_NUMBERS = re.compile(r"\d{3,}")
 _META_SUBJECT = re.compile(r"(?i)^\s*(chat with|conversation with|\(no subject\)|\(kein betreff\)|\(sin asunto\)|"
                            r"no subject|re|aw|fw|fwd|wg)\b[:\s]*")
 
@@ -147,12 +148,16 @@ class _Read:
     weekdays: list[int] = field(default_factory=list)
     days: list[int] = field(default_factory=list)
     refs: list[tuple[str, str, int]] = field(default_factory=list)
+    seen: dict[tuple[str, tuple[str, ...]], tuple[list[str], str]] = field(default_factory=dict)
 
     def add(self, r: Request, tz: ZoneInfo) -> None:
-        subject = r.title if r.body else r.text
-        subject = "" if _META_SUBJECT.match(subject) and len(subject.split()) <= 6 else subject
-        lines = clean_lines(subject) + clean_lines(r.body) if r.body else clean_lines(subject or r.text)
-        kind = "spam" if NOISE_TAGS & {t.lower() for t in r.tags} else noise_kind(r.title, r.body or r.text)
+        # requests that differ only in their numbers (order, tracking, phone) are cleaned once
+        key = (_NUMBERS.sub("000", f"{r.title}\x00{r.body}\x00{'' if r.body else r.text}"), r.tags)
+        done = self.seen.get(key)
+        if done is None:
+            title, body, text = key[0].split("\x00")
+            done = self.seen[key] = _clean(title, body, text or title, r.tags)
+        lines, kind = done
         self.lines.append(lines)
         self.noise.append(kind)
         self.tags.append(r.tags)
@@ -178,6 +183,14 @@ class _Docs:
     lines: list[tuple[str, ...]] = field(default_factory=list)  # its lines (folded), to follow shared ones
 
 
+def _clean(title: str, body: str, text: str, tags: tuple[str, ...]) -> tuple[list[str], str]:
+    subject = title if body else text
+    subject = "" if _META_SUBJECT.match(subject) and len(subject.split()) <= 6 else subject
+    lines = clean_lines(subject) + clean_lines(body) if body else clean_lines(subject or text)
+    kind = "spam" if NOISE_TAGS & {t.lower() for t in tags} else noise_kind(title, body or text)
+    return lines, kind
+
+
 def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end: datetime | None) -> _Read:
     read = _Read()
     for r in requests:
@@ -194,11 +207,15 @@ def _documents(read: _Read) -> _Docs:
     specific = {t for t, n in tag_count.items() if n <= floor and t not in NOISE_TAGS}
     docs = _Docs()
     index: dict[tuple[str, tuple[str, ...], str], int] = {}
+    stripped: dict[int, tuple[list[str], str]] = {}  # requests cleaned once share their list of lines
     for lines, kind, tags, weight in zip(read.lines, read.noise, read.tags, read.weights, strict=True):
-        kept_lines = boiler.strip(lines)
-        text = redact_ids(" ".join(kept_lines))
+        done = stripped.get(id(lines))
+        if done is None:
+            kept_lines = boiler.strip(lines)
+            done = stripped[id(lines)] = (kept_lines, redact_ids(" ".join(kept_lines)))
+        kept_lines, text = done
         kind = kind or ("" if TOKEN.search(text) else "empty")
-        kept = tuple(sorted({t.lower() for t in tags} & specific))
+        kept = tuple(sorted({t.lower() for t in tags} & specific)) if tags else ()
         key = (text.lower(), kept, kind)
         i = index.get(key)
         if i is None:
@@ -207,7 +224,7 @@ def _documents(read: _Read) -> _Docs:
             docs.tags.append(kept)
             docs.noise.append(kind)
             docs.weight.append(0)
-            docs.lines.append(tuple(k for k in (line_key(x) for x in kept_lines) if " " in k))
+            docs.lines.append(tuple(k for k in (boiler.key(x) for x in kept_lines) if " " in k))
         docs.weight[i] += weight
         docs.of.append(i)
     return docs
