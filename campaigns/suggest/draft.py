@@ -128,7 +128,7 @@ def evidence(s: Suggestion, first: date | None, last: date | None) -> str:
         parts.append("busiest on " + ", ".join(WEEKDAY_NAMES[d] for d in t.weekdays))
     parts.append("e.g. " + "; ".join(f'"{e}"' for e in t.examples))
     if s.answer is not None:
-        parts.append(f"answer: {s.answer.answer.title} <{s.answer.answer.url}> (BM25 {s.answer.score:.2f})")
+        parts.append(f"answer: {s.answer.answer.title} <{s.answer.answer.url}> (similarity {s.answer.score:.2f})")
     return ", ".join(parts)
 
 

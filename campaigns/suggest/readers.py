@@ -352,6 +352,20 @@ def _ticket(path: str, line: int, obj: Any) -> Request | None:
                    ref=str(obj.get("id") or ""), source=path, line=line)
 
 
+def _json_lines(path: str, first: str, lines: Iterator[str]) -> Iterator[Request]:
+    """One ticket per line (the incremental export), streamed."""
+    for n, text in enumerate((first, *(lo.strip() for lo in lines)), start=1):
+        if not text:
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput([Problem(path, n, exc.colno, f"not JSON: {exc.msg}")]) from None
+        request = _ticket(path, n, obj)
+        if request is not None:
+            yield request
+
+
 def _json(path: str, stream: _Text) -> Iterator[Request]:
     """Newline-delimited tickets, streamed; or one document (``{"tickets": [...]}`` or a list)."""
     lines = iter(stream)
@@ -369,17 +383,7 @@ def _json(path: str, stream: _Text) -> Iterator[Request]:
     except json.JSONDecodeError:
         one_per_line = False
     if one_per_line:
-        n = 0
-        for n, text in enumerate((first, *(lo.strip() for lo in lines)), start=1):
-            if not text:
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput([Problem(path, n, exc.colno, f"not JSON: {exc.msg}")]) from None
-            request = _ticket(path, n, obj)
-            if request is not None:
-                yield request
+        yield from _json_lines(path, first, lines)
         return
     whole = first + "\n" + "".join(lines)
     try:

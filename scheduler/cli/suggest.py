@@ -114,10 +114,23 @@ def _read_answers(calendar: Any, paths: list[str]) -> list[Any]:
     return answers
 
 
-def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
-    from campaigns.suggest.draft import Suggestion, draft
+def _analyse(args: argparse.Namespace, calendar: Any) -> Any:
     from campaigns.suggest.readers import read_requests
     from campaigns.suggest.topics import find_topics
+
+    tz = calendar.brand.tz
+    first, last = _day(args.start, "--from"), _day(args.end, "--to")
+    start = datetime.combine(first, time(), tz) if first else None
+    end = datetime.combine(last + timedelta(days=1), time(), tz) if last else None
+    languages = list(dict.fromkeys([calendar.brand.voice.language or calendar.brand.language, calendar.brand.language]))
+    answers = _read_answers(calendar, args.answers)
+    requests = itertools.chain.from_iterable(read_requests(path, args.encoding, args.date_format)
+                                             for path in args.requests)
+    return find_topics(requests, tz, languages, args.top, start, end, answers)
+
+
+def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
+    from campaigns.suggest.draft import Suggestion, draft
     from campaigns.yamlsource import read_file
 
     from .common import load_calendar, output_target
@@ -127,14 +140,7 @@ def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
         output_target(args.output)
     text = read_file(args.calendar)
     tz = calendar.brand.tz
-    first, last = _day(args.start, "--from"), _day(args.end, "--to")
-    start = datetime.combine(first, time(), tz) if first else None
-    end = datetime.combine(last + timedelta(days=1), time(), tz) if last else None
-    languages = list(dict.fromkeys([calendar.brand.voice.language or calendar.brand.language, calendar.brand.language]))
-    answers = _read_answers(calendar, args.answers)
-    requests = itertools.chain.from_iterable(read_requests(path, args.encoding, args.date_format)
-                                             for path in args.requests)
-    report = find_topics(requests, tz, languages, args.top, start, end, answers)
+    report = _analyse(args, calendar)
     if args.impact:
         return _impact(args, calendar, report)
     if not report.topics:
