@@ -189,7 +189,7 @@ def _suggest(capsys, calendar: Path, *extra: str) -> tuple[int, str, str]:
 def test_the_drafted_campaign_validates_and_lints_clean(capsys, tmp_path):
     code, out, err = _suggest(capsys, SAMPLE)
     assert code == 0, err
-    assert "GAP: write this article" in err and "assembly / missing" in err
+    assert "GAP: write this article" in err and "screws / missing" in err
     assert out.startswith("campaigns:\n  suggested:\n") and "\nposts:\n  - id: suggest-" in out
     calendar = tmp_path / "cal.yaml"
     shutil.copy(SAMPLE, calendar)

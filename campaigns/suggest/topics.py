@@ -235,7 +235,7 @@ def _tokenize(docs: _Docs, words: Any, fallback: str) -> None:
 
     docs.languages = detect(docs.texts, fallback)
     for text, language, tags in zip(docs.texts, docs.languages, docs.tags, strict=True):
-        tokens = words.tokens(language, text)
+        tokens = words.tokens(language, text, seen=True)
         for tag in tags:
             tokens += [f"#{t}" for t in words.tokens(language, tag.replace("_", " ").replace("-", " "))]
         docs.tokens.append(tokens)
@@ -691,7 +691,8 @@ class _Report:
 
         centre = self.g.centres[t]
         strongest = [self.g.vocabulary[j] for j in np.argsort(-centre)[:12] if centre[j] > 0]
-        return tuple(w.lstrip("~") for w in strongest if not w.startswith("#"))[:3]
+        shown = dict.fromkeys(self.g.words.shown(w) for w in strongest if not w.startswith("#"))
+        return tuple(shown)[:3]
 
     def _examples(self, t: int) -> tuple[str, ...]:
         import numpy as np

@@ -144,6 +144,7 @@ class Words:
                 for code in SNOWBALL:
                     self.concepts[code].setdefault(self._stem(code, word), concept)
         self.cache: dict[tuple[str, str], str] = {}
+        self.surface: dict[str, dict[str, int]] = {}  # token: the words customers wrote for it, counted
 
     @staticmethod
     def _concept_words() -> frozenset[str]:
@@ -170,10 +171,19 @@ class Words:
             self.cache[key] = found
         return found
 
-    def tokens(self, language: str, text: str) -> list[str]:
+    def tokens(self, language: str, text: str, seen: bool = False) -> list[str]:
+        """The tokens of ``text``; ``seen``: remember the words written for each (see :meth:`shown`)."""
         out = []
         for w in TOKEN.findall(text):
             t = self.word(language, w)
             if t and len(t) > 1:
                 out.append(t)
+                if seen:
+                    counts = self.surface.setdefault(t, {})
+                    counts[w.lower()] = counts.get(w.lower(), 0) + 1
         return out
+
+    def shown(self, token: str) -> str:
+        """A token as a person reads it: the word customers wrote most for it."""
+        counts = self.surface.get(token)
+        return max(counts, key=lambda w: counts[w]) if counts else token.lstrip("~#")
