@@ -45,6 +45,7 @@ COVERAGE = 0.6  # least share of an answer's title words its topic's requests us
 SEEDED = 0.08  # least share of a topic's requests that match its answer directly
 TOPIC_NEAR = 0.5  # least similarity of two topics' centres for them to be one
 CONCEPT_NEAR = 0.7  # ... or of the shared vocabulary in them
+GAP_NEAR = 0.9  # once every topic is whole, a cluster this near (as a share of the above) joins an answered one
 GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
 GAP_PHRASINGS = 3  # ... and that many different phrasings
 TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
@@ -334,7 +335,7 @@ class _Grouping:
         for c in range(len(self.groups), len(self.centres)):
             if self.centres[c] is None or not (self.topic == c).any():
                 continue
-            target = self._answered_near(self.centres[c], len(self.groups))
+            target = self._answered_near(self.centres[c], len(self.groups), GAP_NEAR)
             if target is not None and self.topic_keys[target]:
                 self.topic[self.topic == c] = target
 
@@ -508,13 +509,13 @@ class _Grouping:
                 self.centres[c] = np.zeros_like(self.centres[c])
         self._recentre()
 
-    def _answered_near(self, centre: Any, n_groups: int) -> int | None:
+    def _answered_near(self, centre: Any, n_groups: int, enough: float = 1.0) -> int | None:
         import numpy as np
 
         live = [g for g in range(n_groups) if self.centres[g] is not None and self.centres[g] is not centre]
         if live:
             near = np.asarray([self._near(self.centres[g], centre) for g in live])
-            if near.max() >= 1.0:
+            if near.max() >= enough:
                 return live[int(near.argmax())]
         return None
 
