@@ -156,8 +156,10 @@ def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
         from campaigns.suggest.report import analysis
 
         _write_json(args.json, analysis(report, result, len(suggestions)))
-    for warning in result.warnings:
-        say(warning)
+    for warning in result.warnings:  # links as they are: an article's slug is not a secret
+        from campaigns.suggest.answers import mask_credentials
+
+        sys.stderr.write(mask_credentials(str(warning)) + "\n")
     if not result.posts:
         say("herald suggest: no topic has a good answer, nothing to draft")
         return ExitStatus.OK
