@@ -370,6 +370,9 @@ class _Grouping:
                 if self.topic_keys[big] and sizes[small] and self._near(self.centres[big], self.centres[small]) >= 1.0:
                     self.topic[self.topic == small] = big
                     self.topic_keys[small] = ""
+                    if not {self.answers[i].language for i in self.groups[big]} & \
+                            {self.answers[i].language for i in self.groups[small]}:  # a translation: one answer
+                        self.groups[big] = self.groups[big] + self.groups[small]
                     break
 
     def _coverage(self, i: int, said: set[int]) -> float:
