@@ -100,8 +100,16 @@ class TopicReport:
     first: date | None = None
     last: date | None = None
     labels: list[int] = field(default_factory=list)  # per request read: its topic's index, or -1
-    rows: list[Row] = field(default_factory=list)
+    made_rows: Any = None  # builds ``rows`` when they are first asked for (100,000 of them cost time)
     weekly: tuple[int, ...] = ()  # every request per week over the period, oldest first
+    _rows: list[Row] | None = None
+
+    @property
+    def rows(self) -> list[Row]:
+        """Every request as the analysis saw it, in the order read."""
+        if self._rows is None:
+            self._rows = self.made_rows() if self.made_rows is not None else []
+        return self._rows
 
 
 def stop_words(languages: Iterable[str]) -> list[str]:
@@ -150,6 +158,17 @@ class _Read:
     days: list[int] = field(default_factory=list)
     refs: list[tuple[str, str, int]] = field(default_factory=list)
     seen: dict[tuple[str, tuple[str, ...]], tuple[list[str], str]] = field(default_factory=dict)
+    quarters: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+
+    def _local(self, at: datetime, tz: ZoneInfo) -> tuple[int, int, int]:
+        """Local hour, weekday and day of ``at``: the same for a whole UTC quarter hour (zone
+        offsets and their changes fall on quarter hours), so computed once for each."""
+        quarter = int(at.timestamp()) // 900
+        found = self.quarters.get(quarter)
+        if found is None:
+            local = at.astimezone(tz)
+            found = self.quarters[quarter] = (local.hour, local.weekday(), local.date().toordinal())
+        return found
 
     def add(self, r: Request, tz: ZoneInfo) -> None:
         # requests that differ only in their numbers (order, tracking, phone) are cleaned once
@@ -163,10 +182,14 @@ class _Read:
         self.noise.append(kind)
         self.tags.append(r.tags)
         self.weights.append(r.weight)
-        local = r.at.astimezone(tz) if r.at is not None else None
-        self.hours.append(local.hour if local is not None else (r.hour if r.hour is not None else -1))
-        self.weekdays.append(local.weekday() if local is not None else (r.weekday if r.weekday is not None else -1))
-        self.days.append(local.date().toordinal() if local is not None else -1)
+        if r.at is not None:
+            hour, weekday, day = self._local(r.at, tz)
+        else:
+            hour = r.hour if r.hour is not None else -1
+            weekday, day = (r.weekday if r.weekday is not None else -1), -1
+        self.hours.append(hour)
+        self.weekdays.append(weekday)
+        self.days.append(day)
         self.refs.append((r.ref, r.source, r.line))
 
 
@@ -670,7 +693,7 @@ class _Report:
             position[t] = i
         labels = position[request_topic]  # -1 maps to the last entry: -1
         topics = [self._topic(t, request_topic == t) for t in ranked]
-        rows = self._rows(labels)
+        rows = lambda: self._rows(labels)  # noqa: E731
         first = date.fromordinal(self.first) if self.weeks else None
         last = date.fromordinal(self.last) if self.weeks else None
         weekly: tuple[int, ...] = ()
