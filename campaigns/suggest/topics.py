@@ -418,7 +418,7 @@ class _Grouping:
         scores[shared < np.minimum(2, have)] = 0.0
         return scores
 
-    def _follow_lines(self, rounds: int = 3) -> None:
+    def _follow_lines(self, rounds: int = 1) -> None:
         """A request in no topic that shares a line with the requests of one topic (at least
         three of them, most of those placed and 40% of all that carry the line) joins it."""
         import numpy as np
