@@ -376,11 +376,20 @@ class _Grouping:
             frequency = np.asarray(rows.T @ self.weights[docs]).ravel() / max(self.weights[docs].sum(), 1.0)
             said = {int(c) for c in np.flatnonzero(frequency >= 0.005)}
             weak = self.seed_weight[g] < SEEDED * self.weights[docs].sum()
-            if weak or max(self._coverage(i, said) for i in members) < COVERAGE:
+            covered = max(self._coverage(i, said) for i in members) >= COVERAGE
+            if weak or not covered:
                 self.topic_keys[g] = ""  # a gap, its nearest article a distractor
                 target = self._answered_near(self.centres[g], len(self.groups))
                 if target is not None and target != g and self.topic_keys[target]:
                     self.topic[self.topic == g] = target
+                    if covered:  # its article speaks of it: in another language, a translation
+                        self._translation(target, g)
+
+    def _translation(self, big: int, small: int) -> None:
+        """The answers of ``small`` join those of ``big`` when they are in other languages."""
+        if not {self.answers[i].language for i in self.groups[big]} & \
+                {self.answers[i].language for i in self.groups[small]}:
+            self.groups[big] = self.groups[big] + self.groups[small]
 
     def _merge_answered(self) -> None:
         """Two answered topics that are one (the same question in two languages, answered by
@@ -393,9 +402,7 @@ class _Grouping:
                 if self.topic_keys[big] and sizes[small] and self._near(self.centres[big], self.centres[small]) >= 1.0:
                     self.topic[self.topic == small] = big
                     self.topic_keys[small] = ""
-                    if not {self.answers[i].language for i in self.groups[big]} & \
-                            {self.answers[i].language for i in self.groups[small]}:  # a translation: one answer
-                        self.groups[big] = self.groups[big] + self.groups[small]
+                    self._translation(big, small)
                     break
 
     def _coverage(self, i: int, said: set[int]) -> float:
