@@ -336,3 +336,32 @@ def test_impact_compares_weeks_before_and_after_the_first_post():
     report = SimpleNamespace(first=datetime(2026, 9, 7).date(), weekly=totals)
     text = _impact_lines("suggest-x", datetime(2026, 10, 7, 9, tzinfo=UTC), topic, report, ZoneInfo("UTC"))
     assert "<- first post" in text and "share before 10.5%, after 3.5%" in text and "larger than" in text
+
+
+def test_impact_reads_the_ledger_and_a_later_export(capsys, tmp_path):
+    """Closing the loop: a drafted post that went out, and its topic's weeks before and after."""
+    from datetime import timedelta
+
+    from scheduler.ledger import Item, Ledger
+
+    export = EXPORTS["kowhai"]
+    calendar = tmp_path / "calendar.yaml"
+    shutil.copy(export.calendar, calendar)
+    code, _, err = _run(capsys, "suggest", "--requests", export.requests, "--answers", *export.answers,
+                        "--calendar", str(calendar), "--starts", "2026-11-24", "--append")
+    assert code == 0, err
+    tracking = next(p for p in load(str(calendar)).posts if p.kind == "tracking")
+    (tmp_path / ".herald").mkdir()
+    ledger = Ledger(f"sqlite:///{tmp_path / '.herald' / 'state.db'}")
+    sent = datetime(2026, 9, 15, 8, 0, tzinfo=UTC)
+    ledger.claim(Item(key="k1", source=f"post:{tracking.id}", post=tracking.id, network="site", kind="tracking",
+                      scheduled_at=sent, text="Wondering where your order is?"), "test", sent, timedelta(minutes=1))
+    assert ledger.mark_sent("k1", "test", sent, "remote-1", None)
+    ledger.close()
+    code, out, err = _run(capsys, "suggest", "--impact", "--requests", export.requests, "--answers", *export.answers,
+                          "--calendar", str(calendar))
+    assert code == 0, err
+    assert f"{tracking.id}: first sent 2026-09-15" in out and "<- first post" in out
+    assert "share before" in out and "normal week-to-week swing" in out
+    others = [p for p in load(str(calendar)).posts if p.campaign == "suggested" and p.id != tracking.id]
+    assert all(f"{p.id}: not published yet" in out for p in others)

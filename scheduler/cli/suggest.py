@@ -230,17 +230,29 @@ def _impact(args: argparse.Namespace, calendar: Any, report: Any) -> int:
         sent = [r for r in ledger.history(limit=1_000_000, states=["sent"]) if r.sent_at is not None]
     finally:
         ledger.close()
-    drafted = [p for p in calendar.posts if (p.notes or "").startswith("herald suggest:")]
+    drafted = _drafted(args.calendar)
     if not drafted or not report.first:
         say("herald suggest --impact: no drafted post in the calendar, or no dates in the export")
         return ExitStatus.INVALID
-    for post in drafted:
-        firsts = [r.sent_at for r in sent if r.post == post.id and r.sent_at is not None]
-        url = re.search(r"answer: .*? <([^>]+)>", post.notes or "")
+    for pid, notes in drafted.items():
+        firsts = [r.sent_at for r in sent if r.post == pid and r.sent_at is not None]
+        url = re.search(r"answer: .*? <([^>]+)>", notes)
         topic = next((t for t in report.topics if url and any(m.good and m.answer.url == url.group(1)
                                                                for m in t.matches)), None)
-        _out(_impact_lines(post.id, min(firsts) if firsts else None, topic, report, calendar.brand.tz))
+        _out(_impact_lines(pid, min(firsts) if firsts else None, topic, report, calendar.brand.tz))
     return ExitStatus.OK
+
+
+def _drafted(path: str) -> dict[str, str]:
+    """The calendar's posts drafted by herald suggest: id → their notes (the evidence)."""
+    from ruamel.yaml import YAML
+
+    from campaigns.yamlsource import read_file
+
+    doc = YAML(typ="safe").load(read_file(path))
+    posts = doc.get("posts") if isinstance(doc, dict) else None
+    return {str(p["id"]): str(p["notes"]) for p in posts or [] if isinstance(p, dict) and
+            str(p.get("notes") or "").startswith("herald suggest:") and p.get("id")}
 
 
 def _impact_lines(pid: str, first: datetime | None, topic: Any, report: Any, tz: Any) -> str:
