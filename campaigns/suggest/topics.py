@@ -236,7 +236,7 @@ def _documents(read: _Read) -> _Docs:
         done = stripped.get(id(lines))
         if done is None:
             kept_lines = boiler.strip(lines)
-            done = stripped[id(lines)] = (kept_lines, redact_ids(" ".join(kept_lines)))
+            done = stripped[id(lines)] = (kept_lines, redact_ids(_sentences(kept_lines)))
         kept_lines, text = done
         kind = kind or ("" if TOKEN.search(text) else "empty")
         kept = tuple(sorted({t.lower() for t in tags} & specific)) if tags else ()
@@ -252,6 +252,12 @@ def _documents(read: _Read) -> _Docs:
         docs.weight[i] += weight
         docs.of.append(i)
     return docs
+
+
+def _sentences(lines: list[str]) -> str:
+    """Lines as one text that reads: a subject without a full stop gets one before the body."""
+    last = len(lines) - 1
+    return " ".join(line if line[-1:] in ".?!:;…" or i == last else f"{line}." for i, line in enumerate(lines))
 
 
 def _tokenize(docs: _Docs, words: Any, fallback: str) -> None:
