@@ -18,11 +18,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import unescape
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InvalidInput, Problem
 
-__all__ = ["Answer", "Match", "brand_answers", "rank", "read_answers"]
+__all__ = ["Answer", "Match", "brand_answers", "mask_credentials", "rank", "read_answers"]
 
 GOOD = 4.0  # least BM25 score of a good answer
 _TAG = re.compile(r"<[^>]+>")
@@ -42,16 +43,30 @@ class Answer:
     text: str = ""
     link: str = ""  # the calendar's link name, when the answer is one of brand.links
     source: str = ""
+    key: str = ""  # what its translations share (a Help Center article's id), else its URL
+    language: str = ""  # ISO 639-1, when the source says (a Help Center article's locale)
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Match:
     answer: Answer
     score: float
+    threshold: float = GOOD  # the least score of a good answer on this score's scale
 
     @property
     def good(self) -> bool:
-        return self.score >= GOOD
+        return self.score >= self.threshold
+
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@:]+:[^/\s@]+@")
+_SECRET_PARAM = re.compile(r"(?i)([?&](?:token|access_token|api_key|apikey|key|secret|password|sig)=)[^&\s#]+")
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with the credentials in its URLs masked (``user:password@``, ``?token=…``);
+    paths, slugs and other query parameters are shown as they are."""
+    return _SECRET_PARAM.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
 
 
 def _words(text: str, stop: frozenset[str]) -> list[str]:
@@ -63,7 +78,8 @@ def _words(text: str, stop: frozenset[str]) -> list[str]:
 def brand_answers(links: dict[str, str]) -> list[Answer]:
     """The calendar's links as answers, order tracking first."""
     names = sorted(links, key=lambda n: (n != "order_tracking", n))
-    return [Answer(n.replace("_", " "), links[n], LINK_WORDS.get(n, ""), n, "brand.links") for n in names]
+    return [Answer(n.replace("_", " "), links[n], LINK_WORDS.get(n, ""), n, "brand.links", f"links.{n}", "")
+            for n in names]
 
 
 def _slug_title(url: str) -> str:
@@ -91,7 +107,7 @@ def _sitemap(path: str, data: bytes) -> list[Answer]:
             elif name == "title" and not title:
                 title = (child.text or "").strip()
         if loc:
-            out.append(Answer(title or _slug_title(loc), loc, source=path))
+            out.append(Answer(title or _slug_title(loc), loc, source=path, key=loc))
     return out
 
 
@@ -106,7 +122,12 @@ def _articles(path: str, doc: object) -> list[Answer]:
     for a in articles:
         if isinstance(a, dict) and a.get("title") and (a.get("html_url") or a.get("url")) and not a.get("draft"):
             body = _TAG.sub(" ", unescape(str(a.get("body") or "")))
-            out.append(Answer(str(a["title"]).strip(), str(a.get("html_url") or a.get("url")), body, source=path))
+            url = str(a.get("html_url") or a.get("url"))
+            listed = a.get("label_names")
+            labels: list[Any] = listed if isinstance(listed, list) else []
+            out.append(Answer(str(a["title"]).strip(), url, body, source=path, key=str(a.get("id") or url),
+                              language=str(a.get("locale") or "").split("-")[0].lower(),
+                              labels=tuple(str(x) for x in labels)))
     return out
 
 
@@ -120,7 +141,7 @@ def _faq(path: str, rows: Iterable[dict[str, object]], line_of: list[int]) -> li
             found = ", ".join(repr(k) for k in folded)
             raise InvalidInput([Problem(path, line_of[i] if i < len(line_of) else 0, 1,
                                         f"an FAQ entry needs question and url (found: {found})")])
-        out.append(Answer(question, url, folded.get("answer", ""), source=path))
+        out.append(Answer(question, url, folded.get("answer", ""), source=path, key=url))
     return out
 
 

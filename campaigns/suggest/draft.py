@@ -29,18 +29,51 @@ BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 CAMPAIGN = "suggested"
 LINT_DAYS = 28
 
-TRACKING_VARIANTS = (
-    "Wondering where your order is? See which step it is at, any time: {link}",
-    "No need to wait for an email: the status of your order is always up to date here {link}",
-    "Asked often: where is my order? You can check it yourself in one click: {link}",
-    "Your delivery date, the workshop step and the courier, all in one place: {link}",
-)
-TIP_VARIANTS = (
-    "A question we hear a lot, about {terms}. The answer is here: {link}",
-    "{title}: everything in one place, step by step {link}",
-    "Before you write to us about {terms}: our guide \"{title}\" has the answer {link}",
-    "Quick help with {terms}. Read \"{title}\": {link}",
-)
+# A few sentences per kind and language, as a person would write them; {title} is the
+# article's title (whole, or shortened at a word boundary), {link} the link.
+TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
+    "tracking": {
+        "en": ("Wondering where your order is? You can check its status any time: {link}",
+               "No need to wait for an email: the latest on your delivery is always here {link}",
+               "Where is my parcel? Follow every step of your order, from our warehouse to your door: {link}"),
+        "es": ("¿Te preguntas dónde está tu pedido? Consulta su estado cuando quieras: {link}",
+               "No hace falta esperar un correo: el estado de tu envío siempre está aquí {link}",
+               "¿Dónde está mi paquete? Sigue cada paso de tu pedido, del almacén a tu puerta: {link}"),
+        "de": ("Wo bleibt meine Bestellung? Den aktuellen Stand siehst du jederzeit hier: {link}",
+               "Du musst nicht auf eine E-Mail warten: Den Status deiner Lieferung findest du immer hier {link}",
+               "Wo ist mein Paket? Verfolge jeden Schritt deiner Bestellung, vom Lager bis zu dir: {link}"),
+        "fr": ("Vous vous demandez où en est votre commande ? Suivez-la à tout moment : {link}",
+               "Pas besoin d'attendre un e-mail : l'état de votre livraison est toujours ici {link}",
+               "Où est mon colis ? Suivez chaque étape de votre commande, de l'entrepôt à votre porte : {link}"),
+    },
+    "tip": {
+        "en": ("You ask us this often, so we wrote it all down: “{title}” {link}",
+               "Before you write to us: our guide “{title}” has the answer, step by step {link}",
+               "Good to know: “{title}”. Everything you need is here {link}"),
+        "es": ("Nos lo preguntan a menudo, así que lo explicamos paso a paso: «{title}» {link}",
+               "Antes de escribirnos: nuestra guía «{title}» tiene la respuesta {link}",
+               "Para que lo tengas a mano: «{title}». Todo lo que necesitas está aquí {link}"),
+        "de": ("Das fragt ihr uns oft, deshalb haben wir alles aufgeschrieben: „{title}“ {link}",
+               "Bevor du uns schreibst: Unsere Anleitung „{title}“ hat die Antwort, Schritt für Schritt {link}",
+               "Gut zu wissen: „{title}“. Alles, was du brauchst, findest du hier {link}"),
+        "fr": ("Vous nous posez souvent la question, alors nous avons tout expliqué : « {title} » {link}",
+               "Avant de nous écrire : notre guide « {title} » a la réponse, étape par étape {link}",
+               "Bon à savoir : « {title} ». Tout est ici {link}"),
+    },
+}
+# When the title itself trips the voice guide (an all-caps word, a word the guide avoids): without it.
+# Also when the article is not written in the post's language: its title would mix two languages.
+PLAIN = {
+    "en": ("You ask us this often, so we wrote it all down, step by step: {link}",
+           "Before you write to us: the answer is already in our help centre {link}"),
+    "es": ("Nos lo preguntan a menudo, así que lo explicamos paso a paso: {link}",
+           "Antes de escribirnos: la respuesta ya está en nuestro centro de ayuda {link}"),
+    "de": ("Das fragt ihr uns oft, deshalb haben wir alles Schritt für Schritt aufgeschrieben: {link}",
+           "Bevor du uns schreibst: Die Antwort steht schon in unserem Hilfe-Center {link}"),
+    "fr": ("Vous nous posez souvent la question, alors nous avons tout expliqué, étape par étape : {link}",
+           "Avant de nous écrire : la réponse est déjà dans notre centre d'aide {link}"),
+}
+TITLE_LIMIT = 60
 
 
 @dataclass
@@ -85,6 +118,8 @@ def evidence(s: Suggestion, first: date | None, last: date | None) -> str:
     t = s.topic
     period = f" from {first} to {last}" if first and last else ""
     parts = [f"herald suggest: {t.count} requests ({t.share:.0%}){period}"]
+    if len(t.languages) > 1:
+        parts.append("in " + ", ".join(f"{code} {n}" for code, n in t.languages.items()))
     if t.trend:
         parts.append(t.trend)
     if t.hours:
@@ -93,20 +128,28 @@ def evidence(s: Suggestion, first: date | None, last: date | None) -> str:
         parts.append("busiest on " + ", ".join(WEEKDAY_NAMES[d] for d in t.weekdays))
     parts.append("e.g. " + "; ".join(f'"{e}"' for e in t.examples))
     if s.answer is not None:
-        parts.append(f"answer: {s.answer.answer.title} <{s.answer.answer.url}> (BM25 {s.answer.score:.2f})")
+        parts.append(f"answer: {s.answer.answer.title} <{s.answer.answer.url}> (similarity {s.answer.score:.2f})")
     return ", ".join(parts)
 
 
 def _slug(words: tuple[str, ...]) -> str:
     from sklearn.feature_extraction.text import strip_accents_unicode
 
-    text = strip_accents_unicode("-".join(words[:2]).lower())
+    text = strip_accents_unicode("-".join(words[:4]).lower())
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "topic"
 
 
-def _clean(text: str, limit: int = 70) -> str:
-    text = " ".join(text.replace("{", "(").replace("}", ")").replace('"', "'").split())
-    return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
+def shorten_title(title: str, limit: int = TITLE_LIMIT) -> str:
+    """An article's title for a post: whole, or its first clause, or cut at a word boundary
+    with an ellipsis; never cut inside a word."""
+    title = " ".join(title.replace("{", "(").replace("}", ")").split())
+    if len(title) <= limit:
+        return title
+    for sep in (": ", "? ", " - ", " – "):
+        head = title.split(sep)[0]
+        if 12 <= len(head) <= limit and head != title:
+            return head + ("?" if sep == "? " else "")
+    return title[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:-–") + "…"
 
 
 def _schedule(t: Topic, single: bool = False) -> str:
@@ -119,14 +162,92 @@ def _schedule(t: Topic, single: bool = False) -> str:
     return f"FREQ=WEEKLY;BYDAY={','.join(BYDAY[d] for d in sorted(days))};BYHOUR={at.hour};BYMINUTE={at.minute}"
 
 
-def _candidates(s: Suggestion, kind: str, link: str) -> list[str]:
-    t, match = s.topic, s.answer
-    assert match is not None
-    # never a customer's own words in a public post: requests can carry names, order numbers, addresses
-    fields = {"link": link,
-              "title": _clean(match.answer.title[:1].upper() + match.answer.title[1:]),
-              "terms": _clean(" and ".join(t.terms[:2]) or t.label)}
-    return [v.format(**fields) for v in (TRACKING_VARIANTS if kind == "tracking" else TIP_VARIANTS)]
+def language_of(calendar: Calendar) -> str:
+    """The language drafted posts are written in: the voice guide's, else the brand's."""
+    code = (calendar.brand.voice.language or calendar.brand.language or "en").split("-")[0].lower()
+    return code if code in TEMPLATES["tip"] else "en"
+
+
+def kind_of(match: Match) -> str:
+    """``tracking`` when the answer is the order-tracking link or a tracking page, else ``tip``."""
+    return "tracking" if match.answer.link == "order_tracking" or "track" in match.answer.url.lower() else "tip"
+
+
+def answer_in(s: Suggestion, language: str) -> Match | None:
+    """The topic's answer to link to in ``language``: the calendar's link when its topic has
+    one, else the article's translation in that language, else the article."""
+    own = [m for m in s.matches if m.good]
+    if not own:
+        return None
+    return next((m for m in own if m.answer.link), None) or \
+        next((m for m in own if m.answer.language == language), None) or own[0]
+
+
+@dataclass
+class _Wording:
+    """What a post's texts are made of, in one language."""
+
+    language: str
+    link: str  # as written in the calendar: {links.NAME} or the URL
+    url: str  # as published
+    title: str  # '' when the article is in another language
+
+
+def _wordings(calendar: Calendar, s: Suggestion, language: str) -> list[_Wording]:
+    """The calendar's language first, then each other language a fifth of the topic's
+    requests are written in (one topic, one post: its languages are its variants)."""
+    out = []
+    total = sum(s.topic.languages.values()) or 1
+    others = [code for code, n in s.topic.languages.items() if code != language and n >= 0.2 * total]
+    for code in (language, *others):
+        if code not in TEMPLATES["tip"]:
+            continue
+        match = answer_in(s, code)
+        if match is None or (code != language and not match.answer.link and match.answer.language != code):
+            continue
+        answer = match.answer
+        link = f"{{links.{answer.link}}}" if answer.link else answer.url
+        url = calendar.brand.links.get(answer.link, answer.url) if answer.link else answer.url
+        title = shorten_title(answer.title[:1].upper() + answer.title[1:])
+        out.append(_Wording(code, link, url, title if answer.language in ("", code) or answer.link else ""))
+    return out
+
+
+def _candidates(kind: str, w: _Wording) -> list[list[str]]:
+    """Each template's wordings, best first: with the title, with the title's bracket left
+    out, without the title."""
+    plain_title = re.sub(r"\s*\([^)]*\)", "", w.title).strip()
+    if kind == "tip" and not w.title:
+        return [[p.format(link=w.link)] for p in PLAIN.get(w.language, ())]
+    out = []
+    for template in TEMPLATES[kind].get(w.language, ()):
+        tries = [template.format(title=w.title, link=w.link)]
+        if "{title}" in template:
+            if plain_title and plain_title != w.title:
+                tries.append(template.format(title=plain_title, link=w.link))
+            tries += [p.format(link=w.link) for p in PLAIN.get(w.language, ())]
+        out.append(tries)
+    return out
+
+
+def _variants(checker: Any, kind: str, wordings: list[_Wording], campaign: str) -> tuple[list[str], list[str]]:
+    """The variants the voice guide finds nothing in (each template reworded until it passes),
+    and, for each template that could not be saved, the rule it broke."""
+    kept: list[str] = []
+    dropped: list[str] = []
+    for w in wordings:
+        for tries in _candidates(kind, w):
+            why = ""
+            for text in tries:
+                findings = checker.check(text.replace(w.link, w.url), kind, campaign_utm=campaign)
+                if not findings:
+                    if text not in kept:
+                        kept.append(text)
+                    break
+                why = why or f"{text!r}: " + "; ".join(f"{f.rule}: {f.message}" for f in findings)
+            else:
+                dropped.append(why)
+    return kept, dropped
 
 
 def _yaml() -> Any:
@@ -145,8 +266,10 @@ def draft(calendar: Calendar, text: str, suggestions: list[Suggestion], starts: 
           first: date | None = None, last: date | None = None) -> Draft:
     """The campaign for ``suggestions`` (the answered ones), merged into the calendar ``text``.
 
-    :raises InvalidInput: the merged calendar does not validate, or the voice guide finds an
-        error in a drafted post (nothing may be written then)."""
+    A topic whose every wording breaks the voice guide, or a post lint still finds an error
+    in, is left out and reported in ``warnings`` with the rule it broke (never in silence).
+
+    :raises InvalidInput: the merged calendar does not validate (nothing may be written then)."""
     from ..lint import checker_for
 
     checker = checker_for(calendar)
@@ -155,46 +278,67 @@ def draft(calendar: Calendar, text: str, suggestions: list[Suggestion], starts: 
     while campaign in calendar.campaigns:
         campaign = f"{campaign}-{len(campaign)}"
     accounts = [n for n, a in calendar.networks.items() if a.enabled] or list(calendar.networks)
+    language = language_of(calendar)
     posts: list[DraftedPost] = []
+    reported: list[Problem] = []
     for s in suggestions:
-        match = s.answer
-        if match is None:
-            continue
-        answer = match.answer
-        kind = "tracking" if answer.link == "order_tracking" or "track" in answer.url.lower() else "tip"
-        link = f"{{links.{answer.link}}}" if answer.link else answer.url
-        url = calendar.brand.links.get(answer.link, answer.url) if answer.link else answer.url
-        pid = base = f"suggest-{_slug(s.topic.terms)}"
-        n = 2
-        while pid in taken:
-            pid, n = f"{base}-{n}", n + 1
-        taken.add(pid)
-        kept, dropped = [], []
-        for variant in _candidates(s, kind, link):
-            findings = checker.check(variant.replace(link, url), kind, campaign_utm=campaign)
-            if findings:
-                dropped.append(f"{variant!r}: " + "; ".join(f"{f.rule}: {f.message}" for f in findings))
-            else:
-                kept.append(variant)
-        if len(kept) < 2:  # a weekly post needs at least two wordings (repetition window)
-            continue
-        posts.append(DraftedPost(pid, kind, _schedule(s.topic), kept[:4], evidence(s, first, last), s, dropped))
-
-    for _ in range(2):  # lint, and where a post repeats itself too soon, send it on its busiest day only
-        fragment_text, merged, merged_calendar, problems = _merge(calendar, text, posts, campaign, accounts, starts)
-        repeating = {p.id for p in posts if any(f.severity == "error" and f"'{p.id}'" in f.message
-                                                and f.message.startswith(("duplicate", "near-duplicate"))
-                                                for f in problems)}
-        if not repeating:
-            break
-        for p in posts:
-            if p.id in repeating:
-                p.rrule = _schedule(p.suggestion.topic, single=True)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise InvalidInput([Problem(p.path, p.line, p.col, f"a drafted post breaks the voice guide: {p.message}",
-                                    p.hint) for p in errors])
+        post = _post(calendar, checker, s, language, campaign, taken, (first, last))
+        if isinstance(post, Problem):
+            reported.append(post)
+        elif post is not None:
+            posts.append(post)
+    posts, problems, merged_calendar, fragment_text, merged = _settle(calendar, text, posts, campaign, accounts,
+                                                                      starts, reported)
     return Draft(posts, campaign, fragment_text, merged, merged_calendar, problems)
+
+
+def _post(calendar: Calendar, checker: Any, s: Suggestion, language: str, campaign: str, taken: set[str],
+          period: tuple[date | None, date | None]) -> DraftedPost | Problem | None:
+    """The post for one topic, or the reason it has none (the rule its wordings broke)."""
+    match = answer_in(s, language)
+    if match is None:
+        return None
+    kind = kind_of(match)
+    named = tuple(re.findall(r"\w+", match.answer.title.lower()))[:4] if not match.answer.link else s.topic.terms
+    pid = base = f"suggest-{_slug(named)}"
+    n = 2
+    while pid in taken:
+        pid, n = f"{base}-{n}", n + 1
+    taken.add(pid)
+    kept, dropped = _variants(checker, kind, _wordings(calendar, s, language), campaign)
+    if len(kept) < 2:  # a weekly post needs at least two wordings (repetition window)
+        return Problem(calendar.path, 0, 0, f"no post drafted for the topic {s.topic.label!r} "
+                       f"({s.topic.count} requests, answer {match.answer.url}): every wording breaks the voice guide",
+                       "; ".join(dropped))
+    return DraftedPost(pid, kind, _schedule(s.topic), kept[:6], evidence(s, *period), s, dropped)
+
+
+def _settle(calendar: Calendar, text: str, posts: list[DraftedPost], campaign: str, accounts: list[str],
+            starts: date, reported: list[Problem]) -> tuple[list[DraftedPost], list[Problem], Calendar, str, str]:
+    """Merge and lint; a post that repeats itself too soon goes out on its busiest day only; a
+    post lint still finds an error in is left out and reported with the rule it broke."""
+    for _ in range(3):
+        fragment_text, merged, merged_calendar, problems = _merge(calendar, text, posts, campaign, accounts, starts)
+        errors = [p for p in problems if p.severity == "error"]
+        if not errors:
+            return posts, reported + problems, merged_calendar, fragment_text, merged
+        failing = {p.id for p in posts if any(f"'{p.id}'" in e.message or _on_post(merged_calendar, p.id, e)
+                                             for e in errors)}
+        for p in posts:
+            if p.id in failing and p.rrule != _schedule(p.suggestion.topic, single=True):
+                p.rrule = _schedule(p.suggestion.topic, single=True)
+            elif p.id in failing:
+                reported.append(Problem(calendar.path, 0, 0, f"post {p.id} left out: " + "; ".join(
+                    e.message for e in errors if f"'{p.id}'" in e.message or _on_post(merged_calendar, p.id, e)),
+                    "reword it by hand"))
+                posts = [q for q in posts if q.id != p.id]
+    fragment_text, merged, merged_calendar, problems = _merge(calendar, text, posts, campaign, accounts, starts)
+    return posts, reported + problems, merged_calendar, fragment_text, merged
+
+
+def _on_post(calendar: Calendar, pid: str, problem: Problem) -> bool:
+    post = calendar.post(pid)
+    return post is not None and any(tpl.line == problem.line for ts in post.texts.values() for tpl in ts)
 
 
 def _merge(calendar: Calendar, text: str, posts: list[DraftedPost], campaign: str, accounts: list[str],

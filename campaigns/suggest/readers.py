@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,6 +52,10 @@ class Request:
     tags: tuple[str, ...] = ()
     channel: str = ""
     title: str = ""  # the subject (or the question), shown as an example
+    body: str = ""  # the description (without the subject), when the source has one
+    ref: str = ""  # the request's id in its source (ticket id), or ''
+    source: str = ""  # the file it comes from
+    line: int = 0  # its line in that file (CSV: where its row starts; JSON: its line or index)
 
 
 def _fold(name: str) -> str:
@@ -70,6 +75,7 @@ class CsvFormat:
     channel: tuple[str, ...] = ()
     hour: tuple[str, ...] = ()
     weekday: tuple[str, ...] = ()
+    ref: tuple[str, ...] = ("ticket id", "conversation id", "id")
 
 
 FORMATS = (
@@ -83,7 +89,7 @@ FORMATS = (
     CsvFormat("plain question list", frozenset({"question"}), ("question",), count=("count",), hour=("hour",),
               weekday=("weekday",)),
     *(CsvFormat("site-search report", frozenset({term, n}), (term,), count=(n,))
-      for term in ("search term", "search terms", "searched keyword", "keyword", "query", "search query")
+      for term in ("search term", "search terms", "term", "searched keyword", "keyword", "query", "search query")
       for n in ("total unique searches", "unique searches", "searches", "event count", "count", "total searches")),
 )
 KNOWN_COLUMNS = sorted({c for f in FORMATS for c in f.needs})
@@ -151,16 +157,26 @@ class _Text:
 
 
 def _suggest(found: list[str]) -> str:
+    """One hint: the rename that would make the header a known format (never a name that
+    would fail too), then what is expected, in a line a person reads."""
     from difflib import get_close_matches
 
-    hints = []
-    for column in found:
-        match = get_close_matches(column, KNOWN_COLUMNS, n=1, cutoff=0.7)
-        if match and match[0] != column:
-            hints.append(f"did you mean {match[0]!r} for {column!r}?")
-    known = "a Zendesk, Freshdesk or Help Scout export; a plain CSV with question,count[,hour,weekday]; " \
-            "or a site-search report with a search term and a count column"
-    return (" ".join(hints) + " " if hints else "") + f"expected {known}"
+    unknown = [c for c in found if c not in KNOWN_COLUMNS]
+    best: list[str] = []
+    for fmt in FORMATS:
+        renames = []
+        for name in sorted(fmt.needs - set(found)):
+            match = get_close_matches(name, unknown, n=1, cutoff=0.6)
+            if not match:
+                break
+            renames.append(f"{name!r} for {match[0]!r}")
+        else:
+            if renames and (not best or len(renames) < len(best)):
+                best = renames
+    if best:
+        return "did you mean " + " and ".join(best) + "?"
+    return "expected a Zendesk, Freshdesk or Help Scout export, question,count, or a site-search report " \
+           "(a search term column and a count column)"
 
 
 def _csv_format(path: str, header: list[str]) -> CsvFormat:
@@ -172,21 +188,67 @@ def _csv_format(path: str, header: list[str]) -> CsvFormat:
     raise InvalidInput([Problem(path, 1, 1, f"unknown columns: {found}", _suggest([_fold(h) for h in header]))])
 
 
-def parse_when(text: str) -> datetime:
+_SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
+
+
+class AmbiguousDate(ValueError):
+    """A date such as 05/08/2026 in a file whose other dates do not say which is the day."""
+
+
+def parse_when(text: str, order: str = "") -> datetime:
     """A helpdesk timestamp as an aware UTC datetime: ISO 8601 and the exports' own forms
     (``2026-11-02 09:14:00 +0100``, ``2026-11-02 09:14``; naive times are taken as UTC,
-    which is what Zendesk, Freshdesk and Help Scout export)."""
+    which is what Zendesk, Freshdesk and Help Scout export).  ``order`` settles day/month
+    dates: ``DMY``, ``MDY`` or a strptime format; without it, 05/08/2026 is refused
+    (:class:`AmbiguousDate`) and 13/08/2026 read as the only date it can be."""
     text = text.strip()
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        from dateutil import parser
-
-        try:
-            value = parser.parse(text, dayfirst=False)
-        except (ValueError, OverflowError):
-            raise ValueError(text) from None
+        value = _parse_other(text, order)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _parse_other(text: str, order: str) -> datetime:
+    from dateutil import parser
+
+    if "%" in order:
+        try:
+            return datetime.strptime(text, order)
+        except ValueError:
+            raise ValueError(text) from None
+    slashed = _SLASHED.match(text)
+    if slashed and not order:
+        a, b = int(slashed.group(1)), int(slashed.group(2))
+        if a <= 12 and b <= 12 and a != b:
+            raise AmbiguousDate(text)
+        order = "DMY" if a > 12 else "MDY"
+    try:
+        value: datetime = parser.parse(text, dayfirst=order.upper() == "DMY")
+        return value
+    except (ValueError, OverflowError):
+        raise ValueError(text) from None
+
+
+def date_order(path: str, encoding: str, column: int) -> str:
+    """How the file writes day/month dates, from its own values: ``DMY`` when a first number
+    is over 12, ``MDY`` when a second one is, '' when nothing decides.
+
+    :raises InvalidInput: both happen in the file."""
+    day_first = month_first = 0
+    with open(path, "rb") as raw:
+        reader = csv.reader(_Text(path, raw, encoding))
+        next(reader, None)
+        for row in reader:
+            found = _SLASHED.match(row[column]) if column < len(row) else None
+            if found:
+                day_first = day_first or (reader.line_num if int(found.group(1)) > 12 else 0)
+                month_first = month_first or (reader.line_num if int(found.group(2)) > 12 else 0)
+    if day_first and month_first:
+        raise InvalidInput([Problem(path, max(day_first, month_first), column + 1,
+                                    f"dates are written day first (line {day_first}) and month first "
+                                    f"(line {month_first}) in the same column", "pass --date-format")])
+    return "DMY" if day_first else "MDY" if month_first else ""
 
 
 def _int(path: str, line: int, col: int, text: str, what: str, low: int, high: int) -> int:
@@ -207,7 +269,20 @@ def _weekday(path: str, line: int, col: int, text: str) -> int:
     return _int(path, line, col, text, "weekday", 0, 6)
 
 
-def _csv(path: str, stream: _Text) -> Iterator[Request]:
+def _when(path: str, line: int, at: int, text: str, order: str) -> datetime:
+    try:
+        return parse_when(text, order)
+    except AmbiguousDate:
+        raise InvalidInput([Problem(path, line, at + 1, f"cannot tell the day from the month in {text!r}: no date "
+                                    "in the file has a day over 12",
+                                    "pass --date-format DMY (13/08/2026) or --date-format MDY (08/13/2026)")]) from None
+    except ValueError:
+        raise InvalidInput([Problem(path, line, at + 1, f"cannot read the date {text!r}",
+                                    "expected e.g. 2026-11-02T09:14:00Z or 2026-11-02 09:14"
+                                    + ("" if order else ", or pass --date-format"))]) from None
+
+
+def _csv(path: str, stream: _Text, encoding: str = "utf-8", order: str = "") -> Iterator[Request]:
     reader = csv.reader(stream)
     try:
         header = next(reader)
@@ -222,9 +297,10 @@ def _csv(path: str, stream: _Text) -> Iterator[Request]:
     texts = [index[n] for n in fmt.text if n in index]
     count, at, tags, channel = first(fmt.count), first(fmt.at), first(fmt.tags), first(fmt.channel)
     hour, weekday = first(fmt.hour), first(fmt.weekday)
-    rows = 0
+    ref = first(fmt.ref)
+    rows, end = 0, 1
     for row in reader:
-        line = reader.line_num
+        line, end = end + 1, reader.line_num
         if not any(row):
             continue
         rows += 1
@@ -237,18 +313,16 @@ def _csv(path: str, stream: _Text) -> Iterator[Request]:
             continue
         when = None
         if cell(at):
-            try:
-                when = parse_when(cell(at))
-            except ValueError:
-                assert at is not None
-                raise InvalidInput([Problem(path, line, at + 1, f"cannot read the date {cell(at)!r}",
-                                            "expected e.g. 2026-11-02T09:14:00Z or 2026-11-02 09:14")]) from None
+            assert at is not None
+            if not order and _SLASHED.match(cell(at)):
+                order = date_order(path, encoding, at) or "?"
+            when = _when(path, line, at, cell(at), "" if order == "?" else order)
         yield Request(
             text, _int(path, line, (count or 0) + 1, cell(count), "count", 0, 10**12) if cell(count) else 1, when,
             _int(path, line, (hour or 0) + 1, cell(hour), "hour", 0, 23) if cell(hour) else None,
             _weekday(path, line, (weekday or 0) + 1, cell(weekday)) if cell(weekday) else None,
             tuple(t for t in cell(tags).replace(";", ",").replace(",", " ").split() if t), cell(channel),
-            cell(texts[0]) or text)
+            cell(texts[0]) or text, " ".join(t for t in (cell(i) for i in texts[1:]) if t), cell(ref), path, line)
     if not rows:
         raise InvalidInput([Problem(path, 2, 1, f"no requests after the header ({fmt.name})")])
 
@@ -274,7 +348,22 @@ def _ticket(path: str, line: int, obj: Any) -> Request | None:
     channel = str(via.get("channel", "")) if isinstance(via, dict) else str(via or "")
     tags = obj.get("tags") or ()
     return Request(text, 1, when, tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (), channel=channel,
-                   title=str(obj.get("subject") or "").strip() or text)
+                   title=str(obj.get("subject") or "").strip() or text, body=str(obj.get("description") or "").strip(),
+                   ref=str(obj.get("id") or ""), source=path, line=line)
+
+
+def _json_lines(path: str, first: str, lines: Iterator[str]) -> Iterator[Request]:
+    """One ticket per line (the incremental export), streamed."""
+    for n, text in enumerate((first, *(lo.strip() for lo in lines)), start=1):
+        if not text:
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput([Problem(path, n, exc.colno, f"not JSON: {exc.msg}")]) from None
+        request = _ticket(path, n, obj)
+        if request is not None:
+            yield request
 
 
 def _json(path: str, stream: _Text) -> Iterator[Request]:
@@ -294,17 +383,7 @@ def _json(path: str, stream: _Text) -> Iterator[Request]:
     except json.JSONDecodeError:
         one_per_line = False
     if one_per_line:
-        n = 0
-        for n, text in enumerate((first, *(lo.strip() for lo in lines)), start=1):
-            if not text:
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput([Problem(path, n, exc.colno, f"not JSON: {exc.msg}")]) from None
-            request = _ticket(path, n, obj)
-            if request is not None:
-                yield request
+        yield from _json_lines(path, first, lines)
         return
     whole = first + "\n" + "".join(lines)
     try:
@@ -317,14 +396,16 @@ def _json(path: str, stream: _Text) -> Iterator[Request]:
         raise InvalidInput([Problem(path, 1, 1, f"unknown keys: {keys}", 'expected {"tickets": [...]} or a list')])
     if not tickets:
         raise InvalidInput([Problem(path, 1, 1, "no tickets in the file")])
-    for ticket in tickets:
-        request = _ticket(path, 0, ticket)
+    for n, ticket in enumerate(tickets, start=1):
+        request = _ticket(path, n, ticket)
         if request is not None:
             yield request
 
 
-def read_requests(path: str, encoding: str = "utf-8") -> Iterator[Request]:
-    """Every request in the file at ``path``, streamed; the format is found from its content."""
+def read_requests(path: str, encoding: str = "utf-8", date_format: str | None = None) -> Iterator[Request]:
+    """Every request in the file at ``path``, streamed; the format is found from its content.
+    ``date_format`` (``DMY``, ``MDY`` or a strptime format) reads day/month dates the file
+    itself cannot settle."""
     try:
         raw = open(path, "rb")  # noqa: SIM115  # closed by the generator's finally
     except OSError as exc:
@@ -339,6 +420,9 @@ def read_requests(path: str, encoding: str = "utf-8") -> Iterator[Request]:
         if not start:
             raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected a helpdesk export or a report")])
         stream = _Text(path, raw, encoding)
-        yield from (_json if start[:1] in (b"{", b"[") else _csv)(path, stream)
+        if start[:1] in (b"{", b"["):
+            yield from _json(path, stream)
+        else:
+            yield from _csv(path, stream, encoding, (date_format or "").strip())
     finally:
         raw.close()

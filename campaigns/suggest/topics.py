@@ -1,32 +1,60 @@
-"""Grouping requests into topics: TF-IDF and agglomerative clustering (scikit-learn).
+"""Grouping requests into topics: answer first, then what no answer covers.
 
-Identical requests are counted once (a search report's ``count`` or the same subject a
-thousand times), so the work grows with the number of *different* requests.  Topics are
-discovered on a fixed-seed sample of at most :data:`SAMPLE` different requests (average
-linkage on cosine distance, cut at :data:`CUT`, so nobody has to guess the number of
-topics), then every request joins its nearest topic by one sparse product, or stays noise
-when no topic is close enough.  Tags count as words, so a German and an English ticket
-tagged ``order_status`` meet; stop words are those of every language the calendar declares.
+Each request is cleaned (:mod:`.clean`: transcripts, quotes, signatures, greetings,
+identifiers, and the lines the file repeats whatever it is about), its language detected and
+its words stemmed in that language, with the support vocabulary shared across languages
+(:mod:`.words`).  Identical cleaned requests are counted once, so the work grows with the
+number of *different* requests.
+
+Then, answer first: every request is compared (TF-IDF cosine) with every answer (a help
+centre's articles, their translations together, and the calendar's ``brand.links``).
+Requests whose best answer is clear (:data:`SEED`, ahead of the next by :data:`MARGIN`) seed
+that answer's topic; every other request joins the topic whose seeds it resembles most
+(:data:`JOIN`), so "hold my coffee" joins "pause my subscription" although no answer says
+"hold".  Two answers that are translations of one another, or the same link, are one topic.
+What matches nothing is clustered (average linkage on a fixed-seed sample, as before) for
+the gap report; a cluster is a gap only when it is large enough (:data:`GAP_SHARE`) and asked
+in several phrasings, so one-off questions, thanks, spam and auto-replies never are.
+Tags count only when they are specific (on fewer than :data:`TAG_SHARE` of the requests).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from .clean import Boilerplate, clean_lines, noise_kind, redact_ids
 from .readers import Request
 
-__all__ = ["Topic", "TopicReport", "find_topics"]
+if TYPE_CHECKING:
+    from .answers import Answer, Match
 
-SAMPLE = 3000  # different requests used to discover topics
-CUT = 0.85  # cosine distance at which clusters stop merging
-JOIN = 0.2  # least cosine similarity to a topic's centre for a request to join it
+__all__ = ["Row", "Topic", "TopicReport", "find_topics", "stop_words"]
+
+SAMPLE = 3000  # different requests used to discover the clusters of what no answer covers
+CUT = 0.8  # cosine distance at which those clusters stop merging
+SEED = 0.38  # least cosine similarity of a request to an answer to seed its topic
+MARGIN = 0.06  # by how much the best answer must lead the next to seed
+JOIN = 0.3  # least similarity to a topic's seeds (or a cluster's centre) to join it
+COVERAGE = 0.6  # least share of an answer's title words its topic's requests use
+SEEDED = 0.08  # least share of a topic's requests that match its answer directly
+TOPIC_NEAR = 0.5  # least similarity of two topics' centres for them to be one
+CONCEPT_NEAR = 0.7  # ... or of the shared vocabulary in them
+GAP_NEAR = 0.9  # once every topic is whole, a cluster this near (as a share of the above) joins an answered one
+GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
+GAP_PHRASINGS = 3  # ... and that many different phrasings
+TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
+NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply", "out_of_office", "ooo"})
 TOKEN = re.compile(r"(?u)\b[^\W\d_][\w]+\b")  # words of two letters or more, not numbers
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_NUMBERS = re.compile(r"\d{3,}")
+_META_SUBJECT = re.compile(r"(?i)^\s*(chat with|conversation with|\(no subject\)|\(kein betreff\)|\(sin asunto\)|"
+                           r"no subject|re|aw|fw|fwd|wg)\b[:\s]*")
 
 
 @dataclass
@@ -42,10 +70,26 @@ class Topic:
     trend: str  # "rising 40%", "falling 25%", "steady", or "" without dates
     weekly: tuple[int, ...] = ()  # requests per week over the period, oldest first
     query: str = ""  # the words an answer should match
+    languages: dict[str, int] = field(default_factory=dict)  # requests per language, most first
+    matches: list[Match] = field(default_factory=list)  # answers, best first (answer-first topics)
+    key: str = ""  # the answer's key (its translations share it), '' for a gap
 
     @property
     def label(self) -> str:
         return " / ".join(self.terms)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One request as the analysis saw it."""
+
+    ref: str
+    source: str
+    line: int
+    topic: int  # index in TopicReport.topics, or -1
+    language: str
+    score: float  # similarity to its topic's answer (0 for a gap or none)
+    noise: str = ""  # why it is in no topic: auto-reply, thanks, empty, spam, or ''
 
 
 @dataclass
@@ -56,12 +100,21 @@ class TopicReport:
     first: date | None = None
     last: date | None = None
     labels: list[int] = field(default_factory=list)  # per request read: its topic's index, or -1
+    made_rows: Any = None  # builds ``rows`` when they are first asked for (100,000 of them cost time)
+    weekly: tuple[int, ...] = ()  # every request per week over the period, oldest first
+    _rows: list[Row] | None = None
+
+    @property
+    def rows(self) -> list[Row]:
+        """Every request as the analysis saw it, in the order read."""
+        if self._rows is None:
+            self._rows = self.made_rows() if self.made_rows is not None else []
+        return self._rows
 
 
 def stop_words(languages: Iterable[str]) -> list[str]:
-    """The stop words of each language (``en``, ``de``…): scikit-learn's English list (the
-    stop-words package's English list has 1,300 words, "order" among them), the stop-words
-    package's for the others."""
+    """The stop words of each language (``en``, ``de``…): scikit-learn's English list, the
+    stop-words package's for the others (used to rank answers)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, strip_accents_unicode
     from stop_words import LANGUAGE_MAPPING, get_stop_words
 
@@ -74,12 +127,12 @@ def stop_words(languages: Iterable[str]) -> list[str]:
             listed = get_stop_words(code)
         else:
             continue
-        for word in listed:  # as the vectorizer will see them
+        for word in listed:
             words.update(TOKEN.findall(strip_accents_unicode(word).lower()))
     return sorted(words)
 
 
-def _trend(weekly: list[int]) -> str:
+def _trend(weekly: Sequence[int]) -> str:
     if len(weekly) < 2 or not sum(weekly):
         return ""
     half = len(weekly) // 2
@@ -92,117 +145,661 @@ def _trend(weekly: list[int]) -> str:
     return f"{'rising' if change > 0 else 'falling'} {abs(change):.0%}"
 
 
-def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[str] = ("en",), top: int = 10,
-                start: datetime | None = None, end: datetime | None = None) -> TopicReport:
-    """The ``top`` most frequent topics in ``requests`` (those in [start, end) when given),
-    hours and weekdays in ``tz``."""
-    import numpy as np
-    from scipy.sparse import hstack
-    from sklearn.cluster import AgglomerativeClustering
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-    from sklearn.preprocessing import normalize
+@dataclass
+class _Read:
+    """Every request read, in order, as parallel lists (100,000 requests stay small)."""
 
-    index: dict[tuple[str, tuple[str, ...]], int] = {}
-    docs: list[str] = []
-    doc_tags: list[str] = []
-    titles: list[Counter[str]] = []
-    doc_of: list[int] = []
-    weights: list[int] = []
-    hours: list[int] = []
-    weekdays: list[int] = []
-    days: list[int] = []
+    lines: list[list[str]] = field(default_factory=list)
+    noise: list[str] = field(default_factory=list)
+    tags: list[tuple[str, ...]] = field(default_factory=list)
+    weights: list[int] = field(default_factory=list)
+    hours: list[int] = field(default_factory=list)
+    weekdays: list[int] = field(default_factory=list)
+    days: list[int] = field(default_factory=list)
+    refs: list[tuple[str, str, int]] = field(default_factory=list)
+    seen: dict[tuple[str, tuple[str, ...]], tuple[list[str], str]] = field(default_factory=dict)
+    quarters: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+
+    def _local(self, at: datetime, tz: ZoneInfo) -> tuple[int, int, int]:
+        """Local hour, weekday and day of ``at``: the same for a whole UTC quarter hour (zone
+        offsets and their changes fall on quarter hours), so computed once for each."""
+        quarter = int(at.timestamp()) // 900
+        found = self.quarters.get(quarter)
+        if found is None:
+            local = at.astimezone(tz)
+            found = self.quarters[quarter] = (local.hour, local.weekday(), local.date().toordinal())
+        return found
+
+    def add(self, r: Request, tz: ZoneInfo) -> None:
+        # requests that differ only in their numbers (order, tracking, phone) are cleaned once
+        key = (_NUMBERS.sub("000", f"{r.title}\x00{r.body}\x00{'' if r.body else r.text}"), r.tags)
+        done = self.seen.get(key)
+        if done is None:
+            title, body, text = key[0].split("\x00")
+            done = self.seen[key] = _clean(title, body, text or title, r.tags)
+        lines, kind = done
+        self.lines.append(lines)
+        self.noise.append(kind)
+        self.tags.append(r.tags)
+        self.weights.append(r.weight)
+        if r.at is not None:
+            hour, weekday, day = self._local(r.at, tz)
+        else:
+            hour = r.hour if r.hour is not None else -1
+            weekday, day = (r.weekday if r.weekday is not None else -1), -1
+        self.hours.append(hour)
+        self.weekdays.append(weekday)
+        self.days.append(day)
+        self.refs.append((r.ref, r.source, r.line))
+
+
+@dataclass
+class _Docs:
+    """The different cleaned requests: text, tokens, language, weight, noise."""
+
+    texts: list[str] = field(default_factory=list)
+    tags: list[tuple[str, ...]] = field(default_factory=list)
+    noise: list[str] = field(default_factory=list)
+    of: list[int] = field(default_factory=list)  # per request: its document
+    weight: list[int] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    tokens: list[list[str]] = field(default_factory=list)
+    lines: list[tuple[str, ...]] = field(default_factory=list)  # its lines (folded), to follow shared ones
+
+
+def _clean(title: str, body: str, text: str, tags: tuple[str, ...]) -> tuple[list[str], str]:
+    subject = title if body else text
+    subject = "" if _META_SUBJECT.match(subject) and len(subject.split()) <= 6 else subject
+    lines = clean_lines(subject) + clean_lines(body) if body else clean_lines(subject or text)
+    kind = "spam" if NOISE_TAGS & {t.lower() for t in tags} else noise_kind(title, body or text)
+    return lines, kind
+
+
+def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end: datetime | None) -> _Read:
+    read = _Read()
     for r in requests:
         if r.at is not None and ((start is not None and r.at < start) or (end is not None and r.at >= end)):
             continue
-        key = (r.text.lower(), r.tags)
+        read.add(r, tz)
+    return read
+
+
+def _documents(read: _Read) -> _Docs:
+    boiler = Boilerplate().learn(read.lines)
+    tag_count: Counter[str] = Counter(t.lower() for tags in read.tags for t in set(tags))
+    floor = max(3, int(TAG_SHARE * len(read.lines)))
+    specific = {t for t, n in tag_count.items() if n <= floor and t not in NOISE_TAGS}
+    docs = _Docs()
+    index: dict[tuple[str, tuple[str, ...], str], int] = {}
+    stripped: dict[int, tuple[list[str], str]] = {}  # requests cleaned once share their list of lines
+    for lines, kind, tags, weight in zip(read.lines, read.noise, read.tags, read.weights, strict=True):
+        done = stripped.get(id(lines))
+        if done is None:
+            kept_lines = boiler.strip(lines)
+            done = stripped[id(lines)] = (kept_lines, redact_ids(_sentences(kept_lines)))
+        kept_lines, text = done
+        kind = kind or ("" if TOKEN.search(text) else "empty")
+        kept = tuple(sorted({t.lower() for t in tags} & specific)) if tags else ()
+        key = (text.lower(), kept, kind)
         i = index.get(key)
         if i is None:
-            i = index[key] = len(docs)
-            docs.append(r.text)
-            doc_tags.append(" ".join(r.tags))
-            titles.append(Counter())
-        titles[i][r.title or r.text] += r.weight
-        doc_of.append(i)
-        weights.append(r.weight)
-        local = r.at.astimezone(tz) if r.at is not None else None
-        hours.append(local.hour if local is not None else (r.hour if r.hour is not None else -1))
-        weekdays.append(local.weekday() if local is not None else (r.weekday if r.weekday is not None else -1))
-        days.append(local.date().toordinal() if local is not None else -1)
-    total = sum(weights)
-    if not docs:
+            i = index[key] = len(docs.texts)
+            docs.texts.append(text)
+            docs.tags.append(kept)
+            docs.noise.append(kind)
+            docs.weight.append(0)
+            docs.lines.append(tuple(k for k in (boiler.key(x) for x in kept_lines) if " " in k))
+        docs.weight[i] += weight
+        docs.of.append(i)
+    return docs
+
+
+def _sentences(lines: list[str]) -> str:
+    """Lines as one text that reads: a subject without a full stop gets one before the body."""
+    last = len(lines) - 1
+    return " ".join(line if line[-1:] in ".?!:;…" or i == last else f"{line}." for i, line in enumerate(lines))
+
+
+def _tokenize(docs: _Docs, words: Any, fallback: str) -> None:
+    from .words import detect
+
+    docs.languages = detect(docs.texts, fallback)
+    for text, language, tags in zip(docs.texts, docs.languages, docs.tags, strict=True):
+        tokens = words.tokens(language, text, seen=True)
+        for tag in tags:
+            tokens += [f"#{t}" for t in words.tokens(language, tag.replace("_", " ").replace("-", " "))]
+        docs.tokens.append(tokens)
+
+
+def _answer_tokens(answer: Answer, words: Any, fallback: str) -> list[str]:
+    from .answers import _slug_title
+
+    language = answer.language or fallback
+    title = words.tokens(language, answer.title)
+    labels = [t for label in answer.labels for t in words.tokens(language, label)]
+    slug = words.tokens(language, _slug_title(answer.url)) if not answer.link else []
+    body = words.tokens(language, answer.text)[:40]
+    out: list[str] = title * 3 + labels * 2 + slug + body + [f"#{t}" for t in labels]
+    return out
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[str] = ("en",), top: int = 10,
+                start: datetime | None = None, end: datetime | None = None,
+                answers: Sequence[Answer] = ()) -> TopicReport:
+    """Every topic in ``requests`` (those in [start, end) when given), most asked first, with
+    its answer among ``answers`` when one covers it; hours and weekdays in ``tz``.  ``top`` is
+    kept for callers that show only the first ones: every topic is returned."""
+    from .words import Words
+
+    fallback = next(iter(languages), "en")
+    read = _read(requests, tz, start, end)
+    total = sum(read.weights)
+    if not read.lines:
         return TopicReport([], 0, 0)
-    vectorizer = TfidfVectorizer(stop_words=stop_words(languages) or None, strip_accents="unicode",
-                                 sublinear_tf=True, min_df=1, max_df=0.5 if len(docs) > 20 else 1.0,
-                                 token_pattern=TOKEN.pattern, dtype=np.float32)
-    try:
-        matrix = vectorizer.fit_transform(docs)
-    except ValueError:  # nothing but stop words
-        return TopicReport([], total, total)
-    vocabulary = list(vectorizer.get_feature_names_out())
-    if any(doc_tags):  # tags weigh as much as the words: the same tag in two languages is the same topic
-        tagger = CountVectorizer(binary=True, token_pattern=r"\S+", lowercase=True, dtype=np.float32)
-        tag_matrix = normalize(tagger.fit_transform(doc_tags))
-        matrix = normalize(hstack([matrix, tag_matrix]).tocsr())
-        vocabulary += [f"#{t}" for t in tagger.get_feature_names_out()]
-    doc_weight = np.bincount(np.asarray(doc_of), weights=np.asarray(weights, dtype=np.float64), minlength=len(docs))
-    rng = np.random.default_rng(16)
-    order = np.argsort(-doc_weight, kind="stable")
-    sample = order if len(docs) <= SAMPLE else np.concatenate(
-        [order[:SAMPLE // 2], rng.choice(order[SAMPLE // 2:], SAMPLE - SAMPLE // 2, replace=False)])
-    part = matrix[sample]
-    nonempty = np.asarray(part.getnnz(axis=1)) > 0
-    sample, part = sample[nonempty], part[nonempty]
-    if len(sample) < 2:
-        return TopicReport([], total, total)
-    distance = np.clip(1.0 - (part @ part.T).toarray(), 0.0, 2.0)
-    found = AgglomerativeClustering(n_clusters=None, distance_threshold=CUT, metric="precomputed",
-                                    linkage="average").fit_predict(distance)
-    min_size = max(2, len(sample) // 200)
-    centres = []
-    for label in range(found.max() + 1):
-        rows = part[found == label]
-        if rows.shape[0] >= min_size:
-            centre = np.asarray(rows.mean(axis=0)).ravel()
+    docs = _documents(read)
+    words = Words()
+    _tokenize(docs, words, fallback)
+    grouping = _Grouping(docs, list(answers), words, fallback)
+    grouping.run()
+    return grouping.report(read, total)
+
+
+class _Grouping:
+    """The answer-first grouping of the different requests in ``docs``."""
+
+    def __init__(self, docs: _Docs, answers: list[Answer], words: Any, fallback: str):
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.docs, self.answers, self.words, self.fallback = docs, answers, words, fallback
+        answer_tokens = [_answer_tokens(a, words, fallback) for a in answers]
+        vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
+        matrix = vectorizer.fit_transform([*docs.tokens, *answer_tokens] or [["_"]])
+        self.vocabulary = list(vectorizer.get_feature_names_out())
+        self.matrix = matrix[:len(docs.tokens)].tocsr()
+        self.answer_matrix = matrix[len(docs.tokens):].tocsr()
+        self.title_columns = [
+            sorted({vectorizer.vocabulary_[w] for w in words.tokens(a.language or fallback,
+                                                                    a.title if not a.link else "order track")
+                    if w in vectorizer.vocabulary_}) if not a.link or a.link == "order_tracking" else
+            sorted({vectorizer.vocabulary_[w] for w in words.tokens("en", a.title) if w in vectorizer.vocabulary_})
+            for a in answers]
+        self.groups = _answer_groups(answers, [_concepts(a, words, fallback) for a in answers])
+        self.weights = np.asarray(docs.weight, dtype=np.float64)
+        self.concept_mask = np.asarray([w.startswith("~") for w in self.vocabulary], dtype=np.float32)
+        n = len(docs.texts)
+        self.topic = np.full(n, -1, dtype=np.int64)  # per document: its group (answers) or cluster (offset)
+        self.score = np.zeros(n, dtype=np.float32)
+        self.noise = np.asarray([bool(k) and k != "thanks" for k in docs.noise])
+        self.thanks = np.asarray([k == "thanks" for k in docs.noise])
+        self.centres: list[Any] = []  # per topic (answer groups first, then clusters)
+        self.topic_keys: list[str] = []
+        self.group_scores: Any = None
+        self.seed_weight: list[float] = []
+
+    # answer first
+    def run(self) -> None:
+        import numpy as np
+
+        n_groups = len(self.groups)
+        if n_groups:
+            scores = self._answer_scores()
+            per_group = np.stack([scores[:, g].max(axis=1) for g in self.groups], axis=1)
+            self.group_scores = per_group
+            self._seed(per_group)
+            self._follow_lines()
+        self._clusters()
+        self._follow_lines()
+        self._check_answers()
+        self._merge_answered()
+        self._recentre()
+        self._gaps_into_answers()
+
+    def _gaps_into_answers(self) -> None:
+        """Once every topic has all its members: a cluster close to an answered topic joins it."""
+        for c in range(len(self.groups), len(self.centres)):
+            if self.centres[c] is None or not (self.topic == c).any():
+                continue
+            target = self._answered_near(self.centres[c], len(self.groups), GAP_NEAR)
+            if target is not None and self.topic_keys[target]:
+                self.topic[self.topic == c] = target
+
+    def _check_answers(self) -> None:
+        """A topic keeps its answer only when the answer's title speaks of what the topic's
+        requests say (most of its words are in at least 0.5% of them, in one of its
+        translations): "Student discount" does not answer "my discount code is invalid"."""
+        import numpy as np
+
+        for g, members in enumerate(self.groups):
+            docs = np.flatnonzero(self.topic == g)
+            if not len(docs) or not self.topic_keys or not self.topic_keys[g]:
+                continue
+            rows = (self.matrix[docs] > 0).astype(np.float32)
+            frequency = np.asarray(rows.T @ self.weights[docs]).ravel() / max(self.weights[docs].sum(), 1.0)
+            said = {int(c) for c in np.flatnonzero(frequency >= 0.005)}
+            weak = self.seed_weight[g] < SEEDED * self.weights[docs].sum()
+            covered = max(self._coverage(i, said) for i in members) >= COVERAGE
+            if weak or not covered:
+                self.topic_keys[g] = ""  # a gap, its nearest article a distractor
+                target = self._answered_near(self.centres[g], len(self.groups))
+                if target is not None and target != g and self.topic_keys[target]:
+                    self.topic[self.topic == g] = target
+                    if covered:  # its article speaks of it: in another language, a translation
+                        self._translation(target, g)
+
+    def _translation(self, big: int, small: int) -> None:
+        """The answers of ``small`` join those of ``big`` when they are in other languages."""
+        if not {self.answers[i].language for i in self.groups[big]} & \
+                {self.answers[i].language for i in self.groups[small]}:
+            self.groups[big] = self.groups[big] + self.groups[small]
+
+    def _merge_answered(self) -> None:
+        """Two answered topics that are one (the same question in two languages, answered by
+        an article and its translation under another id) become one: the larger keeps its answer."""
+        sizes = {g: float(self.weights[self.topic == g].sum()) for g in range(len(self.groups))
+                 if self.topic_keys and self.topic_keys[g] and self.centres[g] is not None}
+        order = sorted(sizes, key=lambda g: -sizes[g])
+        for i, small in enumerate(order):
+            for big in order[:i]:
+                if self.topic_keys[big] and sizes[small] and self._near(self.centres[big], self.centres[small]) >= 1.0:
+                    self.topic[self.topic == small] = big
+                    self.topic_keys[small] = ""
+                    self._translation(big, small)
+                    break
+
+    def _coverage(self, i: int, said: set[int]) -> float:
+        title = self.title_columns[i]
+        return sum(1 for c in title if c in said) / len(title) if title else 0.0
+
+    def _answer_scores(self) -> Any:
+        """Each request's similarity to each answer on the answers' words only (words no
+        answer has do not dilute a match: a request is a query, not a document); a request
+        must share two words with an answer, or all it has, to match it."""
+        import numpy as np
+        from sklearn.preprocessing import normalize
+
+        known = np.zeros(self.matrix.shape[1], dtype=np.float32)
+        known[np.unique(self.answer_matrix.indices)] = 1.0
+        only = normalize(self.matrix.multiply(known.reshape(1, -1)).tocsr())
+        scores = (only @ self.answer_matrix.T).toarray()
+        shared = ((self.matrix > 0).astype(np.float32) @ (self.answer_matrix > 0).astype(np.float32).T).toarray()
+        have = np.asarray(self.matrix.getnnz(axis=1)).ravel().reshape(-1, 1)
+        scores[shared < np.minimum(2, have)] = 0.0
+        return scores
+
+    def _follow_lines(self, rounds: int = 1) -> None:
+        """A request in no topic that shares a line with the requests of one topic (at least
+        three of them, most of those placed and 40% of all that carry the line) joins it."""
+        import numpy as np
+
+        where: dict[str, list[int]] = {}
+        for d, lines in enumerate(self.docs.lines):
+            for line in set(lines):
+                where.setdefault(line, []).append(d)
+        free = ~self.noise & ~self.thanks
+        for _ in range(rounds):
+            moved = 0
+            for docs in where.values():
+                if len(docs) < 2:
+                    continue
+                ids = np.asarray(docs)
+                labels = self.topic[ids]
+                placed = labels >= 0
+                if placed.sum() < 3 or placed.all():
+                    continue
+                counts = np.bincount(labels[placed], weights=self.weights[ids[placed]])
+                top = int(counts.argmax())
+                if counts[top] < 0.7 * counts.sum() or counts[top] < 0.4 * self.weights[ids].sum():
+                    continue
+                join = ids[~placed & free[ids]]
+                self.topic[join] = top
+                moved += len(join)
+            if not moved:
+                break
+
+    def _seed(self, per_group: Any) -> None:
+        import numpy as np
+
+        order = np.sort(per_group, axis=1)
+        best = per_group.argmax(axis=1)
+        lead = order[:, -1] - (order[:, -2] if per_group.shape[1] > 1 else 0)
+        seeded = (order[:, -1] >= SEED) & (lead >= MARGIN) & ~self.noise
+        centres: list[Any] = []
+        self.seed_weight = [float(self.weights[seeded & (best == g)].sum()) for g in range(len(self.groups))]
+        for g in range(len(self.groups)):
+            members = seeded & (best == g)
+            if not members.any():
+                centres.append(None)
+                continue
+            rows = self.matrix[np.flatnonzero(members)]
+            centre = np.asarray(rows.T @ self.weights[members]).ravel()
             centres.append(centre / (np.linalg.norm(centre) or 1.0))
-    if not centres:
-        return TopicReport([], total, total)
-    similarity = matrix @ np.vstack(centres).T.astype(np.float32)
-    best = np.asarray(similarity.argmax(axis=1)).ravel()
-    best_score = np.asarray(similarity.max(axis=1)).ravel()
-    doc_topic = np.where(best_score >= JOIN, best, -1)
-    request_topic = doc_topic[np.asarray(doc_of)]
-    w = np.asarray(weights, dtype=np.int64)
-    counts = np.bincount(request_topic[request_topic >= 0], weights=w[request_topic >= 0], minlength=len(centres))
-    ranked = [int(t) for t in np.argsort(-counts, kind="stable") if counts[t] > 0][:top]
-    dated = [d for d in days if d >= 0]
-    first, last = (min(dated), max(dated)) if dated else (0, 0)
-    weeks = (last - first) // 7 + 1 if dated else 0
-    topics = []
-    for t in ranked:
-        members = request_topic == t
-        centre = centres[t]
-        strongest = [vocabulary[j] for j in np.argsort(-centre)[:12] if centre[j] > 0]
-        terms = tuple(t for t in strongest if not t.startswith("#"))[:3]
-        tag_terms = [t[1:].replace("_", " ") for t in strongest if t.startswith("#")][:2]
-        example_counts: Counter[str] = Counter()
-        for d in np.flatnonzero(doc_topic == t)[:5000]:
-            example_counts.update(titles[d])
-        hour_counts = np.bincount(np.asarray(hours)[members] + 1, weights=w[members], minlength=25)[1:]
-        day_counts = np.bincount(np.asarray(weekdays)[members] + 1, weights=w[members], minlength=8)[1:]
+        live = [g for g, c in enumerate(centres) if c is not None]
+        if not live:
+            return
+        similarity = self.matrix @ np.vstack([centres[g] for g in live]).T.astype(np.float32)
+        direct = per_group[:, live] * (lead >= MARGIN).reshape(-1, 1)
+        similarity = np.maximum(np.asarray(similarity), direct)
+        pick = similarity.argmax(axis=1)
+        value = similarity.max(axis=1)
+        join = (value >= JOIN) & ~self.noise & (~self.thanks | (value >= SEED))
+        self.topic[join] = np.asarray(live)[pick[join]]
+        self.topic[seeded] = best[seeded]
+        self.score[join] = per_group[np.flatnonzero(join), np.asarray(live)[pick[join]]]
+        self.centres = [c for c in centres]
+        self.topic_keys = [self.answers[g[0]].key for g in self.groups]
+
+    def _clusters(self) -> None:
+        """What no answer covers: clustered; a cluster close to an answer takes it."""
+        import numpy as np
+        from sklearn.cluster import AgglomerativeClustering
+
+        rest = np.flatnonzero((self.topic < 0) & ~self.noise & ~self.thanks & (self.matrix.getnnz(axis=1) > 0))
+        if len(rest) < 2:
+            return
+        order = rest[np.argsort(-self.weights[rest], kind="stable")]
+        rng = np.random.default_rng(16)
+        sample = order if len(order) <= SAMPLE else np.concatenate(
+            [order[:SAMPLE // 2], rng.choice(order[SAMPLE // 2:], SAMPLE - SAMPLE // 2, replace=False)])
+        part = self.matrix[sample]
+        distance = np.clip(1.0 - (part @ part.T).toarray(), 0.0, 2.0)
+        found = AgglomerativeClustering(n_clusters=None, distance_threshold=CUT, metric="precomputed",
+                                        linkage="average").fit_predict(distance)
+        total = float(self.weights.sum())
+        min_weight = max(2.0, 0.004 * total)
+        centres: list[Any] = []
+        for label in range(found.max() + 1):
+            members = sample[found == label]
+            if self.weights[members].sum() < min_weight and len(members) < max(2, len(sample) // 200):
+                continue
+            centre = np.asarray(self.matrix[members].T @ self.weights[members]).ravel()
+            centres.append(centre / (np.linalg.norm(centre) or 1.0))
+        if not centres:
+            return
+        similarity = np.asarray(self.matrix[rest] @ np.vstack(centres).T.astype(np.float32))
+        pick, value = similarity.argmax(axis=1), similarity.max(axis=1)
+        base = len(self.centres)
+        self.centres.extend(centres)
+        self.topic_keys.extend("" for _ in centres)
+        ok = value >= JOIN
+        self.topic[rest[ok]] = base + pick[ok]
+        self._settle_clusters(base)
+        del base
+
+    def _settle_clusters(self, base: int) -> None:
+        """A cluster close to an answered topic, or to an answer, joins it; clusters close to
+        one another (the same gap asked in two languages) become one."""
+        import numpy as np
+
+        n_groups = len(self.groups)
+        for c in range(base, len(self.centres)):
+            target = self._answered_near(self.centres[c], n_groups)
+            if target is None:
+                target = self._cluster_near(c, base)
+            if target is not None:
+                self.topic[self.topic == c] = target
+                if self.centres[target] is None:
+                    self.centres[target] = self.centres[c]
+                    self.topic_keys[target] = self.answers[self.groups[target][0]].key
+                self.centres[c] = np.zeros_like(self.centres[c])
+        self._recentre()
+
+    def _answered_near(self, centre: Any, n_groups: int, enough: float = 1.0) -> int | None:
+        import numpy as np
+
+        live = [g for g in range(n_groups) if self.centres[g] is not None and self.centres[g] is not centre]
+        if live:
+            near = np.asarray([self._near(self.centres[g], centre) for g in live])
+            if near.max() >= enough:
+                return live[int(near.argmax())]
+        return None
+
+    def _near(self, a: Any, b: Any) -> float:
+        """How close two topics are, 1 or more when they are one: their centres, or the shared
+        vocabulary in them (the same question in two languages)."""
+        import numpy as np
+
+        whole = float(a @ b) / TOPIC_NEAR
+        ca, cb = a * self.concept_mask, b * self.concept_mask
+        norm = float(np.linalg.norm(ca) * np.linalg.norm(cb))
+        return max(whole, (float(ca @ cb) / norm if norm else 0.0) / CONCEPT_NEAR)
+
+    def _cluster_near(self, c: int, base: int) -> int | None:
+        for other in range(base, c):
+            if self.centres[other].any() and self._near(self.centres[other], self.centres[c]) >= 1.0:
+                return other
+        return None
+
+    def _recentre(self) -> None:
+        """Each topic's centre from all its members; then what is still in no topic joins the
+        nearest one when it is close enough."""
+        import numpy as np
+
+        live = []
+        for t in range(len(self.centres)):
+            members = np.flatnonzero(self.topic == t)
+            if len(members) == 0 or self.centres[t] is None:
+                continue
+            centre = np.asarray(self.matrix[members].T @ self.weights[members]).ravel()
+            self.centres[t] = centre / (np.linalg.norm(centre) or 1.0)
+            live.append(t)
+        rest = np.flatnonzero((self.topic < 0) & ~self.noise & ~self.thanks)
+        if not live or not len(rest):
+            return
+        similarity = np.asarray(self.matrix[rest] @ np.vstack([self.centres[t] for t in live]).T.astype(np.float32))
+        pick, value = similarity.argmax(axis=1), similarity.max(axis=1)
+        ok = value >= JOIN
+        self.topic[rest[ok]] = np.asarray(live)[pick[ok]]
+
+    # the report
+    def report(self, read: _Read, total: int) -> TopicReport:
+        return _Report(self, read, total).build()
+
+
+def _concepts(answer: Answer, words: Any, fallback: str) -> str:
+    """The shared-vocabulary words of an answer's title and labels (what its translations share)."""
+    language = answer.language or fallback
+    text = " ".join((answer.title, *answer.labels, answer.text if answer.link else ""))
+    return " ".join(t for t in words.tokens(language, text) if t.startswith("~"))
+
+
+def _answer_groups(answers: Sequence[Answer], concepts: list[str]) -> list[list[int]]:
+    """Answers that are one: the same key (translations), or in two languages and each
+    other's closest in the shared vocabulary (a translation published under its own id)."""
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    by_key: dict[str, list[int]] = {}
+    for i, a in enumerate(answers):
+        by_key.setdefault(a.key or a.url, []).append(i)
+    groups = list(by_key.values())
+    if len(groups) < 2 or not any(concepts):
+        return groups
+    counts = CountVectorizer(analyzer=str.split).fit_transform(
+        [" ".join(concepts[i] for i in g) or "_" for g in groups]).astype(np.float64)
+    vectors = np.asarray(counts.todense())
+    langs = [{answers[i].language for i in g} for g in groups]
+    links = [any(answers[i].link for i in g) for g in groups]
+    for _ in range(len(groups)):
+        pair = _mutual_best(vectors, langs, links)
+        if pair is None:
+            break
+        keep, gone = pair
+        groups[keep] += groups[gone]
+        vectors[keep] += vectors[gone]
+        langs[keep] |= langs[gone]
+        links[keep] = links[keep] or links[gone]
+        del groups[gone], langs[gone], links[gone]
+        vectors = np.delete(vectors, gone, axis=0)
+    # the calendar's link first in its group: it is the answer a post links to
+    return [sorted(m, key=lambda i: (not answers[i].link, i)) for m in groups]
+
+
+def _mutual_best(vectors: Any, langs: list[set[str]], links: list[bool]) -> tuple[int, int] | None:
+    """The most similar two groups that are each other's unambiguous closest, in two languages
+    (or one of them the calendar's link), when they are close enough."""
+    import numpy as np
+
+    unit = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
+    similarity = unit @ unit.T
+    np.fill_diagonal(similarity, -1.0)
+    best: tuple[float, int, int] | None = None
+    for a in range(len(vectors)):
+        b = int(similarity[a].argmax())
+        value = similarity[a, b]
+        ties = int((similarity[a] >= value - 1e-6).sum())
+        if value < 0.7 or ties > 1 or int(similarity[b].argmax()) != a or b < a:
+            continue
+        if (langs[a] & langs[b]) and not (links[a] and langs[a] == {""}) and not (links[b] and langs[b] == {""}):
+            continue  # two articles in one language are two answers; the calendar's link joins once
+        if best is None or value > best[0]:
+            best = (float(value), a, b)
+    return (best[1], best[2]) if best else None
+
+
+class _Report:
+    """Topics from a finished grouping: counted, ranked, with their evidence."""
+
+    def __init__(self, grouping: _Grouping, read: _Read, total: int):
+        import numpy as np
+
+        self.g, self.read, self.total = grouping, read, total
+        self.of = np.asarray(grouping.docs.of, dtype=np.int64)
+        self.w = np.asarray(read.weights, dtype=np.float64)
+        self.days = np.asarray(read.days)
+        dated = self.days[self.days >= 0]
+        self.first, self.last = (int(dated.min()), int(dated.max())) if len(dated) else (0, 0)
+        self.weeks = (self.last - self.first) // 7 + 1 if len(dated) else 0
+
+    def _kept(self, request_topic: Any) -> list[int]:
+        """The topics worth reporting, most asked first: every answered one; a cluster of what
+        no answer covers only when it is large and asked in several phrasings."""
+        import numpy as np
+
+        n = len(self.g.centres)
+        counts = np.bincount(request_topic[request_topic >= 0], weights=self.w[request_topic >= 0], minlength=n)
+        kept = []
+        for t in range(n):
+            if counts[t] <= 0:
+                continue
+            if counts[t] < GAP_SHARE * self.total:
+                continue  # one-off questions, a handful of spam: not a topic
+            if not self.g.topic_keys[t]:
+                docs = np.flatnonzero(self.g.topic == t)
+                phrasings = len({self.g.docs.texts[d].lower()[:40] for d in docs})
+                if phrasings < GAP_PHRASINGS:
+                    continue
+            kept.append(t)
+        return sorted(kept, key=lambda t: (-counts[t], t))
+
+    def build(self) -> TopicReport:
+        import numpy as np
+
+        request_topic = self.g.topic[self.of]
+        ranked = self._kept(request_topic)
+        position = np.full(len(self.g.centres) + 1, -1, dtype=np.int64)
+        for i, t in enumerate(ranked):
+            position[t] = i
+        labels = position[request_topic]  # -1 maps to the last entry: -1
+        topics = [self._topic(t, request_topic == t) for t in ranked]
+        rows = lambda: self._rows(labels)  # noqa: E731
+        first = date.fromordinal(self.first) if self.weeks else None
+        last = date.fromordinal(self.last) if self.weeks else None
+        weekly: tuple[int, ...] = ()
+        if self.weeks:
+            on = self.days >= 0
+            weekly = tuple(int(x) for x in np.bincount((self.days[on] - self.first) // 7, weights=self.w[on],
+                                                       minlength=self.weeks))
+        return TopicReport(topics, self.total, self.total - sum(t.count for t in topics), first, last,
+                           [int(x) for x in labels], rows, weekly)
+
+    def _rows(self, labels: Any) -> list[Row]:
+        docs = self.g.docs
+        out = []
+        for i, (ref, source, line) in enumerate(self.read.refs):
+            d = docs.of[i]
+            out.append(Row(ref, source, line, int(labels[i]), docs.languages[d],
+                           round(float(self.g.score[d]), 3) if labels[i] >= 0 else 0.0, docs.noise[d]))
+        return out
+
+    def _terms(self, t: int) -> tuple[str, ...]:
+        import numpy as np
+
+        centre = self.g.centres[t]
+        strongest = [self.g.vocabulary[j] for j in np.argsort(-centre)[:12] if centre[j] > 0]
+        shown = dict.fromkeys(self.g.words.shown(w) for w in strongest if not w.startswith("#"))
+        return tuple(shown)[:3]
+
+    def _examples(self, t: int) -> tuple[str, ...]:
+        import numpy as np
+
+        docs = np.flatnonzero(self.g.topic == t)
+        docs = docs[np.argsort(-self.g.weights[docs], kind="stable")]
+        out: list[str] = []
+        seen: set[str] = set()
+        for d in docs:
+            text = _shorten(self.g.docs.texts[d], 100)
+            if text and text.lower() not in seen:
+                seen.add(text.lower())
+                out.append(text)
+            if len(out) == 3:
+                break
+        return tuple(out)
+
+    def _topic(self, t: int, members: Any) -> Topic:
+        import numpy as np
+
+        w = self.w[members]
+        hours = np.asarray(self.read.hours)[members]
+        weekdays = np.asarray(self.read.weekdays)[members]
+        hour_counts = np.bincount(hours + 1, weights=w, minlength=25)[1:]
+        day_counts = np.bincount(weekdays + 1, weights=w, minlength=8)[1:]
         weekly: list[int] = []
-        if weeks:
-            member_days = np.asarray(days)[members]
+        if self.weeks:
+            member_days = self.days[members]
             on = member_days >= 0
-            weekly = [int(x) for x in np.bincount((member_days[on] - first) // 7, weights=w[members][on],
-                                                  minlength=weeks)]
-        examples = tuple(e for e, _ in example_counts.most_common(3))
-        topics.append(Topic(
-            terms=terms, count=int(counts[t]), share=float(counts[t]) / total, examples=examples,
+            weekly = [int(x) for x in np.bincount((member_days[on] - self.first) // 7, weights=w[on],
+                                                  minlength=self.weeks)]
+        languages: Counter[str] = Counter()
+        for d, weight in zip(self.of[members], w, strict=True):
+            languages[self.g.docs.languages[d]] += int(weight)
+        count = int(w.sum())
+        terms, examples = self._terms(t), self._examples(t)
+        return Topic(
+            terms=terms, count=count, share=count / self.total if self.total else 0.0, examples=examples,
             hours=tuple(int(h) for h in np.argsort(-hour_counts, kind="stable")[:3] if hour_counts[h] > 0),
             weekdays=tuple(int(d) for d in np.argsort(-day_counts, kind="stable")[:2] if day_counts[d] > 0),
-            trend=_trend(weekly), weekly=tuple(weekly),
-            query=" ".join((*terms, *tag_terms, *examples))))
-    position = {t: i for i, t in enumerate(ranked)}
-    labels = [position.get(int(t), -1) for t in request_topic]
-    return TopicReport(topics, total, total - sum(tp.count for tp in topics),
-                       date.fromordinal(first) if dated else None, date.fromordinal(last) if dated else None, labels)
+            trend=_trend(weekly), weekly=tuple(weekly), query=" ".join((*terms, *examples)),
+            languages=dict(languages.most_common()), matches=self._matches(t), key=self.g.topic_keys[t])
+
+    def _matches(self, t: int) -> list[Match]:
+        """Every answer with a positive similarity to the topic, best first; the topic's own
+        answer (when it has one) first, its link before its articles."""
+        import numpy as np
+
+        from .answers import Match
+
+        if not self.g.answers:
+            return []
+        centre = self.g.centres[t].astype(np.float32)
+        scores = np.asarray(self.g.answer_matrix @ centre).ravel()
+        own = next((grp for grp in self.g.groups if self.g.answers[grp[0]].key == self.g.topic_keys[t]), []) \
+            if self.g.topic_keys[t] else []
+        out = [Match(self.g.answers[i], round(float(scores[i]), 3), 0.0) for i in own]
+        rest = sorted((i for i in range(len(self.g.answers)) if i not in own and scores[i] > 0),
+                      key=lambda i: -scores[i])
+        out += [Match(self.g.answers[i], round(float(scores[i]), 3), 1.01) for i in rest]
+        return out
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` whole, or cut at a word boundary with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:-")
+    return cut + "…"

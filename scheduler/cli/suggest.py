@@ -17,7 +17,7 @@ import sys
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .common import ExitStatus, calendar_option, count, positive_int, say, show
+from .common import ExitStatus, calendar_option, count, positive_int, say, state_option
 
 if TYPE_CHECKING:
     from ..clock import Clock
@@ -34,6 +34,7 @@ def register(sub: Any) -> None:
     p.add_argument("--from", dest="start", metavar="DATE", help="only requests from this day (brand's zone)")
     p.add_argument("--to", dest="end", metavar="DATE", help="only requests up to this day, inclusive")
     calendar_option(p)
+    state_option(p)
     p.add_argument("--encoding", default="utf-8", help="the request files' encoding (default utf-8)")
     p.add_argument("--starts", metavar="DATE", help="first day of the drafted posts (default: tomorrow)")
     out = p.add_mutually_exclusive_group()
@@ -41,6 +42,12 @@ def register(sub: Any) -> None:
     out.add_argument("--append", action="store_true", help="append it to the calendar (comments kept)")
     p.add_argument("--dry-run", action="store_true", help="show the plan of the drafted posts; write nothing")
     p.add_argument("--explain", action="store_true", help="show the evidence behind each topic and post")
+    p.add_argument("--json", metavar="FILE", help="write the whole analysis as JSON to FILE ('-': standard output)")
+    p.add_argument("--date-format", metavar="FORMAT",
+                   help="how the exports write dates when the file cannot tell: DMY (13/08/2026), MDY "
+                        "(08/13/2026), or a strptime format such as '%%d/%%m/%%Y %%H:%%M'")
+    p.add_argument("--impact", action="store_true",
+                   help="with a later export: how each drafted campaign's topic changed after its first post")
     p.set_defaults(handler=cmd_suggest)
 
 
@@ -55,87 +62,145 @@ def _day(text: str | None, option: str) -> date | None:
         raise UsageError(f"{option} {text}: expected a date, e.g. 2026-11-01") from None
 
 
+def _out(line: str) -> None:
+    """A line of output with links shown as they are: only credentials in URLs are masked
+    (``user:password@``, ``?token=``); paths and slugs are not secrets."""
+    from campaigns.suggest.answers import mask_credentials
+
+    sys.stdout.write(mask_credentials(line) + "\n")
+
+
 def _explain(suggestions: list[Any]) -> None:
     from campaigns.suggest.topics import WEEKDAY_NAMES
 
     for i, s in enumerate(suggestions, 1):
         t = s.topic
-        show(f"\n{i}. {t.label}: {t.count} requests ({t.share:.1%}){', ' + t.trend if t.trend else ''}")
+        _out(f"\n{i}. {t.label}: {t.count} requests ({t.share:.1%}){', ' + t.trend if t.trend else ''}")
+        if len(t.languages) > 1:
+            _out("   languages: " + ", ".join(f"{code} {n}" for code, n in t.languages.items()))
         if t.weekly:
-            show(f"   per week: {' '.join(map(str, t.weekly))}")
+            _out(f"   per week: {' '.join(map(str, t.weekly))}")
         if t.hours:
-            show(f"   peak hours: {', '.join(f'{h:02d}:00' for h in t.hours)}; "
+            _out(f"   peak hours: {', '.join(f'{h:02d}:00' for h in t.hours)}; "
                  f"days: {', '.join(WEEKDAY_NAMES[d] for d in t.weekdays)}")
         for e in t.examples:
-            show(f"   e.g. {e!r}")
+            _out(f"   e.g. {e!r}")
         for m in s.matches[:3]:
-            show(f"   answer {m.score:6.2f} {'good' if m.good else 'weak'}  {m.answer.title} <{m.answer.url}>")
+            _out(f"   answer {m.score:6.2f} {'good' if m.good else 'weak'}  {m.answer.title} <{m.answer.url}>")
         if s.answer is None:
-            show("   gap: no good answer: write this article")
+            _out("   gap: no good answer: write this article")
+
+
+def _summary(report: Any, suggestions: list[Any]) -> None:
+    period = f" from {report.first} to {report.last}" if report.first else ""
+    say(f"{count(report.total, 'request')}{period}: {count(len(report.topics), 'topic')}, "
+        f"{report.noise} in no topic")
+    for s in suggestions:
+        t = s.topic
+        answer = f"{s.answer.answer.title} ({s.answer.score:.2f})" if s.answer else "GAP: write this article"
+        split = " (" + ", ".join(f"{c} {n}" for c, n in t.languages.items()) + ")" if len(t.languages) > 1 else ""
+        sys.stderr.write(f"  {t.count:7d} {t.share:6.1%}  {t.label:40.40s}  {answer}{split}\n")
+        if s.answer is None:
+            for e in t.examples[:3]:
+                sys.stderr.write(f"           e.g. {e!r}\n")
+
+
+def _read_answers(calendar: Any, paths: list[str]) -> list[Any]:
+    from campaigns.suggest.answers import brand_answers, read_answers
+
+    answers = brand_answers(calendar.brand.links)
+    for path in paths:
+        answers.extend(read_answers(path))
+    return answers
+
+
+def _analyse(args: argparse.Namespace, calendar: Any) -> Any:
+    from campaigns.suggest.readers import read_requests
+    from campaigns.suggest.topics import find_topics
+
+    tz = calendar.brand.tz
+    first, last = _day(args.start, "--from"), _day(args.end, "--to")
+    start = datetime.combine(first, time(), tz) if first else None
+    end = datetime.combine(last + timedelta(days=1), time(), tz) if last else None
+    languages = list(dict.fromkeys([calendar.brand.voice.language or calendar.brand.language, calendar.brand.language]))
+    answers = _read_answers(calendar, args.answers)
+    requests = itertools.chain.from_iterable(read_requests(path, args.encoding, args.date_format)
+                                             for path in args.requests)
+    return find_topics(requests, tz, languages, args.top, start, end, answers)
 
 
 def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
-    from campaigns.errors import RuntimeFailure
-    from campaigns.suggest.answers import brand_answers, rank, read_answers
     from campaigns.suggest.draft import Suggestion, draft
-    from campaigns.suggest.readers import read_requests
-    from campaigns.suggest.topics import find_topics, stop_words
     from campaigns.yamlsource import read_file
 
-    from ..files import replace_if_unchanged
-    from .common import load_calendar, output_target, write_output_file
+    from .common import load_calendar, output_target
 
     calendar = load_calendar(args.calendar)
     if args.output:
         output_target(args.output)
     text = read_file(args.calendar)
     tz = calendar.brand.tz
-    first, last = _day(args.start, "--from"), _day(args.end, "--to")
-    start = datetime.combine(first, time(), tz) if first else None
-    end = datetime.combine(last + timedelta(days=1), time(), tz) if last else None
-    languages = sorted({calendar.brand.language, calendar.brand.voice.language})
-    requests = itertools.chain.from_iterable(read_requests(path, args.encoding) for path in args.requests)
-    report = find_topics(requests, tz, languages, args.top, start, end)
+    report = _analyse(args, calendar)
+    if args.impact:
+        return _impact(args, calendar, report)
     if not report.topics:
         say(f"herald suggest: no topics found in {count(report.total, 'request')}")
         return ExitStatus.INVALID
-    answers = brand_answers(calendar.brand.links)
-    for path in args.answers:
-        answers.extend(read_answers(path))
-    ranked = rank([t.query for t in report.topics], answers, stop_words(languages))
-    suggestions = [Suggestion(t, m) for t, m in zip(report.topics, ranked, strict=True)]
-
-    period = f" from {report.first} to {report.last}" if report.first else ""
-    say(f"{count(report.total, 'request')}{period}: {count(len(report.topics), 'topic')}, "
-        f"{report.noise} in no topic")
-    for s in suggestions:
-        answer = f"{s.answer.answer.title} ({s.answer.score:.2f})" if s.answer else "GAP: write this article"
-        say(f"  {s.topic.count:7d} {s.topic.share:6.1%}  {s.topic.label:40.40s}  {answer}")
+    suggestions = [Suggestion(t, t.matches) for t in report.topics[:args.top]]
+    _summary(report, suggestions)
     if args.explain:
         _explain(suggestions)
-
     starts = _day(args.starts, "--starts") or clock.now().astimezone(tz).date() + timedelta(days=1)
     result = draft(calendar, text, suggestions, starts, report.first, report.last)
-    for warning in result.warnings:
-        say(warning)
+    if args.json:
+        from campaigns.suggest.report import analysis
+
+        _write_json(args.json, analysis(report, result, len(suggestions)))
+    for warning in result.warnings:  # links as they are: an article's slug is not a secret
+        from campaigns.suggest.answers import mask_credentials
+
+        sys.stderr.write(mask_credentials(str(warning)) + "\n")
     if not result.posts:
         say("herald suggest: no topic has a good answer, nothing to draft")
         return ExitStatus.OK
+    return _deliver(args, result, calendar, text, starts)
+
+
+def _write_json(target: str, doc: Any) -> None:
+    import json
+
+    from .common import write_output_file
+
+    data = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    if target == "-":
+        sys.stdout.write(data)
+    else:
+        write_output_file(target, data)
+        say(f"{target}: the whole analysis (JSON)")
+
+
+def _deliver(args: argparse.Namespace, result: Any, calendar: Any, text: str, starts: date) -> int:
+    from campaigns.errors import RuntimeFailure
+
+    from ..files import replace_if_unchanged
+    from .common import write_output_file
+
+    tz = calendar.brand.tz
     if args.explain:
         for p in result.posts:
-            show(f"\n{p.id} ({p.kind}, {p.rrule}): {p.notes}")
+            _out(f"\n{p.id} ({p.kind}, {p.rrule}): {p.notes}")
             for why in p.dropped:
-                show(f"   variant left out: {why}")
+                _out(f"   variant left out: {why}")
     if args.dry_run:
         from campaigns.plan import plan
 
         ours = {p.id for p in result.posts}
         begin = datetime.combine(starts, time(), tz)
         pubs = [pub for pub in plan(result.calendar, begin, begin + timedelta(days=14)) if pub.post in ours]
-        show(f"\n{count(len(result.posts), 'drafted post')}, {count(len(pubs), 'publication')} in the first 14 days "
+        _out(f"\n{count(len(result.posts), 'drafted post')}, {count(len(pubs), 'publication')} in the first 14 days "
              "(dry run: nothing written)")
         for pub in pubs:
-            show(f"{pub.at.astimezone(tz):%a %Y-%m-%d %H:%M}  {pub.network:8s} {pub.post:28s} {pub.text}")
+            _out(f"{pub.at.astimezone(tz):%a %Y-%m-%d %H:%M}  {pub.network:8s} {pub.post:28s} {pub.text}")
         return ExitStatus.OK
     if args.append:
         if not replace_if_unchanged(args.calendar, result.merged, text):
@@ -144,6 +209,73 @@ def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
     elif args.output:
         write_output_file(args.output, result.fragment)
         say(f"{args.output}: {count(len(result.posts), 'drafted post')}")
-    else:  # calendar text, not a message: the redactor would mask long help-centre slugs (it holds no secret:
-        sys.stdout.write(result.fragment)  # the calendar never does, and the rest comes from public pages)
+    elif args.json != "-":  # calendar text, not a message: it holds no secret (the calendar never does)
+        sys.stdout.write(result.fragment)
     return ExitStatus.OK
+
+
+def _impact(args: argparse.Namespace, calendar: Any, report: Any) -> int:
+    """For each drafted post that went out: its topic's requests per week before and after the
+    first publication, as counts and as shares of every request (so a season shows), and
+    whether the change is larger than the topic's normal week-to-week swing."""
+    import re
+
+    from .common import existing_ledger, no_ledger_yet
+
+    ledger = existing_ledger(args)
+    if ledger is None:
+        say(no_ledger_yet(args))
+        return ExitStatus.INVALID
+    try:
+        sent = [r for r in ledger.history(limit=1_000_000, states=["sent"]) if r.sent_at is not None]
+    finally:
+        ledger.close()
+    drafted = _drafted(args.calendar)
+    if not drafted or not report.first:
+        say("herald suggest --impact: no drafted post in the calendar, or no dates in the export")
+        return ExitStatus.INVALID
+    for pid, notes in drafted.items():
+        firsts = [r.sent_at for r in sent if r.post == pid and r.sent_at is not None]
+        url = re.search(r"answer: .*? <([^>]+)>", notes)
+        topic = next((t for t in report.topics if url and any(m.good and m.answer.url == url.group(1)
+                                                               for m in t.matches)), None)
+        _out(_impact_lines(pid, min(firsts) if firsts else None, topic, report, calendar.brand.tz))
+    return ExitStatus.OK
+
+
+def _drafted(path: str) -> dict[str, str]:
+    """The calendar's posts drafted by herald suggest: id → their notes (the evidence)."""
+    from ruamel.yaml import YAML
+
+    from campaigns.yamlsource import read_file
+
+    doc = YAML(typ="safe").load(read_file(path))
+    posts = doc.get("posts") if isinstance(doc, dict) else None
+    return {str(p["id"]): str(p["notes"]) for p in posts or [] if isinstance(p, dict) and
+            str(p.get("notes") or "").startswith("herald suggest:") and p.get("id")}
+
+
+def _impact_lines(pid: str, first: datetime | None, topic: Any, report: Any, tz: Any) -> str:
+    import statistics
+
+    if first is None:
+        return f"{pid}: not published yet"
+    if topic is None:
+        return f"{pid}: first sent {first.astimezone(tz):%Y-%m-%d}; its topic is not in this export"
+    week = (first.astimezone(tz).date() - report.first).days // 7
+    shares = [n / total if total else 0.0 for n, total in zip(topic.weekly, report.weekly, strict=True)]
+    before, after = shares[:max(week, 0)], shares[max(week + 1, 0):]  # the week of the first post is neither
+    lines = [f"{pid}: first sent {first.astimezone(tz):%Y-%m-%d}, topic {topic.label!r}",
+             "   week of  requests  share of all"]
+    for i, (n, share) in enumerate(zip(topic.weekly, shares, strict=True)):
+        mark = "  <- first post" if i == week else ""
+        lines.append(f"   {report.first + timedelta(days=7 * i)}  {n:8d}  {share:11.1%}{mark}")
+    if len(before) < 3 or not after:
+        lines.append("   not enough weeks before and after the first post to compare")
+        return "\n".join(lines)
+    change = statistics.mean(after) - statistics.mean(before)
+    swing = statistics.stdev(b - a for a, b in itertools.pairwise(before)) if len(before) > 2 else 0.0
+    verdict = "larger than" if abs(change) > 2 * swing else "within"
+    lines.append(f"   share before {statistics.mean(before):.1%}, after {statistics.mean(after):.1%} "
+                 f"({change:+.1%}): {verdict} the normal week-to-week swing (±{swing:.1%})")
+    return "\n".join(lines)

@@ -1,0 +1,203 @@
+"""What the customer asked, and nothing else: cleaning a request before it is counted.
+
+A helpdesk export holds much more than the question: chat and messaging transcripts (the
+bot's greeting, the agent's lines, "Chat started", "URL:", "Chat length"), quoted replies and
+forwarded mail (the shop's own order confirmation, whatever the ticket is about), signatures
+("Sent from my iPhone", a company's register entry), greetings and closings, HTML, order and
+tracking numbers, e-mail addresses.  :func:`clean` keeps the customer's own lines;
+:func:`noise_kind` says when what is left is not a question at all (an out-of-office reply,
+a thank-you note, an empty messaging session); :class:`Boilerplate` learns from the file
+itself the lines that recur across many requests whatever they ask (a bot's menu, a
+signature) so they are not taken for a topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from html import unescape
+
+__all__ = ["Boilerplate", "clean", "clean_lines", "line_key", "noise_kind", "redact_ids"]
+
+_HTML_BREAK = re.compile(r"(?i)<\s*(br|/p|/div|/li|/tr|p|div)\b[^>]*>")
+_HTML_TAG = re.compile(r"<[^>]{1,400}>")
+# A line that starts what the customer did not write: a quoted or forwarded mail, a signature.
+_CUT = re.compile(
+    r"(?i)^\s*(on\s.{4,120}\swrote:?|am\s.{4,120}\sschrieb.{0,80}:?|el\s.{4,120}\sescribi[oó]:?|"
+    r"le\s.{4,120}\sa\s[ée]crit\s?:?|-{2,}\s*(original message|urspr[üu]ngliche nachricht|mensaje original|"
+    r"message d'origine|forwarded message|weitergeleitete nachricht|mensaje reenviado|message transf[ée]r[ée])"
+    r".*|_{8,}|-- ?|(from|von|de):\s.*@.*|##- .* -##|begin forwarded message:?)\s*$")
+_SIGNATURE = re.compile(
+    r"(?i)^\s*(sent from my|von meinem .* gesendet|gesendet von|enviado desde mi|envoy[ée] de mon|"
+    r"get outlook for|diese e-mail|this e-?mail (and any|is confidential)|registergericht|gesch[äa]ftsf[üu]hrer|"
+    r"amtsgericht|ust-?id)")
+_TRANSCRIPT = re.compile(r"^\s*\(\d{1,2}:\d{2}(:\d{2})?\s*([AaPp]\.?[Mm]\.?)?\)\s*(.*)$")
+_EVENT = re.compile(r"^\*{3}\s*(.*?)\s+(has joined|has left|joined|left)\b.*\*{3}$")
+_META = re.compile(r"(?i)^\s*(chat started|chat length|answered by|url|conversation with|chat with|"
+                   r"conversation id|visitor id|rating|tags)\b.*$")
+_GREETING = re.compile(
+    r"(?i)^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|hola|buen(os|as) (d[ií]as|tardes|noches)|"
+    r"buen d[ií]a|estimad[oa]s?|moin|servus|hallo|guten (tag|morgen|abend)|sehr geehrte.*|liebe[rs]? .*|"
+    r"bonjour|salut|ol[áa]|bom dia|ciao|buongiorno)\b[\s\w]{0,30}[,.!:]?\s*$")
+_CLOSING = re.compile(
+    r"(?i)^\s*(thanks?( you)?( in advance| so much)?|many thanks|cheers|best( regards| wishes)?|kind regards|"
+    r"regards|br|lg|vg|mfg|gru[ßs]|viele gr[üu][ßs]e|liebe gr[üu][ßs]e|beste gr[üu][ßs]e|mit freundlichen gr[üu][ßs]en|"
+    r"danke( sch[öo]n| im voraus)?|saludos( cordiales)?|gracias( de antemano)?|quedo (al|atent[oa]).*|atentamente|"
+    r"un saludo|cordialement|merci( d'avance)?|bien [àa] vous|obrigad[oa])[\s,.!]*$")
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_URL = re.compile(r"(?i)\b(https?://|www\.)\S+")
+_DIGITS = re.compile(r"\d")
+_WITH_DIGIT = re.compile(r"\S*\d\S*")
+_LETTER = re.compile(r"[^\W\d_]")
+_AUTO = re.compile(
+    r"(?i)(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|abwesenheitsnotiz|abwesend|"
+    r"automatische antwort|respuesta autom[áa]tica|fuera de la oficina|r[ée]ponse automatique|absence du bureau|"
+    r"on (annual |parental )?leave|i am away|i'm away|currently out|ich bin (derzeit |bis .{1,20})?nicht im b[üu]ro|"
+    r"ich befinde mich .{0,40}(urlaub|elternzeit)|mailer-daemon|delivery status notification|undeliverable)")
+_THANKS = re.compile(
+    r"(?i)\b(thanks?|thank you|thx|cheers|danke|vielen dank|gracias|muchas gracias|merci|obrigad[oa]|"
+    r"great|perfect|super|sorted|resolved|felicidades|excelente|buena atenci[óo]n|love|toll|prima)\b")
+
+
+def redact_ids(text: str) -> str:
+    """``text`` with e-mail addresses, links, order, tracking and phone numbers left out."""
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    if "http" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    return " ".join(_WITH_DIGIT.sub(_identifier, text).split())
+
+
+def _identifier(found: re.Match[str]) -> str:
+    """An order, tracking, invoice or phone number (three digits or more, or digits and
+    letters) left out; a quantity ("2 weeks", "20%") kept."""
+    word = found.group(0)
+    digits = len(_DIGITS.findall(word))
+    if digits >= 3 or (_LETTER.search(word) is not None and not word.endswith("%")):
+        return " "
+    return word
+
+
+def _html(text: str) -> str:
+    if "<" in text and ">" in text:
+        text = _HTML_TAG.sub(" ", _HTML_BREAK.sub("\n", text))
+    return unescape(text).replace("\xa0", " ")
+
+
+def _transcript(lines: list[str]) -> list[str] | None:
+    """The customer's lines of a chat or messaging transcript (before an agent joins), or None
+    when ``lines`` are not a transcript."""
+    said = [(m.group(3), i) for i, line in enumerate(lines) if (m := _TRANSCRIPT.match(line))]
+    if len(said) < 2:
+        return None
+    agents: set[str] = set()
+    out: list[str] = []
+    for text, _ in said:
+        event = _EVENT.match(text.strip())
+        if event:
+            if event.group(2).endswith("joined"):
+                agents.add(event.group(1).strip())
+                break
+            continue
+        speaker, _, words = text.partition(": ")
+        if words and speaker.strip() not in agents and not speaker.strip().lower().endswith(("bot", "assistant")):
+            out.append(words)
+    return out
+
+
+def clean_lines(text: str) -> list[str]:
+    """The lines of ``text`` the customer wrote: no transcript machinery, quotes, signatures,
+    greetings or closings (identifiers are still there: see :func:`redact_ids`)."""
+    lines = _html(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    spoken = _transcript(lines)
+    if spoken is not None:
+        lines = spoken
+    out: list[str] = []
+    for line in lines:
+        if _CUT.match(line) or _SIGNATURE.match(line):
+            break
+        line = line.strip()
+        if not line or line.startswith(">") or _META.match(line) or _GREETING.match(line):
+            continue
+        if _CLOSING.match(line):
+            break  # what follows a closing is a name, a company, a phone number
+        out.append(line)
+    return out
+
+
+def clean(text: str) -> str:
+    """The customer's question in ``text``, in one line."""
+    return redact_ids(" ".join(clean_lines(text)))
+
+
+def line_key(line: str) -> str:
+    """A line as :class:`Boilerplate` compares it: folded, digits and identifiers out."""
+    return " ".join(re.sub(r"\d+", "0", redact_ids(line).lower()).split())
+
+
+def noise_kind(subject: str, text: str) -> str:
+    """Why a request is not a question to answer: ``auto-reply``, ``thanks``, ``empty``; or ''."""
+    if _AUTO.search(subject) or _AUTO.search(text[:400]):
+        return "auto-reply"
+    words = re.findall(r"\w+", text)
+    if not words:
+        return "empty"
+    if "?" not in text and len(words) <= 14 and _THANKS.search(text):
+        return "thanks"
+    return ""
+
+
+class Boilerplate:
+    """Lines that recur across many requests whatever they ask: learned from the file itself.
+
+    A line is a candidate when at least ``share`` of the requests (and ``least`` of them) carry
+    it; it is boilerplate when what those requests say besides it has little in common (the
+    norm of the mean of their TF-IDF vectors, which is the root of their mean pairwise
+    similarity, is under ``cohesion``): a bot's menu sits in order questions and returns
+    alike, a customer's "Where is my order?" sits with other order questions."""
+
+    def __init__(self, share: float = 0.01, least: int = 8, cohesion: float = 0.3):
+        self.share, self.least, self.cohesion = share, least, cohesion
+        self.lines: frozenset[str] = frozenset()
+        self.keys: dict[str, str] = {}  # line: its key (lines repeat: each is folded once)
+
+    def key(self, line: str) -> str:
+        found = self.keys.get(line)
+        if found is None:
+            found = self.keys[line] = line_key(line)
+        return found
+
+    def learn(self, requests: Sequence[Sequence[str]]) -> Boilerplate:
+        keyed = [[self.key(line) for line in lines] for lines in requests]
+        where: dict[str, list[int]] = {}
+        for i, keys in enumerate(keyed):
+            for k in set(keys):
+                where.setdefault(k, []).append(i)
+        floor = max(self.least, int(self.share * len(requests)))
+        candidates = [k for k, found in where.items() if len(found) >= floor and k]
+        self.lines = frozenset(self._scattered(candidates, [[keyed[i] for i in where[k][:300]] for k in candidates]))
+        return self
+
+    def _scattered(self, candidates: list[str], keyed: list[list[list[str]]]) -> list[str]:
+        """The candidates whose requests say little in common besides them (one vectorizer call)."""
+        import numpy as np
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        rests = [[r for r in (" ".join(k for k in keys if k != key) for keys in rows) if r]
+                 for key, rows in zip(candidates, keyed, strict=True)]
+        flat = [r for rest in rests for r in rest]
+        if not flat:
+            return []
+        vectors = HashingVectorizer(n_features=2**18, alternate_sign=False).transform(flat)
+        out, start = [], 0
+        for key, rest in zip(candidates, rests, strict=True):
+            part = vectors[start:start + len(rest)]
+            start += len(rest)
+            if len(rest) < self.least:
+                continue  # the line is all these requests say: a question asked as such
+            if float(np.linalg.norm(np.asarray(part.mean(axis=0)).ravel())) < self.cohesion:
+                out.append(key)
+        return out
+
+    def strip(self, lines: Iterable[str]) -> list[str]:
+        return [line for line in lines if self.key(line) not in self.lines]

@@ -1,0 +1,189 @@
+"""Words in every language the customers write: detection, stems, and shared concepts.
+
+Each request's language is detected by lingua (its models ship inside the package: nothing
+is downloaded), its words are stemmed with that language's Snowball stemmer, accents folded,
+the language's stop words dropped.  Then the words of a small support vocabulary meet across
+languages: "pedido", "Bestellung", "commande" and "order" all become ``~order``, so a Spanish
+and an English request that need the same answer share their words.  The vocabulary is
+deliberately small (what shops are asked about: orders, delivery, returns, payment,
+accounts…); everything else stays a stem of its own language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["LANGUAGES", "Words", "detect", "language_of_locale"]
+
+# The languages lingua chooses among: those shops write in most (a small set is faster and surer).
+LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl")
+SNOWBALL = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "pt": "portuguese",
+            "it": "italian", "nl": "dutch"}
+SHORT = 24  # texts shorter than this are taken to be in the calendar's language
+TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")
+
+# concept: words in each language (any form; they are stemmed as the requests are)
+CONCEPTS: dict[str, str] = {
+    "order": "order orders ordered purchase purchased bought buy stuff pedido pedidos orden compra compre compré "
+             "bestellung bestellungen bestellt bestellte gekauft commande commandé achat encomenda compra ordine "
+             "bestelling",
+    "where": "where wheres whereabouts dónde donde dnd wo wohin où onde dove waar",
+    "track": "track tracking tracked trace wismo rastreo rastrear rastreando guía guia seguimiento "
+             "sendungsverfolgung verfolgen verfolgung trackingnummer suivi suivre rastreamento "
+             "tracciamento volgen",
+    "arrive": "arrive arrived arriving arrival eta late delay delayed stuck yet waiting "
+              "llega llegado llegó llegue llegar atrasado retraso tarda entregan entrega entregado "
+              "ankommen angekommen kommt bleibt verspätet verspätung "
+              "arrivé arrive retard chegou atraso arrivato",
+    "ship": "ship shipped shipping shipment dispatch dispatched courier parcel package packet box delivery "
+            "deliver delivered envío envio enviado enviaron enviar paquete paquetería paqueteria paquetes "
+            "versand versendet verschickt paket päckchen lieferung geliefert zustellung zugestellt dhl "
+            "expédié expédition colis livraison envio pacote spedizione pacco verzending pakket",
+    "return": "return returns returned returning  devolución devolucion devolver devuelvo regresar "
+              "rücksendung ruecksendung rucksendung retoure zurückschicken zurücksenden zurückgeben "
+              "retour retourner renvoyer devolução devolver reso",
+    "refund": "refund refunds refunded  reembolso reembolsar erstattung erstatten rückerstattung "
+              "geld zurück remboursement rembourser reembolso rimborso terugbetaling",
+    "warranty": "warranty guarantee garantía garantia garantie gewährleistung reklamation defect defective "
+                "faulty broken defecto defectuoso falla fallando descompuesto dañado kaputt defekt gerissen "
+                "cassé défectueux garanzia",
+    "password": "password passwort contraseña contrasena clave kennwort senha wachtwoord",
+    "login": "login log sign signin account locked cuenta sesión sesion iniciar entrar acceso bloqueada "
+             "konto kundenkonto anmelden anmeldung einloggen gesperrt compte connexion conta accesso",
+    "reset": "reset forgot forgotten recover restablecer recuperar olvidé olvide zurücksetzen vergessen "
+             "réinitialiser oublié redefinir",
+    "invoice": "invoice invoices receipt bill billing vat factura facturas facturar facturación cfdi rfc "
+               "rechnung rechnungen rechnungskopie quittung beleg facture reçu fatura fattura factuur",
+    "payment": "payment pay paid charge charged checkout declined rejected pago pagar cobro "
+               "rechazado rechazada rechazo zahlung bezahlen bezahlt kreditkarte abgelehnt paiement "
+               "payer carte refusé pagamento cartão betaling",
+    "address": "address addresses dirección direccion domicilio adresse anschrift lieferadresse endereço "
+               "indirizzo adres",
+    "change": "change changing update modify swap switch edit cambiar cambio modificar actualizar ändern "
+              "änderung umtausch umtauschen tauschen changer modifier mudar alterar cambiare wijzigen",
+    "size": "size sizes talla tallas größe grösse groesse größen taille tamanho taglia maat",
+    "cancel": "cancel cancelled canceled cancellation unsubscribe stop cancelar cancelación anular stornieren "
+              "storno kündigen kündigung annuler résilier cancelamento annullare opzeggen",
+    "discount": "discount coupon voucher promo code descuento cupón cupon código rabatt gutschein gutscheincode "
+                "rabattcode réduction bon remise desconto sconto korting",
+    "gift": "gift present wrap wrapping wrapped regalo envolver geschenk geschenkverpackung verpacken cadeau "
+            "emballage presente regalo cadeau",
+    "pickup": "pickup pick collect collection recoger recolección abholen abholung abholung retirer "
+              "retrait retirar ritiro ophalen",
+    "store": "store stores shop branch tienda sucursal filiale laden geschäft magasin boutique loja negozio winkel",
+    "compatible": "compatible compatibility fit fits compatibilidad kompatibel "
+                  "passt compatibilité compatível",
+    "care": "care caring clean cleaning stain stains oil wax polish pflege pflegen reinigen reinige reinigung fleck "
+            "flecken öl wachs cuidado cuidar limpiar limpieza mancha aceite cera entretien entretenir nettoyer tache "
+            "huile cire limpeza mancha",
+    "assembly": "assemble assembly assembling instructions instruction manual screw screws aufbau aufbauen montage "
+                "anleitung schraube schrauben armar armado montaje instructivo tornillo tornillos monter notice vis "
+                "montar parafuso",
+    "missing": "missing lacking fehlen fehlt fehlende falta faltan faltaba manque manquant faltando",
+    "zipper": "zipper zip zippers cierre cremallera reißverschluss reissverschluss rv fermeture zíper cerniera rits",
+}
+
+
+def language_of_locale(locale: str) -> str:
+    """``es-mx`` → ``es``."""
+    return locale.split("-")[0].split("_")[0].lower()
+
+
+@lru_cache(maxsize=1)
+def _detector() -> Any:
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    codes = [getattr(IsoCode639_1, c.upper()) for c in LANGUAGES]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
+
+
+def detect(texts: Sequence[str], fallback: str) -> list[str]:
+    """Each text's language (ISO 639-1), ``fallback`` when the text is too short to tell (a
+    search term of two words says too little: "track order" is not German)."""
+    if not texts:
+        return []
+    long = [i for i, t in enumerate(texts) if len(t) >= SHORT]
+    found = _detector().detect_languages_in_parallel_of([texts[i][:160] for i in long])
+    out = [fallback] * len(texts)
+    for i, f in zip(long, found, strict=True):
+        if f is not None:
+            out[i] = f.iso_code_639_1.name.lower()
+    return out
+
+
+def _fold(word: str) -> str:
+    from sklearn.feature_extraction.text import strip_accents_unicode
+
+    return str(strip_accents_unicode(word))
+
+
+class Words:
+    """Stemmed, folded, concept-mapped words, per language; cached per (language, word)."""
+
+    def __init__(self, languages: Iterable[str] = LANGUAGES):
+        import snowballstemmer
+        from stop_words import get_stop_words
+
+        self.stemmers = {c: snowballstemmer.stemmer(SNOWBALL[c]) for c in SNOWBALL}
+        self.stop: dict[str, frozenset[str]] = {}
+        for code in SNOWBALL:
+            words = set(get_stop_words(code))
+            if code == "en":
+                from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+                words = (words & set(ENGLISH_STOP_WORDS)) | {"hi", "hello", "thanks", "please", "pls", "thank"}
+            self.stop[code] = frozenset(w.lower() for w in words) - self._concept_words()
+        self.concepts: dict[str, dict[str, str]] = {c: {} for c in SNOWBALL}
+        self.anywhere: dict[str, str] = {}
+        for concept, listed in CONCEPTS.items():
+            for word in listed.split():
+                self.anywhere.setdefault(_fold(word), concept)
+                for code in SNOWBALL:
+                    self.concepts[code].setdefault(self._stem(code, word), concept)
+        self.cache: dict[tuple[str, str], str] = {}
+        self.surface: dict[str, dict[str, int]] = {}  # token: the words customers wrote for it, counted
+
+    @staticmethod
+    def _concept_words() -> frozenset[str]:
+        return frozenset(w for listed in CONCEPTS.values() for w in listed.split())
+
+    def _stem(self, language: str, word: str) -> str:
+        stemmer = self.stemmers.get(language) or self.stemmers["en"]
+        return _fold(stemmer.stemWord(word.lower()))
+
+    def word(self, language: str, word: str) -> str:
+        """One word as the topics see it: ``~concept``, or its folded stem ('' for a stop word)."""
+        key = (language, word)
+        found = self.cache.get(key)
+        if found is None:
+            lower = word.lower()
+            stop = self.stop.get(language, self.stop["en"])
+            if lower in stop:
+                found = ""
+            else:
+                folded = _fold(lower)
+                stem = self._stem(language, lower)
+                concept = self.concepts.get(language, self.concepts["en"]).get(stem) or self.anywhere.get(folded)
+                found = f"~{concept}" if concept else "" if stem in stop else stem  # "getting" as "get"
+            self.cache[key] = found
+        return found
+
+    def tokens(self, language: str, text: str, seen: bool = False) -> list[str]:
+        """The tokens of ``text``; ``seen``: remember the words written for each (see :meth:`shown`)."""
+        out = []
+        for w in TOKEN.findall(text):
+            t = self.word(language, w)
+            if t and len(t) > 1:
+                out.append(t)
+                if seen:
+                    counts = self.surface.setdefault(t, {})
+                    counts[w.lower()] = counts.get(w.lower(), 0) + 1
+        return out
+
+    def shown(self, token: str) -> str:
+        """A token as a person reads it: the word customers wrote most for it."""
+        counts = self.surface.get(token)
+        return max(counts, key=lambda w: counts[w]) if counts else token.lstrip("~#")

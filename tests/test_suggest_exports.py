@@ -1,0 +1,367 @@
+"""herald suggest on exports written by someone else (issue #25): VoltMart (Freshdesk, Spanish
+and English, a Zendesk Help Center), Kowhai (Help Scout, site search, a sitemap) and Nordlicht
+(a Zendesk incremental export with chat and messaging transcripts, German and English), each
+with a truth file for every request (tests/data/README.md says where they come from).
+
+Each test names the defect it pins; it failed before the fix."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from campaigns.calendar import load
+from campaigns.errors import InvalidInput
+from campaigns.suggest.answers import brand_answers, mask_credentials, read_answers
+from campaigns.suggest.clean import clean, noise_kind
+from campaigns.suggest.draft import shorten_title
+from campaigns.suggest.readers import read_requests
+from campaigns.suggest.topics import find_topics
+from scheduler.cli import main
+from scheduler.clock import FakeClock
+from tests.conftest import ROOT
+
+DATA = ROOT / "tests" / "data" / "suggest"
+CLOCK = FakeClock(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+
+
+class Export:
+    def __init__(self, folder: str, requests: str, answers: list[str], truth: str, id_column: str,
+                 label_column: str, answers_truth: str):
+        self.dir = DATA / folder
+        self.requests = str(self.dir / requests)
+        self.answers = [str(self.dir / a) for a in answers]
+        self.calendar = str(self.dir / "calendar.yaml")
+        with open(self.dir / truth, encoding="utf-8") as f:
+            self.truth = {row[id_column]: row[label_column] for row in csv.DictReader(f)}
+        self.right = json.loads((self.dir / answers_truth).read_text())
+
+    def analyse(self):
+        cal = load(self.calendar)
+        answers = brand_answers(cal.brand.links)
+        for path in self.answers:
+            answers += read_answers(path)
+        return find_topics(read_requests(self.requests), cal.brand.tz, [cal.brand.language], answers=answers)
+
+
+EXPORTS = {
+    "voltmart": Export("voltmart", "freshdesk_voltmart.csv", ["help_center_voltmart.json"], "truth_a.csv",
+                       "Ticket ID", "label", "truth_a_answers.json"),
+    "kowhai": Export("kowhai", "helpscout_kowhai.csv", ["sitemap.xml"], "truth_b_helpscout.csv", "id", "label",
+                     "truth_b_answers.json"),
+    "nordlicht": Export("nordlicht", "zendesk_tickets.json", ["zendesk_help_center.json"], "truth_zendesk.csv",
+                        "ticket_id", "topic", "truth_zendesk_answers.json"),
+}
+ARI = {"voltmart": 0.75, "kowhai": 0.75, "nordlicht": 0.75}
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    return {name: (export, export.analyse()) for name, export in EXPORTS.items()}
+
+
+def _majority(export, report) -> dict[int, tuple[str, float]]:
+    votes: dict[int, Counter[str]] = {}
+    for row in report.rows:
+        votes.setdefault(row.topic, Counter())[export.truth[row.ref]] += 1
+    return {t: (c.most_common(1)[0][0], c.most_common(1)[0][1] / sum(c.values())) for t, c in votes.items() if t >= 0}
+
+
+def _right(export, label: str, url: str) -> bool:
+    right = export.right[label]
+    if isinstance(right, dict):
+        right = right["right"]
+    if right is None:
+        return False
+    right = right if isinstance(right, list) else [str(right)]
+    if label in ("where_is_my_order", "order_status", "delivery_tracking"):
+        right = [*right, "links.order_tracking"]  # the calendar's tracking link answers order status
+    return any(("track" in url or "rastreo" in url or "sendungsverfolgung" in url) if r == "links.order_tracking"
+               else f"/{r}" in url or url.endswith(r) or f"{r}-" in url for r in right)
+
+
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_topics_match_the_truth_with_noise_as_one_cluster(analysed, name):
+    """Zendesk: 0 of 7 topics; Freshdesk: adjusted Rand 0.17, each topic split by language."""
+    export, report = analysed[name]
+    truth = [export.truth[r.ref] for r in report.rows]
+    ari = adjusted_rand_score(truth, [r.topic for r in report.rows])
+    print(f"{name}: adjusted Rand {ari:.3f}")
+    assert ari >= ARI[name]
+
+
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_what_is_in_no_topic_is_about_the_real_noise(analysed, name):
+    """Freshdesk: 5,236 tickets were in no topic against 1,646 real noise."""
+    export, report = analysed[name]
+    noise = sum(1 for label in export.truth.values() if label == "noise")
+    assert report.noise <= 1.25 * noise
+
+
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_the_largest_real_topic_comes_first_in_every_language(analysed, name):
+    """Freshdesk: order status, 29% of all tickets, came out as two pieces ranked 6th and 7th."""
+    export, report = analysed[name]
+    sizes = Counter(label for label in export.truth.values() if label != "noise")
+    largest = sizes.most_common(1)[0][0]
+    names = _majority(export, report)
+    assert names[0][0] == largest
+    languages = report.topics[0].languages
+    if name != "kowhai":
+        assert len([code for code, n in languages.items() if n >= 100]) == 2, languages
+    assert report.topics[0].count >= 0.8 * sizes[largest]
+
+
+@pytest.mark.parametrize("name", ["voltmart", "kowhai", pytest.param("nordlicht", marks=pytest.mark.xfail(
+    reason="known shortfall: a German fragment of where_is_my_order (17 of its 26 requests) stays apart and is "
+           "reported as a gap"))])
+def test_answered_topics_link_the_right_article_and_no_distractor(analysed, name):
+    export, report = analysed[name]
+    for t, (label, purity) in _majority(export, report).items():
+        topic = report.topics[t]
+        good = [m.answer.url for m in topic.matches if m.good]
+        if label == "noise" or purity < 0.6:
+            continue
+        if good:
+            assert all(_right(export, label, url) for url in good), (label, good)
+        else:
+            assert not _right(export, label, "") and export.right[label] in (None, {"right": None}) or \
+                (isinstance(export.right[label], dict) and export.right[label]["right"] is None), (label, topic.label)
+
+
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_every_real_gap_is_reported_and_no_noise_is(analysed, name):
+    """Thank-you notes and out-of-office replies were reported as "write this article"."""
+    export, report = analysed[name]
+    gaps = {label for label, right in export.right.items()
+            if (right["right"] if isinstance(right, dict) else right) is None}
+    names = _majority(export, report)
+    reported = {}
+    for t, (label, _purity) in names.items():
+        if not report.topics[t].key:
+            reported[label] = report.topics[t]
+    assert gaps <= set(reported), (gaps, set(reported))
+    assert "noise" not in reported
+    for label in gaps:  # three examples in the customer's words, no order number
+        examples = reported[label].examples
+        assert len(examples) == 3 and not any(re.search(r"\d{5,}", e) for e in examples)
+
+
+def test_transcript_lines_signatures_quotes_and_identifiers_are_not_the_question():
+    """Zendesk: three of the top ten topics were transcript boilerplate ("chat / started / joined")."""
+    chat = ("Chat started: 2026-03-02 05:53 PM UTC\n\nURL: https://shop.example/hilfe\n\n"
+            "(5:53:46 PM) Visitor 84515491: Wo ist mein Pket grade?\n(5:53:50 PM) Visitor 84515491: Tracking: 00340434798105216211\n"
+            "(5:55:21 PM) *** Ahmet has joined the chat ***\n(5:55:28 PM) Ahmet: Hi, ich bin Ahmet. Einen Moment bitte.\n"
+            "(6:01:09 PM) *** Visitor 84515491 has left ***\nChat length: 00:03:44\nAnswered by: Ahmet")
+    assert clean(chat) == "Wo ist mein Pket grade? Tracking:"
+    mail = ("Hola,\nCompré una pantalla (pedido VM-406351) y no llega.\nSaludos,\nFernanda Ruiz\n\n"
+            "Enviado desde mi iPhone\n\nOn Tue, 5 May 2026 at 9:14 AM, Shop <a@shop.example> wrote:\n> Your order has shipped")
+    assert clean(mail) == "Compré una pantalla (pedido y no llega."
+    html = '<div dir="ltr">Hi,<br>where is order #NO-2026-123456?&nbsp;<br>Sent from my iPhone</div>'
+    assert clean(html) == "where is order"
+
+
+def test_thanks_and_auto_replies_are_noise_not_questions():
+    assert noise_kind("Automatische Antwort: Ihre Anfrage", "Ich bin bis 10.04. nicht im Büro.") == "auto-reply"
+    assert noise_kind("Out of Office: Re: your order", "I am away until Monday.") == "auto-reply"
+    assert noise_kind("Re: Your request", "Great, all sorted. Thanks for the quick help!") == "thanks"
+    assert noise_kind("Where is my order?", "Thanks, but where is my order?") == ""
+
+
+def test_catch_all_tags_do_not_make_topics(analysed):
+    """Help Scout: two of the top ten topics were a catch-all tag (vip, subscription: purity 0.25)."""
+    export, report = analysed["kowhai"]
+    for t, (label, purity) in _majority(export, report).items():
+        if report.topics[t].count >= 100:
+            assert purity >= 0.75, (label, purity, report.topics[t].label)
+
+
+def test_the_largest_search_term_joins_its_topic():
+    """Help Scout: "track order", the largest single request (1,840 searches), was in no topic."""
+    export = EXPORTS["kowhai"]
+    cal = load(export.calendar)
+    answers = brand_answers(cal.brand.links) + read_answers(export.answers[0])
+    report = find_topics(read_requests(str(export.dir / "site_search_term_count.csv")), cal.brand.tz, ["en"],
+                         answers=answers)
+    terms = [r.text for r in read_requests(str(export.dir / "site_search_term_count.csv"))]
+    topic = report.labels[terms.index("track order")]
+    assert topic == 0 and report.topics[0].matches[0].answer.link == "order_tracking"
+
+
+def test_titles_are_whole_or_cut_at_a_word_boundary():
+    """Article titles were cut mid-sentence; drafts read "about order and af"."""
+    assert shorten_title("Reset your password") == "Reset your password"
+    long = "Returns and refunds: how to return an item and when you get your money back"
+    assert shorten_title(long) == "Returns and refunds"
+    cut = shorten_title("A very long title without any clause that goes on and on about shipping to Switzerland")
+    assert cut.endswith("…") and "A very long title without any clause that goes on and on…".startswith(cut[:-1])
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv), clock=CLOCK)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def voltmart_draft(tmp_path_factory):
+    export = EXPORTS["voltmart"]
+    folder = tmp_path_factory.mktemp("voltmart")
+    calendar = folder / "calendar.yaml"
+    shutil.copy(export.calendar, calendar)
+    target = folder / "analysis.json"
+    code = main(["suggest", "--requests", export.requests, "--answers", *export.answers, "--calendar", str(calendar),
+                 "--starts", "2026-11-24", "--append", "--json", str(target)], clock=CLOCK)
+    assert code == 0
+    return calendar, json.loads(target.read_text())
+
+
+def test_one_post_per_topic_in_the_calendars_language_with_the_tracking_link(voltmart_draft):
+    """Freshdesk: Spanish order questions were not tied to the tracking link; two posts at the same
+    moment for one topic (one per language); "about dias and compre"; languages mixed in one post."""
+    calendar, analysis = voltmart_draft
+    cal = load(str(calendar))
+    drafted = [p for p in cal.posts if p.campaign == "suggested"]
+    first = analysis["topics"][0]
+    assert first["draft"]["kind"] == "tracking" and set(first["languages"]) >= {"es", "en"}
+    assert len({p.id for p in drafted}) == len(drafted) == sum(1 for t in analysis["topics"] if t["draft"])
+    for p in drafted:
+        for templates in p.texts.values():
+            for tpl in templates:
+                text = tpl.source
+                assert not re.search(r"\babout \w+ and \w+\b", text)
+                spanish = any(w in text for w in ("¿", "Nos ", "Antes de", "Para que", "No hace falta"))
+                if spanish:  # never an English title in a Spanish sentence
+                    assert not re.search(r"«[^»]*\b(your|the|and|how|why)\b", text), text
+
+
+def test_a_title_the_voice_guide_flags_is_reworded_not_dropped(voltmart_draft):
+    """An answered topic was silently dropped: its title ("CFDI") tripped the all-caps rule."""
+    calendar, analysis = voltmart_draft
+    invoice = next(t for t in analysis["topics"] if any("factura" in a["url"] for a in t["answers"][:1]))
+    assert invoice["draft"] is not None
+    assert not any("CFDI" in v for v in invoice["draft"]["variants"])
+    assert any("Download your invoice" in v or "Descarga tu factura" in v for v in invoice["draft"]["variants"])
+
+
+def test_json_holds_every_request_with_its_place_topic_language_and_score(voltmart_draft):
+    _calendar, analysis = voltmart_draft
+    assert len(analysis["requests"]) == 8000
+    row = analysis["requests"][0]
+    assert set(row) >= {"id", "file", "line", "topic", "language", "score"}
+    assert row["id"] == "48211" and row["line"] == 2 and row["file"].endswith("freshdesk_voltmart.csv")
+    topic = analysis["topics"][0]
+    assert set(topic) >= {"count", "languages", "peak_hours", "trend", "weekly", "answers", "draft"}
+
+
+def test_append_keeps_every_comment(voltmart_draft):
+    calendar, _ = voltmart_draft
+    before = (EXPORTS["voltmart"].dir / "calendar.yaml").read_text()
+    after = calendar.read_text()
+    assert after.startswith(before.split("\ncampaigns:")[0])
+
+
+def test_the_default_run_drafts_on_help_scout_with_links_shown_as_they_are(capsys):
+    """Help Scout: the default run exited 1 and drafted nothing (two drafts came out identical);
+    --explain and --dry-run masked article links as if they were secrets (help/***)."""
+    export = EXPORTS["kowhai"]
+    code, out, err = _run(capsys, "suggest", "--requests", export.requests, str(export.dir / "site_search_ga4.csv"),
+                          "--answers", *export.answers, "--calendar", export.calendar, "--starts", "2026-11-24",
+                          "--dry-run", "--explain")
+    assert code == 0, err
+    assert "https://kowhai.example/help/pause-or-skip-a-delivery" in out and "***" not in out
+    assert "(dry run: nothing written)" in out
+    assert "GAP: write this article" in err and "discount" in err
+
+
+def test_credentials_in_urls_are_masked_and_nothing_else():
+    assert mask_credentials("see https://user:pw@help.example/help/pause?token=abc&x=1") == \
+        "see https://***@help.example/help/pause?token=***&x=1"
+    assert mask_credentials("https://help.example/help/cancel-your-subscription") == \
+        "https://help.example/help/cancel-your-subscription"
+
+
+def _dated(tmp_path: Path, dates: list[str]) -> str:
+    path = tmp_path / "fd.csv"
+    rows = "".join(f"{i},Where is my order,please,{d}\n" for i, d in enumerate(dates, 1))
+    path.write_text("Ticket ID,Subject,Description,Created time\n" + rows)
+    return str(path)
+
+
+def test_day_month_dates_are_settled_by_the_file_or_refused(tmp_path):
+    """"13/08/2026" was read as 13 August and "05/08/2026" as 8 May in the same file."""
+    requests = list(read_requests(_dated(tmp_path, ["05/08/2026 10:00", "13/08/2026 10:00"])))
+    assert [r.at.date().isoformat() for r in requests] == ["2026-08-05", "2026-08-13"]
+    requests = list(read_requests(_dated(tmp_path, ["05/08/2026 10:00", "08/13/2026 10:00"])))
+    assert [r.at.date().isoformat() for r in requests] == ["2026-05-08", "2026-08-13"]
+    with pytest.raises(InvalidInput, match=r"fd.csv:2:4: cannot tell the day from the month in '05/08/2026 10:00'.*"
+                                           r"--date-format DMY"):
+        list(read_requests(_dated(tmp_path, ["05/08/2026 10:00", "06/08/2026 10:00"])))
+    requests = list(read_requests(_dated(tmp_path, ["05/08/2026 10:00"]), date_format="DMY"))
+    assert requests[0].at.date().isoformat() == "2026-08-05"
+    with pytest.raises(InvalidInput, match="day first .* and month first"):
+        list(read_requests(_dated(tmp_path, ["13/08/2026 10:00", "08/13/2026 10:00"])))
+
+
+def test_the_nordlicht_export_drafts_in_german_and_reports_its_gaps(capsys, tmp_path):
+    export = EXPORTS["nordlicht"]
+    target = tmp_path / "draft.yaml"
+    code, out, err = _run(capsys, "suggest", "--requests", export.requests, "--answers", *export.answers,
+                          "--calendar", export.calendar, "--starts", "2026-11-24", "-o", str(target))
+    assert code == 0, err
+    text = target.read_text()
+    assert "kind: tracking" in text and "{links.order_tracking}" in text
+    assert "Wo bleibt meine Bestellung?" in text or "Wo ist mein Paket?" in text
+    assert not re.search(r"chat|conversation|length", err.split("\n")[1].lower())
+    assert text.count("- id: suggest-") == 6 and "***" not in err + text  # every answered topic, links as they are
+
+
+def test_impact_compares_weeks_before_and_after_the_first_post():
+    from types import SimpleNamespace
+
+    from scheduler.cli.suggest import _impact_lines
+
+    weekly = (10, 12, 9, 11, 10, 4, 3, 4, 3)
+    totals = (100,) * 9
+    topic = SimpleNamespace(label="order / track", weekly=weekly)
+    report = SimpleNamespace(first=datetime(2026, 9, 7).date(), weekly=totals)
+    text = _impact_lines("suggest-x", datetime(2026, 10, 7, 9, tzinfo=UTC), topic, report, ZoneInfo("UTC"))
+    assert "<- first post" in text and "share before 10.5%, after 3.5%" in text and "larger than" in text
+
+
+def test_impact_reads_the_ledger_and_a_later_export(capsys, tmp_path):
+    """Closing the loop: a drafted post that went out, and its topic's weeks before and after."""
+    from datetime import timedelta
+
+    from scheduler.ledger import Item, Ledger
+
+    export = EXPORTS["kowhai"]
+    calendar = tmp_path / "calendar.yaml"
+    shutil.copy(export.calendar, calendar)
+    code, _, err = _run(capsys, "suggest", "--requests", export.requests, "--answers", *export.answers,
+                        "--calendar", str(calendar), "--starts", "2026-11-24", "--append")
+    assert code == 0, err
+    tracking = next(p for p in load(str(calendar)).posts if p.kind == "tracking")
+    (tmp_path / ".herald").mkdir()
+    ledger = Ledger(f"sqlite:///{tmp_path / '.herald' / 'state.db'}")
+    sent = datetime(2026, 9, 15, 8, 0, tzinfo=UTC)
+    ledger.claim(Item(key="k1", source=f"post:{tracking.id}", post=tracking.id, network="site", kind="tracking",
+                      scheduled_at=sent, text="Wondering where your order is?"), "test", sent, timedelta(minutes=1))
+    assert ledger.mark_sent("k1", "test", sent, "remote-1", None)
+    ledger.close()
+    code, out, err = _run(capsys, "suggest", "--impact", "--requests", export.requests, "--answers", *export.answers,
+                          "--calendar", str(calendar))
+    assert code == 0, err
+    assert f"{tracking.id}: first sent 2026-09-15" in out and "<- first post" in out
+    assert "share before" in out and "normal week-to-week swing" in out
+    others = [p for p in load(str(calendar)).posts if p.campaign == "suggested" and p.id != tracking.id]
+    assert all(f"{p.id}: not published yet" in out for p in others)
