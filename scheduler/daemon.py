@@ -81,6 +81,7 @@ from status.model import Feed, Status
 from .clock import Clock, SystemClock
 from .engine import REPLAN, Engine, Outcome
 from .feeds import FeedReader, with_feeds
+from .files import read_bytes
 from .ledger import Ledger
 from .ledger.cluster import Cluster
 from .ledger.registry import newest_calendar
@@ -210,14 +211,6 @@ def read_settled(read: Callable[[], bytes], wait: Callable[[float], bool], monot
             return data
 
 
-def _read_bytes(path: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        return b""
-
-
 class _FileChanged(FileSystemEventHandler):
     """Reports saves of the watched files only: ``changed(path, closed)`` where ``closed`` says the
     writer closed it (or renamed it into place), so it is complete.  Every other file in the folder
@@ -307,7 +300,7 @@ class Daemon:
     # -- lifecycle ---------------------------------------------------------------------
     def _hash_calendar(self) -> None:
         """Remember the loaded calendar's hash and age: engines on several machines compare them."""
-        data = _read_bytes(self.calendar_path)
+        data = read_bytes(self.calendar_path)
         self.calendar_hash = hashlib.sha256(data).hexdigest()[:12]
         try:  # what the review room's diff compares the file on disk with
             from .ledger.reads import remember_calendar
@@ -680,7 +673,7 @@ class Daemon:
             timer.start()
 
     def _settled(self, path: str) -> bytes | None:
-        return read_settled(lambda: _read_bytes(path), self.stop_event.wait, time.monotonic,
+        return read_settled(lambda: read_bytes(path), self.stop_event.wait, time.monotonic,
                             settling=self.settling)
 
     def reload_status(self) -> bool:

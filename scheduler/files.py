@@ -198,6 +198,15 @@ def read_text(path: str) -> str | None:
         return None
 
 
+def read_bytes(path: str) -> bytes:
+    """The file's bytes, or none when there is no file (a save's unlink-and-rename moment)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return b""
+
+
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _renameat2: Any = None

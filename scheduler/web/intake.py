@@ -60,6 +60,7 @@ from status.alerts import (
 from status.edit import visible
 
 from ..daemon import Settling, read_settled
+from ..files import read_bytes
 from .context import WebContext
 
 if TYPE_CHECKING:
@@ -223,14 +224,6 @@ class NotSettled(RuntimeError):
     request is answered 503 with Retry-After, the timer tries again at its next tick)."""
 
 
-def _read_bytes(path: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        return b""
-
-
 def _line(exc: BaseException) -> str:
     """An error as one line for a log or an answer, secrets redacted."""
     from ..redaction import redact
@@ -357,7 +350,7 @@ class Intake:
         calendar, path = self.ctx.calendar(), self.ctx.status_path
         if not os.path.exists(path):
             return calendar, loads("", calendar, path)
-        data = read_settled(lambda: _read_bytes(path), self.wait, self.monotonic, settling=self.settling)
+        data = read_settled(lambda: read_bytes(path), self.wait, self.monotonic, settling=self.settling)
         if data is None:
             raise NotSettled("the server is stopping; try again")
         if not data.strip():
