@@ -33,7 +33,8 @@ from sqlalchemy.types import TypeDecorator
 
 from scheduler.redaction import redact
 
-SCHEMA_VERSION = 3  # 2: the variant column (which wording went out, for fair rotation); 3: remote_id TEXT
+SCHEMA_VERSION = 4  # 2: the variant column (which wording went out, for fair rotation); 3: remote_id TEXT;
+# 4: an index on source (an incident page reads its own announcements, not a scan of every row)
 
 REPLACEMENT = "\ufffd"
 
@@ -84,7 +85,7 @@ metadata = MetaData()
 publications_table = Table(
     "herald_publications", metadata,
     Column("key", SafeString(64), primary_key=True),
-    Column("source", SafeString(200), nullable=False),
+    Column("source", SafeString(200), nullable=False, index=True),
     Column("post", SafeString(200), nullable=False),
     Column("network", SafeString(100), nullable=False, index=True),
     Column("kind", SafeString(40), nullable=False),
@@ -167,4 +168,6 @@ def migrate(c: Connection, found: int) -> None:
         c.execute(sql_text("ALTER TABLE herald_publications ADD COLUMN variant VARCHAR(16)"))
     if found < 3 and c.dialect.name == "postgresql":  # SQLite never enforced the old VARCHAR(400)
         c.execute(sql_text("ALTER TABLE herald_publications ALTER COLUMN remote_id TYPE TEXT"))
+    if found < 4:  # the name SQLAlchemy gives the index a new ledger gets (index=True)
+        c.execute(sql_text("CREATE INDEX IF NOT EXISTS ix_herald_publications_source ON herald_publications (source)"))
     c.execute(update(meta_table).where(meta_table.c.name == "schema").values(value=str(SCHEMA_VERSION)))
