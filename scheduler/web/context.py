@@ -359,6 +359,10 @@ class LedgerWatch:
         from ..ledger import reads
 
         beat = ledger.last_heartbeat()
+        if self._snapshot.state != "ok":  # answering (again): publish that before the slower reads (the
+            # files, which a 100,000-post calendar makes seconds long, and the aggregate pass)
+            self._snapshot = replace(self._snapshot, state="ok", heartbeat=beat, tallies=self.tallies)
+            self._first.set()
         sites: list[str] = []
         types: dict[str, str] = {}
         hidden: set[str] = set()  # the internal accounts that hear of alert drafts
@@ -372,9 +376,6 @@ class LedgerWatch:
             hidden = {p.announce for route in status.alerts for _, p in route.policies if p.announce}
         except Exception:  # noqa: BLE001 - a file that never loaded: the pages say so themselves
             pass
-        if self._snapshot.state != "ok":  # answering (again): publish that before the slower reads
-            self._snapshot = replace(self._snapshot, state="ok", heartbeat=beat, tallies=self.tallies)
-            self._first.set()
         due = time.monotonic() - self._overview_at >= max(self.overview_interval, 10 * self._overview_took)
         if full or self._overview is None or due:
             began = time.monotonic()
