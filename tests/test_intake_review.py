@@ -19,20 +19,9 @@ from scheduler.ledger import alerts as stored
 from scheduler.web.context import WebContext
 from scheduler.web.intake import Intake, generic
 from tests.test_intake import STATUS, T0, TOKEN, Instant, Setup, intake_for
+from tests.test_intake_defects import alert, tracked
 
 BOUND = 30.0  # seconds: a generous bound on waiting for another thread (never reached when all is well)
-
-
-def alert(ident: str, status: str = "firing", at=T0, name: str | None = None, **labels: str) -> dict:
-    body = {"id": ident, "status": status, "at": at.isoformat(),
-            "labels": labels or {"service": "checkout", "severity": "critical"}}
-    if name is not None:
-        body["name"] = name
-    return body
-
-
-def tracked(setup: Setup) -> dict:
-    return stored.load(setup.ctx.ledger().db)
 
 
 @pytest.fixture
