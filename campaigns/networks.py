@@ -322,7 +322,7 @@ def _plugins(group: str, builtins: Mapping[str, NetworkType]) -> tuple[dict[str,
     accepted: dict[str, NetworkType] = {}
     for name, found in loaded.items():
         if len(found) > 1:
-            problems.append(f"network plugins {' and '.join(w for w, _ in found)} both declare {name!r}: "
+            problems.append(f"network plugins {' and '.join(sorted(w for w, _ in found))} both declare {name!r}: "
                             "neither is loaded; keep one installed")
             continue
         where, record = found[0]

@@ -23,7 +23,7 @@ from importlib import import_module
 
 from campaigns.errors import ConfigError
 from campaigns.model import Account, Calendar
-from campaigns.networks import NETWORK_TYPES
+from campaigns.networks import NETWORK_TYPES, NetworkType
 
 from ..clock import Clock
 from .base import OutgoingPost, Publisher, RemoteRef, fingerprint
@@ -34,23 +34,31 @@ log = logging.getLogger("herald.networks")
 def publisher_class(kind: str) -> type[Publisher]:
     """The publisher class of network type ``kind``, imported now.
 
-    :raises ConfigError: the type is unknown, its class cannot be imported, or the class
-        contradicts the record (not a :class:`Publisher`, another answer to ``safe_to_resend``)
+    :raises ConfigError: the type is unknown, or as :func:`publisher_of`
     """
     record = NETWORK_TYPES.get(kind)
     if record is None:
         raise ConfigError(f"network type {kind!r} is unknown (known: {', '.join(NETWORK_TYPES)})"
                           + "".join(f"; {problem}" for problem in NETWORK_TYPES.problems))
+    return publisher_of(record)
+
+
+def publisher_of(record: NetworkType) -> type[Publisher]:
+    """The class ``record.publisher`` names, imported now, once it is seen to fit the record.
+
+    :raises ConfigError: it cannot be imported, is not a :class:`Publisher`, or answers
+        ``safe_to_resend`` otherwise than the record (the engine would re-send what it must not)
+    """
     try:
         cls = _imported(record.publisher)
     except Exception as exc:  # another package's module may raise anything while it is imported
-        raise ConfigError(f"network type {kind!r}: its publisher {record.publisher} cannot be imported "
+        raise ConfigError(f"network type {record.name!r}: its publisher {record.publisher} cannot be imported "
                           f"({' '.join(f'{type(exc).__name__}: {exc}'.split())})") from None
     if not (isinstance(cls, type) and issubclass(cls, Publisher)):
-        raise ConfigError(f"network type {kind!r}: {record.publisher} is not a Publisher subclass")
+        raise ConfigError(f"network type {record.name!r}: {record.publisher} is not a Publisher subclass")
     if cls.safe_to_resend != record.safe_to_resend:
-        raise ConfigError(f"network type {kind!r}: its record says re-sends are {record.resend.value!r} but "
-                          f"{cls.__name__}.safe_to_resend is {cls.safe_to_resend}; make them agree")
+        raise ConfigError(f"network type {record.name!r}: its record says re-sends are {record.resend.value!r} "
+                          f"but {cls.__name__}.safe_to_resend is {cls.safe_to_resend}; make them agree")
     return cls
 
 
