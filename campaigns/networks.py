@@ -1,7 +1,13 @@
-"""What each kind of network accepts: its length rules and its configuration fields.
+"""Every kind of network as one record (:class:`NetworkType`), and the registry of them.
 
-One table, read by validation, rendering, the JSON Schema and the publishers, so the
-rules are written down once.  Lengths follow each network's own counting:
+A network type is pure data: its name, length rules, calendar fields and their schema,
+the credentials it needs, what it can do (threads, images, edits, safe re-sends) and its
+publisher class as a ``"module:Class"`` reference that :mod:`scheduler.networks` imports
+only when an account of that type is built (the SDKs stay out of every other start).
+Validation, rendering, the JSON Schema, the credentials, the publishers and the contract
+tests all read :data:`NETWORK_TYPES`: the built-in records of :data:`BUILTIN_NETWORKS`,
+then those other packages declare through the ``herald.networks`` entry point group.
+Lengths follow each network's own counting:
 
 - X: weighted characters and every link as 23 (the twitter-text v3 rules of the
   ``twitter-text-parser`` package, which passes the official conformance suite;
@@ -15,14 +21,18 @@ rules are written down once.  Lengths follow each network's own counting:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 
 from .xlength import invalid_characters, upper_bound, weighted_length
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 URL_RE = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
 _GRAPHEME = regex.compile(r"\X")
@@ -95,63 +105,15 @@ class Limit:
         return None
 
 
+
 _STR = {"type": "string", "minLength": 1}
 _URL = {"type": "string", "pattern": r"^https?://\S+$"}
 _ENV = {"type": "string", "pattern": r"^[A-Z_][A-Z0-9_]*$"}
+_ID = {**_STR, "examples": ["1234567890"]}
+_HANDLE = {**_STR, "examples": ["acme.example"]}
 
-
-@dataclass(frozen=True)
-class NetworkType:
-    name: str
-    title: str
-    limit: Limit | None
-    threads: bool = False  # later updates can reply under a first post (else they link back to it)
-    image_required: bool = False
-    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # JSON Schema of type-specific keys
-    required: tuple[str, ...] = ()
-
-
-NETWORK_TYPES: dict[str, NetworkType] = {
-    t.name: t
-    for t in [
-        NetworkType("site", "Status page", None, threads=True,
-                    fields={"title": _STR, "path": _STR, "base_url": _URL}),
-        NetworkType("webhook", "Webhook", None,
-                    fields={"url": _URL, "secret_env": _ENV, "lookup_url": _URL},
-                    required=("url",)),
-        NetworkType("x", "X", Limit(280, "weighted characters", _x_length, invalid=_x_invalid,
-                                                  bound=upper_bound), threads=True,
-                    fields={"handle": _STR}),
-        NetworkType("mastodon", "Mastodon", Limit(500, "characters", _mastodon_length), threads=True,
-                    fields={"instance": _URL, "handle": _STR,
-                            "visibility": {"enum": ["public", "unlisted", "private", "direct"]}},
-                    required=("instance",)),
-        NetworkType("bluesky", "Bluesky", Limit(300, "graphemes", graphemes, max_bytes=3000), threads=True,
-                    fields={"handle": _STR, "service": _URL}, required=("handle",)),
-        NetworkType("threads", "Threads", Limit(500, "characters"), threads=True,
-                    fields={"user_id": _STR}),
-        NetworkType("facebook", "Facebook", Limit(63206, "characters"), threads=True,
-                    fields={"page_id": _STR}, required=("page_id",)),
-        NetworkType("instagram", "Instagram", Limit(2200, "characters"), image_required=True, threads=True,
-                    fields={"user_id": _STR}, required=("user_id",)),
-        NetworkType("linkedin", "LinkedIn", Limit(3000, "characters"),
-                    fields={"author": {"type": "string", "pattern": r"^urn:li:(person|organization):\S+$"},
-                            "version": {"type": "string", "pattern": r"^\d{6}$",
-                                        "description": "LinkedIn-Version header, e.g. 202411"}},
-                    required=("author",)),
-        NetworkType("pinterest", "Pinterest", Limit(500, "characters"), image_required=True,
-                    fields={"board_id": _STR}, required=("board_id",)),
-        NetworkType("slack", "Slack", Limit(40000, "characters")),
-        NetworkType("discord", "Discord", Limit(2000, "characters"), threads=True),
-        NetworkType("teams", "Microsoft Teams", Limit(28000, "characters")),
-        NetworkType("telegram", "Telegram", Limit(4096, "characters"), threads=True,
-                    fields={"chat_id": _STR}, required=("chat_id",)),
-    ]
-}
-
-# Keys every network account may have, whatever its type.
+# Keys every network account may have, whatever its type (``type`` itself is in the schema).
 COMMON_NETWORK_FIELDS: dict[str, dict[str, Any]] = {
-    "type": {"enum": list(NETWORK_TYPES)},
     "enabled": {"type": "boolean", "description": "false: keep the account but publish nothing to it"},
     "dry_run": {"type": "boolean", "description": "render and validate, never send"},
     "env_prefix": {**_ENV, "description": "prefix of the environment variables holding its credentials"},
@@ -162,3 +124,232 @@ COMMON_NETWORK_FIELDS: dict[str, dict[str, Any]] = {
                    "x-hint": "e.g. 30/hour: at most that many posts in any such period",
                    "description": "at most N posts per period, enforced before sending"},
 }
+
+ENTRY_POINT_GROUP = "herald.networks"
+_TYPE_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
+_REFERENCE = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_SECRET_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+IMAGE_SOURCES = ("url", "path")
+
+
+class Resend(StrEnum):
+    """What makes sending a post again safe after an ambiguous failure (a timeout after the
+    request left): the engine re-sends only when something does, and asks a person otherwise."""
+
+    KEY = "key"  # the network keeps the publication key (an idempotency key): a second send is the same post
+    LOOKUP = "lookup"  # the publisher's ``find_recent`` asks the network whether it already has the post
+    NEVER = "never"  # neither: after an ambiguous failure nothing is re-sent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class NetworkType:
+    """One kind of network, as data: what validation, the schema, the credentials, the engine
+    and the review room need to know about it, and where its publisher is.
+
+    Declared once: the built-ins in :data:`BUILTIN_NETWORKS`, another package's as the object
+    its ``herald.networks`` entry point names.  Compared by identity: a registry holds each once.
+
+    :raises ValueError: at construction, naming what is inconsistent
+    """
+
+    name: str  # the calendar's ``type:``; also the default utm_source
+    title: str  # for people: "Microsoft Teams"
+    publisher: str  # "module:Class" of its Publisher, imported only when an account of this type is built
+    limit: Limit | None = None  # None: any length
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # its own account keys -> their JSON Schema
+    required: tuple[str, ...] = ()  # of ``fields``; give each an ``examples`` value (the contract tests use it)
+    secrets: tuple[str, ...] = ()  # credential names it needs: HERALD_<ACCOUNT>_<NAME> or its secrets_file
+    optional_secrets: tuple[str, ...] = ()  # read when present (e.g. what refreshes an expiring token)
+    threads: bool = False  # later updates reply under the first post (else a new post links back to it)
+    images: tuple[str, ...] = ()  # where it takes a post's image from: "url", "path"; () text only
+    image_required: bool = False  # every post needs an image (so status announcements leave it out)
+    edits: bool = False  # sending a publication again replaces the earlier copy instead of adding one
+    resend: Resend = Resend.NEVER
+    local: bool = False  # Herald's own channel or the operator's endpoint: built even for a dry-run account
+
+    def __post_init__(self) -> None:
+        def refuse(why: str) -> None:
+            raise ValueError(f"network type {self.name!r}: {why}")
+
+        if not _TYPE_NAME.fullmatch(self.name):
+            refuse("a name is lower-case letters, digits and '_', starting with a letter")
+        if not _REFERENCE.fullmatch(self.publisher):
+            refuse(f"publisher {self.publisher!r} is not a 'module:Class' reference")
+        if clash := sorted((set(self.fields) | set(self.required)) & {"type", *COMMON_NETWORK_FIELDS}):
+            refuse(f"{', '.join(clash)} are keys of every account; name its own fields otherwise")
+        if missing := [key for key in self.required if key not in self.fields]:
+            refuse(f"required {', '.join(missing)} not among its fields")
+        if bad := [s for s in (*self.secrets, *self.optional_secrets) if not _SECRET_NAME.fullmatch(s)]:
+            refuse(f"credential names are upper-case letters, digits and '_': {', '.join(bad)}")
+        if bad := [s for s in self.images if s not in IMAGE_SOURCES]:
+            refuse(f"images come from {' or '.join(IMAGE_SOURCES)}, not {', '.join(bad)}")
+        if self.image_required and not self.images:
+            refuse("image_required, but it takes no images")
+        object.__setattr__(self, "resend", Resend(self.resend))
+
+    @property
+    def safe_to_resend(self) -> bool:
+        """What its publisher's ``safe_to_resend`` must say (checked when the class is imported)."""
+        return self.resend is not Resend.NEVER
+
+
+# The built-in networks, in the order people see them; adding one is adding a record here.
+BUILTIN_NETWORKS: tuple[NetworkType, ...] = (
+    NetworkType(name="site", title="Status page", publisher="scheduler.networks.site:SitePublisher",
+                fields={"title": _STR, "path": _STR, "base_url": _URL},
+                threads=True, images=("url",), edits=True, resend=Resend.KEY, local=True),
+    NetworkType(name="webhook", title="Webhook", publisher="scheduler.networks.webhook:WebhookPublisher",
+                fields={"url": {**_URL, "examples": ["https://hooks.acme.example/herald"]},
+                        "secret_env": _ENV, "lookup_url": _URL},
+                required=("url",), images=IMAGE_SOURCES, resend=Resend.KEY, local=True),
+    NetworkType(name="x", title="X", publisher="scheduler.networks.x:XPublisher",
+                limit=Limit(280, "weighted characters", _x_length, invalid=_x_invalid, bound=upper_bound),
+                fields={"handle": _HANDLE},
+                secrets=("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"),
+                threads=True, images=("path",), resend=Resend.LOOKUP),
+    NetworkType(name="mastodon", title="Mastodon", publisher="scheduler.networks.mastodon:MastodonPublisher",
+                limit=Limit(500, "characters", _mastodon_length),
+                fields={"instance": {**_URL, "examples": ["https://mastodon.social"]}, "handle": _HANDLE,
+                        "visibility": {"enum": ["public", "unlisted", "private", "direct"]}},
+                required=("instance",), secrets=("ACCESS_TOKEN",),
+                threads=True, images=("path",), resend=Resend.KEY),
+    NetworkType(name="bluesky", title="Bluesky", publisher="scheduler.networks.bluesky:BlueskyPublisher",
+                limit=Limit(300, "graphemes", graphemes, max_bytes=3000),
+                fields={"handle": _HANDLE, "service": _URL},
+                required=("handle",), secrets=("APP_PASSWORD",),
+                threads=True, images=IMAGE_SOURCES, resend=Resend.LOOKUP),
+    NetworkType(name="threads", title="Threads", publisher="scheduler.networks.threads:ThreadsPublisher",
+                limit=Limit(500, "characters"), fields={"user_id": _ID}, secrets=("ACCESS_TOKEN",),
+                threads=True, images=("url",), resend=Resend.LOOKUP),
+    NetworkType(name="facebook", title="Facebook", publisher="scheduler.networks.facebook:FacebookPublisher",
+                limit=Limit(63206, "characters"), fields={"page_id": _ID}, required=("page_id",),
+                secrets=("PAGE_ACCESS_TOKEN",), threads=True, images=("url",), resend=Resend.LOOKUP),
+    NetworkType(name="instagram", title="Instagram", publisher="scheduler.networks.instagram:InstagramPublisher",
+                limit=Limit(2200, "characters"), fields={"user_id": _ID}, required=("user_id",),
+                secrets=("ACCESS_TOKEN",), threads=True, images=("url",), image_required=True,
+                resend=Resend.LOOKUP),
+    NetworkType(name="linkedin", title="LinkedIn", publisher="scheduler.networks.linkedin:LinkedInPublisher",
+                limit=Limit(3000, "characters"),
+                fields={"author": {"type": "string", "pattern": r"^urn:li:(person|organization):\S+$",
+                                   "examples": ["urn:li:organization:1234567"]},
+                        "version": {"type": "string", "pattern": r"^\d{6}$",
+                                    "description": "LinkedIn-Version header, e.g. 202411"}},
+                required=("author",), secrets=("ACCESS_TOKEN",),
+                optional_secrets=("REFRESH_TOKEN", "CLIENT_ID", "CLIENT_SECRET"),  # all three: it refreshes its token
+                images=IMAGE_SOURCES, resend=Resend.LOOKUP),
+    NetworkType(name="pinterest", title="Pinterest", publisher="scheduler.networks.pinterest:PinterestPublisher",
+                limit=Limit(500, "characters"), fields={"board_id": _ID}, required=("board_id",),
+                secrets=("ACCESS_TOKEN",), optional_secrets=("REFRESH_TOKEN", "CLIENT_ID", "CLIENT_SECRET"),
+                images=("url",), image_required=True, resend=Resend.LOOKUP),
+    NetworkType(name="slack", title="Slack", publisher="scheduler.networks.slack:SlackPublisher",
+                limit=Limit(40000, "characters"), secrets=("WEBHOOK_URL",)),
+    NetworkType(name="discord", title="Discord", publisher="scheduler.networks.discord:DiscordPublisher",
+                limit=Limit(2000, "characters"), secrets=("WEBHOOK_URL",), threads=True, images=IMAGE_SOURCES),
+    NetworkType(name="teams", title="Microsoft Teams", publisher="scheduler.networks.teams:TeamsPublisher",
+                limit=Limit(28000, "characters"), secrets=("WEBHOOK_URL",)),
+    NetworkType(name="telegram", title="Telegram", publisher="scheduler.networks.telegram:TelegramPublisher",
+                limit=Limit(4096, "characters"), fields={"chat_id": {**_STR, "examples": ["-1001234567890"]}},
+                required=("chat_id",), secrets=("BOT_TOKEN",), threads=True, images=IMAGE_SOURCES),
+)
+
+
+class Registry(Mapping[str, NetworkType]):
+    """The network types by name: the built-ins, then the other packages' (entry points).
+
+    Another package's types are read the first time one is asked for that is not built in,
+    or the whole list is (the schema's ``type`` enum): importing only their records, never
+    their publishers.  An entry point that cannot be loaded, is not a :class:`NetworkType`, or
+    clashes with a built-in, another package's type or another type's field of the same name
+    is left out with one line in :attr:`problems`; the built-ins are never affected.
+    """
+
+    def __init__(self, builtins: Iterable[NetworkType], group: str = ENTRY_POINT_GROUP):
+        self.builtins: dict[str, NetworkType] = {t.name: t for t in builtins}
+        self.group = group
+        self._problems: tuple[str, ...] = ()
+        self._all: dict[str, NetworkType] | None = None
+
+    def __getitem__(self, name: str) -> NetworkType:
+        found = self.builtins.get(name)
+        return found if found is not None else self._loaded()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """One line per entry point that was left out, and why."""
+        self._loaded()
+        return self._problems
+
+    def _loaded(self) -> dict[str, NetworkType]:
+        if self._all is None:  # two threads may both read the entry points: the result is the same
+            plugins, problems = _plugins(self.group, self.builtins)
+            self._problems = tuple(problems)
+            self._all = {**self.builtins, **plugins}
+        return self._all
+
+
+def _plugins(group: str, builtins: Mapping[str, NetworkType]) -> tuple[dict[str, NetworkType], list[str]]:
+    """The types other packages declare in ``group``, and a line for each one refused."""
+    from importlib.metadata import entry_points
+
+    problems: list[str] = []
+    try:
+        declared = sorted(entry_points(group=group), key=lambda ep: (ep.name, ep.value))
+    except Exception as exc:  # a malformed entry_points.txt of some package: the built-ins still work
+        return {}, [f"the {group} entry points cannot be read: {_one_line(exc)}"]
+    loaded: dict[str, list[tuple[str, NetworkType]]] = {}
+    for ep in declared:
+        where = _origin(ep)
+        try:
+            record = ep.load()
+        except Exception as exc:  # whatever the plugin's import raises, reported in one line
+            problems.append(f"network plugin {where} cannot be loaded: {_one_line(exc)}")
+            continue
+        if not isinstance(record, NetworkType):
+            problems.append(f"network plugin {where} is a {type(record).__name__}, not a NetworkType "
+                            "(campaigns.networks)")
+        elif record.name != ep.name:
+            problems.append(f"network plugin {where} declares type {record.name!r}: name the entry point the same")
+        elif ep.name in builtins:
+            problems.append(f"network plugin {where} is refused: {ep.name!r} is a built-in network type")
+        else:
+            loaded.setdefault(ep.name, []).append((where, record))
+    accepted: dict[str, NetworkType] = {}
+    for name, found in loaded.items():
+        if len(found) > 1:
+            problems.append(f"network plugins {' and '.join(sorted(w for w, _ in found))} both declare {name!r}: "
+                            "neither is loaded; keep one installed")
+            continue
+        where, record = found[0]
+        clash = _field_clash(record, [*builtins.values(), *accepted.values()])
+        if clash:
+            problems.append(f"network plugin {where} is refused: {clash}")
+        else:
+            accepted[name] = record
+    return accepted, problems
+
+
+def _field_clash(record: NetworkType, others: Iterable[NetworkType]) -> str:
+    """Every type's fields share the account's schema: a field name means one thing."""
+    for other in others:
+        for key, schema in record.fields.items():
+            if key in other.fields and other.fields[key] != schema:
+                return f"its field {key!r} is also {other.name}'s, with another schema; name it otherwise"
+    return ""
+
+
+def _origin(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return f"{ep.name!r} ({ep.value}" + (f", from {dist.name} {dist.version})" if dist is not None else ")")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+NETWORK_TYPES = Registry(BUILTIN_NETWORKS)

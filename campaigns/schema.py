@@ -47,7 +47,12 @@ def _object(properties: dict[str, Any], required: tuple[str, ...] = (), **extra:
 
 
 def _network_account() -> dict[str, Any]:
-    properties = dict(COMMON_NETWORK_FIELDS)
+    """One account: the keys every account has, then every type's own (a key some type does not
+    take is refused by the builder, naming the types it belongs to)."""
+    type_: dict[str, Any] = {"enum": list(NETWORK_TYPES)}
+    if NETWORK_TYPES.problems:  # said with the error of an account whose type is one of them
+        type_["x-hint"] = "not loaded: " + "; ".join(NETWORK_TYPES.problems)
+    properties = {"type": type_, **COMMON_NETWORK_FIELDS}
     for kind in NETWORK_TYPES.values():
         properties.update(kind.fields)
     rules = [

@@ -118,6 +118,7 @@ class SchemaChecker:
         if kind == "enum":
             options = [str(o) for o in schema["enum"]]
             hint = did_you_mean(str(instance), options) or "one of: " + ", ".join(options)
+            hint += f"; {schema['x-hint']}" if "x-hint" in schema else ""
             return [(where, f"{label} cannot be {instance!r}", hint, False)]
         if kind == "const":
             return [(where, f"{label} must be {schema['const']!r}", "", False)]

@@ -1,16 +1,23 @@
-"""How publishers are built from the calendar's accounts, and rebuilt or closed on a reload."""
+"""How publishers are built from the calendar's accounts, and rebuilt or closed on a reload; and
+the contract every registered network type keeps (each test iterates the registry, so a new
+record, built in or from another package, is held to it without a line here)."""
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft7Validator
 
 from campaigns.calendar import loads
 from campaigns.errors import ConfigError
+from campaigns.networks import NETWORK_TYPES, Resend
 from scheduler.clock import FakeClock
-from scheduler.networks import build_publishers, close_unused
+from scheduler.networks import build_publishers, close_unused, publisher_class, publisher_of
 from scheduler.networks.base import OutgoingPost
 from tests.receiver import Receiver
 
@@ -128,23 +135,54 @@ def test_a_failed_rebuild_names_the_account_and_leaves_nothing_open(tmp_path, mo
     assert closed == ["hooks"]
 
 
+def accounts(types) -> str:
+    """One account per network type, named ``acct_<type>``, with an example of each required field."""
+    return "".join(f"  acct_{t.name}: " + json.dumps({"type": t.name, **{key: t.fields[key]["examples"][0]
+                                                                         for key in t.required}}) + "\n"
+                   for t in types)
+
+
+def secrets_of(types, leave_out: str = "") -> dict[str, str]:
+    return {f"HERALD_ACCT_{t.name.upper()}_{key}": "value-123456" for t in types for key in t.secrets
+            if key != leave_out}
+
+
 def test_every_network_type_is_built_from_its_account(tmp_path):
-    networks = ("  x: {type: x}\n  masto: {type: mastodon, instance: 'https://social.example'}\n"
-                "  sky: {type: bluesky, handle: acme.example}\n  fb: {type: facebook, page_id: '1'}\n"
-                "  ig: {type: instagram, user_id: '1'}\n  th: {type: threads, user_id: '1'}\n"
-                "  pin: {type: pinterest, board_id: '1'}\n  li: {type: linkedin, author: 'urn:li:organization:1'}\n"
-                "  slack: {type: slack}\n  dc: {type: discord}\n  teams: {type: teams}\n"
-                "  tg: {type: telegram, chat_id: '1'}\n  site: {type: site}\n"
-                "  hook: {type: webhook, url: 'http://127.0.0.1:9/in'}\n  dry: {type: x, dry_run: true}\n")
-    env = {f"HERALD_{name.upper()}_{key}": "value-123456" for name in
-           ("x", "masto", "sky", "fb", "ig", "th", "pin", "li", "slack", "dc", "teams", "tg")
-           for key in ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET", "APP_PASSWORD",
-                       "PAGE_ACCESS_TOKEN", "WEBHOOK_URL", "BOT_TOKEN")}
-    built = build_publishers(calendar(tmp_path, networks), FakeClock(NOW), env)
-    assert {name: p.type for name, p in built.items()} == {
-        "x": "x", "masto": "mastodon", "sky": "bluesky", "fb": "facebook", "ig": "instagram", "th": "threads",
-        "pin": "pinterest", "li": "linkedin", "slack": "slack", "dc": "discord", "teams": "teams", "tg": "telegram",
-        "site": "site", "hook": "webhook", "dry": "x"}
+    types = list(NETWORK_TYPES.values())
+    networks = accounts(types) + "  dry: {type: x, dry_run: true}\n"
+    built = build_publishers(calendar(tmp_path, networks), FakeClock(NOW), secrets_of(types))
+    assert {name: p.type for name, p in built.items()} == {**{f"acct_{t.name}": t.name for t in types}, "dry": "x"}
+    assert all(type(built[f"acct_{t.name}"]) is publisher_class(t.name) for t in types)
     assert type(built["dry"]).__name__ == "DryRunOnly"
-    assert built["masto"].language == "en" and built["sky"].language == "en"
+    assert built["acct_mastodon"].language == "en" and built["acct_bluesky"].language == "en"
     close_unused(built, {})
+
+
+@pytest.mark.parametrize("kind", [t for t in NETWORK_TYPES.values() if t.secrets], ids=lambda t: t.name)
+def test_every_credential_a_record_names_is_required(tmp_path, kind):
+    for secret in kind.secrets:
+        with pytest.raises(ConfigError, match=f"set HERALD_ACCT_{kind.name.upper()}_{secret}"):
+            build_publishers(calendar(tmp_path, accounts([kind])), FakeClock(NOW), secrets_of([kind], secret))
+
+
+@pytest.mark.parametrize("kind", list(NETWORK_TYPES.values()), ids=lambda t: t.name)
+def test_every_record_fits_its_publisher_and_the_shared_account_schema(kind):
+    cls = publisher_class(kind.name)  # imported, a Publisher, and of the record's mind about re-sending
+    assert cls.safe_to_resend == (kind.resend is not Resend.NEVER)
+    for other in NETWORK_TYPES.values():  # one account schema holds every type's fields: a name means one thing
+        assert all(other.fields[key] == schema for key, schema in kind.fields.items() if key in other.fields)
+    for key in kind.required:  # what the contract tests build its account with is a valid value
+        Draft7Validator(kind.fields[key]).validate(kind.fields[key]["examples"][0])
+
+
+def test_a_record_whose_class_contradicts_it_is_refused_by_name():
+    site = NETWORK_TYPES["site"]
+    cases = [
+        (replace(site, resend=Resend.NEVER), "record says re-sends are 'never' but SitePublisher.safe_to_resend is True"),
+        (replace(site, publisher="scheduler.networks.base:fingerprint"), "is not a Publisher subclass"),
+        (replace(site, publisher="no_such_module:Publisher"),
+         "cannot be imported (ModuleNotFoundError: No module named 'no_such_module')"),
+    ]
+    for record, message in cases:
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            publisher_of(record)

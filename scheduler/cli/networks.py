@@ -1,4 +1,4 @@
-"""Network commands: check."""
+"""Network commands: check (every account of the calendar, by its type's record)."""
 
 from __future__ import annotations
 
@@ -24,11 +24,14 @@ def register(sub: Any) -> None:
 
 def cmd_check(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.errors import ConfigError
+    from campaigns.networks import NETWORK_TYPES
 
     from ..networks import build_publishers
     from ..networks.base import PublishError
 
     calendar = load_calendar(args.calendar)
+    for problem in NETWORK_TYPES.problems:  # another package's network type that was left out
+        show(f"not loaded: {problem}")
     bad = 0
     for name, account in calendar.networks.items():
         label = f"{name} ({account.rules.title})"

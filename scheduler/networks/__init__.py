@@ -1,8 +1,11 @@
 """Network publishers, one module each, built from the calendar's ``networks:`` section.
 
 Each publisher class builds itself from its account (:meth:`Publisher.from_account`), as
-APScheduler's job stores are built from their configuration; :data:`PUBLISHERS` maps a
-network type to its module and class, imported only when an account uses it.
+APScheduler's job stores are built from their configuration.  Which class serves a network
+type is its record's ``publisher`` reference (:data:`campaigns.networks.NETWORK_TYPES`: the
+built-ins and other packages' ``herald.networks`` entry points), imported only when an
+account of that type is built (atproto, tweepy and Mastodon.py would otherwise add ~50 MB and
+half a second to every start).
 :func:`build_publishers` builds a publisher for every enabled account, reusing a previous
 one only while its fingerprint (the account's type and options, its credential values and
 the calendar fields it reads) is unchanged; :func:`close_unused` then closes the previous
@@ -15,37 +18,65 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from functools import cache
 from importlib import import_module
 
 from campaigns.errors import ConfigError
 from campaigns.model import Account, Calendar
+from campaigns.networks import NETWORK_TYPES, NetworkType
 
 from ..clock import Clock
 from .base import OutgoingPost, Publisher, RemoteRef, fingerprint
 
 log = logging.getLogger("herald.networks")
 
-# type -> module and class; a network's library is imported only when an account uses it
-# (atproto, tweepy and Mastodon.py would otherwise add ~50 MB and half a second to every start).
-PUBLISHERS = {
-    "site": ("site", "SitePublisher"), "webhook": ("webhook", "WebhookPublisher"),
-    "x": ("x", "XPublisher"), "mastodon": ("mastodon", "MastodonPublisher"),
-    "bluesky": ("bluesky", "BlueskyPublisher"), "facebook": ("facebook", "FacebookPublisher"),
-    "instagram": ("instagram", "InstagramPublisher"), "threads": ("threads", "ThreadsPublisher"),
-    "pinterest": ("pinterest", "PinterestPublisher"), "linkedin": ("linkedin", "LinkedInPublisher"),
-    "slack": ("slack", "SlackPublisher"), "discord": ("discord", "DiscordPublisher"),
-    "teams": ("teams", "TeamsPublisher"), "telegram": ("telegram", "TelegramPublisher"),
-}
-IMPLEMENTED = tuple(PUBLISHERS)
-#: Channels Herald runs itself: built even for a dry-run account (nothing leaves the machine
-#: for the site; the webhook is the operator's own endpoint).
-LOCAL = ("site", "webhook")
-
 
 def publisher_class(kind: str) -> type[Publisher]:
-    module, name = PUBLISHERS[kind]
-    cls: type[Publisher] = getattr(import_module(f"{__name__}.{module}"), name)
+    """The publisher class of network type ``kind``, imported now.
+
+    :raises ConfigError: the type is unknown, or as :func:`publisher_of`
+    """
+    record = NETWORK_TYPES.get(kind)
+    if record is None:
+        raise ConfigError(f"network type {kind!r} is unknown (known: {', '.join(NETWORK_TYPES)})"
+                          + "".join(f"; {problem}" for problem in NETWORK_TYPES.problems))
+    return publisher_of(record)
+
+
+def publisher_of(record: NetworkType) -> type[Publisher]:
+    """The class ``record.publisher`` names, imported now, once it is seen to fit the record.
+
+    :raises ConfigError: it cannot be imported, is not a :class:`Publisher`, or answers
+        ``safe_to_resend`` otherwise than the record (the engine would re-send what it must not)
+    """
+    try:
+        cls = _imported(record.publisher)
+    except Exception as exc:  # another package's module may raise anything while it is imported
+        raise ConfigError(f"network type {record.name!r}: its publisher {record.publisher} cannot be imported "
+                          f"({' '.join(f'{type(exc).__name__}: {exc}'.split())})") from None
+    if not (isinstance(cls, type) and issubclass(cls, Publisher)):
+        raise ConfigError(f"network type {record.name!r}: {record.publisher} is not a Publisher subclass")
+    if cls.safe_to_resend != record.safe_to_resend:
+        raise ConfigError(f"network type {record.name!r}: its record says re-sends are {record.resend.value!r} "
+                          f"but {cls.__name__}.safe_to_resend is {cls.safe_to_resend}; make them agree")
     return cls
+
+
+@cache
+def _imported(reference: str) -> object:
+    module, _, name = reference.partition(":")
+    found: object = import_module(module)
+    for part in name.split("."):
+        found = getattr(found, part)
+    return found
+
+
+@cache
+def _say_plugin_problems() -> None:
+    """Once per process: the entry points left out (a calendar using one of their types is
+    refused with the reason; one that does not should still hear of it)."""
+    for problem in NETWORK_TYPES.problems:
+        log.warning("%s", problem)
 
 
 def base_dir_of(calendar: Calendar) -> str:
@@ -64,6 +95,7 @@ def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | 
 
     :raises ConfigError: naming every account that cannot be set up and what to do about it
     """
+    _say_plugin_problems()
     env = os.environ if env is None else env
     overrides = overrides or {}
     previous = previous or {}
@@ -119,14 +151,15 @@ def _close(publisher: Publisher) -> None:
 
 
 def _class_for(account: Account) -> type[Publisher]:
-    if account.type in LOCAL:
-        return publisher_class(account.type)
-    if account.dry_run:
+    """Its type's publisher; a stand-in for a dry-run account unless the type is local (Herald's
+    own channel or the operator's endpoint: nothing reaches a third party, so it is built)."""
+    record = NETWORK_TYPES.get(account.type)
+    if account.dry_run and (record is None or not record.local):
         return DryRunOnly
-    if account.type in PUBLISHERS:
+    try:
         return publisher_class(account.type)
-    raise ConfigError(f"network {account.name!r}: type {account.type!r} has no publisher in this version of "
-                      f"Herald (available: {', '.join(IMPLEMENTED)}); set dry_run: true or enabled: false")
+    except ConfigError as exc:
+        raise ConfigError(f"network {account.name!r}: {exc}; set dry_run: true or enabled: false") from None
 
 
 class DryRunOnly(Publisher):

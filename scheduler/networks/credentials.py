@@ -1,6 +1,7 @@
 """Credentials for network accounts: from the environment or a secrets file, never the calendar.
 
-Each network type needs a few values (``REQUIRED``). For an account named ``x_main``
+Each network type names the values it needs in its record (``secrets`` and
+``optional_secrets`` of :class:`campaigns.networks.NetworkType`). For an account named ``x_main``
 they are read from environment variables ``HERALD_X_MAIN_<KEY>`` (or ``<env_prefix><KEY>``
 when the account sets ``env_prefix``), and from the ``secrets_file`` the account names
 (``KEY=value`` lines, dotenv syntax, path relative to the calendar), the environment
@@ -26,32 +27,11 @@ from dotenv import dotenv_values
 
 from campaigns.errors import ConfigError
 from campaigns.model import Account
+from campaigns.networks import NETWORK_TYPES
 
 from ..redaction import register
 
 ALLOW_READABLE = "HERALD_ALLOW_READABLE_SECRETS"
-
-# Optional: with all three, LinkedIn and Pinterest refresh expiring access tokens themselves.
-OPTIONAL: dict[str, tuple[str, ...]] = {
-    "linkedin": ("REFRESH_TOKEN", "CLIENT_ID", "CLIENT_SECRET"),
-    "pinterest": ("REFRESH_TOKEN", "CLIENT_ID", "CLIENT_SECRET"),
-}
-
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "x": ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"),
-    "mastodon": ("ACCESS_TOKEN",),
-    "bluesky": ("APP_PASSWORD",),
-    "threads": ("ACCESS_TOKEN",),
-    "facebook": ("PAGE_ACCESS_TOKEN",),
-    "instagram": ("ACCESS_TOKEN",),
-    "linkedin": ("ACCESS_TOKEN",),
-    "pinterest": ("ACCESS_TOKEN",),
-    "slack": ("WEBHOOK_URL",),
-    "discord": ("WEBHOOK_URL",),
-    "teams": ("WEBHOOK_URL",),
-    "telegram": ("BOT_TOKEN",),
-}
-
 
 def register_secret(value: str) -> None:
     """Treat a credential ``value`` as a secret from now on; for a URL also its path and query
@@ -130,10 +110,11 @@ def credentials(account: Account, env: Mapping[str, str] | None = None, base_dir
         for key, value in dotenv_values(full).items():
             if value is not None:
                 found[key[len(prefix):] if key.startswith(prefix) else key] = value
-    for key in REQUIRED.get(account.type, ()) + OPTIONAL.get(account.type, ()):
+    kind = NETWORK_TYPES[account.type]
+    for key in kind.secrets + kind.optional_secrets:
         if env.get(variable(account, key)):
             found[key] = env[variable(account, key)]
-    missing = [variable(account, key) for key in REQUIRED.get(account.type, ()) if not found.get(key)]
+    missing = [variable(account, key) for key in kind.secrets if not found.get(key)]
     if missing:
         raise ConfigError(f"network {account.name!r} ({account.type}) needs credentials: set "
                           + ", ".join(missing) + (" (or put them in its secrets_file)" if not path else ""))

@@ -393,7 +393,9 @@ def _card(calendar: Calendar, status: Status, pub: Publication, origin: str, fin
     if post is not None and post.image:
         card.image = post.image
     if pub.thread_root:
-        card.thread = "a reply in the thread of the first post"
+        account = calendar.networks.get(pub.network)
+        card.thread = ("a reply in the thread of the first post" if account is None or account.rules.threads
+                       else "a separate post that links to the first post")
     elif origin == "status" and pub.incident_state:
         card.thread = "starts the thread"
     return card
