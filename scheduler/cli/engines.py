@@ -18,11 +18,11 @@ from .common import (
     existing_ledger,
     no_ledger_yet,
     open_ledger,
-    parse_duration_option,
     show,
     state_option,
     status_option,
 )
+from .times import parse_duration_option
 
 if TYPE_CHECKING:
     from ..clock import Clock

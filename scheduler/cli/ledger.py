@@ -22,12 +22,12 @@ from .common import (
     load_calendar,
     no_ledger_yet,
     open_ledger,
-    parse_time,
     show,
     state_option,
     status_option,
     whole_number,
 )
+from .times import parse_time
 
 if TYPE_CHECKING:
     from campaigns.model import Calendar

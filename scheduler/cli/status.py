@@ -25,13 +25,12 @@ from .common import (
     ledger_url,
     load_calendar,
     open_ledger,
-    parse_duration_option,
-    parse_time,
     show,
     state_option,
     status_option,
     suggestion,
 )
+from .times import parse_duration_option, parse_time
 
 if TYPE_CHECKING:
     from campaigns.model import Calendar
