@@ -120,6 +120,65 @@ def own_stream(path: str) -> int | None:
     return None
 
 
+def remove(path: str) -> bool:
+    """Delete ``path``; False when it was not there."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def private_folder(folder: str) -> None:
+    """Make ``folder`` (and its parents) for Herald's own state, readable by its owner only."""
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+
+
+def narrow_mode(path: str, mask: int) -> int | None:
+    """When the group or others have any permission on ``path``, keep only the bits of ``mask``
+    (0o600, 0o700); the new mode, or None when nothing changed (or the file is gone, or not ours)."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & 0o077 == 0:
+            return None
+        os.chmod(path, mode & mask)
+    except (FileNotFoundError, PermissionError):
+        return None
+    return mode & mask
+
+
+def new_private_file(path: str) -> None:
+    """An empty file at ``path`` that only its owner can read, made fresh (a leftover of an
+    earlier attempt, and its rollback journal, are removed first)."""
+    for leftover in (path, path + "-journal"):
+        remove(leftover)
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def durable_rename(source: str, target: str) -> None:
+    """Put a finished file in place: its content on disk first, then the rename, then its folder."""
+    with open(source, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(source, target)
+    fsync_dir(os.path.dirname(os.path.abspath(target)))
+
+
+def move(source: str, target: str) -> bool:
+    """Rename ``source`` to ``target`` (replacing it); False when ``source`` was not there."""
+    try:
+        os.replace(source, target)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def lock_file(name: str) -> int:
+    """An open descriptor on the lock file ``name`` (made, with its folder, when missing), to
+    ``flock``; the file's content is never written."""
+    os.makedirs(os.path.dirname(name), exist_ok=True)
+    return os.open(name, os.O_RDWR | os.O_CREAT, 0o644)
+
+
 def output_problem(path: str) -> str | None:
     """Why a command's output cannot go to ``path`` (None: it can), checked before any work is
     done: one of this process's streams, a device or a FIFO is written through; a file's folder
