@@ -17,6 +17,7 @@ ical.js, for one, does otherwise).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from dateutil.rrule import rrulestr
@@ -52,7 +53,6 @@ def to_ical(calendar: Calendar, start: datetime, end: datetime, now: datetime) -
 
 def _export(calendar: Calendar, start: datetime, end: datetime, now: datetime) -> VCalendar:
     brand = calendar.brand
-    southern = is_southern(brand.timezone)
     cal = VCalendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -61,50 +61,57 @@ def _export(calendar: Calendar, start: datetime, end: datetime, now: datetime) -
     cal.add("x-wr-calname", f"{brand.name}: planned posts")
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
-    stamp = now.astimezone(UTC)
+    events = _Events(calendar, now.astimezone(UTC))
     for post in calendar.posts:
-        if not post.enabled:
-            continue
-        campaign = calendar.campaigns.get(post.campaign) if post.campaign else None
-        occs = list(occurrences(post, start, end))
-        if not occs:
-            continue
-        for name in post.networks:
-            account = calendar.networks[name]
-            if name not in post.texts or not account.enabled:
-                continue
-            templates = post.texts[name]
-            title = campaign.title if campaign else ""
-
-            def event_for(occ: Occurrence) -> Event:
-                """The event's common part, its texts rendered for ``occ`` (date fields vary)."""
-                values = render_values(brand, occurrence_values(occ.local, southern))
-                rendered = [finish(t.render(values), brand, campaign, account) for t in templates]  # noqa: B023
-                return _base_event(calendar, post, name, rendered, occ, title)  # noqa: B023
-
-            uid = _uid(calendar, post, name)
-            regular = [o for o in occs if not o.note]
-            pinned = [o for o in occs if o.note]
-            if regular:
-                event = event_for(regular[0])
-                event.add("uid", uid)
-                event.add("dtstamp", stamp)
-                event.add("dtstart", regular[0].at)
-                event.add("dtend", regular[0].at + EVENT_LENGTH)
-                if post.recurring and (len(regular) > 1 or pinned):
-                    _add_recurrence(event, post, regular, [o.local for o in pinned])
-                cal.add_component(event)
-            for occ in pinned:
-                event = event_for(occ)
-                event.add("uid", f"{publication_key(post.source, occ.at, name)}@herald")
-                event.add("dtstamp", stamp)
-                event.add("dtstart", occ.at.astimezone(UTC))
-                event.add("dtend", occ.at.astimezone(UTC) + EVENT_LENGTH)
-                event["description"] = f"{event['description']}\n\nPinned: {occ.note}."
-                cal.add_component(event)
+        occs = list(occurrences(post, start, end)) if post.enabled else []
+        for name in post.networks if occs else ():
+            if name in post.texts and calendar.networks[name].enabled:
+                for event in events.of(post, name, occs):
+                    cal.add_component(event)
     if any(c.name == "VEVENT" for c in cal.subcomponents):
         add_timezones(cal, start, end)
     return cal
+
+
+class _Events:
+    """The events of one post on one account: one series for its regular occurrences (with
+    RRULE/RDATE/EXDATE), one event for each pinned one."""
+
+    def __init__(self, calendar: Calendar, stamp: datetime):
+        self.calendar = calendar
+        self.stamp = stamp
+        self.southern = is_southern(calendar.brand.timezone)
+
+    def of(self, post: Post, name: str, occs: list[Occurrence]) -> Iterator[Event]:
+        regular = [o for o in occs if not o.note]
+        pinned = [o for o in occs if o.note]
+        if regular:
+            event = self._event(post, name, regular[0])
+            event.add("uid", _uid(self.calendar, post, name))
+            event.add("dtstamp", self.stamp)
+            event.add("dtstart", regular[0].at)
+            event.add("dtend", regular[0].at + EVENT_LENGTH)
+            if post.recurring and (len(regular) > 1 or pinned):
+                _add_recurrence(event, post, regular, [o.local for o in pinned])
+            yield event
+        for occ in pinned:
+            event = self._event(post, name, occ)
+            event.add("uid", f"{publication_key(post.source, occ.at, name)}@herald")
+            event.add("dtstamp", self.stamp)
+            event.add("dtstart", occ.at.astimezone(UTC))
+            event.add("dtend", occ.at.astimezone(UTC) + EVENT_LENGTH)
+            event["description"] = f"{event['description']}\n\nPinned: {occ.note}."
+            yield event
+
+    def _event(self, post: Post, name: str, occ: Occurrence) -> Event:
+        """The event's common part, its texts rendered for ``occ`` (date fields vary)."""
+        calendar = self.calendar
+        brand = calendar.brand
+        campaign = calendar.campaigns.get(post.campaign) if post.campaign else None
+        account = calendar.networks[name]
+        values = render_values(brand, occurrence_values(occ.local, self.southern))
+        rendered = [finish(t.render(values), brand, campaign, account) for t in post.texts[name]]
+        return _base_event(calendar, post, name, rendered, occ, campaign.title if campaign else "")
 
 
 def add_timezones(cal: VCalendar, start: datetime, end: datetime) -> None:

@@ -8,7 +8,7 @@ position from the located data and a "did you mean" where a near name exists.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
@@ -93,50 +93,72 @@ class SchemaChecker:
                 bad.add(tuple(where))
         return problems, bad
 
-    def _explain(self, error: Any) -> list[tuple[list[Any], str, str, bool]]:
+    def _explain(self, error: Any) -> list[Explained]:
         where = list(error.absolute_path)
         name = str(where[-1]) if where and isinstance(where[-1], str) else None
         label = f"{name!r}" if name else "this value"
-        kind, schema, instance = error.validator, error.schema, error.instance
-        if kind == "additionalProperties":
-            allowed = list(schema.get("properties", {}))
-            out = []
-            for extra in instance:
-                if extra in schema.get("properties", {}):
-                    continue
-                hint = did_you_mean(extra, allowed) or (
-                    "allowed: " + ", ".join(allowed) if allowed else "")
-                out.append((where + [extra], f"unknown key {extra!r}", hint, True))
-            return out
-        if kind == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else error.message
-            return [(where, f"missing required key {missing!r}", "", False)]
-        if kind == "type":
-            wanted = schema.get("type")
-            wanted_names = " or ".join(_TYPE_NAMES.get(t, t) for t in ([wanted] if isinstance(wanted, str) else wanted))
-            return [(where, f"{label} must be {wanted_names}, not {describe(instance)}", "", False)]
-        if kind == "enum":
-            options = [str(o) for o in schema["enum"]]
-            hint = did_you_mean(str(instance), options) or "one of: " + ", ".join(options)
-            hint += f"; {schema['x-hint']}" if "x-hint" in schema else ""
-            return [(where, f"{label} cannot be {instance!r}", hint, False)]
-        if kind == "const":
-            return [(where, f"{label} must be {schema['const']!r}", "", False)]
-        if kind == "pattern":
-            return [(where, f"{label}: {instance!r} is not in the expected form", schema.get("x-hint", ""), False)]
-        if kind == "propertyNames":
-            bad_name = instance if isinstance(instance, str) else error.message
-            return [(where + [bad_name], f"{bad_name!r} is not a valid name here",
-                     "use lower-case letters, digits, '-' and '_'", True)]
-        if kind in ("minItems", "minProperties"):
-            return [(where, f"{label} must not be empty", "", False)]
-        if kind == "minLength":
-            return [(where, f"{label} must not be empty", "", False)]
-        if kind == "uniqueItems":
-            return [(where, f"{label} lists the same item twice", "", False)]
-        if kind in ("exclusiveMinimum", "minimum", "maximum"):
+        explain = _EXPLAIN.get(error.validator)
+        if explain is None:
             return [(where, f"{label}: {error.message}", "", False)]
-        return [(where, f"{label}: {error.message}", "", False)]
+        return explain(error, where, label)
+
+
+# Each schema error in words: (where, message, hint, whether the place is the key rather than the value).
+Explained = tuple[list[Any], str, str, bool]
+
+
+def _unknown_keys(error: Any, where: list[Any], label: str) -> list[Explained]:
+    known = error.schema.get("properties", {})
+    allowed = list(known)
+    return [(where + [extra], f"unknown key {extra!r}",
+             did_you_mean(extra, allowed) or ("allowed: " + ", ".join(allowed) if allowed else ""), True)
+            for extra in error.instance if extra not in known]
+
+
+def _missing(error: Any, where: list[Any], label: str) -> list[Explained]:
+    missing = error.message.split("'")[1] if "'" in error.message else error.message
+    return [(where, f"missing required key {missing!r}", "", False)]
+
+
+def _wrong_type(error: Any, where: list[Any], label: str) -> list[Explained]:
+    wanted = error.schema.get("type")
+    names = " or ".join(_TYPE_NAMES.get(t, t) for t in ([wanted] if isinstance(wanted, str) else wanted))
+    return [(where, f"{label} must be {names}, not {describe(error.instance)}", "", False)]
+
+
+def _not_listed(error: Any, where: list[Any], label: str) -> list[Explained]:
+    options = [str(o) for o in error.schema["enum"]]
+    hint = did_you_mean(str(error.instance), options) or "one of: " + ", ".join(options)
+    hint += f"; {error.schema['x-hint']}" if "x-hint" in error.schema else ""
+    return [(where, f"{label} cannot be {error.instance!r}", hint, False)]
+
+
+def _bad_name(error: Any, where: list[Any], label: str) -> list[Explained]:
+    bad = error.instance if isinstance(error.instance, str) else error.message
+    return [(where + [bad], f"{bad!r} is not a valid name here", "use lower-case letters, digits, '-' and '_'", True)]
+
+
+def _said(words: str) -> Callable[[Any, list[Any], str], list[Explained]]:
+    """An explanation that is one fixed sentence about the value: "{label} must not be empty"."""
+    def explain(error: Any, where: list[Any], label: str) -> list[Explained]:
+        return [(where, words.format(label=label), "", False)]
+    return explain
+
+
+_EXPLAIN: dict[str, Callable[[Any, list[Any], str], list[Explained]]] = {
+    "additionalProperties": _unknown_keys,
+    "required": _missing,
+    "type": _wrong_type,
+    "enum": _not_listed,
+    "const": lambda error, where, label: [(where, f"{label} must be {error.schema['const']!r}", "", False)],
+    "pattern": lambda error, where, label: [(where, f"{label}: {error.instance!r} is not in the expected form",
+                                             error.schema.get("x-hint", ""), False)],
+    "propertyNames": _bad_name,
+    "minItems": _said("{label} must not be empty"),
+    "minProperties": _said("{label} must not be empty"),
+    "minLength": _said("{label} must not be empty"),
+    "uniqueItems": _said("{label} lists the same item twice"),
+}
 
 
 def _without_hints(schema: Any) -> Any:

@@ -120,6 +120,137 @@ def own_stream(path: str) -> int | None:
     return None
 
 
+def remove(path: str) -> bool:
+    """Delete ``path``; False when it was not there."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def private_folder(folder: str) -> None:
+    """Make ``folder`` (and its parents) for Herald's own state, readable by its owner only."""
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+
+
+def narrow_mode(path: str, mask: int) -> int | None:
+    """When the group or others have any permission on ``path``, keep only the bits of ``mask``
+    (0o600, 0o700); the new mode, or None when nothing changed (or the file is gone, or not ours)."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & 0o077 == 0:
+            return None
+        os.chmod(path, mode & mask)
+    except (FileNotFoundError, PermissionError):
+        return None
+    return mode & mask
+
+
+def new_private_file(path: str) -> None:
+    """An empty file at ``path`` that only its owner can read, made fresh (a leftover of an
+    earlier attempt, and its rollback journal, are removed first)."""
+    for leftover in (path, path + "-journal"):
+        remove(leftover)
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def durable_rename(source: str, target: str) -> None:
+    """Put a finished file in place: its content on disk first, then the rename, then its folder."""
+    with open(source, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(source, target)
+    fsync_dir(os.path.dirname(os.path.abspath(target)))
+
+
+def move(source: str, target: str) -> bool:
+    """Rename ``source`` to ``target`` (replacing it); False when ``source`` was not there."""
+    try:
+        os.replace(source, target)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def lock_file(name: str) -> int:
+    """An open descriptor on the lock file ``name`` (made, with its folder, when missing), to
+    ``flock``; the file's content is never written."""
+    os.makedirs(os.path.dirname(name), exist_ok=True)
+    return os.open(name, os.O_RDWR | os.O_CREAT, 0o644)
+
+
+def output_problem(path: str) -> str | None:
+    """Why a command's output cannot go to ``path`` (None: it can), checked before any work is
+    done: one of this process's streams, a device or a FIFO is written through; a file's folder
+    must exist (a typo in a path, or a link to nowhere, must not silently create folders) and
+    take a new file."""
+    if path.endswith("/") or os.path.basename(path) in (".", ".."):
+        return "names a folder; name the file to write"
+    fd = own_stream(path)
+    if fd is not None:
+        return _stream_problem(fd)
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except NotADirectoryError:
+        return f"not a folder: {_first_non_folder(path)}"
+    except OSError as exc:
+        return os_reason(exc)
+    if mode is not None and not stat.S_ISREG(mode):
+        return _special_problem(path, mode)
+    return _file_problem(path, exists=mode is not None)
+
+
+def _stream_problem(fd: int) -> str | None:
+    import fcntl
+
+    try:
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    except OSError:
+        return f"no such open descriptor ({fd})"
+    return f"descriptor {fd} is open for reading only" if flags & os.O_ACCMODE == os.O_RDONLY else None
+
+
+def _first_non_folder(path: str) -> str:
+    parent = os.path.dirname(os.path.abspath(path))
+    while parent != os.path.dirname(parent) and not (os.path.lexists(parent) and not os.path.isdir(parent)):
+        parent = os.path.dirname(parent)
+    return parent
+
+
+def _special_problem(path: str, mode: int) -> str | None:
+    """A folder or a socket is refused; a device or a FIFO is written through."""
+    if stat.S_ISDIR(mode):
+        return "is a folder; name the file to write"
+    if stat.S_ISSOCK(mode):
+        return "is a socket; name a file, a device or a pipe"
+    return None if os.access(path, os.W_OK) else "permission denied"
+
+
+def _file_problem(path: str, exists: bool) -> str | None:
+    real = os.path.realpath(path)  # through links: the folder that will hold the file
+    folder = os.path.dirname(real)
+    if not os.path.isdir(folder):
+        return f"not a folder: {folder}" if os.path.exists(folder) else f"no folder {folder} (create it first)"
+    try:  # the one honest test of "can this file be made here": make its temporary twin
+        fd, probe = tempfile.mkstemp(prefix=temporary_prefix(real), suffix=".tmp", dir=folder)
+    except OSError as exc:
+        return os_reason(exc)
+    os.close(fd)
+    os.unlink(probe)
+    return "permission denied" if exists and not os.access(real, os.W_OK) else None
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError in the words a person reads: "read-only file system", "permission denied"…"""
+    return {errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on the device",
+            errno.EDQUOT: "disk quota exceeded", errno.ENAMETOOLONG: "file name too long",
+            errno.ENOTDIR: "a part of the path is not a folder", errno.ELOOP: "too many levels of links",
+            errno.EACCES: "permission denied", errno.EPERM: "permission denied"}.get(
+        exc.errno or 0, (exc.strerror or str(exc)).lower())
+
+
 def fsync_dir(directory: str) -> None:
     """Make a rename in ``directory`` durable (a no-op where folders cannot be opened)."""
     try:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from campaigns.model import STATUS_KINDS, Calendar
+from campaigns.plan import Publication
 from status.model import Status
 
 from .clock import FakeClock
-from .engine import Engine
+from .engine import Engine, Outcome
 from .ledger import Ledger
 from .networks.memory import MemoryPublisher
 
@@ -40,15 +41,10 @@ def simulate(calendar: Calendar, start: datetime, end: datetime, status: Status 
             now = clock.now()
             outcomes = engine.run_due(now)
             for outcome in outcomes:
-                pub = engine.planned.get(outcome.key)
-                origin = "status" if pub is not None and pub.kind in STATUS_KINDS else "calendar"
-                if only is not None and origin != only:
-                    continue
-                count += 1
-                what = f"{pub.kind} ({pub.note}): " if pub is not None and origin == "status" else ""
-                text = pub.text if pub is not None else ""
-                yield (f"{outcome.at.astimezone(tz):%a %Y-%m-%d %H:%M %Z}  {outcome.network:<10} "
-                       f"{outcome.post:<24} {outcome.result:<9} {what}{text}")
+                line = _line(outcome, engine.planned.get(outcome.key), tz, only)
+                if line is not None:
+                    count += 1
+                    yield line
             following = engine.next_wakeup(now)
             if following is None or following >= end:
                 break
@@ -57,3 +53,14 @@ def simulate(calendar: Calendar, start: datetime, end: datetime, status: Status 
         sent = sum(len(p.sent) for p in publishers.values())
         yield f"simulated {start.astimezone(tz):%Y-%m-%d %H:%M} to {end.astimezone(tz):%Y-%m-%d %H:%M}: " \
               f"{sent} sent, {count} outcome(s)" + (f" shown (--only {only})" if only else "")
+
+
+def _line(outcome: Outcome, pub: Publication | None, tz: tzinfo, only: str | None) -> str | None:
+    """An outcome as the simulation shows it; None when ``only`` keeps the other origin's lines."""
+    origin = "status" if pub is not None and pub.kind in STATUS_KINDS else "calendar"
+    if only is not None and origin != only:
+        return None
+    what = f"{pub.kind} ({pub.note}): " if pub is not None and origin == "status" else ""
+    text = pub.text if pub is not None else ""
+    return (f"{outcome.at.astimezone(tz):%a %Y-%m-%d %H:%M %Z}  {outcome.network:<10} "
+            f"{outcome.post:<24} {outcome.result:<9} {what}{text}")

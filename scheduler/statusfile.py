@@ -42,6 +42,7 @@ from status import edit as transforms
 from status.load import check
 from status.model import Status
 
+from . import files
 from .files import read_text, replace_if_unchanged
 
 log = logging.getLogger("herald.statusfile")
@@ -79,8 +80,7 @@ def locked(path: str, timeout: float = LOCK_TIMEOUT, sleep: Callable[[float], No
            monotonic: Callable[[], float] = time.monotonic) -> Iterator[None]:
     """Hold the exclusive lock of ``path``'s status file (waits up to ``timeout`` seconds)."""
     name = lock_path(path)
-    os.makedirs(os.path.dirname(name), exist_ok=True)
-    fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = files.lock_file(name)
     try:
         started = monotonic()
         while True:

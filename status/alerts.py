@@ -244,13 +244,16 @@ def forgotten(tracked: Mapping[str, Tracked], now: datetime, status: Status | No
     resolved = sorted((t for t in tracked.values() if not t.firing), key=lambda t: t.last_at)
     excess = max(0, len(resolved) - MAX_RESOLVED)
     gone = [t.fingerprint for n, t in enumerate(resolved) if n < excess or now - t.last_at > KEEP_RESOLVED]
-    firing = [t for t in tracked.values() if t.firing]
+    return gone + _forgotten_firing([t for t in tracked.values() if t.firing], now, status)
+
+
+def _forgotten_firing(firing: list[Tracked], now: datetime, status: Status | None) -> list[str]:
     kept = {t.fingerprint for t in firing if status is not None and holds(t, status)}
     silent = [t.fingerprint for t in firing if t.fingerprint not in kept and now - t.last_heard > KEEP_FIRING]
     left = sorted((t for t in firing if t.fingerprint not in silent),
                   key=lambda t: (t.fingerprint in kept, t.last_heard))  # those that hold go last
     excess = max(0, len(left) - MAX_FIRING)
-    return gone + silent + [t.fingerprint for t in left[:excess]]
+    return silent + [t.fingerprint for t in left[:excess]]
 
 
 def _policy(status: Status, item: Tracked) -> AlertPolicy | None:
@@ -264,6 +267,16 @@ def _open_on(status: Status, component: str) -> Incident | None:
 
 def _act(status: Status, out: Decision, now: datetime, calendar: Calendar) -> None:
     """The alerts whose ``for:`` has passed act, one incident per component."""
+    for component, items in _due(status, out, now).items():
+        items.sort(key=lambda pair: -IMPACT_ORDER[pair[1].impact])
+        incident_id, opened = _act_on(status, out, component, items, calendar)
+        for item, _ in items:
+            out.put(replace(item, acted=True, incident=incident_id, opened=opened))
+
+
+def _due(status: Status, out: Decision, now: datetime) -> dict[str, list[tuple[Tracked, AlertPolicy]]]:
+    """The firing alerts whose ``for:`` has passed, by component, each with its policy; one with
+    no policy is noted and done with, and one still waiting says the timer must run again."""
     due: dict[str, list[tuple[Tracked, AlertPolicy]]] = {}
     for item in out.tracked.values():
         if not item.firing or item.acted:
@@ -273,33 +286,35 @@ def _act(status: Status, out: Decision, now: datetime, calendar: Calendar) -> No
             out.notes.append(f"{item.alert}: no policy for severity {item.severity!r} on {item.component!r}; "
                              "add it (or default:) under the component's alerts: severity")
             out.put(replace(item, acted=True))
-            continue
-        if now - item.since >= policy.wait:
+        elif now - item.since >= policy.wait:
             due.setdefault(item.component, []).append((item, policy))
         else:
             out.waiting = True
-    for component, items in due.items():
-        items.sort(key=lambda pair: -IMPACT_ORDER[pair[1].impact])
-        first, policy = items[0]
-        joined = _open_on(status, component) or _opened_now(out, component)
-        incident_id, opened = "", False
-        if policy.action == "mark" and joined is None:
-            _mark(status, out, component, MARK_STATE[policy.impact])
-        elif joined is not None:
-            incident_id = joined.id if isinstance(joined, Incident) else joined
-            opened = any(t.incident == incident_id and t.opened for t in out.tracked.values()) \
-                or _declared_for(joined, out, [t for t, _ in items])
-            if isinstance(joined, Incident) and IMPACT_ORDER[policy.impact] > IMPACT_ORDER[joined.impact] \
-                    and policy.action != "mark":
-                out.actions.append(("raise", (joined.id, policy.impact, _words(status, component, policy, "raise"))))
-        else:
-            local = first.since.astimezone(calendar.brand.tz)
-            incident_id = _new_id(status, out, f"{component}-alert-{local:%Y%m%d-%H%M%S}")
-            opened = True
-            out.actions.append(("declare", (incident_id, component, policy, first.alert,
-                                            [t.alert for t, _ in items])))
-        for item, _ in items:
-            out.put(replace(item, acted=True, incident=incident_id, opened=opened))
+    return due
+
+
+def _act_on(status: Status, out: Decision, component: str, items: list[tuple[Tracked, AlertPolicy]],
+            calendar: Calendar) -> tuple[str, bool]:
+    """One component's due alerts, most severe first: mark it, join its open incident (raising
+    its impact if need be) or declare one. The incident's id ("" for a mark) and whether these
+    alerts opened it (then their resolve resolves it)."""
+    first, policy = items[0]
+    joined = _open_on(status, component) or _opened_now(out, component)
+    if policy.action == "mark" and joined is None:
+        _mark(status, out, component, MARK_STATE[policy.impact])
+        return "", False
+    if joined is None:
+        local = first.since.astimezone(calendar.brand.tz)
+        incident_id = _new_id(status, out, f"{component}-alert-{local:%Y%m%d-%H%M%S}")
+        out.actions.append(("declare", (incident_id, component, policy, first.alert, [t.alert for t, _ in items])))
+        return incident_id, True
+    incident_id = joined.id if isinstance(joined, Incident) else joined
+    opened = any(t.incident == incident_id and t.opened for t in out.tracked.values()) \
+        or _declared_for(joined, out, [t for t, _ in items])
+    if isinstance(joined, Incident) and IMPACT_ORDER[policy.impact] > IMPACT_ORDER[joined.impact] \
+            and policy.action != "mark":
+        out.actions.append(("raise", (joined.id, policy.impact, _words(status, component, policy, "raise"))))
+    return incident_id, opened
 
 
 def _declared_for(joined: Incident | str, out: Decision, items: list[Tracked]) -> bool:

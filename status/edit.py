@@ -208,16 +208,7 @@ def append(seq: CommentedSeq, item: Any) -> None:
     token = slot[at] if slot and len(slot) > at else None
     if token is None or "#" not in token.value:
         return
-    value: str = token.value
-    cut = value.index("\n") + 1 if "\n" in value else len(value)  # the old line's end, its inline comment
-    lines = value[cut:].split("\n")
-    own = 0
-    while own < len(lines) and own_column is not None and lines[own].lstrip().startswith("#") \
-            and len(lines[own]) - len(lines[own].lstrip()) >= own_column:
-        own += 1
-    head = value[:cut] + "".join(line + "\n" for line in lines[:own])
-    move = "\n" + "\n".join(lines[own:])
-    keep = head if "#" in head else None
+    head, move = _split_comment(token.value, own_column)
     if "#" not in move:
         return
     new = _deepest_last(seq)
@@ -225,12 +216,25 @@ def append(seq: CommentedSeq, item: Any) -> None:
         return
     moved = copy.copy(token)
     moved.value = move
-    if keep is None:
-        slot[at] = None
+    if "#" in head:
+        token.value = head
     else:
-        token.value = keep
+        slot[at] = None
     target, target_key, target_at = new
     target.ca.items[target_key] = [moved if n == target_at else None for n in range(4)]
+
+
+def _split_comment(value: str, own_column: int | None) -> tuple[str, str]:
+    """A comment block after a sequence's last item, split into what stays with that item (its
+    line's inline comment and the comment lines below it indented as its keys are) and what
+    moves to the item appended after it."""
+    cut = value.index("\n") + 1 if "\n" in value else len(value)  # the old line's end, its inline comment
+    lines = value[cut:].split("\n")
+    own = 0
+    while own < len(lines) and own_column is not None and lines[own].lstrip().startswith("#") \
+            and len(lines[own]) - len(lines[own].lstrip()) >= own_column:
+        own += 1
+    return value[:cut] + "".join(line + "\n" for line in lines[:own]), "\n" + "\n".join(lines[own:])
 
 
 def _deepest_last(node: Any) -> tuple[CommentedMap | CommentedSeq, Any, int] | None:

@@ -18,7 +18,7 @@ from icalendar import Event
 from campaigns.ical import add_timezones
 from campaigns.plan import Publication
 
-from .model import Status
+from .model import Incident, Maintenance, Status
 
 ANNOUNCEMENT_LENGTH = timedelta(minutes=15)  # as a post's event (campaigns.ical.EVENT_LENGTH)
 
@@ -57,44 +57,50 @@ def add_status(cal: VCalendar, status: Status, brand: str, start: datetime, end:
     """Add the events overlapping [start, end); return how many."""
     slug = "".join(c if c.isalnum() else "-" for c in brand.lower()).strip("-") or "brand"
     names = {cid: c.name for cid, c in status.components.items()}
-    added = 0
-    for m in status.maintenance:
-        if m.ends <= start or m.starts >= end:
-            continue
-        event = Event()
-        event.add("uid", f"maintenance.{m.id}@{slug}.herald")
-        event.add("x-herald-post", m.id)
-        event.add("x-herald-network", "status")
-        event.add("dtstamp", now.astimezone(UTC))
-        event.add("dtstart", exportable(m.starts))
-        event.add("dtend", exportable(m.ends))
-        event.add("summary", f"[maintenance] {m.title}" + (" (cancelled)" if m.cancelled else ""))
-        affected = ", ".join(names.get(c, c) for c in m.components)
-        event.add("description", "\n".join(x for x in (m.message, f"Affects: {affected}" if affected else "") if x))
-        event.add("status", "CANCELLED" if m.cancelled else "CONFIRMED")
-        event.add("categories", ["maintenance"])
-        event.add("transp", "TRANSPARENT")
-        cal.add_component(event)
-        added += 1
+    events = [_maintenance_event(m, names, slug, now) for m in status.maintenance
+              if m.ends > start and m.starts < end]
     for incident in status.incidents:
         finish = incident.updates[-1].at if incident.resolved else max(now, incident.started)
-        if finish < start or incident.started >= end:
-            continue
-        event = Event()
-        event.add("uid", f"incident.{incident.id}@{slug}.herald")
-        event.add("x-herald-post", incident.id)
-        event.add("x-herald-network", "status")
-        event.add("dtstamp", now.astimezone(UTC))
-        event.add("dtstart", exportable(incident.started))
-        event.add("dtend", exportable(finish if finish > incident.started else incident.started.replace(second=59)))
-        state = "" if incident.resolved else ", ongoing"
-        event.add("summary", f"[incident, {incident.impact}{state}] {incident.title}")
-        timeline = [f"{u.at.isoformat(timespec='minutes')} {u.state}: {u.message}" for u in incident.updates]
-        event.add("description", "\n".join(timeline))
-        event.add("categories", ["incident", incident.impact])
-        event.add("transp", "TRANSPARENT")
+        if finish >= start and incident.started < end:
+            events.append(_incident_event(incident, finish, slug, now))
+    for event in events:
         cal.add_component(event)
-        added += 1
+    added = len(events)
     if added:
         add_timezones(cal, start, end)
     return added
+
+
+def _status_event(kind: str, item_id: str, slug: str, now: datetime) -> Event:
+    event = Event()
+    event.add("uid", f"{kind}.{item_id}@{slug}.herald")
+    event.add("x-herald-post", item_id)
+    event.add("x-herald-network", "status")
+    event.add("dtstamp", now.astimezone(UTC))
+    return event
+
+
+def _maintenance_event(m: Maintenance, names: dict[str, str], slug: str, now: datetime) -> Event:
+    event = _status_event("maintenance", m.id, slug, now)
+    event.add("dtstart", exportable(m.starts))
+    event.add("dtend", exportable(m.ends))
+    event.add("summary", f"[maintenance] {m.title}" + (" (cancelled)" if m.cancelled else ""))
+    affected = ", ".join(names.get(c, c) for c in m.components)
+    event.add("description", "\n".join(x for x in (m.message, f"Affects: {affected}" if affected else "") if x))
+    event.add("status", "CANCELLED" if m.cancelled else "CONFIRMED")
+    event.add("categories", ["maintenance"])
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def _incident_event(incident: Incident, finish: datetime, slug: str, now: datetime) -> Event:
+    event = _status_event("incident", incident.id, slug, now)
+    event.add("dtstart", exportable(incident.started))
+    event.add("dtend", exportable(finish if finish > incident.started else incident.started.replace(second=59)))
+    state = "" if incident.resolved else ", ongoing"
+    event.add("summary", f"[incident, {incident.impact}{state}] {incident.title}")
+    timeline = [f"{u.at.isoformat(timespec='minutes')} {u.state}: {u.message}" for u in incident.updates]
+    event.add("description", "\n".join(timeline))
+    event.add("categories", ["incident", incident.impact])
+    event.add("transp", "TRANSPARENT")
+    return event

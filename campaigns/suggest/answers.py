@@ -118,17 +118,17 @@ def _articles(path: str, doc: object) -> list[Answer]:
         raise InvalidInput([Problem(path, 1, 1, f"unknown keys: {keys}",
                                     'expected a Zendesk Help Center export: {"articles": [{"title", "body", '
                                     '"html_url"}]}')])
-    out = []
-    for a in articles:
-        if isinstance(a, dict) and a.get("title") and (a.get("html_url") or a.get("url")) and not a.get("draft"):
-            body = _TAG.sub(" ", unescape(str(a.get("body") or "")))
-            url = str(a.get("html_url") or a.get("url"))
-            listed = a.get("label_names")
-            labels: list[Any] = listed if isinstance(listed, list) else []
-            out.append(Answer(str(a["title"]).strip(), url, body, source=path, key=str(a.get("id") or url),
-                              language=str(a.get("locale") or "").split("-")[0].lower(),
-                              labels=tuple(str(x) for x in labels)))
-    return out
+    return [_article(path, a) for a in articles
+            if isinstance(a, dict) and a.get("title") and (a.get("html_url") or a.get("url")) and not a.get("draft")]
+
+
+def _article(path: str, a: dict[str, Any]) -> Answer:
+    body = _TAG.sub(" ", unescape(str(a.get("body") or "")))
+    url = str(a.get("html_url") or a.get("url"))
+    listed = a.get("label_names")
+    labels: list[Any] = listed if isinstance(listed, list) else []
+    return Answer(str(a["title"]).strip(), url, body, source=path, key=str(a.get("id") or url),
+                  language=str(a.get("locale") or "").split("-")[0].lower(), labels=tuple(str(x) for x in labels))
 
 
 def _faq(path: str, rows: Iterable[dict[str, object]], line_of: list[int]) -> list[Answer]:
@@ -143,6 +143,23 @@ def _faq(path: str, rows: Iterable[dict[str, object]], line_of: list[int]) -> li
                                         f"an FAQ entry needs question and url (found: {found})")])
         out.append(Answer(question, url, folded.get("answer", ""), source=path, key=url))
     return out
+
+
+def _yaml_entries(path: str, text: str) -> list[dict[str, object]]:
+    """The FAQ entries of a YAML file: a list, or one under ``faq:`` or ``entries:``."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        doc = YAML(typ="safe").load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InvalidInput([Problem(path, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
+                                    f"not YAML: {getattr(exc, 'problem', exc)}")]) from None
+    entries = doc.get("faq", doc.get("entries")) if isinstance(doc, dict) else doc
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise InvalidInput([Problem(path, 1, 1, "expected a list of FAQ entries (question, answer, url)")])
+    return entries
 
 
 def read_answers(path: str) -> list[Answer]:
@@ -170,19 +187,7 @@ def read_answers(path: str) -> list[Answer]:
         except json.JSONDecodeError as exc:
             raise InvalidInput([Problem(path, exc.lineno, exc.colno, f"not JSON: {exc.msg}")]) from None
     if path.endswith((".yaml", ".yml")):
-        from ruamel.yaml import YAML
-        from ruamel.yaml.error import YAMLError
-
-        try:
-            doc = YAML(typ="safe").load(text)
-        except YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise InvalidInput([Problem(path, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
-                                        f"not YAML: {getattr(exc, 'problem', exc)}")]) from None
-        entries = doc.get("faq", doc.get("entries")) if isinstance(doc, dict) else doc
-        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise InvalidInput([Problem(path, 1, 1, "expected a list of FAQ entries (question, answer, url)")])
-        return _faq(path, entries, [])
+        return _faq(path, _yaml_entries(path, text), [])
     reader = csv.DictReader(text.splitlines())
     rows = list(reader)
     if not rows:

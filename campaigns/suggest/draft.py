@@ -322,18 +322,24 @@ def _settle(calendar: Calendar, text: str, posts: list[DraftedPost], campaign: s
         errors = [p for p in problems if p.severity == "error"]
         if not errors:
             return posts, reported + problems, merged_calendar, fragment_text, merged
-        failing = {p.id for p in posts if any(f"'{p.id}'" in e.message or _on_post(merged_calendar, p.id, e)
-                                             for e in errors)}
+        kept = []
         for p in posts:
-            if p.id in failing and p.rrule != _schedule(p.suggestion.topic, single=True):
+            blamed = [e for e in errors if _blames(merged_calendar, p.id, e)]
+            if blamed and p.rrule != _schedule(p.suggestion.topic, single=True):
                 p.rrule = _schedule(p.suggestion.topic, single=True)
-            elif p.id in failing:
-                reported.append(Problem(calendar.path, 0, 0, f"post {p.id} left out: " + "; ".join(
-                    e.message for e in errors if f"'{p.id}'" in e.message or _on_post(merged_calendar, p.id, e)),
-                    "reword it by hand"))
-                posts = [q for q in posts if q.id != p.id]
+            elif blamed:
+                reported.append(Problem(calendar.path, 0, 0, f"post {p.id} left out: "
+                                        + "; ".join(e.message for e in blamed), "reword it by hand"))
+                continue
+            kept.append(p)
+        posts = kept
     fragment_text, merged, merged_calendar, problems = _merge(calendar, text, posts, campaign, accounts, starts)
     return posts, reported + problems, merged_calendar, fragment_text, merged
+
+
+def _blames(calendar: Calendar, pid: str, problem: Problem) -> bool:
+    """Whether a lint finding is about the drafted post ``pid``: it names it, or it is on one of its lines."""
+    return f"'{pid}'" in problem.message or _on_post(calendar, pid, problem)
 
 
 def _on_post(calendar: Calendar, pid: str, problem: Problem) -> bool:
@@ -344,29 +350,47 @@ def _on_post(calendar: Calendar, pid: str, problem: Problem) -> bool:
 def _merge(calendar: Calendar, text: str, posts: list[DraftedPost], campaign: str, accounts: list[str],
            starts: date) -> tuple[str, str, Calendar, list[Problem]]:
     """The fragment, the merged calendar's text and value, and the lint findings about the drafted posts."""
+    from ..calendar import check
+
+    yaml = _yaml()
+    fragment = _fragment(posts, campaign, accounts, starts)
+    fragment_text = _dumped(yaml, fragment)
+    merged = _dumped(yaml, _merged(calendar, yaml.load(text), fragment, campaign))
+    result = check(calendar.path, merged)
+    if result.value is None or result.errors:
+        raise InvalidInput([Problem(p.path, p.line, p.col, f"the drafted calendar does not validate: {p.message}",
+                                    p.hint) for p in result.errors])
+    return fragment_text, merged, result.value, _findings(result.value, posts, starts)
+
+
+def _dumped(yaml: Any, doc: Any) -> str:
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    return out.getvalue()
+
+
+def _fragment(posts: list[DraftedPost], campaign: str, accounts: list[str], starts: date) -> Any:
+    """The drafted campaign and its posts, as calendar YAML (double-quoted texts and rules)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Quoted
 
-    from ..calendar import check
-    from ..lint import lint
-
-    yaml = _yaml()
     fragment = CommentedMap()
     fragment["campaigns"] = CommentedMap({campaign: CommentedMap(
         [("title", "Drafted by herald suggest: answers to what customers ask most"),
          ("starts", starts), ("networks", CommentedSeq(accounts)),
          ("utm_campaign", "herald-suggest")])})
     fragment["campaigns"][campaign]["networks"].fa.set_flow_style()
-    seq = CommentedSeq()
-    for p in posts:
-        seq.append(CommentedMap([("id", p.id), ("kind", p.kind), ("campaign", campaign), ("rrule", Quoted(p.rrule)),
-                                 ("variants", CommentedSeq(Quoted(v) for v in p.variants)), ("notes", p.notes)]))
-    fragment["posts"] = seq
-    out = io.StringIO()
-    yaml.dump(fragment, out)
-    fragment_text = out.getvalue()
+    fragment["posts"] = CommentedSeq(
+        CommentedMap([("id", p.id), ("kind", p.kind), ("campaign", campaign), ("rrule", Quoted(p.rrule)),
+                      ("variants", CommentedSeq(Quoted(v) for v in p.variants)), ("notes", p.notes)])
+        for p in posts)
+    return fragment
 
-    doc = yaml.load(text)
+
+def _merged(calendar: Calendar, doc: Any, fragment: Any, campaign: str) -> Any:
+    """The calendar's document with the fragment's campaign and posts added (comments kept)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if not isinstance(doc, dict):
         raise InvalidInput([Problem(calendar.path, 1, 1, "the calendar must be a mapping")])
     if doc.get("campaigns") is None:
@@ -374,21 +398,18 @@ def _merge(calendar: Calendar, text: str, posts: list[DraftedPost], campaign: st
     doc["campaigns"][campaign] = fragment["campaigns"][campaign]
     if doc.get("posts") is None:
         doc["posts"] = CommentedSeq()
-    for item in seq:
+    for item in fragment["posts"]:
         doc["posts"].append(item)
-    out = io.StringIO()
-    yaml.dump(doc, out)
-    merged = out.getvalue()
+    return doc
 
-    result = check(calendar.path, merged)
-    if result.value is None or result.errors:
-        raise InvalidInput([Problem(p.path, p.line, p.col, f"the drafted calendar does not validate: {p.message}",
-                                    p.hint) for p in result.errors])
-    merged_calendar = result.value
+
+def _findings(merged: Calendar, posts: list[DraftedPost], starts: date) -> list[Problem]:
+    """Lint's findings about the drafted posts: on their lines, or naming them."""
+    from ..lint import lint
+
     ours = {p.id for p in posts}
-    lines = {tpl.line for pid in ours if (post := merged_calendar.post(pid)) is not None
+    lines = {tpl.line for pid in ours if (post := merged.post(pid)) is not None
              for templates in post.texts.values() for tpl in templates}
-    start = datetime.combine(starts, time(), merged_calendar.brand.tz)
-    report = lint(merged_calendar, start, start + timedelta(days=LINT_DAYS))
-    findings = [p for p in report.problems if p.line in lines or any(f"'{pid}'" in p.message for pid in ours)]
-    return fragment_text, merged, merged_calendar, findings
+    start = datetime.combine(starts, time(), merged.brand.tz)
+    report = lint(merged, start, start + timedelta(days=LINT_DAYS))
+    return [p for p in report.problems if p.line in lines or any(f"'{pid}'" in p.message for pid in ours)]

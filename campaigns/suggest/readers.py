@@ -289,42 +289,63 @@ def _csv(path: str, stream: _Text, encoding: str = "utf-8", order: str = "") -> 
     except StopIteration:
         raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected a header line and requests")]) from None
     fmt = _csv_format(path, header)
-    index = {_fold(h): i for i, h in enumerate(header)}
-
-    def first(names: tuple[str, ...]) -> int | None:
-        return next((index[n] for n in names if n in index), None)
-
-    texts = [index[n] for n in fmt.text if n in index]
-    count, at, tags, channel = first(fmt.count), first(fmt.at), first(fmt.tags), first(fmt.channel)
-    hour, weekday = first(fmt.hour), first(fmt.weekday)
-    ref = first(fmt.ref)
+    columns = _Columns(path, fmt, header, encoding, order)
     rows, end = 0, 1
     for row in reader:
         line, end = end + 1, reader.line_num
         if not any(row):
             continue
         rows += 1
-
-        def cell(i: int | None, row: list[str] = row) -> str:
-            return row[i].strip() if i is not None and i < len(row) else ""
-
-        text = " ".join(t for t in (cell(i) for i in texts) if t)
-        if not text:
-            continue
-        when = None
-        if cell(at):
-            assert at is not None
-            if not order and _SLASHED.match(cell(at)):
-                order = date_order(path, encoding, at) or "?"
-            when = _when(path, line, at, cell(at), "" if order == "?" else order)
-        yield Request(
-            text, _int(path, line, (count or 0) + 1, cell(count), "count", 0, 10**12) if cell(count) else 1, when,
-            _int(path, line, (hour or 0) + 1, cell(hour), "hour", 0, 23) if cell(hour) else None,
-            _weekday(path, line, (weekday or 0) + 1, cell(weekday)) if cell(weekday) else None,
-            tuple(t for t in cell(tags).replace(";", ",").replace(",", " ").split() if t), cell(channel),
-            cell(texts[0]) or text, " ".join(t for t in (cell(i) for i in texts[1:]) if t), cell(ref), path, line)
+        request = columns.request(row, line)
+        if request is not None:
+            yield request
     if not rows:
         raise InvalidInput([Problem(path, 2, 1, f"no requests after the header ({fmt.name})")])
+
+
+class _Columns:
+    """Where a CSV format's fields are in one file's header, and one row read into a Request."""
+
+    def __init__(self, path: str, fmt: CsvFormat, header: list[str], encoding: str, order: str):
+        index = {_fold(h): i for i, h in enumerate(header)}
+
+        def first(names: tuple[str, ...]) -> int | None:
+            return next((index[n] for n in names if n in index), None)
+
+        self.path, self.encoding, self.order = path, encoding, order
+        self.texts = [index[n] for n in fmt.text if n in index]
+        self.count, self.at, self.tags = first(fmt.count), first(fmt.at), first(fmt.tags)
+        self.channel, self.hour, self.weekday, self.ref = first(fmt.channel), first(fmt.hour), first(fmt.weekday), \
+            first(fmt.ref)
+
+    def request(self, row: list[str], line: int) -> Request | None:
+        def cell(i: int | None) -> str:
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        text = " ".join(t for t in (cell(i) for i in self.texts) if t)
+        if not text:
+            return None
+        weekday = cell(self.weekday)
+        count = self._number(cell(self.count), self.count, line, "count", 10**12)
+        return Request(
+            text, 1 if count is None else count,
+            self._when(cell(self.at), line), self._number(cell(self.hour), self.hour, line, "hour", 23),
+            _weekday(self.path, line, (self.weekday or 0) + 1, weekday) if weekday else None,
+            tuple(t for t in cell(self.tags).replace(";", ",").replace(",", " ").split() if t), cell(self.channel),
+            cell(self.texts[0]) or text, " ".join(t for t in (cell(i) for i in self.texts[1:]) if t),
+            cell(self.ref), self.path, line)
+
+    def _number(self, written: str, column: int | None, line: int, name: str, high: int) -> int | None:
+        return _int(self.path, line, (column or 0) + 1, written, name, 0, high) if written else None
+
+    def _when(self, written: str, line: int) -> datetime | None:
+        """The row's date; a slashed date's day/month order is read off the file once."""
+        if not written:
+            return None
+        assert self.at is not None
+        if not self.order and _SLASHED.match(written):
+            self.order = date_order(self.path, self.encoding, self.at) or "?"
+        return _when(self.path, line, self.at, written, "" if self.order == "?" else self.order)
 
 
 def _ticket(path: str, line: int, obj: Any) -> Request | None:
@@ -337,19 +358,27 @@ def _ticket(path: str, line: int, obj: Any) -> Request | None:
     text = " ".join(str(obj.get(k) or "").strip() for k in ("subject", "description")).strip()
     if not text:
         return None
-    when = None
-    if obj.get("created_at"):
-        try:
-            when = parse_when(str(obj["created_at"]))
-        except ValueError:
-            raise InvalidInput([Problem(path, line, 1, f"cannot read the date {obj['created_at']!r} (created_at)",
-                                        "expected e.g. 2026-11-02T09:14:00Z")]) from None
-    via = obj.get("via")
-    channel = str(via.get("channel", "")) if isinstance(via, dict) else str(via or "")
-    tags = obj.get("tags") or ()
-    return Request(text, 1, when, tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (), channel=channel,
+    when = _created(path, line, obj.get("created_at"))
+    tags = obj.get("tags")
+    return Request(text, 1, when, tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+                   channel=_channel(obj.get("via")),
                    title=str(obj.get("subject") or "").strip() or text, body=str(obj.get("description") or "").strip(),
                    ref=str(obj.get("id") or ""), source=path, line=line)
+
+
+def _channel(via: Any) -> str:
+    """Zendesk's ``via``: an object with its channel, or (in some exports) the channel itself."""
+    return str(via.get("channel", "")) if isinstance(via, dict) else str(via or "")
+
+
+def _created(path: str, line: int, written: Any) -> datetime | None:
+    if not written:
+        return None
+    try:
+        return parse_when(str(written))
+    except ValueError:
+        raise InvalidInput([Problem(path, line, 1, f"cannot read the date {written!r} (created_at)",
+                                    "expected e.g. 2026-11-02T09:14:00Z")]) from None
 
 
 def _json_lines(path: str, first: str, lines: Iterator[str]) -> Iterator[Request]:
@@ -366,26 +395,17 @@ def _json_lines(path: str, first: str, lines: Iterator[str]) -> Iterator[Request
             yield request
 
 
-def _json(path: str, stream: _Text) -> Iterator[Request]:
-    """Newline-delimited tickets, streamed; or one document (``{"tickets": [...]}`` or a list)."""
-    lines = iter(stream)
-    first = ""
-    for first in lines:
-        if first.strip():
-            break
-    first = first.strip()
-    if not first:
-        raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected Zendesk tickets as JSON")])
-    decoder = json.JSONDecoder()
+def _one_per_line(first: str) -> bool:
+    """Whether the first line is a whole ticket (newline-delimited JSON) rather than the start of one document."""
     try:
-        obj, end = decoder.raw_decode(first)
-        one_per_line = end == len(first) and isinstance(obj, dict) and "tickets" not in obj
+        obj, end = json.JSONDecoder().raw_decode(first)
     except json.JSONDecodeError:
-        one_per_line = False
-    if one_per_line:
-        yield from _json_lines(path, first, lines)
-        return
-    whole = first + "\n" + "".join(lines)
+        return False
+    return end == len(first) and isinstance(obj, dict) and "tickets" not in obj
+
+
+def _tickets(path: str, whole: str) -> list[Any]:
+    """The tickets of one JSON document: ``{"tickets": [...]}`` or a list."""
     try:
         doc = json.loads(whole)
     except json.JSONDecodeError as exc:
@@ -396,6 +416,23 @@ def _json(path: str, stream: _Text) -> Iterator[Request]:
         raise InvalidInput([Problem(path, 1, 1, f"unknown keys: {keys}", 'expected {"tickets": [...]} or a list')])
     if not tickets:
         raise InvalidInput([Problem(path, 1, 1, "no tickets in the file")])
+    return tickets
+
+
+def _json(path: str, stream: _Text) -> Iterator[Request]:
+    """Newline-delimited tickets, streamed; or one document (``{"tickets": [...]}`` or a list)."""
+    lines = iter(stream)
+    first = ""
+    for first in lines:
+        if first.strip():
+            break
+    first = first.strip()
+    if not first:
+        raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected Zendesk tickets as JSON")])
+    if _one_per_line(first):
+        yield from _json_lines(path, first, lines)
+        return
+    tickets = _tickets(path, first + "\n" + "".join(lines))
     for n, ticket in enumerate(tickets, start=1):
         request = _ticket(path, n, ticket)
         if request is not None:

@@ -206,6 +206,15 @@ class _Docs:
     tokens: list[list[str]] = field(default_factory=list)
     lines: list[tuple[str, ...]] = field(default_factory=list)  # its lines (folded), to follow shared ones
 
+    def add(self, text: str, tags: tuple[str, ...], noise: str, lines: tuple[str, ...]) -> int:
+        """A new document, of weight 0 so far; its index."""
+        self.texts.append(text)
+        self.tags.append(tags)
+        self.noise.append(noise)
+        self.weight.append(0)
+        self.lines.append(lines)
+        return len(self.texts) - 1
+
 
 def _clean(title: str, body: str, text: str, tags: tuple[str, ...]) -> tuple[list[str], str]:
     subject = title if body else text
@@ -226,9 +235,7 @@ def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end
 
 def _documents(read: _Read) -> _Docs:
     boiler = Boilerplate().learn(read.lines)
-    tag_count: Counter[str] = Counter(t.lower() for tags in read.tags for t in set(tags))
-    floor = max(3, int(TAG_SHARE * len(read.lines)))
-    specific = {t for t, n in tag_count.items() if n <= floor and t not in NOISE_TAGS}
+    specific = _specific_tags(read)
     docs = _Docs()
     index: dict[tuple[str, tuple[str, ...], str], int] = {}
     stripped: dict[int, tuple[list[str], str]] = {}  # requests cleaned once share their list of lines
@@ -243,15 +250,18 @@ def _documents(read: _Read) -> _Docs:
         key = (text.lower(), kept, kind)
         i = index.get(key)
         if i is None:
-            i = index[key] = len(docs.texts)
-            docs.texts.append(text)
-            docs.tags.append(kept)
-            docs.noise.append(kind)
-            docs.weight.append(0)
-            docs.lines.append(tuple(k for k in (boiler.key(x) for x in kept_lines) if " " in k))
+            folded = tuple(k for k in (boiler.key(x) for x in kept_lines) if " " in k)
+            i = index[key] = docs.add(text, kept, kind, folded)
         docs.weight[i] += weight
         docs.of.append(i)
     return docs
+
+
+def _specific_tags(read: _Read) -> set[str]:
+    """The tags that say something about a request: not on most of them, not the noise ones."""
+    tag_count: Counter[str] = Counter(t.lower() for tags in read.tags for t in set(tags))
+    floor = max(3, int(TAG_SHARE * len(read.lines)))
+    return {t for t, n in tag_count.items() if n <= floor and t not in NOISE_TAGS}
 
 
 def _sentences(lines: list[str]) -> str:
@@ -308,6 +318,15 @@ def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[s
     return grouping.report(read, total)
 
 
+def _title_columns(answer: Answer, words: Any, fallback: str, vocabulary: dict[str, int]) -> list[int]:
+    """The columns of an answer's title words (the calendar's order-tracking link: "order track")."""
+    if not answer.link or answer.link == "order_tracking":
+        tokens = words.tokens(answer.language or fallback, answer.title if not answer.link else "order track")
+    else:
+        tokens = words.tokens("en", answer.title)
+    return sorted({vocabulary[w] for w in tokens if w in vocabulary})
+
+
 class _Grouping:
     """The answer-first grouping of the different requests in ``docs``."""
 
@@ -322,12 +341,7 @@ class _Grouping:
         self.vocabulary = list(vectorizer.get_feature_names_out())
         self.matrix = matrix[:len(docs.tokens)].tocsr()
         self.answer_matrix = matrix[len(docs.tokens):].tocsr()
-        self.title_columns = [
-            sorted({vectorizer.vocabulary_[w] for w in words.tokens(a.language or fallback,
-                                                                    a.title if not a.link else "order track")
-                    if w in vectorizer.vocabulary_}) if not a.link or a.link == "order_tracking" else
-            sorted({vectorizer.vocabulary_[w] for w in words.tokens("en", a.title) if w in vectorizer.vocabulary_})
-            for a in answers]
+        self.title_columns = [_title_columns(a, words, fallback, vectorizer.vocabulary_) for a in answers]
         self.groups = _answer_groups(answers, [_concepts(a, words, fallback) for a in answers])
         self.weights = np.asarray(docs.weight, dtype=np.float64)
         self.concept_mask = np.asarray([w.startswith("~") for w in self.vocabulary], dtype=np.float32)
@@ -621,7 +635,15 @@ def _answer_groups(answers: Sequence[Answer], concepts: list[str]) -> list[list[
         return groups
     counts = CountVectorizer(analyzer=str.split).fit_transform(
         [" ".join(concepts[i] for i in g) or "_" for g in groups]).astype(np.float64)
-    vectors = np.asarray(counts.todense())
+    groups = _join_translations(groups, np.asarray(counts.todense()), answers)
+    # the calendar's link first in its group: it is the answer a post links to
+    return [sorted(m, key=lambda i: (not answers[i].link, i)) for m in groups]
+
+
+def _join_translations(groups: list[list[int]], vectors: Any, answers: Sequence[Answer]) -> list[list[int]]:
+    """Join, one pair at a time, the groups that are each other's closest in two languages."""
+    import numpy as np
+
     langs = [{answers[i].language for i in g} for g in groups]
     links = [any(answers[i].link for i in g) for g in groups]
     for _ in range(len(groups)):
@@ -635,8 +657,7 @@ def _answer_groups(answers: Sequence[Answer], concepts: list[str]) -> list[list[
         links[keep] = links[keep] or links[gone]
         del groups[gone], langs[gone], links[gone]
         vectors = np.delete(vectors, gone, axis=0)
-    # the calendar's link first in its group: it is the answer a post links to
-    return [sorted(m, key=lambda i: (not answers[i].link, i)) for m in groups]
+    return groups
 
 
 def _mutual_best(vectors: Any, langs: list[set[str]], links: list[bool]) -> tuple[int, int] | None:

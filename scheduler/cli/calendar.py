@@ -22,10 +22,10 @@ from .common import (
     show,
     status_option,
     variant_history,
-    window_of,
     window_options,
     write_output_file,
 )
+from .times import window_of
 
 if TYPE_CHECKING:
     from campaigns.lint import Elsewhere

@@ -1,5 +1,6 @@
 """What every command group shares: the parser class, exit codes, output through redaction,
-the one ledger-URL lookup, the one check of component and network names, time options.
+the one ledger-URL lookup, the one check of component and network names, the check of an
+``-o`` target (times on the command line are in :mod:`.times`).
 
 Light on purpose: nothing here imports more than the standard library and
 :mod:`campaigns.errors` at the top (``herald --help`` must start fast).
@@ -11,9 +12,9 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from campaigns.errors import UsageError
 
@@ -281,150 +282,16 @@ def check_text(option: str, text: str) -> str:
     return text
 
 
-def parse_time(text: str, option: str, calendar: Calendar | None = None) -> datetime:
-    """A time given on the command line: ``2026-12-06T03:00`` (the brand's zone), with an offset
-    (``+01:00``, ``Z``), or followed by an IANA zone name (``2026-12-06T03:00 America/New_York``).
-    A wall-clock time that does not exist or happens twice in its zone is refused with both readings."""
-    from campaigns.timeparse import TimeFormatError, describe_offsets, local_time_kind, parse_when, zone
-
-    named = None
-    head, _, tail = text.strip().rpartition(" ")
-    if head and ("/" in tail or tail.upper() == "UTC"):
-        try:
-            named = zone(tail)
-        except TimeFormatError as exc:
-            raise UsageError(f"{option}: {exc}; use an IANA name such as Europe/Berlin") from None
-        text = head
-    try:
-        when = parse_when(text)
-    except TimeFormatError as exc:
-        raise UsageError(f"{option}: {exc}") from None
-    if named is not None and when.offset is not None:
-        raise UsageError(f"{option}: give an offset or a time zone, not both")
-    tz = when.offset or named or (calendar.brand.tz if calendar else None)
-    if tz is None:
-        raise UsageError(f"{option}: give an offset, e.g. {text}+01:00 (no calendar to take the time zone from)")
-    if when.offset is None and when.time is not None:
-        naive = when.naive()
-        kind = local_time_kind(naive, tz)  # type: ignore[arg-type]
-        if kind == "gap":
-            raise UsageError(f"{option}: " + skipped_time(text, naive, tz))
-        if kind != "ok":
-            first, second = describe_offsets(naive, tz)  # type: ignore[arg-type]
-            raise UsageError(f"{option}: {text} happens twice ({first} and {second}) in {tz}; "
-                             f"give the offset you mean, e.g. {first}")
-    return datetime.combine(when.date, when.time or datetime.min.time(), tz)
-
-
-def skipped_time(text: str, naive: datetime, tz: Any) -> str:
-    """Why a wall-clock time the clocks skip is refused, with both of its readings: at the
-    offset before the change and at the one after, each said in the zone's own time."""
-    from datetime import UTC
-
-    from campaigns.timeparse import local_time_kind
-
-    start = naive.replace(second=0, microsecond=0)
-    while local_time_kind(start - timedelta(minutes=1), tz) == "gap":
-        start -= timedelta(minutes=1)
-    before, after = naive.replace(tzinfo=tz, fold=0).utcoffset(), naive.replace(tzinfo=tz, fold=1).utcoffset()
-    assert before is not None and after is not None
-    jump = start + (before - after if before > after else after - before)
-    readings = []
-    for offset in (before, after):
-        hours, rest = divmod(abs(int(offset.total_seconds())) // 60, 60)
-        written = f"{text}{'+' if offset >= timedelta(0) else '-'}{abs(hours):02d}:{rest:02d}"
-        local = (naive - offset).replace(tzinfo=UTC).astimezone(tz)
-        readings.append(f"{written} ({local:%H:%M %Z})")
-    return (f"{text} does not exist in {tz} (the clocks skip from {start:%H:%M} to {jump:%H:%M}); "
-            f"give the offset you mean: {readings[0]} or {readings[1]}")
-
-
-def window_of(args: argparse.Namespace, calendar: Calendar, clock: Clock) -> tuple[datetime, datetime]:
-    start = parse_time(args.start, "--from", calendar) if args.start else clock.now()
-    return start, start + timedelta(days=args.days)
-
-
-def parse_duration_option(option: str, text: str) -> timedelta:
-    """A duration given on the command line (``30m``, ``2h``); a UsageError saying what is wrong."""
-    from campaigns.durations import DurationError, parse_duration
-
-    try:
-        return parse_duration(text)
-    except DurationError as exc:
-        raise UsageError(f"{option}: {exc}") from None
-
-
 def output_target(path: str) -> str:
-    """Check where ``-o`` writes before any work is done: one of this process's streams, a
-    device or a FIFO is written through; a file's folder must exist (a typo in a path, or a link
-    to nowhere, must not silently create folders) and take a new file. Every refusal names the
-    path as given, in the words of its cause."""
-    import stat
-    import tempfile
-
+    """Check where ``-o`` writes before any work is done (:func:`scheduler.files.output_problem`);
+    a refusal is a RuntimeFailure naming the path as given, in the words of its cause."""
     from campaigns.errors import RuntimeFailure
-    from scheduler.files import own_stream, temporary_prefix
+    from scheduler.files import output_problem
 
-    def refuse(reason: str) -> NoReturn:
-        raise RuntimeFailure(f"-o {path}: {reason}")
-
-    if path.endswith("/") or os.path.basename(path) in (".", ".."):
-        refuse("names a folder; name the file to write")
-    fd = own_stream(path)
-    if fd is not None:
-        import fcntl
-
-        try:
-            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-        except OSError:
-            refuse(f"no such open descriptor ({fd})")
-        if flags & os.O_ACCMODE == os.O_RDONLY:
-            refuse(f"descriptor {fd} is open for reading only")
-        return path
-    try:
-        mode: int | None = os.stat(path).st_mode
-    except FileNotFoundError:
-        mode = None
-    except NotADirectoryError:
-        parent = os.path.dirname(os.path.abspath(path))
-        while parent != os.path.dirname(parent) and not (os.path.lexists(parent) and not os.path.isdir(parent)):
-            parent = os.path.dirname(parent)
-        refuse(f"not a folder: {parent}")
-    except OSError as exc:
-        refuse(_os_reason(exc))
-    if mode is not None and stat.S_ISDIR(mode):
-        refuse("is a folder; name the file to write")
-    if mode is not None and stat.S_ISSOCK(mode):
-        refuse("is a socket; name a file, a device or a pipe")
-    if mode is not None and not stat.S_ISREG(mode):  # a device or a FIFO: written through
-        if not os.access(path, os.W_OK):
-            refuse("permission denied")
-        return path
-    real = os.path.realpath(path)  # through links: the folder that will hold the file
-    folder = os.path.dirname(real)
-    if not os.path.isdir(folder):
-        if os.path.exists(folder):
-            refuse(f"not a folder: {folder}")
-        refuse(f"no folder {folder} (create it first)")
-    try:  # the one honest test of "can this file be made here": make its temporary twin
-        fd, probe = tempfile.mkstemp(prefix=temporary_prefix(real), suffix=".tmp", dir=folder)
-    except OSError as exc:
-        refuse(_os_reason(exc))
-    os.close(fd)
-    os.unlink(probe)
-    if mode is not None and not os.access(real, os.W_OK):
-        refuse("permission denied")
+    problem = output_problem(path)
+    if problem is not None:
+        raise RuntimeFailure(f"-o {path}: {problem}")
     return path
-
-
-def _os_reason(exc: OSError) -> str:
-    import errno
-
-    return {errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on the device",
-            errno.EDQUOT: "disk quota exceeded", errno.ENAMETOOLONG: "file name too long",
-            errno.ENOTDIR: "a part of the path is not a folder", errno.ELOOP: "too many levels of links",
-            errno.EACCES: "permission denied", errno.EPERM: "permission denied"}.get(
-        exc.errno or 0, (exc.strerror or str(exc)).lower())
 
 
 def write_output_file(path: str, data: bytes | str) -> None:

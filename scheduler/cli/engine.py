@@ -21,9 +21,9 @@ from .common import (
     show,
     state_option,
     status_option,
-    window_of,
     window_options,
 )
+from .times import window_of
 
 if TYPE_CHECKING:
     from ..clock import Clock

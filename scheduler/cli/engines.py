@@ -18,11 +18,11 @@ from .common import (
     existing_ledger,
     no_ledger_yet,
     open_ledger,
-    parse_duration_option,
     show,
     state_option,
     status_option,
 )
+from .times import parse_duration_option
 
 if TYPE_CHECKING:
     from ..clock import Clock
@@ -48,7 +48,6 @@ def register(sub: Any) -> None:
 
 def engine_rows(ledger: Any, now: Any) -> list[dict[str, Any]]:
     """What ``herald engines`` shows, one dict per engine (the 20 that beat last)."""
-    from ..daemon import DEAD_AFTER
     from ..ledger.cluster import cluster_view
     from ..ledger.registry import newest_calendar
 
@@ -57,24 +56,29 @@ def engine_rows(ledger: Any, now: Any) -> list[dict[str, Any]]:
     claims: dict[str, list[str]] = {}
     for record in ledger.claimed():
         claims.setdefault(record.lease_owner or "", []).append(record.key)
-    rows = []
-    for e in engines:
-        info = e["info"]
-        session, duties = locks.get(e["id"], (False, [])) if locks is not None else (None, info.get("duties", []))
-        fresh = e["stopped_at"] is None and now - e["heartbeat_at"] < DEAD_AFTER
-        # On PostgreSQL a late heartbeat with the lock session still held is a slow engine, not a dead one.
-        alive = e["stopped_at"] is None and (fresh or bool(session))
-        rows.append({
-            "id": e["id"], "host": info.get("host", e["id"].partition(":")[0]), "pid": info.get("pid"),
-            "alive": alive, "stopped": e["stopped_at"].isoformat() if e["stopped_at"] else None,
-            "heartbeat_age_s": max(0.0, round((now - e["heartbeat_at"]).total_seconds(), 1)),  # never "-0s"
-            "lock_session": session, "calendar_hash": info.get("calendar_hash"), "older_calendar": False,
-            "duties": duties if alive else [], "claims": sorted(claims.get(e["id"], [])),
-        })
+    rows = [_engine_row(e, locks, claims, now) for e in engines]
     newest = newest_calendar([e for e, row in zip(engines, rows, strict=True) if row["alive"]])
     for row in rows:
         row["older_calendar"] = bool(row["alive"] and newest and row["calendar_hash"] not in (None, newest))
     return rows
+
+
+def _engine_row(e: dict[str, Any], locks: dict[str, Any] | None, claims: dict[str, list[str]],
+                now: Any) -> dict[str, Any]:
+    from ..daemon import DEAD_AFTER
+
+    info = e["info"]
+    session, duties = locks.get(e["id"], (False, [])) if locks is not None else (None, info.get("duties", []))
+    fresh = e["stopped_at"] is None and now - e["heartbeat_at"] < DEAD_AFTER
+    # On PostgreSQL a late heartbeat with the lock session still held is a slow engine, not a dead one.
+    alive = e["stopped_at"] is None and (fresh or bool(session))
+    return {
+        "id": e["id"], "host": info.get("host", e["id"].partition(":")[0]), "pid": info.get("pid"),
+        "alive": alive, "stopped": e["stopped_at"].isoformat() if e["stopped_at"] else None,
+        "heartbeat_age_s": max(0.0, round((now - e["heartbeat_at"]).total_seconds(), 1)),  # never "-0s"
+        "lock_session": session, "calendar_hash": info.get("calendar_hash"), "older_calendar": False,
+        "duties": duties if alive else [], "claims": sorted(claims.get(e["id"], [])),
+    }
 
 
 def cmd_engines(args: argparse.Namespace, clock: Clock) -> int:

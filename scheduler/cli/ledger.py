@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from campaigns.errors import UsageError
@@ -22,12 +22,12 @@ from .common import (
     load_calendar,
     no_ledger_yet,
     open_ledger,
-    parse_time,
     show,
     state_option,
     status_option,
     whole_number,
 )
+from .times import parse_time
 
 if TYPE_CHECKING:
     from campaigns.model import Calendar
@@ -108,7 +108,7 @@ def _what(args: argparse.Namespace, ledger: Ledger, records: list[Record],
         return what
     from datetime import timedelta
 
-    from status.announce import announcements, describe, describe_recorded
+    from status.announce import announcements, describe
     from status.load import check as check_status
 
     calendar = calendar_of()
@@ -123,13 +123,20 @@ def _what(args: argparse.Namespace, ledger: Ledger, records: list[Record],
     for pub in announcements(calendar, status, start, end, now=start, announced=sent):
         if pub.key in what:
             what[pub.key] = describe(pub)
+    _name_unplanned(what, announced, status)
+    return what
+
+
+def _name_unplanned(what: dict[str, str], announced: list[Record], status: Any) -> None:
+    """Name the rows the file plans no more: a window moved, or cancelled after a change."""
+    from status.announce import describe_recorded
+
     current = {m.id: m.source for m in status.maintenance}
-    for record in announced:  # what the file plans no more: a window moved, or cancelled after a change
+    for record in announced:
         if what[record.key] == "maintenance":
             window = record.source.removeprefix("maintenance:").partition("@")[0]
             what[record.key] = describe_recorded(record.key, record.source, record.network, record.scheduled_at,
                                                  current.get(window)) or "maintenance"
-    return what
 
 
 def _check_network(args: argparse.Namespace, calendar: Calendar | None, also: set[str]) -> None:
@@ -173,16 +180,19 @@ def cmd_history(args: argparse.Namespace, clock: Clock) -> int:
             row = {**record.as_json(), "what": what[record.key]}
             sys.stdout.write(redact(json.dumps(row, ensure_ascii=False)) + "\n")
         return ExitStatus.OK
-    now = clock.now()
-    read = calendar()
-    tz = read.brand.tz if read is not None else UTC
+    _show_history(ledger, records, what, calendar(), clock.now())
+    return ExitStatus.OK
+
+
+def _show_history(ledger: Ledger, records: list[Record], what: dict[str, str], calendar: Calendar | None,
+                  now: datetime) -> None:
+    tz = calendar.brand.tz if calendar is not None else UTC
     for pause in ledger.active_pauses(now):
         show(f"PAUSED {pause.network or 'all networks'}: {pause.reason or 'no reason given'}")
     counts = ledger.counts()
     show(", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "the ledger is empty")
     for record in records:
         show(_row(record, tz, what[record.key]))
-    return ExitStatus.OK
 
 
 def cmd_retry(args: argparse.Namespace, clock: Clock) -> int:

@@ -35,8 +35,9 @@ from campaigns.plan import JsonLines, Publication, plan_rows, utc_instant
 
 from ..clock import Clock
 from . import forked
-from .common import load_calendar, planned, variant_history, window_of
+from .common import load_calendar, planned, variant_history
 from .forked import Child, Frozen
+from .times import window_of
 
 _INSTANT = len("2027-01-01T00:00:00Z")  # every UTC instant of a plan has this width
 _CHUNK = 4096

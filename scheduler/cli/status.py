@@ -25,15 +25,16 @@ from .common import (
     ledger_url,
     load_calendar,
     open_ledger,
-    parse_duration_option,
-    parse_time,
     show,
     state_option,
     status_option,
     suggestion,
 )
+from .times import parse_duration_option, parse_time
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from campaigns.model import Calendar
     from status.model import Status
 
@@ -43,11 +44,22 @@ IMPACTS = ("none", "minor", "major", "critical")  # status.model.Impact (not imp
 OPEN_STATES = ("investigating", "identified", "monitoring")
 
 
-def register(sub: Any) -> None:
-    def files(p: argparse.ArgumentParser) -> None:
-        calendar_option(p)
-        status_option(p)
+def _files(p: argparse.ArgumentParser) -> None:
+    calendar_option(p)
+    status_option(p)
 
+
+def register(sub: Any) -> None:
+    _register_incident(sub)
+    _register_maintenance(sub)
+    p = sub.add_parser("status", help="what is declared now, and where each update was announced")
+    _files(p)
+    state_option(p)
+    p.set_defaults(handler=cmd_status)
+
+
+def _register_incident(sub: Any) -> None:
+    files = _files
     p = sub.add_parser("incident", help="declare, update or resolve an incident (edits the status file)")
     incident = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
     q = incident.add_parser("declare", help="a new incident, announced at once")
@@ -80,6 +92,9 @@ def register(sub: Any) -> None:
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
     q.set_defaults(handler=cmd_confirm)
 
+
+def _register_maintenance(sub: Any) -> None:
+    files = _files
     p = sub.add_parser("maintenance", help="plan or cancel a maintenance window (edits the status file)")
     maintenance = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
     q = maintenance.add_parser("add", help="a planned window, announced ahead, at its start and at its end")
@@ -101,11 +116,6 @@ def register(sub: Any) -> None:
     q.add_argument("id", help="the window's id (herald status lists them)")
     q.set_defaults(handler=cmd_maintenance)
 
-    p = sub.add_parser("status", help="what is declared now, and where each update was announced")
-    files(p)
-    state_option(p)
-    p.set_defaults(handler=cmd_status)
-
 
 def _load(args: argparse.Namespace) -> tuple[Calendar, Status]:
     from status.load import load as load_status
@@ -120,11 +130,35 @@ def _check_names(args: argparse.Namespace, calendar: Calendar, status: Status) -
 
 
 def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
-    from status import edit
     from status.model import UpdateState
 
     from ..statusfile import edit as edit_file
 
+    _check_incident_args(args)
+    calendar, current = _load(args)
+    state = UpdateState.INVESTIGATING if args.action == "declare" else (
+        UpdateState(args.state) if args.action == "update" else UpdateState.RESOLVED)
+    if args.action == "declare":
+        _check_names(args, calendar, current)
+    _check_voice(args.message, state, calendar, current)
+    incident_id, change = _incident_change(args, calendar, state, clock.now())
+    status = edit_file(args.status, calendar, change)
+    incident = status.incident(incident_id)
+    if incident is None:  # pragma: no cover - edit_file verified the file it wrote
+        raise UsageError(f"{incident_id}: not in {args.status} after writing it")
+    names = incident.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    at = incident.updates[-1].at.astimezone(calendar.brand.tz)
+    from status import edit
+
+    when = f"{at:%Y-%m-%d %H:%M:%S %Z}" + edit.repeated_hour(at)
+    show(f"{incident_id}: {incident.state} at {when} in {args.status}; "
+         f"a running engine announces it within "
+         f"a second on {', '.join(names)}")
+    return ExitStatus.OK
+
+
+def _check_incident_args(args: argparse.Namespace) -> None:
+    """The options of ``incident declare|update|resolve`` checked before any file is read."""
     if args.action == "update" and args.state not in OPEN_STATES:
         from campaigns.schemacheck import did_you_mean
 
@@ -137,47 +171,39 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
         args.title = check_text("--title", args.title)
     if args.next_update is not None:
         parse_duration_option("--next-update", args.next_update)
-    calendar, current = _load(args)
-    state = UpdateState.INVESTIGATING if args.action == "declare" else (
-        UpdateState(args.state) if args.action == "update" else UpdateState.RESOLVED)
-    if args.action == "declare":
-        _check_names(args, calendar, current)
-    if calendar.brand.voice.declared:  # a message the engine would refuse is refused now, while someone is here
-        from status.lint import checker_for
 
-        errors = [f for f in checker_for(calendar, current).check(args.message, state, required=False)
-                  if f.severity == "error"]
-        if errors:
-            raise UsageError("-m: the voice guide refuses this message: " + "; ".join(f.line() for f in errors))
-    now = clock.now()
-    written: dict[str, str] = {}
+
+def _check_voice(message: str, state: Any, calendar: Calendar, current: Status) -> None:
+    """A message the engine would refuse is refused now, while someone is here."""
+    if not calendar.brand.voice.declared:
+        return
+    from status.lint import checker_for
+
+    errors = [f for f in checker_for(calendar, current).check(message, state, required=False)
+              if f.severity == "error"]
+    if errors:
+        raise UsageError("-m: the voice guide refuses this message: " + "; ".join(f.line() for f in errors))
+
+
+def _incident_change(args: argparse.Namespace, calendar: Calendar, state: Any,
+                     now: datetime) -> tuple[str, Callable[[Any, Status], None]]:
+    """The incident's id and the edit of the status data that declares or updates it."""
+    from status import edit
+
     if args.action == "declare":
         incident_id = args.id or f"{edit.slug(args.title)}-{now.astimezone(calendar.brand.tz):%Y%m%d-%H%M}"
 
-        def change(data: Any, fresh: Status) -> None:
-            written["at"] = edit.stamp(now, fresh)
+        def declare(data: Any, fresh: Status) -> None:
             edit.declare(data, incident_id=incident_id, title=args.title, impact=args.impact,
-                         components=args.component, networks=args.network, at=written["at"], message=args.message,
-                         next_update=args.next_update)
-    else:
-        incident_id = args.id
+                         components=args.component, networks=args.network, at=edit.stamp(now, fresh),
+                         message=args.message, next_update=args.next_update)
+        return incident_id, declare
 
-        def change(data: Any, fresh: Status) -> None:
-            target = edit.find_incident(data, incident_id)
-            written["at"] = edit.next_stamp(now, fresh, fresh.incident(incident_id))
-            edit.add_update(target, written["at"], state, args.message, args.next_update)
-
-    status = edit_file(args.status, calendar, change)
-    incident = status.incident(incident_id)
-    if incident is None:  # pragma: no cover - edit_file verified the file it wrote
-        raise UsageError(f"{incident_id}: not in {args.status} after writing it")
-    names = incident.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
-    at = incident.updates[-1].at.astimezone(calendar.brand.tz)
-    when = f"{at:%Y-%m-%d %H:%M:%S %Z}" + edit.repeated_hour(at)
-    show(f"{incident_id}: {incident.state} at {when} in {args.status}; "
-         f"a running engine announces it within "
-         f"a second on {', '.join(names)}")
-    return ExitStatus.OK
+    def update(data: Any, fresh: Status) -> None:
+        target = edit.find_incident(data, args.id)
+        edit.add_update(target, edit.next_stamp(now, fresh, fresh.incident(args.id)), state, args.message,
+                        args.next_update)
+    return args.id, update
 
 
 def cmd_confirm(args: argparse.Namespace, clock: Clock) -> int:
@@ -273,49 +299,65 @@ def _duration(delta: timedelta) -> str:
 
 
 def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
-    from textwrap import shorten
-
-    from status.announce import announcements
-    from status.statuspage import component_states
-
     calendar, status = _load(args)
-    tz = calendar.brand.tz
     now = clock.now()
-    if status.components:
-        states = component_states(status, now)  # what the page and summary.json show: incidents count
-        show("components:")
-        for cid, component in status.components.items():
-            effective = states.get(cid, component.status)
-            why = f" (declared {component.status.replace('_', ' ')})" if effective != component.status else ""
-            show(f"  {component.name:<24} {effective.replace('_', ' ')}{why}")
+    _show_components(status, now)
     open_ = status.open_incidents()
     show(f"{count(len(open_), 'open incident')}" + (":" if open_ else ""))
     resolved = [i for i in status.incidents[::-1] if i.resolved][:max(0, 10 - len(open_))]
     shown = [*open_[::-1], *resolved]
     ledger = open_ledger(args) if shown and ledger_exists(ledger_url(args)) else None  # reading never creates one
-    for n, incident in enumerate(shown):
-        if n == len(open_) and resolved:
-            show(f"\nrecently resolved ({len(resolved)}):")
-        show(f"\n{incident.id}: {incident.title} ({incident.impact}, {incident.state})"
-             + (" DRAFT, not public: herald incident confirm " + incident.id if incident.draft else ""))
-        if incident.alert:
-            show(f"  from alert {incident.alert}")
-        pubs = announcements(calendar, status, incident.started, incident.updates[-1].at + timedelta(seconds=1))
-        states_: dict[str, Any] = ledger.states([p.key for p in pubs]) if ledger is not None else {}
-        for update in incident.updates:
-            unsent = "not yet" if now - update.at <= calendar.engine.grace("incident") else \
-                "never (older than its catch-up window when Herald saw it)"
-            if ledger is None:  # no engine has run: a recent update will go out, an old one never will
-                unsent = "not yet (no engine has run)" if unsent == "not yet" else \
-                    "never (older than its catch-up window; no engine has run)"
-            where = [f"{p.network}: {states_.get(p.key, unsent)}" for p in pubs  # instants: DST folds
-                     if p.at.timestamp() == update.at.timestamp() and p.post == incident.id]
-            message = shorten(update.message, 72, placeholder="…")  # at a word, and says it was cut
-            show(f"  {_local(update.at, tz)}  {update.state:<13} {message}")
-            show(f"      announced: {'; '.join(where) or 'no network'}")
-    if ledger is not None:
-        ledger.close()
+    try:
+        for n, incident in enumerate(shown):
+            if n == len(open_) and resolved:
+                show(f"\nrecently resolved ({len(resolved)}):")
+            _show_incident(calendar, status, incident, ledger, now)
+    finally:
+        if ledger is not None:
+            ledger.close()
     return ExitStatus.OK
+
+
+def _show_components(status: Status, now: datetime) -> None:
+    from status.statuspage import component_states
+
+    if not status.components:
+        return
+    states = component_states(status, now)  # what the page and summary.json show: incidents count
+    show("components:")
+    for cid, component in status.components.items():
+        effective = states.get(cid, component.status)
+        why = f" (declared {component.status.replace('_', ' ')})" if effective != component.status else ""
+        show(f"  {component.name:<24} {effective.replace('_', ' ')}{why}")
+
+
+def _show_incident(calendar: Calendar, status: Status, incident: Any, ledger: Any, now: datetime) -> None:
+    """One incident, each update with where it was announced (from the ledger, when there is one)."""
+    from textwrap import shorten
+
+    from status.announce import announcements
+
+    show(f"\n{incident.id}: {incident.title} ({incident.impact}, {incident.state})"
+         + (" DRAFT, not public: herald incident confirm " + incident.id if incident.draft else ""))
+    if incident.alert:
+        show(f"  from alert {incident.alert}")
+    pubs = announcements(calendar, status, incident.started, incident.updates[-1].at + timedelta(seconds=1))
+    states: dict[str, Any] = ledger.states([p.key for p in pubs]) if ledger is not None else {}
+    for update in incident.updates:
+        unsent = _unsent(calendar, update, ledger is not None, now)
+        where = [f"{p.network}: {states.get(p.key, unsent)}" for p in pubs  # instants: DST folds
+                 if p.at.timestamp() == update.at.timestamp() and p.post == incident.id]
+        message = shorten(update.message, 72, placeholder="…")  # at a word, and says it was cut
+        show(f"  {_local(update.at, calendar.brand.tz)}  {update.state:<13} {message}")
+        show(f"      announced: {'; '.join(where) or 'no network'}")
+
+
+def _unsent(calendar: Calendar, update: Any, ledger: bool, now: datetime) -> str:
+    """What an update not in the ledger will become: a recent one goes out, an old one never will."""
+    recent = now - update.at <= calendar.engine.grace("incident")
+    if ledger:
+        return "not yet" if recent else "never (older than its catch-up window when Herald saw it)"
+    return "not yet (no engine has run)" if recent else "never (older than its catch-up window; no engine has run)"
 
 
 def _local(at: datetime, tz: Any) -> str:

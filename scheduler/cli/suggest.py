@@ -218,8 +218,6 @@ def _impact(args: argparse.Namespace, calendar: Any, report: Any) -> int:
     """For each drafted post that went out: its topic's requests per week before and after the
     first publication, as counts and as shares of every request (so a season shows), and
     whether the change is larger than the topic's normal week-to-week swing."""
-    import re
-
     from .common import existing_ledger, no_ledger_yet
 
     ledger = existing_ledger(args)
@@ -236,11 +234,18 @@ def _impact(args: argparse.Namespace, calendar: Any, report: Any) -> int:
         return ExitStatus.INVALID
     for pid, notes in drafted.items():
         firsts = [r.sent_at for r in sent if r.post == pid and r.sent_at is not None]
-        url = re.search(r"answer: .*? <([^>]+)>", notes)
-        topic = next((t for t in report.topics if url and any(m.good and m.answer.url == url.group(1)
-                                                               for m in t.matches)), None)
-        _out(_impact_lines(pid, min(firsts) if firsts else None, topic, report, calendar.brand.tz))
+        _out(_impact_lines(pid, min(firsts) if firsts else None, _topic_of(notes, report), report, calendar.brand.tz))
     return ExitStatus.OK
+
+
+def _topic_of(notes: str, report: Any) -> Any:
+    """The topic whose answer a drafted post links (its notes name the answer's address)."""
+    import re
+
+    url = re.search(r"answer: .*? <([^>]+)>", notes)
+    if url is None:
+        return None
+    return next((t for t in report.topics if any(m.good and m.answer.url == url.group(1) for m in t.matches)), None)
 
 
 def _drafted(path: str) -> dict[str, str]:

@@ -27,11 +27,9 @@ of Herald's tables but not the core ones is refused the same way.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -43,8 +41,7 @@ from sqlalchemy.engine import URL, Engine, ExceptionContext, make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
 from campaigns.errors import LedgerError
-from scheduler import redaction
-from scheduler.files import write_atomic
+from scheduler import files, redaction
 
 from .schema import CORE_TABLES, SCHEMA_VERSION, TABLES, meta_table, metadata, migrate
 
@@ -291,30 +288,30 @@ def _companions(path: str) -> dict[str, str]:
 
 
 def _open_sqlite_file(path: str, parsed: URL, start_over: bool, timeouts: Timeouts = ENGINE_TIMEOUTS) -> Engine:
-    files = _companions(path)
+    names = _companions(path)
     folder = os.path.dirname(path)
 
     def prepare() -> None:
         _make_folder(folder)
         try:
-            with FileLock(files["lock"], timeout=LOCK_TIMEOUT, mode=0o600):
-                problem = _file_problem(path, files)
+            with FileLock(names["lock"], timeout=LOCK_TIMEOUT, mode=0o600):
+                problem = _file_problem(path, names)
                 if problem is None and os.path.exists(path):
                     problem = _table_problem(path, parsed, thorough=start_over)
                 if problem is not None:
                     if not start_over:
                         raise BrokenLedger(path, problem)
-                    _move_aside(path, files, problem)
+                    _move_aside(path, names, problem)
                 elif start_over and os.path.exists(path):
                     log.warning("the ledger %s is sound: kept (a new ledger is started only in place of a broken "
                                 "one; move it away yourself to start over)", path)
                 if not os.path.exists(path):
                     _create(path, parsed)
-                _tighten(path, files)
-                if not os.path.exists(files["marker"]):
-                    _write_marker(path, files["marker"])
+                _tighten(path, names)
+                if not os.path.exists(names["marker"]):
+                    _write_marker(path, names["marker"])
         except Timeout:
-            raise LedgerError(f"cannot open the ledger {path}: another process has held {files['lock']} for "
+            raise LedgerError(f"cannot open the ledger {path}: another process has held {names['lock']} for "
                               f"{LOCK_TIMEOUT:.0f} s") from None
 
     _guarded(path, prepare)
@@ -322,22 +319,20 @@ def _open_sqlite_file(path: str, parsed: URL, start_over: bool, timeouts: Timeou
 
 
 def _make_folder(folder: str) -> None:
-    os.makedirs(folder, mode=0o700, exist_ok=True)
+    files.private_folder(folder)
     if os.path.basename(folder) == ".herald":  # Herald's own folder: ledger, sessions, tokens
-        mode = stat.S_IMODE(os.stat(folder).st_mode)
-        if mode & 0o077:
-            with contextlib.suppress(PermissionError):
-                os.chmod(folder, mode & 0o700)
-                log.info("%s was readable by others: now %o", folder, mode & 0o700)
+        mode = files.narrow_mode(folder, 0o700)
+        if mode is not None:
+            log.info("%s was readable by others: now %o", folder, mode)
 
 
-def _file_problem(path: str, files: dict[str, str]) -> str | None:
+def _file_problem(path: str, names: dict[str, str]) -> str | None:
     """What is wrong with the ledger file, judged from the files alone (None: nothing, or no ledger yet)."""
     if not os.path.exists(path):
-        if os.path.exists(files["marker"]):
-            return f"is gone (deleted or moved away; {_created(files['marker'])})"
-        if os.path.exists(files["wal"]):
-            return f"is gone (deleted or moved away), but its write-ahead log {files['wal']} is still there"
+        if os.path.exists(names["marker"]):
+            return f"is gone (deleted or moved away; {_created(names['marker'])})"
+        if os.path.exists(names["wal"]):
+            return f"is gone (deleted or moved away), but its write-ahead log {names['wal']} is still there"
         return None
     if os.path.getsize(path) == 0:
         return "is empty (0 bytes)"
@@ -381,55 +376,35 @@ def _table_problem(path: str, parsed: URL, *, thorough: bool = False) -> str | N
 def _create(path: str, parsed: URL) -> None:
     """A complete new ledger appears at ``path`` at once: built in a 0600 temporary file, then renamed."""
     temporary = f"{path}.new-{os.getpid()}"
-    for leftover in (temporary, temporary + "-journal"):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(leftover)
-    os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    files.new_private_file(temporary)
     db = create_engine(parsed.set(database=temporary))  # rollback journal: nothing left beside it after dispose
     try:
         _set_up(db, path, empty_is_new=True)
     finally:
         db.dispose()
-    with open(temporary, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    _fsync_folder(os.path.dirname(path))
+    files.durable_rename(temporary, path)
     log.info("created a new ledger at %s", path)
-
-
-def _fsync_folder(folder: str) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _write_marker(path: str, marker: str) -> None:
     note = {"ledger": path, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "why": "Herald keeps this file to notice if the ledger beside it disappears, and then refuses to start "
                    "over silently (it would send again what was already sent)."}
-    write_atomic(marker, (json.dumps(note, indent=2) + "\n").encode(), mode=0o600)
+    files.write_atomic(marker, (json.dumps(note, indent=2) + "\n").encode(), mode=0o600)
 
 
-def _tighten(path: str, files: dict[str, str]) -> None:
-    for name in (path, files["wal"], files["shm"]):
-        with contextlib.suppress(FileNotFoundError, PermissionError):
-            mode = stat.S_IMODE(os.stat(name).st_mode)
-            if mode & 0o077:
-                os.chmod(name, mode & 0o600)
-                log.info("%s was readable by others: now %o", name, mode & 0o600)
+def _tighten(path: str, names: dict[str, str]) -> None:
+    for name in (path, names["wal"], names["shm"]):
+        mode = files.narrow_mode(name, 0o600)
+        if mode is not None:
+            log.info("%s was readable by others: now %o", name, mode)
 
 
-def _move_aside(path: str, files: dict[str, str], problem: str) -> None:
+def _move_aside(path: str, names: dict[str, str], problem: str) -> None:
     """Start over: the broken ledger (and its -wal/-shm) moves to ``<path>.broken-<UTC time>``."""
     aside = f"{path}.broken-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
-    moved = []
-    for source, target in ((path, aside), (files["wal"], aside + "-wal"), (files["shm"], aside + "-shm")):
-        if os.path.exists(source):
-            os.replace(source, target)
-            moved.append(target)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(files["marker"])
+    moved = [target for source, target in ((path, aside), (names["wal"], aside + "-wal"),
+                                            (names["shm"], aside + "-shm")) if files.move(source, target)]
+    files.remove(names["marker"])
     log.warning("the ledger %s %s: starting a new ledger as asked (%s); posts due in the catch-up window may be "
                 "sent again", path, problem, f"the old one is at {', '.join(moved)}" if moved else "nothing to keep")

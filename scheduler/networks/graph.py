@@ -63,24 +63,13 @@ class MetaPublisher(RestPublisher):
         error = json_body(response).get("error") or {}
         if not isinstance(error, dict) or not error:
             return super().error(response)
-        try:
-            code = int(error.get("code") or 0)
-        except (TypeError, ValueError):
-            code = 0
+        code = _code(error)
         detail = f"{error.get('type', 'error')} {code}: {error.get('message', '')}".strip()
         if code == 190 or code == 10 or 200 <= code <= 299:
             return AuthFailed(self.name, detail)
         usage = response.headers.get("X-Business-Use-Case-Usage")
         if (code in RATE_CODES or response.status_code == 429) and (usage or response.status_code != 429):
-            minutes = 15  # Meta's rate limits (codes 4, 17, 32, 613…) mostly come as 400s and 403s
-            if usage:
-                try:
-                    found = [v.get("estimated_time_to_regain_access", 0)
-                             for items in json.loads(usage).values() for v in items]
-                    minutes = max(found + [1])
-                except (ValueError, AttributeError, TypeError):
-                    pass
-            return RateLimited(self.name, self.clock.now() + timedelta(minutes=minutes), detail)
+            return RateLimited(self.name, self.clock.now() + timedelta(minutes=_minutes_to_regain(usage)), detail)
         if code == 506:
             return Permanent(self.name, f"{detail} (the network refuses a duplicate post; vary the wording)")
         if code in (1, 2) and response.status_code < 500:  # "unknown error", "service unavailable"
@@ -101,3 +90,23 @@ class MetaPublisher(RestPublisher):
             if same_text(item.get(field, ""), post.text):
                 return RemoteRef(str(item["id"]), item.get(url_field))
         return None
+
+
+def _minutes_to_regain(usage: str | None) -> float:
+    """Meta's own wait from ``X-Business-Use-Case-Usage`` (its rate limits, codes 4, 17, 32,
+    613…, mostly come as 400s and 403s); 15 minutes when it does not say."""
+    if not usage:
+        return 15
+    try:
+        return float(max([v.get("estimated_time_to_regain_access", 0) for items in json.loads(usage).values()
+                        for v in items] + [1]))
+    except (ValueError, AttributeError, TypeError):
+        return 15
+
+
+def _code(error: dict[str, Any]) -> int:
+    """The Graph API's error code (0 when missing or not a number)."""
+    try:
+        return int(error.get("code") or 0)
+    except (TypeError, ValueError):
+        return 0

@@ -41,14 +41,7 @@ class TelegramPublisher(ChatPublisher):
         method, files = "sendMessage", None
         if post.image and len(post.text) <= 1024:  # a photo's caption holds 1,024 characters
             method = "sendPhoto"
-            payload = {k: v for k, v in payload.items() if k not in ("text", "link_preview_options")}
-            payload["caption"] = post.text
-            if post.image.get("url"):
-                payload["photo"] = post.image["url"]
-            else:
-                data, name, mime = image_bytes(self.name, post.image, self.base_dir, http=self.http)
-                files = {"photo": (name, data, mime)}
-                payload = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in payload.items()}
+            payload, files = self._photo(payload, post)
         response = self._post(self._method_url(method), payload, f"{redact_url(self.api_url)} ({method})", files)
         answer = json_body(response)
         if response.status_code == 200 and answer.get("ok"):
@@ -56,6 +49,19 @@ class TelegramPublisher(ChatPublisher):
             return RemoteRef(str(result["message_id"]) if "message_id" in result else None)
         raise self.fail(response, f"Telegram answered HTTP {response.status_code}: "
                                   f"{answer.get('description') or response.text.strip()[:200]}")
+
+    def _photo(self, payload: dict[str, Any], post: OutgoingPost) -> tuple[dict[str, Any], Any]:
+        """The message as a photo with the text as its caption: the image by its address, or
+        uploaded (a multipart form, whose fields are JSON-encoded)."""
+        assert post.image is not None
+        payload = {k: v for k, v in payload.items() if k not in ("text", "link_preview_options")}
+        payload["caption"] = post.text
+        if post.image.get("url"):
+            payload["photo"] = post.image["url"]
+            return payload, None
+        data, name, mime = image_bytes(self.name, post.image, self.base_dir, http=self.http)
+        form = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in payload.items()}
+        return form, {"photo": (name, data, mime)}
 
     def fail(self, response: Response, message: str) -> PublishError:
         retry_after = (json_body(response).get("parameters") or {}).get("retry_after")
