@@ -165,7 +165,7 @@ class FeedReader:
             state.last_error = str(exc) or type(exc).__name__
             log.warning("status feed %s: %s; keeping what it said before, next try in %s", feed.id,
                         state.last_error, wait)
-            from .web.metrics import feed_poll_error
+            from .metrics import feed_poll_error
 
             feed_poll_error(feed.id)
             return False
