@@ -145,7 +145,9 @@ class Renderer:
         return {"date": day.isoformat(), "shown": day.strftime("%d %b %Y"), "css": css, "words": words,
                 "events": [{"kind": e[0], "id": e[1], "title": e[2]} for e in mine]}
 
-    def incident(self, incident: Incident) -> dict[str, Any]:
+    def _updates(self, incident: Incident) -> list[dict[str, Any]]:
+        """Each update, oldest first, with the announcements it made: those scheduled at it, and
+        the follow-ups (not status posts) scheduled before the next update."""
         announced = self._announced(incident.source)
         updates = []
         for n, update in enumerate(incident.updates):
@@ -154,6 +156,10 @@ class Renderer:
                     (r.scheduled_at > update.at and (nxt is None or r.scheduled_at < nxt) and r.kind != "status")]
             updates.append({"state": str(update.state), "label": str(update.state).capitalize(),
                             "message": update.message, **self.when(update.at), "links": self._links(mine)})
+        return updates
+
+    def incident(self, incident: Incident) -> dict[str, Any]:
+        updates = self._updates(incident)
         last = incident.updates[-1]
         next_by = self.when(last.at + last.next_update) if last.next_update and not incident.resolved else None
         end = last.at if incident.resolved else self.now

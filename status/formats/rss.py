@@ -4,6 +4,7 @@ its title or summary says so."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import feedparser
 
@@ -19,18 +20,21 @@ def parse_feed(feed: Feed, body: bytes) -> FeedBody:
     clean = Cleaner()
     name = feed.name or clean(parsed.feed.get("title"), MAX_TITLE) or feed.id
     link = clean(parsed.feed.get("link"), 500)
-    out = []
-    for entry in parsed.entries:
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        source = clean(entry.get("id") or entry.get("link"), 100_000)
-        if not stamp or not source:
-            continue
-        ident = "".join(c if c.isalnum() else "-" for c in source)[-MAX_ID:]
-        at = datetime(stamp[0], stamp[1], stamp[2], stamp[3], stamp[4], stamp[5], tzinfo=UTC)
-        title, summary = clean(entry.get("title"), MAX_TITLE), clean(entry.get("summary"))
-        text = f"{title} {summary}".lower()
-        resolved = "resolved" in text or "completed" in text
-        state = UpdateState.RESOLVED if resolved else UpdateState.INVESTIGATING
-        out.append(Incident(f"{feed.id}-{ident}".strip("-"), f"{name}: {title or 'incident'}", feed.impact,
-                            (Update(at, state, summary or title),), feed.components, feed.networks))
+    out = [found for entry in parsed.entries if (found := _incident(feed, name, entry, clean)) is not None]
     return FeedBody(name, link, tuple(out), clean.stripped)
+
+
+def _incident(feed: Feed, name: str, entry: Any, clean: Cleaner) -> Incident | None:
+    """One entry as an incident (None: it has no time or no id), resolved when it says so."""
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    source = clean(entry.get("id") or entry.get("link"), 100_000)
+    if not stamp or not source:
+        return None
+    ident = "".join(c if c.isalnum() else "-" for c in source)[-MAX_ID:]
+    at = datetime(stamp[0], stamp[1], stamp[2], stamp[3], stamp[4], stamp[5], tzinfo=UTC)
+    title, summary = clean(entry.get("title"), MAX_TITLE), clean(entry.get("summary"))
+    text = f"{title} {summary}".lower()
+    resolved = "resolved" in text or "completed" in text
+    state = UpdateState.RESOLVED if resolved else UpdateState.INVESTIGATING
+    return Incident(f"{feed.id}-{ident}".strip("-"), f"{name}: {title or 'incident'}", feed.impact,
+                    (Update(at, state, summary or title),), feed.components, feed.networks)
