@@ -78,6 +78,7 @@ from campaigns.plan import Publication, plan
 from status.load import check as check_status
 from status.model import Feed, Status
 
+from . import metrics
 from .clock import Clock, SystemClock
 from .engine import REPLAN, Engine, Outcome
 from .feeds import FeedReader, with_feeds
@@ -89,7 +90,6 @@ from .logformat import set_zone
 from .networks import build_publishers, close_unused
 from .networks.base import Publisher
 from .networks.site import SitePublisher
-from .web import metrics
 
 log = logging.getLogger("herald.daemon")
 

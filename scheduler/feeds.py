@@ -1,5 +1,5 @@
 """Upstream status feeds, fetched: a provider's Statuspage JSON or RSS/Atom feed, read politely
-and defensively. The bodies are parsed by the pure :mod:`status.feeds`.
+and defensively. The bodies are parsed by the pure :mod:`status.formats`.
 
 - Conditional GETs: the ETag and Last-Modified of the last answer go back as
   If-None-Match / If-Modified-Since; a 304 costs the provider nothing.
@@ -51,15 +51,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from status.feeds import (
-    FeedBody,
-    FeedError,
-    feed_incidents,
-    parse_rss,
-    parse_statuspage,
-    with_feeds,
-    worst,
-)
+from status.feeds import feed_incidents, with_feeds, worst
+from status.formats.feed import FeedBody, FeedError
+from status.formats.rss import parse_feed as parse_rss
+from status.formats.statuspage import parse_feed as parse_statuspage
 from status.model import Feed, Incident, Status, Update, UpdateState
 
 from .http import Cancelled, HttpClient, HttpError, retry_at
@@ -165,7 +160,7 @@ class FeedReader:
             state.last_error = str(exc) or type(exc).__name__
             log.warning("status feed %s: %s; keeping what it said before, next try in %s", feed.id,
                         state.last_error, wait)
-            from .web.metrics import feed_poll_error
+            from .metrics import feed_poll_error
 
             feed_poll_error(feed.id)
             return False

@@ -18,9 +18,14 @@ from scheduler.clock import FakeClock
 from scheduler.statusfile import locked
 from scheduler.web.app import create_app
 from scheduler.web.context import WebContext
-from scheduler.web.intake import Intake, alertmanager, generic, grafana, statuspage, uptime_kuma
+from scheduler.web.intake import Intake
 from status.alerts import decide
 from status.announce import announcements
+from status.formats.alertmanager import parse_webhook as alertmanager
+from status.formats.generic import parse_webhook as generic
+from status.formats.grafana import parse_webhook as grafana
+from status.formats.statuspage import parse_webhook as statuspage
+from status.formats.uptime_kuma import parse_webhook as uptime_kuma
 from status.load import check, loads
 from tests.conftest import DATA, calendar_text
 

@@ -255,7 +255,7 @@ def test_two_servers_on_one_ledger_agree(tmp_path):
         a.post("alertmanager", payload("alertmanager-firing.json"))
         [incident] = a.status().incidents
         a.clock.advance(timedelta(minutes=12))
-        from scheduler.web.intake import alertmanager
+        from status.formats.alertmanager import parse_webhook as alertmanager
 
         answer = b.receive(alertmanager(payload("alertmanager-resolved.json")))
         assert answer["accepted"] == 2 and answer["ignored"] == 0
@@ -284,7 +284,7 @@ def test_a_decision_whose_ledger_write_fails_after_the_file_write_is_made_again_
         return real(*args, **kwargs)
 
     monkeypatch.setattr(stored, "save", once)
-    from scheduler.web.intake import generic
+    from status.formats.generic import parse_webhook as generic
 
     answer = s.intake.receive(generic(alert("dup")))
     assert answer["accepted"] == 1 and refused == [1]
@@ -375,7 +375,7 @@ def test_a_time_out_of_any_range_is_a_422_not_a_500(s):
 
 def test_unrouted_warnings_are_remembered_in_bounded_memory(s, monkeypatch, caplog):
     monkeypatch.setattr(intake_module, "MAX_WARNED", 10)
-    from scheduler.web.intake import generic
+    from status.formats.generic import parse_webhook as generic
 
     with caplog.at_level(logging.WARNING, logger="herald.intake"):
         for n in range(30):
@@ -388,7 +388,7 @@ def test_firing_alerts_not_heard_of_for_long_are_forgotten(s, monkeypatch):
     import status.alerts as alerts
 
     monkeypatch.setattr(alerts, "MAX_FIRING", 5)
-    from scheduler.web.intake import generic
+    from status.formats.generic import parse_webhook as generic
 
     s.intake.receive(generic([alert(f"f{n}", at=T0 + timedelta(seconds=n), service="warehouse-nothing")
                               for n in range(3)]))  # unrouted: not remembered at all
@@ -403,7 +403,7 @@ def test_firing_alerts_not_heard_of_for_long_are_forgotten(s, monkeypatch):
 
 def test_a_repeated_firing_keeps_a_long_alert_remembered(s):
     import status.alerts as alerts
-    from scheduler.web.intake import generic
+    from status.formats.generic import parse_webhook as generic
 
     s.intake.receive(generic(alert("long", monitor="Shop homepage")))
     for _ in range(10):

@@ -22,7 +22,11 @@ from ruamel.yaml import YAML
 from sqlalchemy import delete
 
 from scheduler.ledger.schema import alerts_table
-from scheduler.web.intake import alertmanager, generic, grafana, statuspage, uptime_kuma
+from status.formats.alertmanager import parse_webhook as alertmanager
+from status.formats.generic import parse_webhook as generic
+from status.formats.grafana import parse_webhook as grafana
+from status.formats.statuspage import parse_webhook as statuspage
+from status.formats.uptime_kuma import parse_webhook as uptime_kuma
 from status.load import check
 from tests.test_intake import T0, Setup, payload
 

@@ -17,7 +17,8 @@ from campaigns.errors import Problem, StatusFileError
 from scheduler.clock import FakeClock
 from scheduler.ledger import alerts as stored
 from scheduler.web.context import WebContext
-from scheduler.web.intake import Intake, generic
+from scheduler.web.intake import Intake
+from status.formats.generic import parse_webhook as generic
 from tests.test_intake import STATUS, T0, TOKEN, Instant, Setup, intake_for
 from tests.test_intake_defects import alert, tracked
 

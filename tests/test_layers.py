@@ -1,6 +1,8 @@
 """The layers hold: campaigns/ (the content model) imports neither status/ nor scheduler/,
 status/ is pure (no scheduler/, no network or database library, no file writes), and no
-package imports another that imports it back.
+package imports another that imports it back.  The web server (scheduler/web/) is served,
+never used as a library: the renderers (scheduler/render/) serve nothing, and the parsers of
+what outside tools send are all in status/formats/.
 
 Every import in every module is read from its syntax tree: module-level ones, those inside
 functions and ``if TYPE_CHECKING:`` blocks, and ``importlib.import_module("…")`` calls, so a
@@ -165,6 +167,39 @@ def test_no_import_cycle_between_the_modules_of_campaigns():
     graph = {module_name(p): {n for _, n in imports(p) if n.startswith("campaigns.")} for p in modules("campaigns")}
     graph = {m: {n if n in graph else n.rpartition(".")[0] for n in deps} - {m} for m, deps in graph.items()}
     assert cycles(graph) == []
+
+
+# -- the web server is served, never used as a library ---------------------------------------------------------
+
+# The commands that start the server (`herald serve`, `herald run` with engine.serve) and what they may take of it.
+SERVER_STARTERS = {"scheduler/cli/web.py", "scheduler/daemon.py"}
+SERVER_ENTRY = ("scheduler.web.app", "scheduler.web.context")
+OUTSIDE_WEB = [p for p in modules("scheduler") if not p.is_relative_to(ROOT / "scheduler" / "web")]
+RENDER_MODULES = modules("scheduler/render")
+
+
+@pytest.mark.parametrize("path", OUTSIDE_WEB, ids=_ids(OUTSIDE_WEB))
+def test_nothing_outside_the_web_server_imports_it(path):
+    allowed = SERVER_ENTRY if str(path.relative_to(ROOT)) in SERVER_STARTERS else ()
+    found = [line for line in imported_from(path, ("scheduler.web",))
+             if not any(line.endswith(f": {entry}") or f": {entry}." in line for entry in allowed)]
+    assert found == []
+
+
+@pytest.mark.parametrize("path", RENDER_MODULES, ids=_ids(RENDER_MODULES))
+def test_the_renderers_serve_nothing_and_write_nothing(path):
+    assert imported_from(path, ("scheduler.web", "starlette", "uvicorn", "http.server", "socket", "scheduler.files")) \
+        == []
+    assert file_writes(path) == []
+
+
+@pytest.mark.parametrize("path", modules("scheduler") + modules("status"),
+                         ids=_ids(modules("scheduler") + modules("status")))
+def test_http_frameworks_only_in_the_web_server_and_feed_parsing_only_in_status_formats(path):
+    web = path.is_relative_to(ROOT / "scheduler" / "web")
+    formats = path.is_relative_to(ROOT / "status" / "formats")
+    assert imported_from(path, ("starlette", "uvicorn") if not web else ()) == []
+    assert imported_from(path, ("feedparser",) if not formats else ()) == []
 
 
 # -- the scanner itself finds what it must --------------------------------------------------------------------------

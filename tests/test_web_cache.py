@@ -16,10 +16,10 @@ from starlette.testclient import TestClient
 from scheduler.clock import FakeClock
 from scheduler.ledger import Item, Ledger, State
 from scheduler.ledger.schema import publications_table, to_db
+from scheduler.render.site import API_FILES, Renderer
 from scheduler.web.app import create_app
 from scheduler.web.context import WebContext
 from scheduler.web.metrics import LATENESS_BUCKETS
-from scheduler.web.render import API_FILES, Renderer
 from scheduler.web.site import PageCache
 from tests.test_web_site import CALENDAR, STATUS, T0, sent
 

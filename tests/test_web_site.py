@@ -16,9 +16,9 @@ from starlette.testclient import TestClient
 from scheduler.cli import main
 from scheduler.clock import FakeClock
 from scheduler.ledger import Item, Ledger, State
+from scheduler.render.site import shorten
 from scheduler.web.app import create_app, serve
 from scheduler.web.context import WebContext
-from scheduler.web.render import shorten
 
 T0 = datetime(2026, 12, 1, 9, 25, tzinfo=UTC)  # 10:25 in Berlin, during the incident below
 
@@ -158,7 +158,7 @@ def test_brand_colour_is_a_stylesheet_and_a_logo_outside_the_folder_is_not_serve
     (site / "cal.yaml").write_text(CALENDAR.replace("  color:", "  logo: logo.svg\n  color:"))
     logo = web.get("/brand/logo")
     assert logo.status_code == 200 and logo.headers["content-type"] == "image/svg+xml"
-    from scheduler.web.site import logo_path
+    from scheduler.render.site import logo_path
 
     assert logo_path(str(site / "cal.yaml"), "../etc/passwd.png") is None
 
@@ -274,7 +274,7 @@ def test_healthz_is_ready_only_while_an_engine_beats(site):
 
 
 def test_metrics_count_publications_lateness_reaction_and_engine_counters(site):
-    from scheduler.web import metrics
+    from scheduler import metrics
 
     ledger = Ledger(f"sqlite:///{site / 'state.db'}")
     first = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

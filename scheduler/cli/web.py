@@ -3,7 +3,8 @@
 ``herald serve`` renders every page from the files and the ledger (cached until what it shows
 changes), so any number of servers show the same site; it binds 127.0.0.1 unless ``--bind``
 says otherwise.
-``herald export-site DIR`` writes the same pages, by the same renderer, as static files.
+``herald export-site DIR`` writes the same pages, by the same renderer (:mod:`scheduler.render`,
+without the server), as static files.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from campaigns.errors import RuntimeFailure, UsageError
 
-from .common import ExitStatus, calendar_option, ledger_url, say, state_option, status_option
+from .common import ExitStatus, calendar_option, ledger_exists, ledger_url, say, state_option, status_option
 
 if TYPE_CHECKING:
     from ..clock import Clock
@@ -73,18 +74,71 @@ def cmd_serve(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_export_site(args: argparse.Namespace, clock: Clock) -> int:
+    """The site's files, rendered as ``herald serve`` renders them (the renderers themselves,
+    no server): the files' last good versions, and what the ledger beside them says."""
     import os
 
-    from ..web.context import WebContext
-    from ..web.render import Renderer
-    from ..web.site import brand_css, logo_path, write_site
+    from campaigns.calendar import check
 
-    ctx = context(args, clock)
+    from ..ledger import WEB_TIMEOUTS, Ledger
+    from ..logformat import set_zone
+    from ..render.site import Renderer, brand_css, logo_path
+    from ..render.sitedata import site_data
+
+    calendar = _loaded(check(args.calendar))
+    set_zone(calendar.brand.tz)  # its log in the brand's zone, as the engine's
+    status = _status(args.status, calendar)
+    url, opened = ledger_url(args), []
+
+    def ledger() -> Ledger | None:
+        """The ledger beside the calendar, if an engine made one (reading never creates one)."""
+        if not ledger_exists(url):
+            return None
+        opened.append(Ledger(url, timeouts=WEB_TIMEOUTS))
+        return opened[-1]
+
     try:
-        renderer = Renderer(ctx.site_data(held_for="*"))
-        files = write_site(args.directory, renderer, brand_css(ctx.calendar().brand.color),
-                           logo_path(ctx.calendar_path, ctx.calendar().brand.logo))
+        renderer = Renderer(site_data(calendar, status.public(), clock.now(), ledger, held_for="*"))
+        files = write_site(args.directory, renderer, brand_css(calendar.brand.color),
+                           logo_path(args.calendar, calendar.brand.logo))
     finally:
-        WebContext.close(ctx)
+        for found in opened:
+            found.close()
     say(f"wrote {len(files)} files to {os.path.abspath(args.directory)}")
     return ExitStatus.OK
+
+
+def _status(path: str, calendar: Any) -> Any:
+    """The status file read against ``calendar`` (none yet: an empty status), as the server reads it."""
+    import os
+
+    from status.load import check, loads
+
+    if not os.path.exists(path):
+        return loads("", calendar, path)
+    return _loaded(check(path, calendar))
+
+
+def _loaded(result: Any) -> Any:
+    """The file a check loaded, or its problems raised as the server raises them (InvalidInput)."""
+    from campaigns.errors import InvalidInput
+
+    if not result.ok:
+        raise InvalidInput(result.errors or result.problems)
+    return result.value
+
+
+def write_site(directory: str, renderer: Any, css: str, logo: str | None) -> list[str]:
+    """Every file of the site under ``directory`` (each written atomically); their paths."""
+    import os
+
+    from ..files import write_atomic
+
+    files = renderer.site_files()
+    files["brand.css"] = css
+    if logo:
+        with open(logo, "rb") as fh:
+            files["brand/logo"] = fh.read()
+    for name, body in files.items():
+        write_atomic(os.path.join(directory, name), body)
+    return sorted(files)

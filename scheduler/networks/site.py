@@ -2,7 +2,7 @@
 
 Needs no credentials: it writes the status site's pages (``index.html``, incident,
 maintenance and history pages, the Statuspage API: the one renderer of ``herald serve``,
-:mod:`scheduler.web.render`, with this channel's posts under "Latest updates") and
+:mod:`scheduler.render.site`, with this channel's posts under "Latest updates") and
 ``feed.atom`` and ``feed.json`` of its posts into a folder (``public/`` next to the calendar
 unless the account sets ``path``), so any web server can serve them.  Only the files a change
 touches are written (a post: the home page and the feeds; a status change: the pages of the
@@ -29,7 +29,7 @@ from feedgen.feed import FeedGenerator
 
 from ..clock import Clock
 from ..files import write_atomic
-from ..web.render import shorten
+from ..render.site import shorten
 from .base import OutgoingPost, Publisher, RemoteRef
 from .sitewriter import SiteState, SiteWriter, acquire, release
 
@@ -180,7 +180,7 @@ class SitePublisher(Publisher):
         from campaigns.model import Calendar as CalendarModel
         from status.model import Status
 
-        from ..web.site import logo_path
+        from ..render.site import logo_path
 
         zone = getattr(self.tz, "key", "UTC")
         brand = self.calendar.brand if self.calendar else Brand(self.title, zone, language=self.language)

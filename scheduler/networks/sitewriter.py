@@ -235,8 +235,8 @@ class SiteWriter:
 
     # -- the files --------------------------------------------------------------------------
     def files(self, state: SiteState, change: Plan) -> dict[str, str | bytes]:
-        from ..web.render import STATIC, Renderer, SiteData, static_file
-        from ..web.site import brand_css
+        from ..render import STATIC, static_file
+        from ..render.site import Renderer, SiteData, brand_css
 
         data = SiteData(state.calendar, indexed(state.status), state.now, posts=state.posts,
                         base_url=state.settings[1] if len(state.settings) > 1 else "")

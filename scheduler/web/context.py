@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from status.model import Status
 
     from ..ledger import Ledger
+    from ..render.site import SiteData
 
 REVIEW_TOKEN_ENV = "HERALD_REVIEW_TOKEN"  # the review room and the /calendar.ics subscription
 INTAKE_TOKEN_ENV = "HERALD_INTAKE_TOKEN"  # the alert intake endpoints
@@ -192,46 +193,17 @@ class WebContext:
 
     def site_data(self, *, live: bool = False, held_for: str | None = None,
                   announced: Collection[str] | None = None, posts: bool = True,
-                  since: datetime | None = None) -> Any:
-        """What the status site renders now: the files' last good versions and, when the ledger
-        answers, where each update was announced and what was held during incident ``held_for``
-        (``"*"``: every incident, for an export; a query per incident, so only where shown).
+                  since: datetime | None = None) -> SiteData:
+        """What the status site renders now: the files' last good versions (drafts are not
+        public) and what the ledger says of them (:func:`scheduler.render.sitedata.site_data`,
+        which names the arguments), read only when the watcher last found the ledger answering."""
+        from ..render.sitedata import site_data
 
-        ``announced``: the sources (``incident:ID``, or ``maintenance:ID@`` for every window of
-        ID) whose announcements the page shows; None: every status announcement; ``since``: the
-        earliest scheduled time among them (bounds the read by the scheduled_at index)."""
-        import logging
+        def ledger() -> Ledger | None:
+            return self.ledger_for_pages() if held_for != "*" else self.existing_ledger()
 
-        from ..ledger import reads
-        from .render import SiteData
-
-        calendar, status, now = self.calendar(), self.status().public(), self.clock.now()  # drafts are not public
-        data = SiteData(calendar, status, now, live=live, base_url=status.status_page)
-        if announced is not None and not announced and held_for is None and not posts:
-            return data  # the feeds and the API: the files alone
-        try:
-            ledger = self.ledger_for_pages() if held_for != "*" else self.existing_ledger()
-            if ledger is None:
-                return data
-            db = ledger.db
-            if announced is None:
-                data.records = reads.announcements(db)
-            elif announced:
-                data.records = reads.announcements_of(db, list(announced), since)
-            for incident in status.incidents:
-                if incident.impact.holds_posts and held_for in ("*", incident.id):
-                    end = incident.updates[-1].at if incident.resolved else now
-                    data.held[incident.id] = reads.not_sent_between(db, incident.started, end)
-            if posts:
-                sites = [name for name, account in calendar.networks.items() if account.type == "site"]
-                data.posts = [{"key": r.key, "kind": r.kind, "at": r.scheduled_at, "text": r.text or ""}
-                              for r in reads.sent_posts(db, sites)]
-        except Exception as exc:  # the ledger is down: the page still shows the status file
-            from ..redaction import redact
-
-            logging.getLogger("herald.web").warning("ledger unavailable for the site: %s",
-                                                    redact(f"{type(exc).__name__}: {exc}").splitlines()[0])
-        return data
+        return site_data(self.calendar(), self.status().public(), self.clock.now(), ledger, live=live,
+                         held_for=held_for, announced=announced, posts=posts, since=since)
 
     def files_stamp(self) -> tuple[Any, ...]:
         """The two files' modification times and sizes: two stat calls, no reading."""

@@ -1,12 +1,12 @@
 """The alert intake of the web server (see :mod:`scheduler.web`): monitoring webhooks in,
 ``status.yaml`` edits out.
 
-Each endpoint turns one tool's payload into :class:`status.alerts.AlertEvent` values;
-:func:`status.alerts.decide` (pure) decides; every write goes through
-:func:`scheduler.statusfile.edit`, the lock and atomic swap the CLI uses, so the running
-engine announces what the intake wrote exactly as if a person had typed it.  What the
-intake remembers (fingerprints, firing-since times, the newest event per fingerprint) is
-in the ledger (:mod:`scheduler.ledger.alerts`).  Each decision is one ledger transaction
+Each endpoint turns one tool's payload into :class:`status.alerts.AlertEvent` values with
+that tool's parser in :mod:`status.formats` (pure); :func:`status.alerts.decide` (pure)
+decides; every write goes through :func:`scheduler.statusfile.edit`, the lock and atomic swap
+the CLI uses, so the running engine announces what the intake wrote exactly as if a person
+had typed it.  What the intake remembers (fingerprints, firing-since times, the newest event
+per fingerprint) is in the ledger (:mod:`scheduler.ledger.alerts`).  Each decision is one ledger transaction
 holding the intake's database lock from before it reads the status file and the rows to
 after it has written the file and stored the rows, so decisions take turns across every
 server sharing the ledger and each is made on what the previous one left: every server
@@ -35,7 +35,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -44,8 +44,6 @@ from starlette.routing import BaseRoute, Route
 
 from campaigns.errors import RuntimeFailure
 from status.alerts import (
-    FIRING,
-    RESOLVED,
     AlertEvent,
     Decision,
     StatusChanged,
@@ -54,10 +52,11 @@ from status.alerts import (
     decide,
     forgotten,
     holds,
-    identity,
     suggestion,
 )
 from status.edit import visible
+from status.formats import alertmanager, generic, grafana, statuspage, uptime_kuma
+from status.formats.payload import BadPayload
 
 from ..daemon import Settling, read_settled
 from ..files import read_bytes
@@ -76,144 +75,9 @@ MAX_WARNED = 1000  # label sets of unrouted alerts remembered (each is warned of
 RETRY_AFTER = "5"  # seconds: a request answered 503 (the status file mid-save, busy) is sent again
 
 
-class BadPayload(ValueError):
-    """A payload that is not what the tool sends (answered with 422 and the sentence)."""
-
-
-# -- payloads -> events --------------------------------------------------------------------
-
-def _get(obj: Any, key: str, kind: type | tuple[type, ...], where: str, default: Any = ...) -> Any:
-    if not isinstance(obj, dict):
-        raise BadPayload(f"{where or 'the body'}: expected a JSON object")
-    if key not in obj or obj[key] is None:
-        if default is ...:
-            raise BadPayload(f"{where + '.' if where else ''}{key}: missing")
-        return default
-    if not isinstance(obj[key], kind):
-        raise BadPayload(f"{where + '.' if where else ''}{key}: expected {getattr(kind, '__name__', kind)}")
-    return obj[key]
-
-
-def _time(text: str, where: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadPayload(f"{where}: {visible(text, 60)!r} is not an ISO 8601 time") from None
-    if not 1970 <= when.year <= 9000:  # a time no alert has (and one no time zone arithmetic overflows on)
-        raise BadPayload(f"{where}: {visible(text, 60)!r} is not a time an alert has")
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def _strings(obj: Any, where: str) -> dict[str, str]:
-    if not isinstance(obj, dict) or not all(isinstance(v, str) for v in obj.values()):
-        raise BadPayload(f"{where}: expected an object of strings")
-    return {str(k): v for k, v in obj.items()}
-
-
-def alertmanager(body: Any, source: str = "alertmanager") -> list[AlertEvent]:
-    """Alertmanager's webhook (version 4) and Grafana's, which has the same shape: grouped alerts."""
-    if source == "alertmanager" and _get(body, "version", str, "") != "4":
-        raise BadPayload(f"version: {body['version']!r} is not supported; Alertmanager's webhook version 4 is")
-    events = []
-    for index, alert in enumerate(_get(body, "alerts", list, "")):
-        where = f"alerts[{index}]"
-        status = _get(alert, "status", str, where)
-        if status not in (FIRING, RESOLVED):
-            raise BadPayload(f"{where}.status: {status!r} is neither firing nor resolved")
-        labels = _strings(_get(alert, "labels", dict, where), f"{where}.labels")
-        at = _time(_get(alert, "startsAt" if status == FIRING else "endsAt", str, where),
-                   f"{where}.{'startsAt' if status == FIRING else 'endsAt'}")
-        fingerprint = _get(alert, "fingerprint", str, where)
-        events.append(AlertEvent(source, identity(source, fingerprint), status, at,
-                                 labels.get("alertname", fingerprint), labels))
-    return events
-
-
-def grafana(body: Any) -> list[AlertEvent]:
-    return alertmanager(body, "grafana")
-
-
-def uptime_kuma(body: Any) -> list[AlertEvent]:
-    """Uptime Kuma's webhook: one heartbeat (status 0 down, 1 up) of one monitor; a test message
-    (no heartbeat) and pending/maintenance beats (2, 3) are news of nothing."""
-    beat = _get(body, "heartbeat", dict, "", None)
-    if beat is None:
-        return []
-    monitor = _get(body, "monitor", dict, "")
-    state = _get(beat, "status", int, "heartbeat")
-    if state not in (0, 1):
-        return []
-    name = _get(monitor, "name", str, "monitor")
-    at = _time(_get(beat, "time", str, "heartbeat"), "heartbeat.time")  # Uptime Kuma sends UTC
-    ident = _get(monitor, "id", (int, str), "monitor", name)
-    return [AlertEvent("uptime-kuma", identity("uptime-kuma", str(ident)), FIRING if state == 0 else RESOLVED, at, name,
-                       {"monitor": name})]
-
-
-UPSTREAM_SEVERITY = {"major_outage": "critical", "partial_outage": "major", "degraded_performance": "minor"}
-UPSTREAM_IMPACT = {"none": "minor", "minor": "minor", "major": "major", "critical": "critical"}
-
-
-def statuspage(body: Any) -> list[AlertEvent]:
-    """Atlassian Statuspage subscriber webhooks: a component update, or an incident update."""
-    page = _get(_get(body, "page", dict, ""), "id", str, "page")
-    if isinstance(body.get("component_update"), dict):
-        update = body["component_update"]
-        component = _get(body, "component", dict, "")
-        new = _get(update, "new_status", str, "component_update")
-        if new == "under_maintenance":
-            return []
-        ident = _get(update, "component_id", str, "component_update")
-        name = _get(component, "name", str, "component")
-        return [AlertEvent("statuspage", identity("statuspage", page, "component", ident),
-                           RESOLVED if new == "operational" else FIRING,
-                           _time(_get(update, "created_at", str, "component_update"), "component_update.created_at"),
-                           name, {"upstream": name, "severity": UPSTREAM_SEVERITY.get(new, "minor")})]
-    incident = _get(body, "incident", dict, "")
-    ident = _get(incident, "id", str, "incident")
-    name = _get(incident, "name", str, "incident")
-    done = _get(incident, "status", str, "incident") in ("resolved", "postmortem", "completed")
-    if done:
-        when = _get(incident, "resolved_at", str, "incident", None) or _get(incident, "updated_at", str, "incident")
-    else:
-        when = _get(incident, "created_at", str, "incident")
-    at = _time(when, "incident.resolved_at" if done else "incident.created_at")
-    severity = UPSTREAM_IMPACT.get(str(incident.get("impact") or "none"), "minor")
-    # One alert per affected component, identified by the component's id: its name is the
-    # provider's text (routing matches it), and a renamed component must stay the same alert.
-    subjects: list[tuple[str, str]] = [
-        (c["id"] if isinstance(c.get("id"), str) else c["name"], c["name"])
-        for c in _get(incident, "components", list, "incident", [])
-        if isinstance(c, dict) and isinstance(c.get("name"), str)] or [(page, page)]
-    return [AlertEvent("statuspage", identity("statuspage", page, "incident", ident, key),
-                       RESOLVED if done else FIRING, at, name, {"upstream": subject, "severity": severity})
-            for key, subject in subjects]
-
-
-def generic(body: Any) -> list[AlertEvent]:
-    """The documented generic form (README): ``{"id", "status", "at", "labels"?, "severity"?, "name"?}``
-    (``at``, an ISO 8601 time, is required: the order of events is the sender's), or a list of them."""
-    items = body if isinstance(body, list) else [body]
-    events = []
-    for index, item in enumerate(items):
-        where = f"[{index}]" if isinstance(body, list) else ""
-        ident = _get(item, "id", str, where)
-        status = _get(item, "status", str, where)
-        if status not in (FIRING, RESOLVED):
-            raise BadPayload(f"{where + '.' if where else ''}status: {status!r} is neither firing nor resolved")
-        labels = _strings(_get(item, "labels", dict, where, {}), f"{where}labels")
-        severity = _get(item, "severity", str, where, "")
-        if severity:
-            labels["severity"] = severity
-        at = _time(_get(item, "at", str, where), f"{where}at")
-        events.append(AlertEvent("generic", identity("generic", ident), status, at,
-                                 _get(item, "name", str, where, ident), labels))
-    return events
-
-
-PARSERS: dict[str, Callable[[Any], list[AlertEvent]]] = {
-    "alertmanager": alertmanager, "grafana": grafana, "uptime-kuma": uptime_kuma, "statuspage": statuspage,
-    "generic": generic,
+PARSERS: dict[str, Callable[[Any], list[AlertEvent]]] = {  # /intake/<name> -> its payload's parser
+    "alertmanager": alertmanager.parse_webhook, "grafana": grafana.parse_webhook,
+    "uptime-kuma": uptime_kuma.parse_webhook, "statuspage": statuspage.parse_webhook, "generic": generic.parse_webhook,
 }
 
 

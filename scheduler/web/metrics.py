@@ -4,9 +4,8 @@ Two sources: what the ledger knows (publications by state and network type, late
 retries, how fast incidents were announced), kept in memory by :class:`Tallies` and updated
 by the web server's ledger watcher in the background (a scrape reads no database; every
 server counts the same ledger, so they agree); and what only a running engine sees
-(rate-limit waits, reload errors, feed poll errors), counted here by the daemon through
-:func:`rate_limit_wait`, :func:`reload_error` and :func:`feed_poll_error` and reported
-by the server of the same process.
+(rate-limit waits, reload errors, feed poll errors), counted in :mod:`scheduler.metrics` by
+the daemon and the feed reader and reported by the server of the same process.
 """
 
 from __future__ import annotations
@@ -16,34 +15,14 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-ENGINE = CollectorRegistry(auto_describe=True)  # the counters a running engine records
-RATE_LIMIT_WAITS = Counter("herald_rate_limit_waits", "Publications postponed by an account's rate limit",
-                           ["network"], registry=ENGINE)
-RELOAD_ERRORS = Counter("herald_reload_errors", "Saves of the calendar or status file that could not be adopted",
-                        ["file"], registry=ENGINE)
-FEED_POLL_ERRORS = Counter("herald_feed_poll_errors", "Failed polls of upstream status feeds", ["feed"],
-                           registry=ENGINE)
+from ..metrics import ENGINE
 
 LATENESS_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 4 * 3600.0)
 REACTION_BUCKETS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)
-
-
-def rate_limit_wait(network: str) -> None:
-    RATE_LIMIT_WAITS.labels(network).inc()
-
-
-def reload_error(path: str) -> None:
-    RELOAD_ERRORS.labels(path).inc()
-
-
-def feed_poll_error(feed: str) -> None:
-    FEED_POLL_ERRORS.labels(feed).inc()
-
-
 PAGE = 5000  # sent rows read at a time
 OVERLAP = timedelta(minutes=10)  # a send recorded late (a slow commit, another engine's clock) is still counted once
 

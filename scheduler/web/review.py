@@ -7,24 +7,17 @@ browser's Origin must name this server); it sets an HttpOnly, SameSite=Strict se
 scoped to ``/review`` (Secure over https) holding an HMAC under the token, valid 12 hours, and
 redirects to a relative address; comparisons are constant-time.  Bad query values (an unknown
 view, a date that is not one or is too far away) are a 400 with a sentence.  Read-only: no endpoint
-here changes anything.  Every page is rendered on the server in the brand's time zone (correct
-without JavaScript) from the calendar and status files' last good versions and the ledger:
-
-- each publication: time, network, post, kind, campaign, variant *n/m*, the rendered text
-  (links with their UTM tags), image and alt text, thread position, its length against the
-  network's budget with the overflow marked, the voice guide's findings, and what the ledger
-  says (sent with a link to the remote post, held, skipped, dead, and why), or that an open
-  major incident will hold it;
-- incidents and maintenance windows overlaid on the days they touch;
-- filters by campaign, network and kind (an unknown value is a 400 with a suggestion).
+here changes anything.  The pages are rendered by :mod:`scheduler.render.review` from the
+calendar and status files' last good versions (the calendar as planners left it, when it
+loads) and the ledger, read here; filters by campaign, network and kind (an unknown value is
+a 400 with a suggestion).
 """
 
 from __future__ import annotations
 
 import hmac
 import os
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -32,16 +25,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..render.review import VIEWS, Diff, Filters, Room, Window, diff_page, login_page, plan_page, publications
 from .context import REVIEW_TOKEN_ENV, WebContext, calendar_token
 
 if TYPE_CHECKING:
     from campaigns.model import Calendar
-    from campaigns.plan import Publication
     from status.model import Status
 
 COOKIE = "herald_review"
-VIEWS = {"week": 7, "month": 0}  # a month's length depends on the month
-DIFF_DAYS = 28
 WINDOW_YEARS = 10  # /review?from= within this many years of today (planning further is not reviewing)
 
 
@@ -93,7 +84,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         response.delete_cookie(CSRF_COOKIE, path="/review", httponly=True, samesite="strict", secure=secure)
         return response
 
-    return [Route("/review", guarded(review_page)), Route("/review/diff", guarded(diff_page)),
+    return [Route("/review", guarded(review)), Route("/review/diff", guarded(diff)),
             Route("/review/login", login, methods=["POST"])]
 
 
@@ -194,11 +185,8 @@ async def _form(request: Request) -> dict[str, str] | None:
 def _login(request: Request, status: int, message: str, next_path: str = "/review") -> Response:
     import secrets
 
-    from .render import _environment
-
     csrf = secrets.token_urlsafe(32)
-    html = _environment().get_template("review_login.html").render(message=message, csrf=csrf,
-                                                                   next=_safe_next(next_path))
+    html = login_page(message, csrf, _safe_next(next_path))
     response = HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
     response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/review",
                         secure=request.url.scheme == "https")
@@ -220,27 +208,30 @@ def _choice(request: Request, name: str, known: list[str]) -> str | None:
 
 
 # -- the week or month -------------------------------------------------------------------
-@dataclass
-class Card:
-    """One publication as the review room shows it."""
-
-    pub: Publication
-    local: datetime
-    origin: str  # calendar or status
-    fits: str  # the text up to the budget
-    overflow: str  # what goes past it (marked)
-    budget: str  # "144/280 characters", or "212 characters" where there is no limit
-    over: bool
-    findings: list[Any] = field(default_factory=list)
-    ledger: str = ""  # sent, held, skipped, dead, retrying, claimed; "" when not yet due
-    why: str = ""
-    remote_url: str = ""
-    hold: str = ""  # an open incident that will hold it
-    image: dict[str, str] | None = None
-    thread: str = ""
+def review(ctx: WebContext, request: Request) -> str:
+    """The week or month the query asks for, of the calendar as planners left it on disk."""
+    now = ctx.clock.now()
+    calendar, refused = _draft(ctx)
+    room = Room(calendar, _status(ctx, calendar), now, _window(request, calendar, now), _filters(request, calendar),
+                refused, {k: v for k, v in ctx.problems().items() if not (refused and k == ctx.calendar_path)},
+                "/calendar.ics?" + urlencode({"token": calendar_token(ctx.review_token or "")}))
+    pubs = publications(room)
+    return plan_page(room, pubs, _ledger_rows(ctx, [p.key for p in pubs]))
 
 
-def _window(request: Request, calendar: Calendar, now: datetime) -> tuple[str, date, date]:
+def _draft(ctx: WebContext) -> tuple[Calendar, list[str]]:
+    """The calendar file as planners left it, and why the engine refuses it: a post too long for
+    its network is shown with its overflow (the engine refuses such a file and keeps its last good
+    calendar, which is shown when the file does not load at all)."""
+    from campaigns.calendar import check
+
+    disk = check(ctx.calendar_path, draft=True)
+    if disk.value is None or disk.errors:
+        return ctx.calendar(), []
+    return disk.value, [str(p) for p in disk.warnings if "is too long for" in p.message]
+
+
+def _window(request: Request, calendar: Calendar, now: datetime) -> Window:
     view = request.query_params.get("view", "week")
     if view not in VIEWS:
         raise BadFilter(f"view={view}: choose week or month")
@@ -253,89 +244,15 @@ def _window(request: Request, calendar: Calendar, now: datetime) -> tuple[str, d
     if abs((day - today).days) > WINDOW_YEARS * 366:
         raise BadFilter(f"from={text}: too far from today; choose a date within {WINDOW_YEARS} years of "
                         f"{today.isoformat()}")
-    if view == "week":
-        first = day - timedelta(days=day.weekday())
-        return view, first, first + timedelta(days=7)
-    first = day.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return view, first, following
+    return Window.around(view, day)
 
 
-def review_page(ctx: WebContext, request: Request) -> str:
-    from campaigns.calendar import check
-    from campaigns.lint import checker_for
+def _filters(request: Request, calendar: Calendar) -> Filters:
     from campaigns.model import STATUS_KINDS
-    from campaigns.plan import plan
-    from status.announce import announcements, holding_incident
 
-    from .render import _environment
-
-    now = ctx.clock.now()
-    # the file as planners left it: a post too long for its network is shown with its overflow
-    # (the engine refuses such a file and keeps its last good calendar, which shows otherwise)
-    disk = check(ctx.calendar_path, draft=True)
-    calendar = disk.value if disk.value is not None and not disk.errors else ctx.calendar()
-    refused = [str(p) for p in disk.warnings if "is too long for" in p.message] if calendar is disk.value else []
-    status = _status(ctx, calendar)
-    tz = calendar.brand.tz
-    view, first, following = _window(request, calendar, now)
-    start = datetime.combine(first, time(0), tz)
-    end = datetime.combine(following, time(0), tz)
-    campaign = _choice(request, "campaign", sorted(calendar.campaigns))
-    network = _choice(request, "network", list(calendar.networks))
-    kind = _choice(request, "kind", sorted({str(p.kind) for p in calendar.posts} | {str(k) for k in STATUS_KINDS}))
-    pubs = sorted([*plan(calendar, start, end), *announcements(calendar, status, start, end, now=now)],
-                  key=lambda p: (p.at.timestamp(), p.network, p.post))
-    pubs = [p for p in pubs if (campaign is None or p.campaign == campaign)
-            and (network is None or p.network == network) and (kind is None or str(p.kind) == kind)]
-    rows = _ledger_rows(ctx, [p.key for p in pubs])
-    checker = checker_for(calendar)
-    checked: dict[tuple[str, str], list[Any]] = {}
-    cards = []
-    for pub in pubs:
-        origin = "status" if pub.kind in STATUS_KINDS else "calendar"
-        findings: list[Any] = []
-        if origin == "calendar":
-            key = (pub.text, str(pub.kind))
-            if key not in checked:
-                camp = calendar.campaigns.get(pub.campaign) if pub.campaign else None
-                checked[key] = checker.check(pub.text, pub.kind,
-                                             campaign_utm=(camp.utm_campaign or camp.id) if camp else None)
-            findings = checked[key]
-        cards.append(_card(calendar, status, pub, origin, findings, rows.get(pub.key), now, holding_incident))
-    days = []
-    for n in range((following - first).days):
-        day = first + timedelta(days=n)
-        day_start = datetime.combine(day, time(0), tz)
-        day_end = day_start + timedelta(days=1)
-        days.append({
-            "date": day, "label": f"{day:%a %-d %b}", "today": day == now.astimezone(tz).date(),
-            "cards": [c for c in cards if c.local.date() == day],
-            "incidents": [i for i in status.incidents if i.started < day_end and
-                          (not i.resolved or i.updates[-1].at >= day_start)],
-            "maintenance": [(m, f"{m.starts.astimezone(tz):%H:%M}–{m.ends.astimezone(tz):%H:%M}")
-                            for m in status.maintenance if m.starts < day_end and m.ends > day_start],
-        })
-    step = timedelta(days=7) if view == "week" else timedelta(days=31)
-    base = {k: v for k, v in (("view", view), ("campaign", campaign), ("network", network), ("kind", kind)) if v}
-
-    def link(**changes: Any) -> str:
-        query = {**base, **{k: v for k, v in changes.items() if v is not None}}
-        query = {k: v for k, v in query.items() if v != ""}
-        return "/review" + (f"?{urlencode(query)}" if query else "")
-
-    return _environment().get_template("review.html").render(
-        title=f"{calendar.brand.name}: review", brand=calendar.brand, view=view, days=days, zone=tz.key,
-        first=first, last=following - timedelta(days=1), count=len(cards),
-        over=sum(1 for c in cards if c.over), flagged=sum(1 for c in cards if c.findings),
-        held=sum(1 for c in cards if c.hold or c.ledger == "held"),
-        previous=link(**{"from": (first - step).isoformat()}), following=link(**{"from": (first + step).isoformat()}),
-        week=link(view="week", **{"from": first.isoformat()}), month=link(view="month", **{"from": first.isoformat()}),
-        campaigns=sorted(calendar.campaigns), networks=list(calendar.networks),
-        kinds=sorted({str(p.kind) for p in calendar.posts}), chosen=base, refused=refused,
-        problems={k: v for k, v in ctx.problems().items() if not (refused and k == ctx.calendar_path)},
-        subscription="/calendar.ics?" + urlencode({"token": calendar_token(ctx.review_token or "")}),
-    )
+    kinds = sorted({str(p.kind) for p in calendar.posts} | {str(k) for k in STATUS_KINDS})
+    return Filters(_choice(request, "campaign", sorted(calendar.campaigns)),
+                   _choice(request, "network", list(calendar.networks)), _choice(request, "kind", kinds))
 
 
 def _status(ctx: WebContext, calendar: Calendar) -> Status:
@@ -366,52 +283,22 @@ def _ledger_rows(ctx: WebContext, keys: list[str]) -> dict[str, Any]:
         return {}
 
 
-def _card(calendar: Calendar, status: Status, pub: Publication, origin: str, findings: list[Any],
-          record: Any, now: datetime, holding: Any) -> Card:
-    length = pub.length if pub.limit is not None else None
-    text = pub.text
-    if length is not None and pub.limit is not None and length > pub.limit:
-        excess = length - pub.limit
-        cut = max(0, len(text) - excess)  # weighted lengths differ from characters: an honest marker
-        fits, overflow, over = text[:cut], text[cut:], True
-        budget = f"{length}/{pub.limit} ({excess} over)"
-    else:
-        fits, overflow, over = text, "", False
-        budget = f"{length}/{pub.limit}" if length is not None else f"{len(text)} characters"
-    card = Card(pub, pub.at.astimezone(calendar.brand.tz), origin, fits, overflow, budget, over, findings)
-    if record is not None:
-        card.ledger = str(record.state)
-        card.why = record.last_error or ""
-        card.remote_url = record.remote_url or ""
-    elif origin == "calendar" and pub.at >= now - timedelta(hours=1):
-        post = calendar.post(pub.post)
-        components = tuple(post.components) if post is not None and hasattr(post, "components") else ()
-        incident = holding(calendar, status, str(pub.kind), components, max(now, pub.at))
-        if incident is not None and not incident.resolved:
-            card.hold = f"held while {incident.title} ({incident.impact}) is open"
-    post = calendar.post(pub.post) if origin == "calendar" else None
-    if post is not None and post.image:
-        card.image = post.image
-    if pub.thread_root:
-        account = calendar.networks.get(pub.network)
-        card.thread = ("a reply in the thread of the first post" if account is None or account.rules.threads
-                       else "a separate post that links to the first post")
-    elif origin == "status" and pub.incident_state:
-        card.thread = "starts the thread"
-    return card
-
-
 # -- the diff between the running calendar and the file on disk ----------------------------
-def diff_page(ctx: WebContext, request: Request) -> str:
-    from campaigns.calendar import check, loads
-    from campaigns.plan import plan
+def diff(ctx: WebContext, request: Request) -> str:
+    from campaigns.calendar import check
 
-    from .render import _environment
-
-    now = ctx.clock.now()
     disk = check(ctx.calendar_path)
-    running = None
-    digest = ""
+    running, digest = _running(ctx)
+    loaded = disk.value if disk.value is not None and not disk.errors else None
+    shown = disk.value or running or check(ctx.calendar_path, draft=True).value or _last_good(ctx)
+    return diff_page(Diff(ctx.calendar_path, ctx.clock.now(), loaded, [str(p) for p in disk.errors], running, digest,
+                          shown))
+
+
+def _running(ctx: WebContext) -> tuple[Calendar | None, str]:
+    """The calendar an engine last recorded that it runs, and its digest (or why it is unreadable)."""
+    from campaigns.calendar import loads
+
     try:
         ledger = ctx.existing_ledger()
         if ledger is not None:
@@ -420,30 +307,14 @@ def diff_page(ctx: WebContext, request: Request) -> str:
             found = running_calendar(ledger.db)
             if found is not None:
                 digest, text = found
-                running = loads(text, ctx.calendar_path)
+                return loads(text, ctx.calendar_path), digest
     except Exception as exc:  # an unreadable record: say so instead of guessing
-        running, digest = None, f"unreadable ({type(exc).__name__})"
-    added: list[Any] = []
-    removed: list[Any] = []
-    reworded: list[tuple[Any, Any]] = []
-    end = now + timedelta(days=DIFF_DAYS)
-    if disk.value is not None and not disk.errors:
-        new = {p.key: p for p in plan(disk.value, now, end)}
-        old = {p.key: p for p in plan(running, now, end)} if running is not None else {}
-        added = [p for k, p in new.items() if k not in old]
-        removed = [p for k, p in old.items() if k not in new]
-        reworded = [(old[k], p) for k, p in new.items() if k in old and old[k].text != p.text]
-    calendar = disk.value or running or check(ctx.calendar_path, draft=True).value
-    if calendar is None:
-        try:
-            calendar = ctx.calendar()
-        except Exception:  # nothing loads at all: the page still says why
-            calendar = None
-    brand = calendar.brand if calendar is not None else None
-    tz = brand.tz if brand is not None else UTC
-    return _environment().get_template("review_diff.html").render(
-        title=f"{brand.name if brand else 'Herald'}: what a save would change",
-        brand={"name": brand.name if brand else "Herald"}, zone=getattr(tz, "key", "UTC"), tz=tz, days=DIFF_DAYS,
-        errors=[str(p) for p in disk.errors], running=running is not None,
-        digest=digest, added=added, removed=removed, reworded=reworded, path=ctx.calendar_path,
-    )
+        return None, f"unreadable ({type(exc).__name__})"
+    return None, ""
+
+
+def _last_good(ctx: WebContext) -> Calendar | None:
+    try:
+        return ctx.calendar()
+    except Exception:  # nothing loads at all: the page still says why
+        return None

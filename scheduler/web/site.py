@@ -1,6 +1,6 @@
 """The public status site of ``herald serve`` (see :mod:`scheduler.web`).
 
-Every page is rendered by :mod:`.render` from the status file, the calendar and the ledger,
+Every page is rendered by :mod:`scheduler.render.site` from the status file, the calendar and the ledger,
 never from files an engine wrote, so every server shows the same site; each page and API file
 is kept in a :class:`PageCache` until what it shows changes.  Pages,
 feeds and the API carry an ETag and answer ``If-None-Match`` with 304.  ``/live.json`` is what
@@ -26,12 +26,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .context import WebContext
+from ..render import STATIC, static_file
+from ..render.site import API_FILES, LOGO_TYPES, RECENT, Renderer, brand_css, logo_path
+from .context import WebContext, calendar_token
 
 READY_AGE = timedelta(seconds=60)  # an engine whose loop beat longer ago than this is not ready (as `herald health`)
 CALENDAR_DAYS = (30, 180)  # /calendar.ics: the plan from 30 days back to 180 days ahead
-LOGO_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".webp": "image/webp", ".jpg": "image/jpeg",
-              ".jpeg": "image/jpeg", ".gif": "image/gif"}
 TYPES = {"html": "text/html; charset=utf-8", "atom": "application/atom+xml; charset=utf-8",
          "json": "application/json", "feed": "application/feed+json; charset=utf-8",
          "ics": "text/calendar; charset=utf-8", "css": "text/css; charset=utf-8",
@@ -47,13 +47,6 @@ def tagged(request: Request, body: str | bytes, media_type: str, cache: str = "n
     if etag in wanted or "*" in wanted:
         return Response(status_code=304, headers=headers)
     return Response(data, media_type=media_type, headers=headers)
-
-
-def brand_css(colour: str) -> str:
-    """The brand's accent as a stylesheet (a file, so the CSP needs no inline styles)."""
-    from .render import _safe_colour
-
-    return f":root {{ --accent: {colour if _safe_colour(colour) else '#0b5fff'}; }}\n"
 
 
 class Cached:
@@ -153,13 +146,40 @@ DEPENDS = {"index": ("status", "site"), "history": ("status",), "incident": ("st
 
 
 def routes(ctx: WebContext) -> list[BaseRoute]:
-    from .render import API_FILES, STATIC, Renderer, static_file
+    return _Site(ctx).routes()
 
-    pages = ctx.pages = PageCache()
-    ctx.watch  # noqa: B018 - the ledger watcher starts with the app, so its first read is done early
-    statics = {name: Cached(None, static_file(name)) for name in STATIC}
 
-    def fast(part: str, kind: str, slow: Callable[[Request], Response]) -> Callable[[Request], Any]:
+class _Site:
+    """The site's endpoints over one context and one :class:`PageCache`."""
+
+    def __init__(self, ctx: WebContext):
+        self.ctx = ctx
+        self.pages = ctx.pages = PageCache()
+        ctx.watch  # noqa: B018 - the ledger watcher starts with the app, so its first read is done early
+        self.statics = {name: Cached(None, static_file(name)) for name in STATIC}
+
+    def routes(self) -> list[BaseRoute]:
+        fast, page = self.fast, self.page
+        return [
+            Route("/", fast("index", "html", page(lambda r: r.index(), "html", "index", self.front))),
+            Route("/history/", fast("history", "html", page(lambda r: r.history_page(), "html", "history"))),
+            Route("/incidents/{id}/", fast("incident", "html", self.incident)),
+            Route("/maintenance/{id}/", fast("maintenance", "html", self.maintenance)),
+            Route("/feed.atom", fast("feed", "atom", page(lambda r: r.atom(), "atom", "feed", _nothing))),
+            Route("/feed.json", fast("feed", "feed", page(lambda r: r.json_feed(), "feed", "feed", _nothing))),
+            Route("/status.ics", fast("ics", "ics", page(lambda r: r.status_ics(), "ics", "ics", _nothing))),
+            Route("/api/v2/{path:path}", fast("api", "json", self.api)),
+            Route("/static/{name}", self.static),
+            Route("/brand.css", self.css),
+            Route("/brand/logo", self.logo),
+            Route("/live.json", self.live),
+            Route("/calendar.ics", self.calendar_ics),
+            Route("/healthz", self.healthz),
+            Route("/metrics", self.metrics),
+        ]
+
+    # -- the cache in front of the pages ---------------------------------------------------------
+    def fast(self, part: str, kind: str, slow: Callable[[Request], Response]) -> Callable[[Request], Any]:
         """``slow`` (in the thread pool) behind a fast path on the event loop: when the file this
         address names is in the cache under the current key (two stat calls and the watcher's
         snapshot: nothing blocks), it is answered at once, without a thread."""
@@ -168,40 +188,38 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         async def endpoint(request: Request) -> Response:
             from starlette.concurrency import run_in_threadpool
 
-            if not DEPENDS[part] or ctx.watch.has_read():
-                entry = pages.peek(request.url.path, key(part))
+            if not DEPENDS[part] or self.ctx.watch.has_read():
+                entry = self.pages.peek(request.url.path, self.key(part))
                 if entry is not None:
                     return cached_response(request, entry, media)
             return await run_in_threadpool(slow, request)
         return endpoint
 
-    def key(part: str) -> tuple[Any, ...]:
-        snap = ctx.watch.snapshot(wait_first=bool(DEPENDS[part]))
-        return (ctx.files_stamp(), snap.stamp(*DEPENDS[part]) if DEPENDS[part] else (),
-                ctx.clock.now().strftime("%Y%m%d%H%M"))
+    def key(self, part: str) -> tuple[Any, ...]:
+        snap = self.ctx.watch.snapshot(wait_first=bool(DEPENDS[part]))
+        return (self.ctx.files_stamp(), snap.stamp(*DEPENDS[part]) if DEPENDS[part] else (),
+                self.ctx.clock.now().strftime("%Y%m%d%H%M"))
 
-    def serve_cached(request: Request, name: str, part: str, kind: str, build: Callable[[], str | bytes]) -> Response:
-        ctx.status()  # a broken save keeps the last good version; one that never loaded is a 503
-        return cached_response(request, pages.get(name, key(part), build), TYPES[kind])
+    def serve_cached(self, request: Request, part: str, kind: str, build: Callable[[], str | bytes]) -> Response:
+        self.ctx.status()  # a broken save keeps the last good version; one that never loaded is a 503
+        return cached_response(request, self.pages.get(request.url.path, self.key(part), build), TYPES[kind])
 
-    def page(make: Callable[[Renderer], str | bytes], kind: str, part: str,
+    def page(self, make: Callable[[Renderer], str | bytes], kind: str, part: str,
              announced: Callable[[Any], tuple[list[str] | None, datetime | None]] = lambda status: (None, None),
              ) -> Callable[[Request], Response]:
         def build() -> str | bytes:
-            sources, since = announced(ctx.status().public())
-            return make(Renderer(ctx.site_data(live=kind == "html", announced=sources, since=since,
-                                               posts=part == "index")))
+            sources, since = announced(self.ctx.status().public())
+            return make(Renderer(self.ctx.site_data(live=kind == "html", announced=sources, since=since,
+                                                    posts=part == "index")))
 
         def endpoint(request: Request) -> Response:
-            return serve_cached(request, request.url.path, part, kind, build)
+            return self.serve_cached(request, part, kind, build)
         return endpoint
 
-    def front(status: Any) -> tuple[list[str], datetime | None]:
+    def front(self, status: Any) -> tuple[list[str], datetime | None]:
         """The announcements the front page shows: open and recently resolved incidents', and
         the windows' of maintenance not completed a week ago; and the earliest they can be."""
-        from .render import RECENT
-
-        now = ctx.clock.now()
+        now = self.ctx.clock.now()
         incidents = [i for i in status.incidents if not i.resolved or now - i.updates[-1].at <= RECENT]
         windows = [m for m in status.maintenance if m.ends >= now - RECENT]
         starts = [i.started for i in incidents] + [m.starts - max(m.remind, default=timedelta(0)) - timedelta(days=1)
@@ -209,66 +227,65 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         sources = [i.source for i in incidents] + [f"maintenance:{m.id}@" for m in windows]
         return sources, min(starts) if starts else None
 
-    def nothing(status: Any) -> tuple[list[str], None]:
-        return [], None
-
-    def incident(request: Request) -> Response:
+    # -- the pages named by an address -----------------------------------------------------------
+    def incident(self, request: Request) -> Response:
         ident = request.path_params["id"]
-        found = ctx.status().public().incident(ident)
+        found = self.ctx.status().public().incident(ident)
         if found is None:
             return PlainTextResponse("Not found", status_code=404)
 
         def build() -> str | bytes:
-            data = ctx.site_data(live=True, held_for=ident, announced=[found.source], posts=False,
-                                 since=found.started)
+            data = self.ctx.site_data(live=True, held_for=ident, announced=[found.source], posts=False,
+                                      since=found.started)
             return Renderer(data).incident_page(ident) or ""
-        return serve_cached(request, request.url.path, "incident", "html", build)
+        return self.serve_cached(request, "incident", "html", build)
 
-    def maintenance(request: Request) -> Response:
+    def maintenance(self, request: Request) -> Response:
         ident = request.path_params["id"]
-        if not any(m.id == ident for m in ctx.status().maintenance):
+        if not any(m.id == ident for m in self.ctx.status().maintenance):
             return PlainTextResponse("Not found", status_code=404)
 
         def build() -> str | bytes:
-            data = ctx.site_data(live=True, announced=[f"maintenance:{ident}@"], posts=False)
+            data = self.ctx.site_data(live=True, announced=[f"maintenance:{ident}@"], posts=False)
             return Renderer(data).maintenance_page(ident) or ""
-        return serve_cached(request, request.url.path, "maintenance", "html", build)
+        return self.serve_cached(request, "maintenance", "html", build)
 
-    def api(request: Request) -> Response:
+    def api(self, request: Request) -> Response:
         name = request.path_params["path"]
         if name not in API_FILES:
             return PlainTextResponse("Not found", status_code=404)
 
         def build() -> str | bytes:
-            return json.dumps(Renderer(ctx.site_data(announced=[], posts=False)).api_file(name))
-        return serve_cached(request, request.url.path, "api", "json", build)
+            return json.dumps(Renderer(self.ctx.site_data(announced=[], posts=False)).api_file(name))
+        return self.serve_cached(request, "api", "json", build)
 
-    def static(request: Request) -> Response:
+    # -- the rest: files, the brand, liveness, the subscription, health, metrics -----------------
+    def static(self, request: Request) -> Response:
         name = request.path_params["name"]
-        if name not in statics:
+        if name not in self.statics:
             return PlainTextResponse("Not found", status_code=404)
-        return cached_response(request, statics[name], TYPES[name.rsplit(".", 1)[1]], cache="public, max-age=300")
+        return cached_response(request, self.statics[name], TYPES[name.rsplit(".", 1)[1]],
+                               cache="public, max-age=300")
 
-    def css(request: Request) -> Response:
-        return tagged(request, brand_css(ctx.calendar().brand.color), TYPES["css"], cache="public, max-age=60")
+    def css(self, request: Request) -> Response:
+        return tagged(request, brand_css(self.ctx.calendar().brand.color), TYPES["css"], cache="public, max-age=60")
 
-    def logo(request: Request) -> Response:
-        path = logo_path(ctx.calendar_path, ctx.calendar().brand.logo)
+    def logo(self, request: Request) -> Response:
+        path = logo_path(self.ctx.calendar_path, self.ctx.calendar().brand.logo)
         if path is None:
             return PlainTextResponse("Not found", status_code=404)
         with open(path, "rb") as fh:
             return tagged(request, fh.read(), LOGO_TYPES[os.path.splitext(path)[1].lower()],
                           cache="public, max-age=300")
 
-    def live(request: Request) -> Response:
-        return JSONResponse({"version": ctx.version()}, headers={"Cache-Control": "no-store"})
+    def live(self, request: Request) -> Response:
+        return JSONResponse({"version": self.ctx.version()}, headers={"Cache-Control": "no-store"})
 
-    def calendar_ics(request: Request) -> Response:
+    def calendar_ics(self, request: Request) -> Response:
+        ctx = self.ctx
         if not ctx.review_token:
             return PlainTextResponse("The calendar subscription is off: set HERALD_REVIEW_TOKEN on the server.",
                                      status_code=404)
-        from .context import calendar_token
-
         given = request.query_params.get("token", "")
         if hmac.compare_digest(given.encode(), ctx.review_token.encode()):  # the room's own token: never in a link
             return PlainTextResponse("Forbidden: this link carries the review room's token; take the subscription "
@@ -278,48 +295,25 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             return PlainTextResponse("Forbidden: the link's token is wrong.", status_code=403)
         return tagged(request, plan_ics(ctx), TYPES["ics"], cache="private, no-cache")
 
-    def healthz(request: Request) -> Response:
-        return health(ctx)
+    def healthz(self, request: Request) -> Response:
+        return health(self.ctx)
 
-    def metrics(request: Request) -> Response:
-        from .metrics import ENGINE, exposition
+    def metrics(self, request: Request) -> Response:
+        from ..metrics import ENGINE
+        from .metrics import exposition
 
-        snap = ctx.watch.snapshot()  # as the watcher last read the ledger: a scrape reads no database
+        snap = self.ctx.watch.snapshot()  # as the watcher last read the ledger: a scrape reads no database
         # the ledger's part once per watcher read, this process' counters at each scrape
-        ledger_part = pages.get("/metrics", (snap.read_at, snap.state), lambda: exposition(
+        ledger_part = self.pages.get("/metrics", (snap.read_at, snap.state), lambda: exposition(
             snap.tallies if snap.state == "ok" else None, snap.heartbeat, engine=False))
         body = ledger_part.body + generate_latest(ENGINE)
         return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8",
                         headers={"Cache-Control": "no-store"})
 
-    return [
-        Route("/", fast("index", "html", page(lambda r: r.index(), "html", "index", front))),
-        Route("/history/", fast("history", "html", page(lambda r: r.history_page(), "html", "history"))),
-        Route("/incidents/{id}/", fast("incident", "html", incident)),
-        Route("/maintenance/{id}/", fast("maintenance", "html", maintenance)),
-        Route("/feed.atom", fast("feed", "atom", page(lambda r: r.atom(), "atom", "feed", nothing))),
-        Route("/feed.json", fast("feed", "feed", page(lambda r: r.json_feed(), "feed", "feed", nothing))),
-        Route("/status.ics", fast("ics", "ics", page(lambda r: r.status_ics(), "ics", "ics", nothing))),
-        Route("/api/v2/{path:path}", fast("api", "json", api)),
-        Route("/static/{name}", static),
-        Route("/brand.css", css),
-        Route("/brand/logo", logo),
-        Route("/live.json", live),
-        Route("/calendar.ics", calendar_ics),
-        Route("/healthz", healthz),
-        Route("/metrics", metrics),
-    ]
 
-
-def logo_path(calendar_path: str, logo: str) -> str | None:
-    """The logo file, only inside the calendar's folder and only an image type."""
-    if not logo:
-        return None
-    folder = os.path.dirname(os.path.abspath(calendar_path))
-    path = os.path.realpath(os.path.join(folder, logo))
-    if not path.startswith(os.path.realpath(folder) + os.sep) or os.path.splitext(path)[1].lower() not in LOGO_TYPES:
-        return None
-    return path if os.path.isfile(path) else None
+def _nothing(status: Any) -> tuple[list[str], None]:
+    """The announcements a feed, the calendar file and the API show: none."""
+    return [], None
 
 
 def plan_ics(ctx: WebContext) -> bytes:
@@ -352,18 +346,3 @@ def health(ctx: WebContext) -> Response:
         body["heartbeat_age_seconds"] = round(age, 1)
         body["ready"] = age <= READY_AGE.total_seconds()
     return JSONResponse(body, status_code=200 if body["ready"] else 503, headers={"Cache-Control": "no-store"})
-
-
-def write_site(directory: str, renderer: Any, css: str, logo: str | None) -> list[str]:
-    """Every file of the site under ``directory`` (each written atomically); their paths.
-    ``herald export-site`` and the ``site`` channel both write through here."""
-    from ..files import write_atomic
-
-    files = renderer.site_files()
-    files["brand.css"] = css
-    if logo:
-        with open(logo, "rb") as fh:
-            files["brand/logo"] = fh.read()
-    for name, body in files.items():
-        write_atomic(os.path.join(directory, name), body)
-    return sorted(files)

@@ -1,6 +1,7 @@
 """The one renderer of the status site: pages, feeds and the API, from the status file, the
 calendar and ledger rows.  ``herald serve``, ``herald export-site`` and the built-in ``site``
-channel all call it, so every engine and every copy shows the same site.
+channel all call it, so every engine and every copy shows the same site.  Also here: the
+brand's stylesheet and where its logo is (:func:`brand_css`, :func:`logo_path`).
 
 It renders; it writes nothing.  Links are relative to ``root`` (``/`` when served, ``../../``
 from an exported ``incidents/ID/index.html``), so an export works on any web host.  Times
@@ -11,15 +12,15 @@ them into the reader's zone.  Every user text goes through Jinja2's autoescaping
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from status.statuspage import API_FILES as API_FILES  # re-exported: the routes name the v2 files here
+
+from . import STATIC, environment, static_file
 
 if TYPE_CHECKING:
     from campaigns.model import Calendar
@@ -41,6 +42,9 @@ COMPONENT_STATES = {
 }
 INDICATOR_CLASS = {"none": "ok", "minor": "minor", "major": "major", "critical": "critical", "maintenance": "maint"}
 IMPACT_ORDER = ["none", "minor", "major", "critical"]
+DEFAULT_ACCENT = "#0b5fff"  # when the brand's colour is not one
+LOGO_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".webp": "image/webp", ".jpg": "image/jpeg",
+              ".jpeg": "image/jpeg", ".gif": "image/gif"}
 
 
 def shorten(text: str, limit: int = TITLE_LIMIT) -> str:
@@ -52,29 +56,6 @@ def shorten(text: str, limit: int = TITLE_LIMIT) -> str:
     if " " in cut and not flat[limit - 1].isspace():
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:.-") + "…"
-
-
-def _linkify(text: str) -> Any:
-    """Escape ``text`` and turn its http(s) links into anchors."""
-    from markupsafe import Markup, escape
-
-    from campaigns.networks import URL_RE
-
-    out, last = [], 0
-    for match in URL_RE.finditer(text):
-        out.append(escape(text[last:match.start()]))
-        out.append(Markup('<a href="{0}">{0}</a>').format(match.group(0)))
-        last = match.end()
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
-
-
-@cache
-def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("scheduler.web", "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters["linkify"] = _linkify
-    return env
 
 
 @dataclass
@@ -164,7 +145,9 @@ class Renderer:
         return {"date": day.isoformat(), "shown": day.strftime("%d %b %Y"), "css": css, "words": words,
                 "events": [{"kind": e[0], "id": e[1], "title": e[2]} for e in mine]}
 
-    def incident(self, incident: Incident) -> dict[str, Any]:
+    def _updates(self, incident: Incident) -> list[dict[str, Any]]:
+        """Each update, oldest first, with the announcements it made: those scheduled at it, and
+        the follow-ups (not status posts) scheduled before the next update."""
         announced = self._announced(incident.source)
         updates = []
         for n, update in enumerate(incident.updates):
@@ -173,6 +156,10 @@ class Renderer:
                     (r.scheduled_at > update.at and (nxt is None or r.scheduled_at < nxt) and r.kind != "status")]
             updates.append({"state": str(update.state), "label": str(update.state).capitalize(),
                             "message": update.message, **self.when(update.at), "links": self._links(mine)})
+        return updates
+
+    def incident(self, incident: Incident) -> dict[str, Any]:
+        updates = self._updates(incident)
         last = incident.updates[-1]
         next_by = self.when(last.at + last.next_update) if last.next_update and not incident.resolved else None
         end = last.at if incident.resolved else self.now
@@ -209,7 +196,7 @@ class Renderer:
     def common(self, root: str) -> dict[str, Any]:
         return {"brand": self.brand, "root": root, "overall": self.overall(), "live": self.data.live,
                 "zone": self.brand.timezone, "updated": self.when(self.now), "lang": self.brand.language,
-                "accent": self.brand.color if _safe_colour(self.brand.color) else "#0b5fff"}
+                "accent": self.brand.color if safe_colour(self.brand.color) else DEFAULT_ACCENT}
 
     # -- pages -----------------------------------------------------------------------------
     def index(self, root: str = "/") -> str:
@@ -217,7 +204,7 @@ class Renderer:
         maintenance = [self.maintenance(m) for m in sorted(status.maintenance, key=lambda m: m.starts)]
         recent = [self.incident(i) for i in sorted(status.incidents, key=lambda i: i.started, reverse=True)
                   if i.resolved and self.now - i.updates[-1].at <= RECENT]
-        return _environment().get_template("index.html").render(
+        return environment().get_template("index.html").render(
             **self.common(root), title=self.brand.name + " status",
             open=[self.incident(i) for i in sorted(status.open_incidents(), key=lambda i: i.started, reverse=True)],
             components=self.components(), recent=recent,
@@ -232,7 +219,7 @@ class Renderer:
         if incident is None:
             return None
         view = self.incident(incident)
-        return _environment().get_template("incident.html").render(
+        return environment().get_template("incident.html").render(
             **self.common(root), title=f"{incident.title} · {self.brand.name} status", incident=view)
 
     def maintenance_page(self, maintenance_id: str, root: str = "/") -> str | None:
@@ -240,7 +227,7 @@ class Renderer:
         if not found:
             return None
         view = self.maintenance(found[-1])
-        return _environment().get_template("maintenance.html").render(
+        return environment().get_template("maintenance.html").render(
             **self.common(root), title=f"{view['title']} · {self.brand.name} status", m=view)
 
     def months(self) -> list[dict[str, Any]]:
@@ -259,7 +246,7 @@ class Renderer:
         return list(months.values())
 
     def history_page(self, root: str = "/") -> str:
-        return _environment().get_template("history.html").render(
+        return environment().get_template("history.html").render(
             **self.common(root), title=f"History · {self.brand.name} status", months=self.months())
 
     # -- feeds -----------------------------------------------------------------------------
@@ -354,15 +341,6 @@ class Renderer:
         return files
 
 
-STATIC = ("site.css", "site.js", "review.css")
-
-
-def static_file(name: str) -> bytes:
-    from importlib.resources import files
-
-    return (files("scheduler.web") / "static" / name).read_bytes()
-
-
 def _spans(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Runs of quiet days as one segment (``width`` days wide, ``shown`` as a range): the bar
     stays 90 days long at a fraction of the markup; a day with events is always its own."""
@@ -389,5 +367,22 @@ def _safe_url(url: str | None) -> bool:
     return bool(url) and str(url).startswith(("https://", "http://"))
 
 
-def _safe_colour(colour: str) -> bool:
+def safe_colour(colour: str) -> bool:
+    """A colour written ``#rrggbb``: the only kind that goes into a stylesheet."""
     return len(colour) == 7 and colour[0] == "#" and all(c in "0123456789abcdefABCDEF" for c in colour[1:])
+
+
+def brand_css(colour: str) -> str:
+    """The brand's accent as a stylesheet (a file, so the CSP needs no inline styles)."""
+    return f":root {{ --accent: {colour if safe_colour(colour) else DEFAULT_ACCENT}; }}\n"
+
+
+def logo_path(calendar_path: str, logo: str) -> str | None:
+    """The logo file, only inside the calendar's folder and only an image type."""
+    if not logo:
+        return None
+    folder = os.path.dirname(os.path.abspath(calendar_path))
+    path = os.path.realpath(os.path.join(folder, logo))
+    if not path.startswith(os.path.realpath(folder) + os.sep) or os.path.splitext(path)[1].lower() not in LOGO_TYPES:
+        return None
+    return path if os.path.isfile(path) else None

@@ -1,0 +1,26 @@
+"""Uptime Kuma's webhook: one heartbeat of one monitor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from status.alerts import FIRING, RESOLVED, AlertEvent, identity
+
+from .payload import get, when
+
+
+def parse_webhook(body: Any) -> list[AlertEvent]:
+    """A beat with status 0 fires, 1 resolves; a test message (no heartbeat) and pending or
+    maintenance beats (2, 3) are news of nothing."""
+    beat = get(body, "heartbeat", dict, "", None)
+    if beat is None:
+        return []
+    monitor = get(body, "monitor", dict, "")
+    state = get(beat, "status", int, "heartbeat")
+    if state not in (0, 1):
+        return []
+    name = get(monitor, "name", str, "monitor")
+    at = when(get(beat, "time", str, "heartbeat"), "heartbeat.time")  # Uptime Kuma sends UTC
+    ident = get(monitor, "id", (int, str), "monitor", name)
+    return [AlertEvent("uptime-kuma", identity("uptime-kuma", str(ident)), FIRING if state == 0 else RESOLVED, at, name,
+                       {"monitor": name})]
