@@ -129,6 +129,15 @@ def remove(path: str) -> bool:
     return True
 
 
+def remove_empty_folder(folder: str) -> bool:
+    """Delete ``folder`` if nothing is in it; False when it holds something (or is gone)."""
+    try:
+        os.rmdir(folder)
+    except OSError:
+        return False
+    return True
+
+
 def private_folder(folder: str) -> None:
     """Make ``folder`` (and its parents) for Herald's own state, readable by its owner only."""
     os.makedirs(folder, mode=0o700, exist_ok=True)

@@ -46,6 +46,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from .. import files
 from ..files import write_atomic
 
 if TYPE_CHECKING:
@@ -343,13 +344,9 @@ class SiteWriter:
     def _delete(self, path: str) -> None:
         self.hashes.pop(path, None)
         full = os.path.join(self.directory, path)
-        try:
-            os.unlink(full)
-        except FileNotFoundError:
-            return
-        self.deleted += 1
-        with contextlib.suppress(OSError):  # its folder, when nothing else is in it
-            os.rmdir(os.path.dirname(full))
+        if files.remove(full):
+            self.deleted += 1
+            files.remove_empty_folder(os.path.dirname(full))
 
 
 class Background:
