@@ -33,7 +33,7 @@ def stop_gate(f: Firing) -> Outcome | None:
 
 
 def reconcile(f: Firing) -> Outcome | None:
-    """an ambiguous claim's earlier attempt arrived: reconciled, not sent again"""
+    """an ambiguous claim: reconciled if it arrived; dead if the network cannot tell and must not get it twice"""
     assert f.claim is not None and f.publisher is not None
     post = f.post = outgoing(f.engine.ledger, f.pub, f.view)
     if not f.claim.ambiguous:
@@ -50,7 +50,7 @@ def reconcile(f: Firing) -> Outcome | None:
 
 
 def send(f: Firing) -> Outcome | None:
-    """sent to the network (what it answers or raises goes to record)"""
+    """publish (what the network answers or raises is for record)"""
     assert f.claim is not None and f.publisher is not None and f.post is not None
     if f.failure is not None:
         return None
@@ -63,7 +63,7 @@ def send(f: Firing) -> Outcome | None:
 
 
 def record(f: Firing) -> Outcome:
-    """sent (its remote id), retrying, dead, or blocked (auth: its account stops)"""
+    """sent (remote id); retrying (transient, 429); dead (permanent, out of attempts); blocked (auth)"""
     if f.failure is not None:
         return failed(f, f.failure)
     assert f.ref is not None

@@ -87,7 +87,7 @@ def account(f: Firing) -> Outcome | None:
 
 
 def stopped_account(f: Firing) -> Outcome | None:
-    """its account was stopped by an auth failure: blocked (announced once, when it stopped)"""
+    """its account was stopped by an auth failure: blocked (announced when it stopped)"""
     why = f.engine.stopped.get(f.pub.network)
     return None if why is None else f.outcome(Result.BLOCKED, why)
 
@@ -109,7 +109,7 @@ def pause(f: Firing) -> Outcome | None:
 
 
 def incident_hold(f: Firing) -> Outcome | None:
-    """an open incident holds calendar posts of its kind and components: held"""
+    """an open major incident holds it (calendar posts, by kind and components): held"""
     reason = incident_reason(f.view, f.pub.kind, f.pub.post, f.now)
     return None if reason is None else settle(f, State.HELD, Result.HELD, reason)
 
