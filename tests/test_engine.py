@@ -463,7 +463,7 @@ def test_swap_replaces_calendar_and_publishers_together(tmp_path):
 
 def test_a_retry_of_an_old_row_is_rebuilt_from_its_post_and_occurrence_not_by_planning_a_window(
         tmp_path, monkeypatch):
-    import scheduler.engine as engine_module
+    import scheduler.engine.planning as engine_module
 
     def down(post, calls):
         if calls == 1:
