@@ -426,8 +426,7 @@ class Daemon:
             self._closing = True
         stuck: set[str] = set()
         if self.scheduler.running:  # running sends finish and are recorded, for STOP_GRACE at most
-            closer = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="herald-stop",
-                                      daemon=True)
+            closer = threading.Thread(target=self._close_scheduler, name="herald-stop", daemon=True)
             closer.start()
             flying = self._wait_for_sends(closer, began + min(STOP_GRACE, STOP_BUDGET))
             if flying:
@@ -462,6 +461,15 @@ class Daemon:
         if self._server_thread is not None:
             self._server_thread.join(left(FEED_STOP))
         log.info("stopped%s", f" (gave back {len(mine)} claim(s))" if mine else "")
+
+    def _close_scheduler(self) -> None:
+        """Empty the job store, then shut down (waiting for the running jobs).  APScheduler's shutdown
+        marks the scheduler stopped before it takes the job-store lock: a one-shot job its thread
+        was starting then is looked for among the pending jobs to be removed, and the thread dies of
+        JobLookupError.  Emptied under that lock first, no round finds a job once it is stopped (and
+        none is added: see _jobs_lock)."""
+        self.scheduler.remove_all_jobs()
+        self.scheduler.shutdown(wait=True)
 
     def _wait_for_sends(self, closer: threading.Thread, until: float) -> list[Publication]:
         """Wait for ``closer`` (the scheduler's shutdown, which waits for the running jobs) until the
