@@ -58,3 +58,36 @@ def test_a_job_due_as_the_engine_stops_leaves_no_traceback_in_the_schedulers_thr
     daemon.shutdown()
     assert died == [], died
     assert not daemon.unfinished
+
+
+def test_an_outcome_held_by_a_rate_limit_is_counted_and_recorded_with_the_heartbeat(tmp_path):
+    from scheduler.engine import Outcome, Result
+    from scheduler.web.metrics import ENGINE
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    daemon = Daemon(str(quiet_calendar(tmp_path)), ledger, clock=FakeClock(T0), watch=False)
+    ledger.beat(daemon.id, T0, {}, started=True)
+
+    def waits() -> float:
+        return ENGINE.get_sample_value("herald_rate_limit_waits_total", {"network": "site"}) or 0.0
+
+    before = waits()
+    on_outcome = daemon.engine.on_outcome  # what the engine calls after every publication it acted on
+    assert on_outcome is not None
+    on_outcome(Outcome("k1", "p1", "site", T0, Result.POSTPONED, message="rate limit 1/hour"))
+    on_outcome(Outcome("k2", "p2", "site", T0, Result.POSTPONED, message="the thread's first post is coming"))
+    assert waits() == before + 1
+    assert ledger.engines()[0]["last_fire_at"] == T0
+
+
+def test_every_part_of_the_daemon_stays_small():
+    """Issue 23: the daemon was one class of 830 lines; each part is a class of at most 150."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent / "scheduler" / "daemon"
+    sizes = {f"{path.name}:{node.name}": node.end_lineno - node.lineno + 1
+             for path in root.glob("*.py") for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.ClassDef) and node.end_lineno is not None}
+    assert {"__init__.py:Daemon", "timers.py:Timers", "watch.py:Watcher", "peers.py:Peers",
+            "background.py:FeedPolling", "hosting.py:SiteHost"} <= set(sizes)
+    assert {name: size for name, size in sizes.items() if size > 150} == {}
