@@ -172,7 +172,7 @@ def test_no_import_cycle_between_the_modules_of_campaigns():
 # -- the web server is served, never used as a library ---------------------------------------------------------
 
 # The commands that start the server (`herald serve`, `herald run` with engine.serve) and what they may take of it.
-SERVER_STARTERS = {"scheduler/cli/web.py", "scheduler/daemon.py"}
+SERVER_STARTERS = {"scheduler/cli/web.py", "scheduler/daemon/hosting.py"}
 SERVER_ENTRY = ("scheduler.web.app", "scheduler.web.context")
 OUTSIDE_WEB = [p for p in modules("scheduler") if not p.is_relative_to(ROOT / "scheduler" / "web")]
 RENDER_MODULES = modules("scheduler/render")
