@@ -58,7 +58,7 @@ from status.edit import visible
 from status.formats import alertmanager, generic, grafana, statuspage, uptime_kuma
 from status.formats.payload import BadPayload
 
-from ..daemon import Settling, read_settled
+from ..daemon.settle import Settling, read_settled
 from ..files import read_bytes
 from .context import WebContext
 
