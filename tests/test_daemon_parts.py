@@ -62,7 +62,7 @@ def test_a_job_due_as_the_engine_stops_leaves_no_traceback_in_the_schedulers_thr
 
 def test_an_outcome_held_by_a_rate_limit_is_counted_and_recorded_with_the_heartbeat(tmp_path):
     from scheduler.engine import Outcome, Result
-    from scheduler.web.metrics import ENGINE
+    from scheduler.metrics import ENGINE
 
     ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
     daemon = Daemon(str(quiet_calendar(tmp_path)), ledger, clock=FakeClock(T0), watch=False)
@@ -72,10 +72,9 @@ def test_an_outcome_held_by_a_rate_limit_is_counted_and_recorded_with_the_heartb
         return ENGINE.get_sample_value("herald_rate_limit_waits_total", {"network": "site"}) or 0.0
 
     before = waits()
-    on_outcome = daemon.engine.on_outcome  # what the engine calls after every publication it acted on
-    assert on_outcome is not None
-    on_outcome(Outcome("k1", "p1", "site", T0, Result.POSTPONED, message="rate limit 1/hour"))
-    on_outcome(Outcome("k2", "p2", "site", T0, Result.POSTPONED, message="the thread's first post is coming"))
+    events = daemon.engine.events  # what every outcome the engine acted on goes through
+    events.publish(Outcome("k1", "p1", "site", T0, Result.POSTPONED, message="rate limit 1/hour"), T0)
+    events.publish(Outcome("k2", "p2", "site", T0, Result.POSTPONED, message="the thread's first post is coming"), T0)
     assert waits() == before + 1
     assert ledger.engines()[0]["last_fire_at"] == T0
 

@@ -165,7 +165,8 @@ class Watcher:
 
     def start(self) -> None:
         # watchdog logs every event at DEBUG: with -v and the log next to the calendar, it would feed on itself
-        logging.getLogger("watchdog").setLevel(logging.WARNING)
+        # (its INFO lines, what it watches, stay: a later command's -v shows them)
+        logging.getLogger("watchdog").setLevel(logging.INFO)
         if self.saves is not None:
             self.saves.start()
 
