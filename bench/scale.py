@@ -66,7 +66,7 @@ def status_reaction(incidents: int, site: bool, runs: int) -> dict[str, float]:
 
 
 WATCHDOG = """
-import sys, time, urllib.request
+import sys, time, urllib.request, uuid
 from pathlib import Path
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
@@ -75,7 +75,11 @@ class Post(FileSystemEventHandler):
     def on_any_event(self, event):
         name = Path(getattr(event, "dest_path", "") or event.src_path).name
         if name == "status.yaml" and event.event_type != "opened":
-            urllib.request.urlopen(urllib.request.Request(url, b"{}", {"Content-Type": "application/json"}), timeout=5)
+            headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
+            try:
+                urllib.request.urlopen(urllib.request.Request(url, b"{}", headers), timeout=5).read()
+            except OSError as exc:
+                print(exc, file=sys.stderr)
 observer = Observer(); observer.schedule(Post(), str(folder)); observer.start()
 print("watching", flush=True)
 time.sleep(3600)
