@@ -39,9 +39,10 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def start_engine(folder: Path, calendar: Path) -> subprocess.Popen:
+def start_engine(folder: Path, calendar: Path, status: Path | None = None) -> subprocess.Popen:
     log = open(folder / "engine.log", "a")  # noqa: SIM115
     return subprocess.Popen([sys.executable, "-m", "scheduler.cli", "run", "--calendar", str(calendar),
+                             *(["--status", str(status)] if status else []),
                              "--state", f"sqlite:///{folder / 'state.db'}"], cwd=folder, stdout=log, stderr=log,
                             env=ENV)
 

@@ -179,85 +179,98 @@ def repetition(calendar: Calendar, publications: list[Publication], checker: Voi
     """The repeats (``duplicate``, ``near-duplicate``) among the publications, on each account
     (of ``accounts``, when given: the accounts' checks are independent, see :func:`shares`)."""
     voice = checker.voice
-    window = voice.window
     by_account: dict[str, dict[str, list[Publication]]] = defaultdict(lambda: defaultdict(list))
     for pub in publications:
         if pub.kind not in STATUS_KINDS and (accounts is None or pub.network in accounts):
             by_account[pub.network][normalize(pub.text)].append(pub)  # in time order: the plan is
-    seen_pairs: set[tuple[object, ...]] = set()
-    times: dict[datetime, str] = {}  # (posts recur at the same few instants)
-
-    def when(at: datetime) -> str:
-        text = times.get(at)
-        if text is None:
-            text = times[at] = _when(at, calendar)
-        return text
-
-    def report(later: Publication, earlier: Publication, score: float) -> None:
-        template = _template_of(calendar, later)
-        first = _template_of(calendar, earlier)
-        if template is None or first is None:
-            return
-        pair = (later.network, template.line, template.col, first.line, first.col)
-        if pair in seen_pairs:
-            return
-        seen_pairs.add(pair)
-        account = calendar.networks[later.network]
-        same = "itself" if earlier.post == later.post else f"post {earlier.post!r}"
-        gap = later.at - earlier.at
-        days = f"{gap.days} days" if gap.days != 1 else "1 day"
-        if score >= 1.0:
-            refuses = account.type in REFUSES_DUPLICATES
-            found = checker.finding(
-                "duplicate",
-                f"post {later.post!r} on {later.network} at {when(later.at)} repeats {same} word for word "
-                f"({when(earlier.at)}, {days} earlier{'; X refuses identical posts' if refuses else ''})",
-                f"give it more variants, or draw on {{weekday}}, {{season}} or a countdown; repeats must be "
-                f"{_span(window)} apart")
-        else:
-            found = checker.finding(
-                "near-duplicate",
-                f"post {later.post!r} on {later.network} at {when(later.at)} is {score:.0%} the same as "
-                f"{same} ({when(earlier.at)}, {days} earlier)",
-                f"reword one of them; similar posts must be {_span(window)} apart")
-        if found:
-            out.add(calendar.path, template.line, template.col, found, key=("repetition", *pair))
-
-    for groups in by_account.values():
-        # the same text again within the window
+    report = _Repeats(calendar, checker, out)
+    for groups in by_account.values():  # the same text again within the window
         for pubs in groups.values():
             for earlier, later in zip(pubs, pubs[1:], strict=False):
-                if later.at - earlier.at <= window:
+                if later.at - earlier.at <= voice.window:
                     report(later, earlier, 1.0)
-    if voice.severity("near-duplicate") == "off":
-        return
-    # nearly the same text within the window: each post against the recent ones like it.  Accounts
-    # post the same texts (link parameters aside): the texts are numbered once, and their shingles,
-    # index prefixes and pair scores are shared by every account
+    if voice.severity("near-duplicate") != "off":
+        _near_repeats(list(by_account.values()), voice.similarity, voice.window, report)
+
+
+def _near_repeats(accounts: list[dict[str, list[Publication]]], threshold: float, window: timedelta,
+                  report: Callable[[Publication, Publication, float], None]) -> None:
+    """Nearly the same text within the window: each post against the recent ones like it.  Accounts
+    post the same texts (link parameters aside): the texts are numbered once, and their shingles,
+    index prefixes and pair scores are shared by every account."""
     ids: dict[str, int] = {}
-    for groups in by_account.values():
+    for groups in accounts:
         for text in groups:
             ids.setdefault(text, len(ids))
     sets = [shingles_of_normal(text) for text in ids]
     scores: dict[tuple[int, int], float] = {}
     prefixes: list[list[int]] | None = None
-    for groups in by_account.values():
+    for groups in accounts:
         # at one instant, the account's texts in the order they first appear (as the plan has them)
         order = {text: n for n, text in enumerate(groups)}
         timeline = sorted(((p.at, order[t], ids[t], p) for t, pubs in groups.items() for p in pubs),
                           key=lambda row: (row[0].timestamp(), row[1]))
         if len(groups) <= EXACT_UP_TO:
-            recent: RecentExact[Publication] = RecentExact(voice.similarity, window, scores)
+            recent: RecentExact[Publication] = RecentExact(threshold, window, scores)
             alike = [recent.find_and_add(at, item, sets, pub) for at, _, item, pub in timeline]
         else:
-            if prefixes is None:
-                prefixes = rank_prefixes(sets, voice.similarity)
-            index: RecentIndex[Publication] = RecentIndex(voice.similarity, window, sets, prefixes, scores)
+            prefixes = prefixes or rank_prefixes(sets, threshold)
+            index: RecentIndex[Publication] = RecentIndex(threshold, window, sets, prefixes, scores)
             alike = [index.find_and_add(at, item, pub) for at, _, item, pub in timeline]
         for row, found in zip(timeline, alike, strict=True):
             if found is not None:
-                earlier, score = found
-                report(row[3], earlier, min(score, 0.999))
+                report(row[3], found[0], min(found[1], 0.999))
+
+
+class _Repeats:
+    """Reports a repeat (``later`` of ``earlier``, ``score`` 1.0: word for word) once per pair of
+    templates on an account, as a ``duplicate`` or ``near-duplicate`` finding."""
+
+    def __init__(self, calendar: Calendar, checker: VoiceChecker, out: Collector):
+        self.calendar, self.checker, self.out = calendar, checker, out
+        self.window = _span(checker.voice.window)
+        self.seen: set[tuple[object, ...]] = set()
+        self.times: dict[datetime, str] = {}  # (posts recur at the same few instants)
+        self.templates: dict[tuple[str, str, int], Template | None] = {}
+
+    def __call__(self, later: Publication, earlier: Publication, score: float) -> None:
+        template, first = self.template(later), self.template(earlier)
+        if template is None or first is None:
+            return
+        pair = (later.network, template.line, template.col, first.line, first.col)
+        if pair in self.seen:
+            return
+        self.seen.add(pair)
+        same = "itself" if earlier.post == later.post else f"post {earlier.post!r}"
+        gap = later.at - earlier.at
+        days = f"{gap.days} days" if gap.days != 1 else "1 day"
+        where = f"post {later.post!r} on {later.network} at {self.when(later.at)}"
+        if score >= 1.0:
+            refuses = self.calendar.networks[later.network].type in REFUSES_DUPLICATES
+            found = self.checker.finding(
+                "duplicate", f"{where} repeats {same} word for word ({self.when(earlier.at)}, {days} earlier"
+                             f"{'; X refuses identical posts' if refuses else ''})",
+                f"give it more variants, or draw on {{weekday}}, {{season}} or a countdown; repeats must be "
+                f"{self.window} apart")
+        else:
+            found = self.checker.finding(
+                "near-duplicate",
+                f"{where} is {score:.0%} the same as {same} ({self.when(earlier.at)}, {days} earlier)",
+                f"reword one of them; similar posts must be {self.window} apart")
+        if found:
+            self.out.add(self.calendar.path, template.line, template.col, found, key=("repetition", *pair))
+
+    def template(self, pub: Publication) -> Template | None:
+        key = (pub.post, pub.network, pub.variant)
+        if key not in self.templates:
+            self.templates[key] = _template_of(self.calendar, pub)
+        return self.templates[key]
+
+    def when(self, at: datetime) -> str:
+        text = self.times.get(at)
+        if text is None:
+            text = self.times[at] = _when(at, self.calendar)
+        return text
 
 
 def shares(publications: list[Publication], helpers: int = 1) -> list[list[str]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -176,6 +176,7 @@ class Memo:
 
     def __init__(self) -> None:
         self.placed: dict[object, dict[datetime, _Placed]] = {}
+        self.days: dict[object, dict[date, timedelta | None]] = {}  # per zone: see _plain_offset
         self.expanded: dict[tuple[str, datetime, datetime], list[datetime]] = {}
 
     def expand(self, series: Series, stop: datetime) -> list[datetime]:
@@ -212,6 +213,7 @@ def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = 
         stop = min(stop, series.until)
     memo = memo or Memo()
     known = memo.placed.setdefault(tz, {})
+    days = memo.days.setdefault(tz, {})
     not_before, ex_days, ex_times = series.not_before, series.ex_days, series.ex_times
     index = 0
     previous = datetime.min.replace(tzinfo=UTC)
@@ -222,7 +224,7 @@ def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = 
             continue
         where = known.get(local)
         if where is None:
-            where = known[local] = _place(local, tz)
+            where = known[local] = _place(local, tz, days)
         utc = where[0]
         if utc <= previous:
             continue  # a gap time shifted onto an instant the rule already produced: once only
@@ -234,9 +236,18 @@ def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = 
         index += 1
 
 
-def _place(local: datetime, tz: Any) -> _Placed:
+def _place(local: datetime, tz: Any, days: dict[date, timedelta | None]) -> _Placed:
     """fold=0 is RFC 5545's reading of gaps and folds; the round trip through UTC turns a skipped
-    wall time (02:30) into the real one (03:30 summer time)."""
+    wall time (02:30) into the real one (03:30 summer time).  On a day the clocks do not change
+    (``days``: the zone's, filled as met) the UTC time is the wall time less the day's offset: a
+    calendar of many rules places a hundred thousand distinct wall times a year."""
+    day = local.date()
+    offset = days.get(day, _UNKNOWN)
+    if offset is _UNKNOWN:
+        offset = days[day] = _plain_offset(day, tz)
+    if offset is not None and not local.microsecond:
+        naive = local - offset
+        return naive.replace(tzinfo=UTC), local.replace(tzinfo=tz), "", naive.isoformat() + "Z"
     wall = local.replace(tzinfo=tz)
     utc = wall.astimezone(UTC)
     at = utc.astimezone(tz)
@@ -246,6 +257,17 @@ def _place(local: datetime, tz: Any) -> _Placed:
     elif wall.replace(fold=1).utcoffset() != at.utcoffset():
         note = _dst_note(local, at, "fold")
     return utc, at, note, _instant(utc)
+
+
+_UNKNOWN = timedelta.min  # (not an offset any zone has)
+
+
+def _plain_offset(day: date, tz: Any) -> timedelta | None:
+    """The zone's UTC offset all through ``day`` when the clocks do not change on it (neither end
+    of the day is skipped or repeated, and both have one offset), else None."""
+    ends = (datetime.combine(day, time(), tz), datetime.combine(day + timedelta(days=1), time(), tz))
+    offsets = {at.replace(fold=fold).utcoffset() for at in ends for fold in (0, 1)}
+    return offsets.pop() if len(offsets) == 1 else None
 
 
 def _dst_note(local: datetime, at: datetime, kind: str) -> str:
@@ -274,6 +296,8 @@ def plan(calendar: Calendar, start: datetime, end: datetime,
     return [row[-1] for row in plan_rows(calendar, start, end, history)]
 
 
+# the fields of templates.occurrence_values that depend on the time of day (the rest, on the day)
+_TIME_FIELDS = ("time", "part_of_day")
 Row = tuple[str, str, str, int, Publication]  # (UTC instant as text, account, post, number, publication)
 
 
@@ -296,9 +320,20 @@ def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHi
     brand = calendar.brand
     southern = is_southern(brand.timezone)
 
+    @lru_cache(maxsize=1024)
+    def on_day(day: date) -> dict[str, str]:
+        return render_values(brand, occurrence_values(datetime.combine(day, time()), southern))
+
+    @lru_cache(maxsize=1024)
+    def at_time(hour: int, minute: int) -> dict[str, str]:
+        values = occurrence_values(datetime(2000, 1, 1, hour, minute), southern)
+        return {name: values[name] for name in _TIME_FIELDS}
+
     @lru_cache(maxsize=8192)  # posts share times of day: render values once per wall-clock time
     def values_at(local: datetime) -> dict[str, str]:
-        return render_values(brand, occurrence_values(local, southern))
+        values = on_day(local.date()).copy()  # (many rules: a hundred thousand wall times a year, on
+        values.update(at_time(local.hour, local.minute))  # a few hundred days at a few dozen times)
+        return values
 
     rows: list[Row] = []
     memo = Memo()
