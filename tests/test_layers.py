@@ -30,7 +30,7 @@ SIDE_EFFECTS = ("scheduler", "requests", "urllib3", "httpx", "watchdog", "sqlalc
 FILE_WRITING_CALLS = {"write_text", "write_bytes", "write_atomic", "mkdir", "makedirs", "touch", "unlink", "rmdir",
                       "removedirs", "symlink_to", "hardlink_to"}
 FILE_WRITING_OS = {"replace", "rename", "renames", "remove", "unlink", "write", "open", "truncate", "chmod",
-                   "mkfifo", "link", "symlink",
+                   "mkfifo", "link", "symlink", "rmdir", "fsync", "ftruncate",
                    "system", "popen", "fork", "execv", "execvp", "spawnv", "kill"}  # and what starts or stops processes
 
 
@@ -88,7 +88,8 @@ def file_writes(path: Path) -> list[str]:
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
         where = f"{path.relative_to(ROOT)}:{node.lineno}: {owner + '.' if owner else ''}{name}()"
-        if name in ("open", "FileIO") and owner in ("", "io", "codecs", "gzip", "bz2", "lzma"):
+        if (name in ("open", "FileIO") and owner in ("", "io", "codecs", "gzip", "bz2", "lzma")) or (
+                name == "fdopen" and owner == "os"):
             mode = node.args[1] if len(node.args) > 1 else next(
                 (k.value for k in node.keywords if k.arg == "mode"), ast.Constant("r"))
             if not (isinstance(mode, ast.Constant) and isinstance(mode.value, str)) or set(mode.value) & set("wax+"):
@@ -163,10 +164,45 @@ def test_no_import_cycle_between_packages():
     assert cycles(package_graph()) == []
 
 
-def test_no_import_cycle_between_the_modules_of_campaigns():
-    graph = {module_name(p): {n for _, n in imports(p) if n.startswith("campaigns.")} for p in modules("campaigns")}
-    graph = {m: {n if n in graph else n.rpartition(".")[0] for n in deps} - {m} for m, deps in graph.items()}
-    assert cycles(graph) == []
+def module_graph(package: str) -> dict[str, set[str]]:
+    """The imports between the modules of ``package`` (and its sub-packages): a name that is not
+    a module (``campaigns.model.Calendar``) counts as its module.  A module's own parent packages
+    are not edges: Python runs them before any module inside them (``from . import forked``)."""
+    graph = {module_name(p): {n for _, n in imports(p) if n.startswith(package + ".")} for p in modules(package)}
+    return {m: {n if n in graph else n.rpartition(".")[0] for n in deps} - {m} - _parents(m)
+            for m, deps in graph.items()}
+
+
+def _parents(module: str) -> set[str]:
+    parts = module.split(".")
+    return {".".join(parts[:n]) for n in range(1, len(parts))}
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_import_cycle_between_the_modules_of_a_package(package):
+    assert cycles(module_graph(package)) == []
+
+
+# -- files are written in one place ----------------------------------------------------------------------------------
+
+# What writes outside scheduler/files.py, and why it is not a file: the process's own standard streams
+# pointed at /dev/null, and a forked child handing its result back through an anonymous in-memory file.
+NOT_FILES = {"scheduler/cli/__init__.py": {"os.open()", "open()"}, "scheduler/cli/forked.py": {"os.fdopen()"}}
+
+
+PROCESS_CALLS = {"system", "popen", "fork", "execv", "execvp", "spawnv", "kill"}
+THROUGH_FILES_PY = {"write_atomic()", "files.write_atomic()"}
+
+
+@pytest.mark.parametrize("path", modules("scheduler"), ids=_ids(modules("scheduler")))
+def test_files_are_written_only_through_files_py(path):
+    relative = str(path.relative_to(ROOT))
+    if relative == "scheduler/files.py":
+        return
+    allowed = NOT_FILES.get(relative, set()) | THROUGH_FILES_PY
+    writes = [w.partition(": ")[2] for w in file_writes(path)]
+    assert [w for w in writes if w not in allowed and w.removeprefix("os.").removesuffix("()") not in PROCESS_CALLS] \
+        == []
 
 
 # -- the web server is served, never used as a library ---------------------------------------------------------

@@ -169,6 +169,8 @@ def _lint_child(args: argparse.Namespace, clock: Clock, text: str, fd: int) -> N
     from campaigns.lint import Collector, checker_for, repetition, shares
     from campaigns.plan import plan
 
+    from .forked import result_file
+
     calendar = check(args.calendar, text).value
     if calendar is None:
         raise SystemExit(1)  # (the parent says what is wrong)
@@ -178,7 +180,7 @@ def _lint_child(args: argparse.Namespace, clock: Clock, text: str, fd: int) -> N
     out = Collector()
     repetition(calendar, publications, checker_for(calendar), out, theirs)
     found = [(key, (p.path, p.line, p.col, p.message, p.hint, p.severity)) for key, p in out.problems.items()]
-    with os.fdopen(fd, "wb", closefd=False) as fh:
+    with result_file(fd) as fh:
         fh.write(marshal.dumps((theirs, found)))
 
 

@@ -18,6 +18,7 @@ import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from typing import BinaryIO
 
 # Calendars shorter than this (in characters) are done in one process: a fork costs more than it saves.
 PARALLEL_FROM_CHARS = 256 * 1024
@@ -86,6 +87,12 @@ class Child:
             self.pid = 0
         with contextlib.suppress(OSError):
             os.close(self.fd)
+
+
+def result_file(fd: int) -> BinaryIO:
+    """Where the child writes its result: the anonymous in-memory file :meth:`Child.start` made
+    (no file on disk), left open for the parent to read."""
+    return os.fdopen(fd, "wb", closefd=False)
 
 
 def read_all(fd: int) -> bytes:

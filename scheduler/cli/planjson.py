@@ -219,7 +219,7 @@ def _child(args: argparse.Namespace, clock: Frozen, text: str, fd: int) -> None:
     start, end = window_of(args, result.value, clock)
     rows = plan_rows(result.value, start, end, variant_history(args, start, end), emit_from=_middle(start, end))
     line = JsonLines().line
-    with os.fdopen(fd, "wb", closefd=False) as fh:
+    with forked.result_file(fd) as fh:
         fh.write(f"{len(rows)}\n".encode())
         fh.write("".join(row[0] for row in rows).encode())
         for begin in range(0, len(rows), _CHUNK):
