@@ -71,7 +71,6 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from campaigns.calendar import check
 from campaigns.errors import CalendarError, StatusFileError
 from campaigns.model import Calendar
 from campaigns.plan import Publication, plan
@@ -85,6 +84,7 @@ from .files import read_bytes
 from .ledger import Ledger
 from .ledger.cluster import Cluster
 from .ledger.registry import newest_calendar
+from .loading import check  # in a forked child, compact and frozen (issue 24)
 from .logformat import set_zone
 from .networks import build_publishers, close_unused
 from .networks.base import Publisher
