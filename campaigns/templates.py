@@ -14,7 +14,6 @@ import string
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from re import Match
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .networks import URL_RE
@@ -77,6 +76,9 @@ class Template:
         return Template, (self.source, self.line, self.col)
 
 
+_NO_BAD_FIELD = (-1, "")
+
+
 @lru_cache(maxsize=COMPILED_CACHE)
 def compiled(source: str) -> tuple[str, tuple[str, ...], tuple[int, str]]:
     """What rendering ``source`` needs: its %-format ("Track it: %(links.order_tracking)s":
@@ -88,20 +90,27 @@ def compiled(source: str) -> tuple[str, tuple[str, ...], tuple[int, str]]:
         parsed = list(string.Formatter().parse(source))
     except ValueError as exc:
         raise TemplateError(f"template is not well formed: {exc}; write {{{{ and }}}} for literal braces") from None
-    printf = "".join(literal.replace("%", "%%") + (f"%({name})s" if name is not None else "")
-                     for literal, name, _, _ in parsed)
-    fields = tuple(name for _, name, _, _ in parsed if name is not None)
-    for index, (name, spec, conversion) in enumerate((n, s, c) for _, n, s, c in parsed if n is not None):
-        if conversion or spec:
-            return printf, fields, (index, f"template field {{{name}{'!' + conversion if conversion else ''}"
-                                           f"{':' + spec if spec else ''}}} has a conversion or format; "
-                                           "only plain {field} is allowed")
-    return printf, fields, (-1, "")
+    printf: list[str] = []
+    fields: list[str] = []
+    bad = _NO_BAD_FIELD
+    for literal, name, spec, conversion in parsed:
+        printf.append(literal.replace("%", "%%"))
+        if name is None:
+            continue
+        if (conversion or spec) and bad is _NO_BAD_FIELD:
+            bad = (len(fields), f"template field {{{name}{'!' + conversion if conversion else ''}"
+                                f"{':' + spec if spec else ''}}} has a conversion or format; "
+                                "only plain {field} is allowed")
+        printf.append(f"%({name})s")
+        fields.append(name)
+    return "".join(printf), tuple(fields), bad
 
 
 def compile_template(source: str, known: frozenset[str] | set[str], line: int = 0, col: int = 0) -> Template:
     """Check ``source``; raise TemplateError naming the first bad field and the allowed ones."""
     _, fields, (bad, why) = compiled(source)
+    if bad < 0 and known.issuperset(fields):
+        return Template(source, line, col)
     for index, name in enumerate(fields):
         if index == bad:
             raise TemplateError(why)
@@ -168,17 +177,17 @@ def tag_links(text: str, hosts: frozenset[str], params: dict[str, str]) -> str:
     """Add UTM ``params`` to every link in ``text`` whose host is the brand's; keep any already set."""
     if not params or not hosts:
         return text
+    wanted = tuple(params.items())
+    return URL_RE.sub(lambda match: _tagged(match.group(0), hosts, wanted), text)
 
-    def tag(match: Match[str]) -> str:
-        url = match.group(0)
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if host not in hosts:
-            return url
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        present = {k for k, _ in query}
-        query += [(k, v) for k, v in params.items() if k not in present]
-        return urlunsplit(parts._replace(query=urlencode(query)))
 
-    return URL_RE.sub(tag, text)
-
+@lru_cache(maxsize=1024)  # a calendar's texts link to a few pages, from a few campaigns
+def _tagged(url: str, hosts: frozenset[str], params: tuple[tuple[str, str], ...]) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host not in hosts:
+        return url
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    present = {k for k, _ in query}
+    query += [(k, v) for k, v in params if k not in present]
+    return urlunsplit(parts._replace(query=urlencode(query)))
