@@ -56,6 +56,33 @@ BAD = {
 }
 
 
+WARNED = calendar_text("""
+    - id: night
+      kind: tip
+      networks: [site]
+      starts: 2027-01-01
+      rrule: "FREQ=DAILY;BYHOUR=2;BYMINUTE=30"
+      text: Night owls
+    - id: day
+      kind: tip
+      networks: [site, hooks]
+      at: 2027-01-10T10:00
+      text: Day
+    - id: evening
+      kind: tip
+      campaign: winter
+      at: 2027-01-10T19:00
+      text: Evening
+""")
+
+
+@pytest.fixture(params=["one child", "two children"])
+def children(request, monkeypatch) -> int:
+    """How many children load a calendar with no error (two when a core is idle)."""
+    monkeypatch.setattr(loading, "_spare_core", lambda: request.param == "two children")
+    return 1 if request.param == "one child" else 2
+
+
 @pytest.fixture
 def big(tmp_path: Path) -> Path:
     path = tmp_path / "content_calendar.yaml"
@@ -85,28 +112,36 @@ def reachable(root: object) -> list[object]:
     return out
 
 
-def test_the_child_loads_the_calendar_loading_here_builds(big, forks, frozen_back):
+def test_the_children_load_the_calendar_loading_here_builds(big, children, forks, frozen_back):
     here = calendars.check(str(big))
     there = loading.check(str(big))
-    assert forks, "loaded in a child"
+    assert len(forks) == children
     assert there.value is not None and there.value == here.value
     assert there.problems == here.problems
     assert [p.series.rule_text for p in there.value.posts] == [p.series.rule_text for p in here.value.posts]
     assert sum(p.recurring for p in there.value.posts) > 50  # (the rules came over, not just their text)
 
 
-def test_the_sample_calendar_comes_over_whole(forks, frozen_back):
+def test_the_sample_calendar_comes_over_whole(children, forks, frozen_back):
     path = str(ROOT / "content_calendar.yaml")
     here, there = calendars.check(path), loading.check(path)
-    assert forks and there.value == here.value and there.problems == here.problems
+    assert len(forks) == children and there.value == here.value and there.problems == here.problems
+
+
+def test_warnings_come_over_once_each(tmp_path, children, forks, frozen_back):
+    path = tmp_path / "cal.yaml"
+    path.write_text(WARNED)
+    here, there = calendars.check(str(path)), loading.check(str(path))
+    assert here.warnings and not here.errors  # (the oracle has what this test is about)
+    assert len(forks) == children and there.value == here.value and there.problems == here.problems
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
-def test_a_bad_calendar_gives_the_same_problems(name, tmp_path, forks, frozen_back):
+def test_a_bad_calendar_gives_the_same_problems(name, tmp_path, children, forks, frozen_back):
     path = tmp_path / "cal.yaml"
     path.write_text(BAD[name])
     here, there = calendars.check(str(path)), loading.check(str(path))
-    assert forks
+    assert len(forks) == (1 if children == 1 else 3)  # (after an error in a share, one child checks the whole)
     assert there.errors and there.value is None
     assert there.problems == here.problems
     for problem in there.errors:
@@ -127,7 +162,7 @@ def test_without_a_child_it_loads_here(big, monkeypatch, frozen_back):
     assert loading.check(str(big)).value == calendars.check(str(big)).value
 
 
-def test_a_child_that_fails_leaves_the_load_to_this_process(big, forks, monkeypatch, frozen_back):
+def test_a_child_that_fails_leaves_the_load_to_this_process(big, children, forks, monkeypatch, frozen_back):
     def broken(fd: int, result: object) -> None:
         raise RuntimeError("the child failed")
 
@@ -139,7 +174,7 @@ def test_a_child_that_fails_leaves_the_load_to_this_process(big, forks, monkeypa
 @pytest.mark.parametrize("where", ["child", "here"])
 def test_what_is_kept_holds_no_nodes_located_data_or_text(where, big, forks, monkeypatch, frozen_back):
     if where == "here":
-        monkeypatch.setattr(loading, "_in_child", lambda path: None)
+        monkeypatch.setattr(loading, "_in_children", lambda path, shares: None)
     calendar = loading.check(str(big)).value
     kept = reachable(calendar)
     assert not [o for o in kept if isinstance(o, Node | LocDict | LocList)]
@@ -160,16 +195,17 @@ def test_templates_are_compiled_when_first_rendered(big, forks, frozen_back):
     assert compiled.cache_info().maxsize is not None  # bounded
 
 
-def test_repeated_names_are_one_object(big, forks, frozen_back):
+def test_repeated_names_are_one_object(big, children, forks, frozen_back):
     calendar = loading.check(str(big)).value
-    posts = calendar.posts
-    lists = {}
-    for post in posts:
-        lists.setdefault(post.networks, []).append(post.networks)
-    repeated = [same for same in lists.values() if len(same) > 1]
-    assert repeated and all(all(t is same[0] for t in same) for same in repeated)
-    names = {id(name) for post in posts for name in (*post.networks, *post.texts)}
-    assert len(names) <= len(calendar.networks)
+    for share in range(children):  # (each child built every other post: one table each)
+        posts = calendar.posts[share::children]
+        lists: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for post in posts:
+            lists.setdefault(post.networks, []).append(post.networks)
+        repeated = [same for same in lists.values() if len(same) > 1]
+        assert repeated and all(all(t is same[0] for t in same) for same in repeated)
+        names = {id(name) for post in posts for name in (*post.networks, *post.texts)}
+        assert len(names) <= len(calendar.networks)
 
 
 def test_the_loaded_calendar_is_frozen(big, forks, frozen_back):
