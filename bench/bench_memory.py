@@ -4,8 +4,8 @@
 
 A real `herald run` loads the generated calendar (its year starting in 400 days, so none of
 it is due) plus 1,200 webhook announcements due at 10 per second, the first ``--due-from`` seconds
-after launch (about the start-up); those due more than 1 s before it are skipped (``catch_up:
-announcement: 1s``), so that no burst of catch-up is sent ahead of the first second's.  Start-up: launch
+after launch (about the start-up); those due more than 5 s before it are skipped (``catch_up:
+announcement: 5s``), so that no burst of catch-up is sent ahead of the first second's.  Start-up: launch
 to the "started" log line.  RSS: 2 s after it.
 Lateness: receipt time - scheduled time of the announcements due in the first second after
 "started" (those due before it are catch-up, not counted).  ``--root``: the checkout whose
@@ -50,8 +50,8 @@ def run(posts: int, root: Path, due_from: float) -> dict:
         text += "".join(f"  - {{id: due-{i}, kind: announcement, networks: [hooks], "
                         f"at: '{at.isoformat(timespec='milliseconds').replace('+00:00', 'Z')}', text: 'Due {i}'}}\n"
                         for i, at in enumerate(due))
-        # those due more than 1 s before start-up are skipped, not sent at once: no burst ahead of the first second
-        text += "engine:\n  catch_up: {announcement: 1s}\n"
+        # those due more than 5 s before start-up are skipped, not sent at once: no burst ahead of the first second
+        text += "engine:\n  catch_up: {announcement: 5s}\n"
         calendar.write_text(text)
         log = folder / "engine.log"
         began = time.time()
