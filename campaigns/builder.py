@@ -9,6 +9,7 @@ its networks, its time (a one-off instant or a recurring rule, see
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Collection
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
@@ -36,6 +37,8 @@ from .voice import DEFAULT_REQUIRED, Limits, Voice
 from .yamlsource import Loc, LocDict, LocList
 
 _POST_KINDS: dict[object, Kind] = {k.value: k for k in POST_KINDS}
+_NO_DAYS: frozenset[date] = frozenset()  # (every empty frozenset is a new object: these are shared)
+_NO_TIMES: frozenset[datetime] = frozenset()
 
 
 def _network_type_hint(name: str) -> str:
@@ -51,6 +54,24 @@ class CalendarBuilder(LocatedBuilder):
         super().__init__(path, problems, bad)
         self.data = data
         self.draft = False  # over-long posts are warnings (the review room's view of an unfinished file)
+        self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._longest: dict[str, str] | None = None
+
+    def shared(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """One tuple of interned names for every list of the same names: a 100,000-post calendar
+        repeats a few account names in a few dozen combinations, and the engine runs with it
+        for weeks (so does a pickled copy of it: pickling keeps what is shared)."""
+        found = self._names.get(names)
+        if found is None:
+            found = self._names[names] = tuple(sys.intern(n) for n in names)
+        return found
+
+    def longest_values(self, brand: Brand) -> dict[str, str]:
+        """The values every template is measured with, at their longest (made once: one brand)."""
+        if self._longest is None:
+            self._longest = render_values(brand, longest_occurrence_values())
+            self._longest.update(longest_countdown_values(brand.events))
+        return self._longest
 
     # -- sections ------------------------------------------------------------------
     def calendar(self) -> Calendar | None:
@@ -207,8 +228,8 @@ class CalendarBuilder(LocatedBuilder):
             self.error(container.value_loc("ends"), message, "swap them or fix the date")
 
     def network_refs(self, container: LocDict, where: Where, networks: dict[str, Account]) -> tuple[str, ...]:
-        return self.references(container, "networks", networks, "network", *where, section="networks",
-                               hint=_network_type_hint)
+        return self.shared(self.references(container, "networks", networks, "network", *where,
+                                           section="networks", hint=_network_type_hint))
 
     def campaigns(self, networks: dict[str, Account], brand: Brand | None) -> dict[str, Campaign]:
         raw = self.data.get("campaigns")
@@ -290,7 +311,7 @@ class PostBuilder:
             campaign=campaign.id if campaign else None,
             enabled=spec.get("enabled", True) is not False and (campaign is None or campaign.enabled),
             image=image, line=spec.loc.line,
-            components=tuple(c for c in spec.get("components") or () if isinstance(c, str)),
+            components=self.p.shared(tuple(c for c in spec.get("components") or () if isinstance(c, str))),
         )
 
     def campaign(self) -> Campaign | None:
@@ -344,7 +365,7 @@ class PostBuilder:
         days: set[date] = set()
         times: set[datetime] = set()
         if not isinstance(raw, LocList):
-            return frozenset(), frozenset()
+            return _NO_DAYS, _NO_TIMES
         for index, value in enumerate(raw):
             if not isinstance(value, str) or not self.p.ok(*self.where, "exdates", index):
                 continue
@@ -359,7 +380,7 @@ class PostBuilder:
                 times.add(exact.astimezone(self.timezone() or UTC).replace(tzinfo=None))
             else:
                 times.add(when.naive())
-        return frozenset(days), frozenset(times)
+        return frozenset(days) if days else _NO_DAYS, frozenset(times) if times else _NO_TIMES
 
     def one_off(self, at: When, tz: ZoneInfo, not_before: datetime | None, until: datetime | None,
                 campaign: Campaign | None) -> Series | None:
@@ -489,8 +510,7 @@ class PostBuilder:
         limit = account.rules.limit
         if limit is None or self.brand is None:
             return
-        values = render_values(self.brand, longest_occurrence_values())
-        values.update(longest_countdown_values(self.brand.events))
+        values = self.p.longest_values(self.brand)
         for number, template in enumerate(templates, 1):
             text = finish(template.render(values), self.brand, campaign, account)
             over = limit.overflow(text)

@@ -11,9 +11,9 @@ validation error, never a leak, and no template can make rendering slow or large
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from re import Match
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .networks import URL_RE
@@ -44,56 +44,83 @@ _LONGEST = {
 }
 
 
+# Compiled templates kept (see :func:`compiled`): a few hundred bytes each, whatever the calendar's size.
+COMPILED_CACHE = 4096
+
+
 class TemplateError(ValueError):
     """A template that cannot be rendered; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """A checked template as written: its text and where.  What rendering needs (the
+    %-format) is made from the text when it is first rendered and kept in a bounded cache
+    (:func:`compiled`), so a loaded calendar holds one string per template, not its parse:
+    only the posts that are due ever have one."""
+
     source: str
-    parts: tuple[tuple[str, str | None], ...]  # (literal text, field name or None)
     line: int = 0  # where it was written, for findings about it (0: not from a file)
     col: int = 0
-    # the same as a %-format ("Track it: %(links.order_tracking)s"): rendered in C, 250,000 times a year
-    printf: str = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        printf = "".join(literal.replace("%", "%%") + (f"%({name})s" if name is not None else "")
-                         for literal, name in self.parts)
-        object.__setattr__(self, "printf", printf)
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return tuple(name for _, name in self.parts if name is not None)
+        return compiled(self.source)[1]
 
     def render(self, values: dict[str, str]) -> str:
-        return self.printf % values
+        return compiled(self.source)[0] % values
+
+    def __reduce__(self) -> tuple[type[Template], tuple[str, int, int]]:
+        """Pickled as its three values: a calendar loaded in a child process comes over pickled,
+        and the dataclass's own way for slots runs a Python loop over its fields per template."""
+        return Template, (self.source, self.line, self.col)
 
 
-def compile_template(source: str, known: frozenset[str] | set[str], line: int = 0, col: int = 0) -> Template:
-    """Parse ``source``; raise TemplateError naming the first bad field and the allowed ones."""
+_NO_BAD_FIELD = (-1, "")
+
+
+@lru_cache(maxsize=COMPILED_CACHE)
+def compiled(source: str) -> tuple[str, tuple[str, ...], tuple[int, str]]:
+    """What rendering ``source`` needs: its %-format ("Track it: %(links.order_tracking)s":
+    rendered in C, 250,000 times a year) and its fields, with the first field that has a
+    conversion or format spec (its index and why it is refused; -1 when none has).  Bounded:
+    planning goes post by post, so the few templates of the post at hand are what is asked for
+    again, and a loaded calendar's templates that are never due are never held compiled."""
     try:
         parsed = list(string.Formatter().parse(source))
     except ValueError as exc:
         raise TemplateError(f"template is not well formed: {exc}; write {{{{ and }}}} for literal braces") from None
-    parts: list[tuple[str, str | None]] = []
+    printf: list[str] = []
+    fields: list[str] = []
+    bad = _NO_BAD_FIELD
     for literal, name, spec, conversion in parsed:
+        printf.append(literal.replace("%", "%%"))
         if name is None:
-            parts.append((literal, None))
             continue
-        if conversion or spec:
-            raise TemplateError(
-                f"template field {{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}} "
-                "has a conversion or format; only plain {field} is allowed"
-            )
+        if (conversion or spec) and bad is _NO_BAD_FIELD:
+            bad = (len(fields), f"template field {{{name}{'!' + conversion if conversion else ''}"
+                                f"{':' + spec if spec else ''}}} has a conversion or format; "
+                                "only plain {field} is allowed")
+        printf.append(f"%({name})s")
+        fields.append(name)
+    return "".join(printf), tuple(fields), bad
+
+
+def compile_template(source: str, known: frozenset[str] | set[str], line: int = 0, col: int = 0) -> Template:
+    """Check ``source``; raise TemplateError naming the first bad field and the allowed ones."""
+    _, fields, (bad, why) = compiled(source)
+    if bad < 0 and known.issuperset(fields):
+        return Template(source, line, col)
+    for index, name in enumerate(fields):
+        if index == bad:
+            raise TemplateError(why)
         if name not in known:
             suggestion = did_you_mean(name, known)
             shown = ", ".join("{" + k + "}" for k in sorted(known))
             raise TemplateError(
                 f"unknown template field {{{name}}}" + (f"; {suggestion}" if suggestion else f"; known fields: {shown}")
             )
-        parts.append((literal, name))
-    return Template(source, tuple(parts), line, col)
+    return Template(source, line, col)
 
 
 def occurrence_values(local: datetime, southern: bool = False) -> dict[str, str]:
@@ -150,17 +177,17 @@ def tag_links(text: str, hosts: frozenset[str], params: dict[str, str]) -> str:
     """Add UTM ``params`` to every link in ``text`` whose host is the brand's; keep any already set."""
     if not params or not hosts:
         return text
+    wanted = tuple(params.items())
+    return URL_RE.sub(lambda match: _tagged(match.group(0), hosts, wanted), text)
 
-    def tag(match: Match[str]) -> str:
-        url = match.group(0)
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if host not in hosts:
-            return url
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        present = {k for k, _ in query}
-        query += [(k, v) for k, v in params.items() if k not in present]
-        return urlunsplit(parts._replace(query=urlencode(query)))
 
-    return URL_RE.sub(tag, text)
-
+@lru_cache(maxsize=1024)  # a calendar's texts link to a few pages, from a few campaigns
+def _tagged(url: str, hosts: frozenset[str], params: tuple[tuple[str, str], ...]) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host not in hosts:
+        return url
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    present = {k for k, _ in query}
+    query += [(k, v) for k, v in params if k not in present]
+    return urlunsplit(parts._replace(query=urlencode(query)))

@@ -140,11 +140,11 @@ def ledger(ledger_url):
 @pytest.fixture
 def forks(monkeypatch):
     """Every calendar is big enough for a one-shot command to split its work with a forked child
-    (scheduler/cli/forked.py), on a one-core machine too; the forks made are counted (the child
+    (scheduler/forked.py), on a one-core machine too; the forks made are counted (the child
     inherits the patch, and exits without coming back here)."""
     import os
 
-    from scheduler.cli import forked
+    from scheduler import forked
 
     monkeypatch.setattr(forked, "PARALLEL_FROM_CHARS", 0)
     monkeypatch.setattr(forked, "can_fork", lambda: True)
@@ -180,7 +180,8 @@ def fork():
 os.fork = fork
 if mode == "sigchld-ignored":
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-from scheduler.cli import entry, forked
+from scheduler import forked
+from scheduler.cli import entry
 forked.can_fork = lambda: mode != "serial"
 sys.argv = ["herald", *sys.argv[1:]]
 entry()

@@ -187,7 +187,7 @@ def test_no_import_cycle_between_the_modules_of_a_package(package):
 
 # What writes outside scheduler/files.py, and why it is not a file: the process's own standard streams
 # pointed at /dev/null, and a forked child handing its result back through an anonymous in-memory file.
-NOT_FILES = {"scheduler/cli/__init__.py": {"os.open()", "open()"}, "scheduler/cli/forked.py": {"os.fdopen()"}}
+NOT_FILES = {"scheduler/cli/__init__.py": {"os.open()", "open()"}, "scheduler/forked.py": {"os.fdopen()"}}
 
 
 PROCESS_CALLS = {"system", "popen", "fork", "execv", "execvp", "spawnv", "kill"}

@@ -1,4 +1,4 @@
-"""`herald lint` of a big calendar on two processes (scheduler/cli/calendar.py, scheduler/cli/forked.py)
+"""`herald lint` of a big calendar on two processes (scheduler/cli/calendar.py, scheduler/forked.py)
 prints exactly what one process prints.  The oracles are not the code under test: the serial
 lint (no child, every account checked here), and for the repetition check itself, comparing each
 post with every recent one (`RecentExact` on every account: no index, no shared prefixes)."""
@@ -20,8 +20,9 @@ from campaigns import similarity
 from campaigns.calendar import load
 from campaigns.lint import shares
 from campaigns.plan import Publication
+from scheduler import forked
 from scheduler.cli import calendar as calendar_cli
-from scheduler.cli import forked, main
+from scheduler.cli import main
 from scheduler.clock import FakeClock
 from tests.conftest import FORK_COUNTING, ROOT
 

@@ -16,7 +16,8 @@ import pytest
 from bench.generate import generate
 from campaigns.calendar import load
 from campaigns.plan import VariantHistory, plan, variant_id
-from scheduler.cli import forked, main, planjson
+from scheduler import forked
+from scheduler.cli import main, planjson
 from scheduler.clock import FakeClock
 from status.announce import announcements
 from status.load import load as load_status

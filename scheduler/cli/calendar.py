@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from campaigns.lint import Elsewhere
 
     from ..clock import Clock
-    from .forked import Child
+    from ..forked import Child
 
 
 def register(sub: Any) -> None:
@@ -127,7 +127,7 @@ def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.yamlsource import read_file
     from status.lint import lint
 
-    from . import forked
+    from .. import forked
 
     clock = forked.Frozen(clock.now())  # (one "now" for this process and its child)
     text = read_file(args.calendar)
@@ -162,14 +162,14 @@ def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def _lint_child(args: argparse.Namespace, clock: Clock, text: str, fd: int) -> None:  # pragma: no cover - child
-    """In the child (scheduler/cli/forked.py): the repetition check of the second share of the
+    """In the child (scheduler/forked.py): the repetition check of the second share of the
     accounts (the parent plans the same window and cuts the same shares), written to ``fd``.
     Only the voice guide's thresholds and severities matter to it: no status file is needed."""
     from campaigns.calendar import check
     from campaigns.lint import Collector, checker_for, repetition, shares
     from campaigns.plan import plan
 
-    from .forked import result_file
+    from ..forked import result_file
 
     calendar = check(args.calendar, text).value
     if calendar is None:
@@ -189,7 +189,7 @@ def _collect(child: Child) -> Elsewhere:
     or None when it failed or checked other accounts (then this process checks them)."""
     from campaigns.errors import Problem
 
-    from .forked import read_all
+    from ..forked import read_all
 
     def collect(accounts: list[str]) -> list[tuple[tuple[object, ...], Problem]] | None:
         fd = child.collect()

@@ -33,10 +33,10 @@ from typing import IO, Any
 from campaigns.calendar import check
 from campaigns.plan import JsonLines, Publication, plan_rows, utc_instant
 
+from .. import forked
 from ..clock import Clock
-from . import forked
+from ..forked import Child, Frozen
 from .common import load_calendar, planned, variant_history
-from .forked import Child, Frozen
 from .times import window_of
 
 _INSTANT = len("2027-01-01T00:00:00Z")  # every UTC instant of a plan has this width

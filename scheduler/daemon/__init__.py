@@ -34,7 +34,6 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-from campaigns.calendar import check
 from status.load import check as check_status
 from status.model import Status
 
@@ -43,6 +42,7 @@ from ..clock import Clock, SystemClock
 from ..engine import REPLAN, Engine, Outcome
 from ..feeds import FeedReader
 from ..ledger import Ledger
+from ..loading import check  # in a forked child, compact and frozen (issue 24)
 from ..networks import build_publishers
 from ..networks.base import Publisher
 from .background import FEED_STOP, FeedPolling

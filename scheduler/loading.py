@@ -1,0 +1,137 @@
+"""Loading the calendar for a process that keeps it for weeks: in a forked child, compact, frozen.
+
+Loading a 100,000-post calendar builds far more than the calendar it ends with: the file's
+text, ruamel's composed nodes, the located data, the schema check's copy.  Freed, that peak
+stays in this process as half-empty memory pools the allocator never returns (493 MB of a
+1,079 MB engine), and every object left is one the cyclic collector walks at each full
+collection.  So :func:`check` runs :func:`campaigns.calendar.check` in a forked child (two,
+each building every other post, when a core is idle: see :func:`_merged`), which
+hands back only the result (the calendar, or every problem found, exactly as in-process
+loading gives them) pickled into an anonymous in-memory file; this process unpickles it, a
+few compact objects allocated in order, and freezes them (``gc.freeze``): the collector
+never walks them again.  If no child can be started or it fails for any reason, the same
+check runs here (:mod:`scheduler.forked` holds the forking the commands share).
+
+A process that loads this way runs threads (the engine plans on one while another reloads),
+so the collector's switch is this module's from its first load on: the pure layer's pauses
+(:mod:`campaigns.gcpause`) stop switching it, and this module pauses it while it builds,
+one load at a time.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from campaigns import calendar as calendars
+from campaigns import gcpause
+from campaigns.calendar import CalendarResult
+from campaigns.model import Post
+
+from .forked import Child, read_all, result_file
+
+
+def check(path: str) -> CalendarResult:
+    """:func:`campaigns.calendar.check` of the file at ``path``, loaded in children, then frozen."""
+    gcpause.PAUSING = False
+    result = None
+    if hasattr(os, "fork") and hasattr(os, "memfd_create"):
+        if _spare_core():
+            result = _merged(_in_children(path, 2))
+        if result is None:
+            found = _in_children(path, 1)
+            result = found[0] if found else None
+    if result is None:
+        with _collector_paused():
+            result = calendars.check(path)
+        gc.collect()  # the loader's cyclic garbage (ruamel's objects), before it could be frozen for good
+    gc.freeze()
+    return result
+
+
+def _spare_core() -> bool:
+    """Whether a second child would have a core of its own: each child parses the whole file, so on
+    a busy machine two take longer than one."""
+    return os.getloadavg()[0] <= len(os.sched_getaffinity(0)) - 1
+
+
+def _merged(results: list[CalendarResult] | None) -> CalendarResult | None:
+    """One calendar from the children that built every other post each; None when there is an
+    error (one child then checks the whole file, for its errors exactly as they have always been
+    found) or the halves do not add up.  The file's other parts come from the first child (each
+    built them); a warning about them, found by both, is kept once."""
+    if not results or any(r.errors or r.value is None for r in results):
+        return None
+    first, second = (r.value for r in results)
+    assert first is not None and second is not None
+    if not 0 <= len(first.posts) - len(second.posts) <= 1:
+        return None
+    posts: list[Post] = [*first.posts, *second.posts]
+    posts[0::2], posts[1::2] = first.posts, second.posts
+    problems = list(dict.fromkeys(p for r in results for p in r.problems))
+    return CalendarResult(replace(first, posts=tuple(posts)), problems)
+
+
+_switch = threading.Lock()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The collector off while a load builds (see :mod:`campaigns.gcpause`), back as it was after:
+    the only switching of it in this process, one load at a time."""
+    with _switch:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if was_enabled:
+                gc.enable()
+
+
+def _in_children(path: str, shares: int) -> list[CalendarResult] | None:
+    """What ``shares`` forked children loaded, child ``i`` the posts at the indices ``i`` modulo
+    ``shares`` (and all of the rest of the file); None if they could not (no process to spare, or
+    one died)."""
+    children = [Child.start(f"herald-calendar-{share}", _work(path, shares, share)) for share in range(shares)]
+    try:
+        out = []
+        for child in children:
+            fd = child.collect() if child is not None else None
+            if fd is None:
+                return None
+            with _collector_paused():  # (nothing unpickled here is cyclic)
+                result: Any = pickle.loads(read_all(fd))
+            if not isinstance(result, CalendarResult):
+                return None
+            out.append(result)
+        return out
+    finally:
+        for child in children:
+            if child is not None:
+                child.close()
+
+
+def _work(path: str, shares: int, share: int) -> Callable[[int], None]:
+    """What child ``share`` of ``shares`` does: load its posts and write the result to the file it is given."""
+    def mine(index: int) -> bool:
+        return index % shares == share
+
+    return lambda fd: _write(fd, _load_alone(path, None if shares == 1 else mine))
+
+
+def _load_alone(path: str, posts: Callable[[int], bool] | None) -> CalendarResult:  # pragma: no cover - child
+    """The child runs one thread: there the pure layer's pauses may switch the collector again."""
+    gcpause.PAUSING = True
+    return calendars.check(path, posts=posts)
+
+
+def _write(fd: int, result: CalendarResult) -> None:  # pragma: no cover - runs in the child
+    with result_file(fd) as out:
+        out.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
