@@ -4,6 +4,7 @@ a compression bomb, a redirect elsewhere): for the HTTP layer's tests and the ne
 from __future__ import annotations
 
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,7 @@ class Server:
         self.routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
         self.hits: list[str] = []
         self.peers: list[tuple[str, int]] = []  # the client's address of each request
+        self.arrived: list[float] = []  # time.monotonic() when each request's head was read
         self.stop = threading.Event()  # ends trickling handlers when the test is over
         self.written = 0
         server = self
@@ -30,6 +32,7 @@ class Server:
                 pass
 
             def handle_one(self):
+                server.arrived.append(time.monotonic())
                 server.hits.append(self.path)
                 server.peers.append(self.client_address)
                 route = server.routes.get(self.path.split("?")[0], server.routes.get("*"))
