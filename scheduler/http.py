@@ -24,6 +24,13 @@
   :func:`scheduler.redaction.redact_url`.
 - **One status classifier** (:func:`classify`) and **one Retry-After parser**
   (:func:`retry_at`), so every publisher reads a status code the same way.
+- **The SDKs send through it too**: :class:`SdkSession` is a ``requests.Session`` whose
+  every request goes through an :class:`HttpClient` on that same session (tweepy's
+  ``Client``/``API`` and Mastodon.py take one), and :func:`httpx_transport` is an httpx
+  transport doing the same for an httpx client (atproto's ``Request(transport=…)``). So
+  the SDKs' requests, media uploads and token refreshes included, have the deadline, the
+  caps and the redirect rule, and fail with this module's errors, which the SDKs pass on
+  (Mastodon.py and tweepy's v1.1 ``API`` as the context of their own exception).
 
 A request returns a :class:`Response` (status, case-insensitive headers, the decoded
 bytes, the final URL); it never raises for an HTTP status: the caller classifies it.
@@ -33,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import json as jsonlib
 import logging
 import math
@@ -46,7 +54,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -59,6 +67,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from campaigns.errors import RuntimeFailure
 
 from .redaction import redact_url
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("herald.http")
 
@@ -707,3 +718,88 @@ class HttpClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# -- the SDKs' sessions and transports ----------------------------------------------------------------------------
+
+#: Headers that describe the bytes on the wire, not the decoded body an SDK is handed.
+_WIRE_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
+#: What an SDK's request may ask for that Herald decides instead: the deadline, reading the whole
+#: answer within the caps, following redirects only on the same host.
+_REPLACED_BY_HERALD = ("timeout", "stream", "allow_redirects")
+_PASSED_ON = ("params", "data", "json", "files", "headers", "auth")
+
+
+def _decoded_headers(answer: Response) -> dict[str, str]:
+    """The answer's headers as they describe its decoded bytes (the codings are undone here)."""
+    headers = {name: value for name, value in answer.headers.items() if name.lower() not in _WIRE_HEADERS}
+    headers["Content-Length"] = str(len(answer.content))
+    return headers
+
+
+class SdkSession(requests.Session):
+    """A ``requests.Session`` for an SDK that sends on a session of its own (tweepy,
+    Mastodon.py): each of its requests is sent by ``self.http``, an :class:`HttpClient` on
+    this same session (its adapters, mounted ones too, and its headers), and handed back as
+    a complete ``requests.Response``. The SDK's ``timeout``, ``stream`` and
+    ``allow_redirects`` are replaced by Herald's rules; a proxy, cookies or TLS options are
+    refused (``TypeError``) rather than ignored."""
+
+    def __init__(self, *, deadline: float = DEFAULT_DEADLINE, max_bytes: int = DEFAULT_MAX_BYTES,
+                 max_decoded: int = DEFAULT_MAX_DECODED, max_redirects: int = DEFAULT_MAX_REDIRECTS):
+        super().__init__()
+        self.http = HttpClient(self, deadline=deadline, max_bytes=max_bytes, max_decoded=max_decoded,
+                               max_redirects=max_redirects)
+
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if _watch() is not None:  # self.http sending one hop on this thread: the plain session does it
+            return super().request(method, url, *args, **kwargs)
+        if args:
+            raise TypeError("SdkSession.request takes its options by name")
+        for name in _REPLACED_BY_HERALD:
+            kwargs.pop(name, None)
+        if not kwargs.get("proxies"):  # tweepy's API passes {} when no proxy is set
+            kwargs.pop("proxies", None)
+        refused = sorted(set(kwargs) - set(_PASSED_ON))
+        if refused:
+            raise TypeError(f"SdkSession does not support {', '.join(refused)}")
+        answer = self.http.request(method, url.decode() if isinstance(url, bytes) else url, **kwargs)
+        return _as_requests_response(answer, method)
+
+
+def _as_requests_response(answer: Response, method: str) -> requests.Response:
+    """A complete ``requests.Response`` of ``answer``, its body already read (as requests
+    does for a request that does not stream), so the SDK never touches a socket."""
+    out = requests.Response()
+    out.status_code = answer.status
+    out.headers = CaseInsensitiveDict(_decoded_headers(answer))
+    out.raw = io.BytesIO(answer.content)
+    out.content  # noqa: B018  (reads raw: the response is complete and closing it loses nothing)
+    out.url = answer.url
+    out.reason = http.client.responses.get(answer.status, "")
+    out.encoding = requests.utils.get_encoding_from_headers(out.headers)
+    out.elapsed = timedelta(seconds=answer.elapsed)
+    out.request = requests.Request(method, answer.url).prepare()
+    return out
+
+
+def httpx_transport(client: HttpClient) -> httpx.BaseTransport:
+    """An httpx transport that sends every request with ``client`` (atproto's client is an
+    ``httpx.Client``: ``atproto_client.request.Request(transport=…)``). Same-host redirects
+    are followed inside ``client``, so httpx never sees one; the answer is complete and
+    decoded. Closing the transport leaves ``client`` to its owner. httpx is imported here,
+    not at the top: only an account that uses it pays for it."""
+    import httpx
+
+    # requests writes these itself; the codings asked for are the ones decoded here (gzip, deflate)
+    unsent = ("host", "connection", "content-length", "transfer-encoding", "accept-encoding")
+
+    class Transport(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in request.headers.raw
+                       if name.decode("latin-1").lower() not in unsent}  # the names as the SDK spelled them
+            answer = client.request(request.method, str(request.url), headers=headers, data=request.read() or None)
+            return httpx.Response(answer.status, headers=_decoded_headers(answer), content=answer.content,
+                                  request=request)
+
+    return Transport()

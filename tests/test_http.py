@@ -24,61 +24,16 @@ from scheduler.http import (
     Outcome,
     RedirectRefused,
     ResponseTooLarge,
+    SdkSession,
     TooManyRedirects,
     classify,
+    httpx_transport,
     retry_at,
     same_host,
 )
+from tests.badserver import MB, Server, body_trickle, bomb, huge, redirect, reply
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-MB = 1024 * 1024
-
-
-class Server:
-    """A local HTTP server; ``routes`` maps a path to a function of the request handler."""
-
-    def __init__(self, host: str = "127.0.0.1"):
-        self.routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
-        self.hits: list[str] = []
-        self.peers: list[tuple[str, int]] = []  # the client's address of each request
-        self.stop = threading.Event()  # ends trickling handlers when the test is over
-        self.written = 0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def handle_one(self):
-                server.hits.append(self.path)
-                server.peers.append(self.client_address)
-                route = server.routes.get(self.path.split("?")[0])
-                if route is None:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                try:
-                    route(self)
-                except (BrokenPipeError, ConnectionResetError, OSError):
-                    self.close_connection = True
-
-            do_GET = do_POST = handle_one  # noqa: N815
-
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
-        self.server.handle_error = lambda request, address: None  # a client that hung up on purpose
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.server.server_address[1]}{path}"
-
-    def close(self):
-        self.stop.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -93,42 +48,6 @@ def other():
     s = Server()
     yield s
     s.close()
-
-
-def reply(body: bytes, status: int = 200, headers: dict[str, str] | None = None):
-    def route(h: BaseHTTPRequestHandler):
-        length = int(h.headers.get("Content-Length") or 0)
-        if length:
-            h.rfile.read(length)
-        h.send_response(status)
-        for k, v in (headers or {}).items():
-            h.send_header(k, v)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
-
-    return route
-
-
-def body_trickle(stop: threading.Event, length: bool = True):
-    """A handler sending a 60-byte body a byte every 50 ms (3 s), declared or close-delimited."""
-    def handle(h):
-        h.send_response(200)
-        if length:
-            h.send_header("Content-Length", "60")
-        else:
-            h.send_header("Connection", "close")
-        h.end_headers()
-        for _ in range(60):
-            if stop.wait(0.05):
-                return
-            h.wfile.write(b"x")
-
-    return handle
-
-
-def redirect(location: str, status: int = 302):
-    return reply(b"", status, {"Location": location})
 
 
 def elapsed(fn: Callable[[], object]) -> tuple[float, BaseException | None]:
@@ -205,16 +124,7 @@ def test_a_fast_answer_is_read_whole_and_the_connection_is_kept(server):
 
 
 def test_a_declared_50_mb_body_is_refused_before_reading(server):
-    def huge(h):
-        h.send_response(200)
-        h.send_header("Content-Length", str(50 * MB))
-        h.end_headers()
-        chunk = b"x" * 65536
-        for _ in range(50 * MB // 65536):
-            h.wfile.write(chunk)
-            server.written += len(chunk)
-
-    server.routes["/huge"] = huge
+    server.routes["/huge"] = huge(server)
     with pytest.raises(ResponseTooLarge) as caught:
         HttpClient(max_bytes=2 * MB).get(server.url("/huge"))
     assert caught.value.limit == 2 * MB and not caught.value.decoded and caught.value.status == 200
@@ -222,25 +132,10 @@ def test_a_declared_50_mb_body_is_refused_before_reading(server):
 
 
 def test_an_undeclared_50_mb_body_is_refused_at_the_cap_without_reading_it_all(server):
-    def huge(h):
-        h.send_response(200)
-        h.send_header("Connection", "close")
-        h.end_headers()
-        chunk = b"x" * 65536
-        for _ in range(50 * MB // 65536):
-            h.wfile.write(chunk)
-            server.written += len(chunk)
-
-    server.routes["/huge"] = huge
+    server.routes["/huge"] = huge(server, declared=False)
     with pytest.raises(ResponseTooLarge):
         HttpClient(max_bytes=2 * MB).get(server.url("/huge"))
     assert server.written < 20 * MB
-
-
-def bomb(size: int) -> bytes:
-    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    zeros = bytes(MB)
-    return b"".join([*(packer.compress(zeros) for _ in range(size // MB)), packer.flush()])
 
 
 def test_a_gzip_bomb_is_refused_with_memory_bounded(server):
@@ -389,6 +284,50 @@ def test_a_session_is_the_seam_and_a_mounted_adapter_is_watched_too(server):
     took, error = elapsed(lambda: HttpClient(session, deadline=0.5, user_agent="T/1").get(server.url("/slow")))
     assert isinstance(error, DeadlineExceeded) and took < 1.5
     assert session.headers["User-Agent"] == "T/1"
+
+
+# -- the SDKs' session and transport (every network's limits: tests/test_network_limits.py) ------------------------
+
+
+def test_an_sdk_session_hands_back_a_whole_decoded_requests_response(server):
+    text = b'{"id": "42", "text": "caf\xc3\xa9"}'
+    server.routes["/gz"] = reply(gzip.compress(text), 201, {"Content-Encoding": "gzip",
+                                                            "Content-Type": "application/json", "X-Thing": "y"})
+    session = SdkSession(deadline=2)
+    with session.post(server.url("/gz"), json={"a": 1}, timeout=60, proxies={}) as answer:  # as tweepy sends
+        pass
+    assert answer.json() == {"id": "42", "text": "café"} and answer.content == text  # read before it was closed
+    assert (answer.status_code, answer.reason, answer.ok) == (201, "Created", True)
+    assert answer.headers["x-thing"] == "y" and "Content-Encoding" not in answer.headers
+    assert answer.headers["Content-Length"] == str(len(text)) and answer.url == server.url("/gz")
+
+
+def test_an_sdk_session_keeps_the_deadline_and_refuses_what_it_cannot_honour(server):
+    server.routes["/slow"] = body_trickle(server.stop)
+    session = SdkSession(deadline=0.5)
+    took, error = elapsed(lambda: session.get(server.url("/slow"), timeout=300))  # the SDK's timeout: replaced
+    assert isinstance(error, DeadlineExceeded) and 0.4 < took < 1.5
+    with pytest.raises(TypeError, match="does not support proxies, verify"):
+        session.get(server.url("/slow"), proxies={"https": "http://proxy.example"}, verify=False)
+    assert server.hits == ["/slow"]
+
+
+def test_an_httpx_client_on_herald_s_transport_gets_herald_s_rules(server, other):
+    import httpx
+
+    text = b"hello " * 100
+    server.routes["/old"] = redirect("/new", 301)
+    server.routes["/new"] = reply(gzip.compress(text), headers={"Content-Encoding": "gzip"})
+    server.routes["/away"] = redirect(other.url("/meta", host="localhost"))
+    server.routes["/bomb"] = reply(bomb(50 * MB), headers={"Content-Encoding": "gzip"})
+    with httpx.Client(transport=httpx_transport(HttpClient(max_decoded=5 * MB)), follow_redirects=True) as client:
+        answer = client.get(server.url("/old"))
+        assert answer.status_code == 200 and answer.content == text and answer.history == []  # followed inside
+        with pytest.raises(RedirectRefused):
+            client.get(server.url("/away"))
+        with pytest.raises(ResponseTooLarge):
+            client.get(server.url("/bomb"))
+    assert server.hits == ["/old", "/new", "/away", "/bomb"] and other.hits == []
 
 
 # -- status codes and Retry-After -------------------------------------------------------------------------------

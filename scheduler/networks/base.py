@@ -33,8 +33,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from campaigns.errors import ConfigError, HeraldError
 
 from ..http import (
@@ -261,14 +259,25 @@ def status_error(network: str, status: int, message: str, *, headers: Mapping[st
 
 
 @contextmanager
-def transport_errors(network: str, where: str, deadline: float | None = None) -> Iterator[None]:
-    """Failures to get an answer, as Herald's errors: from :mod:`scheduler.http`, and from
-    ``requests`` for the libraries that send with it themselves (tweepy). A refused connection
-    certainly delivered nothing; a timeout or a dropped connection after sending may have
-    (ambiguous). ``where`` names the endpoint (a redacted URL, or a description); ``deadline``
-    (seconds) is the request's, for the message."""
+def transport_errors(network: str, where: str, deadline: float | None = None, *,
+                     wrapped_by: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Failures to get an answer from :mod:`scheduler.http` (every network sends through it,
+    the SDKs too), as Herald's errors. A refused connection certainly delivered nothing; a
+    timeout or a dropped connection after sending may have (ambiguous). ``where`` names the
+    endpoint (a redacted URL, or a description); ``deadline`` (seconds) is the request's, for
+    the message. ``wrapped_by``: an SDK's exception types that wrap the failure of the request
+    it sent (as their cause or context, maybe through another of theirs); one that wraps a
+    :class:`scheduler.http.HttpError` is read as it."""
     try:
-        yield
+        try:
+            yield
+        except wrapped_by as exc:
+            inner: BaseException | None = exc
+            while inner is not None and not isinstance(inner, HttpError):
+                inner = inner.__cause__ or inner.__context__
+            if inner is None:
+                raise
+            raise inner from None
     except DeadlineExceeded as exc:
         raise Transient(network, f"{where} did not answer within {exc.deadline:g} s",
                         ambiguous=exc.ambiguous) from None
@@ -284,10 +293,3 @@ def transport_errors(network: str, where: str, deadline: float | None = None) ->
         raise Permanent(network, f"{where}: {exc.detail}; set the final URL in the calendar") from None
     except HttpError as exc:  # too large or malformed: it was received, what it did is unknown
         raise Transient(network, f"{where}: {exc.detail}", ambiguous=True) from None
-    except requests.ConnectTimeout:
-        raise Transient(network, f"connecting to {where} timed out") from None
-    except requests.Timeout:
-        shown = f"within {deadline:g} s" if deadline is not None else "in time"
-        raise Transient(network, f"{where} did not answer {shown}", ambiguous=True) from None
-    except requests.ConnectionError as exc:
-        raise Transient(network, f"cannot reach {where}", ambiguous="refused" not in str(exc)) from None

@@ -10,8 +10,11 @@
   (``uri`` + ``cid``) to the thread's first post.
 - No idempotency key, but it can be asked: ``find_recent`` reads the author feed and
   compares texts.
-- Each request has the account's deadline (``timeout``, default 10 s), given to the SDK's
-  HTTP client; the session's tokens are registered as secrets and saved mode 600.
+- The SDK's httpx client sends through Herald's HTTP layer (the public
+  ``Request(transport=…)``, :func:`scheduler.http.httpx_transport`): each request, the
+  session's refresh and blob uploads too, has the account's deadline (``timeout``, default
+  10 s) for its whole answer, the size caps and the same-host redirect rule; the
+  session's tokens are registered as secrets and saved mode 600.
 - Errors: 429 waits for ``ratelimit-reset``; 401 that a fresh login cannot fix stops the
   account; other statuses go through the shared rule (400, an invalid record or a too
   long text, is permanent with Bluesky's message; 5xx retry); network errors retry.
@@ -27,7 +30,6 @@ from atproto import Client, client_utils, models
 from atproto_client.exceptions import (
     AtProtocolError,
     BadRequestError,
-    InvokeTimeoutError,
     NetworkError,
     RequestErrorBase,
     UnauthorizedError,
@@ -36,7 +38,7 @@ from atproto_client.request import Request
 
 from ..clock import Clock
 from ..files import write_atomic
-from ..http import HttpClient, retry_at
+from ..http import HttpClient, httpx_transport, retry_at
 from ..redaction import register
 from .base import (
     AccountPublisher,
@@ -47,6 +49,7 @@ from .base import (
     RemoteRef,
     Transient,
     status_error,
+    transport_errors,
 )
 from .credentials import Secrets
 from .media import image_bytes
@@ -83,12 +86,12 @@ class BlueskyPublisher(AccountPublisher):
         self.language = language
         service = options.get("service", "https://bsky.social").rstrip("/")
         self.timeout = float(options.get("timeout", 10))
-        self.request = Request(timeout=self.timeout)  # the SDK's httpx client, with Herald's deadline
+        self.http = HttpClient(deadline=self.timeout)  # the SDK's requests, and images given by url
+        self.request = Request(transport=httpx_transport(self.http))
         self.client = Client(base_url=f"{service}/xrpc", request=self.request)
         self.session_path = os.path.join(base_dir, ".herald", f"bluesky-{name}.session")
         self.client.on_session_change(self._save)
         self.logged_in = False
-        self.images = HttpClient(deadline=self.timeout)  # images given by url (the SDK speaks to Bluesky only)
 
     @classmethod
     def calendar_options(cls, calendar: Calendar) -> dict[str, Any]:
@@ -126,8 +129,6 @@ class BlueskyPublisher(AccountPublisher):
         self.logged_in = True
 
     def _error(self, exc: AtProtocolError) -> PublishError:
-        if isinstance(exc, InvokeTimeoutError):
-            return Transient(self.name, "Bluesky did not answer in time", ambiguous=True)
         if isinstance(exc, NetworkError):
             return Transient(self.name, "cannot reach Bluesky", ambiguous=True)
         if isinstance(exc, RequestErrorBase) and exc.response is not None:
@@ -140,6 +141,12 @@ class BlueskyPublisher(AccountPublisher):
         return Transient(self.name, f"Bluesky: {type(exc).__name__}", ambiguous=True)
 
     def _call(self, action: Callable[[], T]) -> T:
+        """``action`` after logging in; a failed send (the SDK passes Herald's transport errors
+        on) by the shared rule."""
+        with transport_errors(self.name, "Bluesky", self.timeout):
+            return self._logged_in(action)
+
+    def _logged_in(self, action: Callable[[], T]) -> T:
         self._login()
         try:
             return action()
@@ -160,7 +167,7 @@ class BlueskyPublisher(AccountPublisher):
         facets = client_utils.detect_facets(post.text) or None
         embed = None
         if post.image:
-            data, _name, _mime = image_bytes(self.name, post.image, self.base_dir, http=self.images)
+            data, _name, _mime = image_bytes(self.name, post.image, self.base_dir, http=self.http)
             blob = self._call(lambda: self.client.upload_blob(data)).blob
             embed = models.AppBskyEmbedImages.Main(images=[models.AppBskyEmbedImages.Image(
                 alt=post.image.get("alt", ""), image=blob)])
@@ -186,9 +193,10 @@ class BlueskyPublisher(AccountPublisher):
         return None
 
     def check_live(self) -> str:
-        self._login()
+        with transport_errors(self.name, "Bluesky", self.timeout):
+            self._login()
         return f"logged in as {self.handle} (session reused and refreshed, not re-created per post)"
 
     def close(self) -> None:
-        self.images.close()
         self.request.close()
+        self.http.close()

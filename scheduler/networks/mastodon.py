@@ -8,6 +8,9 @@
   and markup normalised (Mastodon returns HTML with its own link markup).
 - Mastodon.py's own rate-limit waiting is off (``ratelimit_method="throw"``): the engine
   schedules the retry at ``X-RateLimit-Reset``. No request is made at start-up.
+- Mastodon.py sends on Herald's session (:class:`scheduler.http.SdkSession`, its public
+  ``session=``): each request, media uploads too, has the account's deadline (``timeout``,
+  default 10 s) for its whole answer, the size caps and the same-host redirect rule.
 - Errors: 401 (token revoked or expired) stops the account; 422 (validation, e.g. too
   long) and 404 are permanent; 429 waits for the reset; 5xx and network errors retry.
 """
@@ -17,11 +20,10 @@ from __future__ import annotations
 import html
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import requests
 from mastodon import (
     Mastodon,
     MastodonAPIError,
@@ -31,9 +33,11 @@ from mastodon import (
     MastodonRatelimitError,
     MastodonServerError,
     MastodonUnauthorizedError,
+    MastodonVersionError,
 )
 
 from ..clock import Clock
+from ..http import SdkSession
 from ..redaction import redact_url
 from .base import (
     AccountPublisher,
@@ -45,11 +49,14 @@ from .base import (
     RemoteRef,
     Transient,
     status_error,
+    transport_errors,
 )
 from .credentials import Secrets
 
 if TYPE_CHECKING:
     from campaigns.model import Calendar
+
+T = TypeVar("T")
 
 _TAG = re.compile(r"<[^>]+>")
 _URL = re.compile(r"https?://\S+")
@@ -72,16 +79,19 @@ def normalise(text: str) -> str:
 
 class MastodonPublisher(AccountPublisher):
     def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
-                 language: str = "en", session: requests.Session | None = None):
+                 language: str = "en"):
         super().__init__(name, "mastodon")
         self.clock = clock
         self.base_dir = base_dir
         self.language = language
         self.visibility = options.get("visibility", "public")
+        self.timeout = float(options.get("timeout", 10))
+        self.session = SdkSession(deadline=self.timeout)
         self.api = Mastodon(access_token=secrets["ACCESS_TOKEN"], api_base_url=options["instance"],
-                            ratelimit_method="throw", request_timeout=float(options.get("timeout", 10)),
-                            version_check_mode="none", session=session, user_agent="Herald/0.1")
+                            ratelimit_method="throw", request_timeout=self.timeout,
+                            version_check_mode="none", session=self.session, user_agent="Herald/0.1")
         self.account_id: str | None = None
+        self.version_known = False
 
     @classmethod
     def calendar_options(cls, calendar: Calendar) -> dict[str, Any]:
@@ -91,6 +101,8 @@ class MastodonPublisher(AccountPublisher):
         return f"{self.name} (mastodon at {redact_url(str(self.api.api_base_url))})"
 
     def _error(self, exc: MastodonError) -> PublishError:
+        if isinstance(exc, MastodonVersionError) and isinstance(exc.__cause__, MastodonError):
+            return self._error(exc.__cause__)  # the version could not be asked: why
         if isinstance(exc, MastodonRatelimitError):
             reset = getattr(self.api, "ratelimit_reset", None)
             at = datetime.fromtimestamp(reset, UTC) if reset else self.clock.now() + timedelta(minutes=5)
@@ -108,37 +120,57 @@ class MastodonPublisher(AccountPublisher):
             return Permanent(self.name, f"Mastodon: {_api_message(exc)}")
         return Transient(self.name, f"Mastodon: {type(exc).__name__}", ambiguous=True)
 
-    def publish(self, post: OutgoingPost) -> RemoteRef:
+    def _call(self, action: Callable[[], T]) -> T:
+        """One or more Mastodon.py calls, their errors as Herald's: a failed send (which Mastodon.py
+        wraps in a MastodonNetworkError, and that in a MastodonVersionError when it was asking
+        the version) by the shared transport rule, the API's refusals by :meth:`_error`."""
         try:
-            media = [self._upload(post.image)] if post.image and post.image.get("path") else None
-            status = self.api.status_post(post.text, in_reply_to_id=post.reply_to.id if post.reply_to else None,
-                                          media_ids=media, visibility=self.visibility, language=self.language,
-                                          idempotency_key=post.key)
+            with transport_errors(self.name, "the Mastodon instance", self.timeout,
+                                  wrapped_by=(MastodonNetworkError, MastodonVersionError)):
+                return action()
         except MastodonError as exc:
             raise self._error(exc) from None
+
+    def publish(self, post: OutgoingPost) -> RemoteRef:
+        media = [self._upload(post.image)] if post.image and post.image.get("path") else None
+        status = self._call(lambda: self.api.status_post(
+            post.text, in_reply_to_id=post.reply_to.id if post.reply_to else None, media_ids=media,
+            visibility=self.visibility, language=self.language, idempotency_key=post.key))
         return RemoteRef(str(status["id"]), status.get("url"))
 
     def _upload(self, image: dict[str, str]) -> Any:
         path = image["path"] if os.path.isabs(image["path"]) else os.path.join(self.base_dir, image["path"])
         if not os.path.exists(path):
             raise Permanent(self.name, f"image {image['path']} does not exist")
-        return self.api.media_post(path, description=image.get("alt"))
+        self._learn_version()
+        return self._call(lambda: self.api.media_post(path, description=image.get("alt")))
+
+    def _learn_version(self) -> None:
+        """Mastodon.py picks the media endpoint by the instance's version, asked at the first
+        upload; when the instance does not tell it, Mastodon.py asks again and again (2.3.3:
+        ``retrieve_mastodon_version`` and ``verify_minimum_version`` call each other up to the
+        recursion limit, each request with its whole deadline). Asked here once instead: a
+        failed send fails the upload. An instance without ``/api/v2/instance`` (before 4.0)
+        told its version all the same, by ``/api/v1/instance``."""
+        if self.version_known:
+            return
+        try:
+            self._call(lambda: self.api.retrieve_mastodon_version(fail_hard=True))
+        except PublishError:
+            if (self.api.mastodon_major, self.api.mastodon_minor, self.api.mastodon_patch) == (1, 0, 0):
+                raise  # still Mastodon.py's first guess: /api/v1/instance did not answer
+        self.version_known = True
 
     def check_live(self) -> str:
-        try:
-            account = self.api.account_verify_credentials()
-        except MastodonError as exc:
-            raise self._error(exc) from None
+        account = self._call(self.api.account_verify_credentials)
         self.account_id = str(account["id"])
         return f"the access token is valid (@{account.get('acct', '?')})"
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
-        try:
-            if self.account_id is None:
-                self.account_id = str(self.api.account_verify_credentials()["id"])
-            recent = self.api.account_statuses(self.account_id, limit=40)
-        except MastodonError as exc:
-            raise self._error(exc) from None
+        if self.account_id is None:
+            self.account_id = str(self._call(self.api.account_verify_credentials)["id"])
+        account_id = self.account_id
+        recent = self._call(lambda: self.api.account_statuses(account_id, limit=40))
         wanted = normalise(post.text)
         for status in recent:
             if normalise(status.get("content", "")) == wanted:
@@ -146,9 +178,7 @@ class MastodonPublisher(AccountPublisher):
         return None
 
     def close(self) -> None:
-        session = getattr(self.api, "session", None)
-        if session is not None:
-            session.close()
+        self.session.close()
 
 
 def _status(exc: MastodonError) -> int | None:

@@ -5,7 +5,10 @@
 - X has no idempotency key, but it can be asked: ``find_recent`` reads the account's
   latest posts and compares texts with links normalised (X rewrites every link to
   ``https://t.co/…``), so an ambiguous send is reconciled before any retry.
-- tweepy sets no timeout; this publisher's session does (``timeout``, default 10 s).
+- tweepy sends on Herald's session (:class:`scheduler.http.SdkSession`, given to its
+  ``Client`` and to the ``API`` that uploads media): each request has the account's
+  deadline (``timeout``, default 10 s) for its whole answer, the size caps and the
+  same-host redirect rule, and fails with Herald's errors.
 - Errors go through the shared rule (429 waits for ``x-rate-limit-reset``, 401 and 403
   stop the account, 5xx and timeouts retry, other 4xx such as a too-long text are
   permanent with X's message), refined for X's own refusal of identical text
@@ -20,10 +23,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import requests
 import tweepy
 
 from ..clock import Clock
+from ..http import SdkSession
 from .base import (
     AccountPublisher,
     AuthFailed,
@@ -39,16 +42,6 @@ from .credentials import Secrets
 T = TypeVar("T")
 
 _URL = re.compile(r"https?://\S+")
-
-
-class _TimeoutSession(requests.Session):
-    def __init__(self, timeout: float):
-        super().__init__()
-        self.timeout = timeout
-
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self.timeout)
-        return super().request(*args, **kwargs)
 
 
 def normalise(text: str) -> str:
@@ -68,15 +61,17 @@ def _message(exc: tweepy.HTTPException) -> str:
 
 
 class XPublisher(AccountPublisher):
-    def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
-                 session: requests.Session | None = None):
+    def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = "."):
         super().__init__(name, "x")
         self.clock = clock
         self.base_dir = base_dir
         self.timeout = float(options.get("timeout", 10))
-        self.session = session or _TimeoutSession(self.timeout)
+        self.session = SdkSession(deadline=self.timeout)
         keys = dict(consumer_key=secrets["API_KEY"], consumer_secret=secrets["API_SECRET"],
                     access_token=secrets["ACCESS_TOKEN"], access_token_secret=secrets["ACCESS_TOKEN_SECRET"])
+        # Both send on their public ``session`` attribute (tweepy 4.17.0: ``Client.request`` and
+        # ``API.request`` call ``self.session.request``; ``API`` closes it after each call, which only
+        # drops idle connections).
         self.client = tweepy.Client(**keys, wait_on_rate_limit=False)
         self.client.session = self.session
         self.media_api = tweepy.API(tweepy.OAuth1UserHandler(
@@ -85,8 +80,8 @@ class XPublisher(AccountPublisher):
         self.me: str | None = None
 
     def _call(self, action: Callable[[], T]) -> T:
-        try:
-            with transport_errors(self.name, "X", self.timeout):
+        try:  # tweepy's API wraps a failed send in a TweepyException: read as the error it wraps
+            with transport_errors(self.name, "X", self.timeout, wrapped_by=(tweepy.TweepyException,)):
                 return action()
         except tweepy.HTTPException as exc:
             raise self.error(exc) from None
