@@ -1,11 +1,11 @@
 """Herald's HTTP limits hold on every network, the ones that send through an SDK too.
 
-Each publisher of ``networks.PUBLISHERS`` is pointed at a local server on 127.0.0.1 that
-misbehaves: it trickles the body past the deadline (a byte every 50 ms, so no single read
+Each built-in network type's publisher (``campaigns.networks.BUILTIN_NETWORKS``) is pointed at
+a local server on 127.0.0.1 that misbehaves: it trickles the body past the deadline (a byte every 50 ms, so no single read
 waits long enough for a per-read timeout), answers 50 MB (declared, or close-delimited),
 answers a gzip bomb, or redirects to another host. Each must fail with Herald's publish
 error for that case, within the deadline and a small margin, without reading the oversized
-body and without following the redirect. A network added to ``PUBLISHERS`` without a
+body and without following the redirect. A network type added to ``BUILTIN_NETWORKS`` without a
 driver here fails, named.
 """
 
@@ -24,9 +24,10 @@ from urllib.parse import urlsplit
 import pytest
 from requests.adapters import HTTPAdapter
 
+from campaigns.networks import BUILTIN_NETWORKS
 from scheduler.clock import FakeClock
 from scheduler.http import DEFAULT_MAX_BYTES, DEFAULT_MAX_DECODED
-from scheduler.networks import PUBLISHERS, publisher_class
+from scheduler.networks import publisher_class
 from scheduler.networks.base import OutgoingPost, Permanent, Publisher, PublishError, Transient
 from tests.badserver import MB, Server, body_trickle, bomb, huge, redirect, reply
 
@@ -125,6 +126,7 @@ DRIVERS: dict[str, tuple[Callable[[str, str], Publisher], bool]] = {
     "teams": (_chat("teams"), False),
 }
 
+PUBLISHERS = [record.name for record in BUILTIN_NETWORKS]
 NETWORKS = [network for network in PUBLISHERS if network not in SENDS_NOTHING]
 
 
