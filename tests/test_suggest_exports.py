@@ -121,10 +121,10 @@ def test_the_largest_real_topic_comes_first_in_every_language(analysed, name):
     assert report.topics[0].count >= 0.8 * sizes[largest]
 
 
-@pytest.mark.parametrize("name", ["voltmart", "kowhai", pytest.param("nordlicht", marks=pytest.mark.xfail(
-    reason="known shortfall: a German fragment of where_is_my_order (17 of its 26 requests) stays apart and is "
-           "reported as a gap"))])
+@pytest.mark.parametrize("name", list(EXPORTS))
 def test_answered_topics_link_the_right_article_and_no_distractor(analysed, name):
+    """Nordlicht: a German fragment of order status ("Bestellnummer", "Lieferstatus": compounds
+    no vocabulary lists) stayed apart and was reported as a gap."""
     export, report = analysed[name]
     for t, (label, purity) in _majority(export, report).items():
         topic = report.topics[t]
@@ -154,6 +154,50 @@ def test_every_real_gap_is_reported_and_no_noise_is(analysed, name):
     for label in gaps:  # three examples in the customer's words, no order number
         examples = reported[label].examples
         assert len(examples) == 3 and not any(re.search(r"\d{5,}", e) for e in examples)
+
+
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_the_right_article_first_in_every_language_the_help_centre_has(analysed, name):
+    """Freshdesk: English warranty requests were sent to the Spanish article, although the help
+    centre has the English one (a translation under its own id)."""
+    from campaigns.suggest.draft import Suggestion, answer_in
+
+    export, report = analysed[name]
+    articles = [a for path in export.answers for a in read_answers(path)]
+    checked = 0
+    for t, (label, purity) in _majority(export, report).items():
+        topic = report.topics[t]
+        if label == "noise" or purity < 0.6 or not topic.key:
+            continue
+        for language, count in topic.languages.items():
+            if count < 0.2 * topic.count:
+                continue
+            match = answer_in(Suggestion(topic, topic.matches), language)
+            assert match is not None and _right(export, label, match.answer.url), (label, language)
+            translated = [a for a in articles if a.language == language and _right(export, label, a.url)]
+            if translated and not match.answer.link:
+                assert match.answer.language == language, (label, language, match.answer.url)
+                checked += 1
+    assert checked >= (6 if name == "voltmart" else 0)
+
+
+def test_a_request_for_another_topic_is_not_taken_by_the_tracking_link(analysed):
+    """Freshdesk: 175 English address-change requests ("update the delivery address of my
+    order") were in the order-status topic: they share its words for an order and a delivery."""
+    export, report = analysed["voltmart"]
+    first = [export.truth[r.ref] for r in report.rows if r.topic == 0]
+    assert Counter(first)["address_change"] <= 0.05 * len(first)
+    moved = Counter((export.truth[r.ref], r.language) for r in report.rows if r.topic > 0)
+    assert moved["address_change", "en"] >= 100 and moved["address_change", "es"] >= 100
+
+
+def test_compound_words_begin_with_what_they_are_about():
+    from campaigns.suggest.words import Words
+
+    words = Words()
+    assert words.word("de", "Bestellnummer") == words.word("de", "Bestellung") == "~order"
+    assert words.word("de", "Lieferstatus") == "~ship" and words.word("de", "Geschenkverpackung") == "~gift"
+    assert words.word("en", "ordernumber") != "~order"  # English writes compounds apart
 
 
 def test_transcript_lines_signatures_quotes_and_identifiers_are_not_the_question():

@@ -48,6 +48,8 @@ CONCEPT_NEAR = 0.7  # ... or of the shared vocabulary in them
 GAP_NEAR = 0.9  # once every topic is whole, a cluster this near (as a share of the above) joins an answered one
 GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
 GAP_PHRASINGS = 3  # ... and that many different phrasings
+TRANSLATION = 0.2  # least similarity of a topic's requests in a language to the article they take in it
+OTHER_LANGUAGE = 0.2  # least share of a topic's requests in a language for it to link an article in it
 TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
 NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply", "out_of_office", "ooo"})
 TOKEN = re.compile(r"(?u)\b[^\W\d_][\w]+\b")  # words of two letters or more, not numbers
@@ -371,7 +373,70 @@ class _Grouping:
         self._check_answers()
         self._merge_answered()
         self._recentre()
+        self._nearer_gaps()
         self._gaps_into_answers()
+        self._answers_in_each_language()
+
+    def _answers_in_each_language(self) -> None:
+        """An answered topic asked in a language none of its answers is written in (a fifth
+        of its requests or more) takes the article in that language its requests there match
+        best: a translation published under its own id, linked for them."""
+        import numpy as np
+
+        languages = np.asarray(self.docs.languages)
+        taken = {i for g, answers in enumerate(self.groups) if self.topic_keys[g] and (self.topic == g).any()
+                 for i in answers}
+        for g in range(len(self.groups)):
+            members = np.flatnonzero(self.topic == g)
+            if not self.topic_keys[g] or not len(members) or any(self.answers[i].link for i in self.groups[g]):
+                continue
+            written = {self.answers[i].language for i in self.groups[g]}
+            total = float(self.weights[members].sum())
+            for language in sorted(set(languages[members]) - written):
+                asked = members[languages[members] == language]
+                if self.weights[asked].sum() < OTHER_LANGUAGE * total:
+                    continue
+                found = self._best_in(language, asked, taken)
+                if found is not None:
+                    self.groups[g] = self.groups[g] + [found]
+                    taken.add(found)
+
+    def _best_in(self, language: str, docs: Any, taken: set[int]) -> int | None:
+        """The article in ``language`` that ``docs`` match clearly best (ahead of the next by
+        :data:`MARGIN`, at least :data:`TRANSLATION`), not another topic's answer; else None."""
+        import numpy as np
+
+        candidates = [i for i, a in enumerate(self.answers) if a.language == language and i not in taken]
+        if not candidates:
+            return None
+        centre = np.asarray(self.matrix[docs].T @ self.weights[docs]).ravel()
+        centre = (centre / (np.linalg.norm(centre) or 1.0)).astype(np.float32)
+        scores = np.asarray(self.answer_matrix[candidates] @ centre).ravel()
+        order = np.argsort(-scores)
+        lead = scores[order[0]] - (scores[order[1]] if len(order) > 1 else 0.0)
+        return candidates[int(order[0])] if scores[order[0]] >= TRANSLATION and lead >= MARGIN else None
+
+    def _nearer_gaps(self) -> None:
+        """A request an answered topic took for the words it shares with every order ("my
+        order", "the delivery") goes to the unanswered cluster its own words are nearer:
+        "change the delivery address of my order" is not asking where the order is."""
+        import numpy as np
+
+        n = len(self.groups)
+        live = [t for t in range(len(self.centres)) if self.centres[t] is not None and (self.topic == t).any()]
+        least = GAP_SHARE * float(self.weights.sum())  # a gap that will be reported, not a handful
+        gaps = [i for i, t in enumerate(live) if t >= n and self.weights[self.topic == t].sum() >= least]
+        placed = np.flatnonzero((self.topic >= 0) & (self.topic < n))
+        if not gaps or not len(placed):
+            return
+        column = {t: i for i, t in enumerate(live)}
+        similarity = np.asarray(self.matrix[placed] @ np.vstack([self.centres[t] for t in live]).T.astype(np.float32))
+        own = similarity[np.arange(len(placed)), [column.get(int(t), 0) for t in self.topic[placed]]]
+        best_gap = similarity[:, gaps].argmax(axis=1)
+        nearer = similarity[np.arange(len(placed)), np.asarray(gaps)[best_gap]] > own
+        if nearer.any():
+            self.topic[placed[nearer]] = np.asarray(live)[np.asarray(gaps)[best_gap[nearer]]]
+            self._recentre()
 
     def _gaps_into_answers(self) -> None:
         """Once every topic has all its members: a cluster close to an answered topic joins it."""
