@@ -15,7 +15,8 @@ that answer's topic; every other request joins the topic whose seeds it resemble
 What matches nothing is clustered (average linkage on a fixed-seed sample, as before) for
 the gap report; a cluster is a gap only when it is large enough (:data:`GAP_SHARE`) and asked
 in several phrasings, so one-off questions, thanks, spam and auto-replies never are.
-Tags count only when they are specific (on fewer than :data:`TAG_SHARE` of the requests).
+Tags count only when they are specific: on fewer than :data:`TAG_SHARE` of the requests, and
+not spread across :data:`TAG_SPREAD` answers or more (``TopicReport.ignored_tags`` says why).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ GAP_PHRASINGS = 3  # ... and that many different phrasings
 TRANSLATION = 0.2  # least similarity of a topic's requests in a language to the article they take in it
 OTHER_LANGUAGE = 0.2  # least share of a topic's requests in a language for it to link an article in it
 TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
+TAG_SPREAD = 3  # ... and one whose requests' clear answers are this many (each a tenth of them or more)
 NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply", "out_of_office", "ooo"})
 TOKEN = re.compile(r"(?u)\b[^\W\d_][\w]+\b")  # words of two letters or more, not numbers
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -104,6 +106,7 @@ class TopicReport:
     labels: list[int] = field(default_factory=list)  # per request read: its topic's index, or -1
     made_rows: Any = None  # builds ``rows`` when they are first asked for (100,000 of them cost time)
     weekly: tuple[int, ...] = ()  # every request per week over the period, oldest first
+    ignored_tags: dict[str, str] = field(default_factory=dict)  # tag: why it says nothing of what is asked
     _rows: list[Row] | None = None
 
     @property
@@ -207,6 +210,8 @@ class _Docs:
     languages: list[str] = field(default_factory=list)
     tokens: list[list[str]] = field(default_factory=list)
     lines: list[tuple[str, ...]] = field(default_factory=list)  # its lines (folded), to follow shared ones
+    ignored_tags: dict[str, str] = field(default_factory=dict)  # tag: why it is ignored
+    tag_of: dict[str, str] = field(default_factory=dict)  # a tag's token ("#vip"): the tag
 
     def add(self, text: str, tags: tuple[str, ...], noise: str, lines: tuple[str, ...]) -> int:
         """A new document, of weight 0 so far; its index."""
@@ -237,8 +242,8 @@ def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end
 
 def _documents(read: _Read) -> _Docs:
     boiler = Boilerplate().learn(read.lines)
-    specific = _specific_tags(read)
     docs = _Docs()
+    specific = _specific_tags(read, docs.ignored_tags)
     index: dict[tuple[str, tuple[str, ...], str], int] = {}
     stripped: dict[int, tuple[list[str], str]] = {}  # requests cleaned once share their list of lines
     for lines, kind, tags, weight in zip(read.lines, read.noise, read.tags, read.weights, strict=True):
@@ -259,10 +264,12 @@ def _documents(read: _Read) -> _Docs:
     return docs
 
 
-def _specific_tags(read: _Read) -> set[str]:
-    """The tags that say something about a request: not on most of them, not the noise ones."""
+def _specific_tags(read: _Read, ignored: dict[str, str]) -> set[str]:
+    """The tags that say something about a request: not on most of them, not the noise ones
+    (those on too many are added to ``ignored``, with why)."""
     tag_count: Counter[str] = Counter(t.lower() for tags in read.tags for t in set(tags))
     floor = max(3, int(TAG_SHARE * len(read.lines)))
+    ignored.update((t, f"on {n / len(read.lines):.0%} of the requests") for t, n in tag_count.items() if n > floor)
     return {t for t, n in tag_count.items() if n <= floor and t not in NOISE_TAGS}
 
 
@@ -279,7 +286,9 @@ def _tokenize(docs: _Docs, words: Any, fallback: str) -> None:
     for text, language, tags in zip(docs.texts, docs.languages, docs.tags, strict=True):
         tokens = words.tokens(language, text, seen=True)
         for tag in tags:
-            tokens += [f"#{t}" for t in words.tokens(language, tag.replace("_", " ").replace("-", " "))]
+            for t in words.tokens(language, tag.replace("_", " ").replace("-", " ")):
+                tokens.append(f"#{t}")
+                docs.tag_of.setdefault(f"#{t}", tag)
         docs.tokens.append(tokens)
 
 
@@ -365,6 +374,9 @@ class _Grouping:
         if n_groups:
             scores = self._answer_scores()
             per_group = np.stack([scores[:, g].max(axis=1) for g in self.groups], axis=1)
+            if self._drop_spread_tags(per_group):
+                scores = self._answer_scores()
+                per_group = np.stack([scores[:, g].max(axis=1) for g in self.groups], axis=1)
             self.group_scores = per_group
             self._seed(per_group)
             self._follow_lines()
@@ -437,6 +449,32 @@ class _Grouping:
         if nearer.any():
             self.topic[placed[nearer]] = np.asarray(live)[np.asarray(gaps)[best_gap[nearer]]]
             self._recentre()
+
+    def _drop_spread_tags(self, per_group: Any) -> bool:
+        """Leave out the tags whose requests' clear answers are spread over :data:`TAG_SPREAD`
+        answers or more, each taking a tenth of them: a tag a shop puts on every kind of request
+        ("vip", "subscription") says nothing about what is asked.  Whether any was left out."""
+        import numpy as np
+        from sklearn.preprocessing import normalize
+
+        best = np.where(per_group.max(axis=1) >= SEED, per_group.argmax(axis=1), -1)
+        columns = [j for j, w in enumerate(self.vocabulary) if w in self.docs.tag_of]
+        present = (self.matrix[:, columns] > 0).tocsc()
+        spread = []
+        for k, j in enumerate(columns):
+            docs = present[:, k].indices
+            docs = docs[best[docs] >= 0]
+            counts = np.bincount(best[docs], weights=self.weights[docs]) if len(docs) else np.zeros(1)
+            answers = int((counts >= 0.1 * counts.sum()).sum()) if counts.sum() else 0
+            if answers >= TAG_SPREAD:
+                spread.append(j)
+                tag = self.docs.tag_of[self.vocabulary[j]]
+                self.docs.ignored_tags.setdefault(tag.lower(), f"spread across {answers} answers")
+        if spread:
+            keep = np.ones(self.matrix.shape[1], dtype=np.float32)
+            keep[spread] = 0.0
+            self.matrix = normalize(self.matrix.multiply(keep.reshape(1, -1)).tocsr())
+        return bool(spread)
 
     def _gaps_into_answers(self) -> None:
         """Once every topic has all its members: a cluster close to an answered topic joins it."""
@@ -801,7 +839,7 @@ class _Report:
             weekly = tuple(int(x) for x in np.bincount((self.days[on] - self.first) // 7, weights=self.w[on],
                                                        minlength=self.weeks))
         return TopicReport(topics, self.total, self.total - sum(t.count for t in topics), first, last,
-                           [int(x) for x in labels], rows, weekly)
+                           [int(x) for x in labels], rows, weekly, dict(self.g.docs.ignored_tags))
 
     def _rows(self, labels: Any) -> list[Row]:
         docs = self.g.docs
