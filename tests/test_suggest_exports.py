@@ -241,6 +241,26 @@ def test_the_largest_search_term_joins_its_topic():
     assert topic == 0 and report.topics[0].matches[0].answer.link == "order_tracking"
 
 
+def test_search_terms_for_products_are_not_topics():
+    """Help Scout with site search: "gift" and "decaf" (products people look for, which the
+    conversations hardly mention; noise in the truth) were answered topics linking a shop page."""
+    export = EXPORTS["kowhai"]
+    cal = load(export.calendar)
+    answers = brand_answers(cal.brand.links) + read_answers(export.answers[0])
+    search = str(export.dir / "site_search_ga4.csv")
+    requests = [*read_requests(export.requests), *read_requests(search)]
+    report = find_topics(requests, cal.brand.tz, ["en"], answers=answers)
+    with open(export.dir / "truth_b_search.csv", encoding="utf-8") as f:
+        terms = {row["term"]: row["label"] for row in csv.DictReader(f)}
+    shopping = [(r.text, t) for r, t in zip(requests, report.labels, strict=True)
+                if r.source == search and terms[r.text] == "noise" and t >= 0]
+    assert not shopping
+    assert not any("/shop/" in m.answer.url or "gift" in m.answer.url for t in report.topics if t.key
+                   for m in t.matches[:1])
+    tracking = report.labels[next(i for i, r in enumerate(requests) if r.text == "track order")]
+    assert report.topics[tracking].matches[0].answer.link == "order_tracking"
+
+
 def test_titles_are_whole_or_cut_at_a_word_boundary():
     """Article titles were cut mid-sentence; drafts read "about order and af"."""
     assert shorten_title("Reset your password") == "Reset your password"

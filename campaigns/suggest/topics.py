@@ -49,6 +49,7 @@ CONCEPT_NEAR = 0.7  # ... or of the shared vocabulary in them
 GAP_NEAR = 0.9  # once every topic is whole, a cluster this near (as a share of the above) joins an answered one
 GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
 GAP_PHRASINGS = 3  # ... and that many different phrasings
+MESSAGES = 0.5  # least share of messages in a topic, against their share of everything read, with search terms
 TRANSLATION = 0.2  # least similarity of a topic's requests in a language to the article they take in it
 OTHER_LANGUAGE = 0.2  # least share of a topic's requests in a language for it to link an article in it
 TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
@@ -162,6 +163,7 @@ class _Read:
     weekdays: list[int] = field(default_factory=list)
     days: list[int] = field(default_factory=list)
     refs: list[tuple[str, str, int]] = field(default_factory=list)
+    counted: list[bool] = field(default_factory=list)  # a report's line (a search term and its count), not a message
     seen: dict[tuple[str, tuple[str, ...]], tuple[list[str], str]] = field(default_factory=dict)
     quarters: dict[int, tuple[int, int, int]] = field(default_factory=dict)
 
@@ -196,6 +198,7 @@ class _Read:
         self.weekdays.append(weekday)
         self.days.append(day)
         self.refs.append((r.ref, r.source, r.line))
+        self.counted.append(not r.body and r.at is None)
 
 
 @dataclass
@@ -207,6 +210,7 @@ class _Docs:
     noise: list[str] = field(default_factory=list)
     of: list[int] = field(default_factory=list)  # per request: its document
     weight: list[int] = field(default_factory=list)
+    messages: list[int] = field(default_factory=list)  # of its weight, what came in messages (not a search report)
     languages: list[str] = field(default_factory=list)
     tokens: list[list[str]] = field(default_factory=list)
     lines: list[tuple[str, ...]] = field(default_factory=list)  # its lines (folded), to follow shared ones
@@ -219,6 +223,7 @@ class _Docs:
         self.tags.append(tags)
         self.noise.append(noise)
         self.weight.append(0)
+        self.messages.append(0)
         self.lines.append(lines)
         return len(self.texts) - 1
 
@@ -246,7 +251,8 @@ def _documents(read: _Read) -> _Docs:
     specific = _specific_tags(read, docs.ignored_tags)
     index: dict[tuple[str, tuple[str, ...], str], int] = {}
     stripped: dict[int, tuple[list[str], str]] = {}  # requests cleaned once share their list of lines
-    for lines, kind, tags, weight in zip(read.lines, read.noise, read.tags, read.weights, strict=True):
+    for lines, kind, tags, weight, counted in zip(read.lines, read.noise, read.tags, read.weights, read.counted,
+                                                  strict=True):
         done = stripped.get(id(lines))
         if done is None:
             kept_lines = boiler.strip(lines)
@@ -260,6 +266,7 @@ def _documents(read: _Read) -> _Docs:
             folded = tuple(k for k in (boiler.key(x) for x in kept_lines) if " " in k)
             i = index[key] = docs.add(text, kept, kind, folded)
         docs.weight[i] += weight
+        docs.messages[i] += 0 if counted else weight
         docs.of.append(i)
     return docs
 
@@ -385,8 +392,8 @@ class _Grouping:
         self._check_answers()
         self._merge_answered()
         self._recentre()
-        self._nearer_gaps()
         self._gaps_into_answers()
+        self._nearer_gaps()
         self._answers_in_each_language()
 
     def _answers_in_each_language(self) -> None:
@@ -428,6 +435,21 @@ class _Grouping:
         lead = scores[order[0]] - (scores[order[1]] if len(order) > 1 else 0.0)
         return candidates[int(order[0])] if scores[order[0]] >= TRANSLATION and lead >= MARGIN else None
 
+    def shopping(self, t: int) -> bool:
+        """Whether topic ``t`` is what people search the shop for rather than ask: when
+        messages and search terms are read together, its share of messages is under
+        :data:`MESSAGES` of theirs overall ("decaf", "gift": products, which the conversations
+        hardly mention)."""
+        import numpy as np
+
+        messages = np.asarray(self.docs.messages, dtype=np.float64)
+        total = float(messages.sum())
+        if not total or total == float(self.weights.sum()):
+            return False
+        members = self.topic == t
+        mine = float(messages[members].sum()) / max(float(self.weights[members].sum()), 1.0)
+        return mine < MESSAGES * total / float(self.weights.sum())
+
     def _nearer_gaps(self) -> None:
         """A request an answered topic took for the words it shares with every order ("my
         order", "the delivery") goes to the unanswered cluster its own words are nearer:
@@ -437,7 +459,8 @@ class _Grouping:
         n = len(self.groups)
         live = [t for t in range(len(self.centres)) if self.centres[t] is not None and (self.topic == t).any()]
         least = GAP_SHARE * float(self.weights.sum())  # a gap that will be reported, not a handful
-        gaps = [i for i, t in enumerate(live) if t >= n and self.weights[self.topic == t].sum() >= least]
+        gaps = [i for i, t in enumerate(live)
+                if t >= n and self.weights[self.topic == t].sum() >= least and not self.shopping(t)]
         placed = np.flatnonzero((self.topic >= 0) & (self.topic < n))
         if not gaps or not len(placed):
             return
@@ -800,23 +823,23 @@ class _Report:
         self.weeks = (self.last - self.first) // 7 + 1 if len(dated) else 0
 
     def _kept(self, request_topic: Any) -> list[int]:
-        """The topics worth reporting, most asked first: every answered one; a cluster of what
-        no answer covers only when it is large and asked in several phrasings."""
+        """The topics worth reporting, most asked first: every answered one large enough that
+        is not shopping; a cluster of what no answer covers only when it is large and asked in
+        several phrasings."""
         import numpy as np
 
         n = len(self.g.centres)
         counts = np.bincount(request_topic[request_topic >= 0], weights=self.w[request_topic >= 0], minlength=n)
         kept = []
         for t in range(n):
-            if counts[t] <= 0:
-                continue
-            if counts[t] < GAP_SHARE * self.total:
+            if counts[t] <= 0 or counts[t] < GAP_SHARE * self.total:
                 continue  # one-off questions, a handful of spam: not a topic
             if not self.g.topic_keys[t]:
                 docs = np.flatnonzero(self.g.topic == t)
-                phrasings = len({self.g.docs.texts[d].lower()[:40] for d in docs})
-                if phrasings < GAP_PHRASINGS:
+                if len({self.g.docs.texts[d].lower()[:40] for d in docs}) < GAP_PHRASINGS:
                     continue
+            if self.g.shopping(t):
+                continue
             kept.append(t)
         return sorted(kept, key=lambda t: (-counts[t], t))
 
