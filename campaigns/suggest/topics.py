@@ -48,7 +48,7 @@ TOPIC_NEAR = 0.5  # least similarity of two topics' centres for them to be one
 CONCEPT_NEAR = 0.7  # ... or of the shared vocabulary in them
 GAP_NEAR = 0.9  # once every topic is whole, a cluster this near (as a share of the above) joins an answered one
 GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
-GAP_PHRASINGS = 3  # ... and that many different phrasings
+GAP_PHRASINGS = 3  # ... and that many different phrasings (an answered topic too)
 MESSAGES = 0.5  # least share of messages in a topic, against their share of everything read, with search terms
 TRANSLATION = 0.2  # least similarity of a topic's requests in a language to the article they take in it
 OTHER_LANGUAGE = 0.2  # least share of a topic's requests in a language for it to link an article in it
@@ -823,9 +823,8 @@ class _Report:
         self.weeks = (self.last - self.first) // 7 + 1 if len(dated) else 0
 
     def _kept(self, request_topic: Any) -> list[int]:
-        """The topics worth reporting, most asked first: every answered one large enough that
-        is not shopping; a cluster of what no answer covers only when it is large and asked in
-        several phrasings."""
+        """The topics worth reporting, most asked first: large enough, asked in several
+        phrasings, and not shopping (answered or not)."""
         import numpy as np
 
         n = len(self.g.centres)
@@ -834,10 +833,9 @@ class _Report:
         for t in range(n):
             if counts[t] <= 0 or counts[t] < GAP_SHARE * self.total:
                 continue  # one-off questions, a handful of spam: not a topic
-            if not self.g.topic_keys[t]:
-                docs = np.flatnonzero(self.g.topic == t)
-                if len({self.g.docs.texts[d].lower()[:40] for d in docs}) < GAP_PHRASINGS:
-                    continue
+            docs = np.flatnonzero(self.g.topic == t)
+            if len({self.g.docs.texts[d].lower()[:40] for d in docs}) < GAP_PHRASINGS:
+                continue  # one question asked again and again in the same words
             if self.g.shopping(t):
                 continue
             kept.append(t)
