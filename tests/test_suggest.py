@@ -290,3 +290,26 @@ def test_drafted_posts_never_repeat_a_customers_own_words(tmp_path):
     assert texts
     assert not any(subject in text for subject in subjects for text in texts)
     assert not any(re.search(r"\d{5,}", text) for text in texts)  # no order numbers
+
+
+def test_a_tag_spread_across_many_answers_is_ignored():
+    """Issue 25: tags count only when they are specific; a tag on a few requests of every kind
+    ("vip", on 6% of them, below the share that makes a tag a catch-all) says nothing about
+    what is asked, while a tag on one kind of request ("password") does."""
+    from campaigns.suggest.answers import Answer
+    from campaigns.suggest.readers import Request
+
+    asked = {"password": ["how do I reset my password", "cannot reset the password", "password reset link broken"],
+             "return": ["how do I return an item", "return an item I bought", "can I return this item"],
+             "cancel": ["cancel my subscription", "please cancel the subscription", "how to cancel a subscription"]}
+    answers = [Answer(title, f"https://acme.example/help/{title.lower().replace(' ', '-')}",
+                      key=title) for title in ("Reset your password", "Return an item", "Cancel your subscription")]
+    requests = []
+    for topic, phrasings in asked.items():
+        for i in range(200):
+            tags = ("vip",) if i % 17 == 0 else ()
+            tags += ("password",) if topic == "password" and i % 5 == 0 else ()
+            requests.append(Request(phrasings[i % 3], tags=tags, ref=f"{topic}-{i}"))
+    report = find_topics(requests, BERLIN, ["en"], answers=answers)
+    assert report.ignored_tags == {"vip": "spread across 3 answers"}
+    assert [t.count for t in report.topics] == [200, 200, 200] and all(t.key for t in report.topics)

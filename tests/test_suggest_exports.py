@@ -62,6 +62,9 @@ EXPORTS = {
                         "ticket_id", "topic", "truth_zendesk_answers.json"),
 }
 ARI = {"voltmart": 0.75, "kowhai": 0.75, "nordlicht": 0.75}
+# Written for this check from Freshdesk's documented API shape (GET /api/v2/tickets?include=description:
+# a JSON array, HTML descriptions, numeric sources), French and English, an FAQ in English only.
+LUMIERE = Export("lumiere", "tickets.json", ["faq.csv"], "truth.csv", "id", "label", "answers.json")
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +124,10 @@ def test_the_largest_real_topic_comes_first_in_every_language(analysed, name):
     assert report.topics[0].count >= 0.8 * sizes[largest]
 
 
-@pytest.mark.parametrize("name", ["voltmart", "kowhai", pytest.param("nordlicht", marks=pytest.mark.xfail(
-    reason="known shortfall: a German fragment of where_is_my_order (17 of its 26 requests) stays apart and is "
-           "reported as a gap"))])
+@pytest.mark.parametrize("name", list(EXPORTS))
 def test_answered_topics_link_the_right_article_and_no_distractor(analysed, name):
+    """Nordlicht: a German fragment of order status ("Bestellnummer", "Lieferstatus": compounds
+    no vocabulary lists) stayed apart and was reported as a gap."""
     export, report = analysed[name]
     for t, (label, purity) in _majority(export, report).items():
         topic = report.topics[t]
@@ -154,6 +157,50 @@ def test_every_real_gap_is_reported_and_no_noise_is(analysed, name):
     for label in gaps:  # three examples in the customer's words, no order number
         examples = reported[label].examples
         assert len(examples) == 3 and not any(re.search(r"\d{5,}", e) for e in examples)
+
+
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_the_right_article_first_in_every_language_the_help_centre_has(analysed, name):
+    """Freshdesk: English warranty requests were sent to the Spanish article, although the help
+    centre has the English one (a translation under its own id)."""
+    from campaigns.suggest.draft import Suggestion, answer_in
+
+    export, report = analysed[name]
+    articles = [a for path in export.answers for a in read_answers(path)]
+    checked = 0
+    for t, (label, purity) in _majority(export, report).items():
+        topic = report.topics[t]
+        if label == "noise" or purity < 0.6 or not topic.key:
+            continue
+        for language, count in topic.languages.items():
+            if count < 0.2 * topic.count:
+                continue
+            match = answer_in(Suggestion(topic, topic.matches), language)
+            assert match is not None and _right(export, label, match.answer.url), (label, language)
+            translated = [a for a in articles if a.language == language and _right(export, label, a.url)]
+            if translated and not match.answer.link:
+                assert match.answer.language == language, (label, language, match.answer.url)
+                checked += 1
+    assert checked >= (6 if name == "voltmart" else 0)
+
+
+def test_a_request_for_another_topic_is_not_taken_by_the_tracking_link(analysed):
+    """Freshdesk: 175 English address-change requests ("update the delivery address of my
+    order") were in the order-status topic: they share its words for an order and a delivery."""
+    export, report = analysed["voltmart"]
+    first = [export.truth[r.ref] for r in report.rows if r.topic == 0]
+    assert Counter(first)["address_change"] <= 0.05 * len(first)
+    moved = Counter((export.truth[r.ref], r.language) for r in report.rows if r.topic > 0)
+    assert moved["address_change", "en"] >= 100 and moved["address_change", "es"] >= 100
+
+
+def test_compound_words_begin_with_what_they_are_about():
+    from campaigns.suggest.words import Words
+
+    words = Words()
+    assert words.word("de", "Bestellnummer") == words.word("de", "Bestellung") == "~order"
+    assert words.word("de", "Lieferstatus") == "~ship" and words.word("de", "Geschenkverpackung") == "~gift"
+    assert words.word("en", "ordernumber") != "~order"  # English writes compounds apart
 
 
 def test_transcript_lines_signatures_quotes_and_identifiers_are_not_the_question():
@@ -195,6 +242,26 @@ def test_the_largest_search_term_joins_its_topic():
     terms = [r.text for r in read_requests(str(export.dir / "site_search_term_count.csv"))]
     topic = report.labels[terms.index("track order")]
     assert topic == 0 and report.topics[0].matches[0].answer.link == "order_tracking"
+
+
+def test_search_terms_for_products_are_not_topics():
+    """Help Scout with site search: "gift" and "decaf" (products people look for, which the
+    conversations hardly mention; noise in the truth) were answered topics linking a shop page."""
+    export = EXPORTS["kowhai"]
+    cal = load(export.calendar)
+    answers = brand_answers(cal.brand.links) + read_answers(export.answers[0])
+    search = str(export.dir / "site_search_ga4.csv")
+    requests = [*read_requests(export.requests), *read_requests(search)]
+    report = find_topics(requests, cal.brand.tz, ["en"], answers=answers)
+    with open(export.dir / "truth_b_search.csv", encoding="utf-8") as f:
+        terms = {row["term"]: row["label"] for row in csv.DictReader(f)}
+    shopping = [(r.text, t) for r, t in zip(requests, report.labels, strict=True)
+                if r.source == search and terms[r.text] == "noise" and t >= 0]
+    assert not shopping
+    assert not any("/shop/" in m.answer.url or "gift" in m.answer.url for t in report.topics if t.key
+                   for m in t.matches[:1])
+    tracking = report.labels[next(i for i, r in enumerate(requests) if r.text == "track order")]
+    assert report.topics[tracking].matches[0].answer.link == "order_tracking"
 
 
 def test_titles_are_whole_or_cut_at_a_word_boundary():
@@ -365,3 +432,36 @@ def test_impact_reads_the_ledger_and_a_later_export(capsys, tmp_path):
     assert "share before" in out and "normal week-to-week swing" in out
     others = [p for p in load(str(calendar)).posts if p.campaign == "suggested" and p.id != tracking.id]
     assert all(f"{p.id}: not published yet" in out for p in others)
+
+
+@pytest.fixture(scope="module")
+def lumiere():
+    return LUMIERE.analyse()
+
+
+def test_freshdesk_api_json_is_read_whole_with_its_dates_and_ids(lumiere):
+    rows = lumiere.rows
+    assert len(rows) == len(LUMIERE.truth) == 400 and {r.ref for r in rows} == set(LUMIERE.truth)
+    assert lumiere.first is not None and lumiere.first.isoformat() == "2026-09-01"
+
+
+def test_freshdesk_api_order_status_comes_first_in_both_languages_with_the_tracking_link(lumiere):
+    first = lumiere.topics[0]
+    labels = Counter(LUMIERE.truth[r.ref] for r in lumiere.rows if r.topic == 0)
+    assert labels.most_common(1)[0][0] == "order_status" and labels["order_status"] >= 0.9 * sum(labels.values())
+    assert first.matches[0].answer.link == "order_tracking" and {"fr", "en"} <= set(first.languages)
+
+
+def test_freshdesk_api_no_one_off_question_and_no_noise_is_a_topic(lumiere):
+    """A question asked the same way by a few customers ("Do you sell gift cards?") matched the
+    gift-card FAQ and was an answered topic."""
+    for t, (label, _purity) in _majority(LUMIERE, lumiere).items():
+        assert label != "noise", lumiere.topics[t].label
+
+
+@pytest.mark.xfail(reason="known shortfall: French requests about a bulb ('ampoule', 'culot') share no word with "
+                          "the English FAQ and form a topic of their own; short French lines are taken for German "
+                          "or Dutch; the returns FAQ's title ('getting') is not in the French requests")
+def test_freshdesk_api_topics_match_the_truth(lumiere):
+    truth = [LUMIERE.truth[r.ref] for r in lumiere.rows]
+    assert adjusted_rand_score(truth, [r.topic for r in lumiere.rows]) >= 0.75

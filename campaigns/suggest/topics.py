@@ -15,7 +15,8 @@ that answer's topic; every other request joins the topic whose seeds it resemble
 What matches nothing is clustered (average linkage on a fixed-seed sample, as before) for
 the gap report; a cluster is a gap only when it is large enough (:data:`GAP_SHARE`) and asked
 in several phrasings, so one-off questions, thanks, spam and auto-replies never are.
-Tags count only when they are specific (on fewer than :data:`TAG_SHARE` of the requests).
+Tags count only when they are specific: on fewer than :data:`TAG_SHARE` of the requests, and
+not spread across :data:`TAG_SPREAD` answers or more (``TopicReport.ignored_tags`` says why).
 """
 
 from __future__ import annotations
@@ -47,8 +48,12 @@ TOPIC_NEAR = 0.5  # least similarity of two topics' centres for them to be one
 CONCEPT_NEAR = 0.7  # ... or of the shared vocabulary in them
 GAP_NEAR = 0.9  # once every topic is whole, a cluster this near (as a share of the above) joins an answered one
 GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
-GAP_PHRASINGS = 3  # ... and that many different phrasings
+GAP_PHRASINGS = 3  # ... and that many different phrasings (an answered topic too)
+MESSAGES = 0.5  # least share of messages in a topic, against their share of everything read, with search terms
+TRANSLATION = 0.2  # least similarity of a topic's requests in a language to the article they take in it
+OTHER_LANGUAGE = 0.2  # least share of a topic's requests in a language for it to link an article in it
 TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
+TAG_SPREAD = 3  # ... and one whose requests' clear answers are this many (each a tenth of them or more)
 NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply", "out_of_office", "ooo"})
 TOKEN = re.compile(r"(?u)\b[^\W\d_][\w]+\b")  # words of two letters or more, not numbers
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -102,6 +107,7 @@ class TopicReport:
     labels: list[int] = field(default_factory=list)  # per request read: its topic's index, or -1
     made_rows: Any = None  # builds ``rows`` when they are first asked for (100,000 of them cost time)
     weekly: tuple[int, ...] = ()  # every request per week over the period, oldest first
+    ignored_tags: dict[str, str] = field(default_factory=dict)  # tag: why it says nothing of what is asked
     _rows: list[Row] | None = None
 
     @property
@@ -157,6 +163,7 @@ class _Read:
     weekdays: list[int] = field(default_factory=list)
     days: list[int] = field(default_factory=list)
     refs: list[tuple[str, str, int]] = field(default_factory=list)
+    counted: list[bool] = field(default_factory=list)  # a report's line (a search term and its count), not a message
     seen: dict[tuple[str, tuple[str, ...]], tuple[list[str], str]] = field(default_factory=dict)
     quarters: dict[int, tuple[int, int, int]] = field(default_factory=dict)
 
@@ -191,6 +198,7 @@ class _Read:
         self.weekdays.append(weekday)
         self.days.append(day)
         self.refs.append((r.ref, r.source, r.line))
+        self.counted.append(not r.body and r.at is None)
 
 
 @dataclass
@@ -202,9 +210,12 @@ class _Docs:
     noise: list[str] = field(default_factory=list)
     of: list[int] = field(default_factory=list)  # per request: its document
     weight: list[int] = field(default_factory=list)
+    messages: list[int] = field(default_factory=list)  # of its weight, what came in messages (not a search report)
     languages: list[str] = field(default_factory=list)
     tokens: list[list[str]] = field(default_factory=list)
     lines: list[tuple[str, ...]] = field(default_factory=list)  # its lines (folded), to follow shared ones
+    ignored_tags: dict[str, str] = field(default_factory=dict)  # tag: why it is ignored
+    tag_of: dict[str, str] = field(default_factory=dict)  # a tag's token ("#vip"): the tag
 
     def add(self, text: str, tags: tuple[str, ...], noise: str, lines: tuple[str, ...]) -> int:
         """A new document, of weight 0 so far; its index."""
@@ -212,6 +223,7 @@ class _Docs:
         self.tags.append(tags)
         self.noise.append(noise)
         self.weight.append(0)
+        self.messages.append(0)
         self.lines.append(lines)
         return len(self.texts) - 1
 
@@ -235,11 +247,12 @@ def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end
 
 def _documents(read: _Read) -> _Docs:
     boiler = Boilerplate().learn(read.lines)
-    specific = _specific_tags(read)
     docs = _Docs()
+    specific = _specific_tags(read, docs.ignored_tags)
     index: dict[tuple[str, tuple[str, ...], str], int] = {}
     stripped: dict[int, tuple[list[str], str]] = {}  # requests cleaned once share their list of lines
-    for lines, kind, tags, weight in zip(read.lines, read.noise, read.tags, read.weights, strict=True):
+    for lines, kind, tags, weight, counted in zip(read.lines, read.noise, read.tags, read.weights, read.counted,
+                                                  strict=True):
         done = stripped.get(id(lines))
         if done is None:
             kept_lines = boiler.strip(lines)
@@ -253,14 +266,17 @@ def _documents(read: _Read) -> _Docs:
             folded = tuple(k for k in (boiler.key(x) for x in kept_lines) if " " in k)
             i = index[key] = docs.add(text, kept, kind, folded)
         docs.weight[i] += weight
+        docs.messages[i] += 0 if counted else weight
         docs.of.append(i)
     return docs
 
 
-def _specific_tags(read: _Read) -> set[str]:
-    """The tags that say something about a request: not on most of them, not the noise ones."""
+def _specific_tags(read: _Read, ignored: dict[str, str]) -> set[str]:
+    """The tags that say something about a request: not on most of them, not the noise ones
+    (those on too many are added to ``ignored``, with why)."""
     tag_count: Counter[str] = Counter(t.lower() for tags in read.tags for t in set(tags))
     floor = max(3, int(TAG_SHARE * len(read.lines)))
+    ignored.update((t, f"on {n / len(read.lines):.0%} of the requests") for t, n in tag_count.items() if n > floor)
     return {t for t, n in tag_count.items() if n <= floor and t not in NOISE_TAGS}
 
 
@@ -277,7 +293,9 @@ def _tokenize(docs: _Docs, words: Any, fallback: str) -> None:
     for text, language, tags in zip(docs.texts, docs.languages, docs.tags, strict=True):
         tokens = words.tokens(language, text, seen=True)
         for tag in tags:
-            tokens += [f"#{t}" for t in words.tokens(language, tag.replace("_", " ").replace("-", " "))]
+            for t in words.tokens(language, tag.replace("_", " ").replace("-", " ")):
+                tokens.append(f"#{t}")
+                docs.tag_of.setdefault(f"#{t}", tag)
         docs.tokens.append(tokens)
 
 
@@ -363,6 +381,9 @@ class _Grouping:
         if n_groups:
             scores = self._answer_scores()
             per_group = np.stack([scores[:, g].max(axis=1) for g in self.groups], axis=1)
+            if self._drop_spread_tags(per_group):
+                scores = self._answer_scores()
+                per_group = np.stack([scores[:, g].max(axis=1) for g in self.groups], axis=1)
             self.group_scores = per_group
             self._seed(per_group)
             self._follow_lines()
@@ -372,6 +393,111 @@ class _Grouping:
         self._merge_answered()
         self._recentre()
         self._gaps_into_answers()
+        self._nearer_gaps()
+        self._answers_in_each_language()
+
+    def _answers_in_each_language(self) -> None:
+        """An answered topic asked in a language none of its answers is written in (a fifth
+        of its requests or more) takes the article in that language its requests there match
+        best: a translation published under its own id, linked for them."""
+        import numpy as np
+
+        languages = np.asarray(self.docs.languages)
+        taken = {i for g, answers in enumerate(self.groups) if self.topic_keys[g] and (self.topic == g).any()
+                 for i in answers}
+        for g in range(len(self.groups)):
+            members = np.flatnonzero(self.topic == g)
+            if not self.topic_keys[g] or not len(members) or any(self.answers[i].link for i in self.groups[g]):
+                continue
+            written = {self.answers[i].language for i in self.groups[g]}
+            total = float(self.weights[members].sum())
+            for language in sorted(set(languages[members]) - written):
+                asked = members[languages[members] == language]
+                if self.weights[asked].sum() < OTHER_LANGUAGE * total:
+                    continue
+                found = self._best_in(language, asked, taken)
+                if found is not None:
+                    self.groups[g] = self.groups[g] + [found]
+                    taken.add(found)
+
+    def _best_in(self, language: str, docs: Any, taken: set[int]) -> int | None:
+        """The article in ``language`` that ``docs`` match clearly best (ahead of the next by
+        :data:`MARGIN`, at least :data:`TRANSLATION`), not another topic's answer; else None."""
+        import numpy as np
+
+        candidates = [i for i, a in enumerate(self.answers) if a.language == language and i not in taken]
+        if not candidates:
+            return None
+        centre = np.asarray(self.matrix[docs].T @ self.weights[docs]).ravel()
+        centre = (centre / (np.linalg.norm(centre) or 1.0)).astype(np.float32)
+        scores = np.asarray(self.answer_matrix[candidates] @ centre).ravel()
+        order = np.argsort(-scores)
+        lead = scores[order[0]] - (scores[order[1]] if len(order) > 1 else 0.0)
+        return candidates[int(order[0])] if scores[order[0]] >= TRANSLATION and lead >= MARGIN else None
+
+    def shopping(self, t: int) -> bool:
+        """Whether topic ``t`` is what people search the shop for rather than ask: when
+        messages and search terms are read together, its share of messages is under
+        :data:`MESSAGES` of theirs overall ("decaf", "gift": products, which the conversations
+        hardly mention)."""
+        import numpy as np
+
+        messages = np.asarray(self.docs.messages, dtype=np.float64)
+        total = float(messages.sum())
+        if not total or total == float(self.weights.sum()):
+            return False
+        members = self.topic == t
+        mine = float(messages[members].sum()) / max(float(self.weights[members].sum()), 1.0)
+        return mine < MESSAGES * total / float(self.weights.sum())
+
+    def _nearer_gaps(self) -> None:
+        """A request an answered topic took for the words it shares with every order ("my
+        order", "the delivery") goes to the unanswered cluster its own words are nearer:
+        "change the delivery address of my order" is not asking where the order is."""
+        import numpy as np
+
+        n = len(self.groups)
+        live = [t for t in range(len(self.centres)) if self.centres[t] is not None and (self.topic == t).any()]
+        least = GAP_SHARE * float(self.weights.sum())  # a gap that will be reported, not a handful
+        gaps = [i for i, t in enumerate(live)
+                if t >= n and self.weights[self.topic == t].sum() >= least and not self.shopping(t)]
+        placed = np.flatnonzero((self.topic >= 0) & (self.topic < n))
+        if not gaps or not len(placed):
+            return
+        column = {t: i for i, t in enumerate(live)}
+        similarity = np.asarray(self.matrix[placed] @ np.vstack([self.centres[t] for t in live]).T.astype(np.float32))
+        own = similarity[np.arange(len(placed)), [column.get(int(t), 0) for t in self.topic[placed]]]
+        best_gap = similarity[:, gaps].argmax(axis=1)
+        nearer = similarity[np.arange(len(placed)), np.asarray(gaps)[best_gap]] > own
+        if nearer.any():
+            self.topic[placed[nearer]] = np.asarray(live)[np.asarray(gaps)[best_gap[nearer]]]
+            self._recentre()
+
+    def _drop_spread_tags(self, per_group: Any) -> bool:
+        """Leave out the tags whose requests' clear answers are spread over :data:`TAG_SPREAD`
+        answers or more, each taking a tenth of them: a tag a shop puts on every kind of request
+        ("vip", "subscription") says nothing about what is asked.  Whether any was left out."""
+        import numpy as np
+        from sklearn.preprocessing import normalize
+
+        best = np.where(per_group.max(axis=1) >= SEED, per_group.argmax(axis=1), -1)
+        columns = [j for j, w in enumerate(self.vocabulary) if w in self.docs.tag_of]
+        present = (self.matrix[:, columns] > 0).tocsc()
+        spread = []
+        for k, j in enumerate(columns):
+            docs = present[:, k].indices
+            docs = docs[best[docs] >= 0]
+            counts = np.bincount(best[docs], weights=self.weights[docs]) if len(docs) else np.zeros(1)
+            answers = int((counts >= 0.1 * counts.sum()).sum()) if counts.sum() else 0
+            if answers >= TAG_SPREAD:
+                spread.append(j)
+                tag = self.docs.tag_of[self.vocabulary[j]]
+                self.docs.ignored_tags.setdefault(tag.lower(), f"spread across {answers} answers")
+        if spread:
+            keep = np.ones(self.matrix.shape[1], dtype=np.float32)
+            keep[spread] = 0.0
+            self.matrix = normalize(self.matrix.multiply(keep.reshape(1, -1)).tocsr())
+        return bool(spread)
 
     def _gaps_into_answers(self) -> None:
         """Once every topic has all its members: a cluster close to an answered topic joins it."""
@@ -697,23 +823,21 @@ class _Report:
         self.weeks = (self.last - self.first) // 7 + 1 if len(dated) else 0
 
     def _kept(self, request_topic: Any) -> list[int]:
-        """The topics worth reporting, most asked first: every answered one; a cluster of what
-        no answer covers only when it is large and asked in several phrasings."""
+        """The topics worth reporting, most asked first: large enough, asked in several
+        phrasings, and not shopping (answered or not)."""
         import numpy as np
 
         n = len(self.g.centres)
         counts = np.bincount(request_topic[request_topic >= 0], weights=self.w[request_topic >= 0], minlength=n)
         kept = []
         for t in range(n):
-            if counts[t] <= 0:
-                continue
-            if counts[t] < GAP_SHARE * self.total:
+            if counts[t] <= 0 or counts[t] < GAP_SHARE * self.total:
                 continue  # one-off questions, a handful of spam: not a topic
-            if not self.g.topic_keys[t]:
-                docs = np.flatnonzero(self.g.topic == t)
-                phrasings = len({self.g.docs.texts[d].lower()[:40] for d in docs})
-                if phrasings < GAP_PHRASINGS:
-                    continue
+            docs = np.flatnonzero(self.g.topic == t)
+            if len({self.g.docs.texts[d].lower()[:40] for d in docs}) < GAP_PHRASINGS:
+                continue  # one question asked again and again in the same words
+            if self.g.shopping(t):
+                continue
             kept.append(t)
         return sorted(kept, key=lambda t: (-counts[t], t))
 
@@ -736,7 +860,7 @@ class _Report:
             weekly = tuple(int(x) for x in np.bincount((self.days[on] - self.first) // 7, weights=self.w[on],
                                                        minlength=self.weeks))
         return TopicReport(topics, self.total, self.total - sum(t.count for t in topics), first, last,
-                           [int(x) for x in labels], rows, weekly)
+                           [int(x) for x in labels], rows, weekly, dict(self.g.docs.ignored_tags))
 
     def _rows(self, labels: Any) -> list[Row]:
         docs = self.g.docs

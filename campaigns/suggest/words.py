@@ -24,6 +24,9 @@ SNOWBALL = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "p
             "it": "italian", "nl": "dutch"}
 SHORT = 24  # texts shorter than this are taken to be in the calendar's language
 TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")
+COMPOUNDING = frozenset({"de", "nl"})  # languages that write compounds as one word
+COMPOUND_HEAD = 5  # least length of the stem a compound begins with
+COMPOUND_REST = 3  # ... and of what follows it
 
 # concept: words in each language (any form; they are stemmed as the requests are)
 CONCEPTS: dict[str, str] = {
@@ -166,10 +169,23 @@ class Words:
             else:
                 folded = _fold(lower)
                 stem = self._stem(language, lower)
-                concept = self.concepts.get(language, self.concepts["en"]).get(stem) or self.anywhere.get(folded)
+                concepts = self.concepts.get(language, self.concepts["en"])
+                concept = concepts.get(stem) or self.anywhere.get(folded) or self._compound(language, folded)
                 found = f"~{concept}" if concept else "" if stem in stop else stem  # "getting" as "get"
             self.cache[key] = found
         return found
+
+    def _compound(self, language: str, folded: str) -> str:
+        """The concept a compound word begins with, in the languages that write compounds as
+        one word ("Bestellnummer", "Lieferstatus": an order's, a delivery's): '' for none."""
+        if language not in COMPOUNDING:
+            return ""
+        concepts = self.concepts[language]
+        for end in range(len(folded) - COMPOUND_REST, COMPOUND_HEAD - 1, -1):
+            concept = concepts.get(folded[:end])
+            if concept:
+                return concept
+        return ""
 
     def tokens(self, language: str, text: str, seen: bool = False) -> list[str]:
         """The tokens of ``text``; ``seen``: remember the words written for each (see :meth:`shown`)."""
