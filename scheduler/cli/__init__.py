@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from campaigns.errors import HeraldError, InvalidInput
+from campaigns.extras import missing, providing
 
 from . import calendar, engine, engines, ledger, networks, status, suggest, web
 from .common import ExitStatus, Parser, say, settle_defaults
@@ -175,6 +176,8 @@ def report(exc: BaseException) -> int:
         message = str(exc)
         say(message if message.startswith("herald") else f"herald: {message}")
         return exc.exit_code
+    if isinstance(exc, ModuleNotFoundError) and (extra := providing(exc.name)) is not None:
+        return report(missing(f"herald: {exc.name} is not installed; this", [extra]))  # one no check foresaw
     if isinstance(exc, OSError):
         say(f"herald: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
         return ExitStatus.FAILURE
