@@ -12,7 +12,7 @@ from icalendar import Calendar as VCalendar
 from campaigns.calendar import loads
 from campaigns.ical import export
 from campaigns.plan import Publication, plan
-from tests.conftest import ROOT, calendar_text
+from tests.conftest import ROOT, calendar_text, missing_tool
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -155,15 +155,12 @@ JS = ROOT / "tests" / "js"
 def _ical_js(ics: bytes, start: datetime, end: datetime) -> dict[tuple[str, str], list[datetime]]:
     """Expand with Thunderbird's ical.js (tests/js/expand.mjs); skip locally without Node, fail in CI."""
     import json
-    import os
     import shutil
     import subprocess
 
     node = shutil.which("node")
     if node is None or not (JS / "node_modules" / "ical.js").exists():
-        if os.environ.get("CI") == "true":
-            raise RuntimeError("Node.js and tests/js/node_modules are needed in CI: `make test` installs them")
-        pytest.skip("Node.js or ical.js not installed (make test installs ical.js when npm is present)")
+        missing_tool("Node.js with ical.js", "install npm; `make test` then installs ical.js in tests/js")
     proc = subprocess.run([node, str(JS / "expand.mjs"), start.isoformat(), end.isoformat()],
                           input=ics, capture_output=True, check=True, timeout=120)
     out = {}
