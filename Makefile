@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # Every install is the same: the exact versions and hashes of the lock (requirements/lock.py), then
 # Herald itself without dependencies. The lock holds .[all,test]; `make lock` renews it.
 LOCK   := requirements/dev.txt
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(wildcard $(LOCK)) | cksum | cut -d' ' -f1)
 UV     := uv==0.13.9
 
 # The iCal tests also expand exports with Thunderbird's ical.js, when npm is here.
@@ -23,7 +23,7 @@ endif
 
 .PHONY: run test check lint lock lock-check bench schema clean browser
 
-$(STAMP): pyproject.toml $(LOCK) | lock-check
+$(STAMP): pyproject.toml $(wildcard $(LOCK)) | lock-check  # a missing lock: lock-check says so
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .

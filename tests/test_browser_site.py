@@ -26,6 +26,8 @@ from scheduler.web.app import create_app, serve
 from scheduler.web.context import WebContext
 from tests.conftest import missing_tool
 
+pytestmark = pytest.mark.slow  # a real headless Chromium
+
 ROOT = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "artifacts" / "browser"
 AXE = ROOT / "js" / "node_modules" / "axe-core" / "axe.min.js"
