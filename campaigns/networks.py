@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import regex
 
@@ -34,8 +34,6 @@ from .xlength import invalid_characters, upper_bound, weighted_length
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
-
-    from .model import Account
 
 URL_RE = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
 _GRAPHEME = regex.compile(r"\X")
@@ -257,7 +255,20 @@ BUILTIN_NETWORKS: tuple[NetworkType, ...] = (
 )
 
 
-def require_extras(accounts: Iterable[Account]) -> None:
+class _Account(Protocol):
+    """What :func:`require_extras` reads of a :class:`campaigns.model.Account` (which imports this module)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def dry_run(self) -> bool: ...
+
+
+def require_extras(accounts: Iterable[_Account]) -> None:
     """Every extra the accounts that will send (enabled, not dry-run) need is installed.
 
     :raises MissingExtra: one line naming those accounts, their extras and the pip command
