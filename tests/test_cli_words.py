@@ -260,6 +260,7 @@ def test_the_status_file_is_found_beside_the_calendar_not_in_the_current_folder(
     assert not (tmp_path / "status.yaml").exists() and not (tmp_path / ".status.yaml.lock").exists()
 
 
+@pytest.mark.slow
 def test_run_once_logs_in_the_brands_zone_as_the_engine_does(capsys, tmp_path):
     calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
     calendar.write_text(CALENDAR)  # Europe/Berlin: +01:00 in December, whatever the machine's zone
@@ -330,6 +331,7 @@ def test_option_values_are_checked_with_a_suggestion(capsys, tmp_path):
     assert code == 2 and "--state 'identifed': did you mean 'identified'?" in err
 
 
+@pytest.mark.slow
 def test_history_of_an_account_the_calendar_no_longer_has_is_still_shown(capsys, tmp_path):
     calendar = tmp_path / "content_calendar.yaml"
     calendar.write_text(CALENDAR)
@@ -416,6 +418,7 @@ def test_history_names_a_changed_and_a_cancelled_window_and_the_reminders_of_a_m
     assert "maintenance" not in whats
 
 
+@pytest.mark.slow
 def test_a_section_comment_after_a_block_list_moves_with_the_section(capsys, tmp_path):
     calendar, status, files = given(tmp_path, (ROOT / "content_calendar.yaml").read_text(), textwrap.dedent("""\
         components:
@@ -440,6 +443,7 @@ def test_a_section_comment_after_a_block_list_moves_with_the_section(capsys, tmp
 
 
 @pytest.mark.parametrize("command", ["retry", "skip"])
+@pytest.mark.slow
 def test_retry_and_skip_without_a_ledger_say_so_and_create_none(capsys, tmp_path, command):
     calendar = tmp_path / "content_calendar.yaml"
     calendar.write_text(CALENDAR)

@@ -90,6 +90,7 @@ WINDOWS = [
 
 
 @pytest.mark.parametrize("name, tz, start, days", WINDOWS, ids=[w[0] for w in WINDOWS])
+@pytest.mark.slow
 def test_expanded_export_equals_the_plan(name, tz, start, days):
     calendar = loads(calendar_text(SERIES, tz))
     end = start + (datetime(2026, 1, 2) - datetime(2026, 1, 1)) * days
@@ -175,6 +176,7 @@ ICAL_JS_WINDOWS = WINDOWS + [("two years, Santiago", "America/Santiago", datetim
 
 
 @pytest.mark.parametrize("name, tz, start, days", ICAL_JS_WINDOWS, ids=[w[0] for w in ICAL_JS_WINDOWS])
+@pytest.mark.slow
 def test_thunderbird_ical_js_expands_the_export_to_the_plan(name, tz, start, days):
     calendar = loads(calendar_text(SERIES, tz))
     end = start + (datetime(2026, 1, 2) - datetime(2026, 1, 1)) * days
@@ -256,6 +258,7 @@ def _status_only(found: dict) -> dict:
     return {k: v for k, v in found.items() if k[1] == "status"}
 
 
+@pytest.mark.slow
 def test_cli_maintenance_is_written_in_the_brand_zone_not_as_a_bare_offset(tmp_path):
     _export_with_status(tmp_path, *MAINTENANCE_BY_CLI)
     text = (tmp_path / "status.yaml").read_text()
@@ -264,12 +267,14 @@ def test_cli_maintenance_is_written_in_the_brand_zone_not_as_a_bare_offset(tmp_p
     assert "+01:00" not in text
 
 
+@pytest.mark.slow
 def test_status_events_expand_to_the_right_instants_in_python(tmp_path):
     ics, start, end = _export_with_status(tmp_path, *MAINTENANCE_BY_CLI)
     assert b'TZID="UTC' not in ics and b"TZID=UTC+" not in ics  # no zone a VTIMEZONE cannot define
     assert _status_only(expand(ics, start, end)) == STATUS_EVENTS
 
 
+@pytest.mark.slow
 def test_status_events_expand_to_the_right_instants_in_thunderbird_ical_js(tmp_path):
     ics, start, end = _export_with_status(tmp_path, *MAINTENANCE_BY_CLI)
     assert _status_only(_ical_js(ics, start, end)) == STATUS_EVENTS

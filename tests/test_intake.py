@@ -232,6 +232,7 @@ def test_one_of_two_alerts_resolving_keeps_the_incident_open(s):
     assert len(s.status().open_incidents()) == 1
 
 
+@pytest.mark.slow
 def test_a_warning_drafts_an_incident_told_only_to_the_internal_account_until_confirmed(s, capsys):
     body = payload("alertmanager-firing.json")
     for alert in body["alerts"]:
@@ -286,6 +287,7 @@ def test_for_waits_and_the_timer_declares_without_a_further_payload(s):
     assert incident.components == ("payments",) and incident.impact == "major"
 
 
+@pytest.mark.slow
 def test_the_timer_thread_ticks_on_its_own(tmp_path):
     setup = Setup(tmp_path)
     setup.intake.tick_every = 0.01
@@ -303,6 +305,7 @@ def test_the_timer_thread_ticks_on_its_own(tmp_path):
         setup.ctx.close()
 
 
+@pytest.mark.slow
 def test_a_flapping_alert_shorter_than_for_declares_nothing(s):
     for cycle in range(50):
         at = T0 + timedelta(seconds=cycle * 1.2)
@@ -374,6 +377,7 @@ def test_an_unknown_label_is_logged_once_with_the_mapping_to_add(s, caplog):
     assert "- {component: checkout, labels: {service: warehouse}, severity: {default: {action: mark}}}" in lines[0]
 
 
+@pytest.mark.slow
 def test_the_intake_remembers_across_a_restart(s):
     s.post("alertmanager", payload("alertmanager-firing.json"))
     s.restart()
@@ -480,6 +484,7 @@ def test_decide_is_pure_and_a_resolved_alert_before_for_did_nothing():
     assert not later.actions
 
 
+@pytest.mark.slow
 def test_the_built_in_status_page_does_not_show_a_draft(s, tmp_path):
     from scheduler.networks.site import SitePublisher
 

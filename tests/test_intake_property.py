@@ -124,6 +124,7 @@ def _alertmanager_like(name: str, text: str, labels: dict[str, str], parse: Call
 
 @PROPERTY
 @given(text=hostile)
+@pytest.mark.slow
 def test_alertmanager_fields(setup, text):
     events = _alertmanager_like("alertmanager-firing.json", text, {"service": "checkout"}, alertmanager)
     one_incident(*run(setup, events), "checkout", events)
@@ -131,6 +132,7 @@ def test_alertmanager_fields(setup, text):
 
 @PROPERTY
 @given(text=hostile)
+@pytest.mark.slow
 def test_grafana_fields(setup, text):
     events = _alertmanager_like("grafana-firing.json", text, {"team": "blue"}, grafana)
     one_incident(*run(setup, events), "search", events, draft=True)
@@ -138,6 +140,7 @@ def test_grafana_fields(setup, text):
 
 @PROPERTY
 @given(text=hostile, routed=st.booleans())
+@pytest.mark.slow
 def test_uptime_kuma_fields(setup, text, routed):
     body = copy.deepcopy(payload("uptime-kuma-down.json"))
     body["msg"] = body["heartbeat"]["msg"] = body["monitor"]["description"] = body["monitor"]["url"] = text
@@ -153,6 +156,7 @@ def test_uptime_kuma_fields(setup, text, routed):
 
 @PROPERTY
 @given(text=hostile, routed=st.booleans())
+@pytest.mark.slow
 def test_statuspage_component_fields(setup, text, routed):
     body = copy.deepcopy(payload("statuspage-component.json"))
     body["page"]["id"] = body["page"]["status_description"] = text
@@ -169,6 +173,7 @@ def test_statuspage_component_fields(setup, text, routed):
 
 @PROPERTY
 @given(text=hostile)
+@pytest.mark.slow
 def test_statuspage_incident_fields(setup, text):
     body = copy.deepcopy(payload("statuspage-incident.json"))
     incident = body["incident"]
@@ -181,6 +186,7 @@ def test_statuspage_incident_fields(setup, text):
 
 @PROPERTY
 @given(text=hostile, severity=hostile)
+@pytest.mark.slow
 def test_generic_fields(setup, text, severity):
     events = generic([{"id": text, "status": "firing", "at": T0.isoformat(), "name": text, "severity": severity,
                        "labels": {text: text, "service": "checkout"}}])

@@ -38,6 +38,7 @@ def _engine(db: object) -> object:
     return db if isinstance(db, Engine) else getattr(db, "engine", None)
 
 
+@pytest.mark.slow
 def test_two_servers_resolving_the_two_alerts_of_one_incident_at_once_resolve_it(tmp_path, ledger_url, monkeypatch):
     a = Setup(tmp_path, ledger_url=ledger_url)
     b_ctx = WebContext(str(a.calendar_path), str(a.status_path), ledger_url, a.clock, intake_token=TOKEN)

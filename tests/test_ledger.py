@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from scheduler.ledger import SCHEMA_VERSION, Item, Ledger, State
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -70,6 +72,7 @@ def test_release_gives_a_claim_back_without_counting_an_attempt(ledger: Ledger):
     assert (record.state, record.attempts, record.next_attempt_at) == (State.RETRYING, 0, T0)
 
 
+@pytest.mark.slow
 def test_two_engines_racing_for_many_rows_never_both_win(ledger: Ledger, ledger_url: str):
     other = Ledger(ledger_url)
     wins: dict[str, list[str]] = {"a": [], "b": []}

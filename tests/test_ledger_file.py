@@ -104,6 +104,7 @@ def test_a_file_with_a_sqlite_header_and_garbage_after_it_is_refused_as_damaged(
     assert message.startswith(f"the ledger {path} is damaged (") and "--new-ledger" in message
 
 
+@pytest.mark.slow
 def test_a_ledger_with_damaged_data_pages_says_what_to_do_and_can_be_started_over(tmp_path: Path):
     # An intact header and schema, garbage in the data pages: opening works, reading does not.
     path = tmp_path / "state.db"
@@ -264,6 +265,7 @@ def test_an_old_ledger_gains_a_marker_and_is_made_private(tmp_path: Path):
     ledger.close()
 
 
+@pytest.mark.slow
 def test_several_processes_creating_a_new_ledger_at_once_all_succeed(ledger_url: str):
     from tests.ledger_worker import open_and_claim
 

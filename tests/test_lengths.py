@@ -75,6 +75,7 @@ def test_own_channels_have_no_limit():
     assert NETWORK_TYPES["site"].limit is None and NETWORK_TYPES["webhook"].limit is None
 
 
+@pytest.mark.slow
 def test_fast_x_length_equals_twitter_text_on_random_texts():
     import random
 

@@ -147,6 +147,7 @@ def secrets_of(types, leave_out: str = "") -> dict[str, str]:
             if key != leave_out}
 
 
+@pytest.mark.slow
 def test_every_network_type_is_built_from_its_account(tmp_path):
     types = list(NETWORK_TYPES.values())
     networks = accounts(types) + "  dry: {type: x, dry_run: true}\n"

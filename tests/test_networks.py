@@ -256,6 +256,7 @@ def test_mastodon_find_recent_matches_text_through_html_and_links(api):
     (500, {}, {"error": "Internal Server Error"}, Transient),
     (404, {}, {"error": "Record not found"}, Permanent),
 ])
+@pytest.mark.slow
 def test_mastodon_errors(api, status, headers, body, error):
     server = MastodonServer(api)
     server.script.append((status, headers, body))

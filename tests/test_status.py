@@ -242,6 +242,7 @@ def test_a_bad_command_never_writes_the_file(tmp_path, capsys):
     assert status.read_text() == before
 
 
+@pytest.mark.slow
 def test_status_command_shows_where_each_update_went(tmp_path, capsys):
     calendar, status = folder(tmp_path)
     clock = FakeClock(T0)
@@ -489,6 +490,7 @@ FEED = "feeds:\n  - id: f\n    url: https://a.example/x.json\n    every: {}\n"
     ("incidents: " + "[" * 20000 + "]" * 20000 + "\n", "s.yaml:1:"),
     ("incidents:\n" + "".join("  " * n + "- \n" for n in range(20000)), "s.yaml:"),
 ])
+@pytest.mark.slow
 def test_a_mistyped_value_is_a_located_problem_never_an_exception(text, expected):
     found = problems(text)
     assert any(line.startswith(expected) for line in found), found

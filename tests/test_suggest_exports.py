@@ -90,6 +90,7 @@ def _right(export, label: str, url: str) -> bool:
 
 
 @pytest.mark.parametrize("name", list(EXPORTS))
+@pytest.mark.slow
 def test_topics_match_the_truth_with_noise_as_one_cluster(analysed, name):
     """Zendesk: 0 of 7 topics; Freshdesk: adjusted Rand 0.17, each topic split by language."""
     export, report = analysed[name]
@@ -225,6 +226,7 @@ def voltmart_draft(tmp_path_factory):
     return calendar, json.loads(target.read_text())
 
 
+@pytest.mark.slow
 def test_one_post_per_topic_in_the_calendars_language_with_the_tracking_link(voltmart_draft):
     """Freshdesk: Spanish order questions were not tied to the tracking link; two posts at the same
     moment for one topic (one per language); "about dias and compre"; languages mixed in one post."""
@@ -270,6 +272,7 @@ def test_append_keeps_every_comment(voltmart_draft):
     assert after.startswith(before.split("\ncampaigns:")[0])
 
 
+@pytest.mark.slow
 def test_the_default_run_drafts_on_help_scout_with_links_shown_as_they_are(capsys):
     """Help Scout: the default run exited 1 and drafted nothing (two drafts came out identical);
     --explain and --dry-run masked article links as if they were secrets (help/***)."""
@@ -312,6 +315,7 @@ def test_day_month_dates_are_settled_by_the_file_or_refused(tmp_path):
         list(read_requests(_dated(tmp_path, ["13/08/2026 10:00", "08/13/2026 10:00"])))
 
 
+@pytest.mark.slow
 def test_the_nordlicht_export_drafts_in_german_and_reports_its_gaps(capsys, tmp_path):
     export = EXPORTS["nordlicht"]
     target = tmp_path / "draft.yaml"
@@ -338,6 +342,7 @@ def test_impact_compares_weeks_before_and_after_the_first_post():
     assert "<- first post" in text and "share before 10.5%, after 3.5%" in text and "larger than" in text
 
 
+@pytest.mark.slow
 def test_impact_reads_the_ledger_and_a_later_export(capsys, tmp_path):
     """Closing the loop: a drafted post that went out, and its topic's weeks before and after."""
     from datetime import timedelta

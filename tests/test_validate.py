@@ -315,6 +315,7 @@ def test_a_rate_limit_too_large_to_read_is_a_located_error(tmp_path: Path):
         result.errors
 
 
+@pytest.mark.slow
 def test_the_validator_agrees_with_jsonschema_and_explains_every_broken_document():
     """jsonschema-rs is Herald's one validator; jsonschema (a test dependency) is an independent
     implementation of the same draft. Every value of the sample calendar and status file, replaced
@@ -371,6 +372,7 @@ def test_validate_lists_errors_in_line_order_whichever_check_found_them(write_ca
     assert "unknown key 'txt'" in err[1] and err[2].endswith("2 errors")
 
 
+@pytest.mark.slow
 def test_validating_the_sample_loads_no_heavy_library():
     """Start-up is what a person waits for: the sample validates (voice guide and all) without
     datasketch/numpy/scipy, SQLAlchemy or jsonschema being imported."""

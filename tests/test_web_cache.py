@@ -214,6 +214,7 @@ def test_an_api_file_does_not_build_the_other_api_files(site, monkeypatch):
     assert web.get("/api/v2/summary.json").json()["incidents"][0]["id"] == "pay"
 
 
+@pytest.mark.slow
 def test_the_incident_page_shows_all_its_announcements_however_many_others_there_are(site):
     url = f"sqlite:///{site / 'state.db'}"
     ledger = Ledger(url)

@@ -113,6 +113,7 @@ def test_postgresql_timeouts_keep_the_urls_options_and_pgoptions(monkeypatch):
         admin.dispose()
 
 
+@pytest.mark.slow
 def test_a_hung_database_neither_stops_healthz_and_static_nor_shows_its_address(site, silent):
     url = f"postgresql://secret_role@127.0.0.1:{silent.port}/secret_db"
     ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), url, FakeClock(T0),
@@ -150,6 +151,7 @@ def _server(site: Path, **options):  # noqa: ANN003
     return server, thread, ctx, server.servers[0].sockets[0].getsockname()[1]
 
 
+@pytest.mark.slow
 def test_a_client_that_never_finishes_its_header_is_disconnected_and_others_are_served(site):
     server, thread, ctx, port = _server(site, header_timeout=0.5)
     slow = []
