@@ -257,3 +257,22 @@ def test_the_container_builds_where_a_container_tool_works():
     assert proc.returncode == 0, proc.stderr[-3000:]
     user = subprocess.run([tool, "run", "--rm", "herald-test", "id", "-u"], capture_output=True, text=True, timeout=120)
     assert user.stdout.strip() == "10001"
+
+
+# -- tests that need a tool -----------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ci, outcome", [("true", "1 failed"), ("", "1 skipped")])
+def test_a_missing_tool_fails_in_ci_and_is_skipped_with_its_reason_elsewhere(tmp_path, ci, outcome):
+    (tmp_path / "test_tool.py").write_text(
+        "from tests.conftest import missing_tool\n\n"
+        "def test_needs_a_browser():\n"
+        "    missing_tool('Chromium', 'make browser installs it')\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | {"PYTHONPATH": str(ROOT), "CI": ci}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rsf", "-o", "addopts=",
+                           str(tmp_path / "test_tool.py")], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert outcome in proc.stdout, proc.stdout
+    reason = "Chromium is required in CI: make browser installs it" if ci else \
+        "Chromium is not installed (make browser installs it)"
+    assert reason in proc.stdout, proc.stdout
