@@ -176,6 +176,7 @@ def test_status_speaks_in_the_effective_state_and_lists_resolved_incidents_apart
     assert "We found the cause of the failed card payments and are rolling out a…\n" in out
 
 
+@pytest.mark.slow
 def test_maintenance_add_promises_only_the_announcements_that_will_go_out(capsys, tmp_path):
     calendar, status, files = given(tmp_path, CALENDAR, "components:\n  checkout: {name: Checkout}\nincidents: []\n")
     clock = FakeClock(T0)  # 10:00 Berlin; the window starts 3 minutes later

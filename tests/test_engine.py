@@ -158,6 +158,7 @@ def test_429_waits_for_the_reset_time(tmp_path):
     assert results(engine.run_due(reset)) == [("morning", "site", "sent")]
 
 
+@pytest.mark.slow
 def test_permanent_errors_go_dead_with_the_api_message(tmp_path):
     def refuse(post, calls):
         raise Permanent("site", "HTTP 422: text contains a banned word")

@@ -97,12 +97,14 @@ def test_herald_suggest_without_scikit_learn_names_the_suggest_extra(tmp_path):
     ("tweepy", "x: {type: x}",
      "herald: network 'x' (X) needs the x extra: pip install 'herald[x]'"),
 ], ids=["mastodon", "bluesky", "x"])
+@pytest.mark.slow
 def test_validate_names_the_extra_an_account_needs(tmp_path, blocked, account, line):
     path = calendar(tmp_path, "  " + account)
     proc = herald_without(blocked, "validate", str(path), "--status", str(tmp_path / "none.yaml"))
     assert one_line(proc) == line
 
 
+@pytest.mark.slow
 def test_two_accounts_without_their_sdks_are_named_in_one_line(tmp_path):
     path = calendar(tmp_path, "  masto: {type: mastodon, instance: 'https://social.example'}\n"
                               "  sky: {type: bluesky, handle: acme.example}")
@@ -120,6 +122,7 @@ def test_an_account_that_sends_nothing_needs_no_extra(tmp_path):
     assert "ok (1 post, 3 networks" in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_the_engine_refuses_to_start_without_an_accounts_extra(tmp_path):
     path = calendar(tmp_path, "  masto: {type: mastodon, instance: 'https://social.example'}")
     proc = herald_without("mastodon", "run", "--once", "--calendar", str(path), "--status", str(tmp_path / "no.yaml"),
@@ -127,6 +130,7 @@ def test_the_engine_refuses_to_start_without_an_accounts_extra(tmp_path):
     assert one_line(proc) == "herald: network 'masto' (Mastodon) needs the mastodon extra: pip install 'herald[mastodon]'"
 
 
+@pytest.mark.slow
 def test_a_postgresql_ledger_without_psycopg_names_the_postgres_extra(tmp_path):
     path = calendar(tmp_path, "")
     proc = herald_without("psycopg", "history", "--calendar", str(path),

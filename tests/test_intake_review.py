@@ -208,6 +208,7 @@ def test_an_alert_starting_to_wait_as_the_timer_ends_is_still_acted_on(tmp_path)
 
 # -- A8: an acted alert is remembered while its incident is open -------------------------------------
 
+@pytest.mark.slow
 def test_an_acted_alert_silent_for_weeks_still_resolves_its_incident(s):
     s.intake.receive(generic(alert("quiet")))  # declares at once; its tool never repeats it
     [incident] = s.status().incidents
@@ -219,6 +220,7 @@ def test_an_acted_alert_silent_for_weeks_still_resolves_its_incident(s):
     assert done is not None and done.resolved
 
 
+@pytest.mark.slow
 def test_beyond_the_firing_bound_waiting_alerts_go_before_an_acted_one(s, monkeypatch, caplog):
     monkeypatch.setattr(alerts, "MAX_FIRING", 3)
     s.intake.receive(generic(alert("held")))  # declares on checkout

@@ -65,6 +65,7 @@ def test_run_once_publishes_what_is_due_to_the_site_and_the_webhook(tmp_path, ca
     assert {r["state"] for r in rows} == {"sent"} and rows[0]["remote_id"]
 
 
+@pytest.mark.slow
 def test_the_default_ledger_lives_next_to_the_calendar(tmp_path, capsys):
     calendar = project(tmp_path)
     herald(capsys, FakeClock(T0), "run", "--once", "--calendar", str(calendar))

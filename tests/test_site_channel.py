@@ -222,6 +222,7 @@ def test_a_brand_change_rewrites_every_page_whose_bytes_change(site, shown, tmp_
     assert {"index.html", "history/index.html"} | {f"incidents/inc-{n}/index.html" for n in range(INCIDENTS)} <= written
 
 
+@pytest.mark.slow
 def test_a_status_change_does_not_wait_for_the_site(tmp_path, clock):
     """The engine's status reaction returns while the writer is still busy (a writer held on an event)."""
     site = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
@@ -247,6 +248,7 @@ def test_a_status_change_does_not_wait_for_the_site(tmp_path, clock):
     assert "Still watching" in (folder(tmp_path) / "incidents" / "inc-18" / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_the_publisher_a_reload_builds_takes_over_the_folders_writer(tmp_path, clock):
     old = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
     new = SitePublisher("site", {"title": "Bench 2"}, clock, base_dir=str(tmp_path), title="x", background=True)
@@ -265,6 +267,7 @@ def test_the_publisher_a_reload_builds_takes_over_the_folders_writer(tmp_path, c
     again.close()
 
 
+@pytest.mark.slow
 def test_a_reload_that_rebuilds_the_site_shows_the_new_publisher_the_status(tmp_path, clock):
     """Through Engine.swap, as the daemon reloads a calendar whose site settings changed: the new
     publisher is shown the (unchanged) status, so its first write keeps every incident page."""
@@ -287,6 +290,7 @@ def test_a_reload_that_rebuilds_the_site_shows_the_new_publisher_the_status(tmp_
         new.close()
 
 
+@pytest.mark.slow
 def test_a_site_built_for_an_engine_writes_no_page_before_it_was_shown_a_status(tmp_path, clock):
     from campaigns.model import Account
 
@@ -448,6 +452,7 @@ def test_a_publication_returns_once_its_item_is_stored_and_shown(site, tmp_path)
     assert "Update 2." in (folder(tmp_path) / "index.html").read_text()  # no flush needed
 
 
+@pytest.mark.slow
 def test_close_writes_what_is_pending_and_the_channel_still_works_after(tmp_path, clock):
     site = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
     site.on_status(many(5), calendar(), clock.now())

@@ -367,6 +367,7 @@ def test_statuspage_v2_shape_and_states():
     json.dumps(files)  # every file serialises
 
 
+@pytest.mark.slow
 def test_the_site_shows_the_status_and_its_feeds_carry_every_update(tmp_path):
     import json
 
@@ -559,6 +560,7 @@ def test_an_incident_update_is_timed_after_the_last_one_in_the_file(tmp_path, ca
 
 
 @pytest.mark.parametrize("value", ["soon", "99999999999999999999d"])
+@pytest.mark.slow
 def test_a_running_engine_keeps_the_last_good_status_when_a_duration_is_mistyped(tmp_path, caplog, value):
     from scheduler.daemon import Daemon
 

@@ -45,6 +45,7 @@ def engine_on(ledger: Ledger, hooks: MemoryPublisher, owner: str, parallel: int 
     return engine
 
 
+@pytest.mark.slow
 def test_a_stopped_engine_starts_no_new_send_and_the_next_one_sends_exactly_the_rest(ledger):
     hooks = MemoryPublisher("hooks", "webhook")
     engine = engine_on(ledger, hooks, "first")

@@ -67,6 +67,7 @@ def test_topics_found_match_the_known_topics_in_two_languages(corpus):
     assert report.noise >= 50  # the unrelated tickets stay out of the topics
 
 
+@pytest.mark.slow
 def test_topics_carry_count_share_trend_examples_and_peaks_in_the_brands_zone(corpus):
     labels, report = corpus
     names = _majority(labels, report)
@@ -268,6 +269,7 @@ def test_bad_request_files_exit_1_with_one_line(capsys, tmp_path):
     assert err.startswith(f"{path}:1:1: unknown columns: 'foo', 'bar'") and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_search_terms_and_questions_group_by_meaning(capsys):
     code, _, err = run(capsys, "suggest", "--requests", str(DATA / "search.csv"), str(DATA / "questions.csv"),
                        "--answers", str(DATA / "help_center.json"), "--calendar", str(SAMPLE), "--dry-run")

@@ -101,6 +101,7 @@ def test_topics_match_the_truth_with_noise_as_one_cluster(analysed, name):
 
 
 @pytest.mark.parametrize("name", list(EXPORTS))
+@pytest.mark.slow
 def test_what_is_in_no_topic_is_about_the_real_noise(analysed, name):
     """Freshdesk: 5,236 tickets were in no topic against 1,646 real noise."""
     export, report = analysed[name]
@@ -109,6 +110,7 @@ def test_what_is_in_no_topic_is_about_the_real_noise(analysed, name):
 
 
 @pytest.mark.parametrize("name", list(EXPORTS))
+@pytest.mark.slow
 def test_the_largest_real_topic_comes_first_in_every_language(analysed, name):
     """Freshdesk: order status, 29% of all tickets, came out as two pieces ranked 6th and 7th."""
     export, report = analysed[name]
@@ -125,6 +127,7 @@ def test_the_largest_real_topic_comes_first_in_every_language(analysed, name):
 @pytest.mark.parametrize("name", ["voltmart", "kowhai", pytest.param("nordlicht", marks=pytest.mark.xfail(
     reason="known shortfall: a German fragment of where_is_my_order (17 of its 26 requests) stays apart and is "
            "reported as a gap"))])
+@pytest.mark.slow
 def test_answered_topics_link_the_right_article_and_no_distractor(analysed, name):
     export, report = analysed[name]
     for t, (label, purity) in _majority(export, report).items():
@@ -140,6 +143,7 @@ def test_answered_topics_link_the_right_article_and_no_distractor(analysed, name
 
 
 @pytest.mark.parametrize("name", list(EXPORTS))
+@pytest.mark.slow
 def test_every_real_gap_is_reported_and_no_noise_is(analysed, name):
     """Thank-you notes and out-of-office replies were reported as "write this article"."""
     export, report = analysed[name]
@@ -178,6 +182,7 @@ def test_thanks_and_auto_replies_are_noise_not_questions():
     assert noise_kind("Where is my order?", "Thanks, but where is my order?") == ""
 
 
+@pytest.mark.slow
 def test_catch_all_tags_do_not_make_topics(analysed):
     """Help Scout: two of the top ten topics were a catch-all tag (vip, subscription: purity 0.25)."""
     export, report = analysed["kowhai"]
@@ -186,6 +191,7 @@ def test_catch_all_tags_do_not_make_topics(analysed):
             assert purity >= 0.75, (label, purity, report.topics[t].label)
 
 
+@pytest.mark.slow
 def test_the_largest_search_term_joins_its_topic():
     """Help Scout: "track order", the largest single request (1,840 searches), was in no topic."""
     export = EXPORTS["kowhai"]
@@ -246,6 +252,7 @@ def test_one_post_per_topic_in_the_calendars_language_with_the_tracking_link(vol
                     assert not re.search(r"«[^»]*\b(your|the|and|how|why)\b", text), text
 
 
+@pytest.mark.slow
 def test_a_title_the_voice_guide_flags_is_reworded_not_dropped(voltmart_draft):
     """An answered topic was silently dropped: its title ("CFDI") tripped the all-caps rule."""
     calendar, analysis = voltmart_draft
@@ -255,6 +262,7 @@ def test_a_title_the_voice_guide_flags_is_reworded_not_dropped(voltmart_draft):
     assert any("Download your invoice" in v or "Descarga tu factura" in v for v in invoice["draft"]["variants"])
 
 
+@pytest.mark.slow
 def test_json_holds_every_request_with_its_place_topic_language_and_score(voltmart_draft):
     _calendar, analysis = voltmart_draft
     assert len(analysis["requests"]) == 8000
@@ -265,6 +273,7 @@ def test_json_holds_every_request_with_its_place_topic_language_and_score(voltma
     assert set(topic) >= {"count", "languages", "peak_hours", "trend", "weekly", "answers", "draft"}
 
 
+@pytest.mark.slow
 def test_append_keeps_every_comment(voltmart_draft):
     calendar, _ = voltmart_draft
     before = (EXPORTS["voltmart"].dir / "calendar.yaml").read_text()

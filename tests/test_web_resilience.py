@@ -70,6 +70,7 @@ def test_postgresql_connections_have_connect_and_statement_timeouts():
     assert postgresql_connect_args(Timeouts(connect=0.5))["connect_timeout"] == 2  # libpq's least
 
 
+@pytest.mark.slow
 def test_postgresql_timeouts_keep_the_urls_options_and_pgoptions(monkeypatch):
     """The statement and lock timeouts are SET on each new connection: the URL's ``options``
     (here a search_path) and PGOPTIONS still apply, and the tables land in that schema."""
@@ -195,6 +196,7 @@ def test_the_server_caps_connections_and_keep_alive(site):
     assert server.config.access_log is False  # /calendar.ics?token= must not reach a log
 
 
+@pytest.mark.slow
 def test_the_calendar_subscription_token_reaches_no_log(site, caplog):
     import logging
 
