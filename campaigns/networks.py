@@ -210,13 +210,13 @@ BUILTIN_NETWORKS: tuple[NetworkType, ...] = (
                 secrets=("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"),
                 threads=True, images=("path",), resend=Resend.LOOKUP),
     NetworkType(name="mastodon", title="Mastodon", publisher="scheduler.networks.mastodon:MastodonPublisher",
-                extra=MASTODON,                limit=Limit(500, "characters", _mastodon_length),
+                extra=MASTODON, limit=Limit(500, "characters", _mastodon_length),
                 fields={"instance": {**_URL, "examples": ["https://mastodon.social"]}, "handle": _HANDLE,
                         "visibility": {"enum": ["public", "unlisted", "private", "direct"]}},
                 required=("instance",), secrets=("ACCESS_TOKEN",),
                 threads=True, images=("path",), resend=Resend.KEY),
     NetworkType(name="bluesky", title="Bluesky", publisher="scheduler.networks.bluesky:BlueskyPublisher",
-                extra=BLUESKY,                limit=Limit(300, "graphemes", graphemes, max_bytes=3000),
+                extra=BLUESKY, limit=Limit(300, "graphemes", graphemes, max_bytes=3000),
                 fields={"handle": _HANDLE, "service": _URL},
                 required=("handle",), secrets=("APP_PASSWORD",),
                 threads=True, images=IMAGE_SOURCES, resend=Resend.LOOKUP),
@@ -276,9 +276,10 @@ def require_extras(accounts: Iterable[_Account]) -> None:
     lacking: dict[Extra, list[str]] = {}
     for account in accounts:
         record = NETWORK_TYPES.get(account.type)
-        extra = record.extra if record is not None else None
-        if account.enabled and not account.dry_run and extra is not None and not extra.installed():
-            lacking.setdefault(extra, []).append(f"{account.name!r} ({record.title})" if record else account.name)
+        if record is None or record.extra is None or not account.enabled or account.dry_run:
+            continue  # an unknown type is validation's to report; a stand-in needs no SDK
+        if not record.extra.installed():
+            lacking.setdefault(record.extra, []).append(f"{account.name!r} ({record.title})")
     if lacking:
         names = [name for accounts_of in lacking.values() for name in accounts_of]
         raise missing(("network " if len(names) == 1 else "networks ") + ", ".join(names), list(lacking))
