@@ -2,7 +2,11 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+# Every install is the same: the exact versions and hashes of the lock (requirements/lock.py), then
+# Herald itself without dependencies. The lock holds .[all,test]; `make lock` renews it.
+LOCK   := requirements/dev.txt
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(wildcard $(LOCK)) | cksum | cut -d' ' -f1)
+UV     := uv==0.13.9
 
 # The iCal tests also expand exports with Thunderbird's ical.js, when npm is here.
 NPM    := $(shell command -v npm 2>/dev/null)
@@ -17,14 +21,23 @@ ifeq ($(CHROMIUM),)
 TEST_DEPS += browser
 endif
 
-.PHONY: run test lint bench schema clean browser
+.PHONY: run test check lint lock lock-check bench schema clean browser
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(wildcard $(LOCK)) | lock-check  # a missing lock: lock-check says so
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+## lock: renew the lock files from pyproject.toml (needs the package index; uv in a scratch venv)
+lock:
+	@test -x .lock-venv/bin/uv || ($(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet '$(UV)')
+	$(PYTHON) requirements/lock.py --uv .lock-venv/bin/uv
+
+## lock-check: the lock files were made from pyproject.toml as it is (offline: a digest in their header)
+lock-check:
+	@$(PYTHON) requirements/lock.py --check
 
 ## run: the engine on a scratch copy of the sample files in run/ (git-ignored: the checkout stays clean),
 ## publishing to the built-in site channel (run/public/); Ctrl-C stops it
@@ -49,11 +62,17 @@ browser:
 	    chromium fonts-liberation >/dev/null; \
 	else echo "browser tests need Chromium: install Debian's chromium package (they skip without it, except in CI)"; fi
 
-## test: the linter, the type checker (strict on campaigns/ and status/) and the whole test suite
-test: $(STAMP) $(TEST_DEPS)
+## test: the lock is current, the linter, the type checker (strict on campaigns/ and status/), the whole suite
+test: lock-check $(STAMP) $(TEST_DEPS)
 	$(BIN)/ruff check .
 	$(BIN)/mypy campaigns status scheduler
 	$(BIN)/python -m pytest
+
+## check: the same without the tests marked slow (about a minute): before every commit
+check: lock-check $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy campaigns status scheduler
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -74,4 +93,4 @@ schema: $(STAMP)
 	$(BIN)/herald schema > schema/content_calendar.schema.json
 
 clean:
-	rm -rf $(RUN) $(VENV) .pytest_cache .ruff_cache build *.egg-info tests/js/node_modules
+	rm -rf $(RUN) $(VENV) .lock-venv .pytest_cache .ruff_cache build *.egg-info tests/js/node_modules

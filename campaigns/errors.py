@@ -72,6 +72,13 @@ class ConfigError(HeraldError):
     (a credential's environment variable not set, a secrets file readable by others)."""
 
 
+class MissingExtra(ConfigError):
+    """What was asked for needs an optional part of Herald's install that is not installed
+    (:mod:`campaigns.extras`): the message names the extra and the command that installs it."""
+
+    exit_code = 2
+
+
 class RuntimeFailure(HeraldError):
     """Something outside the input failed: an output file that cannot be written, a lock."""
 

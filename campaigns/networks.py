@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import regex
 
+from .extras import BLUESKY, MASTODON, Extra, X, missing
 from .xlength import invalid_characters, upper_bound, weighted_length
 
 if TYPE_CHECKING:
@@ -166,6 +167,7 @@ class NetworkType:
     edits: bool = False  # sending a publication again replaces the earlier copy instead of adding one
     resend: Resend = Resend.NEVER
     local: bool = False  # Herald's own channel or the operator's endpoint: built even for a dry-run account
+    extra: Extra | None = None  # the part of the install its publisher's SDK comes with (None: the core's)
 
     def __post_init__(self) -> None:
         def refuse(why: str) -> None:
@@ -202,19 +204,19 @@ BUILTIN_NETWORKS: tuple[NetworkType, ...] = (
                 fields={"url": {**_URL, "examples": ["https://hooks.acme.example/herald"]},
                         "secret_env": _ENV, "lookup_url": _URL},
                 required=("url",), images=IMAGE_SOURCES, resend=Resend.KEY, local=True),
-    NetworkType(name="x", title="X", publisher="scheduler.networks.x:XPublisher",
+    NetworkType(name="x", title="X", publisher="scheduler.networks.x:XPublisher", extra=X,
                 limit=Limit(280, "weighted characters", _x_length, invalid=_x_invalid, bound=upper_bound),
                 fields={"handle": _HANDLE},
                 secrets=("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"),
                 threads=True, images=("path",), resend=Resend.LOOKUP),
     NetworkType(name="mastodon", title="Mastodon", publisher="scheduler.networks.mastodon:MastodonPublisher",
-                limit=Limit(500, "characters", _mastodon_length),
+                extra=MASTODON, limit=Limit(500, "characters", _mastodon_length),
                 fields={"instance": {**_URL, "examples": ["https://mastodon.social"]}, "handle": _HANDLE,
                         "visibility": {"enum": ["public", "unlisted", "private", "direct"]}},
                 required=("instance",), secrets=("ACCESS_TOKEN",),
                 threads=True, images=("path",), resend=Resend.KEY),
     NetworkType(name="bluesky", title="Bluesky", publisher="scheduler.networks.bluesky:BlueskyPublisher",
-                limit=Limit(300, "graphemes", graphemes, max_bytes=3000),
+                extra=BLUESKY, limit=Limit(300, "graphemes", graphemes, max_bytes=3000),
                 fields={"handle": _HANDLE, "service": _URL},
                 required=("handle",), secrets=("APP_PASSWORD",),
                 threads=True, images=IMAGE_SOURCES, resend=Resend.LOOKUP),
@@ -251,6 +253,36 @@ BUILTIN_NETWORKS: tuple[NetworkType, ...] = (
                 limit=Limit(4096, "characters"), fields={"chat_id": {**_STR, "examples": ["-1001234567890"]}},
                 required=("chat_id",), secrets=("BOT_TOKEN",), threads=True, images=IMAGE_SOURCES),
 )
+
+
+class _Account(Protocol):
+    """What :func:`require_extras` reads of a :class:`campaigns.model.Account` (which imports this module)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def dry_run(self) -> bool: ...
+
+
+def require_extras(accounts: Iterable[_Account]) -> None:
+    """Every extra the accounts that will send (enabled, not dry-run) need is installed.
+
+    :raises MissingExtra: one line naming those accounts, their extras and the pip command
+    """
+    lacking: dict[Extra, list[str]] = {}
+    for account in accounts:
+        record = NETWORK_TYPES.get(account.type)
+        if record is None or record.extra is None or not account.enabled or account.dry_run:
+            continue  # an unknown type is validation's to report; a stand-in needs no SDK
+        if not record.extra.installed():
+            lacking.setdefault(record.extra, []).append(f"{account.name!r} ({record.title})")
+    if lacking:
+        names = [name for accounts_of in lacking.values() for name in accounts_of]
+        raise missing(("network " if len(names) == 1 else "networks ") + ", ".join(names), list(lacking))
 
 
 class Registry(Mapping[str, NetworkType]):

@@ -9,6 +9,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI") == "true"
 
+
+def missing_tool(what: str, install: str) -> None:
+    """A tool a test needs is not here (Chromium, Node and its packages, a database): the test
+    fails under ``CI=true``, where ``make test`` installs every one, and is skipped otherwise,
+    saying what is missing and how to get it."""
+    if CI:
+        pytest.fail(f"{what} is required in CI: {install}", pytrace=False)
+    pytest.skip(f"{what} is not installed ({install})")
+
 HEADER = """\
 brand:
   name: Acme Furniture
@@ -73,9 +82,8 @@ def _postgres_ledger_url() -> str:
         with admin.connect() as c:
             c.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
-        if CI:
-            raise RuntimeError(f"PostgreSQL is needed in CI ({PG_URL}): {exc}") from exc
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+        missing_tool(f"PostgreSQL at {PG_URL} ({type(exc).__name__})",
+                     "set HERALD_TEST_POSTGRES to a server's URL (CI's machine runs one on 127.0.0.1:5432)")
     finally:
         admin.dispose()
 

@@ -17,6 +17,8 @@ from scheduler.web.context import WebContext
 from tests.test_browser_site import axe_violations, chromium, shots  # noqa: F401 - the fixture, shared
 from tests.test_web_review import DRAFT, STATUS, TOKEN
 
+pytestmark = pytest.mark.slow  # a real headless Chromium
+
 T0 = datetime(2026, 12, 1, 9, 25, tzinfo=UTC)
 
 

@@ -24,6 +24,9 @@ from scheduler.cli import main
 from scheduler.ledger import Item, Ledger
 from scheduler.web.app import create_app, serve
 from scheduler.web.context import WebContext
+from tests.conftest import missing_tool
+
+pytestmark = pytest.mark.slow  # a real headless Chromium
 
 ROOT = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -42,9 +45,7 @@ posts: []
 
 
 def _missing(what: str) -> None:
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{what} is required in CI")
-    pytest.skip(f"{what} is not installed")
+    missing_tool(what, "`make browser` installs Debian's chromium; `make test` the rest")
 
 
 @pytest.fixture(scope="module")

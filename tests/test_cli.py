@@ -123,6 +123,7 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
+@pytest.mark.slow
 def test_hostile_input_through_the_real_command_never_shows_a_traceback(tmp_path: Path, name: str):
     path = tmp_path / name
     path.write_bytes(HOSTILE[name])
@@ -134,6 +135,7 @@ def test_hostile_input_through_the_real_command_never_shows_a_traceback(tmp_path
 
 
 # -- the CLI package: fast start, one ledger lookup, logging, errors by type -----------------------------------
+@pytest.mark.slow
 def test_the_cli_package_imports_nothing_heavy_before_a_command_runs():
     code = ("import sys, scheduler.cli as cli; cli.build_parser(); "
             "heavy = sorted(m for m in ('sqlalchemy', 'ruamel.yaml', 'twitter_text', 'jsonschema', 'apscheduler', "
@@ -288,6 +290,7 @@ def _commands():
     return list(walk(build_parser()))
 
 
+@pytest.mark.slow
 def test_every_command_shows_an_example_that_parses_and_every_option_has_help():
     import argparse
     import shlex

@@ -54,6 +54,7 @@ def test_history_only_refuses_an_unknown_state_with_a_suggestion(capsys, tmp_pat
 
 
 @pytest.mark.parametrize("argv", [["plan", "--days", "365"], ["export-ical", "--days", "365"]])
+@pytest.mark.slow
 def test_a_closed_pipe_ends_the_command_quietly(argv):
     proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", *argv, "--calendar",
                              str(ROOT / "content_calendar.yaml"), "--only", "calendar"],
@@ -98,6 +99,7 @@ incidents:
 """
 
 
+@pytest.mark.slow
 def test_history_rows_say_what_each_publication_announced(capsys, tmp_path):
     calendar, status, files = given(tmp_path, CALENDAR, STATUS)
     assert herald(capsys, FakeClock(T0 + timedelta(seconds=1)), "run", "--once", *files)[0] == 0
@@ -120,6 +122,7 @@ def test_history_rows_say_what_each_publication_announced(capsys, tmp_path):
     assert whats[:3] == ["maintenance: ends", "maintenance: starts", "maintenance: reminder 1 hour ahead"]
 
 
+@pytest.mark.slow
 def test_the_site_channel_feeds_title_each_announcement_by_what_it_says(capsys, tmp_path):
     """Every update of one incident used to have the incident's title: three identical entries."""
     calendar, status, files = given(tmp_path, CALENDAR, STATUS)
@@ -173,6 +176,7 @@ def test_status_speaks_in_the_effective_state_and_lists_resolved_incidents_apart
     assert "We found the cause of the failed card payments and are rolling out a…\n" in out
 
 
+@pytest.mark.slow
 def test_maintenance_add_promises_only_the_announcements_that_will_go_out(capsys, tmp_path):
     calendar, status, files = given(tmp_path, CALENDAR, "components:\n  checkout: {name: Checkout}\nincidents: []\n")
     clock = FakeClock(T0)  # 10:00 Berlin; the window starts 3 minutes later
@@ -236,6 +240,7 @@ def test_cli_edits_keep_each_comment_block_with_the_section_it_introduces(capsys
     assert "message: One.  # inline, stays here\n" in text and "updates:  # oldest first\n" in text
 
 
+@pytest.mark.slow
 def test_the_status_file_is_found_beside_the_calendar_not_in_the_current_folder(capsys, tmp_path, monkeypatch):
     """Like the ledger: `--calendar run/content_calendar.yaml` means run/status.yaml."""
     folder = tmp_path / "run"
@@ -256,6 +261,7 @@ def test_the_status_file_is_found_beside_the_calendar_not_in_the_current_folder(
     assert not (tmp_path / "status.yaml").exists() and not (tmp_path / ".status.yaml.lock").exists()
 
 
+@pytest.mark.slow
 def test_run_once_logs_in_the_brands_zone_as_the_engine_does(capsys, tmp_path):
     calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
     calendar.write_text(CALENDAR)  # Europe/Berlin: +01:00 in December, whatever the machine's zone
@@ -298,6 +304,7 @@ def test_the_engine_logs_its_first_line_in_the_brands_zone(tmp_path, caplog):
     assert created and all(line.split(" ", 1)[0].endswith("+01:00") for line in formatted), formatted
 
 
+@pytest.mark.slow
 def test_option_values_are_checked_with_a_suggestion(capsys, tmp_path):
     calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
     calendar.write_text(CALENDAR)
@@ -325,6 +332,7 @@ def test_option_values_are_checked_with_a_suggestion(capsys, tmp_path):
     assert code == 2 and "--state 'identifed': did you mean 'identified'?" in err
 
 
+@pytest.mark.slow
 def test_history_of_an_account_the_calendar_no_longer_has_is_still_shown(capsys, tmp_path):
     calendar = tmp_path / "content_calendar.yaml"
     calendar.write_text(CALENDAR)
@@ -336,6 +344,7 @@ def test_history_of_an_account_the_calendar_no_longer_has_is_still_shown(capsys,
 
 
 @pytest.mark.parametrize("argv", [["validate"], ["plan", "--days", "1"], ["lint", "--days", "1"]])
+@pytest.mark.slow
 def test_a_closed_standard_output_neither_crashes_nor_lands_elsewhere(argv, tmp_path):
     """`herald plan >&-`: Python leaves sys.stdout None (a crash on the first print), and the next file
     opened would take descriptor 1, so that a print could land in it; the three are held open on /dev/null."""
@@ -392,6 +401,7 @@ def test_reading_commands_never_create_a_ledger(capsys, tmp_path, argv, said, ex
     assert not (tmp_path / ".herald").exists()
 
 
+@pytest.mark.slow
 def test_history_names_a_changed_and_a_cancelled_window_and_the_reminders_of_a_moved_one(capsys, tmp_path):
     calendar, status, files = given(tmp_path, CALENDAR, STATUS)
     assert herald(capsys, FakeClock(T0 + timedelta(seconds=1)), "run", "--once", *files)[0] == 0  # 24 h reminder
@@ -409,6 +419,7 @@ def test_history_names_a_changed_and_a_cancelled_window_and_the_reminders_of_a_m
     assert "maintenance" not in whats
 
 
+@pytest.mark.slow
 def test_a_section_comment_after_a_block_list_moves_with_the_section(capsys, tmp_path):
     calendar, status, files = given(tmp_path, (ROOT / "content_calendar.yaml").read_text(), textwrap.dedent("""\
         components:
@@ -433,6 +444,7 @@ def test_a_section_comment_after_a_block_list_moves_with_the_section(capsys, tmp
 
 
 @pytest.mark.parametrize("command", ["retry", "skip"])
+@pytest.mark.slow
 def test_retry_and_skip_without_a_ledger_say_so_and_create_none(capsys, tmp_path, command):
     calendar = tmp_path / "content_calendar.yaml"
     calendar.write_text(CALENDAR)
@@ -441,6 +453,7 @@ def test_retry_and_skip_without_a_ledger_say_so_and_create_none(capsys, tmp_path
     assert not (tmp_path / ".herald").exists()
 
 
+@pytest.mark.slow
 def test_pause_that_makes_the_ledger_logs_it_in_the_brands_zone(capsys, tmp_path):
     calendar = tmp_path / "content_calendar.yaml"
     calendar.write_text(CALENDAR)
@@ -449,6 +462,7 @@ def test_pause_that_makes_the_ledger_logs_it_in_the_brands_zone(capsys, tmp_path
     assert code == 0 and created and datetime.fromisoformat(created[0].split(" ", 1)[0]).utcoffset() == timedelta(hours=1)
 
 
+@pytest.mark.slow
 def test_status_without_a_ledger_says_no_engine_has_run(capsys, tmp_path):
     calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
     calendar.write_text(CALENDAR)
@@ -460,6 +474,7 @@ def test_status_without_a_ledger_says_no_engine_has_run(capsys, tmp_path):
     assert "not yet" not in out and not (tmp_path / ".herald").exists()
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_behind_dash_o_dev_stdout_ends_the_command_quietly(tmp_path):
     """`export-ical -o /dev/stdout | head -1` said "cannot write it: Broken pipe" and exited 3."""
     calendar = tmp_path / "content_calendar.yaml"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.crash import crash_run
+
+pytestmark = pytest.mark.slow  # a real engine SIGKILLed again and again: minutes
 
 
 def test_killed_engine_does_not_post_twice_or_lose_anything(tmp_path):

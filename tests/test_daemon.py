@@ -24,6 +24,8 @@ from scheduler.ledger import Ledger
 from scheduler.networks.webhook import WebhookPublisher
 from tests.receiver import Receiver
 
+pytestmark = pytest.mark.slow  # real engine processes and threads on real time
+
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

@@ -86,6 +86,7 @@ def test_catch_up_sends_a_little_late_and_skips_too_late(tmp_path):
     assert skipped[0].last_error == "1h20m late; tip posts go out at most 1h00m late"
 
 
+@pytest.mark.slow
 def test_posts_missed_during_a_long_downtime_are_recorded_as_skipped(tmp_path):
     engine, ledger, site, _ = make(tmp_path)
     engine.run_due(T0)  # the engine ran on 1 Dec at 10:00...
@@ -99,6 +100,7 @@ def test_posts_missed_during_a_long_downtime_are_recorded_as_skipped(tmp_path):
     assert len([r for r in ledger.history(limit=100) if r.state == State.SKIPPED]) == 5  # notice + 2 days x 2
 
 
+@pytest.mark.slow
 def test_catch_up_is_configurable_per_kind(tmp_path):
     engine, *_ = make(tmp_path, extra="engine:\n  catch_up: {tip: 2h}\n")
     now = T0 + timedelta(minutes=80)
@@ -129,6 +131,7 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap():
     assert max(delays) <= 3600 and delays[-1] >= 1800
 
 
+@pytest.mark.slow
 def test_a_transient_error_that_persists_goes_dead_after_max_attempts(tmp_path):
     def down(post, calls):
         raise Transient("site", "connection refused")
@@ -155,6 +158,7 @@ def test_429_waits_for_the_reset_time(tmp_path):
     assert results(engine.run_due(reset)) == [("morning", "site", "sent")]
 
 
+@pytest.mark.slow
 def test_permanent_errors_go_dead_with_the_api_message(tmp_path):
     def refuse(post, calls):
         raise Permanent("site", "HTTP 422: text contains a banned word")
@@ -166,6 +170,7 @@ def test_permanent_errors_go_dead_with_the_api_message(tmp_path):
     assert ledger.operator_retry(dead.key, T0 + timedelta(minutes=1)).state == State.RETRYING
 
 
+@pytest.mark.slow
 def test_auth_failure_stops_that_account_only(tmp_path):
     def revoked(post, calls):
         raise AuthFailed("hooks", "token revoked")
@@ -201,6 +206,7 @@ def test_an_ambiguous_send_that_never_arrived_is_sent(tmp_path):
     assert len(site.sent) == 1
 
 
+@pytest.mark.slow
 def test_pause_holds_and_resume_releases_or_skips(tmp_path):
     engine, ledger, site, hooks = make(tmp_path)
     ledger.pause(T0 - timedelta(minutes=1), None, None, "storm outage")
@@ -212,6 +218,7 @@ def test_pause_holds_and_resume_releases_or_skips(tmp_path):
     assert {r.state for r in ledger.held()} == set()
 
 
+@pytest.mark.slow
 def test_a_network_pause_holds_only_that_network_and_stale_holds_are_skipped(tmp_path):
     engine, ledger, site, hooks = make(tmp_path)
     ledger.pause(T0, "hooks", None, "")
@@ -221,6 +228,7 @@ def test_a_network_pause_holds_only_that_network_and_stale_holds_are_skipped(tmp
     assert (out.result, out.message) == ("skipped", "held past its catch-up window")
 
 
+@pytest.mark.slow
 def test_rate_limit_is_respected_before_sending(tmp_path):
     posts = "\n".join(f"""
 - id: p{i}
@@ -240,6 +248,7 @@ def test_rate_limit_is_respected_before_sending(tmp_path):
     assert len(site.sent) == 4
 
 
+@pytest.mark.slow
 def test_a_removed_post_is_not_retried(tmp_path):
     def once(post, calls):
         if calls == 1:
@@ -252,6 +261,7 @@ def test_a_removed_post_is_not_retried(tmp_path):
     assert ledger.get(retrying.key).last_error == "removed from the calendar"
 
 
+@pytest.mark.slow
 def test_dry_run_accounts_record_what_they_would_send(tmp_path):
     engine, ledger, site, hooks = make(tmp_path)
     object.__setattr__(engine.calendar.networks["hooks"], "dry_run", True)
@@ -262,12 +272,14 @@ def test_dry_run_accounts_record_what_they_would_send(tmp_path):
 
 
 @pytest.mark.parametrize("late, expected", [(timedelta(minutes=59), "sent"), (timedelta(minutes=61), "skipped")])
+@pytest.mark.slow
 def test_catch_up_boundary(tmp_path, late, expected):
     engine, *_ = make(tmp_path)
     engine.replan(T0 + late)
     assert ("morning", "site", expected) in results(engine.run_due(T0 + late))
 
 
+@pytest.mark.slow
 def test_a_claim_of_a_process_that_died_on_this_host_is_taken_over_long_before_its_lease_ends(tmp_path):
     import socket
     import subprocess
@@ -287,6 +299,7 @@ def test_a_claim_of_a_process_that_died_on_this_host_is_taken_over_long_before_i
     assert ("morning", "site", "sent") in results(outcomes) and len(site.sent) == 1
 
 
+@pytest.mark.slow
 def test_a_request_on_the_wire_when_its_engine_died_lands_before_the_claim_is_reconciled(tmp_path):
     """An engine killed while the network handles its post, restarted at once on the same host: the
     new one sees the old pid gone within a second, but the post arrives only when the network is done
@@ -315,6 +328,7 @@ def test_a_request_on_the_wire_when_its_engine_died_lands_before_the_claim_is_re
 
 
 
+@pytest.mark.slow
 def test_run_once_after_a_crash_takes_the_dead_process_claim_over_when_its_lease_ends(tmp_path):
     """`herald run --once` (cron) does not wait: each run is a new process that finds the dead one's
     claim not yet settled, so the claim goes out when its lease ends (reconciled first), not never."""
@@ -336,6 +350,7 @@ def test_run_once_after_a_crash_takes_the_dead_process_claim_over_when_its_lease
     assert results(once.run_due(T0 + LEASE)) == [("morning", "site", "sent")] and len(site_once.sent) == 1
 
 
+@pytest.mark.slow
 def test_a_clock_set_back_or_forward_neither_repeats_nor_drops(tmp_path):
     engine, ledger, site, _ = make(tmp_path)
     engine.run_due(T0)
@@ -346,6 +361,7 @@ def test_a_clock_set_back_or_forward_neither_repeats_nor_drops(tmp_path):
     assert results(engine.run_due(jump)) == [("notice", "site", "sent")]
 
 
+@pytest.mark.slow
 def test_dst_changes_neither_repeat_nor_drop_a_daily_post(tmp_path):
     from scheduler.simulate import simulate
 
@@ -370,6 +386,7 @@ def test_dst_changes_neither_repeat_nor_drop_a_daily_post(tmp_path):
         "Mon 2027-03-29 02:30 CEST"]
 
 
+@pytest.mark.slow
 def test_an_ambiguous_send_to_a_network_that_cannot_be_asked_waits_for_a_person(tmp_path):
     def timeout(post, calls):
         if calls == 1:
@@ -387,6 +404,7 @@ def test_an_ambiguous_send_to_a_network_that_cannot_be_asked_waits_for_a_person(
 
 
 # -- one path: due / run_due / next_wakeup / swap ---------------------------------------------------
+@pytest.mark.slow
 def test_holds_that_ended_are_released_by_the_engine_itself(tmp_path):
     from scheduler.engine import Result
 
@@ -403,6 +421,7 @@ def test_holds_that_ended_are_released_by_the_engine_itself(tmp_path):
     assert len(site.sent) == len(hooks.sent) == 1 and engine.due(now + timedelta(seconds=1)).releasable == ()
 
 
+@pytest.mark.slow
 def test_a_pause_with_an_end_wakes_the_engine_when_it_ends(tmp_path):
     engine, ledger, site, _ = make(tmp_path)
     ledger.pause(T0 - timedelta(minutes=1), "site", T0 + timedelta(minutes=10), "")
@@ -419,6 +438,7 @@ def test_a_pause_with_an_end_wakes_the_engine_when_it_ends(tmp_path):
     (T0 + timedelta(seconds=1), "hooks", T0 + timedelta(hours=1, seconds=1)),  # nothing until the hourly replan
     (T0 + timedelta(seconds=1), "site", T0 + timedelta(minutes=30)),  # the 10:30 notice
 ])
+@pytest.mark.slow
 def test_next_wakeup_is_when_something_next_becomes_due(tmp_path, now, network, expected):
     engine, *_ = make(tmp_path)
     engine.replan(now)
@@ -433,6 +453,7 @@ def test_run_due_for_one_account_leaves_the_others_alone(tmp_path):
     assert site.calls == 0 and [p.network for p in engine.due(T0).new] == ["site"]
 
 
+@pytest.mark.slow
 def test_a_retry_is_scheduled_at_its_time_and_a_stopped_account_never_spins(tmp_path):
     def revoked(post, calls):
         raise AuthFailed("hooks", "token revoked")
@@ -449,6 +470,7 @@ def test_a_retry_is_scheduled_at_its_time_and_a_stopped_account_never_spins(tmp_
     assert engine.run_due(T0, "hooks") == [] and hooks.calls == 1
 
 
+@pytest.mark.slow
 def test_swap_replaces_calendar_and_publishers_together(tmp_path):
     engine, ledger, site, hooks = make(tmp_path)
     fresh = MemoryPublisher("hooks", "webhook")
@@ -461,6 +483,7 @@ def test_swap_replaces_calendar_and_publishers_together(tmp_path):
     assert fresh.texts() == ["Fresh tip A https://acme.example/help"] and hooks.calls == 0 and site.calls == 0
 
 
+@pytest.mark.slow
 def test_a_retry_of_an_old_row_is_rebuilt_from_its_post_and_occurrence_not_by_planning_a_window(
         tmp_path, monkeypatch):
     import scheduler.engine.planning as engine_module
@@ -500,6 +523,7 @@ def test_an_incidents_posts_carry_their_thread_key_and_state_from_the_publicatio
     assert reply.extra["incident"]["state"] == first.incident_state == "identified"
 
 
+@pytest.mark.slow
 def test_an_account_stopped_by_an_auth_failure_starts_afresh_when_its_publisher_is_rebuilt(tmp_path):
     def revoked(post, calls):
         raise AuthFailed("hooks", "token revoked")

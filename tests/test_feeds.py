@@ -215,6 +215,7 @@ def many_incidents(count: int, start: int = 0, resolved: bool = False) -> dict:
     return {"page": INCIDENTS["page"], "incidents": [one(n) for n in range(start, start + count)]}
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_is_refused_with_memory_bounded(upstream):
     import tracemalloc
     import zlib
@@ -264,6 +265,7 @@ def test_a_50_mb_body_is_refused_at_the_cap_without_reading_it_all(upstream):
     assert upstream.written < 20 * MB
 
 
+@pytest.mark.slow
 def test_a_feed_trickling_a_byte_at_a_time_is_cut_at_the_deadline(upstream):
     import time
 
@@ -370,6 +372,7 @@ def test_200_incidents_become_at_most_six_and_later_polls_stay_quiet(upstream):
     assert with_feeds(status, reader).incidents == closed
 
 
+@pytest.mark.slow
 def test_200_incidents_make_a_bounded_number_of_publications(upstream, tmp_path):
     *_, site = announced(upstream, tmp_path, many_incidents(200))
     assert 1 <= len(site.sent) <= 6

@@ -60,6 +60,7 @@ def test_a_peer_is_dead_once_its_heartbeat_stopped_and_its_lock_session_is_gone(
     assert ledger.dead_engines(clock.now(), DEAD_AFTER, lambda ids: set(ids)) == {"b"}
 
 
+@pytest.mark.slow
 def test_the_claim_of_a_dead_peer_is_taken_over_in_seconds_not_at_the_lease(ledger):
     engine, site = _engine(ledger, owner="standby")
     (pub,) = engine.pending(T0)
@@ -74,6 +75,7 @@ def test_the_claim_of_a_dead_peer_is_taken_over_in_seconds_not_at_the_lease(ledg
     assert len(site.sent) == 1 and ledger.get(pub.key).state == State.SENT
 
 
+@pytest.mark.slow
 def test_a_status_publication_another_engine_reads_from_a_feed_is_left_to_it(ledger):
     engine, site = _engine(ledger, owner="standby")
     from scheduler.ledger import Item
@@ -89,6 +91,7 @@ def test_a_status_publication_another_engine_reads_from_a_feed_is_left_to_it(led
 
 
 # -- advisory locks on PostgreSQL ---------------------------------------------------------------
+@pytest.mark.slow
 def test_one_engine_holds_each_duty_and_a_standby_takes_it_when_the_session_ends(pg_url):
     from scheduler.ledger.cluster import Cluster, cluster_view
 
@@ -117,6 +120,7 @@ def test_a_sqlite_ledger_keeps_every_duty_on_every_engine(tmp_path):
 
 
 # -- files on several machines ------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_status_change_seen_by_two_engines_is_announced_once(ledger, tmp_path):
     from status.load import check as check_status
 
@@ -135,6 +139,7 @@ def test_a_status_change_seen_by_two_engines_is_announced_once(ledger, tmp_path)
     assert len(sent) == len(deliveries) == 1  # one engine won the key; the other saw it taken
 
 
+@pytest.mark.slow
 def test_engines_lists_each_engine_and_flags_an_older_calendar(ledger, capsys):
     from scheduler.cli import main
     from scheduler.cli.engines import engine_rows
@@ -168,6 +173,7 @@ def test_engines_lists_each_engine_and_flags_an_older_calendar(ledger, capsys):
 
 
 # -- retention ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_prune_deletes_old_done_rows_and_keeps_what_reconciliation_and_threads_need(ledger, tmp_path):
     from scheduler.cli import main
     from scheduler.ledger import Item
@@ -209,6 +215,7 @@ def test_prune_deletes_old_done_rows_and_keeps_what_reconciliation_and_threads_n
 
 
 # -- real processes -------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_two_engines_killed_in_turn_lose_nothing_double_nothing_and_take_over_in_seconds(pg_url, tmp_path: Path):
     from bench.bench_ha import ha_run
 
@@ -226,6 +233,7 @@ def test_two_engines_killed_in_turn_lose_nothing_double_nothing_and_take_over_in
     assert result["tracebacks"] == 0, result
 
 
+@pytest.mark.slow
 def test_engines_never_says_a_heartbeat_came_minus_zero_seconds_ago(ledger):
     """A beat a few milliseconds in the future (another host's clock) read "heartbeat -0s ago"."""
     from scheduler.cli.engines import engine_rows

@@ -62,6 +62,7 @@ def elapsed(fn: Callable[[], object]) -> tuple[float, BaseException | None]:
 # -- deadline ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_header_trickle_is_cut_at_the_deadline(server):
     def trickle(h):
         for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 40 + b"\r\nContent-Length: 0\r\n\r\n":  # ~3.5 s
@@ -76,6 +77,7 @@ def test_a_header_trickle_is_cut_at_the_deadline(server):
 
 
 @pytest.mark.parametrize("length", [True, False], ids=["with-length", "close-delimited"])
+@pytest.mark.slow
 def test_a_body_trickle_is_cut_at_the_deadline(server, length):
     server.routes["/slow"] = body_trickle(server.stop, length)
     took, error = elapsed(lambda: HttpClient(deadline=0.5).get(server.url("/slow")))
@@ -83,6 +85,7 @@ def test_a_body_trickle_is_cut_at_the_deadline(server, length):
     assert 0.4 < took < 1.5
 
 
+@pytest.mark.slow
 def test_the_deadline_holds_over_tls_too(tmp_path):
     """Over HTTPS the socket the watch shuts is the TLS one: a trickle is cut all the same."""
     import ssl
@@ -138,6 +141,7 @@ def test_an_undeclared_50_mb_body_is_refused_at_the_cap_without_reading_it_all(s
     assert server.written < 20 * MB
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_is_refused_with_memory_bounded(server):
     body = bomb(200 * MB)  # ~200 KB on the wire
     server.routes["/bomb"] = reply(body, headers={"Content-Encoding": "gzip"})
@@ -276,6 +280,7 @@ def test_a_connection_dropped_after_the_request_is_ambiguous(server):
     assert caught.value.ambiguous and "s3cr3tvalue" not in str(caught.value)
 
 
+@pytest.mark.slow
 def test_a_session_is_the_seam_and_a_mounted_adapter_is_watched_too(server):
     """A test (or a publisher) may mount its own adapter: the deadline still holds."""
     server.routes["/slow"] = body_trickle(server.stop)

@@ -12,7 +12,7 @@ from icalendar import Calendar as VCalendar
 from campaigns.calendar import loads
 from campaigns.ical import export
 from campaigns.plan import Publication, plan
-from tests.conftest import ROOT, calendar_text
+from tests.conftest import ROOT, calendar_text, missing_tool
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -90,6 +90,7 @@ WINDOWS = [
 
 
 @pytest.mark.parametrize("name, tz, start, days", WINDOWS, ids=[w[0] for w in WINDOWS])
+@pytest.mark.slow
 def test_expanded_export_equals_the_plan(name, tz, start, days):
     calendar = loads(calendar_text(SERIES, tz))
     end = start + (datetime(2026, 1, 2) - datetime(2026, 1, 1)) * days
@@ -155,15 +156,12 @@ JS = ROOT / "tests" / "js"
 def _ical_js(ics: bytes, start: datetime, end: datetime) -> dict[tuple[str, str], list[datetime]]:
     """Expand with Thunderbird's ical.js (tests/js/expand.mjs); skip locally without Node, fail in CI."""
     import json
-    import os
     import shutil
     import subprocess
 
     node = shutil.which("node")
     if node is None or not (JS / "node_modules" / "ical.js").exists():
-        if os.environ.get("CI") == "true":
-            raise RuntimeError("Node.js and tests/js/node_modules are needed in CI: `make test` installs them")
-        pytest.skip("Node.js or ical.js not installed (make test installs ical.js when npm is present)")
+        missing_tool("Node.js with ical.js", "install npm; `make test` then installs ical.js in tests/js")
     proc = subprocess.run([node, str(JS / "expand.mjs"), start.isoformat(), end.isoformat()],
                           input=ics, capture_output=True, check=True, timeout=120)
     out = {}
@@ -178,6 +176,7 @@ ICAL_JS_WINDOWS = WINDOWS + [("two years, Santiago", "America/Santiago", datetim
 
 
 @pytest.mark.parametrize("name, tz, start, days", ICAL_JS_WINDOWS, ids=[w[0] for w in ICAL_JS_WINDOWS])
+@pytest.mark.slow
 def test_thunderbird_ical_js_expands_the_export_to_the_plan(name, tz, start, days):
     calendar = loads(calendar_text(SERIES, tz))
     end = start + (datetime(2026, 1, 2) - datetime(2026, 1, 1)) * days
@@ -259,6 +258,7 @@ def _status_only(found: dict) -> dict:
     return {k: v for k, v in found.items() if k[1] == "status"}
 
 
+@pytest.mark.slow
 def test_cli_maintenance_is_written_in_the_brand_zone_not_as_a_bare_offset(tmp_path):
     _export_with_status(tmp_path, *MAINTENANCE_BY_CLI)
     text = (tmp_path / "status.yaml").read_text()
@@ -267,12 +267,14 @@ def test_cli_maintenance_is_written_in_the_brand_zone_not_as_a_bare_offset(tmp_p
     assert "+01:00" not in text
 
 
+@pytest.mark.slow
 def test_status_events_expand_to_the_right_instants_in_python(tmp_path):
     ics, start, end = _export_with_status(tmp_path, *MAINTENANCE_BY_CLI)
     assert b'TZID="UTC' not in ics and b"TZID=UTC+" not in ics  # no zone a VTIMEZONE cannot define
     assert _status_only(expand(ics, start, end)) == STATUS_EVENTS
 
 
+@pytest.mark.slow
 def test_status_events_expand_to_the_right_instants_in_thunderbird_ical_js(tmp_path):
     ics, start, end = _export_with_status(tmp_path, *MAINTENANCE_BY_CLI)
     assert _status_only(_ical_js(ics, start, end)) == STATUS_EVENTS

@@ -208,6 +208,7 @@ def test_an_oversized_body_is_refused_with_413(s):
 
 # -- policies -------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_grouped_critical_alert_declares_one_public_incident_naming_the_alert_then_resolves_it(s):
     answer = s.post("alertmanager", payload("alertmanager-firing.json"))
     assert answer.json() == {"accepted": 2, "ignored": 0, "unrouted": 0, "changes": 1}
@@ -228,6 +229,7 @@ def test_a_grouped_critical_alert_declares_one_public_incident_naming_the_alert_
     assert done.updates[-1].message == "The problem with Checkout is fixed, and everything is working normally again."
 
 
+@pytest.mark.slow
 def test_one_of_two_alerts_resolving_keeps_the_incident_open(s):
     s.post("alertmanager", payload("alertmanager-firing.json"))
     half = payload("alertmanager-resolved.json")
@@ -237,6 +239,7 @@ def test_one_of_two_alerts_resolving_keeps_the_incident_open(s):
     assert len(s.status().open_incidents()) == 1
 
 
+@pytest.mark.slow
 def test_a_warning_drafts_an_incident_told_only_to_the_internal_account_until_confirmed(s, capsys):
     body = payload("alertmanager-firing.json")
     for alert in body["alerts"]:
@@ -270,6 +273,7 @@ def test_herald_status_shows_the_alert_and_the_draft(s, capsys):
     assert "from alert grafana: High memory usage (grafana:c6eadffa33fcdf37)" in out
 
 
+@pytest.mark.slow
 def test_a_monitor_down_only_marks_the_component_and_up_marks_it_operational(s):
     s.post("uptime-kuma", payload("uptime-kuma-down.json"))
     status = s.status()
@@ -291,6 +295,7 @@ def test_for_waits_and_the_timer_declares_without_a_further_payload(s):
     assert incident.components == ("payments",) and incident.impact == "major"
 
 
+@pytest.mark.slow
 def test_the_timer_thread_ticks_on_its_own(tmp_path):
     setup = Setup(tmp_path)
     setup.intake.tick_every = 0.01
@@ -308,6 +313,7 @@ def test_the_timer_thread_ticks_on_its_own(tmp_path):
         setup.ctx.close()
 
 
+@pytest.mark.slow
 def test_a_flapping_alert_shorter_than_for_declares_nothing(s):
     for cycle in range(50):
         at = T0 + timedelta(seconds=cycle * 1.2)
@@ -321,6 +327,7 @@ def test_a_flapping_alert_shorter_than_for_declares_nothing(s):
     assert not s.status().incidents
 
 
+@pytest.mark.slow
 def test_a_replayed_or_out_of_order_payload_changes_nothing(s):
     s.post("alertmanager", payload("alertmanager-firing.json"))
     s.clock.advance(timedelta(minutes=12))
@@ -340,6 +347,7 @@ def test_the_same_firing_again_adds_nothing(s):
     assert s.text() == before
 
 
+@pytest.mark.slow
 def test_an_alert_on_a_component_with_an_open_incident_adds_nothing_unless_its_impact_is_higher(s):
     s.status_path.write_text(STATUS + """\
 incidents:
@@ -379,6 +387,7 @@ def test_an_unknown_label_is_logged_once_with_the_mapping_to_add(s, caplog):
     assert "- {component: checkout, labels: {service: warehouse}, severity: {default: {action: mark}}}" in lines[0]
 
 
+@pytest.mark.slow
 def test_the_intake_remembers_across_a_restart(s):
     s.post("alertmanager", payload("alertmanager-firing.json"))
     s.restart()
@@ -389,6 +398,7 @@ def test_the_intake_remembers_across_a_restart(s):
     assert s.post("alertmanager", payload("alertmanager-firing.json")).json()["ignored"] == 2
 
 
+@pytest.mark.slow
 def test_an_upstream_statuspage_incident_becomes_ours_and_its_resolution_resolves_it(s):
     s.clock.set(T0 + timedelta(minutes=2))
     s.post("statuspage", payload("statuspage-incident.json"))  # firing since 09:58, for: 60s
@@ -399,6 +409,7 @@ def test_an_upstream_statuspage_incident_becomes_ours_and_its_resolution_resolve
     assert s.status().incidents[0].resolved
 
 
+@pytest.mark.slow
 def test_the_write_takes_the_status_file_lock_and_keeps_a_hand_edit_saved_meanwhile(s):
     answers: list[int] = []
     with locked(str(s.status_path)):
@@ -434,6 +445,7 @@ def test_requests_arriving_during_a_write_are_decided_together_into_one_incident
     assert len(s.status().incidents) == 1
 
 
+@pytest.mark.slow
 def test_the_intake_routes_are_part_of_the_server_app(tmp_path):
     setup = Setup(tmp_path)
     client = TestClient(create_app(setup.ctx))
@@ -485,6 +497,7 @@ def test_decide_is_pure_and_a_resolved_alert_before_for_did_nothing():
     assert not later.actions
 
 
+@pytest.mark.slow
 def test_the_built_in_status_page_does_not_show_a_draft(s, tmp_path):
     from scheduler.networks.site import SitePublisher
 

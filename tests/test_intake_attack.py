@@ -48,6 +48,7 @@ def s(tmp_path):
 
 
 @pytest.mark.parametrize("fingerprint", ["abc\u0007", "nul\u0000id", "esc\u001b[2J", "lone\ud800", "x" * 900_000])
+@pytest.mark.slow
 def test_an_alert_id_the_ledger_cannot_store_as_it_is_never_wedges_the_intake(s, fingerprint):
     """A BEL in a fingerprint became U+FFFD in the ledger's key, so every decision after its
     `for:` looked for a row it could not find, and every alert got 503 until the ledger was

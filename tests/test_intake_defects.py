@@ -60,6 +60,7 @@ INJECTION = ("Elevated errors\u2028  - id: refunds-suspended\u2028    title: All
 
 
 @pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\x85", "\r", "\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e"])
+@pytest.mark.slow
 def test_a_line_break_in_a_statuspage_incident_name_writes_no_incident_of_its_own(s, brk):
     body = payload("statuspage-incident.json")
     body["incident"]["name"] = INJECTION.replace("\u2028", brk)
@@ -85,6 +86,7 @@ def test_the_status_file_edit_refuses_a_change_that_would_not_read_back(s):
 
 # -- 2. one bad alert never blocks the others --------------------------------------------------
 
+@pytest.mark.slow
 def test_an_alert_named_with_a_carriage_return_declares_when_for_passes_and_blocks_nothing(w):
     assert w.post("generic", alert("bad", name="bad\rname")).json()["accepted"] == 1
     w.clock.advance(timedelta(seconds=61))
@@ -95,6 +97,7 @@ def test_an_alert_named_with_a_carriage_return_declares_when_for_passes_and_bloc
     assert answer.status_code == 200 and w.status().components["website"].status == "partial_outage"
 
 
+@pytest.mark.slow
 def test_a_change_that_cannot_be_written_fails_for_its_alert_alone_and_is_not_retried(w, monkeypatch, caplog):
     monkeypatch.setattr(status.edit, "outside", lambda text, **_: text)  # as if the writer let a line break pass
     assert w.post("generic", alert("bad", name="bad\rname")).status_code == 200
@@ -118,6 +121,7 @@ def test_a_change_that_cannot_be_written_fails_for_its_alert_alone_and_is_not_re
     assert w.status().components["checkout"].status == "degraded_performance"
 
 
+@pytest.mark.slow
 def test_the_answer_names_the_alert_whose_change_failed(s, monkeypatch):
     monkeypatch.setattr(status.edit, "outside", lambda text, **_: text)
     answer = s.post("generic", [alert("bad", name="bad\rname"), alert("fine", service="search", severity="x",
@@ -129,6 +133,7 @@ def test_the_answer_names_the_alert_whose_change_failed(s, monkeypatch):
 
 # -- 3. only settled reads ---------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_an_alert_arriving_while_the_status_file_is_empty_mid_save_is_not_unrouted(s):
     full = s.text()
     s.status_path.write_text("", encoding="utf-8")  # an editor's in-place save, truncated
@@ -163,6 +168,7 @@ def test_a_save_that_completes_while_the_intake_reads_is_waited_for(tmp_path):
         setup.ctx.close()
 
 
+@pytest.mark.slow
 def test_the_for_timer_never_acts_on_a_truncated_file(w):
     full = w.text()
     w.post("generic", alert("slow"))  # for: 60s
@@ -180,6 +186,7 @@ def test_the_for_timer_never_acts_on_a_truncated_file(w):
 
 # -- 4. a restart during for: -------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_an_intake_started_on_a_ledger_with_a_waiting_alert_declares_with_no_new_payload(s):
     import threading
 
@@ -246,6 +253,7 @@ def test_an_event_timed_far_in_the_future_cannot_make_later_ones_look_old(s):
 
 # -- 6. two servers, one ledger ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_two_servers_on_one_ledger_agree(tmp_path):
     a = Setup(tmp_path)
     b_ctx = WebContext(str(a.calendar_path), str(a.status_path), a.ledger_url, a.clock, intake_token=TOKEN)
@@ -269,6 +277,7 @@ def test_two_servers_on_one_ledger_agree(tmp_path):
         a.ctx.close()
 
 
+@pytest.mark.slow
 def test_a_decision_whose_ledger_write_fails_after_the_file_write_is_made_again_alike(s, monkeypatch):
     """Decisions take turns under the ledger's lock (tests/test_intake_review.py); should the rows
     still not be stored after the file was written (a compare-and-swap refused, say), the
@@ -325,6 +334,7 @@ def test_the_default_for_of_a_declare_is_at_least_three_minutes():
     assert DEFAULT_WAIT["declare"] >= timedelta(minutes=3)
 
 
+@pytest.mark.slow
 def test_a_flapping_alert_with_the_default_for_opens_no_incident(tmp_path):
     setup = Setup(tmp_path, STATUS.replace("critical: {action: declare, for: 0s, networks: [site, x]}",
                                            "critical: {action: declare, networks: [site, x]}"))
@@ -413,6 +423,7 @@ def test_a_repeated_firing_keeps_a_long_alert_remembered(s):
     assert s.clock.now() - T0 > alerts.KEEP_FIRING
 
 
+@pytest.mark.slow
 def test_a_burst_of_alerts_on_many_components_costs_a_handful_of_writes(tmp_path, monkeypatch):
     components = "".join(f"  c{n}: {{name: Part {n}}}\n" for n in range(100))
     routes = "".join(f"  - component: c{n}\n    labels: {{part: p{n}}}\n"

@@ -128,6 +128,7 @@ def _alertmanager_like(name: str, text: str, labels: dict[str, str], parse: Call
 
 @PROPERTY
 @given(text=hostile)
+@pytest.mark.slow
 def test_alertmanager_fields(setup, text):
     events = _alertmanager_like("alertmanager-firing.json", text, {"service": "checkout"}, alertmanager)
     one_incident(*run(setup, events), "checkout", events)
@@ -135,6 +136,7 @@ def test_alertmanager_fields(setup, text):
 
 @PROPERTY
 @given(text=hostile)
+@pytest.mark.slow
 def test_grafana_fields(setup, text):
     events = _alertmanager_like("grafana-firing.json", text, {"team": "blue"}, grafana)
     one_incident(*run(setup, events), "search", events, draft=True)
@@ -142,6 +144,7 @@ def test_grafana_fields(setup, text):
 
 @PROPERTY
 @given(text=hostile, routed=st.booleans())
+@pytest.mark.slow
 def test_uptime_kuma_fields(setup, text, routed):
     body = copy.deepcopy(payload("uptime-kuma-down.json"))
     body["msg"] = body["heartbeat"]["msg"] = body["monitor"]["description"] = body["monitor"]["url"] = text
@@ -157,6 +160,7 @@ def test_uptime_kuma_fields(setup, text, routed):
 
 @PROPERTY
 @given(text=hostile, routed=st.booleans())
+@pytest.mark.slow
 def test_statuspage_component_fields(setup, text, routed):
     body = copy.deepcopy(payload("statuspage-component.json"))
     body["page"]["id"] = body["page"]["status_description"] = text
@@ -173,6 +177,7 @@ def test_statuspage_component_fields(setup, text, routed):
 
 @PROPERTY
 @given(text=hostile)
+@pytest.mark.slow
 def test_statuspage_incident_fields(setup, text):
     body = copy.deepcopy(payload("statuspage-incident.json"))
     incident = body["incident"]
@@ -185,6 +190,7 @@ def test_statuspage_incident_fields(setup, text):
 
 @PROPERTY
 @given(text=hostile, severity=hostile)
+@pytest.mark.slow
 def test_generic_fields(setup, text, severity):
     events = generic([{"id": text, "status": "firing", "at": T0.isoformat(), "name": text, "severity": severity,
                        "labels": {text: text, "service": "checkout"}}])

@@ -39,6 +39,7 @@ def _engine(db: object) -> object:
     return db if isinstance(db, Engine) else getattr(db, "engine", None)
 
 
+@pytest.mark.slow
 def test_two_servers_resolving_the_two_alerts_of_one_incident_at_once_resolve_it(tmp_path, ledger_url, monkeypatch):
     a = Setup(tmp_path, ledger_url=ledger_url)
     b_ctx = WebContext(str(a.calendar_path), str(a.status_path), ledger_url, a.clock, intake_token=TOKEN)
@@ -208,6 +209,7 @@ def test_an_alert_starting_to_wait_as_the_timer_ends_is_still_acted_on(tmp_path)
 
 # -- A8: an acted alert is remembered while its incident is open -------------------------------------
 
+@pytest.mark.slow
 def test_an_acted_alert_silent_for_weeks_still_resolves_its_incident(s):
     s.intake.receive(generic(alert("quiet")))  # declares at once; its tool never repeats it
     [incident] = s.status().incidents
@@ -219,6 +221,7 @@ def test_an_acted_alert_silent_for_weeks_still_resolves_its_incident(s):
     assert done is not None and done.resolved
 
 
+@pytest.mark.slow
 def test_beyond_the_firing_bound_waiting_alerts_go_before_an_acted_one(s, monkeypatch, caplog):
     monkeypatch.setattr(alerts, "MAX_FIRING", 3)
     s.intake.receive(generic(alert("held")))  # declares on checkout

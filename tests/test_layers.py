@@ -160,6 +160,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_no_import_cycle_between_packages():
     assert cycles(package_graph()) == []
 
@@ -271,6 +272,7 @@ ENGINE_FACING = ("campaigns.calendar", "campaigns.plan", "campaigns.lint", "camp
 HEAVY = ("numpy", "scipy", "datasketch", "twitter_text", "jsonschema", "emoji")
 
 
+@pytest.mark.slow
 def test_the_engine_and_cli_modules_import_nothing_heavy():
     code = ("import sys\n" + "".join(f"import {m}\n" for m in ENGINE_FACING)
             + f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
@@ -283,6 +285,7 @@ def test_the_engine_and_cli_modules_import_nothing_heavy():
     ("Track it at acme.com. " + "x" * 240, ["herald_twitter_text_urls.extract_urls"]),  # near it: the URL extractor only
     ("Café ☕ at acme.com. " + "x" * 200, ["twitter_text.regexp.emoji"]),  # the whole package: its own extractor
 ])
+@pytest.mark.slow
 def test_heavy_libraries_come_when_they_are_used(text, loaded):
     # Given a calendar with an X account and a voice guide: validating it measures X lengths only
     # when a text may be near the limit (emoji tables only for non-ASCII); linting its few texts

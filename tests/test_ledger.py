@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from scheduler.ledger import SCHEMA_VERSION, Item, Ledger, State
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -63,6 +65,7 @@ def test_settle_records_skips_and_holds_without_sending(ledger: Ledger):
     assert ledger.counts() == {"skipped": 1, "retrying": 1}
 
 
+@pytest.mark.slow
 def test_release_gives_a_claim_back_without_counting_an_attempt(ledger: Ledger):
     ledger.claim(item(), "a", T0, LEASE)
     assert ledger.release("k1", "a", T0)
@@ -70,6 +73,7 @@ def test_release_gives_a_claim_back_without_counting_an_attempt(ledger: Ledger):
     assert (record.state, record.attempts, record.next_attempt_at) == (State.RETRYING, 0, T0)
 
 
+@pytest.mark.slow
 def test_two_engines_racing_for_many_rows_never_both_win(ledger: Ledger, ledger_url: str):
     other = Ledger(ledger_url)
     wins: dict[str, list[str]] = {"a": [], "b": []}
@@ -89,6 +93,7 @@ def test_two_engines_racing_for_many_rows_never_both_win(ledger: Ledger, ledger_
     assert not set(wins["a"]) & set(wins["b"])
 
 
+@pytest.mark.slow
 def test_pauses_cover_a_network_or_all_until_resumed_or_expired(ledger: Ledger):
     ledger.pause(T0, None, None, "outage")
     ledger.pause(T0, "x", T0 + timedelta(hours=1), "X only")
@@ -174,6 +179,7 @@ def test_a_remote_id_of_any_length_and_terminal_escapes_in_errors_never_break_a_
     assert record.state == State.SENT and record.remote_id == "x" * 100_000
 
 
+@pytest.mark.slow
 def test_a_schema_2_ledger_is_migrated_to_unbounded_remote_ids(ledger_url: str):
     from sqlalchemy import create_engine, inspect, text
 
@@ -196,6 +202,7 @@ def test_a_schema_2_ledger_is_migrated_to_unbounded_remote_ids(ledger_url: str):
     db.dispose()
 
 
+@pytest.mark.slow
 def test_a_schema_3_ledger_gets_the_index_an_incident_page_reads_by(ledger_url: str):
     """At 3,000,000 rows an incident page read its announcements through the scheduled_at index
     from the incident's start: the oldest incident's page scanned the table (13 s, 500 clients

@@ -104,6 +104,7 @@ def test_a_file_with_a_sqlite_header_and_garbage_after_it_is_refused_as_damaged(
     assert message.startswith(f"the ledger {path} is damaged (") and "--new-ledger" in message
 
 
+@pytest.mark.slow
 def test_a_ledger_with_damaged_data_pages_says_what_to_do_and_can_be_started_over(tmp_path: Path):
     # An intact header and schema, garbage in the data pages: opening works, reading does not.
     path = tmp_path / "state.db"
@@ -200,6 +201,7 @@ def test_start_over_moves_the_broken_file_aside_and_says_what_it_means(tmp_path:
     Ledger(url).close()  # the new ledger opens as any other, marker and all
 
 
+@pytest.mark.slow
 def test_start_over_after_a_deletion_moves_the_write_ahead_log_aside_too(tmp_path: Path):
     path = tmp_path / "state.db"
     url = a_used_ledger(path)
@@ -264,6 +266,7 @@ def test_an_old_ledger_gains_a_marker_and_is_made_private(tmp_path: Path):
     ledger.close()
 
 
+@pytest.mark.slow
 def test_several_processes_creating_a_new_ledger_at_once_all_succeed(ledger_url: str):
     from tests.ledger_worker import open_and_claim
 
@@ -312,6 +315,7 @@ def test_herald_shows_a_broken_ledger_in_one_line_and_exits_3(tmp_path: Path, ca
     assert err.startswith(f"herald: the ledger {path} is damaged (not an SQLite database)")
 
 
+@pytest.mark.slow
 def test_a_postgresql_ledger_created_at_the_same_moment_without_the_lock_is_tolerated(caplog):
     """An older Herald (no advisory lock) creates the tables while this one starts: this one waits
     for it, meets "already exists", and opens what the other created."""

@@ -29,6 +29,7 @@ X = NETWORK_TYPES["x"].limit
 
 @pytest.mark.parametrize("case", _cases("WeightedTweetsWithDiscountedEmojiCounterTest")
                          + _cases("UnicodeDirectionalMarkerCounterTest"))
+@pytest.mark.slow
 def test_x_length_follows_the_twitter_text_conformance_suite(case):
     if case is None:
         reference("twitter-text", "validate.yml")
@@ -75,6 +76,7 @@ def test_own_channels_have_no_limit():
     assert NETWORK_TYPES["site"].limit is None and NETWORK_TYPES["webhook"].limit is None
 
 
+@pytest.mark.slow
 def test_fast_x_length_equals_twitter_text_on_random_texts():
     import random
 
@@ -131,6 +133,7 @@ def test_the_fast_x_length_agrees_with_parse_tweet_on_urls_and_dots(text):
     assert (X.overflow(text) is None) == (expected.weightedLength <= 280)
 
 
+@pytest.mark.slow
 def test_the_url_extractor_loads_without_the_tweet_parser_and_leaves_twitter_text_whole():
     """Loading only the extractor (the emoji tables are 0.2 s more) must not leave a stand-in
     package behind: a later ``import twitter_text`` is the real one."""

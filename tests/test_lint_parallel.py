@@ -84,6 +84,7 @@ def test_the_accounts_are_shared_by_their_publications_with_the_text_checks_coun
     assert shares([status] * 10) == [[], []]  # status announcements are never repetition-checked
 
 
+@pytest.mark.slow
 def test_the_index_finds_on_every_account_what_comparing_with_every_recent_post_finds(big, monkeypatch):
     calendar = load(big)
     start = datetime(2027, 3, 1, tzinfo=calendar.brand.tz)
@@ -107,6 +108,7 @@ def test_the_index_finds_on_every_account_what_comparing_with_every_recent_post_
 
 
 @pytest.mark.parametrize("extra", [(), ("--json",)])
+@pytest.mark.slow
 def test_two_processes_print_the_serial_findings(big, forks, capsys, monkeypatch, checked_here, extra):
     expected = serial(capsys, monkeypatch, big, *extra)
     assert forks == [] and sorted(checked_here) == ["hooks", "masto", "site", "sky", "x"]
@@ -118,6 +120,7 @@ def test_two_processes_print_the_serial_findings(big, forks, capsys, monkeypatch
     assert expected[1].count("\n") > 1000 and "near-duplicate" in expected[1]
 
 
+@pytest.mark.slow
 def test_a_child_that_fails_leaves_its_share_to_the_parent(big, forks, capsys, monkeypatch, checked_here):
     expected = serial(capsys, monkeypatch, big)
     checked_here.clear()
@@ -130,6 +133,7 @@ def test_a_child_that_fails_leaves_its_share_to_the_parent(big, forks, capsys, m
     assert len(forks) == 1 and sorted(checked_here) == ["hooks", "masto", "site", "sky", "x"]
 
 
+@pytest.mark.slow
 def test_a_child_that_checked_other_accounts_is_not_believed(big, forks, capsys, monkeypatch):
     """The parent takes the child's findings only for the accounts it asked for."""
     expected = serial(capsys, monkeypatch, big)
@@ -142,6 +146,7 @@ def test_a_child_that_checked_other_accounts_is_not_believed(big, forks, capsys,
     assert run_lint(capsys, big) == expected
 
 
+@pytest.mark.slow
 def test_an_invalid_calendar_is_reported_once_by_the_parent(big, forks, capsys, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(Path(big).read_text().replace("kind: tip", "kind: tipp", 1))
@@ -169,6 +174,7 @@ def without_forks(stderr: str) -> str:
     return "".join(line for line in stderr.splitlines(keepends=True) if not line.startswith("forked "))
 
 
+@pytest.mark.slow
 def test_a_big_calendar_linted_as_a_user_runs_it_is_the_serial_lint(user_calendar):
     """The command in its own process (no cyclic GC, as `herald` runs), a calendar over the size
     that splits the work: what it prints, on both streams, and its exit status are one process's
@@ -182,6 +188,7 @@ def test_a_big_calendar_linted_as_a_user_runs_it_is_the_serial_lint(user_calenda
 
 @pytest.mark.parametrize("command", [("lint",), ("plan", "--json")])
 @pytest.mark.parametrize("mode", ["sigchld-ignored", "no-fork"])
+@pytest.mark.slow
 def test_a_child_the_system_reaps_or_refuses_leaves_the_work_to_one_process(user_calendar, command, mode):
     """A review found an inherited ignored SIGCHLD (the kernel reaps the child: waitpid fails) ending
     `lint` with no findings and `plan --json` half-way, and a failed fork ending both."""

@@ -147,6 +147,7 @@ def secrets_of(types, leave_out: str = "") -> dict[str, str]:
             if key != leave_out}
 
 
+@pytest.mark.slow
 def test_every_network_type_is_built_from_its_account(tmp_path):
     types = list(NETWORK_TYPES.values())
     networks = accounts(types) + "  dry: {type: x, dry_run: true}\n"
@@ -159,6 +160,7 @@ def test_every_network_type_is_built_from_its_account(tmp_path):
 
 
 @pytest.mark.parametrize("kind", [t for t in NETWORK_TYPES.values() if t.secrets], ids=lambda t: t.name)
+@pytest.mark.slow
 def test_every_credential_a_record_names_is_required(tmp_path, kind):
     for secret in kind.secrets:
         with pytest.raises(ConfigError, match=f"set HERALD_ACCT_{kind.name.upper()}_{secret}"):

@@ -15,6 +15,8 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from campaigns.networks import BUILTIN_NETWORKS, Registry
 from tests.receiver import Receiver
 
@@ -60,6 +62,7 @@ def distribution(folder: Path, name: str, entry_points: str, modules: dict[str, 
     return folder
 
 
+@pytest.mark.slow
 def test_a_network_from_another_package_validates_needs_its_secret_and_publishes_through_the_engine(tmp_path):
     with Receiver() as pigeon:
         calendar = write_calendar(tmp_path, pigeon.url, "Our new sofa is in.", datetime.now(UTC) - timedelta(minutes=1))
@@ -84,6 +87,7 @@ def test_a_network_from_another_package_validates_needs_its_secret_and_publishes
         assert history.stdout.splitlines()[0] == "1 sent" and "coop" in history.stdout
 
 
+@pytest.mark.slow
 def test_its_record_s_length_rule_and_fields_are_checked_like_a_built_in_s(tmp_path):
     calendar = write_calendar(tmp_path, "https://pigeon.example", "x" * 121, datetime(2026, 12, 1, 9, tzinfo=UTC))
     (tmp_path / calendar).write_text((tmp_path / calendar).read_text().replace(
@@ -154,6 +158,7 @@ def test_bad_and_clashing_entry_points_are_left_out_in_one_line_each_and_the_bui
     assert "herald_pigeon.publisher" not in sys.modules  # the record is read, its publisher is not imported
 
 
+@pytest.mark.slow
 def test_a_calendar_naming_a_type_whose_plugin_failed_hears_why_and_the_others_still_work(tmp_path):
     site = distribution(tmp_path / "site-packages", "herald-pigeon", "pigeon = herald_pigeon_gone:NETWORK\n")
     calendar = write_calendar(tmp_path, "https://pigeon.example", "Hello", datetime(2026, 12, 1, 9, tzinfo=UTC))

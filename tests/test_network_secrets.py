@@ -153,6 +153,7 @@ def test_a_webhook_signing_secret_is_registered(tmp_path: Path):
     assert "sign-PLANTED-3131" not in redaction.redact("secret is sign-PLANTED-3131")
 
 
+@pytest.mark.slow
 def test_refreshed_tokens_and_bluesky_session_tokens_are_registered_when_they_arrive(tmp_path: Path):
     from scheduler.networks.rest import TokenStore
     from tests.test_networks import BlueskyServer, bluesky

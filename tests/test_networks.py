@@ -235,6 +235,7 @@ def test_mastodon_posts_replies_and_honours_the_idempotency_key(api):
     assert api.requests[0]["headers"]["Idempotency-Key"] == "k" * 32
 
 
+@pytest.mark.slow
 def test_mastodon_find_recent_matches_text_through_html_and_links(api):
     server = MastodonServer(api)
     pub = mastodon(api)
@@ -256,6 +257,7 @@ def test_mastodon_find_recent_matches_text_through_html_and_links(api):
     (500, {}, {"error": "Internal Server Error"}, Transient),
     (404, {}, {"error": "Record not found"}, Permanent),
 ])
+@pytest.mark.slow
 def test_mastodon_errors(api, status, headers, body, error):
     server = MastodonServer(api)
     server.script.append((status, headers, body))
@@ -660,6 +662,7 @@ def _discord(api, tmp_path):
 
 @pytest.mark.parametrize("network, setup", [("x", _x), ("mastodon", _mastodon), ("bluesky", _bluesky),
                                             ("telegram", _telegram), ("discord", _discord)])
+@pytest.mark.slow
 def test_an_incident_thread_through_the_engine(api, tmp_path, network, setup):
     publisher, replies_to, ids = setup(api, tmp_path)
     engine = _engine_on(tmp_path, Account(publisher.name, network, {}), publisher)
@@ -1016,6 +1019,7 @@ def test_linkedin_uploads_the_image_then_posts_it(api, tmp_path):
 
 # -- an image post through the engine, from a calendar post's image ----------------------------------------------------
 @pytest.mark.parametrize("network, setup", [("x", _x), ("mastodon", _mastodon), ("bluesky", _bluesky)])
+@pytest.mark.slow
 def test_a_calendar_post_with_an_image_through_the_engine(api, tmp_path, network, setup):
     from campaigns.calendar import loads as load_calendar
     from scheduler.engine import Engine
@@ -1109,6 +1113,7 @@ def _image_server(api):
     ("telegram", ", chat_id: '-100123'", '"photo": "http'),
     ("discord", "", 'name="files[0]"'),
 ])
+@pytest.mark.slow
 def test_an_image_post_by_url_through_the_engine(api, tmp_path, network, extra, expected):
     from campaigns.calendar import loads as load_calendar
     from scheduler.engine import Engine

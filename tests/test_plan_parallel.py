@@ -85,6 +85,7 @@ def run_plan(capsysbinary, calendar: str, status: str, *extra: str) -> bytes:
 
 
 @pytest.mark.parametrize("only", [None, "calendar", "status"])
+@pytest.mark.slow
 def test_two_processes_write_the_serial_plan_byte_for_byte(files, forks, capsysbinary, only):
     calendar, status = files
     out = run_plan(capsysbinary, calendar, status, *(["--only", only] if only else []))
@@ -97,6 +98,7 @@ def test_two_processes_write_the_serial_plan_byte_for_byte(files, forks, capsysb
         assert out.count(b"\n") > 1000
 
 
+@pytest.mark.slow
 def test_with_a_ledger_the_child_continues_the_variant_rotation_of_the_first_half(files, forks, capsysbinary,
                                                                                    monkeypatch):
     calendar_path, status = files
@@ -116,6 +118,7 @@ def test_with_a_ledger_the_child_continues_the_variant_rotation_of_the_first_hal
     assert len(forks) == 1
 
 
+@pytest.mark.slow
 def test_a_child_that_fails_leaves_its_half_to_the_parent(files, forks, capsysbinary, monkeypatch):
     def broken(*args):
         raise RuntimeError("the child dies")
@@ -133,6 +136,7 @@ def big_calendar(tmp_path, posts: int = 1200):
     return calendar
 
 
+@pytest.mark.slow
 def test_a_big_calendar_through_a_pipe_is_the_serial_plan(tmp_path):
     """As a user runs it: the command in its own process, a calendar over the size that splits the
     work, the child's half copied to the pipe by the kernel (no announcement among its lines)."""

@@ -104,6 +104,7 @@ def test_plan_text_says_what_each_announcement_is(capsys, status):
     assert "    status file: pay, incident follow-up (major)\n" in out
 
 
+@pytest.mark.slow
 def test_simulate_runs_the_status_announcements_too(capsys, status):
     import logging
 
@@ -226,6 +227,7 @@ def test_a_read_only_file_system_is_named_as_such(capsys, tmp_path):
     assert code == 3 and err == f"herald: -o {mnt / 'plan.ics'}: read-only file system\n"
 
 
+@pytest.mark.slow
 def test_an_unwritable_folder_is_refused_before_any_work(capsys, tmp_path):
     """Refused before any work, in one line.  Root writes anywhere, so as root the command runs
     without the capabilities that bypass file permissions (still uid 0: it reads the checkout
@@ -254,6 +256,7 @@ def test_an_unwritable_folder_is_refused_before_any_work(capsys, tmp_path):
         folder.chmod(0o755)
 
 
+@pytest.mark.slow
 def test_export_to_dev_stderr_shares_the_stream_with_the_message(tmp_path):
     """`-o /dev/stderr` writes through descriptor 2 (not a second opening of the file it is
     redirected to, which would overwrite the calendar with the "wrote" line)."""
@@ -274,6 +277,7 @@ def test_export_to_dev_stderr_shares_the_stream_with_the_message(tmp_path):
 
 @pytest.mark.parametrize("spelling", ["link", "//dev/stderr", "/proc/thread-self/fd/2", "proc-link", "chain",
                                       "the log itself"])
+@pytest.mark.slow
 def test_a_link_to_a_standard_stream_writes_through_it(tmp_path, spelling):
     """A link to /dev/stderr (or any other way to name it) is the stream, not a file to replace:
     the log it is redirected to keeps what it held before (it was renamed over, losing it)."""
@@ -371,6 +375,7 @@ def test_a_path_ending_in_a_dot_folder_is_refused(capsys, tmp_path, ending):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_descriptor_open_for_reading_is_refused_before_any_work(tmp_path):
     import subprocess
     import sys

@@ -47,6 +47,7 @@ def test_the_log_filter_redacts_messages_arguments_and_tracebacks(caplog):
     assert "sending with ***" in caplog.text
 
 
+@pytest.mark.slow
 def test_the_quick_checks_before_each_pattern_cover_every_name_it_knows():
     """redact() runs the header pattern only when one of _AUTH_WORDS occurs: each header name the
     pattern knows must contain one of them, in any case."""

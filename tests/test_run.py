@@ -9,6 +9,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from scheduler.cli import main
 from scheduler.clock import FakeClock
 from scheduler.ledger import Ledger, State
@@ -46,6 +48,7 @@ def herald(capsys, clock, *argv) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.slow
 def test_run_once_publishes_what_is_due_to_the_site_and_the_webhook(tmp_path, capsys):
     with Receiver() as receiver:
         calendar = project(tmp_path, receiver.url + "/in")
@@ -62,12 +65,14 @@ def test_run_once_publishes_what_is_due_to_the_site_and_the_webhook(tmp_path, ca
     assert {r["state"] for r in rows} == {"sent"} and rows[0]["remote_id"]
 
 
+@pytest.mark.slow
 def test_the_default_ledger_lives_next_to_the_calendar(tmp_path, capsys):
     calendar = project(tmp_path)
     herald(capsys, FakeClock(T0), "run", "--once", "--calendar", str(calendar))
     assert (tmp_path / ".herald" / "state.db").exists()
 
 
+@pytest.mark.slow
 def test_pause_holds_then_resume_releases(tmp_path, capsys):
     calendar = project(tmp_path)
     clock = FakeClock(T0 - timedelta(minutes=5))
@@ -85,6 +90,7 @@ def test_pause_holds_then_resume_releases(tmp_path, capsys):
     assert {r.network: r.state for r in ledger.history() if r.post == "tip"}["site"] == State.SENT
 
 
+@pytest.mark.slow
 def test_retry_and_skip_by_key_prefix(tmp_path, capsys):
     calendar = project(tmp_path)  # the webhook points at a closed port: it will retry
     clock = FakeClock(T0)
@@ -117,6 +123,7 @@ def test_health_reports_a_stopped_scheduler_loop(tmp_path, capsys):
     assert code == 1 and "NOT RESPONDING" in out
 
 
+@pytest.mark.slow
 def test_simulate_runs_days_in_an_instant(tmp_path, capsys):
     calendar = project(tmp_path, posts="""\
         - id: daily
@@ -147,6 +154,7 @@ def test_run_refuses_accounts_without_credentials(tmp_path, capsys, monkeypatch)
 
 
 # -- the daemon itself (real APScheduler and watchdog, real time, waits on events) ---------------------------
+@pytest.mark.slow
 def test_daemon_reloads_valid_changes_and_keeps_the_last_good_calendar(tmp_path, caplog):
     from scheduler.daemon import Daemon
 
@@ -186,6 +194,7 @@ def test_daemon_reloads_valid_changes_and_keeps_the_last_good_calendar(tmp_path,
             daemon.shutdown()
 
 
+@pytest.mark.slow
 def test_daemon_announces_a_declared_incident_within_a_second(tmp_path):
     from scheduler.daemon import Daemon
     from scheduler.statusfile import edit as edit_file

@@ -76,6 +76,7 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path / "public"
 
 
+@pytest.mark.slow
 def test_the_first_write_on_a_fresh_folder_writes_every_file(site, tmp_path, clock, monkeypatch):
     writes = Writes(monkeypatch, folder(tmp_path))
     site.on_status(many(INCIDENTS), calendar(), clock.now())
@@ -85,6 +86,7 @@ def test_the_first_write_on_a_fresh_folder_writes_every_file(site, tmp_path, clo
     assert SHARED | {"feed.atom", "feed.json", "static/site.css", "brand.css", "maintenance/m0/index.html"} <= written
 
 
+@pytest.mark.slow
 def test_a_post_writes_the_home_page_the_feeds_and_site_json_only(site, shown, tmp_path, clock, monkeypatch):
     writes = Writes(monkeypatch, folder(tmp_path))
     clock.advance(timedelta(minutes=1))
@@ -97,6 +99,7 @@ def test_a_post_writes_the_home_page_the_feeds_and_site_json_only(site, shown, t
     assert [i["key"] for i in site.items()] == [post(1).key]
 
 
+@pytest.mark.slow
 def test_a_status_change_to_one_incident_rewrites_its_page_and_the_shared_ones(site, shown, tmp_path, clock,
                                                                                 monkeypatch):
     pages = folder(tmp_path) / "incidents"
@@ -115,6 +118,7 @@ def test_a_status_change_to_one_incident_rewrites_its_page_and_the_shared_ones(s
     assert touched == {f"inc-{INCIDENTS - 2}"}
 
 
+@pytest.mark.slow
 def test_a_window_whose_state_moved_on_with_the_clock_gets_its_page_with_the_next_change(site, shown, tmp_path,
                                                                                          clock, monkeypatch):
     writes = Writes(monkeypatch, folder(tmp_path))
@@ -126,6 +130,7 @@ def test_a_window_whose_state_moved_on_with_the_clock_gets_its_page_with_the_nex
     assert "Completed" in (folder(tmp_path) / "maintenance" / "m10" / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_an_incident_moved_in_the_file_keeps_its_page(site, shown, tmp_path, clock, monkeypatch):
     writes = Writes(monkeypatch, folder(tmp_path))
     moved = replace(shown, incidents=tuple(replace(i, line=i.line + 3) for i in shown.incidents))
@@ -134,6 +139,7 @@ def test_an_incident_moved_in_the_file_keeps_its_page(site, shown, tmp_path, clo
     assert not [p for p in writes.take() if p.startswith("incidents/")]
 
 
+@pytest.mark.slow
 def test_unchanged_bytes_are_never_rewritten(site, shown, tmp_path, clock, monkeypatch):
     writes = Writes(monkeypatch, folder(tmp_path))
     site.on_status(shown, calendar(), clock.now())  # the same status again
@@ -152,6 +158,7 @@ def test_unchanged_bytes_are_never_rewritten(site, shown, tmp_path, clock, monke
     assert writes.take() == []
 
 
+@pytest.mark.slow
 def test_a_restart_writes_only_what_changed_while_it_was_down(site, shown, tmp_path, clock, monkeypatch):
     site.close()
     writes = Writes(monkeypatch, folder(tmp_path))
@@ -167,6 +174,7 @@ def test_a_restart_writes_only_what_changed_while_it_was_down(site, shown, tmp_p
     assert written <= SHARED | {"incidents/inc-3/index.html", MARKS, "feed.atom", "feed.json"}
 
 
+@pytest.mark.slow
 def test_marks_in_the_folder_that_make_no_sense_mean_a_complete_write(site, shown, tmp_path, clock, monkeypatch):
     site.close()
     (folder(tmp_path) / MARKS).write_text('{"version": 1, "incidents": {"inc-1": 7}, "maintenance": {}}')
@@ -181,6 +189,7 @@ def test_marks_in_the_folder_that_make_no_sense_mean_a_complete_write(site, show
     assert {f"incidents/inc-{n}/index.html" for n in range(INCIDENTS)} | {MARKS} <= set(writes.take())
 
 
+@pytest.mark.slow
 def test_removed_incidents_lose_their_pages_also_across_a_restart(site, shown, tmp_path, clock):
     pages = folder(tmp_path) / "incidents"
     fewer = replace(shown, incidents=shown.incidents[1:])
@@ -197,6 +206,7 @@ def test_removed_incidents_lose_their_pages_also_across_a_restart(site, shown, t
     assert not (pages / "inc-1").exists() and len(list(pages.iterdir())) == INCIDENTS - 2
 
 
+@pytest.mark.slow
 def test_a_brand_change_rewrites_every_page_whose_bytes_change(site, shown, tmp_path, clock, monkeypatch):
     writes = Writes(monkeypatch, folder(tmp_path))
     cal = calendar()
@@ -212,6 +222,7 @@ def test_a_brand_change_rewrites_every_page_whose_bytes_change(site, shown, tmp_
     assert {"index.html", "history/index.html"} | {f"incidents/inc-{n}/index.html" for n in range(INCIDENTS)} <= written
 
 
+@pytest.mark.slow
 def test_a_status_change_does_not_wait_for_the_site(tmp_path, clock):
     """The engine's status reaction returns while the writer is still busy (a writer held on an event)."""
     site = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
@@ -237,6 +248,7 @@ def test_a_status_change_does_not_wait_for_the_site(tmp_path, clock):
     assert "Still watching" in (folder(tmp_path) / "incidents" / "inc-18" / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_the_publisher_a_reload_builds_takes_over_the_folders_writer(tmp_path, clock):
     old = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
     new = SitePublisher("site", {"title": "Bench 2"}, clock, base_dir=str(tmp_path), title="x", background=True)
@@ -255,6 +267,7 @@ def test_the_publisher_a_reload_builds_takes_over_the_folders_writer(tmp_path, c
     again.close()
 
 
+@pytest.mark.slow
 def test_a_reload_that_rebuilds_the_site_shows_the_new_publisher_the_status(tmp_path, clock):
     """Through Engine.swap, as the daemon reloads a calendar whose site settings changed: the new
     publisher is shown the (unchanged) status, so its first write keeps every incident page."""
@@ -277,6 +290,7 @@ def test_a_reload_that_rebuilds_the_site_shows_the_new_publisher_the_status(tmp_
         new.close()
 
 
+@pytest.mark.slow
 def test_a_site_built_for_an_engine_writes_no_page_before_it_was_shown_a_status(tmp_path, clock):
     from campaigns.model import Account
 
@@ -349,6 +363,7 @@ def test_close_with_a_timeout_gives_up_on_a_slow_write_and_drops_what_is_pending
     assert finished.close(timeout=30) is True and done == [1, 3]
 
 
+@pytest.mark.slow
 def test_a_write_killed_before_its_marks_is_done_again_at_the_next_start(site, shown, tmp_path, clock, monkeypatch):
     """The marks file is the last file a write puts: a process that dies before it (a bounded stop
     gave up on the writer) leaves the old marks, so the next start rewrites what changed."""
@@ -380,6 +395,7 @@ def test_a_write_killed_before_its_marks_is_done_again_at_the_next_start(site, s
     assert "#123456" in (folder(tmp_path) / "brand.css").read_text() and "#123456" in (folder(tmp_path) / MARKS).read_text()
 
 
+@pytest.mark.slow
 def test_a_failed_write_is_logged_and_the_next_change_writes_the_pages(site, shown, tmp_path, clock, monkeypatch,
                                                                        caplog):
     real = site.writer.files
@@ -436,6 +452,7 @@ def test_a_publication_returns_once_its_item_is_stored_and_shown(site, tmp_path)
     assert "Update 2." in (folder(tmp_path) / "index.html").read_text()  # no flush needed
 
 
+@pytest.mark.slow
 def test_close_writes_what_is_pending_and_the_channel_still_works_after(tmp_path, clock):
     site = SitePublisher("site", {}, clock, base_dir=str(tmp_path), title="Bench", background=True)
     site.on_status(many(5), calendar(), clock.now())

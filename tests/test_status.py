@@ -242,6 +242,7 @@ def test_a_bad_command_never_writes_the_file(tmp_path, capsys):
     assert status.read_text() == before
 
 
+@pytest.mark.slow
 def test_status_command_shows_where_each_update_went(tmp_path, capsys):
     calendar, status = folder(tmp_path)
     clock = FakeClock(T0)
@@ -366,6 +367,7 @@ def test_statuspage_v2_shape_and_states():
     json.dumps(files)  # every file serialises
 
 
+@pytest.mark.slow
 def test_the_site_shows_the_status_and_its_feeds_carry_every_update(tmp_path):
     import json
 
@@ -489,6 +491,7 @@ FEED = "feeds:\n  - id: f\n    url: https://a.example/x.json\n    every: {}\n"
     ("incidents: " + "[" * 20000 + "]" * 20000 + "\n", "s.yaml:1:"),
     ("incidents:\n" + "".join("  " * n + "- \n" for n in range(20000)), "s.yaml:"),
 ])
+@pytest.mark.slow
 def test_a_mistyped_value_is_a_located_problem_never_an_exception(text, expected):
     found = problems(text)
     assert any(line.startswith(expected) for line in found), found
@@ -557,6 +560,7 @@ def test_an_incident_update_is_timed_after_the_last_one_in_the_file(tmp_path, ca
 
 
 @pytest.mark.parametrize("value", ["soon", "99999999999999999999d"])
+@pytest.mark.slow
 def test_a_running_engine_keeps_the_last_good_status_when_a_duration_is_mistyped(tmp_path, caplog, value):
     from scheduler.daemon import Daemon
 

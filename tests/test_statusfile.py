@@ -46,6 +46,7 @@ def update(message: str, now: datetime = NOW):
     return change
 
 
+@pytest.mark.slow
 def test_concurrent_update_commands_all_land_in_order_with_distinct_times(tmp_path):
     # Given a status file with an open incident, and 5 on-call people each running 10 updates at once
     (tmp_path / "content_calendar.yaml").write_text(CALENDAR_TEXT)

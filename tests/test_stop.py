@@ -13,6 +13,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bench.crash import write_calendar
 from campaigns.calendar import loads
 from scheduler.engine import Engine, Result
@@ -43,6 +45,7 @@ def engine_on(ledger: Ledger, hooks: MemoryPublisher, owner: str, parallel: int 
     return engine
 
 
+@pytest.mark.slow
 def test_a_stopped_engine_starts_no_new_send_and_the_next_one_sends_exactly_the_rest(ledger):
     hooks = MemoryPublisher("hooks", "webhook")
     engine = engine_on(ledger, hooks, "first")
@@ -60,6 +63,7 @@ def test_a_stopped_engine_starts_no_new_send_and_the_next_one_sends_exactly_the_
     assert len(keys) == len(set(keys)) == 50 and ledger.counts() == {"sent": 50}
 
 
+@pytest.mark.slow
 def test_with_parallel_sends_only_those_already_in_flight_finish(ledger):
     hooks = MemoryPublisher("hooks", "webhook")
     engine = engine_on(ledger, hooks, "first", parallel=3, count=200)
@@ -171,6 +175,7 @@ def _terminate(proc: subprocess.Popen, bound: float) -> tuple[int | None, float]
     return code, time.monotonic() - began
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_backlog_stops_at_once_and_the_next_start_sends_exactly_the_rest(tmp_path):
     calendar = tmp_path / "content_calendar.yaml"
     state = f"sqlite:///{tmp_path / 'state.db'}"
@@ -247,6 +252,7 @@ def test_sigterm_during_a_backlog_stops_at_once_and_the_next_start_sends_exactly
         assert code == 0
 
 
+@pytest.mark.slow
 def test_a_send_still_running_after_the_grace_keeps_its_claim_and_is_reconciled_not_resent(tmp_path, monkeypatch):
     import scheduler.daemon as daemon_module
     from scheduler.clock import FakeClock
@@ -299,6 +305,7 @@ def test_a_send_still_running_after_the_grace_keeps_its_claim_and_is_reconciled_
         release.set()
 
 
+@pytest.mark.slow
 def test_a_site_write_pending_at_the_stop_does_not_hold_it(tmp_path, monkeypatch):
     """A full site write in progress at SIGTERM (a fresh start, a brand change with thousands of
     incidents): the stop gives up on it within its budget; the next start writes it again."""
@@ -332,6 +339,7 @@ def test_a_site_write_pending_at_the_stop_does_not_hold_it(tmp_path, monkeypatch
         release.set()
 
 
+@pytest.mark.slow
 def test_the_sends_in_flight_share_one_grace_whatever_their_networks_deadline(tmp_path):
     """SIGTERM ends the engine within 5 s at any backlog (issue 22): a network whose HTTP deadline is
     10 s does not get 10 s more at the stop; a send still running after the shared grace keeps its

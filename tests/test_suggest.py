@@ -53,6 +53,7 @@ def _majority(labels, report) -> dict[int, str]:
     return {t: c.most_common(1)[0][0] for t, c in votes.items() if t >= 0}
 
 
+@pytest.mark.slow
 def test_topics_found_match_the_known_topics_in_two_languages(corpus):
     labels, report = corpus
     ari = adjusted_rand_score(labels, report.labels)
@@ -66,6 +67,7 @@ def test_topics_found_match_the_known_topics_in_two_languages(corpus):
     assert report.noise >= 50  # the unrelated tickets stay out of the topics
 
 
+@pytest.mark.slow
 def test_topics_carry_count_share_trend_examples_and_peaks_in_the_brands_zone(corpus):
     labels, report = corpus
     names = _majority(labels, report)
@@ -80,6 +82,7 @@ def test_topics_carry_count_share_trend_examples_and_peaks_in_the_brands_zone(co
     assert sum(status.weekly) == status.count
 
 
+@pytest.mark.slow
 def test_the_right_answer_is_ranked_first_and_the_gap_is_reported():
     """Answer first: the topics are found with the answers (the calendar's link first in its
     topic's answers, as the post links to it; care is answered by the care guide link and its article)."""
@@ -186,6 +189,7 @@ def _suggest(capsys, calendar: Path, *extra: str) -> tuple[int, str, str]:
                str(DATA / "help_center.json"), "--calendar", str(calendar), "--starts", "2026-11-24", *extra)
 
 
+@pytest.mark.slow
 def test_the_drafted_campaign_validates_and_lints_clean(capsys, tmp_path):
     code, out, err = _suggest(capsys, SAMPLE)
     assert code == 0, err
@@ -212,6 +216,7 @@ def test_the_drafted_campaign_validates_and_lints_clean(capsys, tmp_path):
     assert check(str(calendar)).errors == []
 
 
+@pytest.mark.slow
 def test_append_keeps_the_calendars_comments(capsys, tmp_path):
     calendar = tmp_path / "content_calendar.yaml"
     shutil.copy(SAMPLE, calendar)
@@ -223,6 +228,7 @@ def test_append_keeps_the_calendars_comments(capsys, tmp_path):
     assert after.startswith(before.split("\nposts:")[0].split("\ncampaigns:")[0])
 
 
+@pytest.mark.slow
 def test_dry_run_shows_the_plan_and_writes_nothing(capsys, tmp_path):
     calendar = tmp_path / "content_calendar.yaml"
     shutil.copy(SAMPLE, calendar)
@@ -234,6 +240,7 @@ def test_dry_run_shows_the_plan_and_writes_nothing(capsys, tmp_path):
     assert "answer  " in out and "gap: no good answer: write this article" in out
 
 
+@pytest.mark.slow
 def test_output_file_holds_the_draft(capsys, tmp_path):
     target = tmp_path / "draft.yaml"
     code, out, err = _suggest(capsys, SAMPLE, "-o", str(target))
@@ -242,6 +249,7 @@ def test_output_file_holds_the_draft(capsys, tmp_path):
     assert f"{target}: 4 drafted posts" in err
 
 
+@pytest.mark.slow
 def test_variants_the_voice_guide_flags_are_reworded_or_left_out(capsys, tmp_path):
     """(The old test banned a word of the old keyword template, "Quick help with …", gone.)"""
     calendar = tmp_path / "content_calendar.yaml"
@@ -261,6 +269,7 @@ def test_bad_request_files_exit_1_with_one_line(capsys, tmp_path):
     assert err.startswith(f"{path}:1:1: unknown columns: 'foo', 'bar'") and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_search_terms_and_questions_group_by_meaning(capsys):
     code, _, err = run(capsys, "suggest", "--requests", str(DATA / "search.csv"), str(DATA / "questions.csv"),
                        "--answers", str(DATA / "help_center.json"), "--calendar", str(SAMPLE), "--dry-run")
@@ -269,6 +278,7 @@ def test_search_terms_and_questions_group_by_meaning(capsys):
     assert first.split()[0] == "1720" and "order tracking (" in first and "(nl" not in first  # short terms: the calendar's language
 
 
+@pytest.mark.slow
 def test_drafted_posts_never_repeat_a_customers_own_words(tmp_path):
     """Requests carry names, order numbers and addresses: the evidence (notes:) may quote them for
     the planner, the public variants never do."""

@@ -93,6 +93,7 @@ def _right(export, label: str, url: str) -> bool:
 
 
 @pytest.mark.parametrize("name", list(EXPORTS))
+@pytest.mark.slow
 def test_topics_match_the_truth_with_noise_as_one_cluster(analysed, name):
     """Zendesk: 0 of 7 topics; Freshdesk: adjusted Rand 0.17, each topic split by language."""
     export, report = analysed[name]
@@ -103,6 +104,7 @@ def test_topics_match_the_truth_with_noise_as_one_cluster(analysed, name):
 
 
 @pytest.mark.parametrize("name", list(EXPORTS))
+@pytest.mark.slow
 def test_what_is_in_no_topic_is_about_the_real_noise(analysed, name):
     """Freshdesk: 5,236 tickets were in no topic against 1,646 real noise."""
     export, report = analysed[name]
@@ -111,6 +113,7 @@ def test_what_is_in_no_topic_is_about_the_real_noise(analysed, name):
 
 
 @pytest.mark.parametrize("name", list(EXPORTS))
+@pytest.mark.slow
 def test_the_largest_real_topic_comes_first_in_every_language(analysed, name):
     """Freshdesk: order status, 29% of all tickets, came out as two pieces ranked 6th and 7th."""
     export, report = analysed[name]
@@ -125,6 +128,7 @@ def test_the_largest_real_topic_comes_first_in_every_language(analysed, name):
 
 
 @pytest.mark.parametrize("name", list(EXPORTS))
+@pytest.mark.slow
 def test_answered_topics_link_the_right_article_and_no_distractor(analysed, name):
     """Nordlicht: a German fragment of order status ("Bestellnummer", "Lieferstatus": compounds
     no vocabulary lists) stayed apart and was reported as a gap."""
@@ -142,6 +146,7 @@ def test_answered_topics_link_the_right_article_and_no_distractor(analysed, name
 
 
 @pytest.mark.parametrize("name", list(EXPORTS))
+@pytest.mark.slow
 def test_every_real_gap_is_reported_and_no_noise_is(analysed, name):
     """Thank-you notes and out-of-office replies were reported as "write this article"."""
     export, report = analysed[name]
@@ -224,6 +229,7 @@ def test_thanks_and_auto_replies_are_noise_not_questions():
     assert noise_kind("Where is my order?", "Thanks, but where is my order?") == ""
 
 
+@pytest.mark.slow
 def test_catch_all_tags_do_not_make_topics(analysed):
     """Help Scout: two of the top ten topics were a catch-all tag (vip, subscription: purity 0.25)."""
     export, report = analysed["kowhai"]
@@ -232,6 +238,7 @@ def test_catch_all_tags_do_not_make_topics(analysed):
             assert purity >= 0.75, (label, purity, report.topics[t].label)
 
 
+@pytest.mark.slow
 def test_the_largest_search_term_joins_its_topic():
     """Help Scout: "track order", the largest single request (1,840 searches), was in no topic."""
     export = EXPORTS["kowhai"]
@@ -292,6 +299,7 @@ def voltmart_draft(tmp_path_factory):
     return calendar, json.loads(target.read_text())
 
 
+@pytest.mark.slow
 def test_one_post_per_topic_in_the_calendars_language_with_the_tracking_link(voltmart_draft):
     """Freshdesk: Spanish order questions were not tied to the tracking link; two posts at the same
     moment for one topic (one per language); "about dias and compre"; languages mixed in one post."""
@@ -311,6 +319,7 @@ def test_one_post_per_topic_in_the_calendars_language_with_the_tracking_link(vol
                     assert not re.search(r"«[^»]*\b(your|the|and|how|why)\b", text), text
 
 
+@pytest.mark.slow
 def test_a_title_the_voice_guide_flags_is_reworded_not_dropped(voltmart_draft):
     """An answered topic was silently dropped: its title ("CFDI") tripped the all-caps rule."""
     calendar, analysis = voltmart_draft
@@ -320,6 +329,7 @@ def test_a_title_the_voice_guide_flags_is_reworded_not_dropped(voltmart_draft):
     assert any("Download your invoice" in v or "Descarga tu factura" in v for v in invoice["draft"]["variants"])
 
 
+@pytest.mark.slow
 def test_json_holds_every_request_with_its_place_topic_language_and_score(voltmart_draft):
     _calendar, analysis = voltmart_draft
     assert len(analysis["requests"]) == 8000
@@ -330,6 +340,7 @@ def test_json_holds_every_request_with_its_place_topic_language_and_score(voltma
     assert set(topic) >= {"count", "languages", "peak_hours", "trend", "weekly", "answers", "draft"}
 
 
+@pytest.mark.slow
 def test_append_keeps_every_comment(voltmart_draft):
     calendar, _ = voltmart_draft
     before = (EXPORTS["voltmart"].dir / "calendar.yaml").read_text()
@@ -337,6 +348,7 @@ def test_append_keeps_every_comment(voltmart_draft):
     assert after.startswith(before.split("\ncampaigns:")[0])
 
 
+@pytest.mark.slow
 def test_the_default_run_drafts_on_help_scout_with_links_shown_as_they_are(capsys):
     """Help Scout: the default run exited 1 and drafted nothing (two drafts came out identical);
     --explain and --dry-run masked article links as if they were secrets (help/***)."""
@@ -379,6 +391,7 @@ def test_day_month_dates_are_settled_by_the_file_or_refused(tmp_path):
         list(read_requests(_dated(tmp_path, ["13/08/2026 10:00", "08/13/2026 10:00"])))
 
 
+@pytest.mark.slow
 def test_the_nordlicht_export_drafts_in_german_and_reports_its_gaps(capsys, tmp_path):
     export = EXPORTS["nordlicht"]
     target = tmp_path / "draft.yaml"
@@ -405,6 +418,7 @@ def test_impact_compares_weeks_before_and_after_the_first_post():
     assert "<- first post" in text and "share before 10.5%, after 3.5%" in text and "larger than" in text
 
 
+@pytest.mark.slow
 def test_impact_reads_the_ledger_and_a_later_export(capsys, tmp_path):
     """Closing the loop: a drafted post that went out, and its topic's weeks before and after."""
     from datetime import timedelta

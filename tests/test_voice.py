@@ -206,6 +206,7 @@ def test_a_pair_exactly_at_the_threshold_is_found(threshold):
         assert answers[1][1] == ("A", 0.56)
 
 
+@pytest.mark.slow
 def test_normalizing_twice_changes_nothing_and_any_scheme_case_drops_the_link_parameters():
     """Lint groups posts by their normalized text and shingles that; the engine shingles the raw
     text: the same only if normalize is idempotent.  A review found 'HTTPS://' kept its parameters
@@ -461,6 +462,7 @@ def test_the_engine_records_variants_and_never_repeats_the_last_after_a_skip(led
     assert all(r.variant for r in ledger.history() if r.state == State.SENT)
 
 
+@pytest.mark.slow
 def test_the_engine_refuses_a_post_that_breaks_an_error_rule(ledger_url, capsys):
     calendar = loads(voiced("""
     - id: boiler

@@ -80,6 +80,7 @@ def test_a_page_is_built_once_and_then_served_from_the_cache_without_the_databas
     assert ctx.pages.builds == builds + 1
 
 
+@pytest.mark.slow
 def test_a_ledger_write_rebuilds_only_the_pages_that_show_it(site):
     url = f"sqlite:///{site / 'state.db'}"
     ledger = Ledger(url)
@@ -111,6 +112,7 @@ def test_a_ledger_write_rebuilds_only_the_pages_that_show_it(site):
     ledger.close()
 
 
+@pytest.mark.slow
 def test_the_watchers_cheap_reads_alone_rebuild_the_pages_a_new_send_shows(site, monkeypatch):
     """Between two aggregate passes (every 15 s, or longer on a large ledger) the watcher only
     reads the new sends: an announcement or a site post among them changes the stamps at once."""
@@ -180,6 +182,7 @@ def test_the_cache_is_bounded_least_recently_used_first():
     assert cache._size <= 4_000 and "/incidents/19/" in cache._entries and "/incidents/0/" not in cache._entries
 
 
+@pytest.mark.slow
 def test_an_unknown_incident_is_a_404_and_not_cached(site):
     web, ctx = served(site, FakeClock(T0))
     for n in range(50):
@@ -214,6 +217,7 @@ def test_an_api_file_does_not_build_the_other_api_files(site, monkeypatch):
     assert web.get("/api/v2/summary.json").json()["incidents"][0]["id"] == "pay"
 
 
+@pytest.mark.slow
 def test_the_incident_page_shows_all_its_announcements_however_many_others_there_are(site):
     url = f"sqlite:///{site / 'state.db'}"
     ledger = Ledger(url)
@@ -264,6 +268,7 @@ maintenance:"""))
     ledger.close()
 
 
+@pytest.mark.slow
 def test_a_backlog_of_more_than_a_page_of_sends_within_the_overlap_does_not_freeze_the_tallies(site):
     from scheduler.ledger.reads import overview
     from scheduler.web.metrics import Tallies

@@ -70,6 +70,7 @@ def test_postgresql_connections_have_connect_and_statement_timeouts():
     assert postgresql_connect_args(Timeouts(connect=0.5))["connect_timeout"] == 2  # libpq's least
 
 
+@pytest.mark.slow
 def test_postgresql_timeouts_keep_the_urls_options_and_pgoptions(monkeypatch):
     """The statement and lock timeouts are SET on each new connection: the URL's ``options``
     (here a search_path) and PGOPTIONS still apply, and the tables land in that schema."""
@@ -113,6 +114,7 @@ def test_postgresql_timeouts_keep_the_urls_options_and_pgoptions(monkeypatch):
         admin.dispose()
 
 
+@pytest.mark.slow
 def test_a_hung_database_neither_stops_healthz_and_static_nor_shows_its_address(site, silent):
     url = f"postgresql://secret_role@127.0.0.1:{silent.port}/secret_db"
     ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), url, FakeClock(T0),
@@ -150,6 +152,7 @@ def _server(site: Path, **options):  # noqa: ANN003
     return server, thread, ctx, server.servers[0].sockets[0].getsockname()[1]
 
 
+@pytest.mark.slow
 def test_a_client_that_never_finishes_its_header_is_disconnected_and_others_are_served(site):
     server, thread, ctx, port = _server(site, header_timeout=0.5)
     slow = []
@@ -193,6 +196,7 @@ def test_the_server_caps_connections_and_keep_alive(site):
     assert server.config.access_log is False  # /calendar.ics?token= must not reach a log
 
 
+@pytest.mark.slow
 def test_the_calendar_subscription_token_reaches_no_log(site, caplog):
     import logging
 

@@ -147,6 +147,7 @@ def test_the_sign_in_form_needs_its_csrf_token_and_this_origin(room):
     assert answer.status_code == 303 and answer.headers["location"] == "/review"
 
 
+@pytest.mark.slow
 def test_over_https_the_session_cookie_is_secure(room):
     room.base_url = "https://testserver"
     answer = sign_in(room, path="/review")
@@ -154,6 +155,7 @@ def test_over_https_the_session_cookie_is_secure(room):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
 
 
+@pytest.mark.slow
 def test_redirects_are_relative_and_never_carry_the_token(room):
     answer = room.get(f"/review/?token={TOKEN}&view=month", headers={"Host": "evil.example"})
     assert answer.status_code in (301, 302, 303, 307, 308)

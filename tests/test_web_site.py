@@ -356,6 +356,7 @@ def test_engine_serve_in_the_calendar_is_validated(site, capsys):
 
 
 # -- live: a real server on 127.0.0.1 ------------------------------------------------------------
+@pytest.mark.slow
 def test_an_incident_declared_from_the_cli_is_live_within_two_seconds(site, capsys):
     (site / "status.yaml").write_text("components:\n  checkout: {name: Checkout}\n")
     ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), f"sqlite:///{site / 'state.db'}")
@@ -386,6 +387,7 @@ def test_an_incident_declared_from_the_cli_is_live_within_two_seconds(site, caps
         ctx.close()
 
 
+@pytest.mark.slow
 def test_herald_run_serves_the_site_when_the_calendar_asks(site):
     import socket
 

@@ -87,6 +87,7 @@ def test_explicit_core_tags_are_checked():
 
 
 @pytest.mark.parametrize("style", ["flow", "block"])
+@pytest.mark.slow
 def test_deep_nesting_is_a_located_error_not_a_recursion_error(style):
     # Given a document nested 20,000 levels deep
     depth = 20_000

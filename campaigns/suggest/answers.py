@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InvalidInput, Problem
+from .words import strip_accents
 
 __all__ = ["Answer", "Match", "brand_answers", "mask_credentials", "rank", "read_answers"]
 
@@ -70,9 +71,7 @@ def mask_credentials(text: str) -> str:
 
 
 def _words(text: str, stop: frozenset[str]) -> list[str]:
-    from sklearn.feature_extraction.text import strip_accents_unicode
-
-    return [w for w in _WORD.findall(strip_accents_unicode(text.lower())) if w not in stop]
+    return [w for w in _WORD.findall(strip_accents(text.lower())) if w not in stop]
 
 
 def brand_answers(links: dict[str, str]) -> list[Answer]:

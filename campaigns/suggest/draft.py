@@ -22,6 +22,7 @@ from ..errors import InvalidInput, Problem
 from ..model import Calendar
 from .answers import Match
 from .topics import WEEKDAY_NAMES, Topic
+from .words import strip_accents
 
 __all__ = ["Draft", "DraftedPost", "Suggestion", "draft", "evidence"]
 
@@ -133,9 +134,7 @@ def evidence(s: Suggestion, first: date | None, last: date | None) -> str:
 
 
 def _slug(words: tuple[str, ...]) -> str:
-    from sklearn.feature_extraction.text import strip_accents_unicode
-
-    text = strip_accents_unicode("-".join(words[:4]).lower())
+    text = strip_accents("-".join(words[:4]).lower())
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "topic"
 
 

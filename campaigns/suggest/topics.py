@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from .clean import Boilerplate, clean_lines, noise_kind, redact_ids
 from .readers import Request
+from .words import strip_accents
 
 if TYPE_CHECKING:
     from .answers import Answer, Match
@@ -121,7 +122,7 @@ class TopicReport:
 def stop_words(languages: Iterable[str]) -> list[str]:
     """The stop words of each language (``en``, ``de``…): scikit-learn's English list, the
     stop-words package's for the others (used to rank answers)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, strip_accents_unicode
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
     from stop_words import LANGUAGE_MAPPING, get_stop_words
 
     words: set[str] = set()
@@ -134,7 +135,7 @@ def stop_words(languages: Iterable[str]) -> list[str]:
         else:
             continue
         for word in listed:
-            words.update(TOKEN.findall(strip_accents_unicode(word).lower()))
+            words.update(TOKEN.findall(strip_accents(word).lower()))
     return sorted(words)
 
 

@@ -12,11 +12,12 @@ accounts…); everything else stays a stem of its own language.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["LANGUAGES", "Words", "detect", "language_of_locale"]
+__all__ = ["LANGUAGES", "Words", "detect", "language_of_locale", "strip_accents"]
 
 # The languages lingua chooses among: those shops write in most (a small set is faster and surer).
 LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl")
@@ -117,10 +118,13 @@ def detect(texts: Sequence[str], fallback: str) -> list[str]:
     return out
 
 
-def _fold(word: str) -> str:
-    from sklearn.feature_extraction.text import strip_accents_unicode
-
-    return str(strip_accents_unicode(word))
+def strip_accents(text: str) -> str:
+    """``text`` without combining marks after NFKD ("Bestellbestätigung" -> "Bestellbestatigung"),
+    as scikit-learn's ``strip_accents_unicode`` does: here, so that what only folds words (answers,
+    drafts) does not import scikit-learn."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 class Words:
@@ -143,7 +147,7 @@ class Words:
         self.anywhere: dict[str, str] = {}
         for concept, listed in CONCEPTS.items():
             for word in listed.split():
-                self.anywhere.setdefault(_fold(word), concept)
+                self.anywhere.setdefault(strip_accents(word), concept)
                 for code in SNOWBALL:
                     self.concepts[code].setdefault(self._stem(code, word), concept)
         self.cache: dict[tuple[str, str], str] = {}
@@ -155,7 +159,7 @@ class Words:
 
     def _stem(self, language: str, word: str) -> str:
         stemmer = self.stemmers.get(language) or self.stemmers["en"]
-        return _fold(stemmer.stemWord(word.lower()))
+        return strip_accents(stemmer.stemWord(word.lower()))
 
     def word(self, language: str, word: str) -> str:
         """One word as the topics see it: ``~concept``, or its folded stem ('' for a stop word)."""
@@ -167,7 +171,7 @@ class Words:
             if lower in stop:
                 found = ""
             else:
-                folded = _fold(lower)
+                folded = strip_accents(lower)
                 stem = self._stem(language, lower)
                 concepts = self.concepts.get(language, self.concepts["en"])
                 concept = concepts.get(stem) or self.anywhere.get(folded) or self._compound(language, folded)

@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from campaigns.errors import HeraldError, InvalidInput
+from campaigns.extras import missing, providing
 
 from . import calendar, engine, engines, ledger, networks, status, suggest, web
 from .common import ExitStatus, Parser, say, settle_defaults
@@ -44,8 +45,7 @@ GROUPS = (calendar, engine, ledger, status, networks, engines, suggest, web)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="herald", description="Proactive customer service on social media.")
-    parser.add_argument("--version", action="version", version=f"herald {_version()}",
-                        help="print Herald's version and exit")
+    parser.add_argument("--version", action=_Version, help="print Herald's version and exit")
     parser.add_argument("--traceback", action="store_true", help="show the traceback of an error (debugging)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -73,6 +73,19 @@ def _finish(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> None
     if path:
         parser.epilog = epilog(" ".join(path))
         parser.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed version is read (importlib.metadata: 30-100 ms of imports)
+    only when asked for, not each time the parser is built."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, help: str | None = None):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> NoReturn:
+        parser._print_message(f"herald {_version()}\n", sys.stdout)
+        parser.exit()
 
 
 def _version() -> str:
@@ -175,6 +188,8 @@ def report(exc: BaseException) -> int:
         message = str(exc)
         say(message if message.startswith("herald") else f"herald: {message}")
         return exc.exit_code
+    if isinstance(exc, ModuleNotFoundError) and (extra := providing(exc.name)) is not None:
+        return report(missing(f"herald: {exc.name} is not installed; this", [extra]))  # one no check foresaw
     if isinstance(exc, OSError):
         say(f"herald: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
         return ExitStatus.FAILURE

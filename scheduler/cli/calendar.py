@@ -72,6 +72,7 @@ def register(sub: Any) -> None:
 
 def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.calendar import check
+    from campaigns.networks import require_extras
     from status.load import check as check_status
 
     args.file = args.calendar or args.file or DEFAULT_CALENDAR
@@ -82,6 +83,7 @@ def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
     if cal is None or result.errors:
         say(f"{args.file}: {count(len(result.errors), 'error')}")
         return ExitStatus.INVALID
+    require_extras(cal.networks.values())  # an account whose SDK is not installed: which extra, exit 2
     if not args.quiet:
         counts = [count(len(cal.posts), "post"), count(len(cal.networks), "network"),
                   count(len(cal.campaigns), "campaign")]

@@ -130,6 +130,9 @@ def _analyse(args: argparse.Namespace, calendar: Any) -> Any:
 
 
 def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
+    from campaigns.extras import SUGGEST
+
+    SUGGEST.require("herald suggest")  # scikit-learn and the rest come with herald[suggest], not the core
     from campaigns.suggest.draft import Suggestion, draft
     from campaigns.yamlsource import read_file
 

@@ -41,6 +41,7 @@ from sqlalchemy.engine import URL, Engine, ExceptionContext, make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
 from campaigns.errors import LedgerError
+from campaigns.extras import POSTGRES
 from scheduler import files, redaction
 
 from .schema import CORE_TABLES, SCHEMA_VERSION, TABLES, meta_table, metadata, migrate
@@ -130,6 +131,8 @@ def open_database(url: str, *, start_over: bool = False, timeouts: Timeouts = EN
         return _naming_errors(db, where)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername == "postgresql+psycopg":
+        POSTGRES.require(f"the PostgreSQL ledger {where}")  # else SQLAlchemy's ImportError, as a traceback
     db = create_engine(parsed, pool_pre_ping=True, pool_timeout=timeouts.pool,
                        connect_args=postgresql_connect_args(timeouts))
     postgresql_session_timeouts(db, timeouts)

@@ -23,7 +23,7 @@ from importlib import import_module
 
 from campaigns.errors import ConfigError
 from campaigns.model import Account, Calendar
-from campaigns.networks import NETWORK_TYPES, NetworkType
+from campaigns.networks import NETWORK_TYPES, NetworkType, require_extras
 
 from ..clock import Clock
 from .base import OutgoingPost, Publisher, RemoteRef, fingerprint
@@ -100,6 +100,7 @@ def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | 
     overrides = overrides or {}
     previous = previous or {}
     base_dir = base_dir_of(calendar)
+    require_extras(account for name, account in calendar.networks.items() if name not in overrides)
     publishers: dict[str, Publisher] = {}
     built: list[Publisher] = []
     problems: list[str] = []
