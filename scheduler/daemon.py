@@ -76,6 +76,7 @@ from campaigns.errors import CalendarError, StatusFileError
 from campaigns.model import Calendar
 from campaigns.plan import Publication, plan
 from status.load import check as check_status
+from status.load import parses as status_parses
 from status.model import Feed, Status
 
 from .clock import Clock, SystemClock
@@ -109,6 +110,8 @@ STOP_GRACE = 3.0
 # Within STOP_GRACE, a send is not waited for longer than its network's HTTP deadline (its ``timeout``)
 # and RECORD_TIME more; a local one (the site channel: a render, nothing on the wire) RECORD_TIME.
 RECORD_TIME = 1.0
+# seconds a status reload waits for the announcements it made due before it shows the site the new status
+ANNOUNCE_FIRST = 1.0
 SENDS_PER_ACCOUNT = 3  # publications of one account due at once that are sent at once
 IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not repeated sooner than this
 ERROR_GAP = timedelta(seconds=5)  # after a run that failed (the ledger unreachable…)
@@ -673,7 +676,9 @@ class Daemon:
             timer.start()
 
     def _settled(self, path: str) -> bytes | None:
-        return read_settled(lambda: read_bytes(path), self.stop_event.wait, time.monotonic,
+        # the status file is parsed as its loader will, which keeps the parse for the check that follows
+        parses = (lambda data: status_parses(path, data)) if path == self.status_path else yaml_parses
+        return read_settled(lambda: read_bytes(path), self.stop_event.wait, time.monotonic, parses,
                             settling=self.settling)
 
     def reload_status(self) -> bool:
@@ -710,11 +715,27 @@ class Daemon:
                         "(to close it for customers, add a resolved update instead)", incident_id, path)
         now = self.clock.now()
         self.file_status = status
-        added, _gone = self.engine.swap(now, status=with_feeds(status, self.feeds))
+        added, _gone = self.engine.swap(now, status=with_feeds(status, self.feeds), show=False)
+        self._announce_first(added, now)
+        self.engine.show_status(now)  # then the site's files (written off this thread)
         self.arm_all(now)
         log.info("%s: %d announcement(s) added", self._reloaded(path), len(added))
         self.poll_feeds(now)
         return True
+
+    def _announce_first(self, added: set[str], now: datetime) -> None:
+        """Send what a status change made due before anything slower (showing the site the new
+        status, re-arming every account): each account with a new publication due is run on its
+        own thread at once, and waited for up to ``ANNOUNCE_FIRST`` seconds."""
+        planned = self.engine.planned
+        due = sorted({p.network for p in (planned.get(key) for key in added) if p is not None and p.at <= now})
+        runs = [threading.Thread(target=self.wake, args=[network], name=f"herald-announce-{network}", daemon=True)
+                for network in due]
+        for run in runs:
+            run.start()
+        until = time.monotonic() + ANNOUNCE_FIRST
+        for run in runs:
+            run.join(max(0.0, until - time.monotonic()))
 
     def reload(self) -> bool:
         """A saved calendar: swap it in with its accounts, or keep the last good calendar."""
