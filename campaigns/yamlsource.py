@@ -24,6 +24,7 @@ It is deliberately strict where YAML is dangerous or surprising:
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,6 +203,9 @@ def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
     return value
 
 
+_FRAGMENTS = threading.local()
+
+
 def load_fragment(text: str, path: str, lines_before: int, depth: int) -> tuple[Any, int] | None:
     """Part of a file parsed on its own (``text``: whole lines, the file's lines from
     ``lines_before + 1`` on, standing ``depth - 1`` levels deep in the file): its located data with
@@ -209,8 +213,11 @@ def load_fragment(text: str, path: str, lines_before: int, depth: int) -> tuple[
     problem, or needs the rest of the file (an alias of an anchor elsewhere, a quote or a bracket
     closed further on): only the whole file says what is wrong, and where.  A caller that puts
     fragments together checks that their sizes add up to at most ``MAX_EXPANDED_NODES``."""
+    yaml = getattr(_FRAGMENTS, "yaml", None)
+    if yaml is None:  # one per thread, reused: making one costs more than composing a list item
+        yaml = _FRAGMENTS.yaml = _yaml()
     try:
-        root = _yaml().compose(text)
+        root = yaml.compose(text)
     except (YAMLError, RecursionError):
         return None
     if root is None:

@@ -51,8 +51,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -172,6 +173,9 @@ def engine_id() -> str:
 @dataclass(frozen=True)
 class Settling:
     quiet: float = 0.1  # seconds: two reads this far apart must agree
+    # ... of a status save the writer closed or renamed into place (complete, unless the writer saves
+    # again at once): the status reaction is what customers wait for (issue 24)
+    complete: float = 0.02
     burst: float = 0.02  # seconds to let a burst of events for one complete save pass before reading
     patience: float = 2.0  # seconds an empty, unparsable or changing file is read again before it counts
     writing: float = 3.0  # seconds to wait for a writer that has the file open (no close event yet)
@@ -660,7 +664,8 @@ class Daemon:
     def file_changed(self, path: str, closed: bool) -> None:
         """From the watcher thread, on every event for a watched file: coalesce a burst into one
         reload, after the writer closed the file (or, without a close event, a while after it wrote)."""
-        action = self.reload if path == os.path.abspath(self.calendar_path) else self.reload_status
+        action: Callable[[], bool] = self.reload if path == os.path.abspath(self.calendar_path) else (
+            partial(self.reload_status, complete=closed))
         # inotify reports when the writer closes the file: until then it may be half written
         delay = self.settling.writing if not closed and self._close_events else (
             self.settling.burst if closed else self.settling.quiet)
@@ -675,17 +680,20 @@ class Daemon:
             self.reload_timers[path] = timer
             timer.start()
 
-    def _settled(self, path: str) -> bytes | None:
+    def _settled(self, path: str, complete: bool = False) -> bytes | None:
         # the status file is parsed as its loader will, which keeps the parse for the check that follows
         parses = (lambda data: status_parses(path, data)) if path == self.status_path else yaml_parses
+        settling = replace(self.settling, quiet=min(self.settling.quiet, self.settling.complete)) if complete \
+            else self.settling
         return read_settled(lambda: read_bytes(path), self.stop_event.wait, time.monotonic, parses,
-                            settling=self.settling)
+                            settling=settling)
 
-    def reload_status(self) -> bool:
-        """A saved status.yaml: announce what is new at once, or keep the last good status."""
+    def reload_status(self, complete: bool = False) -> bool:
+        """A saved status.yaml: announce what is new at once, or keep the last good status
+        (``complete``: the writer closed the file or renamed it into place)."""
         try:
             with self._reload_lock:
-                return self._reload_status()
+                return self._reload_status(complete)
         except Exception as exc:  # whatever it is: one line, and the engine keeps serving
             log.error("%s: could not be reloaded (%s: %s); still running the last good status", self.status_path,
                       type(exc).__name__, exc)
@@ -693,9 +701,9 @@ class Daemon:
             metrics.reload_error(self.status_path or "")
             return False
 
-    def _reload_status(self) -> bool:
+    def _reload_status(self, complete: bool = False) -> bool:
         path = self.status_path or ""
-        if self._settled(path) is None:
+        if self._settled(path, complete) is None:
             return False  # shutting down
         result = check_status(path, self.engine.calendar)
         status = result.value if result.ok else None
@@ -725,10 +733,12 @@ class Daemon:
 
     def _announce_first(self, added: set[str], now: datetime) -> None:
         """Send what a status change made due before anything slower (showing the site the new
-        status, re-arming every account): each account with a new publication due is run on its
-        own thread at once, and waited for up to ``ANNOUNCE_FIRST`` seconds."""
-        planned = self.engine.planned
-        due = sorted({p.network for p in (planned.get(key) for key in added) if p is not None and p.at <= now})
+        status, the site's own announcements, re-arming every account): each other account with a
+        new publication due is run on its own thread at once, and waited for up to
+        ``ANNOUNCE_FIRST`` seconds."""
+        planned, publishers = self.engine.planned, self.engine.publishers
+        due = sorted({p.network for p in (planned.get(key) for key in added) if p is not None and p.at <= now
+                      and not isinstance(publishers.get(p.network), SitePublisher)})
         runs = [threading.Thread(target=self.wake, args=[network], name=f"herald-announce-{network}", daemon=True)
                 for network in due]
         for run in runs:

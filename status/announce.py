@@ -361,8 +361,11 @@ def _changed(before: tuple[Any, ...], after: tuple[Any, ...]) -> tuple[list[Any]
     new = {item.id: item for item in after}
     if len(old) != len(before) or len(new) != len(after):
         return None
-    gone = [item for item in before if new.get(item.id) != item]
-    return gone, [item for item in after if old.get(item.id) != item]
+    return [i for i in before if not _same(new.get(i.id), i)], [i for i in after if not _same(old.get(i.id), i)]
+
+
+def _same(a: object, b: object) -> bool:
+    return a is b or a == b  # the loader reuses what an unchanged item built: mostly the same object
 
 
 def _news_now(m: Maintenance, announced: frozenset[str]) -> bool:

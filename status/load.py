@@ -14,7 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -150,16 +150,20 @@ _CONTENT = re.compile(r"\n *[^ \n#]")  # a line that is neither blank nor a comm
 @dataclass
 class _Memo:
     """What checking one version of a file made that the next version may reuse: the located
-    data of each list item, by its exact text and where it stands (so every position stays
-    right), and what was built from each item, by that data's identity and everything else
-    the build reads.  Each check keeps only what its version used, so a memo never holds more
-    than one version of the file."""
+    data of each list item, by its exact text (on the same lines, reused; on other lines, its
+    places moved by as many lines, so every position stays right), and what was built from
+    each item, by that data's identity and everything else the build reads (an item that only
+    moved: what was built from it, moved).  Each check keeps only what its version used, so a
+    memo never holds more than one version of the file."""
 
     accounts: object  # the calendar's accounts the items were built against (kept alive: its id is a key)
-    chunks: dict[tuple[str, int], tuple[Any, Loc, Loc, int]] = field(default_factory=dict)
+    chunks: dict[str, tuple[int, tuple[Any, Loc, Loc, int]]] = field(default_factory=dict)  # text -> (line, parse)
+    moved: dict[int, tuple[LocDict, int]] = field(default_factory=dict)  # id(item) -> (the item it moved from, by)
     built: dict[tuple[str, int], tuple[LocDict, tuple[object, ...], Any, Any, list[Problem]]] = field(
         default_factory=dict)
     contexts: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    text: str = ""  # the version, and its located data (None: it was parsed as one document)
+    data: Any = None
 
 
 def _remember(path: str, memo: _Memo, built: bool = True) -> None:
@@ -180,12 +184,17 @@ def _located(text: str, path: str, before: _Memo | None, memo: _Memo) -> Any:
     ``before`` when their text and place are unchanged, every item used recorded in ``memo``.
     Anything the parts cannot decide alone (a problem anywhere, an unusual layout) is parsed
     as one document, so problems are exactly the whole file's."""
+    if before is not None and before.text == text and before.data is not None:  # parsed by the settled read
+        memo.chunks, memo.moved, memo.text, memo.data = before.chunks, before.moved, text, before.data
+        return before.data
     lists = _split(text)
     if lists is not None:
         data = _assemble(text, path, lists, before, memo)
         if data is not None:
+            memo.text, memo.data = text, data
             return data
         memo.chunks.clear()
+        memo.moved.clear()
     return load_text(text, path, what="status file")
 
 
@@ -242,13 +251,19 @@ def _assemble(text: str, path: str, lists: dict[str, list[int]], before: _Memo |
         rest.append(text[done:bounds[0]])
         for number, (first, last) in enumerate(itertools.pairwise(bounds)):
             chunk = text[first:last]
-            known = (chunk, line)
-            parsed = before.chunks.get(known) if before is not None else None
-            if parsed is None:
+            known = before.chunks.get(chunk) if before is not None else None
+            if known is None:
                 parsed = _item(chunk, path, line)
                 if parsed is None:
                     return None
-            memo.chunks[known] = parsed
+            elif known[0] != line:  # the same text on other lines: its places moved, nothing else
+                parsed = _moved_item(known[1], line - known[0])
+                memo.moved[id(parsed[0])] = (known[1][0], line - known[0])
+            else:
+                parsed = known[1]
+                if before is not None and id(parsed[0]) in before.moved:  # moved by the parse before this check
+                    memo.moved[id(parsed[0])] = before.moved[id(parsed[0])]
+            memo.chunks[chunk] = (line, parsed)
             item, list_loc, item_loc, count = parsed
             if number == 0:
                 found.loc = list_loc
@@ -287,6 +302,47 @@ def _item(chunk: str, path: str, first: int) -> tuple[Any, Loc, Loc, int] | None
     return root[0], root.loc, root.item_locs[0], count - 1  # the list itself is counted once, in the file
 
 
+def _moved_item(parsed: tuple[Any, Loc, Loc, int], lines: int) -> tuple[Any, Loc, Loc, int]:
+    item, list_loc, item_loc, count = parsed
+    return _moved(item, lines, {}), _down(list_loc, lines), _down(item_loc, lines), count
+
+
+def _down(loc: Loc, lines: int) -> Loc:
+    return Loc(loc.line + lines, loc.col)
+
+
+def _moved(data: Any, lines: int, done: dict[int, Any]) -> Any:
+    """Located data with every place ``lines`` further down (an alias stays one shared value)."""
+    if not isinstance(data, LocDict | LocList):
+        return data
+    known = done.get(id(data))
+    if known is not None:
+        return known
+    if isinstance(data, LocList):
+        items = LocList(_down(data.loc, lines))
+        done[id(data)] = items
+        items.extend(_moved(v, lines, done) for v in data)
+        items.item_locs = [_down(loc, lines) for loc in data.item_locs]
+        return items
+    out = LocDict(_down(data.loc, lines))
+    done[id(data)] = out
+    for key, value in data.items():
+        out[key] = _moved(value, lines, done)
+    out.key_locs = {k: _down(loc, lines) for k, loc in data.key_locs.items()}
+    out.value_locs = {k: _down(loc, lines) for k, loc in data.value_locs.items()}
+    return out
+
+
+def _built_moved(value: Any, lines: int) -> Any:
+    """What was built from an item, for the same item ``lines`` further down."""
+    if isinstance(value, Incident):
+        return replace(value, line=value.line + lines,
+                       updates=tuple(replace(u, line=u.line + lines) for u in value.updates))
+    if isinstance(value, Maintenance):
+        return replace(value, line=value.line + lines)
+    return value
+
+
 def _values(data: Any) -> Any:
     """Every value of located data, nested ones included (for the expanded size)."""
     yield data
@@ -296,6 +352,12 @@ def _values(data: Any) -> Any:
     elif isinstance(data, list):
         for value in data:
             yield from _values(value)
+
+
+def _repeats(items: LocList) -> bool:
+    """Whether an id is written twice in the list (only then is each item's id looked up)."""
+    ids = [spec["id"] for spec in items if isinstance(spec, LocDict) and isinstance(spec.get("id"), str)]
+    return len(set(ids)) != len(ids)
 
 
 class _Builder(LocatedBuilder):
@@ -327,6 +389,15 @@ class _Builder(LocatedBuilder):
         key = (str(where[0]), id(spec))
         bad = self.bad_items.get(where[:2]) if self.bad_items else None
         known = self.before.built.get(key) if same and self.before is not None else None
+        moved = self.memo.moved.get(id(spec)) if known is None and same and self.before is not None else None
+        if moved is not None:  # the same item on other lines: built as before, moved (when it had no problem)
+            known = self.before.built.get((key[0], id(moved[0]))) if self.before is not None else None
+            if known is not None and known[0] is moved[0] and known[1] == where and known[2] == bad \
+                    and not known[4]:
+                value, problems = _built_moved(known[3], moved[1]), list[Problem]()
+                self.memo.built[key] = (spec, where, bad, value, problems)
+                return value
+            known = None
         if known is not None and known[0] is spec and known[1] == where and known[2] == bad:
             value, problems = known[3], known[4]
             self.problems.extend(problems)
@@ -488,11 +559,12 @@ class _Builder(LocatedBuilder):
         out = []
         names = tuple(components)
         same = self.context("maintenance", tz_name, names)
+        repeats = _repeats(raw)
         for index, spec in enumerate(raw):
             where = ("maintenance", index)
             if not isinstance(spec, LocDict) or not isinstance(spec.get("id"), str):
                 continue
-            if not self.unique_id(seen, spec, "maintenance"):
+            if repeats and not self.unique_id(seen, spec, "maintenance"):
                 continue
             window = self.remembered(self.window, spec, where, same, tz_name, names)
             if window is not None:
@@ -534,11 +606,13 @@ class _Builder(LocatedBuilder):
         out = []
         names = tuple(components)
         same = self.context("incidents", tz_name, names, self.default_follow_up)
+        repeats = _repeats(raw)
         for index, spec in enumerate(raw):
             where = ("incidents", index)
             if not isinstance(spec, LocDict) or not isinstance(spec.get("id"), str):
                 continue
-            if not self.unique_id(seen, spec, "incident", "each incident needs its own id: its announcements' keys"):
+            if repeats and not self.unique_id(seen, spec, "incident",
+                                              "each incident needs its own id: its announcements' keys"):
                 continue
             incident = self.remembered(self.incident, spec, where, same, tz_name, names, self.default_follow_up)
             if incident is not None:

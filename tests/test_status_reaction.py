@@ -183,9 +183,11 @@ def test_the_file_is_split_where_its_items_start():
                lists["maintenance"][:-1])
 
 
-def test_an_unchanged_item_is_neither_parsed_nor_built_again(monkeypatch):
-    """Items are reused by their text and line: an update on the last incident parses that item
-    and the windows after it (their lines moved), and builds that incident only."""
+@pytest.mark.parametrize("parse_first", [False, True])
+def test_an_unchanged_item_is_neither_parsed_nor_built_again(monkeypatch, parse_first):
+    """An update on the last incident parses and builds that item only: the windows after it
+    moved three lines down, and are reused with their places moved (also when the settled read
+    parsed the file first, as the daemon does)."""
     path = "/srv/reuse.yaml"
     load_module._MEMOS.pop(path, None)
     last = LINES.index("  - id: inc-11")
@@ -193,14 +195,18 @@ def test_an_unchanged_item_is_neither_parsed_nor_built_again(monkeypatch):
     expected = whole(path, after, CALENDAR).value
     load_module.check(path, CALENDAR, BASE)
     parsed, built = [], []
-    real_item, real_incident = load_module._item, load_module._Builder.incident
+    real_item, real_incident, real_window = load_module._item, load_module._Builder.incident, load_module._Builder.window
     monkeypatch.setattr(load_module, "_item", lambda chunk, path, line: parsed.append(line) or real_item(
         chunk, path, line))
     monkeypatch.setattr(load_module._Builder, "incident",
                         lambda self, spec, *a: built.append(spec["id"]) or real_incident(self, spec, *a))
+    monkeypatch.setattr(load_module._Builder, "window",
+                        lambda self, spec, *a: built.append(spec["id"]) or real_window(self, spec, *a))
+    if parse_first:
+        assert load_module.parses(path, after.encode())
     assert load_module.check(path, CALENDAR, after).value == expected
+    assert parsed == [last]
     assert built == ["inc-11"]
-    assert parsed == [last] + [i + 3 for i, line in enumerate(LINES) if line.startswith("- id: m")]
 
 
 lines = st.sampled_from(["  - id: x", "    title: T", "    impact: major", "    updates:", "      - at: 2026-11-30T10:00",
