@@ -112,7 +112,8 @@ def quiet(pid: int, timeout: float = 600.0) -> None:
 
 
 @contextmanager
-def engine(folder: Path, receiver: Receiver, incidents: int, site: bool, now: datetime) -> Iterator[Any]:
+def engine(folder: Path, receiver: Receiver, incidents: int, site: bool, now: datetime,
+           tree: Path = ROOT) -> Iterator[Any]:
     calendar = folder / "content_calendar.yaml"
     accounts = f"  hook: {{type: webhook, url: '{receiver.url}/in'}}\n"
     if site:
@@ -123,7 +124,7 @@ def engine(folder: Path, receiver: Receiver, incidents: int, site: bool, now: da
     log = open(folder / "engine.log", "a")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "run", "--calendar", str(calendar),
                              "--status", str(status), "--state", f"sqlite:///{folder / 'state.db'}"],
-                            cwd=folder, stdout=log, stderr=log, env=ENV)
+                            cwd=folder, stdout=log, stderr=log, env={**ENV, "PYTHONPATH": str(tree)})
     try:
         wait_started(folder)
         quiet(proc.pid)
@@ -145,9 +146,10 @@ def _arrived(receiver: Receiver, since: int, test: Any, timeout: float = 30.0) -
     raise TimeoutError("no delivery")
 
 
-def measure(incidents: int, site: bool, runs: int, gap: float = 0.3) -> dict[str, Any]:
+def measure(incidents: int, site: bool, runs: int, gap: float = 0.3, tree: Path = ROOT) -> dict[str, Any]:
     """Save → first webhook request, ``runs`` times, for a status file of ``incidents`` incidents
     (and 50 maintenance windows), with or without a `site` account; the floor in the same runs.
+    ``tree``: the checkout whose herald runs (another one measures a version before).
     Milliseconds: {"incidents", "site", "runs", "herald": [...], "floor": [...], "herald_median",
     "herald_p99", "floor_median", "ratio"} (ratio: the medians')."""
     now = datetime.now(UTC).replace(microsecond=0)
@@ -155,7 +157,7 @@ def measure(incidents: int, site: bool, runs: int, gap: float = 0.3) -> dict[str
     floor: list[float] = []
     with tempfile.TemporaryDirectory() as tmp, Receiver() as receiver:
         folder = Path(tmp)
-        with engine(folder, receiver, incidents, site, now) as proc:
+        with engine(folder, receiver, incidents, site, now, tree) as proc:
             status = folder / "status.yaml"
             port = str(receiver.server.server_address[1])
             watcher = subprocess.Popen([sys.executable, "-c", FLOOR, str(status), port], stdout=subprocess.PIPE,
@@ -187,19 +189,23 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--no-site", action="store_true", help="only without a site account")
     parser.add_argument("--json", action="store_true", help="print each measurement as JSON")
+    parser.add_argument("--before", type=Path, metavar="TREE",
+                        help="also measure the herald of this checkout (e.g. a worktree of main), run for run")
     args = parser.parse_args()
     print(f"save -> first webhook request, {args.runs} saves each (load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    print("| incidents | site account | herald median | herald p99 | floor median | ratio |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| herald | incidents | site account | median | p99 | floor median | ratio |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    trees = [("this tree", ROOT)] + ([(f"{args.before}", args.before)] if args.before else [])
     for incidents in args.incidents:
         for site in (False,) if args.no_site else (False, True):
-            result = measure(incidents, site, args.runs)
-            if args.json:
-                print(json.dumps(result))
-            print(f"| {incidents:,} | {'yes' if site else 'no'} | {result['herald_median']:.0f} ms | "
-                  f"{result['herald_p99']:.0f} ms | {result['floor_median']:.1f} ms | {result['ratio']:.0f}x |",
-                  flush=True)
+            for name, tree in trees:
+                result = measure(incidents, site, args.runs, tree=tree)
+                if args.json:
+                    print(json.dumps(result))
+                print(f"| {name} | {incidents:,} | {'yes' if site else 'no'} | {result['herald_median']:.0f} ms | "
+                      f"{result['herald_p99']:.0f} ms | {result['floor_median']:.1f} ms | {result['ratio']:.0f}x |",
+                      flush=True)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ It is deliberately strict where YAML is dangerous or surprising:
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,7 +202,7 @@ def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
     return value
 
 
-_FRAGMENTS = threading.local()
+_FRAGMENTS: list[ruamel.yaml.YAML] = []  # parsers free for load_fragment
 
 
 def load_fragment(text: str, path: str, lines_before: int, depth: int) -> tuple[Any, int] | None:
@@ -213,13 +212,15 @@ def load_fragment(text: str, path: str, lines_before: int, depth: int) -> tuple[
     problem, or needs the rest of the file (an alias of an anchor elsewhere, a quote or a bracket
     closed further on): only the whole file says what is wrong, and where.  A caller that puts
     fragments together checks that their sizes add up to at most ``MAX_EXPANDED_NODES``."""
-    yaml = getattr(_FRAGMENTS, "yaml", None)
-    if yaml is None:  # one per thread, reused: making one costs more than composing a list item
-        yaml = _FRAGMENTS.yaml = _yaml()
+    # reused (making one costs more than composing a list item), each by one caller at a time:
+    # list.pop and list.append are atomic
+    yaml = _FRAGMENTS.pop() if _FRAGMENTS else _yaml()
     try:
         root = yaml.compose(text)
     except (YAMLError, RecursionError):
         return None
+    finally:
+        _FRAGMENTS.append(yaml)
     if root is None:
         return None
     problems: list[Problem] = []

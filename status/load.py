@@ -11,8 +11,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -86,7 +84,7 @@ def _check(path: str, calendar: Calendar | None, text: str | None) -> LoadResult
         loc = getattr(data, "loc", Loc(1, 1))
         return LoadResult(None, [Problem(path, loc.line, loc.col, "the status file must be a mapping with "
                                                                   "components: and incidents:")])
-    problems, bad = _checker().problems(data, path)
+    problems, bad = _schema(data, path, before, memo)
     builder = _Builder(path, data, problems, bad, calendar, before, memo)
     status = builder.build()
     _remember(path, memo)
@@ -135,8 +133,7 @@ def loads(text: str, calendar: Calendar | None = None, path: str = "<status>") -
 
 SPLIT = ("incidents", "maintenance")  # the long lists, checked item by item
 MEMO_PATHS = 4  # files whose last version is remembered (the engine reads one; tests, a few)
-_MEMOS: OrderedDict[str, _Memo] = OrderedDict()
-_MEMO_LOCK = threading.Lock()
+_MEMOS: dict[str, _Memo] = {}  # by path, oldest first
 # Characters that would make "\n" not the only line break YAML reads, or a BOM inside the text.
 _UNSPLITTABLE = ("\r", "\x85", "\u2028", "\u2029", "\ufeff")
 _MARKERS = ("---", "...", "%")  # at a line's start: documents and directives (one plain document only)
@@ -164,19 +161,25 @@ class _Memo:
     contexts: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     text: str = ""  # the version, and its located data (None: it was parsed as one document)
     data: Any = None
+    valid: dict[int, Any] = field(default_factory=dict)  # the list items the schema found valid, by id
 
 
 def _remember(path: str, memo: _Memo, built: bool = True) -> None:
     """Keep ``memo`` as what ``path``'s next check may reuse (a parse alone keeps the items built
     before: they are found by the identity of their data, which the parse reused)."""
-    with _MEMO_LOCK:
-        earlier = _MEMOS.get(path)
-        if not built and earlier is not None:
-            memo.built, memo.accounts, memo.contexts = earlier.built, earlier.accounts, earlier.contexts
-        _MEMOS[path] = memo
-        _MEMOS.move_to_end(path)
-        while len(_MEMOS) > MEMO_PATHS:
-            _MEMOS.popitem(last=False)
+    earlier = _MEMOS.get(path)
+    if not built and earlier is not None:
+        memo.built, memo.accounts, memo.contexts = earlier.built, earlier.accounts, earlier.contexts
+        memo.valid = earlier.valid
+    # Threads may check at once (the engine, the web intake): each step below is one atomic dict
+    # operation, and the worst a race does is forget a memo (the next check parses everything).
+    _MEMOS.pop(path, None)
+    _MEMOS[path] = memo  # the newest last
+    while len(_MEMOS) > MEMO_PATHS:
+        try:
+            del _MEMOS[next(iter(_MEMOS))]
+        except (KeyError, RuntimeError, StopIteration):
+            break
 
 
 def _located(text: str, path: str, before: _Memo | None, memo: _Memo) -> Any:
@@ -352,6 +355,30 @@ def _values(data: Any) -> Any:
     elif isinstance(data, list):
         for value in data:
             yield from _values(value)
+
+
+def _schema(data: LocDict, path: str, before: _Memo | None, memo: _Memo) -> tuple[list[Problem], set[Any]]:
+    """The schema's problems and the paths they are at.  Nothing in the schema relates one item
+    of a list to another, so a file whose items were all found valid before (or moved since)
+    is valid when the rest is: only the rest and the new items are validated."""
+    lists = {key: data[key] for key in SPLIT if isinstance(data.get(key), LocList)}
+    if before is not None and before.valid:
+        reduced = LocDict(data.loc)
+        reduced.update(data)
+        for key, items in lists.items():
+            reduced[key] = [item for item in items if not _validated(item, before, memo)]
+        if not _checker().problems(reduced, path)[0]:
+            memo.valid = {id(item): item for items in lists.values() for item in items}
+            return [], set()
+    problems, bad = _checker().problems(data, path)
+    if not problems:
+        memo.valid = {id(item): item for items in lists.values() for item in items}
+    return problems, bad
+
+
+def _validated(item: Any, before: _Memo, memo: _Memo) -> bool:
+    moved = memo.moved.get(id(item))
+    return id(item) in before.valid or (moved is not None and id(moved[0]) in before.valid)
 
 
 def _repeats(items: LocList) -> bool:
