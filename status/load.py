@@ -401,24 +401,29 @@ class _Builder(LocatedBuilder):
         for where in bad:  # the schema's findings per list item: part of what an item's build reads
             self.bad_items[where[:2]] = self.bad_items.get(where[:2], frozenset()) | {where}
 
-    def context(self, section: str, *context: Any) -> bool:
-        """Record what every item of ``section`` is built with (besides the item); True if the last
-        check built them with the same, so that its items can be reused."""
+    def context(self, section: str, *context: Any) -> dict[tuple[str, int], Any]:
+        """Record what every item of ``section`` is built with (besides the item); what the last
+        check built, if it built them with the same (else nothing: every item is built again)."""
         context = (id(self.accounts), *context)
         self.memo.contexts[section] = context
         before = self.before
-        return before is not None and before.accounts is self.accounts and before.contexts.get(section) == context
+        same = before is not None and before.accounts is self.accounts and before.contexts.get(section) == context
+        return before.built if same and before is not None else {}
 
-    def remembered(self, make: Callable[..., Any], spec: LocDict, where: tuple[object, ...], same: bool,
-                   *context: Any) -> Any:
-        """``make(spec, where, *context)``, or what it gave the last check for the same data (the
-        same object: see :class:`_Memo`) and the same context, with the problems it reported then."""
+    def remembered(self, make: Callable[..., Any], spec: LocDict, where: tuple[object, ...],
+                   built: dict[tuple[str, int], Any], *context: Any) -> Any:
+        """``make(spec, where, *context)``, or what it gave the last check (``built``) for the same
+        data (the same object: see :class:`_Memo`), with the problems it reported then."""
         key = (str(where[0]), id(spec))
+        known = built.get(key)
+        if known is not None and known[0] is spec and known[1] == where and not known[2] and not self.bad_items:
+            self.memo.built[key] = known  # the common case, first and short: thousands of items per save
+            self.problems.extend(known[4])
+            return known[3]
         bad = self.bad_items.get(where[:2]) if self.bad_items else None
-        known = self.before.built.get(key) if same and self.before is not None else None
-        moved = self.memo.moved.get(id(spec)) if known is None and same and self.before is not None else None
+        moved = self.memo.moved.get(id(spec)) if known is None and built else None
         if moved is not None:  # the same item on other lines: built as before, moved (when it had no problem)
-            known = self.before.built.get((key[0], id(moved[0]))) if self.before is not None else None
+            known = built.get((key[0], id(moved[0])))
             if known is not None and known[0] is moved[0] and known[1] == where and known[2] == bad \
                     and not known[4]:
                 value, problems = _built_moved(known[3], moved[1]), list[Problem]()
@@ -585,7 +590,7 @@ class _Builder(LocatedBuilder):
         seen: dict[str, int] = {}
         out = []
         names = tuple(components)
-        same = self.context("maintenance", tz_name, names)
+        built = self.context("maintenance", tz_name, names)
         repeats = _repeats(raw)
         for index, spec in enumerate(raw):
             where = ("maintenance", index)
@@ -593,7 +598,7 @@ class _Builder(LocatedBuilder):
                 continue
             if repeats and not self.unique_id(seen, spec, "maintenance"):
                 continue
-            window = self.remembered(self.window, spec, where, same, tz_name, names)
+            window = self.remembered(self.window, spec, where, built, tz_name, names)
             if window is not None:
                 out.append(window)
         return out
@@ -632,7 +637,7 @@ class _Builder(LocatedBuilder):
         seen: dict[str, int] = {}
         out = []
         names = tuple(components)
-        same = self.context("incidents", tz_name, names, self.default_follow_up)
+        built = self.context("incidents", tz_name, names, self.default_follow_up)
         repeats = _repeats(raw)
         for index, spec in enumerate(raw):
             where = ("incidents", index)
@@ -641,7 +646,7 @@ class _Builder(LocatedBuilder):
             if repeats and not self.unique_id(seen, spec, "incident",
                                               "each incident needs its own id: its announcements' keys"):
                 continue
-            incident = self.remembered(self.incident, spec, where, same, tz_name, names, self.default_follow_up)
+            incident = self.remembered(self.incident, spec, where, built, tz_name, names, self.default_follow_up)
             if incident is not None:
                 out.append(incident)
         return out
