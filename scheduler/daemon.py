@@ -746,6 +746,11 @@ class Daemon:
         until = time.monotonic() + ANNOUNCE_FIRST
         for run in runs:
             run.join(max(0.0, until - time.monotonic()))
+        while time.monotonic() < until:  # an account's run already under way (its timer's) runs once more
+            with self._wake_lock:
+                if not self._busy.intersection(due):
+                    return
+            time.sleep(0.002)
 
     def reload(self) -> bool:
         """A saved calendar: swap it in with its accounts, or keep the last good calendar."""
