@@ -173,8 +173,9 @@ def engine_id() -> str:
 @dataclass(frozen=True)
 class Settling:
     quiet: float = 0.1  # seconds: two reads this far apart must agree
-    # ... of a status save the writer closed or renamed into place (complete, unless the writer saves
-    # again at once): the status reaction is what customers wait for (issue 24)
+    # ... of a status save the writer closed (complete, unless the writer saves again at once; a save
+    # renamed into place is complete for certain: read once, at once): the status reaction is what
+    # customers wait for (issue 24)
     complete: float = 0.02
     burst: float = 0.02  # seconds to let a burst of events for one complete save pass before reading
     patience: float = 2.0  # seconds an empty, unparsable or changing file is read again before it counts
@@ -223,15 +224,19 @@ class _FileChanged(FileSystemEventHandler):
     writer closed it (or renamed it into place), so it is complete.  Every other file in the folder
     costs one set lookup and nothing else."""
 
-    def __init__(self, paths: set[str], changed: Callable[[str, bool], None]):
+    def __init__(self, paths: set[str], changed: Callable[[str, bool], None],
+                 renamed: Callable[[str], None] | None = None):
         self.paths = {os.path.abspath(p) for p in paths}
         self.changed = changed
+        self.renamed = renamed  # told first when a save was renamed into place (atomic: complete at once)
 
     def dispatch(self, event: FileSystemEvent) -> None:  # skip watchdog's per-type dispatch and its logging
         kind = event.event_type
         if kind == "moved":
             dest = os.fsdecode(event.dest_path)
             if dest in self.paths:
+                if self.renamed is not None:
+                    self.renamed(dest)
                 self.changed(dest, True)
             return
         src = os.fsdecode(event.src_path)
@@ -275,6 +280,7 @@ class Daemon:
         self._again: set[str] = set()  # ... and that were woken again meanwhile
         self._feed_cancel = threading.Event()
         self._feed_workers: dict[str, threading.Thread] = {}
+        self._renamed: set[str] = set()  # watched files whose last event was a rename into place (watcher thread)
         self._broken: set[str] = set()  # files whose last save was refused: their next good save says so
         result = check(self.calendar_path)  # first: its zone is the log's, from the first line on
         calendar = result.unwrap(CalendarError)
@@ -350,7 +356,7 @@ class Daemon:
             paths = {os.path.abspath(self.calendar_path)}
             if self.status_path:
                 paths.add(os.path.abspath(self.status_path))
-            handler = _FileChanged(paths, self.file_changed)
+            handler = _FileChanged(paths, self.file_changed, self._renamed.add)
             self.observer = Observer()
             for folder in {os.path.dirname(p) for p in paths}:
                 self.observer.schedule(handler, folder, recursive=False, event_filter=WATCHED_EVENTS)
@@ -664,11 +670,14 @@ class Daemon:
     def file_changed(self, path: str, closed: bool) -> None:
         """From the watcher thread, on every event for a watched file: coalesce a burst into one
         reload, after the writer closed the file (or, without a close event, a while after it wrote)."""
-        action: Callable[[], bool] = self.reload if path == os.path.abspath(self.calendar_path) else (
-            partial(self.reload_status, complete=closed))
+        renamed = path in self._renamed
+        self._renamed.discard(path)
+        calendar = path == os.path.abspath(self.calendar_path)
+        action: Callable[[], bool] = self.reload if calendar else partial(
+            self.reload_status, quiet=0.0 if renamed else self.settling.complete if closed else None)
         # inotify reports when the writer closes the file: until then it may be half written
         delay = self.settling.writing if not closed and self._close_events else (
-            self.settling.burst if closed else self.settling.quiet)
+            0.0 if renamed and not calendar else self.settling.burst if closed else self.settling.quiet)
         with self._timers_lock:
             timer = self.reload_timers.get(path)
             if timer is not None:
@@ -680,20 +689,19 @@ class Daemon:
             self.reload_timers[path] = timer
             timer.start()
 
-    def _settled(self, path: str, complete: bool = False) -> bytes | None:
+    def _settled(self, path: str, quiet: float | None = None) -> bytes | None:
         # the status file is parsed as its loader will, which keeps the parse for the check that follows
         parses = (lambda data: status_parses(path, data)) if path == self.status_path else yaml_parses
-        settling = replace(self.settling, quiet=min(self.settling.quiet, self.settling.complete)) if complete \
-            else self.settling
+        settling = self.settling if quiet is None else replace(self.settling, quiet=min(self.settling.quiet, quiet))
         return read_settled(lambda: read_bytes(path), self.stop_event.wait, time.monotonic, parses,
                             settling=settling)
 
-    def reload_status(self, complete: bool = False) -> bool:
+    def reload_status(self, quiet: float | None = None) -> bool:
         """A saved status.yaml: announce what is new at once, or keep the last good status
-        (``complete``: the writer closed the file or renamed it into place)."""
+        (``quiet``: the settled read's, for a save known complete: see :class:`Settling`)."""
         try:
             with self._reload_lock:
-                return self._reload_status(complete)
+                return self._reload_status(quiet)
         except Exception as exc:  # whatever it is: one line, and the engine keeps serving
             log.error("%s: could not be reloaded (%s: %s); still running the last good status", self.status_path,
                       type(exc).__name__, exc)
@@ -701,9 +709,9 @@ class Daemon:
             metrics.reload_error(self.status_path or "")
             return False
 
-    def _reload_status(self, complete: bool = False) -> bool:
+    def _reload_status(self, quiet: float | None = None) -> bool:
         path = self.status_path or ""
-        if self._settled(path, complete) is None:
+        if self._settled(path, quiet) is None:
             return False  # shutting down
         result = check_status(path, self.engine.calendar)
         status = result.value if result.ok else None

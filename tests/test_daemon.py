@@ -502,9 +502,22 @@ def test_a_status_save_is_announced_before_the_site_is_shown_it(tmp_path):
                 [d["body"]["text"] for d in receiver.deliveries]) or real(*args)
             status.write_text((STATUS + UPDATE).format(**stamp).replace("networks: [hooks]",
                                                                         "networks: [hooks, site]"))
-            assert daemon.reload_status(complete=True)
+            assert daemon.reload_status(quiet=0.0)
             assert len(shown) == 1
             assert any("switching to the backup processor" in text for text in shown[0])
         finally:
             daemon.stop()
             daemon.shutdown()
+
+
+def test_a_save_renamed_into_place_is_told_apart(tmp_path):
+    """A rename into place is atomic: the daemon reads such a save at once (see Settling)."""
+    seen: list[tuple[str, bool]] = []
+    renamed: list[str] = []
+    status = str(tmp_path / "status.yaml")
+    handler = _FileChanged({status}, lambda path, closed: seen.append((path, closed)), renamed.append)
+    for event in (FileClosedEvent(status), FileMovedEvent(str(tmp_path / ".status.yaml.tmp"), status),
+                  FileModifiedEvent(status)):
+        handler.dispatch(event)
+    assert seen == [(status, True), (status, True), (status, False)]
+    assert renamed == [status]
