@@ -24,8 +24,10 @@
   the folder are ignored at the handler, and watchdog's own DEBUG logger is quieted, so a log
   file next to the calendar cannot feed on itself).  A save is read once it has *settled*: the
   writer closed the file (where the platform says so), two reads ``quiet`` apart agree and the
-  text parses; an empty or unparsable read is read again before anything counts as removed.  A
-  valid file is swapped into the engine (:meth:`Engine.swap`); an invalid one is reported with
+  text parses; an empty or unparsable read is read again before anything counts as removed (a
+  status save closed: ``complete`` apart; renamed into place, which is atomic: one read at once).
+  A valid file is swapped into the engine (:meth:`Engine.swap`); a status save runs the accounts
+  it gave an announcement due before the site is shown it (``_announce_first``); an invalid one is reported with
   its ``file:line:col`` problems, any other failure in one line, and the last good version keeps
   running.
 - SIGTERM/SIGINT only set an event (the handlers do nothing else); the main thread then stops
