@@ -492,6 +492,7 @@ def test_a_status_save_is_announced_before_the_site_is_shown_it(tmp_path):
         status.write_text(STATUS.format(**stamp).replace("networks: [hooks]", "networks: [hooks, site]"))
         daemon = Daemon(str(path), Ledger(f"sqlite:///{tmp_path / 'state.db'}"), status_path=str(status),
                         watch=False, settling=Settling(quiet=0.0, patience=0.0))
+        watchdog_level = logging.getLogger("watchdog").level  # start() quiets it: as it was, for the next tests
         daemon.start()
         try:
             assert receiver.wait_for(1, timeout=10)
@@ -508,6 +509,7 @@ def test_a_status_save_is_announced_before_the_site_is_shown_it(tmp_path):
         finally:
             daemon.stop()
             daemon.shutdown()
+            logging.getLogger("watchdog").setLevel(watchdog_level)
 
 
 def test_a_save_renamed_into_place_is_told_apart(tmp_path):
