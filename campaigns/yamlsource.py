@@ -89,11 +89,6 @@ class LocList(list[Any]):
         return self.item_locs[index] if 0 <= index < len(self.item_locs) else self.loc
 
 
-def _loc(node: Node) -> Loc:
-    mark = node.start_mark
-    return Loc(mark.line + 1, mark.column + 1)
-
-
 _PLAIN = "tag:herald:plain"  # a plain (unquoted) scalar, typed by _resolve_plain below
 
 
@@ -205,6 +200,36 @@ def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
     if problems:
         raise CalendarError(problems)
     return value
+
+
+_FRAGMENTS: list[ruamel.yaml.YAML] = []  # parsers free for load_fragment
+
+
+def load_fragment(text: str, path: str, lines_before: int, depth: int) -> tuple[Any, int] | None:
+    """Part of a file parsed on its own (``text``: whole lines, the file's lines from
+    ``lines_before + 1`` on, standing ``depth - 1`` levels deep in the file): its located data with
+    the positions it has in the file, and how many values it expands to; None if it has any
+    problem, or needs the rest of the file (an alias of an anchor elsewhere, a quote or a bracket
+    closed further on): only the whole file says what is wrong, and where.  A caller that puts
+    fragments together checks that their sizes add up to at most ``MAX_EXPANDED_NODES``."""
+    # reused (making one costs more than composing a list item), each by one caller at a time:
+    # list.pop and list.append are atomic
+    yaml = _FRAGMENTS.pop() if _FRAGMENTS else _yaml()
+    try:
+        root = yaml.compose(text)
+    except (YAMLError, RecursionError):
+        return None
+    finally:
+        _FRAGMENTS.append(yaml)
+    if root is None:
+        return None
+    problems: list[Problem] = []
+    builder = _Builder(path, problems, text if "\\" in text else None, text, lines_before)
+    try:
+        value = builder.build(root, depth)
+    except CalendarError:
+        return None
+    return None if problems else (value, builder.size)
 
 
 def _syntax_problem(exc: MarkedYAMLError, text: str, path: str) -> Problem:
@@ -324,8 +349,10 @@ class _Builder:
     it is built once and shared, and the expanded size is counted as the document
     would unfold, so an alias bomb is refused before anything walks it."""
 
-    def __init__(self, path: str, problems: list[Problem], source: str | None = None, text: str = ""):
+    def __init__(self, path: str, problems: list[Problem], source: str | None = None, text: str = "",
+                 lines_before: int = 0):
         self.path = path
+        self.lines_before = lines_before  # a fragment of a file: the file's lines before it
         self.problems = problems
         self.text = text  # the whole file: a quoted text over several lines is checked against it
         # what holds what is being built: a block mapping's key, a block list, or None (the root or
@@ -340,8 +367,12 @@ class _Builder:
         self.size = 0
         self.deepest = 0  # the deepest nesting reached so far
 
+    def at(self, node: Node) -> Loc:
+        mark = node.start_mark
+        return Loc(mark.line + 1 + self.lines_before, mark.column + 1)
+
     def error(self, node: Node, message: str, hint: str = "") -> None:
-        loc = _loc(node)
+        loc = self.at(node)
         self.problems.append(Problem(self.path, loc.line, loc.col, message, hint))
 
     def build(self, node: Node, depth: int = 1) -> Any:
@@ -353,7 +384,7 @@ class _Builder:
             self.size += known[1]
             self.nested(node, depth + known[2] - 1)
             if self.size > MAX_EXPANDED_NODES:
-                loc = _loc(node)
+                loc = self.at(node)
                 raise CalendarError([Problem(self.path, loc.line, loc.col,
                                              f"aliases here expand to more than {MAX_EXPANDED_NODES:,} values",
                                              "write the values out instead of nesting aliases")])
@@ -369,7 +400,7 @@ class _Builder:
     def nested(self, node: Node, depth: int) -> None:
         """Refuse nesting deeper than MAX_DEPTH, where it starts (never a RecursionError)."""
         if depth > MAX_DEPTH:
-            loc = _loc(node)
+            loc = self.at(node)
             raise CalendarError([Problem(self.path, loc.line, loc.col,
                                          f"YAML nesting is deeper than {MAX_DEPTH} levels here",
                                          "a calendar or status file needs only a few levels; check the brackets "
@@ -381,13 +412,13 @@ class _Builder:
         if isinstance(node, SequenceNode):
             if _tag(node) != _Y + "seq":
                 self.error(node, f"unsupported YAML tag {_tag(node)!r}", "remove the tag")
-            out = LocList(_loc(node))
+            out = LocList(self.at(node))
             outer = self.holder
             if not node.flow_style:  # a block list: its items are held by their dashes
                 self.holder = node
             for item in node.value:
                 out.append(self.build(item, depth + 1))
-                out.item_locs.append(_loc(item))
+                out.item_locs.append(self.at(item))
             self.holder = outer
             return out
         if isinstance(node, MappingNode):
@@ -398,7 +429,7 @@ class _Builder:
     def mapping(self, node: MappingNode, depth: int) -> LocDict:
         if _tag(node) != _Y + "map":
             self.error(node, f"unsupported YAML tag {_tag(node)!r}", "remove the tag")
-        out = LocDict(_loc(node))
+        out = LocDict(self.at(node))
         merged: list[LocDict] = []
         outer, block_style = self.holder, not node.flow_style
         for key_node, value_node in node.value:
@@ -427,8 +458,8 @@ class _Builder:
             if block_style:  # a block mapping: each value is held by its key
                 self.holder = key_node
             out[key] = self.build(value_node, depth + 1)
-            out.key_locs[key] = _loc(key_node)
-            out.value_locs[key] = _loc(value_node)
+            out.key_locs[key] = self.at(key_node)
+            out.value_locs[key] = self.at(value_node)
         self.holder = outer
         for source in merged:  # explicit keys win over merged ones (YAML merge semantics)
             for key, value in source.items():
@@ -443,7 +474,7 @@ class _Builder:
         if match is None or self.reported >= MAX_REPORTED:
             return
         self.reported += 1
-        index, where = match.start(), _loc(node)
+        index, where = match.start(), self.at(node)
         column = self.column_of(node, index)
         if column is not None:
             where, place = Loc(where.line, column), ""

@@ -18,7 +18,10 @@ override any of them in the calendar (``brand.status_templates``, per state or
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from campaigns.model import Account, Calendar, Kind
@@ -235,32 +238,33 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
     tz = calendar.brand.tz
     out: list[Publication] = []
 
-    def add(source: str, key_source: str, instant: datetime, at: datetime, post: str, account: Account, text: str,
-            note: str, role: str, root: str | None = None, kind: Kind = Kind.INCIDENT,
+    def add(source: str, key_source: str, instant: datetime, at: datetime, post: str, account: Account,
+            text: Callable[[], str], note: str, role: str, root: str | None = None, kind: Kind = Kind.INCIDENT,
             incident_state: str = "") -> None:
         if not start <= at < end:
-            return
+            return  # before rendering: a file holds years of incidents, a plan a few days of them
         limit = account.rules.limit
         out.append(Publication(
             key=publication_key(key_source, instant, account.name), source=source, post=post, kind=kind,
-            network=account.name, network_type=account.type, at=at.astimezone(tz), text=text, variant=1,
+            network=account.name, network_type=account.type, at=at.astimezone(tz), text=text(), variant=1,
             variants=1, limit=limit.maximum if limit else None, note=note, thread_root=root,
             role=role, incident_state=incident_state))
 
     for incident in status.incidents:
+        if not _in_window(incident, start, end):
+            continue
         root = incident.updates[0]
         for account in _accounts(calendar, incident.networks, accounts):
             root_key = publication_key(incident.source, root.at, account.name)
             for update in incident.updates:
                 add(incident.source, incident.source, update.at, update.at, incident.id, account,
-                    render_update(calendar, status, incident, update, account), f"{update.state} ({incident.impact})",
-                    str(update.state), None if update is root else root_key, incident_state=str(update.state))
+                    partial(render_update, calendar, status, incident, update, account),
+                    f"{update.state} ({incident.impact})", str(update.state), None if update is root else root_key,
+                    incident_state=str(update.state))
             if incident.resolved and incident.follow_up is not None:
                 resolved = incident.updates[-1].at
-                values = _values(calendar, status, title=incident.title, affected=_affected(incident, status),
-                                 impact=incident.impact, state="follow_up")
                 add(incident.source, f"{incident.source}:follow-up", resolved, resolved + incident.follow_up,
-                    incident.id, account, render(calendar, "follow_up", incident.impact, values, account),
+                    incident.id, account, partial(_follow_up, calendar, status, incident, account),
                     "follow-up", "follow_up", root_key, incident_state=str(UpdateState.RESOLVED))
     for maintenance in status.maintenance:
         _maintenance(calendar, status, maintenance, accounts, now, announced, add)
@@ -268,16 +272,38 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
     return out
 
 
+def _in_window(incident: Incident, start: datetime, end: datetime) -> bool:
+    """Whether any of the incident's announcements falls in [start, end): an update, or the
+    follow-up after its resolution (the same instants ``add`` keeps)."""
+    last = incident.updates[-1].at
+    if incident.resolved and incident.follow_up is not None and start <= last + incident.follow_up < end:
+        return True
+    return any(start <= update.at < end for update in incident.updates)
+
+
+def _follow_up(calendar: Calendar, status: Status, incident: Incident, account: Account) -> str:
+    values = _values(calendar, status, title=incident.title, affected=_affected(incident, status),
+                     impact=incident.impact, state="follow_up")
+    return render(calendar, "follow_up", incident.impact, values, account)
+
+
 def _maintenance(calendar: Calendar, status: Status, m: Maintenance, accounts: set[str] | None,
                  now: datetime | None, announced: frozenset[str], add: Any) -> None:
     """Reminders, start and end of one window; a change or a cancellation of one already announced."""
     tz = calendar.brand.tz
     earlier = {s for s in announced if s.startswith(f"maintenance:{m.id}@")}
-    values = _values(calendar, status, title=m.title, affected=_affected(m, status), message=m.message,
-                     window=_window(m, tz), end_time=m.ends.astimezone(tz).strftime("%H:%M %Z"), impact="maintenance")
+    shared: dict[str, str] = {}
+
+    def values() -> dict[str, str]:  # made once, and only for a window with something to say in the plan
+        if not shared:
+            shared.update(_values(calendar, status, title=m.title, affected=_affected(m, status), message=m.message,
+                                  window=_window(m, tz), end_time=m.ends.astimezone(tz).strftime("%H:%M %Z"),
+                                  impact="maintenance"))
+        return shared
+
     for account in _accounts(calendar, m.networks, accounts):
-        def say(phase: str, account: Account = account, **extra: str) -> str:
-            return render(calendar, f"maintenance.{phase}", "maintenance", {**values, **extra}, account)
+        def say(phase: str, account: Account = account, **extra: str) -> Callable[[], str]:
+            return lambda: render(calendar, f"maintenance.{phase}", "maintenance", {**values(), **extra}, account)
 
         if m.cancelled:
             if earlier and now is not None:
@@ -295,6 +321,57 @@ def _maintenance(calendar: Calendar, status: Status, m: Maintenance, accounts: s
             "maintenance.start", kind=Kind.MAINTENANCE)
         add(m.source, f"{m.source}:end", m.ends, m.ends, m.id, account, say("end"), "maintenance ends",
             "maintenance.end", kind=Kind.MAINTENANCE)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a new status changes in the plan: the incidents and maintenance windows whose
+    announcements are made again, as ``(kind, id)`` (those removed included), and a status
+    holding only those of them still in the file (its components and page as before)."""
+
+    posts: frozenset[tuple[str, str]]
+    status: Status
+
+
+def change(before: Status, after: Status, announced: frozenset[str] = frozenset()) -> Change | None:
+    """The part of ``after`` to announce again when ``before``'s announcements are planned already:
+    every incident and window that differs from its previous version, is new or is gone, and every
+    window whose news is dated ``now`` (a change or a cancellation already announced: ``announced``
+    as for :func:`announcements`).  ``announcements(after)`` is then ``announcements(before)``
+    without ``posts``, plus ``announcements(status)``.  None when every text may differ (the
+    components' names or the status page changed) or an id is repeated: plan the whole status."""
+    if before.components != after.components or before.status_page != after.status_page:
+        return None
+    incidents = _changed(before.incidents, after.incidents)
+    windows = _changed(before.maintenance, after.maintenance)
+    if incidents is None or windows is None:
+        return None
+    (old_incidents, new_incidents), (old_windows, new_windows) = incidents, windows
+    dated_now = [m for m in after.maintenance if m not in new_windows and _news_now(m, announced)]
+    new_windows += dated_now
+    posts = {(Kind.INCIDENT, i.id) for i in (*old_incidents, *new_incidents)}
+    posts |= {(Kind.MAINTENANCE, m.id) for m in (*old_windows, *new_windows)}
+    return Change(frozenset(posts), replace(after, incidents=tuple(new_incidents), maintenance=tuple(new_windows)))
+
+
+def _changed(before: tuple[Any, ...], after: tuple[Any, ...]) -> tuple[list[Any], list[Any]] | None:
+    """(those of ``before`` that are not in ``after`` as they were, those of ``after`` that are new
+    or changed), matched by id; None when an id is repeated in either."""
+    old = {item.id: item for item in before}
+    new = {item.id: item for item in after}
+    if len(old) != len(before) or len(new) != len(after):
+        return None
+    return [i for i in before if not _same(new.get(i.id), i)], [i for i in after if not _same(old.get(i.id), i)]
+
+
+def _same(a: object, b: object) -> bool:
+    return a is b or a == b  # the loader reuses what an unchanged item built: mostly the same object
+
+
+def _news_now(m: Maintenance, announced: frozenset[str]) -> bool:
+    """Whether ``m``'s plan holds news dated when it is planned (see :func:`_maintenance`)."""
+    earlier = {s for s in announced if s.startswith(f"maintenance:{m.id}@")}
+    return bool(earlier) if m.cancelled else bool(earlier - {m.source})
 
 
 def holding_incident(calendar: Calendar, status: Status, kind: str, components: tuple[str, ...],

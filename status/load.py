@@ -8,18 +8,22 @@ unknown components and networks, duplicate incident ids.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from campaigns.errors import InvalidInput, Problem, StatusFileError
+from campaigns.gcpause import paused_gc
 from campaigns.located import LocatedBuilder
 from campaigns.model import Account, Calendar
 from campaigns.result import LoadResult
 from campaigns.schemacheck import SchemaChecker, did_you_mean
-from campaigns.yamlsource import Loc, LocDict, LocList, load_text, read_file
+from campaigns.yamlsource import MAX_EXPANDED_NODES, Loc, LocDict, LocList, decode, load_fragment, load_text, read_file
 
 from .model import (
     DEFAULT_WAIT,
@@ -51,16 +55,27 @@ def _checker() -> SchemaChecker:
 
 def check(path: str, calendar: Calendar | None = None, text: str | None = None) -> LoadResult[Status]:
     """Validate ``path`` (or ``text``): the status and every problem, never an exception.
-    A missing or empty file is an empty status, not an error."""
+    A missing or empty file is an empty status, not an error.
+
+    Successive versions of one path are checked incrementally (see :class:`_Memo`): the items of
+    ``incidents:`` and ``maintenance:`` a save left as they were are neither parsed nor built
+    again, so a small edit to a file of thousands of incidents costs about what the edit does."""
+    with paused_gc():  # tens of thousands of objects without a cycle: a collection would walk them all
+        return _check(path, calendar, text)
+
+
+def _check(path: str, calendar: Calendar | None, text: str | None) -> LoadResult[Status]:
     empty = Status(path=path, timezone=calendar.brand.timezone if calendar else "UTC")
     if text is None and not os.path.exists(path):
         return LoadResult(empty)
+    before = _MEMOS.get(path)
+    memo = _Memo(calendar.networks if calendar else None)
     try:
         if text is None:
             text = read_file(path, StatusFileError)
         if _blank(text):
             return LoadResult(empty)
-        data = load_text(text, path, what="status file")
+        data = _located(text, path, before, memo)
     except InvalidInput as exc:
         return LoadResult(None, exc.problems)
     if data is None:
@@ -69,17 +84,40 @@ def check(path: str, calendar: Calendar | None = None, text: str | None = None) 
         loc = getattr(data, "loc", Loc(1, 1))
         return LoadResult(None, [Problem(path, loc.line, loc.col, "the status file must be a mapping with "
                                                                   "components: and incidents:")])
-    problems, bad = _checker().problems(data, path)
-    builder = _Builder(path, data, problems, bad, calendar)
+    problems, bad = _schema(data, path, before, memo)
+    builder = _Builder(path, data, problems, bad, calendar, before, memo)
     status = builder.build()
+    _remember(path, memo)
     errors = [p for p in problems if p.severity == "error"]
     return LoadResult(None if errors else status, problems)
 
 
+def parses(path: str, data: bytes) -> bool:
+    """Whether ``data`` (a version of the status file at ``path``) is sound YAML as the loader
+    reads it: what a settled read waits for.  The parse is kept for the check that follows."""
+    try:
+        text = decode(data, path)
+        if _blank(text):
+            return True
+        memo = _Memo(None)
+        with paused_gc():
+            _located(text, path, _MEMOS.get(path), memo)
+    except InvalidInput:
+        return False
+    _remember(path, memo, built=False)
+    return True
+
+
 def _blank(text: str) -> bool:
     """Only comments, blank lines and document markers: an empty status file."""
-    return all(not line.strip() or line.lstrip().startswith("#") or line.rstrip() in ("---", "...")
-               for line in text.splitlines())
+    head = text[:4096].splitlines()  # a file with content shows it in its first lines
+    if any(not _blank_line(line) for line in head[:-1]):
+        return False
+    return all(_blank_line(line) for line in text.splitlines())
+
+
+def _blank_line(line: str) -> bool:
+    return not line.strip() or line.lstrip().startswith("#") or line.rstrip() in ("---", "...")
 
 
 def load(path: str, calendar: Calendar | None = None) -> Status:
@@ -91,15 +129,316 @@ def loads(text: str, calendar: Calendar | None = None, path: str = "<status>") -
     return check(path, calendar, text).unwrap(StatusFileError)
 
 
+# -- incremental checks ------------------------------------------------------------------------------
+
+SPLIT = ("incidents", "maintenance")  # the long lists, checked item by item
+MEMO_PATHS = 4  # files whose last version is remembered (the engine reads one; tests, a few)
+_MEMOS: dict[str, _Memo] = {}  # by path, oldest first
+# Characters that would make "\n" not the only line break YAML reads, or a BOM inside the text.
+_UNSPLITTABLE = ("\r", "\x85", "\u2028", "\u2029", "\ufeff")
+_MARKERS = ("---", "...", "%")  # at a line's start: documents and directives (one plain document only)
+# Each pattern over the whole text starts with a line break: a literal first character is what
+# lets the regular expression engine skip ahead to the candidates (a "^" tries every position).
+_TOP = re.compile(r"\n[^ \n#]")  # a line at the left margin: a top-level key (or a dash)
+_LIST_KEY = re.compile(r"(incidents|maintenance):[ ]*(?:[ ]#[^\n]*)?$", re.MULTILINE)
+_CONTENT = re.compile(r"\n *[^ \n#]")  # a line that is neither blank nor a comment
+
+
+@dataclass
+class _Memo:
+    """What checking one version of a file made that the next version may reuse: the located
+    data of each list item, by its exact text (on the same lines, reused; on other lines, its
+    places moved by as many lines, so every position stays right), and what was built from
+    each item, by that data's identity and everything else the build reads (an item that only
+    moved: what was built from it, moved).  Each check keeps only what its version used, so a
+    memo never holds more than one version of the file."""
+
+    accounts: object  # the calendar's accounts the items were built against (kept alive: its id is a key)
+    chunks: dict[str, tuple[int, tuple[Any, Loc, Loc, int]]] = field(default_factory=dict)  # text -> (line, parse)
+    moved: dict[int, tuple[LocDict, int]] = field(default_factory=dict)  # id(item) -> (the item it moved from, by)
+    built: dict[tuple[str, int], tuple[LocDict, tuple[object, ...], Any, Any, list[Problem]]] = field(
+        default_factory=dict)
+    contexts: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    text: str = ""  # the version, and its located data (None: it was parsed as one document)
+    data: Any = None
+    valid: dict[int, Any] = field(default_factory=dict)  # the list items the schema found valid, by id
+
+
+def _remember(path: str, memo: _Memo, built: bool = True) -> None:
+    """Keep ``memo`` as what ``path``'s next check may reuse (a parse alone keeps the items built
+    before: they are found by the identity of their data, which the parse reused)."""
+    earlier = _MEMOS.get(path)
+    if not built and earlier is not None:
+        memo.built, memo.accounts, memo.contexts = earlier.built, earlier.accounts, earlier.contexts
+        memo.valid = earlier.valid
+    # Threads may check at once (the engine, the web intake): each step below is one atomic dict
+    # operation, and the worst a race does is forget a memo (the next check parses everything).
+    _MEMOS.pop(path, None)
+    _MEMOS[path] = memo  # the newest last
+    while len(_MEMOS) > MEMO_PATHS:
+        try:
+            del _MEMOS[next(iter(_MEMOS))]
+        except (KeyError, RuntimeError, StopIteration):
+            break
+
+
+def _located(text: str, path: str, before: _Memo | None, memo: _Memo) -> Any:
+    """The file's located data (as :func:`load_text` makes it), its list items reused from
+    ``before`` when their text and place are unchanged, every item used recorded in ``memo``.
+    Anything the parts cannot decide alone (a problem anywhere, an unusual layout) is parsed
+    as one document, so problems are exactly the whole file's."""
+    if before is not None and before.text == text and before.data is not None:  # parsed by the settled read
+        memo.chunks, memo.moved, memo.text, memo.data = before.chunks, before.moved, text, before.data
+        return before.data
+    lists = _split(text)
+    if lists is not None:
+        data = _assemble(text, path, lists, before, memo)
+        if data is not None:
+            memo.text, memo.data = text, data
+            return data
+        memo.chunks.clear()
+        memo.moved.clear()
+    return load_text(text, path, what="status file")
+
+
+def _split(text: str) -> dict[str, list[int]] | None:
+    """For each list in ``SPLIT`` written as a block list under its top-level key: where each of
+    its items starts (its dash's line), and last where the list ends.  None when the text is not
+    laid out plainly enough to say.  Regular expressions over the whole text, not a loop over
+    its lines: this runs on every save of a long file."""
+    if any(c in text for c in _UNSPLITTABLE) or text.startswith(_MARKERS) or any(
+            "\n" + m in text for m in _MARKERS):
+        return None
+    margin = [m.start() + 1 for m in _TOP.finditer(text)]  # where each line at the left margin starts
+    if text[:1] not in ("", " ", "\n", "#"):
+        margin.insert(0, 0)
+    lists: dict[str, list[int]] = {}
+    for number, start in enumerate(margin):
+        key = _LIST_KEY.match(text, start)
+        if key is None:
+            continue
+        if key.group(1) in lists:
+            return None  # a repeated key: the whole file reports it
+        end = next((m for m in margin[number + 1:] if text[m] != "-"), len(text))
+        first = _CONTENT.search(text, key.end(), end)
+        if first is None:
+            continue  # an empty list: left to the rest of the file
+        column = first.end() - 2 - first.start()
+        dash, other = _shallow(column)
+        if other.search(text, first.start(), end):
+            return None  # text under the key that is not an item of one block list
+        items = [m.start() + 1 for m in dash.finditer(text, first.start(), end)]
+        if not items or items[0] != first.start() + 1:
+            return None
+        lists[key.group(1)] = [*items, end]
+    return lists
+
+
+@lru_cache(maxsize=8)
+def _shallow(column: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The dash of a list item at ``column``, and any other line of content as far left as it."""
+    dash = re.compile(rf"\n {{{column}}}-(?=[ \n]|\Z)")
+    other = re.compile(rf"\n(?! {{{column}}}-(?:[ \n]|\Z)) {{0,{column}}}(?=[^ \n#])")
+    return dash, other
+
+
+def _assemble(text: str, path: str, lists: dict[str, list[int]], before: _Memo | None, memo: _Memo) -> Any:
+    """The located data from the file's parts: everything but the lists' items parsed as one
+    document (their lines left blank), each item on its own; None if any part needs the whole."""
+    rest: list[str] = []  # the text without the items, each item's lines left empty
+    done = line = size = 0
+    items: dict[str, LocList] = {}
+    for key, bounds in sorted(lists.items(), key=lambda kv: kv[1][0]):
+        found = LocList(Loc(1, 1))
+        line += text.count("\n", done, bounds[0])
+        rest.append(text[done:bounds[0]])
+        for number, (first, last) in enumerate(itertools.pairwise(bounds)):
+            chunk = text[first:last]
+            known = before.chunks.get(chunk) if before is not None else None
+            if known is None:
+                parsed = _item(chunk, path, line)
+                if parsed is None:
+                    return None
+            elif known[0] != line:  # the same text on other lines: its places moved, nothing else
+                parsed = _moved_item(known[1], line - known[0])
+                memo.moved[id(parsed[0])] = (known[1][0], line - known[0])
+            else:
+                parsed = known[1]
+                if before is not None and id(parsed[0]) in before.moved:  # moved by the parse before this check
+                    memo.moved[id(parsed[0])] = before.moved[id(parsed[0])]
+            memo.chunks[chunk] = (line, parsed)
+            item, list_loc, item_loc, count = parsed
+            if number == 0:
+                found.loc = list_loc
+            found.append(item)
+            found.item_locs.append(item_loc)
+            size += count
+            breaks = chunk.count("\n")
+            rest.append("\n" * breaks)
+            line += breaks
+        done = bounds[-1]
+        items[key] = found
+    rest.append(text[done:])
+    try:
+        data = load_text("".join(rest), path, what="status file")
+    except InvalidInput:
+        return None
+    if not isinstance(data, LocDict) or any(data.get(key, False) is not None for key in items):
+        return None
+    size += sum(1 for _ in _values(data))
+    if size > MAX_EXPANDED_NODES:
+        return None  # aliases may expand past the cap: the whole file says where
+    for key, found in items.items():
+        data[key] = found
+        data.value_locs[key] = found.loc
+    return data
+
+
+def _item(chunk: str, path: str, first: int) -> tuple[Any, Loc, Loc, int] | None:
+    """One list item parsed alone: (its data, the list's place, the item's place, its size)."""
+    parsed = load_fragment(chunk, path, first, 2)  # the list is the second level, under the root mapping
+    if parsed is None:
+        return None
+    root, count = parsed
+    if not isinstance(root, LocList) or len(root) != 1:
+        return None
+    return root[0], root.loc, root.item_locs[0], count - 1  # the list itself is counted once, in the file
+
+
+def _moved_item(parsed: tuple[Any, Loc, Loc, int], lines: int) -> tuple[Any, Loc, Loc, int]:
+    item, list_loc, item_loc, count = parsed
+    return _moved(item, lines, {}), _down(list_loc, lines), _down(item_loc, lines), count
+
+
+def _down(loc: Loc, lines: int) -> Loc:
+    return Loc(loc.line + lines, loc.col)
+
+
+def _moved(data: Any, lines: int, done: dict[int, Any]) -> Any:
+    """Located data with every place ``lines`` further down (an alias stays one shared value)."""
+    if not isinstance(data, LocDict | LocList):
+        return data
+    known = done.get(id(data))
+    if known is not None:
+        return known
+    if isinstance(data, LocList):
+        items = LocList(_down(data.loc, lines))
+        done[id(data)] = items
+        items.extend(_moved(v, lines, done) for v in data)
+        items.item_locs = [_down(loc, lines) for loc in data.item_locs]
+        return items
+    out = LocDict(_down(data.loc, lines))
+    done[id(data)] = out
+    for key, value in data.items():
+        out[key] = _moved(value, lines, done)
+    out.key_locs = {k: _down(loc, lines) for k, loc in data.key_locs.items()}
+    out.value_locs = {k: _down(loc, lines) for k, loc in data.value_locs.items()}
+    return out
+
+
+def _built_moved(value: Any, lines: int) -> Any:
+    """What was built from an item, for the same item ``lines`` further down."""
+    if isinstance(value, Incident):
+        return replace(value, line=value.line + lines,
+                       updates=tuple(replace(u, line=u.line + lines) for u in value.updates))
+    if isinstance(value, Maintenance):
+        return replace(value, line=value.line + lines)
+    return value
+
+
+def _values(data: Any) -> Any:
+    """Every value of located data, nested ones included (for the expanded size)."""
+    yield data
+    if isinstance(data, dict):
+        for value in data.values():
+            yield from _values(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _values(value)
+
+
+def _schema(data: LocDict, path: str, before: _Memo | None, memo: _Memo) -> tuple[list[Problem], set[Any]]:
+    """The schema's problems and the paths they are at.  Nothing in the schema relates one item
+    of a list to another, so a file whose items were all found valid before (or moved since)
+    is valid when the rest is: only the rest and the new items are validated."""
+    lists = {key: data[key] for key in SPLIT if isinstance(data.get(key), LocList)}
+    if before is not None and before.valid:
+        reduced = LocDict(data.loc)
+        reduced.update(data)
+        for key, items in lists.items():
+            reduced[key] = [item for item in items if not _validated(item, before, memo)]
+        if not _checker().problems(reduced, path)[0]:
+            memo.valid = {id(item): item for items in lists.values() for item in items}
+            return [], set()
+    problems, bad = _checker().problems(data, path)
+    if not problems:
+        memo.valid = {id(item): item for items in lists.values() for item in items}
+    return problems, bad
+
+
+def _validated(item: Any, before: _Memo, memo: _Memo) -> bool:
+    moved = memo.moved.get(id(item))
+    return id(item) in before.valid or (moved is not None and id(moved[0]) in before.valid)
+
+
+def _repeats(items: LocList) -> bool:
+    """Whether an id is written twice in the list (only then is each item's id looked up)."""
+    ids = [spec["id"] for spec in items if isinstance(spec, LocDict) and isinstance(spec.get("id"), str)]
+    return len(set(ids)) != len(ids)
+
+
 class _Builder(LocatedBuilder):
     """Builds a :class:`Status` from located data; every problem is located, nothing raises."""
 
     def __init__(self, path: str, data: LocDict, problems: list[Problem], bad: set[tuple[Any, ...]],
-                 calendar: Calendar | None):
+                 calendar: Calendar | None, before: _Memo | None = None, memo: _Memo | None = None):
         super().__init__(path, problems, bad)
         self.data, self.calendar = data, calendar
         self.accounts: dict[str, Account] | None = calendar.networks if calendar else None
         self.default_follow_up: timedelta | None = DEFAULT_FOLLOW_UP
+        self.before, self.memo = before, memo if memo is not None else _Memo(self.accounts)
+        self.bad_items: dict[tuple[Any, ...], frozenset[tuple[Any, ...]]] = {}
+        for where in bad:  # the schema's findings per list item: part of what an item's build reads
+            self.bad_items[where[:2]] = self.bad_items.get(where[:2], frozenset()) | {where}
+
+    def context(self, section: str, *context: Any) -> dict[tuple[str, int], Any]:
+        """Record what every item of ``section`` is built with (besides the item); what the last
+        check built, if it built them with the same (else nothing: every item is built again)."""
+        context = (id(self.accounts), *context)
+        self.memo.contexts[section] = context
+        before = self.before
+        same = before is not None and before.accounts is self.accounts and before.contexts.get(section) == context
+        return before.built if same and before is not None else {}
+
+    def remembered(self, make: Callable[..., Any], spec: LocDict, where: tuple[object, ...],
+                   built: dict[tuple[str, int], Any], *context: Any) -> Any:
+        """``make(spec, where, *context)``, or what it gave the last check (``built``) for the same
+        data (the same object: see :class:`_Memo`), with the problems it reported then."""
+        key = (str(where[0]), id(spec))
+        known = built.get(key)
+        if known is not None and known[0] is spec and known[1] == where and not known[2] and not self.bad_items:
+            self.memo.built[key] = known  # the common case, first and short: thousands of items per save
+            self.problems.extend(known[4])
+            return known[3]
+        bad = self.bad_items.get(where[:2]) if self.bad_items else None
+        moved = self.memo.moved.get(id(spec)) if known is None and built else None
+        if moved is not None:  # the same item on other lines: built as before, moved (when it had no problem)
+            known = built.get((key[0], id(moved[0])))
+            if known is not None and known[0] is moved[0] and known[1] == where and known[2] == bad \
+                    and not known[4]:
+                value, problems = _built_moved(known[3], moved[1]), list[Problem]()
+                self.memo.built[key] = (spec, where, bad, value, problems)
+                return value
+            known = None
+        if known is not None and known[0] is spec and known[1] == where and known[2] == bad:
+            value, problems = known[3], known[4]
+            self.problems.extend(problems)
+        else:
+            first = len(self.problems)
+            value = make(spec, where, *context)
+            problems = self.problems[first:]
+        self.memo.built[key] = (spec, where, bad, value, problems)
+        return value
 
     def build(self) -> Status | None:
         if isinstance(self.data.get("timezone"), str):
@@ -250,28 +589,36 @@ class _Builder(LocatedBuilder):
             return []
         seen: dict[str, int] = {}
         out = []
+        names = tuple(components)
+        built = self.context("maintenance", tz_name, names)
+        repeats = _repeats(raw)
         for index, spec in enumerate(raw):
             where = ("maintenance", index)
             if not isinstance(spec, LocDict) or not isinstance(spec.get("id"), str):
                 continue
-            mid = spec["id"]
-            if not self.unique_id(seen, spec, "maintenance"):
+            if repeats and not self.unique_id(seen, spec, "maintenance"):
                 continue
-            starts = self.instant(spec, "starts", tz_name, *where)
-            ends = self.instant(spec, "ends", tz_name, *where)
-            comps = self.names(spec, "components", components, "component", *where)
-            nets = self.accounts_of(spec, *where)
-            remind = self.durations(spec, "remind", *where)
-            if starts is None or ends is None or not isinstance(spec.get("title"), str):
-                continue
-            if ends <= starts:
-                self.error(spec.value_loc("ends"), f"ends ({spec['ends']}) is not after starts ({spec['starts']})")
-                continue
-            out.append(Maintenance(mid, spec["title"], starts, ends,
-                                   spec.get("message", "") if isinstance(spec.get("message"), str) else "",
-                                   comps, nets, DEFAULT_REMIND if remind is None else remind,
-                                   spec.get("cancelled") is True, spec.loc.line))
+            window = self.remembered(self.window, spec, where, built, tz_name, names)
+            if window is not None:
+                out.append(window)
         return out
+
+    def window(self, spec: LocDict, where: tuple[object, ...], tz_name: str,
+               components: tuple[str, ...]) -> Maintenance | None:
+        starts = self.instant(spec, "starts", tz_name, *where)
+        ends = self.instant(spec, "ends", tz_name, *where)
+        comps = self.names(spec, "components", dict.fromkeys(components), "component", *where)
+        nets = self.accounts_of(spec, *where)
+        remind = self.durations(spec, "remind", *where)
+        if starts is None or ends is None or not isinstance(spec.get("title"), str):
+            return None
+        if ends <= starts:
+            self.error(spec.value_loc("ends"), f"ends ({spec['ends']}) is not after starts ({spec['starts']})")
+            return None
+        return Maintenance(spec["id"], spec["title"], starts, ends,
+                           spec.get("message", "") if isinstance(spec.get("message"), str) else "",
+                           comps, nets, DEFAULT_REMIND if remind is None else remind,
+                           spec.get("cancelled") is True, spec.loc.line)
 
     def components(self) -> dict[str, Component]:
         raw = self.data.get("components")
@@ -289,24 +636,35 @@ class _Builder(LocatedBuilder):
             return []
         seen: dict[str, int] = {}
         out = []
+        names = tuple(components)
+        built = self.context("incidents", tz_name, names, self.default_follow_up)
+        repeats = _repeats(raw)
         for index, spec in enumerate(raw):
             where = ("incidents", index)
             if not isinstance(spec, LocDict) or not isinstance(spec.get("id"), str):
                 continue
-            iid = spec["id"]
-            if not self.unique_id(seen, spec, "incident", "each incident needs its own id: its announcements' keys"):
+            if repeats and not self.unique_id(seen, spec, "incident",
+                                              "each incident needs its own id: its announcements' keys"):
                 continue
-            comps = self.names(spec, "components", components, "component", *where)
-            nets = self.accounts_of(spec, *where)
-            updates = self.updates(spec, where, tz_name, iid)
-            follow_up = self.follow_up(spec, self.default_follow_up, *where)
-            impact = spec.get("impact")
-            if updates and isinstance(spec.get("title"), str) and impact in IMPACTS and self.ok(*where, "impact"):
-                alert = spec.get("alert", "")
-                out.append(Incident(iid, spec["title"], Impact(impact), tuple(updates), comps, nets,
-                                    spec.loc.line, follow_up, spec.get("draft") is True,
-                                    alert if isinstance(alert, str) else ""))
+            incident = self.remembered(self.incident, spec, where, built, tz_name, names, self.default_follow_up)
+            if incident is not None:
+                out.append(incident)
         return out
+
+    def incident(self, spec: LocDict, where: tuple[object, ...], tz_name: str, components: tuple[str, ...],
+                 default_follow_up: timedelta | None) -> Incident | None:
+        iid = spec["id"]
+        comps = self.names(spec, "components", dict.fromkeys(components), "component", *where)
+        nets = self.accounts_of(spec, *where)
+        updates = self.updates(spec, where, tz_name, iid)
+        follow_up = self.follow_up(spec, default_follow_up, *where)
+        impact = spec.get("impact")
+        if updates and isinstance(spec.get("title"), str) and impact in IMPACTS and self.ok(*where, "impact"):
+            alert = spec.get("alert", "")
+            return Incident(iid, spec["title"], Impact(impact), tuple(updates), comps, nets,
+                            spec.loc.line, follow_up, spec.get("draft") is True,
+                            alert if isinstance(alert, str) else "")
+        return None
 
     def updates(self, spec: LocDict, where: tuple[object, ...], tz_name: str, iid: str) -> list[Update]:
         raw = spec.get("updates")

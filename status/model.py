@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 
 class Impact(StrEnum):
@@ -177,7 +178,7 @@ class Status:
     alerts: tuple[AlertRoute, ...] = ()
 
     def incident(self, incident_id: str) -> Incident | None:
-        return next((i for i in self.incidents if i.id == incident_id), None)
+        return self._by_id.get(incident_id)
 
     def public(self) -> Status:
         """The status as customers may see it: without the alert intake's drafts."""
@@ -186,5 +187,29 @@ class Status:
         return replace(self, incidents=tuple(i for i in self.incidents if not i.draft))
 
     def open_incidents(self) -> list[Incident]:
-        return [i for i in self.incidents if not i.resolved]
+        return list(self._open)
 
+    def open_on(self, component: str) -> list[Incident]:
+        """The open incidents that name ``component``, in file order."""
+        return list(self._open_by_component.get(component, ()))
+
+    # Indexes, built on first use (a Status never changes): the engine asks for one incident, or
+    # the open ones, per publication it fires, and a long-lived file holds thousands of incidents.
+    @cached_property
+    def _by_id(self) -> dict[str, Incident]:
+        by_id: dict[str, Incident] = {}
+        for incident in self.incidents:
+            by_id.setdefault(incident.id, incident)  # the first of a repeated id, as a scan would find
+        return by_id
+
+    @cached_property
+    def _open(self) -> tuple[Incident, ...]:
+        return tuple(i for i in self.incidents if not i.resolved)
+
+    @cached_property
+    def _open_by_component(self) -> dict[str, tuple[Incident, ...]]:
+        by_component: dict[str, list[Incident]] = {}
+        for incident in self._open:
+            for component in dict.fromkeys(incident.components):
+                by_component.setdefault(component, []).append(incident)
+        return {c: tuple(found) for c, found in by_component.items()}

@@ -479,3 +479,49 @@ def test_a_job_that_plans_its_next_run_while_the_engine_stops_does_not_hang_the_
         stopper.start()
         stopper.join(10)
         assert not stopper.is_alive(), "the engine hung while stopping"
+
+
+# -- the status reaction (issue 24) -----------------------------------------------------------------
+def test_a_status_save_is_announced_before_the_site_is_shown_it(tmp_path):
+    """The accounts with a new announcement are run first; the site is shown the new status (and
+    writes its files) after that, so the announcement never waits for the site's work."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    stamp = {"first": (now - timedelta(seconds=20)).isoformat(), "second": (now - timedelta(seconds=10)).isoformat()}
+    with Receiver() as receiver:
+        path = calendar(tmp_path / "content_calendar.yaml",
+                        f'hooks: {{type: webhook, url: "{receiver.url}/in"}}\nsite: {{type: site}}\n', "[]\n")
+        status = tmp_path / "status.yaml"
+        status.write_text(STATUS.format(**stamp).replace("networks: [hooks]", "networks: [hooks, site]"))
+        daemon = Daemon(str(path), Ledger(f"sqlite:///{tmp_path / 'state.db'}"), status_path=str(status),
+                        watch=False, settling=Settling(quiet=0.0, patience=0.0))
+        watchdog_level = logging.getLogger("watchdog").level  # start() quiets it: as it was, for the next tests
+        daemon.start()
+        try:
+            assert receiver.wait_for(1, timeout=10)
+            site = daemon.engine.publishers["site"]
+            shown: list[list[str]] = []
+            real = site.on_status
+            site.on_status = lambda *args: shown.append(
+                [d["body"]["text"] for d in receiver.deliveries]) or real(*args)
+            status.write_text((STATUS + UPDATE).format(**stamp).replace("networks: [hooks]",
+                                                                        "networks: [hooks, site]"))
+            assert daemon.reload_status(quiet=0.0)
+            assert len(shown) == 1
+            assert any("switching to the backup processor" in text for text in shown[0])
+        finally:
+            daemon.stop()
+            daemon.shutdown()
+            logging.getLogger("watchdog").setLevel(watchdog_level)
+
+
+def test_a_save_renamed_into_place_is_told_apart(tmp_path):
+    """A rename into place is atomic: the daemon reads such a save at once (see Settling)."""
+    seen: list[tuple[str, bool]] = []
+    renamed: list[str] = []
+    status = str(tmp_path / "status.yaml")
+    handler = _FileChanged({status}, lambda path, closed: seen.append((path, closed)), renamed.append)
+    for event in (FileClosedEvent(status), FileMovedEvent(str(tmp_path / ".status.yaml.tmp"), status),
+                  FileModifiedEvent(status)):
+        handler.dispatch(event)
+    assert seen == [(status, True), (status, True), (status, False)]
+    assert renamed == [status]

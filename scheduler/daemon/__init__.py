@@ -216,5 +216,5 @@ class Daemon:
     def reload(self) -> bool:
         return self.watcher.reload_calendar()
 
-    def reload_status(self) -> bool:
-        return self.watcher.reload_status()
+    def reload_status(self, quiet: float | None = None) -> bool:
+        return self.watcher.reload_status(quiet)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,10 @@ WATCHED_EVENTS = [FileModifiedEvent, FileClosedEvent, FileCreatedEvent, FileMove
 @dataclass(frozen=True)
 class Settling:
     quiet: float = 0.1  # seconds: two reads this far apart must agree
+    # ... of a status save the writer closed (complete, unless the writer saves again at once; a save
+    # renamed into place is complete for certain: read once, at once): the status reaction is what
+    # customers wait for (issue 24)
+    complete: float = 0.02
     burst: float = 0.02  # seconds to let a burst of events for one complete save pass before reading
     patience: float = 2.0  # seconds an empty, unparsable or changing file is read again before it counts
     writing: float = 3.0  # seconds to wait for a writer that has the file open (no close event yet)
@@ -74,15 +78,19 @@ class _FileChanged(FileSystemEventHandler):
     writer closed it (or renamed it into place), so it is complete.  Every other file in the folder
     costs one set lookup and nothing else."""
 
-    def __init__(self, paths: set[str], changed: Callable[[str, bool], None]):
+    def __init__(self, paths: set[str], changed: Callable[[str, bool], None],
+                 renamed: Callable[[str], None] | None = None):
         self.paths = {os.path.abspath(p) for p in paths}
         self.changed = changed
+        self.renamed = renamed  # told first when a save was renamed into place (atomic: complete at once)
 
     def dispatch(self, event: FileSystemEvent) -> None:  # skip watchdog's per-type dispatch and its logging
         kind = event.event_type
         if kind == "moved":
             dest = os.fsdecode(event.dest_path)
             if dest in self.paths:
+                if self.renamed is not None:
+                    self.renamed(dest)
                 self.changed(dest, True)
             return
         src = os.fsdecode(event.src_path)
@@ -95,12 +103,16 @@ class _FileChanged(FileSystemEventHandler):
 
 
 class Saves:
-    """watchdog on the folders of ``paths``: ``saved(path)`` runs once a burst of events for one save
-    is over, after the writer closed the file (or, without a close event, a while after it wrote)."""
+    """watchdog on the folders of ``paths``: ``saved(path, quiet)`` runs once a burst of events for
+    one save is over, after the writer closed the file (or, without a close event, a while after it
+    wrote).  For the ``quick`` paths (the status file: the reaction customers wait for) a save
+    renamed into place is read at once (``quiet`` 0: a rename is atomic) and one the writer closed
+    with ``settling.complete`` between its two reads; otherwise ``quiet`` is None (the usual)."""
 
-    def __init__(self, paths: set[str], saved: Callable[[str], object], settling: Settling,
-                 stopping: threading.Event):
+    def __init__(self, paths: set[str], saved: Callable[[str, float | None], object], settling: Settling,
+                 stopping: threading.Event, quick: Collection[str] = ()):
         self.paths = {os.path.abspath(p) for p in paths}
+        self.quick = {os.path.abspath(p) for p in quick}
         self.saved = saved
         self.settling = settling
         self.stopping = stopping
@@ -108,9 +120,10 @@ class Saves:
         self._close_events = False
         self.reload_timers: dict[str, threading.Timer] = {}
         self._timers_lock = threading.Lock()
+        self._renamed: set[str] = set()  # watched files whose last event was a rename into place (watcher thread)
 
     def start(self) -> None:
-        handler = _FileChanged(self.paths, self.file_changed)
+        handler = _FileChanged(self.paths, self.file_changed, self._renamed.add)
         self.observer = Observer()
         for folder in {os.path.dirname(p) for p in self.paths}:
             self.observer.schedule(handler, folder, recursive=False, event_filter=WATCHED_EVENTS)
@@ -128,16 +141,19 @@ class Saves:
     def file_changed(self, path: str, closed: bool) -> None:
         """From the watcher thread, on every event for a watched file: coalesce a burst into one
         reload, after the writer closed the file (or, without a close event, a while after it wrote)."""
+        renamed = path in self._renamed and path in self.quick
+        self._renamed.discard(path)
+        quiet = (0.0 if renamed else self.settling.complete if closed else None) if path in self.quick else None
         # inotify reports when the writer closes the file: until then it may be half written
         delay = self.settling.writing if not closed and self._close_events else (
-            self.settling.burst if closed else self.settling.quiet)
+            0.0 if renamed else self.settling.burst if closed else self.settling.quiet)
         with self._timers_lock:
             timer = self.reload_timers.get(path)
             if timer is not None:
                 timer.cancel()
             if self.stopping.is_set():
                 return
-            timer = threading.Timer(delay, self.saved, args=(path,))
+            timer = threading.Timer(delay, self.saved, args=(path, quiet))
             timer.daemon = True
             self.reload_timers[path] = timer
             timer.start()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -23,10 +24,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from ..clock import Clock
 from ..engine import Engine, Outcome
+from ..networks.site import SitePublisher
 
 log = logging.getLogger("herald.daemon")
 
 HEARTBEAT = 1.0  # seconds between heartbeats
+# seconds a status reload waits for the announcements it made due before it shows the site the new status
+ANNOUNCE_FIRST = 1.0
 REARM = 15.0  # seconds between re-arms of every account
 IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not repeated sooner than this
 ERROR_GAP = timedelta(seconds=5)  # after a run that failed (the ledger unreachable…)
@@ -116,6 +120,27 @@ class Timers:
             log.error("could not plan the next run for %s (%s: %s); the heartbeat will", network,
                       type(exc).__name__, exc)
         return outcomes
+
+    def announce_first(self, added: set[str], now: datetime) -> None:
+        """Send what a status change made due before anything slower (showing the site the new
+        status, the site's own announcements, re-arming every account): each other account with a
+        new publication due is run on its own thread at once, and waited for up to
+        ``ANNOUNCE_FIRST`` seconds."""
+        planned, publishers = self.engine.planned, self.engine.publishers
+        due = sorted({p.network for p in (planned.get(key) for key in added) if p is not None and p.at <= now
+                      and not isinstance(publishers.get(p.network), SitePublisher)})
+        runs = [threading.Thread(target=self.wake, args=[network], name=f"herald-announce-{network}", daemon=True)
+                for network in due]
+        for run in runs:
+            run.start()
+        until = time.monotonic() + ANNOUNCE_FIRST
+        for run in runs:
+            run.join(max(0.0, until - time.monotonic()))
+        while time.monotonic() < until:  # an account's run already under way (its timer's) runs once more
+            with self._wake_lock:
+                if not self._busy.intersection(due):
+                    return
+            time.sleep(0.002)
 
     def _run(self, network: str) -> tuple[list[Outcome], bool]:
         """Run due for ``network`` until it was not woken again meanwhile; the outcomes, and whether it failed."""

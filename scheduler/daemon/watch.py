@@ -4,8 +4,10 @@ watchdog reports saves of the two files (and only of those: other files in the f
 at the handler, and watchdog's own DEBUG logger is quieted, so a log file next to the calendar
 cannot feed on itself).  A save is read once it has *settled* (:func:`.settle.read_settled`): the
 writer closed the file (where the platform says so), two reads ``quiet`` apart agree and the text
-parses; an empty or unparsable read is read again before anything counts as removed.  A valid file
-is swapped into the engine (:meth:`Engine.swap`); an invalid one is reported with its
+parses; an empty or unparsable read is read again before anything counts as removed (a status save
+closed: ``complete`` apart; renamed into place, which is atomic: one read at once).  A valid file
+is swapped into the engine (:meth:`Engine.swap`); a status save first runs the accounts it gave an
+announcement due, then shows the site the new status; an invalid one is reported with its
 ``file:line:col`` problems, any other failure in one line, and the last good version keeps running.
 The running calendar's hash is kept (:class:`Stamp`) and its text recorded in the ledger.
 """
@@ -18,12 +20,14 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import NamedTuple, Protocol
 
 from campaigns.errors import CalendarError, StatusFileError
 from campaigns.model import Calendar
 from campaigns.result import LoadResult
+from status.load import parses as status_parses
 from status.model import Status
 
 from .. import metrics
@@ -35,7 +39,7 @@ from ..logformat import set_zone
 from ..networks import close_unused
 from ..networks.base import Publisher
 from .background import FeedPolling
-from .settle import Saves, Settling, read_settled
+from .settle import Saves, Settling, read_settled, yaml_parses
 from .timers import Timers
 
 log = logging.getLogger("herald.daemon")
@@ -99,7 +103,7 @@ class Reloads(Protocol):
 
     def reload(self) -> bool: ...
 
-    def reload_status(self) -> bool: ...
+    def reload_status(self, quiet: float | None = None) -> bool: ...
 
 
 class Refusals:
@@ -146,7 +150,8 @@ class Watcher:
         self.stop_event = stop_event
         self.reload_lock = reload_lock  # one reload (or feed change) at a time
         paths = {p for p in (stamp.path, status_path) if p}
-        self.saves = Saves(paths, self._saved, settling, stop_event) if watch else None
+        self.saves = Saves(paths, self._saved, settling, stop_event, quick={status_path} if status_path else ()) \
+            if watch else None
         self.refusals = Refusals()
 
     @staticmethod
@@ -174,19 +179,24 @@ class Watcher:
         if self.saves is not None:
             self.saves.stop()
 
-    def _saved(self, path: str) -> None:
+    def _saved(self, path: str, quiet: float | None = None) -> None:
         """A save settled down: reloaded through the supervisor's entry points (what it exposes is what runs)."""
         if path == os.path.abspath(self.calendar_path):
             self.owner.reload()
         else:
-            self.owner.reload_status()
+            self.owner.reload_status(quiet)
 
-    def _settled(self, path: str) -> bytes | None:
-        return read_settled(lambda: read_bytes(path), self.stop_event.wait, time.monotonic, settling=self.settling)
+    def _settled(self, path: str, quiet: float | None = None) -> bytes | None:
+        # the status file is parsed as its loader will, which keeps the parse for the check that follows
+        parses = (lambda data: status_parses(path, data)) if path == self.status_path else yaml_parses
+        settling = self.settling if quiet is None else replace(self.settling, quiet=min(self.settling.quiet, quiet))
+        return read_settled(lambda: read_bytes(path), self.stop_event.wait, time.monotonic, parses,
+                            settling=settling)
 
-    def reload_status(self) -> bool:
-        """A saved status.yaml: announce what is new at once, or keep the last good status."""
-        return self._reload(self.status_path or "", "status", self._reload_status)
+    def reload_status(self, quiet: float | None = None) -> bool:
+        """A saved status.yaml: announce what is new at once, or keep the last good status
+        (``quiet``: the settled read's, for a save known complete: see :class:`.settle.Settling`)."""
+        return self._reload(self.status_path or "", "status", partial(self._reload_status, quiet=quiet))
 
     def reload_calendar(self) -> bool:
         """A saved calendar: swap it in with its accounts, or keep the last good calendar."""
@@ -202,8 +212,8 @@ class Watcher:
             self.refusals.refuse(path)
             return False
 
-    def _reload_status(self, path: str) -> bool:
-        if self._settled(path) is None:
+    def _reload_status(self, path: str, quiet: float | None = None) -> bool:
+        if self._settled(path, quiet) is None:
             return False  # shutting down
         result = self.load_status(path, self.engine.calendar)
         status = result.value if result.ok else None
@@ -222,7 +232,9 @@ class Watcher:
                         "(to close it for customers, add a resolved update instead)", incident_id, path)
         now = self.clock.now()
         self.feeds.file_status = status
-        added, _gone = self.engine.swap(now, status=self.feeds.merged(status))
+        added, _gone = self.engine.swap(now, status=self.feeds.merged(status), show=False)
+        self.timers.announce_first(added, now)
+        self.engine.show_status(now)  # then the site's files (written off this thread)
         self.timers.arm_all(now)
         log.info("%s: %d announcement(s) added", self.refusals.reloaded(path), len(added))
         self.feeds.poll(now)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from campaigns.model import STATUS_KINDS, Calendar
 from campaigns.plan import Publication, VariantHistory, plan
 from status.announce import announcements
+from status.announce import change as announce_change
 from status.model import Status
 
 from ..ledger import Ledger, Record, State
@@ -44,9 +45,11 @@ class Planning:
 
     # -- what runs ---------------------------------------------------------------------
     def swap(self, now: datetime, *, calendar: Calendar | None = None, status: Status | None = None,
-             publishers: Mapping[str, Publisher] | None = None) -> tuple[set[str], set[str]]:
+             publishers: Mapping[str, Publisher] | None = None, show: bool = True) -> tuple[set[str], set[str]]:
         """Replace any of the calendar, the status and the publishers at once, under the lock, and
-        replan (only the announcements when only the status changed); return (added, removed) keys."""
+        replan (only the announcements the status change calls for when only the status changed);
+        return (added, removed) keys.  ``show=False`` leaves showing a new status to the publishers
+        (the site) to :meth:`show_status`, so that the announcements go out first."""
         with self._plan_lock:
             with self.lock:
                 old = self.view
@@ -59,7 +62,7 @@ class Planning:
                 unseen = [p for name, p in self.view.publishers.items() if p is not old.publishers.get(name)]
             shown = self._shown_status
             if calendar is None and publishers is None and self.window is not None:
-                return self._replan_status(now)
+                return self._replan_status(now, old.status, show)
             changes = self._replan(now)
             if unseen and shown is not None and self._shown_status is shown:  # the others saw it already
                 self._show(unseen, self.view, now)
@@ -96,18 +99,36 @@ class Planning:
             self._status_changed(view, now)
         return set(fresh) - set(old), set(old) - set(fresh)
 
-    def _replan_status(self, now: datetime) -> tuple[set[str], set[str]]:
+    def _replan_status(self, now: datetime, before: Status, show: bool = True) -> tuple[set[str], set[str]]:
+        """Plan the announcements again after a status change: those of the incidents and windows
+        that changed (:func:`status.announce.change`), the rest kept as planned for ``before``."""
         assert self.window is not None
         view = self.view
         start, end = self.window
-        fresh = {k: p for k, p in self.planned.items() if p.kind not in STATUS_KINDS}
-        fresh.update((p.key, p) for p in self._announcements(view, start, end, now))
+        status = view.status
+        announced = self.ledger.sent_sources("maintenance:") if status.maintenance else frozenset()
+        change = announce_change(before, status, announced)
+        if change is None:
+            fresh = {k: p for k, p in self.planned.items() if p.kind not in STATUS_KINDS}
+        else:
+            fresh = {k: p for k, p in self.planned.items() if (p.kind, p.post) not in change.posts}
+            status = change.status
+        fresh.update((p.key, p) for p in announcements(view.calendar, status, start, end, set(view.publishers), now,
+                                                       announced))
         with self.lock:
             old = self.planned
             self.planned = fresh
             self._order = _in_order(fresh)
-        self._status_changed(view, now)
+        if show:
+            self._status_changed(view, now)
         return set(fresh) - set(old), set(old) - set(fresh)
+
+    def show_status(self, now: datetime) -> None:
+        """Show the publishers the status if they have not seen it yet (after ``swap(show=False)``)."""
+        with self._plan_lock:
+            view = self.view
+            if view.status is not self._shown_status:
+                self._status_changed(view, now)
 
     def _ensure_plan(self, now: datetime) -> None:
         """Replan when the plan is an hour old (the horizon moves on) or the clock went back before it."""
