@@ -237,11 +237,14 @@ def _wait_recorded(url: str, count: int, timeout: float) -> bool:
     return False
 
 
-def throughput(workdir: Path, url: str, engines: int, posts: int = 300) -> dict:
+def throughput(workdir: Path, url: str, engines: int, posts: int = 300, lead: float = 15.0) -> dict:
     """``posts`` due at once on one account, ``engines`` engines: publications per second, from the
     first delivery to the last (the receiver answers at once: the ledger and the engines are measured),
     and on PostgreSQL what the ledger did for each publication: transactions committed and tuples
-    fetched (``pg_stat_database``: the whole run: start-up, heartbeats and stop included)."""
+    fetched (``pg_stat_database``: the whole run: start-up, heartbeats and stop included).  The posts
+    are due ``lead`` seconds after the engines are started: long enough for all of them to be up
+    on a busy 2-core machine (``started_in_time`` says whether they were), so that the figure is
+    N engines publishing, not one catching up while the others start."""
     from campaigns.calendar import load
     from campaigns.plan import plan
 
@@ -249,25 +252,36 @@ def throughput(workdir: Path, url: str, engines: int, posts: int = 300) -> dict:
     calendar = workdir / "content_calendar.yaml"
     before = _db_stats(url)
     with Receiver() as receiver:
-        first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
+        first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
         write_calendar(calendar, receiver.url, posts, first, 1.0)
         count = len(plan(load(str(calendar)), first - timedelta(hours=1), first + timedelta(hours=1)))
         group = Engines(workdir, calendar, url)
         for slot in range(engines):
             group.start(slot)
         try:
+            in_time = _all_started(group, until=first.timestamp())
             done = receiver.wait_for(count, timeout=120)
         finally:
             group.stop_all()
         times = sorted(d["at"] for d in receiver.deliveries)
         repeats = len(receiver.deliveries) - len(receiver.accepted)
     span = times[-1] - times[0] if len(times) > 1 else float("nan")
-    out = {"engines": engines, "posts": count, "all_arrived": done, "seconds": round(span, 2),
+    out = {"engines": engines, "posts": count, "started_in_time": in_time, "all_arrived": done,
+           "seconds": round(span, 2),
            "per_second": round(count / span, 1) if span else None, "wire_repeats": repeats}
     after = _db_stats(url)
     if before is not None and after is not None:
         out.update({f"{name}_per_publication": round((after[name] - before[name]) / count, 1) for name in after})
     return out
+
+
+def _all_started(group: Engines, until: float) -> bool:
+    """Wait until every engine of ``group`` has logged its start-up line; False if one had not by ``until``."""
+    while not all(path.exists() and " started: " in path.read_text() for path in group.logs.values()):
+        if time.time() >= until:
+            return False
+        time.sleep(0.05)  # polling the children's logs, not scheduling anything
+    return True
 
 
 def _db_stats(url: str) -> dict[str, int] | None:
@@ -438,15 +452,18 @@ def scaling(folder: Path, pg: ThrowawayPostgres | ServerDatabases, runs: int, po
             print(json.dumps(result), flush=True)
             results[n].append(result)
     median = {n: statistics.median(x["per_second"] for x in rs if x["per_second"]) for n, rs in results.items()}
+    everything = [x for rs in results.values() for x in rs]
     out: dict[str, object] = {"per_second_median": median,
                               "ratio_vs_1_engine": {n: round(v / median[counts[0]], 2) for n, v in median.items()},
-                              "lost_or_doubled": sum(not x["all_arrived"] or x["wire_repeats"] > 0
-                                                     for rs in results.values() for x in rs)}
-    for name in ("transactions_per_publication", "xact_commit_per_publication", "tup_fetched_per_publication"):
-        if all(name in x for rs in results.values() for x in rs):
-            out[name.replace("_per_publication", "_per_publication_median")] = {
-                n: statistics.median(x[name] for x in rs) for n, rs in results.items()}
+                              "lost_or_doubled": sum(not x["all_arrived"] or x["wire_repeats"] > 0 for x in everything)}
+    for name in ("transactions", "xact_commit", "tup_fetched"):
+        if all(f"{name}_per_publication" in x for x in everything):
+            out[f"{name}_per_publication_median"] = _medians(results, f"{name}_per_publication")
     return out
+
+
+def _medians(results: dict[int, list[dict]], name: str) -> dict[int, float]:
+    return {n: statistics.median(x[name] for x in rs) for n, rs in results.items()}
 
 
 def _options(argv: list[str]) -> argparse.Namespace:

@@ -143,8 +143,8 @@ class Peers:
         if not self.cluster.shared:
             return  # SQLite: no lock sessions, every engine tries every key
         running = [e["id"] for e in engines if e["stopped_at"] is None]
-        share = Share.among(self.id, self.cluster.live(running))
-        if share == self.engine.share:
+        share = Share.among(self.id, self.cluster.live(running), since=now)
+        if share == self.engine.share:  # the same engines (since when is not compared)
             return
         log.info("sharing the new publications among %d live engine(s)", len(share.engines))
         self.engine.share = share

@@ -6,8 +6,9 @@ less.  So each key has one *owner* among the live engines, found by rendezvous h
 engine whose hash of ``(engine, key)`` is the highest): every engine computes the same owner
 from the same list, with no messages, and when an engine joins or leaves only the keys it
 owned (or comes to own) move.  An engine acts on a new key at once if it owns it, and on
-another's only once it is :data:`LATE` beyond its time: so a key whose owner is slow, stuck,
-or not yet known to be dead still goes out, a little late.
+another's only once it is :data:`LATE` beyond its time (or beyond when the engine saw the
+current live engines first, if later): so a key whose owner is slow, stuck, or not yet known to
+be dead still goes out, a little late.
 
 The live engines are those whose lock session holds their liveness lock
 (:meth:`scheduler.ledger.cluster.Cluster.live`; a killed process loses it at once, and its peers
@@ -38,14 +39,16 @@ def weight(engine_id: str, key: str) -> int:
 
 @dataclass(frozen=True)
 class Share:
-    """Engine ``me``'s share of the keys among the live ``engines`` (``me`` counts as live)."""
+    """Engine ``me``'s share of the keys among the live ``engines`` (``me`` counts as live), as this
+    engine has seen them ``since`` then (None: always)."""
 
     me: str
     engines: frozenset[str] = field(default_factory=frozenset)
+    since: datetime | None = field(default=None, compare=False)
 
     @classmethod
-    def among(cls, me: str, live: Iterable[str]) -> Share:
-        return cls(me, frozenset({me, *live}))
+    def among(cls, me: str, live: Iterable[str], since: datetime | None = None) -> Share:
+        return cls(me, frozenset({me, *live}), since)
 
     @property
     def shared(self) -> bool:
@@ -60,10 +63,12 @@ class Share:
 
     def acts_at(self, key: str, at: datetime, anyone: bool = False) -> datetime:
         """When this engine acts on the new publication ``key`` due ``at``: then if it is its own
-        (or ``anyone``'s: what every engine should try at once), else :data:`LATE` after."""
+        (or ``anyone``'s: what every engine should try at once), else :data:`LATE` after, counted
+        from when this share began if that is later (a backlog found at a start, or when an
+        engine joined, is each engine's own for LATE before the others help)."""
         if anyone or self.owner(key) == self.me:
             return at
-        return at + LATE
+        return max(at, self.since or at) + LATE
 
     def mine(self, key: str, at: datetime, now: datetime, anyone: bool = False) -> bool:
         """Whether this engine acts on the new publication ``key`` due ``at`` at ``now``."""
