@@ -60,6 +60,11 @@ def test_a_key_of_another_engine_is_acted_on_once_it_is_late_and_a_status_key_at
     assert share.mine(theirs, T0, T0 + LATE) and share.acts_at(theirs, T0) == T0 + LATE
     assert share.mine(theirs, T0, T0, anyone=True)  # status announcements: every engine tries at once
     assert Share("a").mine(theirs, T0, T0)  # the engine's share before any heartbeat: alone
+    # A backlog found when the share began (engines starting after an outage): each engine's own
+    # first, the others' LATE after the share began, not at once because they are long overdue.
+    began = T0 + timedelta(hours=2)
+    assert Share.among("a", {"b"}, since=began).acts_at(theirs, T0) == began + LATE
+    assert Share.among("a", {"b"}, since=began) == share  # the same engines: the same share
 
 
 # -- engines with their heartbeat on one PostgreSQL ledger, on an injected clock ---------------------
