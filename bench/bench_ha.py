@@ -7,19 +7,23 @@ at random and restarted, with a PostgreSQL restart in the middle.
   called half-way.  Figures come from what happened: the receiver's deliveries (lost, keys per
   post, deliveries per key, arrival times) and the claims the killed engine held at the moment
   it died (read from the ledger right after the kill): their lateness is the failover time.
-- ``throughput``: ``posts`` due at once, 1, 2 or 4 engines, publications per second.
+- ``throughput``: ``posts`` due at once, 1, 2 or 4 engines, publications per second (and on
+  PostgreSQL the transactions and tuples fetched per publication); ``scaling`` takes turns over
+  1, 2 and 4 engines and reports the medians and their ratio to 1 engine's.
 - ``growth``: the ledger's bytes per 10,000 publications on SQLite and PostgreSQL.
 - ``ThrowawayPostgres``: a PostgreSQL cluster of its own (initdb in a temporary folder, another
   port) that can be restarted without touching the machine's server; removed at the end.
 
     python bench/bench_ha.py            # 3 engines, 1,000 posts over 2 minutes, throughput, growth
     python bench/bench_ha.py --quick    # 3 engines, 150 posts over 25 s
+    python bench/bench_ha.py --server postgresql://postgres@127.0.0.1:5432/test --throughput-only --runs 5
 
 Used by tests/test_ha.py (2 engines, a few kills, on the test run's own database).
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -233,30 +237,70 @@ def _wait_recorded(url: str, count: int, timeout: float) -> bool:
     return False
 
 
-def throughput(workdir: Path, url: str, engines: int, posts: int = 300) -> dict:
+def throughput(workdir: Path, url: str, engines: int, posts: int = 300, lead: float = 15.0) -> dict:
     """``posts`` due at once on one account, ``engines`` engines: publications per second, from the
-    first delivery to the last (the receiver answers at once: the ledger and the engines are measured)."""
+    first delivery to the last (the receiver answers at once: the ledger and the engines are measured),
+    and on PostgreSQL what the ledger did for each publication: transactions committed and tuples
+    fetched (``pg_stat_database``: the whole run: start-up, heartbeats and stop included).  The posts
+    are due ``lead`` seconds after the engines are started: long enough for all of them to be up
+    on a busy 2-core machine (``started_in_time`` says whether they were), so that the figure is
+    N engines publishing, not one catching up while the others start."""
     from campaigns.calendar import load
     from campaigns.plan import plan
 
     workdir.mkdir(parents=True, exist_ok=True)
     calendar = workdir / "content_calendar.yaml"
+    before = _db_stats(url)
     with Receiver() as receiver:
-        first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
+        first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
         write_calendar(calendar, receiver.url, posts, first, 1.0)
         count = len(plan(load(str(calendar)), first - timedelta(hours=1), first + timedelta(hours=1)))
         group = Engines(workdir, calendar, url)
         for slot in range(engines):
             group.start(slot)
         try:
+            in_time = _all_started(group, until=first.timestamp())
             done = receiver.wait_for(count, timeout=120)
         finally:
             group.stop_all()
         times = sorted(d["at"] for d in receiver.deliveries)
         repeats = len(receiver.deliveries) - len(receiver.accepted)
     span = times[-1] - times[0] if len(times) > 1 else float("nan")
-    return {"engines": engines, "posts": count, "all_arrived": done, "seconds": round(span, 2),
-            "per_second": round(count / span, 1) if span else None, "wire_repeats": repeats}
+    out = {"engines": engines, "posts": count, "started_in_time": in_time, "all_arrived": done,
+           "seconds": round(span, 2),
+           "per_second": round(count / span, 1) if span else None, "wire_repeats": repeats}
+    after = _db_stats(url)
+    if before is not None and after is not None:
+        out.update({f"{name}_per_publication": round((after[name] - before[name]) / count, 1) for name in after})
+    return out
+
+
+def _all_started(group: Engines, until: float) -> bool:
+    """Wait until every engine of ``group`` has logged its start-up line; False if one had not by ``until``."""
+    while not all(path.exists() and " started: " in path.read_text() for path in group.logs.values()):
+        if time.time() >= until:
+            return False
+        time.sleep(0.05)  # polling the children's logs, not scheduling anything
+    return True
+
+
+def _db_stats(url: str) -> dict[str, int] | None:
+    """This database's transactions (committed, and all), and tuples fetched so far (PostgreSQL; None on SQLite).
+    Each backend reports its counts when it ends: read once the engines have stopped."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import create_engine, text
+
+    db = create_engine(url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    try:
+        with db.connect() as c:
+            time.sleep(0.5)  # the stopped engines' backends flush their counts as they exit
+            row = c.execute(text("SELECT xact_commit, xact_rollback, tup_fetched FROM pg_stat_database "
+                                 "WHERE datname = current_database()")).one()
+        # a read is a transaction too: SQLAlchemy ends it with a rollback, as it does a refused insert
+        return {"transactions": int(row[0]) + int(row[1]), "xact_commit": int(row[0]), "tup_fetched": int(row[2])}
+    finally:
+        db.dispose()
 
 
 def growth(url: str, rows: int = 10_000) -> int:
@@ -352,40 +396,109 @@ class ThrowawayPostgres:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+class ServerDatabases:
+    """Databases of our own on a PostgreSQL server that is not ours (``--server URL``: the machine's
+    server, trust auth), uniquely named and dropped on exit; it is never restarted."""
+
+    restart = None
+
+    def __init__(self, url: str):
+        self.url = url.replace("postgresql://", "postgresql+psycopg://")
+        self.prefix = f"herald_bench_{os.getpid()}_{random.randrange(16**6):06x}"
+        self.names: list[str] = []
+
+    def __enter__(self) -> ServerDatabases:
+        return self
+
+    def _admin(self, statement: str) -> None:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as c:
+                c.execute(text(statement))
+        finally:
+            admin.dispose()
+
+    def database(self, name: str) -> str:
+        from sqlalchemy import make_url
+
+        full = f"{self.prefix}_{name}"
+        self._admin(f'CREATE DATABASE "{full}"')
+        self.names.append(full)
+        return make_url(self.url).set(database=full).render_as_string(hide_password=False).replace(
+            "postgresql+psycopg://", "postgresql://")
+
+    def __exit__(self, *exc: object) -> None:
+        for name in self.names:
+            with contextlib.suppress(Exception):
+                self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @contextlib.contextmanager
 def _folder() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="herald-ha-") as folder:
         yield Path(folder)
 
 
+def scaling(folder: Path, pg: ThrowawayPostgres | ServerDatabases, runs: int, posts: int,
+            counts: tuple[int, ...] = (1, 2, 4)) -> dict[str, object]:
+    """``throughput`` with 1, 2 and 4 engines, ``runs`` rounds taking turns (a machine that gets busier
+    meanwhile weighs on every count alike); the medians, and the ratio of each to 1 engine's."""
+    results: dict[int, list[dict]] = {n: [] for n in counts}
+    for r in range(runs):
+        for n in counts:
+            result = throughput(folder / f"tp{n}-{r}", pg.database(f"tp{n}_{r}"), n, posts=posts)
+            print(json.dumps(result), flush=True)
+            results[n].append(result)
+    median = {n: statistics.median(x["per_second"] for x in rs if x["per_second"]) for n, rs in results.items()}
+    everything = [x for rs in results.values() for x in rs]
+    out: dict[str, object] = {"per_second_median": median,
+                              "ratio_vs_1_engine": {n: round(v / median[counts[0]], 2) for n, v in median.items()},
+                              "lost_or_doubled": sum(not x["all_arrived"] or x["wire_repeats"] > 0 for x in everything)}
+    for name in ("transactions", "xact_commit", "tup_fetched"):
+        if all(f"{name}_per_publication" in x for x in everything):
+            out[f"{name}_per_publication_median"] = _medians(results, f"{name}_per_publication")
+    return out
+
+
+def _medians(results: dict[int, list[dict]], name: str) -> dict[int, float]:
+    return {n: statistics.median(x[name] for x in rs) for n, rs in results.items()}
+
+
+def _options(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="3 engines, 150 posts over 25 s")
+    parser.add_argument("--server", metavar="URL",
+                        help="databases of our own on this PostgreSQL server instead of a throwaway cluster "
+                             "(never restarted: the failover run then has no PostgreSQL restart)")
+    parser.add_argument("--throughput-only", action="store_true", help="only the 1 / 2 / 4 engines throughput")
+    parser.add_argument("--runs", type=int, help="throughput rounds (default 3, 1 with --quick)")
+    parser.add_argument("--posts", type=int, help="publications due at once per throughput run (default 300)")
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str]) -> None:
-    quick = "--quick" in argv
+    args = _options(argv)
+    quick = args.quick
     out: dict[str, object] = {}
-    with ThrowawayPostgres() as pg, _folder() as folder:
-        if quick:
-            out["failover"] = ha_run(folder / "ha", pg.database("ha"), engines=3, posts=150, spread=25.0,
-                                     kill_every=(4.0, 8.0), restart_db=pg.restart, receiver_delay=0.2, tail=40.0)
-        else:
-            out["failover"] = ha_run(folder / "ha", pg.database("ha"), engines=3, posts=1000, spread=120.0,
-                                     restart_db=pg.restart, receiver_delay=0.2)
-        print(json.dumps(out["failover"]), flush=True)
-        runs = 1 if quick else 3
-        rates: dict[int, list[float]] = {}
-        for n in (1, 2, 4):
-            for r in range(runs):
-                result = throughput(folder / f"tp{n}-{r}", pg.database(f"tp{n}_{r}"), n, posts=150 if quick else 300)
-                print(json.dumps(result), flush=True)
-                if result["per_second"]:
-                    rates.setdefault(n, []).append(result["per_second"])
-        out["per_second_median"] = {n: statistics.median(v) for n, v in rates.items()}
-        if 1 in out["per_second_median"]:  # type: ignore[operator]
-            base = out["per_second_median"][1]  # type: ignore[index]
-            out["ratio_vs_1_engine"] = {n: round(v / base, 2) for n, v in out["per_second_median"].items()}  # type: ignore[attr-defined]
-        rows = 2_000 if quick else 10_000
-        sqlite_bytes = growth(f"sqlite:///{folder / 'growth.db'}", rows)
-        pg_bytes = growth(pg.database("growth"), rows)
-        out["bytes_per_10000_publications"] = {"sqlite": sqlite_bytes * 10_000 // rows,
-                                               "postgresql": pg_bytes * 10_000 // rows}
+    server = ServerDatabases(args.server) if args.server else ThrowawayPostgres()
+    with server as pg, _folder() as folder:
+        if not args.throughput_only:
+            if quick:
+                out["failover"] = ha_run(folder / "ha", pg.database("ha"), engines=3, posts=150, spread=25.0,
+                                         kill_every=(4.0, 8.0), restart_db=pg.restart, receiver_delay=0.2, tail=40.0)
+            else:
+                out["failover"] = ha_run(folder / "ha", pg.database("ha"), engines=3, posts=1000, spread=120.0,
+                                         restart_db=pg.restart, receiver_delay=0.2)
+            print(json.dumps(out["failover"]), flush=True)
+        out.update(scaling(folder, pg, args.runs or (1 if quick else 3), args.posts or (150 if quick else 300)))
+        if not args.throughput_only:
+            rows = 2_000 if quick else 10_000
+            sqlite_bytes = growth(f"sqlite:///{folder / 'growth.db'}", rows)
+            pg_bytes = growth(pg.database("growth"), rows)
+            out["bytes_per_10000_publications"] = {"sqlite": sqlite_bytes * 10_000 // rows,
+                                                   "postgresql": pg_bytes * 10_000 // rows}
     print(json.dumps(out, indent=1))
 
 

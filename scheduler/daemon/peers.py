@@ -5,9 +5,11 @@ keeps the engine's lock session (:mod:`scheduler.ledger.cluster`: its liveness l
 on PostgreSQL), declares dead the peers whose heartbeat stopped ``DEAD_AFTER`` ago and whose lock
 session is gone, and wakes the accounts where they held claims: a standby takes them over
 (reconciling first: they may have been on the wire) within seconds, not when the 2-minute lease
-ends.  After its own ledger connection came back (a restarted PostgreSQL), an engine waits
-``DEAD_AFTER`` before judging peers: they need the same time to beat again.  It also says when
-this engine's calendar differs from the newest one among live engines.
+ends.  It shares the new publications among the live engines (:mod:`scheduler.ledger.share`) and
+wakes every account when that share changes: a dead engine's share is taken at the next heartbeat
+after its lock session ended.  After its own ledger connection came back (a restarted PostgreSQL),
+an engine waits ``DEAD_AFTER`` before judging peers: they need the same time to beat again.  It
+also says when this engine's calendar differs from the newest one among live engines.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ..engine import Engine
 from ..ledger import Ledger
 from ..ledger.cluster import Cluster
 from ..ledger.registry import newest_calendar
+from ..ledger.share import Share
 from .timers import HEARTBEAT
 
 if TYPE_CHECKING:
@@ -79,6 +82,11 @@ class Peers:
         self.ledger.beat(self.id, now, self.info(), started=True)
         self.connected_since = now
         self._warn_if_not_alone(now)
+        try:
+            self._share(now, self.ledger.engines())
+        except Exception as exc:
+            log.error("could not look at the other engines (%s: %s); trying every key until the next heartbeat",
+                      type(exc).__name__, exc)
 
     def pulse(self, now: datetime) -> bool:
         """The heartbeat (see the module's docstring); False when it did not reach the ledger."""
@@ -102,10 +110,12 @@ class Peers:
         return True
 
     def look_at_peers(self, now: datetime) -> None:
-        """Take over the claims of engines that died; say when this engine's calendar is not the newest."""
+        """Take over the claims of engines that died; share the new publications among the live
+        ones; say when this engine's calendar is not the newest."""
         engines = self.ledger.engines()
         if self.connected_since is not None and now - self.connected_since >= DEAD_AFTER:
             self._take_over(now)
+        self._share(now, engines)
         live = [e for e in engines if e["stopped_at"] is None and e["id"] not in self.engine.dead_owners
                 and now - e["heartbeat_at"] < DEAD_AFTER]
         self._compare_calendars(newest_calendar(live))
@@ -125,6 +135,21 @@ class Peers:
         for network in sorted({r.network for r in held}):
             if network in self.engine.publishers:
                 self.arm(network, now)
+
+    def _share(self, now: datetime, engines: list[dict[str, Any]]) -> None:
+        """Share the new publications among the engines whose lock session is alive (PostgreSQL;
+        see :mod:`scheduler.ledger.share`); when the share changed (an engine joined, or died: its
+        session ended), wake every account, so that what is now this engine's and due goes out."""
+        if not self.cluster.shared:
+            return  # SQLite: no lock sessions, every engine tries every key
+        running = [e["id"] for e in engines if e["stopped_at"] is None]
+        share = Share.among(self.id, self.cluster.live(running), since=now)
+        if share == self.engine.share:  # the same engines (since when is not compared)
+            return
+        log.info("sharing the new publications among %d live engine(s)", len(share.engines))
+        self.engine.share = share
+        for network in sorted(self.engine.publishers):
+            self.arm(network, now)
 
     def _compare_calendars(self, newest: str | None) -> None:
         """Say once when the newest calendar among live engines is not this one's, and once when it is again."""

@@ -14,6 +14,7 @@ from campaigns.plan import Publication
 from status.model import Status
 
 from ..ledger import Ledger, Record
+from ..ledger.share import Share
 from ..networks.base import OutgoingPost, Publisher
 from .events import Event, Events, log_outcome
 from .gate import Gate
@@ -51,6 +52,9 @@ class Engine(Agenda):
         # Engines sharing the ledger that are dead (set by the daemon from heartbeats and lock
         # sessions): their claims are taken over at once, not when the lease ends.
         self.dead_owners: frozenset[str] = frozenset()
+        # The new publications this engine acts on at once among the live engines of its ledger (set
+        # by the daemon's heartbeat); alone, all of them.  The others' it tries once they are late.
+        self.share = Share(owner)
         self._gone_since: dict[str, datetime] = {}  # engine processes of this host found gone: when
         # False while another engine of the cluster reads the status feeds: a status publication
         # this engine cannot find may be one of theirs, so it is left to them, not skipped.
@@ -106,11 +110,13 @@ class Engine(Agenda):
     def run_due(self, now: datetime, network: str | None = None) -> list[Outcome]:
         """Act on everything :meth:`due` at ``now``, for one account or all: the only way anything is
         sent.  Holds that ended are released (or skipped, per catch-up and ``on_resume``) and then
-        sent with the retries; new publications go first, oldest first."""
+        sent with the retries; new publications go first, oldest first: those of this engine's
+        :attr:`share`, and the others' once they are late (their owner slow, or dead and not known yet)."""
         if self.stopping:
             return []
         due = self.due(now, network)
-        outcomes = self._fire_new(due.new, now, network)
+        new = tuple(p for p in due.new if self.share.mine(p.key, p.at, now, p.kind in STATUS_KINDS))
+        outcomes = self._fire_new(new, now, network)
         retries = list(due.retries)
         for record in due.releasable:
             if self.stopping:

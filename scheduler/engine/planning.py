@@ -20,6 +20,7 @@ from status.announce import change as announce_change
 from status.model import Status
 
 from ..ledger import Ledger, Record, State
+from ..ledger.share import Share
 from ..networks.base import Publisher
 from .model import HORIZON, LOOKBACK_CAP, REPLAN, SETTLE, Due, View
 from .steps import incident_reason, pause_reason
@@ -163,6 +164,7 @@ class Agenda(Planning):
     owner: str
     dead_owners: frozenset[str]
     _gone_since: dict[str, datetime]
+    share: Share  # the new publications this engine acts on first (scheduler.ledger.share)
 
     def pending(self, now: datetime | None = None, network: str | None = None) -> list[Publication]:
         """Planned publications due by ``now`` (None: all) that the ledger has no row for yet, in
@@ -178,25 +180,27 @@ class Agenda(Planning):
         return [p for p in planned if p.key not in states]
 
     def _next_new(self, network: str | None) -> datetime | None:
-        """When the first planned publication without a ledger row is due; the ledger is asked
-        about a few at a time, in time order, never about the whole horizon."""
+        """When this engine first acts on a planned publication without a ledger row (at its time
+        if it is in the engine's :attr:`share`, a little later if not); the ledger is asked about
+        a few at a time, in time order, never about the whole horizon."""
+        first: datetime | None = None
         batch: list[Publication] = []
-        for pub in (*self._order, None):
-            if pub is not None:
-                if pub.key in self._recorded or not self._acts_on(pub.network, network):
-                    continue
-                batch.append(pub)
-                if len(batch) < 50:
-                    continue
-            if not batch:
-                return None
-            states = self.ledger.states([p.key for p in batch])
-            self._recorded.update(states)
-            first = next((p for p in batch if p.key not in states), None)
-            if first is not None:
-                return first.at
-            batch = []
-        return None
+        for pub in self._order:
+            if first is not None and pub.at >= first:
+                break
+            if pub.key in self._recorded or not self._acts_on(pub.network, network):
+                continue
+            batch.append(pub)
+            if len(batch) == 50:
+                first, batch = self._first_act(batch, first), []
+        return self._first_act(batch, first) if batch else first
+
+    def _first_act(self, batch: list[Publication], first: datetime | None) -> datetime | None:
+        """The earlier of ``first`` and when this engine acts on those of ``batch`` without a row."""
+        states = self.ledger.states([p.key for p in batch])
+        self._recorded.update(states)
+        times = [self.share.acts_at(p.key, p.at, p.kind in STATUS_KINDS) for p in batch if p.key not in states]
+        return min([*times, *([first] if first is not None else [])], default=None)
 
     def lookup(self, record: Record) -> Publication | None:
         """The publication a ledger row stands for, from the current calendar and status (their
