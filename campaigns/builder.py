@@ -15,24 +15,23 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from .errors import Problem
+from .errors import Problem, RuleError, TemplateError, TimeFormatError
 from .located import LocatedBuilder, Where, mapping_at, text_at, texts_at
 from .model import DEFAULT_CATCH_UP, POST_KINDS, Account, Brand, Calendar, Campaign, EnginePolicy, Kind, Post, Series
 from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
-from .recurrence import RuleError, dst_meetings, local_bound, parse_rule, sort_key
+from .recurrence import dst_meetings, local_bound, parse_rule, sort_key
 from .render import finish, render_values
 from .schemacheck import did_you_mean
 from .status_templates import TEMPLATE_FIELDS
 from .templates import (
     OCCURRENCE_FIELDS,
     Template,
-    TemplateError,
     compile_template,
     event_day,
     longest_countdown_values,
     longest_occurrence_values,
 )
-from .timeparse import TimeFormatError, When, parse_when
+from .timeparse import When, parse_when
 from .voice import DEFAULT_REQUIRED, Limits, Voice
 from .yamlsource import Loc, LocDict, LocList
 

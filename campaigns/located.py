@@ -21,10 +21,10 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .durations import DurationError, parse_duration, parse_rate
-from .errors import Problem
+from .durations import parse_duration, parse_rate
+from .errors import DurationError, Problem, TimeFormatError
 from .schemacheck import did_you_mean
-from .timeparse import TimeFormatError, When, describe_offsets, local_time_kind, parse_when, zone
+from .timeparse import When, describe_offsets, local_time_kind, parse_when, zone
 from .yamlsource import Loc, LocDict, LocList
 
 Where = tuple[object, ...]

@@ -13,7 +13,8 @@ from jsonschema import Draft202012Validator
 from campaigns.errors import ConfigError
 from campaigns.model import Account
 from scheduler.clock import FakeClock
-from scheduler.networks.base import AuthFailed, OutgoingPost, Permanent, RateLimited, RemoteRef, Transient
+from scheduler.errors import AuthFailed, Permanent, RateLimited, Transient
+from scheduler.networks.base import OutgoingPost, RemoteRef
 from scheduler.networks.credentials import credentials
 from scheduler.networks.discord import DiscordPublisher
 from scheduler.networks.mastodon import MastodonPublisher, normalise

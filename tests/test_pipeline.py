@@ -19,8 +19,8 @@ from scheduler.engine import send as send_steps
 from scheduler.engine.gate import Gate
 from scheduler.engine.pipeline import FIRE, Pipeline, Step
 from scheduler.engine.steps import Firing
+from scheduler.errors import AuthFailed, Permanent, RateLimited, Transient
 from scheduler.ledger import Ledger, State
-from scheduler.networks.base import AuthFailed, Permanent, RateLimited, Transient
 from scheduler.networks.memory import MemoryPublisher
 from status.load import loads as load_status
 from status.model import Status

@@ -13,8 +13,9 @@ from campaigns.model import STATUS_KINDS
 from campaigns.plan import Publication
 from status.announce import headline
 
+from ..errors import AuthFailed, Permanent, PublishError, RateLimited, Transient
 from ..ledger import Ledger, State
-from ..networks.base import AuthFailed, OutgoingPost, Permanent, PublishError, RateLimited, RemoteRef, Transient
+from ..networks.base import OutgoingPost, RemoteRef
 from .model import Outcome, Result, View, backoff
 from .steps import Firing
 

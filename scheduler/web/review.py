@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..errors import BadFilter
 from ..render.review import VIEWS, Diff, Filters, Room, Window, diff_page, login_page, plan_page, publications
 from .context import REVIEW_TOKEN_ENV, WebContext, calendar_token
 
@@ -191,10 +192,6 @@ def _login(request: Request, status: int, message: str, next_path: str = "/revie
     response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/review",
                         secure=request.url.scheme == "https")
     return response
-
-
-class BadFilter(ValueError):
-    """A query parameter that names nothing the calendar has (a 400 with a suggestion)."""
 
 
 def _choice(request: Request, name: str, known: list[str]) -> str | None:
