@@ -221,11 +221,12 @@ def _draft(ctx: WebContext) -> tuple[Calendar, list[str]]:
     its network is shown with its overflow (the engine refuses such a file and keeps its last good
     calendar, which is shown when the file does not load at all)."""
     from campaigns.calendar import check
+    from campaigns.errors import Code
 
     disk = check(ctx.calendar_path, draft=True)
     if disk.value is None or disk.errors:
         return ctx.calendar(), []
-    return disk.value, [str(p) for p in disk.warnings if "is too long for" in p.message]
+    return disk.value, [str(p) for p in disk.warnings if p.code is Code.TOO_LONG]
 
 
 def _window(request: Request, calendar: Calendar, now: datetime) -> Window:
