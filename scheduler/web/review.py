@@ -226,7 +226,7 @@ def _draft(ctx: WebContext) -> tuple[Calendar, list[str]]:
     disk = check(ctx.calendar_path, draft=True)
     if disk.value is None or disk.errors:
         return ctx.calendar(), []
-    return disk.value, [str(p) for p in disk.warnings if p.code is Code.TOO_LONG]
+    return disk.value, [str(p) for p in disk.warnings if p.code == Code.TOO_LONG]
 
 
 def _window(request: Request, calendar: Calendar, now: datetime) -> Window:
