@@ -15,24 +15,23 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from .errors import Problem
+from .errors import Code, Problem, RuleError, TemplateError, TimeFormatError
 from .located import LocatedBuilder, Where, mapping_at, text_at, texts_at
 from .model import DEFAULT_CATCH_UP, POST_KINDS, Account, Brand, Calendar, Campaign, EnginePolicy, Kind, Post, Series
 from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
-from .recurrence import RuleError, dst_meetings, local_bound, parse_rule, sort_key
+from .recurrence import dst_meetings, local_bound, parse_rule, sort_key
 from .render import finish, render_values
 from .schemacheck import did_you_mean
 from .status_templates import TEMPLATE_FIELDS
 from .templates import (
     OCCURRENCE_FIELDS,
     Template,
-    TemplateError,
     compile_template,
     event_day,
     longest_countdown_values,
     longest_occurrence_values,
 )
-from .timeparse import TimeFormatError, When, parse_when
+from .timeparse import When, parse_when
 from .voice import DEFAULT_REQUIRED, Limits, Voice
 from .yamlsource import Loc, LocDict, LocList
 
@@ -281,9 +280,9 @@ class PostBuilder:
         self.brand, self.networks, self.campaigns, self.known_fields = brand, networks, campaigns, known_fields
         self.failed = False
 
-    def error(self, loc: Loc, message: str, hint: str = "") -> None:
+    def error(self, loc: Loc, message: str, hint: str = "", code: Code = Code.OTHER) -> None:
         self.failed = True
-        self.p.error(loc, message, hint)
+        self.p.error(loc, message, hint, code)
 
     @property
     def pid(self) -> str:
@@ -519,7 +518,7 @@ class PostBuilder:
                 worst = " at its longest" if any(f in OCCURRENCE_FIELDS for f in template.fields) else ""
                 report = self.p.warning if self.p.draft else self.error
                 report(self.spec.loc, f"post {self.pid!r} is too long for {name} ({account.rules.title}): "
-                       f"{which} is {over}{worst}", "shorten it, or give per_network wording for it")
+                       f"{which} is {over}{worst}", "shorten it, or give per_network wording for it", Code.TOO_LONG)
 
     def image(self, names: tuple[str, ...]) -> dict[str, str] | None:
         raw = self.spec.get("image")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from .errors import DurationError
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _DURATION = re.compile(r"(\d+)\s*(s|m|h|d)", re.ASCII)
 _RATE = re.compile(r"(\d+)\s*/\s*(second|minute|hour|day)", re.ASCII)
@@ -18,14 +20,6 @@ _MAX_SECONDS = 100 * 365 * 86400
 
 DURATION_HINT = "a duration like 90s, 30m, 6h or 2d"
 RATE_HINT = "a rate like 30/hour (per second, minute, hour or day)"
-
-
-class DurationError(ValueError):
-    """A duration or rate that cannot be read; the message says why and what would be right."""
-
-    def __init__(self, text: object, what: str, hint: str):
-        self.text, self.what, self.hint = text, what, hint
-        super().__init__(f"{text!r} is not {what}; write {hint}")
 
 
 def _seconds(number: str, unit: str, text: object, what: str, hint: str) -> int:

@@ -1,25 +1,38 @@
-"""Herald's errors: one module, one root (:class:`HeraldError`), for every layer.
+"""Herald's errors: one root (:class:`HeraldError`), here at the base, for every layer.
 
-Each class carries its ``exit_code``; the CLI maps errors to exit codes by type and
-prints their one-line messages (tracebacks only with ``--traceback``):
+This module holds the root and the errors of the pure layers (``campaigns/``, ``status/``);
+the errors of side effects (the ledger, files, HTTP, publishing) are all in
+:mod:`scheduler.errors`, under the same root.  Each class carries its ``exit_code``; the CLI
+maps errors to exit codes by type and prints their one-line messages (tracebacks only with
+``--traceback``):
 
     0 success · 1 invalid input (files, credentials, configuration) · 2 bad command line ·
     3 runtime failure (ledger, output file, network) · 130 interrupted
 
 Every problem a planner can cause is a :class:`Problem`: a place in a file and a
 message that says what is wrong and, where it helps, what would be right.  They
-print as ``FILE:LINE:COL: message (hint)``, the form editors and CI logs link to.
+print as ``FILE:LINE:COL: message (hint)``, the form editors and CI logs link to; code that
+decides on a problem reads its ``code`` (a :class:`Code`), never its message.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 class HeraldError(Exception):
     """Base of every error Herald reports to a person instead of a traceback."""
 
     exit_code = 1
+
+
+class Code(StrEnum):
+    """What kind of problem a :class:`Problem` is, for code that acts on some kinds only (the
+    message is for people, and its wording may change)."""
+
+    OTHER = ""  # every problem nothing decides on
+    TOO_LONG = "too-long"  # a text longer than a network allows
 
 
 @dataclass(frozen=True, order=True)
@@ -32,6 +45,7 @@ class Problem:
     message: str
     hint: str = ""
     severity: str = "error"
+    code: Code = Code.OTHER
 
     def __str__(self) -> str:
         where = self.path if not self.line else f"{self.path}:{self.line}:{self.col}"
@@ -79,12 +93,48 @@ class MissingExtra(ConfigError):
     exit_code = 2
 
 
-class RuntimeFailure(HeraldError):
-    """Something outside the input failed: an output file that cannot be written, a lock."""
+class InvalidValue(HeraldError, ValueError):
+    """A value of the pure layers that cannot be read; a ``ValueError`` too, so the code that
+    reads values keeps catching it as one.  The located builders turn it into a :class:`Problem`."""
 
-    exit_code = 3
+
+class TimeFormatError(InvalidValue):
+    """A date or time that cannot be read; the message says why and what would be right."""
 
 
-class LedgerError(RuntimeFailure):
-    """The ledger cannot be opened or used (bad URL, unreachable database, a ledger file that
-    is empty, damaged or gone); the message names the file or database and what to do."""
+class DurationError(InvalidValue):
+    """A duration or rate that cannot be read; the message says why and what would be right."""
+
+    def __init__(self, text: object, what: str, hint: str):
+        self.text, self.what, self.hint = text, what, hint
+        super().__init__(f"{text!r} is not {what}; write {hint}")
+
+
+class RuleError(InvalidValue):
+    """An ``rrule:`` that cannot be used; ``hint`` says what would be right."""
+
+    def __init__(self, message: str, hint: str = ""):
+        self.message, self.hint = message, hint
+        super().__init__(message)
+
+
+class TemplateError(InvalidValue):
+    """A template that cannot be rendered; the message says why."""
+
+
+class AmbiguousDate(InvalidValue):
+    """A date such as 05/08/2026 in a file whose other dates do not say which is the day."""
+
+
+class FeedError(InvalidValue):
+    """A feed answered something that is not a status feed."""
+
+
+class BadPayload(InvalidValue):
+    """A payload that is not what the tool sends (answered with 422 and the sentence)."""
+
+
+class StatusChanged(RuntimeError):
+    """The status file read under the lock is not the one the decision was made on (it lost a
+    component the decision names: a save in progress, or a person's edit): decide again.
+    A signal between the alert intake's parts, never shown to a person: not a HeraldError."""

@@ -21,10 +21,10 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .durations import DurationError, parse_duration, parse_rate
-from .errors import Problem
+from .durations import parse_duration, parse_rate
+from .errors import Code, DurationError, Problem, TimeFormatError
 from .schemacheck import did_you_mean
-from .timeparse import TimeFormatError, When, describe_offsets, local_time_kind, parse_when, zone
+from .timeparse import When, describe_offsets, local_time_kind, parse_when, zone
 from .yamlsource import Loc, LocDict, LocList
 
 Where = tuple[object, ...]
@@ -39,8 +39,8 @@ class LocatedBuilder:
         self.bad = bad
 
     # -- reporting -----------------------------------------------------------------
-    def error(self, loc: Loc, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.path, loc.line, loc.col, message, hint))
+    def error(self, loc: Loc, message: str, hint: str = "", code: Code = Code.OTHER) -> None:
+        self.problems.append(Problem(self.path, loc.line, loc.col, message, hint, code=code))
 
     def unique_id(self, seen: dict[str, int], spec: LocDict, what: str, hint: str = "") -> bool:
         """True the first time ``spec``'s id is seen; else a located "duplicate id" error (the one
@@ -52,8 +52,8 @@ class LocatedBuilder:
         seen[ident] = loc.line
         return True
 
-    def warning(self, loc: Loc, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.path, loc.line, loc.col, message, hint, "warning"))
+    def warning(self, loc: Loc, message: str, hint: str = "", code: Code = Code.OTHER) -> None:
+        self.problems.append(Problem(self.path, loc.line, loc.col, message, hint, "warning", code))
 
     def has_errors(self) -> bool:
         return any(p.severity == "error" for p in self.problems)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
+from .errors import RuleError
 from .timeparse import When, zone
 
 _RRULE_UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
@@ -24,14 +25,6 @@ _RRULE_PART = re.compile(r"(?:^|;)(BYHOUR|BYMINUTE|BYSECOND|FREQ|COUNT|UNTIL|BYS
 FINE_FREQS = frozenset({"HOURLY", "MINUTELY", "SECONDLY"})
 RULE_HINT = "see RFC 5545, e.g. FREQ=WEEKLY;BYDAY=MO,TH;BYHOUR=10;BYMINUTE=0"
 _LONGEST_MONTH = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
-
-
-class RuleError(ValueError):
-    """An ``rrule:`` that cannot be used; ``hint`` says what would be right."""
-
-    def __init__(self, message: str, hint: str = ""):
-        self.message, self.hint = message, hint
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

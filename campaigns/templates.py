@@ -16,6 +16,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .errors import TemplateError
 from .networks import URL_RE
 from .schemacheck import did_you_mean
 from .timeparse import month_name
@@ -46,10 +47,6 @@ _LONGEST = {
 
 # Compiled templates kept (see :func:`compiled`): a few hundred bytes each, whatever the calendar's size.
 COMPILED_CACHE = 4096
-
-
-class TemplateError(ValueError):
-    """A template that cannot be rendered; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .errors import TimeFormatError
+
 _DATE = r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
 _TIME = r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,6}))?)?"
 _OFFSET = r"(?P<tz>Z|z|[+-]\d{2}(?::?\d{2})?)?"
@@ -23,10 +25,6 @@ _MONTHS = [
     "", "January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December",
 ]
-
-
-class TimeFormatError(ValueError):
-    """A date or time that cannot be read; the message says why and what would be right."""
 
 
 @dataclass(frozen=True, slots=True)

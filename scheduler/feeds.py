@@ -51,13 +51,15 @@ from urllib.parse import urlsplit
 
 import requests
 
+from campaigns.errors import FeedError
 from status.feeds import feed_incidents, with_feeds, worst
-from status.formats.feed import FeedBody, FeedError
+from status.formats.feed import FeedBody
 from status.formats.rss import parse_feed as parse_rss
 from status.formats.statuspage import parse_feed as parse_statuspage
 from status.model import Feed, Incident, Status, Update, UpdateState
 
-from .http import Cancelled, HttpClient, HttpError, retry_at
+from .errors import Cancelled, HttpError
+from .http import HttpClient, retry_at
 
 log = logging.getLogger("herald.feeds")
 

@@ -64,8 +64,17 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from campaigns.errors import RuntimeFailure
-
+from .errors import (
+    BadResponse,
+    Cancelled,
+    ConnectFailed,
+    ConnectionLost,
+    DeadlineExceeded,
+    RedirectRefused,
+    ResponseTooLarge,
+    TooManyRedirects,
+    TransportError,
+)
 from .redaction import redact_url
 
 if TYPE_CHECKING:
@@ -83,93 +92,12 @@ CANCEL_POLL = 0.05  # seconds between looks at the cancel event while a request 
 REDIRECTS = (301, 302, 303, 307, 308)
 
 
-# -- errors -------------------------------------------------------------------------------------------------------
-
-
-class HttpError(RuntimeFailure):
-    """A request that produced no usable response. ``url`` is already redacted."""
-
-    def __init__(self, url: str, message: str):
-        self.url = redact_url(url)
-        self.detail = message
-        super().__init__(message)
-
-
-class TransportError(HttpError):
-    """The connection failed. ``ambiguous``: the request may have reached the server (a POST
-    may have been acted on); False when it certainly did not."""
-
-    def __init__(self, url: str, message: str, *, ambiguous: bool):
-        super().__init__(url, message)
-        self.ambiguous = ambiguous
-
-
-class ConnectFailed(TransportError):
-    """No connection (refused, unresolvable, connect timeout, TLS handshake): nothing was sent."""
-
-    def __init__(self, url: str, reason: str):
-        super().__init__(url, f"cannot connect to {redact_url(url)} ({reason})", ambiguous=False)
-        self.reason = reason
-
-
-class ConnectionLost(TransportError):
-    """The connection dropped or stalled after the request started: it may have been received."""
-
-    def __init__(self, url: str, reason: str):
-        super().__init__(url, f"the connection to {redact_url(url)} was lost ({reason})", ambiguous=True)
-        self.reason = reason
-
-
-class DeadlineExceeded(TransportError):
-    """No complete answer within the request's deadline."""
-
-    def __init__(self, url: str, deadline: float, *, ambiguous: bool):
-        super().__init__(url, f"{redact_url(url)} did not answer completely within {deadline:g} s",
-                         ambiguous=ambiguous)
-        self.deadline = deadline
-
-
-class Cancelled(TransportError):
-    """The caller's cancel event was set (e.g. the engine is shutting down)."""
-
-    def __init__(self, url: str, *, ambiguous: bool):
-        super().__init__(url, f"the request to {redact_url(url)} was cancelled", ambiguous=ambiguous)
-
-
-class ResponseTooLarge(HttpError):
-    """The answer (``decoded``: once decompressed) is larger than ``limit`` bytes."""
-
-    def __init__(self, url: str, limit: int, status: int, *, decoded: bool):
-        what = "decompressed answer" if decoded else "answer"
-        super().__init__(url, f"the {what} from {redact_url(url)} is larger than {limit} bytes; refused")
-        self.limit, self.status, self.decoded = limit, status, decoded
-
-
-class BadResponse(HttpError):
-    """An answer that cannot be read (an unsupported or corrupt content encoding)."""
-
-
-class RedirectRefused(HttpError):
-    """A redirect to another host (or scheme): followed only within the same host."""
-
-    def __init__(self, url: str, target: str):
-        self.from_host, self.to_host = _authority(url), _authority(target)
-        super().__init__(url, f"{redact_url(url)} redirects to another host ({self.from_host} -> {self.to_host}: "
-                              f"{redact_url(target)}); redirects are followed only on the same host")
-        self.target = redact_url(target)
-
-
-class TooManyRedirects(HttpError):
-    def __init__(self, url: str, hops: int):
-        super().__init__(url, f"{redact_url(url)}: more than {hops} redirects")
-        self.hops = hops
-
-
 # -- status codes and Retry-After ---------------------------------------------------------------------------------
 
 
-class Outcome(Enum):
-    """What a status code means for the caller (a publisher may refine it with the API's own codes)."""
+class Verdict(Enum):
+    """The status classifier's verdict: what a status code means for the caller (a publisher may
+    refine it with the API's own codes)."""
 
     OK = "ok"  # 2xx
     RATE_LIMITED = "rate-limited"  # 429: wait for retry_at(...)
@@ -180,26 +108,26 @@ class Outcome(Enum):
 
     @property
     def transient(self) -> bool:
-        return self in (Outcome.TRANSIENT, Outcome.TRANSIENT_AMBIGUOUS)
+        return self in (Verdict.TRANSIENT, Verdict.TRANSIENT_AMBIGUOUS)
 
     @property
     def ambiguous(self) -> bool:
-        return self is Outcome.TRANSIENT_AMBIGUOUS
+        return self is Verdict.TRANSIENT_AMBIGUOUS
 
 
-def classify(status: int) -> Outcome:
-    """The one reading of an HTTP status code (see :class:`Outcome`)."""
+def classify(status: int) -> Verdict:
+    """The one reading of an HTTP status code (see :class:`Verdict`)."""
     if 200 <= status < 300:
-        return Outcome.OK
+        return Verdict.OK
     if status == 429:
-        return Outcome.RATE_LIMITED
+        return Verdict.RATE_LIMITED
     if status >= 500:
-        return Outcome.TRANSIENT_AMBIGUOUS
+        return Verdict.TRANSIENT_AMBIGUOUS
     if status in (408, 425):
-        return Outcome.TRANSIENT
+        return Verdict.TRANSIENT
     if status in (401, 403):
-        return Outcome.AUTH
-    return Outcome.PERMANENT
+        return Verdict.AUTH
+    return Verdict.PERMANENT
 
 
 def _header(headers: Mapping[str, Any], name: str) -> str | None:
@@ -281,7 +209,7 @@ class Response:
         return 200 <= self.status < 300
 
     @property
-    def outcome(self) -> Outcome:
+    def verdict(self) -> Verdict:
         return classify(self.status)
 
     @property
@@ -513,15 +441,6 @@ class _Decoder:
 
 
 # -- the client ---------------------------------------------------------------------------------------------------
-
-
-def _authority(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        return f"{host}:{parts.port}" if parts.port else host
-    except ValueError:
-        return "?"
 
 
 def _origin(url: str) -> tuple[str, str, int]:

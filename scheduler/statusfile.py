@@ -36,13 +36,14 @@ import os
 import time
 from collections.abc import Callable, Iterator
 
-from campaigns.errors import Problem, RuntimeFailure, StatusFileError
+from campaigns.errors import Problem, StatusFileError
 from campaigns.model import Calendar
 from status import edit as transforms
 from status.load import check
 from status.model import Status
 
 from . import files
+from .errors import StatusFileBusy, StatusFileRace
 from .files import read_text, replace_if_unchanged
 
 log = logging.getLogger("herald.statusfile")
@@ -51,23 +52,6 @@ LOCK_TIMEOUT = 30.0  # seconds to wait for another command's edit
 MERGE_ATTEMPTS = 5  # hand edits merged in a row before giving up
 
 Change = transforms.Change
-
-
-class StatusFileBusy(RuntimeFailure):
-    """Another command held the status file's lock for too long."""
-
-    def __init__(self, path: str, waited: float):
-        self.path, self.waited = path, waited
-        super().__init__(f"{path}: another herald command has been editing it for {waited:.0f} s "
-                         f"(lock {lock_path(path)}); nothing was written, try again")
-
-
-class StatusFileRace(RuntimeFailure):
-    """The file changed under the command in a way that could not be merged, or it kept changing."""
-
-    def __init__(self, path: str, detail: str):
-        self.path, self.detail = path, detail
-        super().__init__(f"{path}: {detail}")
 
 
 def lock_path(path: str) -> str:
@@ -92,7 +76,7 @@ def locked(path: str, timeout: float = LOCK_TIMEOUT, sleep: Callable[[float], No
                     raise
             waited = monotonic() - started
             if waited >= timeout:
-                raise StatusFileBusy(path, waited)
+                raise StatusFileBusy(path, waited, lock_path(path))
             sleep(0.01)
         try:
             yield

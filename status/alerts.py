@@ -28,6 +28,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from campaigns.errors import StatusChanged
 from campaigns.model import Calendar
 
 from . import edit
@@ -378,11 +379,6 @@ def _words(status: Status, component: str, policy: AlertPolicy | None, what: str
         return f"More customers are affected by the problem with {name} than we first saw. We're on it."
     # the state's template adds the apology; a stock phrase here would get the post refused
     return f"The problem with {name} is fixed, and everything is working normally again."
-
-
-class StatusChanged(RuntimeError):
-    """The status file read under the lock is not the one the decision was made on (it lost a
-    component the decision names: a save in progress, or a person's edit): decide again."""
 
 
 def action_component(action: tuple[str, Any], tracked: Mapping[str, Tracked]) -> str:

@@ -220,8 +220,8 @@ def test_verbose_logging_is_redacted_keeps_library_chatter_bounded_and_leaves_no
 
 
 @pytest.mark.parametrize("error, code", [
-    ("campaigns.errors:UsageError", 2), ("campaigns.errors:ConfigError", 1), ("campaigns.errors:RuntimeFailure", 3),
-    ("campaigns.errors:LedgerError", 3), ("scheduler.statusfile:StatusFileRace", 3),
+    ("campaigns.errors:UsageError", 2), ("campaigns.errors:ConfigError", 1), ("scheduler.errors:RuntimeFailure", 3),
+    ("scheduler.errors:LedgerError", 3), ("scheduler.errors:StatusFileRace", 3),
 ])
 def test_errors_map_to_exit_codes_by_type_and_are_redacted(monkeypatch, capsys, error, code):
     import importlib

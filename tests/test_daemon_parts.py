@@ -61,7 +61,7 @@ def test_a_job_due_as_the_engine_stops_leaves_no_traceback_in_the_schedulers_thr
 
 
 def test_an_outcome_held_by_a_rate_limit_is_counted_and_recorded_with_the_heartbeat(tmp_path):
-    from scheduler.engine import Outcome, Result
+    from scheduler.engine import Cause, Outcome, Result
     from scheduler.metrics import ENGINE
 
     ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
@@ -73,9 +73,17 @@ def test_an_outcome_held_by_a_rate_limit_is_counted_and_recorded_with_the_heartb
 
     before = waits()
     events = daemon.engine.events  # what every outcome the engine acted on goes through
-    events.publish(Outcome("k1", "p1", "site", T0, Result.POSTPONED, message="rate limit 1/hour"), T0)
-    events.publish(Outcome("k2", "p2", "site", T0, Result.POSTPONED, message="the thread's first post is coming"), T0)
+    events.publish(Outcome("k1", "p1", "site", T0, Result.POSTPONED, message="rate limit 1/hour",
+                           cause=Cause.RATE_LIMIT), T0)
+    events.publish(Outcome("k2", "p2", "site", T0, Result.POSTPONED, message="the thread's first post is coming",
+                           cause=Cause.THREAD_ROOT_PENDING), T0)
     assert waits() == before + 1
+    # By its cause, not its wording: reworded, it still counts; worded alike, another cause does not
+    events.publish(Outcome("k3", "p3", "site", T0, Result.POSTPONED, message="1/hour spent",
+                           cause=Cause.RATE_LIMIT), T0)
+    events.publish(Outcome("k4", "p4", "site", T0, Result.RETRYING, message="rate limited; retrying at 10:00",
+                           cause=Cause.NETWORK_RATE_LIMITED), T0)
+    assert waits() == before + 2
     assert ledger.engines()[0]["last_fire_at"] == T0
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from campaigns.calendar import loads
 from scheduler.engine import SETTLE, Engine, backoff
+from scheduler.errors import AuthFailed, Permanent, RateLimited, Transient
 from scheduler.ledger import Ledger, State
-from scheduler.networks.base import AuthFailed, Permanent, RateLimited, Transient
 from scheduler.networks.memory import MemoryPublisher
 from tests.conftest import calendar_text
 

@@ -14,23 +14,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from scheduler.http import (
+from scheduler.errors import (
     BadResponse,
     Cancelled,
     ConnectFailed,
     ConnectionLost,
     DeadlineExceeded,
-    HttpClient,
-    Outcome,
     RedirectRefused,
     ResponseTooLarge,
-    SdkSession,
     TooManyRedirects,
-    classify,
-    httpx_transport,
-    retry_at,
-    same_host,
 )
+from scheduler.http import HttpClient, SdkSession, Verdict, classify, httpx_transport, retry_at, same_host
 from tests.badserver import MB, Server, body_trickle, bomb, huge, redirect, reply
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -118,7 +112,7 @@ def test_a_fast_answer_is_read_whole_and_the_connection_is_kept(server):
     server.routes["/ok"] = reply(b'{"id": "42"}', headers={"Content-Type": "application/json", "X-Thing": "y"})
     client = HttpClient(deadline=2)
     first, second = client.get(server.url("/ok")), client.get(server.url("/ok"))
-    assert first.json() == {"id": "42"} and second.status == 200 and first.ok and first.outcome is Outcome.OK
+    assert first.json() == {"id": "42"} and second.status == 200 and first.ok and first.verdict is Verdict.OK
     assert first.headers["x-thing"] == "y" and first.url == server.url("/ok")
     assert server.peers[0] == server.peers[1]  # one connection, kept alive
 
@@ -338,19 +332,19 @@ def test_an_httpx_client_on_herald_s_transport_gets_herald_s_rules(server, other
 # -- status codes and Retry-After -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "outcome"), [
-    (200, Outcome.OK), (201, Outcome.OK), (204, Outcome.OK),
-    (429, Outcome.RATE_LIMITED),
-    (408, Outcome.TRANSIENT), (425, Outcome.TRANSIENT),
-    (500, Outcome.TRANSIENT_AMBIGUOUS), (502, Outcome.TRANSIENT_AMBIGUOUS), (503, Outcome.TRANSIENT_AMBIGUOUS),
-    (401, Outcome.AUTH), (403, Outcome.AUTH),
-    (400, Outcome.PERMANENT), (404, Outcome.PERMANENT), (409, Outcome.PERMANENT), (422, Outcome.PERMANENT),
-    (301, Outcome.PERMANENT),
+@pytest.mark.parametrize(("status", "verdict"), [
+    (200, Verdict.OK), (201, Verdict.OK), (204, Verdict.OK),
+    (429, Verdict.RATE_LIMITED),
+    (408, Verdict.TRANSIENT), (425, Verdict.TRANSIENT),
+    (500, Verdict.TRANSIENT_AMBIGUOUS), (502, Verdict.TRANSIENT_AMBIGUOUS), (503, Verdict.TRANSIENT_AMBIGUOUS),
+    (401, Verdict.AUTH), (403, Verdict.AUTH),
+    (400, Verdict.PERMANENT), (404, Verdict.PERMANENT), (409, Verdict.PERMANENT), (422, Verdict.PERMANENT),
+    (301, Verdict.PERMANENT),
 ])
-def test_status_classifier(status, outcome):
-    assert classify(status) is outcome
-    assert outcome.transient is (outcome in (Outcome.TRANSIENT, Outcome.TRANSIENT_AMBIGUOUS))
-    assert outcome.ambiguous is (status >= 500)
+def test_status_classifier(status, verdict):
+    assert classify(status) is verdict
+    assert verdict.transient is (verdict in (Verdict.TRANSIENT, Verdict.TRANSIENT_AMBIGUOUS))
+    assert verdict.ambiguous is (status >= 500)
 
 
 @pytest.mark.parametrize(("headers", "expected"), [
@@ -378,5 +372,5 @@ def test_retry_at(headers, expected):
 def test_retry_at_default_and_a_real_response(server):
     server.routes["/limited"] = reply(b"{}", 429, {"Retry-After": "7"})
     answer = HttpClient().get(server.url("/limited"))
-    assert answer.outcome is Outcome.RATE_LIMITED and retry_at(answer.headers, NOW) == NOW + timedelta(seconds=7)
+    assert answer.verdict is Verdict.RATE_LIMITED and retry_at(answer.headers, NOW) == NOW + timedelta(seconds=7)
     assert retry_at({}, NOW, default=5) == NOW + timedelta(seconds=5)

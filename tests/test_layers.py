@@ -301,3 +301,47 @@ def test_heavy_libraries_come_when_they_are_used(text, loaded):
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == str(loaded), out.stderr
+
+
+# -- one error hierarchy --------------------------------------------------------------------------------------------
+
+# Exceptions that are not errors for a person: signals between parts of the alert intake, caught where they are raised
+# and never shown (each means "decide again" or "try again later").
+SIGNALS = {"campaigns.errors.StatusChanged": "the status file changed under a decision: decide again",
+           "scheduler.errors.Conflict": "another server stored an alert meanwhile: decide again",
+           "scheduler.errors.NotSettled": "the status file is mid-save: answered 503, tried again"}
+
+
+def exception_classes() -> dict[str, type[BaseException]]:
+    """Every exception class defined at the top of a module of the three packages, by dotted name."""
+    import importlib
+    import inspect
+
+    found: dict[str, type[BaseException]] = {}
+    for package in PACKAGES:
+        for path in modules(package):
+            if path.name == "__main__.py":
+                continue
+            name = module_name(path)
+            defined = {node.name for node in tree(path).body if isinstance(node, ast.ClassDef)}
+            module = importlib.import_module(name)
+            for cls_name in defined:
+                cls = getattr(module, cls_name)
+                if inspect.isclass(cls) and issubclass(cls, BaseException):
+                    found[f"{name}.{cls_name}"] = cls
+    return found
+
+
+def test_every_exception_is_a_herald_error_and_every_scheduler_error_is_in_scheduler_errors():
+    from campaigns.errors import HeraldError
+
+    classes = exception_classes()
+    assert "campaigns.errors.TimeFormatError" in classes and "scheduler.errors.Transient" in classes  # it sees them
+    assert {name for name, cls in classes.items() if not issubclass(cls, HeraldError)} == set(SIGNALS)
+    assert [name for name in classes if name.startswith("scheduler.") and not name.startswith("scheduler.errors.")] \
+        == []
+    nested = [f"{path.relative_to(ROOT)}:{node.lineno}: {node.name}" for package in PACKAGES for path in modules(package)
+              for top in tree(path).body if not isinstance(top, ast.ClassDef)
+              for node in ast.walk(top) if isinstance(node, ast.ClassDef)
+              and any(getattr(b, "id", getattr(b, "attr", "")).endswith(("Error", "Exception")) for b in node.bases)]
+    assert nested == []  # an exception class defined inside a function would escape the checks above

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from campaigns.errors import HeraldError, LedgerError, RuntimeFailure
-from scheduler.ledger import SCHEMA_VERSION, BrokenLedger, Item, Ledger, State
+from campaigns.errors import HeraldError
+from scheduler.errors import BrokenLedger, LedgerError, RuntimeFailure
+from scheduler.ledger import SCHEMA_VERSION, Item, Ledger, State
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)

@@ -26,9 +26,10 @@ from requests.adapters import HTTPAdapter
 
 from campaigns.networks import BUILTIN_NETWORKS
 from scheduler.clock import FakeClock
+from scheduler.errors import Permanent, PublishError, Transient
 from scheduler.http import DEFAULT_MAX_BYTES, DEFAULT_MAX_DECODED
 from scheduler.networks import publisher_class
-from scheduler.networks.base import OutgoingPost, Permanent, Publisher, PublishError, Transient
+from scheduler.networks.base import OutgoingPost, Publisher
 from tests.badserver import MB, Server, body_trickle, bomb, huge, redirect, reply
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

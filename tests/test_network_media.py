@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from scheduler.clock import FakeClock
+from scheduler.errors import Permanent, Transient
 from scheduler.networks import media
-from scheduler.networks.base import OutgoingPost, Permanent, Transient
+from scheduler.networks.base import OutgoingPost
 from scheduler.networks.discord import DiscordPublisher
 from tests.fakeapi import FakeApi
 

@@ -15,8 +15,9 @@ from campaigns.errors import ConfigError
 from campaigns.model import Account
 from scheduler import redaction
 from scheduler.clock import FakeClock
+from scheduler.errors import PublishError
 from scheduler.networks import build_publishers
-from scheduler.networks.base import OutgoingPost, PublishError
+from scheduler.networks.base import OutgoingPost
 from scheduler.networks.credentials import credentials
 from tests.fakeapi import FakeApi
 from tests.receiver import Receiver

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scheduler.clock import FakeClock
+from scheduler.errors import AuthFailed, Permanent, RateLimited, Transient
 from scheduler.networks import publisher_class
-from scheduler.networks.base import AuthFailed, OutgoingPost, Permanent, RateLimited, Transient
+from scheduler.networks.base import OutgoingPost
 from scheduler.networks.webhook import WebhookPublisher
 from tests.fakeapi import FakeApi
 

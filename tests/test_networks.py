@@ -13,7 +13,8 @@ from jsonschema import Draft202012Validator
 from campaigns.errors import ConfigError
 from campaigns.model import Account
 from scheduler.clock import FakeClock
-from scheduler.networks.base import AuthFailed, OutgoingPost, Permanent, RateLimited, RemoteRef, Transient
+from scheduler.errors import AuthFailed, Permanent, RateLimited, Transient
+from scheduler.networks.base import OutgoingPost, RemoteRef
 from scheduler.networks.credentials import credentials
 from scheduler.networks.discord import DiscordPublisher
 from scheduler.networks.mastodon import MastodonPublisher, normalise
@@ -1171,3 +1172,18 @@ def test_the_token_store_and_the_bluesky_session_do_not_use_a_fixed_temporary_na
     bluesky(api, tmp_path).publish(post("one"))
     session = tmp_path / ".herald" / "bluesky-sky.session"
     assert session.read_text() and session.stat().st_mode & 0o777 == 0o600
+
+
+def test_every_row_of_the_sdk_error_table_names_an_exception_the_installed_sdk_raises():
+    import importlib
+
+    from scheduler.errors import SDK_ERRORS, HttpError, RateLimited, sdk_error_class
+
+    for name, _herald, _when in SDK_ERRORS:
+        module, _, cls = name.rpartition(".")
+        assert issubclass(getattr(importlib.import_module(module), cls), Exception), name
+    from mastodon import MastodonNotFoundError, MastodonRatelimitError
+
+    assert sdk_error_class(MastodonRatelimitError)[0] is RateLimited  # type: ignore[index]
+    assert sdk_error_class(MastodonNotFoundError)[0] is None  # by its status, through MastodonAPIError's row
+    assert sdk_error_class(HttpError) is None

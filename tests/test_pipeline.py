@@ -14,13 +14,13 @@ import pytest
 
 from campaigns.calendar import loads
 from campaigns.plan import Publication, plan
-from scheduler.engine import LEASE, Engine, Event, Events, Outcome, Result, View, item_of, steps
+from scheduler.engine import LEASE, Cause, Engine, Event, Events, Outcome, Result, View, item_of, steps
 from scheduler.engine import send as send_steps
 from scheduler.engine.gate import Gate
 from scheduler.engine.pipeline import FIRE, Pipeline, Step
 from scheduler.engine.steps import Firing
+from scheduler.errors import AuthFailed, Permanent, RateLimited, Transient
 from scheduler.ledger import Ledger, State
-from scheduler.networks.base import AuthFailed, Permanent, RateLimited, Transient
 from scheduler.networks.memory import MemoryPublisher
 from status.load import loads as load_status
 from status.model import Status
@@ -272,6 +272,27 @@ def test_rate_limit_postpones_to_when_the_oldest_send_in_the_period_leaves_it(ho
     assert host.ledger.get(TIP.key).next_attempt_at == T0 + timedelta(minutes=40)
 
 
+def test_the_rate_limit_metric_reads_an_outcomes_cause_not_its_wording(host):
+    from scheduler.daemon.report import rate_limited
+
+    networks = {**CALENDAR.networks, "site": replace(CALENDAR.networks["site"], options={"rate_limit": "1/hour"})}
+    host.ledger.claim(item_of(PUBS["reminder", "site"]), "me", T0 - timedelta(minutes=20), LEASE)
+    host.ledger.mark_sent(PUBS["reminder", "site"].key, "me", T0 - timedelta(minutes=20), "site-1", None)
+    limited = steps.rate_limit(claimed(host, view=view(replace(CALENDAR, networks=networks))))
+    assert limited.cause is Cause.RATE_LIMIT and rate_limited(limited)
+    # The same decision worded otherwise is read the same way
+    assert rate_limited(replace(limited, message="the account's 1 post an hour is spent"))
+
+
+def test_a_reply_waiting_for_its_thread_is_not_a_rate_limit_wait_whatever_its_wording(host):
+    from scheduler.daemon.report import rate_limited
+
+    host.planned = {TIP.key: TIP}
+    waiting = steps.thread_root(claimed(host, REPLY))
+    assert waiting.cause is Cause.THREAD_ROOT_PENDING and not rate_limited(waiting)
+    assert not rate_limited(replace(waiting, message="rate limit 1/hour"))
+
+
 def test_rate_limit_lets_through_under_the_limit_or_without_one(host):
     networks = {**CALENDAR.networks, "site": replace(CALENDAR.networks["site"], options={"rate_limit": "1/hour"})}
     assert steps.rate_limit(claimed(host, view=view(replace(CALENDAR, networks=networks)))) is None
@@ -378,6 +399,7 @@ def test_record_retries_a_429_at_the_reset_time(host):
     send_steps.send(f)
     outcome = send_steps.record(f)
     assert (outcome.result, outcome.retry_at) == (Result.RETRYING, T0 + timedelta(minutes=15))
+    assert outcome.cause is Cause.NETWORK_RATE_LIMITED  # the network's 429, not the account's own limit
     assert host.ledger.get(TIP.key).next_attempt_at == T0 + timedelta(minutes=15)
 
 

@@ -13,7 +13,8 @@ import pytest
 
 from campaigns.errors import ConfigError
 from scheduler.clock import FakeClock
-from scheduler.networks.base import AuthFailed, OutgoingPost, Permanent, RateLimited, Transient
+from scheduler.errors import AuthFailed, Permanent, RateLimited, Transient
+from scheduler.networks.base import OutgoingPost
 from scheduler.networks.memory import MemoryPublisher
 from scheduler.networks.site import SitePublisher
 from scheduler.networks.webhook import WebhookPublisher

@@ -15,7 +15,8 @@ import pytest
 from campaigns.calendar import loads as load_calendar
 from campaigns.errors import StatusFileError, UsageError
 from scheduler import statusfile
-from scheduler.statusfile import StatusFileBusy, StatusFileRace, edit, locked
+from scheduler.errors import StatusFileBusy, StatusFileRace
+from scheduler.statusfile import edit, locked
 from status import edit as transforms
 from status.load import loads
 from tests.conftest import ROOT

@@ -214,7 +214,8 @@ def test_documented_account_options_are_accepted_and_checked(tmp_path: Path):
 
 @pytest.mark.parametrize("text", ["soon", "30 minutes", "2x", "", "-5m", "1.5h", "99999999999999999999d", "٣m", None, 30])
 def test_any_bad_duration_is_a_duration_error_never_another_exception(text):
-    from campaigns.durations import DurationError, parse_duration
+    from campaigns.durations import parse_duration
+    from campaigns.errors import DurationError
 
     with pytest.raises(DurationError) as info:
         parse_duration(text)
@@ -230,7 +231,8 @@ def test_good_durations_are_read(text, seconds):
 
 @pytest.mark.parametrize("text", ["30", "30/fortnight", "x/hour", "9999999999/hour", "/hour"])
 def test_bad_rates_are_refused(text):
-    from campaigns.durations import DurationError, parse_rate
+    from campaigns.durations import parse_rate
+    from campaigns.errors import DurationError
 
     with pytest.raises(DurationError):
         parse_rate(text)

@@ -311,3 +311,30 @@ def test_the_calendar_feed_takes_a_token_derived_from_the_review_token_shown_in_
     assert f'href="/calendar.ics?token={feed}"' in page and TOKEN not in page
     room.cookies.clear()
     assert feed not in room.get("/review").text  # the sign-in form does not show it
+
+
+def test_the_too_long_warning_is_found_by_its_code_not_its_wording(room, monkeypatch):
+    """Issue 23: the room picked the engine's refusal out of the draft's warnings by the words
+    "is too long for"; reworded, it still shows, and a warning worded alike but of another code does not."""
+    from dataclasses import replace
+
+    import campaigns.calendar
+    from campaigns.errors import Code
+
+    calendar, _status, _url = room.files
+    calendar.write_text(DRAFT)
+    check = campaigns.calendar.check
+
+    def reworded(path, **options):
+        result = check(path, **options)
+        assert any(p.code == Code.TOO_LONG for p in result.warnings)  # where the warning is made
+        problems = [replace(p, message="exceeds X's 280 (113 over)") if p.code == Code.TOO_LONG
+                    else p for p in result.problems]
+        problems.append(replace(problems[0], message="post 'sale' is too long for site? no", code=Code.OTHER,
+                                severity="warning"))
+        return replace(result, problems=problems)
+
+    monkeypatch.setattr(campaigns.calendar, "check", reworded)
+    page = signed_in(room).get("/review").text
+    assert "The engine refuses this file as it is" in page and "exceeds X&#39;s 280 (113 over)" in page
+    assert "is too long for site? no" not in page

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from ..errors import InvalidInput, Problem
+from ..errors import AmbiguousDate, InvalidInput, Problem
 
 __all__ = ["FORMATS", "Request", "read_requests", "sniff_encoding"]
 
@@ -189,10 +189,6 @@ def _csv_format(path: str, header: list[str]) -> CsvFormat:
 
 
 _SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
-
-
-class AmbiguousDate(ValueError):
-    """A date such as 05/08/2026 in a file whose other dates do not say which is the day."""
 
 
 def parse_when(text: str, order: str = "") -> datetime:

@@ -285,8 +285,9 @@ def check_text(option: str, text: str) -> str:
 def output_target(path: str) -> str:
     """Check where ``-o`` writes before any work is done (:func:`scheduler.files.output_problem`);
     a refusal is a RuntimeFailure naming the path as given, in the words of its cause."""
-    from campaigns.errors import RuntimeFailure
     from scheduler.files import output_problem
+
+    from ..errors import RuntimeFailure
 
     problem = output_problem(path)
     if problem is not None:
@@ -297,8 +298,9 @@ def output_target(path: str) -> str:
 def write_output_file(path: str, data: bytes | str) -> None:
     """Write a command's output where :func:`output_target` allowed; a failure names the target,
     never a temporary file."""
-    from campaigns.errors import RuntimeFailure
     from scheduler import files
+
+    from ..errors import RuntimeFailure
 
     try:
         files.write_output(path, data)

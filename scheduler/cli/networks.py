@@ -26,8 +26,8 @@ def cmd_check(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.errors import ConfigError
     from campaigns.networks import NETWORK_TYPES
 
+    from ..errors import PublishError
     from ..networks import build_publishers
-    from ..networks.base import PublishError
 
     calendar = load_calendar(args.calendar)
     for problem in NETWORK_TYPES.problems:  # another package's network type that was left out

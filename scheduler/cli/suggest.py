@@ -183,8 +183,7 @@ def _write_json(target: str, doc: Any) -> None:
 
 
 def _deliver(args: argparse.Namespace, result: Any, calendar: Any, text: str, starts: date) -> int:
-    from campaigns.errors import RuntimeFailure
-
+    from ..errors import RuntimeFailure
     from ..files import replace_if_unchanged
     from .common import write_output_file
 

@@ -22,7 +22,8 @@ def parse_time(text: str, option: str, calendar: Calendar | None = None) -> date
     """A time given on the command line: ``2026-12-06T03:00`` (the brand's zone), with an offset
     (``+01:00``, ``Z``), or followed by an IANA zone name (``2026-12-06T03:00 America/New_York``).
     A wall-clock time that does not exist or happens twice in its zone is refused with both readings."""
-    from campaigns.timeparse import TimeFormatError, parse_when
+    from campaigns.errors import TimeFormatError
+    from campaigns.timeparse import parse_when
 
     text, named = _named_zone(text, option)
     try:
@@ -41,7 +42,8 @@ def parse_time(text: str, option: str, calendar: Calendar | None = None) -> date
 
 def _named_zone(text: str, option: str) -> tuple[str, tzinfo | None]:
     """``text`` without a trailing IANA zone name, and that zone (None when there is none)."""
-    from campaigns.timeparse import TimeFormatError, zone
+    from campaigns.errors import TimeFormatError
+    from campaigns.timeparse import zone
 
     head, _, tail = text.strip().rpartition(" ")
     if not head or not ("/" in tail or tail.upper() == "UTC"):
@@ -95,7 +97,8 @@ def window_of(args: argparse.Namespace, calendar: Calendar, clock: Clock) -> tup
 
 def parse_duration_option(option: str, text: str) -> timedelta:
     """A duration given on the command line (``30m``, ``2h``); a UsageError saying what is wrong."""
-    from campaigns.durations import DurationError, parse_duration
+    from campaigns.durations import parse_duration
+    from campaigns.errors import DurationError
 
     try:
         return parse_duration(text)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from campaigns.errors import RuntimeFailure, UsageError
+from campaigns.errors import UsageError
 
+from ..errors import RuntimeFailure
 from .common import ExitStatus, calendar_option, ledger_exists, ledger_url, say, state_option, status_option
 
 if TYPE_CHECKING:

@@ -8,15 +8,16 @@ from datetime import datetime, timedelta
 
 from campaigns.plan import plan
 
-from ..engine import Engine, Outcome
+from ..engine import Cause, Engine, Outcome
 from ..ledger import Ledger
 
 log = logging.getLogger("herald.daemon")
 
 
 def rate_limited(outcome: Outcome) -> bool:
-    """Whether ``outcome`` is a send held back by its network's rate limit (counted in /metrics)."""
-    return outcome.message.startswith("rate limit")
+    """Whether ``outcome`` is a send held back by its account's rate limit (counted in /metrics):
+    by its cause, never its wording."""
+    return outcome.cause is Cause.RATE_LIMIT
 
 
 def summary(engine: Engine, ledger: Ledger, engine_id: str, calendar_path: str, status_path: str | None,

@@ -41,6 +41,7 @@ from .model import (
     REPLAN,
     SETTLE,
     THREAD_WAIT,
+    Cause,
     Due,
     Outcome,
     Result,
@@ -50,6 +51,6 @@ from .model import (
 )
 from .planning import owner_is_gone
 
-__all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "HORIZON", "LEASE", "LOOKBACK_CAP", "QUIET", "REPLAN", "SETTLE",
+__all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "Cause", "HORIZON", "LEASE", "LOOKBACK_CAP", "QUIET", "REPLAN", "SETTLE",
            "THREAD_WAIT", "Due", "Engine", "Event", "Events", "Listener", "Outcome", "Result", "View", "backoff",
            "item_of", "owner_is_gone", "release_one"]

@@ -1,5 +1,5 @@
 """What the engine's parts share: its timings, what happened to a publication (:class:`Result`,
-:class:`Outcome`), what is due (:class:`Due`), what the engine runs on (:class:`View`)."""
+:class:`Outcome`, its typed :class:`Cause`), what is due (:class:`Due`), what the engine runs on (:class:`View`)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,28 @@ class Result(StrEnum):
     STOPPED = "stopped"  # the engine is stopping: not sent, its claim given back, due again at the next start
 
 
+class Cause(StrEnum):
+    """Why an outcome is what it is, for code that decides on it (the metrics, a listener): read
+    this, never the outcome's message, whose wording is for people.  Set where the outcome is made."""
+
+    NO_ACCOUNT = "no-account"  # its account is gone from the calendar
+    ACCOUNT_STOPPED = "account-stopped"  # its account was stopped by an auth failure
+    TOO_LATE = "too-late"  # past its kind's catch-up window
+    PAUSED = "paused"
+    INCIDENT_HOLD = "incident-hold"
+    DRY_RUN = "dry-run"
+    VOICE_GUIDE = "voice-guide"  # the brand's voice guide refused its text
+    THREAD_ROOT_PENDING = "thread-root-pending"  # its thread's first post is still on its way
+    RATE_LIMIT = "rate-limit"  # its account's own rate limit (the calendar's rate_limit) is spent
+    STOPPING = "stopping"  # the engine is stopping
+    DELIVERY_UNKNOWN = "delivery-unknown"  # may have arrived; the network cannot be asked
+    NETWORK_RATE_LIMITED = "network-rate-limited"  # the network answered 429 (RateLimited)
+    TRANSIENT = "transient"  # a failure worth retrying
+    PERMANENT = "permanent"  # the network refused it
+    AUTH_FAILED = "auth-failed"  # the network refused the credentials: the account stops
+    OUT_OF_ATTEMPTS = "out-of-attempts"  # transient failures until max_attempts
+
+
 QUIET = frozenset({Result.SENT, Result.RECONCILED, Result.HELD, Result.POSTPONED, Result.RELEASED, Result.STOPPED})
 
 
@@ -61,6 +83,7 @@ class Outcome:
     remote_id: str | None = None
     message: str = ""
     retry_at: datetime | None = None
+    cause: Cause | None = None  # None: sent, reconciled or taken, or nothing decides on why
 
     def line(self, now: datetime) -> str:
         late = (now - self.at).total_seconds()

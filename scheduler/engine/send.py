@@ -13,9 +13,10 @@ from campaigns.model import STATUS_KINDS
 from campaigns.plan import Publication
 from status.announce import headline
 
+from ..errors import AuthFailed, Permanent, PublishError, RateLimited, Transient
 from ..ledger import Ledger, State
-from ..networks.base import AuthFailed, OutgoingPost, Permanent, PublishError, RateLimited, RemoteRef, Transient
-from .model import Outcome, Result, View, backoff
+from ..networks.base import OutgoingPost, RemoteRef
+from .model import Cause, Outcome, Result, View, backoff
 from .steps import Firing
 
 log = logging.getLogger("herald.engine")
@@ -29,7 +30,7 @@ def stop_gate(f: Firing) -> Outcome | None:
         return None
     # its attempt not counted; an ambiguous claim stays ambiguous, to be reconciled at the next start
     f.engine.ledger.release(f.pub.key, f.engine.owner, f.now)
-    return f.announce(Result.STOPPED, "the engine is stopping: due again at its next start")
+    return f.announce(Result.STOPPED, "the engine is stopping: due again at its next start", cause=Cause.STOPPING)
 
 
 def reconcile(f: Firing) -> Outcome | None:
@@ -75,7 +76,7 @@ def failed(f: Firing, exc: Exception) -> Outcome:
     engine, pub, now = f.engine, f.pub, f.now
     if isinstance(exc, RateLimited):
         engine.ledger.mark_retry(pub.key, engine.owner, now, exc.detail, exc.retry_at)
-        return f.announce(Result.RETRYING, exc.detail, retry_at=exc.retry_at)
+        return f.announce(Result.RETRYING, exc.detail, retry_at=exc.retry_at, cause=Cause.NETWORK_RATE_LIMITED)
     if isinstance(exc, Transient):
         if exc.ambiguous and not f.publisher.safe_to_resend:
             return unknown(f, exc.detail)
@@ -83,13 +84,13 @@ def failed(f: Firing, exc: Exception) -> Outcome:
     if isinstance(exc, Permanent):
         engine.ledger.mark_dead(pub.key, engine.owner, now, exc.detail)
         log.error("%s on %s is dead: %s", pub.post, pub.network, exc.detail)
-        return f.announce(Result.DEAD, exc.detail)
+        return f.announce(Result.DEAD, exc.detail, cause=Cause.PERMANENT)
     if isinstance(exc, AuthFailed):
         engine.stopped[pub.network] = f"stopped: {exc.detail}"
         engine.ledger.mark_retry(pub.key, engine.owner, now, f"account stopped: {exc.detail}", now)
         log.critical("ACCOUNT %s STOPPED: %s. Nothing more goes to it until its credentials are fixed "
                      "and Herald is restarted; other accounts continue.", pub.network, exc.detail)
-        return f.announce(Result.BLOCKED, exc.detail)
+        return f.announce(Result.BLOCKED, exc.detail, cause=Cause.AUTH_FAILED)
     if isinstance(exc, PublishError):
         return transient(f, exc.detail, None, True)
     # a bug or an unexpected library error: retry, carefully
@@ -105,7 +106,7 @@ def unknown(f: Firing, detail: str) -> Outcome:
                f"twice: check it, and run `herald retry {pub.key}` if it did not arrive")
     f.engine.ledger.mark_dead(pub.key, f.engine.owner, f.now, message)
     log.error("%s on %s: %s", pub.post, pub.network, message)
-    return f.announce(Result.DEAD, message)
+    return f.announce(Result.DEAD, message, cause=Cause.DELIVERY_UNKNOWN)
 
 
 def sent(f: Firing, ref: RemoteRef, result: Result) -> Outcome:
@@ -123,13 +124,13 @@ def transient(f: Firing, message: str, retry_after: float | None, ambiguous: boo
         final = f"gave up after {attempts} attempts: {message}"
         engine.ledger.mark_dead(pub.key, engine.owner, now, final)
         log.error("%s on %s is dead: %s", pub.post, pub.network, final)
-        return f.announce(Result.DEAD, final)
+        return f.announce(Result.DEAD, final, cause=Cause.OUT_OF_ATTEMPTS)
     delay = backoff(attempts, engine.rng)
     if retry_after is not None:
         delay = max(delay, timedelta(seconds=retry_after))
     at = now + delay
     engine.ledger.mark_retry(pub.key, engine.owner, now, message, at, ambiguous=ambiguous)
-    return f.announce(Result.RETRYING, message, retry_at=at)
+    return f.announce(Result.RETRYING, message, retry_at=at, cause=Cause.TRANSIENT)
 
 
 def outgoing(ledger: Ledger, pub: Publication, view: View) -> OutgoingPost:

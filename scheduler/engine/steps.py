@@ -24,7 +24,7 @@ from ..ledger import Claim, Ledger, State
 from ..networks.base import OutgoingPost, Publisher, RemoteRef
 from .events import Events
 from .gate import Gate
-from .model import LEASE, THREAD_WAIT, Outcome, Result, View, item_of
+from .model import LEASE, THREAD_WAIT, Cause, Outcome, Result, View, item_of
 
 log = logging.getLogger("herald.engine")
 
@@ -65,16 +65,16 @@ class Firing:
     cleanup: list[Callable[[], None]] = field(default_factory=list)  # run when the firing ends, however
 
     def outcome(self, result: Result, message: str = "", *, remote_id: str | None = None,
-                retry_at: datetime | None = None) -> Outcome:
+                retry_at: datetime | None = None, cause: Cause | None = None) -> Outcome:
         pub = self.pub
         return Outcome(pub.key, pub.post, pub.network, pub.at, result, remote_id=remote_id, message=message,
-                       retry_at=retry_at)
+                       retry_at=retry_at, cause=cause)
 
     def announce(self, result: Result, message: str = "", *, remote_id: str | None = None,
-                 retry_at: datetime | None = None) -> Outcome:
+                 retry_at: datetime | None = None, cause: Cause | None = None) -> Outcome:
         """The outcome, told to the engine's listeners (the log among them)."""
-        return self.engine.events.publish(self.outcome(result, message, remote_id=remote_id, retry_at=retry_at),
-                                          self.now)
+        return self.engine.events.publish(self.outcome(result, message, remote_id=remote_id, retry_at=retry_at,
+                                                       cause=cause), self.now)
 
 
 def account(f: Firing) -> Outcome | None:
@@ -82,14 +82,14 @@ def account(f: Firing) -> Outcome | None:
     f.publisher = f.view.publishers.get(f.pub.network)
     f.account = f.view.calendar.networks.get(f.pub.network)
     if f.publisher is None or f.account is None:
-        return f.announce(Result.BLOCKED, "no such network account any more")
+        return f.announce(Result.BLOCKED, "no such network account any more", cause=Cause.NO_ACCOUNT)
     return None
 
 
 def stopped_account(f: Firing) -> Outcome | None:
     """its account was stopped by an auth failure: blocked (announced when it stopped)"""
     why = f.engine.stopped.get(f.pub.network)
-    return None if why is None else f.outcome(Result.BLOCKED, why)
+    return None if why is None else f.outcome(Result.BLOCKED, why, cause=Cause.ACCOUNT_STOPPED)
 
 
 def catch_up(f: Firing) -> Outcome | None:
@@ -99,19 +99,19 @@ def catch_up(f: Firing) -> Outcome | None:
     if late <= grace or f.retry:
         return None
     return settle(f, State.SKIPPED, Result.SKIPPED,
-                  f"{delta(late)} late; {f.pub.kind} posts go out at most {delta(grace)} late")
+                  f"{delta(late)} late; {f.pub.kind} posts go out at most {delta(grace)} late", Cause.TOO_LATE)
 
 
 def pause(f: Firing) -> Outcome | None:
     """a pause covers its network: held"""
     reason = pause_reason(f.engine.ledger, f.pub.network, f.now)
-    return None if reason is None else settle(f, State.HELD, Result.HELD, reason)
+    return None if reason is None else settle(f, State.HELD, Result.HELD, reason, Cause.PAUSED)
 
 
 def incident_hold(f: Firing) -> Outcome | None:
     """an open major incident holds it (calendar posts, by kind and components): held"""
     reason = incident_reason(f.view, f.pub.kind, f.pub.post, f.now)
-    return None if reason is None else settle(f, State.HELD, Result.HELD, reason)
+    return None if reason is None else settle(f, State.HELD, Result.HELD, reason, Cause.INCIDENT_HOLD)
 
 
 def dry_run(f: Firing) -> Outcome | None:
@@ -121,7 +121,7 @@ def dry_run(f: Firing) -> Outcome | None:
         return None
     reason = f"dry run: would have posted {f.pub.text!r}"
     f.engine.ledger.settle(item_of(f.pub), State.SKIPPED, f.now, reason[:2000])
-    return f.announce(Result.SKIPPED, "dry run")
+    return f.announce(Result.SKIPPED, "dry run", cause=Cause.DRY_RUN)
 
 
 def claim(f: Firing) -> Outcome | None:
@@ -140,7 +140,7 @@ def voice_guide(f: Firing) -> Outcome | None:
         return None
     f.engine.ledger.mark_dead(f.pub.key, f.engine.owner, f.now, refusal)
     log.error("refused %s on %s: %s", f.pub.post, f.pub.network, refusal)
-    return f.announce(Result.DEAD, refusal)
+    return f.announce(Result.DEAD, refusal, cause=Cause.VOICE_GUIDE)
 
 
 def thread_root(f: Firing) -> Outcome | None:
@@ -157,7 +157,8 @@ def thread_root(f: Firing) -> Outcome | None:
         return None
     at = f.now + THREAD_WAIT
     f.engine.ledger.postpone(f.pub.key, f.engine.owner, f.now, at, "waiting for the first post of its thread")
-    return f.announce(Result.POSTPONED, "waiting for the first post of its thread", retry_at=at)
+    return f.announce(Result.POSTPONED, "waiting for the first post of its thread", retry_at=at,
+                      cause=Cause.THREAD_ROOT_PENDING)
 
 
 def rate_limit(f: Firing) -> Outcome | None:
@@ -168,15 +169,15 @@ def rate_limit(f: Firing) -> Outcome | None:
     if wait_until is None:
         return None
     f.engine.ledger.postpone(f.pub.key, f.engine.owner, f.now, wait_until, f"rate limit {rate}")
-    return f.announce(Result.POSTPONED, f"rate limit {rate}", retry_at=wait_until)
+    return f.announce(Result.POSTPONED, f"rate limit {rate}", retry_at=wait_until, cause=Cause.RATE_LIMIT)
 
 
 # -- what the steps decide with ----------------------------------------------------------------
 
-def settle(f: Firing, state: State, result: Result, reason: str) -> Outcome:
+def settle(f: Firing, state: State, result: Result, reason: str, cause: Cause) -> Outcome:
     """Record a publication that is not sent now; ``taken`` if another engine recorded it first."""
     if f.engine.ledger.settle(item_of(f.pub), state, f.now, reason):  # logged once, by the log listener
-        return f.announce(result, reason)
+        return f.announce(result, reason, cause=cause)
     return f.outcome(Result.TAKEN)
 
 

@@ -25,19 +25,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from campaigns.errors import LedgerError
-
+from ..errors import BrokenLedger, LedgerError
 from . import history
-from .opening import (
-    ENGINE_TIMEOUTS,
-    WEB_TIMEOUTS,
-    BrokenLedger,
-    Timeouts,
-    default_url,
-    open_database,
-    redact_url,
-    sqlite_path,
-)
+from .opening import ENGINE_TIMEOUTS, WEB_TIMEOUTS, Timeouts, default_url, open_database, redact_url, sqlite_path
 from .pauses import Pause, Pauses
 from .publications import TERMINAL, Claim, Item, Publications, Record, State
 from .registry import EngineRegistry

@@ -32,15 +32,12 @@ from sqlalchemy.exc import IntegrityError
 
 from status.alerts import Tracked
 
+from ..errors import Conflict
 from .schema import alerts_table, to_db
 
 LOCK_KEY = 0x48455241_4C440001  # PostgreSQL advisory lock key of the intake's decisions ("HERALD", 1)
 
 C = alerts_table.c
-
-
-class Conflict(RuntimeError):
-    """Another server changed an alert's row since it was read: decide again."""
 
 
 @contextlib.contextmanager

@@ -40,10 +40,10 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import URL, Engine, ExceptionContext, make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
-from campaigns.errors import LedgerError
 from campaigns.extras import POSTGRES
 from scheduler import files, redaction
 
+from ..errors import BrokenLedger, LedgerError
 from .schema import CORE_TABLES, SCHEMA_VERSION, TABLES, meta_table, metadata, migrate
 
 log = logging.getLogger("herald.ledger")
@@ -70,26 +70,10 @@ class Timeouts:
 
 ENGINE_TIMEOUTS = Timeouts()  # an engine: a prune or the schema set-up may take a while
 WEB_TIMEOUTS = Timeouts(connect=3.0, statement=5.0, pool=5.0)  # a web server answers in seconds or not at all
-START_OVER = ("start a new ledger with `herald run --new-ledger` (what is left of the old one is moved aside as "
-              "{name}.broken-<UTC time>; posts due in the catch-up window may be sent again)")
 
 
 # What SQLite says of a damaged file, whenever it finds out
 DAMAGE = ("database disk image is malformed", "file is not a database", "database corruption")
-
-
-class BrokenLedger(LedgerError):
-    """A ledger that existed cannot be used as it is; starting over needs an explicit decision."""
-
-    def __init__(self, where: str, problem: str, *, can_start_over: bool = True):
-        self.where = where
-        self.problem = problem
-        self.can_start_over = can_start_over
-        what_to_do = "restore it from a backup"
-        if can_start_over:
-            what_to_do += ", or " + START_OVER.format(name=os.path.basename(where))
-        super().__init__(f"the ledger {where} {problem}; Herald will not start over on its own, or it would send "
-                         f"again what was already sent: {what_to_do}")
 
 
 def redact_url(url: str) -> str:

@@ -1,4 +1,5 @@
-"""The publisher interface every network implements, and the errors it may raise.
+"""The publisher interface every network implements, and how failures become the errors it may
+raise (those are defined in :mod:`scheduler.errors`).
 
 A publisher sends one post and returns where it landed; before the engine re-sends a
 post that may already have gone out (a crash or a timeout after the request left),
@@ -33,22 +34,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from campaigns.errors import ConfigError, HeraldError
+from campaigns.errors import ConfigError
 
-from ..http import (
+from ..errors import (
+    AuthFailed,
     ConnectFailed,
     ConnectionLost,
     DeadlineExceeded,
     HttpError,
-    Outcome,
+    Permanent,
+    PublishError,
+    RateLimited,
     RedirectRefused,
-    Response,
     TooManyRedirects,
+    Transient,
     TransportError,
-    classify,
-    retry_at,
 )
-from ..redaction import redact
+from ..http import Response, Verdict, classify, retry_at
 
 if TYPE_CHECKING:
     from campaigns.model import Account, Calendar
@@ -83,35 +85,6 @@ class OutgoingPost:
     headline: str = ""  # a status announcement's title in a feed: "Identified: Card payments fail"
     extra: dict[str, Any] = field(default_factory=dict)
     thread_key: str | None = None  # the publication key of the thread's first post (None: not in a thread)
-
-
-class PublishError(HeraldError):
-    def __init__(self, network: str, message: str):
-        self.network = network
-        self.detail = redact(message)
-        super().__init__(f"{network}: {self.detail}")
-
-
-class Transient(PublishError):
-    def __init__(self, network: str, message: str, *, retry_after: float | None = None, ambiguous: bool = False):
-        super().__init__(network, message)
-        self.retry_after = retry_after
-        self.ambiguous = ambiguous
-
-
-class RateLimited(PublishError):
-    def __init__(self, network: str, retry_at: datetime, message: str = "rate limited"):
-        super().__init__(network, f"{message}; retrying at {retry_at.isoformat(timespec='seconds')}")
-        self.retry_at = retry_at
-
-
-class Permanent(PublishError):
-    """The network refused this post; sending it again would fail the same way."""
-
-
-class AuthFailed(PublishError):
-    """Credentials missing, expired or revoked: nothing more goes to this account until fixed."""
-
 
 
 # Fingerprints are compared within one process only: keyed with a per-process secret, a
@@ -245,15 +218,15 @@ def status_error(network: str, status: int, message: str, *, headers: Mapping[st
     account; any other status is permanent. Publishers refine it where their API has its
     own codes."""
     headers = headers or {}
-    outcome = Outcome.AUTH if status in gone else classify(status)
-    if outcome is Outcome.RATE_LIMITED:
+    verdict = Verdict.AUTH if status in gone else classify(status)
+    if verdict is Verdict.RATE_LIMITED:
         return RateLimited(network, retry_at(headers, now, wait), message)
-    if outcome.transient:
+    if verdict.transient:
         after = None
         if any(str(name).lower() == "retry-after" for name in headers):
             after = (retry_at(headers, now, wait) - now).total_seconds()
-        return Transient(network, message, retry_after=after, ambiguous=outcome.ambiguous)
-    if outcome is Outcome.AUTH:
+        return Transient(network, message, retry_after=after, ambiguous=verdict.ambiguous)
+    if verdict is Verdict.AUTH:
         return AuthFailed(network, message)
     return Permanent(network, message)
 

@@ -37,20 +37,11 @@ from atproto_client.exceptions import (
 from atproto_client.request import Request
 
 from ..clock import Clock
+from ..errors import AuthFailed, PublishError, RateLimited, Transient
 from ..files import write_atomic
 from ..http import HttpClient, httpx_transport, retry_at
 from ..redaction import register
-from .base import (
-    AccountPublisher,
-    AuthFailed,
-    OutgoingPost,
-    PublishError,
-    RateLimited,
-    RemoteRef,
-    Transient,
-    status_error,
-    transport_errors,
-)
+from .base import AccountPublisher, OutgoingPost, RemoteRef, status_error, transport_errors
 from .credentials import Secrets
 from .media import image_bytes
 

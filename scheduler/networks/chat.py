@@ -14,8 +14,9 @@ from typing import Any
 import requests
 
 from ..clock import Clock
+from ..errors import PublishError
 from ..http import HttpClient, Response
-from .base import AccountPublisher, OutgoingPost, PublishError, RemoteRef, status_error, transport_errors
+from .base import AccountPublisher, OutgoingPost, RemoteRef, status_error, transport_errors
 from .credentials import Secrets
 
 

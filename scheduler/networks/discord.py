@@ -11,8 +11,9 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from ..errors import PublishError, RateLimited
 from ..http import Response
-from .base import OutgoingPost, PublishError, RateLimited, RemoteRef, json_body
+from .base import OutgoingPost, RemoteRef, json_body
 from .chat import ChatPublisher
 from .media import image_bytes
 

@@ -26,18 +26,9 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from ..errors import AuthFailed, Permanent, PublishError, RateLimited, Transient
 from ..http import Response
-from .base import (
-    AuthFailed,
-    OutgoingPost,
-    Permanent,
-    PublishError,
-    RateLimited,
-    RemoteRef,
-    Transient,
-    json_body,
-    status_error,
-)
+from .base import OutgoingPost, RemoteRef, json_body, status_error
 from .rest import RestPublisher, same_text
 
 RATE_CODES = {4, 17, 32, 613} | set(range(80001, 80015))

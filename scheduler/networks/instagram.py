@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..clock import Clock
-from .base import OutgoingPost, Permanent, RemoteRef
+from ..errors import Permanent
+from .base import OutgoingPost, RemoteRef
 from .credentials import Secrets
 from .graph import MetaPublisher
 

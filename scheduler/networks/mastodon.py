@@ -37,20 +37,10 @@ from mastodon import (
 )
 
 from ..clock import Clock
+from ..errors import AuthFailed, Permanent, PublishError, RateLimited, Transient
 from ..http import SdkSession
 from ..redaction import redact_url
-from .base import (
-    AccountPublisher,
-    AuthFailed,
-    OutgoingPost,
-    Permanent,
-    PublishError,
-    RateLimited,
-    RemoteRef,
-    Transient,
-    status_error,
-    transport_errors,
-)
+from .base import AccountPublisher, OutgoingPost, RemoteRef, status_error, transport_errors
 from .credentials import Secrets
 
 if TYPE_CHECKING:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import mimetypes
 import os
 
-from ..http import HttpClient, ResponseTooLarge
+from ..errors import Permanent, ResponseTooLarge, Transient
+from ..http import HttpClient
 from ..redaction import redact_url
-from .base import Permanent, Transient, transport_errors
+from .base import transport_errors
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 

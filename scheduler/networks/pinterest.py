@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..clock import Clock
+from ..errors import Permanent
 from ..http import Response
-from .base import OutgoingPost, Permanent, RemoteRef, json_body
+from .base import OutgoingPost, RemoteRef, json_body
 from .credentials import Secrets
 from .rest import URL_RE, OAuthRefreshPublisher, same_text
 

@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import Clock
+from ..errors import AuthFailed, PublishError
 from ..files import write_atomic
 from ..http import HttpClient, Response
 from ..redaction import register
-from .base import AccountPublisher, AuthFailed, PublishError, json_body, status_error, transport_errors
+from .base import AccountPublisher, json_body, status_error, transport_errors
 from .credentials import Secrets
 
 URL_RE = re.compile(r"https?://\S+")

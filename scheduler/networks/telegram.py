@@ -14,9 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 from ..clock import Clock
+from ..errors import PublishError, RateLimited
 from ..http import Response
 from ..redaction import redact_url
-from .base import OutgoingPost, PublishError, RateLimited, RemoteRef, json_body
+from .base import OutgoingPost, RemoteRef, json_body
 from .chat import ChatPublisher
 from .credentials import Secrets
 from .media import image_bytes

@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from ..clock import Clock
-from .base import AuthFailed, OutgoingPost, RemoteRef, json_body
+from ..errors import AuthFailed
+from .base import OutgoingPost, RemoteRef, json_body
 from .credentials import Secrets
 from .graph import MetaPublisher
 

@@ -40,16 +40,10 @@ import requests
 from campaigns.errors import ConfigError
 
 from ..clock import Clock
+from ..errors import PublishError
 from ..http import HttpClient, Response
 from ..redaction import redact_url
-from .base import (
-    OutgoingPost,
-    Publisher,
-    PublishError,
-    RemoteRef,
-    status_error,
-    transport_errors,
-)
+from .base import OutgoingPost, Publisher, RemoteRef, status_error, transport_errors
 from .credentials import register_secret, register_url_secrets
 
 if TYPE_CHECKING:

@@ -26,17 +26,9 @@ from typing import Any, TypeVar
 import tweepy
 
 from ..clock import Clock
+from ..errors import AuthFailed, Permanent, PublishError
 from ..http import SdkSession
-from .base import (
-    AccountPublisher,
-    AuthFailed,
-    OutgoingPost,
-    Permanent,
-    PublishError,
-    RemoteRef,
-    status_error,
-    transport_errors,
-)
+from .base import AccountPublisher, OutgoingPost, RemoteRef, status_error, transport_errors
 from .credentials import Secrets
 
 T = TypeVar("T")

@@ -42,11 +42,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from campaigns.errors import RuntimeFailure
+from campaigns.errors import BadPayload, StatusChanged
 from status.alerts import (
     AlertEvent,
     Decision,
-    StatusChanged,
     action_component,
     change,
     decide,
@@ -56,9 +55,9 @@ from status.alerts import (
 )
 from status.edit import visible
 from status.formats import alertmanager, generic, grafana, statuspage, uptime_kuma
-from status.formats.payload import BadPayload
 
 from ..daemon.settle import Settling, read_settled
+from ..errors import Conflict, NotSettled, NotTogether, RuntimeFailure, StatusFileBusy, StatusFileRace
 from ..files import read_bytes
 from .context import WebContext
 
@@ -83,22 +82,12 @@ PARSERS: dict[str, Callable[[Any], list[AlertEvent]]] = {  # /intake/<name> -> i
 
 # -- the intake: decide, write, remember ---------------------------------------------------
 
-class NotSettled(RuntimeError):
-    """The status file is empty, mid-save or not valid now: nothing is decided against it (the
-    request is answered 503 with Retry-After, the timer tries again at its next tick)."""
-
-
 def _line(exc: BaseException) -> str:
     """An error as one line for a log or an answer, secrets redacted."""
     from ..redaction import redact
 
     text = redact(str(exc)).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-class NotTogether(RuntimeFailure):
-    """Each of a decision's changes can be written alone but not all together: nothing is
-    written or stored, the request is answered 503 and the decision is made again later."""
 
 
 BUSY_ANSWER = "the status file is being saved or is not valid now; nothing was decided, try again"
@@ -243,7 +232,7 @@ class Intake:
             except StatusChanged as exc:
                 log.info("alert intake: %s", exc)
                 continue
-            except stored.Conflict as exc:  # a server not taking the lock decided meanwhile: decide again
+            except Conflict as exc:  # a server not taking the lock decided meanwhile: decide again
                 log.info("alert intake: %s; deciding again", exc)
                 continue
             self._set_waiting(decision.waiting)
@@ -440,7 +429,6 @@ def _named(action: tuple[str, Any], decision: Decision) -> list[str]:
 
 def _answer(exc: BaseException) -> str:
     """The 503's sentence: fixed, whatever the error says (see the endpoint)."""
-    from ..statusfile import StatusFileBusy, StatusFileRace
 
     if isinstance(exc, NotTogether):
         return TOGETHER_ANSWER

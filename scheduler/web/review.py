@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..errors import BadFilter
 from ..render.review import VIEWS, Diff, Filters, Room, Window, diff_page, login_page, plan_page, publications
 from .context import REVIEW_TOKEN_ENV, WebContext, calendar_token
 
@@ -193,10 +194,6 @@ def _login(request: Request, status: int, message: str, next_path: str = "/revie
     return response
 
 
-class BadFilter(ValueError):
-    """A query parameter that names nothing the calendar has (a 400 with a suggestion)."""
-
-
 def _choice(request: Request, name: str, known: list[str]) -> str | None:
     value = request.query_params.get(name) or None
     if value is not None and value not in known:
@@ -224,11 +221,12 @@ def _draft(ctx: WebContext) -> tuple[Calendar, list[str]]:
     its network is shown with its overflow (the engine refuses such a file and keeps its last good
     calendar, which is shown when the file does not load at all)."""
     from campaigns.calendar import check
+    from campaigns.errors import Code
 
     disk = check(ctx.calendar_path, draft=True)
     if disk.value is None or disk.errors:
         return ctx.calendar(), []
-    return disk.value, [str(p) for p in disk.warnings if "is too long for" in p.message]
+    return disk.value, [str(p) for p in disk.warnings if p.code == Code.TOO_LONG]
 
 
 def _window(request: Request, calendar: Calendar, now: datetime) -> Window:

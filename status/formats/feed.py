@@ -22,10 +22,6 @@ MAX_MESSAGE = 1000
 MAX_ID = 60  # upstream ids longer than this are cut (RSS: the last characters)
 
 
-class FeedError(ValueError):
-    """A feed answered something that is not a status feed."""
-
-
 @dataclass(frozen=True)
 class FeedBody:
     """What one answer of a feed says."""

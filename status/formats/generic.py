@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from campaigns.errors import BadPayload
 from status.alerts import FIRING, RESOLVED, AlertEvent, identity
 
-from .payload import BadPayload, get, strings, when
+from .payload import get, strings, when
 
 
 def parse_webhook(body: Any) -> list[AlertEvent]:

@@ -6,11 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from campaigns.errors import BadPayload
 from status.edit import visible
-
-
-class BadPayload(ValueError):
-    """A payload that is not what the tool sends (answered with 422 and the sentence)."""
 
 
 def get(obj: Any, key: str, kind: type | tuple[type, ...], where: str, default: Any = ...) -> Any:

@@ -8,8 +8,10 @@ from typing import Any
 
 import feedparser
 
+from campaigns.errors import FeedError
+
 from ..model import Feed, Incident, Update, UpdateState
-from .feed import MAX_ID, MAX_TITLE, Cleaner, FeedBody, FeedError
+from .feed import MAX_ID, MAX_TITLE, Cleaner, FeedBody
 
 
 def parse_feed(feed: Feed, body: bytes) -> FeedBody:

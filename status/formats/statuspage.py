@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from campaigns.errors import FeedError
+
 from ..alerts import FIRING, RESOLVED, AlertEvent, identity
 from ..model import Feed, Impact, Incident, Update, UpdateState
 from ..statuspage import IMPACT_TO_COMPONENT
-from .feed import MAX_ID, MAX_TITLE, Cleaner, FeedBody, FeedError, ordered, time_or_none
+from .feed import MAX_ID, MAX_TITLE, Cleaner, FeedBody, ordered, time_or_none
 from .payload import get, when
 
 STATES = {"investigating": UpdateState.INVESTIGATING, "identified": UpdateState.IDENTIFIED,
