@@ -369,3 +369,57 @@ def test_the_sends_in_flight_share_one_grace_whatever_their_networks_deadline(tm
         assert daemon.abandoned and daemon.unfinished
     finally:
         release.set()
+
+
+def test_a_stop_during_a_status_reaction_keeps_the_claim_of_the_announcement_on_the_wire(tmp_path, monkeypatch):
+    """Found by the cold review: the status reaction sends a new announcement on its own thread,
+    outside the timers' jobs; a stop then waited for no send, gave the claim back, and the next
+    start sent the announcement a second time. A send still on the wire keeps its claim."""
+    from scheduler.daemon import Daemon, Settling
+    from scheduler.networks.webhook import WebhookPublisher
+    from tests.test_daemon import STATUS, UPDATE, calendar
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    stamp = {"first": (now - timedelta(seconds=20)).isoformat(), "second": (now - timedelta(seconds=10)).isoformat()}
+    landing = threading.Event()
+    real = WebhookPublisher.publish
+
+    def held(self, post):  # the update's announcement stays on the wire until the test lets it land
+        if "backup processor" in post.text:
+            landing.wait(10)
+        return real(self, post)
+
+    monkeypatch.setattr(WebhookPublisher, "publish", held)
+    with Receiver() as receiver:
+        path = calendar(tmp_path / "c.yaml", f'hooks: {{type: webhook, url: "{receiver.url}/in"}}\n', "[]\n")
+        status = tmp_path / "status.yaml"
+        status.write_text(STATUS.format(**stamp))
+        db = f"sqlite:///{tmp_path / 'state.db'}"
+        daemon = Daemon(str(path), Ledger(db), status_path=str(status), watch=False,
+                        settling=Settling(quiet=0.0, patience=0.0))
+        daemon.start()
+        assert receiver.wait_for(1, timeout=10)
+        deadline = time.monotonic() + 10
+        while daemon.timers._busy:  # the timers' own runs are over: only the reaction's send is left
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        status.write_text((STATUS + UPDATE).format(**stamp))
+        reload = threading.Thread(target=daemon.reload_status, kwargs={"quiet": 0.0}, daemon=True)
+        reload.start()
+        deadline = time.monotonic() + 10
+        while not any("backup processor" in p.text for p in daemon.engine.in_flight()):
+            assert time.monotonic() < deadline, "the announcement never went on the wire"
+            time.sleep(0.01)
+        key = next(p.key for p in daemon.engine.in_flight() if "backup processor" in p.text)
+        threading.Timer(1.5, landing.set).start()  # it lands within the stop's grace
+        daemon.stop()
+        daemon.shutdown()
+        reload.join(5)
+        assert daemon.ledger.get(key).state == State.SENT
+        again = Daemon(str(path), Ledger(db), status_path=str(status), watch=False,
+                       settling=Settling(quiet=0.0, patience=0.0))
+        again.start()
+        time.sleep(1.5)
+        again.stop()
+        again.shutdown()
+    assert sum("backup processor" in d["body"]["text"] for d in receiver.deliveries) == 1

@@ -172,7 +172,8 @@ class Daemon:
         self.web.ask_to_exit()
         stuck = self._stop_jobs(began + min(STOP_GRACE, STOP_BUDGET), left)
         self.feeds.join(left(FEED_STOP))
-        mine = self.peers.leave(self.clock.now(), keep=stuck)  # never a claim whose send may still land
+        # never a claim whose send may still land (one that started after the wait, too)
+        mine = self.peers.leave(self.clock.now(), keep=stuck | {p.key for p in self.engine.in_flight()})
         if close_publishers(self.engine, left):
             self.unfinished = True
         self.feeds.close()
@@ -183,12 +184,11 @@ class Daemon:
         """Shut the timers down: running sends finish and are recorded until ``grace_until`` at most;
         the keys of those still running then (left claimed)."""
         closer = self.timers.close()
-        if closer is None:
-            return set()
         self.abandoned = sorted(p.key for p in wait_for_sends(self.engine, closer, grace_until))
-        closer.join(left(0.2))  # the jobs that were no send (a ledger read, a re-arm)
-        if closer.is_alive():
-            self.unfinished = True
+        if closer is not None:
+            closer.join(left(0.2))  # the jobs that were no send (a ledger read, a re-arm)
+            if closer.is_alive():
+                self.unfinished = True
         return set(self.abandoned)
 
     # -- the parts' entry points ---------------------------------------------------------

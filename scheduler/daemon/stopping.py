@@ -19,13 +19,14 @@ log = logging.getLogger("herald.daemon")
 RECORD_TIME = 1.0
 
 
-def wait_for_sends(engine: Engine, closer: threading.Thread, until: float) -> list[Publication]:
-    """Wait for ``closer`` (the scheduler's shutdown, which waits for the running jobs) until the
-    monotonic time ``until`` (one budget for all the sends in flight, see STOP_GRACE), or until
-    every send in flight is past its own bound (RECORD_TIME); return the sends given up on (none:
-    all done), and say so: they stay claimed."""
+def wait_for_sends(engine: Engine, closer: threading.Thread | None, until: float) -> list[Publication]:
+    """Wait for ``closer`` (the scheduler's shutdown, which waits for the running jobs) and for
+    every send in flight (the status reaction sends on threads of its own, outside the jobs)
+    until the monotonic time ``until`` (one budget for all the sends in flight, see STOP_GRACE), or
+    until every send in flight is past its own bound (RECORD_TIME); return the sends given up on
+    (none: all done), and say so: they stay claimed."""
     bounds: dict[str, float] = {}
-    while closer.is_alive():
+    while (closer is not None and closer.is_alive()) or engine.in_flight():
         flying = engine.in_flight()
         now = time.monotonic()
         for p in flying:
@@ -37,7 +38,11 @@ def wait_for_sends(engine: Engine, closer: threading.Thread, until: float) -> li
                             "start to reconcile before any re-send: %s", len(flying),
                             ", ".join(f"{p.post} on {p.network}" for p in flying))
             return flying
-        closer.join(max(0.0, min(0.05, until - now)))
+        pause = max(0.0, min(0.05, until - now))
+        if closer is not None and closer.is_alive():
+            closer.join(pause)
+        else:
+            time.sleep(pause)
     return []
 
 
