@@ -67,6 +67,15 @@ def test_a_key_of_another_engine_is_acted_on_once_it_is_late_and_a_status_key_at
     assert Share.among("a", {"b"}, since=began) == share  # the same engines: the same share
 
 
+def test_another_engine_helps_within_half_a_short_catch_up_window():
+    """Found by the cold review: with ``catch_up: {reminder: 2s}`` a post whose owner died
+    unnoticed was taken LATE (3 s) after its time by another engine, and so skipped as too late."""
+    share = Share.among("a", {"b"})
+    theirs = next(k for k in KEYS if share.owner(k) == "b")
+    assert share.acts_at(theirs, T0, grace=timedelta(seconds=2)) == T0 + timedelta(seconds=1)
+    assert share.acts_at(theirs, T0, grace=timedelta(minutes=30)) == T0 + LATE  # a usual window: LATE
+
+
 # -- engines with their heartbeat on one PostgreSQL ledger, on an injected clock ---------------------
 @dataclass
 class _Stamp:

@@ -115,7 +115,8 @@ class Engine(Agenda):
         if self.stopping:
             return []
         due = self.due(now, network)
-        new = tuple(p for p in due.new if self.share.mine(p.key, p.at, now, p.kind in STATUS_KINDS))
+        grace = self.view.calendar.engine.grace
+        new = tuple(p for p in due.new if self.share.mine(p.key, p.at, now, p.kind in STATUS_KINDS, grace(p.kind)))
         outcomes = self._fire_new(new, now, network)
         retries = list(due.retries)
         for record in due.releasable:

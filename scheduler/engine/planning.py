@@ -199,7 +199,9 @@ class Agenda(Planning):
         """The earlier of ``first`` and when this engine acts on those of ``batch`` without a row."""
         states = self.ledger.states([p.key for p in batch])
         self._recorded.update(states)
-        times = [self.share.acts_at(p.key, p.at, p.kind in STATUS_KINDS) for p in batch if p.key not in states]
+        grace = self.view.calendar.engine.grace
+        times = [self.share.acts_at(p.key, p.at, p.kind in STATUS_KINDS, grace(p.kind))
+                 for p in batch if p.key not in states]
         return min([*times, *([first] if first is not None else [])], default=None)
 
     def lookup(self, record: Record) -> Publication | None:

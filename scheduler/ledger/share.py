@@ -61,15 +61,19 @@ class Share:
             return self.me
         return max(self.engines, key=lambda engine: (weight(engine, key), engine))
 
-    def acts_at(self, key: str, at: datetime, anyone: bool = False) -> datetime:
+    def acts_at(self, key: str, at: datetime, anyone: bool = False, grace: timedelta | None = None) -> datetime:
         """When this engine acts on the new publication ``key`` due ``at``: then if it is its own
         (or ``anyone``'s: what every engine should try at once), else :data:`LATE` after, counted
         from when this share began if that is later (a backlog found at a start, or when an
-        engine joined, is each engine's own for LATE before the others help)."""
+        engine joined, is each engine's own for LATE before the others help).  With ``grace``, the
+        publication's catch-up window, the others wait at most half of it: a post whose owner died
+        unnoticed is sent by another engine, not skipped as too late."""
         if anyone or self.owner(key) == self.me:
             return at
-        return max(at, self.since or at) + LATE
+        wait = LATE if grace is None else min(LATE, grace / 2)
+        return max(at, self.since or at) + wait
 
-    def mine(self, key: str, at: datetime, now: datetime, anyone: bool = False) -> bool:
+    def mine(self, key: str, at: datetime, now: datetime, anyone: bool = False,
+             grace: timedelta | None = None) -> bool:
         """Whether this engine acts on the new publication ``key`` due ``at`` at ``now``."""
-        return self.acts_at(key, at, anyone) <= now
+        return self.acts_at(key, at, anyone, grace) <= now
