@@ -1,4 +1,5 @@
-"""The daemon: it only waits, watches the two files and handles signals; reloads go through Engine.swap."""
+"""The daemon: its parts (timers, watching the two files, peers, feeds, hosting) under one supervisor;
+reloads go through Engine.swap."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ WATCHED_EVENTS = [FileModifiedEvent, FileClosedEvent, FileCreatedEvent, FileMove
 class Settling:
     quiet: float = 0.1  # seconds: two reads this far apart must agree
     # ... of a status save the writer closed (complete, unless the writer saves again at once; a save
-    # renamed into place is complete for certain: read once, at once): the status reaction is what
+    # renamed into place is complete for certain: its two reads back to back, at once): the status reaction is what
     # customers wait for (issue 24)
     complete: float = 0.02
     burst: float = 0.02  # seconds to let a burst of events for one complete save pass before reading

@@ -5,7 +5,7 @@ at the handler, and watchdog's own DEBUG logger is quieted, so a log file next t
 cannot feed on itself).  A save is read once it has *settled* (:func:`.settle.read_settled`): the
 writer closed the file (where the platform says so), two reads ``quiet`` apart agree and the text
 parses; an empty or unparsable read is read again before anything counts as removed (a status save
-closed: ``complete`` apart; renamed into place, which is atomic: one read at once).  A valid file
+closed: ``complete`` apart; renamed into place, which is atomic: its two reads back to back, at once).  A valid file
 is swapped into the engine (:meth:`Engine.swap`); a status save first runs the accounts it gave an
 announcement due, then shows the site the new status; an invalid one is reported with its
 ``file:line:col`` problems, any other failure in one line, and the last good version keeps running.

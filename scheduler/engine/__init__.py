@@ -15,8 +15,9 @@ One path in, the way huey and rq have one obvious job path:
 - :meth:`Engine.stop` (SIGTERM) closes the gate every send passes: no new send starts, however
   long the backlog; the sends on the wire finish and are recorded; the rest stays due.
 
-``scheduler.daemon`` only waits (APScheduler), watches files and handles signals, so every
-policy is tested in milliseconds with a fake clock and the in-memory network.
+Every policy is here, none in ``scheduler.daemon`` (which waits, watches the files, keeps
+company with its peers and hosts the site, and calls :meth:`Engine.run_due`), so every policy
+is tested in milliseconds with a fake clock and the in-memory network.
 
 For one due publication, :meth:`Engine.fire` runs the named steps of :data:`pipeline.FIRE` in
 order, each one decision, the first that decides ending it (``python -m scheduler.engine
