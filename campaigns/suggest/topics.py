@@ -231,9 +231,18 @@ class _Docs:
 def _clean(title: str, body: str, text: str, tags: tuple[str, ...]) -> tuple[list[str], str]:
     subject = title if body else text
     subject = "" if _META_SUBJECT.match(subject) and len(subject.split()) <= 6 else subject
-    lines = clean_lines(subject) + clean_lines(body) if body else clean_lines(subject or text)
+    lines = _unechoed(clean_lines(subject), clean_lines(body)) if body else clean_lines(subject or text)
     kind = "spam" if NOISE_TAGS & {t.lower() for t in tags} else noise_kind(title, body or text)
     return lines, kind
+
+
+def _unechoed(subject: list[str], body: list[str]) -> list[str]:
+    """A subject the helpdesk filled from the message's first words (often cut mid-word:
+    "Abat-jour cabossé à la livraison, que fa") is said once, by the message."""
+    head = " ".join(subject).rstrip(" .?!…").lower()
+    if head and body and " ".join(body).lower().startswith(head):
+        return body
+    return subject + body
 
 
 def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end: datetime | None) -> _Read:
@@ -331,9 +340,24 @@ def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[s
     docs = _documents(read)
     words = Words()
     _tokenize(docs, words, fallback)
-    grouping = _Grouping(docs, list(answers), words, fallback)
+    grouping = _Grouping(docs, _with_languages(answers, fallback), words, fallback)
     grouping.run()
     return grouping.report(read, total)
+
+
+def _with_languages(answers: Sequence[Answer], fallback: str) -> list[Answer]:
+    """The answers, each article with its language: an FAQ or a sitemap does not say it, and
+    an English FAQ's title read as French keeps "which", "do" and "my" as words of its own."""
+    from dataclasses import replace
+
+    from .words import detect
+
+    unsaid = [i for i, a in enumerate(answers) if not a.language and not a.link]
+    found = detect([f"{answers[i].title}. {answers[i].text}" for i in unsaid], fallback)
+    out = list(answers)
+    for i, language in zip(unsaid, found, strict=True):
+        out[i] = replace(answers[i], language=language)
+    return out
 
 
 def _title_columns(answer: Answer, words: Any, fallback: str, vocabulary: dict[str, int]) -> list[int]:
@@ -552,8 +576,15 @@ class _Grouping:
                     break
 
     def _coverage(self, i: int, said: set[int]) -> float:
+        """The share of answer ``i``'s title words its topic's requests use; a title with two
+        words of the shared vocabulary or more is judged on those ("Returning an item and
+        getting a refund": requests in another language say "return" and "refund", not "getting")."""
         title = self.title_columns[i]
-        return sum(1 for c in title if c in said) / len(title) if title else 0.0
+        if not title:
+            return 0.0
+        shared = [c for c in title if self.concept_mask[c]]
+        whole = sum(1 for c in title if c in said) / len(title)
+        return max(whole, sum(1 for c in shared if c in said) / len(shared)) if len(shared) >= 2 else whole
 
     def _answer_scores(self) -> Any:
         """Each request's similarity to each answer on the answers' words only (words no

@@ -12,6 +12,7 @@ accounts…); everything else stays a stem of its own language.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -23,6 +24,7 @@ LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl")
 SNOWBALL = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "pt": "portuguese",
             "it": "italian", "nl": "dutch"}
 SHORT = 24  # texts shorter than this are taken to be in the calendar's language
+REPRESENTED = 0.05  # least share of a file's texts in a language for it to be one the file is written in
 TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")
 COMPOUNDING = frozenset({"de", "nl"})  # languages that write compounds as one word
 COMPOUND_HEAD = 5  # least length of the stem a compound begins with
@@ -34,13 +36,16 @@ CONCEPTS: dict[str, str] = {
              "bestellung bestellungen bestellt bestellte gekauft commande commandé achat encomenda compra ordine "
              "bestelling",
     "where": "where wheres whereabouts dónde donde dnd wo wohin où onde dove waar",
+    "when": "when cuándo cuando wann quand quando wanneer",
     "track": "track tracking tracked trace wismo rastreo rastrear rastreando guía guia seguimiento "
              "sendungsverfolgung verfolgen verfolgung trackingnummer suivi suivre rastreamento "
              "tracciamento volgen",
     "arrive": "arrive arrived arriving arrival eta late delay delayed stuck yet waiting "
               "llega llegado llegó llegue llegar atrasado retraso tarda entregan entrega entregado "
               "ankommen angekommen kommt bleibt verspätet verspätung "
-              "arrivé arrive retard chegou atraso arrivato",
+              "arrivé arrive retard chegou atraso arrivato "
+              "receive received recibido recibí recibir erhalten bekommen reçu recevoir recebi recebido ricevuto "
+              "ontvangen",
     "ship": "ship shipped shipping shipment dispatch dispatched courier parcel package packet box delivery "
             "deliver delivered envío envio enviado enviaron enviar paquete paquetería paqueteria paquetes "
             "versand versendet verschickt paket päckchen lieferung geliefert zustellung zugestellt dhl "
@@ -51,15 +56,18 @@ CONCEPTS: dict[str, str] = {
     "refund": "refund refunds refunded  reembolso reembolsar erstattung erstatten rückerstattung "
               "geld zurück remboursement rembourser reembolso rimborso terugbetaling",
     "warranty": "warranty guarantee garantía garantia garantie gewährleistung reklamation defect defective "
-                "faulty broken defecto defectuoso falla fallando descompuesto dañado kaputt defekt gerissen "
+                "faulty broken defecto defectuoso falla fallando descompuesto kaputt defekt gerissen "
                 "cassé défectueux garanzia",
+    "damaged": "damaged damage cracked dented scratched smashed shattered dañado dañada roto rota golpeado "
+               "beschädigt beschädigung zerbrochen gesprungen zerkratzt endommagé abîmé fissuré cabossé rayé "
+               "danificado quebrado danneggiato rotto beschadigd kapot",
     "password": "password passwort contraseña contrasena clave kennwort senha wachtwoord",
     "login": "login log sign signin account locked cuenta sesión sesion iniciar entrar acceso bloqueada "
              "konto kundenkonto anmelden anmeldung einloggen gesperrt compte connexion conta accesso",
     "reset": "reset forgot forgotten recover restablecer recuperar olvidé olvide zurücksetzen vergessen "
              "réinitialiser oublié redefinir",
     "invoice": "invoice invoices receipt bill billing vat factura facturas facturar facturación cfdi rfc "
-               "rechnung rechnungen rechnungskopie quittung beleg facture reçu fatura fattura factuur",
+               "rechnung rechnungen rechnungskopie quittung beleg facture fatura fattura factuur",
     "payment": "payment pay paid charge charged checkout declined rejected pago pagar cobro "
                "rechazado rechazada rechazo zahlung bezahlen bezahlt kreditkarte abgelehnt paiement "
                "payer carte refusé pagamento cartão betaling",
@@ -95,26 +103,44 @@ def language_of_locale(locale: str) -> str:
     return locale.split("-")[0].split("_")[0].lower()
 
 
-@lru_cache(maxsize=1)
-def _detector() -> Any:
+@lru_cache(maxsize=4)
+def _detector(languages: tuple[str, ...] = LANGUAGES) -> Any:
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-    codes = [getattr(IsoCode639_1, c.upper()) for c in LANGUAGES]
+    codes = [getattr(IsoCode639_1, c.upper()) for c in languages]
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
 
 
 def detect(texts: Sequence[str], fallback: str) -> list[str]:
-    """Each text's language (ISO 639-1), ``fallback`` when the text is too short to tell (a
-    search term of two words says too little: "track order" is not German)."""
+    """Each text's language (ISO 639-1).
+
+    A file is written in a few languages: those that hold at least :data:`REPRESENTED` of its
+    texts of :data:`SHORT` characters or more (and ``fallback``, the calendar's language).  A
+    text first taken for another one ("Où en est ma commande ?" read as Dutch: short texts
+    mislead the detector) is detected again among those only, and so is a shorter text of two
+    words or more ("Where is my order" in a French and English file).  A text of one word, or
+    a short one in a file written in one language, is in ``fallback`` ("track order" is not
+    German)."""
     if not texts:
         return []
     long = [i for i, t in enumerate(texts) if len(t) >= SHORT]
-    found = _detector().detect_languages_in_parallel_of([texts[i][:160] for i in long])
     out = [fallback] * len(texts)
-    for i, f in zip(long, found, strict=True):
-        if f is not None:
-            out[i] = f.iso_code_639_1.name.lower()
+    for i, found in zip(long, _detect([texts[i] for i in long], LANGUAGES), strict=True):
+        out[i] = found or fallback
+    counts = Counter(out[i] for i in long)
+    kept = tuple(c for c in LANGUAGES if c == fallback or counts[c] >= REPRESENTED * len(long))
+    if len(kept) < 2:
+        return [code if code in kept else fallback for code in out]
+    again = [i for i, t in enumerate(texts) if out[i] not in kept or (len(t) < SHORT and " " in t.strip())]
+    for i, found in zip(again, _detect([texts[i] for i in again], kept), strict=True):
+        out[i] = found or fallback
     return out
+
+
+def _detect(texts: list[str], languages: tuple[str, ...]) -> list[str]:
+    """Each text's language among ``languages`` ('' when lingua cannot tell)."""
+    found = _detector(languages).detect_languages_in_parallel_of([t[:160] for t in texts]) if texts else []
+    return [f.iso_code_639_1.name.lower() if f is not None else "" for f in found]
 
 
 def _fold(word: str) -> str:
