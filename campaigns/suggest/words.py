@@ -50,7 +50,7 @@ CONCEPTS: dict[str, str] = {
             "deliver delivered envío envio enviado enviaron enviar paquete paquetería paqueteria paquetes "
             "versand versendet verschickt paket päckchen lieferung geliefert zustellung zugestellt dhl "
             "expédié expédition colis livraison envio pacote spedizione pacco verzending pakket",
-    "return": "return returns returned returning  devolución devolucion devolver devuelvo regresar "
+    "return": "return returns returned returning devolución devolucion devolver devuelvo regresar "
               "rücksendung ruecksendung rucksendung retoure zurückschicken zurücksenden zurückgeben "
               "retour retourner renvoyer devolução devolver reso",
     "refund": "refund refunds refunded  reembolso reembolsar erstattung erstatten rückerstattung "
@@ -73,7 +73,8 @@ CONCEPTS: dict[str, str] = {
                "payer carte refusé pagamento cartão betaling",
     "address": "address addresses dirección direccion domicilio adresse anschrift lieferadresse endereço "
                "indirizzo adres",
-    "change": "change changing update modify swap switch edit cambiar cambio modificar actualizar ändern "
+    "change": "change changing update modify swap switch edit exchange exchanged échanger échange trocar troca "
+              "scambiare ruilen cambiar cambio modificar actualizar ändern "
               "änderung umtausch umtauschen tauschen changer modifier mudar alterar cambiare wijzigen",
     "size": "size sizes talla tallas größe grösse groesse größen taille tamanho taglia maat",
     "cancel": "cancel cancelled canceled cancellation unsubscribe stop cancelar cancelación anular stornieren "
