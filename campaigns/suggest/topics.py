@@ -57,7 +57,7 @@ TAG_SPREAD = 3  # ... and one whose requests' clear answers are this many (each 
 NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply", "out_of_office", "ooo"})
 TOKEN = re.compile(r"(?u)\b[^\W\d_][\w]+\b")  # words of two letters or more, not numbers
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_NUMBERS = re.compile(r"\d{3,}")
+_DIGITS = str.maketrans("123456789", "000000000")  # requests that differ only in their numbers are cleaned once
 _META_SUBJECT = re.compile(r"(?i)^\s*(chat with|conversation with|\(no subject\)|\(kein betreff\)|\(sin asunto\)|"
                            r"no subject|re|aw|fw|fwd|wg)\b[:\s]*")
 
@@ -179,11 +179,11 @@ class _Read:
 
     def add(self, r: Request, tz: ZoneInfo) -> None:
         # requests that differ only in their numbers (order, tracking, phone) are cleaned once
-        key = (_NUMBERS.sub("000", f"{r.title}\x00{r.body}\x00{'' if r.body else r.text}"), r.tags)
+        text = "" if r.body else r.text
+        key = (f"{r.title}\x00{r.body}\x00{text}".translate(_DIGITS), r.tags)
         done = self.seen.get(key)
         if done is None:
-            title, body, text = key[0].split("\x00")
-            done = self.seen[key] = _clean(title, body, text or title, r.tags)
+            done = self.seen[key] = _clean(r.title, r.body, text or r.title, r.tags)
         lines, kind = done
         self.lines.append(lines)
         self.noise.append(kind)
@@ -260,24 +260,34 @@ def _documents(read: _Read) -> _Docs:
     specific = _specific_tags(read, docs.ignored_tags)
     index: dict[tuple[str, tuple[str, ...], str], int] = {}
     stripped: dict[int, tuple[list[str], str]] = {}  # requests cleaned once share their list of lines
+    known: dict[tuple[int, tuple[str, ...], str], int] = {}  # (those lines, tags, noise): its document
     for lines, kind, tags, weight, counted in zip(read.lines, read.noise, read.tags, read.weights, read.counted,
                                                   strict=True):
-        done = stripped.get(id(lines))
-        if done is None:
-            kept_lines = boiler.strip(lines)
-            done = stripped[id(lines)] = (kept_lines, redact_ids(_sentences(kept_lines)))
-        kept_lines, text = done
-        kind = kind or ("" if TOKEN.search(text) else "empty")
-        kept = tuple(sorted({t.lower() for t in tags} & specific)) if tags else ()
-        key = (text.lower(), kept, kind)
-        i = index.get(key)
-        if i is None:
-            folded = tuple(k for k in (boiler.key(x) for x in kept_lines) if " " in k)
-            i = index[key] = docs.add(text, kept, kind, folded)
+        i = known.get((id(lines), tags, kind), -1)
+        if i < 0:
+            i = known[id(lines), tags, kind] = _document(docs, index, boiler, stripped, lines, kind,
+                                                         tuple(sorted({t.lower() for t in tags} & specific)))
         docs.weight[i] += weight
         docs.messages[i] += 0 if counted else weight
         docs.of.append(i)
     return docs
+
+
+def _document(docs: _Docs, index: dict[tuple[str, tuple[str, ...], str], int], boiler: Boilerplate,
+              stripped: dict[int, tuple[list[str], str]], lines: list[str], kind: str, kept: tuple[str, ...]) -> int:
+    """The document of a request: its lines without the file's boilerplate, its specific tags."""
+    done = stripped.get(id(lines))
+    if done is None:
+        kept_lines = boiler.strip(lines)
+        done = stripped[id(lines)] = (kept_lines, redact_ids(_sentences(kept_lines)))
+    kept_lines, text = done
+    kind = kind or ("" if TOKEN.search(text) else "empty")
+    key = (text.lower(), kept, kind)
+    i = index.get(key)
+    if i is None:
+        folded = tuple(k for k in (boiler.key(x) for x in kept_lines) if " " in k)
+        i = index[key] = docs.add(text, kept, kind, folded)
+    return i
 
 
 def _specific_tags(read: _Read, ignored: dict[str, str]) -> set[str]:
@@ -340,20 +350,24 @@ def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[s
     docs = _documents(read)
     words = Words()
     _tokenize(docs, words, fallback)
-    grouping = _Grouping(docs, _with_languages(answers, fallback), words, fallback)
+    grouping = _Grouping(docs, _with_languages(answers, fallback, docs), words, fallback)
     grouping.run()
     return grouping.report(read, total)
 
 
-def _with_languages(answers: Sequence[Answer], fallback: str) -> list[Answer]:
+def _with_languages(answers: Sequence[Answer], fallback: str, docs: _Docs) -> list[Answer]:
     """The answers, each article with its language: an FAQ or a sitemap does not say it, and
-    an English FAQ's title read as French keeps "which", "do" and "my" as words of its own."""
+    an English FAQ's title read as French keeps "which", "do" and "my" as words of its own.
+    Detected among the languages the requests are written in (a title is short: "descale
+    your espresso machine" is not Italian)."""
     from dataclasses import replace
 
-    from .words import detect
+    from .words import REPRESENTED, detect
 
+    counts = Counter(docs.languages)
+    among = [c for c, n in counts.items() if n >= REPRESENTED * len(docs.languages)] or [fallback]
     unsaid = [i for i, a in enumerate(answers) if not a.language and not a.link]
-    found = detect([f"{answers[i].title}. {answers[i].text}" for i in unsaid], fallback)
+    found = detect([f"{answers[i].title}. {answers[i].text}" for i in unsaid], fallback, among)
     out = list(answers)
     for i, language in zip(unsaid, found, strict=True):
         out[i] = replace(answers[i], language=language)
@@ -556,9 +570,11 @@ class _Grouping:
                         self._translation(target, g)
 
     def _translation(self, big: int, small: int) -> None:
-        """The answers of ``small`` join those of ``big`` when they are in other languages."""
-        if not {self.answers[i].language for i in self.groups[big]} & \
-                {self.answers[i].language for i in self.groups[small]}:
+        """The answers of ``small`` join those of ``big`` when they are in other languages (the
+        calendar's link is in none: a shop page is not its translation)."""
+        ours, theirs = ({self.answers[i].language for i in self.groups[g] if not self.answers[i].link}
+                        for g in (big, small))
+        if ours and theirs and not ours & theirs:
             self.groups[big] = self.groups[big] + self.groups[small]
 
     def _merge_answered(self) -> None:

@@ -112,7 +112,7 @@ def _detector(languages: tuple[str, ...] = LANGUAGES) -> Any:
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
 
 
-def detect(texts: Sequence[str], fallback: str) -> list[str]:
+def detect(texts: Sequence[str], fallback: str, among: Sequence[str] = ()) -> list[str]:
     """Each text's language (ISO 639-1).
 
     A file is written in a few languages: those that hold at least :data:`REPRESENTED` of its
@@ -121,21 +121,31 @@ def detect(texts: Sequence[str], fallback: str) -> list[str]:
     mislead the detector) is detected again among those only, and so is a shorter text of two
     words or more ("Where is my order" in a French and English file).  A text of one word, or
     a short one in a file written in one language, is in ``fallback`` ("track order" is not
-    German)."""
+    German).  ``among``: the languages to choose from, when known (an FAQ's, from its requests')."""
     if not texts:
         return []
-    long = [i for i, t in enumerate(texts) if len(t) >= SHORT]
     out = [fallback] * len(texts)
-    for i, found in zip(long, _detect([texts[i] for i in long], LANGUAGES), strict=True):
-        out[i] = found or fallback
-    counts = Counter(out[i] for i in long)
-    kept = tuple(c for c in LANGUAGES if c == fallback or counts[c] >= REPRESENTED * len(long))
+    if among:
+        kept, again = tuple(among), list(range(len(texts)))
+    else:
+        kept = _represented(texts, out)
+        again = [i for i, t in enumerate(texts) if out[i] not in kept or (len(t) < SHORT and " " in t.strip())]
     if len(kept) < 2:
         return [code if code in kept else fallback for code in out]
-    again = [i for i, t in enumerate(texts) if out[i] not in kept or (len(t) < SHORT and " " in t.strip())]
     for i, found in zip(again, _detect([texts[i] for i in again], kept), strict=True):
         out[i] = found or fallback
     return out
+
+
+def _represented(texts: Sequence[str], out: list[str]) -> tuple[str, ...]:
+    """The languages a file is written in (``out[0]`` is the fallback); ``out`` gets each long
+    text's language among all of :data:`LANGUAGES`."""
+    fallback = out[0]
+    long = [i for i, t in enumerate(texts) if len(t) >= SHORT]
+    for i, found in zip(long, _detect([texts[i] for i in long], LANGUAGES), strict=True):
+        out[i] = found or fallback
+    counts = Counter(out[i] for i in long)
+    return tuple(c for c in LANGUAGES if c == fallback or counts[c] >= REPRESENTED * len(long))
 
 
 def _detect(texts: list[str], languages: tuple[str, ...]) -> list[str]:
@@ -166,19 +176,29 @@ class Words:
 
                 words = (words & set(ENGLISH_STOP_WORDS)) | {"hi", "hello", "thanks", "please", "pls", "thank"}
             self.stop[code] = frozenset(w.lower() for w in words) - self._concept_words()
-        self.concepts: dict[str, dict[str, str]] = {c: {} for c in SNOWBALL}
+        self.concepts: dict[str, dict[str, str]] = {}  # per language, made when first asked for
         self.anywhere: dict[str, str] = {}
         for concept, listed in CONCEPTS.items():
             for word in listed.split():
                 self.anywhere.setdefault(_fold(word), concept)
-                for code in SNOWBALL:
-                    self.concepts[code].setdefault(self._stem(code, word), concept)
         self.cache: dict[tuple[str, str], str] = {}
         self.surface: dict[str, dict[str, int]] = {}  # token: the words customers wrote for it, counted
 
     @staticmethod
     def _concept_words() -> frozenset[str]:
         return frozenset(w for listed in CONCEPTS.values() for w in listed.split())
+
+    def _concepts(self, language: str) -> dict[str, str]:
+        """The shared vocabulary's stems in ``language`` (stemming it in every language costs
+        time a file written in two does not need)."""
+        code = language if language in SNOWBALL else "en"
+        found = self.concepts.get(code)
+        if found is None:
+            found = self.concepts[code] = {}
+            for concept, listed in CONCEPTS.items():
+                for word in listed.split():
+                    found.setdefault(self._stem(code, word), concept)
+        return found
 
     def _stem(self, language: str, word: str) -> str:
         stemmer = self.stemmers.get(language) or self.stemmers["en"]
@@ -196,7 +216,7 @@ class Words:
             else:
                 folded = _fold(lower)
                 stem = self._stem(language, lower)
-                concepts = self.concepts.get(language, self.concepts["en"])
+                concepts = self._concepts(language)
                 concept = concepts.get(stem) or self.anywhere.get(folded) or self._compound(language, folded)
                 found = f"~{concept}" if concept else "" if stem in stop else stem  # "getting" as "get"
             self.cache[key] = found
@@ -207,7 +227,7 @@ class Words:
         one word ("Bestellnummer", "Lieferstatus": an order's, a delivery's): '' for none."""
         if language not in COMPOUNDING:
             return ""
-        concepts = self.concepts[language]
+        concepts = self._concepts(language)
         for end in range(len(folded) - COMPOUND_REST, COMPOUND_HEAD - 1, -1):
             concept = concepts.get(folded[:end])
             if concept:
