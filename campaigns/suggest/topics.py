@@ -488,17 +488,28 @@ class _Grouping:
         mine = float(messages[members].sum()) / max(float(self.weights[members].sum()), 1.0)
         return mine < MESSAGES * total / float(self.weights.sum())
 
+    def large(self, t: int) -> bool:
+        """Whether topic ``t`` holds :data:`GAP_SHARE` of the messages, or of the search terms:
+        read together, a report's counts (thousands of searches) would hide a gap the messages
+        show ("the bag arrived split")."""
+        import numpy as np
+
+        members = self.topic == t
+        messages = np.asarray(self.docs.messages, dtype=np.float64)
+        return any(float(part[members].sum()) >= GAP_SHARE * float(part.sum()) > 0
+                   for part in (messages, self.weights - messages))
+
     def _nearer_gaps(self) -> None:
         """A request an answered topic took for the words it shares with every order ("my
         order", "the delivery") goes to the unanswered cluster its own words are nearer:
-        "change the delivery address of my order" is not asking where the order is."""
+        "change the delivery address of my order" is not asking where the order is.  One that
+        matched the answer clearly stays ("Where's my parcel? My bag was due Tuesday" is not
+        about a split bag)."""
         import numpy as np
 
         n = len(self.groups)
         live = [t for t in range(len(self.centres)) if self.centres[t] is not None and (self.topic == t).any()]
-        least = GAP_SHARE * float(self.weights.sum())  # a gap that will be reported, not a handful
-        gaps = [i for i, t in enumerate(live)
-                if t >= n and self.weights[self.topic == t].sum() >= least and not self.shopping(t)]
+        gaps = [i for i, t in enumerate(live) if t >= n and self.large(t) and not self.shopping(t)]  # reported ones
         placed = np.flatnonzero((self.topic >= 0) & (self.topic < n))
         if not gaps or not len(placed):
             return
@@ -506,7 +517,7 @@ class _Grouping:
         similarity = np.asarray(self.matrix[placed] @ np.vstack([self.centres[t] for t in live]).T.astype(np.float32))
         own = similarity[np.arange(len(placed)), [column.get(int(t), 0) for t in self.topic[placed]]]
         best_gap = similarity[:, gaps].argmax(axis=1)
-        nearer = similarity[np.arange(len(placed)), np.asarray(gaps)[best_gap]] > own
+        nearer = (similarity[np.arange(len(placed)), np.asarray(gaps)[best_gap]] > own) & (self.score[placed] < SEED)
         if nearer.any():
             self.topic[placed[nearer]] = np.asarray(live)[np.asarray(gaps)[best_gap[nearer]]]
             self._recentre()
@@ -616,7 +627,26 @@ class _Grouping:
         shared = ((self.matrix > 0).astype(np.float32) @ (self.answer_matrix > 0).astype(np.float32).T).toarray()
         have = np.asarray(self.matrix.getnnz(axis=1)).ravel().reshape(-1, 1)
         scores[shared < np.minimum(2, have)] = 0.0
+        self._order_status_only(scores)
         return scores
+
+    def _order_status_only(self, scores: Any) -> None:
+        """A request made only of the words of order status ("delivery", "courier", "shipping",
+        "my parcel hasn't arrived") asks where its order is: the calendar's tracking link
+        answers it, not an article that names a delivery ("Pause or skip a delivery")."""
+        import numpy as np
+
+        link = next((i for i, a in enumerate(self.answers) if a.link == "order_tracking"), None)
+        if link is None:
+            return
+        words = np.zeros(self.matrix.shape[1], dtype=bool)
+        words[self.answer_matrix[link].indices] = True
+        words &= self.concept_mask.astype(bool)
+        outside = np.asarray((self.matrix[:, ~words] > 0).sum(axis=1)).ravel()
+        only = (outside == 0) & (self.matrix.getnnz(axis=1) > 0)
+        kept = np.maximum(scores[only, link], SEED + MARGIN)
+        scores[only] = 0.0
+        scores[only, link] = kept
 
     def _follow_lines(self, rounds: int = 1) -> None:
         """A request in no topic that shares a line with the requests of one topic (at least
@@ -878,7 +908,7 @@ class _Report:
         counts = np.bincount(request_topic[request_topic >= 0], weights=self.w[request_topic >= 0], minlength=n)
         kept = []
         for t in range(n):
-            if counts[t] <= 0 or counts[t] < GAP_SHARE * self.total:
+            if counts[t] <= 0 or not self.g.large(t):
                 continue  # one-off questions, a handful of spam: not a topic
             docs = np.flatnonzero(self.g.topic == t)
             if len({self.g.docs.texts[d].lower()[:40] for d in docs}) < GAP_PHRASINGS:
