@@ -4,6 +4,7 @@ by file, line and column.  The corpus is tests/data/suggest/ (written by its mak
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from datetime import UTC, datetime
@@ -138,6 +139,19 @@ def test_unknown_columns_are_listed_with_a_suggestion(tmp_path):
     assert message.startswith(f"{path}:1:1: unknown columns: 'Ticket', 'Subjekt', 'Created'")
     assert "did you mean 'created time' for 'created' and 'subject' for 'subjekt' and 'ticket id' for 'ticket'?" in message
     assert len(message) - len(str(path)) < 200
+
+
+def test_the_renames_a_column_hint_suggests_make_the_file_readable(tmp_path):
+    """A column hint of 745 characters suggested a name which then failed too."""
+    path = tmp_path / "x.csv"
+    path.write_text("Conversation, Subjekt, Created, Tag\n7,where is my order,2026-01-01,wismo\n")
+    message = _problem(path)
+    renames = dict((old, new) for new, old in re.findall(r"'([^']+)' for '([^']+)'", message))
+    assert renames and len(message) - len(str(path)) < 200
+    header = [renames.get(c.strip().lower(), c.strip()) for c in "Conversation, Subjekt, Created, Tag".split(",")]
+    path.write_text(",".join(header) + "\n7,where is my order,2026-01-01,wismo\n")
+    request = next(iter(read_requests(str(path))))
+    assert request.text == "where is my order" and request.at is not None
 
 
 def test_an_empty_file_is_named(tmp_path):

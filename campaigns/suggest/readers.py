@@ -158,11 +158,14 @@ class _Text:
 
 def _suggest(found: list[str]) -> str:
     """One hint: the rename that would make the header a known format (never a name that
-    would fail too), then what is expected, in a line a person reads."""
+    would fail too), then what is expected, in a line a person reads.  The format that
+    explains most of the header wins ("Conversation, Subjekt, Created" is a Help Scout export
+    to rename, not a question list whose question would be the conversation's number)."""
     from difflib import get_close_matches
 
     unknown = [c for c in found if c not in KNOWN_COLUMNS]
     best: list[str] = []
+    best_needs = 0
     for fmt in FORMATS:
         renames = []
         for name in sorted(fmt.needs - set(found)):
@@ -171,8 +174,8 @@ def _suggest(found: list[str]) -> str:
                 break
             renames.append(f"{name!r} for {match[0]!r}")
         else:
-            if renames and (not best or len(renames) < len(best)):
-                best = renames
+            if renames and (len(fmt.needs), -len(renames)) > (best_needs, -len(best) if best else -99):
+                best, best_needs = renames, len(fmt.needs)
     if best:
         return "did you mean " + " and ".join(best) + "?"
     return "expected a Zendesk, Freshdesk or Help Scout export, question,count, or a site-search report " \
