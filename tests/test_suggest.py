@@ -148,7 +148,7 @@ def test_the_renames_a_column_hint_suggests_make_the_file_readable(tmp_path):
     message = _problem(path)
     renames = dict((old, new) for new, old in re.findall(r"'([^']+)' for '([^']+)'", message))
     assert renames and len(message) - len(str(path)) < 200
-    header = [renames.get(c.strip().lower(), c.strip()) for c in "Conversation, Subjekt, Created, Tag".split(",")]
+    header = [renames.get(c.lower(), c) for c in ("Conversation", "Subjekt", "Created", "Tag")]
     path.write_text(",".join(header) + "\n7,where is my order,2026-01-01,wismo\n")
     request = next(iter(read_requests(str(path))))
     assert request.text == "where is my order" and request.at is not None
