@@ -164,6 +164,19 @@ def test_every_real_gap_is_reported_and_no_noise_is(analysed, name):
         assert len(examples) == 3 and not any(re.search(r"\d{5,}", e) for e in examples)
 
 
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
+    reason="known shortfall: 'I want to cancel the purchase and send the tent back' (returns) matches the "
+           "'Cancel or change an order' article better than the returns one; with other one-offs they make a "
+           "mixed gap 'cancel / need / want' (purity 0.47)")) if n == "nordlicht" else n for n in EXPORTS])
+def test_every_reported_gap_is_one_topic(analysed, name):
+    """Nordlicht: a gap "cancel / want / need" of 30 requests mixed returns, exchanges and noise
+    (purity 0.47, which the tests above let through under 0.6)."""
+    export, report = analysed[name]
+    for t, (label, purity) in _majority(export, report).items():
+        if not report.topics[t].key:
+            assert purity >= 0.75, (label, purity, report.topics[t].label)
+
+
 @pytest.mark.parametrize("name", list(EXPORTS))
 def test_the_right_article_first_in_every_language_the_help_centre_has(analysed, name):
     """Freshdesk: English warranty requests were sent to the Spanish article, although the help
@@ -269,6 +282,43 @@ def test_search_terms_for_products_are_not_topics():
                    for m in t.matches[:1])
     tracking = report.labels[next(i for i, r in enumerate(requests) if r.text == "track order")]
     assert report.topics[tracking].matches[0].answer.link == "order_tracking"
+
+
+@pytest.fixture(scope="module")
+def kowhai_with_search():
+    """Help Scout and the GA4 site-search report read together, each request with its truth."""
+    export = EXPORTS["kowhai"]
+    cal = load(export.calendar)
+    answers = brand_answers(cal.brand.links) + read_answers(export.answers[0])
+    search = str(export.dir / "site_search_ga4.csv")
+    requests = [*read_requests(export.requests), *read_requests(search)]
+    with open(export.dir / "truth_b_search.csv", encoding="utf-8") as f:
+        terms = {row["term"]: row["label"] for row in csv.DictReader(f)}
+    truth = [terms[r.text] if r.source == search else export.truth[r.ref] for r in requests]
+    return requests, truth, find_topics(requests, cal.brand.tz, ["en"], answers=answers)
+
+
+def test_help_scout_with_site_search_matches_the_truth(kowhai_with_search):
+    """Help Scout with site search: "courier", "delivery", "shipping" went to the pause topic (whose
+    article names "a delivery"), and the damaged-bag gap disappeared under the searches' counts."""
+    requests, truth, report = kowhai_with_search
+    weights = [r.weight for r in requests]
+    expanded = [(label, topic) for label, topic, w in zip(truth, report.labels, weights, strict=True) for _ in range(w)]
+    ari = adjusted_rand_score([a for a, _ in expanded], [b for _, b in expanded])
+    print(f"kowhai with site search: adjusted Rand {ari:.3f}")
+    assert ari >= 0.75
+    tracking = report.labels[next(i for i, r in enumerate(requests) if r.text == "track order")]
+    assert tracking == 0
+    for term in ("courier", "delivery", "shipping", "dispatch"):
+        assert report.labels[next(i for i, r in enumerate(requests) if r.text == term)] == tracking, term
+    votes: dict[int, Counter[str]] = {}
+    for label, topic in expanded:
+        votes.setdefault(topic, Counter())[label] += 1
+    gaps = {votes[t].most_common(1)[0][0] for t, topic in enumerate(report.topics) if not topic.key}
+    assert gaps == {"damaged_bag", "discount_code"}, gaps
+    for t, topic in enumerate(report.topics):
+        label, n = votes[t].most_common(1)[0]
+        assert label != "noise" and n >= 0.6 * sum(votes[t].values()), (topic.label, votes[t])
 
 
 def test_titles_are_whole_or_cut_at_a_word_boundary():
@@ -473,9 +523,50 @@ def test_freshdesk_api_no_one_off_question_and_no_noise_is_a_topic(lumiere):
         assert label != "noise", lumiere.topics[t].label
 
 
-@pytest.mark.xfail(reason="known shortfall: French requests about a bulb ('ampoule', 'culot') share no word with "
-                          "the English FAQ and form a topic of their own; short French lines are taken for German "
-                          "or Dutch; the returns FAQ's title ('getting') is not in the French requests")
+def test_freshdesk_api_languages_are_those_the_file_is_written_in(lumiere):
+    """About a third of the order-status requests ("Où en est ma commande ?", "Where is my order")
+    were taken for German or Dutch (14 each): short texts mislead the detector."""
+    with open(LUMIERE.dir / "truth.csv", encoding="utf-8") as f:
+        written = {row["id"]: row["language"] for row in csv.DictReader(f)}
+    found = Counter(r.language for r in lumiere.rows)
+    assert set(found) == {"fr", "en"}, found
+    assert sum(written[r.ref] == r.language for r in lumiere.rows) >= 0.9 * len(lumiere.rows)
+
+
+def test_freshdesk_api_answered_topics_keep_their_english_faq(lumiere):
+    """The returns FAQ ("Returning an item and getting a refund") lost its answer: the French
+    requests say "retour" and "remboursé", never "getting"; the English FAQ's title, read as
+    French, kept "which", "do" and "my" as words."""
+    linked = {t.matches[0].answer.url.rsplit("/", 1)[-1] for t in lumiere.topics if t.key}
+    assert {"retours", "ampoules"} <= linked, linked
+    returns = next(t for t in lumiere.topics if t.key and t.matches[0].answer.url.endswith("/retours"))
+    assert returns.languages.get("fr", 0) >= 40 and returns.languages.get("en", 0) >= 10
+
+
+def test_a_subject_the_helpdesk_copied_from_the_message_is_said_once():
+    from campaigns.suggest.topics import _unechoed
+
+    assert _unechoed(["Abat-jour cabossé à la livraison, que fa"], ["Abat-jour cabossé à la livraison, que faire ?"]) \
+        == ["Abat-jour cabossé à la livraison, que faire ?"]
+    assert _unechoed(["Refund"], ["I sent the tent back"]) == ["Refund", "I sent the tent back"]
+    assert clean("Bonsoir,\nQuelle ampoule pour la lampe ?") == "Quelle ampoule pour la lampe ?"
+
+
+def test_languages_are_chosen_among_those_the_file_is_written_in():
+    from campaigns.suggest.words import detect
+
+    texts = ["Bonjour, je n'ai toujours pas reçu mon colis commandé la semaine dernière."] * 10 + \
+        ["Hello, my parcel still has not arrived and I ordered it last week."] * 10 + \
+        ["Où en est ma commande ?", "Where is my order", "track"]
+    found = detect(texts, "fr")
+    assert found[:20] == ["fr"] * 10 + ["en"] * 10 and found[20:] == ["fr", "en", "fr"]
+    assert detect(["descale your espresso machine"], "en", among=["en"]) == ["en"]
+
+
+@pytest.mark.xfail(reason="known shortfall (adjusted Rand 0.65): French requests about a bulb ('ampoule', "
+                          "'culot') share no word with the English FAQ and form a topic of their own; 'When "
+                          "will my lamp be delivered?' and 'The lamp arrived broken' share 'lamp' and 'arrive' "
+                          "and make one gap")
 def test_freshdesk_api_topics_match_the_truth(lumiere):
     truth = [LUMIERE.truth[r.ref] for r in lumiere.rows]
     assert adjusted_rand_score(truth, [r.topic for r in lumiere.rows]) >= 0.75

@@ -38,7 +38,8 @@ _META = re.compile(r"(?i)^\s*(chat started|chat length|answered by|url|conversat
 _GREETING = re.compile(
     r"(?i)^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|hola|buen(os|as) (d[ií]as|tardes|noches)|"
     r"buen d[ií]a|estimad[oa]s?|moin|servus|hallo|guten (tag|morgen|abend)|sehr geehrte.*|liebe[rs]? .*|"
-    r"bonjour|salut|ol[áa]|bom dia|ciao|buongiorno)\b[\s\w]{0,30}[,.!:]?\s*$")
+    r"bonjour|bonsoir|salut|ol[áa]|bom dia|boa (tarde|noite)|ciao|buongiorno|buonasera|goede(morgen|middag|navond)|"
+    r"beste)\b[\s\w]{0,30}[,.!:]?\s*$")
 _CLOSING = re.compile(
     r"(?i)^\s*(thanks?( you)?( in advance| so much)?|many thanks|cheers|best( regards| wishes)?|kind regards|"
     r"regards|br|lg|vg|mfg|gru[ßs]|viele gr[üu][ßs]e|liebe gr[üu][ßs]e|beste gr[üu][ßs]e|mit freundlichen gr[üu][ßs]en|"

@@ -158,11 +158,14 @@ class _Text:
 
 def _suggest(found: list[str]) -> str:
     """One hint: the rename that would make the header a known format (never a name that
-    would fail too), then what is expected, in a line a person reads."""
+    would fail too), then what is expected, in a line a person reads.  The format that
+    explains most of the header wins ("Conversation, Subjekt, Created" is a Help Scout export
+    to rename, not a question list whose question would be the conversation's number)."""
     from difflib import get_close_matches
 
     unknown = [c for c in found if c not in KNOWN_COLUMNS]
     best: list[str] = []
+    best_needs = 0
     for fmt in FORMATS:
         renames = []
         for name in sorted(fmt.needs - set(found)):
@@ -171,8 +174,8 @@ def _suggest(found: list[str]) -> str:
                 break
             renames.append(f"{name!r} for {match[0]!r}")
         else:
-            if renames and (not best or len(renames) < len(best)):
-                best = renames
+            if renames and (len(fmt.needs), -len(renames)) > (best_needs, -len(best) if best else -99):
+                best, best_needs = renames, len(fmt.needs)
     if best:
         return "did you mean " + " and ".join(best) + "?"
     return "expected a Zendesk, Freshdesk or Help Scout export, question,count, or a site-search report " \
@@ -351,15 +354,14 @@ def _ticket(path: str, line: int, obj: Any) -> Request | None:
         found = ", ".join(repr(k) for k in list(obj)[:12])
         raise InvalidInput([Problem(path, line, 1, f"unknown keys: {found}",
                                     "expected Zendesk tickets with subject, description, created_at, tags, via")])
-    text = " ".join(str(obj.get(k) or "").strip() for k in ("subject", "description")).strip()
+    subject, description = str(obj.get("subject") or "").strip(), str(obj.get("description") or "").strip()
+    text = f"{subject} {description}".strip()
     if not text:
         return None
     when = _created(path, line, obj.get("created_at"))
     tags = obj.get("tags")
-    return Request(text, 1, when, tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
-                   channel=_channel(obj.get("via")),
-                   title=str(obj.get("subject") or "").strip() or text, body=str(obj.get("description") or "").strip(),
-                   ref=str(obj.get("id") or ""), source=path, line=line)
+    return Request(text, 1, when, None, None, tuple(map(str, tags)) if isinstance(tags, list) else (),
+                   _channel(obj.get("via")), subject or text, description, str(obj.get("id") or ""), path, line)
 
 
 def _channel(via: Any) -> str:
@@ -378,12 +380,15 @@ def _created(path: str, line: int, written: Any) -> datetime | None:
 
 
 def _json_lines(path: str, first: str, lines: Iterator[str]) -> Iterator[Request]:
-    """One ticket per line (the incremental export), streamed."""
+    """One ticket per line (the incremental export), streamed (orjson: parsing is most of the
+    time a large export takes to read)."""
+    import orjson
+
     for n, text in enumerate((first, *(lo.strip() for lo in lines)), start=1):
         if not text:
             continue
         try:
-            obj = json.loads(text)
+            obj = orjson.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidInput([Problem(path, n, exc.colno, f"not JSON: {exc.msg}")]) from None
         request = _ticket(path, n, obj)

@@ -58,7 +58,7 @@ TAG_SPREAD = 3  # ... and one whose requests' clear answers are this many (each 
 NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply", "out_of_office", "ooo"})
 TOKEN = re.compile(r"(?u)\b[^\W\d_][\w]+\b")  # words of two letters or more, not numbers
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_NUMBERS = re.compile(r"\d{3,}")
+_DIGITS = str.maketrans("123456789", "000000000")  # requests that differ only in their numbers are cleaned once
 _META_SUBJECT = re.compile(r"(?i)^\s*(chat with|conversation with|\(no subject\)|\(kein betreff\)|\(sin asunto\)|"
                            r"no subject|re|aw|fw|fwd|wg)\b[:\s]*")
 
@@ -180,11 +180,11 @@ class _Read:
 
     def add(self, r: Request, tz: ZoneInfo) -> None:
         # requests that differ only in their numbers (order, tracking, phone) are cleaned once
-        key = (_NUMBERS.sub("000", f"{r.title}\x00{r.body}\x00{'' if r.body else r.text}"), r.tags)
+        text = "" if r.body else r.text
+        key = (f"{r.title}\x00{r.body}\x00{text}".translate(_DIGITS), r.tags)
         done = self.seen.get(key)
         if done is None:
-            title, body, text = key[0].split("\x00")
-            done = self.seen[key] = _clean(title, body, text or title, r.tags)
+            done = self.seen[key] = _clean(r.title, r.body, text or r.title, r.tags)
         lines, kind = done
         self.lines.append(lines)
         self.noise.append(kind)
@@ -232,9 +232,18 @@ class _Docs:
 def _clean(title: str, body: str, text: str, tags: tuple[str, ...]) -> tuple[list[str], str]:
     subject = title if body else text
     subject = "" if _META_SUBJECT.match(subject) and len(subject.split()) <= 6 else subject
-    lines = clean_lines(subject) + clean_lines(body) if body else clean_lines(subject or text)
+    lines = _unechoed(clean_lines(subject), clean_lines(body)) if body else clean_lines(subject or text)
     kind = "spam" if NOISE_TAGS & {t.lower() for t in tags} else noise_kind(title, body or text)
     return lines, kind
+
+
+def _unechoed(subject: list[str], body: list[str]) -> list[str]:
+    """A subject the helpdesk filled from the message's first words (often cut mid-word:
+    "Abat-jour cabossé à la livraison, que fa") is said once, by the message."""
+    head = " ".join(subject).rstrip(" .?!…").lower()
+    if head and body and " ".join(body).lower().startswith(head):
+        return body
+    return subject + body
 
 
 def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end: datetime | None) -> _Read:
@@ -252,24 +261,34 @@ def _documents(read: _Read) -> _Docs:
     specific = _specific_tags(read, docs.ignored_tags)
     index: dict[tuple[str, tuple[str, ...], str], int] = {}
     stripped: dict[int, tuple[list[str], str]] = {}  # requests cleaned once share their list of lines
+    known: dict[tuple[int, tuple[str, ...], str], int] = {}  # (those lines, tags, noise): its document
     for lines, kind, tags, weight, counted in zip(read.lines, read.noise, read.tags, read.weights, read.counted,
                                                   strict=True):
-        done = stripped.get(id(lines))
-        if done is None:
-            kept_lines = boiler.strip(lines)
-            done = stripped[id(lines)] = (kept_lines, redact_ids(_sentences(kept_lines)))
-        kept_lines, text = done
-        kind = kind or ("" if TOKEN.search(text) else "empty")
-        kept = tuple(sorted({t.lower() for t in tags} & specific)) if tags else ()
-        key = (text.lower(), kept, kind)
-        i = index.get(key)
-        if i is None:
-            folded = tuple(k for k in (boiler.key(x) for x in kept_lines) if " " in k)
-            i = index[key] = docs.add(text, kept, kind, folded)
+        i = known.get((id(lines), tags, kind), -1)
+        if i < 0:
+            i = known[id(lines), tags, kind] = _document(docs, index, boiler, stripped, lines, kind,
+                                                         tuple(sorted({t.lower() for t in tags} & specific)))
         docs.weight[i] += weight
         docs.messages[i] += 0 if counted else weight
         docs.of.append(i)
     return docs
+
+
+def _document(docs: _Docs, index: dict[tuple[str, tuple[str, ...], str], int], boiler: Boilerplate,
+              stripped: dict[int, tuple[list[str], str]], lines: list[str], kind: str, kept: tuple[str, ...]) -> int:
+    """The document of a request: its lines without the file's boilerplate, its specific tags."""
+    done = stripped.get(id(lines))
+    if done is None:
+        kept_lines = boiler.strip(lines)
+        done = stripped[id(lines)] = (kept_lines, redact_ids(_sentences(kept_lines)))
+    kept_lines, text = done
+    kind = kind or ("" if TOKEN.search(text) else "empty")
+    key = (text.lower(), kept, kind)
+    i = index.get(key)
+    if i is None:
+        folded = tuple(k for k in (boiler.key(x) for x in kept_lines) if " " in k)
+        i = index[key] = docs.add(text, kept, kind, folded)
+    return i
 
 
 def _specific_tags(read: _Read, ignored: dict[str, str]) -> set[str]:
@@ -332,9 +351,28 @@ def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[s
     docs = _documents(read)
     words = Words()
     _tokenize(docs, words, fallback)
-    grouping = _Grouping(docs, list(answers), words, fallback)
+    grouping = _Grouping(docs, _with_languages(answers, fallback, docs), words, fallback)
     grouping.run()
     return grouping.report(read, total)
+
+
+def _with_languages(answers: Sequence[Answer], fallback: str, docs: _Docs) -> list[Answer]:
+    """The answers, each article with its language: an FAQ or a sitemap does not say it, and
+    an English FAQ's title read as French keeps "which", "do" and "my" as words of its own.
+    Detected among the languages the requests are written in (a title is short: "descale
+    your espresso machine" is not Italian)."""
+    from dataclasses import replace
+
+    from .words import REPRESENTED, detect
+
+    counts = Counter(docs.languages)
+    among = [c for c, n in counts.items() if n >= REPRESENTED * len(docs.languages)] or [fallback]
+    unsaid = [i for i, a in enumerate(answers) if not a.language and not a.link]
+    found = detect([f"{answers[i].title}. {answers[i].text}" for i in unsaid], fallback, among)
+    out = list(answers)
+    for i, language in zip(unsaid, found, strict=True):
+        out[i] = replace(answers[i], language=language)
+    return out
 
 
 def _title_columns(answer: Answer, words: Any, fallback: str, vocabulary: dict[str, int]) -> list[int]:
@@ -451,17 +489,28 @@ class _Grouping:
         mine = float(messages[members].sum()) / max(float(self.weights[members].sum()), 1.0)
         return mine < MESSAGES * total / float(self.weights.sum())
 
+    def large(self, t: int) -> bool:
+        """Whether topic ``t`` holds :data:`GAP_SHARE` of the messages, or of the search terms:
+        read together, a report's counts (thousands of searches) would hide a gap the messages
+        show ("the bag arrived split")."""
+        import numpy as np
+
+        members = self.topic == t
+        messages = np.asarray(self.docs.messages, dtype=np.float64)
+        return any(float(part[members].sum()) >= GAP_SHARE * float(part.sum()) > 0
+                   for part in (messages, self.weights - messages))
+
     def _nearer_gaps(self) -> None:
         """A request an answered topic took for the words it shares with every order ("my
         order", "the delivery") goes to the unanswered cluster its own words are nearer:
-        "change the delivery address of my order" is not asking where the order is."""
+        "change the delivery address of my order" is not asking where the order is.  One that
+        matched the answer clearly stays ("Where's my parcel? My bag was due Tuesday" is not
+        about a split bag)."""
         import numpy as np
 
         n = len(self.groups)
         live = [t for t in range(len(self.centres)) if self.centres[t] is not None and (self.topic == t).any()]
-        least = GAP_SHARE * float(self.weights.sum())  # a gap that will be reported, not a handful
-        gaps = [i for i, t in enumerate(live)
-                if t >= n and self.weights[self.topic == t].sum() >= least and not self.shopping(t)]
+        gaps = [i for i, t in enumerate(live) if t >= n and self.large(t) and not self.shopping(t)]  # reported ones
         placed = np.flatnonzero((self.topic >= 0) & (self.topic < n))
         if not gaps or not len(placed):
             return
@@ -469,7 +518,7 @@ class _Grouping:
         similarity = np.asarray(self.matrix[placed] @ np.vstack([self.centres[t] for t in live]).T.astype(np.float32))
         own = similarity[np.arange(len(placed)), [column.get(int(t), 0) for t in self.topic[placed]]]
         best_gap = similarity[:, gaps].argmax(axis=1)
-        nearer = similarity[np.arange(len(placed)), np.asarray(gaps)[best_gap]] > own
+        nearer = (similarity[np.arange(len(placed)), np.asarray(gaps)[best_gap]] > own) & (self.score[placed] < SEED)
         if nearer.any():
             self.topic[placed[nearer]] = np.asarray(live)[np.asarray(gaps)[best_gap[nearer]]]
             self._recentre()
@@ -533,9 +582,11 @@ class _Grouping:
                         self._translation(target, g)
 
     def _translation(self, big: int, small: int) -> None:
-        """The answers of ``small`` join those of ``big`` when they are in other languages."""
-        if not {self.answers[i].language for i in self.groups[big]} & \
-                {self.answers[i].language for i in self.groups[small]}:
+        """The answers of ``small`` join those of ``big`` when they are in other languages (the
+        calendar's link is in none: a shop page is not its translation)."""
+        ours, theirs = ({self.answers[i].language for i in self.groups[g] if not self.answers[i].link}
+                        for g in (big, small))
+        if ours and theirs and not ours & theirs:
             self.groups[big] = self.groups[big] + self.groups[small]
 
     def _merge_answered(self) -> None:
@@ -553,8 +604,15 @@ class _Grouping:
                     break
 
     def _coverage(self, i: int, said: set[int]) -> float:
+        """The share of answer ``i``'s title words its topic's requests use; a title with two
+        words of the shared vocabulary or more is judged on those ("Returning an item and
+        getting a refund": requests in another language say "return" and "refund", not "getting")."""
         title = self.title_columns[i]
-        return sum(1 for c in title if c in said) / len(title) if title else 0.0
+        if not title:
+            return 0.0
+        shared = [c for c in title if self.concept_mask[c]]
+        whole = sum(1 for c in title if c in said) / len(title)
+        return max(whole, sum(1 for c in shared if c in said) / len(shared)) if len(shared) >= 2 else whole
 
     def _answer_scores(self) -> Any:
         """Each request's similarity to each answer on the answers' words only (words no
@@ -570,7 +628,26 @@ class _Grouping:
         shared = ((self.matrix > 0).astype(np.float32) @ (self.answer_matrix > 0).astype(np.float32).T).toarray()
         have = np.asarray(self.matrix.getnnz(axis=1)).ravel().reshape(-1, 1)
         scores[shared < np.minimum(2, have)] = 0.0
+        self._order_status_only(scores)
         return scores
+
+    def _order_status_only(self, scores: Any) -> None:
+        """A request made only of the words of order status ("delivery", "courier", "shipping",
+        "my parcel hasn't arrived") asks where its order is: the calendar's tracking link
+        answers it, not an article that names a delivery ("Pause or skip a delivery")."""
+        import numpy as np
+
+        link = next((i for i, a in enumerate(self.answers) if a.link == "order_tracking"), None)
+        if link is None:
+            return
+        words = np.zeros(self.matrix.shape[1], dtype=bool)
+        words[self.answer_matrix[link].indices] = True
+        words &= self.concept_mask.astype(bool)
+        outside = np.asarray((self.matrix[:, ~words] > 0).sum(axis=1)).ravel()
+        only = (outside == 0) & (self.matrix.getnnz(axis=1) > 0)
+        kept = np.maximum(scores[only, link], SEED + MARGIN)
+        scores[only] = 0.0
+        scores[only, link] = kept
 
     def _follow_lines(self, rounds: int = 1) -> None:
         """A request in no topic that shares a line with the requests of one topic (at least
@@ -832,7 +909,7 @@ class _Report:
         counts = np.bincount(request_topic[request_topic >= 0], weights=self.w[request_topic >= 0], minlength=n)
         kept = []
         for t in range(n):
-            if counts[t] <= 0 or counts[t] < GAP_SHARE * self.total:
+            if counts[t] <= 0 or not self.g.large(t):
                 continue  # one-off questions, a handful of spam: not a topic
             docs = np.flatnonzero(self.g.topic == t)
             if len({self.g.docs.texts[d].lower()[:40] for d in docs}) < GAP_PHRASINGS:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -24,6 +25,7 @@ LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl")
 SNOWBALL = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "pt": "portuguese",
             "it": "italian", "nl": "dutch"}
 SHORT = 24  # texts shorter than this are taken to be in the calendar's language
+REPRESENTED = 0.05  # least share of a file's texts in a language for it to be one the file is written in
 TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")
 COMPOUNDING = frozenset({"de", "nl"})  # languages that write compounds as one word
 COMPOUND_HEAD = 5  # least length of the stem a compound begins with
@@ -35,38 +37,45 @@ CONCEPTS: dict[str, str] = {
              "bestellung bestellungen bestellt bestellte gekauft commande commandé achat encomenda compra ordine "
              "bestelling",
     "where": "where wheres whereabouts dónde donde dnd wo wohin où onde dove waar",
+    "when": "when cuándo cuando wann quand quando wanneer",
     "track": "track tracking tracked trace wismo rastreo rastrear rastreando guía guia seguimiento "
              "sendungsverfolgung verfolgen verfolgung trackingnummer suivi suivre rastreamento "
              "tracciamento volgen",
     "arrive": "arrive arrived arriving arrival eta late delay delayed stuck yet waiting "
               "llega llegado llegó llegue llegar atrasado retraso tarda entregan entrega entregado "
               "ankommen angekommen kommt bleibt verspätet verspätung "
-              "arrivé arrive retard chegou atraso arrivato",
+              "arrivé arrive retard chegou atraso arrivato "
+              "receive received recibido recibí recibir erhalten bekommen reçu recevoir recebi recebido ricevuto "
+              "ontvangen",
     "ship": "ship shipped shipping shipment dispatch dispatched courier parcel package packet box delivery "
             "deliver delivered envío envio enviado enviaron enviar paquete paquetería paqueteria paquetes "
             "versand versendet verschickt paket päckchen lieferung geliefert zustellung zugestellt dhl "
             "expédié expédition colis livraison envio pacote spedizione pacco verzending pakket",
-    "return": "return returns returned returning  devolución devolucion devolver devuelvo regresar "
+    "return": "return returns returned returning devolución devolucion devolver devuelvo regresar "
               "rücksendung ruecksendung rucksendung retoure zurückschicken zurücksenden zurückgeben "
               "retour retourner renvoyer devolução devolver reso",
     "refund": "refund refunds refunded  reembolso reembolsar erstattung erstatten rückerstattung "
               "geld zurück remboursement rembourser reembolso rimborso terugbetaling",
     "warranty": "warranty guarantee garantía garantia garantie gewährleistung reklamation defect defective "
-                "faulty broken defecto defectuoso falla fallando descompuesto dañado kaputt defekt gerissen "
+                "faulty broken defecto defectuoso falla fallando descompuesto kaputt defekt gerissen "
                 "cassé défectueux garanzia",
+    "damaged": "damaged damage cracked dented scratched smashed shattered dañado dañada roto rota golpeado "
+               "beschädigt beschädigung zerbrochen gesprungen zerkratzt endommagé abîmé fissuré cabossé rayé "
+               "danificado quebrado danneggiato rotto beschadigd kapot",
     "password": "password passwort contraseña contrasena clave kennwort senha wachtwoord",
     "login": "login log sign signin account locked cuenta sesión sesion iniciar entrar acceso bloqueada "
              "konto kundenkonto anmelden anmeldung einloggen gesperrt compte connexion conta accesso",
     "reset": "reset forgot forgotten recover restablecer recuperar olvidé olvide zurücksetzen vergessen "
              "réinitialiser oublié redefinir",
     "invoice": "invoice invoices receipt bill billing vat factura facturas facturar facturación cfdi rfc "
-               "rechnung rechnungen rechnungskopie quittung beleg facture reçu fatura fattura factuur",
+               "rechnung rechnungen rechnungskopie quittung beleg facture fatura fattura factuur",
     "payment": "payment pay paid charge charged checkout declined rejected pago pagar cobro "
                "rechazado rechazada rechazo zahlung bezahlen bezahlt kreditkarte abgelehnt paiement "
                "payer carte refusé pagamento cartão betaling",
     "address": "address addresses dirección direccion domicilio adresse anschrift lieferadresse endereço "
                "indirizzo adres",
-    "change": "change changing update modify swap switch edit cambiar cambio modificar actualizar ändern "
+    "change": "change changing update modify swap switch edit exchange exchanged échanger échange trocar troca "
+              "scambiare ruilen cambiar cambio modificar actualizar ändern "
               "änderung umtausch umtauschen tauschen changer modifier mudar alterar cambiare wijzigen",
     "size": "size sizes talla tallas größe grösse groesse größen taille tamanho taglia maat",
     "cancel": "cancel cancelled canceled cancellation unsubscribe stop cancelar cancelación anular stornieren "
@@ -96,25 +105,36 @@ def language_of_locale(locale: str) -> str:
     return locale.split("-")[0].split("_")[0].lower()
 
 
-@lru_cache(maxsize=1)
-def _detector() -> Any:
+@lru_cache(maxsize=4)
+def _detector(languages: tuple[str, ...] = LANGUAGES) -> Any:
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-    codes = [getattr(IsoCode639_1, c.upper()) for c in LANGUAGES]
+    codes = [getattr(IsoCode639_1, c.upper()) for c in languages]
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
 
 
-def detect(texts: Sequence[str], fallback: str) -> list[str]:
-    """Each text's language (ISO 639-1), ``fallback`` when the text is too short to tell (a
-    search term of two words says too little: "track order" is not German)."""
+def detect(texts: Sequence[str], fallback: str, among: Sequence[str] = ()) -> list[str]:
+    """Each text's language (ISO 639-1).
+
+    A file is written in a few languages: those that hold at least :data:`REPRESENTED` of its
+    texts of :data:`SHORT` characters or more (and ``fallback``, the calendar's language).  A
+    text first taken for another one ("Où en est ma commande ?" read as Dutch: short texts
+    mislead the detector) is detected again among those only, and so is a shorter text of two
+    words or more ("Where is my order" in a French and English file).  A text of one word, or
+    a short one in a file written in one language, is in ``fallback`` ("track order" is not
+    German).  ``among``: the languages to choose from, when known (an FAQ's, from its requests')."""
     if not texts:
         return []
-    long = [i for i, t in enumerate(texts) if len(t) >= SHORT]
-    found = _detector().detect_languages_in_parallel_of([texts[i][:160] for i in long])
     out = [fallback] * len(texts)
-    for i, f in zip(long, found, strict=True):
-        if f is not None:
-            out[i] = f.iso_code_639_1.name.lower()
+    if among:
+        kept, again = tuple(among), list(range(len(texts)))
+    else:
+        kept = _represented(texts, out)
+        again = [i for i, t in enumerate(texts) if out[i] not in kept or (len(t) < SHORT and " " in t.strip())]
+    if len(kept) < 2:
+        return [code if code in kept else fallback for code in out]
+    for i, found in zip(again, _detect([texts[i] for i in again], kept), strict=True):
+        out[i] = found or fallback
     return out
 
 
@@ -125,6 +145,27 @@ def strip_accents(text: str) -> str:
     if text.isascii():
         return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _represented(texts: Sequence[str], out: list[str]) -> tuple[str, ...]:
+    """The languages a file is written in (``out[0]`` is the fallback); ``out`` gets each long
+    text's language among all of :data:`LANGUAGES`."""
+    fallback = out[0]
+    long = [i for i, t in enumerate(texts) if len(t) >= SHORT]
+    for i, found in zip(long, _detect([texts[i] for i in long], LANGUAGES), strict=True):
+        out[i] = found or fallback
+    counts = Counter(out[i] for i in long)
+    return tuple(c for c in LANGUAGES if c == fallback or counts[c] >= REPRESENTED * len(long))
+
+
+def _detect(texts: list[str], languages: tuple[str, ...]) -> list[str]:
+    """Each text's language among ``languages`` ('' when lingua cannot tell)."""
+    found = _detector(languages).detect_languages_in_parallel_of([t[:160] for t in texts]) if texts else []
+    return [f.iso_code_639_1.name.lower() if f is not None else "" for f in found]
+
+
+def _fold(word: str) -> str:
+    return strip_accents(word)
 
 
 class Words:
@@ -143,19 +184,29 @@ class Words:
 
                 words = (words & set(ENGLISH_STOP_WORDS)) | {"hi", "hello", "thanks", "please", "pls", "thank"}
             self.stop[code] = frozenset(w.lower() for w in words) - self._concept_words()
-        self.concepts: dict[str, dict[str, str]] = {c: {} for c in SNOWBALL}
+        self.concepts: dict[str, dict[str, str]] = {}  # per language, made when first asked for
         self.anywhere: dict[str, str] = {}
         for concept, listed in CONCEPTS.items():
             for word in listed.split():
-                self.anywhere.setdefault(strip_accents(word), concept)
-                for code in SNOWBALL:
-                    self.concepts[code].setdefault(self._stem(code, word), concept)
+                self.anywhere.setdefault(_fold(word), concept)
         self.cache: dict[tuple[str, str], str] = {}
         self.surface: dict[str, dict[str, int]] = {}  # token: the words customers wrote for it, counted
 
     @staticmethod
     def _concept_words() -> frozenset[str]:
         return frozenset(w for listed in CONCEPTS.values() for w in listed.split())
+
+    def _concepts(self, language: str) -> dict[str, str]:
+        """The shared vocabulary's stems in ``language`` (stemming it in every language costs
+        time a file written in two does not need)."""
+        code = language if language in SNOWBALL else "en"
+        found = self.concepts.get(code)
+        if found is None:
+            found = self.concepts[code] = {}
+            for concept, listed in CONCEPTS.items():
+                for word in listed.split():
+                    found.setdefault(self._stem(code, word), concept)
+        return found
 
     def _stem(self, language: str, word: str) -> str:
         stemmer = self.stemmers.get(language) or self.stemmers["en"]
@@ -173,7 +224,7 @@ class Words:
             else:
                 folded = strip_accents(lower)
                 stem = self._stem(language, lower)
-                concepts = self.concepts.get(language, self.concepts["en"])
+                concepts = self._concepts(language)
                 concept = concepts.get(stem) or self.anywhere.get(folded) or self._compound(language, folded)
                 found = f"~{concept}" if concept else "" if stem in stop else stem  # "getting" as "get"
             self.cache[key] = found
@@ -184,7 +235,7 @@ class Words:
         one word ("Bestellnummer", "Lieferstatus": an order's, a delivery's): '' for none."""
         if language not in COMPOUNDING:
             return ""
-        concepts = self.concepts[language]
+        concepts = self._concepts(language)
         for end in range(len(folded) - COMPOUND_REST, COMPOUND_HEAD - 1, -1):
             concept = concepts.get(folded[:end])
             if concept:
