@@ -16,6 +16,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import BinaryIO
@@ -69,15 +70,33 @@ class Child:
                 os._exit(code)  # (never a traceback or a flush of the parent's buffers from here)
         return cls(pid, fd)
 
-    def collect(self) -> int | None:
+    def collect(self, until: float | None = None) -> int | None:
         """The in-memory file the child wrote, once it has exited; None if it failed (or how it
-        ended cannot be known)."""
-        try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            status = -1
+        ended cannot be known), or if it is still running at the monotonic time ``until``: then
+        it is killed (a child forked from a process with threads may wait for ever on a lock
+        another thread held at the fork)."""
+        status = self._wait(until)
+        if status is None:
+            self.close()
+            return None
         self.pid = 0
         return self.fd if status == 0 else None
+
+    def _wait(self, until: float | None) -> int | None:
+        """The child's exit status (-1: unknown); None if it still runs at ``until``."""
+        pause = 0.001
+        while True:
+            try:
+                pid, status = os.waitpid(self.pid, 0 if until is None else os.WNOHANG)
+            except ChildProcessError:
+                return -1
+            if pid:
+                return status
+            assert until is not None  # (a blocking wait returns only with the child's pid)
+            if time.monotonic() >= until:
+                return None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     def close(self) -> None:
         if self.pid:  # not collected (not needed, or this process failed): the child is not needed any more

@@ -24,6 +24,7 @@ import gc
 import os
 import pickle
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -50,7 +51,11 @@ def check(path: str) -> CalendarResult:
     if result is None:
         with _collector_paused():
             result = calendars.check(path)
-        gc.collect()  # the loader's cyclic garbage (ruamel's objects), before it could be frozen for good
+    # what was frozen before (the last calendar) may be garbage now, and so may cycles pending from
+    # anything (the loader's ruamel objects, a reload's exceptions): collected before freezing anew,
+    # or they would be kept for good
+    gc.unfreeze()
+    gc.collect()
     gc.freeze()
     return result
 
@@ -74,9 +79,16 @@ def _merged(results: list[CalendarResult] | None) -> CalendarResult | None:
         return None
     posts: list[Post] = [*first.posts, *second.posts]
     posts[0::2], posts[1::2] = first.posts, second.posts
+    ids = [post.id for post in posts]
+    if len(set(ids)) != len(ids):  # a duplicate id across the halves: no child saw both (one checks the whole)
+        return None
     problems = list(dict.fromkeys(p for r in results for p in r.problems))
     return CalendarResult(replace(first, posts=tuple(posts)), problems)
 
+
+# seconds the children may take: far more than a big calendar needs (100,000 posts load in 15-60 s),
+# but bounded: a child forked from this process's threads could wait for ever on a lock one held
+CHILD_PATIENCE = 600.0
 
 _switch = threading.Lock()
 
@@ -100,10 +112,11 @@ def _in_children(path: str, shares: int) -> list[CalendarResult] | None:
     ``shares`` (and all of the rest of the file); None if they could not (no process to spare, or
     one died)."""
     children = [Child.start(f"herald-calendar-{share}", _work(path, shares, share)) for share in range(shares)]
+    until = time.monotonic() + CHILD_PATIENCE
     try:
         out = []
         for child in children:
-            fd = child.collect() if child is not None else None
+            fd = child.collect(until) if child is not None else None
             if fd is None:
                 return None
             with _collector_paused():  # (nothing unpickled here is cyclic)

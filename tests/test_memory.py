@@ -34,6 +34,18 @@ BAD = {
           at: 2027-01-10T10:00
           text: "Track it: {links.order_trackin}"
     """),
+    "duplicate id": calendar_text("""
+        - id: a
+          kind: tip
+          networks: [site]
+          at: 2027-01-10T10:00
+          text: One
+        - id: a
+          kind: tip
+          networks: [site]
+          at: 2027-01-11T10:00
+          text: Two
+    """),
     "duplicate and unknown network": calendar_text("""
         - id: a
           kind: tip
@@ -213,6 +225,41 @@ def test_the_loaded_calendar_is_frozen(big, forks, frozen_back):
     calendar = loading.check(str(big)).value
     assert gc.get_freeze_count() > len(calendar.posts)
     assert not gc.is_tracked(calendar) or not any(o is calendar for o in gc.get_objects())
+
+
+def test_a_reload_leaves_no_cyclic_garbage_frozen(big, forks, frozen_back):
+    """Found by the cold review: every load froze whatever cyclic garbage was pending, for good."""
+    import weakref
+
+    class Cycle:
+        pass
+
+    def garbage() -> weakref.ref[Cycle]:
+        cycle = Cycle()
+        cycle.me = cycle  # type: ignore[attr-defined]
+        return weakref.ref(cycle)
+
+    gc.disable()  # (no collection by chance before the load: the garbage is pending, as it may be)
+    try:
+        gone = garbage()
+        loading.check(str(big))
+    finally:
+        gc.enable()
+    gc.collect()
+    assert gone() is None
+
+
+def test_a_child_that_never_ends_is_given_up_and_the_load_done_here(big, children, forks, monkeypatch,
+                                                                     frozen_back):
+    """Found by the cold review: a child that hangs (a lock another thread held at the fork) held
+    the reload forever; it is waited for a bounded time, killed, and the load done here."""
+    import time
+
+    monkeypatch.setattr(loading, "CHILD_PATIENCE", 0.5)
+    monkeypatch.setattr(loading, "_load_alone", lambda path, posts: time.sleep(60))  # (the child inherits it)
+    began = time.monotonic()
+    result = loading.check(str(big))
+    assert result.value is not None and time.monotonic() - began < 20
 
 
 def test_after_a_load_only_the_scheduler_switches_the_collector(big, forks, frozen_back):
