@@ -124,23 +124,25 @@ def _own_folder(folder: str) -> bool:
 
 
 def _own_file(name: str) -> bytes | None:
-    """The bytes of ``name`` if it is a regular file of this user's that only they can read (checked
-    on the file opened, never through a link); None if there is none, or it is refused."""
+    """The bytes of ``name`` if it is a regular file of this user's that only they can read (never
+    through a link: the file opened must be the one :func:`os.lstat` found); None if there is none,
+    or it is refused."""
     try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        found = os.lstat(name)
+        with open(name, "rb") as handle:
+            opened = os.fstat(handle.fileno())
+            mode = stat.S_IMODE(opened.st_mode)
+            if (found.st_dev, found.st_ino) != (opened.st_dev, opened.st_ino) or not stat.S_ISREG(opened.st_mode) \
+                    or opened.st_uid != os.geteuid() or mode & 0o077:
+                log.warning("ignoring the calendar cache %s: not a file of this user's alone (uid %d, mode %o; a "
+                            "link is never followed); checking the calendar again", name, opened.st_uid, mode)
+                return None
+            return handle.read()
     except FileNotFoundError:
         return None
     except OSError as exc:
         log.warning("ignoring the calendar cache %s (%s)", name, files.os_reason(exc))
         return None
-    with os.fdopen(fd, "rb") as handle:
-        found = os.fstat(fd)
-        mode = stat.S_IMODE(found.st_mode)
-        if not stat.S_ISREG(found.st_mode) or found.st_uid != os.geteuid() or mode & 0o077:
-            log.warning("ignoring the calendar cache %s: owned by uid %d with mode %o, not this user's alone "
-                        "(uid %d, 600); checking the calendar again", name, found.st_uid, mode, os.geteuid())
-            return None
-        return handle.read()
 
 
 def _payload(data: bytes, wanted: str) -> memoryview | None:
