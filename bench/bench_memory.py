@@ -10,7 +10,11 @@ to the "started" log line.  RSS: 2 s after it.
 Lateness: receipt time - scheduled time of the announcements due in the first second after
 "started" (those due before it are caught up, not counted; how many were is printed: they go
 out first, so a figure with many is the catch-up's, not the engine's).  ``--root``: the checkout whose
-code runs (another branch's, to compare in the same session).
+code runs (another branch's, to compare in the same session).  Start-up CPU: user + system time of
+the engine and its loading children at "started" (steadier than wall time on a shared machine).
+``--restart S``: a restart on an unchanged calendar (what an engine's cache of its checked calendar
+serves, scheduler/calendarcache.py): an engine is started and stopped on the same files first, and
+the measured one launched S seconds after the calendar was written (S more than the first start-up).
 """
 
 from __future__ import annotations
@@ -28,43 +32,34 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench.bench_engine import rss_mb  # noqa: E402
+from bench.bench_engine import TICKS, rss_mb  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from tests.receiver import Receiver  # noqa: E402
 
 DUE = 1200  # announcements, 10 per second
 
 
-def run(posts: int, root: Path, due_from: float) -> dict:
+def run(posts: int, root: Path, due_from: float, restart: float | None = None) -> dict:
+    """One engine's figures; with ``restart`` (seconds), an engine started and stopped on the same
+    files first (its start-up is ``first_startup_s``), the measured one launched ``restart`` seconds
+    after the calendar was written: a restart on an unchanged calendar."""
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp, Receiver() as receiver:
         folder = Path(tmp)
         calendar = folder / "content_calendar.yaml"
-        later = (datetime.now(UTC) + timedelta(days=400)).date()
-        text = generate(posts, start=later) if posts else \
-            "brand: {name: Empty, timezone: UTC}\nnetworks:\n  hooks: {type: webhook, url: 'http://x/in'}\nposts:\n"
-        for kind in ("x", "mastodon", "bluesky"):  # no credentials here: these accounts run dry
-            text = text.replace(f"{{type: {kind}", f"{{type: {kind}, dry_run: true")
-        for url in ("http://127.0.0.1:8099/in", "http://x/in"):
-            text = text.replace(url, f"{receiver.url}/in")
-        first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=due_from)
-        due = [first + timedelta(milliseconds=100 * i) for i in range(DUE)]
-        text += "".join(f"  - {{id: due-{i}, kind: announcement, networks: [hooks], "
-                        f"at: '{at.isoformat(timespec='milliseconds').replace('+00:00', 'Z')}', text: 'Due {i}'}}\n"
-                        for i, at in enumerate(due))
-        # those due more than 5 s before start-up are skipped, not sent at once: no burst ahead of the first second
-        text += "engine:\n  catch_up: {announcement: 5s}\n"
-        calendar.write_text(text)
-        log = folder / "engine.log"
-        began = time.time()
-        with open(log, "a") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "run", "--calendar", str(calendar),
-                                     "--state", f"sqlite:///{folder / 'state.db'}"], cwd=folder, stdout=out,
-                                    stderr=out, env={**os.environ, "PYTHONPATH": str(root)})
-        while " started: " not in log.read_text():
-            if proc.poll() is not None or time.time() - began > 600:
-                raise RuntimeError(log.read_text()[-2000:])
-            time.sleep(0.02)
-        started = time.time()
+        written = time.time()
+        first = datetime.fromtimestamp(written, UTC).replace(microsecond=0) + timedelta(
+            seconds=due_from + (restart or 0))
+        calendar.write_text(_calendar(posts, receiver.url, first))
+        earlier = None
+        if restart is not None:
+            proc, began, started, _ = _launch(folder, calendar, root)
+            proc.terminate()
+            proc.wait(timeout=30)
+            earlier = round(started - began, 2)
+            if time.time() > written + restart:
+                raise RuntimeError(f"the first start took {earlier} s: give --restart more than that")
+            time.sleep(written + restart - time.time())
+        proc, began, started, cpu = _launch(folder, calendar, root)
         time.sleep(2)
         rss = rss_mb(proc.pid)
         time.sleep(max(0.0, started + 4 - time.time()))  # the first second's, delivered
@@ -73,9 +68,46 @@ def run(posts: int, root: Path, due_from: float) -> dict:
         sent = [(datetime.fromisoformat(d["body"]["scheduled_at"]).timestamp(), d["at"])
                 for d in receiver.accepted.values()]
         late = sorted((at - due) * 1000 for due, at in sent if started <= due < started + 1)
-    return {"posts": posts, "startup_s": round(started - began, 2), "rss_mb": round(rss, 1),
+    return {"posts": posts, **({"first_startup_s": earlier} if earlier is not None else {}),
+            "startup_s": round(started - began, 2), "startup_cpu_s": round(cpu, 2),
+            "rss_mb": round(rss, 1),
             "caught_up": sum(due < started for due, _ in sent),  # sent at start-up, ahead of the first second's
             "first_second": len(late), "first_second_max_ms": round(late[-1], 1) if late else None}
+
+
+def _calendar(posts: int, url: str, first: datetime) -> str:
+    later = (datetime.now(UTC) + timedelta(days=400)).date()
+    text = generate(posts, start=later) if posts else \
+        "brand: {name: Empty, timezone: UTC}\nnetworks:\n  hooks: {type: webhook, url: 'http://x/in'}\nposts:\n"
+    for kind in ("x", "mastodon", "bluesky"):  # no credentials here: these accounts run dry
+        text = text.replace(f"{{type: {kind}", f"{{type: {kind}, dry_run: true")
+    for placeholder in ("http://127.0.0.1:8099/in", "http://x/in"):
+        text = text.replace(placeholder, f"{url}/in")
+    due = [first + timedelta(milliseconds=100 * i) for i in range(DUE)]
+    text += "".join(f"  - {{id: due-{i}, kind: announcement, networks: [hooks], "
+                    f"at: '{at.isoformat(timespec='milliseconds').replace('+00:00', 'Z')}', text: 'Due {i}'}}\n"
+                    for i, at in enumerate(due))
+    # those due more than 5 s before start-up are skipped, not sent at once: no burst ahead of the first second
+    return text + "engine:\n  catch_up: {announcement: 5s}\n"
+
+
+def _launch(folder: Path, calendar: Path, root: Path) -> tuple[subprocess.Popen, float, float, float]:
+    """`herald run` started: the process, when it was launched, when it logged "started", and the CPU
+    time (user + system) it and its children (the calendar's loaders) had used by then."""
+    log = folder / "engine.log"
+    log.write_text("")
+    began = time.time()
+    with open(log, "a") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "run", "--calendar", str(calendar),
+                                 "--state", f"sqlite:///{folder / 'state.db'}"], cwd=folder, stdout=out,
+                                stderr=out, env={**os.environ, "PYTHONPATH": str(root)})
+    while " started: " not in log.read_text():
+        if proc.poll() is not None or time.time() - began > 600:
+            raise RuntimeError(log.read_text()[-2000:])
+        time.sleep(0.02)
+    started = time.time()
+    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return proc, began, started, sum(int(f) for f in fields[11:15]) / TICKS  # utime, stime, cutime, cstime
 
 
 def main() -> None:
@@ -84,9 +116,13 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=HERE.parent)
     parser.add_argument("--due-from", type=float, default=3.0,
                         help="seconds from launch to the first announcement: at most the start-up")
+    parser.add_argument("--restart", type=float, metavar="SECONDS",
+                        help="measure a restart on an unchanged calendar: an engine started and stopped first, "
+                             "the measured one launched this long after the calendar was written (more than the "
+                             "first start-up)")
     args = parser.parse_args()
     for posts in args.posts:
-        print(json.dumps(run(posts, args.root, args.due_from)), flush=True)
+        print(json.dumps(run(posts, args.root, args.due_from, args.restart)), flush=True)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from campaigns import gcpause
 from campaigns.gcpause import paused_gc
 from campaigns.templates import compiled
 from campaigns.yamlsource import LocDict, LocList
-from scheduler import loading
+from scheduler import calendarcache, loading
 from tests.conftest import ROOT, calendar_text
 
 BAD = {
@@ -105,8 +105,10 @@ def big(tmp_path: Path) -> Path:
 @pytest.fixture
 def frozen_back(monkeypatch):
     """Whatever a test freezes goes back to the collector after it; the pure layer's pauses switch
-    the collector again (as in a one-shot command)."""
+    the collector again (as in a one-shot command).  Every load checks its file: no calendar is
+    served from the cache (tests/test_calendarcache.py)."""
     monkeypatch.setattr(gcpause, "PAUSING", True)
+    monkeypatch.setattr(calendarcache, "key", lambda path: None)
     yield
     gc.unfreeze()
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from campaigns.plan import plan
 
 from ..engine import Cause, Engine, Outcome
+from ..engine.candidates import candidates
 from ..ledger import Ledger
 
 log = logging.getLogger("herald.daemon")
@@ -56,7 +57,8 @@ def _next(engine: Engine, now: datetime) -> None:
                  first.at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"), len(later),
                  int((engine.window[1] - now).total_seconds() // 3600) if engine.window else 0)
         return
-    ahead = [p for p in plan(engine.calendar, now, now + timedelta(days=8)) if p.network in engine.publishers]
+    week = candidates(engine.calendar, now, now + timedelta(days=8))  # (the posts that can fall in it)
+    ahead = [p for p in plan(week, now, now + timedelta(days=8)) if p.network in engine.publishers]
     if ahead:
         log.info("nothing due in the next day; next: %s on %s at %s", ahead[0].post, ahead[0].network,
                  ahead[0].at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"))

@@ -22,6 +22,7 @@ from status.model import Status
 from ..ledger import Ledger, Record, State
 from ..ledger.share import Share
 from ..networks.base import Publisher
+from .candidates import candidates
 from .model import HORIZON, LOOKBACK_CAP, REPLAN, SETTLE, Due, View
 from .steps import incident_reason, pause_reason
 
@@ -88,7 +89,8 @@ class Planning:
             self.since = None  # later plans overlap the first one; they need not look back
         end = now + HORIZON
         history = self.ledger.variant_history(start, end)
-        fresh = {p.key: p for p in plan(calendar, start, end, history) if p.network in view.publishers}
+        window = candidates(calendar, start, end)  # the posts that can fall in it: the same plan, far sooner
+        fresh = {p.key: p for p in plan(window, start, end, history) if p.network in view.publishers}
         fresh.update((p.key, p) for p in self._announcements(view, start, end, now))
         with self.lock:
             old = self.planned
