@@ -163,6 +163,12 @@ class BuiltinType(StrEnum):
     TELEGRAM = "telegram"
 
 
+def _plain(name: str) -> str:
+    """A built-in's :class:`BuiltinType` as its plain name: the registry's keys, which messages
+    quote (``'x'``, not the member's repr)."""
+    return name.value if isinstance(name, BuiltinType) else name
+
+
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class NetworkType:
     """One kind of network, as data: what validation, the schema, the credentials, the engine
@@ -191,8 +197,7 @@ class NetworkType:
     extra: Extra | None = None  # the part of the install its publisher's SDK comes with (None: the core's)
 
     def __post_init__(self) -> None:
-        if isinstance(self.name, BuiltinType):  # kept as its plain name: the registry's keys, quoted in messages
-            object.__setattr__(self, "name", self.name.value)
+        object.__setattr__(self, "name", _plain(self.name))
 
         def refuse(why: str) -> None:
             raise ValueError(f"network type {self.name!r}: {why}")
