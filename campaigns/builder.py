@@ -17,7 +17,19 @@ from zoneinfo import ZoneInfo
 
 from .errors import Code, Problem, RuleError, TemplateError, TimeFormatError
 from .located import LocatedBuilder, Where, mapping_at, text_at, texts_at
-from .model import DEFAULT_CATCH_UP, POST_KINDS, Account, Brand, Calendar, Campaign, EnginePolicy, Kind, Post, Series
+from .model import (
+    DEFAULT_CATCH_UP,
+    POST_KINDS,
+    Account,
+    Brand,
+    Calendar,
+    Campaign,
+    EnginePolicy,
+    Kind,
+    OnResume,
+    Post,
+    Series,
+)
 from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
 from .recurrence import dst_meetings, local_bound, parse_rule, sort_key
 from .render import finish, render_values
@@ -94,10 +106,10 @@ class CalendarBuilder(LocatedBuilder):
                 value = self.duration(spec, kind, "engine", "catch_up")
                 if value is not None:
                     catch_up[kind] = value
-        on_resume = raw.get("on_resume", "release")
+        on_resume = raw.get("on_resume", OnResume.RELEASE)
         attempts = raw.get("max_attempts", 8)
         hold = raw.get("hold_during_incidents")
-        return EnginePolicy(catch_up, on_resume if on_resume in ("release", "skip") else "release",
+        return EnginePolicy(catch_up, OnResume(on_resume) if on_resume in tuple(OnResume) else OnResume.RELEASE,
                             attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 8,
                             tuple(_POST_KINDS[k] for k in hold if k in _POST_KINDS)
                             if isinstance(hold, list) and self.ok("engine", "hold_during_incidents")

@@ -35,6 +35,16 @@ class Code(StrEnum):
     TOO_LONG = "too-long"  # a text longer than a network allows
 
 
+class Severity(StrEnum):
+    """How much a problem matters: an error refuses the file (or the text), a warning is said
+    and let through.  A voice guide's rule may also be ``off`` (``rules:`` in the calendar),
+    and then it finds nothing."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    OFF = "off"
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong in an input file, at a 1-based line and column (0 when unknown)."""
@@ -44,13 +54,13 @@ class Problem:
     col: int
     message: str
     hint: str = ""
-    severity: str = "error"
+    severity: str = Severity.ERROR  # a Severity's value (a voice finding's arrives as its plain string)
     code: Code = Code.OTHER
 
     def __str__(self) -> str:
         where = self.path if not self.line else f"{self.path}:{self.line}:{self.col}"
         text = f"{where}: {self.message}"
-        if self.severity != "error":
+        if self.severity != Severity.ERROR:
             text = f"{where}: {self.severity}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
@@ -64,7 +74,7 @@ class InvalidInput(HeraldError, ValueError):
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return [p for p in self.problems if p.severity == Severity.ERROR]
 
 
 class CalendarError(InvalidInput):

@@ -30,6 +30,13 @@ class Kind(StrEnum):
     MAINTENANCE = "maintenance"
 
 
+class OnResume(StrEnum):
+    """What ``herald resume`` does with the posts a pause held (``engine.on_resume``)."""
+
+    RELEASE = "release"  # send those still within their kind's catch-up window
+    SKIP = "skip"  # send none of them
+
+
 POST_KINDS = (Kind.TIP, Kind.REMINDER, Kind.ANNOUNCEMENT, Kind.TRACKING)  # what a calendar post can be
 STATUS_KINDS = frozenset({Kind.INCIDENT, Kind.MAINTENANCE})  # what the status file announces
 
@@ -135,7 +142,7 @@ DEFAULT_CATCH_UP: dict[str, timedelta] = {  # how late a post may still go out a
 @dataclass(frozen=True)
 class EnginePolicy:
     catch_up: dict[str, timedelta] = field(default_factory=lambda: dict(DEFAULT_CATCH_UP))
-    on_resume: str = "release"  # release (if still within catch_up) | skip
+    on_resume: OnResume = OnResume.RELEASE
     max_attempts: int = 8
     hold_during_incidents: tuple[Kind, ...] = (Kind.TIP, Kind.ANNOUNCEMENT)  # held while a major incident is open
     serve: str = ""  # HOST:PORT: `herald run` also serves the status site there; empty: it does not

@@ -142,6 +142,33 @@ class Resend(StrEnum):
     NEVER = "never"  # neither: after an ambiguous failure nothing is re-sent
 
 
+class BuiltinType(StrEnum):
+    """The built-in network types' names (the calendar's ``type:``), for code that names one.
+    Other packages add types of their own (entry points), so an account's ``type`` stays a
+    ``str``; a member compares equal to its name."""
+
+    SITE = "site"
+    WEBHOOK = "webhook"
+    X = "x"
+    MASTODON = "mastodon"
+    BLUESKY = "bluesky"
+    THREADS = "threads"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    LINKEDIN = "linkedin"
+    PINTEREST = "pinterest"
+    SLACK = "slack"
+    DISCORD = "discord"
+    TEAMS = "teams"
+    TELEGRAM = "telegram"
+
+
+def _plain(name: str) -> str:
+    """A built-in's :class:`BuiltinType` as its plain name: the registry's keys, which messages
+    quote (``'x'``, not the member's repr)."""
+    return name.value if isinstance(name, BuiltinType) else name
+
+
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class NetworkType:
     """One kind of network, as data: what validation, the schema, the credentials, the engine
@@ -170,6 +197,8 @@ class NetworkType:
     extra: Extra | None = None  # the part of the install its publisher's SDK comes with (None: the core's)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _plain(self.name))
+
         def refuse(why: str) -> None:
             raise ValueError(f"network type {self.name!r}: {why}")
 
@@ -197,40 +226,41 @@ class NetworkType:
 
 # The built-in networks, in the order people see them; adding one is adding a record here.
 BUILTIN_NETWORKS: tuple[NetworkType, ...] = (
-    NetworkType(name="site", title="Status page", publisher="scheduler.networks.site:SitePublisher",
+    NetworkType(name=BuiltinType.SITE, title="Status page", publisher="scheduler.networks.site:SitePublisher",
                 fields={"title": _STR, "path": _STR, "base_url": _URL},
                 threads=True, images=("url",), edits=True, resend=Resend.KEY, local=True),
-    NetworkType(name="webhook", title="Webhook", publisher="scheduler.networks.webhook:WebhookPublisher",
+    NetworkType(name=BuiltinType.WEBHOOK, title="Webhook", publisher="scheduler.networks.webhook:WebhookPublisher",
                 fields={"url": {**_URL, "examples": ["https://hooks.acme.example/herald"]},
                         "secret_env": _ENV, "lookup_url": _URL},
                 required=("url",), images=IMAGE_SOURCES, resend=Resend.KEY, local=True),
-    NetworkType(name="x", title="X", publisher="scheduler.networks.x:XPublisher", extra=X,
+    NetworkType(name=BuiltinType.X, title="X", publisher="scheduler.networks.x:XPublisher", extra=X,
                 limit=Limit(280, "weighted characters", _x_length, invalid=_x_invalid, bound=upper_bound),
                 fields={"handle": _HANDLE},
                 secrets=("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"),
                 threads=True, images=("path",), resend=Resend.LOOKUP),
-    NetworkType(name="mastodon", title="Mastodon", publisher="scheduler.networks.mastodon:MastodonPublisher",
+    NetworkType(name=BuiltinType.MASTODON, title="Mastodon", publisher="scheduler.networks.mastodon:MastodonPublisher",
                 extra=MASTODON, limit=Limit(500, "characters", _mastodon_length),
                 fields={"instance": {**_URL, "examples": ["https://mastodon.social"]}, "handle": _HANDLE,
                         "visibility": {"enum": ["public", "unlisted", "private", "direct"]}},
                 required=("instance",), secrets=("ACCESS_TOKEN",),
                 threads=True, images=("path",), resend=Resend.KEY),
-    NetworkType(name="bluesky", title="Bluesky", publisher="scheduler.networks.bluesky:BlueskyPublisher",
+    NetworkType(name=BuiltinType.BLUESKY, title="Bluesky", publisher="scheduler.networks.bluesky:BlueskyPublisher",
                 extra=BLUESKY, limit=Limit(300, "graphemes", graphemes, max_bytes=3000),
                 fields={"handle": _HANDLE, "service": _URL},
                 required=("handle",), secrets=("APP_PASSWORD",),
                 threads=True, images=IMAGE_SOURCES, resend=Resend.LOOKUP),
-    NetworkType(name="threads", title="Threads", publisher="scheduler.networks.threads:ThreadsPublisher",
+    NetworkType(name=BuiltinType.THREADS, title="Threads", publisher="scheduler.networks.threads:ThreadsPublisher",
                 limit=Limit(500, "characters"), fields={"user_id": _ID}, secrets=("ACCESS_TOKEN",),
                 threads=True, images=("url",), resend=Resend.LOOKUP),
-    NetworkType(name="facebook", title="Facebook", publisher="scheduler.networks.facebook:FacebookPublisher",
+    NetworkType(name=BuiltinType.FACEBOOK, title="Facebook", publisher="scheduler.networks.facebook:FacebookPublisher",
                 limit=Limit(63206, "characters"), fields={"page_id": _ID}, required=("page_id",),
                 secrets=("PAGE_ACCESS_TOKEN",), threads=True, images=("url",), resend=Resend.LOOKUP),
-    NetworkType(name="instagram", title="Instagram", publisher="scheduler.networks.instagram:InstagramPublisher",
+    NetworkType(name=BuiltinType.INSTAGRAM, title="Instagram",
+                publisher="scheduler.networks.instagram:InstagramPublisher",
                 limit=Limit(2200, "characters"), fields={"user_id": _ID}, required=("user_id",),
                 secrets=("ACCESS_TOKEN",), threads=True, images=("url",), image_required=True,
                 resend=Resend.LOOKUP),
-    NetworkType(name="linkedin", title="LinkedIn", publisher="scheduler.networks.linkedin:LinkedInPublisher",
+    NetworkType(name=BuiltinType.LINKEDIN, title="LinkedIn", publisher="scheduler.networks.linkedin:LinkedInPublisher",
                 limit=Limit(3000, "characters"),
                 fields={"author": {"type": "string", "pattern": r"^urn:li:(person|organization):\S+$",
                                    "examples": ["urn:li:organization:1234567"]},
@@ -239,17 +269,18 @@ BUILTIN_NETWORKS: tuple[NetworkType, ...] = (
                 required=("author",), secrets=("ACCESS_TOKEN",),
                 optional_secrets=("REFRESH_TOKEN", "CLIENT_ID", "CLIENT_SECRET"),  # all three: it refreshes its token
                 images=IMAGE_SOURCES, resend=Resend.LOOKUP),
-    NetworkType(name="pinterest", title="Pinterest", publisher="scheduler.networks.pinterest:PinterestPublisher",
+    NetworkType(name=BuiltinType.PINTEREST, title="Pinterest",
+                publisher="scheduler.networks.pinterest:PinterestPublisher",
                 limit=Limit(500, "characters"), fields={"board_id": _ID}, required=("board_id",),
                 secrets=("ACCESS_TOKEN",), optional_secrets=("REFRESH_TOKEN", "CLIENT_ID", "CLIENT_SECRET"),
                 images=("url",), image_required=True, resend=Resend.LOOKUP),
-    NetworkType(name="slack", title="Slack", publisher="scheduler.networks.slack:SlackPublisher",
+    NetworkType(name=BuiltinType.SLACK, title="Slack", publisher="scheduler.networks.slack:SlackPublisher",
                 limit=Limit(40000, "characters"), secrets=("WEBHOOK_URL",)),
-    NetworkType(name="discord", title="Discord", publisher="scheduler.networks.discord:DiscordPublisher",
+    NetworkType(name=BuiltinType.DISCORD, title="Discord", publisher="scheduler.networks.discord:DiscordPublisher",
                 limit=Limit(2000, "characters"), secrets=("WEBHOOK_URL",), threads=True, images=IMAGE_SOURCES),
-    NetworkType(name="teams", title="Microsoft Teams", publisher="scheduler.networks.teams:TeamsPublisher",
+    NetworkType(name=BuiltinType.TEAMS, title="Microsoft Teams", publisher="scheduler.networks.teams:TeamsPublisher",
                 limit=Limit(28000, "characters"), secrets=("WEBHOOK_URL",)),
-    NetworkType(name="telegram", title="Telegram", publisher="scheduler.networks.telegram:TelegramPublisher",
+    NetworkType(name=BuiltinType.TELEGRAM, title="Telegram", publisher="scheduler.networks.telegram:TelegramPublisher",
                 limit=Limit(4096, "characters"), fields={"chat_id": {**_STR, "examples": ["-1001234567890"]}},
                 required=("chat_id",), secrets=("BOT_TOKEN",), threads=True, images=IMAGE_SOURCES),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from .errors import InvalidInput, Problem
+from .errors import InvalidInput, Problem, Severity
 
 T = TypeVar("T")
 
@@ -21,11 +21,11 @@ class LoadResult(Generic[T]):
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return [p for p in self.problems if p.severity == Severity.ERROR]
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != "error"]
+        return [p for p in self.problems if p.severity != Severity.ERROR]
 
     @property
     def ok(self) -> bool:

@@ -233,12 +233,15 @@ class AuthFailed(PublishError):
 
 # What each SDK's exceptions become, the way httpx maps httpcore's: (the SDK's exception, by
 # module and name, so that reading this imports no SDK; the Herald error it becomes; when).
-# The most specific row of an exception's classes applies (:func:`sdk_error_class`).  ``None``:
-# decided by the HTTP status the exception carries, with the one reading of status codes
-# (:func:`scheduler.networks.base.status_error`).  requests', urllib3's and httpx's own
-# exceptions never reach a publisher: the SDKs send through :mod:`scheduler.http`, which
-# raises the :class:`HttpError`\ s above, read by :func:`scheduler.networks.base.transport_errors`
-# (also when an SDK wraps one: then the row says ``HttpError``).
+# The one place that decides: the publishers map every SDK exception through it
+# (:func:`scheduler.networks.base.sdk_error`), giving only their words and what the exception
+# carries.  The most specific row of an exception's classes applies (:func:`sdk_error_class`).
+# ``None``: decided by the HTTP status the exception carries, with the one reading of status
+# codes (:func:`scheduler.networks.base.status_error`); one that carries none is an answer the
+# SDK could not use, Permanent.  requests', urllib3's and httpx's own exceptions never reach a
+# publisher: the SDKs send through :mod:`scheduler.http`, which raises the :class:`HttpError`\ s
+# above, read by :func:`scheduler.networks.base.transport_errors` (also when an SDK wraps one:
+# then the row says ``HttpError``, and one that wraps none is its cause's, else Transient).
 SDK_ERRORS: tuple[tuple[str, type[HeraldError] | None, str], ...] = (
     # tweepy (scheduler/networks/x.py)
     ("tweepy.errors.TweepyException", HttpError, "a failed send it wraps: read as that transport error"),
@@ -251,7 +254,7 @@ SDK_ERRORS: tuple[tuple[str, type[HeraldError] | None, str], ...] = (
     ("mastodon.errors.MastodonRatelimitError", RateLimited, "at the reset Mastodon gave (5 minutes without one)"),
     ("mastodon.errors.MastodonUnauthorizedError", AuthFailed, "the access token refused"),
     ("mastodon.errors.MastodonAPIError", None, "by its status (422 and 404 Permanent); without one, Permanent"),
-    ("mastodon.errors.MastodonServerError", None, "by its status; without one, Transient, ambiguous"),
+    ("mastodon.errors.MastodonServerError", None, "by its status (5xx: retried, ambiguous)"),
     # atproto (scheduler/networks/bluesky.py)
     ("atproto_core.exceptions.AtProtocolError", Transient, "anything else it raises: retried, ambiguous"),
     ("atproto_client.exceptions.NetworkError", Transient, "Bluesky cannot be reached: retried, ambiguous"),

@@ -32,9 +32,19 @@ from campaigns.errors import StatusChanged
 from campaigns.model import Calendar
 
 from . import edit
-from .model import AlertPolicy, AlertRoute, Impact, Incident, Status, UpdateState
+from .model import (
+    AlertAction,
+    AlertPolicy,
+    AlertRoute,
+    AlertSource,
+    AlertStatus,
+    ComponentState,
+    Impact,
+    Incident,
+    Status,
+    UpdateState,
+)
 
-FIRING, RESOLVED = "firing", "resolved"
 MAX_IDENTITY = 200  # characters of an alert's identity: the ledger's key column holds this many
 # what no key may hold: the ledger stores control characters, non-characters and lone
 # surrogates as U+FFFD, and a key must be found under the very text it was stored with
@@ -51,8 +61,8 @@ def identity(source: str, *parts: str) -> str:
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{source}:sha256:{digest}"
 IMPACT_ORDER = {Impact.NONE: 0, Impact.MINOR: 1, Impact.MAJOR: 2, Impact.CRITICAL: 3}
-MARK_STATE = {Impact.NONE: "degraded_performance", Impact.MINOR: "degraded_performance",
-              Impact.MAJOR: "partial_outage", Impact.CRITICAL: "major_outage"}
+MARK_STATE = {Impact.NONE: ComponentState.DEGRADED_PERFORMANCE, Impact.MINOR: ComponentState.DEGRADED_PERFORMANCE,
+              Impact.MAJOR: ComponentState.PARTIAL_OUTAGE, Impact.CRITICAL: ComponentState.MAJOR_OUTAGE}
 KEEP_RESOLVED = timedelta(hours=6)  # how long a resolved fingerprint is remembered (replays of it change nothing)
 KEEP_FIRING = timedelta(days=7)  # a firing alert not heard of for this long is forgotten (its tool went away)
 MAX_FIRING = 10_000  # and at most this many firing alerts are remembered (those heard of longest ago go first)
@@ -66,9 +76,9 @@ MAX_RESOLVED = 10_000  # and at most this many (the oldest go first): memory sta
 class AlertEvent:
     """One alert's news from one payload."""
 
-    source: str  # alertmanager | grafana | uptime-kuma | statuspage | generic
+    source: AlertSource
     fingerprint: str  # the tool's identity of the alert (prefixed with the source by the caller)
-    status: str  # firing | resolved
+    status: AlertStatus
     at: datetime  # aware: when it started firing, or when it resolved
     name: str  # alertname, monitor name, upstream incident name
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -180,7 +190,7 @@ def _accept(previous: Tracked | None, event: AlertEvent) -> bool:
         return True
     if event.at < previous.last_at:
         return False
-    if event.status == FIRING:
+    if event.status == AlertStatus.FIRING:
         return not previous.firing and event.at > previous.last_at
     return previous.firing
 
@@ -198,11 +208,11 @@ def decide(status: Status, tracked: Mapping[str, Tracked], events: Iterable[Aler
             continue
         if not _accept(previous, event):
             out.ignored.append(event)
-            if previous is not None and previous.firing and event.status == FIRING \
+            if previous is not None and previous.firing and event.status == AlertStatus.FIRING \
                     and now - previous.last_heard >= HEARD_EVERY:
                 out.put(replace(previous, heard=now))  # still firing: not forgotten (see forgotten())
             continue
-        if event.status == FIRING:
+        if event.status == AlertStatus.FIRING:
             route = route_for(status, event)
             if route is None:
                 out.unrouted.append(event)
@@ -301,7 +311,7 @@ def _act_on(status: Status, out: Decision, component: str, items: list[tuple[Tra
     alerts opened it (then their resolve resolves it)."""
     first, policy = items[0]
     joined = _open_on(status, component) or _opened_now(out, component)
-    if policy.action == "mark" and joined is None:
+    if policy.action == AlertAction.MARK and joined is None:
         _mark(status, out, component, MARK_STATE[policy.impact])
         return "", False
     if joined is None:
@@ -313,7 +323,7 @@ def _act_on(status: Status, out: Decision, component: str, items: list[tuple[Tra
     opened = any(t.incident == incident_id and t.opened for t in out.tracked.values()) \
         or _declared_for(joined, out, [t for t, _ in items])
     if isinstance(joined, Incident) and IMPACT_ORDER[policy.impact] > IMPACT_ORDER[joined.impact] \
-            and policy.action != "mark":
+            and policy.action != AlertAction.MARK:
         out.actions.append(("raise", (joined.id, policy.impact, _words(status, component, policy, "raise"))))
     return incident_id, opened
 
@@ -339,7 +349,7 @@ def _new_id(status: Status, out: Decision, base: str) -> str:
     return candidate
 
 
-def _mark(status: Status, out: Decision, component: str, state: str) -> None:
+def _mark(status: Status, out: Decision, component: str, state: ComponentState) -> None:
     """Set the component's state, unless it is in that state already (a thousand alerts on a
     marked component must not rewrite the file a thousand times)."""
     current = status.components.get(component)
@@ -367,7 +377,7 @@ def _resolve(status: Status, out: Decision, item: Tracked, now: datetime, calend
             policy = _policy(status, item)
             out.actions.append(("resolve", (item.incident, _words(status, item.component, policy, "resolve"))))
     elif not siblings:
-        _mark(status, out, item.component, "operational")
+        _mark(status, out, item.component, ComponentState.OPERATIONAL)
 
 
 def _words(status: Status, component: str, policy: AlertPolicy | None, what: str) -> str:
@@ -410,8 +420,8 @@ def change(decision: Decision, status: Status, calendar: Calendar, now: datetime
             if kind == "mark":
                 component, state = args
                 entry = (data.get("components") or {}).get(component)
-                if isinstance(entry, dict) and entry.get("status", "operational") != state:
-                    entry["status"] = state
+                if isinstance(entry, dict) and entry.get("status", ComponentState.OPERATIONAL) != state:
+                    entry["status"] = str(state)  # YAML writes plain strings
             elif kind == "declare":
                 _declare(data, fresh, calendar, now, *args)
             elif kind in ("raise", "resolve"):
@@ -434,7 +444,7 @@ def _declare(data: CommentedMap, fresh: Status, calendar: Calendar, now: datetim
     if fresh.incident(incident_id) is not None:
         return  # written already (a retried request after a crash): one incident, not two
     name = fresh.components[component].name if component in fresh.components else component
-    draft = policy.action == "draft"
+    draft = policy.action == AlertAction.DRAFT
     edit.declare(data, incident_id=incident_id, title=policy.title or f"{name} problems", impact=str(policy.impact),
                  components=[component], networks=[policy.announce] if draft else list(policy.networks),
                  at=edit.stamp(now, fresh), message=_words(fresh, component, policy, "declare"), next_update=None)

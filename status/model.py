@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 
+from campaigns.networks import BuiltinType
+
 
 class Impact(StrEnum):
     """How badly customers are affected (a StrEnum: it compares and formats as its value)."""
@@ -31,11 +33,46 @@ class UpdateState(StrEnum):
     RESOLVED = "resolved"
 
 
+class ComponentState(StrEnum):
+    """How a component is doing (``status:`` of a component), least to most severe."""
+
+    OPERATIONAL = "operational"
+    UNDER_MAINTENANCE = "under_maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+
+class AlertAction(StrEnum):
+    """What an alert does once it has fired for its ``for:`` (``action:`` of an alert policy)."""
+
+    MARK = "mark"  # only the component's state
+    DRAFT = "draft"  # an incident not yet public, told to the internal chat account
+    DECLARE = "declare"  # a public incident
+
+
+class AlertStatus(StrEnum):
+    """An alert's news in one event: it fires, or it resolved."""
+
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class AlertSource(StrEnum):
+    """The tools whose alert webhooks the intake reads, each with its parser in :mod:`status.formats`."""
+
+    ALERTMANAGER = "alertmanager"
+    GRAFANA = "grafana"
+    UPTIME_KUMA = "uptime-kuma"
+    STATUSPAGE = "statuspage"
+    GENERIC = "generic"
+
+
 @dataclass(frozen=True)
 class Component:
     id: str
     name: str
-    status: str = "operational"
+    status: str = ComponentState.OPERATIONAL  # a ComponentState's value (the loader's, the file's own string)
 
 
 @dataclass(frozen=True)
@@ -122,32 +159,33 @@ class Feed:
     create_incidents: bool = True
 
 
-ALERT_ACTIONS = ("mark", "draft", "declare")
-
-
 # ``for:`` when a policy does not say: a public incident only for an alert that has fired for
 # three minutes.  Alerts flap on the scale of seconds to a minute (a check every 30-60 s, a
 # threshold crossed and uncrossed); three minutes is at least three failed checks of Uptime
 # Kuma's default interval and rides out such flapping, while customers still hear of a real
 # outage within minutes.  ``mark`` and ``draft`` are not public incidents (a component state;
 # a draft told only to on-call), so they act at once unless ``for:`` says otherwise.
-DEFAULT_WAIT = {"declare": timedelta(minutes=3)}
+DEFAULT_WAIT = {AlertAction.DECLARE: timedelta(minutes=3)}
 # The account types a draft may be announced to: internal chats (on-call reads them, customers
 # do not).  Every other type (the status site and its feeds, the social networks) is public.
-INTERNAL_TYPES = frozenset({"webhook", "slack", "discord", "teams", "telegram"})
+INTERNAL_TYPES = frozenset({BuiltinType.WEBHOOK, BuiltinType.SLACK, BuiltinType.DISCORD, BuiltinType.TEAMS,
+                            BuiltinType.TELEGRAM})
 
 
 @dataclass(frozen=True)
 class AlertPolicy:
     """What an alert of one severity on one component does (``alerts:`` in the file)."""
 
-    action: str  # mark | draft | declare
+    action: AlertAction
     wait: timedelta = timedelta(0)  # ``for:``: firing this long before it acts (rides out flapping)
     impact: Impact = Impact.MINOR
     announce: str = ""  # draft: the internal chat account that hears of the draft
     networks: tuple[str, ...] = ()  # declare: the accounts to tell (empty: every enabled account)
     title: str = ""  # the incident's title (default: "<component name> problems")
     message: str = ""  # the first update's words (default: a plain sentence naming the component)
+
+    def __post_init__(self) -> None:  # the loader's plain string (one of the three) becomes the member
+        object.__setattr__(self, "action", AlertAction(self.action))
 
 
 @dataclass(frozen=True)

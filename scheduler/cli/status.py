@@ -177,10 +177,11 @@ def _check_voice(message: str, state: Any, calendar: Calendar, current: Status) 
     """A message the engine would refuse is refused now, while someone is here."""
     if not calendar.brand.voice.declared:
         return
+    from campaigns.errors import Severity
     from status.lint import checker_for
 
     errors = [f for f in checker_for(calendar, current).check(message, state, required=False)
-              if f.severity == "error"]
+              if f.severity == Severity.ERROR]
     if errors:
         raise UsageError("-m: the voice guide refuses this message: " + "; ".join(f.line() for f in errors))
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from campaigns.model import STATUS_KINDS, Calendar
+from campaigns.model import STATUS_KINDS, Calendar, OnResume
 from campaigns.plan import Publication
 from status.model import Status
 
@@ -194,7 +194,7 @@ def release_one(ledger: Ledger, calendar: Calendar, record: Record, now: datetim
     release``), else skipped.  None if the row changed meanwhile (another engine, an operator)."""
     grace = calendar.engine.grace(record.kind)
     late = now - record.scheduled_at
-    if calendar.engine.on_resume == "release" and late <= grace:
+    if calendar.engine.on_resume == OnResume.RELEASE and late <= grace:
         if ledger.operator_retry(record.key, now) is not None:
             return Outcome(record.key, record.post, record.network, record.scheduled_at, Result.RELEASED)
         return None

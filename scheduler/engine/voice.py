@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from campaigns.errors import Severity
 from campaigns.lint import recent_repeat
 from campaigns.model import STATUS_KINDS, Calendar
 from campaigns.plan import Publication
@@ -34,11 +35,11 @@ class VoiceGuide:
         checker = cached[2]
         affected, campaign_utm = _context(view, pub)
         findings = [f for f in checker.check(pub.text, pub.role or pub.kind, campaign_utm=campaign_utm,
-                                             affected=affected) if f.severity == "error"]
+                                             affected=affected) if f.severity == Severity.ERROR]
         if not findings and pub.kind not in STATUS_KINDS:
             recent = self.ledger.sent_texts(pub.network, now - checker.voice.window, tuple(STATUS_KINDS))
             repeat = recent_repeat(pub.text, pub.kind, pub.network_type, recent, checker, now)
-            if repeat is not None and repeat.severity == "error":
+            if repeat is not None and repeat.severity == Severity.ERROR:
                 findings.append(repeat)
         if not findings:
             return None

@@ -49,6 +49,7 @@ from ..errors import (
     TooManyRedirects,
     Transient,
     TransportError,
+    sdk_error_class,
 )
 from ..http import Response, Verdict, classify, retry_at
 
@@ -231,20 +232,59 @@ def status_error(network: str, status: int, message: str, *, headers: Mapping[st
     return Permanent(network, message)
 
 
+def sdk_error(network: str, exc: BaseException, say: Callable[[BaseException], tuple[int | None, str]], *,
+              now: datetime, headers: Mapping[str, str] | None = None, wait: float = 60.0) -> PublishError:
+    """An SDK's exception as the publish error its row of :data:`scheduler.errors.SDK_ERRORS`
+    says: the table decides, the publisher only words it.  ``say(exc)``: the HTTP status the
+    exception carries (None: none) and the message, in the network's words; ``headers`` and
+    ``wait``: when a rate limit ends (:func:`scheduler.http.retry_at`).
+
+    A row of ``None`` decides by that status (:func:`status_error`); an exception of such a
+    row that carries none is an answer the SDK could not use: permanent.  A row of
+    ``HttpError`` wraps a failed send (:func:`transport_errors` reads one that does): it is
+    its cause's when that is an SDK's exception too, else transient and ambiguous, as is an
+    exception without a row.  A publisher refines it only where its API says more than the
+    exception's class (X's refusal of identical text, a refused Bluesky login)."""
+    row = sdk_error_class(type(exc))
+    herald = row[0] if row is not None else Transient
+    cause = exc.__cause__
+    if herald is HttpError and cause is not None and sdk_error_class(type(cause)) is not None:
+        return sdk_error(network, cause, say, now=now, headers=headers, wait=wait)
+    status, message = say(exc)
+    if herald is None:
+        if status is not None:
+            return status_error(network, status, message, headers=headers, now=now, wait=wait)
+        herald = Permanent
+    if herald is RateLimited:
+        return RateLimited(network, retry_at(headers or {}, now, wait), message)
+    if herald is AuthFailed:
+        return AuthFailed(network, message)
+    if herald is Permanent:
+        return Permanent(network, message)
+    return Transient(network, message, ambiguous=True)
+
+
+def _wraps_a_send(exc: BaseException) -> bool:
+    """Whether ``exc`` is an SDK's wrapper of a failed send (its row of SDK_ERRORS is ``HttpError``)."""
+    row = sdk_error_class(type(exc))
+    return row is not None and row[0] is HttpError
+
+
 @contextmanager
-def transport_errors(network: str, where: str, deadline: float | None = None, *,
-                     wrapped_by: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+def transport_errors(network: str, where: str, deadline: float | None = None) -> Iterator[None]:
     """Failures to get an answer from :mod:`scheduler.http` (every network sends through it,
     the SDKs too), as Herald's errors. A refused connection certainly delivered nothing; a
     timeout or a dropped connection after sending may have (ambiguous). ``where`` names the
     endpoint (a redacted URL, or a description); ``deadline`` (seconds) is the request's, for
-    the message. ``wrapped_by``: an SDK's exception types that wrap the failure of the request
-    it sent (as their cause or context, maybe through another of theirs); one that wraps a
-    :class:`scheduler.http.HttpError` is read as it."""
+    the message. An SDK's exception whose row of :data:`scheduler.errors.SDK_ERRORS` is
+    ``HttpError`` wraps the failure of the request it sent (as its cause or context, maybe
+    through another of its own): one that wraps a :class:`scheduler.http.HttpError` is read as it."""
     try:
         try:
             yield
-        except wrapped_by as exc:
+        except Exception as exc:
+            if not _wraps_a_send(exc):
+                raise
             inner: BaseException | None = exc
             while inner is not None and not isinstance(inner, HttpError):
                 inner = inner.__cause__ or inner.__context__

@@ -15,9 +15,10 @@
   session's refresh and blob uploads too, has the account's deadline (``timeout``, default
   10 s) for its whole answer, the size caps and the same-host redirect rule; the
   session's tokens are registered as secrets and saved mode 600.
-- Errors: 429 waits for ``ratelimit-reset``; 401 that a fresh login cannot fix stops the
-  account; other statuses go through the shared rule (400, an invalid record or a too
-  long text, is permanent with Bluesky's message; 5xx retry); network errors retry.
+- Errors, by :data:`scheduler.errors.SDK_ERRORS`: 429 waits for ``ratelimit-reset``; 401
+  that a fresh login cannot fix stops the account; other statuses go through the shared
+  rule (400, an invalid record or a too long text, is permanent with Bluesky's message;
+  5xx retry); network errors retry.
 """
 
 from __future__ import annotations
@@ -36,12 +37,14 @@ from atproto_client.exceptions import (
 )
 from atproto_client.request import Request
 
+from campaigns.networks import BuiltinType
+
 from ..clock import Clock
-from ..errors import AuthFailed, PublishError, RateLimited, Transient
+from ..errors import AuthFailed, PublishError
 from ..files import write_atomic
-from ..http import HttpClient, httpx_transport, retry_at
+from ..http import HttpClient, httpx_transport
 from ..redaction import register
-from .base import AccountPublisher, OutgoingPost, RemoteRef, status_error, transport_errors
+from .base import AccountPublisher, OutgoingPost, RemoteRef, sdk_error, transport_errors
 from .credentials import Secrets
 from .media import image_bytes
 
@@ -66,10 +69,19 @@ def _detail(exc: RequestErrorBase) -> str:
     return f"HTTP {response.status_code}"
 
 
+def _say(exc: BaseException) -> tuple[int | None, str]:
+    """The HTTP status an atproto exception carries, and its message."""
+    if isinstance(exc, NetworkError):
+        return None, "cannot reach Bluesky"
+    if isinstance(exc, RequestErrorBase) and exc.response is not None:
+        return exc.response.status_code, f"Bluesky: {_detail(exc)}"
+    return None, f"Bluesky: {type(exc).__name__}"
+
+
 class BlueskyPublisher(AccountPublisher):
     def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
                  language: str = "en"):
-        super().__init__(name, "bluesky")
+        super().__init__(name, BuiltinType.BLUESKY)
         self.clock = clock
         self.base_dir = base_dir
         self.handle = options["handle"]
@@ -120,16 +132,11 @@ class BlueskyPublisher(AccountPublisher):
         self.logged_in = True
 
     def _error(self, exc: AtProtocolError) -> PublishError:
-        if isinstance(exc, NetworkError):
-            return Transient(self.name, "cannot reach Bluesky", ambiguous=True)
-        if isinstance(exc, RequestErrorBase) and exc.response is not None:
-            status = exc.response.status_code
-            if status == 429:
-                reset = exc.response.headers.get("ratelimit-reset") or exc.response.headers.get("RateLimit-Reset")
-                headers = {"X-RateLimit-Reset": str(reset)} if reset else {}  # epoch seconds: the one parser
-                return RateLimited(self.name, retry_at(headers, self.clock.now(), 300), f"Bluesky: {_detail(exc)}")
-            return status_error(self.name, status, f"Bluesky: {_detail(exc)}", now=self.clock.now())
-        return Transient(self.name, f"Bluesky: {type(exc).__name__}", ambiguous=True)
+        """By :data:`scheduler.errors.SDK_ERRORS`; a rate limit ends at Bluesky's ``ratelimit-reset``."""
+        response = exc.response if isinstance(exc, RequestErrorBase) else None
+        reset = response.headers.get("ratelimit-reset") or response.headers.get("RateLimit-Reset") if response else None
+        headers = {"X-RateLimit-Reset": str(reset)} if reset else {}  # epoch seconds: the one parser
+        return sdk_error(self.name, exc, _say, now=self.clock.now(), headers=headers, wait=300)
 
     def _call(self, action: Callable[[], T]) -> T:
         """``action`` after logging in; a failed send (the SDK passes Herald's transport errors

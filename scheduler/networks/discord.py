@@ -11,6 +11,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from campaigns.networks import BuiltinType
+
 from ..errors import PublishError, RateLimited
 from ..http import Response
 from .base import OutgoingPost, RemoteRef, json_body
@@ -21,7 +23,7 @@ SHOWN = "the Discord webhook"
 
 
 class DiscordPublisher(ChatPublisher):
-    type_ = "discord"
+    type_ = BuiltinType.DISCORD
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         url = self.secrets["WEBHOOK_URL"]

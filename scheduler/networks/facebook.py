@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from campaigns.networks import BuiltinType
+
 from ..clock import Clock
 from .base import OutgoingPost, RemoteRef
 from .credentials import Secrets
@@ -13,7 +15,7 @@ from .graph import MetaPublisher
 
 class FacebookPublisher(MetaPublisher):
     host = "https://graph.facebook.com/v21.0"
-    type_ = "facebook"
+    type_ = BuiltinType.FACEBOOK
 
     def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *,
                  base_dir: str = "."):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from campaigns.networks import BuiltinType
+
 from ..clock import Clock
 from ..errors import Permanent
 from .base import OutgoingPost, RemoteRef
@@ -14,7 +16,7 @@ from .graph import MetaPublisher
 
 class InstagramPublisher(MetaPublisher):
     host = "https://graph.facebook.com/v21.0"
-    type_ = "instagram"
+    type_ = BuiltinType.INSTAGRAM
 
     def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *,
                  base_dir: str = "."):

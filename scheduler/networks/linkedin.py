@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from campaigns.networks import BuiltinType
+
 from ..clock import Clock
 from ..http import Response
 from .base import OutgoingPost, RemoteRef, json_body
@@ -23,7 +25,7 @@ _LITTLE_TEXT = re.compile(r"([\\|{}@\[\]()<>#*_~])")
 
 class LinkedInPublisher(OAuthRefreshPublisher):
     host = "https://api.linkedin.com"
-    type_ = "linkedin"
+    type_ = BuiltinType.LINKEDIN
 
     def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *,
                  base_dir: str = "."):

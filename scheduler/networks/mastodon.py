@@ -11,8 +11,9 @@
 - Mastodon.py sends on Herald's session (:class:`scheduler.http.SdkSession`, its public
   ``session=``): each request, media uploads too, has the account's deadline (``timeout``,
   default 10 s) for its whole answer, the size caps and the same-host redirect rule.
-- Errors: 401 (token revoked or expired) stops the account; 422 (validation, e.g. too
-  long) and 404 are permanent; 429 waits for the reset; 5xx and network errors retry.
+- Errors, by :data:`scheduler.errors.SDK_ERRORS`: 401 (token revoked or expired) stops the
+  account; 422 (validation, e.g. too long) and 404 are permanent; 429 waits for the reset;
+  5xx and network errors retry.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import html
 import os
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mastodon import (
@@ -29,18 +29,17 @@ from mastodon import (
     MastodonAPIError,
     MastodonError,
     MastodonNetworkError,
-    MastodonNotFoundError,
     MastodonRatelimitError,
-    MastodonServerError,
     MastodonUnauthorizedError,
-    MastodonVersionError,
 )
 
+from campaigns.networks import BuiltinType
+
 from ..clock import Clock
-from ..errors import AuthFailed, Permanent, PublishError, RateLimited, Transient
+from ..errors import Permanent, PublishError
 from ..http import SdkSession
 from ..redaction import redact_url
-from .base import AccountPublisher, OutgoingPost, RemoteRef, status_error, transport_errors
+from .base import AccountPublisher, OutgoingPost, RemoteRef, sdk_error, transport_errors
 from .credentials import Secrets
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ def normalise(text: str) -> str:
 class MastodonPublisher(AccountPublisher):
     def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = ".",
                  language: str = "en"):
-        super().__init__(name, "mastodon")
+        super().__init__(name, BuiltinType.MASTODON)
         self.clock = clock
         self.base_dir = base_dir
         self.language = language
@@ -91,32 +90,18 @@ class MastodonPublisher(AccountPublisher):
         return f"{self.name} (mastodon at {redact_url(str(self.api.api_base_url))})"
 
     def _error(self, exc: MastodonError) -> PublishError:
-        if isinstance(exc, MastodonVersionError) and isinstance(exc.__cause__, MastodonError):
-            return self._error(exc.__cause__)  # the version could not be asked: why
-        if isinstance(exc, MastodonRatelimitError):
-            reset = getattr(self.api, "ratelimit_reset", None)
-            at = datetime.fromtimestamp(reset, UTC) if reset else self.clock.now() + timedelta(minutes=5)
-            return RateLimited(self.name, max(at, self.clock.now()), "Mastodon: HTTP 429")
-        if isinstance(exc, MastodonUnauthorizedError):
-            return AuthFailed(self.name, f"Mastodon refused the access token ({_api_message(exc)})")
-        if isinstance(exc, MastodonNetworkError):
-            return Transient(self.name, "cannot reach the Mastodon instance, or it timed out", ambiguous=True)
-        status = _status(exc)
-        if status is not None:  # the shared rule for the rest (422 and 404 permanent, 5xx retried)
-            return status_error(self.name, status, f"Mastodon: {_api_message(exc)}", now=self.clock.now())
-        if isinstance(exc, MastodonServerError):
-            return Transient(self.name, f"Mastodon server error ({_api_message(exc)})", ambiguous=True)
-        if isinstance(exc, MastodonNotFoundError | MastodonAPIError):
-            return Permanent(self.name, f"Mastodon: {_api_message(exc)}")
-        return Transient(self.name, f"Mastodon: {type(exc).__name__}", ambiguous=True)
+        """By :data:`scheduler.errors.SDK_ERRORS`; a rate limit ends at the reset Mastodon.py read
+        from the last answer (``ratelimit_reset``, epoch seconds), else in 5 minutes."""
+        reset = getattr(self.api, "ratelimit_reset", None)
+        return sdk_error(self.name, exc, _say, now=self.clock.now(),
+                         headers={"X-RateLimit-Reset": str(reset)} if reset else {}, wait=300)
 
     def _call(self, action: Callable[[], T]) -> T:
         """One or more Mastodon.py calls, their errors as Herald's: a failed send (which Mastodon.py
         wraps in a MastodonNetworkError, and that in a MastodonVersionError when it was asking
         the version) by the shared transport rule, the API's refusals by :meth:`_error`."""
         try:
-            with transport_errors(self.name, "the Mastodon instance", self.timeout,
-                                  wrapped_by=(MastodonNetworkError, MastodonVersionError)):
+            with transport_errors(self.name, "the Mastodon instance", self.timeout):
                 return action()
         except MastodonError as exc:
             raise self._error(exc) from None
@@ -171,12 +156,26 @@ class MastodonPublisher(AccountPublisher):
         self.session.close()
 
 
-def _status(exc: MastodonError) -> int | None:
+def _say(exc: BaseException) -> tuple[int | None, str]:
+    """The HTTP status a Mastodon.py exception carries, and its message."""
+    status = _status(exc)
+    if isinstance(exc, MastodonRatelimitError):
+        return status, "Mastodon: HTTP 429"
+    if isinstance(exc, MastodonUnauthorizedError):
+        return status, f"Mastodon refused the access token ({_api_message(exc)})"
+    if isinstance(exc, MastodonNetworkError):
+        return status, "cannot reach the Mastodon instance, or it timed out"
+    if isinstance(exc, MastodonAPIError) or status is not None:
+        return status, f"Mastodon: {_api_message(exc)}"
+    return status, f"Mastodon: {type(exc).__name__}"
+
+
+def _status(exc: BaseException) -> int | None:
     """The HTTP status Mastodon.py put in the exception's arguments (message, status, reason, error)."""
     return next((a for a in exc.args if isinstance(a, int) and 100 <= a <= 599), None)
 
 
-def _api_message(exc: MastodonError) -> str:
+def _api_message(exc: BaseException) -> str:
     args = [a for a in exc.args if isinstance(a, str | int)]
     # Mastodon.py raises (message, status code, reason, error text)
     text = str(args[-1]) if args else type(exc).__name__

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from campaigns.networks import BuiltinType
+
 from ..clock import Clock
 from ..errors import Permanent
 from ..http import Response
@@ -18,7 +20,7 @@ from .rest import URL_RE, OAuthRefreshPublisher, same_text
 
 class PinterestPublisher(OAuthRefreshPublisher):
     host = "https://api.pinterest.com"
-    type_ = "pinterest"
+    type_ = BuiltinType.PINTEREST
 
     def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *,
                  base_dir: str = "."):

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from feedgen.feed import FeedGenerator
 
+from campaigns.networks import BuiltinType
+
 from ..clock import Clock
 from ..files import write_atomic
 from ..render.site import shorten
@@ -49,7 +51,7 @@ class SitePublisher(Publisher):
 
     def __init__(self, name: str, options: Mapping[str, Any], clock: Clock, *, base_dir: str, title: str,
                  language: str = "en", tz: Any = UTC, background: bool = False):
-        super().__init__(name, "site")
+        super().__init__(name, BuiltinType.SITE)
         self.directory = os.path.join(base_dir, options.get("path", "public"))
         self.title = options.get("title") or title
         self.base_url = (options.get("base_url") or "").rstrip("/")

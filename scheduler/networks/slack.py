@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from campaigns.networks import BuiltinType
+
 from .base import OutgoingPost, RemoteRef
 from .chat import ChatPublisher
 
@@ -14,7 +16,7 @@ SHOWN = "the Slack webhook"
 
 
 class SlackPublisher(ChatPublisher):
-    type_ = "slack"
+    type_ = BuiltinType.SLACK
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         url = self.secrets["WEBHOOK_URL"]

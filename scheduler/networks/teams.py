@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+from campaigns.networks import BuiltinType
+
 from .base import OutgoingPost, RemoteRef
 from .chat import ChatPublisher
 
 
 class TeamsPublisher(ChatPublisher):
-    type_ = "teams"
+    type_ = BuiltinType.TEAMS
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         card = {"type": "message", "attachments": [{

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from campaigns.networks import BuiltinType
+
 from ..clock import Clock
 from ..errors import PublishError, RateLimited
 from ..http import Response
@@ -24,7 +26,7 @@ from .media import image_bytes
 
 
 class TelegramPublisher(ChatPublisher):
-    type_ = "telegram"
+    type_ = BuiltinType.TELEGRAM
     api_url = "https://api.telegram.org"
 
     def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, **kw: Any):

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from campaigns.networks import BuiltinType
+
 from ..clock import Clock
 from ..errors import AuthFailed
 from .base import OutgoingPost, RemoteRef, json_body
@@ -16,7 +18,7 @@ from .graph import MetaPublisher
 class ThreadsPublisher(MetaPublisher):
     host = "https://graph.threads.net/v1.0"
     refresh_every = timedelta(days=30)  # long-lived tokens last 60 days; each refresh restarts that
-    type_ = "threads"
+    type_ = BuiltinType.THREADS
 
     def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *,
                  base_dir: str = "."):

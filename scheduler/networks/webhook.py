@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from campaigns.errors import ConfigError
+from campaigns.networks import BuiltinType
 
 from ..clock import Clock
 from ..errors import PublishError
@@ -67,7 +68,7 @@ def _message(response: Response) -> str:
 class WebhookPublisher(Publisher):
     def __init__(self, name: str, options: Mapping[str, Any], clock: Clock, env: Mapping[str, str] | None = None,
                  session: requests.Session | None = None):
-        super().__init__(name, "webhook")
+        super().__init__(name, BuiltinType.WEBHOOK)
         env = os.environ if env is None else env
         self.url = str(options["url"])
         self.lookup_url: str | None = options.get("lookup_url")

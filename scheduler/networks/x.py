@@ -9,10 +9,10 @@
   ``Client`` and to the ``API`` that uploads media): each request has the account's
   deadline (``timeout``, default 10 s) for its whole answer, the size caps and the
   same-host redirect rule, and fails with Herald's errors.
-- Errors go through the shared rule (429 waits for ``x-rate-limit-reset``, 401 and 403
-  stop the account, 5xx and timeouts retry, other 4xx such as a too-long text are
-  permanent with X's message), refined for X's own refusal of identical text
-  ("duplicate content", a 403): permanent, and said so.
+- Errors go through :data:`scheduler.errors.SDK_ERRORS` and the shared rule (429 waits
+  for ``x-rate-limit-reset``, 401 and 403 stop the account, 5xx and timeouts retry, other
+  4xx such as a too-long text are permanent with X's message), refined for X's own
+  refusal of identical text ("duplicate content", a 403): permanent, and said so.
 """
 
 from __future__ import annotations
@@ -25,15 +25,18 @@ from typing import Any, TypeVar
 
 import tweepy
 
+from campaigns.networks import BuiltinType
+
 from ..clock import Clock
-from ..errors import AuthFailed, Permanent, PublishError
+from ..errors import Permanent, PublishError
 from ..http import SdkSession
-from .base import AccountPublisher, OutgoingPost, RemoteRef, status_error, transport_errors
+from .base import AccountPublisher, OutgoingPost, RemoteRef, sdk_error, transport_errors
 from .credentials import Secrets
 
 T = TypeVar("T")
 
 _URL = re.compile(r"https?://\S+")
+_WORDS = {401: "X refused the credentials ({})", 403: "X does not permit this ({}); check the app's permissions"}
 
 
 def normalise(text: str) -> str:
@@ -54,7 +57,7 @@ def _message(exc: tweepy.HTTPException) -> str:
 
 class XPublisher(AccountPublisher):
     def __init__(self, name: str, options: Mapping[str, Any], secrets: Secrets, clock: Clock, *, base_dir: str = "."):
-        super().__init__(name, "x")
+        super().__init__(name, BuiltinType.X)
         self.clock = clock
         self.base_dir = base_dir
         self.timeout = float(options.get("timeout", 10))
@@ -73,21 +76,20 @@ class XPublisher(AccountPublisher):
 
     def _call(self, action: Callable[[], T]) -> T:
         try:  # tweepy's API wraps a failed send in a TweepyException: read as the error it wraps
-            with transport_errors(self.name, "X", self.timeout, wrapped_by=(tweepy.TweepyException,)):
+            with transport_errors(self.name, "X", self.timeout):
                 return action()
         except tweepy.HTTPException as exc:
             raise self.error(exc) from None
 
     def error(self, exc: tweepy.HTTPException) -> PublishError:
+        """By :data:`scheduler.errors.SDK_ERRORS` (an answer: by its status), but for X's own
+        refusal of identical text, a 403 that no other fix would help."""
         status, message = exc.response.status_code, _message(exc)
         if status == 403 and "duplicate" in message.lower():
             return Permanent(self.name, f"X refuses identical text in a row ({message}); vary the wording")
-        if status == 403:
-            return AuthFailed(self.name, f"X does not permit this ({message}); check the app's permissions")
-        if status == 401:
-            return AuthFailed(self.name, f"X refused the credentials ({message})")
-        return status_error(self.name, status, f"X: {message}", headers=exc.response.headers, now=self.clock.now(),
-                            wait=900)
+        words = _WORDS.get(status, "X: {}").format(message)
+        return sdk_error(self.name, exc, lambda _: (status, words), headers=exc.response.headers,
+                         now=self.clock.now(), wait=900)
 
     def publish(self, post: OutgoingPost) -> RemoteRef:
         media_ids = None

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from status.model import ComponentState
 from status.statuspage import API_FILES as API_FILES  # re-exported: the routes name the v2 files here
 
 from . import STATIC, environment, static_file
@@ -33,12 +34,12 @@ RECENT = timedelta(days=7)  # resolved incidents and completed maintenance on th
 TITLE_LIMIT = 90  # feed titles, cut at a word with an ellipsis
 
 # state -> (label, icon, css class); the icon and the words carry the state, never the colour alone
-COMPONENT_STATES = {
-    "operational": ("Operational", "✓", "ok"),
-    "under_maintenance": ("Under maintenance", "⚒", "maint"),
-    "degraded_performance": ("Degraded performance", "!", "minor"),
-    "partial_outage": ("Partial outage", "!", "major"),
-    "major_outage": ("Major outage", "✕", "critical"),
+COMPONENT_STATES: dict[str, tuple[str, str, str]] = {
+    ComponentState.OPERATIONAL: ("Operational", "✓", "ok"),
+    ComponentState.UNDER_MAINTENANCE: ("Under maintenance", "⚒", "maint"),
+    ComponentState.DEGRADED_PERFORMANCE: ("Degraded performance", "!", "minor"),
+    ComponentState.PARTIAL_OUTAGE: ("Partial outage", "!", "major"),
+    ComponentState.MAJOR_OUTAGE: ("Major outage", "✕", "critical"),
 }
 INDICATOR_CLASS = {"none": "ok", "minor": "minor", "major": "major", "critical": "critical", "maintenance": "maint"}
 IMPACT_ORDER = ["none", "minor", "major", "critical"]

@@ -14,6 +14,8 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from campaigns.networks import BuiltinType
+
 from .site import SiteData
 
 if TYPE_CHECKING:
@@ -63,6 +65,6 @@ def _read(ledger: Ledger, data: SiteData, held_for: str | None, announced: Colle
             end = incident.updates[-1].at if incident.resolved else data.now
             data.held[incident.id] = reads.not_sent_between(db, incident.started, end)
     if posts:
-        sites = [name for name, account in data.calendar.networks.items() if account.type == "site"]
+        sites = [name for name, account in data.calendar.networks.items() if account.type == BuiltinType.SITE]
         data.posts = [{"key": r.key, "kind": r.kind, "at": r.scheduled_at, "text": r.text or ""}
                       for r in reads.sent_posts(db, sites)]

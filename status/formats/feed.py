@@ -15,7 +15,7 @@ from typing import Any
 
 from campaigns.textsafety import strip_control
 
-from ..model import Incident, Update
+from ..model import Incident, Update, UpdateState
 
 MAX_TITLE = 200
 MAX_MESSAGE = 1000
@@ -63,7 +63,7 @@ def ordered(updates: list[Update]) -> tuple[Update, ...]:
     """Oldest first, strictly later each, nothing after a resolution (our file's rules)."""
     out: list[Update] = []
     for update in sorted(updates, key=lambda u: u.at):
-        if out and (update.at <= out[-1].at or out[-1].state == "resolved"):
+        if out and (update.at <= out[-1].at or out[-1].state == UpdateState.RESOLVED):
             continue
         out.append(update)
     return tuple(out)

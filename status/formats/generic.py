@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from campaigns.errors import BadPayload
-from status.alerts import FIRING, RESOLVED, AlertEvent, identity
+from status.alerts import AlertEvent, identity
+from status.model import AlertSource, AlertStatus
 
 from .payload import get, strings, when
 
@@ -19,13 +20,13 @@ def parse_webhook(body: Any) -> list[AlertEvent]:
         where = f"[{index}]" if isinstance(body, list) else ""
         ident = get(item, "id", str, where)
         status = get(item, "status", str, where)
-        if status not in (FIRING, RESOLVED):
+        if status not in tuple(AlertStatus):
             raise BadPayload(f"{where + '.' if where else ''}status: {status!r} is neither firing nor resolved")
         labels = strings(get(item, "labels", dict, where, {}), f"{where}labels")
         severity = get(item, "severity", str, where, "")
         if severity:
             labels["severity"] = severity
         at = when(get(item, "at", str, where), f"{where}at")
-        events.append(AlertEvent("generic", identity("generic", ident), status, at,
+        events.append(AlertEvent(AlertSource.GENERIC, identity(AlertSource.GENERIC, ident), AlertStatus(status), at,
                                  get(item, "name", str, where, ident), labels))
     return events

@@ -16,8 +16,8 @@ from typing import Any
 
 from campaigns.errors import FeedError
 
-from ..alerts import FIRING, RESOLVED, AlertEvent, identity
-from ..model import Feed, Impact, Incident, Update, UpdateState
+from ..alerts import AlertEvent, identity
+from ..model import AlertSource, AlertStatus, ComponentState, Feed, Impact, Incident, Update, UpdateState
 from ..statuspage import IMPACT_TO_COMPONENT
 from .feed import MAX_ID, MAX_TITLE, Cleaner, FeedBody, ordered, time_or_none
 from .payload import get, when
@@ -57,14 +57,15 @@ def _component_update(body: Any, page: str) -> list[AlertEvent]:
     update = body["component_update"]
     component = get(body, "component", dict, "")
     new = get(update, "new_status", str, "component_update")
-    if new == "under_maintenance":
+    if new == ComponentState.UNDER_MAINTENANCE:
         return []
     ident = get(update, "component_id", str, "component_update")
     name = get(component, "name", str, "component")
     at = when(get(update, "created_at", str, "component_update"), "component_update.created_at")
     level = str(COMPONENT_IMPACT.get(new, Impact.MINOR))
-    return [AlertEvent("statuspage", identity("statuspage", page, "component", ident),
-                       RESOLVED if new == "operational" else FIRING, at, name, {"upstream": name, "severity": level})]
+    return [AlertEvent(AlertSource.STATUSPAGE, identity(AlertSource.STATUSPAGE, page, "component", ident),
+                       AlertStatus.RESOLVED if new == ComponentState.OPERATIONAL else AlertStatus.FIRING, at, name,
+                       {"upstream": name, "severity": level})]
 
 
 def _incident_update(body: Any, page: str) -> list[AlertEvent]:
@@ -84,8 +85,9 @@ def _incident_update(body: Any, page: str) -> list[AlertEvent]:
         (c["id"] if isinstance(c.get("id"), str) else c["name"], c["name"])
         for c in get(incident, "components", list, "incident", [])
         if isinstance(c, dict) and isinstance(c.get("name"), str)] or [(page, page)]
-    return [AlertEvent("statuspage", identity("statuspage", page, "incident", ident, key),
-                       RESOLVED if done else FIRING, at, name, {"upstream": subject, "severity": level})
+    return [AlertEvent(AlertSource.STATUSPAGE, identity(AlertSource.STATUSPAGE, page, "incident", ident, key),
+                       AlertStatus.RESOLVED if done else AlertStatus.FIRING, at, name,
+                       {"upstream": subject, "severity": level})
             for key, subject in subjects]
 
 

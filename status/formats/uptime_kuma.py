@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from status.alerts import FIRING, RESOLVED, AlertEvent, identity
+from status.alerts import AlertEvent, identity
+from status.model import AlertSource, AlertStatus
 
 from .payload import get, when
 
@@ -22,5 +23,5 @@ def parse_webhook(body: Any) -> list[AlertEvent]:
     name = get(monitor, "name", str, "monitor")
     at = when(get(beat, "time", str, "heartbeat"), "heartbeat.time")  # Uptime Kuma sends UTC
     ident = get(monitor, "id", (int, str), "monitor", name)
-    return [AlertEvent("uptime-kuma", identity("uptime-kuma", str(ident)), FIRING if state == 0 else RESOLVED, at, name,
-                       {"monitor": name})]
+    return [AlertEvent(AlertSource.UPTIME_KUMA, identity(AlertSource.UPTIME_KUMA, str(ident)),
+                       AlertStatus.FIRING if state == 0 else AlertStatus.RESOLVED, at, name, {"monitor": name})]
