@@ -170,35 +170,19 @@ class FeedReader:
         if body is None:
             return False
         listed = {i.id: i for i in body.incidents}
-        fresh: dict[str, Incident] = {}
-        new: list[Incident] = []
-        for iid, incident in listed.items():
-            if iid in state.summarised:
-                state.members[iid] = incident
-            elif iid in state.incidents and iid not in state.summaries:
-                fresh[iid] = incident
-            else:
-                new.append(incident)
-        new.sort(key=lambda i: (-i.started.timestamp(), i.id))
+        fresh, new = _sorted_in(state, listed)
         shown, held = new[:self.max_new], new[self.max_new:]
         if len(held) == 1:
             shown, held = new, []
         fresh.update((i.id, i) for i in shown)
-        for iid, old in state.incidents.items():  # a summary feed drops resolved incidents: close ours
-            if iid in fresh or iid in state.summaries:
-                continue
-            fresh[iid] = old if old.resolved else _closed(old, now)
-        for iid, member in list(state.members.items()):  # the same for summarised ones
-            if iid not in listed and not member.resolved:
-                state.members[iid] = _closed(member, now)
+        _close_dropped(state, fresh, listed, now)
         if held:
             summary = self._summary(feed, state, held, len(shown))
             fresh[summary.id] = summary
         for sid, members in list(state.summaries.items()):
             current = state.incidents.get(sid) or fresh.get(sid)
-            if current is None:
-                continue
-            fresh[sid] = self._settled(state, current, members, listed)
+            if current is not None:
+                fresh[sid] = self._settled(state, current, members, listed)
         changed = fresh != state.incidents
         state.incidents = fresh
         return changed
@@ -255,3 +239,29 @@ def _site(url: str) -> str:
     """The feed's site (scheme and host): never its path or query, which may hold a key."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def _sorted_in(state: FeedState, listed: dict[str, Incident]) -> tuple[dict[str, Incident], list[Incident]]:
+    """What the feed lists, sorted in: a summarised incident updates its member, one shown before
+    is kept as it is now, and the rest are new (newest first)."""
+    fresh: dict[str, Incident] = {}
+    new: list[Incident] = []
+    for iid, incident in listed.items():
+        if iid in state.summarised:
+            state.members[iid] = incident
+        elif iid in state.incidents and iid not in state.summaries:
+            fresh[iid] = incident
+        else:
+            new.append(incident)
+    new.sort(key=lambda i: (-i.started.timestamp(), i.id))
+    return fresh, new
+
+
+def _close_dropped(state: FeedState, fresh: dict[str, Incident], listed: dict[str, Incident], now: datetime) -> None:
+    """A summary feed drops resolved incidents: close ours (and the summarised ones) it no longer lists."""
+    for iid, old in state.incidents.items():
+        if iid not in fresh and iid not in state.summaries:
+            fresh[iid] = old if old.resolved else _closed(old, now)
+    for iid, member in list(state.members.items()):
+        if iid not in listed and not member.resolved:
+            state.members[iid] = _closed(member, now)
