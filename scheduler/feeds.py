@@ -57,7 +57,7 @@ from status.formats.rss import parse_feed as parse_rss
 from status.formats.statuspage import parse_feed as parse_statuspage
 from status.model import Feed, Incident, Status, Update, UpdateState
 
-from .http import Cancelled, HttpClient, HttpError, retry_at
+from .http import Cancelled, HttpClient, HttpError, Response, retry_at
 
 log = logging.getLogger("herald.feeds")
 
@@ -119,50 +119,20 @@ class FeedReader:
             busy.release()
 
     def _poll(self, feed: Feed, state: FeedState, now: datetime, cancel: threading.Event | None) -> bool:
-        headers = {}
-        if state.etag:
-            headers["If-None-Match"] = state.etag
-        if state.last_modified:
-            headers["If-Modified-Since"] = state.last_modified
-        not_before: datetime | None = None
         try:
-            response = self.client.get(feed.url, headers=headers, deadline=self.deadline, cancel=cancel)
+            response = self.client.get(feed.url, headers=_conditional(state), deadline=self.deadline, cancel=cancel)
             if response.status == 304:
                 return self._ok(feed, state, now, None)
             if response.status != 200:
-                if response.status in (429, 503):
-                    not_before = retry_at(response.headers, now, 0)
-                raise FeedError(f"HTTP {response.status}")
-            kind = feed.kind or ("statuspage" if "json" in response.headers.get("Content-Type", "") else "rss")
-            if kind == "statuspage":
-                try:
-                    data = response.json()
-                except (ValueError, RecursionError):
-                    raise FeedError("the answer is not JSON") from None
-                body = parse_statuspage(feed, data)
-            else:
-                body = parse_rss(feed, response.content)
-            if body.stripped:
-                log.warning("status feed %s: removed %d control character(s) from its text", feed.id, body.stripped)
-            state.etag = response.headers.get("ETag") or state.etag
-            state.last_modified = response.headers.get("Last-Modified") or state.last_modified
-            state.name, state.link = body.name, body.link or state.link
+                raise _Refused(response, now)
+            body = _parse(feed, response)
+            _remember(state, response, body)
             return self._ok(feed, state, now, body)
         except Cancelled:
             log.info("status feed %s: poll cancelled", feed.id)
             return False
         except (HttpError, FeedError) as exc:
-            state.failures += 1
-            wait = min(MAX_BACKOFF, feed.every * (2 ** state.failures))
-            if not_before is not None:
-                wait = max(wait, min(MAX_BACKOFF, not_before - now))
-            state.next_poll = now + wait
-            state.last_error = str(exc) or type(exc).__name__
-            log.warning("status feed %s: %s; keeping what it said before, next try in %s", feed.id,
-                        state.last_error, wait)
-            from .metrics import feed_poll_error
-
-            feed_poll_error(feed.id)
+            _failed(feed, state, now, exc)
             return False
 
     def _ok(self, feed: Feed, state: FeedState, now: datetime, body: FeedBody | None) -> bool:
@@ -227,6 +197,67 @@ class FeedReader:
 
     def close(self) -> None:
         self.client.close()
+
+
+class _Refused(FeedError):
+    """An answer other than 200 or 304. A 429/503 may say when to come back (its Retry-After),
+    which the backoff then honours."""
+
+    def __init__(self, response: Response, now: datetime):
+        super().__init__(f"HTTP {response.status}")
+        self.not_before = retry_at(response.headers, now, 0) if response.status in (429, 503) else None
+
+
+def _conditional(state: FeedState) -> dict[str, str]:
+    """The validators of the last answer, sent back so that an unchanged feed costs a 304."""
+    headers = {}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    return headers
+
+
+def _parse(feed: Feed, response: Response) -> FeedBody:
+    """The answer read as the feed's kind; a feed of no stated kind is Statuspage JSON when it
+    says it is JSON, else RSS/Atom."""
+    kind = feed.kind or ("statuspage" if "json" in response.headers.get("Content-Type", "") else "rss")
+    if kind == "statuspage":
+        try:
+            data = response.json()
+        except (ValueError, RecursionError):
+            raise FeedError("the answer is not JSON") from None
+        body = parse_statuspage(feed, data)
+    else:
+        body = parse_rss(feed, response.content)
+    if body.stripped:
+        log.warning("status feed %s: removed %d control character(s) from its text", feed.id, body.stripped)
+    return body
+
+
+def _remember(state: FeedState, response: Response, body: FeedBody) -> None:
+    """What a good answer tells for later: its validators, and the provider's name and page
+    (an answer without them keeps the ones before)."""
+    state.etag = response.headers.get("ETag") or state.etag
+    state.last_modified = response.headers.get("Last-Modified") or state.last_modified
+    state.name, state.link = body.name, body.link or state.link
+
+
+def _failed(feed: Feed, state: FeedState, now: datetime, exc: HttpError | FeedError) -> None:
+    """A failed poll: back off (doubling per failure, within MAX_BACKOFF, never before the
+    provider's Retry-After), keep what the feed said before, and count it."""
+    state.failures += 1
+    wait = min(MAX_BACKOFF, feed.every * (2 ** state.failures))
+    not_before = exc.not_before if isinstance(exc, _Refused) else None
+    if not_before is not None:
+        wait = max(wait, min(MAX_BACKOFF, not_before - now))
+    state.next_poll = now + wait
+    state.last_error = str(exc) or type(exc).__name__
+    log.warning("status feed %s: %s; keeping what it said before, next try in %s", feed.id,
+                state.last_error, wait)
+    from .metrics import feed_poll_error
+
+    feed_poll_error(feed.id)
 
 
 def _closed(incident: Incident, now: datetime) -> Incident:
