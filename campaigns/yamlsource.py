@@ -238,34 +238,54 @@ def _syntax_problem(exc: MarkedYAMLError, text: str, path: str) -> Problem:
     missing its ':') are reported where they open, at the context mark."""
     problem = (exc.problem or "").strip()
     context = (exc.context or "").strip()
-    mark, opened = exc.problem_mark or exc.context_mark, exc.context_mark
+    mark = exc.problem_mark or exc.context_mark
     line, col = (int(mark.line) + 1, int(mark.column) + 1) if mark else (0, 0)
-    start_line, start_col = (int(opened.line) + 1, int(opened.column) + 1) if opened else (line, col)
-    opener = text[opened.index] if opened and opened.index < len(text) else ""
     runaway = _runaway_quote(text, mark.index if mark else len(text))
     if runaway is not None:
-        (open_line, open_col), (close_line, close_col), quote = runaway
-        return Problem(path, open_line, open_col, f"unclosed quote: the {quote} here is never closed on its line "
-                       f"(YAML read on to the {quote} at {close_line}:{close_col})",
-                       "end the text with the same quote; inside it write \\\" for \" or '' for '")
+        return _runaway_problem(path, *runaway)
+    opened = _where_opened(exc.context_mark, text, path, problem, context, (line, col))
+    if opened is not None:
+        return opened
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    return Problem(path, line, col, message, _syntax_hint(problem, text, mark))
+
+
+def _runaway_problem(path: str, opening: tuple[int, int], closing: tuple[int, int], quote: str) -> Problem:
+    """A quote the scanner closed lines later (see :func:`_runaway_quote`): where it opens, and
+    where YAML took it to end."""
+    return Problem(path, *opening, f"unclosed quote: the {quote} here is never closed on its line "
+                   f"(YAML read on to the {quote} at {closing[0]}:{closing[1]})",
+                   "end the text with the same quote; inside it write \\\" for \" or '' for '")
+
+
+def _where_opened(opened: Any, text: str, path: str, problem: str, context: str,
+                  at: tuple[int, int]) -> Problem | None:
+    """The errors reported where they open (the context mark): a quote left open to the end of
+    the file, a bracket never closed, a key missing its ':'. None for any other error."""
+    start_line, start_col = (int(opened.line) + 1, int(opened.column) + 1) if opened else at
+    opener = text[opened.index] if opened and opened.index < len(text) else ""
     if "quoted scalar" in context and problem.startswith("found unexpected end of stream") and opener in ('"', "'"):
         return Problem(path, start_line, start_col, f"unclosed quote: the {opener} here is never closed",
                        "end the text with the same quote; inside it write \\\" for \" or '' for '")
     if "flow" in context and problem.startswith("did not find expected ','") and opener in ('[', '{'):
         return Problem(path, start_line, start_col, f"YAML syntax error: the {opener!r} here is never closed "
-                                     f"({problem.removeprefix('did not find ')} at {line}:{col})")
+                                     f"({problem.removeprefix('did not find ')} at {at[0]}:{at[1]})")
     if "simple key" in context and problem.startswith("could not find expected ':'"):
         return Problem(path, start_line, start_col, f"YAML syntax error: {problem} after this key",
                        "write 'key: value', or indent this line under the key above")
-    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    hint = ""
+    return None
+
+
+def _syntax_hint(problem: str, text: str, mark: Any) -> str:
+    """What to do about the syntax errors people make most (a ':' in a flow or in plain text, a
+    tab for indentation); empty for the rest."""
     if "unexpected ':'" in problem:
-        hint = "inside [ ] or { }, quote values that contain ':', e.g. ['2026-12-25T17:00']"
-    elif "mapping values are not allowed" in problem:
-        hint = "quote text that contains ': ', or indent it under the key"
-    elif (mark and text[mark.index:mark.index + 1] == "\t") or "found character '\\t'" in problem:
-        hint = "indent with spaces, not tabs"
-    return Problem(path, line, col, message, hint)
+        return "inside [ ] or { }, quote values that contain ':', e.g. ['2026-12-25T17:00']"
+    if "mapping values are not allowed" in problem:
+        return "quote text that contains ': ', or indent it under the key"
+    if (mark and text[mark.index:mark.index + 1] == "\t") or "found character '\\t'" in problem:
+        return "indent with spaces, not tabs"
+    return ""
 
 
 # a line that reads like the file's own structure: "- item", "key: value"
@@ -290,23 +310,52 @@ def _runaway_quote(text: str, upto: int) -> tuple[tuple[int, int], tuple[int, in
             if start.index > upto:
                 break
             style = getattr(token, "style", None)
-            if style not in ('"', "'") or end.line == start.line:
+            if style not in _QUOTES or end.line == start.line or _ends_on_purpose(text, end.index):
                 continue
-            line_end = text.find("\n", end.index)
-            rest = text[end.index:line_end if line_end >= 0 else len(text)]
-            after = rest.strip()
-            if not after or after[0] in ",]}" or (after[0] == "#" and rest[0] in " \t"):
-                continue  # closed where a text may end: at the end of its line, before a comment, in its flow
-            opening = text[text.rfind("\n", 0, start.index) + 1:start.index]
-            indent = len(opening) - len(opening.lstrip(" "))
-            for line in text[start.index:end.index].split("\n")[1:]:
-                depth = len(line) - len(line.lstrip(" "))
-                if line.strip() and (depth < indent or (depth == indent and _STRUCTURE_LINE.match(line))):
-                    found = (_position(text, start.index), _position(text, end.index - 1), style)
-                    break
+            if _takes_in_structure(text, start.index, end.index):
+                found = (_position(text, start.index), _position(text, end.index - 1), style)
     except YAMLError:
         pass
     return found
+
+
+def _ends_on_purpose(text: str, end: int) -> bool:
+    """Whether a quoted text closes where a text may end: at the end of its line, before a
+    comment, or before the ``,``, ``]`` or ``}`` of its flow."""
+    line_end = text.find("\n", end)
+    rest = text[end:line_end if line_end >= 0 else len(text)]
+    after = rest.strip()
+    return not after or after[0] in ",]}" or (after[0] == "#" and rest[0] in " \t")
+
+
+def _takes_in_structure(text: str, start: int, end: int) -> bool:
+    """Whether the quoted text from ``start`` to ``end`` holds a line less indented than the line
+    it opens on, or one as indented that reads like the file's structure (a text folded on
+    purpose continues further right)."""
+    opening = text[text.rfind("\n", 0, start) + 1:start]
+    indent = len(opening) - len(opening.lstrip(" "))
+    for line in text[start:end].split("\n")[1:]:
+        depth = len(line) - len(line.lstrip(" "))
+        if line.strip() and (depth < indent or (depth == indent and _STRUCTURE_LINE.match(line))):
+            return True
+    return False
+
+
+def _is_merge(key_node: Node) -> bool:
+    """A merge key: ``<<`` written plain, or tagged as one."""
+    key_tag = _tag(key_node)
+    return bool(key_tag == _Y + "merge" or (key_tag == _PLAIN and key_node.value == "<<"))
+
+
+def _merge_into(out: LocDict, merged: list[LocDict]) -> None:
+    """The merged mappings' keys that ``out`` lacks, in order: explicit keys win over merged ones,
+    and an earlier merged mapping over a later one (YAML merge semantics)."""
+    for source in merged:
+        for key, value in source.items():
+            if key not in out:
+                out[key] = value
+                out.key_locs[key] = source.key_locs[key]
+                out.value_locs[key] = source.value_locs[key]
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -433,27 +482,11 @@ class _Builder:
         merged: list[LocDict] = []
         outer, block_style = self.holder, not node.flow_style
         for key_node, value_node in node.value:
-            key_tag = _tag(key_node)
-            if key_tag == _Y + "merge" or (key_tag == _PLAIN and key_node.value == "<<"):
-                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-                if block_style:
-                    self.holder = key_node
-                for source in sources:
-                    if isinstance(source, MappingNode):
-                        merged.append(self.build(source, depth))
-                    else:
-                        self.error(source, "'<<' merges only mappings")
+            if _is_merge(key_node):
+                merged += self.merge_sources(key_node, value_node, depth, block_style)
                 continue
-            if not isinstance(key_node, ScalarNode):
-                self.error(key_node, "a key must be plain text, not a list or mapping")
-                continue
-            key = key_node.value
-            if self.source is not None:
-                self.check_text(key_node, key)
-            if key in out:
-                first = out.key_locs[key]
-                self.error(key_node, f"duplicate key {key!r} (first at line {first.line})",
-                           "remove one of them")
+            key = self.key(out, key_node)
+            if key is None:
                 continue
             if block_style:  # a block mapping: each value is held by its key
                 self.holder = key_node
@@ -461,13 +494,37 @@ class _Builder:
             out.key_locs[key] = self.at(key_node)
             out.value_locs[key] = self.at(value_node)
         self.holder = outer
-        for source in merged:  # explicit keys win over merged ones (YAML merge semantics)
-            for key, value in source.items():
-                if key not in out:
-                    out[key] = value
-                    out.key_locs[key] = source.key_locs[key]
-                    out.value_locs[key] = source.value_locs[key]
+        _merge_into(out, merged)
         return out
+
+    def merge_sources(self, key_node: Node, value_node: Node, depth: int, block_style: bool) -> list[LocDict]:
+        """The mappings a ``<<`` key merges (one, or a list of them), built; anything else in
+        its value is refused where it stands."""
+        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+        if block_style:
+            self.holder = key_node
+        merged: list[LocDict] = []
+        for source in sources:
+            if isinstance(source, MappingNode):
+                merged.append(self.build(source, depth))
+            else:
+                self.error(source, "'<<' merges only mappings")
+        return merged
+
+    def key(self, out: LocDict, key_node: Node) -> str | None:
+        """The text of a mapping's key, or None (reported) when it is a list or a mapping, or a
+        duplicate of one before it."""
+        if not isinstance(key_node, ScalarNode):
+            self.error(key_node, "a key must be plain text, not a list or mapping")
+            return None
+        key: str = key_node.value
+        if self.source is not None:
+            self.check_text(key_node, key)
+        if key in out:
+            first = out.key_locs[key]
+            self.error(key_node, f"duplicate key {key!r} (first at line {first.line})", "remove one of them")
+            return None
+        return key
 
     def check_text(self, node: ScalarNode, text: str) -> None:
         match = FORBIDDEN.search(text)

@@ -27,7 +27,7 @@ import os
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from campaigns.errors import HeraldError
+from campaigns.errors import FeedError, HeraldError
 
 from .redaction import redact, redact_url
 
@@ -274,3 +274,12 @@ def sdk_error_class(exc_type: type[BaseException]) -> tuple[type[HeraldError] | 
         if row is not None:
             return row
     return None
+
+
+class FeedRefused(FeedError):
+    """A status feed answered other than 200 or 304; a 429/503 may have said when to come back
+    (``not_before``, from its Retry-After), which the backoff then honours."""
+
+    def __init__(self, status: int, not_before: datetime | None = None):
+        super().__init__(f"HTTP {status}")
+        self.not_before = not_before

@@ -58,8 +58,8 @@ from status.formats.rss import parse_feed as parse_rss
 from status.formats.statuspage import parse_feed as parse_statuspage
 from status.model import Feed, Incident, Status, Update, UpdateState
 
-from .errors import Cancelled, HttpError
-from .http import HttpClient, retry_at
+from .errors import Cancelled, FeedRefused, HttpError
+from .http import HttpClient, Response, retry_at
 
 log = logging.getLogger("herald.feeds")
 
@@ -121,50 +121,20 @@ class FeedReader:
             busy.release()
 
     def _poll(self, feed: Feed, state: FeedState, now: datetime, cancel: threading.Event | None) -> bool:
-        headers = {}
-        if state.etag:
-            headers["If-None-Match"] = state.etag
-        if state.last_modified:
-            headers["If-Modified-Since"] = state.last_modified
-        not_before: datetime | None = None
         try:
-            response = self.client.get(feed.url, headers=headers, deadline=self.deadline, cancel=cancel)
+            response = self.client.get(feed.url, headers=_conditional(state), deadline=self.deadline, cancel=cancel)
             if response.status == 304:
                 return self._ok(feed, state, now, None)
             if response.status != 200:
-                if response.status in (429, 503):
-                    not_before = retry_at(response.headers, now, 0)
-                raise FeedError(f"HTTP {response.status}")
-            kind = feed.kind or ("statuspage" if "json" in response.headers.get("Content-Type", "") else "rss")
-            if kind == "statuspage":
-                try:
-                    data = response.json()
-                except (ValueError, RecursionError):
-                    raise FeedError("the answer is not JSON") from None
-                body = parse_statuspage(feed, data)
-            else:
-                body = parse_rss(feed, response.content)
-            if body.stripped:
-                log.warning("status feed %s: removed %d control character(s) from its text", feed.id, body.stripped)
-            state.etag = response.headers.get("ETag") or state.etag
-            state.last_modified = response.headers.get("Last-Modified") or state.last_modified
-            state.name, state.link = body.name, body.link or state.link
+                raise _refused(response, now)
+            body = _parse(feed, response)
+            _remember(state, response, body)
             return self._ok(feed, state, now, body)
         except Cancelled:
             log.info("status feed %s: poll cancelled", feed.id)
             return False
         except (HttpError, FeedError) as exc:
-            state.failures += 1
-            wait = min(MAX_BACKOFF, feed.every * (2 ** state.failures))
-            if not_before is not None:
-                wait = max(wait, min(MAX_BACKOFF, not_before - now))
-            state.next_poll = now + wait
-            state.last_error = str(exc) or type(exc).__name__
-            log.warning("status feed %s: %s; keeping what it said before, next try in %s", feed.id,
-                        state.last_error, wait)
-            from .metrics import feed_poll_error
-
-            feed_poll_error(feed.id)
+            _failed(feed, state, now, exc)
             return False
 
     def _ok(self, feed: Feed, state: FeedState, now: datetime, body: FeedBody | None) -> bool:
@@ -172,35 +142,19 @@ class FeedReader:
         if body is None:
             return False
         listed = {i.id: i for i in body.incidents}
-        fresh: dict[str, Incident] = {}
-        new: list[Incident] = []
-        for iid, incident in listed.items():
-            if iid in state.summarised:
-                state.members[iid] = incident
-            elif iid in state.incidents and iid not in state.summaries:
-                fresh[iid] = incident
-            else:
-                new.append(incident)
-        new.sort(key=lambda i: (-i.started.timestamp(), i.id))
+        fresh, new = _sorted_in(state, listed)
         shown, held = new[:self.max_new], new[self.max_new:]
         if len(held) == 1:
             shown, held = new, []
         fresh.update((i.id, i) for i in shown)
-        for iid, old in state.incidents.items():  # a summary feed drops resolved incidents: close ours
-            if iid in fresh or iid in state.summaries:
-                continue
-            fresh[iid] = old if old.resolved else _closed(old, now)
-        for iid, member in list(state.members.items()):  # the same for summarised ones
-            if iid not in listed and not member.resolved:
-                state.members[iid] = _closed(member, now)
+        _close_dropped(state, fresh, listed, now)
         if held:
             summary = self._summary(feed, state, held, len(shown))
             fresh[summary.id] = summary
         for sid, members in list(state.summaries.items()):
             current = state.incidents.get(sid) or fresh.get(sid)
-            if current is None:
-                continue
-            fresh[sid] = self._settled(state, current, members, listed)
+            if current is not None:
+                fresh[sid] = self._settled(state, current, members, listed)
         changed = fresh != state.incidents
         state.incidents = fresh
         return changed
@@ -247,6 +201,63 @@ class FeedReader:
         self.client.close()
 
 
+def _refused(response: Response, now: datetime) -> FeedRefused:
+    """An answer other than 200 or 304; a 429/503 may say when to come back (its Retry-After)."""
+    return FeedRefused(response.status, retry_at(response.headers, now, 0) if response.status in (429, 503) else None)
+
+
+def _conditional(state: FeedState) -> dict[str, str]:
+    """The validators of the last answer, sent back so that an unchanged feed costs a 304."""
+    headers = {}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    return headers
+
+
+def _parse(feed: Feed, response: Response) -> FeedBody:
+    """The answer read as the feed's kind; a feed of no stated kind is Statuspage JSON when it
+    says it is JSON, else RSS/Atom."""
+    kind = feed.kind or ("statuspage" if "json" in response.headers.get("Content-Type", "") else "rss")
+    if kind == "statuspage":
+        try:
+            data = response.json()
+        except (ValueError, RecursionError):
+            raise FeedError("the answer is not JSON") from None
+        body = parse_statuspage(feed, data)
+    else:
+        body = parse_rss(feed, response.content)
+    if body.stripped:
+        log.warning("status feed %s: removed %d control character(s) from its text", feed.id, body.stripped)
+    return body
+
+
+def _remember(state: FeedState, response: Response, body: FeedBody) -> None:
+    """What a good answer tells for later: its validators, and the provider's name and page
+    (an answer without them keeps the ones before)."""
+    state.etag = response.headers.get("ETag") or state.etag
+    state.last_modified = response.headers.get("Last-Modified") or state.last_modified
+    state.name, state.link = body.name, body.link or state.link
+
+
+def _failed(feed: Feed, state: FeedState, now: datetime, exc: HttpError | FeedError) -> None:
+    """A failed poll: back off (doubling per failure, within MAX_BACKOFF, never before the
+    provider's Retry-After), keep what the feed said before, and count it."""
+    state.failures += 1
+    wait = min(MAX_BACKOFF, feed.every * (2 ** state.failures))
+    not_before = exc.not_before if isinstance(exc, FeedRefused) else None
+    if not_before is not None:
+        wait = max(wait, min(MAX_BACKOFF, not_before - now))
+    state.next_poll = now + wait
+    state.last_error = str(exc) or type(exc).__name__
+    log.warning("status feed %s: %s; keeping what it said before, next try in %s", feed.id,
+                state.last_error, wait)
+    from .metrics import feed_poll_error
+
+    feed_poll_error(feed.id)
+
+
 def _closed(incident: Incident, now: datetime) -> Incident:
     closing = Update(max(now, incident.updates[-1].at + timedelta(seconds=1)), UpdateState.RESOLVED,
                      "The provider reports this as resolved.")
@@ -257,3 +268,29 @@ def _site(url: str) -> str:
     """The feed's site (scheme and host): never its path or query, which may hold a key."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def _sorted_in(state: FeedState, listed: dict[str, Incident]) -> tuple[dict[str, Incident], list[Incident]]:
+    """What the feed lists, sorted in: a summarised incident updates its member, one shown before
+    is kept as it is now, and the rest are new (newest first)."""
+    fresh: dict[str, Incident] = {}
+    new: list[Incident] = []
+    for iid, incident in listed.items():
+        if iid in state.summarised:
+            state.members[iid] = incident
+        elif iid in state.incidents and iid not in state.summaries:
+            fresh[iid] = incident
+        else:
+            new.append(incident)
+    new.sort(key=lambda i: (-i.started.timestamp(), i.id))
+    return fresh, new
+
+
+def _close_dropped(state: FeedState, fresh: dict[str, Incident], listed: dict[str, Incident], now: datetime) -> None:
+    """A summary feed drops resolved incidents: close ours (and the summarised ones) it no longer lists."""
+    for iid, old in state.incidents.items():
+        if iid not in fresh and iid not in state.summaries:
+            fresh[iid] = old if old.resolved else _closed(old, now)
+    for iid, member in list(state.members.items()):
+        if iid not in listed and not member.resolved:
+            state.members[iid] = _closed(member, now)

@@ -17,7 +17,7 @@ from campaigns.similarity import normalize
 from campaigns.voice import Finding, VoiceChecker
 
 from .announce import render_update
-from .model import Status
+from .model import Incident, Status, Update
 
 
 def checker_for(calendar: Calendar, status: Status | None = None) -> VoiceChecker:
@@ -41,37 +41,50 @@ def lint(calendar: Calendar, start: datetime, end: datetime, status: Status | No
 
 
 def _messages(calendar: Calendar, status: Status, checker: VoiceChecker, start: datetime, out: Collector) -> None:
+    """The updates of the incidents still open or updated in the window, then the messages of
+    the maintenance windows not over before it nor cancelled."""
     site_like = next(iter(calendar.networks.values()), None)
     for incident in status.incidents:
-        recent = not incident.resolved or incident.updates[-1].at >= start
-        if not recent:
-            continue
-        affected = (incident.title, *(status.components[c].name for c in incident.components
-                                      if c in status.components))
-        messages: dict[str, int] = {}
-        for update in incident.updates:
-            for finding in checker.check(update.message, update.state, required=False):
-                out.add(status.path, update.line, update.col, finding)
-            norm = normalize(update.message)
-            if norm and norm in messages:
-                found = checker.finding("duplicate", f"this update repeats the message of line {messages[norm]}",
-                                        "say what changed since the last update")
-                if found:
-                    out.add(status.path, update.line, update.col, found)
-            messages.setdefault(norm, update.line)
-            if site_like is not None:
-                text = render_update(calendar, status, incident, update, _unlimited(site_like))
-                for finding in checker.missing(text, update.state, affected):
-                    which = update.state if update.state in calendar.brand.status_templates else "built-in"
-                    finding = Finding(finding.rule, finding.severity,
-                                      f"{finding.message}: this update's announcement does not",
-                                      f"say it in the message; the {which} template does not")
-                    out.add(status.path, update.line, update.col, finding)
+        if not incident.resolved or incident.updates[-1].at >= start:
+            _incident(calendar, status, checker, incident, site_like, out)
     for window in status.maintenance:
         if window.ends < start or window.cancelled:
             continue
         for finding in checker.check(window.message, "maintenance.reminder", required=False):
             out.add(status.path, window.line, 1, finding)
+
+
+def _incident(calendar: Calendar, status: Status, checker: VoiceChecker, incident: Incident,
+              site_like: Account | None, out: Collector) -> None:
+    """Each update's findings at its line: its message checked, a message that repeats an
+    earlier one, and (with an account to render for) what its announcement lacks."""
+    affected = (incident.title, *(status.components[c].name for c in incident.components
+                                  if c in status.components))
+    messages: dict[str, int] = {}  # normalised message -> the line it first appears on
+    for update in incident.updates:
+        for finding in checker.check(update.message, update.state, required=False):
+            out.add(status.path, update.line, update.col, finding)
+        norm = normalize(update.message)
+        if norm and norm in messages:
+            found = checker.finding("duplicate", f"this update repeats the message of line {messages[norm]}",
+                                    "say what changed since the last update")
+            if found:
+                out.add(status.path, update.line, update.col, found)
+        messages.setdefault(norm, update.line)
+        if site_like is not None:
+            _announcement(calendar, status, checker, incident, update, affected, site_like, out)
+
+
+def _announcement(calendar: Calendar, status: Status, checker: VoiceChecker, incident: Incident, update: Update,
+                  affected: tuple[str, ...], site_like: Account, out: Collector) -> None:
+    """The required elements the update's announcement (as the site would render it) lacks:
+    said at the update, naming the template that would have to say them."""
+    text = render_update(calendar, status, incident, update, _unlimited(site_like))
+    for finding in checker.missing(text, update.state, affected):
+        which = update.state if update.state in calendar.brand.status_templates else "built-in"
+        out.add(status.path, update.line, update.col,
+                Finding(finding.rule, finding.severity, f"{finding.message}: this update's announcement does not",
+                        f"say it in the message; the {which} template does not"))
 
 
 def _unlimited(account: Account) -> Account:

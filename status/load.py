@@ -144,6 +144,10 @@ _LIST_KEY = re.compile(r"(incidents|maintenance):[ ]*(?:[ ]#[^\n]*)?$", re.MULTI
 _CONTENT = re.compile(r"\n *[^ \n#]")  # a line that is neither blank nor a comment
 
 
+# what was built from a list item: (its data, its place, the schema's findings in it, the value, its problems)
+_Built = tuple[LocDict, tuple[object, ...], Any, Any, list[Problem]]
+
+
 @dataclass
 class _Memo:
     """What checking one version of a file made that the next version may reuse: the located
@@ -156,8 +160,7 @@ class _Memo:
     accounts: object  # the calendar's accounts the items were built against (kept alive: its id is a key)
     chunks: dict[str, tuple[int, tuple[Any, Loc, Loc, int]]] = field(default_factory=dict)  # text -> (line, parse)
     moved: dict[int, tuple[LocDict, int]] = field(default_factory=dict)  # id(item) -> (the item it moved from, by)
-    built: dict[tuple[str, int], tuple[LocDict, tuple[object, ...], Any, Any, list[Problem]]] = field(
-        default_factory=dict)
+    built: dict[tuple[str, int], _Built] = field(default_factory=dict)
     contexts: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     text: str = ""  # the version, and its located data (None: it was parsed as one document)
     data: Any = None
@@ -220,18 +223,29 @@ def _split(text: str) -> dict[str, list[int]] | None:
         if key.group(1) in lists:
             return None  # a repeated key: the whole file reports it
         end = next((m for m in margin[number + 1:] if text[m] != "-"), len(text))
-        first = _CONTENT.search(text, key.end(), end)
-        if first is None:
-            continue  # an empty list: left to the rest of the file
-        column = first.end() - 2 - first.start()
-        dash, other = _shallow(column)
-        if other.search(text, first.start(), end):
-            return None  # text under the key that is not an item of one block list
-        items = [m.start() + 1 for m in dash.finditer(text, first.start(), end)]
-        if not items or items[0] != first.start() + 1:
+        bounds = _bounds(text, key.end(), end)
+        if bounds is None:
             return None
-        lists[key.group(1)] = [*items, end]
+        if bounds:
+            lists[key.group(1)] = bounds
     return lists
+
+
+def _bounds(text: str, after: int, end: int) -> list[int] | None:
+    """Where each item of the list under a key starts (the key ending at ``after``, the next one
+    at ``end``), and ``end``; [] for an empty list (left to the rest of the file); None when the
+    text under the key is not the items of one block list."""
+    first = _CONTENT.search(text, after, end)
+    if first is None:
+        return []
+    column = first.end() - 2 - first.start()
+    dash, other = _shallow(column)
+    if other.search(text, first.start(), end):
+        return None  # text under the key that is not an item of one block list
+    items = [m.start() + 1 for m in dash.finditer(text, first.start(), end)]
+    if not items or items[0] != first.start() + 1:
+        return None
+    return [*items, end]
 
 
 @lru_cache(maxsize=8)
@@ -254,19 +268,9 @@ def _assemble(text: str, path: str, lists: dict[str, list[int]], before: _Memo |
         rest.append(text[done:bounds[0]])
         for number, (first, last) in enumerate(itertools.pairwise(bounds)):
             chunk = text[first:last]
-            known = before.chunks.get(chunk) if before is not None else None
-            if known is None:
-                parsed = _item(chunk, path, line)
-                if parsed is None:
-                    return None
-            elif known[0] != line:  # the same text on other lines: its places moved, nothing else
-                parsed = _moved_item(known[1], line - known[0])
-                memo.moved[id(parsed[0])] = (known[1][0], line - known[0])
-            else:
-                parsed = known[1]
-                if before is not None and id(parsed[0]) in before.moved:  # moved by the parse before this check
-                    memo.moved[id(parsed[0])] = before.moved[id(parsed[0])]
-            memo.chunks[chunk] = (line, parsed)
+            parsed = _chunk(chunk, path, line, before, memo)
+            if parsed is None:
+                return None
             item, list_loc, item_loc, count = parsed
             if number == 0:
                 found.loc = list_loc
@@ -279,8 +283,35 @@ def _assemble(text: str, path: str, lists: dict[str, list[int]], before: _Memo |
         done = bounds[-1]
         items[key] = found
     rest.append(text[done:])
+    return _with_items("".join(rest), path, items, size)
+
+
+def _chunk(chunk: str, path: str, line: int, before: _Memo | None, memo: _Memo) -> tuple[Any, Loc, Loc, int] | None:
+    """One item's parse, remembered in ``memo``: the one before when its text is the same (on
+    other lines: its places moved, and where it moved from noted), else parsed alone; None if it
+    needs the whole file."""
+    known = before.chunks.get(chunk) if before is not None else None
+    if known is None:
+        parsed = _item(chunk, path, line)
+        if parsed is None:
+            return None
+    elif known[0] != line:  # the same text on other lines: its places moved, nothing else
+        parsed = _moved_item(known[1], line - known[0])
+        memo.moved[id(parsed[0])] = (known[1][0], line - known[0])
+    else:
+        parsed = known[1]
+        if before is not None and id(parsed[0]) in before.moved:  # moved by the parse before this check
+            memo.moved[id(parsed[0])] = before.moved[id(parsed[0])]
+    memo.chunks[chunk] = (line, parsed)
+    return parsed
+
+
+def _with_items(rest: str, path: str, items: dict[str, LocList], size: int) -> Any:
+    """The rest of the file parsed as one document, with the lists' items (``size`` values in
+    all) put back under their keys; None if it does not parse, holds anything under those keys,
+    or expands past the cap (aliases: the whole file says where)."""
     try:
-        data = load_text("".join(rest), path, what="status file")
+        data = load_text(rest, path, what="status file")
     except InvalidInput:
         return None
     if not isinstance(data, LocDict) or any(data.get(key, False) is not None for key in items):
@@ -387,6 +418,35 @@ def _repeats(items: LocList) -> bool:
     return len(set(ids)) != len(ids)
 
 
+def _same(known: _Built, spec: LocDict, where: tuple[object, ...], bad: Any) -> bool:
+    """Whether what the last check built was built from this very data, at the same place, with
+    the same schema findings: then it is the same, problems included."""
+    return known[0] is spec and known[1] == where and known[2] == bad
+
+
+def _moved_record(built: dict[tuple[str, int], Any], section: str, moved: tuple[LocDict, int], spec: LocDict,
+                  where: tuple[object, ...], bad: Any) -> _Built | None:
+    """For an item that only moved (``moved``: the data it moved from, and by how many lines):
+    what the last check built from that data, moved as far, if it had no problem there and the
+    build read the same (else None: built again)."""
+    known = built.get((section, id(moved[0])))
+    if known is not None and _same(known, moved[0], where, bad) and not known[4]:
+        return spec, where, bad, _built_moved(known[3], moved[1]), list[Problem]()
+    return None
+
+
+def _labels(spec: LocDict) -> tuple[tuple[str, str], ...]:
+    """An alert route's ``labels:``, the ones with a text value (the schema reports the rest)."""
+    labels = spec.get("labels")
+    return tuple((str(k), v) for k, v in labels.items() if isinstance(v, str)) if isinstance(labels, LocDict) else ()
+
+
+def _text(spec: LocDict, key: str) -> str:
+    """``spec[key]`` when it is text, else empty (the schema reports the rest)."""
+    value = spec.get(key, "")
+    return value if isinstance(value, str) else ""
+
+
 class _Builder(LocatedBuilder):
     """Builds a :class:`Status` from located data; every problem is located, nothing raises."""
 
@@ -423,14 +483,11 @@ class _Builder(LocatedBuilder):
         bad = self.bad_items.get(where[:2]) if self.bad_items else None
         moved = self.memo.moved.get(id(spec)) if known is None and built else None
         if moved is not None:  # the same item on other lines: built as before, moved (when it had no problem)
-            known = built.get((key[0], id(moved[0])))
-            if known is not None and known[0] is moved[0] and known[1] == where and known[2] == bad \
-                    and not known[4]:
-                value, problems = _built_moved(known[3], moved[1]), list[Problem]()
-                self.memo.built[key] = (spec, where, bad, value, problems)
-                return value
-            known = None
-        if known is not None and known[0] is spec and known[1] == where and known[2] == bad:
+            record = _moved_record(built, key[0], moved, spec, where, bad)
+            if record is not None:
+                self.memo.built[key] = record
+                return record[3]
+        if known is not None and _same(known, spec, where, bad):
             value, problems = known[3], known[4]
             self.problems.extend(problems)
         else:
@@ -529,29 +586,40 @@ class _Builder(LocatedBuilder):
             if not isinstance(spec, LocDict) or not isinstance(spec.get("component"), str):
                 continue
             component = spec["component"]
-            if component not in components:
-                hint = did_you_mean(component, components) or (
-                    "components: " + ", ".join(components) if components else "add it under components:")
-                self.error(spec.value_loc("component"), f"unknown component {component!r}", hint)
+            if not self.known_component(spec, components):
                 continue
-            labels = spec.get("labels")
-            pairs = tuple((str(k), v) for k, v in labels.items() if isinstance(v, str)) if isinstance(
-                labels, LocDict) else ()
+            pairs = _labels(spec)
             monitors = self.names(spec, "monitors", None, "monitor")
             upstream = self.names(spec, "upstream", None, "upstream component")
             if not (pairs or monitors or upstream):
                 self.error(spec.loc, f"alerts for {component!r} name no labels:, monitors: or upstream:",
                            "e.g. labels: {service: " + component + "}")
                 continue
-            policies = []
-            severity = spec.get("severity")
-            if isinstance(severity, LocDict):
-                for name, rule in severity.items():
-                    policy = self.alert_policy(rule, (*where, "severity", name))
-                    if policy is not None:
-                        policies.append((str(name), policy))
-            out.append(AlertRoute(component, pairs, monitors, upstream, tuple(policies), spec.loc.line))
+            out.append(AlertRoute(component, pairs, monitors, upstream, self.policies(spec, where), spec.loc.line))
         return out
+
+    def known_component(self, spec: LocDict, components: dict[str, Component]) -> bool:
+        """Whether an alert route's component is one of the file's (else reported, with the
+        nearest name or the ones there are)."""
+        component = spec["component"]
+        if component in components:
+            return True
+        hint = did_you_mean(component, components) or (
+            "components: " + ", ".join(components) if components else "add it under components:")
+        self.error(spec.value_loc("component"), f"unknown component {component!r}", hint)
+        return False
+
+    def policies(self, spec: LocDict, where: tuple[object, ...]) -> tuple[tuple[str, AlertPolicy], ...]:
+        """An alert route's policy per severity, in the file's order (the wrong ones left out)."""
+        severity = spec.get("severity")
+        if not isinstance(severity, LocDict):
+            return ()
+        policies = []
+        for name, rule in severity.items():
+            policy = self.alert_policy(rule, (*where, "severity", name))
+            if policy is not None:
+                policies.append((str(name), policy))
+        return tuple(policies)
 
     def alert_policy(self, rule: object, where: tuple[object, ...]) -> AlertPolicy | None:
         if not isinstance(rule, LocDict) or rule.get("action") not in ("mark", "draft", "declare") or not self.ok(
@@ -562,26 +630,32 @@ class _Builder(LocatedBuilder):
         wait = wait if wait is not None else timedelta(0)
         impact = rule.get("impact")
         announce = rule.get("announce", "")
-        if action == "draft" and not (isinstance(announce, str) and announce):
-            self.error(rule.value_loc("action"), "a draft policy needs announce: (the internal chat account that "
-                                                 "tells on-call)", "e.g. announce: team-chat")
-            return None
-        if isinstance(announce, str) and announce and self.accounts is not None and announce not in self.accounts:
-            self.error(rule.value_loc("announce"), f"unknown network account {announce!r}",
-                       did_you_mean(announce, self.accounts) or "accounts: " + ", ".join(self.accounts))
-            return None
-        if action == "draft" and self.accounts is not None and self.accounts[announce].type not in INTERNAL_TYPES:
-            self.error(rule.value_loc("announce"), f"a draft is announced only to an internal account, and "
-                                                   f"{announce!r} is public (type {self.accounts[announce].type})",
-                       "name a chat account (" + ", ".join(sorted(INTERNAL_TYPES)) + ") or use action: declare")
+        if not self.announce_ok(rule, action, announce):
             return None
         default = Impact.MAJOR if where[-1] == "critical" else Impact.MINOR
         return AlertPolicy(action, wait, Impact(impact) if impact in IMPACTS else default,
                            announce if isinstance(announce, str) else "",
                            self.accounts_of(rule, *where) if self.accounts is not None else self.names(
                                rule, "networks", None, "network"),
-                           rule.get("title", "") if isinstance(rule.get("title"), str) else "",
-                           rule.get("message", "") if isinstance(rule.get("message"), str) else "")
+                           _text(rule, "title"), _text(rule, "message"))
+
+    def announce_ok(self, rule: LocDict, action: str, announce: Any) -> bool:
+        """Whether a policy's ``announce:`` names an account of the calendar, and a draft's an
+        internal one (a draft is not public): else reported, False."""
+        if action == "draft" and not (isinstance(announce, str) and announce):
+            self.error(rule.value_loc("action"), "a draft policy needs announce: (the internal chat account that "
+                                                 "tells on-call)", "e.g. announce: team-chat")
+            return False
+        if isinstance(announce, str) and announce and self.accounts is not None and announce not in self.accounts:
+            self.error(rule.value_loc("announce"), f"unknown network account {announce!r}",
+                       did_you_mean(announce, self.accounts) or "accounts: " + ", ".join(self.accounts))
+            return False
+        if action == "draft" and self.accounts is not None and self.accounts[announce].type not in INTERNAL_TYPES:
+            self.error(rule.value_loc("announce"), f"a draft is announced only to an internal account, and "
+                                                   f"{announce!r} is public (type {self.accounts[announce].type})",
+                       "name a chat account (" + ", ".join(sorted(INTERNAL_TYPES)) + ") or use action: declare")
+            return False
+        return True
 
     def maintenance(self, tz_name: str, components: dict[str, Component]) -> list[Maintenance]:
         raw = self.data.get("maintenance")

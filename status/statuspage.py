@@ -11,7 +11,9 @@ incidents ``investigating``, ``identified``, ``monitoring``, ``resolved`` with i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from .model import Incident, Maintenance, Status
@@ -123,46 +125,78 @@ def maintenance_json(status: Status, m: Maintenance, name: str, now: datetime) -
     }
 
 
-API_FILES = ("summary.json", "status.json", "components.json", "incidents.json", "incidents/unresolved.json",
-             "scheduled-maintenances.json", "scheduled-maintenances/upcoming.json",
-             "scheduled-maintenances/active.json")
 LATEST_INCIDENTS = 50  # incidents.json lists this many, the latest first; the unresolved ones are always all listed
+
+
+def _incident_list(status: Status, name: str, now: datetime, unresolved: bool) -> list[dict[str, Any]]:
+    """The incidents, the latest first: every unresolved one, however old, or (the full list)
+    only the latest ``LATEST_INCIDENTS``."""
+    latest = sorted(status.incidents, key=lambda i: i.started, reverse=True)
+    latest = [i for i in latest if not i.resolved] if unresolved else latest[:LATEST_INCIDENTS]
+    return [incident_json(status, i, name, now) for i in latest]
+
+
+def _maintenance_list(status: Status, name: str, now: datetime,
+                      states: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """The maintenance windows, the latest first; with ``states``, only those in one of them."""
+    maintenances = [maintenance_json(status, m, name, now)
+                    for m in sorted(status.maintenance, key=lambda m: m.starts, reverse=True)]
+    return maintenances if states is None else [m for m in maintenances if m["status"] in states]
+
+
+def _page_status(status: Status, now: datetime) -> dict[str, Any]:
+    level = indicator(status, now)
+    return {"indicator": level, "description": DESCRIPTIONS[level]}
+
+
+def _summary(page: dict[str, Any], status: Status, name: str, now: datetime) -> dict[str, Any]:
+    """Everything a widget shows at once: the ongoing windows listed before the upcoming ones."""
+    maintenances = _maintenance_list(status, name, now)
+    return {"page": page, "status": _page_status(status, now), "components": _components(status, now, None, name),
+            "incidents": _incident_list(status, name, now, unresolved=True),
+            "scheduled_maintenances": [m for m in maintenances if m["status"] == "in_progress"]
+            + [m for m in maintenances if m["status"] == "scheduled"]}
+
+
+def _status(page: dict[str, Any], status: Status, name: str, now: datetime) -> dict[str, Any]:
+    return {"page": page, "status": _page_status(status, now)}
+
+
+def _component_file(page: dict[str, Any], status: Status, name: str, now: datetime) -> dict[str, Any]:
+    return {"page": page, "components": _components(status, now, None, name)}
+
+
+def _incident_file(page: dict[str, Any], status: Status, name: str, now: datetime, *,
+                   unresolved: bool) -> dict[str, Any]:
+    return {"page": page, "incidents": _incident_list(status, name, now, unresolved)}
+
+
+def _maintenance_file(page: dict[str, Any], status: Status, name: str, now: datetime, *,
+                      states: tuple[str, ...] | None) -> dict[str, Any]:
+    return {"page": page, "scheduled_maintenances": _maintenance_list(status, name, now, states)}
+
+
+# each file of the v2 API (relative to api/v2/) and what builds it from its page, the status, the page's name and now
+_FILES: dict[str, Callable[[dict[str, Any], Status, str, datetime], dict[str, Any]]] = {
+    "summary.json": _summary,
+    "status.json": _status,
+    "components.json": _component_file,
+    "incidents.json": partial(_incident_file, unresolved=False),
+    "incidents/unresolved.json": partial(_incident_file, unresolved=True),
+    "scheduled-maintenances.json": partial(_maintenance_file, states=None),
+    "scheduled-maintenances/upcoming.json": partial(_maintenance_file, states=("scheduled",)),
+    "scheduled-maintenances/active.json": partial(_maintenance_file, states=("in_progress",)),
+}
+API_FILES = tuple(_FILES)
 
 
 def api_file(path: str, status: Status, name: str, time_zone: str, now: datetime) -> dict[str, Any] | None:
     """One file of the v2 API (``path`` relative to ``api/v2/``; None: no such file), computing
     only what that file shows (a page server builds them one at a time)."""
-    if path not in API_FILES:
+    build = _FILES.get(path)
+    if build is None:
         return None
-    page = _page(status, name, time_zone, now)
-    if path == "components.json":
-        return {"page": page, "components": _components(status, now, None, name)}
-    incidents: list[dict[str, Any]] = []
-    if path in ("incidents.json", "incidents/unresolved.json", "summary.json"):
-        latest = sorted(status.incidents, key=lambda i: i.started, reverse=True)
-        # every unresolved incident, however old; the full list only the latest
-        latest = latest[:LATEST_INCIDENTS] if path == "incidents.json" else [i for i in latest if not i.resolved]
-        incidents = [incident_json(status, i, name, now) for i in latest]
-        if path != "summary.json":
-            return {"page": page, "incidents": incidents}
-    maintenances: list[dict[str, Any]] = []
-    if path.startswith("scheduled-maintenances") or path == "summary.json":
-        maintenances = [maintenance_json(status, m, name, now)
-                        for m in sorted(status.maintenance, key=lambda m: m.starts, reverse=True)]
-        wanted = {"scheduled-maintenances/upcoming.json": ("scheduled",),
-                  "scheduled-maintenances/active.json": ("in_progress",)}.get(path)
-        if wanted is not None:
-            maintenances = [m for m in maintenances if m["status"] in wanted]
-        if path != "summary.json":
-            return {"page": page, "scheduled_maintenances": maintenances}
-    level = indicator(status, now)
-    state = {"indicator": level, "description": DESCRIPTIONS[level]}
-    if path == "status.json":
-        return {"page": page, "status": state}
-    return {"page": page, "status": state, "components": _components(status, now, None, name),
-            "incidents": incidents,
-            "scheduled_maintenances": [m for m in maintenances if m["status"] == "in_progress"]
-            + [m for m in maintenances if m["status"] == "scheduled"]}
+    return build(_page(status, name, time_zone, now), status, name, now)
 
 
 def api_files(status: Status, name: str, time_zone: str, now: datetime) -> dict[str, dict[str, Any]]:

@@ -111,25 +111,36 @@ def build_publishers(calendar: Calendar, clock: Clock, env: Mapping[str, str] | 
             publishers[name] = overrides[name]
             continue
         try:
-            cls = _class_for(account)
-            fp = fingerprint(cls.built_from(account, calendar, env=env, base_dir=base_dir))
-            old = previous.get(name)
-            if old is not None and type(old) is cls and old.fingerprint == fp:
-                publishers[name] = old
-                continue
-            publisher = cls.from_account(account, calendar, clock=clock, env=env, base_dir=base_dir)
-            publisher.fingerprint = fp
-            if old is not None:
-                log.info("%s: its settings or credentials changed; publisher rebuilt", name)
-            publishers[name] = publisher
-            built.append(publisher)
+            publisher = _kept_or_built(name, account, calendar, clock, env, base_dir, previous.get(name))
         except ConfigError as exc:
             problems.append(str(exc))
+            continue
+        if publisher is not previous.get(name):
+            built.append(publisher)  # new here: closed again should another account fail
+        publishers[name] = publisher
     if problems:
         for publisher in built:
             _close(publisher)
         raise ConfigError("; ".join(problems))
     return publishers
+
+
+def _kept_or_built(name: str, account: Account, calendar: Calendar, clock: Clock, env: Mapping[str, str],
+                   base_dir: str, old: Publisher | None) -> Publisher:
+    """The running publisher ``old`` while what it was built from (its fingerprint) is unchanged, so a
+    reload keeps its connections and state; else a new one, which the caller must close on error.
+
+    :raises ConfigError: when the account cannot be set up
+    """
+    cls = _class_for(account)
+    fp = fingerprint(cls.built_from(account, calendar, env=env, base_dir=base_dir))
+    if old is not None and type(old) is cls and old.fingerprint == fp:
+        return old
+    publisher = cls.from_account(account, calendar, clock=clock, env=env, base_dir=base_dir)
+    publisher.fingerprint = fp
+    if old is not None:
+        log.info("%s: its settings or credentials changed; publisher rebuilt", name)
+    return publisher
 
 
 def close_unused(previous: Mapping[str, Publisher], current: Mapping[str, Publisher]) -> list[Publisher]:

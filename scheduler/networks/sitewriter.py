@@ -40,7 +40,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cached_property
@@ -52,6 +52,8 @@ from ..files import write_atomic
 if TYPE_CHECKING:
     from campaigns.model import Calendar
     from status.model import Incident, Maintenance, Status
+
+    from ..render.site import Renderer
 
 log = logging.getLogger("herald.site")
 
@@ -159,23 +161,45 @@ def marks(state: SiteState, of_status: dict[str, Any] | None = None) -> dict[str
 def plan(before: dict[str, Any] | None, after: dict[str, Any]) -> Plan:
     """The files that change from the state marked ``before`` (the last one written; None: nothing
     yet) to the one marked ``after`` (see :func:`marks`)."""
-    if before is None or before.get("version") != after["version"] or before["look"] != after["look"]:
+    if before is None or _new_look(before, after):
         return Plan(full=True)
     out = Plan(posts=before.get("items") != after["items"])
-    was_c, now_c = before["components"], after["components"]
-    renamed = {cid for cid in set(was_c) | set(now_c) if (was_c.get(cid) or [None])[0] != (now_c.get(cid) or [None])[0]}
+    renamed = _renamed(before["components"], after["components"])
     for kind, page, into in (("incidents", incident_page, out.incidents), ("maintenance", maintenance_page,
                                                                             out.maintenance)):
-        was, now = before[kind], after[kind]
-        for key, (fingerprint, components) in now.items():
-            old = was.get(key)
-            if (old is None or old[0] != fingerprint or renamed.intersection(components)
-                    or (kind == "maintenance" and before["states"].get(key) != after["states"].get(key))):
-                into.add(key)
-        out.removed += [page(key) for key in sorted(was.keys() - now.keys())]
-    out.shared = (was_c != now_c or bool(out.incidents or out.maintenance or out.removed)
-                  or before["states"] != after["states"])
+        into.update(_changed_pages(kind, before, after, renamed))
+        out.removed += [page(key) for key in sorted(before[kind].keys() - after[kind].keys())]
+    out.shared = _shared_changed(before, after, out)
     return out
+
+
+def _new_look(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Marks of another version, or another brand, title, logo or feed settings: every page shows
+    them, so every file is written."""
+    return bool(before.get("version") != after["version"] or before["look"] != after["look"])
+
+
+def _renamed(was: dict[str, Any], now: dict[str, Any]) -> set[str]:
+    """The components whose name changed (or that came or went): every page naming one shows it."""
+    return {cid for cid in set(was) | set(now) if (was.get(cid) or [None])[0] != (now.get(cid) or [None])[0]}
+
+
+def _changed_pages(kind: str, before: dict[str, Any], after: dict[str, Any], renamed: set[str]) -> Iterator[str]:
+    """The ids of ``kind`` ("incidents" or "maintenance") whose page changes: new ones, those whose
+    data changed or that name a renamed component, and windows whose state moved on with the clock."""
+    was = before[kind]
+    for key, (fingerprint, components) in after[kind].items():
+        old = was.get(key)
+        if (old is None or old[0] != fingerprint or renamed.intersection(components)
+                or (kind == "maintenance" and before["states"].get(key) != after["states"].get(key))):
+            yield key
+
+
+def _shared_changed(before: dict[str, Any], after: dict[str, Any], out: Plan) -> bool:
+    """Whether the pages that show every component, incident and window (home, history,
+    ``status.ics``, the API) change: any change to those does, and so does a window's state."""
+    return (before["components"] != after["components"] or bool(out.incidents or out.maintenance or out.removed)
+            or before["states"] != after["states"])
 
 
 class _Indexed:
@@ -236,36 +260,17 @@ class SiteWriter:
 
     # -- the files --------------------------------------------------------------------------
     def files(self, state: SiteState, change: Plan) -> dict[str, str | bytes]:
-        from ..render import STATIC, static_file
-        from ..render.site import Renderer, SiteData, brand_css
+        """The files ``change`` touches, by path, in the order they are written: the shared pages
+        first, then the incidents' and windows' own pages, then the look's (a full change only)."""
+        from ..render.site import Renderer, SiteData
 
         data = SiteData(state.calendar, indexed(state.status), state.now, posts=state.posts,
                         base_url=state.settings[1] if len(state.settings) > 1 else "")
         renderer = Renderer(data)
-        out: dict[str, str | bytes] = {}
-        if change.full or change.posts or change.shared:
-            out[HOME] = renderer.index("./")
-        if (change.full or change.posts) and state.feeds is not None:
-            out.update(state.feeds(state.items, state.now))
-        if change.full or change.shared:
-            out[HISTORY] = renderer.history_page("../")
-            out["status.ics"] = renderer.status_ics()
-            for name, body in renderer.api().items():
-                out[f"api/v2/{name}"] = json.dumps(body, indent=1)
-        status = data.status
-        incidents = _incidents(status).keys() if change.full else change.incidents
-        for iid in incidents:
-            out[incident_page(iid)] = renderer.incident_page(iid, "../../") or ""
-        windows = _windows(status).keys() if change.full else change.maintenance
-        for mid in windows:
-            out[maintenance_page(mid)] = renderer.maintenance_page(mid, "../../") or ""
+        out = _shared_files(renderer, state, change)
+        out.update(_own_pages(renderer, data.status, change))
         if change.full:
-            for name in STATIC:
-                out[f"static/{name}"] = static_file(name)
-            out["brand.css"] = brand_css(state.calendar.brand.color)
-            if state.logo:
-                with open(state.logo, "rb") as fh:
-                    out["brand/logo"] = fh.read()
+            out.update(_look_files(state))
         return out
 
     def marks(self, state: SiteState) -> dict[str, Any]:
@@ -347,6 +352,47 @@ class SiteWriter:
         if files.remove(full):
             self.deleted += 1
             files.remove_empty_folder(os.path.dirname(full))
+
+
+def _shared_files(renderer: Renderer, state: SiteState, change: Plan) -> dict[str, str | bytes]:
+    """The home page (a post or a status change shows there), the channel's feeds (posts only),
+    and the history page, ``status.ics`` and the API (the status only)."""
+    out: dict[str, str | bytes] = {}
+    if change.full or change.posts or change.shared:
+        out[HOME] = renderer.index("./")
+    if (change.full or change.posts) and state.feeds is not None:
+        out.update(state.feeds(state.items, state.now))
+    if change.full or change.shared:
+        out[HISTORY] = renderer.history_page("../")
+        out["status.ics"] = renderer.status_ics()
+        for name, body in renderer.api().items():
+            out[f"api/v2/{name}"] = json.dumps(body, indent=1)
+    return out
+
+
+def _own_pages(renderer: Renderer, status: Status, change: Plan) -> dict[str, str | bytes]:
+    """The pages of the incidents and windows that changed (all of them on a full change)."""
+    out: dict[str, str | bytes] = {}
+    incidents = _incidents(status).keys() if change.full else change.incidents
+    for iid in incidents:
+        out[incident_page(iid)] = renderer.incident_page(iid, "../../") or ""
+    windows = _windows(status).keys() if change.full else change.maintenance
+    for mid in windows:
+        out[maintenance_page(mid)] = renderer.maintenance_page(mid, "../../") or ""
+    return out
+
+
+def _look_files(state: SiteState) -> dict[str, str | bytes]:
+    """The files only a new look changes: the static assets, the brand's colours and its logo."""
+    from ..render import STATIC, static_file
+    from ..render.site import brand_css
+
+    out: dict[str, str | bytes] = {f"static/{name}": static_file(name) for name in STATIC}
+    out["brand.css"] = brand_css(state.calendar.brand.color)
+    if state.logo:
+        with open(state.logo, "rb") as fh:
+            out["brand/logo"] = fh.read()
+    return out
 
 
 class Background:

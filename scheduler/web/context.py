@@ -18,6 +18,7 @@ import weakref
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock, SystemClock
@@ -328,50 +329,71 @@ class LedgerWatch:
             return snap
 
     def _read(self, ctx: WebContext, ledger: Ledger, full: bool) -> Snapshot:
-        from ..ledger import reads
-
         beat = ledger.last_heartbeat()
         if self._snapshot.state != "ok":  # answering (again): publish that before the slower reads (the
             # files, which a 100,000-post calendar makes seconds long, and the aggregate pass)
             self._snapshot = replace(self._snapshot, state="ok", heartbeat=beat, tallies=self.tallies)
             self._first.set()
-        sites: list[str] = []
-        types: dict[str, str] = {}
-        hidden: set[str] = set()  # the internal accounts that hear of alert drafts
-        drafts: set[str] = set()
-        try:
-            calendar = ctx.calendar()
-            sites = [n for n, a in calendar.networks.items() if a.type == "site"]
-            types = {n: str(a.type) for n, a in calendar.networks.items()}
-            status = ctx.status()
-            drafts = {i.source for i in status.incidents if i.draft}
-            hidden = {p.announce for route in status.alerts for _, p in route.policies if p.announce}
-        except Exception:  # noqa: BLE001 - a file that never loaded: the pages say so themselves
-            pass
+        sites, types, hidden, drafts = _audience(ctx)
+        self._read_overview(ledger, full)
+        self.tallies.update(ledger.db, self._overview, types, frozenset(hidden), frozenset(drafts),
+                            each=partial(self._mark, sites))
+        return Snapshot("ok", beat, self._stamps(sites), self.tallies, read_at=time.monotonic())
+
+    def _read_overview(self, ledger: Ledger, full: bool) -> None:
+        """The aggregate pass, when asked for, or once its interval has passed: never more often
+        than every ten times it takes (on a ledger that makes it slow, the watcher backs off)."""
+        from ..ledger import reads
+
         due = time.monotonic() - self._overview_at >= max(self.overview_interval, 10 * self._overview_took)
         if full or self._overview is None or due:
             began = time.monotonic()
             self._overview = reads.overview(ledger.db)
             self._overview_at, self._overview_took = time.monotonic(), time.monotonic() - began
-        def mark(row: tuple[str, str, datetime, datetime, str, str]) -> None:
-            key, network, _at, sent, source, _state = row  # a send the pages show: their stamps change now
-            if source.startswith(reads.STATUS_PREFIXES):
-                self._sent_marks["status"] = (sent, key)
-            if network in sites:
-                self._sent_marks["site"] = (sent, key)
 
-        self.tallies.update(ledger.db, self._overview, types, frozenset(hidden), frozenset(drafts), each=mark)
+    def _mark(self, sites: list[str], row: tuple[str, str, datetime, datetime, str, str]) -> None:
+        """A send the pages show: the stamps of the status pages, or of the site, change now."""
+        from ..ledger import reads
+
+        key, network, _at, sent, source, _state = row
+        if source.startswith(reads.STATUS_PREFIXES):
+            self._sent_marks["status"] = (sent, key)
+        if network in sites:
+            self._sent_marks["site"] = (sent, key)
+
+    def _stamps(self, sites: list[str]) -> tuple[tuple[str, Any], ...]:
+        """What each kind of page depends on in the ledger (the status's rows, the held and
+        skipped ones, the site's sends, and the last send of each): equal stamps, the same page."""
         over = self._overview
         status_rows = tuple(sorted((s, n, k, t) for s, n, k, t in over.status))
         held = tuple(sorted(r for r in over.other if r[0] in ("held", "skipped")))
         site = tuple(sorted(r for r in over.other if r[0] == "sent" and r[1] in sites))
-        stamps = (("status", (status_rows, self._sent_marks["status"])), ("held", held),
-                  ("site", (site, self._sent_marks["site"])))
-        return Snapshot("ok", beat, stamps, self.tallies, read_at=time.monotonic())
+        return (("status", (status_rows, self._sent_marks["status"])), ("held", held),
+                ("site", (site, self._sent_marks["site"])))
 
     def stop(self) -> None:
         self._stop.set()
         self._kick.set()
+
+
+def _audience(ctx: WebContext) -> tuple[list[str], dict[str, str], set[str], set[str]]:
+    """Who sees what, from the files: the site accounts, every account's network type, the
+    internal accounts that hear of alert drafts, and the drafts' sources (left out of /metrics).
+    A file that does not load leaves what it would have said empty (the pages say so themselves)."""
+    sites: list[str] = []
+    types: dict[str, str] = {}
+    hidden: set[str] = set()
+    drafts: set[str] = set()
+    try:
+        calendar = ctx.calendar()
+        sites = [n for n, a in calendar.networks.items() if a.type == "site"]
+        types = {n: str(a.type) for n, a in calendar.networks.items()}
+        status = ctx.status()
+        drafts = {i.source for i in status.incidents if i.draft}
+        hidden = {p.announce for route in status.alerts for _, p in route.policies if p.announce}
+    except Exception:  # noqa: BLE001 - a file that never loaded: the pages say so themselves
+        pass
+    return sites, types, hidden, drafts
 
 
 def _watch_loop(ref: weakref.ref[LedgerWatch]) -> None:

@@ -32,7 +32,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
@@ -81,6 +81,22 @@ PARSERS: dict[str, Callable[[Any], list[AlertEvent]]] = {  # /intake/<name> -> i
 
 
 # -- the intake: decide, write, remember ---------------------------------------------------
+
+def _answers(batch: list[tuple[list[AlertEvent], Future[dict[str, Any]]]],
+             decision: Decision) -> Iterator[tuple[Future[dict[str, Any]], dict[str, Any]]]:
+    """Each request's share of a decision taken on its batch: its own events counted, and the
+    failures of its own alerts only."""
+    skipped, lost = {id(e) for e in decision.ignored}, {id(e) for e in decision.unrouted}
+    for part, future in batch:
+        ignored = sum(1 for e in part if id(e) in skipped)
+        unrouted = sum(1 for e in part if id(e) in lost)
+        result: dict[str, Any] = {"accepted": len(part) - ignored - unrouted, "ignored": ignored,
+                                  "unrouted": unrouted, "changes": len(decision.actions)}
+        failed = {e.fingerprint: decision.failed[e.fingerprint] for e in part if e.fingerprint in decision.failed}
+        if failed:
+            result["failed"] = failed
+        yield future, result
+
 
 def _line(exc: BaseException) -> str:
     """An error as one line for a log or an answer, secrets redacted."""
@@ -159,32 +175,37 @@ class Intake:
         """Decide on what is queued, batch after batch, until nothing is."""
         while True:
             with self._lock:
+                batch = self._take()
+                if not batch:
+                    return
+                decision = self._decide_batch(batch)
+            if decision is not None:
+                for future, result in _answers(batch, decision):
+                    future.set_result(result)
+
+    def _take(self) -> list[tuple[list[AlertEvent], Future[dict[str, Any]]]]:
+        """Every request queued, for one decision. None queued ends the drain (under the queue's
+        lock, so a request queued after it starts the next one)."""
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+            if not batch:
+                self._draining = False
+            return batch
+
+    def _decide_batch(self, batch: list[tuple[list[AlertEvent], Future[dict[str, Any]]]]) -> Decision | None:
+        """One decision on the events of every request of ``batch``. When it fails, every request
+        gets the error (None: the drain goes on with the next batch); an error that is no
+        ``Exception`` (an exit) also ends the drain, so the next request starts another."""
+        try:
+            return self._run([e for part, _ in batch for e in part])
+        except BaseException as exc:  # every request of the batch gets the answer
+            for _, future in batch:
+                future.set_exception(exc)
+            if not isinstance(exc, Exception):
                 with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                    if not batch:
-                        self._draining = False
-                        return
-                try:
-                    decision = self._run([e for part, _ in batch for e in part])
-                except BaseException as exc:  # every request of the batch gets the answer
-                    for _, future in batch:
-                        future.set_exception(exc)
-                    if not isinstance(exc, Exception):
-                        with self._queue_lock:
-                            self._draining = False
-                        raise
-                    continue
-            skipped, lost = {id(e) for e in decision.ignored}, {id(e) for e in decision.unrouted}
-            for part, future in batch:
-                ignored = sum(1 for e in part if id(e) in skipped)
-                unrouted = sum(1 for e in part if id(e) in lost)
-                result: dict[str, Any] = {"accepted": len(part) - ignored - unrouted, "ignored": ignored,
-                                          "unrouted": unrouted, "changes": len(decision.actions)}
-                failed = {e.fingerprint: decision.failed[e.fingerprint] for e in part
-                          if e.fingerprint in decision.failed}
-                if failed:
-                    result["failed"] = failed
-                future.set_result(result)
+                    self._draining = False
+                raise
+            return None
 
     def tick(self) -> None:
         """Re-decide without news: alerts whose ``for:`` has passed act."""

@@ -51,24 +51,22 @@ class Tallies:
                drafts: frozenset[str] = frozenset(), each: Any = None) -> None:
         """Take the gauges from ``over`` and count the sends recorded since the last update;
         ``each(row)`` sees every new row (key, network, scheduled_at, sent_at, source, state)."""
-        from ..ledger.reads import sent_since
-
-        def kind(network: str) -> str:
-            return types.get(network, "unknown")
-
-        by_state: dict[tuple[str, str], int] = {}
-        for state, network, n, _latest in [*over.status, *over.other]:
-            if network not in hidden:
-                by_state[(state, kind(network))] = by_state.get((state, kind(network)), 0) + n
-        retries: dict[str, int] = {}
-        for network, n in over.retries.items():
-            if network not in hidden and n:
-                retries[kind(network)] = retries.get(kind(network), 0) + n
+        by_state, retries = _by_state(over, types, hidden), _retries(over, types, hidden)
         with self.lock:
             self.by_state, self.retries = by_state, retries
             since = self.watermark - OVERLAP if self.watermark is not None else None
+        self._count_since(db, since, types, hidden, drafts, each)
+        with self.lock:
+            self.ready = True
+
+    def _count_since(self, db: Any, since: datetime | None, types: dict[str, str], hidden: frozenset[str],
+                     drafts: frozenset[str], each: Any) -> None:
+        """The new sends, a page at a time by a (sent_at, key) cursor, each counted once: the
+        lock is held per page, never while the database is read or ``each`` runs."""
+        from ..ledger.reads import sent_since
+
         after: str | None = None
-        while True:  # the new sends, a page at a time, by a (sent_at, key) cursor
+        while True:
             rows = sent_since(db, since, PAGE, after)
             with self.lock:
                 fresh = [r for r in rows if r[0] not in self.seen]  # ``seen`` only de-duplicates
@@ -76,23 +74,32 @@ class Tallies:
                 for row in fresh:
                     each(row)
             with self.lock:
-                for key, network, at, sent, source, state in fresh:
-                    self.seen[key] = sent
-                    if state != "sent" or network in hidden or source in drafts:
-                        continue
-                    late = max(0.0, (sent - at).total_seconds())
-                    _observe(self.lateness, kind(network), late, LATENESS_BUCKETS)
-                    if source.startswith("incident:"):
-                        _observe(self.reaction, kind(network), late, REACTION_BUCKETS)
+                self._count(fresh, types, hidden, drafts)
                 if rows:
-                    self.watermark = max(self.watermark or rows[-1][3], rows[-1][3])
-                    floor = self.watermark - OVERLAP
-                    self.seen = {k: t for k, t in self.seen.items() if t >= floor}
+                    self._advance(rows[-1][3])
             if len(rows) < PAGE:
                 break
             since, after = rows[-1][3], rows[-1][0]
-        with self.lock:
-            self.ready = True
+
+    def _count(self, fresh: list[tuple[str, str, datetime, datetime, str, str]], types: dict[str, str],
+               hidden: frozenset[str], drafts: frozenset[str]) -> None:
+        """Rows not counted before, remembered as seen; the public sends among them go into the
+        lateness histogram, and those announcing an incident into the reaction one too."""
+        for key, network, at, sent, source, state in fresh:
+            self.seen[key] = sent
+            if state != "sent" or network in hidden or source in drafts:
+                continue
+            late = max(0.0, (sent - at).total_seconds())
+            _observe(self.lateness, _kind(types, network), late, LATENESS_BUCKETS)
+            if source.startswith("incident:"):
+                _observe(self.reaction, _kind(types, network), late, REACTION_BUCKETS)
+
+    def _advance(self, latest: datetime) -> None:
+        """The watermark moves on to the latest send read; ``seen`` keeps only the keys within
+        OVERLAP of it (older ones are never read again)."""
+        self.watermark = max(self.watermark or latest, latest)
+        floor = self.watermark - OVERLAP
+        self.seen = {k: t for k, t in self.seen.items() if t >= floor}
 
     def families(self) -> Iterator[Any]:
         with self.lock:
@@ -113,6 +120,29 @@ class Tallies:
         yield retries
         yield lateness
         yield reaction
+
+
+def _kind(types: dict[str, str], network: str) -> str:
+    """A metric's label: the account's network type, never its name."""
+    return types.get(network, "unknown")
+
+
+def _by_state(over: Any, types: dict[str, str], hidden: frozenset[str]) -> dict[tuple[str, str], int]:
+    """Publications by (state, network type), the hidden accounts left out."""
+    by_state: dict[tuple[str, str], int] = {}
+    for state, network, n, _latest in [*over.status, *over.other]:
+        if network not in hidden:
+            by_state[(state, _kind(types, network))] = by_state.get((state, _kind(types, network)), 0) + n
+    return by_state
+
+
+def _retries(over: Any, types: dict[str, str], hidden: frozenset[str]) -> dict[str, int]:
+    """Extra attempts by network type, the hidden accounts left out (and types with none)."""
+    retries: dict[str, int] = {}
+    for network, n in over.retries.items():
+        if network not in hidden and n:
+            retries[_kind(types, network)] = retries.get(_kind(types, network), 0) + n
+    return retries
 
 
 def _observe(table: dict[str, list[float]], network: str, value: float, buckets: tuple[float, ...]) -> None:
