@@ -98,3 +98,25 @@ def test_every_part_of_the_daemon_stays_small():
     assert {"__init__.py:Daemon", "timers.py:Timers", "watch.py:Watcher", "peers.py:Peers",
             "background.py:FeedPolling", "hosting.py:SiteHost"} <= set(sizes)
     assert {name: size for name, size in sizes.items() if size > 150} == {}
+
+
+def test_a_save_the_writer_keeps_open_waits_for_its_close_not_for_a_pause(tmp_path):
+    """Found by the attack: a script that wrote half an incident, paused 4 s with the file open,
+    then wrote the rest had the first half announced for good (a save was read 3 s after its
+    last write even though the writer had not closed the file). With close events, a save still
+    open is read when it is closed, or after a long bound, never after a pause of seconds."""
+    import threading
+
+    from scheduler.daemon.settle import Saves, Settling
+
+    saved: list[tuple[str, float | None]] = []
+    path = str(tmp_path / "status.yaml")
+    saves = Saves({path}, lambda p, quiet: saved.append((p, quiet)), Settling(), threading.Event(), quick={path})
+    saves._close_events = True  # inotify: the writer's close is reported
+    saves.file_changed(path, False)  # written, still open
+    timer = saves.reload_timers[path]
+    assert timer.interval >= 10 * 1.0  # not read after a pause of seconds...
+    saves.file_changed(path, True)  # ...but at once when the writer closes it
+    assert saves.reload_timers[path].interval <= Settling().burst
+    saves.stop()
+    assert not saved  # (stopped before any timer ran)

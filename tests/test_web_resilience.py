@@ -342,3 +342,30 @@ def test_healthz_is_ready_before_the_watcher_has_read_a_large_calendar(site, mon
         thread.join(30)
         ctx.close()
         ledger.close()
+
+
+def test_a_status_file_caught_mid_save_is_not_served_until_it_is_whole(site):
+    """Found by the attack: while an editor saved status.yaml in place (truncated, then written),
+    the site said "All Systems Operational" with no incidents. An empty file, or one that stops
+    mid-line, is not adopted until it has stayed so for the patience a save gets; a whole one is
+    adopted at once."""
+    import os
+
+    from scheduler.web.context import MID_SAVE_PATIENCE
+
+    ctx = WebContext(str(site / "cal.yaml"), str(site / "status.yaml"), f"sqlite:///{site / 'state.db'}",
+                     FakeClock(T0))
+    status = site / "status.yaml"
+    whole = status.read_text()
+    before = ctx.status()
+    assert before.incidents
+    status.write_text("")  # truncated: the editor is about to write
+    assert ctx.status() is before
+    status.write_text(whole[: len(whole) // 2].rstrip("\n"))  # half of it, mid-line
+    assert ctx.status() is before
+    status.write_text(whole + "\n# saved\n")  # whole again: at once
+    assert ctx.status() is not before and ctx.status().incidents == before.incidents
+    status.write_text("")  # emptied on purpose: adopted once it stayed empty for the patience
+    gone = time.time() - MID_SAVE_PATIENCE - 1
+    os.utime(status, (gone, gone))
+    assert not ctx.status().incidents

@@ -33,7 +33,10 @@ class Settling:
     complete: float = 0.02
     burst: float = 0.02  # seconds to let a burst of events for one complete save pass before reading
     patience: float = 2.0  # seconds an empty, unparsable or changing file is read again before it counts
-    writing: float = 3.0  # seconds to wait for a writer that has the file open (no close event yet)
+    # seconds to wait for a writer that has the file open (no close event yet): a writer that pauses
+    # mid-save (a script between two writes, an editor's slow disk) must not have its first half
+    # announced for good (found by the attack: a 4 s pause published half a message)
+    writing: float = 30.0
     unfinished: float = 5.0  # seconds a text that does not end with a line break is waited on
 
 

@@ -54,6 +54,26 @@ class _Cached:
     waiting: int = 0  # threads waiting for that parse
 
 
+# seconds an empty file, or one that stops mid-line, is taken for a save in progress (an editor
+# that truncates the file, then writes it): the daemon's patience for such a read (Settling.patience)
+MID_SAVE_PATIENCE = 2.0
+
+
+def _mid_save(path: str, mtime: float) -> bool:
+    """Whether ``path`` looks caught in the middle of a save: empty, or not ending with a line
+    break (every editor ends a file with one), and changed less than MID_SAVE_PATIENCE ago."""
+    if time.time() - mtime >= MID_SAVE_PATIENCE:
+        return False
+    try:
+        with open(path, "rb") as handle:
+            if handle.seek(0, os.SEEK_END) == 0:
+                return True
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) not in (b"\n", b"\r")
+    except OSError:
+        return False
+
+
 @dataclass
 class WebContext:
     calendar_path: str
@@ -148,7 +168,8 @@ class WebContext:
 
     def _reload(self, cached: _Cached, path: str, check: Any) -> Any:
         """The file's last good version, parsed again when its stamp changed: by one thread at a
-        time (single flight); the others wait for its result instead of each parsing the file."""
+        time (single flight); the others wait for its result instead of each parsing the file.
+        A version caught mid-save (:func:`_mid_save`) is not read: the last good one is served."""
         from campaigns.errors import InvalidInput
 
         waited = False
@@ -158,6 +179,9 @@ class WebContext:
                 stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
             except OSError:
                 stamp = None
+            if cached.value is not None and stamp is not None and stamp != cached.stamp \
+                    and _mid_save(path, st.st_mtime):
+                return cached.value
             with self._lock:
                 if cached.flight is None and stamp == cached.stamp:
                     if cached.value is not None:
