@@ -36,6 +36,7 @@ class Component:
     id: str
     name: str
     status: str = "operational"
+    group: str = ""  # the group the status page lists it under (``group:``), empty: none
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def _look(calendar: Calendar) -> list[str]:
 def status_marks(status: Status) -> dict[str, Any]:
     """What each page of ``status`` is made of, as JSON: a fingerprint per incident and window."""
     return {
-        "components": {cid: [c.name, c.status] for cid, c in status.components.items()},
+        "components": {cid: [c.name, c.status, c.group] for cid, c in status.components.items()},
         "incidents": {iid: [_fingerprint(_shown(i)), list(i.components)] for iid, i in _incidents(status).items()},
         "maintenance": {mid: [_fingerprint(_shown(m)), list(m.components)] for mid, m in _windows(status).items()},
     }
@@ -237,7 +237,7 @@ class SiteWriter:
     # -- the files --------------------------------------------------------------------------
     def files(self, state: SiteState, change: Plan) -> dict[str, str | bytes]:
         from ..render import STATIC, static_file
-        from ..render.site import Renderer, SiteData, brand_css
+        from ..render.site import Renderer, SiteData, brand_css, favicon
 
         data = SiteData(state.calendar, indexed(state.status), state.now, posts=state.posts,
                         base_url=state.settings[1] if len(state.settings) > 1 else "")
@@ -263,6 +263,7 @@ class SiteWriter:
             for name in STATIC:
                 out[f"static/{name}"] = static_file(name)
             out["brand.css"] = brand_css(state.calendar.brand.color)
+            out["favicon.svg"] = favicon(state.calendar.brand.color)
             if state.logo:
                 with open(state.logo, "rb") as fh:
                     out["brand/logo"] = fh.read()
