@@ -353,6 +353,7 @@ class Renderer:
         """Maintenance windows and incidents (no plan): the public subscription, which calendar
         apps re-read every :data:`ICS_REFRESH` (RFC 7986, and Outlook's own name for it)."""
         from icalendar import Calendar as VCalendar
+        from icalendar import vDuration
 
         from status.ical import add_status
 
@@ -361,7 +362,7 @@ class Renderer:
         cal.add("version", "2.0")
         cal.add("x-wr-calname", f"{self.brand.name} status")
         cal.add("refresh-interval", ICS_REFRESH, parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", ICS_REFRESH)
+        cal.add("x-published-ttl", vDuration(ICS_REFRESH))
         start, end = self.now - timedelta(days=HISTORY_DAYS), self.now + timedelta(days=366)
         if add_status(cal, self.status, self.brand.name, start, end, self.now, self.data.base_url):
             cal.add_missing_timezones()
