@@ -1,7 +1,12 @@
 """The one renderer of the status site: pages, feeds and the API, from the status file, the
 calendar and ledger rows.  ``herald serve``, ``herald export-site`` and the built-in ``site``
 channel all call it, so every engine and every copy shows the same site.  Also here: the
-brand's stylesheet and where its logo is (:func:`brand_css`, :func:`logo_path`).
+brand's stylesheet, its favicon and where its logo is (:func:`brand_css`, :func:`favicon`,
+:func:`logo_path`).
+
+Public pages carry only public words: where an update was announced, what an incident held
+and why, the alert that opened it are in the ops views (:meth:`Renderer.ops_incident`,
+:meth:`Renderer.ops_maintenance`), which only the review room renders.
 
 It renders; it writes nothing.  Links are relative to ``root`` (``/`` when served, ``../../``
 from an exported ``incidents/ID/index.html``), so an export works on any web host.  Times

@@ -1,5 +1,7 @@
 """The planners' review room: ``/review`` (a week or a month of every publication, per network,
-as it will look) and ``/review/diff`` (what saving the calendar on disk would change).
+as it will look), ``/review/diff`` (what saving the calendar on disk would change) and
+``/review/status`` (the status site's ops side: where each update was announced, what was held
+and why, the alerts; none of it is on a public page).
 
 Behind ``HERALD_REVIEW_TOKEN``: a sign-in form POSTs the token (never in an address, so never
 in a proxy's log or the browser's history) with a CSRF token (a double-submit cookie, and the

@@ -3,7 +3,8 @@
 Every page is rendered by :mod:`scheduler.render.site` from the status file, the calendar and the ledger,
 never from files an engine wrote, so every server shows the same site; each page and API file
 is kept in a :class:`PageCache` until what it shows changes.  Pages,
-feeds and the API carry an ETag and answer ``If-None-Match`` with 304.  ``/live.json`` is what
+feeds and the API carry an ETag and answer ``If-None-Match`` with 304; the API files may be
+read from any origin (CORS).  ``/live.json`` is what
 the page's script polls (once a second) to refresh itself without a reload.  Also here:
 ``/calendar.ics`` (the plan and the status, behind a token derived from ``HERALD_REVIEW_TOKEN``), ``/healthz`` and
 ``/metrics``.  Nothing here writes.
