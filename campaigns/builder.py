@@ -137,8 +137,21 @@ class CalendarBuilder(LocatedBuilder):
             name=name, timezone=tz_name, links=links, hosts=frozenset(h for h in hosts if h),
             language=language, utm_source=text_at(utm, "source"), utm_medium=text_at(utm, "medium", "social"),
             status_templates=templates, status_template_locs=template_locs, events=events, voice=voice,
-            logo=text_at(raw, "logo"), color=text_at(raw, "color", Brand.color),
+            logo=text_at(raw, "logo"), color=self.colour(raw),
         )
+
+    def colour(self, raw: LocDict) -> str:
+        """``brand.color``: the status site's link colour on a white page, so one too light to
+        read there (below WCAG AA's 4.5:1) is a warning naming the shade the site uses instead."""
+        from .contrast import AA_TEXT, PAGE, contrast, is_hex, readable
+
+        colour = text_at(raw, "color", Brand.color)
+        if "color" in raw and is_hex(colour) and contrast(colour, PAGE) < AA_TEXT:
+            self.warning(raw.value_loc("color"),
+                         f"brand colour {colour} has a contrast of {contrast(colour, PAGE):.1f}:1 on a white page, "
+                         f"below WCAG AA's {AA_TEXT}:1 for its links",
+                         f"the status site uses {readable(colour)} instead; choose that or a darker colour")
+        return colour
 
     def events(self, raw: LocDict) -> dict[str, str]:
         spec = raw.get("events")

@@ -2,8 +2,10 @@
 
 A subscribable calendar of planned downtime: each maintenance window is an event over
 its real window (``STATUS:CANCELLED`` once cancelled, so subscribed calendars strike it
-through), each incident an event from its start to its resolution (or to now, while
-open) with its whole timeline in the description. UIDs are stable per window/incident.
+through), each incident an event from its start to its resolution (while open, no end: not
+"now", which would change with every fetch and say it ended) with its whole timeline in the
+description, and, when the site's address is known, the URL of its page.  UIDs are stable per
+window/incident.
 """
 
 from __future__ import annotations
@@ -53,19 +55,23 @@ def add_announcements(cal: VCalendar, publications: list[Publication], brand: st
     return len(publications)
 
 
-def add_status(cal: VCalendar, status: Status, brand: str, start: datetime, end: datetime, now: datetime) -> int:
-    """Add the events overlapping [start, end); return how many."""
+def add_status(cal: VCalendar, status: Status, brand: str, start: datetime, end: datetime, now: datetime,
+               site: str = "") -> int:
+    """Add the events overlapping [start, end); return how many.  ``site``: the status site's
+    address, for each event's URL (none without it)."""
     slug = "".join(c if c.isalnum() else "-" for c in brand.lower()).strip("-") or "brand"
     names = {cid: c.name for cid, c in status.components.items()}
-    events = [_maintenance_event(m, names, slug, now) for m in status.maintenance
-              if m.ends > start and m.starts < end]
+    pages = [(f"maintenance/{m.id}/", _maintenance_event(m, names, slug, now)) for m in status.maintenance
+             if m.ends > start and m.starts < end]
     for incident in status.incidents:
         finish = incident.updates[-1].at if incident.resolved else max(now, incident.started)
         if finish >= start and incident.started < end:
-            events.append(_incident_event(incident, finish, slug, now))
-    for event in events:
+            pages.append((f"incidents/{incident.id}/", _incident_event(incident, slug, now)))
+    for page, event in pages:
+        if site:
+            event.add("url", f"{site.rstrip('/')}/{page}")
         cal.add_component(event)
-    added = len(events)
+    added = len(pages)
     if added:
         add_timezones(cal, start, end)
     return added
@@ -93,10 +99,12 @@ def _maintenance_event(m: Maintenance, names: dict[str, str], slug: str, now: da
     return event
 
 
-def _incident_event(incident: Incident, finish: datetime, slug: str, now: datetime) -> Event:
+def _incident_event(incident: Incident, slug: str, now: datetime) -> Event:
     event = _status_event("incident", incident.id, slug, now)
     event.add("dtstart", exportable(incident.started))
-    event.add("dtend", exportable(finish if finish > incident.started else incident.started.replace(second=59)))
+    finish = incident.updates[-1].at
+    if incident.resolved:  # an open incident has no end yet
+        event.add("dtend", exportable(finish if finish > incident.started else incident.started.replace(second=59)))
     state = "" if incident.resolved else ", ongoing"
     event.add("summary", f"[incident, {incident.impact}{state}] {incident.title}")
     timeline = [f"{u.at.isoformat(timespec='minutes')} {u.state}: {u.message}" for u in incident.updates]

@@ -701,7 +701,8 @@ class _Builder(LocatedBuilder):
             for cid, spec in raw.items():
                 if isinstance(spec, LocDict) and isinstance(spec.get("name"), str):
                     out[cid] = Component(cid, spec["name"], spec.get("status", "operational")
-                                         if isinstance(spec.get("status"), str) else "operational")
+                                         if isinstance(spec.get("status"), str) else "operational",
+                                         spec["group"] if isinstance(spec.get("group"), str) else "")
         return out
 
     def incidents(self, tz_name: str, components: dict[str, Component]) -> list[Incident]:

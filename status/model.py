@@ -73,6 +73,7 @@ class Component:
     id: str
     name: str
     status: str = ComponentState.OPERATIONAL  # a ComponentState's value (the loader's, the file's own string)
+    group: str = ""  # the group the status page lists it under (``group:``), empty: none
 
 
 @dataclass(frozen=True)

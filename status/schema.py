@@ -81,7 +81,10 @@ def status_schema() -> dict[str, Any]:
                      "description": "policy per alert severity label; `default` for any other"},
     }, ("component", "severity"))
     component = _object({"name": _TEXT, "status": {"enum": list(COMPONENT_STATES)},
-                         "description": {"type": "string"}}, ("name",))
+                         "description": {"type": "string"},
+                         "group": {**_TEXT, "description": "the group the status page lists it under, by name "
+                                                           "(e.g. Shop); its members are shown together"}},
+                        ("name",))
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://herald.example/schema/status.schema.json",

@@ -215,7 +215,7 @@ def test_a_brand_change_rewrites_every_page_whose_bytes_change(site, shown, tmp_
     assert writes.take() == []  # a field no page shows
     site.on_status(shown, replace(cal, brand=replace(cal.brand, color="#123456")), clock.now())
     site.flush()
-    assert writes.take() == ["brand.css", MARKS]  # every page rendered again: only the stylesheet differs
+    assert writes.take() == ["brand.css", "favicon.svg", MARKS]  # every page rendered again: only these differ
     site.on_status(shown, replace(cal, brand=replace(cal.brand, timezone="America/New_York")), clock.now())
     site.flush()
     written = set(writes.take())  # every time shown moves to another zone

@@ -124,13 +124,14 @@ def test_every_component_has_a_90_day_bar_marking_the_days_with_incidents(site):
     bars = re.findall(r'<ol class="bar" aria-label="([^"]+)">(.*?)</ol>', page, re.S)
     assert [name for name, _ in bars] == ["Checkout: the last 90 days", "Delivery tracking: the last 90 days"]
     for _, bar in bars:  # quiet runs are one segment N days wide: still 90 days in all
-        widths = [int(w or 1) for w in re.findall(r'<li class="\w+(?: w(\d+))?"', bar)]
+        widths = [int(w or 1) for w in re.findall(r'<li class="\w+(?: w(\d+)| ev)?"', bar)]
         assert sum(widths) == 90 and len(widths) < 10
     assert 'aria-label="03 Sep 2026 to 02 Oct 2026: No incidents"' in bars[1][1]
-    tracking_days = re.findall(r'<li class="(\w+)" tabindex="0" aria-label="([^"]+)"', bars[1][1])
-    assert tracking_days == [("minor", "03 Oct 2026: Minor incident: Tracking was slow")]
-    today = re.findall(r'<li class="(\w+)" tabindex="0" aria-label="([^"]+)"', bars[0][1])
-    assert today == [("major", "01 Dec 2026: Major incident: Card payments &lt;b&gt;fail&lt;/b&gt;")]
+    # a day with an incident is a link to it
+    tracking_days = re.findall(r'<li class="(\w+) ev"><a href="([^"]+)" aria-label="([^"]+)"', bars[1][1])
+    assert tracking_days == [("minor", "/incidents/old/", "03 Oct 2026: Minor incident: Tracking was slow")]
+    today = re.findall(r'<li class="(\w+) ev"><a href="([^"]+)" aria-label="([^"]+)"', bars[0][1])
+    assert today == [("major", "/incidents/pay/", "01 Dec 2026: Major incident: Card payments &lt;b&gt;fail&lt;/b&gt;")]
 
 
 def test_the_page_has_a_strict_csp_and_no_third_party_assets(site):
@@ -164,7 +165,9 @@ def test_brand_colour_is_a_stylesheet_and_a_logo_outside_the_folder_is_not_serve
 
 
 # -- incident and maintenance pages ------------------------------------------------------------
-def test_an_incident_page_lists_its_thread_with_links_and_what_was_held(site):
+def test_an_incident_page_lists_its_thread_and_the_ops_page_its_links_and_what_was_held(site):
+    from tests.test_web_review import TOKEN, signed_in
+
     clock = FakeClock(T0)
     ledger = Ledger(f"sqlite:///{site / 'state.db'}")
     first = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -177,10 +180,16 @@ def test_an_incident_page_lists_its_thread_with_links_and_what_was_held(site):
     assert page.status_code == 200
     html = page.text
     assert html.index("Identified") < html.index("Investigating")  # newest first, the whole thread
-    assert '<a href="https://x.example/acme/1" rel="noopener">x</a>' in html
-    assert '<a href="https://x.example/acme/2" rel="noopener">x</a>' in html
-    assert "sofa-tip on x (tip)" in html and "held, major incident pay open" in html
+    assert "x.example" not in html and "sofa-tip" not in html and "Held" not in html  # for ops, not customers
     assert client(site, clock).get("/incidents/nope/").status_code == 404
+    with TestClient(create_app(context(site, clock, TOKEN)), follow_redirects=False) as web:
+        ops = signed_in(web).get("/review/status")
+    assert ops.status_code == 200 and ops.headers["cache-control"] == "no-store"
+    updates = re.findall(r'<li><p><strong class="state">(\w+)</strong>.*?</li>\s*</ul>', ops.text, re.S)
+    assert updates == ["Identified", "Investigating"]
+    assert '<a href="https://x.example/acme/1" rel="noopener">x</a>' in ops.text
+    assert '<a href="https://x.example/acme/2" rel="noopener">x</a>' in ops.text
+    assert "sofa-tip on x (tip)" in ops.text and "held</strong>, major incident pay open" in ops.text
     ledger.close()
 
 

@@ -138,7 +138,7 @@ def _look(calendar: Calendar) -> list[str]:
 def status_marks(status: Status) -> dict[str, Any]:
     """What each page of ``status`` is made of, as JSON: a fingerprint per incident and window."""
     return {
-        "components": {cid: [c.name, c.status] for cid, c in status.components.items()},
+        "components": {cid: [c.name, c.status, c.group] for cid, c in status.components.items()},
         "incidents": {iid: [_fingerprint(_shown(i)), list(i.components)] for iid, i in _incidents(status).items()},
         "maintenance": {mid: [_fingerprint(_shown(m)), list(m.components)] for mid, m in _windows(status).items()},
     }
@@ -385,10 +385,11 @@ def _own_pages(renderer: Renderer, status: Status, change: Plan) -> dict[str, st
 def _look_files(state: SiteState) -> dict[str, str | bytes]:
     """The files only a new look changes: the static assets, the brand's colours and its logo."""
     from ..render import STATIC, static_file
-    from ..render.site import brand_css
+    from ..render.site import brand_css, favicon
 
     out: dict[str, str | bytes] = {f"static/{name}": static_file(name) for name in STATIC}
     out["brand.css"] = brand_css(state.calendar.brand.color)
+    out["favicon.svg"] = favicon(state.calendar.brand.color)
     if state.logo:
         with open(state.logo, "rb") as fh:
             out["brand/logo"] = fh.read()

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from campaigns.plan import Publication
     from status.model import Status
 
+    from .site import SiteData
+
 VIEWS = {"week": 7, "month": 0}  # a month's length depends on the month
 DIFF_DAYS = 28
 
@@ -275,3 +277,21 @@ def _changes(diff: Diff) -> tuple[list[Any], list[Any], list[tuple[Any, Any]]]:
 def login_page(message: str, csrf: str, next_path: str) -> str:
     """The sign-in form: the token typed in (never taken from an address), with its CSRF token."""
     return environment().get_template("review_login.html").render(message=message, csrf=csrf, next=next_path)
+
+
+def status_page(data: SiteData, pauses: list[Any]) -> str:
+    """The ops side of the status site: per incident (drafts too), which network got which post of
+    each update (with links, and why one failed), what was held or skipped during it and why, the
+    alert that opened it; per maintenance window, its announcements; the pauses in force.  None
+    of it is on a public page."""
+    from .site import Renderer
+
+    renderer = Renderer(data)
+    status = data.status
+    return environment().get_template("review_status.html").render(
+        title=f"Status deliveries · {renderer.brand.name}", brand=renderer.brand, zone=renderer.brand.timezone,
+        incidents=[renderer.ops_incident(i) for i in sorted(status.incidents, key=lambda i: i.started, reverse=True)],
+        maintenance=[renderer.ops_maintenance(m) for m in sorted(status.maintenance, key=lambda m: m.starts,
+                                                                  reverse=True)],
+        pauses=[{"network": p.network or "every account", "reason": p.reason, **renderer.when(p.created_at),
+                 "until": renderer.when(p.until) if p.until else None} for p in pauses])

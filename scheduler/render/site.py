@@ -1,7 +1,12 @@
 """The one renderer of the status site: pages, feeds and the API, from the status file, the
 calendar and ledger rows.  ``herald serve``, ``herald export-site`` and the built-in ``site``
 channel all call it, so every engine and every copy shows the same site.  Also here: the
-brand's stylesheet and where its logo is (:func:`brand_css`, :func:`logo_path`).
+brand's stylesheet, its favicon and where its logo is (:func:`brand_css`, :func:`favicon`,
+:func:`logo_path`).
+
+Public pages carry only public words: where an update was announced, what an incident held
+and why, the alert that opened it are in the ops views (:meth:`Renderer.ops_incident`,
+:meth:`Renderer.ops_maintenance`), which only the review room renders.
 
 It renders; it writes nothing.  Links are relative to ``root`` (``/`` when served, ``../../``
 from an exported ``incidents/ID/index.html``), so an export works on any web host.  Times
@@ -31,6 +36,7 @@ if TYPE_CHECKING:
 
 HISTORY_DAYS = 90  # the bar per component, as on Statuspage
 RECENT = timedelta(days=7)  # resolved incidents and completed maintenance on the front page
+ICS_REFRESH = timedelta(minutes=5)  # status.ics: how often a subscribed calendar reads it again
 TITLE_LIMIT = 90  # feed titles, cut at a word with an ellipsis
 
 # state -> (label, icon, css class); the icon and the words carry the state, never the colour alone
@@ -109,9 +115,29 @@ class Renderer:
         days = self._history_days()
         out = []
         for cid, component in self.status.components.items():
-            label, icon, css = COMPONENT_STATES.get(states[cid], (states[cid].replace("_", " "), "?", "minor"))
-            out.append({"id": cid, "name": component.name, "state": states[cid], "label": label, "icon": icon,
-                        "css": css, "days": _spans([self._day(day, cid, events) for day, events in days])})
+            out.append({"id": cid, "name": component.name, "group": component.group, **_state(states[cid]),
+                        "uptime": _percent(uptime(self.status, cid, self.now - timedelta(days=HISTORY_DAYS), self.now)),
+                        "days": _spans([self._day(day, cid, events) for day, events in days])})
+        return out
+
+    def groups(self, components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The components as the page lists them: each group (``group:`` in the file) where its
+        first member stands, with its members and their worst state; a component of no group alone."""
+        out: list[dict[str, Any]] = []
+        named: dict[str, dict[str, Any]] = {}
+        for c in components:
+            if not c["group"]:
+                out.append({"name": "", "components": [c]})
+            elif c["group"] in named:
+                named[c["group"]]["components"].append(c)
+            else:
+                named[c["group"]] = {"name": c["group"], "components": [c]}
+                out.append(named[c["group"]])
+        for group in named.values():
+            from status.statuspage import SEVERITY
+
+            worst = max((c["state"] for c in group["components"]), key=SEVERITY.index)
+            group.update({f"group_{k}": v for k, v in _state(worst).items()})
         return out
 
     def _history_days(self) -> list[tuple[date, list[tuple[str, str, str, str]]]]:
@@ -143,23 +169,33 @@ class Renderer:
         css = {"none": "ok", "maint": "maint"}.get(level, level)
         words = {"ok": "No incidents", "maint": "Maintenance", "minor": "Minor incident", "major": "Major incident",
                  "critical": "Critical incident"}[css]
+        page = {"incident": "incidents", "maintenance": "maintenance"}
+        # a day opens its incident's page; a day of several, the history of its month (which lists them)
+        href = f"{page[mine[0][0]]}/{mine[0][1]}/" if len(mine) == 1 else f"history/#m-{day:%Y-%m}"
         return {"date": day.isoformat(), "shown": day.strftime("%d %b %Y"), "css": css, "words": words,
-                "events": [{"kind": e[0], "id": e[1], "title": e[2]} for e in mine]}
+                "href": href, "events": [{"kind": e[0], "id": e[1], "title": e[2]} for e in mine]}
 
     def _updates(self, incident: Incident) -> list[dict[str, Any]]:
-        """Each update, oldest first, with the announcements it made: those scheduled at it, and
-        the follow-ups (not status posts) scheduled before the next update."""
+        """Each update, oldest first, as customers read it."""
+        return [{"state": str(u.state), "label": str(u.state).capitalize(), "message": u.message, **self.when(u.at)}
+                for u in incident.updates]
+
+    def _deliveries(self, incident: Incident) -> list[list[dict[str, Any]]]:
+        """For each update, oldest first, the announcements it made (for ops only): those scheduled
+        at it, and the follow-ups (not status posts) scheduled before the next update."""
         announced = self._announced(incident.source)
-        updates = []
+        out = []
         for n, update in enumerate(incident.updates):
             nxt = incident.updates[n + 1].at if n + 1 < len(incident.updates) else None
             mine = [r for r in announced if r.scheduled_at == update.at or
                     (r.scheduled_at > update.at and (nxt is None or r.scheduled_at < nxt) and r.kind != "status")]
-            updates.append({"state": str(update.state), "label": str(update.state).capitalize(),
-                            "message": update.message, **self.when(update.at), "links": self._links(mine)})
-        return updates
+            out.append([{**link, "post": r.post, "kind": r.kind, **self.when(r.scheduled_at)}
+                        for r, link in zip(mine, self._links(mine), strict=True)])
+        return out
 
     def incident(self, incident: Incident) -> dict[str, Any]:
+        """What customers read of ``incident``: never where it was announced, what it held or
+        which alert opened it (those are for ops: :meth:`ops_incident`)."""
         updates = self._updates(incident)
         last = incident.updates[-1]
         next_by = self.when(last.at + last.next_update) if last.next_update and not incident.resolved else None
@@ -170,23 +206,36 @@ class Renderer:
             "label": str(incident.state).capitalize(), "resolved": incident.resolved,
             "components": [self.names.get(c, c) for c in incident.components],
             "started": self.when(incident.started), "ended": self.when(end),
-            "duration": _duration(end - incident.started), "alert": incident.alert or "",
-            "updates": list(reversed(updates)), "next_by": next_by,
-            "held": [{"post": r.post, "network": r.network, "kind": r.kind, "state": str(r.state),
-                      **self.when(r.scheduled_at), "why": r.last_error or ""}
-                     for r in self.data.held.get(incident.id, [])],
+            "duration": _duration(end - incident.started), "updates": list(reversed(updates)), "next_by": next_by,
         }
+
+    def ops_incident(self, incident: Incident) -> dict[str, Any]:
+        """``incident`` as on-call sees it: each update with the posts it made on each network
+        (with links, and why one failed), what was held or skipped during it, the alert that opened it."""
+        view = self.incident(incident)
+        for update, sent in zip(view["updates"], reversed(self._deliveries(incident)), strict=True):
+            update["links"] = sent
+        view.update(alert=incident.alert or "", draft=incident.draft,
+                    held=[{"post": r.post, "network": r.network, "kind": r.kind, "state": str(r.state),
+                           **self.when(r.scheduled_at), "why": r.last_error or ""}
+                          for r in self.data.held.get(incident.id, [])])
+        return view
 
     def maintenance(self, m: Maintenance) -> dict[str, Any]:
         from status.statuspage import maintenance_state
 
         state = "cancelled" if m.cancelled else maintenance_state(m, self.now)
-        announced = self._announced(f"maintenance:{m.id}@", prefix=True)
         return {"id": m.id, "title": m.title, "message": m.message, "state": state,
                 "label": state.replace("_", " ").capitalize(), "starts": self.when(m.starts),
-                "ends": self.when(m.ends), "components": [self.names.get(c, c) for c in m.components],
-                "announcements": [{**link, **self.when(r.scheduled_at), "kind": r.kind}
-                                  for r, link in zip(announced, self._links(announced), strict=True)]}
+                "ends": self.when(m.ends), "components": [self.names.get(c, c) for c in m.components]}
+
+    def ops_maintenance(self, m: Maintenance) -> dict[str, Any]:
+        """A window as on-call sees it: with its announcements on each network (for ops only)."""
+        announced = self._announced(f"maintenance:{m.id}@", prefix=True)
+        return {**self.maintenance(m), "announcements": [{**link, **self.when(r.scheduled_at), "kind": r.kind,
+                                                          "post": r.post}
+                                                         for r, link in zip(announced, self._links(announced),
+                                                                            strict=True)]}
 
     def overall(self) -> dict[str, str]:
         from status.statuspage import DESCRIPTIONS, indicator
@@ -194,10 +243,14 @@ class Renderer:
         level = indicator(self.status, self.now)
         return {"level": level, "css": INDICATOR_CLASS[level], "description": DESCRIPTIONS[level]}
 
-    def common(self, root: str) -> dict[str, Any]:
-        return {"brand": self.brand, "root": root, "overall": self.overall(), "live": self.data.live,
+    def common(self, root: str, path: str = "", summary: str = "") -> dict[str, Any]:
+        """What every page shows; ``path`` (from the site's root) and ``summary`` for its ``og:`` tags."""
+        overall = self.overall()
+        absolute = bool(self.data.base_url)
+        return {"brand": self.brand, "root": root, "overall": overall, "live": self.data.live,
                 "zone": self.brand.timezone, "updated": self.when(self.now), "lang": self.brand.language,
-                "accent": self.brand.color if safe_colour(self.brand.color) else DEFAULT_ACCENT}
+                "og": {"url": self._abs(path) if absolute else "", "description": summary or overall["description"],
+                       "image": self._abs("brand/logo") if absolute and self.brand.logo else ""}}
 
     # -- pages -----------------------------------------------------------------------------
     def index(self, root: str = "/") -> str:
@@ -208,7 +261,7 @@ class Renderer:
         return environment().get_template("index.html").render(
             **self.common(root), title=self.brand.name + " status",
             open=[self.incident(i) for i in sorted(status.open_incidents(), key=lambda i: i.started, reverse=True)],
-            components=self.components(), recent=recent,
+            groups=self.groups(self.components()), recent=recent,
             active=[m for m in maintenance if m["state"] == "in_progress"],
             upcoming=[m for m in maintenance if m["state"] == "scheduled"],
             completed=[m for m in reversed(maintenance) if m["state"] == "completed"
@@ -221,7 +274,8 @@ class Renderer:
             return None
         view = self.incident(incident)
         return environment().get_template("incident.html").render(
-            **self.common(root), title=f"{incident.title} · {self.brand.name} status", incident=view)
+            **self.common(root, f"incidents/{incident.id}/", shorten(incident.updates[-1].message, 200)),
+            title=f"{incident.title} · {self.brand.name} status", incident=view)
 
     def maintenance_page(self, maintenance_id: str, root: str = "/") -> str | None:
         found = [m for m in self.status.maintenance if m.id == maintenance_id]
@@ -229,7 +283,8 @@ class Renderer:
             return None
         view = self.maintenance(found[-1])
         return environment().get_template("maintenance.html").render(
-            **self.common(root), title=f"{view['title']} · {self.brand.name} status", m=view)
+            **self.common(root, f"maintenance/{maintenance_id}/", shorten(view["message"] or view["title"], 200)),
+            title=f"{view['title']} · {self.brand.name} status", m=view)
 
     def months(self) -> list[dict[str, Any]]:
         items: list[tuple[datetime, str, dict[str, Any]]] = []
@@ -248,7 +303,7 @@ class Renderer:
 
     def history_page(self, root: str = "/") -> str:
         return environment().get_template("history.html").render(
-            **self.common(root), title=f"History · {self.brand.name} status", months=self.months())
+            **self.common(root, "history/"), title=f"History · {self.brand.name} status", months=self.months())
 
     # -- feeds -----------------------------------------------------------------------------
     def entries(self) -> list[dict[str, Any]]:
@@ -264,7 +319,7 @@ class Renderer:
             zone = f" {start:%Z}" if start.tzname() != end.tzname() else ""  # across a DST change: both
             window = f"{start:%d %b %H:%M}{zone}–{end:%H:%M %Z}"
             out.append({"id": f"maintenance:{m.id}@{m.signature}", "path": f"maintenance/{m.id}/",
-                        "at": min(m.starts, self.now), "title": shorten(f"{state}: {m.title} ({window})"),
+                        "at": announced_at(m), "title": shorten(f"{state}: {m.title} ({window})"),
                         "text": m.message or m.title})
         out.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
         return out
@@ -301,8 +356,10 @@ class Renderer:
         }, ensure_ascii=False, indent=1)
 
     def status_ics(self) -> bytes:
-        """Maintenance windows and incidents (no plan): the public subscription."""
+        """Maintenance windows and incidents (no plan): the public subscription, which calendar
+        apps re-read every :data:`ICS_REFRESH` (RFC 7986, and Outlook's own name for it)."""
         from icalendar import Calendar as VCalendar
+        from icalendar import vDuration
 
         from status.ical import add_status
 
@@ -310,27 +367,60 @@ class Renderer:
         cal.add("prodid", "-//Herald//status//EN")
         cal.add("version", "2.0")
         cal.add("x-wr-calname", f"{self.brand.name} status")
+        cal.add("refresh-interval", ICS_REFRESH, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(ICS_REFRESH))
         start, end = self.now - timedelta(days=HISTORY_DAYS), self.now + timedelta(days=366)
-        if add_status(cal, self.status, self.brand.name, start, end, self.now):
+        if add_status(cal, self.status, self.brand.name, start, end, self.now, self.data.base_url):
             cal.add_missing_timezones()
         return bytes(cal.to_ical())
 
     def api(self) -> dict[str, dict[str, Any]]:
         from status.statuspage import api_files
 
-        return api_files(self.status, self.brand.name, self.brand.timezone, self.now)
+        return {name: self._api_links(data)
+                for name, data in api_files(self.status, self.brand.name, self.brand.timezone, self.now).items()}
 
     def api_file(self, name: str) -> dict[str, Any] | None:
         """One file of the v2 API (the same as ``api()[name]``), computing only what that file shows."""
         from status.statuspage import api_file
 
-        return api_file(name, self.status, self.brand.name, self.brand.timezone, self.now)
+        data = api_file(name, self.status, self.brand.name, self.brand.timezone, self.now)
+        return None if data is None else self._api_links(data)
+
+    def _api_links(self, data: dict[str, Any]) -> dict[str, Any]:
+        """What this site adds to the v2 API: each incident's and window's ``shortlink`` to its own
+        page (not the site's root), and the components' groups as Statuspage lists them (a group
+        is a component with ``group: true`` naming its members, each member its ``group_id``)."""
+        for kind, page in (("incidents", "incidents"), ("scheduled_maintenances", "maintenance")):
+            for item in data.get(kind, ()):
+                item["shortlink"] = self._abs(f"{page}/{item['id']}/")
+        if "components" in data:
+            data["components"] = self._api_groups(data["components"])
+        for kind in ("incidents", "scheduled_maintenances"):
+            for item in data.get(kind, ()):
+                item["components"] = self._api_groups(item["components"], listed_only=True)
+        return data
+
+    def _api_groups(self, components: list[dict[str, Any]], listed_only: bool = False) -> list[dict[str, Any]]:
+        from status.statuspage import SEVERITY, page_id
+
+        groups: dict[str, dict[str, Any]] = {}
+        for c in components:
+            name = self.status.components[c["id"]].group if c["id"] in self.status.components else ""
+            if not name:
+                continue
+            group = groups.setdefault(name, {**c, "id": "group-" + page_id(name), "name": name, "group": True,
+                                             "components": []})
+            c["group_id"] = group["id"]
+            group["components"].append(c["id"])
+            group["status"] = max(group["status"], c["status"], key=SEVERITY.index)
+        return components if listed_only else [*groups.values(), *components]
 
     def site_files(self) -> dict[str, str | bytes]:
         """The whole site as files, by path: what ``herald export-site`` and the channel write."""
         files: dict[str, str | bytes] = {"index.html": self.index("./"), "history/index.html": self.history_page("../"),
                                          "feed.atom": self.atom(), "feed.json": self.json_feed(),
-                                         "status.ics": self.status_ics()}
+                                         "status.ics": self.status_ics(), "favicon.svg": favicon(self.brand.color)}
         for i in self.status.incidents:
             files[f"incidents/{i.id}/index.html"] = self.incident_page(i.id, "../../") or ""
         for m in self.status.maintenance:
@@ -340,6 +430,46 @@ class Renderer:
         for name in STATIC:
             files[f"static/{name}"] = static_file(name)
         return files
+
+
+# Downtime as Statuspage counts it: a major outage (a critical incident) all of it, a partial
+# outage (a major one) 30 %, degraded performance (a minor one) none.
+DOWNTIME = {"critical": 1.0, "major": 0.3}
+
+
+def uptime(status: Status, component: str, start: datetime, end: datetime) -> float:
+    """The share of [start, end) that ``component`` was up, by the incidents on it (where two
+    overlap, the worse counts)."""
+    spans = []
+    for incident in status.incidents:
+        weight = DOWNTIME.get(str(incident.impact), 0.0)
+        if weight and component in incident.components:
+            finish = incident.updates[-1].at if incident.resolved else end
+            first, last = max(incident.started, start), min(finish, end)
+            if first < last:
+                spans.append((first, last, weight))
+    cuts = sorted({start, end, *(a for a, _, _ in spans), *(b for _, b, _ in spans)})
+    down = sum((b - a).total_seconds() * max((w for s, e, w in spans if s <= a and b <= e), default=0.0)
+               for a, b in zip(cuts, cuts[1:], strict=False))
+    total = (end - start).total_seconds()
+    return 1.0 - down / total if total > 0 else 1.0
+
+
+def _percent(share: float) -> str:
+    """``share`` as a percentage with two decimals, never rounded up to 100.00."""
+    hundredths = int(share * 10000)  # floor: 99.999 % is 99.99, not 100.00
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def _state(state: str) -> dict[str, str]:
+    label, icon, css = COMPONENT_STATES.get(state, (state.replace("_", " "), "?", "minor"))
+    return {"state": state, "label": label, "icon": icon, "css": css}
+
+
+def announced_at(m: Maintenance) -> datetime:
+    """When customers are first told of a window (its earliest reminder): a stable time for its
+    feed entry, whenever the feed is read."""
+    return m.starts - max(m.remind, default=timedelta(0))
 
 
 def _spans(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -370,12 +500,28 @@ def _safe_url(url: str | None) -> bool:
 
 def safe_colour(colour: str) -> bool:
     """A colour written ``#rrggbb``: the only kind that goes into a stylesheet."""
-    return len(colour) == 7 and colour[0] == "#" and all(c in "0123456789abcdefABCDEF" for c in colour[1:])
+    from campaigns.contrast import is_hex
+
+    return is_hex(colour)
+
+
+def accent(colour: str) -> str:
+    """The brand's colour as the site shows it: a shade dark enough to read as link text on the
+    white page (WCAG AA; ``herald validate`` warns when it had to darken it)."""
+    from campaigns.contrast import readable
+
+    return readable(colour) if safe_colour(colour) else DEFAULT_ACCENT
 
 
 def brand_css(colour: str) -> str:
     """The brand's accent as a stylesheet (a file, so the CSP needs no inline styles)."""
-    return f":root {{ --accent: {colour if safe_colour(colour) else DEFAULT_ACCENT}; }}\n"
+    return f":root {{ --accent: {accent(colour)}; }}\n"
+
+
+def favicon(colour: str) -> str:
+    """The site's icon: a disc in the brand's colour (so no browser asks in vain for one)."""
+    return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+            f'<circle cx="8" cy="8" r="7" fill="{accent(colour)}"/></svg>\n')
 
 
 def logo_path(calendar_path: str, logo: str) -> str | None:

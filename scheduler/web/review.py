@@ -1,5 +1,7 @@
 """The planners' review room: ``/review`` (a week or a month of every publication, per network,
-as it will look) and ``/review/diff`` (what saving the calendar on disk would change).
+as it will look), ``/review/diff`` (what saving the calendar on disk would change) and
+``/review/status`` (the status site's ops side: where each update was announced, what was held
+and why, the alerts; none of it is on a public page).
 
 Behind ``HERALD_REVIEW_TOKEN``: a sign-in form POSTs the token (never in an address, so never
 in a proxy's log or the browser's history) with a CSRF token (a double-submit cookie, and the
@@ -26,7 +28,18 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Route
 
 from ..errors import BadFilter
-from ..render.review import VIEWS, Diff, Filters, Room, Window, diff_page, login_page, plan_page, publications
+from ..render.review import (
+    VIEWS,
+    Diff,
+    Filters,
+    Room,
+    Window,
+    diff_page,
+    login_page,
+    plan_page,
+    publications,
+    status_page,
+)
 from .context import REVIEW_TOKEN_ENV, WebContext, calendar_token
 
 if TYPE_CHECKING:
@@ -86,6 +99,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         return response
 
     return [Route("/review", guarded(review)), Route("/review/diff", guarded(diff)),
+            Route("/review/status", guarded(deliveries)),
             Route("/review/login", login, methods=["POST"])]
 
 
@@ -279,6 +293,25 @@ def _ledger_rows(ctx: WebContext, keys: list[str]) -> dict[str, Any]:
     except Exception as exc:  # the ledger down: the plan is still worth reviewing
         logging.getLogger("herald.web").warning("ledger unavailable for the review room: %s", exc)
         return {}
+
+
+# -- the status site's ops side: deliveries, holds, alerts ----------------------------------
+def deliveries(ctx: WebContext, request: Request) -> str:
+    """Per incident (drafts too) and window, what the ledger says of its announcements and of the
+    posts held during it, and the pauses in force: what the public pages leave out."""
+    from ..render.sitedata import site_data
+
+    now = ctx.clock.now()
+    pauses: list[Any] = []
+
+    def ledger() -> Any:
+        found = ctx.existing_ledger()
+        if found is not None:
+            pauses.extend(found.active_pauses(now))
+        return found
+
+    data = site_data(ctx.calendar(), ctx.status(), now, ledger, held_for="*", posts=False)
+    return status_page(data, pauses)
 
 
 # -- the diff between the running calendar and the file on disk ----------------------------

@@ -3,7 +3,8 @@
 Every page is rendered by :mod:`scheduler.render.site` from the status file, the calendar and the ledger,
 never from files an engine wrote, so every server shows the same site; each page and API file
 is kept in a :class:`PageCache` until what it shows changes.  Pages,
-feeds and the API carry an ETag and answer ``If-None-Match`` with 304.  ``/live.json`` is what
+feeds and the API carry an ETag and answer ``If-None-Match`` with 304; the API files may be
+read from any origin (CORS).  ``/live.json`` is what
 the page's script polls (once a second) to refresh itself without a reload.  Also here:
 ``/calendar.ics`` (the plan and the status, behind a token derived from ``HERALD_REVIEW_TOKEN``), ``/healthz`` and
 ``/metrics``.  Nothing here writes.
@@ -18,7 +19,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from prometheus_client import generate_latest
@@ -27,7 +28,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..render import STATIC, static_file
-from ..render.site import API_FILES, LOGO_TYPES, RECENT, Renderer, brand_css, logo_path
+from ..render.site import API_FILES, LOGO_TYPES, Renderer, brand_css, favicon, logo_path
 from .context import WebContext, calendar_token
 
 READY_AGE = timedelta(seconds=60)  # an engine whose loop beat longer ago than this is not ready (as `herald health`)
@@ -129,8 +130,9 @@ class PageCache:
             flight.set()
 
 
-def cached_response(request: Request, entry: Cached, media_type: str, cache: str = "no-cache") -> Response:
-    headers = {"ETag": entry.etag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
+def cached_response(request: Request, entry: Cached, media_type: str, cache: str = "no-cache",
+                    headers: dict[str, str] | None = None) -> Response:
+    headers = {"ETag": entry.etag, "Cache-Control": cache, "Vary": "Accept-Encoding", **(headers or {})}
     wanted = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
     if entry.etag in wanted or "*" in wanted:
         return Response(status_code=304, headers=headers)
@@ -139,10 +141,13 @@ def cached_response(request: Request, entry: Cached, media_type: str, cache: str
     return Response(entry.body, media_type=media_type, headers=headers)
 
 
-# What each part of the site reads of the ledger (the watcher's stamps in its cache key):
-# a calendar post sent to X changes none of them; an announcement changes the pages showing it.
-DEPENDS = {"index": ("status", "site"), "history": ("status",), "incident": ("status", "held"),
-           "maintenance": ("status",), "feed": (), "api": (), "ics": ()}
+# What each part of the site reads of the ledger (the watcher's stamps in its cache key): only
+# the home page, the site channel's own posts.  Where an update was announced and what an
+# incident held are for ops (the review room's status page), never on a public page.
+DEPENDS: dict[str, tuple[str, ...]] = {"index": ("site",), "history": (), "incident": (), "maintenance": (),
+                                       "feed": (), "api": (), "ics": ()}
+# The read-only files any other site may read from a browser (a widget on the shop's own pages).
+CORS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
 
 
 def routes(ctx: WebContext) -> list[BaseRoute]:
@@ -161,17 +166,19 @@ class _Site:
     def routes(self) -> list[BaseRoute]:
         fast, page = self.fast, self.page
         return [
-            Route("/", fast("index", "html", page(lambda r: r.index(), "html", "index", self.front))),
+            Route("/", fast("index", "html", page(lambda r: r.index(), "html", "index"))),
             Route("/history/", fast("history", "html", page(lambda r: r.history_page(), "html", "history"))),
             Route("/incidents/{id}/", fast("incident", "html", self.incident)),
             Route("/maintenance/{id}/", fast("maintenance", "html", self.maintenance)),
-            Route("/feed.atom", fast("feed", "atom", page(lambda r: r.atom(), "atom", "feed", _nothing))),
-            Route("/feed.json", fast("feed", "feed", page(lambda r: r.json_feed(), "feed", "feed", _nothing))),
-            Route("/status.ics", fast("ics", "ics", page(lambda r: r.status_ics(), "ics", "ics", _nothing))),
+            Route("/feed.atom", fast("feed", "atom", page(lambda r: r.atom(), "atom", "feed"))),
+            Route("/feed.json", fast("feed", "feed", page(lambda r: r.json_feed(), "feed", "feed"))),
+            Route("/status.ics", fast("ics", "ics", page(lambda r: r.status_ics(), "ics", "ics"))),
             Route("/api/v2/{path:path}", fast("api", "json", self.api)),
             Route("/static/{name}", self.static),
             Route("/brand.css", self.css),
             Route("/brand/logo", self.logo),
+            Route("/favicon.svg", self.icon),
+            Route("/favicon.ico", self.icon),  # asked for by browsers that read no <link rel=icon>
             Route("/live.json", self.live),
             Route("/calendar.ics", self.calendar_ics),
             Route("/healthz", self.healthz),
@@ -191,7 +198,7 @@ class _Site:
             if not DEPENDS[part] or self.ctx.watch.has_read():
                 entry = self.pages.peek(request.url.path, self.key(part))
                 if entry is not None:
-                    return cached_response(request, entry, media)
+                    return cached_response(request, entry, media, headers=CORS if part == "api" else None)
             return await run_in_threadpool(slow, request)
         return endpoint
 
@@ -202,30 +209,16 @@ class _Site:
 
     def serve_cached(self, request: Request, part: str, kind: str, build: Callable[[], str | bytes]) -> Response:
         self.ctx.status()  # a broken save keeps the last good version; one that never loaded is a 503
-        return cached_response(request, self.pages.get(request.url.path, self.key(part), build), TYPES[kind])
+        return cached_response(request, self.pages.get(request.url.path, self.key(part), build), TYPES[kind],
+                               headers=CORS if part == "api" else None)
 
-    def page(self, make: Callable[[Renderer], str | bytes], kind: str, part: str,
-             announced: Callable[[Any], tuple[list[str] | None, datetime | None]] = lambda status: (None, None),
-             ) -> Callable[[Request], Response]:
+    def page(self, make: Callable[[Renderer], str | bytes], kind: str, part: str) -> Callable[[Request], Response]:
         def build() -> str | bytes:
-            sources, since = announced(self.ctx.status().public())
-            return make(Renderer(self.ctx.site_data(live=kind == "html", announced=sources, since=since,
-                                                    posts=part == "index")))
+            return make(Renderer(self.ctx.site_data(live=kind == "html", announced=[], posts=part == "index")))
 
         def endpoint(request: Request) -> Response:
             return self.serve_cached(request, part, kind, build)
         return endpoint
-
-    def front(self, status: Any) -> tuple[list[str], datetime | None]:
-        """The announcements the front page shows: open and recently resolved incidents', and
-        the windows' of maintenance not completed a week ago; and the earliest they can be."""
-        now = self.ctx.clock.now()
-        incidents = [i for i in status.incidents if not i.resolved or now - i.updates[-1].at <= RECENT]
-        windows = [m for m in status.maintenance if m.ends >= now - RECENT]
-        starts = [i.started for i in incidents] + [m.starts - max(m.remind, default=timedelta(0)) - timedelta(days=1)
-                                                  for m in windows]
-        sources = [i.source for i in incidents] + [f"maintenance:{m.id}@" for m in windows]
-        return sources, min(starts) if starts else None
 
     # -- the pages named by an address -----------------------------------------------------------
     def incident(self, request: Request) -> Response:
@@ -235,9 +228,7 @@ class _Site:
             return PlainTextResponse("Not found", status_code=404)
 
         def build() -> str | bytes:
-            data = self.ctx.site_data(live=True, held_for=ident, announced=[found.source], posts=False,
-                                      since=found.started)
-            return Renderer(data).incident_page(ident) or ""
+            return Renderer(self.ctx.site_data(live=True, announced=[], posts=False)).incident_page(ident) or ""
         return self.serve_cached(request, "incident", "html", build)
 
     def maintenance(self, request: Request) -> Response:
@@ -246,8 +237,7 @@ class _Site:
             return PlainTextResponse("Not found", status_code=404)
 
         def build() -> str | bytes:
-            data = self.ctx.site_data(live=True, announced=[f"maintenance:{ident}@"], posts=False)
-            return Renderer(data).maintenance_page(ident) or ""
+            return Renderer(self.ctx.site_data(live=True, announced=[], posts=False)).maintenance_page(ident) or ""
         return self.serve_cached(request, "maintenance", "html", build)
 
     def api(self, request: Request) -> Response:
@@ -277,6 +267,9 @@ class _Site:
         with open(path, "rb") as fh:
             return tagged(request, fh.read(), LOGO_TYPES[os.path.splitext(path)[1].lower()],
                           cache="public, max-age=300")
+
+    def icon(self, request: Request) -> Response:
+        return tagged(request, favicon(self.ctx.calendar().brand.color), "image/svg+xml", cache="public, max-age=300")
 
     def live(self, request: Request) -> Response:
         return JSONResponse({"version": self.ctx.version()}, headers={"Cache-Control": "no-store"})
@@ -311,11 +304,6 @@ class _Site:
                         headers={"Cache-Control": "no-store"})
 
 
-def _nothing(status: Any) -> tuple[list[str], None]:
-    """The announcements a feed, the calendar file and the API show: none."""
-    return [], None
-
-
 def plan_ics(ctx: WebContext) -> bytes:
     """The plan with maintenance and incidents, as ``herald export-ical --status`` writes it."""
     from campaigns.ical import export
@@ -324,7 +312,7 @@ def plan_ics(ctx: WebContext) -> bytes:
     calendar, status, now = ctx.calendar(), ctx.status(), ctx.clock.now()
     start, end = now - timedelta(days=CALENDAR_DAYS[0]), now + timedelta(days=CALENDAR_DAYS[1])
     vcal = export(calendar, start, end, now)
-    if add_status(vcal, status, calendar.brand.name, start, end, now):
+    if add_status(vcal, status, calendar.brand.name, start, end, now, status.status_page):
         vcal.add_missing_timezones(first_date=(start - timedelta(days=1)).date(),
                                    last_date=(end + timedelta(days=1)).date())
     return bytes(vcal.to_ical())

@@ -14,6 +14,32 @@
       if (zone && zone !== el.dataset.zone) { el.textContent = "your time zone (" + zone + "); the brand's zone is " + el.dataset.zone; }
     });
   }
+  function words(el) {  // an element's text without its icons (aria-hidden: not read out either)
+    var copy = el.cloneNode(true);
+    copy.querySelectorAll("[aria-hidden=true]").forEach(function (x) { x.remove(); });
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+  function states(main) {  // what the page says, by name: the overall status, components, incidents
+    var out = {}, overall = main.querySelector("#overall"), title = main.querySelector("h1");
+    if (overall) { out.Status = words(overall); }
+    main.querySelectorAll(".row").forEach(function (row) {
+      var name = row.querySelector(".name"), state = row.querySelector(".cstate");
+      if (name && state) { out[words(name)] = words(state); }
+    });
+    main.querySelectorAll(".incident").forEach(function (card) {
+      var name = card.querySelector("h3"), state = card.querySelector(".state");
+      if (name && state) { out[words(name)] = words(state); }
+    });
+    var latest = main.querySelector(".timeline .state");
+    if (!overall && title && latest) { out[words(title)] = words(latest); }
+    return out;
+  }
+  function changes(before, after) {  // what the live region says: only what changed
+    var said = [];
+    Object.keys(after).forEach(function (k) { if (before[k] !== after[k]) { said.push(k + ": " + after[k]); } });
+    Object.keys(before).forEach(function (k) { if (!(k in after)) { said.push(k + ": no longer shown"); } });
+    return said.length ? "Updated. " + said.join(". ") + "." : "";
+  }
   function live() {
     var url = document.body.dataset.live, version = null;
     if (!url || !window.fetch) { return; }
@@ -25,9 +51,10 @@
             var doc = new DOMParser().parseFromString(html, "text/html");
             var fresh = doc.getElementById("main"), main = document.getElementById("main");
             if (fresh && main) {
+              var before = states(main);
               main.replaceWith(fresh); localTimes(fresh); document.title = doc.title;
-              var note = document.getElementById("live-note");
-              if (note) { note.textContent = "Updated: " + (fresh.querySelector("h1") || fresh).textContent.trim(); }
+              var note = document.getElementById("live-note"), said = changes(before, states(fresh));
+              if (note && said) { note.textContent = said; }
             }
             version = data.version;
           });
