@@ -227,9 +227,11 @@ def test_two_engines_killed_in_turn_lose_nothing_double_nothing_and_take_over_in
     assert result["posts_with_several_keys"] == 0 and result["keys_delivered_twice"] == 0, result
     assert result["ledger"] == {"sent": 60}, result
     assert result["taken_over"] >= 1, result  # a killed engine held claims: the other one took them over...
-    assert result["max_late_taken_over_s"] < 10, result  # ...within seconds, not at the 2-minute lease
+    # ...within seconds, not at the 2-minute lease (a few seconds on an idle machine: bench/README.md;
+    # the bound leaves room for a 2-core machine running other suites beside it, where 11 s was seen)
+    assert result["max_late_taken_over_s"] < 30, result
     if result["taken_over_unsent"]:  # (those still unsent when it died: sent by the other engine)
-        assert result["max_late_taken_over_unsent_s"] < 10, result
+        assert result["max_late_taken_over_unsent_s"] < 30, result
     assert result["tracebacks"] == 0, result
 
 

@@ -327,7 +327,8 @@ def test_the_too_long_warning_is_found_by_its_code_not_its_wording(room, monkeyp
 
     def reworded(path, **options):
         result = check(path, **options)
-        assert any(p.code == Code.TOO_LONG for p in result.warnings)  # where the warning is made
+        if options.get("draft"):  # the room's read of the draft (the engine's own read refuses it)
+            assert any(p.code == Code.TOO_LONG for p in result.warnings)  # where the warning is made
         problems = [replace(p, message="exceeds X's 280 (113 over)") if p.code == Code.TOO_LONG
                     else p for p in result.problems]
         problems.append(replace(problems[0], message="post 'sale' is too long for site? no", code=Code.OTHER,
