@@ -196,7 +196,8 @@ class Renderer:
     def common(self, root: str) -> dict[str, Any]:
         return {"brand": self.brand, "root": root, "overall": self.overall(), "live": self.data.live,
                 "zone": self.brand.timezone, "updated": self.when(self.now), "lang": self.brand.language,
-                "accent": self.brand.color if safe_colour(self.brand.color) else DEFAULT_ACCENT}
+                "accent": self.brand.color if safe_colour(self.brand.color) else DEFAULT_ACCENT,
+                "subscribe": self.data.calendar.engine.subscribers is not None}
 
     # -- pages -----------------------------------------------------------------------------
     def index(self, root: str = "/") -> str:
