@@ -192,8 +192,8 @@ class Subscribers:
         with self.db.begin() as c:
             added = c.execute(_insert(c, notices_table).values(
                 key=notice.key, source=notice.source, at=to_db(notice.at), data=json.dumps(notice.to_dict()),
-                created_at=to_db(now))).rowcount
-            if not added:
+                created_at=to_db(now)).returning(N.key)).first()  # (rowcount is -1 on psycopg here)
+            if added is None:
                 return None
             rows = c.execute(select(S.id, S.components).where(
                 S.confirmed_at.is_not(None), S.disabled_at.is_(None))).all()

@@ -177,7 +177,7 @@ class _Subscribe:
         self.outbox = Outbox(ctx)
 
     def _page(self, step: str, status_code: int = 200, **values: Any) -> HTMLResponse:
-        from ..render.sitedata import SiteData
+        from ..render.site import SiteData
         from ..render.subscribe import page
 
         data = SiteData(self.ctx.calendar(), self.ctx.status().public(), self.ctx.clock.now())
