@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from . import subscribers
 from .errors import Code, Problem, RuleError, TemplateError, TimeFormatError
 from .located import LocatedBuilder, Where, mapping_at, text_at, texts_at
 from .model import (
@@ -114,7 +115,7 @@ class CalendarBuilder(LocatedBuilder):
                             tuple(_POST_KINDS[k] for k in hold if k in _POST_KINDS)
                             if isinstance(hold, list) and self.ok("engine", "hold_during_incidents")
                             else EnginePolicy().hold_during_incidents,
-                            text_at(raw, "serve"))
+                            text_at(raw, "serve"), subscribers.build(self, raw.get("subscribers")))
 
     def brand(self) -> Brand | None:
         raw = self.data.get("brand")

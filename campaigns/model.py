@@ -6,13 +6,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule
 
 from .networks import NETWORK_TYPES, NetworkType
 from .templates import Template
+
+if TYPE_CHECKING:
+    from .subscribers import SubscriberSettings
 from .timeparse import When, zone
 from .voice import Voice
 
@@ -146,6 +149,7 @@ class EnginePolicy:
     max_attempts: int = 8
     hold_during_incidents: tuple[Kind, ...] = (Kind.TIP, Kind.ANNOUNCEMENT)  # held while a major incident is open
     serve: str = ""  # HOST:PORT: `herald run` also serves the status site there; empty: it does not
+    subscribers: SubscriberSettings | None = None  # email and webhook subscribers (campaigns.subscribers)
 
     def grace(self, kind: str) -> timedelta:
         return self.catch_up.get(kind, self.catch_up["default"])

@@ -13,6 +13,7 @@ from typing import Any
 
 from .model import POST_KINDS, STATUS_KINDS
 from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
+from .subscribers import schema as subscribers_schema
 from .voice import ELEMENTS, REQUIRED_KEYS, RULES, SEVERITIES
 
 KINDS = tuple(k.value for k in POST_KINDS)
@@ -212,6 +213,7 @@ def calendar_schema() -> dict[str, Any]:
                     "serve": {"type": "string", "pattern": r"^[^\s:]+:[0-9]{1,5}$",
                               "x-hint": "HOST:PORT, e.g. 127.0.0.1:8080",
                               "description": "herald run also serves the status site at this address"},
+                    "subscribers": subscribers_schema(),
                 }),
             },
             ("brand", "networks"),

@@ -221,5 +221,5 @@ def test_a_schema_3_ledger_gets_the_index_an_incident_page_reads_by(ledger_url: 
     with db.connect() as c:
         indexes = {i["name"]: i["column_names"] for i in inspect(c).get_indexes("herald_publications")}
         assert indexes["ix_herald_publications_source"] == ["source"]
-        assert c.execute(text("SELECT value FROM herald_meta WHERE name = 'schema'")).scalar() == "4"
+        assert c.execute(text("SELECT value FROM herald_meta WHERE name = 'schema'")).scalar() == str(SCHEMA_VERSION)
     db.dispose()

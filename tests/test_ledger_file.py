@@ -240,7 +240,8 @@ def test_start_over_on_postgresql_moves_the_broken_tables_to_a_schema_of_their_o
         moved = set(c.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": aside}).scalars())
         c.execute(text(f'DROP SCHEMA "{aside}" CASCADE'))
     engine.dispose()
-    assert moved == {"herald_publications", "herald_pauses", "herald_engines", "herald_alerts"}
+    assert moved == {"herald_publications", "herald_pauses", "herald_engines", "herald_alerts", "herald_subscribers",
+                     "herald_notices", "herald_deliveries"}
 
 
 # -- created right ------------------------------------------------------------------------------

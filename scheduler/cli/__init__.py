@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, NoReturn
 from campaigns.errors import HeraldError, InvalidInput
 from campaigns.extras import missing, providing
 
-from . import calendar, engine, engines, ledger, networks, status, suggest, web
+from . import calendar, engine, engines, ledger, networks, status, subscribers, suggest, web
 from .common import ExitStatus, Parser, say, settle_defaults
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ExitStatus", "build_parser", "entry", "main", "program"]
 
-GROUPS = (calendar, engine, ledger, status, networks, engines, suggest, web)
+GROUPS = (calendar, engine, ledger, status, networks, engines, suggest, web, subscribers)
 
 
 def build_parser() -> argparse.ArgumentParser:

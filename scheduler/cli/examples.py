@@ -37,6 +37,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "suggest": ("herald suggest --requests tickets.csv --answers help_center.json --top 5",),
     "serve": ("herald serve --bind 127.0.0.1:8080",),
     "export-site": ("herald export-site public/",),
+    "subscribers list": ("herald subscribers list --json",),
+    "subscribers export": ("herald subscribers export ann@example.com",),
+    "subscribers delete": ("herald subscribers delete ann@example.com",),
+    "subscribers add-webhook": ("herald subscribers add-webhook https://hooks.example.com/status "
+                                "--component checkout",),
+    "subscribers": ("herald subscribers list",),
 }
 
 

@@ -300,6 +300,8 @@ def _duration(delta: timedelta) -> str:
 
 
 def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
+    from .subscribers import disabled_line
+
     calendar, status = _load(args)
     now = clock.now()
     _show_components(status, now)
@@ -307,8 +309,11 @@ def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
     show(f"{count(len(open_), 'open incident')}" + (":" if open_ else ""))
     resolved = [i for i in status.incidents[::-1] if i.resolved][:max(0, 10 - len(open_))]
     shown = [*open_[::-1], *resolved]
-    ledger = open_ledger(args) if shown and ledger_exists(ledger_url(args)) else None  # reading never creates one
+    ledger = open_ledger(args) if ledger_exists(ledger_url(args)) else None  # reading never creates one
     try:
+        disabled = disabled_line(ledger) if ledger is not None else None
+        if disabled:
+            show(disabled)
         for n, incident in enumerate(shown):
             if n == len(open_) and resolved:
                 show(f"\nrecently resolved ({len(resolved)}):")

@@ -45,6 +45,7 @@ from ..ledger import Ledger
 from ..loading import check  # in a forked child, compact and frozen (issue 24)
 from ..networks import build_publishers
 from ..networks.base import Publisher
+from ..subscribers.dispatch import SubscriberDuty
 from .background import FEED_STOP, FeedPolling
 from .hosting import SiteHost
 from .peers import DEAD_AFTER, Peers, engine_id
@@ -103,6 +104,9 @@ class Daemon:
                                build=build, clock=self.clock, settling=settling or Settling(),
                                stop_event=self.stop_event, reload_lock=reloading, watch=watch)
         self.web = SiteHost(calendar_path, status_path or "", self.ledger.url, self.clock)
+        self.subscribers = SubscriberDuty(lambda: self.engine.calendar, lambda: self.engine.status, self.ledger.db,
+                                          self.clock, self.id, self.stop_event, env=env,
+                                          base_dir=os.path.dirname(os.path.abspath(calendar_path)))
         self.scheduler = self.timers.scheduler
         self.wake, self.arm, self.arm_all = self.timers.wake, self.timers.arm, self.timers.arm_all
         self.poll_feeds = self.feeds.poll
@@ -129,6 +133,7 @@ class Daemon:
         self.timers.start(now, beat=self.pulse, tick=self.tick)
         self.feeds.poll(now)  # in their own workers: a slow provider never delays start-up
         self.watcher.start()
+        self.subscribers.start()
         self.web.start(self.engine.calendar.engine.serve)
         summary(self.engine, self.ledger, self.id, self.calendar_path, self.status_path, now)
 
@@ -172,6 +177,7 @@ class Daemon:
         self.web.ask_to_exit()
         stuck = self._stop_jobs(began + min(STOP_GRACE, STOP_BUDGET), left)
         self.feeds.join(left(FEED_STOP))
+        self.subscribers.join(left(FEED_STOP))
         # never a claim whose send may still land (one that started after the wait, too)
         mine = self.peers.leave(self.clock.now(), keep=stuck | {p.key for p in self.engine.in_flight()})
         if close_publishers(self.engine, left):

@@ -33,8 +33,9 @@ from sqlalchemy.types import TypeDecorator
 
 from scheduler.redaction import redact
 
-SCHEMA_VERSION = 4  # 2: the variant column (which wording went out, for fair rotation); 3: remote_id TEXT;
-# 4: an index on source (an incident page reads its own announcements, not a scan of every row)
+SCHEMA_VERSION = 5  # 2: the variant column (which wording went out, for fair rotation); 3: remote_id TEXT;
+# 4: an index on source (an incident page reads its own announcements, not a scan of every row);
+# 5: the status page's subscribers, their notices and one delivery row per subscriber and notice
 
 REPLACEMENT = "\ufffd"
 
@@ -132,6 +133,48 @@ alerts_table = Table(
     Column("data", SafeText, nullable=False),  # status.alerts.Tracked as JSON
     Column("updated_at", DateTime, nullable=False),
 )
+# The status page's subscribers (scheduler/ledger/subscribers.py): only what sending needs.  No token
+# is stored, only the SHA-256 of the pending confirmation's; links and webhook signatures are keyed
+# by the signing key in the secrets store.
+subscribers_table = Table(
+    "herald_subscribers", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),  # email | webhook
+    Column("address", SafeString(500), nullable=False, unique=True),  # a mail address (lower case) or a URL
+    Column("components", SafeText, nullable=False, default="[]"),  # JSON list; empty: every component
+    Column("pending_components", SafeText),  # what the confirmation waiting for a click would set
+    Column("token_hash", String(64)),  # SHA-256 (hex) of that confirmation's token
+    Column("token_expires", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("confirmed_at", DateTime, index=True),  # NULL: never confirmed (gets nothing)
+    Column("failures", Integer, nullable=False, default=0),  # a webhook's failed attempts in a row
+    Column("disabled_at", DateTime),
+    Column("last_error", Message),
+)
+# One row per update customers hear of (an incident update, a maintenance reminder, start or end).
+notices_table = Table(
+    "herald_notices", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("source", SafeString(200), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("data", SafeText, nullable=False),  # status.notices.Notice as JSON: what every delivery says
+    Column("created_at", DateTime, nullable=False, index=True),
+)
+# One row per subscriber and notice: claimed, then recorded, compare-and-swap on version.
+deliveries_table = Table(
+    "herald_deliveries", metadata,
+    Column("notice", String(64), primary_key=True),
+    Column("subscriber", String(32), primary_key=True, index=True),
+    Column("state", String(16), nullable=False),  # pending claimed sent retrying dead skipped
+    Column("version", Integer, nullable=False, default=1),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False, index=True),
+    Column("lease_owner", SafeString(200)),
+    Column("lease_until", DateTime),
+    Column("last_error", Message),
+    Column("updated_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+)
 meta_table = Table(
     "herald_meta", metadata,
     Column("name", String(100), primary_key=True),
@@ -170,4 +213,6 @@ def migrate(c: Connection, found: int) -> None:
         c.execute(sql_text("ALTER TABLE herald_publications ALTER COLUMN remote_id TYPE TEXT"))
     if found < 4:  # the name SQLAlchemy gives the index a new ledger gets (index=True)
         c.execute(sql_text("CREATE INDEX IF NOT EXISTS ix_herald_publications_source ON herald_publications (source)"))
+    if found < 5:  # the subscribers' tables: created by create_all(checkfirst) before this runs
+        metadata.create_all(c, tables=[subscribers_table, notices_table, deliveries_table], checkfirst=True)
     c.execute(update(meta_table).where(meta_table.c.name == "schema").values(value=str(SCHEMA_VERSION)))

@@ -250,7 +250,8 @@ class Renderer:
         return {"brand": self.brand, "root": root, "overall": overall, "live": self.data.live,
                 "zone": self.brand.timezone, "updated": self.when(self.now), "lang": self.brand.language,
                 "og": {"url": self._abs(path) if absolute else "", "description": summary or overall["description"],
-                       "image": self._abs("brand/logo") if absolute and self.brand.logo else ""}}
+                       "image": self._abs("brand/logo") if absolute and self.brand.logo else ""},
+                "subscribe": self.data.calendar.engine.subscribers is not None}
 
     # -- pages -----------------------------------------------------------------------------
     def index(self, root: str = "/") -> str:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import intake, review, site
+from . import intake, review, site, subscribe
 from .context import WebContext
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -67,7 +67,7 @@ def create_app(ctx: WebContext) -> Starlette:
 
     from campaigns.errors import HeraldError
 
-    routes = [*site.routes(ctx), *review.routes(ctx), *intake.routes(ctx)]
+    routes = [*site.routes(ctx), *review.routes(ctx), *intake.routes(ctx), *subscribe.routes(ctx)]
     middleware = [Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024)]
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={HeraldError: unavailable, 404: not_found})
