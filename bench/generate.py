@@ -160,5 +160,10 @@ def _wording(variants: list[str], number: int, indent: str) -> list[str]:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--many-rules"]
-    sys.stdout.write(generate(int(args[0]) if args else 10_000, many_rules="--many-rules" in sys.argv[1:]))
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Write a deterministic calendar of POSTS posts to standard output.")
+    parser.add_argument("posts", nargs="?", type=int, default=10_000, help="how many posts (default 10,000)")
+    parser.add_argument("--many-rules", action="store_true", help="a rule of its own for every recurring post")
+    options = parser.parse_args()
+    sys.stdout.write(generate(options.posts, many_rules=options.many_rules))
