@@ -12,7 +12,8 @@ an already-published occurrence go out again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -220,13 +221,13 @@ def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = 
     memo = memo or Memo()
     known = memo.placed.setdefault(tz, {})
     days = memo.days.setdefault(tz, {})
-    not_before, ex_days, ex_times = series.not_before, series.ex_days, series.ex_times
-    index = 0
-    previous = datetime.min.replace(tzinfo=UTC)
-    for local in memo.expand(series, stop):
-        if not_before is not None and local < not_before:
-            continue
-        if (ex_days and local.date() in ex_days) or (ex_times and local in ex_times):
+    times = memo.expand(series, stop)
+    # the times long before the window are only counted (the index picks the variant)
+    first = bisect_left(times, start.astimezone(tz).replace(tzinfo=None) - _MARGIN)
+    index, previous = _counted(series, times[:first], days)
+    excluded = _exclusion(series)
+    for local in times[first:]:
+        if excluded is not None and excluded(local):
             continue
         where = known.get(local)
         if where is None:
@@ -240,6 +241,42 @@ def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = 
         if utc >= start:
             yield Occurrence(index, where[1], local, where[2], where[3])
         index += 1
+
+
+def _exclusion(series: Series) -> Callable[[datetime], bool] | None:
+    """Whether a time the rule gives is left out (before ``not_before``, or an exdate), or None
+    when none is."""
+    not_before, ex_days, ex_times = series.not_before, series.ex_days, series.ex_times
+    if not_before is None and not ex_days and not ex_times:
+        return None
+
+    def excluded(local: datetime) -> bool:
+        return (not_before is not None and local < not_before) or local.date() in ex_days or local in ex_times
+    return excluded
+
+
+_MARGIN = timedelta(days=2)  # more than any change of a zone's offset: a wall time this far before is before
+
+
+def _counted(series: Series, times: list[datetime], days: dict[date, timedelta | None]) -> tuple[int, datetime]:
+    """How many of ``times`` (all before the window) are occurrences, and the UTC instant of the
+    last: exactly what the loop of :func:`occurrences` counts, without placing each in the zone
+    beyond its day's offset."""
+    excluded, tz = _exclusion(series), series.tz
+    index = 0
+    previous = datetime.min
+    for local in times:
+        if excluded is not None and excluded(local):
+            continue
+        day = local.date()
+        offset = days.get(day, _UNKNOWN)
+        if offset is _UNKNOWN:
+            offset = days[day] = _plain_offset(day, tz)
+        utc = local - offset if offset is not None else _place(local, tz, days)[0].replace(tzinfo=None)
+        if utc > previous:
+            previous = utc
+            index += 1
+    return index, previous.replace(tzinfo=UTC)
 
 
 def _place(local: datetime, tz: Any, days: dict[date, timedelta | None]) -> _Placed:
