@@ -12,6 +12,7 @@ an already-published occurrence go out again.
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ class JsonLines:
 
         self.dumps = orjson.dumps
         self.frames: dict[tuple[str, str], tuple[str, str, str]] = {}
-        self.texts: dict[tuple[str, str], tuple[str, str]] = {}
+        self.lengths: dict[tuple[str, str], str] = {}  # (of the accounts with a limit: the others' is null)
         self.times: dict[int, tuple[datetime, str]] = {}  # by id: publications share their times
 
     def line(self, pub: Publication, prefix: str = "") -> str:
@@ -116,17 +117,20 @@ class JsonLines:
         frame = self.frames.get((pub.source, pub.network))
         if frame is None:
             frame = self.frames[pub.source, pub.network] = self._frame(pub)
-        text = self.texts.get((pub.text, pub.network_type))
-        if text is None:
-            length = pub.length
-            text = self.texts[pub.text, pub.network_type] = (self.dumps(pub.text).decode(),
-                                                              "null" if length is None else str(length))
+        text = pub.text  # (nearly every text is another: none is kept, and most need no escaping)
+        text = f'"{text}"' if _ESCAPED.search(text) is None else self.dumps(text).decode()
+        length = "null"
+        if pub.limit is not None:
+            length = self.lengths.get((pub.text, pub.network_type), "")
+            if not length:
+                measured = pub.length
+                length = self.lengths[pub.text, pub.network_type] = "null" if measured is None else str(measured)
         at = self.times.get(id(pub.at))
         if at is None or at[0] is not pub.at:
             at = self.times[id(pub.at)] = (pub.at, pub.at.isoformat())
         note = f',"note":{self.dumps(pub.note).decode()}' if pub.note else ""
-        return (f'{prefix}{{"key":"{pub.key}"{frame[0]}{at[1]}","text":{text[0]},"variant":{pub.variant}'
-                f'{frame[1]}{text[1]}{frame[2]}{note},"origin":"calendar"}}')
+        return (f'{prefix}{{"key":"{pub.key}"{frame[0]}{at[1]}","text":{text},"variant":{pub.variant}'
+                f'{frame[1]}{length}{frame[2]}{note},"origin":"calendar"}}')
 
     def _frame(self, pub: Publication) -> tuple[str, str, str]:
         """The fields that are the same for every line of one post on one account."""
@@ -136,6 +140,10 @@ class JsonLines:
                 f'"network_type":{j(pub.network_type)},"at":"',
                 f',"variants":{pub.variants},"length":',
                 f',"limit":{j(pub.limit)},"campaign":{j(pub.campaign)},"source":{j(pub.source)}')
+
+
+# what orjson escapes in a string (and lone surrogates, which it refuses): a text without any is itself in quotes
+_ESCAPED = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
 
 
 def variant_id(template: Template) -> str:
