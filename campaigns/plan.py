@@ -368,6 +368,21 @@ def plan_rows(calendar: Calendar, start: datetime, end: datetime, history: Varia
 
 def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHistory | None,
           emit_from: str = "") -> list[Row]:
+    rows: list[Row] = []
+    memo = Memo()
+    values_at = _values(calendar)
+    for post in calendar.posts:
+        if not post.enabled:
+            continue
+        accounts = [calendar.networks[n] for n in post.networks if n in post.texts and calendar.networks[n].enabled]
+        if accounts:
+            _post_rows(calendar, post, accounts, (start, end, memo, values_at, history, emit_from), rows)
+    rows.sort()  # by the UTC instant string (time order), account, post; the count keeps it off the publications
+    return rows
+
+
+def _values(calendar: Calendar) -> Callable[[datetime], dict[str, str]]:
+    """The template values of a wall-clock time, each computed once per plan."""
     brand = calendar.brand
     southern = is_southern(brand.timezone)
 
@@ -386,48 +401,46 @@ def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHi
         values.update(at_time(local.hour, local.minute))  # a few hundred days at a few dozen times)
         return values
 
-    rows: list[Row] = []
-    memo = Memo()
+    return values_at
+
+
+def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[Any, ...], rows: list[Row]) -> None:
+    """One post's rows, added to ``rows`` (``how``: the window, the memo, the values, the history and where
+    the rows begin, as :func:`_plan` has them)."""
+    start, end, memo, values_at, history, emit_from = how
+    brand = calendar.brand
+    campaign = calendar.campaigns.get(post.campaign) if post.campaign else None
+    source, pid, kind = post.source, post.id, post.kind
     sha256 = hashlib.sha256
-    for post in calendar.posts:
-        if not post.enabled:
+    # per account, what every occurrence shares (the loop below runs a few hundred thousand times a year)
+    targets = []
+    for account in accounts:
+        templates = post.texts[account.name]
+        limit = account.rules.limit
+        targets.append((account, account.name, account.type, templates, len(templates),
+                        [variant_id(t) for t in templates], limit.maximum if limit else None,
+                        f"\x1f{account.name}".encode()))
+    rotation: dict[str, tuple[list[int], list[int | None]]] = {}
+    for occ in occurrences(post, start, end, memo):
+        values = values_at(occ.local)
+        instant = occ.instant or _instant(occ.at)
+        head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
+        if history is not None and instant < emit_from:  # another part's: only the rotation moves on
+            for _, name, _, _, _, ids, _, tail in targets:
+                _rotate(history, rotation, ids, pid, name, sha256(head + tail).hexdigest()[:32], occ.index)
             continue
-        campaign = calendar.campaigns.get(post.campaign) if post.campaign else None
-        accounts = [calendar.networks[n] for n in post.networks if n in post.texts and calendar.networks[n].enabled]
-        if not accounts:
-            continue
-        source, pid, kind = post.source, post.id, post.kind
-        # per account, what every occurrence shares (the loop below runs a few hundred thousand times a year)
-        targets = []
-        for account in accounts:
-            templates = post.texts[account.name]
-            limit = account.rules.limit
-            targets.append((account, account.name, account.type, templates, len(templates),
-                            [variant_id(t) for t in templates], limit.maximum if limit else None,
-                            f"\x1f{account.name}".encode()))
-        rotation: dict[str, tuple[list[int], list[int | None]]] = {}
-        for occ in occurrences(post, start, end, memo):
-            values = values_at(occ.local)
-            instant = occ.instant or _instant(occ.at)
-            head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
-            if history is not None and instant < emit_from:  # another part's: only the rotation moves on
-                for _, name, _, _, _, ids, _, tail in targets:
-                    _rotate(history, rotation, ids, pid, name, sha256(head + tail).hexdigest()[:32], occ.index)
-                continue
-            for account, name, network_type, templates, count, ids, maximum, tail in targets:
-                key = sha256(head + tail).hexdigest()[:32]
-                if history is None:
-                    number = occ.index % count
-                else:
-                    number = _rotate(history, rotation, ids, pid, name, key, occ.index)
-                text = templates[number].render(values)
-                if campaign is not None:
-                    text = finish(text, brand, campaign, account)
-                rows.append((instant, name, pid, len(rows), Publication(
-                    key, source, pid, kind, name, network_type, occ.at, text, number + 1, count, maximum,
-                    post.campaign, occ.note, None, ids[number], kind)))
-    rows.sort()  # by the UTC instant string (time order), account, post; the count keeps it off the publications
-    return rows
+        for account, name, network_type, templates, count, ids, maximum, tail in targets:
+            key = sha256(head + tail).hexdigest()[:32]
+            if history is None:
+                number = occ.index % count
+            else:
+                number = _rotate(history, rotation, ids, pid, name, key, occ.index)
+            text = templates[number].render(values)
+            if campaign is not None:
+                text = finish(text, brand, campaign, account)
+            rows.append((instant, name, pid, len(rows), Publication(
+                key, source, pid, kind, name, network_type, occ.at, text, number + 1, count, maximum,
+                post.campaign, occ.note, None, ids[number], kind)))
 
 
 _Rotation = tuple[list[int], list[int | None]]  # per account: uses of each variant, the last one chosen

@@ -143,28 +143,30 @@ class RecentIndex(Generic[P]):
             if posting is None:
                 postings[shingle] = [entry]
                 continue
-            if posting[-1][0] > stop:
-                for number, other, when in reversed(posting):  # newest first: the first alike is this list's answer
-                    if number <= stop or when < oldest:
-                        break  # older than the answer so far (or this text's last post), or out of the window
-                    if other == item or latest[other][0] != number:
-                        continue  # itself, or a text posted again since (met further up this list)
-                    pair = (item, other) if item < other else (other, item)
-                    score = scores.get(pair)
-                    if score is None:
-                        score = scores[pair] = _jaccard_if_sizes_allow(sets[item], sets[other], threshold)
-                    if score >= threshold:
-                        best = (number, when, latest[other][1], score)
-                        stop = number
-                        break
+            for number, other, when in reversed(posting):  # newest first: the first alike is this list's answer
+                if number <= stop or when < oldest:
+                    break  # older than the answer so far (or this text's last post), or out of the window
+                if other == item or latest[other][0] != number:
+                    continue  # itself, or a text posted again since (met further up this list)
+                pair = (item, other) if item < other else (other, item)
+                score = scores.get(pair)
+                if score is None:
+                    score = scores[pair] = _jaccard_if_sizes_allow(sets[item], sets[other], threshold)
+                if score >= threshold:
+                    best = (number, when, latest[other][1], score)
+                    stop = number
+                    break
             posting.append(entry)
         if best is None and before is not None:
-            earlier = self.answers[item]
-            if earlier is not None and earlier[1] >= oldest:
-                best = earlier
+            best = self._still_recent(item, oldest)
         self.answers[item] = best
         latest[item] = (self.added, payload)
         return (best[2], best[3]) if best is not None else None
+
+    def _still_recent(self, item: int, oldest: datetime) -> tuple[int, datetime, P, float] | None:
+        """The answer for the text's previous post, if it is still in the window (nothing alike came since)."""
+        earlier = self.answers[item]
+        return earlier if earlier is not None and earlier[1] >= oldest else None
 
 
 def _jaccard_if_sizes_allow(a: frozenset[int], b: frozenset[int], threshold: float) -> float:
