@@ -78,7 +78,7 @@ def _dateutil(rule, stop: datetime) -> list[datetime]:  # type: ignore[no-untype
     return out
 
 
-@settings(max_examples=300, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@settings(max_examples=200, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(rules(), starts, st.integers(0, 1500))
 def test_expand_is_dateutil(text: str, start: datetime, days: int) -> None:
     try:
