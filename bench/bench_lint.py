@@ -81,8 +81,13 @@ def main() -> None:
         rows.append((size, len(pubs), distinct, pairs, statistics.median(totals), statistics.median(reps),
                      len(report.problems)))
 
+    _table(rows, baseline_pairs or (0, 0.0), args.days, args.repeat)
+
+
+def _table(rows: list[tuple[int, int, int, int, float, float, int]], baseline_pairs: tuple[int, float],
+           days: int, repeat: int) -> None:
     first = rows[0]
-    print(f"lint over {args.days} days, median of {args.repeat}")
+    print(f"lint over {days} days, median of {repeat}")
     print(f"{'posts':>7} {'pubs':>7} {'texts':>7} {'lint s':>8} {'repeat s':>9} {'x pubs':>7} {'x repeat':>9} "
           f"{'repeat us/pub':>14} {'findings':>9}")
     for size, pubs, distinct, _pairs, total, rep, found in rows:

@@ -12,12 +12,15 @@ an already-published occurrence go out again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import re
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
+from .expansion import expand, shape_of
 from .gcpause import paused_gc
 from .model import STATUS_KINDS, Calendar, Kind, Post, Series
 from .networks import NETWORK_TYPES
@@ -105,7 +108,7 @@ class JsonLines:
 
         self.dumps = orjson.dumps
         self.frames: dict[tuple[str, str], tuple[str, str, str]] = {}
-        self.texts: dict[tuple[str, str], tuple[str, str]] = {}
+        self.lengths: dict[tuple[str, str], str] = {}  # (of the accounts with a limit: the others' is null)
         self.times: dict[int, tuple[datetime, str]] = {}  # by id: publications share their times
 
     def line(self, pub: Publication, prefix: str = "") -> str:
@@ -114,17 +117,20 @@ class JsonLines:
         frame = self.frames.get((pub.source, pub.network))
         if frame is None:
             frame = self.frames[pub.source, pub.network] = self._frame(pub)
-        text = self.texts.get((pub.text, pub.network_type))
-        if text is None:
-            length = pub.length
-            text = self.texts[pub.text, pub.network_type] = (self.dumps(pub.text).decode(),
-                                                              "null" if length is None else str(length))
+        text = pub.text  # (nearly every text is another: none is kept, and most need no escaping)
+        text = f'"{text}"' if _ESCAPED.search(text) is None else self.dumps(text).decode()
+        length = "null"
+        if pub.limit is not None:
+            length = self.lengths.get((pub.text, pub.network_type), "")
+            if not length:
+                measured = pub.length
+                length = self.lengths[pub.text, pub.network_type] = "null" if measured is None else str(measured)
         at = self.times.get(id(pub.at))
         if at is None or at[0] is not pub.at:
             at = self.times[id(pub.at)] = (pub.at, pub.at.isoformat())
         note = f',"note":{self.dumps(pub.note).decode()}' if pub.note else ""
-        return (f'{prefix}{{"key":"{pub.key}"{frame[0]}{at[1]}","text":{text[0]},"variant":{pub.variant}'
-                f'{frame[1]}{text[1]}{frame[2]}{note},"origin":"calendar"}}')
+        return (f'{prefix}{{"key":"{pub.key}"{frame[0]}{at[1]}","text":{text},"variant":{pub.variant}'
+                f'{frame[1]}{length}{frame[2]}{note},"origin":"calendar"}}')
 
     def _frame(self, pub: Publication) -> tuple[str, str, str]:
         """The fields that are the same for every line of one post on one account."""
@@ -134,6 +140,10 @@ class JsonLines:
                 f'"network_type":{j(pub.network_type)},"at":"',
                 f',"variants":{pub.variants},"length":',
                 f',"limit":{j(pub.limit)},"campaign":{j(pub.campaign)},"source":{j(pub.source)}')
+
+
+# what orjson escapes in a string (and lone surrogates, which it refuses): a text without any is itself in quotes
+_ESCAPED = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
 
 
 def variant_id(template: Template) -> str:
@@ -180,7 +190,8 @@ class Memo:
         self.expanded: dict[tuple[str, datetime, datetime], list[datetime]] = {}
 
     def expand(self, series: Series, stop: datetime) -> list[datetime]:
-        """The rule's wall-clock times up to ``stop`` (inclusive), as dateutil gives them."""
+        """The rule's wall-clock times up to ``stop`` (inclusive), as dateutil gives them (and, for
+        the rules it covers, as :func:`campaigns.expansion.expand` gives them much faster)."""
         key = (series.rule_text, series.dtstart, stop)
         found = self.expanded.get(key)
         if found is None:
@@ -189,6 +200,10 @@ class Memo:
 
 
 def _expand(series: Series, stop: datetime) -> list[datetime]:
+    assert series.rule is not None
+    shape = shape_of(series.rule, series.dtstart)
+    if shape.plain:
+        return expand(shape, series.dtstart, stop)
     out = []
     for local in series.rule or ():
         if local > stop:
@@ -214,13 +229,13 @@ def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = 
     memo = memo or Memo()
     known = memo.placed.setdefault(tz, {})
     days = memo.days.setdefault(tz, {})
-    not_before, ex_days, ex_times = series.not_before, series.ex_days, series.ex_times
-    index = 0
-    previous = datetime.min.replace(tzinfo=UTC)
-    for local in memo.expand(series, stop):
-        if not_before is not None and local < not_before:
-            continue
-        if (ex_days and local.date() in ex_days) or (ex_times and local in ex_times):
+    times = memo.expand(series, stop)
+    # the times long before the window are only counted (the index picks the variant)
+    first = bisect_left(times, start.astimezone(tz).replace(tzinfo=None) - _MARGIN)
+    index, previous = _counted(series, times[:first], days)
+    excluded = _exclusion(series)
+    for local in times[first:]:
+        if excluded is not None and excluded(local):
             continue
         where = known.get(local)
         if where is None:
@@ -234,6 +249,42 @@ def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = 
         if utc >= start:
             yield Occurrence(index, where[1], local, where[2], where[3])
         index += 1
+
+
+def _exclusion(series: Series) -> Callable[[datetime], bool] | None:
+    """Whether a time the rule gives is left out (before ``not_before``, or an exdate), or None
+    when none is."""
+    not_before, ex_days, ex_times = series.not_before, series.ex_days, series.ex_times
+    if not_before is None and not ex_days and not ex_times:
+        return None
+
+    def excluded(local: datetime) -> bool:
+        return (not_before is not None and local < not_before) or local.date() in ex_days or local in ex_times
+    return excluded
+
+
+_MARGIN = timedelta(days=2)  # more than any change of a zone's offset: a wall time this far before is before
+
+
+def _counted(series: Series, times: list[datetime], days: dict[date, timedelta | None]) -> tuple[int, datetime]:
+    """How many of ``times`` (all before the window) are occurrences, and the UTC instant of the
+    last: exactly what the loop of :func:`occurrences` counts, without placing each in the zone
+    beyond its day's offset."""
+    excluded, tz = _exclusion(series), series.tz
+    index = 0
+    previous = datetime.min
+    for local in times:
+        if excluded is not None and excluded(local):
+            continue
+        day = local.date()
+        offset = days.get(day, _UNKNOWN)
+        if offset is _UNKNOWN:
+            offset = days[day] = _plain_offset(day, tz)
+        utc = local - offset if offset is not None else _place(local, tz, days)[0].replace(tzinfo=None)
+        if utc > previous:
+            previous = utc
+            index += 1
+    return index, previous.replace(tzinfo=UTC)
 
 
 def _place(local: datetime, tz: Any, days: dict[date, timedelta | None]) -> _Placed:
@@ -317,6 +368,21 @@ def plan_rows(calendar: Calendar, start: datetime, end: datetime, history: Varia
 
 def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHistory | None,
           emit_from: str = "") -> list[Row]:
+    rows: list[Row] = []
+    memo = Memo()
+    values_at = _values(calendar)
+    for post in calendar.posts:
+        if not post.enabled:
+            continue
+        accounts = [calendar.networks[n] for n in post.networks if n in post.texts and calendar.networks[n].enabled]
+        if accounts:
+            _post_rows(calendar, post, accounts, (start, end, memo, values_at, history, emit_from), rows)
+    rows.sort()  # by the UTC instant string (time order), account, post; the count keeps it off the publications
+    return rows
+
+
+def _values(calendar: Calendar) -> Callable[[datetime], dict[str, str]]:
+    """The template values of a wall-clock time, each computed once per plan."""
     brand = calendar.brand
     southern = is_southern(brand.timezone)
 
@@ -335,48 +401,46 @@ def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHi
         values.update(at_time(local.hour, local.minute))  # a few hundred days at a few dozen times)
         return values
 
-    rows: list[Row] = []
-    memo = Memo()
+    return values_at
+
+
+def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[Any, ...], rows: list[Row]) -> None:
+    """One post's rows, added to ``rows`` (``how``: the window, the memo, the values, the history and where
+    the rows begin, as :func:`_plan` has them)."""
+    start, end, memo, values_at, history, emit_from = how
+    brand = calendar.brand
+    campaign = calendar.campaigns.get(post.campaign) if post.campaign else None
+    source, pid, kind = post.source, post.id, post.kind
     sha256 = hashlib.sha256
-    for post in calendar.posts:
-        if not post.enabled:
+    # per account, what every occurrence shares (the loop below runs a few hundred thousand times a year)
+    targets = []
+    for account in accounts:
+        templates = post.texts[account.name]
+        limit = account.rules.limit
+        targets.append((account, account.name, account.type, templates, len(templates),
+                        [variant_id(t) for t in templates], limit.maximum if limit else None,
+                        f"\x1f{account.name}".encode()))
+    rotation: dict[str, tuple[list[int], list[int | None]]] = {}
+    for occ in occurrences(post, start, end, memo):
+        values = values_at(occ.local)
+        instant = occ.instant or _instant(occ.at)
+        head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
+        if history is not None and instant < emit_from:  # another part's: only the rotation moves on
+            for _, name, _, _, _, ids, _, tail in targets:
+                _rotate(history, rotation, ids, pid, name, sha256(head + tail).hexdigest()[:32], occ.index)
             continue
-        campaign = calendar.campaigns.get(post.campaign) if post.campaign else None
-        accounts = [calendar.networks[n] for n in post.networks if n in post.texts and calendar.networks[n].enabled]
-        if not accounts:
-            continue
-        source, pid, kind = post.source, post.id, post.kind
-        # per account, what every occurrence shares (the loop below runs a few hundred thousand times a year)
-        targets = []
-        for account in accounts:
-            templates = post.texts[account.name]
-            limit = account.rules.limit
-            targets.append((account, account.name, account.type, templates, len(templates),
-                            [variant_id(t) for t in templates], limit.maximum if limit else None,
-                            f"\x1f{account.name}".encode()))
-        rotation: dict[str, tuple[list[int], list[int | None]]] = {}
-        for occ in occurrences(post, start, end, memo):
-            values = values_at(occ.local)
-            instant = occ.instant or _instant(occ.at)
-            head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
-            if history is not None and instant < emit_from:  # another part's: only the rotation moves on
-                for _, name, _, _, _, ids, _, tail in targets:
-                    _rotate(history, rotation, ids, pid, name, sha256(head + tail).hexdigest()[:32], occ.index)
-                continue
-            for account, name, network_type, templates, count, ids, maximum, tail in targets:
-                key = sha256(head + tail).hexdigest()[:32]
-                if history is None:
-                    number = occ.index % count
-                else:
-                    number = _rotate(history, rotation, ids, pid, name, key, occ.index)
-                text = templates[number].render(values)
-                if campaign is not None:
-                    text = finish(text, brand, campaign, account)
-                rows.append((instant, name, pid, len(rows), Publication(
-                    key, source, pid, kind, name, network_type, occ.at, text, number + 1, count, maximum,
-                    post.campaign, occ.note, None, ids[number], kind)))
-    rows.sort()  # by the UTC instant string (time order), account, post; the count keeps it off the publications
-    return rows
+        for account, name, network_type, templates, count, ids, maximum, tail in targets:
+            key = sha256(head + tail).hexdigest()[:32]
+            if history is None:
+                number = occ.index % count
+            else:
+                number = _rotate(history, rotation, ids, pid, name, key, occ.index)
+            text = templates[number].render(values)
+            if campaign is not None:
+                text = finish(text, brand, campaign, account)
+            rows.append((instant, name, pid, len(rows), Publication(
+                key, source, pid, kind, name, network_type, occ.at, text, number + 1, count, maximum,
+                post.campaign, occ.note, None, ids[number], kind)))
 
 
 _Rotation = tuple[list[int], list[int | None]]  # per account: uses of each variant, the last one chosen

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
 from .errors import RuleError
+from .expansion import Shape, shape_of
 from .timeparse import When, zone
 
 _RRULE_UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
@@ -48,17 +49,16 @@ class Rule:
     text: str  # the rule as dateutil read it (UNTIL in local time)
     fine: bool  # repeats within the day (HOURLY, MINUTELY, SECONDLY)
     parts: RuleParts
+    shape: Shape  # for campaigns.expansion.expand
 
 
-def rule_parts(rule: rrule) -> RuleParts:
-    """dateutil has no public accessor for a rule's parts (with the defaults it derived from
-    the start), so this one function reads its private ``_by*`` attributes; nothing else does."""
+def rule_parts(shape: Shape) -> RuleParts:
+    """What the static checks read of a rule (its parts come from :func:`expansion.shape_of`,
+    the one reader of dateutil's rules)."""
     return RuleParts(
-        freq=rule._freq, months=tuple(rule._bymonth or ()), monthdays=tuple(rule._bymonthday or ()),
-        negative_monthdays=tuple(rule._bynmonthday or ()),
-        weekdays=len(rule._byweekday or ()) + len(rule._bynweekday or ()),
-        hours=tuple(rule._byhour or (rule._dtstart.hour,)), minutes=tuple(rule._byminute or (rule._dtstart.minute,)),
-        seconds=tuple(rule._bysecond or (rule._dtstart.second,)), setpos=tuple(rule._bysetpos or ()),
+        freq=shape.freq, months=shape.months, monthdays=shape.monthdays,
+        negative_monthdays=shape.negative_monthdays, weekdays=len(shape.weekdays) + len(shape.nth_weekdays),
+        hours=shape.hours, minutes=shape.minutes, seconds=shape.seconds, setpos=shape.setpos,
     )
 
 
@@ -89,10 +89,11 @@ def parse_rule(text: str, dtstart: datetime, tz: ZoneInfo, *, has_time: bool) ->
         raise RuleError(f"invalid rrule: {_rrule_message(exc)}", RULE_HINT) from None
     if not isinstance(rule, rrule):  # pragma: no cover - a set needs RDATE/EXDATE lines, refused above
         raise RuleError("rrule: holds one rule", RULE_HINT)
-    parts = rule_parts(rule)
+    shape = shape_of(rule, dtstart)
+    parts = rule_parts(shape)
     if not can_occur(parts):
         raise RuleError("this rrule never produces a date (e.g. the 30th of February)")
-    return Rule(rule, body, fine, parts)
+    return Rule(rule, body, fine, parts, shape)
 
 
 def _rrule_message(exc: Exception) -> str:

@@ -121,7 +121,8 @@ class RecentIndex(Generic[P]):
         # per shingle (by rank), the posts indexed under it, oldest first: (number, item, when); the number
         # counts posts as they are added, so "most recent" is the latest added, as RecentExact has it.
         # Posts out of the window are not removed: a look stops at the first one (posts come in time order)
-        self.postings: dict[int, list[tuple[int, int, datetime]]] = {}
+        # (and where that shingle is in the post's text's ranked shingles, for the positional filter: see _score)
+        self.postings: dict[int, list[tuple[int, int, datetime, int]]] = {}
         self.latest: dict[int, tuple[int, P]] = {}  # item -> its latest post: (number, payload)
         # item -> what its latest post was found like: (number, when, payload, score) of that post, or None
         self.answers: dict[int, tuple[int, datetime, P, float] | None] = {}
@@ -137,34 +138,53 @@ class RecentIndex(Generic[P]):
         stop = before[0] if before is not None else 0
         best: tuple[int, datetime, P, float] | None = None
         self.added += 1
-        entry = (self.added, item, at)
-        for shingle in self.prefixes[item]:
+        for position, shingle in enumerate(self.prefixes[item]):
+            entry = (self.added, item, at, position)
             posting = postings.get(shingle)
             if posting is None:
                 postings[shingle] = [entry]
                 continue
-            if posting[-1][0] > stop:
-                for number, other, when in reversed(posting):  # newest first: the first alike is this list's answer
-                    if number <= stop or when < oldest:
-                        break  # older than the answer so far (or this text's last post), or out of the window
-                    if other == item or latest[other][0] != number:
-                        continue  # itself, or a text posted again since (met further up this list)
-                    pair = (item, other) if item < other else (other, item)
-                    score = scores.get(pair)
-                    if score is None:
-                        score = scores[pair] = _jaccard_if_sizes_allow(sets[item], sets[other], threshold)
-                    if score >= threshold:
-                        best = (number, when, latest[other][1], score)
-                        stop = number
-                        break
+            for number, other, when, where in reversed(posting):  # newest first: the first alike is the answer
+                if number <= stop or when < oldest:
+                    break  # older than the answer so far (or this text's last post), or out of the window
+                if other == item or latest[other][0] != number:
+                    continue  # itself, or a text posted again since (met further up this list)
+                pair = (item, other) if item < other else (other, item)
+                score = scores.get(pair)
+                if score is None:
+                    score = scores[pair] = _score(sets[item], sets[other], position, where, threshold)
+                if score >= threshold:
+                    best = (number, when, latest[other][1], score)
+                    stop = number
+                    break
             posting.append(entry)
         if best is None and before is not None:
-            earlier = self.answers[item]
-            if earlier is not None and earlier[1] >= oldest:
-                best = earlier
+            best = self._still_recent(item, oldest)
         self.answers[item] = best
         latest[item] = (self.added, payload)
         return (best[2], best[3]) if best is not None else None
+
+    def _still_recent(self, item: int, oldest: datetime) -> tuple[int, datetime, P, float] | None:
+        """The answer for the text's previous post, if it is still in the window (nothing alike came since)."""
+        earlier = self.answers[item]
+        return earlier if earlier is not None and earlier[1] >= oldest else None
+
+
+def _score(a: frozenset[int], b: frozenset[int], position_a: int, position_b: int, threshold: float) -> float:
+    """The pair's Jaccard similarity, or 0.0 when where they first meet keeps it under the threshold.
+
+    A pair is scored where the index first meets it: at the first shingle, in rank order, that
+    the two share (one ranked before it and in both would be in both prefixes, and met there
+    first).  Only the shingles ranked after it in both can be shared besides: at most
+    ``1 + min(|A| - i - 1, |B| - j - 1)`` for its positions i and j (the "positional filter" of
+    PPJoin, Xiao, Wang, Lin and Yu 2008).  The bound's similarity is compared as jaccard computes
+    it, so nothing at or above the threshold is ever passed over."""
+    size_a, size_b = len(a), len(b)
+    after_a, after_b = size_a - position_a, size_b - position_b
+    most = after_a if after_a < after_b else after_b  # (1 + the fewer ranked after it)
+    if most / (size_a + size_b - most) < threshold:
+        return 0.0
+    return _jaccard_if_sizes_allow(a, b, threshold)
 
 
 def _jaccard_if_sizes_allow(a: frozenset[int], b: frozenset[int], threshold: float) -> float:

@@ -356,43 +356,51 @@ class VoiceChecker:
         add = out.append
         incidentish = role in INCIDENT_ROLES or role.startswith("maintenance")
         bare = URL_RE.sub(" ", text)
-        # boilerplate
-        if self.stock is not None:
-            found = [(m.start(), m.end(), self.stock_list[_group(m)]) for m in self.stock.finditer(bare)]
-            if found:
-                rest = self.stock.sub(" ", _HASHTAG.sub(" ", bare))
-                if len(_WORD.findall(rest)) < 3:
-                    add(self.finding("generic-post", f"the whole post is boilerplate ({found[0][2]!r})", _ASK,
-                                      found[0][:2]))
-                else:
-                    for start, end, phrase in found:
-                        add(self.finding("stock-phrase", f"stock phrase {bare[start:end]!r}",
-                                          self.stock_hints.get(phrase) or _ASK, (start, end)))
-        if incidentish and self.blame is not None:
-            for m in self.blame.finditer(bare):
-                add(self.finding("blame", f"blame-shifting wording {m.group(0)!r}", _GENERIC_HINTS["blame"],
-                                  (m.start(), m.end())))
-        if self.argue is not None:
-            for m in self.argue.finditer(bare):
-                add(self.finding("argumentative", f"argumentative wording {m.group(0)!r}",
-                                  _GENERIC_HINTS["argumentative"], (m.start(), m.end())))
-        if self.words is not None:
-            for m in self.words.finditer(bare):
-                prefer = self.voice.words[self.words_list[_group(m)]]
-                add(self.finding("word", f"the guide avoids {m.group(0)!r}",
-                                  f"write {prefer!r}" if prefer else "leave it out", (m.start(), m.end())))
-        if self.register is not None:
-            pattern, hint = self.register
-            found_register = pattern.search(bare)
-            if found_register:
-                add(self.finding("register", f"{found_register.group(0)!r} does not fit the {self.voice.register} "
-                                             "register", hint, (found_register.start(), found_register.end())))
+        self._boilerplate(bare, add)
+        self._wording(bare, incidentish, add)
         self._limits(text, bare, add)
         if links:
             self._links(text, add, campaign_utm, incidentish)
         if required:
             out += self.missing(text, role, affected)
         return [f for f in out if f is not None]
+
+    def _boilerplate(self, bare: str, add: Callable[[Finding | None], None]) -> None:
+        """Stock phrases, or a post that is nothing else (``bare``: the text without its links)."""
+        if self.stock is None:
+            return
+        found = [(m.start(), m.end(), self.stock_list[_group(m)]) for m in self.stock.finditer(bare)]
+        if not found:
+            return
+        rest = self.stock.sub(" ", _HASHTAG.sub(" ", bare))
+        if len(_WORD.findall(rest)) < 3:
+            add(self.finding("generic-post", f"the whole post is boilerplate ({found[0][2]!r})", _ASK, found[0][:2]))
+            return
+        for start, end, phrase in found:
+            add(self.finding("stock-phrase", f"stock phrase {bare[start:end]!r}",
+                             self.stock_hints.get(phrase) or _ASK, (start, end)))
+
+    def _wording(self, bare: str, incidentish: bool, add: Callable[[Finding | None], None]) -> None:
+        """Blame (in incidents), argument, the guide's words and its register."""
+        if incidentish and self.blame is not None:
+            for m in self.blame.finditer(bare):
+                add(self.finding("blame", f"blame-shifting wording {m.group(0)!r}", _GENERIC_HINTS["blame"],
+                                 (m.start(), m.end())))
+        if self.argue is not None:
+            for m in self.argue.finditer(bare):
+                add(self.finding("argumentative", f"argumentative wording {m.group(0)!r}",
+                                 _GENERIC_HINTS["argumentative"], (m.start(), m.end())))
+        if self.words is not None:
+            for m in self.words.finditer(bare):
+                prefer = self.voice.words[self.words_list[_group(m)]]
+                add(self.finding("word", f"the guide avoids {m.group(0)!r}",
+                                 f"write {prefer!r}" if prefer else "leave it out", (m.start(), m.end())))
+        if self.register is not None:
+            pattern, hint = self.register
+            found_register = pattern.search(bare)
+            if found_register:
+                add(self.finding("register", f"{found_register.group(0)!r} does not fit the {self.voice.register} "
+                                             "register", hint, (found_register.start(), found_register.end())))
 
     def missing(self, text: str, role: str, affected: tuple[str, ...] = ()) -> list[Finding]:
         """The required elements ``text`` lacks for its role."""

@@ -66,27 +66,35 @@ def cmd_plan_json(args: argparse.Namespace, clock: Clock) -> int:
         if helper is None:
             out.lines(_encoded(plan_rows(calendar, start, end, history), status))
             return 0
-        middle = _middle(start, end)
-        early = [s for s in status if s[0] < utc_instant(middle)]
-        out.lines(_encoded(plan_rows(calendar, start, middle, history), early))
-        late = status[len(early):]  # after every line of this half; among the child's, or before them
-        done = helper.collect()  # (the child has been working all along: this waits for what is left)
-        theirs = _Handover(done) if done is not None else None
-        if theirs is None:  # the child failed: its half is planned here
-            out.lines(_encoded(plan_rows(calendar, start, end, history, emit_from=middle), late))
-            return 0
-        first = theirs.first_instant()
-        before = [s for s in late if first is None or s[0] < first]
-        out.lines(line for _, line in _merged([], before, JsonLines()))
-        if len(before) == len(late):
-            out.copy(theirs)
-        else:  # announcements among the child's lines: merged line by line (rare: a window's far end)
-            out.lines(line for _, line in _merged(theirs.rows(), late[len(before):], JsonLines()))
+        _halves(out, helper, (calendar, start, end, history), status)
         return 0
     finally:
         if helper is not None:
             helper.close()
         out.flush()
+
+
+def _halves(out: _Output, helper: Child, plan_args: tuple[Any, datetime, datetime, Any],
+            status: list[tuple[str, Publication]]) -> None:
+    """This process's half written, then the child's (planned here if the child failed), with the
+    announcements merged in by time."""
+    calendar, start, end, history = plan_args
+    middle = _middle(start, end)
+    early = [s for s in status if s[0] < utc_instant(middle)]
+    out.lines(_encoded(plan_rows(calendar, start, middle, history), early))
+    late = status[len(early):]  # after every line of this half; among the child's, or before them
+    done = helper.collect()  # (the child has been working all along: this waits for what is left)
+    theirs = _Handover(done) if done is not None else None
+    if theirs is None:  # the child failed: its half is planned here
+        out.lines(_encoded(plan_rows(calendar, start, end, history, emit_from=middle), late))
+        return
+    first = theirs.first_instant()
+    before = [s for s in late if first is None or s[0] < first]
+    out.lines(line for _, line in _merged([], before, JsonLines()))
+    if len(before) == len(late):
+        out.copy(theirs)
+    else:  # announcements among the child's lines: merged line by line (rare: a window's far end)
+        out.lines(line for _, line in _merged(theirs.rows(), late[len(before):], JsonLines()))
 
 
 def _middle(start: datetime, end: datetime) -> datetime:
