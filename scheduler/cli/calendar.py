@@ -73,7 +73,6 @@ def register(sub: Any) -> None:
 def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.calendar import check
     from campaigns.networks import require_extras
-    from status.load import check as check_status
 
     args.file = args.calendar or args.file or DEFAULT_CALENDAR
     result = check(args.file)
@@ -90,33 +89,50 @@ def cmd_validate(args: argparse.Namespace, clock: Clock) -> int:
         if result.warnings:
             counts.append(count(len(result.warnings), "warning"))
         show(f"{args.file}: ok ({', '.join(counts)})")
-    status = None
-    if os.path.exists(args.status):
-        checked = check_status(args.status, cal)
-        for problem in checked.problems:
-            say(problem)
-        if not checked.ok or checked.value is None:
-            say(f"{args.status}: {count(len(checked.errors), 'error')}")
-            return ExitStatus.INVALID
-        status = checked.value
-        if not args.quiet:
-            show(f"{args.status}: ok ({count(len(status.components), 'component')}, "
-                 f"{count(len(status.incidents), 'incident')}, {len(status.open_incidents())} open)")
-    if cal.brand.voice.declared:  # the guide is part of the calendar: its errors fail validation
-        from campaigns.lint import DEFAULT_DAYS
-        from status.lint import lint
-
-        now = clock.now()
-        report = lint(cal, now, now + timedelta(days=DEFAULT_DAYS), status)
-        for problem in report.problems:
-            say(problem)
-        if report.errors:
-            say(f"{args.file}: {count(len(report.errors), 'voice error')} (herald lint shows them all)")
-            return ExitStatus.INVALID
-        if not args.quiet:
-            show(f"voice guide: ok ({count(report.publications, 'publication')} in the next {DEFAULT_DAYS} days"
-                 + (f", {count(len(report.warnings), 'warning')})" if report.warnings else ")"))
+    checked = _validate_status(args, cal)
+    if checked is False:
+        return ExitStatus.INVALID
+    if cal.brand.voice.declared and not _validate_voice(args, cal, checked, clock):  # its errors fail validation
+        return ExitStatus.INVALID
     return ExitStatus.OK
+
+
+def _validate_status(args: argparse.Namespace, cal: Any) -> Any:
+    """The status file checked against the calendar, when there is one: its Status, None (no file)
+    or False (it has errors, said)."""
+    from status.load import check as check_status
+
+    if not os.path.exists(args.status):
+        return None
+    checked = check_status(args.status, cal)
+    for problem in checked.problems:
+        say(problem)
+    if not checked.ok or checked.value is None:
+        say(f"{args.status}: {count(len(checked.errors), 'error')}")
+        return False
+    status = checked.value
+    if not args.quiet:
+        show(f"{args.status}: ok ({count(len(status.components), 'component')}, "
+             f"{count(len(status.incidents), 'incident')}, {len(status.open_incidents())} open)")
+    return status
+
+
+def _validate_voice(args: argparse.Namespace, cal: Any, status: Any, clock: Clock) -> bool:
+    """The voice guide over the next DEFAULT_DAYS of publications: False when it finds errors (said)."""
+    from campaigns.lint import DEFAULT_DAYS
+    from status.lint import lint
+
+    now = clock.now()
+    report = lint(cal, now, now + timedelta(days=DEFAULT_DAYS), status)
+    for problem in report.problems:
+        say(problem)
+    if report.errors:
+        say(f"{args.file}: {count(len(report.errors), 'voice error')} (herald lint shows them all)")
+        return False
+    if not args.quiet:
+        show(f"voice guide: ok ({count(report.publications, 'publication')} in the next {DEFAULT_DAYS} days"
+             + (f", {count(len(report.warnings), 'warning')})" if report.warnings else ")"))
+    return True
 
 
 def _status_if_any(path: str, calendar: Any) -> Any:
@@ -210,7 +226,6 @@ def _collect(child: Child) -> Elsewhere:
 
 def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.model import STATUS_KINDS
-    from status.announce import describe
 
     if args.json:
         from .planjson import cmd_plan_json
@@ -226,19 +241,27 @@ def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:
     out.write(f"{count(len(publications), 'publication')}{what} from {start.astimezone(tz):%Y-%m-%d %H:%M %Z} "
               f"to {end.astimezone(tz):%Y-%m-%d %H:%M %Z}\n")
     for pub in publications:
-        local = pub.at.astimezone(tz)
-        budget = f"{pub.length}/{pub.limit}" if pub.limit else f"{len(pub.text)} chars"
-        variant = f"variant {pub.variant}/{pub.variants}, " if pub.variants > 1 else ""
-        out.write(f"\n{local:%a %Y-%m-%d %H:%M %Z}  {pub.network:<10} {pub.post}  ({variant}{budget})  {pub.key}\n")
-        if pub.kind in STATUS_KINDS:
-            incident = status.incident(pub.post) if pub.kind == "incident" and status is not None else None
-            impact = f" ({incident.impact})" if incident is not None else ""
-            out.write(f"    status file: {pub.post}, {describe(pub)}{impact}\n")
-        for line in pub.text.splitlines() or [""]:
-            out.write(f"    {line}\n")
-        if pub.note and pub.kind not in STATUS_KINDS:
-            out.write(f"    note: {pub.note}\n")
+        out.write(_planned_lines(pub, tz, status))
     return ExitStatus.OK
+
+
+def _planned_lines(pub: Any, tz: Any, status: Any) -> str:
+    """One publication as ``herald plan`` shows it: when, where, its budget and key, its text."""
+    from campaigns.model import STATUS_KINDS
+    from status.announce import describe
+
+    local = pub.at.astimezone(tz)
+    budget = f"{pub.length}/{pub.limit}" if pub.limit else f"{len(pub.text)} chars"
+    variant = f"variant {pub.variant}/{pub.variants}, " if pub.variants > 1 else ""
+    lines = [f"\n{local:%a %Y-%m-%d %H:%M %Z}  {pub.network:<10} {pub.post}  ({variant}{budget})  {pub.key}\n"]
+    if pub.kind in STATUS_KINDS:
+        incident = status.incident(pub.post) if pub.kind == "incident" and status is not None else None
+        impact = f" ({incident.impact})" if incident is not None else ""
+        lines.append(f"    status file: {pub.post}, {describe(pub)}{impact}\n")
+    lines.extend(f"    {line}\n" for line in pub.text.splitlines() or [""])
+    if pub.note and pub.kind not in STATUS_KINDS:
+        lines.append(f"    note: {pub.note}\n")
+    return "".join(lines)
 
 
 def cmd_export_ical(args: argparse.Namespace, clock: Clock) -> int:

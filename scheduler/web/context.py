@@ -59,6 +59,15 @@ class _Cached:
 MID_SAVE_PATIENCE = 2.0
 
 
+def _stamp(path: str) -> tuple[int, int] | None:
+    """The file's modification time (ns) and size; None when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def _mid_save(path: str, mtime: float) -> bool:
     """Whether ``path`` looks caught in the middle of a save: empty, or not ending with a line
     break (every editor ends a file with one), and changed less than MID_SAVE_PATIENCE ago."""
@@ -174,13 +183,9 @@ class WebContext:
 
         waited = False
         while True:
-            try:
-                st = os.stat(path)
-                stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
-            except OSError:
-                stamp = None
+            stamp = _stamp(path)
             if cached.value is not None and stamp is not None and stamp != cached.stamp \
-                    and _mid_save(path, st.st_mtime):
+                    and _mid_save(path, stamp[0] / 1e9):
                 return cached.value
             with self._lock:
                 if cached.flight is None and stamp == cached.stamp:
@@ -204,7 +209,14 @@ class WebContext:
                 cached.flight = None
             flight.set()  # a waiting thread then parses itself
             raise
-        with self._lock:  # the result is in place before the waiting threads look
+        return self._adopt(cached, stamp, flight, result)
+
+    def _adopt(self, cached: _Cached, stamp: tuple[int, int] | None, flight: threading.Event, result: Any) -> Any:
+        """A parse's result in place before the waiting threads look: the new version when it is
+        good, else the last good one (the problem kept for the pages to say)."""
+        from campaigns.errors import InvalidInput
+
+        with self._lock:
             cached.stamp, cached.flight = stamp, None
             flight.set()
             if result.ok:
