@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Collection
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,13 @@ from .yamlsource import Loc, LocDict, LocList
 _POST_KINDS: dict[object, Kind] = {k.value: k for k in POST_KINDS}
 _NO_DAYS: frozenset[date] = frozenset()  # (every empty frozenset is a new object: these are shared)
 _NO_TIMES: frozenset[datetime] = frozenset()
+
+
+def _required(wanted: LocDict) -> dict[str, tuple[str, ...]]:
+    """What each kind of post must say: the built-in needs, each kind the guide lists replaced."""
+    required = dict(DEFAULT_REQUIRED)
+    required.update({k: texts_at(wanted, k) for k in wanted})
+    return required
 
 
 def _network_type_hint(name: str) -> str:
@@ -172,6 +180,9 @@ class CalendarBuilder(LocatedBuilder):
         return out
 
     def voice(self, raw: LocDict, language: str) -> Voice:
+        """The brand's voice guide. Without a voice: section there is none; one the schema found
+        broken counts as declared, with the defaults in place of what it says (its problems are
+        reported where they are written)."""
         spec = raw.get("voice")
         if not isinstance(spec, LocDict):
             return Voice(language=language)
@@ -179,11 +190,8 @@ class CalendarBuilder(LocatedBuilder):
             return Voice(declared=True, language=language)
 
         phrases, limits, cues = mapping_at(spec, "phrases"), mapping_at(spec, "limits"), mapping_at(spec, "cues")
-        repetition, links, words = mapping_at(spec, "repetition"), mapping_at(spec, "links"), mapping_at(spec, "words")
-        required = dict(DEFAULT_REQUIRED)
-        wanted = mapping_at(spec, "required")
-        required.update({k: texts_at(wanted, k) for k in wanted})
-        similarity = repetition.get("similarity", Voice().similarity)
+        links, words = mapping_at(spec, "links"), mapping_at(spec, "words")
+        window, similarity = self.voice_repetition(mapping_at(spec, "repetition"))
         return Voice(
             declared=True, persona=text_at(spec, "persona"), tone=text_at(spec, "tone"),
             register=text_at(spec, "register"), language=text_at(spec, "language", language),
@@ -192,13 +200,19 @@ class CalendarBuilder(LocatedBuilder):
             argumentative_phrases=texts_at(phrases, "argumentative"),
             limits=Limits(**{k: v for k, v in limits.items() if isinstance(v, int)}),
             acronyms=frozenset(a.upper() for a in texts_at(spec, "acronyms")),
-            required=required, cues={k: texts_at(cues, k) for k in cues},
-            window=self.duration(repetition, "window", "brand", "voice", "repetition") or Voice().window,
-            similarity=float(similarity) if isinstance(similarity, int | float) else Voice().similarity,
+            required=_required(mapping_at(spec, "required")), cues={k: texts_at(cues, k) for k in cues},
+            window=window, similarity=similarity,
             hosts=frozenset(h.lower() for h in texts_at(links, "hosts")), utm=text_at(links, "utm", "campaign"),
             severities={k: v for k, v in mapping_at(spec, "rules").items() if isinstance(v, str)},
             line=spec.loc.line, col=spec.loc.col,
         )
+
+    def voice_repetition(self, spec: LocDict) -> tuple[timedelta, float]:
+        """How far back, and how alike, a post counts as a repeat: the guide's window and
+        similarity where they are sound (a bad window is reported), else the defaults."""
+        window = self.duration(spec, "window", "brand", "voice", "repetition") or Voice().window
+        similarity = spec.get("similarity", Voice().similarity)
+        return window, float(similarity) if isinstance(similarity, int | float) else Voice().similarity
 
     def status_templates(self, raw: LocDict, links: dict[str, str], name: str,
                          events: dict[str, str]) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
@@ -225,27 +239,41 @@ class CalendarBuilder(LocatedBuilder):
         if not isinstance(raw, LocDict):
             return out
         for name, spec in raw.items():
-            if not isinstance(spec, LocDict) or not isinstance(spec.get("type"), str):
-                continue
-            kind = spec["type"]
-            if kind not in NETWORK_TYPES:
-                continue  # reported by the schema, with a suggestion
-            allowed = set(NETWORK_TYPES[kind].fields)
-            options = {}
-            for key, value in spec.items():
-                if key in ("type", "enabled", "dry_run"):
-                    continue
-                if key not in allowed and key not in COMMON_NETWORK_FIELDS and self.ok("networks", name, key):
-                    fits = [t for t, nt in NETWORK_TYPES.items() if key in nt.fields]
-                    self.error(spec.key_loc(key), f"{key!r} does not apply to a {kind} network",
-                               f"it belongs to: {', '.join(fits)}" if fits else "")
-                    continue
-                options[key] = value
-            if "rate_limit" in spec and self.rate(spec, "rate_limit", "networks", name) is None:
-                options.pop("rate_limit", None)  # reported where it is written; the engine never reads it
-            out[name] = Account(name, kind, options, enabled=spec.get("enabled", True) is not False,
-                                dry_run=spec.get("dry_run", False) is True)
+            account = self.account(name, spec)
+            if account is not None:
+                out[name] = account
         return out
+
+    def account(self, name: str, spec: object) -> Account | None:
+        """One account of networks:, or None when it has no known type (the schema reports that,
+        with a suggestion: the account's other fields mean nothing without it)."""
+        if not isinstance(spec, LocDict) or not isinstance(spec.get("type"), str):
+            return None
+        kind = spec["type"]
+        if kind not in NETWORK_TYPES:
+            return None
+        options = self.account_options(name, kind, spec)
+        if "rate_limit" in spec and self.rate(spec, "rate_limit", "networks", name) is None:
+            options.pop("rate_limit", None)  # reported where it is written; the engine never reads it
+        return Account(name, kind, options, enabled=spec.get("enabled", True) is not False,
+                       dry_run=spec.get("dry_run", False) is True)
+
+    def account_options(self, name: str, kind: str, spec: LocDict) -> dict[str, Any]:
+        """The fields an account passes to its network. One that belongs to another type of
+        network is reported with the types it belongs to (a planner who copied an account and
+        changed its type) and left out."""
+        allowed = set(NETWORK_TYPES[kind].fields)
+        options = {}
+        for key, value in spec.items():
+            if key in ("type", "enabled", "dry_run"):
+                continue
+            if key not in allowed and key not in COMMON_NETWORK_FIELDS and self.ok("networks", name, key):
+                fits = [t for t, nt in NETWORK_TYPES.items() if key in nt.fields]
+                self.error(spec.key_loc(key), f"{key!r} does not apply to a {kind} network",
+                           f"it belongs to: {', '.join(fits)}" if fits else "")
+                continue
+            options[key] = value
+        return options
 
     def check_range(self, container: LocDict, starts: When | None, ends: When | None) -> None:
         if starts and ends and sort_key(ends, end=True) < sort_key(starts):
@@ -299,6 +327,17 @@ class CalendarBuilder(LocatedBuilder):
         return out
 
 
+def _bounds(tz: ZoneInfo, starts: When | None, ends: When | None,
+            campaign: Campaign | None) -> tuple[datetime | None, datetime | None]:
+    """The local times a post's occurrences fall between: its own starts/ends, narrowed by its
+    campaign's (a post cannot run outside its campaign)."""
+    lows = [w for w in (starts, campaign.starts if campaign else None) if w]
+    highs = [w for w in (ends, campaign.ends if campaign else None) if w]
+    not_before = max((local_bound(w, tz) for w in lows), default=None)
+    until = min((local_bound(w, tz, end=True) for w in highs), default=None)
+    return not_before, until
+
+
 class PostBuilder:
     def __init__(self, parent: CalendarBuilder, spec: LocDict, where: Where, brand: Brand | None,
                  networks: dict[str, Account], campaigns: dict[str, Campaign], known_fields: frozenset[str]):
@@ -316,14 +355,11 @@ class PostBuilder:
         return value if isinstance(value, str) else "?"
 
     def build(self) -> Post | None:
+        """The post, or None if anything in it is wrong: every part is checked all the same, so
+        that each of its problems is reported in one run."""
         spec = self.spec
         campaign = self.campaign()
-        names = self.p.network_refs(spec, self.where, self.networks)
-        if "networks" not in spec:
-            names = campaign.networks if campaign else ()
-            if not names and not (campaign is None and "campaign" in spec):
-                self.error(spec.loc, f"post {self.pid!r} has no networks",
-                           "add networks: [...] to the post or to its campaign")
+        names = self.network_names(campaign)
         tz = self.timezone()
         series = self.series(tz, campaign) if tz is not None else None
         texts = self.texts(names, campaign)
@@ -335,9 +371,25 @@ class PostBuilder:
             id=self.pid, kind=kind, networks=names, series=series, texts=texts,
             campaign=campaign.id if campaign else None,
             enabled=spec.get("enabled", True) is not False and (campaign is None or campaign.enabled),
-            image=image, line=spec.loc.line,
-            components=self.p.shared(tuple(c for c in spec.get("components") or () if isinstance(c, str))),
+            image=image, line=spec.loc.line, components=self.components(),
         )
+
+    def network_names(self, campaign: Campaign | None) -> tuple[str, ...]:
+        """The accounts the post goes to: its own networks:, else its campaign's. Having none is
+        an error, unless its campaign is one that does not exist (reported already)."""
+        spec = self.spec
+        names = self.p.network_refs(spec, self.where, self.networks)
+        if "networks" in spec:
+            return names
+        names = campaign.networks if campaign else ()
+        if not names and not (campaign is None and "campaign" in spec):
+            self.error(spec.loc, f"post {self.pid!r} has no networks",
+                       "add networks: [...] to the post or to its campaign")
+        return names
+
+    def components(self) -> tuple[str, ...]:
+        """The status components the post is about (shared: few lists repeat across posts)."""
+        return self.p.shared(tuple(c for c in self.spec.get("components") or () if isinstance(c, str)))
 
     def campaign(self) -> Campaign | None:
         cid = self.spec.get("campaign")
@@ -364,26 +416,30 @@ class PostBuilder:
         ends = self.p.when(spec, "ends", *where)
         self.p.check_range(spec, starts, ends)
         exdates = self.exdates()
-        has_at, has_rule = "at" in spec, "rrule" in spec
-        if has_at and has_rule:
-            self.error(spec.key_loc("rrule"), "a post has either at: (one-off) or rrule: (recurring), not both")
+        if not self.has_one_time():
             return None
-        if not has_at and not has_rule:
-            self.error(spec.loc, f"post {self.pid!r} has no time",
-                       "add at: 2026-12-01T10:00 for a one-off post, or rrule: for a recurring one")
-            return None
-        # Bounds: the post's own, narrowed by its campaign's.
-        lows = [w for w in (starts, campaign.starts if campaign else None) if w]
-        highs = [w for w in (ends, campaign.ends if campaign else None) if w]
-        not_before = max((local_bound(w, tz) for w in lows), default=None)
-        until = min((local_bound(w, tz, end=True) for w in highs), default=None)
-        if has_at:
+        not_before, until = _bounds(tz, starts, ends, campaign)
+        if "at" in spec:
             if at is None:
                 return None
             if exdates[0] or exdates[1]:
                 self.error(spec.key_loc("exdates"), "exdates apply only to recurring posts (with rrule:)")
             return self.one_off(at, tz, not_before, until, campaign)
         return self.recurring(tz, starts, campaign, not_before, until, exdates)
+
+    def has_one_time(self) -> bool:
+        """Whether the post says when in exactly one way: at: (one-off) or rrule: (recurring);
+        both, or neither, is reported."""
+        spec = self.spec
+        has_at, has_rule = "at" in spec, "rrule" in spec
+        if has_at and has_rule:
+            self.error(spec.key_loc("rrule"), "a post has either at: (one-off) or rrule: (recurring), not both")
+            return False
+        if not has_at and not has_rule:
+            self.error(spec.loc, f"post {self.pid!r} has no time",
+                       "add at: 2026-12-01T10:00 for a one-off post, or rrule: for a recurring one")
+            return False
+        return True
 
     def exdates(self) -> tuple[frozenset[date], frozenset[datetime]]:
         raw = self.spec.get("exdates")
@@ -462,6 +518,8 @@ class PostBuilder:
 
     # -- what ----------------------------------------------------------------------
     def templates(self, container: LocDict, where: Where) -> tuple[Template, ...] | None:
+        """The wording of ``container`` (the post, or its wording for one network), compiled:
+        None when it gives both text: and variants: (reported), () when it gives neither."""
         has_text, has_variants = "text" in container, "variants" in container
         if has_text and has_variants:
             self.error(container.key_loc("variants"), "give either text: or variants:, not both")
@@ -470,18 +528,28 @@ class PostBuilder:
         if has_text and isinstance(container["text"], str):
             items = [(container["text"], container.value_loc("text"), (*where, "text"))]
         elif has_variants and isinstance(container["variants"], LocList):
-            variants = container["variants"]
-            items = [(v, variants.item_loc(i), (*where, "variants", i)) for i, v in enumerate(variants)
-                     if isinstance(v, str)]
-            seen: dict[str, int] = {}
-            for i, v in enumerate(variants):
-                if isinstance(v, str):
-                    if v.strip() in seen:
-                        self.error(variants.item_loc(i), f"variant {i + 1} repeats variant {seen[v.strip()] + 1}",
-                                   "variants exist so that consecutive posts differ")
-                    seen.setdefault(v.strip(), i)
+            items = self.variants(container["variants"], where)
         elif not has_text and not has_variants:
             return ()
+        return self.compiled(items)
+
+    def variants(self, variants: LocList, where: Where) -> list[tuple[str, Loc, Where]]:
+        """The variants to compile; one that repeats an earlier one (spaces aside) is reported,
+        since variants exist so that consecutive posts differ."""
+        items = [(v, variants.item_loc(i), (*where, "variants", i)) for i, v in enumerate(variants)
+                 if isinstance(v, str)]
+        seen: dict[str, int] = {}
+        for i, v in enumerate(variants):
+            if isinstance(v, str):
+                if v.strip() in seen:
+                    self.error(variants.item_loc(i), f"variant {i + 1} repeats variant {seen[v.strip()] + 1}",
+                               "variants exist so that consecutive posts differ")
+                seen.setdefault(v.strip(), i)
+        return items
+
+    def compiled(self, items: list[tuple[str, Loc, Where]]) -> tuple[Template, ...]:
+        """The templates of ``items`` that compile; each that does not is reported where it is
+        written (one the schema already found wrong is skipped, not reported twice)."""
         out = []
         for source, loc, path in items:
             if not self.p.ok(*path):
@@ -493,9 +561,31 @@ class PostBuilder:
         return tuple(out)
 
     def texts(self, names: tuple[str, ...], campaign: Campaign | None) -> dict[str, tuple[Template, ...]] | None:
-        spec = self.spec
-        base = self.templates(spec, self.where)
-        per = mapping_at(spec, "per_network")
+        """The wording for each network the post goes to, checked for its length there: the
+        network's own per_network wording, else its type's, else the post's; a network switched
+        off in per_network gets none."""
+        base = self.templates(self.spec, self.where)
+        overrides, disabled = self.per_network(names)
+        if base is None:
+            return None
+        texts: dict[str, tuple[Template, ...]] = {}
+        for name in names:
+            account = self.networks[name]
+            if name in disabled or account.type in disabled:
+                continue
+            chosen = overrides.get(name) or overrides.get(account.type) or base
+            if not chosen:
+                self.no_text(name)
+                continue
+            texts[name] = chosen
+            self.check_lengths(name, chosen, campaign)
+        return texts
+
+    def per_network(self, names: tuple[str, ...]) -> tuple[dict[str, tuple[Template, ...]], set[str]]:
+        """The per_network wording (by account or network type) and the accounts or types it
+        switches off; a key that is neither one of the post's accounts nor their type is
+        reported, with a suggestion."""
+        per = mapping_at(self.spec, "per_network")
         overrides: dict[str, tuple[Template, ...]] = {}
         disabled: set[str] = set()
         types = {self.networks[n].type for n in names}
@@ -512,23 +602,17 @@ class PostBuilder:
             found = self.templates(value, (*self.where, "per_network", key))
             if found:
                 overrides[key] = found
-        if base is None:
-            return None
-        texts: dict[str, tuple[Template, ...]] = {}
-        for name in names:
-            account = self.networks[name]
-            if name in disabled or account.type in disabled:
-                continue
-            chosen = overrides.get(name) or overrides.get(account.type) or base
-            if not chosen:
-                structural = any(bad[: len(self.where)] == self.where for bad in self.p.bad)
-                if not structural and "text" not in spec and "variants" not in spec:
-                    self.error(spec.loc, f"post {self.pid!r} has no text for {name}",
-                               "add text: or variants: (or per_network wording for every network)")
-                continue
-            texts[name] = chosen
-            self.check_lengths(name, chosen, campaign)
-        return texts
+        return overrides, disabled
+
+    def no_text(self, name: str) -> None:
+        """A network left without wording. Reported only when nothing else explains it: not when
+        the schema found the post broken, nor when its text:/variants: are there (their own
+        problems were reported)."""
+        spec = self.spec
+        structural = any(bad[: len(self.where)] == self.where for bad in self.p.bad)
+        if not structural and "text" not in spec and "variants" not in spec:
+            self.error(spec.loc, f"post {self.pid!r} has no text for {name}",
+                       "add text: or variants: (or per_network wording for every network)")
 
     def check_lengths(self, name: str, templates: tuple[Template, ...], campaign: Campaign | None) -> None:
         account = self.networks[name]

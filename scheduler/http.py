@@ -378,41 +378,64 @@ class _Inflate:
         return zlib.decompressobj(-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
+        """Inflate one piece of the body, as it arrives, so that a bomb is stopped at ``limit``
+        bytes of output instead of after it filled the memory."""
         pending = data
         while pending:
-            if self.obj.eof:
-                if self.coding != "gzip" or not pending.strip(b"\0"):
-                    return  # trailing bytes after the stream (or padding): ignored, as browsers do
-                self.obj = self._new()  # a gzip file of several members
-            try:
-                out = self.obj.decompress(pending, CHUNK)
-            except zlib.error:
-                if self.coding == "deflate" and not self.started:  # "deflate" sent without its zlib header
-                    self.obj, self.started = self._new(raw_deflate=True), True
-                    continue
-                raise BadResponse(self.url, f"the answer from {redact_url(self.url)} is not valid "
-                                            f"{self.coding} data") from None
+            if self.obj.eof and not self._next_member(pending):
+                return  # trailing bytes after the stream (or padding): ignored, as browsers do
+            out = self._inflate(pending)
+            if out is None:
+                continue  # the same bytes again, as raw deflate
             self.started = True
             if out:
-                self.produced += len(out)
-                if self.produced > self.limit:
-                    raise ResponseTooLarge(self.url, self.limit, self.status, decoded=True)
+                self._count(out)
                 yield out
             if self.obj.eof:
                 pending = self.obj.unused_data
             elif self.obj.unconsumed_tail or len(out) == CHUNK:
                 pending = self.obj.unconsumed_tail
                 if not pending:  # output may still be waiting inside zlib
-                    more = self.obj.decompress(b"", CHUNK)
-                    while more:
-                        self.produced += len(more)
-                        if self.produced > self.limit:
-                            raise ResponseTooLarge(self.url, self.limit, self.status, decoded=True)
-                        yield more
-                        more = self.obj.decompress(b"", CHUNK) if len(more) == CHUNK else b""
+                    yield from self._drain()
                     return
             else:
                 return
+
+    def _next_member(self, rest: bytes) -> bool:
+        """Whether the bytes after a finished stream start another one (a gzip file may hold
+        several members, each a stream; then a fresh decompressor takes them)."""
+        if self.coding != "gzip" or not rest.strip(b"\0"):
+            return False
+        self.obj = self._new()
+        return True
+
+    def _inflate(self, pending: bytes) -> bytes | None:
+        """At most CHUNK bytes of output, or None when the stream turned out to be raw deflate:
+        some servers send "deflate" without its zlib header, which shows on the first bytes only."""
+        try:
+            out: bytes = self.obj.decompress(pending, CHUNK)
+        except zlib.error:
+            if self.coding == "deflate" and not self.started:
+                self.obj, self.started = self._new(raw_deflate=True), True
+                return None
+            raise BadResponse(self.url, f"the answer from {redact_url(self.url)} is not valid "
+                                        f"{self.coding} data") from None
+        return out
+
+    def _count(self, out: bytes) -> None:
+        """The cap on decoded bytes, checked before a piece is handed on."""
+        self.produced += len(out)
+        if self.produced > self.limit:
+            raise ResponseTooLarge(self.url, self.limit, self.status, decoded=True)
+
+    def _drain(self) -> Iterator[bytes]:
+        """The output zlib still holds once all input is consumed, CHUNK bytes at a time (a full
+        chunk means there may be more)."""
+        more = self.obj.decompress(b"", CHUNK)
+        while more:
+            self._count(more)
+            yield more
+            more = self.obj.decompress(b"", CHUNK) if len(more) == CHUNK else b""
 
 
 class _Decoder:
@@ -492,6 +515,15 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _redirected(status: int, method: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The method and body a redirect is followed with, as browsers do: a 303, or a 301/302 after
+    anything but GET or HEAD, becomes a GET without a body (a HEAD stays a HEAD); any other resends
+    the body, without the params, since the Location already holds the query."""
+    if status == 303 or (status in (301, 302) and method not in ("GET", "HEAD")):
+        return ("HEAD" if method == "HEAD" else "GET"), {}
+    return method, {k: v for k, v in body.items() if k != "params"}
+
+
 class HttpClient:
     """Requests with a total deadline, size caps, same-host redirects and cancellation.
 
@@ -534,31 +566,33 @@ class HttpClient:
         history: list[str] = []
         current_url, current_method = url, method.upper()
         body: dict[str, Any] = {"params": params, "data": data, "json": json, "files": files}
+        caps = (self.max_bytes if max_bytes is None else max_bytes,
+                self.max_decoded if max_decoded is None else max_decoded)
         watch.start()
         try:
             while True:
-                answer = self._once(current_method, current_url, headers, body, auth, watch,
-                                    self.max_bytes if max_bytes is None else max_bytes,
-                                    self.max_decoded if max_decoded is None else max_decoded)
-                status, answer_headers, content, final = answer
+                status, answer_headers, content, final = self._once(current_method, current_url, headers, body,
+                                                                    auth, watch, *caps)
                 location = answer_headers.get("Location")
                 if status not in REDIRECTS or not location:
                     return Response(status, answer_headers, content, final, time.monotonic() - started,
                                     tuple(history))
-                target = urljoin(final, location)
-                if not same_host(final, target):
-                    raise RedirectRefused(final, target)
-                if len(history) >= self.max_redirects:
-                    raise TooManyRedirects(url, self.max_redirects)
-                log.debug("following a redirect from %s to %s", redact_url(final), redact_url(target))
-                history.append(final)
-                if status == 303 or (status in (301, 302) and current_method not in ("GET", "HEAD")):
-                    current_method, body = ("HEAD" if current_method == "HEAD" else "GET"), {}
-                else:
-                    body = {k: v for k, v in body.items() if k != "params"}  # the Location holds the query
-                current_url = target
+                current_url = self._follow(url, final, location, history)
+                current_method, body = _redirected(status, current_method, body)
         finally:
             watch.finish()
+
+    def _follow(self, url: str, final: str, location: str, history: list[str]) -> str:
+        """The redirect's target, once it is allowed: only to the same host (a token sent to one
+        host must not reach another) and at most ``max_redirects`` times (a loop ends)."""
+        target = urljoin(final, location)
+        if not same_host(final, target):
+            raise RedirectRefused(final, target)
+        if len(history) >= self.max_redirects:
+            raise TooManyRedirects(url, self.max_redirects)
+        log.debug("following a redirect from %s to %s", redact_url(final), redact_url(target))
+        history.append(final)
+        return target
 
     def _once(self, method: str, url: str, headers: Mapping[str, str] | None, body: dict[str, Any], auth: Any,
               watch: _Watch, max_bytes: int, max_decoded: int) -> tuple[int, CaseInsensitiveDict[str], bytes, str]:

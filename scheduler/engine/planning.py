@@ -262,21 +262,40 @@ class Agenda(Planning):
         first = self._next_new(network)
         if first is not None:
             times.append(first)
+        times += self._retry_times(now, network)
+        times += self._takeover_times(now, network)
+        times += self._held_times(now, network)
+        return max(min(times), now) if times else None
+
+    def _retry_times(self, now: datetime, network: str | None) -> list[datetime]:
+        """When rows already in the ledger are tried again: a retry at its next attempt, a claim
+        when its lease runs out (``now`` for a row that has no such time)."""
+        times = []
         for record in self.ledger.due_retries(now + HORIZON):
             if self._acts_on(record.network, network):
                 at = record.next_attempt_at if record.state == State.RETRYING else record.lease_until
                 times.append(at or now)
+        return times
+
+    def _takeover_times(self, now: datetime, network: str | None) -> list[datetime]:
+        """When the claims of other engines, known dead or gone from this host, may be taken over
+        (their leases may not have run out yet)."""
+        times = []
         for r in self.ledger.claimed():
             if r.lease_owner and r.lease_owner != self.owner and self._acts_on(r.network, network):
                 free = self.owner_free_at(r.lease_owner, now)
                 if free is not None:
                     times.append(max(now, free))
+        return times
+
+    def _held_times(self, now: datetime, network: str | None) -> list[datetime]:
+        """For held rows: ``now`` if a hold no longer covers one of them, and the ends of the
+        pauses (when more may go); nothing when no row is held, so pauses alone wake no one."""
         held = [r for r in self.ledger.held(network) if self._acts_on(r.network, network)]
-        if held:
-            if any(self.hold_reason(r.kind, r.post, r.network, now) is None for r in held):
-                times.append(now)
-            times += [p.until for p in self.ledger.active_pauses(now) if p.until is not None]
-        return max(min(times), now) if times else None
+        if not held:
+            return []
+        times = [now] if any(self.hold_reason(r.kind, r.post, r.network, now) is None for r in held) else []
+        return times + [p.until for p in self.ledger.active_pauses(now) if p.until is not None]
 
     def hold_reason(self, kind: str, post_id: str, network: str, now: datetime) -> str | None:
         """Why a due publication must wait: a pause covering its network, or (calendar posts

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
-from campaigns.model import STATUS_KINDS
+from campaigns.model import STATUS_KINDS, Account
 from campaigns.plan import Publication
 from status.announce import headline
+from status.model import Incident
 
 from ..errors import AuthFailed, Permanent, PublishError, RateLimited, Transient
-from ..ledger import Ledger, State
+from ..ledger import Ledger, Record, State
 from ..networks.base import OutgoingPost, RemoteRef
 from .model import Cause, Outcome, Result, View, backoff
 from .steps import Firing
@@ -141,17 +143,10 @@ def outgoing(ledger: Ledger, pub: Publication, view: View) -> OutgoingPost:
     incident = view.status.incident(pub.post) if pub.kind == "incident" else None
     reply_to = None
     text = pub.text
-    if pub.thread_root:
-        root = ledger.get(pub.thread_root)
-        if root is not None and root.state == State.SENT and root.remote_id:
-            reply_to = RemoteRef(root.remote_id, root.remote_url)
-            account = calendar.networks.get(pub.network)
-            rules = account.rules if account else None
-            if rules is not None and not rules.threads and root.remote_url and root.remote_url.startswith("http"):
-                # No threads here: a separate post that links back to the first one, if it fits.
-                linked = f"{text}\nFirst post: {root.remote_url}"
-                if rules.limit is None or rules.limit.overflow(linked) is None:
-                    text = linked
+    root = _sent_root(ledger, pub)
+    if root is not None:
+        reply_to = RemoteRef(root.remote_id, root.remote_url)
+        text = _linked_back(text, root.remote_url, calendar.networks.get(pub.network))
     return OutgoingPost(
         key=pub.key, source=pub.source, post=pub.post, kind=pub.kind, network=pub.network,
         network_type=pub.network_type, scheduled_at=pub.at, text=text, campaign=pub.campaign,
@@ -160,6 +155,37 @@ def outgoing(ledger: Ledger, pub: Publication, view: View) -> OutgoingPost:
         headline=headline(pub, view.status, calendar.brand.tz) if pub.kind in STATUS_KINDS else "",
         # replies carry their first post's key; an incident's first update starts its own thread
         thread_key=pub.thread_root or (pub.key if pub.kind == "incident" else None),
-        extra={"incident": {"id": incident.id, "impact": incident.impact, "state": pub.incident_state,
-                            "components": list(incident.components)}} if incident else {},
+        extra=_incident_fields(pub, incident),
     )
+
+
+def _sent_root(ledger: Ledger, pub: Publication) -> Record | None:
+    """The first post of ``pub``'s thread, once it is sent and has a remote id: before that there
+    is nothing to reply to, and the reply goes out on its own."""
+    if not pub.thread_root:
+        return None
+    root = ledger.get(pub.thread_root)
+    if root is not None and root.state == State.SENT and root.remote_id:
+        return root
+    return None
+
+
+def _linked_back(text: str, root_url: str | None, account: Account | None) -> str:
+    """``text`` with a link to its first post, on a network without threads (a reply there would
+    stand alone): only when the first post has a web address and the link still fits the limit."""
+    rules = account.rules if account else None
+    if rules is None or rules.threads or not root_url or not root_url.startswith("http"):
+        return text
+    linked = f"{text}\nFirst post: {root_url}"
+    if rules.limit is None or rules.limit.overflow(linked) is None:
+        return linked
+    return text
+
+
+def _incident_fields(pub: Publication, incident: Incident | None) -> dict[str, Any]:
+    """What a status network needs of an incident beyond the text (its id, impact, state and
+    components); nothing for a post."""
+    if incident is None:
+        return {}
+    return {"incident": {"id": incident.id, "impact": incident.impact, "state": pub.incident_state,
+                         "components": list(incident.components)}}

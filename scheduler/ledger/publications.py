@@ -110,6 +110,19 @@ class Claim:
     ambiguous: bool  # it may already have reached the network: reconcile before sending
 
 
+def _lease_expired(record: Record, now: datetime, orphaned: Callable[[str], bool] | None) -> bool:
+    """A claim its engine can no longer be sending: its lease ran out, or ``orphaned`` says its
+    owner is gone (asked only while the lease still runs)."""
+    return record.state == State.CLAIMED and (
+        (record.lease_until is not None and record.lease_until <= now)
+        or (orphaned is not None and record.lease_owner is not None and orphaned(record.lease_owner)))
+
+
+def _retry_due(record: Record, now: datetime) -> bool:
+    """A retry whose time came (one without a time is due at once)."""
+    return record.state == State.RETRYING and (record.next_attempt_at is None or record.next_attempt_at <= now)
+
+
 class Publications:
     """The publication rows of a ledger's database ``db``."""
 
@@ -228,10 +241,8 @@ class Publications:
                 if created is not None:
                     return Claim(created, ambiguous=False)
                 continue
-            expired = record.state == State.CLAIMED and (
-                (record.lease_until is not None and record.lease_until <= now)
-                or (orphaned is not None and record.lease_owner is not None and orphaned(record.lease_owner)))
-            due = record.state == State.RETRYING and (record.next_attempt_at is None or record.next_attempt_at <= now)
+            expired = _lease_expired(record, now, orphaned)
+            due = _retry_due(record, now)
             if not (expired or due):
                 return None
             claimed = self._swap(record, now, state=str(State.CLAIMED), attempts=record.attempts + 1,
