@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from .errors import Problem
 from .model import STATUS_KINDS, Calendar
+from .networks import NETWORK_TYPES
 from .plan import Publication, plan
 from .similarity import (
     EXACT_UP_TO,
@@ -46,8 +47,6 @@ from .templates import Template, compile_template, event_day
 from .voice import Finding, VoiceChecker
 
 DEFAULT_DAYS = 28
-# Networks that refuse a post identical to a recent one (X: "Status is a duplicate", error 187).
-REFUSES_DUPLICATES = frozenset({"x"})
 
 
 @dataclass
@@ -246,10 +245,10 @@ class _Repeats:
         days = f"{gap.days} days" if gap.days != 1 else "1 day"
         where = f"post {later.post!r} on {later.network} at {self.when(later.at)}"
         if score >= 1.0:
-            refuses = self.calendar.networks[later.network].type in REFUSES_DUPLICATES
+            refuses = _refusal(self.calendar.networks[later.network].type)
             found = self.checker.finding(
                 "duplicate", f"{where} repeats {same} word for word ({self.when(earlier.at)}, {days} earlier"
-                             f"{'; X refuses identical posts' if refuses else ''})",
+                             f"{refuses})",
                 f"give it more variants, or draw on {{weekday}}, {{season}} or a countdown; repeats must be "
                 f"{self.window} apart")
         else:
@@ -344,7 +343,7 @@ def recent_repeat(text: str, kind: str, network_type: str, recent: list[tuple[da
         other = normalize(earlier)
         when = f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         if other == norm:
-            refuses = "; X refuses identical posts" if network_type in REFUSES_DUPLICATES else ""
+            refuses = _refusal(network_type)
             return checker.finding("duplicate", f"repeats post {post!r} published {when} word for word{refuses}",
                                     "give the post more variants")
         if near:
@@ -354,3 +353,9 @@ def recent_repeat(text: str, kind: str, network_type: str, recent: list[tuple[da
                                         "reword it")
     return None
 
+
+def _refusal(network_type: str) -> str:
+    """"; X refuses identical posts" when the network refuses a post identical to a recent one
+    (X: "Status is a duplicate", error 187), as its record says; else ""."""
+    record = NETWORK_TYPES.get(network_type)
+    return f"; {record.title} refuses identical posts" if record is not None and record.refuses_duplicates else ""

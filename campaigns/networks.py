@@ -194,6 +194,8 @@ class NetworkType:
     edits: bool = False  # sending a publication again replaces the earlier copy instead of adding one
     resend: Resend = Resend.NEVER
     local: bool = False  # Herald's own channel or the operator's endpoint: built even for a dry-run account
+    internal: bool = False  # the team's own chat (on-call reads it, customers do not): a draft may go there
+    refuses_duplicates: bool = False  # the network refuses a post identical to a recent one (lint says so)
     extra: Extra | None = None  # the part of the install its publisher's SDK comes with (None: the core's)
 
     def __post_init__(self) -> None:
@@ -232,12 +234,12 @@ BUILTIN_NETWORKS: tuple[NetworkType, ...] = (
     NetworkType(name=BuiltinType.WEBHOOK, title="Webhook", publisher="scheduler.networks.webhook:WebhookPublisher",
                 fields={"url": {**_URL, "examples": ["https://hooks.acme.example/herald"]},
                         "secret_env": _ENV, "lookup_url": _URL},
-                required=("url",), images=IMAGE_SOURCES, resend=Resend.KEY, local=True),
+                required=("url",), images=IMAGE_SOURCES, resend=Resend.KEY, local=True, internal=True),
     NetworkType(name=BuiltinType.X, title="X", publisher="scheduler.networks.x:XPublisher", extra=X,
                 limit=Limit(280, "weighted characters", _x_length, invalid=_x_invalid, bound=upper_bound),
                 fields={"handle": _HANDLE},
                 secrets=("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"),
-                threads=True, images=("path",), resend=Resend.LOOKUP),
+                threads=True, images=("path",), resend=Resend.LOOKUP, refuses_duplicates=True),
     NetworkType(name=BuiltinType.MASTODON, title="Mastodon", publisher="scheduler.networks.mastodon:MastodonPublisher",
                 extra=MASTODON, limit=Limit(500, "characters", _mastodon_length),
                 fields={"instance": {**_URL, "examples": ["https://mastodon.social"]}, "handle": _HANDLE,
@@ -275,14 +277,15 @@ BUILTIN_NETWORKS: tuple[NetworkType, ...] = (
                 secrets=("ACCESS_TOKEN",), optional_secrets=("REFRESH_TOKEN", "CLIENT_ID", "CLIENT_SECRET"),
                 images=("url",), image_required=True, resend=Resend.LOOKUP),
     NetworkType(name=BuiltinType.SLACK, title="Slack", publisher="scheduler.networks.slack:SlackPublisher",
-                limit=Limit(40000, "characters"), secrets=("WEBHOOK_URL",)),
+                limit=Limit(40000, "characters"), secrets=("WEBHOOK_URL",), internal=True),
     NetworkType(name=BuiltinType.DISCORD, title="Discord", publisher="scheduler.networks.discord:DiscordPublisher",
-                limit=Limit(2000, "characters"), secrets=("WEBHOOK_URL",), threads=True, images=IMAGE_SOURCES),
+                limit=Limit(2000, "characters"), secrets=("WEBHOOK_URL",), threads=True, images=IMAGE_SOURCES,
+                internal=True),
     NetworkType(name=BuiltinType.TEAMS, title="Microsoft Teams", publisher="scheduler.networks.teams:TeamsPublisher",
-                limit=Limit(28000, "characters"), secrets=("WEBHOOK_URL",)),
+                limit=Limit(28000, "characters"), secrets=("WEBHOOK_URL",), internal=True),
     NetworkType(name=BuiltinType.TELEGRAM, title="Telegram", publisher="scheduler.networks.telegram:TelegramPublisher",
                 limit=Limit(4096, "characters"), fields={"chat_id": {**_STR, "examples": ["-1001234567890"]}},
-                required=("chat_id",), secrets=("BOT_TOKEN",), threads=True, images=IMAGE_SOURCES),
+                required=("chat_id",), secrets=("BOT_TOKEN",), threads=True, images=IMAGE_SOURCES, internal=True),
 )
 
 

@@ -27,7 +27,6 @@ from campaigns.yamlsource import MAX_EXPANDED_NODES, Loc, LocDict, LocList, deco
 
 from .model import (
     DEFAULT_WAIT,
-    INTERNAL_TYPES,
     AlertPolicy,
     AlertRoute,
     Component,
@@ -38,6 +37,7 @@ from .model import (
     Status,
     Update,
     UpdateState,
+    internal_types,
 )
 from .schema import status_schema
 
@@ -650,10 +650,10 @@ class _Builder(LocatedBuilder):
             self.error(rule.value_loc("announce"), f"unknown network account {announce!r}",
                        did_you_mean(announce, self.accounts) or "accounts: " + ", ".join(self.accounts))
             return False
-        if action == "draft" and self.accounts is not None and self.accounts[announce].type not in INTERNAL_TYPES:
+        if action == "draft" and self.accounts is not None and self.accounts[announce].type not in internal_types():
             self.error(rule.value_loc("announce"), f"a draft is announced only to an internal account, and "
                                                    f"{announce!r} is public (type {self.accounts[announce].type})",
-                       "name a chat account (" + ", ".join(sorted(INTERNAL_TYPES)) + ") or use action: declare")
+                       "name a chat account (" + ", ".join(internal_types()) + ") or use action: declare")
             return False
         return True
 

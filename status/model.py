@@ -7,8 +7,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 
-from campaigns.networks import BuiltinType
-
 
 class Impact(StrEnum):
     """How badly customers are affected (a StrEnum: it compares and formats as its value)."""
@@ -167,10 +165,15 @@ class Feed:
 # outage within minutes.  ``mark`` and ``draft`` are not public incidents (a component state;
 # a draft told only to on-call), so they act at once unless ``for:`` says otherwise.
 DEFAULT_WAIT = {AlertAction.DECLARE: timedelta(minutes=3)}
-# The account types a draft may be announced to: internal chats (on-call reads them, customers
-# do not).  Every other type (the status site and its feeds, the social networks) is public.
-INTERNAL_TYPES = frozenset({BuiltinType.WEBHOOK, BuiltinType.SLACK, BuiltinType.DISCORD, BuiltinType.TEAMS,
-                            BuiltinType.TELEGRAM})
+
+
+def internal_types() -> tuple[str, ...]:
+    """The account types a draft may be announced to: internal chats (on-call reads them,
+    customers do not), as their records say (``NetworkType.internal``, other packages' types too).
+    Every other type (the status site and its feeds, the social networks) is public."""
+    from campaigns.networks import NETWORK_TYPES
+
+    return tuple(sorted(name for name, record in NETWORK_TYPES.items() if record.internal))
 
 
 @dataclass(frozen=True)

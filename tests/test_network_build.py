@@ -188,3 +188,26 @@ def test_a_record_whose_class_contradicts_it_is_refused_by_name():
     for record, message in cases:
         with pytest.raises(ConfigError, match=re.escape(message)):
             publisher_of(record)
+
+
+def test_what_a_network_is_allowed_comes_from_its_record_not_a_list_elsewhere(monkeypatch):
+    """Issue 23: the draft targets (status/model.py) and the networks that refuse a duplicate
+    (campaigns/lint.py) were lists of their own, so another package's chat could never take a
+    draft. Both read the records now."""
+    from dataclasses import replace
+
+    import campaigns.networks
+    from campaigns import lint
+    from campaigns.networks import BUILTIN_NETWORKS, Registry
+    from status.model import internal_types
+
+    assert internal_types() == ("discord", "slack", "teams", "telegram", "webhook")
+    assert lint._refusal("x") == "; X refuses identical posts" and lint._refusal("mastodon") == ""
+    chat = replace(NETWORK_TYPES["slack"], name="coop_chat", title="Coop chat")
+    strict = replace(NETWORK_TYPES["slack"], name="strict_net", title="Strict", internal=False,
+                     refuses_duplicates=True)
+    registry = Registry([*BUILTIN_NETWORKS, chat, strict], group="herald.none")  # as entry points would add them
+    monkeypatch.setattr(campaigns.networks, "NETWORK_TYPES", registry)
+    monkeypatch.setattr(lint, "NETWORK_TYPES", registry)
+    assert "coop_chat" in internal_types() and "strict_net" not in internal_types()
+    assert lint._refusal("strict_net") == "; Strict refuses identical posts"
