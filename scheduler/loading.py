@@ -46,12 +46,13 @@ def check(path: str) -> CalendarResult:
     """:func:`campaigns.calendar.check` of the file at ``path``: kept from an earlier check of the
     same bytes by the same code (:mod:`scheduler.calendarcache`), or loaded in children; then frozen."""
     gcpause.PAUSING = False
+    _kept()  # an earlier check's entry is in place before this one looks
     key = calendarcache.key(path)
     result = _cached(path, key) if key is not None else None
     if result is None:
         result, pickled = _checked(path)
         if key is not None and result.ok:
-            calendarcache.write(path, key, pickled or pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            _keep(path, key, result, pickled)
     # what was frozen before (the last calendar) may be garbage now, and so may cycles pending from
     # anything (the loader's ruamel objects, a reload's exceptions): collected before freezing anew,
     # or they would be kept for good
@@ -59,6 +60,27 @@ def check(path: str) -> CalendarResult:
     gc.collect()
     gc.freeze()
     return result
+
+
+_writer: threading.Thread | None = None
+
+
+def _keep(path: str, key: str, result: CalendarResult, pickled: bytes | None) -> None:
+    """File the checked calendar for the next start, on a thread of its own: the engine starts
+    without waiting for the pickle and the disk (a first start is as fast as without a cache)."""
+    global _writer
+
+    def write() -> None:
+        calendarcache.write(path, key, pickled or pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+    _writer = threading.Thread(target=write, name="herald-calendar-cache", daemon=True)
+    _writer.start()
+
+
+def _kept(timeout: float | None = None) -> None:
+    """Wait for the entry the last check is filing (tests; the next check)."""
+    if _writer is not None:
+        _writer.join(timeout)
 
 
 def _cached(path: str, key: str) -> CalendarResult | None:
