@@ -56,6 +56,7 @@ class Problem:
     hint: str = ""
     severity: str = Severity.ERROR  # a Severity's value (a voice finding's arrives as its plain string)
     code: Code = Code.OTHER
+    posts: tuple[str, ...] = ()  # the ids of the posts it is about, for code that acts on them (never the message)
 
     def __str__(self) -> str:
         where = self.path if not self.line else f"{self.path}:{self.line}:{self.col}"

@@ -83,8 +83,10 @@ class Collector:
     def __init__(self) -> None:
         self.problems: dict[tuple[object, ...], Problem] = {}
 
-    def add(self, path: str, line: int, col: int, finding: Finding, key: tuple[object, ...] | None = None) -> None:
-        problem = Problem(path, line, col, f"{finding.rule}: {finding.message}", finding.suggestion, finding.severity)
+    def add(self, path: str, line: int, col: int, finding: Finding, key: tuple[object, ...] | None = None,
+            posts: tuple[str, ...] = ()) -> None:
+        problem = Problem(path, line, col, f"{finding.rule}: {finding.message}", finding.suggestion, finding.severity,
+                          posts=posts)
         self.problems.setdefault(key or (path, line, col, finding.rule, finding.message), problem)
 
     def report(self, publications: int) -> LintReport:
@@ -148,7 +150,7 @@ def _texts(calendar: Calendar, publications: list[Publication], checker: VoiceCh
         if findings is None:
             findings = cache[key] = checker.check(pub.text, pub.kind, campaign_utm=utm)
         for finding in findings:
-            out.add(calendar.path, template.line, template.col, finding)
+            out.add(calendar.path, template.line, template.col, finding, posts=(pub.post,))
         if events:
             _countdowns(calendar, pub, template, checker, out)
 
@@ -166,7 +168,7 @@ def _countdowns(calendar: Calendar, pub: Publication, template: Template, checke
                                          f"end the post by then: ends: {when.isoformat()}")
                 if found:
                     out.add(calendar.path, template.line, template.col, found,
-                            key=("event-past", pub.post, template.line, template.col))
+                            key=("event-past", pub.post, template.line, template.col), posts=(pub.post,))
 
 
 def _when(at: datetime, calendar: Calendar) -> str:
@@ -257,7 +259,8 @@ class _Repeats:
                 f"{where} is {score:.0%} the same as {same} ({self.when(earlier.at)}, {days} earlier)",
                 f"reword one of them; similar posts must be {self.window} apart")
         if found:
-            self.out.add(self.calendar.path, template.line, template.col, found, key=("repetition", *pair))
+            self.out.add(self.calendar.path, template.line, template.col, found, key=("repetition", *pair),
+                         posts=tuple(dict.fromkeys((later.post, earlier.post))))
 
     def template(self, pub: Publication) -> Template | None:
         key = (pub.post, pub.network, pub.variant)

@@ -337,8 +337,8 @@ def _settle(calendar: Calendar, text: str, posts: list[DraftedPost], campaign: s
 
 
 def _blames(calendar: Calendar, pid: str, problem: Problem) -> bool:
-    """Whether a lint finding is about the drafted post ``pid``: it names it, or it is on one of its lines."""
-    return f"'{pid}'" in problem.message or _on_post(calendar, pid, problem)
+    """Whether a lint finding is about the drafted post ``pid``: it is about it, or on one of its lines."""
+    return pid in problem.posts or _on_post(calendar, pid, problem)
 
 
 def _on_post(calendar: Calendar, pid: str, problem: Problem) -> bool:
@@ -411,4 +411,4 @@ def _findings(merged: Calendar, posts: list[DraftedPost], starts: date) -> list[
              for templates in post.texts.values() for tpl in templates}
     start = datetime.combine(starts, time(), merged.brand.tz)
     report = lint(merged, start, start + timedelta(days=LINT_DAYS))
-    return [p for p in report.problems if p.line in lines or any(f"'{pid}'" in p.message for pid in ours)]
+    return [p for p in report.problems if p.line in lines or ours.intersection(p.posts)]

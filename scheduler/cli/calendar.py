@@ -179,6 +179,14 @@ def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
     return ExitStatus.INVALID if report.errors else ExitStatus.OK
 
 
+def _problem(fields: tuple[Any, ...]) -> Any:
+    """A Problem as the lint child handed it over (marshal carries plain values only)."""
+    from campaigns.errors import Code, Problem
+
+    path, line, col, message, hint, severity, code, posts = fields
+    return Problem(path, line, col, message, hint, severity, Code(code), tuple(posts))
+
+
 def _lint_child(args: argparse.Namespace, clock: Clock, text: str, fd: int) -> None:  # pragma: no cover - child
     """In the child (scheduler/forked.py): the repetition check of the second share of the
     accounts (the parent plans the same window and cuts the same shares), written to ``fd``.
@@ -197,7 +205,8 @@ def _lint_child(args: argparse.Namespace, clock: Clock, text: str, fd: int) -> N
     theirs = shares(publications)[1]
     out = Collector()
     repetition(calendar, publications, checker_for(calendar), out, theirs)
-    found = [(key, (p.path, p.line, p.col, p.message, p.hint, p.severity)) for key, p in out.problems.items()]
+    found = [(key, (p.path, p.line, p.col, p.message, p.hint, p.severity, str(p.code), p.posts))
+             for key, p in out.problems.items()]
     with result_file(fd) as fh:
         fh.write(marshal.dumps((theirs, found)))
 
@@ -219,7 +228,7 @@ def _collect(child: Child) -> Elsewhere:
             return None
         if checked != accounts:
             return None
-        return [(key, Problem(*fields)) for key, fields in found]
+        return [(key, _problem(fields)) for key, fields in found]
 
     return collect
 
