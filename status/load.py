@@ -17,7 +17,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from campaigns.errors import InvalidInput, Problem, StatusFileError
+from campaigns.errors import InvalidInput, Problem, Severity, StatusFileError
 from campaigns.gcpause import paused_gc
 from campaigns.located import LocatedBuilder
 from campaigns.model import Account, Calendar
@@ -27,9 +27,11 @@ from campaigns.yamlsource import MAX_EXPANDED_NODES, Loc, LocDict, LocList, deco
 
 from .model import (
     DEFAULT_WAIT,
+    AlertAction,
     AlertPolicy,
     AlertRoute,
     Component,
+    ComponentState,
     Feed,
     Impact,
     Incident,
@@ -88,7 +90,7 @@ def _check(path: str, calendar: Calendar | None, text: str | None) -> LoadResult
     builder = _Builder(path, data, problems, bad, calendar, before, memo)
     status = builder.build()
     _remember(path, memo)
-    errors = [p for p in problems if p.severity == "error"]
+    errors = [p for p in problems if p.severity == Severity.ERROR]
     return LoadResult(None if errors else status, problems)
 
 
@@ -622,7 +624,7 @@ class _Builder(LocatedBuilder):
         return tuple(policies)
 
     def alert_policy(self, rule: object, where: tuple[object, ...]) -> AlertPolicy | None:
-        if not isinstance(rule, LocDict) or rule.get("action") not in ("mark", "draft", "declare") or not self.ok(
+        if not isinstance(rule, LocDict) or rule.get("action") not in tuple(AlertAction) or not self.ok(
                 *where):
             return None
         action = rule["action"]
@@ -642,7 +644,7 @@ class _Builder(LocatedBuilder):
     def announce_ok(self, rule: LocDict, action: str, announce: Any) -> bool:
         """Whether a policy's ``announce:`` names an account of the calendar, and a draft's an
         internal one (a draft is not public): else reported, False."""
-        if action == "draft" and not (isinstance(announce, str) and announce):
+        if action == AlertAction.DRAFT and not (isinstance(announce, str) and announce):
             self.error(rule.value_loc("action"), "a draft policy needs announce: (the internal chat account that "
                                                  "tells on-call)", "e.g. announce: team-chat")
             return False
@@ -650,7 +652,8 @@ class _Builder(LocatedBuilder):
             self.error(rule.value_loc("announce"), f"unknown network account {announce!r}",
                        did_you_mean(announce, self.accounts) or "accounts: " + ", ".join(self.accounts))
             return False
-        if action == "draft" and self.accounts is not None and self.accounts[announce].type not in internal_types():
+        if action == AlertAction.DRAFT and self.accounts is not None \
+                and self.accounts[announce].type not in internal_types():
             self.error(rule.value_loc("announce"), f"a draft is announced only to an internal account, and "
                                                    f"{announce!r} is public (type {self.accounts[announce].type})",
                        "name a chat account (" + ", ".join(internal_types()) + ") or use action: declare")
@@ -700,8 +703,8 @@ class _Builder(LocatedBuilder):
         if isinstance(raw, LocDict):
             for cid, spec in raw.items():
                 if isinstance(spec, LocDict) and isinstance(spec.get("name"), str):
-                    out[cid] = Component(cid, spec["name"], spec.get("status", "operational")
-                                         if isinstance(spec.get("status"), str) else "operational",
+                    out[cid] = Component(cid, spec["name"], spec.get("status", ComponentState.OPERATIONAL)
+                                         if isinstance(spec.get("status"), str) else ComponentState.OPERATIONAL,
                                          spec["group"] if isinstance(spec.get("group"), str) else "")
         return out
 
