@@ -46,6 +46,9 @@ def check(path: str) -> CalendarResult:
     """:func:`campaigns.calendar.check` of the file at ``path``: kept from an earlier check of the
     same bytes by the same code (:mod:`scheduler.calendarcache`), or loaded in children; then frozen."""
     gcpause.PAUSING = False
+    if _small(path):  # a child, a cache and a freeze cost more than they save
+        with _collector_paused():
+            return calendars.check(path)
     _kept()  # an earlier check's entry is in place before this one looks
     key = calendarcache.key(path)
     result = _cached(path, key) if key is not None else None
@@ -62,7 +65,19 @@ def check(path: str) -> CalendarResult:
     return result
 
 
+# Calendars smaller than this (bytes; about 13,000 posts) are loaded here, as a one-shot command
+# does: forking a child, filing the result and freezing it cost more than the peak they spare
+# (measured at 10,000 posts: +0.4 s for the child, +0.13 s for the collection before a freeze).
+IN_PROCESS_BELOW = 4 * 1024 * 1024
+
 _writer: threading.Thread | None = None
+
+
+def _small(path: str) -> bool:
+    try:
+        return os.path.getsize(path) < IN_PROCESS_BELOW
+    except OSError:
+        return True  # (the check says what is wrong with it)
 
 
 def _keep(path: str, key: str, result: CalendarResult, pickled: bytes | None) -> None:

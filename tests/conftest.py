@@ -152,9 +152,10 @@ def forks(monkeypatch):
     inherits the patch, and exits without coming back here)."""
     import os
 
-    from scheduler import forked
+    from scheduler import forked, loading
 
     monkeypatch.setattr(forked, "PARALLEL_FROM_CHARS", 0)
+    monkeypatch.setattr(loading, "IN_PROCESS_BELOW", 0)  # the engine's loader forks for it too
     monkeypatch.setattr(forked, "can_fork", lambda: True)
     made: list[int] = []
     real = os.fork

@@ -39,6 +39,13 @@ def cal(tmp_path: Path) -> Path:
     return path
 
 
+def checked(path: str):
+    """``loading.check``, then its entry filed (on a thread of its own, after the check returns)."""
+    result = loading.check(path)
+    loading._kept()
+    return result
+
+
 def entries(cal: Path) -> list[Path]:
     loading._kept()  # the entry is filed on a thread of its own
     folder = cal.parent / ".herald" / "calendars"
@@ -52,11 +59,11 @@ def same(result, path: Path) -> bool:
 
 
 def test_a_restart_on_the_same_file_checks_nothing_and_has_the_same_warnings(cal, forks):
-    first = loading.check(str(cal))
+    first = checked(str(cal))
     assert len(forks) == 1 and first.warnings and same(first, cal)  # (warnings: what the test is about)
     (entry,) = entries(cal)
     assert entry.stat().st_mode & 0o777 == 0o600 and (cal.parent / ".herald").stat().st_mode & 0o777 == 0o700
-    again = loading.check(str(cal))
+    again = checked(str(cal))
     assert len(forks) == 1  # served from the cache
     assert same(again, cal) and [str(p) for p in again.problems] == [str(p) for p in first.problems]
 
@@ -74,34 +81,34 @@ def test_the_start_logs_the_same_lines_from_the_cache(cal, tmp_path, forks, capl
 
 
 def test_a_changed_calendar_is_never_served_from_the_cache(cal, forks):
-    loading.check(str(cal))
+    checked(str(cal))
     cal.write_text(CHANGED)
-    changed = loading.check(str(cal))
+    changed = checked(str(cal))
     assert len(forks) == 2 and same(changed, cal)
     assert changed.value != calendars.check("x", WARNED).value  # (the change shows in the calendar)
     cal.write_text(WARNED)  # back to the first bytes: the first entry serves again
-    assert same(loading.check(str(cal)), cal) and len(forks) == 2
+    assert same(checked(str(cal)), cal) and len(forks) == 2
 
 
 def test_the_same_bytes_under_another_name_are_checked_under_that_name(cal, forks):
     other = cal.parent / "other.yaml"
     other.write_bytes(cal.read_bytes())
-    loading.check(str(cal))
-    moved = loading.check(str(other))
+    checked(str(cal))
+    moved = checked(str(other))
     assert len(forks) == 2 and same(moved, other)  # every message names the file it came from
 
 
 def test_other_code_is_never_served_from_the_cache(cal, forks, monkeypatch):
-    loading.check(str(cal))
+    checked(str(cal))
     monkeypatch.setattr(calendarcache, "fingerprint", lambda: "another Herald")
-    assert same(loading.check(str(cal)), cal) and len(forks) == 2
+    assert same(checked(str(cal)), cal) and len(forks) == 2
 
 
 def test_a_calendar_with_errors_is_never_kept(tmp_path, forks):
     path = tmp_path / "cal.yaml"
     path.write_text(BAD["duplicate and unknown network"])
     for _ in range(2):
-        result = loading.check(str(path))
+        result = checked(str(path))
         assert result.errors and same(result, path)
     assert len(forks) == 2 and entries(path) == []
 
@@ -115,7 +122,7 @@ def test_a_save_during_the_check_is_not_filed_under_the_older_bytes(cal, forks, 
         return found
 
     monkeypatch.setattr(loading, "_checked", saved_meanwhile)
-    loading.check(str(cal))
+    checked(str(cal))
     assert entries(cal) == []
 
 
@@ -123,11 +130,11 @@ def test_the_newest_two_are_kept(cal, forks):
     third = WARNED.replace("Night owls", "Owls")
     for text in (WARNED, CHANGED, WARNED, third):  # the second WARNED is a hit: it counts as new
         cal.write_text(text)
-        loading.check(str(cal))
+        checked(str(cal))
     assert len(forks) == 3 and len(entries(cal)) == 2
     for text, checks in ((WARNED, 3), (third, 3), (CHANGED, 4)):  # CHANGED was the oldest: gone
         cal.write_text(text)
-        assert same(loading.check(str(cal)), cal) and len(forks) == checks
+        assert same(checked(str(cal)), cal) and len(forks) == checks
 
 
 class Planted:
@@ -159,7 +166,7 @@ TAMPERED = ["other content", "a bit flipped", "other key", "readable by others",
 
 @pytest.mark.parametrize("how", TAMPERED)
 def test_an_entry_not_written_by_this_user_alone_is_refused_and_rebuilt(how, cal, forks, caplog):
-    loading.check(str(cal))
+    checked(str(cal))
     (entry,) = entries(cal)
     good = entry.read_bytes()
     Planted.ran = False
@@ -167,7 +174,7 @@ def test_an_entry_not_written_by_this_user_alone_is_refused_and_rebuilt(how, cal
         other = cal.parent / "elsewhere" / cal.name
         other.parent.mkdir()
         other.write_text(CHANGED)
-        loading.check(str(other))
+        checked(str(other))
         (foreign,) = entries(other)
         entry.write_bytes(foreign.read_bytes())
     elif how == "a bit flipped":
@@ -192,7 +199,7 @@ def test_an_entry_not_written_by_this_user_alone_is_refused_and_rebuilt(how, cal
         plant(entry, pickle.dumps(Planted()))
         os.chown(entry, 4242, -1)
     with caplog.at_level(logging.WARNING):
-        refused = loading.check(str(cal))
+        refused = checked(str(cal))
         loading._kept()  # (the rebuilt entry is filed on a thread of its own)
     assert len(forks) == (3 if how == "other content" else 2)
     assert not Planted.ran and same(refused, cal)
@@ -201,16 +208,16 @@ def test_an_entry_not_written_by_this_user_alone_is_refused_and_rebuilt(how, cal
         assert entry.is_file() and not entry.is_symlink() and entry.stat().st_mode & 0o777 == 0o600
         assert entry.stat().st_uid == os.geteuid() and entry.read_bytes() == good  # rebuilt
         checks = len(forks)
-        loading.check(str(cal))
+        checked(str(cal))
         assert len(forks) == checks
 
 
 def test_a_folder_that_cannot_be_written_never_stops_a_load(cal, forks):
     (cal.parent / ".herald").write_text("not a folder")
     for count in (1, 2):
-        assert same(loading.check(str(cal)), cal) and len(forks) == count
+        assert same(checked(str(cal)), cal) and len(forks) == count
 
 
 def test_a_missing_calendar_is_the_same_error(tmp_path, forks):
     path = tmp_path / "nowhere.yaml"
-    assert loading.check(str(path)).problems == calendars.check(str(path)).problems
+    assert checked(str(path)).problems == calendars.check(str(path)).problems
