@@ -5,7 +5,8 @@ through YAML escapes, command lines and feeds unnoticed, then breaks a channel (
 feed is XML, where they are not allowed) on every attempt.  Forbidden:
 
 - the C0 controls U+0000-U+001F except tab (U+0009) and line feed (U+000A);
-- DEL (U+007F);
+- DEL (U+007F) and the C1 controls U+0080-U+009F (NEL, U+0085, is a line break to some readers
+  and nothing to others; CSI, U+009B, starts a terminal escape);
 - the noncharacters U+FFFE and U+FFFF;
 - lone surrogates (U+D800-U+DFFF: not characters at all, and not encodable as UTF-8).
 
@@ -21,10 +22,11 @@ from __future__ import annotations
 
 import re
 
-FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 _LINE_BREAKS = re.compile("\r\n?")
 _NAMES = {0x00: "NUL", 0x07: "bell", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed",
-          0x0D: "carriage return", 0x1B: "escape", 0x7F: "DEL", 0xFFFE: "noncharacter", 0xFFFF: "noncharacter"}
+          0x0D: "carriage return", 0x1B: "escape", 0x7F: "DEL", 0x85: "next line, NEL", 0xFFFE: "noncharacter",
+          0xFFFF: "noncharacter"}
 
 
 def codepoint(char: str) -> str:

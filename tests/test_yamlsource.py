@@ -135,9 +135,11 @@ def test_nesting_up_to_the_limit_loads():
     ('a: x\ufffe\n', "f.yaml:1:5: U+FFFE (noncharacter) is not allowed"),
     ('"k\\a": 1\n', "f.yaml:1:3: U+0007 (bell) is not allowed"),
     ('a: "folded\n  over lines \\a"\n', "f.yaml:1:4: U+0007 (bell) is not allowed at character 19 of the text"),
+    ('a: "x\\Ny"\n', "f.yaml:1:6: U+0085 (next line, NEL) is not allowed"),  # found by the attack: published as is
+    ('a: "x\\x9b[2J"\n', "f.yaml:1:6: U+009B (control character) is not allowed"),
 ], ids=["bell escape", "ansi escape", "vertical tab", "nul escape", "carriage return escape", "U+FFFF",
         "DEL escape", "raw bell", "raw escape on line 2", "raw vertical tab in a block", "raw DEL", "raw U+FFFE",
-        "in a key", "multi-line quoted"])
+        "in a key", "multi-line quoted", "NEL escape", "C1 control sequence introducer"])
 def test_control_characters_are_located_errors_naming_the_character(text, expected):
     messages = problems_of(text)
     assert any(m.startswith(expected) for m in messages), messages
