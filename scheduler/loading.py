@@ -43,10 +43,12 @@ from .forked import Child, read_all, result_file
 
 
 def check(path: str) -> CalendarResult:
-    """:func:`campaigns.calendar.check` of the file at ``path``: kept from an earlier check of the
-    same bytes by the same code (:mod:`scheduler.calendarcache`), or loaded in children; then frozen."""
+    """:func:`campaigns.calendar.check` of the file at ``path``: a small one here, as before; a big
+    one kept from an earlier check of the same bytes by the same code (:mod:`scheduler.calendarcache`),
+    or loaded in children, then frozen."""
     gcpause.PAUSING = False
     if _small(path):  # a child, a cache and a freeze cost more than they save
+        gc.unfreeze()  # (a big calendar frozen before, now replaced: the collector may free it)
         with _collector_paused():
             return calendars.check(path)
     _kept()  # an earlier check's entry is in place before this one looks
