@@ -10,6 +10,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -235,11 +236,16 @@ def test_subscribe_confirm_receive_unsubscribe_then_nothing_more(shop, mail):
 def test_the_answer_never_tells_whether_an_address_is_subscribed(shop, mail):
     folder, client, ctx = shop
     Subscribers(ctx.ledger().db).add_confirmed("email", "known@example.com", [], NOW)
+    def page(answer: httpx.Response, address: str) -> tuple[int, str]:
+        """The answer less the address and the page's own "as of" time (two requests may fall
+        in two seconds: the answers must differ in nothing else)."""
+        return answer.status_code, re.sub(r"<time [^>]*>[^<]*</time>", "", answer.text.replace(address, ""))
+
     known, new = _subscribe(client, "known@example.com"), _subscribe(client, "new@example.com")
-    assert (known.status_code, known.text.replace("known", "")) == (new.status_code, new.text.replace("new", ""))
+    assert page(known, "known") == page(new, "new")
     for _ in range(5):  # an address rate limited gets the same answer too
         again = _subscribe(client, "new@example.com")
-        assert again.status_code == 200 and again.text == new.text
+        assert page(again, "new") == page(new, "new")
 
 
 def test_the_form_needs_its_csrf_token_and_limits_each_client(shop):
