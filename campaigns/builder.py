@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from . import subscribers
-from .errors import Code, Problem, RuleError, TemplateError, TimeFormatError
-from .located import LocatedBuilder, Where, mapping_at, text_at, texts_at
+from .days import WEEKDAY_KEYS, Hours, Ranges, parse_closure, parse_ranges
+from .errors import Code, HoursError, Problem, RuleError, TemplateError, TimeFormatError
+from .located import LocatedBuilder, Where, list_at, mapping_at, text_at, texts_at
 from .model import (
     DEFAULT_CATCH_UP,
     POST_KINDS,
@@ -146,8 +147,35 @@ class CalendarBuilder(LocatedBuilder):
             name=name, timezone=tz_name, links=links, hosts=frozenset(h for h in hosts if h),
             language=language, utm_source=text_at(utm, "source"), utm_medium=text_at(utm, "medium", "social"),
             status_templates=templates, status_template_locs=template_locs, events=events, voice=voice,
-            logo=text_at(raw, "logo"), color=self.colour(raw),
+            logo=text_at(raw, "logo"), color=self.colour(raw), hours=self.hours(raw),
         )
+
+    def hours(self, raw: LocDict) -> Hours:
+        """``brand.hours`` and ``brand.closed``: each range or closure that cannot be used is
+        reported where it is written and left out."""
+        spec = mapping_at(raw, "hours")
+        weekly: list[Ranges | None] = [None] * 7
+        for key, value in spec.items():
+            if key in WEEKDAY_KEYS and isinstance(value, str) and self.ok("brand", "hours", key):
+                try:
+                    weekly[WEEKDAY_KEYS.index(key)] = parse_ranges(value)
+                except HoursError as exc:
+                    self.error(spec.value_loc(key), f"hours {key}: {exc.message}", exc.hint)
+        closed = list_at(raw, "closed")
+        dated, yearly = [], []
+        for index, item in enumerate(closed):
+            if not isinstance(item, str) or not self.ok("brand", "closed", index):
+                continue
+            try:
+                first, last = parse_closure(item)
+            except HoursError as exc:
+                self.error(closed.item_loc(index), f"closed: {exc.message}", exc.hint)
+                continue
+            if isinstance(first, date) and isinstance(last, date):
+                dated.append((first, last))
+            elif isinstance(first, tuple) and isinstance(last, tuple):
+                yearly.append((first, last))
+        return Hours(tuple(weekly), tuple(dated), tuple(yearly))
 
     def colour(self, raw: LocDict) -> str:
         """``brand.color``: the status site's link colour on a white page, so one too light to

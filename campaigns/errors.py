@@ -133,6 +133,15 @@ class TemplateError(InvalidValue):
     """A template that cannot be rendered; the message says why."""
 
 
+class HoursError(InvalidValue):
+    """An opening-hours range or a closure (``brand.hours``, ``brand.closed``) that cannot be
+    used; ``hint`` says what would be right."""
+
+    def __init__(self, message: str, hint: str = ""):
+        self.message, self.hint = message, hint
+        super().__init__(message)
+
+
 class AmbiguousDate(InvalidValue):
     """A date such as 05/08/2026 in a file whose other dates do not say which is the day."""
 

@@ -9,6 +9,9 @@ What is checked, and where each finding points:
   window (``duplicate``, ``near-duplicate``), with both posts and their dates; the
   pairs come from :class:`campaigns.similarity.RecentIndex`, never from comparing all;
 - countdowns that go out after their event (``event-past``);
+- texts that name a day that is not the day they go out, in the brand's zone, or contradict
+  the brand's declared opening hours and closures (``wrong-day``, ``after-midnight``,
+  ``closed-day``, ``opening-hours``: :mod:`campaigns.days`), once per template and rule;
 - the status templates (built-in and the brand's), rendered for a sample incident, so a
   template that drops the apology or the next update is caught before any outage.
 
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -43,7 +46,7 @@ from .similarity import (
     shingles_of_normal,
 )
 from .status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
-from .templates import Template, compile_template, event_day
+from .templates import OCCURRENCE_FIELDS, Template, compile_template, event_day
 from .voice import Finding, VoiceChecker
 
 DEFAULT_DAYS = 28
@@ -74,7 +77,7 @@ def checker_for(calendar: Calendar, urls: Iterable[str] = ()) -> VoiceChecker:
     hosts = set(calendar.brand.hosts)
     hosts.update((urlsplit(u).hostname or "").lower() for u in (*urls, *calendar.brand.links.values()) if u)
     return VoiceChecker(calendar.brand.voice, frozenset(h for h in hosts if h), calendar.brand.name,
-                        zone_names(calendar))
+                        zone_names(calendar), calendar.brand.hours)
 
 
 class Collector:
@@ -151,8 +154,22 @@ def _texts(calendar: Calendar, publications: list[Publication], checker: VoiceCh
             findings = cache[key] = checker.check(pub.text, pub.kind, campaign_utm=utm)
         for finding in findings:
             out.add(calendar.path, template.line, template.col, finding, posts=(pub.post,))
+        _days(calendar, pub, template, checker, out)
         if events:
             _countdowns(calendar, pub, template, checker, out)
+
+
+def _days(calendar: Calendar, pub: Publication, template: Template, checker: VoiceChecker, out: Collector) -> None:
+    """The day rules for the publication's text at the moment it goes out, in the brand's zone;
+    each rule reported once per template, at its first occurrence in the window."""
+    tz = calendar.brand.tz
+    for finding in checker.check_day(pub.text, pub.at.astimezone(tz)):
+        own = getattr(pub.at.tzinfo, "key", tz.key)
+        if finding.rule == "wrong-day" and own != tz.key and any(f in OCCURRENCE_FIELDS for f in template.fields):
+            finding = replace(finding, suggestion=f"{finding.suggestion}; its {{weekday}}, {{date}}… are those of "
+                                                  f"its own timezone, {own}, not the brand's")
+        out.add(calendar.path, template.line, template.col, finding,
+                key=(finding.rule, calendar.path, template.line, template.col), posts=(pub.post,))
 
 
 def _countdowns(calendar: Calendar, pub: Publication, template: Template, checker: VoiceChecker,

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule
 
+from .days import Hours
 from .networks import NETWORK_TYPES, NetworkType
 from .templates import Template
 
@@ -57,6 +58,7 @@ class Brand:
     status_template_locs: dict[str, tuple[int, int]] = field(default_factory=dict)  # where each was written
     events: dict[str, str] = field(default_factory=dict)  # name -> YYYY-MM-DD, or MM-DD (every year)
     voice: Voice = field(default_factory=Voice)
+    hours: Hours = field(default_factory=Hours)  # opening hours and closures (brand.hours, brand.closed)
     logo: str = ""  # an image file, relative to the calendar, served by the status site itself
     color: str = "#0b5fff"  # the status site's accent colour
 

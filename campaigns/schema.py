@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .days import CLOSED_HINT, CLOSED_PATTERN, HOURS_HINT, HOURS_PATTERN, WEEKDAY_KEYS
 from .model import POST_KINDS, STATUS_KINDS
 from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
 from .subscribers import schema as subscribers_schema
@@ -164,6 +165,15 @@ def calendar_schema() -> dict[str, Any]:
                 "description": "dates posts can count down to: {days_until.NAME}, {countdown.NAME}",
             },
             "voice": voice_schema(),
+            "hours": _object({day: {"type": "string", "pattern": HOURS_PATTERN, "x-hint": HOURS_HINT}
+                              for day in WEEKDAY_KEYS},
+                             description="regular opening hours by weekday, e.g. mon: 10:00-19:00, sun: closed "
+                                         "(a weekday not listed is not checked); herald lint flags posts that "
+                                         "contradict them"),
+            "closed": {"type": "array", "uniqueItems": True,
+                       "items": {"type": "string", "pattern": CLOSED_PATTERN, "x-hint": CLOSED_HINT},
+                       "description": "days the shop is closed: 2026-12-24, 12-25 (every year), "
+                                      "2026-12-24/2026-12-26 (a range)"},
             "language": {"type": "string", "pattern": r"^[a-z]{2}(-[A-Z]{2})?$"},
             "utm": _object({"source": _TEXT, "medium": _TEXT}),
             "logo": {"type": "string", "pattern": r"^[^/\\:][^\\:]*\.(png|svg|webp|jpg|jpeg|gif)$",
