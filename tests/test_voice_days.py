@@ -457,3 +457,27 @@ def test_each_day_rule_flags_its_bad_example_and_not_its_good_one(rule):
     assert findings(good, when, hours=HOURS) == []
     readme = (ROOT / "README.md").read_text()
     assert f"| `{rule}` |" in readme and bad in readme and good in readme
+
+
+# -- the engine ----------------------------------------------------------------------------------
+
+def test_the_engine_refuses_a_wrong_day_and_a_closed_day_and_sends_the_rest(tmp_path):
+    from scheduler.engine import Engine
+    from scheduler.ledger import Ledger, State
+    from scheduler.networks.memory import MemoryPublisher
+
+    calendar = loads(_with_brand(VOICED, POSTS), "cal.yaml")
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    site = MemoryPublisher("site", "site")
+    engine = Engine(calendar, ledger, {"site": site}, owner="test", rng=random.Random(1))
+    results = {}
+    for when in (datetime(2026, 11, 30, 23, 0, tzinfo=UTC), datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
+                 datetime(2026, 12, 24, 8, 0, tzinfo=UTC)):
+        engine.replan(when)
+        results.update({o.post: o for o in engine.run_due(when)})
+    assert {post: str(o.result) for post, o in results.items()} == {
+        "evening": "dead", "christmas": "dead", "hours": "sent"}  # (opening-hours is a warning)
+    assert results["evening"].message.startswith("refused by the voice guide: wrong-day: 'tonight (Monday 30 November)'")
+    assert "closed-day: 'Come by' on Thursday 24 December 2026" in results["christmas"].message
+    assert site.texts() == ["We're open today from 8:00 to 19:00"]
+    assert {r.state for r in ledger.history()} == {State.DEAD, State.SENT}
