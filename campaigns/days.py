@@ -11,7 +11,7 @@ the day its readers see on their calendars, even for a post with a ``timezone:``
     "tomorrow…" the next day, "yesterday" and "last night" the day before.  "Late opening
     tonight (Monday 30 November)" going out on Tuesday 1 December at 00:00 is one.  *Paired*
     means written next to each other with nothing between but spaces, brackets, commas, colons,
-    dashes and at most two of "is", "it", "it's", "on", "the" ("tonight (Monday 30 November)",
+    dashes and at most two of "is", "it", "it's", "on", "the", "only" ("tonight (Monday 30 November)",
     "today, 30 Nov", "Today is Monday", "Monday 30 November (today)"), or the day heading the
     sentence before a colon or a dash ("Monday 30 November: late opening tonight").  Also a
     weekday written with a date that falls on another weekday ("Monday 10 December", when 10
@@ -248,7 +248,7 @@ _DEIXIS = re.compile(_NOT_LETTER_BEFORE + r"(today|tonight|this\s+(?:morning|aft
                      r"|tomorrow(?:\s+(?:morning|afternoon|evening|night))?|yesterday|last\s+night)"
                      + _NOT_LETTER_AFTER, re.IGNORECASE)
 _PUNCT = r"[\s,:()\[\]\-–—]*"
-_GLUE = re.compile(_PUNCT + r"(?:(?:is|it|it's|it’s|on|the)" + _NOT_LETTER_AFTER + _PUNCT + r"){0,2}",
+_GLUE = re.compile(_PUNCT + r"(?:(?:is|it|it's|it’s|on|the|only)" + _NOT_LETTER_AFTER + _PUNCT + r"){0,2}",
                    re.IGNORECASE)
 _HEADING = re.compile(r"\s*[:–—]|\s+-\s")
 _LEAD = re.compile(r"[\s\-–—•*#>\"'“‘(]*")

@@ -76,6 +76,7 @@ def test_the_samples_new_years_eve_post_at_midnight_is_a_wrong_day():
     "Monday 30 November: late opening tonight until 9 pm",
     "We open late this evening – Monday 30 November",
     "Sale starts today (30 November)",
+    "Tonight only: Monday 30 November, late opening until 9 pm",
 ])
 def test_each_way_of_writing_the_day_is_read(text):
     assert rules(text, "2026-12-01T18:00") == ["wrong-day"], text
