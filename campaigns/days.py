@@ -371,29 +371,30 @@ def _starts_a_word(text: str, at: int, also: str = "") -> bool:
     return not (before.isalnum() or before == "_" or before in also)
 
 
+def _digit_date(m: re.Match[str], order: str) -> tuple[int, int, int] | None:
+    """(year or 0, month, day) of a match of :data:`_DATE_DIGITS`, or None (30/11 in plain en, 24/7)."""
+    g = m.groups()
+    if g[0] is not None:
+        return int(g[0]), int(g[1]), int(g[2])
+    if g[4] is not None:
+        return int(g[5] or 0), _MONTHS[g[4].lower().rstrip(".")], int(g[3])
+    if not order or m.group(0) == "24/7":
+        return None
+    first, second = int(g[3]), int(g[6])
+    day, month = (first, second) if order == "dm" else (second, first)
+    year = (int(g[7]) if len(g[7]) == 4 else 2000 + int(g[7])) if g[7] else 0
+    return year, month, day
+
+
 def _dates(text: str, order: str, months: bool) -> list[DayRef]:
     """The dates written (``months``: whether the text has a month's name)."""
-    out = []
-    for m in _DATE_DIGITS.finditer(text):
-        if not _starts_a_word(text, m.start(), "/.-"):
-            continue
-        g = m.groups()
-        if g[0] is not None:
-            year, month, day = int(g[0]), int(g[1]), int(g[2])
-        elif g[4] is not None:
-            month, day, year = _MONTHS[g[4].lower().rstrip(".")], int(g[3]), int(g[5] or 0)
-        elif order and m.group(0) != "24/7":
-            first, second = int(g[3]), int(g[6])
-            day, month = (first, second) if order == "dm" else (second, first)
-            year = int(g[7]) if g[7] and len(g[7]) == 4 else 2000 + int(g[7]) if g[7] else 0
-        else:
-            continue
-        if _date(year or 2028, month, day) is not None:
-            out.append(DayRef(m.start(), m.end(), None, month, day, year))
-    for m in _DATE_MONTH.finditer(text) if months else ():
-        month, day, year = _MONTHS[m.group(1).lower().rstrip(".")], int(m.group(2)), int(m.group(3) or 0)
-        if _starts_a_word(text, m.start()) and _date(year or 2028, month, day) is not None:
-            out.append(DayRef(m.start(), m.end(), None, month, day, year))
+    found: list[tuple[int, int, tuple[int, int, int] | None]] = [
+        (m.start(), m.end(), _digit_date(m, order)) for m in _DATE_DIGITS.finditer(text)
+        if _starts_a_word(text, m.start(), "/.-")]
+    found += [(m.start(), m.end(), (int(m.group(3) or 0), _MONTHS[m.group(1).lower().rstrip(".")], int(m.group(2))))
+              for m in (_DATE_MONTH.finditer(text) if months else ()) if _starts_a_word(text, m.start())]
+    out = [DayRef(start, end, None, ymd[1], ymd[2], ymd[0]) for start, end, ymd in found
+           if ymd is not None and _date(ymd[0] or 2028, ymd[1], ymd[2]) is not None]
     out.sort(key=lambda r: r.start)
     return out
 
@@ -402,11 +403,17 @@ def _refs(text: str, order: str, lower: str) -> list[DayRef]:
     """The days the text names, in order: weekdays joined to the date written after them."""
     months = any(k in lower for k in _MONTH_KEYS)
     dates = _dates(text, order, months) if months or _NUMERIC.search(text) else []
+    weekdays = "day" in lower or (bool(dates) and any(k in text for k in _ABBREVIATION_KEYS))
+    out = _weekdays(text, dates) if weekdays else list(dates)
+    return _marked(text, out)
+
+
+def _weekdays(text: str, dates: list[DayRef]) -> list[DayRef]:
+    """The weekdays written, each joined to the date written right after it, and the other dates."""
     starts = [d.start for d in dates]
     out: list[DayRef] = []
     used: set[int] = set()
-    weekdays = "day" in lower or (bool(dates) and any(k in text for k in _ABBREVIATION_KEYS))
-    for m in _WEEKDAY.finditer(text) if weekdays else ():
+    for m in _WEEKDAY.finditer(text):
         weekday = (_WEEKDAY_NAMES.index(m.group(1).capitalize()) if m.group(1)
                    else _ABBREVIATIONS[m.group(2).lower()])
         i = bisect_left(starts, m.end())
@@ -418,7 +425,7 @@ def _refs(text: str, order: str, lower: str) -> list[DayRef]:
             out.append(DayRef(m.start(), m.end(), weekday))
     out += [d for i, d in enumerate(dates) if i not in used]
     out.sort(key=lambda r: r.start)
-    return _marked(text, out)
+    return out
 
 
 def _marked(text: str, refs: list[DayRef]) -> list[DayRef]:
