@@ -170,7 +170,9 @@ def find_incident(data: CommentedMap, incident_id: str) -> CommentedMap:
                      f" (incidents: {', '.join(map(str, ids))})" if ids else ""))
 
 
-def add_update(incident: CommentedMap, at: str, state: str, message: str, next_update: str | None) -> None:
+def add_update(incident: CommentedMap, at: str, state: str, message: str, next_update: str | None,
+               states: dict[str, str] | None = None) -> None:
+    """A new update on ``incident``: ``states`` are the components' states it sets ({} or None: none)."""
     updates = incident.get("updates")
     last = updates[-1] if updates else None
     if last is not None and last.get("state") == UpdateState.RESOLVED:
@@ -182,6 +184,8 @@ def add_update(incident: CommentedMap, at: str, state: str, message: str, next_u
     update["message"] = message
     if next_update:
         update["next_update"] = next_update
+    if states:
+        update["components"] = flow({str(component): str(value) for component, value in states.items()})
     if updates is None:
         incident["updates"] = CommentedSeq([update])
     else:
@@ -253,8 +257,16 @@ def _deepest_last(node: Any) -> tuple[CommentedMap | CommentedSeq, Any, int] | N
     return found
 
 
+def flow(values: dict[str, str]) -> CommentedMap:
+    """A mapping written on one line: ``{checkout: operational}``."""
+    out = CommentedMap(values)
+    out.fa.set_flow_style()
+    return out
+
+
 def declare(data: CommentedMap, *, incident_id: str, title: str, impact: str, components: list[str],
-            networks: list[str], at: str, message: str, next_update: str | None) -> None:
+            networks: list[str], at: str, message: str, next_update: str | None,
+            states: dict[str, str] | None = None) -> None:
     incidents = data.get("incidents")
     if incidents is None:
         incidents = data["incidents"] = CommentedSeq()
@@ -270,7 +282,7 @@ def declare(data: CommentedMap, *, incident_id: str, title: str, impact: str, co
     if networks:
         incident["networks"] = CommentedSeq(networks)
         incident["networks"].fa.set_flow_style()
-    add_update(incident, at, UpdateState.INVESTIGATING, message, next_update)
+    add_update(incident, at, UpdateState.INVESTIGATING, message, next_update, states)
     append(incidents, incident)
 
 

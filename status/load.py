@@ -734,7 +734,7 @@ class _Builder(LocatedBuilder):
         iid = spec["id"]
         comps = self.names(spec, "components", dict.fromkeys(components), "component", *where)
         nets = self.accounts_of(spec, *where)
-        updates = self.updates(spec, where, tz_name, iid)
+        updates = self.updates(spec, where, tz_name, iid, components)
         follow_up = self.follow_up(spec, default_follow_up, *where)
         impact = spec.get("impact")
         if updates and isinstance(spec.get("title"), str) and impact in IMPACTS and self.ok(*where, "impact"):
@@ -744,7 +744,8 @@ class _Builder(LocatedBuilder):
                             alert if isinstance(alert, str) else "")
         return None
 
-    def updates(self, spec: LocDict, where: tuple[object, ...], tz_name: str, iid: str) -> list[Update]:
+    def updates(self, spec: LocDict, where: tuple[object, ...], tz_name: str, iid: str,
+                components: tuple[str, ...] = ()) -> list[Update]:
         raw = spec.get("updates")
         if not isinstance(raw, LocList):
             return []
@@ -778,5 +779,24 @@ class _Builder(LocatedBuilder):
             spot = item.value_loc("message") if "message" in item else item.loc
             message = item.get("message", "")
             out.append(Update(at, UpdateState(state), message if isinstance(message, str) else "", next_update,
-                              spot.line, spot.col))
+                              spot.line, spot.col, self.update_states(item, here, components)))
         return out
+
+    def update_states(self, item: LocDict, here: tuple[object, ...], known: tuple[str, ...]) -> tuple[
+            tuple[str, str], ...]:
+        """An update's ``components:``, the states it sets: each component one of the file's, and
+        none left in an outage by a resolution (reported where written; the wrong ones left out)."""
+        raw = item.get("components")
+        if not isinstance(raw, LocDict) or not self.ok(*here, "components"):
+            return ()
+        out = []
+        for cid, state in raw.items():
+            if not isinstance(state, str) or not self.reference(raw.key_loc(cid), cid, known, "component",
+                                                                section="components"):
+                continue
+            if item.get("state") == UpdateState.RESOLVED and state != ComponentState.OPERATIONAL:
+                self.error(raw.value_loc(cid), f"a resolved incident leaves {cid} {state.replace('_', ' ')}",
+                           f"write {cid}: operational, or keep the incident open with another update")
+                continue
+            out.append((str(cid), state))
+        return tuple(out)

@@ -7,6 +7,7 @@ from typing import Any
 from campaigns.schema import DURATION_PATTERN, ID_PATTERN, NAME_PATTERN, WHEN_PATTERN, _object
 
 COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance")
+INCIDENT_COMPONENT_STATES = COMPONENT_STATES[:4]  # an update never says under_maintenance: a window does
 IMPACTS = ("none", "minor", "major", "critical")
 UPDATE_STATES = ("investigating", "identified", "monitoring", "resolved")
 
@@ -24,6 +25,11 @@ def status_schema() -> dict[str, Any]:
         "next_update": {"type": "string", "pattern": DURATION_PATTERN, "x-hint": "e.g. 30m or 1h",
                         "description": "when customers hear from us next (default: 30m for major and "
                                        "critical, 1h otherwise)"},
+        "components": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+                       "additionalProperties": {"enum": list(INCIDENT_COMPONENT_STATES)},
+                       "description": "the state each named component is in as of this update, e.g. "
+                                      "{checkout: operational} (default: what an earlier update set, else the "
+                                      "incident's impact); a resolution leaves them operational"},
     }, ("at", "state", "message"))
     incident = _object({
         "id": {"type": "string", "pattern": ID_PATTERN,

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 IMPACTS = ("none", "minor", "major", "critical")  # status.model.Impact (not imported here: a fast --help)
 OPEN_STATES = ("investigating", "identified", "monitoring")
+COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage")  # an update's
 
 
 def _files(p: argparse.ArgumentParser) -> None:
@@ -72,6 +73,7 @@ def _register_incident(sub: Any) -> None:
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
     q.add_argument("--id", type=identifier, help="the incident id (default: from the title and the time)")
     q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
+    _component_status_option(q)
     q.set_defaults(handler=cmd_incident)
     for action, text in (("update", "a new update on an open incident"), ("resolve", "the incident is over")):
         q = incident.add_parser(action, help=text)
@@ -84,6 +86,7 @@ def _register_incident(sub: Any) -> None:
         else:  # a resolved incident has no next update: the option would be written and never used
             q.set_defaults(next_update=None)
         q.add_argument("-m", "--message", required=True, help="what customers read in this update")
+        _component_status_option(q)
         q.set_defaults(handler=cmd_incident)
 
     q = incident.add_parser("confirm", help="make a draft incident from the alert intake public, announced at once")
@@ -91,6 +94,31 @@ def _register_incident(sub: Any) -> None:
     q.add_argument("id", help="the draft incident's id")
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
     q.set_defaults(handler=cmd_confirm)
+
+
+def _component_status_option(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--component-status", action="append", default=[], metavar="NAME=STATE",
+                   help="a component's state as of this update, e.g. checkout=operational (repeatable; "
+                        "one of " + ", ".join(COMPONENT_STATES) + "; default: what an earlier update set, else "
+                        "the impact's)")
+
+
+def component_states(values: list[str], resolved: bool) -> dict[str, str]:
+    """``--component-status`` values as {component: state}, each ``COMPONENT=STATE`` with a state
+    an update may set (a resolution only operational); else a UsageError naming the value."""
+    out: dict[str, str] = {}
+    for value in values:
+        component, sep, state = (part.strip() for part in value.partition("="))
+        if not sep or not component or not state:
+            raise UsageError(f"--component-status {value}: write COMPONENT=STATE, e.g. checkout=operational")
+        if state not in COMPONENT_STATES:
+            raise UsageError(f"--component-status {value}: {state!r} is not a component state; "
+                             + suggestion(state, COMPONENT_STATES))
+        if resolved and state != "operational":
+            raise UsageError(f"--component-status {value}: a resolved incident leaves its components operational; "
+                             "to keep it open, `herald incident update` it")
+        out[component] = state
+    return out
 
 
 def _register_maintenance(sub: Any) -> None:
@@ -140,6 +168,7 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
         UpdateState(args.state) if args.action == "update" else UpdateState.RESOLVED)
     if args.action == "declare":
         _check_names(args, calendar, current)
+    check_names("--component-status", args.component_status, current.components, args.status)
     _check_voice(args.message, state, calendar, current)
     incident_id, change = _incident_change(args, calendar, state, clock.now())
     status = edit_file(args.status, calendar, change)
@@ -169,6 +198,7 @@ def _check_incident_args(args: argparse.Namespace) -> None:
     args.message = check_text("-m", args.message)
     if args.action == "declare":
         args.title = check_text("--title", args.title)
+    args.component_status = component_states(args.component_status, args.action == "resolve")
     if args.next_update is not None:
         parse_duration_option("--next-update", args.next_update)
 
@@ -197,13 +227,13 @@ def _incident_change(args: argparse.Namespace, calendar: Calendar, state: Any,
         def declare(data: Any, fresh: Status) -> None:
             edit.declare(data, incident_id=incident_id, title=args.title, impact=args.impact,
                          components=args.component, networks=args.network, at=edit.stamp(now, fresh),
-                         message=args.message, next_update=args.next_update)
+                         message=args.message, next_update=args.next_update, states=args.component_status)
         return incident_id, declare
 
     def update(data: Any, fresh: Status) -> None:
         target = edit.find_incident(data, args.id)
         edit.add_update(target, edit.next_stamp(now, fresh, fresh.incident(args.id)), state, args.message,
-                        args.next_update)
+                        args.next_update, args.component_status)
     return args.id, update
 
 
@@ -325,11 +355,11 @@ def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def _show_components(status: Status, now: datetime) -> None:
-    from status.statuspage import component_states
+    from status.components import component_states
 
     if not status.components:
         return
-    states = component_states(status, now)  # what the page and summary.json show: incidents count
+    states = component_states(status, now)  # what the page and the API show: the same function, drafts not counted
     show("components:")
     for cid, component in status.components.items():
         effective = states.get(cid, component.status)

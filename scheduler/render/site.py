@@ -20,7 +20,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from status.model import ComponentState
@@ -30,6 +30,7 @@ from . import STATIC, environment, static_file
 
 if TYPE_CHECKING:
     from campaigns.model import Calendar
+    from status.components import Span
     from status.model import Incident, Maintenance, Status
 
     from ..ledger.publications import Record
@@ -88,6 +89,7 @@ class Renderer:
         self.now = data.now
         self.names = {cid: c.name for cid, c in self.status.components.items()}
         self._by_source: dict[str, list[Record]] | None = None
+        self._found: list[Span] | None = None
 
     # -- small helpers ---------------------------------------------------------------------
     def when(self, at: datetime) -> dict[str, str]:
@@ -109,16 +111,29 @@ class Renderer:
 
     # -- views -----------------------------------------------------------------------------
     def components(self) -> list[dict[str, Any]]:
-        from status.statuspage import component_states
+        from status.components import component_states
 
         states = component_states(self.status, self.now)
         days = self._history_days()
+        start = self.now - timedelta(days=HISTORY_DAYS)
+        found = self._spans()
         out = []
         for cid, component in self.status.components.items():
+            mine = [span for span in found if span.component == cid]
             out.append({"id": cid, "name": component.name, "group": component.group, **_state(states[cid]),
-                        "uptime": _percent(uptime(self.status, cid, self.now - timedelta(days=HISTORY_DAYS), self.now)),
+                        "uptime": _percent(_uptime(mine, cid, start, self.now)),
                         "days": _spans([self._day(day, cid, events) for day, events in days])})
         return out
+
+    def _spans(self) -> list[Span]:
+        """What the incidents and windows did to each component over the history's days (once per render)."""
+        if self._found is None:
+            from status.components import spans
+
+            first = datetime.combine(self.now.astimezone(self.tz).date() - timedelta(days=HISTORY_DAYS - 1),
+                                     time(0), self.tz)
+            self._found = spans(self.status, min(first, self.now - timedelta(days=HISTORY_DAYS)), self.now, self.now)
+        return self._found
 
     def groups(self, components: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The components as the page lists them: each group (``group:`` in the file) where its
@@ -134,46 +149,40 @@ class Renderer:
                 named[c["group"]] = {"name": c["group"], "components": [c]}
                 out.append(named[c["group"]])
         for group in named.values():
-            from status.statuspage import SEVERITY
+            from status.components import SEVERITY
 
             worst = max((c["state"] for c in group["components"]), key=SEVERITY.index)
             group.update({f"group_{k}": v for k, v in _state(worst).items()})
         return out
 
-    def _history_days(self) -> list[tuple[date, list[tuple[str, str, str, str]]]]:
-        """The last 90 days in the brand's zone, each with its events: (kind, id, title, level, components)."""
+    def _history_days(self) -> list[tuple[date, list[Span]]]:
+        """The last 90 days in the brand's zone, each with the spans of components' states on it."""
         today = self.now.astimezone(self.tz).date()
         first = today - timedelta(days=HISTORY_DAYS - 1)
-        events: dict[date, list[Any]] = {first + timedelta(days=n): [] for n in range(HISTORY_DAYS)}
-
-        def spread(start: datetime, end: datetime, item: Any) -> None:
-            day = max(start.astimezone(self.tz).date(), first)
-            last = min(end.astimezone(self.tz).date(), today)
+        events: dict[date, list[Span]] = {first + timedelta(days=n): [] for n in range(HISTORY_DAYS)}
+        for span in self._spans():
+            day = max(span.start.astimezone(self.tz).date(), first)
+            last = min(span.end.astimezone(self.tz).date(), today)
             while day <= last:
-                events[day].append(item)
+                events[day].append(span)
                 day += timedelta(days=1)
-
-        for incident in self.status.incidents:
-            end = incident.updates[-1].at if incident.resolved else self.now
-            spread(incident.started, end, ("incident", incident.id, incident.title, str(incident.impact),
-                                           incident.components))
-        for m in self.status.maintenance:
-            if not m.cancelled and m.starts <= self.now:
-                spread(m.starts, min(m.ends, self.now), ("maintenance", m.id, m.title, "maintenance", m.components))
         return list(events.items())
 
-    def _day(self, day: date, cid: str, events: list[Any]) -> dict[str, Any]:
-        mine = [e for e in events if cid in e[4]]
-        impacts = [e[3] for e in mine if e[0] == "incident"]
-        level = max(impacts, key=IMPACT_ORDER.index) if impacts else ("maint" if mine else "ok")
-        css = {"none": "ok", "maint": "maint"}.get(level, level)
-        words = {"ok": "No incidents", "maint": "Maintenance", "minor": "Minor incident", "major": "Major incident",
-                 "critical": "Critical incident"}[css]
+    def _day(self, day: date, cid: str, events: list[Span]) -> dict[str, Any]:
+        """One day of a component's bar: its worst state that day, and the incidents and windows behind it."""
+        from status.components import SEVERITY
+
+        mine = [e for e in events if e.component == cid]
+        worst = max((e.state for e in mine), key=SEVERITY.index, default="operational")
+        css = COMPONENT_STATES[worst][2]
+        words = {"ok": "No outage" if mine else "No incidents", "maint": "Maintenance", "minor": "Minor incident",
+                 "major": "Major incident", "critical": "Critical incident"}[css]
+        items = list(dict.fromkeys((e.kind, e.id, e.title) for e in mine))
         page = {"incident": "incidents", "maintenance": "maintenance"}
         # a day opens its incident's page; a day of several, the history of its month (which lists them)
-        href = f"{page[mine[0][0]]}/{mine[0][1]}/" if len(mine) == 1 else f"history/#m-{day:%Y-%m}"
+        href = f"{page[items[0][0]]}/{items[0][1]}/" if len(items) == 1 else f"history/#m-{day:%Y-%m}"
         return {"date": day.isoformat(), "shown": day.strftime("%d %b %Y"), "css": css, "words": words,
-                "href": href, "events": [{"kind": e[0], "id": e[1], "title": e[2]} for e in mine]}
+                "href": href, "events": [{"kind": k, "id": i, "title": t} for k, i, t in items]}
 
     def _updates(self, incident: Incident) -> list[dict[str, Any]]:
         """Each update, oldest first, as customers read it."""
@@ -222,7 +231,7 @@ class Renderer:
         return view
 
     def maintenance(self, m: Maintenance) -> dict[str, Any]:
-        from status.statuspage import maintenance_state
+        from status.maintenance import maintenance_state
 
         state = "cancelled" if m.cancelled else maintenance_state(m, self.now)
         return {"id": m.id, "title": m.title, "message": m.message, "state": state,
@@ -238,7 +247,8 @@ class Renderer:
                                                                             strict=True)]}
 
     def overall(self) -> dict[str, str]:
-        from status.statuspage import DESCRIPTIONS, indicator
+        from status.components import indicator
+        from status.statuspage import DESCRIPTIONS
 
         level = indicator(self.status, self.now)
         return {"level": level, "css": INDICATOR_CLASS[level], "description": DESCRIPTIONS[level]}
@@ -433,27 +443,18 @@ class Renderer:
         return files
 
 
-# Downtime as Statuspage counts it: a major outage (a critical incident) all of it, a partial
-# outage (a major one) 30 %, degraded performance (a minor one) none.
-DOWNTIME = {"critical": 1.0, "major": 0.3}
-
-
 def uptime(status: Status, component: str, start: datetime, end: datetime) -> float:
-    """The share of [start, end) that ``component`` was up, by the incidents on it (where two
-    overlap, the worse counts)."""
-    spans = []
-    for incident in status.incidents:
-        weight = DOWNTIME.get(str(incident.impact), 0.0)
-        if weight and component in incident.components:
-            finish = incident.updates[-1].at if incident.resolved else end
-            first, last = max(incident.started, start), min(finish, end)
-            if first < last:
-                spans.append((first, last, weight))
-    cuts = sorted({start, end, *(a for a, _, _ in spans), *(b for _, b, _ in spans)})
-    down = sum((b - a).total_seconds() * max((w for s, e, w in spans if s <= a and b <= e), default=0.0)
-               for a, b in zip(cuts, cuts[1:], strict=False))
-    total = (end - start).total_seconds()
-    return 1.0 - down / total if total > 0 else 1.0
+    """The share of [start, end) that ``component`` was up, by the states the incidents put it in
+    (as the day bars show them: :func:`status.components.spans`)."""
+    from status.components import spans
+
+    return _uptime(spans(status, start, end, end), component, start, end)
+
+
+def _uptime(found: list[Span], component: str, start: datetime, end: datetime) -> float:
+    from status.components import uptime as share
+
+    return share(found, component, start, end)
 
 
 def _percent(share: float) -> str:
