@@ -307,17 +307,36 @@ def add_maintenance(data: CommentedMap, *, maintenance_id: str, title: str, star
     append(windows, window)
 
 
-def cancel_maintenance(data: CommentedMap, maintenance_id: str) -> None:
+def find_maintenance(data: CommentedMap, maintenance_id: str) -> CommentedMap:
     windows = data.get("maintenance") or []
     for window in windows:
-        if isinstance(window, dict) and window.get("id") == maintenance_id:
-            if window.get("cancelled") is True:
-                raise UsageError(f"maintenance {maintenance_id!r} is already cancelled")
-            window["cancelled"] = True
-            return
+        if isinstance(window, CommentedMap) and window.get("id") == maintenance_id:
+            return window
     ids = [w.get("id") for w in windows if isinstance(w, dict)]
     hint = did_you_mean(maintenance_id, [i for i in ids if isinstance(i, str)])
     raise UsageError(f"no maintenance window {maintenance_id!r} in the status file" + (f"; {hint}" if hint else ""))
+
+
+def cancel_maintenance(data: CommentedMap, maintenance_id: str) -> None:
+    window = find_maintenance(data, maintenance_id)
+    if window.get("cancelled") is True:
+        raise UsageError(f"maintenance {maintenance_id!r} is already cancelled")
+    window["cancelled"] = True
+
+
+def add_window_update(window: CommentedMap, at: str, state: str, message: str, ends: str | None = None) -> None:
+    """A new update on a maintenance window (``ends``: a delay's new end)."""
+    update = CommentedMap()
+    set_time(update, "at", at)
+    update["state"] = str(state)
+    update["message"] = message
+    if ends is not None:
+        set_time(update, "ends", ends)
+    updates = window.get("updates")
+    if updates is None:
+        window["updates"] = CommentedSeq([update])
+    else:
+        append(updates, update)
 
 
 # -- text from outside: the one writer -----------------------------------------------------------

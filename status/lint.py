@@ -1,5 +1,5 @@
 """``herald lint`` with the status file: the calendar's checks (:mod:`campaigns.lint`) plus
-the ops team's messages in ``status.yaml`` (incident updates, maintenance windows) from the
+the ops team's messages in ``status.yaml`` (incident updates, maintenance windows and their updates) from the
 window on, at their own line, each announcement's required elements, and the status
 templates rendered for one of the file's own components.  Pure, like the rest of status/.
 """
@@ -17,6 +17,7 @@ from campaigns.similarity import normalize
 from campaigns.voice import Finding, VoiceChecker
 
 from .announce import render_update
+from .maintenance import role, window_end
 from .model import Incident, Status, Update
 
 
@@ -48,10 +49,13 @@ def _messages(calendar: Calendar, status: Status, checker: VoiceChecker, start: 
         if not incident.resolved or incident.updates[-1].at >= start:
             _incident(calendar, status, checker, incident, site_like, out)
     for window in status.maintenance:
-        if window.ends < start or window.cancelled:
+        if window_end(window) < start or window.cancelled:
             continue
         for finding in checker.check(window.message, "maintenance.reminder", required=False):
             out.add(status.path, window.line, 1, finding)
+        for update in window.updates:
+            for finding in checker.check(update.message, f"maintenance.{role(update)}", required=False):
+                out.add(status.path, update.line, update.col, finding)
 
 
 def _incident(calendar: Calendar, status: Status, checker: VoiceChecker, incident: Incident,

@@ -138,17 +138,33 @@ class Incident:
 
 
 @dataclass(frozen=True)
+class MaintenanceUpdate:
+    """What ops said during a window (``updates:`` of a window): its state, and a delay's new end."""
+
+    at: datetime  # aware
+    state: MaintenanceState
+    message: str
+    ends: datetime | None = None  # a delay (or an earlier end): the window now ends then
+    line: int = 0  # of its message
+    col: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", MaintenanceState(self.state))
+
+
+@dataclass(frozen=True)
 class Maintenance:
     id: str
     title: str
     starts: datetime  # aware
-    ends: datetime
+    ends: datetime  # as planned (a delay is an update: see status.maintenance.window_end)
     message: str = ""
     components: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()
     remind: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
     cancelled: bool = False
     line: int = 0
+    updates: tuple[MaintenanceUpdate, ...] = ()  # oldest first
 
     @property
     def signature(self) -> str:

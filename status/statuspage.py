@@ -5,7 +5,7 @@ Field names and state values follow Statuspage: components ``operational``,
 ``degraded_performance``, ``partial_outage``, ``major_outage``, ``under_maintenance``;
 incidents ``investigating``, ``identified``, ``monitoring``, ``resolved`` with impact
 ``none``/``minor``/``major``/``critical``; maintenances ``scheduled``, ``in_progress``,
-``completed``; the page indicator ``none``/``minor``/``major``/``critical``/``maintenance``.
+``verifying``, ``completed``; the page indicator ``none``/``minor``/``major``/``critical``/``maintenance``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from .components import IMPACT_STATE, affected, component_states, indicator, states_by_update
 from .components import SEVERITY as _SEVERITY
-from .maintenance import maintenance_state
+from .maintenance import announced, maintenance_state, planned_end, timeline, window_end
 from .model import Incident, Maintenance, Status
 
 # A component named by an open incident shows at least this (an explicit status in the file wins if worse).
@@ -86,21 +86,34 @@ def incident_json(status: Status, incident: Incident, name: str, now: datetime) 
 
 
 def maintenance_json(status: Status, m: Maintenance, name: str, now: datetime) -> dict[str, Any]:
+    """A window as Statuspage lists a scheduled maintenance: its timeline as ``incident_updates``
+    (newest first), each with its components' states, ``scheduled_until`` moved by a delay."""
     state = maintenance_state(m, now)
-    body = m.message or m.title
-    updates = [{"id": f"{m.id}-1", "status": "scheduled", "body": body, "incident_id": m.id,
-                "created_at": _iso(m.starts), "updated_at": _iso(m.starts), "display_at": _iso(m.starts),
-                "affected_components": None, "deliver_notifications": True, "custom_tweet": None, "tweet_id": None}]
+    entries = timeline(m, now)
+    names = {cid: status.components[cid].name if cid in status.components else cid for cid in m.components}
+    updates = []
+    before = "operational"
+    for n, entry in enumerate(entries, 1):
+        during = "operational" if entry.state in ("scheduled", "completed") else "under_maintenance"
+        updates.append({
+            "id": f"{m.id}-{n}", "status": entry.state, "body": entry.message, "incident_id": m.id,
+            "created_at": _iso(entry.at), "updated_at": _iso(entry.at), "display_at": _iso(entry.at),
+            "affected_components": [{"code": cid, "name": names[cid], "old_status": before, "new_status": during}
+                                    for cid in m.components] or None,
+            "deliver_notifications": True, "custom_tweet": None, "tweet_id": None})
+        before = during
     return {
-        "id": m.id, "name": m.title, "status": state, "created_at": _iso(m.starts), "updated_at": _iso(now),
-        "monitoring_at": None, "resolved_at": _iso(m.ends) if state == "completed" else None,
+        "id": m.id, "name": m.title, "status": state, "created_at": _iso(announced(m)),
+        "updated_at": _iso(entries[-1].at), "monitoring_at": None,
+        "resolved_at": _iso(window_end(m)) if state == "completed" else None,
         "impact": "maintenance", "shortlink": status.status_page or None, "started_at": _iso(m.starts),
-        "page_id": page_id(name), "incident_updates": updates,
+        "page_id": page_id(name), "incident_updates": updates[::-1],
         "components": _components(status, now, m.components, name),
-        "scheduled_for": _iso(m.starts), "scheduled_until": _iso(m.ends),
+        "scheduled_for": _iso(m.starts), "scheduled_until": _iso(planned_end(m)),
     }
 
 
+ACTIVE = ("in_progress", "verifying")  # the maintenance states of a window at work
 LATEST_INCIDENTS = 50  # incidents.json lists this many, the latest first; the unresolved ones are always all listed
 
 
@@ -130,7 +143,7 @@ def _summary(page: dict[str, Any], status: Status, name: str, now: datetime) -> 
     maintenances = _maintenance_list(status, name, now)
     return {"page": page, "status": _page_status(status, now), "components": _components(status, now, None, name),
             "incidents": _incident_list(status, name, now, unresolved=True),
-            "scheduled_maintenances": [m for m in maintenances if m["status"] == "in_progress"]
+            "scheduled_maintenances": [m for m in maintenances if m["status"] in ACTIVE]
             + [m for m in maintenances if m["status"] == "scheduled"]}
 
 
@@ -161,7 +174,7 @@ _FILES: dict[str, Callable[[dict[str, Any], Status, str, datetime], dict[str, An
     "incidents/unresolved.json": partial(_incident_file, unresolved=True),
     "scheduled-maintenances.json": partial(_maintenance_file, states=None),
     "scheduled-maintenances/upcoming.json": partial(_maintenance_file, states=("scheduled",)),
-    "scheduled-maintenances/active.json": partial(_maintenance_file, states=("in_progress",)),
+    "scheduled-maintenances/active.json": partial(_maintenance_file, states=ACTIVE),
 }
 API_FILES = tuple(_FILES)
 

@@ -108,11 +108,12 @@ def _open_items(args: argparse.Namespace, now: Any) -> set[str]:
         return set()
     from campaigns.errors import StatusFileError
     from status.load import check as check_status
+    from status.maintenance import window_end
 
     from .common import load_calendar
 
     status = check_status(args.status, load_calendar(args.calendar)).unwrap(StatusFileError)
-    return {i.id for i in status.open_incidents()} | {m.id for m in status.maintenance if m.ends > now}
+    return {i.id for i in status.open_incidents()} | {m.id for m in status.maintenance if window_end(m) > now}
 
 
 def cmd_prune(args: argparse.Namespace, clock: Clock) -> int:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 IMPACTS = ("none", "minor", "major", "critical")  # status.model.Impact (not imported here: a fast --help)
 OPEN_STATES = ("investigating", "identified", "monitoring")
+WINDOW_STATES = ("scheduled", "in_progress", "verifying", "completed")  # status.model.MaintenanceState
 COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage")  # an update's
 
 
@@ -143,6 +144,26 @@ def _register_maintenance(sub: Any) -> None:
     files(q)
     q.add_argument("id", help="the window's id (herald status lists them)")
     q.set_defaults(handler=cmd_maintenance)
+    _register_window_updates(maintenance)
+
+
+def _register_window_updates(maintenance: Any) -> None:
+    """``herald maintenance update|delay|complete``: what ops say during a window, announced at once."""
+    for action, text in (("update", "how a window goes (in progress, verifying, completed), announced at once"),
+                         ("delay", "the window runs late: its new end, announced at once"),
+                         ("complete", "the work is done, announced at once")):
+        q = maintenance.add_parser(action, help=text)
+        _files(q)
+        q.add_argument("id", help="the window's id (herald status lists them)")
+        if action == "update":
+            q.add_argument("--state", required=True, metavar="{" + ",".join(WINDOW_STATES) + "}",
+                           help="where the window stands (scheduled only before it starts)")
+        if action == "delay":
+            when = q.add_mutually_exclusive_group(required=True)
+            when.add_argument("--until", metavar="TIME", help="the new end, e.g. 2026-12-06T04:30 (as --starts)")
+            when.add_argument("--by", metavar="DURATION", help="this much later than the end planned now, e.g. 30m")
+        q.add_argument("-m", "--message", required=True, help="what customers read in this update")
+        q.set_defaults(handler=cmd_window_update)
 
 
 def _load(args: argparse.Namespace) -> tuple[Calendar, Status]:
@@ -294,6 +315,86 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
     show(f"{window_id}: {window.starts.astimezone(tz):%Y-%m-%d %H:%M %Z} to {window.ends.astimezone(tz):%H:%M %Z}; "
          + _promises(calendar, status, window, clock.now()))
     return ExitStatus.OK
+
+
+def cmd_window_update(args: argparse.Namespace, clock: Clock) -> int:
+    """``herald maintenance update|delay|complete ID -m …``: an update on a window, announced at once."""
+    from campaigns.timeparse import zone
+    from status import edit
+
+    from ..statusfile import edit as edit_file
+
+    args.message = check_text("-m", args.message)
+    state = {"update": getattr(args, "state", ""), "complete": "completed"}.get(args.action)
+    if state is not None and state not in WINDOW_STATES:
+        raise UsageError(f"--state {state!r}: " + suggestion(state, WINDOW_STATES))
+    by = parse_duration_option("--by", args.by) if getattr(args, "by", None) else None
+    if by is not None and by <= timedelta(0):
+        raise UsageError(f"--by {args.by}: must be longer than 0 (e.g. 30m)")
+    calendar, current = _load(args)
+    now = clock.now()
+    window = _open_window(current, args.id, now)
+    state, ends = _window_change(args, calendar, window, state, by, now)
+    _check_voice(args.message, f"maintenance.{'delayed' if ends else state}", calendar, current)
+
+    def change(data: Any, fresh: Status) -> None:
+        target = edit.find_maintenance(data, args.id)
+        mine = next((m for m in fresh.maintenance if m.id == args.id), None)
+        last = mine.updates[-1].at if mine is not None and mine.updates else None
+        written = edit.written_time(ends, zone(fresh.timezone), "minutes") if ends else None
+        edit.add_window_update(target, edit.stamp(now, fresh, last), state, args.message, written)
+
+    status = edit_file(args.status, calendar, change)
+    done = next(m for m in status.maintenance if m.id == args.id)
+    at = done.updates[-1].at.astimezone(calendar.brand.tz)
+    names = done.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    moved = f"; now ends {ends.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z}" if ends else ""
+    show(f"{args.id}: {state} at {at:%Y-%m-%d %H:%M:%S %Z}{edit.repeated_hour(at)} in {args.status}{moved}; "
+         f"a running engine announces it within a second on {', '.join(names)}")
+    return ExitStatus.OK
+
+
+def _open_window(status: Status, window_id: str, now: datetime) -> Any:
+    """The window an update is for: in the file, not cancelled, not completed (else a UsageError)."""
+    from status import maintenance as windows
+
+    found = [m for m in status.maintenance if m.id == window_id]
+    if not found:
+        from campaigns.schemacheck import did_you_mean
+
+        hint = did_you_mean(window_id, [m.id for m in status.maintenance])
+        raise UsageError(f"no maintenance window {window_id!r} in the status file" + (f"; {hint}" if hint else ""))
+    window = found[-1]
+    if window.cancelled:
+        raise UsageError(f"maintenance {window_id!r} is cancelled; it takes no updates")
+    done = windows.completion(window)
+    if done is not None:
+        raise UsageError(f"maintenance {window_id!r} was completed at {done.at.isoformat(timespec='minutes')}; "
+                         "if there is more work, plan a new window (herald maintenance add)")
+    return window
+
+
+def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, state: str | None,
+                   by: timedelta | None, now: datetime) -> tuple[str, datetime | None]:
+    """The update's state and, for a delay, the window's new end (checked: later than now and the start)."""
+    from status import maintenance as windows
+
+    if args.action != "delay":
+        assert state is not None
+        end = windows.planned_end(window)
+        if state in windows.WORKING and now >= end:
+            raise UsageError(f"maintenance {args.id!r} ended at {end.isoformat(timespec='minutes')}; to say it "
+                             f"runs late: herald maintenance delay {args.id} --by 30m -m …")
+        if state == "scheduled" and now >= window.starts:
+            raise UsageError(f"--state scheduled: maintenance {args.id!r} has started; say in_progress")
+        return state, None
+    ends = windows.planned_end(window) + by if by is not None else parse_time(args.until, "--until", calendar)
+    given = f"--by {args.by}" if by is not None else f"--until {args.until}"
+    if ends <= now or ends <= window.starts:
+        raise UsageError(f"{given}: the window would end before now or before its start "
+                         f"({ends.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z})")
+    current = windows.maintenance_state(window, now)
+    return str(current if current != "completed" else "in_progress"), ends
 
 
 def _promises(calendar: Calendar, status: Status, window: Any, now: datetime) -> str:

@@ -231,12 +231,18 @@ class Renderer:
         return view
 
     def maintenance(self, m: Maintenance) -> dict[str, Any]:
-        from status.maintenance import maintenance_state
+        """What customers read of a window: its state, times (the end it expects now) and timeline."""
+        from status.maintenance import maintenance_state, timeline, window_end
 
-        state = "cancelled" if m.cancelled else maintenance_state(m, self.now)
-        return {"id": m.id, "title": m.title, "message": m.message, "state": state,
-                "label": state.replace("_", " ").capitalize(), "starts": self.when(m.starts),
-                "ends": self.when(m.ends), "components": [self.names.get(c, c) for c in m.components]}
+        state = "cancelled" if m.cancelled else str(maintenance_state(m, self.now))
+        updates = [{"state": str(e.state), "label": _MAINTENANCE_LABELS.get(e.kind, _label(e.state)),
+                    "message": e.message, **self.when(e.at), "until": self.when(e.ends) if e.ends else None}
+                   for e in reversed(timeline(m, self.now))]
+        last = m.updates[-1] if m.updates else None  # the home page shows ops' latest word beside the window
+        latest = {"message": last.message, **self.when(last.at)} if last else None
+        return {"id": m.id, "title": m.title, "message": m.message, "state": state, "label": _label(state),
+                "starts": self.when(m.starts), "ends": self.when(window_end(m)),
+                "components": [self.names.get(c, c) for c in m.components], "updates": updates, "latest": latest}
 
     def ops_maintenance(self, m: Maintenance) -> dict[str, Any]:
         """A window as on-call sees it: with its announcements on each network (for ops only)."""
@@ -273,7 +279,7 @@ class Renderer:
             **self.common(root), title=self.brand.name + " status",
             open=[self.incident(i) for i in sorted(status.open_incidents(), key=lambda i: i.started, reverse=True)],
             groups=self.groups(self.components()), recent=recent,
-            active=[m for m in maintenance if m["state"] == "in_progress"],
+            active=[m for m in maintenance if m["state"] in ("in_progress", "verifying")],
             upcoming=[m for m in maintenance if m["state"] == "scheduled"],
             completed=[m for m in reversed(maintenance) if m["state"] == "completed"
                        and self.now - datetime.fromisoformat(m["ends"]["iso"]) <= RECENT],
@@ -325,14 +331,27 @@ class Renderer:
                 out.append({"id": f"incident:{i.id}:{n}", "path": f"incidents/{i.id}/", "at": u.at,
                             "title": shorten(f"{str(u.state).capitalize()}: {i.title}"), "text": u.message})
         for m in self.status.maintenance:
-            state = "Cancelled" if m.cancelled else "Maintenance"
-            start, end = m.starts.astimezone(self.tz), m.ends.astimezone(self.tz)
-            zone = f" {start:%Z}" if start.tzname() != end.tzname() else ""  # across a DST change: both
-            window = f"{start:%d %b %H:%M}{zone}–{end:%H:%M %Z}"
-            out.append({"id": f"maintenance:{m.id}@{m.signature}", "path": f"maintenance/{m.id}/",
-                        "at": announced_at(m), "title": shorten(f"{state}: {m.title} ({window})"),
-                        "text": m.message or m.title})
+            out.extend(self._maintenance_entries(m))
         out.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
+        return out
+
+    def _maintenance_entries(self, m: Maintenance) -> list[dict[str, Any]]:
+        """A window's feed items: the window, dated when it was first announced and updated at its
+        last update (never when the feed is read), and each of its updates."""
+        from status.maintenance import announced, role, timeline, window_end
+
+        state = "Cancelled" if m.cancelled else "Maintenance"
+        start, end = m.starts.astimezone(self.tz), window_end(m).astimezone(self.tz)
+        zone = f" {start:%Z}" if start.tzname() != end.tzname() else ""  # across a DST change: both
+        window = f"{start:%d %b %H:%M}{zone}–{end:%H:%M %Z}"
+        first = announced(m)
+        out = [{"id": f"maintenance:{m.id}@{m.signature}", "path": f"maintenance/{m.id}/", "at": first,
+                "updated": max(first, *(e.at for e in timeline(m, self.now))),
+                "title": shorten(f"{state}: {m.title} ({window})"), "text": m.message or m.title}]
+        for n, u in enumerate(m.updates, 1):
+            out.append({"id": f"maintenance:{m.id}:update:{n}", "path": f"maintenance/{m.id}/", "at": u.at,
+                        "title": shorten(f"{_MAINTENANCE_LABELS.get(role(u), _label(u.state))}: {m.title}"),
+                        "text": u.message})
         return out
 
     def _abs(self, path: str) -> str:
@@ -354,7 +373,7 @@ class Renderer:
             entry.title(e["title"])
             entry.content(e["text"], type="text")
             entry.published(e["at"])
-            entry.updated(e["at"])
+            entry.updated(e.get("updated", e["at"]))
             entry.link(href=self._abs(e["path"]), rel="alternate")
         return bytes(feed.atom_str(pretty=True))
 
@@ -363,7 +382,9 @@ class Renderer:
             "version": "https://jsonfeed.org/version/1.1", "title": f"{self.brand.name} status",
             "language": self.brand.language, "home_page_url": self._abs(""), "feed_url": self._abs("feed.json"),
             "items": [{"id": e["id"], "url": self._abs(e["path"]), "title": e["title"], "content_text": e["text"],
-                       "date_published": e["at"].isoformat(timespec="seconds")} for e in self.entries()],
+                       "date_published": e["at"].isoformat(timespec="seconds"),
+                       "date_modified": e.get("updated", e["at"]).isoformat(timespec="seconds")}
+                      for e in self.entries()],
         }, ensure_ascii=False, indent=1)
 
     def status_ics(self) -> bytes:
@@ -468,10 +489,13 @@ def _state(state: str) -> dict[str, str]:
     return {"state": state, "label": label, "icon": icon, "css": css}
 
 
-def announced_at(m: Maintenance) -> datetime:
-    """When customers are first told of a window (its earliest reminder): a stable time for its
-    feed entry, whenever the feed is read."""
-    return m.starts - max(m.remind, default=timedelta(0))
+def _label(state: str) -> str:
+    """A state in words: ``in_progress`` is "In progress"."""
+    return state.replace("_", " ").capitalize()
+
+
+# how a window's timeline names what the window said on its own, and a delay
+_MAINTENANCE_LABELS = {"start": "In progress", "end": "Completed", "delayed": "Delayed"}
 
 
 def _spans(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
