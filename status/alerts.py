@@ -324,7 +324,7 @@ def _act_on(status: Status, out: Decision, component: str, items: list[tuple[Tra
         or _declared_for(joined, out, [t for t, _ in items])
     if isinstance(joined, Incident) and IMPACT_ORDER[policy.impact] > IMPACT_ORDER[joined.impact] \
             and policy.action != AlertAction.MARK:
-        out.actions.append(("raise", (joined.id, policy.impact, _words(status, component, policy, "raise"),
+        out.actions.append(("raise", (joined.id, policy.impact, words(status, component, policy, "raise"),
                                       component)))
     return incident_id, opened
 
@@ -376,13 +376,16 @@ def _resolve(status: Status, out: Decision, item: Tracked, now: datetime, calend
         incident = status.incident(item.incident)
         if incident is not None and not incident.resolved:
             policy = _policy(status, item)
-            out.actions.append(("resolve", (item.incident, _words(status, item.component, policy, "resolve"),
+            out.actions.append(("resolve", (item.incident, words(status, item.component, policy, "resolve"),
                                             item.component)))
     elif not siblings:
         _mark(status, out, item.component, ComponentState.OPERATIONAL)
 
 
-def _words(status: Status, component: str, policy: AlertPolicy | None, what: str) -> str:
+def words(status: Status, component: str, policy: AlertPolicy | None, what: str) -> str:
+    """The intake's own words for an incident on ``component``: its first update (``declare``: the
+    policy's ``message:``, else a plain sentence), the update that raises its impact (``raise``) and
+    its resolution (``resolve``); the status templates frame them (``herald validate`` checks them)."""
     name = status.components[component].name if component in status.components else component
     if what == "declare":
         return (policy.message if policy is not None and policy.message else
@@ -450,7 +453,7 @@ def _declare(data: CommentedMap, fresh: Status, calendar: Calendar, now: datetim
     draft = policy.action == AlertAction.DRAFT
     edit.declare(data, incident_id=incident_id, title=policy.title or f"{name} problems", impact=str(policy.impact),
                  components=[component], networks=[policy.announce] if draft else list(policy.networks),
-                 at=edit.stamp(now, fresh), message=_words(fresh, component, policy, "declare"), next_update=None,
+                 at=edit.stamp(now, fresh), message=words(fresh, component, policy, "declare"), next_update=None,
                  states={component: MARK_STATE[policy.impact]})  # the component's state, by the alert's severity
     incident = data["incidents"][-1]
     # The alert's name comes from outside (a monitor's name, a provider's incident title): it is

@@ -220,6 +220,11 @@ def render_update(calendar: Calendar, status: Status, incident: Incident, update
     return render(calendar, update.state, incident.impact, values, account)
 
 
+def accounts(calendar: Calendar, wanted: tuple[str, ...]) -> list[Account]:
+    """The accounts an incident or window naming ``wanted`` (empty: none) is announced on."""
+    return _accounts(calendar, wanted, None)
+
+
 def _accounts(calendar: Calendar, wanted: tuple[str, ...], only: set[str] | None) -> list[Account]:
     """The accounts to tell: those named, or every enabled one that takes text posts
     (Instagram and Pinterest need an image; announcements are words)."""

@@ -1,7 +1,9 @@
 """``herald lint`` with the status file: the calendar's checks (:mod:`campaigns.lint`) plus
-the ops team's messages in ``status.yaml`` (incident updates, maintenance windows and their updates) from the
-window on, at their own line, each announcement's required elements, and the status
-templates rendered for one of the file's own components.  Pure, like the rest of status/.
+the ops team's messages in ``status.yaml`` (incident updates, maintenance windows and their
+updates) from the window on, at their own line, each announcement's required elements, the
+status templates rendered for one of the file's own components, and the texts the engine writes
+itself (:mod:`status.texts`: the alert intake's, every announcement of a window not over).
+Pure, like the rest of status/.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from campaigns.voice import Finding, VoiceChecker
 from .announce import render_update
 from .maintenance import role, window_end
 from .model import Incident, Status, Update
+from .texts import check as check_engine_texts
 
 
 def checker_for(calendar: Calendar, status: Status | None = None) -> VoiceChecker:
@@ -35,6 +38,7 @@ def lint(calendar: Calendar, start: datetime, end: datetime, status: Status | No
     out = Collector()
     if status is not None:
         _messages(calendar, status, checker, start, out)
+        check_engine_texts(calendar, status, checker, start, out)
     components = list(status.components.values()) if status is not None else []
     return lint_calendar(calendar, start, end, checker, out=out,
                          affected=components[0].name if components else "Checkout",

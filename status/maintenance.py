@@ -22,6 +22,8 @@ from .model import Maintenance, MaintenanceState, MaintenanceUpdate
 STARTED = "The maintenance has started."  # what the timeline says at a start no update announced
 FINISHED = "The maintenance is complete."  # and at an end no update announced
 WORKING = (MaintenanceState.IN_PROGRESS, MaintenanceState.VERIFYING)
+# the roles of the announcements of ops' updates (see :func:`role`)
+UPDATE_ROLES = frozenset({*(f"maintenance.{s}" for s in MaintenanceState), "maintenance.delayed"})
 
 
 def announced(m: Maintenance) -> datetime:
