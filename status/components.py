@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .maintenance import in_progress, window_end
+from .maintenance import in_progress, window_end, window_start
 from .model import ComponentState, Impact, Incident, Status, UpdateState
 
 SEVERITY: tuple[str, ...] = tuple(ComponentState)  # least to most severe
@@ -102,10 +102,11 @@ def spans(status: Status, start: datetime, end: datetime, now: datetime) -> list
         if not incident.draft and incident.started < end:
             out.extend(_incident_spans(incident, start, now))
     for m in status.maintenance:
-        if not m.cancelled and m.starts <= now and m.starts < end and window_end(m) > start:
+        first = window_start(m)
+        if not m.cancelled and first <= now and first < end and window_end(m) > start:
             last = min(window_end(m), now)
-            out.extend(Span(c, m.starts, last, ComponentState.UNDER_MAINTENANCE, "maintenance", m.id, m.title)
-                       for c in m.components if m.starts < last)
+            out.extend(Span(c, first, last, ComponentState.UNDER_MAINTENANCE, "maintenance", m.id, m.title)
+                       for c in m.components if first < last)
     return out
 
 

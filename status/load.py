@@ -755,6 +755,9 @@ class _Builder(LocatedBuilder):
         if update.state == MaintenanceState.SCHEDULED and update.at >= starts:
             self.error(item.value_loc("state"), "a window that has started is not scheduled any more",
                        "write in_progress, verifying or completed")
+        elif update.state == MaintenanceState.COMPLETED and update.at < starts:
+            self.error(item.value_loc("state"), "a window cannot be completed before it starts",
+                       "if it will not happen, cancel it (cancelled: true, herald maintenance cancel)")
         elif update.ends is not None and update.state == MaintenanceState.COMPLETED:
             self.error(item.value_loc("ends"), "a completed update moves no end", "leave out ends: (the window "
                                                                                    "ends with this update)")

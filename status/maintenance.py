@@ -57,6 +57,11 @@ def window_end(m: Maintenance) -> datetime:
     return done.at if done is not None else planned_end(m)
 
 
+def window_start(m: Maintenance) -> datetime:
+    """When the work began: the start, or an earlier update that said it began."""
+    return min([m.starts, *(u.at for u in m.updates if u.state in WORKING)])
+
+
 def starts_itself(m: Maintenance) -> bool:
     """Whether the window's start is announced on its own (no update said the work began by then)."""
     return not any(u.state != MaintenanceState.SCHEDULED and u.at <= m.starts for u in m.updates)

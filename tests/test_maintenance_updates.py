@@ -92,6 +92,8 @@ def test_a_windows_updates_are_read_with_their_states_messages_and_the_delay():
      "12:76: ends (2026-12-05T02:05) is not after the update"),
     ("      - {at: '2026-12-05T03:10', state: in_progress, message: Still on.}\n", "12:14: the window ended at "),
     ("      - {at: '2026-12-05T02:10', state: running, message: Hm.}\n", "12:41: "),
+    ("      - {at: '2026-12-05T01:10', state: completed, message: Done before it began.}\n",
+     "12:41: a window cannot be completed before it starts"),
 ])
 def test_a_wrong_maintenance_update_is_a_located_error(update, expected):
     from campaigns.errors import InvalidInput
@@ -293,6 +295,25 @@ def test_a_wrong_maintenance_command_is_one_line_exit_2_and_writes_nothing(site,
     err = capsys.readouterr().err
     assert code == 2 and words in err and len(err.strip().splitlines()) <= 2, err  # (argparse adds its usage line)
     assert (site / "status.yaml").read_text() == before
+
+
+def test_a_window_that_has_not_started_cannot_be_completed_only_cancelled(site, capsys):
+    (site / "status.yaml").write_text(window(0))
+    common = ["--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
+    assert main(["maintenance", "complete", "db", *common, "-m", "Done."], clock=FakeClock(berlin(5, 1))) == 2
+    assert "herald maintenance cancel db" in capsys.readouterr().err
+
+
+def test_work_begun_before_the_start_puts_the_components_under_maintenance_from_then(site):
+    (site / "status.yaml").write_text(window(0) + "    updates:\n      - at: 2026-12-05T01:40\n"
+                                      "        state: in_progress\n        message: We started early.\n")
+    from status.components import spans
+
+    status = loads((site / "status.yaml").read_text(), load_calendar(CALENDAR))
+    (span,) = spans(status, berlin(5, 0), berlin(5, 4), berlin(5, 4))
+    assert (span.start, span.end, span.state) == (berlin(5, 1, 40), berlin(5, 3), "under_maintenance")
+    summary = client(site, FakeClock(berlin(5, 1, 45))).get("/api/v2/summary.json").json()
+    assert [c["status"] for c in summary["components"]] == ["under_maintenance"]
 
 
 def test_a_completed_window_takes_no_more_updates(site, capsys):

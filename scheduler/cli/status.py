@@ -387,6 +387,9 @@ def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, st
                              f"runs late: herald maintenance delay {args.id} --by 30m -m …")
         if state == "scheduled" and now >= window.starts:
             raise UsageError(f"--state scheduled: maintenance {args.id!r} has started; say in_progress")
+        if state == "completed" and now < window.starts:
+            raise UsageError(f"maintenance {args.id!r} has not started; if it will not happen: "
+                             f"herald maintenance cancel {args.id}")
         return state, None
     ends = windows.planned_end(window) + by if by is not None else parse_time(args.until, "--until", calendar)
     given = f"--by {args.by}" if by is not None else f"--until {args.until}"
