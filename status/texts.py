@@ -65,6 +65,8 @@ def engine_texts(calendar: Calendar, status: Status, start: datetime) -> Iterato
 
 
 def _intake(calendar: Calendar, status: Status, route: AlertRoute) -> Iterator[Text]:
+    """What the intake writes for each policy of a route that makes an incident, in each state it
+    may write it in, as each account it tells would get it."""
     name = status.components[route.component].name if route.component in status.components else route.component
     for severity, policy in route.policies:
         if policy.action == AlertAction.MARK:
@@ -76,11 +78,10 @@ def _intake(calendar: Calendar, status: Status, route: AlertRoute) -> Iterator[T
             for state in states:
                 update = Update(_SAMPLE_AT, state, message)
                 incident = Incident("alert-check", title, policy.impact, (update,), (route.component,), wanted)
+                named = f"the alert intake's {label} on {route.component} (severity {severity}, {state}, as posted)"
                 for account in accounts(calendar, wanted):
-                    yield Text(f"the alert intake's {label} on {route.component} (severity {severity}, "
-                               f"{state}, as posted)", str(state), render_update(calendar, status, incident, update,
-                                                                                 account),
-                               route.line, 1, (title, name))
+                    text = render_update(calendar, status, incident, update, account)
+                    yield Text(named, str(state), text, route.line, 1, (title, name))
 
 
 def _window(calendar: Calendar, status: Status, m: Maintenance) -> Iterator[Text]:
