@@ -184,7 +184,8 @@ def calendar_schema() -> dict[str, Any]:
                 "type": "object",
                 "propertyNames": {"pattern": r"^((investigating|identified|monitoring|resolved|follow_up)"
                                              r"(\.(none|minor|major|critical))?"
-                                             r"|maintenance\.(reminder|start|end|changed|cancelled))$"},
+                                             r"|maintenance\.(reminder|start|end|changed|cancelled|scheduled|in_progress|verifying"
+                                             r"|delayed|completed))$"},
                 "additionalProperties": _TEMPLATE,
                 "description": "wording of incident announcements per state (or state.impact); fields: "
                                "{title} {affected} {message} {next_update} {status_page} {impact} {brand.name}",

@@ -7,8 +7,10 @@ from typing import Any
 from campaigns.schema import DURATION_PATTERN, ID_PATTERN, NAME_PATTERN, WHEN_PATTERN, _object
 
 COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance")
+INCIDENT_COMPONENT_STATES = COMPONENT_STATES[:4]  # an update never says under_maintenance: a window does
 IMPACTS = ("none", "minor", "major", "critical")
 UPDATE_STATES = ("investigating", "identified", "monitoring", "resolved")
+MAINTENANCE_STATES = ("scheduled", "in_progress", "verifying", "completed")
 
 _WHEN = {"type": "string", "pattern": WHEN_PATTERN,
          "x-hint": "a time like 2026-11-23T09:12 (in the file's timezone) or 2026-11-23T09:12+01:00"}
@@ -24,6 +26,11 @@ def status_schema() -> dict[str, Any]:
         "next_update": {"type": "string", "pattern": DURATION_PATTERN, "x-hint": "e.g. 30m or 1h",
                         "description": "when customers hear from us next (default: 30m for major and "
                                        "critical, 1h otherwise)"},
+        "components": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+                       "additionalProperties": {"enum": list(INCIDENT_COMPONENT_STATES)},
+                       "description": "the state each named component is in as of this update, e.g. "
+                                      "{checkout: operational} (default: what an earlier update set, else the "
+                                      "incident's impact); a resolution leaves them operational"},
     }, ("at", "state", "message"))
     incident = _object({
         "id": {"type": "string", "pattern": ID_PATTERN,
@@ -42,6 +49,13 @@ def status_schema() -> dict[str, Any]:
     }, ("id", "title", "impact", "updates"))
     durations = {"type": "array", "items": {"type": "string", "pattern": DURATION_PATTERN,
                                             "x-hint": "a duration like 24h or 1h"}, "uniqueItems": True}
+    window_update = _object({
+        "at": _WHEN,
+        "state": {"enum": list(MAINTENANCE_STATES),
+                  "description": "scheduled (before the start), in_progress, verifying or completed"},
+        "message": {**_TEXT, "description": "what customers should know now, in plain words"},
+        "ends": {**_WHEN, "description": "a delay: when the window now ends (`herald maintenance delay`)"},
+    }, ("at", "state", "message"))
     maintenance = _object({
         "id": {"type": "string", "pattern": ID_PATTERN,
                "x-hint": "letters, digits, '.', '_' and '-', e.g. db-upgrade-2026-11-28"},
@@ -54,6 +68,9 @@ def status_schema() -> dict[str, Any]:
         "remind": {**durations, "description": "announce this long before the start (default: 24h and 1h)"},
         "cancelled": {"type": "boolean", "description": "true: it will not happen (announced if it was announced)"},
         "notes": {"type": "string"},
+        "updates": {"type": "array", "items": window_update,
+                    "description": "what ops say during the window, oldest first (herald maintenance "
+                                   "update|delay|complete)"},
     }, ("id", "title", "starts", "ends"))
     policy = _object({
         "action": {"enum": ["mark", "draft", "declare"],

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 IMPACTS = ("none", "minor", "major", "critical")  # status.model.Impact (not imported here: a fast --help)
 OPEN_STATES = ("investigating", "identified", "monitoring")
+WINDOW_STATES = ("scheduled", "in_progress", "verifying", "completed")  # status.model.MaintenanceState
+COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage")  # an update's
 
 
 def _files(p: argparse.ArgumentParser) -> None:
@@ -72,6 +74,7 @@ def _register_incident(sub: Any) -> None:
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
     q.add_argument("--id", type=identifier, help="the incident id (default: from the title and the time)")
     q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
+    _component_status_option(q)
     q.set_defaults(handler=cmd_incident)
     for action, text in (("update", "a new update on an open incident"), ("resolve", "the incident is over")):
         q = incident.add_parser(action, help=text)
@@ -84,6 +87,7 @@ def _register_incident(sub: Any) -> None:
         else:  # a resolved incident has no next update: the option would be written and never used
             q.set_defaults(next_update=None)
         q.add_argument("-m", "--message", required=True, help="what customers read in this update")
+        _component_status_option(q)
         q.set_defaults(handler=cmd_incident)
 
     q = incident.add_parser("confirm", help="make a draft incident from the alert intake public, announced at once")
@@ -91,6 +95,31 @@ def _register_incident(sub: Any) -> None:
     q.add_argument("id", help="the draft incident's id")
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
     q.set_defaults(handler=cmd_confirm)
+
+
+def _component_status_option(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--component-status", action="append", default=[], metavar="NAME=STATE",
+                   help="a component's state as of this update, e.g. checkout=operational (repeatable; "
+                        "one of " + ", ".join(COMPONENT_STATES) + "; default: what an earlier update set, else "
+                        "the impact's)")
+
+
+def component_states(values: list[str], resolved: bool) -> dict[str, str]:
+    """``--component-status`` values as {component: state}, each ``COMPONENT=STATE`` with a state
+    an update may set (a resolution only operational); else a UsageError naming the value."""
+    out: dict[str, str] = {}
+    for value in values:
+        component, sep, state = (part.strip() for part in value.partition("="))
+        if not sep or not component or not state:
+            raise UsageError(f"--component-status {value}: write COMPONENT=STATE, e.g. checkout=operational")
+        if state not in COMPONENT_STATES:
+            raise UsageError(f"--component-status {value}: {state!r} is not a component state; "
+                             + suggestion(state, COMPONENT_STATES))
+        if resolved and state != "operational":
+            raise UsageError(f"--component-status {value}: a resolved incident leaves its components operational; "
+                             "to keep it open, `herald incident update` it")
+        out[component] = state
+    return out
 
 
 def _register_maintenance(sub: Any) -> None:
@@ -115,6 +144,26 @@ def _register_maintenance(sub: Any) -> None:
     files(q)
     q.add_argument("id", help="the window's id (herald status lists them)")
     q.set_defaults(handler=cmd_maintenance)
+    _register_window_updates(maintenance)
+
+
+def _register_window_updates(maintenance: Any) -> None:
+    """``herald maintenance update|delay|complete``: what ops say during a window, announced at once."""
+    for action, text in (("update", "how a window goes (in progress, verifying, completed), announced at once"),
+                         ("delay", "the window runs late: its new end, announced at once"),
+                         ("complete", "the work is done, announced at once")):
+        q = maintenance.add_parser(action, help=text)
+        _files(q)
+        q.add_argument("id", help="the window's id (herald status lists them)")
+        if action == "update":
+            q.add_argument("--state", required=True, metavar="{" + ",".join(WINDOW_STATES) + "}",
+                           help="where the window stands (scheduled only before it starts)")
+        if action == "delay":
+            when = q.add_mutually_exclusive_group(required=True)
+            when.add_argument("--until", metavar="TIME", help="the new end, e.g. 2026-12-06T04:30 (as --starts)")
+            when.add_argument("--by", metavar="DURATION", help="this much later than the end planned now, e.g. 30m")
+        q.add_argument("-m", "--message", required=True, help="what customers read in this update")
+        q.set_defaults(handler=cmd_window_update)
 
 
 def _load(args: argparse.Namespace) -> tuple[Calendar, Status]:
@@ -140,6 +189,7 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
         UpdateState(args.state) if args.action == "update" else UpdateState.RESOLVED)
     if args.action == "declare":
         _check_names(args, calendar, current)
+    check_names("--component-status", args.component_status, current.components, args.status)
     _check_voice(args.message, state, calendar, current)
     incident_id, change = _incident_change(args, calendar, state, clock.now())
     status = edit_file(args.status, calendar, change)
@@ -169,6 +219,7 @@ def _check_incident_args(args: argparse.Namespace) -> None:
     args.message = check_text("-m", args.message)
     if args.action == "declare":
         args.title = check_text("--title", args.title)
+    args.component_status = component_states(args.component_status, args.action == "resolve")
     if args.next_update is not None:
         parse_duration_option("--next-update", args.next_update)
 
@@ -197,13 +248,13 @@ def _incident_change(args: argparse.Namespace, calendar: Calendar, state: Any,
         def declare(data: Any, fresh: Status) -> None:
             edit.declare(data, incident_id=incident_id, title=args.title, impact=args.impact,
                          components=args.component, networks=args.network, at=edit.stamp(now, fresh),
-                         message=args.message, next_update=args.next_update)
+                         message=args.message, next_update=args.next_update, states=args.component_status)
         return incident_id, declare
 
     def update(data: Any, fresh: Status) -> None:
         target = edit.find_incident(data, args.id)
         edit.add_update(target, edit.next_stamp(now, fresh, fresh.incident(args.id)), state, args.message,
-                        args.next_update)
+                        args.next_update, args.component_status)
     return args.id, update
 
 
@@ -266,6 +317,89 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
     return ExitStatus.OK
 
 
+def cmd_window_update(args: argparse.Namespace, clock: Clock) -> int:
+    """``herald maintenance update|delay|complete ID -m …``: an update on a window, announced at once."""
+    from campaigns.timeparse import zone
+    from status import edit
+
+    from ..statusfile import edit as edit_file
+
+    args.message = check_text("-m", args.message)
+    state = {"update": getattr(args, "state", ""), "complete": "completed"}.get(args.action)
+    if state is not None and state not in WINDOW_STATES:
+        raise UsageError(f"--state {state!r}: " + suggestion(state, WINDOW_STATES))
+    by = parse_duration_option("--by", args.by) if getattr(args, "by", None) else None
+    if by is not None and by <= timedelta(0):
+        raise UsageError(f"--by {args.by}: must be longer than 0 (e.g. 30m)")
+    calendar, current = _load(args)
+    now = clock.now()
+    window = _open_window(current, args.id, now)
+    state, ends = _window_change(args, calendar, window, state, by, now)
+    _check_voice(args.message, f"maintenance.{'delayed' if ends else state}", calendar, current)
+
+    def change(data: Any, fresh: Status) -> None:
+        target = edit.find_maintenance(data, args.id)
+        mine = next((m for m in fresh.maintenance if m.id == args.id), None)
+        last = mine.updates[-1].at if mine is not None and mine.updates else None
+        written = edit.written_time(ends, zone(fresh.timezone), "minutes") if ends else None
+        edit.add_window_update(target, edit.stamp(now, fresh, last), state, args.message, written)
+
+    status = edit_file(args.status, calendar, change)
+    done = next(m for m in status.maintenance if m.id == args.id)
+    at = done.updates[-1].at.astimezone(calendar.brand.tz)
+    names = done.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    moved = f"; now ends {ends.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z}" if ends else ""
+    show(f"{args.id}: {state} at {at:%Y-%m-%d %H:%M:%S %Z}{edit.repeated_hour(at)} in {args.status}{moved}; "
+         f"a running engine announces it within a second on {', '.join(names)}")
+    return ExitStatus.OK
+
+
+def _open_window(status: Status, window_id: str, now: datetime) -> Any:
+    """The window an update is for: in the file, not cancelled, not completed (else a UsageError)."""
+    from status import maintenance as windows
+
+    found = [m for m in status.maintenance if m.id == window_id]
+    if not found:
+        from campaigns.schemacheck import did_you_mean
+
+        hint = did_you_mean(window_id, [m.id for m in status.maintenance])
+        raise UsageError(f"no maintenance window {window_id!r} in the status file" + (f"; {hint}" if hint else ""))
+    window = found[-1]
+    if window.cancelled:
+        raise UsageError(f"maintenance {window_id!r} is cancelled; it takes no updates")
+    done = windows.completion(window)
+    if done is not None:
+        raise UsageError(f"maintenance {window_id!r} was completed at {done.at.isoformat(timespec='minutes')}; "
+                         "if there is more work, plan a new window (herald maintenance add)")
+    return window
+
+
+def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, state: str | None,
+                   by: timedelta | None, now: datetime) -> tuple[str, datetime | None]:
+    """The update's state and, for a delay, the window's new end (checked: later than now and the start)."""
+    from status import maintenance as windows
+
+    if args.action != "delay":
+        assert state is not None
+        end = windows.planned_end(window)
+        if state in windows.WORKING and now >= end:
+            raise UsageError(f"maintenance {args.id!r} ended at {end.isoformat(timespec='minutes')}; to say it "
+                             f"runs late: herald maintenance delay {args.id} --by 30m -m …")
+        if state == "scheduled" and now >= window.starts:
+            raise UsageError(f"--state scheduled: maintenance {args.id!r} has started; say in_progress")
+        if state == "completed" and now < window.starts:
+            raise UsageError(f"maintenance {args.id!r} has not started; if it will not happen: "
+                             f"herald maintenance cancel {args.id}")
+        return state, None
+    ends = windows.planned_end(window) + by if by is not None else parse_time(args.until, "--until", calendar)
+    given = f"--by {args.by}" if by is not None else f"--until {args.until}"
+    if ends <= now or ends <= window.starts:
+        raise UsageError(f"{given}: the window would end before now or before its start "
+                         f"({ends.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z})")
+    current = windows.maintenance_state(window, now)
+    return str(current if current != "completed" else "in_progress"), ends
+
+
 def _promises(calendar: Calendar, status: Status, window: Any, now: datetime) -> str:
     """What will really be announced, by the engine's own rule: an announcement later than its
     catch-up window (``engine: catch_up``) when the window is added is skipped, so say so now."""
@@ -325,11 +459,11 @@ def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def _show_components(status: Status, now: datetime) -> None:
-    from status.statuspage import component_states
+    from status.components import component_states
 
     if not status.components:
         return
-    states = component_states(status, now)  # what the page and summary.json show: incidents count
+    states = component_states(status, now)  # what the page and the API show: the same function, drafts not counted
     show("components:")
     for cid, component in status.components.items():
         effective = states.get(cid, component.status)

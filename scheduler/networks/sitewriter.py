@@ -147,7 +147,7 @@ def status_marks(status: Status) -> dict[str, Any]:
 def marks(state: SiteState, of_status: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the files of ``state`` are made of (``of_status``: its :func:`status_marks`, if known).
     Equal marks: the same files (but for the "page as of" time)."""
-    from status.statuspage import maintenance_state
+    from status.maintenance import maintenance_state
 
     status = state.status
     out = {"version": 1, **(of_status or status_marks(status))}
