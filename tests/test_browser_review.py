@@ -130,6 +130,8 @@ def test_the_month_the_week_and_the_previews_at_both_widths(chromium, networks, 
     shots(page, name)  # 1280, then 390 px
     assert axe_violations(page) == []  # at 390 px
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # hostile long words included
+    page.emulate_media(color_scheme="dark")
+    assert axe_violations(page) == []
     page.close()
 
 

@@ -102,7 +102,7 @@ and will tell you here as soon as it works again. In the meantime you can still 
         message: Online booking works again.
 maintenance:
   - id: db
-    title: Database upgrade
+    title: "<b>Database</b> \\u202Eupgrade\\u202C DatabaseUpgradeWithoutAnySpaceAtAllThatGoesOnAndOnAndOnAndOnAndOnAndOn"
     starts: 2026-12-10T03:00
     ends: 2026-12-10T04:00
     components: [booking]
@@ -318,7 +318,8 @@ def test_hostile_text_is_escaped_and_isolated(client):
     assert 'class="pv-text" dir="auto"' in hostile  # bidi controls stay inside their text
     assert "\u202eevil" in hostile and "Unbreakable" * 30 in hostile
     month = client.get("/review?view=month&from=2026-12-01").text
-    assert "<img src=x" not in month
+    assert "<img src=x" not in month and "<b>Database</b>" not in month
+    assert "<bdi>&lt;b&gt;Database&lt;/b&gt; \u202eupgrade\u202c DatabaseUpgrade" in month  # an overlay, isolated
 
 
 # -- serving a post's image --------------------------------------------------------------------
@@ -430,3 +431,17 @@ def test_the_review_pages_policy_is_the_sites_but_for_images():
     from scheduler.web.review import REVIEW_CSP
 
     assert REVIEW_CSP == CSP.replace("img-src 'self'", "img-src 'self' https: http:")
+
+
+def test_the_benchmark_runs_and_prints_each_page(monkeypatch, capsys):
+    """bench/bench_review.py, small: its figures are in bench/README.md, measured at 10,000 posts."""
+    import sys
+
+    from bench import bench_review
+
+    monkeypatch.setenv("HERALD_REVIEW_TOKEN", "restored-after-the-test")  # the benchmark sets its own
+    monkeypatch.setattr(sys, "argv", ["bench_review.py", "--posts", "150", "--runs", "1"])
+    bench_review.main()
+    out = capsys.readouterr().out
+    for page in ("render month", "render week", "render day", "GET /review?view=month&from=2027-03-01"):
+        assert re.search(re.escape(page) + r".* \d+\.\d{3} .*x +\d+ KB", out), page
