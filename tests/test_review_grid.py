@@ -445,3 +445,19 @@ def test_the_benchmark_runs_and_prints_each_page(monkeypatch, capsys):
     out = capsys.readouterr().out
     for page in ("render month", "render week", "render day", "GET /review?view=month&from=2027-03-01"):
         assert re.search(re.escape(page) + r".* \d+\.\d{3} .*x +\d+ KB", out), page
+
+
+def test_the_plan_and_the_announcements_come_in_time_order(tmp_path, monkeypatch):
+    from campaigns.calendar import load
+    from scheduler.render.review import Filters, Room, Window, publications
+    from status.load import check
+
+    ctx = make_room(tmp_path, monkeypatch)
+    calendar = load(ctx.calendar_path)
+    status = check(ctx.status_path, calendar).value
+    for view in ("month", "week", "day"):
+        room = Room(calendar, status, T0, Window.around(view, date(2026, 12, 3)), Filters())
+        pubs = publications(room)
+        assert {p.kind for p in pubs} >= ({"incident", "tip"} if view != "month" else {"maintenance", "reminder"})
+        assert pubs == sorted(pubs, key=lambda p: (p.at.timestamp(), p.network, p.post))
+        assert publications(room) == pubs  # the second time from what the first remembered

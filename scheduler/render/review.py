@@ -16,6 +16,7 @@ incident will hold it; incidents and maintenance windows are overlaid on the day
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -117,10 +118,11 @@ def publications(room: Room) -> list[Publication]:
     tz = room.calendar.brand.tz
     start = datetime.combine(room.window.first, time(0), tz)
     end = datetime.combine(room.window.following, time(0), tz)
-    pubs = sorted([*_memo(room.calendar).plan(start, end),
-                   *announcements(room.calendar, room.status, start, end, now=room.now)],
-                  key=lambda p: (p.at.timestamp(), p.network, p.post))
-    return [p for p in pubs if room.filters.keep(p)]
+    planned = _memo(room.calendar).plan(start, end)  # rows in order: (UTC instant as text, account, post, n, pub)
+    announced = sorted((f"{p.at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}", p.network, p.post, -1 - n, p)
+                       for n, p in enumerate(announcements(room.calendar, room.status, start, end, now=room.now)))
+    keep = room.filters.keep  # (merged as the rows' text: a zone-aware timestamp per publication costs more)
+    return [row[-1] for row in heapq.merge(planned, announced) if keep(row[-1])]
 
 
 class _Memo:
@@ -137,15 +139,16 @@ class _Memo:
 
         self.calendar = calendar
         self.index = Candidates(calendar)
-        self.plans: dict[tuple[datetime, datetime], list[Publication]] = {}
+        self.plans: dict[tuple[datetime, datetime], list[Any]] = {}
         self.findings: dict[tuple[Any, ...], list[Any]] = {}
 
-    def plan(self, start: datetime, end: datetime) -> list[Publication]:
-        from campaigns.plan import plan
+    def plan(self, start: datetime, end: datetime) -> list[Any]:
+        """The window's plan as :func:`campaigns.plan.plan_rows` gives it (in the plan's order)."""
+        from campaigns.plan import plan_rows
 
         found = self.plans.get((start, end))
         if found is None:
-            found = plan(self.index.within(start, end), start, end)
+            found = plan_rows(self.index.within(start, end), start, end)
             while len(self.plans) >= self.WINDOWS:
                 self.plans.pop(next(iter(self.plans)))
             self.plans[start, end] = found
@@ -352,11 +355,12 @@ def _changed(room: Room, card: Card, rules: Any) -> dict[str, Any] | None:
     if card.origin == "calendar":
         main = previews.main_text(room.calendar, pub)
         why = f"its own wording for {card.label} (per_network)"
-    else:
-        main = previews.status_texts(room.calendar, room.status, pub, room.now).get(pub.key)
+    else:  # a status announcement is shortened only to fit a limit
         limit = rules.limit if rules is not None else None
-        why = (f"shortened to fit {rules.title}'s {limit.maximum} {limit.unit}" if limit is not None and rules
-               else "shortened")
+        if limit is None or rules is None:
+            return None
+        main = previews.status_texts(room.calendar, room.status, pub, room.now).get(pub.key)
+        why = f"shortened to fit {rules.title}'s {limit.maximum} {limit.unit}"
     if main is None or main == pub.text:
         return None
     return {"why": why, "main": main, **previews.word_diff(main, pub.text)}
