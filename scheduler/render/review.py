@@ -17,6 +17,7 @@ incident will hold it; incidents and maintenance windows are overlaid on the day
 from __future__ import annotations
 
 import heapq
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -141,6 +142,7 @@ class _Memo:
         self.index = Candidates(calendar)
         self.plans: dict[tuple[datetime, datetime], list[Any]] = {}
         self.findings: dict[tuple[Any, ...], list[Any]] = {}
+        self.lock = threading.Lock()  # the server's threads share it (two may plan one window: the same rows)
 
     def plan(self, start: datetime, end: datetime) -> list[Any]:
         """The window's plan as :func:`campaigns.plan.plan_rows` gives it (in the plan's order)."""
@@ -149,9 +151,10 @@ class _Memo:
         found = self.plans.get((start, end))
         if found is None:
             found = plan_rows(self.index.within(start, end), start, end)
-            while len(self.plans) >= self.WINDOWS:
-                self.plans.pop(next(iter(self.plans)))
-            self.plans[start, end] = found
+            with self.lock:
+                while len(self.plans) >= self.WINDOWS:
+                    self.plans.pop(next(iter(self.plans)))
+                self.plans[start, end] = found
         return found
 
 
