@@ -293,8 +293,7 @@ def _days(room: Room, cards: list[Card]) -> list[dict[str, Any]]:
 
 def _card(room: Room, pub: Publication, origin: str, findings: list[Any], record: Any, holding: bool) -> Card:
     calendar = room.calendar
-    fits, overflow, budget, over = _budget(pub)
-    card = Card(pub, pub.at.astimezone(calendar.brand.tz), origin, fits, overflow, budget, over, findings)
+    card = Card(pub, pub.at.astimezone(calendar.brand.tz), origin, pub.text, "", "", _over(pub), findings)
     if record is not None:
         card.ledger = str(record.state)
         card.why = record.last_error or ""
@@ -318,6 +317,7 @@ def _previews(room: Room, cards: list[Card], pubs: list[Publication]) -> None:
     calendar = room.calendar
     for card in cards:
         pub = card.pub
+        card.fits, card.overflow, card.budget, card.over = _budget(pub)
         rules = NETWORK_TYPES.get(pub.network_type)
         account = calendar.networks.get(pub.network)
         look = previews.LOOKS.get(pub.network_type, previews.PLAIN)
@@ -367,6 +367,19 @@ def _changed(room: Room, card: Card, rules: Any) -> dict[str, Any] | None:
     if main is None or main == pub.text:
         return None
     return {"why": why, "main": main, **previews.word_diff(main, pub.text)}
+
+
+def _over(pub: Publication) -> bool:
+    """Whether the text is past its network's limit: the limit's cheap bound first (a chip needs
+    only this; the exact length is measured for the day's previews, :func:`_budget`)."""
+    from campaigns.networks import NETWORK_TYPES
+
+    limit = NETWORK_TYPES[pub.network_type].limit if pub.limit is not None else None
+    if limit is None:
+        return False
+    if limit.bound is not None and limit.bound(pub.text) <= limit.maximum:
+        return False
+    return limit.measure(pub.text) > limit.maximum
 
 
 def _budget(pub: Publication) -> tuple[str, str, str, bool]:
