@@ -372,6 +372,7 @@ class PostBuilder:
         self.p, self.spec, self.where = parent, spec, where
         self.brand, self.networks, self.campaigns, self.known_fields = brand, networks, campaigns, known_fields
         self.failed = False
+        self.wording: tuple[Template, ...] = ()
 
     def error(self, loc: Loc, message: str, hint: str = "", code: Code = Code.OTHER) -> None:
         self.failed = True
@@ -399,7 +400,7 @@ class PostBuilder:
             id=self.pid, kind=kind, networks=names, series=series, texts=texts,
             campaign=campaign.id if campaign else None,
             enabled=spec.get("enabled", True) is not False and (campaign is None or campaign.enabled),
-            image=image, line=spec.loc.line, components=self.components(),
+            image=image, line=spec.loc.line, components=self.components(), wording=self.wording,
         )
 
     def network_names(self, campaign: Campaign | None) -> tuple[str, ...]:
@@ -596,6 +597,7 @@ class PostBuilder:
         overrides, disabled = self.per_network(names)
         if base is None:
             return None
+        self.wording = base
         texts: dict[str, tuple[Template, ...]] = {}
         for name in names:
             account = self.networks[name]

@@ -123,6 +123,8 @@ class Post:
     image: dict[str, str] | None = None
     line: int = 0
     components: tuple[str, ...] = ()  # status components this post is about (held during their incidents)
+    wording: tuple[Template, ...] = ()  # its own text:/variants:, per_network wording aside (the review room's
+    # "main text", which it compares each network's version with); () when only per_network gives wording
 
     @property
     def recurring(self) -> bool:
