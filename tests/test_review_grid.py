@@ -462,3 +462,22 @@ def test_the_plan_and_the_announcements_come_in_time_order(tmp_path, monkeypatch
         assert {p.kind for p in pubs} >= ({"incident", "tip"} if view != "month" else {"maintenance", "reminder"})
         assert pubs == sorted(pubs, key=lambda p: (p.at.timestamp(), p.network, p.post))
         assert publications(room) == pubs  # the second time from what the first remembered
+
+
+def test_a_text_naming_another_day_is_flagged_on_its_card(tmp_path, monkeypatch):
+    """The day rules (campaigns.days) depend on the day a publication goes out, so the room checks
+    each card at its own time: the same text is right on Monday and wrong on Tuesday."""
+    calendar = CALENDAR.split("posts:\n")[0] + """posts:
+  - id: late
+    kind: reminder
+    networks: [site]
+    rrule: "FREQ=DAILY;BYHOUR=18;BYMINUTE=0;COUNT=2"
+    starts: 2026-11-30
+    text: "Late opening tonight (Monday 30 November): come by until 21:00."
+"""
+    ctx = make_room(tmp_path, monkeypatch, calendar, now=datetime(2026, 11, 30, 8, tzinfo=UTC))
+    with TestClient(create_app(ctx), follow_redirects=False) as client:
+        monday = signed_in(client).get("/review?view=day&from=2026-11-30").text
+        tuesday = client.get("/review?view=day&from=2026-12-01").text
+    assert "wrong-day" not in monday and "Late opening tonight" in monday
+    assert "wrong-day" in tuesday and "Tuesday 1 December" in tuesday

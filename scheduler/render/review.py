@@ -251,7 +251,8 @@ def _cards(room: Room, pubs: list[Publication], records: dict[str, Any]) -> list
                 camp = room.calendar.campaigns.get(pub.campaign) if pub.campaign else None
                 checked[key] = checker.check(pub.text, pub.kind,
                                              campaign_utm=(camp.utm_campaign or camp.id) if camp else None)
-            findings = checked[key]
+            # the day rules depend on the day it goes out, so they are not remembered by text
+            findings = checked[key] + checker.check_day(pub.text, pub.at.astimezone(room.calendar.brand.tz))
         card = _card(room, pub, origin, findings, records.get(pub.key), holding)
         card.label, card.icon = accounts[pub.network, pub.network_type]
         cards.append(card)
