@@ -81,3 +81,26 @@ def test_tests_use_a_database_of_their_own_never_the_servers():
     for path in (ROOT / "tests").glob("test_*.py"):
         assert "127.0.0.1:" + "5432" not in path.read_text(), path  # (split: this file is one of them)
 
+
+
+def test_a_file_a_test_leaves_in_the_checkout_is_found_and_the_runs_own_caches_are_not(tmp_path):
+    """The check tests/conftest.py runs at the end of every session, on a checkout of its own."""
+    from tests.conftest import checkout_state, left_behind
+
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text(".herald/\n.hypothesis/\n__pycache__/\n")
+    (tmp_path / "tracked.txt").write_text("x\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "."], check=True)
+    before = checkout_state(tmp_path)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / ".hypothesis").mkdir()
+    (tmp_path / "__pycache__" / "m.pyc").write_bytes(b"")
+    (tmp_path / ".hypothesis" / "db").write_bytes(b"")
+    assert before is not None and left_behind(before, checkout_state(tmp_path)) == []
+    (tmp_path / ".herald" / "tokens").mkdir(parents=True)
+    (tmp_path / ".herald" / "tokens" / "acct.json").write_text("{}")
+    (tmp_path / "plan.ics").write_text("")
+    (tmp_path / "tracked.txt").write_text("changed\n")
+    assert left_behind(before, checkout_state(tmp_path)) == ["!! .herald/", "?? plan.ics", "AM tracked.txt"]
