@@ -28,7 +28,7 @@ PORT = re.compile(r"\b(?:127\.0\.0\.1|localhost):(\d{2,5})\b")
 POSTGRES = re.compile(r"postgresql://[^\s'\"]+")
 # pages linked before they exist, written on a branch of their own: checked once they are here
 PENDING = {"docs/howto/review-calendar-changes.md"}
-MAX_NOT_RUN = 16  # blocks shown and not run: few, each with its reason
+MAX_NOT_RUN = 14  # blocks shown and not run: few, each with its reason (13 today)
 EOF = "__HERALD_DOC_EOF__"
 
 
