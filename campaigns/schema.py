@@ -197,7 +197,7 @@ def calendar_schema() -> dict[str, Any]:
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://herald.example/schema/content_calendar.schema.json",
         "title": "Herald content calendar",
-        "description": "Posts that Herald publishes, when, and where. See README.md.",
+        "description": "Posts that Herald publishes, when, and where. See docs/reference/calendar.md.",
         **_object(
             {
                 "version": {"const": 1},

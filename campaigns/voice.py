@@ -10,7 +10,7 @@ apart two similar posts must be.
 :class:`VoiceChecker` applies the text rules to one rendered text; :mod:`campaigns.lint`
 runs them over a whole plan (and adds repetition), the engine runs them once more on
 each publication just before it goes out.  Every rule has an id, a default severity and
-a README entry with a bad and a good example; a guide can raise, lower or turn off any
+an entry in docs/reference/voice.md with a bad and a good example; a guide can raise, lower or turn off any
 rule (``rules: {stock-phrase: error, emoji: off}``).
 
 The built-in phrase lists are English, with register and cue lists for German and
@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .days import DayChecker, Hours
 from .networks import URL_RE
 
-# rule id -> (default severity, what it checks): the README's rule table comes from here.
+# rule id -> (default severity, what it checks): the rule table of docs/reference/voice.md comes from here.
 RULES: dict[str, tuple[str, str]] = {
     "generic-post": ("error", "the whole post is boilerplate customers recognise"),
     "stock-phrase": ("warning", "a stock phrase inside a post"),

@@ -37,7 +37,7 @@ Change = Callable[[CommentedMap, Status], None]
 HEADER = """\
 # Herald status file: components, incidents and their updates.
 # Edit by hand or with `herald incident declare|update|resolve`; Herald announces every
-# change on the incident's networks within a second of the save. See README.md.
+# change on the incident's networks within a second of the save. See docs/reference/status.md.
 """
 
 

@@ -106,7 +106,7 @@ def status_schema() -> dict[str, Any]:
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://herald.example/schema/status.schema.json",
         "title": "Herald status file",
-        "description": "Components, incidents and maintenance Herald announces. See README.md.",
+        "description": "Components, incidents and maintenance Herald announces. See docs/reference/status.md.",
         **_object({
             "version": {"const": 1},
             "timezone": {"type": "string", "minLength": 1,

@@ -721,16 +721,17 @@ class GraphServer:
         return 400, {}, {"error": {"message": "Unsupported request", "type": "GraphMethodException", "code": 100}}
 
 
-def graph(api, cls, **options):
+def graph(api, cls, tmp_path, **options):
+    """A Graph publisher whose token files (Threads refreshes its token) go under tmp_path."""
     return cls("acct", {"api_url": api.url, **options}, {"PAGE_ACCESS_TOKEN": "tok", "ACCESS_TOKEN": "tok"},
-               FakeClock(NOW))
+               FakeClock(NOW), base_dir=str(tmp_path))
 
 
-def test_facebook_posts_photos_and_threads_as_comments(api):
+def test_facebook_posts_photos_and_threads_as_comments(api, tmp_path):
     from scheduler.networks.facebook import FacebookPublisher
 
     server = GraphServer(api)
-    page = graph(api, FacebookPublisher, page_id="1234")
+    page = graph(api, FacebookPublisher, tmp_path, page_id="1234")
     first = page.publish(post("Checkout errors: we're on it."))
     page.publish(OutgoingPost(**{**post("Resolved.").__dict__, "reply_to": first}))
     photo = page.publish(OutgoingPost(**{**post("New sofa").__dict__, "image": {"url": "https://acme.example/s.png",
@@ -749,24 +750,24 @@ def test_facebook_posts_photos_and_threads_as_comments(api):
     ({"message": "Duplicate status message", "type": "OAuthException", "code": 506}, {}, Permanent),
     ({"message": "An unknown error occurred", "type": "OAuthException", "code": 1}, {}, Transient),
 ])
-def test_graph_errors(api, error, headers, expected):
+def test_graph_errors(api, error, headers, expected, tmp_path):
     from scheduler.networks.facebook import FacebookPublisher
 
     server = GraphServer(api)
     server.script.append((400 if error["code"] != 4 else 403, headers, {"error": {**error, "fbtrace_id": "x"}}))
     with pytest.raises(expected) as info:
-        graph(api, FacebookPublisher, page_id="1234").publish(post())
+        graph(api, FacebookPublisher, tmp_path, page_id="1234").publish(post())
     if expected is RateLimited:
         assert info.value.retry_at == NOW + timedelta(minutes=7)
     if expected is Permanent:
         assert "refuses a duplicate post" in str(info.value)
 
 
-def test_instagram_container_then_publish_and_needs_an_image_url(api):
+def test_instagram_container_then_publish_and_needs_an_image_url(api, tmp_path):
     from scheduler.networks.instagram import InstagramPublisher
 
     server = GraphServer(api)
-    insta = graph(api, InstagramPublisher, user_id="1789")
+    insta = graph(api, InstagramPublisher, tmp_path, user_id="1789")
     with pytest.raises(Permanent, match="need an image reachable by url"):
         insta.publish(post())
     insta.publish(OutgoingPost(**{**post("New sofa").__dict__, "image": {"url": "https://acme.example/s.png",
@@ -776,11 +777,11 @@ def test_instagram_container_then_publish_and_needs_an_image_url(api):
     assert server.objects[1]["kind"] == "published" and insta.find_recent(post("New sofa")) is not None
 
 
-def test_threads_replies_through_reply_to_id(api):
+def test_threads_replies_through_reply_to_id(api, tmp_path):
     from scheduler.networks.threads import ThreadsPublisher
 
     server = GraphServer(api)
-    threads = graph(api, ThreadsPublisher, user_id="42")
+    threads = graph(api, ThreadsPublisher, tmp_path, user_id="42")
     first = threads.publish(post("We're on it."))
     threads.publish(OutgoingPost(**{**post("Fixed.").__dict__, "reply_to": first}))
     assert server.objects[0]["media_type"] == "TEXT" and server.objects[2]["reply_to_id"] == first.id
@@ -841,7 +842,7 @@ def _facebook(api, tmp_path):
     from scheduler.networks.facebook import FacebookPublisher
 
     server = GraphServer(api)
-    return (graph(api, FacebookPublisher, page_id="1234"),
+    return (graph(api, FacebookPublisher, tmp_path, page_id="1234"),
             lambda: [o.get("on") for o in server.objects], lambda: [o["id"] for o in server.objects])
 
 
@@ -850,7 +851,7 @@ def _threads(api, tmp_path):
 
     server = GraphServer(api)
     published = lambda: [o for o in server.objects if o["kind"] == "published"]  # noqa: E731
-    return (graph(api, ThreadsPublisher, user_id="42"),
+    return (graph(api, ThreadsPublisher, tmp_path, user_id="42"),
             lambda: [p["container"].get("reply_to_id") for p in published()], lambda: [p["id"] for p in published()])
 
 
@@ -1145,11 +1146,11 @@ posts:
     assert expected in bodies or expected in " ".join(r["path"] for r in seen)
 
 
-def test_instagram_replies_are_comments_on_the_first_post(api):
+def test_instagram_replies_are_comments_on_the_first_post(api, tmp_path):
     from scheduler.networks.instagram import InstagramPublisher
 
     server = GraphServer(api)
-    insta = graph(api, InstagramPublisher, user_id="1789")
+    insta = graph(api, InstagramPublisher, tmp_path, user_id="1789")
     first = insta.publish(OutgoingPost(**{**post("New sofa").__dict__, "image": {"url": "https://acme.example/s.png",
                                                                               "alt": "A sofa"}}))
     insta.publish(OutgoingPost(**{**post("Now in three colours.").__dict__, "reply_to": first}))

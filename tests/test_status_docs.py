@@ -23,7 +23,7 @@ def blocks(language: str) -> list[str]:
     """Every fenced block of ``language`` in README.md and docs/."""
     found = []
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
-        found += re.findall(rf"```{language}\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+        found += re.findall(rf"```{language}(?: [^\n]*)?\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
     return found
 
 
@@ -37,7 +37,7 @@ def test_the_status_file_example_reads_with_its_component_states_and_window_upda
 
 
 def test_every_command_of_the_example_runs_on_the_samples(tmp_path: Path, capsys):
-    (commands,) = [b for b in blocks("sh") if "herald maintenance delay" in b]
+    (commands,) = [b for b in blocks("sh") if "herald maintenance delay payments-upgrade-2026-12-06" in b]
     lines = [shlex.split(line) for line in commands.strip().splitlines()]
     assert [line[:3] for line in lines] == [["herald", "incident", "declare"], ["herald", "incident", "update"],
                                             ["herald", "maintenance", "update"], ["herald", "maintenance", "delay"],

@@ -62,7 +62,7 @@ def test_positions_of_keys_and_values_are_kept():
 
 @pytest.mark.parametrize("text", ["", "# only a comment\n"])
 def test_empty_file_has_a_clear_message(text):
-    assert problems_of(text) == ["f.yaml:1:1: the file is empty; expected a calendar (see the README for an example)"]
+    assert problems_of(text) == ["f.yaml:1:1: the file is empty; expected a calendar (see docs/tutorial.md for an example)"]
 
 
 def test_binary_file_is_refused():

@@ -205,9 +205,24 @@ def ledger_url(args: argparse.Namespace) -> str:
     that finding the ledger does not import SQLAlchemy; a test keeps the two equal)."""
     explicit = getattr(args, "state", None) or os.environ.get("HERALD_STATE")
     if explicit:
-        return str(explicit)
+        return _supported(str(explicit), "--state" if getattr(args, "state", None) else "HERALD_STATE")
     folder = os.path.join(os.path.dirname(os.path.abspath(args.calendar)), ".herald")
     return f"sqlite:///{os.path.join(folder, 'state.db')}"
+
+
+# The databases the ledger is kept in (SQLAlchemy's names, with or without the driver Herald uses)
+LEDGER_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+
+
+def _supported(url: str, option: str) -> str:
+    """``url``, if it names a database Herald keeps its ledger in; else a UsageError naming the two
+    it does (and only the URL's scheme: the rest may hold a password)."""
+    scheme, sep, _ = url.partition("://")
+    if sep and scheme.lower() in LEDGER_SCHEMES:
+        return url
+    said = f"{scheme}://" if sep else "this"
+    raise UsageError(f"{option}: {said} is not a database Herald keeps its ledger in; write sqlite:///PATH "
+                     "(a file on this machine) or postgresql://USER@HOST/DB (several engines)")
 
 
 def variant_history(args: argparse.Namespace, start: datetime, end: datetime) -> Any:

@@ -224,10 +224,10 @@ def cmd_pause(args: argparse.Namespace, clock: Clock) -> int:
         from ..logformat import set_zone
 
         set_zone(calendar.brand.tz)
-    ledger = open_ledger(args)
-    if args.network and calendar:
+    if args.network and calendar:  # every check first: a refused pause leaves no ledger behind
         check_names("--network", [args.network], calendar.networks, args.calendar)
     until = parse_time(args.until, "--until", calendar) if args.until else None
+    ledger = open_ledger(args)
     pause = ledger.pause(clock.now(), args.network, until, args.reason)
     scope = pause.network or "all networks"
     show(f"paused {scope}" + (f" until {until.isoformat()}" if until else " until `herald resume`")

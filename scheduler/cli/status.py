@@ -438,13 +438,14 @@ def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
 
     calendar, status = _load(args)
     now = clock.now()
-    _show_components(status, now)
-    open_ = status.open_incidents()
-    show(f"{count(len(open_), 'open incident')}" + (":" if open_ else ""))
-    resolved = [i for i in status.incidents[::-1] if i.resolved][:max(0, 10 - len(open_))]
-    shown = [*open_[::-1], *resolved]
+    # opened before anything is shown: an unreachable ledger is one line, not half an answer
     ledger = open_ledger(args) if ledger_exists(ledger_url(args)) else None  # reading never creates one
     try:
+        _show_components(status, now)
+        open_ = status.open_incidents()
+        show(f"{count(len(open_), 'open incident')}" + (":" if open_ else ""))
+        resolved = [i for i in status.incidents[::-1] if i.resolved][:max(0, 10 - len(open_))]
+        shown = [*open_[::-1], *resolved]
         disabled = disabled_line(ledger) if ledger is not None else None
         if disabled:
             show(disabled)

@@ -93,7 +93,8 @@ class BlueskyPublisher(AccountPublisher):
         self.request = Request(transport=httpx_transport(self.http))
         self.client = Client(base_url=f"{service}/xrpc", request=self.request)
         self.session_path = os.path.join(base_dir, ".herald", f"bluesky-{name}.session")
-        self.client.on_session_change(self._save)
+        self.client.on_session_change(self._save)  # the SDK's public word on its session
+        self.session: Any = None  # the session the SDK last told of (created, imported or refreshed)
         self.logged_in = False
 
     @classmethod
@@ -101,7 +102,9 @@ class BlueskyPublisher(AccountPublisher):
         return {"language": calendar.brand.language}
 
     def _save(self, event: Any, session: Any) -> None:
-        """Keep the session (its tokens are secrets: registered, and written mode 600)."""
+        """Keep the session the SDK tells of, at a login, an import or a refresh (its tokens are
+        secrets: registered, and written mode 600)."""
+        self.session = session
         exported = session.export()
         register(exported, getattr(session, "access_jwt", None), getattr(session, "refresh_jwt", None))
         write_atomic(self.session_path, exported, mode=0o600)
@@ -116,8 +119,7 @@ class BlueskyPublisher(AccountPublisher):
                 register(saved)
                 self.client.login(session_string=saved, fetch_bsky_profile=False)
             else:
-                self.client.login(self.handle, self.password, fetch_bsky_profile=False)
-                self._save(None, self.client._session)
+                self.client.login(self.handle, self.password, fetch_bsky_profile=False)  # told to _save
         except UnauthorizedError as exc:
             if not fresh:  # a revoked or expired saved session: one real login
                 return self._login(fresh=True)
@@ -176,8 +178,7 @@ class BlueskyPublisher(AccountPublisher):
 
     def _did(self) -> str:
         """Whose repository posts go to: the session's DID (no profile fetch is needed for it)."""
-        session = self.client._session
-        return str(session.did) if session is not None else self.handle
+        return str(self.session.did) if self.session is not None else self.handle
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
         feed = self._call(lambda: self.client.get_author_feed(self._did(), limit=30))
