@@ -439,7 +439,7 @@ def test_the_sample_calendar_passes_the_day_checks():
     assert report.problems == [], [str(p) for p in report.problems]
 
 
-# rule: (when it goes out, bad text, good text): the README's rule table shows these same examples.
+# rule: (when it goes out, bad text, good text): the rule table of docs/reference/voice.md shows these same examples.
 DAY_EXAMPLES = {
     "wrong-day": ("2026-12-01T00:00", "Late opening tonight (Monday 30 November)",
                   "Late opening today (Tuesday 1 December)"),
@@ -456,7 +456,7 @@ def test_each_day_rule_flags_its_bad_example_and_not_its_good_one(rule):
     when, bad, good = DAY_EXAMPLES[rule]
     assert rules(bad, when, hours=HOURS) == [rule]
     assert findings(good, when, hours=HOURS) == []
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "reference" / "voice.md").read_text()
     assert f"| `{rule}` |" in readme and bad in readme and good in readme
 
 
