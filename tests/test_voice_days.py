@@ -482,3 +482,31 @@ def test_the_engine_refuses_a_wrong_day_and_a_closed_day_and_sends_the_rest(tmp_
     assert "closed-day: 'Come by' on Thursday 24 December 2026" in results["christmas"].message
     assert site.texts() == ["We're open today from 8:00 to 19:00"]
     assert {r.state for r in ledger.history()} == {State.DEAD, State.SENT}
+
+
+def test_the_engine_reads_the_days_when_it_sends_not_when_it_was_planned(tmp_path):
+    """A post planned for Monday 23:40 that goes out at Tuesday 00:20 (the engine was down; it is
+    within the catch-up) says "tonight (Monday 30 November)" on Tuesday: refused, as the docs say
+    the days are read at the moment a post goes out.  On time, it goes out."""
+    from scheduler.engine import Engine
+    from scheduler.ledger import Ledger
+    from scheduler.networks.memory import MemoryPublisher
+
+    posts = """
+  - id: evening
+    kind: announcement
+    networks: [site]
+    at: 2026-11-30T23:40
+    text: "Late opening tonight (Monday 30 November) at our showroom, until 9 pm"
+"""
+    calendar = loads(_with_brand(VOICED, posts), "cal.yaml")
+    outcomes = {}
+    for name, when in (("late", datetime(2026, 11, 30, 23, 20, tzinfo=UTC)),  # Tue 00:20 in Berlin
+                       ("on time", datetime(2026, 11, 30, 22, 40, tzinfo=UTC))):
+        ledger = Ledger(f"sqlite:///{tmp_path / name}.db")
+        site = MemoryPublisher("site", "site")
+        engine = Engine(calendar, ledger, {"site": site}, owner="test", rng=random.Random(1))
+        engine.replan(when)
+        outcomes[name] = [(str(o.result), o.message.split(":")[1].strip() if o.message else "") for o in engine.run_due(when)]
+        ledger.close()
+    assert outcomes == {"late": [("dead", "wrong-day")], "on time": [("sent", "")]}

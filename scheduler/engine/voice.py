@@ -36,8 +36,8 @@ class VoiceGuide:
         checker = cached[2]
         affected, campaign_utm = _context(view, pub)
         findings = checker.check(pub.text, pub.role or pub.kind, campaign_utm=campaign_utm, affected=affected)
-        if pub.kind not in STATUS_KINDS:  # a calendar post's days, where the brand is when it goes out
-            findings += checker.check_day(pub.text, pub.at.astimezone(calendar.brand.tz))
+        if pub.kind not in STATUS_KINDS:  # a calendar post's days, where the brand is when it goes out (late: now)
+            findings += checker.check_day(pub.text, max(now, pub.at).astimezone(calendar.brand.tz))
         findings = [f for f in findings if f.severity == Severity.ERROR]
         if not findings and pub.kind not in STATUS_KINDS:
             recent = self.ledger.sent_texts(pub.network, now - checker.voice.window, tuple(STATUS_KINDS))
