@@ -15,15 +15,20 @@ CI = os.environ.get("CI") == "true"
 # -- a test run leaves the checkout as it found it ---------------------------------------------
 # What tools of the run itself may leave (bytecode, pytest's and hypothesis' caches) and what the
 # browser tests keep for people to look at (tests/artifacts/, git-ignored): nothing else.
-RUN_LITTER = ("__pycache__/", ".pytest_cache/", ".hypothesis/", "tests/artifacts/")
+RUN_LITTER = ("__pycache__/", ".pytest_cache/", ".hypothesis/", "tests/artifacts/",
+              # `make screenshots` (HERALD_SCREENSHOTS=write) is asked to rewrite the README's pictures
+              *(("docs/img/",) if os.environ.get("HERALD_SCREENSHOTS") == "write" else ()))
+# Installed, not made by tests, and too many files to list one by one
+NOT_LOOKED_AT = (":!.venv", ":!tests/js/node_modules", ":!.lock-venv")
 
 
 def checkout_state(root: Path = ROOT) -> set[str] | None:
-    """``git status`` of the checkout, ignored files included (ignored folders as one line), less
-    the run's own litter; None outside a git checkout (an unpacked release), where nothing is checked."""
+    """``git status`` of the checkout, ignored files included one by one (a new file inside an
+    ignored folder that already exists, `.herald/tokens/…` after a `make run`, counts), less the
+    run's own litter; None outside a git checkout (an unpacked release), where nothing is checked."""
     try:
-        found = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=root, capture_output=True,
-                               text=True, timeout=120)
+        found = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all", "--",
+                                ".", *NOT_LOOKED_AT], cwd=root, capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if found.returncode != 0:

@@ -85,12 +85,14 @@ def test_tests_use_a_database_of_their_own_never_the_servers():
 
 def test_a_file_a_test_leaves_in_the_checkout_is_found_and_the_runs_own_caches_are_not(tmp_path):
     """The check tests/conftest.py runs at the end of every session, on a checkout of its own."""
-    from tests.conftest import checkout_state, left_behind
+    from tests.conftest import checkout_state, left_behind, missing_tool
 
     if shutil.which("git") is None:
-        pytest.skip("needs git")
+        missing_tool("git", "apt-get install git")
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    (tmp_path / ".gitignore").write_text(".herald/\n.hypothesis/\n__pycache__/\n")
+    (tmp_path / ".gitignore").write_text(".herald/\n.hypothesis/\n__pycache__/\nrun/\n")
+    (tmp_path / "run").mkdir()  # an ignored folder that already holds something (after a `make run`)
+    (tmp_path / "run" / "content_calendar.yaml").write_text("")
     (tmp_path / "tracked.txt").write_text("x\n")
     subprocess.run(["git", "-C", str(tmp_path), "add", "."], check=True)
     before = checkout_state(tmp_path)
@@ -103,4 +105,6 @@ def test_a_file_a_test_leaves_in_the_checkout_is_found_and_the_runs_own_caches_a
     (tmp_path / ".herald" / "tokens" / "acct.json").write_text("{}")
     (tmp_path / "plan.ics").write_text("")
     (tmp_path / "tracked.txt").write_text("changed\n")
-    assert left_behind(before, checkout_state(tmp_path)) == ["!! .herald/", "?? plan.ics", "AM tracked.txt"]
+    (tmp_path / "run" / "ledger.db").write_bytes(b"")
+    assert left_behind(before, checkout_state(tmp_path)) == [
+        "!! .herald/tokens/acct.json", "!! run/ledger.db", "?? plan.ics", "AM tracked.txt"]
