@@ -101,17 +101,18 @@ Elsewhere = Callable[[list[str]], "Iterable[tuple[tuple[object, ...], Problem]] 
 
 def lint(calendar: Calendar, start: datetime, end: datetime, checker: VoiceChecker | None = None, *,
          out: Collector | None = None, affected: str = "Checkout", status_page: str = "",
-         elsewhere: Elsewhere | None = None) -> LintReport:
+         elsewhere: Elsewhere | None = None, planned: list[Publication] | None = None) -> LintReport:
     """Every finding for the calendar's publications in [start, end) and its status templates
     (rendered for a sample incident affecting ``affected``).  :func:`status.lint.lint` adds
-    the status file's messages.
+    the status file's messages.  ``planned``: the calendar's plan of that window, when the
+    caller has it already (``herald diff``).
 
     With ``elsewhere``, another process (which plans the same window) checks the repetition on
     the second of the accounts' :func:`shares` while this one does the rest; if it fails, its share
     is checked here.  The findings are the same either way."""
     checker = checker or checker_for(calendar)
     out = out or Collector()
-    publications = plan(calendar, start, end)
+    publications = planned if planned is not None else plan(calendar, start, end)
     theirs: list[str] = []
     mine: list[str] | None = None
     if elsewhere is not None:

@@ -43,6 +43,12 @@ class BadFilter(HeraldError, ValueError):
     suggestion)."""
 
 
+class RevisionNotFound(HeraldError):
+    """A git revision that cannot be read (:mod:`scheduler.gitrev`): a name the repository does
+    not have, a path the revision does not hold, a folder outside any repository.  Exit code 1,
+    as for a file that is not there; the message names the revision as it was written."""
+
+
 # -- the ledger ---------------------------------------------------------------------------------------------------
 
 START_OVER = ("start a new ledger with `herald run --new-ledger` (what is left of the old one is moved aside as "
