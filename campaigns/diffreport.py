@@ -172,17 +172,18 @@ def markdown(diff: CalendarDiff, limit: int = MARKDOWN_LIMIT) -> str:
                  "at night"]
         head += ["| " + " | ".join(names) + " |", "|" + "---:|" * len(names),
                  "| " + " | ".join(str(n) for n in counts.values()) + " |", ""]
-    out = _Budget(limit, "\n".join(head))
+    out = _Budget(limit, "\n".join(head).rstrip("\n"))
     if diff.findings:  # what the change makes worse first: a reviewer reads it before the days
-        items = "\n".join(f"- {code(f'{p.path}:{p.line}:{p.col}')} **{inline(p.severity)}** {inline(p.message)}"
-                          + (f" ({inline(p.hint)})" if p.hint else "") for p in diff.findings)
-        out.add(f"#### New voice-guide findings ({len(diff.findings)})\n\n"
-                + _folded(items, len(diff.findings), "finding"), len(diff.findings))
+        out.add(f"#### New voice-guide findings ({len(diff.findings)})", "finding",
+                [f"- {code(f'{p.path}:{p.line}:{p.col}')} **{inline(p.severity)}** {inline(p.message)}"
+                 + (f" ({inline(p.hint)})" if p.hint else "") for p in diff.findings], joiner="\n")
     for title, flags in flag_lists(diff):
-        out.add(_flag_table(diff, title, flags), len(flags))
+        out.add(f"#### {inline(title)} ({len(flags)})", "publication",
+                [f"| {_when(diff, f.pub.at)} | {cell(code(f.pub.network))} | {cell(code(f.pub.post))} | "
+                 f"{cell(inline(f.detail))} |" for f in flags],
+                joiner="\n", lead="| when | network | post | why |\n|---|---|---|---|\n")
     for day, entries in diff.days():
-        body = "\n\n".join(_markdown_entry(diff, e) for e in entries)
-        out.add(f"#### {day:%a %-d %b %Y}\n\n" + _folded(body, len(entries), "change"), len(entries))
+        out.add(f"#### {day:%a %-d %b %Y}", "change", [_markdown_entry(diff, e) for e in entries])
     return out.text()
 
 
@@ -205,32 +206,35 @@ def _folded(body: str, count: int, noun: str) -> str:
     return f"<details><summary>{count} {noun}s</summary>\n\n{body}\n\n</details>"
 
 
-def _flag_table(diff: CalendarDiff, title: str, flags: list[Flag]) -> str:
-    rows = ["| when | network | post | why |", "|---|---|---|---|"]
-    rows += [f"| {_when(diff, f.pub.at)} | {cell(code(f.pub.network))} | {cell(code(f.pub.post))} | "
-             f"{cell(inline(f.detail))} |" for f in flags]
-    return f"#### {inline(title)} ({len(flags)})\n\n" + _folded("\n".join(rows), len(flags), "publication")
-
-
 class _Budget:
-    """Sections added while they fit in ``limit`` characters; then one line counts what was left out."""
+    """Sections added while they fit in ``limit`` characters, item by item; once one does not fit,
+    a closing line counts every item left out."""
+
+    RESERVE = 400  # for a fold's tags and the closing line
 
     def __init__(self, limit: int, head: str):
         self.limit, self.parts, self.size = limit, [head], len(head)
-        self.left_sections = self.left_items = 0
+        self.left = 0
 
-    def add(self, section: str, items: int) -> None:
-        if self.left_sections or self.size + len(section) + 200 > self.limit:
-            self.left_sections += 1
-            self.left_items += items
-            return
-        self.parts.append(section)
-        self.size += len(section) + 2
+    def add(self, title: str, noun: str, items: list[str], joiner: str = "\n\n", lead: str = "") -> None:
+        """A section: ``title``, then ``lead`` and as many of ``items`` as fit (folded when there are many)."""
+        room = self.limit - self.size - len(title) - len(lead) - self.RESERVE
+        taken, used = [], 0
+        for item in items if not self.left else ():
+            used += len(item) + len(joiner)
+            if used > room:
+                break
+            taken.append(item)
+        self.left += len(items) - len(taken)
+        if taken:
+            section = f"{title}\n\n" + _folded(lead + joiner.join(taken), len(items), noun)
+            self.parts.append(section)
+            self.size += len(section) + 2
 
     def text(self) -> str:
-        if self.left_sections:
-            self.parts.append(f"*… and {self.left_sections} more sections ({self.left_items} more items) that do "
-                              "not fit in a comment: run `herald diff` for all of them.*")
+        if self.left:
+            self.parts.append(f"*… and {self.left} more that do not fit in a comment: run `herald diff` for all of "
+                              "them.*")
         return "\n\n".join(self.parts) + "\n"
 
 
