@@ -11,6 +11,8 @@ so what a caller may catch is read in one place:
   (:class:`NotTogether`) and the HTTP layer's (:class:`HttpError`: every failure to get a
   usable answer, :class:`TransportError` when the connection failed, ``ambiguous`` when the
   request may have been acted on);
+- :class:`RevisionNotFound` (exit code 1, like a file that is not there): a git revision or a
+  path in it that :mod:`scheduler.gitrev` cannot read;
 - :class:`PublishError`: what a publisher raises, typed so the engine knows what to do
   without knowing the network (:class:`Transient`, :class:`RateLimited`, :class:`Permanent`,
   :class:`AuthFailed`). :data:`SDK_ERRORS` says which one each SDK's exceptions become.
