@@ -446,3 +446,35 @@ def test_a_big_calendar_is_compared_on_two_processes_with_the_same_answer(tmp_pa
     monkeypatch.setattr(forked, "can_fork", lambda: False)
     alone = diff_json(capsys, *argv)
     assert parallel == alone and parallel["counts"]["reworded"] + parallel["counts"]["removed"] > 0
+
+
+# -- the pairing itself ------------------------------------------------------------------------------
+
+def _pubs(post: str, times: list[datetime], text: str = "Tip") -> list:
+    from campaigns.model import Kind
+    from campaigns.plan import Publication, publication_key
+
+    return [Publication(publication_key(f"post:{post}", at, "site"), f"post:{post}", post, Kind.TIP, "site", "site",
+                        at, text, 1, 1, None) for at in times]
+
+
+def test_a_rule_moved_by_a_day_pairs_each_occurrence_and_leaves_the_edge_alone():
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from campaigns.calendardiff import Side, compare
+
+    tz = ZoneInfo("Europe/Berlin")
+    mondays = [datetime(2026, 11, 2, 10, tzinfo=tz) + timedelta(weeks=n) for n in range(5)]
+    tuesdays = [monday + timedelta(days=1) for monday in mondays[:4]]  # the fifth is past the window's end
+    start, end = mondays[0], mondays[-1] + timedelta(hours=1)
+    diff = compare(Side("old", start, end, "Europe/Berlin", _pubs("tip", mondays), []),
+                   Side("new", start, end, "Europe/Berlin", _pubs("tip", tuesdays), []), tz)
+    assert [(e.change, e.old and e.old.at.day, e.new and e.new.at.day) for e in diff.entries] == [
+        ("moved", 2, 3), ("moved", 9, 10), ("moved", 16, 17), ("moved", 23, 24), ("removed", 30, None)]
+    # the same times with new words are rewordings, not moves; a day earlier and a day later pair in order
+    diff = compare(Side("old", start, end, "Europe/Berlin", _pubs("tip", mondays), []),
+                   Side("new", start, end, "Europe/Berlin", _pubs("tip", mondays, "Tip!"), []), tz)
+    assert {e.change for e in diff.entries} == {"reworded"} and len(diff.entries) == 5
+    assert not compare(Side("old", start, end, "Europe/Berlin", _pubs("tip", mondays), []),
+                       Side("new", start, end, "Europe/Berlin", _pubs("tip", mondays), []), tz).changed
