@@ -16,8 +16,9 @@ publication moved into or out of the window shows as added or removed (the other
 outside it).
 
 Besides the publications, the diff lists what the change makes worse, each only where the new
-revision has it and the old one did not: the voice guide's findings (compared without their
-line and column, which move with every edit above them), texts over their network's length
+revision has it and the old one did not: the voice guide's findings (:mod:`campaigns.diffvoice`:
+looked for where the change is, told apart by what they say, never by their line and column,
+which move with every edit above them), texts over their network's length
 (:class:`campaigns.networks.Limit`; a calendar is read as a draft for this, so that a text too
 long is shown, not refused), publications that now go out in an announced maintenance window,
 and publications that now go out at night (:data:`NIGHT`, in the post's own zone).
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
-from .errors import Problem, Severity
+from .errors import Problem
 from .model import Calendar
 from .networks import NETWORK_TYPES
 from .plan import Publication, plan
@@ -64,23 +65,28 @@ class Window:
 
 @dataclass
 class Side:
-    """One revision of the calendar over the window: its plan and its voice findings."""
+    """One revision of the calendar over the window: its plan and its text findings."""
 
     name: str
     start: datetime
     end: datetime
     zone: str  # the brand's time zone
     publications: list[Publication]
-    findings: list[Problem]
+    findings: list[Problem]  # the voice guide's text rules' (no repetition: see campaigns.diffvoice)
+    setting: object = None  # what text findings depend on besides the texts (diffvoice.setting)
 
 
-def side(calendar: Calendar, start: datetime, end: datetime, name: str | None = None) -> Side:
-    """``calendar``'s plan of [start, end) and every voice-guide finding on it."""
+def side(calendar: Calendar, start: datetime, end: datetime, name: str | None = None, *,
+         check: bool = True) -> Side:
+    """``calendar``'s plan of [start, end) and, with ``check`` (the old side's), the findings of the
+    voice guide's text rules on it."""
+    from .diffvoice import setting
     from .lint import lint
 
     publications = plan(calendar, start, end)
-    report = lint(calendar, start, end, planned=publications)
-    return Side(name or calendar.path, start, end, calendar.brand.timezone, publications, report.problems)
+    findings = lint(calendar, start, end, planned=publications, repeats=False).problems if check else []
+    return Side(name or calendar.path, start, end, calendar.brand.timezone, publications, findings,
+                setting(calendar))
 
 
 @dataclass(frozen=True)
@@ -148,26 +154,18 @@ class CalendarDiff:
         return sorted(by_day.items())
 
 
-def compare(old: Side, new: Side, tz: tzinfo, windows: Iterable[Window] = ()) -> CalendarDiff:
-    """What changes from ``old`` to ``new`` (both planned over the same window), with days in ``tz``
-    and ``windows`` the maintenance windows announced."""
+def compare(old: Side, new: Side, calendar: Calendar, windows: Iterable[Window] = ()) -> CalendarDiff:
+    """What changes from ``old`` to ``new`` (both planned over the same window; ``calendar`` is the
+    new one, whose brand zone days are in and whose voice guide checks it), with ``windows`` the
+    maintenance windows announced."""
+    from .diffvoice import new_findings
+
     entries = _entries(old.publications, new.publications)
-    diff = CalendarDiff(old.name, new.name, new.start, new.end, tz, entries, _new_findings(old.findings,
-                                                                                            new.findings))
+    findings = new_findings(old.findings, old.setting, old.publications, calendar, new.publications,
+                            [(e.old, e.new) for e in entries])
+    diff = CalendarDiff(old.name, new.name, new.start, new.end, calendar.brand.tz, entries, findings)
     _flag(diff, [w for w in windows if w.ends > new.start and w.starts < new.end])
     return diff
-
-
-def _new_findings(old: list[Problem], new: list[Problem]) -> list[Problem]:
-    """The findings of ``new`` that ``old`` does not have, told apart by what they say and the posts
-    they are about, not by where (lines move with every edit above them); errors first."""
-    seen = {_identity(p) for p in old}
-    found = [p for p in new if _identity(p) not in seen]
-    return sorted(found, key=lambda p: (p.severity != Severity.ERROR, p.path, p.line, p.col, p.message))
-
-
-def _identity(problem: Problem) -> tuple[object, ...]:
-    return problem.severity, problem.message, problem.hint, problem.posts
 
 
 # -- pairing the publications ------------------------------------------------------------------

@@ -462,19 +462,22 @@ def test_a_rule_moved_by_a_day_pairs_each_occurrence_and_leaves_the_edge_alone()
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
+    from campaigns.calendar import loads
     from campaigns.calendardiff import Side, compare
 
+    calendar = loads(CALENDAR)
     tz = ZoneInfo("Europe/Berlin")
     mondays = [datetime(2026, 11, 2, 10, tzinfo=tz) + timedelta(weeks=n) for n in range(5)]
     tuesdays = [monday + timedelta(days=1) for monday in mondays[:4]]  # the fifth is past the window's end
     start, end = mondays[0], mondays[-1] + timedelta(hours=1)
-    diff = compare(Side("old", start, end, "Europe/Berlin", _pubs("tip", mondays), []),
-                   Side("new", start, end, "Europe/Berlin", _pubs("tip", tuesdays), []), tz)
+
+    def sides(old: list, new: list) -> tuple[Side, Side]:
+        return Side("old", start, end, "Europe/Berlin", old, []), Side("new", start, end, "Europe/Berlin", new, [])
+
+    diff = compare(*sides(_pubs("tip", mondays), _pubs("tip", tuesdays)), calendar)
     assert [(e.change, e.old and e.old.at.day, e.new and e.new.at.day) for e in diff.entries] == [
         ("moved", 2, 3), ("moved", 9, 10), ("moved", 16, 17), ("moved", 23, 24), ("removed", 30, None)]
-    # the same times with new words are rewordings, not moves; a day earlier and a day later pair in order
-    diff = compare(Side("old", start, end, "Europe/Berlin", _pubs("tip", mondays), []),
-                   Side("new", start, end, "Europe/Berlin", _pubs("tip", mondays, "Tip!"), []), tz)
+    # the same times with new words are rewordings, not moves
+    diff = compare(*sides(_pubs("tip", mondays), _pubs("tip", mondays, "Tip!")), calendar)
     assert {e.change for e in diff.entries} == {"reworded"} and len(diff.entries) == 5
-    assert not compare(Side("old", start, end, "Europe/Berlin", _pubs("tip", mondays), []),
-                       Side("new", start, end, "Europe/Berlin", _pubs("tip", mondays), []), tz).changed
+    assert not compare(*sides(_pubs("tip", mondays), _pubs("tip", mondays)), calendar).changed

@@ -110,14 +110,14 @@ def cmd_diff(args: argparse.Namespace, clock: Clock) -> int:
     try:
         calendar = load(new)
         start, end = window_of(args, calendar, clock)
-        after = side(calendar, start, end, new.name)
+        after = side(calendar, start, end, new.name, check=False)  # (its findings: where the change is)
         before = _collect(child, after) if child is not None else None
         if before is None:
             before = side(load(old), start, end, old.name)
     finally:
         if child is not None:
             child.close()
-    diff = compare(before, after, calendar.brand.tz, _windows(args, calendar))
+    diff = compare(before, after, calendar, _windows(args, calendar))
     show({"text": text, "markdown": markdown, "json": as_json}[args.format](diff).rstrip("\n"))
     return ExitStatus.INVALID if args.exit_code and diff.changed else ExitStatus.OK
 
@@ -158,7 +158,7 @@ def pack(found: Side) -> tuple[Any, ...]:
     names = [f.name for f in fields(Publication)]
     publications = [tuple(getattr(p, name) for name in names) for p in found.publications]
     findings = [(p.path, p.line, p.col, p.message, p.hint, p.severity, p.code, p.posts) for p in found.findings]
-    return found.name, found.start, found.end, found.zone, publications, findings
+    return found.name, found.start, found.end, found.zone, publications, findings, found.setting
 
 
 def unpack(packed: tuple[Any, ...]) -> Side:
@@ -166,9 +166,9 @@ def unpack(packed: tuple[Any, ...]) -> Side:
     from campaigns.errors import Problem
     from campaigns.plan import Publication
 
-    name, start, end, zone, publications, findings = packed
+    name, start, end, zone, publications, findings, setting = packed
     return Side(name, start, end, zone, [Publication(*values) for values in publications],
-                [Problem(*values) for values in findings])
+                [Problem(*values) for values in findings], setting)
 
 
 def _collect(child: Child, after: Side) -> Side | None:

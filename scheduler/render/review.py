@@ -282,10 +282,10 @@ def compare_sides(diff: Diff) -> Any:
     if diff.disk is None or diff.base_errors:
         return None
     start, end = diff.now, diff.now + timedelta(days=DIFF_DAYS)
-    after = side(diff.disk, start, end, diff.path)
+    after = side(diff.disk, start, end, diff.path, check=False)
     before = (side(diff.running, start, end, diff.base or "the running calendar") if diff.running is not None
               else Side(diff.base or "nothing yet", start, end, diff.disk.brand.timezone, [], []))
-    return compare(before, after, diff.disk.brand.tz, diff.windows)
+    return compare(before, after, diff.disk, diff.windows)
 
 
 def login_page(message: str, csrf: str, next_path: str) -> str:
