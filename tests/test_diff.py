@@ -273,6 +273,26 @@ def test_new_voice_findings_only(repo, capsys):
     assert [(f["rule"], f["severity"]) for f in document["voice"]] == [("duplicate", "error"), ("stock-phrase", "warning")]
 
 
+def test_a_repeat_that_was_there_before_is_not_new(repo, capsys):
+    # two posts word for word three days apart: a duplicate already; moving one a day, or rewording
+    # both alike, keeps them alike and close: nothing new; moving one next to a third like it is new
+    same = "Our workshop is open on Saturday: come and sit on every sofa."
+    posts = (f'  - {{id: one, kind: tip, networks: [site], at: "2026-10-28T10:00", text: "{same}"}}\n'
+             f'  - {{id: two, kind: tip, networks: [site], at: "2026-10-31T10:00", text: "{same}"}}\n')
+    repo.commit(CALENDAR + posts, "two alike")
+    repo.edit(CALENDAR + posts.replace("2026-10-31T10:00", "2026-11-01T10:00"))
+    document = diff_json(capsys, "HEAD", "content_calendar.yaml")
+    assert [c["change"] for c in changes(document)] == ["moved"] and document["voice"] == []
+    repo.edit(CALENDAR + posts.replace(same, same.replace("every sofa", "every armchair")))
+    document = diff_json(capsys, "HEAD", "content_calendar.yaml")
+    assert [c["change"] for c in changes(document)] == ["reworded", "reworded"] and document["voice"] == []
+    third = f'  - {{id: three, kind: tip, networks: [site], at: "2026-11-20T10:00", text: "{same}"}}\n'
+    repo.commit(CALENDAR + posts + third, "a third, far from the others")
+    repo.edit(CALENDAR + posts + third.replace("2026-11-20", "2026-11-02"))
+    document = diff_json(capsys, "HEAD", "content_calendar.yaml")
+    assert [(f["rule"], f["posts"]) for f in document["voice"]] == [("duplicate", ["three", "two"])]
+
+
 # -- bad input --------------------------------------------------------------------------------------
 
 def test_an_invalid_new_file_is_one_located_error_and_exit_1(repo, capsys):
