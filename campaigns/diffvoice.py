@@ -11,23 +11,27 @@ change is rather than in the whole window twice.
   guide's window; the most recent post of another text at least the guide's ``similarity``
   alike), but only for the pairs in which a publication the change adds, moves or rewords is the
   later or the earlier one; a pair whose two publications were already alike and that close in
-  the old revision is not new.  Each is worded by lint's own reporter.
+  the old revision is not new.  Each is worded by lint's own reporter.  Around a few changes they
+  are looked for around each one; when much changed, lint's own check runs over the window.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from .errors import Problem, Severity
-from .lint import Collector, check_status_templates, check_texts, checker_for, repeat_reporter
+from .lint import Collector, check_status_templates, check_texts, checker_for, repeat_reporter, repetition
 from .model import STATUS_KINDS, Calendar
 from .plan import Publication
 from .similarity import jaccard, normalize, shingles_of_normal
 
+# Up to this many publications made by the change (or one in 80 of the window's, if more), repeats
+# are looked for around each; beyond, lint's own check of the whole window is cheaper.
+TARGETED_UP_TO = 200
 Pair = tuple[Publication | None, Publication | None]  # (old, new) of a publication the change touches
 _Repeat = tuple[Publication, Publication, float]  # (later, earlier, score: 1.0 word for word)
 
@@ -57,25 +61,25 @@ def new_findings(old_findings: Iterable[Problem], old_setting: object, old_pubs:
     found = [p for p in out.problems.values() if identity(p) not in seen]
     repeats = Collector()
     report = repeat_reporter(calendar, checker, repeats)
-    for later, earlier, score in _new_repeats(old_pubs, pubs, pairs, checker.voice):
+    for later, earlier, score in _new_repeats(old_pubs, pubs, pairs, calendar, checker):
         report(later, earlier, score)
     return sorted([*found, *repeats.problems.values()],
                   key=lambda p: (p.severity != Severity.ERROR, p.path, p.line, p.col, p.message))
 
 
 def _new_repeats(old_pubs: list[Publication], pubs: list[Publication], pairs: list[Pair],
-                 voice: Any) -> list[_Repeat]:
+                 calendar: Calendar, checker: Any) -> list[_Repeat]:
     """The repeats in ``pubs`` that involve a publication the change made, and were not there before:
     word for word first, then nearly, each in time order (as lint reports them)."""
     changed = {new.key: old for old, new in pairs if new is not None}
     if not changed:
         return []
+    voice = checker.voice
     texts = _Texts(voice.similarity)
-    near = voice.severity("near-duplicate") != "off"
-    found: list[_Repeat] = []
-    for account in sorted({pub.network for pub in pubs if pub.key in changed}):
-        mine = [p for p in pubs if p.network == account and p.kind not in STATUS_KINDS]
-        found += _Account(mine, texts, voice.window).repeats(changed, near)
+    if len(changed) <= max(TARGETED_UP_TO, len(pubs) // 80):
+        found = repeats_around(pubs, changed, voice, texts)
+    else:  # much changed: lint's own check of the whole window costs less than looking around each change
+        found = repeats_by_lint(calendar, pubs, changed, checker)
     before = {p.key: p for p in old_pubs}
 
     def was(pub: Publication) -> Publication | None:
@@ -83,6 +87,33 @@ def _new_repeats(old_pubs: list[Publication], pubs: list[Publication], pairs: li
 
     kept = [r for r in found if not texts.were_alike(was(r[0]), was(r[1]), voice.window)]
     return sorted(kept, key=lambda r: (r[2] < 1.0, r[0].at.timestamp(), r[0].network, r[0].post))
+
+
+def repeats_around(pubs: list[Publication], changed: Container[str], voice: Any,
+                   texts: _Texts | None = None) -> list[_Repeat]:
+    """The repeats among ``pubs`` with a publication whose key is in ``changed`` as the later or the
+    earlier one, looked for around each of those."""
+    texts = texts or _Texts(voice.similarity)
+    near = voice.severity("near-duplicate") != "off"
+    found: list[_Repeat] = []
+    for account in sorted({pub.network for pub in pubs if pub.key in changed}):
+        mine = [p for p in pubs if p.network == account and p.kind not in STATUS_KINDS]
+        found += _Account(mine, texts, voice.window).repeats(changed, near)
+    return found
+
+
+def repeats_by_lint(calendar: Calendar, pubs: list[Publication], changed: Container[str],
+                    checker: Any) -> list[_Repeat]:
+    """What :func:`repeats_around` finds, by lint's check of every publication of the accounts involved."""
+    found: list[_Repeat] = []
+
+    def keep(later: Publication, earlier: Publication, score: float) -> None:
+        if later.key in changed or earlier.key in changed:
+            found.append((later, earlier, score))
+
+    repetition(calendar, pubs, checker, Collector(), accounts={p.network for p in pubs if p.key in changed},
+               report=keep)
+    return found
 
 
 @dataclass
@@ -152,7 +183,7 @@ class _Account:
         self.times = [p.at.timestamp() for p in self.pubs]
         self.groups, self.texts, self.window = groups, texts, window.total_seconds()
 
-    def repeats(self, changed: dict[str, Any], near: bool) -> list[_Repeat]:
+    def repeats(self, changed: Container[str], near: bool) -> list[_Repeat]:
         found: list[_Repeat] = []
         for group in self.groups.values():  # word for word: the previous post of the same text
             for earlier, later in zip(group, group[1:], strict=False):

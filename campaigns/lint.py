@@ -193,15 +193,17 @@ def _when(at: datetime, calendar: Calendar) -> str:
 
 
 def repetition(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: Collector,
-               accounts: Collection[str] | None = None) -> None:
+               accounts: Collection[str] | None = None, *,
+               report: Callable[[Publication, Publication, float], None] | None = None) -> None:
     """The repeats (``duplicate``, ``near-duplicate``) among the publications, on each account
-    (of ``accounts``, when given: the accounts' checks are independent, see :func:`shares`)."""
+    (of ``accounts``, when given: the accounts' checks are independent, see :func:`shares`);
+    ``report``: what each repeat is handed to instead of :func:`repeat_reporter`'s wording."""
     voice = checker.voice
     by_account: dict[str, dict[str, list[Publication]]] = defaultdict(lambda: defaultdict(list))
     for pub in publications:
         if pub.kind not in STATUS_KINDS and (accounts is None or pub.network in accounts):
             by_account[pub.network][normalize(pub.text)].append(pub)  # in time order: the plan is
-    report = _Repeats(calendar, checker, out)
+    report = report or _Repeats(calendar, checker, out)
     for groups in by_account.values():  # the same text again within the window
         for pubs in groups.values():
             for earlier, later in zip(pubs, pubs[1:], strict=False):

@@ -256,7 +256,17 @@ def test_a_text_now_too_long_for_x_is_shown_not_refused(repo, capsys):
     assert herald(capsys, "validate", "content_calendar.yaml")[0] == 1  # the engine would refuse it
 
 
-def test_new_voice_findings_only(repo, capsys):
+@pytest.fixture(params=["around each change", "lint over the window"])
+def repeats_found(request, monkeypatch):
+    """Both ways herald diff finds repeats: around each change, and (when much changed) lint's own check."""
+    if request.param == "lint over the window":
+        import campaigns.diffvoice
+
+        monkeypatch.setattr(campaigns.diffvoice, "TARGETED_UP_TO", 0)
+    return request.param
+
+
+def test_new_voice_findings_only(repo, capsys, repeats_found):
     # the old calendar already has a stock phrase; the new one adds another post with one, which
     # also repeats the first word for word: both findings are new, the old post's own is not
     stock = "Thank you for your patience: deliveries are back on schedule."
@@ -273,7 +283,7 @@ def test_new_voice_findings_only(repo, capsys):
     assert [(f["rule"], f["severity"]) for f in document["voice"]] == [("duplicate", "error"), ("stock-phrase", "warning")]
 
 
-def test_a_repeat_that_was_there_before_is_not_new(repo, capsys):
+def test_a_repeat_that_was_there_before_is_not_new(repo, capsys, repeats_found):
     # two posts word for word three days apart: a duplicate already; moving one a day, or rewording
     # both alike, keeps them alike and close: nothing new; moving one next to a third like it is new
     same = "Our workshop is open on Saturday: come and sit on every sofa."

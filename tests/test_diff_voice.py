@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import campaigns.lint as lint_module
 from campaigns.calendar import loads
-from campaigns.diffvoice import _Account, _Texts
+from campaigns.diffvoice import repeats_around, repeats_by_lint
 from campaigns.lint import Collector, checker_for, repetition
 from campaigns.plan import plan
 
@@ -54,14 +54,8 @@ def every_pair() -> frozenset[tuple[str, str, float]]:
     return frozenset(lint_pairs(*planned()))
 
 
-def diff_pairs(pubs: list[Any], changed: set[str], window: timedelta, threshold: float) -> set[tuple[str, str, float]]:
-    texts = _Texts(threshold)
-    found = set()
-    for account in sorted({p.network for p in pubs}):
-        mine = [p for p in pubs if p.network == account]
-        for later, earlier, score in _Account(mine, texts, window).repeats(dict.fromkeys(changed), True):
-            found.add((later.key, earlier.key, score))
-    return found
+def keyed(repeats: list[Any]) -> set[tuple[str, str, float]]:
+    return {(later.key, earlier.key, score) for later, earlier, score in repeats}
 
 
 @settings(max_examples=60, deadline=None)
@@ -72,7 +66,8 @@ def test_the_repeats_around_a_change_are_lints_own(data):
     chosen = data.draw(st.sets(st.integers(0, len(pubs) - 1), max_size=30))
     changed = {pubs[n].key for n in chosen}
     expected = {pair for pair in every_pair() if pair[0] in changed or pair[1] in changed}
-    assert diff_pairs(pubs, changed, voice.window, voice.similarity) == expected
+    assert keyed(repeats_around(pubs, changed, voice)) == expected
+    assert keyed(repeats_by_lint(calendar, pubs, changed, checker_for(calendar))) == expected  # (when much changed)
 
 
 def test_the_calendar_has_both_kinds_of_repeat():
