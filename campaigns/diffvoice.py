@@ -182,6 +182,7 @@ class _Account:
         self.items = [t for _, t in rows]
         self.times = [p.at.timestamp() for p in self.pubs]
         self.groups, self.texts, self.window = groups, texts, window.total_seconds()
+        self.answers: dict[int, int | None] = {}  # timeline position -> its most recent alike
 
     def repeats(self, changed: Container[str], near: bool) -> list[_Repeat]:
         found: list[_Repeat] = []
@@ -203,23 +204,40 @@ class _Account:
         if earlier is not None:
             found.append((self.pubs[index], self.pubs[earlier], min(self._score(index, earlier), 0.999)))
         item, end = self.items[index], bisect_right(self.times, self.times[index] + self.window)
-        score, threshold = self.texts.score, self.texts.threshold
-        alike = {other for other in set(self.items[index + 1:end]) if other != item and score(other, item) >= threshold}
+        alike = self._alike_to(item, set(self.items[index + 1:end]))
         for later in range(index + 1, end):
-            if self.items[later] in alike and self._most_recent_alike(later, index) == index:
+            if self.items[later] in alike and self._most_recent_alike(later) == index:
                 found.append((self.pubs[later], self.pubs[index], min(self._score(later, index), 0.999)))
         return found
 
-    def _most_recent_alike(self, index: int, lowest: int = 0) -> int | None:
-        """The most recent publication before ``index`` (down to ``lowest``) within the window whose
-        text is another one at least the threshold alike (lint's ``RecentExact``)."""
+    def _alike_to(self, item: int, others: set[int]) -> set[int]:
+        """Those of ``others`` (text numbers) at least the threshold alike to ``item`` (not itself)."""
+        texts = self.texts
+        scores, threshold, compute = texts.scores, texts.threshold, texts.score
+        found = set()
+        for other in others:
+            score = scores.get((item, other) if item < other else (other, item))
+            if score is None:
+                score = compute(item, other)
+            if score >= threshold and other != item:
+                found.add(other)
+        return found
+
+    def _most_recent_alike(self, index: int) -> int | None:
+        """The most recent publication before ``index`` within the window whose text is another one at
+        least the threshold alike: lint's answer for it (its ``RecentExact``), found once."""
+        if index in self.answers:
+            return self.answers[index]
         item, at, alike = self.items[index], self.times[index], self.texts.alike
-        for earlier in range(index - 1, lowest - 1, -1):
+        found = None
+        for earlier in range(index - 1, -1, -1):
             if at - self.times[earlier] > self.window:
-                return None
+                break
             if alike(item, self.items[earlier]):
-                return earlier
-        return None
+                found = earlier
+                break
+        self.answers[index] = found
+        return found
 
     def _score(self, a: int, b: int) -> float:
         return self.texts.score(self.items[a], self.items[b])
