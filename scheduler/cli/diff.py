@@ -96,8 +96,13 @@ def load(found: Source) -> Calendar:
 
 
 def cmd_diff(args: argparse.Namespace, clock: Clock) -> int:
+    import campaigns.calendar  # noqa: F401 - (imported once, before the child is forked: both need them)
+    import campaigns.diffvoice  # noqa: F401
     from campaigns.calendardiff import compare, side
     from campaigns.diffreport import as_json, markdown, text
+    from campaigns.networks import NETWORK_TYPES
+
+    len(NETWORK_TYPES)  # (other packages' network types, read once)
 
     from .. import forked
     from .times import window_of
