@@ -16,6 +16,7 @@ from scheduler.ledger.reads import remember_calendar
 from scheduler.web.app import create_app
 from scheduler.web.context import WebContext
 from tests.conftest import missing_tool
+from tests.test_browser_site import chromium  # noqa: F401 - the fixture, shared
 from tests.test_diff import GIT_ENV
 from tests.test_web_review import CALENDAR, STATUS, T0, TOKEN, signed_in
 
@@ -96,3 +97,58 @@ def test_a_bad_base_is_a_400_with_a_sentence(repo_room, base, says):
     answer = repo_room.get(f"/review/diff?base={quote(base)}")
     assert answer.status_code == 400 and says in answer.text and "Traceback" not in answer.text
     assert len(answer.text.splitlines()) == 1
+
+
+@pytest.mark.slow  # a real headless Chromium
+def test_the_revision_diff_in_a_browser_passes_axe_at_1280_and_390_px(tmp_path, monkeypatch, chromium):  # noqa: F811
+    """The diff against main in the browser: the form typed into, moves and rewordings listed, no
+    axe violation, nothing wider than a phone at 390 px (long links wrap)."""
+    import threading
+    import time
+
+    from scheduler.web.app import serve
+    from tests.test_browser_site import axe_violations, shots
+
+    monkeypatch.setenv("HERALD_REVIEW_TOKEN", TOKEN)
+    for name, value in GIT_ENV.items():
+        monkeypatch.setenv(name, value)
+    calendar, status = tmp_path / "content_calendar.yaml", tmp_path / "status.yaml"
+    calendar.write_text(CALENDAR)
+    status.write_text(STATUS)
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "calendar")
+    calendar.write_text(CALENDAR.replace("at: 2026-12-03T10:00", "at: 2026-12-04T03:30")
+                        .replace("Winter sale: 20% off", "Winter sale: 25% off"))
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    Ledger(url).close()
+    ctx = WebContext.from_environment(str(calendar), str(status), url, FakeClock(T0))
+    server = serve(create_app(ctx), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    try:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(base + "/review/diff")
+        page.get_by_label("Review token").fill(TOKEN)
+        page.get_by_role("button", name="Open").click()
+        page.wait_for_url(base + "/review/diff")
+        page.get_by_label("Compare the file with a git revision").fill("main")
+        page.get_by_role("button", name="Compare").click()
+        page.wait_for_url(base + "/review/diff?base=main")
+        assert page.locator("h1").inner_text().endswith("against main:content_calendar.yaml")
+        assert "1 moved, 1 reworded" in page.locator(".summary").inner_text()
+        assert axe_violations(page) == []
+        page.set_viewport_size({"width": 390, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert axe_violations(page) == []
+        shots(page, "review-diff-base")
+        page.close()
+    finally:
+        server.should_exit = True
+        thread.join(5)
+        ctx.close()
