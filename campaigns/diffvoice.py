@@ -53,7 +53,7 @@ def new_findings(old_findings: Iterable[Problem], old_setting: object, old_pubs:
     (``old_findings``: its text findings, from ``lint(repeats=False)``); ``pairs``: what changed."""
     checker = checker_for(calendar)
     out = Collector()
-    touched = {(new or old).post for old, new in pairs if (new or old) is not None}  # type: ignore[union-attr]
+    touched = {pub.post for pair in pairs for pub in pair if pub is not None}
     every = old_setting is None or old_setting != setting(calendar)
     check_texts(calendar, pubs if every else [p for p in pubs if p.post in touched], checker, out)
     check_status_templates(calendar, checker, out)
