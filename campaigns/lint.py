@@ -104,24 +104,28 @@ Elsewhere = Callable[[list[str]], "Iterable[tuple[tuple[object, ...], Problem]] 
 
 def lint(calendar: Calendar, start: datetime, end: datetime, checker: VoiceChecker | None = None, *,
          out: Collector | None = None, affected: str = "Checkout", status_page: str = "",
-         elsewhere: Elsewhere | None = None) -> LintReport:
+         elsewhere: Elsewhere | None = None, planned: list[Publication] | None = None,
+         repeats: bool = True) -> LintReport:
     """Every finding for the calendar's publications in [start, end) and its status templates
     (rendered for a sample incident affecting ``affected``).  :func:`status.lint.lint` adds
-    the status file's messages.
+    the status file's messages.  ``planned``: the calendar's plan of that window, when the
+    caller has it already; ``repeats=False``: without the repetition check (``herald diff``
+    checks repetition only where a change is: :mod:`campaigns.diffvoice`).
 
     With ``elsewhere``, another process (which plans the same window) checks the repetition on
     the second of the accounts' :func:`shares` while this one does the rest; if it fails, its share
     is checked here.  The findings are the same either way."""
     checker = checker or checker_for(calendar)
     out = out or Collector()
-    publications = plan(calendar, start, end)
+    publications = planned if planned is not None else plan(calendar, start, end)
     theirs: list[str] = []
     mine: list[str] | None = None
     if elsewhere is not None:
         mine, theirs = shares(publications)
     _texts(calendar, publications, checker, out)
-    repetition(calendar, publications, checker, out, mine)
-    if theirs:
+    if repeats:
+        repetition(calendar, publications, checker, out, mine)
+    if theirs and repeats:
         found = elsewhere(theirs) if elsewhere is not None else None
         if found is None:
             repetition(calendar, publications, checker, out, theirs)
@@ -137,6 +141,19 @@ def _template_of(calendar: Calendar, pub: Publication) -> Template | None:
         return None
     templates = post.texts[pub.network]
     return templates[pub.variant - 1] if 0 < pub.variant <= len(templates) else None
+
+
+def check_texts(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: Collector) -> None:
+    """The text rules (and countdowns) of :mod:`campaigns.voice` on ``publications``, into ``out``."""
+    _texts(calendar, publications, checker, out)
+
+
+def repeat_reporter(calendar: Calendar, checker: VoiceChecker,
+                    out: Collector) -> Callable[[Publication, Publication, float], None]:
+    """What :func:`repetition` reports a repeat with: ``report(later, earlier, score)`` (score 1.0
+    for word for word) adds its ``duplicate`` or ``near-duplicate`` finding to ``out``, once per
+    pair of templates on an account."""
+    return _Repeats(calendar, checker, out)
 
 
 def _texts(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: Collector) -> None:
@@ -193,15 +210,17 @@ def _when(at: datetime, calendar: Calendar) -> str:
 
 
 def repetition(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: Collector,
-               accounts: Collection[str] | None = None) -> None:
+               accounts: Collection[str] | None = None, *,
+               report: Callable[[Publication, Publication, float], None] | None = None) -> None:
     """The repeats (``duplicate``, ``near-duplicate``) among the publications, on each account
-    (of ``accounts``, when given: the accounts' checks are independent, see :func:`shares`)."""
+    (of ``accounts``, when given: the accounts' checks are independent, see :func:`shares`);
+    ``report``: what each repeat is handed to instead of :func:`repeat_reporter`'s wording."""
     voice = checker.voice
     by_account: dict[str, dict[str, list[Publication]]] = defaultdict(lambda: defaultdict(list))
     for pub in publications:
         if pub.kind not in STATUS_KINDS and (accounts is None or pub.network in accounts):
             by_account[pub.network][normalize(pub.text)].append(pub)  # in time order: the plan is
-    report = _Repeats(calendar, checker, out)
+    report = report or _Repeats(calendar, checker, out)
     for groups in by_account.values():  # the same text again within the window
         for pubs in groups.values():
             for earlier, later in zip(pubs, pubs[1:], strict=False):

@@ -250,24 +250,27 @@ def test_filters_and_the_month_view(room):
     assert answer.status_code == 400 and "did you mean 'winter'" in answer.text
 
 
-def test_the_diff_shows_what_a_save_would_add_remove_and_reword(room):
+def test_the_diff_shows_what_a_save_would_add_remove_move_and_reword(room):
     calendar, _status, url = room.files
     running = CALENDAR
     ledger = Ledger(url)
     remember_calendar(ledger.db, "abc123", running)
     ledger.close()
     calendar.write_text(running.replace("at: 2026-12-02T09:00", "at: 2026-12-02T11:00")
-                        .replace("Winter sale: 20% off", "Winter sale: 25% off"))
+                        .replace("Winter sale: 20% off", "Winter sale: 25% off")
+                        + "  - {id: extra, kind: tip, networks: [site], at: '2026-12-05T12:00', text: New tip}\n")
     page = signed_in(room).get("/review/diff").text
     assert "(abc123)" in page
-    added = page.split("<h2>Added (1)</h2>")[1].split("</ul>")[0]
-    removed = page.split("<h2>Removed (1)</h2>")[1].split("</ul>")[0]
-    assert "11:00" in added and "track" in added and "09:00" in removed and "track" in removed
-    reworded = page.split("<h2>Reworded (1)</h2>")[1].split("</ul>")[0]
-    assert "<del>Winter sale: 20% off" in reworded and "<ins>Winter sale: 25% off" in reworded
+    assert "1 added, 0 removed, 1 moved, 1 reworded" in page
+    moved = page.split('<li class="moved">')[1].split("</li>")[0]
+    assert "11:00" in moved and "track" in moved and "was <time" in moved and "Wed 2 Dec 09:00" in moved
+    reworded = page.split('<li class="reworded">')[1].split("</li>")[0]
+    assert "<del class=\"text\">Winter sale: 20% off" in reworded and "<ins class=\"text\">Winter sale: 25% off" in reworded
+    added = page.split('<h2 id="day-2026-12-05">')[1].split("</section>")[0]
+    assert '<li class="added">' in added and "New tip" in added
     calendar.write_text("posts: [\n")
     page = room.get("/review/diff").text
-    assert "does not load" in page and "content_calendar.yaml:" in page
+    assert "does not load" in page and "content_calendar.yaml:" in page and "Error:" in page
 
 
 def test_a_link_carries_its_campaign_utm_tags(room):

@@ -9,6 +9,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "lint": ("herald lint --days 28",),
     "export-ical": ("herald export-ical --days 90 -o plan.ics",),
     "schema": ("herald schema --status",),
+    "diff": ("herald diff main:content_calendar.yaml content_calendar.yaml --format markdown",
+             "herald diff HEAD~1 HEAD --days 14 --exit-code"),
     "run": ("herald run --calendar run/content_calendar.yaml", "herald run --once"),
     "health": ("herald health --max-age 60",),
     "simulate": ("herald simulate --from 2026-12-01 --days 7",),

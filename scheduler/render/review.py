@@ -406,43 +406,57 @@ def _hold(room: Room, pub: Publication) -> str:
     return ""
 
 
-# -- what a save would change ----------------------------------------------------------------
+# -- what a save would change, or a revision ------------------------------------------------------
 @dataclass
 class Diff:
-    """The calendar the engine runs against the file on disk, as the caller read them."""
+    """The file on disk against the calendar the engine runs, or against a git revision of it
+    (``base``), as the caller read them."""
 
     path: str
     now: datetime
-    disk: Calendar | None  # the file on disk, when it loads without errors
+    disk: Calendar | None  # the file on disk, when it loads without errors (as a draft)
     errors: list[str]  # why it does not
-    running: Calendar | None  # the engine's, from the ledger
+    running: Calendar | None  # the other side: the engine's (from the ledger), or the base revision's
     digest: str  # the running calendar's digest, or why it is unreadable
     shown: Calendar | None  # whose brand the page wears (None: nothing loads at all)
+    base: str = ""  # the git revision compared with, as named (REV:PATH); "" for the running calendar
+    base_errors: list[str] = field(default_factory=list)  # why the base revision does not load
+    windows: list[Any] = field(default_factory=list)  # the announced maintenance windows (calendardiff.Window)
 
 
 def diff_page(diff: Diff) -> str:
-    """The publications of the next :data:`DIFF_DAYS` days a save would add, remove or reword."""
-    added, removed, reworded = _changes(diff)
+    """The publications of the next :data:`DIFF_DAYS` days the file on disk adds, removes, moves or
+    rewords against the other side, by day, and what it makes worse: the model and the words of
+    ``herald diff`` (:mod:`campaigns.calendardiff`)."""
+    from campaigns.diffreport import flag_lists, visible
+
     brand = diff.shown.brand if diff.shown is not None else None
     tz = brand.tz if brand is not None else UTC
+    model = compare_sides(diff)
     return environment().get_template("review_diff.html").render(
-        title=f"{brand.name if brand else 'Herald'}: what a save would change",
-        brand={"name": brand.name if brand else "Herald"}, zone=getattr(tz, "key", "UTC"), tz=tz, days=DIFF_DAYS,
-        errors=diff.errors, running=diff.running is not None,
-        digest=diff.digest, added=added, removed=removed, reworded=reworded, path=diff.path,
+        title=f"{brand.name if brand else 'Herald'}: " + (f"against {diff.base}" if diff.base else
+                                                          "what a save would change"),
+        brand={"name": brand.name if brand else "Herald"}, zone=getattr(tz, "key", "UTC"), days=DIFF_DAYS,
+        errors=diff.errors, base_errors=diff.base_errors, running=diff.running is not None, digest=diff.digest,
+        path=diff.path, base=diff.base, base_rev=diff.base.partition(":")[0], model=model,
+        counts=model.counts() if model is not None else {}, visible=visible,
+        when=lambda at, day=True: f"{at.astimezone(tz):%a %-d %b %H:%M}" if day else f"{at.astimezone(tz):%H:%M}",
+        flags=flag_lists(model) if model is not None else [],
     )
 
 
-def _changes(diff: Diff) -> tuple[list[Any], list[Any], list[tuple[Any, Any]]]:
-    from campaigns.plan import plan
+def compare_sides(diff: Diff) -> Any:
+    """The diff of the two sides over the next :data:`DIFF_DAYS` days (None when the file on disk
+    or a base revision does not load)."""
+    from campaigns.calendardiff import Side, compare, side
 
-    if diff.disk is None:
-        return [], [], []
-    end = diff.now + timedelta(days=DIFF_DAYS)
-    new = {p.key: p for p in plan(diff.disk, diff.now, end)}
-    old = {p.key: p for p in plan(diff.running, diff.now, end)} if diff.running is not None else {}
-    return ([p for k, p in new.items() if k not in old], [p for k, p in old.items() if k not in new],
-            [(old[k], p) for k, p in new.items() if k in old and old[k].text != p.text])
+    if diff.disk is None or diff.base_errors:
+        return None
+    start, end = diff.now, diff.now + timedelta(days=DIFF_DAYS)
+    after = side(diff.disk, start, end, diff.path, check=False)
+    before = (side(diff.running, start, end, diff.base or "the running calendar") if diff.running is not None
+              else Side(diff.base or "nothing yet", start, end, diff.disk.brand.timezone, [], []))
+    return compare(before, after, diff.disk, diff.windows)
 
 
 def login_page(message: str, csrf: str, next_path: str) -> str:

@@ -1,6 +1,7 @@
 """The planners' review room: ``/review`` (a month grid, a week by hours, or a day of every
 publication as its network will show it), ``/review/media`` (a post's image file, only from the
-calendar's folder), ``/review/diff`` (what saving the calendar on disk would change) and
+calendar's folder), ``/review/diff`` (what saving the calendar on disk would change, or what it
+changes against a git revision: ``?base=main``) and
 ``/review/status`` (the status site's ops side: where each update was announced, what was held
 and why, the alerts; none of it is on a public page).
 
@@ -356,16 +357,78 @@ def deliveries(ctx: WebContext, request: Request) -> str:
     return status_page(data, pauses)
 
 
-# -- the diff between the running calendar and the file on disk ----------------------------
+# -- the diff: the file on disk against the running calendar, or against a git revision --------------
 def diff(ctx: WebContext, request: Request) -> str:
+    """The file on disk against the calendar the engine runs, or, with ``?base=REV``, against the
+    calendar file in that git revision of the repository holding it (a branch, tag or commit: the
+    engine reloads a saved file within a second, so while it runs the first diff is empty)."""
     from campaigns.calendar import check
 
-    disk = check(ctx.calendar_path)
-    running, digest = _running(ctx)
+    base = _base(request)
+    disk = check(ctx.calendar_path, draft=True)
     loaded = disk.value if disk.value is not None and not disk.errors else None
-    shown = disk.value or running or check(ctx.calendar_path, draft=True).value or _last_good(ctx)
-    return diff_page(Diff(ctx.calendar_path, ctx.clock.now(), loaded, [str(p) for p in disk.errors], running, digest,
-                          shown))
+    base_name, digest = "", ""
+    base_errors: list[str] = []
+    if base is None:
+        other, digest = _running(ctx)
+    else:
+        base_name, other, base_errors = _revision(ctx, base)
+    shown = loaded or other or _last_good(ctx)
+    windows = _maintenance(ctx) if loaded is not None else []
+    return diff_page(Diff(ctx.calendar_path, ctx.clock.now(), loaded, [str(p) for p in disk.errors], other, digest,
+                          shown, base_name, base_errors, windows))
+
+
+def _base(request: Request) -> str | None:
+    """``?base=``: a revision name (:data:`scheduler.gitrev.REVISION`: never an option, never a
+    range), or None; anything else is a 400."""
+    from ..gitrev import is_revision_name
+
+    value = request.query_params.get("base") or None
+    if value is not None and not is_revision_name(value):
+        raise BadFilter(f"base={value[:200]}: not a revision name; give a branch, tag or commit such as main, "
+                        "HEAD~1 or v1.2")
+    return value
+
+
+def _revision(ctx: WebContext, rev: str) -> tuple[str, Calendar | None, list[str]]:
+    """The calendar file in revision ``rev`` of the repository holding it: its name (REV:PATH), the
+    calendar (None when the revision has no such file) and why it does not load.  A revision the
+    repository does not have, or a calendar outside any repository, is a 400."""
+    from campaigns.calendar import check
+    from campaigns.errors import InvalidInput, UsageError
+    from campaigns.yamlsource import MAX_BYTES, decode
+
+    from .. import gitrev
+    from ..errors import RevisionNotFound, RuntimeFailure
+
+    folder = os.path.dirname(os.path.abspath(ctx.calendar_path))
+    try:
+        where = gitrev.revision(rev, folder, os.path.basename(ctx.calendar_path))
+        gitrev.commit_of(rev, folder)  # (an unknown revision is the query's mistake: a 400)
+    except (UsageError, RevisionNotFound, RuntimeFailure) as exc:
+        raise BadFilter(f"base={rev}: {exc}") from None
+    try:
+        text = decode(gitrev.read(where, MAX_BYTES), where.name)
+    except RevisionNotFound:
+        return where.name, None, []  # the revision has no calendar yet: everything is new
+    except InvalidInput as exc:
+        return where.name, None, [str(p) for p in exc.problems]
+    result = check(where.name, text, draft=True)
+    if result.value is None or result.errors:
+        return where.name, None, [str(p) for p in result.errors or result.problems]
+    return where.name, result.value, []
+
+
+def _maintenance(ctx: WebContext) -> list[Any]:
+    """The maintenance windows the status file announces (its last good version; none if it never loaded)."""
+    from campaigns.calendardiff import Window
+
+    try:
+        status = ctx.status()
+    except Exception:  # noqa: BLE001 - a status file that never loaded: no windows to flag
+        return []
+    return [Window(m.id, m.title, m.starts, m.ends) for m in status.maintenance if not m.cancelled]
 
 
 def _running(ctx: WebContext) -> tuple[Calendar | None, str]:
