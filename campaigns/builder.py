@@ -33,7 +33,7 @@ from .model import (
     Post,
     Series,
 )
-from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
+from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES, POST_FIELDS
 from .recurrence import dst_meetings, local_bound, parse_rule, sort_key
 from .render import finish, render_values
 from .schemacheck import did_you_mean
@@ -366,6 +366,16 @@ def _bounds(tz: ZoneInfo, starts: When | None, ends: When | None,
     return not_before, until
 
 
+def _takers(name: str) -> str:
+    takers = [t.title for t in NETWORK_TYPES.values() if name in t.post_fields]
+    return f"only {', '.join(takers)} shows it" if takers else ""
+
+
+def _plain(value: Any) -> Any:
+    """A post field's YAML value as plain data (the model keeps no located containers)."""
+    return {k: v for k, v in value.items()} if isinstance(value, dict) else value
+
+
 class PostBuilder:
     def __init__(self, parent: CalendarBuilder, spec: LocDict, where: Where, brand: Brand | None,
                  networks: dict[str, Account], campaigns: dict[str, Campaign], known_fields: frozenset[str]):
@@ -392,6 +402,9 @@ class PostBuilder:
         tz = self.timezone()
         series = self.series(tz, campaign) if tz is not None else None
         texts = self.texts(names, campaign)
+        options = self.options(names, texts or {})
+        if texts is not None:
+            self.check_all_lengths(texts, campaign, options)
         image = self.image(names)
         kind = _POST_KINDS.get(spec.get("kind"))
         if self.failed or series is None or texts is None or self.brand is None or kind is None:
@@ -401,6 +414,7 @@ class PostBuilder:
             campaign=campaign.id if campaign else None,
             enabled=spec.get("enabled", True) is not False and (campaign is None or campaign.enabled),
             image=image, line=spec.loc.line, components=self.components(), wording=self.wording,
+            options=options,
         )
 
     def network_names(self, campaign: Campaign | None) -> tuple[str, ...]:
@@ -608,8 +622,40 @@ class PostBuilder:
                 self.no_text(name)
                 continue
             texts[name] = chosen
-            self.check_lengths(name, chosen, campaign)
         return texts
+
+    def check_all_lengths(self, texts: dict[str, tuple[Template, ...]], campaign: Campaign | None,
+                          options: dict[str, dict[str, Any]]) -> None:
+        for name, chosen in texts.items():
+            self.check_lengths(name, chosen, campaign, options.get(name, {}).get("content_warning", ""))
+
+    def options(self, names: tuple[str, ...], texts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Each account's post fields (:data:`POST_FIELDS`): the post's own, then its network
+        type's per_network ones, then its account's; each only where the network takes it. A
+        per_network field for a network that does not take it is an error; a post's own field
+        that none of its networks takes, a warning."""
+        per = mapping_at(self.spec, "per_network")
+        for key, value in per.items():
+            rules = self.networks[key].rules if key in self.networks else next(
+                (self.networks[n].rules for n in names if self.networks[n].type == key), None)
+            if rules is None or not isinstance(value, LocDict):
+                continue  # (not one of its networks: reported by per_network)
+            for found in (f for f in POST_FIELDS if f in value and f not in rules.post_fields):
+                self.error(value.key_loc(found), f"{found} is not something {rules.title} shows",
+                           _takers(found))
+        options: dict[str, dict[str, Any]] = {}
+        for name in texts:
+            account = self.networks[name]
+            layers = [self.spec, per.get(account.type), per.get(name)]
+            chosen = {f: _plain(layer[f]) for layer in layers if isinstance(layer, dict)
+                      for f in account.rules.post_fields if f in layer}
+            if chosen:
+                options[name] = chosen
+        for found in (f for f in POST_FIELDS if f in self.spec):
+            if not any(found in self.networks[n].rules.post_fields for n in names if n in self.networks):
+                self.p.warning(self.spec.key_loc(found), f"{found} of post {self.pid!r} goes nowhere: "
+                               "none of its networks shows it", _takers(found))
+        return options
 
     def per_network(self, names: tuple[str, ...]) -> tuple[dict[str, tuple[Template, ...]], set[str]]:
         """The per_network wording (by account or network type) and the accounts or types it
@@ -644,7 +690,8 @@ class PostBuilder:
             self.error(spec.loc, f"post {self.pid!r} has no text for {name}",
                        "add text: or variants: (or per_network wording for every network)")
 
-    def check_lengths(self, name: str, templates: tuple[Template, ...], campaign: Campaign | None) -> None:
+    def check_lengths(self, name: str, templates: tuple[Template, ...], campaign: Campaign | None,
+                      warning: str = "") -> None:
         account = self.networks[name]
         limit = account.rules.limit
         if limit is None or self.brand is None:
@@ -652,9 +699,10 @@ class PostBuilder:
         values = self.p.longest_values(self.brand)
         for number, template in enumerate(templates, 1):
             text = finish(template.render(values), self.brand, campaign, account)
-            over = limit.overflow(text)
+            over = limit.overflow(text, warning if isinstance(warning, str) else "")
             if over:
                 which = f"variant {number}" if len(templates) > 1 else "text"
+                which += " with its content warning" if warning else ""
                 worst = " at its longest" if any(f in OCCURRENCE_FIELDS for f in template.fields) else ""
                 report = self.p.warning if self.p.draft else self.error
                 report(self.spec.loc, f"post {self.pid!r} is too long for {name} ({account.rules.title}): "

@@ -258,7 +258,7 @@ def _flag(diff: CalendarDiff, windows: list[Window]) -> None:
         key = (pub.text, pub.network_type)
         if key not in over:
             limit = NETWORK_TYPES[pub.network_type].limit
-            over[key] = limit.overflow(pub.text) if limit is not None else None
+            over[key] = limit.overflow(pub.text, pub.content_warning) if limit is not None else None
         return over[key]
 
     for entry in diff.entries:

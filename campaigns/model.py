@@ -125,6 +125,12 @@ class Post:
     components: tuple[str, ...] = ()  # status components this post is about (held during their incidents)
     wording: tuple[Template, ...] = ()  # its own text:/variants:, per_network wording aside (the review room's
     # "main text", which it compares each network's version with); () when only per_network gives wording
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)  # account name -> the post fields its
+    # network takes (campaigns.networks.POST_FIELDS: content_warning, link_card), per_network's over the post's
+
+    def option(self, account: str, name: str) -> Any:
+        """The value of post field ``name`` on ``account`` (None when it has none there)."""
+        return self.options.get(account, {}).get(name)
 
     @property
     def recurring(self) -> bool:

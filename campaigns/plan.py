@@ -23,7 +23,7 @@ from typing import Any
 from .expansion import expand, shape_of
 from .gcpause import paused_gc
 from .model import STATUS_KINDS, Calendar, Kind, Post, Series
-from .networks import NETWORK_TYPES
+from .networks import CONTENT_WARNING, NETWORK_TYPES
 from .render import finish, render_values
 from .templates import Template, occurrence_values
 from .timeparse import zone
@@ -76,12 +76,16 @@ class Publication:
     variant_id: str = ""  # which wording, by its text: what the ledger records to rotate fairly
     role: str = ""  # what the voice guide requires of it: the kind, or the incident state (resolved…)
     incident_state: str = ""  # incident updates: investigating, identified, monitoring, resolved
+    content_warning: str = ""  # Mastodon's: shown before the text, counted with it toward the limit
 
     @property
     def length(self) -> int | None:
-        """The text's length as its network counts it (computed on demand: the engine does not need it)."""
+        """The text's length as its network counts it, its content warning with it (computed on
+        demand: the engine does not need it)."""
         limit = NETWORK_TYPES[self.network_type].limit
-        return limit.measure(self.text) if self.limit is not None and limit is not None else None
+        if self.limit is None or limit is None:
+            return None
+        return limit.measure(self.text, self.content_warning)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -92,6 +96,7 @@ class Publication:
             **({"thread_root": self.thread_root} if self.thread_root else {}),
             "origin": "status" if self.kind in STATUS_KINDS else "calendar",
             **({"incident_state": self.incident_state} if self.incident_state else {}),
+            **({"content_warning": self.content_warning} if self.content_warning else {}),
             **({"role": self.role} if self.kind in STATUS_KINDS and self.role else {}),
         }
 
@@ -112,7 +117,7 @@ class JsonLines:
         self.times: dict[int, tuple[datetime, str]] = {}  # by id: publications share their times
 
     def line(self, pub: Publication, prefix: str = "") -> str:
-        if pub.kind in STATUS_KINDS or pub.thread_root or pub.incident_state:
+        if pub.kind in STATUS_KINDS or pub.thread_root or pub.incident_state or pub.content_warning:
             return prefix + self.dumps(pub.as_json()).decode()
         frame = self.frames.get((pub.source, pub.network))
         if frame is None:
@@ -419,17 +424,17 @@ def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[A
         limit = account.rules.limit
         targets.append((account, account.name, account.type, templates, len(templates),
                         [variant_id(t) for t in templates], limit.maximum if limit else None,
-                        f"\x1f{account.name}".encode()))
+                        f"\x1f{account.name}".encode(), post.option(account.name, CONTENT_WARNING) or ""))
     rotation: dict[str, tuple[list[int], list[int | None]]] = {}
     for occ in occurrences(post, start, end, memo):
         values = values_at(occ.local)
         instant = occ.instant or _instant(occ.at)
         head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
         if history is not None and instant < emit_from:  # another part's: only the rotation moves on
-            for _, name, _, _, _, ids, _, tail in targets:
+            for _, name, _, _, _, ids, _, tail, _ in targets:
                 _rotate(history, rotation, ids, pid, name, sha256(head + tail).hexdigest()[:32], occ.index)
             continue
-        for account, name, network_type, templates, count, ids, maximum, tail in targets:
+        for account, name, network_type, templates, count, ids, maximum, tail, warning in targets:
             key = sha256(head + tail).hexdigest()[:32]
             if history is None:
                 number = occ.index % count
@@ -440,7 +445,7 @@ def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[A
                 text = finish(text, brand, campaign, account)
             rows.append((instant, name, pid, len(rows), Publication(
                 key, source, pid, kind, name, network_type, occ.at, text, number + 1, count, maximum,
-                post.campaign, occ.note, None, ids[number], kind)))
+                post.campaign, occ.note, None, ids[number], kind, content_warning=warning)))
 
 
 _Rotation = tuple[list[int], list[int | None]]  # per account: uses of each variant, the last one chosen

@@ -13,7 +13,7 @@ from typing import Any
 
 from .days import CLOSED_HINT, CLOSED_PATTERN, HOURS_HINT, HOURS_PATTERN, WEEKDAY_KEYS
 from .model import POST_KINDS, STATUS_KINDS
-from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
+from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES, POST_FIELDS
 from .subscribers import schema as subscribers_schema
 from .voice import ELEMENTS, REQUIRED_KEYS, RULES, SEVERITIES
 
@@ -122,9 +122,10 @@ def calendar_schema() -> dict[str, Any]:
             "exdates": {"type": "array", "items": _WHEN},
             "enabled": {"type": "boolean"},
             **text_choice,
+            **POST_FIELDS,  # each taken only by the networks whose type lists it (post_fields)
             "per_network": {
                 "type": "object",
-                "additionalProperties": _object({**text_choice, "enabled": {"type": "boolean"}}),
+                "additionalProperties": _object({**text_choice, "enabled": {"type": "boolean"}, **POST_FIELDS}),
             },
             "image": image,
             "components": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,

@@ -378,9 +378,9 @@ def _over(pub: Publication) -> bool:
     limit = NETWORK_TYPES[pub.network_type].limit if pub.limit is not None else None
     if limit is None:
         return False
-    if limit.bound is not None and limit.bound(pub.text) <= limit.maximum:
+    if not pub.content_warning and limit.bound is not None and limit.bound(pub.text) <= limit.maximum:
         return False
-    return limit.measure(pub.text) > limit.maximum
+    return limit.measure(pub.text, pub.content_warning) > limit.maximum
 
 
 def _budget(pub: Publication) -> tuple[str, str, str, bool]:
