@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 
 from campaigns.errors import ConfigError
 from campaigns.model import Account
+from campaigns.networks import NETWORK_TYPES
 from scheduler.clock import FakeClock
 from scheduler.errors import AuthFailed, Permanent, RateLimited, Transient
 from scheduler.networks.base import OutgoingPost, RemoteRef
@@ -201,13 +202,14 @@ class MastodonServer:
             errors = [e.message for e in self.validator.iter_errors(form)]
             if errors:
                 return 422, {}, {"error": f"Validation failed: {errors[0]}"}
-            if len(form["status"]) > 500:
+            if len(form["status"]) + len(form.get("spoiler_text", "")) > 500:  # the warning counts (ASCII here)
                 return 422, {}, {"error": "Validation failed: Text character limit of 500 exceeded"}
             key = headers.get("Idempotency-Key")
             if key in self.by_key:
                 return 200, {}, self.by_key[key]
             status = {"id": str(110000 + len(self.statuses)), "url": f"https://social.example/@acme/{len(self.statuses)}",
                       "content": f"<p>{form['status']}</p>", "in_reply_to_id": form.get("in_reply_to_id"),
+                      "spoiler_text": form.get("spoiler_text", ""),
                       "media_ids": media_ids,
                       "created_at": "2026-12-01T09:00:00.000Z", "account": {"id": "9", "acct": "acme"}}
             self.statuses.append(status)
@@ -234,6 +236,26 @@ def test_mastodon_posts_replies_and_honours_the_idempotency_key(api):
     again = pub.publish(post("Checkout errors: we're on it."))  # a re-send after a crash: same key
     assert again.id == first.id and len(server.statuses) == 2 and reply.url.startswith("https://social.example/")
     assert api.requests[0]["headers"]["Idempotency-Key"] == "k" * 32
+
+
+def test_mastodon_sends_the_content_warning_as_spoiler_text(api):
+    server = MastodonServer(api)
+    pub = mastodon(api)
+    pub.publish(OutgoingPost(**{**post("Parcels are two days late.").__dict__, "content_warning": "Delivery delays"}))
+    pub.publish(OutgoingPost(**{**post("No warning.").__dict__, "key": "n" * 32}))
+    assert [s["spoiler_text"] for s in server.statuses] == ["Delivery delays", ""]
+    assert "spoiler_text" not in dict(parse_qsl(api.requests[-1]["body"].decode()))  # none sent without one
+
+
+def test_mastodon_counts_the_content_warning_toward_500_as_herald_does(api):
+    server = MastodonServer(api)
+    limit = NETWORK_TYPES["mastodon"].limit
+    text, warning = "x" * 480, "w" * 21
+    assert limit.overflow(text) is None and limit.overflow(text, warning) == "501/500 characters (1 over)"
+    with pytest.raises(Permanent, match="character limit"):
+        mastodon(api).publish(OutgoingPost(**{**post(text).__dict__, "content_warning": warning}))
+    mastodon(api).publish(OutgoingPost(**{**post(text).__dict__, "content_warning": warning[:20]}))
+    assert len(server.statuses) == 1
 
 
 @pytest.mark.slow

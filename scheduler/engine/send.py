@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from campaigns.model import STATUS_KINDS, Account
+from campaigns.networks import LINK_CARD
 from campaigns.plan import Publication
 from status.announce import headline
 from status.model import Incident
@@ -155,7 +156,8 @@ def outgoing(ledger: Ledger, pub: Publication, view: View) -> OutgoingPost:
         headline=headline(pub, view.status, calendar.brand.tz) if pub.kind in STATUS_KINDS else "",
         # replies carry their first post's key; an incident's first update starts its own thread
         thread_key=pub.thread_root or (pub.key if pub.kind == "incident" else None),
-        extra=_incident_fields(pub, incident),
+        extra=_incident_fields(pub, incident), content_warning=pub.content_warning,
+        link_card=post.option(pub.network, LINK_CARD) if post else None,
     )
 
 
