@@ -635,20 +635,12 @@ class PostBuilder:
         per_network field for a network that does not take it is an error; a post's own field
         that none of its networks takes, a warning."""
         per = mapping_at(self.spec, "per_network")
-        for key, value in per.items():
-            rules = self.networks[key].rules if key in self.networks else next(
-                (self.networks[n].rules for n in names if self.networks[n].type == key), None)
-            if rules is None or not isinstance(value, LocDict):
-                continue  # (not one of its networks: reported by per_network)
-            for found in (f for f in POST_FIELDS if f in value and f not in rules.post_fields):
-                self.error(value.key_loc(found), f"{found} is not something {rules.title} shows",
-                           _takers(found))
+        self.misplaced_fields(names, per)
         options: dict[str, dict[str, Any]] = {}
         for name in texts:
             account = self.networks[name]
-            layers = [self.spec, per.get(account.type), per.get(name)]
-            chosen = {f: _plain(layer[f]) for layer in layers if isinstance(layer, dict)
-                      for f in account.rules.post_fields if f in layer}
+            layers = [layer for layer in (self.spec, per.get(account.type), per.get(name)) if isinstance(layer, dict)]
+            chosen = {f: _plain(layer[f]) for layer in layers for f in account.rules.post_fields if f in layer}
             if chosen:
                 options[name] = chosen
         for found in (f for f in POST_FIELDS if f in self.spec):
@@ -656,6 +648,16 @@ class PostBuilder:
                 self.p.warning(self.spec.key_loc(found), f"{found} of post {self.pid!r} goes nowhere: "
                                "none of its networks shows it", _takers(found))
         return options
+
+    def misplaced_fields(self, names: tuple[str, ...], per: LocDict) -> None:
+        """A per_network post field its network (an account, or a type) does not take, reported."""
+        for key, value in per.items():
+            rules = self.networks[key].rules if key in self.networks else next(
+                (self.networks[n].rules for n in names if self.networks[n].type == key), None)
+            if rules is None or not isinstance(value, LocDict):
+                continue  # (not one of its networks: reported by per_network)
+            for found in (f for f in POST_FIELDS if f in value and f not in rules.post_fields):
+                self.error(value.key_loc(found), f"{found} is not something {rules.title} shows", _takers(found))
 
     def per_network(self, names: tuple[str, ...]) -> tuple[dict[str, tuple[Template, ...]], set[str]]:
         """The per_network wording (by account or network type) and the accounts or types it

@@ -233,18 +233,25 @@ class NetworkType:
             refuse(f"required {', '.join(missing)} not among its fields")
         if bad := [s for s in (*self.secrets, *self.optional_secrets) if not _SECRET_NAME.fullmatch(s)]:
             refuse(f"credential names are upper-case letters, digits and '_': {', '.join(bad)}")
-        if bad := [s for s in self.images if s not in IMAGE_SOURCES]:
-            refuse(f"images come from {' or '.join(IMAGE_SOURCES)}, not {', '.join(bad)}")
-        if self.image_required and not self.images:
-            refuse("image_required, but it takes no images")
-        if bad := [f for f in self.post_fields if f not in POST_FIELDS]:
-            refuse(f"post fields are among {', '.join(POST_FIELDS)}, not {', '.join(bad)}")
+        if wrong := _capability_problem(self):
+            refuse(wrong)
         object.__setattr__(self, "resend", Resend(self.resend))
 
     @property
     def safe_to_resend(self) -> bool:
         """What its publisher's ``safe_to_resend`` must say (checked when the class is imported)."""
         return self.resend is not Resend.NEVER
+
+
+def _capability_problem(record: NetworkType) -> str:
+    """What is inconsistent in what a type says it takes (images, post fields); "" if nothing."""
+    if bad := [s for s in record.images if s not in IMAGE_SOURCES]:
+        return f"images come from {' or '.join(IMAGE_SOURCES)}, not {', '.join(bad)}"
+    if record.image_required and not record.images:
+        return "image_required, but it takes no images"
+    if bad := [f for f in record.post_fields if f not in POST_FIELDS]:
+        return f"post fields are among {', '.join(POST_FIELDS)}, not {', '.join(bad)}"
+    return ""
 
 
 # The built-in networks, in the order people see them; adding one is adding a record here.

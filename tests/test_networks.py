@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
@@ -531,12 +532,90 @@ def bluesky(api: FakeApi, tmp_path, password: str = "app-pass-1234"):
 
 def test_bluesky_posts_with_byte_offset_facets_after_non_ascii_text(api, tmp_path):
     server = BlueskyServer(api)
-    ref = bluesky(api, tmp_path).publish(post("Größe & Lieferung 🛋️: https://acme.example/track #sofa"))
+    ref = bluesky(api, tmp_path).publish(_with("Größe & Lieferung 🛋️: https://acme.example/track #sofa",
+                                               link_card={"title": "Track"}))  # (nothing fetched)
     (record,) = [r["record"] for r in server.records]
     kinds = sorted(f["features"][0]["$type"] for f in record["facets"])
     assert kinds == ["app.bsky.richtext.facet#link", "app.bsky.richtext.facet#tag"]
     assert ref.id == "at://did:plc:acme/app.bsky.feed.post/3kabc0|bafyrei0"
     assert ref.url == "https://bsky.app/profile/acme.example/post/3kabc0"
+
+
+def _with(text: str, **fields) -> OutgoingPost:
+    return OutgoingPost(**{**post(text).__dict__, **fields})
+
+
+@pytest.fixture
+def page():
+    """A web page on 127.0.0.1 that a post links to (its answer set per test)."""
+    server = FakeApi()
+    yield server
+    server.close()
+
+
+def _html(head: str) -> tuple[int, dict, str]:
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, f"<!doctype html><html><head>{head}</head><body>x</body>"
+
+
+def test_bluesky_attaches_a_link_card_from_the_linked_pages_og_tags(api, tmp_path, page):
+    server = BlueskyServer(api)
+    page.handler = lambda *a: _html('<title>Ignored</title><meta property="og:title" content="Sofa &amp; Co &#8211; '
+                                    'deliveries"><meta property="og:description" content="Where\u2028is  it?\u202e '
+                                    '&lt;b&gt;now&lt;/b&gt;">')
+    bluesky(api, tmp_path).publish(post(f"Where is my sofa? {page.url}/track?id=1 today"))
+    embed = server.records[0]["record"]["embed"]
+    assert embed == {"$type": "app.bsky.embed.external", "external": {
+        "$type": "app.bsky.embed.external#external", "uri": f"{page.url}/track?id=1", "title": "Sofa & Co – deliveries",
+        "description": "Where is it? <b>now</b>"}}
+    lexicon = json.loads(reference("bluesky-lexicons", "app.bsky.embed.external.json").read_text())
+    assert set(lexicon["defs"]["external"]["required"]) <= set(embed["external"])
+    assert [r["path"] for r in page.requests] == ["/track?id=1"]
+
+
+def test_bluesky_takes_the_title_when_the_page_has_no_og_tags(api, tmp_path, page):
+    server = BlueskyServer(api)
+    page.handler = lambda *a: _html("<title>\n  Acme   help\n</title><meta name=description content='Answers'>")
+    bluesky(api, tmp_path).publish(post(f"Help: {page.url}/help"))
+    assert server.records[0]["record"]["embed"]["external"] | {"$type": ""} == {
+        "$type": "", "uri": f"{page.url}/help", "title": "Acme help", "description": "Answers"}
+
+
+def test_the_calendars_link_card_is_used_and_nothing_is_fetched(api, tmp_path, page):
+    server = BlueskyServer(api)
+    bluesky(api, tmp_path).publish(_with(f"Track: {page.url}/t", link_card={"title": "Track your order"}))
+    assert server.records[0]["record"]["embed"]["external"]["title"] == "Track your order"
+    assert server.records[0]["record"]["embed"]["external"]["description"] == ""
+    assert page.requests == []
+
+
+@pytest.mark.parametrize("answer", [
+    "down", (500, {"Content-Type": "text/html"}, "<title>Oops</title>"),
+    (200, {"Content-Type": "text/html"}, "<html><head><title>" + "x" * (10 * 1024 * 1024) + "</title></head></html>"),
+    (200, {"Content-Type": "application/pdf"}, "%PDF-1.7"), (200, {"Content-Type": "text/html"}, "<p>no head</p>"),
+], ids=["down", "500", "10MB", "pdf", "untitled"])
+def test_bluesky_posts_without_a_card_when_the_page_gives_none(api, tmp_path, page, answer, caplog):
+    server = BlueskyServer(api)
+    url = page.url
+    if answer == "down":
+        with socket.socket() as closed:  # a port nothing listens on
+            closed.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    else:
+        page.handler = lambda *a: answer
+    with caplog.at_level("INFO", logger="herald.networks"):
+        bluesky(api, tmp_path).publish(post(f"Track: {url}/t"))
+    assert "embed" not in server.records[0]["record"]
+    lines = [r.getMessage() for r in caplog.records if "no link card" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith(f"sky: no link card for {url}/t (")
+
+
+def test_bluesky_makes_no_card_for_a_post_with_an_image_or_without_a_link(api, tmp_path, page):
+    server = BlueskyServer(api)
+    pub = bluesky(api, tmp_path)
+    pub.publish(_with(f"Look: {page.url}/t", image=image_post(tmp_path).image))
+    pub.publish(_with("No link here.", key="n" * 32))
+    assert server.records[0]["record"]["embed"]["$type"] == "app.bsky.embed.images"
+    assert "embed" not in server.records[1]["record"] and page.requests == []
 
 
 def test_bluesky_replies_carry_root_and_parent_refs(api, tmp_path):

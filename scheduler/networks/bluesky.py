@@ -8,6 +8,11 @@
 - Posts carry rich-text facets for links and hashtags, detected by the SDK with the
   UTF-8 byte offsets the lexicon requires; replies set root and parent strong refs
   (``uri`` + ``cid``) to the thread's first post.
+- A post without an image gets a link card (``app.bsky.embed.external``) for its text's
+  first link, as Bluesky's own clients make one: the calendar's ``link_card`` title and
+  description when it gives them, else the linked page's (:mod:`.linkcard`: its ``og:``
+  tags, fetched with a 3 s deadline and a 1 MB cap); no card when that fails (one line in
+  the log), never a failed post.
 - No idempotency key, but it can be asked: ``find_recent`` reads the author feed and
   compares texts.
 - The SDK's httpx client sends through Herald's HTTP layer (the public
@@ -46,6 +51,7 @@ from ..http import HttpClient, httpx_transport
 from ..redaction import register
 from .base import AccountPublisher, OutgoingPost, RemoteRef, sdk_error, transport_errors
 from .credentials import Secrets
+from .linkcard import MAX_DESCRIPTION, MAX_TITLE, LinkCard, clean, fetch_card, first_link
 from .media import image_bytes
 
 if TYPE_CHECKING:
@@ -171,10 +177,27 @@ class BlueskyPublisher(AccountPublisher):
             blob = self._call(lambda: self.client.upload_blob(data)).blob
             embed = models.AppBskyEmbedImages.Main(images=[models.AppBskyEmbedImages.Image(
                 alt=post.image.get("alt", ""), image=blob)])
+        else:
+            embed = self._link_card(post)
         created = self._call(lambda: self.client.send_post(post.text, reply_to=reply, facets=facets, embed=embed,
                                                            langs=[self.language], profile_identify=self._did()))
         rkey = created.uri.rsplit("/", 1)[-1]
         return RemoteRef(f"{created.uri}|{created.cid}", f"https://bsky.app/profile/{self.handle}/post/{rkey}")
+
+    def _link_card(self, post: OutgoingPost) -> models.AppBskyEmbedExternal.Main | None:
+        """The card of the text's first link: the calendar's ``link_card`` words if it gives
+        them (nothing fetched), else the linked page's; None when there is no link or no card."""
+        uri = first_link(post.text)
+        if uri is None:
+            return None
+        given = post.link_card
+        card = (LinkCard(uri, clean(given.get("title", ""), MAX_TITLE), clean(given.get("description", ""),
+                                                                                 MAX_DESCRIPTION))
+                if given else fetch_card(self.http, uri, self.name))
+        if card is None or not card.title:
+            return None
+        return models.AppBskyEmbedExternal.Main(external=models.AppBskyEmbedExternal.External(
+            uri=card.uri, title=card.title, description=card.description))
 
     def _did(self) -> str:
         """Whose repository posts go to: the session's DID (no profile fetch is needed for it)."""
