@@ -66,6 +66,13 @@ week.\\nTurn the cushions now and then.\\nWool throws help too.\\nTen more years
     networks: [sky, mastodon]
     at: 2026-12-03T14:00
     text: "Where is your sofa? Track it in one click: {links.track}"
+  - id: delays
+    kind: announcement
+    networks: [sky, mastodon]
+    at: 2026-12-03T15:00
+    content_warning: "Delivery delays <b>"
+    link_card: {title: "Deliveries this week", description: "Which <areas> wait longer, and why"}
+    text: "Parcels to the north are two days late. Details: {links.help}"
   - id: hourly
     kind: reminder
     networks: [site]
@@ -236,6 +243,30 @@ def test_the_week_has_a_column_per_day_and_the_hours_down_the_side(client):
 
 
 # -- the day: previews ---------------------------------------------------------------------------
+def test_mastodon_folds_the_text_behind_its_content_warning_and_counts_it(client):
+    page = client.get("/review?view=day&from=2026-12-03").text
+    masto = article(page, "delays on mastodon at 15:00")
+    assert "Public</p>" in masto and "no content warning" not in masto
+    fold = masto.split('<details class="pv-cwfold">')[1].split("</details>")[0]
+    summary, folded = fold.split("</summary>")
+    assert '<span class="cw" dir="auto">Delivery delays &lt;b&gt;</span> <span class="meta">Show more</span>' in summary
+    assert "Parcels to the north are two days late." in folded
+    used = int(re.search(r"Length: (\d+)/500 characters", masto).group(1))
+    text = "Parcels to the north are two days late. Details: "
+    assert used == len(text) + 23 + len("Delivery delays <b>")
+    assert "the content warning counted with the text" in masto
+    assert "pv-cwfold" not in article(page, "track on mastodon at 14:00")
+
+
+def test_bluesky_shows_the_calendars_link_card(client):
+    page = client.get("/review?view=day&from=2026-12-03").text
+    sky = article(page, "delays on sky at 15:00")
+    card = sky.split('<div class="pv-linkcard">')[1].split("</div>")[0]
+    assert '<p class="meta">acme.example.com</p>' in card
+    assert "<strong>Deliveries this week</strong>" in card and "Which &lt;areas&gt; wait longer, and why" in card
+    assert "Link card from the calendar" in card and "pv-cwfold" not in sky  # no content warning on Bluesky
+
+
 def test_each_network_has_its_own_preview(client):
     page = client.get("/review?view=day&from=2026-12-03").text
     x = article(page, "sofa-guide on x at 10:00")
@@ -245,10 +276,12 @@ def test_each_network_has_its_own_preview(client):
     assert "@acme@social.example" in mastodon and "Public · no content warning" in mastodon
     assert re.search(r"\d+/500 characters", mastodon) and "1 link counted as 23 each" in mastodon
     sky = article(page, "sofa-guide on sky at 10:00")
-    assert re.search(r"\d+/300 graphemes", sky) and "link card" not in sky  # an image: no card either way
-    assert "No link card: Herald sends the link in the text" in article(page, "track on sky at 14:00")
+    assert re.search(r"\d+/300 graphemes", sky) and "pv-linkcard" not in sky  # an image: no card
+    track = article(page, "track on sky at 14:00")  # the room fetches nothing: the host, and the title when sent
+    assert re.search(r'<div class="pv-linkcard"><p class="meta">acme\.example\.com</p>.*title fetched when sent', track)
     linkedin = article(page, "sofa-guide on linkedin at 10:00")
     assert '<details class="more"><summary>…see more</summary>' in linkedin
+    assert "pv-linkcard" not in linkedin and "pv-cwfold" not in linkedin  # neither on a network without them
     facebook = article(page, "sofa-guide on facebook at 10:00")
     assert '<details class="more"><summary>… See more</summary>' in facebook
     insta = article(page, "armchair on insta at 12:00")

@@ -7,7 +7,10 @@ measured on the counter itself), and whether it is the team's own chat (``intern
 ``local``: a message bubble) or needs an image (``image_required``: a square picture with the
 caption under it).  What a network's *feed looks like* is per built-in type in :data:`LOOKS`
 (where its feed folds a long text behind "see more", which account option is its handle, and
-what it shows of a link); another package's type gets the plain look.
+whether it shows a visibility line); another package's type gets the plain look.  A post's
+content warning (Mastodon) folds the text behind it, as Mastodon does; a network that attaches a
+link card (Bluesky) shows it under the text, with the calendar's ``link_card`` words or, since
+the room fetches nothing, the link's host and "title fetched when sent".
 
 Where a network's version differs from the post's main text (its own ``per_network`` wording, or
 a status announcement shortened to fit), the preview says so and shows what was cut, word by
@@ -27,10 +30,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-from campaigns.networks import URL_RE, BuiltinType, Limit, NetworkType
+from campaigns.networks import LINK_CARD, URL_RE, BuiltinType, Limit, NetworkType
 
 if TYPE_CHECKING:
-    from campaigns.model import Account, Calendar
+    from campaigns.model import Account, Calendar, Post
     from campaigns.plan import Publication
     from status.model import Status
 
@@ -48,7 +51,6 @@ class Look:
     caption: bool = False  # the caption's first line, then "… more" (under a square picture)
     handle: str = ""  # the account option shown as its @handle
     instance: str = ""  # the account option naming its server (Mastodon: @handle@server)
-    link_note: str = ""  # what it shows of a link in the text, when that is worth saying
     visibility: bool = False  # shows the post's visibility and content warning line
     more: str = "…see more"  # what its fold says
 
@@ -56,8 +58,7 @@ class Look:
 LOOKS: dict[str, Look] = {
     BuiltinType.X: Look(handle="handle"),
     BuiltinType.MASTODON: Look(handle="handle", instance="instance", visibility=True),
-    BuiltinType.BLUESKY: Look(handle="handle", link_note="No link card: Herald sends the link in the text, and "
-                                                         "Bluesky shows a card only when a post attaches one"),
+    BuiltinType.BLUESKY: Look(handle="handle"),
     BuiltinType.LINKEDIN: Look(fold=210, fold_lines=3),
     BuiltinType.FACEBOOK: Look(fold=480, fold_lines=5, more="… See more"),
     BuiltinType.INSTAGRAM: Look(caption=True, more="… more"),
@@ -94,10 +95,13 @@ def counter(pub: Publication, rules: NetworkType) -> dict[str, Any] | None:
     limit = rules.limit
     if limit is None or pub.limit is None:
         return None
-    used = limit.measure(pub.text)
+    used = limit.measure(pub.text, pub.content_warning)
     weight = _link_weight(limit)  # (X counts only what twitter-text takes for a link: not a .example host)
     links = len([u for u in URL_RE.findall(pub.text) if limit.measure(u) == weight]) if weight else 0
-    note = f"{links} link{'s' if links != 1 else ''} counted as {weight} each" if links and weight else ""
+    notes = [f"{links} link{'s' if links != 1 else ''} counted as {weight} each"] if links and weight else []
+    if pub.content_warning:
+        notes.append("the content warning counted with the text")
+    note = " · ".join(notes)
     share = min(used / limit.maximum, 1.0) if limit.maximum else 1.0
     return {"used": used, "maximum": limit.maximum, "unit": limit.unit, "over": used > limit.maximum,
             "left": limit.maximum - used, "note": note, "dash": f"{share * 100:.1f} 100"}
@@ -117,6 +121,23 @@ def fold(text: str, look: Look) -> tuple[str, str]:
         space = text.rfind(" ", 0, look.fold)
         cut = space if space > look.fold // 2 else look.fold
     return (text, "") if cut >= len(text) else (text[:cut], text[cut:])
+
+
+def link_card(pub: Publication, post: Post | None, rules: NetworkType, image_sent: bool) -> dict[str, str] | None:
+    """The link card a network that makes one (``link_card`` among its ``post_fields``) attaches
+    for the text's first link, when no image is sent: the calendar's words when it gives them,
+    else the link's host and that the title is read when the post is sent (the review room
+    fetches nothing)."""
+    found = URL_RE.search(pub.text)
+    if LINK_CARD not in rules.post_fields or image_sent or found is None:
+        return None
+    uri = found.group(0)
+    given = post.option(pub.network, LINK_CARD) if post is not None else None
+    host = urlsplit(uri).hostname or uri
+    if given:
+        return {"uri": uri, "host": host, "title": given.get("title", ""),
+                "description": given.get("description", ""), "given": "from the calendar"}
+    return {"uri": uri, "host": host, "title": "", "description": "", "given": ""}
 
 
 def media_path(folder: str, path: str) -> str | None:

@@ -333,7 +333,10 @@ def _previews(room: Room, cards: list[Card], pubs: list[Publication]) -> None:
             "changed": _changed(room, card, rules),
             "links": bool(URL_RE.search(pub.text)),
             "visibility": str(account.options.get("visibility") or "public") if account else "public",
+            "cw": pub.content_warning,
         }
+        sent = bool(card.preview["image"] and card.preview["image"].get("sent"))
+        card.preview["link_card"] = previews.link_card(pub, post, rules, sent) if rules is not None else None
 
 
 def _root_text(room: Room, pub: Publication, texts: dict[str, str]) -> str:
