@@ -506,7 +506,8 @@ def test_an_engine_fires_through_the_pipeline_end_to_end(ledger):
 def test_a_firing_is_freed_when_it_ends_without_the_cyclic_collector(ledger, monkeypatch):
     """Found by issue 23's lateness profile: the stop gate's undo held the firing that held it, a
     cycle, so every send's firing (its claim, record and post with it) waited for the cyclic
-    collector: a third more collections while sending, and what survives one is left for a full one."""
+    collector: half again as many collections while sending, and a firing still running at one
+    was kept until a collection of an older generation."""
     site = MemoryPublisher("site", "site")
     engine = Engine(CALENDAR, ledger, {"site": site}, owner="me")
     firings: list[weakref.ref[Firing]] = []
