@@ -4,9 +4,11 @@ the outcome listeners."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import re
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -499,6 +501,26 @@ def test_an_engine_fires_through_the_pipeline_end_to_end(ledger):
     outcome = engine.fire(TIP, T0)
     assert (outcome.result, site.texts()) == (Result.SENT, ["Sofa care tip"]) and engine.in_flight() == []
 
+
+
+def test_a_firing_is_freed_when_it_ends_without_the_cyclic_collector(ledger, monkeypatch):
+    """Found by issue 23's lateness profile: the stop gate's undo held the firing that held it, a
+    cycle, so every send's firing (its claim, record and post with it) waited for the cyclic
+    collector: half again as many collections while sending, and a firing still running at one
+    was kept until a collection of an older generation."""
+    site = MemoryPublisher("site", "site")
+    engine = Engine(CALENDAR, ledger, {"site": site}, owner="me")
+    firings: list[weakref.ref[Firing]] = []
+    run = FIRE.run
+    monkeypatch.setattr(FIRE, "run", lambda f: (firings.append(weakref.ref(f)), run(f))[1])
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        assert engine.fire(TIP, T0).result == Result.SENT
+        assert len(firings) == 1 and firings[0]() is None  # freed by its last reference going, as before the pipeline
+    finally:
+        if was_enabled:
+            gc.enable()
 
 # -- outcome listeners ---------------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from campaigns.model import STATUS_KINDS, Account
@@ -29,7 +30,9 @@ def stop_gate(f: Firing) -> Outcome | None:
     """the engine is stopping: its claim given back unsent, due again at the next start"""
     gate = f.engine.gate
     if gate.enter(f.pub):
-        f.cleanup.append(lambda: gate.leave(f.pub))  # in flight until its outcome is recorded
+        # in flight until its outcome is recorded; the undo holds the publication, never the firing
+        # (that would be a cycle: each send's firing, claim and post then wait for the cyclic collector)
+        f.cleanup.append(partial(gate.leave, f.pub))
         return None
     # its attempt not counted; an ambiguous claim stays ambiguous, to be reconciled at the next start
     f.engine.ledger.release(f.pub.key, f.engine.owner, f.now)

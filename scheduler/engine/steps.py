@@ -62,7 +62,9 @@ class Firing:
     post: OutgoingPost | None = None  # built by ``reconcile``, sent by ``send``
     ref: RemoteRef | None = None  # what the network answered ``send`` with
     failure: Exception | None = None  # what ``reconcile`` or ``send`` raised, for ``record``
-    cleanup: list[Callable[[], None]] = field(default_factory=list)  # run when the firing ends, however
+    # run when the firing ends, however; an undo holds what it needs, never the firing (a cycle would
+    # leave every firing, and its claim and post, to the cyclic collector)
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
 
     def outcome(self, result: Result, message: str = "", *, remote_id: str | None = None,
                 retry_at: datetime | None = None, cause: Cause | None = None) -> Outcome:
