@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from campaigns.schema import DURATION_PATTERN, ID_PATTERN, NAME_PATTERN, WHEN_PATTERN, _object
+from campaigns.textsafety import TITLE_PATTERN
 
 COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance")
 INCIDENT_COMPONENT_STATES = COMPONENT_STATES[:4]  # an update never says under_maintenance: a window does
@@ -15,6 +16,8 @@ MAINTENANCE_STATES = ("scheduled", "in_progress", "verifying", "completed")
 _WHEN = {"type": "string", "pattern": WHEN_PATTERN,
          "x-hint": "a time like 2026-11-23T09:12 (in the file's timezone) or 2026-11-23T09:12+01:00"}
 _TEXT = {"type": "string", "minLength": 1}
+_TITLE = {**_TEXT, "pattern": TITLE_PATTERN,
+          "x-hint": "one line of text, without characters that reverse it (U+202A-U+202E, U+2066-U+2069)"}
 
 
 def status_schema() -> dict[str, Any]:
@@ -35,7 +38,7 @@ def status_schema() -> dict[str, Any]:
     incident = _object({
         "id": {"type": "string", "pattern": ID_PATTERN,
                "x-hint": "letters, digits, '.', '_' and '-', e.g. checkout-errors-2026-11-23"},
-        "title": _TEXT,
+        "title": _TITLE,
         "impact": {"enum": list(IMPACTS)},
         "components": names,
         "networks": {**names, "description": "accounts to tell (default: every enabled account)"},
@@ -59,7 +62,7 @@ def status_schema() -> dict[str, Any]:
     maintenance = _object({
         "id": {"type": "string", "pattern": ID_PATTERN,
                "x-hint": "letters, digits, '.', '_' and '-', e.g. db-upgrade-2026-11-28"},
-        "title": _TEXT,
+        "title": _TITLE,
         "starts": _WHEN,
         "ends": _WHEN,
         "components": names,
@@ -84,7 +87,7 @@ def status_schema() -> dict[str, Any]:
                      "description": "draft: the internal chat account told (webhook, slack, discord, teams or "
                                     "telegram; never a public one)"},
         "networks": names,
-        "title": _TEXT,
+        "title": _TITLE,
         "message": _TEXT,
     }, ("action",))
     route = _object({

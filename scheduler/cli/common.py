@@ -297,6 +297,19 @@ def check_text(option: str, text: str) -> str:
     return text
 
 
+def check_title(option: str, text: str) -> str:
+    """A title: text as :func:`check_text` takes it, on one line (it becomes a mail's Subject, a
+    log line, a feed entry's title and a terminal row) and without characters that turn the text
+    around (U+202A-U+202E, U+2066-U+2069: a title shown reversed)."""
+    from campaigns.textsafety import describe_title_problem
+
+    text = check_text(option, text)
+    problem = describe_title_problem(text)
+    if problem:
+        raise UsageError(f"{option}: {problem}")
+    return text
+
+
 def output_target(path: str) -> str:
     """Check where ``-o`` writes before any work is done (:func:`scheduler.files.output_problem`);
     a refusal is a RuntimeFailure naming the path as given, in the words of its cause."""

@@ -19,6 +19,7 @@ from .common import (
     calendar_option,
     check_names,
     check_text,
+    check_title,
     count,
     identifier,
     ledger_exists,
@@ -218,7 +219,7 @@ def _check_incident_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--state {args.state!r}: " + suggestion(args.state, OPEN_STATES))
     args.message = check_text("-m", args.message)
     if args.action == "declare":
-        args.title = check_text("--title", args.title)
+        args.title = check_title("--title", args.title)
     args.component_status = component_states(args.component_status, args.action == "resolve")
     if args.next_update is not None:
         parse_duration_option("--next-update", args.next_update)
@@ -288,7 +289,7 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
         show(f"{args.id}: cancelled in {args.status}; if it was announced, the cancellation is announced")
         return ExitStatus.OK
     args.message = check_text("-m", args.message)
-    args.title = check_text("--title", args.title)
+    args.title = check_title("--title", args.title)
     remind = [r.strip() for given in args.remind for r in given.split(",") if r.strip()]
     for text in remind:
         if parse_duration_option("--remind", text) <= timedelta(0):
