@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import shutil
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from scheduler.cli import main
+from scheduler.clock import FakeClock
 from tests.conftest import ROOT
 
 UNREACHABLE = "postgresql://herald:s3cret-pw@127.0.0.1:1/herald"  # nothing listens on port 1
@@ -28,12 +30,16 @@ def one_line(capsys) -> tuple[str, str]:
     return out, err
 
 
-@pytest.mark.parametrize("refused", [["--until", "garbage"], ["--until", "2026-02-30"], ["--network", "nope"]])
+@pytest.mark.parametrize("refused", [["--until", "garbage"], ["--until", "2026-02-30"], ["--network", "nope"],
+                                     ["--until", "2025-12-31T18:00"],  # a year's typo: already past, pauses nothing
+                                     ["--until", ""], ["--until", " "],  # an unset variable: not "for ever"
+                                     ["--network", ""]])  # not "every network"
 def test_a_refused_pause_creates_no_ledger(shop, capsys, refused):
-    assert main(["pause", "--calendar", str(shop), *refused]) == 2
+    clock = FakeClock(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    assert main(["pause", "--calendar", str(shop), *refused], clock=clock) == 2
     one_line(capsys)
     assert not (shop.parent / ".herald").exists()
-    assert main(["pause", "--calendar", str(shop), "--until", "2026-12-31T18:00"]) == 0  # an accepted one does
+    assert main(["pause", "--calendar", str(shop), "--until", "2026-12-31T18:00"], clock=clock) == 0  # an accepted one does
     assert (shop.parent / ".herald" / "state.db").exists()
 
 

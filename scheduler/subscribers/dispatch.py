@@ -132,7 +132,7 @@ def _mail(settings: SubscriberSettings, keys: Keys, base: str, brand: str, d: De
     try:
         return notice_message(settings, keys, base, brand, d.notice, d.subscriber)
     except (ValueError, TypeError) as exc:
-        raise Permanent(f"the notice cannot be made into a mail: {exc}") from exc
+        raise Permanent("smtp", f"the notice cannot be made into a mail: {exc}") from exc
 
 
 class SubscriberDuty:
