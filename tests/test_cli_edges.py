@@ -95,3 +95,12 @@ def test_status_with_an_unreachable_postgresql_fails_in_one_line_before_showing_
     assert main(["status", "--calendar", str(shop), "--state", UNREACHABLE]) == 3
     out, err = one_line(capsys)
     assert out == "" and "s3cret-pw" not in err
+
+
+@pytest.mark.parametrize("argv", [["plan", "--from", "0001-01-01"], ["plan", "--from", "9999-12-31", "--days", "2"],
+                                  ["lint", "--from", "0001-01-01"], ["export-ical", "--from", "0001-01-01"],
+                                  ["simulate", "--from", "9999-12-31"]])
+def test_a_time_at_the_edge_of_the_calendar_is_refused_in_one_line_not_an_internal_error(shop, capsys, argv):
+    assert main([*argv, "--calendar", str(shop)]) == 2  # was exit 3: "unexpected error: OverflowError"
+    _, err = one_line(capsys)
+    assert "a year from 1900 to 9000" in err and "Error" not in err
