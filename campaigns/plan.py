@@ -76,6 +76,9 @@ class Publication:
     variant_id: str = ""  # which wording, by its text: what the ledger records to rotate fairly
     role: str = ""  # what the voice guide requires of it: the kind, or the incident state (resolved…)
     incident_state: str = ""  # incident updates: investigating, identified, monitoring, resolved
+    # the posts to reply under instead, in order, when ``thread_root`` never went out (a maintenance
+    # window's later announcements: the thread's root is the first of them the account sent)
+    thread_fallbacks: tuple[str, ...] = ()
 
     @property
     def length(self) -> int | None:

@@ -215,7 +215,8 @@ def test_each_update_is_one_publication_per_account_replying_under_the_first_rem
                                    "maintenance.in_progress", "maintenance.delayed", "maintenance.verifying",
                                    "maintenance.completed"]  # no end of its own: the completion says it
     root = x[0]
-    assert all(p.thread_root == root.key for p in x[3:]) and root.thread_root is None
+    assert all(p.thread_root == root.key for p in x[1:]) and root.thread_root is None
+    assert [p.thread_fallbacks for p in x[:3]] == [(), (), (x[1].key,)]  # if the first never went out
     assert len({p.key for p in pubs}) == len(pubs) == 14
     assert "We're copying the data to the new servers." in x[3].text
     assert "03:30" in x[4].text and "Copying the data takes longer than we planned." in x[4].text
@@ -234,7 +235,8 @@ def test_the_end_post_moves_with_a_delay_and_an_update_before_the_start_replaces
     assert [p.role for p in pubs_of(early) if p.network == "x"][2:] == ["maintenance.in_progress", "maintenance.end"]
 
 
-def test_the_networks_get_each_update_once_as_a_reply_to_the_first_announcement(tmp_path):
+def _hooked_run(tmp_path: Path, text: str, times: list[datetime]) -> tuple[list[dict], dict]:
+    """The webhook bodies a window's announcements send when the engine runs at ``times``."""
     from tests.receiver import Receiver
 
     with Receiver() as receiver:
@@ -243,18 +245,34 @@ def test_the_networks_get_each_update_once_as_a_reply_to_the_first_announcement(
                             f"networks:\n  site: {{type: site}}\n  hooks: {{type: webhook, url: '{receiver.url}/in'}}\n"
                             "posts: []\n")
         status = tmp_path / "status.yaml"
-        status.write_text(window().replace("    components: [checkout]\n", "    components: [checkout]\n"
-                                           "    networks: [hooks]\n"))
+        status.write_text(text.replace("    components: [checkout]\n", "    components: [checkout]\n    networks: [hooks]\n"))
         common = ["--calendar", str(calendar), "--status", str(status), "--state", f"sqlite:///{tmp_path / 'l.db'}"]
-        for when in (berlin(4, 2), berlin(5, 1), berlin(5, 2), berlin(5, 2, 5), berlin(5, 2, 50), berlin(5, 2, 50),
-                     berlin(5, 3, 20), berlin(5, 3, 25), berlin(5, 3, 25)):
+        for when in times:
             assert main(["run", "--once", *common], clock=FakeClock(when)) == 0
         bodies = [json.loads(d["body"]) if isinstance(d.get("body"), str) else d["body"] for d in receiver.deliveries]
+        return bodies, dict(receiver.accepted)
+
+
+def test_the_networks_get_each_update_once_as_a_reply_to_the_first_announcement(tmp_path):
+    bodies, accepted = _hooked_run(tmp_path, window(), [
+        berlin(4, 2), berlin(5, 1), berlin(5, 2), berlin(5, 2, 5), berlin(5, 2, 50), berlin(5, 2, 50),
+        berlin(5, 3, 20), berlin(5, 3, 25), berlin(5, 3, 25)])
     root = bodies[0]
-    assert root["reply_to"] is None
+    assert root["reply_to"] is None and "in 24 hours" in root["text"]
     replies = [b for b in bodies if "Database upgrade" in b["text"] and b is not root and b["reply_to"]]
-    assert len(replies) == 4 and {b["reply_to"] for b in replies} == {receiver.accepted[root["key"]]["id"]}
+    # the 1 h reminder, the start and the four updates
+    assert len(replies) == 6 and {b["reply_to"] for b in replies} == {accepted[root["key"]]["id"]}
     assert len({b["key"] for b in bodies}) == len(bodies)  # each once, though the engine ran twice at 02:50 and 03:25
+
+
+def test_a_window_first_seen_after_its_first_reminder_threads_under_the_first_announcement_sent(tmp_path):
+    # the engine first runs 6 h before the start: the 24 h reminder never goes out, the 1 h one does
+    bodies, accepted = _hooked_run(tmp_path, window(), [berlin(4, 20), berlin(5, 1), berlin(5, 2), berlin(5, 2, 5),
+                                                         berlin(5, 2, 50), berlin(5, 3, 20), berlin(5, 3, 25)])
+    root = bodies[0]
+    assert "in 1 hour" in root["text"] and root["reply_to"] is None
+    assert len(bodies) == 6 and all(b["reply_to"] == accepted[root["key"]]["id"] for b in bodies[1:])
+    assert {b["thread_key"] for b in bodies} == {root["key"]}
 
 
 # -- the command line ----------------------------------------------------------------------------------
