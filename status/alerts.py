@@ -273,7 +273,7 @@ def _policy(status: Status, item: Tracked) -> AlertPolicy | None:
 
 
 def _open_on(status: Status, component: str) -> Incident | None:
-    return next((i for i in status.open_incidents() if component in i.components), None)
+    return next(iter(status.open_on(component)), None)
 
 
 def _act(status: Status, out: Decision, now: datetime, calendar: Calendar) -> None:

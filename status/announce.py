@@ -417,6 +417,6 @@ def holding_incident(calendar: Calendar, status: Status, kind: str, components: 
     for incident in status.open_incidents():
         if not incident.impact.holds_posts or incident.started > now:
             continue
-        if kind in calendar.engine.hold_during_incidents or set(components) & set(incident.components):
+        if kind in calendar.engine.hold_during_incidents or set(components) & set(incident.affected):
             return incident
     return None

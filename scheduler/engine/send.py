@@ -196,4 +196,4 @@ def _incident_fields(pub: Publication, incident: Incident | None) -> dict[str, A
     if incident is None:
         return {}
     return {"incident": {"id": incident.id, "impact": incident.impact, "state": pub.incident_state,
-                         "components": list(incident.components)}}
+                         "components": list(incident.affected)}}

@@ -213,7 +213,7 @@ class Renderer:
             "id": incident.id, "title": incident.title, "impact": str(incident.impact),
             "css": INDICATOR_CLASS.get(str(incident.impact), "minor"), "state": str(incident.state),
             "label": str(incident.state).capitalize(), "resolved": incident.resolved,
-            "components": [self.names.get(c, c) for c in incident.components],
+            "components": [self.names.get(c, c) for c in incident.affected],
             "started": self.when(incident.started), "ended": self.when(end),
             "duration": _duration(end - incident.started), "updates": list(reversed(updates)), "next_by": next_by,
         }
