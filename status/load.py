@@ -25,6 +25,7 @@ from campaigns.result import LoadResult
 from campaigns.schemacheck import SchemaChecker, did_you_mean
 from campaigns.yamlsource import MAX_EXPANDED_NODES, Loc, LocDict, LocList, decode, load_fragment, load_text, read_file
 
+from .maintenance import WORKING
 from .model import (
     DEFAULT_WAIT,
     AlertAction,
@@ -747,6 +748,12 @@ class _Builder(LocatedBuilder):
             self.error(item.value_loc("at"), f"update at {item['at']} is not after the previous one "
                                              f"({previous.at.isoformat(timespec='seconds')})",
                        "updates are listed oldest first, each at its own time")
+            return False
+        began = next((u for u in before if u.state in WORKING), None)
+        if update.state == MaintenanceState.SCHEDULED and began is not None:
+            self.error(item.value_loc("state"), f"the work began at {began.at.isoformat(timespec='minutes')} "
+                                                f"({began.state}); the window is not scheduled any more",
+                       "write in_progress with what is happening (a pause too), or cancel the window")
             return False
         return True
 

@@ -94,6 +94,9 @@ def test_a_windows_updates_are_read_with_their_states_messages_and_the_delay():
     ("      - {at: '2026-12-05T02:10', state: running, message: Hm.}\n", "12:41: "),
     ("      - {at: '2026-12-05T01:10', state: completed, message: Done before it began.}\n",
      "12:41: a window cannot be completed before it starts"),
+    ("      - {at: '2026-12-05T01:40', state: in_progress, message: We started early.}\n"
+     "      - {at: '2026-12-05T01:50', state: scheduled, message: Paused; we start as planned.}\n",
+     "13:41: the work began at 2026-12-05T01:40"),
 ])
 def test_a_wrong_maintenance_update_is_a_located_error(update, expected):
     from campaigns.errors import InvalidInput
@@ -320,6 +323,18 @@ def test_a_window_that_has_not_started_cannot_be_completed_only_cancelled(site, 
     common = ["--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
     assert main(["maintenance", "complete", "db", *common, "-m", "Done."], clock=FakeClock(berlin(5, 1))) == 2
     assert "herald maintenance cancel db" in capsys.readouterr().err
+
+
+def test_scheduled_after_the_work_began_is_refused_on_the_command_line(site, capsys):
+    (site / "status.yaml").write_text(window(0) + "    updates:\n      - at: 2026-12-05T01:40\n"
+                                      "        state: in_progress\n        message: We started early.\n")
+    before = (site / "status.yaml").read_text()
+    common = ["--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
+    assert main(["maintenance", "update", "db", *common, "--state", "scheduled", "-m", "Paused."],
+                clock=FakeClock(berlin(5, 1, 50))) == 2
+    err = capsys.readouterr().err
+    assert "the work on maintenance 'db' began at 2026-12-05 01:40 CET" in err and len(err.strip().splitlines()) == 1, err
+    assert (site / "status.yaml").read_text() == before
 
 
 def test_work_begun_before_the_start_puts_the_components_under_maintenance_from_then(site):

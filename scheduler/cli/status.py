@@ -381,15 +381,7 @@ def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, st
 
     if args.action != "delay":
         assert state is not None
-        end = windows.planned_end(window)
-        if state in windows.WORKING and now >= end:
-            raise UsageError(f"maintenance {args.id!r} ended at {end.isoformat(timespec='minutes')}; to say it "
-                             f"runs late: herald maintenance delay {args.id} --by 30m -m …")
-        if state == "scheduled" and now >= window.starts:
-            raise UsageError(f"--state scheduled: maintenance {args.id!r} has started; say in_progress")
-        if state == "completed" and now < window.starts:
-            raise UsageError(f"maintenance {args.id!r} has not started; if it will not happen: "
-                             f"herald maintenance cancel {args.id}")
+        _check_state(args.id, calendar, window, state, now)
         return state, None
     ends = windows.planned_end(window) + by if by is not None else parse_time(args.until, "--until", calendar)
     given = f"--by {args.by}" if by is not None else f"--until {args.until}"
@@ -398,6 +390,25 @@ def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, st
                          f"({ends.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z})")
     current = windows.maintenance_state(window, now)
     return str(current if current != "completed" else "in_progress"), ends
+
+
+def _check_state(window_id: str, calendar: Calendar, window: Any, state: str, now: datetime) -> None:
+    """An update's ``--state`` that makes sense for the window at ``now`` (else a UsageError)."""
+    from status import maintenance as windows
+
+    end = windows.planned_end(window)
+    if state in windows.WORKING and now >= end:
+        raise UsageError(f"maintenance {window_id!r} ended at {end.isoformat(timespec='minutes')}; to say it "
+                         f"runs late: herald maintenance delay {window_id} --by 30m -m …")
+    if state == "scheduled" and now >= window.starts:
+        raise UsageError(f"--state scheduled: maintenance {window_id!r} has started; say in_progress")
+    began = next((u for u in window.updates if u.state in windows.WORKING), None)
+    if state == "scheduled" and began is not None:
+        raise UsageError(f"--state scheduled: the work on maintenance {window_id!r} began at "
+                         f"{began.at.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z}; say in_progress (a pause too)")
+    if state == "completed" and now < window.starts:
+        raise UsageError(f"maintenance {window_id!r} has not started; if it will not happen: "
+                         f"herald maintenance cancel {window_id}")
 
 
 def _promises(calendar: Calendar, status: Status, window: Any, now: datetime) -> str:
