@@ -97,6 +97,10 @@ def test_a_windows_updates_are_read_with_their_states_messages_and_the_delay():
     ("      - {at: '2026-12-05T01:40', state: in_progress, message: We started early.}\n"
      "      - {at: '2026-12-05T01:50', state: scheduled, message: Paused; we start as planned.}\n",
      "13:41: the work began at 2026-12-05T01:40"),
+    # after the end (03:00) the window's "complete" went out: neither a completion nor a delay follows it
+    ("      - {at: '2026-12-05T03:10', state: completed, message: Done now.}\n", "12:14: the window ended at "),
+    ("      - {at: '2026-12-05T03:10', state: in_progress, message: More., ends: '2026-12-05T04:00'}\n",
+     "12:14: the window ended at "),
 ])
 def test_a_wrong_maintenance_update_is_a_located_error(update, expected):
     from campaigns.errors import InvalidInput
@@ -335,6 +339,26 @@ def test_scheduled_after_the_work_began_is_refused_on_the_command_line(site, cap
     err = capsys.readouterr().err
     assert "the work on maintenance 'db' began at 2026-12-05 01:40 CET" in err and len(err.strip().splitlines()) == 1, err
     assert (site / "status.yaml").read_text() == before
+
+
+def test_a_window_past_its_end_takes_no_completion_or_delay_unless_a_delay_came_in_time(site, capsys):
+    (site / "status.yaml").write_text(window(1))  # ends 03:00, no delay
+    before = (site / "status.yaml").read_text()
+    common = ["--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
+    for argv in (["complete", "db", "-m", "Done now."], ["delay", "db", "--by", "30m", "-m", "More."],
+                 ["update", "db", "--state", "verifying", "-m", "Checking."]):
+        assert main(["maintenance", *argv, *common], clock=FakeClock(berlin(5, 3, 10))) == 2
+        err = capsys.readouterr().err
+        assert "maintenance 'db' is over: it ended at 2026-12-05 03:00 CET" in err, err
+        assert "herald incident declare" in err and len(err.strip().splitlines()) == 1, err
+    assert (site / "status.yaml").read_text() == before
+    # delayed to 03:30 in time: at 03:10 it is still going on
+    assert main(["maintenance", "delay", "db", *common, "--by", "30m", "-m", "More."],
+                clock=FakeClock(berlin(5, 2, 50))) == 0
+    assert main(["maintenance", "complete", "db", *common, "-m", "Done."], clock=FakeClock(berlin(5, 3, 10))) == 0
+    ends = [p for p in pubs_of((site / "status.yaml").read_text()) if p.network == "x"
+            and p.role in ("maintenance.end", "maintenance.completed")]
+    assert [(p.role, p.at) for p in ends] == [("maintenance.completed", berlin(5, 3, 10))]  # one "complete"
 
 
 def test_work_begun_before_the_start_puts_the_components_under_maintenance_from_then(site):

@@ -379,6 +379,12 @@ def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, st
     """The update's state and, for a delay, the window's new end (checked: later than now and the start)."""
     from status import maintenance as windows
 
+    end = windows.planned_end(window)
+    if now > end or (now == end and state != "completed"):
+        ended = end.astimezone(calendar.brand.tz)
+        raise UsageError(f"maintenance {args.id!r} is over: it ended at {ended:%Y-%m-%d %H:%M %Z} as planned, and its "
+                         "end was announced; if the work goes on, declare an incident: herald incident declare "
+                         "--title … -m …")
     if args.action != "delay":
         assert state is not None
         _check_state(args.id, calendar, window, state, now)
@@ -396,10 +402,6 @@ def _check_state(window_id: str, calendar: Calendar, window: Any, state: str, no
     """An update's ``--state`` that makes sense for the window at ``now`` (else a UsageError)."""
     from status import maintenance as windows
 
-    end = windows.planned_end(window)
-    if state in windows.WORKING and now >= end:
-        raise UsageError(f"maintenance {window_id!r} ended at {end.isoformat(timespec='minutes')}; to say it "
-                         f"runs late: herald maintenance delay {window_id} --by 30m -m …")
     if state == "scheduled" and now >= window.starts:
         raise UsageError(f"--state scheduled: maintenance {window_id!r} has started; say in_progress")
     began = next((u for u in window.updates if u.state in windows.WORKING), None)
