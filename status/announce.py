@@ -348,7 +348,7 @@ def _window_posts(m: Maintenance, account: Account, tz: Any, say: Callable[..., 
         end = planned_end(m)
         out.append((end, f"{m.source}:end", end, say("end"), "maintenance ends", "maintenance.end"))
     for n, update in enumerate(m.updates, 1):
-        end, role = ends_as_of(m, n), window_role(update)
+        end, role = ends_as_of(m, n), window_role(m, update)
         out.append((update.at, f"maintenance:{m.id}:update", update.at,
                     say(role, message=update.message, end_time=_clock(end, tz), window=_window(m, tz, end)),
                     f"maintenance {role.replace('_', ' ')}", f"maintenance.{role}"))

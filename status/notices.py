@@ -24,7 +24,7 @@ ACCOUNT = "subscribers"  # the pseudo-account of the keys
 _STATES = {"investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
            "resolved": "Resolved"}
 _UPDATES = {"scheduled": "Maintenance update", "in_progress": "In progress", "verifying": "Verifying",
-            "completed": "Completed", "delayed": "Delayed"}
+            "completed": "Completed", "delayed": "Delayed", "changed": "Rescheduled"}
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _maintenance(status: Status, m: Maintenance) -> Iterator[Notice]:
     if ends_itself(m):
         yield notice("end", planned_end(m), f"Maintenance complete: {m.title}")
     for update in m.updates:  # keyed as its announcements are: by the window's id and the update's time
-        words = _UPDATES.get(role(update), str(update.state))
+        words = _UPDATES.get(role(m, update), str(update.state))
         yield Notice(publication_key(f"maintenance:{m.id}:update", update.at, ACCOUNT), m.source, update.at,
                      f"{words}: {m.title}", update.message.strip(), m.components, _names(status, m.components),
                      f"maintenance/{m.id}/")

@@ -260,6 +260,27 @@ def _hooked_run(tmp_path: Path, text: str, times: list[datetime]) -> tuple[list[
         return bodies, dict(receiver.accepted)
 
 
+def test_a_delay_before_the_start_is_announced_as_a_change_to_the_plan_not_as_running_late():
+    text = window(0) + "    updates:\n      - {at: '2026-12-04T10:00', state: scheduled, message: We need more time., " \
+                       "ends: '2026-12-05T04:00'}\n"
+    status = loads(text, NETWORK_CALENDAR)
+    (moved,) = [p for p in pubs_of(text) if p.network == "x" and p.at == berlin(4, 10)]
+    assert moved.role == "maintenance.changed" and "taking longer" not in moved.text
+    assert moved.text == "Change to planned maintenance: Database upgrade now runs Sat 5 Dec, 02:00-04:00 CET. " \
+                         "We need more time."
+    from status.announce import headline
+    from status.notices import notices
+
+    assert headline(moved, status, NETWORK_CALENDAR.brand.tz).startswith("Maintenance rescheduled: Database upgrade")
+    (notice,) = [n for n in notices(status, berlin(4, 9), berlin(4, 11))]
+    assert notice.subject == "Rescheduled: Database upgrade"
+    # after the start the same delay runs late
+    late = window(0) + "    updates:\n      - {at: '2026-12-05T02:50', state: in_progress, message: Slow., " \
+                       "ends: '2026-12-05T04:00'}\n"
+    (slow,) = [p for p in pubs_of(late) if p.network == "x" and p.at == berlin(5, 2, 50)]
+    assert slow.role == "maintenance.delayed" and "taking longer than planned" in slow.text
+
+
 def test_the_networks_get_each_update_once_as_a_reply_to_the_first_announcement(tmp_path):
     bodies, accepted = _hooked_run(tmp_path, window(), [
         berlin(4, 2), berlin(5, 1), berlin(5, 2), berlin(5, 2, 5), berlin(5, 2, 50), berlin(5, 2, 50),

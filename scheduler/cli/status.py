@@ -321,6 +321,8 @@ def cmd_window_update(args: argparse.Namespace, clock: Clock) -> int:
     """``herald maintenance update|delay|complete ID -m …``: an update on a window, announced at once."""
     from campaigns.timeparse import zone
     from status import edit
+    from status.maintenance import role as window_role
+    from status.model import MaintenanceState, MaintenanceUpdate
 
     from ..statusfile import edit as edit_file
 
@@ -335,7 +337,8 @@ def cmd_window_update(args: argparse.Namespace, clock: Clock) -> int:
     now = clock.now()
     window = _open_window(current, args.id, now)
     state, ends = _window_change(args, calendar, window, state, by, now)
-    _check_voice(args.message, f"maintenance.{'delayed' if ends else state}", calendar, current)
+    said = MaintenanceUpdate(now, MaintenanceState(state), args.message, ends)
+    _check_voice(args.message, f"maintenance.{window_role(window, said)}", calendar, current)
 
     def change(data: Any, fresh: Status) -> None:
         target = edit.find_maintenance(data, args.id)
