@@ -350,6 +350,20 @@ def test_a_window_that_has_not_started_cannot_be_completed_only_cancelled(site, 
     assert "herald maintenance cancel db" in capsys.readouterr().err
 
 
+def test_the_command_line_names_only_the_accounts_that_announce_it(site, capsys):
+    # Instagram needs an image in every post: announcements skip it, so the CLI does not promise it
+    (site / "cal.yaml").write_text(CALENDAR.replace("  x: {type: x}\n",
+                                                    "  x: {type: x}\n  insta: {type: instagram, user_id: '1789'}\n"))
+    (site / "status.yaml").write_text(window(0))
+    common = ["--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
+    assert main(["maintenance", "update", "db", *common, "--state", "in_progress", "-m", "Started."],
+                clock=FakeClock(berlin(5, 2, 1))) == 0
+    assert main(["incident", "declare", "--title", "Slow", "--impact", "minor", "--id", "slow", "-m", "Slow.", *common],
+                clock=FakeClock(berlin(5, 2, 2))) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.rsplit(" on ", 1)[1] for line in out if "announces it" in line] == ["site, x", "site, x"], out
+
+
 def test_scheduled_after_the_work_began_is_refused_on_the_command_line(site, capsys):
     (site / "status.yaml").write_text(window(0) + "    updates:\n      - at: 2026-12-05T01:40\n"
                                       "        state: in_progress\n        message: We started early.\n")

@@ -196,15 +196,22 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
     incident = status.incident(incident_id)
     if incident is None:  # pragma: no cover - edit_file verified the file it wrote
         raise UsageError(f"{incident_id}: not in {args.status} after writing it")
-    names = incident.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    names = _told(calendar, incident.networks)
     at = incident.updates[-1].at.astimezone(calendar.brand.tz)
     from status import edit
 
     when = f"{at:%Y-%m-%d %H:%M:%S %Z}" + edit.repeated_hour(at)
     show(f"{incident_id}: {incident.state} at {when} in {args.status}; "
-         f"a running engine announces it within "
-         f"a second on {', '.join(names)}")
+         f"a running engine announces it within a second on {names}")
     return ExitStatus.OK
+
+
+def _told(calendar: Calendar, wanted: tuple[str, ...]) -> str:
+    """The accounts an incident or window naming ``wanted`` is announced on, as the announcements
+    choose them (:func:`status.announce.accounts`: no Instagram or Pinterest, no disabled account)."""
+    from status.announce import accounts
+
+    return ", ".join(a.name for a in accounts(calendar, wanted)) or "no account (none enabled takes text posts)"
 
 
 def _check_incident_args(args: argparse.Namespace) -> None:
@@ -270,8 +277,8 @@ def cmd_confirm(args: argparse.Namespace, clock: Clock) -> int:
     status = edit_file(args.status, calendar, lambda data, fresh: confirm(data, fresh, args.id, now, calendar,
                                                                            args.network))
     incident = status.incident(args.id)
-    names = (incident.networks if incident else ()) or tuple(n for n, a in calendar.networks.items() if a.enabled)
-    show(f"{args.id}: confirmed in {args.status}; a running engine announces it within a second on {', '.join(names)}")
+    names = _told(calendar, incident.networks if incident else ())
+    show(f"{args.id}: confirmed in {args.status}; a running engine announces it within a second on {names}")
     return ExitStatus.OK
 
 
@@ -350,10 +357,10 @@ def cmd_window_update(args: argparse.Namespace, clock: Clock) -> int:
     status = edit_file(args.status, calendar, change)
     done = next(m for m in status.maintenance if m.id == args.id)
     at = done.updates[-1].at.astimezone(calendar.brand.tz)
-    names = done.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    names = _told(calendar, done.networks)
     moved = f"; now ends {ends.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z}" if ends else ""
     show(f"{args.id}: {state} at {at:%Y-%m-%d %H:%M:%S %Z}{edit.repeated_hour(at)} in {args.status}{moved}; "
-         f"a running engine announces it within a second on {', '.join(names)}")
+         f"a running engine announces it within a second on {names}")
     return ExitStatus.OK
 
 
