@@ -350,6 +350,20 @@ def test_a_window_that_has_not_started_cannot_be_completed_only_cancelled(site, 
     assert "herald maintenance cancel db" in capsys.readouterr().err
 
 
+def test_herald_status_lists_the_open_and_upcoming_windows_as_the_page_reads_them(site, capsys):
+    (site / "status.yaml").write_text(window(2) + WINDOW.split("maintenance:\n")[1].replace("id: db", "id: later")
+                                      .replace("2026-12-05", "2026-12-12").replace("Database upgrade", "Disk swap")
+                                      + WINDOW.split("maintenance:\n")[1].replace("id: db", "id: old")
+                                      .replace("2026-12-05", "2026-11-20").replace("Database upgrade", "Old work"))
+    common = ["--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
+    assert main(["status", *common], clock=FakeClock(berlin(5, 2, 55))) == 0
+    out = capsys.readouterr().out
+    assert "2 maintenance windows:\n" in out and "old" not in out and "Old work" not in out  # over: not listed
+    assert "  db  Database upgrade: In progress, Sat 05 Dec 2026, 02:00 CET to Sat 05 Dec 2026, 03:30 CET\n" \
+           "    last update Sat 05 Dec 2026, 02:50 CET: Copying the data takes longer than we planned.\n" in out
+    assert "  later  Disk swap: Scheduled, Sat 12 Dec 2026, 02:00 CET to Sat 12 Dec 2026, 03:00 CET\n" in out
+
+
 def test_the_command_line_names_only_the_accounts_that_announce_it(site, capsys):
     # Instagram needs an image in every post: announcements skip it, so the CLI does not promise it
     (site / "cal.yaml").write_text(CALENDAR.replace("  x: {type: x}\n",

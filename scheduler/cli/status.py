@@ -465,6 +465,7 @@ def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
     ledger = open_ledger(args) if ledger_exists(ledger_url(args)) else None  # reading never creates one
     try:
         _show_components(status, now)
+        _show_windows(calendar, status, now)
         open_ = status.open_incidents()
         show(f"{count(len(open_), 'open incident')}" + (":" if open_ else ""))
         resolved = [i for i in status.incidents[::-1] if i.resolved][:max(0, 10 - len(open_))]
@@ -493,6 +494,23 @@ def _show_components(status: Status, now: datetime) -> None:
         effective = states.get(cid, component.status)
         why = f" (declared {component.status.replace('_', ' ')})" if effective != component.status else ""
         show(f"  {component.name:<24} {effective.replace('_', ' ')}{why}")
+
+
+def _show_windows(calendar: Calendar, status: Status, now: datetime) -> None:
+    """The maintenance windows going on or to come, as the status page reads them (its public view of a
+    window: state, times in the brand's zone, ops' latest word)."""
+    from ..render.site import Renderer, SiteData
+
+    renderer = Renderer(SiteData(calendar, status.public(), now))
+    windows = [renderer.maintenance(m) for m in sorted(status.maintenance, key=lambda m: m.starts)]
+    windows = [w for w in windows if w["state"] in ("scheduled", "in_progress", "verifying")]
+    if not windows:
+        return
+    show(f"{count(len(windows), 'maintenance window')}:")
+    for w in windows:
+        show(f"  {w['id']}  {w['title']}: {w['label']}, {w['starts']['shown']} to {w['ends']['shown']}")
+        if w["latest"]:
+            show(f"    last update {w['latest']['shown']}: {w['latest']['message']}")
 
 
 def _show_incident(calendar: Calendar, status: Status, incident: Any, ledger: Any, now: datetime) -> None:
