@@ -122,7 +122,12 @@ def timeline(m: Maintenance, now: datetime) -> list[Entry]:
 
 def revisions(m: Maintenance) -> int:
     """How often the window's end moved (each delay, an end earlier than planned) or it was cancelled:
-    the SEQUENCE of its calendar event (RFC 5545), which calendar apps read as "changed"."""
+    the SEQUENCE of its calendar event (RFC 5545), which calendar apps read as "changed".
+
+    Known limit: it is read from the file alone, which keeps no history, so a window moved by
+    editing ``starts``/``ends`` keeps its count and deleting an update lowers it.  A monotonic count
+    needs the ledger's record of the changes announced (``maintenance:<id>@<window>`` sources), which
+    ``status/`` does not read; a subscribed ``status.ics`` is replaced on refresh all the same."""
     count, end = 0, m.ends
     for n, update in enumerate(m.updates, 1):
         moved = ends_as_of(m, n)
