@@ -77,6 +77,9 @@ class Publication:
     role: str = ""  # what the voice guide requires of it: the kind, or the incident state (resolved…)
     incident_state: str = ""  # incident updates: investigating, identified, monitoring, resolved
     content_warning: str = ""  # Mastodon's: shown before the text, counted with it toward the limit
+    # the posts to reply under instead, in order, when ``thread_root`` never went out (a maintenance
+    # window's later announcements: the thread's root is the first of them the account sent)
+    thread_fallbacks: tuple[str, ...] = ()
 
     @property
     def length(self) -> int | None:

@@ -273,7 +273,7 @@ def _policy(status: Status, item: Tracked) -> AlertPolicy | None:
 
 
 def _open_on(status: Status, component: str) -> Incident | None:
-    return next((i for i in status.open_incidents() if component in i.components), None)
+    return next(iter(status.open_on(component)), None)
 
 
 def _act(status: Status, out: Decision, now: datetime, calendar: Calendar) -> None:
@@ -445,13 +445,19 @@ def change(decision: Decision, status: Status, calendar: Calendar, now: datetime
     return apply
 
 
+def title(status: Status, component: str, policy: AlertPolicy) -> str:
+    """The title of the incident the intake declares for an alert on ``component``: the policy's
+    ``title:``, else "<the component's name> problems"."""
+    name = status.components[component].name if component in status.components else component
+    return policy.title or f"{name} problems"
+
+
 def _declare(data: CommentedMap, fresh: Status, calendar: Calendar, now: datetime, incident_id: str,
              component: str, policy: AlertPolicy, alert: str, alerts: list[str]) -> None:
     if fresh.incident(incident_id) is not None:
         return  # written already (a retried request after a crash): one incident, not two
-    name = fresh.components[component].name if component in fresh.components else component
     draft = policy.action == AlertAction.DRAFT
-    edit.declare(data, incident_id=incident_id, title=policy.title or f"{name} problems", impact=str(policy.impact),
+    edit.declare(data, incident_id=incident_id, title=title(fresh, component, policy), impact=str(policy.impact),
                  components=[component], networks=[policy.announce] if draft else list(policy.networks),
                  at=edit.stamp(now, fresh), message=words(fresh, component, policy, "declare"), next_update=None,
                  states={component: MARK_STATE[policy.impact]})  # the component's state, by the alert's severity

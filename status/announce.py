@@ -250,7 +250,7 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
 
     def add(source: str, key_source: str, instant: datetime, at: datetime, post: str, account: Account,
             text: Callable[[], str], note: str, role: str, root: str | None = None, kind: Kind = Kind.INCIDENT,
-            incident_state: str = "") -> None:
+            incident_state: str = "", fallbacks: tuple[str, ...] = ()) -> None:
         if not start <= at < end:
             return  # before rendering: a file holds years of incidents, a plan a few days of them
         limit = account.rules.limit
@@ -258,7 +258,7 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
             key=publication_key(key_source, instant, account.name), source=source, post=post, kind=kind,
             network=account.name, network_type=account.type, at=at.astimezone(tz), text=text(), variant=1,
             variants=1, limit=limit.maximum if limit else None, note=note, thread_root=root,
-            role=role, incident_state=incident_state))
+            thread_fallbacks=fallbacks, role=role, incident_state=incident_state))
 
     for incident in status.incidents:
         if not _in_window(incident, start, end):
@@ -323,34 +323,36 @@ def _maintenance(calendar: Calendar, status: Status, m: Maintenance, accounts: s
         if earlier - {m.source} and now is not None:  # announced before with another window
             add(m.source, f"{m.source}:changed", m.starts, now, m.id, account, say("changed"),
                 "maintenance changed", "maintenance.changed", kind=Kind.MAINTENANCE)
-        for ahead in sorted(m.remind, reverse=True):
-            add(m.source, f"{m.source}:remind:{int(ahead.total_seconds())}", m.starts, m.starts - ahead, m.id,
-                account, say("reminder", when=_ahead(ahead)), REMINDER_NOTE + _ahead(ahead).removeprefix("in "),
-                "maintenance.reminder", kind=Kind.MAINTENANCE)
-        if starts_itself(m):
-            add(m.source, f"{m.source}:start", m.starts, m.starts, m.id, account, say("start"), "maintenance starts",
-                "maintenance.start", kind=Kind.MAINTENANCE)
-        if ends_itself(m):
-            end = planned_end(m)
-            add(m.source, f"{m.source}:end", end, end, m.id, account, say("end"), "maintenance ends",
-                "maintenance.end", kind=Kind.MAINTENANCE)
-        _window_updates(m, account, tz, say, add)
+        thread: list[str] = []  # the window's announcements on the account so far, oldest first
+        for at, key_source, instant, text, note, role in _window_posts(m, account, tz, say):
+            add(m.source, key_source, instant, at, m.id, account, text, note, role, thread[0] if thread else None,
+                kind=Kind.MAINTENANCE, fallbacks=tuple(thread[1:]))
+            thread.append(publication_key(key_source, instant, account.name))
 
 
-def _window_updates(m: Maintenance, account: Account, tz: Any, say: Callable[..., Callable[[], str]],
-                    add: Any) -> None:
-    """Each update of a window, once per account (keyed by the window's id and the update's time:
-    a moved window or a corrected message never posts it again), replying under the window's
-    first announcement on the account, as an incident's updates reply under its first post."""
-    first = max(m.remind, default=None)
-    root = publication_key(f"{m.source}:remind:{int(first.total_seconds())}" if first else f"{m.source}:start",
-                           m.starts, account.name)
+_Post = tuple[datetime, str, datetime, Callable[[], str], str, str]  # at, key source, key instant, text, note, role
+
+
+def _window_posts(m: Maintenance, account: Account, tz: Any, say: Callable[..., Callable[[], str]]) -> list[_Post]:
+    """A window's announcements on one account, oldest first: its reminders, its start and end (unless
+    an update said them) and each of its updates (keyed by the window's id and the update's time: a
+    moved window or a corrected message never posts it again).  Each replies under the first of the
+    earlier ones the account sent, as an incident's updates reply under its first post."""
+    out: list[_Post] = [
+        (m.starts - ahead, f"{m.source}:remind:{int(ahead.total_seconds())}", m.starts,
+         say("reminder", when=_ahead(ahead)), REMINDER_NOTE + _ahead(ahead).removeprefix("in "),
+         "maintenance.reminder") for ahead in sorted(m.remind, reverse=True)]
+    if starts_itself(m):
+        out.append((m.starts, f"{m.source}:start", m.starts, say("start"), "maintenance starts", "maintenance.start"))
+    if ends_itself(m):
+        end = planned_end(m)
+        out.append((end, f"{m.source}:end", end, say("end"), "maintenance ends", "maintenance.end"))
     for n, update in enumerate(m.updates, 1):
-        end = ends_as_of(m, n)
-        role = window_role(update)
-        add(m.source, f"maintenance:{m.id}:update", update.at, update.at, m.id, account,
-            say(role, message=update.message, end_time=_clock(end, tz), window=_window(m, tz, end)),
-            f"maintenance {role.replace('_', ' ')}", f"maintenance.{role}", root, kind=Kind.MAINTENANCE)
+        end, role = ends_as_of(m, n), window_role(m, update)
+        out.append((update.at, f"maintenance:{m.id}:update", update.at,
+                    say(role, message=update.message, end_time=_clock(end, tz), window=_window(m, tz, end)),
+                    f"maintenance {role.replace('_', ' ')}", f"maintenance.{role}"))
+    return sorted(out, key=lambda post: post[0])
 
 
 def _clock(at: datetime, tz: Any) -> str:
@@ -415,6 +417,6 @@ def holding_incident(calendar: Calendar, status: Status, kind: str, components: 
     for incident in status.open_incidents():
         if not incident.impact.holds_posts or incident.started > now:
             continue
-        if kind in calendar.engine.hold_during_incidents or set(components) & set(incident.components):
+        if kind in calendar.engine.hold_during_incidents or set(components) & set(incident.affected):
             return incident
     return None

@@ -35,11 +35,6 @@ def worse(a: str, b: str) -> str:
     return a if SEVERITY.index(a) >= SEVERITY.index(b) else b
 
 
-def affected(incident: Incident) -> tuple[str, ...]:
-    """The components an incident is about: those it names, then those only its updates set."""
-    return tuple(dict.fromkeys((*incident.components, *(c for u in incident.updates for c, _ in u.components))))
-
-
 def states_by_update(incident: Incident) -> list[dict[str, str]]:
     """The state of each component the incident is about as of each of its updates, oldest first."""
     current: dict[str, str] = {c: IMPACT_STATE[incident.impact] for c in incident.components}
@@ -76,7 +71,7 @@ def indicator(status: Status, now: datetime) -> str:
     states = component_states(status, now).values()
     level = LEVEL[ComponentState(max(states, key=SEVERITY.index, default=ComponentState.OPERATIONAL))]
     for incident in status.open_incidents():
-        if not incident.draft and not affected(incident) and LEVELS.index(incident.impact) > LEVELS.index(level):
+        if not incident.draft and not incident.affected and LEVELS.index(incident.impact) > LEVELS.index(level):
             level = str(incident.impact)
     return level
 

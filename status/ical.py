@@ -97,7 +97,7 @@ def _maintenance_event(m: Maintenance, names: dict[str, str], slug: str, now: da
         event.add("sequence", revisions(m))
     event.add("summary", f"[maintenance] {m.title}" + (" (cancelled)" if m.cancelled else ""))
     affected = ", ".join(names.get(c, c) for c in m.components)
-    said = [f"{u.at.isoformat(timespec='minutes')} {role(u)}: {u.message}" for u in m.updates]
+    said = [f"{u.at.isoformat(timespec='minutes')} {role(m, u)}: {u.message}" for u in m.updates]
     event.add("description", "\n".join(x for x in (m.message, f"Affects: {affected}" if affected else "", *said)
                                        if x))
     event.add("status", "CANCELLED" if m.cancelled else "CONFIRMED")

@@ -58,7 +58,7 @@ def _messages(calendar: Calendar, status: Status, checker: VoiceChecker, start: 
         for finding in checker.check(window.message, "maintenance.reminder", required=False):
             out.add(status.path, window.line, 1, finding)
         for update in window.updates:
-            for finding in checker.check(update.message, f"maintenance.{role(update)}", required=False):
+            for finding in checker.check(update.message, f"maintenance.{role(window, update)}", required=False):
                 out.add(status.path, update.line, update.col, finding)
 
 

@@ -25,6 +25,7 @@ from campaigns.result import LoadResult
 from campaigns.schemacheck import SchemaChecker, did_you_mean
 from campaigns.yamlsource import MAX_EXPANDED_NODES, Loc, LocDict, LocList, decode, load_fragment, load_text, read_file
 
+from .maintenance import WORKING
 from .model import (
     DEFAULT_WAIT,
     AlertAction,
@@ -748,6 +749,12 @@ class _Builder(LocatedBuilder):
                                              f"({previous.at.isoformat(timespec='seconds')})",
                        "updates are listed oldest first, each at its own time")
             return False
+        began = next((u for u in before if u.state in WORKING), None)
+        if update.state == MaintenanceState.SCHEDULED and began is not None:
+            self.error(item.value_loc("state"), f"the work began at {began.at.isoformat(timespec='minutes')} "
+                                                f"({began.state}); the window is not scheduled any more",
+                       "write in_progress with what is happening (a pause too), or cancel the window")
+            return False
         return True
 
     def fits_window(self, item: LocDict, update: MaintenanceUpdate, starts: datetime, end: datetime) -> bool:
@@ -761,13 +768,20 @@ class _Builder(LocatedBuilder):
         elif update.ends is not None and update.state == MaintenanceState.COMPLETED:
             self.error(item.value_loc("ends"), "a completed update moves no end", "leave out ends: (the window "
                                                                                    "ends with this update)")
-        elif update.ends is not None and (update.ends <= update.at or update.ends <= starts):
+        else:
+            return self.fits_end(item, update, starts, end)
+        return False
+
+    def fits_end(self, item: LocDict, update: MaintenanceUpdate, starts: datetime, end: datetime) -> bool:
+        """An update that says the right thing of the window's end as planned so far: reported, else True."""
+        if update.ends is not None and (update.ends <= update.at or update.ends <= starts):
             self.error(item.value_loc("ends"), f"ends ({item['ends']}) is not after the update ({item['at']}) "
                                                "and the window's start", "give the time the work will end")
-        elif update.ends is None and update.state != MaintenanceState.COMPLETED and update.at >= end:
-            self.error(item.value_loc("at"), f"the window ended at {end.isoformat(timespec='minutes')}; an update "
-                                             "after it cannot say it goes on",
-                       "give the update ends: (herald maintenance delay), or say it is completed")
+        elif update.at > end or (update.at == end and update.state != MaintenanceState.COMPLETED):
+            self.error(item.value_loc("at"), f"the window ended at {end.isoformat(timespec='minutes')} and its end "
+                                             "was announced then; no update (a completion, a delay) can follow",
+                       "a delay must come before the end; if the work goes on, declare an incident "
+                       "(herald incident declare)")
         else:
             return True
         return False

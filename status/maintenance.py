@@ -23,7 +23,8 @@ STARTED = "The maintenance has started."  # what the timeline says at a start no
 FINISHED = "The maintenance is complete."  # and at an end no update announced
 WORKING = (MaintenanceState.IN_PROGRESS, MaintenanceState.VERIFYING)
 # the roles of the announcements of ops' updates (see :func:`role`)
-UPDATE_ROLES = frozenset({*(f"maintenance.{s}" for s in MaintenanceState), "maintenance.delayed"})
+UPDATE_ROLES = frozenset({*(f"maintenance.{s}" for s in MaintenanceState), "maintenance.delayed",
+                          "maintenance.changed"})
 
 
 def announced(m: Maintenance) -> datetime:
@@ -87,9 +88,13 @@ def in_progress(m: Maintenance, now: datetime) -> bool:
     return maintenance_state(m, now) in WORKING
 
 
-def role(update: MaintenanceUpdate) -> str:
-    """What an update announces: ``delayed`` (it moves the end), else its state."""
-    return "delayed" if update.ends is not None else str(update.state)
+def role(m: Maintenance, update: MaintenanceUpdate) -> str:
+    """What an update of ``m`` announces: ``changed`` (it moves the end before the window starts: a new
+    plan, as when the window is moved), ``delayed`` (it moves the end once the work began: it runs late),
+    else its state."""
+    if update.ends is not None:
+        return "changed" if update.at < m.starts else "delayed"
+    return str(update.state)
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ class Entry:
     at: datetime
     state: MaintenanceState
     message: str
-    kind: str  # scheduled | start | end | the update's role (in_progress, verifying, completed, delayed, scheduled)
+    kind: str  # scheduled | start | end | the update's role (see :func:`role`)
     ends: datetime | None = None  # the end it expects, for a delay
 
 
@@ -107,7 +112,7 @@ def timeline(m: Maintenance, now: datetime) -> list[Entry]:
     """The window's timeline at ``now``, oldest first: scheduled when announced, each update, and the
     start and end the window announced on its own once they came."""
     out = [Entry(announced(m), MaintenanceState.SCHEDULED, m.message or m.title, "scheduled")]
-    out += [Entry(u.at, u.state, u.message, role(u), u.ends) for u in m.updates]
+    out += [Entry(u.at, u.state, u.message, role(m, u), u.ends) for u in m.updates]
     if not m.cancelled and starts_itself(m) and m.starts <= now:
         out.append(Entry(m.starts, MaintenanceState.IN_PROGRESS, STARTED, "start"))
     if not m.cancelled and ends_itself(m) and planned_end(m) <= now:
@@ -117,7 +122,12 @@ def timeline(m: Maintenance, now: datetime) -> list[Entry]:
 
 def revisions(m: Maintenance) -> int:
     """How often the window's end moved (each delay, an end earlier than planned) or it was cancelled:
-    the SEQUENCE of its calendar event (RFC 5545), which calendar apps read as "changed"."""
+    the SEQUENCE of its calendar event (RFC 5545), which calendar apps read as "changed".
+
+    Known limit: it is read from the file alone, which keeps no history, so a window moved by
+    editing ``starts``/``ends`` keeps its count and deleting an update lowers it.  A monotonic count
+    needs the ledger's record of the changes announced (``maintenance:<id>@<window>`` sources), which
+    ``status/`` does not read; a subscribed ``status.ics`` is replaced on refresh all the same."""
     count, end = 0, m.ends
     for n, update in enumerate(m.updates, 1):
         moved = ends_as_of(m, n)

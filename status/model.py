@@ -136,6 +136,12 @@ class Incident:
     def source(self) -> str:
         return f"incident:{self.id}"
 
+    @property
+    def affected(self) -> tuple[str, ...]:
+        """The components the incident touches: those it names, then those only its updates set
+        (``components:`` on an update). What its notices, holds, page and payloads name."""
+        return tuple(dict.fromkeys((*self.components, *(c for u in self.updates for c, _ in u.components))))
+
 
 @dataclass(frozen=True)
 class MaintenanceUpdate:
@@ -265,7 +271,7 @@ class Status:
         return list(self._open)
 
     def open_on(self, component: str) -> list[Incident]:
-        """The open incidents that name ``component``, in file order."""
+        """The open incidents that touch ``component`` (:attr:`Incident.affected`), in file order."""
         return list(self._open_by_component.get(component, ()))
 
     # Indexes, built on first use (a Status never changes): the engine asks for one incident, or
@@ -285,6 +291,6 @@ class Status:
     def _open_by_component(self) -> dict[str, tuple[Incident, ...]]:
         by_component: dict[str, list[Incident]] = {}
         for incident in self._open:
-            for component in dict.fromkeys(incident.components):
+            for component in incident.affected:
                 by_component.setdefault(component, []).append(incident)
         return {c: tuple(found) for c, found in by_component.items()}

@@ -24,7 +24,7 @@ ACCOUNT = "subscribers"  # the pseudo-account of the keys
 _STATES = {"investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
            "resolved": "Resolved"}
 _UPDATES = {"scheduled": "Maintenance update", "in_progress": "In progress", "verifying": "Verifying",
-            "completed": "Completed", "delayed": "Delayed"}
+            "completed": "Completed", "delayed": "Delayed", "changed": "Rescheduled"}
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ def _all(status: Status, start: datetime, end: datetime) -> Iterator[Notice]:
             yield from _maintenance(status, m)
 
 
-def _names(status: Status, item: Incident | Maintenance) -> str:
-    names = [status.components[c].name if c in status.components else c for c in item.components]
+def _names(status: Status, components: tuple[str, ...]) -> str:
+    names = [status.components[c].name if c in status.components else c for c in components]
     return ", ".join(names) if names else "all services"
 
 
@@ -76,13 +76,13 @@ def _incident(status: Status, incident: Incident) -> Iterator[Notice]:
     for update in incident.updates:
         yield Notice(publication_key(incident.source, update.at, ACCOUNT), incident.source, update.at,
                      f"{_STATES.get(str(update.state), str(update.state))}: {incident.title}", update.message.strip(),
-                     incident.components, _names(status, incident), f"incidents/{incident.id}/")
+                     incident.affected, _names(status, incident.affected), f"incidents/{incident.id}/")
 
 
 def _maintenance(status: Status, m: Maintenance) -> Iterator[Notice]:
     def notice(role: str, at: datetime, subject: str) -> Notice:
         return Notice(publication_key(f"{m.source}:{role}", at, ACCOUNT), m.source, at, subject, m.message.strip(),
-                      m.components, _names(status, m), f"maintenance/{m.id}/")
+                      m.components, _names(status, m.components), f"maintenance/{m.id}/")
 
     for ahead in sorted(m.remind, reverse=True):
         yield notice(f"remind:{int(ahead.total_seconds())}", m.starts - ahead,
@@ -92,9 +92,9 @@ def _maintenance(status: Status, m: Maintenance) -> Iterator[Notice]:
     if ends_itself(m):
         yield notice("end", planned_end(m), f"Maintenance complete: {m.title}")
     for update in m.updates:  # keyed as its announcements are: by the window's id and the update's time
-        words = _UPDATES.get(role(update), str(update.state))
+        words = _UPDATES.get(role(m, update), str(update.state))
         yield Notice(publication_key(f"maintenance:{m.id}:update", update.at, ACCOUNT), m.source, update.at,
-                     f"{words}: {m.title}", update.message.strip(), m.components, _names(status, m),
+                     f"{words}: {m.title}", update.message.strip(), m.components, _names(status, m.components),
                      f"maintenance/{m.id}/")
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from .components import IMPACT_STATE, affected, component_states, indicator, states_by_update
+from .components import IMPACT_STATE, component_states, indicator, states_by_update
 from .components import SEVERITY as _SEVERITY
 from .maintenance import announced, maintenance_state, planned_end, timeline, window_end
 from .model import Incident, Maintenance, Status
@@ -55,7 +55,7 @@ def _components(status: Status, now: datetime, ids: tuple[str, ...] | None = Non
 def affected_components(status: Status, incident: Incident) -> list[list[dict[str, str]] | None]:
     """Each update's ``affected_components`` as Statuspage lists them: every component the incident
     is about, its state before the update and as of it (None for an incident about none)."""
-    if not affected(incident):
+    if not incident.affected:
         return [None] * len(incident.updates)
     out: list[list[dict[str, str]] | None] = []
     before: dict[str, str] = {}
@@ -81,7 +81,7 @@ def incident_json(status: Status, incident: Incident, name: str, now: datetime) 
         "monitoring_at": _iso(monitoring), "resolved_at": _iso(incident.updates[-1].at if incident.resolved else None),
         "impact": incident.impact, "shortlink": status.status_page or None, "started_at": _iso(incident.started),
         "page_id": page_id(name), "incident_updates": updates[::-1],
-        "components": _components(status, now, affected(incident), name),
+        "components": _components(status, now, incident.affected, name),
     }
 
 

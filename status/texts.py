@@ -71,7 +71,7 @@ def _intake(calendar: Calendar, status: Status, route: AlertRoute) -> Iterator[T
     for severity, policy in route.policies:
         if policy.action == AlertAction.MARK:
             continue
-        title = policy.title or f"{name} problems"
+        title = alerts.title(status, route.component, policy)
         wanted = (policy.announce,) if policy.action == AlertAction.DRAFT else policy.networks
         for what, states, label in _INTAKE:
             message = alerts.words(status, route.component, policy, what)

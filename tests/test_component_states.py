@@ -283,3 +283,31 @@ def test_an_alert_that_raises_the_impact_sets_the_worse_state_on_its_update(tmp_
     finally:
         s.intake.close()
         s.ctx.close()
+
+
+# -- a component only an update names is one the incident touches, everywhere ---------------------------
+TRACKING_TOO = MONITORING.replace("components: {checkout: major_outage}",
+                                  "components: {checkout: major_outage, tracking: major_outage}")
+
+
+def test_a_component_only_an_update_sets_gets_notices_holds_posts_and_is_on_the_page_and_the_webhook(site, tmp_path):
+    from campaigns.calendar import loads as load_calendar
+    from status.announce import holding_incident
+    from status.notices import notices
+    from tests.test_status import make_engine
+
+    status = loads(TRACKING_TOO)
+    found = notices(status, datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC))
+    assert [n.subject for n in found if n.concerns(("tracking",))] == [
+        "Investigating: Card payments fail", "Identified: Card payments fail", "Monitoring: Card payments fail"]
+    at = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
+    assert holding_incident(load_calendar(CALENDAR), status, "reminder", ("tracking",), at) is not None
+    assert [i.id for i in status.open_on("tracking")] == ["pay"]
+    (site / "status.yaml").write_text(TRACKING_TOO)
+    page = client(site, FakeClock(at)).get("/incidents/pay/").text
+    assert "Delivery tracking" in page
+    engine, _, x = make_engine(tmp_path, TRACKING_TOO)
+    engine.replan(at)
+    engine.run_due(at)
+    sent = [p.extra["incident"]["components"] for p, _ in x.sent]
+    assert sent and all(components == ["checkout", "tracking"] for components in sent)

@@ -94,6 +94,13 @@ def test_a_windows_updates_are_read_with_their_states_messages_and_the_delay():
     ("      - {at: '2026-12-05T02:10', state: running, message: Hm.}\n", "12:41: "),
     ("      - {at: '2026-12-05T01:10', state: completed, message: Done before it began.}\n",
      "12:41: a window cannot be completed before it starts"),
+    ("      - {at: '2026-12-05T01:40', state: in_progress, message: We started early.}\n"
+     "      - {at: '2026-12-05T01:50', state: scheduled, message: Paused; we start as planned.}\n",
+     "13:41: the work began at 2026-12-05T01:40"),
+    # after the end (03:00) the window's "complete" went out: neither a completion nor a delay follows it
+    ("      - {at: '2026-12-05T03:10', state: completed, message: Done now.}\n", "12:14: the window ended at "),
+    ("      - {at: '2026-12-05T03:10', state: in_progress, message: More., ends: '2026-12-05T04:00'}\n",
+     "12:14: the window ended at "),
 ])
 def test_a_wrong_maintenance_update_is_a_located_error(update, expected):
     from campaigns.errors import InvalidInput
@@ -215,7 +222,8 @@ def test_each_update_is_one_publication_per_account_replying_under_the_first_rem
                                    "maintenance.in_progress", "maintenance.delayed", "maintenance.verifying",
                                    "maintenance.completed"]  # no end of its own: the completion says it
     root = x[0]
-    assert all(p.thread_root == root.key for p in x[3:]) and root.thread_root is None
+    assert all(p.thread_root == root.key for p in x[1:]) and root.thread_root is None
+    assert [p.thread_fallbacks for p in x[:3]] == [(), (), (x[1].key,)]  # if the first never went out
     assert len({p.key for p in pubs}) == len(pubs) == 14
     assert "We're copying the data to the new servers." in x[3].text
     assert "03:30" in x[4].text and "Copying the data takes longer than we planned." in x[4].text
@@ -234,7 +242,8 @@ def test_the_end_post_moves_with_a_delay_and_an_update_before_the_start_replaces
     assert [p.role for p in pubs_of(early) if p.network == "x"][2:] == ["maintenance.in_progress", "maintenance.end"]
 
 
-def test_the_networks_get_each_update_once_as_a_reply_to_the_first_announcement(tmp_path):
+def _hooked_run(tmp_path: Path, text: str, times: list[datetime]) -> tuple[list[dict], dict]:
+    """The webhook bodies a window's announcements send when the engine runs at ``times``."""
     from tests.receiver import Receiver
 
     with Receiver() as receiver:
@@ -243,18 +252,55 @@ def test_the_networks_get_each_update_once_as_a_reply_to_the_first_announcement(
                             f"networks:\n  site: {{type: site}}\n  hooks: {{type: webhook, url: '{receiver.url}/in'}}\n"
                             "posts: []\n")
         status = tmp_path / "status.yaml"
-        status.write_text(window().replace("    components: [checkout]\n", "    components: [checkout]\n"
-                                           "    networks: [hooks]\n"))
+        status.write_text(text.replace("    components: [checkout]\n", "    components: [checkout]\n    networks: [hooks]\n"))
         common = ["--calendar", str(calendar), "--status", str(status), "--state", f"sqlite:///{tmp_path / 'l.db'}"]
-        for when in (berlin(4, 2), berlin(5, 1), berlin(5, 2), berlin(5, 2, 5), berlin(5, 2, 50), berlin(5, 2, 50),
-                     berlin(5, 3, 20), berlin(5, 3, 25), berlin(5, 3, 25)):
+        for when in times:
             assert main(["run", "--once", *common], clock=FakeClock(when)) == 0
         bodies = [json.loads(d["body"]) if isinstance(d.get("body"), str) else d["body"] for d in receiver.deliveries]
+        return bodies, dict(receiver.accepted)
+
+
+def test_a_delay_before_the_start_is_announced_as_a_change_to_the_plan_not_as_running_late():
+    text = window(0) + "    updates:\n      - {at: '2026-12-04T10:00', state: scheduled, message: We need more time., " \
+                       "ends: '2026-12-05T04:00'}\n"
+    status = loads(text, NETWORK_CALENDAR)
+    (moved,) = [p for p in pubs_of(text) if p.network == "x" and p.at == berlin(4, 10)]
+    assert moved.role == "maintenance.changed" and "taking longer" not in moved.text
+    assert moved.text == "Change to planned maintenance: Database upgrade now runs Sat 5 Dec, 02:00-04:00 CET. " \
+                         "We need more time."
+    from status.announce import headline
+    from status.notices import notices
+
+    assert headline(moved, status, NETWORK_CALENDAR.brand.tz).startswith("Maintenance rescheduled: Database upgrade")
+    (notice,) = [n for n in notices(status, berlin(4, 9), berlin(4, 11))]
+    assert notice.subject == "Rescheduled: Database upgrade"
+    # after the start the same delay runs late
+    late = window(0) + "    updates:\n      - {at: '2026-12-05T02:50', state: in_progress, message: Slow., " \
+                       "ends: '2026-12-05T04:00'}\n"
+    (slow,) = [p for p in pubs_of(late) if p.network == "x" and p.at == berlin(5, 2, 50)]
+    assert slow.role == "maintenance.delayed" and "taking longer than planned" in slow.text
+
+
+def test_the_networks_get_each_update_once_as_a_reply_to_the_first_announcement(tmp_path):
+    bodies, accepted = _hooked_run(tmp_path, window(), [
+        berlin(4, 2), berlin(5, 1), berlin(5, 2), berlin(5, 2, 5), berlin(5, 2, 50), berlin(5, 2, 50),
+        berlin(5, 3, 20), berlin(5, 3, 25), berlin(5, 3, 25)])
     root = bodies[0]
-    assert root["reply_to"] is None
+    assert root["reply_to"] is None and "in 24 hours" in root["text"]
     replies = [b for b in bodies if "Database upgrade" in b["text"] and b is not root and b["reply_to"]]
-    assert len(replies) == 4 and {b["reply_to"] for b in replies} == {receiver.accepted[root["key"]]["id"]}
+    # the 1 h reminder, the start and the four updates
+    assert len(replies) == 6 and {b["reply_to"] for b in replies} == {accepted[root["key"]]["id"]}
     assert len({b["key"] for b in bodies}) == len(bodies)  # each once, though the engine ran twice at 02:50 and 03:25
+
+
+def test_a_window_first_seen_after_its_first_reminder_threads_under_the_first_announcement_sent(tmp_path):
+    # the engine first runs 6 h before the start: the 24 h reminder never goes out, the 1 h one does
+    bodies, accepted = _hooked_run(tmp_path, window(), [berlin(4, 20), berlin(5, 1), berlin(5, 2), berlin(5, 2, 5),
+                                                         berlin(5, 2, 50), berlin(5, 3, 20), berlin(5, 3, 25)])
+    root = bodies[0]
+    assert "in 1 hour" in root["text"] and root["reply_to"] is None
+    assert len(bodies) == 6 and all(b["reply_to"] == accepted[root["key"]]["id"] for b in bodies[1:])
+    assert {b["thread_key"] for b in bodies} == {root["key"]}
 
 
 # -- the command line ----------------------------------------------------------------------------------
@@ -302,6 +348,66 @@ def test_a_window_that_has_not_started_cannot_be_completed_only_cancelled(site, 
     common = ["--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
     assert main(["maintenance", "complete", "db", *common, "-m", "Done."], clock=FakeClock(berlin(5, 1))) == 2
     assert "herald maintenance cancel db" in capsys.readouterr().err
+
+
+def test_herald_status_lists_the_open_and_upcoming_windows_as_the_page_reads_them(site, capsys):
+    (site / "status.yaml").write_text(window(2) + WINDOW.split("maintenance:\n")[1].replace("id: db", "id: later")
+                                      .replace("2026-12-05", "2026-12-12").replace("Database upgrade", "Disk swap")
+                                      + WINDOW.split("maintenance:\n")[1].replace("id: db", "id: old")
+                                      .replace("2026-12-05", "2026-11-20").replace("Database upgrade", "Old work"))
+    common = ["--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
+    assert main(["status", *common], clock=FakeClock(berlin(5, 2, 55))) == 0
+    out = capsys.readouterr().out
+    assert "2 maintenance windows:\n" in out and "old" not in out and "Old work" not in out  # over: not listed
+    assert "  db  Database upgrade: In progress, Sat 05 Dec 2026, 02:00 CET to Sat 05 Dec 2026, 03:30 CET\n" \
+           "    last update Sat 05 Dec 2026, 02:50 CET: Copying the data takes longer than we planned.\n" in out
+    assert "  later  Disk swap: Scheduled, Sat 12 Dec 2026, 02:00 CET to Sat 12 Dec 2026, 03:00 CET\n" in out
+
+
+def test_the_command_line_names_only_the_accounts_that_announce_it(site, capsys):
+    # Instagram needs an image in every post: announcements skip it, so the CLI does not promise it
+    (site / "cal.yaml").write_text(CALENDAR.replace("  x: {type: x}\n",
+                                                    "  x: {type: x}\n  insta: {type: instagram, user_id: '1789'}\n"))
+    (site / "status.yaml").write_text(window(0))
+    common = ["--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
+    assert main(["maintenance", "update", "db", *common, "--state", "in_progress", "-m", "Started."],
+                clock=FakeClock(berlin(5, 2, 1))) == 0
+    assert main(["incident", "declare", "--title", "Slow", "--impact", "minor", "--id", "slow", "-m", "Slow.", *common],
+                clock=FakeClock(berlin(5, 2, 2))) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.rsplit(" on ", 1)[1] for line in out if "announces it" in line] == ["site, x", "site, x"], out
+
+
+def test_scheduled_after_the_work_began_is_refused_on_the_command_line(site, capsys):
+    (site / "status.yaml").write_text(window(0) + "    updates:\n      - at: 2026-12-05T01:40\n"
+                                      "        state: in_progress\n        message: We started early.\n")
+    before = (site / "status.yaml").read_text()
+    common = ["--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
+    assert main(["maintenance", "update", "db", *common, "--state", "scheduled", "-m", "Paused."],
+                clock=FakeClock(berlin(5, 1, 50))) == 2
+    err = capsys.readouterr().err
+    assert "the work on maintenance 'db' began at 2026-12-05 01:40 CET" in err and len(err.strip().splitlines()) == 1, err
+    assert (site / "status.yaml").read_text() == before
+
+
+def test_a_window_past_its_end_takes_no_completion_or_delay_unless_a_delay_came_in_time(site, capsys):
+    (site / "status.yaml").write_text(window(1))  # ends 03:00, no delay
+    before = (site / "status.yaml").read_text()
+    common = ["--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
+    for argv in (["complete", "db", "-m", "Done now."], ["delay", "db", "--by", "30m", "-m", "More."],
+                 ["update", "db", "--state", "verifying", "-m", "Checking."]):
+        assert main(["maintenance", *argv, *common], clock=FakeClock(berlin(5, 3, 10))) == 2
+        err = capsys.readouterr().err
+        assert "maintenance 'db' is over: it ended at 2026-12-05 03:00 CET" in err, err
+        assert "herald incident declare" in err and len(err.strip().splitlines()) == 1, err
+    assert (site / "status.yaml").read_text() == before
+    # delayed to 03:30 in time: at 03:10 it is still going on
+    assert main(["maintenance", "delay", "db", *common, "--by", "30m", "-m", "More."],
+                clock=FakeClock(berlin(5, 2, 50))) == 0
+    assert main(["maintenance", "complete", "db", *common, "-m", "Done."], clock=FakeClock(berlin(5, 3, 10))) == 0
+    ends = [p for p in pubs_of((site / "status.yaml").read_text()) if p.network == "x"
+            and p.role in ("maintenance.end", "maintenance.completed")]
+    assert [(p.role, p.at) for p in ends] == [("maintenance.completed", berlin(5, 3, 10))]  # one "complete"
 
 
 def test_work_begun_before_the_start_puts_the_components_under_maintenance_from_then(site):

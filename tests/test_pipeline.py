@@ -261,6 +261,20 @@ def test_thread_root_lets_a_reply_go_when_its_first_post_is_out_or_never_coming(
     assert steps.thread_root(claimed(host, PUBS["tip", "hooks"])) is None  # not a reply at all
 
 
+@pytest.mark.parametrize("stand_in_sent", [False, True])
+def test_thread_root_waits_for_the_next_in_line_when_the_first_post_never_went_out(host, stand_in_sent):
+    # a window's later announcement: its first reminder was skipped, the next one is on its way or out
+    stand_in = PUBS["tip", "hooks"]
+    reply = replace(REPLY, thread_fallbacks=(stand_in.key,))
+    host.ledger.settle(item_of(TIP), State.SKIPPED, T0, "too late")
+    host.planned = {stand_in.key: stand_in}
+    if stand_in_sent:
+        host.ledger.claim(item_of(stand_in), "me", T0, LEASE)
+        host.ledger.mark_sent(stand_in.key, "me", T0, "hook-1", None)
+    outcome = steps.thread_root(claimed(host, reply))
+    assert (outcome is None) if stand_in_sent else (outcome.result == Result.POSTPONED)
+
+
 # -- rate limit ---------------------------------------------------------------------------------------------------
 
 def test_rate_limit_postpones_to_when_the_oldest_send_in_the_period_leaves_it(host):

@@ -313,6 +313,19 @@ def test_behind_a_proxy_that_rewrites_host_the_public_urls_origin_signs_in(room)
 
 
 
+def test_the_maintenance_overlay_shows_the_window_as_delayed_or_ended_early(room):
+    _calendar, status, _url = room.files
+    client = signed_in(room)
+    window = STATUS.replace("    ends: 2026-12-04T04:00\n", "    ends: 2026-12-04T04:00\n    updates:\n"
+                            "      - {at: '2026-12-04T03:50', state: in_progress, message: Slow., ends: '2026-12-04T04:30'}\n")
+    for text, shown in ((window, "03:00–04:30"), (window.replace(
+            "ends: '2026-12-04T04:30'}\n", "ends: '2026-12-04T04:30'}\n"
+            "      - {at: '2026-12-04T04:10', state: completed, message: Done.}\n"), "03:00–04:10")):
+        status.write_text(text)
+        page = client.get("/review?view=day&from=2026-12-04").text
+        assert f"<strong>Maintenance:</strong> <bdi>Database upgrade</bdi> · {shown}" in page
+
+
 def test_the_calendar_feed_takes_a_token_derived_from_the_review_token_shown_in_the_room(room):
     import hashlib
     import hmac

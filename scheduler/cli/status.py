@@ -197,15 +197,22 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
     incident = status.incident(incident_id)
     if incident is None:  # pragma: no cover - edit_file verified the file it wrote
         raise UsageError(f"{incident_id}: not in {args.status} after writing it")
-    names = incident.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    names = _told(calendar, incident.networks)
     at = incident.updates[-1].at.astimezone(calendar.brand.tz)
     from status import edit
 
     when = f"{at:%Y-%m-%d %H:%M:%S %Z}" + edit.repeated_hour(at)
     show(f"{incident_id}: {incident.state} at {when} in {args.status}; "
-         f"a running engine announces it within "
-         f"a second on {', '.join(names)}")
+         f"a running engine announces it within a second on {names}")
     return ExitStatus.OK
+
+
+def _told(calendar: Calendar, wanted: tuple[str, ...]) -> str:
+    """The accounts an incident or window naming ``wanted`` is announced on, as the announcements
+    choose them (:func:`status.announce.accounts`: no Instagram or Pinterest, no disabled account)."""
+    from status.announce import accounts
+
+    return ", ".join(a.name for a in accounts(calendar, wanted)) or "no account (none enabled takes text posts)"
 
 
 def _check_incident_args(args: argparse.Namespace) -> None:
@@ -271,8 +278,8 @@ def cmd_confirm(args: argparse.Namespace, clock: Clock) -> int:
     status = edit_file(args.status, calendar, lambda data, fresh: confirm(data, fresh, args.id, now, calendar,
                                                                            args.network))
     incident = status.incident(args.id)
-    names = (incident.networks if incident else ()) or tuple(n for n, a in calendar.networks.items() if a.enabled)
-    show(f"{args.id}: confirmed in {args.status}; a running engine announces it within a second on {', '.join(names)}")
+    names = _told(calendar, incident.networks if incident else ())
+    show(f"{args.id}: confirmed in {args.status}; a running engine announces it within a second on {names}")
     return ExitStatus.OK
 
 
@@ -322,6 +329,8 @@ def cmd_window_update(args: argparse.Namespace, clock: Clock) -> int:
     """``herald maintenance update|delay|complete ID -m …``: an update on a window, announced at once."""
     from campaigns.timeparse import zone
     from status import edit
+    from status.maintenance import role as window_role
+    from status.model import MaintenanceState, MaintenanceUpdate
 
     from ..statusfile import edit as edit_file
 
@@ -336,7 +345,8 @@ def cmd_window_update(args: argparse.Namespace, clock: Clock) -> int:
     now = clock.now()
     window = _open_window(current, args.id, now)
     state, ends = _window_change(args, calendar, window, state, by, now)
-    _check_voice(args.message, f"maintenance.{'delayed' if ends else state}", calendar, current)
+    said = MaintenanceUpdate(now, MaintenanceState(state), args.message, ends)
+    _check_voice(args.message, f"maintenance.{window_role(window, said)}", calendar, current)
 
     def change(data: Any, fresh: Status) -> None:
         target = edit.find_maintenance(data, args.id)
@@ -348,10 +358,10 @@ def cmd_window_update(args: argparse.Namespace, clock: Clock) -> int:
     status = edit_file(args.status, calendar, change)
     done = next(m for m in status.maintenance if m.id == args.id)
     at = done.updates[-1].at.astimezone(calendar.brand.tz)
-    names = done.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    names = _told(calendar, done.networks)
     moved = f"; now ends {ends.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z}" if ends else ""
     show(f"{args.id}: {state} at {at:%Y-%m-%d %H:%M:%S %Z}{edit.repeated_hour(at)} in {args.status}{moved}; "
-         f"a running engine announces it within a second on {', '.join(names)}")
+         f"a running engine announces it within a second on {names}")
     return ExitStatus.OK
 
 
@@ -380,17 +390,15 @@ def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, st
     """The update's state and, for a delay, the window's new end (checked: later than now and the start)."""
     from status import maintenance as windows
 
+    end = windows.planned_end(window)
+    if now > end or (now == end and state != "completed"):
+        ended = end.astimezone(calendar.brand.tz)
+        raise UsageError(f"maintenance {args.id!r} is over: it ended at {ended:%Y-%m-%d %H:%M %Z} as planned, and its "
+                         "end was announced; if the work goes on, declare an incident: herald incident declare "
+                         "--title … -m …")
     if args.action != "delay":
         assert state is not None
-        end = windows.planned_end(window)
-        if state in windows.WORKING and now >= end:
-            raise UsageError(f"maintenance {args.id!r} ended at {end.isoformat(timespec='minutes')}; to say it "
-                             f"runs late: herald maintenance delay {args.id} --by 30m -m …")
-        if state == "scheduled" and now >= window.starts:
-            raise UsageError(f"--state scheduled: maintenance {args.id!r} has started; say in_progress")
-        if state == "completed" and now < window.starts:
-            raise UsageError(f"maintenance {args.id!r} has not started; if it will not happen: "
-                             f"herald maintenance cancel {args.id}")
+        _check_state(args.id, calendar, window, state, now)
         return state, None
     ends = windows.planned_end(window) + by if by is not None else parse_time(args.until, "--until", calendar)
     given = f"--by {args.by}" if by is not None else f"--until {args.until}"
@@ -399,6 +407,21 @@ def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, st
                          f"({ends.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z})")
     current = windows.maintenance_state(window, now)
     return str(current if current != "completed" else "in_progress"), ends
+
+
+def _check_state(window_id: str, calendar: Calendar, window: Any, state: str, now: datetime) -> None:
+    """An update's ``--state`` that makes sense for the window at ``now`` (else a UsageError)."""
+    from status import maintenance as windows
+
+    if state == "scheduled" and now >= window.starts:
+        raise UsageError(f"--state scheduled: maintenance {window_id!r} has started; say in_progress")
+    began = next((u for u in window.updates if u.state in windows.WORKING), None)
+    if state == "scheduled" and began is not None:
+        raise UsageError(f"--state scheduled: the work on maintenance {window_id!r} began at "
+                         f"{began.at.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z}; say in_progress (a pause too)")
+    if state == "completed" and now < window.starts:
+        raise UsageError(f"maintenance {window_id!r} has not started; if it will not happen: "
+                         f"herald maintenance cancel {window_id}")
 
 
 def _promises(calendar: Calendar, status: Status, window: Any, now: datetime) -> str:
@@ -443,6 +466,7 @@ def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
     ledger = open_ledger(args) if ledger_exists(ledger_url(args)) else None  # reading never creates one
     try:
         _show_components(status, now)
+        _show_windows(calendar, status, now)
         open_ = status.open_incidents()
         show(f"{count(len(open_), 'open incident')}" + (":" if open_ else ""))
         resolved = [i for i in status.incidents[::-1] if i.resolved][:max(0, 10 - len(open_))]
@@ -471,6 +495,23 @@ def _show_components(status: Status, now: datetime) -> None:
         effective = states.get(cid, component.status)
         why = f" (declared {component.status.replace('_', ' ')})" if effective != component.status else ""
         show(f"  {component.name:<24} {effective.replace('_', ' ')}{why}")
+
+
+def _show_windows(calendar: Calendar, status: Status, now: datetime) -> None:
+    """The maintenance windows going on or to come, as the status page reads them (its public view of a
+    window: state, times in the brand's zone, ops' latest word)."""
+    from ..render.site import Renderer, SiteData
+
+    renderer = Renderer(SiteData(calendar, status.public(), now))
+    windows = [renderer.maintenance(m) for m in sorted(status.maintenance, key=lambda m: m.starts)]
+    windows = [w for w in windows if w["state"] in ("scheduled", "in_progress", "verifying")]
+    if not windows:
+        return
+    show(f"{count(len(windows), 'maintenance window')}:")
+    for w in windows:
+        show(f"  {w['id']}  {w['title']}: {w['label']}, {w['starts']['shown']} to {w['ends']['shown']}")
+        if w["latest"]:
+            show(f"    last update {w['latest']['shown']}: {w['latest']['message']}")
 
 
 def _show_incident(calendar: Calendar, status: Status, incident: Any, ledger: Any, now: datetime) -> None:

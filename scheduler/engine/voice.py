@@ -56,7 +56,7 @@ def _context(view: View, pub: Publication) -> tuple[tuple[str, ...], str | None]
     if pub.kind in STATUS_KINDS:
         incident = status.incident(pub.post)
         if incident is not None:
-            return (incident.title, *(status.components[c].name for c in incident.components
+            return (incident.title, *(status.components[c].name for c in incident.affected
                                        if c in status.components)), None
     elif pub.campaign and pub.campaign in calendar.campaigns:
         campaign = calendar.campaigns[pub.campaign]

@@ -271,6 +271,8 @@ def _accounts(pubs: list[Publication]) -> dict[tuple[str, str], tuple[str, str]]
 
 def _days(room: Room, cards: list[Card]) -> list[dict[str, Any]]:
     """Each day of the window with its cards and the incidents and maintenance that touch it."""
+    from status.maintenance import window_end, window_start
+
     from .grid import by_day
 
     tz, status, window = room.calendar.brand.tz, room.status, room.window
@@ -286,8 +288,8 @@ def _days(room: Room, cards: list[Card]) -> list[dict[str, Any]]:
             "cards": cards_by_day.get(day, []),
             "incidents": [i for i in status.incidents if i.started < day_end and
                           (not i.resolved or i.updates[-1].at >= day_start)],
-            "maintenance": [(m, f"{m.starts.astimezone(tz):%H:%M}–{m.ends.astimezone(tz):%H:%M}")
-                            for m in status.maintenance if m.starts < day_end and m.ends > day_start],
+            "maintenance": [(m, f"{window_start(m).astimezone(tz):%H:%M}–{window_end(m).astimezone(tz):%H:%M}")
+                            for m in status.maintenance if window_start(m) < day_end and window_end(m) > day_start],
         })
     return days
 

@@ -213,7 +213,7 @@ class Renderer:
             "id": incident.id, "title": incident.title, "impact": str(incident.impact),
             "css": INDICATOR_CLASS.get(str(incident.impact), "minor"), "state": str(incident.state),
             "label": str(incident.state).capitalize(), "resolved": incident.resolved,
-            "components": [self.names.get(c, c) for c in incident.components],
+            "components": [self.names.get(c, c) for c in incident.affected],
             "started": self.when(incident.started), "ended": self.when(end),
             "duration": _duration(end - incident.started), "updates": list(reversed(updates)), "next_by": next_by,
         }
@@ -350,7 +350,7 @@ class Renderer:
                 "title": shorten(f"{state}: {m.title} ({window})"), "text": m.message or m.title}]
         for n, u in enumerate(m.updates, 1):
             out.append({"id": f"maintenance:{m.id}:update:{n}", "path": f"maintenance/{m.id}/", "at": u.at,
-                        "title": shorten(f"{_MAINTENANCE_LABELS.get(role(u), _label(u.state))}: {m.title}"),
+                        "title": shorten(f"{_MAINTENANCE_LABELS.get(role(m, u), _label(u.state))}: {m.title}"),
                         "text": u.message})
         return out
 
@@ -495,7 +495,7 @@ def _label(state: str) -> str:
 
 
 # how a window's timeline names what the window said on its own, and a delay
-_MAINTENANCE_LABELS = {"start": "In progress", "end": "Completed", "delayed": "Delayed"}
+_MAINTENANCE_LABELS = {"start": "In progress", "end": "Completed", "delayed": "Delayed", "changed": "Rescheduled"}
 
 
 def _spans(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
