@@ -332,6 +332,9 @@ def test_update_delay_and_complete_write_the_windows_updates(site, capsys):
     (["delay", "db", "-m", "x"], "one of the arguments --until --by is required"),
     (["delay", "db", "--by", "-30m", "-m", "x"], "--by"),
     (["delay", "db", "--until", "2026-12-05T02:30", "-m", "x"], "--until 2026-12-05T02:30: the window would end"),
+    # an earlier end is no delay: it was announced as "taking longer than planned" (the attack)
+    (["delay", "db", "--until", "2026-12-05T02:55", "-m", "x"], "not later than the end planned now (2026-12-05 03:00"),
+    (["update", "db", "--state", "in_progress", "-m", "   "], "-m: empty"),  # said nothing; the engine refused it
 ])
 def test_a_wrong_maintenance_command_is_one_line_exit_2_and_writes_nothing(site, capsys, argv, words):
     (site / "status.yaml").write_text(window(1))

@@ -290,6 +290,8 @@ def check_text(option: str, text: str) -> str:
     from campaigns.textsafety import describe, forbidden
 
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():  # "   " said nothing, as "" says nothing: the engine would refuse the post
+        raise UsageError(f"{option}: empty; write what customers should know")
     bad = list(dict.fromkeys(char for _, char in forbidden(text)))
     if bad:
         raise UsageError(f"{option}: the text contains control characters ({', '.join(map(describe, bad))}); "

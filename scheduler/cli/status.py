@@ -405,6 +405,10 @@ def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, st
     if ends <= now or ends <= window.starts:
         raise UsageError(f"{given}: the window would end before now or before its start "
                          f"({ends.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z})")
+    if ends <= end:  # announced as "taking longer than planned": an earlier end is no delay
+        planned = end.astimezone(calendar.brand.tz)
+        raise UsageError(f"{given}: not later than the end planned now ({planned:%Y-%m-%d %H:%M %Z}); a delay moves "
+                         f"the end later (done sooner: herald maintenance complete {args.id} -m …)")
     current = windows.maintenance_state(window, now)
     return str(current if current != "completed" else "in_progress"), ends
 
