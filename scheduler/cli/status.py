@@ -295,7 +295,7 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
         edit_file(args.status, calendar, lambda data, fresh: edit.cancel_maintenance(data, args.id))
         show(f"{args.id}: cancelled in {args.status}; if it was announced, the cancellation is announced")
         return ExitStatus.OK
-    args.message = check_text("-m", args.message)
+    args.message = check_text("-m", args.message) if args.message else ""  # (optional here: none by default)
     args.title = check_title("--title", args.title)
     remind = [r.strip() for given in args.remind for r in given.split(",") if r.strip()]
     for text in remind:
