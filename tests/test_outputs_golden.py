@@ -72,7 +72,7 @@ def run_case(name: str, folder: Path) -> dict[str, object]:
         err.flush()
     finally:
         os.chdir(before)
-    return {"code": code, **_digests(out.buffer.getvalue(), "out"), **_digests(err.buffer.getvalue(), "err")}  # type: ignore[attr-defined]
+    return {"code": code, **_digests(out.buffer.getvalue(), "out"), **_digests(err.buffer.getvalue(), "err")}
 
 
 def _digests(data: bytes, stream: str) -> dict[str, object]:
@@ -120,10 +120,10 @@ def test_split_with_a_child_prints_the_recorded_output(name, expected, tmp_path,
 
 def test_the_recorded_outputs_are_not_trivial(expected):
     """Each case wrote what it is about: thousands of plan lines, hundreds of findings."""
-    assert expected["many rules: plan --json, a year"]["out_lines"] > 10_000  # type: ignore[operator]
-    assert expected["default: plan --json, a year"]["out_lines"] > 5_000  # type: ignore[operator]
-    assert expected["many rules: lint"]["out_lines"] > 500  # type: ignore[operator]
-    assert expected["sample: plan --json"]["out_lines"] > 10  # type: ignore[operator]
+    assert expected["many rules: plan --json, a year"]["out_lines"] > 10_000
+    assert expected["default: plan --json, a year"]["out_lines"] > 5_000
+    assert expected["many rules: lint"]["out_lines"] > 500
+    assert expected["sample: plan --json"]["out_lines"] > 10
     assert all(case["code"] in (0, 1) for case in expected.values())
 
 
