@@ -94,9 +94,12 @@ class Collector:
         return LintReport(problems, publications)
 
 
-# What another process found of the repetition check of the accounts it is given (see :func:`lint`):
-# Collector entries, or None if it could not.
-Elsewhere = Callable[[list[str]], "Iterable[tuple[tuple[object, ...], Problem]] | None"]
+# The repetition check of some accounts found elsewhere (see :func:`lint`): given the work (a function
+# returning that check's findings, as Collector entries), another process starts on it; what it
+# returns is called for the findings once this process is done with its own share, and gives None if
+# that process failed (then its share is checked here).
+Found = list[tuple[tuple[object, ...], Problem]]
+Elsewhere = Callable[[Callable[[], Found], list[str]], Callable[[], "Found | None"]]
 
 
 def lint(calendar: Calendar, start: datetime, end: datetime, checker: VoiceChecker | None = None, *,
@@ -106,26 +109,37 @@ def lint(calendar: Calendar, start: datetime, end: datetime, checker: VoiceCheck
     (rendered for a sample incident affecting ``affected``).  :func:`status.lint.lint` adds
     the status file's messages.
 
-    With ``elsewhere``, another process (which plans the same window) checks the repetition on
-    the second of the accounts' :func:`shares` while this one does the rest; if it fails, its share
-    is checked here.  The findings are the same either way."""
+    With ``elsewhere``, another process (forked once the window is planned) checks the repetition
+    on the second of the accounts' :func:`shares` while this one does the rest; if it fails, its
+    share is checked here.  The findings are the same either way."""
     checker = checker or checker_for(calendar)
     out = out or Collector()
     publications = plan(calendar, start, end)
     theirs: list[str] = []
     mine: list[str] | None = None
+    pending = None
     if elsewhere is not None:
         mine, theirs = shares(publications)
+        if theirs:
+            pending = elsewhere(lambda: repeats_found(calendar, publications, checker, theirs), theirs)
     _texts(calendar, publications, checker, out)
     repetition(calendar, publications, checker, out, mine)
     if theirs:
-        found = elsewhere(theirs) if elsewhere is not None else None
+        found = pending() if pending is not None else None
         if found is None:
             repetition(calendar, publications, checker, out, theirs)
         else:
             out.problems.update(found)  # (their keys name their accounts: none is one of this process's)
     check_status_templates(calendar, checker, out, affected, status_page)
     return out.report(len(publications))
+
+
+def repeats_found(calendar: Calendar, publications: list[Publication], checker: VoiceChecker,
+                  accounts: Collection[str]) -> Found:
+    """The findings of the repetition check of ``accounts`` alone, as a :class:`Collector` holds them."""
+    out = Collector()
+    repetition(calendar, publications, checker, out, accounts)
+    return list(out.problems.items())
 
 
 def _template_of(calendar: Calendar, pub: Publication) -> Template | None:

@@ -1,16 +1,16 @@
 """``herald plan --json``: every publication as a line of JSON, on every core the machine lends.
 
-A year of a 10,000-post calendar is a quarter of a million lines.  Loading the file, planning
-and encoding are pure computation, so a big calendar is done by two processes: the file is
-read once, a forked child parses the same text and plans and encodes the second half of the
-window while this process parses it and plans, encodes and writes the first half; the
-child's lines follow.  The halves are exactly the whole plan cut in two
-(:func:`campaigns.plan.plan_rows` with ``emit_from``: with a ledger, the child replays the
-variant rotation of the first half), the child forks before anything is built (sharing
-nothing that reference counts would copy page by page) and both use one "now", so the
-output is byte for byte the serial one (a test compares them).  The child hands its lines
-over in an anonymous in-memory file, which the kernel copies to the output (``sendfile``);
-if it fails for any reason, this process plans its half itself.
+A year of a 10,000-post calendar is a quarter of a million lines.  Planning and encoding are
+pure computation, so a big calendar is done by two processes: once the calendar is loaded (and
+the status file and the ledger read), a forked child plans and encodes the second part of the
+window while this process plans, encodes and writes the first; the child's lines follow.  The
+child works on the calendar as the fork left it (copy-on-write, with the collector off: no page
+is copied but those reference counts touch), so the file is parsed once.  The parts are exactly
+the whole plan cut in two (:func:`campaigns.plan.plan_rows` with ``emit_from``: with a ledger,
+the child replays the variant rotation of the first part) and both use one "now", so the output
+is byte for byte the serial one (a test compares them).  The child hands its lines over in an
+anonymous in-memory file, which the kernel copies to the output (``sendfile``); if it fails for
+any reason, this process plans its part itself.
 
 Lines are written as they are made, a few thousand at a time: memory stays flat whatever the
 window (on a virtual machine every fresh page of memory costs a fault).
@@ -28,9 +28,8 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from campaigns.calendar import check
 from campaigns.plan import JsonLines, Publication, plan_rows, utc_instant
 
 from .. import forked
@@ -38,6 +37,9 @@ from ..clock import Clock
 from ..forked import Child, Frozen
 from .common import load_calendar, planned, variant_history
 from .times import window_of
+
+if TYPE_CHECKING:
+    from campaigns.model import Calendar
 
 _INSTANT = len("2027-01-01T00:00:00Z")  # every UTC instant of a plan has this width
 _CHUNK = 4096
@@ -49,9 +51,8 @@ def cmd_plan_json(args: argparse.Namespace, clock: Clock) -> int:
     clock = Frozen(clock.now())
     only = getattr(args, "only", None)
     text = read_file(args.calendar)
-    big = only != "status" and len(text) >= forked.PARALLEL_FROM_CHARS and forked.can_fork()
-    helper = Child.start("herald-plan", lambda fd: _child(args, clock, text, fd)) if big else None
     out = _Output(sys.stdout)
+    helper = None
     try:
         calendar = load_calendar(args.calendar, text)
         start, end = window_of(args, calendar, clock)
@@ -63,6 +64,9 @@ def cmd_plan_json(args: argparse.Namespace, clock: Clock) -> int:
             out.lines(line for _, line in _merged([], status, JsonLines()))
             return 0
         history = variant_history(args, start, end)
+        if len(text) >= forked.PARALLEL_FROM_CHARS and forked.can_fork():
+            del text  # (the child has no use for it)
+            helper = Child.start("herald-plan", lambda fd: _child(calendar, (start, end, history), fd))
         if helper is None:
             out.lines(_encoded(plan_rows(calendar, start, end, history), status))
             return 0
@@ -220,12 +224,11 @@ class _Handover:
                         self.lines(), strict=True))
 
 
-def _child(args: argparse.Namespace, clock: Frozen, text: str, fd: int) -> None:  # pragma: no cover - see above
-    result = check(args.calendar, text)
-    if result.value is None:
-        raise SystemExit(1)  # this process reports nothing: the parent says what is wrong
-    start, end = window_of(args, result.value, clock)
-    rows = plan_rows(result.value, start, end, variant_history(args, start, end), emit_from=_middle(start, end))
+def _child(calendar: Calendar, window: tuple[datetime, datetime, Any], fd: int) -> None:  # pragma: no cover - see above
+    """In the child: the lines of the window's second part (after :func:`_middle`), as
+    :class:`_Handover` reads them, written to ``fd``."""
+    start, end, history = window
+    rows = plan_rows(calendar, start, end, history, emit_from=_middle(start, end))
     line = JsonLines().line
     with forked.result_file(fd) as fh:
         fh.write(f"{len(rows)}\n".encode())
