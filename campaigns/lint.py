@@ -218,7 +218,7 @@ def _near_repeats(accounts: list[dict[str, list[Publication]]], threshold: float
         for text in groups:
             ids.setdefault(text, len(ids))
     sets = [shingles_of_normal(text) for text in ids]
-    scores: dict[tuple[int, int], float] = {}
+    scores: dict[int, float] = {}
     prefixes: list[list[int]] | None = None
     for groups in accounts:
         # at one instant, the account's texts in the order they first appear (as the plan has them)
