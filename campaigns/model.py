@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule
 
+from .expansion import Shape
 from .networks import NETWORK_TYPES, NetworkType
 from .templates import Template
 
@@ -107,6 +108,7 @@ class Series:
     until: datetime | None = None
     ex_days: frozenset[date] = frozenset()
     ex_times: frozenset[datetime] = frozenset()
+    shape: Shape | None = field(default=None, compare=False)  # the rule's parts, as the plan expands them
 
 
 @dataclass(frozen=True)

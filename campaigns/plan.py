@@ -213,7 +213,7 @@ class Memo:
 
 def _expand(series: Series, stop: datetime) -> list[datetime]:
     assert series.rule is not None
-    shape = shape_of(series.rule, series.dtstart)
+    shape = series.shape or shape_of(series.rule, series.dtstart)
     if shape.plain:
         return expand(shape, series.dtstart, stop)
     out = []
