@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
 from .expansion import expand, shape_of
 from .gcpause import paused_gc
-from .model import STATUS_KINDS, Calendar, Kind, Post, Series
+from .model import STATUS_KINDS, Calendar, Campaign, Kind, Post, Series
 from .networks import NETWORK_TYPES, BuiltinType
 from .render import finish, render_values
 from .templates import Template, compiled, occurrence_values
@@ -418,7 +419,7 @@ def _plan(calendar: Calendar, window: tuple[datetime, datetime, VariantHistory |
         if lines is None:
             _post_rows(calendar, post, accounts, how, rows)
         else:
-            _post_lines(calendar, post, _targets(post, accounts, lines), how, (rows, lines))
+            _post_lines(calendar, post, accounts, how, (rows, lines))
     if lines is None:
         rows.sort()  # by the UTC instant string (time order), account, post; the count keeps it off the publications
     else:  # the same order: the instants have one width, and "\0" is in no name (no control character is)
@@ -468,17 +469,32 @@ def _targets(post: Post, accounts: list[Any], lines: JsonLines | None = None) ->
     return targets
 
 
+def _campaign(calendar: Calendar, post: Post) -> Campaign | None:
+    return calendar.campaigns.get(post.campaign) if post.campaign else None
+
+
+def _occurring(post: Post, start: datetime, end: datetime, memo: Memo) -> Iterator[Occurrence] | None:
+    """The post's occurrences in the window, or None when it has none: what a post's rows share is
+    made only for the posts that have some (in a window of a few weeks, a few of them)."""
+    found = occurrences(post, start, end, memo)
+    first = next(found, None)
+    return None if first is None else chain((first,), found)
+
+
 def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[Any, ...], rows: list[Row]) -> None:
     """One post's rows, added to ``rows`` (``how``: the window, the memo, the values, the history and where
     the rows begin, as :func:`_plan` has them)."""
     start, end, memo, values_at, history, emit_from = how
     brand = calendar.brand
-    campaign = calendar.campaigns.get(post.campaign) if post.campaign else None
+    campaign = _campaign(calendar, post)
     source, pid, kind = post.source, post.id, post.kind
     sha256 = hashlib.sha256
+    found = _occurring(post, start, end, memo)
+    if found is None:
+        return
     targets = _targets(post, accounts)  # (the loop below runs a few hundred thousand times a year)
     rotation: dict[str, tuple[list[int], list[int | None]]] = {}
-    for occ in occurrences(post, start, end, memo):
+    for occ in found:
         values = values_at(occ.local)
         instant = occ.instant or _instant(occ.at)
         head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
@@ -499,18 +515,22 @@ def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[A
                 post.campaign, occ.note, None, ids[number], kind)))
 
 
-def _post_lines(calendar: Calendar, post: Post, targets: list[_Target], how: tuple[Any, ...],
+def _post_lines(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[Any, ...],
                 into: tuple[list[LineRow], JsonLines]) -> None:
     """:func:`_post_rows` with each publication's line of JSON (:meth:`JsonLines.line`) in its place."""
     start, end, memo, values_at, history, emit_from = how
     rows, lines = into
+    found = _occurring(post, start, end, memo)
+    if found is None:
+        return
+    targets = _targets(post, accounts, lines)
     brand = calendar.brand
-    campaign = calendar.campaigns.get(post.campaign) if post.campaign else None
+    campaign = _campaign(calendar, post)
     source, pid = post.source, post.id
     sha256, dumps, escaped, lengths, length = hashlib.sha256, lines.dumps, _ESCAPED.search, lines.lengths, lines.length
     formats = [[compiled(t.source)[0] for t in target[3]] for target in targets]  # (Template.render's)
     rotation: dict[str, tuple[list[int], list[int | None]]] = {}
-    for occ in occurrences(post, start, end, memo):
+    for occ in found:
         values = values_at(occ.local)
         instant = occ.instant or _instant(occ.at)
         head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)

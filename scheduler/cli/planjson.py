@@ -112,7 +112,9 @@ def _middle(start: datetime, end: datetime) -> datetime:
 SHARE = 0.55  # of the window, this process's: both finish together (measured on a year of 10,000 posts)
 
 
-def _encoded(rows: list[LineRow], status: list[tuple[str, Publication]]) -> Iterator[str]:
+def _encoded(rows: list[LineRow], status: list[tuple[str, Publication]]) -> Iterable[str]:
+    if not status:  # (the lines as they are: a year is hundreds of thousands)
+        return [row[1] for row in rows]
     return (text for _, text in _merged(((row[0][:_INSTANT], row[1]) for row in rows), status, JsonLines()))
 
 
@@ -141,6 +143,10 @@ class _Output:
         self.out.flush()
 
     def lines(self, lines: Iterable[str]) -> None:
+        if isinstance(lines, list):
+            for begin in range(0, len(lines), _CHUNK):
+                self.write(lines[begin:begin + _CHUNK])
+            return
         chunk: list[str] = []
         for line in lines:
             chunk.append(line)
@@ -152,11 +158,11 @@ class _Output:
     def write(self, chunk: list[str]) -> None:
         if not chunk:
             return
-        data = "\n".join(chunk) + "\n"
         if self.buffer is not None:
-            self.buffer.write(data.encode())
+            self.buffer.write("\n".join(chunk).encode())
+            self.buffer.write(b"\n")
         else:
-            self.out.write(data)
+            self.out.write("\n".join(chunk) + "\n")
 
     def copy(self, part: _Handover) -> None:
         """The child's lines as they are: by the kernel (sendfile) when the output is a file or pipe."""
