@@ -195,9 +195,13 @@ def repetition(calendar: Calendar, publications: list[Publication], checker: Voi
     (of ``accounts``, when given: the accounts' checks are independent, see :func:`shares`)."""
     voice = checker.voice
     by_account: dict[str, dict[str, list[Publication]]] = defaultdict(lambda: defaultdict(list))
+    normal: dict[str, str] = {}  # (accounts post the same texts)
     for pub in publications:
         if pub.kind not in STATUS_KINDS and (accounts is None or pub.network in accounts):
-            by_account[pub.network][normalize(pub.text)].append(pub)  # in time order: the plan is
+            text = normal.get(pub.text)
+            if text is None:
+                text = normal[pub.text] = normalize(pub.text)
+            by_account[pub.network][text].append(pub)  # in time order: the plan is
     report = _Repeats(calendar, checker, out)
     for groups in by_account.values():  # the same text again within the window
         for pubs in groups.values():
