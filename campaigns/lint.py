@@ -282,15 +282,19 @@ class _Repeats:
 
     def template(self, pub: Publication) -> Template | None:
         key = (pub.post, pub.network, pub.variant)
-        if key not in self.templates:
-            self.templates[key] = _template_of(self.calendar, pub)
-        return self.templates[key]
+        found = self.templates.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self.templates[key] = _template_of(self.calendar, pub)
+        return found  # type: ignore[return-value]
 
     def when(self, at: datetime) -> str:
         text = self.times.get(at)
         if text is None:
             text = self.times[at] = _when(at, self.calendar)
         return text
+
+
+_UNKNOWN = object()  # (not looked up yet)
 
 
 def shares(publications: list[Publication], helpers: int = 1) -> list[list[str]]:

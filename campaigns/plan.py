@@ -443,9 +443,8 @@ def _values(calendar: Calendar) -> Callable[[datetime], dict[str, str]]:
 
     @lru_cache(maxsize=8192)  # posts share times of day: render values once per wall-clock time
     def values_at(local: datetime) -> dict[str, str]:
-        values = on_day(local.date()).copy()  # (many rules: a hundred thousand wall times a year, on
-        values.update(at_time(local.hour, local.minute))  # a few hundred days at a few dozen times)
-        return values
+        # (many rules: a hundred thousand wall times a year, on a few hundred days at a few dozen times)
+        return {**on_day(local.date()), **at_time(local.hour, local.minute)}
 
     return values_at
 

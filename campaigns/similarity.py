@@ -202,17 +202,13 @@ def _score(a: frozenset[int], b: frozenset[int], position_a: int, position_b: in
     most = after_a if after_a < after_b else after_b  # (1 + the fewer ranked after it)
     if most / (size_a + size_b - most) < threshold:
         return 0.0
-    return _jaccard_if_sizes_allow(a, b, threshold)
-
-
-def _jaccard_if_sizes_allow(a: frozenset[int], b: frozenset[int], threshold: float) -> float:
-    """The pair's Jaccard similarity, or 0.0 when their sizes alone keep it under the threshold
-    (|A ∩ B| / |A ∪ B| is at most min / max of the sizes)."""
-    size_a, size_b = len(a), len(b)
+    # their sizes alone: |A ∩ B| / |A ∪ B| is at most min / max (the very division jaccard makes for a
+    # subset: never stricter than it, as threshold * large can be)
     small, large = (size_a, size_b) if size_a <= size_b else (size_b, size_a)
-    if small / large < threshold:  # (the very division jaccard makes for a subset: never
-        return 0.0                 # stricter than it, as threshold * large can be)
-    return jaccard(a, b)
+    if small / large < threshold:
+        return 0.0
+    common = len(a & b)  # (jaccard, inlined: a few hundred thousand pairs; neither set is empty)
+    return common / (size_a + size_b - common)
 
 
 def _check_threshold(threshold: float) -> None:
