@@ -14,7 +14,8 @@ Rows (the floor, measured in the same run, in brackets):
 - throughput: publications per second, 1 / 2 / 4 engines on one PostgreSQL [1 engine];
 - plan: ``herald plan --days 365 --json``, 10k posts of many rules (``generate.py --many-rules``)
   [the libyaml parse of the file];
-- lint: ``herald lint``, 28 days, the same calendar [the libyaml parse of the file].
+- lint: ``herald lint``, 28 days, the same calendar [the libyaml parse of the file];
+  both also in CPU (the command and its child, against the parse's), the steadier figure here.
 
 Each figure is the median of ``--runs``; commands run as fresh processes, as a user runs them.
 The machinery is the other bench scripts' (engine start and stop, the receiver, the HA
