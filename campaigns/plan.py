@@ -228,18 +228,26 @@ def _expand(series: Series, stop: datetime) -> list[datetime]:
 def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = None) -> Iterator[Occurrence]:
     """The post's occurrences with start <= at < end (aware datetimes), in order (``memo``: see
     :class:`Memo`)."""
+    for found in _occurrences(post, start, end, memo or Memo()):
+        yield Occurrence(*found)
+
+
+# an Occurrence's fields, as a tuple (a year's plan goes through a hundred thousand and more)
+_Found = tuple[int, datetime, datetime, str, str, str]
+
+
+def _occurrences(post: Post, start: datetime, end: datetime, memo: Memo) -> Iterator[_Found]:
     series = post.series
     tz = series.tz
     if series.rule is None:
         at = series.instant.astimezone(tz) if series.instant else series.dtstart.replace(tzinfo=tz)
         if start <= at < end:
-            yield Occurrence(0, at, series.dtstart)
+            yield 0, at, series.dtstart, "", "", ""
         return
     # Wall-clock bound past which no occurrence can fall inside the window (offsets < 1 day).
     stop = end.astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
     if series.until is not None:
         stop = min(stop, series.until)
-    memo = memo or Memo()
     known = memo.placed.setdefault(tz, {})
     days = memo.days.setdefault(tz, {})
     times = memo.expand(series, stop)
@@ -260,7 +268,7 @@ def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = 
         if utc >= end:
             break
         if utc >= start:
-            yield Occurrence(index, where[1], local, where[2], where[3], where[4])
+            yield index, where[1], local, where[2], where[3], where[4]
         index += 1
 
 
@@ -457,14 +465,17 @@ _Target = tuple[Any, str, str, tuple[Template, ...], int, list[str], "int | None
 
 def _targets(post: Post, accounts: list[Any], lines: JsonLines | None = None) -> list[_Target]:
     targets = []
+    ids: dict[int, list[str]] = {}  # (accounts without wording of their own share the post's)
     for account in accounts:
         templates = post.texts[account.name]
         limit = account.rules.limit
         maximum = limit.maximum if limit else None
         frame = ("", "", "") if lines is None else lines.frame(post.id, post.kind, account.name, account.type,
                                                                len(templates), maximum, post.campaign, post.source)
-        targets.append((account, account.name, account.type, templates, len(templates),
-                        [variant_id(t) for t in templates], maximum, f"\x1f{account.name}".encode(), frame))
+        if id(templates) not in ids:
+            ids[id(templates)] = [variant_id(t) for t in templates]
+        targets.append((account, account.name, account.type, templates, len(templates), ids[id(templates)],
+                        maximum, f"\x1f{account.name}".encode(), frame))
     return targets
 
 
@@ -472,10 +483,10 @@ def _campaign(calendar: Calendar, post: Post) -> Campaign | None:
     return calendar.campaigns.get(post.campaign) if post.campaign else None
 
 
-def _occurring(post: Post, start: datetime, end: datetime, memo: Memo) -> Iterator[Occurrence] | None:
-    """The post's occurrences in the window, or None when it has none: what a post's rows share is
-    made only for the posts that have some (in a window of a few weeks, a few of them)."""
-    found = occurrences(post, start, end, memo)
+def _occurring(post: Post, start: datetime, end: datetime, memo: Memo) -> Iterator[_Found] | None:
+    """The post's occurrences in the window (as tuples), or None when it has none: what a post's rows
+    share is made only for the posts that have some (in a window of a few weeks, a few of them)."""
+    found = _occurrences(post, start, end, memo)
     first = next(found, None)
     return None if first is None else chain((first,), found)
 
@@ -493,25 +504,22 @@ def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[A
         return
     targets = _targets(post, accounts)  # (the loop below runs a few hundred thousand times a year)
     rotation: dict[str, tuple[list[int], list[int | None]]] = {}
-    for occ in found:
-        values = values_at(occ.local)
-        instant = occ.instant or _instant(occ.at)
+    for index, at, local, note, instant, _ in found:
+        values = values_at(local)
+        instant = instant or _instant(at)
         head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
         if history is not None and instant < emit_from:  # another part's: only the rotation moves on
-            _rotate_only(history, rotation, targets, pid, head, occ.index)
+            _rotate_only(history, rotation, targets, pid, head, index)
             continue
         for account, name, network_type, templates, count, ids, maximum, tail, _ in targets:
             key = sha256(head + tail).hexdigest()[:32]
-            if history is None:
-                number = occ.index % count
-            else:
-                number = _rotate(history, rotation, ids, pid, name, key, occ.index)
+            number = index % count if history is None else _rotate(history, rotation, ids, pid, name, key, index)
             text = templates[number].render(values)
             if campaign is not None:
                 text = finish(text, brand, campaign, account)
             rows.append((instant, name, pid, len(rows), Publication(
-                key, source, pid, kind, name, network_type, occ.at, text, number + 1, count, maximum,
-                post.campaign, occ.note, None, ids[number], kind)))
+                key, source, pid, kind, name, network_type, at, text, number + 1, count, maximum,
+                post.campaign, note, None, ids[number], kind)))
 
 
 def _post_lines(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[Any, ...],
@@ -529,27 +537,24 @@ def _post_lines(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[
     sha256, dumps, escaped, lengths, length = hashlib.sha256, lines.dumps, _ESCAPED.search, lines.lengths, lines.length
     formats = [[compiled(t.source)[0] for t in target[3]] for target in targets]  # (Template.render's)
     rotation: dict[str, tuple[list[int], list[int | None]]] = {}
-    for occ in found:
-        values = values_at(occ.local)
-        instant = occ.instant or _instant(occ.at)
+    for index, at, local, note, instant, iso in found:
+        values = values_at(local)
+        instant = instant or _instant(at)
         head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
         if history is not None and instant < emit_from:  # another part's: only the rotation moves on
-            _rotate_only(history, rotation, targets, pid, head, occ.index)
+            _rotate_only(history, rotation, targets, pid, head, index)
             continue
-        at = occ.iso or occ.at.isoformat()
-        note = f',"note":{dumps(occ.note).decode()}' if occ.note else ""
+        written = iso or at.isoformat()
+        noted = f',"note":{dumps(note).decode()}' if note else ""
         for target, texts in zip(targets, formats, strict=True):
             account, name, network_type, _, count, ids, maximum, tail, frame = target
             key = sha256(head + tail).hexdigest()[:32]
-            if history is None:
-                number = occ.index % count
-            else:
-                number = _rotate(history, rotation, ids, pid, name, key, occ.index)
+            number = index % count if history is None else _rotate(history, rotation, ids, pid, name, key, index)
             text = finish(texts[number] % values, brand, campaign, account)  # (no campaign: the text as it is)
             quoted = f'"{text}"' if escaped(text) is None else dumps(text).decode()
             size = "null" if maximum is None else (lengths.get((text, network_type)) or length(text, network_type))
-            rows.append((f"{instant}{name}\x00{pid}", f'{{"key":"{key}"{frame[0]}{at}","text":{quoted},"variant":'
-                         f'{number + 1}{frame[1]}{size}{frame[2]}{note},"origin":"calendar"}}'))
+            rows.append((f"{instant}{name}\x00{pid}", f'{{"key":"{key}"{frame[0]}{written}","text":{quoted},"variant":'
+                         f'{number + 1}{frame[1]}{size}{frame[2]}{noted},"origin":"calendar"}}'))
 
 
 def _rotate_only(history: VariantHistory, rotation: dict[str, _Rotation], targets: list[_Target], post: str,
