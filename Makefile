@@ -21,7 +21,7 @@ ifeq ($(CHROMIUM),)
 TEST_DEPS += browser
 endif
 
-.PHONY: run test check lint lock lock-check bench schema clean browser
+.PHONY: run test check lint lock lock-check bench schema clean browser screenshots
 
 $(STAMP): pyproject.toml $(wildcard $(LOCK)) | lock-check  # a missing lock: lock-check says so
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,10 @@ check: lock-check $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy campaigns status scheduler
 	$(BIN)/python -m pytest -m "not slow"
+
+## screenshots: the README's pictures of the status page and the review room (docs/img/), in Chromium
+screenshots: $(STAMP)
+	HERALD_SCREENSHOTS=write $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

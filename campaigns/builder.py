@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from . import subscribers
-from .errors import Code, Problem, RuleError, TemplateError, TimeFormatError
-from .located import LocatedBuilder, Where, mapping_at, text_at, texts_at
+from .days import WEEKDAY_KEYS, Hours, Ranges, parse_closure, parse_ranges
+from .errors import Code, HoursError, Problem, RuleError, TemplateError, TimeFormatError
+from .located import LocatedBuilder, Where, list_at, mapping_at, text_at, texts_at
 from .model import (
     DEFAULT_CATCH_UP,
     POST_KINDS,
@@ -32,7 +33,7 @@ from .model import (
     Post,
     Series,
 )
-from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
+from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES, POST_FIELDS
 from .recurrence import dst_meetings, local_bound, parse_rule, sort_key
 from .render import finish, render_values
 from .schemacheck import did_you_mean
@@ -146,8 +147,35 @@ class CalendarBuilder(LocatedBuilder):
             name=name, timezone=tz_name, links=links, hosts=frozenset(h for h in hosts if h),
             language=language, utm_source=text_at(utm, "source"), utm_medium=text_at(utm, "medium", "social"),
             status_templates=templates, status_template_locs=template_locs, events=events, voice=voice,
-            logo=text_at(raw, "logo"), color=self.colour(raw),
+            logo=text_at(raw, "logo"), color=self.colour(raw), hours=self.hours(raw),
         )
+
+    def hours(self, raw: LocDict) -> Hours:
+        """``brand.hours`` and ``brand.closed``: each range or closure that cannot be used is
+        reported where it is written and left out."""
+        spec = mapping_at(raw, "hours")
+        weekly: list[Ranges | None] = [None] * 7
+        for key, value in spec.items():
+            if key in WEEKDAY_KEYS and isinstance(value, str) and self.ok("brand", "hours", key):
+                try:
+                    weekly[WEEKDAY_KEYS.index(key)] = parse_ranges(value)
+                except HoursError as exc:
+                    self.error(spec.value_loc(key), f"hours {key}: {exc.message}", exc.hint)
+        closed = list_at(raw, "closed")
+        dated, yearly = [], []
+        for index, item in enumerate(closed):
+            if not isinstance(item, str) or not self.ok("brand", "closed", index):
+                continue
+            try:
+                first, last = parse_closure(item)
+            except HoursError as exc:
+                self.error(closed.item_loc(index), f"closed: {exc.message}", exc.hint)
+                continue
+            if isinstance(first, date) and isinstance(last, date):
+                dated.append((first, last))
+            elif isinstance(first, tuple) and isinstance(last, tuple):
+                yearly.append((first, last))
+        return Hours(tuple(weekly), tuple(dated), tuple(yearly))
 
     def colour(self, raw: LocDict) -> str:
         """``brand.color``: the status site's link colour on a white page, so one too light to
@@ -338,12 +366,23 @@ def _bounds(tz: ZoneInfo, starts: When | None, ends: When | None,
     return not_before, until
 
 
+def _takers(name: str) -> str:
+    takers = [t.title for t in NETWORK_TYPES.values() if name in t.post_fields]
+    return f"only {', '.join(takers)} shows it" if takers else ""
+
+
+def _plain(value: Any) -> Any:
+    """A post field's YAML value as plain data (the model keeps no located containers)."""
+    return {k: v for k, v in value.items()} if isinstance(value, dict) else value
+
+
 class PostBuilder:
     def __init__(self, parent: CalendarBuilder, spec: LocDict, where: Where, brand: Brand | None,
                  networks: dict[str, Account], campaigns: dict[str, Campaign], known_fields: frozenset[str]):
         self.p, self.spec, self.where = parent, spec, where
         self.brand, self.networks, self.campaigns, self.known_fields = brand, networks, campaigns, known_fields
         self.failed = False
+        self.wording: tuple[Template, ...] = ()
 
     def error(self, loc: Loc, message: str, hint: str = "", code: Code = Code.OTHER) -> None:
         self.failed = True
@@ -363,6 +402,9 @@ class PostBuilder:
         tz = self.timezone()
         series = self.series(tz, campaign) if tz is not None else None
         texts = self.texts(names, campaign)
+        options = self.options(names, texts or {})
+        if texts is not None:
+            self.check_all_lengths(texts, campaign, options)
         image = self.image(names)
         kind = _POST_KINDS.get(spec.get("kind"))
         if self.failed or series is None or texts is None or self.brand is None or kind is None:
@@ -371,7 +413,8 @@ class PostBuilder:
             id=self.pid, kind=kind, networks=names, series=series, texts=texts,
             campaign=campaign.id if campaign else None,
             enabled=spec.get("enabled", True) is not False and (campaign is None or campaign.enabled),
-            image=image, line=spec.loc.line, components=self.components(),
+            image=image, line=spec.loc.line, components=self.components(), wording=self.wording,
+            options=options,
         )
 
     def network_names(self, campaign: Campaign | None) -> tuple[str, ...]:
@@ -568,6 +611,7 @@ class PostBuilder:
         overrides, disabled = self.per_network(names)
         if base is None:
             return None
+        self.wording = base
         texts: dict[str, tuple[Template, ...]] = {}
         for name in names:
             account = self.networks[name]
@@ -578,8 +622,42 @@ class PostBuilder:
                 self.no_text(name)
                 continue
             texts[name] = chosen
-            self.check_lengths(name, chosen, campaign)
         return texts
+
+    def check_all_lengths(self, texts: dict[str, tuple[Template, ...]], campaign: Campaign | None,
+                          options: dict[str, dict[str, Any]]) -> None:
+        for name, chosen in texts.items():
+            self.check_lengths(name, chosen, campaign, options.get(name, {}).get("content_warning", ""))
+
+    def options(self, names: tuple[str, ...], texts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Each account's post fields (:data:`POST_FIELDS`): the post's own, then its network
+        type's per_network ones, then its account's; each only where the network takes it. A
+        per_network field for a network that does not take it is an error; a post's own field
+        that none of its networks takes, a warning."""
+        per = mapping_at(self.spec, "per_network")
+        self.misplaced_fields(names, per)
+        options: dict[str, dict[str, Any]] = {}
+        for name in texts:
+            account = self.networks[name]
+            layers = [layer for layer in (self.spec, per.get(account.type), per.get(name)) if isinstance(layer, dict)]
+            chosen = {f: _plain(layer[f]) for layer in layers for f in account.rules.post_fields if f in layer}
+            if chosen:
+                options[name] = chosen
+        for found in (f for f in POST_FIELDS if f in self.spec):
+            if not any(found in self.networks[n].rules.post_fields for n in names if n in self.networks):
+                self.p.warning(self.spec.key_loc(found), f"{found} of post {self.pid!r} goes nowhere: "
+                               "none of its networks shows it", _takers(found))
+        return options
+
+    def misplaced_fields(self, names: tuple[str, ...], per: LocDict) -> None:
+        """A per_network post field its network (an account, or a type) does not take, reported."""
+        for key, value in per.items():
+            rules = self.networks[key].rules if key in self.networks else next(
+                (self.networks[n].rules for n in names if self.networks[n].type == key), None)
+            if rules is None or not isinstance(value, LocDict):
+                continue  # (not one of its networks: reported by per_network)
+            for found in (f for f in POST_FIELDS if f in value and f not in rules.post_fields):
+                self.error(value.key_loc(found), f"{found} is not something {rules.title} shows", _takers(found))
 
     def per_network(self, names: tuple[str, ...]) -> tuple[dict[str, tuple[Template, ...]], set[str]]:
         """The per_network wording (by account or network type) and the accounts or types it
@@ -614,7 +692,8 @@ class PostBuilder:
             self.error(spec.loc, f"post {self.pid!r} has no text for {name}",
                        "add text: or variants: (or per_network wording for every network)")
 
-    def check_lengths(self, name: str, templates: tuple[Template, ...], campaign: Campaign | None) -> None:
+    def check_lengths(self, name: str, templates: tuple[Template, ...], campaign: Campaign | None,
+                      warning: str = "") -> None:
         account = self.networks[name]
         limit = account.rules.limit
         if limit is None or self.brand is None:
@@ -622,9 +701,10 @@ class PostBuilder:
         values = self.p.longest_values(self.brand)
         for number, template in enumerate(templates, 1):
             text = finish(template.render(values), self.brand, campaign, account)
-            over = limit.overflow(text)
+            over = limit.overflow(text, warning if isinstance(warning, str) else "")
             if over:
                 which = f"variant {number}" if len(templates) > 1 else "text"
+                which += " with its content warning" if warning else ""
                 worst = " at its longest" if any(f in OCCURRENCE_FIELDS for f in template.fields) else ""
                 report = self.p.warning if self.p.draft else self.error
                 report(self.spec.loc, f"post {self.pid!r} is too long for {name} ({account.rules.title}): "

@@ -104,6 +104,14 @@ class MissingExtra(ConfigError):
     exit_code = 2
 
 
+class LibraryChanged(ConfigError):
+    """A library Herald reads the internals of (in one adapter each: ``campaigns/twittertext.py``,
+    ``scheduler/urllib3watch.py``) is of a release laid out otherwise: the message names the
+    release installed, what is missing, and the release to install."""
+
+    exit_code = 2
+
+
 class InvalidValue(HeraldError, ValueError):
     """A value of the pure layers that cannot be read; a ``ValueError`` too, so the code that
     reads values keeps catching it as one.  The located builders turn it into a :class:`Problem`."""
@@ -131,6 +139,15 @@ class RuleError(InvalidValue):
 
 class TemplateError(InvalidValue):
     """A template that cannot be rendered; the message says why."""
+
+
+class HoursError(InvalidValue):
+    """An opening-hours range or a closure (``brand.hours``, ``brand.closed``) that cannot be
+    used; ``hint`` says what would be right."""
+
+    def __init__(self, message: str, hint: str = ""):
+        self.message, self.hint = message, hint
+        super().__init__(message)
 
 
 class AmbiguousDate(InvalidValue):

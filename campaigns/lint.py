@@ -9,6 +9,9 @@ What is checked, and where each finding points:
   window (``duplicate``, ``near-duplicate``), with both posts and their dates; the
   pairs come from :class:`campaigns.similarity.RecentIndex`, never from comparing all;
 - countdowns that go out after their event (``event-past``);
+- texts that name a day that is not the day they go out, in the brand's zone, or contradict
+  the brand's declared opening hours and closures (``wrong-day``, ``after-midnight``,
+  ``closed-day``, ``opening-hours``: :mod:`campaigns.days`), once per template and rule;
 - the status templates (built-in and the brand's), rendered for a sample incident, so a
   template that drops the apology or the next update is caught before any outage.
 
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -43,7 +46,7 @@ from .similarity import (
     shingles_of_normal,
 )
 from .status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
-from .templates import Template, compile_template, event_day
+from .templates import OCCURRENCE_FIELDS, Template, compile_template, event_day
 from .voice import Finding, VoiceChecker
 
 DEFAULT_DAYS = 28
@@ -74,7 +77,7 @@ def checker_for(calendar: Calendar, urls: Iterable[str] = ()) -> VoiceChecker:
     hosts = set(calendar.brand.hosts)
     hosts.update((urlsplit(u).hostname or "").lower() for u in (*urls, *calendar.brand.links.values()) if u)
     return VoiceChecker(calendar.brand.voice, frozenset(h for h in hosts if h), calendar.brand.name,
-                        zone_names(calendar))
+                        zone_names(calendar), calendar.brand.hours)
 
 
 class Collector:
@@ -104,27 +107,31 @@ Elsewhere = Callable[[Callable[[], Found], list[str]], Callable[[], "Found | Non
 
 def lint(calendar: Calendar, start: datetime, end: datetime, checker: VoiceChecker | None = None, *,
          out: Collector | None = None, affected: str = "Checkout", status_page: str = "",
-         elsewhere: Elsewhere | None = None) -> LintReport:
+         elsewhere: Elsewhere | None = None, planned: list[Publication] | None = None,
+         repeats: bool = True) -> LintReport:
     """Every finding for the calendar's publications in [start, end) and its status templates
     (rendered for a sample incident affecting ``affected``).  :func:`status.lint.lint` adds
-    the status file's messages.
+    the status file's messages.  ``planned``: the calendar's plan of that window, when the
+    caller has it already; ``repeats=False``: without the repetition check (``herald diff``
+    checks repetition only where a change is: :mod:`campaigns.diffvoice`).
 
     With ``elsewhere``, another process (forked once the window is planned) checks the repetition
     on the second of the accounts' :func:`shares` while this one does the rest; if it fails, its
     share is checked here.  The findings are the same either way."""
     checker = checker or checker_for(calendar)
     out = out or Collector()
-    publications = plan(calendar, start, end)
+    publications = planned if planned is not None else plan(calendar, start, end)
     theirs: list[str] = []
     mine: list[str] | None = None
     pending = None
     if elsewhere is not None:
         mine, theirs = shares(publications)
-        if theirs:
+        if theirs and repeats:
             pending = elsewhere(lambda: repeats_found(calendar, publications, checker, theirs), theirs)
     _texts(calendar, publications, checker, out)
-    repetition(calendar, publications, checker, out, mine)
-    if theirs:
+    if repeats:
+        repetition(calendar, publications, checker, out, mine)
+    if theirs and repeats:
         found = pending() if pending is not None else None
         if found is None:
             repetition(calendar, publications, checker, out, theirs)
@@ -150,6 +157,19 @@ def _template_of(calendar: Calendar, pub: Publication) -> Template | None:
     return templates[pub.variant - 1] if 0 < pub.variant <= len(templates) else None
 
 
+def check_texts(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: Collector) -> None:
+    """The text rules (and countdowns) of :mod:`campaigns.voice` on ``publications``, into ``out``."""
+    _texts(calendar, publications, checker, out)
+
+
+def repeat_reporter(calendar: Calendar, checker: VoiceChecker,
+                    out: Collector) -> Callable[[Publication, Publication, float], None]:
+    """What :func:`repetition` reports a repeat with: ``report(later, earlier, score)`` (score 1.0
+    for word for word) adds its ``duplicate`` or ``near-duplicate`` finding to ``out``, once per
+    pair of templates on an account."""
+    return _Repeats(calendar, checker, out)
+
+
 def _texts(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: Collector) -> None:
     cache: dict[tuple[str, str, str | None], list[Finding]] = {}
     events = calendar.brand.events
@@ -165,8 +185,22 @@ def _texts(calendar: Calendar, publications: list[Publication], checker: VoiceCh
             findings = cache[key] = checker.check(pub.text, pub.kind, campaign_utm=utm)
         for finding in findings:
             out.add(calendar.path, template.line, template.col, finding, posts=(pub.post,))
+        _days(calendar, pub, template, checker, out)
         if events:
             _countdowns(calendar, pub, template, checker, out)
+
+
+def _days(calendar: Calendar, pub: Publication, template: Template, checker: VoiceChecker, out: Collector) -> None:
+    """The day rules for the publication's text at the moment it goes out, in the brand's zone;
+    each rule reported once per template, at its first occurrence in the window."""
+    tz = calendar.brand.tz
+    for finding in checker.check_day(pub.text, pub.at.astimezone(tz)):
+        own = getattr(pub.at.tzinfo, "key", tz.key)
+        if finding.rule == "wrong-day" and own != tz.key and any(f in OCCURRENCE_FIELDS for f in template.fields):
+            finding = replace(finding, suggestion=f"{finding.suggestion}; its {{weekday}}, {{date}}… are those of "
+                                                  f"its own timezone, {own}, not the brand's")
+        out.add(calendar.path, template.line, template.col, finding,
+                key=(finding.rule, calendar.path, template.line, template.col), posts=(pub.post,))
 
 
 def _countdowns(calendar: Calendar, pub: Publication, template: Template, checker: VoiceChecker,
@@ -190,9 +224,11 @@ def _when(at: datetime, calendar: Calendar) -> str:
 
 
 def repetition(calendar: Calendar, publications: list[Publication], checker: VoiceChecker, out: Collector,
-               accounts: Collection[str] | None = None) -> None:
+               accounts: Collection[str] | None = None, *,
+               report: Callable[[Publication, Publication, float], None] | None = None) -> None:
     """The repeats (``duplicate``, ``near-duplicate``) among the publications, on each account
-    (of ``accounts``, when given: the accounts' checks are independent, see :func:`shares`)."""
+    (of ``accounts``, when given: the accounts' checks are independent, see :func:`shares`);
+    ``report``: what each repeat is handed to instead of :func:`repeat_reporter`'s wording."""
     voice = checker.voice
     by_account: dict[str, dict[str, list[Publication]]] = defaultdict(lambda: defaultdict(list))
     normal: dict[str, str] = {}  # (accounts post the same texts)
@@ -202,7 +238,7 @@ def repetition(calendar: Calendar, publications: list[Publication], checker: Voi
             if text is None:
                 text = normal[pub.text] = normalize(pub.text)
             by_account[pub.network][text].append(pub)  # in time order: the plan is
-    report = _Repeats(calendar, checker, out)
+    report = report or _Repeats(calendar, checker, out)
     for groups in by_account.values():  # the same text again within the window
         for pubs in groups.values():
             for earlier, later in zip(pubs, pubs[1:], strict=False):

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule
 
+from .days import Hours
 from .expansion import Shape
 from .networks import NETWORK_TYPES, NetworkType
 from .templates import Template
@@ -58,6 +59,7 @@ class Brand:
     status_template_locs: dict[str, tuple[int, int]] = field(default_factory=dict)  # where each was written
     events: dict[str, str] = field(default_factory=dict)  # name -> YYYY-MM-DD, or MM-DD (every year)
     voice: Voice = field(default_factory=Voice)
+    hours: Hours = field(default_factory=Hours)  # opening hours and closures (brand.hours, brand.closed)
     logo: str = ""  # an image file, relative to the calendar, served by the status site itself
     color: str = "#0b5fff"  # the status site's accent colour
 
@@ -123,6 +125,14 @@ class Post:
     image: dict[str, str] | None = None
     line: int = 0
     components: tuple[str, ...] = ()  # status components this post is about (held during their incidents)
+    wording: tuple[Template, ...] = ()  # its own text:/variants:, per_network wording aside (the review room's
+    # "main text", which it compares each network's version with); () when only per_network gives wording
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)  # account name -> the post fields its
+    # network takes (campaigns.networks.POST_FIELDS: content_warning, link_card), per_network's over the post's
+
+    def option(self, account: str, name: str) -> Any:
+        """The value of post field ``name`` on ``account`` (None when it has none there)."""
+        return self.options.get(account, {}).get(name)
 
     @property
     def recurring(self) -> bool:

@@ -85,18 +85,22 @@ class Limit:
     invalid: Callable[[str], str | None] | None = None  # text -> message, for content refused whatever its length
     bound: Callable[[str], int] | None = None  # cheap, never below count: a text it clears needs no count
 
-    def measure(self, text: str) -> int:
-        return self.count(text)
+    def measure(self, text: str, warning: str = "") -> int:
+        """``text``'s length; with a content ``warning`` (Mastodon's ``spoiler_text``), the two
+        together, as Mastodon counts them: the warning's graphemes, its links at their length."""
+        return self.count(text) + (graphemes(warning) if warning else 0)
 
-    def overflow(self, text: str) -> str | None:
-        """None if ``text`` fits; else what is wrong, e.g. '312/280 characters (32 over)'."""
+    def overflow(self, text: str, warning: str = "") -> str | None:
+        """None if ``text`` (and its content ``warning``, which counts toward the same limit)
+        fits; else what is wrong, e.g. '312/280 characters (32 over)'."""
         if self.invalid is not None:
             refused = self.invalid(text)
             if refused:
                 return refused
-        used = self.bound(text) if self.bound is not None else self.maximum + 1
+        extra = graphemes(warning) if warning else 0
+        used = self.bound(text) + extra if self.bound is not None else self.maximum + 1
         if used > self.maximum:
-            used = self.count(text)
+            used = self.count(text) + extra
         if used > self.maximum:
             return f"{used}/{self.maximum} {self.unit} ({used - self.maximum} over)"
         if self.max_bytes is not None:
@@ -108,6 +112,20 @@ class Limit:
 
 
 _STR = {"type": "string", "minLength": 1}
+_LINE = {"type": "string", "minLength": 1, "pattern": r"^[^\n\r\u2028\u2029]*$", "x-hint": "one line of text"}
+CONTENT_WARNING = "content_warning"
+LINK_CARD = "link_card"
+# A post's own keys that only some networks take (a type lists those it takes in ``post_fields``).
+POST_FIELDS: dict[str, dict[str, Any]] = {
+    CONTENT_WARNING: {**_LINE, "maxLength": 500,
+                      "description": "Mastodon: shown instead of the text until the reader opens it "
+                                     "(spoiler_text); it counts toward the 500 characters"},
+    LINK_CARD: {"type": "object", "additionalProperties": False, "required": ["title"],
+                "properties": {"title": {**_LINE, "maxLength": 300}, "description": {"type": "string",
+                                                                                   "maxLength": 1000}},
+                "description": "Bluesky: the link card's title and description for the text's first link "
+                               "(else read from the linked page when the post is sent)"},
+}
 _URL = {"type": "string", "pattern": r"^https?://\S+$"}
 _ENV = {"type": "string", "pattern": r"^[A-Z_][A-Z0-9_]*$"}
 _ID = {**_STR, "examples": ["1234567890"]}
@@ -196,6 +214,7 @@ class NetworkType:
     local: bool = False  # Herald's own channel or the operator's endpoint: built even for a dry-run account
     internal: bool = False  # the team's own chat (on-call reads it, customers do not): a draft may go there
     refuses_duplicates: bool = False  # the network refuses a post identical to a recent one (lint says so)
+    post_fields: tuple[str, ...] = ()  # the posts' keys of POST_FIELDS it takes (content_warning, link_card)
     extra: Extra | None = None  # the part of the install its publisher's SDK comes with (None: the core's)
 
     def __post_init__(self) -> None:
@@ -214,16 +233,25 @@ class NetworkType:
             refuse(f"required {', '.join(missing)} not among its fields")
         if bad := [s for s in (*self.secrets, *self.optional_secrets) if not _SECRET_NAME.fullmatch(s)]:
             refuse(f"credential names are upper-case letters, digits and '_': {', '.join(bad)}")
-        if bad := [s for s in self.images if s not in IMAGE_SOURCES]:
-            refuse(f"images come from {' or '.join(IMAGE_SOURCES)}, not {', '.join(bad)}")
-        if self.image_required and not self.images:
-            refuse("image_required, but it takes no images")
+        if wrong := _capability_problem(self):
+            refuse(wrong)
         object.__setattr__(self, "resend", Resend(self.resend))
 
     @property
     def safe_to_resend(self) -> bool:
         """What its publisher's ``safe_to_resend`` must say (checked when the class is imported)."""
         return self.resend is not Resend.NEVER
+
+
+def _capability_problem(record: NetworkType) -> str:
+    """What is inconsistent in what a type says it takes (images, post fields); "" if nothing."""
+    if bad := [s for s in record.images if s not in IMAGE_SOURCES]:
+        return f"images come from {' or '.join(IMAGE_SOURCES)}, not {', '.join(bad)}"
+    if record.image_required and not record.images:
+        return "image_required, but it takes no images"
+    if bad := [f for f in record.post_fields if f not in POST_FIELDS]:
+        return f"post fields are among {', '.join(POST_FIELDS)}, not {', '.join(bad)}"
+    return ""
 
 
 # The built-in networks, in the order people see them; adding one is adding a record here.
@@ -245,12 +273,12 @@ BUILTIN_NETWORKS: tuple[NetworkType, ...] = (
                 fields={"instance": {**_URL, "examples": ["https://mastodon.social"]}, "handle": _HANDLE,
                         "visibility": {"enum": ["public", "unlisted", "private", "direct"]}},
                 required=("instance",), secrets=("ACCESS_TOKEN",),
-                threads=True, images=("path",), resend=Resend.KEY),
+                threads=True, images=("path",), resend=Resend.KEY, post_fields=(CONTENT_WARNING,)),
     NetworkType(name=BuiltinType.BLUESKY, title="Bluesky", publisher="scheduler.networks.bluesky:BlueskyPublisher",
                 extra=BLUESKY, limit=Limit(300, "graphemes", graphemes, max_bytes=3000),
                 fields={"handle": _HANDLE, "service": _URL},
                 required=("handle",), secrets=("APP_PASSWORD",),
-                threads=True, images=IMAGE_SOURCES, resend=Resend.LOOKUP),
+                threads=True, images=IMAGE_SOURCES, resend=Resend.LOOKUP, post_fields=(LINK_CARD,)),
     NetworkType(name=BuiltinType.THREADS, title="Threads", publisher="scheduler.networks.threads:ThreadsPublisher",
                 limit=Limit(500, "characters"), fields={"user_id": _ID}, secrets=("ACCESS_TOKEN",),
                 threads=True, images=("url",), resend=Resend.LOOKUP),

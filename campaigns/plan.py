@@ -25,7 +25,7 @@ from typing import Any
 from .expansion import expand, shape_of
 from .gcpause import paused_gc
 from .model import STATUS_KINDS, Calendar, Campaign, Kind, Post, Series
-from .networks import NETWORK_TYPES, BuiltinType
+from .networks import CONTENT_WARNING, NETWORK_TYPES, BuiltinType
 from .render import finish, render_values
 from .templates import Template, compiled, occurrence_values
 from .timeparse import zone
@@ -80,12 +80,19 @@ class Publication:
     variant_id: str = ""  # which wording, by its text: what the ledger records to rotate fairly
     role: str = ""  # what the voice guide requires of it: the kind, or the incident state (resolved…)
     incident_state: str = ""  # incident updates: investigating, identified, monitoring, resolved
+    content_warning: str = ""  # Mastodon's: shown before the text, counted with it toward the limit
+    # the posts to reply under instead, in order, when ``thread_root`` never went out (a maintenance
+    # window's later announcements: the thread's root is the first of them the account sent)
+    thread_fallbacks: tuple[str, ...] = ()
 
     @property
     def length(self) -> int | None:
-        """The text's length as its network counts it (computed on demand: the engine does not need it)."""
+        """The text's length as its network counts it, its content warning with it (computed on
+        demand: the engine does not need it)."""
         limit = NETWORK_TYPES[self.network_type].limit
-        return limit.measure(self.text) if self.limit is not None and limit is not None else None
+        if self.limit is None or limit is None:
+            return None
+        return limit.measure(self.text, self.content_warning)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -96,6 +103,7 @@ class Publication:
             **({"thread_root": self.thread_root} if self.thread_root else {}),
             "origin": "status" if self.kind in STATUS_KINDS else "calendar",
             **({"incident_state": self.incident_state} if self.incident_state else {}),
+            **({"content_warning": self.content_warning} if self.content_warning else {}),
             **({"role": self.role} if self.kind in STATUS_KINDS and self.role else {}),
         }
 
@@ -116,7 +124,7 @@ class JsonLines:
         self.times: dict[int, tuple[datetime, str]] = {}  # by id: publications share their times
 
     def line(self, pub: Publication, prefix: str = "") -> str:
-        if pub.kind in STATUS_KINDS or pub.thread_root or pub.incident_state:
+        if pub.kind in STATUS_KINDS or pub.thread_root or pub.incident_state or pub.content_warning:
             return prefix + self.dumps(pub.as_json()).decode()
         frame = self.frames.get((pub.source, pub.network))
         if frame is None:
@@ -426,6 +434,10 @@ def _plan(calendar: Calendar, window: tuple[datetime, datetime, VariantHistory |
         how = (start, end, memo, values_at, history, emit_from)
         if lines is None:
             _post_rows(calendar, post, accounts, how, rows)
+        elif any(post.option(a.name, CONTENT_WARNING) for a in accounts):  # (a line of its own: as_json's)
+            made: list[Row] = []
+            _post_rows(calendar, post, accounts, how, made)
+            rows.extend((f"{instant}{name}\x00{pid}", lines.line(pub)) for instant, name, pid, _, pub in made)
         else:
             _post_lines(calendar, post, accounts, how, (rows, lines))
     if lines is None:
@@ -459,8 +471,8 @@ def _values(calendar: Calendar) -> Callable[[datetime], dict[str, str]]:
 
 # per account of a post, what every occurrence shares: the account, its name and type, the templates,
 # how many, their variant ids, the limit's maximum, the key's tail (see _key) and, for lines of JSON,
-# the frame (JsonLines.frame)
-_Target = tuple[Any, str, str, tuple[Template, ...], int, list[str], "int | None", bytes, tuple[str, str, str]]
+# the frame (JsonLines.frame), and its content warning
+_Target = tuple[Any, str, str, tuple[Template, ...], int, list[str], "int | None", bytes, tuple[str, str, str], str]
 
 
 def _targets(post: Post, accounts: list[Any], lines: JsonLines | None = None) -> list[_Target]:
@@ -475,7 +487,8 @@ def _targets(post: Post, accounts: list[Any], lines: JsonLines | None = None) ->
         if id(templates) not in ids:
             ids[id(templates)] = [variant_id(t) for t in templates]
         targets.append((account, account.name, account.type, templates, len(templates), ids[id(templates)],
-                        maximum, f"\x1f{account.name}".encode(), frame))
+                        maximum, f"\x1f{account.name}".encode(), frame,
+                        post.option(account.name, CONTENT_WARNING) or ""))
     return targets
 
 
@@ -511,7 +524,7 @@ def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[A
         if history is not None and instant < emit_from:  # another part's: only the rotation moves on
             _rotate_only(history, rotation, targets, pid, head, index)
             continue
-        for account, name, network_type, templates, count, ids, maximum, tail, _ in targets:
+        for account, name, network_type, templates, count, ids, maximum, tail, _, warning in targets:
             key = sha256(head + tail).hexdigest()[:32]
             number = index % count if history is None else _rotate(history, rotation, ids, pid, name, key, index)
             text = templates[number].render(values)
@@ -519,7 +532,7 @@ def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[A
                 text = finish(text, brand, campaign, account)
             rows.append((instant, name, pid, len(rows), Publication(
                 key, source, pid, kind, name, network_type, at, text, number + 1, count, maximum,
-                post.campaign, note, None, ids[number], kind)))
+                post.campaign, note, None, ids[number], kind, content_warning=warning)))
 
 
 def _post_lines(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[Any, ...],
@@ -547,7 +560,7 @@ def _post_lines(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[
         written = iso or at.isoformat()
         noted = f',"note":{dumps(note).decode()}' if note else ""
         for target, texts in zip(targets, formats, strict=True):
-            account, name, network_type, _, count, ids, maximum, tail, frame = target
+            account, name, network_type, _, count, ids, maximum, tail, frame, _ = target
             key = sha256(head + tail).hexdigest()[:32]
             number = index % count if history is None else _rotate(history, rotation, ids, pid, name, key, index)
             text = finish(texts[number] % values, brand, campaign, account)  # (no campaign: the text as it is)
@@ -560,7 +573,7 @@ def _post_lines(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[
 def _rotate_only(history: VariantHistory, rotation: dict[str, _Rotation], targets: list[_Target], post: str,
                  head: bytes, index: int) -> None:
     """An occurrence before the rows begin: the variants rotate as if it were planned."""
-    for _, name, _, _, _, ids, _, tail, _ in targets:
+    for _, name, _, _, _, ids, _, tail, _, _ in targets:
         _rotate(history, rotation, ids, post, name, hashlib.sha256(head + tail).hexdigest()[:32], index)
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .days import CLOSED_HINT, CLOSED_PATTERN, HOURS_HINT, HOURS_PATTERN, WEEKDAY_KEYS
 from .model import POST_KINDS, STATUS_KINDS
-from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES
+from .networks import COMMON_NETWORK_FIELDS, NETWORK_TYPES, POST_FIELDS
 from .subscribers import schema as subscribers_schema
 from .voice import ELEMENTS, REQUIRED_KEYS, RULES, SEVERITIES
 
@@ -121,9 +122,10 @@ def calendar_schema() -> dict[str, Any]:
             "exdates": {"type": "array", "items": _WHEN},
             "enabled": {"type": "boolean"},
             **text_choice,
+            **POST_FIELDS,  # each taken only by the networks whose type lists it (post_fields)
             "per_network": {
                 "type": "object",
-                "additionalProperties": _object({**text_choice, "enabled": {"type": "boolean"}}),
+                "additionalProperties": _object({**text_choice, "enabled": {"type": "boolean"}, **POST_FIELDS}),
             },
             "image": image,
             "components": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
@@ -164,6 +166,15 @@ def calendar_schema() -> dict[str, Any]:
                 "description": "dates posts can count down to: {days_until.NAME}, {countdown.NAME}",
             },
             "voice": voice_schema(),
+            "hours": _object({day: {"type": "string", "pattern": HOURS_PATTERN, "x-hint": HOURS_HINT}
+                              for day in WEEKDAY_KEYS},
+                             description="regular opening hours by weekday, e.g. mon: 10:00-19:00, sun: closed "
+                                         "(a weekday not listed is not checked); herald lint flags posts that "
+                                         "contradict them"),
+            "closed": {"type": "array", "uniqueItems": True,
+                       "items": {"type": "string", "pattern": CLOSED_PATTERN, "x-hint": CLOSED_HINT},
+                       "description": "days the shop is closed: 2026-12-24, 12-25 (every year), "
+                                      "2026-12-24/2026-12-26 (a range)"},
             "language": {"type": "string", "pattern": r"^[a-z]{2}(-[A-Z]{2})?$"},
             "utm": _object({"source": _TEXT, "medium": _TEXT}),
             "logo": {"type": "string", "pattern": r"^[^/\\:][^\\:]*\.(png|svg|webp|jpg|jpeg|gif)$",
@@ -174,7 +185,8 @@ def calendar_schema() -> dict[str, Any]:
                 "type": "object",
                 "propertyNames": {"pattern": r"^((investigating|identified|monitoring|resolved|follow_up)"
                                              r"(\.(none|minor|major|critical))?"
-                                             r"|maintenance\.(reminder|start|end|changed|cancelled))$"},
+                                             r"|maintenance\.(reminder|start|end|changed|cancelled|scheduled|in_progress|verifying"
+                                             r"|delayed|completed))$"},
                 "additionalProperties": _TEMPLATE,
                 "description": "wording of incident announcements per state (or state.impact); fields: "
                                "{title} {affected} {message} {next_update} {status_page} {impact} {brand.name}",
@@ -186,7 +198,7 @@ def calendar_schema() -> dict[str, Any]:
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://herald.example/schema/content_calendar.schema.json",
         "title": "Herald content calendar",
-        "description": "Posts that Herald publishes, when, and where. See README.md.",
+        "description": "Posts that Herald publishes, when, and where. See docs/reference/calendar.md.",
         **_object(
             {
                 "version": {"const": 1},

@@ -25,4 +25,13 @@ DEFAULT_TEMPLATES = {
                        "tell us at {help}.",
     "maintenance.changed": "Change to planned maintenance: {title} now runs {window}. {message}",
     "maintenance.cancelled": "Cancelled: the planned maintenance \"{title}\" ({window}) will not take place.",
+    # the updates ops post during a window (`herald maintenance update|delay|complete`)
+    "maintenance.scheduled": "Update on planned maintenance: {title}, {window}. {message}",
+    "maintenance.in_progress": "Maintenance update: {title}. {message} We expect to be done by {end_time}.",
+    "maintenance.verifying": "Maintenance update: {title}. The work is done and we're checking that everything "
+                             "works. {message}",
+    "maintenance.delayed": "Maintenance update: {title} is taking longer than planned; we now expect to be done by "
+                           "{end_time}. {message}",
+    "maintenance.completed": "Maintenance is complete: {title}. {message} If anything doesn't work as usual, tell us "
+                             "at {help}.",
 }

@@ -25,7 +25,7 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _SEASONS_NORTH = ("winter", "winter", "spring", "spring", "spring", "summer",
                   "summer", "summer", "autumn", "autumn", "autumn", "winter")
 
-# Occurrence fields, with a description for the README and `herald schema`.
+# Occurrence fields, with a description for docs/reference/calendar.md and `herald schema`.
 OCCURRENCE_FIELDS = {
     "weekday": "day of the week, e.g. Monday",
     "day": "day of the month, e.g. 1",

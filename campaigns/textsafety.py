@@ -50,3 +50,19 @@ def strip_control(text: str) -> tuple[str, int]:
     """``text`` without forbidden characters, and how many were removed (CRLF and CR become LF)."""
     text = _LINE_BREAKS.sub("\n", text)
     return FORBIDDEN.subn("", text)
+
+
+# A title is one line: a line break in it (LF, CR, NEL, U+2028, U+2029) splits a mail's Subject,
+# a log line and a terminal row; a direction override or isolate shows it reversed.
+TITLE_FORBIDDEN = re.compile("[\n\r\x85\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+TITLE_PATTERN = "^[^\\n\\r\\x85\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*$"  # the same, for JSON Schema
+
+
+def describe_title_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a title, or None."""
+    found = TITLE_FORBIDDEN.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    what = "a line break" if char in "\n\r\x85\u2028\u2029" else "a character that reverses the text"
+    return f"a title is one line of text; it contains {what} ({codepoint(char)}) at character {found.start() + 1}"

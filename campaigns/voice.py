@@ -10,7 +10,7 @@ apart two similar posts must be.
 :class:`VoiceChecker` applies the text rules to one rendered text; :mod:`campaigns.lint`
 runs them over a whole plan (and adds repetition), the engine runs them once more on
 each publication just before it goes out.  Every rule has an id, a default severity and
-a README entry with a bad and a good example; a guide can raise, lower or turn off any
+an entry in docs/reference/voice.md with a bad and a good example; a guide can raise, lower or turn off any
 rule (``rules: {stock-phrase: error, emoji: off}``).
 
 The built-in phrase lists are English, with register and cue lists for German and
@@ -22,13 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from urllib.parse import parse_qsl, urlsplit
 
+from .days import DayChecker, Hours
 from .networks import URL_RE
 
-# rule id -> (default severity, what it checks): the README's rule table comes from here.
+# rule id -> (default severity, what it checks): the rule table of docs/reference/voice.md comes from here.
 RULES: dict[str, tuple[str, str]] = {
     "generic-post": ("error", "the whole post is boilerplate customers recognise"),
     "stock-phrase": ("warning", "a stock phrase inside a post"),
@@ -46,6 +47,12 @@ RULES: dict[str, tuple[str, str]] = {
     "duplicate": ("error", "the same text on the same account within the repetition window"),
     "near-duplicate": ("warning", "nearly the same text on the same account within the window"),
     "event-past": ("warning", "a post counts down to an event that has already happened"),
+    # the day rules (campaigns.days): checked against the moment a publication goes out
+    "wrong-day": ("error", "the day a text names with today, tonight or tomorrow is not that day where the brand "
+                           "is, or a weekday and a date disagree"),
+    "after-midnight": ("warning", "'tonight' with no day named, in a post that goes out from 00:00 to 03:59"),
+    "closed-day": ("error", "says the shop is open, or asks people in, on a day the calendar declares closed"),
+    "opening-hours": ("warning", "gives opening times outside the hours the calendar declares for that day"),
 }
 SEVERITIES = ("error", "warning", "off")
 
@@ -312,8 +319,10 @@ def _host_allowed(host: str, allowed: frozenset[str]) -> bool:
 class VoiceChecker:
     """The text rules of one guide for one brand, compiled once."""
 
-    def __init__(self, voice: Voice, hosts: frozenset[str], brand_name: str = "", zone_names: tuple[str, ...] = ()):
+    def __init__(self, voice: Voice, hosts: frozenset[str], brand_name: str = "", zone_names: tuple[str, ...] = (),
+                 hours: Hours | None = None):
         self.voice = voice
+        self.days = DayChecker(voice.language, hours)
         lang = voice.language.split("-")[0]
         self.lang = lang
         self.brand_hosts = hosts
@@ -364,6 +373,16 @@ class VoiceChecker:
         if required:
             out += self.missing(text, role, affected)
         return [f for f in out if f is not None]
+
+    def check_day(self, text: str, local: datetime) -> list[Finding]:
+        """The day rules (:mod:`campaigns.days`) for ``text`` going out at ``local``: an aware time
+        in the brand's zone."""
+        out = []
+        for rule, message, suggestion, span in self.days.check(text, local):
+            found = self.finding(rule, message, suggestion, span)
+            if found is not None:
+                out.append(found)
+        return out
 
     def _boilerplate(self, bare: str, add: Callable[[Finding | None], None]) -> None:
         """Stock phrases, or a post that is nothing else (``bare``: the text without its links)."""

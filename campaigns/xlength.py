@@ -18,7 +18,8 @@ its URL extractor about 60 µs a text; neither is needed for most texts:
   bound is under it for X (validation measures exactly only what the bound cannot clear).
 
 The extractor is imported on the first text that may hold a URL, the emoji tables on the
-first non-ASCII one.
+first non-ASCII one, both through :mod:`campaigns.twittertext`, the one module that knows where
+twitter-text keeps them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from . import twittertext
 
 _LINE_ENDINGS = re.compile(r"\r\n|\r|\n")
 MAXIMUM = 280  # twitter-text's max_weighted_tweet_length (config v3; a test keeps them equal)
@@ -51,56 +54,31 @@ class _Tables:
 
 @lru_cache(maxsize=1)
 def _tables() -> _Tables:
-    from twitter_text.config import config
-    from twitter_text.regexp.emoji import emoji, emoji_list, single_codepoint_emoji_ranges
-    from twitter_text.regexp.invalid_chars import invalid_chars
-
-    options = config["defaults"]
-    points = {int(e.codepoint.split()[0], 16) for e in emoji_list}
-    points.update(ord(e.emoji[0]) for e in emoji_list if e.emoji)
-    for low, high in single_codepoint_emoji_ranges:
+    found = twittertext.layout()
+    options = found.defaults
+    points = {int(codepoint.split()[0], 16) for codepoint, _ in found.emoji_points}
+    points.update(ord(emoji[0]) for _, emoji in found.emoji_points if emoji)
+    for low, high in found.single_codepoint_ranges:
         points.update(range(low, high + 1))
     return _Tables(
         scale=options["scale"], url_weight=options["transformed_url_length"] * options["scale"],
         default_weight=options["default_weight"], maximum=options["max_weighted_tweet_length"],
         ranges=tuple((r["start"], r["end"], r["weight"]) for r in options["ranges"]),
-        emoji=emoji, invalid=invalid_chars,
+        emoji=found.emoji, invalid=found.invalid,
         ascii_starters=frozenset(p for p in points if p < 128), other_starters=frozenset(p for p in points if p >= 128),
     )
 
 
 @lru_cache(maxsize=1)
 def _url_extractor() -> Callable[[str], list[dict[str, Any]]]:
-    """twitter-text's URL extractor, without what its package imports first: ``twitter_text``'s
-    ``__init__`` imports the tweet parser and compiles the emoji regex (0.2 s), which only
-    non-ASCII texts need (:func:`_tables`).  The extractor's modules import each other
-    relatively, so they are loaded from the package's folder under a private package name:
-    ``twitter_text`` itself is left untouched (no module swapped in and out, which another
-    thread could see)."""
-    import importlib
-    import importlib.util
-    import sys
-    import types
-
-    spec = importlib.util.find_spec("twitter_text")
-    if "twitter_text" in sys.modules or spec is None or spec.submodule_search_locations is None:
-        from twitter_text.extract_urls import extract_urls_with_indices
-    else:
-        package = types.ModuleType(_PRIVATE)
-        package.__path__ = list(spec.submodule_search_locations)
-        sys.modules.setdefault(_PRIVATE, package)  # (one step: two threads get one package)
-        extract_urls_with_indices = importlib.import_module(_PRIVATE + ".extract_urls").extract_urls_with_indices
-    extract: Callable[[str], list[dict[str, Any]]] = extract_urls_with_indices
-    return extract
+    """twitter-text's URL extractor, without its tweet parser (:mod:`campaigns.twittertext`)."""
+    return twittertext.url_extractor()
 
 
 def load_url_extractor() -> None:
     """Import the URL extractor now (0.3 s: its regexes are compiled at import), e.g. before a
     process forks helpers that will each measure texts with links."""
     _url_extractor()
-
-
-_PRIVATE = "herald_twitter_text_urls"  # twitter-text's URL modules, loaded apart from its package
 
 
 # Where a URL may be: its top-level domain follows a '.' and begins with a letter.

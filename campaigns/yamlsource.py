@@ -196,7 +196,7 @@ def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
         raise CalendarError([Problem(path, 0, 0, "YAML nesting is too deep")]) from None
     if root is None:
         raise CalendarError([Problem(path, 1, 1, f"the file is empty; expected a {what}",
-                                     "see the README for an example")])
+                                     "see docs/tutorial.md for an example")])
     problems: list[Problem] = []
     value = _Builder(path, problems, text if "\\" in text else None, text).build(root)
     if problems:

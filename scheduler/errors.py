@@ -11,6 +11,8 @@ so what a caller may catch is read in one place:
   (:class:`NotTogether`) and the HTTP layer's (:class:`HttpError`: every failure to get a
   usable answer, :class:`TransportError` when the connection failed, ``ambiguous`` when the
   request may have been acted on);
+- :class:`RevisionNotFound` (exit code 1, like a file that is not there): a git revision or a
+  path in it that :mod:`scheduler.gitrev` cannot read;
 - :class:`PublishError`: what a publisher raises, typed so the engine knows what to do
   without knowing the network (:class:`Transient`, :class:`RateLimited`, :class:`Permanent`,
   :class:`AuthFailed`). :data:`SDK_ERRORS` says which one each SDK's exceptions become.
@@ -41,6 +43,12 @@ class RuntimeFailure(HeraldError):
 class BadFilter(HeraldError, ValueError):
     """A query parameter of the review room that names nothing the calendar has (a 400 with a
     suggestion)."""
+
+
+class RevisionNotFound(HeraldError):
+    """A git revision that cannot be read (:mod:`scheduler.gitrev`): a name the repository does
+    not have, a path the revision does not hold, a folder outside any repository.  Exit code 1,
+    as for a file that is not there; the message names the revision as it was written."""
 
 
 # -- the ledger ---------------------------------------------------------------------------------------------------

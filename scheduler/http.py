@@ -7,8 +7,9 @@
   request uses is registered with a watch; when the deadline passes (or the caller's
   ``cancel`` event is set) the watch shuts the socket down (``shutdown(SHUT_RDWR)``),
   which wakes the blocked read at once. The sockets are registered by urllib3
-  connection classes that :func:`_instrument` installs on every ``HTTPAdapter`` the
-  session uses (also an adapter a test mounted), so any session works. One limit: name
+  connection classes that :func:`scheduler.urllib3watch.instrument` installs on every
+  ``HTTPAdapter`` the session uses (also an adapter a test mounted), so any session works
+  (urllib3's internals this needs are in that one module). One limit: name
   resolution (``getaddrinfo``) has no socket to shut; a hung resolver is bounded by the
   system resolver's own timeout, and the request fails at once when it returns.
 - **Size caps**: the body is streamed and refused past ``max_bytes`` (a Content-Length
@@ -59,11 +60,9 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from . import urllib3watch
 from .errors import (
     BadResponse,
     Cancelled,
@@ -305,59 +304,9 @@ def _watch() -> _Watch | None:
     return getattr(_current, "watch", None)
 
 
-class _WatchedConnection(HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        watch = _watch()
-        if watch is not None:
-            watch.register(sock)
-        return sock
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        watch = _watch()
-        if watch is not None:
-            if self.sock is None:
-                self.connect()  # now, so that a failure to connect is known to have sent nothing
-            else:  # a kept-alive connection: watch it for this request
-                watch.register(self.sock)
-            watch.sent = True
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
-    pass
-
-
-class _WatchedPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedConnection
-
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-_POOLS = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
-
-
-def _instrument(adapter: Any) -> None:
-    """Make an HTTPAdapter's pools use watched connections (once per adapter)."""
-    if not isinstance(adapter, HTTPAdapter) or getattr(adapter, "_herald_watched", False):
-        return
-    managers = [adapter.poolmanager, *adapter.proxy_manager.values()]
-    for manager in managers:
-        if manager is not None:
-            manager.pool_classes_by_scheme = _POOLS
-            manager.clear()  # pools made before now have the plain connection class
-    original = adapter.proxy_manager_for
-
-    def proxy_manager_for(proxy: str, **kwargs: Any) -> Any:
-        manager = original(proxy, **kwargs)
-        if getattr(manager, "pool_classes_by_scheme", None) is not _POOLS:
-            manager.pool_classes_by_scheme = _POOLS
-        return manager
-
-    adapter.proxy_manager_for = proxy_manager_for  # type: ignore[method-assign]
-    adapter._herald_watched = True  # type: ignore[attr-defined]
+# the pool classes whose connections register their sockets with the current request's watch
+# (urllib3's internals, in their one adapter: scheduler/urllib3watch.py)
+_POOLS = urllib3watch.watched_pools(_watch)
 
 
 # -- bounded decompression ----------------------------------------------------------------------------------------
@@ -597,7 +546,7 @@ class HttpClient:
     def _once(self, method: str, url: str, headers: Mapping[str, str] | None, body: dict[str, Any], auth: Any,
               watch: _Watch, max_bytes: int, max_decoded: int) -> tuple[int, CaseInsensitiveDict[str], bytes, str]:
         try:
-            _instrument(self.session.get_adapter(url))
+            urllib3watch.instrument(self.session.get_adapter(url), _POOLS)
         except requests.exceptions.InvalidSchema:
             raise ConnectFailed(url, "not an http or https URL") from None
         left = watch.remaining()

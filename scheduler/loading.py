@@ -28,14 +28,14 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from campaigns import calendar as calendars
 from campaigns import gcpause
 from campaigns.calendar import CalendarResult
+from campaigns.gcpause import paused_gc
 from campaigns.model import Post
 
 from . import calendarcache
@@ -49,7 +49,7 @@ def check(path: str) -> CalendarResult:
     gcpause.PAUSING = False
     if _small(path):  # a child, a cache and a freeze cost more than they save
         gc.unfreeze()  # (a big calendar frozen before, now replaced: the collector may free it)
-        with _collector_paused():
+        with paused_gc(_switch):
             return calendars.check(path)
     _kept()  # an earlier check's entry is in place before this one looks
     key = calendarcache.key(path)
@@ -73,6 +73,7 @@ def check(path: str) -> CalendarResult:
 IN_PROCESS_BELOW = 4 * 1024 * 1024
 
 _writer: threading.Thread | None = None
+_switch = threading.Lock()  # one load's pause of the collector at a time (campaigns.gcpause.paused_gc)
 
 
 def _small(path: str) -> bool:
@@ -101,7 +102,7 @@ def _kept(timeout: float | None = None) -> None:
 
 
 def _cached(path: str, key: str) -> CalendarResult | None:
-    with _collector_paused():  # (nothing unpickled here is cyclic)
+    with paused_gc(_switch):  # (nothing unpickled here is cyclic)
         return calendarcache.read(path, key)
 
 
@@ -116,7 +117,7 @@ def _checked(path: str) -> tuple[CalendarResult, bytes | None]:
         found = _in_children(path, 1)
         if found:
             return found[0]
-    with _collector_paused():
+    with paused_gc(_switch):
         result = calendars.check(path)
     return result, None  # (its cyclic garbage, ruamel's objects, is collected before the freeze)
 
@@ -152,23 +153,6 @@ def _merged(found: list[tuple[CalendarResult, bytes]] | None) -> CalendarResult 
 # but bounded: a child forked from this process's threads could wait for ever on a lock one held
 CHILD_PATIENCE = 600.0
 
-_switch = threading.Lock()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The collector off while a load builds (see :mod:`campaigns.gcpause`), back as it was after:
-    the only switching of it in this process, one load at a time."""
-    with _switch:
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            yield
-        finally:
-            if was_enabled:
-                gc.enable()
-
-
 def _in_children(path: str, shares: int) -> list[tuple[CalendarResult, bytes]] | None:
     """What ``shares`` forked children loaded, child ``i`` the posts at the indices ``i`` modulo
     ``shares`` (and all of the rest of the file), each with its pickle; None if they could not (no
@@ -182,7 +166,7 @@ def _in_children(path: str, shares: int) -> list[tuple[CalendarResult, bytes]] |
             if fd is None:
                 return None
             pickled = read_all(fd)
-            with _collector_paused():  # (nothing unpickled here is cyclic)
+            with paused_gc(_switch):  # (nothing unpickled here is cyclic)
                 result: Any = pickle.loads(pickled)
             if not isinstance(result, CalendarResult):
                 return None

@@ -273,7 +273,7 @@ def _policy(status: Status, item: Tracked) -> AlertPolicy | None:
 
 
 def _open_on(status: Status, component: str) -> Incident | None:
-    return next((i for i in status.open_incidents() if component in i.components), None)
+    return next(iter(status.open_on(component)), None)
 
 
 def _act(status: Status, out: Decision, now: datetime, calendar: Calendar) -> None:
@@ -324,7 +324,8 @@ def _act_on(status: Status, out: Decision, component: str, items: list[tuple[Tra
         or _declared_for(joined, out, [t for t, _ in items])
     if isinstance(joined, Incident) and IMPACT_ORDER[policy.impact] > IMPACT_ORDER[joined.impact] \
             and policy.action != AlertAction.MARK:
-        out.actions.append(("raise", (joined.id, policy.impact, _words(status, component, policy, "raise"))))
+        out.actions.append(("raise", (joined.id, policy.impact, words(status, component, policy, "raise"),
+                                      component)))
     return incident_id, opened
 
 
@@ -375,12 +376,16 @@ def _resolve(status: Status, out: Decision, item: Tracked, now: datetime, calend
         incident = status.incident(item.incident)
         if incident is not None and not incident.resolved:
             policy = _policy(status, item)
-            out.actions.append(("resolve", (item.incident, _words(status, item.component, policy, "resolve"))))
+            out.actions.append(("resolve", (item.incident, words(status, item.component, policy, "resolve"),
+                                            item.component)))
     elif not siblings:
         _mark(status, out, item.component, ComponentState.OPERATIONAL)
 
 
-def _words(status: Status, component: str, policy: AlertPolicy | None, what: str) -> str:
+def words(status: Status, component: str, policy: AlertPolicy | None, what: str) -> str:
+    """The intake's own words for an incident on ``component``: its first update (``declare``: the
+    policy's ``message:``, else a plain sentence), the update that raises its impact (``raise``) and
+    its resolution (``resolve``); the status templates frame them (``herald validate`` checks them)."""
     name = status.components[component].name if component in status.components else component
     if what == "declare":
         return (policy.message if policy is not None and policy.message else
@@ -431,23 +436,31 @@ def change(decision: Decision, status: Status, calendar: Calendar, now: datetime
                     continue  # removed or resolved by hand meanwhile: a person's word wins
                 target = edit.find_incident(data, incident_id)
                 at = edit.next_stamp(now, fresh, current)
-                if kind == "raise":
+                if kind == "raise":  # the component as bad as the new impact says, on the update that says so
                     target["impact"] = str(args[1])
-                    edit.add_update(target, at, current.state, args[2], None)
-                else:
-                    edit.add_update(target, at, UpdateState.RESOLVED, args[1], None)
+                    edit.add_update(target, at, current.state, args[2], None, {args[3]: MARK_STATE[args[1]]})
+                else:  # and operational again on the update that resolves it
+                    edit.add_update(target, at, UpdateState.RESOLVED, args[1], None,
+                                    {args[2]: ComponentState.OPERATIONAL})
     return apply
+
+
+def title(status: Status, component: str, policy: AlertPolicy) -> str:
+    """The title of the incident the intake declares for an alert on ``component``: the policy's
+    ``title:``, else "<the component's name> problems"."""
+    name = status.components[component].name if component in status.components else component
+    return policy.title or f"{name} problems"
 
 
 def _declare(data: CommentedMap, fresh: Status, calendar: Calendar, now: datetime, incident_id: str,
              component: str, policy: AlertPolicy, alert: str, alerts: list[str]) -> None:
     if fresh.incident(incident_id) is not None:
         return  # written already (a retried request after a crash): one incident, not two
-    name = fresh.components[component].name if component in fresh.components else component
     draft = policy.action == AlertAction.DRAFT
-    edit.declare(data, incident_id=incident_id, title=policy.title or f"{name} problems", impact=str(policy.impact),
+    edit.declare(data, incident_id=incident_id, title=title(fresh, component, policy), impact=str(policy.impact),
                  components=[component], networks=[policy.announce] if draft else list(policy.networks),
-                 at=edit.stamp(now, fresh), message=_words(fresh, component, policy, "declare"), next_update=None)
+                 at=edit.stamp(now, fresh), message=words(fresh, component, policy, "declare"), next_update=None,
+                 states={component: MARK_STATE[policy.impact]})  # the component's state, by the alert's severity
     incident = data["incidents"][-1]
     # The alert's name comes from outside (a monitor's name, a provider's incident title): it is
     # written only through edit.outside, which folds every line break and control character.

@@ -30,6 +30,8 @@ from campaigns.render import finish
 from campaigns.status_templates import DEFAULT_TEMPLATES, TEMPLATE_FIELDS
 from campaigns.templates import compile_template
 
+from .maintenance import ends_as_of, ends_itself, planned_end, starts_itself
+from .maintenance import role as window_role
 from .model import Impact, Incident, Maintenance, Status, Update, UpdateState
 
 DEFAULT_NEXT_UPDATE = {Impact.CRITICAL: timedelta(minutes=30), Impact.MAJOR: timedelta(minutes=30)}
@@ -62,8 +64,9 @@ def _values(calendar: Calendar, status: Status, **values: str) -> dict[str, str]
     return base
 
 
-def _window(maintenance: Maintenance, tz: Any) -> str:
-    start, end = maintenance.starts.astimezone(tz), maintenance.ends.astimezone(tz)
+def _window(maintenance: Maintenance, tz: Any, ends: datetime | None = None) -> str:
+    """The window in words, in the brand's zone (``ends``: another end than the one planned now)."""
+    start, end = maintenance.starts.astimezone(tz), (ends or planned_end(maintenance)).astimezone(tz)
     zone = f" {start:%Z}" if start.tzname() != end.tzname() else ""  # across a DST change: both zones
     if start.date() == end.date():
         return f"{start:%a %-d %b, %H:%M}{zone}-{end:%H:%M %Z}"
@@ -84,14 +87,15 @@ def _ahead(delta: timedelta) -> str:
 
 
 REMINDER_NOTE = "maintenance in "  # a reminder's note: "maintenance in 24 hours"
-_PHASES = {"start": "starts", "end": "ends"}
+_PHASES = {"start": "starts", "end": "ends", "in_progress": "update, in progress", "verifying": "update, verifying",
+           "completed": "update, completed", "delayed": "update, delayed", "scheduled": "update, scheduled"}
 
 
 def describe(pub: Publication) -> str:
     """What a status publication announces, in the words ``history`` and ``plan`` use:
     ``incident update: identified``, ``incident follow-up``, ``maintenance: reminder 24 hours
     ahead``, ``maintenance: starts``, ``maintenance: ends``, ``maintenance: changed``,
-    ``maintenance: cancelled``."""
+    ``maintenance: cancelled``, ``maintenance: update, delayed`` (an update ops posted)."""
     if pub.kind == Kind.MAINTENANCE:
         phase = pub.role.removeprefix("maintenance.")
         if phase == "reminder":
@@ -163,7 +167,8 @@ def headline(pub: Publication, status: Status, tz: Any) -> str:
     if phase == "reminder":
         return f"Maintenance {pub.note.removeprefix('maintenance ')}: {m.title}{window}"
     said = {"start": ("under way", window), "end": ("complete", ""), "changed": ("rescheduled", window),
-            "cancelled": ("cancelled", "")}
+            "cancelled": ("cancelled", ""), "in_progress": ("update", ""), "verifying": ("being verified", ""),
+            "completed": ("complete", ""), "delayed": ("delayed", window), "scheduled": ("update", window)}
     word, when = said.get(phase, (phase, window))
     return f"Maintenance {word}: {m.title}{when}"
 
@@ -215,6 +220,11 @@ def render_update(calendar: Calendar, status: Status, incident: Incident, update
     return render(calendar, update.state, incident.impact, values, account)
 
 
+def accounts(calendar: Calendar, wanted: tuple[str, ...]) -> list[Account]:
+    """The accounts an incident or window naming ``wanted`` (empty: none) is announced on."""
+    return _accounts(calendar, wanted, None)
+
+
 def _accounts(calendar: Calendar, wanted: tuple[str, ...], only: set[str] | None) -> list[Account]:
     """The accounts to tell: those named, or every enabled one that takes text posts
     (Instagram and Pinterest need an image; announcements are words)."""
@@ -240,7 +250,7 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
 
     def add(source: str, key_source: str, instant: datetime, at: datetime, post: str, account: Account,
             text: Callable[[], str], note: str, role: str, root: str | None = None, kind: Kind = Kind.INCIDENT,
-            incident_state: str = "") -> None:
+            incident_state: str = "", fallbacks: tuple[str, ...] = ()) -> None:
         if not start <= at < end:
             return  # before rendering: a file holds years of incidents, a plan a few days of them
         limit = account.rules.limit
@@ -248,7 +258,7 @@ def announcements(calendar: Calendar, status: Status, start: datetime, end: date
             key=publication_key(key_source, instant, account.name), source=source, post=post, kind=kind,
             network=account.name, network_type=account.type, at=at.astimezone(tz), text=text(), variant=1,
             variants=1, limit=limit.maximum if limit else None, note=note, thread_root=root,
-            role=role, incident_state=incident_state))
+            thread_fallbacks=fallbacks, role=role, incident_state=incident_state))
 
     for incident in status.incidents:
         if not _in_window(incident, start, end):
@@ -289,7 +299,8 @@ def _follow_up(calendar: Calendar, status: Status, incident: Incident, account: 
 
 def _maintenance(calendar: Calendar, status: Status, m: Maintenance, accounts: set[str] | None,
                  now: datetime | None, announced: frozenset[str], add: Any) -> None:
-    """Reminders, start and end of one window; a change or a cancellation of one already announced."""
+    """Reminders, start and end of one window, and its updates; a change or a cancellation of one
+    already announced."""
     tz = calendar.brand.tz
     earlier = {s for s in announced if s.startswith(f"maintenance:{m.id}@")}
     shared: dict[str, str] = {}
@@ -297,8 +308,7 @@ def _maintenance(calendar: Calendar, status: Status, m: Maintenance, accounts: s
     def values() -> dict[str, str]:  # made once, and only for a window with something to say in the plan
         if not shared:
             shared.update(_values(calendar, status, title=m.title, affected=_affected(m, status), message=m.message,
-                                  window=_window(m, tz), end_time=m.ends.astimezone(tz).strftime("%H:%M %Z"),
-                                  impact="maintenance"))
+                                  window=_window(m, tz), end_time=_clock(planned_end(m), tz), impact="maintenance"))
         return shared
 
     for account in _accounts(calendar, m.networks, accounts):
@@ -313,14 +323,40 @@ def _maintenance(calendar: Calendar, status: Status, m: Maintenance, accounts: s
         if earlier - {m.source} and now is not None:  # announced before with another window
             add(m.source, f"{m.source}:changed", m.starts, now, m.id, account, say("changed"),
                 "maintenance changed", "maintenance.changed", kind=Kind.MAINTENANCE)
-        for ahead in sorted(m.remind, reverse=True):
-            add(m.source, f"{m.source}:remind:{int(ahead.total_seconds())}", m.starts, m.starts - ahead, m.id,
-                account, say("reminder", when=_ahead(ahead)), REMINDER_NOTE + _ahead(ahead).removeprefix("in "),
-                "maintenance.reminder", kind=Kind.MAINTENANCE)
-        add(m.source, f"{m.source}:start", m.starts, m.starts, m.id, account, say("start"), "maintenance starts",
-            "maintenance.start", kind=Kind.MAINTENANCE)
-        add(m.source, f"{m.source}:end", m.ends, m.ends, m.id, account, say("end"), "maintenance ends",
-            "maintenance.end", kind=Kind.MAINTENANCE)
+        thread: list[str] = []  # the window's announcements on the account so far, oldest first
+        for at, key_source, instant, text, note, role in _window_posts(m, account, tz, say):
+            add(m.source, key_source, instant, at, m.id, account, text, note, role, thread[0] if thread else None,
+                kind=Kind.MAINTENANCE, fallbacks=tuple(thread[1:]))
+            thread.append(publication_key(key_source, instant, account.name))
+
+
+_Post = tuple[datetime, str, datetime, Callable[[], str], str, str]  # at, key source, key instant, text, note, role
+
+
+def _window_posts(m: Maintenance, account: Account, tz: Any, say: Callable[..., Callable[[], str]]) -> list[_Post]:
+    """A window's announcements on one account, oldest first: its reminders, its start and end (unless
+    an update said them) and each of its updates (keyed by the window's id and the update's time: a
+    moved window or a corrected message never posts it again).  Each replies under the first of the
+    earlier ones the account sent, as an incident's updates reply under its first post."""
+    out: list[_Post] = [
+        (m.starts - ahead, f"{m.source}:remind:{int(ahead.total_seconds())}", m.starts,
+         say("reminder", when=_ahead(ahead)), REMINDER_NOTE + _ahead(ahead).removeprefix("in "),
+         "maintenance.reminder") for ahead in sorted(m.remind, reverse=True)]
+    if starts_itself(m):
+        out.append((m.starts, f"{m.source}:start", m.starts, say("start"), "maintenance starts", "maintenance.start"))
+    if ends_itself(m):
+        end = planned_end(m)
+        out.append((end, f"{m.source}:end", end, say("end"), "maintenance ends", "maintenance.end"))
+    for n, update in enumerate(m.updates, 1):
+        end, role = ends_as_of(m, n), window_role(m, update)
+        out.append((update.at, f"maintenance:{m.id}:update", update.at,
+                    say(role, message=update.message, end_time=_clock(end, tz), window=_window(m, tz, end)),
+                    f"maintenance {role.replace('_', ' ')}", f"maintenance.{role}"))
+    return sorted(out, key=lambda post: post[0])
+
+
+def _clock(at: datetime, tz: Any) -> str:
+    return at.astimezone(tz).strftime("%H:%M %Z")
 
 
 @dataclass(frozen=True)
@@ -381,6 +417,6 @@ def holding_incident(calendar: Calendar, status: Status, kind: str, components: 
     for incident in status.open_incidents():
         if not incident.impact.holds_posts or incident.started > now:
             continue
-        if kind in calendar.engine.hold_during_incidents or set(components) & set(incident.components):
+        if kind in calendar.engine.hold_during_incidents or set(components) & set(incident.affected):
             return incident
     return None

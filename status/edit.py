@@ -37,7 +37,7 @@ Change = Callable[[CommentedMap, Status], None]
 HEADER = """\
 # Herald status file: components, incidents and their updates.
 # Edit by hand or with `herald incident declare|update|resolve`; Herald announces every
-# change on the incident's networks within a second of the save. See README.md.
+# change on the incident's networks within a second of the save. See docs/reference/status.md.
 """
 
 
@@ -170,7 +170,9 @@ def find_incident(data: CommentedMap, incident_id: str) -> CommentedMap:
                      f" (incidents: {', '.join(map(str, ids))})" if ids else ""))
 
 
-def add_update(incident: CommentedMap, at: str, state: str, message: str, next_update: str | None) -> None:
+def add_update(incident: CommentedMap, at: str, state: str, message: str, next_update: str | None,
+               states: dict[str, str] | None = None) -> None:
+    """A new update on ``incident``: ``states`` are the components' states it sets ({} or None: none)."""
     updates = incident.get("updates")
     last = updates[-1] if updates else None
     if last is not None and last.get("state") == UpdateState.RESOLVED:
@@ -182,6 +184,8 @@ def add_update(incident: CommentedMap, at: str, state: str, message: str, next_u
     update["message"] = message
     if next_update:
         update["next_update"] = next_update
+    if states:
+        update["components"] = flow({str(component): str(value) for component, value in states.items()})
     if updates is None:
         incident["updates"] = CommentedSeq([update])
     else:
@@ -253,8 +257,16 @@ def _deepest_last(node: Any) -> tuple[CommentedMap | CommentedSeq, Any, int] | N
     return found
 
 
+def flow(values: dict[str, str]) -> CommentedMap:
+    """A mapping written on one line: ``{checkout: operational}``."""
+    out = CommentedMap(values)
+    out.fa.set_flow_style()
+    return out
+
+
 def declare(data: CommentedMap, *, incident_id: str, title: str, impact: str, components: list[str],
-            networks: list[str], at: str, message: str, next_update: str | None) -> None:
+            networks: list[str], at: str, message: str, next_update: str | None,
+            states: dict[str, str] | None = None) -> None:
     incidents = data.get("incidents")
     if incidents is None:
         incidents = data["incidents"] = CommentedSeq()
@@ -270,7 +282,7 @@ def declare(data: CommentedMap, *, incident_id: str, title: str, impact: str, co
     if networks:
         incident["networks"] = CommentedSeq(networks)
         incident["networks"].fa.set_flow_style()
-    add_update(incident, at, UpdateState.INVESTIGATING, message, next_update)
+    add_update(incident, at, UpdateState.INVESTIGATING, message, next_update, states)
     append(incidents, incident)
 
 
@@ -295,17 +307,36 @@ def add_maintenance(data: CommentedMap, *, maintenance_id: str, title: str, star
     append(windows, window)
 
 
-def cancel_maintenance(data: CommentedMap, maintenance_id: str) -> None:
+def find_maintenance(data: CommentedMap, maintenance_id: str) -> CommentedMap:
     windows = data.get("maintenance") or []
     for window in windows:
-        if isinstance(window, dict) and window.get("id") == maintenance_id:
-            if window.get("cancelled") is True:
-                raise UsageError(f"maintenance {maintenance_id!r} is already cancelled")
-            window["cancelled"] = True
-            return
+        if isinstance(window, CommentedMap) and window.get("id") == maintenance_id:
+            return window
     ids = [w.get("id") for w in windows if isinstance(w, dict)]
     hint = did_you_mean(maintenance_id, [i for i in ids if isinstance(i, str)])
     raise UsageError(f"no maintenance window {maintenance_id!r} in the status file" + (f"; {hint}" if hint else ""))
+
+
+def cancel_maintenance(data: CommentedMap, maintenance_id: str) -> None:
+    window = find_maintenance(data, maintenance_id)
+    if window.get("cancelled") is True:
+        raise UsageError(f"maintenance {maintenance_id!r} is already cancelled")
+    window["cancelled"] = True
+
+
+def add_window_update(window: CommentedMap, at: str, state: str, message: str, ends: str | None = None) -> None:
+    """A new update on a maintenance window (``ends``: a delay's new end)."""
+    update = CommentedMap()
+    set_time(update, "at", at)
+    update["state"] = str(state)
+    update["message"] = message
+    if ends is not None:
+        set_time(update, "ends", ends)
+    updates = window.get("updates")
+    if updates is None:
+        window["updates"] = CommentedSeq([update])
+    else:
+        append(updates, update)
 
 
 # -- text from outside: the one writer -----------------------------------------------------------

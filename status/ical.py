@@ -20,6 +20,7 @@ from icalendar import Event
 from campaigns.ical import add_timezones
 from campaigns.plan import Publication
 
+from .maintenance import revisions, role, window_end
 from .model import Incident, Maintenance, Status
 
 ANNOUNCEMENT_LENGTH = timedelta(minutes=15)  # as a post's event (campaigns.ical.EVENT_LENGTH)
@@ -62,7 +63,7 @@ def add_status(cal: VCalendar, status: Status, brand: str, start: datetime, end:
     slug = "".join(c if c.isalnum() else "-" for c in brand.lower()).strip("-") or "brand"
     names = {cid: c.name for cid, c in status.components.items()}
     pages = [(f"maintenance/{m.id}/", _maintenance_event(m, names, slug, now)) for m in status.maintenance
-             if m.ends > start and m.starts < end]
+             if window_end(m) > start and m.starts < end]
     for incident in status.incidents:
         finish = incident.updates[-1].at if incident.resolved else max(now, incident.started)
         if finish >= start and incident.started < end:
@@ -87,12 +88,18 @@ def _status_event(kind: str, item_id: str, slug: str, now: datetime) -> Event:
 
 
 def _maintenance_event(m: Maintenance, names: dict[str, str], slug: str, now: datetime) -> Event:
+    """A window over its real time: a delay moves its end (and a completion before the end ends it
+    then), each such change and a cancellation one more SEQUENCE, so calendars take it as news."""
     event = _status_event("maintenance", m.id, slug, now)
     event.add("dtstart", exportable(m.starts))
-    event.add("dtend", exportable(m.ends))
+    event.add("dtend", exportable(window_end(m)))
+    if revisions(m):
+        event.add("sequence", revisions(m))
     event.add("summary", f"[maintenance] {m.title}" + (" (cancelled)" if m.cancelled else ""))
     affected = ", ".join(names.get(c, c) for c in m.components)
-    event.add("description", "\n".join(x for x in (m.message, f"Affects: {affected}" if affected else "") if x))
+    said = [f"{u.at.isoformat(timespec='minutes')} {role(m, u)}: {u.message}" for u in m.updates]
+    event.add("description", "\n".join(x for x in (m.message, f"Affects: {affected}" if affected else "", *said)
+                                       if x))
     event.add("status", "CANCELLED" if m.cancelled else "CONFIRMED")
     event.add("categories", ["maintenance"])
     event.add("transp", "TRANSPARENT")

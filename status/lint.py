@@ -1,7 +1,9 @@
 """``herald lint`` with the status file: the calendar's checks (:mod:`campaigns.lint`) plus
-the ops team's messages in ``status.yaml`` (incident updates, maintenance windows) from the
-window on, at their own line, each announcement's required elements, and the status
-templates rendered for one of the file's own components.  Pure, like the rest of status/.
+the ops team's messages in ``status.yaml`` (incident updates, maintenance windows and their
+updates) from the window on, at their own line, each announcement's required elements, the
+status templates rendered for one of the file's own components, and the texts the engine writes
+itself (:mod:`status.texts`: the alert intake's, every announcement of a window not over).
+Pure, like the rest of status/.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from campaigns.similarity import normalize
 from campaigns.voice import Finding, VoiceChecker
 
 from .announce import render_update
+from .maintenance import role, window_end
 from .model import Incident, Status, Update
+from .texts import check as check_engine_texts
 
 
 def checker_for(calendar: Calendar, status: Status | None = None) -> VoiceChecker:
@@ -34,6 +38,7 @@ def lint(calendar: Calendar, start: datetime, end: datetime, status: Status | No
     out = Collector()
     if status is not None:
         _messages(calendar, status, checker, start, out)
+        check_engine_texts(calendar, status, checker, start, out)
     components = list(status.components.values()) if status is not None else []
     return lint_calendar(calendar, start, end, checker, out=out,
                          affected=components[0].name if components else "Checkout",
@@ -48,10 +53,13 @@ def _messages(calendar: Calendar, status: Status, checker: VoiceChecker, start: 
         if not incident.resolved or incident.updates[-1].at >= start:
             _incident(calendar, status, checker, incident, site_like, out)
     for window in status.maintenance:
-        if window.ends < start or window.cancelled:
+        if window_end(window) < start or window.cancelled:
             continue
         for finding in checker.check(window.message, "maintenance.reminder", required=False):
             out.add(status.path, window.line, 1, finding)
+        for update in window.updates:
+            for finding in checker.check(update.message, f"maintenance.{role(window, update)}", required=False):
+                out.add(status.path, update.line, update.col, finding)
 
 
 def _incident(calendar: Calendar, status: Status, checker: VoiceChecker, incident: Incident,

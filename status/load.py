@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +25,7 @@ from campaigns.result import LoadResult
 from campaigns.schemacheck import SchemaChecker, did_you_mean
 from campaigns.yamlsource import MAX_EXPANDED_NODES, Loc, LocDict, LocList, decode, load_fragment, load_text, read_file
 
+from .maintenance import WORKING
 from .model import (
     DEFAULT_WAIT,
     AlertAction,
@@ -36,6 +37,8 @@ from .model import (
     Impact,
     Incident,
     Maintenance,
+    MaintenanceState,
+    MaintenanceUpdate,
     Status,
     Update,
     UpdateState,
@@ -45,6 +48,7 @@ from .schema import status_schema
 
 IMPACTS = frozenset(i.value for i in Impact)
 UPDATE_STATES = frozenset(s.value for s in UpdateState)
+MAINTENANCE_STATES = frozenset(s.value for s in MaintenanceState)
 DEFAULT_FOLLOW_UP = timedelta(hours=2)
 DEFAULT_REMIND = (timedelta(hours=24), timedelta(hours=1))
 MIN_FEED_INTERVAL = timedelta(seconds=30)
@@ -695,7 +699,92 @@ class _Builder(LocatedBuilder):
         return Maintenance(spec["id"], spec["title"], starts, ends,
                            spec.get("message", "") if isinstance(spec.get("message"), str) else "",
                            comps, nets, DEFAULT_REMIND if remind is None else remind,
-                           spec.get("cancelled") is True, spec.loc.line)
+                           spec.get("cancelled") is True, spec.loc.line,
+                           self.window_updates(spec, where, tz_name, starts, ends))
+
+    def window_updates(self, spec: LocDict, where: tuple[object, ...], tz_name: str, starts: datetime,
+                       ends: datetime) -> tuple[MaintenanceUpdate, ...]:
+        """A window's ``updates:``, oldest first; each one that does not fit the ones before it is
+        reported where it is written and left out."""
+        raw = spec.get("updates")
+        if not isinstance(raw, LocList):
+            return ()
+        out: list[MaintenanceUpdate] = []
+        end = ends
+        for index, item in enumerate(raw):
+            update = self.window_update(item, (*where, "updates", index), tz_name)
+            if update is None or not self.in_order(spec["id"], item, update, out) \
+                    or not self.fits_window(item, update, starts, end):
+                continue
+            out.append(update)
+            end = update.ends or end
+        return tuple(out)
+
+    def window_update(self, item: object, here: tuple[object, ...], tz_name: str) -> MaintenanceUpdate | None:
+        if not isinstance(item, LocDict) or not self.ok(*here):
+            return None
+        state = item.get("state")
+        if not isinstance(item.get("at"), str) or state not in MAINTENANCE_STATES or not self.ok(*here, "state"):
+            return None
+        at = self.instant(item, "at", tz_name, *here)
+        new_end = self.instant(item, "ends", tz_name, *here) if "ends" in item else None
+        if at is None or ("ends" in item and new_end is None):
+            return None
+        spot = item.value_loc("message") if "message" in item else item.loc
+        return MaintenanceUpdate(at, MaintenanceState(state), _text(item, "message"), new_end, spot.line, spot.col)
+
+    def in_order(self, window_id: str, item: LocDict, update: MaintenanceUpdate,
+                 before: list[MaintenanceUpdate]) -> bool:
+        """Oldest first, each at its own time, nothing after the completion (reported, else True)."""
+        if not before:
+            return True
+        previous = before[-1]
+        if previous.state == MaintenanceState.COMPLETED:
+            self.error(item.value_loc("state"), f"maintenance {window_id!r} was completed at "
+                                                f"{previous.at.isoformat(timespec='minutes')}; updates cannot follow",
+                       "if there is more work, plan a new window (herald maintenance add)")
+            return False
+        if update.at <= previous.at:
+            self.error(item.value_loc("at"), f"update at {item['at']} is not after the previous one "
+                                             f"({previous.at.isoformat(timespec='seconds')})",
+                       "updates are listed oldest first, each at its own time")
+            return False
+        began = next((u for u in before if u.state in WORKING), None)
+        if update.state == MaintenanceState.SCHEDULED and began is not None:
+            self.error(item.value_loc("state"), f"the work began at {began.at.isoformat(timespec='minutes')} "
+                                                f"({began.state}); the window is not scheduled any more",
+                       "write in_progress with what is happening (a pause too), or cancel the window")
+            return False
+        return True
+
+    def fits_window(self, item: LocDict, update: MaintenanceUpdate, starts: datetime, end: datetime) -> bool:
+        """An update that makes sense for the window as planned so far (``end``): reported, else True."""
+        if update.state == MaintenanceState.SCHEDULED and update.at >= starts:
+            self.error(item.value_loc("state"), "a window that has started is not scheduled any more",
+                       "write in_progress, verifying or completed")
+        elif update.state == MaintenanceState.COMPLETED and update.at < starts:
+            self.error(item.value_loc("state"), "a window cannot be completed before it starts",
+                       "if it will not happen, cancel it (cancelled: true, herald maintenance cancel)")
+        elif update.ends is not None and update.state == MaintenanceState.COMPLETED:
+            self.error(item.value_loc("ends"), "a completed update moves no end", "leave out ends: (the window "
+                                                                                   "ends with this update)")
+        else:
+            return self.fits_end(item, update, starts, end)
+        return False
+
+    def fits_end(self, item: LocDict, update: MaintenanceUpdate, starts: datetime, end: datetime) -> bool:
+        """An update that says the right thing of the window's end as planned so far: reported, else True."""
+        if update.ends is not None and (update.ends <= update.at or update.ends <= starts):
+            self.error(item.value_loc("ends"), f"ends ({item['ends']}) is not after the update ({item['at']}) "
+                                               "and the window's start", "give the time the work will end")
+        elif update.at > end or (update.at == end and update.state != MaintenanceState.COMPLETED):
+            self.error(item.value_loc("at"), f"the window ended at {end.isoformat(timespec='minutes')} and its end "
+                                             "was announced then; no update (a completion, a delay) can follow",
+                       "a delay must come before the end; if the work goes on, declare an incident "
+                       "(herald incident declare)")
+        else:
+            return True
+        return False
 
     def components(self) -> dict[str, Component]:
         raw = self.data.get("components")
@@ -734,7 +823,7 @@ class _Builder(LocatedBuilder):
         iid = spec["id"]
         comps = self.names(spec, "components", dict.fromkeys(components), "component", *where)
         nets = self.accounts_of(spec, *where)
-        updates = self.updates(spec, where, tz_name, iid)
+        updates = self.updates(spec, where, tz_name, iid, components)
         follow_up = self.follow_up(spec, default_follow_up, *where)
         impact = spec.get("impact")
         if updates and isinstance(spec.get("title"), str) and impact in IMPACTS and self.ok(*where, "impact"):
@@ -744,7 +833,8 @@ class _Builder(LocatedBuilder):
                             alert if isinstance(alert, str) else "")
         return None
 
-    def updates(self, spec: LocDict, where: tuple[object, ...], tz_name: str, iid: str) -> list[Update]:
+    def updates(self, spec: LocDict, where: tuple[object, ...], tz_name: str, iid: str,
+                components: tuple[str, ...] = ()) -> list[Update]:
         raw = spec.get("updates")
         if not isinstance(raw, LocList):
             return []
@@ -778,5 +868,24 @@ class _Builder(LocatedBuilder):
             spot = item.value_loc("message") if "message" in item else item.loc
             message = item.get("message", "")
             out.append(Update(at, UpdateState(state), message if isinstance(message, str) else "", next_update,
-                              spot.line, spot.col))
+                              spot.line, spot.col, self.update_states(item, here, components)))
         return out
+
+    def update_states(self, item: LocDict, here: tuple[object, ...], known: tuple[str, ...]) -> tuple[
+            tuple[str, str], ...]:
+        """An update's ``components:``, the states it sets: each component one of the file's, and
+        none left in an outage by a resolution (reported where written; the wrong ones left out)."""
+        raw = item.get("components")
+        if not isinstance(raw, LocDict) or not self.ok(*here, "components"):
+            return ()
+        out = []
+        for cid, state in raw.items():
+            if not isinstance(state, str) or not self.reference(raw.key_loc(cid), cid, known, "component",
+                                                                section="components"):
+                continue
+            if item.get("state") == UpdateState.RESOLVED and state != ComponentState.OPERATIONAL:
+                self.error(raw.value_loc(cid), f"a resolved incident leaves {cid} {state.replace('_', ' ')}",
+                           f"write {cid}: operational, or keep the incident open with another update")
+                continue
+            out.append((str(cid), state))
+        return tuple(out)

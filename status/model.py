@@ -41,6 +41,20 @@ class ComponentState(StrEnum):
     MAJOR_OUTAGE = "major_outage"
 
 
+# What an incident's update may set a component to (``components:`` of an update): every state but
+# ``under_maintenance``, which only a maintenance window in progress shows (as Statuspage has it).
+INCIDENT_COMPONENT_STATES = tuple(s for s in ComponentState if s != ComponentState.UNDER_MAINTENANCE)
+
+
+class MaintenanceState(StrEnum):
+    """Where a maintenance window stands (Statuspage's words), as of one of its updates."""
+
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+
+
 class AlertAction(StrEnum):
     """What an alert does once it has fired for its ``for:`` (``action:`` of an alert policy)."""
 
@@ -82,6 +96,9 @@ class Update:
     next_update: timedelta | None = None
     line: int = 0  # of its message (or of the update, without one)
     col: int = 0
+    # the states this update sets (``components:``), (component id, ComponentState value) in the
+    # file's order; a component not named keeps what an earlier update set (see status.components)
+    components: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:  # a plain string from a feed parser becomes the enum
         object.__setattr__(self, "state", UpdateState(self.state))
@@ -119,19 +136,41 @@ class Incident:
     def source(self) -> str:
         return f"incident:{self.id}"
 
+    @property
+    def affected(self) -> tuple[str, ...]:
+        """The components the incident touches: those it names, then those only its updates set
+        (``components:`` on an update). What its notices, holds, page and payloads name."""
+        return tuple(dict.fromkeys((*self.components, *(c for u in self.updates for c, _ in u.components))))
+
+
+@dataclass(frozen=True)
+class MaintenanceUpdate:
+    """What ops said during a window (``updates:`` of a window): its state, and a delay's new end."""
+
+    at: datetime  # aware
+    state: MaintenanceState
+    message: str
+    ends: datetime | None = None  # a delay (or an earlier end): the window now ends then
+    line: int = 0  # of its message
+    col: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", MaintenanceState(self.state))
+
 
 @dataclass(frozen=True)
 class Maintenance:
     id: str
     title: str
     starts: datetime  # aware
-    ends: datetime
+    ends: datetime  # as planned (a delay is an update: see status.maintenance.window_end)
     message: str = ""
     components: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()
     remind: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
     cancelled: bool = False
     line: int = 0
+    updates: tuple[MaintenanceUpdate, ...] = ()  # oldest first
 
     @property
     def signature(self) -> str:
@@ -232,7 +271,7 @@ class Status:
         return list(self._open)
 
     def open_on(self, component: str) -> list[Incident]:
-        """The open incidents that name ``component``, in file order."""
+        """The open incidents that touch ``component`` (:attr:`Incident.affected`), in file order."""
         return list(self._open_by_component.get(component, ()))
 
     # Indexes, built on first use (a Status never changes): the engine asks for one incident, or
@@ -252,6 +291,6 @@ class Status:
     def _open_by_component(self) -> dict[str, tuple[Incident, ...]]:
         by_component: dict[str, list[Incident]] = {}
         for incident in self._open:
-            for component in dict.fromkeys(incident.components):
+            for component in incident.affected:
                 by_component.setdefault(component, []).append(incident)
         return {c: tuple(found) for c, found in by_component.items()}

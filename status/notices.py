@@ -1,5 +1,5 @@
 """What the status page's subscribers hear of: one :class:`Notice` per incident update and per
-maintenance reminder, start and end.  Pure, like :mod:`status.announce`.
+maintenance reminder, start, end and update.  Pure, like :mod:`status.announce`.
 
 A notice's key is the publication key of its source and instant for the pseudo-account
 ``subscribers``: the same file always yields the same keys, so the ledger knows a notice was
@@ -17,11 +17,14 @@ from typing import Any
 
 from campaigns.plan import publication_key
 
+from .maintenance import announced, ends_itself, planned_end, role, starts_itself, window_end
 from .model import Incident, Maintenance, Status
 
 ACCOUNT = "subscribers"  # the pseudo-account of the keys
 _STATES = {"investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
            "resolved": "Resolved"}
+_UPDATES = {"scheduled": "Maintenance update", "in_progress": "In progress", "verifying": "Verifying",
+            "completed": "Completed", "delayed": "Delayed", "changed": "Rescheduled"}
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,12 @@ def _all(status: Status, start: datetime, end: datetime) -> Iterator[Notice]:
         if incident.updates[-1].at >= start and incident.started < end:
             yield from _incident(status, incident)
     for m in status.maintenance:
-        if not m.cancelled and m.ends >= start and min((m.starts - a for a in m.remind), default=m.starts) < end:
+        if not m.cancelled and _last(m) >= start and announced(m) < end:
             yield from _maintenance(status, m)
 
 
-def _names(status: Status, item: Incident | Maintenance) -> str:
-    names = [status.components[c].name if c in status.components else c for c in item.components]
+def _names(status: Status, components: tuple[str, ...]) -> str:
+    names = [status.components[c].name if c in status.components else c for c in components]
     return ", ".join(names) if names else "all services"
 
 
@@ -73,19 +76,31 @@ def _incident(status: Status, incident: Incident) -> Iterator[Notice]:
     for update in incident.updates:
         yield Notice(publication_key(incident.source, update.at, ACCOUNT), incident.source, update.at,
                      f"{_STATES.get(str(update.state), str(update.state))}: {incident.title}", update.message.strip(),
-                     incident.components, _names(status, incident), f"incidents/{incident.id}/")
+                     incident.affected, _names(status, incident.affected), f"incidents/{incident.id}/")
 
 
 def _maintenance(status: Status, m: Maintenance) -> Iterator[Notice]:
     def notice(role: str, at: datetime, subject: str) -> Notice:
         return Notice(publication_key(f"{m.source}:{role}", at, ACCOUNT), m.source, at, subject, m.message.strip(),
-                      m.components, _names(status, m), f"maintenance/{m.id}/")
+                      m.components, _names(status, m.components), f"maintenance/{m.id}/")
 
     for ahead in sorted(m.remind, reverse=True):
         yield notice(f"remind:{int(ahead.total_seconds())}", m.starts - ahead,
                      f"Maintenance in {_ahead(ahead)}: {m.title}")
-    yield notice("start", m.starts, f"Maintenance under way: {m.title}")
-    yield notice("end", m.ends, f"Maintenance complete: {m.title}")
+    if starts_itself(m):
+        yield notice("start", m.starts, f"Maintenance under way: {m.title}")
+    if ends_itself(m):
+        yield notice("end", planned_end(m), f"Maintenance complete: {m.title}")
+    for update in m.updates:  # keyed as its announcements are: by the window's id and the update's time
+        words = _UPDATES.get(role(m, update), str(update.state))
+        yield Notice(publication_key(f"maintenance:{m.id}:update", update.at, ACCOUNT), m.source, update.at,
+                     f"{words}: {m.title}", update.message.strip(), m.components, _names(status, m.components),
+                     f"maintenance/{m.id}/")
+
+
+def _last(m: Maintenance) -> datetime:
+    """The window's last news: its end, or a later update."""
+    return max(window_end(m), planned_end(m), *(u.at for u in m.updates))
 
 
 def _ahead(delta: timedelta) -> str:

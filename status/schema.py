@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from campaigns.schema import DURATION_PATTERN, ID_PATTERN, NAME_PATTERN, WHEN_PATTERN, _object
+from campaigns.textsafety import TITLE_PATTERN
 
 COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance")
+INCIDENT_COMPONENT_STATES = COMPONENT_STATES[:4]  # an update never says under_maintenance: a window does
 IMPACTS = ("none", "minor", "major", "critical")
 UPDATE_STATES = ("investigating", "identified", "monitoring", "resolved")
+MAINTENANCE_STATES = ("scheduled", "in_progress", "verifying", "completed")
 
 _WHEN = {"type": "string", "pattern": WHEN_PATTERN,
          "x-hint": "a time like 2026-11-23T09:12 (in the file's timezone) or 2026-11-23T09:12+01:00"}
 _TEXT = {"type": "string", "minLength": 1}
+_TITLE = {**_TEXT, "pattern": TITLE_PATTERN,
+          "x-hint": "one line of text, without characters that reverse it (U+202A-U+202E, U+2066-U+2069)"}
 
 
 def status_schema() -> dict[str, Any]:
@@ -24,11 +29,16 @@ def status_schema() -> dict[str, Any]:
         "next_update": {"type": "string", "pattern": DURATION_PATTERN, "x-hint": "e.g. 30m or 1h",
                         "description": "when customers hear from us next (default: 30m for major and "
                                        "critical, 1h otherwise)"},
+        "components": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+                       "additionalProperties": {"enum": list(INCIDENT_COMPONENT_STATES)},
+                       "description": "the state each named component is in as of this update, e.g. "
+                                      "{checkout: operational} (default: what an earlier update set, else the "
+                                      "incident's impact); a resolution leaves them operational"},
     }, ("at", "state", "message"))
     incident = _object({
         "id": {"type": "string", "pattern": ID_PATTERN,
                "x-hint": "letters, digits, '.', '_' and '-', e.g. checkout-errors-2026-11-23"},
-        "title": _TEXT,
+        "title": _TITLE,
         "impact": {"enum": list(IMPACTS)},
         "components": names,
         "networks": {**names, "description": "accounts to tell (default: every enabled account)"},
@@ -42,10 +52,17 @@ def status_schema() -> dict[str, Any]:
     }, ("id", "title", "impact", "updates"))
     durations = {"type": "array", "items": {"type": "string", "pattern": DURATION_PATTERN,
                                             "x-hint": "a duration like 24h or 1h"}, "uniqueItems": True}
+    window_update = _object({
+        "at": _WHEN,
+        "state": {"enum": list(MAINTENANCE_STATES),
+                  "description": "scheduled (before the start), in_progress, verifying or completed"},
+        "message": {**_TEXT, "description": "what customers should know now, in plain words"},
+        "ends": {**_WHEN, "description": "a delay: when the window now ends (`herald maintenance delay`)"},
+    }, ("at", "state", "message"))
     maintenance = _object({
         "id": {"type": "string", "pattern": ID_PATTERN,
                "x-hint": "letters, digits, '.', '_' and '-', e.g. db-upgrade-2026-11-28"},
-        "title": _TEXT,
+        "title": _TITLE,
         "starts": _WHEN,
         "ends": _WHEN,
         "components": names,
@@ -54,6 +71,9 @@ def status_schema() -> dict[str, Any]:
         "remind": {**durations, "description": "announce this long before the start (default: 24h and 1h)"},
         "cancelled": {"type": "boolean", "description": "true: it will not happen (announced if it was announced)"},
         "notes": {"type": "string"},
+        "updates": {"type": "array", "items": window_update,
+                    "description": "what ops say during the window, oldest first (herald maintenance "
+                                   "update|delay|complete)"},
     }, ("id", "title", "starts", "ends"))
     policy = _object({
         "action": {"enum": ["mark", "draft", "declare"],
@@ -67,7 +87,7 @@ def status_schema() -> dict[str, Any]:
                      "description": "draft: the internal chat account told (webhook, slack, discord, teams or "
                                     "telegram; never a public one)"},
         "networks": names,
-        "title": _TEXT,
+        "title": _TITLE,
         "message": _TEXT,
     }, ("action",))
     route = _object({
@@ -89,7 +109,7 @@ def status_schema() -> dict[str, Any]:
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://herald.example/schema/status.schema.json",
         "title": "Herald status file",
-        "description": "Components, incidents and maintenance Herald announces. See README.md.",
+        "description": "Components, incidents and maintenance Herald announces. See docs/reference/status.md.",
         **_object({
             "version": {"const": 1},
             "timezone": {"type": "string", "minLength": 1,

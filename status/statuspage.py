@@ -5,7 +5,7 @@ Field names and state values follow Statuspage: components ``operational``,
 ``degraded_performance``, ``partial_outage``, ``major_outage``, ``under_maintenance``;
 incidents ``investigating``, ``identified``, ``monitoring``, ``resolved`` with impact
 ``none``/``minor``/``major``/``critical``; maintenances ``scheduled``, ``in_progress``,
-``completed``; the page indicator ``none``/``minor``/``major``/``critical``/``maintenance``.
+``verifying``, ``completed``; the page indicator ``none``/``minor``/``major``/``critical``/``maintenance``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from .components import IMPACT_STATE, component_states, indicator, states_by_update
+from .components import SEVERITY as _SEVERITY
+from .maintenance import announced, maintenance_state, planned_end, timeline, window_end
 from .model import Incident, Maintenance, Status
 
 # A component named by an open incident shows at least this (an explicit status in the file wins if worse).
-IMPACT_TO_COMPONENT = {"none": "operational", "minor": "degraded_performance", "major": "partial_outage",
-                       "critical": "major_outage"}
-SEVERITY = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
+IMPACT_TO_COMPONENT = {str(impact): str(state) for impact, state in IMPACT_STATE.items()}
+SEVERITY = list(_SEVERITY)
 DESCRIPTIONS = {"none": "All Systems Operational", "minor": "Minor Service Outage",
                 "major": "Partial System Outage", "critical": "Major Service Outage",
                 "maintenance": "Service Under Maintenance"}
@@ -33,40 +35,6 @@ def _iso(when: datetime | None) -> str | None:
 
 def page_id(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "status"
-
-
-def component_states(status: Status, now: datetime) -> dict[str, str]:
-    states = {cid: c.status for cid, c in status.components.items()}
-    for incident in status.open_incidents():
-        derived = IMPACT_TO_COMPONENT[incident.impact]
-        for cid in incident.components:
-            if cid in states and SEVERITY.index(derived) > SEVERITY.index(states[cid]):
-                states[cid] = derived
-    for maintenance in status.maintenance:
-        if not maintenance.cancelled and maintenance.starts <= now < maintenance.ends:
-            for cid in maintenance.components:
-                if cid in states and states[cid] == "operational":
-                    states[cid] = "under_maintenance"
-    return states
-
-
-def indicator(status: Status, now: datetime) -> str:
-    order = ["none", "minor", "major", "critical"]
-    worst = "none"
-    for incident in status.open_incidents():
-        if order.index(incident.impact) > order.index(worst):
-            worst = incident.impact
-    states = component_states(status, now).values()
-    if worst == "none":
-        if "major_outage" in states:
-            worst = "critical"
-        elif "partial_outage" in states:
-            worst = "major"
-        elif "degraded_performance" in states:
-            worst = "minor"
-        elif "under_maintenance" in states:
-            return "maintenance"
-    return worst
 
 
 def _page(status: Status, name: str, time_zone: str, now: datetime) -> dict[str, Any]:
@@ -84,47 +52,68 @@ def _components(status: Status, now: datetime, ids: tuple[str, ...] | None = Non
     } for position, (cid, c) in enumerate(status.components.items(), 1) if ids is None or cid in ids]
 
 
+def affected_components(status: Status, incident: Incident) -> list[list[dict[str, str]] | None]:
+    """Each update's ``affected_components`` as Statuspage lists them: every component the incident
+    is about, its state before the update and as of it (None for an incident about none)."""
+    if not incident.affected:
+        return [None] * len(incident.updates)
+    out: list[list[dict[str, str]] | None] = []
+    before: dict[str, str] = {}
+    for states in states_by_update(incident):
+        out.append([{"code": cid, "name": status.components[cid].name if cid in status.components else cid,
+                     "old_status": before.get(cid, "operational"), "new_status": state}
+                    for cid, state in states.items()])
+        before = states
+    return out
+
+
 def incident_json(status: Status, incident: Incident, name: str, now: datetime) -> dict[str, Any]:
     monitoring = next((u.at for u in incident.updates if u.state == "monitoring"), None)
     updates = [{
         "id": f"{incident.id}-{n}", "status": u.state, "body": u.message, "incident_id": incident.id,
         "created_at": _iso(u.at), "updated_at": _iso(u.at), "display_at": _iso(u.at),
-        "affected_components": None, "deliver_notifications": True, "custom_tweet": None, "tweet_id": None,
-    } for n, u in enumerate(incident.updates, 1)]
+        "affected_components": components, "deliver_notifications": True, "custom_tweet": None, "tweet_id": None,
+    } for n, (u, components) in enumerate(zip(incident.updates, affected_components(status, incident), strict=True),
+                                           1)]
     return {
         "id": incident.id, "name": incident.title, "status": incident.state,
         "created_at": _iso(incident.started), "updated_at": _iso(incident.updates[-1].at),
         "monitoring_at": _iso(monitoring), "resolved_at": _iso(incident.updates[-1].at if incident.resolved else None),
         "impact": incident.impact, "shortlink": status.status_page or None, "started_at": _iso(incident.started),
         "page_id": page_id(name), "incident_updates": updates[::-1],
-        "components": _components(status, now, incident.components, name),
+        "components": _components(status, now, incident.affected, name),
     }
-
-
-def maintenance_state(maintenance: Maintenance, now: datetime) -> str:
-    if maintenance.cancelled:
-        return "completed"
-    if now < maintenance.starts:
-        return "scheduled"
-    return "in_progress" if now < maintenance.ends else "completed"
 
 
 def maintenance_json(status: Status, m: Maintenance, name: str, now: datetime) -> dict[str, Any]:
+    """A window as Statuspage lists a scheduled maintenance: its timeline as ``incident_updates``
+    (newest first), each with its components' states, ``scheduled_until`` moved by a delay."""
     state = maintenance_state(m, now)
-    body = m.message or m.title
-    updates = [{"id": f"{m.id}-1", "status": "scheduled", "body": body, "incident_id": m.id,
-                "created_at": _iso(m.starts), "updated_at": _iso(m.starts), "display_at": _iso(m.starts),
-                "affected_components": None, "deliver_notifications": True, "custom_tweet": None, "tweet_id": None}]
+    entries = timeline(m, now)
+    names = {cid: status.components[cid].name if cid in status.components else cid for cid in m.components}
+    updates = []
+    before = "operational"
+    for n, entry in enumerate(entries, 1):
+        during = "operational" if entry.state in ("scheduled", "completed") else "under_maintenance"
+        updates.append({
+            "id": f"{m.id}-{n}", "status": entry.state, "body": entry.message, "incident_id": m.id,
+            "created_at": _iso(entry.at), "updated_at": _iso(entry.at), "display_at": _iso(entry.at),
+            "affected_components": [{"code": cid, "name": names[cid], "old_status": before, "new_status": during}
+                                    for cid in m.components] or None,
+            "deliver_notifications": True, "custom_tweet": None, "tweet_id": None})
+        before = during
     return {
-        "id": m.id, "name": m.title, "status": state, "created_at": _iso(m.starts), "updated_at": _iso(now),
-        "monitoring_at": None, "resolved_at": _iso(m.ends) if state == "completed" else None,
+        "id": m.id, "name": m.title, "status": state, "created_at": _iso(announced(m)),
+        "updated_at": _iso(entries[-1].at), "monitoring_at": None,
+        "resolved_at": _iso(window_end(m)) if state == "completed" else None,
         "impact": "maintenance", "shortlink": status.status_page or None, "started_at": _iso(m.starts),
-        "page_id": page_id(name), "incident_updates": updates,
+        "page_id": page_id(name), "incident_updates": updates[::-1],
         "components": _components(status, now, m.components, name),
-        "scheduled_for": _iso(m.starts), "scheduled_until": _iso(m.ends),
+        "scheduled_for": _iso(m.starts), "scheduled_until": _iso(planned_end(m)),
     }
 
 
+ACTIVE = ("in_progress", "verifying")  # the maintenance states of a window at work
 LATEST_INCIDENTS = 50  # incidents.json lists this many, the latest first; the unresolved ones are always all listed
 
 
@@ -154,7 +143,7 @@ def _summary(page: dict[str, Any], status: Status, name: str, now: datetime) -> 
     maintenances = _maintenance_list(status, name, now)
     return {"page": page, "status": _page_status(status, now), "components": _components(status, now, None, name),
             "incidents": _incident_list(status, name, now, unresolved=True),
-            "scheduled_maintenances": [m for m in maintenances if m["status"] == "in_progress"]
+            "scheduled_maintenances": [m for m in maintenances if m["status"] in ACTIVE]
             + [m for m in maintenances if m["status"] == "scheduled"]}
 
 
@@ -185,7 +174,7 @@ _FILES: dict[str, Callable[[dict[str, Any], Status, str, datetime], dict[str, An
     "incidents/unresolved.json": partial(_incident_file, unresolved=True),
     "scheduled-maintenances.json": partial(_maintenance_file, states=None),
     "scheduled-maintenances/upcoming.json": partial(_maintenance_file, states=("scheduled",)),
-    "scheduled-maintenances/active.json": partial(_maintenance_file, states=("in_progress",)),
+    "scheduled-maintenances/active.json": partial(_maintenance_file, states=ACTIVE),
 }
 API_FILES = tuple(_FILES)
 

@@ -1,13 +1,64 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI") == "true"
+
+
+# -- a test run leaves the checkout as it found it ---------------------------------------------
+# What tools of the run itself may leave (bytecode, pytest's and hypothesis' caches) and what the
+# browser tests keep for people to look at (tests/artifacts/, git-ignored): nothing else.
+RUN_LITTER = ("__pycache__/", ".pytest_cache/", ".hypothesis/", "tests/artifacts/",
+              # `make screenshots` (HERALD_SCREENSHOTS=write) is asked to rewrite the README's pictures
+              *(("docs/img/",) if os.environ.get("HERALD_SCREENSHOTS") == "write" else ()))
+# Installed, not made by tests, and too many files to list one by one
+NOT_LOOKED_AT = (":!.venv", ":!tests/js/node_modules", ":!.lock-venv")
+
+
+def checkout_state(root: Path = ROOT) -> set[str] | None:
+    """``git status`` of the checkout, ignored files included one by one (a new file inside an
+    ignored folder that already exists, `.herald/tokens/…` after a `make run`, counts), less the
+    run's own litter; None outside a git checkout (an unpacked release), where nothing is checked."""
+    try:
+        found = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all", "--",
+                                ".", *NOT_LOOKED_AT], cwd=root, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if found.returncode != 0:
+        return None
+    return {line for line in found.stdout.splitlines() if not any(mark in line for mark in RUN_LITTER)}
+
+
+def left_behind(before: set[str] | None, after: set[str] | None) -> list[str]:
+    return sorted(after - before) if before is not None and after is not None else []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def the_checkout_stays_clean() -> Iterator[None]:
+    """Tests write under ``tmp_path``, never into the checkout (a `.herald/tokens/` once stayed
+    behind): the run fails at its end if ``git status --ignored`` shows anything it did not show at
+    the start."""
+    before = checkout_state()
+    yield
+    left = left_behind(before, checkout_state())
+    assert not left, f"the test run left files in the checkout (write under tmp_path): {left}"
+
+
+@pytest.fixture(autouse=True)
+def nothing_new_at_the_top_of_the_checkout() -> Iterator[None]:
+    """The same, per test and in microseconds, for the checkout's top folder (where a default
+    path, `.herald/` beside a calendar named without a folder, lands): names the test."""
+    before = set(os.listdir(ROOT))
+    yield
+    new = sorted(set(os.listdir(ROOT)) - before - {"__pycache__", ".pytest_cache", ".hypothesis"})
+    assert not new, f"this test left {new} in the checkout (write under tmp_path)"
 
 
 def missing_tool(what: str, install: str) -> None:

@@ -321,4 +321,4 @@ def test_one_metavar_style_in_every_usage_line():
         assert "CALENDAR" not in usage and "DAYS" not in usage and "REASON" not in usage, (name, usage)
         for option, metavar in re.findall(r"(--[a-z-]+) ([A-Z][A-Z:_]*)", usage):
             assert metavar in {"FILE", "N", "TEXT", "NAME", "ID", "ISO", "TIME", "DATE", "DURATION", "DURATIONS",
-                               "URL", "SECONDS", "AGE", "STATES", "HOST:PORT", "FORMAT"}, (name, option, metavar)
+                               "URL", "SECONDS", "AGE", "STATES", "HOST:PORT", "FORMAT", "DIR"}, (name, option, metavar)

@@ -114,7 +114,7 @@ def test_history_rows_say_what_each_publication_announced(capsys, tmp_path):
     whats = sorted(json.loads(line)["what"] for line in out.splitlines())
     assert whats == ["incident update: identified", "incident update: investigating",
                      "maintenance: reminder 24 hours ahead", "post (tip)"]
-    # a day later: the 1-hour reminder, the start and the end, each named as the README names them
+    # a day later: the 1-hour reminder, the start and the end, each named as docs/reference/cli.md names them
     for hours in (23, 24, 25):
         assert herald(capsys, FakeClock(T0 + timedelta(hours=hours, seconds=1)), "run", "--once", *files)[0] == 0
     code, out, _ = herald(capsys, FakeClock(T0 + timedelta(hours=25, seconds=1)), "history", "--json", *files)

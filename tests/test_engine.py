@@ -537,3 +537,24 @@ def test_an_account_stopped_by_an_auth_failure_starts_afresh_when_its_publisher_
     engine.swap(T0 + timedelta(minutes=1), publishers={"site": site, "hooks": fixed})
     assert engine.stopped == {}
     assert results(engine.run_due(T0 + timedelta(minutes=1))) == [("morning", "hooks", "sent")]
+
+
+def test_the_publisher_is_given_the_posts_content_warning_and_link_card(tmp_path):
+    calendar = loads(calendar_text("""
+        - id: late
+          kind: announcement
+          networks: [masto, sky, site]
+          at: 2026-12-01T10:00
+          text: "Parcels are late: {links.help}"
+          content_warning: Delivery delays
+          link_card: {title: Delivery news}
+        """))
+    publishers = {name: MemoryPublisher(name, kind) for name, kind in
+                  (("masto", "mastodon"), ("sky", "bluesky"), ("site", "site"))}
+    engine = Engine(calendar, Ledger(LEDGER_URL), publishers, owner="test", rng=random.Random(1))
+    engine.replan(T0)
+    engine.run_due(T0)
+    given = {name: p.sent[0][0] for name, p in publishers.items()}
+    assert given["masto"].content_warning == "Delivery delays" and given["masto"].link_card is None
+    assert given["sky"].content_warning == "" and given["sky"].link_card == {"title": "Delivery news"}
+    assert given["site"].content_warning == "" and given["site"].link_card is None

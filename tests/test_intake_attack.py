@@ -113,7 +113,7 @@ def test_the_intakes_own_words_pass_the_sample_voice_guide():
     from datetime import datetime
 
     from campaigns.calendar import load as load_calendar
-    from status.alerts import _words
+    from status.alerts import words
     from status.announce import announcements
     from status.lint import checker_for
     from status.load import loads
@@ -124,9 +124,9 @@ def test_the_intakes_own_words_pass_the_sample_voice_guide():
     for component, part in base.components.items():
         updates = "".join(f"\n      - at: 2026-12-0{n + 1}T10:00\n        state: {state}\n        message: \"{text}\""
                           for n, (state, text) in enumerate([
-                              ("investigating", _words(base, component, None, "declare")),
-                              ("identified", _words(base, component, None, "raise")),
-                              ("resolved", _words(base, component, None, "resolve"))]))
+                              ("investigating", words(base, component, None, "declare")),
+                              ("identified", words(base, component, None, "raise")),
+                              ("resolved", words(base, component, None, "resolve"))]))
         text = (f"components: {{{component}: {{name: {part.name}}}}}\nincidents:\n  - id: i\n    title: {part.name} "
                 f"problems\n    impact: major\n    components: [{component}]\n    updates:{updates}\n")
         status = loads(text, calendar, "status.yaml")
@@ -138,4 +138,4 @@ def test_the_intakes_own_words_pass_the_sample_voice_guide():
             errors = [f.line() for f in checker.check(pub.text, pub.role or pub.kind, affected=(part.name,))
                       if f.severity == "error"]
             assert not errors, (component, pub.role, pub.text, errors)
-        assert " works normally" not in _words(base, component, None, "resolve")
+        assert " works normally" not in words(base, component, None, "resolve")

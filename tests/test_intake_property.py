@@ -100,7 +100,8 @@ def one_incident(before: Any, after: Any, component: str, events: list, draft: b
     [incident] = after["incidents"]
     assert set(incident) == KEYS | ({"draft"} if draft else set())
     assert incident["components"] == [component] and incident["id"].startswith(f"{component}-alert-")
-    assert len(incident["updates"]) == 1 and set(incident["updates"][0]) == {"at", "state", "message"}
+    assert len(incident["updates"]) == 1 and set(incident["updates"][0]) == {"at", "state", "message", "components"}
+    assert list(incident["updates"][0]["components"]) == [component]  # its state, by the alert's severity
     for char in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029":
         assert char not in incident["alert"]
     assert incident["alert"] in written(events)  # the alert's own name, as the writer folds it

@@ -109,7 +109,8 @@ def test_a_hostile_vendor_payload_declares_one_incident_and_writes_nothing_else(
         [incident] = after["incidents"]
         assert set(incident) == {"id", "title", "alert", "impact", "components", "networks", "updates"}
         assert incident["components"] == [component] and incident["id"].startswith(f"{component}-alert-")
-        assert [set(u) for u in incident["updates"]] == [{"at", "state", "message"}]
+        assert [set(u) for u in incident["updates"]] == [{"at", "state", "message", "components"}]
+        assert list(incident["updates"][0]["components"]) == [component]
         for char in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029":
             assert char not in incident["alert"] and char not in incident["title"]
         assert "refunds-suspended" not in [i.get("id") for i in after["incidents"]]

@@ -277,6 +277,18 @@ def test_a_one_shot_command_still_pauses_the_collector(frozen_back):
     assert gc.isenabled()
 
 
+def test_the_schedulers_pauses_switch_the_collector_one_at_a_time_whatever_pausing_says(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(gcpause, "PAUSING", False)
+    switch = threading.Lock()
+    with paused_gc():
+        assert gc.isenabled()  # the pure layer's pause: nothing
+    with paused_gc(switch):
+        assert not gc.isenabled() and switch.locked()
+    assert gc.isenabled() and not switch.locked()
+
+
 def test_the_ledger_keeps_no_calendar_text_in_the_statement_cache(tmp_path):
     from sqlalchemy.sql.elements import BindParameter
 

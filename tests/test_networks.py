@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
@@ -12,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from campaigns.errors import ConfigError
 from campaigns.model import Account
+from campaigns.networks import NETWORK_TYPES
 from scheduler.clock import FakeClock
 from scheduler.errors import AuthFailed, Permanent, RateLimited, Transient
 from scheduler.networks.base import OutgoingPost, RemoteRef
@@ -201,13 +203,14 @@ class MastodonServer:
             errors = [e.message for e in self.validator.iter_errors(form)]
             if errors:
                 return 422, {}, {"error": f"Validation failed: {errors[0]}"}
-            if len(form["status"]) > 500:
+            if len(form["status"]) + len(form.get("spoiler_text", "")) > 500:  # the warning counts (ASCII here)
                 return 422, {}, {"error": "Validation failed: Text character limit of 500 exceeded"}
             key = headers.get("Idempotency-Key")
             if key in self.by_key:
                 return 200, {}, self.by_key[key]
             status = {"id": str(110000 + len(self.statuses)), "url": f"https://social.example/@acme/{len(self.statuses)}",
                       "content": f"<p>{form['status']}</p>", "in_reply_to_id": form.get("in_reply_to_id"),
+                      "spoiler_text": form.get("spoiler_text", ""),
                       "media_ids": media_ids,
                       "created_at": "2026-12-01T09:00:00.000Z", "account": {"id": "9", "acct": "acme"}}
             self.statuses.append(status)
@@ -234,6 +237,26 @@ def test_mastodon_posts_replies_and_honours_the_idempotency_key(api):
     again = pub.publish(post("Checkout errors: we're on it."))  # a re-send after a crash: same key
     assert again.id == first.id and len(server.statuses) == 2 and reply.url.startswith("https://social.example/")
     assert api.requests[0]["headers"]["Idempotency-Key"] == "k" * 32
+
+
+def test_mastodon_sends_the_content_warning_as_spoiler_text(api):
+    server = MastodonServer(api)
+    pub = mastodon(api)
+    pub.publish(OutgoingPost(**{**post("Parcels are two days late.").__dict__, "content_warning": "Delivery delays"}))
+    pub.publish(OutgoingPost(**{**post("No warning.").__dict__, "key": "n" * 32}))
+    assert [s["spoiler_text"] for s in server.statuses] == ["Delivery delays", ""]
+    assert "spoiler_text" not in dict(parse_qsl(api.requests[-1]["body"].decode()))  # none sent without one
+
+
+def test_mastodon_counts_the_content_warning_toward_500_as_herald_does(api):
+    server = MastodonServer(api)
+    limit = NETWORK_TYPES["mastodon"].limit
+    text, warning = "x" * 480, "w" * 21
+    assert limit.overflow(text) is None and limit.overflow(text, warning) == "501/500 characters (1 over)"
+    with pytest.raises(Permanent, match="character limit"):
+        mastodon(api).publish(OutgoingPost(**{**post(text).__dict__, "content_warning": warning}))
+    mastodon(api).publish(OutgoingPost(**{**post(text).__dict__, "content_warning": warning[:20]}))
+    assert len(server.statuses) == 1
 
 
 @pytest.mark.slow
@@ -509,12 +532,90 @@ def bluesky(api: FakeApi, tmp_path, password: str = "app-pass-1234"):
 
 def test_bluesky_posts_with_byte_offset_facets_after_non_ascii_text(api, tmp_path):
     server = BlueskyServer(api)
-    ref = bluesky(api, tmp_path).publish(post("Größe & Lieferung 🛋️: https://acme.example/track #sofa"))
+    ref = bluesky(api, tmp_path).publish(_with("Größe & Lieferung 🛋️: https://acme.example/track #sofa",
+                                               link_card={"title": "Track"}))  # (nothing fetched)
     (record,) = [r["record"] for r in server.records]
     kinds = sorted(f["features"][0]["$type"] for f in record["facets"])
     assert kinds == ["app.bsky.richtext.facet#link", "app.bsky.richtext.facet#tag"]
     assert ref.id == "at://did:plc:acme/app.bsky.feed.post/3kabc0|bafyrei0"
     assert ref.url == "https://bsky.app/profile/acme.example/post/3kabc0"
+
+
+def _with(text: str, **fields) -> OutgoingPost:
+    return OutgoingPost(**{**post(text).__dict__, **fields})
+
+
+@pytest.fixture
+def page():
+    """A web page on 127.0.0.1 that a post links to (its answer set per test)."""
+    server = FakeApi()
+    yield server
+    server.close()
+
+
+def _html(head: str) -> tuple[int, dict, str]:
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, f"<!doctype html><html><head>{head}</head><body>x</body>"
+
+
+def test_bluesky_attaches_a_link_card_from_the_linked_pages_og_tags(api, tmp_path, page):
+    server = BlueskyServer(api)
+    page.handler = lambda *a: _html('<title>Ignored</title><meta property="og:title" content="Sofa &amp; Co &#8211; '
+                                    'deliveries"><meta property="og:description" content="Where\u2028is  it?\u202e '
+                                    '&lt;b&gt;now&lt;/b&gt;">')
+    bluesky(api, tmp_path).publish(post(f"Where is my sofa? {page.url}/track?id=1 today"))
+    embed = server.records[0]["record"]["embed"]
+    assert embed == {"$type": "app.bsky.embed.external", "external": {
+        "$type": "app.bsky.embed.external#external", "uri": f"{page.url}/track?id=1", "title": "Sofa & Co – deliveries",
+        "description": "Where is it? <b>now</b>"}}
+    lexicon = json.loads(reference("bluesky-lexicons", "app.bsky.embed.external.json").read_text())
+    assert set(lexicon["defs"]["external"]["required"]) <= set(embed["external"])
+    assert [r["path"] for r in page.requests] == ["/track?id=1"]
+
+
+def test_bluesky_takes_the_title_when_the_page_has_no_og_tags(api, tmp_path, page):
+    server = BlueskyServer(api)
+    page.handler = lambda *a: _html("<title>\n  Acme   help\n</title><meta name=description content='Answers'>")
+    bluesky(api, tmp_path).publish(post(f"Help: {page.url}/help"))
+    assert server.records[0]["record"]["embed"]["external"] | {"$type": ""} == {
+        "$type": "", "uri": f"{page.url}/help", "title": "Acme help", "description": "Answers"}
+
+
+def test_the_calendars_link_card_is_used_and_nothing_is_fetched(api, tmp_path, page):
+    server = BlueskyServer(api)
+    bluesky(api, tmp_path).publish(_with(f"Track: {page.url}/t", link_card={"title": "Track your order"}))
+    assert server.records[0]["record"]["embed"]["external"]["title"] == "Track your order"
+    assert server.records[0]["record"]["embed"]["external"]["description"] == ""
+    assert page.requests == []
+
+
+@pytest.mark.parametrize("answer", [
+    "down", (500, {"Content-Type": "text/html"}, "<title>Oops</title>"),
+    (200, {"Content-Type": "text/html"}, "<html><head><title>" + "x" * (10 * 1024 * 1024) + "</title></head></html>"),
+    (200, {"Content-Type": "application/pdf"}, "%PDF-1.7"), (200, {"Content-Type": "text/html"}, "<p>no head</p>"),
+], ids=["down", "500", "10MB", "pdf", "untitled"])
+def test_bluesky_posts_without_a_card_when_the_page_gives_none(api, tmp_path, page, answer, caplog):
+    server = BlueskyServer(api)
+    url = page.url
+    if answer == "down":
+        with socket.socket() as closed:  # a port nothing listens on
+            closed.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    else:
+        page.handler = lambda *a: answer
+    with caplog.at_level("INFO", logger="herald.networks"):
+        bluesky(api, tmp_path).publish(post(f"Track: {url}/t"))
+    assert "embed" not in server.records[0]["record"]
+    lines = [r.getMessage() for r in caplog.records if "no link card" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith(f"sky: no link card for {url}/t (")
+
+
+def test_bluesky_makes_no_card_for_a_post_with_an_image_or_without_a_link(api, tmp_path, page):
+    server = BlueskyServer(api)
+    pub = bluesky(api, tmp_path)
+    pub.publish(_with(f"Look: {page.url}/t", image=image_post(tmp_path).image))
+    pub.publish(_with("No link here.", key="n" * 32))
+    assert server.records[0]["record"]["embed"]["$type"] == "app.bsky.embed.images"
+    assert "embed" not in server.records[1]["record"] and page.requests == []
 
 
 def test_bluesky_replies_carry_root_and_parent_refs(api, tmp_path):
@@ -721,16 +822,17 @@ class GraphServer:
         return 400, {}, {"error": {"message": "Unsupported request", "type": "GraphMethodException", "code": 100}}
 
 
-def graph(api, cls, **options):
+def graph(api, cls, tmp_path, **options):
+    """A Graph publisher whose token files (Threads refreshes its token) go under tmp_path."""
     return cls("acct", {"api_url": api.url, **options}, {"PAGE_ACCESS_TOKEN": "tok", "ACCESS_TOKEN": "tok"},
-               FakeClock(NOW))
+               FakeClock(NOW), base_dir=str(tmp_path))
 
 
-def test_facebook_posts_photos_and_threads_as_comments(api):
+def test_facebook_posts_photos_and_threads_as_comments(api, tmp_path):
     from scheduler.networks.facebook import FacebookPublisher
 
     server = GraphServer(api)
-    page = graph(api, FacebookPublisher, page_id="1234")
+    page = graph(api, FacebookPublisher, tmp_path, page_id="1234")
     first = page.publish(post("Checkout errors: we're on it."))
     page.publish(OutgoingPost(**{**post("Resolved.").__dict__, "reply_to": first}))
     photo = page.publish(OutgoingPost(**{**post("New sofa").__dict__, "image": {"url": "https://acme.example/s.png",
@@ -749,24 +851,24 @@ def test_facebook_posts_photos_and_threads_as_comments(api):
     ({"message": "Duplicate status message", "type": "OAuthException", "code": 506}, {}, Permanent),
     ({"message": "An unknown error occurred", "type": "OAuthException", "code": 1}, {}, Transient),
 ])
-def test_graph_errors(api, error, headers, expected):
+def test_graph_errors(api, error, headers, expected, tmp_path):
     from scheduler.networks.facebook import FacebookPublisher
 
     server = GraphServer(api)
     server.script.append((400 if error["code"] != 4 else 403, headers, {"error": {**error, "fbtrace_id": "x"}}))
     with pytest.raises(expected) as info:
-        graph(api, FacebookPublisher, page_id="1234").publish(post())
+        graph(api, FacebookPublisher, tmp_path, page_id="1234").publish(post())
     if expected is RateLimited:
         assert info.value.retry_at == NOW + timedelta(minutes=7)
     if expected is Permanent:
         assert "refuses a duplicate post" in str(info.value)
 
 
-def test_instagram_container_then_publish_and_needs_an_image_url(api):
+def test_instagram_container_then_publish_and_needs_an_image_url(api, tmp_path):
     from scheduler.networks.instagram import InstagramPublisher
 
     server = GraphServer(api)
-    insta = graph(api, InstagramPublisher, user_id="1789")
+    insta = graph(api, InstagramPublisher, tmp_path, user_id="1789")
     with pytest.raises(Permanent, match="need an image reachable by url"):
         insta.publish(post())
     insta.publish(OutgoingPost(**{**post("New sofa").__dict__, "image": {"url": "https://acme.example/s.png",
@@ -776,11 +878,11 @@ def test_instagram_container_then_publish_and_needs_an_image_url(api):
     assert server.objects[1]["kind"] == "published" and insta.find_recent(post("New sofa")) is not None
 
 
-def test_threads_replies_through_reply_to_id(api):
+def test_threads_replies_through_reply_to_id(api, tmp_path):
     from scheduler.networks.threads import ThreadsPublisher
 
     server = GraphServer(api)
-    threads = graph(api, ThreadsPublisher, user_id="42")
+    threads = graph(api, ThreadsPublisher, tmp_path, user_id="42")
     first = threads.publish(post("We're on it."))
     threads.publish(OutgoingPost(**{**post("Fixed.").__dict__, "reply_to": first}))
     assert server.objects[0]["media_type"] == "TEXT" and server.objects[2]["reply_to_id"] == first.id
@@ -841,7 +943,7 @@ def _facebook(api, tmp_path):
     from scheduler.networks.facebook import FacebookPublisher
 
     server = GraphServer(api)
-    return (graph(api, FacebookPublisher, page_id="1234"),
+    return (graph(api, FacebookPublisher, tmp_path, page_id="1234"),
             lambda: [o.get("on") for o in server.objects], lambda: [o["id"] for o in server.objects])
 
 
@@ -850,7 +952,7 @@ def _threads(api, tmp_path):
 
     server = GraphServer(api)
     published = lambda: [o for o in server.objects if o["kind"] == "published"]  # noqa: E731
-    return (graph(api, ThreadsPublisher, user_id="42"),
+    return (graph(api, ThreadsPublisher, tmp_path, user_id="42"),
             lambda: [p["container"].get("reply_to_id") for p in published()], lambda: [p["id"] for p in published()])
 
 
@@ -1145,11 +1247,11 @@ posts:
     assert expected in bodies or expected in " ".join(r["path"] for r in seen)
 
 
-def test_instagram_replies_are_comments_on_the_first_post(api):
+def test_instagram_replies_are_comments_on_the_first_post(api, tmp_path):
     from scheduler.networks.instagram import InstagramPublisher
 
     server = GraphServer(api)
-    insta = graph(api, InstagramPublisher, user_id="1789")
+    insta = graph(api, InstagramPublisher, tmp_path, user_id="1789")
     first = insta.publish(OutgoingPost(**{**post("New sofa").__dict__, "image": {"url": "https://acme.example/s.png",
                                                                               "alt": "A sofa"}}))
     insta.publish(OutgoingPost(**{**post("Now in three colours.").__dict__, "reply_to": first}))

@@ -4,9 +4,11 @@ the outcome listeners."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import re
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -259,6 +261,20 @@ def test_thread_root_lets_a_reply_go_when_its_first_post_is_out_or_never_coming(
     assert steps.thread_root(claimed(host, PUBS["tip", "hooks"])) is None  # not a reply at all
 
 
+@pytest.mark.parametrize("stand_in_sent", [False, True])
+def test_thread_root_waits_for_the_next_in_line_when_the_first_post_never_went_out(host, stand_in_sent):
+    # a window's later announcement: its first reminder was skipped, the next one is on its way or out
+    stand_in = PUBS["tip", "hooks"]
+    reply = replace(REPLY, thread_fallbacks=(stand_in.key,))
+    host.ledger.settle(item_of(TIP), State.SKIPPED, T0, "too late")
+    host.planned = {stand_in.key: stand_in}
+    if stand_in_sent:
+        host.ledger.claim(item_of(stand_in), "me", T0, LEASE)
+        host.ledger.mark_sent(stand_in.key, "me", T0, "hook-1", None)
+    outcome = steps.thread_root(claimed(host, reply))
+    assert (outcome is None) if stand_in_sent else (outcome.result == Result.POSTPONED)
+
+
 # -- rate limit ---------------------------------------------------------------------------------------------------
 
 def test_rate_limit_postpones_to_when_the_oldest_send_in_the_period_leaves_it(host):
@@ -499,6 +515,26 @@ def test_an_engine_fires_through_the_pipeline_end_to_end(ledger):
     outcome = engine.fire(TIP, T0)
     assert (outcome.result, site.texts()) == (Result.SENT, ["Sofa care tip"]) and engine.in_flight() == []
 
+
+
+def test_a_firing_is_freed_when_it_ends_without_the_cyclic_collector(ledger, monkeypatch):
+    """Found by issue 23's lateness profile: the stop gate's undo held the firing that held it, a
+    cycle, so every send's firing (its claim, record and post with it) waited for the cyclic
+    collector: half again as many collections while sending, and a firing still running at one
+    was kept until a collection of an older generation."""
+    site = MemoryPublisher("site", "site")
+    engine = Engine(CALENDAR, ledger, {"site": site}, owner="me")
+    firings: list[weakref.ref[Firing]] = []
+    run = FIRE.run
+    monkeypatch.setattr(FIRE, "run", lambda f: (firings.append(weakref.ref(f)), run(f))[1])
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        assert engine.fire(TIP, T0).result == Result.SENT
+        assert len(firings) == 1 and firings[0]() is None  # freed by its last reference going, as before the pipeline
+    finally:
+        if was_enabled:
+            gc.enable()
 
 # -- outcome listeners ---------------------------------------------------------------------------------------------
 

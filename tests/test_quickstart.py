@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
 import subprocess
 import tomllib
@@ -18,10 +17,12 @@ SAMPLES = ("content_calendar.yaml", "status.yaml")
 
 
 def _readme_incident_example() -> list[str]:
-    readme = (ROOT / "README.md").read_text()
-    quick = readme[readme.index("## Quick start"):readme.index("## The content calendar")]
-    (example,) = re.findall(r"`(\.venv/bin/herald\s+incident\s+declare[^`]*)`", quick, re.S)
-    return shlex.split(example)[1:]
+    """The README tour's `herald incident declare`, as the argument list after `herald`."""
+    from tests.docs import blocks, commands, herald_argv
+
+    tour = [c for b in blocks(ROOT / "README.md") if b.runs for c in commands(b)]
+    (example,) = [argv for c in tour for argv in herald_argv(c.text) if argv[:2] == ["incident", "declare"]]
+    return example
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
@@ -81,12 +82,29 @@ def test_tests_use_a_database_of_their_own_never_the_servers():
         assert "127.0.0.1:" + "5432" not in path.read_text(), path  # (split: this file is one of them)
 
 
-def test_the_readme_has_no_placeholder_left():
-    """A literal FIGURES_HA stood where the figures of bench/bench_ha.py belonged."""
-    import re
 
-    from tests.conftest import ROOT
+def test_a_file_a_test_leaves_in_the_checkout_is_found_and_the_runs_own_caches_are_not(tmp_path):
+    """The check tests/conftest.py runs at the end of every session, on a checkout of its own."""
+    from tests.conftest import checkout_state, left_behind, missing_tool
 
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    prose = re.sub(r"`[^`\n]*`", "", re.sub(r"```.*?```", "", text, flags=re.S))  # code names variables
-    assert not re.findall(r"\b[A-Z]{2,}_[A-Z_]{2,}\b", prose)
+    if shutil.which("git") is None:
+        missing_tool("git", "apt-get install git")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text(".herald/\n.hypothesis/\n__pycache__/\nrun/\n")
+    (tmp_path / "run").mkdir()  # an ignored folder that already holds something (after a `make run`)
+    (tmp_path / "run" / "content_calendar.yaml").write_text("")
+    (tmp_path / "tracked.txt").write_text("x\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "."], check=True)
+    before = checkout_state(tmp_path)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / ".hypothesis").mkdir()
+    (tmp_path / "__pycache__" / "m.pyc").write_bytes(b"")
+    (tmp_path / ".hypothesis" / "db").write_bytes(b"")
+    assert before is not None and left_behind(before, checkout_state(tmp_path)) == []
+    (tmp_path / ".herald" / "tokens").mkdir(parents=True)
+    (tmp_path / ".herald" / "tokens" / "acct.json").write_text("{}")
+    (tmp_path / "plan.ics").write_text("")
+    (tmp_path / "tracked.txt").write_text("changed\n")
+    (tmp_path / "run" / "ledger.db").write_bytes(b"")
+    assert left_behind(before, checkout_state(tmp_path)) == [
+        "!! .herald/tokens/acct.json", "!! run/ledger.db", "?? plan.ics", "AM tracked.txt"]

@@ -232,7 +232,7 @@ def reference_announcements(calendar: Calendar, status: Status, start: datetime,
     out: list[Publication] = []
 
     def add(source, key_source, instant, at, post, account, text, note, role, root=None, kind=Kind.INCIDENT,
-            incident_state=""):
+            incident_state="", fallbacks=()):
         if not start <= at < end:
             return
         limit = account.rules.limit
@@ -240,7 +240,7 @@ def reference_announcements(calendar: Calendar, status: Status, start: datetime,
             key=publication_key(key_source, instant, account.name), source=source, post=post, kind=kind,
             network=account.name, network_type=account.type, at=at.astimezone(tz), text=text, variant=1,
             variants=1, limit=limit.maximum if limit else None, note=note, thread_root=root,
-            role=role, incident_state=incident_state))
+            thread_fallbacks=fallbacks, role=role, incident_state=incident_state))
 
     for incident in status.incidents:
         root = incident.updates[0]
@@ -274,14 +274,22 @@ def reference_announcements(calendar: Calendar, status: Status, start: datetime,
             if earlier - {m.source} and now is not None:
                 add(m.source, f"{m.source}:changed", m.starts, now, m.id, account, say("changed"),
                     "maintenance changed", "maintenance.changed", kind=Kind.MAINTENANCE)
+            # each of a window's posts on an account replies under the first of the earlier ones sent:
+            # the first planned is its root, the others in order are where it replies if that one never went
+            thread: list[str] = []
+
+            def window_post(key_source, at, text, note, role, account=account, thread=thread, m=m):
+                add(m.source, key_source, m.starts if role != "maintenance.end" else m.ends, at, m.id, account, text,
+                    note, role, thread[0] if thread else None, kind=Kind.MAINTENANCE, fallbacks=tuple(thread[1:]))
+                thread.append(publication_key(key_source, m.starts if role != "maintenance.end" else m.ends,
+                                              account.name))
+
             for ahead in sorted(m.remind, reverse=True):
-                add(m.source, f"{m.source}:remind:{int(ahead.total_seconds())}", m.starts, m.starts - ahead, m.id,
-                    account, say("reminder", when=_ahead(ahead)), "maintenance in " + _ahead(ahead).removeprefix("in "),
-                    "maintenance.reminder", kind=Kind.MAINTENANCE)
-            add(m.source, f"{m.source}:start", m.starts, m.starts, m.id, account, say("start"), "maintenance starts",
-                "maintenance.start", kind=Kind.MAINTENANCE)
-            add(m.source, f"{m.source}:end", m.ends, m.ends, m.id, account, say("end"), "maintenance ends",
-                "maintenance.end", kind=Kind.MAINTENANCE)
+                window_post(f"{m.source}:remind:{int(ahead.total_seconds())}", m.starts - ahead,
+                            say("reminder", when=_ahead(ahead)), "maintenance in " + _ahead(ahead).removeprefix("in "),
+                            "maintenance.reminder")
+            window_post(f"{m.source}:start", m.starts, say("start"), "maintenance starts", "maintenance.start")
+            window_post(f"{m.source}:end", m.ends, say("end"), "maintenance ends", "maintenance.end")
     out.sort(key=lambda p: (p.at.timestamp(), p.network, p.post))
     return out
 

@@ -118,6 +118,70 @@ def test_a_claim_whose_engine_died_is_sent_by_another_after_its_lease(ledger):
     assert len(again) == 1 and again[0].ambiguous
 
 
+def test_prune_deletes_old_notices_and_their_deliveries_by_the_ledgers_retention_and_keeps_what_is_due(ledger):
+    """``herald prune`` kept every notice and delivery row for ever: a year of updates to 10,000
+    subscribers is millions of rows nothing reads again."""
+    store = Subscribers(ledger.db)
+    old = NOW - timedelta(days=400)
+    for who in ("a@x.io", "b@x.io"):
+        store.add_confirmed("email", who, [], old)
+
+    def stored(key: str, at: datetime, deliver: bool) -> None:
+        assert store.fan_out(Notice(key, "incident:pay", at, "Resolved: Card payments fail", "Fixed.", (),
+                                    "Checkout", "incidents/pay/"), at) == 2
+        if deliver:  # (a claim takes every due row: the undelivered notice's are given back)
+            for d in store.claim("e", at, timedelta(seconds=30), 10):
+                assert store.record(d, DeliveryState.SENT if d.notice.key == key else DeliveryState.PENDING, at)
+
+    stored("done-long-ago", old, deliver=True)
+    stored("still-due", old, deliver=False)  # never sent (the engine was away): an engine still acts on it
+    stored("recent", NOW - timedelta(days=3), deliver=True)
+    dry = ledger.prune(NOW - timedelta(days=180), dry_run=True)
+    assert (dry.notices, dry.deliveries) == (1, 2) and store.known(["done-long-ago"]) == {"done-long-ago"}
+    pruned = ledger.prune(NOW - timedelta(days=180))
+    assert (pruned.notices, pruned.deliveries) == (1, 2)
+    assert store.known(["done-long-ago", "still-due", "recent"]) == {"still-due", "recent"}
+    assert store.counts() == {"pending": 2, "sent": 2}
+    assert sorted(s.address for s in store.all()) == ["a@x.io", "b@x.io"]  # subscribers are not the ledger's to prune
+
+
+def test_herald_prune_says_how_many_notices_it_deleted(ledger, tmp_path, capsys):
+    from scheduler.cli import main
+
+    store = Subscribers(ledger.db)
+    old = NOW - timedelta(days=400)
+    store.add_confirmed("email", "a@x.io", [], old)
+    store.fan_out(Notice("n-old", "incident:pay", old, "Resolved: Card payments fail", "Fixed.", (), "Checkout",
+                         "incidents/pay/"), old)
+    for d in store.claim("e", old, timedelta(seconds=30), 10):
+        store.record(d, DeliveryState.DEAD, old, error="550 no such user")
+    assert main(["prune", "--older-than", "180d", "--state", ledger.url, "--status", str(tmp_path / "none.yaml")],
+                clock=FakeClock(NOW)) == 0
+    assert "1 subscriber notice (1 delivery)" in capsys.readouterr().out
+    assert store.known(["n-old"]) == set()
+
+
+def test_herald_prune_keeps_the_notices_an_engine_would_make_again(ledger, tmp_path, capsys):
+    """A notice is made from an update dated within the subscribers' catch_up: one pruned younger
+    than that would be made, and mailed, again."""
+    from scheduler.cli import main
+
+    (tmp_path / "cal.yaml").write_text(calendar_text(2525, "    catch_up: 30d\n"))
+    store = Subscribers(ledger.db)
+    at = NOW - timedelta(days=20)
+    store.add_confirmed("email", "a@x.io", [], at)
+    store.fan_out(Notice("n-20d", "incident:pay", at, "Resolved: Card payments fail", "Fixed.", (), "Checkout",
+                         "incidents/pay/"), at)
+    for d in store.claim("e", at, timedelta(seconds=30), 10):
+        store.record(d, DeliveryState.SENT, at)
+    args = ["prune", "--older-than", "7d", "--state", ledger.url, "--calendar", str(tmp_path / "cal.yaml"),
+            "--status", str(tmp_path / "none.yaml")]
+    assert main(args, clock=FakeClock(NOW)) == 0
+    assert store.known(["n-20d"]) == {"n-20d"} and "0 subscriber notices" in capsys.readouterr().out
+    assert main(args, clock=FakeClock(NOW + timedelta(days=11))) == 0
+    assert store.known(["n-20d"]) == set()
+
+
 def test_delete_forgets_the_subscriber_and_its_deliveries(ledger):
     store = Subscribers(ledger.db)
     person = store.add_confirmed("email", "a@x.io", [], NOW)

@@ -313,7 +313,8 @@ def test_a_rate_limit_too_large_to_read_is_a_located_error(tmp_path: Path):
     path.write_text(text)
     # When it is checked, Then it is an error at its place (not a crash when the engine first sends)
     result = check(str(path))
-    assert any(p.line == 65 and "'99999999999999/hour' is not a rate" in p.message for p in result.errors), \
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "rate_limit: 99999999999999/hour" in row)
+    assert any(p.line == line and "'99999999999999/hour' is not a rate" in p.message for p in result.errors), \
         result.errors
 
 

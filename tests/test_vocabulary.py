@@ -12,7 +12,7 @@ from campaigns.errors import Severity
 from campaigns.model import POST_KINDS, OnResume
 from campaigns.networks import BUILTIN_NETWORKS, NETWORK_TYPES, BuiltinType
 from campaigns.schema import calendar_schema
-from status.model import AlertAction, AlertSource, ComponentState, Impact, UpdateState
+from status.model import AlertAction, AlertSource, ComponentState, Impact, MaintenanceState, UpdateState
 from status.schema import status_schema
 
 
@@ -31,6 +31,7 @@ ENUMS = [
     (AlertAction, at(STATUS["properties"]["alerts"]["items"], "severity", "*", "action")),
     (Impact, at(STATUS["properties"]["incidents"]["items"], "impact")),
     (UpdateState, at(STATUS["properties"]["incidents"]["items"]["properties"]["updates"]["items"], "state")),
+    (MaintenanceState, at(STATUS["properties"]["maintenance"]["items"]["properties"]["updates"]["items"], "state")),
 ] + [(Severity, at(CALENDAR["properties"]["brand"]["properties"]["voice"]["properties"]["rules"], rule))
      for rule in CALENDAR["properties"]["brand"]["properties"]["voice"]["properties"]["rules"]["properties"]]
 

@@ -27,7 +27,7 @@ GUIDE = Voice(declared=True, register="informal", words={"utilize": "use", "chea
               required={"incident": ("acknowledge", "affected", "action", "next_update"), "resolved": ("fixed",),
                         "follow_up": ("feedback", "where"), "tracking": ("link",)})
 
-# rule: (role, bad text, good text). The README's rule table shows these same examples.
+# rule: (role, bad text, good text). The rule table of docs/reference/voice.md shows these same examples.
 EXAMPLES = {
     "generic-post": ("investigating", "Thank you for your patience.",
                      "Card payments fail at checkout. We're rolling back this morning's update; next update by "
@@ -64,12 +64,12 @@ def test_each_rule_flags_its_bad_example_and_not_its_good_one(rule):
     assert good_findings == [], [f.line() for f in good_findings]
 
 
-def test_every_rule_is_documented_in_the_readme():
+def test_every_rule_is_documented_in_the_voice_reference():
     from tests.conftest import ROOT
 
-    readme = (ROOT / "README.md").read_text()
+    page = (ROOT / "docs" / "reference" / "voice.md").read_text()
     for rule in RULES:
-        assert f"`{rule}`" in readme, rule
+        assert f"`{rule}`" in page, rule
 
 
 def test_a_guide_can_change_severities_and_extend_lists():

@@ -185,9 +185,16 @@ def test_without_a_token_configured_the_room_is_off(tmp_path, monkeypatch):
 def test_the_week_shows_each_publication_as_it_will_look(room):
     calendar, _status, _url = room.files
     calendar.write_text(DRAFT)
-    page = signed_in(room).get("/review").text
-    assert "30 Nov to 6 Dec 2026" in page
-    assert "The engine refuses this file as it is" in page and "113 over" in page
+    week = signed_in(room).get("/review").text
+    assert "1 Dec to 7 Dec 2026" in week  # the default week starts today
+    assert "The engine refuses this file as it is" in week and "113 over" in week
+    # the week's chips flag the post over budget, and the one that will be held
+    assert re.search(r'<a class="chip calendar over[^"]*" href="/review\?view=day&amp;from=2026-12-03#p-', week)
+    assert re.search(r'<a class="chip calendar held" href="/review\?view=day&amp;from=2026-12-01#p-', week)
+    assert "<strong>Incident:</strong>" not in week and "<bdi>Card payments fail</bdi>" in week  # overlaid on its days
+    assert "<script>alert(1)</script>" not in week
+    page = room.get("/review?view=day&from=2026-12-01").text + room.get("/review?view=day&from=2026-12-03").text \
+        + room.get("/review?view=day&from=2026-12-02").text
     # the too-long post, its overflow marked and its budget
     guide = page.split('aria-label="sofa-guide on x at 10:00"')[1].split("</article>")[0]
     assert 'class="card calendar over' in page and '<mark class="overflow"' in guide
@@ -199,8 +206,9 @@ def test_the_week_shows_each_publication_as_it_will_look(room):
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     # the status file's publications and overlays
     assert "From the status file: investigating (major)" in page
-    assert "<strong>Incident:</strong> Card payments fail" in page
-    assert "<strong>Maintenance:</strong> Database upgrade · 03:00–04:00" in page
+    assert "<strong>Incident:</strong> <bdi>Card payments fail</bdi>" in page
+    page += room.get("/review?view=day&from=2026-12-04").text
+    assert "<strong>Maintenance:</strong> <bdi>Database upgrade</bdi> · 03:00–04:00" in page
     assert "From the status file: maintenance in 24 hours" in page
     # a link with its UTM tags
     assert "https://acme.example/track?utm_" not in page  # the draft's guide has no link; the tracking post:
@@ -220,7 +228,7 @@ def test_the_ledger_says_what_happened(room):
     item = Item(pub.key, pub.source, pub.post, pub.network, str(pub.kind), pub.at)
     ledger.settle(item, State.SKIPPED, T0, "skipped by an operator: wrong week")
     ledger.close()
-    page = signed_in(room).get("/review").text
+    page = signed_in(room).get("/review?view=day&from=2026-12-02").text
     track = page.split('aria-label="track on site at 09:00"')[1].split("</article>")[0]
     assert "Ledger: <strong>skipped</strong>" in track and "skipped by an operator: wrong week" in track
 
@@ -229,10 +237,12 @@ def test_filters_and_the_month_view(room):
     client = signed_in(room)
     page = client.get("/review?view=month&from=2026-12-10&network=x").text
     assert "1 Dec to 31 Dec 2026" in page
-    assert 'aria-label="sofa-guide on x' in page and 'aria-label="sale on site' not in page
+    assert 'title="sofa-guide · x"' in page and 'title="sale · site"' not in page  # the chips
     page = client.get("/review?campaign=winter").text
-    assert 'aria-label="sofa-guide on x' in page and 'aria-label="track on site' not in page
+    assert 'title="sofa-guide · x"' in page and 'title="track · site"' not in page
     page = client.get("/review?kind=incident").text
+    assert 'title="pay · site"' in page and 'title="sale · site"' not in page
+    page = client.get("/review?view=day&from=2026-12-01&kind=incident").text
     assert 'aria-label="pay on site' in page and 'aria-label="sale on site' not in page
     answer = client.get("/review?network=mastodn")
     assert answer.status_code == 400 and "network=mastodn: not in the calendar" in answer.text
@@ -240,28 +250,31 @@ def test_filters_and_the_month_view(room):
     assert answer.status_code == 400 and "did you mean 'winter'" in answer.text
 
 
-def test_the_diff_shows_what_a_save_would_add_remove_and_reword(room):
+def test_the_diff_shows_what_a_save_would_add_remove_move_and_reword(room):
     calendar, _status, url = room.files
     running = CALENDAR
     ledger = Ledger(url)
     remember_calendar(ledger.db, "abc123", running)
     ledger.close()
     calendar.write_text(running.replace("at: 2026-12-02T09:00", "at: 2026-12-02T11:00")
-                        .replace("Winter sale: 20% off", "Winter sale: 25% off"))
+                        .replace("Winter sale: 20% off", "Winter sale: 25% off")
+                        + "  - {id: extra, kind: tip, networks: [site], at: '2026-12-05T12:00', text: New tip}\n")
     page = signed_in(room).get("/review/diff").text
     assert "(abc123)" in page
-    added = page.split("<h2>Added (1)</h2>")[1].split("</ul>")[0]
-    removed = page.split("<h2>Removed (1)</h2>")[1].split("</ul>")[0]
-    assert "11:00" in added and "track" in added and "09:00" in removed and "track" in removed
-    reworded = page.split("<h2>Reworded (1)</h2>")[1].split("</ul>")[0]
-    assert "<del>Winter sale: 20% off" in reworded and "<ins>Winter sale: 25% off" in reworded
+    assert "1 added, 0 removed, 1 moved, 1 reworded" in page
+    moved = page.split('<li class="moved">')[1].split("</li>")[0]
+    assert "11:00" in moved and "track" in moved and "was <time" in moved and "Wed 2 Dec 09:00" in moved
+    reworded = page.split('<li class="reworded">')[1].split("</li>")[0]
+    assert "<del class=\"text\">Winter sale: 20% off" in reworded and "<ins class=\"text\">Winter sale: 25% off" in reworded
+    added = page.split('<h2 id="day-2026-12-05">')[1].split("</section>")[0]
+    assert '<li class="added">' in added and "New tip" in added
     calendar.write_text("posts: [\n")
     page = room.get("/review/diff").text
-    assert "does not load" in page and "content_calendar.yaml:" in page
+    assert "does not load" in page and "content_calendar.yaml:" in page and "Error:" in page
 
 
 def test_a_link_carries_its_campaign_utm_tags(room):
-    page = signed_in(room).get("/review?campaign=winter").text
+    page = signed_in(room).get("/review?view=day&from=2026-12-03&campaign=winter").text
     assert "https://acme.example/track?utm_" in page
 
 
@@ -298,6 +311,19 @@ def test_behind_a_proxy_that_rewrites_host_the_public_urls_origin_signs_in(room)
         room.cookies.clear()
         assert sign_in(room, Origin=origin, **behind).status_code == 303, origin
 
+
+
+def test_the_maintenance_overlay_shows_the_window_as_delayed_or_ended_early(room):
+    _calendar, status, _url = room.files
+    client = signed_in(room)
+    window = STATUS.replace("    ends: 2026-12-04T04:00\n", "    ends: 2026-12-04T04:00\n    updates:\n"
+                            "      - {at: '2026-12-04T03:50', state: in_progress, message: Slow., ends: '2026-12-04T04:30'}\n")
+    for text, shown in ((window, "03:00–04:30"), (window.replace(
+            "ends: '2026-12-04T04:30'}\n", "ends: '2026-12-04T04:30'}\n"
+            "      - {at: '2026-12-04T04:10', state: completed, message: Done.}\n"), "03:00–04:10")):
+        status.write_text(text)
+        page = client.get("/review?view=day&from=2026-12-04").text
+        assert f"<strong>Maintenance:</strong> <bdi>Database upgrade</bdi> · {shown}" in page
 
 
 def test_the_calendar_feed_takes_a_token_derived_from_the_review_token_shown_in_the_room(room):

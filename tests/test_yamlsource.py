@@ -62,7 +62,7 @@ def test_positions_of_keys_and_values_are_kept():
 
 @pytest.mark.parametrize("text", ["", "# only a comment\n"])
 def test_empty_file_has_a_clear_message(text):
-    assert problems_of(text) == ["f.yaml:1:1: the file is empty; expected a calendar (see the README for an example)"]
+    assert problems_of(text) == ["f.yaml:1:1: the file is empty; expected a calendar (see docs/tutorial.md for an example)"]
 
 
 def test_binary_file_is_refused():
@@ -230,27 +230,36 @@ def test_a_valid_quoted_text_over_lines_is_not_blamed_for_a_later_error():
     assert "unclosed quote" not in message and "'['" in message, message
 
 
-def _sample_with(line_153_end: str, line_161_text: str) -> str:
+def _sample_lines() -> tuple[list[str], int, int]:
+    """The sample's lines, and the line numbers of its storm post's text and of its last text."""
     from tests.conftest import ROOT
 
     lines = (ROOT / "content_calendar.yaml").read_text().split("\n")
-    assert lines[152].endswith('{links.help}"') and lines[160].startswith("    text: ")
-    lines[152] = lines[152][:-1] + line_153_end
-    lines[160] = "    text: " + line_161_text
+    storm = next(n for n, line in enumerate(lines, 1) if "Heads-up: the storm" in line)
+    last = next(n for n, line in enumerate(lines, 1) if line.startswith('    text: "Something new is coming'))
+    return lines, storm, last
+
+
+def _sample_with(storm_end: str, last_text: str) -> str:
+    lines, storm, last = _sample_lines()
+    assert lines[storm - 1].endswith('{links.help}"') and lines[last - 1].startswith("    text: ")
+    lines[storm - 1] = lines[storm - 1][:-1] + storm_end
+    lines[last - 1] = "    text: " + last_text
     return "\n".join(lines)
 
 
 def test_a_quote_closed_by_one_followed_by_a_colon_is_still_found():
     (message,) = problems_of(_sample_with("", '":: Something new is coming."'))
-    assert message.startswith('f.yaml:153:11: unclosed quote: the " here'), message
+    assert message.startswith(f'f.yaml:{_sample_lines()[1]}:11: unclosed quote: the " here'), message
 
 
 def test_a_quote_closed_by_a_later_one_is_refused_even_when_the_file_still_loads():
     """ruamel reads `"#NewIn…` after a closing quote as a comment: the open quote swallowed a whole
     post and the file loaded with one post fewer. Its lines are less indented than the key: refused."""
     (message,) = problems_of(_sample_with("", '"#NewIn: something new is coming."'))
-    assert message.startswith('f.yaml:153:11: unclosed quote: the " here is closed only at 161:11, and line 155, '
-                              "which it takes in, is less indented than its key"), message
+    _, storm, last = _sample_lines()
+    assert message.startswith(f'f.yaml:{storm}:11: unclosed quote: the " here is closed only at {last}:11, and line '
+                              f"{storm + 2}, which it takes in, is less indented than its key"), message
 
 
 @pytest.mark.parametrize("text", [

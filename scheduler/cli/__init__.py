@@ -12,7 +12,7 @@ closed pipe, said nothing about).
 
 Each command group lives in its own module and registers its own subparsers
 (``calendar``: validate, plan, lint, export-ical, schema; ``engine``: run, health,
-simulate; ``ledger``: history, retry, skip, pause, resume; ``status``: incident,
+simulate; ``diff``: diff; ``ledger``: history, retry, skip, pause, resume; ``status``: incident,
 maintenance, status; ``networks``: check; ``engines``: engines, prune).  Nothing heavy is imported here or at the
 top of those modules: a command imports what it needs when it runs, so ``herald
 --help`` and ``herald status`` start fast.
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, NoReturn
 from campaigns.errors import HeraldError, InvalidInput
 from campaigns.extras import missing, providing
 
-from . import calendar, engine, engines, ledger, networks, status, subscribers, suggest, web
+from . import calendar, diff, engine, engines, ledger, networks, status, subscribers, suggest, web
 from .common import ExitStatus, Parser, say, settle_defaults
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ExitStatus", "build_parser", "entry", "main", "program"]
 
-GROUPS = (calendar, engine, ledger, status, networks, engines, suggest, web, subscribers)
+GROUPS = (calendar, diff, engine, ledger, status, networks, engines, suggest, web, subscribers)
 
 
 def build_parser() -> argparse.ArgumentParser:

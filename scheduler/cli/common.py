@@ -205,9 +205,24 @@ def ledger_url(args: argparse.Namespace) -> str:
     that finding the ledger does not import SQLAlchemy; a test keeps the two equal)."""
     explicit = getattr(args, "state", None) or os.environ.get("HERALD_STATE")
     if explicit:
-        return str(explicit)
+        return _supported(str(explicit), "--state" if getattr(args, "state", None) else "HERALD_STATE")
     folder = os.path.join(os.path.dirname(os.path.abspath(args.calendar)), ".herald")
     return f"sqlite:///{os.path.join(folder, 'state.db')}"
+
+
+# The databases the ledger is kept in (SQLAlchemy's names, with or without the driver Herald uses)
+LEDGER_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+
+
+def _supported(url: str, option: str) -> str:
+    """``url``, if it names a database Herald keeps its ledger in; else a UsageError naming the two
+    it does (and only the URL's scheme: the rest may hold a password)."""
+    scheme, sep, _ = url.partition("://")
+    if sep and scheme.lower() in LEDGER_SCHEMES:
+        return url
+    said = f"{scheme}://" if sep else "this"
+    raise UsageError(f"{option}: {said} is not a database Herald keeps its ledger in; write sqlite:///PATH "
+                     "(a file on this machine) or postgresql://USER@HOST/DB (several engines)")
 
 
 def variant_history(args: argparse.Namespace, start: datetime, end: datetime) -> Any:
@@ -275,10 +290,25 @@ def check_text(option: str, text: str) -> str:
     from campaigns.textsafety import describe, forbidden
 
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():  # "   " said nothing, as "" says nothing: the engine would refuse the post
+        raise UsageError(f"{option}: empty; write what customers should know")
     bad = list(dict.fromkeys(char for _, char in forbidden(text)))
     if bad:
         raise UsageError(f"{option}: the text contains control characters ({', '.join(map(describe, bad))}); "
                          "remove them (line breaks and tabs are fine)")
+    return text
+
+
+def check_title(option: str, text: str) -> str:
+    """A title: text as :func:`check_text` takes it, on one line (it becomes a mail's Subject, a
+    log line, a feed entry's title and a terminal row) and without characters that turn the text
+    around (U+202A-U+202E, U+2066-U+2069: a title shown reversed)."""
+    from campaigns.textsafety import describe_title_problem
+
+    text = check_text(option, text)
+    problem = describe_title_problem(text)
+    if problem:
+        raise UsageError(f"{option}: {problem}")
     return text
 
 

@@ -108,11 +108,23 @@ def _open_items(args: argparse.Namespace, now: Any) -> set[str]:
         return set()
     from campaigns.errors import StatusFileError
     from status.load import check as check_status
+    from status.maintenance import window_end
 
     from .common import load_calendar
 
     status = check_status(args.status, load_calendar(args.calendar)).unwrap(StatusFileError)
-    return {i.id for i in status.open_incidents()} | {m.id for m in status.maintenance if m.ends > now}
+    return {i.id for i in status.open_incidents()} | {m.id for m in status.maintenance if window_end(m) > now}
+
+
+def _catch_up(args: argparse.Namespace) -> timedelta:
+    """How old an update may be and still be made a subscriber notice (the calendar's ``catch_up``):
+    a notice younger than that is never pruned (it would be made and sent again)."""
+    if not args.calendar or not os.path.exists(args.calendar):
+        return timedelta(0)
+    from .common import load_calendar
+
+    settings = load_calendar(args.calendar).engine.subscribers
+    return settings.catch_up if settings is not None else timedelta(0)
 
 
 def cmd_prune(args: argparse.Namespace, clock: Clock) -> int:
@@ -122,9 +134,11 @@ def cmd_prune(args: argparse.Namespace, clock: Clock) -> int:
     now = clock.now()
     keep = _open_items(args, now)
     ledger = open_ledger(args)
-    pruned = ledger.prune(now - age, keep, dry_run=args.dry_run)
+    pruned = ledger.prune(now - age, keep, dry_run=args.dry_run, notice_cutoff=now - max(age, _catch_up(args)))
     verb = "would delete" if args.dry_run else "deleted"
-    show(f"{verb} {count(pruned.publications, 'publication')} and {count(pruned.engines, 'stopped engine')} "
+    show(f"{verb} {count(pruned.publications, 'publication')}, {count(pruned.engines, 'stopped engine')} and "
+         f"{count(pruned.notices, 'subscriber notice')} ({pruned.deliveries} "
+         f"{'delivery' if pruned.deliveries == 1 else 'deliveries'}) "
          f"older than {args.older_than}; kept {pruned.kept_open} of open incidents or maintenance, and every "
          "row not done or ambiguous")
     return ExitStatus.OK

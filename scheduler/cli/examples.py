@@ -9,6 +9,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "lint": ("herald lint --days 28",),
     "export-ical": ("herald export-ical --days 90 -o plan.ics",),
     "schema": ("herald schema --status",),
+    "diff": ("herald diff main:content_calendar.yaml content_calendar.yaml --format markdown",
+             "herald diff HEAD~1 HEAD --days 14 --exit-code"),
     "run": ("herald run --calendar run/content_calendar.yaml", "herald run --once"),
     "health": ("herald health --max-age 60",),
     "simulate": ("herald simulate --from 2026-12-01 --days 7",),
@@ -20,13 +22,23 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "incident declare": ("herald incident declare --title 'Checkout errors' --impact major --component checkout "
                          "-m 'Card payments fail for some customers.' --next-update 30m",),
     "incident update": ("herald incident update checkout-errors-20261206-1000 --state identified "
-                        "-m 'Our payment provider has an outage.' --next-update 30m",),
+                        "-m 'Our payment provider has an outage.' --next-update 30m",
+                        "herald incident update checkout-errors-20261206-1000 --state monitoring "
+                        "-m 'Payments work again.' --component-status checkout=operational"),
     "incident resolve": ("herald incident resolve checkout-errors-20261206-1000 -m 'Payments work again.'",),
     "incident confirm": ("herald incident confirm checkout-alert-20261206-100000",),
     "incident": ("herald incident declare --title 'Checkout errors' --impact major -m 'Card payments fail.'",),
     "maintenance add": ("herald maintenance add --title 'Database upgrade' --starts 2026-12-10T02:00 "
                         "--ends 2026-12-10T03:00 --remind 24h,1h -m 'Checkout pauses for up to an hour.'",),
     "maintenance cancel": ("herald maintenance cancel database-upgrade-20261210-0200",),
+    "maintenance update": ("herald maintenance update database-upgrade-20261210-0200 --state in_progress "
+                           "-m 'We are moving the data to the new servers.'",),
+    "maintenance delay": ("herald maintenance delay database-upgrade-20261210-0200 --by 30m "
+                          "-m 'Moving the data takes longer than planned.'",
+                          "herald maintenance delay database-upgrade-20261210-0200 --until 2026-12-10T03:45 "
+                          "-m 'Moving the data takes longer than planned.'"),
+    "maintenance complete": ("herald maintenance complete database-upgrade-20261210-0200 "
+                             "-m 'Checkout works again on the new servers.'",),
     "maintenance": ("herald maintenance add --title 'Database upgrade' --starts 2026-12-10T02:00 "
                     "--ends 2026-12-10T03:00",),
     "status": ("herald status --calendar run/content_calendar.yaml",),

@@ -224,15 +224,31 @@ def cmd_pause(args: argparse.Namespace, clock: Clock) -> int:
         from ..logformat import set_zone
 
         set_zone(calendar.brand.tz)
+    until = _pause_scope(args, calendar, clock)  # every check first: a refused pause leaves no ledger behind
     ledger = open_ledger(args)
-    if args.network and calendar:
-        check_names("--network", [args.network], calendar.networks, args.calendar)
-    until = parse_time(args.until, "--until", calendar) if args.until else None
     pause = ledger.pause(clock.now(), args.network, until, args.reason)
     scope = pause.network or "all networks"
     show(f"paused {scope}" + (f" until {until.isoformat()}" if until else " until `herald resume`")
          + (f": {args.reason}" if args.reason else ""))
     return ExitStatus.OK
+
+
+def _pause_scope(args: argparse.Namespace, calendar: Any, clock: Clock) -> datetime | None:
+    """The pause's end (None: until `herald resume`), its options checked: an empty ``--network``
+    or ``--until`` (an unset variable) is refused rather than read as "all" or "for ever", and an
+    end already past would pause nothing."""
+    if args.network is not None and not args.network.strip():
+        raise UsageError("--network: empty; name an account, or leave --network out to pause them all")
+    if args.network and calendar:
+        check_names("--network", [args.network], calendar.networks, args.calendar)
+    if args.until is None:
+        return None
+    if not args.until.strip():
+        raise UsageError("--until: empty; give a time, or leave --until out to pause until `herald resume`")
+    until = parse_time(args.until, "--until", calendar)
+    if until <= clock.now():
+        raise UsageError(f"--until {args.until}: already past, so nothing would be paused; give a later time")
+    return until
 
 
 def cmd_resume(args: argparse.Namespace, clock: Clock) -> int:

@@ -19,6 +19,7 @@ from .common import (
     calendar_option,
     check_names,
     check_text,
+    check_title,
     count,
     identifier,
     ledger_exists,
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 
 IMPACTS = ("none", "minor", "major", "critical")  # status.model.Impact (not imported here: a fast --help)
 OPEN_STATES = ("investigating", "identified", "monitoring")
+WINDOW_STATES = ("scheduled", "in_progress", "verifying", "completed")  # status.model.MaintenanceState
+COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage")  # an update's
 
 
 def _files(p: argparse.ArgumentParser) -> None:
@@ -72,6 +75,7 @@ def _register_incident(sub: Any) -> None:
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
     q.add_argument("--id", type=identifier, help="the incident id (default: from the title and the time)")
     q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
+    _component_status_option(q)
     q.set_defaults(handler=cmd_incident)
     for action, text in (("update", "a new update on an open incident"), ("resolve", "the incident is over")):
         q = incident.add_parser(action, help=text)
@@ -84,6 +88,7 @@ def _register_incident(sub: Any) -> None:
         else:  # a resolved incident has no next update: the option would be written and never used
             q.set_defaults(next_update=None)
         q.add_argument("-m", "--message", required=True, help="what customers read in this update")
+        _component_status_option(q)
         q.set_defaults(handler=cmd_incident)
 
     q = incident.add_parser("confirm", help="make a draft incident from the alert intake public, announced at once")
@@ -91,6 +96,31 @@ def _register_incident(sub: Any) -> None:
     q.add_argument("id", help="the draft incident's id")
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
     q.set_defaults(handler=cmd_confirm)
+
+
+def _component_status_option(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--component-status", action="append", default=[], metavar="NAME=STATE",
+                   help="a component's state as of this update, e.g. checkout=operational (repeatable; "
+                        "one of " + ", ".join(COMPONENT_STATES) + "; default: what an earlier update set, else "
+                        "the impact's)")
+
+
+def component_states(values: list[str], resolved: bool) -> dict[str, str]:
+    """``--component-status`` values as {component: state}, each ``COMPONENT=STATE`` with a state
+    an update may set (a resolution only operational); else a UsageError naming the value."""
+    out: dict[str, str] = {}
+    for value in values:
+        component, sep, state = (part.strip() for part in value.partition("="))
+        if not sep or not component or not state:
+            raise UsageError(f"--component-status {value}: write COMPONENT=STATE, e.g. checkout=operational")
+        if state not in COMPONENT_STATES:
+            raise UsageError(f"--component-status {value}: {state!r} is not a component state; "
+                             + suggestion(state, COMPONENT_STATES))
+        if resolved and state != "operational":
+            raise UsageError(f"--component-status {value}: a resolved incident leaves its components operational; "
+                             "to keep it open, `herald incident update` it")
+        out[component] = state
+    return out
 
 
 def _register_maintenance(sub: Any) -> None:
@@ -115,6 +145,26 @@ def _register_maintenance(sub: Any) -> None:
     files(q)
     q.add_argument("id", help="the window's id (herald status lists them)")
     q.set_defaults(handler=cmd_maintenance)
+    _register_window_updates(maintenance)
+
+
+def _register_window_updates(maintenance: Any) -> None:
+    """``herald maintenance update|delay|complete``: what ops say during a window, announced at once."""
+    for action, text in (("update", "how a window goes (in progress, verifying, completed), announced at once"),
+                         ("delay", "the window runs late: its new end, announced at once"),
+                         ("complete", "the work is done, announced at once")):
+        q = maintenance.add_parser(action, help=text)
+        _files(q)
+        q.add_argument("id", help="the window's id (herald status lists them)")
+        if action == "update":
+            q.add_argument("--state", required=True, metavar="{" + ",".join(WINDOW_STATES) + "}",
+                           help="where the window stands (scheduled only before it starts)")
+        if action == "delay":
+            when = q.add_mutually_exclusive_group(required=True)
+            when.add_argument("--until", metavar="TIME", help="the new end, e.g. 2026-12-06T04:30 (as --starts)")
+            when.add_argument("--by", metavar="DURATION", help="this much later than the end planned now, e.g. 30m")
+        q.add_argument("-m", "--message", required=True, help="what customers read in this update")
+        q.set_defaults(handler=cmd_window_update)
 
 
 def _load(args: argparse.Namespace) -> tuple[Calendar, Status]:
@@ -140,21 +190,29 @@ def cmd_incident(args: argparse.Namespace, clock: Clock) -> int:
         UpdateState(args.state) if args.action == "update" else UpdateState.RESOLVED)
     if args.action == "declare":
         _check_names(args, calendar, current)
+    check_names("--component-status", args.component_status, current.components, args.status)
     _check_voice(args.message, state, calendar, current)
     incident_id, change = _incident_change(args, calendar, state, clock.now())
     status = edit_file(args.status, calendar, change)
     incident = status.incident(incident_id)
     if incident is None:  # pragma: no cover - edit_file verified the file it wrote
         raise UsageError(f"{incident_id}: not in {args.status} after writing it")
-    names = incident.networks or tuple(n for n, a in calendar.networks.items() if a.enabled)
+    names = _told(calendar, incident.networks)
     at = incident.updates[-1].at.astimezone(calendar.brand.tz)
     from status import edit
 
     when = f"{at:%Y-%m-%d %H:%M:%S %Z}" + edit.repeated_hour(at)
     show(f"{incident_id}: {incident.state} at {when} in {args.status}; "
-         f"a running engine announces it within "
-         f"a second on {', '.join(names)}")
+         f"a running engine announces it within a second on {names}")
     return ExitStatus.OK
+
+
+def _told(calendar: Calendar, wanted: tuple[str, ...]) -> str:
+    """The accounts an incident or window naming ``wanted`` is announced on, as the announcements
+    choose them (:func:`status.announce.accounts`: no Instagram or Pinterest, no disabled account)."""
+    from status.announce import accounts
+
+    return ", ".join(a.name for a in accounts(calendar, wanted)) or "no account (none enabled takes text posts)"
 
 
 def _check_incident_args(args: argparse.Namespace) -> None:
@@ -168,7 +226,8 @@ def _check_incident_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--state {args.state!r}: " + suggestion(args.state, OPEN_STATES))
     args.message = check_text("-m", args.message)
     if args.action == "declare":
-        args.title = check_text("--title", args.title)
+        args.title = check_title("--title", args.title)
+    args.component_status = component_states(args.component_status, args.action == "resolve")
     if args.next_update is not None:
         parse_duration_option("--next-update", args.next_update)
 
@@ -197,13 +256,13 @@ def _incident_change(args: argparse.Namespace, calendar: Calendar, state: Any,
         def declare(data: Any, fresh: Status) -> None:
             edit.declare(data, incident_id=incident_id, title=args.title, impact=args.impact,
                          components=args.component, networks=args.network, at=edit.stamp(now, fresh),
-                         message=args.message, next_update=args.next_update)
+                         message=args.message, next_update=args.next_update, states=args.component_status)
         return incident_id, declare
 
     def update(data: Any, fresh: Status) -> None:
         target = edit.find_incident(data, args.id)
         edit.add_update(target, edit.next_stamp(now, fresh, fresh.incident(args.id)), state, args.message,
-                        args.next_update)
+                        args.next_update, args.component_status)
     return args.id, update
 
 
@@ -219,8 +278,8 @@ def cmd_confirm(args: argparse.Namespace, clock: Clock) -> int:
     status = edit_file(args.status, calendar, lambda data, fresh: confirm(data, fresh, args.id, now, calendar,
                                                                            args.network))
     incident = status.incident(args.id)
-    names = (incident.networks if incident else ()) or tuple(n for n, a in calendar.networks.items() if a.enabled)
-    show(f"{args.id}: confirmed in {args.status}; a running engine announces it within a second on {', '.join(names)}")
+    names = _told(calendar, incident.networks if incident else ())
+    show(f"{args.id}: confirmed in {args.status}; a running engine announces it within a second on {names}")
     return ExitStatus.OK
 
 
@@ -237,7 +296,7 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
         show(f"{args.id}: cancelled in {args.status}; if it was announced, the cancellation is announced")
         return ExitStatus.OK
     args.message = check_text("-m", args.message)
-    args.title = check_text("--title", args.title)
+    args.title = check_title("--title", args.title)
     remind = [r.strip() for given in args.remind for r in given.split(",") if r.strip()]
     for text in remind:
         if parse_duration_option("--remind", text) <= timedelta(0):
@@ -264,6 +323,109 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
     show(f"{window_id}: {window.starts.astimezone(tz):%Y-%m-%d %H:%M %Z} to {window.ends.astimezone(tz):%H:%M %Z}; "
          + _promises(calendar, status, window, clock.now()))
     return ExitStatus.OK
+
+
+def cmd_window_update(args: argparse.Namespace, clock: Clock) -> int:
+    """``herald maintenance update|delay|complete ID -m …``: an update on a window, announced at once."""
+    from campaigns.timeparse import zone
+    from status import edit
+    from status.maintenance import role as window_role
+    from status.model import MaintenanceState, MaintenanceUpdate
+
+    from ..statusfile import edit as edit_file
+
+    args.message = check_text("-m", args.message)
+    state = {"update": getattr(args, "state", ""), "complete": "completed"}.get(args.action)
+    if state is not None and state not in WINDOW_STATES:
+        raise UsageError(f"--state {state!r}: " + suggestion(state, WINDOW_STATES))
+    by = parse_duration_option("--by", args.by) if getattr(args, "by", None) else None
+    if by is not None and by <= timedelta(0):
+        raise UsageError(f"--by {args.by}: must be longer than 0 (e.g. 30m)")
+    calendar, current = _load(args)
+    now = clock.now()
+    window = _open_window(current, args.id, now)
+    state, ends = _window_change(args, calendar, window, state, by, now)
+    said = MaintenanceUpdate(now, MaintenanceState(state), args.message, ends)
+    _check_voice(args.message, f"maintenance.{window_role(window, said)}", calendar, current)
+
+    def change(data: Any, fresh: Status) -> None:
+        target = edit.find_maintenance(data, args.id)
+        mine = next((m for m in fresh.maintenance if m.id == args.id), None)
+        last = mine.updates[-1].at if mine is not None and mine.updates else None
+        written = edit.written_time(ends, zone(fresh.timezone), "minutes") if ends else None
+        edit.add_window_update(target, edit.stamp(now, fresh, last), state, args.message, written)
+
+    status = edit_file(args.status, calendar, change)
+    done = next(m for m in status.maintenance if m.id == args.id)
+    at = done.updates[-1].at.astimezone(calendar.brand.tz)
+    names = _told(calendar, done.networks)
+    moved = f"; now ends {ends.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z}" if ends else ""
+    show(f"{args.id}: {state} at {at:%Y-%m-%d %H:%M:%S %Z}{edit.repeated_hour(at)} in {args.status}{moved}; "
+         f"a running engine announces it within a second on {names}")
+    return ExitStatus.OK
+
+
+def _open_window(status: Status, window_id: str, now: datetime) -> Any:
+    """The window an update is for: in the file, not cancelled, not completed (else a UsageError)."""
+    from status import maintenance as windows
+
+    found = [m for m in status.maintenance if m.id == window_id]
+    if not found:
+        from campaigns.schemacheck import did_you_mean
+
+        hint = did_you_mean(window_id, [m.id for m in status.maintenance])
+        raise UsageError(f"no maintenance window {window_id!r} in the status file" + (f"; {hint}" if hint else ""))
+    window = found[-1]
+    if window.cancelled:
+        raise UsageError(f"maintenance {window_id!r} is cancelled; it takes no updates")
+    done = windows.completion(window)
+    if done is not None:
+        raise UsageError(f"maintenance {window_id!r} was completed at {done.at.isoformat(timespec='minutes')}; "
+                         "if there is more work, plan a new window (herald maintenance add)")
+    return window
+
+
+def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, state: str | None,
+                   by: timedelta | None, now: datetime) -> tuple[str, datetime | None]:
+    """The update's state and, for a delay, the window's new end (checked: later than now and the start)."""
+    from status import maintenance as windows
+
+    end = windows.planned_end(window)
+    if now > end or (now == end and state != "completed"):
+        ended = end.astimezone(calendar.brand.tz)
+        raise UsageError(f"maintenance {args.id!r} is over: it ended at {ended:%Y-%m-%d %H:%M %Z} as planned, and its "
+                         "end was announced; if the work goes on, declare an incident: herald incident declare "
+                         "--title … -m …")
+    if args.action != "delay":
+        assert state is not None
+        _check_state(args.id, calendar, window, state, now)
+        return state, None
+    ends = windows.planned_end(window) + by if by is not None else parse_time(args.until, "--until", calendar)
+    given = f"--by {args.by}" if by is not None else f"--until {args.until}"
+    if ends <= now or ends <= window.starts:
+        raise UsageError(f"{given}: the window would end before now or before its start "
+                         f"({ends.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z})")
+    if ends <= end:  # announced as "taking longer than planned": an earlier end is no delay
+        planned = end.astimezone(calendar.brand.tz)
+        raise UsageError(f"{given}: not later than the end planned now ({planned:%Y-%m-%d %H:%M %Z}); a delay moves "
+                         f"the end later (done sooner: herald maintenance complete {args.id} -m …)")
+    current = windows.maintenance_state(window, now)
+    return str(current if current != "completed" else "in_progress"), ends
+
+
+def _check_state(window_id: str, calendar: Calendar, window: Any, state: str, now: datetime) -> None:
+    """An update's ``--state`` that makes sense for the window at ``now`` (else a UsageError)."""
+    from status import maintenance as windows
+
+    if state == "scheduled" and now >= window.starts:
+        raise UsageError(f"--state scheduled: maintenance {window_id!r} has started; say in_progress")
+    began = next((u for u in window.updates if u.state in windows.WORKING), None)
+    if state == "scheduled" and began is not None:
+        raise UsageError(f"--state scheduled: the work on maintenance {window_id!r} began at "
+                         f"{began.at.astimezone(calendar.brand.tz):%Y-%m-%d %H:%M %Z}; say in_progress (a pause too)")
+    if state == "completed" and now < window.starts:
+        raise UsageError(f"maintenance {window_id!r} has not started; if it will not happen: "
+                         f"herald maintenance cancel {window_id}")
 
 
 def _promises(calendar: Calendar, status: Status, window: Any, now: datetime) -> str:
@@ -304,13 +466,15 @@ def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
 
     calendar, status = _load(args)
     now = clock.now()
-    _show_components(status, now)
-    open_ = status.open_incidents()
-    show(f"{count(len(open_), 'open incident')}" + (":" if open_ else ""))
-    resolved = [i for i in status.incidents[::-1] if i.resolved][:max(0, 10 - len(open_))]
-    shown = [*open_[::-1], *resolved]
+    # opened before anything is shown: an unreachable ledger is one line, not half an answer
     ledger = open_ledger(args) if ledger_exists(ledger_url(args)) else None  # reading never creates one
     try:
+        _show_components(status, now)
+        _show_windows(calendar, status, now)
+        open_ = status.open_incidents()
+        show(f"{count(len(open_), 'open incident')}" + (":" if open_ else ""))
+        resolved = [i for i in status.incidents[::-1] if i.resolved][:max(0, 10 - len(open_))]
+        shown = [*open_[::-1], *resolved]
         disabled = disabled_line(ledger) if ledger is not None else None
         if disabled:
             show(disabled)
@@ -325,16 +489,33 @@ def cmd_status(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def _show_components(status: Status, now: datetime) -> None:
-    from status.statuspage import component_states
+    from status.components import component_states
 
     if not status.components:
         return
-    states = component_states(status, now)  # what the page and summary.json show: incidents count
+    states = component_states(status, now)  # what the page and the API show: the same function, drafts not counted
     show("components:")
     for cid, component in status.components.items():
         effective = states.get(cid, component.status)
         why = f" (declared {component.status.replace('_', ' ')})" if effective != component.status else ""
         show(f"  {component.name:<24} {effective.replace('_', ' ')}{why}")
+
+
+def _show_windows(calendar: Calendar, status: Status, now: datetime) -> None:
+    """The maintenance windows going on or to come, as the status page reads them (its public view of a
+    window: state, times in the brand's zone, ops' latest word)."""
+    from ..render.site import Renderer, SiteData
+
+    renderer = Renderer(SiteData(calendar, status.public(), now))
+    windows = [renderer.maintenance(m) for m in sorted(status.maintenance, key=lambda m: m.starts)]
+    windows = [w for w in windows if w["state"] in ("scheduled", "in_progress", "verifying")]
+    if not windows:
+        return
+    show(f"{count(len(windows), 'maintenance window')}:")
+    for w in windows:
+        show(f"  {w['id']}  {w['title']}: {w['label']}, {w['starts']['shown']} to {w['ends']['shown']}")
+        if w["latest"]:
+            show(f"    last update {w['latest']['shown']}: {w['latest']['message']}")
 
 
 def _show_incident(calendar: Calendar, status: Status, incident: Any, ledger: Any, now: datetime) -> None:

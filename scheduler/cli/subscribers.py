@@ -121,7 +121,7 @@ def cmd_add_webhook(args: argparse.Namespace, clock: Clock) -> int:
     calendar = load_calendar(args.calendar)
     settings = calendar.engine.subscribers
     if settings is None:
-        raise UsageError(f"{args.calendar}: no engine.subscribers section (see README: Subscribers)")
+        raise UsageError(f"{args.calendar}: no engine.subscribers section (see docs/reference/subscribers.md)")
     keys = read(settings, base_dir=os.path.dirname(os.path.abspath(args.calendar)))
     ledger = open_ledger(args)
     with ledger_closed(ledger):

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from ..clock import Clock
 
 
+YEARS = (1900, 9000)  # what a time on the command line may name: room for any window after it
+
+
 def parse_time(text: str, option: str, calendar: Calendar | None = None) -> datetime:
     """A time given on the command line: ``2026-12-06T03:00`` (the brand's zone), with an offset
     (``+01:00``, ``Z``), or followed by an IANA zone name (``2026-12-06T03:00 America/New_York``).
@@ -32,6 +35,8 @@ def parse_time(text: str, option: str, calendar: Calendar | None = None) -> date
         raise UsageError(f"{option}: {exc}") from None
     if named is not None and when.offset is not None:
         raise UsageError(f"{option}: give an offset or a time zone, not both")
+    if not YEARS[0] <= when.date.year <= YEARS[1]:  # year 1 or 9999 overflows a window or a zone's offset
+        raise UsageError(f"{option} {text}: a year from {YEARS[0]} to {YEARS[1]}")
     tz = when.offset or named or (calendar.brand.tz if calendar else None)
     if tz is None:
         raise UsageError(f"{option}: give an offset, e.g. {text}+01:00 (no calendar to take the time zone from)")

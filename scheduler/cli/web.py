@@ -10,6 +10,8 @@ without the server), as static files.
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 from typing import TYPE_CHECKING, Any
 
 from campaigns.errors import UsageError
@@ -47,6 +49,56 @@ def parse_bind(text: str, option: str = "--bind") -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def listen(text: str, option: str = "--bind") -> socket.socket:
+    """A socket bound at ``HOST:PORT``, for the server to accept on: an address this machine does
+    not have is a UsageError (exit 2), a port in use or not ours to take a RuntimeFailure (exit 3),
+    each in one line and before anything says it serves (the server is handed this socket, so
+    nothing can take the port in between)."""
+    host, port = parse_bind(text, option)
+    if _dotted(host):  # 256.1.1.1 is no address, and no name to ask a resolver about
+        raise UsageError(f"{option} {text!r}: {host} is not an IP address; write HOST:PORT, e.g. {DEFAULT_BIND}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError):
+        raise UsageError(f"{option} {text!r}: {host} is neither an address nor a name of this machine; "
+                         f"write HOST:PORT, e.g. {DEFAULT_BIND}") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn would: a restart rebinds at once
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise _bind_error(text, option, host, port, exc) from None
+    return sock
+
+
+def _dotted(host: str) -> bool:
+    """Digits and dots that are no IPv4 address."""
+    import ipaddress
+
+    if not host.replace(".", "").isdigit():
+        return False
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        return True
+    return False
+
+
+def _bind_error(text: str, option: str, host: str, port: int, exc: OSError) -> Exception:
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return UsageError(f"{option} {text!r}: {host} is not an address of this machine; "
+                          f"write HOST:PORT, e.g. {DEFAULT_BIND}")
+    if exc.errno == errno.EADDRINUSE:
+        return RuntimeFailure(f"{option} {text}: cannot listen there: port {port} is in use (another server "
+                              "listens there)")
+    if exc.errno == errno.EACCES:
+        return RuntimeFailure(f"{option} {text}: cannot listen there: port {port} needs privileges this "
+                              "user has not; choose one above 1023")
+    return RuntimeFailure(f"{option} {text}: cannot listen there ({exc.strerror or exc})")
+
+
 def context(args: argparse.Namespace, clock: Clock) -> Any:
     from ..logformat import set_zone
     from ..web.context import WebContext
@@ -61,16 +113,17 @@ def cmd_serve(args: argparse.Namespace, clock: Clock) -> int:
     from ..web.app import create_app, serve
 
     host, port = parse_bind(args.bind)
-    ctx = context(args, clock)
-    server = serve(create_app(ctx), host, port)
-    say(f"serving the status site at http://{host}:{port}/ (Ctrl-C stops)")
+    sock = listen(args.bind)
     try:
-        server.run()
-    except SystemExit:  # uvicorn's answer to a port it cannot bind (its own line is logged already)
-        raise RuntimeFailure(f"--bind {args.bind}: cannot listen there (in use, or not this machine's address)") \
-            from None
+        ctx = context(args, clock)
+        try:
+            server = serve(create_app(ctx), host, port)
+            say(f"serving the status site at http://{host}:{port}/ (Ctrl-C stops)")
+            server.run(sockets=[sock])
+        finally:
+            ctx.close()
     finally:
-        ctx.close()
+        sock.close()
     return ExitStatus.OK
 
 

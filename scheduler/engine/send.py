@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from campaigns.model import STATUS_KINDS, Account
+from campaigns.networks import LINK_CARD
 from campaigns.plan import Publication
 from status.announce import headline
 from status.model import Incident
@@ -19,7 +21,7 @@ from ..errors import AuthFailed, Permanent, PublishError, RateLimited, Transient
 from ..ledger import Ledger, Record, State
 from ..networks.base import OutgoingPost, RemoteRef
 from .model import Cause, Outcome, Result, View, backoff
-from .steps import Firing
+from .steps import Firing, thread_roots
 
 log = logging.getLogger("herald.engine")
 
@@ -28,7 +30,9 @@ def stop_gate(f: Firing) -> Outcome | None:
     """the engine is stopping: its claim given back unsent, due again at the next start"""
     gate = f.engine.gate
     if gate.enter(f.pub):
-        f.cleanup.append(lambda: gate.leave(f.pub))  # in flight until its outcome is recorded
+        # in flight until its outcome is recorded; the undo holds the publication, never the firing
+        # (that would be a cycle: each send's firing, claim and post then wait for the cyclic collector)
+        f.cleanup.append(partial(gate.leave, f.pub))
         return None
     # its attempt not counted; an ambiguous claim stays ambiguous, to be reconciled at the next start
     f.engine.ledger.release(f.pub.key, f.engine.owner, f.now)
@@ -143,8 +147,8 @@ def outgoing(ledger: Ledger, pub: Publication, view: View) -> OutgoingPost:
     incident = view.status.incident(pub.post) if pub.kind == "incident" else None
     reply_to = None
     text = pub.text
-    root = _sent_root(ledger, pub)
-    if root is not None:
+    root = sent_root(ledger, pub)
+    if root is not None and root.remote_id:
         reply_to = RemoteRef(root.remote_id, root.remote_url)
         text = _linked_back(text, root.remote_url, calendar.networks.get(pub.network))
     return OutgoingPost(
@@ -153,21 +157,30 @@ def outgoing(ledger: Ledger, pub: Publication, view: View) -> OutgoingPost:
         links=dict(calendar.brand.links), image=post.image if post else None, reply_to=reply_to,
         title=incident.title if incident else "",
         headline=headline(pub, view.status, calendar.brand.tz) if pub.kind in STATUS_KINDS else "",
-        # replies carry their first post's key; an incident's first update starts its own thread
-        thread_key=pub.thread_root or (pub.key if pub.kind == "incident" else None),
-        extra=_incident_fields(pub, incident),
+        thread_key=_thread_key(pub, root),
+        extra=_incident_fields(pub, incident), content_warning=pub.content_warning,
+        link_card=post.option(pub.network, LINK_CARD) if post else None,
     )
 
 
-def _sent_root(ledger: Ledger, pub: Publication) -> Record | None:
-    """The first post of ``pub``'s thread, once it is sent and has a remote id: before that there
-    is nothing to reply to, and the reply goes out on its own."""
-    if not pub.thread_root:
-        return None
-    root = ledger.get(pub.thread_root)
-    if root is not None and root.state == State.SENT and root.remote_id:
-        return root
+def sent_root(ledger: Ledger, pub: Publication) -> Record | None:
+    """The first post of ``pub``'s thread that the account sent: ``thread_root``, else the first of its
+    stand-ins that went out (None: nothing sent yet, and the post goes out on its own)."""
+    for key in thread_roots(pub):
+        root = ledger.get(key)
+        if root is not None and root.state == State.SENT:
+            return root
     return None
+
+
+def _thread_key(pub: Publication, root: Record | None) -> str | None:
+    """The key that names ``pub``'s thread: its first post sent; an incident's update names its first
+    update; a status post with nothing sent before it starts its own thread."""
+    if root is not None:
+        return root.key
+    if pub.kind == "incident" and pub.thread_root:
+        return pub.thread_root
+    return pub.key if pub.kind in STATUS_KINDS else None
 
 
 def _linked_back(text: str, root_url: str | None, account: Account | None) -> str:
@@ -188,4 +201,4 @@ def _incident_fields(pub: Publication, incident: Incident | None) -> dict[str, A
     if incident is None:
         return {}
     return {"incident": {"id": incident.id, "impact": incident.impact, "state": pub.incident_state,
-                         "components": list(incident.components)}}
+                         "components": list(incident.affected)}}

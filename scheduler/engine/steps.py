@@ -62,7 +62,9 @@ class Firing:
     post: OutgoingPost | None = None  # built by ``reconcile``, sent by ``send``
     ref: RemoteRef | None = None  # what the network answered ``send`` with
     failure: Exception | None = None  # what ``reconcile`` or ``send`` raised, for ``record``
-    cleanup: list[Callable[[], None]] = field(default_factory=list)  # run when the firing ends, however
+    # run when the firing ends, however; an undo holds what it needs, never the firing (a cycle would
+    # leave every firing, and its claim and post, to the cyclic collector)
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
 
     def outcome(self, result: Result, message: str = "", *, remote_id: str | None = None,
                 retry_at: datetime | None = None, cause: Cause | None = None) -> Outcome:
@@ -143,22 +145,27 @@ def voice_guide(f: Firing) -> Outcome | None:
     return f.announce(Result.DEAD, refusal, cause=Cause.VOICE_GUIDE)
 
 
+def thread_roots(pub: Publication) -> tuple[str, ...]:
+    """The posts ``pub`` may reply under, in order: its thread's root, then those that stand in for it
+    when it never went out (a maintenance window's first announcement sent is its thread's root)."""
+    return (pub.thread_root, *pub.thread_fallbacks) if pub.thread_root else ()
+
+
 def thread_root(f: Firing) -> Outcome | None:
     """a reply whose thread's first post is still on its way: postponed a little"""
-    root_key = f.pub.thread_root
-    if not root_key:
-        return None
-    root = f.engine.ledger.get(root_key)
-    # Wait for a first post that is on its way; one that will never be sent (too old to be
-    # planned, skipped, dead) leaves this one to go out on its own.
-    coming = (root is None and root_key in f.engine.planned) or (
-        root is not None and root.state not in (State.SENT, State.DEAD, State.SKIPPED))
-    if not coming:
-        return None
-    at = f.now + THREAD_WAIT
-    f.engine.ledger.postpone(f.pub.key, f.engine.owner, f.now, at, "waiting for the first post of its thread")
-    return f.announce(Result.POSTPONED, "waiting for the first post of its thread", retry_at=at,
-                      cause=Cause.THREAD_ROOT_PENDING)
+    for key in thread_roots(f.pub):
+        root = f.engine.ledger.get(key)
+        if root is not None and root.state == State.SENT:
+            return None
+        # Wait for a first post that is on its way; one that will never be sent (too old to be
+        # planned, skipped, dead) leaves the next in line (a window's later announcement) or none.
+        if (root is None and key in f.engine.planned) or (
+                root is not None and root.state not in (State.DEAD, State.SKIPPED)):
+            at = f.now + THREAD_WAIT
+            f.engine.ledger.postpone(f.pub.key, f.engine.owner, f.now, at, "waiting for the first post of its thread")
+            return f.announce(Result.POSTPONED, "waiting for the first post of its thread", retry_at=at,
+                              cause=Cause.THREAD_ROOT_PENDING)
+    return None
 
 
 def rate_limit(f: Firing) -> Outcome | None:

@@ -17,8 +17,9 @@ from .model import View
 
 
 class VoiceGuide:
-    """Its error-level rules, and no repeat of a recently sent text; enforced once the calendar
-    has a ``brand.voice`` section.  The checker is built once per calendar and status."""
+    """Its error-level rules (for calendar posts, the day rules too: :mod:`campaigns.days`), and no
+    repeat of a recently sent text; enforced once the calendar has a ``brand.voice`` section.
+    The checker is built once per calendar and status."""
 
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
@@ -34,8 +35,10 @@ class VoiceGuide:
             cached = self._checker = (calendar, status, checker_for(calendar, status))
         checker = cached[2]
         affected, campaign_utm = _context(view, pub)
-        findings = [f for f in checker.check(pub.text, pub.role or pub.kind, campaign_utm=campaign_utm,
-                                             affected=affected) if f.severity == Severity.ERROR]
+        findings = checker.check(pub.text, pub.role or pub.kind, campaign_utm=campaign_utm, affected=affected)
+        if pub.kind not in STATUS_KINDS:  # a calendar post's days, where the brand is when it goes out (late: now)
+            findings += checker.check_day(pub.text, max(now, pub.at).astimezone(calendar.brand.tz))
+        findings = [f for f in findings if f.severity == Severity.ERROR]
         if not findings and pub.kind not in STATUS_KINDS:
             recent = self.ledger.sent_texts(pub.network, now - checker.voice.window, tuple(STATUS_KINDS))
             repeat = recent_repeat(pub.text, pub.kind, pub.network_type, recent, checker, now)
@@ -53,7 +56,7 @@ def _context(view: View, pub: Publication) -> tuple[tuple[str, ...], str | None]
     if pub.kind in STATUS_KINDS:
         incident = status.incident(pub.post)
         if incident is not None:
-            return (incident.title, *(status.components[c].name for c in incident.components
+            return (incident.title, *(status.components[c].name for c in incident.affected
                                        if c in status.components)), None
     elif pub.campaign and pub.campaign in calendar.campaigns:
         campaign = calendar.campaigns[pub.campaign]

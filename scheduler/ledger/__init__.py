@@ -80,8 +80,9 @@ class Ledger(Publications, Pauses, EngineRegistry):
         times = [t for t in (self.last_heartbeat(), wrote) if t is not None]
         return max(times) if times else None
 
-    def prune(self, cutoff: datetime, keep_posts: Iterable[str] = (), dry_run: bool = False) -> Pruned:
-        return prune(self.db, cutoff, keep_posts, dry_run)
+    def prune(self, cutoff: datetime, keep_posts: Iterable[str] = (), dry_run: bool = False,
+              notice_cutoff: datetime | None = None) -> Pruned:
+        return prune(self.db, cutoff, keep_posts, dry_run, notice_cutoff)
 
     def variant_history(self, start: datetime, end: datetime) -> VariantHistory:
         return history.variant_history(self.db, start, end)

@@ -132,12 +132,19 @@ def _naming_errors(db: Engine, where: str) -> Engine:
     def _name_the_ledger(context: ExceptionContext) -> None:
         if context.is_pre_ping or isinstance(context.sqlalchemy_exception, IntegrityError):
             return
-        detail = redaction.redact(str(context.original_exception).strip())
+        detail = first_line(redaction.redact(str(context.original_exception)))
         if any(sign in detail for sign in DAMAGE):  # a damaged file: say what to do about it
             raise BrokenLedger(where, f"is damaged ({detail})") from context.sqlalchemy_exception
         raise LedgerError(f"the ledger {where}: {detail}") from context.sqlalchemy_exception
 
     return db
+
+
+def first_line(text: str) -> str:
+    """A driver's message on one line: libpq adds a hint on a second ("Is the server running on
+    that host…"), and an error is one line."""
+    lines = text.strip().splitlines()
+    return lines[0].strip() if lines else ""
 
 
 def _parse(url: str) -> URL:
@@ -156,7 +163,7 @@ def _guarded(where: str, action: Any) -> Any:
         raise
     except SQLAlchemyError as exc:
         detail = getattr(exc, "orig", None) or exc
-        raise LedgerError(f"cannot open the ledger {where}: {redaction.redact(str(detail).strip())}") from None
+        raise LedgerError(f"cannot open the ledger {where}: {first_line(redaction.redact(str(detail)))}") from None
     except OSError as exc:
         raise LedgerError(f"cannot open the ledger {where}: {exc.strerror or exc}"
                           + (f": {exc.filename}" if exc.filename else "")) from None

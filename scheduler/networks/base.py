@@ -86,6 +86,8 @@ class OutgoingPost:
     headline: str = ""  # a status announcement's title in a feed: "Identified: Card payments fail"
     extra: dict[str, Any] = field(default_factory=dict)
     thread_key: str | None = None  # the publication key of the thread's first post (None: not in a thread)
+    content_warning: str = ""  # shown before the text until the reader opens it (Mastodon's spoiler_text)
+    link_card: dict[str, str] | None = None  # the calendar's title/description of its first link's card (Bluesky)
 
 
 # Fingerprints are compared within one process only: keyed with a per-process secret, a

@@ -8,6 +8,11 @@
 - Posts carry rich-text facets for links and hashtags, detected by the SDK with the
   UTF-8 byte offsets the lexicon requires; replies set root and parent strong refs
   (``uri`` + ``cid``) to the thread's first post.
+- A post without an image gets a link card (``app.bsky.embed.external``) for its text's
+  first link, as Bluesky's own clients make one: the calendar's ``link_card`` title and
+  description when it gives them, else the linked page's (:mod:`.linkcard`: its ``og:``
+  tags, fetched with a 3 s deadline and a 1 MB cap); no card when that fails (one line in
+  the log), never a failed post.
 - No idempotency key, but it can be asked: ``find_recent`` reads the author feed and
   compares texts.
 - The SDK's httpx client sends through Herald's HTTP layer (the public
@@ -46,6 +51,7 @@ from ..http import HttpClient, httpx_transport
 from ..redaction import register
 from .base import AccountPublisher, OutgoingPost, RemoteRef, sdk_error, transport_errors
 from .credentials import Secrets
+from .linkcard import MAX_DESCRIPTION, MAX_TITLE, LinkCard, clean, fetch_card, first_link
 from .media import image_bytes
 
 if TYPE_CHECKING:
@@ -93,7 +99,8 @@ class BlueskyPublisher(AccountPublisher):
         self.request = Request(transport=httpx_transport(self.http))
         self.client = Client(base_url=f"{service}/xrpc", request=self.request)
         self.session_path = os.path.join(base_dir, ".herald", f"bluesky-{name}.session")
-        self.client.on_session_change(self._save)
+        self.client.on_session_change(self._save)  # the SDK's public word on its session
+        self.session: Any = None  # the session the SDK last told of (created, imported or refreshed)
         self.logged_in = False
 
     @classmethod
@@ -101,7 +108,9 @@ class BlueskyPublisher(AccountPublisher):
         return {"language": calendar.brand.language}
 
     def _save(self, event: Any, session: Any) -> None:
-        """Keep the session (its tokens are secrets: registered, and written mode 600)."""
+        """Keep the session the SDK tells of, at a login, an import or a refresh (its tokens are
+        secrets: registered, and written mode 600)."""
+        self.session = session
         exported = session.export()
         register(exported, getattr(session, "access_jwt", None), getattr(session, "refresh_jwt", None))
         write_atomic(self.session_path, exported, mode=0o600)
@@ -116,8 +125,7 @@ class BlueskyPublisher(AccountPublisher):
                 register(saved)
                 self.client.login(session_string=saved, fetch_bsky_profile=False)
             else:
-                self.client.login(self.handle, self.password, fetch_bsky_profile=False)
-                self._save(None, self.client._session)
+                self.client.login(self.handle, self.password, fetch_bsky_profile=False)  # told to _save
         except UnauthorizedError as exc:
             if not fresh:  # a revoked or expired saved session: one real login
                 return self._login(fresh=True)
@@ -169,15 +177,31 @@ class BlueskyPublisher(AccountPublisher):
             blob = self._call(lambda: self.client.upload_blob(data)).blob
             embed = models.AppBskyEmbedImages.Main(images=[models.AppBskyEmbedImages.Image(
                 alt=post.image.get("alt", ""), image=blob)])
+        else:
+            embed = self._link_card(post)
         created = self._call(lambda: self.client.send_post(post.text, reply_to=reply, facets=facets, embed=embed,
                                                            langs=[self.language], profile_identify=self._did()))
         rkey = created.uri.rsplit("/", 1)[-1]
         return RemoteRef(f"{created.uri}|{created.cid}", f"https://bsky.app/profile/{self.handle}/post/{rkey}")
 
+    def _link_card(self, post: OutgoingPost) -> models.AppBskyEmbedExternal.Main | None:
+        """The card of the text's first link: the calendar's ``link_card`` words if it gives
+        them (nothing fetched), else the linked page's; None when there is no link or no card."""
+        uri = first_link(post.text)
+        if uri is None:
+            return None
+        given = post.link_card
+        card = (LinkCard(uri, clean(given.get("title", ""), MAX_TITLE), clean(given.get("description", ""),
+                                                                                 MAX_DESCRIPTION))
+                if given else fetch_card(self.http, uri, self.name))
+        if card is None or not card.title:
+            return None
+        return models.AppBskyEmbedExternal.Main(external=models.AppBskyEmbedExternal.External(
+            uri=card.uri, title=card.title, description=card.description))
+
     def _did(self) -> str:
         """Whose repository posts go to: the session's DID (no profile fetch is needed for it)."""
-        session = self.client._session
-        return str(session.did) if session is not None else self.handle
+        return str(self.session.did) if self.session is not None else self.handle
 
     def find_recent(self, post: OutgoingPost) -> RemoteRef | None:
         feed = self._call(lambda: self.client.get_author_feed(self._did(), limit=30))

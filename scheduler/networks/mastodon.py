@@ -3,7 +3,8 @@
 - ``POST /api/v1/statuses`` with the publication key as ``Idempotency-Key``: Mastodon
   returns the same status for a repeated key (for an hour), so a re-send after a crash
   cannot duplicate; replies set ``in_reply_to_id`` (threads); images are uploaded with
-  their alt text first (``image: {path, alt}``).
+  their alt text first (``image: {path, alt}``); a post's ``content_warning`` is its
+  ``spoiler_text`` (the text folded behind it).
 - ``find_recent`` reads the account's latest statuses and compares texts with links
   and markup normalised (Mastodon returns HTML with its own link markup).
 - Mastodon.py's own rate-limit waiting is off (``ratelimit_method="throw"``): the engine
@@ -110,7 +111,8 @@ class MastodonPublisher(AccountPublisher):
         media = [self._upload(post.image)] if post.image and post.image.get("path") else None
         status = self._call(lambda: self.api.status_post(
             post.text, in_reply_to_id=post.reply_to.id if post.reply_to else None, media_ids=media,
-            visibility=self.visibility, language=self.language, idempotency_key=post.key))
+            visibility=self.visibility, language=self.language, idempotency_key=post.key,
+            spoiler_text=post.content_warning or None))
         return RemoteRef(str(status["id"]), status.get("url"))
 
     def _upload(self, image: dict[str, str]) -> Any:

@@ -139,7 +139,7 @@ def status_marks(status: Status) -> dict[str, Any]:
     """What each page of ``status`` is made of, as JSON: a fingerprint per incident and window."""
     return {
         "components": {cid: [c.name, c.status, c.group] for cid, c in status.components.items()},
-        "incidents": {iid: [_fingerprint(_shown(i)), list(i.components)] for iid, i in _incidents(status).items()},
+        "incidents": {iid: [_fingerprint(_shown(i)), list(i.affected)] for iid, i in _incidents(status).items()},
         "maintenance": {mid: [_fingerprint(_shown(m)), list(m.components)] for mid, m in _windows(status).items()},
     }
 
@@ -147,7 +147,7 @@ def status_marks(status: Status) -> dict[str, Any]:
 def marks(state: SiteState, of_status: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the files of ``state`` are made of (``of_status``: its :func:`status_marks`, if known).
     Equal marks: the same files (but for the "page as of" time)."""
-    from status.statuspage import maintenance_state
+    from status.maintenance import maintenance_state
 
     status = state.status
     out = {"version": 1, **(of_status or status_marks(status))}

@@ -1,20 +1,24 @@
-"""The review room's pages (served behind a token by :mod:`scheduler.web.review`): a week or a
-month of every publication as it will look, what saving the calendar would change, and the
-sign-in form.
+"""The review room's pages (served behind a token by :mod:`scheduler.web.review`): a month, a
+week or a day of every publication, what saving the calendar would change, and the sign-in form.
 
 Rendered on the server in the brand's time zone (correct without JavaScript) from what the
 caller read: the calendar and status files' versions, the ledger's rows, the query's window
-and filters.  Each publication shows its time, network, post, kind, campaign, variant *n/m*,
-the rendered text (links with their UTM tags), image and alt text, thread position, its length
-against the network's budget with the overflow marked, the voice guide's findings, and what
-the ledger says (sent with a link to the remote post, held, skipped, dead, and why), or that
-an open major incident will hold it; incidents and maintenance windows are overlaid on the
-days they touch.
+and filters.  The month is a grid of seven columns (weeks from the brand's region's first day,
+:mod:`.grid`), the week an hour-by-day table, each publication a chip (local time, network icon,
+kind; flagged when over its budget, when the voice guide finds something, when it will be held)
+that opens the day; on a phone both are a list of days.  The day shows each publication as its
+network will show it (:mod:`.previews`): the rendered text (links with their UTM tags), the image
+and its alt text, the thread, the length against the network's budget with the overflow marked,
+what a network's version cuts of the main text, the voice guide's findings, and what the ledger
+says (sent with a link to the remote post, held, skipped, dead, and why), or that an open major
+incident will hold it; incidents and maintenance windows are overlaid on the days they touch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import heapq
+import threading
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -28,7 +32,7 @@ if TYPE_CHECKING:
 
     from .site import SiteData
 
-VIEWS = {"week": 7, "month": 0}  # a month's length depends on the month
+VIEWS = {"week": 7, "month": 0, "day": 1}  # a month's length depends on the month
 DIFF_DAYS = 28
 
 
@@ -36,16 +40,15 @@ DIFF_DAYS = 28
 class Window:
     """The days a page shows: ``first`` to the day before ``following``."""
 
-    view: str  # week or month
+    view: str  # day, week or month
     first: date
     following: date
 
     @classmethod
     def around(cls, view: str, day: date) -> Window:
-        """The week (from Monday) or the month holding ``day``."""
-        if view == "week":
-            first = day - timedelta(days=day.weekday())
-            return cls(view, first, first + timedelta(days=7))
+        """The seven days from ``day`` (the default week starts today), the month holding it, or the day."""
+        if view in VIEWS and VIEWS[view]:
+            return cls(view, day, day + timedelta(days=VIEWS[view]))
         first = day.replace(day=1)
         return cls(view, first, (first + timedelta(days=32)).replace(day=1))
 
@@ -78,9 +81,10 @@ class Room:
     now: datetime
     window: Window
     filters: Filters
-    refused: list[str] = field(default_factory=list)  # why the engine refuses the file on disk
+    refused: list[Any] = field(default_factory=list)  # why the engine refuses the file on disk (its problems)
     problems: dict[str, str] = field(default_factory=dict)  # files broken on disk: their first problem
     subscription: str = ""  # the calendar app's link
+    folder: str = ""  # the calendar's folder: the only place a post's image file is shown from
 
 
 @dataclass
@@ -99,43 +103,121 @@ class Card:
     why: str = ""
     remote_url: str = ""
     hold: str = ""  # an open incident that will hold it
-    image: dict[str, str] | None = None
-    thread: str = ""
+    label: str = ""  # the account: its name, with its network's title when they differ
+    icon: str = ""  # the network type whose icon it wears (generic for another package's)
+    preview: dict[str, Any] | None = None  # how its network shows it (the day's page only)
+
+    @property
+    def held(self) -> bool:
+        return bool(self.hold) or self.ledger == "held"
 
 
 def publications(room: Room) -> list[Publication]:
     """The plan and the status announcements of the room's window, filtered, in time order."""
-    from campaigns.plan import plan
     from status.announce import announcements
 
     tz = room.calendar.brand.tz
     start = datetime.combine(room.window.first, time(0), tz)
     end = datetime.combine(room.window.following, time(0), tz)
-    pubs = sorted([*plan(room.calendar, start, end),
-                   *announcements(room.calendar, room.status, start, end, now=room.now)],
-                  key=lambda p: (p.at.timestamp(), p.network, p.post))
-    return [p for p in pubs if room.filters.keep(p)]
+    planned = _memo(room.calendar).plan(start, end)  # rows in order: (UTC instant as text, account, post, n, pub)
+    announced = sorted((f"{p.at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}", p.network, p.post, -1 - n, p)
+                       for n, p in enumerate(announcements(room.calendar, room.status, start, end, now=room.now)))
+    keep = room.filters.keep  # (merged as the rows' text: a zone-aware timestamp per publication costs more)
+    return [row[-1] for row in heapq.merge(planned, announced) if keep(row[-1])]
+
+
+class _Memo:
+    """What one calendar's pages share while its file does not change (the server checks a
+    changed file again, which makes another calendar): the plans of the last few windows (a
+    plan depends on the calendar and the window alone), the voice guide's findings by text, and
+    the index of its posts by when they can occur (a month's page does not walk a year of
+    one-off posts: :mod:`scheduler.engine.candidates`)."""
+
+    WINDOWS = 3  # the plans kept: a planner goes back and forth between a few weeks or months
+
+    def __init__(self, calendar: Calendar):
+        from ..engine.candidates import Candidates
+
+        self.calendar = calendar
+        self.index = Candidates(calendar)
+        self.plans: dict[tuple[datetime, datetime], list[Any]] = {}
+        self.findings: dict[tuple[Any, ...], list[Any]] = {}
+        self.lock = threading.Lock()  # the server's threads share it (two may plan one window: the same rows)
+
+    def plan(self, start: datetime, end: datetime) -> list[Any]:
+        """The window's plan as :func:`campaigns.plan.plan_rows` gives it (in the plan's order)."""
+        from campaigns.plan import plan_rows
+
+        found = self.plans.get((start, end))
+        if found is None:
+            found = plan_rows(self.index.within(start, end), start, end)
+            with self.lock:
+                while len(self.plans) >= self.WINDOWS:
+                    self.plans.pop(next(iter(self.plans)))
+                self.plans[start, end] = found
+        return found
+
+
+_memos: list[_Memo] = []  # the last calendar's (one: drafts come and go)
+
+
+def _memo(calendar: Calendar) -> _Memo:
+    memo = _memos[0] if _memos and _memos[0].calendar is calendar else None
+    if memo is None:
+        memo = _Memo(calendar)
+        _memos[:] = [memo]
+    return memo
 
 
 def plan_page(room: Room, pubs: list[Publication], records: dict[str, Any]) -> str:
-    """The week or month: ``pubs`` (from :func:`publications`) with the ledger's ``records`` by key."""
+    """The month, week or day: ``pubs`` (from :func:`publications`) with the ledger's ``records`` by key."""
+    from .grid import Links
+
     calendar, window = room.calendar, room.window
     cards = _cards(room, pubs, records)
+    days = _days(room, cards)
+    links = Links({k: v for k, v in room.filters.chosen(window.view).items() if k != "view"})
     return environment().get_template("review.html").render(
-        title=f"{calendar.brand.name}: review", brand=calendar.brand, view=window.view, days=_days(room, cards),
+        title=f"{calendar.brand.name}: review", brand=calendar.brand, view=window.view, days=days,
         zone=calendar.brand.tz.key, first=window.first, last=window.following - timedelta(days=1), count=len(cards),
         over=sum(1 for c in cards if c.over), flagged=sum(1 for c in cards if c.findings),
-        held=sum(1 for c in cards if c.hold or c.ledger == "held"), **_pager(room),
+        held=sum(1 for c in cards if c.held), pager=_pager(room), links=links,
         campaigns=sorted(calendar.campaigns), networks=list(calendar.networks),
         kinds=sorted({str(p.kind) for p in calendar.posts}), chosen=room.filters.chosen(window.view),
-        refused=room.refused, problems=room.problems, subscription=room.subscription,
+        refused=[_refused(p) for p in room.refused], problems=room.problems, subscription=room.subscription,
+        icons=sorted({c.icon for c in cards} | {"generic"}), **_view(room, days, links, pubs),
     )
 
 
-def _pager(room: Room) -> dict[str, str]:
-    """The links to the period before and after, and to the week or month from the first day."""
+def _refused(problem: Any) -> str:
+    """A reason the engine refuses the file, said as the error it is to the engine (the draft
+    read calls it a warning only so that the room can still show the file)."""
+    if isinstance(problem, str):
+        return problem
+    where = problem.path if not problem.line else f"{problem.path}:{problem.line}:{problem.col}"
+    return f"{where}: error: {problem.message}" + (f" ({problem.hint})" if problem.hint else "")
+
+
+def _view(room: Room, days: list[dict[str, Any]], links: Any, pubs: list[Publication]) -> dict[str, Any]:
+    """What the month's grid, the week's table or the day's previews need."""
+    from . import grid
+
     window = room.window
-    step = timedelta(days=7) if window.view == "week" else timedelta(days=31)
+    if window.view == "month":
+        week_start = grid.first_weekday(room.calendar.brand.language)
+        return {"weekdays": grid.weekday_headers(week_start), "caption": f"{window.first:%B %Y}",
+                "weeks": grid.month_weeks(window.first, window.following, week_start,
+                                          {d["date"]: d for d in days}, links)}
+    if window.view == "week":
+        return {"rows": grid.week_rows(days, links), "daylist": grid.day_list(days, links)}
+    _previews(room, days[0]["cards"], pubs)
+    return {"hours": grid.hours_of(days[0]["cards"])}
+
+
+def _pager(room: Room) -> dict[str, str]:
+    """The links to the period before and after, to today's, and to the day, week or month from the first day."""
+    window = room.window
+    step = {"week": timedelta(days=7), "day": timedelta(days=1)}.get(window.view, timedelta(days=31))
     base = room.filters.chosen(window.view)
 
     def link(**changes: Any) -> str:
@@ -145,8 +227,9 @@ def _pager(room: Room) -> dict[str, str]:
 
     first = window.first.isoformat()
     return {"previous": link(**{"from": (window.first - step).isoformat()}),
-            "following": link(**{"from": (window.first + step).isoformat()}),
-            "week": link(view="week", **{"from": first}), "month": link(view="month", **{"from": first})}
+            "following": link(**{"from": (window.first + step).isoformat()}), "today": link(),
+            "day": link(view="day", **{"from": first}), "week": link(view="week", **{"from": first}),
+            "month": link(view="month", **{"from": first})}
 
 
 def _cards(room: Room, pubs: list[Publication], records: dict[str, Any]) -> list[Card]:
@@ -155,61 +238,154 @@ def _cards(room: Room, pubs: list[Publication], records: dict[str, Any]) -> list
     from campaigns.model import STATUS_KINDS
 
     checker = checker_for(room.calendar)
-    checked: dict[tuple[str, str], list[Any]] = {}
+    checked = _memo(room.calendar).findings  # by what is checked: the same texts on every page
+    holding = any(not i.resolved for i in room.status.open_incidents())  # else nothing is held: not asked per card
+    accounts = _accounts(pubs)
     cards = []
     for pub in pubs:
         origin = "status" if pub.kind in STATUS_KINDS else "calendar"
         findings: list[Any] = []
         if origin == "calendar":
-            key = (pub.text, str(pub.kind))
+            key = (pub.text, str(pub.kind), pub.campaign)  # what the check below is given
             if key not in checked:
                 camp = room.calendar.campaigns.get(pub.campaign) if pub.campaign else None
                 checked[key] = checker.check(pub.text, pub.kind,
                                              campaign_utm=(camp.utm_campaign or camp.id) if camp else None)
-            findings = checked[key]
-        cards.append(_card(room, pub, origin, findings, records.get(pub.key)))
+            # the day rules depend on the day it goes out, so they are not remembered by text
+            findings = checked[key] + checker.check_day(pub.text, pub.at.astimezone(room.calendar.brand.tz))
+        card = _card(room, pub, origin, findings, records.get(pub.key), holding)
+        card.label, card.icon = accounts[pub.network, pub.network_type]
+        cards.append(card)
     return cards
+
+
+def _accounts(pubs: list[Publication]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Each account's label and the icon it wears (:data:`ICONS`, else the generic one), once per account."""
+    from campaigns.networks import NETWORK_TYPES
+
+    from .previews import account_label
+
+    return {(name, kind): (account_label(name, NETWORK_TYPES.get(kind)), kind if kind in ICONS else "generic")
+            for name, kind in {(p.network, p.network_type) for p in pubs}}
 
 
 def _days(room: Room, cards: list[Card]) -> list[dict[str, Any]]:
     """Each day of the window with its cards and the incidents and maintenance that touch it."""
+    from status.maintenance import window_end, window_start
+
+    from .grid import by_day
+
     tz, status, window = room.calendar.brand.tz, room.status, room.window
+    cards_by_day = by_day(cards)
+    today = room.now.astimezone(tz).date()
     days = []
     for n in range((window.following - window.first).days):
         day = window.first + timedelta(days=n)
         day_start = datetime.combine(day, time(0), tz)
         day_end = day_start + timedelta(days=1)
         days.append({
-            "date": day, "label": f"{day:%a %-d %b}", "today": day == room.now.astimezone(tz).date(),
-            "cards": [c for c in cards if c.local.date() == day],
+            "date": day, "label": f"{day:%a %-d %b}", "today": day == today, "past": day < today,
+            "cards": cards_by_day.get(day, []),
             "incidents": [i for i in status.incidents if i.started < day_end and
                           (not i.resolved or i.updates[-1].at >= day_start)],
-            "maintenance": [(m, f"{m.starts.astimezone(tz):%H:%M}–{m.ends.astimezone(tz):%H:%M}")
-                            for m in status.maintenance if m.starts < day_end and m.ends > day_start],
+            "maintenance": [(m, f"{window_start(m).astimezone(tz):%H:%M}–{window_end(m).astimezone(tz):%H:%M}")
+                            for m in status.maintenance if window_start(m) < day_end and window_end(m) > day_start],
         })
     return days
 
 
-def _card(room: Room, pub: Publication, origin: str, findings: list[Any], record: Any) -> Card:
+def _card(room: Room, pub: Publication, origin: str, findings: list[Any], record: Any, holding: bool) -> Card:
     calendar = room.calendar
-    fits, overflow, budget, over = _budget(pub)
-    card = Card(pub, pub.at.astimezone(calendar.brand.tz), origin, fits, overflow, budget, over, findings)
+    card = Card(pub, pub.at.astimezone(calendar.brand.tz), origin, pub.text, "", "", _over(pub), findings)
     if record is not None:
         card.ledger = str(record.state)
         card.why = record.last_error or ""
         card.remote_url = record.remote_url or ""
-    elif origin == "calendar" and pub.at >= room.now - timedelta(hours=1):
+    elif holding and origin == "calendar" and pub.at >= room.now - timedelta(hours=1):
         card.hold = _hold(room, pub)
-    post = calendar.post(pub.post) if origin == "calendar" else None
-    if post is not None and post.image:
-        card.image = post.image
-    if pub.thread_root:
-        account = calendar.networks.get(pub.network)
-        card.thread = ("a reply in the thread of the first post" if account is None or account.rules.threads
-                       else "a separate post that links to the first post")
-    elif origin == "status" and pub.incident_state:
-        card.thread = "starts the thread"
     return card
+
+
+ICONS = frozenset({"site", "webhook", "x", "mastodon", "bluesky", "threads", "facebook", "instagram", "linkedin",
+                   "pinterest", "slack", "discord", "teams", "telegram"})  # review_icons.html draws these
+
+
+def _previews(room: Room, cards: list[Card], pubs: list[Publication]) -> None:
+    """Each card of the day as its network will show it (:mod:`.previews`)."""
+    from campaigns.networks import NETWORK_TYPES, URL_RE
+
+    from . import previews
+
+    texts = {p.key: p.text for p in pubs}
+    calendar = room.calendar
+    for card in cards:
+        pub = card.pub
+        card.fits, card.overflow, card.budget, card.over = _budget(pub)
+        rules = NETWORK_TYPES.get(pub.network_type)
+        account = calendar.networks.get(pub.network)
+        look = previews.LOOKS.get(pub.network_type, previews.PLAIN)
+        post = calendar.post(pub.post) if card.origin == "calendar" else None
+        card.preview = {
+            "layout": previews.layout(rules) if rules is not None else "post", "look": look,
+            "handle": previews.handle(account, look),
+            "counter": previews.counter(pub, rules) if rules is not None else None,
+            "fold": previews.fold(pub.text, look) if not card.over else (pub.text, ""),
+            "image": previews.image(post.image if post else None, rules, room.folder) if rules is not None else None,
+            "thread": previews.thread(pub, rules, _root_text(room, pub, texts)),
+            "changed": _changed(room, card, rules),
+            "links": bool(URL_RE.search(pub.text)),
+            "visibility": str(account.options.get("visibility") or "public") if account else "public",
+            "cw": pub.content_warning,
+        }
+        sent = bool(card.preview["image"] and card.preview["image"].get("sent"))
+        card.preview["link_card"] = previews.link_card(pub, post, rules, sent) if rules is not None else None
+
+
+def _root_text(room: Room, pub: Publication, texts: dict[str, str]) -> str:
+    """The text of the first post of ``pub``'s thread ("" when it is not a reply, or not found)."""
+    from . import previews
+
+    if not pub.thread_root:
+        return ""
+    if pub.thread_root in texts:
+        return texts[pub.thread_root]
+    incident = room.status.incident(pub.post)
+    if incident is None:  # (a maintenance window's first post is on its own day's page)
+        return ""
+    first = replace(pub, at=incident.updates[0].at)
+    return previews.status_texts(room.calendar, room.status, first, room.now).get(pub.thread_root, "")
+
+
+def _changed(room: Room, card: Card, rules: Any) -> dict[str, Any] | None:
+    """How this network's version differs from the post's main text, and what it cuts (None: it does not)."""
+    from . import previews
+
+    pub = card.pub
+    if card.origin == "calendar":
+        main = previews.main_text(room.calendar, pub)
+        why = f"its own wording for {card.label} (per_network)"
+    else:  # a status announcement is shortened only to fit a limit
+        limit = rules.limit if rules is not None else None
+        if limit is None or rules is None:
+            return None
+        main = previews.status_texts(room.calendar, room.status, pub, room.now).get(pub.key)
+        why = f"shortened to fit {rules.title}'s {limit.maximum} {limit.unit}"
+    if main is None or main == pub.text:
+        return None
+    return {"why": why, "main": main, **previews.word_diff(main, pub.text)}
+
+
+def _over(pub: Publication) -> bool:
+    """Whether the text is past its network's limit: the limit's cheap bound first (a chip needs
+    only this; the exact length is measured for the day's previews, :func:`_budget`)."""
+    from campaigns.networks import NETWORK_TYPES
+
+    limit = NETWORK_TYPES[pub.network_type].limit if pub.limit is not None else None
+    if limit is None:
+        return False
+    if not pub.content_warning and limit.bound is not None and limit.bound(pub.text) <= limit.maximum:
+        return False
+    return limit.measure(pub.text, pub.content_warning) > limit.maximum
 
 
 def _budget(pub: Publication) -> tuple[str, str, str, bool]:
@@ -235,43 +411,57 @@ def _hold(room: Room, pub: Publication) -> str:
     return ""
 
 
-# -- what a save would change ----------------------------------------------------------------
+# -- what a save would change, or a revision ------------------------------------------------------
 @dataclass
 class Diff:
-    """The calendar the engine runs against the file on disk, as the caller read them."""
+    """The file on disk against the calendar the engine runs, or against a git revision of it
+    (``base``), as the caller read them."""
 
     path: str
     now: datetime
-    disk: Calendar | None  # the file on disk, when it loads without errors
+    disk: Calendar | None  # the file on disk, when it loads without errors (as a draft)
     errors: list[str]  # why it does not
-    running: Calendar | None  # the engine's, from the ledger
+    running: Calendar | None  # the other side: the engine's (from the ledger), or the base revision's
     digest: str  # the running calendar's digest, or why it is unreadable
     shown: Calendar | None  # whose brand the page wears (None: nothing loads at all)
+    base: str = ""  # the git revision compared with, as named (REV:PATH); "" for the running calendar
+    base_errors: list[str] = field(default_factory=list)  # why the base revision does not load
+    windows: list[Any] = field(default_factory=list)  # the announced maintenance windows (calendardiff.Window)
 
 
 def diff_page(diff: Diff) -> str:
-    """The publications of the next :data:`DIFF_DAYS` days a save would add, remove or reword."""
-    added, removed, reworded = _changes(diff)
+    """The publications of the next :data:`DIFF_DAYS` days the file on disk adds, removes, moves or
+    rewords against the other side, by day, and what it makes worse: the model and the words of
+    ``herald diff`` (:mod:`campaigns.calendardiff`)."""
+    from campaigns.diffreport import flag_lists, visible
+
     brand = diff.shown.brand if diff.shown is not None else None
     tz = brand.tz if brand is not None else UTC
+    model = compare_sides(diff)
     return environment().get_template("review_diff.html").render(
-        title=f"{brand.name if brand else 'Herald'}: what a save would change",
-        brand={"name": brand.name if brand else "Herald"}, zone=getattr(tz, "key", "UTC"), tz=tz, days=DIFF_DAYS,
-        errors=diff.errors, running=diff.running is not None,
-        digest=diff.digest, added=added, removed=removed, reworded=reworded, path=diff.path,
+        title=f"{brand.name if brand else 'Herald'}: " + (f"against {diff.base}" if diff.base else
+                                                          "what a save would change"),
+        brand={"name": brand.name if brand else "Herald"}, zone=getattr(tz, "key", "UTC"), days=DIFF_DAYS,
+        errors=diff.errors, base_errors=diff.base_errors, running=diff.running is not None, digest=diff.digest,
+        path=diff.path, base=diff.base, base_rev=diff.base.partition(":")[0], model=model,
+        counts=model.counts() if model is not None else {}, visible=visible,
+        when=lambda at, day=True: f"{at.astimezone(tz):%a %-d %b %H:%M}" if day else f"{at.astimezone(tz):%H:%M}",
+        flags=flag_lists(model) if model is not None else [],
     )
 
 
-def _changes(diff: Diff) -> tuple[list[Any], list[Any], list[tuple[Any, Any]]]:
-    from campaigns.plan import plan
+def compare_sides(diff: Diff) -> Any:
+    """The diff of the two sides over the next :data:`DIFF_DAYS` days (None when the file on disk
+    or a base revision does not load)."""
+    from campaigns.calendardiff import Side, compare, side
 
-    if diff.disk is None:
-        return [], [], []
-    end = diff.now + timedelta(days=DIFF_DAYS)
-    new = {p.key: p for p in plan(diff.disk, diff.now, end)}
-    old = {p.key: p for p in plan(diff.running, diff.now, end)} if diff.running is not None else {}
-    return ([p for k, p in new.items() if k not in old], [p for k, p in old.items() if k not in new],
-            [(old[k], p) for k, p in new.items() if k in old and old[k].text != p.text])
+    if diff.disk is None or diff.base_errors:
+        return None
+    start, end = diff.now, diff.now + timedelta(days=DIFF_DAYS)
+    after = side(diff.disk, start, end, diff.path, check=False)
+    before = (side(diff.running, start, end, diff.base or "the running calendar") if diff.running is not None
+              else Side(diff.base or "nothing yet", start, end, diff.disk.brand.timezone, [], []))
+    return compare(before, after, diff.disk, diff.windows)
 
 
 def login_page(message: str, csrf: str, next_path: str) -> str:

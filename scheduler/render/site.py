@@ -20,7 +20,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from status.model import ComponentState
@@ -30,6 +30,7 @@ from . import STATIC, environment, static_file
 
 if TYPE_CHECKING:
     from campaigns.model import Calendar
+    from status.components import Span
     from status.model import Incident, Maintenance, Status
 
     from ..ledger.publications import Record
@@ -88,6 +89,7 @@ class Renderer:
         self.now = data.now
         self.names = {cid: c.name for cid, c in self.status.components.items()}
         self._by_source: dict[str, list[Record]] | None = None
+        self._found: list[Span] | None = None
 
     # -- small helpers ---------------------------------------------------------------------
     def when(self, at: datetime) -> dict[str, str]:
@@ -109,16 +111,29 @@ class Renderer:
 
     # -- views -----------------------------------------------------------------------------
     def components(self) -> list[dict[str, Any]]:
-        from status.statuspage import component_states
+        from status.components import component_states
 
         states = component_states(self.status, self.now)
         days = self._history_days()
+        start = self.now - timedelta(days=HISTORY_DAYS)
+        found = self._spans()
         out = []
         for cid, component in self.status.components.items():
+            mine = [span for span in found if span.component == cid]
             out.append({"id": cid, "name": component.name, "group": component.group, **_state(states[cid]),
-                        "uptime": _percent(uptime(self.status, cid, self.now - timedelta(days=HISTORY_DAYS), self.now)),
+                        "uptime": _percent(_uptime(mine, cid, start, self.now)),
                         "days": _spans([self._day(day, cid, events) for day, events in days])})
         return out
+
+    def _spans(self) -> list[Span]:
+        """What the incidents and windows did to each component over the history's days (once per render)."""
+        if self._found is None:
+            from status.components import spans
+
+            first = datetime.combine(self.now.astimezone(self.tz).date() - timedelta(days=HISTORY_DAYS - 1),
+                                     time(0), self.tz)
+            self._found = spans(self.status, min(first, self.now - timedelta(days=HISTORY_DAYS)), self.now, self.now)
+        return self._found
 
     def groups(self, components: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The components as the page lists them: each group (``group:`` in the file) where its
@@ -134,46 +149,40 @@ class Renderer:
                 named[c["group"]] = {"name": c["group"], "components": [c]}
                 out.append(named[c["group"]])
         for group in named.values():
-            from status.statuspage import SEVERITY
+            from status.components import SEVERITY
 
             worst = max((c["state"] for c in group["components"]), key=SEVERITY.index)
             group.update({f"group_{k}": v for k, v in _state(worst).items()})
         return out
 
-    def _history_days(self) -> list[tuple[date, list[tuple[str, str, str, str]]]]:
-        """The last 90 days in the brand's zone, each with its events: (kind, id, title, level, components)."""
+    def _history_days(self) -> list[tuple[date, list[Span]]]:
+        """The last 90 days in the brand's zone, each with the spans of components' states on it."""
         today = self.now.astimezone(self.tz).date()
         first = today - timedelta(days=HISTORY_DAYS - 1)
-        events: dict[date, list[Any]] = {first + timedelta(days=n): [] for n in range(HISTORY_DAYS)}
-
-        def spread(start: datetime, end: datetime, item: Any) -> None:
-            day = max(start.astimezone(self.tz).date(), first)
-            last = min(end.astimezone(self.tz).date(), today)
+        events: dict[date, list[Span]] = {first + timedelta(days=n): [] for n in range(HISTORY_DAYS)}
+        for span in self._spans():
+            day = max(span.start.astimezone(self.tz).date(), first)
+            last = min(span.end.astimezone(self.tz).date(), today)
             while day <= last:
-                events[day].append(item)
+                events[day].append(span)
                 day += timedelta(days=1)
-
-        for incident in self.status.incidents:
-            end = incident.updates[-1].at if incident.resolved else self.now
-            spread(incident.started, end, ("incident", incident.id, incident.title, str(incident.impact),
-                                           incident.components))
-        for m in self.status.maintenance:
-            if not m.cancelled and m.starts <= self.now:
-                spread(m.starts, min(m.ends, self.now), ("maintenance", m.id, m.title, "maintenance", m.components))
         return list(events.items())
 
-    def _day(self, day: date, cid: str, events: list[Any]) -> dict[str, Any]:
-        mine = [e for e in events if cid in e[4]]
-        impacts = [e[3] for e in mine if e[0] == "incident"]
-        level = max(impacts, key=IMPACT_ORDER.index) if impacts else ("maint" if mine else "ok")
-        css = {"none": "ok", "maint": "maint"}.get(level, level)
-        words = {"ok": "No incidents", "maint": "Maintenance", "minor": "Minor incident", "major": "Major incident",
-                 "critical": "Critical incident"}[css]
+    def _day(self, day: date, cid: str, events: list[Span]) -> dict[str, Any]:
+        """One day of a component's bar: its worst state that day, and the incidents and windows behind it."""
+        from status.components import SEVERITY
+
+        mine = [e for e in events if e.component == cid]
+        worst = max((e.state for e in mine), key=SEVERITY.index, default="operational")
+        css = COMPONENT_STATES[worst][2]
+        words = {"ok": "No outage" if mine else "No incidents", "maint": "Maintenance", "minor": "Minor incident",
+                 "major": "Major incident", "critical": "Critical incident"}[css]
+        items = list(dict.fromkeys((e.kind, e.id, e.title) for e in mine))
         page = {"incident": "incidents", "maintenance": "maintenance"}
         # a day opens its incident's page; a day of several, the history of its month (which lists them)
-        href = f"{page[mine[0][0]]}/{mine[0][1]}/" if len(mine) == 1 else f"history/#m-{day:%Y-%m}"
+        href = f"{page[items[0][0]]}/{items[0][1]}/" if len(items) == 1 else f"history/#m-{day:%Y-%m}"
         return {"date": day.isoformat(), "shown": day.strftime("%d %b %Y"), "css": css, "words": words,
-                "href": href, "events": [{"kind": e[0], "id": e[1], "title": e[2]} for e in mine]}
+                "href": href, "events": [{"kind": k, "id": i, "title": t} for k, i, t in items]}
 
     def _updates(self, incident: Incident) -> list[dict[str, Any]]:
         """Each update, oldest first, as customers read it."""
@@ -204,7 +213,7 @@ class Renderer:
             "id": incident.id, "title": incident.title, "impact": str(incident.impact),
             "css": INDICATOR_CLASS.get(str(incident.impact), "minor"), "state": str(incident.state),
             "label": str(incident.state).capitalize(), "resolved": incident.resolved,
-            "components": [self.names.get(c, c) for c in incident.components],
+            "components": [self.names.get(c, c) for c in incident.affected],
             "started": self.when(incident.started), "ended": self.when(end),
             "duration": _duration(end - incident.started), "updates": list(reversed(updates)), "next_by": next_by,
         }
@@ -222,12 +231,18 @@ class Renderer:
         return view
 
     def maintenance(self, m: Maintenance) -> dict[str, Any]:
-        from status.statuspage import maintenance_state
+        """What customers read of a window: its state, times (the end it expects now) and timeline."""
+        from status.maintenance import maintenance_state, timeline, window_end
 
-        state = "cancelled" if m.cancelled else maintenance_state(m, self.now)
-        return {"id": m.id, "title": m.title, "message": m.message, "state": state,
-                "label": state.replace("_", " ").capitalize(), "starts": self.when(m.starts),
-                "ends": self.when(m.ends), "components": [self.names.get(c, c) for c in m.components]}
+        state = "cancelled" if m.cancelled else str(maintenance_state(m, self.now))
+        updates = [{"state": str(e.state), "label": _MAINTENANCE_LABELS.get(e.kind, _label(e.state)),
+                    "message": e.message, **self.when(e.at), "until": self.when(e.ends) if e.ends else None}
+                   for e in reversed(timeline(m, self.now))]
+        last = m.updates[-1] if m.updates else None  # the home page shows ops' latest word beside the window
+        latest = {"message": last.message, **self.when(last.at)} if last else None
+        return {"id": m.id, "title": m.title, "message": m.message, "state": state, "label": _label(state),
+                "starts": self.when(m.starts), "ends": self.when(window_end(m)),
+                "components": [self.names.get(c, c) for c in m.components], "updates": updates, "latest": latest}
 
     def ops_maintenance(self, m: Maintenance) -> dict[str, Any]:
         """A window as on-call sees it: with its announcements on each network (for ops only)."""
@@ -238,7 +253,8 @@ class Renderer:
                                                                             strict=True)]}
 
     def overall(self) -> dict[str, str]:
-        from status.statuspage import DESCRIPTIONS, indicator
+        from status.components import indicator
+        from status.statuspage import DESCRIPTIONS
 
         level = indicator(self.status, self.now)
         return {"level": level, "css": INDICATOR_CLASS[level], "description": DESCRIPTIONS[level]}
@@ -263,7 +279,7 @@ class Renderer:
             **self.common(root), title=self.brand.name + " status",
             open=[self.incident(i) for i in sorted(status.open_incidents(), key=lambda i: i.started, reverse=True)],
             groups=self.groups(self.components()), recent=recent,
-            active=[m for m in maintenance if m["state"] == "in_progress"],
+            active=[m for m in maintenance if m["state"] in ("in_progress", "verifying")],
             upcoming=[m for m in maintenance if m["state"] == "scheduled"],
             completed=[m for m in reversed(maintenance) if m["state"] == "completed"
                        and self.now - datetime.fromisoformat(m["ends"]["iso"]) <= RECENT],
@@ -315,14 +331,27 @@ class Renderer:
                 out.append({"id": f"incident:{i.id}:{n}", "path": f"incidents/{i.id}/", "at": u.at,
                             "title": shorten(f"{str(u.state).capitalize()}: {i.title}"), "text": u.message})
         for m in self.status.maintenance:
-            state = "Cancelled" if m.cancelled else "Maintenance"
-            start, end = m.starts.astimezone(self.tz), m.ends.astimezone(self.tz)
-            zone = f" {start:%Z}" if start.tzname() != end.tzname() else ""  # across a DST change: both
-            window = f"{start:%d %b %H:%M}{zone}–{end:%H:%M %Z}"
-            out.append({"id": f"maintenance:{m.id}@{m.signature}", "path": f"maintenance/{m.id}/",
-                        "at": announced_at(m), "title": shorten(f"{state}: {m.title} ({window})"),
-                        "text": m.message or m.title})
+            out.extend(self._maintenance_entries(m))
         out.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
+        return out
+
+    def _maintenance_entries(self, m: Maintenance) -> list[dict[str, Any]]:
+        """A window's feed items: the window, dated when it was first announced and updated at its
+        last update (never when the feed is read), and each of its updates."""
+        from status.maintenance import announced, role, timeline, window_end
+
+        state = "Cancelled" if m.cancelled else "Maintenance"
+        start, end = m.starts.astimezone(self.tz), window_end(m).astimezone(self.tz)
+        zone = f" {start:%Z}" if start.tzname() != end.tzname() else ""  # across a DST change: both
+        window = f"{start:%d %b %H:%M}{zone}–{end:%H:%M %Z}"
+        first = announced(m)
+        out = [{"id": f"maintenance:{m.id}@{m.signature}", "path": f"maintenance/{m.id}/", "at": first,
+                "updated": max(first, *(e.at for e in timeline(m, self.now))),
+                "title": shorten(f"{state}: {m.title} ({window})"), "text": m.message or m.title}]
+        for n, u in enumerate(m.updates, 1):
+            out.append({"id": f"maintenance:{m.id}:update:{n}", "path": f"maintenance/{m.id}/", "at": u.at,
+                        "title": shorten(f"{_MAINTENANCE_LABELS.get(role(m, u), _label(u.state))}: {m.title}"),
+                        "text": u.message})
         return out
 
     def _abs(self, path: str) -> str:
@@ -344,7 +373,7 @@ class Renderer:
             entry.title(e["title"])
             entry.content(e["text"], type="text")
             entry.published(e["at"])
-            entry.updated(e["at"])
+            entry.updated(e.get("updated", e["at"]))
             entry.link(href=self._abs(e["path"]), rel="alternate")
         return bytes(feed.atom_str(pretty=True))
 
@@ -353,7 +382,9 @@ class Renderer:
             "version": "https://jsonfeed.org/version/1.1", "title": f"{self.brand.name} status",
             "language": self.brand.language, "home_page_url": self._abs(""), "feed_url": self._abs("feed.json"),
             "items": [{"id": e["id"], "url": self._abs(e["path"]), "title": e["title"], "content_text": e["text"],
-                       "date_published": e["at"].isoformat(timespec="seconds")} for e in self.entries()],
+                       "date_published": e["at"].isoformat(timespec="seconds"),
+                       "date_modified": e.get("updated", e["at"]).isoformat(timespec="seconds")}
+                      for e in self.entries()],
         }, ensure_ascii=False, indent=1)
 
     def status_ics(self) -> bytes:
@@ -433,27 +464,18 @@ class Renderer:
         return files
 
 
-# Downtime as Statuspage counts it: a major outage (a critical incident) all of it, a partial
-# outage (a major one) 30 %, degraded performance (a minor one) none.
-DOWNTIME = {"critical": 1.0, "major": 0.3}
-
-
 def uptime(status: Status, component: str, start: datetime, end: datetime) -> float:
-    """The share of [start, end) that ``component`` was up, by the incidents on it (where two
-    overlap, the worse counts)."""
-    spans = []
-    for incident in status.incidents:
-        weight = DOWNTIME.get(str(incident.impact), 0.0)
-        if weight and component in incident.components:
-            finish = incident.updates[-1].at if incident.resolved else end
-            first, last = max(incident.started, start), min(finish, end)
-            if first < last:
-                spans.append((first, last, weight))
-    cuts = sorted({start, end, *(a for a, _, _ in spans), *(b for _, b, _ in spans)})
-    down = sum((b - a).total_seconds() * max((w for s, e, w in spans if s <= a and b <= e), default=0.0)
-               for a, b in zip(cuts, cuts[1:], strict=False))
-    total = (end - start).total_seconds()
-    return 1.0 - down / total if total > 0 else 1.0
+    """The share of [start, end) that ``component`` was up, by the states the incidents put it in
+    (as the day bars show them: :func:`status.components.spans`)."""
+    from status.components import spans
+
+    return _uptime(spans(status, start, end, end), component, start, end)
+
+
+def _uptime(found: list[Span], component: str, start: datetime, end: datetime) -> float:
+    from status.components import uptime as share
+
+    return share(found, component, start, end)
 
 
 def _percent(share: float) -> str:
@@ -467,10 +489,13 @@ def _state(state: str) -> dict[str, str]:
     return {"state": state, "label": label, "icon": icon, "css": css}
 
 
-def announced_at(m: Maintenance) -> datetime:
-    """When customers are first told of a window (its earliest reminder): a stable time for its
-    feed entry, whenever the feed is read."""
-    return m.starts - max(m.remind, default=timedelta(0))
+def _label(state: str) -> str:
+    """A state in words: ``in_progress`` is "In progress"."""
+    return state.replace("_", " ").capitalize()
+
+
+# how a window's timeline names what the window said on its own, and a delay
+_MAINTENANCE_LABELS = {"start": "In progress", "end": "Completed", "delayed": "Delayed", "changed": "Rescheduled"}
 
 
 def _spans(days: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from sqlalchemy.engine import Engine
 
@@ -104,7 +105,7 @@ class Dispatcher:
                 body = webhook.payload(d.notice, base, self.brand, ident)
                 webhook.post(self.http, self.keys.signing_key, d.subscriber, body, ident, now())
             else:
-                self.mailer.send(notice_message(self.settings, self.keys, base, self.brand, d.notice, d.subscriber))
+                self.mailer.send(_mail(self.settings, self.keys, base, self.brand, d))
         except (Transient, Permanent) as exc:
             self._failed(d, exc, now())
             return 0
@@ -123,6 +124,15 @@ class Dispatcher:
         if d.subscriber.kind == "webhook" and self.store.failed(d.subscriber.id, error, disable_after, at):
             log.error("webhook subscriber %s disabled after %d failures in a row (last: %s)", d.subscriber.id,
                       self.settings.disable_after, error)
+
+
+def _mail(settings: SubscriberSettings, keys: Keys, base: str, brand: str, d: Delivery) -> EmailMessage:
+    """The mail of one delivery; one that cannot be made (the mail library refuses a header) never
+    will be, so it is a Permanent failure: the delivery goes dead with why, never claimed again."""
+    try:
+        return notice_message(settings, keys, base, brand, d.notice, d.subscriber)
+    except (ValueError, TypeError) as exc:
+        raise Permanent("smtp", f"the notice cannot be made into a mail: {exc}") from exc
 
 
 class SubscriberDuty:

@@ -6,6 +6,7 @@ connection kept open, STARTTLS or TLS, a login from the secrets store, a send ra
 from __future__ import annotations
 
 import html
+import re
 import smtplib
 import ssl
 import threading
@@ -34,11 +35,16 @@ def unsubscribe_url(base: str, keys: Keys, subscriber: str) -> str:
     return f"{base}subscribe/unsubscribe?{query}"
 
 
+def one_line(text: str) -> str:
+    """``text`` with its line breaks (LF, CR, NEL, U+2028, U+2029) as spaces: a header is one line."""
+    return " ".join(re.split("[\n\r\x85\u2028\u2029]+", text)).strip()
+
+
 def _message(settings: SubscriberSettings, to: str, subject: str, text: str, markup: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = one_line(subject)  # a title's line break would end the header (and the mail never builds)
     message.set_content(text)
     message.add_alternative(f"<!doctype html><html><body>{markup}</body></html>", subtype="html")
     return message

@@ -411,7 +411,8 @@ class Intake:
                 # every shape a tool sends is checked field by field (BadPayload); this is a shape
                 # nobody sends, answered as one, never as a 500
                 log.warning("alert intake: a payload of an unexpected shape: %s: %s", type(exc).__name__, _line(exc))
-                return _error(422, "the payload is not in the shape this tool sends (see README: Alert intake)")
+                return _error(422, "the payload is not in the shape this tool sends "
+                                   "(see docs/reference/alert-intake.md)")
             try:
                 result = await asyncio.wrap_future(self.submit(events))
             except Exception as exc:  # the status file mid-save, broken or busy, the ledger down: nothing decided

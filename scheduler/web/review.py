@@ -1,5 +1,7 @@
-"""The planners' review room: ``/review`` (a week or a month of every publication, per network,
-as it will look), ``/review/diff`` (what saving the calendar on disk would change) and
+"""The planners' review room: ``/review`` (a month grid, a week by hours, or a day of every
+publication as its network will show it), ``/review/media`` (a post's image file, only from the
+calendar's folder), ``/review/diff`` (what saving the calendar on disk would change, or what it
+changes against a git revision: ``?base=main``) and
 ``/review/status`` (the status site's ops side: where each update was announced, what was held
 and why, the alerts; none of it is on a public page).
 
@@ -11,8 +13,9 @@ redirects to a relative address; comparisons are constant-time.  Bad query value
 view, a date that is not one or is too far away) are a 400 with a sentence.  Read-only: no endpoint
 here changes anything.  The pages are rendered by :mod:`scheduler.render.review` from the
 calendar and status files' last good versions (the calendar as planners left it, when it
-loads) and the ledger, read here; filters by campaign, network and kind (an unknown value is
-a 400 with a suggestion).
+loads: checked again only when its text changed) and the ledger, read here; filters by
+campaign, network and kind (an unknown value is a 400 with a suggestion).  The pages' policy
+is the site's, but for images: a post's image may come from its URL.
 """
 
 from __future__ import annotations
@@ -51,6 +54,11 @@ WINDOW_YEARS = 10  # /review?from= within this many years of today (planning fur
 
 
 SESSION_HOURS = 12  # a sign-in lasts this long
+# the site's policy, but a post's image may come from its URL (shown with referrerpolicy=no-referrer)
+REVIEW_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http:; "
+              "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
+              "frame-ancestors 'none'")
+MEDIA_CSP = "default-src 'none'; sandbox"  # an image file, opened on its own, runs nothing
 CSRF_COOKIE = "herald_review_csrf"
 FORM_LIMIT = 8192  # bytes of a sign-in form
 
@@ -74,7 +82,9 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
                 body = page(ctx, request)
             except BadFilter as exc:
                 return PlainTextResponse(str(exc), status_code=400)
-            return HTMLResponse(body, headers={"cache-control": "no-store"})
+            if isinstance(body, Response):
+                return body
+            return HTMLResponse(body, headers={"cache-control": "no-store", "content-security-policy": REVIEW_CSP})
         return endpoint
 
     async def login(request: Request) -> Response:
@@ -99,7 +109,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         return response
 
     return [Route("/review", guarded(review)), Route("/review/diff", guarded(diff)),
-            Route("/review/status", guarded(deliveries)),
+            Route("/review/status", guarded(deliveries)), Route("/review/media", guarded(media)),
             Route("/review/login", login, methods=["POST"])]
 
 
@@ -225,28 +235,47 @@ def review(ctx: WebContext, request: Request) -> str:
     calendar, refused = _draft(ctx)
     room = Room(calendar, _status(ctx, calendar), now, _window(request, calendar, now), _filters(request, calendar),
                 refused, {k: v for k, v in ctx.problems().items() if not (refused and k == ctx.calendar_path)},
-                "/calendar.ics?" + urlencode({"token": calendar_token(ctx.review_token or "")}))
+                "/calendar.ics?" + urlencode({"token": calendar_token(ctx.review_token or "")}),
+                folder=os.path.dirname(os.path.abspath(ctx.calendar_path)))
     pubs = publications(room)
     return plan_page(room, pubs, _ledger_rows(ctx, [p.key for p in pubs]))
 
 
-def _draft(ctx: WebContext) -> tuple[Calendar, list[str]]:
+_drafts: dict[str, tuple[str, Any]] = {}  # calendar path -> (digest of the text read, its draft check)
+
+
+def _draft(ctx: WebContext) -> tuple[Calendar, list[Any]]:
     """The calendar file as planners left it, and why the engine refuses it: a post too long for
     its network is shown with its overflow (the engine refuses such a file and keeps its last good
-    calendar, which is shown when the file does not load at all)."""
-    from campaigns.calendar import check
-    from campaigns.errors import Code
+    calendar, which is shown when the file does not load at all).  The file is read on every
+    request and checked again only when its text changed (a 10,000-post file takes seconds)."""
+    import hashlib
 
-    disk = check(ctx.calendar_path, draft=True)
+    from campaigns.calendar import check
+    from campaigns.errors import CalendarError, Code
+    from campaigns.yamlsource import read_file
+
+    path = ctx.calendar_path
+    try:
+        text = read_file(path)
+    except CalendarError:
+        return ctx.calendar(), []
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    known = _drafts.get(path)
+    disk = known[1] if known is not None and known[0] == digest else None
+    if disk is None:
+        disk = check(path, text=text, draft=True)
+        _drafts.clear()  # one file's last draft: a server serves one calendar
+        _drafts[path] = (digest, disk)
     if disk.value is None or disk.errors:
         return ctx.calendar(), []
-    return disk.value, [str(p) for p in disk.warnings if p.code == Code.TOO_LONG]
+    return disk.value, [p for p in disk.warnings if p.code == Code.TOO_LONG]  # errors to the engine
 
 
 def _window(request: Request, calendar: Calendar, now: datetime) -> Window:
     view = request.query_params.get("view", "week")
     if view not in VIEWS:
-        raise BadFilter(f"view={view}: choose week or month")
+        raise BadFilter(f"view={view}: choose {', '.join(sorted(VIEWS))}")
     text = request.query_params.get("from")
     today = now.astimezone(calendar.brand.tz).date()
     try:
@@ -295,6 +324,20 @@ def _ledger_rows(ctx: WebContext, keys: list[str]) -> dict[str, Any]:
         return {}
 
 
+def media(ctx: WebContext, request: Request) -> Response:
+    """A post's image file, for its preview: only an image file inside the calendar's folder
+    (:func:`scheduler.render.previews.media_path`), behind the room's sign-in."""
+    from ..render.previews import MEDIA_LIMIT, MEDIA_TYPES, media_path
+
+    found = media_path(os.path.dirname(os.path.abspath(ctx.calendar_path)), request.query_params.get("path", ""))
+    if found is None or os.path.getsize(found) > MEDIA_LIMIT:
+        return PlainTextResponse("No such image next to the calendar.", status_code=404)
+    with open(found, "rb") as fh:
+        data = fh.read(MEDIA_LIMIT + 1)
+    return Response(data, media_type=MEDIA_TYPES[os.path.splitext(found)[1].lower()],
+                    headers={"cache-control": "private, max-age=60", "content-security-policy": MEDIA_CSP})
+
+
 # -- the status site's ops side: deliveries, holds, alerts ----------------------------------
 def deliveries(ctx: WebContext, request: Request) -> str:
     """Per incident (drafts too) and window, what the ledger says of its announcements and of the
@@ -314,16 +357,78 @@ def deliveries(ctx: WebContext, request: Request) -> str:
     return status_page(data, pauses)
 
 
-# -- the diff between the running calendar and the file on disk ----------------------------
+# -- the diff: the file on disk against the running calendar, or against a git revision --------------
 def diff(ctx: WebContext, request: Request) -> str:
+    """The file on disk against the calendar the engine runs, or, with ``?base=REV``, against the
+    calendar file in that git revision of the repository holding it (a branch, tag or commit: the
+    engine reloads a saved file within a second, so while it runs the first diff is empty)."""
     from campaigns.calendar import check
 
-    disk = check(ctx.calendar_path)
-    running, digest = _running(ctx)
+    base = _base(request)
+    disk = check(ctx.calendar_path, draft=True)
     loaded = disk.value if disk.value is not None and not disk.errors else None
-    shown = disk.value or running or check(ctx.calendar_path, draft=True).value or _last_good(ctx)
-    return diff_page(Diff(ctx.calendar_path, ctx.clock.now(), loaded, [str(p) for p in disk.errors], running, digest,
-                          shown))
+    base_name, digest = "", ""
+    base_errors: list[str] = []
+    if base is None:
+        other, digest = _running(ctx)
+    else:
+        base_name, other, base_errors = _revision(ctx, base)
+    shown = loaded or other or _last_good(ctx)
+    windows = _maintenance(ctx) if loaded is not None else []
+    return diff_page(Diff(ctx.calendar_path, ctx.clock.now(), loaded, [str(p) for p in disk.errors], other, digest,
+                          shown, base_name, base_errors, windows))
+
+
+def _base(request: Request) -> str | None:
+    """``?base=``: a revision name (:data:`scheduler.gitrev.REVISION`: never an option, never a
+    range), or None; anything else is a 400."""
+    from ..gitrev import is_revision_name
+
+    value = request.query_params.get("base") or None
+    if value is not None and not is_revision_name(value):
+        raise BadFilter(f"base={value[:200]}: not a revision name; give a branch, tag or commit such as main, "
+                        "HEAD~1 or v1.2")
+    return value
+
+
+def _revision(ctx: WebContext, rev: str) -> tuple[str, Calendar | None, list[str]]:
+    """The calendar file in revision ``rev`` of the repository holding it: its name (REV:PATH), the
+    calendar (None when the revision has no such file) and why it does not load.  A revision the
+    repository does not have, or a calendar outside any repository, is a 400."""
+    from campaigns.calendar import check
+    from campaigns.errors import InvalidInput, UsageError
+    from campaigns.yamlsource import MAX_BYTES, decode
+
+    from .. import gitrev
+    from ..errors import RevisionNotFound, RuntimeFailure
+
+    folder = os.path.dirname(os.path.abspath(ctx.calendar_path))
+    try:
+        where = gitrev.revision(rev, folder, os.path.basename(ctx.calendar_path))
+        gitrev.commit_of(rev, folder)  # (an unknown revision is the query's mistake: a 400)
+    except (UsageError, RevisionNotFound, RuntimeFailure) as exc:
+        raise BadFilter(f"base={rev}: {exc}") from None
+    try:
+        text = decode(gitrev.read(where, MAX_BYTES), where.name)
+    except RevisionNotFound:
+        return where.name, None, []  # the revision has no calendar yet: everything is new
+    except InvalidInput as exc:
+        return where.name, None, [str(p) for p in exc.problems]
+    result = check(where.name, text, draft=True)
+    if result.value is None or result.errors:
+        return where.name, None, [str(p) for p in result.errors or result.problems]
+    return where.name, result.value, []
+
+
+def _maintenance(ctx: WebContext) -> list[Any]:
+    """The maintenance windows the status file announces (its last good version; none if it never loaded)."""
+    from campaigns.calendardiff import Window
+
+    try:
+        status = ctx.status()
+    except Exception:  # noqa: BLE001 - a status file that never loaded: no windows to flag
+        return []
+    return [Window(m.id, m.title, m.starts, m.ends) for m in status.maintenance if not m.cancelled]
 
 
 def _running(ctx: WebContext) -> tuple[Calendar | None, str]:

@@ -1,4 +1,4 @@
-"""The documented generic alert form (README: Alert intake), for tools with no format of their own."""
+"""The documented generic alert form (docs/reference/alert-intake.md), for tools with no format of their own."""
 
 from __future__ import annotations
 

@@ -1,0 +1,141 @@
+"""The review room's month view of a 10,000-post calendar (issue 28: at most 1 s of server time).
+
+    python bench/bench_review.py [--posts 10000] [--runs 7] [--month 2027-03]
+
+Two measures, each the median of ``--runs`` runs, each with its ratio to the same measure of an
+empty calendar (the same brand and accounts, no post) in the same process, so the figure carries
+from machine to machine:
+
+- **render**: what the server does for the page once it has the calendar: the month's plan and
+  status announcements (:func:`scheduler.render.review.publications`) and the page
+  (:func:`~scheduler.render.review.plan_page`: the cards, their lengths, the voice guide, the grid);
+- **GET**: ``GET /review?view=month`` through the app in this process (Starlette's test client, a
+  SQLite ledger), signed in: reading the file (checked again only when its text changed: the first
+  request's check is printed apart), the status file, the ledger's rows of the month's keys, the page.
+
+Each render is also timed the first time (nothing of this calendar known yet: its plan, its voice
+findings and its index of posts made; the process warmed first on a small calendar, as a server's
+is); the week and a day of the same calendar are timed too, and the page sizes printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TOKEN = "bench-review-token-0123456789"
+
+
+def empty_calendar(text: str) -> str:
+    """The generated calendar's head (brand, accounts, campaigns) without its posts."""
+    return text.split("\nposts:\n")[0] + "\nposts: []\n"
+
+
+def median_of(runs: int, action: Any) -> tuple[float, float, Any]:
+    """The median wall time and the median CPU time of this process over ``runs`` calls, and the last result."""
+    walls, cpus, result = [], [], None
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = action()
+        cpus.append(time.process_time() - cpu)
+        walls.append(time.perf_counter() - wall)
+    return statistics.median(walls), statistics.median(cpus), result
+
+
+def render(text: str, view: str, day: date, now: datetime, runs: int) -> dict[str, Any]:
+    """The first render (nothing of this calendar known yet) and the median of the next ``runs``
+    (its plan and voice findings remembered), in process: seconds, publications and page size."""
+    from campaigns.calendar import loads
+    from scheduler.render.review import Filters, Room, Window, plan_page, publications
+    from status.load import loads as status_loads
+
+    calendar = loads(text, "<bench>")
+    status = status_loads("", calendar)
+    room = Room(calendar, status, now, Window.around(view, day), Filters(), folder=str(ROOT))
+
+    def once() -> tuple[int, str]:
+        pubs = publications(room)
+        return len(pubs), plan_page(room, pubs, {})
+
+    first, first_cpu, _ = median_of(1, once)
+    wall, cpu, (count, html) = median_of(runs, once)
+    return {"first": first, "first_cpu": first_cpu, "wall": wall, "cpu": cpu, "count": count,
+            "size": len(html.encode())}
+
+
+def served(text: str, path: str, now: datetime, runs: int) -> dict[str, Any]:
+    """The first GET (the file checked, nothing known of it), the second (the file's check
+    remembered, the window planned) and the median of the next ``runs``, through the app."""
+    from starlette.testclient import TestClient
+
+    from scheduler.clock import FakeClock
+    from scheduler.ledger import Ledger
+    from scheduler.web.app import create_app
+    from scheduler.web.context import WebContext
+
+    os.environ["HERALD_REVIEW_TOKEN"] = TOKEN
+    with tempfile.TemporaryDirectory() as folder:
+        calendar, status = Path(folder, "content_calendar.yaml"), Path(folder, "status.yaml")
+        calendar.write_text(text)
+        status.write_text("")
+        url = f"sqlite:///{folder}/state.db"
+        Ledger(url).close()
+        ctx = WebContext.from_environment(str(calendar), str(status), url, FakeClock(now))
+        with TestClient(create_app(ctx), follow_redirects=False) as client:
+            form = client.get(path)
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+            client.post("/review/login", data={"token": TOKEN, "csrf": csrf, "next": "/review"})
+            first, first_cpu, answer = median_of(1, lambda: client.get(path))
+            assert answer.status_code == 200, answer.text[:200]
+            wall, cpu, answer = median_of(runs, lambda: client.get(path))
+        ctx.close()
+    return {"first": first, "first_cpu": first_cpu, "wall": wall, "cpu": cpu, "count": 0,
+            "size": len(answer.content)}
+
+
+def row(name: str, found: dict[str, Any], empty: dict[str, Any]) -> str:
+    count = f"{found['count']:,}" if found["count"] else ""
+    return (f"{name:<40} {count:>7} {found['first']:>7.3f} {found['first_cpu']:>7.3f} {found['wall']:>7.3f} "
+            f"{found['cpu']:>7.3f} {empty['wall']:>7.3f} {found['wall'] / empty['wall']:>6.0f}x "
+            f"{found['size'] / 1024:>5.0f} KB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--month", default="2027-03", help="the month shown, YYYY-MM (the calendar's year is 2027)")
+    args = parser.parse_args()
+
+    from bench.generate import generate
+
+    first = date.fromisoformat(args.month + "-01")
+    now = datetime.combine(first, datetime.min.time(), UTC)
+    text = generate(args.posts, start=date(2027, 1, 1))
+    nothing = empty_calendar(text)
+    print(f"{args.posts:,} posts ({len(text) / 1e6:.1f} MB), month {args.month}, median of {args.runs} runs after "
+          "the first; wall and CPU seconds of this process")
+    print(f"{'page':<40} {'pubs':>7} {'first':>7} {'cpu':>7} {'median':>7} {'cpu':>7} {'empty':>7} {'ratio':>7} "
+          f"{'size':>8}")
+    render(generate(500, start=date(2027, 1, 1)), "month", first, now, 1)  # the process warm, as a server's is
+    for view, day in (("month", first), ("week", first.replace(day=10)), ("day", first.replace(day=10))):
+        print(row("render " + view, render(text, view, day, now, args.runs),
+                  render(nothing, view, day, now, args.runs)))
+    path = f"/review?view=month&from={first.isoformat()}"
+    print(row("GET " + path, served(text, path, now, args.runs), served(nothing, path, now, args.runs)))
+    print("(first: the first render of this calendar in a warm process (its plan, voice findings and index made), "
+          "or the first GET, which checks the file too)")
+
+
+if __name__ == "__main__":
+    main()

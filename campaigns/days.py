@@ -1,0 +1,687 @@
+"""Texts that talk about a day, checked against the day they go out and against the opening
+hours and closures the calendar declares (``brand.hours``, ``brand.closed``).
+
+Four voice-guide rules (:mod:`campaigns.voice` reports them; a guide sets their severity). The
+day a publication goes out is its local date **in the brand's zone** at the moment it goes out,
+the day its readers see on their calendars, even for a post with a ``timezone:`` of its own.
+
+``wrong-day`` (error)
+    The text pairs a word for the day it goes out with a day that is not that day: "today",
+    "tonight", "this morning", "this afternoon", "this evening" mean the day it goes out,
+    "tomorrow…" the next day, "yesterday" and "last night" the day before.  "Late opening
+    tonight (Monday 30 November)" going out on Tuesday 1 December at 00:00 is one.  *Paired*
+    means written next to each other with nothing between but spaces, brackets, commas, colons,
+    dashes and at most two of "is", "it", "it's", "on", "the", "only" ("tonight (Monday 30 November)",
+    "today, 30 Nov", "Today is Monday", "Monday 30 November (today)"), or the day heading the
+    sentence before a colon or a dash ("Monday 30 November: late opening tonight").  Also a
+    weekday written with a date that falls on another weekday ("Monday 10 December", when 10
+    December is a Thursday), paired or not.
+``after-midnight`` (warning)
+    "tonight" or "this evening", not paired with a day, in a post that goes out from 00:00 to
+    03:59: readers cannot tell the night that is ending from the coming one.  A named day
+    settles it (and is checked by ``wrong-day``: at 00:30 on Friday "tonight (Thursday 31
+    December)" is a day late).
+``closed-day`` (error)
+    A sentence that says the shop is open or asks people in ("we're open", "open late", "late
+    opening", "opens at", "come by", "drop in", "visit us", "visit our", "see you"…), and does not
+    say "closed", "shut", "not open" or "cancelled", about a day the calendar declares closed
+    (``brand.closed``, or ``closed`` in ``brand.hours`` for its weekday).  The sentence is about
+    the days it names (not listed, not qualified: below), else about the days its "today",
+    "tonight", "tomorrow"… mean; a sentence with neither is not checked.
+``opening-hours`` (warning)
+    In such a sentence, on a day whose hours are declared, an opening time before the day's
+    first opening or a closing time after its last closing: "open from 9:00", "opens at 8.30
+    am", "open until 8 pm", "closing at 21:00", "10:00-20:00".  Times are written with minutes
+    (``9:30``, ``21:00``), with am/pm (``9 pm``, ``8.30 am``), or noon, midday and midnight; a bare
+    ``9`` is not read.  A sentence announcing an exception ("late opening", "open late",
+    "late-night", "extended hours", "special hours", "early opening") is not checked for times.
+
+How days are written (English only): weekday names (Monday; Mon, Tue, Tues, Wed, Thu, Thur,
+Thurs, Fri, Sat, Sun capitalised and only before a date), dates ``30 November``, ``30th of
+November``, ``November 30th``, ``30 Nov``, ``Nov. 30, 2026``, ``2026-11-30``, each with or
+without a year (without one: the date nearest the day the post goes out; for the closures, the
+first on or after it).  ``30/11`` only where the brand's language says which number is the day:
+``en-US`` reads month first, plain ``en`` reads neither (both are written), any other
+language or English of another region day first; ``24/7`` is never a date.
+
+Not the post's own day, so never paired nor checked as such: weekdays or dates in a range or a
+list ("Monday to Friday", "Monday-Saturday", "31 December - 1 January", "Monday and Tuesday"),
+plurals ("on Mondays"), and a day after every, each, next, last, this, coming, following,
+previous, past, since, until, till, by, before, after, from, through, between, except or
+other ("every Monday", "since Monday", "sale starts after 3 December").  A date in the future
+that is not paired with "today"/"tonight" is fine ("sale starts 3 December").
+
+Texts are read as people see them: links are left out, HTML tags read as spaces, entities as
+their characters, and invisible format characters (bidi marks and overrides, zero-width
+characters, soft hyphens) are ignored; spans point back into the text as given.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from .errors import HoursError
+from .networks import URL_RE
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")
+
+Ranges = tuple[tuple[int, int], ...]  # (opens, closes) in minutes after midnight, in order; () = closed
+Raw = tuple[str, str, str, tuple[int, int]]  # rule, message, suggestion, span in the text as given
+
+# -- the declaration ----------------------------------------------------------------------------
+
+_CLOCK_24 = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"
+_RANGE_24 = rf"{_CLOCK_24}-(?:{_CLOCK_24}|24:00)"
+HOURS_PATTERN = rf"^(closed|{_RANGE_24}(,\s*{_RANGE_24})*)$"
+HOURS_HINT = "a time range like 10:00-19:00 (several: 10:00-13:00, 14:00-19:00), or closed"
+CLOSED_PATTERN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(/[0-9]{4}-[0-9]{2}-[0-9]{2})?|[0-9]{2}-[0-9]{2}(/[0-9]{2}-[0-9]{2})?)$"
+CLOSED_HINT = ("a date YYYY-MM-DD, MM-DD for every year, or a range of either: 2026-12-24/2026-12-26, "
+               "12-24/12-26")
+_RANGE = re.compile(r"([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})")
+
+
+def parse_ranges(text: str) -> Ranges:
+    """``"10:00-13:00, 14:00-19:00"`` as minutes, or ``()`` for ``"closed"``; HoursError saying why not."""
+    if text.strip() == "closed":
+        return ()
+    out: list[tuple[int, int]] = []
+    for part in (p.strip() for p in text.split(",")):
+        found = _RANGE.fullmatch(part)
+        if found is None:
+            raise HoursError(f"{part!r} is not a time range", HOURS_HINT)
+        h1, m1, h2, m2 = (int(g) for g in found.groups())
+        opens, closes = h1 * 60 + m1, h2 * 60 + m2
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or closes > 24 * 60:
+            raise HoursError(f"{part!r} is not a time of day", HOURS_HINT)
+        if closes <= opens:
+            raise HoursError(f"{part!r} closes ({h2:02d}:{m2:02d}) before it opens ({h1:02d}:{m1:02d})",
+                             "hours past midnight are not supported: close the day at 24:00")
+        if out and opens < out[-1][1]:
+            raise HoursError(f"{part!r} and the range before it overlap", "list the ranges in order, apart")
+        out.append((opens, closes))
+    return tuple(out)
+
+
+def _month_day(text: str) -> tuple[int, int]:
+    month, day = int(text[:2]), int(text[3:])
+    try:
+        date(2028, month, day)  # a leap year: 02-29 is a possible yearly closure
+    except ValueError:
+        raise HoursError(f"{text!r} is not a real date", CLOSED_HINT) from None
+    return month, day
+
+
+def _dated(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HoursError(f"{text!r} is not a real date", CLOSED_HINT) from None
+
+
+Closure = tuple[date, date] | tuple[tuple[int, int], tuple[int, int]]
+
+
+def parse_closure(text: str) -> Closure:
+    """One item of ``brand.closed``: its first and last day, dates or (for every year) (month, day)."""
+    first, _, last = text.strip().partition("/")
+    last = last or first
+    if len(first) != len(last) or len(first) not in (5, 10):
+        raise HoursError(f"{text!r} is not a closure", CLOSED_HINT)
+    if len(first) == 5:
+        return _month_day(first), _month_day(last)  # (may wrap past the new year: 12-31/01-01)
+    start, end = _dated(first), _dated(last)
+    if end < start:
+        raise HoursError(f"{text!r} ends before it starts", "write the first day, then the last")
+    if (end - start).days > 366:
+        raise HoursError(f"{text!r} is longer than a year", "list the years' closures apart")
+    return start, end
+
+
+@dataclass(frozen=True)
+class Hours:
+    """What the calendar declares: each weekday's opening ranges (None: not declared) and the
+    closures (dated ranges, and month-day ranges of every year)."""
+
+    weekly: tuple[Ranges | None, ...] = (None,) * 7
+    dated: tuple[tuple[date, date], ...] = ()
+    yearly: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
+
+    @classmethod
+    def of(cls, weekly: Mapping[str, str] | None = None, closed: Iterable[str] = ()) -> Hours:
+        """From the texts a calendar has (HoursError on the first that cannot be read)."""
+        week: list[Ranges | None] = [None] * 7
+        for key, text in (weekly or {}).items():
+            if key not in WEEKDAY_KEYS:
+                raise HoursError(f"{key!r} is not a weekday", "mon, tue, wed, thu, fri, sat or sun")
+            week[WEEKDAY_KEYS.index(key)] = parse_ranges(text)
+        dated: list[tuple[date, date]] = []
+        yearly: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        for spec in closed:
+            first, last = parse_closure(spec)
+            if isinstance(first, date) and isinstance(last, date):
+                dated.append((first, last))
+            elif isinstance(first, tuple) and isinstance(last, tuple):
+                yearly.append((first, last))
+        return cls(tuple(week), tuple(dated), tuple(yearly))
+
+    @property
+    def declared(self) -> bool:
+        return bool(self.dated or self.yearly or any(r is not None for r in self.weekly))
+
+    def closure(self, day: date) -> bool:
+        """Whether ``day`` is one of ``brand.closed``."""
+        if any(first <= day <= last for first, last in self.dated):
+            return True
+        md = (day.month, day.day)
+        return any(first <= md <= last if first <= last else (md >= first or md <= last)
+                   for first, last in self.yearly)
+
+    def on(self, day: date) -> Ranges | None:
+        """The day's opening ranges: () when closed, None when nothing is declared for it."""
+        return () if self.closure(day) else self.weekly[day.weekday()]
+
+    def why_closed(self, day: date) -> str:
+        return "brand.closed" if self.closure(day) else f"brand.hours: {WEEKDAY_KEYS[day.weekday()]}: closed"
+
+
+def show_ranges(ranges: Ranges) -> str:
+    return ", ".join(f"{_clock(a)}-{_clock(b)}" for a, b in ranges)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def numeric_order(language: str) -> str:
+    """How the brand's language writes 30/11: "dm", "md" (en-US) or "" (plain en: either)."""
+    if language == "en":
+        return ""
+    return "md" if language == "en-US" else "dm"
+
+
+# -- reading a text -----------------------------------------------------------------------------
+
+_HIDDEN = re.compile(r"<[^<>]{0,200}>|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+                     r"|[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_NOT_LETTER_AFTER = r"(?![^\W\d_])"
+_NOT_LETTER_BEFORE = r"(?<![^\W\d_])"
+_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+          r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?" + _NOT_LETTER_AFTER)
+_MONTHS = {name: n for n, names in enumerate((
+    (), ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+    ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"), ("october", "oct"), ("november", "nov"),
+    ("december", "dec"))) for name in names}
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_YEAR = r"(?:,?\s+([0-9]{4})(?![0-9]))?"
+# dates starting with a digit (the character before is checked apart: a pattern that starts with a
+# digit is scanned for quickly), and those starting with a month's name (looked for only in texts
+# that have one)
+_DATE_DIGITS = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])"
+    rf"|([0-9]{{1,2}})(?:{_ORDINAL}(?:\s+of)?\s+({_MONTH}){_YEAR}"
+    r"|/([0-9]{1,2})(?:/([0-9]{4}|[0-9]{2}))?(?![0-9/]))", re.IGNORECASE)
+_DATE_MONTH = re.compile(rf"({_MONTH})\s+([0-9]{{1,2}}){_ORDINAL}(?![0-9]){_NOT_LETTER_AFTER}{_YEAR}",
+                         re.IGNORECASE)
+_MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DEIXIS_KEYS = ("today", "tonight", "tomorrow", "this", "yesterday", "last")
+_ABBREVIATION_KEYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_NUMERIC = re.compile(r"[0-9][/-][0-9]")
+_WEEKDAY = re.compile(_NOT_LETTER_BEFORE + r"(?:(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+                      r"|((?-i:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun))\.?)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_ABBREVIATIONS = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5,
+                  "sun": 6}
+_JOIN = re.compile(r",?\s+(?:the\s+)?", re.IGNORECASE)  # between a weekday and its date
+_LISTED = re.compile(r"\s*(?:-|–|—|/|&|to|through|thru|till|until|and|or)\s*", re.IGNORECASE)
+_QUALIFIED = re.compile(_NOT_LETTER_BEFORE + r"(?:every|each|next|last|this|coming|following|previous|past|since"
+                        r"|until|till|by|before|after|from|through|between|except|other)\s+(?:the\s+)?$",
+                        re.IGNORECASE)
+_DEIXIS = re.compile(_NOT_LETTER_BEFORE + r"(today|tonight|this\s+(?:morning|afternoon|evening)"
+                     r"|tomorrow(?:\s+(?:morning|afternoon|evening|night))?|yesterday|last\s+night)"
+                     + _NOT_LETTER_AFTER, re.IGNORECASE)
+_PUNCT = r"[\s,:()\[\]\-–—]*"
+_GLUE = re.compile(_PUNCT + r"(?:(?:is|it|it's|it’s|on|the|only)" + _NOT_LETTER_AFTER + _PUNCT + r"){0,2}",
+                   re.IGNORECASE)
+_HEADING = re.compile(r"\s*[:–—]|\s+-\s")
+_LEAD = re.compile(r"[\s\-–—•*#>\"'“‘(]*")
+_BOUNDARY = re.compile(r"[.!?]+(?=\s+[^\s\da-z]|\s*$)|[;\n\r\u2028\u2029]+")
+_OPEN = re.compile(_NOT_LETTER_BEFORE + r"(?:(?:we(?:'re|’re|\s+are|\s+will\s+be|'ll\s+be|’ll\s+be)|is|are|be"
+                   r"|stays?|remains?|still|shop|store|showroom|doors)\s+open"
+                   r"|open(?:s|ing)?\s+(?:late|early|today|tonight|this|tomorrow|on|from|until|till|at|again"
+                   r"|as\s+usual)|(?:late|early|late-night|evening|special)\s+opening"
+                   r"|(?:come|drop|pop|stop)\s+(?:by|in|over|round|along|and)|visit\s+(?:us|our)|see\s+you"
+                   r"|clos(?:es|ing)\s+at)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_NOT_OPEN = re.compile(_NOT_LETTER_BEFORE + r"(?:closed|shut|not\s+open|no\s+late\s+opening|cancel+ed|closure)"
+                       + _NOT_LETTER_AFTER, re.IGNORECASE)
+_EXCEPTION = re.compile(_NOT_LETTER_BEFORE + r"(?:late\s+opening|open(?:ing)?\s+late|late[-\s]night|extended"
+                        r"|special\s+(?:opening\s+)?hours|early\s+opening|open(?:ing)?\s+early)"
+                        + _NOT_LETTER_AFTER, re.IGNORECASE)
+_CLOCK = (r"(?:[0-9]{1,2}(?:[:.][0-5][0-9])?\s*[ap]\.?m\.?" + _NOT_LETTER_AFTER
+          + r"|[0-9]{1,2}:[0-5][0-9](?![0-9])|noon|midday|midnight)")
+_TIMES = re.compile(rf"(?:from\s+)?(?<![0-9:.])({_CLOCK})\s*(?:-|–|—|to|until|till)\s*({_CLOCK})"
+                    rf"|{_NOT_LETTER_BEFORE}(until|till|clos(?:es?|ing)\s+at|from|opens?\s+at|opening\s+at)\s+({_CLOCK})",
+                    re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class DayRef:
+    """A day a text names: a weekday (0 = Monday), a date (month, day, year or 0), or both."""
+
+    start: int
+    end: int
+    weekday: int | None
+    month: int = 0
+    day: int = 0
+    year: int = 0
+    listed: bool = False  # in a range or a list
+    qualified: bool = False  # after every, next, since, until…
+
+    def resolve(self, today: date, nearest: bool) -> date | None:
+        """The date meant, seen from ``today``: the nearest one, or the first on or after it."""
+        if not self.month:
+            assert self.weekday is not None
+            shift = (self.weekday - today.weekday()) % 7
+            return today + timedelta(days=shift - 7 if nearest and shift > 3 else shift)
+        if self.year:
+            return _date(self.year, self.month, self.day)
+        found = [d for y in (today.year - 1, today.year, today.year + 1)
+                 if (d := _date(y, self.month, self.day)) is not None]
+        if nearest:
+            return min(found, key=lambda d: abs((d - today).days), default=None)
+        return next((d for d in found if d >= today), None)
+
+
+def _date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Deixis:
+    start: int
+    end: int
+    shift: int  # days from the day the post goes out
+    evening: bool  # tonight, this evening
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    claim: tuple[int, int] | None  # where it says the shop is open or asks people in
+    exception: bool  # it announces a late or special opening (its times are not checked)
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What a text says about days, read once (:func:`parse`) and checked for each day it goes out."""
+
+    text: str  # as read (see :func:`clean`)
+    where: tuple[int, ...] | None  # index in the text as given of each character read, and its end
+    refs: tuple[DayRef, ...] = ()
+    deixes: tuple[Deixis, ...] = ()
+    pairs: tuple[tuple[int, int], ...] = ()  # (deixis, ref) written together
+    sentences: tuple[Sentence, ...] = ()
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        if self.where is None:
+            return start, end
+        return self.where[start], self.where[end - 1] + 1 if end > start else self.where[start]
+
+    def quote(self, start: int, end: int) -> str:
+        return " ".join(self.text[start:end].split())
+
+
+def clean(text: str) -> tuple[str, tuple[int, ...] | None]:
+    """The text as people read it (links blanked, tags as spaces, entities as characters, invisible
+    format characters dropped) and, when that changed more than the links, where each character was."""
+    text = URL_RE.sub(lambda m: " " * len(m.group(0)), text)
+    if _HIDDEN.search(text) is None:
+        return text, None
+    parts: list[str] = []
+    where: list[int] = []
+    last = 0
+    for m in _HIDDEN.finditer(text):
+        parts.append(text[last:m.start()])
+        where.extend(range(last, m.start()))
+        found = m.group(0)
+        shown = " " if found[0] == "<" else html.unescape(found) if found[0] == "&" else ""
+        parts.append(shown)
+        where.extend([m.start()] * len(shown))
+        last = m.end()
+    parts.append(text[last:])
+    where.extend(range(last, len(text) + 1))
+    return "".join(parts), tuple(where)
+
+
+def _starts_a_word(text: str, at: int, also: str = "") -> bool:
+    if at == 0:
+        return True
+    before = text[at - 1]
+    return not (before.isalnum() or before == "_" or before in also)
+
+
+def _digit_date(m: re.Match[str], order: str) -> tuple[int, int, int] | None:
+    """(year or 0, month, day) of a match of :data:`_DATE_DIGITS`, or None (30/11 in plain en, 24/7)."""
+    g = m.groups()
+    if g[0] is not None:
+        return int(g[0]), int(g[1]), int(g[2])
+    if g[4] is not None:
+        return int(g[5] or 0), _MONTHS[g[4].lower().rstrip(".")], int(g[3])
+    if not order or m.group(0) == "24/7":
+        return None
+    first, second = int(g[3]), int(g[6])
+    day, month = (first, second) if order == "dm" else (second, first)
+    year = (int(g[7]) if len(g[7]) == 4 else 2000 + int(g[7])) if g[7] else 0
+    return year, month, day
+
+
+def _dates(text: str, order: str, months: bool) -> list[DayRef]:
+    """The dates written (``months``: whether the text has a month's name)."""
+    found: list[tuple[int, int, tuple[int, int, int] | None]] = [
+        (m.start(), m.end(), _digit_date(m, order)) for m in _DATE_DIGITS.finditer(text)
+        if _starts_a_word(text, m.start(), "/.-")]
+    found += [(m.start(), m.end(), (int(m.group(3) or 0), _MONTHS[m.group(1).lower().rstrip(".")], int(m.group(2))))
+              for m in (_DATE_MONTH.finditer(text) if months else ()) if _starts_a_word(text, m.start())]
+    out = [DayRef(start, end, None, ymd[1], ymd[2], ymd[0]) for start, end, ymd in found
+           if ymd is not None and _date(ymd[0] or 2028, ymd[1], ymd[2]) is not None]
+    out.sort(key=lambda r: r.start)
+    return out
+
+
+def _refs(text: str, order: str, lower: str) -> list[DayRef]:
+    """The days the text names, in order: weekdays joined to the date written after them."""
+    months = any(k in lower for k in _MONTH_KEYS)
+    dates = _dates(text, order, months) if months or _NUMERIC.search(text) else []
+    weekdays = "day" in lower or (bool(dates) and any(k in text for k in _ABBREVIATION_KEYS))
+    out = _weekdays(text, dates) if weekdays else list(dates)
+    return _marked(text, out)
+
+
+def _weekdays(text: str, dates: list[DayRef]) -> list[DayRef]:
+    """The weekdays written, each joined to the date written right after it, and the other dates."""
+    starts = [d.start for d in dates]
+    out: list[DayRef] = []
+    used: set[int] = set()
+    for m in _WEEKDAY.finditer(text):
+        weekday = (_WEEKDAY_NAMES.index(m.group(1).capitalize()) if m.group(1)
+                   else _ABBREVIATIONS[m.group(2).lower()])
+        i = bisect_left(starts, m.end())
+        if i < len(dates) and dates[i].start - m.end() <= 12 and _JOIN.fullmatch(text, m.end(), dates[i].start):
+            d = dates[i]
+            out.append(DayRef(m.start(), d.end, weekday, d.month, d.day, d.year))
+            used.add(i)
+        elif m.group(1):  # an abbreviation is a weekday only before a date
+            out.append(DayRef(m.start(), m.end(), weekday))
+    out += [d for i, d in enumerate(dates) if i not in used]
+    out.sort(key=lambda r: r.start)
+    return out
+
+
+def _marked(text: str, refs: list[DayRef]) -> list[DayRef]:
+    """Each day marked as listed (in a range or list with the one before or after it) or qualified."""
+    listed = [False] * len(refs)
+    for i in range(len(refs) - 1):
+        a, b = refs[i], refs[i + 1]
+        gap = text[a.end:b.start]
+        weekdays_only = not a.month and not b.month
+        if len(gap) <= 12 and (_LISTED.fullmatch(gap) or (weekdays_only and gap.strip() == ",")):
+            listed[i] = listed[i + 1] = True
+    out = []
+    for ref, in_list in zip(refs, listed, strict=True):
+        qualified = _QUALIFIED.search(text, max(0, ref.start - 24), ref.start) is not None
+        out.append(DayRef(ref.start, ref.end, ref.weekday, ref.month, ref.day, ref.year, in_list, qualified))
+    return out
+
+
+def _deixes(text: str) -> list[Deixis]:
+    out = []
+    for m in _DEIXIS.finditer(text):
+        word = m.group(1).lower()
+        shift = 1 if word.startswith("tomorrow") else -1 if word in ("yesterday",) or word.startswith("last") else 0
+        out.append(Deixis(m.start(), m.end(), shift, word == "tonight" or word.endswith("evening") and shift == 0))
+    return out
+
+
+def _pairable(text: str, start: int, end: int, ref: DayRef) -> bool:
+    return not ref.listed and not ref.qualified and end - start <= 24 and _GLUE.fullmatch(text, start, end) is not None
+
+
+def _pairs(text: str, refs: list[DayRef], deixes: list[Deixis], sentences: list[Sentence]) -> list[tuple[int, int]]:
+    """Each "today"/"tonight"… and the day written next to it (after it, else before it), then the
+    days heading a sentence ("Monday 30 November: …") and the first such word after them in it."""
+    starts = [r.start for r in refs]
+    out: list[tuple[int, int]] = []
+    used: set[int] = set()
+    for di, dx in enumerate(deixes):
+        i = bisect_left(starts, dx.end)
+        if i < len(refs) and i not in used and _pairable(text, dx.end, refs[i].start, refs[i]):
+            out.append((di, i))
+            used.add(i)
+        elif i > 0 and i - 1 not in used and refs[i - 1].end <= dx.start and _pairable(
+                text, refs[i - 1].end, dx.start, refs[i - 1]):
+            out.append((di, i - 1))
+            used.add(i - 1)
+    _headings(text, refs, deixes, sentences, used, out)
+    return sorted(out)
+
+
+def _headings(text: str, refs: list[DayRef], deixes: list[Deixis], sentences: list[Sentence], used: set[int],
+              out: list[tuple[int, int]]) -> None:
+    """The pairs of a day heading a sentence and the first "today"/"tonight"… after it, added to ``out``."""
+    starts = [r.start for r in refs]
+    paired = {di for di, _ in out}
+    deixis_starts = [dx.start for dx in deixes]
+    for sentence in sentences:
+        i = bisect_left(starts, sentence.start)
+        if i in used or not _heads(text, refs, i, sentence):
+            continue
+        di = bisect_left(deixis_starts, refs[i].end)
+        while di < len(deixes) and di in paired:
+            di += 1
+        if di < len(deixes) and deixes[di].start < sentence.end:
+            out.append((di, i))
+            paired.add(di)
+
+
+def _heads(text: str, refs: list[DayRef], i: int, sentence: Sentence) -> bool:
+    """Whether day ``i`` opens the sentence, before a colon or a dash."""
+    if i >= len(refs) or refs[i].start >= sentence.end or refs[i].listed or refs[i].qualified:
+        return False
+    ref = refs[i]
+    return _LEAD.fullmatch(text, sentence.start, ref.start) is not None and _HEADING.match(text, ref.end) is not None
+
+
+def _sentences(text: str) -> list[Sentence]:
+    bounds = [0]
+    for m in _BOUNDARY.finditer(text):
+        bounds.append(m.end())
+    bounds.append(len(text))
+    out = []
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        if end <= start:
+            continue
+        claim = _OPEN.search(text, start, end)
+        if claim is not None and _NOT_OPEN.search(text, start, end) is not None:
+            claim = None
+        out.append(Sentence(start, end, claim.span() if claim else None,
+                            claim is not None and _EXCEPTION.search(text, start, end) is not None))
+    return out
+
+
+@lru_cache(maxsize=8192)  # a plan's texts recur (a template on many days, on several accounts)
+def parse(text: str, order: str) -> Parsed:
+    """What ``text`` says about days (``order``: see :func:`numeric_order`)."""
+    shown, where = clean(text)
+    lower = shown.lower()  # (for what is there only: its length may differ)
+    refs = _refs(shown, order, lower)
+    deixes = _deixes(shown) if any(k in lower for k in _DEIXIS_KEYS) else []
+    if not refs and not deixes:
+        return Parsed(shown, where)
+    sentences = _sentences(shown)
+    pairs = _pairs(shown, refs, deixes, sentences)
+    return Parsed(shown, where, tuple(refs), tuple(deixes), tuple(pairs), tuple(sentences))
+
+
+# -- checking it against the day it goes out ------------------------------------------------------
+
+def _day(d: date) -> str:
+    return f"{_WEEKDAY_NAMES[d.weekday()]} {d.day} {_MONTH_NAMES[d.month]} {d.year}"
+
+
+def _zone(local: datetime) -> str:
+    return str(getattr(local.tzinfo, "key", "") or local.tzname() or "")
+
+
+_NAME_IT = ", or name the day it goes out: {weekday} {date} do"
+
+
+class DayChecker:
+    """The four rules for one brand: its language (how it writes 30/11) and its declared hours."""
+
+    def __init__(self, language: str = "en", hours: Hours | None = None):
+        self.order = numeric_order(language)
+        self.hours = hours if hours is not None and hours.declared else None
+
+    def check(self, text: str, local: datetime) -> list[Raw]:
+        """What is wrong with ``text`` going out at ``local`` (aware, in the brand's zone)."""
+        parsed = parse(text, self.order)
+        if not parsed.refs and not parsed.deixes:
+            return []
+        out: list[Raw] = []
+        _weekday_and_date(parsed, local.date(), out)
+        _wrong_days(parsed, local, out)
+        _after_midnight(parsed, local, out)
+        if self.hours is not None:
+            _against_hours(parsed, local.date(), self.hours, out)
+        return out
+
+
+def _weekday_and_date(parsed: Parsed, today: date, out: list[Raw]) -> None:
+    for ref in parsed.refs:
+        if ref.weekday is None or not ref.month:
+            continue
+        named = ref.resolve(today, nearest=True)
+        if named is not None and named.weekday() != ref.weekday:
+            out.append(("wrong-day", f"{parsed.quote(ref.start, ref.end)!r}: {named.day} {_MONTH_NAMES[named.month]} "
+                                     f"{named.year} is a {_WEEKDAY_NAMES[named.weekday()]}, not a "
+                                     f"{_WEEKDAY_NAMES[ref.weekday]}",
+                        "fix the weekday or the date", parsed.span(ref.start, ref.end)))
+
+
+def _wrong_days(parsed: Parsed, local: datetime, out: list[Raw]) -> None:
+    today = local.date()
+    for di, ri in parsed.pairs:
+        dx, ref = parsed.deixes[di], parsed.refs[ri]
+        meant = today + timedelta(days=dx.shift)
+        named = ref.resolve(today, nearest=True)
+        if named is None or (named == meant if ref.month else ref.weekday == meant.weekday()):
+            continue
+        start, end = min(dx.start, ref.start), max(dx.end, ref.end)
+        if "(" in parsed.text[start:end] and ")" not in parsed.text[start:end] and parsed.text[end:end + 1] == ")":
+            end += 1
+        word = parsed.quote(dx.start, dx.end).lower()
+        then = f": {word} is {_day(meant)}" if dx.shift else ""
+        if ref.month:
+            hint = f"post it on {_day(named - timedelta(days=dx.shift))} ({_zone(local)})"
+        else:
+            hint = f"post it on a {_WEEKDAY_NAMES[((ref.weekday or 0) - dx.shift) % 7]}"
+        out.append(("wrong-day", f"{parsed.quote(start, end)!r}, but it goes out on {_day(today)} at "
+                                 f"{local:%H:%M} ({_zone(local)}){then}", hint + _NAME_IT, parsed.span(start, end)))
+
+
+def _after_midnight(parsed: Parsed, local: datetime, out: list[Raw]) -> None:
+    if local.hour >= 4:
+        return
+    paired = {di for di, _ in parsed.pairs}
+    for di, dx in enumerate(parsed.deixes):
+        if dx.evening and di not in paired:
+            out.append(("after-midnight", f"{parsed.quote(dx.start, dx.end)!r} in a post that goes out at "
+                                          f"{local:%H:%M} on {_day(local.date())} ({_zone(local)}): readers may "
+                                          "take it for the night that is ending",
+                        "name the evening, e.g. 'tonight ({weekday} {date})', or post it in the daytime",
+                        parsed.span(dx.start, dx.end)))
+            return
+
+
+def _days_of(parsed: Parsed, sentence: Sentence, today: date) -> list[date]:
+    """The days a sentence is about: those it names (not listed nor qualified), else those its
+    "today", "tonight", "tomorrow"… mean."""
+    paired = {ri for _, ri in parsed.pairs}
+    starts = [r.start for r in parsed.refs]
+    days = []
+    for i in range(bisect_left(starts, sentence.start), bisect_left(starts, sentence.end)):
+        ref = parsed.refs[i]
+        if not ref.listed and not ref.qualified:
+            named = ref.resolve(today, nearest=i in paired)
+            if named is not None:
+                days.append(named)
+    if not days:
+        starts = [dx.start for dx in parsed.deixes]
+        days = [today + timedelta(days=parsed.deixes[i].shift)
+                for i in range(bisect_left(starts, sentence.start), bisect_right(starts, sentence.end - 1))]
+    return list(dict.fromkeys(days))
+
+
+def _against_hours(parsed: Parsed, today: date, hours: Hours, out: list[Raw]) -> None:
+    for sentence in parsed.sentences:
+        if sentence.claim is None:
+            continue
+        for day in _days_of(parsed, sentence, today):
+            ranges = hours.on(day)
+            if ranges == ():
+                out.append(("closed-day", f"{parsed.quote(*sentence.claim)!r} on {_day(day)}, a day the calendar "
+                                          f"declares closed ({hours.why_closed(day)})",
+                            "move the post, or say when you open again", parsed.span(*sentence.claim)))
+                break
+            if ranges and not sentence.exception:
+                _times(parsed, sentence, day, ranges, out)
+
+
+def _times(parsed: Parsed, sentence: Sentence, day: date, ranges: Ranges, out: list[Raw]) -> None:
+    """Opening times before the day's first opening, closing times after its last closing."""
+    for m in _TIMES.finditer(parsed.text, sentence.start, sentence.end):
+        if m.group(1):
+            early, late = _minutes(m.group(1)), _minutes(m.group(2))
+        elif m.group(3).lower() in ("until", "till") or m.group(3).lower().startswith("clos"):
+            early, late = None, _minutes(m.group(4))
+        else:
+            early, late = _minutes(m.group(4)), None
+        if (early is not None and early < ranges[0][0]) or (late is not None and late > ranges[-1][1]):
+            out.append(("opening-hours", f"{parsed.quote(*m.span())!r} on {_day(day)}, outside the calendar's "
+                                         f"hours for that day ({show_ranges(ranges)}: brand.hours: "
+                                         f"{WEEKDAY_KEYS[day.weekday()]})",
+                        "give the declared hours, or say it is a late or special opening", parsed.span(*m.span())))
+
+
+_CLOCK_PARTS = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?(?:([ap])\.?m\.?)?")
+
+
+def _minutes(text: str) -> int | None:
+    """A time of day as written (9 pm, 8.30 am, 21:00, noon) in minutes after midnight, or None."""
+    plain = re.sub(r"\s", "", text.lower())
+    if plain in ("noon", "midday"):
+        return 12 * 60
+    if plain == "midnight":
+        return 24 * 60
+    found = _CLOCK_PARTS.fullmatch(plain)
+    if found is None:
+        return None
+    hour, minute, half = int(found.group(1)), int(found.group(2) or 0), found.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "p" else 0)
+    elif hour > 24 or (hour == 24 and minute):
+        return None
+    return hour * 60 + minute
