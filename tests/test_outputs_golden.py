@@ -1,5 +1,6 @@
 """`herald plan` and `herald lint` print, byte for byte, what they printed before issue 24 made them
-faster: golden outputs recorded from `main` at 073f9d6 (before that work), on calendars kept under
+faster: golden outputs recorded from `main` at 073f9d6 (before that work; the sample's `plan --json`
+again from `main` at 7b0a093, whose window posts thread as issue 26 made them), on calendars kept under
 tests/data/golden/ (a 300-post calendar of many distinct rules from `bench/generate.py --many-rules`,
 300 posts of the default generator, and the sample calendar with its status file).  The oracle is
 the code of that commit, not the code under test: its outputs are stored as digests, the whole
