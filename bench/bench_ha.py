@@ -260,7 +260,11 @@ def throughput(workdir: Path, url: str, engines: int, posts: int = 300, lead: fl
             group.start(slot)
         try:
             in_time = _all_started(group, until=first.timestamp())
+            time.sleep(max(0.0, first.timestamp() - 0.3 - time.time()))
+            backends = _backends(url)
+            cpu_before = _cpu(group, backends)
             done = receiver.wait_for(count, timeout=120)
+            cpu_after = _cpu(group, backends)
         finally:
             group.stop_all()
         times = sorted(d["at"] for d in receiver.deliveries)
@@ -272,7 +276,63 @@ def throughput(workdir: Path, url: str, engines: int, posts: int = 300, lead: fl
     after = _db_stats(url)
     if before is not None and after is not None:
         out.update({f"{name}_per_publication": round((after[name] - before[name]) / count, 1) for name in after})
+    spent = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
+    out.update({f"cpu_ms_per_publication_{name}": round(spent[name] * 1000 / count, 2) for name in CPU_PARTS})
+    # how many of the machine's cores were busy while the publications went out: with everything, and
+    # with this run's processes (engines, PostgreSQL, the receiver); the rest was other work on the machine
+    out["busy_cores_all"] = round(spent["machine"] / spent["wall"], 2)
+    out["busy_cores_run"] = round(sum(spent[name] for name in CPU_PARTS) / spent["wall"], 2)
     return out
+
+
+CPU_PARTS = ("engines", "postgres_backends", "postgres_other", "receiver")
+
+
+def _backends(url: str) -> list[int]:
+    """The PostgreSQL backends (pids) connected to this database, but the one asking (empty on SQLite)."""
+    if not url.startswith("postgresql"):
+        return []
+    from sqlalchemy import create_engine, text
+
+    db = create_engine(url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    try:
+        with db.connect() as c:
+            return list(c.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND pid <> pg_backend_pid()")).scalars())
+    finally:
+        db.dispose()
+
+
+def _cpu(group: Engines, backends: list[int]) -> dict[str, float]:
+    """CPU seconds so far (user + system) of the engines, of their PostgreSQL backends (while the engine
+    runs; a backend started later is not counted), of every other PostgreSQL process (the WAL writer,
+    the checkpointer...), and of this process (the receiver's threads, and little else while it waits)."""
+    import resource
+
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def of(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    others = [int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit() and int(d.name) not in backends
+              and _is_postgres(d)]
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(cpu) - cpu[3] - cpu[4]  # all but idle and iowait
+    return {"engines": sum(of(p.pid) for p in group.procs.values()), "postgres_backends": sum(map(of, backends)),
+            "postgres_other": sum(map(of, others)), "receiver": me.ru_utime + me.ru_stime,
+            "machine": busy / ticks, "wall": time.time()}
+
+
+def _is_postgres(folder: Path) -> bool:
+    try:
+        return (folder / "comm").read_text().strip() == "postgres"
+    except OSError:
+        return False
 
 
 def _all_started(group: Engines, until: float) -> bool:
@@ -456,9 +516,10 @@ def scaling(folder: Path, pg: ThrowawayPostgres | ServerDatabases, runs: int, po
     out: dict[str, object] = {"per_second_median": median,
                               "ratio_vs_1_engine": {n: round(v / median[counts[0]], 2) for n, v in median.items()},
                               "lost_or_doubled": sum(not x["all_arrived"] or x["wire_repeats"] > 0 for x in everything)}
-    for name in ("transactions", "xact_commit", "tup_fetched"):
-        if all(f"{name}_per_publication" in x for x in everything):
-            out[f"{name}_per_publication_median"] = _medians(results, f"{name}_per_publication")
+    for name in ("transactions_per_publication", "xact_commit_per_publication", "tup_fetched_per_publication",
+                 *(f"cpu_ms_per_publication_{part}" for part in CPU_PARTS), "busy_cores_all", "busy_cores_run"):
+        if all(name in x for x in everything):
+            out[f"{name}_median"] = _medians(results, name)
     return out
 
 

@@ -14,7 +14,8 @@ Rows (the floor, measured in the same run, in brackets):
 - throughput: publications per second, 1 / 2 / 4 engines on one PostgreSQL [1 engine];
 - plan: ``herald plan --days 365 --json``, 10k posts of many rules (``generate.py --many-rules``)
   [the libyaml parse of the file];
-- lint: ``herald lint``, 28 days, the same calendar [the libyaml parse of the file].
+- lint: ``herald lint``, 28 days, the same calendar [the libyaml parse of the file];
+  both also in CPU (the command and its child, against the parse's), the steadier figure here.
 
 Each figure is the median of ``--runs``; commands run as fresh processes, as a user runs them.
 The machinery is the other bench scripts' (engine start and stop, the receiver, the HA
@@ -42,10 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_commands import PARSE  # noqa: E402
-from bench.bench_commands import timed as timed_run  # noqa: E402
 from bench.bench_engine import ENV, rss_mb, start_engine, stop, wait_started  # noqa: E402
 from bench.bench_plan import HERALD  # noqa: E402
-from bench.bench_plan import timed as timed_to_file  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from tests.receiver import Receiver  # noqa: E402
 
@@ -259,19 +258,38 @@ def publications_per_second(engines: int, runs: int, posts: int) -> float:
 # -- plan and lint of a calendar of many rules -----------------------------------------------------
 
 def plan_and_lint(posts: int, runs: int) -> dict[str, float]:
-    """{'parse', 'plan', 'lint'}: seconds, medians, each a fresh process, on one file."""
+    """{'parse', 'plan', 'lint'}: seconds of wall time, and {'parse_cpu', 'plan_cpu', 'lint_cpu'}: seconds
+    of CPU (user + system of the process and the children it waited for: the steadier figure on a
+    shared machine), medians, each a fresh process, on one file."""
     with tempfile.TemporaryDirectory(prefix="herald-scale-") as tmp:
         folder = Path(tmp)
         path = folder / "calendar.yaml"
         path.write_text(generate(posts, start=date(2027, 1, 1), many_rules=True), encoding="utf-8")
-        parse, plan, lint = [], [], []
+        commands = {
+            "parse": [sys.executable, "-c", PARSE, str(path)],
+            "plan": [*HERALD, "plan", "--calendar", str(path), "--status", "none.yaml", "--from", "2027-01-01",
+                     "--days", "365", "--json"],
+            "lint": [*HERALD, "lint", "--calendar", str(path), "--status", "none.yaml", "--from", "2027-03-01"],
+        }
+        samples: dict[str, list[float]] = {}
         for _ in range(runs):  # interleaved: the machine's load falls on all three alike
-            parse.append(timed_run([sys.executable, "-c", PARSE, str(path)], folder, 1))
-            plan.append(timed_to_file([*HERALD, "plan", "--calendar", str(path), "--status", "none.yaml",
-                                       "--from", "2027-01-01", "--days", "365", "--json"], 1, str(folder))[0])
-            lint.append(timed_run([*HERALD, "lint", "--calendar", str(path), "--status", "none.yaml",
-                                   "--from", "2027-03-01"], folder, 1))
-    return {"parse": statistics.median(parse), "plan": statistics.median(plan), "lint": statistics.median(lint)}
+            for name, argv in commands.items():
+                wall, cpu = _timed_cpu(argv, folder)
+                samples.setdefault(name, []).append(wall)
+                samples.setdefault(f"{name}_cpu", []).append(cpu)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _timed_cpu(argv: list[str], folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one run, its output written to a file (as ``plan > plan.jsonl``)."""
+    import resource
+
+    with open(folder / "out", "wb") as out:
+        before, began = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        subprocess.run(argv, cwd=folder, stdout=out, stderr=subprocess.DEVNULL, check=False,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+        wall, after = time.perf_counter() - began, resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 # -- the table ---------------------------------------------------------------------------------------
@@ -306,10 +324,10 @@ def rows(only: set[str], quick: bool, runs: int) -> Iterator[Row]:
             yield "publications per second", f"{engines} engine(s)", rate, one, "/s"
     if only & {"plan", "lint"}:
         pl = plan_and_lint(10_000, runs)
-        if "plan" in only:
-            yield "plan --days 365 --json (many rules)", "10,000 posts", pl["plan"], pl["parse"], "s"
-        if "lint" in only:
-            yield "lint, 28 days (many rules)", "10,000 posts", pl["lint"], pl["parse"], "s"
+        for name, what in (("plan", "plan --days 365 --json (many rules)"), ("lint", "lint, 28 days (many rules)")):
+            if name in only:
+                yield what, "10,000 posts", pl[name], pl["parse"], "s"
+                yield f"{what}, CPU", "10,000 posts", pl[f"{name}_cpu"], pl["parse_cpu"], "s"
 
 
 def main() -> None:

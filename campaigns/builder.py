@@ -556,8 +556,8 @@ class PostBuilder:
         if "fold" in met:
             self.p.warning(loc, f"{met['fold']} happens twice in {tz.key} on the day DST ends",
                            "Herald posts once, at the first of the two, as RFC 5545 says")
-        return Series(tz=tz, dtstart=dtstart, rule=rule.rule, rule_text=rule.text, not_before=not_before,
-                      until=until, ex_days=exdates[0], ex_times=exdates[1])
+        return Series(tz=tz, dtstart=dtstart, rule=rule.rule, rule_text=rule.text, shape=rule.shape,
+                      not_before=not_before, until=until, ex_days=exdates[0], ex_times=exdates[1])
 
     # -- what ----------------------------------------------------------------------
     def templates(self, container: LocDict, where: Where) -> tuple[Template, ...] | None:

@@ -54,7 +54,12 @@ class Shape:
 def shape_of(rule: rrule, dtstart: datetime) -> Shape:
     """The parts of ``rule`` (read from ``dtstart``), from the text dateutil writes of it."""
     body = next(line for line in str(rule).splitlines() if line.startswith("RRULE:"))[6:]
-    written = dict(part.split("=", 1) for part in body.split(";"))
+    return shape_from(dict(part.split("=", 1) for part in body.split(";")), dtstart)
+
+
+def shape_from(written: dict[str, str], dtstart: datetime) -> Shape:
+    """A rule's parts from ``written`` (each part's name and value, as dateutil writes them: upper
+    case, UNTIL as %Y%m%dT%H%M%S), read from ``dtstart``."""
     freq = _FREQS[written["FREQ"]]
     months, monthdays, plain_days, nth_days = _days(written, freq, dtstart)
 

@@ -97,9 +97,12 @@ class Collector:
         return LintReport(problems, publications)
 
 
-# What another process found of the repetition check of the accounts it is given (see :func:`lint`):
-# Collector entries, or None if it could not.
-Elsewhere = Callable[[list[str]], "Iterable[tuple[tuple[object, ...], Problem]] | None"]
+# The repetition check of some accounts found elsewhere (see :func:`lint`): given the work (a function
+# returning that check's findings, as Collector entries), another process starts on it; what it
+# returns is called for the findings once this process is done with its own share, and gives None if
+# that process failed (then its share is checked here).
+Found = list[tuple[tuple[object, ...], Problem]]
+Elsewhere = Callable[[Callable[[], Found], list[str]], Callable[[], "Found | None"]]
 
 
 def lint(calendar: Calendar, start: datetime, end: datetime, checker: VoiceChecker | None = None, *,
@@ -112,27 +115,38 @@ def lint(calendar: Calendar, start: datetime, end: datetime, checker: VoiceCheck
     caller has it already; ``repeats=False``: without the repetition check (``herald diff``
     checks repetition only where a change is: :mod:`campaigns.diffvoice`).
 
-    With ``elsewhere``, another process (which plans the same window) checks the repetition on
-    the second of the accounts' :func:`shares` while this one does the rest; if it fails, its share
-    is checked here.  The findings are the same either way."""
+    With ``elsewhere``, another process (forked once the window is planned) checks the repetition
+    on the second of the accounts' :func:`shares` while this one does the rest; if it fails, its
+    share is checked here.  The findings are the same either way."""
     checker = checker or checker_for(calendar)
     out = out or Collector()
     publications = planned if planned is not None else plan(calendar, start, end)
     theirs: list[str] = []
     mine: list[str] | None = None
+    pending = None
     if elsewhere is not None:
         mine, theirs = shares(publications)
+        if theirs and repeats:
+            pending = elsewhere(lambda: repeats_found(calendar, publications, checker, theirs), theirs)
     _texts(calendar, publications, checker, out)
     if repeats:
         repetition(calendar, publications, checker, out, mine)
     if theirs and repeats:
-        found = elsewhere(theirs) if elsewhere is not None else None
+        found = pending() if pending is not None else None
         if found is None:
             repetition(calendar, publications, checker, out, theirs)
         else:
             out.problems.update(found)  # (their keys name their accounts: none is one of this process's)
     check_status_templates(calendar, checker, out, affected, status_page)
     return out.report(len(publications))
+
+
+def repeats_found(calendar: Calendar, publications: list[Publication], checker: VoiceChecker,
+                  accounts: Collection[str]) -> Found:
+    """The findings of the repetition check of ``accounts`` alone, as a :class:`Collector` holds them."""
+    out = Collector()
+    repetition(calendar, publications, checker, out, accounts)
+    return list(out.problems.items())
 
 
 def _template_of(calendar: Calendar, pub: Publication) -> Template | None:
@@ -217,9 +231,13 @@ def repetition(calendar: Calendar, publications: list[Publication], checker: Voi
     ``report``: what each repeat is handed to instead of :func:`repeat_reporter`'s wording."""
     voice = checker.voice
     by_account: dict[str, dict[str, list[Publication]]] = defaultdict(lambda: defaultdict(list))
+    normal: dict[str, str] = {}  # (accounts post the same texts)
     for pub in publications:
         if pub.kind not in STATUS_KINDS and (accounts is None or pub.network in accounts):
-            by_account[pub.network][normalize(pub.text)].append(pub)  # in time order: the plan is
+            text = normal.get(pub.text)
+            if text is None:
+                text = normal[pub.text] = normalize(pub.text)
+            by_account[pub.network][text].append(pub)  # in time order: the plan is
     report = report or _Repeats(calendar, checker, out)
     for groups in by_account.values():  # the same text again within the window
         for pubs in groups.values():
@@ -240,7 +258,7 @@ def _near_repeats(accounts: list[dict[str, list[Publication]]], threshold: float
         for text in groups:
             ids.setdefault(text, len(ids))
     sets = [shingles_of_normal(text) for text in ids]
-    scores: dict[tuple[int, int], float] = {}
+    scores: dict[int, float] = {}
     prefixes: list[list[int]] | None = None
     for groups in accounts:
         # at one instant, the account's texts in the order they first appear (as the plan has them)
@@ -300,15 +318,19 @@ class _Repeats:
 
     def template(self, pub: Publication) -> Template | None:
         key = (pub.post, pub.network, pub.variant)
-        if key not in self.templates:
-            self.templates[key] = _template_of(self.calendar, pub)
-        return self.templates[key]
+        found = self.templates.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self.templates[key] = _template_of(self.calendar, pub)
+        return found  # type: ignore[return-value]
 
     def when(self, at: datetime) -> str:
         text = self.times.get(at)
         if text is None:
             text = self.times[at] = _when(at, self.calendar)
         return text
+
+
+_UNKNOWN = object()  # (not looked up yet)
 
 
 def shares(publications: list[Publication], helpers: int = 1) -> list[list[str]]:

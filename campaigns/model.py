@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule
 
 from .days import Hours
+from .expansion import Shape
 from .networks import NETWORK_TYPES, NetworkType
 from .templates import Template
 
@@ -109,6 +110,7 @@ class Series:
     until: datetime | None = None
     ex_days: frozenset[date] = frozenset()
     ex_times: frozenset[datetime] = frozenset()
+    shape: Shape | None = field(default=None, compare=False)  # the rule's parts, as the plan expands them
 
 
 @dataclass(frozen=True)

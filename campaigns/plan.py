@@ -18,15 +18,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from .expansion import expand, shape_of
 from .gcpause import paused_gc
-from .model import STATUS_KINDS, Calendar, Kind, Post, Series
-from .networks import CONTENT_WARNING, NETWORK_TYPES
+from .model import STATUS_KINDS, Calendar, Campaign, Kind, Post, Series
+from .networks import CONTENT_WARNING, NETWORK_TYPES, BuiltinType
 from .render import finish, render_values
-from .templates import Template, occurrence_values
+from .templates import Template, compiled, occurrence_values
 from .timeparse import zone
+from .xlength import load_url_extractor
 
 
 def publication_key(source: str, at: datetime, account: str) -> str:
@@ -55,6 +58,7 @@ class Occurrence:
     local: datetime  # the wall-clock time as the rule produced it (naive)
     note: str = ""  # e.g. a DST gap or fold, and what Herald does about it
     instant: str = ""  # ``at`` in UTC to the second, as keys and sorting use it (see _instant)
+    iso: str = ""  # ``at.isoformat()``, when known (posts share their times: made once per time)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs a setattr call per field, 250k times a year
@@ -127,12 +131,7 @@ class JsonLines:
             frame = self.frames[pub.source, pub.network] = self._frame(pub)
         text = pub.text  # (nearly every text is another: none is kept, and most need no escaping)
         text = f'"{text}"' if _ESCAPED.search(text) is None else self.dumps(text).decode()
-        length = "null"
-        if pub.limit is not None:
-            length = self.lengths.get((pub.text, pub.network_type), "")
-            if not length:
-                measured = pub.length
-                length = self.lengths[pub.text, pub.network_type] = "null" if measured is None else str(measured)
+        length = "null" if pub.limit is None else self.length(pub.text, pub.network_type)
         at = self.times.get(id(pub.at))
         if at is None or at[0] is not pub.at:
             at = self.times[id(pub.at)] = (pub.at, pub.at.isoformat())
@@ -141,13 +140,27 @@ class JsonLines:
                 f'{frame[1]}{length}{frame[2]}{note},"origin":"calendar"}}')
 
     def _frame(self, pub: Publication) -> tuple[str, str, str]:
-        """The fields that are the same for every line of one post on one account."""
+        return self.frame(pub.post, pub.kind, pub.network, pub.network_type, pub.variants, pub.limit, pub.campaign,
+                          pub.source)
+
+    def frame(self, post: str, kind: Kind, network: str, network_type: str, variants: int, limit: int | None,
+              campaign: str | None, source: str) -> tuple[str, str, str]:
+        """The fields that are the same for every line of one post on one account: what goes
+        before the time, between the variant and the length, and after the length."""
         def j(value: object) -> str:
             return self.dumps(value).decode()
-        return (f',"post":{j(pub.post)},"kind":{j(str(pub.kind))},"network":{j(pub.network)},'
-                f'"network_type":{j(pub.network_type)},"at":"',
-                f',"variants":{pub.variants},"length":',
-                f',"limit":{j(pub.limit)},"campaign":{j(pub.campaign)},"source":{j(pub.source)}')
+        return (f',"post":{j(post)},"kind":{j(str(kind))},"network":{j(network)},'
+                f'"network_type":{j(network_type)},"at":"',
+                f',"variants":{variants},"length":',
+                f',"limit":{j(limit)},"campaign":{j(campaign)},"source":{j(source)}')
+
+    def length(self, text: str, network_type: str) -> str:
+        """The ``length`` field of a text on a network with a limit (measured once per text)."""
+        length = self.lengths.get((text, network_type))
+        if length is None:
+            limit = NETWORK_TYPES[network_type].limit
+            length = self.lengths[text, network_type] = "null" if limit is None else str(limit.measure(text))
+        return length
 
 
 # what orjson escapes in a string (and lone surrogates, which it refuses): a text without any is itself in quotes
@@ -183,8 +196,8 @@ def choose_variant(counts: list[int], last: int | None, preferred: int) -> int:
     return best if best is not None else 0
 
 
-# a wall-clock time placed in its zone: (UTC, aware local, DST note, the UTC instant as text)
-_Placed = tuple[datetime, datetime, str, str]
+# a wall-clock time placed in its zone: (UTC, aware local, DST note, the UTC instant as text, the local in ISO 8601)
+_Placed = tuple[datetime, datetime, str, str, str]
 
 
 class Memo:
@@ -209,7 +222,7 @@ class Memo:
 
 def _expand(series: Series, stop: datetime) -> list[datetime]:
     assert series.rule is not None
-    shape = shape_of(series.rule, series.dtstart)
+    shape = series.shape or shape_of(series.rule, series.dtstart)
     if shape.plain:
         return expand(shape, series.dtstart, stop)
     out = []
@@ -223,18 +236,26 @@ def _expand(series: Series, stop: datetime) -> list[datetime]:
 def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = None) -> Iterator[Occurrence]:
     """The post's occurrences with start <= at < end (aware datetimes), in order (``memo``: see
     :class:`Memo`)."""
+    for found in _occurrences(post, start, end, memo or Memo()):
+        yield Occurrence(*found)
+
+
+# an Occurrence's fields, as a tuple (a year's plan goes through a hundred thousand and more)
+_Found = tuple[int, datetime, datetime, str, str, str]
+
+
+def _occurrences(post: Post, start: datetime, end: datetime, memo: Memo) -> Iterator[_Found]:
     series = post.series
     tz = series.tz
     if series.rule is None:
         at = series.instant.astimezone(tz) if series.instant else series.dtstart.replace(tzinfo=tz)
         if start <= at < end:
-            yield Occurrence(0, at, series.dtstart)
+            yield 0, at, series.dtstart, "", "", ""
         return
     # Wall-clock bound past which no occurrence can fall inside the window (offsets < 1 day).
     stop = end.astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
     if series.until is not None:
         stop = min(stop, series.until)
-    memo = memo or Memo()
     known = memo.placed.setdefault(tz, {})
     days = memo.days.setdefault(tz, {})
     times = memo.expand(series, stop)
@@ -255,7 +276,7 @@ def occurrences(post: Post, start: datetime, end: datetime, memo: Memo | None = 
         if utc >= end:
             break
         if utc >= start:
-            yield Occurrence(index, where[1], local, where[2], where[3])
+            yield index, where[1], local, where[2], where[3], where[4]
         index += 1
 
 
@@ -306,7 +327,8 @@ def _place(local: datetime, tz: Any, days: dict[date, timedelta | None]) -> _Pla
         offset = days[day] = _plain_offset(day, tz)
     if offset is not None and not local.microsecond:
         naive = local - offset
-        return naive.replace(tzinfo=UTC), local.replace(tzinfo=tz), "", naive.isoformat() + "Z"
+        at = local.replace(tzinfo=tz)
+        return naive.replace(tzinfo=UTC), at, "", naive.isoformat() + "Z", at.isoformat()
     wall = local.replace(tzinfo=tz)
     utc = wall.astimezone(UTC)
     at = utc.astimezone(tz)
@@ -315,7 +337,7 @@ def _place(local: datetime, tz: Any, days: dict[date, timedelta | None]) -> _Pla
         note = _dst_note(local, at, "gap")
     elif wall.replace(fold=1).utcoffset() != at.utcoffset():
         note = _dst_note(local, at, "fold")
-    return utc, at, note, _instant(utc)
+    return utc, at, note, _instant(utc), at.isoformat()
 
 
 _UNKNOWN = timedelta.min  # (not an offset any zone has)
@@ -358,6 +380,8 @@ def plan(calendar: Calendar, start: datetime, end: datetime,
 # the fields of templates.occurrence_values that depend on the time of day (the rest, on the day)
 _TIME_FIELDS = ("time", "part_of_day")
 Row = tuple[str, str, str, int, Publication]  # (UTC instant as text, account, post, number, publication)
+# the same for lines of JSON (see plan_lines): (UTC instant as text, account, "\0", post: one string, the line)
+LineRow = tuple[str, str]
 
 
 def plan_rows(calendar: Calendar, start: datetime, end: datetime, history: VariantHistory | None = None,
@@ -366,26 +390,60 @@ def plan_rows(calendar: Calendar, start: datetime, end: datetime, history: Varia
     order).  ``emit_from``: only the rows at or after it, exactly as the whole window's plan has
     them (the variants rotate from ``start`` all the same): consecutive parts of a window can be
     planned apart and put end to end."""
+    return _planned(calendar, start, end, history, emit_from, None)  # type: ignore[return-value]
+
+
+def prepare(calendar: Calendar) -> None:
+    """Load what planning ``calendar`` needs whatever part of a window is planned: a process about
+    to fork a helper for part of the plan loads it once, for both (X's URL extractor, for the
+    lengths of texts with links: 0.3 s to import)."""
+    if any(account.enabled and account.type == BuiltinType.X for account in calendar.networks.values()):
+        load_url_extractor()
+
+
+def plan_lines(calendar: Calendar, start: datetime, end: datetime, history: VariantHistory | None = None,
+               *, emit_from: datetime | None = None) -> list[LineRow]:
+    """:func:`plan_rows` with each publication's line of JSON in its place, exactly what
+    :meth:`JsonLines.line` makes of it (so ``orjson.dumps(pub.as_json())``), made without the
+    publication: a year of a big calendar is hundreds of thousands of lines (``plan --json``)."""
+    return _planned(calendar, start, end, history, emit_from, JsonLines())  # type: ignore[return-value]
+
+
+def _planned(calendar: Calendar, start: datetime, end: datetime, history: VariantHistory | None,
+             emit_from: datetime | None, lines: JsonLines | None) -> list[Row] | list[LineRow]:
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("plan() needs aware datetimes")
     if emit_from is not None and history is None:  # without a ledger nothing carries over: skip the part
         start, emit_from = max(start, emit_from), None
     with paused_gc():
-        return _plan(calendar, start, end, history, _instant(emit_from) if emit_from else "")
+        return _plan(calendar, (start, end, history, _instant(emit_from) if emit_from else ""), lines)
 
 
-def _plan(calendar: Calendar, start: datetime, end: datetime, history: VariantHistory | None,
-          emit_from: str = "") -> list[Row]:
-    rows: list[Row] = []
+def _plan(calendar: Calendar, window: tuple[datetime, datetime, VariantHistory | None, str],
+          lines: JsonLines | None) -> list[Row] | list[LineRow]:
+    start, end, history, emit_from = window
+    rows: list[Any] = []
     memo = Memo()
     values_at = _values(calendar)
     for post in calendar.posts:
         if not post.enabled:
             continue
         accounts = [calendar.networks[n] for n in post.networks if n in post.texts and calendar.networks[n].enabled]
-        if accounts:
-            _post_rows(calendar, post, accounts, (start, end, memo, values_at, history, emit_from), rows)
-    rows.sort()  # by the UTC instant string (time order), account, post; the count keeps it off the publications
+        if not accounts:
+            continue
+        how = (start, end, memo, values_at, history, emit_from)
+        if lines is None:
+            _post_rows(calendar, post, accounts, how, rows)
+        elif any(post.option(a.name, CONTENT_WARNING) for a in accounts):  # (a line of its own: as_json's)
+            made: list[Row] = []
+            _post_rows(calendar, post, accounts, how, made)
+            rows.extend((f"{instant}{name}\x00{pid}", lines.line(pub)) for instant, name, pid, _, pub in made)
+        else:
+            _post_lines(calendar, post, accounts, how, (rows, lines))
+    if lines is None:
+        rows.sort()  # by the UTC instant string (time order), account, post; the count keeps it off the publications
+    else:  # the same order: the instants have one width, and "\0" is in no name (no control character is)
+        rows.sort(key=itemgetter(0))
     return rows
 
 
@@ -405,11 +463,45 @@ def _values(calendar: Calendar) -> Callable[[datetime], dict[str, str]]:
 
     @lru_cache(maxsize=8192)  # posts share times of day: render values once per wall-clock time
     def values_at(local: datetime) -> dict[str, str]:
-        values = on_day(local.date()).copy()  # (many rules: a hundred thousand wall times a year, on
-        values.update(at_time(local.hour, local.minute))  # a few hundred days at a few dozen times)
-        return values
+        # (many rules: a hundred thousand wall times a year, on a few hundred days at a few dozen times)
+        return {**on_day(local.date()), **at_time(local.hour, local.minute)}
 
     return values_at
+
+
+# per account of a post, what every occurrence shares: the account, its name and type, the templates,
+# how many, their variant ids, the limit's maximum, the key's tail (see _key) and, for lines of JSON,
+# the frame (JsonLines.frame), and its content warning
+_Target = tuple[Any, str, str, tuple[Template, ...], int, list[str], "int | None", bytes, tuple[str, str, str], str]
+
+
+def _targets(post: Post, accounts: list[Any], lines: JsonLines | None = None) -> list[_Target]:
+    targets = []
+    ids: dict[int, list[str]] = {}  # (accounts without wording of their own share the post's)
+    for account in accounts:
+        templates = post.texts[account.name]
+        limit = account.rules.limit
+        maximum = limit.maximum if limit else None
+        frame = ("", "", "") if lines is None else lines.frame(post.id, post.kind, account.name, account.type,
+                                                               len(templates), maximum, post.campaign, post.source)
+        if id(templates) not in ids:
+            ids[id(templates)] = [variant_id(t) for t in templates]
+        targets.append((account, account.name, account.type, templates, len(templates), ids[id(templates)],
+                        maximum, f"\x1f{account.name}".encode(), frame,
+                        post.option(account.name, CONTENT_WARNING) or ""))
+    return targets
+
+
+def _campaign(calendar: Calendar, post: Post) -> Campaign | None:
+    return calendar.campaigns.get(post.campaign) if post.campaign else None
+
+
+def _occurring(post: Post, start: datetime, end: datetime, memo: Memo) -> Iterator[_Found] | None:
+    """The post's occurrences in the window (as tuples), or None when it has none: what a post's rows
+    share is made only for the posts that have some (in a window of a few weeks, a few of them)."""
+    found = _occurrences(post, start, end, memo)
+    first = next(found, None)
+    return None if first is None else chain((first,), found)
 
 
 def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[Any, ...], rows: list[Row]) -> None:
@@ -417,38 +509,72 @@ def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[A
     the rows begin, as :func:`_plan` has them)."""
     start, end, memo, values_at, history, emit_from = how
     brand = calendar.brand
-    campaign = calendar.campaigns.get(post.campaign) if post.campaign else None
+    campaign = _campaign(calendar, post)
     source, pid, kind = post.source, post.id, post.kind
     sha256 = hashlib.sha256
-    # per account, what every occurrence shares (the loop below runs a few hundred thousand times a year)
-    targets = []
-    for account in accounts:
-        templates = post.texts[account.name]
-        limit = account.rules.limit
-        targets.append((account, account.name, account.type, templates, len(templates),
-                        [variant_id(t) for t in templates], limit.maximum if limit else None,
-                        f"\x1f{account.name}".encode(), post.option(account.name, CONTENT_WARNING) or ""))
+    found = _occurring(post, start, end, memo)
+    if found is None:
+        return
+    targets = _targets(post, accounts)  # (the loop below runs a few hundred thousand times a year)
     rotation: dict[str, tuple[list[int], list[int | None]]] = {}
-    for occ in occurrences(post, start, end, memo):
-        values = values_at(occ.local)
-        instant = occ.instant or _instant(occ.at)
+    for index, at, local, note, instant, _ in found:
+        values = values_at(local)
+        instant = instant or _instant(at)
         head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
         if history is not None and instant < emit_from:  # another part's: only the rotation moves on
-            for _, name, _, _, _, ids, _, tail, _ in targets:
-                _rotate(history, rotation, ids, pid, name, sha256(head + tail).hexdigest()[:32], occ.index)
+            _rotate_only(history, rotation, targets, pid, head, index)
             continue
-        for account, name, network_type, templates, count, ids, maximum, tail, warning in targets:
+        for account, name, network_type, templates, count, ids, maximum, tail, _, warning in targets:
             key = sha256(head + tail).hexdigest()[:32]
-            if history is None:
-                number = occ.index % count
-            else:
-                number = _rotate(history, rotation, ids, pid, name, key, occ.index)
+            number = index % count if history is None else _rotate(history, rotation, ids, pid, name, key, index)
             text = templates[number].render(values)
             if campaign is not None:
                 text = finish(text, brand, campaign, account)
             rows.append((instant, name, pid, len(rows), Publication(
-                key, source, pid, kind, name, network_type, occ.at, text, number + 1, count, maximum,
-                post.campaign, occ.note, None, ids[number], kind, content_warning=warning)))
+                key, source, pid, kind, name, network_type, at, text, number + 1, count, maximum,
+                post.campaign, note, None, ids[number], kind, content_warning=warning)))
+
+
+def _post_lines(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[Any, ...],
+                into: tuple[list[LineRow], JsonLines]) -> None:
+    """:func:`_post_rows` with each publication's line of JSON (:meth:`JsonLines.line`) in its place."""
+    start, end, memo, values_at, history, emit_from = how
+    rows, lines = into
+    found = _occurring(post, start, end, memo)
+    if found is None:
+        return
+    targets = _targets(post, accounts, lines)
+    brand = calendar.brand
+    campaign = _campaign(calendar, post)
+    source, pid = post.source, post.id
+    sha256, dumps, escaped, lengths, length = hashlib.sha256, lines.dumps, _ESCAPED.search, lines.lengths, lines.length
+    formats = [[compiled(t.source)[0] for t in target[3]] for target in targets]  # (Template.render's)
+    rotation: dict[str, tuple[list[int], list[int | None]]] = {}
+    for index, at, local, note, instant, iso in found:
+        values = values_at(local)
+        instant = instant or _instant(at)
+        head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
+        if history is not None and instant < emit_from:  # another part's: only the rotation moves on
+            _rotate_only(history, rotation, targets, pid, head, index)
+            continue
+        written = iso or at.isoformat()
+        noted = f',"note":{dumps(note).decode()}' if note else ""
+        for target, texts in zip(targets, formats, strict=True):
+            account, name, network_type, _, count, ids, maximum, tail, frame, _ = target
+            key = sha256(head + tail).hexdigest()[:32]
+            number = index % count if history is None else _rotate(history, rotation, ids, pid, name, key, index)
+            text = finish(texts[number] % values, brand, campaign, account)  # (no campaign: the text as it is)
+            quoted = f'"{text}"' if escaped(text) is None else dumps(text).decode()
+            size = "null" if maximum is None else (lengths.get((text, network_type)) or length(text, network_type))
+            rows.append((f"{instant}{name}\x00{pid}", f'{{"key":"{key}"{frame[0]}{written}","text":{quoted},"variant":'
+                         f'{number + 1}{frame[1]}{size}{frame[2]}{noted},"origin":"calendar"}}'))
+
+
+def _rotate_only(history: VariantHistory, rotation: dict[str, _Rotation], targets: list[_Target], post: str,
+                 head: bytes, index: int) -> None:
+    """An occurrence before the rows begin: the variants rotate as if it were planned."""
+    for _, name, _, _, _, ids, _, tail, _, _ in targets:
+        _rotate(history, rotation, ids, post, name, hashlib.sha256(head + tail).hexdigest()[:32], index)
 
 
 _Rotation = tuple[list[int], list[int | None]]  # per account: uses of each variant, the last one chosen

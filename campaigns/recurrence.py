@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr, weekday, weekdays
 
 from .errors import RuleError
-from .expansion import Shape, shape_of
+from .expansion import Shape, shape_from, shape_of
 from .timeparse import When, zone
 
 _RRULE_UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
@@ -83,17 +83,137 @@ def parse_rule(text: str, dtstart: datetime, tz: ZoneInfo, *, has_time: bool) ->
     # UNTIL in UTC ('Z') is read as that instant in the post's zone (dtstart is local).
     body = _RRULE_UNTIL.sub(lambda m: "UNTIL=" + datetime.strptime(m.group(1), "%Y%m%dT%H%M%S")
                             .replace(tzinfo=UTC).astimezone(tz).strftime("%Y%m%dT%H%M%S"), body)
+    rule, shape = read_rule(body, dtstart)
+    parts = rule_parts(shape)
+    if not can_occur(parts):
+        raise RuleError("this rrule never produces a date (e.g. the 30th of February)")
+    return Rule(rule, body, fine, parts, shape)
+
+
+def read_rule(body: str, dtstart: datetime) -> tuple[rrule, Shape]:
+    """The dateutil rule ``body`` (no ``RRULE:``, UNTIL in local time) says from ``dtstart``, and its
+    parts; RuleError saying what is wrong.  The rules calendars write are read here (:func:`_plain`)
+    and given to dateutil's constructor; the rest, and every rule with anything odd about it, are
+    read by ``rrulestr`` (whose message a wrong rule gets)."""
+    plain = _plain(body, dtstart)
+    if plain is not None:
+        return plain
     try:
         rule = rrulestr(body, dtstart=dtstart, cache=False)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         raise RuleError(f"invalid rrule: {_rrule_message(exc)}", RULE_HINT) from None
     if not isinstance(rule, rrule):  # pragma: no cover - a set needs RDATE/EXDATE lines, refused above
         raise RuleError("rrule: holds one rule", RULE_HINT)
-    shape = shape_of(rule, dtstart)
-    parts = rule_parts(shape)
-    if not can_occur(parts):
-        raise RuleError("this rrule never produces a date (e.g. the 30th of February)")
-    return Rule(rule, body, fine, parts, shape)
+    return rule, shape_of(rule, dtstart)
+
+
+_PLAIN_RULE = re.compile(r"[A-Za-z]+=[A-Za-z0-9+,-]+(?:;[A-Za-z]+=[A-Za-z0-9+,-]+)*")
+_PLAIN_FREQS = {"YEARLY": YEARLY, "MONTHLY": MONTHLY, "WEEKLY": WEEKLY, "DAILY": DAILY}
+_WEEKDAYS = {day.__repr__(): day for day in weekdays}  # "MO": MO ...
+_BYDAY = re.compile(r"([+-]?[0-9]{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
+# the lists read here, and the values each may hold (anything else is rrulestr's to read)
+_LISTS = {"BYMONTH": ("bymonth", 1, 12, False), "BYMONTHDAY": ("bymonthday", 1, 31, True),
+          "BYHOUR": ("byhour", 0, 23, False), "BYMINUTE": ("byminute", 0, 59, False),
+          "BYSECOND": ("bysecond", 0, 59, False), "BYSETPOS": ("bysetpos", 1, 366, True)}
+
+
+def _plain(body: str, dtstart: datetime) -> tuple[rrule, Shape] | None:
+    """The rule and its parts read without ``rrulestr``: for a rule of the parts :mod:`campaigns.expansion`
+    expands (DAILY to YEARLY), each once, every value in its range; None for any other (``rrulestr``
+    reads those, and says what is wrong with them).  The arguments are those ``rrulestr`` gives
+    dateutil's constructor, and the parts those :func:`~campaigns.expansion.shape_of` reads from the
+    rule's text (``tests/test_expansion.py`` holds both to ``rrulestr``'s)."""
+    if _PLAIN_RULE.fullmatch(body) is None:
+        return None
+    written: dict[str, str] = {}
+    for part in body.upper().split(";"):
+        name, value = part.split("=")
+        if name in written:
+            return None
+        written[name] = value
+    arguments = _arguments(written)
+    if arguments is None:
+        return None
+    try:
+        rule = rrule(dtstart=dtstart, cache=False, **arguments)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        return None
+    until = arguments.get("until")
+    if isinstance(until, datetime):  # (as dateutil writes it)
+        written["UNTIL"] = until.strftime("%Y%m%dT%H%M%S")
+    return rule, shape_from(written, dtstart)
+
+
+def _arguments(written: dict[str, str]) -> dict[str, object] | None:
+    """dateutil's constructor's arguments for ``written`` (upper case), as ``rrulestr`` makes them;
+    None when a part or value is not one :func:`_plain` reads."""
+    out: dict[str, object] = {}
+    for name, value in written.items():
+        argument = _argument(name, value)
+        if argument is None:
+            return None
+        out[argument[0]] = argument[1]
+    return out if "freq" in out else None
+
+
+def _argument(name: str, value: str) -> tuple[str, object] | None:
+    """One part's argument (its name and value), or None."""
+    if name in _LISTS:
+        key, low, high, negative = _LISTS[name]
+        numbers = _numbers(value, low, high, negative)
+        return (key, numbers) if numbers is not None else None
+    if name == "FREQ" and value in _PLAIN_FREQS:
+        return "freq", _PLAIN_FREQS[value]
+    if name in ("INTERVAL", "COUNT") and value.isdigit() and int(value) >= 1:
+        return name.lower(), int(value)
+    if name == "WKST" and value in _WEEKDAYS:
+        return "wkst", _WEEKDAYS[value].weekday
+    if name == "UNTIL":
+        until = _until(value)
+        return ("until", until) if until is not None else None
+    if name == "BYDAY":
+        days = _days_of(value)
+        return ("byweekday", days) if days is not None else None
+    return None
+
+
+_UNTIL = re.compile(r"[0-9]{8}(?:T[0-9]{6})?")
+
+
+def _until(value: str) -> datetime | None:
+    """UNTIL as a day (its midnight) or a day and time, %Y%m%d[T%H%M%S], as dateutil's parser reads it."""
+    if _UNTIL.fullmatch(value) is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y%m%dT%H%M%S" if "T" in value else "%Y%m%d")
+    except ValueError:
+        return None
+
+
+def _numbers(value: str, low: int, high: int, negative: bool) -> list[int] | None:
+    """The comma-separated whole numbers of ``value``, each from ``low`` to ``high`` (or as far
+    below zero, when ``negative``); None if any is not."""
+    out = []
+    for item in value.split(","):
+        if not item.lstrip("+-").isdigit() or item.count("+") + item.count("-") > 1:
+            return None
+        number = int(item)
+        if not (low <= number <= high or (negative and -high <= number <= -low)):
+            return None
+        out.append(number)
+    return out
+
+
+def _days_of(value: str) -> list[weekday] | None:
+    """BYDAY's weekdays (an nth one with its n, never 0), as ``rrulestr`` reads them."""
+    out = []
+    for item in value.split(","):
+        match = _BYDAY.fullmatch(item)
+        if match is None or (match.group(1) is not None and int(match.group(1)) == 0):
+            return None
+        day = _WEEKDAYS[match.group(2)]
+        out.append(day(int(match.group(1))) if match.group(1) is not None else day)
+    return out
 
 
 def _rrule_message(exc: Exception) -> str:

@@ -73,21 +73,22 @@ class RecentExact(Generic[P]):
     """What :class:`RecentIndex` answers, by comparing with every post in the window: for
     accounts with few distinct texts, and the tests' oracle."""
 
-    def __init__(self, threshold: float, window: timedelta, scores: dict[tuple[int, int], float] | None = None):
+    def __init__(self, threshold: float, window: timedelta, scores: dict[int, float] | None = None):
         self.threshold = threshold
         self.window = window
         self.recent: deque[tuple[datetime, int, P]] = deque()
-        self.scores = {} if scores is None else scores
+        self.scores = {} if scores is None else scores  # by pair_key
 
     def find_and_add(self, at: datetime, item: int, sets: Sequence[frozenset[int]],
                      payload: P) -> tuple[P, float] | None:
         while self.recent and at - self.recent[0][0] > self.window:
             self.recent.popleft()
         found: tuple[P, float] | None = None
+        size = len(sets)
         for _when, other, data in reversed(self.recent):  # the most recent alike wins
             if other == item:
                 continue
-            pair = (item, other) if item < other else (other, item)
+            pair = item * size + other if item < other else other * size + item
             score = self.scores.get(pair)
             if score is None:
                 score = self.scores[pair] = jaccard(sets[item], sets[other])
@@ -96,6 +97,15 @@ class RecentExact(Generic[P]):
                 break
         self.recent.append((at, item, payload))
         return found
+
+
+def pair_key(a: int, b: int, items: int) -> int:
+    """The key of the pair of items ``a`` and ``b`` (of ``items``) in a dict of scores shared by
+    :class:`RecentExact` and :class:`RecentIndex`: one int, whichever comes first."""
+    return a * items + b if a < b else b * items + a
+
+
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class RecentIndex(Generic[P]):
@@ -109,37 +119,45 @@ class RecentIndex(Generic[P]):
 
     Several accounts posting the same texts share the work that is the texts': ``prefixes``
     (from :func:`rank_prefixes`, over ``sets``, at this threshold) and ``scores`` (a dict of the
-    pairs' similarities, filled as pairs are met)."""
+    pairs' similarities by :func:`pair_key`, filled as pairs are met).
+
+    Times are kept as whole microseconds since the first post's (aware times of many zones compare
+    slowly, and the walk below compares one per post it meets)."""
 
     def __init__(self, threshold: float, window: timedelta, sets: Sequence[frozenset[int]],
-                 prefixes: Sequence[list[int]] | None = None, scores: dict[tuple[int, int], float] | None = None):
+                 prefixes: Sequence[list[int]] | None = None, scores: dict[int, float] | None = None):
         _check_threshold(threshold)
         self.threshold = threshold
-        self.window = window
+        self.window = window // _MICROSECOND
         self.sets = sets
         self.prefixes = prefixes if prefixes is not None else rank_prefixes(sets, threshold)
         # per shingle (by rank), the posts indexed under it, oldest first: (number, item, when); the number
         # counts posts as they are added, so "most recent" is the latest added, as RecentExact has it.
         # Posts out of the window are not removed: a look stops at the first one (posts come in time order)
         # (and where that shingle is in the post's text's ranked shingles, for the positional filter: see _score)
-        self.postings: dict[int, list[tuple[int, int, datetime, int]]] = {}
-        self.latest: dict[int, tuple[int, P]] = {}  # item -> its latest post: (number, payload)
+        self.postings: dict[int, list[tuple[int, int, int, int]]] = {}
+        self.numbers = [0] * len(sets)  # item -> the number of its latest post (0: none yet)
+        self.payloads: list[P | None] = [None] * len(sets)  # item -> its latest post's payload
         # item -> what its latest post was found like: (number, when, payload, score) of that post, or None
-        self.answers: dict[int, tuple[int, datetime, P, float] | None] = {}
+        self.answers: dict[int, tuple[int, int, P, float] | None] = {}
         self.added = 0
+        self.origin: datetime | None = None
         self.scores = {} if scores is None else scores  # recurring posts meet the same pairs again
 
     def find_and_add(self, at: datetime, item: int, payload: P) -> tuple[P, float] | None:
-        oldest = at - self.window
-        latest, scores, threshold, sets, postings = self.latest, self.scores, self.threshold, self.sets, self.postings
+        if self.origin is None:
+            self.origin = at
+        now = (at - self.origin) // _MICROSECOND
+        oldest = now - self.window
+        numbers, scores, threshold, sets, postings = self.numbers, self.scores, self.threshold, self.sets, self.postings
+        size = len(sets)
         # A text posted before was answered then: of the posts up to that one, the most recent alike
         # was that answer (nothing alike came between them), so only the posts since are looked at
-        before = latest.get(item)
-        stop = before[0] if before is not None else 0
-        best: tuple[int, datetime, P, float] | None = None
+        stop = numbers[item]
+        best: tuple[int, int, P, float] | None = None
         self.added += 1
         for position, shingle in enumerate(self.prefixes[item]):
-            entry = (self.added, item, at, position)
+            entry = (self.added, item, now, position)
             posting = postings.get(shingle)
             if posting is None:
                 postings[shingle] = [entry]
@@ -147,24 +165,24 @@ class RecentIndex(Generic[P]):
             for number, other, when, where in reversed(posting):  # newest first: the first alike is the answer
                 if number <= stop or when < oldest:
                     break  # older than the answer so far (or this text's last post), or out of the window
-                if other == item or latest[other][0] != number:
-                    continue  # itself, or a text posted again since (met further up this list)
-                pair = (item, other) if item < other else (other, item)
+                if numbers[other] != number or other == item:
+                    continue  # a text posted again since (met further up this list), or itself
+                pair = item * size + other if item < other else other * size + item  # (pair_key, inlined)
                 score = scores.get(pair)
                 if score is None:
                     score = scores[pair] = _score(sets[item], sets[other], position, where, threshold)
                 if score >= threshold:
-                    best = (number, when, latest[other][1], score)
+                    best = (number, when, self.payloads[other], score)  # type: ignore[assignment]
                     stop = number
                     break
             posting.append(entry)
-        if best is None and before is not None:
+        if best is None and numbers[item]:
             best = self._still_recent(item, oldest)
         self.answers[item] = best
-        latest[item] = (self.added, payload)
+        numbers[item], self.payloads[item] = self.added, payload
         return (best[2], best[3]) if best is not None else None
 
-    def _still_recent(self, item: int, oldest: datetime) -> tuple[int, datetime, P, float] | None:
+    def _still_recent(self, item: int, oldest: int) -> tuple[int, int, P, float] | None:
         """The answer for the text's previous post, if it is still in the window (nothing alike came since)."""
         earlier = self.answers[item]
         return earlier if earlier is not None and earlier[1] >= oldest else None
@@ -184,17 +202,13 @@ def _score(a: frozenset[int], b: frozenset[int], position_a: int, position_b: in
     most = after_a if after_a < after_b else after_b  # (1 + the fewer ranked after it)
     if most / (size_a + size_b - most) < threshold:
         return 0.0
-    return _jaccard_if_sizes_allow(a, b, threshold)
-
-
-def _jaccard_if_sizes_allow(a: frozenset[int], b: frozenset[int], threshold: float) -> float:
-    """The pair's Jaccard similarity, or 0.0 when their sizes alone keep it under the threshold
-    (|A ∩ B| / |A ∪ B| is at most min / max of the sizes)."""
-    size_a, size_b = len(a), len(b)
+    # their sizes alone: |A ∩ B| / |A ∪ B| is at most min / max (the very division jaccard makes for a
+    # subset: never stricter than it, as threshold * large can be)
     small, large = (size_a, size_b) if size_a <= size_b else (size_b, size_a)
-    if small / large < threshold:  # (the very division jaccard makes for a subset: never
-        return 0.0                 # stricter than it, as threshold * large can be)
-    return jaccard(a, b)
+    if small / large < threshold:
+        return 0.0
+    common = len(a & b)  # (jaccard, inlined: a few hundred thousand pairs; neither set is empty)
+    return common / (size_a + size_b - common)
 
 
 def _check_threshold(threshold: float) -> None:

@@ -75,6 +75,12 @@ def _url_extractor() -> Callable[[str], list[dict[str, Any]]]:
     return twittertext.url_extractor()
 
 
+def load_url_extractor() -> None:
+    """Import the URL extractor now (0.3 s: its regexes are compiled at import), e.g. before a
+    process forks helpers that will each measure texts with links."""
+    _url_extractor()
+
+
 # Where a URL may be: its top-level domain follows a '.' and begins with a letter.
 _MAY_HOLD_URL = re.compile(r"\.[^\W\d_]")
 SCALE_FREE_URL_WEIGHT = 23  # twitter-text's transformed_url_length (config v3), for the bound
@@ -127,12 +133,36 @@ def _emoji_spans(text: str, tables: _Tables) -> dict[int, int]:
     return spans
 
 
+# What separates the words of an ASCII text for the URL extractor: the ASCII characters of
+# twitter-text's ``spaces_group`` (not Python's ``\s``, which also matches U+001C-U+001F).
+_ASCII_SPACES = re.compile(r"[\t\n\x0b\x0c\r ]+")
+
+
+def _words_url_weight(text: str) -> int:
+    """What the URLs of an ASCII ``text`` add to its length (each weighs 23 however long), word by
+    word.  A URL twitter-text extracts never holds a space (its protocol, domain, path and query
+    exclude them), the character before it may be a space or the start of the text alike (both are
+    "preceding characters", neither one of ``-_./``), and what it looks at after the domain is "a
+    character not in ``0-9a-zA-Z@+-``, or the end": a space or the end of the word alike.  So the
+    URLs of a text are those of its words, and a word's weight is worked out once (a calendar's
+    texts share their links; a year of them differs in the date)."""
+    total = 0
+    for word in _ASCII_SPACES.split(text):
+        if _MAY_HOLD_URL.search(word):
+            total += _word_url_weight(word)
+    return total
+
+
+@lru_cache(maxsize=4096)
+def _word_url_weight(word: str) -> int:
+    return sum(SCALE_FREE_URL_WEIGHT - len(e["url"]) for e in _url_extractor()(word))
+
+
 def weighted_length(text: str) -> tuple[int, bool]:
     """(weighted length, valid) exactly as ``parse_tweet(text)`` gives them."""
     if text.isascii():  # each character weighs one: no emoji, no invalid character
         normalized = _LINE_ENDINGS.sub("\n", text)
-        found = _url_extractor()(normalized) if _MAY_HOLD_URL.search(normalized) else []
-        length = len(normalized) + sum(SCALE_FREE_URL_WEIGHT - len(e["url"]) for e in found)
+        length = len(normalized) + (_words_url_weight(normalized) if _MAY_HOLD_URL.search(normalized) else 0)
         return length, 0 < length <= MAXIMUM
     tables = _tables()
     normalized = _LINE_ENDINGS.sub("\n", unicodedata.normalize("NFC", text))

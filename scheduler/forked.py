@@ -1,13 +1,14 @@
 """Part of a one-shot command's work done by a forked child, on the machine's second core.
 
 ``plan --json`` and ``lint`` of a big calendar are pure computation that a person waits for.
-Each forks one child before anything is built (the child reads nothing the parent has made,
-so no page is copied on write as reference counts change), both parse the same text, and the
-child does a share of the work the parent then does not: the second half of the plan's
-window, the repetition check of some accounts.  The child hands its result over in an
+Each forks one child once the calendar is loaded (``lint``: once the window is planned): the
+child works on what the parent built as the fork left it (copy-on-write; one-shot commands run
+with the collector off, so only the pages reference counts touch are copied), and does a share
+of the work the parent then does not: the second part of the plan's window, the repetition
+check of some accounts.  The file is parsed once.  The child hands its result over in an
 anonymous in-memory file and exits; the parent collects it, or, if the child failed for any
 reason, does that share itself.  The child dies with its parent: a command stopped by a
-signal leaves nothing running.
+signal leaves nothing running.  A child is started only when a core is idle (:func:`can_fork`).
 """
 
 from __future__ import annotations
@@ -138,5 +139,13 @@ def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child
 
 
 def can_fork() -> bool:
-    """Whether a child can help: fork and in-memory files, and a second core to run on."""
-    return hasattr(os, "fork") and hasattr(os, "memfd_create") and len(os.sched_getaffinity(0)) > 1
+    """Whether a child can help: fork and in-memory files, and a second core to run on, idle (on a
+    busy machine a child finishes no sooner and costs CPU of its own: its share of the work done
+    twice, the two processes' caches: one process does it all)."""
+    return (hasattr(os, "fork") and hasattr(os, "memfd_create") and len(os.sched_getaffinity(0)) > 1
+            and spare_core())
+
+
+def spare_core() -> bool:
+    """Whether one more process would have a core of its own: the load average leaves one idle."""
+    return os.getloadavg()[0] <= len(os.sched_getaffinity(0)) - 1

@@ -39,7 +39,7 @@ from campaigns.gcpause import paused_gc
 from campaigns.model import Post
 
 from . import calendarcache
-from .forked import Child, read_all, result_file
+from .forked import Child, read_all, result_file, spare_core
 
 
 def check(path: str) -> CalendarResult:
@@ -125,7 +125,7 @@ def _checked(path: str) -> tuple[CalendarResult, bytes | None]:
 def _spare_core() -> bool:
     """Whether a second child would have a core of its own: each child parses the whole file, so on
     a busy machine two take longer than one."""
-    return os.getloadavg()[0] <= len(os.sched_getaffinity(0)) - 1
+    return spare_core()
 
 
 def _merged(found: list[tuple[CalendarResult, bytes]] | None) -> CalendarResult | None:

@@ -112,3 +112,76 @@ def test_rules_within_the_day_are_left_to_dateutil() -> None:
     start = datetime(2026, 6, 3, 10, 15)
     assert not shape_of(parse_rule("FREQ=HOURLY;INTERVAL=6", start, UTC_ZONE, has_time=True).rule, start).plain
     assert not shape_of(parse_rule("FREQ=YEARLY;BYYEARDAY=100", start, UTC_ZONE, has_time=True).rule, start).plain
+
+
+def _by_rrulestr(text: str, start: datetime):  # type: ignore[no-untyped-def]
+    from dateutil.rrule import rrulestr
+
+    rule = rrulestr(text, dtstart=start, cache=False)
+    return rule, shape_of(rule, start)
+
+
+@settings(max_examples=400, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(rules(), starts, st.sampled_from(["as written", "lower case", "signed"]))
+def test_a_rule_read_without_rrulestr_is_rrulestrs(text: str, start: datetime, spelling: str) -> None:
+    """The rules calendars write are read by recurrence._plain, not rrulestr: the same rule (its
+    text, as dateutil writes it, is the same) with the same parts, or None (rrulestr reads it)."""
+    from campaigns.recurrence import _plain
+
+    if spelling == "lower case":
+        text = text.lower()
+    elif spelling == "signed":
+        text = text.replace("=1", "=+1").replace(",1", ",+1")
+    try:
+        expected = _by_rrulestr(text, start)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        assert _plain(text, start) is None, text
+        return
+    fast = _plain(text, start)
+    if fast is not None:
+        assert (str(fast[0]), fast[1]) == (str(expected[0]), expected[1]), text
+
+
+@pytest.mark.parametrize("text", [
+    "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9", "freq=monthly;byday=-1fr;byhour=9;byminute=30", "FREQ=DAILY;UNTIL=20270301",
+    "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=8", "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;BYHOUR=17",
+    "FREQ=WEEKLY;INTERVAL=2;WKST=SU;BYDAY=TU,TH;BYHOUR=10;COUNT=12", "FREQ=MONTHLY;BYDAY=+2SA;BYHOUR=11",
+])
+def test_the_rules_calendars_write_are_read_without_rrulestr(text):
+    from campaigns.recurrence import _plain
+
+    start = datetime(2027, 1, 4, 10, 15)
+    fast = _plain(text, start)
+    assert fast is not None
+    expected = _by_rrulestr(text, start)
+    assert (str(fast[0]), fast[1]) == (str(expected[0]), expected[1])
+
+
+@pytest.mark.parametrize("text", [
+    "FREQ=DAILY;BYHOUR=24", "FREQ=DAILY;BYHOUR=9;BYHOUR=10", "FREQ=WEEKLY;BYDAY=0MO", "FREQ=DAILY;UNTIL=20270231",
+    "FREQ=DAILY; BYHOUR=9", "FREQ=HOURLY", "FREQ=YEARLY;BYWEEKNO=3", "FREQ=DAILY;BYSETPOS=0", "FREQ=DAILY;COUNT=0",
+    "FREQ=DAILY;BYMONTHDAY=0", "FREQ=DAILY;", "BYHOUR=9", "FREQ=DAILY;BYDAY=MO(+1)", "FREQ=DAILY;INTERVAL=-1",
+])
+def test_any_other_rule_is_rrulestrs_to_read(text):
+    """Each is wrong, or fine but not one _plain reads: rrulestr reads it (and says what is wrong)."""
+    from campaigns.recurrence import _plain
+
+    assert _plain(text, datetime(2027, 1, 4, 10, 15)) is None
+
+
+def test_the_generated_calendars_rules_are_all_read_without_rrulestr():
+    """(Not vacuous: the rules of a calendar of many distinct rules all take the fast reading, and
+    are rrulestr's.)"""
+    import gzip
+
+    from campaigns.calendar import loads
+    from campaigns.recurrence import _plain
+    from tests.conftest import DATA
+
+    calendar = loads(gzip.decompress((DATA / "golden" / "many-rules-300.yaml.gz").read_bytes()).decode())
+    series = [post.series for post in calendar.posts if post.series.rule is not None]
+    assert len({s.rule_text for s in series}) > 50
+    for one in series:
+        fast = _plain(one.rule_text, one.dtstart)
+        assert fast is not None, one.rule_text
+        assert str(fast[0]) == str(_by_rrulestr(one.rule_text, one.dtstart)[0])

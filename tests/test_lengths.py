@@ -149,3 +149,27 @@ def test_the_url_extractor_loads_without_the_tweet_parser_and_leaves_twitter_tex
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(Path(__file__).resolve().parent.parent)).stdout.split("\n")
     assert out[:2] == ["(35, True) False False", "35 twitter_text.regexp.valid_url_path"]
+
+
+@pytest.mark.slow
+def test_the_urls_of_a_text_weigh_what_those_of_its_words_weigh():
+    """xlength weighs an ASCII text's URLs word by word (cached per word): the same sum as
+    twitter-text's extractor run over the whole text, on texts made to put URLs, their edges and
+    the characters around them (``-_./@#$+``, brackets, ``\\x1c``, which Python calls a space and
+    twitter-text does not) next to every kind of space."""
+    import random
+
+    from twitter_text import parse_tweet
+    from twitter_text.extract_urls import extract_urls_with_indices
+
+    from campaigns.xlength import SCALE_FREE_URL_WEIGHT, _words_url_weight, weighted_length
+
+    rng = random.Random(24)
+    pieces = ["https://acme.example/track?utm_source=x&a=1", "acme.com/a", "http://t.co/abc", "www.example.org",
+              "a.co", "shop.example", "x.com?", "-", "_", ".", "/", "@", "#", "$", "+", "(", ")", ":", "?", "x", "1",
+              "Track", " ", " ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "  "]
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        whole = sum(SCALE_FREE_URL_WEIGHT - len(e["url"]) for e in extract_urls_with_indices(text))
+        assert _words_url_weight(text) == whole, repr(text)
+        assert weighted_length(text)[0] == parse_tweet(text).weightedLength, repr(text)

@@ -138,7 +138,7 @@ def test_a_child_that_checked_other_accounts_is_not_believed(big, forks, capsys,
     """The parent takes the child's findings only for the accounts it asked for."""
     expected = serial(capsys, monkeypatch, big)
 
-    def other(args, clock, text, fd):
+    def other(work, accounts, fd):
         with os.fdopen(fd, "wb", closefd=False) as fh:
             fh.write(marshal.dumps((["site"], [])))
 
@@ -153,7 +153,7 @@ def test_an_invalid_calendar_is_reported_once_by_the_parent(big, forks, capsys, 
     code, out, err = run_lint(capsys, str(bad))
     assert code == 1 and out == ""
     assert err.count("tipp") == 1 and err.startswith(f"{bad}:")
-    assert len(forks) == 1
+    assert forks == []  # (the child starts once the window is planned: an invalid calendar has none)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,9 @@ from .common import (
 from .times import window_of
 
 if TYPE_CHECKING:
-    from campaigns.lint import Elsewhere
+    from collections.abc import Callable
+
+    from campaigns.lint import Elsewhere, Found
 
     from ..clock import Clock
     from ..forked import Child
@@ -147,18 +149,18 @@ def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
 
     from .. import forked
 
-    clock = forked.Frozen(clock.now())  # (one "now" for this process and its child)
     text = read_file(args.calendar)
-    child = None
-    if len(text) >= forked.PARALLEL_FROM_CHARS and forked.can_fork():  # big: a child checks some accounts' repeats
-        child = forked.Child.start("herald-lint", lambda fd: _lint_child(args, clock, text, fd))
+    calendar = load_calendar(args.calendar, text)
+    status = _status_if_any(args.status, calendar)
+    start, end = window_of(args, calendar, clock)
+    helpers: list[Child] = []
+    # big: once the window is planned, a forked child checks some accounts' repeats
+    elsewhere = _elsewhere(helpers) if len(text) >= forked.PARALLEL_FROM_CHARS and forked.can_fork() else None
+    del text
     try:
-        calendar = load_calendar(args.calendar, text)
-        status = _status_if_any(args.status, calendar)
-        start, end = window_of(args, calendar, clock)
-        report = lint(calendar, start, end, status, elsewhere=_collect(child) if child is not None else None)
+        report = lint(calendar, start, end, status, elsewhere=elsewhere)
     finally:
-        if child is not None:
+        for child in helpers:
             child.close()
     lines = []
     for problem in report.problems:
@@ -187,50 +189,43 @@ def _problem(fields: tuple[Any, ...]) -> Any:
     return Problem(path, line, col, message, hint, severity, Code(code), tuple(posts))
 
 
-def _lint_child(args: argparse.Namespace, clock: Clock, text: str, fd: int) -> None:  # pragma: no cover - child
-    """In the child (scheduler/forked.py): the repetition check of the second share of the
-    accounts (the parent plans the same window and cuts the same shares), written to ``fd``.
-    Only the voice guide's thresholds and severities matter to it: no status file is needed."""
-    from campaigns.calendar import check
-    from campaigns.lint import Collector, checker_for, repetition, shares
-    from campaigns.plan import plan
-
+def _lint_child(work: Callable[[], Found], accounts: list[str], fd: int) -> None:  # pragma: no cover - child
+    """In the child (scheduler/forked.py): the repetition check of ``accounts`` (``work``, on the
+    calendar and the plan the parent made before the fork), written to ``fd`` with the accounts."""
     from ..forked import result_file
 
-    calendar = check(args.calendar, text).value
-    if calendar is None:
-        raise SystemExit(1)  # (the parent says what is wrong)
-    start, end = window_of(args, calendar, clock)
-    publications = plan(calendar, start, end)
-    theirs = shares(publications)[1]
-    out = Collector()
-    repetition(calendar, publications, checker_for(calendar), out, theirs)
     found = [(key, (p.path, p.line, p.col, p.message, p.hint, p.severity, str(p.code), p.posts))
-             for key, p in out.problems.items()]
+             for key, p in work()]
     with result_file(fd) as fh:
-        fh.write(marshal.dumps((theirs, found)))
+        fh.write(marshal.dumps((accounts, found)))
 
 
-def _collect(child: Child) -> Elsewhere:
-    """``elsewhere`` for :func:`campaigns.lint.lint`: the child's findings for the accounts asked,
-    or None when it failed or checked other accounts (then this process checks them)."""
-    from campaigns.errors import Problem
+def _elsewhere(started: list[Child]) -> Elsewhere:
+    """``elsewhere`` for :func:`campaigns.lint.lint`: the work started in a forked child (kept in
+    ``started``, for the caller to close), then its findings for exactly the accounts asked, or
+    None when it could not start, failed or checked other accounts (then this process checks them)."""
+    from ..forked import Child, read_all
 
-    from ..forked import read_all
+    def start(work: Callable[[], Found], accounts: list[str]) -> Callable[[], Found | None]:
+        child = Child.start("herald-lint", lambda fd: _lint_child(work, accounts, fd))
+        if child is not None:
+            started.append(child)
 
-    def collect(accounts: list[str]) -> list[tuple[tuple[object, ...], Problem]] | None:
-        fd = child.collect()
-        if fd is None:
-            return None
-        try:
-            checked, found = marshal.loads(read_all(fd))
-        except (EOFError, ValueError, TypeError):
-            return None
-        if checked != accounts:
-            return None
-        return [(key, _problem(fields)) for key, fields in found]
+        def collect() -> Found | None:
+            fd = child.collect() if child is not None else None
+            if fd is None:
+                return None
+            try:
+                checked, found = marshal.loads(read_all(fd))
+            except (EOFError, ValueError, TypeError):
+                return None
+            if checked != accounts:
+                return None
+            return [(key, _problem(fields)) for key, fields in found]
 
-    return collect
+        return collect
+
+    return start
 
 
 def cmd_plan(args: argparse.Namespace, clock: Clock) -> int:

@@ -1,19 +1,19 @@
 """``herald plan --json``: every publication as a line of JSON, on every core the machine lends.
 
-A year of a 10,000-post calendar is a quarter of a million lines.  Loading the file, planning
-and encoding are pure computation, so a big calendar is done by two processes: the file is
-read once, a forked child parses the same text and plans and encodes the second half of the
-window while this process parses it and plans, encodes and writes the first half; the
-child's lines follow.  The halves are exactly the whole plan cut in two
-(:func:`campaigns.plan.plan_rows` with ``emit_from``: with a ledger, the child replays the
-variant rotation of the first half), the child forks before anything is built (sharing
-nothing that reference counts would copy page by page) and both use one "now", so the
-output is byte for byte the serial one (a test compares them).  The child hands its lines
-over in an anonymous in-memory file, which the kernel copies to the output (``sendfile``);
-if it fails for any reason, this process plans its half itself.
+A year of a 10,000-post calendar is a quarter of a million lines.  Planning and encoding are
+pure computation, so a big calendar is done by two processes: once the calendar is loaded (and
+the status file and the ledger read), a forked child plans and encodes the second part of the
+window while this process plans, encodes and writes the first; the child's lines follow.  The
+child works on the calendar as the fork left it (copy-on-write, with the collector off: no page
+is copied but those reference counts touch), so the file is parsed once.  The parts are exactly
+the whole plan cut in two (:func:`campaigns.plan.plan_lines` with ``emit_from``: with a ledger,
+the child replays the variant rotation of the first part) and both use one "now", so the output
+is byte for byte the serial one (a test compares them).  The child hands its lines over in an
+anonymous in-memory file, which the kernel copies to the output (``sendfile``); if it fails for
+any reason, this process plans its part itself.
 
-Lines are written as they are made, a few thousand at a time: memory stays flat whatever the
-window (on a virtual machine every fresh page of memory costs a fault).
+The lines are made with the plan (:func:`campaigns.plan.plan_lines`: no publication is made) and
+written a few thousand at a time.
 
 The status file's announcements (few) are merged in by time, exactly as
 :func:`scheduler.cli.common.planned` orders them: at the same instant, posts first.
@@ -28,16 +28,18 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from campaigns.calendar import check
-from campaigns.plan import JsonLines, Publication, plan_rows, utc_instant
+from campaigns.plan import JsonLines, LineRow, Publication, plan_lines, prepare, utc_instant
 
 from .. import forked
 from ..clock import Clock
 from ..forked import Child, Frozen
 from .common import load_calendar, planned, variant_history
 from .times import window_of
+
+if TYPE_CHECKING:
+    from campaigns.model import Calendar
 
 _INSTANT = len("2027-01-01T00:00:00Z")  # every UTC instant of a plan has this width
 _CHUNK = 4096
@@ -49,9 +51,8 @@ def cmd_plan_json(args: argparse.Namespace, clock: Clock) -> int:
     clock = Frozen(clock.now())
     only = getattr(args, "only", None)
     text = read_file(args.calendar)
-    big = only != "status" and len(text) >= forked.PARALLEL_FROM_CHARS and forked.can_fork()
-    helper = Child.start("herald-plan", lambda fd: _child(args, clock, text, fd)) if big else None
     out = _Output(sys.stdout)
+    helper = None
     try:
         calendar = load_calendar(args.calendar, text)
         start, end = window_of(args, calendar, clock)
@@ -63,8 +64,12 @@ def cmd_plan_json(args: argparse.Namespace, clock: Clock) -> int:
             out.lines(line for _, line in _merged([], status, JsonLines()))
             return 0
         history = variant_history(args, start, end)
+        if len(text) >= forked.PARALLEL_FROM_CHARS and forked.can_fork():
+            del text  # (the child has no use for it)
+            prepare(calendar)
+            helper = Child.start("herald-plan", lambda fd: _child(calendar, (start, end, history), fd))
         if helper is None:
-            out.lines(_encoded(plan_rows(calendar, start, end, history), status))
+            out.lines(_encoded(plan_lines(calendar, start, end, history), status))
             return 0
         _halves(out, helper, (calendar, start, end, history), status)
         return 0
@@ -81,12 +86,12 @@ def _halves(out: _Output, helper: Child, plan_args: tuple[Any, datetime, datetim
     calendar, start, end, history = plan_args
     middle = _middle(start, end)
     early = [s for s in status if s[0] < utc_instant(middle)]
-    out.lines(_encoded(plan_rows(calendar, start, middle, history), early))
+    out.lines(_encoded(plan_lines(calendar, start, middle, history), early))
     late = status[len(early):]  # after every line of this half; among the child's, or before them
     done = helper.collect()  # (the child has been working all along: this waits for what is left)
     theirs = _Handover(done) if done is not None else None
     if theirs is None:  # the child failed: its half is planned here
-        out.lines(_encoded(plan_rows(calendar, start, end, history, emit_from=middle), late))
+        out.lines(_encoded(plan_lines(calendar, start, end, history, emit_from=middle), late))
         return
     first = theirs.first_instant()
     before = [s for s in late if first is None or s[0] < first]
@@ -107,10 +112,10 @@ def _middle(start: datetime, end: datetime) -> datetime:
 SHARE = 0.55  # of the window, this process's: both finish together (measured on a year of 10,000 posts)
 
 
-def _encoded(rows: list[Any], status: list[tuple[str, Publication]]) -> Iterator[str]:
-    encode = JsonLines()
-    line = encode.line
-    return (text for _, text in _merged(((row[0], line(row[-1])) for row in rows), status, encode))
+def _encoded(rows: list[LineRow], status: list[tuple[str, Publication]]) -> Iterable[str]:
+    if not status:  # (the lines as they are: a year is hundreds of thousands)
+        return [row[1] for row in rows]
+    return (text for _, text in _merged(((row[0][:_INSTANT], row[1]) for row in rows), status, JsonLines()))
 
 
 def _merged(lines: Iterable[tuple[str, str]], status: list[tuple[str, Publication]],
@@ -138,6 +143,10 @@ class _Output:
         self.out.flush()
 
     def lines(self, lines: Iterable[str]) -> None:
+        if isinstance(lines, list):
+            for begin in range(0, len(lines), _CHUNK):
+                self.write(lines[begin:begin + _CHUNK])
+            return
         chunk: list[str] = []
         for line in lines:
             chunk.append(line)
@@ -149,11 +158,11 @@ class _Output:
     def write(self, chunk: list[str]) -> None:
         if not chunk:
             return
-        data = "\n".join(chunk) + "\n"
         if self.buffer is not None:
-            self.buffer.write(data.encode())
+            self.buffer.write("\n".join(chunk).encode())
+            self.buffer.write(b"\n")
         else:
-            self.out.write(data)
+            self.out.write("\n".join(chunk) + "\n")
 
     def copy(self, part: _Handover) -> None:
         """The child's lines as they are: by the kernel (sendfile) when the output is a file or pipe."""
@@ -220,15 +229,13 @@ class _Handover:
                         self.lines(), strict=True))
 
 
-def _child(args: argparse.Namespace, clock: Frozen, text: str, fd: int) -> None:  # pragma: no cover - see above
-    result = check(args.calendar, text)
-    if result.value is None:
-        raise SystemExit(1)  # this process reports nothing: the parent says what is wrong
-    start, end = window_of(args, result.value, clock)
-    rows = plan_rows(result.value, start, end, variant_history(args, start, end), emit_from=_middle(start, end))
-    line = JsonLines().line
+def _child(calendar: Calendar, window: tuple[datetime, datetime, Any], fd: int) -> None:  # pragma: no cover - see above
+    """In the child: the lines of the window's second part (after :func:`_middle`), as
+    :class:`_Handover` reads them, written to ``fd``."""
+    start, end, history = window
+    rows = plan_lines(calendar, start, end, history, emit_from=_middle(start, end))
     with forked.result_file(fd) as fh:
         fh.write(f"{len(rows)}\n".encode())
-        fh.write("".join(row[0] for row in rows).encode())
+        fh.write("".join(row[0][:_INSTANT] for row in rows).encode())
         for begin in range(0, len(rows), _CHUNK):
-            fh.write(("\n".join([line(row[-1]) for row in rows[begin:begin + _CHUNK]]) + "\n").encode())
+            fh.write(("\n".join([row[1] for row in rows[begin:begin + _CHUNK]]) + "\n").encode())
