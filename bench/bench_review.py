@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import statistics
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-TOKEN = "bench-review-token-0123456789"
+TOKEN = secrets.token_urlsafe(24)  # made per run: no token-like literal in the repository
 
 
 def empty_calendar(text: str) -> str:
