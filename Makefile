@@ -68,7 +68,7 @@ test: lock-check $(STAMP) $(TEST_DEPS)
 	$(BIN)/mypy campaigns status scheduler
 	$(BIN)/python -m pytest
 
-## check: the same without the tests marked slow (about a minute): before every commit
+## check: the same without the slow tests (marked so, or listed in tests/slow.txt): under a minute
 check: lock-check $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy campaigns status scheduler

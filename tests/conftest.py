@@ -246,3 +246,32 @@ forked.can_fork = lambda: mode != "serial"
 sys.argv = ["herald", *sys.argv[1:]]
 entry()
 """
+
+
+# -- the fast cut: `make check` runs `pytest -m "not slow"` ------------------------------------
+# Besides the files and tests marked `slow` where they are written (real browsers, real engines
+# killed), tests/slow.txt lists the tests measured to take 0.06 s of CPU or more, and
+# files whose every test is slow: made by tests/slowlist.py (its docstring says how).
+SLOW_LIST = ROOT / "tests" / "slow.txt"
+
+
+def listed_slow(path: Path | None = None) -> set[str]:
+    path = path or SLOW_LIST
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    slow = listed_slow()
+    for item in items:
+        if item.nodeid in slow or item.nodeid.partition("::")[0] in slow:
+            item.add_marker(pytest.mark.slow)
+
+
+def adjusted_rand_score(truth: list, found: list) -> float:
+    """scikit-learn's, imported when first used: collecting the tests (the fast cut's first
+    seconds) imports no scientific stack."""
+    from sklearn.metrics import adjusted_rand_score as score
+
+    return float(score(truth, found))

@@ -13,7 +13,7 @@ from tests.conftest import reference
 
 
 def _suite(name: str) -> list[dict]:
-    data = YAML(typ="safe", pure=True).load(reference("twitter-text", "validate.yml").read_text(encoding="utf-8"))
+    data = YAML(typ="safe").load(reference("twitter-text", "validate.yml").read_text(encoding="utf-8"))
     return data["tests"][name]
 
 

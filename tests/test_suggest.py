@@ -12,7 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sklearn.metrics import adjusted_rand_score
 
 from campaigns.calendar import check, load
 from campaigns.errors import InvalidInput
@@ -21,7 +20,7 @@ from campaigns.suggest.readers import read_requests
 from campaigns.suggest.topics import find_topics
 from scheduler.cli import main
 from scheduler.clock import FakeClock
-from tests.conftest import ROOT
+from tests.conftest import ROOT, adjusted_rand_score
 
 DATA = ROOT / "tests" / "data" / "suggest"
 SAMPLE = ROOT / "content_calendar.yaml"

@@ -17,7 +17,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sklearn.metrics import adjusted_rand_score
 
 from campaigns.calendar import load
 from campaigns.errors import InvalidInput
@@ -28,7 +27,7 @@ from campaigns.suggest.readers import read_requests
 from campaigns.suggest.topics import find_topics
 from scheduler.cli import main
 from scheduler.clock import FakeClock
-from tests.conftest import ROOT
+from tests.conftest import ROOT, adjusted_rand_score
 
 DATA = ROOT / "tests" / "data" / "suggest"
 CLOCK = FakeClock(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))

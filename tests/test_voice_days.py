@@ -282,11 +282,13 @@ def test_hostile_text_is_read_as_people_see_it(text):
     "today 99 November 2026, 31/31, 2026-13-45, February 30th, 29 February 2027",
 ])
 def test_hostile_text_never_breaks_or_stalls_the_check(text):
-    started = time.perf_counter()
+    """A stall guard, not a benchmark: the process's CPU time (a backtracking pattern takes minutes;
+    another process's load on the machine does not count)."""
+    started = time.process_time()
     for when in ("2026-12-01T18:00", "2026-12-01T00:10"):
         for language in ("en", "en-GB", "en-US"):
             findings(text, when, language, HOURS)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_random_text_never_raises():
