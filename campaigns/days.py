@@ -247,6 +247,17 @@ _QUALIFIED = re.compile(_NOT_LETTER_BEFORE + r"(?:every|each|next|last|this|comi
 _DEIXIS = re.compile(_NOT_LETTER_BEFORE + r"(today|tonight|this\s+(?:morning|afternoon|evening)"
                      r"|tomorrow(?:\s+(?:morning|afternoon|evening|night))?|yesterday|last\s+night)"
                      + _NOT_LETTER_AFTER, re.IGNORECASE)
+_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14}
+_SHIFTED = re.compile(_NOT_LETTER_BEFORE + r"(?:(?:the\s+)?day\s+(after|before)|(an?|zero|one|two|three|four|five"
+                      r"|six|seven|eight|nine|ten|[0-9]{1,2})\s+(days?|weeks?|fortnights?|months?|years?)"
+                      r"(?:\s+(from|after|before|ago))?)\s+$", re.IGNORECASE)
+_SHIFTED_AFTER = re.compile(r"\s+(week|fortnight)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+# a day written before what happens on it, not as the name of the day the word means ("order
+# today – Friday 11 December delivery")
+_ATTRIBUTIVE = re.compile(r"\s+(?:deliver(?:y|ies)|dispatch(?:es)?|shipping|shipments?|collections?|pick-?ups?"
+                          r"|arrivals?|deadlines?|orders?|slots?|appointments?)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_NEGATED = re.compile(_NOT_LETTER_BEFORE + r"(?:not|instead\s+of|rather\s+than)\s+$", re.IGNORECASE)
 _PUNCT = r"[\s,:()\[\]\-–—]*"
 _GLUE = re.compile(_PUNCT + r"(?:(?:is|it|it's|it’s|on|the|only)" + _NOT_LETTER_AFTER + _PUNCT + r"){0,2}",
                    re.IGNORECASE)
@@ -449,8 +460,42 @@ def _deixes(text: str) -> list[Deixis]:
     for m in _DEIXIS.finditer(text):
         word = m.group(1).lower()
         shift = 1 if word.startswith("tomorrow") else -1 if word in ("yesterday",) or word.startswith("last") else 0
-        out.append(Deixis(m.start(), m.end(), shift, word == "tonight" or word.endswith("evening") and shift == 0))
+        moved = _moved(text, m.start(), m.end())
+        if moved is None:
+            continue
+        start, end, more = moved
+        out.append(Deixis(start, end, shift + more,
+                          not more and (word == "tonight" or word.endswith("evening") and shift == 0)))
     return out
+
+
+def _moved(text: str, start: int, end: int) -> tuple[int, int, int] | None:
+    """The span and the days added by the words around a "today"/"tomorrow"… ("the day after
+    tomorrow", "a week from today", "tomorrow week"), or None when they make it no day of its own
+    ("not today", "a year ago today")."""
+    if _NEGATED.search(text, max(0, start - 16), start):
+        return None
+    before = _SHIFTED.search(text, max(0, start - 40), start)
+    after = _SHIFTED_AFTER.match(text, end)
+    more = 0
+    if before is not None:
+        if before.group(1):
+            more = 1 if before.group(1).lower() == "after" else -1
+        else:
+            unit = before.group(3).lower().rstrip("s")
+            if unit not in _UNIT_DAYS:
+                return None
+            back = (before.group(4) or "").lower() in ("before", "ago")
+            more = _count(before.group(2)) * _UNIT_DAYS[unit] * (-1 if back else 1)
+        start = before.start()
+    if after is not None:
+        more += _UNIT_DAYS[after.group(1).lower()]
+        end = after.end()
+    return start, end, more
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBERS.index(word.lower()) if word.lower() in _NUMBERS else 1
 
 
 def _pairable(text: str, start: int, end: int, ref: DayRef) -> bool:
@@ -465,7 +510,8 @@ def _pairs(text: str, refs: list[DayRef], deixes: list[Deixis], sentences: list[
     used: set[int] = set()
     for di, dx in enumerate(deixes):
         i = bisect_left(starts, dx.end)
-        if i < len(refs) and i not in used and _pairable(text, dx.end, refs[i].start, refs[i]):
+        if i < len(refs) and i not in used and _pairable(text, dx.end, refs[i].start, refs[i]) and (
+                _ATTRIBUTIVE.match(text, refs[i].end) is None):
             out.append((di, i))
             used.add(i)
         elif i > 0 and i - 1 not in used and refs[i - 1].end <= dx.start and _pairable(
