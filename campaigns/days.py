@@ -275,6 +275,19 @@ _NOT_OPEN = re.compile(_NOT_LETTER_BEFORE + r"(?:closed|shut|not\s+open|no\s+lat
 _EXCEPTION = re.compile(_NOT_LETTER_BEFORE + r"(?:late\s+opening|open(?:ing)?\s+late|late[-\s]night|extended"
                         r"|special\s+(?:opening\s+)?hours|early\s+opening|open(?:ing)?\s+early)"
                         + _NOT_LETTER_AFTER, re.IGNORECASE)
+# the parts of a sentence ("open today until 4 pm, and on Monday until 7 pm"): each one's hours are
+# those of the days it names
+_CLAUSE = re.compile(r"[,;()\[\]]|:(?=\s)|\s+(?:and|or|but|while|whereas|plus)\s+|\s[-–—]\s|[–—]", re.IGNORECASE)
+_GENERIC = re.compile(_NOT_LETTER_BEFORE + r"(?:weekdays|weekends?|(?:mon|tues|wednes|thurs|fri|satur|sun)days"
+                      r"|every\s+day|daily|usually|normally|otherwise|other\s+days|holidays?)" + _NOT_LETTER_AFTER,
+                      re.IGNORECASE)
+_LINK_MARK = "\u2002"  # what a link reads as: a space (an en space, to know it was a link)
+_ONLINE = re.compile(_NOT_LETTER_BEFORE + r"(?:on-?line|web\s?(?:shop|store|site)|website|e-?(?:shop|store)"
+                     r"|(?:our|the)\s+app|app\s+store|(?:live\s+)?chat|support|hotline|(?:by|on\s+the)\s+phone"
+                     r"|[a-z0-9][a-z0-9-]*\.(?:example|com|net|org|shop|store|de|fr|nl|eu|io|co\.uk|uk))"
+                     + _NOT_LETTER_AFTER, re.IGNORECASE)
+_PHYSICAL = re.compile(_NOT_LETTER_BEFORE + r"(?:in[-\s]store|in\s+person|doors|(?:in|at|to)\s+(?:the|our)\s+"
+                       r"(?:showroom|store|shop|branch))" + _NOT_LETTER_AFTER, re.IGNORECASE)
 _CLOCK = (r"(?:[0-9]{1,2}(?:[:.][0-5][0-9])?\s*[ap]\.?m\.?" + _NOT_LETTER_AFTER
           + r"|[0-9]{1,2}:[0-5][0-9](?![0-9])|noon|midday|midnight)")
 _TIMES = re.compile(rf"(?:from\s+)?(?<![0-9:.])({_CLOCK})\s*(?:-|–|—|to|until|till)\s*({_CLOCK})"
@@ -356,7 +369,7 @@ class Parsed:
 def clean(text: str) -> tuple[str, tuple[int, ...] | None]:
     """The text as people read it (links blanked, tags as spaces, entities as characters, invisible
     format characters dropped) and, when that changed more than the links, where each character was."""
-    text = URL_RE.sub(lambda m: " " * len(m.group(0)), text)
+    text = URL_RE.sub(lambda m: _LINK_MARK * len(m.group(0)), text)
     if _HIDDEN.search(text) is None:
         return text, None
     parts: list[str] = []
@@ -548,6 +561,23 @@ def _heads(text: str, refs: list[DayRef], i: int, sentence: Sentence) -> bool:
     return _LEAD.fullmatch(text, sentence.start, ref.start) is not None and _HEADING.match(text, ref.end) is not None
 
 
+def _clause(text: str, start: int, end: int, at: tuple[int, int]) -> tuple[int, int]:
+    """The clause of a sentence (``start``-``end``) that has ``at`` in it."""
+    first = start
+    for m in _CLAUSE.finditer(text, max(start, at[0] - 200), at[0]):
+        first = m.end()
+    last = _CLAUSE.search(text, at[1], min(end, at[1] + 200))
+    return first, last.start() if last is not None else end
+
+
+def _online(text: str, claim: re.Match[str], start: int, end: int) -> bool:
+    """Whether a claim is about the website, the app or the support ("visit us online today"),
+    not the shop's doors (a closure concerns those only)."""
+    first, last = _clause(text, start, end, claim.span())
+    return (_ONLINE.search(text, first, last) is not None or _LINK_MARK in text[first:last]) and (
+        _PHYSICAL.search(text, first, last) is None)
+
+
 def _sentences(text: str) -> list[Sentence]:
     bounds = [0]
     for m in _BOUNDARY.finditer(text):
@@ -557,7 +587,7 @@ def _sentences(text: str) -> list[Sentence]:
     for start, end in zip(bounds, bounds[1:], strict=False):
         if end <= start:
             continue
-        claim = _OPEN.search(text, start, end)
+        claim = next((m for m in _OPEN.finditer(text, start, end) if not _online(text, m, start, end)), None)
         if claim is not None and _NOT_OPEN.search(text, start, end) is not None:
             claim = None
         out.append(Sentence(start, end, claim.span() if claim else None,
@@ -683,19 +713,47 @@ def _against_hours(parsed: Parsed, today: date, hours: Hours, out: list[Raw]) ->
     for sentence in parsed.sentences:
         if sentence.claim is None:
             continue
-        for day in _days_of(parsed, sentence, today):
-            ranges = hours.on(day)
-            if ranges == ():
-                out.append(("closed-day", f"{parsed.quote(*sentence.claim)!r} on {_day(day)}, a day the calendar "
-                                          f"declares closed ({hours.why_closed(day)})",
-                            "move the post, or say when you open again", parsed.span(*sentence.claim)))
-                break
-            if ranges and not sentence.exception:
-                _times(parsed, sentence, day, ranges, out)
+        days = _days_of(parsed, sentence, today)
+        closed = next((day for day in days if hours.on(day) == ()), None)
+        if closed is not None:
+            out.append(("closed-day", f"{parsed.quote(*sentence.claim)!r} on {_day(closed)}, a day the calendar "
+                                      f"declares closed ({hours.why_closed(closed)})",
+                        "move the post, or say when you open again", parsed.span(*sentence.claim)))
+        if days and not sentence.exception:
+            _times(parsed, sentence, _clause_days(parsed, sentence, today), hours, out)
 
 
-def _times(parsed: Parsed, sentence: Sentence, day: date, ranges: Ranges, out: list[Raw]) -> None:
-    """Opening times before the day's first opening, closing times after its last closing."""
+def _clause_days(parsed: Parsed, sentence: Sentence, today: date) -> list[tuple[int, list[date | None]]]:
+    """Where each clause of a sentence starts and the days it names (None: a day that is not one
+    date, "Monday to Friday", "weekdays", "from Monday"); a clause that names none has those of
+    the clause before it (the first ones, those of the first clause that names a day)."""
+    bounds = [sentence.start] + [m.end() for m in _CLAUSE.finditer(parsed.text, sentence.start, sentence.end)]
+    named = _named(parsed, sentence, today)
+    clauses: list[tuple[int, list[date | None]]] = []
+    for start, end in zip(bounds, bounds[1:] + [sentence.end], strict=True):
+        days = list(dict.fromkeys(day for at, day in named if start <= at < end))
+        clauses.append((start, days or (clauses[-1][1] if clauses else [])))
+    first = next((days for _, days in clauses if days), [])
+    return [(start, days or first) for start, days in clauses]
+
+
+def _named(parsed: Parsed, sentence: Sentence, today: date) -> list[tuple[int, date | None]]:
+    """Where a sentence names a day, and the day (None: not one date), in order."""
+    paired = {ri for _, ri in parsed.pairs}
+    named: list[tuple[int, date | None]] = [
+        (r.start, None if r.listed or r.qualified else r.resolve(today, nearest=i in paired))
+        for i, r in enumerate(parsed.refs) if sentence.start <= r.start < sentence.end]
+    named += [(dx.start, today + timedelta(days=dx.shift)) for dx in parsed.deixes
+              if sentence.start <= dx.start < sentence.end]
+    named += [(m.start(), None) for m in _GENERIC.finditer(parsed.text, sentence.start, sentence.end)]
+    return sorted(named, key=lambda n: n[0])
+
+
+def _times(parsed: Parsed, sentence: Sentence, clauses: list[tuple[int, list[date | None]]], hours: Hours,
+           out: list[Raw]) -> None:
+    """Opening times before the day's first opening, closing times after its last closing, each
+    against the days its clause names."""
+    starts = [start for start, _ in clauses]
     for m in _TIMES.finditer(parsed.text, sentence.start, sentence.end):
         if m.group(1):
             early, late = _minutes(m.group(1)), _minutes(m.group(2))
@@ -703,11 +761,20 @@ def _times(parsed: Parsed, sentence: Sentence, day: date, ranges: Ranges, out: l
             early, late = None, _minutes(m.group(4))
         else:
             early, late = _minutes(m.group(4)), None
-        if (early is not None and early < ranges[0][0]) or (late is not None and late > ranges[-1][1]):
-            out.append(("opening-hours", f"{parsed.quote(*m.span())!r} on {_day(day)}, outside the calendar's "
-                                         f"hours for that day ({show_ranges(ranges)}: brand.hours: "
-                                         f"{WEEKDAY_KEYS[day.weekday()]})",
-                        "give the declared hours, or say it is a late or special opening", parsed.span(*m.span())))
+        for day in clauses[bisect_right(starts, m.start()) - 1][1]:
+            _time(parsed, m, day, hours, early, late, out)
+
+
+def _time(parsed: Parsed, m: re.Match[str], day: date | None, hours: Hours, early: int | None, late: int | None,
+          out: list[Raw]) -> None:
+    ranges = hours.on(day) if day is not None else None
+    if day is None or not ranges:
+        return
+    if (early is not None and early < ranges[0][0]) or (late is not None and late > ranges[-1][1]):
+        out.append(("opening-hours", f"{parsed.quote(*m.span())!r} on {_day(day)}, outside the calendar's "
+                                     f"hours for that day ({show_ranges(ranges)}: brand.hours: "
+                                     f"{WEEKDAY_KEYS[day.weekday()]})",
+                    "give the declared hours, or say it is a late or special opening", parsed.span(*m.span())))
 
 
 _CLOCK_PARTS = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?(?:([ap])\.?m\.?)?")
