@@ -15,7 +15,12 @@ the day its readers see on their calendars, even for a post with a ``timezone:``
     "today, 30 Nov", "Today is Monday", "Monday 30 November (today)"), or the day heading the
     sentence before a colon or a dash ("Monday 30 November: late opening tonight").  Also a
     weekday written with a date that falls on another weekday ("Monday 10 December", when 10
-    December is a Thursday), paired or not.
+    December is a Thursday), paired or not.  Words around "today"/"tomorrow"… move the day
+    they mean: "the day after tomorrow", "the day before yesterday", "a week from today", "two
+    days from now"… "a week today", "tomorrow week"; after "not", "instead of", "rather than", or
+    with months or years ("a year ago today") they name no day.  A day written before what
+    happens on it ("order today – Friday 11 December delivery": delivery, dispatch, shipping,
+    collection, pick-up, arrival, deadline, orders, slots, appointments) is not paired.
 ``after-midnight`` (warning)
     "tonight" or "this evening", not paired with a day, in a post that goes out from 00:00 to
     03:59: readers cannot tell the night that is ending from the coming one.  A named day
@@ -27,13 +32,20 @@ the day its readers see on their calendars, even for a post with a ``timezone:``
     say "closed", "shut", "not open" or "cancelled", about a day the calendar declares closed
     (``brand.closed``, or ``closed`` in ``brand.hours`` for its weekday).  The sentence is about
     the days it names (not listed, not qualified: below), else about the days its "today",
-    "tonight", "tomorrow"… mean; a sentence with neither is not checked.
+    "tonight", "tomorrow"… mean; a sentence with neither is not checked.  A claim about the
+    website, the app or the support ("visit us online", "our webshop is open", "see you at
+    acme.example", a link) is not about the doors, unless its clause says so too ("in store",
+    "in person", "at our showroom", "doors").
 ``opening-hours`` (warning)
     In such a sentence, on a day whose hours are declared, an opening time before the day's
     first opening or a closing time after its last closing: "open from 9:00", "opens at 8.30
     am", "open until 8 pm", "closing at 21:00", "10:00-20:00".  Times are written with minutes
     (``9:30``, ``21:00``), with am/pm (``9 pm``, ``8.30 am``), or noon, midday and midnight; a bare
-    ``9`` is not read.  A sentence announcing an exception ("late opening", "open late",
+    ``9`` is not read.  Each time is checked against the days named in its clause (clauses are
+    split at commas, brackets, "and", "or", "but", dashes), else in the clause before it: "open
+    until 4 pm today, and on Monday until 7 pm" checks 7 pm against Monday; days that are not one
+    date ("Monday to Friday", "from Monday", "weekdays", "usually") are not checked.  A sentence
+    announcing an exception ("late opening", "open late",
     "late-night", "extended hours", "special hours", "early opening") is not checked for times.
 
 How days are written (English only): weekday names (Monday; Mon, Tue, Tues, Wed, Thu, Thur,
