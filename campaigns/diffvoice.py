@@ -18,7 +18,7 @@ change is rather than in the whole window twice.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -47,18 +47,33 @@ def identity(problem: Problem) -> tuple[object, ...]:
     return problem.severity, problem.message, problem.hint, problem.posts
 
 
-def new_findings(old_findings: Iterable[Problem], old_setting: object, old_pubs: list[Publication],
+def text_findings(calendar: Calendar, pubs: list[Publication], posts: Container[str] | None,
+                  checker: Any = None) -> list[Problem]:
+    """The text findings of the publications of ``posts`` (None: of every one) and of the status
+    templates, as ``lint(repeats=False)`` has them: a text finding is about its post alone, so
+    those of the posts a change touches are all a new finding can be told apart from."""
+    checker = checker or checker_for(calendar)
+    out = Collector()
+    check_texts(calendar, pubs if posts is None else [p for p in pubs if p.post in posts], checker, out)
+    check_status_templates(calendar, checker, out)
+    return list(out.problems.values())
+
+
+OldFindings = Iterable[Problem] | Callable[[Container[str] | None], Iterable[Problem]]
+
+
+def new_findings(old_findings: OldFindings, old_setting: object, old_pubs: list[Publication],
                  calendar: Calendar, pubs: list[Publication], pairs: list[Pair]) -> list[Problem]:
     """The findings the new revision (``calendar``, planned as ``pubs``) has and the old one does not
-    (``old_findings``: its text findings, from ``lint(repeats=False)``); ``pairs``: what changed."""
+    (``old_findings``: its text findings, from ``lint(repeats=False)``, or what gives them for the
+    posts it is given: :func:`text_findings` of the old revision); ``pairs``: what changed."""
     checker = checker_for(calendar)
-    out = Collector()
     touched = {pub.post for pair in pairs for pub in pair if pub is not None}
     every = old_setting is None or old_setting != setting(calendar)
-    check_texts(calendar, pubs if every else [p for p in pubs if p.post in touched], checker, out)
-    check_status_templates(calendar, checker, out)
-    seen = {identity(p) for p in old_findings}
-    found = [p for p in out.problems.values() if identity(p) not in seen]
+    found = text_findings(calendar, pubs, None if every else touched, checker)
+    seen = {identity(p) for p in (old_findings(None if every else touched) if callable(old_findings)
+                                  else old_findings)}
+    found = [p for p in found if identity(p) not in seen]
     repeats = Collector()
     report = repeat_reporter(calendar, checker, repeats)
     for later, earlier, score in _new_repeats(old_pubs, pubs, pairs, calendar, checker):
