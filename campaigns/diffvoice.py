@@ -29,9 +29,13 @@ from .model import STATUS_KINDS, Calendar
 from .plan import Publication
 from .similarity import jaccard, normalize, shingles_of_normal
 
-# Up to this many publications made by the change (or one in 80 of the window's, if more), repeats
-# are looked for around each; beyond, lint's own check of the whole window is cheaper.
+# Up to this many publications made by the change, repeats are looked for around each, while each
+# one's neighbours (its account's publications within the guide's window) number at most
+# AROUND_PER_PUBLICATION times the window's publications in all; beyond, lint's own check of the
+# whole window is cheaper (at 10,000 posts, 200 changes around each cost what lint's check does;
+# at 100,000, ten times as many changes each among ten times as many neighbours: a hundred times).
 TARGETED_UP_TO = 200
+AROUND_PER_PUBLICATION = 40
 Pair = tuple[Publication | None, Publication | None]  # (old, new) of a publication the change touches
 _Repeat = tuple[Publication, Publication, float]  # (later, earlier, score: 1.0 word for word)
 
@@ -91,7 +95,7 @@ def _new_repeats(old_pubs: list[Publication], pubs: list[Publication], pairs: li
         return []
     voice = checker.voice
     texts = _Texts(voice.similarity)
-    if len(changed) <= max(TARGETED_UP_TO, len(pubs) // 80):
+    if _targeted(len(changed), pubs, voice.window):
         found = repeats_around(pubs, changed, voice, texts)
     else:  # much changed: lint's own check of the whole window costs less than looking around each change
         found = repeats_by_lint(calendar, pubs, changed, checker)
@@ -102,6 +106,17 @@ def _new_repeats(old_pubs: list[Publication], pubs: list[Publication], pairs: li
 
     kept = [r for r in found if not texts.were_alike(was(r[0]), was(r[1]), voice.window)]
     return sorted(kept, key=lambda r: (r[2] < 1.0, r[0].at.timestamp(), r[0].network, r[0].post))
+
+
+def _targeted(changes: int, pubs: list[Publication], window: timedelta) -> bool:
+    """Whether looking around each of ``changes`` publications costs less than lint's check of ``pubs``."""
+    if changes > TARGETED_UP_TO:
+        return False
+    if len(pubs) < 2:
+        return True
+    span = max(pubs[-1].at - pubs[0].at, window)
+    around = len(pubs) / len({p.network for p in pubs}) * min(1.0, 2 * window / span)
+    return changes * around <= AROUND_PER_PUBLICATION * len(pubs)
 
 
 def repeats_around(pubs: list[Publication], changed: Container[str], voice: Any,
