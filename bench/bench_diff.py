@@ -1,7 +1,7 @@
 """Benchmark: `herald diff` of two 10,000-post calendars over 30 days against `herald plan` of the
 same window (issue 28: at most 2x).
 
-    python bench/bench_diff.py [--posts 10000] [--days 30] [--repeat 5] [--one-core]
+    python bench/bench_diff.py [--posts 10000] [--days 30] [--repeat 5] [--one-core] [--baseline DIR]
 
 The old calendar is `bench/generate.py`'s; the new one is the old one with a pull request's worth
 of changes to 1 % of its posts (a third reworded, a third moved, a sixth removed; and as many
@@ -59,13 +59,15 @@ def changed(text: str) -> tuple[str, dict[str, int]]:
     return "".join(out), done
 
 
-def timed(argv: list[str], cwd: str) -> tuple[float, float]:
-    """Wall time and CPU time (user + system, the command's forked child included) of one run."""
+def timed(argv: list[str], cwd: str, code: str = "") -> tuple[float, float]:
+    """Wall time and CPU time (user + system, the command's forked child included) of one run
+    (``code``: the checkout whose code runs, this one's by default)."""
     target = os.path.join(cwd, "out.txt")
+    env = {**os.environ, "PYTHONPATH": code} if code else None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(target, "wb") as out:
         began = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, stdout=out, stderr=subprocess.PIPE, check=False)
+        done = subprocess.run(argv, cwd=cwd, stdout=out, stderr=subprocess.PIPE, check=False, env=env)
         elapsed = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
@@ -88,6 +90,9 @@ def main() -> None:
     parser.add_argument("--one-core", action="store_true",
                         help="run every command on one core (taskset -c 0): herald diff then works alone, without "
                              "its child")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="another checkout (e.g. a `git worktree` of the commit before a change): its `herald "
+                             "diff` runs too, in the same turns, for a paired comparison")
     args = parser.parse_args()
     from bench.generate import generate
 
@@ -112,11 +117,14 @@ def main() -> None:
             "diff HEAD~1 HEAD": [*herald, "diff", "HEAD~1", "HEAD", *window],
             "diff, unrelated calendars": [*herald, "diff", "other.yaml", "new.yaml", *window],
         }
+        if args.baseline:
+            commands["diff (baseline)"] = commands["diff"]
+            commands["diff, unrelated (baseline)"] = commands["diff, unrelated calendars"]
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpu: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.repeat):
             for name, argv in commands.items():
-                wall, used = timed(argv, folder)
+                wall, used = timed(argv, folder, args.baseline if "baseline" in name else "")
                 times[name].append(wall)
                 cpu[name].append(used)
     medians = {name: statistics.median(found) for name, found in times.items()}

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
+from functools import partial
 
 from .errors import Problem
 from .model import Calendar
@@ -74,19 +75,22 @@ class Side:
     publications: list[Publication]
     findings: list[Problem]  # the voice guide's text rules' (no repetition: see campaigns.diffvoice)
     setting: object = None  # what text findings depend on besides the texts (diffvoice.setting)
+    calendar: Calendar | None = None  # (later: its findings are looked for where the change is)
 
 
 def side(calendar: Calendar, start: datetime, end: datetime, name: str | None = None, *,
-         check: bool = True) -> Side:
+         check: bool = True, later: bool = False) -> Side:
     """``calendar``'s plan of [start, end) and, with ``check`` (the old side's), the findings of the
-    voice guide's text rules on it."""
+    voice guide's text rules on it; with ``later`` too, those are left for :func:`compare` to look
+    for on the posts the change touches only (the side keeps its calendar for that)."""
     from .diffvoice import setting
     from .lint import lint
 
     publications = plan(calendar, start, end)
-    findings = lint(calendar, start, end, planned=publications, repeats=False).problems if check else []
+    now = check and not later
+    findings = lint(calendar, start, end, planned=publications, repeats=False).problems if now else []
     return Side(name or calendar.path, start, end, calendar.brand.timezone, publications, findings,
-                setting(calendar))
+                setting(calendar), calendar if check and later else None)
 
 
 @dataclass(frozen=True)
@@ -158,10 +162,11 @@ def compare(old: Side, new: Side, calendar: Calendar, windows: Iterable[Window] 
     """What changes from ``old`` to ``new`` (both planned over the same window; ``calendar`` is the
     new one, whose brand zone days are in and whose voice guide checks it), with ``windows`` the
     maintenance windows announced."""
-    from .diffvoice import new_findings
+    from .diffvoice import new_findings, text_findings
 
     entries = _entries(old.publications, new.publications)
-    findings = new_findings(old.findings, old.setting, old.publications, calendar, new.publications,
+    before = old.findings if old.calendar is None else partial(text_findings, old.calendar, old.publications)
+    findings = new_findings(before, old.setting, old.publications, calendar, new.publications,
                             [(e.old, e.new) for e in entries])
     diff = CalendarDiff(old.name, new.name, new.start, new.end, calendar.brand.tz, entries, findings)
     _flag(diff, [w for w in windows if w.ends > new.start and w.starts < new.end])

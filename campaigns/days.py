@@ -15,7 +15,12 @@ the day its readers see on their calendars, even for a post with a ``timezone:``
     "today, 30 Nov", "Today is Monday", "Monday 30 November (today)"), or the day heading the
     sentence before a colon or a dash ("Monday 30 November: late opening tonight").  Also a
     weekday written with a date that falls on another weekday ("Monday 10 December", when 10
-    December is a Thursday), paired or not.
+    December is a Thursday), paired or not.  Words around "today"/"tomorrow"… move the day
+    they mean: "the day after tomorrow", "the day before yesterday", "a week from today", "two
+    days from now"… "a week today", "tomorrow week"; after "not", "instead of", "rather than", or
+    with months or years ("a year ago today") they name no day.  A day written before what
+    happens on it ("order today – Friday 11 December delivery": delivery, dispatch, shipping,
+    collection, pick-up, arrival, deadline, orders, slots, appointments) is not paired.
 ``after-midnight`` (warning)
     "tonight" or "this evening", not paired with a day, in a post that goes out from 00:00 to
     03:59: readers cannot tell the night that is ending from the coming one.  A named day
@@ -27,13 +32,20 @@ the day its readers see on their calendars, even for a post with a ``timezone:``
     say "closed", "shut", "not open" or "cancelled", about a day the calendar declares closed
     (``brand.closed``, or ``closed`` in ``brand.hours`` for its weekday).  The sentence is about
     the days it names (not listed, not qualified: below), else about the days its "today",
-    "tonight", "tomorrow"… mean; a sentence with neither is not checked.
+    "tonight", "tomorrow"… mean; a sentence with neither is not checked.  A claim about the
+    website, the app or the support ("visit us online", "our webshop is open", "see you at
+    acme.example", a link) is not about the doors, unless its clause says so too ("in store",
+    "in person", "at our showroom", "doors").
 ``opening-hours`` (warning)
     In such a sentence, on a day whose hours are declared, an opening time before the day's
     first opening or a closing time after its last closing: "open from 9:00", "opens at 8.30
     am", "open until 8 pm", "closing at 21:00", "10:00-20:00".  Times are written with minutes
     (``9:30``, ``21:00``), with am/pm (``9 pm``, ``8.30 am``), or noon, midday and midnight; a bare
-    ``9`` is not read.  A sentence announcing an exception ("late opening", "open late",
+    ``9`` is not read.  Each time is checked against the days named in its clause (clauses are
+    split at commas, brackets, "and", "or", "but", dashes), else in the clause before it: "open
+    until 4 pm today, and on Monday until 7 pm" checks 7 pm against Monday; days that are not one
+    date ("Monday to Friday", "from Monday", "weekdays", "usually") are not checked.  A sentence
+    announcing an exception ("late opening", "open late",
     "late-night", "extended hours", "special hours", "early opening") is not checked for times.
 
 How days are written (English only): weekday names (Monday; Mon, Tue, Tues, Wed, Thu, Thur,
@@ -247,6 +259,17 @@ _QUALIFIED = re.compile(_NOT_LETTER_BEFORE + r"(?:every|each|next|last|this|comi
 _DEIXIS = re.compile(_NOT_LETTER_BEFORE + r"(today|tonight|this\s+(?:morning|afternoon|evening)"
                      r"|tomorrow(?:\s+(?:morning|afternoon|evening|night))?|yesterday|last\s+night)"
                      + _NOT_LETTER_AFTER, re.IGNORECASE)
+_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14}
+_SHIFTED = re.compile(_NOT_LETTER_BEFORE + r"(?:(?:the\s+)?day\s+(after|before)|(an?|zero|one|two|three|four|five"
+                      r"|six|seven|eight|nine|ten|[0-9]{1,2})\s+(days?|weeks?|fortnights?|months?|years?)"
+                      r"(?:\s+(from|after|before|ago))?)\s+$", re.IGNORECASE)
+_SHIFTED_AFTER = re.compile(r"\s+(week|fortnight)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+# a day written before what happens on it, not as the name of the day the word means ("order
+# today – Friday 11 December delivery")
+_ATTRIBUTIVE = re.compile(r"\s+(?:deliver(?:y|ies)|dispatch(?:es)?|shipping|shipments?|collections?|pick-?ups?"
+                          r"|arrivals?|deadlines?|orders?|slots?|appointments?)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_NEGATED = re.compile(_NOT_LETTER_BEFORE + r"(?:not|instead\s+of|rather\s+than)\s+$", re.IGNORECASE)
 _PUNCT = r"[\s,:()\[\]\-–—]*"
 _GLUE = re.compile(_PUNCT + r"(?:(?:is|it|it's|it’s|on|the|only)" + _NOT_LETTER_AFTER + _PUNCT + r"){0,2}",
                    re.IGNORECASE)
@@ -264,6 +287,19 @@ _NOT_OPEN = re.compile(_NOT_LETTER_BEFORE + r"(?:closed|shut|not\s+open|no\s+lat
 _EXCEPTION = re.compile(_NOT_LETTER_BEFORE + r"(?:late\s+opening|open(?:ing)?\s+late|late[-\s]night|extended"
                         r"|special\s+(?:opening\s+)?hours|early\s+opening|open(?:ing)?\s+early)"
                         + _NOT_LETTER_AFTER, re.IGNORECASE)
+# the parts of a sentence ("open today until 4 pm, and on Monday until 7 pm"): each one's hours are
+# those of the days it names
+_CLAUSE = re.compile(r"[,;()\[\]]|:(?=\s)|\s+(?:and|or|but|while|whereas|plus)\s+|\s[-–—]\s|[–—]", re.IGNORECASE)
+_GENERIC = re.compile(_NOT_LETTER_BEFORE + r"(?:weekdays|weekends?|(?:mon|tues|wednes|thurs|fri|satur|sun)days"
+                      r"|every\s+day|daily|usually|normally|otherwise|other\s+days|holidays?)" + _NOT_LETTER_AFTER,
+                      re.IGNORECASE)
+_LINK_MARK = "\u2002"  # what a link reads as: a space (an en space, to know it was a link)
+_ONLINE = re.compile(_NOT_LETTER_BEFORE + r"(?:on-?line|web\s?(?:shop|store|site)|website|e-?(?:shop|store)"
+                     r"|(?:our|the)\s+app|app\s+store|(?:live\s+)?chat|support|hotline|(?:by|on\s+the)\s+phone"
+                     r"|[a-z0-9][a-z0-9-]*\.(?:example|com|net|org|shop|store|de|fr|nl|eu|io|co\.uk|uk))"
+                     + _NOT_LETTER_AFTER, re.IGNORECASE)
+_PHYSICAL = re.compile(_NOT_LETTER_BEFORE + r"(?:in[-\s]store|in\s+person|doors|(?:in|at|to)\s+(?:the|our)\s+"
+                       r"(?:showroom|store|shop|branch))" + _NOT_LETTER_AFTER, re.IGNORECASE)
 _CLOCK = (r"(?:[0-9]{1,2}(?:[:.][0-5][0-9])?\s*[ap]\.?m\.?" + _NOT_LETTER_AFTER
           + r"|[0-9]{1,2}:[0-5][0-9](?![0-9])|noon|midday|midnight)")
 _TIMES = re.compile(rf"(?:from\s+)?(?<![0-9:.])({_CLOCK})\s*(?:-|–|—|to|until|till)\s*({_CLOCK})"
@@ -345,7 +381,7 @@ class Parsed:
 def clean(text: str) -> tuple[str, tuple[int, ...] | None]:
     """The text as people read it (links blanked, tags as spaces, entities as characters, invisible
     format characters dropped) and, when that changed more than the links, where each character was."""
-    text = URL_RE.sub(lambda m: " " * len(m.group(0)), text)
+    text = URL_RE.sub(lambda m: _LINK_MARK * len(m.group(0)), text)
     if _HIDDEN.search(text) is None:
         return text, None
     parts: list[str] = []
@@ -449,8 +485,42 @@ def _deixes(text: str) -> list[Deixis]:
     for m in _DEIXIS.finditer(text):
         word = m.group(1).lower()
         shift = 1 if word.startswith("tomorrow") else -1 if word in ("yesterday",) or word.startswith("last") else 0
-        out.append(Deixis(m.start(), m.end(), shift, word == "tonight" or word.endswith("evening") and shift == 0))
+        moved = _moved(text, m.start(), m.end())
+        if moved is None:
+            continue
+        start, end, more = moved
+        out.append(Deixis(start, end, shift + more,
+                          not more and (word == "tonight" or word.endswith("evening") and shift == 0)))
     return out
+
+
+def _moved(text: str, start: int, end: int) -> tuple[int, int, int] | None:
+    """The span and the days added by the words around a "today"/"tomorrow"… ("the day after
+    tomorrow", "a week from today", "tomorrow week"), or None when they make it no day of its own
+    ("not today", "a year ago today")."""
+    if _NEGATED.search(text, max(0, start - 16), start):
+        return None
+    before = _SHIFTED.search(text, max(0, start - 40), start)
+    after = _SHIFTED_AFTER.match(text, end)
+    more = 0
+    if before is not None:
+        if before.group(1):
+            more = 1 if before.group(1).lower() == "after" else -1
+        else:
+            unit = before.group(3).lower().rstrip("s")
+            if unit not in _UNIT_DAYS:
+                return None
+            back = (before.group(4) or "").lower() in ("before", "ago")
+            more = _count(before.group(2)) * _UNIT_DAYS[unit] * (-1 if back else 1)
+        start = before.start()
+    if after is not None:
+        more += _UNIT_DAYS[after.group(1).lower()]
+        end = after.end()
+    return start, end, more
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBERS.index(word.lower()) if word.lower() in _NUMBERS else 1
 
 
 def _pairable(text: str, start: int, end: int, ref: DayRef) -> bool:
@@ -465,7 +535,8 @@ def _pairs(text: str, refs: list[DayRef], deixes: list[Deixis], sentences: list[
     used: set[int] = set()
     for di, dx in enumerate(deixes):
         i = bisect_left(starts, dx.end)
-        if i < len(refs) and i not in used and _pairable(text, dx.end, refs[i].start, refs[i]):
+        if i < len(refs) and i not in used and _pairable(text, dx.end, refs[i].start, refs[i]) and (
+                _ATTRIBUTIVE.match(text, refs[i].end) is None):
             out.append((di, i))
             used.add(i)
         elif i > 0 and i - 1 not in used and refs[i - 1].end <= dx.start and _pairable(
@@ -502,6 +573,23 @@ def _heads(text: str, refs: list[DayRef], i: int, sentence: Sentence) -> bool:
     return _LEAD.fullmatch(text, sentence.start, ref.start) is not None and _HEADING.match(text, ref.end) is not None
 
 
+def _clause(text: str, start: int, end: int, at: tuple[int, int]) -> tuple[int, int]:
+    """The clause of a sentence (``start``-``end``) that has ``at`` in it."""
+    first = start
+    for m in _CLAUSE.finditer(text, max(start, at[0] - 200), at[0]):
+        first = m.end()
+    last = _CLAUSE.search(text, at[1], min(end, at[1] + 200))
+    return first, last.start() if last is not None else end
+
+
+def _online(text: str, claim: re.Match[str], start: int, end: int) -> bool:
+    """Whether a claim is about the website, the app or the support ("visit us online today"),
+    not the shop's doors (a closure concerns those only)."""
+    first, last = _clause(text, start, end, claim.span())
+    return (_ONLINE.search(text, first, last) is not None or _LINK_MARK in text[first:last]) and (
+        _PHYSICAL.search(text, first, last) is None)
+
+
 def _sentences(text: str) -> list[Sentence]:
     bounds = [0]
     for m in _BOUNDARY.finditer(text):
@@ -511,7 +599,7 @@ def _sentences(text: str) -> list[Sentence]:
     for start, end in zip(bounds, bounds[1:], strict=False):
         if end <= start:
             continue
-        claim = _OPEN.search(text, start, end)
+        claim = next((m for m in _OPEN.finditer(text, start, end) if not _online(text, m, start, end)), None)
         if claim is not None and _NOT_OPEN.search(text, start, end) is not None:
             claim = None
         out.append(Sentence(start, end, claim.span() if claim else None,
@@ -637,19 +725,47 @@ def _against_hours(parsed: Parsed, today: date, hours: Hours, out: list[Raw]) ->
     for sentence in parsed.sentences:
         if sentence.claim is None:
             continue
-        for day in _days_of(parsed, sentence, today):
-            ranges = hours.on(day)
-            if ranges == ():
-                out.append(("closed-day", f"{parsed.quote(*sentence.claim)!r} on {_day(day)}, a day the calendar "
-                                          f"declares closed ({hours.why_closed(day)})",
-                            "move the post, or say when you open again", parsed.span(*sentence.claim)))
-                break
-            if ranges and not sentence.exception:
-                _times(parsed, sentence, day, ranges, out)
+        days = _days_of(parsed, sentence, today)
+        closed = next((day for day in days if hours.on(day) == ()), None)
+        if closed is not None:
+            out.append(("closed-day", f"{parsed.quote(*sentence.claim)!r} on {_day(closed)}, a day the calendar "
+                                      f"declares closed ({hours.why_closed(closed)})",
+                        "move the post, or say when you open again", parsed.span(*sentence.claim)))
+        if days and not sentence.exception:
+            _times(parsed, sentence, _clause_days(parsed, sentence, today), hours, out)
 
 
-def _times(parsed: Parsed, sentence: Sentence, day: date, ranges: Ranges, out: list[Raw]) -> None:
-    """Opening times before the day's first opening, closing times after its last closing."""
+def _clause_days(parsed: Parsed, sentence: Sentence, today: date) -> list[tuple[int, list[date | None]]]:
+    """Where each clause of a sentence starts and the days it names (None: a day that is not one
+    date, "Monday to Friday", "weekdays", "from Monday"); a clause that names none has those of
+    the clause before it (the first ones, those of the first clause that names a day)."""
+    bounds = [sentence.start] + [m.end() for m in _CLAUSE.finditer(parsed.text, sentence.start, sentence.end)]
+    named = _named(parsed, sentence, today)
+    clauses: list[tuple[int, list[date | None]]] = []
+    for start, end in zip(bounds, bounds[1:] + [sentence.end], strict=True):
+        days = list(dict.fromkeys(day for at, day in named if start <= at < end))
+        clauses.append((start, days or (clauses[-1][1] if clauses else [])))
+    first = next((days for _, days in clauses if days), [])
+    return [(start, days or first) for start, days in clauses]
+
+
+def _named(parsed: Parsed, sentence: Sentence, today: date) -> list[tuple[int, date | None]]:
+    """Where a sentence names a day, and the day (None: not one date), in order."""
+    paired = {ri for _, ri in parsed.pairs}
+    named: list[tuple[int, date | None]] = [
+        (r.start, None if r.listed or r.qualified else r.resolve(today, nearest=i in paired))
+        for i, r in enumerate(parsed.refs) if sentence.start <= r.start < sentence.end]
+    named += [(dx.start, today + timedelta(days=dx.shift)) for dx in parsed.deixes
+              if sentence.start <= dx.start < sentence.end]
+    named += [(m.start(), None) for m in _GENERIC.finditer(parsed.text, sentence.start, sentence.end)]
+    return sorted(named, key=lambda n: n[0])
+
+
+def _times(parsed: Parsed, sentence: Sentence, clauses: list[tuple[int, list[date | None]]], hours: Hours,
+           out: list[Raw]) -> None:
+    """Opening times before the day's first opening, closing times after its last closing, each
+    against the days its clause names."""
+    starts = [start for start, _ in clauses]
     for m in _TIMES.finditer(parsed.text, sentence.start, sentence.end):
         if m.group(1):
             early, late = _minutes(m.group(1)), _minutes(m.group(2))
@@ -657,11 +773,20 @@ def _times(parsed: Parsed, sentence: Sentence, day: date, ranges: Ranges, out: l
             early, late = None, _minutes(m.group(4))
         else:
             early, late = _minutes(m.group(4)), None
-        if (early is not None and early < ranges[0][0]) or (late is not None and late > ranges[-1][1]):
-            out.append(("opening-hours", f"{parsed.quote(*m.span())!r} on {_day(day)}, outside the calendar's "
-                                         f"hours for that day ({show_ranges(ranges)}: brand.hours: "
-                                         f"{WEEKDAY_KEYS[day.weekday()]})",
-                        "give the declared hours, or say it is a late or special opening", parsed.span(*m.span())))
+        for day in clauses[bisect_right(starts, m.start()) - 1][1]:
+            _time(parsed, m, day, hours, early, late, out)
+
+
+def _time(parsed: Parsed, m: re.Match[str], day: date | None, hours: Hours, early: int | None, late: int | None,
+          out: list[Raw]) -> None:
+    ranges = hours.on(day) if day is not None else None
+    if day is None or not ranges:
+        return
+    if (early is not None and early < ranges[0][0]) or (late is not None and late > ranges[-1][1]):
+        out.append(("opening-hours", f"{parsed.quote(*m.span())!r} on {_day(day)}, outside the calendar's "
+                                     f"hours for that day ({show_ranges(ranges)}: brand.hours: "
+                                     f"{WEEKDAY_KEYS[day.weekday()]})",
+                    "give the declared hours, or say it is a late or special opening", parsed.span(*m.span())))
 
 
 _CLOCK_PARTS = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?(?:([ap])\.?m\.?)?")

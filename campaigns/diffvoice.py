@@ -18,7 +18,7 @@ change is rather than in the whole window twice.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -29,9 +29,13 @@ from .model import STATUS_KINDS, Calendar
 from .plan import Publication
 from .similarity import jaccard, normalize, shingles_of_normal
 
-# Up to this many publications made by the change (or one in 80 of the window's, if more), repeats
-# are looked for around each; beyond, lint's own check of the whole window is cheaper.
+# Up to this many publications made by the change, repeats are looked for around each, while each
+# one's neighbours (its account's publications within the guide's window) number at most
+# AROUND_PER_PUBLICATION times the window's publications in all; beyond, lint's own check of the
+# whole window is cheaper (at 10,000 posts, 200 changes around each cost what lint's check does;
+# at 100,000, ten times as many changes each among ten times as many neighbours: a hundred times).
 TARGETED_UP_TO = 200
+AROUND_PER_PUBLICATION = 40
 Pair = tuple[Publication | None, Publication | None]  # (old, new) of a publication the change touches
 _Repeat = tuple[Publication, Publication, float]  # (later, earlier, score: 1.0 word for word)
 
@@ -47,18 +51,33 @@ def identity(problem: Problem) -> tuple[object, ...]:
     return problem.severity, problem.message, problem.hint, problem.posts
 
 
-def new_findings(old_findings: Iterable[Problem], old_setting: object, old_pubs: list[Publication],
+def text_findings(calendar: Calendar, pubs: list[Publication], posts: Container[str] | None,
+                  checker: Any = None) -> list[Problem]:
+    """The text findings of the publications of ``posts`` (None: of every one) and of the status
+    templates, as ``lint(repeats=False)`` has them: a text finding is about its post alone, so
+    those of the posts a change touches are all a new finding can be told apart from."""
+    checker = checker or checker_for(calendar)
+    out = Collector()
+    check_texts(calendar, pubs if posts is None else [p for p in pubs if p.post in posts], checker, out)
+    check_status_templates(calendar, checker, out)
+    return list(out.problems.values())
+
+
+OldFindings = Iterable[Problem] | Callable[[Container[str] | None], Iterable[Problem]]
+
+
+def new_findings(old_findings: OldFindings, old_setting: object, old_pubs: list[Publication],
                  calendar: Calendar, pubs: list[Publication], pairs: list[Pair]) -> list[Problem]:
     """The findings the new revision (``calendar``, planned as ``pubs``) has and the old one does not
-    (``old_findings``: its text findings, from ``lint(repeats=False)``); ``pairs``: what changed."""
+    (``old_findings``: its text findings, from ``lint(repeats=False)``, or what gives them for the
+    posts it is given: :func:`text_findings` of the old revision); ``pairs``: what changed."""
     checker = checker_for(calendar)
-    out = Collector()
     touched = {pub.post for pair in pairs for pub in pair if pub is not None}
     every = old_setting is None or old_setting != setting(calendar)
-    check_texts(calendar, pubs if every else [p for p in pubs if p.post in touched], checker, out)
-    check_status_templates(calendar, checker, out)
-    seen = {identity(p) for p in old_findings}
-    found = [p for p in out.problems.values() if identity(p) not in seen]
+    found = text_findings(calendar, pubs, None if every else touched, checker)
+    seen = {identity(p) for p in (old_findings(None if every else touched) if callable(old_findings)
+                                  else old_findings)}
+    found = [p for p in found if identity(p) not in seen]
     repeats = Collector()
     report = repeat_reporter(calendar, checker, repeats)
     for later, earlier, score in _new_repeats(old_pubs, pubs, pairs, calendar, checker):
@@ -76,7 +95,7 @@ def _new_repeats(old_pubs: list[Publication], pubs: list[Publication], pairs: li
         return []
     voice = checker.voice
     texts = _Texts(voice.similarity)
-    if len(changed) <= max(TARGETED_UP_TO, len(pubs) // 80):
+    if _targeted(len(changed), pubs, voice.window):
         found = repeats_around(pubs, changed, voice, texts)
     else:  # much changed: lint's own check of the whole window costs less than looking around each change
         found = repeats_by_lint(calendar, pubs, changed, checker)
@@ -87,6 +106,17 @@ def _new_repeats(old_pubs: list[Publication], pubs: list[Publication], pairs: li
 
     kept = [r for r in found if not texts.were_alike(was(r[0]), was(r[1]), voice.window)]
     return sorted(kept, key=lambda r: (r[2] < 1.0, r[0].at.timestamp(), r[0].network, r[0].post))
+
+
+def _targeted(changes: int, pubs: list[Publication], window: timedelta) -> bool:
+    """Whether looking around each of ``changes`` publications costs less than lint's check of ``pubs``."""
+    if changes > TARGETED_UP_TO:
+        return False
+    if len(pubs) < 2:
+        return True
+    span = max(pubs[-1].at - pubs[0].at, window)
+    around = len(pubs) / len({p.network for p in pubs}) * min(1.0, 2 * window / span)
+    return changes * around <= AROUND_PER_PUBLICATION * len(pubs)
 
 
 def repeats_around(pubs: list[Publication], changed: Container[str], voice: Any,

@@ -118,7 +118,7 @@ def cmd_diff(args: argparse.Namespace, clock: Clock) -> int:
         after = side(calendar, start, end, new.name, check=False)  # (its findings: where the change is)
         before = _collect(child, after) if child is not None else None
         if before is None:
-            before = side(load(old), start, end, old.name)
+            before = side(load(old), start, end, old.name, later=True)  # (its findings: where the change is)
     finally:
         if child is not None:
             child.close()
