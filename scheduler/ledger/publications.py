@@ -152,10 +152,12 @@ class Publications:
         """Insert ``rows``, but those whose key is there already (left as they are), in one
         statement; the rows inserted."""
         dialect = postgresql if self.db.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(publications_table).values(rows).on_conflict_do_nothing(
+        # the rows as parameters, never in the statement: its compiled form is cached (and many rows
+        # go as one statement all the same: SQLAlchemy's "insertmanyvalues")
+        statement = dialect.insert(publications_table).on_conflict_do_nothing(
             index_elements=[P.key]).returning(*publications_table.c)
         with self._auto.connect() as c:
-            return [Record.from_row(r) for r in c.execute(statement).all()]
+            return [Record.from_row(r) for r in c.execute(statement, rows if len(rows) > 1 else rows[0]).all()]
 
     # -- reading ---------------------------------------------------------------------
     def get(self, key: str) -> Record | None:
@@ -257,17 +259,21 @@ class Publications:
         return [Record.from_row(r) for r in rows]
 
     def claim(self, item: Item, owner: str, now: datetime, lease: timedelta,
-              orphaned: Callable[[str], bool] | None = None) -> Claim | None:
+              orphaned: Callable[[str], bool] | None = None, new: bool = True) -> Claim | None:
         """Take the right to send ``item`` now, or None if it is done, held, not yet due, or taken.
 
         ``orphaned(owner)`` may declare a claim's owner gone before its lease ends (a process
-        on this host that no longer exists)."""
+        on this host that no longer exists).  ``new``: the row is most likely not there yet (a
+        publication no engine acted on), so its creation is tried first; else (a retry) its row
+        is read first.  Either way the answer is the same."""
         for _ in range(5):
-            created = self._insert(item, State.CLAIMED, now, attempts=1, lease_owner=owner,
-                                   lease_until=to_db(now + lease))
-            if created is not None:
-                return Claim(created, ambiguous=False)
+            if new:
+                created = self._insert(item, State.CLAIMED, now, attempts=1, lease_owner=owner,
+                                       lease_until=to_db(now + lease))
+                if created is not None:
+                    return Claim(created, ambiguous=False)
             record = self.get(item.key)
+            new = record is None  # gone meanwhile (pruned): create it next time round
             if record is None:
                 continue
             expired = _lease_expired(record, now, orphaned)
