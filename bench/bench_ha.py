@@ -237,7 +237,7 @@ def _wait_recorded(url: str, count: int, timeout: float) -> bool:
     return False
 
 
-def throughput(workdir: Path, url: str, engines: int, posts: int = 300, lead: float = 15.0) -> dict:
+def throughput(workdir: Path, url: str, engines: int, posts: int = 300, lead: float = 20.0) -> dict:
     """``posts`` due at once on one account, ``engines`` engines: publications per second, from the
     first delivery to the last (the receiver answers at once: the ledger and the engines are measured),
     and on PostgreSQL what the ledger did for each publication: transactions committed and tuples
@@ -336,8 +336,12 @@ def _is_postgres(folder: Path) -> bool:
 
 
 def _all_started(group: Engines, until: float) -> bool:
-    """Wait until every engine of ``group`` has logged its start-up line; False if one had not by ``until``."""
-    while not all(path.exists() and " started: " in path.read_text() for path in group.logs.values()):
+    """Wait until every engine of ``group`` has logged its start-up line and, when there are several,
+    that it shares the work among all of them (each has seen the others' lock sessions); False if
+    one had not by ``until``: then the figure is partly one engine catching up while others start."""
+    sharing = f" among {len(group.logs)} live engine(s)" if len(group.logs) > 1 else " started: "
+    while not all(path.exists() and " started: " in (text := path.read_text()) and sharing in text
+                  for path in group.logs.values()):
         if time.time() >= until:
             return False
         time.sleep(0.05)  # polling the children's logs, not scheduling anything
@@ -511,6 +515,8 @@ def scaling(folder: Path, pg: ThrowawayPostgres | ServerDatabases, runs: int, po
             result = throughput(folder / f"tp{n}-{r}", pg.database(f"tp{n}_{r}"), n, posts=posts)
             print(json.dumps(result), flush=True)
             results[n].append(result)
+    # a run whose engines were not all up and sharing when the posts fell due is left out (unless all were)
+    results = {n: [x for x in rs if x["started_in_time"]] or rs for n, rs in results.items()}
     median = {n: statistics.median(x["per_second"] for x in rs if x["per_second"]) for n, rs in results.items()}
     everything = [x for rs in results.values() for x in rs]
     out: dict[str, object] = {"per_second_median": median,
