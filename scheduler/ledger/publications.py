@@ -14,15 +14,16 @@ engine and an operator's ``herald retry``, can never both win the same row: no
 dialect-specific locking, no home-made coordination.  Each is one statement (an insert that
 does nothing on a key already there, an update whose ``WHERE`` is the compare, both returning
 the row) run on its own (autocommit): one round trip, where a read, a write and a read back
-took a transaction each.  A batch of new keys is claimed by one such insert
-(:meth:`Publications.claim_new`).  A ``claimed`` row whose lease expired, or a ``retrying``
-row marked ``ambiguous``, may have reached the network: the engine reconciles it before
-sending again.
+took a transaction each.  A claim is taken right before its send, one at a time: were claims
+taken in batches, an engine that died holding one would leave every unsent claim of it to be
+reconciled as if it had been on the wire.  A ``claimed`` row whose lease expired, or a
+``retrying`` row marked ``ambiguous``, may have reached the network: the engine reconciles it
+before sending again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -287,16 +288,6 @@ class Publications:
             if claimed is not None:
                 return Claim(claimed, ambiguous=record.ambiguous or expired)
         return None
-
-    def claim_new(self, items: Iterable[Item], owner: str, now: datetime, lease: timedelta) -> dict[str, Claim]:
-        """Claim the ``items`` that have no row yet, all in one statement: by key, the claims taken
-        (an item whose row is there already, another engine's or an earlier attempt's, is left to
-        :meth:`claim`, which knows what a row there means)."""
-        rows = [_new_row(item, State.CLAIMED, now, attempts=1, lease_owner=owner, lease_until=to_db(now + lease))
-                for item in items]
-        if not rows:
-            return {}
-        return {r.key: Claim(r, ambiguous=False) for r in self._insert_new(rows)}
 
     def mark_sent(self, key: str, owner: str, now: datetime, remote_id: str | None, remote_url: str | None) -> bool:
         return self._swap_owned(
