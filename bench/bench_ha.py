@@ -508,27 +508,37 @@ def _folder() -> Iterator[Path]:
 
 
 def scaling(folder: Path, pg: ThrowawayPostgres | ServerDatabases, runs: int, posts: int,
-            counts: tuple[int, ...] = (1, 2, 4), root: Path = ROOT) -> dict[str, object]:
+            counts: tuple[int, ...] = (1, 2, 4), root: Path = ROOT, tag: str = "") -> dict[str, object]:
     """``throughput`` with 1, 2 and 4 engines, ``runs`` rounds taking turns (a machine that gets busier
     meanwhile weighs on every count alike); the medians, and the ratio of each to 1 engine's."""
     results: dict[int, list[dict]] = {n: [] for n in counts}
     for r in range(runs):
         for n in counts:
-            result = throughput(folder / f"tp{n}-{r}", pg.database(f"tp{n}_{r}"), n, posts=posts, root=root)
+            result = throughput(folder / f"{tag}tp{n}-{r}", pg.database(f"{tag}tp{n}_{r}"), n, posts=posts, root=root)
             print(json.dumps({"root": str(root), **result}), flush=True)
             results[n].append(result)
+    return _summary(results, counts[0])
+
+
+def _summary(results: dict[int, list[dict[str, Any]]], base: int) -> dict[str, object]:
+    """The medians of ``scaling``'s runs, and their ratio to ``base`` engines'."""
     # a run whose engines were not all up and sharing when the posts fell due is left out (unless all were)
     results = {n: [x for x in rs if x["started_in_time"]] or rs for n, rs in results.items()}
     median = {n: statistics.median(x["per_second"] for x in rs if x["per_second"]) for n, rs in results.items()}
     everything = [x for rs in results.values() for x in rs]
     out: dict[str, object] = {"per_second_median": median,
-                              "ratio_vs_1_engine": {n: round(v / median[counts[0]], 2) for n, v in median.items()},
+                              "ratio_vs_1_engine": {n: round(v / median[base], 2) for n, v in median.items()},
                               "lost_or_doubled": sum(not x["all_arrived"] or x["wire_repeats"] > 0 for x in everything)}
-    for name in ("transactions_per_publication", "xact_commit_per_publication", "tup_fetched_per_publication",
-                 *(f"cpu_ms_per_publication_{part}" for part in CPU_PARTS), "busy_cores_all", "busy_cores_run"):
-        if all(name in x for x in everything):
-            out[f"{name}_median"] = _medians(results, name)
+    out.update(_figure_medians(results))
     return out
+
+
+def _figure_medians(results: dict[int, list[dict[str, Any]]]) -> dict[str, object]:
+    """Each count's median of the ledger's and the CPU's figures (those every run has)."""
+    everything = [x for rs in results.values() for x in rs]
+    names = ("transactions_per_publication", "xact_commit_per_publication", "tup_fetched_per_publication",
+             *(f"cpu_ms_per_publication_{part}" for part in CPU_PARTS), "busy_cores_all", "busy_cores_run")
+    return {f"{name}_median": _medians(results, name) for name in names if all(name in x for x in everything)}
 
 
 def _compared(folder: Path, pg: ThrowawayPostgres | ServerDatabases, runs: int, posts: int,
@@ -538,7 +548,7 @@ def _compared(folder: Path, pg: ThrowawayPostgres | ServerDatabases, runs: int, 
     rounds: dict[str, list[dict[str, object]]] = {"this": [], "other": []}
     for r in range(runs):
         for name, root in (("this", ROOT), ("other", other)):
-            rounds[name].append(scaling(folder / f"{name}{r}", pg, 1, posts, root=root))
+            rounds[name].append(scaling(folder, pg, 1, posts, root=root, tag=f"{name}{r}_"))
     return {name: {key: _merged([x[key] for x in done]) for key in done[0]} for name, done in rounds.items()}
 
 
