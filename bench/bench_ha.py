@@ -39,6 +39,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,10 +58,10 @@ def _p(values: list[float], q: float) -> float | None:
 class Engines:
     """``herald run`` processes on one calendar and ledger, each with its own log."""
 
-    def __init__(self, workdir: Path, calendar: Path, url: str):
+    def __init__(self, workdir: Path, calendar: Path, url: str, root: Path = ROOT):
         self.workdir = workdir
         self.command = [sys.executable, "-m", "scheduler.cli", "run", "--calendar", str(calendar), "--state", url]
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.env = {**os.environ, "PYTHONPATH": str(root)}  # the engines run this checkout's code
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
         self.logs: dict[int, Path] = {}
 
@@ -237,7 +238,8 @@ def _wait_recorded(url: str, count: int, timeout: float) -> bool:
     return False
 
 
-def throughput(workdir: Path, url: str, engines: int, posts: int = 300, lead: float = 15.0) -> dict:
+def throughput(workdir: Path, url: str, engines: int, posts: int = 300, lead: float = 20.0,
+               root: Path = ROOT) -> dict:
     """``posts`` due at once on one account, ``engines`` engines: publications per second, from the
     first delivery to the last (the receiver answers at once: the ledger and the engines are measured),
     and on PostgreSQL what the ledger did for each publication: transactions committed and tuples
@@ -255,7 +257,7 @@ def throughput(workdir: Path, url: str, engines: int, posts: int = 300, lead: fl
         first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
         write_calendar(calendar, receiver.url, posts, first, 1.0)
         count = len(plan(load(str(calendar)), first - timedelta(hours=1), first + timedelta(hours=1)))
-        group = Engines(workdir, calendar, url)
+        group = Engines(workdir, calendar, url, root)
         for slot in range(engines):
             group.start(slot)
         try:
@@ -336,8 +338,12 @@ def _is_postgres(folder: Path) -> bool:
 
 
 def _all_started(group: Engines, until: float) -> bool:
-    """Wait until every engine of ``group`` has logged its start-up line; False if one had not by ``until``."""
-    while not all(path.exists() and " started: " in path.read_text() for path in group.logs.values()):
+    """Wait until every engine of ``group`` has logged its start-up line and, when there are several,
+    that it shares the work among all of them (each has seen the others' lock sessions); False if
+    one had not by ``until``: then the figure is partly one engine catching up while others start."""
+    sharing = f" among {len(group.logs)} live engine(s)" if len(group.logs) > 1 else " started: "
+    while not all(path.exists() and " started: " in (text := path.read_text()) and sharing in text
+                  for path in group.logs.values()):
         if time.time() >= until:
             return False
         time.sleep(0.05)  # polling the children's logs, not scheduling anything
@@ -502,25 +508,55 @@ def _folder() -> Iterator[Path]:
 
 
 def scaling(folder: Path, pg: ThrowawayPostgres | ServerDatabases, runs: int, posts: int,
-            counts: tuple[int, ...] = (1, 2, 4)) -> dict[str, object]:
+            counts: tuple[int, ...] = (1, 2, 4), root: Path = ROOT, tag: str = "") -> dict[str, object]:
     """``throughput`` with 1, 2 and 4 engines, ``runs`` rounds taking turns (a machine that gets busier
     meanwhile weighs on every count alike); the medians, and the ratio of each to 1 engine's."""
     results: dict[int, list[dict]] = {n: [] for n in counts}
     for r in range(runs):
         for n in counts:
-            result = throughput(folder / f"tp{n}-{r}", pg.database(f"tp{n}_{r}"), n, posts=posts)
-            print(json.dumps(result), flush=True)
+            result = throughput(folder / f"{tag}tp{n}-{r}", pg.database(f"{tag}tp{n}_{r}"), n, posts=posts, root=root)
+            print(json.dumps({"root": str(root), **result}), flush=True)
             results[n].append(result)
+    return _summary(results, counts[0])
+
+
+def _summary(results: dict[int, list[dict[str, Any]]], base: int) -> dict[str, object]:
+    """The medians of ``scaling``'s runs, and their ratio to ``base`` engines'."""
+    # a run whose engines were not all up and sharing when the posts fell due is left out (unless all were)
+    results = {n: [x for x in rs if x["started_in_time"]] or rs for n, rs in results.items()}
     median = {n: statistics.median(x["per_second"] for x in rs if x["per_second"]) for n, rs in results.items()}
     everything = [x for rs in results.values() for x in rs]
     out: dict[str, object] = {"per_second_median": median,
-                              "ratio_vs_1_engine": {n: round(v / median[counts[0]], 2) for n, v in median.items()},
+                              "ratio_vs_1_engine": {n: round(v / median[base], 2) for n, v in median.items()},
                               "lost_or_doubled": sum(not x["all_arrived"] or x["wire_repeats"] > 0 for x in everything)}
-    for name in ("transactions_per_publication", "xact_commit_per_publication", "tup_fetched_per_publication",
-                 *(f"cpu_ms_per_publication_{part}" for part in CPU_PARTS), "busy_cores_all", "busy_cores_run"):
-        if all(name in x for x in everything):
-            out[f"{name}_median"] = _medians(results, name)
+    out.update(_figure_medians(results))
     return out
+
+
+def _figure_medians(results: dict[int, list[dict[str, Any]]]) -> dict[str, object]:
+    """Each count's median of the ledger's and the CPU's figures (those every run has)."""
+    everything = [x for rs in results.values() for x in rs]
+    names = ("transactions_per_publication", "xact_commit_per_publication", "tup_fetched_per_publication",
+             *(f"cpu_ms_per_publication_{part}" for part in CPU_PARTS), "busy_cores_all", "busy_cores_run")
+    return {f"{name}_median": _medians(results, name) for name in names if all(name in x for x in everything)}
+
+
+def _compared(folder: Path, pg: ThrowawayPostgres | ServerDatabases, runs: int, posts: int,
+              other: Path) -> dict[str, object]:
+    """``scaling`` for this checkout and ``other``, one round of each in turn (paired: a machine that
+    gets busier weighs on both alike)."""
+    rounds: dict[str, list[dict[str, object]]] = {"this": [], "other": []}
+    for r in range(runs):
+        for name, root in (("this", ROOT), ("other", other)):
+            rounds[name].append(scaling(folder, pg, 1, posts, root=root, tag=f"{name}{r}_"))
+    return {name: {key: _merged([x[key] for x in done]) for key in done[0]} for name, done in rounds.items()}
+
+
+def _merged(values: list[Any]) -> object:
+    """The median of each count's figure over the rounds (``scaling``'s outputs of one round each)."""
+    if isinstance(values[0], dict):
+        return {n: statistics.median(v[n] for v in values) for n in values[0]}
+    return sum(values) if all(isinstance(v, int) for v in values) else values
 
 
 def _medians(results: dict[int, list[dict]], name: str) -> dict[int, float]:
@@ -536,6 +572,9 @@ def _options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--throughput-only", action="store_true", help="only the 1 / 2 / 4 engines throughput")
     parser.add_argument("--runs", type=int, help="throughput rounds (default 3, 1 with --quick)")
     parser.add_argument("--posts", type=int, help="publications due at once per throughput run (default 300)")
+    parser.add_argument("--compare", metavar="CHECKOUT", type=Path,
+                        help="another checkout of Herald (e.g. `git worktree add /tmp/before HEAD~3`): the "
+                             "throughput of its engines too, each round right after this one's, same harness")
     return parser.parse_args(argv)
 
 
@@ -553,7 +592,11 @@ def main(argv: list[str]) -> None:
                 out["failover"] = ha_run(folder / "ha", pg.database("ha"), engines=3, posts=1000, spread=120.0,
                                          restart_db=pg.restart, receiver_delay=0.2)
             print(json.dumps(out["failover"]), flush=True)
-        out.update(scaling(folder, pg, args.runs or (1 if quick else 3), args.posts or (150 if quick else 300)))
+        runs, posts = args.runs or (1 if quick else 3), args.posts or (150 if quick else 300)
+        if args.compare is None:
+            out.update(scaling(folder, pg, runs, posts))
+        else:
+            out["compared"] = _compared(folder, pg, runs, posts, args.compare.resolve())
         if not args.throughput_only:
             rows = 2_000 if quick else 10_000
             sqlite_bytes = growth(f"sqlite:///{folder / 'growth.db'}", rows)

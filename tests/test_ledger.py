@@ -223,3 +223,25 @@ def test_a_schema_3_ledger_gets_the_index_an_incident_page_reads_by(ledger_url: 
         assert indexes["ix_herald_publications_source"] == ["source"]
         assert c.execute(text("SELECT value FROM herald_meta WHERE name = 'schema'")).scalar() == str(SCHEMA_VERSION)
     db.dispose()
+
+
+@pytest.mark.parametrize("new", [True, False])
+def test_a_claim_answers_the_same_whether_its_row_is_thought_new_or_not(ledger: Ledger, new: bool):
+    """``claim(new=...)`` only says which statement goes first (create the row, or read it): for
+    every state a row can be in, the answer is the same."""
+    at = T0 + timedelta(minutes=5)
+    ledger.claim(item("sent"), "a", T0, LEASE)
+    ledger.mark_sent("sent", "a", T0, "r", None)
+    ledger.claim(item("live"), "a", at - timedelta(seconds=1), LEASE)
+    ledger.claim(item("expired"), "a", T0, LEASE)
+    for key, when in (("due", at), ("later", at + timedelta(hours=1))):
+        ledger.claim(item(key), "a", T0, LEASE)
+        ledger.mark_retry(key, "a", T0, "503", when)
+    ledger.settle(item("held"), State.HELD, T0, "paused")
+    got = {}
+    for key in ("none", "sent", "live", "expired", "due", "later", "held"):
+        claim = ledger.claim(item(key), "b", at, LEASE, new=new)
+        got[key] = None if claim is None else (claim.record.state, claim.record.attempts, claim.ambiguous)
+    assert got == {"none": (State.CLAIMED, 1, False), "sent": None, "live": None,
+                   "expired": (State.CLAIMED, 2, True), "due": (State.CLAIMED, 2, False), "later": None,
+                   "held": None}

@@ -213,3 +213,22 @@ def test_engine_processes_share_the_keys_and_survivors_take_a_killed_ones(pg_url
         assert ledger.counts() == {"sent": 60}
     finally:
         ledger.close()
+
+
+def test_an_engine_asks_again_about_the_late_keys_of_a_live_engine_before_it_sends_them(nodes):
+    """Late keys go after the engine's own, and the ledger is asked about them again first: while
+    this engine sent its own, their owner was sending them (one engine of four, slow on a busy
+    machine, had its keys tried by the three others, each a claim refused by the ledger)."""
+    alpha, bravo = nodes(2, batches=1)
+    helped: list[int] = []
+
+    def bravo_sends_meanwhile(post, attempt):  # alpha's first send: bravo, slow, sends its share now
+        if not helped:
+            helped.append(len(_act([bravo], T0)[bravo.id]))  # (its clock behind: alpha's keys not late for it)
+
+    alpha.site.fail = bravo_sends_meanwhile
+    results = _act([alpha], T0 + LATE)[alpha.id]  # bravo's keys are late for alpha by now
+    assert helped and helped[0] > 0
+    assert Result.TAKEN not in results and set(results) == {Result.SENT}  # none tried that bravo had sent
+    assert not alpha.sent() & bravo.sent() and len(alpha.sent() | bravo.sent()) == 30
+    assert alpha.ledger.counts() == {"sent": 30}

@@ -115,9 +115,7 @@ class Engine(Agenda):
         if self.stopping:
             return []
         due = self.due(now, network)
-        grace = self.view.calendar.engine.grace
-        new = tuple(p for p in due.new if self.share.mine(p.key, p.at, now, p.kind in STATUS_KINDS, grace(p.kind)))
-        outcomes = self._fire_new(new, now, network)
+        outcomes = self._fire_due_new(due.new, now, network)
         retries = list(due.retries)
         for record in due.releasable:
             if self.stopping:
@@ -135,6 +133,17 @@ class Engine(Agenda):
             outcome = self._retry(record, now)
             if outcome is not None:
                 outcomes.append(outcome)
+        return outcomes
+
+    def _fire_due_new(self, new: tuple[Publication, ...], now: datetime, network: str | None) -> list[Outcome]:
+        """The new publications :meth:`due` found: this engine's own first; then the late ones of
+        others that are still without a row by then (asked again: while this engine sent its own,
+        their owners were sending them)."""
+        first = [self.share.first(p.key, p.kind in STATUS_KINDS) for p in new]
+        outcomes = self._fire_new(tuple(p for p, own in zip(new, first, strict=True) if own), now, network)
+        late = [p for p, own in zip(new, first, strict=True) if not own]
+        if late and not self.stopping:
+            outcomes += self._fire_new(tuple(self.still_new(late)), now, network)
         return outcomes
 
     def _fire_new(self, new: tuple[Publication, ...], now: datetime, network: str | None) -> list[Outcome]:

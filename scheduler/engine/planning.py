@@ -9,7 +9,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -168,14 +168,17 @@ class Agenda(Planning):
     _gone_since: dict[str, datetime]
     share: Share  # the new publications this engine acts on first (scheduler.ledger.share)
 
-    def pending(self, now: datetime | None = None, network: str | None = None) -> list[Publication]:
+    def pending(self, now: datetime | None = None, network: str | None = None,
+                acting: Callable[[Publication], bool] | None = None) -> list[Publication]:
         """Planned publications due by ``now`` (None: all) that the ledger has no row for yet, in
-        time order (rows already there, retrying or claimed, are the retries')."""
+        time order (rows already there, retrying or claimed, are the retries'); with ``acting``,
+        only those it says this engine acts on (the ledger is not asked about the others)."""
         planned = []
         for pub in self._order:
             if now is not None and pub.at > now:
                 break
-            if pub.key not in self._recorded and (network is None or pub.network == network):
+            if pub.key not in self._recorded and (network is None or pub.network == network) and (
+                    acting is None or acting(pub)):
                 planned.append(pub)
         states = self.ledger.states([p.key for p in planned])
         self._recorded.update(states)
@@ -240,10 +243,11 @@ class Agenda(Planning):
 
     def due(self, now: datetime, network: str | None = None) -> Due:
         """Everything to act on at ``now`` (for one account, or all): planned publications without
-        a ledger row, retries whose time came, expired claims and claims of engines that died on
-        this host, and held rows no hold covers any more."""
+        a ledger row that are this engine's to act on now (:meth:`_mine`), retries whose time came,
+        expired claims and claims of engines that died on this host, and held rows no hold covers
+        any more."""
         self._ensure_plan(now)
-        new = tuple(p for p in self.pending(now, network) if self._acts_on(p.network, None))
+        new = tuple(self.pending(now, network, lambda p: self._acts_on(p.network, None) and self._mine(p, now)))
         retries = [r for r in self.ledger.due_retries(now) if self._acts_on(r.network, network)]
         seen = {r.key for r in retries}
         retries += [r for r in self.ledger.claimed() if r.key not in seen and self._acts_on(r.network, network)
@@ -251,6 +255,19 @@ class Agenda(Planning):
         releasable = tuple(r for r in self.ledger.held(network) if self._acts_on(r.network, network)
                            and self.hold_reason(r.kind, r.post, r.network, now) is None)
         return Due(new, tuple(retries), releasable)
+
+    def _mine(self, pub: Publication, now: datetime) -> bool:
+        """Whether this engine acts on the new publication ``pub`` at ``now``: at its time if it is in
+        the engine's :attr:`share` (or a status announcement: anyone's), else once it is late."""
+        grace = self.view.calendar.engine.grace(pub.kind)
+        return self.share.mine(pub.key, pub.at, now, pub.kind in STATUS_KINDS, grace)
+
+    def still_new(self, pubs: Iterable[Publication]) -> list[Publication]:
+        """Those of ``pubs`` the ledger still has no row for (asked once, for all of them)."""
+        pubs = list(pubs)
+        states = self.ledger.states([p.key for p in pubs])
+        self._recorded.update(states)
+        return [p for p in pubs if p.key not in states]
 
     def next_wakeup(self, now: datetime, network: str | None = None) -> datetime | None:
         """When something next becomes due (for one account, or all): ``now`` if something is due

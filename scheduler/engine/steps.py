@@ -130,7 +130,7 @@ def claim(f: Firing) -> Outcome | None:
     """the ledger gives it to one engine only: taken if another has it or it is done"""
     engine, now = f.engine, f.now
     f.claim = engine.ledger.claim(item_of(f.pub), engine.owner, now, LEASE,
-                                  orphaned=lambda owner: engine.owner_gone(owner, now))
+                                  orphaned=lambda owner: engine.owner_gone(owner, now), new=not f.retry)
     return f.outcome(Result.TAKEN) if f.claim is None else None
 
 

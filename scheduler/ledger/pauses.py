@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Engine
 
-from .schema import aware, pauses_table, to_db
+from .schema import autocommit, aware, pauses_table, to_db
 
 C = pauses_table.c
 
@@ -42,7 +42,7 @@ class Pauses:
 
     def active_pauses(self, now: datetime) -> list[Pause]:
         query = select(pauses_table).where(C.resumed_at.is_(None), or_(C.until.is_(None), C.until > to_db(now)))
-        with self.db.connect() as c:
+        with autocommit(self.db).connect() as c:
             rows = c.execute(query.order_by(C.id)).all()
         return [Pause(r.id, r.network, r.reason, aware(r.created_at), aware(r.until)) for r in rows]
 

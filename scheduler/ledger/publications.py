@@ -11,9 +11,14 @@ States::
 
 Every state change is a compare-and-swap on the row's ``version``, so two engines, or an
 engine and an operator's ``herald retry``, can never both win the same row: no
-dialect-specific locking, no home-made coordination.  A ``claimed`` row whose lease
-expired, or a ``retrying`` row marked ``ambiguous``, may have reached the network: the
-engine reconciles it before sending again.
+dialect-specific locking, no home-made coordination.  Each is one statement (an insert that
+does nothing on a key already there, an update whose ``WHERE`` is the compare, both returning
+the row) run on its own (autocommit): one round trip, where a read, a write and a read back
+took a transaction each.  A claim is taken right before its send, one at a time: were claims
+taken in batches, an engine that died holding one would leave every unsent claim of it to be
+reconciled as if it had been on the wire.  A ``claimed`` row whose lease expired, or a
+``retrying`` row marked ``ambiguous``, may have reached the network: the engine reconciles it
+before sending again.
 """
 
 from __future__ import annotations
@@ -24,11 +29,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
-from .schema import aware, publications_table, storable, to_db
+from .schema import autocommit, aware, publications_table, storable, to_db
 
 P = publications_table.c
 
@@ -123,6 +128,15 @@ def _retry_due(record: Record, now: datetime) -> bool:
     return record.state == State.RETRYING and (record.next_attempt_at is None or record.next_attempt_at <= now)
 
 
+def _new_row(item: Item, state: State, now: datetime, **values: Any) -> dict[str, Any]:
+    return {
+        "key": item.key, "source": item.source, "post": item.post, "network": item.network,
+        "kind": item.kind, "scheduled_at": to_db(item.scheduled_at), "state": str(state), "version": 1,
+        "attempts": 0, "ambiguous": False, "text": item.text or None, "variant": item.variant or None,
+        "created_at": to_db(now), "updated_at": to_db(now), **values,
+    }
+
+
 class Publications:
     """The publication rows of a ledger's database ``db``."""
 
@@ -131,9 +145,24 @@ class Publications:
     def __init__(self, db: Engine):
         self.db = db
 
+    @property
+    def _auto(self) -> Engine:
+        return autocommit(self.db)
+
+    def _insert_new(self, rows: list[dict[str, Any]]) -> list[Record]:
+        """Insert ``rows``, but those whose key is there already (left as they are), in one
+        statement; the rows inserted."""
+        dialect = postgresql if self.db.dialect.name == "postgresql" else sqlite
+        # the rows as parameters, never in the statement: its compiled form is cached (and many rows
+        # go as one statement all the same: SQLAlchemy's "insertmanyvalues")
+        statement = dialect.insert(publications_table).on_conflict_do_nothing(
+            index_elements=[P.key]).returning(*publications_table.c)
+        with self._auto.connect() as c:
+            return [Record.from_row(r) for r in c.execute(statement, rows if len(rows) > 1 else rows[0]).all()]
+
     # -- reading ---------------------------------------------------------------------
     def get(self, key: str) -> Record | None:
-        with self.db.connect() as c:
+        with self._auto.connect() as c:
             row = c.execute(select(publications_table).where(P.key == key)).first()
         return Record.from_row(row) if row else None
 
@@ -145,7 +174,7 @@ class Publications:
 
     def states(self, keys: list[str]) -> dict[str, State]:
         out: dict[str, State] = {}
-        with self.db.connect() as c:
+        with self._auto.connect() as c:
             for start in range(0, len(keys), 500):
                 chunk = keys[start:start + 500]
                 rows = c.execute(select(P.key, P.state)
@@ -185,7 +214,7 @@ class Publications:
             and_(P.state == State.RETRYING, P.next_attempt_at <= to_db(until)),
             and_(P.state == State.CLAIMED, P.lease_until <= to_db(until)),
         )).order_by(P.scheduled_at)
-        with self.db.connect() as c:
+        with self._auto.connect() as c:
             return [Record.from_row(r) for r in c.execute(query).all()]
 
     def sent_since(self, network: str, since: datetime) -> list[datetime]:
@@ -195,51 +224,58 @@ class Publications:
             or_(P.state == State.SENT, P.state == State.CLAIMED),
             func.coalesce(P.sent_at, P.updated_at) >= to_db(since),
         ).order_by(func.coalesce(P.sent_at, P.updated_at))
-        with self.db.connect() as c:
+        with self._auto.connect() as c:
             return [aware(t) for (t,) in c.execute(query).all()]
 
     # -- state changes ----------------------------------------------------------------
     def _insert(self, item: Item, state: State, now: datetime, **values: Any) -> Record | None:
-        row = {
-            "key": item.key, "source": item.source, "post": item.post, "network": item.network,
-            "kind": item.kind, "scheduled_at": to_db(item.scheduled_at), "state": str(state), "version": 1,
-            "attempts": 0, "ambiguous": False, "text": item.text or None, "variant": item.variant or None,
-            "created_at": to_db(now), "updated_at": to_db(now), **values,
-        }
-        try:
-            with self.db.begin() as c:
-                c.execute(insert(publications_table).values(**row))
-        except IntegrityError:
-            return None  # another engine created it first
-        return self.get(item.key)
+        """Create ``item``'s row; None if another engine created it first."""
+        created = self._insert_new([_new_row(item, state, now, **values)])
+        return created[0] if created else None
 
     def _swap(self, record: Record, now: datetime, **values: Any) -> Record | None:
         """Compare-and-swap: apply ``values`` only if the row is still at ``record.version``."""
         values = {k: (to_db(v) if isinstance(v, datetime) else v) for k, v in values.items()}
         values.update(version=record.version + 1, updated_at=to_db(now))
-        with self.db.begin() as c:
-            result = c.execute(update(publications_table).where(
-                P.key == record.key, P.version == record.version).values(**values))
-        return self.get(record.key) if result.rowcount == 1 else None
+        with self._auto.connect() as c:
+            row = c.execute(update(publications_table).where(
+                P.key == record.key, P.version == record.version).values(**values)
+                .returning(*publications_table.c)).first()
+        return Record.from_row(row) if row else None
+
+    def _swap_owned(self, key: str, owner: str, now: datetime, **values: Any) -> bool:
+        """Compare-and-swap on a claim: apply ``values`` only if ``key`` is still claimed by
+        ``owner`` (the compare is the statement's ``WHERE``, the version moves on as any swap's)."""
+        values = {k: (to_db(v) if isinstance(v, datetime) else v) for k, v in values.items()}
+        values.update(version=P.version + 1, updated_at=to_db(now))
+        with self._auto.connect() as c:
+            row = c.execute(update(publications_table).where(
+                P.key == key, P.state == str(State.CLAIMED), P.lease_owner == storable(owner))
+                .values(**values).returning(P.key)).first()
+        return row is not None
 
     def claimed(self) -> list[Record]:
-        with self.db.connect() as c:
+        with self._auto.connect() as c:
             rows = c.execute(select(publications_table).where(P.state == State.CLAIMED)).all()
         return [Record.from_row(r) for r in rows]
 
     def claim(self, item: Item, owner: str, now: datetime, lease: timedelta,
-              orphaned: Callable[[str], bool] | None = None) -> Claim | None:
+              orphaned: Callable[[str], bool] | None = None, new: bool = True) -> Claim | None:
         """Take the right to send ``item`` now, or None if it is done, held, not yet due, or taken.
 
         ``orphaned(owner)`` may declare a claim's owner gone before its lease ends (a process
-        on this host that no longer exists)."""
+        on this host that no longer exists).  ``new``: the row is most likely not there yet (a
+        publication no engine acted on), so its creation is tried first; else (a retry) its row
+        is read first.  Either way the answer is the same."""
         for _ in range(5):
-            record = self.get(item.key)
-            if record is None:
+            if new:
                 created = self._insert(item, State.CLAIMED, now, attempts=1, lease_owner=owner,
                                        lease_until=to_db(now + lease))
                 if created is not None:
                     return Claim(created, ambiguous=False)
+            record = self.get(item.key)
+            new = record is None  # gone meanwhile (pruned): create it next time round
+            if record is None:
                 continue
             expired = _lease_expired(record, now, orphaned)
             due = _retry_due(record, now)
@@ -253,44 +289,30 @@ class Publications:
                 return Claim(claimed, ambiguous=record.ambiguous or expired)
         return None
 
-    def _owned(self, key: str, owner: str) -> Record | None:
-        record = self.get(key)
-        if record is None or record.state != State.CLAIMED or record.lease_owner != storable(owner):
-            return None
-        return record
-
     def mark_sent(self, key: str, owner: str, now: datetime, remote_id: str | None, remote_url: str | None) -> bool:
-        record = self._owned(key, owner)
-        return record is not None and self._swap(
-            record, now, state=str(State.SENT), sent_at=now, remote_id=remote_id, remote_url=remote_url,
-            lease_owner=None, lease_until=None, last_error=None, ambiguous=False, next_attempt_at=None) is not None
+        return self._swap_owned(
+            key, owner, now, state=str(State.SENT), sent_at=now, remote_id=remote_id, remote_url=remote_url,
+            lease_owner=None, lease_until=None, last_error=None, ambiguous=False, next_attempt_at=None)
 
     def mark_retry(self, key: str, owner: str, now: datetime, error: str, at: datetime,
                    ambiguous: bool = False) -> bool:
-        record = self._owned(key, owner)
-        return record is not None and self._swap(
-            record, now, state=str(State.RETRYING), next_attempt_at=at, last_error=error,
-            lease_owner=None, lease_until=None, ambiguous=record.ambiguous or ambiguous) is not None
+        more = {"ambiguous": True} if ambiguous else {}  # an ambiguous claim stays ambiguous
+        return self._swap_owned(key, owner, now, state=str(State.RETRYING), next_attempt_at=at, last_error=error,
+                                lease_owner=None, lease_until=None, **more)
 
     def release(self, key: str, owner: str, now: datetime, *, undo_attempt: bool = True) -> bool:
         """Give a claim back (shutdown, rate limit) so it is retried at once: not a failure."""
-        record = self._owned(key, owner)
-        return record is not None and self._swap(
-            record, now, state=str(State.RETRYING), next_attempt_at=now, lease_owner=None, lease_until=None,
-            attempts=max(0, record.attempts - 1) if undo_attempt else record.attempts) is not None
+        return self._swap_owned(key, owner, now, state=str(State.RETRYING), next_attempt_at=now, lease_owner=None,
+                                lease_until=None, attempts=_one_attempt_less() if undo_attempt else P.attempts)
 
     def postpone(self, key: str, owner: str, now: datetime, at: datetime, reason: str) -> bool:
         """Not sent yet and not a failure (e.g. the account's rate limit): try again at ``at``."""
-        record = self._owned(key, owner)
-        return record is not None and self._swap(
-            record, now, state=str(State.RETRYING), next_attempt_at=at, last_error=reason,
-            lease_owner=None, lease_until=None, attempts=max(0, record.attempts - 1)) is not None
+        return self._swap_owned(key, owner, now, state=str(State.RETRYING), next_attempt_at=at, last_error=reason,
+                                lease_owner=None, lease_until=None, attempts=_one_attempt_less())
 
     def mark_dead(self, key: str, owner: str, now: datetime, error: str) -> bool:
-        record = self._owned(key, owner)
-        return record is not None and self._swap(
-            record, now, state=str(State.DEAD), last_error=error, lease_owner=None, lease_until=None,
-            next_attempt_at=None) is not None
+        return self._swap_owned(key, owner, now, state=str(State.DEAD), last_error=error, lease_owner=None,
+                                lease_until=None, next_attempt_at=None)
 
     def settle(self, item: Item, state: State, now: datetime, reason: str) -> bool:
         """Record ``item`` as skipped or held without sending it (creating its row if needed).
@@ -336,5 +358,11 @@ class Publications:
         query = select(publications_table).where(P.state == State.HELD)
         if network:
             query = query.where(P.network == network)
-        with self.db.connect() as c:
+        with self._auto.connect() as c:
             return [Record.from_row(r) for r in c.execute(query.order_by(P.scheduled_at)).all()]
+
+
+def _one_attempt_less() -> Any:
+    """The row's attempts less the one not made, never below 0 (as the row has it when the
+    statement runs)."""
+    return case((P.attempts > 0, P.attempts - 1), else_=0)

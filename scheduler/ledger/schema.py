@@ -11,6 +11,7 @@ credential reaches the ledger, ``herald history`` or an export.
 from __future__ import annotations
 
 import re
+import weakref
 from datetime import UTC, datetime
 from typing import Any, overload
 
@@ -29,6 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 from scheduler.redaction import redact
@@ -184,6 +186,18 @@ meta_table = Table(
 TABLES = frozenset(metadata.tables)
 # A ledger has at least these from its first version on; the others are created when missing.
 CORE_TABLES = frozenset({publications_table.name, meta_table.name})
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def autocommit(db: Engine) -> Engine:
+    """``db`` with every statement its own transaction: for a read or a change that is one
+    statement (no BEGIN, and no COMMIT or ROLLBACK, round trips around it)."""
+    found = _AUTOCOMMIT.get(db)
+    if found is None:
+        found = _AUTOCOMMIT[db] = db.execution_options(isolation_level="AUTOCOMMIT")
+    return found
 
 
 @overload

@@ -61,6 +61,10 @@ class Share:
             return self.me
         return max(self.engines, key=lambda engine: (weight(engine, key), engine))
 
+    def first(self, key: str, anyone: bool = False) -> bool:
+        """Whether this engine acts on ``key`` at its time (its own, or ``anyone``'s), not once it is late."""
+        return anyone or self.owner(key) == self.me
+
     def acts_at(self, key: str, at: datetime, anyone: bool = False, grace: timedelta | None = None) -> datetime:
         """When this engine acts on the new publication ``key`` due ``at``: then if it is its own
         (or ``anyone``'s: what every engine should try at once), else :data:`LATE` after, counted
@@ -68,7 +72,7 @@ class Share:
         engine joined, is each engine's own for LATE before the others help).  With ``grace``, the
         publication's catch-up window, the others wait at most half of it: a post whose owner died
         unnoticed is sent by another engine, not skipped as too late."""
-        if anyone or self.owner(key) == self.me:
+        if self.first(key, anyone):
             return at
         wait = LATE if grace is None else min(LATE, grace / 2)
         return max(at, self.since or at) + wait
