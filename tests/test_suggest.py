@@ -338,3 +338,30 @@ def test_a_tag_spread_across_many_answers_is_ignored():
     report = find_topics(requests, BERLIN, ["en"], answers=answers)
     assert report.ignored_tags == {"vip": "spread across 3 answers"}
     assert [t.count for t in report.topics] == [200, 200, 200] and all(t.key for t in report.topics)
+
+
+def test_a_request_naming_two_answers_goes_to_the_one_its_askers_resemble():
+    """Issue 25 (Nordlicht): "I want to cancel the purchase and send the tent back" names the
+    title of "Cancel or change an order" and of "Returns and refunds": the short cancel article
+    matched it better, and with a few like it made a topic (or a gap) of its own.  Torn between
+    two answers, a request goes to the one whose topic it resembles, here the returns."""
+    from campaigns.suggest.answers import Answer
+    from campaigns.suggest.readers import Request
+
+    answers = [Answer("Returns and refunds: how to send items back", "https://acme.example/help/returns",
+                      "Return unworn items within 30 days; the refund reaches your card.", key="returns"),
+               Answer("Cancel or change an order", "https://acme.example/help/cancel",
+                      "As long as your order has not been packed you can cancel it.", key="cancel"),
+               Answer("Reset your password", "https://acme.example/help/password", key="password")]
+    asked = ["how do I return the {} for a refund", "I want to return my {} and get a refund",
+             "return the {} please, refund to my card", "can I still return the {}? I need the refund"]
+    torn = "I want to cancel the purchase and send the {} back. What do I need to do?"
+    products = ["tent", "jacket", "boots", "fleece", "trousers", "tee"]
+    requests = [Request(asked[i % 4].format(products[i % 6]), ref=f"r{i}") for i in range(100)]
+    requests += [Request(torn.format(products[i % 6]), ref=f"t{i}") for i in range(30)]
+    passwords = ["I forgot my password", "reset my password", "password reset link broken"]
+    requests += [Request(passwords[i % 3], ref=f"p{i}") for i in range(90)]
+    report = find_topics(requests, BERLIN, ["en"], answers=answers)
+    returns = next(i for i, t in enumerate(report.topics) if t.key == "returns")
+    assert all(label == returns for label, r in zip(report.labels, requests, strict=True) if r.ref.startswith("t"))
+    assert not any(t.key == "cancel" for t in report.topics)

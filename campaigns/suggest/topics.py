@@ -59,6 +59,7 @@ NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply",
 TOKEN = re.compile(r"(?u)\b[^\W\d_][\w]+\b")  # words of two letters or more, not numbers
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DIGITS = str.maketrans("123456789", "000000000")  # requests that differ only in their numbers are cleaned once
+_TITLE_HEAD = re.compile(r": |\? | - | – ")  # what ends a title's first clause
 _META_SUBJECT = re.compile(r"(?i)^\s*(chat with|conversation with|\(no subject\)|\(kein betreff\)|\(sin asunto\)|"
                            r"no subject|re|aw|fw|fwd|wg)\b[:\s]*")
 
@@ -375,12 +376,15 @@ def _with_languages(answers: Sequence[Answer], fallback: str, docs: _Docs) -> li
     return out
 
 
-def _title_columns(answer: Answer, words: Any, fallback: str, vocabulary: dict[str, int]) -> list[int]:
-    """The columns of an answer's title words (the calendar's order-tracking link: "order track")."""
+def _title_columns(answer: Answer, words: Any, fallback: str, vocabulary: dict[str, int],
+                   head: bool = False) -> list[int]:
+    """The columns of an answer's title words (the calendar's order-tracking link: "order track");
+    ``head``: of its first clause only ("Returns and refunds", not "… and when you get your money back")."""
+    title = _TITLE_HEAD.split(answer.title, 1)[0] if head else answer.title
     if not answer.link or answer.link == "order_tracking":
-        tokens = words.tokens(answer.language or fallback, answer.title if not answer.link else "order track")
+        tokens = words.tokens(answer.language or fallback, title if not answer.link else "order track")
     else:
-        tokens = words.tokens("en", answer.title)
+        tokens = words.tokens("en", title)
     return sorted({vocabulary[w] for w in tokens if w in vocabulary})
 
 
@@ -399,6 +403,7 @@ class _Grouping:
         self.matrix = matrix[:len(docs.tokens)].tocsr()
         self.answer_matrix = matrix[len(docs.tokens):].tocsr()
         self.title_columns = [_title_columns(a, words, fallback, vectorizer.vocabulary_) for a in answers]
+        self.title_heads = [_title_columns(a, words, fallback, vectorizer.vocabulary_, True) for a in answers]
         self.groups = _answer_groups(answers, [_concepts(a, words, fallback) for a in answers])
         self.weights = np.asarray(docs.weight, dtype=np.float64)
         self.concept_mask = np.asarray([w.startswith("~") for w in self.vocabulary], dtype=np.float32)
@@ -679,12 +684,37 @@ class _Grouping:
             if not moved:
                 break
 
+    def _named(self) -> Any:
+        """Per request and answer group, whether the request says a word of the shared
+        vocabulary that only that group's titles say ("cancel" for "Cancel or change an order",
+        "return" for "Returns and refunds: how to send items back")."""
+        import numpy as np
+
+        owners: dict[int, set[int]] = {}
+        for g, members in enumerate(self.groups):
+            for i in members:
+                for c in self.title_heads[i]:
+                    if self.concept_mask[c]:
+                        owners.setdefault(c, set()).add(g)
+        own = {c: next(iter(gs)) for c, gs in owners.items() if len(gs) == 1}
+        columns = sorted(own)
+        if not columns:
+            return np.zeros((self.matrix.shape[0], len(self.groups)), dtype=bool)
+        present = (self.matrix[:, columns] > 0).astype(np.float32)
+        which = np.zeros((len(columns), len(self.groups)), dtype=np.float32)
+        for k, c in enumerate(columns):
+            which[k, own[c]] = 1.0
+        return np.asarray((present @ which) > 0)
+
     def _seed(self, per_group: Any) -> None:
         import numpy as np
 
         order = np.sort(per_group, axis=1)
         best = per_group.argmax(axis=1)
         lead = order[:, -1] - (order[:, -2] if per_group.shape[1] > 1 else 0)
+        named = self._named()
+        torn = named.sum(axis=1) >= 2  # "cancel the purchase and send the tent back": no answer is clear
+        lead[torn] = 0.0
         seeded = (order[:, -1] >= SEED) & (lead >= MARGIN) & ~self.noise
         centres: list[Any] = []
         self.seed_weight = [float(self.weights[seeded & (best == g)].sum()) for g in range(len(self.groups))]
@@ -702,9 +732,11 @@ class _Grouping:
         similarity = self.matrix @ np.vstack([centres[g] for g in live]).T.astype(np.float32)
         direct = per_group[:, live] * (lead >= MARGIN).reshape(-1, 1)
         similarity = np.maximum(np.asarray(similarity), direct)
+        # a request torn between answers it names goes to the one whose askers it resembles most
+        similarity[torn] *= named[torn][:, live]
         pick = similarity.argmax(axis=1)
         value = similarity.max(axis=1)
-        join = (value >= JOIN) & ~self.noise & (~self.thanks | (value >= SEED))
+        join = ((value >= JOIN) | (torn & (value > 0))) & ~self.noise & (~self.thanks | (value >= SEED))
         self.topic[join] = np.asarray(live)[pick[join]]
         self.topic[seeded] = best[seeded]
         self.score[join] = per_group[np.flatnonzero(join), np.asarray(live)[pick[join]]]
