@@ -365,3 +365,32 @@ def test_a_request_naming_two_answers_goes_to_the_one_its_askers_resemble():
     returns = next(i for i, t in enumerate(report.topics) if t.key == "returns")
     assert all(label == returns for label, r in zip(report.labels, requests, strict=True) if r.ref.startswith("t"))
     assert not any(t.key == "cancel" for t in report.topics)
+
+
+def test_an_articles_address_in_the_customers_language_is_its_name_in_that_language():
+    """Issue 25 (Lumière): an English FAQ whose addresses are French ("/ampoules" for "Which bulb
+    does my lamp need?"); French requests about a bulb ("ampoule", "culot") share no word with
+    the English question and stayed in no topic.  The address's words the French requests use,
+    which the article does not say in its own language, are its name in French."""
+    from campaigns.suggest.answers import Answer
+    from campaigns.suggest.readers import Request
+
+    answers = [Answer("Which filter does my coffee maker take?", "https://cafe.example/aide/filtres",
+                      "Every coffee maker's page names the filter size it takes.", key="f"),
+               Answer("Returning an item", "https://cafe.example/aide/retours", "Send it back within 30 days.",
+                      key="r"),
+               Answer("Opening hours of our shop", "https://cafe.example/aide/boutique", "Monday to Friday.",
+                      key="h")]
+    english = ["Which filter fits my coffee maker?", "What filter size does the coffee maker take?",
+               "Which filter does my coffee maker need?"]
+    french = ["Quel filtre acheter ?", "Le filtre fourni est déchiré, lequel racheter ?",
+              "Quelle taille de filtre faut-il ?"]
+    returns = ["Je voudrais retourner un article", "How do I return an item?", "Comment faire un retour ?"]
+    requests = [Request(english[i % 3], ref=f"e{i}") for i in range(40)]
+    requests += [Request(french[i % 3], ref=f"f{i}") for i in range(40)]
+    requests += [Request(returns[i % 3], ref=f"r{i}") for i in range(40)]
+    report = find_topics(requests, BERLIN, ["fr"], answers=answers)
+    filters = next(i for i, t in enumerate(report.topics) if t.key == "f")
+    assert all(label == filters for label, r in zip(report.labels, requests, strict=True) if r.ref[0] in "ef")
+    assert report.topics[filters].languages == {"en": 40, "fr": 40}
+    assert all(m.answer.language == "en" for m in report.topics[filters].matches if m.good)  # no article made up

@@ -352,7 +352,8 @@ def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[s
     docs = _documents(read)
     words = Words()
     _tokenize(docs, words, fallback)
-    grouping = _Grouping(docs, _with_languages(answers, fallback, docs), words, fallback)
+    told = _with_languages(answers, fallback, docs)
+    grouping = _Grouping(docs, told + _slug_names(told, docs, words), words, fallback, len(told))
     grouping.run()
     return grouping.report(read, total)
 
@@ -376,6 +377,48 @@ def _with_languages(answers: Sequence[Answer], fallback: str, docs: _Docs) -> li
     return out
 
 
+def _slug_names(answers: Sequence[Answer], docs: _Docs, words: Any) -> list[Answer]:
+    """Each article's name in the other languages its requests are written in, as its address
+    says it: the words of its address the article does not say in its own language, which
+    requests in another language do ("/ampoules" for "Which bulb does my lamp need?", an English
+    FAQ of a French shop).  Each is an answer of its own, with the article's key (one topic),
+    used to match requests and never shown or linked."""
+    from dataclasses import replace
+
+    from .answers import _slug_title
+    from .words import REPRESENTED
+
+    said: dict[str, set[str]] = {}
+    for tokens, language in zip(docs.tokens, docs.languages, strict=True):
+        said.setdefault(language, set()).update(tokens)
+    among = [c for c, words_in in said.items() if docs.languages.count(c) >= REPRESENTED * len(docs.languages)]
+    out = []
+    for a in answers:
+        if a.link or not a.language or len(among) < 2:
+            continue
+        own = set(words.tokens(a.language, f"{a.title} {a.text}"))
+        written = {form for w in TOKEN.findall(f"{a.title} {a.text}") for form in _ascii(w)}
+        foreign = [w for w in TOKEN.findall(_slug_title(a.url)) if w.lower() not in written
+                   and _unshared(words.word(a.language, w)) and words.word(a.language, w) not in own]
+        for language in among:
+            named = [w for w in foreign if language != a.language and _unshared(words.word(language, w))
+                     and words.word(language, w) in said[language]]
+            if named:
+                out.append(replace(a, title=" ".join(named), text="", language=language))
+    return out
+
+
+def _ascii(word: str) -> tuple[str, str]:
+    """A word as an address may write it ("Größe": "grosse" or "groesse")."""
+    lower = word.lower().replace("ß", "ss")
+    return strip_accents(lower), strip_accents(lower.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue"))
+
+
+def _unshared(token: str) -> bool:
+    """Whether ``token`` is a word of one language: not a stop word, not the shared vocabulary."""
+    return bool(token) and not token.startswith("~")
+
+
 def _title_columns(answer: Answer, words: Any, fallback: str, vocabulary: dict[str, int],
                    head: bool = False) -> list[int]:
     """The columns of an answer's title words (the calendar's order-tracking link: "order track");
@@ -391,11 +434,12 @@ def _title_columns(answer: Answer, words: Any, fallback: str, vocabulary: dict[s
 class _Grouping:
     """The answer-first grouping of the different requests in ``docs``."""
 
-    def __init__(self, docs: _Docs, answers: list[Answer], words: Any, fallback: str):
+    def __init__(self, docs: _Docs, answers: list[Answer], words: Any, fallback: str, shown: int | None = None):
         import numpy as np
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.docs, self.answers, self.words, self.fallback = docs, answers, words, fallback
+        self.shown = len(answers) if shown is None else shown  # the answers after these are names (never shown)
         answer_tokens = [_answer_tokens(a, words, fallback) for a in answers]
         vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
         matrix = vectorizer.fit_transform([*docs.tokens, *answer_tokens] or [["_"]])
@@ -469,7 +513,7 @@ class _Grouping:
         :data:`MARGIN`, at least :data:`TRANSLATION`), not another topic's answer; else None."""
         import numpy as np
 
-        candidates = [i for i, a in enumerate(self.answers) if a.language == language and i not in taken]
+        candidates = [i for i, a in enumerate(self.answers[:self.shown]) if a.language == language and i not in taken]
         if not candidates:
             return None
         centre = np.asarray(self.matrix[docs].T @ self.weights[docs]).ravel()
@@ -632,7 +676,9 @@ class _Grouping:
         scores = (only @ self.answer_matrix.T).toarray()
         shared = ((self.matrix > 0).astype(np.float32) @ (self.answer_matrix > 0).astype(np.float32).T).toarray()
         have = np.asarray(self.matrix.getnnz(axis=1)).ravel().reshape(-1, 1)
-        scores[shared < np.minimum(2, have)] = 0.0
+        least = np.full((1, len(self.answers)), 2)
+        least[0, self.shown:] = 1  # an article's name in another language: saying it is enough
+        scores[shared < np.minimum(least, have)] = 0.0
         self._order_status_only(scores)
         return scores
 
@@ -1044,8 +1090,8 @@ class _Report:
         scores = np.asarray(self.g.answer_matrix @ centre).ravel()
         own = next((grp for grp in self.g.groups if self.g.answers[grp[0]].key == self.g.topic_keys[t]), []) \
             if self.g.topic_keys[t] else []
-        out = [Match(self.g.answers[i], round(float(scores[i]), 3), 0.0) for i in own]
-        rest = sorted((i for i in range(len(self.g.answers)) if i not in own and scores[i] > 0),
+        out = [Match(self.g.answers[i], round(float(scores[i]), 3), 0.0) for i in own if i < self.g.shown]
+        rest = sorted((i for i in range(self.g.shown) if i not in own and scores[i] > 0),
                       key=lambda i: -scores[i])
         out += [Match(self.g.answers[i], round(float(scores[i]), 3), 1.01) for i in rest]
         return out
