@@ -394,3 +394,4 @@ def test_an_articles_address_in_the_customers_language_is_its_name_in_that_langu
     assert all(label == filters for label, r in zip(report.labels, requests, strict=True) if r.ref[0] in "ef")
     assert report.topics[filters].languages == {"en": 40, "fr": 40}
     assert all(m.answer.language == "en" for m in report.topics[filters].matches if m.good)  # no article made up
+

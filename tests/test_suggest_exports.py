@@ -585,10 +585,23 @@ def test_languages_are_chosen_among_those_the_file_is_written_in():
     assert detect(["descale your espresso machine"], "en", among=["en"]) == ["en"]
 
 
-@pytest.mark.xfail(reason="known shortfall (adjusted Rand 0.65): French requests about a bulb ('ampoule', "
-                          "'culot') share no word with the English FAQ and form a topic of their own; 'When "
-                          "will my lamp be delivered?' and 'The lamp arrived broken' share 'lamp' and 'arrive' "
-                          "and make one gap")
+@pytest.mark.xfail(reason="known shortfall (adjusted Rand 0.73, was 0.65 before the French bulb requests met "
+                          "the FAQ through its address '/ampoules'): 'Return the floor lamp please, it does not "
+                          "fit' goes to the bulb article (its text says 'fits'); 'When will my lamp be "
+                          "delivered?' and 'The lamp arrived broken' share 'lamp' and 'arrive' and make one gap",
+                   strict=True)
 def test_freshdesk_api_topics_match_the_truth(lumiere):
+    """Adjusted Rand 0.65: French requests about a bulb ("ampoule", "culot") shared no word with
+    the English FAQ (whose address, "/ampoules", says it in French)."""
     truth = [LUMIERE.truth[r.ref] for r in lumiere.rows]
     assert adjusted_rand_score(truth, [r.topic for r in lumiere.rows]) >= 0.75
+
+
+def test_freshdesk_api_french_bulb_requests_meet_the_english_faq(lumiere):
+    """French requests about a bulb ("Quel culot d'ampoule faut-il ?") shared no word with the
+    English FAQ "Which bulb does my lamp need?" and were in no topic; its address says "ampoules"."""
+    bulb = next(t for t, topic in enumerate(lumiere.topics) if topic.key and topic.matches[0].answer.url.endswith(
+        "/ampoules"))
+    placed = Counter(LUMIERE.truth[r.ref] for r in lumiere.rows if r.topic == bulb)
+    assert placed["bulb"] == sum(1 for label in LUMIERE.truth.values() if label == "bulb")
+    assert lumiere.topics[bulb].languages.get("fr", 0) >= 35
