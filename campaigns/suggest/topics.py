@@ -707,7 +707,7 @@ class _Grouping:
 
         where: dict[str, list[int]] = {}
         for d, lines in enumerate(self.docs.lines):
-            for line in set(lines):
+            for line in dict.fromkeys(lines):  # in their order: which line is followed first decides
                 where.setdefault(line, []).append(d)
         free = ~self.noise & ~self.thanks
         for _ in range(rounds):
