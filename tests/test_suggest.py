@@ -395,3 +395,14 @@ def test_an_articles_address_in_the_customers_language_is_its_name_in_that_langu
     assert report.topics[filters].languages == {"en": 40, "fr": 40}
     assert all(m.answer.language == "en" for m in report.topics[filters].matches if m.good)  # no article made up
 
+
+
+def test_auxiliaries_are_not_words():
+    """Issue 25 (Lumière): "does" stemmed to "doe", a word "Return the floor lamp please, it does
+    not fit" shared with the FAQ "Which bulb does my lamp need?", which took it from the returns."""
+    from campaigns.suggest.words import Words
+
+    words = Words()
+    assert words.tokens("en", "Which bulb does my lamp need? Did it fit?") == ["bulb", "lamp", "need", "~compatible"]
+    assert words.tokens("fr", "Quand vais-je recevoir ma lampe ?") == ["~when", "~arrive", "lamp"]
+

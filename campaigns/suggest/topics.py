@@ -48,6 +48,8 @@ SEEDED = 0.08  # least share of a topic's requests that match its answer directl
 TOPIC_NEAR = 0.5  # least similarity of two topics' centres for them to be one
 CONCEPT_NEAR = 0.7  # ... or of the shared vocabulary in them
 GAP_NEAR = 0.9  # once every topic is whole, a cluster this near (as a share of the above) joins an answered one
+UNSAID = 0.1  # a cluster whose shared-vocabulary words a topic hardly says (under this much of its weight) make
+# this share of that vocabulary's weight in it does not ask what that topic does
 GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
 GAP_PHRASINGS = 3  # ... and that many different phrasings (an answered topic too)
 MESSAGES = 0.5  # least share of messages in a topic, against their share of everything read, with search terms
@@ -460,6 +462,7 @@ class _Grouping:
         self.topic_keys: list[str] = []
         self.group_scores: Any = None
         self.seed_weight: list[float] = []
+        self.things = np.zeros(self.matrix.shape[1], dtype=bool)  # per column: a thing, not what is asked
 
     # answer first
     def run(self) -> None:
@@ -468,6 +471,9 @@ class _Grouping:
         n_groups = len(self.groups)
         if n_groups:
             scores = self._answer_scores()
+            self.things = self._things(scores)
+            if self.things.any():
+                scores = self._answer_scores()
             per_group = np.stack([scores[:, g].max(axis=1) for g in self.groups], axis=1)
             if self._drop_spread_tags(per_group):
                 scores = self._answer_scores()
@@ -604,8 +610,18 @@ class _Grouping:
             if self.centres[c] is None or not (self.topic == c).any():
                 continue
             target = self._answered_near(self.centres[c], len(self.groups), GAP_NEAR)
-            if target is not None and self.topic_keys[target]:
+            if target is not None and self.topic_keys[target] and not self._asks_more(c, target):
                 self.topic[self.topic == c] = target
+
+    def _asks_more(self, c: int, t: int) -> bool:
+        """Whether cluster ``c`` says words of the shared vocabulary (a tenth of its weight in
+        that vocabulary or more) that topic ``t``'s requests hardly say: "the bag arrived split,
+        the box crushed" shares "arrive" and "delivery" with the order-status questions, and asks
+        about damage, which none of them does."""
+
+        mine, theirs = self.centres[c] * self.concept_mask, self.centres[t] * self.concept_mask
+        weight = mine ** 2 / (float(mine @ mine) or 1.0)
+        return float(weight[(mine > 0) & (theirs < UNSAID * mine)].sum()) >= UNSAID
 
     def _check_answers(self) -> None:
         """A topic keeps its answer only when the answer's title speaks of what the topic's
@@ -679,8 +695,23 @@ class _Grouping:
         least = np.full((1, len(self.answers)), 2)
         least[0, self.shown:] = 1  # an article's name in another language: saying it is enough
         scores[shared < np.minimum(least, have)] = 0.0
+        self._not_on_things(scores)
         self._order_status_only(scores)
         return scores
+
+    def _not_on_things(self, scores: Any) -> None:
+        """A request that matches some answer on what it asks does not match another on the
+        things it names alone: "I haven't received my decaf yet" asks where its order is, not for
+        the shop's page "Decaf beans" (see :meth:`_things`)."""
+        import numpy as np
+
+        if not self.things.any():
+            return
+        asked = (self.matrix[:, ~self.things] > 0).astype(np.float32)
+        answered = (self.answer_matrix[:, ~self.things] > 0).astype(np.float32)
+        on_things = (scores > 0) & ((asked @ answered.T).toarray() == 0)
+        other = ((scores > 0) & ~on_things).any(axis=1)
+        scores[on_things & other.reshape(-1, 1)] = 0.0
 
     def _order_status_only(self, scores: Any) -> None:
         """A request made only of the words of order status ("delivery", "courier", "shipping",
@@ -694,11 +725,37 @@ class _Grouping:
         words = np.zeros(self.matrix.shape[1], dtype=bool)
         words[self.answer_matrix[link].indices] = True
         words &= self.concept_mask.astype(bool)
-        outside = np.asarray((self.matrix[:, ~words] > 0).sum(axis=1)).ravel()
-        only = (outside == 0) & (self.matrix.getnnz(axis=1) > 0)
+        outside = np.asarray((self.matrix[:, ~(words | self.things)] > 0).sum(axis=1)).ravel()
+        said = np.asarray((self.matrix[:, words] > 0).sum(axis=1)).ravel()
+        only = (outside == 0) & (said > 0)
         kept = np.maximum(scores[only, link], SEED + MARGIN)
         scores[only] = 0.0
         scores[only, link] = kept
+
+    def _things(self, scores: Any) -> Any:
+        """Per column, whether it is a thing customers have rather than what they ask: a word of
+        their own language said by the requests that clearly take one answer and by those that
+        clearly take another (each a tenth of its clear uses or more): "lamp" in "How do I return
+        a lamp?" and in "Which bulb fits the Orsay lamp?".  "When will my lamp be delivered?" asks
+        what "When will my order be delivered?" does."""
+        import numpy as np
+
+        things = np.zeros(self.matrix.shape[1], dtype=bool)
+        if len(self.groups) < 2:
+            return things
+        per_group = np.stack([scores[:, g].max(axis=1) for g in self.groups], axis=1)
+        order = np.sort(per_group, axis=1)
+        clear = np.flatnonzero((order[:, -1] >= SEED) & (order[:, -1] - order[:, -2] >= MARGIN) & ~self.noise)
+        if not len(clear):
+            return things
+        best = per_group[clear].argmax(axis=1)
+        owners = np.zeros((len(clear), len(self.groups)), dtype=np.float32)
+        owners[np.arange(len(clear)), best] = self.weights[clear]
+        uses = np.asarray((self.matrix[clear] > 0).astype(np.float32).T @ owners)  # column x group
+        total = uses.sum(axis=1, keepdims=True)
+        spread = ((uses >= 0.1 * total) & (total > 0)).sum(axis=1) >= 2
+        own = np.asarray([not w.startswith(("~", "#")) for w in self.vocabulary])
+        return spread & own
 
     def _follow_lines(self, rounds: int = 1) -> None:
         """A request in no topic that shares a line with the requests of one topic (at least

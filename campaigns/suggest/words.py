@@ -34,6 +34,12 @@ COMPOUND_REST = 3  # ... and of what follows it
 PARTICLES = {"en": frozenset({"back"}), "de": frozenset({"zurück", "zuruck", "zurueck"}), "nl": frozenset({"terug"})}
 PARTICLE_REACH = 6  # how many words before its particle a verb may be (in one clause)
 _CLAUSE = re.compile(r"[^.,;:!?…\n]+")
+# auxiliaries the stop-word lists lack: English "do" ("does" stemmed to "doe" made "Which bulb does my
+# lamp need?" and "it does not fit" share a word), French "aller" and "pouvoir" ("quand vais-je
+# recevoir…" is English's "when will I get…", whose "will" is a stop word)
+AUXILIARIES = {"en": frozenset({"does", "did", "doing"}),
+               "fr": frozenset({"vais", "vas", "va", "allons", "allez", "vont", "peux", "pouvez", "pourriez",
+                                "pourrais"})}
 
 # concept: words in each language (any form; they are stemmed as the requests are)
 CONCEPTS: dict[str, str] = {
@@ -189,6 +195,7 @@ class Words:
                 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
                 words = (words & set(ENGLISH_STOP_WORDS)) | {"hi", "hello", "thanks", "please", "pls", "thank"}
+            words |= AUXILIARIES.get(code, frozenset())
             self.stop[code] = frozenset(w.lower() for w in words) - self._concept_words()
         self.concepts: dict[str, dict[str, str]] = {}  # per language, made when first asked for
         self.anywhere: dict[str, str] = {}
