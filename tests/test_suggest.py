@@ -406,3 +406,29 @@ def test_auxiliaries_are_not_words():
     assert words.tokens("en", "Which bulb does my lamp need? Did it fit?") == ["bulb", "lamp", "need", "~compatible"]
     assert words.tokens("fr", "Quand vais-je recevoir ma lampe ?") == ["~when", "~arrive", "lamp"]
 
+
+
+@pytest.mark.parametrize(("title", "slug"), [
+    ("Welche Größe passt mir?", "groesse-passt"),   # ö written out, ß as ss
+    ("Welche Größe passt mir?", "grosse-passt"),    # accents dropped
+    ("Rückgabe und Umtausch", "rueckgabe-umtausch"),
+])
+def test_an_address_that_spells_the_articles_own_words_in_ascii_names_nothing(title, slug):
+    """The slug names (an article's address in the customers' other language) leave out the
+    article's own words as an address spells them: a German help centre's addresses are not
+    English names of its articles."""
+    from campaigns.suggest.answers import Answer
+    from campaigns.suggest.topics import _foreign_words
+    from campaigns.suggest.words import Words
+
+    answer = Answer(title=title, url=f"https://help.example/de/{slug}", language="de")
+    assert _foreign_words(answer, Words(), slug) == []
+
+
+def test_an_address_word_the_article_never_says_is_a_name():
+    from campaigns.suggest.answers import Answer
+    from campaigns.suggest.topics import _foreign_words
+    from campaigns.suggest.words import Words
+
+    answer = Answer(title="Which bulb does my lamp need?", url="https://help.example/ampoules", language="en")
+    assert _foreign_words(answer, Words(), "ampoules") == ["ampoules"]

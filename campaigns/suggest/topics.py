@@ -398,16 +398,22 @@ def _slug_names(answers: Sequence[Answer], docs: _Docs, words: Any) -> list[Answ
     for a in answers:
         if a.link or not a.language or len(among) < 2:
             continue
-        own = set(words.tokens(a.language, f"{a.title} {a.text}"))
-        written = {form for w in TOKEN.findall(f"{a.title} {a.text}") for form in _ascii(w)}
-        foreign = [w for w in TOKEN.findall(_slug_title(a.url)) if w.lower() not in written
-                   and _unshared(words.word(a.language, w)) and words.word(a.language, w) not in own]
+        foreign = _foreign_words(a, words, _slug_title(a.url))
         for language in among:
             named = [w for w in foreign if language != a.language and _unshared(words.word(language, w))
                      and words.word(language, w) in said[language]]
             if named:
                 out.append(replace(a, title=" ".join(named), text="", language=language))
     return out
+
+
+def _foreign_words(answer: Answer, words: Any, slug: str) -> list[str]:
+    """The words of an article's address (``slug``) that the article does not say in its own
+    language, in any spelling an address may give them (accents dropped, umlauts written out)."""
+    own = set(words.tokens(answer.language, f"{answer.title} {answer.text}"))
+    written = {form for w in TOKEN.findall(f"{answer.title} {answer.text}") for form in _ascii(w)}
+    return [w for w in TOKEN.findall(slug) if w.lower() not in written
+            and _unshared(words.word(answer.language, w)) and words.word(answer.language, w) not in own]
 
 
 def _ascii(word: str) -> tuple[str, str]:
