@@ -337,3 +337,97 @@ def test_a_tag_spread_across_many_answers_is_ignored():
     report = find_topics(requests, BERLIN, ["en"], answers=answers)
     assert report.ignored_tags == {"vip": "spread across 3 answers"}
     assert [t.count for t in report.topics] == [200, 200, 200] and all(t.key for t in report.topics)
+
+
+def test_a_request_naming_two_answers_goes_to_the_one_its_askers_resemble():
+    """Issue 25 (Nordlicht): "I want to cancel the purchase and send the tent back" names the
+    title of "Cancel or change an order" and of "Returns and refunds": the short cancel article
+    matched it better, and with a few like it made a topic (or a gap) of its own.  Torn between
+    two answers, a request goes to the one whose topic it resembles, here the returns."""
+    from campaigns.suggest.answers import Answer
+    from campaigns.suggest.readers import Request
+
+    answers = [Answer("Returns and refunds: how to send items back", "https://acme.example/help/returns",
+                      "Return unworn items within 30 days; the refund reaches your card.", key="returns"),
+               Answer("Cancel or change an order", "https://acme.example/help/cancel",
+                      "As long as your order has not been packed you can cancel it.", key="cancel"),
+               Answer("Reset your password", "https://acme.example/help/password", key="password")]
+    asked = ["how do I return the {} for a refund", "I want to return my {} and get a refund",
+             "return the {} please, refund to my card", "can I still return the {}? I need the refund"]
+    torn = "I want to cancel the purchase and send the {} back. What do I need to do?"
+    products = ["tent", "jacket", "boots", "fleece", "trousers", "tee"]
+    requests = [Request(asked[i % 4].format(products[i % 6]), ref=f"r{i}") for i in range(100)]
+    requests += [Request(torn.format(products[i % 6]), ref=f"t{i}") for i in range(30)]
+    passwords = ["I forgot my password", "reset my password", "password reset link broken"]
+    requests += [Request(passwords[i % 3], ref=f"p{i}") for i in range(90)]
+    report = find_topics(requests, BERLIN, ["en"], answers=answers)
+    returns = next(i for i, t in enumerate(report.topics) if t.key == "returns")
+    assert all(label == returns for label, r in zip(report.labels, requests, strict=True) if r.ref.startswith("t"))
+    assert not any(t.key == "cancel" for t in report.topics)
+
+
+def test_an_articles_address_in_the_customers_language_is_its_name_in_that_language():
+    """Issue 25 (Lumière): an English FAQ whose addresses are French ("/ampoules" for "Which bulb
+    does my lamp need?"); French requests about a bulb ("ampoule", "culot") share no word with
+    the English question and stayed in no topic.  The address's words the French requests use,
+    which the article does not say in its own language, are its name in French."""
+    from campaigns.suggest.answers import Answer
+    from campaigns.suggest.readers import Request
+
+    answers = [Answer("Which filter does my coffee maker take?", "https://cafe.example/aide/filtres",
+                      "Every coffee maker's page names the filter size it takes.", key="f"),
+               Answer("Returning an item", "https://cafe.example/aide/retours", "Send it back within 30 days.",
+                      key="r"),
+               Answer("Opening hours of our shop", "https://cafe.example/aide/boutique", "Monday to Friday.",
+                      key="h")]
+    english = ["Which filter fits my coffee maker?", "What filter size does the coffee maker take?",
+               "Which filter does my coffee maker need?"]
+    french = ["Quel filtre acheter ?", "Le filtre fourni est déchiré, lequel racheter ?",
+              "Quelle taille de filtre faut-il ?"]
+    returns = ["Je voudrais retourner un article", "How do I return an item?", "Comment faire un retour ?"]
+    requests = [Request(english[i % 3], ref=f"e{i}") for i in range(40)]
+    requests += [Request(french[i % 3], ref=f"f{i}") for i in range(40)]
+    requests += [Request(returns[i % 3], ref=f"r{i}") for i in range(40)]
+    report = find_topics(requests, BERLIN, ["fr"], answers=answers)
+    filters = next(i for i, t in enumerate(report.topics) if t.key == "f")
+    assert all(label == filters for label, r in zip(report.labels, requests, strict=True) if r.ref[0] in "ef")
+    assert report.topics[filters].languages == {"en": 40, "fr": 40}
+    assert all(m.answer.language == "en" for m in report.topics[filters].matches if m.good)  # no article made up
+
+
+
+def test_auxiliaries_are_not_words():
+    """Issue 25 (Lumière): "does" stemmed to "doe", a word "Return the floor lamp please, it does
+    not fit" shared with the FAQ "Which bulb does my lamp need?", which took it from the returns."""
+    from campaigns.suggest.words import Words
+
+    words = Words()
+    assert words.tokens("en", "Which bulb does my lamp need? Did it fit?") == ["bulb", "lamp", "need", "~compatible"]
+    assert words.tokens("fr", "Quand vais-je recevoir ma lampe ?") == ["~when", "~arrive", "lamp"]
+
+
+
+@pytest.mark.parametrize(("title", "slug"), [
+    ("Welche Größe passt mir?", "groesse-passt"),   # ö written out, ß as ss
+    ("Welche Größe passt mir?", "grosse-passt"),    # accents dropped
+    ("Rückgabe und Umtausch", "rueckgabe-umtausch"),
+])
+def test_an_address_that_spells_the_articles_own_words_in_ascii_names_nothing(title, slug):
+    """The slug names (an article's address in the customers' other language) leave out the
+    article's own words as an address spells them: a German help centre's addresses are not
+    English names of its articles."""
+    from campaigns.suggest.answers import Answer
+    from campaigns.suggest.topics import _foreign_words
+    from campaigns.suggest.words import Words
+
+    answer = Answer(title=title, url=f"https://help.example/de/{slug}", language="de")
+    assert _foreign_words(answer, Words(), slug) == []
+
+
+def test_an_address_word_the_article_never_says_is_a_name():
+    from campaigns.suggest.answers import Answer
+    from campaigns.suggest.topics import _foreign_words
+    from campaigns.suggest.words import Words
+
+    answer = Answer(title="Which bulb does my lamp need?", url="https://help.example/ampoules", language="en")
+    assert _foreign_words(answer, Words(), "ampoules") == ["ampoules"]

@@ -163,10 +163,7 @@ def test_every_real_gap_is_reported_and_no_noise_is(analysed, name):
         assert len(examples) == 3 and not any(re.search(r"\d{5,}", e) for e in examples)
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
-    reason="known shortfall: 'I want to cancel the purchase and send the tent back' (returns) matches the "
-           "'Cancel or change an order' article better than the returns one; with other one-offs they make a "
-           "mixed gap 'cancel / need / want' (purity 0.47)")) if n == "nordlicht" else n for n in EXPORTS])
+@pytest.mark.parametrize("name", list(EXPORTS))
 def test_every_reported_gap_is_one_topic(analysed, name):
     """Nordlicht: a gap "cancel / want / need" of 30 requests mixed returns, exchanges and noise
     (purity 0.47, which the tests above let through under 0.6)."""
@@ -174,6 +171,33 @@ def test_every_reported_gap_is_one_topic(analysed, name):
     for t, (label, purity) in _majority(export, report).items():
         if not report.topics[t].key:
             assert purity >= 0.75, (label, purity, report.topics[t].label)
+
+
+@pytest.mark.slow
+def test_the_same_export_gives_the_same_topics_on_every_run():
+    """Nordlicht: adjusted Rand 0.8483 on one run and 0.8505 on the next: the requests that share
+    a line were followed in the order of a set of strings, which changes with Python's hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("from tests.test_suggest_exports import EXPORTS; "
+              "print([r.topic for r in EXPORTS['nordlicht'].analyse().rows])")
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT,
+                           env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2")]
+    assert runs[0] == runs[1]
+
+
+def test_a_return_that_also_says_cancel_joins_the_returns(analysed):
+    """Nordlicht: "I want to cancel the purchase and send the tent back" matched the article
+    "Cancel or change an order" better than the returns one ("back" is a stop word) and, with
+    other one-offs, made the mixed gap above."""
+    export, report = analysed["nordlicht"]
+    texts = {r.ref: f"{r.title} {r.body or r.text}" for r in read_requests(export.requests)}
+    names = _majority(export, report)
+    torn = [r.topic for r in report.rows if "cancel the purchase and send" in texts[r.ref]]
+    assert len(torn) >= 10 and all(t >= 0 and names[t][0] == "return_refund" and report.topics[t].key for t in torn)
 
 
 @pytest.mark.parametrize("name", list(EXPORTS))
@@ -218,6 +242,20 @@ def test_compound_words_begin_with_what_they_are_about():
     assert words.word("de", "Bestellnummer") == words.word("de", "Bestellung") == "~order"
     assert words.word("de", "Lieferstatus") == "~ship" and words.word("de", "Geschenkverpackung") == "~gift"
     assert words.word("en", "ordernumber") != "~order"  # English writes compounds apart
+
+
+def test_a_verb_and_its_particle_are_read_as_one_word():
+    """Nordlicht: "I want to cancel the purchase and send the tent back" (a return) was read as
+    "want / cancel / purchase / send": the particle "back" is a stop word, and the request went
+    to the article on cancelling an order."""
+    from campaigns.suggest.words import Words
+
+    words = Words()
+    assert "~return" in words.tokens("en", "I want to cancel the purchase and send the Hardanger tent back")
+    assert "~return" in words.tokens("en", "Can I give it back?")
+    assert "~return" in words.tokens("de", "Ich schicke die Jacke morgen zurück")  # a separable verb
+    assert "~return" not in words.tokens("en", "I will be back on Monday. Send the invoice")
+    assert "~return" not in words.tokens("en", "Please send the invoice. I am back on Monday")
 
 
 def test_transcript_lines_signatures_quotes_and_identifiers_are_not_the_question():
@@ -562,10 +600,21 @@ def test_languages_are_chosen_among_those_the_file_is_written_in():
     assert detect(["descale your espresso machine"], "en", among=["en"]) == ["en"]
 
 
-@pytest.mark.xfail(reason="known shortfall (adjusted Rand 0.65): French requests about a bulb ('ampoule', "
-                          "'culot') share no word with the English FAQ and form a topic of their own; 'When "
-                          "will my lamp be delivered?' and 'The lamp arrived broken' share 'lamp' and 'arrive' "
-                          "and make one gap")
 def test_freshdesk_api_topics_match_the_truth(lumiere):
+    """Adjusted Rand 0.65: French requests about a bulb ("ampoule", "culot") shared no word with
+    the English FAQ (whose address, "/ampoules", says it in French); 0.73: "Return the floor lamp
+    please, it does not fit" went to the bulb article ("does" stemmed to "doe", as in "Which bulb
+    does my lamp need?"), and "When will my lamp be delivered?" made a gap with "The lamp arrived
+    broken" ("lamp", a thing every kind of request names, kept it from the tracking link)."""
     truth = [LUMIERE.truth[r.ref] for r in lumiere.rows]
     assert adjusted_rand_score(truth, [r.topic for r in lumiere.rows]) >= 0.75
+
+
+def test_freshdesk_api_french_bulb_requests_meet_the_english_faq(lumiere):
+    """French requests about a bulb ("Quel culot d'ampoule faut-il ?") shared no word with the
+    English FAQ "Which bulb does my lamp need?" and were in no topic; its address says "ampoules"."""
+    bulb = next(t for t, topic in enumerate(lumiere.topics) if topic.key and topic.matches[0].answer.url.endswith(
+        "/ampoules"))
+    placed = Counter(LUMIERE.truth[r.ref] for r in lumiere.rows if r.topic == bulb)
+    assert placed["bulb"] == sum(1 for label in LUMIERE.truth.values() if label == "bulb")
+    assert lumiere.topics[bulb].languages.get("fr", 0) >= 35

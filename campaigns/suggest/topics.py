@@ -48,6 +48,8 @@ SEEDED = 0.08  # least share of a topic's requests that match its answer directl
 TOPIC_NEAR = 0.5  # least similarity of two topics' centres for them to be one
 CONCEPT_NEAR = 0.7  # ... or of the shared vocabulary in them
 GAP_NEAR = 0.9  # once every topic is whole, a cluster this near (as a share of the above) joins an answered one
+UNSAID = 0.1  # a cluster whose shared-vocabulary words a topic hardly says (under this much of its weight) make
+# this share of that vocabulary's weight in it does not ask what that topic does
 GAP_SHARE = 0.015  # least share of every request for an unanswered cluster to be reported as a gap
 GAP_PHRASINGS = 3  # ... and that many different phrasings (an answered topic too)
 MESSAGES = 0.5  # least share of messages in a topic, against their share of everything read, with search terms
@@ -59,6 +61,7 @@ NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply",
 TOKEN = re.compile(r"(?u)\b[^\W\d_][\w]+\b")  # words of two letters or more, not numbers
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DIGITS = str.maketrans("123456789", "000000000")  # requests that differ only in their numbers are cleaned once
+_TITLE_HEAD = re.compile(r": |\? | - | – ")  # what ends a title's first clause
 _META_SUBJECT = re.compile(r"(?i)^\s*(chat with|conversation with|\(no subject\)|\(kein betreff\)|\(sin asunto\)|"
                            r"no subject|re|aw|fw|fwd|wg)\b[:\s]*")
 
@@ -351,7 +354,8 @@ def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[s
     docs = _documents(read)
     words = Words()
     _tokenize(docs, words, fallback)
-    grouping = _Grouping(docs, _with_languages(answers, fallback, docs), words, fallback)
+    told = _with_languages(answers, fallback, docs)
+    grouping = _Grouping(docs, told + _slug_names(told, docs, words), words, fallback, len(told))
     grouping.run()
     return grouping.report(read, total)
 
@@ -375,23 +379,75 @@ def _with_languages(answers: Sequence[Answer], fallback: str, docs: _Docs) -> li
     return out
 
 
-def _title_columns(answer: Answer, words: Any, fallback: str, vocabulary: dict[str, int]) -> list[int]:
-    """The columns of an answer's title words (the calendar's order-tracking link: "order track")."""
+def _slug_names(answers: Sequence[Answer], docs: _Docs, words: Any) -> list[Answer]:
+    """Each article's name in the other languages its requests are written in, as its address
+    says it: the words of its address the article does not say in its own language, which
+    requests in another language do ("/ampoules" for "Which bulb does my lamp need?", an English
+    FAQ of a French shop).  Each is an answer of its own, with the article's key (one topic),
+    used to match requests and never shown or linked."""
+    from dataclasses import replace
+
+    from .answers import _slug_title
+    from .words import REPRESENTED
+
+    said: dict[str, set[str]] = {}
+    for tokens, language in zip(docs.tokens, docs.languages, strict=True):
+        said.setdefault(language, set()).update(tokens)
+    among = [c for c, words_in in said.items() if docs.languages.count(c) >= REPRESENTED * len(docs.languages)]
+    out = []
+    for a in answers:
+        if a.link or not a.language or len(among) < 2:
+            continue
+        foreign = _foreign_words(a, words, _slug_title(a.url))
+        for language in among:
+            named = [w for w in foreign if language != a.language and _unshared(words.word(language, w))
+                     and words.word(language, w) in said[language]]
+            if named:
+                out.append(replace(a, title=" ".join(named), text="", language=language))
+    return out
+
+
+def _foreign_words(answer: Answer, words: Any, slug: str) -> list[str]:
+    """The words of an article's address (``slug``) that the article does not say in its own
+    language, in any spelling an address may give them (accents dropped, umlauts written out)."""
+    own = set(words.tokens(answer.language, f"{answer.title} {answer.text}"))
+    written = {form for w in TOKEN.findall(f"{answer.title} {answer.text}") for form in _ascii(w)}
+    return [w for w in TOKEN.findall(slug) if w.lower() not in written
+            and _unshared(words.word(answer.language, w)) and words.word(answer.language, w) not in own]
+
+
+def _ascii(word: str) -> tuple[str, str]:
+    """A word as an address may write it ("Größe": "grosse" or "groesse")."""
+    lower = word.lower().replace("ß", "ss")
+    return strip_accents(lower), strip_accents(lower.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue"))
+
+
+def _unshared(token: str) -> bool:
+    """Whether ``token`` is a word of one language: not a stop word, not the shared vocabulary."""
+    return bool(token) and not token.startswith("~")
+
+
+def _title_columns(answer: Answer, words: Any, fallback: str, vocabulary: dict[str, int],
+                   head: bool = False) -> list[int]:
+    """The columns of an answer's title words (the calendar's order-tracking link: "order track");
+    ``head``: of its first clause only ("Returns and refunds", not "… and when you get your money back")."""
+    title = _TITLE_HEAD.split(answer.title, 1)[0] if head else answer.title
     if not answer.link or answer.link == "order_tracking":
-        tokens = words.tokens(answer.language or fallback, answer.title if not answer.link else "order track")
+        tokens = words.tokens(answer.language or fallback, title if not answer.link else "order track")
     else:
-        tokens = words.tokens("en", answer.title)
+        tokens = words.tokens("en", title)
     return sorted({vocabulary[w] for w in tokens if w in vocabulary})
 
 
 class _Grouping:
     """The answer-first grouping of the different requests in ``docs``."""
 
-    def __init__(self, docs: _Docs, answers: list[Answer], words: Any, fallback: str):
+    def __init__(self, docs: _Docs, answers: list[Answer], words: Any, fallback: str, shown: int | None = None):
         import numpy as np
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.docs, self.answers, self.words, self.fallback = docs, answers, words, fallback
+        self.shown = len(answers) if shown is None else shown  # the answers after these are names (never shown)
         answer_tokens = [_answer_tokens(a, words, fallback) for a in answers]
         vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
         matrix = vectorizer.fit_transform([*docs.tokens, *answer_tokens] or [["_"]])
@@ -399,6 +455,7 @@ class _Grouping:
         self.matrix = matrix[:len(docs.tokens)].tocsr()
         self.answer_matrix = matrix[len(docs.tokens):].tocsr()
         self.title_columns = [_title_columns(a, words, fallback, vectorizer.vocabulary_) for a in answers]
+        self.title_heads = [_title_columns(a, words, fallback, vectorizer.vocabulary_, True) for a in answers]
         self.groups = _answer_groups(answers, [_concepts(a, words, fallback) for a in answers])
         self.weights = np.asarray(docs.weight, dtype=np.float64)
         self.concept_mask = np.asarray([w.startswith("~") for w in self.vocabulary], dtype=np.float32)
@@ -411,6 +468,7 @@ class _Grouping:
         self.topic_keys: list[str] = []
         self.group_scores: Any = None
         self.seed_weight: list[float] = []
+        self.things = np.zeros(self.matrix.shape[1], dtype=bool)  # per column: a thing, not what is asked
 
     # answer first
     def run(self) -> None:
@@ -419,6 +477,9 @@ class _Grouping:
         n_groups = len(self.groups)
         if n_groups:
             scores = self._answer_scores()
+            self.things = self._things(scores)
+            if self.things.any():
+                scores = self._answer_scores()
             per_group = np.stack([scores[:, g].max(axis=1) for g in self.groups], axis=1)
             if self._drop_spread_tags(per_group):
                 scores = self._answer_scores()
@@ -464,7 +525,7 @@ class _Grouping:
         :data:`MARGIN`, at least :data:`TRANSLATION`), not another topic's answer; else None."""
         import numpy as np
 
-        candidates = [i for i, a in enumerate(self.answers) if a.language == language and i not in taken]
+        candidates = [i for i, a in enumerate(self.answers[:self.shown]) if a.language == language and i not in taken]
         if not candidates:
             return None
         centre = np.asarray(self.matrix[docs].T @ self.weights[docs]).ravel()
@@ -555,8 +616,18 @@ class _Grouping:
             if self.centres[c] is None or not (self.topic == c).any():
                 continue
             target = self._answered_near(self.centres[c], len(self.groups), GAP_NEAR)
-            if target is not None and self.topic_keys[target]:
+            if target is not None and self.topic_keys[target] and not self._asks_more(c, target):
                 self.topic[self.topic == c] = target
+
+    def _asks_more(self, c: int, t: int) -> bool:
+        """Whether cluster ``c`` says words of the shared vocabulary (a tenth of its weight in
+        that vocabulary or more) that topic ``t``'s requests hardly say: "the bag arrived split,
+        the box crushed" shares "arrive" and "delivery" with the order-status questions, and asks
+        about damage, which none of them does."""
+
+        mine, theirs = self.centres[c] * self.concept_mask, self.centres[t] * self.concept_mask
+        weight = mine ** 2 / (float(mine @ mine) or 1.0)
+        return float(weight[(mine > 0) & (theirs < UNSAID * mine)].sum()) >= UNSAID
 
     def _check_answers(self) -> None:
         """A topic keeps its answer only when the answer's title speaks of what the topic's
@@ -627,9 +698,26 @@ class _Grouping:
         scores = (only @ self.answer_matrix.T).toarray()
         shared = ((self.matrix > 0).astype(np.float32) @ (self.answer_matrix > 0).astype(np.float32).T).toarray()
         have = np.asarray(self.matrix.getnnz(axis=1)).ravel().reshape(-1, 1)
-        scores[shared < np.minimum(2, have)] = 0.0
+        least = np.full((1, len(self.answers)), 2)
+        least[0, self.shown:] = 1  # an article's name in another language: saying it is enough
+        scores[shared < np.minimum(least, have)] = 0.0
+        self._not_on_things(scores)
         self._order_status_only(scores)
         return scores
+
+    def _not_on_things(self, scores: Any) -> None:
+        """A request that matches some answer on what it asks does not match another on the
+        things it names alone: "I haven't received my decaf yet" asks where its order is, not for
+        the shop's page "Decaf beans" (see :meth:`_things`)."""
+        import numpy as np
+
+        if not self.things.any():
+            return
+        asked = (self.matrix[:, ~self.things] > 0).astype(np.float32)
+        answered = (self.answer_matrix[:, ~self.things] > 0).astype(np.float32)
+        on_things = (scores > 0) & ((asked @ answered.T).toarray() == 0)
+        other = ((scores > 0) & ~on_things).any(axis=1)
+        scores[on_things & other.reshape(-1, 1)] = 0.0
 
     def _order_status_only(self, scores: Any) -> None:
         """A request made only of the words of order status ("delivery", "courier", "shipping",
@@ -643,11 +731,37 @@ class _Grouping:
         words = np.zeros(self.matrix.shape[1], dtype=bool)
         words[self.answer_matrix[link].indices] = True
         words &= self.concept_mask.astype(bool)
-        outside = np.asarray((self.matrix[:, ~words] > 0).sum(axis=1)).ravel()
-        only = (outside == 0) & (self.matrix.getnnz(axis=1) > 0)
+        outside = np.asarray((self.matrix[:, ~(words | self.things)] > 0).sum(axis=1)).ravel()
+        said = np.asarray((self.matrix[:, words] > 0).sum(axis=1)).ravel()
+        only = (outside == 0) & (said > 0)
         kept = np.maximum(scores[only, link], SEED + MARGIN)
         scores[only] = 0.0
         scores[only, link] = kept
+
+    def _things(self, scores: Any) -> Any:
+        """Per column, whether it is a thing customers have rather than what they ask: a word of
+        their own language said by the requests that clearly take one answer and by those that
+        clearly take another (each a tenth of its clear uses or more): "lamp" in "How do I return
+        a lamp?" and in "Which bulb fits the Orsay lamp?".  "When will my lamp be delivered?" asks
+        what "When will my order be delivered?" does."""
+        import numpy as np
+
+        things = np.zeros(self.matrix.shape[1], dtype=bool)
+        if len(self.groups) < 2:
+            return things
+        per_group = np.stack([scores[:, g].max(axis=1) for g in self.groups], axis=1)
+        order = np.sort(per_group, axis=1)
+        clear = np.flatnonzero((order[:, -1] >= SEED) & (order[:, -1] - order[:, -2] >= MARGIN) & ~self.noise)
+        if not len(clear):
+            return things
+        best = per_group[clear].argmax(axis=1)
+        owners = np.zeros((len(clear), len(self.groups)), dtype=np.float32)
+        owners[np.arange(len(clear)), best] = self.weights[clear]
+        uses = np.asarray((self.matrix[clear] > 0).astype(np.float32).T @ owners)  # column x group
+        total = uses.sum(axis=1, keepdims=True)
+        spread = ((uses >= 0.1 * total) & (total > 0)).sum(axis=1) >= 2
+        own = np.asarray([not w.startswith(("~", "#")) for w in self.vocabulary])
+        return spread & own
 
     def _follow_lines(self, rounds: int = 1) -> None:
         """A request in no topic that shares a line with the requests of one topic (at least
@@ -656,7 +770,7 @@ class _Grouping:
 
         where: dict[str, list[int]] = {}
         for d, lines in enumerate(self.docs.lines):
-            for line in set(lines):
+            for line in dict.fromkeys(lines):  # in their order: which line is followed first decides
                 where.setdefault(line, []).append(d)
         free = ~self.noise & ~self.thanks
         for _ in range(rounds):
@@ -679,12 +793,37 @@ class _Grouping:
             if not moved:
                 break
 
+    def _named(self) -> Any:
+        """Per request and answer group, whether the request says a word of the shared
+        vocabulary that only that group's titles say ("cancel" for "Cancel or change an order",
+        "return" for "Returns and refunds: how to send items back")."""
+        import numpy as np
+
+        owners: dict[int, set[int]] = {}
+        for g, members in enumerate(self.groups):
+            for i in members:
+                for c in self.title_heads[i]:
+                    if self.concept_mask[c]:
+                        owners.setdefault(c, set()).add(g)
+        own = {c: next(iter(gs)) for c, gs in owners.items() if len(gs) == 1}
+        columns = sorted(own)
+        if not columns:
+            return np.zeros((self.matrix.shape[0], len(self.groups)), dtype=bool)
+        present = (self.matrix[:, columns] > 0).astype(np.float32)
+        which = np.zeros((len(columns), len(self.groups)), dtype=np.float32)
+        for k, c in enumerate(columns):
+            which[k, own[c]] = 1.0
+        return np.asarray((present @ which) > 0)
+
     def _seed(self, per_group: Any) -> None:
         import numpy as np
 
         order = np.sort(per_group, axis=1)
         best = per_group.argmax(axis=1)
         lead = order[:, -1] - (order[:, -2] if per_group.shape[1] > 1 else 0)
+        named = self._named()
+        torn = named.sum(axis=1) >= 2  # "cancel the purchase and send the tent back": no answer is clear
+        lead[torn] = 0.0
         seeded = (order[:, -1] >= SEED) & (lead >= MARGIN) & ~self.noise
         centres: list[Any] = []
         self.seed_weight = [float(self.weights[seeded & (best == g)].sum()) for g in range(len(self.groups))]
@@ -702,9 +841,11 @@ class _Grouping:
         similarity = self.matrix @ np.vstack([centres[g] for g in live]).T.astype(np.float32)
         direct = per_group[:, live] * (lead >= MARGIN).reshape(-1, 1)
         similarity = np.maximum(np.asarray(similarity), direct)
+        # a request torn between answers it names goes to the one whose askers it resembles most
+        similarity[torn] *= named[torn][:, live]
         pick = similarity.argmax(axis=1)
         value = similarity.max(axis=1)
-        join = (value >= JOIN) & ~self.noise & (~self.thanks | (value >= SEED))
+        join = ((value >= JOIN) | (torn & (value > 0))) & ~self.noise & (~self.thanks | (value >= SEED))
         self.topic[join] = np.asarray(live)[pick[join]]
         self.topic[seeded] = best[seeded]
         self.score[join] = per_group[np.flatnonzero(join), np.asarray(live)[pick[join]]]
@@ -1012,8 +1153,8 @@ class _Report:
         scores = np.asarray(self.g.answer_matrix @ centre).ravel()
         own = next((grp for grp in self.g.groups if self.g.answers[grp[0]].key == self.g.topic_keys[t]), []) \
             if self.g.topic_keys[t] else []
-        out = [Match(self.g.answers[i], round(float(scores[i]), 3), 0.0) for i in own]
-        rest = sorted((i for i in range(len(self.g.answers)) if i not in own and scores[i] > 0),
+        out = [Match(self.g.answers[i], round(float(scores[i]), 3), 0.0) for i in own if i < self.g.shown]
+        rest = sorted((i for i in range(self.g.shown) if i not in own and scores[i] > 0),
                       key=lambda i: -scores[i])
         out += [Match(self.g.answers[i], round(float(scores[i]), 3), 1.01) for i in rest]
         return out

@@ -30,6 +30,16 @@ TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")
 COMPOUNDING = frozenset({"de", "nl"})  # languages that write compounds as one word
 COMPOUND_HEAD = 5  # least length of the stem a compound begins with
 COMPOUND_REST = 3  # ... and of what follows it
+# separable particles, which change what their verb means ("send the tent back": return it)
+PARTICLES = {"en": frozenset({"back"}), "de": frozenset({"zurück", "zuruck", "zurueck"}), "nl": frozenset({"terug"})}
+PARTICLE_REACH = 6  # how many words before its particle a verb may be (in one clause)
+_CLAUSE = re.compile(r"[^.,;:!?…\n]+")
+# auxiliaries the stop-word lists lack: English "do" ("does" stemmed to "doe" made "Which bulb does my
+# lamp need?" and "it does not fit" share a word), French "aller" and "pouvoir" ("quand vais-je
+# recevoir…" is English's "when will I get…", whose "will" is a stop word)
+AUXILIARIES = {"en": frozenset({"does", "did", "doing"}),
+               "fr": frozenset({"vais", "vas", "va", "allons", "allez", "vont", "peux", "pouvez", "pourriez",
+                                "pourrais"})}
 
 # concept: words in each language (any form; they are stemmed as the requests are)
 CONCEPTS: dict[str, str] = {
@@ -53,7 +63,9 @@ CONCEPTS: dict[str, str] = {
             "expédié expédition colis livraison envio pacote spedizione pacco verzending pakket",
     "return": "return returns returned returning devolución devolucion devolver devuelvo regresar "
               "rücksendung ruecksendung rucksendung retoure zurückschicken zurücksenden zurückgeben "
-              "retour retourner renvoyer devolução devolver reso",
+              "retour retourner renvoyer devolução devolver reso "
+              "send_back sent_back sending_back sends_back give_back gave_back given_back giving_back "
+              "bring_back brought_back bringing_back take_back took_back taken_back taking_back",
     "refund": "refund refunds refunded  reembolso reembolsar erstattung erstatten rückerstattung "
               "geld zurück remboursement rembourser reembolso rimborso terugbetaling",
     "warranty": "warranty guarantee garantía garantia garantie gewährleistung reklamation defect defective "
@@ -183,6 +195,7 @@ class Words:
                 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
                 words = (words & set(ENGLISH_STOP_WORDS)) | {"hi", "hello", "thanks", "please", "pls", "thank"}
+            words |= AUXILIARIES.get(code, frozenset())
             self.stop[code] = frozenset(w.lower() for w in words) - self._concept_words()
         self.concepts: dict[str, dict[str, str]] = {}  # per language, made when first asked for
         self.anywhere: dict[str, str] = {}
@@ -245,13 +258,39 @@ class Words:
     def tokens(self, language: str, text: str, seen: bool = False) -> list[str]:
         """The tokens of ``text``; ``seen``: remember the words written for each (see :meth:`shown`)."""
         out = []
-        for w in TOKEN.findall(text):
+        particles = PARTICLES.get(language)
+        lower = text.lower()
+        found = self._joined(language, text, particles) if particles and any(p in lower for p in particles) \
+            else TOKEN.findall(text)
+        for w in found:
             t = self.word(language, w)
             if t and len(t) > 1:
                 out.append(t)
                 if seen:
+                    shown = w.lower().replace("_", " ")
                     counts = self.surface.setdefault(t, {})
-                    counts[w.lower()] = counts.get(w.lower(), 0) + 1
+                    counts[shown] = counts.get(shown, 0) + 1
+        return out
+
+    def _joined(self, language: str, text: str, particles: frozenset[str]) -> list[str]:
+        """The words of ``text``, each separable particle joined to its verb when the two make a
+        word of the shared vocabulary ("send the tent back": ``send_back``, a return; "schicke
+        die Jacke zurück": ``zurückschicke``), looking back a few words in its clause."""
+        out: list[str] = []
+        prefix = language in COMPOUNDING
+        for clause in _CLAUSE.findall(text):
+            words = TOKEN.findall(clause)
+            for i, w in enumerate(words):
+                if w.lower() not in particles:
+                    continue
+                alone = self.word(language, w)
+                for j in range(i - 1, max(-1, i - 1 - PARTICLE_REACH), -1):
+                    joined = f"{w}{words[j]}".lower() if prefix else f"{words[j]}_{w}".lower()
+                    concept = self.word(language, joined)
+                    if concept.startswith("~") and concept != alone:
+                        words[j], words[i] = joined, ""
+                        break
+            out.extend(x for x in words if x)
         return out
 
     def shown(self, token: str) -> str:
