@@ -263,6 +263,8 @@ def _occurrences(post: Post, start: datetime, end: datetime, memo: Memo) -> Iter
     first = bisect_left(times, start.astimezone(tz).replace(tzinfo=None) - _MARGIN)
     index, previous = _counted(series, times[:first], days)
     excluded = _exclusion(series)
+    # (compared in UTC: aware times of two zones compare through both offsets, of one zone at once)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     for local in times[first:]:
         if excluded is not None and excluded(local):
             continue
@@ -328,7 +330,11 @@ def _place(local: datetime, tz: Any, days: dict[date, timedelta | None]) -> _Pla
     if offset is not None and not local.microsecond:
         naive = local - offset
         at = local.replace(tzinfo=tz)
-        return naive.replace(tzinfo=UTC), at, "", naive.isoformat() + "Z", at.isoformat()
+        written = local.isoformat()
+        suffix = _SUFFIXES.get(offset)  # (the offset as isoformat writes it: once per offset)
+        if suffix is None:
+            suffix = _SUFFIXES[offset] = at.isoformat()[len(written):]
+        return naive.replace(tzinfo=UTC), at, "", naive.isoformat() + "Z", written + suffix
     wall = local.replace(tzinfo=tz)
     utc = wall.astimezone(UTC)
     at = utc.astimezone(tz)
@@ -341,6 +347,7 @@ def _place(local: datetime, tz: Any, days: dict[date, timedelta | None]) -> _Pla
 
 
 _UNKNOWN = timedelta.min  # (not an offset any zone has)
+_SUFFIXES: dict[timedelta, str] = {}  # a UTC offset as isoformat writes it after the wall time ("+01:00")
 
 
 def _plain_offset(day: date, tz: Any) -> timedelta | None:
