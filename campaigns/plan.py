@@ -479,12 +479,12 @@ class _Values:
 
         self.at, self.day = values_at, on_day
 
-    def of(self, formats: list[list[tuple[str, tuple[str, ...]]]]) -> Callable[[datetime], dict[str, str]] | None:
-        """``at`` for the post whose compiled templates are ``formats`` when one names a field of the
-        time of day; None when none does (then the day's values, ``day``, render every one alike)."""
-        if any(name in _TIME_FIELDS for texts in formats for _, fields in texts for name in fields):
-            return self.at
-        return None
+    def formats(self, targets: list[_Target]) -> tuple[list[list[str]], Callable[[datetime], dict[str, str]] | None]:
+        """Per target, its templates' %-formats (Template.render's); and ``at`` when one of them names a
+        field of the time of day, else None (then the day's values, ``day``, render every one alike)."""
+        parsed = [[compiled(t.source) for t in target[3]] for target in targets]
+        timed = any(name in _TIME_FIELDS for texts in parsed for _, fields, _ in texts for name in fields)
+        return [[text for text, _, _ in texts] for texts in parsed], self.at if timed else None
 
 
 # per account of a post, what every occurrence shares: the account, its name and type, the templates,
@@ -570,9 +570,8 @@ def _post_lines(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[
     campaign = _campaign(calendar, post)
     source, pid = post.source, post.id
     sha256, dumps, escaped, lengths, length = hashlib.sha256, lines.dumps, _ESCAPED.search, lines.lengths, lines.length
-    compiled_ = [[compiled(t.source)[:2] for t in target[3]] for target in targets]  # (Template.render's)
-    formats = [[text for text, _ in texts] for texts in compiled_]
-    values_at, on_day = known.of(compiled_), known.day
+    formats, values_at = known.formats(targets)
+    on_day = known.day
     rotation: dict[str, tuple[list[int], list[int | None]]] = {}
     for index, at, local, note, instant, iso in found:
         values = values_at(local) if values_at is not None else on_day(local.date())
