@@ -263,6 +263,8 @@ def _occurrences(post: Post, start: datetime, end: datetime, memo: Memo) -> Iter
     first = bisect_left(times, start.astimezone(tz).replace(tzinfo=None) - _MARGIN)
     index, previous = _counted(series, times[:first], days)
     excluded = _exclusion(series)
+    # (compared in UTC: aware times of two zones compare through both offsets, of one zone at once)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     for local in times[first:]:
         if excluded is not None and excluded(local):
             continue
@@ -328,7 +330,11 @@ def _place(local: datetime, tz: Any, days: dict[date, timedelta | None]) -> _Pla
     if offset is not None and not local.microsecond:
         naive = local - offset
         at = local.replace(tzinfo=tz)
-        return naive.replace(tzinfo=UTC), at, "", naive.isoformat() + "Z", at.isoformat()
+        written = local.isoformat()
+        suffix = _SUFFIXES.get(offset)  # (the offset as isoformat writes it: once per offset)
+        if suffix is None:
+            suffix = _SUFFIXES[offset] = at.isoformat()[len(written):]
+        return naive.replace(tzinfo=UTC), at, "", naive.isoformat() + "Z", written + suffix
     wall = local.replace(tzinfo=tz)
     utc = wall.astimezone(UTC)
     at = utc.astimezone(tz)
@@ -341,6 +347,7 @@ def _place(local: datetime, tz: Any, days: dict[date, timedelta | None]) -> _Pla
 
 
 _UNKNOWN = timedelta.min  # (not an offset any zone has)
+_SUFFIXES: dict[timedelta, str] = {}  # a UTC offset as isoformat writes it after the wall time ("+01:00")
 
 
 def _plain_offset(day: date, tz: Any) -> timedelta | None:
@@ -424,14 +431,14 @@ def _plan(calendar: Calendar, window: tuple[datetime, datetime, VariantHistory |
     start, end, history, emit_from = window
     rows: list[Any] = []
     memo = Memo()
-    values_at = _values(calendar)
+    values = _Values(calendar)
     for post in calendar.posts:
         if not post.enabled:
             continue
         accounts = [calendar.networks[n] for n in post.networks if n in post.texts and calendar.networks[n].enabled]
         if not accounts:
             continue
-        how = (start, end, memo, values_at, history, emit_from)
+        how = (start, end, memo, values, history, emit_from)
         if lines is None:
             _post_rows(calendar, post, accounts, how, rows)
         elif any(post.option(a.name, CONTENT_WARNING) for a in accounts):  # (a line of its own: as_json's)
@@ -447,26 +454,37 @@ def _plan(calendar: Calendar, window: tuple[datetime, datetime, VariantHistory |
     return rows
 
 
-def _values(calendar: Calendar) -> Callable[[datetime], dict[str, str]]:
-    """The template values of a wall-clock time, each computed once per plan."""
-    brand = calendar.brand
-    southern = is_southern(brand.timezone)
+class _Values:
+    """The template values of a wall-clock time, each computed once per plan: ``at(local)``; and,
+    for templates that name no field of the time of day, the day's alone: ``day(date)`` (a hundred
+    thousand wall times a year fall on a few hundred days)."""
 
-    @lru_cache(maxsize=1024)
-    def on_day(day: date) -> dict[str, str]:
-        return render_values(brand, occurrence_values(datetime.combine(day, time()), southern))
+    def __init__(self, calendar: Calendar):
+        brand = calendar.brand
+        southern = is_southern(brand.timezone)
 
-    @lru_cache(maxsize=1024)
-    def at_time(hour: int, minute: int) -> dict[str, str]:
-        values = occurrence_values(datetime(2000, 1, 1, hour, minute), southern)
-        return {name: values[name] for name in _TIME_FIELDS}
+        @lru_cache(maxsize=1024)
+        def on_day(day: date) -> dict[str, str]:
+            return render_values(brand, occurrence_values(datetime.combine(day, time()), southern))
 
-    @lru_cache(maxsize=8192)  # posts share times of day: render values once per wall-clock time
-    def values_at(local: datetime) -> dict[str, str]:
-        # (many rules: a hundred thousand wall times a year, on a few hundred days at a few dozen times)
-        return {**on_day(local.date()), **at_time(local.hour, local.minute)}
+        @lru_cache(maxsize=1024)
+        def at_time(hour: int, minute: int) -> dict[str, str]:
+            values = occurrence_values(datetime(2000, 1, 1, hour, minute), southern)
+            return {name: values[name] for name in _TIME_FIELDS}
 
-    return values_at
+        @lru_cache(maxsize=8192)  # posts share times of day: render values once per wall-clock time
+        def values_at(local: datetime) -> dict[str, str]:
+            # (many rules: a hundred thousand wall times a year, on a few hundred days at a few dozen times)
+            return {**on_day(local.date()), **at_time(local.hour, local.minute)}
+
+        self.at, self.day = values_at, on_day
+
+    def formats(self, targets: list[_Target]) -> tuple[list[list[str]], Callable[[datetime], dict[str, str]] | None]:
+        """Per target, its templates' %-formats (Template.render's); and ``at`` when one of them names a
+        field of the time of day, else None (then the day's values, ``day``, render every one alike)."""
+        parsed = [[compiled(t.source) for t in target[3]] for target in targets]
+        timed = any(name in _TIME_FIELDS for texts in parsed for _, fields, _ in texts for name in fields)
+        return [[text for text, _, _ in texts] for texts in parsed], self.at if timed else None
 
 
 # per account of a post, what every occurrence shares: the account, its name and type, the templates,
@@ -475,7 +493,10 @@ def _values(calendar: Calendar) -> Callable[[datetime], dict[str, str]]:
 _Target = tuple[Any, str, str, tuple[Template, ...], int, list[str], "int | None", bytes, tuple[str, str, str], str]
 
 
-def _targets(post: Post, accounts: list[Any], lines: JsonLines | None = None) -> list[_Target]:
+def _targets(post: Post, accounts: list[Any], lines: JsonLines | None = None, *,
+             with_ids: bool = True) -> list[_Target]:
+    """Per account, what every occurrence shares (:data:`_Target`); without ``ids`` the variant ids
+    are left out (a plan without the ledger's history never reads them)."""
     targets = []
     ids: dict[int, list[str]] = {}  # (accounts without wording of their own share the post's)
     for account in accounts:
@@ -485,7 +506,7 @@ def _targets(post: Post, accounts: list[Any], lines: JsonLines | None = None) ->
         frame = ("", "", "") if lines is None else lines.frame(post.id, post.kind, account.name, account.type,
                                                                len(templates), maximum, post.campaign, post.source)
         if id(templates) not in ids:
-            ids[id(templates)] = [variant_id(t) for t in templates]
+            ids[id(templates)] = [variant_id(t) for t in templates] if with_ids else []
         targets.append((account, account.name, account.type, templates, len(templates), ids[id(templates)],
                         maximum, f"\x1f{account.name}".encode(), frame,
                         post.option(account.name, CONTENT_WARNING) or ""))
@@ -507,7 +528,8 @@ def _occurring(post: Post, start: datetime, end: datetime, memo: Memo) -> Iterat
 def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[Any, ...], rows: list[Row]) -> None:
     """One post's rows, added to ``rows`` (``how``: the window, the memo, the values, the history and where
     the rows begin, as :func:`_plan` has them)."""
-    start, end, memo, values_at, history, emit_from = how
+    start, end, memo, known, history, emit_from = how
+    values_at = known.at
     brand = calendar.brand
     campaign = _campaign(calendar, post)
     source, pid, kind = post.source, post.id, post.kind
@@ -538,20 +560,21 @@ def _post_rows(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[A
 def _post_lines(calendar: Calendar, post: Post, accounts: list[Any], how: tuple[Any, ...],
                 into: tuple[list[LineRow], JsonLines]) -> None:
     """:func:`_post_rows` with each publication's line of JSON (:meth:`JsonLines.line`) in its place."""
-    start, end, memo, values_at, history, emit_from = how
+    start, end, memo, known, history, emit_from = how
     rows, lines = into
     found = _occurring(post, start, end, memo)
     if found is None:
         return
-    targets = _targets(post, accounts, lines)
+    targets = _targets(post, accounts, lines, with_ids=history is not None)
     brand = calendar.brand
     campaign = _campaign(calendar, post)
     source, pid = post.source, post.id
     sha256, dumps, escaped, lengths, length = hashlib.sha256, lines.dumps, _ESCAPED.search, lines.lengths, lines.length
-    formats = [[compiled(t.source)[0] for t in target[3]] for target in targets]  # (Template.render's)
+    formats, values_at = known.formats(targets)
+    on_day = known.day
     rotation: dict[str, tuple[list[int], list[int | None]]] = {}
     for index, at, local, note, instant, iso in found:
-        values = values_at(local)
+        values = values_at(local) if values_at is not None else on_day(local.date())
         instant = instant or _instant(at)
         head = f"{source}\x1f{instant}".encode()  # the key's text up to the account (see _key)
         if history is not None and instant < emit_from:  # another part's: only the rotation moves on

@@ -131,12 +131,13 @@ class RecentIndex(Generic[P]):
         self.window = window // _MICROSECOND
         self.sets = sets
         self.prefixes = prefixes if prefixes is not None else rank_prefixes(sets, threshold)
-        # per shingle (by rank), the posts indexed under it, oldest first: (number, item, when); the number
-        # counts posts as they are added, so "most recent" is the latest added, as RecentExact has it.
-        # Posts out of the window are not removed: a look stops at the first one (posts come in time order)
-        # (and where that shingle is in the post's text's ranked shingles, for the positional filter: see _score)
-        self.postings: dict[int, list[tuple[int, int, int, int]]] = {}
-        self.numbers = [0] * len(sets)  # item -> the number of its latest post (0: none yet)
+        # per shingle (by rank), the texts indexed under it, by their latest post, oldest first (a text posted
+        # again moves to the end: a look meets each text once, at its latest post), each with where that
+        # shingle is in the text's ranked shingles (for the positional filter: see _score).  Texts whose latest
+        # post is out of the window are not removed: a look stops at the first one (posts come in time order)
+        self.postings: dict[int, dict[int, int]] = {}
+        self.numbers = [0] * len(sets)  # item -> the number of its latest post (0: none yet), counting posts as added
+        self.times = [0] * len(sets)  # item -> when its latest post was
         self.payloads: list[P | None] = [None] * len(sets)  # item -> its latest post's payload
         # item -> what its latest post was found like: (number, when, payload, score) of that post, or None
         self.answers: dict[int, tuple[int, int, P, float] | None] = {}
@@ -149,7 +150,8 @@ class RecentIndex(Generic[P]):
             self.origin = at
         now = (at - self.origin) // _MICROSECOND
         oldest = now - self.window
-        numbers, scores, threshold, sets, postings = self.numbers, self.scores, self.threshold, self.sets, self.postings
+        numbers, times, scores, threshold, sets = self.numbers, self.times, self.scores, self.threshold, self.sets
+        postings = self.postings
         size = len(sets)
         # A text posted before was answered then: of the posts up to that one, the most recent alike
         # was that answer (nothing alike came between them), so only the posts since are looked at
@@ -157,29 +159,29 @@ class RecentIndex(Generic[P]):
         best: tuple[int, int, P, float] | None = None
         self.added += 1
         for position, shingle in enumerate(self.prefixes[item]):
-            entry = (self.added, item, now, position)
             posting = postings.get(shingle)
             if posting is None:
-                postings[shingle] = [entry]
+                postings[shingle] = {item: position}
                 continue
-            for number, other, when, where in reversed(posting):  # newest first: the first alike is the answer
-                if number <= stop or when < oldest:
+            for other, where in reversed(posting.items()):  # newest first: the first alike is the answer
+                number = numbers[other]
+                if number <= stop or times[other] < oldest:
                     break  # older than the answer so far (or this text's last post), or out of the window
-                if numbers[other] != number or other == item:
-                    continue  # a text posted again since (met further up this list), or itself
                 pair = item * size + other if item < other else other * size + item  # (pair_key, inlined)
                 score = scores.get(pair)
                 if score is None:
                     score = scores[pair] = _score(sets[item], sets[other], position, where, threshold)
                 if score >= threshold:
-                    best = (number, when, self.payloads[other], score)  # type: ignore[assignment]
+                    best = (number, times[other], self.payloads[other], score)  # type: ignore[assignment]
                     stop = number
                     break
-            posting.append(entry)
+            if item in posting:
+                del posting[item]  # (to the end: its latest post)
+            posting[item] = position
         if best is None and numbers[item]:
             best = self._still_recent(item, oldest)
         self.answers[item] = best
-        numbers[item], self.payloads[item] = self.added, payload
+        numbers[item], times[item], self.payloads[item] = self.added, now, payload
         return (best[2], best[3]) if best is not None else None
 
     def _still_recent(self, item: int, oldest: int) -> tuple[int, int, P, float] | None:

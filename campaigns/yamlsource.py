@@ -449,7 +449,8 @@ class _Builder:
         self.deepest = depth
         value = self.collection(node, depth)
         self.shared[id(node)] = (value, self.size - before, self.deepest - depth + 1)
-        self.deepest = max(outer, self.deepest)
+        if outer > self.deepest:
+            self.deepest = outer
         return value
 
     def nested(self, node: Node, depth: int) -> None:
@@ -460,7 +461,8 @@ class _Builder:
                                          f"YAML nesting is deeper than {MAX_DEPTH} levels here",
                                          "a calendar or status file needs only a few levels; check the brackets "
                                          "and the indentation")])
-        self.deepest = max(self.deepest, depth)
+        if depth > self.deepest:
+            self.deepest = depth
 
     def collection(self, node: Node, depth: int) -> Any:
         self.size += 1
@@ -471,9 +473,15 @@ class _Builder:
             outer = self.holder
             if not node.flow_style:  # a block list: its items are held by their dashes
                 self.holder = node
+            lines_before, locs = self.lines_before + 1, out.item_locs
             for item in node.value:
-                out.append(self.build(item, depth + 1))
-                out.item_locs.append(self.at(item))
+                if type(item) is ScalarNode:  # (build's first case, without the call)
+                    self.size += 1
+                    out.append(self.scalar(item))
+                else:
+                    out.append(self.build(item, depth + 1))
+                mark = item.start_mark
+                locs.append(_new_loc(Loc, (mark.line + lines_before, mark.column + 1)))
             self.holder = outer
             return out
         if isinstance(node, MappingNode):
@@ -487,6 +495,7 @@ class _Builder:
         out = LocDict(self.at(node))
         merged: list[LocDict] = []
         outer, block_style = self.holder, not node.flow_style
+        lines_before, key_locs, value_locs = self.lines_before + 1, out.key_locs, out.value_locs
         for key_node, value_node in node.value:
             if _is_merge(key_node):
                 merged += self.merge_sources(key_node, value_node, depth, block_style)
@@ -496,9 +505,15 @@ class _Builder:
                 continue
             if block_style:  # a block mapping: each value is held by its key
                 self.holder = key_node
-            out[key] = self.build(value_node, depth + 1)
-            out.key_locs[key] = self.at(key_node)
-            out.value_locs[key] = self.at(value_node)
+            if type(value_node) is ScalarNode:  # (build's first case, without the call)
+                self.size += 1
+                out[key] = self.scalar(value_node)
+            else:
+                out[key] = self.build(value_node, depth + 1)
+            mark = key_node.start_mark
+            key_locs[key] = _new_loc(Loc, (mark.line + lines_before, mark.column + 1))
+            mark = value_node.start_mark
+            value_locs[key] = _new_loc(Loc, (mark.line + lines_before, mark.column + 1))
         self.holder = outer
         _merge_into(out, merged)
         return out

@@ -138,14 +138,15 @@ def _validate_voice(args: argparse.Namespace, cal: Any, status: Any, clock: Cloc
 
 
 def _status_if_any(path: str, calendar: Any) -> Any:
+    if not os.path.exists(path):
+        return None
     from status.load import load as load_status
 
-    return load_status(path, calendar) if os.path.exists(path) else None
+    return load_status(path, calendar)
 
 
 def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.yamlsource import read_file
-    from status.lint import lint
 
     from .. import forked
 
@@ -158,7 +159,7 @@ def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
     elsewhere = _elsewhere(helpers) if len(text) >= forked.PARALLEL_FROM_CHARS and forked.can_fork() else None
     del text
     try:
-        report = lint(calendar, start, end, status, elsewhere=elsewhere)
+        report = _lint(calendar, (start, end), status, elsewhere)
     finally:
         for child in helpers:
             child.close()
@@ -179,6 +180,18 @@ def cmd_lint(args: argparse.Namespace, clock: Clock) -> int:
         f"{count(report.publications, 'publication')} from {start.astimezone(tz):%Y-%m-%d} "
         f"to {end.astimezone(tz):%Y-%m-%d}{guide}")
     return ExitStatus.INVALID if report.errors else ExitStatus.OK
+
+
+def _lint(calendar: Any, window: tuple[Any, Any], status: Any, elsewhere: Any) -> Any:
+    """The lint of the calendar, with the status file's messages when there is one (without, the
+    calendar's alone: :mod:`status.lint` adds nothing then, and is not imported)."""
+    if status is None:
+        from campaigns.lint import lint as lint_calendar
+
+        return lint_calendar(calendar, *window, elsewhere=elsewhere)
+    from status.lint import lint
+
+    return lint(calendar, *window, status, elsewhere=elsewhere)
 
 
 def _problem(fields: tuple[Any, ...]) -> Any:
