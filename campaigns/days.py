@@ -35,7 +35,9 @@ the day its readers see on their calendars, even for a post with a ``timezone:``
     "tonight", "tomorrow"… mean; a sentence with neither is not checked.  A claim about the
     website, the app or the support ("visit us online", "our webshop is open", "see you at
     acme.example", a link) is not about the doors, unless its clause says so too ("in store",
-    "in person", "at our showroom", "doors").
+    "in person", "at our showroom", "doors"); a link or "support" alone does not make a clause
+    that names the place ("our showroom", "come by") an online one.  Times in an online clause
+    ("but our chat is open until 9 pm") are not the doors' either.
 ``opening-hours`` (warning)
     In such a sentence, on a day whose hours are declared, an opening time before the day's
     first opening or a closing time after its last closing: "open from 9:00", "opens at 8.30
