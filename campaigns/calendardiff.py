@@ -83,12 +83,11 @@ def side(calendar: Calendar, start: datetime, end: datetime, name: str | None = 
     """``calendar``'s plan of [start, end) and, with ``check`` (the old side's), the findings of the
     voice guide's text rules on it; with ``later`` too, those are left for :func:`compare` to look
     for on the posts the change touches only (the side keeps its calendar for that)."""
-    from .diffvoice import setting
-    from .lint import lint
+    from .diffvoice import setting, text_findings
 
     publications = plan(calendar, start, end)
     now = check and not later
-    findings = lint(calendar, start, end, planned=publications, repeats=False).problems if now else []
+    findings = text_findings(calendar, publications, None, per_post=True) if now else []  # (each post's)
     return Side(name or calendar.path, start, end, calendar.brand.timezone, publications, findings,
                 setting(calendar), calendar if check and later else None)
 
@@ -164,10 +163,12 @@ def compare(old: Side, new: Side, calendar: Calendar, windows: Iterable[Window] 
     maintenance windows announced."""
     from .diffvoice import new_findings, text_findings
 
-    entries = _entries(old.publications, new.publications)
-    before = old.findings if old.calendar is None else partial(text_findings, old.calendar, old.publications)
+    quiet: list[tuple[Publication, Publication]] = []  # same text and time, another kind, campaign…
+    entries = _entries(old.publications, new.publications, quiet)
+    before = old.findings if old.calendar is None else partial(text_findings, old.calendar, old.publications,
+                                                               per_post=True)
     findings = new_findings(before, old.setting, old.publications, calendar, new.publications,
-                            [(e.old, e.new) for e in entries])
+                            [*((e.old, e.new) for e in entries), *quiet])
     diff = CalendarDiff(old.name, new.name, new.start, new.end, calendar.brand.tz, entries, findings)
     _flag(diff, [w for w in windows if w.ends > new.start and w.starts < new.end])
     return diff
@@ -178,7 +179,10 @@ def compare(old: Side, new: Side, calendar: Calendar, windows: Iterable[Window] 
 _Key = tuple[str, str]  # (post id, account)
 
 
-def _entries(old: list[Publication], new: list[Publication]) -> list[Entry]:
+def _entries(old: list[Publication], new: list[Publication],
+             quiet: list[tuple[Publication, Publication]]) -> list[Entry]:
+    """The publications the change adds, removes, moves or rewords; into ``quiet``, those it
+    changes otherwise (kind, campaign…: not listed, but their findings are looked for)."""
     olds: dict[_Key, list[Publication]] = defaultdict(list)
     news: dict[_Key, list[Publication]] = defaultdict(list)
     for pub in old:
@@ -187,12 +191,13 @@ def _entries(old: list[Publication], new: list[Publication]) -> list[Entry]:
         news[pub.post, pub.network].append(pub)
     out: list[Entry] = []
     for key in olds.keys() | news.keys():
-        _pair(olds.get(key, []), news.get(key, []), out)
+        _pair(olds.get(key, []), news.get(key, []), out, quiet)
     out.sort(key=lambda e: (e.pub.at.timestamp(), e.pub.network, e.pub.post, e.change))
     return out
 
 
-def _pair(olds: list[Publication], news: list[Publication], out: list[Entry]) -> None:
+def _pair(olds: list[Publication], news: list[Publication], out: list[Entry],
+          quiet: list[tuple[Publication, Publication]]) -> None:
     """The entries of one post on one account (both lists in time order)."""
     by_instant = {p.key: p for p in olds}  # (a key is the post, the instant and the account)
     left: list[Publication] = []
@@ -202,6 +207,8 @@ def _pair(olds: list[Publication], news: list[Publication], out: list[Entry]) ->
             left.append(pub)
         elif before.text != pub.text:
             out.append(Entry(Change.REWORDED, before, pub))
+        elif before != pub:
+            quiet.append((before, pub))
     if not by_instant and not left:
         return
     gone = [p for p in olds if p.key in by_instant]

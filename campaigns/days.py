@@ -35,7 +35,9 @@ the day its readers see on their calendars, even for a post with a ``timezone:``
     "tonight", "tomorrow"… mean; a sentence with neither is not checked.  A claim about the
     website, the app or the support ("visit us online", "our webshop is open", "see you at
     acme.example", a link) is not about the doors, unless its clause says so too ("in store",
-    "in person", "at our showroom", "doors").
+    "in person", "at our showroom", "doors"); a link or "support" alone does not make a clause
+    that names the place ("our showroom", "come by") an online one.  Times in an online clause
+    ("but our chat is open until 9 pm") are not the doors' either.
 ``opening-hours`` (warning)
     In such a sentence, on a day whose hours are declared, an opening time before the day's
     first opening or a closing time after its last closing: "open from 9:00", "opens at 8.30
@@ -76,7 +78,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .errors import HoursError
 from .networks import URL_RE
@@ -241,7 +243,7 @@ _DATE_DIGITS = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])"
     rf"|([0-9]{{1,2}})(?:{_ORDINAL}(?:\s+of)?\s+({_MONTH}){_YEAR}"
     r"|/([0-9]{1,2})(?:/([0-9]{4}|[0-9]{2}))?(?![0-9/]))", re.IGNORECASE)
-_DATE_MONTH = re.compile(rf"({_MONTH})\s+([0-9]{{1,2}}){_ORDINAL}(?![0-9]){_NOT_LETTER_AFTER}{_YEAR}",
+_DATE_MONTH = re.compile(rf"({_MONTH})\s+([0-9]{{1,2}}){_ORDINAL}(?![0-9]|[:.][0-9]){_NOT_LETTER_AFTER}{_YEAR}",
                          re.IGNORECASE)
 _MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DEIXIS_KEYS = ("today", "tonight", "tomorrow", "this", "yesterday", "last")
@@ -262,24 +264,29 @@ _DEIXIS = re.compile(_NOT_LETTER_BEFORE + r"(today|tonight|this\s+(?:morning|aft
 _NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14}
 _SHIFTED = re.compile(_NOT_LETTER_BEFORE + r"(?:(?:the\s+)?day\s+(after|before)|(an?|zero|one|two|three|four|five"
-                      r"|six|seven|eight|nine|ten|[0-9]{1,2})\s+(days?|weeks?|fortnights?|months?|years?)"
+                      r"|six|seven|eight|nine|ten|(?<![0-9])[0-9]{1,3})\s+(days?|weeks?|fortnights?|months?|years?)"
                       r"(?:\s+(from|after|before|ago))?)\s+$", re.IGNORECASE)
 _SHIFTED_AFTER = re.compile(r"\s+(week|fortnight)" + _NOT_LETTER_AFTER, re.IGNORECASE)
 # a day written before what happens on it, not as the name of the day the word means ("order
 # today – Friday 11 December delivery")
 _ATTRIBUTIVE = re.compile(r"\s+(?:deliver(?:y|ies)|dispatch(?:es)?|shipping|shipments?|collections?|pick-?ups?"
                           r"|arrivals?|deadlines?|orders?|slots?|appointments?)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+# "for two weeks from today", "valid for 30 days from today": a duration that starts today
+_DURATION = re.compile(_NOT_LETTER_BEFORE + r"(?:for|lasts?|lasting)\s+$", re.IGNORECASE)
+_BRACKETED = re.compile(r"\s*[(\[]")  # "not today (Friday 11 December)": the day is still called today
 _NEGATED = re.compile(_NOT_LETTER_BEFORE + r"(?:not|instead\s+of|rather\s+than)\s+$", re.IGNORECASE)
 _PUNCT = r"[\s,:()\[\]\-–—]*"
 _GLUE = re.compile(_PUNCT + r"(?:(?:is|it|it's|it’s|on|the|only)" + _NOT_LETTER_AFTER + _PUNCT + r"){0,2}",
                    re.IGNORECASE)
+_SPACES = re.compile(r"\s*")
 _HEADING = re.compile(r"\s*[:–—]|\s+-\s")
 _LEAD = re.compile(r"[\s\-–—•*#>\"'“‘(]*")
-_BOUNDARY = re.compile(r"[.!?]+(?=\s+[^\s\da-z]|\s*$)|[;\n\r\u2028\u2029]+")
+_BOUNDARY = re.compile(r"(?<![.!?])[.!?]+(?=\s+[^\s\da-z]|\s*$)|[;\n\r\u2028\u2029]+")
 _OPEN = re.compile(_NOT_LETTER_BEFORE + r"(?:(?:we(?:'re|’re|\s+are|\s+will\s+be|'ll\s+be|’ll\s+be)|is|are|be"
                    r"|stays?|remains?|still|shop|store|showroom|doors)\s+open"
                    r"|open(?:s|ing)?\s+(?:late|early|today|tonight|this|tomorrow|on|from|until|till|at|again"
-                   r"|as\s+usual)|(?:late|early|late-night|evening|special)\s+opening"
+                   r"|as\s+usual)|open(?=\s[0-9]{1,2}(?:[:.][0-9]{2}|\s?[ap]\.?m))"  # open 10:00-19:00
+                   r"|(?:late|early|late-night|evening|special)\s+opening"
                    r"|(?:come|drop|pop|stop)\s+(?:by|in|over|round|along|and)|visit\s+(?:us|our)|see\s+you"
                    r"|clos(?:es|ing)\s+at)" + _NOT_LETTER_AFTER, re.IGNORECASE)
 _NOT_OPEN = re.compile(_NOT_LETTER_BEFORE + r"(?:closed|shut|not\s+open|no\s+late\s+opening|cancel+ed|closure)"
@@ -289,15 +296,21 @@ _EXCEPTION = re.compile(_NOT_LETTER_BEFORE + r"(?:late\s+opening|open(?:ing)?\s+
                         + _NOT_LETTER_AFTER, re.IGNORECASE)
 # the parts of a sentence ("open today until 4 pm, and on Monday until 7 pm"): each one's hours are
 # those of the days it names
-_CLAUSE = re.compile(r"[,;()\[\]]|:(?=\s)|\s+(?:and|or|but|while|whereas|plus)\s+|\s[-–—]\s|[–—]", re.IGNORECASE)
+_CLAUSE = re.compile(r"[,;()\[\]]|:(?=\s)|(?<!\s)\s+(?:and|or|but|while|whereas|plus)\s|\s[-–—]\s|[–—]",
+                     re.IGNORECASE)  # (a run of spaces tried from its start only: linear)
 _GENERIC = re.compile(_NOT_LETTER_BEFORE + r"(?:weekdays|weekends?|(?:mon|tues|wednes|thurs|fri|satur|sun)days"
                       r"|every\s+day|daily|usually|normally|otherwise|other\s+days|holidays?)" + _NOT_LETTER_AFTER,
                       re.IGNORECASE)
 _LINK_MARK = "\u2002"  # what a link reads as: a space (an en space, to know it was a link)
 _ONLINE = re.compile(_NOT_LETTER_BEFORE + r"(?:on-?line|web\s?(?:shop|store|site)|website|e-?(?:shop|store)"
-                     r"|(?:our|the)\s+app|app\s+store|(?:live\s+)?chat|support|hotline|(?:by|on\s+the)\s+phone"
-                     r"|[a-z0-9][a-z0-9-]*\.(?:example|com|net|org|shop|store|de|fr|nl|eu|io|co\.uk|uk))"
+                     r"|(?:our|the)\s+app|app\s+store|(?:live\s+)?chat|hotline|(?:by|on\s+the)\s+phone"
+                     r"|(?<![a-z0-9-])[a-z0-9][a-z0-9-]{0,62}\.(?:example|com|net|org|shop|store|de|fr|nl|eu|io|co\.uk|uk))"
                      + _NOT_LETTER_AFTER, re.IGNORECASE)
+# "support" and a link are online only in a clause that does not speak of the place ("our showroom
+# is open today for support", "come by today for support")
+_SUPPORT = re.compile(_NOT_LETTER_BEFORE + r"support" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_PLACE = re.compile(_NOT_LETTER_BEFORE + r"(?:(?:our|the)\s+(?:showroom|store|shop|branch)"
+                    r"|(?:come|drop|pop|stop)\s+(?:by|in|over|round|along))" + _NOT_LETTER_AFTER, re.IGNORECASE)
 _PHYSICAL = re.compile(_NOT_LETTER_BEFORE + r"(?:in[-\s]store|in\s+person|doors|(?:in|at|to)\s+(?:the|our)\s+"
                        r"(?:showroom|store|shop|branch))" + _NOT_LETTER_AFTER, re.IGNORECASE)
 _CLOCK = (r"(?:[0-9]{1,2}(?:[:.][0-5][0-9])?\s*[ap]\.?m\.?" + _NOT_LETTER_AFTER
@@ -356,9 +369,10 @@ class Sentence:
     end: int
     claim: tuple[int, int] | None  # where it says the shop is open or asks people in
     exception: bool  # it announces a late or special opening (its times are not checked)
+    clauses: tuple[tuple[int, bool], ...] = ()  # where each clause starts; whether it is about the website
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # (no slots: its cached properties)
 class Parsed:
     """What a text says about days, read once (:func:`parse`) and checked for each day it goes out."""
 
@@ -368,6 +382,25 @@ class Parsed:
     deixes: tuple[Deixis, ...] = ()
     pairs: tuple[tuple[int, int], ...] = ()  # (deixis, ref) written together
     sentences: tuple[Sentence, ...] = ()
+
+    @cached_property
+    def paired(self) -> frozenset[int]:
+        """The days written with a "today"/"tonight"…"""
+        return frozenset(ri for _, ri in self.pairs)
+
+    def refs_in(self, start: int, end: int) -> range:
+        """The indices of the days named from ``start`` to ``end``."""
+        starts = self._starts[0]
+        return range(bisect_left(starts, start), bisect_left(starts, end))
+
+    def deixes_in(self, start: int, end: int) -> range:
+        """The indices of the "today"/"tonight"… written from ``start`` to ``end``."""
+        starts = self._starts[1]
+        return range(bisect_left(starts, start), bisect_left(starts, end))
+
+    @cached_property
+    def _starts(self) -> tuple[list[int], list[int]]:
+        return [r.start for r in self.refs], [dx.start for dx in self.deixes]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         if self.where is None:
@@ -426,7 +459,7 @@ def _dates(text: str, order: str, months: bool) -> list[DayRef]:
     """The dates written (``months``: whether the text has a month's name)."""
     found: list[tuple[int, int, tuple[int, int, int] | None]] = [
         (m.start(), m.end(), _digit_date(m, order)) for m in _DATE_DIGITS.finditer(text)
-        if _starts_a_word(text, m.start(), "/.-")]
+        if _starts_a_word(text, m.start(), "/.-:")]
     found += [(m.start(), m.end(), (int(m.group(3) or 0), _MONTHS[m.group(1).lower().rstrip(".")], int(m.group(2))))
               for m in (_DATE_MONTH.finditer(text) if months else ()) if _starts_a_word(text, m.start())]
     out = [DayRef(start, end, None, ymd[1], ymd[2], ymd[0]) for start, end, ymd in found
@@ -498,9 +531,11 @@ def _moved(text: str, start: int, end: int) -> tuple[int, int, int] | None:
     """The span and the days added by the words around a "today"/"tomorrow"… ("the day after
     tomorrow", "a week from today", "tomorrow week"), or None when they make it no day of its own
     ("not today", "a year ago today")."""
-    if _NEGATED.search(text, max(0, start - 16), start):
+    if _NEGATED.search(text, max(0, start - 16), start) and not _BRACKETED.match(text, end):
         return None
     before = _SHIFTED.search(text, max(0, start - 40), start)
+    if before is not None and before.group(2) and _DURATION.search(text, max(0, before.start() - 16), before.start()):
+        return start, end, 0
     after = _SHIFTED_AFTER.match(text, end)
     more = 0
     if before is not None:
@@ -531,12 +566,13 @@ def _pairs(text: str, refs: list[DayRef], deixes: list[Deixis], sentences: list[
     """Each "today"/"tonight"… and the day written next to it (after it, else before it), then the
     days heading a sentence ("Monday 30 November: …") and the first such word after them in it."""
     starts = [r.start for r in refs]
+    heads = [s.start for s in sentences]
     out: list[tuple[int, int]] = []
     used: set[int] = set()
     for di, dx in enumerate(deixes):
         i = bisect_left(starts, dx.end)
         if i < len(refs) and i not in used and _pairable(text, dx.end, refs[i].start, refs[i]) and (
-                _ATTRIBUTIVE.match(text, refs[i].end) is None):
+                _ATTRIBUTIVE.match(text, refs[i].end) is None or _opens(text, sentences, heads, dx.start)):
             out.append((di, i))
             used.add(i)
         elif i > 0 and i - 1 not in used and refs[i - 1].end <= dx.start and _pairable(
@@ -545,6 +581,13 @@ def _pairs(text: str, refs: list[DayRef], deixes: list[Deixis], sentences: list[
             used.add(i - 1)
     _headings(text, refs, deixes, sentences, used, out)
     return sorted(out)
+
+
+def _opens(text: str, sentences: list[Sentence], heads: list[int], at: int) -> bool:
+    """Whether ``at`` opens its sentence ("Today, Friday 11 December orders…": the day is today's
+    name, not that of the orders)."""
+    i = bisect_right(heads, at) - 1
+    return i >= 0 and _LEAD.fullmatch(text, sentences[i].start, at) is not None
 
 
 def _headings(text: str, refs: list[DayRef], deixes: list[Deixis], sentences: list[Sentence], used: set[int],
@@ -573,24 +616,36 @@ def _heads(text: str, refs: list[DayRef], i: int, sentence: Sentence) -> bool:
     return _LEAD.fullmatch(text, sentence.start, ref.start) is not None and _HEADING.match(text, ref.end) is not None
 
 
-def _clause(text: str, start: int, end: int, at: tuple[int, int]) -> tuple[int, int]:
-    """The clause of a sentence (``start``-``end``) that has ``at`` in it."""
-    first = start
-    for m in _CLAUSE.finditer(text, max(start, at[0] - 200), at[0]):
-        first = m.end()
-    last = _CLAUSE.search(text, at[1], min(end, at[1] + 200))
-    return first, last.start() if last is not None else end
+def _clauses(text: str, start: int, end: int, days: tuple[set[int], set[int]]) -> list[int]:
+    """Where each clause of a sentence (``start``-``end``) starts (split at :data:`_CLAUSE`); an
+    "and"/"or" between two days (``days``: where days end, where days start) lists them ("open
+    today and tomorrow until 7 pm"), it does not split."""
+    bounds = [start]
+    for m in _CLAUSE.finditer(text, start, end):
+        word = m.group(0).strip().lower()
+        if word in ("and", "or") and m.start() in days[0] and _word_after(text, m.end()) in days[1]:
+            continue
+        bounds.append(m.end())
+    return bounds
 
 
-def _online(text: str, claim: re.Match[str], start: int, end: int) -> bool:
-    """Whether a claim is about the website, the app or the support ("visit us online today"),
+def _word_after(text: str, at: int) -> int:
+    found = _SPACES.match(text, at)
+    return found.end() if found is not None else at
+
+
+def _online(text: str, start: int, end: int) -> bool:
+    """Whether a clause is about the website, the app or the support ("visit us online today"),
     not the shop's doors (a closure concerns those only)."""
-    first, last = _clause(text, start, end, claim.span())
-    return (_ONLINE.search(text, first, last) is not None or _LINK_MARK in text[first:last]) and (
-        _PHYSICAL.search(text, first, last) is None)
+    if _PHYSICAL.search(text, start, end) is not None:
+        return False
+    if _ONLINE.search(text, start, end) is not None:
+        return True
+    return (_LINK_MARK in text[start:end] or _SUPPORT.search(text, start, end) is not None) and (
+        _PLACE.search(text, start, end) is None)
 
 
-def _sentences(text: str) -> list[Sentence]:
+def _sentences(text: str, days: tuple[set[int], set[int]]) -> list[Sentence]:
     bounds = [0]
     for m in _BOUNDARY.finditer(text):
         bounds.append(m.end())
@@ -599,11 +654,18 @@ def _sentences(text: str) -> list[Sentence]:
     for start, end in zip(bounds, bounds[1:], strict=False):
         if end <= start:
             continue
-        claim = next((m for m in _OPEN.finditer(text, start, end) if not _online(text, m, start, end)), None)
+        claims = list(_OPEN.finditer(text, start, end))
+        if not claims:
+            out.append(Sentence(start, end, None, False))
+            continue
+        starts = _clauses(text, start, end, days)
+        clauses = tuple((first, _online(text, first, last))
+                        for first, last in zip(starts, starts[1:] + [end], strict=True))
+        claim = next((m for m in claims if not clauses[bisect_right(starts, m.start()) - 1][1]), None)
         if claim is not None and _NOT_OPEN.search(text, start, end) is not None:
             claim = None
         out.append(Sentence(start, end, claim.span() if claim else None,
-                            claim is not None and _EXCEPTION.search(text, start, end) is not None))
+                            claim is not None and _EXCEPTION.search(text, start, end) is not None, clauses))
     return out
 
 
@@ -616,7 +678,8 @@ def parse(text: str, order: str) -> Parsed:
     deixes = _deixes(shown) if any(k in lower for k in _DEIXIS_KEYS) else []
     if not refs and not deixes:
         return Parsed(shown, where)
-    sentences = _sentences(shown)
+    days = ({r.end for r in refs} | {dx.end for dx in deixes}, {r.start for r in refs} | {dx.start for dx in deixes})
+    sentences = _sentences(shown, days)
     pairs = _pairs(shown, refs, deixes, sentences)
     return Parsed(shown, where, tuple(refs), tuple(deixes), tuple(pairs), tuple(sentences))
 
@@ -705,19 +768,15 @@ def _after_midnight(parsed: Parsed, local: datetime, out: list[Raw]) -> None:
 def _days_of(parsed: Parsed, sentence: Sentence, today: date) -> list[date]:
     """The days a sentence is about: those it names (not listed nor qualified), else those its
     "today", "tonight", "tomorrow"… mean."""
-    paired = {ri for _, ri in parsed.pairs}
-    starts = [r.start for r in parsed.refs]
     days = []
-    for i in range(bisect_left(starts, sentence.start), bisect_left(starts, sentence.end)):
+    for i in parsed.refs_in(sentence.start, sentence.end):
         ref = parsed.refs[i]
         if not ref.listed and not ref.qualified:
-            named = ref.resolve(today, nearest=i in paired)
+            named = ref.resolve(today, nearest=i in parsed.paired)
             if named is not None:
                 days.append(named)
     if not days:
-        starts = [dx.start for dx in parsed.deixes]
-        days = [today + timedelta(days=parsed.deixes[i].shift)
-                for i in range(bisect_left(starts, sentence.start), bisect_right(starts, sentence.end - 1))]
+        days = [today + timedelta(days=parsed.deixes[i].shift) for i in parsed.deixes_in(sentence.start, sentence.end)]
     return list(dict.fromkeys(days))
 
 
@@ -739,11 +798,12 @@ def _clause_days(parsed: Parsed, sentence: Sentence, today: date) -> list[tuple[
     """Where each clause of a sentence starts and the days it names (None: a day that is not one
     date, "Monday to Friday", "weekdays", "from Monday"); a clause that names none has those of
     the clause before it (the first ones, those of the first clause that names a day)."""
-    bounds = [sentence.start] + [m.end() for m in _CLAUSE.finditer(parsed.text, sentence.start, sentence.end)]
+    bounds = [start for start, _ in sentence.clauses]
     named = _named(parsed, sentence, today)
+    where = [at for at, _ in named]
     clauses: list[tuple[int, list[date | None]]] = []
     for start, end in zip(bounds, bounds[1:] + [sentence.end], strict=True):
-        days = list(dict.fromkeys(day for at, day in named if start <= at < end))
+        days = list(dict.fromkeys(day for _, day in named[bisect_left(where, start):bisect_left(where, end)]))
         clauses.append((start, days or (clauses[-1][1] if clauses else [])))
     first = next((days for _, days in clauses if days), [])
     return [(start, days or first) for start, days in clauses]
@@ -751,12 +811,12 @@ def _clause_days(parsed: Parsed, sentence: Sentence, today: date) -> list[tuple[
 
 def _named(parsed: Parsed, sentence: Sentence, today: date) -> list[tuple[int, date | None]]:
     """Where a sentence names a day, and the day (None: not one date), in order."""
-    paired = {ri for _, ri in parsed.pairs}
+    refs, deixes = parsed.refs, parsed.deixes
     named: list[tuple[int, date | None]] = [
-        (r.start, None if r.listed or r.qualified else r.resolve(today, nearest=i in paired))
-        for i, r in enumerate(parsed.refs) if sentence.start <= r.start < sentence.end]
-    named += [(dx.start, today + timedelta(days=dx.shift)) for dx in parsed.deixes
-              if sentence.start <= dx.start < sentence.end]
+        (refs[i].start, None if refs[i].listed or refs[i].qualified else refs[i].resolve(today, i in parsed.paired))
+        for i in parsed.refs_in(sentence.start, sentence.end)]
+    named += [(deixes[i].start, today + timedelta(days=deixes[i].shift))
+              for i in parsed.deixes_in(sentence.start, sentence.end)]
     named += [(m.start(), None) for m in _GENERIC.finditer(parsed.text, sentence.start, sentence.end)]
     return sorted(named, key=lambda n: n[0])
 
@@ -767,6 +827,8 @@ def _times(parsed: Parsed, sentence: Sentence, clauses: list[tuple[int, list[dat
     against the days its clause names."""
     starts = [start for start, _ in clauses]
     for m in _TIMES.finditer(parsed.text, sentence.start, sentence.end):
+        if sentence.clauses[bisect_right(starts, m.start()) - 1][1]:
+            continue  # the website's hours ("but our chat is open until 9 pm")
         if m.group(1):
             early, late = _minutes(m.group(1)), _minutes(m.group(2))
         elif m.group(3).lower() in ("until", "till") or m.group(3).lower().startswith("clos"):

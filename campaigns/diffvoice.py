@@ -51,13 +51,24 @@ def identity(problem: Problem) -> tuple[object, ...]:
     return problem.severity, problem.message, problem.hint, problem.posts
 
 
+class PerPost(Collector):
+    """Findings each reported once per post (lint reports a template two posts share once, for the
+    first: OLD's are told apart per post, whichever posts are checked, in this process or a child)."""
+
+    def add(self, path: str, line: int, col: int, finding: Any, key: tuple[object, ...] | None = None,
+            posts: tuple[str, ...] = ()) -> None:
+        super().add(path, line, col, finding, (*(key or (path, line, col, finding.rule, finding.message)), posts),
+                    posts)
+
+
 def text_findings(calendar: Calendar, pubs: list[Publication], posts: Container[str] | None,
-                  checker: Any = None) -> list[Problem]:
+                  checker: Any = None, per_post: bool = False) -> list[Problem]:
     """The text findings of the publications of ``posts`` (None: of every one) and of the status
-    templates, as ``lint(repeats=False)`` has them: a text finding is about its post alone, so
-    those of the posts a change touches are all a new finding can be told apart from."""
+    templates, as ``lint(repeats=False)`` has them (``per_post``: once for each post that has one):
+    a text finding is about its post alone, so those of the posts a change touches are all a new
+    finding can be told apart from."""
     checker = checker or checker_for(calendar)
-    out = Collector()
+    out = PerPost() if per_post else Collector()
     check_texts(calendar, pubs if posts is None else [p for p in pubs if p.post in posts], checker, out)
     check_status_templates(calendar, checker, out)
     return list(out.problems.values())

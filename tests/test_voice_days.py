@@ -280,13 +280,26 @@ def test_hostile_text_is_read_as_people_see_it(text):
     "<" * 30000 + "tonight (Monday 30 November)",
     "Monday " * 10000 + "to Friday",
     "today 99 November 2026, 31/31, 2026-13-45, February 30th, 29 February 2027",
+    # runs the clause and online patterns once backtracked over at every position (issue 28 review)
+    "We're open today until 4 pm: https://acme.example/sale?x=" + "a" * 8000,
+    "open today" + " " * 20000 + "x",
+    "open today" + "\u2002" * 20000 + "and",
+    "Open today " + "a-" * 8000,
+    "Open today " + "a." * 8000,
+    "Open today " + "." * 20000 + "x",
+    "Open today 1" + " " * 20000 + "x",
+    "visit us online " * 3000,
+    "Come by today and " * 3000,
+    "we are" + " " * 20000 + "open",
 ])
 def test_hostile_text_never_breaks_or_stalls_the_check(text):
     """A stall guard, not a benchmark: the process's CPU time (a backtracking pattern takes minutes;
     another process's load on the machine does not count)."""
+    from campaigns.days import parse
     started = time.process_time()
     for when in ("2026-12-01T18:00", "2026-12-01T00:10"):
         for language in ("en", "en-GB", "en-US"):
+            parse.cache_clear()
             findings(text, when, language, HOURS)
     assert time.process_time() - started < 2.0
 
