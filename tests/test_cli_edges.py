@@ -64,6 +64,10 @@ def test_serve_on_a_port_in_use_is_one_line_and_never_says_it_serves(shop, capsy
 
 @pytest.mark.parametrize("command", [["history"], ["status"], ["engines"], ["serve"], ["run", "--once"]])
 def test_a_ledger_url_of_another_database_names_the_two_herald_supports(shop, capsys, command):
+    if command == ["serve"]:  # on a free port: the default 8080 may be another server's here
+        with socket.socket() as free:
+            free.bind(("127.0.0.1", 0))
+            command = ["serve", "--bind", f"127.0.0.1:{free.getsockname()[1]}"]
     code = main([*command, "--calendar", str(shop), "--state", "mysql://u:s3cret-pw@localhost/db"])
     out, err = one_line(capsys)
     assert code == 2 and out == ""
