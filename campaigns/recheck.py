@@ -27,7 +27,7 @@ from .templates import Template
 from .yamlparts import Parts
 from .yamlsource import LocDict
 
-__all__ = ["SPLIT", "Memo", "ReusingBuilder", "forget", "remember", "remembered"]
+__all__ = ["SPLIT", "Memo", "ReusingBuilder", "forget", "moved", "remember", "remembered"]
 
 SPLIT = ("posts",)  # the long list, checked item by item
 MEMO_PATHS = 2  # files whose last version is remembered (a server serves one calendar; tests, a few)
@@ -109,11 +109,11 @@ class ReusingBuilder(CalendarBuilder):
             self.problems.extend(known.problems)
             self.memo.built[id(spec)] = known
             return known.post
-        moved = self.memo.moved.get(id(spec)) if known is None else None
-        if moved is not None:  # the same text on other lines: the post built before, its lines moved
-            old = reusable.get(id(moved[0]))
-            if old is not None and old.spec is moved[0] and old.bad == bad and not old.problems:
-                record = _Built(spec, bad, _moved(old.post, moved[1]), [])
+        shift = self.memo.moved.get(id(spec)) if known is None else None
+        if shift is not None:  # the same text on other lines: the post built before, its lines moved
+            old = reusable.get(id(shift[0]))
+            if old is not None and old.spec is shift[0] and old.bad == bad and not old.problems:
+                record = _Built(spec, bad, moved(old.post, shift[1]), [])
                 self.memo.built[id(spec)] = record
                 return record.post
         first = len(self.problems)
@@ -122,7 +122,7 @@ class ReusingBuilder(CalendarBuilder):
         return post
 
 
-def _moved(post: Post | None, lines: int) -> Post | None:
+def moved(post: Post | None, lines: int) -> Post | None:
     """``post`` written ``lines`` further down: its line and its templates' (a template shared by
     several networks stays one)."""
     if post is None:

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from . import environment
 
 if TYPE_CHECKING:
-    from campaigns.model import Calendar
+    from campaigns.model import Calendar, Post
     from campaigns.plan import Publication
     from status.model import Status
 
@@ -131,11 +131,14 @@ class _Memo:
     changed file again, which makes another calendar): the plans of the last few windows (a
     plan depends on the calendar and the window alone), the voice guide's findings by text, and
     the index of its posts by when they can occur (a month's page does not walk a year of
-    one-off posts: :mod:`scheduler.engine.candidates`)."""
+    one-off posts: :mod:`scheduler.engine.candidates`).  A calendar saved with a few posts
+    changed (``earlier``: the last calendar's memo, when its brand, accounts and campaigns are
+    the same) keeps the findings, and plans a window the last calendar planned from its rows:
+    those of the unchanged posts kept, only the changed posts planned again."""
 
     WINDOWS = 3  # the plans kept: a planner goes back and forth between a few weeks or months
 
-    def __init__(self, calendar: Calendar):
+    def __init__(self, calendar: Calendar, earlier: _Memo | None = None):
         from ..engine.candidates import Candidates
 
         self.calendar = calendar
@@ -143,6 +146,10 @@ class _Memo:
         self.plans: dict[tuple[datetime, datetime], list[Any]] = {}
         self.findings: dict[tuple[Any, ...], list[Any]] = {}
         self.lock = threading.Lock()  # the server's threads share it (two may plan one window: the same rows)
+        self.earlier: _Memo | None = None
+        if earlier is not None and _same_context(earlier.calendar, calendar):
+            self.earlier, earlier.earlier = earlier, None  # (one calendar back, never a chain)
+            self.findings = earlier.findings  # by text, kind and campaign: the same checker's
 
     def plan(self, start: datetime, end: datetime) -> list[Any]:
         """The window's plan as :func:`campaigns.plan.plan_rows` gives it (in the plan's order)."""
@@ -150,12 +157,51 @@ class _Memo:
 
         found = self.plans.get((start, end))
         if found is None:
-            found = plan_rows(self.index.within(start, end), start, end)
+            found = self.replanned(start, end)
+            if found is None:
+                found = plan_rows(self.index.within(start, end), start, end)
             with self.lock:
                 while len(self.plans) >= self.WINDOWS:
                     self.plans.pop(next(iter(self.plans)))
                 self.plans[start, end] = found
         return found
+
+    def replanned(self, start: datetime, end: datetime) -> list[Any] | None:
+        """The window's rows from the earlier calendar's plan of it: the rows of every post that is
+        the same (or only moved to other lines of the file) kept, the changed and new posts planned
+        (a post's rows depend on the post, the window, the brand, its accounts and its campaign
+        alone); None when the earlier calendar did not plan this window."""
+        from campaigns.plan import plan_rows
+
+        earlier = self.earlier
+        rows = earlier.plans.get((start, end)) if earlier is not None else None
+        if rows is None or earlier is None:
+            return None
+        old, new = earlier.calendar, self.calendar
+        if len(new.posts) != len({p.id for p in new.posts}) or len(old.posts) != len({p.id for p in old.posts}):
+            return None  # (a valid calendar's ids are unique)
+        changed = {p.id for p in new.posts if not _same_post(old.post(p.id), p)}
+        changed.update(p.id for p in old.posts if new.post(p.id) is None)
+        if not changed:
+            return rows
+        again = plan_rows(replace(new, posts=tuple(p for p in new.posts if p.id in changed)), start, end)
+        return list(heapq.merge((row for row in rows if row[2] not in changed), again))
+
+
+def _same_context(old: Calendar, new: Calendar) -> bool:
+    """Whether what a post's plan and findings read besides the post is the same in both calendars."""
+    return old.brand == new.brand and old.networks == new.networks and old.campaigns == new.campaigns
+
+
+def _same_post(old: Post | None, new: Post) -> bool:
+    """Whether ``new`` plans as ``old`` does: the same post (an unchanged post's text is checked to
+    the same object; a post whose text took in a comment line is built again, equal), or the same
+    but for the lines it is written on."""
+    from campaigns.recheck import moved
+
+    if old is None or old is new:
+        return old is new
+    return old == new if old.line == new.line else moved(old, new.line - old.line) == new
 
 
 _memos: list[_Memo] = []  # the last calendar's (one: drafts come and go)
@@ -164,7 +210,7 @@ _memos: list[_Memo] = []  # the last calendar's (one: drafts come and go)
 def _memo(calendar: Calendar) -> _Memo:
     memo = _memos[0] if _memos and _memos[0].calendar is calendar else None
     if memo is None:
-        memo = _Memo(calendar)
+        memo = _Memo(calendar, _memos[0] if _memos else None)
         _memos[:] = [memo]
     return memo
 
