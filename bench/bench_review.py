@@ -124,9 +124,44 @@ def edited(text: str, number: int) -> str:
     return text[:quote + 1] + f"Edit {number}: " + text[quote + 1:]
 
 
-def saved(text: str, path: str, now: datetime, runs: int) -> dict[str, Any]:
+class Whole:
+    """The review room as before issue 28's incremental path (the baseline, in the same process):
+    every saved text checked whole, and its month planned and its texts checked from scratch."""
+
+    def __enter__(self) -> None:
+        import campaigns.calendar
+        import scheduler.render.review
+
+        self.check, self.context = campaigns.calendar.check, scheduler.render.review._same_context
+        campaigns.calendar.check = lambda path, text=None, **options: self.check(  # type: ignore[assignment]
+            path, text, **{**options, "incremental": False})
+        scheduler.render.review._same_context = lambda old, new: False  # type: ignore[assignment]
+
+    def __exit__(self, *exc: object) -> None:
+        import campaigns.calendar
+        import scheduler.render.review
+
+        campaigns.calendar.check = self.check  # type: ignore[assignment]
+        scheduler.render.review._same_context = self.context  # type: ignore[assignment]
+
+
+def saved(text: str, path: str, now: datetime, runs: int, whole: bool = False) -> dict[str, Any]:
     """The first GET after each of ``runs`` saves of one edited post (CPU and wall), paired with the
-    GET after it; the month rendered once before the first save."""
+    GET after it; the month rendered once before the first save.  ``whole``: the baseline (:class:`Whole`)."""
+    from contextlib import nullcontext
+
+    from campaigns.calendar import forget
+    from scheduler.render import review
+    from scheduler.web import review as web_review
+
+    forget()  # nothing known of the file: the warm GET below checks it (and remembers it, incremental)
+    review._memos.clear()
+    web_review._drafts.clear()
+    with Whole() if whole else nullcontext():
+        return _saved(text, path, now, runs)
+
+
+def _saved(text: str, path: str, now: datetime, runs: int) -> dict[str, Any]:
     from starlette.testclient import TestClient
 
     from scheduler.clock import FakeClock
@@ -159,7 +194,7 @@ def saved(text: str, path: str, now: datetime, runs: int) -> dict[str, Any]:
         ctx.close()
     return {"first": statistics.median(w for w, _ in firsts), "first_cpu": statistics.median(c for _, c in firsts),
             "wall": statistics.median(w for w, _ in laters), "cpu": statistics.median(c for _, c in laters),
-            "count": 0, "size": len(answer.content), "firsts": firsts}
+            "count": 0, "size": len(answer.content), "firsts": firsts, "laters": laters}
 
 
 def row(name: str, found: dict[str, Any], empty: dict[str, Any]) -> str:
@@ -190,22 +225,35 @@ def main() -> None:
     render(generate(500, start=date(2027, 1, 1)), "month", first, now, 1)  # the process warm, as a server's is
     path = f"/review?view=month&from={first.isoformat()}"
     if args.saved_only:
-        return print_saved(saved(text, path, now, args.runs), args.runs)
+        return print_saved(text, path, now, args.runs)
     for view, day in (("month", first), ("week", first.replace(day=10)), ("day", first.replace(day=10))):
         print(row("render " + view, render(text, view, day, now, args.runs),
                   render(nothing, view, day, now, args.runs)))
     print(row("GET " + path, served(text, path, now, args.runs), served(nothing, path, now, args.runs)))
-    print_saved(saved(text, path, now, args.runs), args.runs)
+    print_saved(text, path, now, args.runs)
     print("(first: the first render of this calendar in a warm process (its plan, voice findings and index made), "
           "or the first GET, which checks the file too)")
 
 
-def print_saved(after: dict[str, Any], runs: int) -> None:
-    print(f"saved: one post edited and saved, {runs} times; first GET after the save against the next GET")
-    print(f"  first GET after a save: median {after['first']:.3f} s wall, {after['first_cpu']:.3f} s CPU "
-          f"(each: {', '.join(f'{c:.2f}' for _, c in after['firsts'])} s CPU)")
-    print(f"  the GET after it:       median {after['wall']:.3f} s wall, {after['cpu']:.3f} s CPU")
-    print(f"  ratio: {after['first'] / after['wall']:.1f}x wall, {after['first_cpu'] / after['cpu']:.1f}x CPU")
+def print_saved(text: str, path: str, now: datetime, runs: int) -> None:
+    """The save case, the baseline and the incremental path taking turns (two rounds of ``runs`` edits each)."""
+    found: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+    for whole in (True, False, True, False):
+        found[whole].append(saved(text, path, now, runs, whole))
+    print(f"saved: one post edited and saved, {runs} edits a round, two rounds each, taking turns; the first GET "
+          "after each save, against the next GET (nothing changed)")
+    for whole, name in ((True, "whole check (before)"), (False, "incremental (now)")):
+        firsts = [f for one in found[whole] for f in one["firsts"]]
+        laters = [f for one in found[whole] for f in one["laters"]]
+        first_wall, first_cpu = statistics.median(w for w, _ in firsts), statistics.median(c for _, c in firsts)
+        wall, cpu = statistics.median(w for w, _ in laters), statistics.median(c for _, c in laters)
+        found[whole] = [{"first_cpu": first_cpu, "first": first_wall}]
+        print(f"  {name:<22} first GET after a save: median {first_wall:.3f} s wall, {first_cpu:.3f} s CPU "
+              f"(max {max(c for _, c in firsts):.2f}); the GET after it {wall:.3f} s wall, {cpu:.3f} s CPU; "
+              f"ratio {first_cpu / cpu:.1f}x CPU")
+    print(f"  incremental against whole, first GET after a save: "
+          f"{found[False][0]['first_cpu'] / found[True][0]['first_cpu']:.2f}x CPU, "
+          f"{found[False][0]['first'] / found[True][0]['first']:.2f}x wall")
 
 
 if __name__ == "__main__":
