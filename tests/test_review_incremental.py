@@ -153,3 +153,38 @@ def test_only_the_changed_posts_are_planned_again(monkeypatch):
     planned.clear()
     assert publications(room(check(PATH, moved, draft=True, incremental=True).value)) == wanted[1]
     assert planned == []
+
+
+def test_a_crowded_day_shows_the_first_previews_of_each_account_and_links_to_the_rest(monkeypatch):
+    """A day of more publications on an account than the page previews: the first ones of each
+    account, in time order, and a link to that account's day with all of them (issue 28: a day of
+    thousands of publications stays a page a browser opens)."""
+    from collections import Counter
+
+    monkeypatch.setattr(review, "DAY_PREVIEWS_PER_ACCOUNT", 12)  # (the day of 1,000 posts: a few dozen each)
+    crowded = generate(1000, start=date(2027, 1, 1))
+    calendar = check("/srv/crowded.yaml", crowded, draft=True).value
+    day = date(2027, 3, 10)
+    window = Window.around("day", day)
+
+    def page(filters: Filters) -> tuple[str, list[Any]]:
+        shown = Room(calendar, status_loads("", calendar), NOW, window, filters)
+        pubs = publications(shown)
+        return plan_page(shown, pubs, {}), pubs
+
+    html, pubs = page(Filters())
+    per_account = Counter(p.network for p in pubs)
+    cap = review.DAY_PREVIEWS_PER_ACCOUNT
+    busy = [name for name, count in per_account.items() if count > cap]
+    assert busy, "the generated day has an account with more publications than the page previews"
+    keys = re.findall(r'<article id="p-([0-9a-f]+)"', html)
+    shown = Counter(p.network for p in pubs if p.key in set(keys))
+    for name, count in per_account.items():
+        assert shown[name] == min(count, cap)
+        first = [p.key for p in pubs if p.network == name][:cap]
+        assert [k for k in keys if k in set(first)] == first
+    for name in busy:
+        link = f"/review?view=day&amp;from={day.isoformat()}&amp;network={name}"
+        assert link in html and f"{per_account[name] - cap} more" in html
+    alone, pubs_alone = page(Filters(network=busy[0]))
+    assert len(re.findall(r'<article id="p-', alone)) == per_account[busy[0]] == len(pubs_alone)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .site import SiteData
 
 VIEWS = {"week": 7, "month": 0, "day": 1}  # a month's length depends on the month
+DAY_PREVIEWS_PER_ACCOUNT = 50  # a day's page previews this many of each account's publications; the rest are a link
 DIFF_DAYS = 28
 
 
@@ -256,8 +257,30 @@ def _view(room: Room, days: list[dict[str, Any]], links: Any, pubs: list[Publica
                                           {d["date"]: d for d in days}, links)}
     if window.view == "week":
         return {"rows": grid.week_rows(days, links), "daylist": grid.day_list(days, links)}
-    _previews(room, days[0]["cards"], pubs)
-    return {"hours": grid.hours_of(days[0]["cards"])}
+    shown, more = _capped(room, days[0]["cards"])
+    _previews(room, shown, pubs)
+    return {"hours": grid.hours_of(shown), "more": more, "more_cap": DAY_PREVIEWS_PER_ACCOUNT}
+
+
+def _capped(room: Room, cards: list[Card]) -> tuple[list[Card], list[dict[str, Any]]]:
+    """The day's cards the page previews (the first :data:`DAY_PREVIEWS_PER_ACCOUNT` of each account,
+    in time order; all of them when the page shows one account), and for each account with more, how
+    many more and the address of its day with all of them: a day of thousands of publications stays
+    a page a browser opens."""
+    if room.filters.network is not None:
+        return cards, []
+    counts: dict[str, int] = {}
+    shown = []
+    for card in cards:
+        seen = counts[card.pub.network] = counts.get(card.pub.network, 0) + 1
+        if seen <= DAY_PREVIEWS_PER_ACCOUNT:
+            shown.append(card)
+    labels = {card.pub.network: card.label for card in cards}
+    query = room.filters.chosen("day")
+    more = [{"label": labels[name], "count": count - DAY_PREVIEWS_PER_ACCOUNT,
+             "link": "/review?" + urlencode({**query, "from": room.window.first.isoformat(), "network": name})}
+            for name, count in counts.items() if count > DAY_PREVIEWS_PER_ACCOUNT]
+    return shown, more
 
 
 def _pager(room: Room) -> dict[str, str]:
