@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .site import SiteData
 
 VIEWS = {"week": 7, "month": 0, "day": 1}  # a month's length depends on the month
+DAY_FINDINGS_KEPT = 1_000_000  # the day rules' findings a calendar's pages remember (a few months of a big one)
 DAY_PREVIEWS_PER_ACCOUNT = 50  # a day's page previews this many of each account's publications; the rest are a link
 DIFF_DAYS = 28
 
@@ -146,11 +147,12 @@ class _Memo:
         self.index = Candidates(calendar)
         self.plans: dict[tuple[datetime, datetime], list[Any]] = {}
         self.findings: dict[tuple[Any, ...], list[Any]] = {}
+        self.days: dict[tuple[str, datetime], list[Any]] = {}  # the day rules' findings, by text and instant
         self.lock = threading.Lock()  # the server's threads share it (two may plan one window: the same rows)
         self.earlier: _Memo | None = None
         if earlier is not None and _same_context(earlier.calendar, calendar):
             self.earlier, earlier.earlier = earlier, None  # (one calendar back, never a chain)
-            self.findings = earlier.findings  # by text, kind and campaign: the same checker's
+            self.findings, self.days = earlier.findings, earlier.days  # by text (and instant): the same checker's
 
     def plan(self, start: datetime, end: datetime) -> list[Any]:
         """The window's plan as :func:`campaigns.plan.plan_rows` gives it (in the plan's order)."""
@@ -308,6 +310,7 @@ def _cards(room: Room, pubs: list[Publication], records: dict[str, Any]) -> list
 
     checker = checker_for(room.calendar)
     checked = _memo(room.calendar).findings  # by what is checked: the same texts on every page
+    days = _day_findings(room, pubs, checker)
     holding = any(not i.resolved for i in room.status.open_incidents())  # else nothing is held: not asked per card
     accounts = _accounts(pubs)
     cards = []
@@ -320,12 +323,33 @@ def _cards(room: Room, pubs: list[Publication], records: dict[str, Any]) -> list
                 camp = room.calendar.campaigns.get(pub.campaign) if pub.campaign else None
                 checked[key] = checker.check(pub.text, pub.kind,
                                              campaign_utm=(camp.utm_campaign or camp.id) if camp else None)
-            # the day rules depend on the day it goes out, so they are not remembered by text
-            findings = checked[key] + checker.check_day(pub.text, pub.at.astimezone(room.calendar.brand.tz))
+            findings = checked[key] + days[pub.text, pub.at]
         card = _card(room, pub, origin, findings, records.get(pub.key), holding)
         card.label, card.icon = accounts[pub.network, pub.network_type]
         cards.append(card)
     return cards
+
+
+def _day_findings(room: Room, pubs: list[Publication], checker: Any) -> dict[tuple[str, datetime], list[Any]]:
+    """The day rules' findings of each calendar publication, by its text and instant (they depend on
+    the day it goes out), remembered with the calendar's other findings.  Those not known yet are
+    checked text by text: the rules' parse of a text is cached for a few thousand texts, and a month
+    of a big calendar has tens of thousands, whose days, checked in time order, would each parse it
+    again."""
+    from campaigns.model import STATUS_KINDS
+
+    known = _memo(room.calendar).days
+    todo: dict[str, list[datetime]] = {}
+    for pub in pubs:
+        if pub.kind not in STATUS_KINDS and (pub.text, pub.at) not in known:
+            todo.setdefault(pub.text, []).append(pub.at)
+    if len(known) > DAY_FINDINGS_KEPT:
+        known.clear()  # (a planner who browsed many months: start again from this page's)
+    tz = room.calendar.brand.tz
+    for text, instants in todo.items():
+        for at in instants:
+            known[text, at] = checker.check_day(text, at.astimezone(tz))
+    return known
 
 
 def _accounts(pubs: list[Publication]) -> dict[tuple[str, str], tuple[str, str]]:
