@@ -23,6 +23,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from campaigns.gcpause import paused_gc
+
 from . import environment
 
 if TYPE_CHECKING:
@@ -314,19 +316,20 @@ def _cards(room: Room, pubs: list[Publication], records: dict[str, Any]) -> list
     holding = any(not i.resolved for i in room.status.open_incidents())  # else nothing is held: not asked per card
     accounts = _accounts(pubs)
     cards = []
-    for pub in pubs:
-        origin = "status" if pub.kind in STATUS_KINDS else "calendar"
-        findings: list[Any] = []
-        if origin == "calendar":
-            key = (pub.text, str(pub.kind), pub.campaign)  # what the check below is given
-            if key not in checked:
-                camp = room.calendar.campaigns.get(pub.campaign) if pub.campaign else None
-                checked[key] = checker.check(pub.text, pub.kind,
-                                             campaign_utm=(camp.utm_campaign or camp.id) if camp else None)
-            findings = checked[key] + days[pub.text, pub.at]
-        card = _card(room, pub, origin, findings, records.get(pub.key), holding)
-        card.label, card.icon = accounts[pub.network, pub.network_type]
-        cards.append(card)
+    with paused_gc():  # a card per publication, hundreds of thousands in a big month, and no cycle among them
+        for pub in pubs:
+            origin = "status" if pub.kind in STATUS_KINDS else "calendar"
+            findings: list[Any] = []
+            if origin == "calendar":
+                key = (pub.text, str(pub.kind), pub.campaign)  # what the check below is given
+                if key not in checked:
+                    camp = room.calendar.campaigns.get(pub.campaign) if pub.campaign else None
+                    checked[key] = checker.check(pub.text, pub.kind,
+                                                 campaign_utm=(camp.utm_campaign or camp.id) if camp else None)
+                findings = checked[key] + days[pub.text, pub.at]
+            card = _card(room, pub, origin, findings, records.get(pub.key), holding)
+            card.label, card.icon = accounts[pub.network, pub.network_type]
+            cards.append(card)
     return cards
 
 
