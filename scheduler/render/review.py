@@ -182,15 +182,23 @@ class _Memo:
         rows = earlier.plans.get((start, end)) if earlier is not None else None
         if rows is None or earlier is None:
             return None
-        old, new = earlier.calendar, self.calendar
-        if len(new.posts) != len({p.id for p in new.posts}) or len(old.posts) != len({p.id for p in old.posts}):
-            return None  # (a valid calendar's ids are unique)
-        changed = {p.id for p in new.posts if not _same_post(old.post(p.id), p)}
-        changed.update(p.id for p in old.posts if new.post(p.id) is None)
+        new = self.calendar
+        changed = _changed_posts(earlier.calendar, new)
+        if changed is None:
+            return None
         if not changed:
             return rows
         again = plan_rows(replace(new, posts=tuple(p for p in new.posts if p.id in changed)), start, end)
         return list(heapq.merge((row for row in rows if row[2] not in changed), again))
+
+
+def _changed_posts(old: Calendar, new: Calendar) -> set[str] | None:
+    """The ids of the posts ``new`` changes, adds or removes (None when ids repeat: a valid calendar's do not)."""
+    if len(new.posts) != len({p.id for p in new.posts}) or len(old.posts) != len({p.id for p in old.posts}):
+        return None
+    changed = {p.id for p in new.posts if not _same_post(old.post(p.id), p)}
+    changed.update(p.id for p in old.posts if new.post(p.id) is None)
+    return changed
 
 
 def _same_context(old: Calendar, new: Calendar) -> bool:
