@@ -11,7 +11,11 @@ from machine to machine:
   (:func:`~scheduler.render.review.plan_page`: the cards, their lengths, the voice guide, the grid);
 - **GET**: ``GET /review?view=month`` through the app in this process (Starlette's test client, a
   SQLite ledger), signed in: reading the file (checked again only when its text changed: the first
-  request's check is printed apart), the status file, the ledger's rows of the month's keys, the page.
+  request's check is printed apart), the status file, the ledger's rows of the month's keys, the page;
+- **saved**: a planner's edit, paired: the month rendered once (warm), then ``--runs`` times one post
+  of the file changed and saved (a fresh edit each time: reworded, or its ``at:`` moved a day, in
+  turn, a March post each), the first GET after that save timed, then the next GET (nothing
+  changed) timed against it: the first GET after a save checks the changed file and plans its month.
 
 Each render is also timed the first time (nothing of this calendar known yet: its plan, its voice
 findings and its index of posts made; the process warmed first on a small calendar, as a server's
@@ -104,6 +108,95 @@ def served(text: str, path: str, now: datetime, runs: int) -> dict[str, Any]:
             "size": len(answer.content)}
 
 
+EDIT_AT = re.compile(r"^    at: 2027-03-(\d\d)T", re.MULTILINE)
+
+
+def edited(text: str, number: int) -> str:
+    """``text`` with one more post changed (the ``number``th edit): even edits reword a post (its
+    first text or variant gets a word), odd ones move a one-off post of March by a day."""
+    found = list(EDIT_AT.finditer(text))
+    match = found[(number * 7919) % len(found)]  # a different post each time, spread over the file
+    if number % 2:
+        day = int(match.group(1))
+        moved = f"    at: 2027-03-{day + 1 if day < 28 else day - 1:02d}T"
+        return text[:match.start()] + moved + text[match.end():]
+    quote = text.index('"', match.end())  # the post's (first) text, after its at:
+    return text[:quote + 1] + f"Edit {number}: " + text[quote + 1:]
+
+
+class Whole:
+    """The review room as before issue 28's incremental path (the baseline, in the same process):
+    every saved text checked whole, and its month planned and its texts checked from scratch."""
+
+    def __enter__(self) -> None:
+        import campaigns.calendar
+        import scheduler.render.review
+
+        self.check, self.context = campaigns.calendar.check, scheduler.render.review._same_context
+        campaigns.calendar.check = lambda path, text=None, **options: self.check(  # type: ignore[assignment]
+            path, text, **{**options, "incremental": False})
+        scheduler.render.review._same_context = lambda old, new: False  # type: ignore[assignment]
+
+    def __exit__(self, *exc: object) -> None:
+        import campaigns.calendar
+        import scheduler.render.review
+
+        campaigns.calendar.check = self.check  # type: ignore[assignment]
+        scheduler.render.review._same_context = self.context  # type: ignore[assignment]
+
+
+def saved(text: str, path: str, now: datetime, runs: int, whole: bool = False) -> dict[str, Any]:
+    """The first GET after each of ``runs`` saves of one edited post (CPU and wall), paired with the
+    GET after it; the month rendered once before the first save.  ``whole``: the baseline (:class:`Whole`)."""
+    from contextlib import nullcontext
+
+    from campaigns.calendar import forget
+    from scheduler.render import review
+    from scheduler.web import review as web_review
+
+    forget()  # nothing known of the file: the warm GET below checks it (and remembers it, incremental)
+    review._memos.clear()
+    web_review._drafts.clear()
+    with Whole() if whole else nullcontext():
+        return _saved(text, path, now, runs)
+
+
+def _saved(text: str, path: str, now: datetime, runs: int) -> dict[str, Any]:
+    from starlette.testclient import TestClient
+
+    from scheduler.clock import FakeClock
+    from scheduler.ledger import Ledger
+    from scheduler.web.app import create_app
+    from scheduler.web.context import WebContext
+
+    os.environ["HERALD_REVIEW_TOKEN"] = TOKEN
+    firsts: list[tuple[float, float]] = []
+    laters: list[tuple[float, float]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        calendar, status = Path(folder, "content_calendar.yaml"), Path(folder, "status.yaml")
+        calendar.write_text(text)
+        status.write_text("")
+        url = f"sqlite:///{folder}/state.db"
+        Ledger(url).close()
+        ctx = WebContext.from_environment(str(calendar), str(status), url, FakeClock(now))
+        with TestClient(create_app(ctx), follow_redirects=False) as client:
+            form = client.get(path)
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+            client.post("/review/login", data={"token": TOKEN, "csrf": csrf, "next": "/review"})
+            assert client.get(path).status_code == 200  # warm: this text checked, its month planned
+            for number in range(runs):
+                text = edited(text, number)
+                calendar.write_text(text)
+                for into in (firsts, laters):
+                    wall, cpu, answer = median_of(1, lambda: client.get(path))
+                    assert answer.status_code == 200, answer.text[:200]
+                    into.append((wall, cpu))
+        ctx.close()
+    return {"first": statistics.median(w for w, _ in firsts), "first_cpu": statistics.median(c for _, c in firsts),
+            "wall": statistics.median(w for w, _ in laters), "cpu": statistics.median(c for _, c in laters),
+            "count": 0, "size": len(answer.content), "firsts": firsts, "laters": laters}
+
+
 def row(name: str, found: dict[str, Any], empty: dict[str, Any]) -> str:
     count = f"{found['count']:,}" if found["count"] else ""
     return (f"{name:<40} {count:>7} {found['first']:>7.3f} {found['first_cpu']:>7.3f} {found['wall']:>7.3f} "
@@ -116,6 +209,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--month", default="2027-03", help="the month shown, YYYY-MM (the calendar's year is 2027)")
+    parser.add_argument("--saved-only", action="store_true", help="only the first GET after a save")
     args = parser.parse_args()
 
     from bench.generate import generate
@@ -129,13 +223,37 @@ def main() -> None:
     print(f"{'page':<40} {'pubs':>7} {'first':>7} {'cpu':>7} {'median':>7} {'cpu':>7} {'empty':>7} {'ratio':>7} "
           f"{'size':>8}")
     render(generate(500, start=date(2027, 1, 1)), "month", first, now, 1)  # the process warm, as a server's is
+    path = f"/review?view=month&from={first.isoformat()}"
+    if args.saved_only:
+        return print_saved(text, path, now, args.runs)
     for view, day in (("month", first), ("week", first.replace(day=10)), ("day", first.replace(day=10))):
         print(row("render " + view, render(text, view, day, now, args.runs),
                   render(nothing, view, day, now, args.runs)))
-    path = f"/review?view=month&from={first.isoformat()}"
     print(row("GET " + path, served(text, path, now, args.runs), served(nothing, path, now, args.runs)))
+    print_saved(text, path, now, args.runs)
     print("(first: the first render of this calendar in a warm process (its plan, voice findings and index made), "
           "or the first GET, which checks the file too)")
+
+
+def print_saved(text: str, path: str, now: datetime, runs: int) -> None:
+    """The save case, the baseline and the incremental path taking turns (two rounds of ``runs`` edits each)."""
+    found: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+    for whole in (True, False, True, False):
+        found[whole].append(saved(text, path, now, runs, whole))
+    print(f"saved: one post edited and saved, {runs} edits a round, two rounds each, taking turns; the first GET "
+          "after each save, against the next GET (nothing changed)")
+    for whole, name in ((True, "whole check (before)"), (False, "incremental (now)")):
+        firsts = [f for one in found[whole] for f in one["firsts"]]
+        laters = [f for one in found[whole] for f in one["laters"]]
+        first_wall, first_cpu = statistics.median(w for w, _ in firsts), statistics.median(c for _, c in firsts)
+        wall, cpu = statistics.median(w for w, _ in laters), statistics.median(c for _, c in laters)
+        found[whole] = [{"first_cpu": first_cpu, "first": first_wall}]
+        print(f"  {name:<22} first GET after a save: median {first_wall:.3f} s wall, {first_cpu:.3f} s CPU "
+              f"(max {max(c for _, c in firsts):.2f}); the GET after it {wall:.3f} s wall, {cpu:.3f} s CPU; "
+              f"ratio {first_cpu / cpu:.1f}x CPU")
+    print(f"  incremental against whole, first GET after a save: "
+          f"{found[False][0]['first_cpu'] / found[True][0]['first_cpu']:.2f}x CPU, "
+          f"{found[False][0]['first'] / found[True][0]['first']:.2f}x wall")
 
 
 if __name__ == "__main__":

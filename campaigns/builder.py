@@ -349,10 +349,18 @@ class CalendarBuilder(LocatedBuilder):
             if isinstance(spec.get("id"), str) and not self.unique_id(
                     seen, spec, "post", "post ids must be unique and stable: they identify what was already published"):
                 continue
-            post = PostBuilder(self, spec, ("posts", index), brand, networks, campaigns, known_fields).build()
+            post = self.post(spec, ("posts", index), (brand, networks, campaigns, known_fields))
             if post is not None:
                 out.append(post)
         return out
+
+    def post(self, spec: LocDict, where: Where, context: PostContext) -> Post | None:
+        """One post, built (or None, its problems reported); ``context``: what else its build reads
+        of the file (:mod:`campaigns.recheck` reuses a post built before with the same)."""
+        return PostBuilder(self, spec, where, *context).build()
+
+
+PostContext = tuple[Brand | None, dict[str, Account], dict[str, Campaign], frozenset[str]]
 
 
 def _bounds(tz: ZoneInfo, starts: When | None, ends: When | None,

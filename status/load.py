@@ -8,9 +8,7 @@ unknown components and networks, duplicate incident ids.
 
 from __future__ import annotations
 
-import itertools
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -23,7 +21,8 @@ from campaigns.located import LocatedBuilder
 from campaigns.model import Account, Calendar
 from campaigns.result import LoadResult
 from campaigns.schemacheck import SchemaChecker, did_you_mean
-from campaigns.yamlsource import MAX_EXPANDED_NODES, Loc, LocDict, LocList, decode, load_fragment, load_text, read_file
+from campaigns.yamlparts import Parts, located
+from campaigns.yamlsource import Loc, LocDict, LocList, decode, read_file
 
 from .maintenance import WORKING
 from .model import (
@@ -75,7 +74,7 @@ def _check(path: str, calendar: Calendar | None, text: str | None) -> LoadResult
     if text is None and not os.path.exists(path):
         return LoadResult(empty)
     before = _MEMOS.get(path)
-    memo = _Memo(calendar.networks if calendar else None)
+    memo = _Memo(accounts=calendar.networks if calendar else None)
     try:
         if text is None:
             text = read_file(path, StatusFileError)
@@ -105,7 +104,7 @@ def parses(path: str, data: bytes) -> bool:
         text = decode(data, path)
         if _blank(text):
             return True
-        memo = _Memo(None)
+        memo = _Memo()
         with paused_gc():
             _located(text, path, _MEMOS.get(path), memo)
     except InvalidInput:
@@ -140,14 +139,6 @@ def loads(text: str, calendar: Calendar | None = None, path: str = "<status>") -
 SPLIT = ("incidents", "maintenance")  # the long lists, checked item by item
 MEMO_PATHS = 4  # files whose last version is remembered (the engine reads one; tests, a few)
 _MEMOS: dict[str, _Memo] = {}  # by path, oldest first
-# Characters that would make "\n" not the only line break YAML reads, or a BOM inside the text.
-_UNSPLITTABLE = ("\r", "\x85", "\u2028", "\u2029", "\ufeff")
-_MARKERS = ("---", "...", "%")  # at a line's start: documents and directives (one plain document only)
-# Each pattern over the whole text starts with a line break: a literal first character is what
-# lets the regular expression engine skip ahead to the candidates (a "^" tries every position).
-_TOP = re.compile(r"\n[^ \n#]")  # a line at the left margin: a top-level key (or a dash)
-_LIST_KEY = re.compile(r"(incidents|maintenance):[ ]*(?:[ ]#[^\n]*)?$", re.MULTILINE)
-_CONTENT = re.compile(r"\n *[^ \n#]")  # a line that is neither blank nor a comment
 
 
 # what was built from a list item: (its data, its place, the schema's findings in it, the value, its problems)
@@ -155,21 +146,16 @@ _Built = tuple[LocDict, tuple[object, ...], Any, Any, list[Problem]]
 
 
 @dataclass
-class _Memo:
-    """What checking one version of a file made that the next version may reuse: the located
-    data of each list item, by its exact text (on the same lines, reused; on other lines, its
-    places moved by as many lines, so every position stays right), and what was built from
-    each item, by that data's identity and everything else the build reads (an item that only
-    moved: what was built from it, moved).  Each check keeps only what its version used, so a
-    memo never holds more than one version of the file."""
+class _Memo(Parts):
+    """What checking one version of a file made that the next version may reuse: its parse in
+    parts (:class:`campaigns.yamlparts.Parts`: each list item's located data, by its exact text),
+    and what was built from each item, by that data's identity and everything else the build reads
+    (an item that only moved: what was built from it, moved).  Each check keeps only what its
+    version used, so a memo never holds more than one version of the file."""
 
-    accounts: object  # the calendar's accounts the items were built against (kept alive: its id is a key)
-    chunks: dict[str, tuple[int, tuple[Any, Loc, Loc, int]]] = field(default_factory=dict)  # text -> (line, parse)
-    moved: dict[int, tuple[LocDict, int]] = field(default_factory=dict)  # id(item) -> (the item it moved from, by)
+    accounts: object = None  # the calendar's accounts the items were built against (kept alive: its id is a key)
     built: dict[tuple[str, int], _Built] = field(default_factory=dict)
     contexts: dict[str, tuple[Any, ...]] = field(default_factory=dict)
-    text: str = ""  # the version, and its located data (None: it was parsed as one document)
-    data: Any = None
     valid: dict[int, Any] = field(default_factory=dict)  # the list items the schema found valid, by id
 
 
@@ -192,185 +178,8 @@ def _remember(path: str, memo: _Memo, built: bool = True) -> None:
 
 
 def _located(text: str, path: str, before: _Memo | None, memo: _Memo) -> Any:
-    """The file's located data (as :func:`load_text` makes it), its list items reused from
-    ``before`` when their text and place are unchanged, every item used recorded in ``memo``.
-    Anything the parts cannot decide alone (a problem anywhere, an unusual layout) is parsed
-    as one document, so problems are exactly the whole file's."""
-    if before is not None and before.text == text and before.data is not None:  # parsed by the settled read
-        memo.chunks, memo.moved, memo.text, memo.data = before.chunks, before.moved, text, before.data
-        return before.data
-    lists = _split(text)
-    if lists is not None:
-        data = _assemble(text, path, lists, before, memo)
-        if data is not None:
-            memo.text, memo.data = text, data
-            return data
-        memo.chunks.clear()
-        memo.moved.clear()
-    return load_text(text, path, what="status file")
-
-
-def _split(text: str) -> dict[str, list[int]] | None:
-    """For each list in ``SPLIT`` written as a block list under its top-level key: where each of
-    its items starts (its dash's line), and last where the list ends.  None when the text is not
-    laid out plainly enough to say.  Regular expressions over the whole text, not a loop over
-    its lines: this runs on every save of a long file."""
-    if any(c in text for c in _UNSPLITTABLE) or text.startswith(_MARKERS) or any(
-            "\n" + m in text for m in _MARKERS):
-        return None
-    margin = [m.start() + 1 for m in _TOP.finditer(text)]  # where each line at the left margin starts
-    if text[:1] not in ("", " ", "\n", "#"):
-        margin.insert(0, 0)
-    lists: dict[str, list[int]] = {}
-    for number, start in enumerate(margin):
-        key = _LIST_KEY.match(text, start)
-        if key is None:
-            continue
-        if key.group(1) in lists:
-            return None  # a repeated key: the whole file reports it
-        end = next((m for m in margin[number + 1:] if text[m] != "-"), len(text))
-        bounds = _bounds(text, key.end(), end)
-        if bounds is None:
-            return None
-        if bounds:
-            lists[key.group(1)] = bounds
-    return lists
-
-
-def _bounds(text: str, after: int, end: int) -> list[int] | None:
-    """Where each item of the list under a key starts (the key ending at ``after``, the next one
-    at ``end``), and ``end``; [] for an empty list (left to the rest of the file); None when the
-    text under the key is not the items of one block list."""
-    first = _CONTENT.search(text, after, end)
-    if first is None:
-        return []
-    column = first.end() - 2 - first.start()
-    dash, other = _shallow(column)
-    if other.search(text, first.start(), end):
-        return None  # text under the key that is not an item of one block list
-    items = [m.start() + 1 for m in dash.finditer(text, first.start(), end)]
-    if not items or items[0] != first.start() + 1:
-        return None
-    return [*items, end]
-
-
-@lru_cache(maxsize=8)
-def _shallow(column: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The dash of a list item at ``column``, and any other line of content as far left as it."""
-    dash = re.compile(rf"\n {{{column}}}-(?=[ \n]|\Z)")
-    other = re.compile(rf"\n(?! {{{column}}}-(?:[ \n]|\Z)) {{0,{column}}}(?=[^ \n#])")
-    return dash, other
-
-
-def _assemble(text: str, path: str, lists: dict[str, list[int]], before: _Memo | None, memo: _Memo) -> Any:
-    """The located data from the file's parts: everything but the lists' items parsed as one
-    document (their lines left blank), each item on its own; None if any part needs the whole."""
-    rest: list[str] = []  # the text without the items, each item's lines left empty
-    done = line = size = 0
-    items: dict[str, LocList] = {}
-    for key, bounds in sorted(lists.items(), key=lambda kv: kv[1][0]):
-        found = LocList(Loc(1, 1))
-        line += text.count("\n", done, bounds[0])
-        rest.append(text[done:bounds[0]])
-        for number, (first, last) in enumerate(itertools.pairwise(bounds)):
-            chunk = text[first:last]
-            parsed = _chunk(chunk, path, line, before, memo)
-            if parsed is None:
-                return None
-            item, list_loc, item_loc, count = parsed
-            if number == 0:
-                found.loc = list_loc
-            found.append(item)
-            found.item_locs.append(item_loc)
-            size += count
-            breaks = chunk.count("\n")
-            rest.append("\n" * breaks)
-            line += breaks
-        done = bounds[-1]
-        items[key] = found
-    rest.append(text[done:])
-    return _with_items("".join(rest), path, items, size)
-
-
-def _chunk(chunk: str, path: str, line: int, before: _Memo | None, memo: _Memo) -> tuple[Any, Loc, Loc, int] | None:
-    """One item's parse, remembered in ``memo``: the one before when its text is the same (on
-    other lines: its places moved, and where it moved from noted), else parsed alone; None if it
-    needs the whole file."""
-    known = before.chunks.get(chunk) if before is not None else None
-    if known is None:
-        parsed = _item(chunk, path, line)
-        if parsed is None:
-            return None
-    elif known[0] != line:  # the same text on other lines: its places moved, nothing else
-        parsed = _moved_item(known[1], line - known[0])
-        memo.moved[id(parsed[0])] = (known[1][0], line - known[0])
-    else:
-        parsed = known[1]
-        if before is not None and id(parsed[0]) in before.moved:  # moved by the parse before this check
-            memo.moved[id(parsed[0])] = before.moved[id(parsed[0])]
-    memo.chunks[chunk] = (line, parsed)
-    return parsed
-
-
-def _with_items(rest: str, path: str, items: dict[str, LocList], size: int) -> Any:
-    """The rest of the file parsed as one document, with the lists' items (``size`` values in
-    all) put back under their keys; None if it does not parse, holds anything under those keys,
-    or expands past the cap (aliases: the whole file says where)."""
-    try:
-        data = load_text(rest, path, what="status file")
-    except InvalidInput:
-        return None
-    if not isinstance(data, LocDict) or any(data.get(key, False) is not None for key in items):
-        return None
-    size += sum(1 for _ in _values(data))
-    if size > MAX_EXPANDED_NODES:
-        return None  # aliases may expand past the cap: the whole file says where
-    for key, found in items.items():
-        data[key] = found
-        data.value_locs[key] = found.loc
-    return data
-
-
-def _item(chunk: str, path: str, first: int) -> tuple[Any, Loc, Loc, int] | None:
-    """One list item parsed alone: (its data, the list's place, the item's place, its size)."""
-    parsed = load_fragment(chunk, path, first, 2)  # the list is the second level, under the root mapping
-    if parsed is None:
-        return None
-    root, count = parsed
-    if not isinstance(root, LocList) or len(root) != 1:
-        return None
-    return root[0], root.loc, root.item_locs[0], count - 1  # the list itself is counted once, in the file
-
-
-def _moved_item(parsed: tuple[Any, Loc, Loc, int], lines: int) -> tuple[Any, Loc, Loc, int]:
-    item, list_loc, item_loc, count = parsed
-    return _moved(item, lines, {}), _down(list_loc, lines), _down(item_loc, lines), count
-
-
-def _down(loc: Loc, lines: int) -> Loc:
-    return Loc(loc.line + lines, loc.col)
-
-
-def _moved(data: Any, lines: int, done: dict[int, Any]) -> Any:
-    """Located data with every place ``lines`` further down (an alias stays one shared value)."""
-    if not isinstance(data, LocDict | LocList):
-        return data
-    known = done.get(id(data))
-    if known is not None:
-        return known
-    if isinstance(data, LocList):
-        items = LocList(_down(data.loc, lines))
-        done[id(data)] = items
-        items.extend(_moved(v, lines, done) for v in data)
-        items.item_locs = [_down(loc, lines) for loc in data.item_locs]
-        return items
-    out = LocDict(_down(data.loc, lines))
-    done[id(data)] = out
-    for key, value in data.items():
-        out[key] = _moved(value, lines, done)
-    out.key_locs = {k: _down(loc, lines) for k, loc in data.key_locs.items()}
-    out.value_locs = {k: _down(loc, lines) for k, loc in data.value_locs.items()}
-    return out
+    """The file's located data, its list items reused from ``before`` (see :mod:`campaigns.yamlparts`)."""
+    return located(text, path, SPLIT, "status file", before, memo)
 
 
 def _built_moved(value: Any, lines: int) -> Any:
@@ -381,17 +190,6 @@ def _built_moved(value: Any, lines: int) -> Any:
     if isinstance(value, Maintenance):
         return replace(value, line=value.line + lines)
     return value
-
-
-def _values(data: Any) -> Any:
-    """Every value of located data, nested ones included (for the expanded size)."""
-    yield data
-    if isinstance(data, dict):
-        for value in data.values():
-            yield from _values(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _values(value)
 
 
 def _schema(data: LocDict, path: str, before: _Memo | None, memo: _Memo) -> tuple[list[Problem], set[Any]]:
@@ -462,7 +260,7 @@ class _Builder(LocatedBuilder):
         self.data, self.calendar = data, calendar
         self.accounts: dict[str, Account] | None = calendar.networks if calendar else None
         self.default_follow_up: timedelta | None = DEFAULT_FOLLOW_UP
-        self.before, self.memo = before, memo if memo is not None else _Memo(self.accounts)
+        self.before, self.memo = before, memo if memo is not None else _Memo(accounts=self.accounts)
         self.bad_items: dict[tuple[Any, ...], frozenset[tuple[Any, ...]]] = {}
         for where in bad:  # the schema's findings per list item: part of what an item's build reads
             self.bad_items[where[:2]] = self.bad_items.get(where[:2], frozenset()) | {where}

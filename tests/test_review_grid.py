@@ -480,6 +480,8 @@ def test_the_benchmark_runs_and_prints_each_page(monkeypatch, capsys):
     out = capsys.readouterr().out
     for page in ("render month", "render week", "render day", "GET /review?view=month&from=2027-03-01"):
         assert re.search(re.escape(page) + r".* \d+\.\d{3} .*x +\d+ KB", out), page
+    for mode in ("whole check (before)", "incremental (now)"):  # the first GET after a save, paired
+        assert re.search(re.escape(mode) + r" +first GET after a save: median \d+\.\d{3} s wall", out), mode
 
 
 def test_the_plan_and_the_announcements_come_in_time_order(tmp_path, monkeypatch):

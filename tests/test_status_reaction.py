@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import campaigns.yamlparts as yamlparts
 import status.load as load_module
 from campaigns.calendar import loads as load_calendar
 from campaigns.model import Calendar, Kind
@@ -67,13 +68,13 @@ def status_text(incidents: int, windows: int = 5) -> str:
 
 def whole(path: str, text: str, calendar: Calendar | None) -> Any:
     """The reference: the text checked as one document, nothing remembered (the code path before)."""
-    saved, memos = load_module._split, dict(load_module._MEMOS)
-    load_module._split = lambda text: None
+    saved, memos = yamlparts._split, dict(load_module._MEMOS)
+    yamlparts._split = lambda text, keys: None  # (the splitter both loaders share)
     load_module._MEMOS.clear()
     try:
         return load_module.check(path, calendar, text)
     finally:
-        load_module._split = saved
+        yamlparts._split = saved
         load_module._MEMOS.clear()
         load_module._MEMOS.update(memos)
 
@@ -176,7 +177,7 @@ posts: []
 
 
 def test_the_file_is_split_where_its_items_start():
-    lists = load_module._split(BASE)
+    lists = yamlparts._split(BASE, load_module.SPLIT)
     assert lists is not None and set(lists) == {"incidents", "maintenance"}
     assert len(lists["incidents"]) == 12 + 1 and len(lists["maintenance"]) == 5 + 1
     assert all(BASE[i:].startswith(("  - id: inc-", "- id: m")) for i in lists["incidents"][:-1] +
@@ -195,8 +196,8 @@ def test_an_unchanged_item_is_neither_parsed_nor_built_again(monkeypatch, parse_
     expected = whole(path, after, CALENDAR).value
     load_module.check(path, CALENDAR, BASE)
     parsed, built = [], []
-    real_item, real_incident, real_window = load_module._item, load_module._Builder.incident, load_module._Builder.window
-    monkeypatch.setattr(load_module, "_item", lambda chunk, path, line: parsed.append(line) or real_item(
+    real_item, real_incident, real_window = yamlparts._item, load_module._Builder.incident, load_module._Builder.window
+    monkeypatch.setattr(yamlparts, "_item", lambda chunk, path, line: parsed.append(line) or real_item(
         chunk, path, line))
     monkeypatch.setattr(load_module._Builder, "incident",
                         lambda self, spec, *a: built.append(spec["id"]) or real_incident(self, spec, *a))

@@ -23,16 +23,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from campaigns.gcpause import paused_gc
+
 from . import environment
 
 if TYPE_CHECKING:
-    from campaigns.model import Calendar
+    from campaigns.model import Calendar, Post
     from campaigns.plan import Publication
     from status.model import Status
 
     from .site import SiteData
 
 VIEWS = {"week": 7, "month": 0, "day": 1}  # a month's length depends on the month
+DAY_FINDINGS_KEPT = 1_000_000  # the day rules' findings a calendar's pages remember (a few months of a big one)
+DAY_PREVIEWS_PER_ACCOUNT = 50  # a day's page previews this many of each account's publications; the rest are a link
 DIFF_DAYS = 28
 
 
@@ -131,18 +135,26 @@ class _Memo:
     changed file again, which makes another calendar): the plans of the last few windows (a
     plan depends on the calendar and the window alone), the voice guide's findings by text, and
     the index of its posts by when they can occur (a month's page does not walk a year of
-    one-off posts: :mod:`scheduler.engine.candidates`)."""
+    one-off posts: :mod:`scheduler.engine.candidates`).  A calendar saved with a few posts
+    changed (``earlier``: the last calendar's memo, when its brand, accounts and campaigns are
+    the same) keeps the findings, and plans a window the last calendar planned from its rows:
+    those of the unchanged posts kept, only the changed posts planned again."""
 
     WINDOWS = 3  # the plans kept: a planner goes back and forth between a few weeks or months
 
-    def __init__(self, calendar: Calendar):
+    def __init__(self, calendar: Calendar, earlier: _Memo | None = None):
         from ..engine.candidates import Candidates
 
         self.calendar = calendar
         self.index = Candidates(calendar)
         self.plans: dict[tuple[datetime, datetime], list[Any]] = {}
         self.findings: dict[tuple[Any, ...], list[Any]] = {}
+        self.days: dict[tuple[str, datetime], list[Any]] = {}  # the day rules' findings, by text and instant
         self.lock = threading.Lock()  # the server's threads share it (two may plan one window: the same rows)
+        self.earlier: _Memo | None = None
+        if earlier is not None and _same_context(earlier.calendar, calendar):
+            self.earlier, earlier.earlier = earlier, None  # (one calendar back, never a chain)
+            self.findings, self.days = earlier.findings, earlier.days  # by text (and instant): the same checker's
 
     def plan(self, start: datetime, end: datetime) -> list[Any]:
         """The window's plan as :func:`campaigns.plan.plan_rows` gives it (in the plan's order)."""
@@ -150,12 +162,59 @@ class _Memo:
 
         found = self.plans.get((start, end))
         if found is None:
-            found = plan_rows(self.index.within(start, end), start, end)
+            found = self.replanned(start, end)
+            if found is None:
+                found = plan_rows(self.index.within(start, end), start, end)
             with self.lock:
                 while len(self.plans) >= self.WINDOWS:
                     self.plans.pop(next(iter(self.plans)))
                 self.plans[start, end] = found
         return found
+
+    def replanned(self, start: datetime, end: datetime) -> list[Any] | None:
+        """The window's rows from the earlier calendar's plan of it: the rows of every post that is
+        the same (or only moved to other lines of the file) kept, the changed and new posts planned
+        (a post's rows depend on the post, the window, the brand, its accounts and its campaign
+        alone); None when the earlier calendar did not plan this window."""
+        from campaigns.plan import plan_rows
+
+        earlier = self.earlier
+        rows = earlier.plans.get((start, end)) if earlier is not None else None
+        if rows is None or earlier is None:
+            return None
+        new = self.calendar
+        changed = _changed_posts(earlier.calendar, new)
+        if changed is None:
+            return None
+        if not changed:
+            return rows
+        again = plan_rows(replace(new, posts=tuple(p for p in new.posts if p.id in changed)), start, end)
+        return list(heapq.merge((row for row in rows if row[2] not in changed), again))
+
+
+def _changed_posts(old: Calendar, new: Calendar) -> set[str] | None:
+    """The ids of the posts ``new`` changes, adds or removes (None when ids repeat: a valid calendar's do not)."""
+    if len(new.posts) != len({p.id for p in new.posts}) or len(old.posts) != len({p.id for p in old.posts}):
+        return None
+    changed = {p.id for p in new.posts if not _same_post(old.post(p.id), p)}
+    changed.update(p.id for p in old.posts if new.post(p.id) is None)
+    return changed
+
+
+def _same_context(old: Calendar, new: Calendar) -> bool:
+    """Whether what a post's plan and findings read besides the post is the same in both calendars."""
+    return old.brand == new.brand and old.networks == new.networks and old.campaigns == new.campaigns
+
+
+def _same_post(old: Post | None, new: Post) -> bool:
+    """Whether ``new`` plans as ``old`` does: the same post (an unchanged post's text is checked to
+    the same object; a post whose text took in a comment line is built again, equal), or the same
+    but for the lines it is written on."""
+    from campaigns.recheck import moved
+
+    if old is None or old is new:
+        return old is new
+    return old == new if old.line == new.line else moved(old, new.line - old.line) == new
 
 
 _memos: list[_Memo] = []  # the last calendar's (one: drafts come and go)
@@ -164,7 +223,7 @@ _memos: list[_Memo] = []  # the last calendar's (one: drafts come and go)
 def _memo(calendar: Calendar) -> _Memo:
     memo = _memos[0] if _memos and _memos[0].calendar is calendar else None
     if memo is None:
-        memo = _Memo(calendar)
+        memo = _Memo(calendar, _memos[0] if _memos else None)
         _memos[:] = [memo]
     return memo
 
@@ -210,8 +269,30 @@ def _view(room: Room, days: list[dict[str, Any]], links: Any, pubs: list[Publica
                                           {d["date"]: d for d in days}, links)}
     if window.view == "week":
         return {"rows": grid.week_rows(days, links), "daylist": grid.day_list(days, links)}
-    _previews(room, days[0]["cards"], pubs)
-    return {"hours": grid.hours_of(days[0]["cards"])}
+    shown, more = _capped(room, days[0]["cards"])
+    _previews(room, shown, pubs)
+    return {"hours": grid.hours_of(shown), "more": more, "more_cap": DAY_PREVIEWS_PER_ACCOUNT}
+
+
+def _capped(room: Room, cards: list[Card]) -> tuple[list[Card], list[dict[str, Any]]]:
+    """The day's cards the page previews (the first :data:`DAY_PREVIEWS_PER_ACCOUNT` of each account,
+    in time order; all of them when the page shows one account), and for each account with more, how
+    many more and the address of its day with all of them: a day of thousands of publications stays
+    a page a browser opens."""
+    if room.filters.network is not None:
+        return cards, []
+    counts: dict[str, int] = {}
+    shown = []
+    for card in cards:
+        seen = counts[card.pub.network] = counts.get(card.pub.network, 0) + 1
+        if seen <= DAY_PREVIEWS_PER_ACCOUNT:
+            shown.append(card)
+    labels = {card.pub.network: card.label for card in cards}
+    query = room.filters.chosen("day")
+    more = [{"label": labels[name], "count": count - DAY_PREVIEWS_PER_ACCOUNT,
+             "link": "/review?" + urlencode({**query, "from": room.window.first.isoformat(), "network": name})}
+            for name, count in counts.items() if count > DAY_PREVIEWS_PER_ACCOUNT]
+    return shown, more
 
 
 def _pager(room: Room) -> dict[str, str]:
@@ -239,24 +320,47 @@ def _cards(room: Room, pubs: list[Publication], records: dict[str, Any]) -> list
 
     checker = checker_for(room.calendar)
     checked = _memo(room.calendar).findings  # by what is checked: the same texts on every page
+    days = _day_findings(room, pubs, checker)
     holding = any(not i.resolved for i in room.status.open_incidents())  # else nothing is held: not asked per card
     accounts = _accounts(pubs)
     cards = []
-    for pub in pubs:
-        origin = "status" if pub.kind in STATUS_KINDS else "calendar"
-        findings: list[Any] = []
-        if origin == "calendar":
-            key = (pub.text, str(pub.kind), pub.campaign)  # what the check below is given
-            if key not in checked:
-                camp = room.calendar.campaigns.get(pub.campaign) if pub.campaign else None
-                checked[key] = checker.check(pub.text, pub.kind,
-                                             campaign_utm=(camp.utm_campaign or camp.id) if camp else None)
-            # the day rules depend on the day it goes out, so they are not remembered by text
-            findings = checked[key] + checker.check_day(pub.text, pub.at.astimezone(room.calendar.brand.tz))
-        card = _card(room, pub, origin, findings, records.get(pub.key), holding)
-        card.label, card.icon = accounts[pub.network, pub.network_type]
-        cards.append(card)
+    with paused_gc():  # a card per publication, hundreds of thousands in a big month, and no cycle among them
+        for pub in pubs:
+            origin = "status" if pub.kind in STATUS_KINDS else "calendar"
+            findings: list[Any] = []
+            if origin == "calendar":
+                key = (pub.text, str(pub.kind), pub.campaign)  # what the check below is given
+                if key not in checked:
+                    camp = room.calendar.campaigns.get(pub.campaign) if pub.campaign else None
+                    checked[key] = checker.check(pub.text, pub.kind,
+                                                 campaign_utm=(camp.utm_campaign or camp.id) if camp else None)
+                findings = checked[key] + days[pub.text, pub.at]
+            card = _card(room, pub, origin, findings, records.get(pub.key), holding)
+            card.label, card.icon = accounts[pub.network, pub.network_type]
+            cards.append(card)
     return cards
+
+
+def _day_findings(room: Room, pubs: list[Publication], checker: Any) -> dict[tuple[str, datetime], list[Any]]:
+    """The day rules' findings of each calendar publication, by its text and instant (they depend on
+    the day it goes out), remembered with the calendar's other findings.  Those not known yet are
+    checked text by text: the rules' parse of a text is cached for a few thousand texts, and a month
+    of a big calendar has tens of thousands, whose days, checked in time order, would each parse it
+    again."""
+    from campaigns.model import STATUS_KINDS
+
+    known = _memo(room.calendar).days
+    todo: dict[str, list[datetime]] = {}
+    for pub in pubs:
+        if pub.kind not in STATUS_KINDS and (pub.text, pub.at) not in known:
+            todo.setdefault(pub.text, []).append(pub.at)
+    if len(known) > DAY_FINDINGS_KEPT:
+        known.clear()  # (a planner who browsed many months: start again from this page's)
+    tz = room.calendar.brand.tz
+    for text, instants in todo.items():
+        for at in instants:
+            known[text, at] = checker.check_day(text, at.astimezone(tz))
+    return known
 
 
 def _accounts(pubs: list[Publication]) -> dict[tuple[str, str], tuple[str, str]]:

@@ -264,7 +264,7 @@ def _draft(ctx: WebContext) -> tuple[Calendar, list[Any]]:
     known = _drafts.get(path)
     disk = known[1] if known is not None and known[0] == digest else None
     if disk is None:
-        disk = check(path, text=text, draft=True)
+        disk = check(path, text=text, draft=True, incremental=True)  # each unchanged post reused
         _drafts.clear()  # one file's last draft: a server serves one calendar
         _drafts[path] = (digest, disk)
     if disk.value is None or disk.errors:
