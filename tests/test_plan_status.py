@@ -326,6 +326,18 @@ def test_a_file_under_dev_is_replaced_like_any_file(capsys, tmp_path):
         os.unlink(target)
 
 
+def _closed_descriptor() -> int:
+    """A descriptor number this process has not open (a fixed one, 97, was open in a long run)."""
+    import os
+
+    for fd in range(300, 100_000):
+        try:
+            os.fstat(fd)
+        except OSError:
+            return fd
+    raise AssertionError("no closed descriptor")
+
+
 @pytest.mark.parametrize("make, said", [
     (lambda p: p.mkdir(), "is a folder; name the file to write"),
     (lambda p: None, "no such open descriptor"),
@@ -336,7 +348,7 @@ def test_a_file_under_dev_is_replaced_like_any_file(capsys, tmp_path):
 ])
 def test_an_impossible_output_is_refused_before_any_work_in_its_own_words(capsys, tmp_path, make, said):
     target = {"is a folder; name the file to write": tmp_path / "folder",
-              "no such open descriptor": "/dev/fd/97",
+              "no such open descriptor": f"/dev/fd/{_closed_descriptor()}",
               "not a folder": tmp_path / "a.ics" / "x.ics",
               "file name too long": tmp_path / ("n" * 260 + ".ics"),
               "not a folder: /dev/null": "/dev/null/out.ics",

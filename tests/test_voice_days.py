@@ -293,15 +293,16 @@ def test_hostile_text_is_read_as_people_see_it(text):
     "we are" + " " * 20000 + "open",
 ])
 def test_hostile_text_never_breaks_or_stalls_the_check(text):
-    """A stall guard, not a benchmark: the process's CPU time (a backtracking pattern takes minutes;
-    another process's load on the machine does not count)."""
+    """A stall guard, not a benchmark: the process's CPU time, with a wide margin (a backtracking
+    pattern takes minutes on these; the slowest, 54 KB of "Come by today and", takes about 1 s of
+    CPU on a quiet machine and twice that on a loaded one)."""
     from campaigns.days import parse
     started = time.process_time()
     for when in ("2026-12-01T18:00", "2026-12-01T00:10"):
         for language in ("en", "en-GB", "en-US"):
             parse.cache_clear()
             findings(text, when, language, HOURS)
-    assert time.process_time() - started < 2.0
+    assert time.process_time() - started < 6.0
 
 
 def test_random_text_never_raises():
