@@ -82,8 +82,7 @@ def _split(text: str, keys: tuple[str, ...]) -> dict[str, list[int]] | None:
     its items starts (its dash's line), and last where the list ends.  None when the text is not
     laid out plainly enough to say.  Regular expressions over the whole text, not a loop over
     its lines: this runs on every save of a long file."""
-    if any(c in text for c in _UNSPLITTABLE) or text.startswith(_MARKERS) or any(
-            "\n" + m in text for m in _MARKERS):
+    if not _plain(text):
         return None
     margin = [m.start() + 1 for m in _TOP.finditer(text)]  # where each line at the left margin starts
     if text[:1] not in ("", " ", "\n", "#"):
@@ -103,6 +102,24 @@ def _split(text: str, keys: tuple[str, ...]) -> dict[str, list[int]] | None:
         if bounds:
             lists[key.group(1)] = bounds
     return lists
+
+
+def _plain(text: str) -> bool:
+    """Whether the text is one plain document its parts can be parsed of alone: no line break
+    but the newline, no byte order mark, no document marker or directive, no anchor named twice."""
+    return not (any(c in text for c in _UNSPLITTABLE) or text.startswith(_MARKERS)
+                or any("\n" + m in text for m in _MARKERS) or _anchor_twice(text))
+
+
+_ANCHOR = re.compile(r"(?:^|(?<=[\s\[{,]))&([^\s\[\]{},]+)", re.MULTILINE)
+
+
+def _anchor_twice(text: str) -> bool:
+    """Whether an anchor name is written twice: parts parsed alone would each accept theirs, where
+    the whole file is refused ("found duplicate anchor") or an alias after both means the later.
+    (Something like an anchor in a quoted text counts too: the whole file is parsed, as safe.)"""
+    names = _ANCHOR.findall(text)
+    return len(names) != len(set(names))
 
 
 def _bounds(text: str, after: int, end: int) -> list[int] | None:

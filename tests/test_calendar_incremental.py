@@ -211,3 +211,23 @@ def test_an_unchanged_post_is_neither_parsed_nor_built_again(monkeypatch):
     built.clear()
     same(check(path, shifted, incremental=True), expected[1])
     assert parsed == [] and built == []
+
+
+def _anchored_twice() -> str:
+    """Two posts each defining the anchor ``k`` (the whole file is refused: a duplicate anchor)."""
+    lines = list(LINES)
+    tracking = next(i for i, line in enumerate(lines) if line.strip() == "kind: tracking")
+    tip = next(i for i, line in enumerate(lines) if line.strip() == "kind: tip")
+    lines[tracking] = lines[tracking].replace("kind: tracking", "kind: &k tracking")
+    lines[tip] = lines[tip].replace("kind: tip", "kind: &k tip")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("draft", [False, True])
+def test_an_anchor_defined_in_two_posts_is_refused_as_the_whole_file_refuses_it(draft):
+    """Found by a review: parsed post by post, each post accepted its own ``&k``; the whole file
+    is refused ("found duplicate anchor"), and so is it now, first time or after another version."""
+    text = _anchored_twice()
+    assert whole("/srv/anchors.yaml", text, draft).errors  # what the whole file says: refused
+    chain("/srv/anchors.yaml", [text], draft)
+    chain("/srv/anchors2.yaml", [SAMPLE, text, SAMPLE], draft)

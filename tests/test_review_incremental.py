@@ -188,3 +188,18 @@ def test_a_crowded_day_shows_the_first_previews_of_each_account_and_links_to_the
         assert link in html and f"{per_account[name] - cap} more" in html
     alone, pubs_alone = page(Filters(network=busy[0]))
     assert len(re.findall(r'<article id="p-', alone)) == per_account[busy[0]] == len(pubs_alone)
+
+
+def test_a_page_after_the_day_findings_were_forgotten_is_the_page_from_scratch(monkeypatch):
+    """Found by a review: past the cap, the remembered day findings were cleared after this page's
+    missing ones were listed, and the cards then looked up the others (KeyError, a 500)."""
+    monkeypatch.setattr(review, "DAY_FINDINGS_KEPT", 10)
+    review._memos.clear()
+    calendar = check(PATH, TEXT, draft=True, incremental=True).value
+    month = room(calendar)
+    plan_page(month, publications(month), {})  # remembers far more than 10
+    week = Room(calendar, status_loads("", calendar), NOW, Window.around("week", date(2027, 3, 8)), Filters())
+    page = plan_page(week, publications(week), {})
+    review._memos.clear()
+    fresh = Room(calendar, status_loads("", calendar), NOW, Window.around("week", date(2027, 3, 8)), Filters())
+    assert page == plan_page(fresh, publications(fresh), {})

@@ -365,3 +365,16 @@ def test_the_too_long_warning_is_found_by_its_code_not_its_wording(room, monkeyp
     page = signed_in(room).get("/review").text
     assert "The engine refuses this file as it is" in page and "exceeds X&#39;s 280 (113 over)" in page
     assert "is too long for site? no" not in page
+
+
+def test_a_fixed_file_takes_its_broken_banner_down(room):
+    """Found by an attack: once the calendar had been broken on disk, the banner stayed after the
+    file was fixed (the server's own copy is read again only when asked for)."""
+    calendar, _status, _url = room.files
+    signed_in(room)
+    good = calendar.read_text()
+    calendar.write_text(good.replace("brand:", "brand: [", 1))
+    assert "is broken on disk" in room.get("/review?view=week").text
+    calendar.write_text(good.replace("Card payments", "Card payments", 1) + "\n# fixed\n")
+    fixed = room.get("/review?view=week").text
+    assert "is broken on disk" not in fixed

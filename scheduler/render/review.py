@@ -350,17 +350,23 @@ def _day_findings(room: Room, pubs: list[Publication], checker: Any) -> dict[tup
     from campaigns.model import STATUS_KINDS
 
     known = _memo(room.calendar).days
+    page: dict[tuple[str, datetime], list[Any]] = {}  # this page's: another thread may clear ``known``
     todo: dict[str, list[datetime]] = {}
     for pub in pubs:
-        if pub.kind not in STATUS_KINDS and (pub.text, pub.at) not in known:
-            todo.setdefault(pub.text, []).append(pub.at)
-    if len(known) > DAY_FINDINGS_KEPT:
-        known.clear()  # (a planner who browsed many months: start again from this page's)
+        if pub.kind not in STATUS_KINDS:
+            found = known.get((pub.text, pub.at))
+            if found is None:
+                todo.setdefault(pub.text, []).append(pub.at)
+            else:
+                page[pub.text, pub.at] = found
     tz = room.calendar.brand.tz
     for text, instants in todo.items():
         for at in instants:
-            known[text, at] = checker.check_day(text, at.astimezone(tz))
-    return known
+            page[text, at] = checker.check_day(text, at.astimezone(tz))
+    if len(known) + len(page) > DAY_FINDINGS_KEPT:
+        known.clear()  # (a planner who browsed many months: start again from this page's)
+    known.update(page)
+    return page
 
 
 def _accounts(pubs: list[Publication]) -> dict[tuple[str, str], tuple[str, str]]:

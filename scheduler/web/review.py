@@ -232,9 +232,10 @@ def _choice(request: Request, name: str, known: list[str]) -> str | None:
 def review(ctx: WebContext, request: Request) -> str:
     """The week or month the query asks for, of the calendar as planners left it on disk."""
     now = ctx.clock.now()
-    calendar, refused = _draft(ctx)
+    calendar, refused, loads = _draft(ctx)
+    shown = refused or loads  # the file on disk is what the page shows: not "broken on disk"
     room = Room(calendar, _status(ctx, calendar), now, _window(request, calendar, now), _filters(request, calendar),
-                refused, {k: v for k, v in ctx.problems().items() if not (refused and k == ctx.calendar_path)},
+                refused, {k: v for k, v in ctx.problems().items() if not (shown and k == ctx.calendar_path)},
                 "/calendar.ics?" + urlencode({"token": calendar_token(ctx.review_token or "")}),
                 folder=os.path.dirname(os.path.abspath(ctx.calendar_path)))
     pubs = publications(room)
@@ -244,11 +245,13 @@ def review(ctx: WebContext, request: Request) -> str:
 _drafts: dict[str, tuple[str, Any]] = {}  # calendar path -> (digest of the text read, its draft check)
 
 
-def _draft(ctx: WebContext) -> tuple[Calendar, list[Any]]:
-    """The calendar file as planners left it, and why the engine refuses it: a post too long for
-    its network is shown with its overflow (the engine refuses such a file and keeps its last good
-    calendar, which is shown when the file does not load at all).  The file is read on every
-    request and checked again only when its text changed (a 10,000-post file takes seconds)."""
+def _draft(ctx: WebContext) -> tuple[Calendar, list[Any], bool]:
+    """The calendar file as planners left it, why the engine refuses it, and whether it loads: a
+    post too long for its network is shown with its overflow (the engine refuses such a file and
+    keeps its last good calendar, which is shown when the file does not load at all).  The file is
+    read on every request and checked again only when its text changed.  A file that loads is not
+    "broken on disk", whatever the server's own last good copy last said (it is read again only
+    when asked for: a fixed file left its banner up)."""
     import hashlib
 
     from campaigns.calendar import check
@@ -259,7 +262,7 @@ def _draft(ctx: WebContext) -> tuple[Calendar, list[Any]]:
     try:
         text = read_file(path)
     except CalendarError:
-        return ctx.calendar(), []
+        return ctx.calendar(), [], False
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     known = _drafts.get(path)
     disk = known[1] if known is not None and known[0] == digest else None
@@ -268,8 +271,8 @@ def _draft(ctx: WebContext) -> tuple[Calendar, list[Any]]:
         _drafts.clear()  # one file's last draft: a server serves one calendar
         _drafts[path] = (digest, disk)
     if disk.value is None or disk.errors:
-        return ctx.calendar(), []
-    return disk.value, [p for p in disk.warnings if p.code == Code.TOO_LONG]  # errors to the engine
+        return ctx.calendar(), [], False
+    return disk.value, [p for p in disk.warnings if p.code == Code.TOO_LONG], True  # errors to the engine
 
 
 def _window(request: Request, calendar: Calendar, now: datetime) -> Window:
