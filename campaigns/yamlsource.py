@@ -183,8 +183,47 @@ def decode(data: bytes, path: str) -> str:
                                      "save the file as UTF-8")]) from None
 
 
+DEEPER = f"YAML nesting is deeper than {MAX_DEPTH} levels here"
+DEEPER_HINT = "a calendar or status file needs only a few levels; check the brackets and the indentation"
+MAX_FLOW_DEPTH = 1_000  # "[" and "{" open at once: far above MAX_DEPTH, far below what crashes the parser
+_BRACKETS = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def nesting_problem(text: str, path: str) -> Problem | None:
+    """A text whose brackets open deeper than MAX_FLOW_DEPTH, refused as any nesting deeper than
+    MAX_DEPTH is, where it passes that: the C parser composes nested flow collections by recursing
+    on the C stack, and some 30,000 of them crash the process (a segmentation fault: no error, no
+    log line; found by an attack on a status file).  Brackets in quoted text count too: no
+    hand-written file comes near the limit."""
+    brackets = _BRACKETS.sub("", text)
+    if brackets.count("[") + brackets.count("{") <= MAX_FLOW_DEPTH:
+        return None
+    depth, deep_at = 0, -1
+    for found in re.finditer(r"[\[\]{}]", text):
+        depth = max(depth + _STEP[found.group()], 0)
+        if depth == MAX_DEPTH and deep_at < 0:
+            deep_at = found.start()
+        if depth > MAX_FLOW_DEPTH:
+            line = text.count("\n", 0, deep_at) + 1
+            return Problem(path, line, deep_at - text.rfind("\n", 0, deep_at), DEEPER, DEEPER_HINT)
+        if depth == 0:
+            deep_at = -1
+    return None
+
+
+def parses_safely(text: str | bytes) -> bool:
+    """Whether a text may be given to the C parser at all (see :func:`nesting_problem`)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return nesting_problem(text, "") is None
+
+
 def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
     """Parse one YAML document into located plain data; raise CalendarError on any problem."""
+    deep = nesting_problem(text, path)
+    if deep is not None:
+        raise CalendarError([deep])
     try:
         root = _yaml().compose(text)
     except MarkedYAMLError as exc:
@@ -216,6 +255,8 @@ def load_fragment(text: str, path: str, lines_before: int, depth: int) -> tuple[
     fragments together checks that their sizes add up to at most ``MAX_EXPANDED_NODES``."""
     # reused (making one costs more than composing a list item), each by one caller at a time:
     # list.pop and list.append are atomic
+    if nesting_problem(text, path) is not None:
+        return None
     yaml = _FRAGMENTS.pop() if _FRAGMENTS else _yaml()
     try:
         root = yaml.compose(text)
@@ -457,10 +498,7 @@ class _Builder:
         """Refuse nesting deeper than MAX_DEPTH, where it starts (never a RecursionError)."""
         if depth > MAX_DEPTH:
             loc = self.at(node)
-            raise CalendarError([Problem(self.path, loc.line, loc.col,
-                                         f"YAML nesting is deeper than {MAX_DEPTH} levels here",
-                                         "a calendar or status file needs only a few levels; check the brackets "
-                                         "and the indentation")])
+            raise CalendarError([Problem(self.path, loc.line, loc.col, DEEPER, DEEPER_HINT)])
         if depth > self.deepest:
             self.deepest = depth
 

@@ -149,6 +149,11 @@ def _yaml_entries(path: str, text: str) -> list[dict[str, object]]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from ..yamlsource import nesting_problem
+
+    deep = nesting_problem(text, path)
+    if deep is not None:
+        raise InvalidInput([deep])
     try:
         doc = YAML(typ="safe").load(text)
     except YAMLError as exc:

@@ -41,6 +41,10 @@ class Settling:
 
 
 def yaml_parses(data: bytes) -> bool:
+    from campaigns.yamlsource import parses_safely
+
+    if not parses_safely(data):
+        return False  # the loader says where and why
     try:
         YAML(typ="safe").load(data)
     except (YAMLError, ValueError):
