@@ -34,7 +34,7 @@ from typing import IO, Any
 
 from ..errors import AmbiguousDate, InvalidInput, Problem
 
-__all__ = ["FORMATS", "Request", "read_requests", "sniff_encoding"]
+__all__ = ["FORMATS", "Request", "plain", "read_requests", "sniff_encoding"]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -56,6 +56,20 @@ class Request:
     ref: str = ""  # the request's id in its source (ticket id), or ''
     source: str = ""  # the file it comes from
     line: int = 0  # its line in that file (CSV: where its row starts; JSON: its line or index)
+
+
+# Invisible characters a customer's text never needs: C0 and C1 controls but tab and line
+# breaks, bidi overrides and isolates (they are left out); line and paragraph separators,
+# vertical tab, form feed and NEL are line breaks.  A draft quoting them would not validate.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_PLAIN = {**{c: None for c in (*range(0x20), *range(0x7f, 0xa0), *range(0x202a, 0x202f), *range(0x2066, 0x206a))
+             if c not in (0x09, 0x0a, 0x0d)},
+          **{c: "\n" for c in (0x0b, 0x0c, 0x85, 0x2028, 0x2029)}}
+
+
+def plain(text: str) -> str:
+    """``text`` without control characters and bidi overrides; Unicode line separators as line breaks."""
+    return text.translate(_PLAIN) if _HIDDEN.search(text) else text
 
 
 def _fold(name: str) -> str:
@@ -319,7 +333,7 @@ class _Columns:
 
     def request(self, row: list[str], line: int) -> Request | None:
         def cell(i: int | None) -> str:
-            return row[i].strip() if i is not None and i < len(row) else ""
+            return plain(row[i]).strip() if i is not None and i < len(row) else ""
 
         text = " ".join(t for t in (cell(i) for i in self.texts) if t)
         if not text:
@@ -354,14 +368,15 @@ def _ticket(path: str, line: int, obj: Any) -> Request | None:
         found = ", ".join(repr(k) for k in list(obj)[:12])
         raise InvalidInput([Problem(path, line, 1, f"unknown keys: {found}",
                                     "expected Zendesk tickets with subject, description, created_at, tags, via")])
-    subject, description = str(obj.get("subject") or "").strip(), str(obj.get("description") or "").strip()
+    subject, description = (plain(str(obj.get(key) or "")).strip() for key in ("subject", "description"))
     text = f"{subject} {description}".strip()
     if not text:
         return None
     when = _created(path, line, obj.get("created_at"))
     tags = obj.get("tags")
-    return Request(text, 1, when, None, None, tuple(map(str, tags)) if isinstance(tags, list) else (),
-                   _channel(obj.get("via")), subject or text, description, str(obj.get("id") or ""), path, line)
+    return Request(text, 1, when, None, None, tuple(plain(str(t)) for t in tags) if isinstance(tags, list) else (),
+                   plain(_channel(obj.get("via"))), subject or text, description, plain(str(obj.get("id") or "")),
+                   path, line)
 
 
 def _channel(via: Any) -> str:
