@@ -97,3 +97,27 @@ def test_a_draft_that_does_not_validate_is_reported_with_its_topic_and_the_rest_
     assert left_out and all("return" in line.lower() for line in left_out), err
     drafted = target.read_text()
     assert drafted.count("- id: suggest-") == 3 and "\\a" not in drafted and "\x07" not in drafted
+
+
+HEADER = "Ticket ID,Subject,Description,Status,Created time\n"
+ROWS = "".join(f"{n},Where is my order {n},Where is it?,Closed,2026-09-{n:02d} 10:00:00\n" for n in range(1, 9))
+
+
+@pytest.mark.parametrize(("tail", "line", "message"), [
+    ('100,"unterminated,desc,Closed,2026-09-01 10:00:00\n', 10, "a quoted field is never closed"),
+    ("77,Where is my order\n", 10, "2 fields where the header has 5"),
+])
+def test_malformed_csv_rows_are_named_by_file_and_line(capsys, tmp_path, tail, line, message):
+    path = tmp_path / "t.csv"
+    path.write_text(HEADER + ROWS + tail)
+    code, out, err = run(capsys, "suggest", "--requests", str(path), "--calendar", str(SAMPLE))
+    assert code == 1 and out == ""
+    assert err.startswith(f"{path}:{line}:") and message in err and err.count("\n") == 1, err
+
+
+def test_a_date_no_calendar_has_is_a_date_that_cannot_be_read(capsys, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(HEADER + ROWS + "77,Where is my order,Where?,Closed,32/13/2026 99:99\n")
+    code, out, err = run(capsys, "suggest", "--requests", str(path), "--calendar", str(SAMPLE))
+    assert code == 1 and out == ""
+    assert err.startswith(f"{path}:10:5: cannot read the date '32/13/2026 99:99'") and "day first" not in err, err

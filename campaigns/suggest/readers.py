@@ -254,6 +254,9 @@ def date_order(path: str, encoding: str, column: int) -> str:
         next(reader, None)
         for row in reader:
             found = _SLASHED.match(row[column]) if column < len(row) else None
+            if found and int(found.group(1)) > 12 and int(found.group(2)) > 12:
+                raise InvalidInput([Problem(path, reader.line_num, column + 1, f"cannot read the date {row[column]!r}",
+                                            "expected e.g. 2026-11-02T09:14:00Z or 2026-11-02 09:14")])
             if found:
                 day_first = day_first or (reader.line_num if int(found.group(1)) > 12 else 0)
                 month_first = month_first or (reader.line_num if int(found.group(2)) > 12 else 0)
@@ -295,8 +298,25 @@ def _when(path: str, line: int, at: int, text: str, order: str) -> datetime:
                                     + ("" if order else ", or pass --date-format"))]) from None
 
 
+def _rows(path: str, reader: Any, width: int) -> Iterator[list[str]]:
+    """The rows after the header; an unterminated quote or a row with too few fields names its line."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            why = "a quoted field is never closed" if "end of data" in str(exc) else f"not CSV: {exc}"
+            raise InvalidInput([Problem(path, start, 1, why)]) from None
+        if any(row) and len(row) < width:
+            raise InvalidInput([Problem(path, start, 1, f"{len(row)} fields where the header has {width}",
+                                        "a field is missing or a quote is not closed")])
+        yield row
+
+
 def _csv(path: str, stream: _Text, encoding: str = "utf-8", order: str = "") -> Iterator[Request]:
-    reader = csv.reader(stream)
+    reader = csv.reader(stream, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -304,7 +324,7 @@ def _csv(path: str, stream: _Text, encoding: str = "utf-8", order: str = "") -> 
     fmt = _csv_format(path, header)
     columns = _Columns(path, fmt, header, encoding, order)
     rows, end = 0, 1
-    for row in reader:
+    for row in _rows(path, reader, len(header)):
         line, end = end + 1, reader.line_num
         if not any(row):
             continue
