@@ -431,3 +431,36 @@ def test_an_address_word_the_article_never_says_is_a_name():
 
     answer = Answer(title="Which bulb does my lamp need?", url="https://help.example/ampoules", language="en")
     assert _foreign_words(answer, Words(), "ampoules") == ["ampoules"]
+
+
+def test_an_articles_address_name_does_not_keep_its_real_translation_out():
+    """Found by a review: an English article whose French address names it got a French name, and
+    its French translation (under its own id) then no longer joined it, as if the group had a
+    French article already; the password topic beside it went missing with it."""
+    from campaigns.suggest.answers import Answer
+    from campaigns.suggest.readers import Request
+
+    answers = [
+        Answer("How do I return an item and get a refund?", "https://shop.example/aide/retour-luminaire",
+               "Send the item back within 30 days; the refund reaches your card.", key="ret-en", language="en"),
+        Answer("Comment retourner un article et être remboursé ?", "https://shop.example/fr/aide/retourner-article",
+               "Renvoyez l'article sous 30 jours ; le remboursement arrive sur votre carte.", key="ret-fr",
+               language="fr"),
+        Answer("Reset your password", "https://shop.example/aide/mot-de-passe", "Click forgot password.", key="pw",
+               language="en"),
+        Answer("Réinitialiser votre mot de passe", "https://shop.example/fr/aide/mdp",
+               "Cliquez sur mot de passe oublié.", key="pw-fr", language="fr"),
+    ]
+    en = ["How do I return my luminaire for a refund?", "I want to return an item and get a refund",
+          "return and refund please"]
+    fr = ["Je veux retourner mon luminaire, remboursement ?", "Comment retourner un luminaire ?",
+          "retour du luminaire et remboursement", "Je voudrais un remboursement pour le luminaire"]
+    pw = ["I forgot my password", "reset my password please", "J'ai oublié mon mot de passe",
+          "réinitialiser mot de passe"]
+    requests = [Request(en[i % 3], ref=f"e{i}") for i in range(60)] + \
+        [Request(fr[i % 4], ref=f"f{i}") for i in range(60)] + [Request(pw[i % 4], ref=f"p{i}") for i in range(80)]
+    report = find_topics(requests, BERLIN, ["fr", "en"], answers=answers)
+    by_key = {t.key: t for t in report.topics}
+    returns = by_key["ret-en"]
+    assert returns.count == 120 and {m.answer.key for m in returns.matches if m.good} == {"ret-en", "ret-fr"}
+    assert by_key["pw"].count == 80

@@ -317,7 +317,8 @@ def _settle(calendar: Calendar, text: str, posts: list[DraftedPost], campaign: s
     """Merge and lint; a post that repeats itself too soon goes out on its busiest day only; a
     post lint still finds an error in is left out and reported with the rule it broke."""
     for _ in range(3):
-        fragment_text, merged, merged_calendar, problems = _merge(calendar, text, posts, campaign, accounts, starts)
+        posts, fragment_text, merged, merged_calendar, problems = _merge(calendar, text, posts, campaign, accounts,
+                                                                         starts, reported)
         errors = [p for p in problems if p.severity == "error"]
         if not errors:
             return posts, reported + problems, merged_calendar, fragment_text, merged
@@ -332,7 +333,8 @@ def _settle(calendar: Calendar, text: str, posts: list[DraftedPost], campaign: s
                 continue
             kept.append(p)
         posts = kept
-    fragment_text, merged, merged_calendar, problems = _merge(calendar, text, posts, campaign, accounts, starts)
+    posts, fragment_text, merged, merged_calendar, problems = _merge(calendar, text, posts, campaign, accounts,
+                                                                     starts, reported)
     return posts, reported + problems, merged_calendar, fragment_text, merged
 
 
@@ -347,19 +349,49 @@ def _on_post(calendar: Calendar, pid: str, problem: Problem) -> bool:
 
 
 def _merge(calendar: Calendar, text: str, posts: list[DraftedPost], campaign: str, accounts: list[str],
-           starts: date) -> tuple[str, str, Calendar, list[Problem]]:
-    """The fragment, the merged calendar's text and value, and the lint findings about the drafted posts."""
+           starts: date, reported: list[Problem]) -> tuple[list[DraftedPost], str, str, Calendar, list[Problem]]:
+    """The posts kept, the fragment, the merged calendar's text and value, and the lint findings
+    about the drafted posts.  A post the merged calendar does not validate with is left out and
+    reported (in ``reported``) with its topic and the reason, never as a place in the calendar.
+
+    :raises InvalidInput: the calendar does not validate for a reason no drafted post explains."""
     from ..calendar import check
 
-    yaml = _yaml()
-    fragment = _fragment(posts, campaign, accounts, starts)
-    fragment_text = _dumped(yaml, fragment)
-    merged = _dumped(yaml, _merged(calendar, yaml.load(text), fragment, campaign))
-    result = check(calendar.path, merged)
-    if result.value is None or result.errors:
-        raise InvalidInput([Problem(p.path, p.line, p.col, f"the drafted calendar does not validate: {p.message}",
-                                    p.hint) for p in result.errors])
-    return fragment_text, merged, result.value, _findings(result.value, posts, starts)
+    while True:
+        yaml = _yaml()
+        fragment = _fragment(posts, campaign, accounts, starts)
+        merged = _dumped(yaml, _merged(calendar, yaml.load(text), fragment, campaign))
+        result = check(calendar.path, merged)
+        if result.value is not None and not result.errors:
+            return posts, _dumped(yaml, fragment), merged, result.value, _findings(result.value, posts, starts)
+        blamed = _invalid(merged, posts, result.errors)
+        if not blamed:
+            raise InvalidInput([Problem(p.path, p.line, p.col, f"the drafted calendar does not validate: {p.message}",
+                                        p.hint) for p in result.errors])
+        for p in posts:
+            if p.id in blamed:
+                reported.append(Problem(calendar.path, 0, 0, f"no post drafted for the topic "
+                                        f"{p.suggestion.topic.label!r} ({p.suggestion.topic.count} requests): "
+                                        + "; ".join(blamed[p.id]), "reword it by hand"))
+        posts = [p for p in posts if p.id not in blamed]
+
+
+def _invalid(merged: str, posts: list[DraftedPost], errors: list[Problem]) -> dict[str, list[str]]:
+    """The drafted posts the validation errors are about (by the lines they span in ``merged``): id → reasons."""
+    from ruamel.yaml import YAML
+
+    doc = YAML().load(merged)
+    items = doc["posts"]
+    ours = {str(item.get("id")): items.lc.item(i)[0] + 1 for i, item in enumerate(items)
+            if isinstance(item, dict) and item.get("id") in {p.id for p in posts}}
+    starts = [items.lc.item(i)[0] + 1 for i in range(len(items))] + [doc.lc.key(k)[0] + 1 for k in doc]
+    blamed: dict[str, list[str]] = {}
+    for e in errors:
+        for pid, first in ours.items():
+            end = min((line for line in starts if line > first), default=len(merged.splitlines()) + 1)
+            if pid in e.posts or first <= e.line < end:
+                blamed.setdefault(pid, []).append(e.message)
+    return blamed
 
 
 def _dumped(yaml: Any, doc: Any) -> str:

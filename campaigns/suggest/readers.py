@@ -34,7 +34,7 @@ from typing import IO, Any
 
 from ..errors import AmbiguousDate, InvalidInput, Problem
 
-__all__ = ["FORMATS", "Request", "read_requests", "sniff_encoding"]
+__all__ = ["FORMATS", "Request", "plain", "read_requests", "sniff_encoding"]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -56,6 +56,20 @@ class Request:
     ref: str = ""  # the request's id in its source (ticket id), or ''
     source: str = ""  # the file it comes from
     line: int = 0  # its line in that file (CSV: where its row starts; JSON: its line or index)
+
+
+# Invisible characters a customer's text never needs: C0 and C1 controls but tab and line
+# breaks, bidi overrides and isolates (they are left out); line and paragraph separators,
+# vertical tab, form feed and NEL are line breaks.  A draft quoting them would not validate.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_PLAIN = {**{c: None for c in (*range(0x20), *range(0x7f, 0xa0), *range(0x202a, 0x202f), *range(0x2066, 0x206a))
+             if c not in (0x09, 0x0a, 0x0d)},
+          **{c: "\n" for c in (0x0b, 0x0c, 0x85, 0x2028, 0x2029)}}
+
+
+def plain(text: str) -> str:
+    """``text`` without control characters and bidi overrides; Unicode line separators as line breaks."""
+    return text.translate(_PLAIN) if _HIDDEN.search(text) else text
 
 
 def _fold(name: str) -> str:
@@ -240,6 +254,9 @@ def date_order(path: str, encoding: str, column: int) -> str:
         next(reader, None)
         for row in reader:
             found = _SLASHED.match(row[column]) if column < len(row) else None
+            if found and int(found.group(1)) > 12 and int(found.group(2)) > 12:
+                raise InvalidInput([Problem(path, reader.line_num, column + 1, f"cannot read the date {row[column]!r}",
+                                            "expected e.g. 2026-11-02T09:14:00Z or 2026-11-02 09:14")])
             if found:
                 day_first = day_first or (reader.line_num if int(found.group(1)) > 12 else 0)
                 month_first = month_first or (reader.line_num if int(found.group(2)) > 12 else 0)
@@ -281,8 +298,25 @@ def _when(path: str, line: int, at: int, text: str, order: str) -> datetime:
                                     + ("" if order else ", or pass --date-format"))]) from None
 
 
+def _rows(path: str, reader: Any, width: int) -> Iterator[list[str]]:
+    """The rows after the header; an unterminated quote or a row with too few fields names its line."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            why = "a quoted field is never closed" if "end of data" in str(exc) else f"not CSV: {exc}"
+            raise InvalidInput([Problem(path, start, 1, why)]) from None
+        if any(row) and len(row) < width:
+            raise InvalidInput([Problem(path, start, 1, f"{len(row)} fields where the header has {width}",
+                                        "a field is missing or a quote is not closed")])
+        yield row
+
+
 def _csv(path: str, stream: _Text, encoding: str = "utf-8", order: str = "") -> Iterator[Request]:
-    reader = csv.reader(stream)
+    reader = csv.reader(stream, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -290,7 +324,7 @@ def _csv(path: str, stream: _Text, encoding: str = "utf-8", order: str = "") -> 
     fmt = _csv_format(path, header)
     columns = _Columns(path, fmt, header, encoding, order)
     rows, end = 0, 1
-    for row in reader:
+    for row in _rows(path, reader, len(header)):
         line, end = end + 1, reader.line_num
         if not any(row):
             continue
@@ -319,7 +353,7 @@ class _Columns:
 
     def request(self, row: list[str], line: int) -> Request | None:
         def cell(i: int | None) -> str:
-            return row[i].strip() if i is not None and i < len(row) else ""
+            return plain(row[i]).strip() if i is not None and i < len(row) else ""
 
         text = " ".join(t for t in (cell(i) for i in self.texts) if t)
         if not text:
@@ -354,14 +388,15 @@ def _ticket(path: str, line: int, obj: Any) -> Request | None:
         found = ", ".join(repr(k) for k in list(obj)[:12])
         raise InvalidInput([Problem(path, line, 1, f"unknown keys: {found}",
                                     "expected Zendesk tickets with subject, description, created_at, tags, via")])
-    subject, description = str(obj.get("subject") or "").strip(), str(obj.get("description") or "").strip()
+    subject, description = (plain(str(obj.get(key) or "")).strip() for key in ("subject", "description"))
     text = f"{subject} {description}".strip()
     if not text:
         return None
     when = _created(path, line, obj.get("created_at"))
     tags = obj.get("tags")
-    return Request(text, 1, when, None, None, tuple(map(str, tags)) if isinstance(tags, list) else (),
-                   _channel(obj.get("via")), subject or text, description, str(obj.get("id") or ""), path, line)
+    return Request(text, 1, when, None, None, tuple(plain(str(t)) for t in tags) if isinstance(tags, list) else (),
+                   plain(_channel(obj.get("via"))), subject or text, description, plain(str(obj.get("id") or "")),
+                   path, line)
 
 
 def _channel(via: Any) -> str:

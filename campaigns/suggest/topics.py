@@ -456,7 +456,7 @@ class _Grouping:
         self.answer_matrix = matrix[len(docs.tokens):].tocsr()
         self.title_columns = [_title_columns(a, words, fallback, vectorizer.vocabulary_) for a in answers]
         self.title_heads = [_title_columns(a, words, fallback, vectorizer.vocabulary_, True) for a in answers]
-        self.groups = _answer_groups(answers, [_concepts(a, words, fallback) for a in answers])
+        self.groups = _answer_groups(answers, [_concepts(a, words, fallback) for a in answers], self.shown)
         self.weights = np.asarray(docs.weight, dtype=np.float64)
         self.concept_mask = np.asarray([w.startswith("~") for w in self.vocabulary], dtype=np.float32)
         n = len(docs.texts)
@@ -509,7 +509,7 @@ class _Grouping:
             members = np.flatnonzero(self.topic == g)
             if not self.topic_keys[g] or not len(members) or any(self.answers[i].link for i in self.groups[g]):
                 continue
-            written = {self.answers[i].language for i in self.groups[g]}
+            written = {self.answers[i].language for i in self.groups[g] if i < self.shown}
             total = float(self.weights[members].sum())
             for language in sorted(set(languages[members]) - written):
                 asked = members[languages[members] == language]
@@ -655,8 +655,8 @@ class _Grouping:
     def _translation(self, big: int, small: int) -> None:
         """The answers of ``small`` join those of ``big`` when they are in other languages (the
         calendar's link is in none: a shop page is not its translation)."""
-        ours, theirs = ({self.answers[i].language for i in self.groups[g] if not self.answers[i].link}
-                        for g in (big, small))
+        ours, theirs = ({self.answers[i].language for i in self.groups[g]
+                         if not self.answers[i].link and i < self.shown} for g in (big, small))
         if ours and theirs and not ours & theirs:
             self.groups[big] = self.groups[big] + self.groups[small]
 
@@ -966,9 +966,11 @@ def _concepts(answer: Answer, words: Any, fallback: str) -> str:
     return " ".join(t for t in words.tokens(language, text) if t.startswith("~"))
 
 
-def _answer_groups(answers: Sequence[Answer], concepts: list[str]) -> list[list[int]]:
+def _answer_groups(answers: Sequence[Answer], concepts: list[str], shown: int) -> list[list[int]]:
     """Answers that are one: the same key (translations), or in two languages and each
-    other's closest in the shared vocabulary (a translation published under its own id)."""
+    other's closest in the shared vocabulary (a translation published under its own id).  The
+    answers from ``shown`` on are articles' names in another language: they speak for no language
+    of their article's (its real translation, under its own id, still joins it)."""
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -980,16 +982,18 @@ def _answer_groups(answers: Sequence[Answer], concepts: list[str]) -> list[list[
         return groups
     counts = CountVectorizer(analyzer=str.split).fit_transform(
         [" ".join(concepts[i] for i in g) or "_" for g in groups]).astype(np.float64)
-    groups = _join_translations(groups, np.asarray(counts.todense()), answers)
+    groups = _join_translations(groups, np.asarray(counts.todense()), answers, shown)
     # the calendar's link first in its group: it is the answer a post links to
     return [sorted(m, key=lambda i: (not answers[i].link, i)) for m in groups]
 
 
-def _join_translations(groups: list[list[int]], vectors: Any, answers: Sequence[Answer]) -> list[list[int]]:
-    """Join, one pair at a time, the groups that are each other's closest in two languages."""
+def _join_translations(groups: list[list[int]], vectors: Any, answers: Sequence[Answer],
+                       shown: int) -> list[list[int]]:
+    """Join, one pair at a time, the groups that are each other's closest in two languages
+    (the languages of their articles: ``shown`` as in :func:`_answer_groups`)."""
     import numpy as np
 
-    langs = [{answers[i].language for i in g} for g in groups]
+    langs = [{answers[i].language for i in g if i < shown} for g in groups]
     links = [any(answers[i].link for i in g) for g in groups]
     for _ in range(len(groups)):
         pair = _mutual_best(vectors, langs, links)
