@@ -250,7 +250,7 @@ entry()
 
 # -- the fast cut: `make check` runs `pytest -m "not slow"` ------------------------------------
 # Besides the files and tests marked `slow` where they are written (real browsers, real engines
-# killed), tests/slow.txt lists the tests measured to take 0.06 s of CPU or more, and
+# killed), tests/slow.txt lists the tests measured to take 0.03 s of CPU or more, and
 # files whose every test is slow: made by tests/slowlist.py (its docstring says how).
 SLOW_LIST = ROOT / "tests" / "slow.txt"
 

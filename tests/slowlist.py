@@ -3,7 +3,7 @@ marked in their files, from the CPU time each test took (its process's and its c
 loaded machine does not move the list the way wall times would):
 
     HERALD_TEST_CPU=cpu.json python -m pytest -m "not slow" -p tests.slowlist
-    python tests/slowlist.py cpu.json [--over 0.06]
+    python tests/slowlist.py cpu.json [--over 0.03]
 
 A test's setup, call and teardown count together; those of `--over` seconds or more are listed
 (the tests already listed stay listed: remove a line by hand when a test got faster). A line
@@ -27,7 +27,7 @@ from tests.conftest import SLOW_LIST, listed_slow  # noqa: E402
 
 HEADER = """\
 # The tests `make check` (pytest -m "not slow") leaves out, besides those marked `slow` in their
-# files: each took 0.06 s of CPU or more, or its file is named alone. Made by
+# files: each took 0.03 s of CPU or more, or its file is named alone. Made by
 # tests/slowlist.py (its docstring says how); `make test` runs them all. One pytest node id a line.
 """
 _TOOK: dict[str, float] = {}
@@ -54,7 +54,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("took", type=Path, help="the file HERALD_TEST_CPU named in a run with -p tests.slowlist")
-    parser.add_argument("--over", type=float, default=0.06, metavar="SECONDS", help="list tests this slow or slower")
+    parser.add_argument("--over", type=float, default=0.03, metavar="SECONDS", help="list tests this slow or slower")
     args = parser.parse_args(argv)
     took = json.loads(args.took.read_text(encoding="utf-8"))
     slow = listed_slow() | {test for test, seconds in took.items() if seconds >= args.over}
