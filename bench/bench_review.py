@@ -32,6 +32,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -78,9 +80,10 @@ def render(text: str, view: str, day: date, now: datetime, runs: int) -> dict[st
             "size": len(html.encode())}
 
 
-def served(text: str, path: str, now: datetime, runs: int) -> dict[str, Any]:
-    """The first GET (the file checked, nothing known of it), the second (the file's check
-    remembered, the window planned) and the median of the next ``runs``, through the app."""
+@contextmanager
+def signed_in(text: str, path: str, now: datetime) -> Iterator[tuple[Any, Path]]:
+    """The app over ``text`` (an empty status file, a new SQLite ledger) and a client signed in to
+    the review room as a browser does it; with the calendar file, for saves."""
     from starlette.testclient import TestClient
 
     from scheduler.clock import FakeClock
@@ -100,10 +103,17 @@ def served(text: str, path: str, now: datetime, runs: int) -> dict[str, Any]:
             form = client.get(path)
             csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
             client.post("/review/login", data={"token": TOKEN, "csrf": csrf, "next": "/review"})
-            first, first_cpu, answer = median_of(1, lambda: client.get(path))
-            assert answer.status_code == 200, answer.text[:200]
-            wall, cpu, answer = median_of(runs, lambda: client.get(path))
+            yield client, calendar
         ctx.close()
+
+
+def served(text: str, path: str, now: datetime, runs: int) -> dict[str, Any]:
+    """The first GET (the file checked, nothing known of it), the second (the file's check
+    remembered, the window planned) and the median of the next ``runs``, through the app."""
+    with signed_in(text, path, now) as (client, _calendar):
+        first, first_cpu, answer = median_of(1, lambda: client.get(path))
+        assert answer.status_code == 200, answer.text[:200]
+        wall, cpu, answer = median_of(runs, lambda: client.get(path))
     return {"first": first, "first_cpu": first_cpu, "wall": wall, "cpu": cpu, "count": 0,
             "size": len(answer.content)}
 
@@ -162,36 +172,17 @@ def saved(text: str, path: str, now: datetime, runs: int, whole: bool = False) -
 
 
 def _saved(text: str, path: str, now: datetime, runs: int) -> dict[str, Any]:
-    from starlette.testclient import TestClient
-
-    from scheduler.clock import FakeClock
-    from scheduler.ledger import Ledger
-    from scheduler.web.app import create_app
-    from scheduler.web.context import WebContext
-
-    os.environ["HERALD_REVIEW_TOKEN"] = TOKEN
     firsts: list[tuple[float, float]] = []
     laters: list[tuple[float, float]] = []
-    with tempfile.TemporaryDirectory() as folder:
-        calendar, status = Path(folder, "content_calendar.yaml"), Path(folder, "status.yaml")
-        calendar.write_text(text)
-        status.write_text("")
-        url = f"sqlite:///{folder}/state.db"
-        Ledger(url).close()
-        ctx = WebContext.from_environment(str(calendar), str(status), url, FakeClock(now))
-        with TestClient(create_app(ctx), follow_redirects=False) as client:
-            form = client.get(path)
-            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
-            client.post("/review/login", data={"token": TOKEN, "csrf": csrf, "next": "/review"})
-            assert client.get(path).status_code == 200  # warm: this text checked, its month planned
-            for number in range(runs):
-                text = edited(text, number)
-                calendar.write_text(text)
-                for into in (firsts, laters):
-                    wall, cpu, answer = median_of(1, lambda: client.get(path))
-                    assert answer.status_code == 200, answer.text[:200]
-                    into.append((wall, cpu))
-        ctx.close()
+    with signed_in(text, path, now) as (client, calendar):
+        assert client.get(path).status_code == 200  # warm: this text checked, its month planned
+        for number in range(runs):
+            text = edited(text, number)
+            calendar.write_text(text)
+            for into in (firsts, laters):
+                wall, cpu, answer = median_of(1, lambda: client.get(path))
+                assert answer.status_code == 200, answer.text[:200]
+                into.append((wall, cpu))
     return {"first": statistics.median(w for w, _ in firsts), "first_cpu": statistics.median(c for _, c in firsts),
             "wall": statistics.median(w for w, _ in laters), "cpu": statistics.median(c for _, c in laters),
             "count": 0, "size": len(answer.content), "firsts": firsts, "laters": laters}

@@ -24,7 +24,7 @@ from .errors import Problem
 from .located import Where
 from .model import Post
 from .templates import Template
-from .yamlparts import Parts
+from .yamlparts import Parts, keep_newest
 from .yamlsource import LocDict
 
 __all__ = ["SPLIT", "Memo", "ReusingBuilder", "forget", "moved", "remember", "remembered"]
@@ -61,15 +61,8 @@ def remembered(path: str) -> Memo | None:
 
 
 def remember(path: str, memo: Memo) -> None:
-    """Keep ``memo`` as what ``path``'s next check may reuse (threads may check at once: each step
-    is one atomic dict operation, and the worst a race does is forget a memo)."""
-    _MEMOS.pop(path, None)
-    _MEMOS[path] = memo  # the newest last
-    while len(_MEMOS) > MEMO_PATHS:
-        try:
-            del _MEMOS[next(iter(_MEMOS))]
-        except (KeyError, RuntimeError, StopIteration):
-            break
+    """Keep ``memo`` as what ``path``'s next check may reuse (see :func:`keep_newest`)."""
+    keep_newest(_MEMOS, path, memo, MEMO_PATHS)
 
 
 def forget(path: str | None = None) -> None:

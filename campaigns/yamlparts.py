@@ -54,6 +54,19 @@ class Parts:
         self.chunks, self.moved, self.text, self.data = other.chunks, other.moved, other.text, other.data
 
 
+def keep_newest(store: dict[str, Any], key: str, value: Any, limit: int) -> None:
+    """Keep ``value`` under ``key`` as the newest of at most ``limit`` entries (the oldest go).
+    Threads may do this at once: each step is one atomic dict operation, and the worst a race
+    does is forget an entry (the next check of that file parses everything)."""
+    store.pop(key, None)
+    store[key] = value  # the newest last
+    while len(store) > limit:
+        try:
+            del store[next(iter(store))]
+        except (KeyError, RuntimeError, StopIteration):
+            break
+
+
 def located(text: str, path: str, keys: tuple[str, ...], what: str, before: Parts | None, memo: Parts) -> Any:
     """The file's located data (as :func:`load_text` makes it, raising as it does), the items of the
     top-level lists ``keys`` reused from ``before`` when their text is unchanged, every item used

@@ -21,7 +21,7 @@ from campaigns.located import LocatedBuilder
 from campaigns.model import Account, Calendar
 from campaigns.result import LoadResult
 from campaigns.schemacheck import SchemaChecker, did_you_mean
-from campaigns.yamlparts import Parts, located
+from campaigns.yamlparts import Parts, keep_newest, located
 from campaigns.yamlsource import Loc, LocDict, LocList, decode, read_file
 
 from .maintenance import WORKING
@@ -166,15 +166,7 @@ def _remember(path: str, memo: _Memo, built: bool = True) -> None:
     if not built and earlier is not None:
         memo.built, memo.accounts, memo.contexts = earlier.built, earlier.accounts, earlier.contexts
         memo.valid = earlier.valid
-    # Threads may check at once (the engine, the web intake): each step below is one atomic dict
-    # operation, and the worst a race does is forget a memo (the next check parses everything).
-    _MEMOS.pop(path, None)
-    _MEMOS[path] = memo  # the newest last
-    while len(_MEMOS) > MEMO_PATHS:
-        try:
-            del _MEMOS[next(iter(_MEMOS))]
-        except (KeyError, RuntimeError, StopIteration):
-            break
+    keep_newest(_MEMOS, path, memo, MEMO_PATHS)  # threads may check at once (the engine, the web intake)
 
 
 def _located(text: str, path: str, before: _Memo | None, memo: _Memo) -> Any:
