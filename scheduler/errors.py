@@ -53,7 +53,7 @@ class RevisionNotFound(HeraldError):
 
 # -- the ledger ---------------------------------------------------------------------------------------------------
 
-START_OVER = ("start a new ledger with `herald run --new-ledger` (what is left of the old one is moved aside as "
+START_OVER = ("start a new ledger with `{run} --new-ledger` (what is left of the old one is moved aside as "
               "{name}.broken-<UTC time>; posts due in the catch-up window may be sent again)")
 
 
@@ -65,13 +65,13 @@ class LedgerError(RuntimeFailure):
 class BrokenLedger(LedgerError):
     """A ledger that existed cannot be used as it is; starting over needs an explicit decision."""
 
-    def __init__(self, where: str, problem: str, *, can_start_over: bool = True):
+    def __init__(self, where: str, problem: str, *, can_start_over: bool = True, run: str = "herald run"):
         self.where = where
         self.problem = problem
         self.can_start_over = can_start_over
         what_to_do = "restore it from a backup"
         if can_start_over:
-            what_to_do += ", or " + START_OVER.format(name=os.path.basename(where))
+            what_to_do += ", or " + START_OVER.format(run=run, name=os.path.basename(where))
         super().__init__(f"the ledger {where} {problem}; Herald will not start over on its own, or it would send "
                          f"again what was already sent: {what_to_do}")
 

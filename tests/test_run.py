@@ -77,7 +77,7 @@ def test_pause_holds_then_resume_releases(tmp_path, capsys):
     calendar = project(tmp_path)
     clock = FakeClock(T0 - timedelta(minutes=5))
     code, out, _ = herald(capsys, clock, "pause", "--calendar", str(calendar), "--reason", "storm", "--network", "site")
-    assert code == 0 and out.strip() == "paused site until `herald resume`: storm"
+    assert code == 0 and out.strip() == f"paused site until `herald resume --calendar {calendar} --network site`: storm"
     clock.set(T0)
     herald(capsys, clock, "run", "--once", "--calendar", str(calendar))
     _, out, _ = herald(capsys, clock, "history", "--calendar", str(calendar), "--only", "held")
@@ -101,7 +101,8 @@ def test_retry_and_skip_by_key_prefix(tmp_path, capsys):
     code, out, _ = herald(capsys, clock, "skip", "--calendar", str(calendar), hook.key[:8], "--reason", "not needed")
     assert (code, out.strip()) == (0, f"{hook.key}: skipped (not needed)")
     code, out, _ = herald(capsys, clock, "retry", "--calendar", str(calendar), hook.key[:8])
-    assert out.strip() == f"{hook.key}: will be sent again by the running engine (was skipped)"
+    assert out.strip() == (f"{hook.key}: will be sent again at the next `herald run --calendar {calendar}` (no engine is "
+                           "running; was skipped)")
     (site,) = [r for r in ledger.history() if r.network == "site"]
     code, _, err = herald(capsys, clock, "retry", "--calendar", str(calendar), site.key)
     assert code == 2 and "is sent; only dead, skipped, held or retrying ones can be retried" in err

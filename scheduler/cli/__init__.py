@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version, help="print Herald's version and exit")
     parser.add_argument("--traceback", action="store_true", help="show the traceback of an error (debugging)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser,
+                                help="what to do (herald COMMAND --help)")
     for group in GROUPS:
         group.register(sub)
     _finish(parser)
@@ -68,7 +69,7 @@ def _finish(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> None
         if isinstance(action, argparse._SubParsersAction):
             for name, child in action.choices.items():
                 _finish(child, (*path, name))
-        elif action.option_strings and action.nargs != 0 and action.metavar is None and action.choices is None:
+        elif action.nargs != 0 and action.metavar is None and action.choices is None:  # options and positionals
             action.metavar = METAVARS.get(action.dest, action.dest.upper())
     if path:
         parser.epilog = epilog(" ".join(path))

@@ -41,7 +41,13 @@ class ExitStatus(IntEnum):
 
 
 class Parser(argparse.ArgumentParser):
+    # The extra a command needs (``herald suggest``: campaigns.extras.SUGGEST): when it is not
+    # installed, that is said first, before any mistake in the command's options (one line).
+    needs: Any = None
+
     def error(self, message: str) -> None:  # type: ignore[override]  # argparse would print usage and exit 2
+        if self.needs is not None:
+            self.needs.require(self.prog)
         raise UsageError(f"{self.prog}: {message}")
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
@@ -171,7 +177,7 @@ def _origin(text: str) -> str:
 
 
 def only_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--only", type=_origin, metavar="calendar|status",
+    p.add_argument("--only", type=_origin, metavar="{" + ",".join(ORIGINS) + "}",
                    help="only the calendar's posts, or only the status file's announcements (default: both)")
 
 
@@ -238,14 +244,44 @@ def variant_history(args: argparse.Namespace, start: datetime, end: datetime) ->
 
 
 def open_ledger(args: argparse.Namespace, **options: Any) -> Ledger:
+    """The command's ledger; a broken one (gone, emptied, damaged) is refused with a hint that
+    names the options this invocation needed (``herald run --calendar FILE --new-ledger``)."""
+    from ..errors import BrokenLedger
     from ..ledger import Ledger
 
-    return Ledger(ledger_url(args), **options)
+    try:
+        return Ledger(ledger_url(args), **options)
+    except BrokenLedger as exc:
+        if not exc.can_start_over:
+            raise
+        raise BrokenLedger(exc.where, exc.problem, run=f"herald run{same_files(args, status=True)}") from None
+
+
+def same_files(args: argparse.Namespace, *, status: bool = False) -> str:
+    """The options a command suggested in a hint needs to find the files and the ledger this
+    invocation used (``--calendar``, ``--state`` and, with ``status``, ``--status``, each only when
+    it is not the default), each preceded by a space and quoted for a shell; "" in the default
+    layout."""
+    import shlex
+
+    calendar = getattr(args, "calendar", None) or DEFAULT_CALENDAR
+    given = [("--calendar", calendar if calendar != DEFAULT_CALENDAR else None),
+             ("--state", getattr(args, "state", None))]
+    if status and getattr(args, "status", None):
+        neighbour = os.path.join(os.path.dirname(calendar), DEFAULT_STATUS)
+        given.append(("--status", args.status if os.path.abspath(args.status) != os.path.abspath(neighbour) else None))
+    return "".join(f" {option} {shlex.quote(value)}" for option, value in given if value)
 
 
 def ledger_exists(url: str) -> bool:
-    """False for a SQLite ledger whose file is not there (reading must not create one)."""
-    return not url.startswith("sqlite:///") or os.path.exists(url[len("sqlite:///"):])
+    """Whether a command that only reads the ledger should open it: False for a SQLite ledger that
+    was never made (reading must not create one); True when its file is there, and when it is not
+    but its marker or write-ahead log says it was (opening it then says it is gone, as `herald
+    run` does, instead of "no ledger yet")."""
+    if not url.startswith("sqlite:///"):
+        return True
+    path = url[len("sqlite:///"):]
+    return any(os.path.exists(name) for name in (path, path + ".marker", path + "-wal"))
 
 
 def existing_ledger(args: argparse.Namespace) -> Ledger | None:

@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
     p.add_argument("--from", dest="start", metavar="ISO",
                    help="window start: 2026-12-01 or 2026-12-01T10:00[+01:00] (default: now; without an offset, "
                         "in the brand's time zone)")
-    p.add_argument("--format", choices=FORMATS, default="text", metavar="FORMAT",
+    p.add_argument("--format", choices=FORMATS, default="text",
                    help="text (default), markdown (for a pull-request comment) or json")
     p.add_argument("--exit-code", action="store_true",
                    help="exit 1 when anything changed (as git diff --exit-code); 0 when nothing did")

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .common import (
@@ -18,6 +18,7 @@ from .common import (
     no_ledger_yet,
     only_option,
     open_ledger,
+    same_files,
     show,
     state_option,
     status_option,
@@ -46,8 +47,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("health", help="exit 0 if an engine's scheduler loop is alive, 1 if not")
     calendar_option(p)
     state_option(p)
-    p.add_argument("--max-age", type=float, default=60.0, metavar="SECONDS",
-                   help="a heartbeat older than this is unhealthy (default 60)")
+    p.add_argument("--max-age", type=seconds(1, MAX_AGE), default=60.0, metavar="SECONDS",
+                   help=f"a heartbeat older than this is unhealthy (default 60; 1 to {MAX_AGE:,})")
     p.set_defaults(handler=cmd_health)
 
     p = sub.add_parser("simulate", help="run the whole engine on a fake clock and an in-memory network")
@@ -55,6 +56,23 @@ def register(sub: Any) -> None:
     status_option(p, ", if it exists")
     only_option(p)
     p.set_defaults(handler=cmd_simulate)
+
+
+MAX_AGE = 86_400  # seconds: an engine beats every few seconds; a day without a beat is no engine
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a number of seconds in [low, high] (not NaN, not infinite), its range
+    named when it is not."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not low <= value <= high:  # NaN is in no range
+            raise argparse.ArgumentTypeError(f"must be between {low:,g} and {high:,} seconds")
+        return value
+    return parse
 
 
 def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
@@ -104,7 +122,7 @@ def cmd_health(args: argparse.Namespace, clock: Clock) -> int:
         show(f"{engine['id']}: {state}, last heartbeat {age:.0f}s ago, last publication {fired}")
     counts = ledger.counts()
     if counts.get("dead"):
-        show(f"{counts['dead']} dead publication(s): see herald history --only dead")
+        show(f"{counts['dead']} dead publication(s): see herald history{same_files(args)} --only dead")
     if not alive:
         show("unhealthy: no engine has recorded a heartbeat in the last "
              f"{args.max_age:g} s" + ("" if running else " (none is running)"))

@@ -22,6 +22,7 @@ from .common import (
     load_calendar,
     no_ledger_yet,
     open_ledger,
+    same_files,
     show,
     state_option,
     status_option,
@@ -72,7 +73,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_resume)
 
 
-def _resolve(ledger: Ledger, key: str) -> Record:
+def _resolve(ledger: Ledger, key: str, hint: str = "") -> Record:
     record = ledger.get(key)
     if record is not None:
         return record
@@ -80,7 +81,7 @@ def _resolve(ledger: Ledger, key: str) -> Record:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise UsageError(f"no publication with key {key!r} in {ledger.safe_url} (see herald history)")
+        raise UsageError(f"no publication with key {key!r} in {ledger.safe_url} (see herald history{hint})")
     raise UsageError(f"{key!r} matches {len(found)} publications; give more of the key")
 
 
@@ -199,19 +200,34 @@ def cmd_retry(args: argparse.Namespace, clock: Clock) -> int:
     ledger = existing_ledger(args)
     if ledger is None:
         raise UsageError(f"no publication with key {args.key!r} ({no_ledger_yet(args)})")
-    record = _resolve(ledger, args.key)
+    record = _resolve(ledger, args.key, same_files(args))
     updated = ledger.operator_retry(record.key, clock.now())
     if updated is None:
         raise UsageError(f"{record.key} is {record.state}; only dead, skipped, held or retrying ones can be retried")
-    show(f"{record.key}: will be sent again by the running engine (was {record.state})")
+    if engine_running(ledger, clock.now()):
+        show(f"{record.key}: will be sent again by the running engine (was {record.state})")
+    else:
+        show(f"{record.key}: will be sent again at the next `herald run{same_files(args, status=True)}` (no engine "
+             f"is running; was {record.state})")
     return ExitStatus.OK
+
+
+# An engine whose heartbeat is older than this is not running (`herald health`'s default --max-age)
+RUNNING_WITHIN = 60.0
+
+
+def engine_running(ledger: Ledger, now: datetime) -> bool:
+    """Whether an engine beats on this ledger now (one that stopped, or stopped beating, will not
+    pick anything up until it runs again)."""
+    return any(e["stopped_at"] is None and (now - e["heartbeat_at"]).total_seconds() <= RUNNING_WITHIN
+               for e in ledger.engines())
 
 
 def cmd_skip(args: argparse.Namespace, clock: Clock) -> int:
     ledger = existing_ledger(args)
     if ledger is None:
         raise UsageError(f"no publication with key {args.key!r} ({no_ledger_yet(args)})")
-    record = _resolve(ledger, args.key)
+    record = _resolve(ledger, args.key, same_files(args))
     if ledger.operator_skip(record.key, clock.now(), args.reason) is None:
         raise UsageError(f"{record.key} is {record.state} and cannot be skipped now")
     show(f"{record.key}: skipped ({args.reason})")
@@ -228,7 +244,8 @@ def cmd_pause(args: argparse.Namespace, clock: Clock) -> int:
     ledger = open_ledger(args)
     pause = ledger.pause(clock.now(), args.network, until, args.reason)
     scope = pause.network or "all networks"
-    show(f"paused {scope}" + (f" until {until.isoformat()}" if until else " until `herald resume`")
+    resume = f"herald resume{same_files(args)}" + (f" --network {pause.network}" if pause.network else "")
+    show(f"paused {scope}" + (f" until {until.isoformat()}" if until else f" until `{resume}`")
          + (f": {args.reason}" if args.reason else ""))
     return ExitStatus.OK
 

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 def register(sub: Any) -> None:
     p = sub.add_parser("networks", help="the network accounts: are their credentials there, and valid?")
-    networks = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
+    networks = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True,
+                                help="what to do (herald networks ACTION --help)")
     q = networks.add_parser("check", help="for each account: credentials present; with --live, valid (posts nothing)")
     calendar_option(q)
     q.add_argument("--live", action="store_true", help="ask each network whether the credentials work")

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
     from ..clock import Clock
 
+NEXT_UPDATE = (timedelta(minutes=1), timedelta(days=7))  # a promise customers read: soon, never "in 0 minutes"
+NEXT_UPDATE_HELP = "when the next update comes, e.g. 30m (1 minute to 7 days: 1m to 7d)"
 IMPACTS = ("none", "minor", "major", "critical")  # status.model.Impact (not imported here: a fast --help)
 OPEN_STATES = ("investigating", "identified", "monitoring")
 WINDOW_STATES = ("scheduled", "in_progress", "verifying", "completed")  # status.model.MaintenanceState
@@ -64,7 +66,8 @@ def register(sub: Any) -> None:
 def _register_incident(sub: Any) -> None:
     files = _files
     p = sub.add_parser("incident", help="declare, update or resolve an incident (edits the status file)")
-    incident = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
+    incident = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True,
+                                help="what to do (herald incident ACTION --help)")
     q = incident.add_parser("declare", help="a new incident, announced at once")
     files(q)
     q.add_argument("--title", required=True, help="what customers notice, e.g. 'Checkout errors'")
@@ -74,7 +77,7 @@ def _register_incident(sub: Any) -> None:
     q.add_argument("--component", action="append", default=[], help="an affected component (repeatable)")
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
     q.add_argument("--id", type=identifier, help="the incident id (default: from the title and the time)")
-    q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
+    q.add_argument("--next-update", metavar="DURATION", help=NEXT_UPDATE_HELP)
     _component_status_option(q)
     q.set_defaults(handler=cmd_incident)
     for action, text in (("update", "a new update on an open incident"), ("resolve", "the incident is over")):
@@ -84,7 +87,7 @@ def _register_incident(sub: Any) -> None:
         if action == "update":
             q.add_argument("--state", required=True, metavar="{" + ",".join(OPEN_STATES) + "}",
                            help="where the incident stands (to end it: herald incident resolve)")
-            q.add_argument("--next-update", metavar="DURATION", help="when the next update comes, e.g. 30m")
+            q.add_argument("--next-update", metavar="DURATION", help=NEXT_UPDATE_HELP)
         else:  # a resolved incident has no next update: the option would be written and never used
             q.set_defaults(next_update=None)
         q.add_argument("-m", "--message", required=True, help="what customers read in this update")
@@ -126,7 +129,8 @@ def component_states(values: list[str], resolved: bool) -> dict[str, str]:
 def _register_maintenance(sub: Any) -> None:
     files = _files
     p = sub.add_parser("maintenance", help="plan or cancel a maintenance window (edits the status file)")
-    maintenance = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
+    maintenance = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True,
+                                   help="what to do (herald maintenance ACTION --help)")
     q = maintenance.add_parser("add", help="a planned window, announced ahead, at its start and at its end")
     files(q)
     q.add_argument("--title", required=True, help="what customers will notice, e.g. 'Database upgrade'")
@@ -229,7 +233,9 @@ def _check_incident_args(args: argparse.Namespace) -> None:
         args.title = check_title("--title", args.title)
     args.component_status = component_states(args.component_status, args.action == "resolve")
     if args.next_update is not None:
-        parse_duration_option("--next-update", args.next_update)
+        next_update = parse_duration_option("--next-update", args.next_update)
+        if not NEXT_UPDATE[0] <= next_update <= NEXT_UPDATE[1]:
+            raise UsageError(f"--next-update {args.next_update}: between 1 minute and 7 days")
 
 
 def _check_voice(message: str, state: Any, calendar: Calendar, current: Status) -> None:

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 def register(sub: Any) -> None:
     p = sub.add_parser("subscribers", help="the status page's email and webhook subscribers: list, export, delete")
-    verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True, parser_class=type(p))
+    verbs = p.add_subparsers(dest="verb", metavar="ACTION", required=True, parser_class=type(p),
+                             help="what to do (herald subscribers ACTION --help)")
     q = verbs.add_parser("list", help="every subscriber: id, kind, address, components, confirmed")
     calendar_option(q)
     state_option(q)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any) -> None:
+    from campaigns.extras import SUGGEST
+
     p = sub.add_parser("suggest", help="topics customers ask about most, their answers, gaps, and a drafted campaign")
     p.add_argument("--requests", nargs="+", required=True, metavar="FILE",
                    help="helpdesk exports (Zendesk CSV/JSON, Freshdesk, Help Scout), a question,count CSV, "
@@ -48,6 +50,7 @@ def register(sub: Any) -> None:
                         "(08/13/2026), or a strptime format such as '%%d/%%m/%%Y %%H:%%M'")
     p.add_argument("--impact", action="store_true",
                    help="with a later export: how each drafted campaign's topic changed after its first post")
+    p.needs = SUGGEST  # without the extra, `herald suggest` with no options says so first
     p.set_defaults(handler=cmd_suggest)
 
 

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any
 from campaigns.errors import UsageError
 
 from ..errors import RuntimeFailure
-from .common import ExitStatus, calendar_option, ledger_exists, ledger_url, say, state_option, status_option
+from .common import (
+    ExitStatus,
+    calendar_option,
+    ledger_exists,
+    ledger_url,
+    open_ledger,
+    say,
+    state_option,
+    status_option,
+)
 
 if TYPE_CHECKING:
     from ..clock import Clock
@@ -99,6 +108,18 @@ def _bind_error(text: str, option: str, host: str, port: int, exc: OSError) -> E
     return RuntimeFailure(f"{option} {text}: cannot listen there ({exc.strerror or exc})")
 
 
+def usable_ledger(args: argparse.Namespace) -> None:
+    """Open the ledger once before serving or exporting, as `herald run` does: a PostgreSQL
+    ledger without the postgres extra is a MissingExtra (exit 2), one that does not answer a
+    LedgerError (exit 3), a SQLite ledger that was deleted a BrokenLedger, each one line, instead
+    of a warning and a site that shows nothing was sent.  A SQLite ledger not made yet is no
+    error (reading never creates one)."""
+    from ..ledger import WEB_TIMEOUTS
+
+    if ledger_exists(ledger_url(args)):
+        open_ledger(args, timeouts=WEB_TIMEOUTS).close()
+
+
 def context(args: argparse.Namespace, clock: Clock) -> Any:
     from ..logformat import set_zone
     from ..web.context import WebContext
@@ -113,17 +134,18 @@ def cmd_serve(args: argparse.Namespace, clock: Clock) -> int:
     from ..web.app import create_app, serve
 
     host, port = parse_bind(args.bind)
-    sock = listen(args.bind)
+    ctx = context(args, clock)  # a short review token, a broken calendar: refused before the port is taken
     try:
-        ctx = context(args, clock)
+        usable_ledger(args)
+        sock = listen(args.bind)
         try:
             server = serve(create_app(ctx), host, port)
             say(f"serving the status site at http://{host}:{port}/ (Ctrl-C stops)")
             server.run(sockets=[sock])
         finally:
-            ctx.close()
+            sock.close()
     finally:
-        sock.close()
+        ctx.close()
     return ExitStatus.OK
 
 
@@ -142,6 +164,7 @@ def cmd_export_site(args: argparse.Namespace, clock: Clock) -> int:
     calendar = _loaded(check(args.calendar))
     set_zone(calendar.brand.tz)  # its log in the brand's zone, as the engine's
     status = _status(args.status, calendar)
+    usable_ledger(args)
     url, opened = ledger_url(args), []
 
     def ledger() -> Ledger | None:

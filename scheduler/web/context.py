@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 REVIEW_TOKEN_ENV = "HERALD_REVIEW_TOKEN"  # the review room and the /calendar.ics subscription
 INTAKE_TOKEN_ENV = "HERALD_INTAKE_TOKEN"  # the alert intake endpoints
+MIN_REVIEW_TOKEN = 16  # characters: the room's only lock; a short one is guessed (the sessions are HMACs under it)
 
 
 def calendar_token(review_token: str) -> str:
@@ -107,6 +108,11 @@ class WebContext:
 
         review = os.environ.get(REVIEW_TOKEN_ENV) or None
         intake = os.environ.get(INTAKE_TOKEN_ENV) or None
+        if review is not None and len(review) < MIN_REVIEW_TOKEN:  # its length, never its value, is said
+            from campaigns.errors import UsageError
+
+            raise UsageError(f"{REVIEW_TOKEN_ENV} is shorter than {MIN_REVIEW_TOKEN} characters: choose a long "
+                             "random one, e.g. `openssl rand -hex 24`")
         for secret in (review, intake, calendar_token(review) if review else None):
             if secret:
                 register(secret)
