@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs import ROOT, Block, blocks, commands, herald_argv, name, pages
+from tests.docs import ROOT, Block, Command, blocks, commands, herald_argv, name, pages
 
 SAMPLES = ("content_calendar.yaml", "status.yaml")
 LINKED = (".venv", "tests", "schema")
@@ -86,6 +86,9 @@ def script(page: Path, rewrites: dict[str, str]) -> str:
         for command in commands(block):
             text = _rewrite(command.text, rewrites)
             where = shlex.quote(command.where)
+            if _shows_a_plan(command):
+                out.append(_plan_command(text, where, command.exit))
+                continue
             out.append(f"eval {shlex.quote(text)}\n")
             if command.background:
                 port = PORT.search(text)
@@ -94,6 +97,23 @@ def script(page: Path, rewrites: dict[str, str]) -> str:
             out.append(f"__rc=$?; [ \"$__rc\" = {command.exit} ] || __fail {where} "
                        f"\"exit $__rc, expected {command.exit}: \"{shlex.quote(text)}\n")
     return "".join(out)
+
+
+PLAN = re.compile(r"\bherald plan\b")
+
+
+def _shows_a_plan(command: Command) -> bool:
+    """A ``herald plan`` the reader runs to see publications: its output shown, not written to a file."""
+    return bool(PLAN.search(command.text)) and command.exit == 0 and not command.background and ">" not in command.text
+
+
+def _plan_command(text: str, where: str, status: int) -> str:
+    """A plan command that must also list something: a page shows a plan for what it lists, and a
+    plan of nothing ("0 publications", or no JSON line) shows the reader nothing (issue 27)."""
+    return (f"__out=$(eval {shlex.quote(text)}); __rc=$?; printf '%s\\n' \"$__out\"\n"
+            f"[ \"$__rc\" = {status} ] || __fail {where} \"exit $__rc, expected {status}: \"{shlex.quote(text)}\n"
+            f"case \"$__out\" in ''|'0 publications'*) __fail {where} \"lists no publication: \"{shlex.quote(text)};; "
+            "esac\n")
 
 
 def sandbox(folder: Path) -> Path:

@@ -153,8 +153,8 @@ def state_option(p: argparse.ArgumentParser) -> None:
 def window_options(p: argparse.ArgumentParser, days: int) -> None:
     calendar_option(p)
     p.add_argument("--from", dest="start", metavar="ISO",
-                   help="window start: 2026-12-01 or 2026-12-01T10:00[+01:00] (default: now; "
-                        "without an offset, in the brand's time zone)")
+                   help="window start: today, 2026-12-01 or 2026-12-01T10:00[+01:00] (default: now; "
+                        "a day is its midnight; without an offset, in the brand's time zone)")
     p.add_argument("--days", type=positive_int, default=days, help=f"window length in days (default {days})")
 
 
