@@ -307,3 +307,35 @@ def test_the_cli_reference_shows_every_command_run():
         for argv in (a for c in commands(block) for a in herald_argv(c.text)) if block.runs else ():
             shown |= {argv[0], " ".join(argv[:2])}
     assert [name for name, _ in _commands() if name not in shown] == []
+
+
+# an account or a setting written inline, as the tables show them: `{type: mastodon, instance: …}`
+INLINE_FLOW_MAPPING = re.compile(r"(?<!`)`(\{ *[A-Za-z_][\w-]*: [^`\n]*\})`(?!`)")
+
+
+def _yaml_problem(text: str, where: str) -> str | None:
+    from campaigns.errors import InvalidInput
+    from campaigns.yamlsource import load_text
+
+    try:
+        load_text(text, where)
+    except InvalidInput as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize("page", pages(), ids=_ids(pages()))
+def test_every_yaml_example_a_page_shows_parses(page):
+    """Every ```yaml block, and every YAML flow mapping written inline (the networks' table shows
+    each account so), parses as Herald reads YAML: a reader copies them.  (Blocks saved as files
+    were read by the commands after them, blocks only shown by nothing, and inline mappings by
+    nothing: an unquoted URL in one did not parse, issue 27.)"""
+    problems = []
+    for block in blocks(page):
+        content = [line for line in block.text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        if block.lang in ("yaml", "yml") and content:
+            problems.append(_yaml_problem(block.text, block.where))
+    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+        for found in INLINE_FLOW_MAPPING.finditer(line):
+            problems.append(_yaml_problem(found.group(1) + "\n", f"{name(page)}:{number}: `{found.group(1)}`"))
+    assert [p for p in problems if p] == []
