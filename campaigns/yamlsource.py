@@ -183,7 +183,7 @@ def decode(data: bytes, path: str, size: int | None = None) -> str:
     utf16 = _utf16(data)
     if utf16:
         raise CalendarError([Problem(path, 1, 1, f"the file is {utf16} text, not UTF-8",
-                                     "save it as UTF-8 (in most editors: Save with Encoding, UTF-8)")])
+                                     "save it as UTF-8: most editors offer it under Save with Encoding")])
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
     nul = data.find(b"\x00")

@@ -162,7 +162,7 @@ def test_a_nul_byte_is_named_at_its_line_and_column():
                                            ("utf-16-le", b""), ("utf-16-be", b"")])
 def test_a_utf16_file_says_so_at_its_start(encoding, bom):
     assert problem_of(bom + "version: 1\nbrand: {name: Acme}\n".encode(encoding)) == (
-        "f.yaml:1:1: the file is UTF-16 text, not UTF-8 (save it as UTF-8 (in most editors: Save with Encoding, UTF-8))")
+        "f.yaml:1:1: the file is UTF-16 text, not UTF-8 (save it as UTF-8: most editors offer it under Save with Encoding)")
 
 
 def test_a_utf32_file_says_so():
