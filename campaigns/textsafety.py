@@ -25,7 +25,8 @@ import re
 FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 _LINE_BREAKS = re.compile("\r\n?")
 _NAMES = {0x00: "NUL", 0x07: "bell", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed",
-          0x0D: "carriage return", 0x1B: "escape", 0x7F: "DEL", 0x85: "next line, NEL", 0xFFFE: "noncharacter",
+          0x0D: "carriage return", 0x1B: "escape", 0x7F: "DEL", 0x85: "next line, NEL", 0x2028: "line separator",
+          0x2029: "paragraph separator", 0xFEFF: "byte order mark", 0xFFFE: "noncharacter",
           0xFFFF: "noncharacter"}
 
 

@@ -15,7 +15,12 @@ It is deliberately strict where YAML is dangerous or surprising:
   them, so ``2026-02-30`` is reported as an impossible date, not a YAML oddity;
 - aliases are allowed (anchors and ``<<`` merges save typing) but the document
   they expand to is capped, so an alias bomb is refused in milliseconds;
-- files over ``MAX_BYTES``, binary files and empty files get a clear message;
+- files over ``MAX_BYTES``, binary files, UTF-16 files and empty files get a clear message,
+  at the line and column of the first byte that is not UTF-8 text where there is one;
+- NEL, U+2028 and U+2029 written raw are errors where they stand: YAML reads them as line
+  breaks, editors and ``git diff`` do not, so every place after one would be misreported
+  (in a text, the escape ``"\\u2028"`` keeps one); every line and column is counted as an
+  editor counts them (a line ends at LF, CRLF or CR);
 - nesting deeper than ``MAX_DEPTH`` is refused where it starts (never a RecursionError);
 - control characters (see :mod:`campaigns.textsafety`), written raw or as escapes in
   double-quoted text, are errors naming the character (``U+0007``) where it stands.
@@ -23,6 +28,8 @@ It is deliberately strict where YAML is dangerous or surprising:
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
 from typing import Any, NamedTuple
 
@@ -40,6 +47,10 @@ MAX_EXPANDED_NODES = 5_000_000
 MAX_DEPTH = 64  # nested lists and mappings; a real calendar needs about 6
 MAX_REPORTED = 20  # control characters reported per file
 _UNREADABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+# Line breaks to YAML (ruamel reads YAML 1.1 here) that editors, git and the web review do not
+# break lines at: written raw, every line and column after one would be misreported, and YAML
+# folds them in a text (a written "a<U+2028>b" reads back as "a b").
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
 _CONTROL_HINT = "remove it: invisible control characters break posts on some networks"
 _ESCAPE_LENGTHS = {"x": 2, "u": 4, "U": 8}
 
@@ -161,26 +172,58 @@ def _yaml() -> ruamel.yaml.YAML:
     return yaml
 
 
-def decode(data: bytes, path: str) -> str:
-    """Bytes of a hand-edited file as text, or a one-line problem saying why not."""
-    if len(data) > MAX_BYTES:
-        raise CalendarError(
-            [Problem(path, 0, 0, f"file is {len(data):,} bytes; the limit is {MAX_BYTES:,}",
-                     "split it or remove old posts")]
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
+def decode(data: bytes, path: str, size: int | None = None) -> str:
+    """Bytes of a hand-edited file as text, or a one-line problem saying why not, at the line
+    and column (as an editor counts them) of the first byte that is not UTF-8 text.  ``size``:
+    the file's size, when ``data`` is only its first ``MAX_BYTES + 1`` bytes."""
+    size = max(size or 0, len(data))
+    if size > MAX_BYTES:
+        raise CalendarError([Problem(path, 0, 0, f"file is {size / _MIB:.1f} MiB ({size:,} bytes); the limit is "
+                                                 f"{MAX_BYTES // _MIB} MiB", "split it or remove old posts")])
+    utf16 = _utf16(data)
+    if utf16:
+        raise CalendarError([Problem(path, 1, 1, f"the file is {utf16} text, not UTF-8",
+                                     "save it as UTF-8: most editors offer it under Save with Encoding")])
+    if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise CalendarError([Problem(path, 0, 0, f"not a text file (NUL byte at offset {nul})",
+        raise CalendarError([Problem(path, *_byte_position(data, nul), "NUL byte (U+0000): not a text file",
                                      "save it as UTF-8 YAML")])
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise CalendarError([Problem(path, line, col, "not valid UTF-8 text",
+        raise CalendarError([Problem(path, *_byte_position(data, exc.start),
+                                     f"not valid UTF-8 text (byte 0x{data[exc.start]:02X})",
                                      "save the file as UTF-8")]) from None
+
+
+_MIB = 1024 * 1024
+_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
+         (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
+def _utf16(data: bytes) -> str:
+    """"UTF-16" (or "UTF-32") when the file starts with that encoding's byte order mark, or has no
+    mark but reads like it: a NUL byte in every other place of its first line (YAML text starts
+    with ASCII keys, comments or dashes); "" for anything else."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    head = data[:80]
+    if len(head) < 4 or b"\x00" not in head:
+        return ""
+    even, odd = head[0::2], head[1::2]
+    if (odd.count(0) == len(odd) and even.count(0) == 0) or (even.count(0) == len(even) and odd.count(0) == 0):
+        return "UTF-16"
+    return ""
+
+
+def _byte_position(data: bytes, index: int) -> tuple[int, int]:
+    """The line and column, as an editor counts them, of the byte at ``index`` (the text before
+    it decoded as far as it can be)."""
+    before = data[:index].decode("utf-8", "replace")
+    return _position(before, len(before))
 
 
 DEEPER = f"YAML nesting is deeper than {MAX_DEPTH} levels here"
@@ -221,6 +264,9 @@ def parses_safely(text: str | bytes) -> bool:
 
 def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
     """Parse one YAML document into located plain data; raise CalendarError on any problem."""
+    breaks = _yaml_only_breaks(text, path)
+    if breaks:
+        raise CalendarError(breaks)
     deep = nesting_problem(text, path)
     if deep is not None:
         raise CalendarError([deep])
@@ -406,8 +452,29 @@ def _merge_into(out: LocDict, merged: list[LocDict]) -> None:
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+    """The 1-based line and column of ``text[index]`` as an editor counts them: a line ends at
+    LF, CRLF or CR (the only line breaks a file may hold: see :func:`_yaml_only_breaks`)."""
+    line = text.count("\n", 0, index) + text.count("\r", 0, index) - text.count("\r\n", 0, index) + 1
+    return line, index - (max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1) + 1
+
+
+def _yaml_only_breaks(text: str, path: str) -> list[Problem]:
+    """NEL (U+0085), U+2028 and U+2029 written raw, each where an editor shows it: YAML takes
+    them for line breaks (so every place after one would be misreported, and a text holding one
+    is changed), editors and ``git diff`` do not.  In a text, the escape keeps the character."""
+    if not any(char in text for char in "\x85\u2028\u2029"):  # nearly every file: 3 scans, 15x faster than
+        return []                                                # the regular expression's one
+    out = []
+    for match in _YAML_ONLY_BREAKS.finditer(text):
+        char = match.group()
+        hint = ("remove it" if char == "\x85" else
+                f"remove it, or write it as the escape \\u{ord(char):04x} inside double quotes")
+        out.append(Problem(path, *_position(text, match.start()),
+                           f"{describe(char)} is not allowed here: YAML reads it as a line break, editors do not",
+                           hint))
+        if len(out) == MAX_REPORTED:
+            break
+    return out
 
 
 def _unreadable(text: str, path: str) -> list[Problem]:
@@ -427,13 +494,14 @@ def read_file(path: str, error: type[InvalidInput] = CalendarError) -> str:
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
+            size = os.fstat(fh.fileno()).st_size
     except FileNotFoundError:
         raise error([Problem(path, 0, 0, "file not found")]) from None
     except IsADirectoryError:
         raise error([Problem(path, 0, 0, "is a directory, not a file")]) from None
     except OSError as exc:
         raise error([Problem(path, 0, 0, f"cannot read: {exc.strerror}")]) from None
-    return decode(data, path)
+    return decode(data, path, size)
 
 
 def load_file(path: str, *, what: str = "calendar") -> Any:

@@ -348,6 +348,13 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\u
 MAX_OUTSIDE = 300  # characters of an outside text kept (an alert name is a line, not a book)
 
 
+def unsafe(text: str, allowed: str = "") -> list[str]:
+    """The characters of ``text`` that :func:`outside` never writes as they are (it folds them to
+    escapes), each once, in order; those in ``allowed`` excepted.  The command line refuses the
+    same characters in a text it writes (``-m``, ``--title``): one rule for both ways in."""
+    return [char for char in dict.fromkeys(_UNSAFE.findall(text)) if char not in allowed]
+
+
 def visible(text: str, limit: int = MAX_OUTSIDE) -> str:
     """``text`` on one line with nothing invisible: a tab becomes a space, every line break and
     control character its visible escape (``\\u2028``), and at most ``limit`` characters are kept

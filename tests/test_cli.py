@@ -322,3 +322,19 @@ def test_one_metavar_style_in_every_usage_line():
         for option, metavar in re.findall(r"(--[a-z-]+) ([A-Z][A-Z:_]*)", usage):
             assert metavar in {"FILE", "N", "TEXT", "NAME", "ID", "ISO", "TIME", "DATE", "DURATION", "DURATIONS",
                                "URL", "SECONDS", "AGE", "STATES", "HOST:PORT", "FORMAT", "DIR"}, (name, option, metavar)
+
+
+def test_plan_from_today_shows_an_announcement_made_a_moment_ago(capsys, tmp_path: Path):
+    # Given an incident declared half an hour ago (at 07:30 in Berlin; the clock says 08:00 there)
+    status = tmp_path / "status.yaml"
+    status.write_text("components:\n  checkout: {name: Checkout}\nincidents:\n  - id: pay\n    title: Card payments fail\n"
+                      "    impact: major\n    components: [checkout]\n    updates:\n      - at: 2026-11-23T07:30\n"
+                      "        state: investigating\n        message: Some card payments fail.\n")
+    plan = ("plan", "--calendar", SAMPLE, "--status", str(status), "--days", "1", "--only", "status")
+    # When it is planned from now, nothing is left to show; from today, the announcement is there
+    assert run(capsys, *plan)[1].startswith("0 publications from 2026-11-23 08:00 CET")
+    code, out, err = run(capsys, *plan, "--from", "today")
+    assert (code, err) == (0, "")
+    assert out.startswith("1 publication (1 status announcement) from 2026-11-23 00:00 CET to 2026-11-24 00:00 CET\n\n"
+                          "Mon 2026-11-23 07:30 CET")
+    assert "status file: pay, incident update: investigating (major)" in out

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs import ROOT, Block, blocks, commands, herald_argv, name, pages
+from tests.docs import ROOT, Block, Command, blocks, commands, herald_argv, name, pages
 
 SAMPLES = ("content_calendar.yaml", "status.yaml")
 LINKED = (".venv", "tests", "schema")
@@ -86,6 +86,9 @@ def script(page: Path, rewrites: dict[str, str]) -> str:
         for command in commands(block):
             text = _rewrite(command.text, rewrites)
             where = shlex.quote(command.where)
+            if _shows_a_plan(command):
+                out.append(_plan_command(text, where, command.exit))
+                continue
             out.append(f"eval {shlex.quote(text)}\n")
             if command.background:
                 port = PORT.search(text)
@@ -94,6 +97,23 @@ def script(page: Path, rewrites: dict[str, str]) -> str:
             out.append(f"__rc=$?; [ \"$__rc\" = {command.exit} ] || __fail {where} "
                        f"\"exit $__rc, expected {command.exit}: \"{shlex.quote(text)}\n")
     return "".join(out)
+
+
+PLAN = re.compile(r"\bherald plan\b")
+
+
+def _shows_a_plan(command: Command) -> bool:
+    """A ``herald plan`` the reader runs to see publications: its output shown, not written to a file."""
+    return bool(PLAN.search(command.text)) and command.exit == 0 and not command.background and ">" not in command.text
+
+
+def _plan_command(text: str, where: str, status: int) -> str:
+    """A plan command that must also list something: a page shows a plan for what it lists, and a
+    plan of nothing ("0 publications", or no JSON line) shows the reader nothing (issue 27)."""
+    return (f"__out=$(eval {shlex.quote(text)}); __rc=$?; printf '%s\\n' \"$__out\"\n"
+            f"[ \"$__rc\" = {status} ] || __fail {where} \"exit $__rc, expected {status}: \"{shlex.quote(text)}\n"
+            f"case \"$__out\" in ''|'0 publications'*) __fail {where} \"lists no publication: \"{shlex.quote(text)};; "
+            "esac\n")
 
 
 def sandbox(folder: Path) -> Path:
@@ -287,3 +307,35 @@ def test_the_cli_reference_shows_every_command_run():
         for argv in (a for c in commands(block) for a in herald_argv(c.text)) if block.runs else ():
             shown |= {argv[0], " ".join(argv[:2])}
     assert [name for name, _ in _commands() if name not in shown] == []
+
+
+# an account or a setting written inline, as the tables show them: `{type: mastodon, instance: …}`
+INLINE_FLOW_MAPPING = re.compile(r"(?<!`)`(\{ *[A-Za-z_][\w-]*: [^`\n]*\})`(?!`)")
+
+
+def _yaml_problem(text: str, where: str) -> str | None:
+    from campaigns.errors import InvalidInput
+    from campaigns.yamlsource import load_text
+
+    try:
+        load_text(text, where)
+    except InvalidInput as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize("page", pages(), ids=_ids(pages()))
+def test_every_yaml_example_a_page_shows_parses(page):
+    """Every ```yaml block, and every YAML flow mapping written inline (the networks' table shows
+    each account so), parses as Herald reads YAML: a reader copies them.  (Blocks saved as files
+    were read by the commands after them, blocks only shown by nothing, and inline mappings by
+    nothing: an unquoted URL in one did not parse, issue 27.)"""
+    problems = []
+    for block in blocks(page):
+        content = [line for line in block.text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        if block.lang in ("yaml", "yml") and content:
+            problems.append(_yaml_problem(block.text, block.where))
+    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+        for found in INLINE_FLOW_MAPPING.finditer(line):
+            problems.append(_yaml_problem(found.group(1) + "\n", f"{name(page)}:{number}: `{found.group(1)}`"))
+    assert [p for p in problems if p] == []

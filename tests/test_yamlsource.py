@@ -68,7 +68,8 @@ def test_empty_file_has_a_clear_message(text):
 def test_binary_file_is_refused():
     with pytest.raises(CalendarError) as info:
         decode(b"\x89PNG\r\n\x1a\n\x00\x00", "f.yaml")
-    assert str(info.value) == "f.yaml: not a text file (NUL byte at offset 8) (save it as UTF-8 YAML)"
+    # (at its line and column: CRLF and LF end the PNG signature's lines)
+    assert str(info.value) == "f.yaml:3:1: NUL byte (U+0000): not a text file (save it as UTF-8 YAML)"
 
 
 def test_invalid_utf8_names_its_position():

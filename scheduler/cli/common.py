@@ -159,8 +159,8 @@ def state_option(p: argparse.ArgumentParser) -> None:
 def window_options(p: argparse.ArgumentParser, days: int) -> None:
     calendar_option(p)
     p.add_argument("--from", dest="start", metavar="ISO",
-                   help="window start: 2026-12-01 or 2026-12-01T10:00[+01:00] (default: now; "
-                        "without an offset, in the brand's time zone)")
+                   help="window start: today, 2026-12-01 or 2026-12-01T10:00[+01:00] (default: now; "
+                        "a day is its midnight; without an offset, in the brand's time zone)")
     p.add_argument("--days", type=positive_int, default=days, help=f"window length in days (default {days})")
 
 
@@ -322,7 +322,14 @@ def check_names(option: str, names: Iterable[str], known: Collection[str], where
 def check_text(option: str, text: str) -> str:
     """Text for a post given on the command line, with pasted CRLF/CR line breaks as LF; a
     control character (a terminal escape, a bell, a NUL…) that would reach customers or break
-    a channel is a UsageError naming it (see :mod:`campaigns.textsafety`)."""
+    a channel is a UsageError naming it (see :mod:`campaigns.textsafety`), and so is any other
+    character the status file would not keep as written (see :func:`_refuse_hidden`)."""
+    text = _without_controls(option, text)
+    _refuse_hidden(option, text)
+    return text
+
+
+def _without_controls(option: str, text: str) -> str:
     from campaigns.textsafety import describe, forbidden
 
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -335,16 +342,30 @@ def check_text(option: str, text: str) -> str:
     return text
 
 
+def _refuse_hidden(option: str, text: str) -> None:
+    """The characters the alert intake folds (:func:`status.edit.unsafe`: U+2028, U+2029, a BOM…)
+    refused, but for the line breaks and tabs a text may hold: one rule for both ways into the
+    status file.  (Written raw, YAML would read U+2028 as a line break, and the loader refuses it.)"""
+    from campaigns.textsafety import describe
+    from status.edit import unsafe
+
+    hidden = unsafe(text, allowed="\n\t")
+    if hidden:
+        raise UsageError(f"{option}: the text contains {', '.join(map(describe, hidden))}, invisible characters "
+                         "a status file cannot keep as written; write a line break instead, or remove them")
+
+
 def check_title(option: str, text: str) -> str:
     """A title: text as :func:`check_text` takes it, on one line (it becomes a mail's Subject, a
     log line, a feed entry's title and a terminal row) and without characters that turn the text
     around (U+202A-U+202E, U+2066-U+2069: a title shown reversed)."""
     from campaigns.textsafety import describe_title_problem
 
-    text = check_text(option, text)
+    text = _without_controls(option, text)
     problem = describe_title_problem(text)
     if problem:
         raise UsageError(f"{option}: {problem}")
+    _refuse_hidden(option, text)
     return text
 
 

@@ -96,7 +96,12 @@ def skipped_time(text: str, naive: datetime, tz: Any) -> str:
 
 
 def window_of(args: argparse.Namespace, calendar: Calendar, clock: Clock) -> tuple[datetime, datetime]:
-    start = parse_time(args.start, "--from", calendar) if args.start else clock.now()
+    """The window ``--from`` (default now; ``today``: midnight of today in the brand's zone, so an
+    announcement made a moment ago and not yet sent is in it) and ``--days`` say."""
+    text = args.start
+    if text == "today":
+        text = clock.now().astimezone(calendar.brand.tz).date().isoformat()
+    start = parse_time(text, "--from", calendar) if text else clock.now()
     return start, start + timedelta(days=args.days)
 
 
