@@ -22,7 +22,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCKS = {"dev.txt": ("all", "test"), "container.txt": ("x", "mastodon", "bluesky", "postgres")}
+LOCKS = {"dev.txt": ("all", "test"), "container.txt": ("x", "mastodon", "bluesky", "postgres", "fast")}
 PYTHON = "3.11"
 MARK = "# pyproject-dependencies-sha256: "
 

@@ -162,6 +162,29 @@ def test_the_core_holds_no_scientific_stack_and_no_optional_sdk():
     assert "tweepy" in core  # the project's choice: X in every install
 
 
+def test_the_core_leaves_uvloop_to_the_fast_extra_and_feeds_need_no_lxml():
+    # issue 27: the core venv <= 120 MB; uvloop (14 MB) is an extra, the container keeps it
+    core = {name(r) for r in DEPENDENCIES}
+    assert not core & {"uvloop", "feedgen", "lxml"}
+    assert [name(r) for r in EXTRAS["fast"]] == ["uvloop"]
+    container = (ROOT / "requirements" / "container.txt").read_text(encoding="utf-8")
+    assert re.search(r"^uvloop==", container, re.M) and not re.search(r"^lxml==", container, re.M)
+
+
+def test_without_uvloop_the_server_runs_on_asyncios_loop(monkeypatch):
+    import asyncio
+
+    from scheduler.web.app import serve
+
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # not installed: the core without herald[fast]
+    loop = serve(object(), "127.0.0.1", 0).config.get_loop_factory()()
+    try:
+        assert type(loop).__module__.startswith("asyncio")
+        assert loop.run_until_complete(asyncio.sleep(0, "ran")) == "ran"
+    finally:
+        loop.close()
+
+
 def test_every_extra_herald_names_is_declared_and_in_all():
     from campaigns.extras import EXTRAS as NAMED
     from campaigns.networks import BUILTIN_NETWORKS
