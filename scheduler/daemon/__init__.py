@@ -11,7 +11,7 @@ started and stopped by it; :mod:`scheduler.engine` decides what is due and acts 
   runs a newer calendar, or when a second engine shares an SQLite ledger;
 - background duties (:mod:`.background`): the status feeds, polled in their own workers;
 - hosting the web app (:mod:`.hosting`): the status site (and its alert intake) when the calendar's
-  ``engine.serve`` asks for it.
+  ``engine.serve`` asks for it, or ``herald run --serve HOST:PORT`` (which wins).
 
 Signals (:mod:`.signals`): SIGTERM/SIGINT only set an event; the main thread then stops the engine
 (:meth:`Engine.stop`: no new send starts, however long a catch-up backlog is, and "stopping" is
@@ -81,8 +81,9 @@ class Daemon:
                  clock: Clock | None = None, publishers: Mapping[str, Publisher] | None = None,
                  env: Mapping[str, str] | None = None, watch: bool = True,
                  stop_event: threading.Event | None = None, feeds: FeedReader | None = None,
-                 settling: Settling | None = None):
+                 settling: Settling | None = None, serve: str | None = None):
         self.calendar_path = calendar_path
+        self.serve = serve  # HOST:PORT of herald run --serve: the site is served whatever the calendar says
         self.status_path = status_path
         self.clock = clock or SystemClock()
         self.id = engine_id()
@@ -134,7 +135,7 @@ class Daemon:
         self.feeds.poll(now)  # in their own workers: a slow provider never delays start-up
         self.watcher.start()
         self.subscribers.start()
-        self.web.start(self.engine.calendar.engine.serve)
+        self.web.start(self.serve or self.engine.calendar.engine.serve)
         summary(self.engine, self.ledger, self.id, self.calendar_path, self.status_path, now)
 
     def run_forever(self) -> None:
