@@ -83,7 +83,6 @@ class Daemon:
                  stop_event: threading.Event | None = None, feeds: FeedReader | None = None,
                  settling: Settling | None = None, serve: str | None = None):
         self.calendar_path = calendar_path
-        self.serve = serve  # HOST:PORT of herald run --serve: the site is served whatever the calendar says
         self.status_path = status_path
         self.clock = clock or SystemClock()
         self.id = engine_id()
@@ -104,7 +103,7 @@ class Daemon:
         self.watcher = Watcher(self.engine, first.stamp, status_path, owner=self, feeds=self.feeds, timers=self.timers,
                                build=build, clock=self.clock, settling=settling or Settling(),
                                stop_event=self.stop_event, reload_lock=reloading, watch=watch)
-        self.web = SiteHost(calendar_path, status_path or "", self.ledger.url, self.clock)
+        self.web = SiteHost(calendar_path, status_path or "", self.ledger.url, self.clock, serve=serve)
         self.subscribers = SubscriberDuty(lambda: self.engine.calendar, lambda: self.engine.status, self.ledger.db,
                                           self.clock, self.id, self.stop_event, env=env,
                                           base_dir=os.path.dirname(os.path.abspath(calendar_path)))
@@ -135,7 +134,7 @@ class Daemon:
         self.feeds.poll(now)  # in their own workers: a slow provider never delays start-up
         self.watcher.start()
         self.subscribers.start()
-        self.web.start(self.serve or self.engine.calendar.engine.serve)
+        self.web.start(self.engine.calendar.engine.serve)
         summary(self.engine, self.ledger, self.id, self.calendar_path, self.status_path, now)
 
     def run_forever(self) -> None:
