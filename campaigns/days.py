@@ -81,6 +81,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 
 from .errors import HoursError
+from .lazyre import compile_lazily
 from .networks import URL_RE
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -100,7 +101,7 @@ HOURS_HINT = "a time range like 10:00-19:00 (several: 10:00-13:00, 14:00-19:00),
 CLOSED_PATTERN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(/[0-9]{4}-[0-9]{2}-[0-9]{2})?|[0-9]{2}-[0-9]{2}(/[0-9]{2}-[0-9]{2})?)$"
 CLOSED_HINT = ("a date YYYY-MM-DD, MM-DD for every year, or a range of either: 2026-12-24/2026-12-26, "
                "12-24/12-26")
-_RANGE = re.compile(r"([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})")
+_RANGE = compile_lazily(r"([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})")
 
 
 def parse_ranges(text: str) -> Ranges:
@@ -224,8 +225,8 @@ def numeric_order(language: str) -> str:
 
 # -- reading a text -----------------------------------------------------------------------------
 
-_HIDDEN = re.compile(r"<[^<>]{0,200}>|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
-                     r"|[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_HIDDEN = compile_lazily(r"<[^<>]{0,200}>|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+                         r"|[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _NOT_LETTER_AFTER = r"(?![^\W\d_])"
 _NOT_LETTER_BEFORE = r"(?<![^\W\d_])"
 _MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
@@ -239,85 +240,85 @@ _YEAR = r"(?:,?\s+([0-9]{4})(?![0-9]))?"
 # dates starting with a digit (the character before is checked apart: a pattern that starts with a
 # digit is scanned for quickly), and those starting with a month's name (looked for only in texts
 # that have one)
-_DATE_DIGITS = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])"
-    rf"|([0-9]{{1,2}})(?:{_ORDINAL}(?:\s+of)?\s+({_MONTH}){_YEAR}"
-    r"|/([0-9]{1,2})(?:/([0-9]{4}|[0-9]{2}))?(?![0-9/]))", re.IGNORECASE)
-_DATE_MONTH = re.compile(rf"({_MONTH})\s+([0-9]{{1,2}}){_ORDINAL}(?![0-9]|[:.][0-9]){_NOT_LETTER_AFTER}{_YEAR}",
-                         re.IGNORECASE)
+_DATE_DIGITS = compile_lazily(
+        r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])"
+        rf"|([0-9]{{1,2}})(?:{_ORDINAL}(?:\s+of)?\s+({_MONTH}){_YEAR}"
+        r"|/([0-9]{1,2})(?:/([0-9]{4}|[0-9]{2}))?(?![0-9/]))", re.IGNORECASE)
+_DATE_MONTH = compile_lazily(rf"({_MONTH})\s+([0-9]{{1,2}}){_ORDINAL}(?![0-9]|[:.][0-9]){_NOT_LETTER_AFTER}{_YEAR}",
+                             re.IGNORECASE)
 _MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DEIXIS_KEYS = ("today", "tonight", "tomorrow", "this", "yesterday", "last")
 _ABBREVIATION_KEYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_NUMERIC = re.compile(r"[0-9][/-][0-9]")
-_WEEKDAY = re.compile(_NOT_LETTER_BEFORE + r"(?:(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-                      r"|((?-i:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun))\.?)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_NUMERIC = compile_lazily(r"[0-9][/-][0-9]")
+_WEEKDAY = compile_lazily(_NOT_LETTER_BEFORE + r"(?:(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+                          r"|((?-i:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun))\.?)" + _NOT_LETTER_AFTER, re.IGNORECASE)
 _ABBREVIATIONS = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5,
                   "sun": 6}
-_JOIN = re.compile(r",?\s+(?:the\s+)?", re.IGNORECASE)  # between a weekday and its date
-_LISTED = re.compile(r"\s*(?:-|–|—|/|&|to|through|thru|till|until|and|or)\s*", re.IGNORECASE)
-_QUALIFIED = re.compile(_NOT_LETTER_BEFORE + r"(?:every|each|next|last|this|coming|following|previous|past|since"
-                        r"|until|till|by|before|after|from|through|between|except|other)\s+(?:the\s+)?$",
-                        re.IGNORECASE)
-_DEIXIS = re.compile(_NOT_LETTER_BEFORE + r"(today|tonight|this\s+(?:morning|afternoon|evening)"
-                     r"|tomorrow(?:\s+(?:morning|afternoon|evening|night))?|yesterday|last\s+night)"
-                     + _NOT_LETTER_AFTER, re.IGNORECASE)
+_JOIN = compile_lazily(r",?\s+(?:the\s+)?", re.IGNORECASE)  # between a weekday and its date
+_LISTED = compile_lazily(r"\s*(?:-|–|—|/|&|to|through|thru|till|until|and|or)\s*", re.IGNORECASE)
+_QUALIFIED = compile_lazily(_NOT_LETTER_BEFORE + r"(?:every|each|next|last|this|coming|following|previous|past|since"
+                            r"|until|till|by|before|after|from|through|between|except|other)\s+(?:the\s+)?$",
+                            re.IGNORECASE)
+_DEIXIS = compile_lazily(_NOT_LETTER_BEFORE + r"(today|tonight|this\s+(?:morning|afternoon|evening)"
+                         r"|tomorrow(?:\s+(?:morning|afternoon|evening|night))?|yesterday|last\s+night)"
+                         + _NOT_LETTER_AFTER, re.IGNORECASE)
 _NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14}
-_SHIFTED = re.compile(_NOT_LETTER_BEFORE + r"(?:(?:the\s+)?day\s+(after|before)|(an?|zero|one|two|three|four|five"
-                      r"|six|seven|eight|nine|ten|(?<![0-9])[0-9]{1,3})\s+(days?|weeks?|fortnights?|months?|years?)"
-                      r"(?:\s+(from|after|before|ago))?)\s+$", re.IGNORECASE)
-_SHIFTED_AFTER = re.compile(r"\s+(week|fortnight)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_SHIFTED = compile_lazily(_NOT_LETTER_BEFORE + r"(?:(?:the\s+)?day\s+(after|before)|(an?|zero|one|two|three|four|five"
+                          r"|six|seven|eight|nine|ten|(?<![0-9])[0-9]{1,3})\s+(days?|weeks?|fortnights?|months?|years?)"
+                          r"(?:\s+(from|after|before|ago))?)\s+$", re.IGNORECASE)
+_SHIFTED_AFTER = compile_lazily(r"\s+(week|fortnight)" + _NOT_LETTER_AFTER, re.IGNORECASE)
 # a day written before what happens on it, not as the name of the day the word means ("order
 # today – Friday 11 December delivery")
-_ATTRIBUTIVE = re.compile(r"\s+(?:deliver(?:y|ies)|dispatch(?:es)?|shipping|shipments?|collections?|pick-?ups?"
-                          r"|arrivals?|deadlines?|orders?|slots?|appointments?)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_ATTRIBUTIVE = compile_lazily(r"\s+(?:deliver(?:y|ies)|dispatch(?:es)?|shipping|shipments?|collections?|pick-?ups?"
+                              r"|arrivals?|deadlines?|orders?|slots?|appointments?)" + _NOT_LETTER_AFTER, re.IGNORECASE)
 # "for two weeks from today", "valid for 30 days from today": a duration that starts today
-_DURATION = re.compile(_NOT_LETTER_BEFORE + r"(?:for|lasts?|lasting)\s+$", re.IGNORECASE)
-_BRACKETED = re.compile(r"\s*[(\[]")  # "not today (Friday 11 December)": the day is still called today
-_NEGATED = re.compile(_NOT_LETTER_BEFORE + r"(?:not|instead\s+of|rather\s+than)\s+$", re.IGNORECASE)
+_DURATION = compile_lazily(_NOT_LETTER_BEFORE + r"(?:for|lasts?|lasting)\s+$", re.IGNORECASE)
+_BRACKETED = compile_lazily(r"\s*[(\[]")  # "not today (Friday 11 December)": the day is still called today
+_NEGATED = compile_lazily(_NOT_LETTER_BEFORE + r"(?:not|instead\s+of|rather\s+than)\s+$", re.IGNORECASE)
 _PUNCT = r"[\s,:()\[\]\-–—]*"
-_GLUE = re.compile(_PUNCT + r"(?:(?:is|it|it's|it’s|on|the|only)" + _NOT_LETTER_AFTER + _PUNCT + r"){0,2}",
-                   re.IGNORECASE)
-_SPACES = re.compile(r"\s*")
-_HEADING = re.compile(r"\s*[:–—]|\s+-\s")
-_LEAD = re.compile(r"[\s\-–—•*#>\"'“‘(]*")
-_BOUNDARY = re.compile(r"(?<![.!?])[.!?]+(?=\s+[^\s\da-z]|\s*$)|[;\n\r\u2028\u2029]+")
-_OPEN = re.compile(_NOT_LETTER_BEFORE + r"(?:(?:we(?:'re|’re|\s+are|\s+will\s+be|'ll\s+be|’ll\s+be)|is|are|be"
-                   r"|stays?|remains?|still|shop|store|showroom|doors)\s+open"
-                   r"|open(?:s|ing)?\s+(?:late|early|today|tonight|this|tomorrow|on|from|until|till|at|again"
-                   r"|as\s+usual)|open(?=\s[0-9]{1,2}(?:[:.][0-9]{2}|\s?[ap]\.?m))"  # open 10:00-19:00
-                   r"|(?:late|early|late-night|evening|special)\s+opening"
-                   r"|(?:come|drop|pop|stop)\s+(?:by|in|over|round|along|and)|visit\s+(?:us|our)|see\s+you"
-                   r"|clos(?:es|ing)\s+at)" + _NOT_LETTER_AFTER, re.IGNORECASE)
-_NOT_OPEN = re.compile(_NOT_LETTER_BEFORE + r"(?:closed|shut|not\s+open|no\s+late\s+opening|cancel+ed|closure)"
-                       + _NOT_LETTER_AFTER, re.IGNORECASE)
-_EXCEPTION = re.compile(_NOT_LETTER_BEFORE + r"(?:late\s+opening|open(?:ing)?\s+late|late[-\s]night|extended"
-                        r"|special\s+(?:opening\s+)?hours|early\s+opening|open(?:ing)?\s+early)"
-                        + _NOT_LETTER_AFTER, re.IGNORECASE)
+_GLUE = compile_lazily(_PUNCT + r"(?:(?:is|it|it's|it’s|on|the|only)" + _NOT_LETTER_AFTER + _PUNCT + r"){0,2}",
+                       re.IGNORECASE)
+_SPACES = compile_lazily(r"\s*")
+_HEADING = compile_lazily(r"\s*[:–—]|\s+-\s")
+_LEAD = compile_lazily(r"[\s\-–—•*#>\"'“‘(]*")
+_BOUNDARY = compile_lazily(r"(?<![.!?])[.!?]+(?=\s+[^\s\da-z]|\s*$)|[;\n\r\u2028\u2029]+")
+_OPEN = compile_lazily(_NOT_LETTER_BEFORE + r"(?:(?:we(?:'re|’re|\s+are|\s+will\s+be|'ll\s+be|’ll\s+be)|is|are|be"
+                       r"|stays?|remains?|still|shop|store|showroom|doors)\s+open"
+                       r"|open(?:s|ing)?\s+(?:late|early|today|tonight|this|tomorrow|on|from|until|till|at|again"
+                       r"|as\s+usual)|open(?=\s[0-9]{1,2}(?:[:.][0-9]{2}|\s?[ap]\.?m))"  # open 10:00-19:00
+                       r"|(?:late|early|late-night|evening|special)\s+opening"
+                       r"|(?:come|drop|pop|stop)\s+(?:by|in|over|round|along|and)|visit\s+(?:us|our)|see\s+you"
+                       r"|clos(?:es|ing)\s+at)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_NOT_OPEN = compile_lazily(_NOT_LETTER_BEFORE + r"(?:closed|shut|not\s+open|no\s+late\s+opening|cancel+ed|closure)"
+                           + _NOT_LETTER_AFTER, re.IGNORECASE)
+_EXCEPTION = compile_lazily(_NOT_LETTER_BEFORE + r"(?:late\s+opening|open(?:ing)?\s+late|late[-\s]night|extended"
+                            r"|special\s+(?:opening\s+)?hours|early\s+opening|open(?:ing)?\s+early)"
+                            + _NOT_LETTER_AFTER, re.IGNORECASE)
 # the parts of a sentence ("open today until 4 pm, and on Monday until 7 pm"): each one's hours are
 # those of the days it names
-_CLAUSE = re.compile(r"[,;()\[\]]|:(?=\s)|(?<!\s)\s+(?:and|or|but|while|whereas|plus)\s|\s[-–—]\s|[–—]",
-                     re.IGNORECASE)  # (a run of spaces tried from its start only: linear)
-_GENERIC = re.compile(_NOT_LETTER_BEFORE + r"(?:weekdays|weekends?|(?:mon|tues|wednes|thurs|fri|satur|sun)days"
-                      r"|every\s+day|daily|usually|normally|otherwise|other\s+days|holidays?)" + _NOT_LETTER_AFTER,
-                      re.IGNORECASE)
+_CLAUSE = compile_lazily(r"[,;()\[\]]|:(?=\s)|(?<!\s)\s+(?:and|or|but|while|whereas|plus)\s|\s[-–—]\s|[–—]",
+                         re.IGNORECASE)  # (a run of spaces tried from its start only: linear)
+_GENERIC = compile_lazily(_NOT_LETTER_BEFORE + r"(?:weekdays|weekends?|(?:mon|tues|wednes|thurs|fri|satur|sun)days"
+                          r"|every\s+day|daily|usually|normally|otherwise|other\s+days|holidays?)" + _NOT_LETTER_AFTER,
+                          re.IGNORECASE)
 _LINK_MARK = "\u2002"  # what a link reads as: a space (an en space, to know it was a link)
-_ONLINE = re.compile(_NOT_LETTER_BEFORE + r"(?:on-?line|web\s?(?:shop|store|site)|website|e-?(?:shop|store)"
-                     r"|(?:our|the)\s+app|app\s+store|(?:live\s+)?chat|hotline|(?:by|on\s+the)\s+phone"
-                     r"|(?<![a-z0-9-])[a-z0-9][a-z0-9-]{0,62}\.(?:example|com|net|org|shop|store|de|fr|nl|eu|io|co\.uk|uk))"
-                     + _NOT_LETTER_AFTER, re.IGNORECASE)
+_ONLINE = compile_lazily(_NOT_LETTER_BEFORE + r"(?:on-?line|web\s?(?:shop|store|site)|website|e-?(?:shop|store)"
+                         r"|(?:our|the)\s+app|app\s+store|(?:live\s+)?chat|hotline|(?:by|on\s+the)\s+phone"
+                         r"|(?<![a-z0-9-])[a-z0-9][a-z0-9-]{0,62}\.(?:example|com|net|org|shop|store|de|fr|nl|eu|io|co\.uk|uk))"
+                         + _NOT_LETTER_AFTER, re.IGNORECASE)
 # "support" and a link are online only in a clause that does not speak of the place ("our showroom
 # is open today for support", "come by today for support")
-_SUPPORT = re.compile(_NOT_LETTER_BEFORE + r"support" + _NOT_LETTER_AFTER, re.IGNORECASE)
-_PLACE = re.compile(_NOT_LETTER_BEFORE + r"(?:(?:our|the)\s+(?:showroom|store|shop|branch)"
-                    r"|(?:come|drop|pop|stop)\s+(?:by|in|over|round|along))" + _NOT_LETTER_AFTER, re.IGNORECASE)
-_PHYSICAL = re.compile(_NOT_LETTER_BEFORE + r"(?:in[-\s]store|in\s+person|doors|(?:in|at|to)\s+(?:the|our)\s+"
-                       r"(?:showroom|store|shop|branch))" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_SUPPORT = compile_lazily(_NOT_LETTER_BEFORE + r"support" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_PLACE = compile_lazily(_NOT_LETTER_BEFORE + r"(?:(?:our|the)\s+(?:showroom|store|shop|branch)"
+                        r"|(?:come|drop|pop|stop)\s+(?:by|in|over|round|along))" + _NOT_LETTER_AFTER, re.IGNORECASE)
+_PHYSICAL = compile_lazily(_NOT_LETTER_BEFORE + r"(?:in[-\s]store|in\s+person|doors|(?:in|at|to)\s+(?:the|our)\s+"
+                           r"(?:showroom|store|shop|branch))" + _NOT_LETTER_AFTER, re.IGNORECASE)
 _CLOCK = (r"(?:[0-9]{1,2}(?:[:.][0-5][0-9])?\s*[ap]\.?m\.?" + _NOT_LETTER_AFTER
           + r"|[0-9]{1,2}:[0-5][0-9](?![0-9])|noon|midday|midnight)")
-_TIMES = re.compile(rf"(?:from\s+)?(?<![0-9:.])({_CLOCK})\s*(?:-|–|—|to|until|till)\s*({_CLOCK})"
-                    rf"|{_NOT_LETTER_BEFORE}(until|till|clos(?:es?|ing)\s+at|from|opens?\s+at|opening\s+at)\s+({_CLOCK})",
-                    re.IGNORECASE)
+_TIMES = compile_lazily(rf"(?:from\s+)?(?<![0-9:.])({_CLOCK})\s*(?:-|–|—|to|until|till)\s*({_CLOCK})"
+                        rf"|{_NOT_LETTER_BEFORE}(until|till|clos(?:es?|ing)\s+at|from|opens?\s+at|opening\s+at)\s+({_CLOCK})",
+                        re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -851,7 +852,7 @@ def _time(parsed: Parsed, m: re.Match[str], day: date | None, hours: Hours, earl
                     "give the declared hours, or say it is a late or special opening", parsed.span(*m.span())))
 
 
-_CLOCK_PARTS = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?(?:([ap])\.?m\.?)?")
+_CLOCK_PARTS = compile_lazily(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?(?:([ap])\.?m\.?)?")
 
 
 def _minutes(text: str) -> int | None:

@@ -53,7 +53,8 @@ X = Extra("x", ("tweepy",))
 MASTODON = Extra("mastodon", ("mastodon",))
 BLUESKY = Extra("bluesky", ("atproto",))
 POSTGRES = Extra("postgres", ("psycopg",))
-EXTRAS = (SUGGEST, X, MASTODON, BLUESKY, POSTGRES)
+FAST = Extra("fast", ("uvloop",))  # uvicorn's libuv loop: the site's tail latency; asyncio's loop without it
+EXTRAS = (SUGGEST, X, MASTODON, BLUESKY, POSTGRES, FAST)
 
 
 def providing(module: str | None) -> Extra | None:

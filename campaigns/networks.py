@@ -27,8 +27,6 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-import regex
-
 from .extras import BLUESKY, MASTODON, Extra, X, missing
 from .xlength import invalid_characters, upper_bound, weighted_length
 
@@ -36,7 +34,6 @@ if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
 
 URL_RE = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
-_GRAPHEME = regex.compile(r"\X")
 LINK_WEIGHT = 23  # X and Mastodon count every link as 23 characters, whatever its length
 
 
@@ -44,7 +41,16 @@ def graphemes(text: str) -> int:
     """User-perceived characters (extended grapheme clusters), as Bluesky and Mastodon count."""
     if text.isascii():
         return len(text) - text.count("\r\n")
-    return len(_GRAPHEME.findall(text))
+    return len(_grapheme().findall(text))
+
+
+@lru_cache(maxsize=1)
+def _grapheme() -> Any:
+    """The extended-grapheme-cluster pattern, made at the first text that is not plain ASCII:
+    importing ``regex`` costs ``herald status`` (which counts no text) 20-30 ms."""
+    import regex
+
+    return regex.compile(r"\X")
 
 
 @lru_cache(maxsize=16384)  # a year's plan measures the same few thousand texts hundreds of thousands of times

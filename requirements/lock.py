@@ -1,14 +1,18 @@
 """The lock files: exact versions with hashes, for the same install every time.
 
 - ``requirements/dev.txt``: ``.[all,test]``, what ``make`` (and so CI) installs;
-- ``requirements/container.txt``: the core and every network and database extra, what the
-  ``Containerfile`` installs (no ``herald suggest``, no test tools).
+- ``requirements/container.txt``: the core, every network and database extra and ``fast``,
+  what the ``Containerfile`` installs (no ``herald suggest``, no test tools).
+
+Both hold the build backend too (``[build-system] requires``: setuptools), so that Herald itself
+is built from the lock with ``pip install --no-build-isolation`` (the ``Containerfile``), never
+with a setuptools pip would fetch from the index.
 
 Each is written by ``uv pip compile --generate-hashes`` (``make lock``; it needs the package
-index) and starts with the digest of the dependency sections of ``pyproject.toml`` it was made
-from.  ``python requirements/lock.py --check`` (``make lock-check``, run by ``make test`` and
-``make check``) compares that digest with ``pyproject.toml`` now, offline: a changed
-dependency without a new lock fails it.
+index) and starts with the digest of the dependency sections of ``pyproject.toml`` (its build
+backend's too) it was made from.  ``python requirements/lock.py --check`` (``make lock-check``,
+run by ``make test`` and ``make check``) compares that digest with ``pyproject.toml`` now,
+offline: a changed dependency without a new lock fails it.
 """
 
 from __future__ import annotations
@@ -22,15 +26,18 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCKS = {"dev.txt": ("all", "test"), "container.txt": ("x", "mastodon", "bluesky", "postgres")}
+LOCKS = {"dev.txt": ("all", "test"), "container.txt": ("x", "mastodon", "bluesky", "postgres", "fast")}
 PYTHON = "3.11"
 MARK = "# pyproject-dependencies-sha256: "
 
 
 def digest(pyproject: Path = ROOT / "pyproject.toml") -> str:
-    """A digest of what a lock is made from: requires-python, the dependencies and the extras."""
-    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    """A digest of what a lock is made from: requires-python, the dependencies, the extras and the
+    build backend's requirements."""
+    toml = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    project = toml["project"]
     wanted = {key: project.get(key) for key in ("requires-python", "dependencies", "optional-dependencies")}
+    wanted["build-system"] = toml["build-system"]["requires"]
     return hashlib.sha256(json.dumps(wanted, sort_keys=True).encode()).hexdigest()
 
 
@@ -55,15 +62,23 @@ def stale() -> list[str]:
     return problems
 
 
+def build_requires() -> list[str]:
+    """``[build-system] requires`` of pyproject.toml."""
+    return list(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["build-system"]["requires"])
+
+
 def write(uv: str) -> None:
-    """Every lock, anew, with ``uv`` (versions move only as far as pyproject.toml allows)."""
+    """Every lock, anew, with ``uv`` (versions move only as far as pyproject.toml allows); the
+    build backend's requirements are read from standard input (``-``): no scratch file's name in
+    the lock's "via" comments."""
+    backend = "".join(f"{requirement}\n" for requirement in build_requires())
     for name, extras in LOCKS.items():
         lock = ROOT / "requirements" / name
-        command = [uv, "pip", "compile", "pyproject.toml", "--quiet", "--generate-hashes", "--python-version",
+        command = [uv, "pip", "compile", "pyproject.toml", "-", "--quiet", "--generate-hashes", "--python-version",
                    PYTHON, "--no-header", *(f"--extra={extra}" for extra in extras)]
-        body = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        body = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, input=backend).stdout
         header = (f"# Made by `make lock` (uv pip compile --generate-hashes; pyproject.toml extras: "
-                  f"{', '.join(extras)}; Python {PYTHON}). Do not edit.\n{MARK}{digest()}\n")
+                  f"{', '.join(extras)}, and the build backend; Python {PYTHON}). Do not edit.\n{MARK}{digest()}\n")
         lock.write_text(header + body, encoding="utf-8")
         print(f"requirements/{name}: {sum(1 for line in body.splitlines() if '==' in line)} packages")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -142,6 +143,35 @@ def test_the_cli_package_imports_nothing_heavy_before_a_command_runs():
             "'requests', 'icalendar', 'campaigns.calendar', 'status.load') if m in sys.modules); print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
+
+
+STATUS_CHILD = """\
+import contextlib, io, re, sys
+sys.argv = ["herald", "status"]
+from scheduler.cli import entry
+with contextlib.redirect_stdout(io.StringIO()) as shown:
+    try:
+        entry()
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+import campaigns.days as days
+compiled = sorted(name for name, value in vars(days).items() if name.startswith("_")
+                  and (isinstance(value, re.Pattern) or "search" in getattr(value, "__dict__", {})))
+loaded = sorted(m for m in ("jinja2", "regex", "feedgenerator", "starlette", "uvicorn", "sqlalchemy") if m in sys.modules)
+print(loaded, compiled, "components:" in shown.getvalue(), file=sys.stderr)
+"""
+
+
+@pytest.mark.slow
+def test_herald_status_renders_no_page_and_reads_no_post_text(tmp_path: Path):
+    # issue 27 (herald status within 300 ms): it shows the status and the incidents; it imports
+    # neither the page renderer's Jinja2 nor the feeds' or the server's libraries, and compiles
+    # none of the patterns that read dates out of a post's text (but the hours' ranges it parses)
+    for name in ("content_calendar.yaml", "status.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    proc = subprocess.run([sys.executable, "-c", STATUS_CHILD], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert proc.stderr.strip().splitlines()[-1] == "[] ['_RANGE'] True", proc.stderr
 
 
 def test_herald_help_lists_every_command_group(capsys):

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -162,6 +163,29 @@ def test_the_core_holds_no_scientific_stack_and_no_optional_sdk():
     assert "tweepy" in core  # the project's choice: X in every install
 
 
+def test_the_core_leaves_uvloop_to_the_fast_extra_and_feeds_need_no_lxml():
+    # issue 27: the core venv <= 120 MB; uvloop (14 MB) is an extra, the container keeps it
+    core = {name(r) for r in DEPENDENCIES}
+    assert not core & {"uvloop", "feedgen", "lxml"}
+    assert [name(r) for r in EXTRAS["fast"]] == ["uvloop"]
+    container = (ROOT / "requirements" / "container.txt").read_text(encoding="utf-8")
+    assert re.search(r"^uvloop==", container, re.M) and not re.search(r"^lxml==", container, re.M)
+
+
+def test_without_uvloop_the_server_runs_on_asyncios_loop(monkeypatch):
+    import asyncio
+
+    from scheduler.web.app import serve
+
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # not installed: the core without herald[fast]
+    loop = serve(object(), "127.0.0.1", 0).config.get_loop_factory()()
+    try:
+        assert type(loop).__module__.startswith("asyncio")
+        assert loop.run_until_complete(asyncio.sleep(0, "ran")) == "ran"
+    finally:
+        loop.close()
+
+
 def test_every_extra_herald_names_is_declared_and_in_all():
     from campaigns.extras import EXTRAS as NAMED
     from campaigns.networks import BUILTIN_NETWORKS
@@ -230,14 +254,46 @@ def test_the_container_recipe_runs_as_a_user_with_a_volume_and_a_health_check():
     health = re.search(r"^HEALTHCHECK .*\n(.*)", CONTAINERFILE, re.M)
     assert health and "/healthz" in health.group(1) and "curl" not in health.group(0) + health.group(1)
     assert "pip install --require-hashes -r /tmp/container.txt" in CONTAINERFILE
-    assert "COPY requirements/container.txt" in CONTAINERFILE and "--no-deps /src" in CONTAINERFILE
-    assert re.search(r'^CMD \["herald", "run"', CONTAINERFILE, re.M)
+    assert "COPY requirements/container.txt" in CONTAINERFILE and "--no-deps" in CONTAINERFILE
+
+
+def test_every_base_image_is_pinned_by_tag_and_digest():
+    # a tag moves; the digest is the image. Both lines the same image (renewed together, see the recipe's comment)
+    bases = re.findall(r"^FROM\s+(\S+)", CONTAINERFILE, re.M)
+    assert len(bases) == 2 and len(set(bases)) == 1, bases
+    assert re.fullmatch(r"python:3\.11-slim@sha256:[0-9a-f]{64}", bases[0]), bases[0]
+
+
+def test_herald_is_built_from_the_locked_build_backend_without_build_isolation():
+    from packaging.requirements import Requirement
+
+    install = re.search(r"^RUN .*pip install (.*) /src$", CONTAINERFILE, re.M)
+    assert install and "--no-deps" in install.group(1) and "--no-build-isolation" in install.group(1)
+    assert "--check-build-dependencies" in install.group(1)  # a backend missing from the lock fails the build
+    locked = dict(re.findall(r"^([a-z0-9._-]+)==(\S+) \\$", (ROOT / "requirements" / "container.txt")
+                             .read_text(encoding="utf-8"), re.M))
+    for wanted in map(Requirement, PYPROJECT["build-system"]["requires"]):
+        assert wanted.name in locked and wanted.specifier.contains(locked[wanted.name]), (wanted, locked.get(wanted.name))
+
+
+def test_the_container_runs_the_engine_and_the_site_on_port():
+    # the site whatever the calendar's engine.serve says, where PORT says, and the health check asks there
+    cmd = re.search(r"^CMD (.*)$", CONTAINERFILE, re.M)
+    assert cmd, CONTAINERFILE
+    argv = json.loads(cmd.group(1))
+    assert argv[:2] == ["sh", "-c"] and argv[2].startswith("exec herald run ")
+    assert '--serve "0.0.0.0:${PORT}"' in argv[2]
+    port = re.search(r"^ENV .*\bPORT=(\d+)", CONTAINERFILE, re.M)
+    assert port and re.search(rf"^EXPOSE {port.group(1)}$", CONTAINERFILE, re.M)
+    health = re.search(r"^HEALTHCHECK .*\n(.*)", CONTAINERFILE, re.M)
+    assert health and "os.environ.get('PORT'" in health.group(1)
 
 
 def test_the_build_context_leaves_out_the_virtualenv_the_state_and_the_caches():
     lines = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     ignored = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
     assert {".venv", ".git", "run", "**/node_modules", "**/__pycache__", ".pytest_cache", ".mypy_cache"} <= ignored
+    assert {".env", "*.env", "site"} <= ignored  # secrets.env and the data folder of the deploy how-to
     # and nothing the recipe copies is ignored
     for copied in re.findall(r"^COPY (?!--from)(.+) \S+$", CONTAINERFILE, re.M):
         assert not set(copied.split()) & ignored, copied

@@ -148,6 +148,7 @@ def test_site_feeds_are_valid_and_carry_every_item(tmp_path: Path):
     entries = atom.findall("a:entry", ns)
     assert len(entries) == 3
     assert {e.find("a:content", ns).text for e in entries} == {"Update 0 <b>", "Update 1, corrected", "Update 2 <b>"}
+    assert {e.find("a:content", ns).get("type") for e in entries} == {"text"}  # "<b>" is text, not markup
     feed = json.loads((tmp_path / "public" / "feed.json").read_text())
     assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == 3
     assert feed["items"][0]["url"].startswith("https://status.acme.example/#")

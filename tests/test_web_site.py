@@ -427,6 +427,52 @@ def test_herald_run_serves_the_site_when_the_calendar_asks(site):
     assert not daemon._server_thread.is_alive()
 
 
+@pytest.mark.slow
+def test_herald_run_serve_serves_the_site_whatever_the_calendar_says(site):
+    # the container: the engine and the site together, the calendar saying nothing of serving
+    import socket
+
+    from scheduler.daemon import Daemon
+    from scheduler.networks.memory import MemoryPublisher
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert "engine:" not in (site / "cal.yaml").read_text()
+    daemon = Daemon(str(site / "cal.yaml"), Ledger(f"sqlite:///{site / 'state.db'}"), status_path=str(site / "status.yaml"),
+                    clock=FakeClock(T0), watch=False, publishers={"x": MemoryPublisher("x")}, serve=f"127.0.0.1:{port}")
+    daemon.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not daemon.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "Card payments" in httpx.get(f"http://127.0.0.1:{port}/").text
+    finally:
+        daemon.shutdown()
+
+
+def test_herald_run_passes_serve_to_the_engine_and_refuses_a_bad_address(site, monkeypatch, capsys):
+    import scheduler.daemon
+
+    seen = {}
+
+    class Recorded:
+        def __init__(self, *args, **kwargs):
+            seen.update(kwargs)
+
+        def run_forever(self):
+            pass
+
+    monkeypatch.setattr(scheduler.daemon, "Daemon", Recorded)
+    args = ["run", "--calendar", str(site / "cal.yaml"), "--status", str(site / "status.yaml")]
+    assert main([*args, "--serve", "0.0.0.0:8081"], clock=FakeClock(T0)) == 0
+    assert seen["serve"] == "0.0.0.0:8081"
+    seen.clear()
+    assert main([*args, "--serve", "nowhere"], clock=FakeClock(T0)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert not seen and err[-1].endswith("--serve 'nowhere': write HOST:PORT, e.g. 127.0.0.1:8080"), err
+
+
 def test_reading_pages_never_creates_a_ledger(site):
     web = client(site, FakeClock(T0))
     for path in ("/", "/incidents/pay/", "/live.json", "/metrics", "/healthz"):

@@ -42,6 +42,9 @@ def register(sub: Any) -> None:
     p.add_argument("--new-ledger", action="store_true",
                    help="start over with a new, empty ledger when the old one is damaged or gone (the broken file "
                         "is kept aside; posts due in the catch-up window may be sent again)")
+    p.add_argument("--serve", metavar="HOST:PORT",
+                   help="serve the status site at HOST:PORT too, whatever the calendar's engine.serve says "
+                        "(a container: --serve 0.0.0.0:8080)")
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("health", help="exit 0 if an engine's scheduler loop is alive, 1 if not")
@@ -100,9 +103,14 @@ def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
         failed = [o for o in outcomes if o.result in (Result.DEAD, Result.BLOCKED)]
         log.info("done: %d publication(s) handled", len(outcomes))
         return ExitStatus.FAILURE if failed else ExitStatus.OK
+    if args.serve:
+        from .web import parse_bind
+
+        parse_bind(args.serve, "--serve")  # a bad address: one line, exit 2, before anything starts
     stop = threading.Event()
     with stop_on_signals(stop):  # from here on, SIGTERM means a clean stop, even during start-up
-        daemon = Daemon(args.calendar, ledger, status_path=args.status, clock=clock, stop_event=stop)
+        daemon = Daemon(args.calendar, ledger, status_path=args.status, clock=clock, stop_event=stop,
+                        serve=args.serve)
         daemon.run_forever()
     return ExitStatus.OK
 

@@ -11,7 +11,7 @@ started and stopped by it; :mod:`scheduler.engine` decides what is due and acts 
   runs a newer calendar, or when a second engine shares an SQLite ledger;
 - background duties (:mod:`.background`): the status feeds, polled in their own workers;
 - hosting the web app (:mod:`.hosting`): the status site (and its alert intake) when the calendar's
-  ``engine.serve`` asks for it.
+  ``engine.serve`` asks for it, or ``herald run --serve HOST:PORT`` (which wins).
 
 Signals (:mod:`.signals`): SIGTERM/SIGINT only set an event; the main thread then stops the engine
 (:meth:`Engine.stop`: no new send starts, however long a catch-up backlog is, and "stopping" is
@@ -81,7 +81,7 @@ class Daemon:
                  clock: Clock | None = None, publishers: Mapping[str, Publisher] | None = None,
                  env: Mapping[str, str] | None = None, watch: bool = True,
                  stop_event: threading.Event | None = None, feeds: FeedReader | None = None,
-                 settling: Settling | None = None):
+                 settling: Settling | None = None, serve: str | None = None):
         self.calendar_path = calendar_path
         self.status_path = status_path
         self.clock = clock or SystemClock()
@@ -103,7 +103,7 @@ class Daemon:
         self.watcher = Watcher(self.engine, first.stamp, status_path, owner=self, feeds=self.feeds, timers=self.timers,
                                build=build, clock=self.clock, settling=settling or Settling(),
                                stop_event=self.stop_event, reload_lock=reloading, watch=watch)
-        self.web = SiteHost(calendar_path, status_path or "", self.ledger.url, self.clock)
+        self.web = SiteHost(calendar_path, status_path or "", self.ledger.url, self.clock, serve=serve)
         self.subscribers = SubscriberDuty(lambda: self.engine.calendar, lambda: self.engine.status, self.ledger.db,
                                           self.clock, self.id, self.stop_event, env=env,
                                           base_dir=os.path.dirname(os.path.abspath(calendar_path)))

@@ -1,6 +1,6 @@
-"""Hosting the web app: ``engine.serve: HOST:PORT`` in the calendar serves the status site from this
-process too (the same app as ``herald serve``, alert intake included: it reads the files and the
-ledger, not this engine), on a thread of its own."""
+"""Hosting the web app: ``engine.serve: HOST:PORT`` in the calendar (or ``herald run --serve``, which
+wins) serves the status site from this process too (the same app as ``herald serve``, alert intake
+included: it reads the files and the ledger, not this engine), on a thread of its own."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ log = logging.getLogger("herald.daemon")
 class SiteHost:
     """The web server, when the calendar asks for one; it is a side job: the engine runs on without it."""
 
-    def __init__(self, calendar_path: str, status_path: str, ledger_url: str, clock: Clock):
+    def __init__(self, calendar_path: str, status_path: str, ledger_url: str, clock: Clock, serve: str | None = None):
         self.calendar_path = calendar_path
+        self.serve = serve  # herald run --serve HOST:PORT: served whatever the calendar says
         self.status_path = status_path
         self.ledger_url = ledger_url
         self.clock = clock
@@ -25,7 +26,8 @@ class SiteHost:
         self.thread: threading.Thread | None = None
 
     def start(self, bind: str | None) -> None:
-        """Serve at ``bind`` (``HOST:PORT``; none: nothing to serve)."""
+        """Serve at ``bind`` (``HOST:PORT``; none: nothing to serve), or where ``herald run --serve`` said."""
+        bind = self.serve or bind
         if not bind or self.server is not None:
             return
         from ..web.app import create_app, serve

@@ -12,7 +12,7 @@ by one writer thread per account that the engine's status reaction does not wait
 ``site.json`` in the same folder, keeps every published item by publication key: a
 re-publication of the same key replaces its entry, so the site is idempotent by
 construction and ``find_recent`` is a lookup.  All user text is escaped (Jinja2
-autoescaping; feedgen for Atom; JSON for JSON Feed).
+autoescaping; feedgenerator for Atom; JSON for JSON Feed).
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-
-from feedgen.feed import FeedGenerator
 
 from campaigns.networks import BuiltinType
 
@@ -203,22 +201,14 @@ class SitePublisher(Publisher):
         return f"{self.base_url}/#{key}" if key else f"{self.base_url}/"
 
     def atom(self, items: list[dict[str, Any]], now: datetime) -> bytes:
-        feed = FeedGenerator()
-        feed.id(self.base_url + "/" if self.base_url else f"urn:herald:site:{self.name}")
-        feed.title(self.title)
-        feed.link(href=self._link(), rel="alternate")
-        feed.language(self.language)
-        feed.updated(now)
-        for item in reversed(items):  # feedgen prepends entries
-            entry = feed.add_entry()
-            entry.id(f"urn:herald:publication:{item['key']}")
-            entry.title(shorten(item.get("title") or item["text"]))
-            entry.content(item["text"], type="text")
-            entry.published(datetime.fromisoformat(item["published"]))
-            entry.updated(datetime.fromisoformat(item["published"]))
-            entry.link(href=self._link(item["key"]), rel="alternate")
-            entry.category(term=item["kind"])
-        return bytes(feed.atom_str(pretty=True))
+        from ..render.atom import atom
+
+        return atom({"id": self.base_url + "/" if self.base_url else f"urn:herald:site:{self.name}",
+                     "title": self.title, "link": self._link(), "language": self.language},
+                    ({"id": f"urn:herald:publication:{item['key']}", "text": item["text"],
+                      "title": shorten(item.get("title") or item["text"]), "link": self._link(item["key"]),
+                      "published": datetime.fromisoformat(item["published"]), "category": item["kind"]}
+                     for item in items), now)
 
     def json_feed(self, items: list[dict[str, Any]]) -> str:
         feed = {

@@ -10,9 +10,10 @@ the site comes from the same code.  Every user text goes through Jinja2's autoes
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 STATIC = ("site.css", "site.js", "review.css")
 
@@ -34,7 +35,11 @@ def _linkify(text: str) -> Any:
 
 @cache
 def environment() -> Environment:
-    """The one Jinja2 environment of every page (built once: templates are compiled once)."""
+    """The one Jinja2 environment of every page (built once: templates are compiled once).  Jinja2
+    is imported here, when a page is first rendered: ``herald status`` reads a window's times
+    through :mod:`.site` and renders no page."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     env = Environment(loader=PackageLoader("scheduler.render", "templates"),
                       autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
     env.filters["linkify"] = _linkify

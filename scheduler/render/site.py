@@ -358,24 +358,14 @@ class Renderer:
         return f"{self.data.base_url.rstrip('/')}/{path}" if self.data.base_url else f"/{path}"
 
     def atom(self) -> bytes:
-        from feedgen.feed import FeedGenerator
+        from .atom import atom
 
-        feed = FeedGenerator()
-        feed.id(self._abs("") if self.data.base_url else f"urn:herald:status:{self.brand.name}")
-        feed.title(f"{self.brand.name} status")
-        feed.link(href=self._abs(""), rel="alternate")
-        feed.link(href=self._abs("feed.atom"), rel="self")
-        feed.language(self.brand.language)
-        feed.updated(self.now)
-        for e in reversed(self.entries()):  # feedgen prepends
-            entry = feed.add_entry()
-            entry.id(f"urn:herald:{e['id']}")
-            entry.title(e["title"])
-            entry.content(e["text"], type="text")
-            entry.published(e["at"])
-            entry.updated(e.get("updated", e["at"]))
-            entry.link(href=self._abs(e["path"]), rel="alternate")
-        return bytes(feed.atom_str(pretty=True))
+        return atom({"id": self._abs("") if self.data.base_url else f"urn:herald:status:{self.brand.name}",
+                     "title": f"{self.brand.name} status", "link": self._abs(""), "self": self._abs("feed.atom"),
+                     "language": self.brand.language},
+                    ({"id": f"urn:herald:{e['id']}", "title": e["title"], "text": e["text"], "published": e["at"],
+                      "updated": e.get("updated", e["at"]), "link": self._abs(e["path"])} for e in self.entries()),
+                    self.now)
 
     def json_feed(self) -> str:
         return json.dumps({
