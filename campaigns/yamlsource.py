@@ -23,6 +23,7 @@ It is deliberately strict where YAML is dangerous or surprising:
 
 from __future__ import annotations
 
+import operator
 import re
 from itertools import accumulate
 from typing import Any, NamedTuple
@@ -104,6 +105,12 @@ class _PlainResolver(VersionedResolver):
         if kind is ScalarNode:
             return _PLAIN_TAG if implicit[0] else _STR_TAG
         return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
+
+    # The composer calls these two around every node (194,000 at 10,000 posts) for ruamel's path
+    # resolvers, which resolve() above never reads: C functions that do nothing with their arguments
+    # instead of Python calls that find none registered (0.13 s of a 10,000-post load).
+    descend_resolver = staticmethod(operator.is_)  # type: ignore[assignment]
+    ascend_resolver = staticmethod(tuple)  # type: ignore[assignment]
 
 
 def _shared_tag(name: str) -> Tag:
