@@ -252,13 +252,14 @@ def _near_repeats(accounts: list[dict[str, list[Publication]]], threshold: float
                   report: Callable[[Publication, Publication, float], None]) -> None:
     """Nearly the same text within the window: each post against the recent ones like it.  Accounts
     post the same texts (link parameters aside): the texts are numbered once, and their shingles,
-    index prefixes and pair scores are shared by every account."""
+    index prefixes, pair scores and the pairs found alike are shared by every account."""
     ids: dict[str, int] = {}
     for groups in accounts:
         for text in groups:
             ids.setdefault(text, len(ids))
     sets = [shingles_of_normal(text) for text in ids]
     scores: dict[int, float] = {}
+    alike_pairs: dict[int, list[int]] = {}
     prefixes: list[list[int]] | None = None
     for groups in accounts:
         # at one instant, the account's texts in the order they first appear (as the plan has them)
@@ -270,7 +271,7 @@ def _near_repeats(accounts: list[dict[str, list[Publication]]], threshold: float
             alike = [recent.find_and_add(at, item, sets, pub) for at, _, item, pub in timeline]
         else:
             prefixes = prefixes or rank_prefixes(sets, threshold)
-            index: RecentIndex[Publication] = RecentIndex(threshold, window, sets, prefixes, scores)
+            index: RecentIndex[Publication] = RecentIndex(threshold, window, sets, prefixes, scores, alike_pairs)
             alike = [index.find_and_add(at, item, pub) for at, _, item, pub in timeline]
         for row, found in zip(timeline, alike, strict=True):
             if found is not None:
@@ -279,7 +280,9 @@ def _near_repeats(accounts: list[dict[str, list[Publication]]], threshold: float
 
 class _Repeats:
     """Reports a repeat (``later`` of ``earlier``, ``score`` 1.0: word for word) once per pair of
-    templates on an account, as a ``duplicate`` or ``near-duplicate`` finding."""
+    templates on an account, as a ``duplicate`` or ``near-duplicate`` finding.  (Tens of thousands
+    on a big calendar: each is made as a problem directly, at its rule's level, as
+    :meth:`Collector.add` would make it from ``checker.finding``.)"""
 
     def __init__(self, calendar: Calendar, checker: VoiceChecker, out: Collector):
         self.calendar, self.checker, self.out = calendar, checker, out
@@ -287,6 +290,11 @@ class _Repeats:
         self.seen: set[tuple[object, ...]] = set()
         self.times: dict[datetime, str] = {}  # (posts recur at the same few instants)
         self.templates: dict[tuple[str, str, int], Template | None] = {}
+        self.levels = {rule: found.severity if (found := checker.finding(rule, "")) else None
+                       for rule in ("duplicate", "near-duplicate")}
+        self.refusals = {name: _refusal(account.type) for name, account in calendar.networks.items()}
+        self.hints = (f"give it more variants, or draw on {{weekday}}, {{season}} or a countdown; repeats must be "
+                      f"{self.window} apart", f"reword one of them; similar posts must be {self.window} apart")
 
     def __call__(self, later: Publication, earlier: Publication, score: float) -> None:
         template, first = self.template(later), self.template(earlier)
@@ -296,25 +304,27 @@ class _Repeats:
         if pair in self.seen:
             return
         self.seen.add(pair)
+        rule = "duplicate" if score >= 1.0 else "near-duplicate"
+        level = self.levels[rule]
+        if level is None:
+            return
         same = "itself" if earlier.post == later.post else f"post {earlier.post!r}"
         gap = later.at - earlier.at
         days = f"{gap.days} days" if gap.days != 1 else "1 day"
         where = f"post {later.post!r} on {later.network} at {self.when(later.at)}"
         if score >= 1.0:
-            refuses = _refusal(self.calendar.networks[later.network].type)
-            found = self.checker.finding(
-                "duplicate", f"{where} repeats {same} word for word ({self.when(earlier.at)}, {days} earlier"
-                             f"{refuses})",
-                f"give it more variants, or draw on {{weekday}}, {{season}} or a countdown; repeats must be "
-                f"{self.window} apart")
+            message = (f"duplicate: {where} repeats {same} word for word ({self.when(earlier.at)}, {days} earlier"
+                       f"{self.refusals[later.network]})")
+            hint = self.hints[0]
         else:
-            found = self.checker.finding(
-                "near-duplicate",
-                f"{where} is {score:.0%} the same as {same} ({self.when(earlier.at)}, {days} earlier)",
-                f"reword one of them; similar posts must be {self.window} apart")
-        if found:
-            self.out.add(self.calendar.path, template.line, template.col, found, key=("repetition", *pair),
-                         posts=tuple(dict.fromkeys((later.post, earlier.post))))
+            message = (f"near-duplicate: {where} is {score:.0%} the same as {same} ({self.when(earlier.at)}, "
+                       f"{days} earlier)")
+            hint = self.hints[1]
+        key = ("repetition", *pair)
+        if key not in self.out.problems:
+            self.out.problems[key] = Problem(self.calendar.path, template.line, template.col, message, hint, level,
+                                             posts=(later.post,) if later.post == earlier.post else
+                                             (later.post, earlier.post))
 
     def template(self, pub: Publication) -> Template | None:
         key = (pub.post, pub.network, pub.variant)

@@ -118,14 +118,16 @@ class RecentIndex(Generic[P]):
     reported as like itself (identical texts are the caller's simpler case).
 
     Several accounts posting the same texts share the work that is the texts': ``prefixes``
-    (from :func:`rank_prefixes`, over ``sets``, at this threshold) and ``scores`` (a dict of the
-    pairs' similarities by :func:`pair_key`, filled as pairs are met).
+    (from :func:`rank_prefixes`, over ``sets``, at this threshold), ``scores`` (a dict of the
+    pairs' similarities by :func:`pair_key`, filled as pairs are met) and ``alike`` (the pairs
+    found alike, at this threshold: each item's list of the others).
 
     Times are kept as whole microseconds since the first post's (aware times of many zones compare
     slowly, and the walk below compares one per post it meets)."""
 
     def __init__(self, threshold: float, window: timedelta, sets: Sequence[frozenset[int]],
-                 prefixes: Sequence[list[int]] | None = None, scores: dict[int, float] | None = None):
+                 prefixes: Sequence[list[int]] | None = None, scores: dict[int, float] | None = None,
+                 alike: dict[int, list[int]] | None = None):
         _check_threshold(threshold)
         self.threshold = threshold
         self.window = window // _MICROSECOND
@@ -144,6 +146,9 @@ class RecentIndex(Generic[P]):
         self.added = 0
         self.origin: datetime | None = None
         self.scores = {} if scores is None else scores  # recurring posts meet the same pairs again
+        # item -> the items found alike to it so far (each pair once, when scored): where a look starts
+        self.alike: dict[int, list[int]] = {} if alike is None else alike
+        self.sizes = [len(s) for s in sets]
 
     def find_and_add(self, at: datetime, item: int, payload: P) -> tuple[P, float] | None:
         if self.origin is None:
@@ -154,9 +159,11 @@ class RecentIndex(Generic[P]):
         postings = self.postings
         size = len(sets)
         # A text posted before was answered then: of the posts up to that one, the most recent alike
-        # was that answer (nothing alike came between them), so only the posts since are looked at
-        stop = numbers[item]
-        best: tuple[int, int, P, float] | None = None
+        # was that answer (nothing alike came between them), so only the posts since are looked at;
+        # and the latest post in the window of a text found alike before is an answer already, so only
+        # the posts since that one are
+        best = self._known(item, oldest)
+        stop = numbers[item] if best is None else best[0]
         self.added += 1
         for position, shingle in enumerate(self.prefixes[item]):
             posting = postings.get(shingle)
@@ -170,7 +177,7 @@ class RecentIndex(Generic[P]):
                 pair = item * size + other if item < other else other * size + item  # (pair_key, inlined)
                 score = scores.get(pair)
                 if score is None:
-                    score = scores[pair] = _score(sets[item], sets[other], position, where, threshold)
+                    score = scores[pair] = self._score(item, other, position, where)
                 if score >= threshold:
                     best = (number, times[other], self.payloads[other], score)  # type: ignore[assignment]
                     stop = number
@@ -184,22 +191,46 @@ class RecentIndex(Generic[P]):
         numbers[item], times[item], self.payloads[item] = self.added, now, payload
         return (best[2], best[3]) if best is not None else None
 
+    def _known(self, item: int, oldest: int) -> tuple[int, int, P, float] | None:
+        """The latest post in the window, since the text's own last post, of a text found alike to it
+        before; None if there is none."""
+        numbers, times = self.numbers, self.times
+        top, found = numbers[item], -1
+        for other in self.alike.get(item, ()):
+            number = numbers[other]
+            if number > top and times[other] >= oldest:
+                top, found = number, other
+        if found < 0:
+            return None
+        size = len(self.sets)
+        pair = item * size + found if item < found else found * size + item
+        return top, times[found], self.payloads[found], self.scores[pair]  # type: ignore[return-value]
+
+    def _score(self, item: int, other: int, position: int, where: int) -> float:
+        """:func:`_score` of the pair, which is remembered in ``alike`` when alike."""
+        score = _score(self.sets[item], self.sets[other], position, where, self.threshold, self.sizes[item],
+                       self.sizes[other])
+        if score >= self.threshold:
+            self.alike.setdefault(item, []).append(other)
+            self.alike.setdefault(other, []).append(item)
+        return score
+
     def _still_recent(self, item: int, oldest: int) -> tuple[int, int, P, float] | None:
         """The answer for the text's previous post, if it is still in the window (nothing alike came since)."""
         earlier = self.answers[item]
         return earlier if earlier is not None and earlier[1] >= oldest else None
 
 
-def _score(a: frozenset[int], b: frozenset[int], position_a: int, position_b: int, threshold: float) -> float:
+def _score(a: frozenset[int], b: frozenset[int], position_a: int, position_b: int, threshold: float,
+           size_a: int, size_b: int) -> float:
     """The pair's Jaccard similarity, or 0.0 when where they first meet keeps it under the threshold.
 
     A pair is scored where the index first meets it: at the first shingle, in rank order, that
     the two share (one ranked before it and in both would be in both prefixes, and met there
     first).  Only the shingles ranked after it in both can be shared besides: at most
     ``1 + min(|A| - i - 1, |B| - j - 1)`` for its positions i and j (the "positional filter" of
-    PPJoin, Xiao, Wang, Lin and Yu 2008).  The bound's similarity is compared as jaccard computes
-    it, so nothing at or above the threshold is ever passed over."""
-    size_a, size_b = len(a), len(b)
+    PPJoin, Xiao, Wang, Lin and Yu 2008).  The bound's similarity is compared as jaccard computes it,
+    so nothing at or above the threshold is ever passed over.  ``size_a``, ``size_b``: the sets' sizes."""
     after_a, after_b = size_a - position_a, size_b - position_b
     most = after_a if after_a < after_b else after_b  # (1 + the fewer ranked after it)
     if most / (size_a + size_b - most) < threshold:

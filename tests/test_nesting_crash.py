@@ -55,3 +55,42 @@ def test_a_calendar_of_many_flow_lists_side_by_side_is_not_deep():
 
     text = "posts:\n" + "".join(f"  - {{id: p{i}, networks: [x, site], tags: [a, b]}}\n" for i in range(5_000))
     assert nesting_problem(text, "c.yaml") is None
+
+
+def _deep_at_oracle(text: str, limit: int, deep: int) -> int | None:
+    """Where the first run of brackets deeper than ``limit`` began to be ``deep`` levels deep (the
+    walk one bracket at a time, an unmatched closer leaving the depth at 0), or None."""
+    depth, deep_at = 0, -1
+    for index, char in enumerate(text):
+        if char not in "[]{}":
+            continue
+        depth = max(depth + (1 if char in "[{" else -1), 0)
+        if depth == deep and deep_at < 0:
+            deep_at = index
+        if depth > limit:
+            return deep_at
+        if depth == 0:
+            deep_at = -1
+    return None
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_deep_brackets_are_found_where_the_walk_one_bracket_at_a_time_finds_them(seed: int):
+    import random
+
+    from campaigns.yamlsource import MAX_DEPTH, MAX_FLOW_DEPTH, nesting_problem
+
+    rng = random.Random(seed)
+    parts = []
+    for _ in range(rng.randrange(1, 40)):  # runs of openers and closers around the limit, text between
+        parts.append(rng.choice("[{") * rng.randrange(0, MAX_FLOW_DEPTH // 3))
+        parts.append("x: y\n" * rng.randrange(0, 3))
+        parts.append(rng.choice("]}") * rng.randrange(0, MAX_FLOW_DEPTH // rng.choice((3, 4))))
+    text = "".join(parts)
+    deep_at = _deep_at_oracle(text, MAX_FLOW_DEPTH, MAX_DEPTH)
+    found = nesting_problem(text, "c.yaml")
+    if deep_at is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert (found.line, found.col) == (text.count("\n", 0, deep_at) + 1, deep_at - text.rfind("\n", 0, deep_at))

@@ -159,7 +159,8 @@ def test_the_recent_index_answers_as_comparing_with_every_recent_post(seed):
 @pytest.mark.parametrize("seed", range(8))
 def test_accounts_sharing_one_ranking_and_the_scores_each_answer_as_comparing_with_every_recent_post(seed):
     """Two accounts posting from one pool of texts, their indexes built on one ranking of the
-    shingles (over every text) and one dict of scores, as lint builds them: each account's
+    shingles (over every text), one dict of scores and one of the pairs found alike, as lint builds
+    them (the second account's looks start from the pairs the first one found): each account's
     answers are RecentExact's, post for post, texts posted again and again included."""
     from campaigns.similarity import RecentExact, rank_prefixes
 
@@ -174,11 +175,11 @@ def test_accounts_sharing_one_ranking_and_the_scores_each_answer_as_comparing_wi
     sets = [shingles(t) for t in texts]
     threshold = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0][seed]
     window = timedelta(days=rng.choice([1, 3, 7, 14]))
-    prefixes, scores = rank_prefixes(sets, threshold), {}
+    prefixes, scores, alike = rank_prefixes(sets, threshold), {}, {}
     for _account in range(2):
         pool = rng.sample(range(len(texts)), 90)  # (texts of the other account's too, not all)
         at = datetime(2027, 1, 1, tzinfo=UTC)
-        exact, index = RecentExact(threshold, window), RecentIndex(threshold, window, sets, prefixes, scores)
+        exact, index = RecentExact(threshold, window), RecentIndex(threshold, window, sets, prefixes, scores, alike)
         answers = []
         for n in range(1200):
             at += timedelta(hours=rng.choice([0, 0, 1, 6, 24, 72]))
