@@ -49,3 +49,27 @@ def test_one_word_that_names_several_articles_does_not_match_any_of_them():
     assert not scores["Le produit est très joli, je suis ravie de mon achat."].any()
     bulb = scores["Quelle ampoule faut-il pour le lampadaire Orsay ?"]
     assert bulb[3] == 0 and max(bulb[grouping.shown:]) > 0  # the bulb article's name still matches it alone
+
+
+ORDERS = [Answer("Cancel or change an order", "https://help.example/cancel-order", "Cancel until it ships."),
+          Answer("Returns and refunds: how to send items back", "https://help.example/returns", "Within 30 days.")]
+TORN = ["I want to cancel my order please", "Can I cancel the order I placed yesterday?",
+        "How do I return the jacket and get a refund?", "Returns and refunds for my boots",
+        "Please cancel order, I ordered the wrong size", "I want a refund, how do I send items back?"] * 3 + [
+        "I want to cancel the purchase and send the tent back",
+        "Kindly process the attached invoice payment now, our accountant will cancel the reminder once you "
+        "return the signed remittance form."]
+
+
+def test_a_request_torn_between_two_answers_it_names_still_needs_to_match_one():
+    """A request that says the words of two answers' titles ("cancel", "return") joined one of
+    them whatever its resemblance, above zero: an invoice reminder that matches neither answer
+    joined the cancellations.  One that matches them as well as a seed does still joins."""
+    import numpy as np
+
+    _, grouping = _scores(TORN, ORDERS)
+    scores = grouping._answer_scores()
+    grouping._seed(np.stack([scores[:, g].max(axis=1) for g in grouping.groups], axis=1))
+    topic = dict(zip(grouping.docs.texts, grouping.topic, strict=True))
+    assert topic[TORN[-1]] == -1
+    assert topic[TORN[-2]] >= 0 and topic[TORN[0]] >= 0 and topic[TORN[2]] >= 0

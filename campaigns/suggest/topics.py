@@ -865,7 +865,10 @@ class _Grouping:
         similarity[torn] *= named[torn][:, live]
         pick = similarity.argmax(axis=1)
         value = similarity.max(axis=1)
-        join = ((value >= JOIN) | (torn & (value > 0))) & ~self.noise & (~self.thanks | (value >= SEED))
+        # its words are shared among the answers it names, diluting its resemblance to each: it
+        # matches one of them as well as a seed does (only no answer leads)
+        strong = torn & (order[:, -1] >= SEED) & (value > 0)
+        join = ((value >= JOIN) | strong) & ~self.noise & (~self.thanks | (value >= SEED))
         self.topic[join] = np.asarray(live)[pick[join]]
         self.topic[seeded] = best[seeded]
         self.score[join] = per_group[np.flatnonzero(join), np.asarray(live)[pick[join]]]
