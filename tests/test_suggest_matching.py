@@ -73,3 +73,18 @@ def test_a_request_torn_between_two_answers_it_names_still_needs_to_match_one():
     topic = dict(zip(grouping.docs.texts, grouping.topic, strict=True))
     assert topic[TORN[-1]] == -1
     assert topic[TORN[-2]] >= 0 and topic[TORN[0]] >= 0 and topic[TORN[2]] >= 0
+
+
+def test_a_particle_after_a_phrase_that_is_not_the_verbs_object_is_a_noun():
+    """"Could you send a photo of the back?" was read as "send back", a return: "back" was joined
+    to a verb five words before it, across "a photo of the"."""
+    from campaigns.suggest.words import Words
+
+    words = Words()
+    assert "~return" not in words.tokens("en", "Could you send a photo of the back?")
+    assert "~return" not in words.tokens("en", "I sent a photo of the back of the lamp")
+    for returned in ("send the Hardanger tent back", "send the Polarlicht down jacket back", "send it back to you",
+                     "give me my money back",
+                     "send back the tent"):
+        assert "~return" in words.tokens("en", returned), returned
+    assert "~return" in words.tokens("de", "Ich schicke die Jacke an euch zurück")  # its particle ends the clause

@@ -285,6 +285,8 @@ class Words:
                     continue
                 alone = self.word(language, w)
                 for j in range(i - 1, max(-1, i - 1 - PARTICLE_REACH), -1):
+                    if not prefix and not self._object(language, words[j + 1:i]):
+                        break  # "send a photo of the back": the back of something, not sending it back
                     joined = f"{w}{words[j]}".lower() if prefix else f"{words[j]}_{w}".lower()
                     concept = self.word(language, joined)
                     if concept.startswith("~") and concept != alone:
@@ -292,6 +294,16 @@ class Words:
                         break
             out.extend(x for x in words if x)
         return out
+
+    def _object(self, language: str, between: list[str]) -> bool:
+        """Whether the words between a verb and its particle can be the verb's object, as a
+        language that puts the particle after it says one: little words alone (stop words:
+        "send [it] back") or a phrase that ends in a word of its own ("send [the Polarlicht down
+        jacket] back"); one that ends in a little word after its own ("send [a photo of the]
+        back") makes the particle a noun (the back of something)."""
+        stop = self.stop.get(language, self.stop["en"])
+        little = [w.lower() in stop for w in between]
+        return not little or not little[-1] or all(little)
 
     def shown(self, token: str) -> str:
         """A token as a person reads it: the word customers wrote most for it."""
