@@ -88,3 +88,22 @@ def test_a_particle_after_a_phrase_that_is_not_the_verbs_object_is_a_noun():
                      "send back the tent"):
         assert "~return" in words.tokens("en", returned), returned
     assert "~return" in words.tokens("de", "Ich schicke die Jacke an euch zurück")  # its particle ends the clause
+
+
+def test_the_languages_of_a_large_file_are_learnt_from_a_sample_and_every_text_gets_its_own(monkeypatch):
+    """Every long text was read among all seven languages to learn the two a file is written in
+    (a third of the time of 100,000 different requests): a sample tells them, and the other texts
+    are read among those two only, with the same result."""
+    import campaigns.suggest.words as words
+
+    texts = ["Bonjour, je n'ai toujours pas reçu mon colis commandé la semaine dernière.",
+             "Hello, my parcel still has not arrived and I ordered it last week.",
+             "Pourriez-vous me dire quand ma lampe sera livrée, s'il vous plaît ?",
+             "Can you tell me when my lamp will be delivered, please?"] * 5 + ["Where is my order"]
+    whole = words.detect(texts, "fr")
+    monkeypatch.setattr(words, "LANGUAGE_SAMPLE", 3)
+    read: list[str] = []
+    detect = words._detect
+    monkeypatch.setattr(words, "_detect", lambda t, languages: read.extend(languages) or detect(t, languages))
+    assert words.detect(texts, "fr") == whole == ["fr", "en", "fr", "en"] * 5 + ["en"]
+    assert read.count("it") == 1  # one pass among every language (on the sample), the others among fr and en
