@@ -107,3 +107,22 @@ def test_the_languages_of_a_large_file_are_learnt_from_a_sample_and_every_text_g
     monkeypatch.setattr(words, "_detect", lambda t, languages: read.extend(languages) or detect(t, languages))
     assert words.detect(texts, "fr") == whole == ["fr", "en", "fr", "en"] * 5 + ["en"]
     assert read.count("it") == 1  # one pass among every language (on the sample), the others among fr and en
+
+
+def test_a_ticket_in_a_json_document_is_placed_at_its_line_in_the_file(tmp_path):
+    """`--json` gave a ticket of a JSON document (Zendesk's {"tickets": [...]}, Freshdesk's list)
+    the ticket's position in the list as its "line"."""
+    import json
+
+    from campaigns.suggest.readers import read_requests
+
+    tickets = [{"id": n, "subject": f"Where is my order {n}?", "description": "It has not arrived.\nOrder 12",
+                "created_at": "2026-11-02T09:14:00Z"} for n in range(1, 4)]
+    for doc in ({"count": 3, "meta": {"note": "[not tickets]"}, "tickets": tickets, "next_page": None}, tickets):
+        path = tmp_path / "tickets.json"
+        path.write_text(json.dumps(doc, indent=2))
+        starts = [i for i, line in enumerate(path.read_text().splitlines(), start=1) if line.strip() == "{"]
+        lines = [r.line for r in read_requests(str(path))]
+        assert lines == starts[-3:] and lines != [1, 2, 3]
+    path.write_text("\n\n" + "\n".join(json.dumps(t) for t in tickets) + "\n")  # blank lines first
+    assert [r.line for r in read_requests(str(path))] == [3, 4, 5]
