@@ -126,3 +126,26 @@ def test_a_ticket_in_a_json_document_is_placed_at_its_line_in_the_file(tmp_path)
         assert lines == starts[-3:] and lines != [1, 2, 3]
     path.write_text("\n\n" + "\n".join(json.dumps(t) for t in tickets) + "\n")  # blank lines first
     assert [r.line for r in read_requests(str(path))] == [3, 4, 5]
+
+
+def test_a_latin_1_file_is_named_as_western_not_central_european(tmp_path):
+    """A Latin-1 French or German export was said to look like cp1250 (or cp775): read so, "à"
+    and "è" come out as "ŕ" and "č".  Among the readings as likely as the best, the one Western
+    European single-byte encodings share is named (cp1252, what the WHATWG maps "latin1" to)."""
+    import pytest
+
+    from campaigns.errors import InvalidInput
+    from campaigns.suggest.readers import read_requests, sniff_encoding
+
+    for text in ("question,count\nOù est ma commande ? Très déçue,3\nJe voudrais retourner la lampe achetée à Lyon,2\n",
+                 "question,count\nWo ist meine Bestellung,3\nRücksendung für meinen Stuhl bitte,2\n"):
+        path = tmp_path / "latin.csv"
+        path.write_bytes(text.encode("latin-1"))
+        with pytest.raises(InvalidInput) as caught:
+            list(read_requests(str(path)))
+        assert "--encoding cp1252" in str(caught.value.problems[0])
+        assert [r.text for r in read_requests(str(path), "cp1252")] == [
+            line.rsplit(",", 1)[0] for line in text.splitlines()[1:]]
+    czech = ("otázka,počet\nKde je moje objednávka? Příliš dlouho čekám na zásilku,3\n"
+             "Chci vrátit židli, je poškozená,2\n").encode("cp1250")
+    assert sniff_encoding(czech) == "cp1250"  # a reading only cp1250 gives, as likely as cp1252's: still cp1250
