@@ -464,3 +464,19 @@ def test_an_articles_address_name_does_not_keep_its_real_translation_out():
     returns = by_key["ret-en"]
     assert returns.count == 120 and {m.answer.key for m in returns.matches if m.good} == {"ret-en", "ret-fr"}
     assert by_key["pw"].count == 80
+
+
+@pytest.mark.slow
+def test_a_second_append_says_what_is_already_drafted(capsys, tmp_path):
+    """A rerun with --append drafted every post again under a new id, lint left each out as a
+    duplicate of the first, and the run said "no topic has a good answer, nothing to draft"."""
+    calendar = tmp_path / "content_calendar.yaml"
+    shutil.copy(SAMPLE, calendar)
+    assert _suggest(capsys, calendar, "--append")[0] == 0
+    drafted = sorted(p.id for p in load(str(calendar)).posts if p.campaign == "suggested")
+    before = calendar.read_text()
+    code, out, err = _suggest(capsys, calendar, "--append")
+    assert code == 0, err
+    assert calendar.read_text() == before
+    assert "nothing to draft" not in err and "left out" not in err
+    assert f"already drafted: {', '.join(drafted)}" in err

@@ -108,6 +108,7 @@ class Draft:
     merged: str  # the whole calendar with them appended (comments kept)
     calendar: Calendar  # the merged calendar, validated
     warnings: list[Problem] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # posts an earlier run drafted for these topics (not again)
 
 
 def _hours(hours: tuple[int, ...]) -> str:
@@ -280,7 +281,13 @@ def draft(calendar: Calendar, text: str, suggestions: list[Suggestion], starts: 
     language = language_of(calendar)
     posts: list[DraftedPost] = []
     reported: list[Problem] = []
+    drafted = {p.id for p in calendar.posts if (p.campaign or "").startswith(CAMPAIGN)}
+    already: list[str] = []
     for s in suggestions:
+        pid = _base_id(s, language)
+        if pid in drafted:  # an earlier run's post for this topic (--append again): not a second one
+            already.append(pid)
+            continue
         post = _post(calendar, checker, s, language, campaign, taken, (first, last))
         if isinstance(post, Problem):
             reported.append(post)
@@ -288,7 +295,16 @@ def draft(calendar: Calendar, text: str, suggestions: list[Suggestion], starts: 
             posts.append(post)
     posts, problems, merged_calendar, fragment_text, merged = _settle(calendar, text, posts, campaign, accounts,
                                                                       starts, reported)
-    return Draft(posts, campaign, fragment_text, merged, merged_calendar, problems)
+    return Draft(posts, campaign, fragment_text, merged, merged_calendar, problems, already)
+
+
+def _base_id(s: Suggestion, language: str) -> str:
+    """The id a topic's post is drafted under (before a number makes it unique), '' without an answer."""
+    match = answer_in(s, language)
+    if match is None:
+        return ""
+    named = tuple(re.findall(r"\w+", match.answer.title.lower()))[:4] if not match.answer.link else s.topic.terms
+    return f"suggest-{_slug(named)}"
 
 
 def _post(calendar: Calendar, checker: Any, s: Suggestion, language: str, campaign: str, taken: set[str],
@@ -298,8 +314,7 @@ def _post(calendar: Calendar, checker: Any, s: Suggestion, language: str, campai
     if match is None:
         return None
     kind = kind_of(match)
-    named = tuple(re.findall(r"\w+", match.answer.title.lower()))[:4] if not match.answer.link else s.topic.terms
-    pid = base = f"suggest-{_slug(named)}"
+    pid = base = _base_id(s, language)
     n = 2
     while pid in taken:
         pid, n = f"{base}-{n}", n + 1

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -109,12 +110,23 @@ FORMATS = (
 KNOWN_COLUMNS = sorted({c for f in FORMATS for c in f.needs})
 
 
+WESTERN = "cp1252"  # what the WHATWG encoding standard reads "latin1" and "iso-8859-1" as
+
+
 def sniff_encoding(sample: bytes) -> str:
-    """The encoding charset-normalizer finds most likely for ``sample`` ('' when none fits)."""
+    """The encoding charset-normalizer finds most likely for ``sample`` ('' when none fits).  Of
+    the readings as likely as the best (as little "chaos"), the one the most encodings agree on:
+    a short Latin-1 sample reads as well in cp1250 alone ("à" as "ŕ") as in cp1252 and the other
+    Western ones; named :data:`WESTERN` when that is among them."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
-    return best.encoding if best is not None else ""
+    found = from_bytes(sample)
+    best = found.best()
+    if best is None:
+        return ""
+    tied = [m for m in found if m.chaos <= best.chaos]
+    agreed = max(tied, key=lambda m: len(m.could_be_from_charset))  # the first of the largest
+    return WESTERN if WESTERN in agreed.could_be_from_charset else agreed.encoding
 
 
 def _decode_error(path: str, data: bytes, encoding: str, exc: UnicodeDecodeError, base: int) -> InvalidInput:
@@ -414,12 +426,12 @@ def _created(path: str, line: int, written: Any) -> datetime | None:
                                     "expected e.g. 2026-11-02T09:14:00Z")]) from None
 
 
-def _json_lines(path: str, first: str, lines: Iterator[str]) -> Iterator[Request]:
+def _json_lines(path: str, first: str, lines: Iterator[str], start: int = 1) -> Iterator[Request]:
     """One ticket per line (the incremental export), streamed (orjson: parsing is most of the
-    time a large export takes to read)."""
+    time a large export takes to read); ``first`` is on line ``start``."""
     import orjson
 
-    for n, text in enumerate((first, *(lo.strip() for lo in lines)), start=1):
+    for n, text in enumerate((first, *(lo.strip() for lo in lines)), start=start):
         if not text:
             continue
         try:
@@ -455,21 +467,57 @@ def _tickets(path: str, whole: str) -> list[Any]:
     return tickets
 
 
+_SPACE = re.compile(r"\s*")
+
+
+def _skip(text: str, at: int) -> int:
+    """Where the white space at ``at`` in ``text`` ends."""
+    found = _SPACE.match(text, at)
+    return found.end() if found else at
+
+
+def _ticket_lines(whole: str, blank: int) -> Iterator[int]:
+    """The line each ticket of a JSON document (``{"tickets": [...]}`` or a list, already read
+    whole: valid) starts on, ``blank`` lines before its first; the ticket's position in the list
+    for a document of another shape."""
+    decoder, at = json.JSONDecoder(), _skip(whole, 0)
+    if whole.startswith("{", at):
+        at = _skip(whole, at + 1)
+        while not whole.startswith("}", at):
+            key, at = decoder.raw_decode(whole, at)
+            at = _skip(whole, _skip(whole, at) + 1)  # past the colon
+            if key == "tickets" and whole.startswith("[", at):
+                break
+            at = _skip(whole, decoder.raw_decode(whole, at)[1])
+            at = _skip(whole, at + 1) if whole.startswith(",", at) else at
+    if not whole.startswith("[", at):
+        yield from itertools.count(1)
+        return
+    line, counted, at = 1 + blank, 0, _skip(whole, at + 1)
+    while not whole.startswith("]", at):
+        line, counted = line + whole.count("\n", counted, at), at
+        yield line
+        at = _skip(whole, decoder.raw_decode(whole, at)[1])
+        at = _skip(whole, at + 1) if whole.startswith(",", at) else at
+
+
 def _json(path: str, stream: _Text) -> Iterator[Request]:
     """Newline-delimited tickets, streamed; or one document (``{"tickets": [...]}`` or a list)."""
     lines = iter(stream)
-    first = ""
+    first, blank = "", 0  # the blank lines before the first
     for first in lines:
         if first.strip():
             break
+        blank += 1
     first = first.strip()
     if not first:
         raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected Zendesk tickets as JSON")])
     if _one_per_line(first):
-        yield from _json_lines(path, first, lines)
+        yield from _json_lines(path, first, lines, blank + 1)
         return
-    tickets = _tickets(path, first + "\n" + "".join(lines))
-    for n, ticket in enumerate(tickets, start=1):
+    whole = first + "\n" + "".join(lines)
+    tickets = _tickets(path, whole)
+    for n, ticket in zip(_ticket_lines(whole, blank), tickets, strict=False):
         request = _ticket(path, n, ticket)
         if request is not None:
             yield request

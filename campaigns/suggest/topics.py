@@ -698,12 +698,32 @@ class _Grouping:
         scores = (only @ self.answer_matrix.T).toarray()
         shared = ((self.matrix > 0).astype(np.float32) @ (self.answer_matrix > 0).astype(np.float32).T).toarray()
         have = np.asarray(self.matrix.getnnz(axis=1)).ravel().reshape(-1, 1)
-        least = np.full((1, len(self.answers)), 2)
-        least[0, self.shown:] = 1  # an article's name in another language: saying it is enough
-        scores[shared < np.minimum(least, have)] = 0.0
+        # an article's name in another language: one word of it is enough when that word names
+        # this article alone ("ampoules", not the "produit" of three addresses)
+        need = np.full(scores.shape, 2, dtype=np.int64)
+        if len(self.answers) > self.shown:
+            alone = self._naming_columns()
+            names = (self.answer_matrix[self.shown:, alone] > 0).astype(np.float32)
+            named = ((self.matrix[:, alone] > 0).astype(np.float32) @ names.T).toarray()
+            need[:, self.shown:] = np.where(named > 0, 1, 2)
+        scores[shared < np.minimum(need, have)] = 0.0
         self._not_on_things(scores)
         self._order_status_only(scores)
         return scores
+
+    def _naming_columns(self) -> Any:
+        """Per column, whether it is a word of the articles' names in other languages (the
+        answers from ``shown`` on) that names one article only, its translations counted once:
+        a word in several addresses ("produit") names none of them."""
+        import numpy as np
+
+        named: dict[int, set[str]] = {}
+        for i in range(self.shown, len(self.answers)):
+            for c in self.answer_matrix[i].indices:
+                named.setdefault(int(c), set()).add(self.answers[i].key or self.answers[i].url)
+        alone = np.zeros(self.matrix.shape[1], dtype=bool)
+        alone[[c for c, keys in named.items() if len(keys) == 1]] = True
+        return alone
 
     def _not_on_things(self, scores: Any) -> None:
         """A request that matches some answer on what it asks does not match another on the
@@ -845,7 +865,10 @@ class _Grouping:
         similarity[torn] *= named[torn][:, live]
         pick = similarity.argmax(axis=1)
         value = similarity.max(axis=1)
-        join = ((value >= JOIN) | (torn & (value > 0))) & ~self.noise & (~self.thanks | (value >= SEED))
+        # its words are shared among the answers it names, diluting its resemblance to each: it
+        # matches one of them as well as a seed does (only no answer leads)
+        strong = torn & (order[:, -1] >= SEED) & (value > 0)
+        join = ((value >= JOIN) | strong) & ~self.noise & (~self.thanks | (value >= SEED))
         self.topic[join] = np.asarray(live)[pick[join]]
         self.topic[seeded] = best[seeded]
         self.score[join] = per_group[np.flatnonzero(join), np.asarray(live)[pick[join]]]

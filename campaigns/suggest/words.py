@@ -25,6 +25,7 @@ LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl")
 SNOWBALL = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "pt": "portuguese",
             "it": "italian", "nl": "dutch"}
 SHORT = 24  # texts shorter than this are taken to be in the calendar's language
+LANGUAGE_SAMPLE = 5000  # long texts read to learn which languages a file is written in (the rest among those only)
 REPRESENTED = 0.05  # least share of a file's texts in a language for it to be one the file is written in
 TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")
 COMPOUNDING = frozenset({"de", "nl"})  # languages that write compounds as one word
@@ -141,8 +142,9 @@ def detect(texts: Sequence[str], fallback: str, among: Sequence[str] = ()) -> li
     if among:
         kept, again = tuple(among), list(range(len(texts)))
     else:
-        kept = _represented(texts, out)
-        again = [i for i, t in enumerate(texts) if out[i] not in kept or (len(t) < SHORT and " " in t.strip())]
+        kept, seen = _represented(texts, out)
+        again = [i for i, t in enumerate(texts) if out[i] not in kept or (len(t) < SHORT and " " in t.strip())
+                 or (i not in seen and len(t) >= SHORT)]
     if len(kept) < 2:
         return [code if code in kept else fallback for code in out]
     for i, found in zip(again, _detect([texts[i] for i in again], kept), strict=True):
@@ -159,15 +161,18 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def _represented(texts: Sequence[str], out: list[str]) -> tuple[str, ...]:
-    """The languages a file is written in (``out[0]`` is the fallback); ``out`` gets each long
-    text's language among all of :data:`LANGUAGES`."""
+def _represented(texts: Sequence[str], out: list[str]) -> tuple[tuple[str, ...], set[int]]:
+    """The languages a file is written in (``out[0]`` is the fallback), from its long texts (a
+    sample of :data:`LANGUAGE_SAMPLE` of them, evenly spread, when it has more); ``out`` gets
+    each text so read its language among all of :data:`LANGUAGES`.  Returns the languages and
+    the texts read."""
     fallback = out[0]
     long = [i for i, t in enumerate(texts) if len(t) >= SHORT]
-    for i, found in zip(long, _detect([texts[i] for i in long], LANGUAGES), strict=True):
+    seen = long[::-(-len(long) // LANGUAGE_SAMPLE)] if long else []  # evenly spread over the file
+    for i, found in zip(seen, _detect([texts[i] for i in seen], LANGUAGES), strict=True):
         out[i] = found or fallback
-    counts = Counter(out[i] for i in long)
-    return tuple(c for c in LANGUAGES if c == fallback or counts[c] >= REPRESENTED * len(long))
+    counts = Counter(out[i] for i in seen)
+    return tuple(c for c in LANGUAGES if c == fallback or counts[c] >= REPRESENTED * len(seen)), set(seen)
 
 
 def _detect(texts: list[str], languages: tuple[str, ...]) -> list[str]:
@@ -285,6 +290,8 @@ class Words:
                     continue
                 alone = self.word(language, w)
                 for j in range(i - 1, max(-1, i - 1 - PARTICLE_REACH), -1):
+                    if not prefix and not self._object(language, words[j + 1:i]):
+                        break  # "send a photo of the back": the back of something, not sending it back
                     joined = f"{w}{words[j]}".lower() if prefix else f"{words[j]}_{w}".lower()
                     concept = self.word(language, joined)
                     if concept.startswith("~") and concept != alone:
@@ -292,6 +299,16 @@ class Words:
                         break
             out.extend(x for x in words if x)
         return out
+
+    def _object(self, language: str, between: list[str]) -> bool:
+        """Whether the words between a verb and its particle can be the verb's object, as a
+        language that puts the particle after it says one: little words alone (stop words:
+        "send [it] back") or a phrase that ends in a word of its own ("send [the Polarlicht down
+        jacket] back"); one that ends in a little word after its own ("send [a photo of the]
+        back") makes the particle a noun (the back of something)."""
+        stop = self.stop.get(language, self.stop["en"])
+        little = [w.lower() in stop for w in between]
+        return not little or not little[-1] or all(little)
 
     def shown(self, token: str) -> str:
         """A token as a person reads it: the word customers wrote most for it."""

@@ -166,8 +166,11 @@ def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
         from campaigns.suggest.answers import mask_credentials
 
         sys.stderr.write(mask_credentials(str(warning)) + "\n")
+    if result.already:  # by an earlier run (--append again)
+        say(f"herald suggest: already drafted: {', '.join(sorted(result.already))}")
     if not result.posts:
-        say("herald suggest: no topic has a good answer, nothing to draft")
+        say("herald suggest: nothing new to draft" if result.already
+            else "herald suggest: no topic has a good answer, nothing to draft")
         return ExitStatus.OK
     return _deliver(args, result, calendar, text, starts)
 
