@@ -218,13 +218,22 @@ def _login(request: Request, status: int, message: str, next_path: str = "/revie
     return response
 
 
+SHOWN = 100  # characters of a bad query value a 400 repeats
+
+
+def _shown(value: str) -> str:
+    """A query value as a 400 names it: the first :data:`SHOWN` characters of a longer one, one line."""
+    value = " ".join(value.splitlines())
+    return value if len(value) <= SHOWN else f"{value[:SHOWN]}... ({len(value):,} characters)"
+
+
 def _choice(request: Request, name: str, known: list[str]) -> str | None:
     value = request.query_params.get(name) or None
     if value is not None and value not in known:
         from campaigns.schemacheck import did_you_mean
 
-        hint = did_you_mean(value, known) or f"known: {', '.join(known) or 'none'}"
-        raise BadFilter(f"{name}={value}: not in the calendar ({hint})")
+        hint = (did_you_mean(value, known) if len(value) <= SHOWN else None) or f"known: {', '.join(known) or 'none'}"
+        raise BadFilter(f"{name}={_shown(value)}: not in the calendar ({hint})")
     return value
 
 
@@ -293,15 +302,15 @@ def _checked(ctx: WebContext) -> tuple[str, Any]:
 def _window(request: Request, calendar: Calendar, now: datetime) -> Window:
     view = request.query_params.get("view", "week")
     if view not in VIEWS:
-        raise BadFilter(f"view={view}: choose {', '.join(sorted(VIEWS))}")
+        raise BadFilter(f"view={_shown(view)}: choose {', '.join(sorted(VIEWS))}")
     text = request.query_params.get("from")
     today = now.astimezone(calendar.brand.tz).date()
     try:
         day = date.fromisoformat(text) if text else today
     except ValueError:
-        raise BadFilter(f"from={text}: not a date; write a date like {today.isoformat()}") from None
+        raise BadFilter(f"from={_shown(text)}: not a date; write a date like {today.isoformat()}") from None
     if abs((day - today).days) > WINDOW_YEARS * 366:
-        raise BadFilter(f"from={text}: too far from today; choose a date within {WINDOW_YEARS} years of "
+        raise BadFilter(f"from={_shown(text)}: too far from today; choose a date within {WINDOW_YEARS} years of "
                         f"{today.isoformat()}")
     return Window.around(view, day)
 
@@ -453,7 +462,7 @@ def _base(request: Request) -> str | None:
 
     value = request.query_params.get("base") or None
     if value is not None and not is_revision_name(value):
-        raise BadFilter(f"base={value[:200]}: not a revision name; give a branch, tag or commit such as main, "
+        raise BadFilter(f"base={_shown(value)}: not a revision name; give a branch, tag or commit such as main, "
                         "HEAD~1 or v1.2")
     return value
 
@@ -473,7 +482,7 @@ def _revision_text(ctx: WebContext, rev: str) -> tuple[str, str, str | None, lis
         where = gitrev.revision(rev, folder, os.path.basename(ctx.calendar_path))
         gitrev.commit_of(rev, folder)  # (an unknown revision is the query's mistake: a 400)
     except (UsageError, RevisionNotFound, RuntimeFailure) as exc:
-        raise BadFilter(f"base={rev}: {exc}") from None
+        raise BadFilter(f"base={_shown(rev)}: {exc}") from None
     try:
         return where.name, "", decode(gitrev.read(where, MAX_BYTES), where.name), []
     except RevisionNotFound:
