@@ -308,9 +308,9 @@ def _window(request: Request, calendar: Calendar, now: datetime) -> Window:
     try:
         day = date.fromisoformat(text) if text else today
     except ValueError:
-        raise BadFilter(f"from={_shown(text or "")}: not a date; write a date like {today.isoformat()}") from None
+        raise BadFilter(f"from={_shown(text or '')}: not a date; write a date like {today.isoformat()}") from None
     if abs((day - today).days) > WINDOW_YEARS * 366:
-        raise BadFilter(f"from={_shown(text or "")}: too far from today; choose a date within {WINDOW_YEARS} years of "
+        raise BadFilter(f"from={_shown(text or '')}: too far from today; choose a date within {WINDOW_YEARS} years of "
                         f"{today.isoformat()}")
     return Window.around(view, day)
 
