@@ -18,8 +18,7 @@ It is deliberately strict where YAML is dangerous or surprising:
 - files over ``MAX_BYTES``, binary files and empty files get a clear message;
 - nesting deeper than ``MAX_DEPTH`` is refused where it starts (never a RecursionError);
 - control characters (see :mod:`campaigns.textsafety`), written raw or as escapes in
-  double-quoted text, are errors naming the character (``U+0007``) where it stands; so are the
-  bidirectional overrides and isolates (U+202E…: :data:`campaigns.textsafety.BIDI`), in comments too.
+  double-quoted text, are errors naming the character (``U+0007``) where it stands.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
 from .errors import CalendarError, InvalidInput, Problem
-from .textsafety import BIDI, BIDI_HINT, FORBIDDEN, describe
+from .textsafety import FORBIDDEN, describe
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_EXPANDED_NODES = 5_000_000
@@ -225,8 +224,6 @@ def load_text(text: str, path: str, *, what: str = "calendar") -> Any:
     deep = nesting_problem(text, path)
     if deep is not None:
         raise CalendarError([deep])
-    if BIDI.search(text) is not None:
-        raise CalendarError(_unreadable(text, path, BIDI, BIDI_HINT))
     try:
         root = _yaml().compose(text)
     except MarkedYAMLError as exc:
@@ -258,7 +255,7 @@ def load_fragment(text: str, path: str, lines_before: int, depth: int) -> tuple[
     fragments together checks that their sizes add up to at most ``MAX_EXPANDED_NODES``."""
     # reused (making one costs more than composing a list item), each by one caller at a time:
     # list.pop and list.append are atomic
-    if nesting_problem(text, path) is not None or BIDI.search(text) is not None:
+    if nesting_problem(text, path) is not None:
         return None
     yaml = _FRAGMENTS.pop() if _FRAGMENTS else _yaml()
     try:
@@ -413,13 +410,12 @@ def _position(text: str, index: int) -> tuple[int, int]:
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
-def _unreadable(text: str, path: str, refused: re.Pattern[str] = _UNREADABLE,
-                hint: str = _CONTROL_HINT) -> list[Problem]:
-    """The characters written raw in the file that YAML refuses (or ``refused``), each at its line and column."""
+def _unreadable(text: str, path: str) -> list[Problem]:
+    """The characters written raw in the file that YAML refuses, each at its line and column."""
     out = []
-    for match in refused.finditer(text):
+    for match in _UNREADABLE.finditer(text):
         out.append(Problem(path, *_position(text, match.start()), f"{describe(match.group())} is not allowed",
-                           hint))
+                           _CONTROL_HINT))
         if len(out) == MAX_REPORTED:
             break
     return out
@@ -590,9 +586,7 @@ class _Builder:
         return key
 
     def check_text(self, node: ScalarNode, text: str) -> None:
-        match, hint = FORBIDDEN.search(text), _CONTROL_HINT
-        if match is None:
-            match, hint = BIDI.search(text), BIDI_HINT  # (raw ones refused the file already: an escape)
+        match = FORBIDDEN.search(text)
         if match is None or self.reported >= MAX_REPORTED:
             return
         self.reported += 1
@@ -603,7 +597,7 @@ class _Builder:
         else:
             place = f" at character {index + 1} of the text"
         self.problems.append(Problem(self.path, where.line, where.col,
-                                     f"{describe(match.group())} is not allowed{place}", hint))
+                                     f"{describe(match.group())} is not allowed{place}", _CONTROL_HINT))
 
     def column_of(self, node: ScalarNode, index: int) -> int | None:
         """The column of the escape that made character ``index`` of a one-line double-quoted scalar."""

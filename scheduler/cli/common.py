@@ -287,7 +287,7 @@ def check_text(option: str, text: str) -> str:
     """Text for a post given on the command line, with pasted CRLF/CR line breaks as LF; a
     control character (a terminal escape, a bell, a NUL…) that would reach customers or break
     a channel is a UsageError naming it (see :mod:`campaigns.textsafety`)."""
-    from campaigns.textsafety import BIDI, describe, forbidden
+    from campaigns.textsafety import describe, forbidden
 
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():  # "   " said nothing, as "" says nothing: the engine would refuse the post
@@ -296,10 +296,6 @@ def check_text(option: str, text: str) -> str:
     if bad:
         raise UsageError(f"{option}: the text contains control characters ({', '.join(map(describe, bad))}); "
                          "remove them (line breaks and tabs are fine)")
-    turned = list(dict.fromkeys(BIDI.findall(text)))  # the files refuse them: never written there
-    if turned:
-        raise UsageError(f"{option}: the text contains characters that reorder it ({', '.join(map(describe, turned))}:"
-                         " it would read differently from what was typed); remove them")
     return text
 
 
@@ -309,10 +305,11 @@ def check_title(option: str, text: str) -> str:
     around (U+202A-U+202E, U+2066-U+2069: a title shown reversed)."""
     from campaigns.textsafety import describe_title_problem
 
-    problem = describe_title_problem(text.replace("\r\n", "\n"))  # (a title's own words first)
+    text = check_text(option, text)
+    problem = describe_title_problem(text)
     if problem:
         raise UsageError(f"{option}: {problem}")
-    return check_text(option, text)
+    return text
 
 
 def output_target(path: str) -> str:
