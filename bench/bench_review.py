@@ -17,6 +17,11 @@ from machine to machine:
   turn, a March post each), the first GET after that save timed, then the next GET (nothing
   changed) timed against it: the first GET after a save checks the changed file and plans its month.
 
+- **diff** (``--diff``): ``GET /review/diff`` against the running calendar the ledger records (the
+  generated calendar with every tenth post reworded): the first request, the repeats (nothing
+  changed: the page made once is served), and a request each minute later (the window moved: the
+  two calendars' checks are kept, the comparison and the page made again).
+
 Each render is also timed the first time (nothing of this calendar known yet: its plan, its voice
 findings and its index of posts made; the process warmed first on a small calendar, as a server's
 is); the week and a day of the same calendar are timed too, and the page sizes printed.
@@ -103,6 +108,7 @@ def signed_in(text: str, path: str, now: datetime) -> Iterator[tuple[Any, Path]]
             form = client.get(path)
             csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
             client.post("/review/login", data={"token": TOKEN, "csrf": csrf, "next": "/review"})
+            client.ctx = ctx  # type: ignore[attr-defined]
             yield client, calendar
         ctx.close()
 
@@ -188,6 +194,34 @@ def _saved(text: str, path: str, now: datetime, runs: int) -> dict[str, Any]:
             "count": 0, "size": len(answer.content), "firsts": firsts, "laters": laters}
 
 
+def diffs(text: str, now: datetime, runs: int) -> dict[str, float]:
+    """``GET /review/diff``: the first request, the median of ``runs`` repeats, and the median of
+    ``runs`` requests each a minute after the one before (CPU seconds of this process)."""
+    from datetime import timedelta
+
+    from scheduler.ledger import Ledger
+    from scheduler.ledger.reads import remember_calendar
+
+    parts = text.split('text: "')
+    running = parts[0] + "".join(('text: "Was: ' if n % 10 == 0 else 'text: "') + part
+                                 for n, part in enumerate(parts[1:]))
+    with signed_in(text, "/review/diff", now) as (client, calendar):
+        ledger = Ledger(f"sqlite:///{calendar.parent}/state.db")
+        remember_calendar(ledger.db, "bench", running)
+        ledger.close()
+        _first_wall, first, answer = median_of(1, lambda: client.get("/review/diff"))
+        assert answer.status_code == 200 and "reworded" in answer.text, answer.text[:300]
+        _wall, repeat, _ = median_of(runs, lambda: client.get("/review/diff"))
+        clock = client.ctx.clock
+
+        def later() -> Any:
+            clock.advance(timedelta(minutes=1))
+            return client.get("/review/diff")
+
+        _wall, minute, _ = median_of(runs, later)
+    return {"first": first, "repeat": repeat, "minute": minute, "size": len(answer.content)}
+
+
 def row(name: str, found: dict[str, Any], empty: dict[str, Any]) -> str:
     count = f"{found['count']:,}" if found["count"] else ""
     return (f"{name:<40} {count:>7} {found['first']:>7.3f} {found['first_cpu']:>7.3f} {found['wall']:>7.3f} "
@@ -201,6 +235,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--month", default="2027-03", help="the month shown, YYYY-MM (the calendar's year is 2027)")
     parser.add_argument("--saved-only", action="store_true", help="only the first GET after a save")
+    parser.add_argument("--diff", action="store_true", help="only GET /review/diff")
     args = parser.parse_args()
 
     from bench.generate import generate
@@ -215,6 +250,11 @@ def main() -> None:
           f"{'size':>8}")
     render(generate(500, start=date(2027, 1, 1)), "month", first, now, 1)  # the process warm, as a server's is
     path = f"/review?view=month&from={first.isoformat()}"
+    if args.diff:
+        found = diffs(text, now, args.runs)
+        return print(f"GET /review/diff ({found['size'] / 1e6:.1f} MB page): first {found['first']:.3f} s CPU, "
+                     f"repeated {found['repeat']:.3f} s CPU (median), a minute later {found['minute']:.3f} s CPU "
+                     "(median)")
     if args.saved_only:
         return print_saved(text, path, now, args.runs)
     for view, day in (("month", first), ("week", first.replace(day=10)), ("day", first.replace(day=10))):

@@ -274,6 +274,16 @@ _ATTRIBUTIVE = compile_lazily(r"\s+(?:deliver(?:y|ies)|dispatch(?:es)?|shipping|
                               r"|arrivals?|deadlines?|orders?|slots?|appointments?)" + _NOT_LETTER_AFTER, re.IGNORECASE)
 # "for two weeks from today", "valid for 30 days from today": a duration that starts today
 _DURATION = compile_lazily(_NOT_LETTER_BEFORE + r"(?:for|lasts?|lasting)\s+$", re.IGNORECASE)
+# "Tonight's late opening (Friday 11 December)": the day in brackets after what today's or
+# tonight's is (a few words, none of them what is done on another day: "today's orders ship (Monday …)")
+_POSSESSIVE = compile_lazily(r"(?:'s|’s)((?:\s+[^\W\d_]+(?:-[^\W\d_]+)?){1,3})\s*[(\[]\s*", re.IGNORECASE)
+_ANOTHER_DAYS = compile_lazily(_NOT_LETTER_BEFORE + r"(?:deliver(?:y|ies)|dispatch(?:es)?|ship(?:s|ping|ments?)?"
+                           r"|collections?|pick-?ups?|arrivals?|deadlines?|orders?|slots?|appointments?|photos?"
+                           r"|news|post|recap|winners?)" + _NOT_LETTER_AFTER, re.IGNORECASE)
+# "this Sunday", "this coming Sunday": the next such day, or today (not "every", "next", "last"…)
+_THIS = compile_lazily(_NOT_LETTER_BEFORE + r"(?:this|this\s+coming|coming)\s+(?:the\s+)?$", re.IGNORECASE)
+# "Happy Friday!": a greeting of the day the post goes out
+_GREETING = compile_lazily(_NOT_LETTER_BEFORE + r"happy\s+$", re.IGNORECASE)
 _BRACKETED = compile_lazily(r"\s*[(\[]")  # "not today (Friday 11 December)": the day is still called today
 _NEGATED = compile_lazily(_NOT_LETTER_BEFORE + r"(?:not|instead\s+of|rather\s+than)\s+$", re.IGNORECASE)
 _PUNCT = r"[\s,:()\[\]\-–—]*"
@@ -560,7 +570,12 @@ def _count(word: str) -> int:
 
 
 def _pairable(text: str, start: int, end: int, ref: DayRef) -> bool:
-    return not ref.listed and not ref.qualified and end - start <= 24 and _GLUE.fullmatch(text, start, end) is not None
+    if ref.listed or ref.qualified:
+        return False
+    if end - start <= 24 and _GLUE.fullmatch(text, start, end) is not None:
+        return True
+    owned = _POSSESSIVE.fullmatch(text, start, end) if end - start <= 48 else None
+    return owned is not None and _ANOTHER_DAYS.search(owned.group(1)) is None
 
 
 def _pairs(text: str, refs: list[DayRef], deixes: list[Deixis], sentences: list[Sentence]) -> list[tuple[int, int]]:
@@ -713,6 +728,7 @@ class DayChecker:
         out: list[Raw] = []
         _weekday_and_date(parsed, local.date(), out)
         _wrong_days(parsed, local, out)
+        _greetings(parsed, local, out)
         _after_midnight(parsed, local, out)
         if self.hours is not None:
             _against_hours(parsed, local.date(), self.hours, out)
@@ -752,6 +768,23 @@ def _wrong_days(parsed: Parsed, local: datetime, out: list[Raw]) -> None:
                                  f"{local:%H:%M} ({_zone(local)}){then}", hint + _NAME_IT, parsed.span(start, end)))
 
 
+def _greetings(parsed: Parsed, local: datetime, out: list[Raw]) -> None:
+    """"Happy Friday" in a post that goes out on another day (unless its sentence says which:
+    "Happy Friday tomorrow")."""
+    today = local.date()
+    for ref in parsed.refs:
+        greeting = _GREETING.search(parsed.text, max(0, ref.start - 12), ref.start)
+        if greeting is None or ref.weekday is None or ref.month or ref.listed or ref.weekday == today.weekday():
+            continue
+        sentence = next((s for s in parsed.sentences if s.start <= ref.start < s.end), None)
+        if sentence is not None and any(parsed.deixes[i].shift for i in parsed.deixes_in(sentence.start, sentence.end)):
+            continue
+        start = greeting.start()
+        out.append(("wrong-day", f"{parsed.quote(start, ref.end)!r}, but it goes out on {_day(today)} at "
+                                 f"{local:%H:%M} ({_zone(local)})",
+                    f"post it on a {_WEEKDAY_NAMES[ref.weekday]}" + _NAME_IT, parsed.span(start, ref.end)))
+
+
 def _after_midnight(parsed: Parsed, local: datetime, out: list[Raw]) -> None:
     if local.hour >= 4:
         return
@@ -766,16 +799,25 @@ def _after_midnight(parsed: Parsed, local: datetime, out: list[Raw]) -> None:
             return
 
 
+def _this(parsed: Parsed, ref: DayRef, today: date) -> date | None:
+    """The day "this Sunday" (a weekday after "this" or "coming") means: the next one, or today."""
+    if ref.weekday is None or ref.month or ref.listed or _THIS.search(parsed.text, max(0, ref.start - 24),
+                                                                      ref.start) is None:
+        return None
+    return ref.resolve(today, nearest=False)
+
+
 def _days_of(parsed: Parsed, sentence: Sentence, today: date) -> list[date]:
-    """The days a sentence is about: those it names (not listed nor qualified), else those its
-    "today", "tonight", "tomorrow"… mean."""
+    """The days a sentence is about: those it names (not listed nor qualified, but "this Sunday"),
+    else those its "today", "tonight", "tomorrow"… mean."""
     days = []
     for i in parsed.refs_in(sentence.start, sentence.end):
         ref = parsed.refs[i]
+        named = _this(parsed, ref, today) if ref.qualified else None
         if not ref.listed and not ref.qualified:
             named = ref.resolve(today, nearest=i in parsed.paired)
-            if named is not None:
-                days.append(named)
+        if named is not None:
+            days.append(named)
     if not days:
         days = [today + timedelta(days=parsed.deixes[i].shift) for i in parsed.deixes_in(sentence.start, sentence.end)]
     return list(dict.fromkeys(days))

@@ -14,6 +14,8 @@ separators (U+2028) and invisible characters that turn text around (U+202E).  So
   > { }`` and the backslash, and ``$`` for GitHub's math) backslash-escaped, ``<`` and ``&`` as entities,
   line breaks as spaces, and an ``@`` or ``#`` before a name or number followed by a word joiner
   (U+2060), so that it neither mentions anyone nor links an issue.  A table cell escapes ``|``.
+- a text longer than :data:`TEXT_SHOWN` characters is shown by its first ones, with a line saying
+  how long it is ("text of 20,000,000 characters, first 2,000 shown");
 - the Markdown stays under :data:`MARKDOWN_LIMIT` characters (GitHub takes 65,536 in a comment):
   what does not fit is counted in one closing line.
 
@@ -47,6 +49,7 @@ from .calendardiff import CalendarDiff, Change, Entry, Flag
 from .plan import Publication
 
 MARKDOWN_LIMIT = 60_000  # characters of a comment (GitHub's limit is 65,536)
+TEXT_SHOWN = 2_000  # characters of one text a report shows (a 20 MB post is not a comment)
 DETAILS_FROM = 8  # a day with more changes than this, or a list longer, is folded in <details>
 _LINE_BREAKS = re.compile("\r\n|[\r\n\u2028\u2029\u0085\x0b\x0c]")
 _SIGN = {Change.ADDED: "+", Change.REMOVED: "-", Change.MOVED: ">", Change.REWORDED: "~"}
@@ -58,6 +61,14 @@ def visible(text: str) -> str:
     if text.isascii():
         return text
     return "".join(f"⟨U+{ord(c):04X}⟩" if c != "\u200d" and unicodedata.category(c) == "Cf" else c for c in text)
+
+
+def shown_lines(text: str) -> tuple[list[str], str]:
+    """A text's lines as a report shows them (:func:`visible`, at most :data:`TEXT_SHOWN` of its
+    characters) and, when it was cut, what says so."""
+    if len(text) <= TEXT_SHOWN:
+        return visible(text).split("\n"), ""
+    return visible(text[:TEXT_SHOWN]).split("\n"), f"(text of {len(text):,} characters, first {TEXT_SHOWN:,} shown)"
 
 
 def _summary(diff: CalendarDiff) -> tuple[str, str]:
@@ -107,11 +118,11 @@ def _text_entry(diff: CalendarDiff, entry: Entry) -> list[str]:
     if entry.change == Change.MOVED and entry.old is not None:
         head += f", was {_when(diff, entry.old.at)}"
     lines = [head]
-    if entry.reworded and entry.old is not None and entry.new is not None:
-        lines += [f"      - {line}" for line in visible(entry.old.text).split("\n")]
-        lines += [f"      + {line}" for line in visible(entry.new.text).split("\n")]
-    else:
-        lines += [f"      {line}" for line in visible(pub.text).split("\n")]
+    texts = [("- ", entry.old.text), ("+ ", entry.new.text)] if (
+        entry.reworded and entry.old is not None and entry.new is not None) else [("", pub.text)]
+    for sign, said in texts:
+        shown, cut = shown_lines(said)
+        lines += [f"      {sign}{line}" for line in shown] + ([f"      {cut}"] if cut else [])
     return lines
 
 
@@ -193,11 +204,15 @@ def _markdown_entry(diff: CalendarDiff, entry: Entry) -> str:
     if entry.change == Change.MOVED and entry.old is not None:
         head += f", was {_when(diff, entry.old.at)}"
     if entry.reworded and entry.old is not None and entry.new is not None:
-        lines = [f"- {line}" for line in visible(entry.old.text).split("\n")]
-        lines += [f"+ {line}" for line in visible(entry.new.text).split("\n")]
-        return f"{head}\n\n{block(lines, 'diff')}"
-    sign = {Change.ADDED: "+ ", Change.REMOVED: "- "}.get(entry.change, "  ")
-    return f"{head}\n\n{block([sign + line for line in visible(pub.text).split(chr(10))], 'diff')}"
+        texts = [("- ", entry.old.text), ("+ ", entry.new.text)]
+    else:
+        texts = [({Change.ADDED: "+ ", Change.REMOVED: "- "}.get(entry.change, "  "), pub.text)]
+    lines, cuts = [], []
+    for sign, said in texts:
+        shown, cut = shown_lines(said)
+        lines += [sign + line for line in shown]
+        cuts += [{"- ": "before ", "+ ": "after "}.get(sign, "") + cut] if cut else []
+    return f"{head}\n\n{block(lines, 'diff')}" + "".join(f"\n\n{inline(c)}" for c in cuts)
 
 
 def _folded(body: str, count: int, noun: str) -> str:

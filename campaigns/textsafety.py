@@ -27,7 +27,14 @@ _LINE_BREAKS = re.compile("\r\n?")
 _NAMES = {0x00: "NUL", 0x07: "bell", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed",
           0x0D: "carriage return", 0x1B: "escape", 0x7F: "DEL", 0x85: "next line, NEL", 0x2028: "line separator",
           0x2029: "paragraph separator", 0xFEFF: "byte order mark", 0xFFFE: "noncharacter",
-          0xFFFF: "noncharacter"}
+          0xFFFF: "noncharacter", 0x202A: "left-to-right embedding", 0x202B: "right-to-left embedding",
+          0x202C: "pop directional formatting", 0x202D: "left-to-right override", 0x202E: "right-to-left override",
+          0x2066: "left-to-right isolate", 0x2067: "right-to-left isolate", 0x2068: "first strong isolate",
+          0x2069: "pop directional isolate"}
+# The bidirectional embeddings, overrides and isolates: they reorder what follows them, so a text
+# reads differently from its source ("Trojan Source"; the voice guide's ``bidi`` rule).  The marks
+# U+200E and U+200F, which right-to-left writing needs, only set the direction next to them.
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def codepoint(char: str) -> str:

@@ -47,6 +47,8 @@ RULES: dict[str, tuple[str, str]] = {
     "duplicate": ("error", "the same text on the same account within the repetition window"),
     "near-duplicate": ("warning", "nearly the same text on the same account within the window"),
     "event-past": ("warning", "a post counts down to an event that has already happened"),
+    "bidi": ("error", "a character that reorders the text after it (U+202A-U+202E, U+2066-U+2069): the post reads "
+                      "differently from its source"),
     # the day rules (campaigns.days): checked against the moment a publication goes out
     "wrong-day": ("error", "the day a text names with today, tonight or tomorrow is not that day where the brand "
                            "is, or a weekday and a date disagree"),
@@ -368,11 +370,26 @@ class VoiceChecker:
         self._boilerplate(bare, add)
         self._wording(bare, incidentish, add)
         self._limits(text, bare, add)
+        self._reordering(text, add)
         if links:
             self._links(text, add, campaign_utm, incidentish)
         if required:
             out += self.missing(text, role, affected)
         return [f for f in out if f is not None]
+
+    def _reordering(self, text: str, add: Callable[[Finding | None], None]) -> None:
+        """A bidirectional override, embedding or isolate (the first, and how many there are)."""
+        from .textsafety import BIDI, describe
+
+        first = BIDI.search(text)
+        if first is None:
+            return
+        count = len(BIDI.findall(text))
+        more = f" (and {count - 1} more: {count} such characters)" if count > 1 else ""
+        add(self.finding("bidi", f"{describe(first.group())} at character {first.start() + 1}{more} reorders the "
+                                 "text after it, so the post reads differently from its source (a 'Trojan Source' "
+                                 "trick)", "remove it; U+200E and U+200F mark a direction where one is needed",
+                         first.span()))
 
     def check_day(self, text: str, local: datetime) -> list[Finding]:
         """The day rules (:mod:`campaigns.days`) for ``text`` going out at ``local``: an aware time

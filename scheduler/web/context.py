@@ -234,6 +234,16 @@ class WebContext:
                     raise InvalidInput(cached.failure)
             return cached.value
 
+    def adopt_calendar(self, stamp: tuple[int, int] | None, calendar: Calendar) -> None:
+        """``calendar``, read from the file as it was at ``stamp`` and valid as the engine checks it
+        (the review room's read of a save), as the last good version, unless a parse is under way
+        or a newer version is held: a broken save after it shows this one."""
+        cached = self._calendar
+        with self._lock:
+            if stamp is None or cached.flight is not None or (cached.stamp is not None and cached.stamp[0] > stamp[0]):
+                return
+            cached.stamp, cached.value, cached.error, cached.failure = stamp, calendar, None, None
+
     def site_data(self, *, live: bool = False, held_for: str | None = None,
                   announced: Collection[str] | None = None, posts: bool = True,
                   since: datetime | None = None) -> SiteData:

@@ -218,13 +218,22 @@ def _login(request: Request, status: int, message: str, next_path: str = "/revie
     return response
 
 
+SHOWN = 100  # characters of a bad query value a 400 repeats
+
+
+def _shown(value: str) -> str:
+    """A query value as a 400 names it: the first :data:`SHOWN` characters of a longer one, one line."""
+    value = " ".join(value.splitlines())
+    return value if len(value) <= SHOWN else f"{value[:SHOWN]}... ({len(value):,} characters)"
+
+
 def _choice(request: Request, name: str, known: list[str]) -> str | None:
     value = request.query_params.get(name) or None
     if value is not None and value not in known:
         from campaigns.schemacheck import did_you_mean
 
-        hint = did_you_mean(value, known) or f"known: {', '.join(known) or 'none'}"
-        raise BadFilter(f"{name}={value}: not in the calendar ({hint})")
+        hint = (did_you_mean(value, known) if len(value) <= SHOWN else None) or f"known: {', '.join(known) or 'none'}"
+        raise BadFilter(f"{name}={_shown(value)}: not in the calendar ({hint})")
     return value
 
 
@@ -248,21 +257,36 @@ _drafts: dict[str, tuple[str, Any]] = {}  # calendar path -> (digest of the text
 def _draft(ctx: WebContext) -> tuple[Calendar, list[Any], bool]:
     """The calendar file as planners left it, why the engine refuses it, and whether it loads: a
     post too long for its network is shown with its overflow (the engine refuses such a file and
-    keeps its last good calendar, which is shown when the file does not load at all).  The file is
-    read on every request and checked again only when its text changed.  A file that loads is not
-    "broken on disk", whatever the server's own last good copy last said (it is read again only
-    when asked for: a fixed file left its banner up)."""
+    keeps its last good calendar, which is shown when the file does not load at all).  A file that
+    loads is not "broken on disk", whatever the server's own last good copy last said (it is read
+    again only when asked for: a fixed file left its banner up)."""
+    from campaigns.errors import Code
+
+    _digest, disk = _checked(ctx)
+    if disk.value is None or disk.errors:
+        return ctx.calendar(), [], False
+    return disk.value, [p for p in disk.warnings if p.code == Code.TOO_LONG], True  # errors to the engine
+
+
+def _checked(ctx: WebContext) -> tuple[str, Any]:
+    """The digest of the calendar file's text and its draft check (None when it cannot be read),
+    checked again only when its text changed.  A version the engine would run (no error, no post
+    too long) becomes the server's last good calendar: a broken save after it shows it, not the
+    copy the server started with."""
     import hashlib
 
-    from campaigns.calendar import check
+    from campaigns.calendar import CalendarResult, check
     from campaigns.errors import CalendarError, Code
     from campaigns.yamlsource import read_file
 
+    from .context import _stamp
+
     path = ctx.calendar_path
+    stamp = _stamp(path)  # before the read: a save after it is read again by the server's copy
     try:
         text = read_file(path)
-    except CalendarError:
-        return ctx.calendar(), [], False
+    except CalendarError as exc:
+        return "", CalendarResult(None, exc.problems)
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     known = _drafts.get(path)
     disk = known[1] if known is not None and known[0] == digest else None
@@ -270,23 +294,23 @@ def _draft(ctx: WebContext) -> tuple[Calendar, list[Any], bool]:
         disk = check(path, text=text, draft=True, incremental=True)  # each unchanged post reused
         _drafts.clear()  # one file's last draft: a server serves one calendar
         _drafts[path] = (digest, disk)
-    if disk.value is None or disk.errors:
-        return ctx.calendar(), [], False
-    return disk.value, [p for p in disk.warnings if p.code == Code.TOO_LONG], True  # errors to the engine
+        if disk.value is not None and not disk.errors and not any(p.code == Code.TOO_LONG for p in disk.warnings):
+            ctx.adopt_calendar(stamp, disk.value)
+    return digest, disk
 
 
 def _window(request: Request, calendar: Calendar, now: datetime) -> Window:
     view = request.query_params.get("view", "week")
     if view not in VIEWS:
-        raise BadFilter(f"view={view}: choose {', '.join(sorted(VIEWS))}")
+        raise BadFilter(f"view={_shown(view)}: choose {', '.join(sorted(VIEWS))}")
     text = request.query_params.get("from")
     today = now.astimezone(calendar.brand.tz).date()
     try:
         day = date.fromisoformat(text) if text else today
     except ValueError:
-        raise BadFilter(f"from={text}: not a date; write a date like {today.isoformat()}") from None
+        raise BadFilter(f"from={_shown(text or '')}: not a date; write a date like {today.isoformat()}") from None
     if abs((day - today).days) > WINDOW_YEARS * 366:
-        raise BadFilter(f"from={text}: too far from today; choose a date within {WINDOW_YEARS} years of "
+        raise BadFilter(f"from={_shown(text or '')}: too far from today; choose a date within {WINDOW_YEARS} years of "
                         f"{today.isoformat()}")
     return Window.around(view, day)
 
@@ -361,25 +385,74 @@ def deliveries(ctx: WebContext, request: Request) -> str:
 
 
 # -- the diff: the file on disk against the running calendar, or against a git revision --------------
+_diff_pages: dict[str, str] = {}  # what the pages were made of (see diff) -> the page
+_other_sides: dict[str, tuple[Calendar | None, list[str]]] = {}  # the other side's text's digest -> it, checked
+DIFF_PAGES = 4  # pages kept: a few bases (the running calendar, main, a tag) over one file
+
+
 def diff(ctx: WebContext, request: Request) -> str:
     """The file on disk against the calendar the engine runs, or, with ``?base=REV``, against the
     calendar file in that git revision of the repository holding it (a branch, tag or commit: the
-    engine reloads a saved file within a second, so while it runs the first diff is empty)."""
-    from campaigns.calendar import check
+    engine reloads a saved file within a second, so while it runs the first diff is empty).  The
+    page is made once for each file text, other side's text, maintenance windows and minute (the
+    window starts at the minute): a repeated request, nothing changed, is the page made before."""
+    import hashlib
+
+    from campaigns.yamlparts import keep_newest
 
     base = _base(request)
-    disk = check(ctx.calendar_path, draft=True)
+    digest_disk, disk = _checked(ctx)
     loaded = disk.value if disk.value is not None and not disk.errors else None
-    base_name, digest = "", ""
-    base_errors: list[str] = []
-    if base is None:
-        other, digest = _running(ctx)
-    else:
-        base_name, other, base_errors = _revision(ctx, base)
-    shown = loaded or other or _last_good(ctx)
+    now = ctx.clock.now().replace(second=0, microsecond=0)
+    base_name, digest, text, base_errors = _other_text(ctx, base)
     windows = _maintenance(ctx) if loaded is not None else []
-    return diff_page(Diff(ctx.calendar_path, ctx.clock.now(), loaded, [str(p) for p in disk.errors], other, digest,
+    other_digest = hashlib.sha256((text or "").encode("utf-8", "surrogatepass")).hexdigest()
+    key = repr((ctx.calendar_path, digest_disk, base_name, digest, other_digest, base_errors, now.isoformat(),
+                windows))
+    if loaded is not None and key in _diff_pages:
+        return _diff_pages[key]
+    other, errors = _other_side(ctx, base_name, other_digest, text)
+    if base is None and errors:
+        digest = errors[0]
+    base_errors = base_errors or (errors if base is not None else [])
+    shown = loaded or other or _last_good(ctx)
+    page = diff_page(Diff(ctx.calendar_path, now, loaded, [str(p) for p in disk.errors], other, digest,
                           shown, base_name, base_errors, windows))
+    if loaded is not None:
+        keep_newest(_diff_pages, key, page, DIFF_PAGES)
+    return page
+
+
+def _other_text(ctx: WebContext, base: str | None) -> tuple[str, str, str | None, list[str]]:
+    """The other side as read: its name ("" for the running calendar), the running calendar's
+    digest, its text and why it cannot be read."""
+    if base is None:
+        return ("", *_running_text(ctx), [])
+    return _revision_text(ctx, base)
+
+
+def _other_side(ctx: WebContext, name: str, digest: str, text: str | None) -> tuple[Calendar | None, list[str]]:
+    """The other side's text checked (once per text): the calendar, or why it does not load (for
+    the running calendar, "unreadable (the error's type)")."""
+    from campaigns.calendar import check
+    from campaigns.yamlparts import keep_newest
+
+    if text is None:
+        return None, []
+    key = f"{name}\n{digest}"
+    if key not in _other_sides:
+        try:
+            result = check(name or ctx.calendar_path, text, draft=bool(name))
+        except Exception as exc:  # an unreadable record: say so instead of guessing
+            found: tuple[Calendar | None, list[str]] = None, [f"unreadable ({type(exc).__name__})"]
+        else:
+            if result.value is None or result.errors:
+                problems = [str(p) for p in result.errors or result.problems]
+                found = None, problems if name else ["unreadable (CalendarError)"]
+            else:
+                found = result.value, []
+        keep_newest(_other_sides, key, found, DIFF_PAGES)
+    return _other_sides[key]
 
 
 def _base(request: Request) -> str | None:
@@ -389,16 +462,15 @@ def _base(request: Request) -> str | None:
 
     value = request.query_params.get("base") or None
     if value is not None and not is_revision_name(value):
-        raise BadFilter(f"base={value[:200]}: not a revision name; give a branch, tag or commit such as main, "
+        raise BadFilter(f"base={_shown(value)}: not a revision name; give a branch, tag or commit such as main, "
                         "HEAD~1 or v1.2")
     return value
 
 
-def _revision(ctx: WebContext, rev: str) -> tuple[str, Calendar | None, list[str]]:
-    """The calendar file in revision ``rev`` of the repository holding it: its name (REV:PATH), the
-    calendar (None when the revision has no such file) and why it does not load.  A revision the
+def _revision_text(ctx: WebContext, rev: str) -> tuple[str, str, str | None, list[str]]:
+    """The calendar file in revision ``rev`` of the repository holding it: its name (REV:PATH), "",
+    its text (None when the revision has no such file) and why it cannot be read.  A revision the
     repository does not have, or a calendar outside any repository, is a 400."""
-    from campaigns.calendar import check
     from campaigns.errors import InvalidInput, UsageError
     from campaigns.yamlsource import MAX_BYTES, decode
 
@@ -410,17 +482,13 @@ def _revision(ctx: WebContext, rev: str) -> tuple[str, Calendar | None, list[str
         where = gitrev.revision(rev, folder, os.path.basename(ctx.calendar_path))
         gitrev.commit_of(rev, folder)  # (an unknown revision is the query's mistake: a 400)
     except (UsageError, RevisionNotFound, RuntimeFailure) as exc:
-        raise BadFilter(f"base={rev}: {exc}") from None
+        raise BadFilter(f"base={_shown(rev)}: {exc}") from None
     try:
-        text = decode(gitrev.read(where, MAX_BYTES), where.name)
+        return where.name, "", decode(gitrev.read(where, MAX_BYTES), where.name), []
     except RevisionNotFound:
-        return where.name, None, []  # the revision has no calendar yet: everything is new
+        return where.name, "", None, []  # the revision has no calendar yet: everything is new
     except InvalidInput as exc:
-        return where.name, None, [str(p) for p in exc.problems]
-    result = check(where.name, text, draft=True)
-    if result.value is None or result.errors:
-        return where.name, None, [str(p) for p in result.errors or result.problems]
-    return where.name, result.value, []
+        return where.name, "", None, [str(p) for p in exc.problems]
 
 
 def _maintenance(ctx: WebContext) -> list[Any]:
@@ -434,10 +502,8 @@ def _maintenance(ctx: WebContext) -> list[Any]:
     return [Window(m.id, m.title, m.starts, m.ends) for m in status.maintenance if not m.cancelled]
 
 
-def _running(ctx: WebContext) -> tuple[Calendar | None, str]:
-    """The calendar an engine last recorded that it runs, and its digest (or why it is unreadable)."""
-    from campaigns.calendar import loads
-
+def _running_text(ctx: WebContext) -> tuple[str, str | None]:
+    """The digest and text of the calendar an engine last recorded that it runs (or why it is unreadable)."""
     try:
         ledger = ctx.existing_ledger()
         if ledger is not None:
@@ -445,11 +511,10 @@ def _running(ctx: WebContext) -> tuple[Calendar | None, str]:
 
             found = running_calendar(ledger.db)
             if found is not None:
-                digest, text = found
-                return loads(text, ctx.calendar_path), digest
+                return found
     except Exception as exc:  # an unreadable record: say so instead of guessing
-        return None, f"unreadable ({type(exc).__name__})"
-    return None, ""
+        return f"unreadable ({type(exc).__name__})", None
+    return "", None
 
 
 def _last_good(ctx: WebContext) -> Calendar | None:
