@@ -32,7 +32,19 @@ if TYPE_CHECKING:
 
 REVIEW_TOKEN_ENV = "HERALD_REVIEW_TOKEN"  # the review room and the /calendar.ics subscription
 INTAKE_TOKEN_ENV = "HERALD_INTAKE_TOKEN"  # the alert intake endpoints
-MIN_REVIEW_TOKEN = 16  # characters: the room's only lock; a short one is guessed (the sessions are HMACs under it)
+MIN_TOKEN = 16  # characters, for both: each is its endpoints' only lock, and a short one is guessed
+
+
+def _token(variable: str) -> str | None:
+    """The secret in ``variable`` (None when unset or empty); one shorter than MIN_TOKEN is
+    refused in one line that names the variable and its rule, never its value."""
+    value = os.environ.get(variable) or None
+    if value is not None and len(value) < MIN_TOKEN:
+        from campaigns.errors import UsageError
+
+        raise UsageError(f"{variable} is shorter than {MIN_TOKEN} characters: choose a long random one, e.g. "
+                         "`openssl rand -hex 24`")
+    return value
 
 
 def calendar_token(review_token: str) -> str:
@@ -106,13 +118,7 @@ class WebContext:
                          clock: Clock | None = None) -> WebContext:
         from ..redaction import register
 
-        review = os.environ.get(REVIEW_TOKEN_ENV) or None
-        intake = os.environ.get(INTAKE_TOKEN_ENV) or None
-        if review is not None and len(review) < MIN_REVIEW_TOKEN:  # its length, never its value, is said
-            from campaigns.errors import UsageError
-
-            raise UsageError(f"{REVIEW_TOKEN_ENV} is shorter than {MIN_REVIEW_TOKEN} characters: choose a long "
-                             "random one, e.g. `openssl rand -hex 24`")
+        review, intake = _token(REVIEW_TOKEN_ENV), _token(INTAKE_TOKEN_ENV)
         for secret in (review, intake, calendar_token(review) if review else None):
             if secret:
                 register(secret)
