@@ -27,6 +27,7 @@ from campaigns.yamlsource import Loc, LocDict, LocList, decode, read_file
 from .maintenance import WORKING
 from .model import (
     DEFAULT_WAIT,
+    NEXT_UPDATE,
     AlertAction,
     AlertPolicy,
     AlertRoute,
@@ -638,7 +639,7 @@ class _Builder(LocatedBuilder):
                 continue
             at_text, loc = item["at"], item.value_loc("at")
             at = self.instant(item, "at", tz_name, *here)
-            next_update = self.duration(item, "next_update", *here)
+            next_update = self.next_update(item, here)
             if at is None:
                 continue
             if out:
@@ -660,6 +661,16 @@ class _Builder(LocatedBuilder):
             out.append(Update(at, UpdateState(state), message if isinstance(message, str) else "", next_update,
                               spot.line, spot.col, self.update_states(item, here, components)))
         return out
+
+    def next_update(self, item: LocDict, here: tuple[object, ...]) -> timedelta | None:
+        """An update's ``next_update``: a duration of 1 minute to 7 days (NEXT_UPDATE, the bounds
+        of ``--next-update``), reported where written otherwise (and then left out)."""
+        found = self.duration(item, "next_update", *here)
+        if found is not None and not NEXT_UPDATE[0] <= found <= NEXT_UPDATE[1]:
+            self.error(item.value_loc("next_update"), f"next_update {item['next_update']}: between 1 minute and 7 "
+                       "days", "e.g. 30m or 2h")
+            return None
+        return found
 
     def update_states(self, item: LocDict, here: tuple[object, ...], known: tuple[str, ...]) -> tuple[
             tuple[str, str], ...]:

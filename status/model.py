@@ -88,6 +88,11 @@ class Component:
     group: str = ""  # the group the status page lists it under (``group:``), empty: none
 
 
+# how far ahead an update may promise the next one (``next_update:``, ``--next-update``): a
+# promise customers read ("next update at 10:20"), so soon but never "now", and never months away
+NEXT_UPDATE = (timedelta(minutes=1), timedelta(days=7))
+
+
 @dataclass(frozen=True)
 class Update:
     at: datetime  # aware

@@ -3,7 +3,7 @@ written (issue 27): a PostgreSQL ledger that is missing its extra or does not an
 `serve` and `export-site` as it stops `run`; a ledger that existed and was deleted is reported
 as gone, not as "no ledger yet"; nonsense durations and ages are refused; the hints name the
 options the invocation needed; one metavar style; the suggest extra before its options; a
-review token too short to be one."""
+review token or an intake token too short to be one."""
 
 from __future__ import annotations
 
@@ -227,3 +227,25 @@ def test_a_short_review_token_is_refused_without_showing_it(capsys, tmp_path, mo
     assert err == ("herald: HERALD_REVIEW_TOKEN is shorter than 16 characters: choose a long random one, e.g. "
                    "`openssl rand -hex 24`\n")
     assert "abc123" not in err
+
+
+# -- 8. the intake token ---------------------------------------------------------------------
+def test_a_short_intake_token_is_refused_without_showing_it(capsys, tmp_path, monkeypatch, no_server):
+    monkeypatch.delenv("HERALD_REVIEW_TOKEN", raising=False)
+    monkeypatch.setenv("HERALD_INTAKE_TOKEN", "s3cr3t-15-chars")
+    code, out, err = herald(capsys, "serve", "--bind", "127.0.0.1:47391", *samples(tmp_path))
+    assert (code, out) == (2, "")
+    assert err == ("herald: HERALD_INTAKE_TOKEN is shorter than 16 characters: choose a long random one, e.g. "
+                   "`openssl rand -hex 24`\n")
+    assert "s3cr3t" not in err
+
+
+def test_an_intake_token_of_16_characters_is_taken(monkeypatch, tmp_path):
+    from scheduler.web.context import WebContext
+
+    monkeypatch.delenv("HERALD_REVIEW_TOKEN", raising=False)
+    monkeypatch.setenv("HERALD_INTAKE_TOKEN", "s3cr3t-16-chars!")
+    ctx = WebContext.from_environment(str(ROOT / "content_calendar.yaml"), str(ROOT / "status.yaml"),
+                                      f"sqlite:///{tmp_path / 'state.db'}")
+    assert ctx.intake_token == "s3cr3t-16-chars!"
+    ctx.close()

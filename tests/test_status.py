@@ -79,6 +79,22 @@ def test_status_mistakes_are_reported_where_they_are(text, expected):
     assert any(expected in line for line in problems(text)), problems(text)
 
 
+@pytest.mark.parametrize("value", ["0m", "30s", "59s", "8d", "169h", "9999d"])
+def test_a_next_update_is_a_minute_to_a_week_away_as_the_option_is(value):
+    """The file's own `next_update` has the bounds of `herald incident update --next-update`: a
+    promise customers read ("next update at 10:20") is never "now" or months away."""
+    found = problems(STATUS.replace("next_update: 15m", f"next_update: {value}"))
+    assert found == [f"s.yaml:18:22: next_update {value}: between 1 minute and 7 days (e.g. 30m or 2h)"]
+
+
+@pytest.mark.parametrize("value", ["1m", "60s", "7d", "168h"])
+def test_a_next_update_at_the_bounds_is_taken(value):
+    result = check("s.yaml", CALENDAR, STATUS.replace("next_update: 15m", f"next_update: {value}"))
+    assert result.ok, result.problems
+    from campaigns.durations import parse_duration
+    assert result.value.incidents[0].updates[1].next_update == parse_duration(value)
+
+
 def test_missing_or_empty_status_file_means_no_incidents(tmp_path):
     assert check(str(tmp_path / "none.yaml"), CALENDAR).unwrap().incidents == ()
     for text in ("# nothing yet\n", "", "---\n# nothing yet\n", "~\n"):

@@ -282,6 +282,36 @@ def test_healthz_is_ready_only_while_an_engine_beats(site):
     ledger.close()
 
 
+@pytest.mark.parametrize("opened_first", [False, True])
+def test_healthz_says_a_deleted_ledger_is_gone_not_that_there_is_none_yet(site, caplog, opened_first):
+    """A ledger deleted while the server runs (its marker left beside it) is gone, as `herald
+    run` and the CLI say: /healthz answers 503 with that reason (never the file's path), not
+    "no ledger yet", and the server's log names the file once."""
+    clock = FakeClock(T0)
+    ledger = Ledger(f"sqlite:///{site / 'state.db'}")
+    ledger.beat("engine-1", T0, {}, started=True)
+    ledger.close()
+    web = client(site, clock)
+    if opened_first:  # the server had read it before it was deleted
+        web.app.state.ctx.refresh()
+        assert web.get("/healthz").status_code == 200
+    for name in ("state.db", "state.db-wal", "state.db-shm"):
+        (site / name).unlink(missing_ok=True)
+    assert (site / "state.db.marker").exists()
+    web.app.state.ctx.refresh()
+    answer = web.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json()["ledger"] == ("the ledger is gone: restore it from a backup, or start over with "
+                                       "herald run --new-ledger")
+    assert str(site) not in answer.text
+    web.app.state.ctx.refresh()
+    gone = [r.getMessage() for r in caplog.records if "is gone" in r.getMessage()]
+    assert len(gone) == 1 and str(site / "state.db") in gone[0]
+    assert web.get("/").status_code == 200  # the pages still show the files
+    assert not (site / "state.db").exists()  # reading never creates one
+    web.app.state.ctx.close()
+
+
 def test_metrics_count_publications_lateness_reaction_and_engine_counters(site):
     from scheduler import metrics
 

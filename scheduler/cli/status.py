@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
     from ..clock import Clock
 
-NEXT_UPDATE = (timedelta(minutes=1), timedelta(days=7))  # a promise customers read: soon, never "in 0 minutes"
 NEXT_UPDATE_HELP = "when the next update comes, e.g. 30m (1 minute to 7 days: 1m to 7d)"
 IMPACTS = ("none", "minor", "major", "critical")  # status.model.Impact (not imported here: a fast --help)
 OPEN_STATES = ("investigating", "identified", "monitoring")
@@ -233,6 +232,8 @@ def _check_incident_args(args: argparse.Namespace) -> None:
         args.title = check_title("--title", args.title)
     args.component_status = component_states(args.component_status, args.action == "resolve")
     if args.next_update is not None:
+        from status.model import NEXT_UPDATE  # the file's own bounds
+
         next_update = parse_duration_option("--next-update", args.next_update)
         if not NEXT_UPDATE[0] <= next_update <= NEXT_UPDATE[1]:
             raise UsageError(f"--next-update {args.next_update}: between 1 minute and 7 days")

@@ -320,6 +320,12 @@ def _make_folder(folder: str) -> None:
             log.info("%s was readable by others: now %o", folder, mode)
 
 
+def missing_problem(path: str) -> str | None:
+    """Why a SQLite ledger file that is not there is gone (its marker or write-ahead log says it
+    existed), or None when it was never made: what a reader that must not create one asks."""
+    return None if os.path.exists(path) else _file_problem(path, _companions(path))
+
+
 def _file_problem(path: str, names: dict[str, str]) -> str | None:
     """What is wrong with the ledger file, judged from the files alone (None: nothing, or no ledger yet)."""
     if not os.path.exists(path):

@@ -22,6 +22,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock, SystemClock
+from ..errors import BrokenLedger
 
 if TYPE_CHECKING:
     from campaigns.model import Calendar
@@ -32,7 +33,19 @@ if TYPE_CHECKING:
 
 REVIEW_TOKEN_ENV = "HERALD_REVIEW_TOKEN"  # the review room and the /calendar.ics subscription
 INTAKE_TOKEN_ENV = "HERALD_INTAKE_TOKEN"  # the alert intake endpoints
-MIN_REVIEW_TOKEN = 16  # characters: the room's only lock; a short one is guessed (the sessions are HMACs under it)
+MIN_TOKEN = 16  # characters, for both: each is its endpoints' only lock, and a short one is guessed
+
+
+def _token(variable: str) -> str | None:
+    """The secret in ``variable`` (None when unset or empty); one shorter than MIN_TOKEN is
+    refused in one line that names the variable and its rule, never its value."""
+    value = os.environ.get(variable) or None
+    if value is not None and len(value) < MIN_TOKEN:
+        from campaigns.errors import UsageError
+
+        raise UsageError(f"{variable} is shorter than {MIN_TOKEN} characters: choose a long random one, e.g. "
+                         "`openssl rand -hex 24`")
+    return value
 
 
 def calendar_token(review_token: str) -> str:
@@ -106,13 +119,7 @@ class WebContext:
                          clock: Clock | None = None) -> WebContext:
         from ..redaction import register
 
-        review = os.environ.get(REVIEW_TOKEN_ENV) or None
-        intake = os.environ.get(INTAKE_TOKEN_ENV) or None
-        if review is not None and len(review) < MIN_REVIEW_TOKEN:  # its length, never its value, is said
-            from campaigns.errors import UsageError
-
-            raise UsageError(f"{REVIEW_TOKEN_ENV} is shorter than {MIN_REVIEW_TOKEN} characters: choose a long "
-                             "random one, e.g. `openssl rand -hex 24`")
+        review, intake = _token(REVIEW_TOKEN_ENV), _token(INTAKE_TOKEN_ENV)
         for secret in (review, intake, calendar_token(review) if review else None):
             if secret:
                 register(secret)
@@ -132,9 +139,20 @@ class WebContext:
 
     def existing_ledger(self) -> Ledger | None:
         """The ledger, or None while a SQLite ledger has not been created by an engine (reading
-        pages must not create one)."""
-        if self.ledger_url.startswith("sqlite:///") and not os.path.exists(self.ledger_url[len("sqlite:///"):]):
-            return None
+        pages must not create one).  One that existed and was deleted or moved away (its marker
+        or write-ahead log is left, or this server had opened it) is no "not yet": a
+        :class:`BrokenLedger` says it is gone, as `herald run` does."""
+        if self.ledger_url.startswith("sqlite:///"):
+            path = self.ledger_url[len("sqlite:///"):]
+            if not os.path.exists(path):
+                from ..ledger.opening import missing_problem
+
+                problem = missing_problem(path)
+                if problem is None and self._ledger is not None:
+                    problem = "is gone (deleted or moved away while the web server was reading it)"
+                if problem is None:
+                    return None
+                raise BrokenLedger(path, problem)
         return self.ledger()
 
     @property
@@ -294,7 +312,8 @@ class WebContext:
 class Snapshot:
     """What the ledger said at its last read.
 
-    ``state``: ``unknown`` (not read yet), ``none`` (no SQLite ledger yet), ``ok``, ``down``.
+    ``state``: ``unknown`` (not read yet), ``none`` (no SQLite ledger yet), ``ok``, ``down``,
+    ``broken`` (one that existed is gone, emptied or damaged: ``problem`` says which, e.g. "is gone").
     ``stamps``: per part of the site, what changes when that part's rows change (see
     :func:`scheduler.ledger.reads.overview`); pages use them in their cache keys."""
 
@@ -304,6 +323,7 @@ class Snapshot:
     tallies: Any = None  # scheduler.web.metrics.Tallies
     read_at: float = 0.0  # time.monotonic()
     took: float = 0.0  # seconds the last read took
+    problem: str | None = None  # state "broken": what is wrong, without the file's path ("is gone")
 
     def stamp(self, *parts: str) -> tuple[Any, ...]:
         found = dict(self.stamps)
@@ -368,6 +388,10 @@ class LedgerWatch:
             try:
                 ledger = ctx.existing_ledger()
                 snap = Snapshot("none", read_at=time.monotonic()) if ledger is None else self._read(ctx, ledger, full)
+            except BrokenLedger as exc:  # gone, emptied, damaged: said by /healthz, the file named in the log
+                if old.state != "broken":
+                    log.warning("the web server cannot read the ledger: %s", exc)
+                snap = Snapshot("broken", read_at=time.monotonic(), problem=exc.problem.split(" (")[0])
             except Exception as exc:  # noqa: BLE001 - down or hung: said by /healthz, logged without details
                 from ..redaction import redact
 

@@ -327,7 +327,9 @@ def health(ctx: WebContext) -> Response:
     snap = ctx.watch.snapshot()
     if snap.state != "ok":
         body["ledger"] = {"none": "no ledger yet: no engine has run", "unknown": "checking",
-                          "down": "database unreachable"}.get(snap.state, snap.state)
+                          "down": "database unreachable",
+                          "broken": f"the ledger {snap.problem}: restore it from a backup, or start over with "
+                                    "herald run --new-ledger"}.get(snap.state, snap.state)
         return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
     if snap.heartbeat is not None:
         age = (now - snap.heartbeat).total_seconds()
