@@ -370,15 +370,17 @@ class VoiceChecker:
         self._boilerplate(bare, add)
         self._wording(bare, incidentish, add)
         self._limits(text, bare, add)
-        self._reordering(text, add)
+        self._reordering(text, add, incidentish)
         if links:
             self._links(text, add, campaign_utm, incidentish)
         if required:
             out += self.missing(text, role, affected)
         return [f for f in out if f is not None]
 
-    def _reordering(self, text: str, add: Callable[[Finding | None], None]) -> None:
-        """A bidirectional override, embedding or isolate (the first, and how many there are)."""
+    def _reordering(self, text: str, add: Callable[[Finding | None], None], incidentish: bool) -> None:
+        """A bidirectional override, embedding or isolate (the first, and how many there are).  In
+        an incident's or a maintenance window's text (component names, an alert's words) it is a
+        warning unless the guide sets the rule: the engine never holds an outage notice for it."""
         from .textsafety import BIDI, describe
 
         first = BIDI.search(text)
@@ -389,7 +391,7 @@ class VoiceChecker:
         add(self.finding("bidi", f"{describe(first.group())} at character {first.start() + 1}{more} reorders the "
                                  "text after it, so the post reads differently from its source (a 'Trojan Source' "
                                  "trick)", "remove it; U+200E and U+200F mark a direction where one is needed",
-                         first.span()))
+                         first.span(), "warning" if incidentish else None))
 
     def check_day(self, text: str, local: datetime) -> list[Finding]:
         """The day rules (:mod:`campaigns.days`) for ``text`` going out at ``local``: an aware time

@@ -249,3 +249,40 @@ def test_an_intake_token_of_16_characters_is_taken(monkeypatch, tmp_path):
                                       f"sqlite:///{tmp_path / 'state.db'}")
     assert ctx.intake_token == "s3cr3t-16-chars!"
     ctx.close()
+
+
+# -- a short token and the engine (review: it stopped the engine after making the ledger) ------------
+def test_run_serve_with_a_short_token_stops_before_the_engine_starts(capsys, tmp_path, monkeypatch, no_server):
+    monkeypatch.setenv("HERALD_REVIEW_TOKEN", "abc123")
+    files = samples(tmp_path)
+    code, out, err = herald(capsys, "run", "--serve", "127.0.0.1:47392", *files)
+    assert (code, out) == (2, "")
+    assert err.startswith("herald: HERALD_REVIEW_TOKEN is shorter than 16 characters") and err.count("\n") == 1
+    assert not (tmp_path / "run" / ".herald").exists()  # no ledger made, nothing started
+
+
+def test_a_calendar_that_serves_with_a_short_token_leaves_the_engine_running(tmp_path, monkeypatch, caplog, no_server):
+    """engine.serve in the calendar: the site is a side job, so a short token costs the site (said
+    in the log, once, without the token), not the engine."""
+    from scheduler.daemon.hosting import SiteHost
+
+    monkeypatch.setenv("HERALD_INTAKE_TOKEN", "short-one")
+    host = SiteHost(str(ROOT / "content_calendar.yaml"), str(ROOT / "status.yaml"), f"sqlite:///{tmp_path}/s.db",
+                    FakeClock(T0))
+    host.start("127.0.0.1:47393")  # would raise, or reach the refused server, before
+    assert host.server is None
+    said = [r.getMessage() for r in caplog.records if "HERALD_INTAKE_TOKEN" in r.getMessage()]
+    assert len(said) == 1 and "not served" in said[0] and "short-one" not in said[0]
+
+
+def test_a_hint_never_echoes_a_ledger_password():
+    """A hint is a command to copy: a masked password would not run, so a URL with one is named
+    by its variable (review)."""
+    import argparse
+
+    from scheduler.cli.common import same_files
+
+    with_password = argparse.Namespace(calendar="run/content_calendar.yaml", state="postgresql://u:s3cret@db/herald")
+    assert same_files(with_password) == ' --calendar run/content_calendar.yaml --state "$HERALD_STATE"'
+    without = argparse.Namespace(calendar=None, state="postgresql://u@db/herald")
+    assert same_files(without) == " --state postgresql://u@db/herald"

@@ -39,3 +39,16 @@ def test_direction_marks_are_fine_and_a_brand_may_turn_the_rule_down():
             if f.rule == "bidi"] == ["warning"]
     assert [f for f in check("a \u2067x\u2069 b", Voice(severities={"bidi": "off"})) if f.rule == "bidi"] == []
     assert RULES["bidi"][0] == "error"
+
+
+@pytest.mark.parametrize("role", ["investigating", "resolved", "maintenance.start"])
+def test_an_outage_notice_is_warned_not_held(role):
+    """A component's name written right to left ('Checkout ⁧متجر⁩ down'): the engine never holds
+    an incident's or a maintenance window's announcement for it (review); the guide may still
+    make it an error."""
+    text = "Checkout \u2067متجر\u2069 is down. We are sorry; next update in 30 minutes."
+    [found] = [f for f in VoiceChecker(Voice(), HOSTS, "Acme Furniture").check(text, role) if f.rule == "bidi"]
+    assert found.severity == "warning"
+    strict = Voice(severities={"bidi": "error"})
+    [found] = [f for f in VoiceChecker(strict, HOSTS, "Acme Furniture").check(text, role) if f.rule == "bidi"]
+    assert found.severity == "error"

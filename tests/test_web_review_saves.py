@@ -58,3 +58,30 @@ def test_a_broken_save_shows_the_last_save_that_loaded_not_the_start_up_copy(roo
     assert "air the room every morning" in page and "keep it away from radiators" not in page
     diff = room.get("/review/diff").text
     assert "does not load" in diff
+
+
+class _Evicting(dict):
+    """A store whose entries another thread evicts right after a membership test (keep_newest on
+    another request), the worst moment for a check-then-read."""
+
+    def __contains__(self, key):
+        found = super().__contains__(key)
+        self.clear()
+        return found
+
+
+def test_an_entry_evicted_by_another_request_is_no_error(room, monkeypatch):  # noqa: F811
+    from scheduler.web import review
+
+    calendar, _status, url = room.files
+    ledger = Ledger(url)
+    remember_calendar(ledger.db, "abc123", CALENDAR)
+    ledger.close()
+    calendar.write_text(CALENDAR.replace("Winter sale: 20% off", "Winter sale: 25% off"))
+    signed_in(room)
+    first = room.get("/review/diff")
+    assert first.status_code == 200 and "1 reworded" in first.text
+    monkeypatch.setattr(review, "_diff_pages", _Evicting(review._diff_pages))
+    monkeypatch.setattr(review, "_other_sides", _Evicting(review._other_sides))
+    again = room.get("/review/diff")
+    assert again.status_code == 200 and "1 reworded" in again.text

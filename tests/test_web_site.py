@@ -312,6 +312,30 @@ def test_healthz_says_a_deleted_ledger_is_gone_not_that_there_is_none_yet(site, 
     web.app.state.ctx.close()
 
 
+def test_a_ledger_made_anew_after_one_was_deleted_is_read_not_the_deleted_one(site):
+    """`herald run --new-ledger` (or a restore) after the file was deleted under a running server:
+    the server reads the new file, not the deleted one its old connections still hold (review)."""
+    clock = FakeClock(T0)
+    old = Ledger(f"sqlite:///{site / 'state.db'}")
+    old.beat("old-engine", T0, {}, started=True)
+    old.close()
+    web = client(site, clock)
+    ctx = web.app.state.ctx
+    ctx.refresh()
+    assert [e["id"] for e in ctx.existing_ledger().engines()] == ["old-engine"]
+    for name in ("state.db", "state.db-wal", "state.db-shm"):
+        (site / name).unlink(missing_ok=True)
+    ctx.refresh()
+    assert web.get("/healthz").status_code == 503
+    new = Ledger(f"sqlite:///{site / 'state.db'}", start_over=True)
+    new.beat("new-engine", T0, {}, started=True)
+    new.close()
+    ctx.refresh()
+    assert [e["id"] for e in ctx.existing_ledger().engines()] == ["new-engine"]
+    assert "is gone" not in web.get("/healthz").text
+    ctx.close()
+
+
 def test_metrics_count_publications_lateness_reaction_and_engine_counters(site):
     from scheduler import metrics
 

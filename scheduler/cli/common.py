@@ -261,16 +261,31 @@ def same_files(args: argparse.Namespace, *, status: bool = False) -> str:
     """The options a command suggested in a hint needs to find the files and the ledger this
     invocation used (``--calendar``, ``--state`` and, with ``status``, ``--status``, each only when
     it is not the default), each preceded by a space and quoted for a shell; "" in the default
-    layout."""
-    import shlex
-
+    layout; a ledger URL with a password is written ``"$HERALD_STATE"``, never echoed."""
     calendar = getattr(args, "calendar", None) or DEFAULT_CALENDAR
-    given = [("--calendar", calendar if calendar != DEFAULT_CALENDAR else None),
-             ("--state", getattr(args, "state", None))]
+    state = getattr(args, "state", None)
+    if state and _has_password(state):  # never echoed (it would be masked, so not runnable either)
+        state = "$HERALD_STATE"
+    given = [("--calendar", calendar if calendar != DEFAULT_CALENDAR else None), ("--state", state)]
     if status and getattr(args, "status", None):
         neighbour = os.path.join(os.path.dirname(calendar), DEFAULT_STATUS)
         given.append(("--status", args.status if os.path.abspath(args.status) != os.path.abspath(neighbour) else None))
-    return "".join(f" {option} {shlex.quote(value)}" for option, value in given if value)
+    return "".join(f" {option} {_quoted(value)}" for option, value in given if value)
+
+
+def _has_password(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        return bool(urlsplit(url).password)
+    except ValueError:  # not a URL Herald could open anyway: say nothing of it
+        return True
+
+
+def _quoted(value: str) -> str:
+    import shlex
+
+    return '"$HERALD_STATE"' if value == "$HERALD_STATE" else shlex.quote(value)
 
 
 def ledger_exists(url: str) -> bool:

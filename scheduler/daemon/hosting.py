@@ -30,11 +30,17 @@ class SiteHost:
         bind = self.serve or bind
         if not bind or self.server is not None:
             return
+        from campaigns.errors import UsageError
+
         from ..web.app import create_app, serve
         from ..web.context import WebContext
 
         host, _, port = bind.rpartition(":")
-        ctx = WebContext.from_environment(self.calendar_path, self.status_path, self.ledger_url, self.clock)
+        try:
+            ctx = WebContext.from_environment(self.calendar_path, self.status_path, self.ledger_url, self.clock)
+        except UsageError as exc:  # a short token (the calendar's engine.serve): the site only is lost
+            log.error("the status site is not served at %s: %s; the engine runs on without it", bind, exc)
+            return
         self.server = serve(create_app(ctx), host.strip("[]"), int(port))
         self.thread = threading.Thread(target=self._serve, args=(bind,), name="herald-web", daemon=True)
         self.thread.start()

@@ -48,6 +48,12 @@ def _token(variable: str) -> str | None:
     return value
 
 
+def check_tokens() -> None:
+    """Refuse (:class:`UsageError`) a review or intake token shorter than MIN_TOKEN: what a
+    command that will serve checks before it starts anything."""
+    _token(REVIEW_TOKEN_ENV), _token(INTAKE_TOKEN_ENV)
+
+
 def calendar_token(review_token: str) -> str:
     """The token of the ``/calendar.ics`` subscription link: derived from the review-room token
     (HMAC-SHA256 of "calendar.ics" under it, hex), so that the link calendar apps store never
@@ -97,6 +103,15 @@ def _mid_save(path: str, mtime: float) -> bool:
         return False
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    """Which file ``path`` is now (device, inode), or None when there is none."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
 @dataclass
 class WebContext:
     calendar_path: str
@@ -107,6 +122,7 @@ class WebContext:
     intake_token: str | None = None
     timeouts: Any = None  # scheduler.ledger.Timeouts for the ledger (None: WEB_TIMEOUTS)
     _ledger: Ledger | None = field(default=None, init=False, repr=False)
+    _ledger_file: tuple[int, int] | None = field(default=None, init=False, repr=False)  # (device, inode) read
     _calendar: _Cached = field(default_factory=_Cached, init=False, repr=False)
     _status: _Cached = field(default_factory=_Cached, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -135,7 +151,17 @@ class WebContext:
                 from ..ledger import WEB_TIMEOUTS, Ledger
 
                 self._ledger = Ledger(self.ledger_url, timeouts=self.timeouts or WEB_TIMEOUTS)
+                if self.ledger_url.startswith("sqlite:///"):
+                    self._ledger_file = _identity(self.ledger_url[len("sqlite:///"):])
             return self._ledger
+
+    def _let_go(self) -> None:
+        """Close the ledger read so far: its file was deleted or replaced (its connections would
+        go on reading the deleted file); the next read opens what is there now."""
+        with self._open_lock:
+            old, self._ledger = self._ledger, None
+        if old is not None:
+            old.close()
 
     def existing_ledger(self) -> Ledger | None:
         """The ledger, or None while a SQLite ledger has not been created by an engine (reading
@@ -144,15 +170,19 @@ class WebContext:
         :class:`BrokenLedger` says it is gone, as `herald run` does."""
         if self.ledger_url.startswith("sqlite:///"):
             path = self.ledger_url[len("sqlite:///"):]
-            if not os.path.exists(path):
+            now = _identity(path)
+            if now is None:
                 from ..ledger.opening import missing_problem
 
                 problem = missing_problem(path)
-                if problem is None and self._ledger is not None:
+                if problem is None and self._ledger_file is not None:
                     problem = "is gone (deleted or moved away while the web server was reading it)"
+                self._let_go()
                 if problem is None:
                     return None
                 raise BrokenLedger(path, problem)
+            if self._ledger_file is not None and now != self._ledger_file:
+                self._let_go()  # made anew (`herald run --new-ledger`) or restored: read the new file
         return self.ledger()
 
     @property

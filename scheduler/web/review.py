@@ -409,8 +409,9 @@ def diff(ctx: WebContext, request: Request) -> str:
     other_digest = hashlib.sha256((text or "").encode("utf-8", "surrogatepass")).hexdigest()
     key = repr((ctx.calendar_path, digest_disk, base_name, digest, other_digest, base_errors, now.isoformat(),
                 windows))
-    if loaded is not None and key in _diff_pages:
-        return _diff_pages[key]
+    made = _diff_pages.get(key) if loaded is not None else None  # one read: another thread may evict it
+    if made is not None:
+        return made
     other, errors = _other_side(ctx, base_name, other_digest, text)
     if base is None and errors:
         digest = errors[0]
@@ -440,11 +441,12 @@ def _other_side(ctx: WebContext, name: str, digest: str, text: str | None) -> tu
     if text is None:
         return None, []
     key = f"{name}\n{digest}"
-    if key not in _other_sides:
+    found = _other_sides.get(key)  # one read: another thread may evict it between a test and a read
+    if found is None:
         try:
             result = check(name or ctx.calendar_path, text, draft=bool(name))
         except Exception as exc:  # an unreadable record: say so instead of guessing
-            found: tuple[Calendar | None, list[str]] = None, [f"unreadable ({type(exc).__name__})"]
+            found = None, [f"unreadable ({type(exc).__name__})"]
         else:
             if result.value is None or result.errors:
                 problems = [str(p) for p in result.errors or result.problems]
@@ -452,7 +454,7 @@ def _other_side(ctx: WebContext, name: str, digest: str, text: str | None) -> tu
             else:
                 found = result.value, []
         keep_newest(_other_sides, key, found, DIFF_PAGES)
-    return _other_sides[key]
+    return found
 
 
 def _base(request: Request) -> str | None:
