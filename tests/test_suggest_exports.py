@@ -279,6 +279,66 @@ def test_thanks_and_auto_replies_are_noise_not_questions():
     assert noise_kind("Where is my order?", "Thanks, but where is my order?") == ""
 
 
+# A question without a question mark, then a sign-off: the closing and the name on one line or two
+SIGNED = {"My parcel has not arrived yet, the tracking shows nothing since Monday.\nThanks, John":
+          "My parcel has not arrived yet, the tracking shows nothing since Monday.",
+          "Hello,\nThe password reset link has expired.\n\nThank you,\nMaria":
+          "The password reset link has expired.",
+          "Hallo,\nMeine Bestellung ist noch nicht angekommen.\nDanke, Jörg": "Meine Bestellung ist noch nicht angekommen.",
+          "Bonjour,\nMa commande n'est toujours pas arrivée.\nMerci, Claire": "Ma commande n'est toujours pas arrivée.",
+          "The zipper of my jacket broke after a week.\nCheers, Anna-Lena": "The zipper of my jacket broke after a week.",
+          "Ich komme nicht in mein Kundenkonto.\n\nGruß\nDirk Maier": "Ich komme nicht in mein Kundenkonto."}
+
+
+def test_a_sign_off_with_a_name_is_a_signature_and_the_question_stays_a_question():
+    """"My parcel has not arrived yet.\nThanks, John" was a thank-you note (noise: a "thanks" in a
+    short message without a question mark), and "Thanks, John" stayed in the text as words."""
+    for text, said in SIGNED.items():
+        assert clean(text) == said, text
+        assert noise_kind("", text) == "", text
+    for thanks in ("Thanks, John!", "Danke für die schnelle Hilfe", "Thank you,\nMaria", "Merci, Claire",
+                   "Hi,\nThanks for the quick help, all sorted.\nThanks, John", "Danke, ist erledigt.\n\nBirgit"):
+        assert noise_kind("", thanks) == "thanks", thanks
+    assert clean("Thanks, but where is my order?\nJohn") == "Thanks, but where is my order? John"  # no sign-off
+    assert clean("Thanks, where is my order") == "Thanks, where is my order"
+
+
+def test_signed_questions_join_their_topic_and_signed_noise_stays_noise():
+    """The questions signed off with a name are counted in their topic; a thank-you note, a spam
+    message (tagged so) and an out-of-office reply signed the same way are in none, and no
+    name is a topic's word or in its examples."""
+    from campaigns.suggest.answers import Answer
+    from campaigns.suggest.readers import Request
+
+    answers = [Answer("My order has not arrived: where is my parcel?", "https://shop.example/help/order-status",
+                      "A late parcel: follow it with the tracking link in the shipping e-mail.", key="order"),
+               Answer("Reset your password", "https://shop.example/help/password",
+                      "Ask for a new link on the sign-in page.", key="password")]
+    names = ["John", "Maria", "Jörg", "Claire", "Anna"]
+    asked = ["My parcel has not arrived yet", "My order has not arrived, the tracking shows nothing",
+             "The parcel with my order is late", "Still waiting for my order to arrive"]
+    passwords = ["I forgot my password", "The password reset link has expired", "Please reset my password"]
+    requests = [Request("", title="Order", body=f"{asked[i % 4]}.\n\nThanks, {names[i % 5]}", ref=f"o{i}")
+                for i in range(40)]
+    requests += [Request("", title="Order", body=f"{asked[i % 4]}.\n\nThank you,\n{names[i % 5]}", ref=f"m{i}")
+                 for i in range(20)]
+    requests += [Request(passwords[i % 3], ref=f"p{i}") for i in range(30)]
+    requests += [Request("", title="Re: your order", body=f"Thanks, {names[i % 5]}!", ref=f"t{i}") for i in range(15)]
+    requests += [Request("", title="Cheap loans", body=f"Get a loan today for your order.\nThanks, {names[i % 5]}",
+                         tags=("spam",), ref=f"s{i}") for i in range(15)]
+    requests += [Request("", title="Automatic reply: your order",
+                         body=f"I am out of the office until Monday.\nThanks, {names[i % 5]}", ref=f"a{i}")
+                 for i in range(15)]
+    report = find_topics(requests, CLOCK.now().tzinfo, ["en"], answers=answers)
+    order = next(i for i, t in enumerate(report.topics) if t.key == "order")
+    labels = {r.ref: (label, row.noise) for r, label, row in zip(requests, report.labels, report.rows, strict=True)}
+    assert {labels[f"o{i}"] for i in range(40)} == {labels[f"m{i}"] for i in range(20)} == {(order, "")}
+    assert {labels[f"{k}{i}"] for k in "tsa" for i in range(15)} == {(-1, "thanks"), (-1, "spam"), (-1, "auto-reply")}
+    assert report.topics[order].count == 60
+    words = " ".join((*report.topics[order].terms, *report.topics[order].examples)).lower()
+    assert not any(name.lower() in words for name in names)
+
+
 @pytest.mark.slow
 def test_catch_all_tags_do_not_make_topics(analysed):
     """Help Scout: two of the top ten topics were a catch-all tag (vip, subscription: purity 0.25)."""

@@ -90,6 +90,18 @@ def test_a_particle_after_a_phrase_that_is_not_the_verbs_object_is_a_noun():
     assert "~return" in words.tokens("de", "Ich schicke die Jacke an euch zurück")  # its particle ends the clause
 
 
+def test_back_alone_is_no_refund_in_german():
+    """"geld zurück" in the shared vocabulary made "zurück" a refund word on its own: "Ich rufe
+    Sie morgen zurück" (I will call you back) was a refund request.  Money back still is one."""
+    from campaigns.suggest.words import Words
+
+    words = Words()
+    for back in ("Ich rufe Sie morgen zurück", "Bitte rufen Sie mich zurück", "Ich bin am Montag zurück"):
+        assert "~refund" not in words.tokens("de", back), back
+    for refund in ("Ich möchte mein Geld zurück", "Bitte das Geld zurück auf PayPal", "Geld zurück?"):
+        assert "~refund" in words.tokens("de", refund), refund
+
+
 def test_the_languages_of_a_large_file_are_learnt_from_a_sample_and_every_text_gets_its_own(monkeypatch):
     """Every long text was read among all seven languages to learn the two a file is written in
     (a third of the time of 100,000 different requests): a sample tells them, and the other texts

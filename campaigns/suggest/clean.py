@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from html import unescape
 
 __all__ = ["Boilerplate", "clean", "clean_lines", "line_key", "noise_kind", "redact_ids"]
@@ -40,11 +41,14 @@ _GREETING = re.compile(
     r"buen d[ií]a|estimad[oa]s?|moin|servus|hallo|guten (tag|morgen|abend)|sehr geehrte.*|liebe[rs]? .*|"
     r"bonjour|bonsoir|salut|ol[áa]|bom dia|boa (tarde|noite)|ciao|buongiorno|buonasera|goede(morgen|middag|navond)|"
     r"beste)\b[\s\w]{0,30}[,.!:]?\s*$")
-_CLOSING = re.compile(
-    r"(?i)^\s*(thanks?( you)?( in advance| so much)?|many thanks|cheers|best( regards| wishes)?|kind regards|"
+_CLOSINGS = (
+    r"(thanks?( you)?( in advance| so much)?|many thanks|cheers|best( regards| wishes)?|kind regards|"
     r"regards|br|lg|vg|mfg|gru[ßs]|viele gr[üu][ßs]e|liebe gr[üu][ßs]e|beste gr[üu][ßs]e|mit freundlichen gr[üu][ßs]en|"
     r"danke( sch[öo]n| im voraus)?|saludos( cordiales)?|gracias( de antemano)?|quedo (al|atent[oa]).*|atentamente|"
-    r"un saludo|cordialement|merci( d'avance)?|bien [àa] vous|obrigad[oa])[\s,.!]*$")
+    r"un saludo|cordialement|merci( d'avance)?|bien [àa] vous|obrigad[oa])")
+# a closing and what follows it on its line ("Thanks, John")
+_SIGNED = re.compile(rf"(?i)^\s*{_CLOSINGS}(?![^\W_])[\s,.!]*(?P<rest>.*?)[\s.!]*$")
+NAME_WORDS = 3  # most words of a name signing a message ("Anna-Lena Maier", "Jean de la Tour")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"(?i)\b(https?://|www\.)\S+")
 _DIGITS = re.compile(r"\d")
@@ -109,21 +113,60 @@ def _transcript(lines: list[str]) -> list[str] | None:
 def clean_lines(text: str) -> list[str]:
     """The lines of ``text`` the customer wrote: no transcript machinery, quotes, signatures,
     greetings or closings (identifiers are still there: see :func:`redact_ids`)."""
+    return _written(text)[0]
+
+
+def _written(text: str) -> tuple[list[str], bool]:
+    """:func:`clean_lines`, and whether the message is signed with a name after its closing
+    ("Thanks, John"; "Thank you," then "Maria")."""
     lines = _html(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     spoken = _transcript(lines)
     if spoken is not None:
         lines = spoken
     out: list[str] = []
-    for line in lines:
+    for i, line in enumerate(lines):
         if _CUT.match(line) or _SIGNATURE.match(line):
             break
         line = line.strip()
         if not line or line.startswith(">") or _META.match(line) or _GREETING.match(line):
             continue
-        if _CLOSING.match(line):
-            break  # what follows a closing is a name, a company, a phone number
+        closing = _closing(line)
+        if closing:  # what follows a closing is a name, a company, a phone number
+            after = next((x.split() for x in lines[i + 1:] if x.strip()), [])
+            return out, closing == "signed" or _is_name([w.rstrip(",.!") for w in after])
         out.append(line)
-    return out
+    return out, False
+
+
+def _closing(line: str) -> str:
+    """Whether ``line`` closes the message: ``signed`` with a name ("Thanks, John", "Merci,
+    Claire"), ``closing`` alone ("Thank you,"); '' when it does not ("Thanks, where is my order")."""
+    found = _SIGNED.match(line)
+    if found is None:
+        return ""
+    words = found.group("rest").split()
+    if not words:
+        return "closing"
+    return "signed" if _is_name(words) else ""
+
+
+def _is_name(words: list[str]) -> bool:
+    """Whether ``words`` can be a person's name: a few capitalised words, none a stop word of
+    the languages customers write ("Ist erledigt" is no one) nor a word of thanks ("Perfect")."""
+    little = _little_words()
+    return 0 < len(words) <= NAME_WORDS and all(
+        w[:1].isupper() and w.replace("-", "").replace("'", "").isalpha() and w.lower() not in little
+        and not _THANKS.fullmatch(w) for w in words)
+
+
+@lru_cache(maxsize=1)
+def _little_words() -> frozenset[str]:
+    """The stop words of every language :mod:`.words` reads (the stop-words package's lists)."""
+    from stop_words import get_stop_words
+
+    from .words import LANGUAGES
+
+    return frozenset(w.lower() for code in LANGUAGES for w in get_stop_words(code))
 
 
 def clean(text: str) -> str:
@@ -143,9 +186,12 @@ def noise_kind(subject: str, text: str) -> str:
     words = re.findall(r"\w+", text)
     if not words:
         return "empty"
-    if "?" not in text and len(words) <= 14 and _THANKS.search(text):
-        return "thanks"
-    return ""
+    if "?" in text or len(words) > 14 or not _THANKS.search(text):
+        return ""
+    # the thanks of a signed closing ("...has not arrived yet.\nThanks, John") make no thank-you note
+    lines, signed = _written(text)
+    said = " ".join(lines)
+    return "thanks" if not signed or not _LETTER.search(said) or _THANKS.search(said) else ""
 
 
 class Boilerplate:

@@ -67,8 +67,8 @@ CONCEPTS: dict[str, str] = {
               "retour retourner renvoyer devolução devolver reso "
               "send_back sent_back sending_back sends_back give_back gave_back given_back giving_back "
               "bring_back brought_back bringing_back take_back took_back taken_back taking_back",
-    "refund": "refund refunds refunded  reembolso reembolsar erstattung erstatten rückerstattung "
-              "geld zurück remboursement rembourser reembolso rimborso terugbetaling",
+    "refund": "refund refunds refunded reembolso reembolsar erstattung erstatten rückerstattung "
+              "geld geld_zurück zurückbekommen zurücktreten remboursement rembourser reembolso rimborso terugbetaling",
     "warranty": "warranty guarantee garantía garantia garantie gewährleistung reklamation defect defective "
                 "faulty broken defecto defectuoso falla fallando descompuesto kaputt defekt gerissen "
                 "cassé défectueux garanzia",
@@ -280,7 +280,8 @@ class Words:
     def _joined(self, language: str, text: str, particles: frozenset[str]) -> list[str]:
         """The words of ``text``, each separable particle joined to its verb when the two make a
         word of the shared vocabulary ("send the tent back": ``send_back``, a return; "schicke
-        die Jacke zurück": ``zurückschicke``), looking back a few words in its clause."""
+        die Jacke zurück": ``zurückschicke``; "das Geld zurück": ``geld_zurück``, a refund),
+        looking back a few words in its clause."""
         out: list[str] = []
         prefix = language in COMPOUNDING
         for clause in _CLAUSE.findall(text):
@@ -292,13 +293,31 @@ class Words:
                 for j in range(i - 1, max(-1, i - 1 - PARTICLE_REACH), -1):
                     if not prefix and not self._object(language, words[j + 1:i]):
                         break  # "send a photo of the back": the back of something, not sending it back
-                    joined = f"{w}{words[j]}".lower() if prefix else f"{words[j]}_{w}".lower()
-                    concept = self.word(language, joined)
-                    if concept.startswith("~") and concept != alone:
+                    joined = self._particle_word(language, words[j], w, alone)
+                    if joined and prefix and "_" in joined:
+                        words[i] = joined  # "Geld zurück": the noun keeps its own word, the particle is the phrase
+                        break
+                    if joined:
                         words[j], words[i] = joined, ""
                         break
             out.extend(x for x in words if x)
         return out
+
+    def _particle_word(self, language: str, before: str, particle: str, alone: str) -> str:
+        """The word ``before`` and ``particle`` make when it is one of the shared vocabulary
+        (and says more than the particle alone), or '': a separable verb written as one word
+        in the languages that write compounds ("zurückschicke"), or a phrase ("send_back",
+        "geld_zurück")."""
+        phrase = f"{before}_{particle}".lower()
+        if language in COMPOUNDING:
+            verb = f"{particle}{before}".lower()
+            concept = self.word(language, verb)
+            if concept.startswith("~") and concept != alone:
+                return verb
+            listed = self._concepts(language).get(self._stem(language, phrase))  # a phrase is no compound
+            return phrase if listed and f"~{listed}" != alone else ""
+        concept = self.word(language, phrase)
+        return phrase if concept.startswith("~") and concept != alone else ""
 
     def _object(self, language: str, between: list[str]) -> bool:
         """Whether the words between a verb and its particle can be the verb's object, as a
