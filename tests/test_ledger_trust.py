@@ -130,6 +130,32 @@ def test_a_window_over_without_a_ledger_claims_no_announcement(capsys, tmp_path,
     assert not (tmp_path / ".herald").exists()
 
 
+def test_a_window_over_names_where_the_ledger_records_its_end_as_announced(capsys, tmp_path, monkeypatch):
+    from campaigns.calendar import loads as load_calendar
+    from status.announce import announcements
+    from status.load import loads
+    from tests.test_maintenance_updates import CALENDAR, berlin, window
+
+    monkeypatch.delenv("HERALD_STATE", raising=False)
+    (tmp_path / "cal.yaml").write_text(CALENDAR)
+    (tmp_path / "status.yaml").write_text(window(1))
+    calendar = load_calendar(CALENDAR)
+    ends = [p for p in announcements(calendar, loads(window(1), calendar), berlin(1, 0), berlin(9, 0))
+            if p.role == "maintenance.end"]
+    assert ends
+    (tmp_path / ".herald").mkdir()
+    ledger = Ledger(f"sqlite:///{tmp_path / '.herald' / 'state.db'}")
+    for p in ends:
+        assert ledger.claim(Item(p.key, p.source, p.post, p.network, "maintenance", p.at), "e", p.at, LEASE)
+        assert ledger.mark_sent(p.key, "e", p.at, "r1", None)
+    ledger.close()
+    code = main(["maintenance", "complete", "db", "-m", "Done now.", "--calendar", str(tmp_path / "cal.yaml"),
+                 "--status", str(tmp_path / "status.yaml")], clock=FakeClock(berlin(5, 3, 10)))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"and its end was announced on {', '.join(p.network for p in ends)};" in err, err
+
+
 # -- 6. a dry-run account's credentials are checked too -----------------------------------
 def test_networks_check_names_the_missing_variable_of_a_dry_run_account(capsys, tmp_path, monkeypatch):
     calendar = tmp_path / "shop.yaml"
