@@ -115,6 +115,37 @@ def test_history_and_run_refuse_a_ledger_emptied_by_hand(capsys, tmp_path):
         assert f"`herald run --calendar {options[1]} --new-ledger`" in err
 
 
+# -- 4. a ledger deleted with its folder: the site channel's posts are evidence ----------------
+def test_a_new_ledger_beside_published_site_posts_is_refused(capsys, tmp_path):
+    import json
+    import shutil
+
+    (tmp_path / "run").mkdir()
+    calendar = tmp_path / "run" / "cal.yaml"
+    calendar.write_text("brand: {name: Acme, timezone: UTC}\nnetworks:\n  site: {type: site}\nposts:\n"
+                        + "".join(f"  - {{id: p{n}, kind: tip, networks: [site], at: '2026-11-23T06:3{n}', text: Tip {n}}}\n"
+                                  for n in (1, 2)))
+    options = ("--calendar", str(calendar))
+    public = tmp_path / "run" / "public"
+    assert herald(capsys, "run", "--once", *options)[0] == 0
+    posts = len(json.loads((public / "site.json").read_text())["items"])
+    assert posts == 2
+    shutil.rmtree(tmp_path / "run" / ".herald")  # `rm -rf .herald`: the marker goes too
+    code, out, err = herald(capsys, "run", "--once", *options)
+    assert code == 3, (out, err)
+    ledger = tmp_path / "run" / ".herald" / "state.db"
+    refusals = [line for line in err.splitlines() if line.startswith("herald: ")]  # after the log's warning
+    assert len(refusals) == 1, err
+    err = refusals[0]
+    assert err.startswith(f"herald: the ledger {ledger} looks lost: {posts} site posts exist in {public / 'site.json'}"), err
+    assert f"`herald run --calendar {options[1]} --new-ledger`" in err
+    assert not ledger.exists()
+    assert herald(capsys, "run", "--once", *options, "--new-ledger")[0] == 0  # the explicit decision
+    assert ledger.exists()
+    shutil.rmtree(public)  # and a ledger that exists is never second-guessed by the site's files
+    assert herald(capsys, "run", "--once", *options)[0] == 0
+
+
 # -- 5. a maintenance window that is over: only the ledger says whether its end was announced --
 def test_a_window_over_without_a_ledger_claims_no_announcement(capsys, tmp_path, monkeypatch):
     from tests.test_maintenance_updates import CALENDAR, berlin, window

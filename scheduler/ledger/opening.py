@@ -44,7 +44,17 @@ from campaigns.extras import POSTGRES
 from scheduler import files, redaction
 
 from ..errors import BrokenLedger, LedgerError
-from .schema import CORE_TABLES, SCHEMA_VERSION, TABLES, meta_table, metadata, migrate
+from .schema import (
+    CORE_TABLES,
+    PUBLISHED,
+    SCHEMA_VERSION,
+    TABLES,
+    meta_table,
+    metadata,
+    migrate,
+    publications_table,
+    set_published,
+)
 
 log = logging.getLogger("herald.ledger")
 
@@ -244,6 +254,20 @@ def _set_up_schema(c: Connection, where: str, *, empty_is_new: bool) -> None:
     if int(found) < SCHEMA_VERSION:
         log.info("ledger %s: migrating schema %s to %s", where, found, SCHEMA_VERSION)
         migrate(c, int(found))
+    _check_high_water(c, where)
+
+
+def _check_high_water(c: Connection, where: str) -> None:
+    """A ledger that recorded publications and has none now had them deleted (by hand, not by
+    ``herald prune``, which removes the mark when it empties the table): refused.  A ledger with
+    publications and no mark (older than the mark) gets it."""
+    marked = c.execute(select(meta_table.c.value).where(meta_table.c.name == PUBLISHED)).first() is not None
+    has_rows = c.execute(select(publications_table.c.key).limit(1)).first() is not None
+    if marked and not has_rows:
+        raise BrokenLedger(where, "had publications and now has none (its herald_publications rows were deleted, "
+                                  "not by herald prune)")
+    if has_rows and not marked:
+        set_published(c)
 
 
 # -- PostgreSQL -------------------------------------------------------------------------
