@@ -20,6 +20,10 @@ SQLite (the default, ``.herald/state.db`` beside the calendar):
 - The file, its ``-wal`` and ``-shm`` are 0600 (older ledgers are tightened on open); the
   folder is created 0700, and a ``.herald`` folder readable by others is tightened.
 
+On any backend, a ledger that recorded publications and has none now was emptied by hand
+(``herald prune`` removes the high-water mark, ``herald_meta``'s ``published`` row, when it
+empties it; the row is written in the transaction that creates the first publication).
+
 PostgreSQL: the schema is checked and created inside one transaction holding an advisory
 lock, so engines starting together on an empty database all succeed; a database with some
 of Herald's tables but not the core ones is refused the same way.
