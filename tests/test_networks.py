@@ -312,7 +312,8 @@ def test_networks_check_names_what_is_missing(tmp_path, capsys, monkeypatch):
     assert code == 1
     assert out == ["site (Status page): ready", "social (Mastodon): ready",
                    "team (Slack): NOT READY: set HERALD_TEAM_WEBHOOK_URL (or put them in its secrets_file)",
-                   "x (X): ready (dry run)", "old (Discord): disabled"]
+                   "x (X): NOT READY (dry run): set HERALD_X_API_KEY, HERALD_X_API_SECRET, HERALD_X_ACCESS_TOKEN, "
+                   "HERALD_X_ACCESS_TOKEN_SECRET (or put them in its secrets_file)", "old (Discord): disabled"]
 
 
 # -- X, through tweepy (responses shaped like the recorded exchanges in shared/reference/tweepy-cassettes) ---------------

@@ -223,12 +223,27 @@ LEDGER_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg
 def _supported(url: str, option: str) -> str:
     """``url``, if it names a database Herald keeps its ledger in; else a UsageError naming the two
     it does (and only the URL's scheme: the rest may hold a password)."""
-    scheme, sep, _ = url.partition("://")
+    scheme, sep, rest = url.partition("://")
     if sep and scheme.lower() in LEDGER_SCHEMES:
+        if scheme.lower().startswith("sqlite"):
+            _sqlite_file(rest, option)
         return url
     said = f"{scheme}://" if sep else "this"
     raise UsageError(f"{option}: {said} is not a database Herald keeps its ledger in; write sqlite:///PATH "
                      "(a file on this machine) or postgresql://USER@HOST/DB (several engines)")
+
+
+def _sqlite_file(rest: str, option: str) -> None:
+    """An explicit SQLite ledger must be a file in a folder that exists: a ledger in memory is
+    empty at every start, and a folder made up from a mistyped path is a fresh ledger that sends
+    everything again (only the default ``.herald`` folder beside the calendar is made)."""
+    path = rest.removeprefix("/").partition("?")[0]
+    if path in ("", ":memory:") or path.startswith("file::memory:"):
+        raise UsageError(f"{option}: a ledger in memory forgets what was sent when the command ends (every run "
+                         "would send it again); give a file: sqlite:///PATH")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{option}: no folder {folder}: create it first, or check the path")
 
 
 def variant_history(args: argparse.Namespace, start: datetime, end: datetime) -> Any:

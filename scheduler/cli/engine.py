@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Any
 from .common import (
     ExitStatus,
     calendar_option,
+    count,
     existing_ledger,
+    ledger_exists,
+    ledger_url,
     load_calendar,
     no_ledger_yet,
     only_option,
@@ -82,7 +85,10 @@ def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
     from ..daemon import Daemon, stop_on_signals
 
     def ledger() -> Ledger:  # opened once the calendar is read: the log is in its zone from the first line
-        return open_ledger(args, start_over=True) if args.new_ledger else open_ledger(args)
+        if args.new_ledger:
+            return open_ledger(args, start_over=True)
+        _refuse_a_lost_ledger(args)
+        return open_ledger(args)
 
     if args.once:
         from status.load import load as load_status
@@ -115,6 +121,36 @@ def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
                         serve=args.serve)
         daemon.run_forever()
     return ExitStatus.OK
+
+
+def _refuse_a_lost_ledger(args: argparse.Namespace) -> None:
+    """A SQLite ledger about to be made (no file, no marker: ``rm -rf .herald``) beside a site
+    channel that has published posts was lost, not never made: starting a fresh one would send
+    everything in the catch-up window again.  Refused like a deleted ledger (``--new-ledger``
+    decides otherwise)."""
+    import json
+
+    from ..errors import BrokenLedger
+    from ..networks import base_dir_of
+
+    url = ledger_url(args)
+    if not url.startswith("sqlite:///") or ledger_exists(url):
+        return
+    calendar = load_calendar(args.calendar)
+    for account in calendar.networks.values():
+        if account.type != "site" or not account.enabled:
+            continue
+        store = os.path.join(base_dir_of(calendar), account.options.get("path", "public"), "site.json")
+        try:
+            with open(store, encoding="utf-8") as handle:
+                posts = len(json.load(handle).get("items", []))
+        except (OSError, ValueError, AttributeError):
+            continue  # no site yet, or not one Herald wrote: nothing to go by
+        if posts:
+            raise BrokenLedger(url.removeprefix("sqlite:///"), f"looks lost: {count(posts, 'site post')} "
+                               f"{'exists' if posts == 1 else 'exist'} in "
+                               f"{store}, but there is no ledger (its folder was deleted?)",
+                               run=f"herald run{same_files(args, status=True)}")
 
 
 def cmd_health(args: argparse.Namespace, clock: Clock) -> int:

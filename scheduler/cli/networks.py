@@ -46,6 +46,11 @@ def cmd_check(args: argparse.Namespace, clock: Clock) -> int:
             bad += 1
             continue
         mode = " (dry run)" if account.dry_run else ""
+        missing = _missing_credentials(calendar, account) if account.dry_run else None
+        if missing:  # a dry run sends nothing, but the account is not ready to send either
+            show(f"{label}: NOT READY{mode}: {missing}")
+            bad += 1
+            continue
         if not args.live or account.dry_run:
             show(f"{label}: ready{mode}")
             continue
@@ -57,6 +62,25 @@ def cmd_check(args: argparse.Namespace, clock: Clock) -> int:
         finally:
             publisher.close()
     return ExitStatus.INVALID if bad else ExitStatus.OK
+
+
+def _missing_credentials(calendar: Calendar, account: Any) -> str | None:
+    """What a dry-run account lacks to send for real (its credentials' variable names, never
+    their values); None when nothing is missing or its type takes no credentials."""
+    from campaigns.errors import ConfigError
+    from campaigns.networks import NETWORK_TYPES
+
+    from ..networks import base_dir_of
+    from ..networks.credentials import credentials
+
+    record = NETWORK_TYPES.get(account.type)
+    if record is None or record.local or not record.secrets:
+        return None
+    try:
+        credentials(account, base_dir=base_dir_of(calendar))
+    except ConfigError as exc:
+        return str(exc).split(": ", 1)[-1].removeprefix("needs credentials: ")
+    return None
 
 
 def _only(calendar: Calendar, name: str) -> Calendar:

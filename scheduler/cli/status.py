@@ -21,6 +21,7 @@ from .common import (
     check_text,
     check_title,
     count,
+    existing_ledger,
     identifier,
     ledger_exists,
     ledger_url,
@@ -400,9 +401,9 @@ def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, st
     end = windows.planned_end(window)
     if now > end or (now == end and state != "completed"):
         ended = end.astimezone(calendar.brand.tz)
-        raise UsageError(f"maintenance {args.id!r} is over: it ended at {ended:%Y-%m-%d %H:%M %Z} as planned, and its "
-                         "end was announced; if the work goes on, declare an incident: herald incident declare "
-                         "--title … -m …")
+        raise UsageError(f"maintenance {args.id!r} is over: it ended at {ended:%Y-%m-%d %H:%M %Z} as planned, "
+                         f"{_end_announced(args, calendar, window, end)}; if the work goes on, declare an incident: "
+                         "herald incident declare --title … -m …")
     if args.action != "delay":
         assert state is not None
         _check_state(args.id, calendar, window, state, now)
@@ -418,6 +419,32 @@ def _window_change(args: argparse.Namespace, calendar: Calendar, window: Any, st
                          f"the end later (done sooner: herald maintenance complete {args.id} -m …)")
     current = windows.maintenance_state(window, now)
     return str(current if current != "completed" else "in_progress"), ends
+
+
+def _end_announced(args: argparse.Namespace, calendar: Calendar, window: Any, end: datetime) -> str:
+    """Whether the window's end was announced, as the ledger records it (never assumed: no engine
+    may have run here).  Reading only: no ledger is created."""
+    from campaigns.errors import HeraldError
+    from campaigns.plan import publication_key
+    from status.announce import accounts
+
+    from ..ledger import State
+
+    nothing = "and no engine has recorded an announcement of its end"
+    try:  # this command's --state is the window's state: the ledger is $HERALD_STATE's or the calendar's
+        ledger = existing_ledger(argparse.Namespace(calendar=args.calendar, state=None))
+        if ledger is None:
+            return nothing
+        try:
+            keys = {publication_key(f"{window.source}:end", end, a.name): a.name
+                    for a in accounts(calendar, window.networks)}
+            states = ledger.states(list(keys))
+        finally:
+            ledger.close()
+    except HeraldError:
+        return "and the ledger could not be read to say whether its end was announced"
+    sent = [name for key, name in keys.items() if states.get(key) == State.SENT]
+    return f"and its end was announced on {', '.join(sent)}" if sent else nothing
 
 
 def _check_state(window_id: str, calendar: Calendar, window: Any, state: str, now: datetime) -> None:

@@ -20,6 +20,10 @@ SQLite (the default, ``.herald/state.db`` beside the calendar):
 - The file, its ``-wal`` and ``-shm`` are 0600 (older ledgers are tightened on open); the
   folder is created 0700, and a ``.herald`` folder readable by others is tightened.
 
+On any backend, a ledger that recorded publications and has none now was emptied by hand
+(``herald prune`` removes the high-water mark, ``herald_meta``'s ``published`` row, when it
+empties it; the row is written in the transaction that creates the first publication).
+
 PostgreSQL: the schema is checked and created inside one transaction holding an advisory
 lock, so engines starting together on an empty database all succeed; a database with some
 of Herald's tables but not the core ones is refused the same way.
@@ -44,7 +48,17 @@ from campaigns.extras import POSTGRES
 from scheduler import files, redaction
 
 from ..errors import BrokenLedger, LedgerError
-from .schema import CORE_TABLES, SCHEMA_VERSION, TABLES, meta_table, metadata, migrate
+from .schema import (
+    CORE_TABLES,
+    PUBLISHED,
+    SCHEMA_VERSION,
+    TABLES,
+    meta_table,
+    metadata,
+    migrate,
+    publications_table,
+    set_published,
+)
 
 log = logging.getLogger("herald.ledger")
 
@@ -244,6 +258,20 @@ def _set_up_schema(c: Connection, where: str, *, empty_is_new: bool) -> None:
     if int(found) < SCHEMA_VERSION:
         log.info("ledger %s: migrating schema %s to %s", where, found, SCHEMA_VERSION)
         migrate(c, int(found))
+    _check_high_water(c, where)
+
+
+def _check_high_water(c: Connection, where: str) -> None:
+    """A ledger that recorded publications and has none now had them deleted (by hand, not by
+    ``herald prune``, which removes the mark when it empties the table): refused.  A ledger with
+    publications and no mark (older than the mark) gets it."""
+    marked = c.execute(select(meta_table.c.value).where(meta_table.c.name == PUBLISHED)).first() is not None
+    has_rows = c.execute(select(publications_table.c.key).limit(1)).first() is not None
+    if marked and not has_rows:
+        raise BrokenLedger(where, "had publications and now has none (its herald_publications rows were deleted, "
+                                  "not by herald prune)")
+    if has_rows and not marked:
+        set_published(c)
 
 
 # -- PostgreSQL -------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from .schema import autocommit, aware, publications_table, storable, to_db
+from .schema import autocommit, aware, publications_table, set_published, storable, to_db
 
 P = publications_table.c
 
@@ -157,8 +157,11 @@ class Publications:
         # go as one statement all the same: SQLAlchemy's "insertmanyvalues")
         statement = dialect.insert(publications_table).on_conflict_do_nothing(
             index_elements=[P.key]).returning(*publications_table.c)
-        with self._auto.connect() as c:
-            return [Record.from_row(r) for r in c.execute(statement, rows if len(rows) > 1 else rows[0]).all()]
+        with self.db.begin() as c:  # the rows and the ledger's high-water mark, together
+            created = [Record.from_row(r) for r in c.execute(statement, rows if len(rows) > 1 else rows[0]).all()]
+            if created:
+                set_published(c)
+            return created
 
     # -- reading ---------------------------------------------------------------------
     def get(self, key: str) -> Record | None:

@@ -32,7 +32,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from .publications import TERMINAL
-from .schema import deliveries_table, engines_table, notices_table, publications_table, to_db
+from .schema import (
+    PUBLISHED,
+    deliveries_table,
+    engines_table,
+    meta_table,
+    notices_table,
+    publications_table,
+    to_db,
+)
 from .subscribers import DeliveryState
 
 P = publications_table.c
@@ -92,6 +100,8 @@ def prune(db: Engine, cutoff: datetime, keep_posts: Iterable[str] = (), dry_run:
         else:
             n_pub = c.execute(delete(publications_table).where(publications)).rowcount
             n_eng = c.execute(delete(engines_table).where(engines)).rowcount
+            if c.execute(select(P.key).limit(1)).first() is None:  # emptied by Herald itself: not damage
+                c.execute(delete(meta_table).where(meta_table.c.name == PUBLISHED))
         n_notices, n_deliveries = _prune_notices(c, notice_cutoff or cutoff, dry_run)
     return Pruned(publications=n_pub, engines=n_eng, kept_open=kept_open, notices=n_notices,
                   deliveries=n_deliveries)

@@ -188,6 +188,21 @@ TABLES = frozenset(metadata.tables)
 CORE_TABLES = frozenset({publications_table.name, meta_table.name})
 
 
+# The ledger's high-water mark: a meta row written in the transaction that creates the first
+# publication row, removed only by ``herald prune`` when it leaves no publication.  A ledger with
+# the mark and no publication had its rows deleted behind Herald's back (it would send them again).
+PUBLISHED = "published"
+
+
+def set_published(c: Connection) -> None:
+    """Write the high-water mark (in the caller's transaction), unless it is there already."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if c.dialect.name == "postgresql" else sqlite
+    c.execute(dialect.insert(meta_table).values(name=PUBLISHED, value="publications recorded")
+              .on_conflict_do_nothing(index_elements=[meta_table.c.name]))
+
+
 _AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
