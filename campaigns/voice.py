@@ -285,6 +285,14 @@ class Finding:
         return f"{self.rule}: {self.message}" + (f" ({self.suggestion})" if self.suggestion else "")
 
 
+def apology_pattern(voice: Voice) -> re.Pattern[str]:
+    """An apology in any language the guide reads ("sorry", "we apologise", "tut uns leid"…), or
+    in the guide's own ``cues: apology:`` phrases: what tells that a text already says sorry."""
+    parts = [cues["apology"] for cues in CUES.values() if "apology" in cues]
+    parts += [_phrase_pattern(p) for p in voice.cues.get("apology", ())]
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
 def _phrase_pattern(phrase: str) -> str:
     return r"(?<!\w)" + _words_pattern(phrase) + r"(?!\w)"
 

@@ -191,12 +191,38 @@ def _tidy(text: str) -> str:
     return "\n".join(_SPACES.sub(" ", line).rstrip() for line in text.strip().split("\n"))
 
 
+# Where a template's sentences end: after . ! ? and on either side of the ops message.
+_SENTENCE_BREAK = re.compile(r"((?<=[.!?])\s+|(?<=\{message\})\s+|\s+(?=\{message\}))")
+
+
+def _without_apology(source: str, apology: re.Pattern[str]) -> str:
+    """The template ``source`` without its sentences that say sorry (those apart from the message)."""
+    parts = _SENTENCE_BREAK.split(source)
+    kept: list[str] = []
+    for index in range(0, len(parts), 2):
+        if apology.search(parts[index]) and "{message}" not in parts[index]:
+            continue
+        kept += [parts[index - 1], parts[index]] if kept else [parts[index]]
+    return "".join(kept)
+
+
+def _framed(calendar: Calendar, source: str, values: dict[str, str]) -> str:
+    """The template filled in, saying sorry once: when the ops message already apologises (in any
+    language the voice guide reads), the template's own apology is left out."""
+    from campaigns.voice import apology_pattern
+
+    apology = apology_pattern(calendar.brand.voice)
+    if apology.search(values["message"]):
+        source = _without_apology(source, apology)
+    return _tidy(compile_template(source, frozenset(values)).render(values))
+
+
 def render(calendar: Calendar, state: str, impact: str, values: dict[str, str], account: Account) -> str:
-    """A status template filled in for ``account``, shortened to fit the network if need be
-    (the ops message is cut at a word, with a link to the status page)."""
-    template = compile_template(_template(calendar, state, impact), frozenset(values))
+    """A status template filled in for ``account``, saying sorry once (:func:`_framed`), shortened
+    to fit the network if need be (the ops message is cut at a word, with a link to the status page)."""
+    source = _template(calendar, state, impact)
     values = {**values, "message": _sentence(values["message"])}
-    text = finish(_tidy(template.render(values)), calendar.brand, None, account)
+    text = finish(_framed(calendar, source, values), calendar.brand, None, account)
     limit = account.rules.limit
     if limit is None or limit.overflow(text) is None:
         return text
@@ -204,7 +230,7 @@ def render(calendar: Calendar, state: str, impact: str, values: dict[str, str], 
     words = values["message"].split()
     while words:
         words.pop()
-        shorter = _tidy(template.render({**values, "message": " ".join(words).rstrip(".,;:!?") + "…"})) + link
+        shorter = _framed(calendar, source, {**values, "message": " ".join(words).rstrip(".,;:!?") + "…"}) + link
         if limit.overflow(shorter) is None:
             return shorter
     return (values["title"] + link)[: limit.maximum]

@@ -350,8 +350,8 @@ def test_one_metavar_style_in_every_usage_line():
         usage = parser.format_usage()
         assert "CALENDAR" not in usage and "DAYS" not in usage and "REASON" not in usage, (name, usage)
         for option, metavar in re.findall(r"(--[a-z-]+) ([A-Z][A-Z:_]*)", usage):
-            assert metavar in {"FILE", "N", "TEXT", "NAME", "ID", "ISO", "TIME", "DATE", "DURATION", "DURATIONS",
-                               "URL", "SECONDS", "AGE", "STATES", "HOST:PORT", "FORMAT", "DIR"}, (name, option, metavar)
+            assert metavar in {"FILE", "N", "TEXT", "NAME", "ID", "ISO", "DURATION",
+                               "URL", "SECONDS", "STATES", "HOST:PORT", "FORMAT", "DIR"}, (name, option, metavar)
 
 
 def test_plan_from_today_shows_an_announcement_made_a_moment_ago(capsys, tmp_path: Path):

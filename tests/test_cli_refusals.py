@@ -206,6 +206,45 @@ def test_every_argument_has_help_and_one_metavar_style():
             assert parser.epilog and "example" in parser.epilog and "herald " in parser.epilog, name
 
 
+# One metavar per kind of value, whatever the command: a date or a time is ISO (2026-12-01 or
+# 2026-12-01T10:00), a length of time DURATION (30m, 24h, 180d), a folder DIR, a file FILE.
+KINDS = {"--from": "ISO", "--to": "ISO", "--until": "ISO", "--starts": "ISO", "--ends": "ISO",
+         "--next-update": "DURATION", "--by": "DURATION", "--older-than": "DURATION", "--remind": "DURATION"}
+SYNONYMS = {"DATE", "TIME", "DATETIME", "WHEN", "AGE", "DURATIONS", "PERIOD", "DIRECTORY", "FOLDER", "PATH"}
+
+
+def test_one_metavar_per_kind_of_value_and_one_epilog_header():
+    for name, parser in _commands():
+        for action in parser._actions:
+            what = (name, action.option_strings or action.dest)
+            assert action.metavar not in SYNONYMS, what
+            for option in action.option_strings:
+                if option in KINDS:
+                    assert action.metavar == KINDS[option], what
+            assert not re.search(r"\w\|\w", action.help or ""), what  # a choice is {a,b}, never a|b
+        if parser.epilog:
+            assert parser.epilog.startswith("examples:\n"), name  # one header, one example or more
+
+
+def test_export_site_writes_to_o_dir_as_export_ical_writes_to_o_file(capsys, tmp_path):
+    parser = dict(_commands())["export-site"]
+    output = next(a for a in parser._actions if "-o" in a.option_strings)
+    assert output.metavar == "DIR" and "--output" in output.option_strings
+    code, _, err = herald(capsys, "export-site", "-o", str(tmp_path / "site"), *samples(tmp_path))
+    assert code == 0, err
+    assert (tmp_path / "site" / "index.html").is_file()
+    (tmp_path / "2").mkdir()
+    code, _, err = herald(capsys, "export-site", str(tmp_path / "old"), *samples(tmp_path / "2"))
+    assert code == 0 and (tmp_path / "old" / "index.html").is_file(), err  # the positional, kept
+
+
+@pytest.mark.parametrize("argv", [["export-site"], ["export-site", "a", "-o", "b"]])
+def test_export_site_needs_one_folder(capsys, tmp_path, argv):
+    code, out, err = herald(capsys, *argv, *samples(tmp_path))
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1 and "-o DIR" in err, err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
 # -- 6. the suggest extra before its options -----------------------------------------------------
 @pytest.mark.slow
 def test_suggest_without_its_extra_says_so_before_a_missing_option(tmp_path):
@@ -286,3 +325,34 @@ def test_a_hint_never_echoes_a_ledger_password():
     assert same_files(with_password) == ' --calendar run/content_calendar.yaml --state "$HERALD_STATE"'
     without = argparse.Namespace(calendar=None, state="postgresql://u@db/herald")
     assert same_files(without) == " --state postgresql://u@db/herald"
+
+
+# -- 9. characters that turn a text around, in every text option ---------------------------------
+BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
+
+
+@pytest.mark.parametrize("char", BIDI)
+@pytest.mark.parametrize("command", [
+    ["incident", "declare", "--title", "Checkout errors", "--impact", "major", "-m", "Card {} payments fail."],
+    ["incident", "declare", "--title", "Checkout {} errors", "--impact", "major", "-m", "Card payments fail."],
+    ["maintenance", "add", "--title", "Database upgrade", "--starts", "2026-12-10T02:00", "--ends",
+     "2026-12-10T03:00", "-m", "Checkout {} pauses."],
+])
+def test_a_bidi_control_in_a_status_text_is_refused_and_the_file_is_unchanged(capsys, tmp_path, command, char):
+    options = samples(tmp_path)
+    status = Path(options[1]).with_name("status.yaml")
+    before = status.read_bytes()
+    code, out, err = herald(capsys, *[c.replace("{}", char) for c in command], *options)
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1, err
+    assert f"U+{ord(char):04X}" in err and char not in err
+    assert status.read_bytes() == before
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u2028", "\ufeff", "\x85", "\x1b"])
+@pytest.mark.parametrize("command", [["pause", "--reason", "Storm{}<script>"], ["skip", "3f2a9c", "--reason", "a{}b"]])
+def test_a_reason_goes_through_the_text_check_and_is_never_echoed_raw(capsys, tmp_path, command, char):
+    options = samples(tmp_path)
+    code, out, err = herald(capsys, *[c.replace("{}", char) for c in command], *options)
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1, err
+    assert char not in err and "--reason" in err
+    assert not (Path(options[1]).parent / ".herald").exists()  # no ledger made for a refused pause

@@ -353,10 +353,28 @@ def check_text(option: str, text: str) -> str:
     """Text for a post given on the command line, with pasted CRLF/CR line breaks as LF; a
     control character (a terminal escape, a bell, a NUL…) that would reach customers or break
     a channel is a UsageError naming it (see :mod:`campaigns.textsafety`), and so is any other
-    character the status file would not keep as written (see :func:`_refuse_hidden`)."""
+    character the status file would not keep as written (see :func:`_refuse_hidden`) and any that
+    turns the text around (U+202A-U+202E, U+2066-U+2069: shown reversed on a terminal, a page or a
+    post).  Only what is typed here: a bidi control in a file is a voice-guide finding."""
     text = _without_controls(option, text)
+    _refuse_bidi(option, text)
     _refuse_hidden(option, text)
     return text
+
+
+def check_reason(option: str, text: str | None) -> str | None:
+    """An operator's reason (``pause``, ``skip``): kept in the ledger and echoed on the terminal,
+    so checked as :func:`check_text` checks ``-m``; none given is no reason."""
+    return text if not text else check_text(option, text)
+
+
+def _refuse_bidi(option: str, text: str) -> None:
+    from campaigns.textsafety import BIDI, codepoint
+
+    found = list(dict.fromkeys(BIDI.findall(text)))
+    if found:
+        raise UsageError(f"{option}: the text contains {', '.join(map(codepoint, found))}, characters that turn "
+                         "the text around (it would be shown reversed); remove them")
 
 
 def _without_controls(option: str, text: str) -> str:

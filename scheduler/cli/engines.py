@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
     calendar_option(p)
     state_option(p)
     status_option(p, ": its open incidents and maintenance are kept")
-    p.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 180d: what last changed before then")
+    p.add_argument("--older-than", required=True, metavar="DURATION", help="e.g. 180d: what last changed before then")
     p.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     p.set_defaults(handler=cmd_prune)
 

@@ -48,7 +48,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "prune": ("herald prune --older-than 180d --dry-run",),
     "suggest": ("herald suggest --requests tickets.csv --answers help_center.json --top 5",),
     "serve": ("herald serve --bind 127.0.0.1:8080",),
-    "export-site": ("herald export-site public/",),
+    "export-site": ("herald export-site -o public/",),
     "subscribers list": ("herald subscribers list --json",),
     "subscribers export": ("herald subscribers export ann@example.com",),
     "subscribers delete": ("herald subscribers delete ann@example.com",),
@@ -62,4 +62,4 @@ def epilog(command: str) -> str | None:
     lines = EXAMPLES.get(command)
     if not lines:
         return None
-    return ("example:\n" if len(lines) == 1 else "examples:\n") + "".join(f"  {line}\n" for line in lines)
+    return "examples:\n" + "".join(f"  {line}\n" for line in lines)

@@ -18,6 +18,7 @@ from .common import (
     calendar_option,
     check_choices,
     check_names,
+    check_reason,
     existing_ledger,
     load_calendar,
     no_ledger_yet,
@@ -63,7 +64,8 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_skip)
 
     p = ledger_parser("pause", "hold due posts (a crisis stop): they are held, never failed")
-    p.add_argument("--until", metavar="TIME", help="resume by itself at TIME (default: until `herald resume`)")
+    p.add_argument("--until", metavar="ISO",
+                   help="resume by itself then, e.g. 2026-12-06T18:00 (default: until `herald resume`)")
     p.add_argument("--reason", default="", help="shown in the startup summary and history")
     p.add_argument("--network", metavar="NAME", help="pause only this account")
     p.set_defaults(handler=cmd_pause)
@@ -224,6 +226,7 @@ def engine_running(ledger: Ledger, now: datetime) -> bool:
 
 
 def cmd_skip(args: argparse.Namespace, clock: Clock) -> int:
+    args.reason = check_reason("--reason", args.reason)
     ledger = existing_ledger(args)
     if ledger is None:
         raise UsageError(f"no publication with key {args.key!r} ({no_ledger_yet(args)})")
@@ -240,6 +243,7 @@ def cmd_pause(args: argparse.Namespace, clock: Clock) -> int:
         from ..logformat import set_zone
 
         set_zone(calendar.brand.tz)
+    args.reason = check_reason("--reason", args.reason)
     until = _pause_scope(args, calendar, clock)  # every check first: a refused pause leaves no ledger behind
     ledger = open_ledger(args)
     pause = ledger.pause(clock.now(), args.network, until, args.reason)

@@ -134,15 +134,15 @@ def _register_maintenance(sub: Any) -> None:
     q = maintenance.add_parser("add", help="a planned window, announced ahead, at its start and at its end")
     files(q)
     q.add_argument("--title", required=True, help="what customers will notice, e.g. 'Database upgrade'")
-    q.add_argument("--starts", required=True, metavar="TIME",
+    q.add_argument("--starts", required=True, metavar="ISO",
                    help="e.g. 2026-12-06T03:00 (the brand's time zone), 2026-12-06T03:00 Europe/Paris or "
                         "2026-12-06T03:00+01:00; written in the status file's zone")
-    q.add_argument("--ends", required=True, metavar="TIME", help="as --starts")
+    q.add_argument("--ends", required=True, metavar="ISO", help="as --starts")
     q.add_argument("-m", "--message", default="", help="what customers should expect")
     q.add_argument("--component", action="append", default=[], help="an affected component (repeatable)")
     q.add_argument("--network", action="append", default=[], help="tell only these accounts (default: all)")
-    q.add_argument("--remind", action="append", default=[], metavar="DURATIONS",
-                   help="announce ahead, e.g. 24h,1h (the default; repeatable)")
+    q.add_argument("--remind", action="append", default=[], metavar="DURATION",
+                   help="announce ahead, e.g. 24h,1h (comma-separated, the default; repeatable)")
     q.add_argument("--id", type=identifier, help="the window's id (default: from the title and the start)")
     q.set_defaults(handler=cmd_maintenance)
     q = maintenance.add_parser("cancel", help="it will not happen (announced if the window was)")
@@ -165,7 +165,7 @@ def _register_window_updates(maintenance: Any) -> None:
                            help="where the window stands (scheduled only before it starts)")
         if action == "delay":
             when = q.add_mutually_exclusive_group(required=True)
-            when.add_argument("--until", metavar="TIME", help="the new end, e.g. 2026-12-06T04:30 (as --starts)")
+            when.add_argument("--until", metavar="ISO", help="the new end, e.g. 2026-12-06T04:30 (as --starts)")
             when.add_argument("--by", metavar="DURATION", help="this much later than the end planned now, e.g. 30m")
         q.add_argument("-m", "--message", required=True, help="what customers read in this update")
         q.set_defaults(handler=cmd_window_update)

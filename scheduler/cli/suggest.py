@@ -33,12 +33,13 @@ def register(sub: Any) -> None:
     p.add_argument("--answers", nargs="+", default=[], metavar="FILE",
                    help="a Zendesk Help Center articles export (JSON), a sitemap.xml, or an FAQ CSV/YAML")
     p.add_argument("--top", type=positive_int, default=10, help="how many topics (default 10)")
-    p.add_argument("--from", dest="start", metavar="DATE", help="only requests from this day (brand's zone)")
-    p.add_argument("--to", dest="end", metavar="DATE", help="only requests up to this day, inclusive")
+    p.add_argument("--from", dest="start", metavar="ISO",
+                   help="only requests from this day, e.g. 2026-12-01 (brand's zone)")
+    p.add_argument("--to", dest="end", metavar="ISO", help="only requests up to this day, inclusive")
     calendar_option(p)
     state_option(p)
     p.add_argument("--encoding", default="utf-8", help="the request files' encoding (default utf-8)")
-    p.add_argument("--starts", metavar="DATE", help="first day of the drafted posts (default: tomorrow)")
+    p.add_argument("--starts", metavar="ISO", help="first day of the drafted posts (default: tomorrow)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("-o", "--output", metavar="FILE", help="write the drafted campaign to FILE (atomically)")
     out.add_argument("--append", action="store_true", help="append it to the calendar (comments kept)")

@@ -44,7 +44,9 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("export-site", help="write the status site as static files for any web host")
-    p.add_argument("directory", metavar="DIR", help="the folder to write (created; files in it are replaced)")
+    p.add_argument("-o", "--output", metavar="DIR", help="the folder to write (created; files in it are replaced)")
+    p.add_argument("directory", metavar="DIR", nargs="?",
+                   help="as -o DIR (the older form, still taken; give one of the two)")
     calendar_option(p)
     status_option(p)
     state_option(p)
@@ -108,6 +110,17 @@ def _bind_error(text: str, option: str, host: str, port: int, exc: OSError) -> E
     return RuntimeFailure(f"{option} {text}: cannot listen there ({exc.strerror or exc})")
 
 
+def site_folder(args: argparse.Namespace) -> str:
+    """The folder export-site writes: ``-o DIR`` (as export-ical's ``-o FILE``) or, as before, a
+    positional DIR; one of the two, never both."""
+    if args.output is not None and args.directory is not None:
+        raise UsageError(f"export-site: give the folder once, as -o DIR (not both -o {args.output} and "
+                         f"{args.directory})")
+    if args.output is None and args.directory is None:
+        raise UsageError("export-site: which folder? write -o DIR, e.g. herald export-site -o public/")
+    return str(args.output if args.output is not None else args.directory)
+
+
 def usable_ledger(args: argparse.Namespace) -> None:
     """Open the ledger once before serving or exporting, as `herald run` does: a PostgreSQL
     ledger without the postgres extra is a MissingExtra (exit 2), one that does not answer a
@@ -152,6 +165,7 @@ def cmd_serve(args: argparse.Namespace, clock: Clock) -> int:
 def cmd_export_site(args: argparse.Namespace, clock: Clock) -> int:
     """The site's files, rendered as ``herald serve`` renders them (the renderers themselves,
     no server): the files' last good versions, and what the ledger beside them says."""
+    args.directory = site_folder(args)  # before any work: a refusal writes nothing
     import os
 
     from campaigns.calendar import check

@@ -72,6 +72,53 @@ class QueryLimit:
         await self.app(scope, receive, send)
 
 
+MAX_HEADER = 8192  # bytes of one header line (name and value): a cookie, a token or an address fits
+MAX_HEADERS = 32768  # bytes of all of a request's headers together
+MAX_BODY = 8192  # bytes of a body a route without a cap of its own takes (forms are far smaller)
+
+
+def body_caps() -> dict[str, int]:
+    """Path prefix -> the most bytes of body its route reads: each the cap the route itself
+    applies as it reads (the alert intake's, the sign-in form's, the subscription forms')."""
+    return {"/intake/": intake.MAX_BODY, "/review/login": review.FORM_LIMIT, "/subscribe/": subscribe.BODY_LIMIT}
+
+
+class RequestLimits:
+    """A request whose header is larger than :data:`MAX_HEADER` bytes (or whose headers are larger
+    than :data:`MAX_HEADERS` together) is answered 431, and one whose declared ``Content-Length``
+    is over its route's cap (:func:`body_caps`) 413, at once, before any route runs or a byte of
+    the body is read, and the connection is closed (the body the client may still send is not
+    waited for).  A chunked body is capped by the route as it reads."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+        self.caps = sorted(body_caps().items(), key=lambda item: -len(item[0]))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = self.refusal(scope) if scope["type"] == "http" else None
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        status, reason = refusal
+        answer = PlainTextResponse(reason + "\n", status_code=status, headers={"connection": "close"})
+        await answer(scope, receive, send)
+
+    def refusal(self, scope: Scope) -> tuple[int, str] | None:
+        headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+        sizes = [len(name) + len(value) + 2 for name, value in headers]
+        if sizes and max(sizes) > MAX_HEADER:
+            return 431, f"Request header fields too large: one of {max(sizes):,} bytes; this server reads at most " \
+                        f"{MAX_HEADER:,}"
+        if sum(sizes) > MAX_HEADERS:
+            return 431, f"Request header fields too large: {sum(sizes):,} bytes; this server reads at most " \
+                        f"{MAX_HEADERS:,}"
+        declared = next((value for name, value in headers if name == b"content-length"), b"").strip()
+        cap = next((cap for prefix, cap in self.caps if scope["path"].startswith(prefix)), MAX_BODY)
+        if declared.isdigit() and int(declared) > cap:
+            return 413, f"Content too large: a body of {int(declared):,} bytes; this address takes at most {cap:,}"
+        return None
+
+
 def unavailable(request: Request, exc: Exception) -> Response:
     """A file that never loaded (there is no last good version yet): one line, 503, no traceback."""
     from ..redaction import redact
@@ -87,7 +134,8 @@ def create_app(ctx: WebContext) -> Starlette:
     from campaigns.errors import HeraldError
 
     routes = [*site.routes(ctx), *review.routes(ctx), *intake.routes(ctx), *subscribe.routes(ctx)]
-    middleware = [Middleware(SecurityHeaders), Middleware(QueryLimit), Middleware(GZipMiddleware, minimum_size=1024)]
+    middleware = [Middleware(SecurityHeaders), Middleware(RequestLimits), Middleware(QueryLimit),
+                  Middleware(GZipMiddleware, minimum_size=1024)]
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={HeraldError: unavailable, 404: not_found})
     app.router.redirect_slashes = False  # Starlette's would build an absolute URL from the Host header
