@@ -512,3 +512,20 @@ def test_a_rule_moved_by_a_day_pairs_each_occurrence_and_leaves_the_edge_alone()
     diff = compare(*sides(_pubs("tip", mondays), _pubs("tip", mondays, "Tip!")), calendar)
     assert {e.change for e in diff.entries} == {"reworded"} and len(diff.entries) == 5
     assert not compare(*sides(_pubs("tip", mondays), _pubs("tip", mondays)), calendar).changed
+
+
+@pytest.mark.parametrize("days", ["21", "60"])
+def test_a_weekly_post_moved_to_the_sunday_before_pairs_the_same_way_in_any_window(repo, capsys, days):
+    # Monday 10:00 to Sunday 23:30: each Monday pairs with the Sunday before (10.5 hours earlier),
+    # never with the Sunday after (6.5 days later), however long the window
+    weekly = CALENDAR + ('  - {id: monday, kind: tip, networks: [site], starts: 2027-03-01, '
+                         'rrule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=10;BYMINUTE=0", text: "Monday tip."}\n')
+    repo.commit(weekly, "monday")
+    repo.edit(weekly.replace("BYDAY=MO;BYHOUR=10;BYMINUTE=0", "BYDAY=SU;BYHOUR=23;BYMINUTE=30"))
+    document = diff_json(capsys, "HEAD", "content_calendar.yaml", "--from", "2027-03-15", "--days", days)
+    moves = [(datetime.fromisoformat(new) - datetime.fromisoformat(old)).total_seconds() / 3600
+             for change, post, _, old, new in brief(document) if post == "monday" and change == "moved"]
+    assert len(moves) >= 2 and set(moves) == {-10.5}
+    edges = [(change, old or new) for change, post, _, old, new in brief(document)
+             if post == "monday" and change != "moved"]
+    assert edges[0] == ("removed", "2027-03-15T10:00:00+01:00")
