@@ -324,6 +324,19 @@ def test_an_invalid_old_revision_is_located_in_the_revision(repo, capsys):
     assert message.startswith(f"HEAD~1:content_calendar.yaml:{line}:11: ")
 
 
+def test_both_sides_invalid_shows_each_error_located(repo, capsys):
+    repo.commit(CALENDAR.replace("    kind: tracking\n", "    kind: trackin\n"), "a typo")
+    repo.edit(CALENDAR.replace("    kind: tip\n", "    kind: tipp\n"))
+    old_line = CALENDAR.splitlines().index("    kind: tracking") + 1
+    new_line = CALENDAR.splitlines().index("    kind: tip") + 1
+    code, out, err = herald(capsys, "diff", "HEAD", "content_calendar.yaml")
+    assert code == 1 and out == ""
+    messages = err.strip().splitlines()
+    assert len(messages) == 2
+    assert any(m.startswith(f"HEAD:content_calendar.yaml:{old_line}:11: ") and "trackin" in m for m in messages)
+    assert any(m.startswith(f"content_calendar.yaml:{new_line}:11: ") and "tipp" in m for m in messages)
+
+
 @pytest.mark.parametrize("argv, code, says", [
     (["nope", "content_calendar.yaml"], 1, "nope: no such revision in the git repository at "),
     (["main:nope.yaml", "content_calendar.yaml"], 1, "main:nope.yaml: main has no file nope.yaml"),
