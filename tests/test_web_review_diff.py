@@ -152,3 +152,17 @@ def test_the_revision_diff_in_a_browser_passes_axe_at_1280_and_390_px(tmp_path, 
         server.should_exit = True
         thread.join(5)
         ctx.close()
+
+
+@pytest.mark.parametrize("running, base, says, not_says", [
+    (None, "", "no engine has recorded the calendar it runs", "keeps running"),
+    ("yes", "", "the engine keeps running its last good version", "no engine"),
+])
+def test_a_broken_file_says_what_runs_only_when_something_does(running, base, says, not_says):
+    from campaigns.calendar import loads
+    from scheduler.render.review import Diff, diff_page
+
+    calendar = loads(CALENDAR) if running else None
+    page = diff_page(Diff("content_calendar.yaml", T0, None, ["content_calendar.yaml:3:5: bad"], calendar, "d1",
+                          None, base))
+    assert says in page and not_says not in page and "content_calendar.yaml:3:5: bad" in page
