@@ -89,7 +89,7 @@ def test_against_a_commit_id_and_head(repo_room):
     ("--output=/tmp/owned", "base=--output=/tmp/owned: not a revision name"),
     ("main..HEAD", "not a revision name"),
     ("-p", "not a revision name"),
-    ("nope", "base=nope: nope: no such revision in the git repository at "),
+    ("nope", "base=nope: nope: no such revision in the calendar's git repository"),
 ])
 def test_a_bad_base_is_a_400_with_a_sentence(repo_room, base, says):
     from urllib.parse import quote
@@ -97,6 +97,16 @@ def test_a_bad_base_is_a_400_with_a_sentence(repo_room, base, says):
     answer = repo_room.get(f"/review/diff?base={quote(base)}")
     assert answer.status_code == 400 and says in answer.text and "Traceback" not in answer.text
     assert len(answer.text.splitlines()) == 1
+    assert str(repo_room.root) not in answer.text and "/tmp" not in answer.text.replace("/tmp/owned", "")
+
+
+@pytest.mark.parametrize("query", ["base=main&base=HEAD", "base=main&base=main", "view=week&view=month"])
+def test_a_repeated_parameter_is_a_400(repo_room, query):
+    answer = repo_room.get(f"/review/diff?{query}")
+    name = query.partition("=")[0]
+    assert answer.status_code == 400 and f"{name}: given more than once" in answer.text
+    assert len(answer.text.splitlines()) == 1
+    assert repo_room.get(f"/review?{query}").status_code == 400
 
 
 @pytest.mark.slow  # a real headless Chromium

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -79,6 +80,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             if not _valid_session(request.cookies.get(COOKIE, ""), ctx.review_token, ctx.clock.now()):
                 return _login(request, 401, "", next_path=_here(request))
             try:
+                _once(request)
                 body = page(ctx, request)
             except BadFilter as exc:
                 return PlainTextResponse(str(exc), status_code=400)
@@ -457,6 +459,25 @@ def _other_side(ctx: WebContext, name: str, digest: str, text: str | None) -> tu
     return found
 
 
+_ABSOLUTE = re.compile(r"(?<![\w.~-])/[^\s'\"()]*")
+
+
+def _unplaced(message: str, folder: str) -> str:
+    """A git error as a 400 says it: without where the server keeps the calendar (its folder,
+    or any absolute path)."""
+    message = message.replace(f"the git repository at {folder}", "the calendar's git repository")
+    return _ABSOLUTE.sub("(the calendar's folder)", message.replace(folder, "(the calendar's folder)"))
+
+
+def _once(request: Request) -> None:
+    """A 400 for a query parameter given more than once (the page would otherwise take one of them)."""
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name in seen:
+            raise BadFilter(f"{_shown(name)}: given more than once; give it once")
+        seen.add(name)
+
+
 def _base(request: Request) -> str | None:
     """``?base=``: a revision name (:data:`scheduler.gitrev.REVISION`: never an option, never a
     range), or None; anything else is a 400."""
@@ -484,7 +505,7 @@ def _revision_text(ctx: WebContext, rev: str) -> tuple[str, str, str | None, lis
         where = gitrev.revision(rev, folder, os.path.basename(ctx.calendar_path))
         gitrev.commit_of(rev, folder)  # (an unknown revision is the query's mistake: a 400)
     except (UsageError, RevisionNotFound, RuntimeFailure) as exc:
-        raise BadFilter(f"base={_shown(rev)}: {exc}") from None
+        raise BadFilter(f"base={_shown(rev)}: {_unplaced(str(exc), folder)}") from None
     try:
         return where.name, "", decode(gitrev.read(where, MAX_BYTES), where.name), []
     except RevisionNotFound:
