@@ -21,8 +21,11 @@ is the site's, but for images: a post's image may come from its URL.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import re
+import threading
+import weakref
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -291,14 +294,72 @@ def _checked(ctx: WebContext) -> tuple[str, Any]:
         return "", CalendarResult(None, exc.problems)
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     known = _drafts.get(path)
-    disk = known[1] if known is not None and known[0] == digest else None
-    if disk is None:
+    if known is not None and known[0] == digest:
+        return digest, known[1]
+    with _checking:  # one check at a time: a request that comes while one runs waits for its result
+        known = _drafts.get(path)
+        if known is not None and known[0] == digest:
+            return digest, known[1]
         disk = check(path, text=text, draft=True, incremental=True)  # each unchanged post reused
         _drafts.clear()  # one file's last draft: a server serves one calendar
         _drafts[path] = (digest, disk)
-        if disk.value is not None and not disk.errors and not any(p.code == Code.TOO_LONG for p in disk.warnings):
-            ctx.adopt_calendar(stamp, disk.value)
+    if disk.value is not None and not disk.errors and not any(p.code == Code.TOO_LONG for p in disk.warnings):
+        ctx.adopt_calendar(stamp, disk.value)
     return digest, disk
+
+
+_checking = threading.Lock()
+
+
+class Warm:
+    """The calendar check of :func:`_checked`, run in a thread of its own when the server starts
+    and again after each save (the file's stamp polled every :attr:`interval` seconds), so that a
+    page finds it done, or waits for the one under way.  ``ready`` is set after each run."""
+
+    interval = 1.0
+
+    def __init__(self, ctx: WebContext):
+        self.ready = threading.Event()
+        self._stop = threading.Event()
+        self._kick = threading.Event()
+        self.thread = threading.Thread(target=_warm_loop, args=(weakref.ref(ctx), self), name="herald-review-warm",
+                                       daemon=True)
+        self.thread.start()
+
+    def poke(self) -> None:
+        """Look at the file now (not at the next poll)."""
+        self._kick.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._kick.set()
+
+
+def _warm_loop(ref: weakref.ref[WebContext], warm: Warm) -> None:
+    from .context import _stamp
+
+    seen: object = ()
+    while not warm._stop.is_set():
+        ctx = ref()
+        if ctx is None:
+            return
+        stamp = _stamp(ctx.calendar_path)
+        if stamp != seen:
+            seen = stamp
+            try:
+                _checked(ctx)
+            except Exception as exc:  # noqa: BLE001 - a page will say it; the log says the warm-up failed
+                logging.getLogger("herald.web").warning("the review room could not check the calendar ahead: %s",
+                                                        f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+            warm.ready.set()
+        del ctx
+        warm._kick.wait(warm.interval)
+        warm._kick.clear()
+
+
+def warm(ctx: WebContext) -> Warm | None:
+    """The review room's warm-up (None when the room is off)."""
+    return Warm(ctx) if ctx.review_token else None
 
 
 def _window(request: Request, calendar: Calendar, now: datetime) -> Window:
