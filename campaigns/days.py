@@ -259,8 +259,9 @@ _LISTED = compile_lazily(r"\s*(?:-|–|—|/|&|to|through|thru|till|until|and|or
 _QUALIFIED = compile_lazily(_NOT_LETTER_BEFORE + r"(?:every|each|next|last|this|coming|following|previous|past|since"
                             r"|until|till|by|before|after|from|through|between|except|other)\s+(?:the\s+)?$",
                             re.IGNORECASE)
-# "It's Friday!", "It is Friday": the day it is, called by its name (not "It's Friday's sale")
-_IT_IS = (r"|it(?:'s|’s|\s+is)(?=\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# "It's Friday!", "It is Friday": the day it is, called by its name (not "It's Friday's sale", "if it's Friday")
+_IT_IS = (r"|(?<!if\s)(?<!when\s)(?<!unless\s)(?<!whenever\s)it(?:'s|’s|\s+is)"
+          r"(?=\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
           r"|(?-i:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun))(?![\w'’])(?!\s+(?:tomorrow|next|again)))")
 # "Today is Fri", "It's Fri": an abbreviation that is a weekday without a date after it
 _SAYS_DAY = compile_lazily(_NOT_LETTER_BEFORE + r"(?:today|tonight|it)(?:'s|’s|\s+is)\s+$", re.IGNORECASE)

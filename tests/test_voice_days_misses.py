@@ -79,6 +79,8 @@ def test_hours_written_9_18h_are_checked_against_the_day():
     "It's Friday's sale we mean",
     "Since Friday, the 11th edition of our catalogue is out",
     "Order by the 11th for delivery before Christmas",
+    "If it's Friday, we're open until 7 pm",
+    "When it is Friday, come by",
 ])
 def test_what_stays_quiet_on_saturday(text):
     assert findings(text, SATURDAY, hours=HOURS) == []
