@@ -8,8 +8,9 @@ engine's own) and the voice guide's findings on it (:func:`campaigns.lint.lint`)
 1. the same instant is the same publication: *reworded* when its text differs;
 2. what is left on the same local day (in the post's own zone) is paired in time order: *moved*;
 3. what is left then is paired in time order at the one offset between the two lists that moves
-   them least in all (a weekly post from Monday to Tuesday, with a week more or less at the
-   window's edges): *moved*.  The rest is *added* or *removed*.
+   them least (a weekly post from Monday to Tuesday, with a week more or less at the window's
+   edges; an offset that pairs one fewer, one more left at each edge, if it moves them less, so
+   that a window's length never changes how a move is paired): *moved*.  The rest is *added* or *removed*.
 
 A post whose id changed is a different post: its publications are removed and added.  A
 publication moved into or out of the window shows as added or removed (the other side is
@@ -244,19 +245,31 @@ _MAX_ALIGNING = 250_000  # distances summed to find the offset, at most
 
 def _aligned(olds: list[Publication], news: list[Publication],
              out: list[Entry]) -> tuple[list[Publication], list[Publication]]:
-    """The two lists paired in order at the offset that moves them least in all; what is left."""
+    """The two lists paired in order at the offset that moves them least; what is left.
+
+    Every shift of one list against the other that pairs all but one at most of the most it can
+    pair is a candidate (a week more or less at each of the window's edges); of those, the one whose
+    pairs move least on average wins, so that the same move is paired the same way in any window."""
     if not olds or not news:
         return olds, news
     size = min(len(olds), len(news))
     old_times = [p.at.timestamp() for p in olds]
     new_times = [p.at.timestamp() for p in news]
-    offsets = [(skip, 0) for skip in range(len(olds) - size + 1)] + [(0, skip) for skip in
-                                                                     range(1, len(news) - size + 1)]
-    if len(offsets) * size > _MAX_ALIGNING:  # (a rule that now posts far more or less often: from the start)
-        offsets = offsets[:1]
-    a, b = min(offsets, key=lambda o: sum(abs(old_times[o[0] + i] - new_times[o[1] + i]) for i in range(size)))
-    out.extend(Entry(Change.MOVED, olds[a + i], news[b + i]) for i in range(size))
-    return olds[:a] + olds[a + size:], news[:b] + news[b + size:]
+    least = max(1, size - 1)
+    shifts = range(-(len(news) - least), len(olds) - least + 1)  # old[a + i] with new[b + i], a - b = shift
+    if len(shifts) * size > _MAX_ALIGNING:  # (a rule that now posts far more or less often: from the start)
+        shifts = range(0, 1)
+    a, b, count = min((_overlap(shift, len(olds), len(news)) for shift in shifts),
+                      key=lambda o: (sum(abs(old_times[o[0] + i] - new_times[o[1] + i]) for i in range(o[2])) / o[2],
+                                     -o[2]))
+    out.extend(Entry(Change.MOVED, olds[a + i], news[b + i]) for i in range(count))
+    return olds[:a] + olds[a + count:], news[:b] + news[b + count:]
+
+
+def _overlap(shift: int, olds: int, news: int) -> tuple[int, int, int]:
+    """Where each list starts, and how many are paired, with ``olds`` and ``news`` shifted by ``shift``."""
+    a, b = max(shift, 0), max(-shift, 0)
+    return a, b, min(olds - a, news - b)
 
 
 # -- what the change makes worse -------------------------------------------------------------------

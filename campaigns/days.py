@@ -247,7 +247,7 @@ _DATE_DIGITS = compile_lazily(
 _DATE_MONTH = compile_lazily(rf"({_MONTH})\s+([0-9]{{1,2}}){_ORDINAL}(?![0-9]|[:.][0-9]){_NOT_LETTER_AFTER}{_YEAR}",
                              re.IGNORECASE)
 _MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_DEIXIS_KEYS = ("today", "tonight", "tomorrow", "this", "yesterday", "last")
+_DEIXIS_KEYS = ("today", "tonight", "tomorrow", "this", "yesterday", "last", "it's", "it’s", "it is")
 _ABBREVIATION_KEYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _NUMERIC = compile_lazily(r"[0-9][/-][0-9]")
 _WEEKDAY = compile_lazily(_NOT_LETTER_BEFORE + r"(?:(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -259,7 +259,16 @@ _LISTED = compile_lazily(r"\s*(?:-|–|—|/|&|to|through|thru|till|until|and|or
 _QUALIFIED = compile_lazily(_NOT_LETTER_BEFORE + r"(?:every|each|next|last|this|coming|following|previous|past|since"
                             r"|until|till|by|before|after|from|through|between|except|other)\s+(?:the\s+)?$",
                             re.IGNORECASE)
-_DEIXIS = compile_lazily(_NOT_LETTER_BEFORE + r"(today|tonight|this\s+(?:morning|afternoon|evening)"
+# "It's Friday!", "It is Friday": the day it is, called by its name (not "It's Friday's sale", "if it's Friday")
+_IT_IS = (r"|(?<!if\s)(?<!when\s)(?<!unless\s)(?<!whenever\s)it(?:'s|’s|\s+is)"
+          r"(?=\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+          r"|(?-i:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun))(?![\w'’])(?!\s+(?:tomorrow|next|again)))")
+# "Today is Fri", "It's Fri": an abbreviation that is a weekday without a date after it
+_SAYS_DAY = compile_lazily(_NOT_LETTER_BEFORE + r"(?:today|tonight|it)(?:'s|’s|\s+is)\s+$", re.IGNORECASE)
+# "Today, the 11th": a day of the month written alone (the month is the nearest that has it)
+_ORDINAL_DAY = compile_lazily(_NOT_LETTER_BEFORE + rf"the\s+([0-9]{{1,2}})(?:st|nd|rd|th)(?![^\W\d_])"
+                              rf"(?!\s+(?:of\s+)?{_MONTH}(?![^\W\d_]))", re.IGNORECASE)
+_DEIXIS = compile_lazily(_NOT_LETTER_BEFORE + r"(today|tonight|this\s+(?:morning|afternoon|evening)" + _IT_IS +
                          r"|tomorrow(?:\s+(?:morning|afternoon|evening|night))?|yesterday|last\s+night)"
                          + _NOT_LETTER_AFTER, re.IGNORECASE)
 _NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -325,7 +334,9 @@ _PLACE = compile_lazily(_NOT_LETTER_BEFORE + r"(?:(?:our|the)\s+(?:showroom|stor
 _PHYSICAL = compile_lazily(_NOT_LETTER_BEFORE + r"(?:in[-\s]store|in\s+person|doors|(?:in|at|to)\s+(?:the|our)\s+"
                            r"(?:showroom|store|shop|branch))" + _NOT_LETTER_AFTER, re.IGNORECASE)
 _CLOCK = (r"(?:[0-9]{1,2}(?:[:.][0-5][0-9])?\s*[ap]\.?m\.?" + _NOT_LETTER_AFTER
-          + r"|[0-9]{1,2}:[0-5][0-9](?![0-9])|noon|midday|midnight)")
+          + r"|[0-9]{1,2}:[0-5][0-9](?![0-9])|noon|midday|midnight"
+          # 18h, 18h30, and 9 before "-18h" (9-18h)
+          + r"|[0-9]{1,2}h(?:[0-5][0-9])?(?![^\W_])|[0-9]{1,2}(?=\s*[-–—]\s*[0-9]{1,2}h(?:[0-5][0-9])?(?![^\W_])))")
 _TIMES = compile_lazily(rf"(?:from\s+)?(?<![0-9:.])({_CLOCK})\s*(?:-|–|—|to|until|till)\s*({_CLOCK})"
                         rf"|{_NOT_LETTER_BEFORE}(until|till|clos(?:es?|ing)\s+at|from|opens?\s+at|opening\s+at)\s+({_CLOCK})",
                         re.IGNORECASE)
@@ -346,17 +357,24 @@ class DayRef:
 
     def resolve(self, today: date, nearest: bool) -> date | None:
         """The date meant, seen from ``today``: the nearest one, or the first on or after it."""
+        if not self.month and self.day:  # a day of the month alone: in the nearest month that has it
+            months = [(today.year + (today.month - 2 + k) // 12, (today.month - 2 + k) % 12 + 1) for k in range(3)]
+            return _pick([d for y, m in months if (d := _date(y, m, self.day)) is not None], today, nearest)
         if not self.month:
             assert self.weekday is not None
             shift = (self.weekday - today.weekday()) % 7
             return today + timedelta(days=shift - 7 if nearest and shift > 3 else shift)
         if self.year:
             return _date(self.year, self.month, self.day)
-        found = [d for y in (today.year - 1, today.year, today.year + 1)
-                 if (d := _date(y, self.month, self.day)) is not None]
-        if nearest:
-            return min(found, key=lambda d: abs((d - today).days), default=None)
-        return next((d for d in found if d >= today), None)
+        return _pick([d for y in (today.year - 1, today.year, today.year + 1)
+                      if (d := _date(y, self.month, self.day)) is not None], today, nearest)
+
+
+def _pick(found: list[date], today: date, nearest: bool) -> date | None:
+    """Of dates in order, the nearest to ``today``, or the first on or after it."""
+    if nearest:
+        return min(found, key=lambda d: abs((d - today).days), default=None)
+    return next((d for d in found if d >= today), None)
 
 
 def _date(year: int, month: int, day: int) -> date | None:
@@ -483,9 +501,18 @@ def _refs(text: str, order: str, lower: str) -> list[DayRef]:
     """The days the text names, in order: weekdays joined to the date written after them."""
     months = any(k in lower for k in _MONTH_KEYS)
     dates = _dates(text, order, months) if months or _NUMERIC.search(text) else []
-    weekdays = "day" in lower or (bool(dates) and any(k in text for k in _ABBREVIATION_KEYS))
+    if "the" in lower:
+        dates = sorted(dates + _ordinal_days(text, dates), key=lambda r: r.start)
+    weekdays = "day" in lower or ((bool(dates) or "it" in lower) and any(k in text for k in _ABBREVIATION_KEYS))
     out = _weekdays(text, dates) if weekdays else list(dates)
     return _marked(text, out)
+
+
+def _ordinal_days(text: str, dates: list[DayRef]) -> list[DayRef]:
+    """The days of the month written alone ("the 11th"), where no other date is."""
+    taken = [(d.start, d.end) for d in dates]
+    return [DayRef(m.start(1), m.end(), None, 0, int(m.group(1))) for m in _ORDINAL_DAY.finditer(text)
+            if 1 <= int(m.group(1)) <= 31 and not any(a < m.end() and m.start() < b for a, b in taken)]
 
 
 def _weekdays(text: str, dates: list[DayRef]) -> list[DayRef]:
@@ -501,7 +528,8 @@ def _weekdays(text: str, dates: list[DayRef]) -> list[DayRef]:
             d = dates[i]
             out.append(DayRef(m.start(), d.end, weekday, d.month, d.day, d.year))
             used.add(i)
-        elif m.group(1):  # an abbreviation is a weekday only before a date
+        elif m.group(1) or _SAYS_DAY.search(text, max(0, m.start() - 16), m.start()):
+            # (an abbreviation is a weekday only before a date, or after "today is")
             out.append(DayRef(m.start(), m.end(), weekday))
     out += [d for i, d in enumerate(dates) if i not in used]
     out.sort(key=lambda r: r.start)
@@ -753,14 +781,14 @@ def _wrong_days(parsed: Parsed, local: datetime, out: list[Raw]) -> None:
         dx, ref = parsed.deixes[di], parsed.refs[ri]
         meant = today + timedelta(days=dx.shift)
         named = ref.resolve(today, nearest=True)
-        if named is None or (named == meant if ref.month else ref.weekday == meant.weekday()):
+        if named is None or (named == meant if ref.month or ref.day else ref.weekday == meant.weekday()):
             continue
         start, end = min(dx.start, ref.start), max(dx.end, ref.end)
         if "(" in parsed.text[start:end] and ")" not in parsed.text[start:end] and parsed.text[end:end + 1] == ")":
             end += 1
         word = parsed.quote(dx.start, dx.end).lower()
         then = f": {word} is {_day(meant)}" if dx.shift else ""
-        if ref.month:
+        if ref.month or ref.day:
             hint = f"post it on {_day(named - timedelta(days=dx.shift))} ({_zone(local)})"
         else:
             hint = f"post it on a {_WEEKDAY_NAMES[((ref.weekday or 0) - dx.shift) % 7]}"
@@ -900,6 +928,8 @@ _CLOCK_PARTS = compile_lazily(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?(?:([ap])\.?m\.?)
 def _minutes(text: str) -> int | None:
     """A time of day as written (9 pm, 8.30 am, 21:00, noon) in minutes after midnight, or None."""
     plain = re.sub(r"\s", "", text.lower())
+    if plain[-1:].isdigit() and "h" in plain or plain.endswith("h"):  # 18h, 18h30
+        plain = plain.replace("h", ":").rstrip(":")
     if plain in ("noon", "midday"):
         return 12 * 60
     if plain == "midnight":

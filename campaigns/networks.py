@@ -98,7 +98,7 @@ class Limit:
 
     def overflow(self, text: str, warning: str = "") -> str | None:
         """None if ``text`` (and its content ``warning``, which counts toward the same limit)
-        fits; else what is wrong, e.g. '312/280 characters (32 over)'."""
+        fits; else what is wrong, e.g. '312/280 characters (32 over)', '1,312/500 characters (812 over)'."""
         if self.invalid is not None:
             refused = self.invalid(text)
             if refused:
@@ -108,11 +108,11 @@ class Limit:
         if used > self.maximum:
             used = self.count(text) + extra
         if used > self.maximum:
-            return f"{used}/{self.maximum} {self.unit} ({used - self.maximum} over)"
+            return f"{used:,}/{self.maximum:,} {self.unit} ({used - self.maximum:,} over)"
         if self.max_bytes is not None:
             size = len(text.encode("utf-8"))
             if size > self.max_bytes:
-                return f"{size}/{self.max_bytes} bytes ({size - self.max_bytes} over)"
+                return f"{size:,}/{self.max_bytes:,} bytes ({size - self.max_bytes:,} over)"
         return None
 
 

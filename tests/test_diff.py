@@ -324,6 +324,19 @@ def test_an_invalid_old_revision_is_located_in_the_revision(repo, capsys):
     assert message.startswith(f"HEAD~1:content_calendar.yaml:{line}:11: ")
 
 
+def test_both_sides_invalid_shows_each_error_located(repo, capsys):
+    repo.commit(CALENDAR.replace("    kind: tracking\n", "    kind: trackin\n"), "a typo")
+    repo.edit(CALENDAR.replace("    kind: tip\n", "    kind: tipp\n"))
+    old_line = CALENDAR.splitlines().index("    kind: tracking") + 1
+    new_line = CALENDAR.splitlines().index("    kind: tip") + 1
+    code, out, err = herald(capsys, "diff", "HEAD", "content_calendar.yaml")
+    assert code == 1 and out == ""
+    messages = err.strip().splitlines()
+    assert len(messages) == 2
+    assert any(m.startswith(f"HEAD:content_calendar.yaml:{old_line}:11: ") and "trackin" in m for m in messages)
+    assert any(m.startswith(f"content_calendar.yaml:{new_line}:11: ") and "tipp" in m for m in messages)
+
+
 @pytest.mark.parametrize("argv, code, says", [
     (["nope", "content_calendar.yaml"], 1, "nope: no such revision in the git repository at "),
     (["main:nope.yaml", "content_calendar.yaml"], 1, "main:nope.yaml: main has no file nope.yaml"),
@@ -512,3 +525,20 @@ def test_a_rule_moved_by_a_day_pairs_each_occurrence_and_leaves_the_edge_alone()
     diff = compare(*sides(_pubs("tip", mondays), _pubs("tip", mondays, "Tip!")), calendar)
     assert {e.change for e in diff.entries} == {"reworded"} and len(diff.entries) == 5
     assert not compare(*sides(_pubs("tip", mondays), _pubs("tip", mondays)), calendar).changed
+
+
+@pytest.mark.parametrize("days", ["21", "60"])
+def test_a_weekly_post_moved_to_the_sunday_before_pairs_the_same_way_in_any_window(repo, capsys, days):
+    # Monday 10:00 to Sunday 23:30: each Monday pairs with the Sunday before (10.5 hours earlier),
+    # never with the Sunday after (6.5 days later), however long the window
+    weekly = CALENDAR + ('  - {id: monday, kind: tip, networks: [site], starts: 2027-03-01, '
+                         'rrule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=10;BYMINUTE=0", text: "Monday tip."}\n')
+    repo.commit(weekly, "monday")
+    repo.edit(weekly.replace("BYDAY=MO;BYHOUR=10;BYMINUTE=0", "BYDAY=SU;BYHOUR=23;BYMINUTE=30"))
+    document = diff_json(capsys, "HEAD", "content_calendar.yaml", "--from", "2027-03-15", "--days", days)
+    moves = [(datetime.fromisoformat(new) - datetime.fromisoformat(old)).total_seconds() / 3600
+             for change, post, _, old, new in brief(document) if post == "monday" and change == "moved"]
+    assert len(moves) >= 2 and set(moves) == {-10.5}
+    edges = [(change, old or new) for change, post, _, old, new in brief(document)
+             if post == "monday" and change != "moved"]
+    assert edges[0] == ("removed", "2027-03-15T10:00:00+01:00")

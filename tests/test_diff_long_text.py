@@ -31,3 +31,12 @@ def test_a_reworded_huge_text_shows_the_heads_of_both(repo, capsys):  # noqa: F8
     code, markdown, _ = herald(capsys, "diff", "main", "content_calendar.yaml", "--format", "markdown")
     assert code == 0 and "**reworded**" in markdown and markdown.count(f"first {TEXT_SHOWN:,} shown") == 2
     assert "- Care guide: Oak" in markdown and "+ Care guide, revised: Oak" in markdown
+
+
+def test_a_huge_text_too_long_is_counted_with_thousands_separators(repo, capsys):  # noqa: F811
+    repo.edit(CALENDAR + long_post(6000).replace("networks: [site]", "networks: [masto]"))
+    length = len("Care guide: " + WORDS * 6000)
+    code, markdown, _ = herald(capsys, "diff", "main", "content_calendar.yaml", "--format", "markdown")
+    assert code == 0 and f"{length:,}/500 characters" in markdown and f"{length - 500:,} over" in markdown
+    code, text, _ = herald(capsys, "diff", "main", "content_calendar.yaml")
+    assert code == 0 and f"{length:,}/500 characters ({length - 500:,} over)" in text

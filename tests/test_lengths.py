@@ -57,7 +57,7 @@ def test_bluesky_counts_graphemes_and_bytes():
     limit = NETWORK_TYPES["bluesky"].limit
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one grapheme, 18 bytes
     assert graphemes(family * 3) == 3
-    assert limit.overflow(family * 300) == "5400/3000 bytes (2400 over)"
+    assert limit.overflow(family * 300) == "5,400/3,000 bytes (2,400 over)"
     assert limit.overflow("é" * 301) == "301/300 graphemes (1 over)"
     assert limit.overflow("e\u0301" * 300) is None  # 300 graphemes of two code points each
 
@@ -69,7 +69,7 @@ def test_bluesky_counts_graphemes_and_bytes():
 def test_documented_limits(network, maximum):
     limit = NETWORK_TYPES[network].limit
     assert limit.overflow("a" * maximum) is None
-    assert limit.overflow("a" * (maximum + 1)) == f"{maximum + 1}/{maximum} characters (1 over)"
+    assert limit.overflow("a" * (maximum + 1)) == f"{maximum + 1:,}/{maximum:,} characters (1 over)"
 
 
 def test_own_channels_have_no_limit():

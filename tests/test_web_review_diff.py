@@ -89,7 +89,7 @@ def test_against_a_commit_id_and_head(repo_room):
     ("--output=/tmp/owned", "base=--output=/tmp/owned: not a revision name"),
     ("main..HEAD", "not a revision name"),
     ("-p", "not a revision name"),
-    ("nope", "base=nope: nope: no such revision in the git repository at "),
+    ("nope", "base=nope: nope: no such revision in the calendar's git repository"),
 ])
 def test_a_bad_base_is_a_400_with_a_sentence(repo_room, base, says):
     from urllib.parse import quote
@@ -97,6 +97,16 @@ def test_a_bad_base_is_a_400_with_a_sentence(repo_room, base, says):
     answer = repo_room.get(f"/review/diff?base={quote(base)}")
     assert answer.status_code == 400 and says in answer.text and "Traceback" not in answer.text
     assert len(answer.text.splitlines()) == 1
+    assert str(repo_room.root) not in answer.text and "/tmp" not in answer.text.replace("/tmp/owned", "")
+
+
+@pytest.mark.parametrize("query", ["base=main&base=HEAD", "base=main&base=main", "view=week&view=month"])
+def test_a_repeated_parameter_is_a_400(repo_room, query):
+    answer = repo_room.get(f"/review/diff?{query}")
+    name = query.partition("=")[0]
+    assert answer.status_code == 400 and f"{name}: given more than once" in answer.text
+    assert len(answer.text.splitlines()) == 1
+    assert repo_room.get(f"/review?{query}").status_code == 400
 
 
 @pytest.mark.slow  # a real headless Chromium
@@ -152,3 +162,17 @@ def test_the_revision_diff_in_a_browser_passes_axe_at_1280_and_390_px(tmp_path, 
         server.should_exit = True
         thread.join(5)
         ctx.close()
+
+
+@pytest.mark.parametrize("running, base, says, not_says", [
+    (None, "", "no engine has recorded the calendar it runs", "keeps running"),
+    ("yes", "", "the engine keeps running its last good version", "no engine"),
+])
+def test_a_broken_file_says_what_runs_only_when_something_does(running, base, says, not_says):
+    from campaigns.calendar import loads
+    from scheduler.render.review import Diff, diff_page
+
+    calendar = loads(CALENDAR) if running else None
+    page = diff_page(Diff("content_calendar.yaml", T0, None, ["content_calendar.yaml:3:5: bad"], calendar, "d1",
+                          None, base))
+    assert says in page and not_says not in page and "content_calendar.yaml:3:5: bad" in page

@@ -95,6 +95,20 @@ def load(found: Source) -> Calendar:
     return result.value
 
 
+def _load_new(new: Source, old: Source) -> Calendar:
+    """NEW's calendar; when it is invalid, OLD's errors too if it is (each error, both sides)."""
+    from campaigns.errors import CalendarError
+
+    try:
+        return load(new)
+    except CalendarError as invalid:
+        try:
+            load(old)
+        except CalendarError as also:
+            raise CalendarError(also.problems + invalid.problems) from None
+        raise
+
+
 def cmd_diff(args: argparse.Namespace, clock: Clock) -> int:
     import campaigns.calendar  # noqa: F401 - (imported once, before the child is forked: both need them)
     import campaigns.diffvoice  # noqa: F401
@@ -113,7 +127,7 @@ def cmd_diff(args: argparse.Namespace, clock: Clock) -> int:
     if max(len(old.text), len(new.text)) >= forked.PARALLEL_FROM_CHARS and forked.can_fork():
         child = forked.Child.start("herald-diff", lambda fd: _old_side(args, clock, old, fd))
     try:
-        calendar = load(new)
+        calendar = _load_new(new, old)
         start, end = window_of(args, calendar, clock)
         after = side(calendar, start, end, new.name, check=False)  # (its findings: where the change is)
         before = _collect(child, after) if child is not None else None

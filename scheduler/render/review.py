@@ -505,8 +505,8 @@ def _budget(pub: Publication) -> tuple[str, str, str, bool]:
     if length is not None and pub.limit is not None and length > pub.limit:
         excess = length - pub.limit
         cut = max(0, len(text) - excess)  # weighted lengths differ from characters: an honest marker
-        return text[:cut], text[cut:], f"{length}/{pub.limit} ({excess} over)", True
-    return text, "", f"{length}/{pub.limit}" if length is not None else f"{len(text)} characters", False
+        return text[:cut], text[cut:], f"{length:,}/{pub.limit:,} ({excess:,} over)", True
+    return text, "", f"{length:,}/{pub.limit:,}" if length is not None else f"{len(text):,} characters", False
 
 
 def _hold(room: Room, pub: Publication) -> str:

@@ -140,6 +140,7 @@ def create_app(ctx: WebContext) -> Starlette:
                     exception_handlers={HeraldError: unavailable, 404: not_found})
     app.router.redirect_slashes = False  # Starlette's would build an absolute URL from the Host header
     app.state.ctx = ctx
+    app.state.review_warm = review.warm(ctx)  # the review room's calendar check, ready before its first page
     return app
 
 

@@ -21,7 +21,11 @@ is the site's, but for images: a post's image may come from its URL.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
+import re
+import threading
+import weakref
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -79,6 +83,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             if not _valid_session(request.cookies.get(COOKIE, ""), ctx.review_token, ctx.clock.now()):
                 return _login(request, 401, "", next_path=_here(request))
             try:
+                _once(request)
                 body = page(ctx, request)
             except BadFilter as exc:
                 return PlainTextResponse(str(exc), status_code=400)
@@ -289,14 +294,72 @@ def _checked(ctx: WebContext) -> tuple[str, Any]:
         return "", CalendarResult(None, exc.problems)
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     known = _drafts.get(path)
-    disk = known[1] if known is not None and known[0] == digest else None
-    if disk is None:
+    if known is not None and known[0] == digest:
+        return digest, known[1]
+    with _checking:  # one check at a time: a request that comes while one runs waits for its result
+        known = _drafts.get(path)
+        if known is not None and known[0] == digest:
+            return digest, known[1]
         disk = check(path, text=text, draft=True, incremental=True)  # each unchanged post reused
         _drafts.clear()  # one file's last draft: a server serves one calendar
         _drafts[path] = (digest, disk)
-        if disk.value is not None and not disk.errors and not any(p.code == Code.TOO_LONG for p in disk.warnings):
-            ctx.adopt_calendar(stamp, disk.value)
+    if disk.value is not None and not disk.errors and not any(p.code == Code.TOO_LONG for p in disk.warnings):
+        ctx.adopt_calendar(stamp, disk.value)
     return digest, disk
+
+
+_checking = threading.Lock()
+
+
+class Warm:
+    """The calendar check of :func:`_checked`, run in a thread of its own when the server starts
+    and again after each save (the file's stamp polled every :attr:`interval` seconds), so that a
+    page finds it done, or waits for the one under way.  ``ready`` is set after each run."""
+
+    interval = 1.0
+
+    def __init__(self, ctx: WebContext):
+        self.ready = threading.Event()
+        self._stop = threading.Event()
+        self._kick = threading.Event()
+        self.thread = threading.Thread(target=_warm_loop, args=(weakref.ref(ctx), self), name="herald-review-warm",
+                                       daemon=True)
+        self.thread.start()
+
+    def poke(self) -> None:
+        """Look at the file now (not at the next poll)."""
+        self._kick.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._kick.set()
+
+
+def _warm_loop(ref: weakref.ref[WebContext], warm: Warm) -> None:
+    from .context import _stamp
+
+    seen: object = ()
+    while not warm._stop.is_set():
+        ctx = ref()
+        if ctx is None:
+            return
+        stamp = _stamp(ctx.calendar_path)
+        if stamp != seen:
+            seen = stamp
+            try:
+                _checked(ctx)
+            except Exception as exc:  # noqa: BLE001 - a page will say it; the log says the warm-up failed
+                logging.getLogger("herald.web").warning("the review room could not check the calendar ahead: %s",
+                                                        f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+            warm.ready.set()
+        del ctx
+        warm._kick.wait(warm.interval)
+        warm._kick.clear()
+
+
+def warm(ctx: WebContext) -> Warm | None:
+    """The review room's warm-up (None when the room is off)."""
+    return Warm(ctx) if ctx.review_token else None
 
 
 def _window(request: Request, calendar: Calendar, now: datetime) -> Window:
@@ -457,6 +520,25 @@ def _other_side(ctx: WebContext, name: str, digest: str, text: str | None) -> tu
     return found
 
 
+_ABSOLUTE = re.compile(r"(?<![\w.~-])/[^\s'\"()]*")
+
+
+def _unplaced(message: str, folder: str) -> str:
+    """A git error as a 400 says it: without where the server keeps the calendar (its folder,
+    or any absolute path)."""
+    message = message.replace(f"the git repository at {folder}", "the calendar's git repository")
+    return _ABSOLUTE.sub("(the calendar's folder)", message.replace(folder, "(the calendar's folder)"))
+
+
+def _once(request: Request) -> None:
+    """A 400 for a query parameter given more than once (the page would otherwise take one of them)."""
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name in seen:
+            raise BadFilter(f"{_shown(name)}: given more than once; give it once")
+        seen.add(name)
+
+
 def _base(request: Request) -> str | None:
     """``?base=``: a revision name (:data:`scheduler.gitrev.REVISION`: never an option, never a
     range), or None; anything else is a 400."""
@@ -484,7 +566,7 @@ def _revision_text(ctx: WebContext, rev: str) -> tuple[str, str, str | None, lis
         where = gitrev.revision(rev, folder, os.path.basename(ctx.calendar_path))
         gitrev.commit_of(rev, folder)  # (an unknown revision is the query's mistake: a 400)
     except (UsageError, RevisionNotFound, RuntimeFailure) as exc:
-        raise BadFilter(f"base={_shown(rev)}: {exc}") from None
+        raise BadFilter(f"base={_shown(rev)}: {_unplaced(str(exc), folder)}") from None
     try:
         return where.name, "", decode(gitrev.read(where, MAX_BYTES), where.name), []
     except RevisionNotFound:
