@@ -32,6 +32,7 @@ import codecs
 import operator
 import os
 import re
+import stat
 from itertools import accumulate
 from typing import Any, NamedTuple
 
@@ -514,17 +515,33 @@ def _unreadable(text: str, path: str) -> list[Problem]:
 def read_file(path: str, error: type[InvalidInput] = CalendarError) -> str:
     """The text of an input file (size-capped, decoded), or ``error`` saying why it cannot be read:
     the one way both loaders read their file."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-            size = os.fstat(fh.fileno()).st_size
+    try:  # opened without blocking (a FIFO would wait for a writer), checked, then read
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise error([Problem(path, 0, 0, "file not found")]) from None
     except IsADirectoryError:
         raise error([Problem(path, 0, 0, "is a directory, not a file")]) from None
     except OSError as exc:
         raise error([Problem(path, 0, 0, f"cannot read: {exc.strerror}")]) from None
-    return decode(data, path, size)
+    with open(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error([Problem(path, 0, 0, f"is {not_a_file(info.st_mode)}, not a file")])
+        try:
+            os.set_blocking(fd, True)
+            data = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise error([Problem(path, 0, 0, f"cannot read: {exc.strerror}")]) from None
+    return decode(data, path, info.st_size)
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def not_a_file(mode: int) -> str:
+    """What a path that is not a regular file is, said as "is … , not a file" says it."""
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
 
 
 def load_file(path: str, *, what: str = "calendar") -> Any:
