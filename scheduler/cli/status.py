@@ -234,9 +234,7 @@ def _check_incident_args(args: argparse.Namespace) -> None:
     if args.next_update is not None:
         from status.model import NEXT_UPDATE  # the file's own bounds
 
-        next_update = parse_duration_option("--next-update", args.next_update)
-        if not NEXT_UPDATE[0] <= next_update <= NEXT_UPDATE[1]:
-            raise UsageError(f"--next-update {args.next_update}: between 1 minute and 7 days")
+        parse_duration_option("--next-update", args.next_update, (*NEXT_UPDATE, "between 1 minute and 7 days"))
 
 
 def _check_voice(message: str, state: Any, calendar: Calendar, current: Status) -> None:
