@@ -19,8 +19,9 @@ It is deliberately strict where YAML is dangerous or surprising:
   at the line and column of the first byte that is not UTF-8 text where there is one;
 - NEL, U+2028 and U+2029 written raw are errors where they stand: YAML reads them as line
   breaks, editors and ``git diff`` do not, so every place after one would be misreported
-  (in a text, the escape ``"\\u2028"`` keeps one); every line and column is counted as an
-  editor counts them (a line ends at LF, CRLF or CR);
+  (in a text, the escape ``"\\u2028"`` keeps one); so is a byte order mark anywhere but first
+  in the file; every line and column is counted as an editor counts them (a line ends at LF,
+  CRLF or CR);
 - nesting deeper than ``MAX_DEPTH`` is refused where it starts (never a RecursionError);
 - control characters (see :mod:`campaigns.textsafety`), written raw or as escapes in
   double-quoted text, are errors naming the character (``U+0007``) where it stands.
@@ -53,7 +54,7 @@ _UNREADABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U0
 # Line breaks to YAML (ruamel reads YAML 1.1 here) that editors, git and the web review do not
 # break lines at: written raw, every line and column after one would be misreported, and YAML
 # folds them in a text (a written "a<U+2028>b" reads back as "a b").
-_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029\ufeff]")  # (and a BOM not first)
 _CONTROL_HINT = "remove it: invisible control characters break posts on some networks"
 _ESCAPE_LENGTHS = {"x": 2, "u": 4, "U": 8}
 
@@ -485,16 +486,19 @@ def _position(text: str, index: int) -> tuple[int, int]:
 def _yaml_only_breaks(text: str, path: str) -> list[Problem]:
     """NEL (U+0085), U+2028 and U+2029 written raw, each where an editor shows it: YAML takes
     them for line breaks (so every place after one would be misreported, and a text holding one
-    is changed), editors and ``git diff`` do not.  In a text, the escape keeps the character."""
-    if not any(char in text for char in "\x85\u2028\u2029"):  # nearly every file: 3 scans, 15x faster than
-        return []                                                # the regular expression's one
+    is changed), editors and ``git diff`` do not.  In a text, the escape keeps the character.
+    A byte order mark anywhere but first, too: YAML takes one at a line's start for nothing (and
+    fails further on, at the wrong place), editors do not show it."""
+    if not any(char in text for char in "\x85\u2028\u2029") and text.find("\ufeff", 1) < 0:  # nearly every
+        return []                                     # file: 4 scans, 15x faster than the regular expression's one
     out = []
-    for match in _YAML_ONLY_BREAKS.finditer(text):
+    for match in _YAML_ONLY_BREAKS.finditer(text, 1 if text.startswith("\ufeff") else 0):
         char = match.group()
         hint = ("remove it" if char == "\x85" else
                 f"remove it, or write it as the escape \\u{ord(char):04x} inside double quotes")
-        out.append(Problem(path, *_position(text, match.start()),
-                           f"{describe(char)} is not allowed here: YAML reads it as a line break, editors do not",
+        why = ("a byte order mark belongs only at the very start of a file" if char == "\ufeff" else
+               "YAML reads it as a line break, editors do not")
+        out.append(Problem(path, *_position(text, match.start()), f"{describe(char)} is not allowed here: {why}",
                            hint))
         if len(out) == MAX_REPORTED:
             break
