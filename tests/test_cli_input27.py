@@ -18,7 +18,7 @@ from campaigns.yamlsource import load_text
 from scheduler.cli import main
 from scheduler.clock import FakeClock
 from tests.conftest import ROOT
-from tests.test_install import herald_without, one_line
+from tests.test_install import herald_without
 
 T0 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 
@@ -146,3 +146,28 @@ def test_an_edit_keeps_line_endings_and_bom(capsys, tmp_path, bom, newline):
         assert data.count(b"\n") == data.count(b"\r\n") == data.count(b"\r") > 20
     else:
         assert b"\r" not in data
+
+
+# -- 6. options before the command; --version with more words -------------------------------
+def test_options_before_the_command_are_said_to_go_after_it(capsys):
+    code, out, err = herald(capsys, "--state", "postgresql://u:secret@db.example/herald", "history")
+    assert (code, out) == (2, "")
+    assert err == "herald: options go after the command: herald history --state postgresql://***@db.example/herald\n"
+    assert "secret" not in err
+
+
+def test_an_unknown_command_without_options_is_still_no_such_command(capsys):
+    code, out, err = herald(capsys, "histroy")
+    assert code == 2 and "no such command 'histroy'" in err and "did you mean 'history'" in err
+
+
+@pytest.mark.parametrize("argv", [["--version", "extra"], ["--version", "plan"], ["plan", "--version"]])
+def test_version_takes_no_other_words(capsys, argv):
+    code, out, err = herald(capsys, *argv)
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1, (out, err)
+
+
+def test_version_alone_prints_the_version(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.startswith("herald ")
