@@ -522,7 +522,7 @@ def read_file(path: str, error: type[InvalidInput] = CalendarError) -> str:
     try:  # opened without blocking (a FIFO would wait for a writer), checked, then read
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise error([Problem(path, 0, 0, "file not found")]) from None
+        raise error([Problem(path, 0, 0, "file not found", _elsewhere(path))]) from None
     except IsADirectoryError:
         raise error([Problem(path, 0, 0, "is a directory, not a file")]) from None
     except OSError as exc:
@@ -537,6 +537,23 @@ def read_file(path: str, error: type[InvalidInput] = CalendarError) -> str:
         except OSError as exc:
             raise error([Problem(path, 0, 0, f"cannot read: {exc.strerror}")]) from None
     return decode(data, path, info.st_size)
+
+
+_OPTIONS = {"content_calendar.yaml": "--calendar", "status.yaml": "--status"}  # the default names
+
+
+def _elsewhere(path: str) -> str:
+    """For a default file name not found here: the option naming the file of that name in a
+    folder one level down (``run/content_calendar.yaml``), the first in name order; else ""."""
+    option = _OPTIONS.get(path)
+    if option is None:
+        return ""
+    try:
+        folders = sorted(entry.name for entry in os.scandir(".") if entry.is_dir() and not entry.name.startswith("."))
+    except OSError:
+        return ""
+    found = next((os.path.join(f, path) for f in folders[:200] if os.path.isfile(os.path.join(f, path))), "")
+    return f"did you mean {option} {found}?" if found else ""
 
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),

@@ -171,3 +171,21 @@ def test_version_alone_prints_the_version(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["--version"])
     assert stop.value.code == 0 and capsys.readouterr().out.startswith("herald ")
+
+
+# -- 5. the layout hint: the calendar is one folder down --------------------------------------
+@pytest.mark.parametrize("command", [["plan"], ["lint"], ["validate"], ["status"],
+                                     ["incident", "declare", "--title", "Down", "--impact", "minor", "-m", "On it."]])
+def test_a_calendar_one_folder_down_is_hinted(capsys, tmp_path, monkeypatch, command):
+    run_folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = herald(capsys, *command)
+    assert code in (1, 2)
+    assert err.splitlines()[0] == ("content_calendar.yaml: file not found "
+                                   f"(did you mean --calendar {os.path.join('run', 'content_calendar.yaml')}?)"), err
+
+
+def test_no_hint_when_nothing_is_near(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = herald(capsys, "plan")
+    assert code in (1, 2) and err.splitlines()[0] == "content_calendar.yaml: file not found", err
