@@ -189,3 +189,49 @@ def test_no_hint_when_nothing_is_near(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = herald(capsys, "plan")
     assert code in (1, 2) and err.splitlines()[0] == "content_calendar.yaml: file not found", err
+
+
+# -- 4. export-site refuses a file, an impossible folder, '' and a folder of other files -----
+def _export(capsys, folder: Path, target: str) -> tuple[int, str, str]:
+    return herald(capsys, "export-site", target, "--calendar", str(folder / "content_calendar.yaml"))
+
+
+def test_export_site_to_a_file_is_refused(capsys, tmp_path):
+    folder = run_folder(tmp_path)
+    (tmp_path / "afile").write_text("keep me\n")
+    code, out, err = _export(capsys, folder, str(tmp_path / "afile"))
+    assert code == 2 and err == f"herald: {tmp_path / 'afile'}: is a file, not a folder\n"
+    assert (tmp_path / "afile").read_text() == "keep me\n"
+
+
+@pytest.mark.parametrize("target, said", [("", "herald export-site: give the folder to write, e.g. "
+                                                 "herald export-site public/\n"),
+                                           ("/proc/herald-no-such/x", "herald: /proc/herald-no-such/x: cannot make "
+                                                                      "this folder (No such file or directory)\n")])
+def test_export_site_to_no_folder_is_refused(capsys, tmp_path, monkeypatch, target, said):
+    folder = run_folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _export(capsys, folder, target)
+    assert (code, err) == (2, said)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_export_site_into_the_calendars_folder_is_refused(capsys, tmp_path, monkeypatch):
+    folder = run_folder(tmp_path)
+    monkeypatch.chdir(folder)
+    before = sorted(p.name for p in folder.iterdir())
+    code, out, err = _export(capsys, folder, ".")
+    assert code == 2 and len(err.splitlines()) == 1 and "content_calendar.yaml" in err and "public/" in err, err
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_export_site_again_into_its_own_folder(capsys, tmp_path):
+    folder = run_folder(tmp_path)
+    site = tmp_path / "site"
+    assert _export(capsys, folder, str(site))[0] == 0
+    assert _export(capsys, folder, str(site))[0] == 0  # a previous export is replaced
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine\n")
+    code, out, err = _export(capsys, folder, str(tmp_path / "other"))
+    assert code == 2 and "notes.txt" in err
+    assert sorted(p.name for p in (tmp_path / "other").iterdir()) == ["notes.txt"]

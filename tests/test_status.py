@@ -535,7 +535,7 @@ def test_validate_locates_a_mistyped_duration_and_exits_1(tmp_path, capsys, valu
     (("incident", "update", "pay", "--state", "identified", "-m", "Found it.", "--next-update", "soon"),
      "herald: --next-update: 'soon' is not a duration; write a duration like 90s, 30m, 6h or 2d"),
     (("incident", "update", "pay", "--state", "identified", "-m", "Found it.", "--next-update",
-      "99999999999999999999d"), "herald: --next-update: '99999999999999999999d' is not a duration"),
+      "99999999999999999999d"), "herald: --next-update 99999999999999999999d: between 1 minute and 7 days"),
     (("incident", "declare", "--title", "x", "--impact", "minor", "-m", "ok", "--next-update", "30 minutes"),
      "herald: --next-update: '30 minutes' is not a duration"),
     (("incident", "update", "pay", "--state", "identified", "-m", "Found \x1b[2Jit.\x07"),
