@@ -235,3 +235,39 @@ def test_export_site_again_into_its_own_folder(capsys, tmp_path):
     code, out, err = _export(capsys, folder, str(tmp_path / "other"))
     assert code == 2 and "notes.txt" in err
     assert sorted(p.name for p in (tmp_path / "other").iterdir()) == ["notes.txt"]
+
+
+# -- 8. maintenance windows: not in the past, not years long, dates said ---------------------
+def _add_window(capsys, folder: Path, starts: str, ends: str) -> tuple[int, str, str]:
+    return herald(capsys, "maintenance", "add", "--calendar", str(folder / "content_calendar.yaml"),
+                  "--title", "Database upgrade", "--starts", starts, "--ends", ends)
+
+
+@pytest.mark.parametrize("starts, ends, said", [
+    ("1900-12-10T03:00", "1900-12-10T04:00", "--starts 1900-12-10T03:00: in the past"),
+    ("2026-11-21T03:00", "2026-11-24T04:00", "--starts 2026-11-21T03:00: in the past"),
+    ("2026-12-10T03:00", "2036-12-10T04:00", "a window of at most 14 days"),
+    ("2026-12-10T03:00", "2026-12-24T04:00", "a window of at most 14 days"),
+])
+def test_a_window_in_the_past_or_too_long_is_refused(capsys, tmp_path, starts, ends, said):
+    folder = run_folder(tmp_path)
+    before = (folder / "status.yaml").read_bytes()
+    code, out, err = _add_window(capsys, folder, starts, ends)
+    assert (code, out) == (2, "") and said in err and len(err.splitlines()) == 1, err
+    assert (folder / "status.yaml").read_bytes() == before
+
+
+def test_a_window_that_began_within_the_hour_is_recorded_as_running(capsys, tmp_path):
+    folder = run_folder(tmp_path)  # T0 is 08:00 in Berlin
+    code, out, err = _add_window(capsys, folder, "2026-11-23T07:05", "2026-11-23T09:00")
+    assert code == 0, err
+
+
+def test_the_summary_dates_an_announcement_after_tomorrow(capsys, tmp_path):
+    folder = run_folder(tmp_path)  # T0 is Monday 2026-11-23
+    code, out, err = _add_window(capsys, folder, "2026-12-10T03:00", "2026-12-10T04:00")
+    assert code == 0, err
+    assert "2026-12-10 03:00 CET to 04:00 CET" in out and "when it ends (Thu 2026-12-10 04:00 CET)" in out, out
+    code, out, err = _add_window(capsys, folder, "2026-11-24T03:00", "2026-11-25T04:00")
+    assert code == 0, err
+    assert "2026-11-24 03:00 CET to 2026-11-25 04:00 CET" in out and "when it starts (Tue 03:00 CET)" in out, out

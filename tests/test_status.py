@@ -437,8 +437,8 @@ def test_maintenance_add_and_cancel_edit_the_file(tmp_path, capsys):
                          "-m", "Checkout pauses for an hour.")
     assert code == 0, err
     assert out.strip() == ("payment-upgrade-20261206-0300: 2026-12-06 03:00 CET to 04:00 CET; announced on site "
-                           "24 hours ahead (Sat 03:00 CET), 1 hour ahead (Sun 02:00 CET), when it starts (Sun 03:00 CET), "
-                           "when it ends (Sun 04:00 CET)")
+                           "24 hours ahead (Sat 2026-12-05 03:00 CET), 1 hour ahead (Sun 2026-12-06 02:00 CET), when it "
+                           "starts (Sun 2026-12-06 03:00 CET), when it ends (Sun 2026-12-06 04:00 CET)")
     code, out, _ = run(capsys, FakeClock(T0), "maintenance", "cancel", *common, "payment-upgrade-20261206-0300")
     loaded = loads(status.read_text(), load_calendar(calendar.read_text()))
     (window,) = loaded.maintenance
