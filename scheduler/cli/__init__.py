@@ -27,7 +27,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from campaigns.errors import HeraldError, InvalidInput, UsageError
 from campaigns.extras import missing, providing
@@ -98,8 +98,12 @@ def _check_order(parser: argparse.ArgumentParser, words: list[str]) -> None:
     first = next((i for i, word in enumerate(words) if not word.startswith("-")), len(words))
     if "--version" in words[:first] and len(words) > 1:
         raise UsageError("herald --version takes no other words")
-    if first == len(words) or words[first] in commands:
-        return
+    if first < len(words) and words[first] not in commands:
+        _options_first(words, first, top, commands)
+
+
+def _options_first(words: list[str], first: int, top: set[str], commands: Any) -> None:
+    """``herald --state URL history``: the line to type instead (the option after the command)."""
     misplaced = [w for w in words[:first] if w.split("=")[0] not in top]
     command = next((w for w in words[first:] if w in commands), None)
     if misplaced and command is not None:
