@@ -13,7 +13,7 @@ from datetime import timedelta
 from .errors import DurationError
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "second": 1, "minute": 60, "hour": 3600, "day": 86400}
-_DURATION = re.compile(r"(\d+)\s*(s|m|h|d)", re.ASCII)
+_DURATION = DURATION_FORM = re.compile(r"(\d+)\s*(s|m|h|d)", re.ASCII)
 _RATE = re.compile(r"(\d+)\s*/\s*(second|minute|hour|day)", re.ASCII)
 # timedelta holds at most 999,999,999 days; stay well inside it.
 _MAX_SECONDS = 100 * 365 * 86400

@@ -57,6 +57,8 @@ def parse_when(text: str) -> When:
             f"{text!r} is not a date or time; write 2026-12-01, 2026-12-01T10:00 or 2026-12-01T10:00+01:00"
         )
     y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
+    if y == 0:  # (four digits, so 0 is the only year Python has no date for)
+        raise TimeFormatError(f"{text!r} is not a date: there is no year 0")
     if not 1 <= m <= 12:
         raise TimeFormatError(f"{text!r} is not a date: there is no month {m}")
     last = _calendar.monthrange(y, m)[1]

@@ -19,8 +19,9 @@ It is deliberately strict where YAML is dangerous or surprising:
   at the line and column of the first byte that is not UTF-8 text where there is one;
 - NEL, U+2028 and U+2029 written raw are errors where they stand: YAML reads them as line
   breaks, editors and ``git diff`` do not, so every place after one would be misreported
-  (in a text, the escape ``"\\u2028"`` keeps one); every line and column is counted as an
-  editor counts them (a line ends at LF, CRLF or CR);
+  (in a text, the escape ``"\\u2028"`` keeps one); so is a byte order mark anywhere but first
+  in the file; every line and column is counted as an editor counts them (a line ends at LF,
+  CRLF or CR);
 - nesting deeper than ``MAX_DEPTH`` is refused where it starts (never a RecursionError);
 - control characters (see :mod:`campaigns.textsafety`), written raw or as escapes in
   double-quoted text, are errors naming the character (``U+0007``) where it stands.
@@ -32,6 +33,7 @@ import codecs
 import operator
 import os
 import re
+import stat
 from itertools import accumulate
 from typing import Any, NamedTuple
 
@@ -52,7 +54,7 @@ _UNREADABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U0
 # Line breaks to YAML (ruamel reads YAML 1.1 here) that editors, git and the web review do not
 # break lines at: written raw, every line and column after one would be misreported, and YAML
 # folds them in a text (a written "a<U+2028>b" reads back as "a b").
-_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029\ufeff]")  # (and a BOM not first)
 _CONTROL_HINT = "remove it: invisible control characters break posts on some networks"
 _ESCAPE_LENGTHS = {"x": 2, "u": 4, "U": 8}
 
@@ -484,16 +486,19 @@ def _position(text: str, index: int) -> tuple[int, int]:
 def _yaml_only_breaks(text: str, path: str) -> list[Problem]:
     """NEL (U+0085), U+2028 and U+2029 written raw, each where an editor shows it: YAML takes
     them for line breaks (so every place after one would be misreported, and a text holding one
-    is changed), editors and ``git diff`` do not.  In a text, the escape keeps the character."""
-    if not any(char in text for char in "\x85\u2028\u2029"):  # nearly every file: 3 scans, 15x faster than
-        return []                                                # the regular expression's one
+    is changed), editors and ``git diff`` do not.  In a text, the escape keeps the character.
+    A byte order mark anywhere but first, too: YAML takes one at a line's start for nothing (and
+    fails further on, at the wrong place), editors do not show it."""
+    if not any(char in text for char in "\x85\u2028\u2029") and text.find("\ufeff", 1) < 0:  # nearly every
+        return []                                     # file: 4 scans, 15x faster than the regular expression's one
     out = []
-    for match in _YAML_ONLY_BREAKS.finditer(text):
+    for match in _YAML_ONLY_BREAKS.finditer(text, 1 if text.startswith("\ufeff") else 0):
         char = match.group()
         hint = ("remove it" if char == "\x85" else
                 f"remove it, or write it as the escape \\u{ord(char):04x} inside double quotes")
-        out.append(Problem(path, *_position(text, match.start()),
-                           f"{describe(char)} is not allowed here: YAML reads it as a line break, editors do not",
+        why = ("a byte order mark belongs only at the very start of a file" if char == "\ufeff" else
+               "YAML reads it as a line break, editors do not")
+        out.append(Problem(path, *_position(text, match.start()), f"{describe(char)} is not allowed here: {why}",
                            hint))
         if len(out) == MAX_REPORTED:
             break
@@ -514,17 +519,50 @@ def _unreadable(text: str, path: str) -> list[Problem]:
 def read_file(path: str, error: type[InvalidInput] = CalendarError) -> str:
     """The text of an input file (size-capped, decoded), or ``error`` saying why it cannot be read:
     the one way both loaders read their file."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-            size = os.fstat(fh.fileno()).st_size
+    try:  # opened without blocking (a FIFO would wait for a writer), checked, then read
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise error([Problem(path, 0, 0, "file not found")]) from None
+        raise error([Problem(path, 0, 0, "file not found", _elsewhere(path))]) from None
     except IsADirectoryError:
         raise error([Problem(path, 0, 0, "is a directory, not a file")]) from None
     except OSError as exc:
         raise error([Problem(path, 0, 0, f"cannot read: {exc.strerror}")]) from None
-    return decode(data, path, size)
+    with open(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error([Problem(path, 0, 0, f"is {not_a_file(info.st_mode)}, not a file")])
+        try:
+            os.set_blocking(fd, True)
+            data = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise error([Problem(path, 0, 0, f"cannot read: {exc.strerror}")]) from None
+    return decode(data, path, info.st_size)
+
+
+_OPTIONS = {"content_calendar.yaml": "--calendar", "status.yaml": "--status"}  # the default names
+
+
+def _elsewhere(path: str) -> str:
+    """For a default file name not found here: the option naming the file of that name in a
+    folder one level down (``run/content_calendar.yaml``), the first in name order; else ""."""
+    option = _OPTIONS.get(path)
+    if option is None:
+        return ""
+    try:
+        folders = sorted(entry.name for entry in os.scandir(".") if entry.is_dir() and not entry.name.startswith("."))
+    except OSError:
+        return ""
+    found = next((os.path.join(f, path) for f in folders[:200] if os.path.isfile(os.path.join(f, path))), "")
+    return f"did you mean {option} {found}?" if found else ""
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def not_a_file(mode: int) -> str:
+    """What a path that is not a regular file is, said as "is … , not a file" says it."""
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
 
 
 def load_file(path: str, *, what: str = "calendar") -> Any:

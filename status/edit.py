@@ -77,7 +77,16 @@ def _yaml(text: str) -> tuple[YAML, Any]:
 
 def apply(text: str, status: Status, change: Change, path: str = "status.yaml") -> str:
     """The file's new text: ``change`` applied to the data of ``text`` (which means ``status``),
-    comments and layout kept; a new or empty file gets :data:`HEADER`."""
+    comments and layout kept; a new or empty file gets :data:`HEADER`.  The file's byte order
+    mark and line breaks (CRLF when its first line ends so) are kept: the change is written
+    through with LF breaks, which the round trip would otherwise mix with the comments' CRLF."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    crlf = text.find("\n") > 0 and text[text.find("\n") - 1] == "\r"
+    new = _apply(text[len(bom):].replace("\r\n", "\n"), status, change, path)
+    return bom + (new.replace("\n", "\r\n") if crlf else new)
+
+
+def _apply(text: str, status: Status, change: Change, path: str) -> str:
     yaml, data = _yaml(text)
     if data is None:
         data = CommentedMap()

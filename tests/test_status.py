@@ -437,8 +437,8 @@ def test_maintenance_add_and_cancel_edit_the_file(tmp_path, capsys):
                          "-m", "Checkout pauses for an hour.")
     assert code == 0, err
     assert out.strip() == ("payment-upgrade-20261206-0300: 2026-12-06 03:00 CET to 04:00 CET; announced on site "
-                           "24 hours ahead (Sat 03:00 CET), 1 hour ahead (Sun 02:00 CET), when it starts (Sun 03:00 CET), "
-                           "when it ends (Sun 04:00 CET)")
+                           "24 hours ahead (Sat 2026-12-05 03:00 CET), 1 hour ahead (Sun 2026-12-06 02:00 CET), when it "
+                           "starts (Sun 2026-12-06 03:00 CET), when it ends (Sun 2026-12-06 04:00 CET)")
     code, out, _ = run(capsys, FakeClock(T0), "maintenance", "cancel", *common, "payment-upgrade-20261206-0300")
     loaded = loads(status.read_text(), load_calendar(calendar.read_text()))
     (window,) = loaded.maintenance
@@ -535,7 +535,7 @@ def test_validate_locates_a_mistyped_duration_and_exits_1(tmp_path, capsys, valu
     (("incident", "update", "pay", "--state", "identified", "-m", "Found it.", "--next-update", "soon"),
      "herald: --next-update: 'soon' is not a duration; write a duration like 90s, 30m, 6h or 2d"),
     (("incident", "update", "pay", "--state", "identified", "-m", "Found it.", "--next-update",
-      "99999999999999999999d"), "herald: --next-update: '99999999999999999999d' is not a duration"),
+      "99999999999999999999d"), "herald: --next-update 99999999999999999999d: between 1 minute and 7 days"),
     (("incident", "declare", "--title", "x", "--impact", "minor", "-m", "ok", "--next-update", "30 minutes"),
      "herald: --next-update: '30 minutes' is not a duration"),
     (("incident", "update", "pay", "--state", "identified", "-m", "Found \x1b[2Jit.\x07"),

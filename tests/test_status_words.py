@@ -93,7 +93,7 @@ def test_a_repeated_hour_is_written_in_utc_with_its_wall_clock_time_and_said_wit
     assert "ends: 2027-10-31T04:00\n" in text
     assert "+01:00" not in text and "+02:00" not in text
     # the reminder an hour earlier is 02:30 too, the first one: the zones tell them apart
-    assert "1 hour ahead (Sun 02:30 CEST), when it starts (Sun 02:30 CET)" in out, out
+    assert "1 hour ahead (Sun 2027-10-31 02:30 CEST), when it starts (Sun 2027-10-31 02:30 CET)" in out, out
     calendar = load_calendar(CALENDAR, "content_calendar.yaml")
     window = load_status(text, calendar, "status.yaml").maintenance[0]
     assert window.starts == datetime(2027, 10, 31, 1, 30, tzinfo=UTC)

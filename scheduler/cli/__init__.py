@@ -27,9 +27,9 @@ import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from campaigns.errors import HeraldError, InvalidInput
+from campaigns.errors import HeraldError, InvalidInput, UsageError
 from campaigns.extras import missing, providing
 
 from . import calendar, diff, engine, engines, ledger, networks, status, subscribers, suggest, web
@@ -87,6 +87,29 @@ class _Version(argparse.Action):
                  option_string: str | None = None) -> NoReturn:
         parser._print_message(f"herald {_version()}\n", sys.stdout)
         parser.exit()
+
+
+def _check_order(parser: argparse.ArgumentParser, words: list[str]) -> None:
+    """Two mistakes argparse words badly: a command's options given before the command (argparse
+    takes the option's value for the command: "no such command 'postgresql://…'"), and
+    ``--version`` with more words (argparse prints the version and ignores them)."""
+    top = {name for action in parser._actions for name in action.option_strings}
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    first = next((i for i, word in enumerate(words) if not word.startswith("-")), len(words))
+    if "--version" in words[:first] and len(words) > 1:
+        raise UsageError("herald --version takes no other words")
+    if first < len(words) and words[first] not in commands:
+        _options_first(words, first, top, commands)
+
+
+def _options_first(words: list[str], first: int, top: set[str], commands: Any) -> None:
+    """``herald --state URL history``: the line to type instead (the option after the command)."""
+    misplaced = [w for w in words[:first] if w.split("=")[0] not in top]
+    command = next((w for w in words[first:] if w in commands), None)
+    if misplaced and command is not None:
+        mine = [w for w in words[:first] if w in top]  # herald's own (-v, --traceback) stay before it
+        rest = [w for w in words if w not in mine and w is not command]
+        raise UsageError(f"options go after the command: herald {' '.join([*mine, command, *rest])}")
 
 
 def _version() -> str:
@@ -148,7 +171,10 @@ def logging_to_stderr(verbose: bool) -> Iterator[logging.Handler]:
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     args = None
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        words = list(sys.argv[1:] if argv is None else argv)
+        _check_order(parser, words)
+        args = parser.parse_args(words)
         settle_defaults(args)
         if clock is None:
             from ..clock import SystemClock

@@ -235,9 +235,7 @@ def _check_incident_args(args: argparse.Namespace) -> None:
     if args.next_update is not None:
         from status.model import NEXT_UPDATE  # the file's own bounds
 
-        next_update = parse_duration_option("--next-update", args.next_update)
-        if not NEXT_UPDATE[0] <= next_update <= NEXT_UPDATE[1]:
-            raise UsageError(f"--next-update {args.next_update}: between 1 minute and 7 days")
+        parse_duration_option("--next-update", args.next_update, (*NEXT_UPDATE, "between 1 minute and 7 days"))
 
 
 def _check_voice(message: str, state: Any, calendar: Calendar, current: Status) -> None:
@@ -315,8 +313,7 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
     calendar, current = _load(args)
     _check_names(args, calendar, current)
     starts, ends = parse_time(args.starts, "--starts", calendar), parse_time(args.ends, "--ends", calendar)
-    if ends <= starts:
-        raise UsageError("--ends must be after --starts")
+    _check_window(args, starts, ends, clock.now())
     tz = calendar.brand.tz
     window_id = args.id or f"{edit.slug(args.title, 'maintenance')}-{starts.astimezone(tz):%Y%m%d-%H%M}"
     def change(data: Any, fresh: Status) -> None:
@@ -328,8 +325,9 @@ def cmd_maintenance(args: argparse.Namespace, clock: Clock) -> int:
 
     status = edit_file(args.status, calendar, change)
     window = next(m for m in status.maintenance if m.id == window_id)
-    show(f"{window_id}: {window.starts.astimezone(tz):%Y-%m-%d %H:%M %Z} to {window.ends.astimezone(tz):%H:%M %Z}; "
-         + _promises(calendar, status, window, clock.now()))
+    start, end = window.starts.astimezone(tz), window.ends.astimezone(tz)
+    until = f"{end:%H:%M %Z}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M %Z}"
+    show(f"{window_id}: {start:%Y-%m-%d %H:%M %Z} to {until}; " + _promises(calendar, status, window, clock.now()))
     return ExitStatus.OK
 
 
@@ -462,6 +460,30 @@ def _check_state(window_id: str, calendar: Calendar, window: Any, state: str, no
                          f"herald maintenance cancel {window_id}")
 
 
+LONGEST_WINDOW = timedelta(days=14)  # a planned window; longer work is an incident or several windows
+RUNNING_SINCE = timedelta(hours=24)  # a window that began this long ago may still be recorded as running
+
+
+def _check_window(args: argparse.Namespace, starts: datetime, ends: datetime, now: datetime) -> None:
+    """A window a person meant: it ends after it starts and after now, it began at most
+    RUNNING_SINCE ago (recorded as running), and it lasts at most LONGEST_WINDOW."""
+    if ends <= starts:
+        raise UsageError("--ends must be after --starts")
+    if starts < now - RUNNING_SINCE or ends <= now:
+        raise UsageError(f"--starts {args.starts}: in the past (a window that began in the last 24 hours and has not "
+                         "ended may be recorded as running)")
+    if ends - starts > LONGEST_WINDOW:
+        raise UsageError(f"--starts {args.starts} --ends {args.ends}: a window of at most 14 days; plan longer work "
+                         "as several windows")
+
+
+def _when(at: datetime, now: datetime, tz: Any) -> str:
+    """When an announcement goes out: the weekday and time today or tomorrow, else with its date."""
+    local = at.astimezone(tz)
+    days = (local.date() - now.astimezone(tz).date()).days
+    return f"{local:%a %H:%M %Z}" if 0 <= days <= 1 else f"{local:%a %Y-%m-%d %H:%M %Z}"
+
+
 def _promises(calendar: Calendar, status: Status, window: Any, now: datetime) -> str:
     """What will really be announced, by the engine's own rule: an announcement later than its
     catch-up window (``engine: catch_up``) when the window is added is skipped, so say so now."""
@@ -477,7 +499,7 @@ def _promises(calendar: Calendar, status: Status, window: Any, now: datetime) ->
     for pub in pubs:
         what = pub.note.removeprefix("maintenance ")  # "in 24 hours", "starts", "ends"
         what = f"{what.removeprefix('in ')} ahead" if what.startswith("in ") else f"when it {what}"
-        (late if now - pub.at > grace else going)[what] = f"{pub.at.astimezone(tz):%a %H:%M %Z}"
+        (late if now - pub.at > grace else going)[what] = _when(pub.at, now, tz)
     networks = sorted({p.network for p in pubs})
     if not networks:
         return "announced nowhere: no enabled account takes text posts"

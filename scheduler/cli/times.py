@@ -7,6 +7,7 @@ that does not exist or happens twice in its zone is refused with both of its rea
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,9 @@ def parse_time(text: str, option: str, calendar: Calendar | None = None) -> date
     from campaigns.timeparse import parse_when
 
     text, named = _named_zone(text, option)
+    year = re.match(r"\s*(\d+)-", text)
+    if year and not YEARS[0] <= int(year[1]) <= YEARS[1]:  # (year 0 is no date at all to Python)
+        raise UsageError(f"{option} {text}: a year from {YEARS[0]} to {YEARS[1]}")
     try:
         when = parse_when(text)
     except TimeFormatError as exc:
@@ -105,12 +109,19 @@ def window_of(args: argparse.Namespace, calendar: Calendar, clock: Clock) -> tup
     return start, start + timedelta(days=args.days)
 
 
-def parse_duration_option(option: str, text: str) -> timedelta:
-    """A duration given on the command line (``30m``, ``2h``); a UsageError saying what is wrong."""
-    from campaigns.durations import parse_duration
+def parse_duration_option(option: str, text: str, bounds: tuple[timedelta, timedelta, str] | None = None) -> timedelta:
+    """A duration given on the command line (``30m``, ``2h``); a UsageError saying what is wrong.
+    ``bounds``: the lowest and highest allowed and how to say them ("between 1 minute and 7
+    days"), said for any value out of them, however large."""
+    from campaigns.durations import DURATION_FORM, parse_duration
     from campaigns.errors import DurationError
 
     try:
-        return parse_duration(text)
+        value = parse_duration(text)
     except DurationError as exc:
+        if bounds is not None and DURATION_FORM.fullmatch(text.strip()):  # well written, too long for a timedelta
+            raise UsageError(f"{option} {text}: {bounds[2]}") from None
         raise UsageError(f"{option}: {exc}") from None
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        raise UsageError(f"{option} {text}: {bounds[2]}")
+    return value

@@ -175,6 +175,7 @@ def cmd_export_site(args: argparse.Namespace, clock: Clock) -> int:
     from ..render.site import Renderer, brand_css, logo_path
     from ..render.sitedata import site_data
 
+    site_folder(args.directory, (args.calendar, args.status))
     calendar = _loaded(check(args.calendar))
     set_zone(calendar.brand.tz)  # its log in the brand's zone, as the engine's
     status = _status(args.status, calendar)
@@ -219,17 +220,56 @@ def _loaded(result: Any) -> Any:
     return result.value
 
 
+SITE_MARKER = ".herald-site"  # in a folder export-site wrote: its files may be replaced
+SITE_NAMES = {"api", "brand", "brand.css", "favicon.svg", "feed.atom", "feed.json", "history", "incidents",
+              "index.html", "maintenance", "static", "status.ics", SITE_MARKER}  # what an export writes at its top
+
+
+def site_folder(directory: str, inputs: tuple[str, ...]) -> None:
+    """Refuse a folder export-site must not write into, before anything is read or written: no
+    name, a file, a folder that cannot be made, the calendar's or status file's own folder, or
+    a folder holding other files than a previous export's (one without :data:`SITE_MARKER`)."""
+    import os
+
+    if not directory.strip():
+        raise UsageError("herald export-site: give the folder to write, e.g. herald export-site public/")
+    if os.path.lexists(directory) and not os.path.isdir(directory):
+        from campaigns.yamlsource import not_a_file
+
+        kind = "a file" if os.path.isfile(directory) else not_a_file(os.lstat(directory).st_mode)
+        raise UsageError(f"{directory}: is {kind}, not a folder")
+    if not os.path.isdir(directory):  # made when the site is written (nothing is made for a refused command)
+        return
+    here = os.path.realpath(directory)
+    held = [os.path.basename(p) for p in inputs if os.path.dirname(os.path.realpath(p)) == here]
+    if held:
+        raise UsageError(f"{directory}: holds {' and '.join(held)}; the site goes in a folder of its own, "
+                         "e.g. herald export-site public/")
+    other = sorted(set(os.listdir(directory)) - SITE_NAMES)
+    if other and not os.path.isfile(os.path.join(directory, SITE_MARKER)):
+        listed = ", ".join(other[:3]) + (", …" if len(other) > 3 else "")
+        raise UsageError(f"{directory}: holds other files than a site export ({listed}); give an empty or new "
+                         "folder, e.g. herald export-site public/")
+
+
 def write_site(directory: str, renderer: Any, css: str, logo: str | None) -> list[str]:
-    """Every file of the site under ``directory`` (each written atomically); their paths."""
+    """Every file of the site under ``directory`` (each written atomically), and its marker
+    (:data:`SITE_MARKER`); the site's paths."""
     import os
 
     from ..files import write_atomic
 
     files = renderer.site_files()
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{directory}: cannot make this folder ({exc.strerror})") from None
     files["brand.css"] = css
     if logo:
         with open(logo, "rb") as fh:
             files["brand/logo"] = fh.read()
     for name, body in files.items():
         write_atomic(os.path.join(directory, name), body)
+    write_atomic(os.path.join(directory, SITE_MARKER), "written by herald export-site: its files are replaced "
+                                                       "by the next export\n")
     return sorted(files)
