@@ -205,7 +205,7 @@ def test_export_site_to_a_file_is_refused(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("target, said", [("", "herald export-site: give the folder to write, e.g. "
-                                                 "herald export-site public/\n"),
+                                                 "herald export-site -o public/\n"),
                                            ("/proc/herald-no-such/x", "herald: /proc/herald-no-such/x: cannot make "
                                                                       "this folder (No such file or directory)\n")])
 def test_export_site_to_no_folder_is_refused(capsys, tmp_path, monkeypatch, target, said):

@@ -110,7 +110,7 @@ def _bind_error(text: str, option: str, host: str, port: int, exc: OSError) -> E
     return RuntimeFailure(f"{option} {text}: cannot listen there ({exc.strerror or exc})")
 
 
-def site_folder(args: argparse.Namespace) -> str:
+def chosen_folder(args: argparse.Namespace) -> str:
     """The folder export-site writes: ``-o DIR`` (as export-ical's ``-o FILE``) or, as before, a
     positional DIR; one of the two, never both."""
     if args.output is not None and args.directory is not None:
@@ -165,7 +165,7 @@ def cmd_serve(args: argparse.Namespace, clock: Clock) -> int:
 def cmd_export_site(args: argparse.Namespace, clock: Clock) -> int:
     """The site's files, rendered as ``herald serve`` renders them (the renderers themselves,
     no server): the files' last good versions, and what the ledger beside them says."""
-    args.directory = site_folder(args)  # before any work: a refusal writes nothing
+    args.directory = chosen_folder(args)  # before any work: a refusal writes nothing
     import os
 
     from campaigns.calendar import check
@@ -232,7 +232,7 @@ def site_folder(directory: str, inputs: tuple[str, ...]) -> None:
     import os
 
     if not directory.strip():
-        raise UsageError("herald export-site: give the folder to write, e.g. herald export-site public/")
+        raise UsageError("herald export-site: give the folder to write, e.g. herald export-site -o public/")
     if os.path.lexists(directory) and not os.path.isdir(directory):
         from campaigns.yamlsource import not_a_file
 
@@ -244,12 +244,12 @@ def site_folder(directory: str, inputs: tuple[str, ...]) -> None:
     held = [os.path.basename(p) for p in inputs if os.path.dirname(os.path.realpath(p)) == here]
     if held:
         raise UsageError(f"{directory}: holds {' and '.join(held)}; the site goes in a folder of its own, "
-                         "e.g. herald export-site public/")
+                         "e.g. herald export-site -o public/")
     other = sorted(set(os.listdir(directory)) - SITE_NAMES)
     if other and not os.path.isfile(os.path.join(directory, SITE_MARKER)):
         listed = ", ".join(other[:3]) + (", …" if len(other) > 3 else "")
         raise UsageError(f"{directory}: holds other files than a site export ({listed}); give an empty or new "
-                         "folder, e.g. herald export-site public/")
+                         "folder, e.g. herald export-site -o public/")
 
 
 def write_site(directory: str, renderer: Any, css: str, logo: str | None) -> list[str]:
