@@ -138,6 +138,11 @@ def remove_empty_folder(folder: str) -> bool:
     return True
 
 
+def make_folder(folder: str) -> None:
+    """Make ``folder`` (and its parents) if need be, with the usual permissions (an output folder)."""
+    os.makedirs(folder, exist_ok=True)
+
+
 def private_folder(folder: str) -> None:
     """Make ``folder`` (and its parents) for Herald's own state, readable by its owner only."""
     os.makedirs(folder, mode=0o700, exist_ok=True)

@@ -94,6 +94,10 @@ def file_writes(path: Path) -> list[str]:
                 (k.value for k in node.keywords if k.arg == "mode"), ast.Constant("r"))
             if not (isinstance(mode, ast.Constant) and isinstance(mode.value, str)) or set(mode.value) & set("wax+"):
                 found.append(where)
+        elif owner == "os" and name == "open":  # os.open: a write only with a flag that writes or creates
+            flags = {n.attr for n in ast.walk(node.args[1]) if isinstance(n, ast.Attribute)} if len(node.args) > 1 else set()
+            if "O_RDONLY" not in flags or flags & {"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND"}:
+                found.append(where)
         elif name in FILE_WRITING_CALLS or (owner in ("os", "shutil") and name in FILE_WRITING_OS | {"copy",
                                                                                                      "move"}):
             found.append(where)

@@ -110,11 +110,9 @@ def cmd_run(args: argparse.Namespace, clock: Clock) -> int:
         log.info("done: %d publication(s) handled", len(outcomes))
         return ExitStatus.FAILURE if failed else ExitStatus.OK
     if args.serve:
-        from ..web.context import check_tokens
-        from .web import parse_bind
+        from .web import can_serve
 
-        parse_bind(args.serve, "--serve")  # a bad address: one line, exit 2, before anything starts
-        check_tokens()  # so is a short token: asked to serve, the site is not optional
+        can_serve(args.serve)  # a bad address or a short token: one line, exit 2, before anything starts
     stop = threading.Event()
     with stop_on_signals(stop):  # from here on, SIGTERM means a clean stop, even during start-up
         daemon = Daemon(args.calendar, ledger, status_path=args.status, clock=clock, stop_event=stop,

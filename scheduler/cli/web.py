@@ -53,6 +53,15 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_export_site)
 
 
+def can_serve(bind: str) -> None:
+    """`herald run --serve HOST:PORT`: a bad address or a short token is refused before the engine
+    starts anything (asked to serve, the site is not optional)."""
+    from ..web.context import check_tokens
+
+    parse_bind(bind, "--serve")
+    check_tokens()
+
+
 def parse_bind(text: str, option: str = "--bind") -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -257,11 +266,11 @@ def write_site(directory: str, renderer: Any, css: str, logo: str | None) -> lis
     (:data:`SITE_MARKER`); the site's paths."""
     import os
 
-    from ..files import write_atomic
+    from ..files import make_folder, write_atomic
 
     files = renderer.site_files()
     try:
-        os.makedirs(directory, exist_ok=True)
+        make_folder(directory)
     except OSError as exc:
         raise UsageError(f"{directory}: cannot make this folder ({exc.strerror})") from None
     files["brand.css"] = css
