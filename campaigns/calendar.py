@@ -50,7 +50,8 @@ def check(path: str, text: str | None = None, *, draft: bool = False,
     posts at the indices it accepts are read (for a process that plans part of a calendar
     another one validates whole).  ``incremental``: the last version of ``path`` checked so is
     remembered, and what it shares with this one is reused (:mod:`campaigns.recheck`: each post whose
-    text is unchanged is neither parsed nor built again), with exactly the result of a full check."""
+    text is unchanged is neither parsed nor built again), with exactly the result of a full check;
+    a file longer than :data:`campaigns.recheck.MEMO_CHARS` is checked whole and not remembered."""
     with paused_gc():
         if incremental and posts is None:
             return _check_again(path, text, draft)
@@ -72,7 +73,11 @@ def _check_again(path: str, text: str | None, draft: bool) -> CalendarResult:
     """:func:`check` of this version of ``path`` from what checking the last one made."""
     before, memo = recheck.remembered(path), recheck.Memo()
     try:
-        data = located(read_file(path) if text is None else text, path, recheck.SPLIT, "calendar", before, memo)
+        text = read_file(path) if text is None else text
+        if not recheck.fits(text):  # too long to remember (recheck.MEMO_CHARS): checked whole, as validate does
+            recheck.forget(path)
+            return build(load_text(text, path), path, draft=draft)
+        data = located(text, path, recheck.SPLIT, "calendar", before, memo)
     except CalendarError as exc:
         return CalendarResult(None, exc.problems)  # (the last good version's parts stay remembered)
     result = build(data, path, draft=draft, make=partial(recheck.ReusingBuilder, before=before, memo=memo))

@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 
 URL_RE = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
 LINK_WEIGHT = 23  # X and Mastodon count every link as 23 characters, whatever its length
+# The characters of one text the voice guide's per-text checks and the near-duplicate comparison read:
+# half as much again as the longest text a network with a limit takes (Facebook's 63,206), so those
+# are read whole; a longer text (a site's or a webhook's have no limit) is checked by its head, so that a
+# post of megabytes costs what one of 100,000 characters does (its length is still measured whole).
+TEXT_READ = 100_000
 
 
 def graphemes(text: str) -> int:

@@ -27,10 +27,14 @@ from .templates import Template
 from .yamlparts import Parts, keep_newest
 from .yamlsource import LocDict
 
-__all__ = ["SPLIT", "Memo", "ReusingBuilder", "forget", "moved", "remember", "remembered"]
+__all__ = ["SPLIT", "Memo", "ReusingBuilder", "fits", "forget", "moved", "remember", "remembered"]
 
 SPLIT = ("posts",)  # the long list, checked item by item
 MEMO_PATHS = 2  # files whose last version is remembered (a server serves one calendar; tests, a few)
+# The characters of file text the remembered versions may hold in all: a memo is about 12 times its
+# text (56 MB traced for a 10,000-post calendar of 2.9 MB, 13 MB of it the calendar), so two such
+# calendars fit and a 100,000-post one (29 MB, some 430 MB remembered) is checked whole, keeping nothing.
+MEMO_CHARS = 8_000_000
 _MEMOS: dict[str, Memo] = {}  # by path, oldest first
 _NO_FINDINGS: frozenset[Where] = frozenset()
 
@@ -61,8 +65,22 @@ def remembered(path: str) -> Memo | None:
 
 
 def remember(path: str, memo: Memo) -> None:
-    """Keep ``memo`` as what ``path``'s next check may reuse (see :func:`keep_newest`)."""
-    keep_newest(_MEMOS, path, memo, MEMO_PATHS)
+    """Keep ``memo`` as what ``path``'s next check may reuse, within :data:`MEMO_PATHS` files and
+    :data:`MEMO_CHARS` characters (see :func:`keep_newest`).  A version parsed as one document
+    (``memo.text`` empty) is not kept: nothing of it could be reused."""
+    if not memo.text:
+        forget(path)
+        return
+    keep_newest(_MEMOS, path, memo, MEMO_PATHS, size=_size, budget=MEMO_CHARS)
+
+
+def _size(memo: Memo) -> int:
+    return len(memo.text)
+
+
+def fits(text: str) -> bool:
+    """Whether a version of this length may be remembered (else it is checked whole)."""
+    return len(text) <= MEMO_CHARS
 
 
 def forget(path: str | None = None) -> None:

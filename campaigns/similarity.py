@@ -28,7 +28,7 @@ from itertools import chain
 from typing import Generic, TypeVar
 from zlib import crc32
 
-from .networks import URL_RE
+from .networks import TEXT_READ, URL_RE
 
 SHINGLE = 5
 # Up to this many distinct texts on an account, comparing each post with every recent one is
@@ -52,8 +52,9 @@ def shingles(text: str) -> frozenset[int]:
 
 
 def shingles_of_normal(text: str) -> frozenset[int]:
-    """:func:`shingles` of a text already :func:`normalize`-d."""
-    data = text.encode()
+    """:func:`shingles` of a text already :func:`normalize`-d: of its first
+    :data:`~campaigns.networks.TEXT_READ` characters (the whole of any text a limited network takes)."""
+    data = text[:TEXT_READ].encode()
     if len(data) <= SHINGLE:
         return frozenset({crc32(data)})
     return frozenset(crc32(data[i:i + SHINGLE]) for i in range(len(data) - SHINGLE + 1))

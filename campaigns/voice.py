@@ -27,7 +27,7 @@ from functools import cached_property
 from urllib.parse import parse_qsl, urlsplit
 
 from .days import DayChecker, Hours
-from .networks import URL_RE
+from .networks import TEXT_READ, URL_RE
 
 # rule id -> (default severity, what it checks): the rule table of docs/reference/voice.md comes from here.
 RULES: dict[str, tuple[str, str]] = {
@@ -371,6 +371,7 @@ class VoiceChecker:
               affected: tuple[str, ...] = (), links: bool = True, required: bool = True) -> list[Finding]:
         """Every finding for ``text`` published as ``role`` (a post kind, or an incident state:
         investigating, resolved, follow_up, maintenance.start…)."""
+        text = text[:TEXT_READ]  # (a text longer than any limited network takes: its head)
         out: list[Finding | None] = []
         add = out.append
         incidentish = role in INCIDENT_ROLES or role.startswith("maintenance")
@@ -405,7 +406,7 @@ class VoiceChecker:
         """The day rules (:mod:`campaigns.days`) for ``text`` going out at ``local``: an aware time
         in the brand's zone."""
         out = []
-        for rule, message, suggestion, span in self.days.check(text, local):
+        for rule, message, suggestion, span in self.days.check(text[:TEXT_READ], local):
             found = self.finding(rule, message, suggestion, span)
             if found is not None:
                 out.append(found)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -54,13 +55,15 @@ class Parts:
         self.chunks, self.moved, self.text, self.data = other.chunks, other.moved, other.text, other.data
 
 
-def keep_newest(store: dict[str, Any], key: str, value: Any, limit: int) -> None:
-    """Keep ``value`` under ``key`` as the newest of at most ``limit`` entries (the oldest go).
+def keep_newest(store: dict[str, Any], key: str, value: Any, limit: int,
+                size: Callable[[Any], int] | None = None, budget: int = 0) -> None:
+    """Keep ``value`` under ``key`` as the newest of at most ``limit`` entries (the oldest go), and
+    with ``size``, of at most ``budget`` in all (the oldest go, the newest too when it alone is more).
     Threads may do this at once: each step is one atomic dict operation, and the worst a race
     does is forget an entry (the next check of that file parses everything)."""
     store.pop(key, None)
     store[key] = value  # the newest last
-    while len(store) > limit:
+    while store and (len(store) > limit or (size is not None and sum(map(size, list(store.values()))) > budget)):
         try:
             del store[next(iter(store))]
         except (KeyError, RuntimeError, StopIteration):

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .site import SiteData
 
 VIEWS = {"week": 7, "month": 0, "day": 1}  # a month's length depends on the month
+FINDINGS_KEPT = 200_000  # the voice findings by text a calendar's pages remember (kept across saves)
 DAY_FINDINGS_KEPT = 1_000_000  # the day rules' findings a calendar's pages remember (a few months of a big one)
 DAY_PREVIEWS_PER_ACCOUNT = 50  # a day's page previews this many of each account's publications; the rest are a link
 DIFF_DAYS = 28
@@ -320,6 +321,8 @@ def _cards(room: Room, pubs: list[Publication], records: dict[str, Any]) -> list
 
     checker = checker_for(room.calendar)
     checked = _memo(room.calendar).findings  # by what is checked: the same texts on every page
+    if len(checked) > FINDINGS_KEPT:
+        checked.clear()  # (many saves' texts, or many months browsed: start again from this page's)
     days = _day_findings(room, pubs, checker)
     holding = any(not i.resolved for i in room.status.open_incidents())  # else nothing is held: not asked per card
     accounts = _accounts(pubs)
@@ -330,11 +333,12 @@ def _cards(room: Room, pubs: list[Publication], records: dict[str, Any]) -> list
             findings: list[Any] = []
             if origin == "calendar":
                 key = (pub.text, str(pub.kind), pub.campaign)  # what the check below is given
-                if key not in checked:
+                found = checked.get(key)  # (another thread may clear ``checked``: this card's are its own)
+                if found is None:
                     camp = room.calendar.campaigns.get(pub.campaign) if pub.campaign else None
-                    checked[key] = checker.check(pub.text, pub.kind,
-                                                 campaign_utm=(camp.utm_campaign or camp.id) if camp else None)
-                findings = checked[key] + days[pub.text, pub.at]
+                    found = checked[key] = checker.check(pub.text, pub.kind,
+                                                         campaign_utm=(camp.utm_campaign or camp.id) if camp else None)
+                findings = found + days[pub.text, pub.at]
             card = _card(room, pub, origin, findings, records.get(pub.key), holding)
             card.label, card.icon = accounts[pub.network, pub.network_type]
             cards.append(card)
