@@ -17,6 +17,7 @@ import importlib.util
 import re
 import sys
 import types
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,9 @@ from .errors import LibraryChanged
 
 KNOWN = "3.0"  # the release this layout is read from (pyproject.toml: twitter-text-parser>=3.0,<3.1)
 PRIVATE = "herald_twitter_text_urls"  # twitter-text's URL modules, loaded apart from its package
+# regexp.emoji imports pkg_resources (setuptools <81, a dependency of Herald's because twitter-text
+# does not declare it), which warns on import: not a word for the user of a command
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated as an API", category=UserWarning)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,18 @@ def test_twitter_text_is_laid_out_as_the_adapter_reads_it():
     assert twittertext.check() == []
 
 
+def test_counting_an_emoji_in_a_fresh_process_needs_pkg_resources_and_says_nothing():
+    """twitter-text 3.0 reads its emoji table with pkg_resources, which it does not declare and
+    setuptools 81 dropped (a fresh venv from a lock with setuptools 84 could not count X lengths):
+    Herald depends on setuptools <81 itself, and the deprecation warning of that import is not a
+    word on a command's standard error."""
+    import subprocess
+
+    code = "from campaigns import xlength; print(xlength.weighted_length('caf\u00e9 \U0001f600 https://acme.com/x'))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "(31, True)\n", "")
+
+
 def test_a_twitter_text_laid_out_otherwise_is_named_with_the_release_to_install(monkeypatch):
     from campaigns import twittertext
 
