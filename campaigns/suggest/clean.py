@@ -49,10 +49,12 @@ _CLOSINGS = (
 # a closing and what follows it on its line ("Thanks, John")
 _SIGNED = re.compile(rf"(?i)^\s*{_CLOSINGS}(?![^\W_])[\s,.!]*(?P<rest>.*?)[\s.!]*$")
 NAME_WORDS = 3  # most words of a name signing a message ("Anna-Lena Maier", "Jean de la Tour")
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
+# tried at the start of a word only (``(?<!\S)``): from every character of a long word, each would
+# scan to its end, and a 50,000-character word took minutes
+_EMAIL = re.compile(r"(?<!\S)\S+@\S+\.\w+")
 _URL = re.compile(r"(?i)\b(https?://|www\.)\S+")
 _DIGITS = re.compile(r"\d")
-_WITH_DIGIT = re.compile(r"\S*\d\S*")
+_WITH_DIGIT = re.compile(r"(?<!\S)\S*\d\S*")
 _LETTER = re.compile(r"[^\W\d_]")
 _AUTO = re.compile(
     r"(?i)(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|abwesenheitsnotiz|abwesend|"

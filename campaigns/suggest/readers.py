@@ -37,6 +37,10 @@ from ..errors import AmbiguousDate, InvalidInput, Problem
 
 __all__ = ["FORMATS", "Request", "plain", "read_requests", "sniff_encoding"]
 
+# the longest field a CSV export may have: a ticket's HTML description runs to hundreds of KB (the
+# csv module's own limit is 128 KB); the reader's limit is process-wide, so raised, never lowered
+FIELD_LIMIT = 10_000_000
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -264,7 +268,7 @@ def date_order(path: str, encoding: str, column: int) -> str:
     with open(path, "rb") as raw:
         reader = csv.reader(_Text(path, raw, encoding))
         next(reader, None)
-        for row in reader:
+        for row in _rows(path, reader, 0):
             found = _SLASHED.match(row[column]) if column < len(row) else None
             if found and int(found.group(1)) > 12 and int(found.group(2)) > 12:
                 raise InvalidInput([Problem(path, reader.line_num, column + 1, f"cannot read the date {row[column]!r}",
@@ -319,7 +323,9 @@ def _rows(path: str, reader: Any, width: int) -> Iterator[list[str]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            why = "a quoted field is never closed" if "end of data" in str(exc) else f"not CSV: {exc}"
+            why = ("a quoted field is never closed" if "end of data" in str(exc)
+                   else f"a field longer than {FIELD_LIMIT // 1_000_000} MB" if "field limit" in str(exc)
+                   else f"not CSV: {exc}")
             raise InvalidInput([Problem(path, start, 1, why)]) from None
         if any(row) and len(row) < width:
             raise InvalidInput([Problem(path, start, 1, f"{len(row)} fields where the header has {width}",
