@@ -6,6 +6,10 @@ Each test names the defect it pins; it failed before the fix."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from campaigns.suggest.clean import clean, clean_lines, noise_kind
 
 # a question, then a closing joined of two ("Thanks and best regards") and a name, on one line or two
@@ -157,3 +161,49 @@ def test_the_core_words_of_each_concept_are_known_in_every_language():
     assert not missing
     assert set(LANGUAGES) <= {language for table in CORE_WORDS.values() for language in table}
     assert "~return" in words.tokens("de", "Rückgabe: Kann ich die Jacke nach 30 Tagen noch zurückgeben?")
+
+
+CENTRAL = {  # a few rows, as a Czech, Polish, Hungarian, Slovak or Croatian shop's export would hold
+    "cs": "question,count\nKde je moje objednávka? Děkuji,3\nChci vrátit boty. Jak to udělám?,2\n",
+    "pl": "question,count\nGdzie jest moje zamówienie? Dziękuję,3\nChcę zwrócić buty. Są za małe. Łukasz,2\n",
+    "hu": "question,count\nHol van a rendelésem? Köszönöm,3\nVissza szeretném küldeni a cipőt,2\n",
+    "sk": "question,count\nKde je moja objednávka? Ďakujem,3\nChcem vrátiť topánky. Sú malé,2\n",
+    "hr": "question,count\nGdje je moja narudžba? Hvala,3\nŽelim vratiti cipele. Premale su. Đuro,2\n",
+}
+
+
+def test_short_central_european_files_are_named_right_or_refused(tmp_path):
+    """A Polish cp1250 file of a few rows was said to look like cp1252 and a Hungarian one like
+    mac_iceland: read so, "Dziękuję" came out as "Dziêkujê" (silent mojibake)."""
+    from campaigns.errors import InvalidInput
+    from campaigns.suggest.readers import read_requests
+
+    for language, text in CENTRAL.items():
+        for encoding in ("cp1250", "iso-8859-2"):
+            path = tmp_path / f"{language}-{encoding}.csv"
+            path.write_bytes(text.encode(encoding))
+            with pytest.raises(InvalidInput) as caught:
+                list(read_requests(str(path)))
+            message = str(caught.value.problems[0])
+            assert str(path) in message and "--encoding" in message and "\n" not in message, message
+            named = re.search(r"it looks like (\S+):", message)
+            if named:  # the encoding it names reads the file as it was written
+                assert [r.text for r in read_requests(str(path), named.group(1))] == [
+                    line.rsplit(",", 1)[0] for line in text.splitlines()[1:]], (language, encoding, message)
+
+
+def test_a_wrong_single_byte_encoding_is_refused_not_read_as_mojibake(tmp_path):
+    """--encoding cp1252 on a Polish cp1250 file read "Dziękuję" as "Dziêkujê" without a word."""
+    from campaigns.errors import InvalidInput
+    from campaigns.suggest.readers import read_requests
+
+    path = tmp_path / "pl.csv"
+    path.write_bytes(CENTRAL["pl"].encode("cp1250"))
+    with pytest.raises(InvalidInput) as caught:
+        list(read_requests(str(path), "cp1252"))
+    message = str(caught.value.problems[0])
+    assert str(path) in message and "--encoding cp1250" in message, message
+    assert len(list(read_requests(str(path), "cp1250"))) == 2
+    # a Western file with a word of another Western language reads as it is told
+    path.write_bytes("question,count\nOù est ma commande? Grüße,3\n¿Dónde está mi pedido?,2\n".encode("cp1252"))
+    assert len(list(read_requests(str(path), "cp1252"))) == 2
