@@ -6,6 +6,7 @@ Each test names the defect it pins; it failed before the fix."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -207,3 +208,72 @@ def test_a_wrong_single_byte_encoding_is_refused_not_read_as_mojibake(tmp_path):
     # a Western file with a word of another Western language reads as it is told
     path.write_bytes("question,count\nOù est ma commande? Grüße,3\n¿Dónde está mi pedido?,2\n".encode("cp1252"))
     assert len(list(read_requests(str(path), "cp1252"))) == 2
+
+
+def _document(tickets: list[dict], wrapped: bool) -> str:
+    body = ",\n".join("  " + json.dumps(t, indent=2).replace("\n", "\n  ") for t in tickets)
+    if wrapped:
+        return f'{{"count": {len(tickets)},\n "tickets": [\n{body}\n],\n "next_page": null}}\n'
+    return f"[\n{body}\n]\n"
+
+
+def test_a_json_document_is_parsed_once_with_each_ticket_at_its_line(tmp_path, monkeypatch):
+    """A JSON document (Zendesk's {"tickets": [...]}, Freshdesk's list) was parsed whole, then
+    each ticket decoded again to find the line it starts on: twice the work."""
+    from campaigns.suggest.readers import read_requests
+
+    decoded = []
+    original = json.JSONDecoder.raw_decode
+
+    def counted(self, s, idx=0):
+        found = original(self, s, idx)
+        decoded.append(found[1] - idx)
+        return found
+
+    monkeypatch.setattr(json.JSONDecoder, "raw_decode", counted)
+    tickets = [{"id": i, "subject": f"Order {i}", "description": "Where is\nmy order?", "created_at": "2026-09-01T10:00:00Z",
+                "tags": ["wismo"], "via": {"channel": "email"}} for i in range(40)]
+    for wrapped in (True, False):
+        text = _document(tickets, wrapped)
+        path = tmp_path / "tickets.json"
+        path.write_text("\n" + text)
+        decoded.clear()
+        requests = list(read_requests(str(path)))
+        lines = ["\n" + text].pop().splitlines()
+        assert [r.ref for r in requests] == [str(i) for i in range(40)]
+        assert all(lines[r.line - 1].strip() == "{" and f'"id": {r.ref},' in lines[r.line] for r in requests)
+        assert sum(decoded) <= 1.05 * len(text), (sum(decoded), len(text))
+
+
+BROKEN = {
+    "a missing comma": lambda t: t.replace('},\n  {\n    "id": 7,', '}\n  {\n    "id": 7,'),
+    "a cut document": lambda t: t[:len(t) // 2],
+    "data after it": lambda t: t + "]\n",
+    "a bad value": lambda t: t.replace('"id": 5,', '"id": 5x,'),
+}
+
+
+def test_a_broken_json_document_is_refused_at_its_line_and_column(tmp_path):
+    from campaigns.errors import InvalidInput
+    from campaigns.suggest.readers import read_requests
+
+    tickets = [{"id": i, "subject": f"Order {i}", "description": "Where is my order?"} for i in range(12)]
+    for wrapped in (True, False):
+        for what, broken in BROKEN.items():
+            text = broken(_document(tickets, wrapped))
+            path = tmp_path / "broken.json"
+            path.write_text(text)
+            with pytest.raises(json.JSONDecodeError) as expected:
+                json.loads(text)
+            with pytest.raises(InvalidInput) as caught:
+                list(read_requests(str(path)))
+            problem = caught.value.problems[0]
+            assert (problem.line, problem.col) == (expected.value.lineno, expected.value.colno), (what, wrapped)
+            assert problem.message.startswith("not JSON"), problem.message
+    for text, said in (('{"tickets": []}', "no tickets in the file"), ('{"results": [1]}', "unknown keys: 'results'"),
+                       ('[1, 2]', "expected a ticket object"), ('{"tickets": {"id": 1}}', "unknown keys: 'tickets'")):
+        path = tmp_path / "odd.json"
+        path.write_text(text)
+        with pytest.raises(InvalidInput) as caught:
+            list(read_requests(str(path)))
+        assert said in str(caught.value.problems[0]) and str(path) in str(caught.value.problems[0]), text

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import itertools
 import json
 import re
 import string
@@ -531,9 +530,9 @@ def _ticket(path: str, line: int, obj: Any) -> Request | None:
         return None
     when = _created(path, line, obj.get("created_at"))
     tags = obj.get("tags")
+    ref = "" if obj.get("id") is None else str(obj["id"])  # ticket 0 is a ticket
     return Request(text, 1, when, None, None, tuple(plain(str(t)) for t in tags) if isinstance(tags, list) else (),
-                   plain(_channel(obj.get("via"))), subject or text, description, plain(str(obj.get("id") or "")),
-                   path, line)
+                   plain(_channel(obj.get("via"))), subject or text, description, plain(ref), path, line)
 
 
 def _channel(via: Any) -> str:
@@ -577,53 +576,99 @@ def _one_per_line(first: str) -> bool:
     return end == len(first) and isinstance(obj, dict) and "tickets" not in obj
 
 
-def _tickets(path: str, whole: str) -> list[Any]:
-    """The tickets of one JSON document: ``{"tickets": [...]}`` or a list."""
-    try:
-        doc = json.loads(whole)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput([Problem(path, exc.lineno, exc.colno, f"not JSON: {exc.msg}")]) from None
-    tickets = doc.get("tickets") if isinstance(doc, dict) else doc
-    if not isinstance(tickets, list):
-        keys = ", ".join(repr(k) for k in doc) if isinstance(doc, dict) else type(doc).__name__
-        raise InvalidInput([Problem(path, 1, 1, f"unknown keys: {keys}", 'expected {"tickets": [...]} or a list')])
-    if not tickets:
-        raise InvalidInput([Problem(path, 1, 1, "no tickets in the file")])
-    return tickets
+_SPACE = re.compile(r"[ \t\n\r]*")  # JSON's white space
 
 
-_SPACE = re.compile(r"\s*")
+class _Document:
+    """One JSON document of tickets (``{"tickets": [...]}`` or a list) read in one pass: each
+    ticket decoded once, with the line it starts on (counted from the offsets the decoder
+    reports, not found by a second parse); a syntax error names its line and column."""
 
+    def __init__(self, path: str, whole: str, blank: int):
+        self.path, self.whole, self.blank = path, whole, blank
+        self.decoder = json.JSONDecoder()
+        self.at = self.line = 0
+        self.counted = 0  # the offset up to which newlines were counted into ``line``
 
-def _skip(text: str, at: int) -> int:
-    """Where the white space at ``at`` in ``text`` ends."""
-    found = _SPACE.match(text, at)
-    return found.end() if found else at
+    def fail(self, message: str, at: int) -> InvalidInput:
+        exc = json.JSONDecodeError(message, self.whole, min(at, len(self.whole)))
+        return InvalidInput([Problem(self.path, exc.lineno + self.blank, exc.colno, f"not JSON: {exc.msg}")])
 
+    def skip(self) -> str:
+        """Past the white space at ``at``: the character there ('' at the end)."""
+        found = _SPACE.match(self.whole, self.at)
+        self.at = found.end() if found else self.at
+        return self.whole[self.at:self.at + 1]
 
-def _ticket_lines(whole: str, blank: int) -> Iterator[int]:
-    """The line each ticket of a JSON document (``{"tickets": [...]}`` or a list, already read
-    whole: valid) starts on, ``blank`` lines before its first; the ticket's position in the list
-    for a document of another shape."""
-    decoder, at = json.JSONDecoder(), _skip(whole, 0)
-    if whole.startswith("{", at):
-        at = _skip(whole, at + 1)
-        while not whole.startswith("}", at):
-            key, at = decoder.raw_decode(whole, at)
-            at = _skip(whole, _skip(whole, at) + 1)  # past the colon
-            if key == "tickets" and whole.startswith("[", at):
-                break
-            at = _skip(whole, decoder.raw_decode(whole, at)[1])
-            at = _skip(whole, at + 1) if whole.startswith(",", at) else at
-    if not whole.startswith("[", at):
-        yield from itertools.count(1)
-        return
-    line, counted, at = 1 + blank, 0, _skip(whole, at + 1)
-    while not whole.startswith("]", at):
-        line, counted = line + whole.count("\n", counted, at), at
-        yield line
-        at = _skip(whole, decoder.raw_decode(whole, at)[1])
-        at = _skip(whole, at + 1) if whole.startswith(",", at) else at
+    def value(self) -> Any:
+        try:
+            found, self.at = self.decoder.raw_decode(self.whole, self.at)
+        except json.JSONDecodeError as exc:
+            raise self.fail(exc.msg, exc.pos) from None
+        return found
+
+    def expect(self, what: str, message: str) -> None:
+        if self.skip() != what:
+            raise self.fail(message, self.at)
+        self.at += 1
+
+    def tickets(self) -> Iterator[tuple[int, Any]]:
+        """Each ticket and the line it starts on."""
+        first = self.skip()
+        if first == "[":
+            yield from self.items()
+        elif first == "{":
+            yield from self.members()
+        else:
+            doc = self.value()
+            raise InvalidInput([Problem(self.path, 1 + self.blank, 1, f"unknown keys: {type(doc).__name__}",
+                                        'expected {"tickets": [...]} or a list')])
+        if self.skip():
+            raise self.fail("Extra data", self.at)
+
+    def members(self) -> Iterator[tuple[int, Any]]:
+        """The members of the object at ``at``: the tickets of its ``tickets`` list."""
+        self.at += 1
+        keys: list[Any] = []
+        found = False
+        while self.skip() != "}":
+            if keys:
+                self.expect(",", "Expecting ',' delimiter")
+                self.skip()
+            if self.whole[self.at:self.at + 1] != '"':
+                raise self.fail("Expecting property name enclosed in double quotes", self.at)
+            keys.append(self.value())
+            self.expect(":", "Expecting ':' delimiter")
+            if keys[-1] == "tickets" and self.skip() == "[":
+                found = True
+                yield from self.items()
+            else:
+                self.skip()
+                self.value()
+        self.at += 1
+        if not found:
+            listed = ", ".join(repr(k) for k in keys)
+            raise InvalidInput([Problem(self.path, 1 + self.blank, 1, f"unknown keys: {listed}",
+                                        'expected {"tickets": [...]} or a list')])
+
+    def items(self) -> Iterator[tuple[int, Any]]:
+        """The items of the list at ``at``, each with its line."""
+        self.at += 1
+        count = 0
+        while self.skip() != "]":
+            if count:
+                self.expect(",", "Expecting ',' delimiter")
+                self.skip()
+            if not self.whole[self.at:self.at + 1]:
+                raise self.fail("Expecting value", self.at)
+            self.line += self.whole.count("\n", self.counted, self.at)
+            self.counted = self.at
+            start = self.line + 1 + self.blank
+            count += 1
+            yield start, self.value()
+        self.at += 1
+        if not count:
+            raise InvalidInput([Problem(self.path, 1 + self.blank, 1, "no tickets in the file")])
 
 
 def _json(path: str, stream: _Text) -> Iterator[Request]:
@@ -641,8 +686,7 @@ def _json(path: str, stream: _Text) -> Iterator[Request]:
         yield from _json_lines(path, first, lines, blank + 1)
         return
     whole = first + "\n" + "".join(lines)
-    tickets = _tickets(path, whole)
-    for n, ticket in zip(_ticket_lines(whole, blank), tickets, strict=False):
+    for n, ticket in _Document(path, whole, blank).tickets():
         request = _ticket(path, n, ticket)
         if request is not None:
             yield request
