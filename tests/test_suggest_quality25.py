@@ -50,6 +50,8 @@ def test_joined_closings_and_the_name_after_them_are_not_the_question():
         assert noise_kind("", text) == "", text
     assert noise_kind("", "Danke, hat alles geklappt!\n\nDanke und viele Grüße\nMichael") == "thanks"
     assert noise_kind("", "Merci, tout est réglé.\nMerci et bonne journée\nClaire") == "thanks"
+    # the thanks of a reply signed by a mail app are thanks, however many words the app's line adds
+    assert noise_kind("", "Danke, hat geklappt!\n\nDanke und viele Grüße\nMichael\nGesendet mit der WEB.DE Mail App") == "thanks"
 
 
 def test_mail_app_signatures_are_not_the_question_in_every_language():

@@ -91,6 +91,8 @@ _PITCH = re.compile(
     r"r[ée]f[ée]rencement|premi[èe]re page (de|sur) google|"
     r"primeira p[áa]gina do google|prima pagina (di|su) google|posizionamento (web|seo)|"
     r"zoekmachineoptimalisatie|eerste pagina (van|in) google)\b")
+_PITCH_KEYS = ("seo", "google", "backlink", "guest post", "marketing", "audit", "book a", "increase your", "lead gen",
+               "posicionamiento", "suchmaschinen", "rencement", "posizionamento", "zoekmachine")
 THANKS_WORDS = 14  # most words of a thank-you note (the customer's own lines)
 SAID_WORDS = 3  # fewer words than this besides a closing thanks are no statement ("Ok\nThanks")
 _WORD = re.compile(r"\w+")
@@ -240,7 +242,7 @@ def noise_kind(subject: str, text: str) -> str:
         return "auto-reply"
     if not _WORD.search(text):
         return "empty"
-    if _PITCH.search(subject) or _PITCH.search(text[:600]):
+    if _pitch(subject) or _pitch(text[:600]):
         return "spam"
     if not _THANKS.search(text):
         return ""
@@ -250,6 +252,12 @@ def noise_kind(subject: str, text: str) -> str:
         return ""
     # "It says my password is wrong.\nThanks": the thanks close a statement
     return "thanks" if len(words) < SAID_WORDS or _THANKS.search(said) else ""
+
+
+def _pitch(text: str) -> bool:
+    """Whether ``text`` is a sales pitch (the words every pitch has looked for first: cheaper)."""
+    lower = text.lower()
+    return any(k in lower for k in _PITCH_KEYS) and _PITCH.search(text) is not None
 
 
 def _asks(subject: str) -> bool:
