@@ -63,7 +63,7 @@ def test_mail_app_signatures_are_not_the_question_in_every_language():
             "Where is my order?"], line
     # a sentence that begins the same way is the customer's
     for said in ("Sent from your warehouse two weeks ago and still not here", "Enviado desde Madrid el lunes, no llega",
-                 "Envoyé de Lyon il y a dix jours, toujours rien"):
+                 "Envoyé de Lyon il y a dix jours, toujours rien", "Verschickt mit der Post am Montag"):
         assert clean_lines(said) == [said], said
 
 

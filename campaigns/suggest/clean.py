@@ -40,7 +40,7 @@ _SENT = re.compile(
     r"mit|[üu]ber|desde|con|de|depuis|[àa] partir de|do|da|dal|dalla|vanaf|met|van)\s+(?P<rest>[^!?,;:]{0,60}?)"
     r"(\s+(gesendet|verschickt))?\s*$")
 _SENT_BY = re.compile(
-    r"(?i)^(my|mein\w*|der|mi|mon|ma|meu|minha|mio|mia|mijn)\b|\b(iphone|ipad|android|ios|mail|app|outlook|"
+    r"(?i)^(my|mein\w*|mi|mon|ma|meu|minha|mio|mia|mijn)\b|\b(iphone|ipad|android|ios|mail|app|outlook|"
     r"galaxy|samsung|huawei|xiaomi|pixel|smartphone|mobile?|phone|handy|telefon|tablet|device|dispositivo|"
     r"appareil|m[óo]vil|celular|telem[óo]vel|cellulare|telefoon|gmail|yahoo|spark|blackberry|windows)\b")
 _TRANSCRIPT = re.compile(r"^\s*\(\d{1,2}:\d{2}(:\d{2})?\s*([AaPp]\.?[Mm]\.?)?\)\s*(.*)$")
