@@ -214,7 +214,7 @@ def _yaml_entries(path: str, text: str) -> list[dict[str, object]]:
     return entries
 
 
-def read_answers(path: str, warn: Callable[[str], None] | None = None) -> list[Answer]:
+def read_answers(path: str, warn: Callable[[str], object] | None = None) -> list[Answer]:
     """The answers in one file: a Help Center JSON export, a sitemap, or an FAQ CSV/YAML; each with
     a link fit to publish (:func:`public_link`) and a title without control or bidirectional
     characters.  An answer whose link is not fit is left out; ``warn`` hears why, and what was
