@@ -57,6 +57,10 @@ _UNREADABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U0
 _YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029\ufeff]")  # (and a BOM not first)
 _CONTROL_HINT = "remove it: invisible control characters break posts on some networks"
 _ESCAPE_LENGTHS = {"x": 2, "u": 4, "U": 8}
+# a link carrying a user name and password: a secret, which the files people edit never hold
+_CREDENTIALS = re.compile(r"(?i)(?<![\w+.-])[a-z][a-z0-9+.-]*://[^/\s@:?#]+:[^/\s@?#]+@")
+_CREDENTIALS_HINT = ("take the user name and password out of the link: secrets come from the environment "
+                     "or the secrets file (docs/howto/connect-networks.md), never from this file")
 
 _Y = "tag:yaml.org,2002:"
 # Explicit core tags (!!int "12") are allowed and checked; any other tag is refused.
@@ -716,17 +720,36 @@ class _Builder:
 
     def check_text(self, node: ScalarNode, text: str) -> None:
         match = FORBIDDEN.search(text)
-        if match is None or self.reported >= MAX_REPORTED:
+        if match is not None:
+            self.refuse_at(node, match.start(), f"{describe(match.group())} is not allowed", _CONTROL_HINT)
+
+    def check_credentials(self, node: ScalarNode, text: str) -> None:
+        found = _CREDENTIALS.search(text)
+        if found is not None:
+            self.refuse_at(node, found.start(), "a link with a user name and password", _CREDENTIALS_HINT)
+
+    def refuse_at(self, node: ScalarNode, index: int, message: str, hint: str) -> None:
+        """A problem at character ``index`` of ``node``'s text (its column when it can be told)."""
+        if self.reported >= MAX_REPORTED:
             return
         self.reported += 1
-        index, where = match.start(), self.at(node)
-        column = self.column_of(node, index)
+        where = self.at(node)
+        column = self.column_of(node, index) or self.written_column(node, index)
         if column is not None:
             where, place = Loc(where.line, column), ""
         else:
             place = f" at character {index + 1} of the text"
-        self.problems.append(Problem(self.path, where.line, where.col,
-                                     f"{describe(match.group())} is not allowed{place}", _CONTROL_HINT))
+        self.problems.append(Problem(self.path, where.line, where.col, f"{message}{place}", hint))
+
+    def written_column(self, node: ScalarNode, index: int) -> int | None:
+        """The column of character ``index`` of a one-line text written as it reads (no escapes)."""
+        start, end = node.start_mark, node.end_mark
+        if start.line != end.line or not self.text:
+            return None
+        raw = self.text[start.index:end.index]
+        quoted = bool(node.style)  # a plain scalar's style is None or ''
+        inner = raw[1:-1] if quoted else raw
+        return start.column + 1 + quoted + index if inner == node.value else None
 
     def column_of(self, node: ScalarNode, index: int) -> int | None:
         """The column of the escape that made character ``index`` of a one-line double-quoted scalar."""
@@ -807,6 +830,8 @@ class _Builder:
             self.runaway(node)
         if self.source is not None and tag != _PLAIN:
             self.check_text(node, text)
+        if "@" in text and "://" in text:  # in O(1) for nearly every text
+            self.check_credentials(node, text)
         if tag == _PLAIN:
             return _resolve_plain(text)
         if tag in (_Y + "str", _Y + "timestamp"):
