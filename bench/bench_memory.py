@@ -39,7 +39,8 @@ from tests.receiver import Receiver  # noqa: E402
 DUE = 1200  # announcements, 10 per second
 
 
-def run(posts: int, root: Path, due_from: float, restart: float | None = None) -> dict:
+def run(posts: int, root: Path, due_from: float, restart: float | None = None, keep_log: Path | None = None,
+        verbose: bool = False) -> dict:
     """One engine's figures; with ``restart`` (seconds), an engine started and stopped on the same
     files first (its start-up is ``first_startup_s``), the measured one launched ``restart`` seconds
     after the calendar was written: a restart on an unchanged calendar."""
@@ -52,14 +53,14 @@ def run(posts: int, root: Path, due_from: float, restart: float | None = None) -
         calendar.write_text(_calendar(posts, receiver.url, first))
         earlier = None
         if restart is not None:
-            proc, began, started, _ = _launch(folder, calendar, root)
+            proc, began, started, _ = _launch(folder, calendar, root, verbose)
             proc.terminate()
             proc.wait(timeout=30)
             earlier = round(started - began, 2)
             if time.time() > written + restart:
                 raise RuntimeError(f"the first start took {earlier} s: give --restart more than that")
             time.sleep(written + restart - time.time())
-        proc, began, started, cpu = _launch(folder, calendar, root)
+        proc, began, started, cpu = _launch(folder, calendar, root, verbose)
         time.sleep(2)
         rss = rss_mb(proc.pid)
         time.sleep(max(0.0, started + 4 - time.time()))  # the first second's, delivered
@@ -68,6 +69,8 @@ def run(posts: int, root: Path, due_from: float, restart: float | None = None) -
         sent = [(datetime.fromisoformat(d["body"]["scheduled_at"]).timestamp(), d["at"])
                 for d in receiver.accepted.values()]
         late = sorted((at - due) * 1000 for due, at in sent if started <= due < started + 1)
+        if keep_log is not None:  # the measured engine's log (with --verbose, its debug lines: where the time went)
+            keep_log.write_text((folder / "engine.log").read_text())
     return {"posts": posts, **({"first_startup_s": earlier} if earlier is not None else {}),
             "startup_s": round(started - began, 2), "startup_cpu_s": round(cpu, 2),
             "rss_mb": round(rss, 1),
@@ -91,14 +94,16 @@ def _calendar(posts: int, url: str, first: datetime) -> str:
     return text + "engine:\n  catch_up: {announcement: 5s}\n"
 
 
-def _launch(folder: Path, calendar: Path, root: Path) -> tuple[subprocess.Popen, float, float, float]:
+def _launch(folder: Path, calendar: Path, root: Path, verbose: bool = False) -> tuple[subprocess.Popen, float, float,
+                                                                                      float]:
     """`herald run` started: the process, when it was launched, when it logged "started", and the CPU
     time (user + system) it and its children (the calendar's loaders) had used by then."""
     log = folder / "engine.log"
     log.write_text("")
     began = time.time()
     with open(log, "a") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "run", "--calendar", str(calendar),
+        proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", *(["-v"] if verbose else []), "run",
+                                 "--calendar", str(calendar),
                                  "--state", f"sqlite:///{folder / 'state.db'}"], cwd=folder, stdout=out,
                                 stderr=out, env={**os.environ, "PYTHONPATH": str(root)})
     while " started: " not in log.read_text():
@@ -120,9 +125,11 @@ def main() -> None:
                         help="measure a restart on an unchanged calendar: an engine started and stopped first, "
                              "the measured one launched this long after the calendar was written (more than the "
                              "first start-up)")
+    parser.add_argument("--log", type=Path, metavar="FILE", help="keep the measured engine's log there")
+    parser.add_argument("--verbose", action="store_true", help="the engine logs at debug level (herald -v run)")
     args = parser.parse_args()
     for posts in args.posts:
-        print(json.dumps(run(posts, args.root, args.due_from, args.restart)), flush=True)
+        print(json.dumps(run(posts, args.root, args.due_from, args.restart, args.log, args.verbose)), flush=True)
 
 
 if __name__ == "__main__":

@@ -156,19 +156,27 @@ def running_calendar(db: Engine) -> tuple[str, str] | None:
     return digest, text
 
 
-def remember_calendar(db: Engine, digest: str, text: str) -> None:
+def remember_calendar(db: Engine, digest: str, text: str) -> bool:
     """Record the calendar text an engine now runs (on start and on each reload), so that the
-    review room can show what saving the file on disk would change."""
+    review room can show what saving the file on disk would change.  Nothing is written when the
+    ledger already holds the text of that digest (a restart on an unchanged calendar: at 100,000
+    posts, 29 MB and its fsync not rewritten); only the digest is read to know it.  True if written."""
     from sqlalchemy import delete, insert
 
     from .schema import meta_table
 
+    with db.connect() as c:
+        held = c.execute(select(func.substr(meta_table.c.value, 1, len(digest) + 1))
+                         .where(meta_table.c.name == RUNNING)).scalar()
+    if held == f"{digest}\n":
+        return False
     # The values go with the execution, never in the statement: SQLAlchemy caches a compiled
     # statement with the statement it was compiled from, which would keep the first calendar's
     # whole text (28 MB at 100,000 posts) for as long as the process runs.
     with db.begin() as c:
         c.execute(delete(meta_table).where(meta_table.c.name == RUNNING))
         c.execute(insert(meta_table), {"name": RUNNING, "value": f"{digest}\n{text}"})
+    return True
 
 
 RUNNING = "running_calendar"

@@ -1,0 +1,79 @@
+"""The first second after start-up (issue 24): what the engine does then stays off the path of due sends."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import scheduler.ledger.reads as reads
+from scheduler.clock import FakeClock
+from scheduler.daemon import Daemon
+from scheduler.ledger import Ledger
+from scheduler.networks.memory import MemoryPublisher
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+CALENDAR = """brand: {name: Acme, timezone: UTC}
+networks:
+  hooks: {type: webhook, url: 'http://127.0.0.1:9/in'}
+posts:
+  - {id: due, kind: announcement, networks: [hooks], at: '2026-12-01T09:00:00Z', text: 'Due now'}
+"""
+
+
+def calendar_file(tmp_path: Path, text: str = CALENDAR) -> Path:
+    path = tmp_path / "content_calendar.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_due_post_goes_out_before_the_running_calendar_is_recorded(tmp_path, monkeypatch):
+    """Recording the calendar's text in the ledger (29 MB with its fsync at 100,000 posts) is off
+    the path of due sends: a post due at start goes out while that record is still being written."""
+    writing, release = threading.Event(), threading.Event()
+    remember = reads.remember_calendar
+
+    def slow_record(db, digest, text):
+        writing.set()
+        assert release.wait(10)
+        return remember(db, digest, text)
+
+    monkeypatch.setattr(reads, "remember_calendar", slow_record)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    hooks = MemoryPublisher("hooks")
+    daemon = Daemon(str(calendar_file(tmp_path)), ledger, clock=FakeClock(T0), publishers={"hooks": hooks},
+                    watch=False)
+    try:
+        assert writing.wait(10)
+        outcomes = daemon.engine.run_due(T0)
+        assert [o.post for o in outcomes] == ["due"] and [p.post for p, _ in hooks.sent] == ["due"]
+        assert reads.running_calendar(ledger.db) is None  # not recorded yet
+        release.set()
+        assert daemon.watcher.stamp.recorded(10)
+        digest, text = reads.running_calendar(ledger.db) or ("", "")
+        assert digest == daemon.calendar_hash and text == CALENDAR
+    finally:
+        release.set()
+        daemon.watcher.stamp.recorded(10)
+        ledger.close()
+
+
+def test_a_restart_on_an_unchanged_calendar_writes_no_text_and_a_reload_records_the_last_take(tmp_path):
+    """The ledger already holds the text of that digest: nothing is written again; takes in a row
+    leave the last one recorded."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        assert reads.remember_calendar(ledger.db, "abc123", "posts: []\n")
+        assert not reads.remember_calendar(ledger.db, "abc123", "posts: []\n")
+        assert reads.remember_calendar(ledger.db, "def456", "posts: [] # edited\n")
+        assert reads.running_calendar(ledger.db) == ("def456", "posts: [] # edited\n")
+        path = calendar_file(tmp_path)
+        daemon = Daemon(str(path), ledger, clock=FakeClock(T0), publishers={"hooks": MemoryPublisher("hooks")},
+                        watch=False)
+        stamp = daemon.watcher.stamp
+        path.write_text(CALENDAR + "  # edited\n")
+        stamp.take()
+        assert stamp.recorded(10)
+        assert reads.running_calendar(ledger.db) == (stamp.hash, CALENDAR + "  # edited\n")
+    finally:
+        ledger.close()
