@@ -77,3 +77,20 @@ def test_a_restart_on_an_unchanged_calendar_writes_no_text_and_a_reload_records_
         assert reads.running_calendar(ledger.db) == (stamp.hash, CALENDAR + "  # edited\n")
     finally:
         ledger.close()
+
+
+def test_the_calendars_index_of_posts_is_built_before_the_engine_starts_not_by_the_first_send(tmp_path):
+    """The first due post's send looks its post up by id: the index (100,000 entries at that size) is
+    built while the calendar loads, at start and at a reload, not then."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    path = calendar_file(tmp_path)
+    try:
+        daemon = Daemon(str(path), ledger, clock=FakeClock(T0), publishers={"hooks": MemoryPublisher("hooks")},
+                        watch=False)
+        assert "_posts_by_id" in vars(daemon.engine.calendar)
+        path.write_text(CALENDAR.replace("Due now", "Due at once"))
+        assert daemon.reload()
+        assert "_posts_by_id" in vars(daemon.engine.calendar) and daemon.engine.calendar.post("due") is not None
+        daemon.watcher.stamp.recorded(10)
+    finally:
+        ledger.close()

@@ -85,6 +85,12 @@ class Timers:
                 jobs.add_job(self.wake, DateTrigger(at, timezone=UTC), args=[network], id=f"wake:{network}",
                              replace_existing=True, **named)
 
+    def once(self, at: datetime, job: Callable[[], None], name: str) -> None:
+        """Run ``job`` once at ``at`` (at once if that is past)."""
+        with self._jobs() as jobs:
+            if jobs is not None:
+                jobs.add_job(job, DateTrigger(at, timezone=UTC), name=name)
+
     def forget(self, networks: Iterable[str]) -> None:
         """Drop the wake-up jobs of accounts that are gone."""
         with self._jobs() as jobs:

@@ -71,6 +71,9 @@ class Engine(Agenda):
         # was missed during downtime is sent (within catch-up) or recorded as skipped.
         self.since: datetime | None = ledger.last_activity()
         self._shown_status: Status | None = None
+        # False: the publishers (the site) are not shown a status until :meth:`start_showing` (the
+        # daemon's start-up: the site's first full write waits until after the first second's sends)
+        self.showing = True
         self.voice = VoiceGuide(ledger)
         self.gate = Gate()  # every send passes it; :meth:`stop` closes it
 
