@@ -94,3 +94,19 @@ def test_the_calendars_index_of_posts_is_built_before_the_engine_starts_not_by_t
         daemon.watcher.stamp.recorded(10)
     finally:
         ledger.close()
+
+
+def test_knowing_the_recorded_digest_reads_no_text(tmp_path):
+    """The digest is kept in a row of its own: a restart does not read 29 MB back to compare."""
+    from sqlalchemy import select
+
+    from scheduler.ledger.schema import meta_table
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        assert reads.remember_calendar(ledger.db, "abc123", b"posts: []\n")  # bytes: decoded if written
+        with ledger.db.connect() as c:
+            digest = c.execute(select(meta_table.c.value).where(meta_table.c.name == reads.RUNNING_DIGEST)).scalar()
+        assert digest == "abc123" and reads.running_calendar(ledger.db) == ("abc123", "posts: []\n")
+    finally:
+        ledger.close()

@@ -81,7 +81,7 @@ class Stamp:
             try:
                 from ..ledger.reads import remember_calendar
 
-                remember_calendar(self.ledger.db, digest, data.decode("utf-8", "replace"))
+                remember_calendar(self.ledger.db, digest, data)  # (decoded there, if it is written)
             except Exception as exc:  # the ledger down never stops the engine from running its calendar
                 log.warning("could not record the running calendar in the ledger: %s", exc)
 
