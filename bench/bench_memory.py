@@ -9,9 +9,12 @@ announcement: 5s``), so that no burst of catch-up is sent ahead of the first sec
 to the "started" log line.  RSS: 2 s after it.
 Lateness: receipt time - scheduled time of the announcements due in the first second after
 "started" (those due before it are caught up, not counted; how many were is printed: they go
-out first, so a figure with many is the catch-up's, not the engine's).  ``--root``: the checkout whose
-code runs (another branch's, to compare in the same session).  Start-up CPU: user + system time of
-the engine and its loading children at "started" (steadier than wall time on a shared machine).
+out first, so a figure with many is the catch-up's, not the engine's); ``after_catch_up``: those of
+the first second due after the catch-up's last send was out, and how late they were at most.
+``--log FILE`` keeps the measured engine's log (``--verbose``: at debug level, ``herald -v run``).
+``--root``: the checkout whose code runs (another branch's, to compare in the same session).
+Start-up CPU: user + system time of the engine and its loading children at "started" (steadier
+than wall time on a shared machine).
 ``--restart S``: a restart on an unchanged calendar (what an engine's cache of its checked calendar
 serves, scheduler/calendarcache.py): an engine is started and stopped on the same files first, and
 the measured one launched S seconds after the calendar was written (S more than the first start-up).
@@ -69,13 +72,17 @@ def run(posts: int, root: Path, due_from: float, restart: float | None = None, k
         sent = [(datetime.fromisoformat(d["body"]["scheduled_at"]).timestamp(), d["at"])
                 for d in receiver.accepted.values()]
         late = sorted((at - due) * 1000 for due, at in sent if started <= due < started + 1)
+        # the first second's posts due once the catch-up's last send was out: the engine's own lateness
+        clear = max([started, *(at for due, at in sent if due < started)])
+        fresh = sorted((at - due) * 1000 for due, at in sent if clear <= due < started + 1)
         if keep_log is not None:  # the measured engine's log (with --verbose, its debug lines: where the time went)
             keep_log.write_text((folder / "engine.log").read_text())
     return {"posts": posts, **({"first_startup_s": earlier} if earlier is not None else {}),
             "startup_s": round(started - began, 2), "startup_cpu_s": round(cpu, 2),
             "rss_mb": round(rss, 1),
             "caught_up": sum(due < started for due, _ in sent),  # sent at start-up, ahead of the first second's
-            "first_second": len(late), "first_second_max_ms": round(late[-1], 1) if late else None}
+            "first_second": len(late), "first_second_max_ms": round(late[-1], 1) if late else None,
+            "after_catch_up": len(fresh), "after_catch_up_max_ms": round(fresh[-1], 1) if fresh else None}
 
 
 def _calendar(posts: int, url: str, first: datetime) -> str:

@@ -110,3 +110,39 @@ def test_knowing_the_recorded_digest_reads_no_text(tmp_path):
         assert digest == "abc123" and reads.running_calendar(ledger.db) == ("abc123", "posts: []\n")
     finally:
         ledger.close()
+
+
+BACKLOG = """brand: {name: Acme, timezone: UTC}
+networks:
+  hooks: {type: webhook, url: 'http://127.0.0.1:9/in'}
+engine:
+  catch_up: {announcement: 1h}
+posts:
+""" + "".join(f"  - {{id: late-{i}, kind: announcement, networks: [hooks], at: '2026-12-01T08:59:{50 + i}Z', "
+              f"text: 'Late {i}'}}\n" for i in range(5)) + \
+    "  - {id: now, kind: announcement, networks: [hooks], at: '2026-12-01T09:00:00Z', text: 'Now'}\n"
+
+
+def test_a_post_due_now_goes_before_a_catch_up_backlog_which_goes_a_round_at_a_time(tmp_path):
+    """A backlog (posts due during start-up) is sent a few at a time, what is due on time first: a
+    post due now never waits for the whole catch-up; each is still sent once, oldest first among the late."""
+    from campaigns.calendar import check
+
+    from scheduler.engine import Engine
+
+    calendar = check(str(calendar_file(tmp_path, BACKLOG))).value
+    assert calendar is not None
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    hooks = MemoryPublisher("hooks")
+    engine = Engine(calendar, ledger, {"hooks": hooks}, "me", backlog=2)
+    try:
+        rounds = [[o.post for o in engine.run_due(T0, "hooks")] for _ in range(4)]
+        assert rounds == [["now", "late-0", "late-1"], ["late-2", "late-3"], ["late-4"], []]
+        assert sorted(p.post for p, _ in hooks.sent) == ["late-0", "late-1", "late-2", "late-3", "late-4", "now"]
+        assert engine.next_wakeup(T0, "hooks") != T0  # nothing left due
+        alone = Engine(calendar, Ledger(f"sqlite:///{tmp_path / 'other.db'}"), {"hooks": MemoryPublisher("hooks")},
+                       "me")
+        assert [o.post for o in alone.run_due(T0, "hooks")] == [f"late-{i}" for i in range(5)] + ["now"]
+        alone.ledger.close()
+    finally:
+        ledger.close()
