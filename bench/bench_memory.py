@@ -8,9 +8,10 @@ after launch (about the start-up); those due more than 5 s before it are skipped
 announcement: 5s``), so that no burst of catch-up is sent ahead of the first second's.  Start-up: launch
 to the "started" log line.  RSS: 2 s after it.
 Lateness: receipt time - scheduled time of the announcements due in the first second after
-"started" (those due before it are caught up, not counted; how many were is printed: they go
-out first, so a figure with many is the catch-up's, not the engine's); ``after_catch_up``: those of
-the first second due after the catch-up's last send was out, and how late they were at most.
+"started" (those due before it are caught up, not counted; how many were is printed: those less
+than a second late go out with the first second's, the older a round of 6 at a time between them,
+so a figure with many is partly the catch-up's); ``after_catch_up``: those of the first second due
+after the catch-up's last send was out, and how late they were at most.
 ``--log FILE`` keeps the measured engine's log (``--verbose``: at debug level, ``herald -v run``).
 ``--root``: the checkout whose code runs (another branch's, to compare in the same session).
 Start-up CPU: user + system time of the engine and its loading children at "started" (steadier

@@ -127,7 +127,6 @@ def test_a_post_due_now_goes_before_a_catch_up_backlog_which_goes_a_round_at_a_t
     """A backlog (posts due during start-up) is sent a few at a time, what is due on time first: a
     post due now never waits for the whole catch-up; each is still sent once, oldest first among the late."""
     from campaigns.calendar import check
-
     from scheduler.engine import Engine
 
     calendar = check(str(calendar_file(tmp_path, BACKLOG))).value
@@ -145,4 +144,48 @@ def test_a_post_due_now_goes_before_a_catch_up_backlog_which_goes_a_round_at_a_t
         assert [o.post for o in alone.run_due(T0, "hooks")] == [f"late-{i}" for i in range(5)] + ["now"]
         alone.ledger.close()
     finally:
+        ledger.close()
+
+
+class Shown(MemoryPublisher):
+    """A publisher that notes when it is shown a status (the site's full write) among its sends."""
+
+    def __init__(self, name: str, log: list[str]):
+        super().__init__(name)
+        self.log = log
+
+    def on_status(self, status, calendar, now) -> None:
+        self.log.append(f"{self.name} shown the status")
+
+    def publish(self, post):
+        self.log.append(f"sent {post.post}")
+        return super().publish(post)
+
+
+def test_the_site_is_shown_the_status_after_the_first_seconds_sends(tmp_path):
+    """The daemon starts its engine with showing off: the first plan shows no publisher the status
+    (the site's first full write); a second after "started" a job shows it, after the sends due then."""
+    from datetime import timedelta
+
+    from scheduler.daemon.timers import FIRST_SECOND
+
+    log: list[str] = []
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)  # (the job stays pending)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.db'}")
+    text = CALENDAR.replace("2026-12-01T09:00:00Z", later.isoformat())
+    daemon = Daemon(str(calendar_file(tmp_path, text)), ledger, clock=FakeClock(later), watch=False,
+                    publishers={"hooks": Shown("hooks", log)})
+    try:
+        daemon.start()
+        show = next(job for job in daemon.scheduler.get_jobs() if job.name == "show the status")
+        assert show.next_run_time == later + FIRST_SECOND and not daemon.engine.showing
+        daemon.engine.run_due(later, "hooks")
+        show.func()
+        assert log == ["sent due", "hooks shown the status"] and daemon.engine.showing
+        daemon.engine.replan(later)  # from then on, as before
+        assert log == ["sent due", "hooks shown the status"]
+    finally:
+        daemon.stop()
+        daemon.shutdown()
+        daemon.watcher.stamp.recorded(10)
         ledger.close()

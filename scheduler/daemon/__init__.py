@@ -31,7 +31,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -72,7 +71,6 @@ SENDS_PER_ACCOUNT = 3  # publications of one account due at once that are sent a
 # at most this many of an account's late publications (a catch-up) per run: a post due now goes
 # between two such rounds, not after the whole backlog (Engine.backlog)
 BACKLOG_ROUND = 2 * SENDS_PER_ACCOUNT
-FIRST_SECOND = timedelta(seconds=1)  # after "started": what is due goes out before the site is written
 
 # check and check_status: the loaders Watcher.load_calendar and load_status look up here at each load
 __all__ = ["DEAD_AFTER", "HEARTBEAT", "REPLAN", "Daemon", "Settling", "_FileChanged", "check", "check_status",
@@ -135,22 +133,12 @@ class Daemon:
     def start(self) -> None:
         now = self.clock.now()
         self.peers.join(now)
-        self.engine.showing = False  # the site's first full write: after the first second's sends
         self.timers.start(now, beat=self.pulse, tick=self.tick)
         self.feeds.poll(now)  # in their own workers: a slow provider never delays start-up
         self.watcher.start()
         self.subscribers.start()
         self.web.start(self.engine.calendar.engine.serve)
         summary(self.engine, self.ledger, self.id, self.calendar_path, self.status_path, now)
-        self.timers.once(self.clock.now() + FIRST_SECOND, self._show, name="show the status")
-
-    def _show(self) -> None:
-        """The publishers shown the status (the site's first full write), once the first second's
-        sends are out (issue 24: it competed with them for the interpreter)."""
-        try:
-            self.engine.start_showing(self.clock.now())
-        except Exception as exc:
-            log.error("could not show the status (%s: %s); still running", type(exc).__name__, exc)
 
     def run_forever(self) -> None:
         """Start, then wait for SIGTERM/SIGINT (or :meth:`stop`), then shut down cleanly."""

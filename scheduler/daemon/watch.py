@@ -265,7 +265,7 @@ class Watcher:
         self.feeds.file_status = status
         added, _gone = self.engine.swap(now, status=self.feeds.merged(status), show=False)
         self.timers.announce_first(added, now)
-        self.engine.show_status(now)  # then the site's files (written off this thread)
+        self.engine.start_showing(now)  # then the site's files (written off this thread; in the first second too)
         self.timers.arm_all(now)
         log.info("%s: %d announcement(s) added", self.refusals.reloaded(path), len(added))
         self.feeds.poll(now)
