@@ -290,6 +290,7 @@ def test_an_engine_records_the_calendar_it_runs(tmp_path, monkeypatch):
     ledger = Ledger(url)
     daemon = Daemon(str(calendar), ledger, clock=FakeClock(T0))
     try:
+        assert daemon.watcher.stamp.recorded(10)  # (recorded on a thread of its own)
         digest, text = running_calendar(ledger.db)
         assert text == CALENDAR and digest == daemon.calendar_hash
     finally:

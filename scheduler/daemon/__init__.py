@@ -68,6 +68,9 @@ log = logging.getLogger("herald.daemon")
 STOP_BUDGET = 4.0
 STOP_GRACE = 3.0
 SENDS_PER_ACCOUNT = 3  # publications of one account due at once that are sent at once
+# at most this many of an account's late publications (a catch-up) per run: a post due now goes
+# between two such rounds, not after the whole backlog (Engine.backlog)
+BACKLOG_ROUND = 2 * SENDS_PER_ACCOUNT
 
 # check and check_status: the loaders Watcher.load_calendar and load_status look up here at each load
 __all__ = ["DEAD_AFTER", "HEARTBEAT", "REPLAN", "Daemon", "Settling", "_FileChanged", "check", "check_status",
@@ -94,7 +97,7 @@ class Daemon:
         # publishers given (tests, simulations) are used instead of building those
         build = partial(build_publishers, clock=self.clock, env=env, overrides=dict(publishers or {}))
         self.engine = Engine(first.calendar, self.ledger, build(first.calendar), self.id, on_outcome=self._after,
-                             status=first.status, parallel=SENDS_PER_ACCOUNT)
+                             status=first.status, parallel=SENDS_PER_ACCOUNT, backlog=BACKLOG_ROUND)
         self.timers = Timers(self.engine, self.clock, self.stop_event)
         self.peers = Peers(self.ledger, self.engine, self.id, first.stamp, jobs=self.timers.count, arm=self.timers.arm)
         reloading = threading.Lock()  # one reload (or feed change) at a time

@@ -32,6 +32,9 @@ HEARTBEAT = 1.0  # seconds between heartbeats
 # seconds a status reload waits for the announcements it made due before it shows the site the new status
 ANNOUNCE_FIRST = 1.0
 REARM = 15.0  # seconds between re-arms of every account
+# after start-up, the sends due go out before the publishers are shown the status: the site's first
+# full write (0.4-0.8 s on a loaded machine) competed with the first second's sends (issue 24)
+FIRST_SECOND = timedelta(seconds=1)
 IDLE_GAP = timedelta(seconds=1)  # a wake-up that found nothing to do is not repeated sooner than this
 ERROR_GAP = timedelta(seconds=5)  # after a run that failed (the ledger unreachable…)
 
@@ -58,10 +61,13 @@ class Timers:
         self._again: set[str] = set()  # ... and that were woken again meanwhile
 
     def start(self, now: datetime, beat: Callable[[], None], tick: Callable[[], None]) -> None:
+        self.engine.showing = False  # the publishers shown the status (the site written) FIRST_SECOND later
         self.scheduler.start()
         self.arm_all(now)
         self.scheduler.add_job(beat, IntervalTrigger(seconds=HEARTBEAT, timezone=UTC), id="herald:beat")
         self.scheduler.add_job(tick, IntervalTrigger(seconds=REARM, timezone=UTC), id="herald:tick")
+        self.scheduler.add_job(lambda: self.engine.start_showing(self.clock.now()),
+                               DateTrigger(self.clock.now() + FIRST_SECOND, timezone=UTC), name="show the status")
 
     def arm_all(self, now: datetime | None = None) -> None:
         for network in self.engine.publishers:

@@ -7,7 +7,7 @@ import random
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from campaigns.model import STATUS_KINDS, Calendar, OnResume
 from campaigns.plan import Publication
@@ -25,6 +25,9 @@ from .send import outgoing
 from .steps import Firing
 from .voice import VoiceGuide
 
+# A new publication less late than this is on time: it goes before a backlog (see Engine.backlog)
+ON_TIME = timedelta(seconds=1)
+
 
 class Engine(Agenda):
     """Decides what is due and acts on it; every method takes ``now``.
@@ -36,12 +39,17 @@ class Engine(Agenda):
 
     def __init__(self, calendar: Calendar, ledger: Ledger, publishers: Mapping[str, Publisher], owner: str,
                  rng: random.Random | None = None, on_outcome: Callable[[Outcome], None] | None = None,
-                 status: Status | None = None, parallel: int = 1):
+                 status: Status | None = None, parallel: int = 1, backlog: int | None = None):
         self.ledger = ledger
         # How many publications due at once are sent at once (per call of run_due, so per account in
         # the daemon): the daemon uses a few so that ten posts due the same second are not sent one
         # after another; 1 keeps the order strict (``--once``, tests, simulations).
         self.parallel = max(1, parallel)
+        # None: run_due acts on all that is due, oldest first (``--once``, tests, simulations).  A
+        # number (the daemon): what is due on time (less than ON_TIME late) goes first, and at most
+        # that many of the older ones per call; the timer calls again at once for the rest, so that
+        # a catch-up backlog (posts due during start-up) never holds back a post due now.
+        self.backlog = backlog
         self.owner = owner
         self.rng = rng or random.Random()
         self.events = Events()
@@ -71,6 +79,9 @@ class Engine(Agenda):
         # was missed during downtime is sent (within catch-up) or recorded as skipped.
         self.since: datetime | None = ledger.last_activity()
         self._shown_status: Status | None = None
+        # False: the publishers (the site) are not shown a status until :meth:`start_showing` (the
+        # daemon's start-up: the site's first full write waits until after the first second's sends)
+        self.showing = True
         self.voice = VoiceGuide(ledger)
         self.gate = Gate()  # every send passes it; :meth:`stop` closes it
 
@@ -115,7 +126,10 @@ class Engine(Agenda):
         if self.stopping:
             return []
         due = self.due(now, network)
-        outcomes = self._fire_due_new(due.new, now, network)
+        new = self._on_time_first(due.new, now)
+        outcomes = self._fire_due_new(new, now, network)
+        if len(new) < len(due.new) and not self.stopping:
+            return outcomes  # the rest of the backlog, the retries and releases: at the next call (at once)
         retries = list(due.retries)
         for record in due.releasable:
             if self.stopping:
@@ -134,6 +148,15 @@ class Engine(Agenda):
             if outcome is not None:
                 outcomes.append(outcome)
         return outcomes
+
+    def _on_time_first(self, new: tuple[Publication, ...], now: datetime) -> tuple[Publication, ...]:
+        """``new`` (oldest first) as :attr:`backlog` says: all of it, or what is on time first, then
+        at most ``backlog`` of the older ones."""
+        if self.backlog is None:
+            return new
+        on_time = tuple(p for p in new if now - p.at < ON_TIME)
+        late = tuple(p for p in new if now - p.at >= ON_TIME)
+        return on_time + late[:self.backlog]
 
     def _fire_due_new(self, new: tuple[Publication, ...], now: datetime, network: str | None) -> list[Outcome]:
         """The new publications :meth:`due` found: this engine's own first; then the late ones of

@@ -156,19 +156,33 @@ def running_calendar(db: Engine) -> tuple[str, str] | None:
     return digest, text
 
 
-def remember_calendar(db: Engine, digest: str, text: str) -> None:
+def remember_calendar(db: Engine, digest: str, text: str | bytes) -> bool:
     """Record the calendar text an engine now runs (on start and on each reload), so that the
-    review room can show what saving the file on disk would change."""
+    review room can show what saving the file on disk would change.  Nothing is written (nor
+    ``text`` decoded, when it is the file's bytes) when the ledger already holds the text of that
+    digest: a restart on an unchanged calendar does not rewrite 29 MB and its fsync at 100,000
+    posts; the digest is also kept in a row of its own (``RUNNING_DIGEST``), so that knowing it
+    reads a few bytes, not the text.  True if written."""
     from sqlalchemy import delete, insert
 
     from .schema import meta_table
 
+    names = meta_table.c.name
+    with db.connect() as c:
+        held = c.execute(select(meta_table.c.value).where(names == RUNNING_DIGEST)).scalar()
+    if held == digest:
+        return False
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
     # The values go with the execution, never in the statement: SQLAlchemy caches a compiled
     # statement with the statement it was compiled from, which would keep the first calendar's
     # whole text (28 MB at 100,000 posts) for as long as the process runs.
     with db.begin() as c:
-        c.execute(delete(meta_table).where(meta_table.c.name == RUNNING))
-        c.execute(insert(meta_table), {"name": RUNNING, "value": f"{digest}\n{text}"})
+        c.execute(delete(meta_table).where(names.in_([RUNNING, RUNNING_DIGEST])))
+        c.execute(insert(meta_table), [{"name": RUNNING, "value": f"{digest}\n{text}"},
+                                       {"name": RUNNING_DIGEST, "value": digest}])
+    return True
 
 
 RUNNING = "running_calendar"
+RUNNING_DIGEST = "running_calendar_digest"
