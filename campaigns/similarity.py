@@ -156,9 +156,9 @@ class RecentIndex(Generic[P]):
             self.origin = at
         now = (at - self.origin) // _MICROSECOND
         oldest = now - self.window
-        numbers, times, scores, threshold, sets = self.numbers, self.times, self.scores, self.threshold, self.sets
+        numbers, times, scores, threshold = self.numbers, self.times, self.scores, self.threshold
         postings = self.postings
-        size = len(sets)
+        size = len(self.sets)
         # A text posted before was answered then: of the posts up to that one, the most recent alike
         # was that answer (nothing alike came between them), so only the posts since are looked at;
         # and the latest post in the window of a text found alike before is an answer already, so only
@@ -171,20 +171,19 @@ class RecentIndex(Generic[P]):
             if posting is None:
                 postings[shingle] = {item: position}
                 continue
-            for other, where in reversed(posting.items()):  # newest first: the first alike is the answer
+            for other in reversed(posting):  # newest first: the first alike is the answer
                 number = numbers[other]
                 if number <= stop or times[other] < oldest:
                     break  # older than the answer so far (or this text's last post), or out of the window
                 pair = item * size + other if item < other else other * size + item  # (pair_key, inlined)
                 score = scores.get(pair)
                 if score is None:
-                    score = scores[pair] = self._score(item, other, position, where)
+                    score = scores[pair] = self._score(item, other, position, posting[other])
                 if score >= threshold:
                     best = (number, times[other], self.payloads[other], score)  # type: ignore[assignment]
                     stop = number
                     break
-            if item in posting:
-                del posting[item]  # (to the end: its latest post)
+            posting.pop(item, None)  # (to the end: its latest post)
             posting[item] = position
         if best is None and numbers[item]:
             best = self._still_recent(item, oldest)
@@ -208,10 +207,28 @@ class RecentIndex(Generic[P]):
         return top, times[found], self.payloads[found], self.scores[pair]  # type: ignore[return-value]
 
     def _score(self, item: int, other: int, position: int, where: int) -> float:
-        """:func:`_score` of the pair, which is remembered in ``alike`` when alike."""
-        score = _score(self.sets[item], self.sets[other], position, where, self.threshold, self.sizes[item],
-                       self.sizes[other])
-        if score >= self.threshold:
+        """The pair's Jaccard similarity (remembered in ``alike`` when alike), or 0.0 when where they
+        first meet keeps it under the threshold (``position``: that shingle's in ``item``'s prefix, ``where``:
+        in ``other``'s).
+
+        A pair is scored where the index first meets it: at the first shingle, in rank order, that
+        the two share (one ranked before it and in both would be in both prefixes, and met there
+        first).  Only the shingles ranked after it in both can be shared besides: at most
+        ``1 + min(|A| - i - 1, |B| - j - 1)`` for its positions i and j (the "positional filter" of
+        PPJoin, Xiao, Wang, Lin and Yu 2008).  The bound's similarity is compared as jaccard computes it,
+        so nothing at or above the threshold is ever passed over.  (One call per pair met, a hundred
+        thousand on a big calendar, most of them passed over by the filters.)"""
+        threshold, mine, theirs = self.threshold, self.sizes[item], self.sizes[other]
+        after, most = mine - position, theirs - where
+        if after < most:
+            most = after
+        # their sizes alone: |A ∩ B| / |A ∪ B| is at most min / max (the very division jaccard makes for a
+        # subset: never stricter than it, as threshold * large can be)
+        if most / (mine + theirs - most) < threshold or min(mine, theirs) / max(mine, theirs) < threshold:
+            return 0.0
+        common = len(self.sets[item] & self.sets[other])  # (jaccard, inlined: neither set is empty)
+        score = common / (mine + theirs - common)
+        if score >= threshold:
             self.alike.setdefault(item, []).append(other)
             self.alike.setdefault(other, []).append(item)
         return score
@@ -220,29 +237,6 @@ class RecentIndex(Generic[P]):
         """The answer for the text's previous post, if it is still in the window (nothing alike came since)."""
         earlier = self.answers[item]
         return earlier if earlier is not None and earlier[1] >= oldest else None
-
-
-def _score(a: frozenset[int], b: frozenset[int], position_a: int, position_b: int, threshold: float,
-           size_a: int, size_b: int) -> float:
-    """The pair's Jaccard similarity, or 0.0 when where they first meet keeps it under the threshold.
-
-    A pair is scored where the index first meets it: at the first shingle, in rank order, that
-    the two share (one ranked before it and in both would be in both prefixes, and met there
-    first).  Only the shingles ranked after it in both can be shared besides: at most
-    ``1 + min(|A| - i - 1, |B| - j - 1)`` for its positions i and j (the "positional filter" of
-    PPJoin, Xiao, Wang, Lin and Yu 2008).  The bound's similarity is compared as jaccard computes it,
-    so nothing at or above the threshold is ever passed over.  ``size_a``, ``size_b``: the sets' sizes."""
-    after_a, after_b = size_a - position_a, size_b - position_b
-    most = after_a if after_a < after_b else after_b  # (1 + the fewer ranked after it)
-    if most / (size_a + size_b - most) < threshold:
-        return 0.0
-    # their sizes alone: |A ∩ B| / |A ∪ B| is at most min / max (the very division jaccard makes for a
-    # subset: never stricter than it, as threshold * large can be)
-    small, large = (size_a, size_b) if size_a <= size_b else (size_b, size_a)
-    if small / large < threshold:
-        return 0.0
-    common = len(a & b)  # (jaccard, inlined: a few hundred thousand pairs; neither set is empty)
-    return common / (size_a + size_b - common)
 
 
 def _check_threshold(threshold: float) -> None:

@@ -539,3 +539,48 @@ def test_incident_commands_refuse_a_message_the_engine_would_refuse(tmp_path, ca
                  "checkout", "-m", "Not our fault: our provider is down."], clock=FakeClock(START))
     assert code == 2 and "blame: blame-shifting wording 'Not our fault'" in capsys.readouterr().err
     assert (tmp_path / "status.yaml").read_text() == before  # nothing written
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_phrase_alternations_read_by_regex_find_what_re_finds(seed):
+    """The phrase alternations (stock, blame, argumentative phrases, the guide's words) are read by
+    ``regex`` in ASCII texts and by ``re`` in others: in ASCII texts both find the same matches and
+    the same phrase (the \\s of U+001C-U+001F, which only ``re`` reads as a space, sends a text to
+    ``re``), and a text without any phrase's longest word is not read, over texts made of the phrases in
+    every case, spacing and punctuation around them, and of their words out of order."""
+    import re
+
+    from campaigns.voice import ARGUMENTATIVE_PHRASES, BLAME_PHRASES, STOCK_PHRASES, Alternation, _alternation
+
+    rng = random.Random(seed)
+    lists = [list(p) for p in STOCK_PHRASES.values()] + [list(p) for p in BLAME_PHRASES.values()]
+    lists += [list(p) for p in ARGUMENTATIVE_PHRASES.values()] + [["utilize", "in order to", "don't"]]
+    glue = [" ", "  ", "\t", "\n", "\x1c", "\x1f", ",", ".", "!", "-", "_", "'", "’", "x", "9", "é", "", " (", ") "]
+    read_by_regex = skipped = 0
+    for phrases in lists:
+        alternation = _alternation(phrases)
+        assert isinstance(alternation, Alternation)
+        slow = re.compile(alternation.pattern.pattern, re.IGNORECASE)
+        for _ in range(150):
+            parts = []
+            for _ in range(rng.randint(1, 4)):
+                words = rng.choice(phrases).split()
+                words = [w.upper() if rng.random() < 0.2 else w.capitalize() if rng.random() < 0.2 else w
+                         for w in words]
+                joined = "".join(w + (rng.choice([" ", "  ", "\n", "\x1d"]) if i < len(words) - 1 else "")
+                                 for i, w in enumerate(words))
+                if rng.random() < 0.2:
+                    joined = joined.replace("'", "’")
+                parts.append(rng.choice(glue) + joined + rng.choice(glue))
+            text = "".join(parts)
+            if rng.random() < 0.2:  # (words of the phrases, not in order: most hold no phrase)
+                text = " ".join(rng.sample(text.split(), len(text.split())))
+            if rng.random() < 0.3:  # (none of the phrases' longest words)
+                text = " ".join(w for w in text.split() if w.lower() not in {max(p.split(), key=len) for p in phrases})
+            if alternation.reader(text) not in (alternation.pattern, None):
+                read_by_regex += 1
+            skipped += alternation.reader(text) is None
+            found = [(m.span(), m.lastgroup) for m in alternation.finditer(text)]
+            assert found == [(m.span(), m.lastgroup) for m in slow.finditer(text)], text
+            assert alternation.sub(" ", text) == slow.sub(" ", text)
+    assert read_by_regex > 100 and skipped > 5  # (the fast reading, and the texts not read, were tested)
