@@ -140,3 +140,47 @@ def test_made_up_names_of_the_varied_bench_corpus_are_fixed():
     tickets = list(bench_suggest.varied(50))
     assert len({t["description"] for t in tickets}) == 50
     assert tickets == list(bench_suggest.varied(50))
+
+
+def _hostile_texts(n: int, seed: int) -> list[str]:
+    """Texts made of auto-reply words in every case, digits of several scripts, whitespace of
+    several kinds and the characters that case-fold in surprising ways (ſ, K, ı, İ, µ, ß, ÿ)."""
+    rng = random.Random(seed)
+    pieces = ["Out of Office", "OUT OF THE OFFICE", "automatic reply", "Auto-Reply", "AUTOREPLY", "abwesend",
+              "Abwesenheitsnotiz", "RÉPONSE AUTOMATIQUE", "réponse automatique", "Respuesta automática",
+              "ich bin bis Montag nicht im Büro", "ICH BIN NICHT IM BÜRO", "I'm away", "on parental leave",
+              "currently out", "Mailer-Daemon", "Undeliverable", "order 12345", "20%", "2 weeks", "A1B2",
+              "٣٤٥", "x@y.de", "www.example.com/a1", "abc123def", "ſ", "\u212a", "ı", "İ", "µ", "ß", "ÿ", "Ö",
+              "\u00a0", "\u2003", "\t", "\n", " ", "aUTOMATIC rEPLY", "ou\u0074 of office", "autom\u00c1tica"]
+    return ["".join(rng.choice(pieces) + rng.choice(["", " ", "\n", "\u00a0"]) for _ in range(rng.randint(0, 8)))
+            for _ in range(n)]
+
+
+def test_the_folded_auto_reply_search_finds_what_the_case_insensitive_one_finds():
+    from campaigns.suggest.clean import _AUTO, _AUTO_FOLDED, _auto_reply
+
+    assert _AUTO_FOLDED is not None  # the pattern is written in lowercase: the fast path is taken
+    # beyond Latin-1, characters the case-insensitive search takes for others: the slow path reads them
+    folding = ["abſence du bureau", "ıch bin nicht im büro", "İch bin nicht im büro"]
+    assert all(_AUTO.search(t) and not _AUTO_FOLDED.search(t.lower()) for t in folding)
+    texts = _hostile_texts(3000, 7) + folding + ["OUT OF OFFICE", "Out ſf office", "AUTOMATİC REPLY"]
+    assert [_auto_reply(t) for t in texts] == [_AUTO.search(t) is not None for t in texts]
+    assert _auto_reply("RÉPONSE AUTOMATIQUE") and _auto_reply("Ich bin bis Montag nicht im BÜRO")
+
+
+def test_identifiers_are_redacted_as_the_backtracking_pattern_did():
+    import re
+
+    from campaigns.suggest import clean
+
+    old = re.compile(r"\S*\d\S*")
+
+    def before(text: str) -> str:
+        if "@" in text:
+            text = clean._EMAIL.sub(" ", text)
+        if "http" in text or "www." in text:
+            text = clean._URL.sub(" ", text)
+        return " ".join(old.sub(clean._identifier, text).split())
+
+    texts = _hostile_texts(3000, 8) + ["", "1", "a1 b2 c", "x" * 5000 + "1", "٣ 12 100% 20%"]
+    assert [clean.redact_ids(t) for t in texts] == [before(t) for t in texts]
