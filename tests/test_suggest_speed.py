@@ -184,3 +184,42 @@ def test_identifiers_are_redacted_as_the_backtracking_pattern_did():
 
     texts = _hostile_texts(3000, 8) + ["", "1", "a1 b2 c", "x" * 5000 + "1", "٣ 12 100% 20%"]
     assert [clean.redact_ids(t) for t in texts] == [before(t) for t in texts]
+
+
+def _learn_as_before(boiler, requests):
+    """:meth:`Boilerplate.learn` as it was: every line's requests listed, then the candidates."""
+    keyed = [[boiler.key(line) for line in lines] for lines in requests]
+    where: dict[str, list[int]] = {}
+    for i, keys in enumerate(keyed):
+        for k in set(keys):
+            where.setdefault(k, []).append(i)
+    floor = max(boiler.least, int(boiler.share * len(requests)))
+    candidates = [k for k, found in where.items() if len(found) >= floor and k]
+    return frozenset(boiler._scattered(candidates, [[keyed[i] for i in where[k][:300]] for k in candidates]))
+
+
+def test_boilerplate_learnt_by_counting_is_what_listing_every_line_learnt():
+    """The lines the file repeats are counted (a request's lines once each; requests cleaned once
+    share their lines) and only the frequent ones listed: the same boilerplate as before, with a
+    bot's menu on 40% of the requests, a question asked as such, lines repeated within a request,
+    more than 300 requests on a line, empty lines and numbers."""
+    from campaigns.suggest.clean import Boilerplate
+
+    rng = random.Random(3)
+    menu = "Choose an option: 1 Orders 2 Returns 3 Other"
+    questions = ["Where is my order?", "How do I return a chair", "My invoice is wrong", "Can I pay by card"]
+    shared = ["Ich möchte zurückschicken"] * 3
+    vocabulary = ["".join(rng.choices(string.ascii_lowercase, k=6)) for _ in range(500)]
+    requests: list[list[str]] = []
+    for i in range(1500):
+        words = " ".join(rng.choices(vocabulary, k=6))
+        lines = [f"{rng.choice(questions)} {words} {i}" if rng.random() < 0.2 else f"{words} {i}"]
+        if rng.random() < 0.4:
+            lines.insert(0, menu.replace("1", str(rng.randint(1, 9))))
+        if rng.random() < 0.1:
+            lines += ["Where is my order?", "Where is my order?", ""]
+        requests.append(lines)
+    requests += [shared] * 40  # one list of lines for many requests
+    learnt = Boilerplate().learn(requests).lines
+    assert learnt == _learn_as_before(Boilerplate(), requests)
+    assert "choose an option: 0 orders 0 returns 0 other" in learnt

@@ -14,6 +14,7 @@ signature) so they are not taken for a topic.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from html import unescape
@@ -215,14 +216,19 @@ class Boilerplate:
         return found
 
     def learn(self, requests: Sequence[Sequence[str]]) -> Boilerplate:
-        keyed = [[self.key(line) for line in lines] for lines in requests]
-        where: dict[str, list[int]] = {}
-        for i, keys in enumerate(keyed):
-            for k in set(keys):
-                where.setdefault(k, []).append(i)
+        folded: dict[int, list[str]] = {}  # requests cleaned once share their list of lines: folded once
+        keyed = [folded.get(id(lines)) or folded.setdefault(id(lines), [self.key(line) for line in lines])
+                 for lines in requests]
+        counts = Counter(k for keys in keyed for k in set(keys))  # requests that carry each line
         floor = max(self.least, int(self.share * len(requests)))
-        candidates = [k for k, found in where.items() if len(found) >= floor and k]
-        self.lines = frozenset(self._scattered(candidates, [[keyed[i] for i in where[k][:300]] for k in candidates]))
+        where: dict[str, list[int]] = {k: [] for k, n in counts.items() if n >= floor and k}
+        for i, keys in enumerate(keyed):  # the first 300 requests that carry each candidate
+            for k in set(keys):
+                found = where.get(k)
+                if found is not None and len(found) < 300:
+                    found.append(i)
+        candidates = list(where)
+        self.lines = frozenset(self._scattered(candidates, [[keyed[i] for i in where[k]] for k in candidates]))
         return self
 
     def _scattered(self, candidates: list[str], keyed: list[list[list[str]]]) -> list[str]:
