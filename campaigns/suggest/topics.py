@@ -255,6 +255,8 @@ def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end
         if r.at is not None and ((start is not None and r.at < start) or (end is not None and r.at >= end)):
             continue
         read.add(r, tz)
+    read.seen.clear()  # its keys are the raw texts: 40% of what reading 100,000 different requests holds
+    read.quarters.clear()
     return read
 
 
@@ -313,12 +315,17 @@ def _tokenize(docs: _Docs, words: Any, fallback: str) -> None:
     from .words import detect
 
     docs.languages = detect(docs.texts, fallback)
+    tagged: dict[tuple[str, str], list[str]] = {}  # (language, tag): its tokens (a file has few tags)
     for text, language, tags in zip(docs.texts, docs.languages, docs.tags, strict=True):
         tokens = words.tokens(language, text, seen=True)
         for tag in tags:
-            for t in words.tokens(language, tag.replace("_", " ").replace("-", " ")):
-                tokens.append(f"#{t}")
-                docs.tag_of.setdefault(f"#{t}", tag)
+            found = tagged.get((language, tag))
+            if found is None:
+                found = tagged[language, tag] = [
+                    f"#{t}" for t in words.tokens(language, tag.replace("_", " ").replace("-", " "))]
+            for t in found:
+                tokens.append(t)
+                docs.tag_of.setdefault(t, tag)
         docs.tokens.append(tokens)
 
 

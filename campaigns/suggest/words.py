@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 __all__ = ["LANGUAGES", "Words", "detect", "language_of_locale", "strip_accents"]
@@ -239,7 +240,7 @@ class Words:
         self.cache: dict[tuple[str, str], str] = {}
         self.kept: dict[str, dict[str, str]] = {}  # per language: word -> its token, '' when it makes none
         self.surface: dict[str, dict[str, int]] = {}  # token: the words customers wrote for it, counted
-        self.written: Counter[tuple[str, str]] = Counter()  # (token, word) seen, not yet in ``surface``
+        self.written: Counter[tuple[str, str]] = Counter()  # (language, word) seen, not yet in ``surface``
 
     @staticmethod
     def _concept_words() -> frozenset[str]:
@@ -310,7 +311,7 @@ class Words:
             if t:
                 out.append(t)
         if seen:
-            self.written.update(zip(out, (w for w in found if known[w]), strict=True))
+            self.written.update(zip(repeat(language), found))
         return out
 
     def _joined(self, language: str, text: str, particles: frozenset[str]) -> list[str]:
@@ -368,10 +369,12 @@ class Words:
     def shown(self, token: str) -> str:
         """A token as a person reads it: the word customers wrote most for it (the first written
         of those written as often)."""
-        for (t, w), n in self.written.items():  # in the order first seen
-            written = self.surface.setdefault(t, {})
-            shown = w.lower().replace("_", " ")
-            written[shown] = written.get(shown, 0) + n
+        for (language, w), n in self.written.items():  # in the order first seen
+            t = self.kept[language][w]
+            if t:
+                written = self.surface.setdefault(t, {})
+                shown = w.lower().replace("_", " ")
+                written[shown] = written.get(shown, 0) + n
         self.written.clear()
         counts = self.surface.get(token)
         return max(counts, key=lambda w: counts[w]) if counts else token.lstrip("~#")
