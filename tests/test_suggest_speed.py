@@ -223,3 +223,19 @@ def test_boilerplate_learnt_by_counting_is_what_listing_every_line_learnt():
     learnt = Boilerplate().learn(requests).lines
     assert learnt == _learn_as_before(Boilerplate(), requests)
     assert "choose an option: 0 orders 0 returns 0 other" in learnt
+
+
+@pytest.mark.slow
+def test_the_benchmark_runs_on_a_varied_corpus_and_prints_wall_cpu_and_peak(monkeypatch, capsys):
+    """bench/bench_suggest.py --varied, small: its figures are in bench/README.md, measured at
+    30,000 and 100,000 tickets."""
+    import re
+    import sys
+
+    from bench import bench_suggest
+
+    monkeypatch.setattr(sys, "argv", ["bench_suggest.py", "--varied", "--sizes", "300", "--repeat", "1"])
+    bench_suggest.main()
+    out = capsys.readouterr().out
+    assert "varied (every ticket different)" in out
+    assert re.search(r"\| 300 \| \d+ MB \| \d+\.\d\d s \| \d+\.\d\d s \| \d+ MB \| \d+\.\d\d s \| \d+\.\dx \|", out), out

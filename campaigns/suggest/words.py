@@ -144,14 +144,7 @@ def detect(texts: Sequence[str], fallback: str, among: Sequence[str] = ()) -> li
     if not texts:
         return []
     out = [fallback] * len(texts)
-    quick: list[int] = []
-    if among:
-        kept, again = tuple(among), list(range(len(texts)))
-    else:
-        kept, seen = _represented(texts, out)
-        quick = [i for i, t in enumerate(texts) if i not in seen and len(t) >= SHORT]
-        again = [i for i, t in enumerate(texts) if (i in seen or len(t) < SHORT)
-                 and (out[i] not in kept or (len(t) < SHORT and " " in t.strip()))]
+    kept, again, quick = (tuple(among), list(range(len(texts))), []) if among else _to_read(texts, out)
     if len(kept) < 2:
         return [code if code in kept else fallback for code in out]
     owner = _owners(kept)
@@ -161,6 +154,16 @@ def detect(texts: Sequence[str], fallback: str, among: Sequence[str] = ()) -> li
     for i, found in zip(again, _detect([texts[i] for i in again], kept), strict=True):
         out[i] = found or fallback
     return out
+
+
+def _to_read(texts: Sequence[str], out: list[str]) -> tuple[tuple[str, ...], list[int], list[int]]:
+    """The languages a file is written in (``out`` gets the sample's), the texts lingua reads
+    again among them, and the long texts the sample did not read (told by their stop words)."""
+    kept, seen = _represented(texts, out)
+    quick = [i for i, t in enumerate(texts) if i not in seen and len(t) >= SHORT]
+    again = [i for i, t in enumerate(texts) if (i in seen or len(t) < SHORT)
+             and (out[i] not in kept or (len(t) < SHORT and " " in t.strip()))]
+    return kept, again, quick
 
 
 @lru_cache(maxsize=8)
