@@ -9,7 +9,9 @@ at random and restarted, with a PostgreSQL restart in the middle.
   it died (read from the ledger right after the kill): their lateness is the failover time.
 - ``throughput``: ``posts`` due at once, 1, 2 or 4 engines, publications per second (and on
   PostgreSQL the transactions and tuples fetched per publication); ``scaling`` takes turns over
-  1, 2 and 4 engines and reports the medians and their ratio to 1 engine's.
+  1, 2 and 4 engines and reports the medians and their ratio to 1 engine's, and beside it the
+  machine's own ratio in the same rounds (``machine_rate``: a fixed pure-Python loop in N processes
+  at once against one), the ceiling of the engines' on this machine at that moment.
 - ``growth``: the ledger's bytes per 10,000 publications on SQLite and PostgreSQL.
 - ``ThrowawayPostgres``: a PostgreSQL cluster of its own (initdb in a temporary folder, another
   port) that can be restarted without touching the machine's server; removed at the end.
@@ -515,9 +517,36 @@ def scaling(folder: Path, pg: ThrowawayPostgres | ServerDatabases, runs: int, po
     for r in range(runs):
         for n in counts:
             result = throughput(folder / f"{tag}tp{n}-{r}", pg.database(f"{tag}tp{n}_{r}"), n, posts=posts, root=root)
+            result["machine_per_second"] = machine_rate(n)
             print(json.dumps({"root": str(root), **result}), flush=True)
             results[n].append(result)
     return _summary(results, counts[0])
+
+
+# The floor of the engines' scaling, measured in the same rounds: how much more pure-Python work N
+# processes get done on this machine than one (a fixed loop of dict, string and hashing work, the
+# kind an engine does between its statements; no I/O, no GIL shared). On 2 idle cores this is at most
+# 2 for any N >= 2; vCPUs that share a physical core, or other work on the machine, make it less.
+FLOOR_LOOP = """
+import hashlib, json, sys, time
+start = time.perf_counter()
+for i in range(int(sys.argv[1])):
+    row = {"key": f"post-{i}:webhook:2026-12-07T10:00:00+00:00", "state": "claimed", "n": i}
+    hashlib.blake2b(json.dumps(row, sort_keys=True).encode(), digest_size=8).hexdigest()
+print(time.perf_counter() - start)
+"""
+FLOOR_ITERATIONS = 60_000
+
+
+def machine_rate(processes: int, iterations: int = FLOOR_ITERATIONS) -> float:
+    """Loop iterations per second that ``processes`` copies of :data:`FLOOR_LOOP` complete together,
+    started at once (wall time from the first start to the last exit, start-up included alike)."""
+    start = time.perf_counter()
+    children = [subprocess.Popen([sys.executable, "-c", FLOOR_LOOP, str(iterations)], stdout=subprocess.DEVNULL)
+                for _ in range(processes)]
+    for child in children:
+        child.wait()
+    return round(processes * iterations / (time.perf_counter() - start), 1)
 
 
 def _summary(results: dict[int, list[dict[str, Any]]], base: int) -> dict[str, object]:
@@ -526,8 +555,12 @@ def _summary(results: dict[int, list[dict[str, Any]]], base: int) -> dict[str, o
     results = {n: [x for x in rs if x["started_in_time"]] or rs for n, rs in results.items()}
     median = {n: statistics.median(x["per_second"] for x in rs if x["per_second"]) for n, rs in results.items()}
     everything = [x for rs in results.values() for x in rs]
+    machine = {n: statistics.median(x["machine_per_second"] for x in rs) for n, rs in results.items()
+               if all("machine_per_second" in x for x in rs)}
     out: dict[str, object] = {"per_second_median": median,
                               "ratio_vs_1_engine": {n: round(v / median[base], 2) for n, v in median.items()},
+                              "machine_ratio_vs_1_process": {n: round(v / machine[base], 2)
+                                                             for n, v in machine.items()},
                               "lost_or_doubled": sum(not x["all_arrived"] or x["wire_repeats"] > 0 for x in everything)}
     out.update(_figure_medians(results))
     return out

@@ -12,6 +12,8 @@ Rows (the floor, measured in the same run, in brackets):
 - startup: the engine's start-up with N posts;
 - lateness: posts due in the first second after a 100k-post engine started: receipt - due;
 - throughput: publications per second, 1 / 2 / 4 engines on one PostgreSQL [1 engine];
+  and the machine's ceiling for that ratio in the same run: the iterations per second of a fixed
+  pure-Python loop in 1 / 2 / 4 processes at once [1 process] (at most 2x on 2 idle cores);
 - plan: ``herald plan --days 365 --json``, 10k posts of many rules (``generate.py --many-rules``)
   [the libyaml parse of the file];
 - lint: ``herald lint``, 28 days, the same calendar [the libyaml parse of the file];
@@ -322,6 +324,13 @@ def rows(only: set[str], quick: bool, runs: int) -> Iterator[Row]:
         for engines in (1, 2, 4):
             rate = one if engines == 1 else publications_per_second(engines, runs, tp_posts)
             yield "publications per second", f"{engines} engine(s)", rate, one, "/s"
+        # the ceiling of that ratio on this machine now: pure-Python work N processes get done against one
+        from bench.bench_ha import machine_rate
+
+        alone = statistics.median(machine_rate(1) for _ in range(runs))
+        for processes in (1, 2, 4):
+            rate = alone if processes == 1 else statistics.median(machine_rate(processes) for _ in range(runs))
+            yield "the machine: Python loop iterations per second", f"{processes} process(es)", rate, alone, "/s"
     if only & {"plan", "lint"}:
         pl = plan_and_lint(10_000, runs)
         for name, what in (("plan", "plan --days 365 --json (many rules)"), ("lint", "lint, 28 days (many rules)")):

@@ -74,26 +74,31 @@ def test_maintenance_starting_in_year_zero_is_out_of_range(capsys, tmp_path):
 
 
 # -- 3. a byte order mark anywhere but first is located and named ----------------------------
-def test_a_bom_inside_the_status_file_is_located(capsys, tmp_path):
-    folder = run_folder(tmp_path)
+def _bom_before_status_components(folder: Path) -> tuple[list[str], str, int]:
+    """A byte order mark before the status file's ``components:`` key: the arguments, file and line."""
     status = folder / "status.yaml"
     text = status.read_text(encoding="utf-8")
     line = text[:text.index("components:")].count("\n") + 1
     status.write_text(text.replace("components:", "\ufeffcomponents:", 1), encoding="utf-8")
-    code, out, err = herald(capsys, "validate", str(folder / "content_calendar.yaml"), "--status", str(status))
-    assert code == 1
-    assert f"status.yaml:{line}:1: U+FEFF (byte order mark) is not allowed here" in err, err
-    assert "did not find expected key" not in err
+    return ["--status", str(status)], status.name, line
 
 
-def test_a_bom_on_its_own_line_of_the_calendar_is_located(capsys, tmp_path):
-    folder = run_folder(tmp_path)
+def _bom_on_its_own_calendar_line(folder: Path) -> tuple[list[str], str, int]:
+    """A byte order mark on a line of its own at the calendar's end: the arguments, file and line."""
     cal = folder / "content_calendar.yaml"
     cal.write_text(cal.read_text(encoding="utf-8") + "\ufeff\n", encoding="utf-8")
-    lines = cal.read_text(encoding="utf-8").count("\n")
-    code, out, err = herald(capsys, "validate", str(cal))
+    return [], cal.name, cal.read_text(encoding="utf-8").count("\n")
+
+
+@pytest.mark.parametrize("place", [_bom_before_status_components, _bom_on_its_own_calendar_line],
+                         ids=["inside-the-status-file", "own-line-of-the-calendar"])
+def test_a_bom_inside_a_file_is_located(capsys, tmp_path, place):
+    folder = run_folder(tmp_path)
+    options, name, line = place(folder)
+    code, out, err = herald(capsys, "validate", str(folder / "content_calendar.yaml"), *options)
     assert code == 1
-    assert f"content_calendar.yaml:{lines}:1: U+FEFF (byte order mark) is not allowed here" in err, err
+    assert f"{name}:{line}:1: U+FEFF (byte order mark) is not allowed here" in err, err
+    assert "did not find expected key" not in err
 
 
 def test_a_leading_bom_and_the_escape_stay_allowed(capsys, tmp_path):

@@ -4,9 +4,30 @@ the server started with."""
 
 from __future__ import annotations
 
+import pytest
+
 from scheduler.ledger import Ledger
 from scheduler.ledger.reads import remember_calendar
 from tests.test_web_review import CALENDAR, room, signed_in  # noqa: F401 - the fixture, shared
+
+REWORDED = CALENDAR.replace("Winter sale: 20% off", "Winter sale: 25% off")
+
+
+def record_running(url: str, commit: str, text: str) -> None:
+    """Record ``text`` as the calendar the engine runs (at ``commit``), as the engine does."""
+    ledger = Ledger(url)
+    remember_calendar(ledger.db, commit, text)
+    ledger.close()
+
+
+@pytest.fixture
+def reworded(room):  # noqa: F811
+    """The room signed in, with the engine running the room's first calendar (abc123) and the file
+    saved since with one post reworded (20% off is now 25% off)."""
+    calendar, _status, url = room.files
+    record_running(url, "abc123", CALENDAR)
+    calendar.write_text(REWORDED)
+    return signed_in(room)
 
 
 def counted(monkeypatch) -> list[int]:
@@ -24,24 +45,17 @@ def counted(monkeypatch) -> list[int]:
     return calls
 
 
-def test_a_repeated_diff_is_not_made_again_until_a_side_changes(room, monkeypatch):  # noqa: F811
-    calendar, _status, url = room.files
-    ledger = Ledger(url)
-    remember_calendar(ledger.db, "abc123", CALENDAR)
-    ledger.close()
-    calendar.write_text(CALENDAR.replace("Winter sale: 20% off", "Winter sale: 25% off"))
+def test_a_repeated_diff_is_not_made_again_until_a_side_changes(reworded, monkeypatch):
+    calendar, _status, url = reworded.files
     calls = counted(monkeypatch)
-    signed_in(room)
-    first = room.get("/review/diff").text
+    first = reworded.get("/review/diff").text
     assert "1 reworded" in first and calls == [1]
-    assert room.get("/review/diff").text == first and calls == [1]  # nothing changed: the same page, not made again
+    assert reworded.get("/review/diff").text == first and calls == [1]  # nothing changed: the same page, not made again
     calendar.write_text(CALENDAR.replace("Winter sale: 20% off", "Winter sale: 30% off"))
-    changed = room.get("/review/diff").text
+    changed = reworded.get("/review/diff").text
     assert "30% off" in changed and calls == [1, 1]  # the file changed
-    ledger = Ledger(url)
-    remember_calendar(ledger.db, "def456", CALENDAR.replace("Winter sale: 20% off", "Winter sale: 30% off"))
-    ledger.close()
-    same = room.get("/review/diff").text
+    record_running(url, "def456", CALENDAR.replace("Winter sale: 20% off", "Winter sale: 30% off"))
+    same = reworded.get("/review/diff").text
     assert "(def456)" in same and "0 reworded" in same and calls == [1, 1, 1]  # the running calendar changed
 
 
@@ -70,18 +84,12 @@ class _Evicting(dict):
         return found
 
 
-def test_an_entry_evicted_by_another_request_is_no_error(room, monkeypatch):  # noqa: F811
+def test_an_entry_evicted_by_another_request_is_no_error(reworded, monkeypatch):
     from scheduler.web import review
 
-    calendar, _status, url = room.files
-    ledger = Ledger(url)
-    remember_calendar(ledger.db, "abc123", CALENDAR)
-    ledger.close()
-    calendar.write_text(CALENDAR.replace("Winter sale: 20% off", "Winter sale: 25% off"))
-    signed_in(room)
-    first = room.get("/review/diff")
+    first = reworded.get("/review/diff")
     assert first.status_code == 200 and "1 reworded" in first.text
     monkeypatch.setattr(review, "_diff_pages", _Evicting(review._diff_pages))
     monkeypatch.setattr(review, "_other_sides", _Evicting(review._other_sides))
-    again = room.get("/review/diff")
+    again = reworded.get("/review/diff")
     assert again.status_code == 200 and "1 reworded" in again.text

@@ -230,8 +230,13 @@ def _loaded(result: Any) -> Any:
 
 
 SITE_MARKER = ".herald-site"  # in a folder export-site wrote: its files may be replaced
-SITE_NAMES = {"api", "brand", "brand.css", "favicon.svg", "feed.atom", "feed.json", "history", "incidents",
-              "index.html", "maintenance", "static", "status.ics", SITE_MARKER}  # what an export writes at its top
+
+
+def site_names() -> frozenset[str]:
+    """What an export writes at the folder's top: the renderer's names (its SITE_TOP) and the marker."""
+    from ..render.site import SITE_TOP
+
+    return SITE_TOP | {SITE_MARKER}
 
 
 def site_folder(directory: str, inputs: tuple[str, ...]) -> None:
@@ -254,7 +259,7 @@ def site_folder(directory: str, inputs: tuple[str, ...]) -> None:
     if held:
         raise UsageError(f"{directory}: holds {' and '.join(held)}; the site goes in a folder of its own, "
                          "e.g. herald export-site -o public/")
-    other = sorted(set(os.listdir(directory)) - SITE_NAMES)
+    other = sorted(set(os.listdir(directory)) - site_names())
     if other and not os.path.isfile(os.path.join(directory, SITE_MARKER)):
         listed = ", ".join(other[:3]) + (", …" if len(other) > 3 else "")
         raise UsageError(f"{directory}: holds other files than a site export ({listed}); give an empty or new "
@@ -268,15 +273,15 @@ def write_site(directory: str, renderer: Any, css: str, logo: str | None) -> lis
 
     from ..files import make_folder, write_atomic
 
-    files = renderer.site_files()
+    image = None
+    if logo:
+        with open(logo, "rb") as fh:
+            image = fh.read()
+    files = renderer.site_files(css, image)
     try:
         make_folder(directory)
     except OSError as exc:
         raise UsageError(f"{directory}: cannot make this folder ({exc.strerror})") from None
-    files["brand.css"] = css
-    if logo:
-        with open(logo, "rb") as fh:
-            files["brand/logo"] = fh.read()
     for name, body in files.items():
         write_atomic(os.path.join(directory, name), body)
     write_atomic(os.path.join(directory, SITE_MARKER), "written by herald export-site: its files are replaced "

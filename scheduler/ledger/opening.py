@@ -22,7 +22,8 @@ SQLite (the default, ``.herald/state.db`` beside the calendar):
 
 On any backend, a ledger that recorded publications and has none now was emptied by hand
 (``herald prune`` removes the high-water mark, ``herald_meta``'s ``published`` row, when it
-empties it; the row is written in the transaction that creates the first publication).
+empties it; the row is written in the transaction that creates the first publication, or by the
+first recording of a ledger an older Herald filled: opening a ledger never writes it).
 
 PostgreSQL: the schema is checked and created inside one transaction holding an advisory
 lock, so engines starting together on an empty database all succeed; a database with some
@@ -57,7 +58,6 @@ from .schema import (
     metadata,
     migrate,
     publications_table,
-    set_published,
 )
 
 log = logging.getLogger("herald.ledger")
@@ -263,15 +263,13 @@ def _set_up_schema(c: Connection, where: str, *, empty_is_new: bool) -> None:
 
 def _check_high_water(c: Connection, where: str) -> None:
     """A ledger that recorded publications and has none now had them deleted (by hand, not by
-    ``herald prune``, which removes the mark when it empties the table): refused.  A ledger with
-    publications and no mark (older than the mark) gets it."""
+    ``herald prune``, which removes the mark when it empties the table): refused.  Only read: a
+    ledger with publications and no mark (older than the mark) gets it from its next recording
+    (:meth:`Publications._recorded`), not from a command that only reads it."""
     marked = c.execute(select(meta_table.c.value).where(meta_table.c.name == PUBLISHED)).first() is not None
-    has_rows = c.execute(select(publications_table.c.key).limit(1)).first() is not None
-    if marked and not has_rows:
+    if marked and c.execute(select(publications_table.c.key).limit(1)).first() is None:
         raise BrokenLedger(where, "had publications and now has none (its herald_publications rows were deleted, "
                                   "not by herald prune)")
-    if has_rows and not marked:
-        set_published(c)
 
 
 # -- PostgreSQL -------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from .schema import autocommit, aware, publications_table, set_published, storable, to_db
+from .schema import autocommit, aware, mark_if_published, publications_table, set_published, storable, to_db
 
 P = publications_table.c
 
@@ -141,6 +141,7 @@ class Publications:
     """The publication rows of a ledger's database ``db``."""
 
     db: Engine
+    _marked = False  # the high-water mark is known to be there (written or checked by this process)
 
     def __init__(self, db: Engine):
         self.db = db
@@ -148,6 +149,14 @@ class Publications:
     @property
     def _auto(self) -> Engine:
         return autocommit(self.db)
+
+    def _recorded(self) -> None:
+        """After a change to a publication row: the ledger's high-water mark, once a process, for a
+        ledger an older Herald filled (a new row writes it in its own transaction)."""
+        if not self._marked:
+            with self.db.begin() as c:
+                mark_if_published(c)
+            self._marked = True
 
     def _insert_new(self, rows: list[dict[str, Any]]) -> list[Record]:
         """Insert ``rows``, but those whose key is there already (left as they are), in one
@@ -161,6 +170,7 @@ class Publications:
             created = [Record.from_row(r) for r in c.execute(statement, rows if len(rows) > 1 else rows[0]).all()]
             if created:
                 set_published(c)
+                self._marked = True
             return created
 
     # -- reading ---------------------------------------------------------------------
@@ -244,7 +254,10 @@ class Publications:
             row = c.execute(update(publications_table).where(
                 P.key == record.key, P.version == record.version).values(**values)
                 .returning(*publications_table.c)).first()
-        return Record.from_row(row) if row else None
+        if row is None:
+            return None
+        self._recorded()
+        return Record.from_row(row)
 
     def _swap_owned(self, key: str, owner: str, now: datetime, **values: Any) -> bool:
         """Compare-and-swap on a claim: apply ``values`` only if ``key`` is still claimed by
@@ -255,7 +268,10 @@ class Publications:
             row = c.execute(update(publications_table).where(
                 P.key == key, P.state == str(State.CLAIMED), P.lease_owner == storable(owner))
                 .values(**values).returning(P.key)).first()
-        return row is not None
+        if row is None:
+            return False
+        self._recorded()
+        return True
 
     def claimed(self) -> list[Record]:
         with self._auto.connect() as c:

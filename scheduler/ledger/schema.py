@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     inspect,
+    select,
     update,
 )
 from sqlalchemy import text as sql_text
@@ -189,8 +190,10 @@ CORE_TABLES = frozenset({publications_table.name, meta_table.name})
 
 
 # The ledger's high-water mark: a meta row written in the transaction that creates the first
-# publication row, removed only by ``herald prune`` when it leaves no publication.  A ledger with
-# the mark and no publication had its rows deleted behind Herald's back (it would send them again).
+# publication row (in a ledger an older Herald filled, by this process's first recording), removed
+# only by ``herald prune`` when it leaves no publication; never written by opening the ledger (a
+# command that only reads it writes nothing).  A ledger with the mark and no publication had its
+# rows deleted behind Herald's back (it would send them again).
 PUBLISHED = "published"
 
 
@@ -201,6 +204,12 @@ def set_published(c: Connection) -> None:
     dialect = postgresql if c.dialect.name == "postgresql" else sqlite
     c.execute(dialect.insert(meta_table).values(name=PUBLISHED, value="publications recorded")
               .on_conflict_do_nothing(index_elements=[meta_table.c.name]))
+
+
+def mark_if_published(c: Connection) -> None:
+    """Write the high-water mark if the ledger holds publications (one an older Herald filled)."""
+    if c.execute(select(publications_table.c.key).limit(1)).first() is not None:
+        set_published(c)
 
 
 _AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()

@@ -80,6 +80,13 @@ class SiteData:
     base_url: str = ""  # absolute links in feeds, when known
 
 
+# The names at the top of a site folder: every file and folder :meth:`Renderer.site_files` may
+# write there.  `herald export-site` tells a previous export's folder by them (a folder holding
+# other names is the user's): a new top-level file is named here too, or tests/test_site_names.py fails.
+SITE_TOP = frozenset({"index.html", "history", "feed.atom", "feed.json", "status.ics", "favicon.svg", "incidents",
+                      "maintenance", "api", "static", "brand.css", "brand"})
+
+
 class Renderer:
     def __init__(self, data: SiteData):
         self.data = data
@@ -438,8 +445,10 @@ class Renderer:
             group["status"] = max(group["status"], c["status"], key=SEVERITY.index)
         return components if listed_only else [*groups.values(), *components]
 
-    def site_files(self) -> dict[str, str | bytes]:
-        """The whole site as files, by path: what ``herald export-site`` and the channel write."""
+    def site_files(self, css: str | None = None, logo: bytes | None = None) -> dict[str, str | bytes]:
+        """The whole site as files, by path: what ``herald export-site`` writes; with ``css`` its
+        ``brand.css``, with ``logo`` its ``brand/logo``.  The names at the folder's top are
+        :data:`SITE_TOP`'s."""
         files: dict[str, str | bytes] = {"index.html": self.index("./"), "history/index.html": self.history_page("../"),
                                          "feed.atom": self.atom(), "feed.json": self.json_feed(),
                                          "status.ics": self.status_ics(), "favicon.svg": favicon(self.brand.color)}
@@ -451,6 +460,10 @@ class Renderer:
             files[f"api/v2/{name}"] = json.dumps(data, indent=1)
         for name in STATIC:
             files[f"static/{name}"] = static_file(name)
+        if css is not None:
+            files["brand.css"] = css
+        if logo is not None:
+            files["brand/logo"] = logo
         return files
 
 

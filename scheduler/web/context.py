@@ -15,7 +15,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -129,6 +129,7 @@ class WebContext:
     _open_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)  # opening the ledger
     _watch: LedgerWatch | None = field(default=None, init=False, repr=False)
     pages: Any = field(default=None, init=False, repr=False)  # scheduler.web.site.PageCache, once routed
+    _closers: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)  # run by close()
 
     @classmethod
     def from_environment(cls, calendar_path: str, status_path: str, ledger_url: str,
@@ -326,7 +327,16 @@ class WebContext:
         parts = (self.files_stamp(), snap.state, snap.stamps, self.clock.now().strftime("%Y%m%d%H%M"))
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Have :meth:`close` call ``closer`` (a background thread's stop, e.g. the review room's warm-up)."""
+        with self._lock:
+            self._closers.append(closer)
+
     def close(self) -> None:
+        with self._lock:
+            closers, self._closers = self._closers, []
+        for closer in closers:
+            closer()
         with self._lock:
             watch, self._watch = self._watch, None
         if watch is not None:

@@ -26,6 +26,7 @@ import os
 import re
 import threading
 import weakref
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -312,16 +313,19 @@ _checking = threading.Lock()
 
 
 class Warm:
-    """The calendar check of :func:`_checked`, run in a thread of its own when the server starts
-    and again after each save (the file's stamp polled every :attr:`interval` seconds), so that a
-    page finds it done, or waits for the one under way.  ``ready`` is set after each run."""
+    """The calendar check of :func:`_checked` (or ``check``), run in a thread of its own when the
+    server starts and again after each save (the file's stamp polled every :attr:`interval`
+    seconds), so that a page finds it done, or waits for the one under way.  ``ready`` is set
+    after each run.  Closing the context stops the thread (:meth:`close`)."""
 
     interval = 1.0
+    patience = 2.0  # seconds a close waits for a check under way (it ends on its own after it)
 
-    def __init__(self, ctx: WebContext):
+    def __init__(self, ctx: WebContext, check: Callable[[WebContext], Any] | None = None):
         self.ready = threading.Event()
         self._stop = threading.Event()
         self._kick = threading.Event()
+        self.check = check or _checked
         self.thread = threading.Thread(target=_warm_loop, args=(weakref.ref(ctx), self), name="herald-review-warm",
                                        daemon=True)
         self.thread.start()
@@ -333,6 +337,13 @@ class Warm:
     def stop(self) -> None:
         self._stop.set()
         self._kick.set()
+
+    def close(self) -> None:
+        """Stop the thread and wait for it, at most :attr:`patience` seconds (a check under way
+        is not cut short: it ends, then the thread, on its own)."""
+        self.stop()
+        if self.thread is not threading.current_thread():
+            self.thread.join(self.patience)
 
 
 def _warm_loop(ref: weakref.ref[WebContext], warm: Warm) -> None:
@@ -347,7 +358,7 @@ def _warm_loop(ref: weakref.ref[WebContext], warm: Warm) -> None:
         if stamp != seen:
             seen = stamp
             try:
-                _checked(ctx)
+                warm.check(ctx)
             except Exception as exc:  # noqa: BLE001 - a page will say it; the log says the warm-up failed
                 logging.getLogger("herald.web").warning("the review room could not check the calendar ahead: %s",
                                                         f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
@@ -357,9 +368,13 @@ def _warm_loop(ref: weakref.ref[WebContext], warm: Warm) -> None:
         warm._kick.clear()
 
 
-def warm(ctx: WebContext) -> Warm | None:
-    """The review room's warm-up (None when the room is off)."""
-    return Warm(ctx) if ctx.review_token else None
+def warm(ctx: WebContext, check: Callable[[WebContext], Any] | None = None) -> Warm | None:
+    """The review room's warm-up (None when the room is off), stopped when ``ctx`` closes."""
+    if not ctx.review_token:
+        return None
+    found = Warm(ctx, check)
+    ctx.on_close(found.close)
+    return found
 
 
 def _window(request: Request, calendar: Calendar, now: datetime) -> Window:
