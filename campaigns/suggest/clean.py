@@ -14,6 +14,7 @@ signature) so they are not taken for a topic.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from html import unescape
@@ -240,7 +241,7 @@ def noise_kind(subject: str, text: str) -> str:
 
     Thanks are judged on the customer's own lines (no quote of the shop's answer, no closing,
     no signature), and a subject that asks a question is the request whatever the body says."""
-    if _AUTO.search(subject) or _AUTO.search(text[:400]):
+    if _auto_reply(subject) or _auto_reply(text[:400]):
         return "auto-reply"
     if not _WORD.search(text):
         return "empty"
@@ -290,14 +291,19 @@ class Boilerplate:
         return found
 
     def learn(self, requests: Sequence[Sequence[str]]) -> Boilerplate:
-        keyed = [[self.key(line) for line in lines] for lines in requests]
-        where: dict[str, list[int]] = {}
-        for i, keys in enumerate(keyed):
-            for k in set(keys):
-                where.setdefault(k, []).append(i)
+        folded: dict[int, list[str]] = {}  # requests cleaned once share their list of lines: folded once
+        keyed = [folded.get(id(lines)) or folded.setdefault(id(lines), [self.key(line) for line in lines])
+                 for lines in requests]
+        counts = Counter(k for keys in keyed for k in set(keys))  # requests that carry each line
         floor = max(self.least, int(self.share * len(requests)))
-        candidates = [k for k, found in where.items() if len(found) >= floor and k]
-        self.lines = frozenset(self._scattered(candidates, [[keyed[i] for i in where[k][:300]] for k in candidates]))
+        where: dict[str, list[int]] = {k: [] for k, n in counts.items() if n >= floor and k}
+        for i, keys in enumerate(keyed):  # the first 300 requests that carry each candidate
+            for k in set(keys):
+                found = where.get(k)
+                if found is not None and len(found) < 300:
+                    found.append(i)
+        candidates = list(where)
+        self.lines = frozenset(self._scattered(candidates, [[keyed[i] for i in where[k]] for k in candidates]))
         return self
 
     def _scattered(self, candidates: list[str], keyed: list[list[list[str]]]) -> list[str]:
@@ -323,3 +329,17 @@ class Boilerplate:
 
     def strip(self, lines: Iterable[str]) -> list[str]:
         return [line for line in lines if self.key(line) not in self.lines]
+
+
+# _AUTO without its (?i), searched in lowercased text: the same matches in a text of Latin-1
+# characters (their lowercase is one character, and none of them is a case variant of another
+# character beyond its own upper and lower case), five times faster than a case-insensitive search
+_AUTO_FOLDED = (re.compile(_AUTO.pattern[4:]) if _AUTO.pattern.startswith("(?i)")
+                and _AUTO.pattern == _AUTO.pattern.lower() else None)
+
+
+def _auto_reply(text: str) -> bool:
+    """Whether ``text`` says it is an automatic reply (:data:`_AUTO` finds it)."""
+    if _AUTO_FOLDED is not None and (text.isascii() or max(text) <= "\xff"):
+        return _AUTO_FOLDED.search(text.lower()) is not None
+    return _AUTO.search(text) is not None
