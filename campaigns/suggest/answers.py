@@ -27,7 +27,7 @@ from .words import strip_accents
 __all__ = ["Answer", "Match", "brand_answers", "mask_credentials", "public_link", "rank", "read_answers"]
 
 GOOD = 4.0  # least BM25 score of a good answer
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<[^<>]{1,400}>")
 _WORD = re.compile(r"(?u)\b[^\W\d_][\w]+\b")
 
 # What customers call the link the calendar names (order tracking first: it answers most).
@@ -60,7 +60,7 @@ class Match:
         return self.score >= self.threshold
 
 
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@:]+:[^/\s@]+@")
+_USERINFO = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}://)[^/\s@:]{1,256}:[^/\s@]{1,256}@")
 _SECRET_PARAM = re.compile(r"(?i)([?&](?:token|access_token|api_key|apikey|key|secret|password|sig)=)[^&\s#]+")
 
 
@@ -70,6 +70,7 @@ def mask_credentials(text: str) -> str:
     return _SECRET_PARAM.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
 
 
+LINK_LENGTH = 2_000  # the longest link published (browsers and networks take about this much)
 _SECRET_NAMES = frozenset({"token", "access_token", "api_key", "apikey", "key", "secret", "password", "sig",
                            "signature", "auth", "auth_token", "session", "sid"})
 _UNSAFE = re.compile("[\\s\"'<>\\\\`{}|^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
@@ -83,6 +84,8 @@ def public_link(url: str) -> tuple[str | None, str]:
     (spaces, line breaks, quotes, angle brackets, control or bidirectional characters): else
     None.  Credentials in it (``user:password@``, ``?token=…``) are taken out, never published."""
     url = url.strip()
+    if len(url) > LINK_LENGTH:
+        return None, f"a link of {len(url):,} characters (at most {LINK_LENGTH:,})"
     bad = _UNSAFE.search(url)
     if bad:
         return None, f"the link has {_named(bad.group())} in it"
@@ -265,6 +268,8 @@ def _read_answers(path: str) -> list[Answer]:
             return _articles(path, json.loads(text))
         except json.JSONDecodeError as exc:
             raise InvalidInput([Problem(path, exc.lineno, exc.colno, f"not JSON: {exc.msg}")]) from None
+        except RecursionError:
+            raise InvalidInput([Problem(path, 1, 1, "not JSON that can be read: nested too deeply")]) from None
     if path.endswith((".yaml", ".yml")):
         return _faq(path, _yaml_entries(path, text), [])
     reader = csv.DictReader(text.splitlines())

@@ -21,7 +21,8 @@ from html import unescape
 
 __all__ = ["Boilerplate", "clean", "clean_lines", "line_key", "noise_kind", "redact_ids"]
 
-_HTML_BREAK = re.compile(r"(?i)<\s*(br|/p|/div|/li|/tr|p|div)\b[^>]*>")
+# every repetition bounded: a tag never closed is not read to the end of the text from each "<"
+_HTML_BREAK = re.compile(r"(?i)<\s{0,8}(br|/p|/div|/li|/tr|p|div)\b[^<>]{0,400}>")
 _HTML_TAG = re.compile(r"<[^>]{1,400}>")
 # A line that starts what the customer did not write: a quoted or forwarded mail, a signature.
 _CUT = re.compile(
@@ -45,7 +46,7 @@ _SENT_BY = re.compile(
     r"galaxy|samsung|huawei|xiaomi|pixel|smartphone|mobile?|phone|handy|telefon|tablet|device|dispositivo|"
     r"appareil|m[óo]vil|celular|telem[óo]vel|cellulare|telefoon|gmail|yahoo|spark|blackberry|windows)\b")
 _TRANSCRIPT = re.compile(r"^\s*\(\d{1,2}:\d{2}(:\d{2})?\s*([AaPp]\.?[Mm]\.?)?\)\s*(.*)$")
-_EVENT = re.compile(r"^\*{3}\s*(.*?)\s+(has joined|has left|joined|left)\b.*\*{3}$")
+_EVENT = re.compile(r"^\*{3}\s*(.{0,200}?)\s+(has joined|has left|joined|left)\b.{0,200}\*{3}$")
 _META = re.compile(r"(?i)^\s*(chat started|chat length|answered by|url|conversation with|chat with|"
                    r"conversation id|visitor id|rating|tags)\b.*$")
 _GREETING = re.compile(
@@ -71,10 +72,13 @@ _CLOSING = (
 _CLOSINGS = rf"({_CLOSING}([\s,]+((and|und|y|et|e|en|&)\s+)?{_CLOSING})*)"
 # a closing and what follows it on its line ("Thanks, John")
 _SIGNED = re.compile(rf"(?i)^\s*{_CLOSINGS}(?![^\W_])[\s,.!]*(?P<rest>.*?)[\s.!]*$")
+# the characters of one line that are read: a customer's line is far shorter, and the line patterns
+# below then cost a bounded time whatever the line (a 50,000-space line took minutes)
+LINE_READ = 2_000
 NAME_WORDS = 3  # most words of a name signing a message ("Anna-Lena Maier", "Jean de la Tour")
 # tried at the start of a word only (``(?<!\S)``): from every character of a long word, each would
 # scan to its end, and a 50,000-character word took minutes
-_EMAIL = re.compile(r"(?<!\S)\S+@\S+\.\w+")
+_EMAIL = re.compile(r"(?<!\S)[^\s@]{1,64}@[^\s@]{1,253}\.\w+")
 _URL = re.compile(r"(?i)\b(https?://|www\.)\S+")
 _DIGITS = re.compile(r"\d")
 _WITH_DIGIT = re.compile(r"(?<!\S)\S*\d\S*")
@@ -166,10 +170,15 @@ def clean_lines(text: str) -> list[str]:
     return _written(text)[0]
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of ``text`` without its HTML, each its first :data:`LINE_READ` characters."""
+    return [line[:LINE_READ] for line in _html(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+
+
 def _written(text: str) -> tuple[list[str], bool]:
     """:func:`clean_lines`, and whether the message is signed with a name after its closing
     ("Thanks, John"; "Thank you," then "Maria")."""
-    lines = _html(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _lines(text)
     spoken = _transcript(lines)
     if spoken is not None:
         lines = spoken

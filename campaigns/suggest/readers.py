@@ -75,8 +75,16 @@ _PLAIN = {**{c: None for c in (*range(0x20), *range(0x7f, 0xa0), *range(0x202a, 
           **{c: "\n" for c in (0x0b, 0x0c, 0x85, 0x2028, 0x2029)}}
 
 
+# The characters of one field of a request that are read: a question is far shorter, and what is
+# read later (HTML, transcripts, quotes) is then bounded whatever a file holds (a 5 MB subject
+# took a minute); the same bound as a post's text in the calendar's checks.
+FIELD_READ = 100_000
+
+
 def plain(text: str) -> str:
-    """``text`` without control characters and bidi overrides; Unicode line separators as line breaks."""
+    """``text`` (its first :data:`FIELD_READ` characters) without control characters and bidi
+    overrides; Unicode line separators as line breaks."""
+    text = text[:FIELD_READ]
     return text.translate(_PLAIN) if _HIDDEN.search(text) else text
 
 
@@ -410,7 +418,7 @@ def date_order(path: str, encoding: str, column: int) -> str:
 def _int(path: str, line: int, col: int, text: str, what: str, low: int, high: int) -> int:
     try:
         value = int(float(text.replace(",", "")))
-    except ValueError:
+    except (ValueError, OverflowError):  # "inf", "1e400"
         raise InvalidInput([Problem(path, line, col, f"{what} {text!r} is not a number")]) from None
     if not low <= value <= high:
         raise InvalidInput([Problem(path, line, col, f"{what} {value} is not between {low} and {high}")])
@@ -577,7 +585,7 @@ def _one_per_line(first: str) -> bool:
     """Whether the first line is a whole ticket (newline-delimited JSON) rather than the start of one document."""
     try:
         obj, end = json.JSONDecoder().raw_decode(first)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
     return end == len(first) and isinstance(obj, dict) and "tickets" not in obj
 
@@ -611,6 +619,8 @@ class _Document:
             found, self.at = self.decoder.raw_decode(self.whole, self.at)
         except json.JSONDecodeError as exc:
             raise self.fail(exc.msg, exc.pos) from None
+        except RecursionError:
+            raise self.fail("nested too deeply", self.at) from None
         return found
 
     def expect(self, what: str, message: str) -> None:

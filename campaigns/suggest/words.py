@@ -34,6 +34,7 @@ TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")
 COMPOUNDING = frozenset({"de", "nl"})  # languages that write compounds as one word
 COMPOUND_HEAD = 5  # least length of the stem a compound begins with
 COMPOUND_REST = 3  # ... and of what follows it
+COMPOUND_LONGEST = 30  # ... and the longest (a 100,000-letter word is not tried at every length)
 # separable particles, which change what their verb means ("send the tent back": return it)
 PARTICLES = {"en": frozenset({"back"}), "de": frozenset({"zurück", "zuruck", "zurueck"}), "nl": frozenset({"terug"})}
 PARTICLE_REACH = 6  # how many words before its particle a verb may be (in one clause)
@@ -293,7 +294,7 @@ class Words:
         if language not in COMPOUNDING:
             return ""
         concepts = self._concepts(language)
-        for end in range(len(folded) - COMPOUND_REST, COMPOUND_HEAD - 1, -1):
+        for end in range(min(len(folded) - COMPOUND_REST, COMPOUND_LONGEST), COMPOUND_HEAD - 1, -1):
             concept = concepts.get(folded[:end])
             if concept:
                 return concept

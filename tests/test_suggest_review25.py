@@ -1,0 +1,88 @@
+"""`herald suggest` against what a cold review found (issue 25, 2026-12-07): inputs whose reading
+took minutes (patterns that read a long line or word again from each of its characters), and
+inputs that ended in "unexpected error" instead of a located one.  Each text below took from 8 s
+to more than two minutes before; none asserts a time (the suite would hang on a regression)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from campaigns.errors import InvalidInput
+from campaigns.suggest.answers import mask_credentials, public_link, read_answers
+from campaigns.suggest.clean import clean, clean_lines, redact_ids
+from campaigns.suggest.readers import FIELD_READ, plain, read_requests
+from campaigns.suggest.words import Words
+
+LONG = 100_000
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks x" + " " * LONG + "y",  # a closing, then a line of spaces (the signed-closing pattern)
+    "(10:00 AM) *** " + " " * LONG + "x",  # a transcript event never closed
+    "a@" * (LONG // 2),  # one word of at-signs (the address pattern)
+    "<p " * (LONG // 3),  # tags never closed (the HTML line-break pattern)
+    "<" * LONG,
+    "Where is my order?\n" + "x" * LONG,
+])
+def test_a_hostile_line_is_read_in_bounded_time_and_the_question_kept(text):
+    lines = clean_lines(text + "\nWhere is my parcel?")
+    assert all(len(line) <= 2_000 for line in lines)
+    assert clean(text) is not None and redact_ids(text) is not None
+
+
+def test_a_field_is_read_up_to_its_bound():
+    assert len(plain("x" * (FIELD_READ + 10))) == FIELD_READ
+
+
+def test_a_long_compound_word_is_tried_at_a_bounded_length():
+    words = Words(["de"])
+    words.word("de", "bestellung" + "x" * LONG)  # tried at 30 lengths, not 100,000
+    assert words.word("de", "Bestellnummer".lower()) == "~order"
+
+
+def test_a_long_link_is_left_out_and_credentials_are_masked_in_bounded_time():
+    link, why = public_link("https://" + "a." * (LONG // 2))
+    assert link is None and "characters" in why
+    assert mask_credentials("a." * (LONG // 2)) == "a." * (LONG // 2)
+    assert mask_credentials("see https://u:p@x.example/a") == "see https://***@x.example/a"
+
+
+def test_an_article_body_of_unclosed_tags_is_read(tmp_path):
+    doc = {"articles": [{"id": 1, "title": "Returns", "body": "<" * LONG + " send it back", "locale": "en-us",
+                         "html_url": "https://help.example/a/1"}]}
+    (tmp_path / "hc.json").write_text(json.dumps(doc), encoding="utf-8")
+    (answer,) = read_answers(str(tmp_path / "hc.json"))
+    assert "send it back" in answer.text
+
+
+@pytest.mark.parametrize("count", ["inf", "1e400", "-inf", "nan"])
+def test_a_count_that_is_no_finite_number_is_a_located_error(tmp_path, count):
+    path = tmp_path / "search.csv"
+    path.write_text(f"question,count\nWhere is my order,{count}\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        list(read_requests(str(path)))
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.col) == (2, 2) and "count" in problem.message
+
+
+@pytest.mark.parametrize("document", [
+    '{"tickets": ' + "[" * 200_000 + "]" * 200_000 + "}",
+    "[" * 200_000 + "]" * 200_000,
+])
+def test_tickets_nested_too_deeply_are_a_located_error(tmp_path, document):
+    path = tmp_path / "tickets.json"
+    path.write_text(document, encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        list(read_requests(str(path)))
+    assert "nested too deeply" in caught.value.problems[0].message
+
+
+def test_a_help_centre_nested_too_deeply_is_a_located_error(tmp_path: Path):
+    path = tmp_path / "hc.json"
+    path.write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        read_answers(str(path))
+    assert "nested too deeply" in caught.value.problems[0].message
