@@ -162,11 +162,9 @@ def _is_name(words: list[str]) -> bool:
 @lru_cache(maxsize=1)
 def _little_words() -> frozenset[str]:
     """The stop words of every language :mod:`.words` reads (the stop-words package's lists)."""
-    from stop_words import get_stop_words
+    from .words import LANGUAGES, stop_words_of
 
-    from .words import LANGUAGES
-
-    return frozenset(w.lower() for code in LANGUAGES for w in get_stop_words(code))
+    return frozenset(w for code in LANGUAGES for w in stop_words_of(code))
 
 
 def clean(text: str) -> str:

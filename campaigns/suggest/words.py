@@ -18,12 +18,25 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["LANGUAGES", "Words", "detect", "language_of_locale", "strip_accents"]
+__all__ = ["LANGUAGES", "Words", "detect", "language_of_locale", "stop_words_of", "strip_accents"]
 
-# The languages lingua chooses among: those shops write in most (a small set is faster and surer).
-LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl")
+# The languages lingua chooses among: every one it tells apart (its models ship in the package).  A
+# file's own languages are learnt from a sample of its texts (LANGUAGE_SAMPLE), the rest are read
+# among those only: detecting among many costs only on that sample.
+LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl", "pl", "cs", "sk", "sl", "hr", "bs", "sr", "hu", "ro", "bg",
+             "el", "sv", "da", "nb", "nn", "fi", "et", "lv", "lt", "ga", "cy", "ca", "eu", "is", "sq", "mk",
+             "tr", "az", "ru", "uk", "be", "kk", "mn", "hy", "ka", "he", "ar", "fa", "ur", "hi", "bn", "pa", "gu",
+             "mr", "ta", "te", "id", "ms", "tl", "vi", "th", "ja", "zh", "ko", "af", "sw", "so", "yo", "zu", "xh",
+             "st", "tn", "ts", "sn", "lg", "mi", "la", "eo")
+# Each language's Snowball stemmer (a close language's where it has none of its own); a language
+# without one keeps its words as they are, accents folded.
 SNOWBALL = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "pt": "portuguese",
-            "it": "italian", "nl": "dutch"}
+            "it": "italian", "nl": "dutch", "pl": "polish", "cs": "czech", "sk": "czech", "sr": "serbian",
+            "hr": "serbian", "bs": "serbian", "hu": "hungarian", "ro": "romanian", "el": "greek", "sv": "swedish",
+            "da": "danish", "nb": "norwegian", "nn": "norwegian", "fi": "finnish", "et": "estonian",
+            "lt": "lithuanian", "ga": "irish", "ca": "catalan", "eu": "basque", "tr": "turkish", "ru": "russian",
+            "hy": "armenian", "ar": "arabic", "fa": "persian", "hi": "hindi", "ta": "tamil", "id": "indonesian",
+            "ms": "indonesian", "st": "sesotho", "eo": "esperanto"}
 SHORT = 24  # texts shorter than this are taken to be in the calendar's language
 LANGUAGE_SAMPLE = 5000  # long texts read to learn which languages a file is written in (the rest among those only)
 REPRESENTED = 0.05  # least share of a file's texts in a language for it to be one the file is written in
@@ -113,6 +126,95 @@ CONCEPTS: dict[str, str] = {
 }
 
 
+# The same concepts in more languages, one table each (appended to CONCEPTS below).  Words that mean
+# something else in another language ("var": Swedish "where", Turkish "there is") are left out: a
+# word is read as its concept in any language it is written in.
+MORE_CONCEPTS: dict[str, dict[str, str]] = {
+    "it": {"order": "ordinato ordinati ordini acquistato acquisto comprato", "track": "tracciare tracking traccia",
+           "arrive": "arriva arrivare arrivata arrivati ritardo ricevere", "ship": "spedito spedita spedire corriere "
+           "consegna consegnato consegnare", "return": "restituire restituzione rendere", "refund": "rimborsare rimborsato",
+           "warranty": "difetto difettoso guasto", "password": "password", "login": "accedere accesso account",
+           "invoice": "fatture ricevuta", "payment": "pagare pagato carta", "change": "modificare correggere",
+           "size": "taglie misura", "cancel": "annullamento disdire", "discount": "codice_sconto coupon promozionale"},
+    "pt": {"order": "encomendas encomendei pedido comprei", "where": "cadê", "track": "rastrear rastreio",
+           "arrive": "chegar chegada atrasado recebi", "ship": "entrega entregue enviado transportadora",
+           "return": "devolver devolvi", "refund": "reembolsar estorno", "warranty": "defeito defeituoso avariado",
+           "invoice": "faturas recibo", "payment": "pagar paguei", "size": "tamanhos", "cancel": "cancelar",
+           "discount": "cupom cupão promocional"},
+    "nl": {"order": "bestellingen besteld bestelde gekocht", "track": "volgcode traceren",
+           "arrive": "aangekomen bezorgd vertraging", "ship": "verzonden bezorging levering geleverd pakketje",
+           "return": "retourneren terugsturen", "refund": "terugbetalen", "warranty": "defect garantie",
+           "invoice": "facturen", "payment": "betalen betaald", "size": "maten", "cancel": "annuleren",
+           "discount": "kortingscode kortingscode"},
+    "pl": {"order": "zamówienie zamówienia zamówieniu zamówieniem zamówiłem zamówiłam zamówić kupiłem kupiłam zakup",
+           "where": "gdzie", "when": "kiedy", "track": "śledzenie śledzenia śledzić status",
+           "arrive": "dotarła dotarło dotarł doszła przyszła przyszło przyjechał otrzymałem otrzymałam dostałem "
+                     "dostałam czekam opóźnienie opóźniona",
+           "ship": "paczka paczki paczkę przesyłka przesyłki przesyłkę dostawa dostawy dostawę dostarczyć "
+                   "dostarczenie wysyłka wysyłki wysłać wysłane kurier kuriera",
+           "return": "zwrot zwrotu zwroty zwrotów zwrócić zwracać odesłać odesłałem oddać",
+           "refund": "pieniądze pieniędzy zwrot_pieniędzy",
+           "warranty": "gwarancja gwarancji gwarancją gwarancyjna reklamacja reklamacji wadliwy wada usterka zepsuty",
+           "damaged": "uszkodzony uszkodzona uszkodzone uszkodzenie pęknięty pęknięta porysowany",
+           "password": "hasło hasła hasłem", "login": "zalogować zalogowanie logowanie konto konta",
+           "invoice": "faktura faktury fakturę fakturze fakturą rachunek paragon",
+           "payment": "płatność płatności zapłacić zapłaciłem zapłaciłam przelew", "address": "adres adresu adresie",
+           "change": "zmienić zmiana zmianę poprawić zmiany", "size": "rozmiar rozmiaru rozmiarze rozmiary",
+           "cancel": "anulować anulowanie rezygnacja", "discount": "rabat rabatu rabatowy zniżka zniżki zniżkę kupon "
+           "promocja promocyjny"},
+    "cs": {"order": "objednávka objednávku objednávky objednal", "where": "kde", "when": "kdy",
+           "track": "sledování sledovat", "ship": "zásilka zásilku balík doprava doručení doručit kurýr",
+           "return": "vrácení vrátit", "refund": "peníze", "warranty": "záruka záruky reklamace vadný",
+           "damaged": "poškozený poškozené", "password": "heslo hesla", "invoice": "faktura fakturu faktury",
+           "payment": "platba platbu zaplatit", "address": "adresa adresu", "size": "velikost velikosti",
+           "cancel": "zrušit zrušení", "discount": "sleva slevový slevu"},
+    "sv": {"order": "beställning beställningen beställde", "track": "spåra spårning", "arrive": "kommit levererats",
+           "ship": "paket paketet leverans frakt", "return": "retur returnera", "refund": "återbetalning pengarna",
+           "warranty": "garanti reklamation trasig", "password": "lösenord", "login": "logga konto",
+           "invoice": "faktura fakturan kvitto", "payment": "betalning betala", "address": "adressen",
+           "size": "storlek storleken", "cancel": "avbeställa", "discount": "rabattkod rabatt"},
+    "da": {"order": "bestilling ordre bestilte", "where": "hvor", "track": "sporing spore",
+           "ship": "pakken levering forsendelse", "return": "returnere returnering", "refund": "tilbagebetaling pengene",
+           "warranty": "reklamation", "password": "adgangskode", "invoice": "fakturaen kvittering",
+           "payment": "betaling", "size": "størrelse", "cancel": "annullere", "discount": "rabatkode"},
+    "nb": {"order": "bestillingen", "track": "sporing", "ship": "pakke leveranse", "return": "returnere",
+           "refund": "refusjon", "password": "passord", "invoice": "fakturaen kvittering", "size": "størrelse",
+           "discount": "rabattkode"},
+    "fi": {"order": "tilaus tilaukseni tilasin", "where": "missä", "when": "milloin", "track": "seuranta seurata",
+           "ship": "paketti toimitus lähetys", "return": "palautus palauttaa", "refund": "hyvitys rahat",
+           "warranty": "takuu", "password": "salasana", "invoice": "lasku laskun kuitti", "payment": "maksu",
+           "address": "osoite osoitteen", "size": "koko koon", "cancel": "peruuttaa", "discount": "alennus alennuskoodi"},
+    "tr": {"order": "sipariş siparişim siparişimi", "where": "nerede", "when": "zaman", "track": "takip",
+           "ship": "kargo teslimat paket", "return": "iade", "refund": "para_iadesi", "warranty": "garanti arızalı bozuk",
+           "damaged": "hasarlı", "password": "şifre şifremi parola", "login": "giriş hesap hesabım",
+           "invoice": "fatura faturayı", "payment": "ödeme", "address": "adres adresi", "change": "değiştirmek",
+           "size": "beden", "cancel": "iptal", "discount": "indirim kupon"},
+    "ru": {"order": "заказ заказа заказал заказала", "where": "где", "when": "когда", "track": "отследить трек",
+           "arrive": "пришел пришла пришло получил получила", "ship": "посылка посылку доставка доставки курьер",
+           "return": "возврат вернуть", "refund": "деньги", "warranty": "гарантия гарантии брак",
+           "damaged": "поврежден повреждена", "password": "пароль", "login": "войти аккаунт",
+           "invoice": "счет чек", "payment": "оплата оплатить", "address": "адрес", "change": "изменить",
+           "size": "размер", "cancel": "отменить", "discount": "скидка промокод купон"},
+    "uk": {"order": "замовлення замовив замовила", "where": "де", "when": "коли", "track": "відстежити",
+           "arrive": "прийшло отримав отримала", "ship": "посилка посилку доставка кур'єр", "return": "повернення повернути",
+           "refund": "гроші", "warranty": "гарантія гарантії", "password": "пароль", "invoice": "рахунок",
+           "payment": "оплата", "address": "адресу адреса", "change": "змінити", "size": "розмір",
+           "cancel": "скасувати", "discount": "знижка промокод"},
+    "ro": {"order": "comanda comandă comenzii", "where": "unde", "when": "când", "track": "urmărire urmări",
+           "ship": "colet livrare livrat curier", "return": "retur returnare", "refund": "rambursare banii",
+           "warranty": "garanție garanția defect", "password": "parola parolă", "invoice": "factura factură",
+           "payment": "plata plată", "address": "adresa adresă", "size": "mărime mărimea", "cancel": "anula anulare",
+           "discount": "reducere cupon"},
+    "hu": {"order": "rendelés rendelésem rendeltem", "where": "hol", "when": "mikor", "track": "nyomon_követés",
+           "ship": "csomag csomagom szállítás futár", "return": "visszaküldés visszaküldeni", "refund": "visszatérítés",
+           "warranty": "garancia jótállás", "password": "jelszó", "invoice": "számla számlát", "payment": "fizetés",
+           "address": "cím címet", "size": "méret", "cancel": "lemondani", "discount": "kedvezmény kupon"},
+}
+for _tables in MORE_CONCEPTS.values():
+    for _concept, _words in _tables.items():
+        CONCEPTS[_concept] += " " + _words
+
+
 def language_of_locale(locale: str) -> str:
     """``es-mx`` → ``es``."""
     return locale.split("-")[0].split("_")[0].lower()
@@ -181,6 +283,14 @@ def _detect(texts: list[str], languages: tuple[str, ...]) -> list[str]:
     return [f.iso_code_639_1.name.lower() if f is not None else "" for f in found]
 
 
+@lru_cache(maxsize=None)
+def stop_words_of(code: str) -> frozenset[str]:
+    """The stop words of ``code`` (the stop-words package's list; none when it has no list)."""
+    from stop_words import LANGUAGE_MAPPING, get_stop_words
+
+    return frozenset(w.lower() for w in get_stop_words(code)) if code in LANGUAGE_MAPPING else frozenset()
+
+
 def _fold(word: str) -> str:
     return strip_accents(word)
 
@@ -190,12 +300,11 @@ class Words:
 
     def __init__(self, languages: Iterable[str] = LANGUAGES):
         import snowballstemmer
-        from stop_words import get_stop_words
 
         self.stemmers = {c: snowballstemmer.stemmer(SNOWBALL[c]) for c in SNOWBALL}
         self.stop: dict[str, frozenset[str]] = {}
-        for code in SNOWBALL:
-            words = set(get_stop_words(code))
+        for code in LANGUAGES:
+            words = set(stop_words_of(code))
             if code == "en":
                 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -217,7 +326,7 @@ class Words:
     def _concepts(self, language: str) -> dict[str, str]:
         """The shared vocabulary's stems in ``language`` (stemming it in every language costs
         time a file written in two does not need)."""
-        code = language if language in SNOWBALL else "en"
+        code = language if language in LANGUAGES else "en"
         found = self.concepts.get(code)
         if found is None:
             found = self.concepts[code] = {}
@@ -227,8 +336,8 @@ class Words:
         return found
 
     def _stem(self, language: str, word: str) -> str:
-        stemmer = self.stemmers.get(language) or self.stemmers["en"]
-        return strip_accents(stemmer.stemWord(word.lower()))
+        stemmer = self.stemmers.get(language if language in LANGUAGES else "en")
+        return strip_accents(stemmer.stemWord(word.lower()) if stemmer else word.lower())  # no stemmer: as written
 
     def word(self, language: str, word: str) -> str:
         """One word as the topics see it: ``~concept``, or its folded stem ('' for a stop word)."""
