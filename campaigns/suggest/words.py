@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 __all__ = ["LANGUAGES", "Words", "detect", "language_of_locale", "stop_words_of", "strip_accents"]
@@ -132,7 +132,8 @@ CONCEPTS: dict[str, str] = {
 MORE_CONCEPTS: dict[str, dict[str, str]] = {
     "it": {"order": "ordinato ordinati ordini acquistato acquisto comprato", "track": "tracciare tracking traccia",
            "arrive": "arriva arrivare arrivata arrivati ritardo ricevere", "ship": "spedito spedita spedire corriere "
-           "consegna consegnato consegnare", "return": "restituire restituzione rendere", "refund": "rimborsare rimborsato",
+           "consegna consegnato consegnare", "return": "restituire restituzione rendere",
+           "refund": "rimborsare rimborsato",
            "warranty": "difetto difettoso guasto", "password": "password", "login": "accedere accesso account",
            "invoice": "fatture ricevuta", "payment": "pagare pagato carta", "change": "modificare correggere",
            "size": "taglie misura", "cancel": "annullamento disdire", "discount": "codice_sconto coupon promozionale"},
@@ -174,7 +175,8 @@ MORE_CONCEPTS: dict[str, dict[str, str]] = {
            "invoice": "faktura fakturan kvitto", "payment": "betalning betala", "address": "adressen",
            "size": "storlek storleken", "cancel": "avbeställa", "discount": "rabattkod rabatt"},
     "da": {"order": "bestilling ordre bestilte", "where": "hvor", "track": "sporing spore",
-           "ship": "pakken levering forsendelse", "return": "returnere returnering", "refund": "tilbagebetaling pengene",
+           "ship": "pakken levering forsendelse", "return": "returnere returnering",
+           "refund": "tilbagebetaling pengene",
            "warranty": "reklamation", "password": "adgangskode", "invoice": "fakturaen kvittering",
            "payment": "betaling", "size": "størrelse", "cancel": "annullere", "discount": "rabatkode"},
     "nb": {"order": "bestillingen", "track": "sporing", "ship": "pakke leveranse", "return": "returnere",
@@ -183,9 +185,11 @@ MORE_CONCEPTS: dict[str, dict[str, str]] = {
     "fi": {"order": "tilaus tilaukseni tilasin", "where": "missä", "when": "milloin", "track": "seuranta seurata",
            "ship": "paketti toimitus lähetys", "return": "palautus palauttaa", "refund": "hyvitys rahat",
            "warranty": "takuu", "password": "salasana", "invoice": "lasku laskun kuitti", "payment": "maksu",
-           "address": "osoite osoitteen", "size": "koko koon", "cancel": "peruuttaa", "discount": "alennus alennuskoodi"},
+           "address": "osoite osoitteen", "size": "koko koon", "cancel": "peruuttaa",
+           "discount": "alennus alennuskoodi"},
     "tr": {"order": "sipariş siparişim siparişimi", "where": "nerede", "when": "zaman", "track": "takip",
-           "ship": "kargo teslimat paket", "return": "iade", "refund": "para_iadesi", "warranty": "garanti arızalı bozuk",
+           "ship": "kargo teslimat paket", "return": "iade", "refund": "para_iadesi",
+           "warranty": "garanti arızalı bozuk",
            "damaged": "hasarlı", "password": "şifre şifremi parola", "login": "giriş hesap hesabım",
            "invoice": "fatura faturayı", "payment": "ödeme", "address": "adres adresi", "change": "değiştirmek",
            "size": "beden", "cancel": "iptal", "discount": "indirim kupon"},
@@ -196,7 +200,8 @@ MORE_CONCEPTS: dict[str, dict[str, str]] = {
            "invoice": "счет чек", "payment": "оплата оплатить", "address": "адрес", "change": "изменить",
            "size": "размер", "cancel": "отменить", "discount": "скидка промокод купон"},
     "uk": {"order": "замовлення замовив замовила", "where": "де", "when": "коли", "track": "відстежити",
-           "arrive": "прийшло отримав отримала", "ship": "посилка посилку доставка кур'єр", "return": "повернення повернути",
+           "arrive": "прийшло отримав отримала", "ship": "посилка посилку доставка кур'єр",
+           "return": "повернення повернути",
            "refund": "гроші", "warranty": "гарантія гарантії", "password": "пароль", "invoice": "рахунок",
            "payment": "оплата", "address": "адресу адреса", "change": "змінити", "size": "розмір",
            "cancel": "скасувати", "discount": "знижка промокод"},
@@ -283,7 +288,7 @@ def _detect(texts: list[str], languages: tuple[str, ...]) -> list[str]:
     return [f.iso_code_639_1.name.lower() if f is not None else "" for f in found]
 
 
-@lru_cache(maxsize=None)
+@cache
 def stop_words_of(code: str) -> frozenset[str]:
     """The stop words of ``code`` (the stop-words package's list; none when it has no list)."""
     from stop_words import LANGUAGE_MAPPING, get_stop_words
