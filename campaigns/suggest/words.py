@@ -122,6 +122,9 @@ CONCEPTS: dict[str, str] = {
                 "anleitung schraube schrauben armar armado montaje instructivo tornillo tornillos monter notice vis "
                 "montar parafuso",
     "missing": "missing lacking fehlen fehlt fehlende falta faltan faltaba manque manquant faltando",
+    "battery": "battery batteries batería baterías akku akkus batterie batterien bateria baterias batteria batterie "
+               "accu bateria baterii baterię baterie akumulator baterie batteri batteriet akku akun аккумулятор "
+               "батарея батарею акумулятор",
     "zipper": "zipper zip zippers cierre cremallera reißverschluss reissverschluss rv fermeture zíper cerniera rits",
 }
 
@@ -136,7 +139,8 @@ MORE_CONCEPTS: dict[str, dict[str, str]] = {
            "refund": "rimborsare rimborsato",
            "warranty": "difetto difettoso guasto", "password": "password", "login": "accedere accesso account",
            "invoice": "fatture ricevuta", "payment": "pagare pagato carta", "change": "modificare correggere",
-           "size": "taglie misura", "cancel": "annullamento disdire", "discount": "codice_sconto coupon promozionale"},
+           "size": "taglie misura", "cancel": "annullamento disdire",
+           "discount": "codice codice_sconto coupon promozionale"},
     "pt": {"order": "encomendas encomendei pedido comprei", "where": "cadê", "track": "rastrear rastreio",
            "arrive": "chegar chegada atrasado recebi", "ship": "entrega entregue enviado transportadora",
            "return": "devolver devolvi", "refund": "reembolsar estorno", "warranty": "defeito defeituoso avariado",
@@ -161,8 +165,8 @@ MORE_CONCEPTS: dict[str, dict[str, str]] = {
            "invoice": "faktura faktury fakturę fakturze fakturą rachunek paragon",
            "payment": "płatność płatności zapłacić zapłaciłem zapłaciłam przelew", "address": "adres adresu adresie",
            "change": "zmienić zmiana zmianę poprawić zmiany", "size": "rozmiar rozmiaru rozmiarze rozmiary",
-           "cancel": "anulować anulowanie rezygnacja", "discount": "rabat rabatu rabatowy zniżka zniżki zniżkę kupon "
-           "promocja promocyjny"},
+           "cancel": "anulować anulowanie rezygnacja",
+           "discount": "kod rabat rabatu rabatowy zniżka zniżki zniżkę kupon promocja promocyjny"},
     "cs": {"order": "objednávka objednávku objednávky objednal", "where": "kde", "when": "kdy",
            "track": "sledování sledovat", "ship": "zásilka zásilku balík doprava doručení doručit kurýr",
            "return": "vrácení vrátit", "refund": "peníze", "warranty": "záruka záruky reklamace vadný",
