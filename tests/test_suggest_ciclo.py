@@ -226,3 +226,13 @@ def test_questions_are_not_noise(text):
 def test_calendars_are_valid():
     for name in ("calendar.yaml", "calendar_it.yaml"):
         assert load(str(DATA / name)).brand.language in ("pl", "it")
+
+
+def test_letters_with_a_stroke_fold_like_accented_ones():
+    """A Polish article's post id lost its first letter ("suggest-adowanie-..." for "Ładowanie"),
+    and "dotarla" (written without diacritics) was not "dotarła"."""
+    from campaigns.suggest.words import strip_accents
+
+    assert strip_accents("Ładowanie, størrelse, Đakovo") == "Ladowanie, storrelse, Dakovo"
+    words = Words()
+    assert words.word("pl", "dotarla") == words.word("pl", "dotarła") == "~arrive"

@@ -37,6 +37,8 @@ SNOWBALL = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "p
             "lt": "lithuanian", "ga": "irish", "ca": "catalan", "eu": "basque", "tr": "turkish", "ru": "russian",
             "hy": "armenian", "ar": "arabic", "fa": "persian", "hi": "hindi", "ta": "tamil", "id": "indonesian",
             "ms": "indonesian", "st": "sesotho", "eo": "esperanto"}
+# letters with a stroke, which NFKD does not split into a letter and a mark (Polish, Nordic, Croatian, Turkish)
+_UNSPLIT = str.maketrans("łŁøØđĐħĦı", "lLoOdDhHi")
 SHORT = 24  # texts shorter than this are taken to be in the calendar's language
 LANGUAGE_SAMPLE = 5000  # long texts read to learn which languages a file is written in (the rest among those only)
 REPRESENTED = 0.05  # least share of a file's texts in a language for it to be one the file is written in
@@ -266,10 +268,11 @@ def detect(texts: Sequence[str], fallback: str, among: Sequence[str] = ()) -> li
 def strip_accents(text: str) -> str:
     """``text`` without combining marks after NFKD ("Bestellbestätigung" -> "Bestellbestatigung"),
     as scikit-learn's ``strip_accents_unicode`` does: here, so that what only folds words (answers,
-    drafts) does not import scikit-learn."""
+    drafts) does not import scikit-learn); and the letters NFKD leaves whole ("Ładowanie" -> "Ladowanie",
+    "størrelse" -> "storrelse")."""
     if text.isascii():
         return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).translate(_UNSPLIT)
 
 
 def _represented(texts: Sequence[str], out: list[str]) -> tuple[tuple[str, ...], set[int]]:
