@@ -236,3 +236,11 @@ def test_letters_with_a_stroke_fold_like_accented_ones():
     assert strip_accents("Ładowanie, størrelse, Đakovo") == "Ladowanie, storrelse, Dakovo"
     words = Words()
     assert words.word("pl", "dotarla") == words.word("pl", "dotarła") == "~arrive"
+
+
+def test_a_concept_word_of_one_language_is_not_a_common_word_of_another():
+    """Hungarian "hol" (where) made Spanish "Hola" a question of where, Romanian "unde" made
+    German "und" one: a concept word is read as its concept in every language."""
+    words = Words()
+    assert words.word("es", "Hola") != "~where" and words.word("en", "und") != "~where"
+    assert words.word("de", "under") != "~where" and words.word("it", "parola") != "~password"
