@@ -244,3 +244,17 @@ def test_a_concept_word_of_one_language_is_not_a_common_word_of_another():
     words = Words()
     assert words.word("es", "Hola") != "~where" and words.word("en", "und") != "~where"
     assert words.word("de", "under") != "~where" and words.word("it", "parola") != "~password"
+
+
+@pytest.mark.parametrize("after", [
+    "Inviato da iPhone", "Inviato dal mio iPhone", "Wysłane z iPhone'a", "Verzonden vanaf mijn iPhone",
+    "Sendt fra min iPhone", "Odesláno z iPhonu",
+    "W dniu pon., 5 paź 2026 o 10:02 Ciclo Support <support@ciclo.example> napisał(a):\n> Dzień dobry",
+    "Il giorno lun 5 ott 2026 alle ore 10:02 Ciclo <support@ciclo.example> ha scritto:\n> Buongiorno",
+])
+def test_signatures_and_quoted_replies_in_every_language_are_not_the_question(after):
+    """The Polish quote header "W dniu ... napisał(a):" and "Inviato da iPhone" were read as the question."""
+    from campaigns.suggest.clean import clean_lines
+
+    assert clean_lines(f"Jak zmierzyć przekrok?\n{after}\nMario") == ["Jak zmierzyć przekrok?"]
+    assert clean_lines("Inviato da voi, il pacco è arrivato rotto") == ["Inviato da voi, il pacco è arrivato rotto"]

@@ -32,8 +32,10 @@ _CUT = re.compile(
     r".*|_{8,}|-- ?|(from|von|de):\s.*@.*|##- .* -##|begin forwarded message:?)\s*$")
 _SIGNATURE = re.compile(
     r"(?i)^\s*(sent from my|von meinem .* gesendet|gesendet von|enviado desde mi|envoy[ée] de mon|"
-    r"inviato da|wys[łl]ane z|enviado do meu|verzonden vanaf|verstuurd vanaf|skickat fr[åa]n|sendt fra|"
-    r"l[äa]hetetty|odesl[áa]no z|отправлено с|надіслано з|iphone'[ıi]mdan g[öo]nderildi|trimis de pe|"
+    r"(inviato da(l mio)?|wys[łl]ane z( mojego)?|enviado do meu|verzonden (vanaf|met) mijn|verstuurd vanaf mijn|"
+    r"skickat fr[åa]n min|sendt fra min|l[äa]hetetty|odesl[áa]no z|отправлено с|надіслано з|trimis de pe)\s+"
+    r"(my |mijn |min |mojego )?(\w*(iphon|ipad|android|outlook|samsung|galaxy|huawei|xiaomi)\w*|mobil\w*)|"
+    r"iphone'[ıi]mdan g[öo]nderildi|"
     r"get outlook for|diese e-mail|this e-?mail (and any|is confidential)|registergericht|gesch[äa]ftsf[üu]hrer|"
     r"amtsgericht|ust-?id)")
 _TRANSCRIPT = re.compile(r"^\s*\(\d{1,2}:\d{2}(:\d{2})?\s*([AaPp]\.?[Mm]\.?)?\)\s*(.*)$")
