@@ -224,6 +224,9 @@ MORE_CONCEPTS: dict[str, dict[str, str]] = {
            "warranty": "garancia jótállás", "password": "jelszó", "invoice": "számla számlát", "payment": "fizetés",
            "address": "címet címem", "size": "méret", "cancel": "lemondani", "discount": "kedvezmény kupon"},
 }
+# stemmed in every language a file is written in; each further table in its own language only (in
+# another, its words are their concept as written: stemming them all in each costs a second)
+STEMMED_EVERYWHERE = dict(CONCEPTS)
 for _tables in MORE_CONCEPTS.values():
     for _concept, _words in _tables.items():
         CONCEPTS[_concept] += " " + _words
@@ -371,9 +374,10 @@ class Words:
         found = self.concepts.get(code)
         if found is None:
             found = self.concepts[code] = {}
-            for concept, listed in CONCEPTS.items():
-                for word in listed.split():
-                    found.setdefault(self._stem(code, word), concept)
+            for concepts in (STEMMED_EVERYWHERE, MORE_CONCEPTS.get(code, {})):
+                for concept, listed in concepts.items():
+                    for word in listed.split():
+                        found.setdefault(self._stem(code, word), concept)
         return found
 
     def _stem(self, language: str, word: str) -> str:
