@@ -80,9 +80,15 @@ def test_control_characters_in_customer_text_never_block_the_output(capsys, tmp_
 
 
 @pytest.mark.slow
-def test_a_draft_that_does_not_validate_is_reported_with_its_topic_and_the_rest_is_written(capsys, tmp_path):
+def test_a_draft_that_does_not_validate_is_reported_with_its_topic_and_the_rest_is_written(capsys, tmp_path,
+                                                                                           monkeypatch):
     """An answer's title (not the customers' words) carrying a control character: that topic's
-    post is left out and named with the reason; the other posts are written."""
+    post is left out and named with the reason; the other posts are written.  (Titles are read
+    without control characters now, tests/test_suggest_attack25.py; this is the net behind that,
+    so the reading is made to keep them.)"""
+    import campaigns.suggest.answers
+
+    monkeypatch.setattr(campaigns.suggest.answers, "_clean_title", lambda title: title)
     answers = json.loads((DATA / "help_center.json").read_text())
     refund = next(a for a in answers["articles"] if a["id"] == 101)
     refund["title"] = "Returning an item\u0007 and getting a refund"

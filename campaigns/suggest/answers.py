@@ -15,8 +15,8 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from ..errors import InvalidInput, Problem
 from .words import strip_accents
 
-__all__ = ["Answer", "Match", "brand_answers", "mask_credentials", "rank", "read_answers"]
+__all__ = ["Answer", "Match", "brand_answers", "mask_credentials", "public_link", "rank", "read_answers"]
 
 GOOD = 4.0  # least BM25 score of a good answer
 _TAG = re.compile(r"<[^>]+>")
@@ -68,6 +68,54 @@ def mask_credentials(text: str) -> str:
     """``text`` with the credentials in its URLs masked (``user:password@``, ``?token=…``);
     paths, slugs and other query parameters are shown as they are."""
     return _SECRET_PARAM.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
+
+
+_SECRET_NAMES = frozenset({"token", "access_token", "api_key", "apikey", "key", "secret", "password", "sig",
+                           "signature", "auth", "auth_token", "session", "sid"})
+_UNSAFE = re.compile("[\\s\"'<>\\\\`{}|^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+
+
+def public_link(url: str) -> tuple[str | None, str]:
+    """The link an answer may be published with, and what was wrong with ``url`` ("" when nothing).
+
+    Posts go out to the public, so a help centre's link is used only when it is a web address
+    (``http``/``https`` with a host) and has nothing in it that would change the text around it
+    (spaces, line breaks, quotes, angle brackets, control or bidirectional characters): else
+    None.  Credentials in it (``user:password@``, ``?token=…``) are taken out, never published."""
+    url = url.strip()
+    bad = _UNSAFE.search(url)
+    if bad:
+        return None, f"the link has {_named(bad.group())} in it"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # a port that is not a number raises
+    except ValueError as exc:
+        return None, f"not a web address ({exc})"
+    if parts.scheme and parts.scheme.lower() not in ("http", "https"):
+        return None, f"a {parts.scheme.lower()}: link, not a web page"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None, "not a whole web address (https://…)"
+    why = []
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = netloc.rsplit("@", 1)[1]
+        why.append("its user name and password")
+    query = parts.query
+    if query:
+        kept = [pair for pair in query.split("&") if pair.split("=", 1)[0].lower() not in _SECRET_NAMES]
+        if len(kept) != len(query.split("&")):
+            why.append("its secret query parameters")
+            query = "&".join(kept)
+    if not why:
+        return url, ""
+    cleaned = parts._replace(netloc=netloc, query=query).geturl()
+    return cleaned, f"{' and '.join(why)} taken out of the link"
+
+
+def _named(char: str) -> str:
+    from ..textsafety import describe
+
+    return "a space" if char == " " else repr(char) if char.isprintable() else describe(char)
 
 
 def _words(text: str, stop: frozenset[str]) -> list[str]:
@@ -166,8 +214,35 @@ def _yaml_entries(path: str, text: str) -> list[dict[str, object]]:
     return entries
 
 
-def read_answers(path: str) -> list[Answer]:
-    """The answers in one file: a Help Center JSON export, a sitemap, or an FAQ CSV/YAML."""
+def read_answers(path: str, warn: Callable[[str], object] | None = None) -> list[Answer]:
+    """The answers in one file: a Help Center JSON export, a sitemap, or an FAQ CSV/YAML; each with
+    a link fit to publish (:func:`public_link`) and a title without control or bidirectional
+    characters.  An answer whose link is not fit is left out; ``warn`` hears why, and what was
+    taken out of a link that was kept."""
+    out = []
+    for answer in _read_answers(path):
+        url, why = public_link(answer.url)
+        if why and warn is not None:
+            shown = _escaped(mask_credentials(answer.url)) if url is None else url
+            warn(f"{path}: {'left out' if url is None else 'kept'} “{_clean_title(answer.title)}” "
+                 f"<{shown[:200]}>: {why}")
+        if url is not None:
+            out.append(replace(answer, url=url, title=_clean_title(answer.title)))
+    return out
+
+
+def _escaped(text: str) -> str:
+    """``text`` on one line: what is not printable, as its code point (``\\u2028``)."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+
+
+def _clean_title(title: str) -> str:
+    from ..textsafety import BIDI, FORBIDDEN
+
+    return " ".join(BIDI.sub("", FORBIDDEN.sub(" ", title)).split())
+
+
+def _read_answers(path: str) -> list[Answer]:
     try:
         with open(path, "rb") as f:
             data = f.read()

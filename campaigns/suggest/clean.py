@@ -38,6 +38,17 @@ _SIGNATURE = re.compile(
     r"iphone'[ıi]mdan g[öo]nderildi|"
     r"get outlook for|diese e-mail|this e-?mail (and any|is confidential)|registergericht|gesch[äa]ftsf[üu]hrer|"
     r"amtsgericht|ust-?id)")
+# a mail app's signature: "Sent from my iPhone", "Gesendet mit der WEB.DE Mail App", "Enviado desde mi
+# Samsung", "Envoyé depuis mon mobile", "Enviado do meu iPhone", "Inviato da iPhone", "Verzonden vanaf mijn iPad"
+# (a possessive or a device or app named; "Sent from your warehouse two weeks ago" is the customer's)
+_SENT = re.compile(
+    r"(?i)^\s*(sent|gesendet|verschickt|enviado|envoy[ée]|inviato|verzonden|verstuurd)\s+(from|with|using|via|von|"
+    r"mit|[üu]ber|desde|con|de|depuis|[àa] partir de|do|da|dal|dalla|vanaf|met|van)\s+(?P<rest>[^!?,;:]{0,60}?)"
+    r"(\s+(gesendet|verschickt))?\s*$")
+_SENT_BY = re.compile(
+    r"(?i)^(my|mein\w*|mi|mon|ma|meu|minha|mio|mia|mijn)\b|\b(iphone|ipad|android|ios|mail|app|outlook|"
+    r"galaxy|samsung|huawei|xiaomi|pixel|smartphone|mobile?|phone|handy|telefon|tablet|device|dispositivo|"
+    r"appareil|m[óo]vil|celular|telem[óo]vel|cellulare|telefoon|gmail|yahoo|spark|blackberry|windows)\b")
 _TRANSCRIPT = re.compile(r"^\s*\(\d{1,2}:\d{2}(:\d{2})?\s*([AaPp]\.?[Mm]\.?)?\)\s*(.*)$")
 _EVENT = re.compile(r"^\*{3}\s*(.*?)\s+(has joined|has left|joined|left)\b.*\*{3}$")
 _META = re.compile(r"(?i)^\s*(chat started|chat length|answered by|url|conversation with|chat with|"
@@ -49,18 +60,31 @@ _GREETING = re.compile(
     r"buen d[ií]a|estimad[oa]s?|moin|servus|hallo|guten (tag|morgen|abend)|sehr geehrte.*|liebe[rs]? .*|"
     r"bonjour|bonsoir|salut|ol[áa]|bom dia|boa (tarde|noite)|ciao|buongiorno|buonasera|goede(morgen|middag|navond)|"
     r"beste)\b[\s\w]{0,30}[,.!:]?\s*$")
-_CLOSINGS = (
-    r"(thanks?( you)?( in advance| so much)?|many thanks|cheers|best( regards| wishes)?|kind regards|"
-    r"regards|br|lg|vg|mfg|gru[ßs]|viele gr[üu][ßs]e|liebe gr[üu][ßs]e|beste gr[üu][ßs]e|mit freundlichen gr[üu][ßs]en|"
-    r"danke( sch[öo]n| im voraus)?|saludos( cordiales)?|gracias( de antemano)?|quedo (al|atent[oa]).*|atentamente|"
-    r"un saludo|cordialement|merci( d'avance)?|bien [àa] vous|obrigad[oa])")
+# how a message closes, in each language :mod:`.words` reads
+_CLOSING = (
+    r"(thanks?( you)?( very much| in advance| so much| a lot| again)?|many thanks|cheers|"
+    r"(best|kind(est)?|warm(est)?)( regards| wishes)?|regards|br|all the best|have a (nice|good|great) (day|weekend)|"
+    r"lg|vg|mfg|gru[ßs]|(viele|liebe|beste|herzliche|freundliche|mit freundlichen) gr[üu](ß|ss?)en?|"
+    r"danke( sch[öo]n| im voraus| vielmals)?|vielen dank( im voraus)?|(einen )?sch[öo]nen tag( noch)?|"
+    r"sch[öo]nes wochenende|bis bald|"
+    r"(un )?saludos?( cordiales)?|(muchas )?gracias( de antemano)?|quedo (al|atent[oa]).*|atentamente|cordialmente|"
+    r"que tengas? (un )?(buen|feliz|lindo) d[ií]a|"
+    r"(bien )?cordialement|merci( d'avance| beaucoup| bien)?|bien [àa] vous|(bonne|belle) (journ[ée]e|soir[ée]e|"
+    r"fin de journ[ée]e|semaine)|amicalement|(sinc[èe]res )?salutations( distingu[ée]es)?|[àa] bient[ôo]t|"
+    r"(muito )?obrigad[oa]|atenciosamente|cumprimentos|(um )?abra[çc]os?|"
+    r"grazie( mille| in anticipo)?|(cordiali|distinti)? ?saluti|un saluto|buona giornata|"
+    r"bedankt|dank( je| u)( wel)?|(met )?vriendelijke groet(en)?|groet(en|jes)?|mvg|fijne dag)")
+# closings joined into one ("Thanks and best regards", "Danke und viele Grüße", "Merci et bonne journée")
+_CLOSINGS = rf"({_CLOSING}([\s,]+((and|und|y|et|e|en|&)\s+)?{_CLOSING})*)"
 # a closing and what follows it on its line ("Thanks, John")
 _SIGNED = re.compile(rf"(?i)^\s*{_CLOSINGS}(?![^\W_])[\s,.!]*(?P<rest>.*?)[\s.!]*$")
 NAME_WORDS = 3  # most words of a name signing a message ("Anna-Lena Maier", "Jean de la Tour")
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
+# tried at the start of a word only (``(?<!\S)``): from every character of a long word, each would
+# scan to its end, and a 50,000-character word took minutes
+_EMAIL = re.compile(r"(?<!\S)\S+@\S+\.\w+")
 _URL = re.compile(r"(?i)\b(https?://|www\.)\S+")
 _DIGITS = re.compile(r"\d")
-_WITH_DIGIT = re.compile(r"\S*\d\S*")
+_WITH_DIGIT = re.compile(r"(?<!\S)\S*\d\S*")
 _LETTER = re.compile(r"[^\W\d_]")
 _AUTO = re.compile(
     r"(?i)(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|abwesenheitsnotiz|abwesend|"
@@ -75,6 +99,31 @@ _AUTO = re.compile(
     r"automatische antwort|respuesta autom[áa]tica|fuera de la oficina|r[ée]ponse automatique|absence du bureau|"
     r"on (annual |parental )?leave|i am away|i'm away|currently out|ich bin (derzeit |bis .{1,20})?nicht im b[üu]ro|"
     r"ich befinde mich .{0,40}(urlaub|elternzeit)|mailer-daemon|delivery status notification|undeliverable)")
+# a sales pitch: search-engine rankings, links, guest posts, marketing offers (in each language :mod:`.words` reads)
+_PITCH = re.compile(
+    r"(?i)\b(seo|backlinks?|guest post(ing)?|(page (1|one)|first page|#1|number one) (of|on|in) google|"
+    r"rank (your|you) .{0,30}(google|#1)|free (seo |website )?audit|marketing agency|book a (call|demo)|"
+    r"increase your (sales|traffic|revenue)|lead generation|"
+    r"posicionamiento (web|seo)|primera p[áa]gina de google|auditor[íi]a gratis|"
+    r"suchmaschinenoptimierung|erste seite (bei|von|in) google|"
+    r"r[ée]f[ée]rencement|premi[èe]re page (de|sur) google|"
+    r"primeira p[áa]gina do google|prima pagina (di|su) google|posizionamento (web|seo)|"
+    r"zoekmachineoptimalisatie|eerste pagina (van|in) google)\b")
+_PITCH_KEYS = ("seo", "google", "backlink", "guest post", "marketing", "audit", "book a", "increase your", "lead gen",
+               "posicionamiento", "suchmaschinen", "rencement", "posizionamento", "zoekmachine")
+THANKS_WORDS = 14  # most words of a thank-you note (the customer's own lines)
+SAID_WORDS = 3  # fewer words than this besides a closing thanks are no statement ("Ok\nThanks")
+_WORD = re.compile(r"\w+")
+_REPLY = re.compile(r"(?i)^(re|aw|wg|fw|fwd|rv|tr|res|enc|r|i|antw|doorst)\s*(\[\d+\])?\s*:")
+# a question's first word, in each language :mod:`.words` reads
+_QUESTION = re.compile(
+    r"(?i)^[¿¡\s]*(where|when|how|what|why|which|who|can|could|do|does|did|is|are|will|would|should|"
+    r"wo|wohin|wann|wie|was|warum|wieso|welche[rsnm]?|wer|kann|k[öo]nnen|k[öo]nnt|ist|sind|gibt|habt|haben|muss|"
+    r"d[óo]nde|cu[áa]ndo|c[óo]mo|qu[ée]|por qu[ée]|cu[áa]l(es)?|qui[ée]n|puedo|pueden|hay|tienen|"
+    r"o[ùu]|quand|comment|pourquoi|quel(le)?s?|qui|est-ce|puis-je|pouvez|peut-on|"
+    r"onde|quando|como|porque|qual|posso|podem|"
+    r"dove|quando|come|perch[ée]|quale|potete|"
+    r"waar|wanneer|hoe|wat|waarom|welke|kan|kunnen|kunt)\b")
 _THANKS = re.compile(
     r"(?i)\b(thanks?|thank you|thx|cheers|danke|vielen dank|gracias|muchas gracias|merci|obrigad[oa]|"
     r"grazie|perfetto|ottimo|risolto|gentilissim[ioa]|valeu|perfeito|resolvido|bedankt|dank (je|u)( wel)?|"
@@ -158,17 +207,24 @@ def _written(text: str) -> tuple[list[str], bool]:
         lines = spoken
     out: list[str] = []
     for i, line in enumerate(lines):
-        if _CUT.match(line) or _SIGNATURE.match(line):
+        if _CUT.match(line) or _SIGNATURE.match(line) or _sent_from(line):
             break
         line = line.strip()
-        if not line or line.startswith(">") or _META.match(line) or _GREETING.match(line):
+        if not line or line.startswith(">") or _META.match(line):
             continue
-        closing = _closing(line)
+        closing = _closing(line)  # before the greetings: "Liebe Grüße" closes, "Liebe Anna" opens
         if closing:  # what follows a closing is a name, a company, a phone number
             after = next((x.split() for x in lines[i + 1:] if x.strip()), [])
             return out, closing == "signed" or _is_name([w.rstrip(",.!") for w in after])
-        out.append(line)
+        if not _GREETING.match(line):
+            out.append(line)
     return out, False
+
+
+def _sent_from(line: str) -> bool:
+    """Whether ``line`` is a mail app's signature ("Gesendet mit der WEB.DE Mail App")."""
+    found = _SENT.match(line)
+    return found is not None and _SENT_BY.search(found.group("rest")) is not None
 
 
 def _closing(line: str) -> str:
@@ -211,21 +267,40 @@ def line_key(line: str) -> str:
 
 
 def noise_kind(subject: str, text: str) -> str:
-    """Why a request is not a question to answer: ``auto-reply``, ``spam``, ``thanks``, ``empty``; or ''."""
+    """Why a request is not a question to answer: ``auto-reply``, ``spam``, ``thanks``, ``empty``; or ''.
+
+    Thanks are judged on the customer's own lines (no quote of the shop's answer, no closing,
+    no signature), and a subject that asks a question is the request whatever the body says."""
     if _AUTO.search(subject) or _AUTO.search(text[:400]):
         return "auto-reply"
     baits = {m.group(0).lower() for m in _BAIT.finditer(text[:400])} if "?" not in text else set()
     if _SPAM.search(text[:400]) or len(baits) >= 2:  # a question with "free" and "click here" is a question
         return "spam"
-    words = re.findall(r"\w+", text)
-    if not words:
+    if not _WORD.search(text):
         return "empty"
-    if "?" in text or len(words) > 14 or not _THANKS.search(text):
+    if _pitch(subject) or _pitch(text[:600]):
+        return "spam"
+    if not _THANKS.search(text):
         return ""
-    # the thanks of a signed closing ("...has not arrived yet.\nThanks, John") make no thank-you note
-    lines, signed = _written(text)
-    said = " ".join(lines)
-    return "thanks" if not signed or not _LETTER.search(said) or _THANKS.search(said) else ""
+    said = " ".join(_written(text)[0])
+    words = _WORD.findall(said)
+    if "?" in said or len(words) > THANKS_WORDS or _asks(subject):
+        return ""
+    # "It says my password is wrong.\nThanks": the thanks close a statement
+    return "thanks" if len(words) < SAID_WORDS or _THANKS.search(said) else ""
+
+
+def _pitch(text: str) -> bool:
+    """Whether ``text`` is a sales pitch (the words every pitch has looked for first: cheaper)."""
+    lower = text.lower()
+    return any(k in lower for k in _PITCH_KEYS) and _PITCH.search(text) is not None
+
+
+def _asks(subject: str) -> bool:
+    """Whether ``subject`` asks a question: a question mark or a question word first, not a reply
+    or a forward (whose subject is the shop's)."""
+    subject = subject.strip()
+    return not _REPLY.match(subject) and ("?" in subject or _QUESTION.match(subject) is not None)
 
 
 class Boilerplate:

@@ -17,7 +17,9 @@ or its keys (JSON), never by the file name:
 
 Bad input raises :class:`~campaigns.errors.InvalidInput` with one line naming the file, line
 and column: unknown columns (listing those found, and the nearest known one), an empty file,
-bytes that are not in the file's encoding (with the encoding charset-normalizer guesses),
+bytes that are not in the file's encoding (with the single-byte encoding one language's
+alphabet explains them in, the ones they could be in, or the encoding charset-normalizer
+guesses), a single-byte encoding named for a file another reads clearly better (mojibake),
 a date that cannot be read.
 """
 
@@ -25,18 +27,23 @@ from __future__ import annotations
 
 import codecs
 import csv
-import itertools
 import json
 import re
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import IO, Any
 
 from ..errors import AmbiguousDate, InvalidInput, Problem
 
 __all__ = ["FORMATS", "Request", "plain", "read_requests", "sniff_encoding"]
 
+# the longest field a CSV export may have: a ticket's HTML description runs to hundreds of KB (the
+# csv module's own limit is 128 KB); the reader's limit is process-wide, so raised, never lowered
+FIELD_LIMIT = 10_000_000
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -111,13 +118,113 @@ KNOWN_COLUMNS = sorted({c for f in FORMATS for c in f.needs})
 
 
 WESTERN = "cp1252"  # what the WHATWG encoding standard reads "latin1" and "iso-8859-1" as
+# the single-byte encodings exports are saved in, the most common first (a tie goes to the first)
+SINGLE_BYTE = (WESTERN, "cp1250", "iso-8859-2", "iso-8859-15", "cp1257", "cp1254", "cp1251", "cp1253")
+# the letters beyond ASCII each language writes: a reading in the right encoding writes one language's
+_ALPHABETS = {
+    "cs": "áčďéěíňóřšťúůýž", "sk": "áäčďéíĺľňóôŕšťúýž", "pl": "ąćęłńóśźż", "hu": "áéíóöőúüű", "sl": "čšžćđ",
+    "hr": "čćđšž", "ro": "ăâîșțşţ", "de": "äöüß", "fr": "àâæçéèêëîïôœùûüÿ", "es": "áéíñóúü", "it": "àèéìíîòóù",
+    "pt": "áâãàçéêíóôõú", "nl": "áàéèëïóöü", "ca": "àçèéíïòóúü", "da": "æøåé", "sv": "åäöé", "fi": "äöåšž",
+    "is": "áðéíóúýþæö", "tr": "çğıöşüâî", "et": "äõöüšž", "lv": "āčēģīķļņšūž", "lt": "ąčęėįšųūž",
+    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя", "uk": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'",
+    "bg": "абвгдежзийклмнопрстуфхцчшщъьюя", "el": "αβγδεζηθικλμνξοπρστυφχψωάέήίόύώϊϋΐΰς",
+}
+_CYRILLIC_OR_GREEK = frozenset({"ru", "uk", "bg", "el"})  # written without Latin letters in their words
+_IN_WORDS = "°ºª®™"  # signs written inside words ("20°C", "1ª", "Herald®")
+_LETTERS = {code: frozenset(extra + _IN_WORDS)
+            | (frozenset() if code in _CYRILLIC_OR_GREEK else frozenset(string.ascii_lowercase))
+            for code, extra in _ALPHABETS.items()}
+_WORD = re.compile(r"[^\s\d!-/:-@\[-`{-~‘’‚“”„«»¿¡…]+")  # letters (and odd signs) between spaces and punctuation
+_EXPLAINED = 0.95  # least share of a reading's characters beyond ASCII one alphabet explains for it to be named
+_SINGLE_BYTE_NAMES = ("cp12", "cp8", "iso8859", "latin", "mac-", "koi8")  # codecs' names of single-byte encodings
+_SNIFFED = 1 << 16  # bytes of a file read to check the single-byte encoding named for it
+CLEARLY = 0.2  # by how much another reading must explain more for an encoding the user named to be refused
+
+
+def _explained(text: str, language: str = "") -> float:
+    """The largest share of ``text``'s characters beyond ASCII that one language (``language``,
+    or any) explains: those in its words (runs of letters all of that language's alphabet) and
+    the quotes and signs of every language between them.  1.0 for Polish read in cp1250; less
+    for it read in cp1252 ("Dziêkujê", "£ukasz") or in cp1251 (Cyrillic letters among Latin ones)."""
+    odd = sum(1 for c in text if ord(c) > 127)
+    if not odd:
+        return 1.0
+    words = [w.lower() for w in _WORD.findall(text) if max(w) > "\x7f" and any(c.isalpha() for c in w)]
+    inside = sum(1 for w in words for c in w if ord(c) > 127)
+    alphabets = [_LETTERS[language]] if language in _LETTERS else _LETTERS.values()
+    best = max(sum(len(w) - len(w.encode("ascii", "ignore")) for w in words if letters.issuperset(w))
+               for letters in alphabets)
+    return (odd - inside + best) / odd
+
+
+@lru_cache(maxsize=1)
+def _alphabet_detector() -> Any:
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    codes = [getattr(IsoCode639_1, code.upper()) for code in _ALPHABETS]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
+
+
+def _settled(top: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Of readings that differ and that one alphabet each explains as well, those the language
+    settles: the language of the words that are plain ASCII (the same in every reading: "Hélène"
+    is French, so cp1252 and not cp1250's "Hélčne"); all of them when those words say nothing
+    (Russian reads as Russian in cp1251 and as Greek in cp1253: the detector is as sure of both)."""
+    detector = _alphabet_detector()
+    found = detector.detect_language_of(" ".join(w for w in top[0][1].split() if w.isascii()))
+    if found is not None:
+        language = found.iso_code_639_1.name.lower()
+        scores = [_explained(text, language) for _, text in top]
+        settled = [reading for reading, score in zip(top, scores, strict=True) if score >= max(scores)]
+        return settled
+    return top
+
+
+def _readings(sample: bytes) -> list[tuple[str, str, float]]:
+    """Each single-byte encoding that reads ``sample``: its text and how well one language explains it."""
+    out = []
+    for encoding in SINGLE_BYTE:
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        out.append((encoding, text, _explained(text)))
+    return out
+
+
+def encodings_of(sample: bytes) -> list[str]:
+    """The single-byte encodings ``sample`` reads well in, differently: one when it is clear, two
+    or more when nothing settles which (the user must say), none when no alphabet explains it."""
+    readings = _readings(sample)
+    best = max((score for _, _, score in readings), default=0.0)
+    if best < _EXPLAINED:
+        return []
+    top = [(encoding, text) for encoding, text, score in readings if score >= best]
+    if len({text for _, text in top}) > 1:  # read differently as well: the language settles it, or nothing
+        top = _settled(top)
+    seen: dict[str, str] = {}
+    for encoding, text in top:
+        seen.setdefault(text, encoding)  # the most common of those that read it alike
+    return list(seen.values())
 
 
 def sniff_encoding(sample: bytes) -> str:
+    """The encoding ``sample`` is most likely in ('' when none is clear).  A single-byte one when
+    one language's letters explain its reading ("Dziękuję" in cp1250, not "Dziêkujê" in cp1252),
+    the most common of those that read it alike (a Latin-1 French file is :data:`WESTERN`), and
+    '' when two read it differently as well (a Polish file without "ą", "ś" or "ź" is cp1250 or
+    ISO 8859-2 alike; one with them is not); otherwise the one charset-normalizer finds most
+    likely (a multi-byte encoding)."""
+    found = encodings_of(sample)
+    if found:
+        return found[0] if len(found) == 1 else ""
+    return _normalizer_guess(sample)
+
+
+def _normalizer_guess(sample: bytes) -> str:
     """The encoding charset-normalizer finds most likely for ``sample`` ('' when none fits).  Of
-    the readings as likely as the best (as little "chaos"), the one the most encodings agree on:
-    a short Latin-1 sample reads as well in cp1250 alone ("à" as "ŕ") as in cp1252 and the other
-    Western ones; named :data:`WESTERN` when that is among them."""
+    the readings as likely as the best (as little "chaos"), the one the most encodings agree on;
+    named :data:`WESTERN` when that is among them."""
     from charset_normalizer import from_bytes
 
     found = from_bytes(sample)
@@ -129,13 +236,34 @@ def sniff_encoding(sample: bytes) -> str:
     return WESTERN if WESTERN in agreed.could_be_from_charset else agreed.encoding
 
 
+def _misread(path: str, sample: bytes, encoding: str) -> InvalidInput | None:
+    """When the user named a single-byte ``encoding`` another reads ``sample`` clearly better in
+    (cp1252 for a Polish cp1250 file: "Dziêkujê"), the error that says so; else None."""
+    if not codecs.lookup(encoding).name.startswith(_SINGLE_BYTE_NAMES) or max(sample, default=0) < 128:
+        return None
+    mine = _explained(sample.decode(encoding, "replace"))
+    better, _, score = max(_readings(sample), key=lambda r: r[2], default=("", "", 0.0))
+    if score < _EXPLAINED or score - mine < CLEARLY:
+        return None
+    index = next((i for i in range(len(sample))
+                  if sample[i:i + 1].decode(encoding, "replace") != sample[i:i + 1].decode(better)), 0)
+    line = sample.count(b"\n", 0, index) + 1
+    col = index - (sample.rfind(b"\n", 0, index) + 1) + 1
+    byte = sample[index:index + 1]
+    return InvalidInput([Problem(path, line, col, f"this does not read as {encoding} text: byte 0x{byte.hex()} is "
+                                 f"{byte.decode(encoding, 'replace')!r} in it, {byte.decode(better)!r} in {better}",
+                                 f"pass --encoding {better}")])
+
+
 def _decode_error(path: str, data: bytes, encoding: str, exc: UnicodeDecodeError, base: int) -> InvalidInput:
     index = base + exc.start
     line = data.count(b"\n", 0, index) + 1
     col = index - (data.rfind(b"\n", 0, index) + 1) + 1
-    guess = sniff_encoding(data[max(0, index - 4096):index + 4096])
+    sample = data[max(0, index - 4096):index + 4096]
+    guess, found = sniff_encoding(sample), encodings_of(sample)
     hint = f"it looks like {guess}: re-save it as UTF-8 or pass --encoding {guess}" if guess else \
-        "re-save it as UTF-8 or pass --encoding"
+        f"it reads as {' or '.join(found)}: re-save it as UTF-8 or pass --encoding with the one it was saved in" \
+        if found else "re-save it as UTF-8 or pass --encoding"
     return InvalidInput([Problem(path, line, col, f"byte 0x{data[index]:02x} is not {encoding} text", hint)])
 
 
@@ -264,7 +392,7 @@ def date_order(path: str, encoding: str, column: int) -> str:
     with open(path, "rb") as raw:
         reader = csv.reader(_Text(path, raw, encoding))
         next(reader, None)
-        for row in reader:
+        for row in _rows(path, reader, 0):
             found = _SLASHED.match(row[column]) if column < len(row) else None
             if found and int(found.group(1)) > 12 and int(found.group(2)) > 12:
                 raise InvalidInput([Problem(path, reader.line_num, column + 1, f"cannot read the date {row[column]!r}",
@@ -319,7 +447,9 @@ def _rows(path: str, reader: Any, width: int) -> Iterator[list[str]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            why = "a quoted field is never closed" if "end of data" in str(exc) else f"not CSV: {exc}"
+            why = ("a quoted field is never closed" if "end of data" in str(exc)
+                   else f"a field longer than {FIELD_LIMIT // 1_000_000} MB" if "field limit" in str(exc)
+                   else f"not CSV: {exc}")
             raise InvalidInput([Problem(path, start, 1, why)]) from None
         if any(row) and len(row) < width:
             raise InvalidInput([Problem(path, start, 1, f"{len(row)} fields where the header has {width}",
@@ -406,9 +536,9 @@ def _ticket(path: str, line: int, obj: Any) -> Request | None:
         return None
     when = _created(path, line, obj.get("created_at"))
     tags = obj.get("tags")
+    ref = "" if obj.get("id") is None else str(obj["id"])  # ticket 0 is a ticket
     return Request(text, 1, when, None, None, tuple(plain(str(t)) for t in tags) if isinstance(tags, list) else (),
-                   plain(_channel(obj.get("via"))), subject or text, description, plain(str(obj.get("id") or "")),
-                   path, line)
+                   plain(_channel(obj.get("via"))), subject or text, description, plain(ref), path, line)
 
 
 def _channel(via: Any) -> str:
@@ -452,53 +582,99 @@ def _one_per_line(first: str) -> bool:
     return end == len(first) and isinstance(obj, dict) and "tickets" not in obj
 
 
-def _tickets(path: str, whole: str) -> list[Any]:
-    """The tickets of one JSON document: ``{"tickets": [...]}`` or a list."""
-    try:
-        doc = json.loads(whole)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput([Problem(path, exc.lineno, exc.colno, f"not JSON: {exc.msg}")]) from None
-    tickets = doc.get("tickets") if isinstance(doc, dict) else doc
-    if not isinstance(tickets, list):
-        keys = ", ".join(repr(k) for k in doc) if isinstance(doc, dict) else type(doc).__name__
-        raise InvalidInput([Problem(path, 1, 1, f"unknown keys: {keys}", 'expected {"tickets": [...]} or a list')])
-    if not tickets:
-        raise InvalidInput([Problem(path, 1, 1, "no tickets in the file")])
-    return tickets
+_SPACE = re.compile(r"[ \t\n\r]*")  # JSON's white space
 
 
-_SPACE = re.compile(r"\s*")
+class _Document:
+    """One JSON document of tickets (``{"tickets": [...]}`` or a list) read in one pass: each
+    ticket decoded once, with the line it starts on (counted from the offsets the decoder
+    reports, not found by a second parse); a syntax error names its line and column."""
 
+    def __init__(self, path: str, whole: str, blank: int):
+        self.path, self.whole, self.blank = path, whole, blank
+        self.decoder = json.JSONDecoder()
+        self.at = self.line = 0
+        self.counted = 0  # the offset up to which newlines were counted into ``line``
 
-def _skip(text: str, at: int) -> int:
-    """Where the white space at ``at`` in ``text`` ends."""
-    found = _SPACE.match(text, at)
-    return found.end() if found else at
+    def fail(self, message: str, at: int) -> InvalidInput:
+        exc = json.JSONDecodeError(message, self.whole, min(at, len(self.whole)))
+        return InvalidInput([Problem(self.path, exc.lineno + self.blank, exc.colno, f"not JSON: {exc.msg}")])
 
+    def skip(self) -> str:
+        """Past the white space at ``at``: the character there ('' at the end)."""
+        found = _SPACE.match(self.whole, self.at)
+        self.at = found.end() if found else self.at
+        return self.whole[self.at:self.at + 1]
 
-def _ticket_lines(whole: str, blank: int) -> Iterator[int]:
-    """The line each ticket of a JSON document (``{"tickets": [...]}`` or a list, already read
-    whole: valid) starts on, ``blank`` lines before its first; the ticket's position in the list
-    for a document of another shape."""
-    decoder, at = json.JSONDecoder(), _skip(whole, 0)
-    if whole.startswith("{", at):
-        at = _skip(whole, at + 1)
-        while not whole.startswith("}", at):
-            key, at = decoder.raw_decode(whole, at)
-            at = _skip(whole, _skip(whole, at) + 1)  # past the colon
-            if key == "tickets" and whole.startswith("[", at):
-                break
-            at = _skip(whole, decoder.raw_decode(whole, at)[1])
-            at = _skip(whole, at + 1) if whole.startswith(",", at) else at
-    if not whole.startswith("[", at):
-        yield from itertools.count(1)
-        return
-    line, counted, at = 1 + blank, 0, _skip(whole, at + 1)
-    while not whole.startswith("]", at):
-        line, counted = line + whole.count("\n", counted, at), at
-        yield line
-        at = _skip(whole, decoder.raw_decode(whole, at)[1])
-        at = _skip(whole, at + 1) if whole.startswith(",", at) else at
+    def value(self) -> Any:
+        try:
+            found, self.at = self.decoder.raw_decode(self.whole, self.at)
+        except json.JSONDecodeError as exc:
+            raise self.fail(exc.msg, exc.pos) from None
+        return found
+
+    def expect(self, what: str, message: str) -> None:
+        if self.skip() != what:
+            raise self.fail(message, self.at)
+        self.at += 1
+
+    def tickets(self) -> Iterator[tuple[int, Any]]:
+        """Each ticket and the line it starts on."""
+        first = self.skip()
+        if first == "[":
+            yield from self.items()
+        elif first == "{":
+            yield from self.members()
+        else:
+            doc = self.value()
+            raise InvalidInput([Problem(self.path, 1 + self.blank, 1, f"unknown keys: {type(doc).__name__}",
+                                        'expected {"tickets": [...]} or a list')])
+        if self.skip():
+            raise self.fail("Extra data", self.at)
+
+    def members(self) -> Iterator[tuple[int, Any]]:
+        """The members of the object at ``at``: the tickets of its ``tickets`` list."""
+        self.at += 1
+        keys: list[Any] = []
+        found = False
+        while self.skip() != "}":
+            if keys:
+                self.expect(",", "Expecting ',' delimiter")
+                self.skip()
+            if self.whole[self.at:self.at + 1] != '"':
+                raise self.fail("Expecting property name enclosed in double quotes", self.at)
+            keys.append(self.value())
+            self.expect(":", "Expecting ':' delimiter")
+            if keys[-1] == "tickets" and self.skip() == "[":
+                found = True
+                yield from self.items()
+            else:
+                self.skip()
+                self.value()
+        self.at += 1
+        if not found:
+            listed = ", ".join(repr(k) for k in keys)
+            raise InvalidInput([Problem(self.path, 1 + self.blank, 1, f"unknown keys: {listed}",
+                                        'expected {"tickets": [...]} or a list')])
+
+    def items(self) -> Iterator[tuple[int, Any]]:
+        """The items of the list at ``at``, each with its line."""
+        self.at += 1
+        count = 0
+        while self.skip() != "]":
+            if count:
+                self.expect(",", "Expecting ',' delimiter")
+                self.skip()
+            if not self.whole[self.at:self.at + 1]:
+                raise self.fail("Expecting value", self.at)
+            self.line += self.whole.count("\n", self.counted, self.at)
+            self.counted = self.at
+            start = self.line + 1 + self.blank
+            count += 1
+            yield start, self.value()
+        self.at += 1
+        if not count:
+            raise InvalidInput([Problem(self.path, 1 + self.blank, 1, "no tickets in the file")])
 
 
 def _json(path: str, stream: _Text) -> Iterator[Request]:
@@ -516,8 +692,7 @@ def _json(path: str, stream: _Text) -> Iterator[Request]:
         yield from _json_lines(path, first, lines, blank + 1)
         return
     whole = first + "\n" + "".join(lines)
-    tickets = _tickets(path, whole)
-    for n, ticket in zip(_ticket_lines(whole, blank), tickets, strict=False):
+    for n, ticket in _Document(path, whole, blank).tickets():
         request = _ticket(path, n, ticket)
         if request is not None:
             yield request
@@ -540,6 +715,10 @@ def read_requests(path: str, encoding: str = "utf-8", date_format: str | None = 
         raw.seek(0)
         if not start:
             raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected a helpdesk export or a report")])
+        misread = _misread(path, raw.read(_SNIFFED), encoding)
+        if misread is not None:
+            raise misread
+        raw.seek(0)
         stream = _Text(path, raw, encoding)
         if start[:1] in (b"{", b"["):
             yield from _json(path, stream)

@@ -856,6 +856,10 @@ class _Grouping:
             centre = np.asarray(rows.T @ self.weights[members]).ravel()
             centres.append(centre / (np.linalg.norm(centre) or 1.0))
         live = [g for g, c in enumerate(centres) if c is not None]
+        # every answer group is a topic (numbered as the groups are), seeded or not: the clusters
+        # found later are numbered after them
+        self.centres = list(centres)
+        self.topic_keys = [self.answers[g[0]].key for g in self.groups]
         if not live:
             return
         similarity = self.matrix @ np.vstack([centres[g] for g in live]).T.astype(np.float32)
@@ -872,8 +876,6 @@ class _Grouping:
         self.topic[join] = np.asarray(live)[pick[join]]
         self.topic[seeded] = best[seeded]
         self.score[join] = per_group[np.flatnonzero(join), np.asarray(live)[pick[join]]]
-        self.centres = [c for c in centres]
-        self.topic_keys = [self.answers[g[0]].key for g in self.groups]
 
     def _clusters(self) -> None:
         """What no answer covers: clustered; a cluster close to an answer takes it."""

@@ -63,8 +63,8 @@ AUXILIARIES = {"en": frozenset({"does", "did", "doing"}),
 # concept: words in each language (any form; they are stemmed as the requests are)
 CONCEPTS: dict[str, str] = {
     "order": "order orders ordered purchase purchased bought buy stuff pedido pedidos orden compra compre compré "
-             "bestellung bestellungen bestellt bestellte gekauft commande commandé achat encomenda compra ordine "
-             "bestelling",
+             "bestellung bestellungen bestellt bestellte gekauft auftrag commande commandé achat encomenda compra "
+             "ordine acquisto bestelling besteld aankoop",
     "where": "where wheres whereabouts dónde donde dnd wo wohin où onde dove waar",
     "when": "when cuándo cuando wann quand quando wanneer",
     "track": "track tracking tracked trace wismo rastreo rastrear rastreando guía guia seguimiento "
@@ -79,14 +79,17 @@ CONCEPTS: dict[str, str] = {
     "ship": "ship shipped shipping shipment dispatch dispatched courier parcel package packet box delivery "
             "deliver delivered envío envio enviado enviaron enviar paquete paquetería paqueteria paquetes "
             "versand versendet verschickt paket päckchen lieferung geliefert zustellung zugestellt dhl "
-            "expédié expédition colis livraison envio pacote spedizione pacco verzending pakket",
+            "expédié expédition colis livraison envio pacote spedizione pacco verzending pakket pakketje levering "
+            "geleverd bezorging bezorgd",
     "return": "return returns returned returning devolución devolucion devolver devuelvo regresar "
-              "rücksendung ruecksendung rucksendung retoure zurückschicken zurücksenden zurückgeben "
-              "retour retourner renvoyer devolução devolver reso "
+              "rücksendung ruecksendung rucksendung retoure rückgabe ruckgabe rueckgabe zurückschicken zurücksenden "
+              "zurückgeben retour retourner renvoyer devolução devolver reso restituire restituzione restituito "
+              "retourneren terugsturen teruggestuurd "
               "send_back sent_back sending_back sends_back give_back gave_back given_back giving_back "
               "bring_back brought_back bringing_back take_back took_back taken_back taking_back",
     "refund": "refund refunds refunded reembolso reembolsar erstattung erstatten rückerstattung "
-              "geld geld_zurück zurückbekommen zurücktreten remboursement rembourser reembolso rimborso terugbetaling",
+              "geld geld_zurück zurückbekommen zurücktreten remboursement rembourser reembolso estorno rimborso "
+              "terugbetaling terugbetaald restitutie",
     "warranty": "warranty guarantee garantía garantia garantie gewährleistung reklamation defect defective "
                 "faulty broken defecto defectuoso falla fallando descompuesto kaputt defekt gerissen "
                 "cassé défectueux garanzia",
@@ -95,14 +98,15 @@ CONCEPTS: dict[str, str] = {
                "danificado quebrado danneggiato rotto beschadigd kapot",
     "password": "password passwort contraseña contrasena clave kennwort senha wachtwoord",
     "login": "login log sign signin account locked cuenta sesión sesion iniciar entrar acceso bloqueada "
-             "konto kundenkonto anmelden anmeldung einloggen gesperrt compte connexion conta accesso",
+             "konto kundenkonto anmelden anmeldung einloggen gesperrt compte connexion conta accesso accedere "
+             "inloggen ingelogd",
     "reset": "reset forgot forgotten recover restablecer recuperar olvidé olvide zurücksetzen vergessen "
              "réinitialiser oublié redefinir",
     "invoice": "invoice invoices receipt bill billing vat factura facturas facturar facturación cfdi rfc "
                "rechnung rechnungen rechnungskopie quittung beleg facture fatura fattura factuur",
     "payment": "payment pay paid charge charged checkout declined rejected pago pagar cobro "
                "rechazado rechazada rechazo zahlung bezahlen bezahlt kreditkarte abgelehnt paiement "
-               "payer carte refusé pagamento cartão betaling",
+               "payer carte refusé pagamento cartão betaling betalen betaald",
     "address": "address addresses dirección direccion domicilio adresse anschrift lieferadresse endereço "
                "indirizzo adres",
     "change": "change changing update modify swap switch edit exchange exchanged échanger échange trocar troca "
@@ -110,7 +114,7 @@ CONCEPTS: dict[str, str] = {
               "änderung umtausch umtauschen tauschen changer modifier mudar alterar cambiare wijzigen",
     "size": "size sizes talla tallas größe grösse groesse größen taille tamanho taglia maat",
     "cancel": "cancel cancelled canceled cancellation unsubscribe stop cancelar cancelación anular stornieren "
-              "storno kündigen kündigung annuler résilier cancelamento annullare opzeggen",
+              "storno kündigen kündigung annuler résilier cancelamento annullare cancellare opzeggen",
     "discount": "discount coupon voucher promo code descuento cupón cupon código rabatt gutschein gutscheincode "
                 "rabattcode réduction bon remise desconto sconto korting",
     "gift": "gift present wrap wrapping wrapped regalo envolver geschenk geschenkverpackung verpacken cadeau "
