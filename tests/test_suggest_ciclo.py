@@ -171,7 +171,8 @@ def test_the_support_concepts_meet_across_languages():
              "invoice": [("pl", "fakturę"), ("it", "fattura"), ("fi", "laskun"), ("uk", "рахунок")],
              "return": [("pl", "zwrot"), ("it", "reso"), ("nl", "retourneren"), ("sv", "returnera")],
              "address": [("pl", "adresu"), ("it", "indirizzo"), ("tr", "adresi")],
-             "discount": [("pl", "rabatowy"), ("it", "sconto"), ("ru", "скидка")]}
+             "discount": [("pl", "rabatowy"), ("it", "sconto"), ("ru", "скидка")],
+             "where": [("pl", "gdzie"), ("it", "dov"), ("tr", "nerede")]}  # "dov'è" is Italian's "where is"
     for concept, said in pairs.items():
         for language, word in said:
             assert words.word(language, word) == f"~{concept}", (language, word)

@@ -142,7 +142,8 @@ CONCEPTS: dict[str, str] = {
 # something else in another language ("var": Swedish "where", Turkish "there is") are left out: a
 # word is read as its concept in any language it is written in.
 MORE_CONCEPTS: dict[str, dict[str, str]] = {
-    "it": {"order": "ordinato ordinati ordini acquistato acquisto comprato", "track": "tracciare tracking traccia",
+    "it": {"order": "ordinato ordinati ordini acquistato acquisto comprato", "where": "dov",
+           "track": "tracciare tracking traccia",
            "arrive": "arriva arrivare arrivata arrivati ritardo ricevere", "ship": "spedito spedita spedire corriere "
            "consegna consegnato consegnare", "return": "restituire restituzione rendere",
            "refund": "rimborsare rimborsato",
