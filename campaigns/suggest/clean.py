@@ -273,8 +273,7 @@ def noise_kind(subject: str, text: str) -> str:
     no signature), and a subject that asks a question is the request whatever the body says."""
     if _AUTO.search(subject) or _AUTO.search(text[:400]):
         return "auto-reply"
-    baits = {m.group(0).lower() for m in _BAIT.finditer(text[:400])} if "?" not in text else set()
-    if _SPAM.search(text[:400]) or len(baits) >= 2:  # a question with "free" and "click here" is a question
+    if _spam(text[:400]):
         return "spam"
     if not _WORD.search(text):
         return "empty"
@@ -288,6 +287,14 @@ def noise_kind(subject: str, text: str) -> str:
         return ""
     # "It says my password is wrong.\nThanks": the thanks close a statement
     return "thanks" if len(words) < SAID_WORDS or _THANKS.search(said) else ""
+
+
+def _spam(text: str) -> bool:
+    """Whether ``text`` sells rankings or links in any language, or holds two baits without a question
+    (a prize and "click here"; a question with "free" and "click here" is a question)."""
+    if _SPAM.search(text):
+        return True
+    return "?" not in text and len({m.group(0).lower() for m in _BAIT.finditer(text)}) >= 2
 
 
 def _pitch(text: str) -> bool:
