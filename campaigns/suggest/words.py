@@ -143,7 +143,7 @@ CONCEPTS: dict[str, str] = {
 # word is read as its concept in any language it is written in.
 MORE_CONCEPTS: dict[str, dict[str, str]] = {
     "it": {"order": "ordinato ordinati ordini acquistato acquisto comprato", "where": "dov",
-           "track": "tracciare tracking traccia",
+           "track": "tracciare tracking traccia controllare",
            "arrive": "arriva arrivare arrivata arrivati ritardo ricevere", "ship": "spedito spedita spedire corriere "
            "consegna consegnato consegnare", "return": "restituire restituzione rendere",
            "refund": "rimborsare rimborsato",
