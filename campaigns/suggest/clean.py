@@ -27,11 +27,17 @@ _HTML_TAG = re.compile(r"<[^>]{1,400}>")
 # A line that starts what the customer did not write: a quoted or forwarded mail, a signature.
 _CUT = re.compile(
     r"(?i)^\s*(on\s.{4,120}\swrote:?|am\s.{4,120}\sschrieb.{0,80}:?|el\s.{4,120}\sescribi[oó]:?|"
+    r"il\s.{4,120}\sha scritto:?|.{4,160}\s(ha scritto|napisa[łl](\(a\)|a)?|escreveu|schreef|skrev|kirjoitti|"
+    r"napsal(\(a\)|a)?|написал(\(а\)|а)?|написав|yazd[ıi]|a scris|[íi]rta):|"
     r"le\s.{4,120}\sa\s[ée]crit\s?:?|-{2,}\s*(original message|urspr[üu]ngliche nachricht|mensaje original|"
     r"message d'origine|forwarded message|weitergeleitete nachricht|mensaje reenviado|message transf[ée]r[ée])"
     r".*|_{8,}|-- ?|(from|von|de):\s.*@.*|##- .* -##|begin forwarded message:?)\s*$")
 _SIGNATURE = re.compile(
     r"(?i)^\s*(sent from my|von meinem .* gesendet|gesendet von|enviado desde mi|envoy[ée] de mon|"
+    r"(inviato da(l mio)?|wys[łl]ane z( mojego)?|enviado do meu|verzonden (vanaf|met) mijn|verstuurd vanaf mijn|"
+    r"skickat fr[åa]n min|sendt fra min|l[äa]hetetty|odesl[áa]no z|отправлено с|надіслано з|trimis de pe)\s+"
+    r"(my |mijn |min |mojego )?(\w*(iphon|ipad|android|outlook|samsung|galaxy|huawei|xiaomi)\w*|mobil\w*)|"
+    r"iphone'[ıi]mdan g[öo]nderildi|"
     r"get outlook for|diese e-mail|this e-?mail (and any|is confidential)|registergericht|gesch[äa]ftsf[üu]hrer|"
     r"amtsgericht|ust-?id)")
 # a mail app's signature: "Sent from my iPhone", "Gesendet mit der WEB.DE Mail App", "Enviado desde mi
@@ -51,6 +57,8 @@ _META = re.compile(r"(?i)^\s*(chat started|chat length|answered by|url|conversat
                    r"conversation id|visitor id|rating|tags)\b.*$")
 _GREETING = re.compile(
     r"(?i)^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|hola|buen(os|as) (d[ií]as|tardes|noches)|"
+    r"salve|gentil[ie]|dzie[ńn] dobry|witam|witajcie|cze[śs][ćc]|szanowni( pa[ńn]stwo)?|hoi|hej|hei|moi|"
+    r"dobr[ýy] den|ahoj|здравствуйте|добрый день|привет|добрий день|вітаю|merhaba|bun[ăa] ziua|j[óo] napot|"
     r"buen d[ií]a|estimad[oa]s?|moin|servus|hallo|guten (tag|morgen|abend)|sehr geehrte.*|liebe[rs]? .*|"
     r"bonjour|bonsoir|salut|ol[áa]|bom dia|boa (tarde|noite)|ciao|buongiorno|buonasera|goede(morgen|middag|navond)|"
     r"beste)\b[\s\w]{0,30}[,.!:]?\s*$")
@@ -85,6 +93,14 @@ _WITH_DIGIT = re.compile(r"(?<!\S)\S*\d\S*")
 _LETTER = re.compile(r"[^\W\d_]")
 _AUTO = re.compile(
     r"(?i)(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|abwesenheitsnotiz|abwesend|"
+    r"risposta automatica|fuori (ufficio|sede)|assente dall'ufficio|sono in ferie|resposta autom[áa]tica|"
+    r"fora do escrit[óo]rio|estou de f[ée]rias|automatisch antwoord|afwezigheidsbericht|niet op kantoor|"
+    r"buiten kantoor|automatyczna odpowied[źz]|odpowied[źz] automatyczna|poza biurem|jestem na urlopie|"
+    r"automatiskt svar|automatisk svar|fr[åa]nvaro|frav[æa]r|inte p[åa] kontoret|ikke p[åa] kontoret|"
+    r"automaattinen vastaus|poissa toimistolta|olen lomalla|automatick[áa] odpov[ěe][ďd]|mimo kancel[áa][řr]|"
+    r"jsem na dovolen[ée]|автоматический ответ|автоответ|вне офиса|автоматична відповідь|поза офісом|"
+    r"otomatik (yan[ıi]t|cevap)|r[ăa]spuns automat|[îi]n afara biroului|automatikus v[áa]lasz|"
+    r"αυτόματη απάντηση|εκτός γραφείου|estoy de vacaciones|je suis absent|"
     r"automatische antwort|respuesta autom[áa]tica|fuera de la oficina|r[ée]ponse automatique|absence du bureau|"
     r"on (annual |parental )?leave|i am away|i'm away|currently out|ich bin (derzeit |bis .{1,20})?nicht im b[üu]ro|"
     r"ich befinde mich .{0,40}(urlaub|elternzeit)|mailer-daemon|delivery status notification|undeliverable)")
@@ -115,7 +131,24 @@ _QUESTION = re.compile(
     r"waar|wanneer|hoe|wat|waarom|welke|kan|kunnen|kunt)\b")
 _THANKS = re.compile(
     r"(?i)\b(thanks?|thank you|thx|cheers|danke|vielen dank|gracias|muchas gracias|merci|obrigad[oa]|"
+    r"grazie|perfetto|ottimo|risolto|gentilissim[ioa]|valeu|perfeito|resolvido|bedankt|dank (je|u)( wel)?|"
+    r"dankjewel|opgelost|dzi[ęe]kuj[ęe]|dzi[ęe]kujemy|dzi[ęe]ki|tack|tusen tack|mange tak|tusind tak|takk|"
+    r"kiitos|kiitti|d[ěe]kuji|d[íi]ky|[ďd]akujem|спасибо|благодарю|дякую|te[şs]ekk[üu]rler|te[şs]ekk[üu]r ederim|"
+    r"mul[țţt]umesc|mersi|k[öo]sz[öo]n[öo]m|k[öo]szi|ευχαριστώ|"
     r"great|perfect|super|sorted|resolved|felicidades|excelente|buena atenci[óo]n|love|toll|prima)\b")
+
+# Spam, in any language: what sells search rankings and links ("SEO", "backlinks" are the same words
+# everywhere), or two baits at once (a prize, "click here", "free").
+_SPAM = re.compile(
+    r"(?i)\b(seo|backlinks?|guest posts?|link ?building|pozycjonowanie|posizionamento|r[ée]f[ée]rencement|"
+    r"posicionamiento|suchmaschinenoptimierung|zoekmachineoptimalisatie|sökmotoroptimering|"
+    r"продвижение сайт\w*|просування сайт\w*|casino|viagra|crypto ?trading)\b")
+_BAIT = re.compile(
+    r"(?i)\b(congratulations|congratulazioni|gratulacje|felicitaciones|f[ée]licitations|herzlichen gl[üu]ckwunsch|"
+    r"parab[ée]ns|gefeliciteerd|you('ve| have)? won|hai vinto|wygra[łl]e[śs]|wygra[łl]a[śs]|has ganado|"
+    r"vous avez gagn[ée]|sie haben gewonnen|voc[êe] ganhou|je hebt gewonnen|click here|clicca qui|kliknij tutaj|"
+    r"haga clic aqu[íi]|haz clic aqu[íi]|cliquez ici|klicken sie hier|clique aqui|klik hier|free|gratis|darmow\w+|"
+    r"gratuit\w*|kostenlos\w*|price list|listino prezzi|cennik)(?![^\W_])")
 
 
 def redact_ids(text: str) -> str:
@@ -228,11 +261,9 @@ def _is_name(words: list[str]) -> bool:
 @lru_cache(maxsize=1)
 def _little_words() -> frozenset[str]:
     """The stop words of every language :mod:`.words` reads (the stop-words package's lists)."""
-    from stop_words import get_stop_words
+    from .words import LANGUAGES, stop_words_of
 
-    from .words import LANGUAGES
-
-    return frozenset(w.lower() for code in LANGUAGES for w in get_stop_words(code))
+    return frozenset(w for code in LANGUAGES for w in stop_words_of(code))
 
 
 def clean(text: str) -> str:
@@ -252,6 +283,8 @@ def noise_kind(subject: str, text: str) -> str:
     no signature), and a subject that asks a question is the request whatever the body says."""
     if _auto_reply(subject) or _auto_reply(text[:400]):
         return "auto-reply"
+    if _spam(text[:400]):
+        return "spam"
     if not _WORD.search(text):
         return "empty"
     if _pitch(subject) or _pitch(text[:600]):
@@ -264,6 +297,14 @@ def noise_kind(subject: str, text: str) -> str:
         return ""
     # "It says my password is wrong.\nThanks": the thanks close a statement
     return "thanks" if len(words) < SAID_WORDS or _THANKS.search(said) else ""
+
+
+def _spam(text: str) -> bool:
+    """Whether ``text`` sells rankings or links in any language, or holds two baits without a question
+    (a prize and "click here"; a question with "free" and "click here" is a question)."""
+    if _SPAM.search(text):
+        return True
+    return "?" not in text and len({m.group(0).lower() for m in _BAIT.finditer(text)}) >= 2
 
 
 def _pitch(text: str) -> bool:

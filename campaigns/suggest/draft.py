@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from ..errors import InvalidInput, Problem
+from ..errors import InvalidInput, Problem, Severity
 from ..model import Calendar
 from .answers import Match
 from .topics import WEEKDAY_NAMES, Topic
@@ -46,6 +46,21 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": ("Vous vous demandez où en est votre commande ? Suivez-la à tout moment : {link}",
                "Pas besoin d'attendre un e-mail : l'état de votre livraison est toujours ici {link}",
                "Où est mon colis ? Suivez chaque étape de votre commande, de l'entrepôt à votre porte : {link}"),
+        "it": ("Ti chiedi dove sia il tuo ordine? Puoi controllarne lo stato in qualsiasi momento: {link}",
+               "Non serve aspettare un'e-mail: lo stato della tua spedizione è sempre qui {link}",
+               "Dov'è il mio pacco? Segui ogni passo del tuo ordine, dal nostro magazzino alla tua porta: {link}"),
+        "pt": ("Quer saber onde está o seu pedido? Consulte o estado dele sempre que quiser: {link}",
+               "Não precisa de esperar por um e-mail: o estado da sua entrega está sempre aqui {link}",
+               "Onde está o meu pacote? Acompanhe cada etapa do seu pedido, do nosso armazém até à sua porta: {link}"),
+        "nl": ("Benieuwd waar je bestelling is? Je kunt de status altijd bekijken: {link}",
+               "Je hoeft niet op een e-mail te wachten: hoe het met je levering staat, zie je altijd hier {link}",
+               "Waar is mijn pakket? Volg elke stap van je bestelling, van ons magazijn tot aan je deur: {link}"),
+        "pl": ("Zastanawiasz się, gdzie jest Twoje zamówienie? Sprawdź jego status w dowolnej chwili: {link}",
+               "Nie musisz czekać na e-mail: aktualny status dostawy zawsze znajdziesz tutaj {link}",
+               "Gdzie jest moja paczka? Śledź każdy etap zamówienia, od naszego magazynu aż do Twoich drzwi: {link}"),
+        "sv": ("Undrar du var din beställning är? Du kan se statusen när som helst: {link}",
+               "Du behöver inte vänta på ett mejl: det senaste om din leverans finns alltid här {link}",
+               "Var är mitt paket? Följ varje steg i din beställning, från vårt lager till din dörr: {link}"),
     },
     "tip": {
         "en": ("You ask us this often, so we wrote it all down: “{title}” {link}",
@@ -60,6 +75,21 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": ("Vous nous posez souvent la question, alors nous avons tout expliqué : « {title} » {link}",
                "Avant de nous écrire : notre guide « {title} » a la réponse, étape par étape {link}",
                "Bon à savoir : « {title} ». Tout est ici {link}"),
+        "it": ("Ce lo chiedete spesso, così abbiamo spiegato tutto: «{title}» {link}",
+               "Prima di scriverci: la nostra guida «{title}» ha la risposta, passo dopo passo {link}",
+               "Buono a sapersi: «{title}». Tutto quello che ti serve è qui {link}"),
+        "pt": ("Perguntam-nos isto muitas vezes, por isso explicamos tudo: «{title}» {link}",
+               "Antes de nos escrever: o nosso guia «{title}» tem a resposta, passo a passo {link}",
+               "Bom saber: «{title}». Tudo o que precisa está aqui {link}"),
+        "nl": ("Dit vragen jullie ons vaak, dus we hebben alles op een rij gezet: “{title}” {link}",
+               "Voordat je ons mailt: onze uitleg “{title}” geeft het antwoord, stap voor stap {link}",
+               "Goed om te weten: “{title}”. Alles wat je nodig hebt, vind je hier {link}"),
+        "pl": ("Często o to pytacie, więc wszystko opisaliśmy: „{title}” {link}",
+               "Zanim do nas napiszesz: nasz poradnik „{title}” ma odpowiedź, krok po kroku {link}",
+               "Warto wiedzieć: „{title}”. Wszystko, czego potrzebujesz, znajdziesz tutaj {link}"),
+        "sv": ("Det här frågar ni oss ofta, så vi har skrivit ner allt: ”{title}” {link}",
+               "Innan du skriver till oss: vår guide ”{title}” har svaret, steg för steg {link}",
+               "Bra att veta: ”{title}”. Allt du behöver finns här {link}"),
     },
 }
 # When the title itself trips the voice guide (an all-caps word, a word the guide avoids): without it.
@@ -73,6 +103,16 @@ PLAIN = {
            "Bevor du uns schreibst: Die Antwort steht schon in unserem Hilfe-Center {link}"),
     "fr": ("Vous nous posez souvent la question, alors nous avons tout expliqué, étape par étape : {link}",
            "Avant de nous écrire : la réponse est déjà dans notre centre d'aide {link}"),
+    "it": ("Ce lo chiedete spesso, così abbiamo spiegato tutto passo dopo passo: {link}",
+           "Prima di scriverci: la risposta è già nel nostro centro assistenza {link}"),
+    "pt": ("Perguntam-nos isto muitas vezes, por isso explicamos tudo passo a passo: {link}",
+           "Antes de nos escrever: a resposta já está no nosso centro de ajuda {link}"),
+    "nl": ("Dit vragen jullie ons vaak, dus we hebben alles stap voor stap uitgelegd: {link}",
+           "Voordat je ons mailt: het antwoord staat al in ons helpcentrum {link}"),
+    "pl": ("Często o to pytacie, więc wszystko opisaliśmy krok po kroku: {link}",
+           "Zanim do nas napiszesz: odpowiedź jest już w naszym centrum pomocy {link}"),
+    "sv": ("Det här frågar ni oss ofta, så vi har skrivit ner allt steg för steg: {link}",
+           "Innan du skriver till oss: svaret finns redan i vårt hjälpcenter {link}"),
 }
 TITLE_LIMIT = 60
 
@@ -166,6 +206,15 @@ def language_of(calendar: Calendar) -> str:
     """The language drafted posts are written in: the voice guide's, else the brand's."""
     code = (calendar.brand.voice.language or calendar.brand.language or "en").split("-")[0].lower()
     return code if code in TEMPLATES["tip"] else "en"
+
+
+def _untranslated(calendar: Calendar, language: str) -> list[Problem]:
+    """The warning that the drafts are not in the calendar's language (no templates in it): never in silence."""
+    asked = (calendar.brand.voice.language or calendar.brand.language or "en").split("-")[0].lower()
+    if asked == language:
+        return []
+    return [Problem(calendar.path, 0, 0, f"no post templates in {asked!r}: the drafted posts are in English",
+                    "translate them by hand before they go out", severity=Severity.WARNING)]
 
 
 def kind_of(match: Match) -> str:
@@ -280,7 +329,7 @@ def draft(calendar: Calendar, text: str, suggestions: list[Suggestion], starts: 
     accounts = [n for n, a in calendar.networks.items() if a.enabled] or list(calendar.networks)
     language = language_of(calendar)
     posts: list[DraftedPost] = []
-    reported: list[Problem] = []
+    reported: list[Problem] = _untranslated(calendar, language)
     drafted = {p.id for p in calendar.posts if (p.campaign or "").startswith(CAMPAIGN)}
     already: list[str] = []
     for s in suggestions:

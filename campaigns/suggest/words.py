@@ -15,18 +15,36 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import repeat
 from typing import Any
 
-__all__ = ["LANGUAGES", "Words", "detect", "language_of_locale", "strip_accents"]
+__all__ = ["LANGUAGES", "Words", "detect", "language_of_locale", "stop_words_of", "strip_accents"]
 
-# The languages lingua chooses among: those shops write in most (a small set is faster and surer).
-LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl")
+# The languages lingua chooses among: every one it tells apart (its models ship in the package) that
+# customers write to shops in.  Left out: Latin and Esperanto (no one's customers), and Shona, Zulu,
+# Xhosa, Sotho, Tswana, Tsonga, Ganda, Yoruba, Somali and Maori, for which lingua's fast models take
+# short French and English texts ("Le filtre fourni est déchiré, lequel racheter ?" is Shona to
+# them).  A file's own languages are learnt from a sample of its texts (LANGUAGE_SAMPLE), the rest
+# are read among those only: detecting among many costs only on that sample.
+LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl", "pl", "cs", "sk", "sl", "hr", "bs", "sr", "hu", "ro", "bg",
+             "el", "sv", "da", "nb", "nn", "fi", "et", "lv", "lt", "ga", "cy", "ca", "eu", "is", "sq", "mk",
+             "tr", "az", "ru", "uk", "be", "kk", "mn", "hy", "ka", "he", "ar", "fa", "ur", "hi", "bn", "pa", "gu",
+             "mr", "ta", "te", "id", "ms", "tl", "vi", "th", "ja", "zh", "ko", "af", "sw")
+# Each language's Snowball stemmer (a close language's where it has none of its own); a language
+# without one keeps its words as they are, accents folded.
 SNOWBALL = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "pt": "portuguese",
-            "it": "italian", "nl": "dutch"}
+            "it": "italian", "nl": "dutch", "pl": "polish", "cs": "czech", "sk": "czech", "sr": "serbian",
+            "hr": "serbian", "bs": "serbian", "hu": "hungarian", "ro": "romanian", "el": "greek", "sv": "swedish",
+            "da": "danish", "nb": "norwegian", "nn": "norwegian", "fi": "finnish", "et": "estonian",
+            "lt": "lithuanian", "ga": "irish", "ca": "catalan", "eu": "basque", "tr": "turkish", "ru": "russian",
+            "hy": "armenian", "ar": "arabic", "fa": "persian", "hi": "hindi", "ta": "tamil", "id": "indonesian",
+            "ms": "indonesian"}
+# letters with a stroke, which NFKD does not split into a letter and a mark (Polish, Nordic, Croatian, Turkish)
+_UNSPLIT = str.maketrans("łŁøØđĐħĦı", "lLoOdDhHi")
 SHORT = 24  # texts shorter than this are taken to be in the calendar's language
-LANGUAGE_SAMPLE = 5000  # long texts read to learn which languages a file is written in (the rest among those only)
+LANGUAGE_SAMPLE = 1000  # long texts read among all of LANGUAGES to learn which a file is written in (the rest among
+# those only): reading among 63 languages costs some 0.8 ms of CPU a text, among two 0.1 ms
 REPRESENTED = 0.05  # least share of a file's texts in a language for it to be one the file is written in
 WINDOW = 160  # characters of a text read to tell its language
 DECISIVE = 2  # stop words of one language alone (and none of another's) that tell a text's language without lingua
@@ -117,8 +135,110 @@ CONCEPTS: dict[str, str] = {
                 "anleitung schraube schrauben armar armado montaje instructivo tornillo tornillos monter notice vis "
                 "montar parafuso",
     "missing": "missing lacking fehlen fehlt fehlende falta faltan faltaba manque manquant faltando",
+    "battery": "battery batteries batería baterías akku akkus batterie batterien bateria baterias batteria batterie "
+               "accu bateria baterii baterię baterie akumulator baterie batteri batteriet akku akun аккумулятор "
+               "батарея батарею акумулятор",
     "zipper": "zipper zip zippers cierre cremallera reißverschluss reissverschluss rv fermeture zíper cerniera rits",
 }
+
+
+# The same concepts in more languages, one table each (appended to CONCEPTS below).  Words that mean
+# something else in another language ("var": Swedish "where", Turkish "there is") are left out: a
+# word is read as its concept in any language it is written in.
+MORE_CONCEPTS: dict[str, dict[str, str]] = {
+    "it": {"order": "ordinato ordinati ordini acquistato acquisto comprato", "where": "dov",
+           "track": "tracciare tracking traccia controllare",
+           "arrive": "arriva arrivare arrivata arrivati ritardo ricevere", "ship": "spedito spedita spedire corriere "
+           "consegna consegnato consegnare", "return": "restituire restituzione rendere",
+           "refund": "rimborsare rimborsato",
+           "warranty": "difetto difettoso guasto", "password": "password", "login": "accedere accesso account",
+           "invoice": "fatture ricevuta", "payment": "pagare pagato carta", "change": "modificare correggere",
+           "size": "taglie misura", "cancel": "annullamento disdire",
+           "discount": "codice codice_sconto coupon promozionale"},
+    "pt": {"order": "encomendas encomendei pedido comprei", "where": "cadê", "track": "rastrear rastreio",
+           "arrive": "chegar chegada atrasado recebi", "ship": "entrega entregue enviado transportadora",
+           "return": "devolver devolvi", "refund": "reembolsar estorno", "warranty": "defeito defeituoso avariado",
+           "invoice": "faturas recibo", "payment": "pagar paguei", "size": "tamanhos", "cancel": "cancelar",
+           "discount": "cupom cupão promocional"},
+    "nl": {"order": "bestellingen besteld bestelde gekocht", "track": "volgcode traceren",
+           "arrive": "aangekomen bezorgd vertraging", "ship": "verzonden bezorging levering geleverd pakketje",
+           "return": "retourneren terugsturen", "refund": "terugbetalen", "warranty": "defect garantie",
+           "invoice": "facturen", "payment": "betalen betaald", "size": "maten", "cancel": "annuleren",
+           "discount": "kortingscode kortingscode"},
+    "pl": {"order": "zamówienie zamówienia zamówieniu zamówieniem zamówiłem zamówiłam zamówić kupiłem kupiłam zakup",
+           "where": "gdzie", "when": "kiedy", "track": "śledzenie śledzenia śledzić status",
+           "arrive": "dotarła dotarło dotarł doszła przyszła przyszło przyjechał otrzymałem otrzymałam dostałem "
+                     "dostałam czekam opóźnienie opóźniona",
+           "ship": "paczka paczki paczkę przesyłka przesyłki przesyłkę dostawa dostawy dostawę dostarczyć "
+                   "dostarczenie wysyłka wysyłki wysłać wysłane kurier kuriera",
+           "return": "zwrot zwrotu zwroty zwrotów zwrócić zwracać odesłać odesłałem oddać",
+           "refund": "pieniądze pieniędzy zwrot_pieniędzy",
+           "warranty": "gwarancja gwarancji gwarancją gwarancyjna reklamacja reklamacji wadliwy wada usterka zepsuty",
+           "damaged": "uszkodzony uszkodzona uszkodzone uszkodzenie pęknięty pęknięta porysowany",
+           "password": "hasło hasła hasłem", "login": "zalogować zalogowanie logowanie konto konta",
+           "invoice": "faktura faktury fakturę fakturze fakturą rachunek paragon",
+           "payment": "płatność płatności zapłacić zapłaciłem zapłaciłam przelew", "address": "adres adresu adresie",
+           "change": "zmienić zmiana zmianę poprawić zmiany", "size": "rozmiar rozmiaru rozmiarze rozmiary",
+           "cancel": "anulować anulowanie rezygnacja",
+           "discount": "kod rabat rabatu rabatowy zniżka zniżki zniżkę kupon promocja promocyjny"},
+    "cs": {"order": "objednávka objednávku objednávky objednal", "where": "kde", "when": "kdy",
+           "track": "sledování sledovat", "ship": "zásilka zásilku balík doprava doručení doručit kurýr",
+           "return": "vrácení vrátit", "refund": "peníze", "warranty": "záruka záruky reklamace vadný",
+           "damaged": "poškozený poškozené", "password": "heslo hesla", "invoice": "faktura fakturu faktury",
+           "payment": "platba platbu zaplatit", "address": "adresa adresu", "size": "velikost velikosti",
+           "cancel": "zrušit zrušení", "discount": "sleva slevový slevu"},
+    "sv": {"order": "beställning beställningen beställde", "track": "spåra spårning", "arrive": "kommit levererats",
+           "ship": "paket paketet leverans frakt", "return": "retur returnera", "refund": "återbetalning pengarna",
+           "warranty": "garanti reklamation trasig", "password": "lösenord", "login": "logga konto",
+           "invoice": "faktura fakturan kvitto", "payment": "betalning betala", "address": "adressen",
+           "size": "storlek storleken", "cancel": "avbeställa", "discount": "rabattkod rabatt"},
+    "da": {"order": "bestilling ordre bestilte", "where": "hvor", "track": "sporing spore",
+           "ship": "pakken levering forsendelse", "return": "returnere returnering",
+           "refund": "tilbagebetaling pengene",
+           "warranty": "reklamation", "password": "adgangskode", "invoice": "fakturaen kvittering",
+           "payment": "betaling", "size": "størrelse", "cancel": "annullere", "discount": "rabatkode"},
+    "nb": {"order": "bestillingen", "track": "sporing", "ship": "pakke leveranse", "return": "returnere",
+           "refund": "refusjon", "password": "passord", "invoice": "fakturaen kvittering", "size": "størrelse",
+           "discount": "rabattkode"},
+    "fi": {"order": "tilaus tilaukseni tilasin", "where": "missä", "when": "milloin", "track": "seuranta seurata",
+           "ship": "paketti toimitus lähetys", "return": "palautus palauttaa", "refund": "hyvitys",
+           "warranty": "takuu", "password": "salasana", "invoice": "lasku laskun kuitti", "payment": "maksu",
+           "address": "osoite osoitteen", "cancel": "peruuttaa",
+           "discount": "alennus alennuskoodi"},
+    "tr": {"order": "sipariş siparişim siparişimi", "where": "nerede", "when": "zaman", "track": "takip",
+           "ship": "kargo teslimat paket", "return": "iade", "refund": "para_iadesi",
+           "warranty": "garanti arızalı bozuk",
+           "damaged": "hasarlı", "password": "şifre şifremi", "login": "giriş hesap hesabım",
+           "invoice": "fatura faturayı", "payment": "ödeme", "address": "adres adresi", "change": "değiştirmek",
+           "size": "beden", "cancel": "iptal", "discount": "indirim kupon"},
+    "ru": {"order": "заказ заказа заказал заказала", "where": "где", "when": "когда", "track": "отследить трек",
+           "arrive": "пришел пришла пришло получил получила", "ship": "посылка посылку доставка доставки курьер",
+           "return": "возврат вернуть", "refund": "деньги", "warranty": "гарантия гарантии брак",
+           "damaged": "поврежден повреждена", "password": "пароль", "login": "войти аккаунт",
+           "invoice": "счет чек", "payment": "оплата оплатить", "address": "адрес", "change": "изменить",
+           "size": "размер", "cancel": "отменить", "discount": "скидка промокод купон"},
+    "uk": {"order": "замовлення замовив замовила", "where": "де", "when": "коли", "track": "відстежити",
+           "arrive": "прийшло отримав отримала", "ship": "посилка посилку доставка кур'єр",
+           "return": "повернення повернути",
+           "refund": "гроші", "warranty": "гарантія гарантії", "password": "пароль", "invoice": "рахунок",
+           "payment": "оплата", "address": "адресу адреса", "change": "змінити", "size": "розмір",
+           "cancel": "скасувати", "discount": "знижка промокод"},
+    "ro": {"order": "comanda comandă comenzii", "when": "când", "track": "urmărire urmări",
+           "ship": "colet livrare livrat curier", "return": "retur returnare", "refund": "rambursare banii",
+           "warranty": "garanție garanția defect", "invoice": "factura factură",
+           "payment": "plata plată", "address": "adresa adresă", "size": "mărime mărimea", "cancel": "anula anulare",
+           "discount": "reducere cupon"},
+    "hu": {"order": "rendelés rendelésem rendeltem", "when": "mikor", "track": "nyomon_követés",
+           "ship": "csomag csomagom szállítás futár", "return": "visszaküldés visszaküldeni", "refund": "visszatérítés",
+           "warranty": "garancia jótállás", "password": "jelszó", "invoice": "számla számlát", "payment": "fizetés",
+           "address": "címet címem", "size": "méret", "cancel": "lemondani", "discount": "kedvezmény kupon"},
+}
+# stemmed in every language a file is written in; each further table in its own language only (in
+# another, its words are their concept as written: stemming them all in each costs a second)
+STEMMED_EVERYWHERE = dict(CONCEPTS)
+for _tables in MORE_CONCEPTS.values():
+    for _concept, _words in _tables.items():
+        CONCEPTS[_concept] += " " + _words
 
 
 def language_of_locale(locale: str) -> str:
@@ -193,10 +313,11 @@ def _by_stop_words(text: str, owner: dict[str, str]) -> str:
 def strip_accents(text: str) -> str:
     """``text`` without combining marks after NFKD ("Bestellbestätigung" -> "Bestellbestatigung"),
     as scikit-learn's ``strip_accents_unicode`` does: here, so that what only folds words (answers,
-    drafts) does not import scikit-learn."""
+    drafts) does not import scikit-learn); and the letters NFKD leaves whole ("Ładowanie" -> "Ladowanie",
+    "størrelse" -> "storrelse")."""
     if text.isascii():
         return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).translate(_UNSPLIT)
 
 
 def _represented(texts: Sequence[str], out: list[str]) -> tuple[tuple[str, ...], set[int]]:
@@ -209,14 +330,48 @@ def _represented(texts: Sequence[str], out: list[str]) -> tuple[tuple[str, ...],
     seen = long[::-(-len(long) // LANGUAGE_SAMPLE)] if long else []  # evenly spread over the file
     for i, found in zip(seen, _detect([texts[i] for i in seen], LANGUAGES), strict=True):
         out[i] = found or fallback
-    counts = Counter(out[i] for i in seen)
+    counts = Counter(_confirmed(texts[i], out[i]) for i in seen)
     return tuple(c for c in LANGUAGES if c == fallback or counts[c] >= REPRESENTED * len(seen)), set(seen)
+
+
+def _confirmed(text: str, found: str) -> str:
+    """The language ``text`` counts for when a file's languages are learnt: ``found``, lingua's
+    reading of it among all of :data:`LANGUAGES`, unless its little words say another language
+    plainly (two more of its stop words).  Read among so many, a short text is often taken for a
+    neighbour ("When will my lamp be delivered?" for Danish, "Retour d'un article, la teinte ne
+    me plaît pas" for Catalan), and a file would seem to be written in it.  A language without a
+    stop-word list is taken as lingua reads it (Slovenian "Kje je moje naročilo?" has three Czech
+    stop words)."""
+    if not found:
+        return found
+    index = _stop_index()
+    votes = Counter(c for w in TOKEN.findall(text.lower()) for c in index.get(w, ()))
+    best = max(votes, key=lambda c: votes[c], default=found)
+    return best if votes[best] >= votes[found] + 2 and stop_words_of(found) else found
+
+
+@lru_cache(maxsize=1)
+def _stop_index() -> dict[str, tuple[str, ...]]:
+    """Each stop word of the languages that have a list: the languages it is one of."""
+    index: dict[str, list[str]] = {}
+    for code in LANGUAGES:
+        for w in stop_words_of(code):
+            index.setdefault(w, []).append(code)
+    return {w: tuple(codes) for w, codes in index.items()}
 
 
 def _detect(texts: list[str], languages: tuple[str, ...]) -> list[str]:
     """Each text's language among ``languages`` ('' when lingua cannot tell)."""
     found = _detector(languages).detect_languages_in_parallel_of([t[:WINDOW] for t in texts]) if texts else []
     return [f.iso_code_639_1.name.lower() if f is not None else "" for f in found]
+
+
+@cache
+def stop_words_of(code: str) -> frozenset[str]:
+    """The stop words of ``code`` (the stop-words package's list; none when it has no list)."""
+    from stop_words import LANGUAGE_MAPPING, get_stop_words
+
+    return frozenset(w.lower() for w in get_stop_words(code)) if code in LANGUAGE_MAPPING else frozenset()
 
 
 def _fold(word: str) -> str:
@@ -228,12 +383,11 @@ class Words:
 
     def __init__(self, languages: Iterable[str] = LANGUAGES):
         import snowballstemmer
-        from stop_words import get_stop_words
 
         self.stemmers = {c: snowballstemmer.stemmer(SNOWBALL[c]) for c in SNOWBALL}
         self.stop: dict[str, frozenset[str]] = {}
-        for code in SNOWBALL:
-            words = set(get_stop_words(code))
+        for code in LANGUAGES:
+            words = set(stop_words_of(code))
             if code == "en":
                 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -257,18 +411,19 @@ class Words:
     def _concepts(self, language: str) -> dict[str, str]:
         """The shared vocabulary's stems in ``language`` (stemming it in every language costs
         time a file written in two does not need)."""
-        code = language if language in SNOWBALL else "en"
+        code = language if language in LANGUAGES else "en"
         found = self.concepts.get(code)
         if found is None:
             found = self.concepts[code] = {}
-            for concept, listed in CONCEPTS.items():
-                for word in listed.split():
-                    found.setdefault(self._stem(code, word), concept)
+            for concepts in (STEMMED_EVERYWHERE, MORE_CONCEPTS.get(code, {})):
+                for concept, listed in concepts.items():
+                    for word in listed.split():
+                        found.setdefault(self._stem(code, word), concept)
         return found
 
     def _stem(self, language: str, word: str) -> str:
-        stemmer = self.stemmers.get(language) or self.stemmers["en"]
-        return strip_accents(stemmer.stemWord(word.lower()))
+        stemmer = self.stemmers.get(language if language in LANGUAGES else "en")
+        return strip_accents(stemmer.stemWord(word.lower()) if stemmer else word.lower())  # no stemmer: as written
 
     def word(self, language: str, word: str) -> str:
         """One word as the topics see it: ``~concept``, or its folded stem ('' for a stop word)."""
