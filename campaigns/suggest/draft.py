@@ -352,7 +352,10 @@ def _base_id(s: Suggestion, language: str) -> str:
     match = answer_in(s, language)
     if match is None:
         return ""
-    named = tuple(re.findall(r"\w+", match.answer.title.lower()))[:4] if not match.answer.link else s.topic.terms
+    # the answer names the post, so a later run (another --from, more requests) finds it again: an
+    # article by the first words of its title, a calendar link by its name (a topic's words vary)
+    answer = match.answer
+    named = tuple(re.findall(r"\w+", (answer.link.replace("_", " ") or answer.title).lower()))[:4]
     return f"suggest-{_slug(named)}"
 
 

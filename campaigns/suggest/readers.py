@@ -379,11 +379,14 @@ def _parse_other(text: str, order: str) -> datetime:
         except ValueError:
             raise ValueError(text) from None
     slashed = _SLASHED.match(text)
-    if slashed and not order:
+    if slashed:
         a, b = int(slashed.group(1)), int(slashed.group(2))
-        if a <= 12 and b <= 12 and a != b:
-            raise AmbiguousDate(text)
-        order = "DMY" if a > 12 else "MDY"
+        if not order:
+            if a <= 12 and b <= 12 and a != b:
+                raise AmbiguousDate(text)
+            order = "DMY" if a > 12 else "MDY"
+        if (b if order.upper() == "DMY" else a) > 12:  # the month where the order says it is
+            raise ValueError(text)
     try:
         value: datetime = parser.parse(text, dayfirst=order.upper() == "DMY")
         return value
@@ -531,7 +534,7 @@ class _Columns:
         return _when(self.path, line, self.at, written, "" if self.order == "?" else self.order)
 
 
-def _ticket(path: str, line: int, obj: Any) -> Request | None:
+def _ticket(path: str, line: int, obj: Any, order: str = "") -> Request | None:
     if not isinstance(obj, dict):
         raise InvalidInput([Problem(path, line, 1, "expected a ticket object")])
     if "subject" not in obj and "description" not in obj:
@@ -542,7 +545,7 @@ def _ticket(path: str, line: int, obj: Any) -> Request | None:
     text = f"{subject} {description}".strip()
     if not text:
         return None
-    when = _created(path, line, obj.get("created_at"))
+    when = _created(path, line, obj.get("created_at"), order)
     tags = obj.get("tags")
     ref = "" if obj.get("id") is None else str(obj["id"])  # ticket 0 is a ticket
     return Request(text, 1, when, None, None, tuple(plain(str(t)) for t in tags) if isinstance(tags, list) else (),
@@ -554,17 +557,21 @@ def _channel(via: Any) -> str:
     return str(via.get("channel", "")) if isinstance(via, dict) else str(via or "")
 
 
-def _created(path: str, line: int, written: Any) -> datetime | None:
+def _created(path: str, line: int, written: Any, order: str = "") -> datetime | None:
     if not written:
         return None
     try:
-        return parse_when(str(written))
+        return parse_when(str(written), order)
+    except AmbiguousDate:
+        raise InvalidInput([Problem(path, line, 1, f"cannot tell the day from the month in {written!r} (created_at)",
+                                    "pass --date-format DMY (13/08/2026) or --date-format MDY (08/13/2026)")]) from None
     except ValueError:
         raise InvalidInput([Problem(path, line, 1, f"cannot read the date {written!r} (created_at)",
-                                    "expected e.g. 2026-11-02T09:14:00Z")]) from None
+                                    "expected e.g. 2026-11-02T09:14:00Z" + ("" if order else ", or pass --date-format"))
+                            ]) from None
 
 
-def _json_lines(path: str, first: str, lines: Iterator[str], start: int = 1) -> Iterator[Request]:
+def _json_lines(path: str, first: str, lines: Iterator[str], start: int = 1, order: str = "") -> Iterator[Request]:
     """One ticket per line (the incremental export), streamed (orjson: parsing is most of the
     time a large export takes to read); ``first`` is on line ``start``."""
     import orjson
@@ -576,7 +583,7 @@ def _json_lines(path: str, first: str, lines: Iterator[str], start: int = 1) -> 
             obj = orjson.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidInput([Problem(path, n, exc.colno, f"not JSON: {exc.msg}")]) from None
-        request = _ticket(path, n, obj)
+        request = _ticket(path, n, obj, order)
         if request is not None:
             yield request
 
@@ -687,7 +694,7 @@ class _Document:
             raise InvalidInput([Problem(self.path, 1 + self.blank, 1, "no tickets in the file")])
 
 
-def _json(path: str, stream: _Text) -> Iterator[Request]:
+def _json(path: str, stream: _Text, order: str = "") -> Iterator[Request]:
     """Newline-delimited tickets, streamed; or one document (``{"tickets": [...]}`` or a list)."""
     lines = iter(stream)
     first, blank = "", 0  # the blank lines before the first
@@ -699,11 +706,11 @@ def _json(path: str, stream: _Text) -> Iterator[Request]:
     if not first:
         raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected Zendesk tickets as JSON")])
     if _one_per_line(first):
-        yield from _json_lines(path, first, lines, blank + 1)
+        yield from _json_lines(path, first, lines, blank + 1, order)
         return
     whole = first + "\n" + "".join(lines)
     for n, ticket in _Document(path, whole, blank).tickets():
-        request = _ticket(path, n, ticket)
+        request = _ticket(path, n, ticket, order)
         if request is not None:
             yield request
 
@@ -731,7 +738,7 @@ def read_requests(path: str, encoding: str = "utf-8", date_format: str | None = 
         raw.seek(0)
         stream = _Text(path, raw, encoding)
         if start[:1] in (b"{", b"["):
-            yield from _json(path, stream)
+            yield from _json(path, stream, (date_format or "").strip())
         else:
             yield from _csv(path, stream, encoding, (date_format or "").strip())
     finally:

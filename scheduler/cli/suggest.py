@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="show the plan of the drafted posts; write nothing")
     p.add_argument("--explain", action="store_true", help="show the evidence behind each topic and post")
     p.add_argument("--json", metavar="FILE", help="write the whole analysis as JSON to FILE ('-': standard output)")
-    p.add_argument("--date-format", metavar="FORMAT",
+    p.add_argument("--date-format", metavar="FORMAT", type=_date_format,
                    help="how the exports write dates when the file cannot tell: DMY (13/08/2026), MDY "
                         "(08/13/2026), or a strptime format such as '%%d/%%m/%%Y %%H:%%M'")
     p.add_argument("--impact", action="store_true",
@@ -109,6 +109,22 @@ def _summary(report: Any, suggestions: list[Any]) -> None:
                 sys.stderr.write(f"           e.g. {e!r}\n")
 
 
+def _date_format(value: str) -> str:
+    """``--date-format``: DMY, MDY, or a strptime format that reads a date back whole (day, month, year)."""
+    text = value.strip()
+    if text.upper() in ("DMY", "MDY"):
+        return text.upper()
+    sample = datetime(2026, 8, 13, 9, 14)
+    try:
+        whole = "%" in text and datetime.strptime(sample.strftime(text), text).date() == sample.date()
+    except ValueError:
+        whole = False
+    if not whole:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected DMY, MDY or a strptime format with the day, month "
+                                         "and year, such as '%d/%m/%Y %H:%M'")
+    return text
+
+
 def _read_answers(calendar: Any, paths: list[str]) -> list[Any]:
     from campaigns.suggest.answers import brand_answers, read_answers
 
@@ -139,6 +155,10 @@ def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
     from campaigns.extras import SUGGEST
 
     SUGGEST.require("herald suggest")  # scikit-learn and the rest come with herald[suggest], not the core
+    if args.json == "-" and (args.explain or args.dry_run):
+        say("herald suggest: --json - writes the analysis to standard output, where --explain and --dry-run "
+            "write too: give --json a FILE")
+        return ExitStatus.USAGE
     from campaigns.suggest.draft import Suggestion, draft
     from campaigns.yamlsource import read_file
 
