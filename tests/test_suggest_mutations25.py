@@ -129,3 +129,17 @@ def test_an_article_whose_url_contains_track_but_not_about_orders_is_not_a_track
     article = Answer("Soundtrack licensing for your videos", "https://acme.example/hc/articles/9-soundtrack-licensing",
                      language="en", key="9")
     assert kind_of(Match(article, 0.9, 0.3)) == "tip"
+
+
+# 2. Lumière is not in test_suggest_exports.EXPORTS, so its no-topic share was never checked.
+
+@pytest.mark.slow
+def test_lumiere_puts_in_no_topic_about_the_real_noise():
+    """The other exports are held to 1.25 times their real noise (test_suggest_exports.py); Lumière
+    (400 Freshdesk API tickets, French and English) puts 76 in no topic against 60 real noise today,
+    1.267 times: held to the 1.3 it meets so that it does not get worse, until it meets 1.25 too."""
+    from tests.test_suggest_exports import LUMIERE
+
+    report = LUMIERE.analyse()
+    noise = sum(1 for label in LUMIERE.truth.values() if label == "noise")
+    assert noise and report.noise <= 1.3 * noise
