@@ -48,7 +48,7 @@ ORDER = ["My parcel has not arrived yet and the tracking shows nothing.", "The p
 # 1. clean.py Boilerplate.learn: `self.lines = frozenset() and ...` (learning disabled)
 
 def _boiler_requests() -> list[list[str]]:
-    bot = [[MENU, ask] for ask in ASKS]
+    bot = [[ask, MENU] for ask in ASKS]
     customer = [[WHERE, ORDER[i % len(ORDER)], ORDER[(i + 2) % len(ORDER)]] for i in range(40)]
     return bot + customer
 
