@@ -143,3 +143,30 @@ def test_lumiere_puts_in_no_topic_about_the_real_noise():
     report = LUMIERE.analyse()
     noise = sum(1 for label in LUMIERE.truth.values() if label == "noise")
     assert noise and report.noise <= 1.3 * noise
+
+
+# 3. topics.py _drop_spread_tags: `if spread:` -> `if False:` (the tag is reported but its column kept)
+
+def test_a_catch_all_tag_does_not_pull_requests_into_the_answer_that_carries_it_as_a_label():
+    """"vip" is on a few requests of every kind (spread across three answers) and is also the
+    label of the "Members club" article: kept, it is the second word one-off questions that
+    merely say "club" share with that article, and 18 of them were counted as club questions."""
+    from campaigns.suggest.readers import Request
+
+    asked = {"password": ["how do I reset my password", "cannot reset the password", "password reset link broken"],
+             "return": ["how do I return an item", "return an item I bought", "can I return this item"],
+             "cancel": ["cancel my subscription", "please cancel the subscription", "how to cancel a subscription"],
+             "club": ["what do I get in the members club", "how do I join the members club", "members club benefits"]}
+    answers = [Answer(title, f"https://acme.example/help/{title.lower().replace(' ', '-')}", key=title, labels=labels)
+               for title, labels in (("Reset your password", ()), ("Return an item", ()),
+                                     ("Cancel your subscription", ()), ("Members club", ("vip",)))]
+    requests = [Request(phrasings[i % 3], tags=("vip",) if i % 20 == 0 and topic != "club" else (),
+                        ref=f"{topic}-{i}")
+                for topic, phrasings in asked.items() for i in range(300 if topic != "club" else 60)]
+    requests += [Request(a.rstrip(".?!") + " for our golf club?", tags=("vip",), ref=f"golf-{i}")
+                 for i, a in enumerate(ASKS[:20])]
+    report = find_topics(requests[::-1], ZoneInfo("UTC"), ["en"], answers=answers)
+    assert report.ignored_tags == {"vip": "spread across 3 answers"}
+    club = next(i for i, t in enumerate(report.topics) if t.key == "Members club")
+    assert report.topics[club].count == 60
+    assert not [r.ref for r in report.rows if r.ref.startswith("golf") and r.topic == club]
