@@ -18,7 +18,6 @@ from campaigns.suggest.draft import Suggestion, draft, kind_of
 from campaigns.suggest.readers import read_requests
 from campaigns.suggest.report import analysis
 from campaigns.suggest.topics import Topic, find_topics
-from scheduler.cli import main
 from scheduler.clock import FakeClock
 from tests.conftest import ROOT
 
