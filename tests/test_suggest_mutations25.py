@@ -169,3 +169,40 @@ def test_a_catch_all_tag_does_not_pull_requests_into_the_answer_that_carries_it_
     club = next(i for i, t in enumerate(report.topics) if t.key == "Members club")
     assert report.topics[club].count == 60
     assert not [r.ref for r in report.rows if r.ref.startswith("golf") and r.topic == club]
+
+
+# 7. topics.py: _recentre's join skipped, _nearer_gaps returning early (on the vendored Nordlicht export)
+
+@pytest.fixture(scope="module")
+def nordlicht():
+    from tests.test_suggest_exports import EXPORTS
+
+    export = EXPORTS["nordlicht"]
+    report = export.analyse()
+    votes: dict[int, Counter[str]] = {}
+    for row in report.rows:
+        votes.setdefault(row.topic, Counter())[export.truth[row.ref]] += 1
+    home = {c.most_common(1)[0][0]: t for t, c in votes.items() if t >= 0}  # each truth label: its topic
+    return export, report, home, {row.ref: row.topic for row in report.rows}
+
+
+@pytest.mark.slow
+def test_what_is_in_no_topic_joins_the_topic_it_is_near_once_topics_are_whole(nordlicht):
+    """_recentre's last step: "Muss ich das Rückporto selbst bezahlen, wenn ich etas zurückschicke?"
+    (a typo, no two words of the returns article) and "Ich komme nicht in mein Kundenkonto, das
+    Passwort wird immer als falsch angezeigt" were left in no topic without it."""
+    export, _report, home, topic = nordlicht
+    assert topic["48757"] == home["return_refund"] and export.truth["48757"] == "return_refund"
+    assert topic["48761"] == home["password_reset"] and export.truth["48761"] == "password_reset"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="_nearer_gaps moves order-status tickets that also say 'it is a gift, "
+                                       "urgent' out of the order-status topic into the 'geschenk / geburtstag' "
+                                       "gap (9 on Nordlicht; without the pass they stay): found while killing "
+                                       "the mutation that makes _nearer_gaps return early")
+def test_an_order_status_question_that_mentions_a_gift_stays_in_the_order_status_topic(nordlicht):
+    export, _report, home, topic = nordlicht
+    urgent = ["48349", "48422", "49097"]  # "ist meine Bestellung schon unterwegs? Es ist ein Geschenk"
+    assert all(export.truth[ref] == "where_is_my_order" for ref in urgent)
+    assert [topic[ref] for ref in urgent] == [home["where_is_my_order"]] * 3
