@@ -206,3 +206,35 @@ def test_an_order_status_question_that_mentions_a_gift_stays_in_the_order_status
     urgent = ["48349", "48422", "49097"]  # "ist meine Bestellung schon unterwegs? Es ist ein Geschenk"
     assert all(export.truth[ref] == "where_is_my_order" for ref in urgent)
     assert [topic[ref] for ref in urgent] == [home["where_is_my_order"]] * 3
+
+
+# 7. topics.py: `_merge_answered()` deleted, `_nearer_gaps` returning early (on the vendored Ciclo exports)
+
+def _ciclo(name: str):
+    from tests.test_suggest_ciclo import EXPORTS
+
+    export = EXPORTS[name]
+    _calendar, report = export.analyse()
+    votes: dict[int, Counter[str]] = {}
+    for row in report.rows:
+        votes.setdefault(row.topic, Counter())[export.truth[row.ref]] += 1
+    majority = {t: c.most_common(1)[0][0] for t, c in votes.items() if t >= 0}
+    return export, report, majority, {row.ref: row.topic for row in report.rows}
+
+
+@pytest.mark.slow
+def test_battery_questions_answered_by_an_article_and_its_translation_are_one_topic():
+    """_merge_answered: Ciclo's Freshdesk export (Italian and English, an FAQ in both) made a
+    second battery topic ("charge / batteria / leave", 22 requests) without it."""
+    _export, _report, majority, _topic = _ciclo("freshdesk")
+    assert list(majority.values()).count("battery") == 1, majority
+
+
+@pytest.mark.slow
+def test_an_address_change_is_not_taken_by_order_status_for_the_words_every_order_shares():
+    """_nearer_gaps: on Ciclo's Zendesk export (Polish and English) three address changes went
+    to the order-status topic without it (the case its docstring names)."""
+    export, _report, majority, topic = _ciclo("zendesk")
+    address = [ref for ref in ("48133", "48142", "48228") if export.truth[ref] == "address"]
+    assert len(address) == 3
+    assert [majority.get(topic[ref]) for ref in address] == ["address"] * 3
