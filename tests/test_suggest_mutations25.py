@@ -59,6 +59,26 @@ def test_a_bot_menu_line_across_different_questions_is_learned_as_boilerplate_a_
     assert boiler.strip([MENU, ASKS[0]]) == [ASKS[0]] and boiler.strip([WHERE, ORDER[0]]) == [WHERE, ORDER[0]]
 
 
+
+def test_a_bot_menu_line_does_not_lend_its_words_to_a_topic_and_the_customers_question_makes_one():
+    """In a file of 684 requests the menu's "orders" and "returns" pulled menu-footed one-off
+    questions into the returns topic ("item / returns / orders") when nothing was learned."""
+    from campaigns.suggest.readers import Request
+
+    asked = {"password": ["how do I reset my password", "cannot reset the password", "password reset link broken"],
+             "return": ["how do I return an item", "return an item I bought", "can I return this item"],
+             "cancel": ["cancel my subscription", "please cancel the subscription", "how to cancel a subscription"]}
+    requests = [Request(p[i % 3], ref=f"{k}-{i}") for k, p in asked.items() for i in range(200)]
+    requests += [Request(f"{ask}\n{MENU}", ref=f"menu-{i}") for i, ask in enumerate(ASKS * 2)]
+    requests += [Request(f"{WHERE}\n{ORDER[i % 5]}\n{ORDER[(i + 2) % 5]}", ref=f"where-{i}") for i in range(40)]
+    report = find_topics(requests, ZoneInfo("UTC"), ["en"])
+    menu_words = {"reply", "orders", "returns", "talk", "person"}
+    assert not [t.label for t in report.topics if menu_words & set(t.terms)]
+    returns = Counter(r.topic for r in report.rows if r.ref.startswith("return"))
+    assert not [r.ref for r in report.rows if r.ref.startswith("menu") and r.topic == returns.most_common(1)[0][0]]
+    where = Counter(r.topic for r in report.rows if r.ref.startswith("where"))
+    assert len(where) == 1 and -1 not in where and report.topics[next(iter(where))].count == 40
+
 # 4. report.py: a request's "topic" in --json must designate the topic it is counted in (`r.topic + 7`)
 
 @pytest.mark.slow
