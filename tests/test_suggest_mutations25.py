@@ -141,13 +141,13 @@ def test_an_order_status_topic_linking_the_calendars_tracking_link_is_a_tracking
     assert kind_of(Match(link, 1.0, 0.3)) == "tracking"
 
 
-@pytest.mark.xfail(strict=True, reason="draft.kind_of treats any URL containing 'track' as a tracking page "
-                                       "(REPORT.md section 2, LOW draft.py:173): a soundtrack article is not "
-                                       "about order status")
 def test_an_article_whose_url_contains_track_but_not_about_orders_is_not_a_tracking_post():
     article = Answer("Soundtrack licensing for your videos", "https://acme.example/hc/articles/9-soundtrack-licensing",
                      language="en", key="9")
     assert kind_of(Match(article, 0.9, 0.3)) == "tip"
+    for url in ("https://shop.example/track?order=1", "https://shop.example/help/order-tracking",
+                "https://boutique.example/suivi-commande", "https://laden.example/Sendungsverfolgung"):
+        assert kind_of(Match(Answer("Where is my parcel", url, key=url), 0.9, 0.3)) == "tracking", url
 
 
 # 2. Lumière is not in test_suggest_exports.EXPORTS, so its no-topic share was never checked.

@@ -160,3 +160,17 @@ def test_a_file_in_a_language_the_stop_word_lists_lack_is_read(tmp_path):
 
     owners = _owners(("en", "sl"))
     assert owners and "sl" not in set(owners.values())
+
+
+def test_a_post_for_a_midnight_peak_goes_out_the_evening_before():
+    from campaigns.suggest.draft import _schedule
+
+    class Topic:
+        weekdays = (2,)  # Wednesday
+        hours = (0, 1)
+
+    assert _schedule(Topic(), single=True) == "FREQ=WEEKLY;BYDAY=TU;BYHOUR=23;BYMINUTE=30"
+    Topic.hours = (14,)
+    assert _schedule(Topic(), single=True) == "FREQ=WEEKLY;BYDAY=WE;BYHOUR=13;BYMINUTE=30"
+    Topic.weekdays, Topic.hours = (0,), (0,)  # Monday's midnight: Sunday evening
+    assert _schedule(Topic(), single=True) == "FREQ=WEEKLY;BYDAY=SU;BYHOUR=23;BYMINUTE=30"

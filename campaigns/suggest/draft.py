@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import InvalidInput, Problem, Severity
 from ..model import Calendar
@@ -198,7 +199,10 @@ def _schedule(t: Topic, single: bool = False) -> str:
     if t.hours:  # the first hour of the busiest block: requests start to arrive then
         while hour - 1 in t.hours:
             hour -= 1
-    at = datetime.combine(date(2026, 1, 5), time(hour)) - timedelta(minutes=30)
+    monday = date(2026, 1, 5)
+    at = datetime.combine(monday, time(hour)) - timedelta(minutes=30)
+    # half an hour before a peak at midnight is the evening before: the day before, not 23 hours later
+    days = tuple((d + (at.date() - monday).days) % 7 for d in days)
     return f"FREQ=WEEKLY;BYDAY={','.join(BYDAY[d] for d in sorted(days))};BYHOUR={at.hour};BYMINUTE={at.minute}"
 
 
@@ -217,9 +221,18 @@ def _untranslated(calendar: Calendar, language: str) -> list[Problem]:
                     "translate them by hand before they go out", severity=Severity.WARNING)]
 
 
+# words of a page's address that make it an order-tracking page ("/track", "/order-tracking", "/suivi-commande")
+_TRACKING_WORDS = frozenset({"track", "tracking", "tracker", "trace", "wismo", "sendungsverfolgung", "suivi",
+                             "seguimiento", "rastreo", "rastreamento", "tracciamento", "sledzenie", "sledovani"})
+
+
 def kind_of(match: Match) -> str:
-    """``tracking`` when the answer is the order-tracking link or a tracking page, else ``tip``."""
-    return "tracking" if match.answer.link == "order_tracking" or "track" in match.answer.url.lower() else "tip"
+    """``tracking`` when the answer is the order-tracking link or a tracking page (a word of its
+    address says so: "soundtrack" does not), else ``tip``."""
+    if match.answer.link == "order_tracking":
+        return "tracking"
+    path = strip_accents(urlsplit(match.answer.url).path.lower())
+    return "tracking" if _TRACKING_WORDS & set(re.split(r"[^a-z0-9]+", path)) else "tip"
 
 
 def answer_in(s: Suggestion, language: str) -> Match | None:
