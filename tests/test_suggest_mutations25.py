@@ -90,6 +90,8 @@ def test_each_requests_topic_in_the_json_is_the_topic_that_counts_it():
     assert {i: counted[i] for i in range(len(doc["topics"]))} == {i: t["count"] for i, t in enumerate(doc["topics"])}
     assert set(counted) <= {-1, *range(len(doc["topics"]))}
     assert counted[-1] == doc["in_no_topic"]
+    # each topic says the number its requests carry (0-based) beside its rank (1-based)
+    assert [(t["topic"], t["rank"]) for t in doc["topics"]] == [(i, i + 1) for i in range(len(doc["topics"]))]
 
 
 # 5. scheduler/cli/suggest.py _impact_lines: verdict always "larger than"

@@ -15,6 +15,7 @@ __all__ = ["analysis"]
 def _topic(i: int, t: Topic, posts: dict[str, Any]) -> dict[str, Any]:
     answered = bool(t.key)
     return {
+        "topic": i,  # what a request's "topic" says
         "rank": i + 1,
         "label": t.label,
         "count": t.count,
