@@ -22,6 +22,7 @@ LONG = 100_000
 @pytest.mark.parametrize("text", [
     "Thanks x" + " " * LONG + "y",  # a closing, then a line of spaces (the signed-closing pattern)
     "(10:00 AM) *** " + " " * LONG + "x",  # a transcript event never closed
+    "*** " + " " * LONG,  # an event's stars, then spaces (9.7 s for one line of 2,000 characters)
     "a@" * (LONG // 2),  # one word of at-signs (the address pattern)
     "<p " * (LONG // 3),  # tags never closed (the HTML line-break pattern)
     "<" * LONG,

@@ -52,7 +52,7 @@ _SENT_BY = re.compile(
     r"galaxy|samsung|huawei|xiaomi|pixel|smartphone|mobile?|phone|handy|telefon|tablet|device|dispositivo|"
     r"appareil|m[óo]vil|celular|telem[óo]vel|cellulare|telefoon|gmail|yahoo|spark|blackberry|windows)\b")
 _TRANSCRIPT = re.compile(r"^\s*\(\d{1,2}:\d{2}(:\d{2})?\s*([AaPp]\.?[Mm]\.?)?\)\s*(.*)$")
-_EVENT = re.compile(r"^\*{3}\s*(.{0,200}?)\s+(has joined|has left|joined|left)\b.{0,200}\*{3}$")
+_EVENT = re.compile(r"^\*{3}\s*+(\S.{0,200}?)\s++(has joined|has left|joined|left)\b.{0,200}\*{3}$")
 _META = re.compile(r"(?i)^\s*(chat started|chat length|answered by|url|conversation with|chat with|"
                    r"conversation id|visitor id|rating|tags)\b.*$")
 _GREETING = re.compile(
