@@ -157,15 +157,75 @@ def _hostile_texts(n: int, seed: int) -> list[str]:
 
 
 def test_the_folded_auto_reply_search_finds_what_the_case_insensitive_one_finds():
-    from campaigns.suggest.clean import _AUTO, _AUTO_FOLDED, _auto_reply
+    from campaigns.suggest.clean import _AUTO, _auto_reply
 
-    assert _AUTO_FOLDED is not None  # the pattern is written in lowercase: the fast path is taken
+    assert _AUTO.folded is not None  # the pattern is written in lowercase: the fast path is taken
     # beyond Latin-1, characters the case-insensitive search takes for others: the slow path reads them
     folding = ["abſence du bureau", "ıch bin nicht im büro", "İch bin nicht im büro"]
-    assert all(_AUTO.search(t) and not _AUTO_FOLDED.search(t.lower()) for t in folding)
+    assert all(_AUTO.pattern.search(t) and not _AUTO.folded.search(t.lower()) for t in folding)
     texts = _hostile_texts(3000, 7) + folding + ["OUT OF OFFICE", "Out ſf office", "AUTOMATİC REPLY"]
-    assert [_auto_reply(t) for t in texts] == [_AUTO.search(t) is not None for t in texts]
+    assert [_auto_reply(t) for t in texts] == [_AUTO.pattern.search(t) is not None for t in texts]
     assert _auto_reply("RÉPONSE AUTOMATIQUE") and _auto_reply("Ich bin bis Montag nicht im BÜRO")
+
+
+def _folded_patterns() -> dict[str, object]:
+    from campaigns.suggest import clean
+
+    return {name: p for name, p in vars(clean).items() if isinstance(p, clean.Folded)}
+
+
+def test_every_folded_pattern_takes_the_fast_path():
+    patterns = _folded_patterns()
+    assert {"_AUTO", "_THANKS", "_SPAM", "_BAIT", "_PITCH", "_QUESTION", "_REPLY"} <= set(patterns)
+    assert all(p.folded is not None for p in patterns.values()), [n for n, p in patterns.items() if p.folded is None]
+
+
+def test_a_pattern_with_a_capital_or_a_second_form_letter_is_searched_as_written():
+    from campaigns.suggest.clean import Folded
+
+    assert Folded(r"(?i)\bOrder\b").folded is None  # a capital: lowercased text never holds it
+    assert Folded(r"(?i)\bſale\b").folded is None  # "ſ" would miss "s" in the lowercased text
+    assert Folded(r"(?i)yan[ıi]t").folded is not None  # with its first form beside it, it is "i"
+    assert Folded(r"\border\b").folded is None  # not case-insensitive: nothing to fold
+    assert Folded(r"(?i)(?P<rest>\W+)").folded is not None  # escapes and group names are not letters
+
+
+def test_lowercasing_keeps_every_character_what_a_case_insensitive_pattern_takes_it_for():
+    """re compares a character's lowercase with the pattern's (and with the second forms of
+    re._casefix, left to the slow path): lowercasing the text first changes nothing."""
+    import re
+
+    from campaigns.suggest.clean import UNFOLDED
+
+    word = re.compile(r"\w")
+    for code in range(0x10000):
+        c = chr(code)
+        if c in UNFOLDED or 0xD800 <= code < 0xE000:
+            continue
+        low = c.lower()
+        assert len(low) == 1, hex(code)
+        assert (word.match(c) is None) == (word.match(low) is None), hex(code)  # \b is where it was
+        assert re.fullmatch("(?i)" + re.escape(low), c), hex(code)
+        # nor does it lowercase to a second form ("ı"), which re takes for its first ("i") too
+        assert low not in UNFOLDED, hex(code)
+
+
+@pytest.mark.parametrize("seed", [7, 11])
+def test_every_folded_pattern_finds_what_the_case_insensitive_one_finds(seed):
+    import re
+
+    rng = random.Random(seed)
+    for name, p in _folded_patterns().items():
+        words = [w for w in re.findall(r"[^\W\d_]+(?: [^\W\d_]+)?", p.pattern.pattern) if len(w) > 1]
+        cased = [f(w) for w in words for f in (str.upper, str.title, str.lower, str.swapcase)]
+        texts = _hostile_texts(1500, seed) + cased + [
+            " ".join(rng.choice(cased) + rng.choice(["", "?", "!", ":", " ſ", " İ", " ı", " Σ", "’"])
+                     for _ in range(rng.randint(1, 5))) for _ in range(1500)]
+        for t in texts:
+            for how in ("search", "match", "fullmatch"):
+                mine, theirs = getattr(p, how)(t), getattr(p.pattern, how)(t)
+                assert (mine and mine.span()) == (theirs and theirs.span()), (name, how, t)
+            assert [m.span() for m in p.finditer(t)] == [m.span() for m in p.pattern.finditer(t)], (name, t)
 
 
 def test_identifiers_are_redacted_as_the_backtracking_pattern_did():

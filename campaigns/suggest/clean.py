@@ -15,11 +15,97 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from html import unescape
+from typing import Any, cast
 
-__all__ = ["Boilerplate", "clean", "clean_lines", "line_key", "noise_kind", "redact_ids"]
+__all__ = ["Boilerplate", "Folded", "clean", "clean_lines", "line_key", "noise_kind", "redact_ids"]
+
+# Characters whose lowercase (``str.lower``) is not what a case-insensitive pattern takes them for:
+# "İ" lowercases to two characters, a final "Σ" to "ς", and these are the second forms of letters
+# that ``re`` matches as the first ("ı" as "i", "ſ" as "s", "µ" as "μ", "ς" as "σ"; ``re._casefix``)
+UNFOLDED = frozenset("İΣµıſ\u0345ΐΰςϐϑϕϖϰϱϵ\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85\u1c86\u1c87\u1c88"
+                     "\u1e9b\u1fbe\u1fd3\u1fe3\ufb05\ufb06")
+
+
+class Folded:
+    """A case-insensitive pattern (``(?i)`` and lowercase letters only) searched in lowercased text
+    without its ``(?i)``: the same matches, at the same places, five times faster (Python's ``re``
+    compares each character in both cases at every place it tries).  A text holding one of the
+    :data:`UNFOLDED` characters is searched with the pattern as written.  The matches of the fast
+    path are of the lowercased text."""
+
+    def __init__(self, pattern: str):
+        self.pattern = re.compile(pattern)
+        body = pattern.removeprefix("(?i)")
+        letters = re.sub(r"\\.|\(\?P[<=]", "", body)
+        # "[ıi]" is as good as "i": a text holding "ı" takes the slow path
+        plain = re.sub(r"\[[^]]*\]", lambda m: "" if all(c.upper().lower() in m[0] for c in m[0] if c in UNFOLDED)
+                       else m[0], letters)
+        lower = body != pattern and letters == letters.lower() and UNFOLDED.isdisjoint(plain)
+        self.folded = _trie(body) if lower else None
+
+    def _text(self, text: str) -> tuple[re.Pattern[str], str]:
+        if self.folded is not None and (text.isascii() or UNFOLDED.isdisjoint(text)):
+            return self.folded, text.lower()
+        return self.pattern, text
+
+    def search(self, text: str) -> re.Match[str] | None:
+        pattern, text = self._text(text)
+        return pattern.search(text)
+
+    def match(self, text: str) -> re.Match[str] | None:
+        pattern, text = self._text(text)
+        return pattern.match(text)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        pattern, text = self._text(text)
+        return pattern.fullmatch(text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        pattern, text = self._text(text)
+        return pattern.finditer(text)
+
+
+def _trie(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled with each alternation's words grouped by their first letter, then
+    their second, and so on: "(thanks?|thank you|thx|…)" as "(t(?:h(?:anks?|ank you|x)…)|…)".
+    re tries each word of an alternation at each place of the text; so grouped, it tries one
+    group per letter.  The same matches: two words in different groups never match at one place,
+    and those of one group keep their order.  (The tree is re's own parse of the pattern; when
+    this Python's re does not offer it, the pattern is compiled as written.)"""
+    try:
+        from re import _compiler, _parser  # type: ignore[attr-defined]
+        from re._constants import BRANCH, LITERAL, SUBPATTERN
+    except ImportError:  # pragma: no cover - Python 3.11 to 3.13 have them
+        return re.compile(pattern)
+
+    def grouped(sub: Any) -> Any:
+        for i, (op, av) in enumerate(sub.data):
+            if op is SUBPATTERN:
+                grouped(av[-1])
+            if op is not BRANCH:
+                continue
+            alternatives = [grouped(a) for a in av[1]]
+            if not all(a.data and a.data[0][0] is LITERAL for a in alternatives):
+                continue
+            by_letter: dict[int, list[Any]] = {}
+            for a in alternatives:
+                by_letter.setdefault(a.data[0][1], []).append(a)
+            out = []
+            for letter, members in by_letter.items():
+                if len(members) == 1:
+                    out.append(members[0])
+                    continue
+                rests = [_parser.SubPattern(sub.state, m.data[1:]) for m in members]
+                rest = grouped(_parser.SubPattern(sub.state, [(BRANCH, (None, rests))]))
+                out.append(_parser.SubPattern(sub.state, [(LITERAL, letter), (SUBPATTERN, (None, 0, 0, rest))]))
+            sub.data[i] = (BRANCH, (None, out))
+        return sub
+
+    return cast("re.Pattern[str]", _compiler.compile(grouped(_parser.parse(pattern)), 0))
+
 
 # every repetition bounded: a tag never closed is not read to the end of the text from each "<"
 _HTML_BREAK = re.compile(r"(?i)<\s{0,8}(br|/p|/div|/li|/tr|p|div)\b[^<>]{0,400}>")
@@ -91,7 +177,7 @@ _URL = re.compile(r"(?i)\b(https?://|www\.)\S+")
 _DIGITS = re.compile(r"\d")
 _WITH_DIGIT = re.compile(r"(?<!\S)\S*\d\S*")
 _LETTER = re.compile(r"[^\W\d_]")
-_AUTO = re.compile(
+_AUTO = Folded(
     r"(?i)(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|abwesenheitsnotiz|abwesend|"
     r"risposta automatica|fuori (ufficio|sede)|assente dall'ufficio|sono in ferie|resposta autom[áa]tica|"
     r"fora do escrit[óo]rio|estou de f[ée]rias|automatisch antwoord|afwezigheidsbericht|niet op kantoor|"
@@ -99,14 +185,15 @@ _AUTO = re.compile(
     r"automatiskt svar|automatisk svar|fr[åa]nvaro|frav[æa]r|inte p[åa] kontoret|ikke p[åa] kontoret|"
     r"automaattinen vastaus|poissa toimistolta|olen lomalla|automatick[áa] odpov[ěe][ďd]|mimo kancel[áa][řr]|"
     r"jsem na dovolen[ée]|автоматический ответ|автоответ|вне офиса|автоматична відповідь|поза офісом|"
-    r"otomatik (yan[ıi]t|cevap)|r[ăa]spuns automat|[îi]n afara biroului|automatikus v[áa]lasz|"
-    r"αυτόματη απάντηση|εκτός γραφείου|estoy de vacaciones|je suis absent|"
+    r"otomatik (yan[ıi]t|cevap)|r[ăa]spuns automat|în afara biroului|in afara biroului|automatikus v[áa]lasz|"
+    r"αυτόματη απάντηση|εκτό[σς] γραφείου|estoy de vacaciones|je suis absent|"
     r"automatische antwort|respuesta autom[áa]tica|fuera de la oficina|r[ée]ponse automatique|absence du bureau|"
     r"on (annual |parental )?leave|i am away|i'm away|currently out|ich bin (derzeit |bis .{1,20})?nicht im b[üu]ro|"
     r"ich befinde mich .{0,40}(urlaub|elternzeit)|mailer-daemon|delivery status notification|undeliverable)")
 # a sales pitch: search-engine rankings, links, guest posts, marketing offers (in each language :mod:`.words` reads)
-_PITCH = re.compile(
-    r"(?i)\b(seo|backlinks?|guest post(ing)?|(page (1|one)|first page|#1|number one) (of|on|in) google|"
+_PITCH = Folded(
+    r"(?i)\b(seo|backlinks?|guest post(ing)?|page (1|one) (of|on|in) google|first page (of|on|in) google|"
+    r"#1 (of|on|in) google|number one (of|on|in) google|"
     r"rank (your|you) .{0,30}(google|#1)|free (seo |website )?audit|marketing agency|book a (call|demo)|"
     r"increase your (sales|traffic|revenue)|lead generation|"
     r"posicionamiento (web|seo)|primera p[áa]gina de google|auditor[íi]a gratis|"
@@ -119,9 +206,9 @@ _PITCH_KEYS = ("seo", "google", "backlink", "guest post", "marketing", "audit", 
 THANKS_WORDS = 14  # most words of a thank-you note (the customer's own lines)
 SAID_WORDS = 3  # fewer words than this besides a closing thanks are no statement ("Ok\nThanks")
 _WORD = re.compile(r"\w+")
-_REPLY = re.compile(r"(?i)^(re|aw|wg|fw|fwd|rv|tr|res|enc|r|i|antw|doorst)\s*(\[\d+\])?\s*:")
+_REPLY = Folded(r"(?i)^(re|aw|wg|fw|fwd|rv|tr|res|enc|r|i|antw|doorst)\s*(\[\d+\])?\s*:")
 # a question's first word, in each language :mod:`.words` reads
-_QUESTION = re.compile(
+_QUESTION = Folded(
     r"(?i)^[¿¡\s]*(where|when|how|what|why|which|who|can|could|do|does|did|is|are|will|would|should|"
     r"wo|wohin|wann|wie|was|warum|wieso|welche[rsnm]?|wer|kann|k[öo]nnen|k[öo]nnt|ist|sind|gibt|habt|haben|muss|"
     r"d[óo]nde|cu[áa]ndo|c[óo]mo|qu[ée]|por qu[ée]|cu[áa]l(es)?|qui[ée]n|puedo|pueden|hay|tienen|"
@@ -129,21 +216,21 @@ _QUESTION = re.compile(
     r"onde|quando|como|porque|qual|posso|podem|"
     r"dove|quando|come|perch[ée]|quale|potete|"
     r"waar|wanneer|hoe|wat|waarom|welke|kan|kunnen|kunt)\b")
-_THANKS = re.compile(
+_THANKS = Folded(
     r"(?i)\b(thanks?|thank you|thx|cheers|danke|vielen dank|gracias|muchas gracias|merci|obrigad[oa]|"
     r"grazie|perfetto|ottimo|risolto|gentilissim[ioa]|valeu|perfeito|resolvido|bedankt|dank (je|u)( wel)?|"
     r"dankjewel|opgelost|dzi[ęe]kuj[ęe]|dzi[ęe]kujemy|dzi[ęe]ki|tack|tusen tack|mange tak|tusind tak|takk|"
-    r"kiitos|kiitti|d[ěe]kuji|d[íi]ky|[ďd]akujem|спасибо|благодарю|дякую|te[şs]ekk[üu]rler|te[şs]ekk[üu]r ederim|"
+    r"kiitos|kiitti|d[ěe]kuji|d[íi]ky|ďakujem|dakujem|спасибо|благодарю|дякую|te[şs]ekk[üu]rler|te[şs]ekk[üu]r ederim|"
     r"mul[țţt]umesc|mersi|k[öo]sz[öo]n[öo]m|k[öo]szi|ευχαριστώ|"
     r"great|perfect|super|sorted|resolved|felicidades|excelente|buena atenci[óo]n|love|toll|prima)\b")
 
 # Spam, in any language: what sells search rankings and links ("SEO", "backlinks" are the same words
 # everywhere), or two baits at once (a prize, "click here", "free").
-_SPAM = re.compile(
+_SPAM = Folded(
     r"(?i)\b(seo|backlinks?|guest posts?|link ?building|pozycjonowanie|posizionamento|r[ée]f[ée]rencement|"
     r"posicionamiento|suchmaschinenoptimierung|zoekmachineoptimalisatie|sökmotoroptimering|"
     r"продвижение сайт\w*|просування сайт\w*|casino|viagra|crypto ?trading)\b")
-_BAIT = re.compile(
+_BAIT = Folded(
     r"(?i)\b(congratulations|congratulazioni|gratulacje|felicitaciones|f[ée]licitations|herzlichen gl[üu]ckwunsch|"
     r"parab[ée]ns|gefeliciteerd|you('ve| have)? won|hai vinto|wygra[łl]e[śs]|wygra[łl]a[śs]|has ganado|"
     r"vous avez gagn[ée]|sie haben gewonnen|voc[êe] ganhou|je hebt gewonnen|click here|clicca qui|kliknij tutaj|"
@@ -381,15 +468,6 @@ class Boilerplate:
         return [line for line in lines if self.key(line) not in self.lines]
 
 
-# _AUTO without its (?i), searched in lowercased text: the same matches in a text of Latin-1
-# characters (their lowercase is one character, and none of them is a case variant of another
-# character beyond its own upper and lower case), five times faster than a case-insensitive search
-_AUTO_FOLDED = (re.compile(_AUTO.pattern[4:]) if _AUTO.pattern.startswith("(?i)")
-                and _AUTO.pattern == _AUTO.pattern.lower() else None)
-
-
 def _auto_reply(text: str) -> bool:
     """Whether ``text`` says it is an automatic reply (:data:`_AUTO` finds it)."""
-    if _AUTO_FOLDED is not None and (text.isascii() or max(text) <= "\xff"):
-        return _AUTO_FOLDED.search(text.lower()) is not None
     return _AUTO.search(text) is not None
