@@ -457,21 +457,22 @@ class Words:
     def tokens(self, language: str, text: str, seen: bool = False) -> list[str]:
         """The tokens of ``text``; ``seen``: remember the words written for each (see :meth:`shown`)."""
         particles = PARTICLES.get(language)
-        if particles and any(p in text.lower() for p in particles):
+        lower = text.lower() if particles else ""
+        if particles and any(map(lower.__contains__, particles)):
             found = self._joined(language, text, particles)
         else:
             found = TOKEN.findall(text)
         known = self.kept.get(language)
         if known is None:
             known = self.kept[language] = {}
-        out = []
-        for w in found:
-            t = known.get(w)
-            if t is None:
-                t = self.word(language, w)
-                t = known[w] = t if len(t) > 1 else ""
-            if t:
-                out.append(t)
+        try:  # most words are known: a comprehension, twice the speed of a loop
+            out = [t for t in map(known.__getitem__, found) if t]
+        except KeyError:
+            for w in found:
+                if w not in known:
+                    t = self.word(language, w)
+                    known[w] = t if len(t) > 1 else ""
+            out = [t for t in map(known.__getitem__, found) if t]
         if seen:
             self.written.update(zip(repeat(language), found))
         return out
