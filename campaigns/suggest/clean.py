@@ -304,23 +304,32 @@ def _written(text: str) -> tuple[list[str], bool]:
         lines = spoken
     out: list[str] = []
     for i, line in enumerate(lines):
-        if _LINE_START.match(line) is None:  # none of the patterns below finds anything: the customer's words
-            line = line.strip()
-            if line and not line.startswith(">"):
-                out.append(line)
-            continue
-        if _CUT.match(line) or _SIGNATURE.match(line) or _sent_from(line):
+        kind = _line_kind(line)
+        if kind == "cut":
             break
-        line = line.strip()
-        if not line or line.startswith(">") or _META.match(line):
-            continue
-        closing = _closing(line)  # before the greetings: "Liebe Grüße" closes, "Liebe Anna" opens
-        if closing:  # what follows a closing is a name, a company, a phone number
+        if kind in ("closing", "signed"):  # what follows a closing is a name, a company, a phone number
             after = next((x.split() for x in lines[i + 1:] if x.strip()), [])
-            return out, closing == "signed" or _is_name([w.rstrip(",.!") for w in after])
-        if not _GREETING.match(line):
-            out.append(line)
+            return out, kind == "signed" or _is_name([w.rstrip(",.!") for w in after])
+        if kind == "said":
+            out.append(line.strip())
     return out, False
+
+
+def _line_kind(line: str) -> str:
+    """What a line is to :func:`_written`: ``cut`` (a quote, a forward, a signature: the rest is not
+    the customer's), ``skip`` (empty, quoted, transcript metadata, a greeting), ``closing`` or
+    ``signed`` (see :func:`_closing`), or ``said``."""
+    plain = _LINE_START.match(line) is None  # none of the patterns below finds anything: the customer's words
+    if not plain and (_CUT.match(line) or _SIGNATURE.match(line) or _sent_from(line)):
+        return "cut"
+    line = line.strip()
+    if not line or line.startswith(">"):
+        return "skip"
+    if plain:
+        return "said"
+    if _META.match(line):
+        return "skip"
+    return _closing(line) or ("skip" if _GREETING.match(line) else "said")  # "Liebe Grüße" closes, "Liebe Anna" opens
 
 
 # whether a line starts with anything _written looks for (one match of all its patterns at once, in
