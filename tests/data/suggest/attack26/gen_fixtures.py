@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import random
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 R = random.Random(26)
 N = 4200
 FIRST_ID = 700000
-START = datetime(2026, 8, 3, tzinfo=timezone.utc)
+START = datetime(2026, 8, 3, tzinfo=UTC)
 DAYS = 119
 
 # ---- topics: (name, share); the rest is noise -------------------------------------------------
