@@ -150,7 +150,13 @@ _GREETING = re.compile(
     r"beste)\b[\s\w]{0,30}[,.!:]?\s*$")
 # how a message closes, in each language :mod:`.words` reads
 _CLOSING = (
-    r"(thanks?( you)?( very much| in advance| so much| a lot| again)?|many thanks|cheers|"
+    # first (the longest first): thanks in advance close a question ("Mijn pakket is niet bezorgd. Alvast
+    # bedankt!"), never a thank-you note
+    r"(alvast (bedankt|dank)|bij voorbaat dank|obrigad[oa] desde j[áa]|desde j[áa] (obrigad[oa]|agrade[çc]o)|"
+    r"fico no aguardo|aguardo (o )?(seu )?retorno|z g[óo]ry dzi[ęe]kuj[ęe]|pozdrawiam|tack p[åa] f[öo]rhand|"
+    r"(med )?v[äa]nliga h[äa]lsningar|mvh|p[åa] forh[åa]nd tak|(med )?venn?lig hilsen|resto in attesa|"
+    r"in attesa di (una? )?(vostr[oa] )?(riscontro|risposta)|dans l'attente de votre r[ée]ponse|"
+    r"thanks?( you)?( very much| in advance| so much| a lot| again)?|many thanks|cheers|"
     r"(best|kind(est)?|warm(est)?)( regards| wishes)?|regards|br|all the best|have a (nice|good|great) (day|weekend)|"
     r"lg|vg|mfg|gru[ßs]|(viele|liebe|beste|herzliche|freundliche|mit freundlichen) gr[üu](ß|ss?)en?|"
     r"danke( sch[öo]n| im voraus| vielmals)?|vielen dank( im voraus)?|(einen )?sch[öo]nen tag( noch)?|"

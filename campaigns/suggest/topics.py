@@ -1120,8 +1120,11 @@ class _Report:
         out = []
         for i, (ref, source, line) in enumerate(self.read.refs):
             d = docs.of[i]
+            # a request in a topic is no noise: a note that read as thanks yet matched an answer as well
+            # as the seeds do ("Mijn pakket is niet bezorgd, bedankt") is counted as the request it is
             out.append(Row(ref, source, line, int(labels[i]), docs.languages[d],
-                           round(float(self.g.score[d]), 3) if labels[i] >= 0 else 0.0, docs.noise[d]))
+                           round(float(self.g.score[d]), 3) if labels[i] >= 0 else 0.0,
+                           docs.noise[d] if labels[i] < 0 else ""))
         return out
 
     def _terms(self, t: int) -> tuple[str, ...]:
@@ -1139,7 +1142,7 @@ class _Report:
         docs = docs[np.argsort(-self.g.weights[docs], kind="stable")]
         out: list[str] = []
         seen: set[str] = set()
-        for d in docs:
+        for d in docs[~self.g.thanks[docs]]:  # never a note that read as thanks: the customer's question
             text = _shorten(self.g.docs.texts[d], 100)
             if text and text.lower() not in seen:
                 seen.add(text.lower())
