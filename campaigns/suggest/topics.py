@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -182,12 +182,14 @@ class _Read:
         return found
 
     def add(self, r: Request, tz: ZoneInfo) -> None:
-        # requests that differ only in their numbers (order, tracking, phone) are cleaned once
-        text = "" if r.body else r.text
-        key = (_DIGITS.sub("0", f"{r.title}\x00{r.body}\x00{text}"), r.tags)  # 3x a str.translate's speed
+        key = _key(r)
         done = self.seen.get(key)
         if done is None:
-            done = self.seen[key] = _clean(r.title, r.body, text or r.title, r.tags)
+            done = self.seen[key] = _clean(*_cleaning(r))
+        self.record(r, tz, done)
+
+    def record(self, r: Request, tz: ZoneInfo, done: tuple[list[str], str]) -> None:
+        """``r`` read, cleaned as ``done`` says (its lines, its noise)."""
         lines, kind = done
         self.lines.append(lines)
         self.noise.append(kind)
@@ -232,6 +234,22 @@ class _Docs:
         return len(self.texts) - 1
 
 
+def _key(r: Request) -> tuple[str, tuple[str, ...]]:
+    """What ``r`` is cleaned from, its digits zeros: requests that differ only in their numbers
+    (order, tracking, phone) are cleaned once (``re.sub``: three times a ``str.translate``'s speed)."""
+    return _DIGITS.sub("0", f"{r.title}\x00{r.body}\x00{'' if r.body else r.text}"), r.tags
+
+
+def _cleaning(r: Request) -> tuple[str, str, str, tuple[str, ...]]:
+    """:func:`_clean`'s arguments for ``r``."""
+    return r.title, r.body, (r.text or r.title) if not r.body else r.title, r.tags
+
+
+def _clean_all(items: list[tuple[str, str, str, tuple[str, ...]]]) -> list[tuple[list[str], str]]:
+    """:func:`_clean` of each of ``items`` (a worker process's task)."""
+    return [_clean(*item) for item in items]
+
+
 def _clean(title: str, body: str, text: str, tags: tuple[str, ...]) -> tuple[list[str], str]:
     subject = title if body else text
     subject = "" if _META_SUBJECT.match(subject) and len(subject.split()) <= 6 else subject
@@ -250,15 +268,59 @@ def _unechoed(subject: list[str], body: list[str]) -> list[str]:
     return subject + body
 
 
-def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end: datetime | None) -> _Read:
+def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end: datetime | None,
+          jobs: int | None = None) -> _Read:
+    """The requests in [start, end), cleaned: in this process, then, past :data:`.pool.AFTER` of
+    them, by worker processes (``jobs``, see :func:`.pool.workers`)."""
+    from .pool import AFTER
+
     read = _Read()
-    for r in requests:
-        if r.at is not None and ((start is not None and r.at < start) or (end is not None and r.at >= end)):
-            continue
+    wanted = (r for r in requests
+              if r.at is None or not ((start is not None and r.at < start) or (end is not None and r.at >= end)))
+    for r in wanted:
         read.add(r, tz)
+        if len(read.lines) >= AFTER:
+            _read_in_workers(read, wanted, tz, jobs)
+            break
     read.seen.clear()  # its keys are the raw texts: 40% of what reading 100,000 different requests holds
     read.quarters.clear()
     return read
+
+
+def _read_in_workers(read: _Read, requests: Iterator[Request], tz: ZoneInfo, jobs: int | None) -> None:
+    """The rest of ``requests`` read into ``read``, cleaned by worker processes in chunks, in order
+    (the same result as :meth:`_Read.add` of each: each request is recorded in turn, its cleaning
+    shared with those of the same key)."""
+    from .pool import Chunks
+
+    with Chunks(jobs, _clean_all) as chunks:
+        if not chunks.workers:
+            for r in requests:
+                read.add(r, tz)
+            return
+        queued: set[tuple[str, tuple[str, ...]]] = set()  # keys sent to a worker, not yet back
+        for batch in chunks.batches(requests):
+            keys = [_key(r) for r in batch]
+            todo = {}  # the keys this batch sends: the first of each not cleaned nor queued yet
+            for r, k in zip(batch, keys, strict=True):
+                if k not in read.seen and k not in queued and k not in todo:
+                    todo[k] = _cleaning(r)
+            queued.update(todo)
+            for (done_batch, done_keys, sent), results in chunks.send((batch, keys, list(todo)), list(todo.values())):
+                _record(read, tz, done_batch, done_keys, sent, results, queued)
+        for (done_batch, done_keys, sent), results in chunks.rest():
+            _record(read, tz, done_batch, done_keys, sent, results, queued)
+
+
+def _record(read: _Read, tz: ZoneInfo, batch: list[Request], keys: list[tuple[str, tuple[str, ...]]],
+            sent: list[tuple[str, tuple[str, ...]]], results: list[tuple[list[str], str]],
+            queued: set[tuple[str, tuple[str, ...]]]) -> None:
+    """A batch back from a worker: what it cleaned remembered, each of its requests recorded."""
+    for k, done in zip(sent, results, strict=True):
+        read.seen[k] = done
+        queued.discard(k)
+    for r, k in zip(batch, keys, strict=True):
+        read.record(r, tz, read.seen[k])
 
 
 def _documents(read: _Read) -> _Docs:
@@ -349,22 +411,25 @@ def _identity(tokens: list[str]) -> list[str]:
 
 def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[str] = ("en",), top: int = 10,
                 start: datetime | None = None, end: datetime | None = None,
-                answers: Sequence[Answer] = ()) -> TopicReport:
+                answers: Sequence[Answer] = (), jobs: int | None = None) -> TopicReport:
     """Every topic in ``requests`` (those in [start, end) when given), most asked first, with
     its answer among ``answers`` when one covers it; hours and weekdays in ``tz``.  ``top`` is
-    kept for callers that show only the first ones: every topic is returned."""
+    kept for callers that show only the first ones: every topic is returned.  ``jobs``: the
+    worker processes that clean a large file's requests (see :func:`.pool.workers`)."""
     from .words import Words
 
     fallback = next(iter(languages), "en")
-    read = _read(requests, tz, start, end)
+    read = _read(requests, tz, start, end, jobs)
     total = sum(read.weights)
     if not read.lines:
         return TopicReport([], 0, 0)
     docs = _documents(read)
+    read.lines.clear()  # the documents hold what is read of them: 100,000 requests' lines are 60 MB
     words = Words()
     _tokenize(docs, words, fallback)
     told = _with_languages(answers, fallback, docs)
     grouping = _Grouping(docs, told + _slug_names(told, docs, words), words, fallback, len(told))
+    docs.tokens.clear()  # in the grouping's matrix now
     grouping.run()
     return grouping.report(read, total)
 
