@@ -24,7 +24,6 @@ CHUNK = 2_000  # requests a worker cleans at a time
 MOST = 4  # most worker processes
 AHEAD = 2  # chunks sent ahead of what is recorded, per worker
 
-T = TypeVar("T")
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -43,7 +42,7 @@ def workers(jobs: int | None = None) -> int:
     return jobs
 
 
-class Chunks(Generic[T, Item, Result]):
+class Chunks(Generic[Item, Result]):
     """``fn`` applied to chunks of items in worker processes, the results returned in the order sent,
     each with the tag it was sent with."""
 
@@ -52,9 +51,9 @@ class Chunks(Generic[T, Item, Result]):
         self.workers = workers(jobs)
         self.executor: ProcessPoolExecutor | None = None  # None once a worker died
         self.started: ProcessPoolExecutor | None = None
-        self.inflight: deque[tuple[T, list[Item], Future[list[Result]] | None]] = deque()
+        self.inflight: deque[tuple[Any, list[Item], Future[list[Result]] | None]] = deque()
 
-    def __enter__(self) -> Chunks[T, Item, Result]:
+    def __enter__(self) -> Chunks[Item, Result]:
         if self.workers:
             import multiprocessing
 
@@ -71,7 +70,7 @@ class Chunks(Generic[T, Item, Result]):
         while batch := list(islice(items, CHUNK)):
             yield batch
 
-    def send(self, tag: T, items: list[Item]) -> list[tuple[T, list[Result]]]:
+    def send(self, tag: Any, items: list[Item]) -> list[tuple[Any, list[Result]]]:
         """``items`` sent to a worker; what came back meanwhile, to record now (oldest first)."""
         future = None
         if self.executor is not None:
@@ -85,11 +84,11 @@ class Chunks(Generic[T, Item, Result]):
             out.append(self._next())
         return out
 
-    def rest(self) -> Iterator[tuple[T, list[Result]]]:
+    def rest(self) -> Iterator[tuple[Any, list[Result]]]:
         while self.inflight:
             yield self._next()
 
-    def _next(self) -> tuple[T, list[Result]]:
+    def _next(self) -> tuple[Any, list[Result]]:
         tag, items, future = self.inflight.popleft()
         if future is not None:
             try:

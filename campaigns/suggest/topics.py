@@ -234,18 +234,23 @@ class _Docs:
         return len(self.texts) - 1
 
 
-def _key(r: Request) -> tuple[str, tuple[str, ...]]:
+_Key = tuple[str, tuple[str, ...]]  # what a request is cleaned from (see _key)
+_Args = tuple[str, str, str, tuple[str, ...]]  # _clean's arguments
+_Done = tuple[list[str], str]  # a request cleaned: its lines, its noise
+
+
+def _key(r: Request) -> _Key:
     """What ``r`` is cleaned from, its digits zeros: requests that differ only in their numbers
     (order, tracking, phone) are cleaned once (``re.sub``: three times a ``str.translate``'s speed)."""
     return _DIGITS.sub("0", f"{r.title}\x00{r.body}\x00{'' if r.body else r.text}"), r.tags
 
 
-def _cleaning(r: Request) -> tuple[str, str, str, tuple[str, ...]]:
+def _cleaning(r: Request) -> _Args:
     """:func:`_clean`'s arguments for ``r``."""
     return r.title, r.body, (r.text or r.title) if not r.body else r.title, r.tags
 
 
-def _clean_all(items: list[tuple[str, str, str, tuple[str, ...]]]) -> list[tuple[list[str], str]]:
+def _clean_all(items: list[_Args]) -> list[_Done]:
     """:func:`_clean` of each of ``items`` (a worker process's task)."""
     return [_clean(*item) for item in items]
 
@@ -293,15 +298,16 @@ def _read_in_workers(read: _Read, requests: Iterator[Request], tz: ZoneInfo, job
     shared with those of the same key)."""
     from .pool import Chunks
 
+    chunks: Chunks[_Args, _Done]
     with Chunks(jobs, _clean_all) as chunks:
         if not chunks.workers:
             for r in requests:
                 read.add(r, tz)
             return
-        queued: set[tuple[str, tuple[str, ...]]] = set()  # keys sent to a worker, not yet back
+        queued: set[_Key] = set()  # keys sent to a worker, not yet back
         for batch in chunks.batches(requests):
             keys = [_key(r) for r in batch]
-            todo = {}  # the keys this batch sends: the first of each not cleaned nor queued yet
+            todo: dict[_Key, _Args] = {}  # the keys this batch sends: the first of each not cleaned nor queued yet
             for r, k in zip(batch, keys, strict=True):
                 if k not in read.seen and k not in queued and k not in todo:
                     todo[k] = _cleaning(r)
@@ -312,9 +318,8 @@ def _read_in_workers(read: _Read, requests: Iterator[Request], tz: ZoneInfo, job
             _record(read, tz, done_batch, done_keys, sent, results, queued)
 
 
-def _record(read: _Read, tz: ZoneInfo, batch: list[Request], keys: list[tuple[str, tuple[str, ...]]],
-            sent: list[tuple[str, tuple[str, ...]]], results: list[tuple[list[str], str]],
-            queued: set[tuple[str, tuple[str, ...]]]) -> None:
+def _record(read: _Read, tz: ZoneInfo, batch: list[Request], keys: list[_Key], sent: list[_Key],
+            results: list[_Done], queued: set[_Key]) -> None:
     """A batch back from a worker: what it cleaned remembered, each of its requests recorded."""
     for k, done in zip(sent, results, strict=True):
         read.seen[k] = done
