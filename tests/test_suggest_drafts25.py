@@ -113,3 +113,20 @@ def test_five_drafted_posts_do_not_all_open_with_the_same_sentence():
     assert len(wordings) > 1, wordings  # not the same three sentences for every topic
     assert not [w for w in made.warnings if w.severity == "error"], made.warnings
     assert len({t for p in made.posts for t in _times(p.rrule)}) == sum(len(_times(p.rrule)) for p in made.posts)
+
+
+def test_a_wording_the_voice_guide_flags_is_replaced_by_the_next_template_not_lost(tmp_path):
+    """The sample calendar's informal register flags French "Vous nous posez souvent la
+    question…": a French post on its care guide link (no title: its name is English) still gets
+    three wordings, the next templates taking the flagged one's place (two would repeat within
+    lint's 14 days and leave the post out)."""
+    text = SAMPLE.read_text(encoding="utf-8").replace("    language: en\n", "    language: fr\n", 1)
+    path = tmp_path / "calendar.yaml"
+    path.write_text(text, encoding="utf-8")
+    calendar = load(str(path))
+    care = next(a for a in brand_answers(calendar.brand.links) if a.link == "care_guide")
+    topic = _topic("links.care_guide", [Match(care, 0.8, 0.3)], languages={"fr": 40}, terms=("huile", "bois"))
+    made = draft(calendar, text, [Suggestion(topic, topic.matches)], STARTS)
+    assert len(made.posts) == 1, made.warnings
+    variants = made.posts[0].variants
+    assert len(variants) == 3 and not [v for v in variants if "Vous" in v or "Care guide" in v], variants

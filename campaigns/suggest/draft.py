@@ -172,7 +172,7 @@ PLAIN = {
            "Snabb hjälp från vårt team, enkelt förklarat: {link}"),
 }
 TITLE_LIMIT = 60
-CHOSEN = 3  # templates a topic's post is worded from (of each table's five, from the topic's rank on)
+CHOSEN = 3  # wordings of a topic's post in each language (of each table's five, from the topic's rank on)
 SPREAD = 15  # minutes earlier a post goes out for each drafted before it at the same minute
 
 
@@ -364,10 +364,11 @@ def _titled(answer: Any, language: str) -> bool:
 
 
 def _chosen(table: tuple[str, ...], index: int) -> tuple[str, ...]:
-    """:data:`CHOSEN` of a table's wordings, from the ``index``-th on (the topic's rank): each
-    topic its own few, so that a drafted campaign does not open every post with one sentence."""
+    """A table's wordings from the ``index``-th on (the topic's rank), the rest after them:
+    each topic its own first few, so that a drafted campaign does not open every post with one
+    sentence."""
     start = index % len(table) if table else 0
-    return (table[start:] + table[:start])[:CHOSEN]
+    return table[start:] + table[:start]
 
 
 def _candidates(kind: str, w: _Wording, index: int = 0) -> list[list[str]]:
@@ -390,12 +391,16 @@ def _candidates(kind: str, w: _Wording, index: int = 0) -> list[list[str]]:
 
 def _variants(checker: Any, kind: str, wordings: list[_Wording], campaign: str,
               index: int = 0) -> tuple[list[str], list[str]]:
-    """The variants the voice guide finds nothing in (each template reworded until it passes),
-    and, for each template that could not be saved, the rule it broke."""
+    """The variants the voice guide finds nothing in (each template reworded until it passes,
+    :data:`CHOSEN` in each language, the topic's own first), and, for each template that could
+    not be saved, the rule it broke."""
     kept: list[str] = []
     dropped: list[str] = []
     for w in wordings:
+        enough = len(kept) + CHOSEN
         for tries in _candidates(kind, w, index):
+            if len(kept) >= enough:
+                break
             why = ""
             for text in tries:
                 findings = checker.check(text.replace(w.link, w.url), kind, campaign_utm=campaign)
