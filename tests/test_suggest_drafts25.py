@@ -130,3 +130,15 @@ def test_a_wording_the_voice_guide_flags_is_replaced_by_the_next_template_not_lo
     assert len(made.posts) == 1, made.warnings
     variants = made.posts[0].variants
     assert len(variants) == 3 and not [v for v in variants if "Vous" in v or "Care guide" in v], variants
+
+
+def test_a_topic_drafted_by_a_later_run_is_not_posted_at_the_minute_of_an_earlier_runs_post(tmp_path):
+    """--append again with another topic that peaks at the same hour: the earlier run's post
+    (already in the calendar) keeps its minute, the new one goes out at another."""
+    first, second = _articles(2)
+    made = draft(load(str(SAMPLE)), SAMPLE.read_text(encoding="utf-8"), [first], STARTS)
+    path = tmp_path / "calendar.yaml"
+    path.write_text(made.merged, encoding="utf-8")
+    again = draft(load(str(path)), made.merged, [first, second], STARTS)
+    assert again.already == [made.posts[0].id] and len(again.posts) == 1, again.warnings
+    assert not _times(made.posts[0].rrule) & _times(again.posts[0].rrule), (made.posts[0].rrule, again.posts[0].rrule)

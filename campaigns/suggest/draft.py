@@ -271,10 +271,22 @@ def _times(rrule: str) -> set[tuple[str, int, int]]:
     return {(day, int(parts["BYHOUR"]), int(parts["BYMINUTE"])) for day in parts["BYDAY"].split(",")}
 
 
-def _spread(posts: list[DraftedPost]) -> None:
-    """No two drafted posts at the same minute: a post whose topic peaks when an earlier one's
-    does goes out :data:`SPREAD` minutes earlier, and again, until its minutes are free."""
-    taken: set[tuple[str, int, int]] = set()
+def _drafted_times(calendar: Calendar) -> set[tuple[str, int, int]]:
+    """The minutes the posts an earlier run drafted (in the calendar now) go out at."""
+    out: set[tuple[str, int, int]] = set()
+    for post in calendar.posts:
+        if (post.campaign or "").startswith(CAMPAIGN):
+            try:
+                out |= _times(post.series.rule_text)
+            except (KeyError, ValueError):
+                continue  # edited by hand into another shape of rule: not one of ours to spread from
+    return out
+
+
+def _spread(posts: list[DraftedPost], taken: set[tuple[str, int, int]]) -> None:
+    """No two drafted posts at the same minute (``taken``: those an earlier run's posts go out
+    at): a post whose topic peaks when an earlier one's does goes out :data:`SPREAD` minutes
+    earlier, and again, until its minutes are free."""
     for p in posts:
         for shift in range(0, 24 * 60, SPREAD):
             rrule = _schedule(p.suggestion.topic, shift=shift)
@@ -457,7 +469,7 @@ def draft(calendar: Calendar, text: str, suggestions: list[Suggestion], starts: 
             reported.append(post)
         elif post is not None:
             posts.append(post)
-    _spread(posts)
+    _spread(posts, _drafted_times(calendar))
     posts, problems, merged_calendar, fragment_text, merged = _settle(calendar, text, posts, campaign, accounts,
                                                                       starts, reported)
     return Draft(posts, campaign, fragment_text, merged, merged_calendar, problems, already)
