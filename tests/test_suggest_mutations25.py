@@ -219,11 +219,10 @@ def test_what_is_in_no_topic_joins_the_topic_it_is_near_once_topics_are_whole(no
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="_nearer_gaps moves order-status tickets that also say 'it is a gift, "
-                                       "urgent' out of the order-status topic into the 'geschenk / geburtstag' "
-                                       "gap (9 on Nordlicht; without the pass they stay): found while killing "
-                                       "the mutation that makes _nearer_gaps return early")
 def test_an_order_status_question_that_mentions_a_gift_stays_in_the_order_status_topic(nordlicht):
+    """_nearer_gaps moved order-status tickets that also say "it is a gift, so it is urgent" into
+    the 'geschenk / geburtstag' gap (8 on Nordlicht): the gap is nearer on the one word "gift",
+    but what the ticket asks ("ist meine Bestellung schon unterwegs?") is its own topic's."""
     export, _report, home, topic = nordlicht
     urgent = ["48349", "48422", "49097"]  # "ist meine Bestellung schon unterwegs? Es ist ein Geschenk"
     assert all(export.truth[ref] == "where_is_my_order" for ref in urgent)

@@ -2,8 +2,10 @@
 
 Each post is ``tracking`` when its answer is the order-tracking link (or a tracking page),
 ``tip`` otherwise; it goes out on the topic's busiest weekdays, half an hour before the hour
-its requests start to arrive; its variants are written from the topic's own words and kept
-only when the brand's voice guide finds nothing in them (the real :class:`VoiceChecker`);
+its requests start to arrive (a quarter of an hour earlier for each post drafted before it that
+would go out at that minute); its variants are written from the topic's own words, each topic
+with its own few of its kind's templates (by its rank), and kept only when the brand's voice
+guide finds nothing in them (the real :class:`VoiceChecker`);
 its ``notes:`` hold the evidence.  The draft is merged into the calendar with ruamel.yaml's
 round trip (comments, order and quoting kept), and the merged text is validated and linted
 (:func:`campaigns.calendar.check`, :func:`campaigns.lint.lint`) before anyone may write it.
@@ -37,85 +39,141 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
     "tracking": {
         "en": ("Wondering where your order is? You can check its status any time: {link}",
                "No need to wait for an email: the latest on your delivery is always here {link}",
-               "Where is my parcel? Follow every step of your order, from our warehouse to your door: {link}"),
+               "Where is my parcel? Follow every step of your order, from our warehouse to your door: {link}",
+               "Ordered something from us? See where your parcel is right now: {link}",
+               "Your delivery, step by step: check the latest status of your order here {link}"),
         "es": ("¿Te preguntas dónde está tu pedido? Consulta su estado cuando quieras: {link}",
                "No hace falta esperar un correo: el estado de tu envío siempre está aquí {link}",
-               "¿Dónde está mi paquete? Sigue cada paso de tu pedido, del almacén a tu puerta: {link}"),
+               "¿Dónde está mi paquete? Sigue cada paso de tu pedido, del almacén a tu puerta: {link}",
+               "¿Ya hiciste tu pedido? Mira dónde está tu paquete ahora mismo: {link}",
+               "Tu entrega, paso a paso: consulta aquí el último estado de tu pedido {link}"),
         "de": ("Wo bleibt meine Bestellung? Den aktuellen Stand siehst du jederzeit hier: {link}",
                "Du musst nicht auf eine E-Mail warten: Den Status deiner Lieferung findest du immer hier {link}",
-               "Wo ist mein Paket? Verfolge jeden Schritt deiner Bestellung, vom Lager bis zu dir: {link}"),
+               "Wo ist mein Paket? Verfolge jeden Schritt deiner Bestellung, vom Lager bis zu dir: {link}",
+               "Schon bei uns bestellt? Hier siehst du, wo dein Paket gerade ist: {link}",
+               "Deine Lieferung Schritt für Schritt: Den aktuellen Stand deiner Bestellung findest du hier {link}"),
         "fr": ("Vous vous demandez où en est votre commande ? Suivez-la à tout moment : {link}",
                "Pas besoin d'attendre un e-mail : l'état de votre livraison est toujours ici {link}",
-               "Où est mon colis ? Suivez chaque étape de votre commande, de l'entrepôt à votre porte : {link}"),
+               "Où est mon colis ? Suivez chaque étape de votre commande, de l'entrepôt à votre porte : {link}",
+               "Vous avez commandé chez nous ? Voyez où se trouve votre colis en ce moment : {link}",
+               "Votre livraison, étape par étape : le dernier état de votre commande est ici {link}"),
         "it": ("Ti chiedi dove sia il tuo ordine? Puoi controllarne lo stato in qualsiasi momento: {link}",
                "Non serve aspettare un'e-mail: lo stato della tua spedizione è sempre qui {link}",
-               "Dov'è il mio pacco? Segui ogni passo del tuo ordine, dal nostro magazzino alla tua porta: {link}"),
+               "Dov'è il mio pacco? Segui ogni passo del tuo ordine, dal nostro magazzino alla tua porta: {link}",
+               "Hai ordinato da noi? Guarda dove si trova il tuo pacco in questo momento: {link}",
+               "La tua consegna, passo dopo passo: l'ultimo stato del tuo ordine è qui {link}"),
         "pt": ("Quer saber onde está o seu pedido? Consulte o estado dele sempre que quiser: {link}",
                "Não precisa de esperar por um e-mail: o estado da sua entrega está sempre aqui {link}",
-               "Onde está o meu pacote? Acompanhe cada etapa do seu pedido, do nosso armazém até à sua porta: {link}"),
+               "Onde está o meu pacote? Acompanhe cada etapa do seu pedido, do nosso armazém até à sua porta: {link}",
+               "Fez uma encomenda connosco? Veja onde está o seu pacote neste momento: {link}",
+               "A sua entrega, passo a passo: o estado mais recente do seu pedido está aqui {link}"),
         "nl": ("Benieuwd waar je bestelling is? Je kunt de status altijd bekijken: {link}",
                "Je hoeft niet op een e-mail te wachten: hoe het met je levering staat, zie je altijd hier {link}",
-               "Waar is mijn pakket? Volg elke stap van je bestelling, van ons magazijn tot aan je deur: {link}"),
+               "Waar is mijn pakket? Volg elke stap van je bestelling, van ons magazijn tot aan je deur: {link}",
+               "Iets bij ons besteld? Bekijk waar je pakket nu is: {link}",
+               "Je levering, stap voor stap: de laatste status van je bestelling vind je hier {link}"),
         "pl": ("Zastanawiasz się, gdzie jest Twoje zamówienie? Sprawdź jego status w dowolnej chwili: {link}",
                "Nie musisz czekać na e-mail: aktualny status dostawy zawsze znajdziesz tutaj {link}",
-               "Gdzie jest moja paczka? Śledź każdy etap zamówienia, od naszego magazynu aż do Twoich drzwi: {link}"),
+               "Gdzie jest moja paczka? Śledź każdy etap zamówienia, od naszego magazynu aż do Twoich drzwi: {link}",
+               "Masz u nas zamówienie? Zobacz, gdzie jest teraz Twoja paczka: {link}",
+               "Twoja dostawa krok po kroku: najnowszy status zamówienia znajdziesz tutaj {link}"),
         "sv": ("Undrar du var din beställning är? Du kan se statusen när som helst: {link}",
                "Du behöver inte vänta på ett mejl: det senaste om din leverans finns alltid här {link}",
-               "Var är mitt paket? Följ varje steg i din beställning, från vårt lager till din dörr: {link}"),
+               "Var är mitt paket? Följ varje steg i din beställning, från vårt lager till din dörr: {link}",
+               "Har du beställt från oss? Se var ditt paket är just nu: {link}",
+               "Din leverans steg för steg: den senaste statusen för din beställning hittar du här {link}"),
     },
     "tip": {
         "en": ("You ask us this often, so we wrote it all down: “{title}” {link}",
                "Before you write to us: our guide “{title}” has the answer, step by step {link}",
-               "Good to know: “{title}”. Everything you need is here {link}"),
+               "Good to know: “{title}”. Everything you need is here {link}",
+               "A question we hear a lot, answered in full: “{title}” {link}",
+               "Quick help from our team: “{title}”, explained simply {link}"),
         "es": ("Nos lo preguntan a menudo, así que lo explicamos paso a paso: «{title}» {link}",
                "Antes de escribirnos: nuestra guía «{title}» tiene la respuesta {link}",
-               "Para que lo tengas a mano: «{title}». Todo lo que necesitas está aquí {link}"),
+               "Para que lo tengas a mano: «{title}». Todo lo que necesitas está aquí {link}",
+               "Una pregunta que nos hacen mucho, con la respuesta completa: «{title}» {link}",
+               "Ayuda rápida de nuestro equipo: «{title}», explicado de forma sencilla {link}"),
         "de": ("Das fragt ihr uns oft, deshalb haben wir alles aufgeschrieben: „{title}“ {link}",
                "Bevor du uns schreibst: Unsere Anleitung „{title}“ hat die Antwort, Schritt für Schritt {link}",
-               "Gut zu wissen: „{title}“. Alles, was du brauchst, findest du hier {link}"),
+               "Gut zu wissen: „{title}“. Alles, was du brauchst, findest du hier {link}",
+               "Eine Frage, die wir oft hören, ausführlich beantwortet: „{title}“ {link}",
+               "Schnelle Hilfe von unserem Team: „{title}“, einfach erklärt {link}"),
         "fr": ("Vous nous posez souvent la question, alors nous avons tout expliqué : « {title} » {link}",
                "Avant de nous écrire : notre guide « {title} » a la réponse, étape par étape {link}",
-               "Bon à savoir : « {title} ». Tout est ici {link}"),
+               "Bon à savoir : « {title} ». Tout est ici {link}",
+               "Une question que l'on nous pose souvent, avec une réponse complète : « {title} » {link}",
+               "Un coup de main de notre équipe : « {title} », expliqué simplement {link}"),
         "it": ("Ce lo chiedete spesso, così abbiamo spiegato tutto: «{title}» {link}",
                "Prima di scriverci: la nostra guida «{title}» ha la risposta, passo dopo passo {link}",
-               "Buono a sapersi: «{title}». Tutto quello che ti serve è qui {link}"),
+               "Buono a sapersi: «{title}». Tutto quello che ti serve è qui {link}",
+               "Una domanda che ci fate spesso, con la risposta completa: «{title}» {link}",
+               "Un aiuto veloce dal nostro team: «{title}», spiegato in modo semplice {link}"),
         "pt": ("Perguntam-nos isto muitas vezes, por isso explicamos tudo: «{title}» {link}",
                "Antes de nos escrever: o nosso guia «{title}» tem a resposta, passo a passo {link}",
-               "Bom saber: «{title}». Tudo o que precisa está aqui {link}"),
+               "Bom saber: «{title}». Tudo o que precisa está aqui {link}",
+               "Uma pergunta que ouvimos muitas vezes, com a resposta completa: «{title}» {link}",
+               "Uma ajuda rápida da nossa equipa: «{title}», explicado de forma simples {link}"),
         "nl": ("Dit vragen jullie ons vaak, dus we hebben alles op een rij gezet: “{title}” {link}",
                "Voordat je ons mailt: onze uitleg “{title}” geeft het antwoord, stap voor stap {link}",
-               "Goed om te weten: “{title}”. Alles wat je nodig hebt, vind je hier {link}"),
+               "Goed om te weten: “{title}”. Alles wat je nodig hebt, vind je hier {link}",
+               "Een vraag die we vaak krijgen, helemaal beantwoord: “{title}” {link}",
+               "Snelle hulp van ons team: “{title}”, eenvoudig uitgelegd {link}"),
         "pl": ("Często o to pytacie, więc wszystko opisaliśmy: „{title}” {link}",
                "Zanim do nas napiszesz: nasz poradnik „{title}” ma odpowiedź, krok po kroku {link}",
-               "Warto wiedzieć: „{title}”. Wszystko, czego potrzebujesz, znajdziesz tutaj {link}"),
+               "Warto wiedzieć: „{title}”. Wszystko, czego potrzebujesz, znajdziesz tutaj {link}",
+               "Pytanie, które często słyszymy, z pełną odpowiedzią: „{title}” {link}",
+               "Szybka pomoc od naszego zespołu: „{title}”, wszystko prosto wyjaśnione {link}"),
         "sv": ("Det här frågar ni oss ofta, så vi har skrivit ner allt: ”{title}” {link}",
                "Innan du skriver till oss: vår guide ”{title}” har svaret, steg för steg {link}",
-               "Bra att veta: ”{title}”. Allt du behöver finns här {link}"),
+               "Bra att veta: ”{title}”. Allt du behöver finns här {link}",
+               "En fråga vi ofta får, med hela svaret: ”{title}” {link}",
+               "Snabb hjälp från vårt team: ”{title}”, enkelt förklarat {link}"),
     },
 }
 # When the title itself trips the voice guide (an all-caps word, a word the guide avoids): without it.
 # Also when the article is not written in the post's language: its title would mix two languages.
 PLAIN = {
     "en": ("You ask us this often, so we wrote it all down, step by step: {link}",
-           "Before you write to us: the answer is already in our help centre {link}"),
+           "Before you write to us: the answer is already in our help centre {link}",
+           "A question we hear a lot, answered in full in our help centre: {link}",
+           "Quick help from our team, explained simply: {link}"),
     "es": ("Nos lo preguntan a menudo, así que lo explicamos paso a paso: {link}",
-           "Antes de escribirnos: la respuesta ya está en nuestro centro de ayuda {link}"),
+           "Antes de escribirnos: la respuesta ya está en nuestro centro de ayuda {link}",
+           "Una pregunta que nos hacen mucho, con la respuesta completa en nuestro centro de ayuda: {link}",
+           "Ayuda rápida de nuestro equipo, explicada de forma sencilla: {link}"),
     "de": ("Das fragt ihr uns oft, deshalb haben wir alles Schritt für Schritt aufgeschrieben: {link}",
-           "Bevor du uns schreibst: Die Antwort steht schon in unserem Hilfe-Center {link}"),
+           "Bevor du uns schreibst: Die Antwort steht schon in unserem Hilfe-Center {link}",
+           "Eine Frage, die wir oft hören, ausführlich beantwortet in unserem Hilfe-Center: {link}",
+           "Schnelle Hilfe von unserem Team, einfach erklärt: {link}"),
     "fr": ("Vous nous posez souvent la question, alors nous avons tout expliqué, étape par étape : {link}",
-           "Avant de nous écrire : la réponse est déjà dans notre centre d'aide {link}"),
+           "Avant de nous écrire : la réponse est déjà dans notre centre d'aide {link}",
+           "Une question que l'on nous pose souvent, avec une réponse complète dans notre centre d'aide : {link}",
+           "Un coup de main de notre équipe, expliqué simplement : {link}"),
     "it": ("Ce lo chiedete spesso, così abbiamo spiegato tutto passo dopo passo: {link}",
-           "Prima di scriverci: la risposta è già nel nostro centro assistenza {link}"),
+           "Prima di scriverci: la risposta è già nel nostro centro assistenza {link}",
+           "Una domanda che ci fate spesso, con la risposta completa nel nostro centro assistenza: {link}",
+           "Un aiuto veloce dal nostro team, spiegato in modo semplice: {link}"),
     "pt": ("Perguntam-nos isto muitas vezes, por isso explicamos tudo passo a passo: {link}",
-           "Antes de nos escrever: a resposta já está no nosso centro de ajuda {link}"),
+           "Antes de nos escrever: a resposta já está no nosso centro de ajuda {link}",
+           "Uma pergunta que ouvimos muitas vezes, com a resposta completa no nosso centro de ajuda: {link}",
+           "Uma ajuda rápida da nossa equipa, explicada de forma simples: {link}"),
     "nl": ("Dit vragen jullie ons vaak, dus we hebben alles stap voor stap uitgelegd: {link}",
-           "Voordat je ons mailt: het antwoord staat al in ons helpcentrum {link}"),
+           "Voordat je ons mailt: het antwoord staat al in ons helpcentrum {link}",
+           "Een vraag die we vaak krijgen, helemaal beantwoord in ons helpcentrum: {link}",
+           "Snelle hulp van ons team, eenvoudig uitgelegd: {link}"),
     "pl": ("Często o to pytacie, więc wszystko opisaliśmy krok po kroku: {link}",
-           "Zanim do nas napiszesz: odpowiedź jest już w naszym centrum pomocy {link}"),
+           "Zanim do nas napiszesz: odpowiedź jest już w naszym centrum pomocy {link}",
+           "Pytanie, które często słyszymy, z pełną odpowiedzią w naszym centrum pomocy: {link}",
+           "Szybka pomoc od naszego zespołu, prosto wyjaśniona: {link}"),
     "sv": ("Det här frågar ni oss ofta, så vi har skrivit ner allt steg för steg: {link}",
-           "Innan du skriver till oss: svaret finns redan i vårt hjälpcenter {link}"),
+           "Innan du skriver till oss: svaret finns redan i vårt hjälpcenter {link}",
+           "En fråga vi ofta får, med hela svaret i vårt hjälpcenter: {link}",
+           "Snabb hjälp från vårt team, enkelt förklarat: {link}"),
 }
 TITLE_LIMIT = 60
+CHOSEN = 3  # wordings of a topic's post in each language (of each table's five, from the topic's rank on)
+SPREAD = 15  # minutes earlier a post goes out for each drafted before it at the same minute
 
 
 @dataclass
@@ -139,6 +197,7 @@ class DraftedPost:
     notes: str
     suggestion: Suggestion
     dropped: list[str] = field(default_factory=list)  # variants the voice guide flagged, with why
+    shift: int = 0  # minutes earlier than the topic's time: a post drafted before it goes out then
 
 
 @dataclass
@@ -193,17 +252,48 @@ def shorten_title(title: str, limit: int = TITLE_LIMIT) -> str:
     return title[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:-–") + "…"
 
 
-def _schedule(t: Topic, single: bool = False) -> str:
+def _schedule(t: Topic, single: bool = False, shift: int = 0) -> str:
     days = (t.weekdays or (0, 3))[:1 if single else 2]
     hour = t.hours[0] if t.hours else 10
     if t.hours:  # the first hour of the busiest block: requests start to arrive then
         while hour - 1 in t.hours:
             hour -= 1
     monday = date(2026, 1, 5)
-    at = datetime.combine(monday, time(hour)) - timedelta(minutes=30)
+    at = datetime.combine(monday, time(hour)) - timedelta(minutes=30 + shift)
     # half an hour before a peak at midnight is the evening before: the day before, not 23 hours later
     days = tuple((d + (at.date() - monday).days) % 7 for d in days)
     return f"FREQ=WEEKLY;BYDAY={','.join(BYDAY[d] for d in sorted(days))};BYHOUR={at.hour};BYMINUTE={at.minute}"
+
+
+def _times(rrule: str) -> set[tuple[str, int, int]]:
+    """The weekly minutes a drafted rule goes out at: (day, hour, minute)."""
+    parts = dict(p.split("=", 1) for p in rrule.split(";"))
+    return {(day, int(parts["BYHOUR"]), int(parts["BYMINUTE"])) for day in parts["BYDAY"].split(",")}
+
+
+def _drafted_times(calendar: Calendar) -> set[tuple[str, int, int]]:
+    """The minutes the posts an earlier run drafted (in the calendar now) go out at."""
+    out: set[tuple[str, int, int]] = set()
+    for post in calendar.posts:
+        if (post.campaign or "").startswith(CAMPAIGN):
+            try:
+                out |= _times(post.series.rule_text)
+            except (KeyError, ValueError):
+                continue  # edited by hand into another shape of rule: not one of ours to spread from
+    return out
+
+
+def _spread(posts: list[DraftedPost], taken: set[tuple[str, int, int]]) -> None:
+    """No two drafted posts at the same minute (``taken``: those an earlier run's posts go out
+    at): a post whose topic peaks when an earlier one's does goes out :data:`SPREAD` minutes
+    earlier, and again, until its minutes are free."""
+    for p in posts:
+        for shift in range(0, 24 * 60, SPREAD):
+            rrule = _schedule(p.suggestion.topic, shift=shift)
+            if not _times(rrule) & taken:
+                p.shift, p.rrule = shift, rrule
+                break
+        taken |= _times(p.rrule)
 
 
 def language_of(calendar: Calendar) -> str:
@@ -271,34 +361,58 @@ def _wordings(calendar: Calendar, s: Suggestion, language: str) -> list[_Wording
         link = f"{{links.{answer.link}}}" if answer.link else answer.url
         url = calendar.brand.links.get(answer.link, answer.url) if answer.link else answer.url
         title = shorten_title(answer.title[:1].upper() + answer.title[1:])
-        out.append(_Wording(code, link, url, title if answer.language in ("", code) or answer.link else ""))
+        out.append(_Wording(code, link, url, title if _titled(answer, code) else ""))
     return out
 
 
-def _candidates(kind: str, w: _Wording) -> list[list[str]]:
-    """Each template's wordings, best first: with the title, with the title's bracket left
-    out, without the title."""
+def _titled(answer: Any, language: str) -> bool:
+    """Whether a post in ``language`` may quote the answer's title: an article's in its own
+    language; a calendar link's name ("size_guide": "Size guide") in an English post only, as
+    the name is a key of the calendar, written in English or in ASCII ("groessentabelle"), in no
+    language a German post could quote it as a title in."""
+    if answer.link:
+        return language == "en"
+    return answer.language in ("", language)
+
+
+def _chosen(table: tuple[str, ...], index: int) -> tuple[str, ...]:
+    """A table's wordings from the ``index``-th on (the topic's rank), the rest after them:
+    each topic its own first few, so that a drafted campaign does not open every post with one
+    sentence."""
+    start = index % len(table) if table else 0
+    return table[start:] + table[:start]
+
+
+def _candidates(kind: str, w: _Wording, index: int = 0) -> list[list[str]]:
+    """Each of the topic's templates' wordings, best first: with the title, with the title's
+    bracket left out, without the title."""
     plain_title = re.sub(r"\s*\([^)]*\)", "", w.title).strip()
+    plain = _chosen(PLAIN.get(w.language, ()), index)
     if kind == "tip" and not w.title:
-        return [[p.format(link=w.link)] for p in PLAIN.get(w.language, ())]
+        return [[p.format(link=w.link)] for p in plain]
     out = []
-    for template in TEMPLATES[kind].get(w.language, ()):
+    for template in _chosen(TEMPLATES[kind].get(w.language, ()), index):
         tries = [template.format(title=w.title, link=w.link)]
         if "{title}" in template:
             if plain_title and plain_title != w.title:
                 tries.append(template.format(title=plain_title, link=w.link))
-            tries += [p.format(link=w.link) for p in PLAIN.get(w.language, ())]
+            tries += [p.format(link=w.link) for p in plain]
         out.append(tries)
     return out
 
 
-def _variants(checker: Any, kind: str, wordings: list[_Wording], campaign: str) -> tuple[list[str], list[str]]:
-    """The variants the voice guide finds nothing in (each template reworded until it passes),
-    and, for each template that could not be saved, the rule it broke."""
+def _variants(checker: Any, kind: str, wordings: list[_Wording], campaign: str,
+              index: int = 0) -> tuple[list[str], list[str]]:
+    """The variants the voice guide finds nothing in (each template reworded until it passes,
+    :data:`CHOSEN` in each language, the topic's own first), and, for each template that could
+    not be saved, the rule it broke."""
     kept: list[str] = []
     dropped: list[str] = []
     for w in wordings:
-        for tries in _candidates(kind, w):
+        enough = len(kept) + CHOSEN
+        for tries in _candidates(kind, w, index):
+            if len(kept) >= enough:
+                break
             why = ""
             for text in tries:
                 findings = checker.check(text.replace(w.link, w.url), kind, campaign_utm=campaign)
@@ -345,16 +459,17 @@ def draft(calendar: Calendar, text: str, suggestions: list[Suggestion], starts: 
     reported: list[Problem] = _untranslated(calendar, language)
     drafted = {p.id for p in calendar.posts if (p.campaign or "").startswith(CAMPAIGN)}
     already: list[str] = []
-    for s in suggestions:
+    for index, s in enumerate(suggestions):
         pid = _base_id(s, language)
         if pid in drafted:  # an earlier run's post for this topic (--append again): not a second one
             already.append(pid)
             continue
-        post = _post(calendar, checker, s, language, campaign, taken, (first, last))
+        post = _post(calendar, checker, s, language, campaign, taken, (first, last), index)
         if isinstance(post, Problem):
             reported.append(post)
         elif post is not None:
             posts.append(post)
+    _spread(posts, _drafted_times(calendar))
     posts, problems, merged_calendar, fragment_text, merged = _settle(calendar, text, posts, campaign, accounts,
                                                                       starts, reported)
     return Draft(posts, campaign, fragment_text, merged, merged_calendar, problems, already)
@@ -373,8 +488,8 @@ def _base_id(s: Suggestion, language: str) -> str:
 
 
 def _post(calendar: Calendar, checker: Any, s: Suggestion, language: str, campaign: str, taken: set[str],
-          period: tuple[date | None, date | None]) -> DraftedPost | Problem | None:
-    """The post for one topic, or the reason it has none (the rule its wordings broke)."""
+          period: tuple[date | None, date | None], index: int = 0) -> DraftedPost | Problem | None:
+    """The post for the ``index``-th topic, or the reason it has none (the rule its wordings broke)."""
     match = answer_in(s, language)
     if match is None:
         return None
@@ -384,7 +499,7 @@ def _post(calendar: Calendar, checker: Any, s: Suggestion, language: str, campai
     while pid in taken:
         pid, n = f"{base}-{n}", n + 1
     taken.add(pid)
-    kept, dropped = _variants(checker, kind, _wordings(calendar, s, language), campaign)
+    kept, dropped = _variants(checker, kind, _wordings(calendar, s, language), campaign, index)
     if len(kept) < 2:  # a weekly post needs at least two wordings (repetition window)
         return Problem(calendar.path, 0, 0, f"no post drafted for the topic {s.topic.label!r} "
                        f"({s.topic.count} requests, answer {match.answer.url}): every wording breaks the voice guide",
@@ -405,8 +520,9 @@ def _settle(calendar: Calendar, text: str, posts: list[DraftedPost], campaign: s
         kept = []
         for p in posts:
             blamed = [e for e in errors if _blames(merged_calendar, p.id, e)]
-            if blamed and p.rrule != _schedule(p.suggestion.topic, single=True):
-                p.rrule = _schedule(p.suggestion.topic, single=True)
+            single = _schedule(p.suggestion.topic, single=True, shift=p.shift)
+            if blamed and p.rrule != single:
+                p.rrule = single
             elif blamed:
                 reported.append(Problem(calendar.path, 0, 0, f"post {p.id} left out: "
                                         + "; ".join(e.message for e in blamed), "reword it by hand"))

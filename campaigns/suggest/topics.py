@@ -60,6 +60,7 @@ TAG_SPREAD = 3  # ... and one whose requests' clear answers are this many (each 
 NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply", "out_of_office", "ooo"})
 TOKEN = re.compile(r"(?u)\b[^\W\d_][\w]+\b")  # words of two letters or more, not numbers
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_QUESTION = re.compile(r"[^.!?…？؟]*[?？؟]")  # a sentence that asks (Spanish "¿…?" included)
 _DIGITS = re.compile("[1-9]")  # requests that differ only in their numbers are cleaned once (0 for each digit)
 _TITLE_HEAD = re.compile(r": |\? | - | – ")  # what ends a title's first clause
 _META_SUBJECT = re.compile(r"(?i)^\s*(chat with|conversation with|\(no subject\)|\(kein betreff\)|\(sin asunto\)|"
@@ -548,6 +549,7 @@ class _Grouping:
         self.group_scores: Any = None
         self.seed_weight: list[float] = []
         self.things = np.zeros(self.matrix.shape[1], dtype=bool)  # per column: a thing, not what is asked
+        self._columns: dict[str, int] | None = None  # word: its column (made when first asked for)
 
     # answer first
     def run(self) -> None:
@@ -659,9 +661,33 @@ class _Grouping:
         own = similarity[np.arange(len(placed)), [column.get(int(t), 0) for t in self.topic[placed]]]
         best_gap = similarity[:, gaps].argmax(axis=1)
         nearer = (similarity[np.arange(len(placed)), np.asarray(gaps)[best_gap]] > own) & (self.score[placed] < SEED)
+        target = np.asarray(live)[np.asarray(gaps)[best_gap]]
+        for k in np.flatnonzero(nearer):
+            nearer[k] = not self._asks_its_own(int(placed[k]), int(self.topic[placed[k]]), int(target[k]))
         if nearer.any():
-            self.topic[placed[nearer]] = np.asarray(live)[np.asarray(gaps)[best_gap[nearer]]]
+            self.topic[placed[nearer]] = target[nearer]
             self._recentre()
+
+    def _asks_its_own(self, d: int, own: int, gap: int) -> bool:
+        """Whether request ``d`` asks what topic ``own`` does rather than what ``gap`` does: the
+        words of its questions, when it says more than them, are nearer its own topic.  "Ist meine
+        Bestellung schon unterwegs? Es ist ein Geschenk, deshalb eilt es etwas." asks where the
+        order is; the gift that makes it urgent is not the question (a gap of gifts is nearer on
+        that word alone)."""
+        import numpy as np
+
+        text = self.docs.texts[d]
+        questions = _QUESTION.findall(text)
+        if not questions or " ".join(q.strip() for q in questions) == text.strip():
+            return False
+        if self._columns is None:
+            self._columns = {w: j for j, w in enumerate(self.vocabulary)}
+        asked = {self._columns[t] for t in self.words.tokens(self.docs.languages[d], " ".join(questions))
+                 if t in self._columns}
+        row = self.matrix[d]
+        said = np.asarray([j in asked for j in row.indices], dtype=bool)
+        columns, values = row.indices[said], row.data[said]
+        return float(values @ self.centres[own][columns]) > float(values @ self.centres[gap][columns])
 
     def _drop_spread_tags(self, per_group: Any) -> bool:
         """Leave out the tags whose requests' clear answers are spread over :data:`TAG_SPREAD`

@@ -66,12 +66,12 @@ AUXILIARIES = {"en": frozenset({"does", "did", "doing"}),
 
 # concept: words in each language (any form; they are stemmed as the requests are)
 CONCEPTS: dict[str, str] = {
-    "order": "order orders ordered purchase purchased bought buy stuff pedido pedidos orden compra compre compré "
+    "order": "order orders ordered purchase purchased bought buy pedido pedidos orden compra compre compré "
              "bestellung bestellungen bestellt bestellte gekauft auftrag commande commandé achat encomenda compra "
              "ordine acquisto bestelling besteld aankoop",
     "where": "where wheres whereabouts dónde donde dnd wo wohin où onde dove waar",
     "when": "when cuándo cuando wann quand quando wanneer",
-    "track": "track tracking tracked trace wismo rastreo rastrear rastreando guía guia seguimiento "
+    "track": "track tracking tracked trace wismo rastreo rastrear rastreando seguimiento "
              "sendungsverfolgung verfolgen verfolgung trackingnummer suivi suivre rastreamento "
              "tracciamento volgen",
     "arrive": "arrive arrived arriving arrival eta late delay delayed stuck yet waiting "
@@ -82,9 +82,10 @@ CONCEPTS: dict[str, str] = {
               "ontvangen",
     "ship": "ship shipped shipping shipment dispatch dispatched courier parcel package packet box delivery "
             "deliver delivered envío envio enviado enviaron enviar paquete paquetería paqueteria paquetes "
-            "versand versendet verschickt paket päckchen lieferung geliefert zustellung zugestellt dhl "
+            "versand versendet verschickt paket päckchen lieferung geliefert zustellung zugestellt "
             "expédié expédition colis livraison envio pacote spedizione pacco verzending pakket pakketje levering "
-            "geleverd bezorging bezorgd",
+            "geleverd bezorging bezorgd "
+            "dhl dpd gls fedex usps colissimo chronopost inpost postnl bpost evri",  # carriers
     "return": "return returns returned returning devolución devolucion devolver devuelvo regresar "
               "rücksendung ruecksendung rucksendung retoure rückgabe ruckgabe rueckgabe zurückschicken zurücksenden "
               "zurückgeben retour retourner renvoyer devolução devolver reso restituire restituzione restituito "
@@ -120,7 +121,7 @@ CONCEPTS: dict[str, str] = {
     "cancel": "cancel cancelled canceled cancellation unsubscribe stop cancelar cancelación anular stornieren "
               "storno kündigen kündigung annuler résilier cancelamento annullare cancellare opzeggen",
     "discount": "discount coupon voucher promo code descuento cupón cupon código rabatt gutschein gutscheincode "
-                "rabattcode réduction bon remise desconto sconto korting",
+                "rabattcode réduction remise desconto sconto korting",
     "gift": "gift present wrap wrapping wrapped regalo envolver geschenk geschenkverpackung verpacken cadeau "
             "emballage presente regalo cadeau",
     "pickup": "pickup pick collect collection recoger recolección abholen abholung abholung retirer "
@@ -138,7 +139,7 @@ CONCEPTS: dict[str, str] = {
     "battery": "battery batteries batería baterías akku akkus batterie batterien bateria baterias batteria batterie "
                "accu bateria baterii baterię baterie akumulator baterie batteri batteriet akku akun аккумулятор "
                "батарея батарею акумулятор",
-    "zipper": "zipper zip zippers cierre cremallera reißverschluss reissverschluss rv fermeture zíper cerniera rits",
+    "zipper": "zipper zip zippers cierre cremallera reißverschluss reissverschluss fermeture zíper cerniera rits",
 }
 
 
