@@ -139,6 +139,8 @@ _SENT_BY = re.compile(
     r"appareil|m[óo]vil|celular|telem[óo]vel|cellulare|telefoon|gmail|yahoo|spark|blackberry|windows)\b")
 _TRANSCRIPT = re.compile(r"^\s*\(\d{1,2}:\d{2}(:\d{2})?\s*([AaPp]\.?[Mm]\.?)?\)\s*(.*)$")
 _EVENT = re.compile(r"^\*{3}\s*+(\S.{0,200}?)\s++(has joined|has left|joined|left)\b.{0,200}\*{3}$")
+_CONVERSATION = re.compile(r"(?i)^conversation with (\S.{0,80})$")  # a messaging transcript's first line
+_CLOCK = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2})?(\s*[AaPp]\.?[Mm]\.?)?\s*$")  # its time, alone on a line
 _META = re.compile(r"(?i)^\s*(chat started|chat length|answered by|url|conversation with|chat with|"
                    r"conversation id|visitor id|rating|tags)\b.*$")
 _GREETING = re.compile(
@@ -272,12 +274,20 @@ def _html(text: str) -> str:
 def _transcript(lines: list[str]) -> list[str] | None:
     """The customer's lines of a chat or messaging transcript (before an agent joins), or None
     when ``lines`` are not a transcript."""
-    said = [(m.group(3), i) for i, line in enumerate(lines) if (m := _TRANSCRIPT.match(line))]
-    if len(said) < 2:
-        return None
+    said: list[str] = []
+    timed = 0
+    for line in lines:
+        found = _TRANSCRIPT.match(line)
+        if found:
+            timed += 1
+            said.append(found.group(3))
+        elif line.lstrip().startswith("***"):  # an event without its time: "*** Carla joined the chat ***"
+            said.append(line)
+    if timed < 2:
+        return _messaging(lines)
     agents: set[str] = set()
     out: list[str] = []
-    for text, _ in said:
+    for text in said:
         event = _EVENT.match(text.strip())
         if event:
             if event.group(2).endswith("joined"):
@@ -288,6 +298,28 @@ def _transcript(lines: list[str]) -> list[str] | None:
         if words and speaker.strip() not in agents and not speaker.strip().lower().endswith(("bot", "assistant")):
             out.append(words)
     return out
+
+
+def _messaging(lines: list[str]) -> list[str] | None:
+    """The customer's lines of a messaging transcript written in blocks (who, a line with the time,
+    what was said; a blank line between blocks), the customer named by its first line
+    ("Conversation with Web User 2ce0a7a9"): the bot's menu and the agent's answers are not the
+    customer's; None when ``lines`` are not such a transcript."""
+    first = next((line.strip() for line in lines if line.strip()), "")
+    named = _CONVERSATION.match(first)
+    if named is None or not any(_CLOCK.match(line) for line in lines):
+        return None
+    customer, out, author, blocks = named.group(1).strip().lower(), [], None, 0
+    for line in lines[lines.index(next(x for x in lines if x.strip())) + 1:]:
+        line = line.strip()
+        if not line:
+            author = None  # a new block
+        elif author is None:
+            author = line.lower()
+            blocks += author == customer
+        elif author == customer and not _CLOCK.match(line):
+            out.append(line)
+    return out if blocks else None  # the customer never speaks in a block: no such transcript
 
 
 def clean_lines(text: str) -> list[str]:
