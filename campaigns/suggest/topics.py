@@ -306,7 +306,9 @@ def _read_in_workers(read: _Read, requests: Iterator[Request], tz: ZoneInfo, job
                 read.add(r, tz)
             return
         queued: set[_Key] = set()  # keys sent to a worker, not yet back
-        for batch in chunks.batches(requests):
+        for n, batch in enumerate(chunks.batches(requests)):
+            if n == chunks.workers:  # each worker has a chunk: what the next stages load, loaded meanwhile
+                _warm_up()
             keys = [_key(r) for r in batch]
             todo: dict[_Key, _Args] = {}  # the keys this batch sends: the first of each not cleaned nor queued yet
             for r, k in zip(batch, keys, strict=True):
@@ -317,6 +319,16 @@ def _read_in_workers(read: _Read, requests: Iterator[Request], tz: ZoneInfo, job
                 _record(read, tz, done_batch, done_keys, sent, results, queued)
         for (done_batch, done_keys, sent), results in chunks.rest():
             _record(read, tz, done_batch, done_keys, sent, results, queued)
+
+
+def _warm_up() -> None:
+    """What the stages after reading load (scikit-learn, lingua's models of every language: 2 s of
+    this process's time), loaded while the workers clean (this process mostly waits for them)."""
+    import sklearn.feature_extraction.text  # noqa: F401
+
+    from .words import LANGUAGES, _detect
+
+    _detect(["Where is my order? I have been waiting for a week"], LANGUAGES)  # its models load on first use
 
 
 def _record(read: _Read, tz: ZoneInfo, batch: list[Request], keys: list[_Key], sent: list[_Key],
