@@ -116,3 +116,23 @@ def test_the_drafts_are_portuguese_validate_lint_clean_and_open_each_their_own_w
     assert check(str(path)).errors == []
     code, out, err = run(capsys, "lint", "--calendar", str(path), "--from", "2026-12-08", "--days", "28")
     assert code == 0 and "suggest-" not in out, out + err
+
+
+@pytest.mark.parametrize(("language", "timezone", "brazilian"), [
+    ("pt", "America/Sao_Paulo", True), ("pt-BR", "Europe/Lisbon", True), ("pt", "Europe/Lisbon", False),
+    ("pt-PT", "America/Sao_Paulo", False)])
+def test_a_brazilian_shop_gets_brazilian_portuguese(analysed, tmp_path, language, timezone, brazilian):
+    """The drafts read as European Portuguese ("Perguntam-nos", "equipa", "estado") for a shop in
+    São Paulo, with no warning."""
+    _cal, report, _truth, _ = analysed
+    text = (DATA / "calendar.yaml").read_text(encoding="utf-8").replace("language: pt", f"language: {language}")
+    text = text.replace("America/Sao_Paulo", timezone)
+    path = tmp_path / "calendar.yaml"
+    path.write_text(text, encoding="utf-8")
+    suggestions = [Suggestion(t, t.matches) for t in report.topics if t.key and any(m.good for m in t.matches)]
+    drafted = draft(load(str(path)), text, suggestions, date(2026, 12, 8))
+    said = " ".join(v for p in drafted.posts for v in p.variants if detect([v.split("http")[0]], "xx",
+                                                                           among=("pt", "nl", "en"))[0] == "pt")
+    european = re.findall(r"\b(Perguntam-nos|equipa|connosco|estado (dele|da sua|mais))\b", said)
+    assert bool(european) != brazilian, european
+    assert ("status" in said or "você" in said or "Vocês" in said) == brazilian

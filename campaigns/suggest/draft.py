@@ -67,6 +67,11 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
                "Onde está o meu pacote? Acompanhe cada etapa do seu pedido, do nosso armazém até à sua porta: {link}",
                "Fez uma encomenda connosco? Veja onde está o seu pacote neste momento: {link}",
                "A sua entrega, passo a passo: o estado mais recente do seu pedido está aqui {link}"),
+        "pt-br": ("Quer saber onde está o seu pedido? Acompanhe o status dele quando quiser: {link}",
+                  "Não precisa esperar um e-mail: o status da sua entrega está sempre aqui {link}",
+                  "Cadê meu pacote? Acompanhe cada etapa do seu pedido, do nosso estoque até a sua porta: {link}",
+                  "Fez um pedido com a gente? Veja onde está o seu pacote agora mesmo: {link}",
+                  "Sua entrega, passo a passo: o status mais recente do seu pedido está aqui {link}"),
         "nl": ("Benieuwd waar je bestelling is? Je kunt de status altijd bekijken: {link}",
                "Je hoeft niet op een e-mail te wachten: hoe het met je levering staat, zie je altijd hier {link}",
                "Waar is mijn pakket? Volg elke stap van je bestelling, van ons magazijn tot aan je deur: {link}",
@@ -114,6 +119,11 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
                "Bom saber: «{title}». Tudo o que precisa está aqui {link}",
                "Uma pergunta que ouvimos muitas vezes, com a resposta completa: «{title}» {link}",
                "Uma ajuda rápida da nossa equipa: «{title}», explicado de forma simples {link}"),
+        "pt-br": ("Vocês perguntam muito isso, então explicamos tudo: “{title}” {link}",
+                  "Antes de mandar mensagem: o nosso guia “{title}” tem a resposta, passo a passo {link}",
+                  "Bom saber: “{title}”. Tudo o que você precisa está aqui {link}",
+                  "Uma pergunta que recebemos bastante, com a resposta completa: “{title}” {link}",
+                  "Uma ajuda rápida do nosso time: “{title}”, explicado de um jeito simples {link}"),
         "nl": ("Dit vragen jullie ons vaak, dus we hebben alles op een rij gezet: “{title}” {link}",
                "Voordat je ons mailt: onze uitleg “{title}” geeft het antwoord, stap voor stap {link}",
                "Goed om te weten: “{title}”. Alles wat je nodig hebt, vind je hier {link}",
@@ -158,6 +168,10 @@ PLAIN = {
            "Antes de nos escrever: a resposta já está no nosso centro de ajuda {link}",
            "Uma pergunta que ouvimos muitas vezes, com a resposta completa no nosso centro de ajuda: {link}",
            "Uma ajuda rápida da nossa equipa, explicada de forma simples: {link}"),
+    "pt-br": ("Vocês perguntam muito isso, então explicamos tudo passo a passo: {link}",
+              "Antes de mandar mensagem: a resposta já está na nossa central de ajuda {link}",
+              "Uma pergunta que recebemos bastante, com a resposta completa na nossa central de ajuda: {link}",
+              "Uma ajuda rápida do nosso time, explicada de um jeito simples: {link}"),
     "nl": ("Dit vragen jullie ons vaak, dus we hebben alles stap voor stap uitgelegd: {link}",
            "Voordat je ons mailt: het antwoord staat al in ons helpcentrum {link}",
            "Een vraag die we vaak krijgen, helemaal beantwoord in ons helpcentrum: {link}",
@@ -343,6 +357,7 @@ class _Wording:
     link: str  # as written in the calendar: {links.NAME} or the URL
     url: str  # as published
     title: str  # '' when the article is in another language
+    table: str = ""  # the templates' language, when not ``language``: Brazilian Portuguese ("pt-br")
 
 
 def _wordings(calendar: Calendar, s: Suggestion, language: str) -> list[_Wording]:
@@ -361,8 +376,23 @@ def _wordings(calendar: Calendar, s: Suggestion, language: str) -> list[_Wording
         link = f"{{links.{answer.link}}}" if answer.link else answer.url
         url = calendar.brand.links.get(answer.link, answer.url) if answer.link else answer.url
         title = shorten_title(answer.title[:1].upper() + answer.title[1:])
-        out.append(_Wording(code, link, url, title if _titled(answer, code) else ""))
+        out.append(_Wording(code, link, url, title if _titled(answer, code) else "", _table(calendar, code)))
     return out
+
+
+# the zones of Brazil: a shop there writing "pt" writes Brazilian Portuguese ("status", "time", "você")
+_BRAZIL = frozenset(f"America/{z}" for z in ("Sao_Paulo", "Fortaleza", "Recife", "Bahia", "Belem", "Manaus", "Cuiaba",
+                                             "Campo_Grande", "Porto_Velho", "Boa_Vista", "Rio_Branco", "Araguaina",
+                                             "Maceio", "Santarem", "Noronha", "Eirunepe"))
+
+
+def _table(calendar: Calendar, language: str) -> str:
+    """The templates a post in ``language`` takes: Brazilian Portuguese for a calendar whose language
+    says so ("pt-BR") or, saying "pt", whose brand is in Brazil; else the language's own."""
+    if language != "pt":
+        return language
+    said = (calendar.brand.voice.language or calendar.brand.language or "").lower()
+    return "pt-br" if said == "pt-br" or (said == "pt" and str(calendar.brand.timezone) in _BRAZIL) else "pt"
 
 
 def _titled(answer: Any, language: str) -> bool:
@@ -387,11 +417,11 @@ def _candidates(kind: str, w: _Wording, index: int = 0) -> list[list[str]]:
     """Each of the topic's templates' wordings, best first: with the title, with the title's
     bracket left out, without the title."""
     plain_title = re.sub(r"\s*\([^)]*\)", "", w.title).strip()
-    plain = _chosen(PLAIN.get(w.language, ()), index)
+    plain = _chosen(PLAIN.get(w.table or w.language, ()), index)
     if kind == "tip" and not w.title:
         return [[p.format(link=w.link)] for p in plain]
     out = []
-    for template in _chosen(TEMPLATES[kind].get(w.language, ()), index):
+    for template in _chosen(TEMPLATES[kind].get(w.table or w.language, ()), index):
         tries = [template.format(title=w.title, link=w.link)]
         if "{title}" in template:
             if plain_title and plain_title != w.title:
