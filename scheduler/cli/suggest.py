@@ -105,7 +105,11 @@ def _out(line: str) -> None:
     sys.stdout.write(mask_credentials(line) + "\n")
 
 
+SHOWN = 80  # the characters of an article's title the summary and --explain show
+
+
 def _explain(suggestions: list[Any]) -> None:
+    from campaigns.suggest.answers import shortened
     from campaigns.suggest.topics import WEEKDAY_NAMES
 
     for i, s in enumerate(suggestions, 1):
@@ -121,18 +125,22 @@ def _explain(suggestions: list[Any]) -> None:
         for e in t.examples:
             _out(f"   e.g. {e!r}")
         for m in s.matches[:3]:
-            _out(f"   answer {m.score:6.2f} {'good' if m.good else 'weak'}  {m.answer.title} <{m.answer.url}>")
+            _out(f"   answer {m.score:6.2f} {'good' if m.good else 'weak'}  {shortened(m.answer.title, SHOWN)} "
+                 f"<{m.answer.url}>")
         if s.answer is None:
             _out("   gap: no good answer: write this article")
 
 
 def _summary(report: Any, suggestions: list[Any]) -> None:
+    from campaigns.suggest.answers import shortened
+
     period = f" from {report.first} to {report.last}" if report.first else ""
     say(f"{count(report.total, 'request')}{period}: {count(len(report.topics), 'topic')}, "
         f"{report.noise} in no topic")
     for s in suggestions:
         t = s.topic
-        answer = f"{s.answer.answer.title} ({s.answer.score:.2f})" if s.answer else "GAP: write this article"
+        answer = f"{shortened(s.answer.answer.title, SHOWN)} ({s.answer.score:.2f})" if s.answer \
+            else "GAP: write this article"
         split = " (" + ", ".join(f"{c} {n}" for c, n in t.languages.items()) + ")" if len(t.languages) > 1 else ""
         sys.stderr.write(f"  {t.count:7d} {t.share:6.1%}  {t.label:40.40s}  {answer}{split}\n")
         if s.answer is None:
