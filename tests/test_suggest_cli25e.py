@@ -81,6 +81,18 @@ def test_a_killed_append_leaves_no_temporary_file_for_good(tmp_path, capsys):
     assert fresh.exists() and other.exists() and elses.exists(), "only the calendar's own stale twins go"
 
 
+def test_a_killed_output_run_leaves_no_temporary_file_for_good(tmp_path, capsys):
+    output = tmp_path / "draft.yaml"
+    stale = tmp_path / ".draft.yaml.abcdefgh.tmp"
+    stale.write_text("partial", encoding="utf-8")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    code, _, err = herald(capsys, "suggest", "--requests", str(TICKETS), "--calendar", str(CICLO / "calendar.yaml"),
+                          "-o", str(output))
+    assert code == 0, err
+    assert output.exists() and not stale.exists()
+
+
 # 2. encodings
 
 

@@ -281,6 +281,7 @@ def _deliver(args: argparse.Namespace, result: Any, calendar: Any, text: str, st
             raise RuntimeFailure(f"{args.calendar} was saved by someone else meanwhile; nothing written: run again")
         say(f"{args.calendar}: appended {count(len(result.posts), 'post')} (campaign {result.campaign})")
     elif args.output:
+        _remove_stale_twins(args.output)
         write_output_file(args.output, result.fragment)
         say(f"{args.output}: {count(len(result.posts), 'drafted post')}")
     elif args.json != "-":  # calendar text, not a message: it holds no secret (the calendar never does)
@@ -304,9 +305,9 @@ STALE_TWIN = 600  # seconds after which a temporary twin of the calendar is a ki
 
 
 def _remove_stale_twins(path: str) -> None:
-    """Remove the temporary twins of the calendar a killed run left (``.NAME.xxxxxxxx.tmp``, as
-    :func:`scheduler.files.replace_if_unchanged` names them) once they are :data:`STALE_TWIN`
-    seconds old: a live writer renames its twin within a second."""
+    """Remove the temporary twins of ``path`` (the calendar, or ``-o FILE``) a killed run left
+    (``.NAME.xxxxxxxx.tmp``, as :mod:`scheduler.files` names them) once they are
+    :data:`STALE_TWIN` seconds old: a live writer renames its twin within a second."""
     import contextlib
     import os
     import re
