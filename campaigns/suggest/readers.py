@@ -333,7 +333,8 @@ def _decode_error(path: str, data: bytes, encoding: str, exc: UnicodeDecodeError
     if slips:  # the rest is UTF-8: a single-byte encoding would garble every other accent
         places = " and ".join(f"{n}:{c}" for n, c in (_place(data, i) for i in slips))
         return InvalidInput([Problem(path, line, col, f"byte 0x{data[index]:02x} is not {encoding} text, though "
-                                     "the rest of the file is", f"retype the characters at {places}")])
+                                     "the rest of the file is",
+                                     f"retype the character{'s' if len(slips) > 1 else ''} at {places}")])
     sample = data[max(0, index - 4096):index + 4096]
     guess, found = sniff_encoding(sample), encodings_of(sample)
     hint = f"it looks like {guess}: re-save it as UTF-8 or pass --encoding {guess}" if guess else \
