@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import IO, Any
 
-from ..errors import AmbiguousDate, InvalidInput, Problem
+from ..errors import AmbiguousDate, InvalidInput, InvalidValue, Problem
 
 __all__ = ["FORMATS", "Request", "plain", "read_requests", "sniff_encoding"]
 
@@ -430,7 +430,7 @@ _SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
 YEARS = (1970, 2999)  # a request's year: a helpdesk's; year 1 or 9999 would overflow a zone's offset
 
 
-class OutOfRange(ValueError):
+class OutOfRange(InvalidValue):
     """A request's date in a year no helpdesk wrote (:data:`YEARS`)."""
 
 

@@ -314,7 +314,7 @@ def _remove_stale_twins(path: str) -> None:
     import stat
     import time as clock
 
-    from ..files import temporary_prefix
+    from ..files import remove, temporary_prefix
 
     target = os.path.realpath(path)
     folder = os.path.dirname(target)
@@ -328,7 +328,7 @@ def _remove_stale_twins(path: str) -> None:
         with contextlib.suppress(OSError):
             info = os.lstat(twin)
             if stat.S_ISREG(info.st_mode) and clock.time() - info.st_mtime > STALE_TWIN:
-                os.unlink(twin)
+                remove(twin)
 
 
 def _impact(args: argparse.Namespace, calendar: Any, report: Any) -> int:
