@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from ..errors import InvalidInput, Problem
 from .words import strip_accents
 
-__all__ = ["Answer", "Match", "brand_answers", "mask_credentials", "public_link", "rank", "read_answers"]
+__all__ = ["Answer", "Match", "brand_answers", "mask_credentials", "public_link", "rank", "read_answers", "shortened"]
 
 GOOD = 4.0  # least BM25 score of a good answer
 _TAG = re.compile(r"<[^<>]{1,400}>")
@@ -73,7 +73,7 @@ def mask_credentials(text: str) -> str:
 LINK_LENGTH = 2_000  # the longest link published (browsers and networks take about this much)
 _SECRET_NAMES = frozenset({"token", "access_token", "api_key", "apikey", "key", "secret", "password", "sig",
                            "signature", "auth", "auth_token", "session", "sid"})
-_UNSAFE = re.compile("[\\s\"'<>\\\\`{}|^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+_UNSAFE = re.compile("[\\s\"'<>\\\\`{}|^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ud800-\udfff]")
 
 
 def public_link(url: str) -> tuple[str | None, str]:
@@ -227,7 +227,7 @@ def read_answers(path: str, warn: Callable[[str], object] | None = None) -> list
         url, why = public_link(answer.url)
         if why and warn is not None:
             shown = _escaped(mask_credentials(answer.url)) if url is None else url
-            warn(f"{path}: {'left out' if url is None else 'kept'} “{_clean_title(answer.title)}” "
+            warn(f"{path}: {'left out' if url is None else 'kept'} “{shortened(_clean_title(answer.title), 80)}” "
                  f"<{shown[:200]}>: {why}")
         if url is not None:
             out.append(replace(answer, url=url, title=_clean_title(answer.title)))
@@ -239,10 +239,32 @@ def _escaped(text: str) -> str:
     return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
-def _clean_title(title: str) -> str:
-    from ..textsafety import BIDI, FORBIDDEN
+# A terminal's escape sequences, whole (not only their ESC, which left "[2J" in a text): CSI
+# (ESC [ or U+009B, parameters, intermediates, a final byte), OSC and the other strings when
+# they end (BEL or ST), and two-character escapes.
+ESCAPES = re.compile("(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]?"
+                     "|(?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x90\x98\x9c-\x9f]{0,4096}(?:\x07|\x1b\\\\|\x9c)"
+                     "|\x1b[ -~]?")
 
-    return " ".join(BIDI.sub("", FORBIDDEN.sub(" ", title)).split())
+TITLE_READ = 300  # the characters of a title kept (a help centre's run to about 100): the notes and the report quote it
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` whole when it is at most ``limit`` characters, else cut at a word boundary with "…"."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    return (head.rsplit(" ", 1)[0] if " " in head[limit // 2:] else head).rstrip() + "…"
+
+
+def _clean_title(title: str) -> str:
+    """A title on one line: without terminal escape sequences (whole: not "[2J"), control or
+    bidirectional characters or lone surrogates, shortened to :data:`TITLE_READ`."""
+    from ..textsafety import BIDI, FORBIDDEN
+    from .readers import FIELD_READ
+
+    title = " ".join(BIDI.sub("", FORBIDDEN.sub(" ", ESCAPES.sub("", title[:FIELD_READ]))).split())
+    return shortened(title, TITLE_READ)
 
 
 def _read_answers(path: str) -> list[Answer]:

@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import IO, Any
 
-from ..errors import AmbiguousDate, InvalidInput, Problem
+from ..errors import AmbiguousDate, InvalidInput, InvalidValue, Problem
 
 __all__ = ["FORMATS", "Request", "plain", "read_requests", "sniff_encoding"]
 
@@ -69,10 +69,12 @@ class Request:
 # Invisible characters a customer's text never needs: C0 and C1 controls but tab and line
 # breaks, bidi overrides and isolates (they are left out); line and paragraph separators,
 # vertical tab, form feed and NEL are line breaks.  A draft quoting them would not validate.
-_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# A lone surrogate (``"\ud83d"`` in JSON: half an emoji) is no character: it is read as U+FFFD.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
 _PLAIN = {**{c: None for c in (*range(0x20), *range(0x7f, 0xa0), *range(0x202a, 0x202f), *range(0x2066, 0x206a))
              if c not in (0x09, 0x0a, 0x0d)},
-          **{c: "\n" for c in (0x0b, 0x0c, 0x85, 0x2028, 0x2029)}}
+          **{c: "\n" for c in (0x0b, 0x0c, 0x85, 0x2028, 0x2029)},
+          **{c: "\ufffd" for c in range(0xd800, 0xe000)}}
 
 
 # The characters of one field of a request that are read: a question is far shorter, and what is
@@ -83,7 +85,7 @@ FIELD_READ = 100_000
 
 def plain(text: str) -> str:
     """``text`` (its first :data:`FIELD_READ` characters) without control characters and bidi
-    overrides; Unicode line separators as line breaks."""
+    overrides; Unicode line separators as line breaks; a lone surrogate as U+FFFD."""
     text = text[:FIELD_READ]
     return text.translate(_PLAIN) if _HIDDEN.search(text) else text
 
@@ -263,10 +265,76 @@ def _misread(path: str, sample: bytes, encoding: str) -> InvalidInput | None:
                                  f"pass --encoding {better}")])
 
 
+def _utf8(sample: bytes) -> str | None:
+    """``sample`` read as UTF-8 (a character cut at its end left out), or None when it is not UTF-8 text."""
+    try:
+        return codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return None
+
+
+def _place(data: bytes, index: int) -> tuple[int, int]:
+    """The line and column (in characters, as an editor counts them) of byte ``index``."""
+    start = data.rfind(b"\n", 0, index) + 1
+    return data.count(b"\n", 0, index) + 1, len(data[start:index].decode("utf-8", "replace")) + 1
+
+
+def _utf8_misread(path: str, sample: bytes, encoding: str) -> InvalidInput | None:
+    """When the user named another encoding for a file that is UTF-8 text: a single-byte one
+    (Latin-1 reads "endereço" as "endereÃ§o") or UTF-16/32 (which Latin text in has NUL bytes,
+    and a UTF-8 file none), the error that says so; else None."""
+    name = codecs.lookup(encoding).name
+    wide = name.startswith(("utf-16", "utf-32"))
+    if not (wide or name.startswith(_SINGLE_BYTE_NAMES)) or (wide and b"\x00" in sample):
+        return None
+    text = _utf8(sample)
+    if text is None or (not wide and text.isascii()):
+        return None
+    if wide:
+        return InvalidInput([Problem(path, 1, 1, f"this is UTF-8 text, not {encoding}: it has no NUL byte, which "
+                                     f"{encoding} text has", "pass --encoding utf-8")])
+    index = next(i for i, byte in enumerate(sample) if byte > 127)
+    char = _utf8(sample[index:index + 4])[:1]  # type: ignore[index]  # UTF-8 all along
+    return InvalidInput([Problem(path, *_place(sample, index), f"this is UTF-8 text, not {encoding}: "
+                                 f"{char!r} would read as {char.encode().decode(encoding, 'replace')!r}",
+                                 "pass --encoding utf-8")])
+
+
+_SLIPS_SHOWN = 3  # the places of the bytes that are not UTF-8 named, in a file that is UTF-8 text but for them
+
+
+def _utf8_slips(data: bytes, index: int) -> list[int] | None:
+    """In a file that is UTF-8 text but for a few bytes (a pasted Latin-1 "ç"): where those are
+    (the first :data:`_SLIPS_SHOWN` from ``index``, the first); None when the bytes around
+    ``index`` are not mostly UTF-8 text (two valid characters beyond ASCII to one bad byte)."""
+    around = data[max(0, index - _SNIFFED):index + _SNIFFED].decode("utf-8", "replace")
+    bad = around.count("\ufffd")  # one a bad byte (and one for a character cut at either end)
+    good = sum(1 for c in around if c > "\x7f") - bad
+    if good < max(2 * bad, 2):
+        return None
+    rest, at, slips = data[index:index + _SNIFFED], 0, list[int]()
+    while len(slips) < _SLIPS_SHOWN:
+        try:
+            rest[at:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.reason == "unexpected end of data" and at + exc.end >= len(rest):
+                break  # a character cut by the window's end
+            slips.append(index + at + exc.start)
+            at += exc.end
+            continue
+        break
+    return slips
+
+
 def _decode_error(path: str, data: bytes, encoding: str, exc: UnicodeDecodeError, base: int) -> InvalidInput:
     index = base + exc.start
-    line = data.count(b"\n", 0, index) + 1
-    col = index - (data.rfind(b"\n", 0, index) + 1) + 1
+    line, col = _place(data, index)
+    slips = _utf8_slips(data, index) if codecs.lookup(encoding).name.startswith("utf-8") else None
+    if slips:  # the rest is UTF-8: a single-byte encoding would garble every other accent
+        places = " and ".join(f"{n}:{c}" for n, c in (_place(data, i) for i in slips))
+        return InvalidInput([Problem(path, line, col, f"byte 0x{data[index]:02x} is not {encoding} text, though "
+                                     "the rest of the file is",
+                                     f"retype the character{'s' if len(slips) > 1 else ''} at {places}")])
     sample = data[max(0, index - 4096):index + 4096]
     guess, found = sniff_encoding(sample), encodings_of(sample)
     hint = f"it looks like {guess}: re-save it as UTF-8 or pass --encoding {guess}" if guess else \
@@ -302,6 +370,9 @@ class _Text:
                 self.raw.seek(0)
                 whole = self.raw.read()
                 raise _decode_error(self.path, whole, self.encoding_name, exc, self.offset) from None
+            except UnicodeError as exc:  # UTF-16 without its byte-order mark
+                raise InvalidInput([Problem(self.path, 1, 1, f"not {self.encoding_name} text: {exc}",
+                                            "pass --encoding with the one the file was saved in")]) from None
             self.offset += len(data)
             data = b""
             if not more:
@@ -356,17 +427,27 @@ def _csv_format(path: str, header: list[str]) -> CsvFormat:
 _SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
 
 
+YEARS = (1970, 2999)  # a request's year: a helpdesk's; year 1 or 9999 would overflow a zone's offset
+
+
+class OutOfRange(InvalidValue):
+    """A request's date in a year no helpdesk wrote (:data:`YEARS`)."""
+
+
 def parse_when(text: str, order: str = "") -> datetime:
     """A helpdesk timestamp as an aware UTC datetime: ISO 8601 and the exports' own forms
     (``2026-11-02 09:14:00 +0100``, ``2026-11-02 09:14``; naive times are taken as UTC,
     which is what Zendesk, Freshdesk and Help Scout export).  ``order`` settles day/month
     dates: ``DMY``, ``MDY`` or a strptime format; without it, 05/08/2026 is refused
-    (:class:`AmbiguousDate`) and 13/08/2026 read as the only date it can be."""
+    (:class:`AmbiguousDate`) and 13/08/2026 read as the only date it can be; a year out of
+    :data:`YEARS` is refused (:class:`OutOfRange`)."""
     text = text.strip()
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         value = _parse_other(text, order)
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise OutOfRange(text)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -443,6 +524,9 @@ def _when(path: str, line: int, at: int, text: str, order: str) -> datetime:
         raise InvalidInput([Problem(path, line, at + 1, f"cannot tell the day from the month in {text!r}: no date "
                                     "in the file has a day over 12",
                                     "pass --date-format DMY (13/08/2026) or --date-format MDY (08/13/2026)")]) from None
+    except OutOfRange:
+        raise InvalidInput([Problem(path, line, at + 1, f"the date {text!r} is out of range",
+                                    f"a year from {YEARS[0]} to {YEARS[1]}")]) from None
     except ValueError:
         raise InvalidInput([Problem(path, line, at + 1, f"cannot read the date {text!r}",
                                     "expected e.g. 2026-11-02T09:14:00Z or 2026-11-02 09:14"
@@ -565,6 +649,9 @@ def _created(path: str, line: int, written: Any, order: str = "") -> datetime | 
     except AmbiguousDate:
         raise InvalidInput([Problem(path, line, 1, f"cannot tell the day from the month in {written!r} (created_at)",
                                     "pass --date-format DMY (13/08/2026) or --date-format MDY (08/13/2026)")]) from None
+    except OutOfRange:
+        raise InvalidInput([Problem(path, line, 1, f"the date {written!r} (created_at) is out of range",
+                                    f"a year from {YEARS[0]} to {YEARS[1]}")]) from None
     except ValueError:
         raise InvalidInput([Problem(path, line, 1, f"cannot read the date {written!r} (created_at)",
                                     "expected e.g. 2026-11-02T09:14:00Z" + ("" if order else ", or pass --date-format"))
@@ -582,10 +669,19 @@ def _json_lines(path: str, first: str, lines: Iterator[str], start: int = 1, ord
         try:
             obj = orjson.loads(text)
         except json.JSONDecodeError as exc:
-            raise InvalidInput([Problem(path, n, exc.colno, f"not JSON: {exc.msg}")]) from None
+            obj = _lenient(path, n, text, exc)
         request = _ticket(path, n, obj, order)
         if request is not None:
             yield request
+
+
+def _lenient(path: str, line: int, text: str, exc: json.JSONDecodeError) -> Any:
+    """A line orjson refuses, read by the standard library's JSON, which takes a lone surrogate
+    (``"\ud83d"``) as it is written (:func:`plain` makes it U+FFFD); else orjson's error, located."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise InvalidInput([Problem(path, line, exc.colno, f"not JSON: {exc.msg}")]) from None
 
 
 def _one_per_line(first: str) -> bool:
@@ -725,14 +821,17 @@ def read_requests(path: str, encoding: str = "utf-8", date_format: str | None = 
         raise InvalidInput([Problem(path, 0, 0, f"cannot read the file: {exc.strerror}")]) from None
     try:
         try:
-            codecs.lookup(encoding)
+            text_encoding = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
         except LookupError:
             raise InvalidInput([Problem(path, 0, 0, f"unknown encoding {encoding!r}")]) from None
+        if not text_encoding:  # rot13, base64, zlib: bytes to bytes
+            raise InvalidInput([Problem(path, 0, 0, f"{encoding!r} is not a text encoding")])
         start = raw.read(64).lstrip(codecs.BOM_UTF8).lstrip()
         raw.seek(0)
         if not start:
             raise InvalidInput([Problem(path, 1, 1, "the file is empty", "expected a helpdesk export or a report")])
-        misread = _misread(path, raw.read(_SNIFFED), encoding)
+        sample = raw.read(_SNIFFED)
+        misread = _utf8_misread(path, sample, encoding) or _misread(path, sample, encoding)
         if misread is not None:
             raise misread
         raw.seek(0)

@@ -38,7 +38,8 @@ def register(sub: Any) -> None:
     p.add_argument("--to", dest="end", metavar="ISO", help="only requests up to this day, inclusive")
     calendar_option(p)
     state_option(p)
-    p.add_argument("--encoding", default="utf-8", help="the request files' encoding (default utf-8)")
+    p.add_argument("--encoding", default="utf-8", type=_encoding,
+                   help="the request files' encoding (default utf-8)")
     p.add_argument("--starts", metavar="ISO", help="first day of the drafted posts (default: tomorrow)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("-o", "--output", metavar="FILE", help="write the drafted campaign to FILE (atomically)")
@@ -56,14 +57,44 @@ def register(sub: Any) -> None:
 
 
 def _day(text: str | None, option: str) -> date | None:
+    """A day given on the command line, in the years a window or a zone's offset can be reckoned
+    in (year 1 or 9999 would overflow one only after the whole analysis)."""
     from campaigns.errors import UsageError
+
+    from .times import YEARS
 
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{option} {text}: expected a date, e.g. 2026-11-01") from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise UsageError(f"{option} {text}: a year from {YEARS[0]} to {YEARS[1]}")
+    return day
+
+
+def _days(args: argparse.Namespace) -> tuple[date | None, date | None, date | None]:
+    """``--from``, ``--to`` and ``--starts``, checked before anything is read."""
+    from campaigns.errors import UsageError
+
+    first, last = _day(args.start, "--from"), _day(args.end, "--to")
+    if first and last and first > last:
+        raise UsageError(f"--from {first} is after --to {last}: no request could be read")
+    return first, last, _day(args.starts, "--starts")
+
+
+def _encoding(value: str) -> str:
+    """``--encoding``: a text encoding Python knows (not rot13, base64 or zlib, which turn bytes into bytes)."""
+    import codecs
+
+    try:
+        info = codecs.lookup(value)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown encoding {value!r}: e.g. utf-8, cp1252, cp1250") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a text encoding: e.g. utf-8, cp1252, cp1250")
+    return value
 
 
 def _out(line: str) -> None:
@@ -74,7 +105,11 @@ def _out(line: str) -> None:
     sys.stdout.write(mask_credentials(line) + "\n")
 
 
+SHOWN = 80  # the characters of an article's title the summary and --explain show
+
+
 def _explain(suggestions: list[Any]) -> None:
+    from campaigns.suggest.answers import shortened
     from campaigns.suggest.topics import WEEKDAY_NAMES
 
     for i, s in enumerate(suggestions, 1):
@@ -90,18 +125,22 @@ def _explain(suggestions: list[Any]) -> None:
         for e in t.examples:
             _out(f"   e.g. {e!r}")
         for m in s.matches[:3]:
-            _out(f"   answer {m.score:6.2f} {'good' if m.good else 'weak'}  {m.answer.title} <{m.answer.url}>")
+            _out(f"   answer {m.score:6.2f} {'good' if m.good else 'weak'}  {shortened(m.answer.title, SHOWN)} "
+                 f"<{m.answer.url}>")
         if s.answer is None:
             _out("   gap: no good answer: write this article")
 
 
 def _summary(report: Any, suggestions: list[Any]) -> None:
+    from campaigns.suggest.answers import shortened
+
     period = f" from {report.first} to {report.last}" if report.first else ""
     say(f"{count(report.total, 'request')}{period}: {count(len(report.topics), 'topic')}, "
         f"{report.noise} in no topic")
     for s in suggestions:
         t = s.topic
-        answer = f"{s.answer.answer.title} ({s.answer.score:.2f})" if s.answer else "GAP: write this article"
+        answer = f"{shortened(s.answer.answer.title, SHOWN)} ({s.answer.score:.2f})" if s.answer \
+            else "GAP: write this article"
         split = " (" + ", ".join(f"{c} {n}" for c, n in t.languages.items()) + ")" if len(t.languages) > 1 else ""
         sys.stderr.write(f"  {t.count:7d} {t.share:6.1%}  {t.label:40.40s}  {answer}{split}\n")
         if s.answer is None:
@@ -141,7 +180,7 @@ def _analyse(args: argparse.Namespace, calendar: Any) -> Any:
     from campaigns.suggest.topics import find_topics
 
     tz = calendar.brand.tz
-    first, last = _day(args.start, "--from"), _day(args.end, "--to")
+    first, last, _ = _days(args)
     start = datetime.combine(first, time(), tz) if first else None
     end = datetime.combine(last + timedelta(days=1), time(), tz) if last else None
     languages = list(dict.fromkeys([calendar.brand.voice.language or calendar.brand.language, calendar.brand.language]))
@@ -164,6 +203,7 @@ def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:
 
     from .common import load_calendar, output_target
 
+    _days(args)  # a bad day is refused before the analysis, not after it
     calendar = load_calendar(args.calendar)
     if args.output:
         output_target(args.output)
@@ -234,15 +274,61 @@ def _deliver(args: argparse.Namespace, result: Any, calendar: Any, text: str, st
             _out(f"{pub.at.astimezone(tz):%a %Y-%m-%d %H:%M}  {pub.network:8s} {pub.post:28s} {pub.text}")
         return ExitStatus.OK
     if args.append:
-        if not replace_if_unchanged(args.calendar, result.merged, text):
+        bom, newline = _saved_as(args.calendar, text)
+        _remove_stale_twins(args.calendar)
+        merged = result.merged.replace("\r\n", "\n").replace("\n", newline)
+        if not replace_if_unchanged(args.calendar, bom + merged, bom + text):
             raise RuntimeFailure(f"{args.calendar} was saved by someone else meanwhile; nothing written: run again")
         say(f"{args.calendar}: appended {count(len(result.posts), 'post')} (campaign {result.campaign})")
     elif args.output:
+        _remove_stale_twins(args.output)
         write_output_file(args.output, result.fragment)
         say(f"{args.output}: {count(len(result.posts), 'drafted post')}")
     elif args.json != "-":  # calendar text, not a message: it holds no secret (the calendar never does)
         sys.stdout.write(result.fragment)
     return ExitStatus.OK
+
+
+def _saved_as(path: str, text: str) -> tuple[str, str]:
+    """How the calendar whose text (as read: without its byte-order mark) is ``text`` is saved:
+    its byte-order mark ('' or U+FEFF, kept when it is appended to) and its line ending (that
+    of its first line: the appended lines take it, so a CRLF file is not left with mixed ones)."""
+    from ..files import read_text
+
+    raw = read_text(path) or ""
+    bom = "\ufeff" if raw.startswith("\ufeff") and raw[1:] == text else ""
+    first = text.find("\n")
+    return bom, "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+
+
+STALE_TWIN = 600  # seconds after which a temporary twin of the calendar is a killed run's, never a live one's
+
+
+def _remove_stale_twins(path: str) -> None:
+    """Remove the temporary twins of ``path`` (the calendar, or ``-o FILE``) a killed run left
+    (``.NAME.xxxxxxxx.tmp``, as :mod:`scheduler.files` names them) once they are
+    :data:`STALE_TWIN` seconds old: a live writer renames its twin within a second."""
+    import contextlib
+    import os
+    import re
+    import stat
+    import time as clock
+
+    from ..files import remove, temporary_prefix
+
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target)
+    ours = re.compile(re.escape(temporary_prefix(target)) + r"[a-z0-9_]{8}\.tmp")
+    try:
+        names = [name for name in os.listdir(folder) if ours.fullmatch(name)]
+    except OSError:
+        return
+    for name in names:
+        twin = os.path.join(folder, name)
+        with contextlib.suppress(OSError):
+            info = os.lstat(twin)
+            if stat.S_ISREG(info.st_mode) and clock.time() - info.st_mtime > STALE_TWIN:
+                remove(twin)
 
 
 def _impact(args: argparse.Namespace, calendar: Any, report: Any) -> int:
