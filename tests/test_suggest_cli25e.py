@@ -235,8 +235,6 @@ def test_a_huge_title_is_shortened_where_it_is_printed(tmp_path, capsys):
     assert max(map(len, err.splitlines())) < 400 and max(map(len, out.splitlines())) < 1000
 
 
-@pytest.mark.xfail(strict=True, reason="campaigns/suggest/draft.py shorten_title turns braces into brackets; "
-                                       "its owner must escape them as {{ }} instead")
 def test_a_title_with_braces_is_published_as_written(tmp_path, capsys):
     path = _help_centre(tmp_path, "Downloading your {brand.name} invoice")
     code, out, err = herald(capsys, "suggest", "--requests", str(TICKETS), "--answers", str(path),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -256,7 +256,7 @@ def _slug(words: tuple[str, ...]) -> str:
 def shorten_title(title: str, limit: int = TITLE_LIMIT) -> str:
     """An article's title for a post: whole, or its first clause, or cut at a word boundary
     with an ellipsis; never cut inside a word."""
-    title = " ".join(title.replace("{", "(").replace("}", ")").split())
+    title = " ".join(title.split())
     if len(title) <= limit:
         return title
     for sep in (": ", "? ", " - ", " – "):
@@ -415,8 +415,11 @@ def _chosen(table: tuple[str, ...], index: int) -> tuple[str, ...]:
 
 def _candidates(kind: str, w: _Wording, index: int = 0) -> list[list[str]]:
     """Each of the topic's templates' wordings, best first: with the title, with the title's
-    bracket left out, without the title."""
+    bracket left out, without the title.  A title's braces are written ``{{`` and ``}}``, as
+    the calendar writes literal braces: "Your {brand.name} invoice" is published as written."""
     plain_title = re.sub(r"\s*\([^)]*\)", "", w.title).strip()
+    w = replace(w, title=_literal(w.title))
+    plain_title = _literal(plain_title)
     plain = _chosen(PLAIN.get(w.table or w.language, ()), index)
     if kind == "tip" and not w.title:
         return [[p.format(link=w.link)] for p in plain]
@@ -429,6 +432,11 @@ def _candidates(kind: str, w: _Wording, index: int = 0) -> list[list[str]]:
             tries += [p.format(link=w.link) for p in plain]
         out.append(tries)
     return out
+
+
+def _literal(text: str) -> str:
+    """``text`` in a post's text: its braces doubled (the calendar's template fields are in braces)."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _variants(checker: Any, kind: str, wordings: list[_Wording], campaign: str,
