@@ -4,12 +4,14 @@ a worker dies (issue 25: 100,000 tickets in 10 s)."""
 from __future__ import annotations
 
 import os
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from campaigns.suggest import pool, topics
+from campaigns.suggest import topics
 from campaigns.suggest.readers import read_requests
+from scheduler import chunks as pool
 from tests.conftest import ROOT
 
 CICLO = ROOT / "tests" / "data" / "suggest" / "ciclo"
@@ -17,12 +19,12 @@ CICLO = ROOT / "tests" / "data" / "suggest" / "ciclo"
 
 def _report(jobs):
     return topics.find_topics(read_requests(str(CICLO / "zendesk_tickets.ndjson")), ZoneInfo("Europe/Warsaw"),
-                              ("pl",), jobs=jobs)
+                              ("pl",), pool=partial(pool.Chunks, jobs))
 
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(pool, "AFTER", 100)
+    monkeypatch.setattr(topics, "WORKERS_AFTER", 100)
     monkeypatch.setattr(pool, "CHUNK", 37)
 
 
@@ -32,17 +34,21 @@ def _same(a, b):
         [(t.terms, t.count, t.examples, t.languages) for t in b.topics]
 
 
-def test_workers_clean_as_this_process_does(small_chunks, monkeypatch):
-    sent = []
-    real = pool.Chunks.send
+def _counted(items):
+    """:func:`topics._clean_all`, each call counted (in a file named by the process)."""
+    with open(os.path.join(os.environ["HERALD_TEST_CHUNKS_DIR"], str(os.getpid())), "a", encoding="ascii") as f:
+        f.write("x")
+    return _clean_all(items)
 
-    def counted(self, tag, items):
-        sent.append((self.workers, self.executor is not None))
-        return real(self, tag, items)
 
-    monkeypatch.setattr(pool.Chunks, "send", counted)
-    alone, shared = _report(1), _report(2)
-    assert sent and all(w == 2 and live for w, live in sent)  # the workers did clean (not this process)
+def test_workers_clean_as_this_process_does(small_chunks, monkeypatch, tmp_path):
+    alone = _report(1)
+    monkeypatch.setattr(topics, "_clean_all", _counted)
+    monkeypatch.setenv("HERALD_TEST_CHUNKS_DIR", str(tmp_path))
+    shared = _report(2)
+    cleaners = {int(p.name): len(p.read_text()) for p in tmp_path.iterdir()}
+    assert os.getpid() not in cleaners and len(cleaners) == 2  # the two workers cleaned, not this process
+    assert sum(cleaners.values()) == -(-(len(shared.rows) - 100) // 37)  # every chunk past the first 100
     _same(alone, shared)
 
 
@@ -51,9 +57,17 @@ _CALLS: list[int] = []
 
 
 def _dying(items):
-    """:func:`topics._clean_all`, which kills the worker it runs in (as a kill -9 would)."""
+    """:func:`topics._clean_all`, which kills the worker it runs in (as a kill -9 would) at its
+    third chunk (a worker that has given results back: the first chunks are recorded from them)."""
     if os.getpid() != _PARENT:
-        os._exit(9)
+        done = os.environ.get("HERALD_TEST_CHUNKS_DIR")
+        if done:
+            with open(os.path.join(done, str(os.getpid())), "a", encoding="ascii") as f:
+                f.write("x")
+            with open(os.path.join(done, str(os.getpid())), encoding="ascii") as f:
+                if len(f.read()) >= 3:
+                    os._exit(9)
+        return _clean_all(items)
     _CALLS.append(len(items))
     return _clean_all(items)
 
@@ -61,12 +75,14 @@ def _dying(items):
 _clean_all = topics._clean_all
 
 
-def test_a_worker_that_dies_loses_nothing(small_chunks, monkeypatch):
+def test_a_worker_that_dies_loses_nothing(small_chunks, monkeypatch, tmp_path):
     alone = _report(1)
     monkeypatch.setattr(topics, "_clean_all", _dying)
+    monkeypatch.setenv("HERALD_TEST_CHUNKS_DIR", str(tmp_path))
     _CALLS.clear()
     shared = _report(2)
-    assert _CALLS  # the chunks were cleaned here once the workers were gone
+    assert sum(len(p.read_text()) for p in tmp_path.iterdir()) >= 3  # workers cleaned chunks, then one died
+    assert _CALLS  # the chunks after it were cleaned here
     _same(alone, shared)
 
 
@@ -90,3 +106,61 @@ def test_no_worker_is_forked_from_a_process_running_threads():
     finally:
         stop.set()
         thread.join()
+
+
+HOLDER = """
+import os, sys, time
+from scheduler.chunks import Chunks
+
+def slow(items):
+    time.sleep(120)
+    return items
+
+with Chunks(2, slow) as chunks:
+    chunks.send(0, [1])
+    chunks.send(1, [2])
+    print(*chunks.started._processes, flush=True)
+    time.sleep(120)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            return "\\nState:\\tZ" in f.read()  # a zombie: ended, not yet reaped by whoever adopted it
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_workers_end_when_the_command_is_killed():
+    """A command killed (SIGKILL, the OOM killer, timeout) left its workers waiting on their pipe
+    for ever, each holding its copy of the command's memory."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, text=True,
+                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        pids = [int(p) for p in holder.stdout.readline().split()]
+        assert len(pids) == 2 and not any(_gone(p) for p in pids)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(_gone(p) for p in pids):
+        time.sleep(0.05)
+    assert all(_gone(p) for p in pids), [p for p in pids if not _gone(p)]
+
+
+def test_a_control_groups_cpu_quota_caps_the_workers(tmp_path):
+    quota = tmp_path / "cpu.max"
+    quota.write_text("100000 100000\n")
+    assert pool.processors(str(quota)) == 1
+    quota.write_text("150000 100000\n")
+    assert pool.processors(str(quota)) == min(2, pool.processors(str(tmp_path / "none")))
+    quota.write_text("max 100000\n")
+    assert pool.processors(str(quota)) == pool.processors(str(tmp_path / "none"))

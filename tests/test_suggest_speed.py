@@ -188,6 +188,28 @@ def test_a_pattern_with_a_capital_or_a_second_form_letter_is_searched_as_written
     assert Folded(r"(?i)yan[ıi]t").folded is not None  # with its first form beside it, it is "i"
     assert Folded(r"\border\b").folded is None  # not case-insensitive: nothing to fold
     assert Folded(r"(?i)(?P<rest>\W+)").folded is not None  # escapes and group names are not letters
+    # letters said by their code, a range of capitals, flags turned off (the review's: each took the fast path)
+    for pattern in (r"(?i)caf\u00c9", r"(?i)\x41bc", r"(?i)[\u00c0-\u00c5]x", r"(?i)[À-Å]x", r"(?i)(?-i:abc)"):
+        assert Folded(pattern).folded is None, pattern
+    assert Folded(r"(?i)[a-z]+(?=!)").folded is not None
+
+
+def test_the_line_prefilter_matches_where_any_of_the_six_line_patterns_does():
+    """_LINE_START stands for _CUT, _SIGNATURE, _SENT, _META, _SIGNED and _GREETING: a line it
+    misses would keep a signature or a quote in the request."""
+    from campaigns.suggest import clean
+
+    rng = random.Random(2028)
+    six = (clean._CUT, clean._SIGNATURE, clean._SENT, clean._META, clean._SIGNED, clean._GREETING)
+    starts = ["Sent from my iPhone", "On Mon, 3 Aug 2026 Anna wrote:", "Am 3. August schrieb Anna:", "Thanks, John",
+              "Liebe Grüße", "Hello there,", "Chat started: 2026-08-03", "URL: https://x.example", "-- ",
+              "Alvast bedankt!", "Obrigado desde já!", "Gesendet mit der WEB.DE Mail App", "Verstuurd vanaf mijn iPhone",
+              "Where is my order?", "Beste regards", "hi", "Dear team", "From: a@b.example", "________",
+              "Mit freundlichen Grüßen", "Saludos cordiales, María"]
+    lines = [rng.choice(["", " ", "\u00a0", "\t"]) + rng.choice([str.upper, str.lower, str.title, str])(rng.choice(starts))
+             + rng.choice(["", " ", ".", "!", ", Anna", " ſ", " İ", " ı"]) for _ in range(6000)] + _hostile_texts(2000, 9)
+    for line in lines:
+        assert (clean._LINE_START.match(line) is not None) == any(p.match(line) for p in six), line
 
 
 def test_lowercasing_keeps_every_character_what_a_case_insensitive_pattern_takes_it_for():

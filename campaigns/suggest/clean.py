@@ -43,7 +43,7 @@ class Folded:
         # "[ıi]" is as good as "i": a text holding "ı" takes the slow path
         plain = re.sub(r"\[[^]]*\]", lambda m: "" if all(c.upper().lower() in m[0] for c in m[0] if c in UNFOLDED)
                        else m[0], letters)
-        lower = body != pattern and letters == letters.lower() and UNFOLDED.isdisjoint(plain)
+        lower = body != pattern and letters == letters.lower() and UNFOLDED.isdisjoint(plain) and _plain(body)
         self.folded = _trie(body) if lower else None
 
     def _text(self, text: str) -> tuple[re.Pattern[str], str]:
@@ -66,6 +66,23 @@ class Folded:
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         pattern, text = self._text(text)
         return pattern.finditer(text)
+
+
+# what a folded pattern may hold besides letters: escapes of classes and punctuation (not of letters by
+# their code, "\x41", which lowercasing the text would never meet), groups (no flags: "(?-i:ABC)"), and
+# ranges of ASCII letters or digits only ("[À-Å]" holds capitals)
+_ESCAPE = re.compile(r"\\([^bBsSwWdDAZ\W])")
+_FLAGS = re.compile(r"\(\?(?![:=!]|<[=!]|P[<=])")
+_RANGE = re.compile(r"(?<!\\)(.)-(?!\])(.)")
+
+
+def _plain(body: str) -> bool:
+    """Whether a pattern's ``body`` says its letters as letters: see :data:`_ESCAPE`."""
+    if _ESCAPE.search(body) or _FLAGS.search(body):
+        return False
+    classes = re.findall(r"\[(?:\\.|[^]\\])*\]", body)
+    return all(a.isascii() and b.isascii() and (a + b).isalnum() and (a + b) == (a + b).lower()
+               for c in classes for a, b in _RANGE.findall(c[1:-1].lstrip("^")))
 
 
 def _trie(pattern: str) -> re.Pattern[str]:
@@ -104,7 +121,10 @@ def _trie(pattern: str) -> re.Pattern[str]:
             sub.data[i] = (BRANCH, (None, out))
         return sub
 
-    return cast("re.Pattern[str]", _compiler.compile(grouped(_parser.parse(pattern)), 0))
+    try:
+        return cast("re.Pattern[str]", _compiler.compile(grouped(_parser.parse(pattern)), 0))
+    except Exception:  # noqa: BLE001  # a later re's parse may differ: the pattern as written is as good
+        return re.compile(pattern)
 
 
 # every repetition bounded: a tag never closed is not read to the end of the text from each "<"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,7 @@ GAP_PHRASINGS = 3  # ... and that many different phrasings (an answered topic to
 MESSAGES = 0.5  # least share of messages in a topic, against their share of everything read, with search terms
 TRANSLATION = 0.2  # least similarity of a topic's requests in a language to the article they take in it
 OTHER_LANGUAGE = 0.2  # least share of a topic's requests in a language for it to link an article in it
+WORKERS_AFTER = 10_000  # requests cleaned in this process before the rest go to worker processes (when given)
 TAG_SHARE = 0.08  # a tag on more requests than this is a catch-all: ignored
 TAG_SPREAD = 3  # ... and one whose requests' clear answers are this many (each a tenth of them or more)
 NOISE_TAGS = frozenset({"spam", "junk", "auto_reply", "autoreply", "auto-reply", "out_of_office", "ooo"})
@@ -275,32 +276,28 @@ def _unechoed(subject: list[str], body: list[str]) -> list[str]:
 
 
 def _read(requests: Iterable[Request], tz: ZoneInfo, start: datetime | None, end: datetime | None,
-          jobs: int | None = None) -> _Read:
-    """The requests in [start, end), cleaned: in this process, then, past :data:`.pool.AFTER` of
-    them, by worker processes (``jobs``, see :func:`.pool.workers`)."""
-    from .pool import AFTER
-
+          pool: Callable[[Callable[[list[_Args]], list[_Done]]], Any] | None = None) -> _Read:
+    """The requests in [start, end), cleaned: in this process, then, past :data:`WORKERS_AFTER` of
+    them, in chunks by ``pool(fn)`` (worker processes: ``scheduler.chunks.Chunks``) when given."""
     read = _Read()
     wanted = (r for r in requests
               if r.at is None or not ((start is not None and r.at < start) or (end is not None and r.at >= end)))
     for r in wanted:
         read.add(r, tz)
-        if len(read.lines) >= AFTER:
-            _read_in_workers(read, wanted, tz, jobs)
+        if pool is not None and len(read.lines) >= WORKERS_AFTER:
+            _read_in_workers(read, wanted, tz, pool)
             break
     read.seen.clear()  # its keys are the raw texts: 40% of what reading 100,000 different requests holds
     read.quarters.clear()
     return read
 
 
-def _read_in_workers(read: _Read, requests: Iterator[Request], tz: ZoneInfo, jobs: int | None) -> None:
+def _read_in_workers(read: _Read, requests: Iterator[Request], tz: ZoneInfo,
+                     pool: Callable[[Callable[[list[_Args]], list[_Done]]], Any]) -> None:
     """The rest of ``requests`` read into ``read``, cleaned by worker processes in chunks, in order
     (the same result as :meth:`_Read.add` of each: each request is recorded in turn, its cleaning
     shared with those of the same key)."""
-    from .pool import Chunks
-
-    chunks: Chunks[_Args, _Done]
-    with Chunks(jobs, _clean_all) as chunks:
+    with pool(_clean_all) as chunks:
         if not chunks.workers:
             for r in requests:
                 read.add(r, tz)
@@ -429,15 +426,17 @@ def _identity(tokens: list[str]) -> list[str]:
 
 def find_topics(requests: Iterable[Request], tz: ZoneInfo, languages: Iterable[str] = ("en",), top: int = 10,
                 start: datetime | None = None, end: datetime | None = None,
-                answers: Sequence[Answer] = (), jobs: int | None = None) -> TopicReport:
+                answers: Sequence[Answer] = (),
+                pool: Callable[[Callable[[list[_Args]], list[_Done]]], Any] | None = None) -> TopicReport:
     """Every topic in ``requests`` (those in [start, end) when given), most asked first, with
     its answer among ``answers`` when one covers it; hours and weekdays in ``tz``.  ``top`` is
-    kept for callers that show only the first ones: every topic is returned.  ``jobs``: the
-    worker processes that clean a large file's requests (see :func:`.pool.workers`)."""
+    kept for callers that show only the first ones: every topic is returned.  ``pool``: how a
+    large file's requests are cleaned in worker processes (``scheduler.chunks.Chunks``, given
+    the function to run on each chunk); None: in this process."""
     from .words import Words
 
     fallback = next(iter(languages), "en")
-    read = _read(requests, tz, start, end, jobs)
+    read = _read(requests, tz, start, end, pool)
     total = sum(read.weights)
     if not read.lines:
         return TopicReport([], 0, 0)
@@ -961,7 +960,7 @@ class _Grouping:
         named = self._named()
         torn = named.sum(axis=1) >= 2  # "cancel the purchase and send the tent back": no answer is clear
         lead[torn] = 0.0
-        seeded = (order[:, -1] >= SEED) & (lead >= MARGIN) & ~self.noise
+        seeded = (order[:, -1] >= SEED) & (lead >= MARGIN) & ~self.noise & ~self.thanks
         centres: list[Any] = []
         self.seed_weight = [float(self.weights[seeded & (best == g)].sum()) for g in range(len(self.groups))]
         for g in range(len(self.groups)):
@@ -989,7 +988,7 @@ class _Grouping:
         # its words are shared among the answers it names, diluting its resemblance to each: it
         # matches one of them as well as a seed does (only no answer leads)
         strong = torn & (order[:, -1] >= SEED) & (value > 0)
-        join = ((value >= JOIN) | strong) & ~self.noise & (~self.thanks | (value >= SEED))
+        join = ((value >= JOIN) | strong) & ~self.noise & ~self.thanks  # a thank-you note is never a topic's
         self.topic[join] = np.asarray(live)[pick[join]]
         self.topic[seeded] = best[seeded]
         self.score[join] = per_group[np.flatnonzero(join), np.asarray(live)[pick[join]]]
@@ -1228,11 +1227,8 @@ class _Report:
         out = []
         for i, (ref, source, line) in enumerate(self.read.refs):
             d = docs.of[i]
-            # a request in a topic is no noise: a note that read as thanks yet matched an answer as well
-            # as the seeds do ("Mijn pakket is niet bezorgd, bedankt") is counted as the request it is
             out.append(Row(ref, source, line, int(labels[i]), docs.languages[d],
-                           round(float(self.g.score[d]), 3) if labels[i] >= 0 else 0.0,
-                           docs.noise[d] if labels[i] < 0 else ""))
+                           round(float(self.g.score[d]), 3) if labels[i] >= 0 else 0.0, docs.noise[d]))
         return out
 
     def _terms(self, t: int) -> tuple[str, ...]:

@@ -50,6 +50,9 @@ def register(sub: Any) -> None:
     p.add_argument("--date-format", metavar="FORMAT", type=_date_format,
                    help="how the exports write dates when the file cannot tell: DMY (13/08/2026), MDY "
                         "(08/13/2026), or a strptime format such as '%%d/%%m/%%Y %%H:%%M'")
+    p.add_argument("--jobs", type=positive_int, metavar="N",
+                   help="processes that clean a large export's requests (default: one per processor, at most 4; "
+                        "1: this one only)")
     p.add_argument("--impact", action="store_true",
                    help="with a later export: how each drafted campaign's topic changed after its first post")
     p.needs = SUGGEST  # without the extra, `herald suggest` with no options says so first
@@ -187,7 +190,11 @@ def _analyse(args: argparse.Namespace, calendar: Any) -> Any:
     answers = _read_answers(calendar, args.answers)
     requests = itertools.chain.from_iterable(read_requests(path, args.encoding, args.date_format)
                                              for path in args.requests)
-    return find_topics(requests, tz, languages, args.top, start, end, answers)
+    from functools import partial
+
+    from ..chunks import Chunks
+
+    return find_topics(requests, tz, languages, args.top, start, end, answers, pool=partial(Chunks, args.jobs))
 
 
 def cmd_suggest(args: argparse.Namespace, clock: Clock) -> int:

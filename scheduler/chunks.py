@@ -1,10 +1,11 @@
-"""Cleaning requests in worker processes: the part of `herald suggest` that costs most on a large
-export (its patterns read every line of every request) and needs nothing but each request.
+"""Work in worker processes, in chunks, in order: `herald suggest` cleans a large export's requests
+so (the part that costs most: its patterns read every line of every request, and each request
+needs nothing but itself).  Here, in the side-effect layer: campaigns/ is given a :class:`Chunks`
+factory and starts no process itself.
 
-A file's first :data:`AFTER` requests are cleaned in the process itself (most exports are smaller:
-no worker starts); the rest go in chunks of :data:`CHUNK` to :func:`workers` processes forked from
-it, in order, a few chunks ahead of what is recorded.  A worker that dies (killed, out of memory)
-costs nothing but time: its chunk, and every chunk after it, is cleaned in the process itself.
+Chunks of :data:`CHUNK` items go to :func:`workers` processes forked from this one, a few chunks
+ahead of what is taken back.  A worker that dies (killed, out of memory) costs nothing but time:
+its chunk, and every chunk after it, is done in this process.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any, Generic, TypeVar
 
-__all__ = ["AFTER", "CHUNK", "MOST", "Chunks", "workers"]
+__all__ = ["CHUNK", "MOST", "Chunks", "workers"]
 
-AFTER = 10_000  # requests cleaned in the process itself before workers take the rest
-CHUNK = 2_000  # requests a worker cleans at a time
+CHUNK = 2_000  # items a worker takes at a time
 MOST = 4  # most worker processes
 AHEAD = 2  # chunks sent ahead of what is recorded, per worker
 
@@ -36,10 +36,49 @@ def workers(jobs: int | None = None) -> int:
     import threading
 
     if jobs is None:
-        jobs = min(MOST, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+        jobs = min(MOST, processors())
     if jobs < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     return jobs
+
+
+def processors(quota: str = "/sys/fs/cgroup/cpu.max") -> int:
+    """The processors this process may use: those it may run on, fewer when its control group's
+    CPU quota allows fewer (a container started with ``--cpus=1`` sees every processor)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        with open(quota, encoding="ascii") as f:
+            allowed, period = f.read().split()[:2]
+    except (OSError, ValueError):
+        return cpus
+    if allowed == "max" or not allowed.isdigit() or not period.isdigit() or not int(period):
+        return cpus
+    return max(1, min(cpus, -(-int(allowed) // int(period))))
+
+
+def _orphaned(parent: int) -> None:
+    """A worker's start: it ends when the process that started it ends, however that ends (SIGKILL,
+    the OOM killer), instead of waiting on its pipe for ever (Linux: PR_SET_PDEATHSIG; elsewhere a
+    thread that looks once a second)."""
+    import signal
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
+            raise OSError
+    except (OSError, AttributeError):
+        import threading
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                threading.Event().wait(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # it ended before the signal was asked for
+        os._exit(1)
 
 
 class Chunks(Generic[Item, Result]):
@@ -57,8 +96,9 @@ class Chunks(Generic[Item, Result]):
         if self.workers:
             import multiprocessing
 
-            self.executor = self.started = ProcessPoolExecutor(self.workers,
-                                                               mp_context=multiprocessing.get_context("fork"))
+            self.executor = self.started = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("fork"), initializer=_orphaned,
+                initargs=(os.getpid(),))
         return self
 
     def __exit__(self, *exc: object) -> None:
