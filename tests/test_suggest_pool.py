@@ -23,7 +23,17 @@ def _report(jobs):
 
 
 @pytest.fixture
-def small_chunks(monkeypatch):
+def threads_alone(monkeypatch):
+    """This process taken to run no other thread: in the whole suite, earlier tests leave daemon
+    threads behind (servers, watchers), and the workers would not start; the functions the workers
+    run here take none of those threads' locks."""
+    import threading
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+
+
+@pytest.fixture
+def small_chunks(monkeypatch, threads_alone):
     monkeypatch.setattr(topics, "WORKERS_AFTER", 100)
     monkeypatch.setattr(pool, "CHUNK", 37)
 
@@ -86,7 +96,7 @@ def test_a_worker_that_dies_loses_nothing(small_chunks, monkeypatch, tmp_path):
     _same(alone, shared)
 
 
-def test_no_worker_on_one_processor_or_when_asked_for_one(monkeypatch):
+def test_no_worker_on_one_processor_or_when_asked_for_one(monkeypatch, threads_alone):
     assert pool.workers(1) == 0 and pool.workers(0) == 0
     assert pool.workers(3) == 3
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
