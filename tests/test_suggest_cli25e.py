@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,19 +17,10 @@ from campaigns.errors import InvalidInput
 from campaigns.suggest.answers import read_answers
 from campaigns.suggest.readers import read_requests
 from scheduler.cli import main
-from scheduler.clock import FakeClock
-from tests.conftest import ROOT
+from tests.test_suggest_attack25 import CICLO, CLOCK, herald
 
-CICLO = ROOT / "tests" / "data" / "suggest" / "ciclo"
 TICKETS = CICLO / "zendesk_tickets.ndjson"
 HELP = CICLO / "zendesk_help_center.json"
-CLOCK = FakeClock(datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
-
-
-def herald(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv), clock=CLOCK)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _problem(path: Path, encoding: str = "utf-8") -> str:

@@ -556,7 +556,7 @@ class Boilerplate:
         return out
 
     def strip(self, lines: Iterable[str]) -> list[str]:
-        return [line for line in lines if self.key(line) not in self.lines]
+        return [line for line, _ in self.strip_keyed(lines)]
 
     def strip_keyed(self, lines: Iterable[str]) -> list[tuple[str, str]]:
         """:meth:`strip`, each line kept with its key."""
